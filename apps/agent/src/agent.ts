@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import WebSocket from 'ws';
+import { type AgentConnection, CAPABILITIES, type IncomingOpen, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel } from '@hoop/protocol';
+import { AuditOutbox } from './audit';
+import { type AgentEnv, resolveSecret } from './env';
+import type { Logger } from './log';
+import { CancelRegistry } from './postgres/cancel';
+import { hooksFor } from './policy-hooks';
+import { servePostgres } from './postgres/session';
+import { targetConfigFrom } from './postgres/target';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentHandle {
+  /** resolves once the agent has received its configuration from a gateway */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Dials the gateway, keeps the tunnel up (jittered exponential backoff, heartbeat watchdog), and serves the streams
+ * the gateway opens for the connections assigned to this agent.
+ */
+export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
+  const outbox = new AuditOutbox();
+  const cancels = new CancelRegistry();
+  let connections = new Map<string, AgentConnection>();
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let attempt = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (markReady = r));
+
+  const connect = () => {
+    if (stopped) return;
+    const socket = new WebSocket(`${env.HOOP_GATEWAY_URL.replace(/\/$/, '')}/agent`, {
+      headers: { authorization: `Bearer ${env.HOOP_AGENT_KEY}` },
+      maxPayload: MAX_TEXT_FRAME,
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+    });
+    ws = socket;
+    let lastPing = Date.now();
+    let heartbeatMs = 5000;
+    let watchdog: NodeJS.Timeout | null = null;
+    const tunnel = new Tunnel(
+      {
+        sendText: (t) => socket.readyState === WebSocket.OPEN && socket.send(t),
+        sendBinary: (b) => socket.readyState === WebSocket.OPEN && socket.send(b, { binary: true }),
+        close: (code, reason) => socket.close(code, reason),
+      },
+      true,
+      {
+        onOpen: (o) => serve(o),
+        onMessage: (msg) => {
+          switch (msg.type) {
+            case 'welcome':
+              attempt = 0;
+              heartbeatMs = msg.payload.heartbeatMs;
+              log.info('connected to gateway', { as: msg.payload.identity.name });
+              outbox.attach(tunnel);
+              watchdog = setInterval(() => {
+                if (Date.now() - lastPing > heartbeatMs * 3) {
+                  log.warn('gateway stopped sending heartbeats; reconnecting');
+                  socket.terminate();
+                }
+              }, heartbeatMs);
+              return;
+            case 'ping':
+              lastPing = Date.now();
+              tunnel.send('pong', msg.payload);
+              return;
+            case 'config':
+              connections = new Map(msg.payload.connections.map((c) => [c.id, c]));
+              log.info('configuration received', { connections: msg.payload.connections.map((c) => c.name) });
+              markReady();
+              return;
+            case 'audit_ack':
+              outbox.ack(msg.payload.sessionId, msg.payload.seq);
+              return;
+            case 'error':
+              log.error('gateway error', msg.payload);
+              return;
+            default:
+          }
+        },
+        onProtocolError: (err) => log.error('protocol error from gateway', { error: err.message }),
+      },
+    );
+    socket.on('open', () => {
+      tunnel.send('hello', { role: 'agent', version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], software: `hoop-agent/${AGENT_VERSION}`, hostname: hostname() });
+    });
+    socket.on('message', (data, isBinary) => {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      if (isBinary) tunnel.handleBinary(buf);
+      else tunnel.handleText(buf.toString('utf8'));
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      log.error(`gateway refused the agent: HTTP ${res.statusCode}${res.statusCode === 401 ? ' (check HOOP_AGENT_KEY)' : ''}`);
+    });
+    socket.on('error', (err) => log.warn('gateway connection error', { error: err.message }));
+    socket.on('close', () => {
+      if (watchdog) clearInterval(watchdog);
+      outbox.attach(null);
+      tunnel.shutdown('gateway connection lost');
+      if (ws === socket) ws = null;
+      scheduleReconnect();
+    });
+  };
+
+  const scheduleReconnect = () => {
+    if (stopped) return;
+    attempt++;
+    const base = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    log.info('reconnecting', { inMs: delay, attempt });
+    retryTimer = setTimeout(connect, delay);
+  };
+
+  const serve = (o: IncomingOpen) => {
+    const req = o.request;
+    const conn = (req.connectionId && connections.get(req.connectionId)) || [...connections.values()].find((c) => c.name === req.connection);
+    if (!conn || !req.sessionId) return o.reject('not_served', `this agent does not serve "${req.connection}"`);
+    const sessionId = req.sessionId;
+    const audit = (type: string, data: Record<string, unknown>) => {
+      outbox.emit(sessionId, type, data);
+      if (type === 'session.close') outbox.endSession(sessionId);
+    };
+    if (conn.type !== 'postgres') return o.reject('unsupported', `connection type ${conn.type} is not supported by this agent yet`);
+    const target = targetConfigFrom(conn.config);
+    if (typeof target === 'string') return o.reject('bad_config', `connection "${conn.name}": ${target}`);
+    void resolveSecret(conn.secretRef, conn.secret).then((secret) => {
+      if (!secret.ok) return o.reject('secret_unavailable', `connection "${conn.name}": ${secret.error}`);
+      const stream = o.accept({ connectionType: 'postgres' });
+      audit('session.open', { connection: conn.name, type: conn.type, mode: req.mode, user: req.user?.email ?? null, readOnly: conn.readOnly, client: req.clientInfo ?? {} });
+      servePostgres(stream, {
+        sessionId,
+        target,
+        password: secret.value,
+        readOnly: conn.readOnly,
+        maxMessage: env.HOOP_PG_MAX_MESSAGE,
+        hooks: hooksFor(conn),
+        cancels,
+        log,
+        audit,
+      });
+    });
+  };
+
+  connect();
+  return {
+    ready,
+    async stop() {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      ws?.close(1001, 'agent stopping');
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** Where policy plugs into a Postgres session: statements are judged before they are sent, rows masked after. */
+
+export interface Verdict {
+  action: 'allow' | 'deny' | 'review';
+  ruleId?: string;
+  /** why, in words a user can act on */
+  message?: string;
+  hint?: string;
+  sqlstate?: string;
+  /** per-statement classification, recorded in the audit trail */
+  statements?: { text: string; kind: string; action: string; ruleId?: string }[];
+}
+
+export interface ColumnInfo { name: string; tableOid: number; typeOid: number; format: number }
+
+export interface RowMasker {
+  /** rewrites a DataRow's values; returns null when nothing changed (the original bytes are then relayed as they are) */
+  maskRow(values: (Uint8Array | null)[]): (Uint8Array | string | null)[] | null;
+}
+
+export interface SessionHooks {
+  judge(sql: string): Verdict;
+  /** a masker for a result with these columns, or null when no column can hold PII */
+  rowMasker(columns: ColumnInfo[]): RowMasker | null;
+  /** free text that goes back to the client (notices, error messages) */
+  maskText(text: string): string;
+  /** values masked since the last call, by type */
+  takeMaskCounts(): Record<string, number>;
+}
+
+export const allowAll: SessionHooks = {
+  judge: () => ({ action: 'allow' }),
+  rowMasker: () => null,
+  maskText: (t) => t,
+  takeMaskCounts: () => ({}),
+};

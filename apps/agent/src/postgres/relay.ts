@@ -1,0 +1,297 @@
+import { BLOCKED_PREFIX } from '@hoop/protocol';
+import {
+  type BackendMessage,
+  dataRow,
+  errorResponse,
+  type FrontendMessage,
+  noticeResponse,
+  readyForQuery,
+} from '@hoop/pgwire';
+import type { ColumnInfo, RowMasker, SessionHooks, Verdict } from './hooks';
+
+type ErrorFields = { severity: 'ERROR' | 'FATAL'; code: string; message: string; hint?: string; detail?: string };
+
+/** A statement on its way through the target, for the audit trail. */
+interface Execution {
+  sql: string;
+  verdict: Verdict;
+  started: number;
+  tags: string[];
+  rows: number;
+  bytes: number;
+  error?: string;
+  done: boolean;
+}
+
+/** One request/ReadyForQuery round: a simple Query, an extended batch ending in Sync, or a locally refused query. */
+interface Cycle {
+  kind: 'query' | 'batch' | 'refused';
+  executions: Execution[];
+  /** error the agent reports for this round (a refused statement), unless the target already reported one */
+  inject: ErrorFields | null;
+  targetErrored: boolean;
+}
+
+export interface RelayOutput {
+  toClient(bytes: Uint8Array): void;
+  toTarget(bytes: Uint8Array): void;
+  audit(type: string, data: Record<string, unknown>): void;
+}
+
+/**
+ * The ready phase of a Postgres session: client messages are judged and forwarded, target messages relayed (rows
+ * masked). Refusals are answered in protocol order — after the target's answers to what was sent before them — and
+ * an extended-protocol refusal discards messages up to Sync, as a server error does, so the client recovers there.
+ */
+export class QueryRelay {
+  private readonly cycles: Cycle[] = [];
+  private batch: Cycle | null = null;
+  private skipping = false;
+  private txStatus: 'I' | 'T' | 'E';
+  private readonly prepared = new Map<string, { sql: string; verdict: Verdict }>();
+  private readonly portals = new Map<string, { sql: string; verdict: Verdict }>();
+  private masker: RowMasker | null = null;
+  statementCount = 0;
+
+  constructor(private readonly out: RelayOutput, private readonly hooks: SessionHooks, txStatus: 'I' | 'T' | 'E') {
+    this.txStatus = txStatus;
+  }
+
+  // ── client → target ──────────────────────────────────────────────────────────────────────────────────────────────
+  fromClient(m: FrontendMessage): 'continue' | 'terminate' {
+    switch (m.type) {
+      case 'Query':
+        return this.query(m.sql, m.raw);
+      case 'Parse':
+      case 'Bind':
+      case 'Describe':
+      case 'Execute':
+      case 'Close':
+      case 'Flush':
+        this.extended(m);
+        return 'continue';
+      case 'Sync': {
+        const batch = this.batch ?? this.openCycle('batch');
+        this.batch = null;
+        this.skipping = false;
+        this.out.toTarget(m.raw);
+        void batch;
+        return 'continue';
+      }
+      case 'CopyData':
+      case 'CopyDone':
+      case 'CopyFail':
+        this.out.toTarget(m.raw);
+        return 'continue';
+      case 'FunctionCall':
+        this.refuse({ severity: 'ERROR', code: '42501', message: `${BLOCKED_PREFIX}: function calls over the fast-path protocol are not allowed`, hint: 'call the function from a SQL statement instead' });
+        return 'continue';
+      case 'Terminate':
+        this.out.toTarget(m.raw);
+        return 'terminate';
+      default:
+        this.refuse({ severity: 'ERROR', code: '08P01', message: `unexpected ${m.type} message during a session` });
+        return 'continue';
+    }
+  }
+
+  private openCycle(kind: Cycle['kind']): Cycle {
+    const c: Cycle = { kind, executions: [], inject: null, targetErrored: false };
+    this.cycles.push(c);
+    return c;
+  }
+
+  private query(sql: string, raw: Uint8Array): 'continue' {
+    const verdict = this.hooks.judge(sql);
+    this.statementCount++;
+    if (verdict.action !== 'allow') {
+      this.recordRefusal(sql, verdict);
+      this.refuse(refusalError(verdict));
+      return 'continue';
+    }
+    const cycle = this.openCycle('query');
+    cycle.executions.push(newExecution(sql, verdict));
+    this.out.toTarget(raw);
+    return 'continue';
+  }
+
+  private extended(m: FrontendMessage): void {
+    if (this.skipping) return;
+    const batch = (this.batch ??= this.openCycle('batch'));
+    if (m.type === 'Parse') {
+      const verdict = this.hooks.judge(m.sql);
+      if (verdict.action !== 'allow') {
+        this.statementCount++;
+        this.recordRefusal(m.sql, verdict);
+        batch.inject = refusalError(verdict);
+        this.skipping = true;
+        return;
+      }
+      this.prepared.set(m.name, { sql: m.sql, verdict });
+    } else if (m.type === 'Bind') {
+      const stmt = this.prepared.get(m.statement);
+      if (stmt) this.portals.set(m.portal, stmt);
+    } else if (m.type === 'Execute') {
+      const stmt = this.portals.get(m.portal);
+      this.statementCount++;
+      batch.executions.push(newExecution(stmt?.sql ?? '', stmt?.verdict ?? { action: 'allow' }));
+    } else if (m.type === 'Close') {
+      if (m.kind === 'S') this.prepared.delete(m.name);
+      else this.portals.delete(m.name);
+    }
+    this.out.toTarget(m.raw);
+  }
+
+  /** A locally refused simple query or fast-path call: answer now, or after the rounds still in flight. */
+  private refuse(err: ErrorFields): void {
+    if (this.cycles.length === 0) {
+      this.out.toClient(errorResponse(err));
+      this.out.toClient(readyForQuery(this.txStatus));
+      return;
+    }
+    this.openCycle('refused').inject = err;
+  }
+
+  private recordRefusal(sql: string, verdict: Verdict): void {
+    this.out.audit('statement', {
+      sql: this.hooks.maskText(sql),
+      decision: verdict.action,
+      ruleId: verdict.ruleId ?? null,
+      reason: verdict.message ?? null,
+      statements: verdict.statements ?? null,
+      executed: false,
+    });
+  }
+
+  // ── target → client ──────────────────────────────────────────────────────────────────────────────────────────────
+  fromTarget(m: BackendMessage): void {
+    const cycle = this.cycles[0];
+    switch (m.type) {
+      case 'RowDescription':
+        this.masker = this.hooks.rowMasker(m.fields.map((f): ColumnInfo => ({ name: f.name, tableOid: f.tableOid, typeOid: f.typeOid, format: f.format })));
+        this.out.toClient(m.raw);
+        return;
+      case 'DataRow': {
+        const exec = cycle && current(cycle);
+        if (exec) {
+          exec.rows++;
+          exec.bytes += m.raw.length;
+        }
+        const masked = this.masker?.maskRow(m.values) ?? null;
+        this.out.toClient(masked ? dataRow(masked) : m.raw);
+        return;
+      }
+      case 'CommandComplete':
+      case 'EmptyQueryResponse':
+      case 'PortalSuspended': {
+        const exec = cycle && current(cycle);
+        if (exec) {
+          if (m.type === 'CommandComplete') exec.tags.push(m.tag);
+          if (cycle.kind === 'batch') exec.done = true;
+        }
+        this.masker = null;
+        this.out.toClient(m.raw);
+        return;
+      }
+      case 'ErrorResponse': {
+        if (cycle) {
+          cycle.targetErrored = true;
+          const exec = current(cycle);
+          if (exec) {
+            exec.error = this.hooks.maskText(m.fields.M ?? 'error');
+            exec.done = true;
+          }
+        }
+        this.masker = null;
+        this.out.toClient(this.maskFields(m.fields, m.raw, 'error'));
+        return;
+      }
+      case 'NoticeResponse':
+        this.out.toClient(this.maskFields(m.fields, m.raw, 'notice'));
+        return;
+      case 'ReadyForQuery':
+        this.txStatus = m.status;
+        if (cycle) {
+          this.cycles.shift();
+          if (cycle.inject && !cycle.targetErrored) this.out.toClient(errorResponse(cycle.inject));
+          this.finishCycle(cycle);
+        }
+        this.out.toClient(m.raw);
+        this.flushRefused();
+        return;
+      default:
+        this.out.toClient(m.raw);
+    }
+  }
+
+  private flushRefused(): void {
+    while (this.cycles[0]?.kind === 'refused') {
+      const c = this.cycles.shift()!;
+      if (c.inject) this.out.toClient(errorResponse(c.inject));
+      this.out.toClient(readyForQuery(this.txStatus));
+    }
+  }
+
+  private finishCycle(cycle: Cycle): void {
+    const now = performance.now();
+    for (const e of cycle.executions) {
+      this.out.audit('statement', {
+        sql: this.hooks.maskText(e.sql),
+        decision: 'allow',
+        statements: e.verdict.statements ?? null,
+        executed: true,
+        tags: e.tags,
+        rows: e.rows,
+        bytes: e.bytes,
+        durationMs: Math.round((now - e.started) * 1000) / 1000,
+        error: e.error ?? (e.done || cycle.kind === 'query' ? null : 'not executed: an earlier message in the batch failed'),
+        masked: this.hooks.takeMaskCounts(),
+      });
+    }
+  }
+
+  private maskFields(fields: Record<string, string>, raw: Uint8Array, kind: 'error' | 'notice'): Uint8Array {
+    let changed = false;
+    const next: Record<string, string> = {};
+    for (const [k, v] of Object.entries(fields)) {
+      const masked = k === 'M' || k === 'D' || k === 'H' || k === 'W' ? this.hooks.maskText(v) : v;
+      if (masked !== v) changed = true;
+      next[k] = masked;
+    }
+    if (!changed) return raw;
+    const f = {
+      severity: (next.S ?? 'ERROR') as 'ERROR',
+      code: next.C ?? 'XX000',
+      message: next.M ?? '',
+      ...(next.D ? { detail: next.D } : {}),
+      ...(next.H ? { hint: next.H } : {}),
+    };
+    return kind === 'error' ? errorResponse(f) : noticeResponse(f);
+  }
+}
+
+function newExecution(sql: string, verdict: Verdict): Execution {
+  return { sql, verdict, started: performance.now(), tags: [], rows: 0, bytes: 0, done: false };
+}
+
+function current(cycle: Cycle): Execution | undefined {
+  if (cycle.kind === 'query') return cycle.executions[0];
+  return cycle.executions.find((e) => !e.done);
+}
+
+export function refusalError(v: Verdict): ErrorFields {
+  if (v.action === 'review') {
+    return {
+      severity: 'ERROR',
+      code: v.sqlstate ?? '42501',
+      message: `${BLOCKED_PREFIX} guardrail "${v.ruleId ?? 'review'}": ${v.message ?? 'this statement needs approval'} (approval required)`,
+      hint: v.hint ?? 'this statement needs a reviewer\'s approval before it can run',
+    };
+  }
+  return {
+    severity: 'ERROR',
+    code: v.sqlstate ?? '42501',
+    message: `${BLOCKED_PREFIX} guardrail "${v.ruleId ?? 'policy'}": ${v.message ?? 'not allowed by policy'}`,
+    ...(v.hint ? { hint: v.hint } : {}),
+  };
+}

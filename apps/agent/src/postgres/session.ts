@@ -1,0 +1,173 @@
+import type { Duplex } from 'node:stream';
+import {
+  authenticationOk,
+  backendKeyData,
+  errorResponse,
+  type FrontendMessage,
+  FrontendParser,
+  PgWireError,
+  readyForQuery,
+  sslNo,
+} from '@hoop/pgwire';
+import type { Logger } from '../log';
+import type { CancelRegistry } from './cancel';
+import type { SessionHooks } from './hooks';
+import { QueryRelay } from './relay';
+import { loginTarget, type TargetConfig, TargetError, type TargetSession } from './target';
+
+/** Startup parameters a client may pass on to the target; everything else (user, database, options, replication) is set by the agent. */
+const FORWARDED_PARAMS = ['application_name', 'client_encoding', 'DateStyle', 'TimeZone', 'extra_float_digits', 'IntervalStyle', 'search_path', 'standard_conforming_strings'];
+
+export interface PgSessionOptions {
+  sessionId: string;
+  target: TargetConfig;
+  password: string | null;
+  readOnly: boolean;
+  maxMessage: number;
+  hooks: SessionHooks;
+  cancels: CancelRegistry;
+  log: Logger;
+  audit(type: string, data: Record<string, unknown>): void;
+}
+
+/**
+ * One client session on a Postgres connection. The agent answers the client's startup itself (the person was
+ * authenticated by the gateway, so any user name or password the local client sends is fine), logs into the target
+ * with its own credentials, then relays messages through the policy hooks.
+ */
+export function servePostgres(client: Duplex, o: PgSessionOptions): void {
+  const parser = new FrontendParser({ maxMessageSize: o.maxMessage });
+  let phase: 'startup' | 'connecting' | 'ready' | 'closed' = 'startup';
+  let waiting: FrontendMessage[] = [];
+  let relay: QueryRelay | null = null;
+  let target: TargetSession | null = null;
+  let releaseKey: (() => void) | null = null;
+  const started = Date.now();
+  let toClient: Uint8Array[] = [];
+  let toTarget: Uint8Array[] = [];
+
+  const flush = () => {
+    if (toClient.length > 0 && !client.destroyed) {
+      const ok = client.write(toClient.length === 1 ? toClient[0]! : Buffer.concat(toClient));
+      toClient = [];
+      if (!ok && target) {
+        target.socket.pause();
+        client.once('drain', () => target?.socket.resume());
+      }
+    }
+    if (toTarget.length > 0 && target && !target.socket.destroyed) {
+      const ok = target.socket.write(toTarget.length === 1 ? toTarget[0]! : Buffer.concat(toTarget));
+      toTarget = [];
+      if (!ok) {
+        client.pause();
+        target.socket.once('drain', () => client.resume());
+      }
+    }
+  };
+
+  const close = (reason: string) => {
+    if (phase === 'closed') return;
+    phase = 'closed';
+    flush();
+    releaseKey?.();
+    target?.socket.end();
+    client.end();
+    o.audit('session.close', { reason, statements: relay?.statementCount ?? 0, durationMs: Date.now() - started });
+  };
+
+  const fatal = (code: string, message: string) => {
+    toClient.push(errorResponse({ severity: 'FATAL', code, message }));
+    close(message);
+  };
+
+  const onClientMessage = (m: FrontendMessage) => {
+    if (phase === 'connecting') {
+      waiting.push(m);
+      return;
+    }
+    if (phase === 'ready') {
+      if (relay!.fromClient(m) === 'terminate') close('client terminated');
+      return;
+    }
+    if (phase !== 'startup') return;
+    switch (m.type) {
+      case 'SSLRequest':
+      case 'GSSENCRequest':
+        // the hop to the agent is already inside the authenticated, encrypted tunnel
+        toClient.push(sslNo());
+        return;
+      case 'CancelRequest':
+        phase = 'closed';
+        void o.cancels.cancel(m.processId, m.secretKey).then(
+          (found) => o.audit('cancel', { found }),
+          (err: Error) => o.log.warn('cancel request failed', { error: err.message }),
+        ).finally(() => client.end());
+        return;
+      case 'StartupMessage':
+        if (m.params.replication) return fatal('08P01', 'replication connections are not supported through hoop');
+        phase = 'connecting';
+        void connect(m.params);
+        return;
+      default:
+        fatal('08P01', `expected a startup message, got ${m.type}`);
+    }
+  };
+
+  const connect = async (params: Record<string, string>) => {
+    const forwarded: Record<string, string> = {};
+    for (const k of FORWARDED_PARAMS) if (params[k] !== undefined) forwarded[k] = params[k]!;
+    if (o.readOnly) forwarded.options = '-c default_transaction_read_only=on';
+    try {
+      target = await loginTarget(o.target, o.password, forwarded, o.maxMessage);
+    } catch (err) {
+      const e = err as Error;
+      o.audit('error', { stage: 'target-login', message: e.message });
+      fatal(e instanceof TargetError && e.fields.C ? e.fields.C : '08001', e.message);
+      flush();
+      return;
+    }
+    if (phase === 'closed') {
+      target.socket.destroy();
+      return;
+    }
+    const key = o.cancels.register({ cfg: o.target, processId: target.processId, secretKey: target.secretKey });
+    releaseKey = key.release;
+    toClient.push(authenticationOk(), ...target.parameterStatus, backendKeyData(key.processId, key.secretKey), readyForQuery(target.txStatus));
+    relay = new QueryRelay(
+      { toClient: (b) => toClient.push(b), toTarget: (b) => toTarget.push(b), audit: o.audit },
+      o.hooks,
+      target.txStatus,
+    );
+    const t = target;
+    t.socket.on('data', (chunk: Buffer) => {
+      try {
+        t.parser.push(chunk, (msg) => relay!.fromTarget(msg));
+      } catch (err) {
+        fatal('08P01', `the target sent a malformed message: ${(err as Error).message}`);
+      }
+      flush();
+    });
+    t.socket.on('close', () => close('target closed the connection'));
+    t.socket.on('error', (err) => o.log.warn('target socket error', { session: o.sessionId, error: err.message }));
+    phase = 'ready';
+    o.audit('session.ready', { targetHost: o.target.host, database: o.target.database, application: params.application_name ?? null });
+    const pending = waiting;
+    waiting = [];
+    for (const m of pending) onClientMessage(m);
+    flush();
+  };
+
+  client.on('data', (chunk: Buffer) => {
+    if (phase === 'closed') return;
+    try {
+      parser.push(chunk, onClientMessage);
+    } catch (err) {
+      if (err instanceof PgWireError) fatal(err.code, err.message);
+      else fatal('XX000', `internal error: ${(err as Error).message}`);
+    }
+    flush();
+  });
+  client.on('end', () => close('client disconnected'));
+  client.on('close', () => close('client disconnected'));
+  client.on('error', () => close('client stream failed'));
+}

@@ -1,0 +1,170 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import {
+  BackendParser,
+  type BackendMessage,
+  md5Password,
+  passwordMessage,
+  saslInitialResponse,
+  saslResponse,
+  ScramSha256Client,
+  sslRequest,
+  startupMessage,
+} from '@hoop/pgwire';
+
+export interface TargetConfig {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  /** disable | prefer | require | verify-ca | verify-full (as libpq) */
+  sslmode: string;
+  connectTimeoutMs: number;
+}
+
+export function targetConfigFrom(config: Record<string, unknown>): TargetConfig | string {
+  const host = typeof config.host === 'string' ? config.host : null;
+  const database = typeof config.database === 'string' ? config.database : null;
+  const user = typeof config.user === 'string' ? config.user : null;
+  if (!host || !database || !user) return 'connection settings need host, database and user';
+  const port = Number(config.port ?? 5432);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) return `invalid port ${String(config.port)}`;
+  const sslmode = typeof config.sslmode === 'string' ? config.sslmode : 'prefer';
+  if (!['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode)) return `invalid sslmode ${sslmode}`;
+  return { host, port, database, user, sslmode, connectTimeoutMs: Number(config.connectTimeoutMs ?? 10_000) };
+}
+
+export class TargetError extends Error {
+  constructor(message: string, readonly fields: Record<string, string> = {}) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
+
+export interface TargetSession {
+  socket: net.Socket | tls.TLSSocket;
+  parser: BackendParser;
+  /** ParameterStatus messages as sent by the target, to relay to the client */
+  parameterStatus: Uint8Array[];
+  processId: number;
+  secretKey: number;
+  txStatus: 'I' | 'T' | 'E';
+}
+
+/** Opens a TCP connection, negotiates TLS when sslmode asks for it. */
+export async function openSocket(cfg: TargetConfig): Promise<net.Socket | tls.TLSSocket> {
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect({ host: cfg.host, port: cfg.port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new TargetError(`could not reach ${cfg.host}:${cfg.port} within ${cfg.connectTimeoutMs / 1000}s`));
+    }, cfg.connectTimeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      s.setNoDelay(true);
+      resolve(s);
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new TargetError(`could not reach ${cfg.host}:${cfg.port}: ${err.code ?? err.message}`));
+    });
+  });
+  if (cfg.sslmode === 'disable' || cfg.sslmode === 'allow') return socket;
+  socket.write(sslRequest());
+  const answer = await new Promise<number>((resolve, reject) => {
+    socket.once('data', (d: Buffer) => {
+      if (d.length !== 1) reject(new TargetError('unexpected answer to SSLRequest'));
+      else resolve(d[0]!);
+    });
+    socket.once('error', reject);
+  });
+  if (answer !== 0x53 /* S */) {
+    if (cfg.sslmode === 'prefer') return socket;
+    socket.destroy();
+    throw new TargetError(`the target does not accept TLS but sslmode is ${cfg.sslmode}`);
+  }
+  const verify = cfg.sslmode === 'verify-ca' || cfg.sslmode === 'verify-full';
+  return new Promise((resolve, reject) => {
+    const t = tls.connect({
+      socket,
+      servername: net.isIP(cfg.host) ? undefined : cfg.host,
+      rejectUnauthorized: verify,
+      checkServerIdentity: cfg.sslmode === 'verify-full' ? tls.checkServerIdentity : () => undefined,
+    });
+    t.once('secureConnect', () => resolve(t));
+    t.once('error', (err) => reject(new TargetError(`TLS to ${cfg.host} failed: ${err.message}`)));
+  });
+}
+
+/**
+ * Logs into the target with the agent's credentials (trust, cleartext, MD5 or SCRAM-SHA-256) and reads until the
+ * first ReadyForQuery.
+ */
+export async function loginTarget(cfg: TargetConfig, password: string | null, params: Record<string, string>, maxMessage: number): Promise<TargetSession> {
+  const socket = await openSocket(cfg);
+  const parser = new BackendParser({ maxMessageSize: maxMessage });
+  const parameterStatus: Uint8Array[] = [];
+  let processId = 0;
+  let secretKey = 0;
+  let scram: ScramSha256Client | null = null;
+  socket.write(startupMessage({ ...params, user: cfg.user, database: cfg.database }));
+
+  const needPassword = (): string => {
+    if (password === null) throw new TargetError('the target asks for a password but the connection has no secret configured');
+    return password;
+  };
+
+  return new Promise<TargetSession>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new TargetError('the target did not finish the login in time')), cfg.connectTimeoutMs);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.destroy();
+      reject(err);
+    };
+    const onMessage = (m: BackendMessage) => {
+      switch (m.type) {
+        case 'Authentication':
+          if (m.code === 0) return;
+          if (m.code === 3) return void socket.write(passwordMessage(needPassword()));
+          if (m.code === 5) return void socket.write(passwordMessage(md5Password(cfg.user, needPassword(), m.data.subarray(0, 4))));
+          if (m.code === 10) {
+            if (!m.mechanisms?.includes('SCRAM-SHA-256')) throw new TargetError(`unsupported SASL mechanisms: ${m.mechanisms?.join(', ')}`);
+            scram = new ScramSha256Client(cfg.user, needPassword());
+            const first = scram.clientFirst();
+            return void socket.write(saslInitialResponse(first.mechanism, first.data));
+          }
+          if (m.code === 11 && scram) return void socket.write(saslResponse(scram.serverFirst(m.data)));
+          if (m.code === 12 && scram) return void scram.serverFinal(m.data);
+          throw new TargetError(`unsupported authentication request ${m.code} from the target`);
+        case 'ParameterStatus':
+          parameterStatus.push(Uint8Array.from(m.raw));
+          return;
+        case 'BackendKeyData':
+          processId = m.processId;
+          secretKey = m.secretKey;
+          return;
+        case 'ErrorResponse':
+          throw new TargetError(`the target refused the login: ${m.fields.M ?? 'unknown error'}`, m.fields);
+        case 'ReadyForQuery':
+          clearTimeout(timer);
+          socket.removeListener('data', onData);
+          socket.removeListener('close', onClose);
+          resolve({ socket, parser, parameterStatus, processId, secretKey, txStatus: m.status });
+          return;
+        default:
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        parser.push(chunk, onMessage);
+      } catch (err) {
+        fail(err instanceof TargetError ? err : new TargetError(`login failed: ${(err as Error).message}`));
+      }
+    };
+    const onClose = () => fail(new TargetError('the target closed the connection during login'));
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.once('error', (err) => fail(new TargetError(`target connection error: ${err.message}`)));
+  });
+}

@@ -1,0 +1,91 @@
+import net from 'node:net';
+import { errorResponse } from '@hoop/pgwire';
+import { EXIT } from '@hoop/protocol';
+import { loadConfig } from '../config';
+import type { CliEnv } from '../env';
+import { CliError, usage } from '../errors';
+import { api, connectGateway, type GatewayLink } from '../gateway';
+
+export interface ConnectionSummary { name: string; type: string; agent: string | null; online: boolean; tags: string[]; readOnly: boolean; database?: string | null }
+
+const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh: 2222 };
+
+/**
+ * `hoop connect NAME`: a local port that any client (psql, DBeaver, an ORM) connects to as if it were the database;
+ * each TCP connection becomes one session through the gateway and the agent.
+ */
+export async function connectCommand(env: CliEnv, name: string, opts: { port?: number; host: string }): Promise<void> {
+  const config = await loadConfig(env);
+  const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
+  const conn = connections.find((c) => c.name === name);
+  if (!conn) throw usage(`connection "${name}" does not exist; run \`hoop connections\` to list yours`);
+  if (conn.type !== 'postgres') throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
+
+  let link: GatewayLink | null = null;
+  let linking: Promise<GatewayLink> | null = null;
+  const getLink = () => {
+    if (link) return Promise.resolve(link);
+    linking ??= connectGateway(config).then(
+      (l) => {
+        link = l;
+        linking = null;
+        l.onClose(() => {
+          link = null;
+          process.stderr.write('gateway connection lost; new sessions will reconnect\n');
+        });
+        return l;
+      },
+      (err: unknown) => {
+        linking = null;
+        throw err;
+      },
+    );
+    return linking;
+  };
+  await getLink();
+
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.pause();
+    getLink()
+      .then((l) => l.open(name, 'connect', { client: 'hoop connect', peer: `${socket.remoteAddress}:${socket.remotePort}` }))
+      .then(({ stream }) => {
+        socket.pipe(stream);
+        stream.pipe(socket);
+        socket.resume();
+        socket.on('error', () => stream.destroy());
+        stream.on('error', () => socket.destroy());
+        socket.on('close', () => stream.destroy());
+        stream.on('close', () => socket.end());
+      })
+      .catch((err: Error) => {
+        // answer in the Postgres protocol so psql and drivers print the reason
+        socket.end(errorResponse({ severity: 'FATAL', code: '08001', message: `hoop: ${err.message}` }));
+      });
+  });
+  const port = opts.port ?? DEFAULT_PORTS[conn.type] ?? 5433;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new CliError(EXIT.usage, `port ${port} is already in use; pick another with --port`) : err),
+    );
+    server.listen(port, opts.host, () => resolve());
+  });
+  const addr = server.address() as net.AddressInfo;
+  const db = conn.database ?? 'postgres';
+  const url = `postgres://${encodeURIComponent(name)}@${opts.host}:${addr.port}/${encodeURIComponent(db)}?sslmode=disable`;
+  process.stdout.write(
+    `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
+      `  psql "${url}"\n` +
+      `  export DATABASE_URL="${url}"\n` +
+      'every statement is checked by policy and recorded; press Ctrl-C to stop\n',
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      server.close();
+      link?.close();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { EXIT } from '@hoop/protocol';
+import { connectCommand } from './commands/connect';
+import { connectionsCommand } from './commands/connections';
+import { execCommand } from './commands/exec';
+import { loginCommand } from './commands/login';
+import { loadEnv } from './env';
+import { CliError, usage } from './errors';
+import { CLI_VERSION } from './gateway';
+
+const HELP = `hoop ${CLI_VERSION} — reach production databases and servers through policy, masking and audit
+
+Usage:
+  hoop login [--gateway URL] [--token TOKEN]    save a token (or pipe it on stdin)
+  hoop connections [-o json]                    list the connections you can use
+  hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433)
+  hoop exec NAME -i SQL | -f FILE | < stdin     run statements and print the result
+           [-o text|json]
+
+Environment:
+  HOOP_GATEWAY_URL, HOOP_TOKEN   override the saved login
+  HOOP_CONFIG                    path of the config file (default: .hoop/cli.json in this folder or a parent,
+                                 else ~/.config/hoop/config.json)
+
+Exit codes:
+  0  ok
+  1  the target answered with an error
+  2  usage or configuration error (bad arguments, not logged in, token refused, unknown connection)
+  3  blocked by policy
+  4  approval rejected or expired
+  5  could not reach the gateway or the agent
+`;
+
+async function run(argv: string[]): Promise<number> {
+  const env = loadEnv();
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${CLI_VERSION}\n`);
+    return EXIT.ok;
+  }
+  const parse = (options: Parameters<typeof parseArgs>[0]['options']) => {
+    try {
+      return parseArgs({ args: rest, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    } catch (err) {
+      throw usage(`${(err as Error).message}; see \`hoop --help\``);
+    }
+  };
+  const output = (v: unknown): 'text' | 'json' => {
+    if (v === undefined || v === 'text' || v === 'table') return 'text';
+    if (v === 'json') return 'json';
+    throw usage(`unknown output format "${String(v)}"; use -o text or -o json`);
+  };
+  switch (command) {
+    case 'login': {
+      const { values } = parse({ gateway: { type: 'string' }, token: { type: 'string' } });
+      await loginCommand(env, { gateway: values.gateway as string | undefined, token: values.token as string | undefined });
+      return EXIT.ok;
+    }
+    case 'connections': {
+      const { values } = parse({ output: { type: 'string', short: 'o' } });
+      await connectionsCommand(env, output(values.output));
+      return EXIT.ok;
+    }
+    case 'connect': {
+      const { values, positionals } = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' } });
+      if (positionals.length !== 1) throw usage('usage: hoop connect NAME [--port N]');
+      const port = values.port === undefined ? undefined : Number(values.port);
+      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw usage(`invalid port ${String(values.port)}`);
+      await connectCommand(env, positionals[0]!, { port, host: (values.host as string | undefined) ?? '127.0.0.1' });
+      return EXIT.ok;
+    }
+    case 'exec': {
+      const { values, positionals } = parse({ input: { type: 'string', short: 'i' }, file: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' } });
+      if (positionals.length !== 1) throw usage('usage: hoop exec NAME -i SQL | -f FILE | < stdin');
+      if (values.input !== undefined && values.file !== undefined) throw usage('give either -i or -f, not both');
+      return execCommand(env, positionals[0]!, { input: values.input as string | undefined, file: values.file as string | undefined, output: output(values.output) });
+    }
+    default:
+      throw usage(`unknown command "${command}"; see \`hoop --help\``);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`hoop: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`hoop: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = EXIT.targetError;
+    }
+  },
+);

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { AuditEventBody } from '@hoop/protocol';
+import type { Logger } from './log';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The hash that links an event to the one before it in its session (see `hoop audit verify`). */
+export function eventHash(prevHash: string, sessionId: string, seq: number, event: AuditEventBody): string {
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(JSON.stringify([sessionId, seq, event.type, event.at, event.data]))
+    .digest('hex');
+}
+
+interface Pending { sessionId: string; seq: number; event: AuditEventBody; ack: (seq: number) => void }
+interface Chain { lastSeq: number; lastHash: string }
+
+/**
+ * Persists audit frames in order, in batches, and acknowledges each only after its batch committed. A frame seen
+ * before (same session and seq, e.g. resent by an agent after a reconnect) is acknowledged and not stored twice.
+ */
+export class AuditWriter {
+  private queue: Pending[] = [];
+  private flushing = false;
+  private readonly chains = new Map<string, Chain>();
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly pool: pg.Pool, private readonly log: Logger, private readonly maxBatch = 1000) {}
+
+  enqueue(p: Pending): void {
+    this.queue.push(p);
+    if (!this.flushing) void this.flush();
+  }
+
+  /** resolves when everything queued so far is stored */
+  drain(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  forget(sessionId: string): void {
+    this.chains.delete(sessionId);
+  }
+
+  private async chainFor(sessionId: string): Promise<Chain> {
+    let chain = this.chains.get(sessionId);
+    if (!chain) {
+      const r = await this.pool.query<{ seq: number; hash: string }>(
+        'SELECT seq, hash FROM audit_events WHERE session_id = $1 ORDER BY seq DESC LIMIT 1',
+        [sessionId],
+      );
+      chain = r.rows[0] ? { lastSeq: r.rows[0].seq, lastHash: r.rows[0].hash } : { lastSeq: -1, lastHash: GENESIS_HASH };
+      this.chains.set(sessionId, chain);
+    }
+    return chain;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.writeBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+      for (const r of this.idle.splice(0)) r();
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    const rows: { sessionId: string; seq: number; event: AuditEventBody; prev: string; hash: string }[] = [];
+    const acks: Pending[] = [];
+    const touched = new Map<string, Chain>();
+    for (const p of batch) {
+      const chain = touched.get(p.sessionId) ?? { ...(await this.chainFor(p.sessionId)) };
+      touched.set(p.sessionId, chain);
+      acks.push(p);
+      if (p.seq <= chain.lastSeq) continue; // already stored: acknowledge again, store nothing
+      const hash = eventHash(chain.lastHash, p.sessionId, p.seq, p.event);
+      rows.push({ sessionId: p.sessionId, seq: p.seq, event: p.event, prev: chain.lastHash, hash });
+      chain.lastSeq = p.seq;
+      chain.lastHash = hash;
+    }
+    if (rows.length > 0) {
+      try {
+        await this.pool.query(
+          `INSERT INTO audit_events (session_id, seq, type, at, data, prev_hash, hash)
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::text[])
+           ON CONFLICT (session_id, seq) DO NOTHING`,
+          [
+            rows.map((r) => r.sessionId),
+            rows.map((r) => r.seq),
+            rows.map((r) => r.event.type),
+            rows.map((r) => r.event.at),
+            rows.map((r) => JSON.stringify(r.event.data)),
+            rows.map((r) => r.prev),
+            rows.map((r) => r.hash),
+          ],
+        );
+      } catch (err) {
+        // nothing is acknowledged: the agent keeps the frames and sends them again
+        this.log.error('audit batch failed; frames stay unacknowledged', { error: (err as Error).message, frames: batch.length });
+        for (const id of touched.keys()) this.chains.delete(id);
+        return;
+      }
+    }
+    for (const [id, chain] of touched) this.chains.set(id, chain);
+    // one cumulative acknowledgement per session and batch
+    const last = new Map<string, Pending>();
+    for (const p of acks) last.set(p.sessionId, p);
+    for (const p of last.values()) p.ack(p.seq);
+  }
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+const schema = z.object({
+  DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgres:// URL of the hoop database' }),
+  HOOP_GATEWAY_HOST: z.string().default('127.0.0.1'),
+  HOOP_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8009),
+  /** 32-byte key (hex or base64) that seals secrets typed into the control plane */
+  HOOP_ENCRYPTION_KEY: z.string({ message: 'HOOP_ENCRYPTION_KEY is required: 32 random bytes as hex (openssl rand -hex 32)' }).min(32),
+  /** public URL of the web app, used in links such as review pages */
+  HOOP_WEB_URL: z.string().url().default('http://localhost:3000'),
+  HOOP_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5000),
+  HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type GatewayEnv = Readonly<z.infer<typeof schema>>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`gateway configuration is invalid:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}

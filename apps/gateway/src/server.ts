@@ -1,0 +1,187 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import pg from 'pg';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { createDb, type Db, parseEncryptionKey } from '@hoop/db';
+import { CAPABILITIES, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel } from '@hoop/protocol';
+import { type AgentLink, AgentRegistry } from './agents';
+import { handleApi } from './api';
+import { AuditWriter } from './audit-writer';
+import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
+import type { GatewayEnv } from './env';
+import { createLogger, type Logger } from './log';
+import { routeClientStream } from './routing';
+
+export interface Gateway {
+  port: number;
+  close(): Promise<void>;
+}
+
+function refuse(socket: Duplex, status: number, message: string): void {
+  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+}
+
+function attachTunnel(ws: WebSocket, tunnel: Tunnel): void {
+  ws.on('message', (data, isBinary) => {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (isBinary) tunnel.handleBinary(buf);
+    else tunnel.handleText(buf.toString('utf8'));
+  });
+}
+
+function transportFor(ws: WebSocket) {
+  return {
+    sendText: (t: string) => ws.readyState === ws.OPEN && ws.send(t),
+    sendBinary: (b: Buffer) => ws.readyState === ws.OPEN && ws.send(b, { binary: true }),
+    close: (code: number, reason: string) => ws.close(code, reason),
+  };
+}
+
+export async function startGateway(env: GatewayEnv, log: Logger = createLogger('gateway', env.HOOP_LOG_LEVEL)): Promise<Gateway> {
+  const db: Db = createDb(env.DATABASE_URL);
+  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
+  const audit = new AuditWriter(pool, log);
+  const agents = new AgentRegistry(db, parseEncryptionKey(env.HOOP_ENCRYPTION_KEY), log);
+  const listener = new pg.Client({ connectionString: env.DATABASE_URL });
+  await listener.connect();
+  listener.on('notification', (n) => void agents.pushConfigToOrg(n.payload || '*').catch((e: Error) => log.warn('config push failed', { error: e.message })));
+  await listener.query('LISTEN hoop_config');
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_TEXT_FRAME, perMessageDeflate: false });
+  const http: Server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, agents: agents.all().length }));
+      return;
+    }
+    if (req.url?.startsWith('/api/')) {
+      handleApi(db, agents, req, res).catch((err: Error) => {
+        log.error('api request failed', { error: err.message, url: req.url });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal error; see the gateway log' }));
+      });
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  });
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0];
+    const secret = bearer(req);
+    if (path !== '/agent' && path !== '/client') return refuse(socket, 404, 'unknown endpoint');
+    if (!secret) return refuse(socket, 401, 'missing bearer token');
+    const auth = path === '/agent' ? authenticateAgent(db, secret) : authenticateUser(db, secret);
+    auth.then(
+      (identity) => {
+        if (!identity) return refuse(socket, 401, path === '/agent' ? 'invalid agent key' : 'invalid or expired token');
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          if (identity.kind === 'agent') onAgent(ws, identity);
+          else onClient(ws, identity);
+        });
+      },
+      (err: Error) => {
+        log.error('authentication failed', { error: err.message });
+        refuse(socket, 503, 'gateway cannot reach its database');
+      },
+    );
+  });
+
+  const timers = new Set<NodeJS.Timeout>();
+
+  function onAgent(ws: WebSocket, identity: AgentIdentity): void {
+    const link: AgentLink = { identity, ws, lastPong: Date.now(), sessions: new Set(), tunnel: undefined as unknown as Tunnel };
+    link.tunnel = new Tunnel(transportFor(ws), false, {
+      onOpen: (o) => o.reject('unsupported', 'agents cannot open streams'),
+      onMessage: (msg) => {
+        switch (msg.type) {
+          case 'hello':
+            link.tunnel.send('welcome', { version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], heartbeatMs: env.HOOP_HEARTBEAT_MS, identity: { kind: 'agent', id: identity.id, name: identity.name } });
+            void agents.add(link).then(() => agents.seen(link, { version: msg.payload.software, hostname: msg.payload.hostname }));
+            log.info('agent connected', { agent: identity.name, version: msg.payload.software });
+            return;
+          case 'pong':
+            void agents.seen(link);
+            return;
+          case 'ping':
+            link.tunnel.send('pong', msg.payload);
+            return;
+          case 'audit': {
+            const { sessionId, seq, event } = msg.payload;
+            void ownsSession(identity, sessionId).then((ok) => {
+              if (!ok) return log.warn('agent sent audit for a session it does not serve', { agent: identity.name, sessionId });
+              audit.enqueue({ sessionId, seq, event, ack: (s) => link.tunnel.send('audit_ack', { sessionId, seq: s }) });
+            });
+            return;
+          }
+          default:
+        }
+      },
+      onProtocolError: (err) => log.warn('agent protocol error', { agent: identity.name, error: err.message }),
+    });
+    attachTunnel(ws, link.tunnel);
+    const timer = setInterval(() => {
+      if (Date.now() - link.lastPong > env.HOOP_HEARTBEAT_MS * 3) {
+        log.warn('agent missed heartbeats; closing', { agent: identity.name });
+        ws.terminate();
+        return;
+      }
+      link.tunnel.send('ping', { t: Date.now() });
+    }, env.HOOP_HEARTBEAT_MS);
+    timers.add(timer);
+    ws.on('close', () => {
+      clearInterval(timer);
+      timers.delete(timer);
+      link.tunnel.shutdown('agent disconnected');
+      void agents.remove(link);
+      log.info('agent disconnected', { agent: identity.name });
+    });
+  }
+
+  const sessionOwners = new Map<string, string>();
+  async function ownsSession(agent: AgentIdentity, sessionId: string): Promise<boolean> {
+    const cached = sessionOwners.get(sessionId);
+    if (cached) return cached === agent.id;
+    const s = await db.session.findUnique({ where: { id: sessionId }, select: { agentId: true } }).catch(() => null);
+    if (!s?.agentId) return false;
+    if (sessionOwners.size > 100_000) sessionOwners.clear();
+    sessionOwners.set(sessionId, s.agentId);
+    return s.agentId === agent.id;
+  }
+
+  function onClient(ws: WebSocket, user: UserIdentity): void {
+    const tunnel: Tunnel = new Tunnel(transportFor(ws), false, {
+      onOpen: (o) => {
+        routeClientStream({ db, agents, audit, log }, user, o).catch((err: Error) => {
+          log.error('routing failed', { error: err.message });
+          o.reject('internal', 'the gateway could not open the session; see its log');
+        });
+      },
+      onMessage: (msg) => {
+        if (msg.type === 'hello') {
+          tunnel.send('welcome', { version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], heartbeatMs: env.HOOP_HEARTBEAT_MS, identity: { kind: 'user', id: user.id, name: user.email } });
+        } else if (msg.type === 'ping') tunnel.send('pong', msg.payload);
+      },
+    });
+    attachTunnel(ws, tunnel);
+    ws.on('close', () => tunnel.shutdown('client disconnected'));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(env.HOOP_GATEWAY_PORT, env.HOOP_GATEWAY_HOST, () => resolve());
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : env.HOOP_GATEWAY_PORT;
+  log.info('gateway listening', { port });
+
+  return {
+    port,
+    async close() {
+      for (const t of timers) clearInterval(t);
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => http.close(() => r()));
+      await audit.drain();
+      await listener.end().catch(() => undefined);
+      await pool.end();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,7 @@
+export * from './client';
+export * from './credentials';
+export * from './embedded';
+export * from './factories';
+export * from './migrate';
+export * from './demo';
+export type { Prisma } from './generated/client/index.js';

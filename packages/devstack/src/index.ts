@@ -1,0 +1,3 @@
+export * from './process';
+export * from './services';
+export * from './testkit';

@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+export const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  /** everything the process printed so far (last 64 KiB), for error messages */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Runs one part of the stack as a child process; its output goes to a log file (or is kept in memory). */
+export function startService(opts: { name: string; command: string; args: string[]; env: NodeJS.ProcessEnv; cwd?: string; logDir?: string }): Service {
+  const child = spawn(opts.command, opts.args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const log = opts.logDir ? (mkdirSync(opts.logDir, { recursive: true }), createWriteStream(path.join(opts.logDir, `${opts.name}.log`), { flags: 'a' })) : null;
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-65536);
+    log?.write(chunk);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    name: opts.name,
+    child,
+    output: () => tail,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+      await exited;
+      clearTimeout(timer);
+      log?.end();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Polls until `check` returns a value, the service dies, or the time is up. */
+export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined>, opts: { timeoutMs?: number; service?: Service } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let lastErr = '';
+  while (Date.now() < deadline) {
+    if (opts.service && opts.service.child.exitCode !== null) {
+      throw new Error(`${opts.service.name} exited (code ${opts.service.child.exitCode}) before ${what}:\n${opts.service.output().slice(-4000)}`);
+    }
+    try {
+      const v = await check();
+      if (v !== null && v !== undefined) return v;
+    } catch (err) {
+      lastErr = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? ` (${lastErr})` : ''}${opts.service ? `:\n${opts.service.output().slice(-4000)}` : ''}`);
+}
+
+export async function httpOk(url: string): Promise<boolean | null> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.ok ? true : null;
+}

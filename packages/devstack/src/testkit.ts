@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createDb, type Db, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db';
+import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { freePort, REPO_ROOT, type Service, TSX, waitFor } from './process';
+import { startAgentService, startGatewayService } from './services';
+
+/** The Postgres server tests use: DATABASE_URL (scripts/test.mjs sets it, to an embedded server if none is given). */
+export function testServerUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set; run the tests with `npm test`, which provides one');
+  return url;
+}
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+export interface TestStack {
+  db: Db;
+  dbUrl: string;
+  orgId: string;
+  adminToken: string;
+  agentId: string;
+  agentKey: string;
+  gatewayPort: number;
+  gatewayUrl: string;
+  configFile: string;
+  gateway: Service;
+  agent: Service | null;
+  addPostgresConnection(name: string, targetUrl: string, opts?: { readOnly?: boolean; agentId?: string | null }): Promise<void>;
+  startAgent(): Promise<Service>;
+  stopAgent(): Promise<void>;
+  cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  connect(name: string): Promise<{ port: number; url: string; stop(): Promise<void>; output(): string }>;
+  stop(): Promise<void>;
+}
+
+/** Gateway and agent as real processes over a fresh database; targets are added as connections. */
+export async function startTestStack(opts: { heartbeatMs?: number } = {}): Promise<TestStack> {
+  const database: TestDatabase = await createTestDatabase(testServerUrl(), 'e2e');
+  const db = createDb(database.url, { max: 3 });
+  const org = await seedOrg(db, { name: 'Test', slug: `test-${randomBytes(3).toString('hex')}` });
+  const admin = await seedUser(db, org.id, { email: 'admin@test.local', role: 'admin' });
+  const { token } = await seedApiToken(db, admin.id);
+  const { agent, key } = await seedAgent(db, org.id, { name: 'test-agent' });
+  const gatewayPort = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const gateway = await startGatewayService({
+    databaseUrl: database.url,
+    port: gatewayPort,
+    encryptionKey: randomBytes(32).toString('hex'),
+    webUrl: 'http://localhost:3999',
+    heartbeatMs: opts.heartbeatMs,
+  });
+  const dir = await mkdtemp(path.join(tmpdir(), 'hoop-test-'));
+  const configFile = path.join(dir, 'cli.json');
+  await writeFile(configFile, JSON.stringify({ gatewayUrl, token }), { mode: 0o600 });
+  const secretEnv: Record<string, string> = {};
+  const children: { stop(): Promise<void> }[] = [];
+
+  const stack: TestStack = {
+    db,
+    dbUrl: database.url,
+    orgId: org.id,
+    adminToken: token,
+    agentId: agent.id,
+    agentKey: key,
+    gatewayPort,
+    gatewayUrl,
+    configFile,
+    gateway,
+    agent: null,
+    async addPostgresConnection(name, targetUrl, o = {}) {
+      const u = new URL(targetUrl);
+      const envName = `HOOP_TEST_SECRET_${Object.keys(secretEnv).length}`;
+      secretEnv[envName] = decodeURIComponent(u.password);
+      await seedConnection(db, org.id, {
+        name,
+        type: 'postgres',
+        agentId: o.agentId === undefined ? agent.id : o.agentId,
+        config: { host: u.hostname, port: Number(u.port || 5432), database: u.pathname.slice(1), user: decodeURIComponent(u.username), sslmode: u.searchParams.get('sslmode') ?? 'disable' },
+        secretRef: u.password ? `env:${envName}` : null,
+        readOnly: o.readOnly ?? false,
+      });
+    },
+    async startAgent() {
+      const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug' } });
+      stack.agent = svc;
+      await waitFor('the agent to come online', async () => ((await db.agent.findUnique({ where: { id: agent.id } }))?.connectedAt ? true : null), { service: svc, timeoutMs: 30_000 });
+      return svc;
+    },
+    async stopAgent() {
+      await stack.agent?.stop();
+      stack.agent = null;
+    },
+    cli(args, o = {}) {
+      return new Promise((resolve) => {
+        const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
+          env: { ...process.env, HOOP_CONFIG: configFile, ...o.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+        if (o.input !== undefined) child.stdin.end(o.input);
+        else child.stdin.end();
+      });
+    },
+    async connect(name) {
+      const port = await freePort();
+      const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'connect', name, '--port', String(port)], {
+        env: { ...process.env, HOOP_CONFIG: configFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor(`hoop connect ${name} to be ready`, async () => {
+        if (child.exitCode !== null) throw new Error(`hoop connect exited: ${out}`);
+        return out.includes('ready:') ? true : null;
+      }, { timeoutMs: 30_000 });
+      const handle = {
+        port,
+        url: `postgres://tester@127.0.0.1:${port}/${name}?sslmode=disable`,
+        output: () => out,
+        async stop() {
+          if (child.exitCode !== null) return;
+          child.kill('SIGTERM');
+          await new Promise((r) => child.once('exit', r));
+        },
+      };
+      children.push(handle);
+      return handle;
+    },
+    async stop() {
+      for (const c of children) await c.stop();
+      await stack.agent?.stop();
+      await gateway.stop();
+      await db.$disconnect();
+      await database.drop().catch(() => undefined);
+    },
+  };
+  return stack;
+}
+
+/** A scratch database to act as a target, reachable with the server's credentials. */
+export async function createTargetDatabase(label = 'target'): Promise<{ url: string; drop(): Promise<void>; query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<T>> }> {
+  const { createScratchDatabase } = await import('@hoop/db/testing');
+  const t = await createScratchDatabase(testServerUrl(), label);
+  const pool = new pg.Pool({ connectionString: t.url, max: 2 });
+  return {
+    url: t.url,
+    query: (sql, params) => pool.query(sql, params),
+    async drop() {
+      await pool.end();
+      await t.drop();
+    },
+  };
+}

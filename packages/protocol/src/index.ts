@@ -1,0 +1,4 @@
+export * from './messages';
+export * from './stream';
+export * from './tunnel';
+export * from './exit-codes';

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/** Version of the tunnel protocol. New message types and fields may be added; none removed. */
+export const PROTOCOL_VERSION = 1;
+export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push'] as const;
+
+/** Bytes a receiver lets a sender have in flight per stream before it must wait for credit. */
+export const STREAM_WINDOW = 256 * 1024;
+/** Largest binary data frame payload. */
+export const MAX_DATA_FRAME = 64 * 1024;
+/** Largest text (JSON) frame accepted. */
+export const MAX_TEXT_FRAME = 4 * 1024 * 1024;
+
+export const ConnectionMode = z.enum(['connect', 'exec', 'mcp']);
+export type ConnectionMode = z.infer<typeof ConnectionMode>;
+
+export const ConnectionType = z.enum(['postgres', 'ssh', 'command', 'mysql', 'http']);
+export type ConnectionType = z.infer<typeof ConnectionType>;
+
+/** What the agent receives about a connection it serves. Secrets are references, resolved on the agent. */
+export const AgentConnection = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: ConnectionType,
+  config: z.record(z.string(), z.unknown()),
+  secretRef: z.string().nullable(),
+  /** only for secrets typed into the control plane: decrypted by the gateway for this agent alone */
+  secret: z.string().nullable().optional(),
+  readOnly: z.boolean(),
+  policy: z.unknown().nullable(),
+  policyVersion: z.number().int().nullable().optional(),
+});
+export type AgentConnection = z.infer<typeof AgentConnection>;
+
+export const AuditEventBody = z.object({
+  type: z.string().max(64),
+  at: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type AuditEventBody = z.infer<typeof AuditEventBody>;
+
+const payloads = {
+  hello: z.object({
+    role: z.enum(['agent', 'client']),
+    version: z.number().int(),
+    capabilities: z.array(z.string()),
+    software: z.string().optional(),
+    hostname: z.string().optional(),
+  }),
+  welcome: z.object({
+    version: z.number().int(),
+    capabilities: z.array(z.string()),
+    heartbeatMs: z.number().int(),
+    identity: z.object({ kind: z.enum(['agent', 'user']), id: z.string(), name: z.string() }),
+  }),
+  ping: z.object({ t: z.number() }),
+  pong: z.object({ t: z.number() }),
+  config: z.object({ connections: z.array(AgentConnection) }),
+  /** open a stream; client→gateway names the connection, gateway→agent adds the session and connection id */
+  open: z.object({
+    stream: z.number().int().nonnegative(),
+    connection: z.string().min(1).max(200),
+    mode: ConnectionMode,
+    window: z.number().int().positive(),
+    sessionId: z.string().optional(),
+    connectionId: z.string().optional(),
+    user: z.object({ id: z.string(), email: z.string(), name: z.string() }).optional(),
+    clientInfo: z.record(z.string(), z.string()).optional(),
+  }),
+  opened: z.object({ stream: z.number().int(), window: z.number().int().positive(), sessionId: z.string().optional(), connectionType: ConnectionType.optional() }),
+  open_error: z.object({ stream: z.number().int(), code: z.string(), message: z.string() }),
+  credit: z.object({ stream: z.number().int(), bytes: z.number().int().positive() }),
+  /** the sender will send no more data on this stream (half close) */
+  end: z.object({ stream: z.number().int() }),
+  /** the stream is gone in both directions */
+  close: z.object({ stream: z.number().int(), reason: z.string().optional() }),
+  audit: z.object({ sessionId: z.string(), seq: z.number().int().nonnegative(), event: AuditEventBody }),
+  audit_ack: z.object({ sessionId: z.string(), seq: z.number().int().nonnegative() }),
+  error: z.object({ code: z.string(), message: z.string() }),
+} as const;
+
+export type MessageType = keyof typeof payloads;
+export type Payload<T extends MessageType> = z.infer<(typeof payloads)[T]>;
+export type Envelope = { [K in MessageType]: { v: number; type: K; payload: Payload<K> } }[MessageType];
+
+const envelopeBase = z.object({ v: z.number().int(), type: z.string(), payload: z.unknown() });
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Parse and validate a text frame. Unknown types are returned as null (ignored for forward compatibility). */
+export function decodeEnvelope(text: string): Envelope | null {
+  if (text.length > MAX_TEXT_FRAME) throw new ProtocolError('text frame too large');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('text frame is not JSON');
+  }
+  const base = envelopeBase.safeParse(json);
+  if (!base.success) throw new ProtocolError('text frame is not a hoop envelope');
+  const schema = (payloads as Record<string, z.ZodType>)[base.data.type];
+  if (!schema) return null;
+  const parsed = schema.safeParse(base.data.payload);
+  if (!parsed.success) throw new ProtocolError(`invalid ${base.data.type} message: ${parsed.error.issues[0]?.message ?? 'bad payload'}`);
+  return { v: base.data.v, type: base.data.type, payload: parsed.data } as Envelope;
+}
+
+export function encodeEnvelope<T extends MessageType>(type: T, payload: Payload<T>): string {
+  return JSON.stringify({ v: PROTOCOL_VERSION, type, payload });
+}
+
+/** Binary frame: [kind u8 = 1][stream u32 BE][data]. */
+export const FRAME_DATA = 1;
+
+export function encodeDataFrame(stream: number, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + data.length);
+  out[0] = FRAME_DATA;
+  out.writeUInt32BE(stream, 1);
+  out.set(data, 5);
+  return out;
+}
+
+export function decodeDataFrame(frame: Buffer): { stream: number; data: Buffer } {
+  if (frame.length < 5 || frame[0] !== FRAME_DATA) throw new ProtocolError('malformed binary frame');
+  if (frame.length - 5 > MAX_DATA_FRAME) throw new ProtocolError('binary frame too large');
+  return { stream: frame.readUInt32BE(1), data: frame.subarray(5) };
+}

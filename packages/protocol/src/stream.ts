@@ -1,0 +1,116 @@
+import { Duplex } from 'node:stream';
+import { MAX_DATA_FRAME } from './messages';
+
+/** What a stream needs from the tunnel that carries it. */
+export interface StreamLink {
+  sendData(stream: number, data: Uint8Array): void;
+  sendCredit(stream: number, bytes: number): void;
+  sendEnd(stream: number): void;
+  sendClose(stream: number, reason?: string): void;
+  forget(stream: number): void;
+}
+
+/**
+ * One multiplexed byte stream with credit-based flow control. Writes wait until the peer has granted credit, so a slow
+ * reader at the far end stops the writer here instead of filling memory; credit is granted back only as the local
+ * consumer reads, so backpressure travels end to end.
+ */
+export class TunnelStream extends Duplex {
+  private credit: number;
+  private received = 0;
+  private granted: number;
+  private pending: { chunk: Buffer; offset: number; cb: (err?: Error | null) => void } | null = null;
+  private remoteClosed = false;
+
+  constructor(
+    readonly id: number,
+    private readonly link: StreamLink,
+    /** bytes the peer lets us send before it grants more */
+    sendWindow: number,
+    /** bytes we let the peer send before we grant more */
+    private readonly recvWindow: number,
+  ) {
+    super({ readableHighWaterMark: recvWindow, writableHighWaterMark: 64 * 1024, allowHalfOpen: true });
+    this.credit = sendWindow;
+    this.granted = recvWindow;
+  }
+
+  /** data from the peer */
+  receive(data: Buffer): void {
+    if (this.destroyed || this.readableEnded) return;
+    this.received += data.length;
+    if (this.received > this.granted) {
+      this.destroy(new Error(`stream ${this.id}: peer sent more than its credit`));
+      return;
+    }
+    this.push(data);
+    this.grant();
+  }
+
+  addCredit(bytes: number): void {
+    this.credit += bytes;
+    this.flushPending();
+  }
+
+  remoteEnd(): void {
+    if (!this.readableEnded) this.push(null);
+  }
+
+  remoteClose(reason?: string): void {
+    this.remoteClosed = true;
+    if (!this.readableEnded) this.push(null);
+    this.destroy(reason ? new StreamClosedError(reason) : undefined);
+  }
+
+  /** Lets the peer send a window beyond what the local consumer has actually taken (not merely buffered). */
+  private grant(): void {
+    if (this.destroyed) return;
+    const consumed = this.received - this.readableLength;
+    const bytes = consumed + this.recvWindow - this.granted;
+    if (bytes < this.recvWindow / 4) return;
+    this.granted += bytes;
+    this.link.sendCredit(this.id, bytes);
+  }
+
+  override _read(): void {
+    // _read runs inside read(), before the chunk being read leaves the buffer: count it once read() has returned
+    process.nextTick(() => this.grant());
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.pending = { chunk, offset: 0, cb };
+    this.flushPending();
+  }
+
+  private flushPending(): void {
+    const p = this.pending;
+    if (!p) return;
+    while (p.offset < p.chunk.length && this.credit > 0) {
+      const n = Math.min(p.chunk.length - p.offset, MAX_DATA_FRAME, this.credit);
+      this.link.sendData(this.id, p.chunk.subarray(p.offset, p.offset + n));
+      p.offset += n;
+      this.credit -= n;
+    }
+    if (p.offset >= p.chunk.length) {
+      this.pending = null;
+      p.cb();
+    }
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (!this.remoteClosed) this.link.sendEnd(this.id);
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.remoteClosed) this.link.sendClose(this.id, err && !(err instanceof StreamClosedError) ? err.message : undefined);
+    this.link.forget(this.id);
+    const p = this.pending;
+    this.pending = null;
+    p?.cb(err ?? new Error('stream closed'));
+    cb(err instanceof StreamClosedError ? null : err);
+  }
+}
+
+/** The peer closed the stream on purpose (the reason is informational, not a local failure). */
+export class StreamClosedError extends Error {}

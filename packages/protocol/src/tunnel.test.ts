@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { encodeEnvelope, STREAM_WINDOW } from './messages';
+import { OpenError, type Transport, Tunnel, type TunnelHandlers } from './tunnel';
+
+/** Two tunnels joined by an in-memory socket that delivers frames asynchronously, like a network would. */
+function pair(aHandlers: TunnelHandlers = {}, bHandlers: TunnelHandlers = {}) {
+  const wire = { aToB: 0, bToA: 0, closed: [] as string[] };
+  let a!: Tunnel;
+  let b!: Tunnel;
+  const transport = (to: () => Tunnel, counter: 'aToB' | 'bToA'): Transport => ({
+    sendText: (t) => setImmediate(() => to().handleText(t)),
+    sendBinary: (buf) => {
+      wire[counter] += buf.length;
+      const copy = Buffer.from(buf);
+      setImmediate(() => to().handleBinary(copy));
+    },
+    close: (_code, reason) => wire.closed.push(reason),
+  });
+  a = new Tunnel(transport(() => b, 'aToB'), true, aHandlers);
+  b = new Tunnel(transport(() => a, 'bToA'), false, bHandlers);
+  return { a, b, wire };
+}
+
+describe('tunnel', () => {
+  it('carries bytes both ways on many streams and keeps them apart', async () => {
+    const { a } = pair({}, {
+      onOpen: (o) => {
+        const s = o.accept();
+        s.on('data', (d: Buffer) => s.write(Buffer.concat([Buffer.from(`${o.request.connection}:`), d])));
+        s.on('end', () => s.end());
+      },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const { stream } = await a.openStream({ connection: `c${i}`, mode: 'connect' });
+        const chunks: Buffer[] = [];
+        stream.on('data', (d: Buffer) => chunks.push(d));
+        stream.end(`hello ${i}`);
+        await new Promise((r) => stream.on('end', r));
+        return Buffer.concat(chunks).toString();
+      }),
+    );
+    results.forEach((r, i) => expect(r).toBe(`c${i}:hello ${i}`));
+  });
+
+  it('stops the writer when the reader does not read (credit), and loses nothing', async () => {
+    let server!: import('./stream').TunnelStream;
+    const { a, wire } = pair({}, { onOpen: (o) => (server = o.accept()) });
+    const { stream } = await a.openStream({ connection: 'x', mode: 'connect' });
+    server.pause();
+    const payload = randomBytes(4 * 1024 * 1024);
+    let writeDone = false;
+    stream.write(payload, () => (writeDone = true));
+    await new Promise((r) => setTimeout(r, 200));
+    // only about one window is on the wire while nobody reads
+    expect(wire.aToB).toBeLessThanOrEqual(STREAM_WINDOW + 64 * 1024);
+    expect(writeDone).toBe(false);
+    const got: Buffer[] = [];
+    server.on('data', (d: Buffer) => got.push(d));
+    server.resume();
+    stream.end();
+    await new Promise((r) => server.on('end', r));
+    expect(createHash('sha256').update(Buffer.concat(got)).digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
+  });
+
+  it('reports a refused open with its code and message', async () => {
+    const { a } = pair({}, { onOpen: (o) => o.reject('not_found', 'connection "nope" does not exist') });
+    await expect(a.openStream({ connection: 'nope', mode: 'exec' })).rejects.toMatchObject({ code: 'not_found', message: 'connection "nope" does not exist' });
+  });
+
+  it('closes the far side of a stream that is destroyed', async () => {
+    let server!: import('./stream').TunnelStream;
+    const { a } = pair({}, { onOpen: (o) => (server = o.accept()) });
+    const { stream } = await a.openStream({ connection: 'x', mode: 'connect' });
+    stream.destroy();
+    await new Promise((r) => server.on('close', r));
+    expect(server.destroyed).toBe(true);
+  });
+
+  it('fails pending opens and streams when the socket goes away', async () => {
+    const { a } = pair({}, { onOpen: () => undefined /* never answers */ });
+    const pending = a.openStream({ connection: 'x', mode: 'connect' });
+    a.shutdown('gateway connection lost');
+    await expect(pending).rejects.toBeInstanceOf(OpenError);
+  });
+
+  it('closes the tunnel on malformed frames instead of crashing', () => {
+    const errors: string[] = [];
+    const { a, wire } = pair({ onProtocolError: (e) => errors.push(e.message) });
+    a.handleText('{not json');
+    expect(errors[0]).toMatch(/not JSON/);
+    expect(wire.closed.length).toBe(1);
+    const { a: a2 } = pair({ onProtocolError: (e) => errors.push(e.message) });
+    a2.handleText(encodeEnvelope('credit', { stream: 1, bytes: 10 }).replace('"bytes":10', '"bytes":-5'));
+    expect(errors[1]).toMatch(/invalid credit/);
+    const { a: a3 } = pair({ onProtocolError: (e) => errors.push(e.message) });
+    a3.handleBinary(Buffer.from([9, 0, 0]));
+    expect(errors[2]).toMatch(/malformed binary frame/);
+  });
+
+  it('ignores message types it does not know (forward compatibility)', () => {
+    const seen: string[] = [];
+    const { a } = pair({ onMessage: (m) => seen.push(m.type), onProtocolError: () => seen.push('error') });
+    a.handleText(JSON.stringify({ v: 2, type: 'future_feature', payload: { x: 1 } }));
+    expect(seen).toEqual([]);
+  });
+});

@@ -1,0 +1,204 @@
+import {
+  decodeDataFrame,
+  decodeEnvelope,
+  encodeDataFrame,
+  encodeEnvelope,
+  type Envelope,
+  type MessageType,
+  type Payload,
+  ProtocolError,
+  STREAM_WINDOW,
+} from './messages';
+import { type StreamLink, TunnelStream } from './stream';
+
+/** The socket under a tunnel (a WebSocket in practice). */
+export interface Transport {
+  sendText(text: string): void;
+  sendBinary(data: Buffer): void;
+  close(code: number, reason: string): void;
+}
+
+export type OpenRequest = Payload<'open'>;
+
+export interface IncomingOpen {
+  request: OpenRequest;
+  accept(extra?: Omit<Payload<'opened'>, 'stream' | 'window'>): TunnelStream;
+  reject(code: string, message: string): void;
+}
+
+export interface TunnelHandlers {
+  /** the peer asks to open a stream */
+  onOpen?(open: IncomingOpen): void;
+  /** any other message (hello, ping, config, audit, …) */
+  onMessage?(msg: Envelope): void;
+  /** a frame that could not be decoded; the tunnel closes after this */
+  onProtocolError?(err: Error): void;
+}
+
+export class OpenError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'OpenError';
+  }
+}
+
+/**
+ * Many streams over one socket. The side that dialled uses odd stream ids and the side that accepted even ones, so
+ * both may open streams without colliding.
+ */
+export class Tunnel implements StreamLink {
+  private readonly streams = new Map<number, TunnelStream>();
+  private readonly opening = new Map<number, { resolve: (v: { stream: TunnelStream; opened: Payload<'opened'> }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private nextId: number;
+  private closed = false;
+
+  constructor(private readonly transport: Transport, dialled: boolean, private readonly handlers: TunnelHandlers = {}) {
+    this.nextId = dialled ? 1 : 2;
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  send<T extends MessageType>(type: T, payload: Payload<T>): void {
+    if (!this.closed) this.transport.sendText(encodeEnvelope(type, payload));
+  }
+
+  openStream(req: Omit<OpenRequest, 'stream' | 'window'>, timeoutMs = 15000): Promise<{ stream: TunnelStream; opened: Payload<'opened'> }> {
+    if (this.closed) return Promise.reject(new OpenError('unavailable', 'tunnel is closed'));
+    const id = this.nextId;
+    this.nextId += 2;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.opening.delete(id);
+        this.send('close', { stream: id, reason: 'open timed out' });
+        reject(new OpenError('timeout', `no answer from the far end within ${timeoutMs / 1000}s`));
+      }, timeoutMs);
+      this.opening.set(id, { resolve, reject, timer });
+      this.send('open', { ...req, stream: id, window: STREAM_WINDOW });
+    });
+  }
+
+  handleText(text: string): void {
+    let msg: Envelope | null;
+    try {
+      msg = decodeEnvelope(text);
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    if (msg) this.dispatch(msg);
+  }
+
+  handleBinary(frame: Buffer): void {
+    let decoded: { stream: number; data: Buffer };
+    try {
+      decoded = decodeDataFrame(frame);
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    this.streams.get(decoded.stream)?.receive(decoded.data);
+  }
+
+  private dispatch(msg: Envelope): void {
+    switch (msg.type) {
+      case 'open':
+        return this.incomingOpen(msg.payload);
+      case 'opened': {
+        const waiting = this.opening.get(msg.payload.stream);
+        if (!waiting) return;
+        clearTimeout(waiting.timer);
+        this.opening.delete(msg.payload.stream);
+        const stream = this.register(msg.payload.stream, msg.payload.window);
+        waiting.resolve({ stream, opened: msg.payload });
+        return;
+      }
+      case 'open_error': {
+        const waiting = this.opening.get(msg.payload.stream);
+        if (!waiting) return;
+        clearTimeout(waiting.timer);
+        this.opening.delete(msg.payload.stream);
+        waiting.reject(new OpenError(msg.payload.code, msg.payload.message));
+        return;
+      }
+      case 'credit':
+        return this.streams.get(msg.payload.stream)?.addCredit(msg.payload.bytes);
+      case 'end':
+        return this.streams.get(msg.payload.stream)?.remoteEnd();
+      case 'close':
+        return this.streams.get(msg.payload.stream)?.remoteClose(msg.payload.reason);
+      default:
+        this.handlers.onMessage?.(msg);
+    }
+  }
+
+  private incomingOpen(request: OpenRequest): void {
+    if (this.streams.has(request.stream) || request.stream % 2 === this.nextId % 2) {
+      this.fail(new ProtocolError(`stream id ${request.stream} is not the peer's to open`));
+      return;
+    }
+    if (!this.handlers.onOpen) {
+      this.send('open_error', { stream: request.stream, code: 'unsupported', message: 'this end does not accept streams' });
+      return;
+    }
+    let answered = false;
+    this.handlers.onOpen({
+      request,
+      accept: (extra) => {
+        if (answered) throw new Error('open already answered');
+        answered = true;
+        const stream = this.register(request.stream, request.window);
+        this.send('opened', { ...extra, stream: request.stream, window: STREAM_WINDOW });
+        return stream;
+      },
+      reject: (code, message) => {
+        if (answered) return;
+        answered = true;
+        this.send('open_error', { stream: request.stream, code, message });
+      },
+    });
+  }
+
+  private register(id: number, sendWindow: number): TunnelStream {
+    const stream = new TunnelStream(id, this, sendWindow, STREAM_WINDOW);
+    this.streams.set(id, stream);
+    return stream;
+  }
+
+  private fail(err: Error): void {
+    this.handlers.onProtocolError?.(err);
+    this.transport.close(1002, err.message.slice(0, 120));
+    this.shutdown(err.message);
+  }
+
+  /** The socket is gone: every stream and pending open ends. */
+  shutdown(reason = 'tunnel closed'): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, w] of this.opening) {
+      clearTimeout(w.timer);
+      w.reject(new OpenError('unavailable', reason));
+    }
+    this.opening.clear();
+    for (const s of [...this.streams.values()]) s.remoteClose(reason);
+    this.streams.clear();
+  }
+
+  // StreamLink
+  sendData(stream: number, data: Uint8Array): void {
+    if (!this.closed) this.transport.sendBinary(encodeDataFrame(stream, data));
+  }
+  sendCredit(stream: number, bytes: number): void {
+    this.send('credit', { stream, bytes });
+  }
+  sendEnd(stream: number): void {
+    this.send('end', { stream });
+  }
+  sendClose(stream: number, reason?: string): void {
+    this.send('close', reason ? { stream, reason } : { stream });
+  }
+  forget(stream: number): void {
+    this.streams.delete(stream);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * `npm start`: embedded Postgres (unless DATABASE_URL is set), migrations, the demo, gateway, agent and web app, and
+ * the local CLI logged in as the demo admin. Data lives under .hoop/ and is reused on the next start.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { createDb, DEMO, ensureDemo, migrate, startEmbeddedPostgres, type EmbeddedHandle } from '@hoop/db';
+import { portIsFree, REPO_ROOT, type Service, startAgentService, startGatewayService, waitFor } from '@hoop/devstack';
+import { startWebService } from './web-service';
+
+const HOOP_DIR = path.join(REPO_ROOT, '.hoop');
+const LOG_DIR = path.join(HOOP_DIR, 'logs');
+const SECRETS_FILE = path.join(HOOP_DIR, 'secrets.json');
+const AGENT_KEY_FILE = path.join(HOOP_DIR, 'agent.key');
+const CLI_FILE = path.join(HOOP_DIR, 'cli.json');
+
+const env = {
+  databaseUrl: process.env.DATABASE_URL,
+  pgPort: Number(process.env.HOOP_PG_PORT ?? 5454),
+  gatewayPort: Number(process.env.HOOP_GATEWAY_PORT ?? 8009),
+  webPort: Number(process.env.HOOP_WEB_PORT ?? 3000),
+  noWeb: process.argv.includes('--no-web'),
+};
+
+const c = { dim: '\x1b[2m', bold: '\x1b[1m', green: '\x1b[32m', cyan: '\x1b[36m', reset: '\x1b[0m' };
+const step = (msg: string) => process.stdout.write(`${c.cyan}▸${c.reset} ${msg}\n`);
+
+interface LocalSecrets { pgPassword: string; encryptionKey: string; demoTargetPassword: string; authSecret: string }
+
+async function localSecrets(): Promise<LocalSecrets> {
+  if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, 'utf8')) as LocalSecrets;
+  const s: LocalSecrets = {
+    pgPassword: randomBytes(18).toString('base64url'),
+    encryptionKey: randomBytes(32).toString('hex'),
+    demoTargetPassword: randomBytes(18).toString('base64url'),
+    authSecret: randomBytes(32).toString('base64url'),
+  };
+  await mkdir(HOOP_DIR, { recursive: true });
+  await writeFile(SECRETS_FILE, JSON.stringify(s, null, 2), { mode: 0o600 });
+  return s;
+}
+
+async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (r.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const services: Service[] = [];
+  let embedded: EmbeddedHandle | null = null;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping…\n');
+    for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    for (const [what, port] of [['gateway', env.gatewayPort], ['web app', env.webPort]] as const) {
+      if (what === 'web app' && env.noWeb) continue;
+      if (!(await portIsFree(port))) throw new Error(`port ${port} for the ${what} is taken; stop what uses it or set HOOP_${what === 'gateway' ? 'GATEWAY' : 'WEB'}_PORT`);
+    }
+    const secrets = await localSecrets();
+    let serverUrl: string;
+    if (env.databaseUrl) {
+      step(`using the Postgres in DATABASE_URL (${new URL(env.databaseUrl).host})`);
+      serverUrl = env.databaseUrl;
+    } else {
+      step(`starting embedded Postgres on 127.0.0.1:${env.pgPort} (data in .hoop/postgres)`);
+      embedded = await startEmbeddedPostgres({ dir: path.join(HOOP_DIR, 'postgres'), port: env.pgPort, password: secrets.pgPassword });
+      serverUrl = embedded.url('postgres');
+    }
+    const databaseUrl = env.databaseUrl ?? (await ensureDatabase(serverUrl, 'hoop'));
+
+    step('applying migrations');
+    const m = await migrate(databaseUrl);
+    step(m.applied.length ? `applied ${m.applied.join(', ')}` : `schema up to date (${m.total} migrations)`);
+
+    step('seeding the demo (org, admin, agent, demo database with fake customers, connection demo-pg)');
+    const db = createDb(databaseUrl);
+    const demo = await ensureDemo(db, {
+      serverUrl,
+      targetPassword: secrets.demoTargetPassword,
+      needAgentKey: !existsSync(AGENT_KEY_FILE),
+      needCliToken: !existsSync(CLI_FILE),
+    });
+    if (demo.agentKey) await writeFile(AGENT_KEY_FILE, demo.agentKey, { mode: 0o600 });
+    const agentKey = readFileSync(AGENT_KEY_FILE, 'utf8').trim();
+    const gatewayUrl = `http://127.0.0.1:${env.gatewayPort}`;
+    const webUrl = `http://localhost:${env.webPort}`;
+    if (demo.cliToken) {
+      await writeFile(CLI_FILE, `${JSON.stringify({ gatewayUrl, token: demo.cliToken, webUrl, user: DEMO.adminEmail }, null, 2)}\n`, { mode: 0o600 });
+    }
+
+    step(`starting the gateway on :${env.gatewayPort}`);
+    services.push(await startGatewayService({ databaseUrl, port: env.gatewayPort, encryptionKey: secrets.encryptionKey, webUrl, logDir: LOG_DIR }));
+
+    step('starting the local agent');
+    const agent = startAgentService({ gatewayUrl: `ws://127.0.0.1:${env.gatewayPort}`, key: agentKey, logDir: LOG_DIR, env: { [DEMO.targetSecretEnv]: secrets.demoTargetPassword } });
+    services.push(agent);
+    await waitFor('the agent to come online', async () => {
+      const a = await db.agent.findFirst({ where: { orgId: demo.orgId, name: DEMO.agentName } });
+      return a?.connectedAt ? true : null;
+    }, { service: agent, timeoutMs: 60_000 });
+    await db.$disconnect();
+
+    if (!env.noWeb) {
+      step(`starting the web app on :${env.webPort} (first start builds it)`);
+      services.push(await startWebService({ databaseUrl, port: env.webPort, authSecret: secrets.authSecret, gatewayUrl, logDir: LOG_DIR }));
+    }
+
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(`
+${c.green}${c.bold}hoop is running${c.reset} ${c.dim}(${secs}s; logs in .hoop/logs)${c.reset}
+
+  web app     ${env.noWeb ? '(not started: --no-web)' : webUrl}
+  login       ${DEMO.adminEmail} / ${demo.adminPassword ?? `${c.dim}(the password printed at the first start)${c.reset}`}
+  gateway     ${gatewayUrl}
+  database    ${env.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on 127.0.0.1:${env.pgPort}`}
+
+Try it, in another terminal from this folder:
+  npx hoop connections
+  npx hoop exec demo-pg -i "select id, full_name, email, card_number from customers limit 5"
+  npx hoop connect demo-pg            ${c.dim}# then: psql "postgres://demo@127.0.0.1:5433/demo?sslmode=disable"${c.reset}
+
+Press Ctrl-C to stop everything.
+`);
+    if (demo.adminPassword) process.stdout.write(`${c.dim}The admin password is shown only this once; keep it.${c.reset}\n`);
+    // keep running until Ctrl-C; if a service dies, say so and stop the rest
+    const died = await Promise.race(services.map((s) => s.exited.then((code) => ({ s, code }))));
+    if (!stopping) {
+      process.stderr.write(`\n${died.s.name} stopped unexpectedly (exit ${died.code}); last output:\n${died.s.output().slice(-3000)}\n`);
+      await shutdown(1);
+    }
+  } catch (err) {
+    process.stderr.write(`\nnpm start failed: ${(err as Error).message}\n`);
+    await shutdown(1);
+  }
+}
+
+void main();
