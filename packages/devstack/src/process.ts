@@ -1,10 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+/** Runs a TypeScript entry point in one node process (no wrapper process), so its PID is the service's. */
+export const nodeTs = (file: string): { command: string; args: string[] } => ({ command: process.execPath, args: ['--import', 'tsx', file] });
+
+/** Peak resident memory of a process in MB (VmHWM), from /proc. */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
 
 export interface Service {
   name: string;

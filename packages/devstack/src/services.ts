@@ -1,13 +1,12 @@
 import path from 'node:path';
-import { httpOk, REPO_ROOT, type Service, startService, TSX, waitFor } from './process';
+import { httpOk, nodeTs, REPO_ROOT, type Service, startService, waitFor } from './process';
 
 export interface GatewayOptions { databaseUrl: string; port: number; encryptionKey: string; webUrl: string; logDir?: string; heartbeatMs?: number; env?: NodeJS.ProcessEnv }
 
 export async function startGatewayService(o: GatewayOptions): Promise<Service> {
   const svc = startService({
     name: 'gateway',
-    command: TSX,
-    args: [path.join(REPO_ROOT, 'apps/gateway/src/main.ts')],
+    ...nodeTs(path.join(REPO_ROOT, 'apps/gateway/src/main.ts')),
     logDir: o.logDir,
     env: {
       ...baseEnv(),
@@ -29,8 +28,7 @@ export interface AgentOptions { gatewayUrl: string; key: string; logDir?: string
 export function startAgentService(o: AgentOptions): Service {
   return startService({
     name: 'agent',
-    command: TSX,
-    args: [path.join(REPO_ROOT, 'apps/agent/src/main.ts')],
+    ...nodeTs(path.join(REPO_ROOT, 'apps/agent/src/main.ts')),
     logDir: o.logDir,
     env: { ...baseEnv(), ...o.env, HOOP_GATEWAY_URL: o.gatewayUrl, HOOP_AGENT_KEY: o.key },
   });

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTargetDatabase, peakRssMb, type TestStack, startTestStack } from '@hoop/devstack';
+import { psql } from './helpers';
+
+let stack: TestStack;
+let target: Awaited<ReturnType<typeof createTargetDatabase>>;
+let conn: Awaited<ReturnType<TestStack['connect']>>;
+
+beforeAll(async () => {
+  target = await createTargetDatabase('pgsession');
+  await target.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2), tags text[], meta jsonb)`);
+  await target.query(`INSERT INTO items SELECT g, 'item ' || g, g * 1.5, ARRAY['a','b'], jsonb_build_object('n', g) FROM generate_series(1, 100) g`);
+  stack = await startTestStack();
+  await stack.addPostgresConnection('pg-test', target.url);
+  await stack.startAgent();
+  conn = await stack.connect('pg-test');
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await target?.drop();
+});
+
+describe('a Postgres session through hoop connect → gateway → agent', () => {
+  it('runs simple queries from psql, several statements in one string too', async () => {
+    const r = await psql(conn.url, ['-At', '-c', 'select count(*) from items; select name from items where id = 7']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['100', 'item 7']);
+  });
+
+  it('runs parameterized queries (extended protocol) with pg, and keeps types', async () => {
+    const client = new pg.Client({ connectionString: conn.url });
+    await client.connect();
+    const r = await client.query('select id, name, price, tags, meta from items where id = $1 or name = $2 order by id', [3, 'item 9']);
+    expect(r.rows).toEqual([
+      { id: 3, name: 'item 3', price: '4.50', tags: ['a', 'b'], meta: { n: 3 } },
+      { id: 9, name: 'item 9', price: '13.50', tags: ['a', 'b'], meta: { n: 9 } },
+    ]);
+    // named prepared statement reused
+    for (let i = 1; i <= 5; i++) {
+      const p = await client.query({ name: 'by-id', text: 'select name from items where id = $1', values: [i] });
+      expect(p.rows[0].name).toBe(`item ${i}`);
+    }
+    // an error in the extended protocol leaves the session usable
+    await expect(client.query('select * from no_such_table where id = $1', [1])).rejects.toThrow(/does not exist/);
+    expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    await client.end();
+  });
+
+  it('copies in with COPY FROM STDIN and out with COPY TO STDOUT', async () => {
+    await target.query('CREATE TABLE IF NOT EXISTS copied (id int, label text)');
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i}\tlabel ${i}`).join('\n');
+    const load = await psql(conn.url, ['-c', '\\copy copied from stdin'], { input: `${rows}\n\\.\n` });
+    expect(load.stderr).toBe('');
+    expect(load.stdout).toMatch(/COPY 5000/);
+    const dump = await psql(conn.url, ['-c', '\\copy (select * from copied order by id) to stdout']);
+    expect(dump.stdout.trim().split('\n')).toHaveLength(5000);
+    expect(dump.stdout.split('\n')[4999]).toBe('4999\tlabel 4999');
+  });
+
+  it('streams a 1,000,000-row result with bounded memory in the agent and the gateway', async () => {
+    const r = await psql(conn.url, ['-At', '-c', "select g, md5(g::text), 'padding padding padding' from generate_series(1, 1000000) g"], { timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1_000_000);
+    expect(lines[999_999]).toMatch(/^1000000\|[0-9a-f]{32}\|padding/);
+    const agentRss = peakRssMb(stack.agent!.child.pid!);
+    const gatewayRss = peakRssMb(stack.gateway.child.pid!);
+    expect(agentRss).toBeLessThan(200);
+    expect(gatewayRss).toBeLessThan(200);
+  });
+
+  it('cancels a running query when psql is interrupted (CancelRequest)', async () => {
+    const started = Date.now();
+    const child = spawn('psql', [conn.url, '-X', '-c', 'select pg_sleep(60)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(stderr).toMatch(/canceling statement due to user request/);
+    expect(code).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('lets pg_cancel_backend from another session stop a query', async () => {
+    const a = new pg.Client({ connectionString: conn.url, application_name: 'victim' });
+    const b = new pg.Client({ connectionString: conn.url });
+    await a.connect();
+    await b.connect();
+    const running = a.query('select pg_sleep(60)').then(() => 'finished', (e: Error) => e.message);
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await b.query("select pg_cancel_backend(pid) as ok from pg_stat_activity where application_name = 'victim' and state = 'active'");
+    expect(r.rows[0]?.ok).toBe(true);
+    expect(await running).toMatch(/canceling statement/);
+    await a.end();
+    await b.end();
+  });
+
+  it('serves 20 concurrent sessions', async () => {
+    const clients = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+      const c = new pg.Client({ connectionString: conn.url, application_name: `c${i}` });
+      await c.connect();
+      return c;
+    }));
+    const results = await Promise.all(clients.map(async (c, i) => {
+      let sum = 0;
+      for (let k = 0; k < 10; k++) sum += Number((await c.query('select $1::int + $2::int as s', [i, k])).rows[0].s);
+      return sum;
+    }));
+    results.forEach((s, i) => expect(s).toBe(10 * i + 45));
+    const apps = await target.query("select count(*)::int as n from pg_stat_activity where application_name ~ '^c[0-9]+$'");
+    expect(apps.rows[0].n).toBe(20);
+    await Promise.all(clients.map((c) => c.end()));
+  });
+
+  it('records each session and its statements in the audit trail', async () => {
+    const c = new pg.Client({ connectionString: conn.url });
+    await c.connect();
+    await c.query("select 'audit me' as marker");
+    await c.end();
+    await new Promise((r) => setTimeout(r, 1000));
+    const events = await stack.db.auditEvent.findMany({ where: { type: 'statement' }, orderBy: { id: 'desc' }, take: 50 });
+    const hit = events.find((e) => JSON.stringify(e.data).includes('audit me'));
+    expect(hit).toBeDefined();
+    expect((hit!.data as { rows: number }).rows).toBe(1);
+    const session = await stack.db.session.findUnique({ where: { id: hit!.sessionId } });
+    expect(session?.status).toBe('closed');
+    expect(session?.mode).toBe('connect');
+  });
+});
