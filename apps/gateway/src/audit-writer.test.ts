@@ -51,3 +51,11 @@ describe('audit writer', () => {
     }
   });
 });
+
+describe('audit storage', () => {
+  it('refuses UPDATE, DELETE and TRUNCATE of audit events', async () => {
+    await expect(pool.query("UPDATE audit_events SET type = 'x'")).rejects.toThrow(/append-only: UPDATE/);
+    await expect(pool.query('DELETE FROM audit_events')).rejects.toThrow(/append-only: DELETE/);
+    await expect(pool.query('TRUNCATE audit_events CASCADE')).rejects.toThrow(/append-only: TRUNCATE/);
+  });
+});
