@@ -42,9 +42,10 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${CLI_VERSION}\n`);
     return EXIT.ok;
   }
-  const parse = (options: Parameters<typeof parseArgs>[0]['options']) => {
+  type Options = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  const parse = (options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } => {
     try {
-      return parseArgs({ args: rest, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+      return parseArgs({ args: rest, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     } catch (err) {
       throw usage(`${(err as Error).message}; see \`hoop --help\``);
     }

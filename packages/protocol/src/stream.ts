@@ -63,18 +63,20 @@ export class TunnelStream extends Duplex {
   }
 
   /** Lets the peer send a window beyond what the local consumer has actually taken (not merely buffered). */
-  private grant(): void {
+  private grant(minimum = this.recvWindow / 4): void {
     if (this.destroyed) return;
     const consumed = this.received - this.readableLength;
     const bytes = consumed + this.recvWindow - this.granted;
-    if (bytes < this.recvWindow / 4) return;
+    if (bytes <= 0 || bytes < minimum) return;
     this.granted += bytes;
     this.link.sendCredit(this.id, bytes);
   }
 
   override _read(): void {
-    // _read runs inside read(), before the chunk being read leaves the buffer: count it once read() has returned
-    process.nextTick(() => this.grant());
+    // _read runs inside read(), before the chunk being read leaves the buffer: count it once read() has returned.
+    // Grant whatever is free, however little: until the next push this is the only _read call we get, and the
+    // peer may be waiting for exactly this credit.
+    process.nextTick(() => this.grant(1));
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {

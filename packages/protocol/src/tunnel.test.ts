@@ -64,6 +64,26 @@ describe('tunnel', () => {
     expect(createHash('sha256').update(Buffer.concat(got)).digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
   });
 
+  it('never stalls when piped into a slow destination', async () => {
+    const { Writable } = await import('node:stream');
+    let server!: import('./stream').TunnelStream;
+    const { a } = pair({}, { onOpen: (o) => (server = o.accept()) });
+    const { stream } = await a.openStream({ connection: 'x', mode: 'connect' });
+    const payload = randomBytes(8 * STREAM_WINDOW + 12345);
+    const got: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 4096,
+      write(chunk: Buffer, _enc, cb) {
+        got.push(chunk);
+        setTimeout(cb, chunk.length > 30_000 ? 1 : 0);
+      },
+    });
+    for (let i = 0; i < payload.length; i += 20_000) stream.write(payload.subarray(i, i + 20_000));
+    stream.end();
+    await new Promise((r) => server.pipe(slow).on('finish', r));
+    expect(Buffer.concat(got).equals(payload)).toBe(true);
+  }, 20_000);
+
   it('reports a refused open with its code and message', async () => {
     const { a } = pair({}, { onOpen: (o) => o.reject('not_found', 'connection "nope" does not exist') });
     await expect(a.openStream({ connection: 'nope', mode: 'exec' })).rejects.toMatchObject({ code: 'not_found', message: 'connection "nope" does not exist' });

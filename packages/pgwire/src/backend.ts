@@ -1,0 +1,199 @@
+import { PgWireError } from './errors';
+import { BodyReader, Framer } from './reader';
+
+type Raw = { raw: Buffer };
+export interface FieldDescription { name: string; tableOid: number; columnAttr: number; typeOid: number; typeSize: number; typeModifier: number; format: number }
+
+/** A DataRow; its values are read from `raw` only when asked for (relaying a row never needs them). */
+export class DataRowMessage {
+  readonly type = 'DataRow' as const;
+  private cached: (Buffer | null)[] | null = null;
+  constructor(readonly raw: Buffer) {}
+
+  get values(): (Buffer | null)[] {
+    if (this.cached) return this.cached;
+    const r = new BodyReader(this.raw, 5, this.raw.length, 'DataRow');
+    const n = r.count(r.int16(), 4, 'column');
+    const values: (Buffer | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const len = r.int32();
+      if (len === -1) values[i] = null;
+      else if (len < 0) throw new PgWireError(`DataRow: invalid value length ${len}`);
+      else values[i] = r.bytes(len);
+    }
+    r.done();
+    this.cached = values;
+    return values;
+  }
+}
+
+export type BackendMessage =
+  | ({ type: 'Authentication'; code: number; data: Buffer; mechanisms?: string[] } & Raw)
+  | ({ type: 'ParameterStatus'; name: string; value: string } & Raw)
+  | ({ type: 'BackendKeyData'; processId: number; secretKey: number } & Raw)
+  | ({ type: 'ReadyForQuery'; status: 'I' | 'T' | 'E' } & Raw)
+  | ({ type: 'RowDescription'; fields: FieldDescription[] } & Raw)
+  | DataRowMessage
+  | ({ type: 'CommandComplete'; tag: string } & Raw)
+  | ({ type: 'EmptyQueryResponse' } & Raw)
+  | ({ type: 'ErrorResponse' | 'NoticeResponse'; fields: Record<string, string> } & Raw)
+  | ({ type: 'ParseComplete' | 'BindComplete' | 'CloseComplete' | 'NoData' | 'PortalSuspended' | 'CopyDone' } & Raw)
+  | ({ type: 'ParameterDescription'; typeOids: number[] } & Raw)
+  | ({ type: 'CopyInResponse' | 'CopyOutResponse' | 'CopyBothResponse'; format: number; columnFormats: number[] } & Raw)
+  | ({ type: 'CopyData'; data: Buffer } & Raw)
+  | ({ type: 'NotificationResponse'; processId: number; channel: string; payload: string } & Raw)
+  | ({ type: 'NegotiateProtocolVersion'; minorVersion: number; options: string[] } & Raw)
+  | ({ type: 'FunctionCallResponse' } & Raw);
+
+export interface BackendParserOptions {
+  /** largest message accepted (default 1 GiB + 64 KiB: a DataRow may carry a 1 GB value) */
+  maxMessageSize?: number;
+}
+
+/**
+ * Push parser for what a server sends. The one-byte answer to an SSLRequest is not a message: read it before
+ * handing the stream to this parser.
+ */
+export class BackendParser {
+  private readonly framer = new Framer();
+  private readonly max: number;
+  private dead: PgWireError | null = null;
+
+  constructor(opts: BackendParserOptions = {}) {
+    this.max = opts.maxMessageSize ?? 1024 * 1024 * 1024 + 65536;
+  }
+
+  push(chunk: Uint8Array, onMessage: (m: BackendMessage) => void): void {
+    if (this.dead) throw this.dead;
+    try {
+      const buf = this.framer.take(chunk);
+      if (!buf) return;
+      let off = 0;
+      while (off < buf.length) {
+        const left = buf.length - off;
+        if (left < 5) return this.framer.keep(buf, off, 5);
+        const len = buf.readInt32BE(off + 1);
+        if (len < 4) throw new PgWireError(`invalid message length ${len}`);
+        if (len > this.max) throw new PgWireError(`message of ${len} bytes exceeds the limit of ${this.max}`, '54000');
+        if (left < len + 1) return this.framer.keep(buf, off, len + 1);
+        onMessage(backendMessage(buf, off, len + 1));
+        off += len + 1;
+      }
+    } catch (err) {
+      if (err instanceof PgWireError) this.dead = err;
+      throw err;
+    }
+  }
+}
+
+function fields(r: BodyReader): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (;;) {
+    const code = r.byte();
+    if (code === 0) break;
+    out[String.fromCharCode(code)] = r.cstring();
+  }
+  return out;
+}
+
+function backendMessage(buf: Buffer, off: number, total: number): BackendMessage {
+  const raw = buf.subarray(off, off + total);
+  const code = buf[off]!;
+  if (code === 0x44 /* D */) return new DataRowMessage(raw);
+  const r = new BodyReader(buf, off + 5, off + total, `message '${String.fromCharCode(code)}'`);
+  let m: BackendMessage;
+  switch (code) {
+    case 0x52 /* R */: {
+      const authCode = r.int32();
+      const data = r.rest();
+      m = { type: 'Authentication', code: authCode, data, raw };
+      if (authCode === 10) m.mechanisms = data.toString('utf8').split('\0').filter(Boolean);
+      return m;
+    }
+    case 0x53 /* S */:
+      m = { type: 'ParameterStatus', name: r.cstring(), value: r.cstring(), raw };
+      break;
+    case 0x4b /* K */:
+      m = { type: 'BackendKeyData', processId: r.int32(), secretKey: r.int32(), raw };
+      break;
+    case 0x5a /* Z */: {
+      const s = String.fromCharCode(r.byte());
+      if (s !== 'I' && s !== 'T' && s !== 'E') throw new PgWireError(`ReadyForQuery: invalid status ${s}`);
+      m = { type: 'ReadyForQuery', status: s, raw };
+      break;
+    }
+    case 0x54 /* T */: {
+      const n = r.count(r.int16(), 19, 'field');
+      const list: FieldDescription[] = [];
+      for (let i = 0; i < n; i++) {
+        list.push({ name: r.cstring(), tableOid: r.uint32(), columnAttr: r.int16(), typeOid: r.uint32(), typeSize: r.int16(), typeModifier: r.int32(), format: r.int16() });
+      }
+      m = { type: 'RowDescription', fields: list, raw };
+      break;
+    }
+    case 0x43 /* C */:
+      m = { type: 'CommandComplete', tag: r.cstring(), raw };
+      break;
+    case 0x49 /* I */:
+      m = { type: 'EmptyQueryResponse', raw };
+      break;
+    case 0x45 /* E */:
+    case 0x4e /* N */:
+      m = { type: code === 0x45 ? 'ErrorResponse' : 'NoticeResponse', fields: fields(r), raw };
+      break;
+    case 0x31:
+      m = { type: 'ParseComplete', raw };
+      break;
+    case 0x32:
+      m = { type: 'BindComplete', raw };
+      break;
+    case 0x33:
+      m = { type: 'CloseComplete', raw };
+      break;
+    case 0x6e /* n */:
+      m = { type: 'NoData', raw };
+      break;
+    case 0x73 /* s */:
+      m = { type: 'PortalSuspended', raw };
+      break;
+    case 0x63 /* c */:
+      m = { type: 'CopyDone', raw };
+      break;
+    case 0x74 /* t */: {
+      const n = r.count(r.int16(), 4, 'parameter');
+      const typeOids: number[] = [];
+      for (let i = 0; i < n; i++) typeOids.push(r.uint32());
+      m = { type: 'ParameterDescription', typeOids, raw };
+      break;
+    }
+    case 0x47 /* G */:
+    case 0x48 /* H */:
+    case 0x57 /* W */: {
+      const format = r.byte();
+      const n = r.count(r.int16(), 2, 'column');
+      const columnFormats: number[] = [];
+      for (let i = 0; i < n; i++) columnFormats.push(r.int16());
+      m = { type: code === 0x47 ? 'CopyInResponse' : code === 0x48 ? 'CopyOutResponse' : 'CopyBothResponse', format, columnFormats, raw };
+      break;
+    }
+    case 0x64 /* d */:
+      return { type: 'CopyData', data: r.rest(), raw };
+    case 0x41 /* A */:
+      m = { type: 'NotificationResponse', processId: r.int32(), channel: r.cstring(), payload: r.cstring(), raw };
+      break;
+    case 0x76 /* v */: {
+      const minorVersion = r.int32();
+      const n = r.count(r.int32(), 1, 'option');
+      const options: string[] = [];
+      for (let i = 0; i < n; i++) options.push(r.cstring());
+      m = { type: 'NegotiateProtocolVersion', minorVersion, options, raw };
+      break;
+    }
+    case 0x56 /* V */:
+      return { type: 'FunctionCallResponse', raw };
+    default:
+      throw new PgWireError(`unknown backend message type 0x${code.toString(16).padStart(2, '0')}`);
+  }
+  r.done();
+  return m;
+}

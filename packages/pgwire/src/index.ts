@@ -1,0 +1,5 @@
+export * from './auth';
+export * from './backend';
+export * from './errors';
+export * from './frontend';
+export * from './writer';
