@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import WebSocket from 'ws';
-import { type AgentConnection, CAPABILITIES, type IncomingOpen, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel } from '@hoop/protocol';
+import { type AgentConnection, CAPABILITIES, type IncomingOpen, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from './log';
@@ -45,11 +45,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
     let heartbeatMs = 5000;
     let watchdog: NodeJS.Timeout | null = null;
     const tunnel = new Tunnel(
-      {
-        sendText: (t) => socket.readyState === WebSocket.OPEN && socket.send(t),
-        sendBinary: (b) => socket.readyState === WebSocket.OPEN && socket.send(b, { binary: true }),
-        close: (code, reason) => socket.close(code, reason),
-      },
+      webSocketTransport(socket),
       true,
       {
         onOpen: (o) => serve(o),

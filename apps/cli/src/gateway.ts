@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { CAPABILITIES, EXIT, MAX_TEXT_FRAME, OpenError, PROTOCOL_VERSION, Tunnel, type TunnelStream } from '@hoop/protocol';
+import { CAPABILITIES, EXIT, MAX_TEXT_FRAME, OpenError, PROTOCOL_VERSION, Tunnel, type TunnelStream, webSocketTransport } from '@hoop/protocol';
 import type { CliConfig } from './config';
 import { CliError, unreachable, usage } from './errors';
 
@@ -49,11 +49,7 @@ export function connectGateway(config: CliConfig): Promise<GatewayLink> {
       reject(e);
     };
     const tunnel = new Tunnel(
-      {
-        sendText: (t) => ws.readyState === WebSocket.OPEN && ws.send(t),
-        sendBinary: (b) => ws.readyState === WebSocket.OPEN && ws.send(b, { binary: true }),
-        close: (code, reason) => ws.close(code, reason),
-      },
+      webSocketTransport(ws),
       true,
       {
         onMessage: (msg) => {

@@ -112,7 +112,7 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     }));
     results.forEach((s, i) => expect(s).toBe(10 * i + 45));
     const apps = await target.query("select count(*)::int as n from pg_stat_activity where application_name ~ '^c[0-9]+$'");
-    expect(apps.rows[0].n).toBe(20);
+    expect(apps.rows[0]?.n).toBe(20);
     await Promise.all(clients.map((c) => c.end()));
   });
 
@@ -126,7 +126,7 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     const hit = events.find((e) => JSON.stringify(e.data).includes('audit me'));
     expect(hit).toBeDefined();
     expect((hit?.data as { rows: number } | undefined)?.rows).toBe(1);
-    const session = await stack.db.session.findUnique({ where: { id: hit!.sessionId } });
+    const session = await stack.db.session.findUnique({ where: { id: hit?.sessionId ?? '' } });
     expect(session?.status).toBe('closed');
     expect(session?.mode).toBe('connect');
   });

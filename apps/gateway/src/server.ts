@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createDb, type Db, parseEncryptionKey } from '@hoop/db';
-import { CAPABILITIES, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel } from '@hoop/protocol';
+import { CAPABILITIES, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
 import { AuditWriter } from './audit-writer';
@@ -29,13 +29,6 @@ function attachTunnel(ws: WebSocket, tunnel: Tunnel): void {
   });
 }
 
-function transportFor(ws: WebSocket) {
-  return {
-    sendText: (t: string) => ws.readyState === ws.OPEN && ws.send(t),
-    sendBinary: (b: Buffer) => ws.readyState === ws.OPEN && ws.send(b, { binary: true }),
-    close: (code: number, reason: string) => ws.close(code, reason),
-  };
-}
 
 export async function startGateway(env: GatewayEnv, log: Logger = createLogger('gateway', env.HOOP_LOG_LEVEL)): Promise<Gateway> {
   const db: Db = createDb(env.DATABASE_URL);
@@ -88,7 +81,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
 
   function onAgent(ws: WebSocket, identity: AgentIdentity): void {
     const link: AgentLink = { identity, ws, lastPong: Date.now(), sessions: new Set(), tunnel: undefined as unknown as Tunnel };
-    link.tunnel = new Tunnel(transportFor(ws), false, {
+    link.tunnel = new Tunnel(webSocketTransport(ws), false, {
       onOpen: (o) => o.reject('unsupported', 'agents cannot open streams'),
       onMessage: (msg) => {
         switch (msg.type) {
@@ -147,7 +140,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   }
 
   function onClient(ws: WebSocket, user: UserIdentity): void {
-    const tunnel: Tunnel = new Tunnel(transportFor(ws), false, {
+    const tunnel: Tunnel = new Tunnel(webSocketTransport(ws), false, {
       onOpen: (o) => {
         routeClientStream({ db, agents, audit, log }, user, o).catch((err: Error) => {
           log.error('routing failed', { error: err.message });

@@ -5,3 +5,4 @@ export * from './factories';
 export * from './migrate';
 export * from './demo';
 export type { Prisma } from './generated/client/index.js';
+export * from './notify';

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { httpOk, nodeTs, REPO_ROOT, type Service, startService, waitFor } from './process';
 
-export interface GatewayOptions { databaseUrl: string; port: number; encryptionKey: string; webUrl: string; logDir?: string; heartbeatMs?: number; env?: NodeJS.ProcessEnv }
+export interface GatewayOptions { databaseUrl: string; port: number; encryptionKey: string; webUrl: string; logDir?: string; heartbeatMs?: number; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }
 
 export async function startGatewayService(o: GatewayOptions): Promise<Service> {
   const svc = startService({
     name: 'gateway',
-    ...nodeTs(path.join(REPO_ROOT, 'apps/gateway/src/main.ts')),
+    ...nodeTs(path.join(REPO_ROOT, 'apps/gateway/src/main.ts'), o.nodeArgs),
     logDir: o.logDir,
     env: {
       ...baseEnv(),
@@ -22,13 +22,13 @@ export async function startGatewayService(o: GatewayOptions): Promise<Service> {
   return svc;
 }
 
-export interface AgentOptions { gatewayUrl: string; key: string; logDir?: string; env?: NodeJS.ProcessEnv }
+export interface AgentOptions { gatewayUrl: string; key: string; logDir?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }
 
 /** Starts an agent; callers wait for it to be online (see `waitAgentOnline`). */
 export function startAgentService(o: AgentOptions): Service {
   return startService({
     name: 'agent',
-    ...nodeTs(path.join(REPO_ROOT, 'apps/agent/src/main.ts')),
+    ...nodeTs(path.join(REPO_ROOT, 'apps/agent/src/main.ts'), o.nodeArgs),
     logDir: o.logDir,
     env: { ...baseEnv(), ...o.env, HOOP_GATEWAY_URL: o.gatewayUrl, HOOP_AGENT_KEY: o.key },
   });

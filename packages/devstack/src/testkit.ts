@@ -39,7 +39,7 @@ export interface TestStack {
 }
 
 /** Gateway and agent as real processes over a fresh database; targets are added as connections. */
-export async function startTestStack(opts: { heartbeatMs?: number } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeArgs?: string[]; agentNodeArgs?: string[] } = {}): Promise<TestStack> {
   const database: TestDatabase = await createTestDatabase(testServerUrl(), 'e2e');
   const db = createDb(database.url, { max: 3 });
   const org = await seedOrg(db, { name: 'Test', slug: `test-${randomBytes(3).toString('hex')}` });
@@ -54,6 +54,7 @@ export async function startTestStack(opts: { heartbeatMs?: number } = {}): Promi
     encryptionKey: randomBytes(32).toString('hex'),
     webUrl: 'http://localhost:3999',
     heartbeatMs: opts.heartbeatMs,
+    nodeArgs: opts.gatewayNodeArgs,
   });
   const dir = await mkdtemp(path.join(tmpdir(), 'hoop-test-'));
   const configFile = path.join(dir, 'cli.json');
@@ -87,7 +88,7 @@ export async function startTestStack(opts: { heartbeatMs?: number } = {}): Promi
       });
     },
     async startAgent() {
-      const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug' } });
+      const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug' }, nodeArgs: opts.agentNodeArgs });
       stack.agent = svc;
       await waitFor('the agent to come online', async () => ((await db.agent.findUnique({ where: { id: agent.id } }))?.connectedAt ? true : null), { service: svc, timeoutMs: 30_000 });
       return svc;

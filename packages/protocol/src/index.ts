@@ -2,3 +2,4 @@ export * from './messages';
 export * from './stream';
 export * from './tunnel';
 export * from './exit-codes';
+export * from './ws-transport';
