@@ -136,7 +136,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         password: secret.value,
         readOnly: conn.readOnly,
         maxMessage: env.HOOP_PG_MAX_MESSAGE,
-        hooks: hooksFor(conn),
+        hooks: hooksFor(() => connections.get(conn.id) ?? conn),
         cancels,
         log,
         audit,

@@ -1,3 +1,4 @@
+import { initGuard } from '@hoop/pipeline';
 import { startAgent } from './agent';
 import { loadEnv } from './env';
 import { createLogger } from './log';
@@ -10,6 +11,8 @@ try {
   process.exit(2);
 }
 const log = createLogger('agent', env.HOOP_LOG_LEVEL);
+// the SQL parser must be loaded before the first statement is judged
+await initGuard();
 const agent = startAgent(env, log);
 const stop = () => {
   void agent.stop().then(() => process.exit(0));

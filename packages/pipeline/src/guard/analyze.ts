@@ -1,0 +1,44 @@
+import { loadModule, parseSync } from 'libpg-query';
+import type { Json } from './ast';
+import { describeStatement, type StatementInfo } from './classify';
+
+export type Analysis = { ok: true; statements: StatementInfo[] } | { ok: false; error: string; position?: number };
+
+let loaded: Promise<void> | null = null;
+let ready = false;
+
+/** Loads the Postgres parser (WebAssembly) once; `analyzeSql` may be called after it resolves. */
+export function initGuard(): Promise<void> {
+  loaded ??= loadModule().then(() => {
+    ready = true;
+  });
+  return loaded;
+}
+
+interface RawStmt { stmt?: Json; stmt_location?: number; stmt_len?: number }
+
+/**
+ * Parses a SQL string with the real Postgres grammar and describes every statement in it. Statement positions from
+ * the parser are byte offsets, so the text of each statement is cut from the UTF-8 bytes.
+ */
+export function analyzeSql(sql: string): Analysis {
+  if (!ready) throw new Error('initGuard() must finish before analyzeSql()');
+  if (sql.includes('\0')) return { ok: false, error: 'the statement contains a NUL character' };
+  if (sql.trim() === '') return { ok: true, statements: [] };
+  let result: { stmts?: RawStmt[] };
+  try {
+    result = parseSync(sql) as { stmts?: RawStmt[] };
+  } catch (err) {
+    const e = err as Error & { sqlDetails?: { cursorPosition?: number } };
+    return { ok: false, error: e.message, position: e.sqlDetails?.cursorPosition };
+  }
+  const bytes = Buffer.from(sql, 'utf8');
+  const statements: StatementInfo[] = [];
+  for (const s of result.stmts ?? []) {
+    const start = s.stmt_location ?? 0;
+    const end = s.stmt_len ? start + s.stmt_len : bytes.length;
+    const text = bytes.toString('utf8', start, end).trim();
+    statements.push(describeStatement(text, s.stmt ?? null));
+  }
+  return { ok: true, statements };
+}

@@ -1,0 +1,139 @@
+import type { Action, BuiltinRuleId } from '../policy/schema';
+import { constValue, findAll, isObj, type Json, names, type Obj, unwrap, walk } from './ast';
+import { explainAnalyze, type StatementInfo, statementKind } from './classify';
+import { alwaysTrue } from './predicate';
+
+export interface Finding { ruleId: BuiltinRuleId; action: Action; message: string; hint: string }
+
+const FILE_AND_SHELL_FUNCTIONS = new Set([
+  'pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'pg_ls_logdir', 'pg_ls_waldir', 'pg_ls_tmpdir',
+  'pg_ls_archive_statusdir', 'pg_ls_logicalsnapdir', 'pg_ls_logicalmapdir', 'pg_ls_replslotdir', 'lo_import', 'lo_export',
+  'dblink', 'dblink_exec', 'dblink_connect', 'dblink_connect_u', 'dblink_send_query', 'dblink_open', 'pg_file_write',
+  'pg_file_rename', 'pg_file_unlink', 'pg_file_sync', 'pg_logdir_ls',
+]);
+const READ_ONLY_SETTINGS = new Set(['default_transaction_read_only', 'transaction_read_only']);
+const WRITE_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+type Check = (s: StatementInfo, root: Json) => Omit<Finding, 'ruleId' | 'action'> | null;
+
+const falsy = (v: unknown) => v === false || v === 0 || (typeof v === 'string' && ['off', 'false', 'f', 'no', 'n', '0'].includes(v.trim().toLowerCase()));
+
+function any(root: Json, types: string[], pred: (f: Obj, t: string) => boolean): boolean {
+  return findAll(root, new Set(types)).some(([t, f]) => pred(f, t));
+}
+
+/** The built-in guardrails with their default actions. Each looks at the whole tree, so nesting hides nothing. */
+export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[] = [
+  {
+    id: 'drop',
+    action: 'deny',
+    check: (_s, root) => {
+      const d = findAll(root, new Set(['DropStmt', 'DropdbStmt', 'DropRoleStmt', 'DropTableSpaceStmt', 'DropOwnedStmt', 'DropSubscriptionStmt']))[0];
+      if (!d) return null;
+      const what = d[0] === 'DropStmt' && typeof d[1].removeType === 'string' ? d[1].removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase() : d[0].replace(/^Drop|Stmt$/g, '').replace(/db$/, 'database').toLowerCase();
+      return { message: `DROP ${what.toUpperCase()} would destroy the object and its data`, hint: 'dropping objects needs a reviewer: ask an admin, or change the policy for this connection' };
+    },
+  },
+  {
+    id: 'truncate',
+    action: 'deny',
+    check: (_s, root) => (findAll(root, new Set(['TruncateStmt'])).length ? { message: 'TRUNCATE would remove every row', hint: 'delete the rows you mean with a WHERE clause, or request approval' } : null),
+  },
+  {
+    id: 'delete-without-where',
+    action: 'deny',
+    check: (_s, root) => (any(root, ['DeleteStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? { message: 'DELETE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' } : null),
+  },
+  {
+    id: 'update-without-where',
+    action: 'deny',
+    check: (_s, root) => (any(root, ['UpdateStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? { message: 'UPDATE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' } : null),
+  },
+  {
+    id: 'alter-drop-column',
+    action: 'deny',
+    check: (_s, root) =>
+      any(root, ['AlterTableCmd'], (f) => f.subtype === 'AT_DropColumn' || f.subtype === 'AT_DropConstraint')
+        ? { message: 'ALTER TABLE … DROP would remove a column or constraint and its data', hint: 'request approval, or ask an admin to change the policy' }
+        : null,
+  },
+  {
+    id: 'grant-revoke',
+    action: 'deny',
+    check: (_s, root) => (findAll(root, new Set(['GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt'])).length ? { message: 'GRANT and REVOKE change who may do what in the database', hint: 'privileges are managed by an admin, not through sessions' } : null),
+  },
+  {
+    id: 'copy-program',
+    action: 'deny',
+    check: (_s, root) => {
+      const c = findAll(root, new Set(['CopyStmt']))[0];
+      if (!c) return null;
+      if (c[1].is_program) return { message: 'COPY … PROGRAM runs a shell command on the database server', hint: 'use COPY … FROM STDIN / TO STDOUT (psql: \\copy) instead' };
+      if (typeof c[1].filename === 'string') return { message: 'COPY to or from a file on the database server reads or writes the server\'s files', hint: 'use COPY … FROM STDIN / TO STDOUT (psql: \\copy) instead' };
+      return null;
+    },
+  },
+  {
+    id: 'file-and-shell-functions',
+    action: 'deny',
+    check: (_s, root) => {
+      for (const [, f] of findAll(root, new Set(['FuncCall']))) {
+        const fn = names(f.funcname).at(-1)?.toLowerCase();
+        if (fn && FILE_AND_SHELL_FUNCTIONS.has(fn)) return { message: `${fn}() reaches the server's files, shell or other databases`, hint: 'these functions are not available through hoop' };
+      }
+      return null;
+    },
+  },
+  {
+    id: 'dynamic-sql',
+    action: 'review',
+    check: (_s, root) => (findAll(root, new Set(['DoStmt'])).length ? { message: 'DO blocks run procedural code that cannot be checked statement by statement', hint: 'run the statements directly, or request approval with --reason' } : null),
+  },
+  {
+    id: 'read-only-override',
+    action: 'deny',
+    check: (_s, root) => (overridesReadOnly(root) ? { message: 'turning off read-only mode is not allowed', hint: 'this connection is meant to be read-only; ask an admin for write access' } : null),
+  },
+  {
+    id: 'explain-analyze-write',
+    action: 'deny',
+    check: (_s, root) =>
+      any(root, ['ExplainStmt'], (f) => {
+        if (!explainAnalyze(f)) return false;
+        const inner = unwrap(f.query);
+        return Boolean(inner && (WRITE_NODES.has(inner[0]) || statementKind(inner[0], inner[1]) === 'write' || statementKind(inner[0], inner[1]) === 'ddl'));
+      })
+        ? { message: 'EXPLAIN ANALYZE executes the statement, and this one writes', hint: 'use EXPLAIN without ANALYZE to see the plan' }
+        : null,
+  },
+];
+
+function overridesReadOnly(root: Json): boolean {
+  let found = false;
+  walk(root, (t, f) => {
+    if (found) return;
+    if (t === 'VariableSetStmt') {
+      const name = typeof f.name === 'string' ? f.name.toLowerCase() : '';
+      if (READ_ONLY_SETTINGS.has(name) && f.kind === 'VAR_SET_VALUE' && Array.isArray(f.args) && f.args.some((a) => falsy(constValue(a)))) found = true;
+      if ((name === 'transaction' || name === 'session characteristics') && readWriteOption(f.args)) found = true;
+    }
+    if (t === 'TransactionStmt' && readWriteOption(f.options)) found = true;
+    if (t === 'FuncCall' && names(f.funcname).at(-1)?.toLowerCase() === 'set_config' && Array.isArray(f.args)) {
+      const setting = constValue(f.args[0]);
+      if (typeof setting !== 'string' || READ_ONLY_SETTINGS.has(setting.toLowerCase())) {
+        if (typeof setting !== 'string' || falsy(constValue(f.args[1])) || constValue(f.args[1]) === undefined) found = true;
+      }
+    }
+  });
+  return found;
+}
+
+function readWriteOption(list: Json | undefined): boolean {
+  if (!Array.isArray(list)) return false;
+  return list.some((o) => {
+    const d = unwrap(o);
+    return Boolean(d && d[0] === 'DefElem' && d[1].defname === 'transaction_read_only' && falsy(constValue(d[1].arg)));
+  });
+}
+
+export { isObj };

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/** Statement kinds the classifier assigns. */
+export const StatementKind = z.enum(['read', 'write', 'ddl', 'admin', 'transaction', 'utility', 'unknown']);
+export type StatementKind = z.infer<typeof StatementKind>;
+
+export const Action = z.enum(['allow', 'deny', 'review']);
+export type Action = z.infer<typeof Action>;
+
+export const BUILTIN_RULE_IDS = [
+  'drop',
+  'truncate',
+  'delete-without-where',
+  'update-without-where',
+  'alter-drop-column',
+  'grant-revoke',
+  'copy-program',
+  'file-and-shell-functions',
+  'dynamic-sql',
+  'read-only-override',
+  'explain-analyze-write',
+] as const;
+export type BuiltinRuleId = (typeof BUILTIN_RULE_IDS)[number];
+
+const BuiltinSetting = z.object({ enabled: z.boolean().optional(), action: Action.optional() }).strict();
+
+export const CustomRule = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'rule ids are lowercase words joined by dashes'),
+    action: Action,
+    message: z.string().max(500).optional(),
+    hint: z.string().max(500).optional(),
+    match: z
+      .object({
+        kinds: z.array(StatementKind).optional(),
+        /** command names as the classifier reports them: SELECT, DELETE, DROP TABLE, CREATE INDEX, … */
+        commands: z.array(z.string()).optional(),
+        /** table names or globs, optionally schema-qualified: `customers`, `public.*`, `audit_*` */
+        tables: z.array(z.string()).optional(),
+        /** function names (optionally schema-qualified) called anywhere in the statement */
+        functions: z.array(z.string()).optional(),
+      })
+      .strict()
+      .refine((m) => Object.values(m).some((v) => v && v.length > 0), 'a custom rule must match on something'),
+  })
+  .strict();
+export type CustomRule = z.infer<typeof CustomRule>;
+
+export const Policy = z
+  .object({
+    name: z.string().min(1).max(100),
+    version: z.number().int().positive().default(1),
+    description: z.string().max(2000).optional(),
+    connections: z.object({ names: z.array(z.string()).default([]), tags: z.array(z.string()).default([]) }).default({ names: [], tags: [] }),
+    readOnly: z.boolean().default(false),
+    access: z
+      .object({
+        connect: z.array(z.string()).optional(),
+        exec: z.array(z.string()).optional(),
+        mcp: z.array(z.string()).optional(),
+      })
+      .default({}),
+    guardrails: z
+      .object({
+        builtins: z.partialRecord(z.enum(BUILTIN_RULE_IDS), BuiltinSetting).default({}),
+        rules: z.array(CustomRule).default([]),
+      })
+      .default({ builtins: {}, rules: [] }),
+    masking: z.record(z.string(), z.unknown()).default({}),
+    review: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type Policy = z.infer<typeof Policy>;
+
+export class PolicyError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid policy:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'PolicyError';
+  }
+}
+
+/** Validates a policy document (from YAML, JSON or the database); throws PolicyError listing every problem. */
+export function parsePolicy(input: unknown): Policy {
+  const r = Policy.safeParse(input);
+  if (!r.success) throw new PolicyError(r.error.issues.map((i) => `${i.path.join('.') || '(policy)'}: ${i.message}`));
+  return r.data;
+}
+
+/** What applies when a connection has no policy: every built-in guardrail on, masking on. */
+export function defaultPolicy(): Policy {
+  return parsePolicy({ name: 'default' });
+}
