@@ -51,8 +51,7 @@ export async function routeClientStream(
   link.sessions.add(session.id);
   const clientSide = open.accept({ sessionId: session.id, connectionType: conn.type as 'postgres' });
   const agentStream = agentSide.stream;
-  clientSide.pipe(agentStream);
-  agentStream.pipe(clientSide);
+  clientSide.splice(agentStream);
   let finished = false;
   const finish = (error?: Error) => {
     if (finished) return;

@@ -21,6 +21,8 @@ export class TunnelStream extends Duplex {
   private granted: number;
   private pending: { chunk: Buffer; offset: number; cb: (err?: Error | null) => void } | null = null;
   private remoteClosed = false;
+  /** set when spliced: frames go straight to this stream's link, with no buffering here */
+  private peer: TunnelStream | null = null;
 
   constructor(
     readonly id: number,
@@ -35,8 +37,22 @@ export class TunnelStream extends Duplex {
     this.granted = recvWindow;
   }
 
+  /**
+   * Relays this stream and `other` (usually on another tunnel) to each other frame by frame: data, credit, end and
+   * close pass straight through, so a relay in the middle neither buffers nor copies through stream machinery.
+   * Both must be fresh (nothing read or written yet) and have the same window, so forwarded credit stays exact.
+   */
+  splice(other: TunnelStream): void {
+    this.peer = other;
+    other.peer = this;
+  }
+
   /** data from the peer */
   receive(data: Buffer): void {
+    if (this.peer) {
+      this.peer.link.sendData(this.peer.id, data);
+      return;
+    }
     if (this.destroyed || this.readableEnded) return;
     this.received += data.length;
     if (this.received > this.granted) {
@@ -48,16 +64,30 @@ export class TunnelStream extends Duplex {
   }
 
   addCredit(bytes: number): void {
+    if (this.peer) {
+      this.peer.link.sendCredit(this.peer.id, bytes);
+      return;
+    }
     this.credit += bytes;
     this.flushPending();
   }
 
   remoteEnd(): void {
+    if (this.peer) {
+      this.peer.link.sendEnd(this.peer.id);
+      return;
+    }
     if (!this.readableEnded) this.push(null);
   }
 
   remoteClose(reason?: string): void {
     this.remoteClosed = true;
+    const peer = this.peer;
+    if (peer) {
+      this.peer = null;
+      peer.peer = null;
+      peer.destroy(reason ? new StreamClosedError(reason) : undefined);
+    }
     if (!this.readableEnded) this.push(null);
     this.destroy(reason ? new StreamClosedError(reason) : undefined);
   }

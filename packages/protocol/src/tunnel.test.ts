@@ -126,3 +126,33 @@ describe('tunnel', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe('splice', () => {
+  it('relays a stream through a middle tunnel pair frame by frame, with backpressure and close', async () => {
+    // client ⇄ [gateway: inbound tunnel | outbound tunnel] ⇄ agent
+    let agentSide!: import('./stream').TunnelStream;
+    const agentPair = pair({}, { onOpen: (o) => (agentSide = o.accept()) });
+    const clientPair = pair({}, {
+      onOpen: (o) => {
+        void agentPair.a.openStream({ connection: 'x', mode: 'connect' }).then(({ stream: out }) => {
+          const inbound = o.accept();
+          inbound.splice(out);
+        });
+      },
+    });
+    const { stream: client } = await clientPair.a.openStream({ connection: 'x', mode: 'connect' });
+    await new Promise((r) => setTimeout(r, 10));
+    agentSide.on('data', (d: Buffer) => agentSide.write(d)); // echo
+    const payload = randomBytes(6 * STREAM_WINDOW);
+    const got: Buffer[] = [];
+    client.on('data', (d: Buffer) => got.push(d));
+    client.write(payload);
+    await new Promise<void>((resolve) => {
+      const check = () => (Buffer.concat(got).length >= payload.length ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(Buffer.concat(got).equals(payload)).toBe(true);
+    agentSide.destroy();
+    await new Promise((r) => client.on('close', r));
+  });
+});
