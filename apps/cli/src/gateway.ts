@@ -15,16 +15,21 @@ function describeNetworkError(err: unknown, url: string): CliError {
 }
 
 /** JSON API of the gateway for the CLI. */
-export async function api<T>(config: CliConfig, path: string): Promise<T> {
+export async function api<T>(config: CliConfig, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`${config.gatewayUrl.replace(/\/$/, '')}${path}`, { headers: { authorization: `Bearer ${config.token}` }, signal: AbortSignal.timeout(15_000) });
+    res = await fetch(`${config.gatewayUrl.replace(/\/$/, '')}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${config.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      signal: AbortSignal.timeout(15_000),
+    });
   } catch (err) {
     throw describeNetworkError(err, config.gatewayUrl);
   }
   if (res.status === 401) throw usage('the gateway refused your token (expired or revoked?); run `hoop login` again');
   const body = (await res.json().catch(() => ({}))) as T & { error?: string };
-  if (!res.ok) throw new CliError(res.status === 404 ? EXIT.usage : EXIT.unreachable, body.error ?? `gateway answered HTTP ${res.status}`);
+  if (!res.ok) throw new CliError(res.status < 500 ? EXIT.usage : EXIT.unreachable, body.error ?? `gateway answered HTTP ${res.status}`);
   return body;
 }
 

@@ -4,6 +4,7 @@ import { connectCommand } from './commands/connect';
 import { connectionsCommand } from './commands/connections';
 import { execCommand } from './commands/exec';
 import { loginCommand } from './commands/login';
+import { policyApply, policyGet, policyList, policyTest } from './commands/policy';
 import { loadEnv } from './env';
 import { CliError, usage } from './errors';
 import { CLI_VERSION } from './gateway';
@@ -16,6 +17,11 @@ Usage:
   hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433)
   hoop exec NAME -i SQL | -f FILE | < stdin     run statements and print the result
            [-o text|json]
+  hoop policy list                              list policies
+  hoop policy get NAME [-o yaml|json]           print a policy document
+  hoop policy apply -f FILE                     create or replace a policy (YAML or JSON; admins)
+  hoop policy test [FILE] -c CONN "SQL"         show the decision per statement and the rule that fired
+                                                (exit 3 if any statement would be stopped)
 
 Environment:
   HOOP_GATEWAY_URL, HOOP_TOKEN   override the saved login
@@ -79,6 +85,28 @@ async function run(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw usage('usage: hoop exec NAME -i SQL | -f FILE | < stdin');
       if (values.input !== undefined && values.file !== undefined) throw usage('give either -i or -f, not both');
       return execCommand(env, positionals[0]!, { input: values.input as string | undefined, file: values.file as string | undefined, output: output(values.output) });
+    }
+    case 'policy': {
+      const [sub, ...args] = rest;
+      rest.splice(0, rest.length, ...args);
+      const { values, positionals } = parse({ file: { type: 'string', short: 'f' }, connection: { type: 'string', short: 'c' }, output: { type: 'string', short: 'o' } });
+      if (sub === 'list') return policyList(env);
+      if (sub === 'get') {
+        if (positionals.length !== 1) throw usage('usage: hoop policy get NAME [-o yaml|json]');
+        return policyGet(env, positionals[0]!, values.output === 'json' ? 'json' : 'yaml');
+      }
+      if (sub === 'apply') {
+        const file = (values.file as string | undefined) ?? positionals[0];
+        if (!file) throw usage('usage: hoop policy apply -f FILE');
+        return policyApply(env, file);
+      }
+      if (sub === 'test') {
+        const sql = positionals.at(-1);
+        const file = positionals.length === 2 ? positionals[0] : undefined;
+        if (!sql || positionals.length > 2) throw usage('usage: hoop policy test [FILE] -c CONNECTION "SQL"');
+        return policyTest(env, { file, connection: values.connection as string | undefined, sql });
+      }
+      throw usage('usage: hoop policy list | get NAME | apply -f FILE | test [FILE] -c CONN "SQL"');
     }
     default:
       throw usage(`unknown command "${command}"; see \`hoop --help\``);

@@ -1,28 +1,35 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '@hoop/db';
 import type { AgentRegistry } from './agents';
-import { authenticateUser, bearer } from './auth';
+import { ApiError, applyPolicy, connectionPolicy, getPolicy, listPolicies } from './api-policies';
+import { authenticateUser, bearer, type UserIdentity } from './auth';
 
 const ONLINE_WINDOW_MS = 15_000;
+const MAX_BODY = 1024 * 1024;
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
-/** The small JSON API the CLI uses (`/api/me`, `/api/connections`). */
-export async function handleApi(db: Db, agents: AgentRegistry, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const token = bearer(req);
-  const user = token ? await authenticateUser(db, token) : null;
-  if (!user) return json(res, 401, { error: 'missing, invalid or expired token' });
-  const path = (req.url ?? '').split('?')[0];
-  if (req.method !== 'GET') return json(res, 405, { error: 'method not allowed' });
-  if (path === '/api/me') {
-    const org = await db.org.findUnique({ where: { id: user.orgId } });
-    return json(res, 200, { id: user.id, email: user.email, name: user.name, role: user.role, org: org?.slug ?? null });
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new ApiError(413, 'request body too large (1 MiB at most)');
+    chunks.push(c as Buffer);
   }
-  if (path === '/api/connections') {
-    const rows = await db.connection.findMany({ where: { orgId: user.orgId }, include: { agent: true }, orderBy: { name: 'asc' } });
-    const connections = rows.map((c) => {
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ApiError(400, 'request body is not valid JSON');
+  }
+}
+
+async function listConnections(db: Db, agents: AgentRegistry, user: UserIdentity) {
+  const rows = await db.connection.findMany({ where: { orgId: user.orgId }, include: { agent: true }, orderBy: { name: 'asc' } });
+  return {
+    connections: rows.map((c) => {
       const cfg = c.config as Record<string, unknown>;
       const link = c.agent ? agents.get(c.agent.id) : undefined;
       return {
@@ -34,8 +41,31 @@ export async function handleApi(db: Db, agents: AgentRegistry, req: IncomingMess
         readOnly: c.readOnly,
         database: typeof cfg.database === 'string' ? cfg.database : null,
       };
-    });
-    return json(res, 200, { connections });
+    }),
+  };
+}
+
+/** The JSON API the CLI uses. Every call carries a user token. */
+export async function handleApi(db: Db, agents: AgentRegistry, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const token = bearer(req);
+  const user = token ? await authenticateUser(db, token) : null;
+  if (!user) return json(res, 401, { error: 'missing, invalid or expired token' });
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const method = req.method ?? 'GET';
+  try {
+    let m: RegExpExecArray | null;
+    if (method === 'GET' && path === '/api/me') {
+      const org = await db.org.findUnique({ where: { id: user.orgId } });
+      return json(res, 200, { id: user.id, email: user.email, name: user.name, role: user.role, org: org?.slug ?? null });
+    }
+    if (method === 'GET' && path === '/api/connections') return json(res, 200, await listConnections(db, agents, user));
+    if (method === 'GET' && (m = /^\/api\/connections\/([^/]+)\/policy$/.exec(path))) return json(res, 200, await connectionPolicy(db, user, decodeURIComponent(m[1]!)));
+    if (method === 'GET' && path === '/api/policies') return json(res, 200, await listPolicies(db, user));
+    if (method === 'GET' && (m = /^\/api\/policies\/([^/]+)$/.exec(path))) return json(res, 200, await getPolicy(db, user, decodeURIComponent(m[1]!)));
+    if (method === 'PUT' && path === '/api/policies') return json(res, 200, await applyPolicy(db, user, await readJson(req)));
+    return json(res, 404, { error: `no such endpoint: ${method} ${path}` });
+  } catch (err) {
+    if (err instanceof ApiError) return json(res, err.status, { error: err.message });
+    throw err;
   }
-  return json(res, 404, { error: `no such endpoint ${path}` });
 }

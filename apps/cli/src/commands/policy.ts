@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { evaluate, initGuard, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
+import { EXIT } from '@hoop/protocol';
+import YAML from 'yaml';
+import { loadConfig } from '../config';
+import type { CliEnv } from '../env';
+import { usage } from '../errors';
+import { api } from '../gateway';
+import { formatTable } from '../format';
+
+async function readPolicyFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (err) {
+    throw usage(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return YAML.parse(text) as unknown;
+  } catch (err) {
+    throw usage(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `hoop policy apply -f FILE`: validate locally, then store; the gateway pushes it to agents at once. */
+export async function policyApply(env: CliEnv, file: string): Promise<number> {
+  const doc = await readPolicyFile(file);
+  try {
+    parsePolicy(doc);
+  } catch (err) {
+    if (err instanceof PolicyError) throw usage(err.message);
+    throw err;
+  }
+  const config = await loadConfig(env);
+  const r = await api<{ name: string; version: number; created: boolean; attached: string[] }>(config, '/api/policies', { method: 'PUT', body: doc });
+  process.stdout.write(`policy "${r.name}" ${r.created ? 'created' : 'updated'} (version ${r.version})${r.attached.length ? `; applies to ${r.attached.join(', ')}` : ''}\n`);
+  return EXIT.ok;
+}
+
+export async function policyGet(env: CliEnv, name: string, output: 'yaml' | 'json'): Promise<number> {
+  const config = await loadConfig(env);
+  const p = await api<{ document: unknown }>(config, `/api/policies/${encodeURIComponent(name)}`);
+  process.stdout.write(output === 'json' ? `${JSON.stringify(p.document, null, 2)}\n` : YAML.stringify(p.document));
+  return EXIT.ok;
+}
+
+export async function policyList(env: CliEnv): Promise<number> {
+  const config = await loadConfig(env);
+  const { policies } = await api<{ policies: { name: string; version: number; connections: string[] }[] }>(config, '/api/policies');
+  if (policies.length === 0) process.stdout.write('no policies yet: connections use the default policy (every built-in guardrail on)\n');
+  else process.stdout.write(formatTable(['name', 'version', 'connections'], policies.map((p) => [p.name, String(p.version), p.connections.join(',')])));
+  return EXIT.ok;
+}
+
+/**
+ * `hoop policy test [FILE] -c CONNECTION "SQL"`: the decision each statement would get, and the rule that fired.
+ * With FILE, the policy in the file is tested (before applying it); otherwise the connection's current one.
+ */
+export async function policyTest(env: CliEnv, opts: { file?: string; connection?: string; sql: string }): Promise<number> {
+  let policy: Policy;
+  let readOnly = false;
+  let label: string;
+  if (opts.file) {
+    try {
+      policy = parsePolicy(await readPolicyFile(opts.file));
+    } catch (err) {
+      if (err instanceof PolicyError) throw usage(err.message);
+      throw err;
+    }
+    label = `policy "${policy.name}" from ${opts.file}`;
+  } else {
+    if (!opts.connection) throw usage('give the connection with -c NAME, or a policy file to test');
+    const config = await loadConfig(env);
+    const r = await api<{ readOnly: boolean; policy: { name: string; version: number; document: unknown } }>(config, `/api/connections/${encodeURIComponent(opts.connection)}/policy`);
+    policy = parsePolicy(r.policy.document);
+    readOnly = r.readOnly;
+    label = `connection "${opts.connection}", policy "${r.policy.name}" v${r.policy.version}${readOnly ? ', read-only' : ''}`;
+  }
+  await initGuard();
+  const d = evaluate(opts.sql, policy, { readOnly });
+  process.stdout.write(`${label}\n`);
+  const rows = d.statements.map((s, i) => [String(i + 1), s.action.toUpperCase(), s.ruleId ?? '-', s.kind, oneLine(s.text, 60)]);
+  if (rows.length) process.stdout.write(formatTable(['#', 'decision', 'rule', 'kind', 'statement'], rows));
+  for (const s of d.statements) if (s.action !== 'allow') process.stdout.write(`\n${s.action === 'deny' ? 'blocked' : 'needs approval'} by "${s.ruleId}": ${s.message}\n  hint: ${s.hint ?? '-'}\n`);
+  process.stdout.write(`\nresult: ${d.action}\n`);
+  return d.action === 'allow' ? EXIT.ok : EXIT.blocked;
+}
+
+function oneLine(s: string, max: number): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
