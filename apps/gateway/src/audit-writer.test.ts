@@ -20,6 +20,7 @@ beforeAll(async () => {
   sessionId = (await db.session.create({ data: { orgId: org.id, userId: user.id, connectionId: conn.id, agentId: agent.id, mode: 'connect' } })).id;
   await db.$disconnect();
   pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  pool.on('error', () => undefined);
 });
 
 afterAll(async () => {

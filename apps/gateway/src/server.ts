@@ -7,6 +7,7 @@ import { CAPABILITIES, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransp
 import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
 import { AuditWriter } from './audit-writer';
+import { listenForConfig } from './config-listener';
 import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
 import type { GatewayEnv } from './env';
 import { createLogger, type Logger } from './log';
@@ -33,12 +34,14 @@ function attachTunnel(ws: WebSocket, tunnel: Tunnel): void {
 export async function startGateway(env: GatewayEnv, log: Logger = createLogger('gateway', env.HOOP_LOG_LEVEL)): Promise<Gateway> {
   const db: Db = createDb(env.DATABASE_URL);
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
+  // an idle connection that drops (database restart) must not take the gateway down; the pool replaces it
+  pool.on('error', (err) => log.warn('database connection dropped', { error: err.message }));
   const audit = new AuditWriter(pool, log);
   const agents = new AgentRegistry(db, parseEncryptionKey(env.HOOP_ENCRYPTION_KEY), log);
-  const listener = new pg.Client({ connectionString: env.DATABASE_URL });
-  await listener.connect();
-  listener.on('notification', (n) => void agents.pushConfigToOrg(n.payload || '*').catch((e: Error) => log.warn('config push failed', { error: e.message })));
-  await listener.query('LISTEN hoop_config');
+  const listener = listenForConfig(env.DATABASE_URL, log, (orgId) => {
+    agents.pushConfigToOrg(orgId).catch((e: Error) => log.warn('config push failed', { error: e.message }));
+  });
+  await listener.ready;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_TEXT_FRAME, perMessageDeflate: false });
   const http: Server = createServer((req, res) => {
@@ -172,7 +175,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => http.close(() => r()));
       await audit.drain();
-      await listener.end().catch(() => undefined);
+      await listener.stop();
       await pool.end();
       await db.$disconnect();
     },

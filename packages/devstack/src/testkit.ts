@@ -158,6 +158,7 @@ export async function createTargetDatabase(label = 'target'): Promise<{ url: str
   const { createScratchDatabase } = await import('@hoop/db/testing');
   const t = await createScratchDatabase(testServerUrl(), label);
   const pool = new pg.Pool({ connectionString: t.url, max: 2 });
+  pool.on('error', () => undefined);
   return {
     url: t.url,
     query: (sql, params) => pool.query(sql, params),
