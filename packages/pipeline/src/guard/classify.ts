@@ -27,6 +27,8 @@ export interface StatementInfo {
   tables: string[];
   /** functions called anywhere, schema-qualified when written so */
   functions: string[];
+  /** every node of the statement (itself included) by type, collected in one walk */
+  nodes: ReadonlyMap<string, Obj[]>;
 }
 
 const OBJECT_NAMES: Record<string, string> = { OBJECT_MATVIEW: 'MATERIALIZED VIEW', OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE', OBJECT_EVENT_TRIGGER: 'EVENT TRIGGER' };
@@ -98,15 +100,19 @@ function hasDataModifyingCte(root: Obj): boolean {
 
 export function describeStatement(text: string, node: Json): StatementInfo {
   const u = unwrap(node);
-  if (!u) return { text, type: 'Unknown', node: {}, kind: 'unknown', command: 'UNKNOWN', tables: [], functions: [] };
+  if (!u) return { text, type: 'Unknown', node: {}, kind: 'unknown', command: 'UNKNOWN', tables: [], functions: [], nodes: new Map() };
   const [type, f] = u;
   const tables = new Set<string>();
   const functions = new Set<string>();
+  const nodes = new Map<string, Obj[]>();
   walk(node, (t, fields) => {
+    const list = nodes.get(t);
+    if (list) list.push(fields);
+    else nodes.set(t, [fields]);
     if (t === 'RangeVar' && typeof fields.relname === 'string') tables.add(typeof fields.schemaname === 'string' ? `${fields.schemaname}.${fields.relname}` : fields.relname);
     if (t === 'FuncCall') functions.add(names(fields.funcname).join('.'));
   });
-  return { text, type, node: f, kind: statementKind(type, f), command: commandName(type, f), tables: [...tables], functions: [...functions] };
+  return { text, type, node: f, kind: statementKind(type, f), command: commandName(type, f), tables: [...tables], functions: [...functions], nodes };
 }
 
 export { findAll };

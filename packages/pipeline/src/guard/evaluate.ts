@@ -69,7 +69,7 @@ function judge(s: StatementInfo, policy: Policy, readOnly: boolean): StatementDe
     if (setting?.enabled === false) continue;
     const action = setting?.action ?? rule.action;
     if (action === 'allow' || SEVERITY[action] <= SEVERITY[decided.action]) continue;
-    const finding = rule.check(s, { [s.type]: s.node });
+    const finding = rule.check(s);
     if (finding) decided = { ...base, action, ruleId: rule.id, message: finding.message, hint: finding.hint };
   }
   return decided;
@@ -79,7 +79,7 @@ function judge(s: StatementInfo, policy: Policy, readOnly: boolean): StatementDe
 function writesDespiteKind(s: StatementInfo): boolean {
   if (s.kind !== 'transaction' && s.kind !== 'utility') return false;
   const ro = BUILTIN_RULES.find((r) => r.id === 'read-only-override')!;
-  return ro.check(s, { [s.type]: s.node }) !== null;
+  return ro.check(s) !== null;
 }
 
 function glob(pattern: string, value: string): boolean {

@@ -1,5 +1,5 @@
 import type { Action, BuiltinRuleId } from '../policy/schema';
-import { constValue, findAll, isObj, type Json, names, type Obj, unwrap, walk } from './ast';
+import { constValue, isObj, names, type Obj, unwrap } from './ast';
 import { explainAnalyze, type StatementInfo, statementKind } from './classify';
 import { alwaysTrue } from './predicate';
 
@@ -14,12 +14,19 @@ const FILE_AND_SHELL_FUNCTIONS = new Set([
 const READ_ONLY_SETTINGS = new Set(['default_transaction_read_only', 'transaction_read_only']);
 const WRITE_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
-type Check = (s: StatementInfo, root: Json) => Omit<Finding, 'ruleId' | 'action'> | null;
+type Check = (s: StatementInfo) => Omit<Finding, 'ruleId' | 'action'> | null;
 
 const falsy = (v: unknown) => v === false || v === 0 || (typeof v === 'string' && ['off', 'false', 'f', 'no', 'n', '0'].includes(v.trim().toLowerCase()));
 
-function any(root: Json, types: string[], pred: (f: Obj, t: string) => boolean): boolean {
-  return findAll(root, new Set(types)).some(([t, f]) => pred(f, t));
+/** nodes of these types anywhere in the statement, with their type */
+function nodesOf(s: StatementInfo, types: string[]): [string, Obj][] {
+  const out: [string, Obj][] = [];
+  for (const t of types) for (const f of s.nodes.get(t) ?? []) out.push([t, f]);
+  return out;
+}
+
+function any(s: StatementInfo, types: string[], pred: (f: Obj, t: string) => boolean): boolean {
+  return nodesOf(s, types).some(([t, f]) => pred(f, t));
 }
 
 /** The built-in guardrails with their default actions. Each looks at the whole tree, so nesting hides nothing. */
@@ -27,8 +34,8 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'drop',
     action: 'deny',
-    check: (_s, root) => {
-      const d = findAll(root, new Set(['DropStmt', 'DropdbStmt', 'DropRoleStmt', 'DropTableSpaceStmt', 'DropOwnedStmt', 'DropSubscriptionStmt']))[0];
+    check: (s) => {
+      const d = nodesOf(s, ['DropStmt', 'DropdbStmt', 'DropRoleStmt', 'DropTableSpaceStmt', 'DropOwnedStmt', 'DropSubscriptionStmt'])[0];
       if (!d) return null;
       const what = d[0] === 'DropStmt' && typeof d[1].removeType === 'string' ? d[1].removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase() : d[0].replace(/^Drop|Stmt$/g, '').replace(/db$/, 'database').toLowerCase();
       return { message: `DROP ${what.toUpperCase()} would destroy the object and its data`, hint: 'dropping objects needs a reviewer: ask an admin, or change the policy for this connection' };
@@ -37,36 +44,36 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'truncate',
     action: 'deny',
-    check: (_s, root) => (findAll(root, new Set(['TruncateStmt'])).length ? { message: 'TRUNCATE would remove every row', hint: 'delete the rows you mean with a WHERE clause, or request approval' } : null),
+    check: (s) => (nodesOf(s, ['TruncateStmt']).length ? { message: 'TRUNCATE would remove every row', hint: 'delete the rows you mean with a WHERE clause, or request approval' } : null),
   },
   {
     id: 'delete-without-where',
     action: 'deny',
-    check: (_s, root) => (any(root, ['DeleteStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? { message: 'DELETE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' } : null),
+    check: (s) => (any(s, ['DeleteStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? { message: 'DELETE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' } : null),
   },
   {
     id: 'update-without-where',
     action: 'deny',
-    check: (_s, root) => (any(root, ['UpdateStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? { message: 'UPDATE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' } : null),
+    check: (s) => (any(s, ['UpdateStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? { message: 'UPDATE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' } : null),
   },
   {
     id: 'alter-drop-column',
     action: 'deny',
-    check: (_s, root) =>
-      any(root, ['AlterTableCmd'], (f) => f.subtype === 'AT_DropColumn' || f.subtype === 'AT_DropConstraint')
+    check: (s) =>
+      any(s, ['AlterTableCmd'], (f) => f.subtype === 'AT_DropColumn' || f.subtype === 'AT_DropConstraint')
         ? { message: 'ALTER TABLE … DROP would remove a column or constraint and its data', hint: 'request approval, or ask an admin to change the policy' }
         : null,
   },
   {
     id: 'grant-revoke',
     action: 'deny',
-    check: (_s, root) => (findAll(root, new Set(['GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt'])).length ? { message: 'GRANT and REVOKE change who may do what in the database', hint: 'privileges are managed by an admin, not through sessions' } : null),
+    check: (s) => (nodesOf(s, ['GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt']).length ? { message: 'GRANT and REVOKE change who may do what in the database', hint: 'privileges are managed by an admin, not through sessions' } : null),
   },
   {
     id: 'copy-program',
     action: 'deny',
-    check: (_s, root) => {
-      const c = findAll(root, new Set(['CopyStmt']))[0];
+    check: (s) => {
+      const c = nodesOf(s, ['CopyStmt'])[0];
       if (!c) return null;
       if (c[1].is_program) return { message: 'COPY … PROGRAM runs a shell command on the database server', hint: 'use COPY … FROM STDIN / TO STDOUT (psql: \\copy) instead' };
       if (typeof c[1].filename === 'string') return { message: 'COPY to or from a file on the database server reads or writes the server\'s files', hint: 'use COPY … FROM STDIN / TO STDOUT (psql: \\copy) instead' };
@@ -76,8 +83,8 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'file-and-shell-functions',
     action: 'deny',
-    check: (_s, root) => {
-      for (const [, f] of findAll(root, new Set(['FuncCall']))) {
+    check: (s) => {
+      for (const [, f] of nodesOf(s, ['FuncCall'])) {
         const fn = names(f.funcname).at(-1)?.toLowerCase();
         if (fn && FILE_AND_SHELL_FUNCTIONS.has(fn)) return { message: `${fn}() reaches the server's files, shell or other databases`, hint: 'these functions are not available through hoop' };
       }
@@ -87,18 +94,18 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'dynamic-sql',
     action: 'review',
-    check: (_s, root) => (findAll(root, new Set(['DoStmt'])).length ? { message: 'DO blocks run procedural code that cannot be checked statement by statement', hint: 'run the statements directly, or request approval with --reason' } : null),
+    check: (s) => (nodesOf(s, ['DoStmt']).length ? { message: 'DO blocks run procedural code that cannot be checked statement by statement', hint: 'run the statements directly, or request approval with --reason' } : null),
   },
   {
     id: 'read-only-override',
     action: 'deny',
-    check: (_s, root) => (overridesReadOnly(root) ? { message: 'turning off read-only mode is not allowed', hint: 'this connection is meant to be read-only; ask an admin for write access' } : null),
+    check: (s) => (overridesReadOnly(s) ? { message: 'turning off read-only mode is not allowed', hint: 'this connection is meant to be read-only; ask an admin for write access' } : null),
   },
   {
     id: 'explain-analyze-write',
     action: 'deny',
-    check: (_s, root) =>
-      any(root, ['ExplainStmt'], (f) => {
+    check: (s) =>
+      any(s, ['ExplainStmt'], (f) => {
         if (!explainAnalyze(f)) return false;
         const inner = unwrap(f.query);
         return Boolean(inner && (WRITE_NODES.has(inner[0]) || statementKind(inner[0], inner[1]) === 'write' || statementKind(inner[0], inner[1]) === 'ddl'));
@@ -108,10 +115,10 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   },
 ];
 
-function overridesReadOnly(root: Json): boolean {
+function overridesReadOnly(s: StatementInfo): boolean {
   let found = false;
-  walk(root, (t, f) => {
-    if (found) return;
+  for (const [t, f] of nodesOf(s, ['VariableSetStmt', 'TransactionStmt', 'FuncCall'])) {
+    if (found) break;
     if (t === 'VariableSetStmt') {
       const name = typeof f.name === 'string' ? f.name.toLowerCase() : '';
       if (READ_ONLY_SETTINGS.has(name) && f.kind === 'VAR_SET_VALUE' && Array.isArray(f.args) && f.args.some((a) => falsy(constValue(a)))) found = true;
@@ -124,11 +131,11 @@ function overridesReadOnly(root: Json): boolean {
         if (typeof setting !== 'string' || falsy(constValue(f.args[1])) || constValue(f.args[1]) === undefined) found = true;
       }
     }
-  });
+  }
   return found;
 }
 
-function readWriteOption(list: Json | undefined): boolean {
+function readWriteOption(list: Obj[string] | undefined): boolean {
   if (!Array.isArray(list)) return false;
   return list.some((o) => {
     const d = unwrap(o);
