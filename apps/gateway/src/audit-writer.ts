@@ -33,7 +33,14 @@ export class AuditWriter {
    * @param lingerMs how long a frame may wait for others to share its INSERT: one row per statement at a few
    *   thousand statements a second would otherwise cost one round trip to Postgres each
    */
-  constructor(private readonly pool: pg.Pool, private readonly log: Logger, private readonly maxBatch = 1000, private readonly lingerMs = 5) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: Logger,
+    private readonly maxBatch = 1000,
+    private readonly lingerMs = 5,
+    /** called once per event, after it was committed for the first time (never for a resent frame) */
+    private readonly onStored: (sessionId: string, event: AuditEventBody) => void = () => undefined,
+  ) {}
 
   enqueue(p: Pending): void {
     this.queue.push(p);
@@ -118,6 +125,7 @@ export class AuditWriter {
       }
     }
     for (const [id, chain] of touched) this.chains.set(id, chain);
+    for (const r of rows) this.onStored(r.sessionId, r.event);
     // one cumulative acknowledgement per session and batch
     const last = new Map<string, Pending>();
     for (const p of acks) last.set(p.sessionId, p);

@@ -6,6 +6,7 @@ import { createDb, type Db, parseEncryptionKey } from '@hoop/db';
 import { CAPABILITIES, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
+import { AlertDispatcher } from './alerts';
 import { AuditWriter } from './audit-writer';
 import { listenForConfig } from './config-listener';
 import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
@@ -36,8 +37,10 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
   // an idle connection that drops (database restart) must not take the gateway down; the pool replaces it
   pool.on('error', (err) => log.warn('database connection dropped', { error: err.message }));
-  const audit = new AuditWriter(pool, log);
-  const agents = new AgentRegistry(db, parseEncryptionKey(env.HOOP_ENCRYPTION_KEY), log);
+  const encryptionKey = parseEncryptionKey(env.HOOP_ENCRYPTION_KEY);
+  const agents = new AgentRegistry(db, encryptionKey, log);
+  const alerts = new AlertDispatcher(db, encryptionKey, log);
+  const audit = new AuditWriter(pool, log, 1000, 5, (sessionId, event) => alerts.observe(sessionId, event));
   const listener = listenForConfig(env.DATABASE_URL, log, (orgId) => {
     agents.pushConfigToOrg(orgId).catch((e: Error) => log.warn('config push failed', { error: e.message }));
   });

@@ -27,6 +27,8 @@ export interface TestStack {
   agentKey: string;
   gatewayPort: number;
   gatewayUrl: string;
+  /** the gateway's HOOP_ENCRYPTION_KEY (hex) */
+  encryptionKey: string;
   configFile: string;
   gateway: Service;
   agent: Service | null;
@@ -48,10 +50,11 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
   const { agent, key } = await seedAgent(db, org.id, { name: 'test-agent' });
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const encryptionKey = randomBytes(32).toString('hex');
   const gateway = await startGatewayService({
     databaseUrl: database.url,
     port: gatewayPort,
-    encryptionKey: randomBytes(32).toString('hex'),
+    encryptionKey,
     webUrl: 'http://localhost:3999',
     heartbeatMs: opts.heartbeatMs,
     nodeArgs: opts.gatewayNodeArgs,
@@ -71,6 +74,7 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
     agentKey: key,
     gatewayPort,
     gatewayUrl,
+    encryptionKey,
     configFile,
     gateway,
     agent: null,
