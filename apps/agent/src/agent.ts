@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { type AgentConnection, CAPABILITIES, type IncomingOpen, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import { AuditOutbox } from './audit';
@@ -22,7 +23,7 @@ export interface AgentHandle {
  * the gateway opens for the connections assigned to this agent.
  */
 export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
-  const outbox = new AuditOutbox();
+  const outbox = new AuditOutbox(env.HOOP_AGENT_DATA_DIR ? path.join(env.HOOP_AGENT_DATA_DIR, 'audit-spool') : null);
   const cancels = new CancelRegistry();
   let connections = new Map<string, AgentConnection>();
   let ws: WebSocket | null = null;

@@ -1,50 +1,111 @@
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, unlinkSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
 import type { AuditEventBody, Tunnel } from '@hoop/protocol';
 
 interface Frame { sessionId: string; seq: number; event: AuditEventBody }
 
+interface SessionSpool { frames: Frame[]; file: WriteStream | null; ended: boolean }
+
+const SESSION_FILE = /^([0-9a-f-]{36})\.jsonl$/;
+
 /**
- * Audit frames leave the agent in order, numbered per session, and stay here until the gateway acknowledges them
- * (after it committed them); after a reconnect every unacknowledged frame is sent again. Only masked data is ever
- * put in a frame.
+ * Audit frames leave the agent in order, numbered per session, and stay until the gateway acknowledges them (after
+ * it committed them); after a reconnect every unacknowledged frame is sent again, and the gateway ignores the ones it
+ * already has. With a spool folder, frames are also appended to `<session>.jsonl` there, so an agent restart loses
+ * none either; a session's file is removed once the session ended and all of it was acknowledged. Only masked data
+ * is ever put in a frame.
  */
 export class AuditOutbox {
-  private readonly unacked = new Map<string, Frame[]>();
+  private readonly sessions = new Map<string, SessionSpool>();
   private readonly nextSeq = new Map<string, number>();
   private tunnel: Tunnel | null = null;
+
+  constructor(private readonly spoolDir: string | null = null) {
+    if (spoolDir) {
+      mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+      this.recover(spoolDir);
+    }
+  }
+
+  /** frames spooled by a previous run of the agent: sent again on the next connection */
+  private recover(dir: string): void {
+    for (const name of readdirSync(dir)) {
+      const m = SESSION_FILE.exec(name);
+      if (!m) continue;
+      const frames: Frame[] = [];
+      for (const line of readFileSync(path.join(dir, name), 'utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          frames.push(JSON.parse(line) as Frame);
+        } catch {
+          // a line cut short by a crash: everything before it is intact
+        }
+      }
+      if (frames.length === 0) {
+        unlinkSync(path.join(dir, name));
+        continue;
+      }
+      this.sessions.set(m[1]!, { frames, file: null, ended: true });
+    }
+  }
 
   attach(tunnel: Tunnel | null): void {
     this.tunnel = tunnel;
     if (!tunnel) return;
-    for (const frames of this.unacked.values()) for (const f of frames) tunnel.send('audit', f);
+    for (const s of this.sessions.values()) for (const f of s.frames) tunnel.send('audit', f);
   }
 
   emit(sessionId: string, type: string, data: Record<string, unknown>): void {
     const seq = this.nextSeq.get(sessionId) ?? 0;
     this.nextSeq.set(sessionId, seq + 1);
     const frame: Frame = { sessionId, seq, event: { type, at: new Date().toISOString(), data } };
-    let list = this.unacked.get(sessionId);
-    if (!list) this.unacked.set(sessionId, (list = []));
-    list.push(frame);
+    let s = this.sessions.get(sessionId);
+    if (!s) {
+      s = { frames: [], file: this.spoolDir ? createWriteStream(path.join(this.spoolDir, `${sessionId}.jsonl`), { flags: 'a', mode: 0o600 }) : null, ended: false };
+      this.sessions.set(sessionId, s);
+    }
+    s.frames.push(frame);
+    s.file?.write(`${JSON.stringify(frame)}\n`);
     this.tunnel?.send('audit', frame);
   }
 
   ack(sessionId: string, seq: number): void {
-    const list = this.unacked.get(sessionId);
-    if (!list) return;
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
     let i = 0;
-    while (i < list.length && list[i]!.seq <= seq) i++;
-    list.splice(0, i);
-    if (list.length === 0) this.unacked.delete(sessionId);
+    while (i < s.frames.length && s.frames[i]!.seq <= seq) i++;
+    s.frames.splice(0, i);
+    this.release(sessionId, s);
   }
 
   /** the session ended: once its frames are acknowledged nothing more is kept for it */
   endSession(sessionId: string): void {
     this.nextSeq.delete(sessionId);
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    s.ended = true;
+    this.release(sessionId, s);
+  }
+
+  private release(sessionId: string, s: SessionSpool): void {
+    if (!s.ended || s.frames.length > 0) return;
+    this.sessions.delete(sessionId);
+    if (!this.spoolDir) return;
+    const file = path.join(this.spoolDir, `${sessionId}.jsonl`);
+    const remove = () => {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    };
+    if (s.file) s.file.end(remove);
+    else remove();
   }
 
   get pending(): number {
     let n = 0;
-    for (const l of this.unacked.values()) n += l.length;
+    for (const s of this.sessions.values()) n += s.frames.length;
     return n;
   }
 }

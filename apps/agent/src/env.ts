@@ -7,6 +7,8 @@ const schema = z.object({
   HOOP_AGENT_KEY: z.string({ message: 'HOOP_AGENT_KEY is required: the key shown once when the agent was created' }).min(16),
   HOOP_AGENT_NAME: z.string().default(hostname()),
   HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** folder for the audit spool (frames not yet acknowledged by the gateway); empty keeps them in memory only */
+  HOOP_AGENT_DATA_DIR: z.string().default(''),
   /** largest message accepted from a client or a target, in bytes */
   HOOP_PG_MAX_MESSAGE: z.coerce.number().int().positive().default(256 * 1024 * 1024),
 });

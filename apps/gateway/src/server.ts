@@ -40,7 +40,15 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const encryptionKey = parseEncryptionKey(env.HOOP_ENCRYPTION_KEY);
   const agents = new AgentRegistry(db, encryptionKey, log);
   const alerts = new AlertDispatcher(db, encryptionKey, log);
-  const audit = new AuditWriter(pool, log, 1000, 5, (sessionId, event) => alerts.observe(sessionId, event));
+  const audit = new AuditWriter(pool, log, 1000, 5, (sessionId, event) => {
+    alerts.observe(sessionId, event);
+    // the agent's word on how a session ended also closes sessions a restarted gateway no longer relays
+    if (event.type === 'session.close') {
+      db.session
+        .updateMany({ where: { id: sessionId, status: 'open' }, data: { status: 'closed', endedAt: new Date(event.at) } })
+        .catch((e: Error) => log.warn('could not close session row', { error: e.message }));
+    }
+  });
   const listener = listenForConfig(env.DATABASE_URL, log, (orgId) => {
     agents.pushConfigToOrg(orgId).catch((e: Error) => log.warn('config push failed', { error: e.message }));
   });

@@ -34,6 +34,8 @@ export interface TestStack {
   agent: Service | null;
   addPostgresConnection(name: string, targetUrl: string, opts?: { readOnly?: boolean; agentId?: string | null }): Promise<void>;
   startAgent(): Promise<Service>;
+  /** kill -9 the gateway, then start it again on the same port */
+  crashGateway(): Promise<void>;
   stopAgent(): Promise<void>;
   cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
   connect(name: string): Promise<{ port: number; url: string; stop(): Promise<void>; output(): string }>;
@@ -51,14 +53,15 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const encryptionKey = randomBytes(32).toString('hex');
-  const gateway = await startGatewayService({
+  const gatewayOptions = {
     databaseUrl: database.url,
     port: gatewayPort,
     encryptionKey,
     webUrl: 'http://localhost:3999',
     heartbeatMs: opts.heartbeatMs,
     nodeArgs: opts.gatewayNodeArgs,
-  });
+  };
+  const gateway = await startGatewayService(gatewayOptions);
   const dir = await mkdtemp(path.join(tmpdir(), 'hoop-test-'));
   const configFile = path.join(dir, 'cli.json');
   await writeFile(configFile, JSON.stringify({ gatewayUrl, token }), { mode: 0o600 });
@@ -92,10 +95,14 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
       });
     },
     async startAgent() {
-      const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug' }, nodeArgs: opts.agentNodeArgs });
+      const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, 'agent') }, nodeArgs: opts.agentNodeArgs });
       stack.agent = svc;
       await waitFor('the agent to come online', async () => ((await db.agent.findUnique({ where: { id: agent.id } }))?.connectedAt ? true : null), { service: svc, timeoutMs: 30_000 });
       return svc;
+    },
+    async crashGateway() {
+      await stack.gateway.stop('SIGKILL');
+      stack.gateway = await startGatewayService(gatewayOptions);
     },
     async stopAgent() {
       await stack.agent?.stop();
@@ -149,7 +156,7 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
     async stop() {
       for (const c of children) await c.stop();
       await stack.agent?.stop();
-      await gateway.stop();
+      await stack.gateway.stop();
       await db.$disconnect();
       await database.drop().catch(() => undefined);
     },
