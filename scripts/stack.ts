@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     services.push(await startGatewayService({ databaseUrl, port: env.gatewayPort, encryptionKey: secrets.encryptionKey, webUrl, logDir: LOG_DIR }));
 
     step('starting the local agent');
-    const agent = startAgentService({ gatewayUrl: `ws://127.0.0.1:${env.gatewayPort}`, key: agentKey, logDir: LOG_DIR, env: { [DEMO.targetSecretEnv]: secrets.demoTargetPassword } });
+    const agent = startAgentService({ gatewayUrl: `ws://127.0.0.1:${env.gatewayPort}`, key: agentKey, logDir: LOG_DIR, env: { [DEMO.targetSecretEnv]: secrets.demoTargetPassword, HOOP_AGENT_DATA_DIR: path.join(HOOP_DIR, 'agent') } });
     services.push(agent);
     await waitFor('the agent to come online', async () => {
       const a = await db.agent.findFirst({ where: { orgId: demo.orgId, name: DEMO.agentName } });
