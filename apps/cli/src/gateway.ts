@@ -15,7 +15,7 @@ function describeNetworkError(err: unknown, url: string): CliError {
 }
 
 /** JSON API of the gateway for the CLI. */
-export async function api<T>(config: CliConfig, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function api<T>(config: CliConfig, path: string, init: { method?: string; body?: unknown; raw?: boolean } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${config.gatewayUrl.replace(/\/$/, '')}${path}`, {
@@ -28,6 +28,7 @@ export async function api<T>(config: CliConfig, path: string, init: { method?: s
     throw describeNetworkError(err, config.gatewayUrl);
   }
   if (res.status === 401) throw usage('the gateway refused your token (expired or revoked?); run `hoop login` again');
+  if (init.raw && res.ok) return (await res.text()) as T;
   const body = (await res.json().catch(() => ({}))) as T & { error?: string };
   if (!res.ok) throw new CliError(res.status < 500 ? EXIT.usage : EXIT.unreachable, body.error ?? `gateway answered HTTP ${res.status}`);
   return body;

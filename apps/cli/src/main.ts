@@ -5,6 +5,7 @@ import { connectionsCommand } from './commands/connections';
 import { execCommand } from './commands/exec';
 import { loginCommand } from './commands/login';
 import { policyApply, policyGet, policyList, policyTest } from './commands/policy';
+import { auditVerify, sessionsExport, sessionsGet, sessionsList } from './commands/sessions';
 import { loadEnv } from './env';
 import { CliError, usage } from './errors';
 import { CLI_VERSION } from './gateway';
@@ -17,6 +18,11 @@ Usage:
   hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433)
   hoop exec NAME -i SQL | -f FILE | < stdin     run statements and print the result
            [-o text|json]
+  hoop sessions [--connection C] [--user U] [--status S] [-o json]
+                                                list recorded sessions (yours; all for auditors)
+  hoop sessions get ID [-o json]                the timeline of one session
+  hoop sessions export ID [--format jsonl|csv]  every event of a session
+  hoop audit verify [--session ID]              recompute the hash chains (exit 1 if anything was altered)
   hoop policy list                              list policies
   hoop policy get NAME [-o yaml|json]           print a policy document
   hoop policy apply -f FILE                     create or replace a policy (YAML or JSON; admins)
@@ -85,6 +91,19 @@ async function run(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw usage('usage: hoop exec NAME -i SQL | -f FILE | < stdin');
       if (values.input !== undefined && values.file !== undefined) throw usage('give either -i or -f, not both');
       return execCommand(env, positionals[0]!, { input: values.input as string | undefined, file: values.file as string | undefined, output: output(values.output) });
+    }
+    case 'sessions': {
+      const sub = rest[0] === 'get' || rest[0] === 'export' ? rest.shift() : 'list';
+      const { values, positionals } = parse({ connection: { type: 'string' }, user: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, output: { type: 'string', short: 'o' }, format: { type: 'string' } });
+      if (sub === 'list') return sessionsList(env, { connection: values.connection as string | undefined, user: values.user as string | undefined, status: values.status as string | undefined, limit: values.limit as string | undefined }, output(values.output));
+      if (positionals.length !== 1) throw usage(`usage: hoop sessions ${sub} ID`);
+      if (sub === 'get') return sessionsGet(env, positionals[0]!, output(values.output));
+      return sessionsExport(env, positionals[0]!, (values.format as string | undefined) ?? 'jsonl');
+    }
+    case 'audit': {
+      if (rest.shift() !== 'verify') throw usage('usage: hoop audit verify [--session ID]');
+      const { values } = parse({ session: { type: 'string' } });
+      return auditVerify(env, values.session as string | undefined);
     }
     case 'policy': {
       const [sub, ...args] = rest;

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type pg from 'pg';
 import type { Db } from '@hoop/db';
 import type { AgentRegistry } from './agents';
 import { ApiError, applyPolicy, connectionPolicy, getPolicy, listPolicies } from './api-policies';
+import { exportSession, getSession, listSessions, verify } from './api-sessions';
 import { authenticateUser, bearer, type UserIdentity } from './auth';
 
 const ONLINE_WINDOW_MS = 15_000;
@@ -46,11 +48,12 @@ async function listConnections(db: Db, agents: AgentRegistry, user: UserIdentity
 }
 
 /** The JSON API the CLI uses. Every call carries a user token. */
-export async function handleApi(db: Db, agents: AgentRegistry, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleApi(db: Db, pool: pg.Pool, agents: AgentRegistry, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const token = bearer(req);
   const user = token ? await authenticateUser(db, token) : null;
   if (!user) return json(res, 401, { error: 'missing, invalid or expired token' });
-  const path = (req.url ?? '').split('?')[0] ?? '';
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  const path = url.pathname;
   const method = req.method ?? 'GET';
   try {
     let m: RegExpExecArray | null;
@@ -63,6 +66,17 @@ export async function handleApi(db: Db, agents: AgentRegistry, req: IncomingMess
     if (method === 'GET' && path === '/api/policies') return json(res, 200, await listPolicies(db, user));
     if (method === 'GET' && (m = /^\/api\/policies\/([^/]+)$/.exec(path))) return json(res, 200, await getPolicy(db, user, decodeURIComponent(m[1]!)));
     if (method === 'PUT' && path === '/api/policies') return json(res, 200, await applyPolicy(db, user, await readJson(req)));
+    if (method === 'GET' && path === '/api/sessions') return json(res, 200, await listSessions(db, user, url.searchParams));
+    if (method === 'GET' && (m = /^\/api\/sessions\/([^/]+)$/.exec(path))) return json(res, 200, await getSession(db, user, m[1]!));
+    if (method === 'GET' && (m = /^\/api\/sessions\/([^/]+)\/export$/.exec(path))) {
+      const out = await exportSession(db, user, m[1]!, url.searchParams.get('format') ?? 'jsonl');
+      res.writeHead(200, { 'content-type': out.contentType, 'cache-control': 'no-store' }).end(out.body);
+      return;
+    }
+    if (method === 'POST' && path === '/api/audit/verify') {
+      const body = (await readJson(req)) as { sessionId?: unknown };
+      return json(res, 200, await verify(pool, user, typeof body.sessionId === 'string' ? body.sessionId : null));
+    }
     return json(res, 404, { error: `no such endpoint: ${method} ${path}` });
   } catch (err) {
     if (err instanceof ApiError) return json(res, err.status, { error: err.message });

@@ -1,17 +1,34 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { AuditEventBody } from '@hoop/protocol';
+import { sealSession } from './audit-chain';
 import type { Logger } from './log';
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted at every level: the same text whatever order Postgres' jsonb gives keys back in. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
 
 /** The hash that links an event to the one before it in its session (see `hoop audit verify`). */
 export function eventHash(prevHash: string, sessionId: string, seq: number, event: AuditEventBody): string {
   return createHash('sha256')
     .update(prevHash)
     .update('\n')
-    .update(JSON.stringify([sessionId, seq, event.type, event.at, event.data]))
+    .update(canonicalJson([sessionId, seq, event.type, event.at, event.data]))
     .digest('hex');
+}
+
+/** timestamps are stored with millisecond precision in UTC: hash exactly what will be read back */
+function normalize(event: AuditEventBody): AuditEventBody {
+  const t = new Date(event.at);
+  return { ...event, at: Number.isNaN(t.getTime()) ? new Date().toISOString() : t.toISOString() };
 }
 
 interface Pending { sessionId: string; seq: number; event: AuditEventBody; ack: (seq: number) => void }
@@ -43,7 +60,7 @@ export class AuditWriter {
   ) {}
 
   enqueue(p: Pending): void {
-    this.queue.push(p);
+    this.queue.push({ ...p, event: normalize(p.event) });
     if (this.flushing || this.timer) return;
     if (this.queue.length >= this.maxBatch || this.lingerMs === 0) void this.flush();
     else this.timer = setTimeout(() => void this.flush(), this.lingerMs);
@@ -125,7 +142,12 @@ export class AuditWriter {
       }
     }
     for (const [id, chain] of touched) this.chains.set(id, chain);
-    for (const r of rows) this.onStored(r.sessionId, r.event);
+    for (const r of rows) {
+      this.onStored(r.sessionId, r.event);
+      if (r.event.type === 'session.close') {
+        await sealSession(this.pool, r.sessionId, r.seq, r.hash).catch((err: Error) => this.log.error('could not seal session in the audit chain', { session: r.sessionId, error: err.message }));
+      }
+    }
     // one cumulative acknowledgement per session and batch
     const last = new Map<string, Pending>();
     for (const p of acks) last.set(p.sessionId, p);

@@ -61,7 +61,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       return;
     }
     if (req.url?.startsWith('/api/')) {
-      handleApi(db, agents, req, res).catch((err: Error) => {
+      handleApi(db, pool, agents, req, res).catch((err: Error) => {
         log.error('api request failed', { error: err.message, url: req.url });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal error; see the gateway log' }));
       });

@@ -1,0 +1,58 @@
+import { EXIT } from '@hoop/protocol';
+import { loadConfig } from '../config';
+import type { CliEnv } from '../env';
+import { usage } from '../errors';
+import { formatTable } from '../format';
+import { api } from '../gateway';
+
+interface SessionSummary { id: string; user: string; connection: string; mode: string; status: string; startedAt: string; endedAt: string | null; events: number }
+
+export async function sessionsList(env: CliEnv, filters: { connection?: string; user?: string; status?: string; limit?: string }, output: 'text' | 'json'): Promise<number> {
+  const config = await loadConfig(env);
+  const q = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const { sessions } = await api<{ sessions: SessionSummary[] }>(config, `/api/sessions?${q}`);
+  if (output === 'json') process.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
+  else if (sessions.length === 0) process.stdout.write('no sessions match\n');
+  else process.stdout.write(formatTable(['id', 'started', 'user', 'connection', 'mode', 'status', 'events'], sessions.map((s) => [s.id, s.startedAt.replace('T', ' ').slice(0, 19), s.user, s.connection, s.mode, s.status, String(s.events)])));
+  return EXIT.ok;
+}
+
+export async function sessionsGet(env: CliEnv, id: string, output: 'text' | 'json'): Promise<number> {
+  const config = await loadConfig(env);
+  const r = await api<{ session: SessionSummary; events: { seq: number; type: string; at: string; data: Record<string, unknown> }[] }>(config, `/api/sessions/${encodeURIComponent(id)}`);
+  if (output === 'json') {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const s = r.session;
+  process.stdout.write(`session ${s.id}\n  user ${s.user}  connection ${s.connection}  mode ${s.mode}  status ${s.status}\n  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}\n\n`);
+  for (const e of r.events) {
+    const d = e.data;
+    const detail =
+      e.type === 'statement'
+        ? `${String(d.decision ?? '').toUpperCase().padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.sql ?? '').replace(/\s+/g, ' ').slice(0, 100)}${d.executed ? `  → ${(d.tags as string[] | undefined)?.join(', ') ?? ''} ${d.rows ?? 0} rows ${d.durationMs ?? '?'} ms${d.error ? `  error: ${String(d.error)}` : ''}` : ''}`
+        : JSON.stringify(d).slice(0, 120);
+    process.stdout.write(`${String(e.seq).padStart(5)}  ${e.at.slice(11, 23)}  ${e.type.padEnd(14)} ${detail}\n`);
+  }
+  return EXIT.ok;
+}
+
+export async function sessionsExport(env: CliEnv, id: string, format: string): Promise<number> {
+  if (format !== 'jsonl' && format !== 'csv') throw usage('--format is jsonl or csv');
+  const config = await loadConfig(env);
+  process.stdout.write(await api<string>(config, `/api/sessions/${encodeURIComponent(id)}/export?format=${format}`, { raw: true }));
+  return EXIT.ok;
+}
+
+/** `hoop audit verify [--session ID]`: exit 0 when every hash checks out, 1 with the first broken link otherwise. */
+export async function auditVerify(env: CliEnv, sessionId: string | undefined): Promise<number> {
+  const config = await loadConfig(env);
+  const r = await api<{ ok: boolean; sessions: number; events: number; problem?: { sessionId?: string; seq?: number; message: string } }>(config, '/api/audit/verify', { method: 'POST', body: sessionId ? { sessionId } : {} });
+  if (r.ok) {
+    process.stdout.write(`audit trail intact: ${r.sessions} session(s), ${r.events} event(s) verified\n`);
+    return EXIT.ok;
+  }
+  const p = r.problem!;
+  process.stdout.write(`audit trail BROKEN${p.sessionId ? ` in session ${p.sessionId}` : ''}${p.seq !== undefined ? ` at event ${p.seq}` : ''}: ${p.message}\n`);
+  return EXIT.targetError;
+}

@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import type { Db, Prisma } from '@hoop/db';
+import { ApiError } from './api-policies';
+import { verifyAudit } from './audit-chain';
+import type { UserIdentity } from './auth';
+
+const SEES_ALL = new Set(['admin', 'auditor']);
+
+function scope(user: UserIdentity): Prisma.SessionWhereInput {
+  return SEES_ALL.has(user.role) ? { orgId: user.orgId } : { orgId: user.orgId, userId: user.id };
+}
+
+export async function listSessions(db: Db, user: UserIdentity, q: URLSearchParams) {
+  const limit = Math.min(500, Math.max(1, Number(q.get('limit') ?? 50) || 50));
+  const where: Prisma.SessionWhereInput = { ...scope(user) };
+  if (q.get('connection')) where.connection = { name: q.get('connection')! };
+  if (q.get('user')) where.user = { email: q.get('user')! };
+  if (q.get('status')) where.status = q.get('status')!;
+  const rows = await db.session.findMany({
+    where,
+    orderBy: { startedAt: 'desc' },
+    take: limit,
+    include: { user: { select: { email: true } }, connection: { select: { name: true } }, _count: { select: { events: true } } },
+  });
+  return {
+    sessions: rows.map((s) => ({ id: s.id, user: s.user.email, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, events: s._count.events, error: s.error })),
+  };
+}
+
+async function findSession(db: Db, user: UserIdentity, id: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ApiError(400, 'a session id is a UUID');
+  const s = await db.session.findFirst({ where: { ...scope(user), id }, include: { user: { select: { email: true } }, connection: { select: { name: true } } } });
+  if (!s) throw new ApiError(404, `session ${id} does not exist or is not yours to see`);
+  return s;
+}
+
+export async function getSession(db: Db, user: UserIdentity, id: string) {
+  const s = await findSession(db, user, id);
+  const events = await db.auditEvent.findMany({ where: { sessionId: id }, orderBy: { seq: 'asc' }, take: 10_000, select: { seq: true, type: true, at: true, data: true } });
+  return { session: { id: s.id, user: s.user.email, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, error: s.error }, events };
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** Every event of a session as JSON lines or CSV (columns: seq, at, type, sql, decision, rule, rows, error, data). */
+export async function exportSession(db: Db, user: UserIdentity, id: string, format: string): Promise<{ contentType: string; body: string }> {
+  const { session, events } = await getSession(db, user, id);
+  if (format === 'csv') {
+    const lines = ['session,seq,at,type,sql,decision,rule,rows,error,data'];
+    for (const e of events) {
+      const d = e.data as Record<string, unknown>;
+      lines.push([session.id, e.seq, e.at.toISOString(), e.type, d.sql, d.decision, d.ruleId, d.rows, d.error, d].map(csvCell).join(','));
+    }
+    return { contentType: 'text/csv', body: `${lines.join('\n')}\n` };
+  }
+  if (format !== 'jsonl') throw new ApiError(400, 'format is jsonl or csv');
+  const body = events.map((e) => JSON.stringify({ session: session.id, user: session.user, connection: session.connection, ...e })).join('\n');
+  return { contentType: 'application/x-ndjson', body: `${body}\n` };
+}
+
+export async function verify(pool: pg.Pool, user: UserIdentity, sessionId: string | null) {
+  if (!SEES_ALL.has(user.role)) throw new ApiError(403, 'verifying the audit trail needs the auditor or admin role');
+  return verifyAudit(pool, { orgId: user.orgId, ...(sessionId ? { sessionId } : {}) });
+}
