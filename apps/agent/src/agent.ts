@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -23,6 +24,8 @@ export interface AgentHandle {
  * the gateway opens for the connections assigned to this agent.
  */
 export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
+  // the hash masking style needs a key that is stable for this agent and unknown to clients
+  const maskHashKey = createHash('sha256').update(`hoop-mask:${env.HOOP_AGENT_KEY}`).digest('hex');
   const outbox = new AuditOutbox(env.HOOP_AGENT_DATA_DIR ? path.join(env.HOOP_AGENT_DATA_DIR, 'audit-spool') : null);
   const cancels = new CancelRegistry();
   let connections = new Map<string, AgentConnection>();
@@ -137,7 +140,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         password: secret.value,
         readOnly: conn.readOnly,
         maxMessage: env.HOOP_PG_MAX_MESSAGE,
-        hooks: hooksFor(() => connections.get(conn.id) ?? conn),
+        hooks: hooksFor(() => connections.get(conn.id) ?? conn, maskHashKey),
         cancels,
         log,
         audit,

@@ -1,6 +1,7 @@
-import { defaultPolicy, evaluate, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
+import { createMasker, defaultPolicy, evaluate, type Masker, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
 import type { AgentConnection } from '@hoop/protocol';
-import { allowAll, type SessionHooks, type Verdict } from './postgres/hooks';
+import type { ColumnInfo, SessionHooks, Verdict } from './postgres/hooks';
+import { rowMaskerFor } from './postgres/masking';
 
 /** Resolves a connection's policy document; a document that does not validate stops every statement (fail closed). */
 export function policyFor(conn: AgentConnection): { policy: Policy } | { error: string } {
@@ -16,19 +17,44 @@ export function policyFor(conn: AgentConnection): { policy: Policy } | { error: 
  * Builds the guard and masking hooks for a session. `current` returns the connection as last configured, so a policy
  * change pushed by the gateway applies to the next statement of sessions already open.
  */
-export function hooksFor(current: () => AgentConnection): SessionHooks {
+export function hooksFor(current: () => AgentConnection, hashKey: string): SessionHooks {
   let seen: AgentConnection | null = null;
   let resolved: { policy: Policy } | { error: string } = { error: 'not resolved' };
+  let masker: Masker = createMasker({ hashKey });
+  let auditMasker: Masker = createMasker({ hashKey });
+  const carried: Record<string, number> = {};
   const latest = () => {
     const conn = current();
     if (conn !== seen) {
       seen = conn;
       resolved = policyFor(conn);
+      const pending = masker.resetCounts();
+      // an invalid policy masks with the defaults: masking never turns off by mistake
+      masker = createMasker({ ...('policy' in resolved ? resolved.policy.masking : {}), hashKey });
+      auditMasker = createMasker({ ...('policy' in resolved ? resolved.policy.masking : {}), hashKey });
+      for (const [type, n] of Object.entries(pending)) carried[type] = (carried[type] ?? 0) + (n ?? 0);
     }
     return { conn, resolved };
   };
   return {
-    ...allowAll,
+    rowMasker(columns: ColumnInfo[]) {
+      latest();
+      return rowMaskerFor(masker, columns);
+    },
+    maskText(text: string) {
+      latest();
+      return masker.maskText(text).text;
+    },
+    maskAudit(text: string) {
+      latest();
+      return auditMasker.maskText(text).text;
+    },
+    takeMaskCounts() {
+      const counts: Record<string, number> = { ...carried };
+      for (const k of Object.keys(carried)) delete carried[k];
+      for (const [type, n] of Object.entries(masker.resetCounts())) counts[type] = (counts[type] ?? 0) + (n ?? 0);
+      return counts;
+    },
     judge(sql: string): Verdict {
       const { conn, resolved: r } = latest();
       if ('error' in r) {
@@ -41,7 +67,8 @@ export function hooksFor(current: () => AgentConnection): SessionHooks {
         message: d.reason,
         hint: d.hint,
         sqlstate: d.sqlstate,
-        statements: d.statements.map((s) => ({ text: s.text.slice(0, 4000), kind: s.kind, action: s.action, ...(s.ruleId ? { ruleId: s.ruleId } : {}) })),
+        // statement text goes into the audit trail: masked like everything else
+        statements: d.statements.map((s) => ({ text: auditMasker.maskText(s.text.slice(0, 4000)).text, kind: s.kind, action: s.action, ...(s.ruleId ? { ruleId: s.ruleId } : {}) })),
       };
     },
   };

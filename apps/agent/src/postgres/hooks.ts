@@ -22,8 +22,10 @@ export interface SessionHooks {
   judge(sql: string): Verdict;
   /** a masker for a result with these columns, or null when no column can hold PII */
   rowMasker(columns: ColumnInfo[]): RowMasker | null;
-  /** free text that goes back to the client (notices, error messages) */
+  /** free text that goes back to the client (notices, error messages, COPY rows); counted */
   maskText(text: string): string;
+  /** text written to the audit trail (statements, error summaries); masked the same way, not counted */
+  maskAudit(text: string): string;
   /** values masked since the last call, by type */
   takeMaskCounts(): Record<string, number>;
 }
@@ -32,5 +34,6 @@ export const allowAll: SessionHooks = {
   judge: () => ({ action: 'allow' }),
   rowMasker: () => null,
   maskText: (t) => t,
+  maskAudit: (t) => t,
   takeMaskCounts: () => ({}),
 };

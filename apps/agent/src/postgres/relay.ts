@@ -1,6 +1,7 @@
 import { BLOCKED_PREFIX } from '@hoop/protocol';
 import {
   type BackendMessage,
+  copyData,
   dataRow,
   errorResponse,
   type FrontendMessage,
@@ -51,6 +52,8 @@ export class QueryRelay {
   private readonly prepared = new Map<string, { sql: string; verdict: Verdict }>();
   private readonly portals = new Map<string, { sql: string; verdict: Verdict }>();
   private masker: RowMasker | null = null;
+  /** text-format COPY TO STDOUT in progress: its rows are masked as text */
+  private copyOutText = false;
   statementCount = 0;
 
   constructor(private readonly out: RelayOutput, private readonly hooks: SessionHooks, txStatus: 'I' | 'T' | 'E') {
@@ -154,7 +157,7 @@ export class QueryRelay {
 
   private recordRefusal(sql: string, verdict: Verdict): void {
     this.out.audit('statement', {
-      sql: this.hooks.maskText(sql),
+      sql: this.hooks.maskAudit(sql),
       decision: verdict.action,
       ruleId: verdict.ruleId ?? null,
       reason: verdict.message ?? null,
@@ -198,7 +201,7 @@ export class QueryRelay {
           cycle.targetErrored = true;
           const exec = current(cycle);
           if (exec) {
-            exec.error = this.hooks.maskText(m.fields.M ?? 'error');
+            exec.error = this.hooks.maskAudit(m.fields.M ?? 'error');
             exec.done = true;
           }
         }
@@ -208,6 +211,24 @@ export class QueryRelay {
       }
       case 'NoticeResponse':
         this.out.toClient(this.maskFields(m.fields, m.raw, 'notice'));
+        return;
+      case 'CopyOutResponse':
+        this.copyOutText = m.format === 0;
+        this.out.toClient(m.raw);
+        return;
+      case 'CopyData': {
+        if (!this.copyOutText) {
+          this.out.toClient(m.raw);
+          return;
+        }
+        const text = m.data.toString('utf8');
+        const masked = this.hooks.maskText(text);
+        this.out.toClient(masked === text ? m.raw : copyData(Buffer.from(masked, 'utf8')));
+        return;
+      }
+      case 'CopyDone':
+        this.copyOutText = false;
+        this.out.toClient(m.raw);
         return;
       case 'ReadyForQuery':
         this.txStatus = m.status;
@@ -236,7 +257,7 @@ export class QueryRelay {
     const now = performance.now();
     for (const e of cycle.executions) {
       this.out.audit('statement', {
-        sql: this.hooks.maskText(e.sql),
+        sql: this.hooks.maskAudit(e.sql),
         decision: 'allow',
         statements: e.verdict.statements ?? null,
         executed: true,

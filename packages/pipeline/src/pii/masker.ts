@@ -56,7 +56,7 @@ export function createMasker(partial: Partial<MaskConfig> = {}): Masker {
 
   const maskText = (text: string): { text: string; counts: MaskCounts } => {
     const found: MaskCounts = {};
-    if (!config.enabled || text.length < 7) return { text, counts: found };
+    if (!config.enabled || text.length < 6) return { text, counts: found };
     const digits = countDigits(text);
     let out = text;
     for (const d of detectors) {

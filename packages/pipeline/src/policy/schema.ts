@@ -46,6 +46,22 @@ export const CustomRule = z
   .strict();
 export type CustomRule = z.infer<typeof CustomRule>;
 
+const PiiTypeName = z.enum(['email', 'card', 'ssn', 'iban', 'phone', 'ip', 'aws_key', 'jwt', 'private_key', 'token', 'name', 'address', 'dob', 'secret']);
+const MaskStyleName = z.enum(['redact', 'partial', 'hash', 'null']);
+
+/** Masking is on unless a policy turns it off; every detector runs unless disabled here. */
+export const MaskingSettings = z
+  .object({
+    enabled: z.boolean().default(true),
+    defaultStyle: MaskStyleName.default('redact'),
+    styles: z.partialRecord(PiiTypeName, MaskStyleName).default({}),
+    /** columns the owner declares safe: `column` (globs with *) */
+    allowColumns: z.array(z.string()).default([]),
+    disabledTypes: z.array(PiiTypeName).default([]),
+  })
+  .strict();
+export type MaskingSettings = z.infer<typeof MaskingSettings>;
+
 export const Policy = z
   .object({
     name: z.string().min(1).max(100),
@@ -66,7 +82,7 @@ export const Policy = z
         rules: z.array(CustomRule).default([]),
       })
       .default({ builtins: {}, rules: [] }),
-    masking: z.record(z.string(), z.unknown()).default({}),
+    masking: MaskingSettings.default({ enabled: true, defaultStyle: 'redact', styles: {}, allowColumns: [], disabledTypes: [] }),
     review: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
