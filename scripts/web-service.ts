@@ -1,8 +1,155 @@
-import type { Service } from '@hoop/devstack';
+/**
+ * The web app as a service of the local stack: `next build` when its sources changed since the last build, then
+ * `next start`, ready once `/healthz` answers.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { baseEnv, httpOk, REPO_ROOT, type Service, startService, waitFor } from '@hoop/devstack';
 
 export interface WebOptions { databaseUrl: string; port: number; authSecret: string; gatewayUrl: string; logDir: string }
 
-/** Placeholder until the web app exists: no web service. */
-export async function startWebService(_o: WebOptions): Promise<Service> {
-  throw new Error('the web app is not built yet');
+const WEB_DIR = path.join(REPO_ROOT, 'apps', 'web');
+const NEXT_BIN = path.join(WEB_DIR, 'node_modules', 'next', 'dist', 'bin', 'next');
+const DIST_DIR = path.join(WEB_DIR, '.next');
+const STAMP = path.join(DIST_DIR, 'hoop-build.json');
+const LOCK = path.join(REPO_ROOT, '.hoop', 'web-build.lock');
+
+/** What the production build depends on: the app, the workspace packages it bundles or type-checks, the lockfile. */
+const BUILD_INPUTS = ['apps/web/src', 'apps/web/public', 'apps/web/next.config.ts', 'apps/web/postcss.config.mjs', 'apps/web/tsconfig.json', 'apps/web/package.json', 'packages/protocol/src', 'packages/db/src', 'tsconfig.base.json', 'pnpm-lock.yaml'];
+const SKIP = new Set(['node_modules', '.next', 'generated']);
+
+function listFiles(rel: string, out: string[]): void {
+  const abs = path.join(REPO_ROOT, rel);
+  if (!existsSync(abs)) return;
+  if (statSync(abs).isFile()) {
+    out.push(rel);
+    return;
+  }
+  for (const entry of readdirSync(abs, { withFileTypes: true })) {
+    if (SKIP.has(entry.name) || entry.name.endsWith('.test.ts')) continue;
+    const child = path.join(rel, entry.name);
+    if (entry.isDirectory()) listFiles(child, out);
+    else if (entry.isFile()) out.push(child);
+  }
+}
+
+export function webSourceHash(): string {
+  const files: string[] = [];
+  for (const input of BUILD_INPUTS) listFiles(input, files);
+  const h = createHash('sha256');
+  for (const f of files.sort()) h.update(f).update('\0').update(readFileSync(path.join(REPO_ROOT, f))).update('\0');
+  return h.digest('hex');
+}
+
+function builtHash(): string | null {
+  try {
+    if (!existsSync(path.join(DIST_DIR, 'BUILD_ID'))) return null;
+    return (JSON.parse(readFileSync(STAMP, 'utf8')) as { hash?: string }).hash ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** One build at a time across processes (a test run and `npm start` may start together). */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(path.dirname(LOCK), { recursive: true });
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
+      break;
+    } catch {
+      const owner = lockOwner();
+      const stale = owner ? !isAlive(owner) : Date.now() - lockMtime() > 30_000;
+      if (stale) rmSync(LOCK, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`another web build (pid ${owner}) has held ${LOCK} for 10 minutes`);
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+function lockOwner(): number {
+  try {
+    return Number(readFileSync(path.join(LOCK, 'pid'), 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function lockMtime(): number {
+  try {
+    return statSync(LOCK).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runBuild(logDir: string): Promise<void> {
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, 'web-build.log');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [NEXT_BIN, 'build'], { cwd: WEB_DIR, env: { ...baseEnv(), NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const keep = (c: Buffer) => void (out += c.toString('utf8'));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      writeFileSync(logFile, out);
+      if (code === 0) resolve();
+      else reject(new Error(`next build failed (exit ${code}); full output in ${logFile}:\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+/** Builds the web app unless the last build was made from exactly these sources. Returns whether it built. */
+export async function ensureWebBuild(logDir: string): Promise<boolean> {
+  return withBuildLock(async () => {
+    const hash = webSourceHash();
+    if (builtHash() === hash) return false;
+    await runBuild(logDir);
+    writeFileSync(STAMP, `${JSON.stringify({ hash, builtAt: new Date().toISOString() }, null, 2)}\n`);
+    return true;
+  });
+}
+
+export async function startWebService(o: WebOptions): Promise<Service> {
+  await ensureWebBuild(o.logDir);
+  const svc = startService({
+    name: 'web',
+    command: process.execPath,
+    args: [NEXT_BIN, 'start', '--port', String(o.port), '--hostname', '127.0.0.1'],
+    cwd: WEB_DIR,
+    logDir: o.logDir,
+    env: {
+      ...baseEnv(),
+      // the server loads @hoop/db's TypeScript source at run time (see apps/web/src/server/hoop-db.ts)
+      NODE_OPTIONS: '--import=tsx',
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      DATABASE_URL: o.databaseUrl,
+      NEXTAUTH_SECRET: o.authSecret,
+      NEXTAUTH_URL: `http://localhost:${o.port}`,
+      HOOP_GATEWAY_URL: o.gatewayUrl,
+    },
+  });
+  await waitFor('the web app to answer /healthz', () => httpOk(`http://127.0.0.1:${o.port}/healthz`), { service: svc, timeoutMs: 60_000 });
+  return svc;
 }

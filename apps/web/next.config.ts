@@ -1,0 +1,11 @@
+import type { NextConfig } from 'next';
+
+const config: NextConfig = {
+  // workspace packages export TypeScript source (@hoop/db is the exception: see src/server/hoop-db.ts)
+  transpilePackages: ['@hoop/protocol'],
+  serverExternalPackages: ['pg', '@prisma/adapter-pg', '@prisma/client'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default config;

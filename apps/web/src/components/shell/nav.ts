@@ -1,0 +1,14 @@
+import type { Role } from '~/server/auth/roles';
+
+export interface NavItem { href: string; label: string; icon: 'database' | 'server'; roles: Role[] | 'all' }
+export interface NavSection { title: string; items: NavItem[] }
+
+/** The sidebar, by section; each item says which roles see it (the API checks again on every call). */
+export const NAV: NavSection[] = [
+  { title: 'Access', items: [{ href: '/connections', label: 'Connections', icon: 'database', roles: 'all' }] },
+  { title: 'Infrastructure', items: [{ href: '/agents', label: 'Agents', icon: 'server', roles: ['admin', 'auditor'] }] },
+];
+
+export function navFor(role: Role): NavSection[] {
+  return NAV.map((s) => ({ ...s, items: s.items.filter((i) => i.roles === 'all' || i.roles.includes(role)) })).filter((s) => s.items.length > 0);
+}

@@ -1,0 +1,52 @@
+import type { SVGProps } from 'react';
+
+/** Small stroke icons (24×24 grid), drawn inline so the app needs no icon font or network fetch. */
+type IconProps = SVGProps<SVGSVGElement>;
+
+function Icon({ children, ...props }: IconProps) {
+  return (
+    <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.75} strokeLinecap="round" strokeLinejoin="round" aria-hidden width={16} height={16} {...props}>
+      {children}
+    </svg>
+  );
+}
+
+export const DatabaseIcon = (p: IconProps) => (
+  <Icon {...p}><ellipse cx="12" cy="5" rx="8" ry="3" /><path d="M4 5v14c0 1.7 3.6 3 8 3s8-1.3 8-3V5" /><path d="M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3" /></Icon>
+);
+export const ServerIcon = (p: IconProps) => (
+  <Icon {...p}><rect x="3" y="4" width="18" height="7" rx="1.5" /><rect x="3" y="13" width="18" height="7" rx="1.5" /><path d="M7 7.5h.01M7 16.5h.01" /></Icon>
+);
+export const ShieldIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M12 3 4.5 6v5.5c0 4.6 3.2 8.4 7.5 9.5 4.3-1.1 7.5-4.9 7.5-9.5V6L12 3Z" /><path d="m9 12 2 2 4-4" /></Icon>
+);
+export const SearchIcon = (p: IconProps) => (
+  <Icon {...p}><circle cx="11" cy="11" r="6.5" /><path d="m20 20-4.2-4.2" /></Icon>
+);
+export const CopyIcon = (p: IconProps) => (
+  <Icon {...p}><rect x="8.5" y="8.5" width="12" height="12" rx="2" /><path d="M15.5 8.5V5.5a2 2 0 0 0-2-2h-8a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h3" /></Icon>
+);
+export const CheckIcon = (p: IconProps) => (
+  <Icon {...p}><path d="m5 12.5 4.5 4.5L19 7.5" /></Icon>
+);
+export const SignOutIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3" /><path d="M10 8l-4 4 4 4M6 12h10" /></Icon>
+);
+export const TerminalIcon = (p: IconProps) => (
+  <Icon {...p}><rect x="3" y="4" width="18" height="16" rx="2" /><path d="m7 9 3 3-3 3M13 15h4" /></Icon>
+);
+export const AlertIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M12 3.5 2.5 20h19L12 3.5Z" /><path d="M12 10v4.5M12 17.5h.01" /></Icon>
+);
+export const LockIcon = (p: IconProps) => (
+  <Icon {...p}><rect x="5" y="10.5" width="14" height="10" rx="2" /><path d="M8 10.5V7.5a4 4 0 0 1 8 0v3" /></Icon>
+);
+
+export function HoopMark({ className }: { className?: string }) {
+  return (
+    <svg viewBox="0 0 24 24" aria-hidden className={className} width={20} height={20}>
+      <circle cx="12" cy="12" r="8.25" fill="none" stroke="currentColor" strokeWidth={2.5} />
+      <circle cx="12" cy="12" r="2.75" fill="currentColor" />
+    </svg>
+  );
+}

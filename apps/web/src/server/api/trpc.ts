@@ -1,0 +1,71 @@
+/**
+ * tRPC setup: the procedure tiers every router builds on (the request context is in context.ts).
+ *
+ *   publicProcedure          anyone (no session needed)
+ *   authenticatedProcedure   a signed-in, enabled user; `ctx.user` is re-read from the database on every call
+ *   roleProcedure(...roles)  a signed-in user with one of these roles (admins pass every role check)
+ */
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import superjson from 'superjson';
+import { z, ZodError } from 'zod';
+import type { Role } from '../auth/roles';
+import { AppError, type AppErrorCode } from '../errors';
+import { loadSessionUser } from '../services/auth/load-session-user';
+import type { TRPCContext } from './context';
+
+const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
+  unauthenticated: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  invalid: 'BAD_REQUEST',
+  unavailable: 'SERVICE_UNAVAILABLE',
+};
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    // database and stack details stay in the server log
+    const { stack: _stack, ...data } = shape.data;
+    return {
+      ...shape,
+      message: internal ? 'Something went wrong on the server. Try again; if it keeps failing, check the web app log.' : shape.message,
+      data: { ...data, fieldErrors: error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Services throw `AppError`; this is the one place it becomes a tRPC error. */
+const mapAppErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODE[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+const requireUser = t.middleware(async ({ ctx, next }) => {
+  const user = ctx.userId ? await loadSessionUser(ctx.db, ctx.userId) : null;
+  if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'You are not signed in, or your session has ended. Sign in again.' });
+  return next({ ctx: { user } });
+});
+
+export const publicProcedure = t.procedure.use(mapAppErrors);
+export const authenticatedProcedure = publicProcedure.use(requireUser);
+
+export function roleProcedure(...roles: Role[]) {
+  return authenticatedProcedure.use(({ ctx, next }) => {
+    if (ctx.user.role !== 'admin' && !roles.includes(ctx.user.role)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${roles.join(' or ')} role. Ask an admin of ${ctx.user.orgName} for access.` });
+    }
+    return next();
+  });
+}
+
+export const adminProcedure = roleProcedure('admin');

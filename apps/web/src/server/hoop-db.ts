@@ -1,0 +1,17 @@
+import type * as HoopDbModule from '@hoop/db';
+
+export type HoopDb = typeof HoopDbModule;
+
+let loaded: Promise<HoopDb> | null = null;
+
+/**
+ * `@hoop/db`, loaded by Node at run time instead of being bundled into the app: its generated Prisma client reads
+ * its query compiler (a .wasm file) from beside itself and the package resolves its migrations from its own folder,
+ * and neither survives bundling. Node loads the package's TypeScript source through the tsx loader, which the web
+ * server is started with (`NODE_OPTIONS=--import=tsx`, see package.json and scripts/web-service.ts).
+ * Types come from the static `import type`; values only through this function.
+ */
+export function loadHoopDb(): Promise<HoopDb> {
+  loaded ??= import(/* turbopackIgnore: true */ /* webpackIgnore: true */ '@hoop/db') as Promise<HoopDb>;
+  return loaded;
+}

@@ -1,0 +1,36 @@
+import type { Prisma } from '@hoop/db';
+
+type Json = Prisma.JsonValue;
+
+const str = (v: Json | undefined): string | null => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : null);
+
+/** A one-line, non-secret description of where a connection points, e.g. `db.internal:5432/app`. */
+export function targetSummary(type: string, config: Json): string | null {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) return null;
+  const host = str(config.host);
+  const port = str(config.port);
+  const hostPort = host ? (port ? `${host}:${port}` : host) : null;
+  switch (type) {
+    case 'postgres':
+    case 'mysql': {
+      const user = str(config.user);
+      const database = str(config.database);
+      if (!hostPort) return database;
+      return `${user ? `${user}@` : ''}${hostPort}${database ? `/${database}` : ''}`;
+    }
+    case 'http':
+      return str(config.url) ?? hostPort;
+    case 'command':
+      return str(config.command);
+    default:
+      return hostPort;
+  }
+}
+
+/** Where the agent finds the target credential, without revealing it. */
+export function secretSource(secretRef: string | null): 'env' | 'file' | 'stored' | 'none' {
+  if (!secretRef) return 'none';
+  if (secretRef.startsWith('env:')) return 'env';
+  if (secretRef.startsWith('file:')) return 'file';
+  return 'stored';
+}
