@@ -2,7 +2,7 @@
  * `npm start`: embedded Postgres (unless DATABASE_URL is set), migrations, the demo, gateway, agent and web app, and
  * the local CLI logged in as the demo admin. Data lives under .hoop/ and is reused on the next start.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { startWebService } from './web-service';
 const HOOP_DIR = path.join(REPO_ROOT, '.hoop');
 const LOG_DIR = path.join(HOOP_DIR, 'logs');
 const SECRETS_FILE = path.join(HOOP_DIR, 'secrets.json');
-const AGENT_KEY_FILE = path.join(HOOP_DIR, 'agent.key');
+const AGENT_KEY_FILE = path.join(HOOP_DIR, 'agent-key.json');
 const CLI_FILE = path.join(HOOP_DIR, 'cli.json');
 
 const env = {
@@ -96,18 +96,29 @@ async function main(): Promise<void> {
 
     step('seeding the demo (org, admin, agent, demo database with fake customers, connection demo-pg)');
     const db = createDb(databaseUrl);
+    // the local agent key and CLI token belong to one database: another DATABASE_URL gets its own
+    const databaseId = createHash('sha256').update(env.databaseUrl ?? 'embedded').digest('hex').slice(0, 16);
+    const stored = <T>(file: string): (T & { databaseId?: string }) | null => {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as T & { databaseId?: string };
+      } catch {
+        return null;
+      }
+    };
+    const keyFile = stored<{ key: string }>(AGENT_KEY_FILE);
+    const cliFile = stored<{ token: string }>(CLI_FILE);
     const demo = await ensureDemo(db, {
       serverUrl,
       targetPassword: secrets.demoTargetPassword,
-      needAgentKey: !existsSync(AGENT_KEY_FILE),
-      needCliToken: !existsSync(CLI_FILE),
+      needAgentKey: keyFile?.databaseId !== databaseId,
+      needCliToken: cliFile?.databaseId !== databaseId,
     });
-    if (demo.agentKey) await writeFile(AGENT_KEY_FILE, demo.agentKey, { mode: 0o600 });
-    const agentKey = readFileSync(AGENT_KEY_FILE, 'utf8').trim();
+    if (demo.agentKey) await writeFile(AGENT_KEY_FILE, JSON.stringify({ databaseId, key: demo.agentKey }), { mode: 0o600 });
+    const agentKey = demo.agentKey ?? keyFile!.key;
     const gatewayUrl = `http://127.0.0.1:${env.gatewayPort}`;
     const webUrl = `http://localhost:${env.webPort}`;
     if (demo.cliToken) {
-      await writeFile(CLI_FILE, `${JSON.stringify({ gatewayUrl, token: demo.cliToken, webUrl, user: DEMO.adminEmail }, null, 2)}\n`, { mode: 0o600 });
+      await writeFile(CLI_FILE, `${JSON.stringify({ gatewayUrl, token: demo.cliToken, webUrl, user: DEMO.adminEmail, databaseId }, null, 2)}\n`, { mode: 0o600 });
     }
 
     step(`starting the gateway on :${env.gatewayPort}`);
@@ -132,7 +143,7 @@ async function main(): Promise<void> {
 ${c.green}${c.bold}hoop is running${c.reset} ${c.dim}(${secs}s; logs in .hoop/logs)${c.reset}
 
   web app     ${env.noWeb ? '(not started: --no-web)' : webUrl}
-  login       ${DEMO.adminEmail} / ${demo.adminPassword ?? `${c.dim}(the password printed at the first start)${c.reset}`}
+  login       ${DEMO.adminEmail} / ${demo.adminPassword ?? `${c.dim}(printed at the first start; new one: npm run reset-password)${c.reset}`}
   gateway     ${gatewayUrl}
   database    ${env.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on 127.0.0.1:${env.pgPort}`}
 
