@@ -10,7 +10,7 @@ const DOMAIN = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   const alnum = /[A-Za-z0-9]/.test(ch);
-  LOCAL[c] = alnum || "._%+-!#$&'*/=?^`{|}~".includes(ch) ? 1 : 0;
+  LOCAL[c] = alnum || "._%+-'".includes(ch) ? 1 : 0;
   DOMAIN[c] = alnum || ch === '-' ? 1 : 0;
 }
 
@@ -47,8 +47,7 @@ function localStart(text: string, at: number): number {
   const min = Math.max(0, at - 64);
   let i = at;
   while (i > min && isLocal(text.charCodeAt(i - 1))) i--;
-  // `%40`-encoded addresses keep `%xx` escapes in the local part; a bare `%` before `@` is fine too
-  while (i < at && (text[i] === '.' || text[i] === "'" || text[i] === '`')) i++;
+  while (i < at && (text[i] === '.' || text[i] === "'")) i++;
   if (i === at || text[at - 1] === '.') return -1;
   return i;
 }

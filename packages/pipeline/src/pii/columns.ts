@@ -12,7 +12,7 @@ const RULES: [PiiType, RegExp][] = [
   ['iban', /^(iban|bank_?account(_?number)?|account_?number)$/],
   ['phone', /^(phone|phone_?number|mobile|mobile_?number|cell|telephone|tel|fax|msisdn)$/],
   ['dob', /^(dob|date_?of_?birth|birth_?date|birthdate|birthday)$/],
-  ['name', /^(first_?name|last_?name|full_?name|given_?name|family_?name|surname|middle_?name|maiden_?name|customer_?name|contact_?name|cardholder(_?name)?|name)$/],
+  ['name', /^(first_?name|last_?name|full_?name|given_?name|family_?name|surname|middle_?name|maiden_?name|customer_?name|contact_?name|cardholder(_?name)?|person_?name|display_?name)$/],
   ['address', /^(address|address_?line_?\d?|street|street_?address|home_?address|billing_?address|shipping_?address|postcode|postal_?code|zip|zip_?code)$/],
   ['ip', /^(ip|ip_?address|client_?ip|remote_?addr|remote_?ip|last_?ip)$/],
   ['secret', /^(password|passwd|pwd|password_?hash|secret|client_?secret|api_?key|apikey|access_?token|refresh_?token|auth_?token|token|private_?key|passport(_?number)?|otp_?secret|totp_?secret)$/],

@@ -131,6 +131,8 @@ describe('styles, column context, allow-list, types', () => {
     expect(m.columnMasker({ name: 'email_verified', typeOid: 16 }).passthrough).toBe(true);
     expect(m.columnMasker({ name: 'username', typeOid: 25 }).mask('alice')).toBe('alice');
     expect(m.columnMasker({ name: 'product_name', typeOid: 25 }).mask('Widget')).toBe('Widget');
+    // a bare `name` is as often a product or a setting as a person: left to value detection
+    expect(m.columnMasker({ name: 'name', typeOid: 25 }).mask('shared_buffers')).toBe('shared_buffers');
   });
 
   it('keeps every value valid for its type', () => {
@@ -154,8 +156,8 @@ describe('styles, column context, allow-list, types', () => {
 
   it('masks JSON by key names and values, and counts', () => {
     const m = createMasker();
-    const r = m.maskJson({ user: { email: 'a@b.io', name: 'Alice', phone: 5551234, notes: ['card 4111111111111111'] }, total: 12.5 });
-    expect(r.value).toEqual({ user: { email: '[EMAIL]', name: '[NAME]', phone: null, notes: ['card [CARD]'] }, total: 12.5 });
+    const r = m.maskJson({ user: { email: 'a@b.io', full_name: 'Alice', name: 'Widget', phone: 5551234, notes: ['card 4111111111111111'] }, total: 12.5 });
+    expect(r.value).toEqual({ user: { email: '[EMAIL]', full_name: '[NAME]', name: 'Widget', phone: null, notes: ['card [CARD]'] }, total: 12.5 });
     expect(r.counts).toEqual({ email: 1, name: 1, phone: 1, card: 1 });
     expect(m.resetCounts()).toEqual({ email: 1, name: 1, phone: 1, card: 1 });
     expect(m.counts()).toEqual({});

@@ -83,6 +83,18 @@ function validJwt(s: string): boolean {
 
 const hasAny = (text: string, needles: string[]) => needles.some((n) => text.includes(n));
 
+/** libphonenumber is thorough and slow (tens of µs); columns repeat numbers, so answers are kept (bounded). */
+const phoneAnswers = new Map<string, boolean>();
+function cachedPhoneCheck(m: string): boolean {
+  let ok = phoneAnswers.get(m);
+  if (ok === undefined) {
+    ok = isPossiblePhoneNumber(m) && (m.replace(/\D/g, '').length >= 10 || isValidPhoneNumber(m));
+    if (phoneAnswers.size >= 50_000) phoneAnswers.clear();
+    phoneAnswers.set(m, ok);
+  }
+  return ok;
+}
+
 /** In the order they run: longer, more specific shapes first, so a JWT is not read as an e-mail or a card. */
 export const DETECTORS: Detector[] = [
   {
@@ -112,7 +124,8 @@ export const DETECTORS: Detector[] = [
   {
     type: 'email',
     maybe: (t) => t.includes('@'),
-    pattern: /[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b/g,
+    // the local part starts after a character that cannot belong to it, so the scan does not retry at every letter
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b/g,
     valid: (m) => !m.includes('..'),
   },
   {
@@ -142,7 +155,7 @@ export const DETECTORS: Detector[] = [
     type: 'phone',
     maybe: (t, digits) => digits >= 7 && t.includes('+'),
     pattern: /(?<![\w+])\+[1-9](?:[ .()-]{0,2}\d){6,14}(?!\d)/g,
-    valid: (m) => isPossiblePhoneNumber(m) && (isValidPhoneNumber(m) || m.replace(/\D/g, '').length >= 10),
+    valid: (m) => cachedPhoneCheck(m),
   },
   {
     type: 'ip',
