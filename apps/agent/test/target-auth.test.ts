@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/db';
+import { type EmbeddedHandle, encryptSecret, parseEncryptionKey, seedConnection, startEmbeddedPostgres } from '@hoop/db';
 import { freePort, type TestStack, startTestStack } from '@hoop/devstack';
 
 /**
@@ -58,6 +58,14 @@ beforeAll(async () => {
   await stack.addPostgresConnection('tls', url('tls_user', PASSWORD, 'require'));
   await stack.addPostgresConnection('tls-refused', url('tls_user', PASSWORD, 'disable'));
   await stack.addPostgresConnection('wrong-password', url('scram_user', 'not the password'));
+  // a secret typed into the control plane: sealed with the gateway's key, opened only for the serving agent
+  const key = parseEncryptionKey(stack.encryptionKey);
+  for (const [name, secret] of [['stored', PASSWORD], ['stored-wrong', 'nope']] as const) {
+    await seedConnection(stack.db, stack.orgId, {
+      name, type: 'postgres', agentId: stack.agentId, secretRef: 'stored', secretEncrypted: encryptSecret(secret, key),
+      config: { host: '127.0.0.1', port, database: 'postgres', user: 'scram_user', sslmode: 'disable' },
+    });
+  }
   await stack.startAgent();
 }, 180_000);
 
@@ -71,6 +79,16 @@ describe('logging into the target', () => {
     const r = await stack.cli(['exec', name, '-i', 'select current_user', '-o', 'json']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).rows[0][0]).toBe(`${name === 'scram' ? 'scram' : name === 'md5' ? 'md5' : 'clear'}_user`);
+  });
+
+  it('logs in with a secret stored sealed in the control plane', async () => {
+    const r = await stack.cli(['exec', 'stored', '-i', 'select current_user', '-o', 'json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).rows[0][0]).toBe('scram_user');
+    const raw = await stack.db.connection.findFirst({ where: { name: 'stored' } });
+    expect(raw?.secretEncrypted).not.toContain(PASSWORD);
+    const wrong = await stack.cli(['exec', 'stored-wrong', '-i', 'select 1']);
+    expect(wrong.stderr).toMatch(/password authentication failed/);
   });
 
   it('uses TLS when sslmode=require', async () => {

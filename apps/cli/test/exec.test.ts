@@ -101,6 +101,35 @@ describe('hoop exec', () => {
     expect(JSON.parse(again.stdout).rows).toEqual([[42]]);
   });
 
+  it('logs in with a token, checks it against the gateway, and saves it privately', async () => {
+    const { mkdtemp, readFile, stat } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const file = `${await mkdtemp(`${tmpdir()}/hoop-login-`)}/config.json`;
+    const ok = await stack.cli(['login', '--gateway', stack.gatewayUrl, '--token', stack.adminToken], { env: { HOOP_CONFIG: file } });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^logged in to http:\/\/127\.0\.0\.1:\d+ as admin@test\.local \(admin, org test-[0-9a-f]+\); saved to /);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ gatewayUrl: stack.gatewayUrl, token: stack.adminToken });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const bad = await stack.cli(['login', '--gateway', stack.gatewayUrl, '--token', 'hoop_tok_wrong'], { env: { HOOP_CONFIG: `${file}.2` } });
+    expect(bad.code).toBe(2);
+    const viaStdin = await stack.cli(['login', '--gateway', stack.gatewayUrl], { env: { HOOP_CONFIG: `${file}.3` }, input: `${stack.adminToken}\n` });
+    expect(viaStdin.code).toBe(0);
+  });
+
+  it('enforces the access section of the policy per mode and role (exit 3)', async () => {
+    const { seedApiToken, seedUser } = await import('@hoop/db');
+    const dev = await seedUser(stack.db, stack.orgId, { email: 'dev@test.local', role: 'developer' });
+    const { token } = await seedApiToken(stack.db, dev.id);
+    const policy = await stack.db.policy.create({ data: { orgId: stack.orgId, name: 'auditors-exec', document: { name: 'auditors-exec', access: { exec: ['auditor'] } } } });
+    await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'pg-exec' } }, data: { policyId: policy.id } });
+    const refused = await stack.cli(['exec', 'pg-exec', '-i', 'select 1'], { env: { HOOP_TOKEN: token } });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/policy "auditors-exec" does not let the developer role use exec on "pg-exec" \(allowed: auditor\)/);
+    const admin = await stack.cli(['exec', 'pg-exec', '-i', 'select 1']);
+    expect(admin.code).toBe(0);
+    await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'pg-exec' } }, data: { policyId: null } });
+  });
+
   it('refuses an agent with a wrong key', async () => {
     const { startAgentService, waitFor } = await import('@hoop/devstack');
     const bad = startAgentService({ gatewayUrl: `ws://127.0.0.1:${stack.gatewayPort}`, key: 'hoop_agent_wrong-key-000000000000' });

@@ -1,5 +1,6 @@
 import type { Db } from '@hoop/db';
-import { type IncomingOpen, OpenError, type Tunnel } from '@hoop/protocol';
+import { parsePolicy } from '@hoop/pipeline';
+import { BLOCKED_PREFIX, type IncomingOpen, OpenError, type Tunnel } from '@hoop/protocol';
 import type { AgentRegistry } from './agents';
 import type { AuditWriter } from './audit-writer';
 import type { UserIdentity } from './auth';
@@ -18,8 +19,10 @@ export async function routeClientStream(
 ): Promise<void> {
   const { db, agents, log } = deps;
   const req = open.request;
-  const conn = await db.connection.findUnique({ where: { orgId_name: { orgId: user.orgId, name: req.connection } }, include: { agent: true } });
+  const conn = await db.connection.findUnique({ where: { orgId_name: { orgId: user.orgId, name: req.connection } }, include: { agent: true, policy: true } });
   if (!conn) return open.reject('not_found', `connection "${req.connection}" does not exist; run \`hoop connections\` to list yours`);
+  const refusal = accessRefusal(conn.policy?.document ?? null, conn.policy?.name ?? 'default', user, req.mode, conn.name);
+  if (refusal) return open.reject('forbidden', refusal);
   if (!conn.agent) return open.reject('no_agent', `connection "${conn.name}" has no agent assigned; an admin can assign one in the web app`);
   const link = agents.get(conn.agent.id);
   if (!link) {
@@ -71,3 +74,21 @@ export async function routeClientStream(
 }
 
 export type { Tunnel };
+
+/**
+ * The policy's access section lists, per mode (connect, exec, mcp), the roles that may use the connection; a mode it
+ * does not list is open to every member of the org. Admins are never locked out (they can change the policy anyway).
+ * A policy that does not validate refuses everyone but admins.
+ */
+export function accessRefusal(document: unknown, policyName: string, user: UserIdentity, mode: string, connection: string): string | null {
+  if (user.role === 'admin' || document === null) return null;
+  let policy;
+  try {
+    policy = parsePolicy(document);
+  } catch {
+    return `the policy "${policyName}" of "${connection}" is invalid; an admin must fix it`;
+  }
+  const allowed = policy.access[mode as 'connect' | 'exec' | 'mcp'];
+  if (!allowed || allowed.includes(user.role)) return null;
+  return `${BLOCKED_PREFIX}: policy "${policyName}" does not let the ${user.role} role use ${mode} on "${connection}" (allowed: ${allowed.join(', ') || 'nobody'})`;
+}

@@ -5,6 +5,8 @@ export const StatementKind = z.enum(['read', 'write', 'ddl', 'admin', 'transacti
 export type StatementKind = z.infer<typeof StatementKind>;
 
 export const Action = z.enum(['allow', 'deny', 'review']);
+
+export const Role = z.enum(['admin', 'reviewer', 'auditor', 'developer']);
 export type Action = z.infer<typeof Action>;
 
 export const BUILTIN_RULE_IDS = [
@@ -69,12 +71,14 @@ export const Policy = z
     description: z.string().max(2000).optional(),
     connections: z.object({ names: z.array(z.string()).default([]), tags: z.array(z.string()).default([]) }).default({ names: [], tags: [] }),
     readOnly: z.boolean().default(false),
+    /** per mode, the roles that may use the connection; a mode not listed is open to every member */
     access: z
       .object({
-        connect: z.array(z.string()).optional(),
-        exec: z.array(z.string()).optional(),
-        mcp: z.array(z.string()).optional(),
+        connect: z.array(Role).optional(),
+        exec: z.array(Role).optional(),
+        mcp: z.array(Role).optional(),
       })
+      .strict()
       .default({}),
     guardrails: z
       .object({
