@@ -83,5 +83,8 @@ describe('masking through the real stack', () => {
     for (const s of secrets()) expect(all).not.toContain(s);
     const hit = events.find((e) => (e.data as { sql?: string }).sql?.includes("where email = '[EMAIL]'"));
     expect((hit?.data as { masked?: Record<string, number> }).masked).toMatchObject({ email: 1, card: 1 });
+    // and the session's totals when it closes
+    const close = await stack.db.auditEvent.findFirst({ where: { sessionId: hit!.sessionId, type: 'session.close' } });
+    expect((close?.data as { masked?: Record<string, number> }).masked).toMatchObject({ email: 1, card: 1 });
   });
 });

@@ -55,6 +55,8 @@ export class QueryRelay {
   /** text-format COPY TO STDOUT in progress: its rows are masked as text */
   private copyOutText = false;
   statementCount = 0;
+  /** values masked in this session so far, by type */
+  readonly maskedTotals: Record<string, number> = {};
 
   constructor(private readonly out: RelayOutput, private readonly hooks: SessionHooks, txStatus: 'I' | 'T' | 'E') {
     this.txStatus = txStatus;
@@ -256,6 +258,8 @@ export class QueryRelay {
   private finishCycle(cycle: Cycle): void {
     const now = performance.now();
     for (const e of cycle.executions) {
+      const masked = this.hooks.takeMaskCounts();
+      for (const [type, n] of Object.entries(masked)) this.maskedTotals[type] = (this.maskedTotals[type] ?? 0) + n;
       this.out.audit('statement', {
         sql: this.hooks.maskAudit(e.sql),
         decision: 'allow',
@@ -266,7 +270,7 @@ export class QueryRelay {
         bytes: e.bytes,
         durationMs: Math.round((now - e.started) * 1000) / 1000,
         error: e.error ?? (e.done || cycle.kind === 'query' ? null : 'not executed: an earlier message in the batch failed'),
-        masked: this.hooks.takeMaskCounts(),
+        masked,
       });
     }
   }

@@ -72,7 +72,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     releaseKey?.();
     target?.socket.end();
     client.end();
-    o.audit('session.close', { reason, statements: relay?.statementCount ?? 0, durationMs: Date.now() - started });
+    o.audit('session.close', { reason, statements: relay?.statementCount ?? 0, durationMs: Date.now() - started, masked: relay?.maskedTotals ?? {} });
   };
 
   const fatal = (code: string, message: string) => {
