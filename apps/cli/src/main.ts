@@ -3,7 +3,9 @@ import { EXIT } from '@hoop/protocol';
 import { connectCommand } from './commands/connect';
 import { connectionsCommand } from './commands/connections';
 import { execCommand } from './commands/exec';
+import { claudeConfigure } from './commands/claude';
 import { loginCommand } from './commands/login';
+import { mcpCommand } from './commands/mcp';
 import { policyApply, policyGet, policyList, policyTest } from './commands/policy';
 import { auditVerify, sessionsExport, sessionsGet, sessionsList } from './commands/sessions';
 import { loadEnv } from './env';
@@ -23,6 +25,9 @@ Usage:
   hoop sessions get ID [-o json]                the timeline of one session
   hoop sessions export ID [--format jsonl|csv]  every event of a session
   hoop audit verify [--session ID]              recompute the hash chains (exit 1 if anything was altered)
+  hoop mcp                                      MCP server on stdio for Claude Code and other agents
+  hoop claude configure [--scope user|project] [--dry-run]
+                                                add hoop to Claude Code's MCP servers
   hoop policy list                              list policies
   hoop policy get NAME [-o yaml|json]           print a policy document
   hoop policy apply -f FILE                     create or replace a policy (YAML or JSON; admins)
@@ -104,6 +109,13 @@ async function run(argv: string[]): Promise<number> {
       if (rest.shift() !== 'verify') throw usage('usage: hoop audit verify [--session ID]');
       const { values } = parse({ session: { type: 'string' } });
       return auditVerify(env, values.session as string | undefined);
+    }
+    case 'mcp':
+      return mcpCommand(env);
+    case 'claude': {
+      if (rest.shift() !== 'configure') throw usage('usage: hoop claude configure [--scope user|project] [--dry-run]');
+      const { values } = parse({ scope: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+      return claudeConfigure(env, { scope: (values.scope as string | undefined) ?? 'user', dryRun: Boolean(values['dry-run']) });
     }
     case 'policy': {
       const [sub, ...args] = rest;

@@ -31,6 +31,8 @@ interface Cycle {
   /** error the agent reports for this round (a refused statement), unless the target already reported one */
   inject: ErrorFields | null;
   targetErrored: boolean;
+  /** a message of this round was sent to the target */
+  forwarded: boolean;
 }
 
 export interface RelayOutput {
@@ -101,7 +103,7 @@ export class QueryRelay {
   }
 
   private openCycle(kind: Cycle['kind']): Cycle {
-    const c: Cycle = { kind, executions: [], inject: null, targetErrored: false };
+    const c: Cycle = { kind, executions: [], inject: null, targetErrored: false, forwarded: false };
     this.cycles.push(c);
     return c;
   }
@@ -128,8 +130,14 @@ export class QueryRelay {
       if (verdict.action !== 'allow') {
         this.statementCount++;
         this.recordRefusal(m.sql, verdict);
-        batch.inject = refusalError(verdict);
         this.skipping = true;
+        if (!batch.forwarded && this.cycles.length === 1) {
+          // nothing of this round is with the target: answer now, as a server would, so a client that sends Flush
+          // and waits (cursors do) gets its error without a Sync
+          this.out.toClient(errorResponse(refusalError(verdict)));
+        } else {
+          batch.inject = refusalError(verdict);
+        }
         return;
       }
       this.prepared.set(m.name, { sql: m.sql, verdict });
@@ -144,6 +152,7 @@ export class QueryRelay {
       if (m.kind === 'S') this.prepared.delete(m.name);
       else this.portals.delete(m.name);
     }
+    batch.forwarded = true;
     this.out.toTarget(m.raw);
   }
 

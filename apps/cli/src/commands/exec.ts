@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { Duplex } from 'node:stream';
 import pg from 'pg';
-import { BLOCKED_PREFIX, EXIT, SQLSTATE_BLOCKED, type TunnelStream } from '@hoop/protocol';
+import { BLOCKED_PREFIX, EXIT, SQLSTATE_BLOCKED } from '@hoop/protocol';
 import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { connectGateway } from '../gateway';
+import { openPgSession } from '../pg-session';
 import { formatPsql } from '../format';
 
 export interface ExecOptions { input?: string; file?: string; output: 'text' | 'json' }
@@ -25,17 +25,6 @@ async function readSql(opts: ExecOptions): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** node-postgres expects a socket; this makes a tunnel stream look like one. */
-function socketLike(stream: TunnelStream): Duplex {
-  const s = stream as TunnelStream & { connect: () => void; setNoDelay: () => void; setKeepAlive: () => void; ref: () => void; unref: () => void };
-  s.connect = () => void process.nextTick(() => s.emit('connect'));
-  s.setNoDelay = () => undefined;
-  s.setKeepAlive = () => undefined;
-  s.ref = () => undefined;
-  s.unref = () => undefined;
-  return s;
-}
-
 type Result = pg.QueryResult<unknown[]>;
 
 /** `hoop exec NAME -i SQL`: runs statements through the same pipeline as an interactive session. */
@@ -45,15 +34,7 @@ export async function execCommand(env: CliEnv, name: string, opts: ExecOptions):
   const config = await loadConfig(env);
   const link = await connectGateway(config);
   try {
-    const { stream, type } = await link.open(name, 'exec', { client: 'hoop exec' });
-    if (type && type !== 'postgres') throw usage(`connection "${name}" is of type ${type}, which \`hoop exec\` cannot run SQL on`);
-    const client = new pg.Client({ stream: () => socketLike(stream), user: 'hoop', database: name, application_name: 'hoop exec' } as pg.ClientConfig);
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-    } catch (err) {
-      throw new CliError(EXIT.unreachable, `could not open a session on "${name}": ${(err as Error).message}`);
-    }
+    const { client } = await openPgSession(link, name, 'exec', { client: 'hoop exec' });
     client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}:  ${n.message}\n`));
     try {
       const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as Result | Result[];

@@ -1,0 +1,106 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTargetDatabase, REPO_ROOT, type TestStack, startTestStack } from '@hoop/devstack';
+
+let stack: TestStack;
+let target: Awaited<ReturnType<typeof createTargetDatabase>>;
+let client: Client;
+const MAIN = path.join(REPO_ROOT, 'apps/cli/src/main.ts');
+
+type ToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
+
+async function connectClient(env: Record<string, string>): Promise<Client> {
+  const c = new Client({ name: 'test-agent', version: '1.0.0' });
+  await c.connect(new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', MAIN, 'mcp'], cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stderr: 'pipe' }));
+  return c;
+}
+
+const call = (c: Client, name: string, args: Record<string, unknown>) => c.callTool({ name, arguments: args }) as Promise<ToolResult>;
+
+beforeAll(async () => {
+  target = await createTargetDatabase('mcp');
+  await target.query("create table orders (id int primary key, status text, customer_email text); insert into orders select g, case when g % 3 = 0 then 'failed' else 'paid' end, 'user' || g || '@example.com' from generate_series(1, 300) g");
+  stack = await startTestStack();
+  await stack.addPostgresConnection('shop', target.url);
+  await stack.startAgent();
+  client = await connectClient({ HOOP_CONFIG: stack.configFile });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await stack?.stop();
+  await target?.drop();
+});
+
+describe('hoop mcp', () => {
+  it('lists its tools with schemas and read/write annotations', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['describe_schema', 'get_session', 'list_connections', 'run_query']);
+    expect(tools.find((t) => t.name === 'list_connections')?.annotations?.readOnlyHint).toBe(true);
+    expect(tools.find((t) => t.name === 'run_query')?.annotations?.readOnlyHint).toBe(false);
+    expect(tools.find((t) => t.name === 'run_query')?.inputSchema.required).toEqual(['connection', 'sql']);
+  });
+
+  it('lists connections and describes a schema', async () => {
+    const list = await call(client, 'list_connections', {});
+    expect(list.structuredContent).toEqual({ connections: [{ name: 'shop', type: 'postgres', online: true, readOnly: false, tags: [] }] });
+    const schema = await call(client, 'describe_schema', { connection: 'shop', table: 'orders' });
+    expect(schema.structuredContent).toMatchObject({ tables: [{ schema: 'public', table: 'orders', columns: [{ name: 'id', type: 'integer' }, { name: 'status', type: 'text' }, { name: 'customer_email', type: 'text' }] }] });
+  });
+
+  it('runs a query with masked rows, real column names, a row limit and a truncated flag', async () => {
+    const r = await call(client, 'run_query', { connection: 'shop', sql: 'select id, status, customer_email from orders order by id', limit: 5 });
+    expect(r.isError).toBeFalsy();
+    const out = r.structuredContent as { columns: { name: string }[]; rows: unknown[][]; rowCount: number; truncated: boolean; sessionId: string };
+    expect(out.columns.map((c) => c.name)).toEqual(['id', 'status', 'customer_email']);
+    expect(out.rows).toEqual([[1, 'paid', '[EMAIL]'], [2, 'paid', '[EMAIL]'], [3, 'failed', '[EMAIL]'], [4, 'paid', '[EMAIL]'], [5, 'paid', '[EMAIL]']]);
+    expect(out.truncated).toBe(true);
+    const all = await call(client, 'run_query', { connection: 'shop', sql: "select count(*) from orders where status = 'failed'" });
+    expect((all.structuredContent as { rows: unknown[][]; truncated: boolean }).rows).toEqual([['100']]);
+    const session = await call(client, 'get_session', { id: out.sessionId });
+    expect(JSON.stringify(session.structuredContent)).toContain('select id, status, customer_email from orders order by id');
+  });
+
+  it('blocks a destructive query with an explanation it can act on, and requires a reason for writes', async () => {
+    const del = await call(client, 'run_query', { connection: 'shop', sql: 'DELETE FROM orders', reason: 'cleanup' });
+    expect(del.isError).toBe(true);
+    expect(del.content[0]!.text).toMatch(/blocked by hoop guardrail "delete-without-where": DELETE without a WHERE clause would touch every row\. add a WHERE clause/);
+    expect((await target.query('select count(*)::int as n from orders')).rows[0].n).toBe(300);
+    const noReason = await call(client, 'run_query', { connection: 'shop', sql: "update orders set status = 'paid' where id = 3" });
+    expect(noReason.isError).toBe(true);
+    expect(noReason.content[0]!.text).toMatch(/give a `reason`/);
+    const withReason = await call(client, 'run_query', { connection: 'shop', sql: "update orders set status = 'paid' where id = 3", reason: 'ticket 481: payment was retried' });
+    expect(withReason.structuredContent).toMatchObject({ command: 'UPDATE', rowCount: 1 });
+    const sessions = await stack.db.session.findMany({ where: { mode: 'mcp' } });
+    expect(sessions.some((s) => (s.clientInfo as { reason?: string }).reason === 'ticket 481: payment was retried')).toBe(true);
+  });
+
+  it('refuses to work with an invalid token', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hoop-mcp-'));
+    const bad = await connectClient({ HOOP_CONFIG: path.join(dir, 'none.json'), HOOP_GATEWAY_URL: stack.gatewayUrl, HOOP_TOKEN: 'hoop_tok_invalid-token' });
+    const r = await call(bad, 'list_connections', {});
+    expect(r.isError).toBe(true);
+    expect(r.content[0]!.text).toMatch(/refused your token/);
+    await bad.close();
+  });
+
+  it('writes a Claude Code configuration that an MCP client can start', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'hoop-home-'));
+    const dry = await stack.cli(['claude', 'configure', '--dry-run'], { env: { HOME: home } });
+    expect(dry.stdout).toMatch(/would write to .*\.claude\.json/);
+    const r = await stack.cli(['claude', 'configure'], { env: { HOME: home } });
+    expect(r.code).toBe(0);
+    const written = JSON.parse(await readFile(path.join(home, '.claude.json'), 'utf8')) as { mcpServers: { hoop: { command: string; args: string[]; env: Record<string, string> } } };
+    const entry = written.mcpServers.hoop;
+    expect(entry.env.HOOP_CONFIG).toBe(stack.configFile);
+    const c = new Client({ name: 'claude-like', version: '1.0.0' });
+    await c.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', ...entry.env }, stderr: 'pipe' }));
+    const list = await call(c, 'list_connections', {});
+    expect(list.isError).toBeFalsy();
+    await c.close();
+  });
+});
