@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { type AgentConnection, CAPABILITIES, type IncomingOpen, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
-import type { Logger } from './log';
+import type { Logger } from '@hoop/log';
 import { CancelRegistry } from './postgres/cancel';
 import { hooksFor } from './policy-hooks';
 import { servePostgres } from './postgres/session';

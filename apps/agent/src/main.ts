@@ -1,7 +1,7 @@
 import { initGuard } from '@hoop/pipeline';
 import { startAgent } from './agent';
 import { loadEnv } from './env';
-import { createLogger } from './log';
+import { createLogger } from '@hoop/log';
 
 let env;
 try {

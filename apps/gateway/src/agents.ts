@@ -4,7 +4,7 @@ import type { AgentConnection } from '@hoop/protocol';
 import { decryptSecret } from '@hoop/db';
 import type { Tunnel } from '@hoop/protocol';
 import type { AgentIdentity } from './auth';
-import type { Logger } from './log';
+import type { Logger } from '@hoop/log';
 
 export interface AgentLink {
   identity: AgentIdentity;

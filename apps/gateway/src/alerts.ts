@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { type Db, decryptSecret } from '@hoop/db';
 import type { AuditEventBody } from '@hoop/protocol';
-import type { Logger } from './log';
+import type { Logger } from '@hoop/log';
 
 export type AlertKind = 'statement.blocked' | 'statement.review';
 

@@ -4,7 +4,7 @@ import { createDb, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
 import { AuditWriter, eventHash, GENESIS_HASH } from './audit-writer';
-import { createLogger } from './log';
+import { createLogger } from '@hoop/log';
 
 let database: TestDatabase;
 let pool: pg.Pool;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { AuditEventBody } from '@hoop/protocol';
 import { sealSession } from './audit-chain';
-import type { Logger } from './log';
+import type { Logger } from '@hoop/log';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

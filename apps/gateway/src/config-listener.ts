@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from './log';
+import type { Logger } from '@hoop/log';
 
 /**
  * LISTENs for configuration changes (`pg_notify('hoop_config', orgId)`) and calls `onChange`; reconnects with

@@ -1,5 +1,5 @@
 import { loadEnv } from './env';
-import { createLogger } from './log';
+import { createLogger } from '@hoop/log';
 import { startGateway } from './server';
 
 async function main(): Promise<void> {

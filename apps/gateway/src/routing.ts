@@ -4,7 +4,7 @@ import { BLOCKED_PREFIX, type IncomingOpen, OpenError, type Tunnel } from '@hoop
 import type { AgentRegistry } from './agents';
 import type { AuditWriter } from './audit-writer';
 import type { UserIdentity } from './auth';
-import type { Logger } from './log';
+import type { Logger } from '@hoop/log';
 
 const ONLINE_WINDOW_MS = 15_000;
 

@@ -11,7 +11,7 @@ import { AuditWriter } from './audit-writer';
 import { listenForConfig } from './config-listener';
 import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
 import type { GatewayEnv } from './env';
-import { createLogger, type Logger } from './log';
+import { createLogger, type Logger } from '@hoop/log';
 import { routeClientStream } from './routing';
 
 export interface Gateway {

@@ -9,7 +9,7 @@ import {
   readyForQuery,
   sslNo,
 } from '@hoop/pgwire';
-import type { Logger } from '../log';
+import type { Logger } from '@hoop/log';
 import type { CancelRegistry } from './cancel';
 import type { SessionHooks } from './hooks';
 import { QueryRelay } from './relay';
