@@ -89,6 +89,6 @@ export function accessRefusal(document: unknown, policyName: string, user: UserI
     return `the policy "${policyName}" of "${connection}" is invalid; an admin must fix it`;
   }
   const allowed = policy.access[mode as 'connect' | 'exec' | 'mcp'];
-  if (!allowed || allowed.includes(user.role)) return null;
+  if (!allowed || (allowed as string[]).includes(user.role)) return null;
   return `${BLOCKED_PREFIX}: policy "${policyName}" does not let the ${user.role} role use ${mode} on "${connection}" (allowed: ${allowed.join(', ') || 'nobody'})`;
 }
