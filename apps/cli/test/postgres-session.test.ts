@@ -116,6 +116,30 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     await Promise.all(clients.map((c) => c.end()));
   });
 
+  it('answers malformed and oversized frames with FATAL 08P01, and keeps serving everyone else', async () => {
+    const net = await import('node:net');
+    const { startupMessage } = await import('@hoop/pgwire');
+    const send = (bytes: Buffer) =>
+      new Promise<string>((resolve) => {
+        const sock = net.connect(conn.port, '127.0.0.1');
+        let got = '';
+        sock.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        sock.on('close', () => resolve(got));
+        sock.on('error', () => resolve(got));
+        sock.write(bytes);
+        setTimeout(() => sock.destroy(), 10_000);
+      });
+    const garbage = await send(Buffer.concat([startupMessage({ user: 'x', database: 'y' }), Buffer.from([0x7a, 0, 0, 0, 4])]));
+    expect(garbage).toContain('08P01');
+    expect(garbage).toMatch(/unknown frontend message type 0x7a/);
+    const huge = await send(Buffer.concat([startupMessage({ user: 'x', database: 'y' }), Buffer.from([0x51, 0x7f, 0xff, 0xff, 0xf0])]));
+    expect(huge).toMatch(/exceeds the limit/);
+    const badStartup = await send(Buffer.from([0, 0, 0, 8, 0, 2, 0, 0]));
+    expect(badStartup).toMatch(/unsupported frontend protocol 2\.0/);
+    const r = await psql(conn.url, ['-At', '-c', 'select 41 + 1']);
+    expect(r.stdout.trim()).toBe('42');
+  });
+
   it('records each session and its statements in the audit trail', async () => {
     const c = new pg.Client({ connectionString: conn.url });
     await c.connect();
