@@ -69,7 +69,7 @@ describe('hoop mcp', () => {
     const del = await call(client, 'run_query', { connection: 'shop', sql: 'DELETE FROM orders', reason: 'cleanup' });
     expect(del.isError).toBe(true);
     expect(del.content[0]!.text).toMatch(/blocked by hoop guardrail "delete-without-where": DELETE without a WHERE clause would touch every row\. add a WHERE clause/);
-    expect((await target.query('select count(*)::int as n from orders')).rows[0].n).toBe(300);
+    expect((await target.query('select count(*)::int as n from orders')).rows[0]?.n).toBe(300);
     const noReason = await call(client, 'run_query', { connection: 'shop', sql: "update orders set status = 'paid' where id = 3" });
     expect(noReason.isError).toBe(true);
     expect(noReason.content[0]!.text).toMatch(/give a `reason`/);
@@ -86,6 +86,22 @@ describe('hoop mcp', () => {
     expect(r.isError).toBe(true);
     expect(r.content[0]!.text).toMatch(/refused your token/);
     await bad.close();
+  });
+
+  it('serves the same tools over streamable HTTP on the gateway (/mcp), with a bearer token', async () => {
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const http = new Client({ name: 'remote-agent', version: '1.0.0' });
+    await http.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${stack.adminToken}` } } }));
+    const r = await call(http, 'run_query', { connection: 'shop', sql: 'select customer_email from orders where id = 7' });
+    expect(r.structuredContent).toMatchObject({ rows: [['[EMAIL]']], truncated: false });
+    const del = await call(http, 'run_query', { connection: 'shop', sql: 'truncate orders', reason: 'x' });
+    expect(del.isError).toBe(true);
+    expect(del.content[0]!.text).toMatch(/"truncate"/);
+    await http.close();
+    const anonymous = new Client({ name: 'anonymous', version: '1.0.0' });
+    await expect(anonymous.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`)))).rejects.toThrow();
+    const sessions = await stack.db.session.findMany({ where: { mode: 'mcp', status: 'closed' } });
+    expect(sessions.length).toBeGreaterThan(0);
   });
 
   it('writes a Claude Code configuration that an MCP client can start', async () => {

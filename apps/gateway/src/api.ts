@@ -28,7 +28,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-async function listConnections(db: Db, agents: AgentRegistry, user: UserIdentity) {
+export async function listConnections(db: Db, agents: AgentRegistry, user: UserIdentity) {
   const rows = await db.connection.findMany({ where: { orgId: user.orgId }, include: { agent: true }, orderBy: { name: 'asc' } });
   return {
     connections: rows.map((c) => {

@@ -1,76 +1,97 @@
 import type { Db } from '@hoop/db';
 import { parsePolicy } from '@hoop/pipeline';
-import { BLOCKED_PREFIX, type IncomingOpen, OpenError, type Tunnel } from '@hoop/protocol';
+import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, type Tunnel, type TunnelStream } from '@hoop/protocol';
 import type { AgentRegistry } from './agents';
-import type { AuditWriter } from './audit-writer';
 import type { UserIdentity } from './auth';
 import type { Logger } from '@hoop/log';
 
 const ONLINE_WINDOW_MS = 15_000;
 
+export class RouteError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export interface AgentSession {
+  sessionId: string;
+  connectionType: string;
+  stream: TunnelStream;
+  /** marks the session row closed (or failed) once; call when the stream is done */
+  finish(error?: Error): void;
+}
+
+type Deps = { db: Db; agents: AgentRegistry; log: Logger };
+
 /**
- * A client asks for a stream to a connection: check the user may use it, find the agent serving it, open a session
- * and relay bytes between the two streams. The gateway never sees the target's credentials.
+ * Opens a session for a user on a connection: checks the user may use it in this mode, finds the agent serving it,
+ * records the session, and opens a stream to the agent. The gateway never sees the target's credentials.
  */
-export async function routeClientStream(
-  deps: { db: Db; agents: AgentRegistry; audit: AuditWriter; log: Logger },
-  user: UserIdentity,
-  open: IncomingOpen,
-): Promise<void> {
+export async function openAgentSession(deps: Deps, user: UserIdentity, connection: string, mode: ConnectionMode, clientInfo?: Record<string, string>): Promise<AgentSession> {
   const { db, agents, log } = deps;
-  const req = open.request;
-  const conn = await db.connection.findUnique({ where: { orgId_name: { orgId: user.orgId, name: req.connection } }, include: { agent: true, policy: true } });
-  if (!conn) return open.reject('not_found', `connection "${req.connection}" does not exist; run \`hoop connections\` to list yours`);
-  const refusal = accessRefusal(conn.policy?.document ?? null, conn.policy?.name ?? 'default', user, req.mode, conn.name);
-  if (refusal) return open.reject('forbidden', refusal);
-  if (!conn.agent) return open.reject('no_agent', `connection "${conn.name}" has no agent assigned; an admin can assign one in the web app`);
+  const conn = await db.connection.findUnique({ where: { orgId_name: { orgId: user.orgId, name: connection } }, include: { agent: true, policy: true } });
+  if (!conn) throw new RouteError('not_found', `connection "${connection}" does not exist; run \`hoop connections\` to list yours`);
+  const refusal = accessRefusal(conn.policy?.document ?? null, conn.policy?.name ?? 'default', user, mode, conn.name);
+  if (refusal) throw new RouteError('forbidden', refusal);
+  if (!conn.agent) throw new RouteError('no_agent', `connection "${conn.name}" has no agent assigned; an admin can assign one in the web app`);
   const link = agents.get(conn.agent.id);
   if (!link) {
     const seen = conn.agent.lastSeenAt ? `last seen ${conn.agent.lastSeenAt.toISOString()}` : 'never seen';
-    return open.reject('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" is offline (${seen}); start it or ask an admin`);
+    throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" is offline (${seen}); start it or ask an admin`);
   }
-  if (Date.now() - link.lastPong > ONLINE_WINDOW_MS) {
-    return open.reject('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" stopped answering heartbeats`);
-  }
+  if (Date.now() - link.lastPong > ONLINE_WINDOW_MS) throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" stopped answering heartbeats`);
 
   const session = await db.session.create({
-    data: { orgId: user.orgId, userId: user.id, connectionId: conn.id, agentId: conn.agent.id, mode: req.mode, clientInfo: req.clientInfo ?? {} },
+    data: { orgId: user.orgId, userId: user.id, connectionId: conn.id, agentId: conn.agent.id, mode, clientInfo: clientInfo ?? {} },
   });
-  let agentSide;
+  let opened;
   try {
-    agentSide = await link.tunnel.openStream({
-      connection: conn.name,
-      connectionId: conn.id,
-      sessionId: session.id,
-      mode: req.mode,
-      user: { id: user.id, email: user.email, name: user.name },
-      clientInfo: req.clientInfo,
-    });
+    opened = await link.tunnel.openStream({ connection: conn.name, connectionId: conn.id, sessionId: session.id, mode, user: { id: user.id, email: user.email, name: user.name }, clientInfo });
   } catch (err) {
     const e = err as Error;
     await db.session.update({ where: { id: session.id }, data: { status: 'failed', error: e.message, endedAt: new Date() } });
-    return open.reject(err instanceof OpenError ? err.code : 'agent_error', e.message);
+    throw new RouteError(err instanceof OpenError ? err.code : 'agent_error', e.message);
   }
   link.sessions.add(session.id);
-  const clientSide = open.accept({ sessionId: session.id, connectionType: conn.type as 'postgres' });
-  const agentStream = agentSide.stream;
-  clientSide.splice(agentStream);
   let finished = false;
+  log.info('session opened', { session: session.id, user: user.email, connection: conn.name, mode });
+  return {
+    sessionId: session.id,
+    connectionType: conn.type,
+    stream: opened.stream,
+    finish(error?: Error) {
+      if (finished) return;
+      finished = true;
+      link.sessions.delete(session.id);
+      void db.session
+        .update({ where: { id: session.id }, data: { status: error ? 'failed' : 'closed', error: error?.message ?? null, endedAt: new Date() } })
+        .catch((e: Error) => log.warn('could not close session row', { session: session.id, error: e.message }));
+    },
+  };
+}
+
+/** A client's stream to a connection: open the agent session and splice the two streams frame by frame. */
+export async function routeClientStream(deps: Deps, user: UserIdentity, open: IncomingOpen): Promise<void> {
+  const req = open.request;
+  let session: AgentSession;
+  try {
+    session = await openAgentSession(deps, user, req.connection, req.mode, req.clientInfo);
+  } catch (err) {
+    if (err instanceof RouteError) return open.reject(err.code, err.message);
+    throw err;
+  }
+  const clientSide = open.accept({ sessionId: session.sessionId, connectionType: session.connectionType as 'postgres' });
+  const agentStream = session.stream;
+  clientSide.splice(agentStream);
   const finish = (error?: Error) => {
-    if (finished) return;
-    finished = true;
     clientSide.destroy();
     agentStream.destroy();
-    link.sessions.delete(session.id);
-    void db.session
-      .update({ where: { id: session.id }, data: { status: error ? 'failed' : 'closed', error: error?.message ?? null, endedAt: new Date() } })
-      .catch((e: Error) => log.warn('could not close session row', { session: session.id, error: e.message }));
+    session.finish(error);
   };
   clientSide.once('close', () => finish());
   agentStream.once('close', () => finish());
   clientSide.once('error', (e) => finish(e));
   agentStream.once('error', (e) => finish(e));
-  log.info('session opened', { session: session.id, user: user.email, connection: conn.name, mode: req.mode });
 }
 
 export type { Tunnel };

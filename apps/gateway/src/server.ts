@@ -8,6 +8,7 @@ import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
 import { AlertDispatcher } from './alerts';
 import { AuditWriter } from './audit-writer';
+import { handleMcp } from './mcp-http';
 import { listenForConfig } from './config-listener';
 import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
 import type { GatewayEnv } from './env';
@@ -58,6 +59,13 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const http: Server = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, agents: agents.all().length }));
+      return;
+    }
+    if (req.url === '/mcp' || req.url?.startsWith('/mcp?')) {
+      handleMcp({ db, agents, log }, req, res).catch((err: Error) => {
+        log.error('mcp request failed', { error: err.message });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error; see the gateway log' }, id: null }));
+      });
       return;
     }
     if (req.url?.startsWith('/api/')) {
@@ -156,7 +164,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   function onClient(ws: WebSocket, user: UserIdentity): void {
     const tunnel: Tunnel = new Tunnel(webSocketTransport(ws), false, {
       onOpen: (o) => {
-        routeClientStream({ db, agents, audit, log }, user, o).catch((err: Error) => {
+        routeClientStream({ db, agents, log }, user, o).catch((err: Error) => {
           log.error('routing failed', { error: err.message });
           o.reject('internal', 'the gateway could not open the session; see its log');
         });

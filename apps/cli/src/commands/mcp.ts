@@ -1,39 +1,15 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type pg from 'pg';
-import Cursor from 'pg-cursor';
-import { z } from 'zod';
-import { analyzeSql, initGuard } from '@hoop/pipeline';
-import { BLOCKED_PREFIX } from '@hoop/protocol';
-import { type CliConfig, loadConfig } from '../config';
+import { createHoopMcpServer } from '@hoop/mcp';
+import { initGuard } from '@hoop/pipeline';
+import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
-import { CLI_VERSION, api, connectGateway, type GatewayLink } from '../gateway';
+import { api, CLI_VERSION, connectGateway, type GatewayLink } from '../gateway';
 import { openPgSession } from '../pg-session';
 import type { ConnectionSummary } from './connect';
 
-const MAX_ROWS = 1000;
-const MAX_CELL = 4000;
-
-type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
-const ok = (value: Record<string, unknown>): ToolResult => ({ content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value });
-const fail = (message: string): ToolResult => ({ content: [{ type: 'text', text: message }], isError: true });
-
-/** The SQL error a tool call ended with, in words an agent can act on. */
-function explain(err: unknown): ToolResult {
-  const e = err as pg.DatabaseError;
-  if (e.code === '42501' && e.message?.startsWith(BLOCKED_PREFIX)) {
-    return fail(`${e.message}.${e.hint ? ` ${e.hint}.` : ''} The statement was not run. Change it (for example add a WHERE clause), or ask a human to do it.`);
-  }
-  if (e.code) return fail(`the database answered: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
-  return fail(e.message ?? String(err));
-}
-
-/**
- * `hoop mcp`: an MCP server on stdio for Claude Code and other agents. Every tool call goes through the gateway and
- * the agent like any session: guardrails, masking and the audit trail apply, and the agent never holds a credential.
- */
+/** `hoop mcp`: the hoop MCP server on stdio, for Claude Code and other agents, acting as the logged-in user. */
 export async function mcpCommand(env: CliEnv): Promise<number> {
-  const config: CliConfig = await loadConfig(env);
+  const config = await loadConfig(env);
   await initGuard();
   let link: GatewayLink | null = null;
   const gateway = async () => {
@@ -43,110 +19,14 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
     }
     return link;
   };
-  const schemaCache = new Map<string, { at: number; value: Record<string, unknown> }>();
-
-  const runSql = async (connection: string, sql: string, reason: string | undefined, limit: number) => {
-    const { client, sessionId } = await openPgSession(await gateway(), connection, 'mcp', { client: 'hoop mcp', ...(reason ? { reason: reason.slice(0, 1000) } : {}) });
-    try {
-      const parsed = analyzeSql(sql);
-      if (parsed.ok && parsed.statements.length === 1) {
-        // one statement: read at most limit + 1 rows through a portal, so a huge result never crosses the wire
-        const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
-        const rows = (await cursor.read(limit + 1)) as unknown[][];
-        const result = (cursor as unknown as { _result?: { fields?: { name: string; dataTypeID: number }[]; command?: string; rowCount?: number | null } })._result;
-        const fields = (result?.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
-        await cursor.close();
-        const truncated = rows.length > limit;
-        return { sessionId, command: result?.command ?? null, columns: fields, rows: rows.slice(0, limit).map(trimRow), rowCount: fields.length ? Math.min(rows.length, limit) : (result?.rowCount ?? 0), truncated };
-      }
-      const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
-      const last = Array.isArray(res) ? res.at(-1)! : res;
-      const rows = (last.rows ?? []) as unknown[][];
-      return { sessionId, columns: (last.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: rows.slice(0, limit).map(trimRow), rowCount: last.rowCount ?? rows.length, truncated: rows.length > limit };
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
-
-  const server = new McpServer({ name: 'hoop', version: CLI_VERSION });
-
-  server.registerTool('list_connections', {
-    title: 'List connections',
-    description: 'Lists the databases and servers you can reach through hoop, with their type and whether their agent is online.',
-    inputSchema: {},
-    annotations: { readOnlyHint: true, openWorldHint: false },
-  }, async () => {
-    const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
-    return ok({ connections: connections.map((c) => ({ name: c.name, type: c.type, online: c.online, readOnly: c.readOnly, tags: c.tags })) });
-  });
-
-  server.registerTool('describe_schema', {
-    title: 'Describe a schema',
-    description: 'Tables and columns (with types) of a Postgres connection, optionally for one schema or one table. Cached for a minute.',
-    inputSchema: { connection: z.string().describe('connection name from list_connections'), schema: z.string().optional().describe('defaults to every non-system schema'), table: z.string().optional() },
-    annotations: { readOnlyHint: true, openWorldHint: false },
-  }, async ({ connection, schema, table }) => {
-    const key = `${connection}|${schema ?? ''}|${table ?? ''}`;
-    const cached = schemaCache.get(key);
-    if (cached && Date.now() - cached.at < 60_000) return ok(cached.value);
-    const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-    const where = [
-      "c.table_schema NOT IN ('pg_catalog', 'information_schema')",
-      ...(schema ? [`c.table_schema = ${lit(schema)}`] : []),
-      ...(table ? [`c.table_name = ${lit(table)}`] : []),
-    ].join(' AND ');
-    try {
-      const r = await runSql(connection, `SELECT c.table_schema, c.table_name, c.column_name, c.data_type, c.is_nullable FROM information_schema.columns c WHERE ${where} ORDER BY 1, 2, c.ordinal_position`, undefined, 5000);
-      const tables = new Map<string, { schema: string; table: string; columns: { name: string; type: string; nullable: boolean }[] }>();
-      for (const [s, t, col, type, nullable] of r.rows as string[][]) {
-        const k = `${s}.${t}`;
-        if (!tables.has(k)) tables.set(k, { schema: s!, table: t!, columns: [] });
-        tables.get(k)!.columns.push({ name: col!, type: type!, nullable: nullable === 'YES' });
-      }
-      const value = { connection, tables: [...tables.values()] };
-      schemaCache.set(key, { at: Date.now(), value });
-      return ok(value);
-    } catch (err) {
-      return explain(err);
-    }
-  });
-
-  server.registerTool('run_query', {
-    title: 'Run a SQL query',
-    description:
-      'Runs SQL on a Postgres connection through hoop. Results come back with personal data masked. Destructive statements are blocked, and anything that is not a read needs a `reason` (shown to reviewers and recorded). Rows are limited (default 100, at most 1000); `truncated` says when there were more.',
-    inputSchema: {
-      connection: z.string().describe('connection name from list_connections'),
-      sql: z.string().min(1).max(100_000),
-      reason: z.string().max(1000).optional().describe('why you run this; required unless every statement only reads'),
-      limit: z.number().int().min(1).max(MAX_ROWS).optional(),
+  const server = createHoopMcpServer(
+    {
+      listConnections: async () => (await api<{ connections: ConnectionSummary[] }>(config, '/api/connections')).connections,
+      openSql: async (connection, clientInfo) => openPgSession(await gateway(), connection, 'mcp', clientInfo),
+      getSession: (id) => api<Record<string, unknown>>(config, `/api/sessions/${encodeURIComponent(id)}`),
     },
-    annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
-  }, async ({ connection, sql, reason, limit }) => {
-    const analysis = analyzeSql(sql);
-    if (analysis.ok && !reason?.trim() && analysis.statements.some((s) => s.kind !== 'read' && s.kind !== 'utility')) {
-      return fail('this statement changes something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers');
-    }
-    try {
-      return ok(await runSql(connection, sql, reason, limit ?? 100));
-    } catch (err) {
-      return explain(err);
-    }
-  });
-
-  server.registerTool('get_session', {
-    title: 'Read a session',
-    description: 'The recorded timeline of a hoop session (statements, decisions, row counts), e.g. one a previous run_query returned.',
-    inputSchema: { id: z.string().uuid() },
-    annotations: { readOnlyHint: true, openWorldHint: false },
-  }, async ({ id }) => {
-    try {
-      return ok(await api<Record<string, unknown>>(config, `/api/sessions/${id}`));
-    } catch (err) {
-      return fail((err as Error).message);
-    }
-  });
-
+    CLI_VERSION,
+  );
   const transport = new StdioServerTransport();
   await server.connect(transport);
   await new Promise<void>((resolve) => {
@@ -155,8 +35,4 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
   });
   (link as GatewayLink | null)?.close();
   return 0;
-}
-
-function trimRow(row: unknown[]): unknown[] {
-  return row.map((v) => (typeof v === 'string' && v.length > MAX_CELL ? `${v.slice(0, MAX_CELL)}… (${v.length} characters)` : v));
 }

@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Db } from '@hoop/db';
+import type { Logger } from '@hoop/log';
+import { createHoopMcpServer, pgClientOver } from '@hoop/mcp';
+import type { AgentRegistry } from './agents';
+import { listConnections } from './api';
+import { getSession } from './api-sessions';
+import { authenticateUser, bearer } from './auth';
+import { openAgentSession, RouteError } from './routing';
+
+const VERSION = '0.1.0';
+
+/**
+ * `POST /mcp`: the hoop MCP server over streamable HTTP (stateless: one server per request), for agents that cannot
+ * run `hoop mcp`. The bearer token decides who the agent acts as; every tool call is a recorded session.
+ */
+export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logger }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const token = bearer(req);
+  const user = token ? await authenticateUser(deps.db, token) : null;
+  if (!user) {
+    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'missing, invalid or expired token' }, id: null }));
+    return;
+  }
+  if (req.method !== 'POST') {
+    res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'use POST (stateless streamable HTTP)' }, id: null }));
+    return;
+  }
+  const server = createHoopMcpServer(
+    {
+      listConnections: async () => (await listConnections(deps.db, deps.agents, user)).connections,
+      openSql: async (connection, clientInfo) => {
+        let session;
+        try {
+          session = await openAgentSession(deps, user, connection, 'mcp', clientInfo);
+        } catch (err) {
+          throw err instanceof RouteError ? new Error(err.message) : err;
+        }
+        session.stream.once('close', () => session.finish());
+        const client = await pgClientOver(session.stream, clientInfo.client ?? 'hoop mcp');
+        client.once('end', () => session.stream.destroy());
+        return { client, sessionId: session.sessionId };
+      },
+      getSession: (id) => getSession(deps.db, user, id),
+    },
+    VERSION,
+  );
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  res.on('close', () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res);
+}
