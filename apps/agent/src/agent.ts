@@ -7,7 +7,7 @@ import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from '@hoop/log';
 import { CancelRegistry } from './postgres/cancel';
-import { hooksFor } from './policy-hooks';
+import { hooksFor, limitsFor } from './policy-hooks';
 import { servePostgres } from './postgres/session';
 import { targetConfigFrom } from './postgres/target';
 
@@ -139,6 +139,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         target,
         password: secret.value,
         readOnly: conn.readOnly,
+        ...(req.mode === 'mcp' ? { statementTimeoutMs: limitsFor(conn).statementTimeoutMs } : {}),
         maxMessage: env.HOOP_PG_MAX_MESSAGE,
         hooks: hooksFor(() => connections.get(conn.id) ?? conn, maskHashKey),
         cancels,

@@ -73,3 +73,9 @@ export function hooksFor(current: () => AgentConnection, hashKey: string): Sessi
     },
   };
 }
+
+/** limits for agent (MCP) sessions; the defaults when the policy does not validate */
+export function limitsFor(conn: AgentConnection): Policy['limits'] {
+  const r = policyFor(conn);
+  return 'policy' in r ? r.policy.limits : defaultPolicy().limits;
+}

@@ -36,7 +36,7 @@ export async function api<T>(config: CliConfig, path: string, init: { method?: s
 
 export interface GatewayLink {
   user: string;
-  open(connection: string, mode: 'connect' | 'exec' | 'mcp', clientInfo?: Record<string, string>): Promise<{ stream: TunnelStream; sessionId?: string; type?: string }>;
+  open(connection: string, mode: 'connect' | 'exec' | 'mcp', clientInfo?: Record<string, string>): Promise<{ stream: TunnelStream; sessionId?: string; type?: string; limits?: { maxRows: number; maxBytes: number } }>;
   close(): void;
   onClose(fn: () => void): void;
 }
@@ -66,10 +66,10 @@ export function connectGateway(config: CliConfig): Promise<GatewayLink> {
               async open(connection, mode, clientInfo) {
                 try {
                   const { stream, opened } = await tunnel.openStream({ connection, mode, ...(clientInfo ? { clientInfo } : {}) });
-                  return { stream, sessionId: opened.sessionId, type: opened.connectionType };
+                  return { stream, sessionId: opened.sessionId, type: opened.connectionType, limits: opened.limits };
                 } catch (err) {
                   if (err instanceof OpenError) {
-                    const code = err.code === 'forbidden' ? EXIT.blocked : err.code === 'not_found' || err.code === 'bad_config' ? EXIT.usage : EXIT.unreachable;
+                    const code = err.code === 'forbidden' || err.code === 'rate_limited' ? EXIT.blocked : err.code === 'not_found' || err.code === 'bad_config' ? EXIT.usage : EXIT.unreachable;
                     throw new CliError(code, err.message);
                   }
                   throw err;

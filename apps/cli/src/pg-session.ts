@@ -5,14 +5,14 @@ import { CliError, usage } from './errors';
 import type { GatewayLink } from './gateway';
 
 /** A Postgres session through the gateway and the agent, driven with node-postgres (same pipeline as `hoop connect`). */
-export async function openPgSession(link: GatewayLink, name: string, mode: 'exec' | 'mcp', clientInfo: Record<string, string>): Promise<{ client: pg.Client; sessionId?: string }> {
-  const { stream, type, sessionId } = await link.open(name, mode, clientInfo);
+export async function openPgSession(link: GatewayLink, name: string, mode: 'exec' | 'mcp', clientInfo: Record<string, string>): Promise<{ client: pg.Client; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }> {
+  const { stream, type, sessionId, limits } = await link.open(name, mode, clientInfo);
   if (type && type !== 'postgres') {
     stream.destroy();
     throw usage(`connection "${name}" is of type ${type}, which cannot run SQL`);
   }
   try {
-    return { client: await pgClientOver(stream, clientInfo.client ?? 'hoop'), sessionId };
+    return { client: await pgClientOver(stream, clientInfo.client ?? 'hoop'), sessionId, limits };
   } catch (err) {
     throw new CliError(EXIT.unreachable, `could not open a session on "${name}": ${(err as Error).message}`);
   }

@@ -119,4 +119,24 @@ describe('hoop mcp', () => {
     expect(list.isError).toBeFalsy();
     await c.close();
   });
+
+  it('enforces the policy limits for agents: rows, statement timeout, calls per minute', async () => {
+    await stack.addPostgresConnection('shop-limited', target.url);
+    const policy = await stack.db.policy.create({
+      data: { orgId: stack.orgId, name: 'agent-limits', document: { name: 'agent-limits', limits: { maxRows: 3, statementTimeoutMs: 500, callsPerMinute: 3 } } },
+    });
+    await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'shop-limited' } }, data: { policyId: policy.id } });
+    const { notifyConfigChanged } = await import('@hoop/db');
+    await notifyConfigChanged(stack.db, stack.orgId);
+    await new Promise((r) => setTimeout(r, 500));
+    const rows = await call(client, 'run_query', { connection: 'shop-limited', sql: 'select id from orders order by id', limit: 100 });
+    expect(rows.structuredContent).toMatchObject({ rows: [[1], [2], [3]], truncated: true });
+    const slow = await call(client, 'run_query', { connection: 'shop-limited', sql: 'select pg_sleep(3)' });
+    expect(slow.isError).toBe(true);
+    expect(slow.content[0]!.text).toMatch(/statement timeout/);
+    await call(client, 'run_query', { connection: 'shop-limited', sql: 'select 1' });
+    const limited = await call(client, 'run_query', { connection: 'shop-limited', sql: 'select 1' });
+    expect(limited.isError).toBe(true);
+    expect(limited.content[0]!.text).toMatch(/at most 3 agent calls a minute on "shop-limited"/);
+  });
 });

@@ -39,7 +39,7 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
         session.stream.once('close', () => session.finish());
         const client = await pgClientOver(session.stream, clientInfo.client ?? 'hoop mcp');
         client.once('end', () => session.stream.destroy());
-        return { client, sessionId: session.sessionId };
+        return { client, sessionId: session.sessionId, limits: session.limits };
       },
       getSession: (id) => getSession(deps.db, user, id),
     },

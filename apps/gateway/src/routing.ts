@@ -1,5 +1,5 @@
 import type { Db } from '@hoop/db';
-import { parsePolicy } from '@hoop/pipeline';
+import { defaultPolicy, parsePolicy } from '@hoop/pipeline';
 import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, type Tunnel, type TunnelStream } from '@hoop/protocol';
 import type { AgentRegistry } from './agents';
 import type { UserIdentity } from './auth';
@@ -16,6 +16,7 @@ export class RouteError extends Error {
 export interface AgentSession {
   sessionId: string;
   connectionType: string;
+  limits: { maxRows: number; maxBytes: number };
   stream: TunnelStream;
   /** marks the session row closed (or failed) once; call when the stream is done */
   finish(error?: Error): void;
@@ -40,6 +41,12 @@ export async function openAgentSession(deps: Deps, user: UserIdentity, connectio
     throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" is offline (${seen}); start it or ask an admin`);
   }
   if (Date.now() - link.lastPong > ONLINE_WINDOW_MS) throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" stopped answering heartbeats`);
+  const limits = policyLimits(conn.policy?.document ?? null);
+  if (mode === 'mcp') {
+    // counted in the database, so the limit holds across gateways
+    const recent = await db.session.count({ where: { userId: user.id, connectionId: conn.id, mode: 'mcp', startedAt: { gt: new Date(Date.now() - 60_000) } } });
+    if (recent >= limits.callsPerMinute) throw new RouteError('rate_limited', `${BLOCKED_PREFIX}: at most ${limits.callsPerMinute} agent calls a minute on "${conn.name}"; wait a little and try again`);
+  }
 
   const session = await db.session.create({
     data: { orgId: user.orgId, userId: user.id, connectionId: conn.id, agentId: conn.agent.id, mode, clientInfo: clientInfo ?? {} },
@@ -58,6 +65,7 @@ export async function openAgentSession(deps: Deps, user: UserIdentity, connectio
   return {
     sessionId: session.id,
     connectionType: conn.type,
+    limits: { maxRows: limits.maxRows, maxBytes: limits.maxBytes },
     stream: opened.stream,
     finish(error?: Error) {
       if (finished) return;
@@ -80,7 +88,7 @@ export async function routeClientStream(deps: Deps, user: UserIdentity, open: In
     if (err instanceof RouteError) return open.reject(err.code, err.message);
     throw err;
   }
-  const clientSide = open.accept({ sessionId: session.sessionId, connectionType: session.connectionType as 'postgres' });
+  const clientSide = open.accept({ sessionId: session.sessionId, connectionType: session.connectionType as 'postgres', ...(req.mode === 'mcp' ? { limits: session.limits } : {}) });
   const agentStream = session.stream;
   clientSide.splice(agentStream);
   const finish = (error?: Error) => {
@@ -95,6 +103,15 @@ export async function routeClientStream(deps: Deps, user: UserIdentity, open: In
 }
 
 export type { Tunnel };
+
+/** The agent limits of a connection's policy (defaults when it has none or it does not validate). */
+export function policyLimits(document: unknown) {
+  try {
+    return (document === null ? defaultPolicy() : parsePolicy(document)).limits;
+  } catch {
+    return defaultPolicy().limits;
+  }
+}
 
 /**
  * The policy's access section lists, per mode (connect, exec, mcp), the roles that may use the connection; a mode it

@@ -28,7 +28,7 @@ export interface ConnectionInfo { name: string; type: string; online: boolean; r
 export interface McpDeps {
   listConnections(): Promise<ConnectionInfo[]>;
   /** a Postgres session on a connection, through the agent that serves it (mode mcp) */
-  openSql(connection: string, clientInfo: Record<string, string>): Promise<{ client: pg.Client; sessionId?: string }>;
+  openSql(connection: string, clientInfo: Record<string, string>): Promise<{ client: pg.Client; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
   getSession(id: string): Promise<Record<string, unknown>>;
 }
 
@@ -39,8 +39,11 @@ export interface McpDeps {
 export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
   const schemaCache = new Map<string, { at: number; value: Record<string, unknown> }>();
 
-  const runSql = async (connection: string, sql: string, reason: string | undefined, limit: number) => {
-    const { client, sessionId } = await deps.openSql(connection, { client: 'hoop mcp', ...(reason ? { reason: reason.slice(0, 1000) } : {}) });
+  const runSql = async (connection: string, sql: string, reason: string | undefined, requested: number) => {
+    let limit = requested;
+    const { client, sessionId, limits } = await deps.openSql(connection, { client: 'hoop mcp', ...(reason ? { reason: reason.slice(0, 1000) } : {}) });
+    limit = Math.min(limit, limits?.maxRows ?? MAX_ROWS);
+    const maxBytes = limits?.maxBytes ?? 1024 * 1024;
     try {
       const parsed = analyzeSql(sql);
       if (parsed.ok && parsed.statements.length === 1) {
@@ -50,13 +53,15 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
         const result = (cursor as unknown as { _result?: { fields?: { name: string; dataTypeID: number }[]; command?: string; rowCount?: number | null } })._result;
         const fields = (result?.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
         await cursor.close();
-        const truncated = rows.length > limit;
-        return { sessionId, command: result?.command ?? null, columns: fields, rows: rows.slice(0, limit).map(trimRow), rowCount: fields.length ? Math.min(rows.length, limit) : (result?.rowCount ?? 0), truncated };
+        const kept = withinBytes(rows.slice(0, limit), maxBytes);
+        const truncated = rows.length > kept.length;
+        return { sessionId, command: result?.command ?? null, columns: fields, rows: kept.map(trimRow), rowCount: fields.length ? kept.length : (result?.rowCount ?? 0), truncated };
       }
       const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
       const last = Array.isArray(res) ? res.at(-1)! : res;
       const rows = (last.rows ?? []) as unknown[][];
-      return { sessionId, columns: (last.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: rows.slice(0, limit).map(trimRow), rowCount: last.rowCount ?? rows.length, truncated: rows.length > limit };
+      const kept = withinBytes(rows.slice(0, limit), maxBytes);
+      return { sessionId, columns: (last.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: kept.map(trimRow), rowCount: last.rowCount ?? rows.length, truncated: rows.length > kept.length };
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -146,6 +151,16 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
   });
 
   return server;
+}
+
+/** the leading rows whose JSON fits in `maxBytes` */
+function withinBytes(rows: unknown[][], maxBytes: number): unknown[][] {
+  let used = 0;
+  for (let i = 0; i < rows.length; i++) {
+    used += Buffer.byteLength(JSON.stringify(rows[i]));
+    if (used > maxBytes) return rows.slice(0, i);
+  }
+  return rows;
 }
 
 function trimRow(row: unknown[]): unknown[] {

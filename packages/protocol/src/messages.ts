@@ -67,7 +67,14 @@ const payloads = {
     user: z.object({ id: z.string(), email: z.string(), name: z.string() }).optional(),
     clientInfo: z.record(z.string(), z.string()).optional(),
   }),
-  opened: z.object({ stream: z.number().int(), window: z.number().int().positive(), sessionId: z.string().optional(), connectionType: ConnectionType.optional() }),
+  opened: z.object({
+    stream: z.number().int(),
+    window: z.number().int().positive(),
+    sessionId: z.string().optional(),
+    connectionType: ConnectionType.optional(),
+    /** for agent (mcp) sessions: what the connection's policy allows one tool call */
+    limits: z.object({ maxRows: z.number().int(), maxBytes: z.number().int() }).optional(),
+  }),
   open_error: z.object({ stream: z.number().int(), code: z.string(), message: z.string() }),
   credit: z.object({ stream: z.number().int(), bytes: z.number().int().positive() }),
   /** the sender will send no more data on this stream (half close) */

@@ -23,6 +23,8 @@ export interface PgSessionOptions {
   target: TargetConfig;
   password: string | null;
   readOnly: boolean;
+  /** statement_timeout for the target session (agent sessions), in ms */
+  statementTimeoutMs?: number;
   maxMessage: number;
   hooks: SessionHooks;
   cancels: CancelRegistry;
@@ -116,7 +118,11 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   const connect = async (params: Record<string, string>) => {
     const forwarded: Record<string, string> = {};
     for (const k of FORWARDED_PARAMS) if (params[k] !== undefined) forwarded[k] = params[k]!;
-    if (o.readOnly) forwarded.options = '-c default_transaction_read_only=on';
+    const options = [
+      ...(o.readOnly ? ['-c default_transaction_read_only=on'] : []),
+      ...(o.statementTimeoutMs ? [`-c statement_timeout=${Math.floor(o.statementTimeoutMs)}`] : []),
+    ];
+    if (options.length) forwarded.options = options.join(' ');
     try {
       target = await loginTarget(o.target, o.password, forwarded, o.maxMessage);
     } catch (err) {

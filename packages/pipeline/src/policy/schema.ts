@@ -86,6 +86,20 @@ export const Policy = z
         rules: z.array(CustomRule).default([]),
       })
       .default({ builtins: {}, rules: [] }),
+    /** limits for AI agents (sessions opened through MCP) */
+    limits: z
+      .object({
+        /** rows a tool call returns at most (its own `limit` can only lower this) */
+        maxRows: z.number().int().min(1).max(100_000).default(1000),
+        /** bytes of row data a tool call returns at most */
+        maxBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+        /** Postgres statement_timeout for agent sessions */
+        statementTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** tool calls that open a session, per user and minute */
+        callsPerMinute: z.number().int().min(1).max(10_000).default(60),
+      })
+      .strict()
+      .default({ maxRows: 1000, maxBytes: 1024 * 1024, statementTimeoutMs: 30_000, callsPerMinute: 60 }),
     masking: MaskingSettings.default({ enabled: true, defaultStyle: 'redact', styles: {}, allowColumns: [], disabledTypes: [] }),
     review: z.record(z.string(), z.unknown()).default({}),
   })
