@@ -3,6 +3,7 @@ import { EXIT } from '@hoop/protocol';
 import { connectCommand } from './commands/connect';
 import { connectionsCommand } from './commands/connections';
 import { execCommand } from './commands/exec';
+import { createServiceAccountCommand } from './commands/admin';
 import { claudeConfigure } from './commands/claude';
 import { loginCommand } from './commands/login';
 import { mcpCommand } from './commands/mcp';
@@ -28,6 +29,8 @@ Usage:
   hoop mcp                                      MCP server on stdio for Claude Code and other agents
   hoop claude configure [--scope user|project] [--dry-run]
                                                 add hoop to Claude Code's MCP servers
+  hoop admin service-account create NAME [--role developer|reviewer|auditor] [--days N]
+                                                an identity for an AI agent (token shown once)
   hoop policy list                              list policies
   hoop policy get NAME [-o yaml|json]           print a policy document
   hoop policy apply -f FILE                     create or replace a policy (YAML or JSON; admins)
@@ -109,6 +112,12 @@ async function run(argv: string[]): Promise<number> {
       if (rest.shift() !== 'verify') throw usage('usage: hoop audit verify [--session ID]');
       const { values } = parse({ session: { type: 'string' } });
       return auditVerify(env, values.session as string | undefined);
+    }
+    case 'admin': {
+      if (rest.shift() !== 'service-account' || rest.shift() !== 'create') throw usage('usage: hoop admin service-account create NAME [--role R] [--days N]');
+      const { values, positionals } = parse({ role: { type: 'string' }, days: { type: 'string' } });
+      if (positionals.length !== 1) throw usage('usage: hoop admin service-account create NAME [--role R] [--days N]');
+      return createServiceAccountCommand(env, positionals[0]!, (values.role as string | undefined) ?? 'developer', Number(values.days ?? 90));
     }
     case 'mcp':
       return mcpCommand(env);

@@ -139,4 +139,22 @@ describe('hoop mcp', () => {
     expect(limited.isError).toBe(true);
     expect(limited.content[0]!.text).toMatch(/at most 3 agent calls a minute on "shop-limited"/);
   });
+
+  it('gives an AI agent its own service account, shown as such on its sessions', async () => {
+    const created = await stack.cli(['admin', 'service-account', 'create', 'claude-bot', '--role', 'developer']);
+    expect(created.code).toBe(0);
+    const token = /(hoop_tok_\S+)/.exec(created.stdout)![1]!;
+    const dup = await stack.cli(['admin', 'service-account', 'create', 'claude-bot']);
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toMatch(/exists already/);
+    const bot = await connectClient({ HOOP_CONFIG: path.join(REPO_ROOT, 'nonexistent.json'), HOOP_GATEWAY_URL: stack.gatewayUrl, HOOP_TOKEN: token });
+    const r = await call(bot, 'run_query', { connection: 'shop', sql: 'select 1', reason: 'health check' });
+    expect(r.isError).toBeFalsy();
+    await bot.close();
+    const list = await stack.cli(['sessions', '--connection', 'shop', '-o', 'json']);
+    const sessions = JSON.parse(list.stdout) as { user: string; serviceAccount: boolean }[];
+    expect(sessions.find((s) => s.user === 'claude-bot@service.hoop')?.serviceAccount).toBe(true);
+    const text = await stack.cli(['sessions', '--connection', 'shop']);
+    expect(text.stdout).toContain('claude-bot@service.hoop (service)');
+  });
 });

@@ -20,16 +20,16 @@ export async function listSessions(db: Db, user: UserIdentity, q: URLSearchParam
     where,
     orderBy: { startedAt: 'desc' },
     take: limit,
-    include: { user: { select: { email: true } }, connection: { select: { name: true } }, _count: { select: { events: true } } },
+    include: { user: { select: { email: true, isService: true } }, connection: { select: { name: true } }, _count: { select: { events: true } } },
   });
   return {
-    sessions: rows.map((s) => ({ id: s.id, user: s.user.email, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, events: s._count.events, error: s.error })),
+    sessions: rows.map((s) => ({ id: s.id, user: s.user.email, serviceAccount: s.user.isService, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, events: s._count.events, error: s.error })),
   };
 }
 
 async function findSession(db: Db, user: UserIdentity, id: string) {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ApiError(400, 'a session id is a UUID');
-  const s = await db.session.findFirst({ where: { ...scope(user), id }, include: { user: { select: { email: true } }, connection: { select: { name: true } } } });
+  const s = await db.session.findFirst({ where: { ...scope(user), id }, include: { user: { select: { email: true, isService: true } }, connection: { select: { name: true } } } });
   if (!s) throw new ApiError(404, `session ${id} does not exist or is not yours to see`);
   return s;
 }
@@ -37,7 +37,7 @@ async function findSession(db: Db, user: UserIdentity, id: string) {
 export async function getSession(db: Db, user: UserIdentity, id: string) {
   const s = await findSession(db, user, id);
   const events = await db.auditEvent.findMany({ where: { sessionId: id }, orderBy: { seq: 'asc' }, take: 10_000, select: { seq: true, type: true, at: true, data: true } });
-  return { session: { id: s.id, user: s.user.email, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, error: s.error }, events };
+  return { session: { id: s.id, user: s.user.email, serviceAccount: s.user.isService, reason: (s.clientInfo as { reason?: string }).reason ?? null, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, error: s.error }, events };
 }
 
 const csvCell = (v: unknown) => {

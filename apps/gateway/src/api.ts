@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { Db } from '@hoop/db';
 import type { AgentRegistry } from './agents';
+import { createServiceAccount } from './api-admin';
 import { ApiError, applyPolicy, connectionPolicy, getPolicy, listPolicies } from './api-policies';
 import { exportSession, getSession, listSessions, verify } from './api-sessions';
 import { authenticateUser, bearer, type UserIdentity } from './auth';
@@ -73,6 +74,7 @@ export async function handleApi(db: Db, pool: pg.Pool, agents: AgentRegistry, re
       res.writeHead(200, { 'content-type': out.contentType, 'cache-control': 'no-store' }).end(out.body);
       return;
     }
+    if (method === 'POST' && path === '/api/service-accounts') return json(res, 200, await createServiceAccount(db, user, await readJson(req)));
     if (method === 'POST' && path === '/api/audit/verify') {
       const body = (await readJson(req)) as { sessionId?: unknown };
       return json(res, 200, await verify(pool, user, typeof body.sessionId === 'string' ? body.sessionId : null));

@@ -5,7 +5,7 @@ import { usage } from '../errors';
 import { formatTable } from '../format';
 import { api } from '../gateway';
 
-interface SessionSummary { id: string; user: string; connection: string; mode: string; status: string; startedAt: string; endedAt: string | null; events: number }
+interface SessionSummary { id: string; user: string; serviceAccount?: boolean; reason?: string | null; connection: string; mode: string; status: string; startedAt: string; endedAt: string | null; events: number }
 
 export async function sessionsList(env: CliEnv, filters: { connection?: string; user?: string; status?: string; limit?: string }, output: 'text' | 'json'): Promise<number> {
   const config = await loadConfig(env);
@@ -13,7 +13,7 @@ export async function sessionsList(env: CliEnv, filters: { connection?: string; 
   const { sessions } = await api<{ sessions: SessionSummary[] }>(config, `/api/sessions?${q}`);
   if (output === 'json') process.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
   else if (sessions.length === 0) process.stdout.write('no sessions match\n');
-  else process.stdout.write(formatTable(['id', 'started', 'user', 'connection', 'mode', 'status', 'events'], sessions.map((s) => [s.id, s.startedAt.replace('T', ' ').slice(0, 19), s.user, s.connection, s.mode, s.status, String(s.events)])));
+  else process.stdout.write(formatTable(['id', 'started', 'user', 'connection', 'mode', 'status', 'events'], sessions.map((s) => [s.id, s.startedAt.replace('T', ' ').slice(0, 19), s.serviceAccount ? `${s.user} (service)` : s.user, s.connection, s.mode, s.status, String(s.events)])));
   return EXIT.ok;
 }
 
@@ -25,7 +25,7 @@ export async function sessionsGet(env: CliEnv, id: string, output: 'text' | 'jso
     return EXIT.ok;
   }
   const s = r.session;
-  process.stdout.write(`session ${s.id}\n  user ${s.user}  connection ${s.connection}  mode ${s.mode}  status ${s.status}\n  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}\n\n`);
+  process.stdout.write(`session ${s.id}\n  user ${s.user}${s.serviceAccount ? ' (service account)' : ''}${s.reason ? `  reason: ${s.reason}` : ''}  connection ${s.connection}  mode ${s.mode}  status ${s.status}\n  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}\n\n`);
   for (const e of r.events) {
     const d = e.data;
     const detail =
