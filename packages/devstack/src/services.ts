@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { inheritedEnv } from './env';
 import { httpOk, nodeTs, REPO_ROOT, type Service, startService, waitFor } from './process';
 
 export interface GatewayOptions { databaseUrl: string; port: number; encryptionKey: string; webUrl: string; logDir?: string; heartbeatMs?: number; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }
@@ -36,7 +37,7 @@ export function startAgentService(o: AgentOptions): Service {
 
 /** Environment for child services: the caller's, minus anything that would change how they run. */
 export function baseEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  const env = inheritedEnv();
   for (const k of Object.keys(env)) if (k.startsWith('HOOP_') || k === 'DATABASE_URL' || k === 'NODE_OPTIONS') delete env[k];
   return env;
 }

@@ -6,15 +6,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { createDb, type Db, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { inheritedEnv, testServerUrl } from './env';
 import { freePort, REPO_ROOT, type Service, TSX, waitFor } from './process';
 import { startAgentService, startGatewayService } from './services';
-
-/** The Postgres server tests use: DATABASE_URL (scripts/test.mjs sets it, to an embedded server if none is given). */
-export function testServerUrl(): string {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is not set; run the tests with `npm test`, which provides one');
-  return url;
-}
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
@@ -111,7 +105,7 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
     cli(args, o = {}) {
       return new Promise((resolve) => {
         const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
-          env: { ...process.env, HOOP_CONFIG: configFile, ...o.env },
+          env: { ...inheritedEnv(), HOOP_CONFIG: configFile, ...o.env },
           stdio: ['pipe', 'pipe', 'pipe'],
         });
         let stdout = '';
@@ -130,7 +124,7 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
     async connect(name) {
       const port = await freePort();
       const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'connect', name, '--port', String(port)], {
-        env: { ...process.env, HOOP_CONFIG: configFile },
+        env: { ...inheritedEnv(), HOOP_CONFIG: configFile },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
