@@ -1,3 +1,3 @@
 export * from './guard';
-export * from './pii';
+export * from './mask';
 export * from './policy';

@@ -6,7 +6,7 @@
  * `email_verified` and `email_count` do not. Flags (`is_mobile`, `has_phone`) and references (`email_id`) never match.
  *
  * Decisions:
- * - `name` alone is a person's name unless the table is known and is not about people (`products.name`,
+ * - `name` alone is a person's name only when the table is known to be about people (`customers.name`, not `products.name`,
  *   `plans.name`); `product_name`, `company_name`, `file_name` are not person names. `username`/`login` are account
  *   handles, not names, and are left alone.
  * - addresses are street, address lines and postcodes; `city`, `state` and `country` alone identify no one and are
@@ -87,7 +87,8 @@ const VERSION = /(?:^|_)(?:version|ver|semver|build|release|revision|rev|firmwar
 /** The PII type a column's name marks, or null. `table` (`customers`, `public.customers`) disambiguates `name`. */
 export function classifyColumn(name: string, table?: string): PiiType | null {
   const n = normalizeName(name);
-  if (n === 'name' || n === 'names') return table === undefined || isPersonTable(table) ? 'name' : null;
+  // a bare `name` is as often a product, a setting or a catalog entry as a person: only a people table says which
+  if (n === 'name' || n === 'names') return table !== undefined && isPersonTable(table) ? 'name' : null;
   return classifyNormalized(n);
 }
 

@@ -19,9 +19,12 @@ const isDomain = (c: number) => c < 128 && DOMAIN[c] === 1;
 
 export function findEmails(text: string, out: PiiSpan[]): void {
   let from = 0;
+  let at = -2;
+  let pct = -2;
   while (from < text.length) {
-    const at = text.indexOf('@', from);
-    const pct = text.indexOf('%40', from);
+    // each search result is kept until passed, so the text is searched once for each needle
+    if (at !== -1 && at < from) at = text.indexOf('@', from);
+    if (pct !== -1 && pct < from) pct = text.indexOf('%40', from);
     let pos: number;
     let width: number;
     if (at < 0 && pct < 0) return;
@@ -34,12 +37,19 @@ export function findEmails(text: string, out: PiiSpan[]): void {
     }
     from = pos + width;
     const start = localStart(text, pos);
-    if (start < 0) continue;
+    if (start < 0 || isUrlPassword(text, start)) continue;
     const end = domainEnd(text, pos + width);
     if (end < 0) continue;
     out.push({ start, end, type: 'email' });
     from = end;
   }
+}
+
+const URL_USER = /[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/[^\s:@/]{0,128}:$/;
+
+/** `scheme://user:password@host`: what precedes `@` is a password (masked as a secret), not a mailbox. */
+function isUrlPassword(text: string, start: number): boolean {
+  return start > 3 && text[start - 1] === ':' && URL_USER.test(text.slice(Math.max(0, start - 170), start));
 }
 
 /** Start of the local part ending before `at`, or -1. Leading dots and quotes are not part of it. */
@@ -48,7 +58,7 @@ function localStart(text: string, at: number): number {
   let i = at;
   while (i > min && isLocal(text.charCodeAt(i - 1))) i--;
   while (i < at && (text[i] === '.' || text[i] === "'")) i++;
-  if (i === at || text[at - 1] === '.') return -1;
+  if (i === at) return -1;
   return i;
 }
 

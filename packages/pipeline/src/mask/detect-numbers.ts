@@ -19,26 +19,30 @@ export function findCards(text: string, out: PiiSpan[]): void {
   for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
     const run = m[0];
     if (run.length < 13) continue;
+    if (run.length <= 19 && isDigitCode(run.charCodeAt(run.length - 1)) && !/[ -]/.test(run)) {
+      // one plain group, the common case
+      if (cardBoundary(text, m.index, m.index + run.length) && isCardNumber(run)) out.push({ start: m.index, end: m.index + run.length, type: 'card' });
+      continue;
+    }
     const starts: number[] = [];
     const lens: number[] = [];
-    let digits = 0;
     let s = 0;
     for (let i = 0; i <= run.length; i++) {
-      const c = run.charCodeAt(i);
-      if (i === run.length || !isDigitCode(c)) {
+      if (i === run.length || !isDigitCode(run.charCodeAt(i))) {
         starts.push(m.index + s);
         lens.push(i - s);
-        digits += i - s;
         s = i + 1;
       }
     }
-    if (digits < 13) continue;
-    scanWindows(text, starts, lens, out);
+    scanWindows(text, run.replace(/[ -]/g, ''), starts, lens, out);
   }
 }
 
-function scanWindows(text: string, starts: number[], lens: number[], out: PiiSpan[]): void {
+/** Tries the windows of a run of groups (`compact` is the run's digits), longest valid one first at each start. */
+function scanWindows(text: string, compact: string, starts: number[], lens: number[], out: PiiSpan[]): void {
+  if (compact.length < 13) return;
   let g = 0;
+  let offset = 0;
   while (g < starts.length) {
     let found = -1;
     let total = 0;
@@ -47,16 +51,15 @@ function scanWindows(text: string, starts: number[], lens: number[], out: PiiSpa
       if (total < 13 || !groupingOk(lens, g, h)) continue;
       const start = starts[g]!;
       const end = starts[h]! + lens[h]!;
-      if (!cardBoundary(text, start, end)) continue;
-      const digits = h === g ? text.slice(start, end) : text.slice(start, end).replace(/[ -]/g, '');
-      if (isCardNumber(digits)) found = h;
+      if (cardBoundary(text, start, end) && isCardNumber(compact.slice(offset, offset + total))) found = h;
     }
     if (found < 0) {
+      offset += lens[g]!;
       g++;
       continue;
     }
     out.push({ start: starts[g]!, end: starts[found]! + lens[found]!, type: 'card' });
-    g = found + 1;
+    for (; g <= found; g++) offset += lens[g]!;
   }
 }
 
@@ -90,7 +93,7 @@ export function findSsns(text: string, out: PiiSpan[]): void {
   }
 }
 
-const IBAN_START = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?= ?[A-Za-z0-9])/g;
+const IBAN_START = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?= ?[A-Za-z0-9])/g;
 
 /** Country code and check digits, then exactly the country's length of letters and digits, single spaces allowed. */
 export function findIbans(text: string, out: PiiSpan[]): void {

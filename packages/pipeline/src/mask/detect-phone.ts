@@ -17,22 +17,38 @@ const KEYWORD =
   /(?<![\w])(?:tel|telephone|phone|ph|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|telefon|telefone|t[ée]l[ée]phone|handy|m[óo]vil|celular|cellulare)(?![\w])(?:\s{0,2}(?:no\.?|number|nr\.?|#))?[.:#]?\s{0,3}(\+?\(?\d[\d \-.()/]{5,22}\d)/gi;
 const DATE_OR_TIME = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?!\d)|^\d{1,2}:\d{2}/;
 
-const MEMO_LIMIT = 8192;
-const memo = new Map<string, boolean>();
+const MEMO_LIMIT = 16_384;
+/** Validity per exact number. */
+const exact = new Map<string, boolean>();
+/**
+ * Number ranges are allocated by prefix: whether a number is valid practically never depends on its last six digits.
+ * A valid number therefore vouches for the others with the same prefix and length (numbers in one result tend to share
+ * area codes). Only validity is shared this way, so a number is never let through on another's account: at worst a
+ * number the library would reject is masked.
+ */
+const validPrefixes = new Set<string>();
 
-/** libphonenumber validity (full metadata patterns), memoized per normalized number. */
-function valid(e164OrNational: string, region?: 'US'): boolean {
-  const key = region ? `${region}:${e164OrNational}` : e164OrNational;
-  const hit = memo.get(key);
+function remember<K, V>(map: Map<K, V> | Set<K>, key: K, value?: V): void {
+  if (map.size >= MEMO_LIMIT) map.clear();
+  if (map instanceof Map) map.set(key, value as V);
+  else map.add(key);
+}
+
+/** libphonenumber validity (number patterns per country and type), for `digits` with or without a calling code. */
+function valid(digits: string, region?: 'US'): boolean {
+  const key = region ? `${region}:${digits}` : digits;
+  const hit = exact.get(key);
   if (hit !== undefined) return hit;
+  const prefix = `${key.slice(0, key.length - Math.min(6, digits.length - 4))}/${digits.length}`;
+  if (validPrefixes.has(prefix)) return true;
   let ok = false;
   try {
-    ok = (region ? parsePhoneNumberFromString(e164OrNational, region) : parsePhoneNumberFromString(e164OrNational))?.isValid() ?? false;
+    ok = (region ? parsePhoneNumberFromString(digits, region) : parsePhoneNumberFromString(`+${digits}`))?.isValid() ?? false;
   } catch {
     ok = false;
   }
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(key, ok);
+  remember(exact, key, ok);
+  if (ok) remember(validPrefixes, prefix);
   return ok;
 }
 
@@ -57,17 +73,23 @@ function digitsOf(text: string, start: number, end: number): string {
   return d;
 }
 
-export function findPhones(text: string, out: PiiSpan[]): void {
-  if (text.includes('+')) {
+/** `plus`, `tenDigits`, `words`: whether the text has a `+`, ten digits, letters (callers know from one pass). */
+export function findPhones(text: string, out: PiiSpan[], plus = true, tenDigits = true, words = true): void {
+  if (plus) {
     INTERNATIONAL.lastIndex = 0;
     for (let m = INTERNATIONAL.exec(text); m !== null; m = INTERNATIONAL.exec(text)) {
-      const end = longestValid(text, m.index, m.index + m[0].length, (d) => d.length >= 7 && d.length <= 15 && valid(`+${d}`));
+      const end = longestValid(text, m.index, m.index + m[0].length, true);
       if (end > 0) {
         out.push({ start: m.index, end, type: 'phone' });
         INTERNATIONAL.lastIndex = end;
       }
     }
   }
+  if (tenDigits) findNanp(text, out);
+  if (words) findAfterKeyword(text, out);
+}
+
+function findNanp(text: string, out: PiiSpan[]): void {
   NANP.lastIndex = 0;
   for (let m = NANP.exec(text); m !== null; m = NANP.exec(text)) {
     if (m[1] !== undefined && m[1] !== m[2]) continue;
@@ -75,24 +97,30 @@ export function findPhones(text: string, out: PiiSpan[]): void {
       out.push({ start: m.index, end: m.index + m[0].length, type: 'phone' });
     }
   }
+}
+
+function findAfterKeyword(text: string, out: PiiSpan[]): void {
   KEYWORD.lastIndex = 0;
   for (let m = KEYWORD.exec(text); m !== null; m = KEYWORD.exec(text)) {
     const number = m[1]!;
     if (DATE_OR_TIME.test(number.replace(/^\+/, ''))) continue;
     const start = m.index + m[0].length - number.length;
-    const end = longestValid(text, start, start + number.length, (d) => d.length >= 7 && d.length <= 15);
+    const end = longestValid(text, start, start + number.length, false);
     if (end > 0) out.push({ start, end, type: 'phone' });
   }
 }
 
-/** The longest prefix of the candidate, cut at a digit group's end, that passes `ok` and is not glued to a word. */
-function longestValid(text: string, start: number, end: number, ok: (digits: string) => boolean): number {
+/**
+ * The longest prefix of the candidate, cut at a digit group's end, that has 7–15 digits, is not glued to a word and,
+ * when `validate`, is a valid international number.
+ */
+function longestValid(text: string, start: number, end: number, validate: boolean): number {
   for (const e of groupEnds(text, start, end)) {
     if (e < text.length && isWord(text.charCodeAt(e))) continue;
     const d = digitsOf(text, start, e);
     if (d.length > 15) continue;
     if (d.length < 7) return -1;
-    if (ok(d)) return e;
+    if (!validate || valid(d)) return e;
   }
   return -1;
 }

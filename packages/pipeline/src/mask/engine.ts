@@ -2,15 +2,29 @@
 import type { ResolvedConfig } from './config';
 import { ALL_TYPES, scan, TYPE_BIT } from './scan';
 import { Styler } from './style';
-import type { MaskCounts, PiiType } from './types';
+import { type MaskCounts, PII_TYPES, type PiiType } from './types';
+
+const TYPE_INDEX = Object.fromEntries(PII_TYPES.map((t, i) => [t, i])) as Record<PiiType, number>;
+
+function toCounts(a: Float64Array): MaskCounts {
+  const out: MaskCounts = {};
+  for (let i = 0; i < a.length; i++) if (a[i]! > 0) out[PII_TYPES[i]!] = a[i]!;
+  return out;
+}
+
+/** Whether a string is empty or only ASCII whitespace, without allocating. */
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
+  return true;
+}
 
 export class MaskEngine {
   /** bitmask of enabled types */
   readonly types: number;
   readonly styler: Styler;
-  total: MaskCounts = {};
+  private total = new Float64Array(PII_TYPES.length);
   /** counts of the maskText/maskJson call in progress */
-  call: MaskCounts | null = null;
+  private call: Float64Array | null = null;
 
   constructor(readonly config: ResolvedConfig) {
     let types = config.enabled ? ALL_TYPES : 0;
@@ -24,13 +38,35 @@ export class MaskEngine {
   }
 
   count(type: PiiType): void {
-    this.total[type] = (this.total[type] ?? 0) + 1;
-    if (this.call !== null) this.call[type] = (this.call[type] ?? 0) + 1;
+    const i = TYPE_INDEX[type];
+    this.total[i]!++;
+    if (this.call !== null) this.call[i]!++;
+  }
+
+  totals(): MaskCounts {
+    return toCounts(this.total);
+  }
+
+  resetTotals(): MaskCounts {
+    const out = toCounts(this.total);
+    this.total.fill(0);
+    return out;
+  }
+
+  /** Runs `fn` counting what it masks on its own, as well as in the totals. */
+  counting<T>(fn: () => T): { result: T; counts: MaskCounts } {
+    const call = new Float64Array(PII_TYPES.length);
+    this.call = call;
+    try {
+      return { result: fn(), counts: toCounts(call) };
+    } finally {
+      this.call = null;
+    }
   }
 
   /** A value known to be of `type` (by its column or key name): replaced whole; blank values stay. */
   whole(type: PiiType, value: string): string | null {
-    if (value.trim().length === 0) return value;
+    if (isBlank(value)) return value;
     this.count(type);
     return this.styler.whole(type, value);
   }

@@ -15,6 +15,9 @@ import type { PiiType } from './types';
 import { isCardNumber } from './validate';
 
 const MAX_DEPTH = 200;
+/** Integer literals that JSON.parse would round (beyond 2^53) travel as marked strings through a masking round trip. */
+const LONG_INT = /\d{16}/;
+const MARK = '\u0000int:';
 const PERSONAL: ReadonlySet<PiiType> = new Set(['email', 'phone', 'name', 'dob', 'address', 'ssn']);
 
 export function maskJsonValue(engine: MaskEngine, value: unknown): unknown {
@@ -22,13 +25,13 @@ export function maskJsonValue(engine: MaskEngine, value: unknown): unknown {
 }
 
 function walk(engine: MaskEngine, v: unknown, ctx: PiiType | null, parentKey: string | undefined, depth: number): unknown {
-  if (typeof v === 'string') return ctx ? engine.whole(ctx, v) : engine.value(v);
+  if (typeof v === 'string') {
+    if (v.startsWith(MARK)) return keep(maskInteger(engine, v.slice(MARK.length), ctx), v);
+    return ctx ? engine.whole(ctx, v) : engine.value(v);
+  }
   if (typeof v === 'number' || typeof v === 'bigint') {
-    if (ctx) return engine.whole(ctx, String(v));
-    if (engine.isOn('card') && (typeof v === 'bigint' || Number.isSafeInteger(v)) && String(v).length >= 13 && isCardNumber(String(v))) {
-      return engine.whole('card', String(v));
-    }
-    return v;
+    if (typeof v === 'number' && !Number.isSafeInteger(v)) return ctx ? engine.whole(ctx, String(v)) : v;
+    return keep(maskInteger(engine, String(v), ctx), v);
   }
   if (typeof v !== 'object' || v === null) return v;
   // deeper than any real document: dropped rather than risk the stack
@@ -70,6 +73,15 @@ function walkObject(engine: MaskEngine, obj: Record<string, unknown>, ctx: PiiTy
   return out ?? obj;
 }
 
+/** The replacement of an integer (under a PII key, or a valid card number), or undefined to keep it. */
+function maskInteger(engine: MaskEngine, literal: string, ctx: PiiType | null): string | null | undefined {
+  if (ctx) return engine.whole(ctx, literal);
+  if (literal.length >= 13 && engine.isOn('card') && isCardNumber(literal)) return engine.whole('card', literal);
+  return undefined;
+}
+
+const keep = (masked: string | null | undefined, v: unknown) => (masked === undefined ? v : masked);
+
 function enabled(engine: MaskEngine, t: PiiType | null): PiiType | null {
   return t !== null && engine.isOn(t) ? t : null;
 }
@@ -80,9 +92,6 @@ function uniqueKey(obj: Record<string, unknown>, key: string): string {
   for (let i = 2; ; i++) if (!Object.hasOwn(obj, `${key}#${i}`)) return `${key}#${i}`;
 }
 
-/** Integer literals that JSON.parse would round (beyond 2^53), kept exact through a masking round trip. */
-const LONG_INT = /\d{16}/;
-const MARK = '\u0000int:';
 
 /**
  * A JSON document as text (a json/jsonb cell): parsed, masked, and serialized again when something changed. Text
@@ -123,7 +132,7 @@ function quoteLongIntegers(text: string): string {
       while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) j++;
       const literal = text.slice(i, j);
       if (/^-?\d{16,}$/.test(literal)) {
-        out += `${text.slice(last, i)}"${MARK}${literal}"`;
+        out += `${text.slice(last, i)}"\\u0000int:${literal}"`;
         last = j;
       }
       i = j - 1;

@@ -19,12 +19,20 @@ const PLUS = 32;
 const SPACE = 64;
 const ASSIGN = 128; // `=` or `'`
 
-const FLAG = new Uint8Array(128);
-const WORDISH = new Uint8Array(128);
+const DIGIT = 256;
+const UPPER = 512;
+const WORDISH = 1024;
+const LETTER = 2048;
+/** Per ASCII code: its flag, whether it is a digit or an upper-case letter, and whether it can be part of a token. */
+const CLASS = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
-  FLAG[c] = ch === '@' ? AT : ch === '%' ? PERCENT : ch === ':' ? COLON : ch === '.' ? DOT : ch === '-' ? DASH : ch === '+' ? PLUS : ch === ' ' ? SPACE : ch === '=' || ch === "'" ? ASSIGN : 0;
-  WORDISH[c] = /[A-Za-z0-9_\-+/=.~]/.test(ch) ? 1 : 0;
+  CLASS[c] =
+    (ch === '@' ? AT : ch === '%' ? PERCENT : ch === ':' ? COLON : ch === '.' ? DOT : ch === '-' ? DASH : ch === '+' ? PLUS : ch === ' ' ? SPACE : ch === '=' || ch === "'" ? ASSIGN : 0) |
+    (/[0-9]/.test(ch) ? DIGIT : 0) |
+    (/[A-Z]/.test(ch) ? UPPER : 0) |
+    (/[A-Za-z]/.test(ch) ? LETTER : 0) |
+    (/[A-Za-z0-9_\-+/=.~]/.test(ch) ? WORDISH : 0);
 }
 
 /** Bit per type, so the set of enabled types is one number. */
@@ -43,18 +51,24 @@ export function scan(text: string, options: ScanOptions): PiiSpan[] | null {
   const len = text.length;
   if (len < 6) return null;
   let digits = 0;
+  let upper = 0;
+  let dots = 0;
+  let colons = 0;
+  let letters = 0;
   let flags = 0;
   let run = 0;
   let longest = 0;
   for (let i = 0; i < len; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 128) {
-      run = 0;
-      continue;
-    }
-    if (c >= 48 && c <= 57) digits++;
-    else flags |= FLAG[c]!;
-    if (WORDISH[c] === 1) {
+    const k = c < 128 ? CLASS[c]! : 0;
+    flags |= k;
+    if (k & DIGIT) digits++;
+    else if (k & LETTER) {
+      letters++;
+      if (k & UPPER) upper++;
+    } else if (c === 46) dots++;
+    else if (c === 58) colons++;
+    if (k & WORDISH) {
       if (++run > longest) longest = run;
     } else run = 0;
   }
@@ -73,20 +87,26 @@ export function scan(text: string, options: ScanOptions): PiiSpan[] | null {
   if (on & TYPE_BIT.email && (flags & AT || (flags & PERCENT && text.includes('%40')))) findEmails(text, out);
   if (digits >= 13 && on & TYPE_BIT.card) findCards(text, out);
   if (digits >= 9 && on & TYPE_BIT.ssn && flags & (DASH | SPACE)) findSsns(text, out);
-  if (digits >= 6 && len >= 15 && on & TYPE_BIT.iban) findIbans(text, out);
-  if (digits >= 7 && on & TYPE_BIT.phone) findPhones(text, out);
+  if (digits >= 6 && upper >= 2 && len >= 15 && on & TYPE_BIT.iban) findIbans(text, out);
+  if (digits >= 7 && on & TYPE_BIT.phone) findPhones(text, out, (flags & PLUS) !== 0, digits >= 10, letters >= 2);
   if (on & TYPE_BIT.ip) {
-    if (digits >= 4 && flags & DOT && options.ipv4) findIpv4(text, out);
-    if (digits > 0 && flags & COLON) findIpv6(text, out);
+    if (digits >= 4 && dots >= 3 && options.ipv4) findIpv4(text, out);
+    // a full address has seven colons, a shortened one `::`; times (`12:30:45`) have neither
+    if (digits > 0 && (colons >= 7 || (colons >= 2 && text.includes('::')))) findIpv6(text, out);
   }
   return out.length === 0 ? null : merge(out);
 }
 
+function byStartThenLongest(a: PiiSpan, b: PiiSpan): number {
+  return a.start - b.start || b.end - b.start - (a.end - a.start);
+}
+
+/** Spans are fresh objects owned by this scan, so they are merged in place. */
 function merge(spans: PiiSpan[]): PiiSpan[] {
   if (spans.length === 1) return spans;
-  spans.sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));
+  spans.sort(byStartThenLongest);
   const merged: PiiSpan[] = [];
-  let cur = { ...spans[0]! };
+  let cur = spans[0]!;
   let curLen = cur.end - cur.start;
   for (let i = 1; i < spans.length; i++) {
     const s = spans[i]!;
@@ -98,7 +118,7 @@ function merge(spans: PiiSpan[]): PiiSpan[] {
       if (s.end > cur.end) cur.end = s.end;
     } else {
       merged.push(cur);
-      cur = { ...s };
+      cur = s;
       curLen = cur.end - cur.start;
     }
   }

@@ -1,6 +1,6 @@
 /** What a detected value is replaced with, per style. */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { MaskStyle, PiiType } from './types';
+import { type MaskStyle, PII_TYPES, type PiiType } from './types';
 
 export const LABELS: Readonly<Record<PiiType, string>> = {
   email: 'EMAIL',
@@ -19,7 +19,6 @@ export const LABELS: Readonly<Record<PiiType, string>> = {
   secret: 'SECRET',
 };
 
-export const redacted = (type: PiiType) => `[${LABELS[type]}]`;
 
 /** Hex characters of the HMAC kept in a hash token: 48 bits, so a million distinct values rarely collide. */
 const HASH_CHARS = 12;
@@ -44,37 +43,37 @@ function canonical(type: PiiType, value: string): string {
   }
 }
 
+const LABEL_TEXT = Object.fromEntries(Object.entries(LABELS).map(([t, l]) => [t, `[${l}]`])) as Record<PiiType, string>;
+
 export class Styler {
   private readonly key: Buffer;
+  private readonly styles: Record<PiiType, MaskStyle>;
 
-  constructor(
-    private readonly styleOf: (type: PiiType) => MaskStyle,
-    hashKey: string | undefined,
-  ) {
+  constructor(styleOf: (type: PiiType) => MaskStyle, hashKey: string | undefined) {
     this.key = hashKey !== undefined && hashKey.length > 0 ? Buffer.from(hashKey, 'utf8') : randomBytes(32);
+    this.styles = Object.fromEntries(PII_TYPES.map((t) => [t, styleOf(t)])) as Record<PiiType, MaskStyle>;
   }
 
   style(type: PiiType): MaskStyle {
-    return this.styleOf(type);
+    return this.styles[type];
   }
 
   /** Replacement of a whole value: null means NULL. */
   whole(type: PiiType, value: string): string | null {
-    const style = this.styleOf(type);
-    if (style === 'null') return null;
-    return this.render(type, style, value);
+    const style = this.styles[type];
+    if (style === 'redact') return LABEL_TEXT[type];
+    return style === 'null' ? null : this.render(type, style, value);
   }
 
   /** Replacement of a match inside longer text, where NULL is not possible: the `null` style redacts. */
   inText(type: PiiType, value: string): string {
-    const style = this.styleOf(type);
-    return style === 'null' ? redacted(type) : this.render(type, style, value);
+    const style = this.styles[type];
+    return style === 'redact' || style === 'null' ? LABEL_TEXT[type] : this.render(type, style, value);
   }
 
-  private render(type: PiiType, style: Exclude<MaskStyle, 'null'>, value: string): string {
+  private render(type: PiiType, style: 'partial' | 'hash', value: string): string {
     if (style === 'hash') return `[${LABELS[type]}:${this.hash(type, value)}]`;
-    if (style === 'partial') return partial(type, value) ?? redacted(type);
-    return redacted(type);
+    return partial(type, value) ?? LABEL_TEXT[type];
   }
 
   hash(type: PiiType, value: string): string {

@@ -22,11 +22,12 @@ export function luhn(digits: string): boolean {
  */
 export function cardBrand(digits: string): string | null {
   const n = digits.length;
-  const p2 = Number(digits.slice(0, 2));
-  const p3 = Number(digits.slice(0, 3));
-  const p4 = Number(digits.slice(0, 4));
-  const p6 = Number(digits.slice(0, 6));
-  if (digits[0] === '4') return n === 13 || n === 16 || n === 19 ? 'visa' : null;
+  if (n < 12) return null;
+  const p2 = (digits.charCodeAt(0) - 48) * 10 + digits.charCodeAt(1) - 48;
+  const p3 = p2 * 10 + digits.charCodeAt(2) - 48;
+  const p4 = p3 * 10 + digits.charCodeAt(3) - 48;
+  const p6 = (p4 * 10 + digits.charCodeAt(4) - 48) * 10 + digits.charCodeAt(5) - 48;
+  if (p2 >= 40 && p2 <= 49) return n === 13 || n === 16 || n === 19 ? 'visa' : null;
   if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16 ? 'mastercard' : null;
   if (p2 === 34 || p2 === 37) return n === 15 ? 'amex' : null;
   if (p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || (p6 >= 622126 && p6 <= 622925)) return n >= 16 && n <= 19 ? 'discover' : null;
