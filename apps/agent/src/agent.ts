@@ -10,6 +10,7 @@ import { CancelRegistry } from './postgres/cancel';
 import { hooksFor, limitsFor } from './policy-hooks';
 import { servePostgres } from './postgres/session';
 import { targetConfigFrom } from './postgres/target';
+import { ReviewBroker, reviewHook } from './reviews';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -28,6 +29,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
   const maskHashKey = createHash('sha256').update(`hoop-mask:${env.HOOP_AGENT_KEY}`).digest('hex');
   const outbox = new AuditOutbox(env.HOOP_AGENT_DATA_DIR ? path.join(env.HOOP_AGENT_DATA_DIR, 'audit-spool') : null);
   const cancels = new CancelRegistry();
+  const reviews = new ReviewBroker();
   let connections = new Map<string, AgentConnection>();
   let ws: WebSocket | null = null;
   let stopped = false;
@@ -60,6 +62,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
               heartbeatMs = msg.payload.heartbeatMs;
               log.info('connected to gateway', { as: msg.payload.identity.name });
               outbox.attach(tunnel);
+              reviews.attach(tunnel);
               watchdog = setInterval(() => {
                 if (Date.now() - lastPing > heartbeatMs * 3) {
                   log.warn('gateway stopped sending heartbeats; reconnecting');
@@ -75,6 +78,9 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
               connections = new Map(msg.payload.connections.map((c) => [c.id, c]));
               log.info('configuration received', { connections: msg.payload.connections.map((c) => c.name) });
               markReady();
+              return;
+            case 'review_update':
+              reviews.update(msg.payload);
               return;
             case 'audit_ack':
               outbox.ack(msg.payload.sessionId, msg.payload.seq);
@@ -103,6 +109,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
     socket.on('close', () => {
       if (watchdog) clearInterval(watchdog);
       outbox.attach(null);
+      reviews.attach(null);
       tunnel.shutdown('gateway connection lost');
       if (ws === socket) ws = null;
       scheduleReconnect();
@@ -116,6 +123,18 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
     const delay = Math.round(base / 2 + Math.random() * (base / 2));
     log.info('reconnecting', { inMs: delay, attempt });
     retryTimer = setTimeout(connect, delay);
+  };
+
+  const sessionHooks = (conn: AgentConnection, sessionId: string, reattach: string | undefined) => {
+    const current = () => connections.get(conn.id) ?? conn;
+    const hooks = hooksFor(current, maskHashKey);
+    const requestReview = reviewHook(reviews, {
+      sessionId,
+      policyVersion: () => current().policyVersion ?? null,
+      maskAudit: (t) => hooks.maskAudit(t),
+      ...(reattach ? { reattach } : {}),
+    });
+    return { ...hooks, requestReview };
   };
 
   const serve = (o: IncomingOpen) => {
@@ -141,7 +160,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         readOnly: conn.readOnly,
         ...(req.mode === 'mcp' ? { statementTimeoutMs: limitsFor(conn).statementTimeoutMs } : {}),
         maxMessage: env.HOOP_PG_MAX_MESSAGE,
-        hooks: hooksFor(() => connections.get(conn.id) ?? conn, maskHashKey),
+        hooks: sessionHooks(conn, sessionId, req.clientInfo?.review),
         cancels,
         log,
         audit,

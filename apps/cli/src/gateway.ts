@@ -69,7 +69,7 @@ export function connectGateway(config: CliConfig): Promise<GatewayLink> {
                   return { stream, sessionId: opened.sessionId, type: opened.connectionType, limits: opened.limits };
                 } catch (err) {
                   if (err instanceof OpenError) {
-                    const code = err.code === 'forbidden' || err.code === 'rate_limited' ? EXIT.blocked : err.code === 'not_found' || err.code === 'bad_config' ? EXIT.usage : EXIT.unreachable;
+                    const code = err.code === 'forbidden' || err.code === 'rate_limited' || err.code === 'approval_required' ? EXIT.blocked : err.code === 'not_found' || err.code === 'bad_config' ? EXIT.usage : EXIT.unreachable;
                     throw new CliError(code, err.message);
                   }
                   throw err;

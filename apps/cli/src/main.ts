@@ -8,6 +8,7 @@ import { claudeConfigure } from './commands/claude';
 import { loginCommand } from './commands/login';
 import { mcpCommand } from './commands/mcp';
 import { policyApply, policyGet, policyList, policyTest } from './commands/policy';
+import { parseDuration, reviewsDecide, reviewsGet, reviewsList } from './commands/reviews';
 import { auditVerify, sessionsExport, sessionsGet, sessionsList } from './commands/sessions';
 import { loadEnv } from './env';
 import { CliError, usage } from './errors';
@@ -19,8 +20,16 @@ Usage:
   hoop login [--gateway URL] [--token TOKEN]    save a token (or pipe it on stdin)
   hoop connections [-o json]                    list the connections you can use
   hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433)
+           [--duration 30m] [--reason TEXT]     where the policy requires it, ask for time-boxed access first
   hoop exec NAME -i SQL | -f FILE | < stdin     run statements and print the result
-           [-o text|json]
+           [-o text|json] [--reason TEXT]       a statement held for review waits for approval, then runs once
+  hoop exec NAME --review ID                    re-attach to a held statement (after Ctrl-C or a lost connection)
+  hoop reviews [--status pending|approved|rejected|expired|revoked|decided|all] [--connection C] [--mine] [-o json]
+                                                the review inbox (default: pending)
+  hoop reviews get ID [-o json]                 one request: statement, rule, reason, approvals
+  hoop reviews approve ID [--comment TEXT]      approve (runs the held statement once enough approvals are in)
+  hoop reviews reject ID [--comment TEXT]       reject; the requester gets exit code 4 and your comment
+  hoop reviews revoke ID [--comment TEXT]       withdraw a request, an unused approval or an access grant (admins)
   hoop sessions [--connection C] [--user U] [--status S] [-o json]
                                                 list recorded sessions (yours; all for auditors)
   hoop sessions get ID [-o json]                the timeline of one session
@@ -87,18 +96,38 @@ async function run(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'connect': {
-      const { values, positionals } = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' } });
-      if (positionals.length !== 1) throw usage('usage: hoop connect NAME [--port N]');
+      const { values, positionals } = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' }, duration: { type: 'string' }, reason: { type: 'string' } });
+      if (positionals.length !== 1) throw usage('usage: hoop connect NAME [--port N] [--duration 30m] [--reason TEXT]');
       const port = values.port === undefined ? undefined : Number(values.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw usage(`invalid port ${String(values.port)}`);
-      await connectCommand(env, positionals[0]!, { port, host: (values.host as string | undefined) ?? '127.0.0.1' });
+      const durationMinutes = parseDuration(values.duration as string | undefined);
+      await connectCommand(env, positionals[0]!, {
+        port,
+        host: (values.host as string | undefined) ?? '127.0.0.1',
+        ...(durationMinutes !== undefined ? { durationMinutes } : {}),
+        ...(values.reason ? { reason: values.reason as string } : {}),
+      });
       return EXIT.ok;
     }
     case 'exec': {
-      const { values, positionals } = parse({ input: { type: 'string', short: 'i' }, file: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' } });
+      const { values, positionals } = parse({ input: { type: 'string', short: 'i' }, file: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, reason: { type: 'string' }, review: { type: 'string' } });
       if (positionals.length !== 1) throw usage('usage: hoop exec NAME -i SQL | -f FILE | < stdin');
       if (values.input !== undefined && values.file !== undefined) throw usage('give either -i or -f, not both');
-      return execCommand(env, positionals[0]!, { input: values.input as string | undefined, file: values.file as string | undefined, output: output(values.output) });
+      return execCommand(env, positionals[0]!, {
+        input: values.input as string | undefined,
+        file: values.file as string | undefined,
+        output: output(values.output),
+        ...(values.reason ? { reason: values.reason as string } : {}),
+        ...(values.review ? { review: values.review as string } : {}),
+      });
+    }
+    case 'reviews': {
+      const sub = ['get', 'approve', 'reject', 'revoke', 'list'].includes(rest[0] ?? '') ? rest.shift()! : 'list';
+      const { values, positionals } = parse({ status: { type: 'string' }, connection: { type: 'string' }, mine: { type: 'boolean' }, limit: { type: 'string' }, comment: { type: 'string' }, reason: { type: 'string' }, output: { type: 'string', short: 'o' } });
+      if (sub === 'list') return reviewsList(env, { status: values.status as string | undefined, connection: values.connection as string | undefined, mine: Boolean(values.mine), limit: values.limit as string | undefined }, output(values.output));
+      if (positionals.length !== 1) throw usage(`usage: hoop reviews ${sub} ID`);
+      if (sub === 'get') return reviewsGet(env, positionals[0]!, output(values.output));
+      return reviewsDecide(env, sub as 'approve' | 'reject' | 'revoke', positionals[0]!, (values.comment ?? values.reason) as string | undefined);
     }
     case 'sessions': {
       const sub = rest[0] === 'get' || rest[0] === 'export' ? rest.shift() : 'list';

@@ -4,6 +4,7 @@ import type { Db } from '@hoop/db';
 import type { AgentRegistry } from './agents';
 import { createServiceAccount } from './api-admin';
 import { ApiError, applyPolicy, connectionPolicy, getPolicy, listPolicies } from './api-policies';
+import { decideReviewApi, getReviewApi, listReviewsApi, requestAccessApi } from './api-reviews';
 import { exportSession, getSession, listSessions, verify } from './api-sessions';
 import { authenticateUser, bearer, type UserIdentity } from './auth';
 
@@ -22,8 +23,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new ApiError(413, 'request body too large (1 MiB at most)');
     chunks.push(c as Buffer);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return {};
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     throw new ApiError(400, 'request body is not valid JSON');
   }
@@ -49,7 +52,9 @@ export async function listConnections(db: Db, agents: AgentRegistry, user: UserI
 }
 
 /** The JSON API the CLI uses. Every call carries a user token. */
-export async function handleApi(db: Db, pool: pg.Pool, agents: AgentRegistry, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export interface ApiDeps { db: Db; pool: pg.Pool; agents: AgentRegistry; webUrl: string }
+
+export async function handleApi({ db, pool, agents, webUrl }: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const token = bearer(req);
   const user = token ? await authenticateUser(db, token) : null;
   if (!user) return json(res, 401, { error: 'missing, invalid or expired token' });
@@ -74,6 +79,12 @@ export async function handleApi(db: Db, pool: pg.Pool, agents: AgentRegistry, re
       res.writeHead(200, { 'content-type': out.contentType, 'cache-control': 'no-store' }).end(out.body);
       return;
     }
+    if (method === 'GET' && path === '/api/reviews') return json(res, 200, await listReviewsApi(db, user, url.searchParams, webUrl));
+    if (method === 'GET' && (m = /^\/api\/reviews\/([^/]+)$/.exec(path))) return json(res, 200, await getReviewApi(db, user, decodeURIComponent(m[1]!), webUrl));
+    if (method === 'POST' && (m = /^\/api\/reviews\/([^/]+)\/(approve|reject|revoke)$/.exec(path))) {
+      return json(res, 200, await decideReviewApi(db, user, decodeURIComponent(m[1]!), m[2] as 'approve' | 'reject' | 'revoke', await readJson(req), webUrl));
+    }
+    if (method === 'POST' && path === '/api/access-requests') return json(res, 200, await requestAccessApi(db, user, await readJson(req), webUrl));
     if (method === 'POST' && path === '/api/service-accounts') return json(res, 200, await createServiceAccount(db, user, await readJson(req)));
     if (method === 'POST' && path === '/api/audit/verify') {
       const body = (await readJson(req)) as { sessionId?: unknown };

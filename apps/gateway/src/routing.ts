@@ -1,9 +1,10 @@
-import type { Db } from '@hoop/db';
+import { activeGrant, type Db } from '@hoop/db';
 import { defaultPolicy, parsePolicy } from '@hoop/pipeline';
 import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, type Tunnel, type TunnelStream } from '@hoop/protocol';
 import type { AgentRegistry } from './agents';
 import type { UserIdentity } from './auth';
 import type { Logger } from '@hoop/log';
+import { reviewRules } from './reviews';
 
 const ONLINE_WINDOW_MS = 15_000;
 
@@ -17,6 +18,8 @@ export interface AgentSession {
   sessionId: string;
   connectionType: string;
   limits: { maxRows: number; maxBytes: number };
+  /** time-boxed access: the approved grant this session runs under */
+  grant: { reviewId: string; expiresAt: Date } | null;
   stream: TunnelStream;
   /** marks the session row closed (or failed) once; call when the stream is done */
   finish(error?: Error): void;
@@ -41,6 +44,14 @@ export async function openAgentSession(deps: Deps, user: UserIdentity, connectio
     throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" is offline (${seen}); start it or ask an admin`);
   }
   if (Date.now() - link.lastPong > ONLINE_WINDOW_MS) throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" stopped answering heartbeats`);
+  let grant: AgentSession['grant'] = null;
+  if (mode === 'connect' && reviewRules(conn.policy)?.settings.access.required) {
+    const g = await activeGrant(db, user.id, conn.id);
+    if (!g?.grantExpiresAt) {
+      throw new RouteError('approval_required', `${BLOCKED_PREFIX}: connecting to "${conn.name}" needs an approved access request; \`hoop connect ${conn.name} --duration 30m --reason "…"\` asks for one`);
+    }
+    grant = { reviewId: g.id, expiresAt: g.grantExpiresAt };
+  }
   const limits = policyLimits(conn.policy?.document ?? null);
   if (mode === 'mcp') {
     // counted in the database, so the limit holds across gateways
@@ -66,6 +77,7 @@ export async function openAgentSession(deps: Deps, user: UserIdentity, connectio
     sessionId: session.id,
     connectionType: conn.type,
     limits: { maxRows: limits.maxRows, maxBytes: limits.maxBytes },
+    grant,
     stream: opened.stream,
     finish(error?: Error) {
       if (finished) return;
@@ -98,11 +110,36 @@ export async function routeClientStream(deps: Deps, user: UserIdentity, open: In
   };
   clientSide.once('close', () => finish());
   agentStream.once('close', () => finish());
+  if (session.grant) {
+    const { reviewId, expiresAt } = session.grant;
+    const end = (why: string) => {
+      deps.log.info('ending session: access grant over', { session: session.sessionId, review: reviewId, why });
+      clientSide.destroy(new Error(why));
+      agentStream.destroy();
+      session.finish();
+    };
+    const timer = setTimeout(() => end(`the access grant ended at ${expiresAt.toISOString()}`), Math.max(0, expiresAt.getTime() - Date.now()));
+    const sessions = grantSessions.get(reviewId) ?? new Set();
+    grantSessions.set(reviewId, sessions);
+    sessions.add(end);
+    clientSide.once('close', () => {
+      clearTimeout(timer);
+      sessions.delete(end);
+      if (sessions.size === 0) grantSessions.delete(reviewId);
+    });
+  }
   clientSide.once('error', (e) => finish(e));
   agentStream.once('error', (e) => finish(e));
 }
 
 export type { Tunnel };
+
+/** Sessions running under an access grant, by review id, so revoking the grant ends them. */
+const grantSessions = new Map<string, Set<(why: string) => void>>();
+
+export function endGrantSessions(reviewId: string, why: string): void {
+  for (const end of [...(grantSessions.get(reviewId) ?? [])]) end(why);
+}
 
 /** The agent limits of a connection's policy (defaults when it has none or it does not validate). */
 export function policyLimits(document: unknown) {

@@ -9,11 +9,12 @@ import { handleApi } from './api';
 import { AlertDispatcher } from './alerts';
 import { AuditWriter } from './audit-writer';
 import { handleMcp } from './mcp-http';
-import { listenForConfig } from './config-listener';
+import { listenForChanges } from './db-listener';
+import { ReviewCoordinator } from './reviews';
 import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
 import type { GatewayEnv } from './env';
 import { createLogger, type Logger } from '@hoop/log';
-import { routeClientStream } from './routing';
+import { endGrantSessions, routeClientStream } from './routing';
 
 export interface Gateway {
   port: number;
@@ -50,8 +51,17 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
         .catch((e: Error) => log.warn('could not close session row', { error: e.message }));
     }
   });
-  const listener = listenForConfig(env.DATABASE_URL, log, (orgId) => {
-    agents.pushConfigToOrg(orgId).catch((e: Error) => log.warn('config push failed', { error: e.message }));
+  const reviews = new ReviewCoordinator(db, env.HOOP_WEB_URL, log);
+  reviews.onChange((r) => {
+    if (r.kind === 'access' && r.status === 'revoked') endGrantSessions(r.id, 'the access grant was revoked');
+  });
+  const listener = listenForChanges(env.DATABASE_URL, log, {
+    hoop_config: (orgId) => {
+      agents.pushConfigToOrg(orgId).catch((e: Error) => log.warn('config push failed', { error: e.message }));
+    },
+    hoop_review: (reviewId) => {
+      reviews.changed(reviewId).catch((e: Error) => log.warn('review update failed', { review: reviewId, error: e.message }));
+    },
   });
   await listener.ready;
 
@@ -69,7 +79,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       return;
     }
     if (req.url?.startsWith('/api/')) {
-      handleApi(db, pool, agents, req, res).catch((err: Error) => {
+      handleApi({ db, pool, agents, webUrl: env.HOOP_WEB_URL }, req, res).catch((err: Error) => {
         log.error('api request failed', { error: err.message, url: req.url });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal error; see the gateway log' }));
       });
@@ -118,6 +128,9 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
           case 'ping':
             link.tunnel.send('pong', msg.payload);
             return;
+          case 'review_request':
+            void reviews.request(link, msg.payload);
+            return;
           case 'audit': {
             const { sessionId, seq, event } = msg.payload;
             void ownsSession(identity, sessionId).then((ok) => {
@@ -145,6 +158,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       clearInterval(timer);
       timers.delete(timer);
       link.tunnel.shutdown('agent disconnected');
+      reviews.dropLink(link);
       void agents.remove(link);
       log.info('agent disconnected', { agent: identity.name });
     });
@@ -191,6 +205,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     port,
     async close() {
       for (const t of timers) clearInterval(t);
+      reviews.stop();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => http.close(() => r()));
       await audit.drain();

@@ -7,3 +7,4 @@ export * from './demo';
 export { demoCustomers, type DemoCustomer } from './demo-data';
 export type { Prisma } from './generated/client/index.js';
 export * from './notify';
+export * from './reviews';

@@ -17,3 +17,7 @@ export const EXIT = {
 export const SQLSTATE_BLOCKED = '42501';
 /** Marker at the start of every message the agent writes for a policy decision. */
 export const BLOCKED_PREFIX = 'blocked by hoop';
+/** Marker at the start of the message of a statement whose review was rejected, expired or revoked (EXIT.rejected). */
+export const REVIEW_PREFIX = 'not approved by hoop review';
+/** Marker at the start of the notice a held statement sends: `waiting for approval: <url>`. */
+export const WAITING_PREFIX = 'waiting for approval';

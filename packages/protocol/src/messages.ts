@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** Version of the tunnel protocol. New message types and fields may be added; none removed. */
 export const PROTOCOL_VERSION = 1;
-export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push'] as const;
+export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review'] as const;
 
 /** Bytes a receiver lets a sender have in flight per stream before it must wait for credit. */
 export const STREAM_WINDOW = 256 * 1024;
@@ -84,6 +84,33 @@ const payloads = {
   audit: z.object({ sessionId: z.string(), seq: z.number().int().nonnegative(), event: AuditEventBody }),
   audit_ack: z.object({ sessionId: z.string(), seq: z.number().int().nonnegative() }),
   error: z.object({ code: z.string(), message: z.string() }),
+  /** agent → gateway: a statement of this session is held until reviewers approve it */
+  review_request: z.object({
+    /** the agent's handle for this hold; echoed in every review_update */
+    ref: z.number().int().nonnegative(),
+    sessionId: z.string(),
+    /** sha256 (hex) of the exact statement text */
+    digest: z.string().regex(/^[0-9a-f]{64}$/),
+    /** the statement as reviewers see it: masked like the audit trail */
+    statement: z.string().max(64 * 1024),
+    ruleId: z.string().max(200).nullable(),
+    message: z.string().max(2000).nullable(),
+    policyVersion: z.number().int().nullable(),
+    /** re-attach to this earlier review instead of asking again (`hoop exec --review ID`) */
+    reviewId: z.string().max(100).optional(),
+  }),
+  /** gateway → agent: where a held statement stands */
+  review_update: z.object({
+    ref: z.number().int().nonnegative(),
+    sessionId: z.string(),
+    reviewId: z.string().optional(),
+    /** approved: run it now (the approval is spent); pending: keep waiting; anything else: refuse it */
+    status: z.enum(['pending', 'approved', 'rejected', 'expired', 'revoked', 'invalid', 'unavailable']),
+    url: z.string().optional(),
+    expiresAt: z.string().optional(),
+    decidedBy: z.string().optional(),
+    message: z.string().optional(),
+  }),
 } as const;
 
 export type MessageType = keyof typeof payloads;

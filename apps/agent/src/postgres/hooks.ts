@@ -7,6 +7,8 @@ export interface Verdict {
   message?: string;
   hint?: string;
   sqlstate?: string;
+  /** the approved review that let this statement run */
+  reviewId?: string;
   /** per-statement classification, recorded in the audit trail */
   statements?: { text: string; kind: string; action: string; ruleId?: string }[];
 }
@@ -18,7 +20,22 @@ export interface RowMasker {
   maskRow(values: (Uint8Array | null)[]): (Uint8Array | string | null)[] | null;
 }
 
+/** Where a held statement stands, as the gateway reports it. */
+export interface ReviewUpdate {
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'revoked' | 'invalid' | 'unavailable';
+  reviewId?: string;
+  url?: string;
+  expiresAt?: string;
+  decidedBy?: string;
+  message?: string;
+}
+
 export interface SessionHooks {
+  /**
+   * Asks for a review of a held statement; `onUpdate` hears `pending` (with the link), then one final status.
+   * Returns a function that abandons the request (the session ended). Absent: review behaves as deny.
+   */
+  requestReview?(request: { sql: string; verdict: Verdict }, onUpdate: (u: ReviewUpdate) => void): () => void;
   judge(sql: string): Verdict;
   /** a masker for a result with these columns, or null when no column can hold PII */
   rowMasker(columns: ColumnInfo[]): RowMasker | null;

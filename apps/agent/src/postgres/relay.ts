@@ -1,4 +1,4 @@
-import { BLOCKED_PREFIX } from '@hoop/protocol';
+import { BLOCKED_PREFIX, REVIEW_PREFIX, WAITING_PREFIX } from '@hoop/protocol';
 import {
   type BackendMessage,
   copyData,
@@ -8,7 +8,7 @@ import {
   noticeResponse,
   readyForQuery,
 } from '@hoop/pgwire';
-import type { ColumnInfo, RowMasker, SessionHooks, Verdict } from './hooks';
+import type { ColumnInfo, ReviewUpdate, RowMasker, SessionHooks, Verdict } from './hooks';
 
 type ErrorFields = { severity: 'ERROR' | 'FATAL'; code: string; message: string; hint?: string; detail?: string };
 
@@ -39,6 +39,25 @@ export interface RelayOutput {
   toClient(bytes: Uint8Array): void;
   toTarget(bytes: Uint8Array): void;
   audit(type: string, data: Record<string, unknown>): void;
+  /** sends what was queued; called after work that did not start from an incoming message (a review decision) */
+  flush(): void;
+  /** the client asked to end the session (a Terminate that waited behind a held statement) */
+  terminate(): void;
+}
+
+/** Client bytes a session may queue behind a held statement before it is refused. */
+const MAX_HELD_INPUT = 16 * 1024 * 1024;
+
+/** A statement waiting for reviewers; the client's later messages wait behind it, in order. */
+interface Hold {
+  sql: string;
+  verdict: Verdict;
+  message: FrontendMessage & { type: 'Query' | 'Parse' };
+  queue: FrontendMessage[];
+  queuedBytes: number;
+  reviewId?: string;
+  cancel: () => void;
+  timer: NodeJS.Timeout | null;
 }
 
 /**
@@ -56,6 +75,7 @@ export class QueryRelay {
   private masker: RowMasker | null = null;
   /** text-format COPY TO STDOUT in progress: its rows are masked as text */
   private copyOutText = false;
+  private hold: Hold | null = null;
   statementCount = 0;
   /** values masked in this session so far, by type */
   readonly maskedTotals: Record<string, number> = {};
@@ -66,9 +86,10 @@ export class QueryRelay {
 
   // ── client → target ──────────────────────────────────────────────────────────────────────────────────────────────
   fromClient(m: FrontendMessage): 'continue' | 'terminate' {
+    if (this.hold) return this.queueBehindHold(this.hold, m);
     switch (m.type) {
       case 'Query':
-        return this.query(m.sql, m.raw);
+        return this.query(m);
       case 'Parse':
       case 'Bind':
       case 'Describe':
@@ -108,9 +129,14 @@ export class QueryRelay {
     return c;
   }
 
-  private query(sql: string, raw: Uint8Array): 'continue' {
+  private query(m: FrontendMessage & { type: 'Query' }): 'continue' {
+    const { sql, raw } = m;
     const verdict = this.hooks.judge(sql);
     this.statementCount++;
+    if (verdict.action === 'review' && this.hooks.requestReview) {
+      this.startHold(sql, verdict, m);
+      return 'continue';
+    }
     if (verdict.action !== 'allow') {
       this.recordRefusal(sql, verdict);
       this.refuse(refusalError(verdict));
@@ -127,17 +153,15 @@ export class QueryRelay {
     const batch = (this.batch ??= this.openCycle('batch'));
     if (m.type === 'Parse') {
       const verdict = this.hooks.judge(m.sql);
+      if (verdict.action === 'review' && this.hooks.requestReview) {
+        this.statementCount++;
+        this.startHold(m.sql, verdict, m);
+        return;
+      }
       if (verdict.action !== 'allow') {
         this.statementCount++;
         this.recordRefusal(m.sql, verdict);
-        this.skipping = true;
-        if (!batch.forwarded && this.cycles.length === 1) {
-          // nothing of this round is with the target: answer now, as a server would, so a client that sends Flush
-          // and waits (cursors do) gets its error without a Sync
-          this.out.toClient(errorResponse(refusalError(verdict)));
-        } else {
-          batch.inject = refusalError(verdict);
-        }
+        this.refuseParse(batch, refusalError(verdict));
         return;
       }
       this.prepared.set(m.name, { sql: m.sql, verdict });
@@ -154,6 +178,126 @@ export class QueryRelay {
     }
     batch.forwarded = true;
     this.out.toTarget(m.raw);
+  }
+
+  /** A refused Parse: the rest of the batch is discarded up to Sync, as after a server error. */
+  private refuseParse(batch: Cycle, err: ErrorFields): void {
+    this.skipping = true;
+    if (!batch.forwarded && this.cycles.length === 1) {
+      // nothing of this round is with the target: answer now, as a server would, so a client that sends Flush
+      // and waits (cursors do) gets its error without a Sync
+      this.out.toClient(errorResponse(err));
+    } else {
+      batch.inject = err;
+    }
+  }
+
+  // ── statements held for review ───────────────────────────────────────────────────────────────────────────────────
+  private startHold(sql: string, verdict: Verdict, message: Hold['message']): void {
+    this.out.audit('statement', {
+      sql: this.hooks.maskAudit(sql),
+      decision: 'review',
+      ruleId: verdict.ruleId ?? null,
+      reason: verdict.message ?? null,
+      statements: verdict.statements ?? null,
+      executed: false,
+      held: true,
+    });
+    const hold: Hold = { sql, verdict, message, queue: [], queuedBytes: 0, cancel: () => undefined, timer: null };
+    this.hold = hold;
+    let cancelled = false;
+    const cancel = this.hooks.requestReview!({ sql, verdict }, (u) => {
+      // a decision may arrive in the same tick as the request: handle it after the caller has finished
+      queueMicrotask(() => {
+        if (!cancelled) this.onReviewUpdate(hold, u);
+      });
+    });
+    hold.cancel = () => {
+      cancelled = true;
+      cancel();
+    };
+  }
+
+  private queueBehindHold(hold: Hold, m: FrontendMessage): 'continue' | 'terminate' {
+    if (m.type === 'Terminate') {
+      this.endHold(hold);
+      this.out.toTarget(m.raw);
+      return 'terminate';
+    }
+    hold.queue.push(m);
+    hold.queuedBytes += m.raw.length;
+    if (hold.queuedBytes > MAX_HELD_INPUT) {
+      this.endHold(hold);
+      this.out.toClient(errorResponse({ severity: 'FATAL', code: '54000', message: 'too much input queued behind a statement waiting for approval' }));
+      return 'terminate';
+    }
+    return 'continue';
+  }
+
+  private endHold(hold: Hold): void {
+    if (hold.timer) clearTimeout(hold.timer);
+    hold.cancel();
+    if (this.hold === hold) this.hold = null;
+  }
+
+  /** The session is over: a held statement will never run. */
+  dispose(): void {
+    if (this.hold) this.endHold(this.hold);
+  }
+
+  private onReviewUpdate(hold: Hold, u: ReviewUpdate): void {
+    if (this.hold !== hold) return;
+    if (u.status === 'pending') {
+      hold.reviewId = u.reviewId;
+      this.out.audit('review.requested', { reviewId: u.reviewId ?? null, url: u.url ?? null, expiresAt: u.expiresAt ?? null, ruleId: hold.verdict.ruleId ?? null });
+      this.out.toClient(
+        noticeResponse({
+          severity: 'NOTICE',
+          code: '01000',
+          message: `${WAITING_PREFIX}: ${u.url ?? `review ${u.reviewId}`}`,
+          detail: `review ${u.reviewId ?? '?'} (guardrail "${hold.verdict.ruleId ?? 'review'}"); expires at ${u.expiresAt ?? 'unknown'}`,
+          hint: 'the statement runs as soon as it is approved; it is refused if it is rejected or expires',
+        }),
+      );
+      // the gateway expires reviews; this only guards against never hearing back
+      if (!hold.timer && u.expiresAt) {
+        const ms = Math.max(0, Date.parse(u.expiresAt) - Date.now()) + 60_000;
+        hold.timer = setTimeout(() => this.onReviewUpdate(hold, { status: 'expired', reviewId: u.reviewId, message: 'no decision reached the agent in time' }), ms);
+        hold.timer.unref();
+      }
+      this.out.flush();
+      return;
+    }
+    this.endHold(hold);
+    const reviewId = u.reviewId ?? hold.reviewId;
+    this.out.audit('review.decided', { reviewId: reviewId ?? null, status: u.status, decidedBy: u.decidedBy ?? null, message: u.message ?? null });
+    const m = hold.message;
+    if (u.status === 'approved') {
+      const verdict: Verdict = { ...hold.verdict, action: 'allow', ...(reviewId ? { reviewId } : {}) };
+      if (m.type === 'Query') {
+        const cycle = this.openCycle('query');
+        cycle.executions.push(newExecution(hold.sql, verdict));
+        this.out.toTarget(m.raw);
+      } else {
+        const batch = (this.batch ??= this.openCycle('batch'));
+        this.prepared.set(m.name, { sql: m.sql, verdict });
+        batch.forwarded = true;
+        this.out.toTarget(m.raw);
+      }
+    } else {
+      const err = reviewRefusal(u, reviewId);
+      if (m.type === 'Query') this.refuse(err);
+      else this.refuseParse((this.batch ??= this.openCycle('batch')), err);
+    }
+    // what the client sent meanwhile runs now, in order (and may be held in turn)
+    for (const next of hold.queue) {
+      if (this.fromClient(next) === 'terminate') {
+        this.out.flush();
+        this.out.terminate();
+        return;
+      }
+    }
+    this.out.flush();
   }
 
   /** A locally refused simple query or fast-path call: answer now, or after the rounds still in flight. */
@@ -271,7 +415,8 @@ export class QueryRelay {
       for (const [type, n] of Object.entries(masked)) this.maskedTotals[type] = (this.maskedTotals[type] ?? 0) + n;
       this.out.audit('statement', {
         sql: this.hooks.maskAudit(e.sql),
-        decision: 'allow',
+        decision: e.verdict.reviewId ? 'approved' : 'allow',
+        ...(e.verdict.reviewId ? { reviewId: e.verdict.reviewId } : {}),
         statements: e.verdict.statements ?? null,
         executed: true,
         tags: e.tags,
@@ -311,6 +456,25 @@ function newExecution(sql: string, verdict: Verdict): Execution {
 function current(cycle: Cycle): Execution | undefined {
   if (cycle.kind === 'query') return cycle.executions[0];
   return cycle.executions.find((e) => !e.done);
+}
+
+function reviewRefusal(u: ReviewUpdate, reviewId: string | undefined): ErrorFields {
+  const id = reviewId ? `review ${reviewId}` : 'the review';
+  const why: Record<ReviewUpdate['status'], string> = {
+    pending: '',
+    approved: '',
+    rejected: `${id} was rejected${u.decidedBy ? ` by ${u.decidedBy}` : ''}`,
+    expired: `${id} expired before reviewers decided`,
+    revoked: `${id} was revoked${u.decidedBy ? ` by ${u.decidedBy}` : ''}`,
+    invalid: `${id} cannot run this statement`,
+    unavailable: 'the statement needs approval, but no review could be requested',
+  };
+  return {
+    severity: 'ERROR',
+    code: '42501',
+    message: `${REVIEW_PREFIX}: ${why[u.status]}${u.message ? `: ${u.message}` : ''}`,
+    hint: u.status === 'rejected' || u.status === 'invalid' ? 'the statement did not run' : 'the statement did not run; run it again to ask for a new review',
+  };
 }
 
 export function refusalError(v: Verdict): ErrorFields {

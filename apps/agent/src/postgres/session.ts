@@ -71,6 +71,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     if (phase === 'closed') return;
     phase = 'closed';
     flush();
+    relay?.dispose();
     releaseKey?.();
     target?.socket.end();
     client.end();
@@ -140,7 +141,13 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     releaseKey = key.release;
     toClient.push(authenticationOk(), ...target.parameterStatus, backendKeyData(key.processId, key.secretKey), readyForQuery(target.txStatus));
     relay = new QueryRelay(
-      { toClient: (b) => toClient.push(b), toTarget: (b) => toTarget.push(b), audit: o.audit },
+      {
+        toClient: (b) => toClient.push(b),
+        toTarget: (b) => toTarget.push(b),
+        audit: o.audit,
+        flush: () => flush(),
+        terminate: () => close('client terminated'),
+      },
       o.hooks,
       target.txStatus,
     );

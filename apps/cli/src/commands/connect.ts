@@ -5,6 +5,8 @@ import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { api, connectGateway, type GatewayLink } from '../gateway';
+import { showWaiting } from '../waiting';
+import { type ReviewSummary, waitForDecision } from './reviews';
 
 export interface ConnectionSummary { name: string; type: string; agent: string | null; online: boolean; tags: string[]; readOnly: boolean; database?: string | null }
 
@@ -14,12 +16,29 @@ const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh
  * `hoop connect NAME`: a local port that any client (psql, DBeaver, an ORM) connects to as if it were the database;
  * each TCP connection becomes one session through the gateway and the agent.
  */
-export async function connectCommand(env: CliEnv, name: string, opts: { port?: number; host: string }): Promise<void> {
+export async function connectCommand(env: CliEnv, name: string, opts: { port?: number; host: string; durationMinutes?: number; reason?: string }): Promise<void> {
   const config = await loadConfig(env);
   const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
   const conn = connections.find((c) => c.name === name);
   if (!conn) throw usage(`connection "${name}" does not exist; run \`hoop connections\` to list yours`);
   if (conn.type !== 'postgres') throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
+
+  // time-boxed access: a connection may need an approved grant before anyone connects
+  const access = await api<{ required: boolean; grant: { reviewId: string; expiresAt: string } | null; review: ReviewSummary | null }>(config, '/api/access-requests', {
+    method: 'POST',
+    body: { connection: name, ...(opts.durationMinutes !== undefined ? { durationMinutes: opts.durationMinutes } : {}), ...(opts.reason ? { reason: opts.reason } : {}) },
+  });
+  let grantEnds: Date | null = access.grant ? new Date(access.grant.expiresAt) : null;
+  if (access.required && !grantEnds && access.review) {
+    const r = access.review;
+    const stop = showWaiting({ reviewId: r.id, url: r.url ?? r.id, expiresAt: new Date(r.expiresAt) });
+    const decided = await waitForDecision(config, r.id).finally(stop);
+    if (decided.status !== 'approved' || !decided.grantExpiresAt) {
+      const by = decided.votes.find((v) => v.decision === 'reject')?.user;
+      throw new CliError(EXIT.rejected, `access to "${name}" was not granted: request ${decided.status}${by ? ` by ${by}` : ''}${decided.decisionNote ? `: ${decided.decisionNote}` : ''}`);
+    }
+    grantEnds = new Date(decided.grantExpiresAt);
+  }
 
   let link: GatewayLink | null = null;
   let linking: Promise<GatewayLink> | null = null;
@@ -54,7 +73,10 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
         stream.pipe(socket);
         socket.resume();
         socket.on('error', () => stream.destroy());
-        stream.on('error', () => socket.destroy());
+        stream.on('error', (err) => {
+          if (err.message) process.stderr.write(`session ended: ${err.message}\n`);
+          socket.destroy();
+        });
         socket.on('close', () => stream.destroy());
         stream.on('close', () => socket.end());
       })
@@ -77,6 +99,7 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
     `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
       `  psql "${url}"\n` +
       `  export DATABASE_URL="${url}"\n` +
+      (grantEnds ? `access granted until ${grantEnds.toISOString()}; sessions end then\n` : '') +
       'every statement is checked by policy and recorded; press Ctrl-C to stop\n',
   );
   await new Promise<void>((resolve) => {
@@ -87,5 +110,11 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    if (grantEnds) {
+      setTimeout(() => {
+        process.stderr.write(`the access grant for "${name}" ended at ${grantEnds!.toISOString()}; run \`hoop connect ${name}\` again to ask for more time\n`);
+        stop();
+      }, Math.max(0, grantEnds.getTime() - Date.now())).unref();
+    }
   });
 }

@@ -1,16 +1,25 @@
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
-import { BLOCKED_PREFIX, EXIT, SQLSTATE_BLOCKED } from '@hoop/protocol';
+import type pg from 'pg';
+import { BLOCKED_PREFIX, EXIT, REVIEW_PREFIX, SQLSTATE_BLOCKED } from '@hoop/protocol';
 import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { connectGateway } from '../gateway';
 import { openPgSession } from '../pg-session';
 import { formatPsql } from '../format';
+import { forgetStatement, parseWaitingNotice, recallStatement, rememberStatement, showWaiting, type Waiting } from '../waiting';
 
-export interface ExecOptions { input?: string; file?: string; output: 'text' | 'json' }
+export interface ExecOptions {
+  input?: string;
+  file?: string;
+  output: 'text' | 'json';
+  /** why: shown to reviewers and recorded with the session */
+  reason?: string;
+  /** re-attach to an earlier review of this same statement */
+  review?: string;
+}
 
-async function readSql(opts: ExecOptions): Promise<string> {
+async function readSql(env: CliEnv, opts: ExecOptions): Promise<string> {
   if (opts.input !== undefined) return opts.input;
   if (opts.file) {
     try {
@@ -19,7 +28,11 @@ async function readSql(opts: ExecOptions): Promise<string> {
       throw usage(`cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  if (process.stdin.isTTY) throw usage('give the statement with -i "SQL", a file with -f FILE, or pipe it on stdin');
+  if (opts.review) {
+    const stored = await recallStatement(env, opts.review);
+    if (stored !== null) return stored;
+  }
+  if (process.stdin.isTTY) throw usage(opts.review ? `the statement of review ${opts.review} is not stored here; give it again with -i or -f` : 'give the statement with -i "SQL", a file with -f FILE, or pipe it on stdin');
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
@@ -27,32 +40,88 @@ async function readSql(opts: ExecOptions): Promise<string> {
 
 type Result = pg.QueryResult<unknown[]>;
 
-/** `hoop exec NAME -i SQL`: runs statements through the same pipeline as an interactive session. */
+/** The session broke while a review was pending: reconnect and re-attach until the request's deadline. */
+class Reattach extends Error {}
+
+/**
+ * `hoop exec NAME -i SQL`: runs statements through the same pipeline as an interactive session. A statement held for
+ * review waits (spinner, time left) and runs once approved; if the gateway goes away meanwhile, exec reconnects and
+ * re-attaches to the same review.
+ */
 export async function execCommand(env: CliEnv, name: string, opts: ExecOptions): Promise<number> {
-  const sql = await readSql(opts);
+  const sql = await readSql(env, opts);
   if (!sql.trim()) throw usage('nothing to run: the statement is empty');
   const config = await loadConfig(env);
+  let reviewId = opts.review;
+  let deadline = null as Date | null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const code = await runOnce(env, config, name, sql, opts, reviewId, (w) => {
+        reviewId = w.reviewId;
+        deadline = w.expiresAt;
+      });
+      if (reviewId) await forgetStatement(env, reviewId);
+      return code;
+    } catch (err) {
+      // only a session lost while a review is pending is retried (the gateway restarting, say); after such a loss,
+      // failing to reach the gateway is retried too, until the request's deadline
+      const retriable = err instanceof Reattach || (attempt > 0 && err instanceof CliError && err.exitCode === EXIT.unreachable);
+      const late = deadline ? Date.now() > deadline.getTime() + 60_000 : attempt >= 200;
+      if (!retriable || !reviewId || late) {
+        if (err instanceof Reattach) throw new CliError(EXIT.unreachable, `${err.message}; re-attach later with \`hoop exec ${name} --review ${reviewId ?? 'ID'}\``);
+        throw err;
+      }
+      const delay = Math.min(5000, 500 * 2 ** Math.min(attempt, 4));
+      process.stderr.write(`${(err as Error).message}; re-attaching to review ${reviewId} in ${(delay / 1000).toFixed(1)} s\n`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+async function runOnce(env: CliEnv, config: Awaited<ReturnType<typeof loadConfig>>, name: string, sql: string, opts: ExecOptions, reviewId: string | undefined, onWaiting: (w: Waiting) => void): Promise<number> {
   const link = await connectGateway(config);
+  let stopWaiting = null as (() => void) | null;
+  let waiting = null as Waiting | null;
   try {
-    const { client } = await openPgSession(link, name, 'exec', { client: 'hoop exec' });
-    client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}:  ${n.message}\n`));
+    const clientInfo: Record<string, string> = { client: 'hoop exec', ...(opts.reason ? { reason: opts.reason } : {}), ...(reviewId ? { review: reviewId } : {}) };
+    const { client } = await openPgSession(link, name, 'exec', clientInfo);
+    client.on('notice', (n) => {
+      const w = parseWaitingNotice(n.message ?? '', n.detail);
+      if (w) {
+        waiting = w;
+        onWaiting(w);
+        void rememberStatement(env, w.reviewId, sql).catch(() => undefined);
+        stopWaiting?.();
+        stopWaiting = showWaiting(w);
+        return;
+      }
+      process.stderr.write(`${n.severity ?? 'NOTICE'}:  ${n.message}\n`);
+    });
+    client.on('error', () => undefined);
     try {
       const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as Result | Result[];
-      const results = Array.isArray(res) ? res : [res];
-      print(results, opts.output);
+      stopWaiting?.();
+      if (waiting) process.stderr.write(`approved: review ${waiting.reviewId}\n`);
+      print(Array.isArray(res) ? res : [res], opts.output);
       return EXIT.ok;
     } catch (err) {
+      stopWaiting?.();
       const e = err as pg.DatabaseError;
-      if (!e.code && !e.severity) throw new CliError(EXIT.unreachable, `the session ended unexpectedly: ${e.message}`);
+      if (!e.code && !e.severity) {
+        if (waiting || reviewId) throw new Reattach(`the session ended while waiting for approval (${e.message})`);
+        throw new CliError(EXIT.unreachable, `the session ended unexpectedly: ${e.message}`);
+      }
       process.stderr.write(`${e.severity ?? 'ERROR'}:  ${e.message}\n`);
       if (e.detail) process.stderr.write(`DETAIL:  ${e.detail}\n`);
       if (e.hint) process.stderr.write(`HINT:  ${e.hint}\n`);
       if (opts.output === 'json') process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint ?? null } })}\n`);
+      if (e.code === SQLSTATE_BLOCKED && e.message.startsWith(REVIEW_PREFIX)) return EXIT.rejected;
       return e.code === SQLSTATE_BLOCKED && e.message.startsWith(BLOCKED_PREFIX) ? EXIT.blocked : EXIT.targetError;
     } finally {
       await client.end().catch(() => undefined);
     }
   } finally {
+    stopWaiting?.();
     link.close();
   }
 }

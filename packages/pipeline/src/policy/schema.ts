@@ -64,6 +64,46 @@ export const MaskingSettings = z
   .strict();
 export type MaskingSettings = z.infer<typeof MaskingSettings>;
 
+/** Who approves held statements and access requests, and how (DESIGN §6). */
+export const ReviewSettings = z
+  .object({
+    /** who may approve: users with one of these roles, or these e-mail addresses */
+    approvers: z
+      .object({
+        roles: z.array(Role).default(['admin', 'reviewer']),
+        users: z.array(z.string().email()).default([]),
+      })
+      .strict()
+      .default({ roles: ['admin', 'reviewer'], users: [] }),
+    /** approvals needed before the statement runs (n of m); one rejection ends the request */
+    minApprovals: z.number().int().min(1).max(10).default(1),
+    /** whether requesters may approve their own requests */
+    allowSelfApproval: z.boolean().default(false),
+    /** how long a request waits for reviewers before it expires */
+    timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
+    /** Slack channel (id or #name) for this policy's requests; the org's default channel when absent */
+    slackChannel: z.string().min(1).max(200).optional(),
+    /** time-boxed access: `hoop connect` needs an approved grant first */
+    access: z
+      .object({
+        required: z.boolean().default(false),
+        defaultMinutes: z.number().int().min(1).max(24 * 60).default(30),
+        maxMinutes: z.number().int().min(1).max(7 * 24 * 60).default(240),
+      })
+      .strict()
+      .refine((a) => a.defaultMinutes <= a.maxMinutes, 'defaultMinutes cannot exceed maxMinutes')
+      .default({ required: false, defaultMinutes: 30, maxMinutes: 240 }),
+  })
+  .strict();
+export type ReviewSettings = z.infer<typeof ReviewSettings>;
+const REVIEW_DEFAULTS: ReviewSettings = {
+  approvers: { roles: ['admin', 'reviewer'], users: [] },
+  minApprovals: 1,
+  allowSelfApproval: false,
+  timeoutMinutes: 30,
+  access: { required: false, defaultMinutes: 30, maxMinutes: 240 },
+};
+
 export const Policy = z
   .object({
     name: z.string().min(1).max(100),
@@ -101,7 +141,7 @@ export const Policy = z
       .strict()
       .default({ maxRows: 1000, maxBytes: 1024 * 1024, statementTimeoutMs: 30_000, callsPerMinute: 60 }),
     masking: MaskingSettings.default({ enabled: true, defaultStyle: 'redact', styles: {}, allowColumns: [], disabledTypes: [] }),
-    review: z.record(z.string(), z.unknown()).default({}),
+    review: ReviewSettings.default(REVIEW_DEFAULTS),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;

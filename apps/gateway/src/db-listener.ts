@@ -2,10 +2,11 @@ import pg from 'pg';
 import type { Logger } from '@hoop/log';
 
 /**
- * LISTENs for configuration changes (`pg_notify('hoop_config', orgId)`) and calls `onChange`; reconnects with
- * backoff if the database connection drops, and then calls `onChange('*')` since changes may have been missed.
+ * LISTENs on Postgres notification channels (`hoop_config` for configuration changes, `hoop_review` for reviews) and
+ * calls the channel's handler with the payload. Reconnects with backoff if the database connection drops, and then
+ * calls every handler with `'*'`, since notifications may have been missed meanwhile.
  */
-export function listenForConfig(databaseUrl: string, log: Logger, onChange: (orgId: string) => void): { ready: Promise<void>; stop(): Promise<void> } {
+export function listenForChanges(databaseUrl: string, log: Logger, handlers: Record<string, (payload: string) => void>): { ready: Promise<void>; stop(): Promise<void> } {
   let client: pg.Client | null = null;
   let stopped = false;
   let attempt = 0;
@@ -14,17 +15,17 @@ export function listenForConfig(databaseUrl: string, log: Logger, onChange: (org
 
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString: databaseUrl });
-    c.on('error', (err) => log.warn('configuration listener lost its connection', { error: err.message }));
+    c.on('error', (err) => log.warn('database listener lost its connection', { error: err.message }));
     c.on('end', () => {
       if (client === c) client = null;
       if (!stopped) schedule();
     });
-    c.on('notification', (n) => onChange(n.payload || '*'));
+    c.on('notification', (n) => handlers[n.channel]?.(n.payload || '*'));
     await c.connect();
-    await c.query('LISTEN hoop_config');
+    for (const channel of Object.keys(handlers)) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     client = c;
     attempt = 0;
-    if (!first) onChange('*');
+    if (!first) for (const h of Object.values(handlers)) h('*');
     first = false;
   };
   const schedule = () => {
@@ -33,7 +34,7 @@ export function listenForConfig(databaseUrl: string, log: Logger, onChange: (org
     timer = setTimeout(() => {
       timer = null;
       connect().catch((err: Error) => {
-        log.warn('configuration listener could not reconnect', { error: err.message, retryInMs: delay });
+        log.warn('database listener could not reconnect', { error: err.message, retryInMs: delay });
         schedule();
       });
     }, delay);

@@ -1,0 +1,64 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { configPath } from './config';
+import type { CliEnv } from './env';
+
+/**
+ * What a held statement looks like from the CLI: the NOTICE `waiting for approval: <url>` with the review id and the
+ * deadline in its detail, a line on stderr that counts down (animated on a terminal), and the statement kept on disk
+ * so `hoop exec --review ID` can re-attach to it later.
+ */
+export interface Waiting { reviewId: string; url: string; expiresAt: Date | null }
+
+export function parseWaitingNotice(message: string, detail: string | undefined): Waiting | null {
+  const m = /^waiting for approval: (\S+)/.exec(message);
+  if (!m) return null;
+  const id = /review ([0-9a-f-]{36})/.exec(detail ?? '')?.[1] ?? /\/reviews\/([0-9a-f-]{36})/.exec(m[1]!)?.[1];
+  if (!id) return null;
+  const at = /expires at (\S+)/.exec(detail ?? '')?.[1];
+  const expiresAt = at ? new Date(at) : null;
+  return { reviewId: id, url: m[1]!, expiresAt: expiresAt && !Number.isNaN(expiresAt.getTime()) ? expiresAt : null };
+}
+
+function left(until: Date | null): string {
+  if (!until) return '';
+  const s = Math.max(0, Math.round((until.getTime() - Date.now()) / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m left` : `${m}:${sec} left`;
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** Prints the waiting line; on a terminal a spinner with the time left until the request expires. Returns stop(). */
+export function showWaiting(w: Waiting, out: NodeJS.WriteStream = process.stderr): () => void {
+  out.write(`waiting for approval: ${w.url}\n`);
+  if (!out.isTTY) return () => undefined;
+  let i = 0;
+  const draw = () => out.write(`\r\x1b[2K${FRAMES[i++ % FRAMES.length]} waiting for a reviewer${w.expiresAt ? ` (${left(w.expiresAt)})` : ''} — Ctrl-C stops waiting; re-attach with \`hoop exec --review ${w.reviewId}\``);
+  draw();
+  const timer = setInterval(draw, 120);
+  return () => {
+    clearInterval(timer);
+    out.write('\r\x1b[2K');
+  };
+}
+
+function pendingFile(env: CliEnv, reviewId: string): string {
+  return path.join(path.dirname(configPath(env)), 'pending-reviews', `${reviewId.replace(/[^0-9a-f-]/gi, '')}.sql`);
+}
+
+export async function rememberStatement(env: CliEnv, reviewId: string, sql: string): Promise<void> {
+  const file = pendingFile(env, reviewId);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, sql, { mode: 0o600 });
+}
+
+export async function recallStatement(env: CliEnv, reviewId: string): Promise<string | null> {
+  return readFile(pendingFile(env, reviewId), 'utf8').catch(() => null);
+}
+
+export async function forgetStatement(env: CliEnv, reviewId: string): Promise<void> {
+  await rm(pendingFile(env, reviewId), { force: true });
+}
