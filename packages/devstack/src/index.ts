@@ -1,4 +1,4 @@
 export * from './process';
 export * from './services';
 export * from './testkit';
-export { testServerUrl } from './env';
+export { inheritedEnv, testServerUrl } from './env';
