@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedApiToken, seedUser } from '@hoop/db';
-import { createTargetDatabase, inheritedEnv, REPO_ROOT, type TestStack, startTestStack, TSX, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { psql } from './helpers';
 
 let stack: TestStack;
@@ -24,21 +22,7 @@ const POLICY = {
 };
 
 /** `hoop …` as one of the seeded users, running in the background until it exits. */
-function cliAs(user: string, args: string[]) {
-  const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
-    env: { ...inheritedEnv(), HOOP_CONFIG: stack.configFile, HOOP_GATEWAY_URL: stack.gatewayUrl, HOOP_TOKEN: tokens[user]! },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  void done.then(() => clearTimeout(timer));
-  return { done, output: () => stderr + stdout };
-}
-
+const cliAs = (user: string, args: string[]) => stack.spawnCli(args, { token: tokens[user]! });
 const run = (user: string, args: string[]) => cliAs(user, args).done;
 
 async function pendingReview(statementLike: string) {

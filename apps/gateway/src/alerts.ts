@@ -16,7 +16,12 @@ export class AlertDispatcher {
   private readonly sessions = new Map<string, SessionContext>();
   private readonly hooks = new Map<string, { at: number; list: { id: string; url: string; secret: string | null; events: string[] }[] }>();
 
-  constructor(private readonly db: Db, private readonly encryptionKey: Buffer, private readonly log: Logger) {}
+  constructor(
+    private readonly db: Db,
+    private readonly encryptionKey: Buffer,
+    private readonly log: Logger,
+    private readonly slack: { blocked(orgId: string, ctx: { user: string; connection: string; mode: string }, event: AuditEventBody): Promise<void> } | null = null,
+  ) {}
 
   /** Looks at an audit event; dispatches in the background when it is one webhooks care about. */
   observe(sessionId: string, event: AuditEventBody): void {
@@ -60,6 +65,8 @@ export class AlertDispatcher {
   private async dispatch(kind: AlertKind, sessionId: string, event: AuditEventBody): Promise<void> {
     const ctx = await this.context(sessionId);
     if (!ctx) return;
+    // held statements reach Slack as review requests; blocked ones are posted here
+    if (kind === 'statement.blocked' && this.slack) void this.slack.blocked(ctx.orgId, ctx, event);
     const targets = (await this.webhooks(ctx.orgId)).filter((w) => w.events.includes(kind));
     if (targets.length === 0) return;
     const d = event.data;

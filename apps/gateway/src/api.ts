@@ -4,6 +4,7 @@ import type { Db } from '@hoop/db';
 import type { AgentRegistry } from './agents';
 import { createServiceAccount } from './api-admin';
 import { ApiError, applyPolicy, connectionPolicy, getPolicy, listPolicies } from './api-policies';
+import { deleteSlackSettings, getSlackSettings, putSlackSettings } from './api-integrations';
 import { decideReviewApi, getReviewApi, listReviewsApi, requestAccessApi } from './api-reviews';
 import { exportSession, getSession, listSessions, verify } from './api-sessions';
 import { authenticateUser, bearer, type UserIdentity } from './auth';
@@ -52,9 +53,9 @@ export async function listConnections(db: Db, agents: AgentRegistry, user: UserI
 }
 
 /** The JSON API the CLI uses. Every call carries a user token. */
-export interface ApiDeps { db: Db; pool: pg.Pool; agents: AgentRegistry; webUrl: string }
+export interface ApiDeps { db: Db; pool: pg.Pool; agents: AgentRegistry; webUrl: string; encryptionKey: Buffer; slack: { invalidate(orgId: string): void } }
 
-export async function handleApi({ db, pool, agents, webUrl }: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleApi({ db, pool, agents, webUrl, encryptionKey, slack }: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const token = bearer(req);
   const user = token ? await authenticateUser(db, token) : null;
   if (!user) return json(res, 401, { error: 'missing, invalid or expired token' });
@@ -85,6 +86,19 @@ export async function handleApi({ db, pool, agents, webUrl }: ApiDeps, req: Inco
       return json(res, 200, await decideReviewApi(db, user, decodeURIComponent(m[1]!), m[2] as 'approve' | 'reject' | 'revoke', await readJson(req), webUrl));
     }
     if (method === 'POST' && path === '/api/access-requests') return json(res, 200, await requestAccessApi(db, user, await readJson(req), webUrl));
+    if (path === '/api/integrations/slack') {
+      if (method === 'GET') return json(res, 200, await getSlackSettings(db, user));
+      if (method === 'PUT') {
+        const out = await putSlackSettings(db, user, await readJson(req), encryptionKey);
+        slack.invalidate(user.orgId);
+        return json(res, 200, out);
+      }
+      if (method === 'DELETE') {
+        const out = await deleteSlackSettings(db, user);
+        slack.invalidate(user.orgId);
+        return json(res, 200, out);
+      }
+    }
     if (method === 'POST' && path === '/api/service-accounts') return json(res, 200, await createServiceAccount(db, user, await readJson(req)));
     if (method === 'POST' && path === '/api/audit/verify') {
       const body = (await readJson(req)) as { sessionId?: unknown };

@@ -8,6 +8,8 @@ const schema = z.object({
   HOOP_ENCRYPTION_KEY: z.string({ message: 'HOOP_ENCRYPTION_KEY is required: 32 random bytes as hex (openssl rand -hex 32)' }).min(32),
   /** public URL of the web app, used in links such as review pages */
   HOOP_WEB_URL: z.string().url().default('http://localhost:3000'),
+  /** Slack Web API base URL (tests point it at a local server that speaks the same shapes) */
+  HOOP_SLACK_API_URL: z.string().url().optional(),
   HOOP_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5000),
   HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

@@ -11,6 +11,7 @@ import { AuditWriter } from './audit-writer';
 import { handleMcp } from './mcp-http';
 import { listenForChanges } from './db-listener';
 import { ReviewCoordinator } from './reviews';
+import { SlackIntegration } from './slack';
 import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
 import type { GatewayEnv } from './env';
 import { createLogger, type Logger } from '@hoop/log';
@@ -41,7 +42,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   pool.on('error', (err) => log.warn('database connection dropped', { error: err.message }));
   const encryptionKey = parseEncryptionKey(env.HOOP_ENCRYPTION_KEY);
   const agents = new AgentRegistry(db, encryptionKey, log);
-  const alerts = new AlertDispatcher(db, encryptionKey, log);
+  const slack = new SlackIntegration(db, encryptionKey, env.HOOP_WEB_URL, env.HOOP_SLACK_API_URL, log);
+  const alerts = new AlertDispatcher(db, encryptionKey, log, slack);
   const audit = new AuditWriter(pool, log, 1000, 5, (sessionId, event) => {
     alerts.observe(sessionId, event);
     // the agent's word on how a session ended also closes sessions a restarted gateway no longer relays
@@ -54,6 +56,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const reviews = new ReviewCoordinator(db, env.HOOP_WEB_URL, log);
   reviews.onChange((r) => {
     if (r.kind === 'access' && r.status === 'revoked') endGrantSessions(r.id, 'the access grant was revoked');
+    slack.reviewChanged(r).catch((e: Error) => log.warn('Slack update failed', { review: r.id, error: e.message }));
   });
   const listener = listenForChanges(env.DATABASE_URL, log, {
     hoop_config: (orgId) => {
@@ -78,8 +81,15 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       });
       return;
     }
+    if (req.url === '/integrations/slack/interactivity') {
+      slack.handleInteractivity(req, res).catch((err: Error) => {
+        log.error('Slack interactivity failed', { error: err.message });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal error' }));
+      });
+      return;
+    }
     if (req.url?.startsWith('/api/')) {
-      handleApi({ db, pool, agents, webUrl: env.HOOP_WEB_URL }, req, res).catch((err: Error) => {
+      handleApi({ db, pool, agents, webUrl: env.HOOP_WEB_URL, encryptionKey, slack }, req, res).catch((err: Error) => {
         log.error('api request failed', { error: err.message, url: req.url });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal error; see the gateway log' }));
       });

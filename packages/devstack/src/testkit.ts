@@ -32,12 +32,16 @@ export interface TestStack {
   crashGateway(): Promise<void>;
   stopAgent(): Promise<void>;
   cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  /** `hoop …` in the background (as another user when given their token); `output()` is stderr + stdout so far */
+  spawnCli(args: string[], opts?: { token?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): { done: Promise<CliResult>; output(): string; kill(signal?: NodeJS.Signals): void };
   connect(name: string): Promise<{ port: number; url: string; stop(): Promise<void>; output(): string }>;
   stop(): Promise<void>;
 }
 
 /** Gateway and agent as real processes over a fresh database; targets are added as connections. */
-export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeArgs?: string[]; agentNodeArgs?: string[] } = {}): Promise<TestStack> {
+export async function startTestStack(
+  opts: { heartbeatMs?: number; gatewayNodeArgs?: string[]; agentNodeArgs?: string[]; gatewayEnv?: NodeJS.ProcessEnv; webUrl?: string } = {},
+): Promise<TestStack> {
   const database: TestDatabase = await createTestDatabase(testServerUrl(), 'e2e');
   const db = createDb(database.url, { max: 3 });
   const org = await seedOrg(db, { name: 'Test', slug: `test-${randomBytes(3).toString('hex')}` });
@@ -51,8 +55,9 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
     databaseUrl: database.url,
     port: gatewayPort,
     encryptionKey,
-    webUrl: 'http://localhost:3999',
+    webUrl: opts.webUrl ?? 'http://localhost:3999',
     heartbeatMs: opts.heartbeatMs,
+    env: opts.gatewayEnv,
     nodeArgs: opts.gatewayNodeArgs,
   };
   const gateway = await startGatewayService(gatewayOptions);
@@ -120,6 +125,25 @@ export async function startTestStack(opts: { heartbeatMs?: number; gatewayNodeAr
         if (o.input !== undefined) child.stdin.end(o.input);
         else child.stdin.end();
       });
+    },
+    spawnCli(args, o = {}) {
+      const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
+        env: { ...inheritedEnv(), HOOP_CONFIG: configFile, ...(o.token ? { HOOP_GATEWAY_URL: gatewayUrl, HOOP_TOKEN: o.token } : {}), ...o.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+      const done = new Promise<CliResult>((resolve) =>
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        }),
+      );
+      children.push({ stop: async () => void (child.exitCode === null && child.kill('SIGKILL')) });
+      return { done, output: () => stderr + stdout, kill: (signal) => void child.kill(signal) };
     },
     async connect(name) {
       const port = await freePort();
