@@ -16,6 +16,8 @@ export interface StreamLink {
  * consumer reads, so backpressure travels end to end.
  */
 export class TunnelStream extends Duplex {
+  /** why the peer closed the stream, when it said */
+  closeReason: string | undefined;
   private credit: number;
   private received = 0;
   private granted: number;
@@ -82,6 +84,7 @@ export class TunnelStream extends Duplex {
 
   remoteClose(reason?: string): void {
     this.remoteClosed = true;
+    if (reason) this.closeReason = reason;
     const peer = this.peer;
     if (peer) {
       this.peer = null;

@@ -73,12 +73,12 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
         stream.pipe(socket);
         socket.resume();
         socket.on('error', () => stream.destroy());
-        stream.on('error', (err) => {
-          if (err.message) process.stderr.write(`session ended: ${err.message}\n`);
-          socket.destroy();
-        });
+        stream.on('error', () => socket.destroy());
         socket.on('close', () => stream.destroy());
-        stream.on('close', () => socket.end());
+        stream.on('close', () => {
+          if (stream.closeReason) process.stderr.write(`session ended: ${stream.closeReason}\n`);
+          socket.end();
+        });
       })
       .catch((err: Error) => {
         // answer in the Postgres protocol so psql and drivers print the reason

@@ -1,0 +1,100 @@
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedApiToken, seedUser } from '@hoop/db';
+import { createTargetDatabase, freePort, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { psql } from './helpers';
+
+let stack: TestStack;
+let target: Awaited<ReturnType<typeof createTargetDatabase>>;
+const tokens: Record<string, string> = {};
+
+const POLICY = {
+  name: 'jit',
+  connections: { names: ['pg-jit'] },
+  review: { approvers: { roles: ['reviewer'] }, access: { required: true, defaultMinutes: 30, maxMinutes: 60 } },
+};
+
+beforeAll(async () => {
+  target = await createTargetDatabase('jit');
+  await target.query('create table t (id int); insert into t values (1)');
+  stack = await startTestStack();
+  await stack.addPostgresConnection('pg-jit', target.url);
+  for (const [name, role] of [['dev', 'developer'], ['rita', 'reviewer']] as const) {
+    const u = await seedUser(stack.db, stack.orgId, { email: `${name}@test.local`, role });
+    tokens[name] = (await seedApiToken(stack.db, u.id)).token;
+  }
+  await stack.startAgent();
+  const file = `${stack.configFile}.jit.json`;
+  await writeFile(file, JSON.stringify(POLICY));
+  expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await target?.drop();
+});
+
+async function pendingAccess() {
+  return waitFor('a pending access request', async () => (await stack.db.review.findFirst({ where: { kind: 'access', status: 'pending' } })) ?? null);
+}
+
+describe('time-boxed access for hoop connect', () => {
+  it('refuses a longer grant than the policy allows', async () => {
+    const port = await freePort();
+    const r = await stack.cli(['connect', 'pg-jit', '--port', String(port), '--duration', '2h'], { env: { HOOP_TOKEN: tokens.dev!, HOOP_GATEWAY_URL: stack.gatewayUrl } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('policy "jit" grants at most 60 minutes on "pg-jit"');
+  });
+
+  it('waits for approval, then serves sessions until the grant ends; a revoked grant ends its sessions', async () => {
+    const port = await freePort();
+    const connect = stack.spawnCli(['connect', 'pg-jit', '--port', String(port), '--duration', '45m', '--reason', 'incident 7'], { token: tokens.dev });
+    const review = await pendingAccess();
+    expect(review).toMatchObject({ durationMinutes: 45, reason: 'incident 7', mode: 'connect' });
+    await waitFor('the waiting line', async () => (connect.output().includes(`waiting for approval: http://localhost:3999/reviews/${review.id}`) ? true : null));
+    const url = `postgres://x@127.0.0.1:${port}/pg-jit?sslmode=disable`;
+    expect((await psql(url, ['-c', 'select 1'])).code).not.toBe(0);
+
+    const selfApprove = await stack.cli(['reviews', 'approve', review.id], { env: { HOOP_TOKEN: tokens.dev!, HOOP_GATEWAY_URL: stack.gatewayUrl } });
+    expect(selfApprove.code).toBe(3);
+    const ok = await stack.cli(['reviews', 'approve', review.id], { env: { HOOP_TOKEN: tokens.rita!, HOOP_GATEWAY_URL: stack.gatewayUrl } });
+    expect(ok.code, ok.stderr).toBe(0);
+    await waitFor('hoop connect to be ready', async () => (connect.output().includes('ready:') ? true : null));
+    expect(connect.output()).toMatch(/access granted until \d{4}-\d\d-\d\dT/);
+    const grant = await stack.db.review.findUniqueOrThrow({ where: { id: review.id } });
+    expect(grant.grantExpiresAt!.getTime() - grant.decidedAt!.getTime()).toBe(45 * 60_000);
+    const q = await psql(url, ['-At', '-c', 'select count(*) from t']);
+    expect(q.code, q.stderr).toBe(0);
+    expect(q.stdout.trim()).toBe('1');
+
+    // the grant is about to end: a session open at that moment is ended, and new ones are refused
+    await stack.db.review.update({ where: { id: review.id }, data: { grantExpiresAt: new Date(Date.now() + 4000) } });
+    const started = Date.now();
+    const long = await psql(url, ['-c', 'select pg_sleep(30)'], { timeoutMs: 40_000 });
+    expect(long.code).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(connect.output()).toMatch(/session ended: the access grant ended at/);
+    const after = await psql(url, ['-c', 'select 1']);
+    expect(after.code).not.toBe(0);
+    expect(after.stderr).toContain('needs an approved access request');
+
+    // a second grant, revoked by an admin while a session runs
+    connect.kill('SIGTERM');
+    await connect.done;
+    const port2 = await freePort();
+    const again = stack.spawnCli(['connect', 'pg-jit', '--port', String(port2)], { token: tokens.dev });
+    const second = await pendingAccess();
+    expect(second.durationMinutes).toBe(30);
+    expect((await stack.cli(['reviews', 'approve', second.id], { env: { HOOP_TOKEN: tokens.rita!, HOOP_GATEWAY_URL: stack.gatewayUrl } })).code).toBe(0);
+    await waitFor('hoop connect to be ready again', async () => (again.output().includes('ready:') ? true : null));
+    const url2 = `postgres://x@127.0.0.1:${port2}/pg-jit?sslmode=disable`;
+    const running = psql(url2, ['-c', 'select pg_sleep(30)'], { timeoutMs: 40_000 });
+    await waitFor('the session to be open', async () => ((await stack.db.session.count({ where: { status: 'open', mode: 'connect' } })) > 0 ? true : null));
+    const revoked = await stack.cli(['reviews', 'revoke', second.id, '--comment', 'incident over']);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const ended = await running;
+    expect(ended.code).not.toBe(0);
+    await waitFor('the revocation to be reported', async () => (again.output().includes('session ended: the access grant was revoked') ? true : null));
+    again.kill('SIGTERM');
+  });
+});
