@@ -32,12 +32,19 @@ export class ReviewBroker {
     }
     this.waiting.set(ref, listener);
     this.tunnel.send('review_request', { ...body, ref });
-    return () => this.waiting.delete(ref);
+    return () => {
+      // the session ended while waiting: the gateway stops holding a place for it
+      if (this.waiting.delete(ref)) this.tunnel?.send('review_cancel', { ref, sessionId: body.sessionId });
+    };
   }
 
   update(u: Payload<'review_update'>): void {
     const listener = this.waiting.get(u.ref);
-    if (!listener) return;
+    if (!listener) {
+      // approved just after the session ended: hand the approval back so a re-attached client can still use it
+      if (u.status === 'approved') this.tunnel?.send('review_cancel', { ref: u.ref, sessionId: u.sessionId, ...(u.reviewId ? { reviewId: u.reviewId } : {}), unused: true });
+      return;
+    }
     if (u.status !== 'pending') this.waiting.delete(u.ref);
     listener({
       status: u.status,

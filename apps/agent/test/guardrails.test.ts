@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifyConfigChanged } from '@hoop/db';
+import { notifyConfigChanged, seedUser, voteOnReview } from '@hoop/db';
 import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { runProcess } from '../../cli/test/helpers';
 
@@ -50,7 +50,6 @@ const destructive = [
   'prepare wipe as delete from customers',
   'select 1; delete from customers; select 2',
   'set default_transaction_read_only = off',
-  "do $$ begin execute 'delete from customers'; end $$",
   'delete from customers where',
 ];
 
@@ -74,6 +73,25 @@ describe('guardrails through the real stack', () => {
       expect(err!.code).toBe('42501');
       expect(err!.message).toMatch(/^blocked by hoop guardrail "[a-z-]+": /);
       // the same session is still usable, also with parameters
+      expect((await client.query('select $1::int + 1 as n', [41])).rows).toEqual([{ n: 42 }]);
+    } finally {
+      await client.end();
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('holds dynamic SQL for review (the dynamic-sql rule); rejected, it changes nothing and the session goes on', async () => {
+    const before = await snapshot();
+    const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
+    const client = new pg.Client({ connectionString: conn.url });
+    await client.connect();
+    try {
+      const held = client.query("do $$ begin execute 'delete from customers'; end $$").then(() => null, (e: pg.DatabaseError) => e);
+      const review = await waitFor('the review request', async () => (await stack.db.review.findFirst({ where: { status: 'pending', ruleId: 'dynamic-sql' } })) ?? null);
+      await voteOnReview(stack.db, { reviewId: review.id, user: { id: reviewer.id, orgId: stack.orgId, email: reviewer.email, role: 'reviewer' }, decision: 'reject', comment: 'no dynamic SQL', via: 'web' });
+      const err = await held;
+      expect(err?.code).toBe('42501');
+      expect(err?.message).toMatch(/^not approved by hoop review: review .* was rejected by .*: no dynamic SQL$/);
       expect((await client.query('select $1::int + 1 as n', [41])).rows).toEqual([{ n: 42 }]);
     } finally {
       await client.end();

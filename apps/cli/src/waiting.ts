@@ -2,23 +2,15 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configPath } from './config';
 import type { CliEnv } from './env';
+import { parseWaitingNotice, type WaitingNotice } from '@hoop/protocol';
 
 /**
  * What a held statement looks like from the CLI: the NOTICE `waiting for approval: <url>` with the review id and the
  * deadline in its detail, a line on stderr that counts down (animated on a terminal), and the statement kept on disk
  * so `hoop exec --review ID` can re-attach to it later.
  */
-export interface Waiting { reviewId: string; url: string; expiresAt: Date | null }
-
-export function parseWaitingNotice(message: string, detail: string | undefined): Waiting | null {
-  const m = /^waiting for approval: (\S+)/.exec(message);
-  if (!m) return null;
-  const id = /review ([0-9a-f-]{36})/.exec(detail ?? '')?.[1] ?? /\/reviews\/([0-9a-f-]{36})/.exec(m[1]!)?.[1];
-  if (!id) return null;
-  const at = /expires at (\S+)/.exec(detail ?? '')?.[1];
-  const expiresAt = at ? new Date(at) : null;
-  return { reviewId: id, url: m[1]!, expiresAt: expiresAt && !Number.isNaN(expiresAt.getTime()) ? expiresAt : null };
-}
+export type Waiting = WaitingNotice;
+export { parseWaitingNotice };
 
 function left(until: Date | null): string {
   if (!until) return '';

@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('hoop mcp', () => {
   it('lists its tools with schemas and read/write annotations', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['describe_schema', 'get_session', 'list_connections', 'run_query']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['describe_schema', 'get_session', 'list_connections', 'run_query', 'wait_for_review']);
     expect(tools.find((t) => t.name === 'list_connections')?.annotations?.readOnlyHint).toBe(true);
     expect(tools.find((t) => t.name === 'run_query')?.annotations?.readOnlyHint).toBe(false);
     expect(tools.find((t) => t.name === 'run_query')?.inputSchema.required).toEqual(['connection', 'sql']);
@@ -156,5 +156,46 @@ describe('hoop mcp', () => {
     expect(sessions.find((s) => s.user === 'claude-bot@service.hoop')?.serviceAccount).toBe(true);
     const text = await stack.cli(['sessions', '--connection', 'shop']);
     expect(text.stdout).toContain('claude-bot@service.hoop (service)');
+  });
+
+  it('returns a pending review for a held statement, and wait_for_review runs it once approved', async () => {
+    const { seedApiToken, seedUser } = await import('@hoop/db');
+    const reviewer = await seedUser(stack.db, stack.orgId, { email: 'rev@test.local', role: 'reviewer' });
+    const revToken = (await seedApiToken(stack.db, reviewer.id)).token;
+    const asReviewer = { env: { HOOP_TOKEN: revToken, HOOP_GATEWAY_URL: stack.gatewayUrl } };
+    const file = `${stack.configFile}.mcp-review.json`;
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, JSON.stringify({ name: 'mcp-review', connections: { names: ['shop'] }, guardrails: { rules: [{ id: 'schema-change', action: 'review', match: { kinds: ['ddl'] } }] } }));
+    expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+
+    const held = await call(client, 'run_query', { connection: 'shop', sql: 'ALTER TABLE orders ADD COLUMN note text', reason: 'ticket 481', waitSeconds: 1 });
+    expect(held.isError).toBeFalsy();
+    const pending = held.structuredContent as { status: string; reviewId: string; url: string; message: string };
+    expect(pending.status).toBe('pending_review');
+    expect(pending.url).toBe(`http://localhost:3999/reviews/${pending.reviewId}`);
+    expect(pending.message).toMatch(/call wait_for_review/);
+    const review = await stack.db.review.findUniqueOrThrow({ where: { id: pending.reviewId } });
+    expect(review).toMatchObject({ status: 'pending', reason: 'ticket 481', mode: 'mcp' });
+
+    const still = await call(client, 'wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 1 });
+    expect((still.structuredContent as { status: string }).status).toBe('pending_review');
+    expect((await stack.cli(['reviews', 'approve', pending.reviewId], asReviewer)).code).toBe(0);
+    const done = await call(client, 'wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 30 });
+    expect(done.isError, JSON.stringify(done.content)).toBeFalsy();
+    expect(done.structuredContent).toMatchObject({ status: 'approved', reviewId: pending.reviewId, command: 'ALTER' });
+    const cols = await target.query("select column_name from information_schema.columns where table_name = 'orders' and column_name = 'note'");
+    expect(cols.rowCount).toBe(1);
+    const again = await call(client, 'wait_for_review', { reviewId: pending.reviewId, connection: 'shop', sql: 'ALTER TABLE orders ADD COLUMN note text' });
+    expect(again.isError).toBe(true);
+    expect(again.content[0]!.text).toMatch(/already used/);
+
+    const rejected = await call(client, 'run_query', { connection: 'shop', sql: 'DROP TABLE orders', reason: 'cleanup', waitSeconds: 1 });
+    const id = (rejected.structuredContent as { reviewId: string }).reviewId;
+    expect((await stack.cli(['reviews', 'reject', id, '--comment', 'never'], asReviewer)).code).toBe(0);
+    const no = await call(client, 'wait_for_review', { reviewId: id });
+    expect(no.isError).toBe(true);
+    expect(no.content[0]!.text).toMatch(/rejected by rev@test.local: never\. The statement did not run/);
+    expect((await target.query("select to_regclass('orders') as t")).rows[0]!.t).toBe('orders');
   });
 });

@@ -126,7 +126,7 @@ describe('statements held for review', () => {
     const r = await exec.done;
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`not approved by hoop review: review ${review.id} was rejected by rob@test.local: not during the freeze`);
-    expect((await target.query("select to_regclass('payouts') as t")).rows[0].t).toBe('payouts');
+    expect((await target.query("select to_regclass('payouts') as t")).rows[0]!.t).toBe('payouts');
   });
 
   it('expiry ends the wait with exit code 4', async () => {
@@ -138,7 +138,7 @@ describe('statements held for review', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`review ${review.id} expired before reviewers decided`);
     expect((await stack.db.review.findUniqueOrThrow({ where: { id: review.id } })).status).toBe('expired');
-    expect((await target.query('select count(*)::int as n from payouts')).rows[0].n).toBe(0);
+    expect((await target.query('select count(*)::int as n from payouts')).rows[0]!.n).toBe(0);
     const late = await run('rita', ['reviews', 'approve', review.id]);
     expect(late.code).toBe(3);
     expect(late.stderr).toMatch(/already expired/);
@@ -188,7 +188,7 @@ describe('statements held for review', () => {
       const res = await q;
       expect(res.rows).toEqual([{ amount: 200 }]);
       expect(notices[0]).toMatch(/^waiting for approval: /);
-      expect((await client.query('select count(*)::int as n from payouts')).rows[0].n).toBe(2);
+      expect((await client.query('select count(*)::int as n from payouts')).rows[0]!.n).toBe(2);
     } finally {
       await client.end();
     }
@@ -227,6 +227,6 @@ describe('statements held for review', () => {
     const r = await exec.done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/re-attaching to review/);
-    expect((await target.query('select count(*)::int as n from payouts where id = 99')).rows[0].n).toBe(1);
+    expect((await target.query('select count(*)::int as n from payouts where id = 99')).rows[0]!.n).toBe(1);
   });
 });

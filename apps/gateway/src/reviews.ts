@@ -79,6 +79,15 @@ export class ReviewCoordinator {
     for (const [id, w] of this.waiters) if (w.link === link) this.waiters.delete(id);
   }
 
+  /** The agent's session stopped waiting (it ended); an approval it could not use is handed back. */
+  async cancel(link: AgentLink, p: Payload<'review_cancel'>): Promise<void> {
+    for (const [id, w] of this.waiters) if (w.link === link && w.ref === p.ref && w.sessionId === p.sessionId) this.waiters.delete(id);
+    if (p.unused && p.reviewId) {
+      const r = await this.db.review.updateMany({ where: { id: p.reviewId, executedSessionId: p.sessionId }, data: { executedAt: null, executedSessionId: null } });
+      if (r.count) this.log.info('approval handed back unused: the session ended first', { review: p.reviewId });
+    }
+  }
+
   async request(link: AgentLink, p: Payload<'review_request'>): Promise<void> {
     const reply = (u: Update) => link.tunnel.send('review_update', { ref: p.ref, sessionId: p.sessionId, ...u });
     try {

@@ -141,6 +141,9 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
           case 'review_request':
             void reviews.request(link, msg.payload);
             return;
+          case 'review_cancel':
+            reviews.cancel(link, msg.payload).catch((e: Error) => log.warn('review cancel failed', { error: e.message }));
+            return;
           case 'audit': {
             const { sessionId, seq, event } = msg.payload;
             void ownsSession(identity, sessionId).then((ok) => {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import Cursor from 'pg-cursor';
 import { z } from 'zod';
 import { analyzeSql } from '@hoop/pipeline';
-import { BLOCKED_PREFIX } from '@hoop/protocol';
+import { BLOCKED_PREFIX, parseWaitingNotice, REVIEW_PREFIX, type WaitingNotice } from '@hoop/protocol';
 
 const MAX_ROWS = 1000;
 const MAX_CELL = 4000;
@@ -15,11 +15,28 @@ const fail = (message: string): ToolResult => ({ content: [{ type: 'text', text:
 /** The SQL error a tool call ended with, in words an agent can act on. */
 function explain(err: unknown): ToolResult {
   const e = err as pg.DatabaseError;
+  if (e.code === '42501' && e.message?.startsWith(REVIEW_PREFIX)) {
+    return fail(`${e.message}. The statement did not run. Do not retry it unchanged; tell the user what the reviewer said.`);
+  }
   if (e.code === '42501' && e.message?.startsWith(BLOCKED_PREFIX)) {
     return fail(`${e.message}.${e.hint ? ` ${e.hint}.` : ''} The statement was not run. Change it (for example add a WHERE clause), or ask a human to do it.`);
   }
   if (e.code) return fail(`the database answered: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
   return fail(e.message ?? String(err));
+}
+
+/** The statement is held for review and the wait for this call is over; the review goes on. */
+class StillPending extends Error {
+  constructor(readonly notice: WaitingNotice) {
+    super('still waiting for approval');
+  }
+}
+
+/** What a held statement was, so `wait_for_review` can re-attach to it by id. Process-wide, bounded. */
+const heldStatements = new Map<string, { connection: string; sql: string; reason?: string; limit: number }>();
+function rememberHeld(id: string, entry: { connection: string; sql: string; reason?: string; limit: number }) {
+  heldStatements.set(id, entry);
+  if (heldStatements.size > 1000) heldStatements.delete(heldStatements.keys().next().value!);
 }
 
 export interface ConnectionInfo { name: string; type: string; online: boolean; readOnly: boolean; tags: string[] }
@@ -39,33 +56,45 @@ export interface McpDeps {
 export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
   const schemaCache = new Map<string, { at: number; value: Record<string, unknown> }>();
 
-  const runSql = async (connection: string, sql: string, reason: string | undefined, requested: number) => {
+  /**
+   * Runs SQL in a fresh session. A statement held for review waits up to `waitMs` after the review is requested; then
+   * the call returns (StillPending) and the review goes on without it; `review` re-attaches to an earlier review.
+   */
+  const runSql = async (connection: string, sql: string, reason: string | undefined, requested: number, o: { waitMs?: number; review?: string } = {}) => {
     let limit = requested;
-    const { client, sessionId, limits } = await deps.openSql(connection, { client: 'hoop mcp', ...(reason ? { reason: reason.slice(0, 1000) } : {}) });
+    const { client, sessionId, limits } = await deps.openSql(connection, { client: 'hoop mcp', ...(reason ? { reason: reason.slice(0, 1000) } : {}), ...(o.review ? { review: o.review } : {}) });
     limit = Math.min(limit, limits?.maxRows ?? MAX_ROWS);
     const maxBytes = limits?.maxBytes ?? 1024 * 1024;
+    let timer: NodeJS.Timeout | null = null;
+    const pending = new Promise<never>((_, reject) => {
+      client.on('notice', (n) => {
+        const w = parseWaitingNotice(n.message ?? '', n.detail);
+        if (!w || timer) return;
+        rememberHeld(w.reviewId, { connection, sql, ...(reason ? { reason } : {}), limit: requested });
+        timer = setTimeout(() => reject(new StillPending(w)), o.waitMs ?? 25_000);
+      });
+    });
+    pending.catch(() => undefined);
+    const running = run(client, sql, limit, maxBytes, sessionId);
+    // when the wait ends first, the session is closed under the query: its failure is expected
+    running.catch(() => undefined);
     try {
-      const parsed = analyzeSql(sql);
-      if (parsed.ok && parsed.statements.length === 1) {
-        // one statement: read at most limit + 1 rows through a portal, so a huge result never crosses the wire
-        const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
-        const rows = (await cursor.read(limit + 1)) as unknown[][];
-        const result = (cursor as unknown as { _result?: { fields?: { name: string; dataTypeID: number }[]; command?: string; rowCount?: number | null } })._result;
-        const fields = (result?.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
-        await cursor.close();
-        const kept = withinBytes(rows.slice(0, limit), maxBytes);
-        const truncated = rows.length > kept.length;
-        return { sessionId, command: result?.command ?? null, columns: fields, rows: kept.map(trimRow), rowCount: fields.length ? kept.length : (result?.rowCount ?? 0), truncated };
-      }
-      const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
-      const last = Array.isArray(res) ? res.at(-1)! : res;
-      const rows = (last.rows ?? []) as unknown[][];
-      const kept = withinBytes(rows.slice(0, limit), maxBytes);
-      return { sessionId, columns: (last.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: kept.map(trimRow), rowCount: last.rowCount ?? rows.length, truncated: rows.length > kept.length };
+      return await Promise.race([running, pending]);
     } finally {
+      if (timer) clearTimeout(timer);
       await client.end().catch(() => undefined);
     }
   };
+
+  const pendingResult = (p: StillPending, connection: string): ToolResult =>
+    ok({
+      status: 'pending_review',
+      reviewId: p.notice.reviewId,
+      url: p.notice.url,
+      expiresAt: p.notice.expiresAt?.toISOString() ?? null,
+      connection,
+      message: `A human reviewer must approve this statement before it runs; it has not run yet. Tell the user it waits at ${p.notice.url}, then call wait_for_review with reviewId "${p.notice.reviewId}" to wait for the decision and get the result.`,
+    });
 
   const server = new McpServer({ name: 'hoop', version });
 
@@ -123,16 +152,43 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       sql: z.string().min(1).max(100_000),
       reason: z.string().max(1000).optional().describe('why you run this; required unless every statement only reads'),
       limit: z.number().int().min(1).max(MAX_ROWS).optional(),
+      waitSeconds: z.number().int().min(0).max(120).optional().describe('how long to wait for a reviewer when the statement is held for approval (default 25)'),
     },
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
-  }, async ({ connection, sql, reason, limit }) => {
+  }, async ({ connection, sql, reason, limit, waitSeconds }) => {
     const analysis = analyzeSql(sql);
     if (analysis.ok && !reason?.trim() && analysis.statements.some((s) => s.kind !== 'read' && s.kind !== 'utility')) {
       return fail('this statement changes something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers');
     }
     try {
-      return ok(await runSql(connection, sql, reason, limit ?? 100));
+      return ok(await runSql(connection, sql, reason, limit ?? 100, { waitMs: (waitSeconds ?? 25) * 1000 }));
     } catch (err) {
+      if (err instanceof StillPending) return pendingResult(err, connection);
+      return explain(err);
+    }
+  });
+
+  server.registerTool('wait_for_review', {
+    title: 'Wait for a review',
+    description:
+      'Waits for reviewers to decide on a statement that run_query returned as pending_review, then runs it (exactly once, only if approved) and returns its result. Returns pending_review again if no decision came within timeoutSeconds; an error if it was rejected or expired.',
+    inputSchema: {
+      reviewId: z.string().uuid(),
+      timeoutSeconds: z.number().int().min(1).max(600).optional().describe('how long to wait this time (default 60)'),
+      connection: z.string().optional().describe('only needed if this MCP server did not send the statement itself'),
+      sql: z.string().max(100_000).optional().describe('the exact statement that was held; only needed with connection'),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+  }, async ({ reviewId, timeoutSeconds, connection, sql }) => {
+    const held = heldStatements.get(reviewId) ?? (connection && sql ? { connection, sql, limit: 100 } : null);
+    if (!held) return fail(`this server does not know the statement of review ${reviewId}; call again with the connection and the exact sql that was held`);
+    try {
+      const result = await runSql(held.connection, held.sql, 'reason' in held ? held.reason : undefined, held.limit, { waitMs: (timeoutSeconds ?? 60) * 1000, review: reviewId });
+      heldStatements.delete(reviewId);
+      return ok({ status: 'approved', reviewId, ...result });
+    } catch (err) {
+      if (err instanceof StillPending) return pendingResult(err, held.connection);
+      heldStatements.delete(reviewId);
       return explain(err);
     }
   });
@@ -151,6 +207,27 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
   });
 
   return server;
+}
+
+/** Runs SQL on an open session and shapes the result for a tool answer. */
+async function run(client: pg.Client, sql: string, limit: number, maxBytes: number, sessionId: string | undefined) {
+  const parsed = analyzeSql(sql);
+  if (parsed.ok && parsed.statements.length === 1) {
+    // one statement: read at most limit + 1 rows through a portal, so a huge result never crosses the wire
+    const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
+    const rows = (await cursor.read(limit + 1)) as unknown[][];
+    const result = (cursor as unknown as { _result?: { fields?: { name: string; dataTypeID: number }[]; command?: string; rowCount?: number | null } })._result;
+    const fields = (result?.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
+    await cursor.close();
+    const kept = withinBytes(rows.slice(0, limit), maxBytes);
+    const truncated = rows.length > kept.length;
+    return { sessionId, command: result?.command ?? null, columns: fields, rows: kept.map(trimRow), rowCount: fields.length ? kept.length : (result?.rowCount ?? 0), truncated };
+  }
+  const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
+  const last = Array.isArray(res) ? res.at(-1)! : res;
+  const rows = (last.rows ?? []) as unknown[][];
+  const kept = withinBytes(rows.slice(0, limit), maxBytes);
+  return { sessionId, columns: (last.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: kept.map(trimRow), rowCount: last.rowCount ?? rows.length, truncated: rows.length > kept.length };
 }
 
 /** the leading rows whose JSON fits in `maxBytes` */

@@ -3,3 +3,4 @@ export * from './stream';
 export * from './tunnel';
 export * from './exit-codes';
 export * from './ws-transport';
+export * from './review-notice';

@@ -99,6 +99,8 @@ const payloads = {
     /** re-attach to this earlier review instead of asking again (`hoop exec --review ID`) */
     reviewId: z.string().max(100).optional(),
   }),
+  /** agent → gateway: the session holding this statement ended; `unused` returns an approval that arrived too late */
+  review_cancel: z.object({ ref: z.number().int().nonnegative(), sessionId: z.string(), reviewId: z.string().optional(), unused: z.boolean().optional() }),
   /** gateway → agent: where a held statement stands */
   review_update: z.object({
     ref: z.number().int().nonnegative(),
