@@ -151,6 +151,8 @@ Try it, in another terminal from this folder:
   npx hoop connections
   npx hoop exec demo-pg -i "select id, full_name, email, card_number from customers limit 5"
   npx hoop connect demo-pg            ${c.dim}# then: psql "postgres://demo@127.0.0.1:5433/demo?sslmode=disable"${c.reset}
+  npx hoop exec demo-pg -i "ALTER TABLE customers ADD COLUMN note text" --reason "try a review"
+                                      ${c.dim}# held for approval: approve it at ${webUrl}/reviews or with \`npx hoop reviews approve ID\`${c.reset}
 
 Press Ctrl-C to stop everything.
 `);

@@ -15,6 +15,25 @@ export const DEMO = {
   targetSecretEnv: 'HOOP_DEMO_PG_PASSWORD',
 } as const;
 
+const DEMO_POLICY = {
+  name: 'demo',
+  version: 1,
+  description: 'Demo: the built-in guardrails and masking, and schema changes held for approval.',
+  connections: { names: [DEMO.connectionName], tags: [] },
+  guardrails: {
+    builtins: {},
+    rules: [
+      {
+        id: 'schema-change',
+        action: 'review',
+        message: 'schema changes on demo-pg need a reviewer\'s approval',
+        match: { commands: ['ALTER TABLE', 'CREATE INDEX', 'CREATE TABLE'] },
+      },
+    ],
+  },
+  review: { allowSelfApproval: true, timeoutMinutes: 30 },
+};
+
 export interface DemoState {
   orgId: string;
   /** set only when the admin was created now: shown once */
@@ -67,6 +86,16 @@ export async function ensureDemo(db: Db, opts: DemoOptions): Promise<DemoState> 
     });
   } else {
     await db.connection.update({ where: { id: existing.id }, data: { config } });
+  }
+
+  // a policy for the demo connection: schema changes wait for a reviewer. The demo admin may approve their own requests
+  // so one person can try the whole flow; real policies keep self-approval off (the default).
+  const conn = await db.connection.findUnique({ where: { orgId_name: { orgId: org.id, name: DEMO.connectionName } } });
+  if (conn && !conn.policyId) {
+    const policy =
+      (await db.policy.findUnique({ where: { orgId_name: { orgId: org.id, name: 'demo' } } })) ??
+      (await db.policy.create({ data: { orgId: org.id, name: 'demo', document: DEMO_POLICY } }));
+    await db.connection.update({ where: { id: conn.id }, data: { policyId: policy.id } });
   }
 
   if (opts.needCliToken) {
