@@ -1,28 +1,53 @@
-import { createDb, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
+import { createDb, createStatementReview, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from './root';
 
-/** Who may call what: every procedure, as every role, as nobody, as a disabled user and as another org's admin. */
+/**
+ * Who may call what: every procedure, as every role, as nobody, as a disabled user and as another org's admin. Each
+ * decision is tried on a fresh review requested by the developer (approvers: reviewer and admin roles).
+ */
 let database: TestDatabase;
 let db: Db;
 const users: Record<string, string> = {};
+let acme = '';
+let connectionId = '';
+let shownReview = '';
 
 beforeAll(async () => {
   const server = process.env.DATABASE_URL;
   if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
   database = await createTestDatabase(server, 'web_api');
   db = createDb(database.url, { max: 2 });
-  const acme = (await seedOrg(db, { name: 'Acme' })).id;
+  acme = (await seedOrg(db, { name: 'Acme' })).id;
   const other = (await seedOrg(db, { name: 'Other' })).id;
   for (const role of ['admin', 'reviewer', 'auditor', 'developer']) users[role] = (await seedUser(db, acme, { role })).id;
   users.disabled = (await seedUser(db, acme, { role: 'admin' })).id;
   await db.user.update({ where: { id: users.disabled }, data: { disabledAt: new Date() } });
   users.otherAdmin = (await seedUser(db, other, { role: 'admin' })).id;
   const agent = (await seedAgent(db, acme, { name: 'acme-agent' })).agent;
-  await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id });
+  connectionId = (await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id })).id;
+  shownReview = await freshReview();
 });
+
+/** A pending statement review on acme-db, requested by the developer. */
+async function freshReview(): Promise<string> {
+  const review = await createStatementReview(db, {
+    orgId: acme,
+    requesterId: users.developer!,
+    connectionId,
+    sessionId: crypto.randomUUID(),
+    mode: 'exec',
+    digest: 'a'.repeat(64),
+    statement: 'ALTER TABLE t ADD COLUMN note text',
+    ruleId: 'schema-change',
+    ruleMessage: null,
+    reason: 'ticket 481',
+    rules: { policyName: 'prod', policyVersion: 1, approverRoles: ['reviewer', 'admin'], approverUsers: [], minApprovals: 1, allowSelfApproval: false, timeoutMinutes: 30 },
+  });
+  return review.id;
+}
 
 afterAll(async () => {
   await db?.$disconnect();
@@ -31,23 +56,42 @@ afterAll(async () => {
 
 const as = (who: string | null) => createCaller({ db, userId: who ? (users[who] ?? null) : null, headers: new Headers() });
 
-async function outcome(call: () => Promise<{ items: { name: string }[] }>): Promise<string> {
+async function outcome(call: () => Promise<string>): Promise<string> {
   try {
-    const r = await call();
-    return `ok:${r.items.map((i) => i.name).join(',')}`;
+    return `ok:${await call()}`;
   } catch (err) {
     return err instanceof TRPCError ? err.code : `unexpected:${String(err)}`;
   }
 }
 
+const names = (page: { items: { name: string }[] }) => page.items.map((i) => i.name).join(',');
+
 const PROCEDURES = {
-  'connection.list': (who: string | null) => as(who).connection.list({}),
-  'agent.list': (who: string | null) => as(who).agent.list({}),
+  'connection.list': async (who: string | null) => names(await as(who).connection.list({})),
+  'agent.list': async (who: string | null) => names(await as(who).agent.list({})),
+  'review.list': async (who: string | null) => String((await as(who).review.list({ status: 'all' })).items.some((r) => r.id === shownReview)),
+  'review.get': async (who: string | null) => (await as(who).review.get({ id: shownReview })).status,
+  'review.summary': async (who: string | null) => String((await as(who).review.summary({})).pending > 0),
+  'review.facets': async (who: string | null) => (await as(who).review.facets({})).connections.join(','),
+  'review.approve': async (who: string | null) => (await as(who).review.approve({ id: await freshReview(), comment: 'fine' })).review.status,
+  'review.reject': async (who: string | null) => (await as(who).review.reject({ id: await freshReview(), comment: 'not now' })).review.status,
+  'review.revoke': async (who: string | null) => (await as(who).review.revoke({ id: await freshReview(), note: 'wrong ticket' })).status,
 };
+
+const everyone = (ok: string, otherAdmin: string) => ({ admin: ok, reviewer: ok, auditor: ok, developer: ok, anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin });
 
 const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'connection.list': { admin: 'ok:acme-db', reviewer: 'ok:acme-db', auditor: 'ok:acme-db', developer: 'ok:acme-db', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
   'agent.list': { admin: 'ok:acme-agent', reviewer: 'FORBIDDEN', auditor: 'ok:acme-agent', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
+  // every member sees the org's reviews; another org sees none of them
+  'review.list': everyone('ok:true', 'ok:false'),
+  'review.get': everyone('ok:pending', 'NOT_FOUND'),
+  'review.summary': everyone('ok:true', 'ok:false'),
+  'review.facets': everyone('ok:acme-db', 'ok:'),
+  // deciding: the approvers of the review only, never the requester (the developer), never another org
+  'review.approve': { admin: 'ok:approved', reviewer: 'ok:approved', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  'review.reject': { admin: 'ok:rejected', reviewer: 'ok:rejected', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  'review.revoke': { admin: 'ok:revoked', reviewer: 'FORBIDDEN', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
 };
 
 describe('authorization', () => {

@@ -1,11 +1,13 @@
 import { agentRouter } from './routers/agent';
 import { connectionRouter } from './routers/connection';
+import { reviewRouter } from './routers/review';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
-/** One router per domain; the control plane adds policy, review, session, audit, member, integration. */
+/** One router per domain; the control plane adds policy, session, audit, member, integration. */
 export const appRouter = createTRPCRouter({
   connection: connectionRouter,
   agent: agentRouter,
+  review: reviewRouter,
 });
 
 export type AppRouter = typeof appRouter;
