@@ -1,11 +1,24 @@
 import type { Role } from '~/server/auth/roles';
 
-export interface NavItem { href: string; label: string; icon: 'database' | 'server'; roles: Role[] | 'all' }
+export interface NavItem {
+  href: string;
+  label: string;
+  icon: 'database' | 'server' | 'inbox';
+  roles: Role[] | 'all';
+  /** a live count shown beside the label */
+  badge?: 'reviews';
+}
 export interface NavSection { title: string; items: NavItem[] }
 
 /** The sidebar, by section; each item says which roles see it (the API checks again on every call). */
 export const NAV: NavSection[] = [
-  { title: 'Access', items: [{ href: '/connections', label: 'Connections', icon: 'database', roles: 'all' }] },
+  {
+    title: 'Access',
+    items: [
+      { href: '/connections', label: 'Connections', icon: 'database', roles: 'all' },
+      { href: '/reviews', label: 'Reviews', icon: 'inbox', roles: 'all', badge: 'reviews' },
+    ],
+  },
   { title: 'Infrastructure', items: [{ href: '/agents', label: 'Agents', icon: 'server', roles: ['admin', 'auditor'] }] },
 ];
 

@@ -1,13 +1,39 @@
 'use client';
 
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import type { ReactNode } from 'react';
+import { useTRPC } from '~/trpc/react';
 import { cx } from '../ui/cx';
-import { DatabaseIcon, HoopMark, ServerIcon } from '../ui/icons';
-import type { NavSection } from './nav';
+import { DatabaseIcon, HoopMark, InboxIcon, ServerIcon } from '../ui/icons';
+import type { NavItem, NavSection } from './nav';
 import { UserMenu, type ShellUser } from './user-menu';
 
-const ICONS = { database: DatabaseIcon, server: ServerIcon } as const;
+const ICONS = { database: DatabaseIcon, server: ServerIcon, inbox: InboxIcon } as const;
+
+/** Requests waiting for the signed-in user (amber), or else pending in the org (grey); nothing when none are. */
+function ReviewsBadge() {
+  const trpc = useTRPC();
+  const q = useQuery({ ...trpc.review.summary.queryOptions({}), refetchInterval: 5_000 });
+  if (!q.data || q.data.pending === 0) return null;
+  const mine = q.data.awaitingMe;
+  const title = mine > 0 ? `${mine} waiting for your decision (${q.data.pending} pending in all)` : `${q.data.pending} pending, none waiting for you`;
+  return (
+    <span
+      title={title}
+      data-testid="reviews-badge"
+      className={cx(
+        'ml-auto min-w-5 rounded-full px-1.5 text-center text-[11px] font-semibold leading-5 tabular-nums',
+        mine > 0 ? 'bg-amber-400 text-slate-950' : 'bg-white/10 text-slate-300',
+      )}
+    >
+      {mine > 0 ? mine : q.data.pending}
+    </span>
+  );
+}
+
+const BADGES: Record<NonNullable<NavItem['badge']>, () => ReactNode> = { reviews: ReviewsBadge };
 
 export function Sidebar({ sections, user }: { sections: NavSection[]; user: ShellUser }) {
   const path = usePathname();
@@ -28,6 +54,7 @@ export function Sidebar({ sections, user }: { sections: NavSection[]; user: Shel
               {section.items.map((item) => {
                 const active = path === item.href || path.startsWith(`${item.href}/`);
                 const Icon = ICONS[item.icon];
+                const Badge = item.badge ? BADGES[item.badge] : null;
                 return (
                   <li key={item.href}>
                     <Link
@@ -40,6 +67,7 @@ export function Sidebar({ sections, user }: { sections: NavSection[]; user: Shel
                     >
                       <Icon className={active ? 'text-emerald-400' : 'text-slate-500'} />
                       {item.label}
+                      {Badge && <Badge />}
                     </Link>
                   </li>
                 );

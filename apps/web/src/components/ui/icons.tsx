@@ -42,6 +42,22 @@ export const LockIcon = (p: IconProps) => (
   <Icon {...p}><rect x="5" y="10.5" width="14" height="10" rx="2" /><path d="M8 10.5V7.5a4 4 0 0 1 8 0v3" /></Icon>
 );
 
+export const InboxIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M3.5 13.5 6 5.5a2 2 0 0 1 1.9-1.5h8.2A2 2 0 0 1 18 5.5l2.5 8" /><path d="M3.5 13.5V18a2 2 0 0 0 2 2h13a2 2 0 0 0 2-2v-4.5h-5l-1.5 2.5h-4L8.5 13.5h-5Z" /></Icon>
+);
+export const ClockIcon = (p: IconProps) => (
+  <Icon {...p}><circle cx="12" cy="12" r="8.5" /><path d="M12 7.5V12l3 2" /></Icon>
+);
+export const XIcon = (p: IconProps) => (
+  <Icon {...p}><path d="m6.5 6.5 11 11M17.5 6.5l-11 11" /></Icon>
+);
+export const ArrowLeftIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M19 12H5M11 6l-6 6 6 6" /></Icon>
+);
+export const HistoryIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M3.5 12a8.5 8.5 0 1 0 2.5-6" /><path d="M3.5 4v4h4" /><path d="M12 8v4l2.5 1.5" /></Icon>
+);
+
 export function HoopMark({ className }: { className?: string }) {
   return (
     <svg viewBox="0 0 24 24" aria-hidden className={className} width={20} height={20}>

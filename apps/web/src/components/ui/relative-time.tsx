@@ -2,7 +2,8 @@
 
 import { useEffect, useState } from 'react';
 
-function useNow(intervalMs: number): Date {
+/** The current time, re-read every `intervalMs` (for clocks and countdowns). */
+export function useNow(intervalMs: number): Date {
   const [now, setNow] = useState(() => new Date());
   useEffect(() => {
     const t = setInterval(() => setNow(new Date()), intervalMs);

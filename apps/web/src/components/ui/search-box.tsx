@@ -30,8 +30,8 @@ export function SearchBox({ placeholder, initial }: { placeholder: string; initi
   );
 }
 
-/** Mutually exclusive filter buttons bound to one URL parameter (null = no filter). */
-export function Segmented<V extends string>({ param, value, options }: { param: string; value: V | null; options: { value: V | null; label: string; count?: number }[] }) {
+/** Mutually exclusive filter buttons bound to one URL parameter (null = no filter); `resets` are cleared on a change. */
+export function Segmented<V extends string>({ param, value, options, resets = [] }: { param: string; value: V | null; options: { value: V | null; label: string; count?: number }[]; resets?: string[] }) {
   const { set } = useSetSearchParams();
   return (
     <div role="group" className="inline-flex h-8 items-center rounded-md border border-slate-300 bg-white p-0.5 shadow-sm">
@@ -42,7 +42,7 @@ export function Segmented<V extends string>({ param, value, options }: { param: 
             key={o.label}
             type="button"
             aria-pressed={active}
-            onClick={() => set({ [param]: o.value })}
+            onClick={() => set({ ...Object.fromEntries(resets.map((k) => [k, null])), [param]: o.value })}
             className={`h-full rounded px-2.5 text-[12px] font-medium ${active ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900'}`}
           >
             {o.label}
