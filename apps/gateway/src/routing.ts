@@ -1,5 +1,5 @@
 import { activeGrant, type Db } from '@hoop/db';
-import { defaultPolicy, parsePolicy } from '@hoop/pipeline';
+import { defaultPolicy, parsePolicy } from '@hoop/pipeline/policy';
 import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, type Tunnel, type TunnelStream } from '@hoop/protocol';
 import type { AgentRegistry } from './agents';
 import type { UserIdentity } from './auth';

@@ -8,7 +8,6 @@ import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
 import { AlertDispatcher } from './alerts';
 import { AuditWriter } from './audit-writer';
-import { handleMcp } from './mcp-http';
 import { listenForChanges } from './db-listener';
 import { ReviewCoordinator } from './reviews';
 import { SlackIntegration } from './slack';
@@ -68,6 +67,12 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   });
   await listener.ready;
 
+  // the MCP server (and the SQL parser it uses) is loaded on the first /mcp request: gateways that serve no agents
+  // over HTTP do not carry it
+  let mcp: Promise<typeof import('./mcp-http').handleMcp> | null = null;
+  const mcpHandler = () =>
+    (mcp ??= Promise.all([import('./mcp-http'), import('@hoop/pipeline').then((p) => p.initGuard())]).then(([m]) => m.handleMcp));
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_TEXT_FRAME, perMessageDeflate: false });
   const http: Server = createServer((req, res) => {
     if (req.url === '/healthz') {
@@ -75,10 +80,12 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       return;
     }
     if (req.url === '/mcp' || req.url?.startsWith('/mcp?')) {
-      handleMcp({ db, agents, log }, req, res).catch((err: Error) => {
-        log.error('mcp request failed', { error: err.message });
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error; see the gateway log' }, id: null }));
-      });
+      mcpHandler()
+        .then((handleMcp) => handleMcp({ db, agents, log }, req, res))
+        .catch((err: Error) => {
+          log.error('mcp request failed', { error: err.message });
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error; see the gateway log' }, id: null }));
+        });
       return;
     }
     if (req.url === '/integrations/slack/interactivity') {

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type KnownBlock, WebClient } from '@slack/web-api';
+import type { KnownBlock, WebClient } from '@slack/web-api';
 import { type Db, decryptSecret, ReviewError, reviewInclude, reviewUrl, type ReviewWithDetails, voteOnReview } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import type { AuditEventBody } from '@hoop/protocol';
@@ -45,6 +45,8 @@ export class SlackIntegration {
     if (row?.enabled) {
       try {
         const token = decryptSecret(row.botTokenEncrypted, this.encryptionKey);
+        // loaded on first use: most gateways never talk to Slack
+        const { WebClient } = await import('@slack/web-api');
         value = {
           client: new WebClient(token, { ...(this.apiUrl ? { slackApiUrl: this.apiUrl } : {}), retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: 10_000 }),
           signingSecret: decryptSecret(row.signingSecretEncrypted, this.encryptionKey),
