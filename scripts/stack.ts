@@ -135,7 +135,8 @@ async function main(): Promise<void> {
 
     if (!env.noWeb) {
       step(`starting the web app on :${env.webPort} (first start builds it)`);
-      services.push(await startWebService({ databaseUrl, port: env.webPort, authSecret: secrets.authSecret, gatewayUrl, logDir: LOG_DIR }));
+      // the same key as the gateway: secrets saved in the web app (Slack, webhooks) are opened by the gateway
+      services.push(await startWebService({ databaseUrl, port: env.webPort, authSecret: secrets.authSecret, gatewayUrl, encryptionKey: secrets.encryptionKey, logDir: LOG_DIR }));
     }
 
     const secs = ((Date.now() - started) / 1000).toFixed(1);

@@ -8,7 +8,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { baseEnv, httpOk, REPO_ROOT, type Service, startService, waitFor } from '@hoop/devstack';
 
-export interface WebOptions { databaseUrl: string; port: number; authSecret: string; gatewayUrl: string; logDir: string }
+export interface WebOptions {
+  databaseUrl: string;
+  port: number;
+  authSecret: string;
+  gatewayUrl: string;
+  logDir: string;
+  /** the gateway's HOOP_ENCRYPTION_KEY: without it the web app cannot save Slack or webhook secrets */
+  encryptionKey?: string;
+}
 
 const WEB_DIR = path.join(REPO_ROOT, 'apps', 'web');
 const NEXT_BIN = path.join(WEB_DIR, 'node_modules', 'next', 'dist', 'bin', 'next');
@@ -148,6 +156,7 @@ export async function startWebService(o: WebOptions): Promise<Service> {
       NEXTAUTH_SECRET: o.authSecret,
       NEXTAUTH_URL: `http://localhost:${o.port}`,
       HOOP_GATEWAY_URL: o.gatewayUrl,
+      ...(o.encryptionKey ? { HOOP_ENCRYPTION_KEY: o.encryptionKey } : {}),
     },
   });
   await waitFor('the web app to answer /healthz', () => httpOk(`http://127.0.0.1:${o.port}/healthz`), { service: svc, timeoutMs: 60_000 });

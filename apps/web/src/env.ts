@@ -10,6 +10,11 @@ const schema = z.object({
   NEXTAUTH_SECRET: z.string({ error: 'NEXTAUTH_SECRET (or AUTH_SECRET) is required, e.g. `openssl rand -base64 32`' }).min(16, { error: 'NEXTAUTH_SECRET must be at least 16 characters' }),
   NEXTAUTH_URL: z.url().default('http://localhost:3000'),
   HOOP_GATEWAY_URL: z.url().default('http://localhost:8009'),
+  /**
+   * The gateway's key (32 bytes, hex or base64) that seals secrets typed into the control plane: Slack tokens, webhook
+   * secrets. Optional: without it the app runs, but refuses to save a secret (and says why).
+   */
+  HOOP_ENCRYPTION_KEY: z.string().min(32, { error: 'HOOP_ENCRYPTION_KEY must be the same key as the gateway uses: 32 random bytes as hex (openssl rand -hex 32)' }).optional(),
 });
 
 export type WebEnv = Readonly<z.infer<typeof schema>>;
@@ -24,6 +29,7 @@ export function env(): WebEnv {
     NEXTAUTH_SECRET: raw.NEXTAUTH_SECRET || raw.AUTH_SECRET || undefined,
     NEXTAUTH_URL: raw.NEXTAUTH_URL || undefined,
     HOOP_GATEWAY_URL: raw.HOOP_GATEWAY_URL || undefined,
+    HOOP_ENCRYPTION_KEY: raw.HOOP_ENCRYPTION_KEY || undefined,
   });
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');

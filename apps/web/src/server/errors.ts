@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * Expected failures of the control plane. Services throw `AppError`; the tRPC layer maps each code once
  * (see `api/trpc.ts`) and pages map them to messages.
@@ -14,4 +16,24 @@ export class AppError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** zod's own wording ("Too small: expected …"), which does not name the field; the app's schemas write sentences that do. */
+const ZOD_WORDING = /^(Invalid|Too (small|big)|Unrecognized key|Expected)/;
+
+/** A rejected input in words for the page: each problem once, as a sentence. */
+export function inputProblems(error: z.ZodError): string {
+  const lines = error.issues.map((i) => {
+    const m = i.message.trim();
+    const said = ZOD_WORDING.test(m) && i.path.length > 0 ? `${i.path.join('.')}: ${m}` : m;
+    return /[.!?)]$/.test(said) ? said : `${said}.`;
+  });
+  return [...new Set(lines)].join(' ');
+}
+
+/** Parses a service's input, refusing a bad one as an `invalid` AppError that says what to fix. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new AppError('invalid', inputProblems(result.error), { cause: result.error });
+  return result.data;
 }

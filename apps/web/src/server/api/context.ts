@@ -1,13 +1,17 @@
 import 'server-only';
 import type { Db } from '@hoop/db';
 import { getServerSession } from 'next-auth';
+import { env } from '~/env';
 import { authOptions } from '../auth/options';
 import { db } from '../db';
 
-/** What every procedure receives. `userId` comes from the signed session cookie; the tiers in trpc.ts load the user. */
-export interface TRPCContext { db: Db; userId: string | null; headers: Headers }
+/**
+ * What every procedure receives. `userId` comes from the signed session cookie; the tiers in trpc.ts load the user.
+ * `encryptionKey` is HOOP_ENCRYPTION_KEY as configured (null when it is not): services that seal secrets check it.
+ */
+export interface TRPCContext { db: Db; userId: string | null; headers: Headers; encryptionKey: string | null }
 
 export async function createTRPCContext(opts: { headers: Headers }): Promise<TRPCContext> {
   const session = await getServerSession(authOptions());
-  return { db: await db(), userId: session?.user.id ?? null, headers: opts.headers };
+  return { db: await db(), userId: session?.user.id ?? null, headers: opts.headers, encryptionKey: env().HOOP_ENCRYPTION_KEY ?? null };
 }

@@ -1,12 +1,14 @@
-import { createDb, createStatementReview, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
+import { randomBytes } from 'node:crypto';
+import { createDb, createStatementReview, type Db, encryptSecret, parseEncryptionKey, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCaller } from './root';
+import { appRouter, createCaller } from './root';
 
 /**
  * Who may call what: every procedure, as every role, as nobody, as a disabled user and as another org's admin. Each
- * decision is tried on a fresh review requested by the developer (approvers: reviewer and admin roles).
+ * decision is tried on a fresh review requested by the developer (approvers: reviewer and admin roles); each webhook
+ * change on a fresh webhook of Acme.
  */
 let database: TestDatabase;
 let db: Db;
@@ -14,6 +16,7 @@ const users: Record<string, string> = {};
 let acme = '';
 let connectionId = '';
 let shownReview = '';
+const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
 beforeAll(async () => {
   const server = process.env.DATABASE_URL;
@@ -29,7 +32,16 @@ beforeAll(async () => {
   const agent = (await seedAgent(db, acme, { name: 'acme-agent' })).agent;
   connectionId = (await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id })).id;
   shownReview = await freshReview();
+  const sealed = (plain: string) => encryptSecret(plain, parseEncryptionKey(ENCRYPTION_KEY));
+  await db.slackSettings.create({ data: { orgId: acme, botTokenEncrypted: sealed('xoxb-acme'), signingSecretEncrypted: sealed('abcdef0123456789'), defaultChannel: '#acme-reviews' } });
+  await db.webhook.create({ data: { orgId: acme, name: 'acme-hook', url: 'https://hooks.acme.test/hoop', secretEncrypted: sealed('acme-webhook-secret') } });
 });
+
+/** A webhook of Acme, to pause or delete. */
+async function freshWebhook(): Promise<string> {
+  const w = await db.webhook.create({ data: { orgId: acme, name: `hook-${randomBytes(4).toString('hex')}`, url: 'https://hooks.acme.test/x', secretEncrypted: null } });
+  return w.id;
+}
 
 /** A pending statement review on acme-db, requested by the developer. */
 async function freshReview(): Promise<string> {
@@ -54,7 +66,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const as = (who: string | null) => createCaller({ db, userId: who ? (users[who] ?? null) : null, headers: new Headers() });
+const as = (who: string | null) => createCaller({ db, userId: who ? (users[who] ?? null) : null, headers: new Headers(), encryptionKey: ENCRYPTION_KEY });
 
 async function outcome(call: () => Promise<string>): Promise<string> {
   try {
@@ -76,9 +88,24 @@ const PROCEDURES = {
   'review.approve': async (who: string | null) => (await as(who).review.approve({ id: await freshReview(), comment: 'fine' })).review.status,
   'review.reject': async (who: string | null) => (await as(who).review.reject({ id: await freshReview(), comment: 'not now' })).review.status,
   'review.revoke': async (who: string | null) => (await as(who).review.revoke({ id: await freshReview(), note: 'wrong ticket' })).status,
+  'integration.getSlack': async (who: string | null) => (await as(who).integration.getSlack({})).defaultChannel ?? '',
+  'integration.saveSlack': async (who: string | null) =>
+    (await as(who).integration.saveSlack({ botToken: 'xoxb-1-2-abc', signingSecret: 'abcdef0123456789', defaultChannel: `#${who}` })).defaultChannel ?? '',
+  'integration.removeSlack': async (who: string | null) => String((await as(who).integration.removeSlack({})).configured),
+  'integration.listWebhooks': async (who: string | null) => names(await as(who).integration.listWebhooks({})),
+  'integration.createWebhook': async (who: string | null) => {
+    const out = await as(who).integration.createWebhook({ name: `new-${who}`, url: 'https://hooks.example.test/in', events: ['statement.blocked'] });
+    return `${out.webhook.name}:${out.generatedSecret ? 'secret shown' : 'no secret'}`;
+  },
+  'integration.setWebhookEnabled': async (who: string | null) => String((await as(who).integration.setWebhookEnabled({ id: await freshWebhook(), enabled: false })).enabled),
+  'integration.deleteWebhook': async (who: string | null) => {
+    const id = await freshWebhook();
+    return (await as(who).integration.deleteWebhook({ id })).id === id ? 'deleted' : 'other';
+  },
 };
 
 const everyone = (ok: string, otherAdmin: string) => ({ admin: ok, reviewer: ok, auditor: ok, developer: ok, anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin });
+const adminsOnly = (ok: string, otherAdmin: string) => ({ admin: ok, reviewer: 'FORBIDDEN', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin });
 
 const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'connection.list': { admin: 'ok:acme-db', reviewer: 'ok:acme-db', auditor: 'ok:acme-db', developer: 'ok:acme-db', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
@@ -92,9 +119,22 @@ const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'review.approve': { admin: 'ok:approved', reviewer: 'ok:approved', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
   'review.reject': { admin: 'ok:rejected', reviewer: 'ok:rejected', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
   'review.revoke': { admin: 'ok:revoked', reviewer: 'FORBIDDEN', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  // integrations: admins only, each on their own org's settings
+  'integration.getSlack': adminsOnly('ok:#acme-reviews', 'ok:'),
+  'integration.saveSlack': adminsOnly('ok:#admin', 'ok:#otherAdmin'),
+  'integration.removeSlack': adminsOnly('ok:false', 'ok:false'),
+  'integration.listWebhooks': adminsOnly('ok:acme-hook', 'ok:'),
+  'integration.createWebhook': adminsOnly('ok:new-admin:secret shown', 'ok:new-otherAdmin:secret shown'),
+  'integration.setWebhookEnabled': adminsOnly('ok:false', 'NOT_FOUND'),
+  'integration.deleteWebhook': adminsOnly('ok:deleted', 'NOT_FOUND'),
 };
 
 describe('authorization', () => {
+  it('every procedure is in the table', () => {
+    const procedures = Object.keys(appRouter._def.procedures).sort();
+    expect(Object.keys(PROCEDURES).sort()).toEqual(procedures);
+  });
+
   for (const [name, call] of Object.entries(PROCEDURES)) {
     for (const [who, expected] of Object.entries(EXPECTED[name as keyof typeof PROCEDURES])) {
       it(`${name} as ${who} → ${expected}`, async () => {

@@ -10,7 +10,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
 import type { Role } from '../auth/roles';
-import { AppError, type AppErrorCode } from '../errors';
+import { AppError, type AppErrorCode, inputProblems } from '../errors';
 import { loadSessionUser } from '../services/auth/load-session-user';
 import type { TRPCContext } from './context';
 
@@ -27,12 +27,15 @@ const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const internal = error.code === 'INTERNAL_SERVER_ERROR';
-    // database and stack details stay in the server log
+    // a rejected input, whether tRPC or a service (`parseInput`) refused it
+    const cause = error.cause instanceof AppError ? error.cause.cause : error.cause;
+    const invalid = cause instanceof ZodError ? cause : null;
+    // database and stack details stay in the server log; a rejected input is said in sentences, not as zod's JSON
     const { stack: _stack, ...data } = shape.data;
     return {
       ...shape,
-      message: internal ? 'Something went wrong on the server. Try again; if it keeps failing, check the web app log.' : shape.message,
-      data: { ...data, fieldErrors: error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null },
+      message: internal ? 'Something went wrong on the server. Try again; if it keeps failing, check the web app log.' : invalid ? inputProblems(invalid) : shape.message,
+      data: { ...data, fieldErrors: invalid ? z.flattenError(invalid).fieldErrors : null },
     };
   },
 });

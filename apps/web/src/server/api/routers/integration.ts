@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { CreatedWebhook, CreateWebhookInput, createWebhook } from '../../services/integration/create-webhook';
+import { DeletedWebhook, deleteWebhook } from '../../services/integration/delete-webhook';
+import { getSlackSettings, SlackSettingsView } from '../../services/integration/get-slack-settings';
+import { listWebhooks, WebhookList } from '../../services/integration/list-webhooks';
+import { removeSlackSettings } from '../../services/integration/remove-slack-settings';
+import { SaveSlackInput, saveSlackSettings } from '../../services/integration/save-slack-settings';
+import { SetWebhookEnabledInput, setWebhookEnabled } from '../../services/integration/set-webhook-enabled';
+import { WebhookIdInput, WebhookView } from '../../services/integration/webhook-view';
+import { adminProcedure, createTRPCRouter } from '../trpc';
+
+/**
+ * Where hoop tells people about what happens: the org's Slack app and its webhooks. Admins only. Secrets go in (sealed
+ * with HOOP_ENCRYPTION_KEY, which the gateway shares) and never come back out, except a generated webhook secret, once.
+ */
+export const integrationRouter = createTRPCRouter({
+  getSlack: adminProcedure
+    .input(z.object({}))
+    .output(SlackSettingsView)
+    .query(({ ctx }) => getSlackSettings(ctx.db, ctx.user.orgId, ctx.encryptionKey)),
+
+  saveSlack: adminProcedure
+    .input(SaveSlackInput)
+    .output(SlackSettingsView)
+    .mutation(({ ctx, input }) => saveSlackSettings(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
+
+  removeSlack: adminProcedure
+    .input(z.object({}))
+    .output(SlackSettingsView)
+    .mutation(({ ctx }) => removeSlackSettings(ctx.db, ctx.user.orgId, ctx.encryptionKey)),
+
+  listWebhooks: adminProcedure
+    .input(z.object({}))
+    .output(WebhookList)
+    .query(({ ctx }) => listWebhooks(ctx.db, ctx.user.orgId, ctx.encryptionKey)),
+
+  createWebhook: adminProcedure
+    .input(CreateWebhookInput)
+    .output(CreatedWebhook)
+    .mutation(({ ctx, input }) => createWebhook(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
+
+  setWebhookEnabled: adminProcedure
+    .input(SetWebhookEnabledInput)
+    .output(WebhookView)
+    .mutation(({ ctx, input }) => setWebhookEnabled(ctx.db, ctx.user.orgId, input)),
+
+  deleteWebhook: adminProcedure
+    .input(WebhookIdInput)
+    .output(DeletedWebhook)
+    .mutation(({ ctx, input }) => deleteWebhook(ctx.db, ctx.user.orgId, input)),
+});
