@@ -3,7 +3,7 @@ import type { Role } from '~/server/auth/roles';
 export interface NavItem {
   href: string;
   label: string;
-  icon: 'database' | 'server' | 'inbox';
+  icon: 'database' | 'server' | 'inbox' | 'plug';
   roles: Role[] | 'all';
   /** a live count shown beside the label */
   badge?: 'reviews';
@@ -20,6 +20,7 @@ export const NAV: NavSection[] = [
     ],
   },
   { title: 'Infrastructure', items: [{ href: '/agents', label: 'Agents', icon: 'server', roles: ['admin', 'auditor'] }] },
+  { title: 'Settings', items: [{ href: '/integrations', label: 'Integrations', icon: 'plug', roles: ['admin'] }] },
 ];
 
 export function navFor(role: Role): NavSection[] {

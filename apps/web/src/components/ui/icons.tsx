@@ -66,3 +66,15 @@ export function HoopMark({ className }: { className?: string }) {
     </svg>
   );
 }
+export const PlugIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M9 3v4.5M15 3v4.5" /><path d="M6.5 7.5h11v3.5a5.5 5.5 0 0 1-11 0V7.5Z" /><path d="M12 16.5V21" /></Icon>
+);
+export const HashIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M5 9h14M5 15h14M10.5 4 8.5 20M15.5 4l-2 16" /></Icon>
+);
+export const SendIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M20.5 3.5 3.5 10l7 3 3 7 7-16.5Z" /><path d="m10.5 13 4-4" /></Icon>
+);
+export const KeyIcon = (p: IconProps) => (
+  <Icon {...p}><circle cx="8" cy="15" r="4" /><path d="m11 12 8.5-8.5M16.5 6.5 19 9M14 9l2 2" /></Icon>
+);
