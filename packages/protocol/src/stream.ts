@@ -23,6 +23,7 @@ export class TunnelStream extends Duplex {
   private granted: number;
   private pending: { chunk: Buffer; offset: number; cb: (err?: Error | null) => void } | null = null;
   private remoteClosed = false;
+  private remoteEnded = false;
   /** set when spliced: frames go straight to this stream's link, with no buffering here */
   private peer: TunnelStream | null = null;
 
@@ -47,6 +48,17 @@ export class TunnelStream extends Duplex {
   splice(other: TunnelStream): void {
     this.peer = other;
     other.peer = this;
+    // whatever arrived before the splice (a server that speaks first, like SSH) goes on now
+    this.forwardBuffered();
+    other.forwardBuffered();
+  }
+
+  private forwardBuffered(): void {
+    const peer = this.peer;
+    if (!peer) return;
+    let chunk: Buffer | null;
+    while ((chunk = this.read() as Buffer | null) !== null) peer.link.sendData(peer.id, chunk);
+    if (this.remoteEnded) peer.link.sendEnd(peer.id);
   }
 
   /** data from the peer */
@@ -75,6 +87,7 @@ export class TunnelStream extends Duplex {
   }
 
   remoteEnd(): void {
+    this.remoteEnded = true;
     if (this.peer) {
       this.peer.link.sendEnd(this.peer.id);
       return;
@@ -97,7 +110,8 @@ export class TunnelStream extends Duplex {
 
   /** Lets the peer send a window beyond what the local consumer has actually taken (not merely buffered). */
   private grant(minimum = this.recvWindow / 4): void {
-    if (this.destroyed) return;
+    // a spliced stream forwards the far end's credit instead of granting its own
+    if (this.destroyed || this.peer) return;
     const consumed = this.received - this.readableLength;
     const bytes = consumed + this.recvWindow - this.granted;
     if (bytes <= 0 || bytes < minimum) return;

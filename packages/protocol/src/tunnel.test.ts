@@ -155,4 +155,28 @@ describe('splice', () => {
     agentSide.destroy();
     await new Promise((r) => client.on('close', r));
   });
+
+  it('forwards what the far end sent before the splice (servers that speak first, like SSH)', async () => {
+    const agentPair = pair({}, {
+      onOpen: (o) => {
+        const s = o.accept();
+        s.write('SSH-2.0-banner\r\n');
+        s.end();
+      },
+    });
+    const clientPair = pair({}, {
+      onOpen: (o) => {
+        void agentPair.a.openStream({ connection: 'x', mode: 'connect' }).then(async ({ stream: out }) => {
+          // the banner and the end arrive while the relay is still busy setting up
+          await new Promise((r) => setTimeout(r, 20));
+          o.accept().splice(out);
+        });
+      },
+    });
+    const { stream: client } = await clientPair.a.openStream({ connection: 'x', mode: 'connect' });
+    const got: Buffer[] = [];
+    client.on('data', (d: Buffer) => got.push(d));
+    await new Promise((r) => client.on('end', r));
+    expect(Buffer.concat(got).toString()).toBe('SSH-2.0-banner\r\n');
+  });
 });
