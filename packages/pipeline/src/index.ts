@@ -1,3 +1,4 @@
 export * from './guard';
 export * from './mask';
 export * from './policy';
+export * from './shell';

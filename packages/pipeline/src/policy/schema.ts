@@ -48,6 +48,51 @@ export const CustomRule = z
   .strict();
 export type CustomRule = z.infer<typeof CustomRule>;
 
+/** Built-in guardrails for shell commands (SSH exec and interactive shells), on by default like the SQL ones. */
+export const SHELL_BUILTIN_RULE_IDS = [
+  'rm-recursive-broad',
+  'mkfs',
+  'dd-device',
+  'shutdown-reboot',
+  'chmod-broad',
+  'fork-bomb',
+  'pipe-to-shell',
+  'kubectl-delete-broad',
+  'sql-in-shell',
+  'helm-uninstall',
+  'history-tamper',
+  'dynamic-command',
+] as const;
+export type ShellBuiltinRuleId = (typeof SHELL_BUILTIN_RULE_IDS)[number];
+
+export const ShellRule = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'rule ids are lowercase words joined by dashes'),
+    action: Action,
+    message: z.string().max(500).optional(),
+    hint: z.string().max(500).optional(),
+    match: z
+      .object({
+        /** program names or globs, matched without the directory (`kubectl`, `aws`, `mkfs.*`) and as written (`/opt/*`) */
+        commands: z.array(z.string().min(1)).optional(),
+        /** globs of which at least one argument must match one: `delete`, `s3://prod-*` */
+        args: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .refine((m) => Object.values(m).some((v) => v && v.length > 0), 'a custom rule must match on something'),
+  })
+  .strict();
+export type ShellRule = z.infer<typeof ShellRule>;
+
+export const ShellGuardrails = z
+  .object({
+    builtins: z.partialRecord(z.enum(SHELL_BUILTIN_RULE_IDS), BuiltinSetting).default({}),
+    /** checked before the built-ins, in order; the first that matches a command decides for it */
+    rules: z.array(ShellRule).default([]),
+  })
+  .strict();
+export type ShellGuardrails = z.infer<typeof ShellGuardrails>;
+
 const PiiTypeName = z.enum(['email', 'card', 'ssn', 'iban', 'phone', 'ip', 'aws_key', 'jwt', 'private_key', 'token', 'name', 'address', 'dob', 'secret']);
 const MaskStyleName = z.enum(['redact', 'partial', 'hash', 'null']);
 
@@ -124,8 +169,9 @@ export const Policy = z
       .object({
         builtins: z.partialRecord(z.enum(BUILTIN_RULE_IDS), BuiltinSetting).default({}),
         rules: z.array(CustomRule).default([]),
+        shell: ShellGuardrails.default({ builtins: {}, rules: [] }),
       })
-      .default({ builtins: {}, rules: [] }),
+      .default({ builtins: {}, rules: [], shell: { builtins: {}, rules: [] } }),
     /** limits for AI agents (sessions opened through MCP) */
     limits: z
       .object({
