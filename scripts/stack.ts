@@ -107,8 +107,11 @@ async function main(): Promise<void> {
     };
     const keyFile = stored<{ key: string }>(AGENT_KEY_FILE);
     const cliFile = stored<{ token: string }>(CLI_FILE);
+    const shellDir = path.join(HOOP_DIR, 'demo-shell');
+    await prepareDemoShell(shellDir);
     const demo = await ensureDemo(db, {
       serverUrl,
+      shellDir,
       targetPassword: secrets.demoTargetPassword,
       needAgentKey: keyFile?.databaseId !== databaseId,
       needCliToken: cliFile?.databaseId !== databaseId,
@@ -154,6 +157,9 @@ Try it, in another terminal from this folder:
   npx hoop connect demo-pg            ${c.dim}# then: psql "postgres://demo@127.0.0.1:5433/demo?sslmode=disable"${c.reset}
   npx hoop exec demo-pg -i "ALTER TABLE customers ADD COLUMN note text" --reason "try a review"
                                       ${c.dim}# held for approval: approve it at ${webUrl}/reviews or with \`npx hoop reviews approve ID\`${c.reset}
+  npx hoop exec demo-shell -i "tail -n 3 logs/app.log"       ${c.dim}# a shell on this machine, output masked${c.reset}
+  npx hoop exec demo-shell -i "rm -rf /var/lib/app"          ${c.dim}# refused by a shell guardrail${c.reset}
+  npx hoop connect demo-shell         ${c.dim}# then: ssh -p 2222 localhost (an interactive shell, recorded)${c.reset}
 
 Press Ctrl-C to stop everything.
 `);
@@ -171,3 +177,20 @@ Press Ctrl-C to stop everything.
 }
 
 void main();
+
+/** The folder the demo-shell connection works in, with a log that shows output masking. */
+async function prepareDemoShell(dir: string): Promise<void> {
+  await mkdir(path.join(dir, 'logs'), { recursive: true });
+  const log = path.join(dir, 'logs', 'app.log');
+  if (existsSync(log)) return;
+  await writeFile(
+    log,
+    [
+      '2026-11-30T09:12:01Z INFO  order 1042 paid by maria.lopez@example.com card 4242 4242 4242 4242',
+      '2026-11-30T09:12:07Z WARN  retrying webhook for customer jon.baker@example.org (phone +1 415 555 0134)',
+      '2026-11-30T09:12:09Z ERROR payout failed for IBAN DE89 3704 0044 0532 0130 00',
+      '2026-11-30T09:13:44Z INFO  health check ok',
+      '',
+    ].join('\n'),
+  );
+}

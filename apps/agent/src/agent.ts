@@ -7,7 +7,7 @@ import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from '@hoop/log';
 import { CancelRegistry } from './postgres/cancel';
-import { hooksFor, limitsFor } from './policy-hooks';
+import { guardKind, hooksFor, limitsFor } from './policy-hooks';
 import { servePostgres } from './postgres/session';
 import { targetConfigFrom } from './postgres/target';
 import { ReviewBroker, reviewHook } from './reviews';
@@ -127,7 +127,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
 
   const sessionHooks = (conn: AgentConnection, sessionId: string, reattach: string | undefined) => {
     const current = () => connections.get(conn.id) ?? conn;
-    const hooks = hooksFor(current, maskHashKey);
+    const hooks = hooksFor(current, maskHashKey, guardKind(conn));
     const requestReview = reviewHook(reviews, {
       sessionId,
       policyVersion: () => current().policyVersion ?? null,
@@ -146,6 +146,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
       outbox.emit(sessionId, type, data);
       if (type === 'session.close') outbox.endSession(sessionId);
     };
+    if (conn.type === 'ssh' || conn.type === 'command') return serveShell(o, conn, sessionId, audit);
     if (conn.type !== 'postgres') return o.reject('unsupported', `connection type ${conn.type} is not supported by this agent yet`);
     const target = targetConfigFrom(conn.config);
     if (typeof target === 'string') return o.reject('bad_config', `connection "${conn.name}": ${target}`);
@@ -165,6 +166,33 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         log,
         audit,
       });
+    });
+  };
+
+  /** ssh and command connections: the agent speaks SSH to the client (loaded on first use) */
+  const serveShell = (o: IncomingOpen, conn: AgentConnection, sessionId: string, audit: (type: string, data: Record<string, unknown>) => void) => {
+    const req = o.request;
+    void (async () => {
+      // the SSH service and the shell parser are loaded with the first shell session
+      const [mod] = await Promise.all([import('./ssh/serve'), import('@hoop/pipeline').then((p) => p.initShellGuard())]);
+      const problem = mod.shellConfigError(conn);
+      if (problem) return o.reject('bad_config', problem);
+      const secret = await resolveSecret(conn.secretRef, conn.secret);
+      if (!secret.ok) return o.reject('secret_unavailable', `connection "${conn.name}": ${secret.error}`);
+      const stream = o.accept({ connectionType: conn.type });
+      audit('session.open', { connection: conn.name, type: conn.type, mode: req.mode, user: req.user?.email ?? null, client: req.clientInfo ?? {} });
+      mod.serveShellConnection(stream, {
+        conn,
+        sessionId,
+        secret: secret.value,
+        dataDir: env.HOOP_AGENT_DATA_DIR || undefined,
+        hooks: sessionHooks(conn, sessionId, req.clientInfo?.review),
+        audit,
+        log,
+      });
+    })().catch((err: Error) => {
+      log.error('could not serve the session', { connection: conn.name, error: err.message });
+      o.reject('agent_error', `the agent could not serve "${conn.name}": ${err.message}`);
     });
   };
 

@@ -1,4 +1,4 @@
-import { createMasker, defaultPolicy, evaluate, type Masker, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
+import { createMasker, defaultPolicy, evaluate, evaluateShell, type Masker, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
 import type { AgentConnection } from '@hoop/protocol';
 import type { ColumnInfo, SessionHooks, Verdict } from './postgres/hooks';
 import { rowMaskerFor } from './postgres/masking';
@@ -13,11 +13,20 @@ export function policyFor(conn: AgentConnection): { policy: Policy } | { error: 
   }
 }
 
+/** What a connection's statements are judged as: SQL (Postgres, a psql command connection) or shell commands. */
+export type GuardKind = 'sql' | 'shell';
+
+export function guardKind(conn: AgentConnection): GuardKind {
+  if (conn.type === 'postgres' || conn.type === 'mysql') return 'sql';
+  if (conn.type === 'command' && conn.config.guard === 'sql') return 'sql';
+  return 'shell';
+}
+
 /**
  * Builds the guard and masking hooks for a session. `current` returns the connection as last configured, so a policy
  * change pushed by the gateway applies to the next statement of sessions already open.
  */
-export function hooksFor(current: () => AgentConnection, hashKey: string): SessionHooks {
+export function hooksFor(current: () => AgentConnection, hashKey: string, kind: GuardKind = 'sql'): SessionHooks {
   let seen: AgentConnection | null = null;
   let resolved: { policy: Policy } | { error: string } = { error: 'not resolved' };
   let masker: Masker = createMasker({ hashKey });
@@ -59,6 +68,17 @@ export function hooksFor(current: () => AgentConnection, hashKey: string): Sessi
       const { conn, resolved: r } = latest();
       if ('error' in r) {
         return { action: 'deny', ruleId: 'invalid-policy', message: `the policy of connection "${conn.name}" is invalid, so nothing runs`, hint: r.error.split('\n').slice(0, 3).join(' '), sqlstate: '42501' };
+      }
+      if (kind === 'shell') {
+        const d = evaluateShell(sql, r.policy);
+        return {
+          action: d.action,
+          ruleId: d.ruleId,
+          message: d.reason,
+          hint: d.hint,
+          ...(d.incomplete ? { incomplete: true } : {}),
+          statements: d.commands.map((c) => ({ text: auditMasker.maskText(c.text.slice(0, 4000)).text, kind: 'shell', action: c.action, ...(c.ruleId ? { ruleId: c.ruleId } : {}) })),
+        };
       }
       const d = evaluate(sql, r.policy, { readOnly: conn.readOnly });
       return {

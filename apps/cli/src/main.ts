@@ -19,7 +19,9 @@ const HELP = `hoop ${CLI_VERSION} — reach production databases and servers thr
 Usage:
   hoop login [--gateway URL] [--token TOKEN]    save a token (or pipe it on stdin)
   hoop connections [-o json]                    list the connections you can use
-  hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433)
+  hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433),
+                                                or for ssh/scp on server and command connections (default 2222)
+           [--exec]                             ssh connections: run ssh through it right away
            [--duration 30m] [--reason TEXT]     where the policy requires it, ask for time-boxed access first
   hoop exec NAME -i SQL | -f FILE | < stdin     run statements and print the result
            [-o text|json] [--reason TEXT]       a statement held for review waits for approval, then runs once
@@ -33,7 +35,8 @@ Usage:
   hoop sessions [--connection C] [--user U] [--status S] [-o json]
                                                 list recorded sessions (yours; all for auditors)
   hoop sessions get ID [-o json]                the timeline of one session
-  hoop sessions export ID [--format jsonl|csv]  every event of a session
+  hoop sessions export ID [--format jsonl|csv|cast]
+                                                every event of a session (cast: asciicast v2 of a terminal session)
   hoop audit verify [--session ID]              recompute the hash chains (exit 1 if anything was altered)
   hoop mcp                                      MCP server on stdio for Claude Code and other agents
   hoop claude configure [--scope user|project] [--dry-run]
@@ -96,18 +99,18 @@ async function run(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'connect': {
-      const { values, positionals } = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' }, duration: { type: 'string' }, reason: { type: 'string' } });
+      const { values, positionals } = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' }, duration: { type: 'string' }, reason: { type: 'string' }, exec: { type: 'boolean' } });
       if (positionals.length !== 1) throw usage('usage: hoop connect NAME [--port N] [--duration 30m] [--reason TEXT]');
       const port = values.port === undefined ? undefined : Number(values.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw usage(`invalid port ${String(values.port)}`);
       const durationMinutes = parseDuration(values.duration as string | undefined);
-      await connectCommand(env, positionals[0]!, {
+      return connectCommand(env, positionals[0]!, {
         port,
         host: (values.host as string | undefined) ?? '127.0.0.1',
         ...(durationMinutes !== undefined ? { durationMinutes } : {}),
         ...(values.reason ? { reason: values.reason as string } : {}),
+        exec: Boolean(values.exec),
       });
-      return EXIT.ok;
     }
     case 'exec': {
       const { values, positionals } = parse({ input: { type: 'string', short: 'i' }, file: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, reason: { type: 'string' }, review: { type: 'string' } });

@@ -56,9 +56,34 @@ export async function exportSession(db: Db, user: UserIdentity, id: string, form
     }
     return { contentType: 'text/csv', body: `${lines.join('\n')}\n` };
   }
-  if (format !== 'jsonl') throw new ApiError(400, 'format is jsonl or csv');
+  if (format === 'cast') return { contentType: 'application/x-asciicast', body: asciicast(session, events) };
+  if (format !== 'jsonl') throw new ApiError(400, 'format is jsonl, csv or cast');
   const body = events.map((e) => JSON.stringify({ session: session.id, user: session.user, connection: session.connection, ...e })).join('\n');
   return { contentType: 'application/x-ndjson', body: `${body}\n` };
+}
+
+/**
+ * A terminal session as an asciicast v2 recording (https://docs.asciinema.org/manual/asciicast/v2/): a header line,
+ * then `[seconds, "o", text]` for output and `[seconds, "r", "COLSxROWS"]` for resizes, all masked as recorded.
+ */
+function asciicast(session: { id: string; startedAt: Date | string }, events: { type: string; data: unknown }[]): string {
+  const start = events.find((e) => e.type === 'term.start')?.data as { cols?: number; rows?: number; term?: string } | undefined;
+  const header = {
+    version: 2,
+    width: start?.cols ?? 80,
+    height: start?.rows ?? 24,
+    timestamp: Math.floor(new Date(session.startedAt).getTime() / 1000),
+    env: { TERM: start?.term ?? 'xterm-256color' },
+    title: `hoop session ${session.id}`,
+  };
+  const frames: [number, string, string][] = [];
+  for (const e of events) {
+    const d = e.data as { t?: number; d?: string; cols?: number; rows?: number };
+    if (e.type === 'term.output' && typeof d.t === 'number' && typeof d.d === 'string') frames.push([d.t, 'o', d.d]);
+    else if (e.type === 'term.resize' && typeof d.t === 'number') frames.push([d.t, 'r', `${d.cols}x${d.rows}`]);
+  }
+  frames.sort((a, b) => a[0] - b[0]);
+  return `${[JSON.stringify(header), ...frames.map((f) => JSON.stringify(f))].join('\n')}\n`;
 }
 
 export async function verify(pool: pg.Pool, user: UserIdentity, sessionId: string | null) {

@@ -37,11 +37,29 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
           throw err instanceof RouteError ? new Error(err.message) : err;
         }
         session.stream.once('close', () => session.finish());
+        if (session.connectionType !== 'postgres') {
+          session.stream.destroy();
+          throw new Error(`connection "${connection}" is of type ${session.connectionType}; run_query works on databases (use run_command for ssh and command connections)`);
+        }
         const client = await pgClientOver(session.stream, clientInfo.client ?? 'hoop mcp');
         client.once('end', () => session.stream.destroy());
         return { client, sessionId: session.sessionId, limits: session.limits };
       },
       getSession: (id) => getSession(deps.db, user, id),
+      openCommand: async (connection, clientInfo) => {
+        let session;
+        try {
+          session = await openAgentSession(deps, user, connection, 'mcp', clientInfo);
+        } catch (err) {
+          throw err instanceof RouteError ? new Error(err.message) : err;
+        }
+        session.stream.once('close', () => session.finish());
+        if (session.connectionType !== 'ssh' && session.connectionType !== 'command') {
+          session.stream.destroy();
+          throw new Error(`connection "${connection}" is of type ${session.connectionType}; run_command works on ssh and command connections (use run_query for databases)`);
+        }
+        return { stream: session.stream, sessionId: session.sessionId, limits: session.limits };
+      },
     },
     VERSION,
   );

@@ -9,6 +9,7 @@ export const DEMO = {
   adminEmail: 'admin@hoop.local',
   agentName: 'demo-agent',
   connectionName: 'demo-pg',
+  shellConnectionName: 'demo-shell',
   targetDatabase: 'demo',
   targetUser: 'hoop_demo',
   /** the agent resolves the target password from its own environment */
@@ -51,6 +52,8 @@ export interface DemoOptions {
   targetPassword: string;
   needAgentKey: boolean;
   needCliToken: boolean;
+  /** working folder of the demo-shell command connection (bash on the agent host) */
+  shellDir?: string;
 }
 
 /** Idempotent: creates what is missing and leaves what exists (so a second start keeps the data). */
@@ -86,6 +89,16 @@ export async function ensureDemo(db: Db, opts: DemoOptions): Promise<DemoState> 
     });
   } else {
     await db.connection.update({ where: { id: existing.id }, data: { config } });
+  }
+
+  if (opts.shellDir) {
+    const shellConfig = { shell: ['bash', '--noprofile', '--norc', '-i'], exec: ['bash', '--noprofile', '--norc', '-c', '{}'], cwd: opts.shellDir };
+    const shell = await db.connection.findUnique({ where: { orgId_name: { orgId: org.id, name: DEMO.shellConnectionName } } });
+    if (!shell) {
+      await seedConnection(db, org.id, { name: DEMO.shellConnectionName, type: 'command', agentId: agent.id, config: shellConfig, tags: ['demo', 'shell'] });
+    } else {
+      await db.connection.update({ where: { id: shell.id }, data: { config: shellConfig } });
+    }
   }
 
   // a policy for the demo connection: schema changes wait for a reviewer. The demo admin may approve their own requests

@@ -27,6 +27,8 @@ export interface TestStack {
   gateway: Service;
   agent: Service | null;
   addPostgresConnection(name: string, targetUrl: string, opts?: { readOnly?: boolean; agentId?: string | null }): Promise<void>;
+  /** an `ssh` or `command` connection served by the stack's agent; the secret reaches the agent through its environment */
+  addConnection(name: string, type: 'ssh' | 'command', config: Record<string, unknown>, secret?: string): Promise<void>;
   startAgent(): Promise<Service>;
   /** kill -9 the gateway, then start it again on the same port */
   crashGateway(): Promise<void>;
@@ -92,6 +94,15 @@ export async function startTestStack(
         secretRef: u.password ? `env:${envName}` : null,
         readOnly: o.readOnly ?? false,
       });
+    },
+    async addConnection(name, type, config, secret) {
+      let secretRef: string | null = null;
+      if (secret !== undefined) {
+        const envName = `HOOP_TEST_SECRET_${Object.keys(secretEnv).length}`;
+        secretEnv[envName] = secret;
+        secretRef = `env:${envName}`;
+      }
+      await seedConnection(db, org.id, { name, type, agentId: agent.id, config: config as never, secretRef });
     },
     async startAgent() {
       const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, 'agent') }, nodeArgs: opts.agentNodeArgs });

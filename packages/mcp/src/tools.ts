@@ -3,7 +3,9 @@ import type pg from 'pg';
 import Cursor from 'pg-cursor';
 import { z } from 'zod';
 import { analyzeSql } from '@hoop/pipeline';
+import type { Duplex } from 'node:stream';
 import { BLOCKED_PREFIX, parseWaitingNotice, REVIEW_PREFIX, type WaitingNotice } from '@hoop/protocol';
+import { CommandRefused, runCommandOver } from './command';
 
 const MAX_ROWS = 1000;
 const MAX_CELL = 4000;
@@ -32,9 +34,10 @@ class StillPending extends Error {
   }
 }
 
-/** What a held statement was, so `wait_for_review` can re-attach to it by id. Process-wide, bounded. */
-const heldStatements = new Map<string, { connection: string; sql: string; reason?: string; limit: number }>();
-function rememberHeld(id: string, entry: { connection: string; sql: string; reason?: string; limit: number }) {
+/** What a held statement or command was, so `wait_for_review` can re-attach to it by id. Process-wide, bounded. */
+interface Held { kind: 'sql' | 'command'; connection: string; sql: string; reason?: string; limit: number }
+const heldStatements = new Map<string, Held>();
+function rememberHeld(id: string, entry: Held) {
   heldStatements.set(id, entry);
   if (heldStatements.size > 1000) heldStatements.delete(heldStatements.keys().next().value!);
 }
@@ -47,6 +50,8 @@ export interface McpDeps {
   /** a Postgres session on a connection, through the agent that serves it (mode mcp) */
   openSql(connection: string, clientInfo: Record<string, string>): Promise<{ client: pg.Client; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
   getSession(id: string): Promise<Record<string, unknown>>;
+  /** a session on an ssh or command connection: the raw stream to the agent's SSH service (mode mcp) */
+  openCommand(connection: string, clientInfo: Record<string, string>): Promise<{ stream: Duplex; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
 }
 
 /**
@@ -70,7 +75,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       client.on('notice', (n) => {
         const w = parseWaitingNotice(n.message ?? '', n.detail);
         if (!w || timer) return;
-        rememberHeld(w.reviewId, { connection, sql, ...(reason ? { reason } : {}), limit: requested });
+        rememberHeld(w.reviewId, { kind: 'sql', connection, sql, ...(reason ? { reason } : {}), limit: requested });
         timer = setTimeout(() => reject(new StillPending(w)), o.waitMs ?? 25_000);
       });
     });
@@ -95,6 +100,38 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       connection,
       message: `A human reviewer must approve this statement before it runs; it has not run yet. Tell the user it waits at ${p.notice.url}, then call wait_for_review with reviewId "${p.notice.reviewId}" to wait for the decision and get the result.`,
     });
+
+  const runCmd = async (connection: string, command: string, reason: string | undefined, o: { waitMs?: number; review?: string; timeoutSeconds?: number } = {}) => {
+    const { stream, sessionId, limits } = await deps.openCommand(connection, { client: 'hoop mcp', ...(reason ? { reason: reason.slice(0, 1000) } : {}), ...(o.review ? { review: o.review } : {}) });
+    let timer: NodeJS.Timeout | null = null;
+    let running!: ReturnType<typeof runCommandOver>;
+    const pending = new Promise<never>((_, reject) => {
+      const onWaiting = (url: string) => {
+        const id = /\/reviews\/([0-9a-f-]{36})/.exec(url)?.[1];
+        if (!id || timer) return;
+        rememberHeld(id, { kind: 'command', connection, sql: command, ...(reason ? { reason } : {}), limit: 0 });
+        timer = setTimeout(() => reject(new StillPending({ reviewId: id, url, expiresAt: null })), o.waitMs ?? 25_000);
+      };
+      running = runCommandOver(stream, command, { maxBytes: limits?.maxBytes ?? 1024 * 1024, timeoutMs: (o.timeoutSeconds ?? 60) * 1000, onWaiting });
+    });
+    pending.catch(() => undefined);
+    running.catch(() => undefined);
+    try {
+      return { sessionId, ...(await Promise.race([running, pending])) };
+    } finally {
+      if (timer) clearTimeout(timer);
+      stream.destroy();
+    }
+  };
+
+  const explainCommand = (err: unknown): ToolResult => {
+    if (err instanceof CommandRefused) {
+      return err.kind === 'blocked'
+        ? fail(`${err.message}. The command was not run. Use a narrower or read-only command, or ask a human to do it.`)
+        : fail(`${err.message}. The command did not run. Do not retry it unchanged; tell the user what the reviewer said.`);
+    }
+    return fail((err as Error).message ?? String(err));
+  };
 
   const server = new McpServer({ name: 'hoop', version });
 
@@ -168,6 +205,27 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     }
   });
 
+  server.registerTool('run_command', {
+    title: 'Run a command',
+    description:
+      'Runs one shell command on an ssh or command connection through hoop (e.g. `df -h`, `tail -n 100 /var/log/app.log`, `kubectl get pods`). Output comes back with personal data masked, up to the policy byte limit (`truncated` says when more was cut), with the exit code. Destructive commands are blocked; give a `reason` for anything that changes the system (shown to reviewers and recorded).',
+    inputSchema: {
+      connection: z.string().describe('an ssh or command connection from list_connections'),
+      command: z.string().min(1).max(100_000),
+      reason: z.string().max(1000).optional().describe('why you run this; required unless the command only reads'),
+      timeoutSeconds: z.number().int().min(1).max(600).optional().describe('end the command after this long (default 60)'),
+      waitSeconds: z.number().int().min(0).max(120).optional().describe('how long to wait for a reviewer when the command is held for approval (default 25)'),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+  }, async ({ connection, command, reason, timeoutSeconds, waitSeconds }) => {
+    try {
+      return ok(await runCmd(connection, command, reason, { waitMs: (waitSeconds ?? 25) * 1000, ...(timeoutSeconds ? { timeoutSeconds } : {}) }));
+    } catch (err) {
+      if (err instanceof StillPending) return pendingResult(err, connection);
+      return explainCommand(err);
+    }
+  });
+
   server.registerTool('wait_for_review', {
     title: 'Wait for a review',
     description:
@@ -177,19 +235,26 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       timeoutSeconds: z.number().int().min(1).max(600).optional().describe('how long to wait this time (default 60)'),
       connection: z.string().optional().describe('only needed if this MCP server did not send the statement itself'),
       sql: z.string().max(100_000).optional().describe('the exact statement that was held; only needed with connection'),
+      command: z.string().max(100_000).optional().describe('the exact command that was held (ssh/command connections); only needed with connection'),
     },
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
-  }, async ({ reviewId, timeoutSeconds, connection, sql }) => {
-    const held = heldStatements.get(reviewId) ?? (connection && sql ? { connection, sql, limit: 100 } : null);
-    if (!held) return fail(`this server does not know the statement of review ${reviewId}; call again with the connection and the exact sql that was held`);
+  }, async ({ reviewId, timeoutSeconds, connection, sql, command }) => {
+    const held: Held | null =
+      heldStatements.get(reviewId) ??
+      (connection && sql ? { kind: 'sql', connection, sql, limit: 100 } : connection && command ? { kind: 'command', connection, sql: command, limit: 0 } : null);
+    if (!held) return fail(`this server does not know what review ${reviewId} holds; call again with the connection and the exact sql (or command) that was held`);
+    const waitMs = (timeoutSeconds ?? 60) * 1000;
     try {
-      const result = await runSql(held.connection, held.sql, 'reason' in held ? held.reason : undefined, held.limit, { waitMs: (timeoutSeconds ?? 60) * 1000, review: reviewId });
+      const result =
+        held.kind === 'sql'
+          ? await runSql(held.connection, held.sql, held.reason, held.limit, { waitMs, review: reviewId })
+          : await runCmd(held.connection, held.sql, held.reason, { waitMs, review: reviewId });
       heldStatements.delete(reviewId);
       return ok({ status: 'approved', reviewId, ...result });
     } catch (err) {
       if (err instanceof StillPending) return pendingResult(err, held.connection);
       heldStatements.delete(reviewId);
-      return explain(err);
+      return held.kind === 'sql' ? explain(err) : explainCommand(err);
     }
   });
 

@@ -7,6 +7,8 @@ export interface Verdict {
   message?: string;
   hint?: string;
   sqlstate?: string;
+  /** a shell line that stops inside a construct (open quote, `do` without `done`): more lines will follow */
+  incomplete?: boolean;
   /** the approved review that let this statement run */
   reviewId?: string;
   /** per-statement classification, recorded in the audit trail */

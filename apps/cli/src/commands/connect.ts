@@ -10,18 +10,18 @@ import { type ReviewSummary, waitForDecision } from './reviews';
 
 export interface ConnectionSummary { name: string; type: string; agent: string | null; online: boolean; tags: string[]; readOnly: boolean; database?: string | null }
 
-const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh: 2222 };
+const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh: 2222, command: 2222 };
 
 /**
  * `hoop connect NAME`: a local port that any client (psql, DBeaver, an ORM) connects to as if it were the database;
  * each TCP connection becomes one session through the gateway and the agent.
  */
-export async function connectCommand(env: CliEnv, name: string, opts: { port?: number; host: string; durationMinutes?: number; reason?: string }): Promise<void> {
+export async function connectCommand(env: CliEnv, name: string, opts: { port?: number; host: string; durationMinutes?: number; reason?: string; exec?: boolean }): Promise<number> {
   const config = await loadConfig(env);
   const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
   const conn = connections.find((c) => c.name === name);
   if (!conn) throw usage(`connection "${name}" does not exist; run \`hoop connections\` to list yours`);
-  if (conn.type !== 'postgres') throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
+  if (!['postgres', 'ssh', 'command'].includes(conn.type)) throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
 
   // time-boxed access: a connection may need an approved grant before anyone connects
   const access = await api<{ required: boolean; grant: { reviewId: string; expiresAt: string } | null; review: ReviewSummary | null }>(config, '/api/access-requests', {
@@ -93,15 +93,42 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
     server.listen(port, opts.host, () => resolve());
   });
   const addr = server.address() as net.AddressInfo;
-  const db = conn.database ?? 'postgres';
-  const url = `postgres://${encodeURIComponent(name)}@${opts.host}:${addr.port}/${encodeURIComponent(db)}?sslmode=disable`;
-  process.stdout.write(
-    `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
-      `  psql "${url}"\n` +
-      `  export DATABASE_URL="${url}"\n` +
-      (grantEnds ? `access granted until ${grantEnds.toISOString()}; sessions end then\n` : '') +
-      'every statement is checked by policy and recorded; press Ctrl-C to stop\n',
-  );
+  const grantLine = grantEnds ? `access granted until ${grantEnds.toISOString()}; sessions end then\n` : '';
+  if (conn.type === 'postgres') {
+    const db = conn.database ?? 'postgres';
+    const url = `postgres://${encodeURIComponent(name)}@${opts.host}:${addr.port}/${encodeURIComponent(db)}?sslmode=disable`;
+    process.stdout.write(
+      `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
+        `  psql "${url}"\n` +
+        `  export DATABASE_URL="${url}"\n` +
+        grantLine +
+        'every statement is checked by policy and recorded; press Ctrl-C to stop\n',
+    );
+  } else {
+    // the agent's host key is the same for every session of this connection: pin it under its own alias
+    const sshArgs = ['-p', String(addr.port), '-o', `HostKeyAlias=hoop-${name}`, opts.host];
+    process.stdout.write(
+      `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
+        `  ssh ${sshArgs.join(' ')}\n` +
+        `  scp -P ${addr.port} -o HostKeyAlias=hoop-${name} FILE ${opts.host}:PATH\n` +
+        grantLine +
+        'any user name works and no key is needed; commands are checked by policy, output masked and recorded; press Ctrl-C to stop\n',
+    );
+    if (opts.exec) {
+      const { spawn } = await import('node:child_process');
+      const child = spawn('ssh', ['-o', 'StrictHostKeyChecking=accept-new', ...sshArgs], { stdio: 'inherit' });
+      const code = await new Promise<number>((resolve) => {
+        child.on('error', (err) => {
+          process.stderr.write(`hoop: cannot run ssh: ${err.message}\n`);
+          resolve(EXIT.usage);
+        });
+        child.on('exit', (c) => resolve(c ?? EXIT.unreachable));
+      });
+      server.close();
+      (link as GatewayLink | null)?.close();
+      return code;
+    }
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
       server.close();
@@ -117,4 +144,5 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
       }, Math.max(0, grantEnds.getTime() - Date.now())).unref();
     }
   });
+  return EXIT.ok;
 }

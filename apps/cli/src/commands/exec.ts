@@ -5,7 +5,8 @@ import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { connectGateway } from '../gateway';
-import { openPgSession } from '../pg-session';
+import { pgClientFor } from '../pg-session';
+import { runShellCommand } from '../shell-exec';
 import { formatPsql } from '../format';
 import { forgetStatement, parseWaitingNotice, recallStatement, rememberStatement, showWaiting, type Waiting } from '../waiting';
 
@@ -84,7 +85,25 @@ async function runOnce(env: CliEnv, config: Awaited<ReturnType<typeof loadConfig
   let waiting = null as Waiting | null;
   try {
     const clientInfo: Record<string, string> = { client: 'hoop exec', ...(opts.reason ? { reason: opts.reason } : {}), ...(reviewId ? { review: reviewId } : {}) };
-    const { client } = await openPgSession(link, name, 'exec', clientInfo);
+    const { stream, type } = await link.open(name, 'exec', clientInfo);
+    if (type === 'ssh' || type === 'command') {
+      // a command on a server or the agent host: stdin is passed on when something is piped in beside -i/-f
+      const stdin = (opts.input !== undefined || opts.file) && !process.stdin.isTTY ? process.stdin : null;
+      return await runShellCommand(stream, sql, {
+        stdin,
+        onWaiting: (line) => {
+          const m = /(https?:\/\/\S+\/reviews\/([0-9a-f-]{36}))/.exec(line);
+          if (!m) return void process.stderr.write(`${line}\n`);
+          const w: Waiting = { reviewId: m[2]!, url: m[1]!, expiresAt: null };
+          waiting = w;
+          onWaiting(w);
+          void rememberStatement(env, w.reviewId, sql).catch(() => undefined);
+          stopWaiting?.();
+          stopWaiting = showWaiting(w);
+        },
+      });
+    }
+    const client = await pgClientFor(stream, name, type);
     client.on('notice', (n) => {
       const w = parseWaitingNotice(n.message ?? '', n.detail);
       if (w) {

@@ -24,6 +24,14 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
       listConnections: async () => (await api<{ connections: ConnectionSummary[] }>(config, '/api/connections')).connections,
       openSql: async (connection, clientInfo) => openPgSession(await gateway(), connection, 'mcp', clientInfo),
       getSession: (id) => api<Record<string, unknown>>(config, `/api/sessions/${encodeURIComponent(id)}`),
+      openCommand: async (connection, clientInfo) => {
+        const { stream, sessionId, type, limits } = await (await gateway()).open(connection, 'mcp', clientInfo);
+        if (type !== 'ssh' && type !== 'command') {
+          stream.destroy();
+          throw new Error(`connection "${connection}" is of type ${type ?? 'unknown'}; run_command works on ssh and command connections (use run_query for databases)`);
+        }
+        return { stream, ...(sessionId ? { sessionId } : {}), ...(limits ? { limits } : {}) };
+      },
     },
     CLI_VERSION,
   );

@@ -31,14 +31,18 @@ export async function sessionsGet(env: CliEnv, id: string, output: 'text' | 'jso
     const detail =
       e.type === 'statement'
         ? `${String(d.decision ?? '').toUpperCase().padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.sql ?? '').replace(/\s+/g, ' ').slice(0, 100)}${d.executed ? `  → ${(d.tags as string[] | undefined)?.join(', ') ?? ''} ${d.rows ?? 0} rows ${d.durationMs ?? '?'} ms${d.error ? `  error: ${String(d.error)}` : ''}` : ''}`
-        : JSON.stringify(d).slice(0, 120);
+        : e.type === 'command'
+          ? `${String(d.decision ?? '').toUpperCase().padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.command ?? '').replace(/\s+/g, ' ').slice(0, 100)}`
+          : e.type === 'term.output'
+            ? JSON.stringify(String(d.d ?? '')).slice(0, 100)
+            : JSON.stringify(d).slice(0, 120);
     process.stdout.write(`${String(e.seq).padStart(5)}  ${e.at.slice(11, 23)}  ${e.type.padEnd(14)} ${detail}\n`);
   }
   return EXIT.ok;
 }
 
 export async function sessionsExport(env: CliEnv, id: string, format: string): Promise<number> {
-  if (format !== 'jsonl' && format !== 'csv') throw usage('--format is jsonl or csv');
+  if (format !== 'jsonl' && format !== 'csv' && format !== 'cast') throw usage('--format is jsonl, csv or cast (asciicast v2, terminal sessions)');
   const config = await loadConfig(env);
   process.stdout.write(await api<string>(config, `/api/sessions/${encodeURIComponent(id)}/export?format=${format}`, { raw: true }));
   return EXIT.ok;

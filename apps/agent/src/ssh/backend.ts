@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { Duplex, type Readable } from 'node:stream';
+import { Client, type ClientChannel, type PseudoTtyOptions } from 'ssh2';
+
+/** A pseudo-terminal as the client asked for it. */
+export interface Pty { term: string; cols: number; rows: number; width: number; height: number }
+
+/** One running shell, command or subsystem on the target side: stdin/stdout as a duplex, stderr apart. */
+export interface BackendChannel extends Duplex {
+  stderr: Readable;
+  setWindow(rows: number, cols: number, height: number, width: number): void;
+  signal(name: string): void;
+}
+
+/** Where the commands of a session run: a server over SSH, or the agent host itself (command connections). */
+export interface Backend {
+  readonly kind: 'ssh' | 'command';
+  shell(o: { pty: Pty | null; env: Record<string, string> }): Promise<BackendChannel>;
+  exec(command: string, o: { pty: Pty | null; env: Record<string, string> }): Promise<BackendChannel>;
+  /** the raw SFTP subsystem, or null when the backend has none */
+  sftp(): Promise<Duplex | null>;
+  close(): void;
+}
+
+export class BackendError extends Error {}
+
+// ── SSH target ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface SshTargetConfig {
+  host: string;
+  port: number;
+  user: string;
+  /** `SHA256:…` as `ssh-keygen -lf` prints it; when set, any other host key is refused */
+  hostKeyFingerprint?: string;
+}
+
+export function sshTargetFrom(config: Record<string, unknown>): SshTargetConfig | string {
+  const host = typeof config.host === 'string' ? config.host.trim() : '';
+  if (!host) return 'config.host is required';
+  const port = config.port === undefined ? 22 : Number(config.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `config.port must be a port number, not ${String(config.port)}`;
+  const user = typeof config.user === 'string' && config.user ? config.user : '';
+  if (!user) return 'config.user is required';
+  const fp = typeof config.hostKeyFingerprint === 'string' && config.hostKeyFingerprint ? config.hostKeyFingerprint.trim() : undefined;
+  if (fp && !/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(fp)) return 'config.hostKeyFingerprint must look like SHA256:… (ssh-keygen -lf)';
+  return { host, port, user, ...(fp ? { hostKeyFingerprint: fp.replace(/=$/, '') } : {}) };
+}
+
+export function fingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** Logs into the target with the agent's credential (a private key, else a password) and opens channels on demand. */
+export async function connectSshTarget(cfg: SshTargetConfig, secret: string | null, onHostKey: (fp: string) => void): Promise<Backend> {
+  const client = new Client();
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const done = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve();
+    };
+    client.once('ready', () => done());
+    client.once('error', (err) => done(new BackendError(`cannot log into ${cfg.user}@${cfg.host}:${cfg.port}: ${err.message}`)));
+    client.once('close', () => done(new BackendError(`${cfg.host}:${cfg.port} closed the connection during login`)));
+    const isKey = secret !== null && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(secret);
+    client.connect({
+      host: cfg.host,
+      port: cfg.port,
+      username: cfg.user,
+      ...(isKey ? { privateKey: secret } : secret !== null ? { password: secret } : {}),
+      readyTimeout: 15_000,
+      keepaliveInterval: 15_000,
+      hostVerifier: (key: Buffer) => {
+        const fp = fingerprint(key);
+        onHostKey(fp);
+        return !cfg.hostKeyFingerprint || cfg.hostKeyFingerprint === fp;
+      },
+    });
+  });
+  const channel = (open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void) =>
+    new Promise<BackendChannel>((resolve, reject) => open((err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch as unknown as BackendChannel))));
+  const ptyOpts = (pty: Pty): PseudoTtyOptions => ({ term: pty.term, cols: pty.cols, rows: pty.rows, width: pty.width, height: pty.height });
+  return {
+    kind: 'ssh',
+    shell: ({ pty, env }) => channel((cb) => (pty ? client.shell(ptyOpts(pty), { env }, cb) : client.shell(false, { env }, cb))),
+    exec: (command, { pty, env }) => channel((cb) => client.exec(command, { env, ...(pty ? { pty: ptyOpts(pty) } : {}) }, cb)),
+    sftp: () => new Promise((resolve, reject) => client.subsys('sftp', (err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch)))),
+    close: () => client.end(),
+  };
+}
+
+// ── local commands ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface CommandConfig {
+  /** what an interactive session runs, e.g. ["bash", "--noprofile", "--norc"] */
+  shell: string[];
+  /** what one command runs; `{}` stands for the command text, else the text is written to stdin */
+  exec: string[];
+  cwd?: string;
+  /** extra environment; values may be references (`env:NAME`, `file:/path`) resolved on the agent */
+  env: Record<string, string>;
+}
+
+export function commandConfigFrom(config: Record<string, unknown>): CommandConfig | string {
+  const list = (v: unknown, name: string): string[] | string => {
+    if (v === undefined) return [];
+    if (typeof v === 'string') return v.trim() ? [v] : `config.${name} is empty`;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0) return v as string[];
+    return `config.${name} must be a command line as a list of words`;
+  };
+  const shell = list(config.shell ?? config.command, 'shell');
+  if (typeof shell === 'string') return shell;
+  const exec = list(config.exec, 'exec');
+  if (typeof exec === 'string') return exec;
+  if (shell.length === 0 && exec.length === 0) return 'config.shell or config.exec is required';
+  const env: Record<string, string> = {};
+  if (config.env !== undefined) {
+    if (typeof config.env !== 'object' || config.env === null) return 'config.env must map names to values';
+    for (const [k, v] of Object.entries(config.env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || typeof v !== 'string') return `config.env.${k} must be a string`;
+      env[k] = v;
+    }
+  }
+  return {
+    shell: shell.length ? shell : exec.map((w) => (w === '{}' ? '' : w)).filter(Boolean),
+    exec: exec.length ? exec : shell,
+    ...(typeof config.cwd === 'string' && config.cwd ? { cwd: config.cwd } : {}),
+    env,
+  };
+}
+
+const quote = (w: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** Runs commands on the agent host. A terminal comes from util-linux `script`, so no native module is needed. */
+export function commandBackend(cfg: CommandConfig, env: Record<string, string>): Backend {
+  const children = new Set<ReturnType<typeof spawn>>();
+  const start = (argv: string[], pty: Pty | null, stdinText: string | null, extra: Record<string, string>): BackendChannel => {
+    const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: process.env.LANG ?? 'C.UTF-8', ...env, ...extra, ...(pty ? { TERM: pty.term || 'xterm', COLUMNS: String(pty.cols), LINES: String(pty.rows) } : {}) };
+    const [cmd, args] = pty
+      ? ['script', ['-qfec', `stty cols ${pty.cols} rows ${pty.rows} 2>/dev/null; exec ${argv.map(quote).join(' ')}`, '/dev/null']]
+      : [argv[0]!, argv.slice(1)];
+    const child = spawn(cmd as string, args as string[], { cwd: cfg.cwd, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin }) as unknown as BackendChannel;
+    duplex.stderr = child.stderr;
+    duplex.setWindow = () => undefined;
+    duplex.signal = (name) => {
+      try {
+        child.kill(`SIG${name}` as NodeJS.Signals);
+      } catch {
+        // unknown signal names are ignored, as sshd does
+      }
+    };
+    child.on('error', (err) => {
+      duplex.emit('exit', 127);
+      child.stderr.emit('data', Buffer.from(`cannot run ${argv[0]}: ${err.message}\n`));
+      duplex.destroy();
+    });
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (signal) duplex.emit('exit', null, signal.replace(/^SIG/, ''), false, '');
+      else duplex.emit('exit', code ?? 0);
+    });
+    if (stdinText !== null) child.stdin.end(stdinText);
+    return duplex;
+  };
+  return {
+    kind: 'command',
+    shell: async ({ pty, env: extra }) => start(cfg.shell, pty, null, extra),
+    exec: async (command, { pty, env: extra }) => {
+      const placeholder = cfg.exec.includes('{}');
+      const argv = placeholder ? cfg.exec.map((w) => (w === '{}' ? command : w)) : cfg.exec;
+      return start(argv, pty, placeholder ? null : command.endsWith('\n') ? command : `${command}\n`, extra);
+    },
+    sftp: async () => null,
+    close: () => {
+      for (const c of children) c.kill('SIGHUP');
+    },
+  };
+}

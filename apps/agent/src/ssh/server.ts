@@ -1,0 +1,464 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { BLOCKED_PREFIX, REVIEW_PREFIX, WAITING_PREFIX } from '@hoop/protocol';
+import type { Logger } from '@hoop/log';
+import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
+import type { ReviewUpdate, Verdict } from '../postgres/hooks';
+import type { Backend, BackendChannel, Pty } from './backend';
+import { CommandLineTracker } from './command-line';
+import { OutputPipe } from './recording';
+import { SftpEventReader } from './sftp-events';
+
+/** Exit status of a command hoop refused (the message says why on stderr). */
+export const EXIT_REFUSED = 126;
+
+export interface SshFrontOptions {
+  sessionId: string;
+  connection: string;
+  hostKey: string;
+  /** opens the target side once, on the first channel */
+  backend: () => Promise<Backend>;
+  judge(command: string): Verdict;
+  requestReview?(request: { sql: string; verdict: Verdict }, onUpdate: (u: ReviewUpdate) => void): () => void;
+  maskText(text: string): string;
+  maskAudit(text: string): string;
+  takeMaskCounts(): Record<string, number>;
+  audit(type: string, data: Record<string, unknown>): void;
+  log: Logger;
+}
+
+/** The agent's SSH host key: generated once and kept in the data folder, so clients can pin it. */
+export function loadHostKey(dataDir: string | undefined): string {
+  const file = dataDir ? path.join(dataDir, 'ssh_host_ed25519_key') : null;
+  if (file && existsSync(file)) return readFileSync(file, 'utf8');
+  const { private: key } = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'hoop-agent' });
+  if (file) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, key, { mode: 0o600 });
+  }
+  return key;
+}
+
+const severity = { allow: 0, review: 1, deny: 2 } as const;
+
+function refusal(v: Verdict): string {
+  return `${BLOCKED_PREFIX} guardrail "${v.ruleId ?? 'policy'}": ${v.message ?? 'not allowed by policy'}${v.hint ? ` (${v.hint})` : ''}`;
+}
+
+function reviewRefusal(u: ReviewUpdate): string {
+  const id = u.reviewId ? `review ${u.reviewId}` : 'the review';
+  const why =
+    u.status === 'rejected' ? `${id} was rejected${u.decidedBy ? ` by ${u.decidedBy}` : ''}`
+    : u.status === 'expired' ? `${id} expired before reviewers decided`
+    : u.status === 'revoked' ? `${id} was revoked${u.decidedBy ? ` by ${u.decidedBy}` : ''}`
+    : u.status === 'invalid' ? `${id} cannot run this command`
+    : 'the command needs approval, but no review could be requested';
+  return `${REVIEW_PREFIX}: ${why}${u.message ? `: ${u.message}` : ''}`;
+}
+
+/**
+ * SSH for clients of an `ssh` or `command` connection, served by the agent over a tunnel stream. The person was
+ * authenticated by the gateway, so any user name is accepted without a key or password; the agent logs into the
+ * target with its own credential. Exec commands and each line typed at an interactive prompt are judged before they
+ * run; output is masked and recorded; SFTP passes through and is recorded as file events; port forwarding is refused.
+ */
+export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
+  const started = Date.now();
+  let backend: Promise<Backend> | null = null;
+  const getBackend = () => (backend ??= o.backend());
+  let commands = 0;
+  let closed = false;
+  const channels = new Set<{ close(): void }>();
+
+  const server = new ssh2.Server({ hostKeys: [o.hostKey], ident: 'hoop' }, (client: Connection) => {
+    client.on('authentication', (ctx) => ctx.accept());
+    client.on('ready', () => {
+      client.on('session', (accept) => handleSession(accept()));
+      client.on('tcpip', (_accept, reject, info) => {
+        o.audit('forward.refused', { kind: 'direct-tcpip', to: `${info.destIP}:${info.destPort}` });
+        reject();
+      });
+      client.on('request', (_accept, reject, name, info) => {
+        o.audit('forward.refused', { kind: name, ...(info && 'bindAddr' in info ? { bind: `${info.bindAddr}:${info.bindPort}` } : {}) });
+        reject?.();
+      });
+    });
+    client.on('error', (err) => o.log.debug('ssh client error', { session: o.sessionId, error: err.message }));
+    client.on('close', () => finish('client disconnected'));
+  });
+  server.injectSocket(stream as never);
+
+  const finish = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    for (const c of channels) c.close();
+    void backend?.then((b) => b.close(), () => undefined);
+    if (!stream.destroyed) stream.destroy();
+    o.audit('session.close', { reason, commands, durationMs: Date.now() - started, masked: o.takeMaskCounts() });
+  };
+  stream.on('close', () => finish('client disconnected'));
+  stream.on('error', () => finish('client stream failed'));
+
+  /** like judgeAll, for lines typed at a prompt: 'incomplete' when every reading of the line leaves a construct open */
+  const judgeLines = (texts: (string | null)[]): { verdict: Verdict; text: string } | 'incomplete' => {
+    const present = texts.filter((t): t is string => t !== null && t.trim() !== '');
+    if (present.length === 0) return { verdict: { action: 'allow' }, text: '' };
+    const judged = present.map((t) => ({ text: t, verdict: o.judge(t) }));
+    const complete = judged.filter((j) => !j.verdict.incomplete);
+    if (complete.length === 0) return 'incomplete';
+    let worst = complete[0]!;
+    for (const j of complete) if (severity[j.verdict.action] > severity[worst.verdict.action]) worst = j;
+    return worst;
+  };
+
+  const judgeAll = (texts: (string | null)[]): { verdict: Verdict; text: string } => {
+    let worst: { verdict: Verdict; text: string } = { verdict: { action: 'allow' }, text: '' };
+    for (const t of texts) {
+      if (t === null || !t.trim()) continue;
+      const v = o.judge(t);
+      if (!worst.text || severity[v.action] > severity[worst.verdict.action]) worst = { verdict: v, text: t };
+    }
+    return worst;
+  };
+
+  /** Asks for a review and resolves with the final answer; `onPending` hears the link first. */
+  const review = (text: string, verdict: Verdict, onPending: (u: ReviewUpdate) => void, register: (cancel: () => void) => void) =>
+    new Promise<ReviewUpdate>((resolve) => {
+      if (!o.requestReview) return resolve({ status: 'unavailable' });
+      const cancel = o.requestReview({ sql: text, verdict }, (u) => {
+        if (u.status === 'pending') {
+          o.audit('review.requested', { reviewId: u.reviewId ?? null, url: u.url ?? null, ruleId: verdict.ruleId ?? null });
+          onPending(u);
+        } else {
+          o.audit('review.decided', { reviewId: u.reviewId ?? null, status: u.status, decidedBy: u.decidedBy ?? null, message: u.message ?? null });
+          resolve(u);
+        }
+      });
+      register(cancel);
+    });
+
+  const recordCommand = (text: string, verdict: Verdict, extra: Record<string, unknown> = {}) => {
+    commands++;
+    o.audit('command', {
+      command: o.maskAudit(text.slice(0, 4000)),
+      decision: verdict.action,
+      ruleId: verdict.ruleId ?? null,
+      reason: verdict.action === 'allow' ? null : (verdict.message ?? null),
+      statements: verdict.statements ?? null,
+      ...extra,
+    });
+  };
+
+  function handleSession(session: Session): void {
+    let pty: Pty | null = null;
+    const env: Record<string, string> = {};
+    let active: BackendChannel | null = null;
+    let tracker: CommandLineTracker | null = null;
+
+    session.on('pty', (accept, _reject, info) => {
+      pty = { term: info.term || 'xterm', cols: info.cols || 80, rows: info.rows || 24, width: info.width || 0, height: info.height || 0 };
+      accept?.();
+    });
+    session.on('env', (accept, _reject, info) => {
+      if (Object.keys(env).length < 64 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(info.key)) env[info.key] = String(info.val).slice(0, 4096);
+      accept?.();
+    });
+    session.on('window-change', (accept, _reject, info) => {
+      if (pty) pty = { ...pty, cols: info.cols, rows: info.rows, width: info.width, height: info.height };
+      active?.setWindow(info.rows, info.cols, info.height, info.width);
+      tracker?.resize(info.cols, info.rows);
+      o.audit('term.resize', { t: (Date.now() - started) / 1000, cols: info.cols, rows: info.rows });
+      accept?.();
+    });
+    session.on('signal', (accept, _reject, info) => {
+      active?.signal(info.name);
+      accept?.();
+    });
+    session.on('shell', (accept) => {
+      const ch = accept();
+      void runShell(ch).catch((err: Error) => failChannel(ch, err));
+    });
+    session.on('exec', (accept, _reject, info) => {
+      const ch = accept();
+      void runExec(ch, info.command).catch((err: Error) => failChannel(ch, err));
+    });
+    session.on('subsystem', (accept, reject, info) => {
+      if (info.name !== 'sftp') {
+        o.audit('subsystem.refused', { name: info.name });
+        return reject?.();
+      }
+      const ch = accept();
+      void runSftp(ch).catch((err: Error) => failChannel(ch, err));
+    });
+
+    const failChannel = (ch: ServerChannel, err: Error) => {
+      o.log.warn('ssh channel failed', { session: o.sessionId, error: err.message });
+      o.audit('error', { stage: 'target', message: o.maskAudit(err.message) });
+      if (!ch.destroyed) {
+        ch.stderr.write(`hoop: ${err.message}\r\n`);
+        ch.exit(255);
+        ch.end();
+      }
+    };
+
+    /** wires a target channel to the client's, masking and recording the output */
+    const connect = (ch: ServerChannel, target: BackendChannel, withTracker: boolean) => {
+      active = target;
+      channels.add({ close: () => target.destroy() });
+      const out = new OutputPipe({
+        started,
+        mask: (t) => o.maskText(t),
+        deliver: (t) => ch.write(t),
+        record: (e) => o.audit('term.output', e),
+        ...(withTracker ? { raw: (t: string) => tracker?.output(t) } : {}),
+      });
+      const err = new OutputPipe({ started, mask: (t) => o.maskText(t), deliver: (t) => ch.stderr.write(t), record: (e) => o.audit('term.output', { ...e, stream: 'stderr' }) });
+      target.on('data', (b: Buffer) => out.push(b));
+      target.stderr.on('data', (b: Buffer) => err.push(b));
+      let exit: unknown[] | null = null;
+      target.on('exit', (...args: unknown[]) => (exit = args));
+      const done = () => {
+        out.flush();
+        err.flush();
+        if (exit) {
+          const [code, signal, core, desc] = exit as [number | null, string | undefined, boolean | undefined, string | undefined];
+          if (code !== null && code !== undefined) ch.exit(code);
+          else if (signal) ch.exit(signal, Boolean(core), desc ?? '');
+          o.audit('exit', { code: code ?? null, signal: signal ?? null });
+        }
+        ch.end();
+      };
+      target.on('close', () => {
+        if (exit) return done();
+        // a local process may close its pipes a moment before it reports its exit status
+        const timer = setTimeout(done, 2000);
+        target.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+      });
+      target.on('error', (e: Error) => o.log.debug('target channel error', { error: e.message }));
+      return out;
+    };
+
+    async function runExec(ch: ServerChannel, command: string): Promise<void> {
+      const first = judgeAll([command]);
+      let verdict = first.verdict;
+      if (verdict.action === 'review') {
+        const u = await review(command, verdict, (p) => ch.stderr.write(`hoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\n`), (cancel) => channels.add({ close: cancel }));
+        if (u.status !== 'approved') {
+          recordCommand(command, verdict, { executed: false, reviewStatus: u.status });
+          ch.stderr.write(`hoop: ${reviewRefusal(u)}\n`);
+          ch.exit(EXIT_REFUSED);
+          ch.end();
+          return;
+        }
+        verdict = { ...verdict, action: 'allow', ...(u.reviewId ? { reviewId: u.reviewId } : {}) };
+      }
+      if (verdict.action === 'deny') {
+        recordCommand(command, verdict, { executed: false });
+        ch.stderr.write(`hoop: ${refusal(verdict)}\n`);
+        ch.exit(EXIT_REFUSED);
+        ch.end();
+        return;
+      }
+      recordCommand(command, first.verdict, { executed: true, ...(verdict.reviewId ? { reviewId: verdict.reviewId } : {}) });
+      const target = await (await getBackend()).exec(command, { pty, env });
+      connect(ch, target, false);
+      ch.pipe(target);
+    }
+
+    async function runShell(ch: ServerChannel): Promise<void> {
+      const target = await (await getBackend()).shell({ pty, env });
+      if (pty) {
+        tracker = new CommandLineTracker(pty.cols, pty.rows);
+        channels.add({ close: () => tracker?.dispose() });
+        o.audit('term.start', { cols: pty.cols, rows: pty.rows, term: pty.term });
+      }
+      const out = connect(ch, target, Boolean(pty));
+      const gate = pty ? ptyGate(target, out) : lineGate(target, out);
+      ch.on('data', (b: Buffer) => gate.push(b.toString('utf8')));
+      // end of input reaches the target after every line before it was judged
+      ch.on('end', () => gate.end());
+    }
+
+    /** interactive terminal: keystrokes pass as typed; Enter is held until the line is judged */
+    function ptyGate(target: BackendChannel, out: OutputPipe) {
+      const queue: string[] = [];
+      let busy = false;
+      let ending = false;
+      /** earlier lines of a construct still open (a quote, `for … do` without `done`): the shell is waiting for more */
+      let continuation = '';
+      const drain = async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          while (queue.length) {
+            const chunk = queue.shift()!;
+            // Ctrl-C abandons a construct still open
+            if (chunk.includes('\x03')) continuation = '';
+            const enter = chunk.search(/[\r\n]/);
+            if (enter < 0 || !tracker || tracker.fullScreen) {
+              tracker?.input(enter < 0 ? chunk : '');
+              target.write(chunk);
+              continue;
+            }
+            const before = chunk.slice(0, enter);
+            if (before) {
+              tracker.input(before);
+              target.write(before);
+            }
+            const rest = chunk.slice(enter + 1);
+            if (rest) queue.unshift(rest);
+            const line = await tracker.lineAtEnter();
+            const joined = (t: string | null) => (t === null ? null : continuation ? `${continuation}\n${t}` : t);
+            const judged = judgeLines([joined(line.screen), joined(line.typed)]);
+            if (judged === 'incomplete') {
+              // nothing runs until the construct is closed; the whole of it is judged then
+              continuation = joined(line.typed) ?? joined(line.screen) ?? continuation;
+              tracker.reset();
+              target.write(chunk[enter]!);
+              continue;
+            }
+            continuation = '';
+            const { verdict, text } = judged;
+            // what the audit trail shows: the typed line when every keystroke was followed, else the screen
+            const shown = line.typed ?? line.screen ?? text;
+            if (!shown.trim() && verdict.action === 'allow') {
+              tracker.reset();
+              target.write(chunk[enter]!);
+              continue;
+            }
+            let final = verdict;
+            if (verdict.action === 'review') {
+              const u = await review(text, verdict, (p) => out.inject(`\r\n\x1b[33mhoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\x1b[0m\r\n`), (cancel) => channels.add({ close: cancel }));
+              if (u.status === 'approved') final = { ...verdict, action: 'allow', ...(u.reviewId ? { reviewId: u.reviewId } : {}) };
+              else {
+                recordCommand(shown, verdict, { executed: false, reviewStatus: u.status });
+                out.inject(`\r\n\x1b[31mhoop: ${reviewRefusal(u)}\x1b[0m\r\n`);
+                tracker.reset();
+                target.write('\x03');
+                continue;
+              }
+            }
+            if (final.action === 'deny') {
+              recordCommand(shown, final, { executed: false });
+              out.inject(`\r\n\x1b[31mhoop: ${refusal(final)}\x1b[0m\r\n`);
+              tracker.reset();
+              // the shell drops the line and shows a new prompt
+              target.write('\x03');
+              continue;
+            }
+            recordCommand(shown, verdict, { executed: true, ...(final.reviewId ? { reviewId: final.reviewId } : {}) });
+            tracker.reset();
+            target.write(chunk[enter]!);
+          }
+        } finally {
+          busy = false;
+          if (ending && queue.length === 0) target.end();
+        }
+      };
+      const run = () => void drain().catch((err: Error) => o.log.warn('terminal gate failed', { error: err.message }));
+      return {
+        push(text: string) {
+          queue.push(text);
+          run();
+        },
+        end() {
+          ending = true;
+          run();
+        },
+      };
+    }
+
+    /** a shell without a terminal (`ssh -T host`, scripts piped in): each line is judged as it arrives */
+    function lineGate(target: BackendChannel, out: OutputPipe) {
+      let partial = '';
+      let pendingBlock = '';
+      const queue: string[] = [];
+      let busy = false;
+      let ending = false;
+      const drain = async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          while (queue.length) {
+            const next = queue.shift()!;
+            const line = pendingBlock ? `${pendingBlock}\n${next}` : next;
+            const judged = judgeLines([line]);
+            if (judged === 'incomplete' && line.length < 1024 * 1024) {
+              // a block still open: it is judged and sent whole once it closes
+              pendingBlock = line;
+              continue;
+            }
+            pendingBlock = '';
+            const { verdict } = judged === 'incomplete' ? judgeAll([line]) : judged;
+            let final = verdict;
+            if (verdict.action === 'review') {
+              const u = await review(line, verdict, (p) => out.inject(`hoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\n`), (cancel) => channels.add({ close: cancel }));
+              final = u.status === 'approved' ? { ...verdict, action: 'allow' } : { ...verdict, action: 'deny', message: reviewRefusal(u) };
+            }
+            if (final.action === 'deny') {
+              recordCommand(line, final, { executed: false });
+              out.inject(`hoop: ${verdict.action === 'review' ? final.message : refusal(final)}\n`);
+              continue;
+            }
+            if (line.trim()) recordCommand(line, verdict, { executed: true });
+            target.write(`${line}\n`);
+          }
+        } finally {
+          busy = false;
+          if (ending && queue.length === 0) target.end();
+        }
+      };
+      const run = () => void drain().catch((err: Error) => o.log.warn('line gate failed', { error: err.message }));
+      return {
+        push(text: string) {
+          partial += text;
+          let nl: number;
+          while ((nl = partial.indexOf('\n')) >= 0) {
+            queue.push(partial.slice(0, nl));
+            partial = partial.slice(nl + 1);
+          }
+          if (partial.length > 1024 * 1024) {
+            queue.push(partial);
+            partial = '';
+          }
+          run();
+        },
+        end() {
+          ending = true;
+          if (partial) {
+            queue.push(partial);
+            partial = '';
+          }
+          run();
+        },
+      };
+    }
+
+    async function runSftp(ch: ServerChannel): Promise<void> {
+      const b = await getBackend();
+      const target = await b.sftp();
+      if (!target) {
+        ch.stderr.write('hoop: this connection has no file transfer\n');
+        ch.exit(EXIT_REFUSED);
+        ch.end();
+        return;
+      }
+      o.audit('sftp.start', {});
+      channels.add({ close: () => target.destroy() });
+      const events = new SftpEventReader((e) => o.audit('file', { op: e.op, path: o.maskAudit(e.path), ...(e.to ? { to: o.maskAudit(e.to) } : {}) }));
+      ch.on('data', (d: Buffer) => events.push(d));
+      let status: number | null = null;
+      target.on('exit', (code: number | null) => (status = code));
+      target.pipe(ch, { end: false });
+      ch.pipe(target);
+      target.on('close', () => {
+        ch.exit(status ?? 0);
+        ch.end();
+      });
+    }
+  }
+}

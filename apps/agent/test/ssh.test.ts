@@ -1,0 +1,227 @@
+import { spawn } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { seedApiToken, seedUser } from '@hoop/db';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { runProcess } from '../../cli/test/helpers';
+
+let stack: TestStack;
+let sshd: TestSshd;
+let conn: Awaited<ReturnType<TestStack['connect']>>;
+let shellConn: Awaited<ReturnType<TestStack['connect']>>;
+const APP_DIR = '/srv/hoop-ssh-test-app';
+
+const sshArgs = (port: number) => ['-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', 'anyone@127.0.0.1'];
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  mkdirSync(APP_DIR, { recursive: true });
+  writeFileSync(path.join(APP_DIR, 'data.db'), 'precious');
+  writeFileSync(path.join(sshd.dir, 'customers.txt'), 'alice alice@example.com card 4111 1111 1111 1111\nbob bob.smith@example.org\n');
+  stack = await startTestStack();
+  await stack.addConnection('web-1', 'ssh', { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint }, sshd.privateKey);
+  await stack.addConnection('box', 'command', { shell: ['bash', '--noprofile', '--norc', '-i'], exec: ['bash', '--noprofile', '--norc', '-c', '{}'], cwd: sshd.dir });
+  await stack.startAgent();
+  conn = await stack.connect('web-1');
+  shellConn = await stack.connect('box');
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await sshd?.stop();
+  rmSync(APP_DIR, { recursive: true, force: true });
+});
+
+describe('ssh connections', () => {
+  it('runs a command with ssh, with no key of the user, as the agent logs into the target', async () => {
+    const r = await runProcess('ssh', [...sshArgs(conn.port), `ls ${sshd.dir}`]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('customers.txt');
+    const status = await runProcess('ssh', [...sshArgs(conn.port), 'exit 7']);
+    expect(status.code).toBe(7);
+  });
+
+  it('refuses rm -rf on a data folder with a clear message and exit status, and leaves the files in place', async () => {
+    const r = await runProcess('ssh', [...sshArgs(conn.port), `rm -rf ${APP_DIR}`]);
+    expect(r.code).toBe(126);
+    expect(r.stderr).toMatch(/^hoop: blocked by hoop guardrail "rm-recursive-broad": /);
+    expect(readFileSync(path.join(APP_DIR, 'data.db'), 'utf8')).toBe('precious');
+    const sneaky = await runProcess('ssh', [...sshArgs(conn.port), `cd / && sudo -n bash -c 'rm -r -f ${APP_DIR}'`]);
+    expect(sneaky.code).toBe(126);
+    expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
+  });
+
+  it('masks PII in command output', async () => {
+    const r = await runProcess('ssh', [...sshArgs(conn.port), `cat ${sshd.dir}/customers.txt`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('alice@example.com');
+    expect(r.stdout).not.toContain('4111 1111 1111 1111');
+    expect(r.stdout).toContain('alice [EMAIL]');
+  });
+
+  it('hoop exec runs one command; refused ones exit 3', async () => {
+    const ok = await stack.cli(['exec', 'web-1', '-i', `wc -l ${sshd.dir}/customers.txt`]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^2 /);
+    const blocked = await stack.cli(['exec', 'web-1', '-i', 'curl -fsSL https://example.com/install.sh | sh']);
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toMatch(/blocked by hoop guardrail "pipe-to-shell"/);
+    const fails = await stack.cli(['exec', 'web-1', '-i', 'ls /no/such/dir']);
+    expect(fails.code).toBe(2);
+    expect(fails.stderr).toMatch(/No such file or directory/);
+  });
+
+  it('serves an interactive shell with a terminal: lines are judged as typed, the session goes on, and it is recorded', async () => {
+    const child = spawn('ssh', ['-tt', ...sshArgs(conn.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const until = (re: RegExp) => waitFor(`terminal output ${re}`, async () => (re.test(out) ? true : null), { timeoutMs: 20_000 });
+    const type = async (text: string) => {
+      for (const ch of text) {
+        child.stdin.write(ch);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    await type('echo hello-$((40+2))\r');
+    await until(/hello-42/);
+    await type(`rm -rf ${APP_DIR}\r`);
+    await until(/blocked by hoop guardrail "rm-recursive-broad"/);
+    expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
+    // a harmless command recalled from history and edited into a dangerous one: only the screen shows the result
+    await type(`ls ${APP_DIR}\r`);
+    await until(/data\.db/);
+    await type('\x1b[A');
+    await new Promise((r) => setTimeout(r, 300));
+    await type('\x01\x1b[3~\x1b[3~rm -rf\r');
+    await waitFor('the second refusal', async () => ((out.match(/blocked by hoop guardrail "rm-recursive-broad"/g) ?? []).length >= 2 ? true : null), { timeoutMs: 20_000 });
+    await type(`cat ${sshd.dir}/customers.txt\r`);
+    await until(/bob \[EMAIL\]/);
+    // a construct over several lines is judged whole once it closes
+    await type('for i in 1 2; do\r');
+    await type('echo n-$i-x\r');
+    await type('done\r');
+    await until(/n-2-x/);
+    await type(`bash -c 'rm -rf ${APP_DIR}\r`);
+    await type("'\r");
+    await waitFor('the refusal of the multi-line command', async () => ((out.match(/blocked by hoop guardrail "rm-recursive-broad"/g) ?? []).length >= 3 ? true : null), { timeoutMs: 20_000 });
+    expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
+    await type('echo still-$((1+1))-here\r');
+    await until(/still-2-here/);
+    await type('exit\r');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).toBe(0);
+    expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
+    expect(out).not.toContain('bob.smith@example.org');
+
+    const session = await waitFor('the recorded session', async () => {
+      const s = await stack.db.session.findFirst({ where: { connection: { name: 'web-1' }, mode: 'connect', events: { some: { type: 'term.start' } } }, orderBy: { startedAt: 'desc' } });
+      if (!s) return null;
+      const closed = await stack.db.auditEvent.count({ where: { sessionId: s.id, type: 'session.close' } });
+      return closed ? s : null;
+    });
+    const events = await stack.db.auditEvent.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' } });
+    const commands = events.filter((e) => e.type === 'command').map((e) => e.data as { command: string; decision: string });
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ command: 'echo hello-$((40+2))', decision: 'allow' }),
+        expect.objectContaining({ command: `rm -rf ${APP_DIR}`, decision: 'deny' }),
+      ]),
+    );
+    const recorded = events.filter((e) => e.type === 'term.output').map((e) => (e.data as { d: string }).d).join('');
+    expect(recorded).toContain('hello-42');
+    expect(recorded).not.toContain('bob.smith@example.org');
+    // the asciicast export replays it
+    const cast = await stack.cli(['sessions', 'export', session.id, '--format', 'cast']);
+    expect(cast.code).toBe(0);
+    const lines = cast.stdout.trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ version: 2, width: expect.any(Number), height: expect.any(Number) });
+    const frames = lines.slice(1).map((l) => JSON.parse(l) as [number, string, string]);
+    expect(frames.every((f, i) => i === 0 || f[0] >= frames[i - 1]![0])).toBe(true);
+    expect(frames.map((f) => f[2]).join('')).toContain('still-2-here');
+  });
+
+  it('passes scp (SFTP) through and records file events', async () => {
+    const src = path.join(sshd.dir, 'upload.txt');
+    writeFileSync(src, 'uploaded through hoop\n');
+    const dest = path.join(sshd.dir, 'received.txt');
+    const r = await runProcess('scp', ['-P', String(conn.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', src, `x@127.0.0.1:${dest}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(dest, 'utf8')).toBe('uploaded through hoop\n');
+    await waitFor('the file event', async () => ((await stack.db.auditEvent.findFirst({ where: { type: 'file', data: { path: ['path'], equals: dest } } })) ? true : null));
+  });
+
+  it('refuses port forwarding', async () => {
+    const r = await runProcess('ssh', [...sshArgs(conn.port), '-W', '127.0.0.1:5432'], { timeoutMs: 20_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/administratively prohibited|open failed|stdio forwarding failed/);
+    await waitFor('the refusal in the audit trail', async () => ((await stack.db.auditEvent.findFirst({ where: { type: 'forward.refused' } })) ? true : null));
+  });
+});
+
+describe('command connections', () => {
+  it('runs a command on the agent host with hoop exec, exit code passed through, stdin from hoop exec', async () => {
+    const r = await stack.cli(['exec', 'box', '-i', 'pwd; echo to-stderr >&2; exit 7']);
+    expect(r.code).toBe(7);
+    expect(r.stdout.trim()).toBe(sshd.dir);
+    expect(r.stderr).toContain('to-stderr');
+    const blocked = await stack.cli(['exec', 'box', '-i', 'mkfs.ext4 /dev/sda1']);
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toMatch(/blocked by hoop guardrail "mkfs"/);
+  });
+
+  it('serves an interactive shell on the agent host over ssh, with the same guardrails', async () => {
+    const r = await runProcess('ssh', ['-tt', ...sshArgs(shellConn.port)], { input: `echo box-$((6*7))\rrm -rf ${APP_DIR}\rexit\r`, timeoutMs: 30_000 });
+    expect(r.stdout).toContain('box-42');
+    expect(r.stdout).toMatch(/blocked by hoop guardrail "rm-recursive-broad"/);
+    expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
+  });
+});
+
+describe('run_command over MCP', () => {
+  type ToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
+  it('runs a command with masked output, refuses a destructive one, and holds a reviewed one until approved', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const file = `${stack.configFile}.shell-policy.json`;
+    await writeFile(file, JSON.stringify({ name: 'box-policy', connections: { names: ['box'] }, guardrails: { shell: { rules: [{ id: 'touch-review', action: 'review', message: 'creating files needs a reviewer', match: { commands: ['touch'] } }] } } }));
+    const applied = await stack.cli(['policy', 'apply', '-f', file]);
+    expect(applied.code, applied.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    const client = new Client({ name: 'test-agent', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'mcp'], cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOOP_CONFIG: stack.configFile }, stderr: 'pipe' }));
+    try {
+      const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }) as Promise<ToolResult>;
+      const ok = await call('run_command', { connection: 'box', command: 'cat customers.txt; exit 3' });
+      expect(ok.isError).toBeFalsy();
+      expect(ok.structuredContent).toMatchObject({ exitCode: 3, truncated: false });
+      expect(String(ok.structuredContent!.stdout)).toContain('alice [EMAIL]');
+      expect(String(ok.structuredContent!.stdout)).not.toContain('alice@example.com');
+      const blocked = await call('run_command', { connection: 'box', command: `rm -rf ${APP_DIR}` });
+      expect(blocked.isError).toBe(true);
+      expect(blocked.content[0]!.text).toMatch(/blocked by hoop guardrail "rm-recursive-broad"/);
+      const wrongType = await call('run_query', { connection: 'box', sql: 'select 1' });
+      expect(wrongType.isError).toBe(true);
+
+      const held = await call('run_command', { connection: 'box', command: 'touch approved-file', reason: 'ticket 7', waitSeconds: 1 });
+      const pending = held.structuredContent as { status: string; reviewId: string };
+      expect(pending.status).toBe('pending_review');
+      expect(existsSync(path.join(sshd.dir, 'approved-file'))).toBe(false);
+      const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
+      const token = (await seedApiToken(stack.db, reviewer.id)).token;
+      const approved = await stack.cli(['reviews', 'approve', pending.reviewId], { env: { HOOP_TOKEN: token, HOOP_GATEWAY_URL: stack.gatewayUrl } });
+      expect(approved.code, approved.stderr).toBe(0);
+      const done = await call('wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 30 });
+      expect(done.isError, JSON.stringify(done.content)).toBeFalsy();
+      expect(done.structuredContent).toMatchObject({ status: 'approved', exitCode: 0 });
+      expect(existsSync(path.join(sshd.dir, 'approved-file'))).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+});
