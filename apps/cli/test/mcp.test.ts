@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('hoop mcp', () => {
   it('lists its tools with schemas and read/write annotations', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['describe_schema', 'get_session', 'list_connections', 'run_query', 'wait_for_review']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['describe_schema', 'get_session', 'list_connections', 'run_command', 'run_query', 'wait_for_review']);
     expect(tools.find((t) => t.name === 'list_connections')?.annotations?.readOnlyHint).toBe(true);
     expect(tools.find((t) => t.name === 'run_query')?.annotations?.readOnlyHint).toBe(false);
     expect(tools.find((t) => t.name === 'run_query')?.inputSchema.required).toEqual(['connection', 'sql']);
