@@ -18,6 +18,9 @@ export class AppError extends Error {
   }
 }
 
+/** The HTTP status of each code, for route handlers that answer outside tRPC (downloads). */
+export const HTTP_STATUS: Record<AppErrorCode, number> = { unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, invalid: 400, unavailable: 503 };
+
 /** zod's own wording ("Too small: expected …"), which does not name the field; the app's schemas write sentences that do. */
 const ZOD_WORDING = /^(Invalid|Too (small|big)|Unrecognized key|Expected)/;
 

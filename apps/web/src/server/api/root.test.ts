@@ -3,12 +3,13 @@ import { createDb, createStatementReview, type Db, encryptSecret, parseEncryptio
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSession, sqlSessionEvents } from '../services/session/session-fixtures';
 import { appRouter, createCaller } from './root';
 
 /**
  * Who may call what: every procedure, as every role, as nobody, as a disabled user and as another org's admin. Each
  * decision is tried on a fresh review requested by the developer (approvers: reviewer and admin roles); each webhook
- * change on a fresh webhook of Acme.
+ * change on a fresh webhook of Acme. Acme has two recorded sessions, the developer's and the admin's.
  */
 let database: TestDatabase;
 let db: Db;
@@ -16,6 +17,7 @@ const users: Record<string, string> = {};
 let acme = '';
 let connectionId = '';
 let shownReview = '';
+const sessions = { developer: '', admin: '' };
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
 beforeAll(async () => {
@@ -32,6 +34,7 @@ beforeAll(async () => {
   const agent = (await seedAgent(db, acme, { name: 'acme-agent' })).agent;
   connectionId = (await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id })).id;
   shownReview = await freshReview();
+  for (const who of ['developer', 'admin'] as const) sessions[who] = await recordSession(db, { orgId: acme, userId: users[who]!, connectionId, events: sqlSessionEvents() });
   const sealed = (plain: string) => encryptSecret(plain, parseEncryptionKey(ENCRYPTION_KEY));
   await db.slackSettings.create({ data: { orgId: acme, botTokenEncrypted: sealed('xoxb-acme'), signingSecretEncrypted: sealed('abcdef0123456789'), defaultChannel: '#acme-reviews' } });
   await db.webhook.create({ data: { orgId: acme, name: 'acme-hook', url: 'https://hooks.acme.test/hoop', secretEncrypted: sealed('acme-webhook-secret') } });
@@ -102,6 +105,15 @@ const PROCEDURES = {
     const id = await freshWebhook();
     return (await as(who).integration.deleteWebhook({ id })).id === id ? 'deleted' : 'other';
   },
+  'session.list': async (who: string | null) => String((await as(who).session.list({})).items.some((s) => s.id === sessions.admin)),
+  'session.facets': async (who: string | null) => (await as(who).session.facets({})).connections.join(','),
+  'session.get': async (who: string | null) => (await as(who).session.get({ id: sessions.admin })).status,
+  'session.verify': async (who: string | null) => String((await as(who).session.verify({ id: sessions.developer })).ok),
+  'audit.overview': async (who: string | null) => String((await as(who).audit.overview({})).sessions),
+  'audit.verify': async (who: string | null) => {
+    const r = await as(who).audit.verify({});
+    return `${r.ok}:${r.sessions}`;
+  },
 };
 
 const everyone = (ok: string, otherAdmin: string) => ({ admin: ok, reviewer: ok, auditor: ok, developer: ok, anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin });
@@ -127,6 +139,14 @@ const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'integration.createWebhook': adminsOnly('ok:new-admin:secret shown', 'ok:new-otherAdmin:secret shown'),
   'integration.setWebhookEnabled': adminsOnly('ok:false', 'NOT_FOUND'),
   'integration.deleteWebhook': adminsOnly('ok:deleted', 'NOT_FOUND'),
+  // sessions: admins and auditors see the org's, everyone else only their own (the admin's session is not theirs)
+  'session.list': { admin: 'ok:true', reviewer: 'ok:false', auditor: 'ok:true', developer: 'ok:false', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:false' },
+  'session.facets': { admin: 'ok:acme-db', reviewer: 'ok:', auditor: 'ok:acme-db', developer: 'ok:acme-db', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
+  'session.get': { admin: 'ok:closed', reviewer: 'NOT_FOUND', auditor: 'ok:closed', developer: 'NOT_FOUND', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  // verifying the trail: admins and auditors, of their own org
+  'session.verify': { admin: 'ok:true', reviewer: 'FORBIDDEN', auditor: 'ok:true', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  'audit.overview': { admin: 'ok:2', reviewer: 'FORBIDDEN', auditor: 'ok:2', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
+  'audit.verify': { admin: 'ok:true:2', reviewer: 'FORBIDDEN', auditor: 'ok:true:2', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:true:0' },
 };
 
 describe('authorization', () => {

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { SessionMode, SessionStatus } from './session-filters';
+
+/** The shapes the session pages get. Everything in the audit trail is stored masked, so all of it may be shown. */
+
+export const SessionUser = z.object({
+  name: z.string(),
+  email: z.string(),
+  /** a service account: an AI agent's identity rather than a person */
+  isService: z.boolean(),
+});
+
+export const SessionKind = z.enum(['sql', 'terminal']);
+export type SessionKind = z.infer<typeof SessionKind>;
+
+export const SessionListItem = z.object({
+  id: z.string(),
+  user: SessionUser,
+  connection: z.object({ name: z.string(), type: z.string() }),
+  kind: SessionKind,
+  mode: SessionMode.or(z.string()),
+  status: SessionStatus.or(z.string()),
+  startedAt: z.date(),
+  endedAt: z.date().nullable(),
+  /** statements (SQL) or commands (terminal) judged in the session */
+  statements: z.number().int(),
+  /** of which denied by a guardrail */
+  blocked: z.number().int(),
+  /** values masked in results and output */
+  masked: z.number().int(),
+  /** review requests raised in the session */
+  reviews: z.number().int(),
+  /** why, as the user said with --reason */
+  reason: z.string().nullable(),
+  client: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type SessionListItem = z.infer<typeof SessionListItem>;
+
+export const TERMINAL_TYPES: ReadonlySet<string> = new Set(['ssh', 'command']);
+export const kindOf = (connectionType: string): SessionKind => (TERMINAL_TYPES.has(connectionType) ? 'terminal' : 'sql');
+
+/** The fields of `clientInfo` that are shown: what the client sent, never trusted to be of any shape. */
+export function clientFields(info: unknown): { reason: string | null; client: string | null } {
+  const o = info && typeof info === 'object' && !Array.isArray(info) ? (info as Record<string, unknown>) : {};
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 2000) : null);
+  return { reason: text(o.reason), client: text(o.client) };
+}
+
+/** Per-session counts from the audit events (see `sessionCounts` in list-sessions.ts). */
+export interface SessionCounts { statements: number; blocked: number; masked: number; reviews: number }
+export const NO_COUNTS: SessionCounts = { statements: 0, blocked: 0, masked: 0, reviews: 0 };
