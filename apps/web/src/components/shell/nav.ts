@@ -3,7 +3,7 @@ import type { Role } from '~/server/auth/roles';
 export interface NavItem {
   href: string;
   label: string;
-  icon: 'database' | 'server' | 'inbox' | 'plug';
+  icon: 'database' | 'server' | 'inbox' | 'plug' | 'terminal' | 'shield';
   roles: Role[] | 'all';
   /** a live count shown beside the label */
   badge?: 'reviews';
@@ -17,6 +17,13 @@ export const NAV: NavSection[] = [
     items: [
       { href: '/connections', label: 'Connections', icon: 'database', roles: 'all' },
       { href: '/reviews', label: 'Reviews', icon: 'inbox', roles: 'all', badge: 'reviews' },
+    ],
+  },
+  {
+    title: 'Activity',
+    items: [
+      { href: '/sessions', label: 'Sessions', icon: 'terminal', roles: 'all' },
+      { href: '/audit', label: 'Audit', icon: 'shield', roles: ['admin', 'auditor'] },
     ],
   },
   { title: 'Infrastructure', items: [{ href: '/agents', label: 'Agents', icon: 'server', roles: ['admin', 'auditor'] }] },

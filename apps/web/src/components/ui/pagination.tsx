@@ -2,7 +2,8 @@
 
 import { useSetSearchParams } from './use-search-param';
 
-export function Pagination({ page, pageSize, total, noun }: { page: number; pageSize: number; total: number; noun: [string, string] }) {
+/** `atLeast`: the total is a lower bound (the server stopped counting there). */
+export function Pagination({ page, pageSize, total, noun, atLeast = false }: { page: number; pageSize: number; total: number; noun: [string, string]; atLeast?: boolean }) {
   const { set } = useSetSearchParams();
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const from = total === 0 ? 0 : (page - 1) * pageSize + 1;
@@ -11,7 +12,7 @@ export function Pagination({ page, pageSize, total, noun }: { page: number; page
   return (
     <div className="mt-2 flex items-center justify-between px-1 text-[12px] text-slate-500">
       <span className="tabular-nums" data-testid="list-count">
-        {total === 0 ? `0 ${noun[1]}` : pages === 1 ? `${total} ${total === 1 ? noun[0] : noun[1]}` : `${from}–${to} of ${total} ${noun[1]}`}
+        {total === 0 ? `0 ${noun[1]}` : pages === 1 ? `${total} ${total === 1 ? noun[0] : noun[1]}` : `${from}–${to} of ${total.toLocaleString('en-US')}${atLeast ? '+' : ''} ${noun[1]}`}
       </span>
       {pages > 1 && (
         <div className="flex items-center gap-1.5">
