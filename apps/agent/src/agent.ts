@@ -7,7 +7,7 @@ import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from '@hoop/log';
 import { CancelRegistry } from './postgres/cancel';
-import { guardKind, hooksFor, limitsFor } from './policy-hooks';
+import { guardKind, hooksFor, limitsFor, policyFor } from './policy-hooks';
 import { servePostgres } from './postgres/session';
 import { targetConfigFrom } from './postgres/target';
 import { ReviewBroker, reviewHook } from './reviews';
@@ -187,6 +187,10 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         secret: secret.value,
         dataDir: env.HOOP_AGENT_DATA_DIR || undefined,
         hooks: sessionHooks(conn, sessionId, req.clientInfo?.review),
+        allowForwarding: () => {
+          const r = policyFor(connections.get(conn.id) ?? conn);
+          return 'policy' in r && r.policy.ssh.portForwarding;
+        },
         audit,
         log,
       });

@@ -162,6 +162,15 @@ describe('ssh connections', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/administratively prohibited|open failed|stdio forwarding failed/);
     await waitFor('the refusal in the audit trail', async () => ((await stack.db.auditEvent.findFirst({ where: { type: 'forward.refused' } })) ? true : null));
+    // a policy may allow it; each forward is then recorded
+    const { writeFile } = await import('node:fs/promises');
+    const file = `${stack.configFile}.forward-policy.json`;
+    await writeFile(file, JSON.stringify({ name: 'web-forwarding', connections: { names: ['web-1'] }, ssh: { portForwarding: true } }));
+    expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    const fwd = await runProcess('ssh', [...sshArgs(conn.port), '-W', `127.0.0.1:${sshd.port}`], { timeoutMs: 4000 });
+    expect(fwd.stdout).toMatch(/^SSH-2\.0-OpenSSH/);
+    await waitFor('the forward in the audit trail', async () => ((await stack.db.auditEvent.findFirst({ where: { type: 'forward' } })) ? true : null));
   });
 });
 

@@ -20,6 +20,8 @@ export interface Backend {
   exec(command: string, o: { pty: Pty | null; env: Record<string, string> }): Promise<BackendChannel>;
   /** the raw SFTP subsystem, or null when the backend has none */
   sftp(): Promise<Duplex | null>;
+  /** a TCP connection from the target to host:port (ssh -L / -W), or null when the backend cannot */
+  forward(from: { ip: string; port: number }, to: { host: string; port: number }): Promise<Duplex | null>;
   close(): void;
 }
 
@@ -88,6 +90,8 @@ export async function connectSshTarget(cfg: SshTargetConfig, secret: string | nu
     shell: ({ pty, env }) => channel((cb) => (pty ? client.shell(ptyOpts(pty), { env }, cb) : client.shell(false, { env }, cb))),
     exec: (command, { pty, env }) => channel((cb) => client.exec(command, { env, ...(pty ? { pty: ptyOpts(pty) } : {}) }, cb)),
     sftp: () => new Promise((resolve, reject) => client.subsys('sftp', (err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch)))),
+    forward: (from, to) =>
+      new Promise((resolve, reject) => client.forwardOut(from.ip, from.port, to.host, to.port, (err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch)))),
     close: () => client.end(),
   };
 }
@@ -164,6 +168,15 @@ export function commandBackend(cfg: CommandConfig, env: Record<string, string>):
       if (signal) duplex.emit('exit', null, signal.replace(/^SIG/, ''), false, '');
       else duplex.emit('exit', code ?? 0);
     });
+    // the process is gone and its output read: the channel is over, whether or not its stdin was ever closed
+    child.on('close', () => {
+      const finish = () => {
+        if (!duplex.destroyed) duplex.destroy();
+      };
+      // the last output still goes out first
+      if (duplex.readableEnded) finish();
+      else duplex.once('end', finish);
+    });
     if (stdinText !== null) child.stdin.end(stdinText);
     return duplex;
   };
@@ -176,6 +189,7 @@ export function commandBackend(cfg: CommandConfig, env: Record<string, string>):
       return start(argv, pty, placeholder ? null : command.endsWith('\n') ? command : `${command}\n`, extra);
     },
     sftp: async () => null,
+    forward: async () => null,
     close: () => {
       for (const c of children) c.kill('SIGHUP');
     },

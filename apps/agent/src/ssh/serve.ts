@@ -23,6 +23,7 @@ export function serveShellConnection(
     secret: string | null;
     dataDir: string | undefined;
     hooks: Required<Pick<SessionHooks, 'maskText' | 'maskAudit' | 'takeMaskCounts'>> & { judge: SessionHooks['judge']; requestReview?: SessionHooks['requestReview'] };
+    allowForwarding(): boolean;
     audit(type: string, data: Record<string, unknown>): void;
     log: Logger;
   },
@@ -54,6 +55,7 @@ export function serveShellConnection(
     hostKey,
     backend,
     judge: (command) => o.hooks.judge(command),
+    allowForwarding: () => o.allowForwarding(),
     ...(o.hooks.requestReview ? { requestReview: o.hooks.requestReview } : {}),
     maskText: (t) => o.hooks.maskText(t),
     maskAudit: (t) => o.hooks.maskAudit(t),

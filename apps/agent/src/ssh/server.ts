@@ -20,6 +20,8 @@ export interface SshFrontOptions {
   /** opens the target side once, on the first channel */
   backend: () => Promise<Backend>;
   judge(command: string): Verdict;
+  /** whether the connection's policy lets clients forward ports through the target */
+  allowForwarding(): boolean;
   requestReview?(request: { sql: string; verdict: Verdict }, onUpdate: (u: ReviewUpdate) => void): () => void;
   maskText(text: string): string;
   maskAudit(text: string): string;
@@ -41,6 +43,8 @@ export function loadHostKey(dataDir: string | undefined): string {
 }
 
 const severity = { allow: 0, review: 1, deny: 2 } as const;
+/** rule ids the shell guard gives lines it could not read */
+const UNREADABLE_RULES = new Set(['parse-error', 'too-deep', 'too-long']);
 
 function refusal(v: Verdict): string {
   return `${BLOCKED_PREFIX} guardrail "${v.ruleId ?? 'policy'}": ${v.message ?? 'not allowed by policy'}${v.hint ? ` (${v.hint})` : ''}`;
@@ -75,9 +79,32 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
     client.on('authentication', (ctx) => ctx.accept());
     client.on('ready', () => {
       client.on('session', (accept) => handleSession(accept()));
-      client.on('tcpip', (_accept, reject, info) => {
-        o.audit('forward.refused', { kind: 'direct-tcpip', to: `${info.destIP}:${info.destPort}` });
-        reject();
+      client.on('tcpip', (accept, reject, info) => {
+        const to = `${info.destIP}:${info.destPort}`;
+        if (!o.allowForwarding()) {
+          o.audit('forward.refused', { kind: 'direct-tcpip', to });
+          return reject();
+        }
+        void getBackend()
+          .then((b) => b.forward({ ip: info.srcIP || '127.0.0.1', port: info.srcPort || 0 }, { host: info.destIP, port: info.destPort }))
+          .then(
+            (target) => {
+              if (!target) {
+                o.audit('forward.refused', { kind: 'direct-tcpip', to, reason: 'this connection cannot forward' });
+                return reject();
+              }
+              const ch = accept();
+              o.audit('forward', { kind: 'direct-tcpip', to });
+              channels.add({ close: () => target.destroy() });
+              ch.pipe(target).pipe(ch);
+              target.on('error', () => ch.destroy());
+              ch.on('error', () => target.destroy());
+            },
+            (err: Error) => {
+              o.audit('forward.refused', { kind: 'direct-tcpip', to, reason: o.maskAudit(err.message) });
+              reject();
+            },
+          );
       });
       client.on('request', (_accept, reject, name, info) => {
         o.audit('forward.refused', { kind: name, ...(info && 'bindAddr' in info ? { bind: `${info.bindAddr}:${info.bindPort}` } : {}) });
@@ -100,12 +127,19 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   stream.on('close', () => finish('client disconnected'));
   stream.on('error', () => finish('client stream failed'));
 
-  /** like judgeAll, for lines typed at a prompt: 'incomplete' when every reading of the line leaves a construct open */
-  const judgeLines = (texts: (string | null)[]): { verdict: Verdict; text: string } | 'incomplete' => {
-    const present = texts.filter((t): t is string => t !== null && t.trim() !== '');
-    if (present.length === 0) return { verdict: { action: 'allow' }, text: '' };
-    const judged = present.map((t) => ({ text: t, verdict: o.judge(t) }));
-    const complete = judged.filter((j) => !j.verdict.incomplete);
+  /**
+   * Judges a line typed at a prompt from its two readings (see CommandLineTracker): 'incomplete' when the line leaves a
+   * construct open. When every keystroke was followed the typed reading is exact; the screen reading may then carry
+   * part of a prompt, so only a rule it trips counts, not a failure to parse it.
+   */
+  const judgeLines = (screen: string | null, typed: string | null): { verdict: Verdict; text: string } | 'incomplete' => {
+    const judged: { text: string; verdict: Verdict; fromScreen: boolean }[] = [];
+    if (typed !== null && typed.trim()) judged.push({ text: typed, verdict: o.judge(typed), fromScreen: false });
+    if (screen !== null && screen.trim() && screen !== typed) judged.push({ text: screen, verdict: o.judge(screen), fromScreen: true });
+    if (judged.length === 0) return { verdict: { action: 'allow' }, text: '' };
+    const typedKnown = typed !== null;
+    const counted = judged.filter((j) => !(typedKnown && j.fromScreen && (j.verdict.incomplete || UNREADABLE_RULES.has(j.verdict.ruleId ?? ''))));
+    const complete = counted.filter((j) => !j.verdict.incomplete);
     if (complete.length === 0) return 'incomplete';
     let worst = complete[0]!;
     for (const j of complete) if (severity[j.verdict.action] > severity[worst.verdict.action]) worst = j;
@@ -313,7 +347,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
             if (rest) queue.unshift(rest);
             const line = await tracker.lineAtEnter();
             const joined = (t: string | null) => (t === null ? null : continuation ? `${continuation}\n${t}` : t);
-            const judged = judgeLines([joined(line.screen), joined(line.typed)]);
+            const judged = judgeLines(joined(line.screen), joined(line.typed));
             if (judged === 'incomplete') {
               // nothing runs until the construct is closed; the whole of it is judged then
               continuation = joined(line.typed) ?? joined(line.screen) ?? continuation;
@@ -386,7 +420,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
           while (queue.length) {
             const next = queue.shift()!;
             const line = pendingBlock ? `${pendingBlock}\n${next}` : next;
-            const judged = judgeLines([line]);
+            const judged = judgeLines(null, line);
             if (judged === 'incomplete' && line.length < 1024 * 1024) {
               // a block still open: it is judged and sent whole once it closes
               pendingBlock = line;

@@ -187,6 +187,14 @@ export const Policy = z
       .strict()
       .default({ maxRows: 1000, maxBytes: 1024 * 1024, statementTimeoutMs: 30_000, callsPerMinute: 60 }),
     masking: MaskingSettings.default({ enabled: true, defaultStyle: 'redact', styles: {}, allowColumns: [], disabledTypes: [] }),
+    /** ssh connections */
+    ssh: z
+      .object({
+        /** let clients open direct-tcpip channels (ssh -L, ssh -W) through the target; each one is recorded */
+        portForwarding: z.boolean().default(false),
+      })
+      .strict()
+      .default({ portForwarding: false }),
     review: ReviewSettings.default(REVIEW_DEFAULTS),
   })
   .strict();
