@@ -320,7 +320,7 @@ export function reviewBlocks(r: ReviewWithDetails, webUrl: string): KnownBlock[]
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Requested by*\n${esc(r.requester.name)} (${esc(r.requester.email)})` },
+        { type: 'mrkdwn', text: `*Requested by*\n${esc(r.requester.name)} (${esc(r.requester.email)})${r.requester.isService ? ' · :robot_face: AI agent (service account)' : ''}` },
         { type: 'mrkdwn', text: `*Connection*\n${esc(r.connection.name)} (${r.mode})` },
         { type: 'mrkdwn', text: `*Rule*\n${r.ruleId ? `\`${esc(r.ruleId)}\`${r.ruleMessage ? ` — ${esc(r.ruleMessage)}` : ''}` : r.kind === 'access' ? `access for ${r.durationMinutes} minutes` : '—'}` },
         { type: 'mrkdwn', text: `*Reason*\n${r.reason ? esc(r.reason) : '_none given_'}` },

@@ -21,6 +21,8 @@ export interface Reviewer {
   orgId: string;
   email: string;
   role: string;
+  /** every role they hold, their own and their groups' (see roles.ts); absent: just `role` */
+  roles?: readonly string[];
 }
 
 export class ReviewError extends Error {
@@ -69,7 +71,7 @@ export interface AccessReviewInput {
 }
 
 export const reviewInclude = {
-  requester: { select: { id: true, email: true, name: true } },
+  requester: { select: { id: true, email: true, name: true, isService: true } },
   connection: { select: { id: true, name: true, type: true } },
   votes: { include: { user: { select: { id: true, email: true, name: true } } }, orderBy: { at: 'asc' } },
 } satisfies Prisma.ReviewInclude;
@@ -136,7 +138,7 @@ export async function createAccessReview(db: Db, input: AccessReviewInput): Prom
 export function approvalRefusal(review: Pick<ReviewWithDetails, 'orgId' | 'requesterId' | 'approverRoles' | 'approverUsers' | 'allowSelfApproval' | 'status'>, user: Reviewer): string | null {
   if (review.orgId !== user.orgId) return 'this review belongs to another organization';
   if (review.requesterId === user.id && !review.allowSelfApproval) return 'you cannot approve your own request; another approver must decide';
-  const byRole = review.approverRoles.includes(user.role);
+  const byRole = (user.roles ?? [user.role]).some((r) => review.approverRoles.includes(r));
   const byUser = review.approverUsers.includes(user.email.toLowerCase());
   if (!byRole && !byUser) {
     const who = [...review.approverRoles.map((r) => `${r} role`), ...review.approverUsers].join(', ') || 'nobody';
@@ -295,7 +297,7 @@ export function reviewView(r: ReviewWithDetails, webUrl?: string) {
     kind: r.kind as ReviewKind,
     status: r.status as ReviewStatus,
     connection: r.connection.name,
-    requester: { email: r.requester.email, name: r.requester.name },
+    requester: { email: r.requester.email, name: r.requester.name, serviceAccount: r.requester.isService },
     mode: r.mode,
     statement: r.statement,
     digest: r.digest,

@@ -10,7 +10,7 @@ export interface ReviewSummary {
   kind: 'statement' | 'access';
   status: string;
   connection: string;
-  requester: { email: string; name: string };
+  requester: { email: string; name: string; serviceAccount?: boolean };
   mode: string;
   statement: string | null;
   ruleId: string | null;
@@ -47,7 +47,7 @@ export async function reviewsList(env: CliEnv, f: { status?: string; connection?
     process.stdout.write(
       formatTable(
         ['id', 'created', 'status', 'requester', 'connection', 'rule', 'approvals', 'request'],
-        reviews.map((r) => [r.id, time(r.createdAt), r.status, r.requester.email, r.connection, r.ruleId ?? '', `${r.approvals}/${r.minApprovals}`, what(r)]),
+        reviews.map((r) => [r.id, time(r.createdAt), r.status, `${r.requester.email}${r.requester.serviceAccount ? ' (service)' : ''}`, r.connection, r.ruleId ?? '', `${r.approvals}/${r.minApprovals}`, what(r)]),
       ),
     );
   }
@@ -68,7 +68,7 @@ export async function reviewsGet(env: CliEnv, id: string, output: 'text' | 'json
 function describe(r: ReviewSummary): string {
   const lines = [
     `review ${r.id}  ${r.status.toUpperCase()}${r.executedAt ? ` (ran ${time(r.executedAt)})` : ''}`,
-    `  requested by ${r.requester.email} on ${r.connection} (${r.mode}) at ${time(r.createdAt)}`,
+    `  requested by ${r.requester.email}${r.requester.serviceAccount ? ' (service account: an AI agent)' : ''} on ${r.connection} (${r.mode}) at ${time(r.createdAt)}`,
     ...(r.kind === 'access' ? [`  access for ${r.durationMinutes} minutes${r.grantExpiresAt ? `, until ${time(r.grantExpiresAt)}` : ''}`] : [`  statement: ${r.statement ?? ''}`]),
     ...(r.ruleId ? [`  rule: ${r.ruleId}${r.ruleMessage ? ` — ${r.ruleMessage}` : ''}`] : []),
     `  reason: ${r.reason ?? '(none given)'}`,

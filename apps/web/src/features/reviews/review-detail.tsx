@@ -1,5 +1,6 @@
 'use client';
 
+import { ServiceBadge } from '../sessions/session-bits';
 import { useQuery } from '@tanstack/react-query';
 import type { inferOutput } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
@@ -129,7 +130,7 @@ export function ReviewDetailView({ id }: { id: string }) {
           <Card title="Details">
             <dl className="-my-1.5 divide-y divide-slate-100">
               <Field label="Connection"><span className="font-medium">{r.connection.name}</span> <span className="text-slate-400">({r.connection.type})</span></Field>
-              <Field label="Requester"><div className="truncate">{r.requester.name}</div><div className="truncate text-[12px] text-slate-500">{r.requester.email}</div></Field>
+              <Field label="Requester"><div className="flex items-center gap-1.5 truncate">{r.requester.name}{r.requester.isService && <ServiceBadge />}</div><div className="truncate text-[12px] text-slate-500">{r.requester.email}</div></Field>
               <Field label="From">{modeLabel(r.mode)}</Field>
               <Field label="Policy"><span>{r.policy.name}</span> <span className="text-slate-400">v{r.policy.version}</span></Field>
               <Field label="Approvers">

@@ -1,5 +1,6 @@
 'use client';
 
+import { ServiceBadge } from '../sessions/session-bits';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { inferInput, inferOutput } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
@@ -155,10 +156,10 @@ function PageButton({ onClick, children }: { onClick: () => void; children: stri
   );
 }
 
-function Person({ p }: { p: { name: string; email: string } }) {
+function Person({ p }: { p: { name: string; email: string; isService?: boolean } }) {
   return (
     <div className="min-w-0">
-      <div className="truncate font-medium text-slate-900">{p.name || p.email}</div>
+      <div className="flex items-center gap-1.5 truncate font-medium text-slate-900">{p.name || p.email}{p.isService && <ServiceBadge />}</div>
       <div className="truncate text-[11px] text-slate-400">{p.email}</div>
     </div>
   );

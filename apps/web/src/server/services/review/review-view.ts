@@ -7,7 +7,7 @@ export const ReviewStatus = z.enum(['pending', 'approved', 'rejected', 'expired'
 export type ReviewStatus = z.infer<typeof ReviewStatus>;
 export const ReviewKind = z.enum(['statement', 'access']);
 
-const Person = z.object({ name: z.string(), email: z.string() });
+const Person = z.object({ name: z.string(), email: z.string(), isService: z.boolean().optional() });
 
 export const ReviewListItem = z.object({
   id: z.string(),
@@ -77,7 +77,7 @@ export function listItem(r: ReviewWithDetails, deciders: Map<string, { name: str
     kind: ReviewKind.catch('statement').parse(r.kind),
     status: ReviewStatus.catch('pending').parse(r.status),
     connection: { name: r.connection.name, type: r.connection.type },
-    requester: { name: r.requester.name, email: r.requester.email },
+    requester: { name: r.requester.name, email: r.requester.email, isService: r.requester.isService },
     mode: r.mode,
     statement: r.statement,
     ruleId: r.ruleId,
