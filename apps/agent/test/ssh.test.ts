@@ -234,3 +234,37 @@ describe('run_command over MCP', () => {
     }
   });
 });
+
+describe('gateway crash during an ssh session', () => {
+  it('stores every terminal frame and command exactly once after the gateway is killed mid-session', async () => {
+    const c = await stack.connect('web-1');
+    const child = spawn('ssh', ['-tt', ...sshArgs(c.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', () => undefined);
+    const exited = new Promise((r) => child.on('exit', () => r('closed')));
+    const session = await waitFor('the ssh session', async () => (await stack.db.session.findFirst({ where: { connection: { name: 'web-1' }, status: 'open', mode: 'connect' }, orderBy: { startedAt: 'desc' } })) ?? null);
+    // a steady stream of output and commands
+    for (let i = 0; i < 20; i++) child.stdin.write(`echo line-${i}-$((${i}*2)); seq 1 200\r`);
+    await waitFor('output to flow', async () => (out.includes('line-19-38') ? true : null), { timeoutMs: 30_000 });
+    await stack.crashGateway();
+    // the client sees its connection dropped
+    const closed = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still open'), 15_000))]);
+    if (closed !== 'closed') child.kill('SIGKILL');
+    expect(closed, `${out.slice(-300)}\n---\n${c.output()}`).toBe('closed');
+    const events = await waitFor('the session close to be stored', async () => {
+      const rows = await stack.db.auditEvent.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' }, select: { seq: true, type: true, data: true } });
+      return rows.at(-1)?.type === 'session.close' ? rows : null;
+    }, { timeoutMs: 45_000 });
+    // no gap and no duplicate: seq 0..n
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    const commands = events.filter((e) => e.type === 'command').map((e) => (e.data as { command: string }).command);
+    for (let i = 0; i < 20; i++) expect(commands.filter((cmd) => cmd === `echo line-${i}-$((${i}*2)); seq 1 200`)).toHaveLength(1);
+    const recorded = events.filter((e) => e.type === 'term.output').map((e) => (e.data as { d: string }).d).join('');
+    expect(recorded).toContain('line-19-38');
+    const verify = await stack.cli(['audit', 'verify', '--session', session.id]);
+    expect(verify.code, verify.stdout).toBe(0);
+    await c.stop();
+  });
+});
