@@ -9,6 +9,10 @@ export interface CliEnv {
   home: string;
   cwd: string;
   noColor: boolean;
+  /** $BROWSER: the program `hoop login` opens its link with (`none`: never open one) */
+  browser?: string;
+  /** a graphical session is there (DISPLAY or WAYLAND_DISPLAY), so xdg-open can show a browser */
+  display: boolean;
 }
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<CliEnv> {
@@ -19,6 +23,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<CliEn
     home: source.HOME || homedir(),
     cwd: process.cwd(),
     noColor: Boolean(source.NO_COLOR),
+    browser: source.BROWSER || undefined,
+    display: Boolean(source.DISPLAY || source.WAYLAND_DISPLAY),
   });
 }
 

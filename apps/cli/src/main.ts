@@ -18,6 +18,8 @@ const HELP = `hoop ${CLI_VERSION} — reach production databases and servers thr
 
 Usage:
   hoop login [--gateway URL] [--token TOKEN]    save a token (or pipe it on stdin)
+  hoop login [--gateway URL] [--no-browser]     without a token: approve the login in the web app, which hands
+             [--days N] [--read-only]           this CLI a new token (default 30 days; the link is printed too)
   hoop connections [-o json]                    list the connections you can use
   hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433),
                                                 or for ssh/scp on server and command connections (default 2222)
@@ -89,8 +91,10 @@ async function run(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'login': {
-      const { values } = parse({ gateway: { type: 'string' }, token: { type: 'string' } });
-      await loginCommand(env, { gateway: values.gateway as string | undefined, token: values.token as string | undefined });
+      const { values } = parse({ gateway: { type: 'string' }, token: { type: 'string' }, 'no-browser': { type: 'boolean' }, days: { type: 'string' }, 'read-only': { type: 'boolean' } });
+      const days = values.days === undefined ? undefined : Number(values.days);
+      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 90)) throw usage('--days is a whole number of days from 1 to 90');
+      await loginCommand(env, { gateway: values.gateway as string | undefined, token: values.token as string | undefined, browser: !values['no-browser'], days, readOnly: Boolean(values['read-only']) });
       return EXIT.ok;
     }
     case 'connections': {

@@ -7,6 +7,7 @@ import { ApiError, applyPolicy, connectionPolicy, getPolicy, listPolicies } from
 import { deleteSlackSettings, getSlackSettings, putSlackSettings } from './api-integrations';
 import { decideReviewApi, getReviewApi, listReviewsApi, requestAccessApi } from './api-reviews';
 import { exportSession, getSession, listSessions, verify } from './api-sessions';
+import { pollCliLoginApi, startCliLoginApi } from './api-cli-login';
 import { authenticateUser, bearer, type UserIdentity } from './auth';
 
 const ONLINE_WINDOW_MS = 15_000;
@@ -56,17 +57,29 @@ export async function listConnections(db: Db, agents: AgentRegistry, user: UserI
 export interface ApiDeps { db: Db; pool: pg.Pool; agents: AgentRegistry; webUrl: string; encryptionKey: Buffer; slack: { invalidate(orgId: string): void } }
 
 export async function handleApi({ db, pool, agents, webUrl, encryptionKey, slack }: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const token = bearer(req);
-  const user = token ? await authenticateUser(db, token) : null;
-  if (!user) return json(res, 401, { error: 'missing, invalid or expired token' });
   const url = new URL(req.url ?? '/', 'http://gateway');
   const path = url.pathname;
   const method = req.method ?? 'GET';
+  // `hoop login` in a browser: the CLI has no token yet (see api-cli-login.ts)
+  if (method === 'POST' && (path === '/api/cli-login' || path === '/api/cli-login/token')) {
+    try {
+      const body = await readJson(req);
+      return json(res, 200, path === '/api/cli-login' ? await startCliLoginApi(db, req, body, webUrl) : await pollCliLoginApi(db, body));
+    } catch (err) {
+      if (err instanceof ApiError) return json(res, err.status, { error: err.message });
+      throw err;
+    }
+  }
+  const token = bearer(req);
+  // a read-only token (scope `read`) passes for GET only
+  const user = token ? await authenticateUser(db, token, { access: 'read' }) : null;
+  if (!user) return json(res, 401, { error: 'missing, invalid or expired token' });
+  if (user.scope !== 'full' && method !== 'GET') return json(res, 403, { error: 'this token is read-only (scope read): it can list and read, not change anything; log in with a full token' });
   try {
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/api/me') {
       const org = await db.org.findUnique({ where: { id: user.orgId } });
-      return json(res, 200, { id: user.id, email: user.email, name: user.name, role: user.role, org: org?.slug ?? null });
+      return json(res, 200, { id: user.id, email: user.email, name: user.name, role: user.role, roles: user.roles, scope: user.scope, org: org?.slug ?? null });
     }
     if (method === 'GET' && path === '/api/connections') return json(res, 200, await listConnections(db, agents, user));
     if (method === 'GET' && (m = /^\/api\/connections\/([^/]+)\/policy$/.exec(path))) return json(res, 200, await connectionPolicy(db, user, decodeURIComponent(m[1]!)));

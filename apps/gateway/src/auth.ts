@@ -1,8 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { type Db, hashSecret } from '@hoop/db';
+import { type Db, groupRolesSelect, hashSecret, rolesOfRow } from '@hoop/db';
 
 export interface AgentIdentity { kind: 'agent'; id: string; orgId: string; name: string }
-export interface UserIdentity { kind: 'user'; id: string; orgId: string; email: string; name: string; role: string; tokenId: string }
+/**
+ * A person (or service account) behind a token. `role` is their effective role, the most privileged of their own and
+ * their groups' (admin > auditor > reviewer > developer); `roles` is every role they hold, for checks that name one
+ * role (review approvers, a policy's access lists). See packages/db/src/roles.ts.
+ */
+export interface UserIdentity { kind: 'user'; id: string; orgId: string; email: string; name: string; role: string; roles: string[]; tokenId: string; scope: string }
 
 export function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;
@@ -16,10 +21,17 @@ export async function authenticateAgent(db: Db, key: string): Promise<AgentIdent
   return agent ? { kind: 'agent', id: agent.id, orgId: agent.orgId, name: agent.name } : null;
 }
 
-export async function authenticateUser(db: Db, token: string): Promise<UserIdentity | null> {
-  const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } });
+/**
+ * The user a token belongs to, checked on every request: a revoked or expired token, or a disabled user, is refused at
+ * once. `access: 'read'` is for requests that only read (GET on the API); everything else (sessions through tunnels,
+ * MCP, changes) needs a token of scope `full`, so a read-only token cannot open a session.
+ */
+export async function authenticateUser(db: Db, token: string, opts: { access?: 'read' | 'full' } = {}): Promise<UserIdentity | null> {
+  const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: { include: groupRolesSelect } } });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date()) || row.user.disabledAt) return null;
+  if (row.scope !== 'full' && (opts.access ?? 'full') !== 'read') return null;
   await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
   const u = row.user;
-  return { kind: 'user', id: u.id, orgId: u.orgId, email: u.email, name: u.name, role: u.role, tokenId: row.id };
+  const held = rolesOfRow(u);
+  return { kind: 'user', id: u.id, orgId: u.orgId, email: u.email, name: u.name, role: held.role, roles: held.roles, tokenId: row.id, scope: row.scope };
 }

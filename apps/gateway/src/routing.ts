@@ -164,6 +164,7 @@ export function accessRefusal(document: unknown, policyName: string, user: UserI
     return `the policy "${policyName}" of "${connection}" is invalid; an admin must fix it`;
   }
   const allowed = policy.access[mode as 'connect' | 'exec' | 'mcp'];
-  if (!allowed || (allowed as string[]).includes(user.role)) return null;
+  // every role the user holds counts, their own and their groups' (a developer who reviews through a group keeps developer access)
+  if (!allowed || user.roles.some((r) => (allowed as string[]).includes(r))) return null;
   return `${BLOCKED_PREFIX}: policy "${policyName}" does not let the ${user.role} role use ${mode} on "${connection}" (allowed: ${allowed.join(', ') || 'nobody'})`;
 }

@@ -8,3 +8,7 @@ export { demoCustomers, type DemoCustomer } from './demo-data';
 export type { Prisma } from './generated/client/index.js';
 export * from './notify';
 export * from './reviews';
+export * from './roles';
+export * from './oidc';
+export * from './cli-login';
+export * from './api-tokens';

@@ -19,6 +19,9 @@ export class CommandLineTracker {
   private uncertain = false;
   /** where the command line starts on screen: the cursor when typing of this line began */
   private start: { row: number; col: number } | null = null;
+  private startPending = false;
+  /** counts lines, so a capture queued for one line never lands on the next */
+  private lineNo = 0;
   private lastOutput = 0;
 
   constructor(cols: number, rows: number) {
@@ -41,9 +44,17 @@ export class CommandLineTracker {
 
   /** Keystrokes other than Enter, in the order typed. */
   input(data: string): void {
-    if (this.start === null) {
-      const b = this.term.buffer.active;
-      this.start = { row: b.baseY + b.cursorY, col: b.cursorX };
+    if (this.start === null && !this.startPending) {
+      // where the cursor is once the output before this keystroke (the prompt) has been parsed
+      this.startPending = true;
+      const line = this.lineNo;
+      this.term.write('', () => {
+        if (line !== this.lineNo) return;
+        this.startPending = false;
+        if (this.start !== null) return;
+        const b = this.term.buffer.active;
+        this.start = { row: b.baseY + b.cursorY, col: b.cursorX };
+      });
     }
     for (let i = 0; i < data.length; i++) {
       const ch = data[i]!;
@@ -98,15 +109,16 @@ export class CommandLineTracker {
    * The line as it stands when Enter is pressed: waits until the server's echo has settled (quiet for `quietMs`, at
    * most `maxWaitMs`) and the emulator has parsed everything.
    */
-  async lineAtEnter(quietMs = 40, maxWaitMs = 400): Promise<{ screen: string | null; typed: string | null }> {
+  async lineAtEnter(quietMs = 40, maxWaitMs = 400): Promise<{ screen: string | null; typed: string | null; fullScreen: boolean }> {
     // when only the screen can tell (history, completion), give the shell's redraw more time to arrive
     if (this.uncertain) quietMs = Math.max(quietMs, 120);
     const deadline = Date.now() + Math.max(maxWaitMs, quietMs * 4);
     while (Date.now() < deadline && Date.now() - this.lastOutput < quietMs) await sleep(quietMs / 2);
     await new Promise<void>((r) => this.term.write('', r));
-    const screen = this.fullScreen ? null : this.screenLine();
+    const fullScreen = this.fullScreen;
+    const screen = fullScreen ? null : this.screenLine();
     const typed = this.uncertain ? null : this.typed.join('');
-    return { screen, typed };
+    return { screen, typed, fullScreen };
   }
 
   /** Enter went through (or the line was cleared): the next keystroke starts a new line. */
@@ -115,6 +127,9 @@ export class CommandLineTracker {
     this.cursor = 0;
     this.uncertain = false;
     this.start = null;
+    // a capture still queued belongs to the line just finished
+    this.startPending = false;
+    this.lineNo++;
   }
 
   private screenLine(): string | null {

@@ -333,7 +333,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
             // Ctrl-C abandons a construct still open
             if (chunk.includes('\x03')) continuation = '';
             const enter = chunk.search(/[\r\n]/);
-            if (enter < 0 || !tracker || tracker.fullScreen) {
+            if (enter < 0 || !tracker) {
               tracker?.input(enter < 0 ? chunk : '');
               target.write(chunk);
               continue;
@@ -346,6 +346,12 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
             const rest = chunk.slice(enter + 1);
             if (rest) queue.unshift(rest);
             const line = await tracker.lineAtEnter();
+            if (line.fullScreen) {
+              // vim, less, top: Enter there is not a command line
+              tracker.reset();
+              target.write(chunk[enter]!);
+              continue;
+            }
             const joined = (t: string | null) => (t === null ? null : continuation ? `${continuation}\n${t}` : t);
             const judged = judgeLines(joined(line.screen), joined(line.typed));
             if (judged === 'incomplete') {

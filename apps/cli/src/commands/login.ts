@@ -2,6 +2,7 @@ import { loadConfig, saveConfig } from '../config';
 import type { CliEnv } from '../env';
 import { usage } from '../errors';
 import { api } from '../gateway';
+import { loginInBrowser } from './login-browser';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -9,8 +10,23 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-/** `hoop login --gateway URL --token TOKEN`: checks the token against the gateway, then saves it (mode 600). */
-export async function loginCommand(env: CliEnv, opts: { gateway?: string; token?: string }): Promise<void> {
+export interface LoginOptions {
+  gateway?: string;
+  token?: string;
+  /** open a browser for the browser login (default true; it is only opened where there is one) */
+  browser?: boolean;
+  /** lifetime of the token the browser login creates */
+  days?: number;
+  /** ask the browser login for a read-only token */
+  readOnly?: boolean;
+}
+
+/**
+ * `hoop login --gateway URL --token TOKEN` checks the token against the gateway, then saves it (mode 600). Without a
+ * token (none given, none on stdin) it logs in through the browser: the person approves the login in the web app and
+ * the gateway hands this CLI a new token of theirs (see login-browser.ts).
+ */
+export async function loginCommand(env: CliEnv, opts: LoginOptions): Promise<void> {
   let current: { gatewayUrl?: string } = {};
   try {
     current = await loadConfig(env);
@@ -19,11 +35,16 @@ export async function loginCommand(env: CliEnv, opts: { gateway?: string; token?
   }
   const gatewayUrl = opts.gateway ?? env.gatewayUrl ?? current.gatewayUrl ?? 'http://127.0.0.1:8009';
   let token = opts.token ?? env.token;
+  // a token piped on stdin (`… | hoop login`) still works; an empty stdin means the browser login
+  if (!token && !process.stdin.isTTY) token = await readStdin();
+  if (opts.token !== undefined && !token) throw usage('empty token');
   if (!token) {
-    if (process.stdin.isTTY) throw usage('pass --token TOKEN (create one in the web app under API tokens), or pipe it on stdin');
-    token = await readStdin();
+    const r = await loginInBrowser(env, gatewayUrl, { browser: opts.browser ?? true, days: opts.days, readOnly: opts.readOnly }, (line) => process.stderr.write(`${line}\n`));
+    const file = await saveConfig(env, { gatewayUrl, token: r.token, user: r.user.email });
+    const scope = r.scope === 'read' ? ', read-only' : '';
+    process.stdout.write(`logged in to ${gatewayUrl} as ${r.user.email} (${r.user.role}, org ${r.org}${scope}); the token expires ${r.expiresAt.slice(0, 10)}; saved to ${file}\n`);
+    return;
   }
-  if (!token) throw usage('empty token');
   const me = await api<{ email: string; name: string; role: string; org: string }>({ gatewayUrl, token }, '/api/me');
   const file = await saveConfig(env, { gatewayUrl, token, user: me.email });
   process.stdout.write(`logged in to ${gatewayUrl} as ${me.email} (${me.role}, org ${me.org}); saved to ${file}\n`);

@@ -1,7 +1,9 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { HoopMark } from '~/components/ui/icons';
+import { env } from '~/env';
 import { param, type SearchParams } from '~/features/list-params';
+import { ssoName } from '~/server/auth/oidc';
 import { currentUser } from '~/server/auth/session';
 import { LoginForm } from './login-form';
 
@@ -52,7 +54,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
           </div>
           <h1 className="text-lg font-semibold tracking-tight text-slate-900">Sign in to the control plane</h1>
           <p className="mt-1 text-[13px] text-slate-500">Use the account an admin of your organisation gave you.</p>
-          <LoginForm callbackUrl={callbackUrl} expired={param(sp, 'error') === 'SessionRequired'} />
+          <LoginForm callbackUrl={callbackUrl} error={param(sp, 'error') ?? null} sso={ssoName(env())} />
         </div>
       </section>
     </main>

@@ -3,7 +3,7 @@ import type { Role } from '~/server/auth/roles';
 export interface NavItem {
   href: string;
   label: string;
-  icon: 'database' | 'server' | 'inbox' | 'plug' | 'terminal' | 'shield';
+  icon: 'database' | 'server' | 'inbox' | 'plug' | 'terminal' | 'shield' | 'users' | 'key';
   roles: Role[] | 'all';
   /** a live count shown beside the label */
   badge?: 'reviews';
@@ -27,7 +27,14 @@ export const NAV: NavSection[] = [
     ],
   },
   { title: 'Infrastructure', items: [{ href: '/agents', label: 'Agents', icon: 'server', roles: ['admin', 'auditor'] }] },
-  { title: 'Settings', items: [{ href: '/integrations', label: 'Integrations', icon: 'plug', roles: ['admin'] }] },
+  {
+    title: 'Settings',
+    items: [
+      { href: '/users', label: 'Users & groups', icon: 'users', roles: ['admin'] },
+      { href: '/tokens', label: 'API tokens', icon: 'key', roles: 'all' },
+      { href: '/integrations', label: 'Integrations', icon: 'plug', roles: ['admin'] },
+    ],
+  },
 ];
 
 export function navFor(role: Role): NavSection[] {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, createStatementReview, type Db, encryptSecret, parseEncryptionKey, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
+import { createDb, createStatementReview, type Db, encryptSecret, parseEncryptionKey, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, startCliLogin } from '@hoop/db';
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,20 @@ async function freshReview(): Promise<string> {
   return review.id;
 }
 
+/** Identity fixtures, made on first use: a token named laptop for every user, a group, a user to change, a login request. */
+let laptops: Promise<void> | null = null;
+const laptopTokens = () => (laptops ??= (async () => void (await Promise.all(Object.values(users).map((id) => seedApiToken(db, id, { name: 'laptop' })))))());
+const freshUser = async () => (await seedUser(db, acme, { role: 'developer' })).id;
+const freshToken = async (of: string) => (await seedApiToken(db, users[of]!, { name: `t-${randomBytes(3).toString('hex')}` })).row.id;
+const freshCliLogin = async () => (await startCliLogin(db, { clientName: 'hoop-cli/0.1.0 on dev@laptop (linux)' })).userCode;
+/** A group of Acme granting reviewer (its members are fresh users, so the table's users keep their roles). */
+async function freshGroup(memberIds: string[] = []): Promise<string> {
+  const g = await db.group.create({ data: { orgId: acme, name: `g-${randomBytes(4).toString('hex')}`, role: 'reviewer' } });
+  for (const userId of memberIds) await db.groupMember.create({ data: { groupId: g.id, userId } });
+  return g.id;
+}
+let acmeGroup: Promise<string> | null = null;
+
 afterAll(async () => {
   await db?.$disconnect();
   await database?.drop();
@@ -105,6 +119,45 @@ const PROCEDURES = {
     const id = await freshWebhook();
     return (await as(who).integration.deleteWebhook({ id })).id === id ? 'deleted' : 'other';
   },
+  'user.list': async (who: string | null) => String((await as(who).user.list({})).items.some((u) => u.id === users.developer)),
+  'user.create': async (who: string | null) => {
+    const out = await as(who).user.create({ email: `new-${who}@acme.test`, name: `New ${who}` });
+    return `${out.user.role}:${out.password.length >= 16 ? 'password shown' : 'no password'}`;
+  },
+  'user.resetPassword': async (who: string | null) => ((await as(who).user.resetPassword({ id: await freshUser() })).password.length >= 16 ? 'password shown' : 'none'),
+  'user.setRole': async (who: string | null) => (await as(who).user.setRole({ id: await freshUser(), role: 'reviewer' })).role,
+  'user.setDisabled': async (who: string | null) => String((await as(who).user.setDisabled({ id: await freshUser(), disabled: true })).disabled),
+  'group.list': async (who: string | null) => {
+    await (acmeGroup ??= db.group.create({ data: { orgId: acme, name: 'acme-reviewers', role: 'reviewer' } }).then((g) => g.id));
+    return names(await as(who).group.list({}));
+  },
+  'group.create': async (who: string | null) => (await as(who).group.create({ name: `team-${who}`, role: 'auditor', oidcClaim: 'hoop-auditors' })).name,
+  'group.update': async (who: string | null) => (await as(who).group.update({ id: await freshGroup(), name: `renamed-${randomBytes(3).toString('hex')}`, role: 'auditor' })).role,
+  'group.delete': async (who: string | null) => {
+    const id = await freshGroup();
+    return (await as(who).group.delete({ id })).id === id ? 'deleted' : 'other';
+  },
+  'group.addMember': async (who: string | null) => String((await as(who).group.addMember({ groupId: await freshGroup(), userId: await freshUser() })).members.length),
+  'group.removeMember': async (who: string | null) => {
+    const member = await freshUser();
+    return String((await as(who).group.removeMember({ groupId: await freshGroup([member]), userId: member })).members.length);
+  },
+  // one's own tokens, then the org's (admins only): does that show the developer's?
+  'token.list': async (who: string | null) => {
+    await laptopTokens();
+    const mine = names(await as(who).token.list({}));
+    const org = await as(who).token.list({ owner: 'org' }).then((l) => String(l.items.some((t) => t.owner.id === users.developer)), (err: unknown) => (err instanceof TRPCError ? err.code : 'error'));
+    return `${mine}|org:${org}`;
+  },
+  'token.create': async (who: string | null) => {
+    const out = await as(who).token.create({ name: `cli-${who}`, expiresInDays: 30 });
+    return `${out.item.name}:${out.token.startsWith('hoop_tok_') ? 'shown once' : 'no token'}`;
+  },
+  // a token of the developer
+  'token.revoke': async (who: string | null) => (await as(who).token.revoke({ id: await freshToken('developer') })).status,
+  'cliLogin.get': async (who: string | null) => (await as(who).cliLogin.get({ code: await freshCliLogin() })).status,
+  'cliLogin.approve': async (who: string | null) => (await as(who).cliLogin.approve({ code: await freshCliLogin() })).status,
+  'cliLogin.deny': async (who: string | null) => (await as(who).cliLogin.deny({ code: await freshCliLogin() })).status,
   'session.list': async (who: string | null) => String((await as(who).session.list({})).items.some((s) => s.id === sessions.admin)),
   'session.facets': async (who: string | null) => (await as(who).session.facets({})).connections.join(','),
   'session.get': async (who: string | null) => (await as(who).session.get({ id: sessions.admin })).status,
@@ -139,6 +192,26 @@ const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'integration.createWebhook': adminsOnly('ok:new-admin:secret shown', 'ok:new-otherAdmin:secret shown'),
   'integration.setWebhookEnabled': adminsOnly('ok:false', 'NOT_FOUND'),
   'integration.deleteWebhook': adminsOnly('ok:deleted', 'NOT_FOUND'),
+  // users and groups: admins only, each in their own org
+  'user.list': adminsOnly('ok:true', 'ok:false'),
+  'user.create': adminsOnly('ok:developer:password shown', 'ok:developer:password shown'),
+  'user.resetPassword': adminsOnly('ok:password shown', 'NOT_FOUND'),
+  'user.setRole': adminsOnly('ok:reviewer', 'NOT_FOUND'),
+  'user.setDisabled': adminsOnly('ok:true', 'NOT_FOUND'),
+  'group.list': adminsOnly('ok:acme-reviewers', 'ok:'),
+  'group.create': adminsOnly('ok:team-admin', 'ok:team-otherAdmin'),
+  'group.update': adminsOnly('ok:auditor', 'NOT_FOUND'),
+  'group.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
+  'group.addMember': adminsOnly('ok:1', 'NOT_FOUND'),
+  'group.removeMember': adminsOnly('ok:0', 'NOT_FOUND'),
+  // tokens: everyone their own; admins also the org's, and may revoke any of them
+  'token.list': { admin: 'ok:laptop|org:true', reviewer: 'ok:laptop|org:FORBIDDEN', auditor: 'ok:laptop|org:FORBIDDEN', developer: 'ok:laptop|org:FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:laptop|org:false' },
+  'token.create': { admin: 'ok:cli-admin:shown once', reviewer: 'ok:cli-reviewer:shown once', auditor: 'ok:cli-auditor:shown once', developer: 'ok:cli-developer:shown once', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:cli-otherAdmin:shown once' },
+  'token.revoke': { admin: 'ok:revoked', reviewer: 'NOT_FOUND', auditor: 'NOT_FOUND', developer: 'ok:revoked', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  // a login request belongs to nobody until someone signed in approves it with the code their terminal shows
+  'cliLogin.get': everyone('ok:pending', 'ok:pending'),
+  'cliLogin.approve': everyone('ok:approved', 'ok:approved'),
+  'cliLogin.deny': everyone('ok:denied', 'ok:denied'),
   // sessions: admins and auditors see the org's, everyone else only their own (the admin's session is not theirs)
   'session.list': { admin: 'ok:true', reviewer: 'ok:false', auditor: 'ok:true', developer: 'ok:false', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:false' },
   'session.facets': { admin: 'ok:acme-db', reviewer: 'ok:', auditor: 'ok:acme-db', developer: 'ok:acme-db', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },

@@ -1,9 +1,13 @@
 import { agentRouter } from './routers/agent';
 import { auditRouter } from './routers/audit';
+import { cliLoginRouter } from './routers/cli-login';
 import { connectionRouter } from './routers/connection';
+import { groupRouter } from './routers/group';
 import { integrationRouter } from './routers/integration';
 import { reviewRouter } from './routers/review';
 import { sessionRouter } from './routers/session';
+import { tokenRouter } from './routers/token';
+import { userRouter } from './routers/user';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 /** One router per domain; the control plane adds policy and member. */
@@ -14,6 +18,10 @@ export const appRouter = createTRPCRouter({
   integration: integrationRouter,
   session: sessionRouter,
   audit: auditRouter,
+  user: userRouter,
+  group: groupRouter,
+  token: tokenRouter,
+  cliLogin: cliLoginRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,13 +3,14 @@
  *
  *   publicProcedure          anyone (no session needed)
  *   authenticatedProcedure   a signed-in, enabled user; `ctx.user` is re-read from the database on every call
- *   roleProcedure(...roles)  a signed-in user with one of these roles (admins pass every role check)
+ *   roleProcedure(...roles)  a signed-in user holding one of these roles, their own or a group's (admins pass every
+ *                            role check)
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
-import type { Role } from '../auth/roles';
+import { hasRole, type Role } from '../auth/roles';
 import { AppError, type AppErrorCode, inputProblems } from '../errors';
 import { loadSessionUser } from '../services/auth/load-session-user';
 import type { TRPCContext } from './context';
@@ -64,7 +65,7 @@ export const authenticatedProcedure = publicProcedure.use(requireUser);
 
 export function roleProcedure(...roles: Role[]) {
   return authenticatedProcedure.use(({ ctx, next }) => {
-    if (ctx.user.role !== 'admin' && !roles.includes(ctx.user.role)) {
+    if (!roles.some((r) => hasRole(ctx.user, r))) {
       throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${roles.join(' or ')} role. Ask an admin of ${ctx.user.orgName} for access.` });
     }
     return next();

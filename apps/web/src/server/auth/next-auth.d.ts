@@ -1,7 +1,8 @@
 import type { Role } from './roles';
 
 declare module 'next-auth' {
-  interface User { orgId: string; role: Role }
+  /** `refusal`: single sign-on reached the provider but found no hoop user to sign in (see auth/oidc.ts) */
+  interface User { orgId: string; role: Role; refusal?: string }
   interface Session { user: { id: string; orgId: string; role: Role; name: string; email: string } }
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { env } from '~/env';
 import { db } from '../db';
 import { verifyCredentials } from '../services/auth/verify-credentials';
+import { oidcProvider } from './oidc';
 import { parseRole } from './roles';
 
 const Credentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
@@ -20,6 +21,8 @@ export function authOptions(): NextAuthOptions {
     session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_S },
     pages: { signIn: '/login', error: '/login' },
     providers: [
+      // single sign-on, when HOOP_OIDC_ISSUER is set (see ./oidc.ts)
+      ...[oidcProvider(env())].filter((p) => p !== null),
       CredentialsProvider({
         id: 'credentials',
         name: 'Email and password',
@@ -33,6 +36,10 @@ export function authOptions(): NextAuthOptions {
       }),
     ],
     callbacks: {
+      signIn({ user }) {
+        // single sign-on found no hoop user to sign in (disabled, no org, …): back to the login page, which says why
+        return user.refusal ? `/login?error=sso_${user.refusal}` : true;
+      },
       jwt({ token, user }) {
         if (user) {
           token.sub = user.id;

@@ -11,10 +11,10 @@ let dummyHash: Promise<string> | null = null;
  * wrong password, disabled or service account) so the login page cannot be used to probe which e-mails exist.
  */
 export async function verifyCredentials(db: Db, email: string, password: string): Promise<SignedInUser | null> {
-  const { hashPassword, verifyPassword } = await loadHoopDb();
+  const { hashPassword, verifyPassword, groupRolesSelect, rolesOfRow } = await loadHoopDb();
   const candidates = await db.user.findMany({
     where: { email: { equals: email.trim(), mode: 'insensitive' }, disabledAt: null, isService: false, passwordHash: { not: null } },
-    select: { id: true, orgId: true, email: true, name: true, role: true, passwordHash: true },
+    select: { id: true, orgId: true, email: true, name: true, role: true, passwordHash: true, ...groupRolesSelect },
     take: 10,
   });
   if (candidates.length === 0) {
@@ -25,7 +25,9 @@ export async function verifyCredentials(db: Db, email: string, password: string)
   }
   for (const u of candidates) {
     if (u.passwordHash && (await verifyPassword(password, u.passwordHash))) {
-      return { id: u.id, orgId: u.orgId, email: u.email, name: u.name, role: parseRole(u.role) };
+      await db.user.update({ where: { id: u.id }, data: { lastLoginAt: new Date() } });
+      // the effective role: their own or a group's, whichever is the most privileged
+      return { id: u.id, orgId: u.orgId, email: u.email, name: u.name, role: parseRole(rolesOfRow(u).role) };
     }
   }
   return null;

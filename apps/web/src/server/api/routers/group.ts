@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { addGroupMember, GroupMemberInput, removeGroupMember } from '../../services/group/group-members';
+import { GroupIdInput, GroupView } from '../../services/group/group-view';
+import { GroupList, listGroups } from '../../services/group/list-groups';
+import { CreateGroupInput, createGroup, DeletedGroup, deleteGroup, UpdateGroupInput, updateGroup } from '../../services/group/save-group';
+import { adminProcedure, createTRPCRouter } from '../trpc';
+
+/**
+ * Groups grant roles to their members (the effective role is the most privileged held), and map a value of the OIDC
+ * groups claim so single sign-on keeps membership in step with the identity provider. Admins only.
+ */
+export const groupRouter = createTRPCRouter({
+  list: adminProcedure
+    .input(z.object({}))
+    .output(GroupList)
+    .query(({ ctx }) => listGroups(ctx.db, ctx.user.orgId)),
+
+  create: adminProcedure
+    .input(CreateGroupInput)
+    .output(GroupView)
+    .mutation(({ ctx, input }) => createGroup(ctx.db, ctx.user.orgId, input)),
+
+  update: adminProcedure
+    .input(UpdateGroupInput)
+    .output(GroupView)
+    .mutation(({ ctx, input }) => updateGroup(ctx.db, ctx.user.orgId, input)),
+
+  delete: adminProcedure
+    .input(GroupIdInput)
+    .output(DeletedGroup)
+    .mutation(({ ctx, input }) => deleteGroup(ctx.db, ctx.user.orgId, input)),
+
+  addMember: adminProcedure
+    .input(GroupMemberInput)
+    .output(GroupView)
+    .mutation(({ ctx, input }) => addGroupMember(ctx.db, ctx.user.orgId, input)),
+
+  removeMember: adminProcedure
+    .input(GroupMemberInput)
+    .output(GroupView)
+    .mutation(({ ctx, input }) => removeGroupMember(ctx.db, ctx.user.orgId, input)),
+});
