@@ -167,6 +167,14 @@ const PROCEDURES = {
     const r = await as(who).audit.verify({});
     return `${r.ok}:${r.sessions}`;
   },
+  'dashboard.sessions': async (who: string | null) => String((await as(who).dashboard.sessions({ range: '7d' })).totals.sessions),
+  'dashboard.blocked': async (who: string | null) => String((await as(who).dashboard.blocked({ range: '24h' })).total),
+  'dashboard.masked': async (who: string | null) => String((await as(who).dashboard.masked({ range: '30d' })).total),
+  'dashboard.approvals': async (who: string | null) => String((await as(who).dashboard.approvals({})).requested > 0),
+  'dashboard.live': async (who: string | null) => {
+    const r = await as(who).dashboard.live({});
+    return `${r.agentsTotal}:${r.scope}`;
+  },
 };
 
 const everyone = (ok: string, otherAdmin: string) => ({ admin: ok, reviewer: ok, auditor: ok, developer: ok, anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin });
@@ -220,6 +228,13 @@ const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'session.verify': { admin: 'ok:true', reviewer: 'FORBIDDEN', auditor: 'ok:true', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
   'audit.overview': { admin: 'ok:2', reviewer: 'FORBIDDEN', auditor: 'ok:2', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
   'audit.verify': { admin: 'ok:true:2', reviewer: 'FORBIDDEN', auditor: 'ok:true:2', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:true:0' },
+  // the dashboard: every member; admins, reviewers and auditors get the org's figures, developers their own sessions'
+  // (the developer's one of Acme's two sessions), another org none of Acme's; agents are counted org-wide for everyone
+  'dashboard.sessions': { admin: 'ok:2', reviewer: 'ok:2', auditor: 'ok:2', developer: 'ok:1', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
+  'dashboard.blocked': { admin: 'ok:2', reviewer: 'ok:2', auditor: 'ok:2', developer: 'ok:1', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
+  'dashboard.masked': { admin: 'ok:4', reviewer: 'ok:4', auditor: 'ok:4', developer: 'ok:2', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
+  'dashboard.approvals': everyone('ok:true', 'ok:false'),
+  'dashboard.live': { admin: 'ok:1:org', reviewer: 'ok:1:org', auditor: 'ok:1:org', developer: 'ok:1:own', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0:org' },
 };
 
 describe('authorization', () => {

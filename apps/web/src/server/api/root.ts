@@ -2,6 +2,7 @@ import { agentRouter } from './routers/agent';
 import { auditRouter } from './routers/audit';
 import { cliLoginRouter } from './routers/cli-login';
 import { connectionRouter } from './routers/connection';
+import { dashboardRouter } from './routers/dashboard';
 import { groupRouter } from './routers/group';
 import { integrationRouter } from './routers/integration';
 import { reviewRouter } from './routers/review';
@@ -22,6 +23,7 @@ export const appRouter = createTRPCRouter({
   group: groupRouter,
   token: tokenRouter,
   cliLogin: cliLoginRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { ApprovalStats, approvalStats } from '../../services/dashboard/approval-stats';
+import { BlockedByRule, blockedByRule } from '../../services/dashboard/blocked-by-rule';
+import { DashboardInput } from '../../services/dashboard/dashboard-window';
+import { LiveStatus, liveStatus } from '../../services/dashboard/live-status';
+import { MaskedByType, maskedByType } from '../../services/dashboard/masked-by-type';
+import { SessionActivity, sessionActivity } from '../../services/dashboard/session-activity';
+import { authenticatedProcedure, createTRPCRouter } from '../trpc';
+
+/**
+ * The dashboard's figures, one procedure per chart so each loads on its own. Every member of an org may call them:
+ * admins, auditors and reviewers get the org's figures, developers those of their own sessions and requests (see
+ * dashboard-window.ts); agent counts are org-wide. All of it is aggregated in Postgres over the chosen window.
+ */
+export const dashboardRouter = createTRPCRouter({
+  sessions: authenticatedProcedure
+    .input(DashboardInput)
+    .output(SessionActivity)
+    .query(({ ctx, input }) => sessionActivity(ctx.db, ctx.user, input)),
+
+  blocked: authenticatedProcedure
+    .input(DashboardInput)
+    .output(BlockedByRule)
+    .query(({ ctx, input }) => blockedByRule(ctx.db, ctx.user, input)),
+
+  masked: authenticatedProcedure
+    .input(DashboardInput)
+    .output(MaskedByType)
+    .query(({ ctx, input }) => maskedByType(ctx.db, ctx.user, input)),
+
+  approvals: authenticatedProcedure
+    .input(DashboardInput)
+    .output(ApprovalStats)
+    .query(({ ctx, input }) => approvalStats(ctx.db, ctx.user, input)),
+
+  live: authenticatedProcedure
+    .input(z.object({}))
+    .output(LiveStatus)
+    .query(({ ctx }) => liveStatus(ctx.db, ctx.user)),
+});
