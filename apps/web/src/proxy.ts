@@ -10,8 +10,8 @@ export async function proxy(req: NextRequest): Promise<NextResponse> {
   const token = await getToken({ req, secret: env().NEXTAUTH_SECRET });
   if (token) return NextResponse.next();
   const login = new URL('/login', req.url);
-  const target = `${req.nextUrl.pathname}${req.nextUrl.search}`;
-  if (target !== '/') login.searchParams.set('callbackUrl', target);
+  // the site's root too: it leads to the dashboard, while the login page on its own still opens on connections
+  login.searchParams.set('callbackUrl', `${req.nextUrl.pathname}${req.nextUrl.search}`);
   return NextResponse.redirect(login);
 }
 

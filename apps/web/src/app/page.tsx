@@ -1,5 +1,6 @@
 import { redirect } from 'next/navigation';
 
+/** The console opens on the dashboard. */
 export default function Home(): never {
-  redirect('/connections');
+  redirect('/dashboard');
 }

@@ -3,7 +3,7 @@ import type { Role } from '~/server/auth/roles';
 export interface NavItem {
   href: string;
   label: string;
-  icon: 'database' | 'server' | 'inbox' | 'plug' | 'terminal' | 'shield' | 'users' | 'key';
+  icon: 'chart' | 'database' | 'server' | 'inbox' | 'plug' | 'terminal' | 'shield' | 'users' | 'key';
   roles: Role[] | 'all';
   /** a live count shown beside the label */
   badge?: 'reviews';
@@ -12,6 +12,7 @@ export interface NavSection { title: string; items: NavItem[] }
 
 /** The sidebar, by section; each item says which roles see it (the API checks again on every call). */
 export const NAV: NavSection[] = [
+  { title: 'Overview', items: [{ href: '/dashboard', label: 'Dashboard', icon: 'chart', roles: 'all' }] },
   {
     title: 'Access',
     items: [

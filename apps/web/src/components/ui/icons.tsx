@@ -78,6 +78,9 @@ export const SendIcon = (p: IconProps) => (
 export const KeyIcon = (p: IconProps) => (
   <Icon {...p}><circle cx="8" cy="15" r="4" /><path d="m11 12 8.5-8.5M16.5 6.5 19 9M14 9l2 2" /></Icon>
 );
+export const ChartIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M4 4v15.5h16" /><path d="M8 16v-4M12 16V8M16 16v-6" /></Icon>
+);
 export const UsersIcon = (p: IconProps) => (
   <Icon {...p}><circle cx="9" cy="8.5" r="3.5" /><path d="M2.5 20a6.5 6.5 0 0 1 13 0" /><path d="M16 5.2a3.5 3.5 0 0 1 0 6.6M18 14.5a6.5 6.5 0 0 1 3.5 5.5" /></Icon>
 );
