@@ -17,6 +17,8 @@ const users: Record<string, string> = {};
 let acme = '';
 let connectionId = '';
 let shownReview = '';
+/** a policy of Acme, read by every member */
+let policyId = '';
 const sessions = { developer: '', admin: '' };
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
@@ -33,6 +35,7 @@ beforeAll(async () => {
   users.otherAdmin = (await seedUser(db, other, { role: 'admin' })).id;
   const agent = (await seedAgent(db, acme, { name: 'acme-agent' })).agent;
   connectionId = (await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id })).id;
+  policyId = (await db.policy.create({ data: { orgId: acme, name: 'acme-policy', document: { name: 'acme-policy' } } })).id;
   shownReview = await freshReview();
   for (const who of ['developer', 'admin'] as const) sessions[who] = await recordSession(db, { orgId: acme, userId: users[who]!, connectionId, events: sqlSessionEvents() });
   const sealed = (plain: string) => encryptSecret(plain, parseEncryptionKey(ENCRYPTION_KEY));
@@ -44,6 +47,23 @@ beforeAll(async () => {
 async function freshWebhook(): Promise<string> {
   const w = await db.webhook.create({ data: { orgId: acme, name: `hook-${randomBytes(4).toString('hex')}`, url: 'https://hooks.acme.test/x', secretEncrypted: null } });
   return w.id;
+}
+
+/** A connection, an agent and a policy of Acme, to change or delete. */
+const fresh = () => `x-${randomBytes(4).toString('hex')}`;
+/** names are lowercase */
+const low = (who: string | null) => String(who).toLowerCase();
+const freshConnection = async () => (await seedConnection(db, acme, { name: fresh(), config: { host: 'db.acme.test', database: 'app', user: 'app' } })).id;
+const freshAgent = async () => (await seedAgent(db, acme, { name: fresh() })).agent.id;
+const freshPolicy = async () => (await db.policy.create({ data: { orgId: acme, name: fresh(), document: {} } })).id;
+const PG_CONNECTION = { type: 'postgres' as const, config: { host: 'db.test', port: 5432, database: 'app', user: 'app', sslmode: 'require' as const } };
+/** Runs a call, then removes what it was given or made, so what other rows count stays as seeded. */
+async function thenRemove(call: () => Promise<string>, remove: () => Promise<unknown>): Promise<string> {
+  try {
+    return await call();
+  } finally {
+    await remove();
+  }
 }
 
 /** A pending statement review on acme-db, requested by the developer. */
@@ -98,6 +118,54 @@ const names = (page: { items: { name: string }[] }) => page.items.map((i) => i.n
 const PROCEDURES = {
   'connection.list': async (who: string | null) => names(await as(who).connection.list({})),
   'agent.list': async (who: string | null) => names(await as(who).agent.list({})),
+  'connection.get': async (who: string | null) => (await as(who).connection.get({ id: connectionId })).name,
+  'connection.create': async (who: string | null) =>
+    thenRemove(async () => {
+      const c = await as(who).connection.create({ ...PG_CONNECTION, name: `new-${low(who)}`, secret: { source: 'stored', value: 'pg-password' } });
+      return `${c.name}:${c.secret.source}:${c.secret.storedSet}`;
+    }, () => db.connection.deleteMany({ where: { name: `new-${low(who)}` } })),
+  'connection.update': async (who: string | null) => {
+    const id = await freshConnection();
+    return thenRemove(async () => {
+      const c = await as(who).connection.update({ ...PG_CONNECTION, id, name: `upd-${low(who)}`, readOnly: true });
+      return `${c.name}:${c.readOnly}`;
+    }, () => db.connection.deleteMany({ where: { id } }));
+  },
+  'connection.delete': async (who: string | null) => {
+    const id = await freshConnection();
+    return thenRemove(async () => ((await as(who).connection.delete({ id })).id === id ? 'deleted' : 'other'), () => db.connection.deleteMany({ where: { id } }));
+  },
+  'connection.test': async (who: string | null) => (await as(who).connection.test({ id: connectionId })).checks.map((c) => `${c.id}=${c.status}`).join(','),
+  'agent.create': async (who: string | null) =>
+    thenRemove(async () => {
+      const a = await as(who).agent.create({ name: `agent-${low(who)}` });
+      return `${a.name}:${a.key.startsWith(a.keyPrefix) ? 'key shown' : 'no key'}`;
+    }, () => db.agent.deleteMany({ where: { name: `agent-${low(who)}` } })),
+  'agent.rotateKey': async (who: string | null) => {
+    const id = await freshAgent();
+    return thenRemove(async () => ((await as(who).agent.rotateKey({ id })).key.startsWith('hoop_agent_') ? 'rotated' : 'no key'), () => db.agent.deleteMany({ where: { id } }));
+  },
+  'agent.delete': async (who: string | null) => {
+    const id = await freshAgent();
+    return thenRemove(async () => ((await as(who).agent.delete({ id })).id === id ? 'deleted' : 'other'), () => db.agent.deleteMany({ where: { id } }));
+  },
+  'policy.list': async (who: string | null) => names(await as(who).policy.list({})),
+  'policy.get': async (who: string | null) => (await as(who).policy.get({ id: policyId })).name,
+  'policy.catalog': async (who: string | null) => String((await as(who).policy.catalog({})).sql.some((r) => r.id === 'delete-without-where')),
+  'policy.validate': async (who: string | null) => (await as(who).policy.validate({ document: { name: 'x', review: { minApprovals: 0 } } })).issues.map((i) => i.at).join(','),
+  'policy.test': async (who: string | null) => {
+    const r = await as(who).policy.test({ document: { name: 'x' }, guard: 'sql', input: 'DELETE FROM customers' });
+    return `${r.action}:${r.ruleId}`;
+  },
+  'policy.save': async (who: string | null) =>
+    thenRemove(async () => {
+      const r = await as(who).policy.save({ document: { name: `policy-${who}` } });
+      return `${r.policy.name}:v${r.policy.version}`;
+    }, () => db.policy.deleteMany({ where: { name: `policy-${who}` } })),
+  'policy.delete': async (who: string | null) => {
+    const id = await freshPolicy();
+    return thenRemove(async () => ((await as(who).policy.delete({ id })).id === id ? 'deleted' : 'other'), () => db.policy.deleteMany({ where: { id } }));
+  },
   'review.list': async (who: string | null) => String((await as(who).review.list({ status: 'all' })).items.some((r) => r.id === shownReview)),
   'review.get': async (who: string | null) => (await as(who).review.get({ id: shownReview })).status,
   'review.summary': async (who: string | null) => String((await as(who).review.summary({})).pending > 0),
@@ -183,6 +251,23 @@ const adminsOnly = (ok: string, otherAdmin: string) => ({ admin: ok, reviewer: '
 const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'connection.list': { admin: 'ok:acme-db', reviewer: 'ok:acme-db', auditor: 'ok:acme-db', developer: 'ok:acme-db', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
   'agent.list': { admin: 'ok:acme-agent', reviewer: 'FORBIDDEN', auditor: 'ok:acme-agent', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
+  // connection settings, agents and policy changes: admins only, each in their own org (another org's ids are not found)
+  'connection.get': adminsOnly('ok:acme-db', 'NOT_FOUND'),
+  'connection.create': adminsOnly('ok:new-admin:stored:true', 'ok:new-otheradmin:stored:true'),
+  'connection.update': adminsOnly('ok:upd-admin:true', 'NOT_FOUND'),
+  'connection.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
+  'connection.test': adminsOnly('ok:settings=fail,agent=fail,credential=info,policy=pass', 'NOT_FOUND'),
+  'agent.create': adminsOnly('ok:agent-admin:key shown', 'ok:agent-otheradmin:key shown'),
+  'agent.rotateKey': adminsOnly('ok:rotated', 'NOT_FOUND'),
+  'agent.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
+  // policies: every member reads and tests them (they decide what members may do); admins change them
+  'policy.list': everyone('ok:acme-policy', 'ok:'),
+  'policy.get': everyone('ok:acme-policy', 'NOT_FOUND'),
+  'policy.catalog': everyone('ok:true', 'ok:true'),
+  'policy.validate': everyone('ok:review.minApprovals', 'ok:review.minApprovals'),
+  'policy.test': everyone('ok:deny:delete-without-where', 'ok:deny:delete-without-where'),
+  'policy.save': adminsOnly('ok:policy-admin:v1', 'ok:policy-otherAdmin:v1'),
+  'policy.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
   // every member sees the org's reviews; another org sees none of them
   'review.list': everyone('ok:true', 'ok:false'),
   'review.get': everyone('ok:pending', 'NOT_FOUND'),

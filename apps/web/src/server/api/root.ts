@@ -5,6 +5,7 @@ import { connectionRouter } from './routers/connection';
 import { dashboardRouter } from './routers/dashboard';
 import { groupRouter } from './routers/group';
 import { integrationRouter } from './routers/integration';
+import { policyRouter } from './routers/policy';
 import { reviewRouter } from './routers/review';
 import { sessionRouter } from './routers/session';
 import { tokenRouter } from './routers/token';
@@ -14,6 +15,7 @@ import { createCallerFactory, createTRPCRouter } from './trpc';
 /** One router per domain; the control plane adds policy and member. */
 export const appRouter = createTRPCRouter({
   connection: connectionRouter,
+  policy: policyRouter,
   agent: agentRouter,
   review: reviewRouter,
   integration: integrationRouter,

@@ -1,9 +1,29 @@
+import { AgentIdInput, AgentWithKey } from '../../services/agent/agent-key';
+import { CreateAgentInput, createAgent } from '../../services/agent/create-agent';
+import { DeletedAgent, deleteAgent } from '../../services/agent/delete-agent';
 import { AgentListPage, ListAgentsInput, listAgents } from '../../services/agent/list-agents';
-import { createTRPCRouter, roleProcedure } from '../trpc';
+import { rotateAgentKey } from '../../services/agent/rotate-agent-key';
+import { adminProcedure, createTRPCRouter, roleProcedure } from '../trpc';
 
+/** Agents: admins and auditors see them; admins register them, replace their keys and remove them. A key is returned once. */
 export const agentRouter = createTRPCRouter({
   list: roleProcedure('admin', 'auditor')
     .input(ListAgentsInput)
     .output(AgentListPage)
     .query(({ ctx, input }) => listAgents(ctx.db, ctx.user.orgId, input)),
+
+  create: adminProcedure
+    .input(CreateAgentInput)
+    .output(AgentWithKey)
+    .mutation(({ ctx, input }) => createAgent(ctx.db, ctx.user.orgId, input)),
+
+  rotateKey: adminProcedure
+    .input(AgentIdInput)
+    .output(AgentWithKey)
+    .mutation(({ ctx, input }) => rotateAgentKey(ctx.db, ctx.user.orgId, input)),
+
+  delete: adminProcedure
+    .input(AgentIdInput)
+    .output(DeletedAgent)
+    .mutation(({ ctx, input }) => deleteAgent(ctx.db, ctx.user.orgId, input)),
 });

@@ -1,9 +1,45 @@
+import { ConnectionDetail, ConnectionIdInput, getConnection } from '../../services/connection/connection-detail';
+import { ConnectionInput } from '../../services/connection/connection-input';
+import { createConnection } from '../../services/connection/create-connection';
+import { DeletedConnection, deleteConnection } from '../../services/connection/delete-connection';
 import { ConnectionListPage, ListConnectionsInput, listConnections } from '../../services/connection/list-connections';
-import { authenticatedProcedure, createTRPCRouter } from '../trpc';
+import { ConnectionTestResult, testConnection } from '../../services/connection/test-connection';
+import { UpdateConnectionInput, updateConnection } from '../../services/connection/update-connection';
+import { adminProcedure, authenticatedProcedure, createTRPCRouter } from '../trpc';
 
+/**
+ * Connections: every member sees the list (they connect to them); admins read the settings, add, change, test and
+ * delete. A stored secret goes in sealed with HOOP_ENCRYPTION_KEY and never comes back out; agents get each change at once.
+ */
 export const connectionRouter = createTRPCRouter({
   list: authenticatedProcedure
     .input(ListConnectionsInput)
     .output(ConnectionListPage)
     .query(({ ctx, input }) => listConnections(ctx.db, ctx.user.orgId, input)),
+
+  get: adminProcedure
+    .input(ConnectionIdInput)
+    .output(ConnectionDetail)
+    .query(({ ctx, input }) => getConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
+
+  create: adminProcedure
+    .input(ConnectionInput)
+    .output(ConnectionDetail)
+    .mutation(({ ctx, input }) => createConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
+
+  update: adminProcedure
+    .input(UpdateConnectionInput)
+    .output(ConnectionDetail)
+    .mutation(({ ctx, input }) => updateConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
+
+  delete: adminProcedure
+    .input(ConnectionIdInput)
+    .output(DeletedConnection)
+    .mutation(({ ctx, input }) => deleteConnection(ctx.db, ctx.user.orgId, input)),
+
+  /** a mutation: it is asked for, and reports the state at that moment */
+  test: adminProcedure
+    .input(ConnectionIdInput)
+    .output(ConnectionTestResult)
+    .mutation(({ ctx, input }) => testConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
 });

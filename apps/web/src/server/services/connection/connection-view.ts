@@ -4,6 +4,9 @@ type Json = Prisma.JsonValue;
 
 const str = (v: Json | undefined): string | null => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : null);
 
+/** A command line stored as a list of words, as one line. */
+const commandLine = (v: Json | undefined): string | null => (Array.isArray(v) && v.length > 0 && v.every((w) => typeof w === 'string') ? v.join(' ') : str(v));
+
 /** A one-line, non-secret description of where a connection points, e.g. `db.internal:5432/app`. */
 export function targetSummary(type: string, config: Json): string | null {
   if (!config || typeof config !== 'object' || Array.isArray(config)) return null;
@@ -21,7 +24,7 @@ export function targetSummary(type: string, config: Json): string | null {
     case 'http':
       return str(config.url) ?? hostPort;
     case 'command':
-      return str(config.command);
+      return str(config.command) ?? commandLine(config.shell) ?? commandLine(config.exec);
     default:
       return hostPort;
   }

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { DeletedPolicy, deletePolicy } from '../../services/policy/delete-policy';
+import { getPolicy, PolicyDetail } from '../../services/policy/get-policy';
+import { listPolicies, PolicyList } from '../../services/policy/list-policies';
+import { PolicyCatalog, policyCatalog } from '../../services/policy/policy-catalog';
+import { PolicyIdInput } from '../../services/policy/policy-view';
+import { SavedPolicy, SavePolicyInput, savePolicy } from '../../services/policy/save-policy';
+import { PolicyTestResult, TestPolicyInput, testPolicy } from '../../services/policy/test-policy';
+import { PolicyDocumentInput, PolicyValidation, validatePolicy } from '../../services/policy/validate-policy';
+import { adminProcedure, authenticatedProcedure, createTRPCRouter } from '../trpc';
+
+/**
+ * Policies: every member reads them and tests statements against them (they decide what members may do); admins
+ * create, change and delete them, and each change reaches the agents at once.
+ */
+export const policyRouter = createTRPCRouter({
+  list: authenticatedProcedure
+    .input(z.object({}))
+    .output(PolicyList)
+    .query(({ ctx }) => listPolicies(ctx.db, ctx.user.orgId)),
+
+  get: authenticatedProcedure
+    .input(PolicyIdInput)
+    .output(PolicyDetail)
+    .query(({ ctx, input }) => getPolicy(ctx.db, ctx.user.orgId, input)),
+
+  catalog: authenticatedProcedure
+    .input(z.object({}))
+    .output(PolicyCatalog)
+    .query(() => policyCatalog()),
+
+  /** mutations from here on: a document is sent in the body, and each is asked for */
+  validate: authenticatedProcedure
+    .input(PolicyDocumentInput)
+    .output(PolicyValidation)
+    .mutation(({ input }) => validatePolicy(input)),
+
+  test: authenticatedProcedure
+    .input(TestPolicyInput)
+    .output(PolicyTestResult)
+    .mutation(({ ctx, input }) => testPolicy(ctx.db, ctx.user.orgId, input)),
+
+  save: adminProcedure
+    .input(SavePolicyInput)
+    .output(SavedPolicy)
+    .mutation(({ ctx, input }) => savePolicy(ctx.db, ctx.user.orgId, input)),
+
+  delete: adminProcedure
+    .input(PolicyIdInput)
+    .output(DeletedPolicy)
+    .mutation(({ ctx, input }) => deletePolicy(ctx.db, ctx.user.orgId, input)),
+});

@@ -1,0 +1,91 @@
+/**
+ * The agent's own checks of a connection's settings, copied from the agent so the control plane refuses exactly what
+ * the agent would refuse when it gets the configuration (apps may not import each other; keep these in step):
+ *
+ *   targetConfigFrom   apps/agent/src/postgres/target.ts
+ *   sshTargetFrom      apps/agent/src/ssh/backend.ts
+ *   commandConfigFrom  apps/agent/src/ssh/backend.ts
+ *
+ * Each returns the settings the agent would use, or the agent's error message.
+ */
+
+export interface TargetConfig { host: string; port: number; database: string; user: string; sslmode: string; connectTimeoutMs: number }
+
+export function targetConfigFrom(config: Record<string, unknown>): TargetConfig | string {
+  const host = typeof config.host === 'string' ? config.host : null;
+  const database = typeof config.database === 'string' ? config.database : null;
+  const user = typeof config.user === 'string' ? config.user : null;
+  if (!host || !database || !user) return 'connection settings need host, database and user';
+  const port = Number(config.port ?? 5432);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) return `invalid port ${String(config.port)}`;
+  const sslmode = typeof config.sslmode === 'string' ? config.sslmode : 'prefer';
+  if (!['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode)) return `invalid sslmode ${sslmode}`;
+  return { host, port, database, user, sslmode, connectTimeoutMs: Number(config.connectTimeoutMs ?? 10_000) };
+}
+
+export interface SshTargetConfig { host: string; port: number; user: string; hostKeyFingerprint?: string }
+
+export function sshTargetFrom(config: Record<string, unknown>): SshTargetConfig | string {
+  const host = typeof config.host === 'string' ? config.host.trim() : '';
+  if (!host) return 'config.host is required';
+  const port = config.port === undefined ? 22 : Number(config.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `config.port must be a port number, not ${String(config.port)}`;
+  const user = typeof config.user === 'string' && config.user ? config.user : '';
+  if (!user) return 'config.user is required';
+  const fp = typeof config.hostKeyFingerprint === 'string' && config.hostKeyFingerprint ? config.hostKeyFingerprint.trim() : undefined;
+  if (fp && !/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(fp)) return 'config.hostKeyFingerprint must look like SHA256:… (ssh-keygen -lf)';
+  return { host, port, user, ...(fp ? { hostKeyFingerprint: fp.replace(/=$/, '') } : {}) };
+}
+
+export interface CommandConfig { shell: string[]; exec: string[]; cwd?: string; env: Record<string, string> }
+
+export function commandConfigFrom(config: Record<string, unknown>): CommandConfig | string {
+  const list = (v: unknown, name: string): string[] | string => {
+    if (v === undefined) return [];
+    if (typeof v === 'string') return v.trim() ? [v] : `config.${name} is empty`;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0) return v as string[];
+    return `config.${name} must be a command line as a list of words`;
+  };
+  const shell = list(config.shell ?? config.command, 'shell');
+  if (typeof shell === 'string') return shell;
+  const exec = list(config.exec, 'exec');
+  if (typeof exec === 'string') return exec;
+  if (shell.length === 0 && exec.length === 0) return 'config.shell or config.exec is required';
+  const env: Record<string, string> = {};
+  if (config.env !== undefined) {
+    if (typeof config.env !== 'object' || config.env === null) return 'config.env must map names to values';
+    for (const [k, v] of Object.entries(config.env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || typeof v !== 'string') return `config.env.${k} must be a string`;
+      env[k] = v;
+    }
+  }
+  return {
+    shell: shell.length ? shell : exec.map((w) => (w === '{}' ? '' : w)).filter(Boolean),
+    exec: exec.length ? exec : shell,
+    ...(typeof config.cwd === 'string' && config.cwd ? { cwd: config.cwd } : {}),
+    env,
+  };
+}
+
+/** The agent's verdict on a stored configuration: null when it would serve it, else its message. */
+export function agentConfigError(type: string, config: unknown): string | null {
+  const c = config && typeof config === 'object' && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
+  switch (type) {
+    case 'postgres': {
+      const r = targetConfigFrom(c);
+      return typeof r === 'string' ? r : null;
+    }
+    case 'ssh': {
+      const r = sshTargetFrom(c);
+      return typeof r === 'string' ? r : null;
+    }
+    case 'command': {
+      const r = commandConfigFrom(c);
+      if (typeof r === 'string') return r;
+      // apps/agent/src/policy-hooks.ts: any other value judges commands as shell
+      return c.guard === undefined || c.guard === 'shell' || c.guard === 'sql' ? null : 'config.guard must be shell or sql';
+    }
+    default:
+      return `the agent does not serve ${type} connections`;
+  }
+}

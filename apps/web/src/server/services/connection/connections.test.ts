@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { createDb, type Db, decryptSecret, encryptSecret, parseEncryptionKey, seedAgent, seedOrg, seedUser } from '@hoop/db';
+import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../errors';
+import { type ConfigListener, listenForConfig } from '../notify-fixtures';
+import { recordSession, sqlSessionEvents } from '../session/session-fixtures';
+import { getConnection } from './connection-detail';
+import { createConnection } from './create-connection';
+import { deleteConnection } from './delete-connection';
+import { listConnections } from './list-connections';
+import { testConnection } from './test-connection';
+import { updateConnection } from './update-connection';
+
+let database: TestDatabase;
+let db: Db;
+let listener: ConfigListener;
+const orgs = { acme: '', other: '' };
+const agents = { up: '', down: '', theirs: '' };
+let userId = '';
+const KEY = randomBytes(32).toString('hex');
+const key = parseEncryptionKey(KEY);
+const PASSWORD = `pg-${randomBytes(8).toString('hex')}`;
+const PG = { host: 'db.internal', port: 5432, database: 'app', user: 'app_rw', sslmode: 'require' as const };
+
+async function refusal(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+    return 'ok';
+  } catch (err) {
+    return err instanceof AppError ? `${err.code}: ${err.message}` : `unexpected: ${String(err)}`;
+  }
+}
+
+beforeAll(async () => {
+  const server = process.env.DATABASE_URL;
+  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  database = await createTestDatabase(server, 'web_connections');
+  db = createDb(database.url, { max: 2 });
+  listener = await listenForConfig(database.url);
+  orgs.acme = (await seedOrg(db, { name: 'Acme' })).id;
+  orgs.other = (await seedOrg(db, { name: 'Other' })).id;
+  userId = (await seedUser(db, orgs.acme, { role: 'admin' })).id;
+  agents.up = (await seedAgent(db, orgs.acme, { name: 'up' })).agent.id;
+  agents.down = (await seedAgent(db, orgs.acme, { name: 'down' })).agent.id;
+  agents.theirs = (await seedAgent(db, orgs.other, { name: 'theirs' })).agent.id;
+});
+
+afterAll(async () => {
+  await listener?.stop();
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+describe('stored secrets', () => {
+  it('are sealed with the gateway key and never returned, and agents are told at once', async () => {
+    const told = listener.next(orgs.acme);
+    const c = await createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-prod', config: PG, agentId: agents.up, tags: ['Prod', 'prod', 'eu'], secret: { source: 'stored', value: PASSWORD } }, KEY);
+    await told;
+    expect(c).toMatchObject({ name: 'pg-prod', type: 'postgres', tags: ['prod', 'eu'], readOnly: false, secret: { source: 'stored', reference: null, storedSet: true }, key: 'ready' });
+    expect(c.config).toEqual(PG);
+    const row = await db.connection.findUniqueOrThrow({ where: { id: c.id } });
+    expect(row.secretRef).toBe('stored');
+    expect(row.secretEncrypted).not.toContain(PASSWORD);
+    expect(decryptSecret(row.secretEncrypted!, key)).toBe(PASSWORD);
+    for (const shown of [c, await getConnection(db, orgs.acme, { id: c.id }, KEY), await listConnections(db, orgs.acme)]) {
+      expect(JSON.stringify(shown)).not.toContain(PASSWORD);
+      expect(JSON.stringify(shown)).not.toContain(row.secretEncrypted!);
+    }
+  });
+
+  it('are kept when an edit leaves them blank, replaced when typed, and forgotten for another source', async () => {
+    const c = await createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-keep', config: PG, secret: { source: 'stored', value: 'first' } }, KEY);
+    const sealed = (await db.connection.findUniqueOrThrow({ where: { id: c.id } })).secretEncrypted!;
+    const base = { id: c.id, type: 'postgres' as const, name: 'pg-keep', config: { ...PG, host: 'db2.internal' } };
+    await updateConnection(db, orgs.acme, { ...base, secret: { source: 'stored' } }, KEY);
+    expect((await db.connection.findUniqueOrThrow({ where: { id: c.id } })).secretEncrypted).toBe(sealed);
+    await updateConnection(db, orgs.acme, { ...base, secret: { source: 'stored', value: 'second' } }, KEY);
+    expect(decryptSecret((await db.connection.findUniqueOrThrow({ where: { id: c.id } })).secretEncrypted!, key)).toBe('second');
+    const env = await updateConnection(db, orgs.acme, { ...base, secret: { source: 'env', name: 'PG_KEEP_PASSWORD' } }, KEY);
+    expect(env.secret).toEqual({ source: 'env', reference: 'PG_KEEP_PASSWORD', storedSet: false });
+    expect(await db.connection.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ secretRef: 'env:PG_KEEP_PASSWORD', secretEncrypted: null });
+    // back to a stored secret: one must be typed again
+    expect(await refusal(updateConnection(db, orgs.acme, { ...base, secret: { source: 'stored' } }, KEY))).toMatch(/^invalid: Type the secret to store/);
+    const file = await updateConnection(db, orgs.acme, { ...base, secret: { source: 'file', path: '/run/secrets/pg' } }, KEY);
+    expect(file.secret).toEqual({ source: 'file', reference: '/run/secrets/pg', storedSet: false });
+  });
+
+  it('cannot be saved without the key', async () => {
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-nokey', config: PG, secret: { source: 'stored', value: 'x' } }, null))).toMatch(
+      /^unavailable: Secrets cannot be saved: the web app has no HOOP_ENCRYPTION_KEY/,
+    );
+    expect(await db.connection.count({ where: { name: 'pg-nokey' } })).toBe(0);
+  });
+});
+
+describe('settings', () => {
+  it('are refused per type in sentences that name the field', async () => {
+    const bad = (config: Record<string, unknown>, type: 'postgres' | 'ssh' | 'command' = 'postgres') => refusal(createConnection(db, orgs.acme, { type, name: 'bad', config } as never, KEY));
+    expect(await bad({ ...PG, host: '' })).toBe('invalid: Enter the host: a name or address the agent can reach, such as db.internal or 10.0.3.17.');
+    expect(await bad({ ...PG, host: 'postgres://db' })).toMatch(/^invalid: The host is a name or address without spaces, slashes or a scheme/);
+    expect(await bad({ ...PG, port: 70000 })).toBe('invalid: The port must be a number from 1 to 65535.');
+    expect(await bad({ ...PG, sslmode: 'sometimes' })).toMatch(/^invalid: The TLS mode \(sslmode\) is one of disable, allow, prefer/);
+    expect(await bad({ host: 'db', database: 'app' })).toBe('invalid: Enter the user the agent logs in as.');
+    expect(await bad({ host: 'web-1', user: 'deploy', hostKeyFingerprint: 'md5:aa:bb' }, 'ssh')).toMatch(/^invalid: The host key fingerprint looks like SHA256:/);
+    expect(await bad({ shell: [], exec: [] }, 'command')).toMatch(/^invalid: Enter the interactive command, the exec command, or both/);
+    expect(await bad({ shell: ['bash'], env: { '1BAD': 'x' } }, 'command')).toMatch(/^invalid: Environment variable names are letters, digits and underscores/);
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'Bad Name', config: PG }, KEY))).toMatch(/^invalid: The name is lowercase letters, digits/);
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'envy', config: PG, secret: { source: 'env', name: 'PG PASSWORD' } }, KEY))).toMatch(/^invalid: Name the environment variable on the agent/);
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'filed', config: PG, secret: { source: 'file', path: 'secrets/pg' } }, KEY))).toMatch(/^invalid: Give the absolute path of the file/);
+    expect(await db.connection.count({ where: { orgId: orgs.acme, name: { in: ['bad', 'envy', 'filed'] } } })).toBe(0);
+  });
+
+  it('are stored as the agent reads them, for ssh and command connections too', async () => {
+    const ssh = await createConnection(db, orgs.acme, { type: 'ssh', name: 'web-1', config: { host: ' web-1.internal ', port: '2222', user: 'deploy', hostKeyFingerprint: '' }, agentId: agents.up }, KEY);
+    expect(ssh.config).toEqual({ host: 'web-1.internal', port: 2222, user: 'deploy' });
+    const cmd = await createConnection(db, orgs.acme, { type: 'command', name: 'kube', config: { shell: ['bash', '-i'], exec: ['bash', '-c', '{}'], cwd: '/srv', env: { KUBECONFIG: 'file:/etc/kube' }, guard: 'shell' } }, KEY);
+    expect(cmd.config).toEqual({ shell: ['bash', '-i'], exec: ['bash', '-c', '{}'], cwd: '/srv', env: { KUBECONFIG: 'file:/etc/kube' }, guard: 'shell' });
+    expect((await listConnections(db, orgs.acme, { search: 'kube' })).items[0]?.target).toBe('bash -i');
+  });
+
+  it('keep what the form does not manage, and the type a connection was created with', async () => {
+    const row = await db.connection.create({ data: { orgId: orgs.acme, name: 'pg-seeded', type: 'postgres', config: { ...PG, connectTimeoutMs: 3000 } } });
+    const out = await updateConnection(db, orgs.acme, { id: row.id, type: 'postgres', name: 'pg-seeded', config: { ...PG, database: 'app2' } }, KEY);
+    expect(out.config).toEqual({ ...PG, database: 'app2', connectTimeoutMs: 3000 });
+    expect(await refusal(updateConnection(db, orgs.acme, { id: row.id, type: 'ssh', name: 'pg-seeded', config: { host: 'x', user: 'y' } }, KEY))).toBe(
+      'invalid: “pg-seeded” is a postgres connection and stays one: to reach a ssh target, add a new connection.',
+    );
+  });
+
+  it('refuse a taken name and another org’s agent or connection', async () => {
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-prod', config: PG }, KEY))).toBe('conflict: A connection named “pg-prod” already exists: choose another name, or edit that one.');
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-x', config: PG, agentId: agents.theirs }, KEY))).toBe('invalid: That agent does not exist (any more): choose another one, or none.');
+    const mine = (await listConnections(db, orgs.acme, { search: 'pg-prod' })).items[0]!;
+    expect(await refusal(getConnection(db, orgs.other, { id: mine.id }, KEY))).toMatch(/^not_found: /);
+    expect(await refusal(updateConnection(db, orgs.other, { id: mine.id, type: 'postgres', name: 'stolen', config: PG }, KEY))).toMatch(/^not_found: /);
+    expect(await refusal(deleteConnection(db, orgs.other, { id: mine.id }))).toMatch(/^not_found: /);
+  });
+});
+
+describe('delete', () => {
+  it('removes an unused connection and tells the agents; one with recorded sessions is kept, saying why', async () => {
+    const unused = await createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-tmp', config: PG }, KEY);
+    const told = listener.next(orgs.acme);
+    expect(await deleteConnection(db, orgs.acme, { id: unused.id })).toEqual({ id: unused.id, name: 'pg-tmp' });
+    await told;
+    const used = await createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-used', config: PG }, KEY);
+    await recordSession(db, { orgId: orgs.acme, userId, connectionId: used.id, events: sqlSessionEvents() });
+    expect(await refusal(deleteConnection(db, orgs.acme, { id: used.id }))).toBe(
+      'conflict: “pg-used” has 1 recorded session, which the audit trail keeps, so it cannot be deleted. To take it out of service, edit it and choose no agent: nobody can open a session then.',
+    );
+  });
+});
+
+describe('test', () => {
+  const now = new Date('2026-03-01T12:00:00Z');
+
+  it('checks the settings with the agent’s rules and the agent’s heartbeat (15 s), and says what it did not check', async () => {
+    await db.agent.update({ where: { id: agents.up }, data: { connectedAt: new Date(now.getTime() - 60_000), lastSeenAt: new Date(now.getTime() - 4_000) } });
+    await db.agent.update({ where: { id: agents.down }, data: { connectedAt: new Date(now.getTime() - 60_000), lastSeenAt: new Date(now.getTime() - 16_000) } });
+    const prod = (await listConnections(db, orgs.acme, { search: 'pg-prod' })).items[0]!;
+    const ok = await testConnection(db, orgs.acme, { id: prod.id }, KEY, now);
+    expect(ok.ready).toBe(true);
+    expect(ok.checks.map((c) => [c.id, c.status])).toEqual([['settings', 'pass'], ['agent', 'pass'], ['credential', 'pass'], ['policy', 'pass']]);
+    expect(ok.checks[1]!.detail).toBe('“up” is online: its last heartbeat was 4 s ago (online means within 15 s).');
+    expect(ok.notChecked).toContain('No session was opened');
+    expect(ok.tryCommand).toBe('hoop exec pg-prod -i "select 1"');
+
+    await db.connection.update({ where: { id: prod.id }, data: { agentId: agents.down } });
+    const down = await testConnection(db, orgs.acme, { id: prod.id }, KEY, now);
+    expect(down.ready).toBe(false);
+    expect(down.checks[1]).toMatchObject({ status: 'fail', detail: expect.stringContaining('“down” is offline: its last heartbeat was 16 s ago') });
+
+    // settings the agent would refuse (written around the API) and a key that does not open the secret
+    const broken = await db.connection.create({ data: { orgId: orgs.acme, name: 'pg-broken', type: 'postgres', config: { host: 'db', user: 'x' }, secretRef: 'stored', secretEncrypted: encryptSecret('x', randomBytes(32)) } });
+    const bad = await testConnection(db, orgs.acme, { id: broken.id }, KEY, now);
+    expect(bad.checks.map((c) => [c.id, c.status])).toEqual([['settings', 'fail'], ['agent', 'fail'], ['credential', 'fail'], ['policy', 'pass']]);
+    expect(bad.checks[0]!.detail).toBe('The agent would refuse these settings: connection settings need host, database and user. Edit the connection to fix them.');
+  });
+});
