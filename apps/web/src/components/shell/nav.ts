@@ -3,7 +3,7 @@ import type { Role } from '~/server/auth/roles';
 export interface NavItem {
   href: string;
   label: string;
-  icon: 'chart' | 'database' | 'server' | 'inbox' | 'plug' | 'terminal' | 'shield' | 'users' | 'key';
+  icon: 'chart' | 'database' | 'server' | 'inbox' | 'plug' | 'terminal' | 'shield' | 'users' | 'key' | 'policy';
   roles: Role[] | 'all';
   /** a live count shown beside the label */
   badge?: 'reviews';
@@ -17,6 +17,7 @@ export const NAV: NavSection[] = [
     title: 'Access',
     items: [
       { href: '/connections', label: 'Connections', icon: 'database', roles: 'all' },
+      { href: '/policies', label: 'Policies', icon: 'policy', roles: 'all' },
       { href: '/reviews', label: 'Reviews', icon: 'inbox', roles: 'all', badge: 'reviews' },
     ],
   },

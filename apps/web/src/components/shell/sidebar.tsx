@@ -6,11 +6,11 @@ import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { useTRPC } from '~/trpc/react';
 import { cx } from '../ui/cx';
-import { ChartIcon, DatabaseIcon, HoopMark, InboxIcon, PlugIcon, ServerIcon, ShieldIcon, TerminalIcon, UsersIcon, KeyIcon } from '../ui/icons';
+import { ChartIcon, DatabaseIcon, HoopMark, InboxIcon, PlugIcon, ServerIcon, ShieldIcon, TerminalIcon, UsersIcon, KeyIcon, PolicyIcon } from '../ui/icons';
 import type { NavItem, NavSection } from './nav';
 import { UserMenu, type ShellUser } from './user-menu';
 
-const ICONS = { chart: ChartIcon, database: DatabaseIcon, server: ServerIcon, inbox: InboxIcon, plug: PlugIcon, terminal: TerminalIcon, shield: ShieldIcon, users: UsersIcon, key: KeyIcon } as const;
+const ICONS = { chart: ChartIcon, database: DatabaseIcon, server: ServerIcon, inbox: InboxIcon, plug: PlugIcon, terminal: TerminalIcon, shield: ShieldIcon, users: UsersIcon, key: KeyIcon, policy: PolicyIcon } as const;
 
 /** Requests waiting for the signed-in user (amber), or else pending in the org (grey); nothing when none are. */
 function ReviewsBadge() {

@@ -84,3 +84,6 @@ export const ChartIcon = (p: IconProps) => (
 export const UsersIcon = (p: IconProps) => (
   <Icon {...p}><circle cx="9" cy="8.5" r="3.5" /><path d="M2.5 20a6.5 6.5 0 0 1 13 0" /><path d="M16 5.2a3.5 3.5 0 0 1 0 6.6M18 14.5a6.5 6.5 0 0 1 3.5 5.5" /></Icon>
 );
+export const PolicyIcon = (p: IconProps) => (
+  <Icon {...p}><path d="M6 3.5h8.5L19 8v12.5H6Z" /><path d="M14 3.5V8h5" /><path d="m9.5 14 2 2 4-4" /></Icon>
+);

@@ -1,7 +1,8 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import type { inferInput } from '@trpc/tanstack-react-query';
+import type { inferInput, inferOutput } from '@trpc/tanstack-react-query';
+import { useState } from 'react';
 import { StatusBadge } from '~/components/ui/badge';
 import { Command } from '~/components/ui/copy-button';
 import { EmptyState, ErrorNote } from '~/components/ui/empty-state';
@@ -10,9 +11,13 @@ import { Pagination } from '~/components/ui/pagination';
 import { RelativeTime } from '~/components/ui/relative-time';
 import { SearchBox, Segmented } from '~/components/ui/search-box';
 import { Muted, Table, TableSkeleton, Td } from '~/components/ui/table';
+import { PRIMARY, SMALL, SMALL_DANGER } from '~/features/integrations/form-bits';
 import { useTRPC } from '~/trpc/react';
+import { DeleteAgentDialog, KeyOnceDialog, NewAgentDialog, RotateDialog } from './agent-dialogs';
 
 type Input = inferInput<ReturnType<typeof useTRPC>['agent']['list']>;
+type Agent = inferOutput<ReturnType<typeof useTRPC>['agent']['list']>['items'][number];
+type Issued = inferOutput<ReturnType<typeof useTRPC>['agent']['create']>;
 
 const COLUMNS = [
   { label: 'Agent' },
@@ -23,9 +28,15 @@ const COLUMNS = [
   { label: 'Serves' },
   { label: 'Key', className: 'text-right' },
 ];
+const ADMIN_COLUMNS = [...COLUMNS, { label: '', className: 'w-px' }];
 
-export function AgentsView({ input, agentGatewayUrl }: { input: Input; agentGatewayUrl: string }) {
+/** The org's agents with their online state; admins register them, replace keys and delete them. */
+export function AgentsView({ input, agentGatewayUrl, canEdit = false }: { input: Input; agentGatewayUrl: string; canEdit?: boolean }) {
   const trpc = useTRPC();
+  const [creating, setCreating] = useState(false);
+  const [issued, setIssued] = useState<{ agent: Issued; rotated: boolean } | null>(null);
+  const [rotating, setRotating] = useState<Agent | null>(null);
+  const [deleting, setDeleting] = useState<Agent | null>(null);
   // heartbeats arrive every few seconds: keep the online state current without a reload
   const q = useQuery({ ...trpc.agent.list.queryOptions(input), refetchInterval: 5_000, placeholderData: keepPreviousData });
   const summary = q.data?.summary;
@@ -44,6 +55,7 @@ export function AgentsView({ input, agentGatewayUrl }: { input: Input; agentGate
             { value: 'offline', label: 'Offline', count: summary?.offline },
           ]}
         />
+        {canEdit && <button type="button" className={`${PRIMARY} ml-auto`} onClick={() => setCreating(true)}>New agent</button>}
       </div>
       {q.isPending ? (
         <TableSkeleton />
@@ -55,15 +67,15 @@ export function AgentsView({ input, agentGatewayUrl }: { input: Input; agentGate
             {status === 'online' ? 'None of your agents has sent a heartbeat in the last 15 seconds.' : 'Try another name or host.'}
           </EmptyState>
         ) : (
-          <EmptyState icon={<ServerIcon width={18} height={18} />} title="No agents yet">
+          <EmptyState icon={<ServerIcon width={18} height={18} />} title="No agents yet" action={canEdit && <button type="button" className={PRIMARY} onClick={() => setCreating(true)}>Create an agent</button>}>
             <p>An agent runs next to your databases and servers and dials out to the gateway, so nothing inbound is opened.</p>
-            <p className="mt-3">Start one with the key an admin created for it:</p>
+            <p className="mt-3">{canEdit ? 'Create one here to get its key, then start it with:' : 'Start one with the key an admin created for it:'}</p>
             <div className="mt-2"><Command text={`HOOP_GATEWAY_URL=${agentGatewayUrl} HOOP_AGENT_KEY=hoop_agent_… pnpm --filter @hoop/agent start`} /></div>
           </EmptyState>
         )
       ) : (
         <>
-          <Table columns={COLUMNS} label="Agents">
+          <Table columns={canEdit ? ADMIN_COLUMNS : COLUMNS} label="Agents">
             {q.data.items.map((a) => (
               <tr key={a.id} data-testid="agent-row" data-name={a.name} className="hover:bg-slate-50/70">
                 <Td>
@@ -85,10 +97,26 @@ export function AgentsView({ input, agentGatewayUrl }: { input: Input; agentGate
                   )}
                 </Td>
                 <Td mono className="text-right text-slate-400">{a.keyPrefix}…</Td>
+                {canEdit && (
+                  <Td className="text-right">
+                    <span className="inline-flex items-center gap-1.5">
+                      <button type="button" className={SMALL} onClick={() => setRotating(a)} aria-label={`Rotate the key of ${a.name}`}>Rotate key</button>
+                      <button type="button" className={SMALL_DANGER} onClick={() => setDeleting(a)} aria-label={`Delete ${a.name}`}>Delete</button>
+                    </span>
+                  </Td>
+                )}
               </tr>
             ))}
           </Table>
           <Pagination page={q.data.page} pageSize={q.data.pageSize} total={q.data.total} noun={['agent', 'agents']} />
+        </>
+      )}
+      {canEdit && (
+        <>
+          <NewAgentDialog open={creating} onClose={() => setCreating(false)} onCreated={(agent) => { setCreating(false); setIssued({ agent, rotated: false }); }} />
+          <RotateDialog agent={rotating} onClose={() => setRotating(null)} onRotated={(agent) => { setRotating(null); setIssued({ agent, rotated: true }); }} />
+          <DeleteAgentDialog agent={deleting} onClose={() => setDeleting(null)} />
+          <KeyOnceDialog issued={issued?.agent ?? null} rotated={issued?.rotated ?? false} gatewayUrl={agentGatewayUrl} onDone={() => setIssued(null)} />
         </>
       )}
     </section>

@@ -33,7 +33,7 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
     <>
       <PageHeader title="Agents" description={DESCRIPTION} />
       <HydrateClient>
-        <AgentsView input={input} agentGatewayUrl={agentGatewayUrl} />
+        <AgentsView input={input} agentGatewayUrl={agentGatewayUrl} canEdit={user.role === 'admin'} />
       </HydrateClient>
     </>
   );

@@ -4,13 +4,16 @@ import { env } from '~/env';
 import { CliSetup } from '~/features/connections/cli-setup';
 import { ConnectionsView } from '~/features/connections/connections-view';
 import { pageParam, param, type SearchParams } from '~/features/list-params';
+import { LinkButton } from '~/components/ui/link-button';
 import { PageHeader } from '~/components/ui/page-header';
+import { currentUser } from '~/server/auth/session';
 import { getQueryClient, HydrateClient, trpc } from '~/trpc/server';
 
 export const metadata: Metadata = { title: 'Connections' };
 
 export default async function ConnectionsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const sp = await searchParams;
+  const [user, sp] = await Promise.all([currentUser(), searchParams]);
+  const canEdit = user?.role === 'admin';
   const input = { search: param(sp, 'q'), type: param(sp, 'type'), page: pageParam(sp) };
   await getQueryClient().prefetchQuery(trpc.connection.list.queryOptions(input));
   return (
@@ -18,9 +21,10 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
       <PageHeader
         title="Connections"
         description="Databases and servers reachable through hoop. Every statement is checked against policy, results are masked, and each session is recorded."
+        actions={canEdit && <LinkButton href="/connections/new">New connection</LinkButton>}
       />
       <HydrateClient>
-        <ConnectionsView input={input} types={ConnectionType.options} />
+        <ConnectionsView input={input} types={ConnectionType.options} canEdit={canEdit} />
       </HydrateClient>
       <CliSetup gatewayUrl={env().HOOP_GATEWAY_URL} />
     </>
