@@ -99,10 +99,11 @@ test('an admin adds a user with a one-time password, changes their role, and dis
   await signIn(page, ADA.email, ADA.password, '/users');
   await expect(page.locator('[data-testid="user-row"][data-email="claude-bot@service.hoop"]')).toContainText('service account');
   await page.getByRole('button', { name: 'Add user' }).click();
-  await page.getByLabel('E-mail').fill('rita@test.local');
-  await page.getByLabel('Name').fill('Rita Reviewer');
-  await page.getByRole('combobox', { name: 'Role' }).selectOption('developer');
-  await page.getByTestId('user-form').getByRole('button', { name: 'Add user' }).click();
+  const form = page.getByTestId('user-form');
+  await form.getByLabel('E-mail').fill('rita@test.local');
+  await form.getByLabel('Name').fill('Rita Reviewer');
+  await form.getByLabel('Role').selectOption('developer');
+  await form.getByRole('button', { name: 'Add user' }).click();
   const once = page.getByTestId('user-password-once');
   await expect(once).toContainText('Password for rita@test.local');
   const password = (await page.getByTestId('user-password-once-value').textContent())!;
@@ -138,10 +139,11 @@ test('an admin adds a user with a one-time password, changes their role, and dis
 test('groups map an OIDC claim to a role; single sign-on through the provider lands with that role', async ({ page, browser }) => {
   await signIn(page, ADA.email, ADA.password, '/users');
   await page.getByRole('button', { name: 'Add group' }).click();
-  await page.getByLabel('Name').fill('db-reviewers');
-  await page.getByLabel('Role it grants').selectOption('reviewer');
-  await page.getByLabel(/OIDC claim value/).fill('hoop-reviewers');
-  await page.getByTestId('group-form').getByRole('button', { name: 'Add group' }).click();
+  const form = page.getByTestId('group-form');
+  await form.getByLabel('Name').fill('db-reviewers');
+  await form.getByLabel('Role it grants').selectOption('reviewer');
+  await form.getByLabel(/OIDC claim value/).fill('hoop-reviewers');
+  await form.getByRole('button', { name: 'Add group' }).click();
   const group = page.locator('[data-testid="group-row"][data-name="db-reviewers"]');
   await expect(group).toContainText('claim: hoop-reviewers');
   await expect(group.getByTestId('group-members')).toContainText('no members');
@@ -177,9 +179,10 @@ test('groups map an OIDC claim to a role; single sign-on through the provider la
 test('API tokens: created once, used by the gateway, listed with last use, revoked', async ({ page }) => {
   await signIn(page, ADA.email, ADA.password, '/tokens');
   await page.getByRole('button', { name: 'Create token' }).click();
-  await page.getByLabel('Name').fill('laptop');
-  await page.getByLabel('Expires after').selectOption('90');
-  await page.getByTestId('token-form').getByRole('button', { name: 'Create token' }).click();
+  const form = page.getByTestId('token-form');
+  await form.getByLabel('Name').fill('laptop');
+  await form.getByLabel('Expires after').selectOption('90');
+  await form.getByRole('button', { name: 'Create token' }).click();
   const token = (await page.getByTestId('token-once-value').textContent())!;
   expect(token).toMatch(/^hoop_tok_/);
   await shot(page, 'tokens-once');

@@ -14,7 +14,7 @@ export default async function CliLoginPage({ searchParams }: { searchParams: Pro
   if (code) await getQueryClient().prefetchQuery(trpc.cliLogin.get.queryOptions({ code }));
   return (
     <>
-      <PageHeader title="Log in the CLI" description="Approve a `hoop login` from your terminal: the CLI gets an API token of yours, shown nowhere else." />
+      <PageHeader title="Log in the CLI" description="Approve a hoop login from your terminal: the CLI gets an API token of yours, shown nowhere else." />
       <HydrateClient>{code ? <CliLoginApproval code={code} userEmail={user?.email ?? ''} /> : <CodeEntry />}</HydrateClient>
     </>
   );
