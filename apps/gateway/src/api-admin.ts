@@ -1,4 +1,4 @@
-import { type Db, seedApiToken } from '@hoop/db';
+import { type Db, recordAdminAction, seedApiToken } from '@hoop/db';
 import { ApiError } from './api-policies';
 import type { UserIdentity } from './auth';
 
@@ -22,5 +22,6 @@ export async function createServiceAccount(db: Db, user: UserIdentity, input: un
   if (existing) throw new ApiError(409, `service account "${name}" exists already`);
   const account = await db.user.create({ data: { orgId: user.orgId, email, name, role, isService: true } });
   const { token, row } = await seedApiToken(db, account.id, { name: `service account ${name}`, expiresAt: new Date(Date.now() + days * 86_400_000) });
+  await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'service_account.create', target: `user:${email}`, data: { role, expiresAt: row.expiresAt?.toISOString() ?? null, via: 'api' } });
   return { name, email, role, token, expiresAt: row.expiresAt };
 }

@@ -1,4 +1,4 @@
-import { type Db, encryptSecret } from '@hoop/db';
+import { type Db, encryptSecret, recordAdminAction } from '@hoop/db';
 import { z } from 'zod';
 import { ApiError } from './api-policies';
 import type { UserIdentity } from './auth';
@@ -43,11 +43,19 @@ export async function putSlackSettings(db: Db, user: UserIdentity, body: unknown
     create: { orgId: user.orgId, botTokenEncrypted: secrets.botTokenEncrypted!, signingSecretEncrypted: secrets.signingSecretEncrypted!, ...common },
     update: { ...secrets, ...common },
   });
+  await recordAdminAction(db, {
+    orgId: user.orgId,
+    actor: { id: user.id, email: user.email },
+    action: existing ? 'slack.update' : 'slack.create',
+    target: 'integration:slack',
+    data: { ...common, botTokenReplaced: Boolean(input.botToken), signingSecretReplaced: Boolean(input.signingSecret), via: 'api' },
+  });
   return getSlackSettings(db, user);
 }
 
 export async function deleteSlackSettings(db: Db, user: UserIdentity) {
   admin(user);
-  await db.slackSettings.deleteMany({ where: { orgId: user.orgId } });
+  const removed = await db.slackSettings.deleteMany({ where: { orgId: user.orgId } });
+  if (removed.count) await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'slack.delete', target: 'integration:slack', data: { via: 'api' } });
   return { configured: false };
 }

@@ -1,4 +1,4 @@
-import { type Db, notifyConfigChanged, type Prisma } from '@hoop/db';
+import { type Db, notifyConfigChanged, type Prisma, recordAdminAction } from '@hoop/db';
 import { defaultPolicy, parsePolicy, PolicyError } from '@hoop/pipeline/policy';
 import type { UserIdentity } from './auth';
 
@@ -44,6 +44,7 @@ export async function applyPolicy(db: Db, user: UserIdentity, input: unknown) {
     await db.connection.updateMany({ where: { id: { in: targets.map((t) => t.id) } }, data: { policyId: saved.id } });
     attached = targets.map((t) => t.name);
   }
+  await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: existing ? 'policy.update' : 'policy.create', target: `policy:${saved.name}`, data: { version: saved.version, attached, via: 'api' } });
   await notifyConfigChanged(db, user.orgId);
   return { name: saved.name, version: saved.version, created: !existing, attached };
 }

@@ -115,7 +115,7 @@ export async function handleApi({ db, pool, agents, webUrl, encryptionKey, slack
     if (method === 'POST' && path === '/api/service-accounts') return json(res, 200, await createServiceAccount(db, user, await readJson(req)));
     if (method === 'POST' && path === '/api/audit/verify') {
       const body = (await readJson(req)) as { sessionId?: unknown };
-      return json(res, 200, await verify(pool, user, typeof body.sessionId === 'string' ? body.sessionId : null));
+      return json(res, 200, await verify(db, pool, user, typeof body.sessionId === 'string' ? body.sessionId : null));
     }
     return json(res, 404, { error: `no such endpoint: ${method} ${path}` });
   } catch (err) {

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KnownBlock, WebClient } from '@slack/web-api';
-import { type Db, decryptSecret, ReviewError, reviewInclude, reviewUrl, type ReviewWithDetails, voteOnReview } from '@hoop/db';
+import { type Db, decryptSecret, groupRolesSelect, ReviewError, reviewInclude, reviewUrl, type ReviewWithDetails, rolesOfRow, voteOnReview } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import type { AuditEventBody } from '@hoop/protocol';
 
@@ -191,7 +191,7 @@ export class SlackIntegration {
     return reply(200);
   }
 
-  private async vote(reviewId: string, user: { id: string; orgId: string; email: string; role: string }, decision: 'approve' | 'reject', comment: string | null, tell: (t: string) => Promise<void>) {
+  private async vote(reviewId: string, user: { id: string; orgId: string; email: string; role: string; roles: string[] }, decision: 'approve' | 'reject', comment: string | null, tell: (t: string) => Promise<void>) {
     try {
       const out = await voteOnReview(this.db, { reviewId, user, decision, comment, via: 'slack' });
       if (!out.decided && decision === 'approve') await tell(`Your approval is recorded: ${out.approvals} of ${out.review.minApprovals} needed.`);
@@ -214,7 +214,7 @@ export class SlackIntegration {
     if (emails.length === 0) {
       // without the users:read.email scope on users.info: ask Slack which approver e-mail belongs to this user
       const candidates = await this.db.user.findMany({
-        where: { orgId: review.orgId, disabledAt: null, OR: [{ role: { in: review.approverRoles } }, { email: { in: review.approverUsers, mode: 'insensitive' } }] },
+        where: { orgId: review.orgId, disabledAt: null, OR: [{ role: { in: review.approverRoles } }, { groups: { some: { group: { role: { in: review.approverRoles } } } } }, { email: { in: review.approverUsers, mode: 'insensitive' } }] },
         select: { email: true },
         take: 200,
       });
@@ -227,15 +227,16 @@ export class SlackIntegration {
       }
     }
     if (emails.length === 0) return null;
-    const user = await this.db.user.findFirst({ where: { orgId: review.orgId, disabledAt: null, email: { equals: emails[0]!, mode: 'insensitive' } } });
-    return user ? { id: user.id, orgId: user.orgId, email: user.email, role: user.role } : null;
+    const user = await this.db.user.findFirst({ where: { orgId: review.orgId, disabledAt: null, email: { equals: emails[0]!, mode: 'insensitive' } }, include: groupRolesSelect });
+    // their roles through groups count too, as on the web and in the CLI (packages/db/src/roles.ts)
+    return user ? { id: user.id, orgId: user.orgId, email: user.email, ...rolesOfRow(user) } : null;
   }
 }
 
-function precheck(review: ReviewWithDetails, user: { id: string; email: string; role: string; orgId: string }): string | null {
+function precheck(review: ReviewWithDetails, user: { id: string; email: string; role: string; roles: string[]; orgId: string }): string | null {
   if (review.status !== 'pending') return `hoop: review ${review.id} is already ${review.status}`;
   if (review.requesterId === user.id && !review.allowSelfApproval) return 'hoop: you cannot decide your own request; another approver must';
-  const ok = review.approverRoles.includes(user.role) || review.approverUsers.includes(user.email.toLowerCase());
+  const ok = user.roles.some((r) => review.approverRoles.includes(r)) || review.approverUsers.includes(user.email.toLowerCase());
   return ok ? null : 'hoop: you are not an approver of this request';
 }
 

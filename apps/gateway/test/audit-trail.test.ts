@@ -53,7 +53,7 @@ describe('audit trail', () => {
   it('verifies an intact trail, then finds an altered event and a removed one', async () => {
     const ok = await stack.cli(['audit', 'verify']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/audit trail intact: 3 session\(s\), \d+ event\(s\) verified/);
+    expect(ok.stdout).toMatch(/audit trail intact: 3 session\(s\), \d+ event\(s\), \d+ admin change\(s\) verified/);
 
     await admin.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
     await admin.query(`UPDATE audit_events SET data = jsonb_set(data, '{sql}', '"select 1"') WHERE session_id = $1 AND type = 'statement'`, [sessionIds[2]]);
@@ -68,5 +68,31 @@ describe('audit trail', () => {
     expect(removed.stdout).toMatch(/removed from the end of this session/);
     await admin.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
     await expect(admin.query('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
+  });
+
+  it('records admin changes in their own chain and detects an altered one', async () => {
+    const file = `${stack.configFile}.admin-policy.json`;
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, JSON.stringify({ name: 'admin-trail', guardrails: { builtins: { truncate: { action: 'review' } } } }));
+    expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
+    expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
+    const rows = await stack.db.adminEvent.findMany({ where: { orgId: stack.orgId }, orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => [r.action, r.target, r.actor])).toEqual([
+      ['policy.create', 'policy:admin-trail', 'admin@test.local'],
+      ['policy.update', 'policy:admin-trail', 'admin@test.local'],
+    ]);
+    await expect(admin.query('UPDATE admin_events SET actor = $1', ['someone-else'])).rejects.toThrow(/append-only/);
+    await admin.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
+    await admin.query('DELETE FROM audit_events');
+    await admin.query('ALTER TABLE audit_chain DISABLE TRIGGER USER');
+    await admin.query('DELETE FROM audit_chain');
+    await admin.query('ALTER TABLE audit_chain ENABLE TRIGGER USER');
+    await admin.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
+    await admin.query('ALTER TABLE admin_events DISABLE TRIGGER admin_events_append_only');
+    await admin.query(`UPDATE admin_events SET data = jsonb_set(data, '{version}', '7') WHERE seq = 1`);
+    await admin.query('ALTER TABLE admin_events ENABLE TRIGGER admin_events_append_only');
+    const broken = await stack.cli(['audit', 'verify']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/admin event 1 \(policy\.update policy:admin-trail\) was altered/);
   });
 });

@@ -150,6 +150,20 @@ describe('Slack', () => {
     await waitFor('the rejection shown in Slack', async () => (callsOf('chat.update').some((c) => /rejected by rita@test.local/.test(JSON.stringify(c.args.blocks))) ? true : null));
   });
 
+  it('a developer who reviews through a group approves from Slack like a reviewer', async () => {
+    const mallory = await stack.db.user.findFirstOrThrow({ where: { email: 'mallory@test.local' } });
+    const group = await stack.db.group.create({ data: { orgId: stack.orgId, name: 'db-reviewers', role: 'reviewer' } });
+    await stack.db.groupMember.create({ data: { groupId: group.id, userId: mallory.id } });
+    const exec = stack.spawnCli(['exec', 'pg-slack', '-i', 'ALTER TABLE orders ADD COLUMN via_group int'], { token: tokens.dev });
+    const review = await pendingReview('ADD COLUMN via_group');
+    await posted(review.id);
+    expect((await click('U_MAL', 'hoop_review_approve', review.id)).status).toBe(200);
+    await waitFor('the approval through the group', async () => ((await stack.db.review.findUniqueOrThrow({ where: { id: review.id } })).status === 'approved' ? true : null));
+    expect((await exec.done).code).toBe(0);
+    expect((await stack.db.reviewVote.findFirstOrThrow({ where: { reviewId: review.id } })).userId).toBe(mallory.id);
+    await stack.db.group.delete({ where: { id: group.id } });
+  });
+
   it('posts blocked statements to the default channel', async () => {
     const r = await stack.cli(['exec', 'pg-slack', '-i', 'DELETE FROM orders'], { env: { HOOP_TOKEN: tokens.dev!, HOOP_GATEWAY_URL: stack.gatewayUrl } });
     expect(r.code).toBe(3);

@@ -12,3 +12,4 @@ export * from './roles';
 export * from './oidc';
 export * from './cli-login';
 export * from './api-tokens';
+export * from './admin-events';

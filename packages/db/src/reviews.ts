@@ -1,3 +1,4 @@
+import { recordAdminAction } from './admin-events';
 import type { Db } from './client';
 import type { Prisma } from './generated/client/index.js';
 
@@ -223,6 +224,7 @@ export async function revokeReview(db: Db, reviewId: string, user: Reviewer, not
   const review = await db.review.findFirst({ where: { id: reviewId, orgId: user.orgId }, include: reviewInclude });
   if (!review) throw new ReviewError('not_found', `review ${reviewId} does not exist`);
   if (done.count === 0) throw new ReviewError('conflict', `review ${reviewId} is ${review.status}${review.executedAt ? ' and already ran' : ''}; there is nothing to revoke`);
+  await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'review.revoke', target: `review:${reviewId}`, data: { kind: review.kind, connection: review.connection.name, note: review.decisionNote } });
   await notifyReviewChanged(db, reviewId);
   return review;
 }

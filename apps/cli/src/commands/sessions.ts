@@ -51,9 +51,9 @@ export async function sessionsExport(env: CliEnv, id: string, format: string): P
 /** `hoop audit verify [--session ID]`: exit 0 when every hash checks out, 1 with the first broken link otherwise. */
 export async function auditVerify(env: CliEnv, sessionId: string | undefined): Promise<number> {
   const config = await loadConfig(env);
-  const r = await api<{ ok: boolean; sessions: number; events: number; problem?: { sessionId?: string; seq?: number; message: string } }>(config, '/api/audit/verify', { method: 'POST', body: sessionId ? { sessionId } : {} });
+  const r = await api<{ ok: boolean; sessions: number; events: number; admin?: { events: number }; problem?: { sessionId?: string; seq?: number; message: string } }>(config, '/api/audit/verify', { method: 'POST', body: sessionId ? { sessionId } : {} });
   if (r.ok) {
-    process.stdout.write(`audit trail intact: ${r.sessions} session(s), ${r.events} event(s) verified\n`);
+    process.stdout.write(`audit trail intact: ${r.sessions} session(s), ${r.events} event(s)${r.admin ? `, ${r.admin.events} admin change(s)` : ''} verified\n`);
     return EXIT.ok;
   }
   const p = r.problem!;

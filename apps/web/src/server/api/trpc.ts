@@ -13,6 +13,7 @@ import { z, ZodError } from 'zod';
 import { hasRole, type Role } from '../auth/roles';
 import { AppError, type AppErrorCode, inputProblems } from '../errors';
 import { loadSessionUser } from '../services/auth/load-session-user';
+import { recordWebChange } from './admin-trail';
 import type { TRPCContext } from './context';
 
 const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -60,8 +61,23 @@ const requireUser = t.middleware(async ({ ctx, next }) => {
   return next({ ctx: { user } });
 });
 
+/** Every change a signed-in user makes (a mutation that succeeded) goes into the org's admin trail. */
+const recordChanges = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
+  const result = await next();
+  if (type === 'mutation' && result.ok && 'user' in ctx && ctx.user) {
+    const user = ctx.user as { id: string; orgId: string; email: string };
+    try {
+      await recordWebChange(ctx.db, user, path, await getRawInput().catch(() => null));
+    } catch (err) {
+      // the change is made; a trail that could not be written is an operator's problem, not the user's
+      console.error(`admin trail: could not record ${path}: ${(err as Error).message}`);
+    }
+  }
+  return result;
+});
+
 export const publicProcedure = t.procedure.use(mapAppErrors);
-export const authenticatedProcedure = publicProcedure.use(requireUser);
+export const authenticatedProcedure = publicProcedure.use(requireUser).use(recordChanges);
 
 export function roleProcedure(...roles: Role[]) {
   return authenticatedProcedure.use(({ ctx, next }) => {
