@@ -211,7 +211,10 @@ describe('run_command over MCP', () => {
       expect(ok.structuredContent).toMatchObject({ exitCode: 3, truncated: false });
       expect(String(ok.structuredContent!.stdout)).toContain('alice [EMAIL]');
       expect(String(ok.structuredContent!.stdout)).not.toContain('alice@example.com');
-      const blocked = await call('run_command', { connection: 'box', command: `rm -rf ${APP_DIR}` });
+      const noReason = await call('run_command', { connection: 'box', command: 'touch x' });
+      expect(noReason.isError).toBe(true);
+      expect(noReason.content[0]!.text).toMatch(/give a `reason`/);
+      const blocked = await call('run_command', { connection: 'box', command: `rm -rf ${APP_DIR}`, reason: 'cleanup' });
       expect(blocked.isError).toBe(true);
       expect(blocked.content[0]!.text).toMatch(/blocked by hoop guardrail "rm-recursive-broad"/);
       const wrongType = await call('run_query', { connection: 'box', sql: 'select 1' });

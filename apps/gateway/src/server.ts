@@ -71,7 +71,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   // over HTTP do not carry it
   let mcp: Promise<typeof import('./mcp-http').handleMcp> | null = null;
   const mcpHandler = () =>
-    (mcp ??= Promise.all([import('./mcp-http'), import('@hoop/pipeline').then((p) => p.initGuard())]).then(([m]) => m.handleMcp));
+    (mcp ??= Promise.all([import('./mcp-http'), import('@hoop/pipeline').then((p) => p.initShellGuard())]).then(([m]) => m.handleMcp));
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_TEXT_FRAME, perMessageDeflate: false });
   const http: Server = createServer((req, res) => {

@@ -52,7 +52,7 @@ describe('audit trail', () => {
 
   it('verifies an intact trail, then finds an altered event and a removed one', async () => {
     const ok = await stack.cli(['audit', 'verify']);
-    expect(ok.code).toBe(0);
+    expect(ok.code, `${ok.stdout}${ok.stderr}`).toBe(0);
     expect(ok.stdout).toMatch(/audit trail intact: 3 session\(s\), \d+ event\(s\), \d+ admin change\(s\) verified/);
 
     await admin.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');

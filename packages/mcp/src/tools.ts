@@ -6,6 +6,7 @@ import { analyzeSql } from '@hoop/pipeline';
 import type { Duplex } from 'node:stream';
 import { BLOCKED_PREFIX, parseWaitingNotice, REVIEW_PREFIX, type WaitingNotice } from '@hoop/protocol';
 import { CommandRefused, runCommandOver } from './command';
+import { shellLineOnlyReads } from './read-only';
 
 const MAX_ROWS = 1000;
 const MAX_CELL = 4000;
@@ -212,12 +213,15 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     inputSchema: {
       connection: z.string().describe('an ssh or command connection from list_connections'),
       command: z.string().min(1).max(100_000),
-      reason: z.string().max(1000).optional().describe('why you run this; required unless the command only reads'),
+      reason: z.string().max(1000).optional().describe('why you run this; required unless the command only reads (ls, cat, tail, grep, df, ps, kubectl get, …)'),
       timeoutSeconds: z.number().int().min(1).max(600).optional().describe('end the command after this long (default 60)'),
       waitSeconds: z.number().int().min(0).max(120).optional().describe('how long to wait for a reviewer when the command is held for approval (default 25)'),
     },
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
   }, async ({ connection, command, reason, timeoutSeconds, waitSeconds }) => {
+    if (!reason?.trim() && !shellLineOnlyReads(command)) {
+      return fail('this command may change something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers. Commands that only read (ls, cat, tail, grep, df, ps, kubectl get/logs, systemctl status, …) need none.');
+    }
     try {
       return ok(await runCmd(connection, command, reason, { waitMs: (waitSeconds ?? 25) * 1000, ...(timeoutSeconds ? { timeoutSeconds } : {}) }));
     } catch (err) {

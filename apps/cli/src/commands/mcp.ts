@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createHoopMcpServer } from '@hoop/mcp';
-import { initGuard } from '@hoop/pipeline';
+import { initShellGuard } from '@hoop/pipeline';
 import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { api, CLI_VERSION, connectGateway, type GatewayLink } from '../gateway';
@@ -10,7 +10,8 @@ import type { ConnectionSummary } from './connect';
 /** `hoop mcp`: the hoop MCP server on stdio, for Claude Code and other agents, acting as the logged-in user. */
 export async function mcpCommand(env: CliEnv): Promise<number> {
   const config = await loadConfig(env);
-  await initGuard();
+  // statements and commands are read before they are sent (does a call need a reason?)
+  await initShellGuard();
   let link: GatewayLink | null = null;
   const gateway = async () => {
     if (!link) {
