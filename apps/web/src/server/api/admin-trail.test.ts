@@ -29,7 +29,7 @@ describe('admin trail of the web app', () => {
     const as = createCaller({ db, userId: adminId, headers: new Headers(), encryptionKey: ENCRYPTION_KEY });
     await as.integration.saveSlack({ botToken: 'xoxb-very-secret-token', signingSecret: '0123456789abcdef0123', defaultChannel: '#ops', notifyBlocked: true, enabled: true } as never);
     await as.agent.create({ name: 'eu-west' });
-    await as.integration.getSlack().catch(() => null); // a read is not a change
+    await as.integration.getSlack({}).catch(() => null); // a read is not a change
     const rows = await db.adminEvent.findMany({ where: { orgId }, orderBy: { seq: 'asc' } });
     expect(rows.map((r) => [r.seq, r.action, r.target, r.actor])).toEqual([
       [0, 'integration.saveSlack', 'integration', 'boss@trail.test'],
