@@ -186,6 +186,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         sessionId,
         secret: secret.value,
         dataDir: env.HOOP_AGENT_DATA_DIR || undefined,
+        baseEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG },
         hooks: sessionHooks(conn, sessionId, req.clientInfo?.review),
         allowForwarding: () => {
           const r = policyFor(connections.get(conn.id) ?? conn);

@@ -11,6 +11,10 @@ const schema = z.object({
   HOOP_AGENT_DATA_DIR: z.string().default(''),
   /** largest message accepted from a client or a target, in bytes */
   HOOP_PG_MAX_MESSAGE: z.coerce.number().int().positive().default(256 * 1024 * 1024),
+  /** what command connections start from (their own `env` settings are added on top) */
+  PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
+  HOME: z.string().default('/'),
+  LANG: z.string().default('C.UTF-8'),
 });
 
 export type AgentEnv = Readonly<z.infer<typeof schema>>;

@@ -1,4 +1,5 @@
-import { BLOCKED_PREFIX, REVIEW_PREFIX, WAITING_PREFIX } from '@hoop/protocol';
+import { BLOCKED_PREFIX, WAITING_PREFIX } from '@hoop/protocol';
+import { blockedMessage, notApprovedMessage } from '../refusals';
 import {
   type BackendMessage,
   copyData,
@@ -459,20 +460,10 @@ function current(cycle: Cycle): Execution | undefined {
 }
 
 function reviewRefusal(u: ReviewUpdate, reviewId: string | undefined): ErrorFields {
-  const id = reviewId ? `review ${reviewId}` : 'the review';
-  const why: Record<ReviewUpdate['status'], string> = {
-    pending: '',
-    approved: '',
-    rejected: `${id} was rejected${u.decidedBy ? ` by ${u.decidedBy}` : ''}`,
-    expired: `${id} expired before reviewers decided`,
-    revoked: `${id} was revoked${u.decidedBy ? ` by ${u.decidedBy}` : ''}`,
-    invalid: `${id} cannot run this statement`,
-    unavailable: 'the statement needs approval, but no review could be requested',
-  };
   return {
     severity: 'ERROR',
     code: '42501',
-    message: `${REVIEW_PREFIX}: ${why[u.status]}${u.message ? `: ${u.message}` : ''}`,
+    message: notApprovedMessage(u, reviewId, 'statement'),
     hint: u.status === 'rejected' || u.status === 'invalid' ? 'the statement did not run' : 'the statement did not run; run it again to ask for a new review',
   };
 }
@@ -489,7 +480,7 @@ export function refusalError(v: Verdict): ErrorFields {
   return {
     severity: 'ERROR',
     code: v.sqlstate ?? '42501',
-    message: `${BLOCKED_PREFIX} guardrail "${v.ruleId ?? 'policy'}": ${v.message ?? 'not allowed by policy'}`,
+    message: blockedMessage(v),
     ...(v.hint ? { hint: v.hint } : {}),
   };
 }

@@ -139,10 +139,10 @@ export function commandConfigFrom(config: Record<string, unknown>): CommandConfi
 const quote = (w: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
 /** Runs commands on the agent host. A terminal comes from util-linux `script`, so no native module is needed. */
-export function commandBackend(cfg: CommandConfig, env: Record<string, string>): Backend {
+export function commandBackend(cfg: CommandConfig, env: Record<string, string>, base: { PATH: string; HOME: string; LANG: string }): Backend {
   const children = new Set<ReturnType<typeof spawn>>();
   const start = (argv: string[], pty: Pty | null, stdinText: string | null, extra: Record<string, string>): BackendChannel => {
-    const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: process.env.LANG ?? 'C.UTF-8', ...env, ...extra, ...(pty ? { TERM: pty.term || 'xterm', COLUMNS: String(pty.cols), LINES: String(pty.rows) } : {}) };
+    const fullEnv = { ...base, ...env, ...extra, ...(pty ? { TERM: pty.term || 'xterm', COLUMNS: String(pty.cols), LINES: String(pty.rows) } : {}) };
     const [cmd, args] = pty
       ? ['script', ['-qfec', `stty cols ${pty.cols} rows ${pty.rows} 2>/dev/null; exec ${argv.map(quote).join(' ')}`, '/dev/null']]
       : [argv[0]!, argv.slice(1)];

@@ -22,6 +22,8 @@ export function serveShellConnection(
     sessionId: string;
     secret: string | null;
     dataDir: string | undefined;
+    /** PATH, HOME and LANG of the agent, for command connections */
+    baseEnv: { PATH: string; HOME: string; LANG: string };
     hooks: Required<Pick<SessionHooks, 'maskText' | 'maskAudit' | 'takeMaskCounts'>> & { judge: SessionHooks['judge']; requestReview?: SessionHooks['requestReview'] };
     allowForwarding(): boolean;
     audit(type: string, data: Record<string, unknown>): void;
@@ -47,7 +49,7 @@ export function serveShellConnection(
       } else env[k] = v;
     }
     if (o.secret !== null) env.HOOP_SECRET = o.secret;
-    return commandBackend(cfg, env);
+    return commandBackend(cfg, env, o.baseEnv);
   };
   serveSsh(stream, {
     sessionId: o.sessionId,

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { BLOCKED_PREFIX, REVIEW_PREFIX, WAITING_PREFIX } from '@hoop/protocol';
+import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
 import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
 import type { ReviewUpdate, Verdict } from '../postgres/hooks';
+import { blockedMessage, notApprovedMessage } from '../refusals';
 import type { Backend, BackendChannel, Pty } from './backend';
 import { CommandLineTracker } from './command-line';
 import { OutputPipe } from './recording';
@@ -47,19 +48,10 @@ const severity = { allow: 0, review: 1, deny: 2 } as const;
 const UNREADABLE_RULES = new Set(['parse-error', 'too-deep', 'too-long']);
 
 function refusal(v: Verdict): string {
-  return `${BLOCKED_PREFIX} guardrail "${v.ruleId ?? 'policy'}": ${v.message ?? 'not allowed by policy'}${v.hint ? ` (${v.hint})` : ''}`;
+  return `${blockedMessage(v)}${v.hint ? ` (${v.hint})` : ''}`;
 }
 
-function reviewRefusal(u: ReviewUpdate): string {
-  const id = u.reviewId ? `review ${u.reviewId}` : 'the review';
-  const why =
-    u.status === 'rejected' ? `${id} was rejected${u.decidedBy ? ` by ${u.decidedBy}` : ''}`
-    : u.status === 'expired' ? `${id} expired before reviewers decided`
-    : u.status === 'revoked' ? `${id} was revoked${u.decidedBy ? ` by ${u.decidedBy}` : ''}`
-    : u.status === 'invalid' ? `${id} cannot run this command`
-    : 'the command needs approval, but no review could be requested';
-  return `${REVIEW_PREFIX}: ${why}${u.message ? `: ${u.message}` : ''}`;
-}
+const reviewRefusal = (u: ReviewUpdate) => notApprovedMessage(u, u.reviewId, 'command');
 
 /**
  * SSH for clients of an `ssh` or `command` connection, served by the agent over a tunnel stream. The person was
