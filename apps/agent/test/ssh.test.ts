@@ -236,6 +236,43 @@ describe('run_command over MCP', () => {
       await client.close();
     }
   });
+
+  it('serves run_command over the gateway\'s /mcp as well, a held command finishing on a later request', async () => {
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const open = async () => {
+      const c = new Client({ name: 'remote-agent', version: '1.0.0' });
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${stack.adminToken}` } } }));
+      return c;
+    };
+    const call = (c: Client, name: string, args: Record<string, unknown>) => c.callTool({ name, arguments: args }) as Promise<ToolResult>;
+    const first = await open();
+    const cat = await call(first, 'run_command', { connection: 'web-1', command: `cat ${sshd.dir}/customers.txt` });
+    expect(cat.isError, JSON.stringify(cat.content)).toBeFalsy();
+    expect(cat.structuredContent).toMatchObject({ exitCode: 0 });
+    expect(String(cat.structuredContent!.stdout)).toContain('bob [EMAIL]');
+    expect(String(cat.structuredContent!.stdout)).not.toContain('4111');
+    const blocked = await call(first, 'run_command', { connection: 'web-1', command: `find ${APP_DIR} -delete`, reason: 'cleanup' });
+    expect(blocked.isError).toBe(true);
+    expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
+    // the policy of the previous test holds `touch` on "box" for review
+    const held = await call(first, 'run_command', { connection: 'box', command: 'touch http-approved-file', reason: 'ticket 8', waitSeconds: 1 });
+    const pending = held.structuredContent as { status: string; reviewId: string };
+    expect(pending.status, JSON.stringify(held.content)).toBe('pending_review');
+    await first.close();
+    const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
+    const token = (await seedApiToken(stack.db, reviewer.id)).token;
+    const approve = await fetch(`${stack.gatewayUrl}/api/reviews/${pending.reviewId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(approve.status).toBe(200);
+    const later = await open();
+    try {
+      const done = await call(later, 'wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 30 });
+      expect(done.isError, JSON.stringify(done.content)).toBeFalsy();
+      expect(done.structuredContent).toMatchObject({ status: 'approved', exitCode: 0 });
+      expect(existsSync(path.join(sshd.dir, 'http-approved-file'))).toBe(true);
+    } finally {
+      await later.close();
+    }
+  });
 });
 
 describe('gateway crash during an ssh session', () => {

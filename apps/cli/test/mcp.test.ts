@@ -198,4 +198,47 @@ describe('hoop mcp', () => {
     expect(no.content[0]!.text).toMatch(/rejected by rev@test.local: never\. The statement did not run/);
     expect((await target.query("select to_regclass('orders') as t")).rows[0]!.t).toBe('orders');
   });
+
+  it('holds a write over /mcp too: approved through the API, completed by wait_for_review on a later request', async () => {
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const { seedApiToken, seedUser } = await import('@hoop/db');
+    const httpClient = async (token: string) => {
+      const c = new Client({ name: 'remote-agent', version: '1.0.0' });
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      return c;
+    };
+    // the policy of the previous test holds DDL on "shop" for review
+    const first = await httpClient(stack.adminToken);
+    const held = await call(first, 'run_query', { connection: 'shop', sql: 'CREATE INDEX orders_status_idx ON orders (status)', reason: 'slow checkout query, ticket 512', waitSeconds: 1 });
+    expect(held.isError, JSON.stringify(held.content)).toBeFalsy();
+    const pending = held.structuredContent as { status: string; reviewId: string };
+    expect(pending.status).toBe('pending_review');
+    await first.close();
+    expect(await stack.db.review.findUniqueOrThrow({ where: { id: pending.reviewId } })).toMatchObject({ status: 'pending', reason: 'slow checkout query, ticket 512', mode: 'mcp' });
+
+    // someone else's agent cannot pick up this hold
+    const other = await seedUser(stack.db, stack.orgId, { email: 'other-dev@test.local', role: 'developer' });
+    const intruder = await httpClient((await seedApiToken(stack.db, other.id)).token);
+    const stolen = await call(intruder, 'wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 1 });
+    expect(stolen.isError).toBe(true);
+    expect(stolen.content[0]!.text).toMatch(/does not know what review/);
+    await intruder.close();
+
+    const reviewer = await seedUser(stack.db, stack.orgId, { email: 'http-rev@test.local', role: 'reviewer' });
+    const revToken = (await seedApiToken(stack.db, reviewer.id)).token;
+    const approve = await fetch(`${stack.gatewayUrl}/api/reviews/${pending.reviewId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${revToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ comment: 'ok for the index' }) });
+    expect(approve.status, await approve.clone().text()).toBe(200);
+
+    const later = await httpClient(stack.adminToken);
+    const done = await call(later, 'wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 30 });
+    expect(done.isError, JSON.stringify(done.content)).toBeFalsy();
+    expect(done.structuredContent).toMatchObject({ status: 'approved', reviewId: pending.reviewId, command: 'CREATE' });
+    expect((await target.query("select to_regclass('orders_status_idx') as i")).rows[0]!.i).toBe('orders_status_idx');
+    const twice = await call(later, 'wait_for_review', { reviewId: pending.reviewId, connection: 'shop', sql: 'CREATE INDEX orders_status_idx ON orders (status)' });
+    expect(twice.isError).toBe(true);
+    expect(twice.content[0]!.text).toMatch(/already used/);
+    await later.close();
+    const sessions = await stack.db.session.findMany({ where: { mode: 'mcp', userId: (await stack.db.user.findFirstOrThrow({ where: { email: 'other-dev@test.local' } })).id } });
+    expect(sessions).toHaveLength(0);
+  });
 });

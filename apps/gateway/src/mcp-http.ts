@@ -28,6 +28,7 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
   }
   const server = createHoopMcpServer(
     {
+      caller: user.id,
       listConnections: async () => (await listConnections(deps.db, deps.agents, user)).connections,
       openSql: async (connection, clientInfo) => {
         let session;

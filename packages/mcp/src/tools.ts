@@ -35,7 +35,10 @@ class StillPending extends Error {
   }
 }
 
-/** What a held statement or command was, so `wait_for_review` can re-attach to it by id. Process-wide, bounded. */
+/**
+ * What a held statement or command was, so `wait_for_review` can re-attach to it by id. Process-wide (the gateway's
+ * `/mcp` makes a server per request), bounded, and keyed by caller so one agent never re-attaches to another's hold.
+ */
 interface Held { kind: 'sql' | 'command'; connection: string; sql: string; reason?: string; limit: number }
 const heldStatements = new Map<string, Held>();
 function rememberHeld(id: string, entry: Held) {
@@ -53,6 +56,8 @@ export interface McpDeps {
   getSession(id: string): Promise<Record<string, unknown>>;
   /** a session on an ssh or command connection: the raw stream to the agent's SSH service (mode mcp) */
   openCommand(connection: string, clientInfo: Record<string, string>): Promise<{ stream: Duplex; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
+  /** who the tools act for, where one process serves several callers (the gateway's `/mcp`) */
+  caller?: string;
 }
 
 /**
@@ -60,6 +65,7 @@ export interface McpDeps {
  * masking and the audit trail apply, and the calling agent never holds a credential.
  */
 export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
+  const heldKey = (reviewId: string) => `${deps.caller ?? ''}:${reviewId}`;
   const schemaCache = new Map<string, { at: number; value: Record<string, unknown> }>();
 
   /**
@@ -76,7 +82,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       client.on('notice', (n) => {
         const w = parseWaitingNotice(n.message ?? '', n.detail);
         if (!w || timer) return;
-        rememberHeld(w.reviewId, { kind: 'sql', connection, sql, ...(reason ? { reason } : {}), limit: requested });
+        rememberHeld(heldKey(w.reviewId), { kind: 'sql', connection, sql, ...(reason ? { reason } : {}), limit: requested });
         timer = setTimeout(() => reject(new StillPending(w)), o.waitMs ?? 25_000);
       });
     });
@@ -110,7 +116,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       const onWaiting = (url: string) => {
         const id = /\/reviews\/([0-9a-f-]{36})/.exec(url)?.[1];
         if (!id || timer) return;
-        rememberHeld(id, { kind: 'command', connection, sql: command, ...(reason ? { reason } : {}), limit: 0 });
+        rememberHeld(heldKey(id), { kind: 'command', connection, sql: command, ...(reason ? { reason } : {}), limit: 0 });
         timer = setTimeout(() => reject(new StillPending({ reviewId: id, url, expiresAt: null })), o.waitMs ?? 25_000);
       };
       running = runCommandOver(stream, command, { maxBytes: limits?.maxBytes ?? 1024 * 1024, timeoutMs: (o.timeoutSeconds ?? 60) * 1000, onWaiting });
@@ -244,7 +250,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
   }, async ({ reviewId, timeoutSeconds, connection, sql, command }) => {
     const held: Held | null =
-      heldStatements.get(reviewId) ??
+      heldStatements.get(heldKey(reviewId)) ??
       (connection && sql ? { kind: 'sql', connection, sql, limit: 100 } : connection && command ? { kind: 'command', connection, sql: command, limit: 0 } : null);
     if (!held) return fail(`this server does not know what review ${reviewId} holds; call again with the connection and the exact sql (or command) that was held`);
     const waitMs = (timeoutSeconds ?? 60) * 1000;
@@ -253,11 +259,11 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
         held.kind === 'sql'
           ? await runSql(held.connection, held.sql, held.reason, held.limit, { waitMs, review: reviewId })
           : await runCmd(held.connection, held.sql, held.reason, { waitMs, review: reviewId });
-      heldStatements.delete(reviewId);
+      heldStatements.delete(heldKey(reviewId));
       return ok({ status: 'approved', reviewId, ...result });
     } catch (err) {
       if (err instanceof StillPending) return pendingResult(err, held.connection);
-      heldStatements.delete(reviewId);
+      heldStatements.delete(heldKey(reviewId));
       return held.kind === 'sql' ? explain(err) : explainCommand(err);
     }
   });
