@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db';
-import { baseEnv, freePort, httpOk, REPO_ROOT, type Service, startGatewayService, startService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
+import { freePort, REPO_ROOT, type Service, startGatewayService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { startTestIssuer, type TestIssuer } from '../apps/web/test/oidc-issuer';
-import { ensureWebBuild } from '../scripts/web-service';
+import { startWebService, webSettingsFrom, webSettingsProblem } from '../scripts/web-service';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-identity');
 const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
@@ -24,30 +24,14 @@ let baseURL: string;
 
 test.describe.configure({ mode: 'serial' });
 
-/** The web app as scripts/web-service.ts starts it, plus single sign-on settings (that helper passes no HOOP_OIDC_*). */
+/**
+ * The web app as `npm start` runs it: the single sign-on settings go through the same filter as that command's own
+ * environment (`webSettingsFrom`), so what is tested here is what a user who sets HOOP_OIDC_* gets.
+ */
 async function startWeb(port: number, oidc: Record<string, string>): Promise<Service> {
-  await ensureWebBuild(LOGS);
-  const webDir = path.join(REPO_ROOT, 'apps', 'web');
-  const svc = startService({
-    name: 'web-identity',
-    command: process.execPath,
-    args: [path.join(webDir, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '--port', String(port), '--hostname', '127.0.0.1'],
-    cwd: webDir,
-    logDir: LOGS,
-    env: {
-      ...baseEnv(),
-      NODE_OPTIONS: '--import=tsx',
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      DATABASE_URL: stack.dbUrl,
-      NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
-      NEXTAUTH_URL: baseURL,
-      HOOP_GATEWAY_URL: stack.gatewayUrl,
-      ...oidc,
-    },
-  });
-  await waitFor('the web app to answer /healthz', () => httpOk(`${baseURL}/healthz`), { service: svc, timeoutMs: 60_000 });
-  return svc;
+  const settings = webSettingsFrom({ ...oidc, NEXTAUTH_URL: baseURL, PATH: process.env.PATH, HOOP_GATEWAY_PORT: '1' });
+  expect(webSettingsProblem(settings)).toBeNull();
+  return startWebService({ databaseUrl: stack.dbUrl, port, authSecret: randomBytes(32).toString('base64url'), gatewayUrl: stack.gatewayUrl, logDir: LOGS, settings });
 }
 
 test.beforeAll(async () => {

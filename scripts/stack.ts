@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createDb, DEMO, ensureDemo, migrate, startEmbeddedPostgres, type EmbeddedHandle } from '@hoop/db';
 import { portIsFree, REPO_ROOT, type Service, startAgentService, startGatewayService, waitFor } from '@hoop/devstack';
-import { startWebService } from './web-service';
+import { startWebService, webSettingsFrom, webSettingsProblem } from './web-service';
 
 const HOOP_DIR = path.join(REPO_ROOT, '.hoop');
 const LOG_DIR = path.join(HOOP_DIR, 'logs');
@@ -23,6 +23,8 @@ const env = {
   gatewayPort: Number(process.env.HOOP_GATEWAY_PORT ?? 8009),
   webPort: Number(process.env.HOOP_WEB_PORT ?? 3000),
   noWeb: process.argv.includes('--no-web'),
+  /** single sign-on (HOOP_OIDC_*), NEXTAUTH_URL, the session secret: handed to the web app as they are */
+  web: webSettingsFrom(process.env),
 };
 
 const c = { dim: '\x1b[2m', bold: '\x1b[1m', green: '\x1b[32m', cyan: '\x1b[36m', reset: '\x1b[0m' };
@@ -78,6 +80,8 @@ async function main(): Promise<void> {
       if (what === 'web app' && env.noWeb) continue;
       if (!(await portIsFree(port))) throw new Error(`port ${port} for the ${what} is taken; stop what uses it or set HOOP_${what === 'gateway' ? 'GATEWAY' : 'WEB'}_PORT`);
     }
+    const webProblem = env.noWeb ? null : webSettingsProblem(env.web);
+    if (webProblem) throw new Error(webProblem);
     const secrets = await localSecrets();
     let serverUrl: string;
     if (env.databaseUrl) {
@@ -119,7 +123,8 @@ async function main(): Promise<void> {
     if (demo.agentKey) await writeFile(AGENT_KEY_FILE, JSON.stringify({ databaseId, key: demo.agentKey }), { mode: 0o600 });
     const agentKey = demo.agentKey ?? keyFile!.key;
     const gatewayUrl = `http://127.0.0.1:${env.gatewayPort}`;
-    const webUrl = `http://localhost:${env.webPort}`;
+    // links in review messages and `hoop login` point where people open the web app
+    const webUrl = (env.web.NEXTAUTH_URL ?? `http://localhost:${env.webPort}`).replace(/\/$/, '');
     if (demo.cliToken) {
       await writeFile(CLI_FILE, `${JSON.stringify({ gatewayUrl, token: demo.cliToken, webUrl, user: DEMO.adminEmail, databaseId }, null, 2)}\n`, { mode: 0o600 });
     }
@@ -139,7 +144,7 @@ async function main(): Promise<void> {
     if (!env.noWeb) {
       step(`starting the web app on :${env.webPort} (first start builds it)`);
       // the same key as the gateway: secrets saved in the web app (Slack, webhooks) are opened by the gateway
-      services.push(await startWebService({ databaseUrl, port: env.webPort, authSecret: secrets.authSecret, gatewayUrl, encryptionKey: secrets.encryptionKey, logDir: LOG_DIR }));
+      services.push(await startWebService({ databaseUrl, port: env.webPort, authSecret: secrets.authSecret, gatewayUrl, encryptionKey: secrets.encryptionKey, logDir: LOG_DIR, settings: env.web }));
     }
 
     const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -148,6 +153,7 @@ ${c.green}${c.bold}hoop is running${c.reset} ${c.dim}(${secs}s; logs in .hoop/lo
 
   web app     ${env.noWeb ? '(not started: --no-web)' : webUrl}
   login       ${DEMO.adminEmail} / ${demo.adminPassword ?? `${c.dim}(printed at the first start; new one: npm run reset-password)${c.reset}`}
+  sign-on     ${env.web.HOOP_OIDC_ISSUER ? `OIDC through ${env.web.HOOP_OIDC_ISSUER} (redirect URI ${webUrl}/api/auth/callback/oidc)` : `${c.dim}local accounts only (HOOP_OIDC_ISSUER adds single sign-on)${c.reset}`}
   gateway     ${gatewayUrl}
   database    ${env.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on 127.0.0.1:${env.pgPort}`}
 

@@ -16,6 +16,37 @@ export interface WebOptions {
   logDir: string;
   /** the gateway's HOOP_ENCRYPTION_KEY: without it the web app cannot save Slack or webhook secrets */
   encryptionKey?: string;
+  /**
+   * Settings the person starting the stack gave in their own environment (see `webSettingsFrom`): single sign-on,
+   * the public URL, the session secret. They win over the defaults above.
+   */
+  settings?: Record<string, string>;
+}
+
+/** Names the web app reads (apps/web/src/env.ts) that `npm start` takes from its own environment as they are. */
+const PASSED_THROUGH = /^(HOOP_OIDC_[A-Z0-9_]+|NEXTAUTH_URL|NEXTAUTH_URL_INTERNAL|NEXTAUTH_SECRET|AUTH_SECRET|AUTH_TRUST_HOST)$/;
+
+/**
+ * The web app's settings in an environment: `HOOP_OIDC_*` (single sign-on), `NEXTAUTH_URL` (the URL people open,
+ * which is also where the OIDC provider redirects to), `AUTH_TRUST_HOST` (behind a proxy) and the session secret
+ * (`NEXTAUTH_SECRET` or `AUTH_SECRET`). Empty values count as unset. Children otherwise get no `HOOP_*` variable (see
+ * `baseEnv`), so these must be passed on by name.
+ */
+export function webSettingsFrom(source: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (PASSED_THROUGH.test(k) && v) out[k] = v;
+  return out;
+}
+
+/** What is wrong with the settings `webSettingsFrom` found, said before the web app starts with them, or null. */
+export function webSettingsProblem(settings: Record<string, string>): string | null {
+  if (settings.NEXTAUTH_URL && !URL.canParse(settings.NEXTAUTH_URL)) return `NEXTAUTH_URL must be the URL people open the web app at, such as https://hoop.example.com, not "${settings.NEXTAUTH_URL}"`;
+  const issuer = settings.HOOP_OIDC_ISSUER;
+  if (!issuer) return null;
+  if (!URL.canParse(issuer)) return `HOOP_OIDC_ISSUER must be the issuer URL of your OIDC provider, such as https://login.example.com/realms/acme, not "${issuer}"`;
+  const missing = ['HOOP_OIDC_CLIENT_ID', 'HOOP_OIDC_CLIENT_SECRET'].filter((k) => !settings[k]);
+  if (missing.length) return `HOOP_OIDC_ISSUER is set, so ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required too (the client registered with your provider)`;
+  return null;
 }
 
 const WEB_DIR = path.join(REPO_ROOT, 'apps', 'web');
@@ -157,6 +188,9 @@ export async function startWebService(o: WebOptions): Promise<Service> {
       NEXTAUTH_URL: `http://localhost:${o.port}`,
       HOOP_GATEWAY_URL: o.gatewayUrl,
       ...(o.encryptionKey ? { HOOP_ENCRYPTION_KEY: o.encryptionKey } : {}),
+      ...o.settings,
+      // a secret given as AUTH_SECRET wins over the generated one, which would otherwise be read first
+      ...(o.settings?.AUTH_SECRET && !o.settings.NEXTAUTH_SECRET ? { NEXTAUTH_SECRET: o.settings.AUTH_SECRET } : {}),
     },
   });
   await waitFor('the web app to answer /healthz', () => httpOk(`http://127.0.0.1:${o.port}/healthz`), { service: svc, timeoutMs: 60_000 });
