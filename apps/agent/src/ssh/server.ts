@@ -5,9 +5,9 @@ import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
 import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
 import type { ReviewUpdate, Verdict } from '../postgres/hooks';
-import { blockedMessage, notApprovedMessage } from '../refusals';
 import type { Backend, BackendChannel, Pty } from './backend';
 import { CommandLineTracker } from './command-line';
+import { type GateContext, judgeAll, judgeLines, lineGate, ptyGate, refusal, reviewRefusal } from './gates';
 import { OutputPipe } from './recording';
 import { SftpEventReader } from './sftp-events';
 
@@ -42,16 +42,6 @@ export function loadHostKey(dataDir: string | undefined): string {
   }
   return key;
 }
-
-const severity = { allow: 0, review: 1, deny: 2 } as const;
-/** rule ids the shell guard gives lines it could not read */
-const UNREADABLE_RULES = new Set(['parse-error', 'too-deep', 'too-long']);
-
-function refusal(v: Verdict): string {
-  return `${blockedMessage(v)}${v.hint ? ` (${v.hint})` : ''}`;
-}
-
-const reviewRefusal = (u: ReviewUpdate) => notApprovedMessage(u, u.reviewId, 'command');
 
 /**
  * SSH for clients of an `ssh` or `command` connection, served by the agent over a tunnel stream. The person was
@@ -119,35 +109,6 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   stream.on('close', () => finish('client disconnected'));
   stream.on('error', () => finish('client stream failed'));
 
-  /**
-   * Judges a line typed at a prompt from its two readings (see CommandLineTracker): 'incomplete' when the line leaves a
-   * construct open. When every keystroke was followed the typed reading is exact; the screen reading may then carry
-   * part of a prompt, so only a rule it trips counts, not a failure to parse it.
-   */
-  const judgeLines = (screen: string | null, typed: string | null): { verdict: Verdict; text: string } | 'incomplete' => {
-    const judged: { text: string; verdict: Verdict; fromScreen: boolean }[] = [];
-    if (typed !== null && typed.trim()) judged.push({ text: typed, verdict: o.judge(typed), fromScreen: false });
-    if (screen !== null && screen.trim() && screen !== typed) judged.push({ text: screen, verdict: o.judge(screen), fromScreen: true });
-    if (judged.length === 0) return { verdict: { action: 'allow' }, text: '' };
-    const typedKnown = typed !== null;
-    const counted = judged.filter((j) => !(typedKnown && j.fromScreen && (j.verdict.incomplete || UNREADABLE_RULES.has(j.verdict.ruleId ?? ''))));
-    const complete = counted.filter((j) => !j.verdict.incomplete);
-    if (complete.length === 0) return 'incomplete';
-    let worst = complete[0]!;
-    for (const j of complete) if (severity[j.verdict.action] > severity[worst.verdict.action]) worst = j;
-    return worst;
-  };
-
-  const judgeAll = (texts: (string | null)[]): { verdict: Verdict; text: string } => {
-    let worst: { verdict: Verdict; text: string } = { verdict: { action: 'allow' }, text: '' };
-    for (const t of texts) {
-      if (t === null || !t.trim()) continue;
-      const v = o.judge(t);
-      if (!worst.text || severity[v.action] > severity[worst.verdict.action]) worst = { verdict: v, text: t };
-    }
-    return worst;
-  };
-
   /** Asks for a review and resolves with the final answer; `onPending` hears the link first. */
   const review = (text: string, verdict: Verdict, onPending: (u: ReviewUpdate) => void, register: (cancel: () => void) => void) =>
     new Promise<ReviewUpdate>((resolve) => {
@@ -174,6 +135,14 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
       statements: verdict.statements ?? null,
       ...extra,
     });
+  };
+
+  const gateContext: GateContext = {
+    judgeLines: (screen, typed) => judgeLines(o.judge, screen, typed),
+    judgeAll: (texts) => judgeAll(o.judge, texts),
+    review: (text, verdict, onPending) => review(text, verdict, onPending, (cancel) => channels.add({ close: cancel })),
+    record: recordCommand,
+    log: o.log,
   };
 
   function handleSession(session: Session): void {
@@ -269,7 +238,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
     };
 
     async function runExec(ch: ServerChannel, command: string): Promise<void> {
-      const first = judgeAll([command]);
+      const first = judgeAll(o.judge, [command]);
       let verdict = first.verdict;
       if (verdict.action === 'review') {
         const u = await review(command, verdict, (p) => ch.stderr.write(`hoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\n`), (cancel) => channels.add({ close: cancel }));
@@ -303,171 +272,10 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
         o.audit('term.start', { cols: pty.cols, rows: pty.rows, term: pty.term });
       }
       const out = connect(ch, target, Boolean(pty));
-      const gate = pty ? ptyGate(target, out) : lineGate(target, out);
+      const gate = pty ? ptyGate(gateContext, target, out, tracker) : lineGate(gateContext, target, out);
       ch.on('data', (b: Buffer) => gate.push(b.toString('utf8')));
       // end of input reaches the target after every line before it was judged
       ch.on('end', () => gate.end());
-    }
-
-    /** interactive terminal: keystrokes pass as typed; Enter is held until the line is judged */
-    function ptyGate(target: BackendChannel, out: OutputPipe) {
-      const queue: string[] = [];
-      let busy = false;
-      let ending = false;
-      /** earlier lines of a construct still open (a quote, `for … do` without `done`): the shell is waiting for more */
-      let continuation = '';
-      const drain = async () => {
-        if (busy) return;
-        busy = true;
-        try {
-          while (queue.length) {
-            const chunk = queue.shift()!;
-            // Ctrl-C abandons a construct still open
-            if (chunk.includes('\x03')) continuation = '';
-            const enter = chunk.search(/[\r\n]/);
-            if (enter < 0 || !tracker) {
-              tracker?.input(enter < 0 ? chunk : '');
-              target.write(chunk);
-              continue;
-            }
-            const before = chunk.slice(0, enter);
-            if (before) {
-              tracker.input(before);
-              target.write(before);
-            }
-            const rest = chunk.slice(enter + 1);
-            if (rest) queue.unshift(rest);
-            const line = await tracker.lineAtEnter();
-            if (line.fullScreen) {
-              // vim, less, top: Enter there is not a command line
-              tracker.reset();
-              target.write(chunk[enter]!);
-              continue;
-            }
-            const joined = (t: string | null) => (t === null ? null : continuation ? `${continuation}\n${t}` : t);
-            const judged = judgeLines(joined(line.screen), joined(line.typed));
-            if (judged === 'incomplete') {
-              // nothing runs until the construct is closed; the whole of it is judged then
-              continuation = joined(line.typed) ?? joined(line.screen) ?? continuation;
-              tracker.reset();
-              target.write(chunk[enter]!);
-              continue;
-            }
-            continuation = '';
-            const { verdict, text } = judged;
-            // what the audit trail shows: the typed line when every keystroke was followed, else the screen
-            const shown = line.typed ?? line.screen ?? text;
-            if (!shown.trim() && verdict.action === 'allow') {
-              tracker.reset();
-              target.write(chunk[enter]!);
-              continue;
-            }
-            let final = verdict;
-            if (verdict.action === 'review') {
-              const u = await review(text, verdict, (p) => out.inject(`\r\n\x1b[33mhoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\x1b[0m\r\n`), (cancel) => channels.add({ close: cancel }));
-              if (u.status === 'approved') final = { ...verdict, action: 'allow', ...(u.reviewId ? { reviewId: u.reviewId } : {}) };
-              else {
-                recordCommand(shown, verdict, { executed: false, reviewStatus: u.status });
-                out.inject(`\r\n\x1b[31mhoop: ${reviewRefusal(u)}\x1b[0m\r\n`);
-                tracker.reset();
-                target.write('\x03');
-                continue;
-              }
-            }
-            if (final.action === 'deny') {
-              recordCommand(shown, final, { executed: false });
-              out.inject(`\r\n\x1b[31mhoop: ${refusal(final)}\x1b[0m\r\n`);
-              tracker.reset();
-              // the shell drops the line and shows a new prompt
-              target.write('\x03');
-              continue;
-            }
-            recordCommand(shown, verdict, { executed: true, ...(final.reviewId ? { reviewId: final.reviewId } : {}) });
-            tracker.reset();
-            target.write(chunk[enter]!);
-          }
-        } finally {
-          busy = false;
-          if (ending && queue.length === 0) target.end();
-        }
-      };
-      const run = () => void drain().catch((err: Error) => o.log.warn('terminal gate failed', { error: err.message }));
-      return {
-        push(text: string) {
-          queue.push(text);
-          run();
-        },
-        end() {
-          ending = true;
-          run();
-        },
-      };
-    }
-
-    /** a shell without a terminal (`ssh -T host`, scripts piped in): each line is judged as it arrives */
-    function lineGate(target: BackendChannel, out: OutputPipe) {
-      let partial = '';
-      let pendingBlock = '';
-      const queue: string[] = [];
-      let busy = false;
-      let ending = false;
-      const drain = async () => {
-        if (busy) return;
-        busy = true;
-        try {
-          while (queue.length) {
-            const next = queue.shift()!;
-            const line = pendingBlock ? `${pendingBlock}\n${next}` : next;
-            const judged = judgeLines(null, line);
-            if (judged === 'incomplete' && line.length < 1024 * 1024) {
-              // a block still open: it is judged and sent whole once it closes
-              pendingBlock = line;
-              continue;
-            }
-            pendingBlock = '';
-            const { verdict } = judged === 'incomplete' ? judgeAll([line]) : judged;
-            let final = verdict;
-            if (verdict.action === 'review') {
-              const u = await review(line, verdict, (p) => out.inject(`hoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\n`), (cancel) => channels.add({ close: cancel }));
-              final = u.status === 'approved' ? { ...verdict, action: 'allow' } : { ...verdict, action: 'deny', message: reviewRefusal(u) };
-            }
-            if (final.action === 'deny') {
-              recordCommand(line, final, { executed: false });
-              out.inject(`hoop: ${verdict.action === 'review' ? final.message : refusal(final)}\n`);
-              continue;
-            }
-            if (line.trim()) recordCommand(line, verdict, { executed: true });
-            target.write(`${line}\n`);
-          }
-        } finally {
-          busy = false;
-          if (ending && queue.length === 0) target.end();
-        }
-      };
-      const run = () => void drain().catch((err: Error) => o.log.warn('line gate failed', { error: err.message }));
-      return {
-        push(text: string) {
-          partial += text;
-          let nl: number;
-          while ((nl = partial.indexOf('\n')) >= 0) {
-            queue.push(partial.slice(0, nl));
-            partial = partial.slice(nl + 1);
-          }
-          if (partial.length > 1024 * 1024) {
-            queue.push(partial);
-            partial = '';
-          }
-          run();
-        },
-        end() {
-          ending = true;
-          if (partial) {
-            queue.push(partial);
-            partial = '';
-          }
-          run();
-        },
-      };
     }
 
     async function runSftp(ch: ServerChannel): Promise<void> {
