@@ -3,7 +3,7 @@
  * An admin registers an agent and sees its key once, starts it with that key, adds a postgres connection with a
  * stored secret served by it, tests the connection, edits a policy in the form and in YAML (errors shown by path),
  * and sees the agent enforce the saved policy at once; the test box judges `DELETE FROM customers` and `rm -rf /`.
- * The key is rotated (the old one is refused from then on), deleting a busy agent is refused with a reason, and a
+ * The key is rotated (the running agent is disconnected, the old key refused from then on), deleting a busy agent is refused with a reason, and a
  * developer reads policies but is kept out of every admin action, in the page and in the API.
  */
 import { randomBytes } from 'node:crypto';
@@ -261,7 +261,7 @@ test('an admin edits a policy in the form and in YAML; agents enforce it at once
   await view(page, 'admin-policy-test-shell');
 });
 
-test('an admin rotates the agent key (the old one is refused from then on) and cannot delete an agent that serves connections', async ({ page }) => {
+test('an admin rotates the agent key (the running agent is disconnected, the old key refused from then on) and cannot delete an agent that serves connections', async ({ page }) => {
   await openAs(page, 'ada', '/agents');
   const row = agentRow(page, 'eu-west-1');
   await expect(row).toContainText('pg-shop');
@@ -274,6 +274,8 @@ test('an admin rotates the agent key (the old one is refused from then on) and c
   const newKey = (await once.getByTestId('agent-key').textContent())!;
   expect(newKey).not.toBe(agentKey);
   await once.getByRole('button', { name: 'I have copied it' }).click();
+  // the agent running with the old key was disconnected at once
+  await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'offline', { timeout: 8_000 });
   const stored = await stack.db.agent.findFirstOrThrow({ where: { orgId: stack.orgId, name: 'eu-west-1' } });
   expect(stored.keyHash).toBe(hashSecret(newKey));
   expect(await stack.db.agent.count({ where: { keyHash: hashSecret(agentKey) } })).toBe(0);

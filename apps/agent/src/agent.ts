@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { type AgentConnection, CAPABILITIES, type IncomingOpen, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
+import { type AgentConnection, CAPABILITIES, CLOSE_KEY_REVOKED, type IncomingOpen, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from '@hoop/log';
@@ -13,6 +13,8 @@ import { targetConfigFrom } from './postgres/target';
 import { ReviewBroker, reviewHook } from './reviews';
 
 export const AGENT_VERSION = '0.1.0';
+/** longest wait between tries once the gateway refused this agent's key (the first is HOOP_AGENT_KEY_RETRY_MS) */
+const KEY_RETRY_MAX_MS = 10 * 60_000;
 
 export interface AgentHandle {
   /** resolves once the agent has received its configuration from a gateway */
@@ -34,6 +36,8 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
   let ws: WebSocket | null = null;
   let stopped = false;
   let attempt = 0;
+  /** consecutive refusals of this agent's key: retried slowly, since only a restart with a new key helps */
+  let keyRefusals = 0;
   let retryTimer: NodeJS.Timeout | null = null;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (markReady = r));
@@ -59,6 +63,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
           switch (msg.type) {
             case 'welcome':
               attempt = 0;
+              keyRefusals = 0;
               heartbeatMs = msg.payload.heartbeatMs;
               log.info('connected to gateway', { as: msg.payload.identity.name });
               outbox.attach(tunnel);
@@ -102,11 +107,26 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
       if (isBinary) tunnel.handleBinary(buf);
       else tunnel.handleText(buf.toString('utf8'));
     });
+    let refusedKey = false;
     socket.on('unexpected-response', (_req, res) => {
-      log.error(`gateway refused the agent: HTTP ${res.statusCode}${res.statusCode === 401 ? ' (check HOOP_AGENT_KEY)' : ''}`);
+      res.resume();
+      if (res.statusCode === 401) {
+        refusedKey = true;
+        log.error('the gateway refused HOOP_AGENT_KEY: the key is wrong, was rotated, or the agent was deleted; start the agent with the key shown in the web app (Agents)');
+      } else log.error(`the gateway refused the agent: HTTP ${res.statusCode}`);
+      // ends the handshake, so the socket closes and the agent tries again later
+      socket.terminate();
     });
-    socket.on('error', (err) => log.warn('gateway connection error', { error: err.message }));
-    socket.on('close', () => {
+    socket.on('error', (err) => {
+      if (!refusedKey) log.warn('gateway connection error', { error: err.message });
+    });
+    socket.on('close', (code, reason) => {
+      if (code === CLOSE_KEY_REVOKED) {
+        refusedKey = true;
+        log.error(`the gateway closed the tunnel: this agent's key was revoked (${reason.toString() || 'rotated or agent deleted'}); start the agent with its new HOOP_AGENT_KEY from the web app (Agents)`);
+      }
+      // counted until a gateway welcomes the agent again
+      if (refusedKey) keyRefusals++;
       if (watchdog) clearInterval(watchdog);
       outbox.attach(null);
       reviews.attach(null);
@@ -119,9 +139,11 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
   const scheduleReconnect = () => {
     if (stopped) return;
     attempt++;
-    const base = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+    // a refused key will not start working by itself: one try a minute at first (by default), then up to every 10 minutes
+    const base = keyRefusals > 0 ? Math.min(KEY_RETRY_MAX_MS, env.HOOP_AGENT_KEY_RETRY_MS * 2 ** Math.min(keyRefusals - 1, 4)) : Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
     const delay = Math.round(base / 2 + Math.random() * (base / 2));
-    log.info('reconnecting', { inMs: delay, attempt });
+    if (keyRefusals > 0) log.error(`not connected: key refused; trying again in ${Math.round(delay / 1000)} s`, { attempt });
+    else log.info('reconnecting', { inMs: delay, attempt });
     retryTimer = setTimeout(connect, delay);
   };
 

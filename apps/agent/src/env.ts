@@ -9,6 +9,8 @@ const schema = z.object({
   HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** folder for the audit spool (frames not yet acknowledged by the gateway); empty keeps them in memory only */
   HOOP_AGENT_DATA_DIR: z.string().default(''),
+  /** wait before trying again once the gateway refused HOOP_AGENT_KEY (doubled on each refusal, up to 10 minutes) */
+  HOOP_AGENT_KEY_RETRY_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   /** largest message accepted from a client or a target, in bytes */
   HOOP_PG_MAX_MESSAGE: z.coerce.number().int().positive().default(256 * 1024 * 1024),
   /** what command connections start from (their own `env` settings are added on top) */

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Db } from '@hoop/db';
-import type { AgentConnection } from '@hoop/protocol';
+import { type AgentConnection, CLOSE_KEY_REVOKED, CLOSE_REPLACED } from '@hoop/protocol';
 import { decryptSecret } from '@hoop/db';
 import type { Tunnel } from '@hoop/protocol';
 import type { AgentIdentity } from './auth';
@@ -29,16 +29,55 @@ export class AgentRegistry {
     return [...this.links.values()];
   }
 
-  async add(link: AgentLink): Promise<void> {
+  /**
+   * Registers a link once its agent said hello. Returns false (and closes the link) when its key stopped being valid
+   * since the upgrade was authenticated: the key was rotated or the agent deleted in between.
+   */
+  async add(link: AgentLink): Promise<boolean> {
+    const now = new Date();
+    // only while the key the agent authenticated with is still its key
+    const { count } = await this.db.agent.updateMany({ where: { id: link.identity.id, keyHash: link.identity.keyHash }, data: { connectedAt: now, lastSeenAt: now } });
+    if (count === 0) {
+      this.revoke(link, 'agent key rotated or agent deleted');
+      return false;
+    }
     const previous = this.links.get(link.identity.id);
     if (previous && previous !== link) {
       this.log.warn('agent connected again; closing its previous tunnel', { agent: link.identity.name });
-      previous.ws.close(4000, 'replaced by a newer connection');
+      previous.ws.close(CLOSE_REPLACED, 'replaced by a newer connection');
     }
     this.links.set(link.identity.id, link);
-    const now = new Date();
-    await this.db.agent.update({ where: { id: link.identity.id }, data: { connectedAt: now, lastSeenAt: now } });
     await this.pushConfig(link);
+    return true;
+  }
+
+  /**
+   * Ends the tunnels of agents (of one org, or `'*'` for all) whose key is no longer the one they connected with, or
+   * that no longer exist: called on every configuration notification, so rotating a key or deleting an agent in the
+   * web app disconnects it at once, whichever gateway holds it.
+   */
+  async revalidate(orgId: string): Promise<void> {
+    const held = [...this.links.values()].filter((l) => orgId === '*' || l.identity.orgId === orgId);
+    if (held.length === 0) return;
+    const rows = await this.db.agent.findMany({ where: { id: { in: held.map((l) => l.identity.id) } }, select: { id: true, keyHash: true } });
+    const current = new Map(rows.map((r) => [r.id, r.keyHash]));
+    for (const link of held) {
+      const keyHash = current.get(link.identity.id);
+      if (keyHash === link.identity.keyHash) continue;
+      this.revoke(link, keyHash === undefined ? 'agent deleted' : 'agent key rotated');
+    }
+  }
+
+  /** Closes a link whose key is no longer valid: no new session reaches it from now on, and its sessions end. */
+  private revoke(link: AgentLink, reason: string): void {
+    this.log.warn('closing the tunnel of an agent whose key is no longer valid', { agent: link.identity.name, reason });
+    const registered = this.links.get(link.identity.id) === link;
+    if (registered) this.links.delete(link.identity.id);
+    link.tunnel.shutdown(reason);
+    link.ws.close(CLOSE_KEY_REVOKED, reason);
+    // an agent that does not answer the close handshake is cut off anyway
+    setTimeout(() => link.ws.terminate(), 2000).unref();
+    if (registered) void this.db.agent.updateMany({ where: { id: link.identity.id }, data: { connectedAt: null } }).catch(() => undefined);
   }
 
   async remove(link: AgentLink): Promise<void> {

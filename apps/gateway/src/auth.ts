@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { type Db, groupRolesSelect, hashSecret, rolesOfRow } from '@hoop/db';
 
-export interface AgentIdentity { kind: 'agent'; id: string; orgId: string; name: string }
+/** An agent, as of the key it authenticated with (`keyHash`): a rotated key or a deleted agent ends its tunnel. */
+export interface AgentIdentity { kind: 'agent'; id: string; orgId: string; name: string; keyHash: string }
 /**
  * A person (or service account) behind a token. `role` is their effective role, the most privileged of their own and
  * their groups' (admin > auditor > reviewer > developer); `roles` is every role they hold, for checks that name one
@@ -18,7 +19,7 @@ export function bearer(req: IncomingMessage): string | null {
 
 export async function authenticateAgent(db: Db, key: string): Promise<AgentIdentity | null> {
   const agent = await db.agent.findUnique({ where: { keyHash: hashSecret(key) } });
-  return agent ? { kind: 'agent', id: agent.id, orgId: agent.orgId, name: agent.name } : null;
+  return agent ? { kind: 'agent', id: agent.id, orgId: agent.orgId, name: agent.name, keyHash: agent.keyHash } : null;
 }
 
 /**

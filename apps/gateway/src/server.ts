@@ -59,7 +59,12 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   });
   const listener = listenForChanges(env.DATABASE_URL, log, {
     hoop_config: (orgId) => {
-      agents.pushConfigToOrg(orgId).catch((e: Error) => log.warn('config push failed', { error: e.message }));
+      // a rotated key or a deleted agent ends its tunnel first; the others get their new configuration
+      agents
+        .revalidate(orgId)
+        .catch((e: Error) => log.warn('agent key check failed', { error: e.message }))
+        .then(() => agents.pushConfigToOrg(orgId))
+        .catch((e: Error) => log.warn('config push failed', { error: e.message }));
     },
     hoop_review: (reviewId) => {
       reviews.changed(reviewId).catch((e: Error) => log.warn('review update failed', { review: reviewId, error: e.message }));
@@ -136,8 +141,17 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
         switch (msg.type) {
           case 'hello':
             link.tunnel.send('welcome', { version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], heartbeatMs: env.HOOP_HEARTBEAT_MS, identity: { kind: 'agent', id: identity.id, name: identity.name } });
-            void agents.add(link).then(() => agents.seen(link, { version: msg.payload.software, hostname: msg.payload.hostname }));
-            log.info('agent connected', { agent: identity.name, version: msg.payload.software });
+            agents
+              .add(link)
+              .then((added) => {
+                if (!added) return;
+                log.info('agent connected', { agent: identity.name, version: msg.payload.software });
+                return agents.seen(link, { version: msg.payload.software, hostname: msg.payload.hostname });
+              })
+              .catch((e: Error) => {
+                log.error('could not register the agent', { agent: identity.name, error: e.message });
+                ws.close(1011, 'the gateway could not register the agent');
+              });
             return;
           case 'pong':
             void agents.seen(link);

@@ -11,6 +11,11 @@ export const MAX_DATA_FRAME = 64 * 1024;
 /** Largest text (JSON) frame accepted. */
 export const MAX_TEXT_FRAME = 4 * 1024 * 1024;
 
+/** WebSocket close code: the agent connected again over another socket, which replaces this one. */
+export const CLOSE_REPLACED = 4000;
+/** WebSocket close code: the agent's key is no longer accepted (rotated, or the agent deleted); retrying with it is futile. */
+export const CLOSE_KEY_REVOKED = 4001;
+
 export const ConnectionMode = z.enum(['connect', 'exec', 'mcp']);
 export type ConnectionMode = z.infer<typeof ConnectionMode>;
 

@@ -28,7 +28,7 @@ export function KeyOnceDialog({ issued, rotated, gatewayUrl, onDone }: { issued:
       width="lg"
       testId="agent-key-dialog"
       title={issued ? (rotated ? `New key for ${issued.name}` : `Agent ${issued.name} is registered`) : ''}
-      description={rotated ? 'The old key is refused from now on. Restart the agent with this one.' : 'Start it next to the databases and servers it will serve; it dials out to the gateway.'}
+      description={rotated ? 'The old key is refused from now on, and an agent connected with it was disconnected. Restart the agent with this one.' : 'Start it next to the databases and servers it will serve; it dials out to the gateway.'}
       footer={<button type="button" className={PRIMARY} onClick={onDone}>I have copied it</button>}
     >
       {issued && (
@@ -128,7 +128,7 @@ export function RotateDialog({ agent, onClose, onRotated }: { agent: Agent | nul
     >
       <div className="space-y-2 text-[13px] text-slate-600">
         <p>A new key is issued and shown once; the current key ({agent?.keyPrefix}…) is refused from then on, so an agent starting with it cannot connect.</p>
-        <p>The agent connected now keeps its tunnel until it restarts or reconnects: restart it with the new key right away.</p>
+        <p>An agent connected with it now is disconnected at once, on every gateway, and its open sessions end: restart it with the new key right away.</p>
         {rotate.error && <p role="alert" className="text-red-700">{rotate.error.message}</p>}
       </div>
     </Dialog>

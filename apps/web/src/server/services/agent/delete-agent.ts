@@ -10,7 +10,8 @@ export type DeletedAgent = z.infer<typeof DeletedAgent>;
 const SHOWN = 3;
 
 /**
- * Removes an agent and its key: the gateway refuses the key from now on. An agent that still serves connections is
+ * Removes an agent and its key: the gateway refuses the key from now on, and the notification makes the gateway holding
+ * its tunnel close it. An agent that still serves connections is
  * kept, so no connection is left without one by accident; recorded sessions keep their history.
  */
 export async function deleteAgent(db: Db, orgId: string, input: z.input<typeof AgentIdInput>): Promise<DeletedAgent> {

@@ -6,8 +6,9 @@ import { notifyAgents } from '../notify-agents';
 import { AgentIdInput, agentNotFound, type AgentWithKey } from './agent-key';
 
 /**
- * Gives an agent a new key and forgets the old one: from now on the gateway refuses the old key. The new key is
- * returned once; the agent must be restarted with it.
+ * Gives an agent a new key and forgets the old one: from now on the gateway refuses the old key, and the notification
+ * makes every gateway close the tunnel of an agent connected with it (its sessions end). The new key is returned
+ * once; the agent must be restarted with it.
  */
 export async function rotateAgentKey(db: Db, orgId: string, input: z.input<typeof AgentIdInput>): Promise<AgentWithKey> {
   const q = parseInput(AgentIdInput, input);
