@@ -20,10 +20,10 @@ export async function listSessions(db: Db, user: UserIdentity, q: URLSearchParam
     where,
     orderBy: { startedAt: 'desc' },
     take: limit,
-    include: { user: { select: { email: true, isService: true } }, connection: { select: { name: true } }, _count: { select: { events: true } } },
+    include: { user: { select: { email: true, isService: true } }, connection: { select: { name: true } } },
   });
   return {
-    sessions: rows.map((s) => ({ id: s.id, user: s.user.email, serviceAccount: s.user.isService, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, events: s._count.events, error: s.error })),
+    sessions: rows.map((s) => ({ id: s.id, user: s.user.email, serviceAccount: s.user.isService, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, events: s.eventCount, error: s.error })),
   };
 }
 

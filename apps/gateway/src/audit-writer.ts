@@ -33,6 +33,33 @@ function normalize(event: AuditEventBody): AuditEventBody {
 
 interface Pending { sessionId: string; seq: number; event: AuditEventBody; ack: (seq: number) => void }
 interface Chain { lastSeq: number; lastHash: string }
+interface Row { sessionId: string; seq: number; event: AuditEventBody; prev: string; hash: string }
+
+/** how often a batch is re-chained when another writer moved a session's head first (two gateways, one session) */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Stores a batch only where each session's chain head is still the one the rows were chained from, in one
+ * statement: it locks those sessions rows, inserts their rows (the table's trigger then moves the heads and
+ * counters), and returns the sessions it stored. The head lives on the sessions row, which is not partitioned, so a
+ * frame is stored once even though audit_events is partitioned by month and its key must include the event time.
+ */
+const INSERT_IF_HEAD = `
+WITH batch AS (
+  SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::text[])
+    AS b(session_id, seq, type, at, data, prev_hash, hash)
+), expected AS (
+  SELECT * FROM unnest($8::uuid[], $9::int[], $10::text[]) AS x(session_id, last_seq, last_hash)
+), head AS (
+  SELECT s.id FROM sessions s JOIN expected x ON x.session_id = s.id
+  WHERE s.last_seq = x.last_seq AND s.last_hash = x.last_hash
+  FOR NO KEY UPDATE OF s
+), stored AS (
+  INSERT INTO audit_events (session_id, seq, type, at, data, prev_hash, hash)
+  SELECT b.session_id, b.seq, b.type, b.at, b.data, b.prev_hash, b.hash FROM batch b JOIN head h ON h.id = b.session_id
+  RETURNING 1
+)
+SELECT id::text AS id FROM head`;
 
 /**
  * Persists audit frames in order, in batches, and acknowledges each only after its batch committed. A frame seen
@@ -76,17 +103,12 @@ export class AuditWriter {
     this.chains.delete(sessionId);
   }
 
-  private async chainFor(sessionId: string): Promise<Chain> {
-    let chain = this.chains.get(sessionId);
-    if (!chain) {
-      const r = await this.pool.query<{ seq: number; hash: string }>(
-        'SELECT seq, hash FROM audit_events WHERE session_id = $1 ORDER BY seq DESC LIMIT 1',
-        [sessionId],
-      );
-      chain = r.rows[0] ? { lastSeq: r.rows[0].seq, lastHash: r.rows[0].hash } : { lastSeq: -1, lastHash: GENESIS_HASH };
-      this.chains.set(sessionId, chain);
-    }
-    return chain;
+  /** the stored heads of these sessions (from their sessions rows); a session with no row is left out */
+  private async loadHeads(ids: string[]): Promise<void> {
+    const missing = ids.filter((id) => !this.chains.has(id));
+    if (missing.length === 0) return;
+    const r = await this.pool.query<{ id: string; last_seq: number; last_hash: string }>('SELECT id::text AS id, last_seq, last_hash FROM sessions WHERE id = ANY($1::uuid[])', [missing]);
+    for (const row of r.rows) this.chains.set(row.id, { lastSeq: row.last_seq, lastHash: row.last_hash });
   }
 
   private async flush(): Promise<void> {
@@ -105,44 +127,74 @@ export class AuditWriter {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
-    const rows: { sessionId: string; seq: number; event: AuditEventBody; prev: string; hash: string }[] = [];
-    const acks: Pending[] = [];
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      try {
+        pending = await this.tryBatch(pending);
+      } catch (err) {
+        // nothing of what is left is acknowledged: the agent keeps the frames and sends them again
+        this.log.error('audit batch failed; frames stay unacknowledged', { error: (err as Error).message, frames: pending.length });
+        for (const p of pending) this.chains.delete(p.sessionId);
+        return;
+      }
+      if (pending.length > 0 && attempt >= MAX_ATTEMPTS) {
+        this.log.error('audit frames stay unacknowledged: another writer keeps moving their sessions', { frames: pending.length, sessions: new Set(pending.map((p) => p.sessionId)).size });
+        return;
+      }
+    }
+  }
+
+  /** Stores what it can of a batch; returns the frames of sessions whose head moved under it, to chain again. */
+  private async tryBatch(batch: Pending[]): Promise<Pending[]> {
+    await this.loadHeads([...new Set(batch.map((p) => p.sessionId))]);
+    const rows: Row[] = [];
+    const start = new Map<string, Chain>();
     const touched = new Map<string, Chain>();
+    const gone = new Map<string, Pending[]>();
     for (const p of batch) {
-      const chain = touched.get(p.sessionId) ?? { ...(await this.chainFor(p.sessionId)) };
+      const stored = this.chains.get(p.sessionId);
+      if (!stored) {
+        gone.set(p.sessionId, [...(gone.get(p.sessionId) ?? []), p]);
+        continue;
+      }
+      if (!start.has(p.sessionId)) start.set(p.sessionId, stored);
+      const chain = touched.get(p.sessionId) ?? { ...stored };
       touched.set(p.sessionId, chain);
-      acks.push(p);
       if (p.seq <= chain.lastSeq) continue; // already stored: acknowledge again, store nothing
       const hash = eventHash(chain.lastHash, p.sessionId, p.seq, p.event);
       rows.push({ sessionId: p.sessionId, seq: p.seq, event: p.event, prev: chain.lastHash, hash });
       chain.lastSeq = p.seq;
       chain.lastHash = hash;
     }
-    if (rows.length > 0) {
-      try {
-        await this.pool.query(
-          `INSERT INTO audit_events (session_id, seq, type, at, data, prev_hash, hash)
-           SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::text[])
-           ON CONFLICT (session_id, seq) DO NOTHING`,
-          [
-            rows.map((r) => r.sessionId),
-            rows.map((r) => r.seq),
-            rows.map((r) => r.event.type),
-            rows.map((r) => r.event.at),
-            rows.map((r) => JSON.stringify(r.event.data)),
-            rows.map((r) => r.prev),
-            rows.map((r) => r.hash),
-          ],
-        );
-      } catch (err) {
-        // nothing is acknowledged: the agent keeps the frames and sends them again
-        this.log.error('audit batch failed; frames stay unacknowledged', { error: (err as Error).message, frames: batch.length });
-        for (const id of touched.keys()) this.chains.delete(id);
-        return;
-      }
+    for (const [id, frames] of gone) {
+      // no sessions row: the session was purged by retention (or never opened); there is nothing to chain it to
+      this.log.error('audit frames for a session that no longer exists were dropped', { session: id, frames: frames.length, firstSeq: frames[0]!.seq });
     }
-    for (const [id, chain] of touched) this.chains.set(id, chain);
+    const moved = new Set<string>();
+    const writing = [...new Set(rows.map((r) => r.sessionId))];
+    if (writing.length > 0) {
+      const heads = writing.map((id) => start.get(id)!);
+      const r = await this.pool.query<{ id: string }>(INSERT_IF_HEAD, [
+        rows.map((r) => r.sessionId),
+        rows.map((r) => r.seq),
+        rows.map((r) => r.event.type),
+        rows.map((r) => r.event.at),
+        rows.map((r) => JSON.stringify(r.event.data)),
+        rows.map((r) => r.prev),
+        rows.map((r) => r.hash),
+        writing,
+        heads.map((h) => h.lastSeq),
+        heads.map((h) => h.lastHash),
+      ]);
+      const stored = new Set(r.rows.map((row) => row.id));
+      for (const id of writing) if (!stored.has(id)) moved.add(id);
+    }
+    for (const [id, chain] of touched) {
+      if (moved.has(id)) this.chains.delete(id); // re-read the head and chain these frames again
+      else this.chains.set(id, chain);
+    }
     for (const r of rows) {
+      if (moved.has(r.sessionId)) continue;
       this.onStored(r.sessionId, r.event);
       if (r.event.type === 'session.close') {
         await sealSession(this.pool, r.sessionId, r.seq, r.hash).catch((err: Error) => this.log.error('could not seal session in the audit chain', { session: r.sessionId, error: err.message }));
@@ -150,7 +202,8 @@ export class AuditWriter {
     }
     // one cumulative acknowledgement per session and batch
     const last = new Map<string, Pending>();
-    for (const p of acks) last.set(p.sessionId, p);
+    for (const p of batch) if (!moved.has(p.sessionId)) last.set(p.sessionId, p);
     for (const p of last.values()) p.ack(p.seq);
+    return batch.filter((p) => moved.has(p.sessionId));
   }
 }
