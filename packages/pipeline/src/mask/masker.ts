@@ -18,16 +18,64 @@ import { isAllowed, resolveConfig } from './config';
 import { MaskEngine } from './engine';
 import { maskJsonText, maskJsonValue } from './json';
 import { typeKind } from './pg-types';
+import { mayHoldPii } from './scan';
 import type { ColumnMasker, ColumnRef, MaskConfig, MaskCounts, Masker, PiiType } from './types';
 
-const PASSTHROUGH: ColumnMasker = Object.freeze({ passthrough: true, context: null, mask: (v: string) => v });
+const unchanged = (): undefined => undefined;
+const PASSTHROUGH: ColumnMasker = Object.freeze({ passthrough: true, context: null, mask: (v: string) => v, maskUtf8: unchanged });
 
-const masking = (context: PiiType | null, mask: (v: string) => string | null): ColumnMasker => ({ passthrough: false, context, mask });
+type Utf8Mask = ColumnMasker['maskUtf8'];
+
+/** Whether `bytes[start, end)` is empty or only ASCII whitespace (bytes of multi-byte characters are above 32). */
+function isBlankUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! > 32) return false;
+  return true;
+}
+
+/** The byte form of `mask`: decode, mask, report `undefined` when the text came back the same. */
+const viaText = (mask: (v: string) => string | null): Utf8Mask => (bytes, start, end) => {
+  const text = bytes.toString('utf8', start, end);
+  const masked = mask(text);
+  return masked === text ? undefined : masked;
+};
+
+const masking = (context: PiiType | null, mask: (v: string) => string | null, maskUtf8: Utf8Mask = viaText(mask)): ColumnMasker => ({
+  passthrough: false,
+  context,
+  mask,
+  maskUtf8,
+});
 
 export function createMasker(config: Partial<MaskConfig> = {}): Masker {
   const resolved = resolveConfig(config);
   const engine = new MaskEngine(resolved);
   const off = engine.types === 0;
+
+  /** Every value becomes NULL (a non-text column whose name or type marks PII). */
+  const toNull = (type: PiiType) => {
+    const mask = () => (engine.count(type), null);
+    return masking(type, mask, mask);
+  };
+
+  /** Free text searched for PII: cells the byte facts rule out are never decoded. */
+  const searched = (mask: (v: string) => string | null, ipv4: boolean) => {
+    const options = { types: engine.types, ipv4 };
+    const decoded = viaText(mask);
+    return masking(null, mask, (bytes, start, end) => (mayHoldPii(bytes, start, end, options) ? decoded(bytes, start, end) : undefined));
+  };
+
+  /** A value of a PII-named column, replaced whole: a replacement that does not depend on the value skips decoding. */
+  const replacedWhole = (type: PiiType) => {
+    const mask = (v: string) => engine.whole(type, v);
+    const decoded = viaText(mask);
+    const style = engine.styler.style(type);
+    if (style !== 'redact' && style !== 'null') return masking(type, mask, (bytes, start, end) => (isBlankUtf8(bytes, start, end) ? undefined : decoded(bytes, start, end)));
+    return masking(type, mask, (bytes, start, end) => {
+      if (isBlankUtf8(bytes, start, end)) return undefined;
+      engine.count(type);
+      return engine.styler.whole(type, '');
+    });
+  };
 
   function columnMasker(column: ColumnRef): ColumnMasker {
     if (off || isAllowed(resolved.allow, column.name, column.table)) return PASSTHROUGH;
@@ -38,18 +86,13 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
     const ipv4 = !isVersionColumn(column.name);
     switch (kind) {
       case 'inet':
-        return engine.isOn('ip') ? masking('ip', () => (engine.count('ip'), null)) : PASSTHROUGH;
-      case 'scalar': {
-        if (ctx === null) return PASSTHROUGH;
-        const type = ctx;
-        return masking(type, () => (engine.count(type), null));
-      }
-      case 'text_array': {
-        if (ctx === null) return masking(null, (v) => engine.text(v, ipv4));
-        const type = ctx;
-        return masking(type, () => (engine.count(type), null));
-      }
+        return engine.isOn('ip') ? toNull('ip') : PASSTHROUGH;
+      case 'scalar':
+        return ctx === null ? PASSTHROUGH : toNull(ctx);
+      case 'text_array':
+        return ctx === null ? searched((v) => engine.text(v, ipv4), ipv4) : toNull(ctx);
       case 'json': {
+        // key names matter in JSON (`{"email": …}`), so every value is decoded
         if (ctx === null) return masking(null, (v) => maskJsonText(engine, v));
         const type = ctx;
         return masking(type, (v) => {
@@ -57,11 +100,8 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
           return r === null || r === v ? r : JSON.stringify(r);
         });
       }
-      default: {
-        if (ctx === null) return masking(null, (v) => engine.value(v, ipv4));
-        const type = ctx;
-        return masking(type, (v) => engine.whole(type, v));
-      }
+      default:
+        return ctx === null ? searched((v) => engine.value(v, ipv4), ipv4) : replacedWhole(ctx);
     }
   }
 

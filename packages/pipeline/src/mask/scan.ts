@@ -46,6 +46,64 @@ export interface ScanOptions {
   ipv4: boolean;
 }
 
+/**
+ * The detectors that may match, from the facts of one pass over the text: a detector whose bit is clear cannot find
+ * anything, so when none is set the text needs no further look. The same decision serves `scan` (over a string) and
+ * `mayHoldPii` (over UTF-8 bytes, before any decoding); `scan` adds substring checks of its own.
+ */
+function candidates(len: number, digits: number, upper: number, letters: number, dots: number, colons: number, flags: number, longest: number, options: ScanOptions): number {
+  if (len < 6) return 0;
+  const on = options.types;
+  let run = 0;
+  if (longest >= 16) {
+    if (flags & DASH) run |= on & TYPE_BIT.private_key;
+    if (flags & DOT) run |= on & TYPE_BIT.jwt;
+    run |= on & (TYPE_BIT.aws_key | TYPE_BIT.token);
+  }
+  if (flags & (COLON | ASSIGN)) run |= on & TYPE_BIT.secret;
+  if (flags & (AT | PERCENT)) run |= on & TYPE_BIT.email;
+  if (digits >= 13) run |= on & TYPE_BIT.card;
+  if (digits >= 9 && flags & (DASH | SPACE)) run |= on & TYPE_BIT.ssn;
+  if (digits >= 6 && upper >= 2 && len >= 15) run |= on & TYPE_BIT.iban;
+  if (digits >= 7) run |= on & TYPE_BIT.phone;
+  // a full IPv6 address has seven colons, a shortened one `::`; times (`12:30:45`) have neither
+  if ((digits >= 4 && dots >= 3 && options.ipv4) || (digits > 0 && colons >= 2)) run |= on & TYPE_BIT.ip;
+  return run;
+}
+
+/**
+ * Whether `scan` could find anything in the UTF-8 text `bytes[start, end)`, decided on the bytes alone: false means
+ * the value needs neither decoding nor detectors. Bytes of multi-byte characters are never digits, letters or
+ * punctuation, so the facts are those of the decoded text; the byte length can only exceed the text's length, which
+ * keeps the length conditions on the safe side.
+ */
+export function mayHoldPii(bytes: Uint8Array, start: number, end: number, options: ScanOptions): boolean {
+  if (end - start < 6) return false;
+  let digits = 0;
+  let upper = 0;
+  let dots = 0;
+  let colons = 0;
+  let letters = 0;
+  let flags = 0;
+  let run = 0;
+  let longest = 0;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    const k = c < 128 ? CLASS[c]! : 0;
+    flags |= k;
+    if (k & DIGIT) digits++;
+    else if (k & LETTER) {
+      letters++;
+      if (k & UPPER) upper++;
+    } else if (c === 46) dots++;
+    else if (c === 58) colons++;
+    if (k & WORDISH) {
+      if (++run > longest) longest = run;
+    } else run = 0;
+  }
+  return candidates(end - start, digits, upper, letters, dots, colons, flags, longest, options) !== 0;
+}
+
 /** Spans sorted and merged (overlaps join; the longest detection names the joined span), or null when none. */
 export function scan(text: string, options: ScanOptions): PiiSpan[] | null {
   const len = text.length;
@@ -72,26 +130,24 @@ export function scan(text: string, options: ScanOptions): PiiSpan[] | null {
       if (++run > longest) longest = run;
     } else run = 0;
   }
-  const on = options.types;
+  const may = candidates(len, digits, upper, letters, dots, colons, flags, longest, options);
+  if (may === 0) return null;
   const out: PiiSpan[] = [];
-  if (longest >= 16) {
-    if (on & TYPE_BIT.private_key && flags & DASH && text.includes('-----BEGIN ')) findPrivateKeys(text, out);
-    if (on & TYPE_BIT.jwt && flags & DOT && text.includes('eyJ')) findJwts(text, out);
-    if (on & TYPE_BIT.aws_key) findAwsKeys(text, out);
-    if (on & TYPE_BIT.token) {
-      findPrefixedTokens(text, out);
-      if (flags & SPACE && digits > 0) findAuthCredentials(text, out);
-    }
+  if (may & TYPE_BIT.private_key && text.includes('-----BEGIN ')) findPrivateKeys(text, out);
+  if (may & TYPE_BIT.jwt && text.includes('eyJ')) findJwts(text, out);
+  if (may & TYPE_BIT.aws_key) findAwsKeys(text, out);
+  if (may & TYPE_BIT.token) {
+    findPrefixedTokens(text, out);
+    if (flags & SPACE && digits > 0) findAuthCredentials(text, out);
   }
-  if (on & TYPE_BIT.secret && flags & (COLON | ASSIGN)) findAssignedSecrets(text, out);
-  if (on & TYPE_BIT.email && (flags & AT || (flags & PERCENT && text.includes('%40')))) findEmails(text, out);
-  if (digits >= 13 && on & TYPE_BIT.card) findCards(text, out);
-  if (digits >= 9 && on & TYPE_BIT.ssn && flags & (DASH | SPACE)) findSsns(text, out);
-  if (digits >= 6 && upper >= 2 && len >= 15 && on & TYPE_BIT.iban) findIbans(text, out);
-  if (digits >= 7 && on & TYPE_BIT.phone) findPhones(text, out, (flags & PLUS) !== 0, digits >= 10, letters >= 2);
-  if (on & TYPE_BIT.ip) {
+  if (may & TYPE_BIT.secret) findAssignedSecrets(text, out);
+  if (may & TYPE_BIT.email && (flags & AT || text.includes('%40'))) findEmails(text, out);
+  if (may & TYPE_BIT.card) findCards(text, out);
+  if (may & TYPE_BIT.ssn) findSsns(text, out);
+  if (may & TYPE_BIT.iban) findIbans(text, out);
+  if (may & TYPE_BIT.phone) findPhones(text, out, (flags & PLUS) !== 0, digits >= 10, letters >= 2);
+  if (may & TYPE_BIT.ip) {
     if (digits >= 4 && dots >= 3 && options.ipv4) findIpv4(text, out);
-    // a full address has seven colons, a shortened one `::`; times (`12:30:45`) have neither
     if (digits > 0 && (colons >= 7 || (colons >= 2 && text.includes('::')))) findIpv6(text, out);
   }
   return out.length === 0 ? null : merge(out);

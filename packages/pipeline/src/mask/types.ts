@@ -75,6 +75,12 @@ export interface ColumnMasker {
    * column's type, or null for SQL NULL.
    */
   mask(value: string): string | null;
+  /**
+   * Masks one text-format value given as its UTF-8 bytes, `bytes[start, end)` (a DataRow cell as it arrived). Like
+   * `mask`, but returns `undefined` when nothing changed, and decodes the value only when a detector could match
+   * it or the style needs it: most cells cost one pass over their bytes.
+   */
+  maskUtf8(bytes: Buffer, start: number, end: number): string | null | undefined;
 }
 
 export interface Masker {
