@@ -45,6 +45,39 @@ export type BackendMessage =
   | ({ type: 'NegotiateProtocolVersion'; minorVersion: number; options: string[] } & Raw)
   | ({ type: 'FunctionCallResponse' } & Raw);
 
+/** A DataRow as the bytes `buf[start, end)` (type byte included), for callers that handle rows without an object each. */
+export type DataRowHandler = (buf: Buffer, start: number, end: number) => void;
+
+/**
+ * Finds the values of the DataRow `buf[start, end)` without copying: value `i` is `buf[cells[2i], cells[2i + 1])`, or
+ * NULL when `cells[2i]` is -1. `cells` is the caller's (reused across rows) and must have room for two entries per
+ * column; the column count is returned. Every length is checked against the message, as `DataRowMessage.values` does.
+ */
+export function dataRowCells(buf: Buffer, start: number, end: number, cells: Int32Array): number {
+  if (end - start < 7) throw new PgWireError('DataRow: message is shorter than its contents');
+  const n = buf.readInt16BE(start + 5);
+  if (n < 0 || n * 4 > end - start - 7) throw new PgWireError(`DataRow: column count ${n} exceeds the message`);
+  if (cells.length < 2 * n) throw new RangeError(`dataRowCells: room for ${cells.length / 2} columns, the row has ${n}`);
+  let off = start + 7;
+  for (let i = 0; i < n; i++) {
+    if (off + 4 > end) throw new PgWireError('DataRow: message is shorter than its contents');
+    const len = buf.readInt32BE(off);
+    off += 4;
+    if (len === -1) {
+      cells[2 * i] = -1;
+      cells[2 * i + 1] = -1;
+      continue;
+    }
+    if (len < 0) throw new PgWireError(`DataRow: invalid value length ${len}`);
+    if (len > end - off) throw new PgWireError('DataRow: message is shorter than its contents');
+    cells[2 * i] = off;
+    cells[2 * i + 1] = off + len;
+    off += len;
+  }
+  if (off !== end) throw new PgWireError(`DataRow: ${end - off} unexpected trailing bytes`);
+  return n;
+}
+
 export interface BackendParserOptions {
   /** largest message accepted (default 1 GiB + 64 KiB: a DataRow may carry a 1 GB value) */
   maxMessageSize?: number;
@@ -63,7 +96,11 @@ export class BackendParser {
     this.max = opts.maxMessageSize ?? 1024 * 1024 * 1024 + 65536;
   }
 
-  push(chunk: Uint8Array, onMessage: (m: BackendMessage) => void): void {
+  /**
+   * Parses what `chunk` completes. With `onDataRow`, DataRows are handed over as byte ranges instead of messages (no
+   * allocation per row); the bytes are valid only during the call.
+   */
+  push(chunk: Uint8Array, onMessage: (m: BackendMessage) => void, onDataRow?: DataRowHandler): void {
     if (this.dead) throw this.dead;
     try {
       const buf = this.framer.take(chunk);
@@ -76,7 +113,8 @@ export class BackendParser {
         if (len < 4) throw new PgWireError(`invalid message length ${len}`);
         if (len > this.max) throw new PgWireError(`message of ${len} bytes exceeds the limit of ${this.max}`, '54000');
         if (left < len + 1) return this.framer.keep(buf, off, len + 1);
-        onMessage(backendMessage(buf, off, len + 1));
+        if (onDataRow !== undefined && buf[off] === 0x44 /* D */) onDataRow(buf, off, off + len + 1);
+        else onMessage(backendMessage(buf, off, len + 1));
         off += len + 1;
       }
     } catch (err) {

@@ -2,4 +2,5 @@ export * from './auth';
 export * from './backend';
 export * from './errors';
 export * from './frontend';
+export * from './message-buffer';
 export * from './writer';
