@@ -13,3 +13,8 @@ export * from './oidc';
 export * from './cli-login';
 export * from './api-tokens';
 export * from './admin-events';
+export * from './connection-tests';
+export * from './audit-partitions';
+export * from './audit-purge-records';
+export * from './audit-retention';
+export * from './audit-purge';
