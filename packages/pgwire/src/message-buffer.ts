@@ -102,7 +102,8 @@ export class MessageBuffer {
     if (this.rowStart >= 0) throw new Error('take() in the middle of a DataRow');
     if (this.len === 0 || this.buf === null) return null;
     const out = this.buf.subarray(0, this.len);
-    this.hint = Math.min(MAX_HINT, Math.max(1024, this.len));
+    // the next batch is likely about as big: a quarter more saves growing (and copying) for small differences
+    this.hint = Math.min(MAX_HINT, Math.max(1024, this.len + (this.len >> 2)));
     this.buf = null;
     this.len = 0;
     return out;

@@ -1,4 +1,5 @@
 /** Where policy plugs into a Postgres session: statements are judged before they are sent, rows masked after. */
+import type { MessageBuffer } from '@hoop/pgwire';
 
 export interface Verdict {
   action: 'allow' | 'deny' | 'review';
@@ -18,8 +19,8 @@ export interface Verdict {
 export interface ColumnInfo { name: string; tableOid: number; typeOid: number; format: number }
 
 export interface RowMasker {
-  /** rewrites a DataRow's values; returns null when nothing changed (the original bytes are then relayed as they are) */
-  maskRow(values: (Uint8Array | null)[]): (Uint8Array | string | null)[] | null;
+  /** writes the DataRow `src[start, end)` to `out` with its values masked (its own bytes when nothing changes) */
+  writeRow(src: Buffer, start: number, end: number, out: MessageBuffer): void;
 }
 
 /** Where a held statement stands, as the gateway reports it. */

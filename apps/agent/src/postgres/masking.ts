@@ -1,3 +1,4 @@
+import { dataRowCells } from '@hoop/pgwire';
 import type { ColumnMasker, Masker } from '@hoop/pipeline';
 import type { ColumnInfo, RowMasker } from './hooks';
 
@@ -5,48 +6,78 @@ import type { ColumnInfo, RowMasker } from './hooks';
 const BINARY_AS_TEXT = new Set([18, 19, 25, 114, 142, 705, 1042, 1043]);
 const JSONB = 3802;
 const INT8 = 20;
+const JSONB_VERSION = Buffer.from([1]);
 
-type Cell = (value: Uint8Array) => Uint8Array | string | null | undefined;
+/** How one column's value `src[start, end)` is masked: `undefined` means unchanged, null SQL NULL. */
+type Cell = (src: Buffer, start: number, end: number) => Uint8Array | string | null | undefined;
 
-/** How one column's raw value is masked; `undefined` from a cell means unchanged. */
 function cellFor(col: ColumnInfo, cm: ColumnMasker): Cell | null {
   if (cm.passthrough) return null;
-  const viaText = (text: string) => {
-    const masked = cm.mask(text);
-    return masked === text ? undefined : masked;
-  };
-  if (col.format === 0 || BINARY_AS_TEXT.has(col.typeOid)) return (v) => viaText(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8'));
+  if (col.format === 0 || BINARY_AS_TEXT.has(col.typeOid)) return (src, start, end) => cm.maskUtf8(src, start, end);
   if (col.typeOid === JSONB) {
-    return (v) => {
-      const masked = viaText(Buffer.from(v.buffer, v.byteOffset + 1, v.byteLength - 1).toString('utf8'));
-      return typeof masked === 'string' ? Buffer.concat([Buffer.from([1]), Buffer.from(masked)]) : masked;
+    return (src, start, end) => {
+      // a binary jsonb value is a version byte and the text; anything else cannot be read, so it is withheld
+      if (end - start < 1 || src[start] !== 1) return null;
+      const masked = cm.maskUtf8(src, start + 1, end);
+      return typeof masked === 'string' ? Buffer.concat([JSONB_VERSION, Buffer.from(masked, 'utf8')]) : masked;
     };
   }
-  if (col.typeOid === INT8) return (v) => (v.byteLength === 8 ? viaText(Buffer.from(v.buffer, v.byteOffset, 8).readBigInt64BE().toString()) : null);
+  if (col.typeOid === INT8) {
+    return (src, start, end) => {
+      if (end - start !== 8) return null;
+      const text = src.readBigInt64BE(start).toString();
+      const masked = cm.mask(text);
+      return masked === text ? undefined : masked;
+    };
+  }
   // another binary type: it cannot be read here, so a column that may hold PII is withheld whole
   return () => null;
 }
 
 /**
- * Masks DataRow values for one result (one RowDescription). Columns that can never change are skipped without being
- * decoded; a row where nothing changed is relayed as the original bytes.
+ * Masks DataRows for one result (one RowDescription), reading values in place: columns that can never change are
+ * skipped without being looked at, values no detector could match are not decoded, and a row where nothing changed
+ * is relayed as its own bytes.
  */
 export function rowMaskerFor(masker: Masker, columns: ColumnInfo[]): RowMasker | null {
   const cells = columns.map((c) => cellFor(c, masker.columnMasker({ name: c.name, typeOid: c.typeOid })));
   if (cells.every((c) => c === null)) return null;
+  let bounds = new Int32Array(2 * cells.length);
+  const results: (Uint8Array | string | null | undefined)[] = new Array(cells.length).fill(undefined);
   return {
-    maskRow(values) {
-      let out: (Uint8Array | string | null)[] | null = null;
-      for (let i = 0; i < values.length; i++) {
-        const cell = cells[i];
-        const v = values[i];
-        if (!cell || v === null || v === undefined) continue;
-        const masked = cell(v);
-        if (masked === undefined) continue;
-        out ??= values.slice();
-        out[i] = masked;
+    writeRow(src, start, end, out) {
+      // a row with more values than the description announced still has every value checked and read in place
+      if (src.length >= start + 7 && src.readInt16BE(start + 5) * 2 > bounds.length) bounds = new Int32Array(2 * src.readInt16BE(start + 5));
+      const n = dataRowCells(src, start, end, bounds);
+      let changed = false;
+      for (let i = 0; i < n; i++) {
+        const cell = i < cells.length ? cells[i] : null;
+        const from = bounds[2 * i]!;
+        if (!cell || from < 0) {
+          results[i] = undefined;
+          continue;
+        }
+        const r = cell(src, from, bounds[2 * i + 1]!);
+        results[i] = r;
+        if (r !== undefined) changed = true;
       }
-      return out;
+      if (!changed) {
+        out.appendRange(src, start, end);
+        return;
+      }
+      out.beginDataRow(n);
+      for (let i = 0; i < n; i++) {
+        const r = results[i];
+        const from = bounds[2 * i]!;
+        if (r === undefined) {
+          if (from < 0) out.cellNull();
+          else out.cell(src, from, bounds[2 * i + 1]!);
+        } else if (r === null) out.cellNull();
+        else if (typeof r === 'string') out.cellText(r);
+        else out.cellBytes(r);
+        results[i] = undefined;
+      }
+      out.endDataRow();
     },
   };
 }

@@ -1,10 +1,12 @@
 import type { Duplex } from 'node:stream';
 import {
   authenticationOk,
+  type BackendMessage,
   backendKeyData,
   errorResponse,
   type FrontendMessage,
   FrontendParser,
+  MessageBuffer,
   PgWireError,
   readyForQuery,
   sslNo,
@@ -45,13 +47,14 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   let target: TargetSession | null = null;
   let releaseKey: (() => void) | null = null;
   const started = Date.now();
-  let toClient: Uint8Array[] = [];
+  // what the client gets is gathered into one buffer per flush (rows are written into it as they are masked)
+  const toClient = new MessageBuffer();
   let toTarget: Uint8Array[] = [];
 
   const flush = () => {
-    if (toClient.length > 0 && !client.destroyed) {
-      const ok = client.write(toClient.length === 1 ? toClient[0]! : Buffer.concat(toClient));
-      toClient = [];
+    const bytes = toClient.take();
+    if (bytes !== null && !client.destroyed) {
+      const ok = client.write(bytes);
       if (!ok && target) {
         target.socket.pause();
         client.once('drain', () => target?.socket.resume());
@@ -79,7 +82,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   };
 
   const fatal = (code: string, message: string) => {
-    toClient.push(errorResponse({ severity: 'FATAL', code, message }));
+    toClient.append(errorResponse({ severity: 'FATAL', code, message }));
     close(message);
   };
 
@@ -97,7 +100,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       case 'SSLRequest':
       case 'GSSENCRequest':
         // the hop to the agent is already inside the authenticated, encrypted tunnel
-        toClient.push(sslNo());
+        toClient.append(sslNo());
         return;
       case 'CancelRequest':
         phase = 'closed';
@@ -139,10 +142,10 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     }
     const key = o.cancels.register({ cfg: o.target, processId: target.processId, secretKey: target.secretKey });
     releaseKey = key.release;
-    toClient.push(authenticationOk(), ...target.parameterStatus, backendKeyData(key.processId, key.secretKey), readyForQuery(target.txStatus));
-    relay = new QueryRelay(
+    for (const m of [authenticationOk(), ...target.parameterStatus, backendKeyData(key.processId, key.secretKey), readyForQuery(target.txStatus)]) toClient.append(m);
+    const r = new QueryRelay(
       {
-        toClient: (b) => toClient.push(b),
+        client: toClient,
         toTarget: (b) => toTarget.push(b),
         audit: o.audit,
         flush: () => flush(),
@@ -151,10 +154,13 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       o.hooks,
       target.txStatus,
     );
+    relay = r;
     const t = target;
+    const onMessage = (msg: BackendMessage) => r.fromTarget(msg);
+    const onDataRow = (buf: Buffer, start: number, end: number) => r.dataRow(buf, start, end);
     t.socket.on('data', (chunk: Buffer) => {
       try {
-        t.parser.push(chunk, (msg) => relay!.fromTarget(msg));
+        t.parser.push(chunk, onMessage, onDataRow);
       } catch (err) {
         fatal('08P01', `the target sent a malformed message: ${(err as Error).message}`);
       }

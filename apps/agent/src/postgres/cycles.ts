@@ -1,0 +1,64 @@
+import type { SessionHooks, Verdict } from './hooks';
+import type { ErrorFields } from './sql-errors';
+
+/** A statement on its way through the target, for the audit trail. */
+export interface Execution {
+  sql: string;
+  verdict: Verdict;
+  started: number;
+  tags: string[];
+  rows: number;
+  bytes: number;
+  error?: string;
+  done: boolean;
+}
+
+/** One request/ReadyForQuery round: a simple Query, an extended batch ending in Sync, or a locally refused query. */
+export interface Cycle {
+  kind: 'query' | 'batch' | 'refused';
+  executions: Execution[];
+  /** error the agent reports for this round (a refused statement), unless the target already reported one */
+  inject: ErrorFields | null;
+  targetErrored: boolean;
+  /** a message of this round was sent to the target */
+  forwarded: boolean;
+}
+
+export function newCycle(kind: Cycle['kind']): Cycle {
+  return { kind, executions: [], inject: null, targetErrored: false, forwarded: false };
+}
+
+export function newExecution(sql: string, verdict: Verdict): Execution {
+  return { sql, verdict, started: performance.now(), tags: [], rows: 0, bytes: 0, done: false };
+}
+
+/** The execution the target is answering now. */
+export function current(cycle: Cycle): Execution | undefined {
+  if (cycle.kind === 'query') return cycle.executions[0];
+  return cycle.executions.find((e) => !e.done);
+}
+
+/**
+ * The audit summary of each statement of a finished round: decision, tags, rows, bytes, duration, error, and the
+ * values masked in its results by type (also added to the session's `totals`).
+ */
+export function summarizeCycle(cycle: Cycle, hooks: SessionHooks, totals: Record<string, number>, audit: (type: string, data: Record<string, unknown>) => void): void {
+  const now = performance.now();
+  for (const e of cycle.executions) {
+    const masked = hooks.takeMaskCounts();
+    for (const [type, n] of Object.entries(masked)) totals[type] = (totals[type] ?? 0) + n;
+    audit('statement', {
+      sql: hooks.maskAudit(e.sql),
+      decision: e.verdict.reviewId ? 'approved' : 'allow',
+      ...(e.verdict.reviewId ? { reviewId: e.verdict.reviewId } : {}),
+      statements: e.verdict.statements ?? null,
+      executed: true,
+      tags: e.tags,
+      rows: e.rows,
+      bytes: e.bytes,
+      durationMs: Math.round((now - e.started) * 1000) / 1000,
+      error: e.error ?? (e.done || cycle.kind === 'query' ? null : 'not executed: an earlier message in the batch failed'),
+      masked,
+    });
+  }
+}
