@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { type AgentConnection, CAPABILITIES, CLOSE_KEY_REVOKED, type IncomingOpen, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
+import { type AgentConnection, CAPABILITIES, CLOSE_KEY_REVOKED, type IncomingOpen, MAX_TEXT_FRAME, messageBytes, PROTOCOL_VERSION, Tunnel, webSocketTransport, zeroMask } from '@hoop/protocol';
 import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from '@hoop/log';
@@ -48,6 +48,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
       headers: { authorization: `Bearer ${env.HOOP_AGENT_KEY}` },
       maxPayload: MAX_TEXT_FRAME,
       perMessageDeflate: false,
+      generateMask: zeroMask,
       handshakeTimeout: 10_000,
     });
     ws = socket;
@@ -103,7 +104,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
       tunnel.send('hello', { role: 'agent', version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], software: `hoop-agent/${AGENT_VERSION}`, hostname: hostname() });
     });
     socket.on('message', (data, isBinary) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const buf = messageBytes(data);
       if (isBinary) tunnel.handleBinary(buf);
       else tunnel.handleText(buf.toString('utf8'));
     });

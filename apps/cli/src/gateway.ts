@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { CAPABILITIES, EXIT, MAX_TEXT_FRAME, OpenError, PROTOCOL_VERSION, Tunnel, type TunnelStream, webSocketTransport } from '@hoop/protocol';
+import { CAPABILITIES, EXIT, MAX_TEXT_FRAME, messageBytes, OpenError, PROTOCOL_VERSION, Tunnel, type TunnelStream, webSocketTransport, zeroMask } from '@hoop/protocol';
 import type { CliConfig } from './config';
 import { CliError, unreachable, usage } from './errors';
 
@@ -45,7 +45,7 @@ export interface GatewayLink {
 export function connectGateway(config: CliConfig): Promise<GatewayLink> {
   const url = wsUrl(config.gatewayUrl, '/client');
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${config.token}` }, maxPayload: MAX_TEXT_FRAME, perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${config.token}` }, maxPayload: MAX_TEXT_FRAME, perMessageDeflate: false, generateMask: zeroMask, handshakeTimeout: 10_000 });
     let settled = false;
     const closeHandlers: (() => void)[] = [];
     const fail = (e: CliError) => {
@@ -84,7 +84,7 @@ export function connectGateway(config: CliConfig): Promise<GatewayLink> {
     );
     ws.on('open', () => tunnel.send('hello', { role: 'client', version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], software: `hoop-cli/${CLI_VERSION}` }));
     ws.on('message', (data, isBinary) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const buf = messageBytes(data);
       if (isBinary) tunnel.handleBinary(buf);
       else tunnel.handleText(buf.toString('utf8'));
     });

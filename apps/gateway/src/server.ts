@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createDb, type Db, parseEncryptionKey } from '@hoop/db';
-import { CAPABILITIES, MAX_TEXT_FRAME, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
+import { CAPABILITIES, MAX_TEXT_FRAME, messageBytes, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
 import { AlertDispatcher } from './alerts';
@@ -27,7 +27,7 @@ function refuse(socket: Duplex, status: number, message: string): void {
 
 function attachTunnel(ws: WebSocket, tunnel: Tunnel): void {
   ws.on('message', (data, isBinary) => {
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const buf = messageBytes(data);
     if (isBinary) tunnel.handleBinary(buf);
     else tunnel.handleText(buf.toString('utf8'));
   });

@@ -4,6 +4,8 @@ import { MAX_DATA_FRAME } from './messages';
 /** What a stream needs from the tunnel that carries it. */
 export interface StreamLink {
   sendData(stream: number, data: Uint8Array): void;
+  /** sends a whole data frame received on another tunnel, re-addressed to `stream` (reused, not copied) */
+  relayFrame(stream: number, frame: Buffer): void;
   sendCredit(stream: number, bytes: number): void;
   sendEnd(stream: number): void;
   sendClose(stream: number, reason?: string): void;
@@ -61,10 +63,11 @@ export class TunnelStream extends Duplex {
     if (this.remoteEnded) peer.link.sendEnd(peer.id);
   }
 
-  /** data from the peer */
-  receive(data: Buffer): void {
+  /** data from the peer; `frame` is the data frame it came in, which a spliced stream passes on whole */
+  receive(data: Buffer, frame?: Buffer): void {
     if (this.peer) {
-      this.peer.link.sendData(this.peer.id, data);
+      if (frame) this.peer.link.relayFrame(this.peer.id, frame);
+      else this.peer.link.sendData(this.peer.id, data);
       return;
     }
     if (this.destroyed || this.readableEnded) return;

@@ -98,7 +98,7 @@ export class Tunnel implements StreamLink {
       this.fail(err as Error);
       return;
     }
-    this.streams.get(decoded.stream)?.receive(decoded.data);
+    this.streams.get(decoded.stream)?.receive(decoded.data, frame);
   }
 
   private dispatch(msg: Envelope): void {
@@ -188,6 +188,13 @@ export class Tunnel implements StreamLink {
   // StreamLink
   sendData(stream: number, data: Uint8Array): void {
     if (!this.closed) this.transport.sendBinary(encodeDataFrame(stream, data));
+  }
+  relayFrame(stream: number, frame: Buffer): void {
+    if (this.closed) return;
+    // the frame arrived on another tunnel and belongs to no one else now: re-addressed in place (stream id at byte
+    // 1, see encodeDataFrame) and sent on as it is
+    frame.writeUInt32BE(stream, 1);
+    this.transport.sendBinary(frame);
   }
   sendCredit(stream: number, bytes: number): void {
     this.send('credit', { stream, bytes });
