@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { type AgentConnection, CAPABILITIES, CLOSE_KEY_REVOKED, type IncomingOpen, MAX_TEXT_FRAME, messageBytes, PROTOCOL_VERSION, Tunnel, webSocketTransport, zeroMask } from '@hoop/protocol';
+import { type AgentConnection, CAPABILITIES, CLOSE_KEY_REVOKED, type IncomingOpen, MAX_TEXT_FRAME, messageBytes, type Payload, PROBE_CONCURRENCY, PROTOCOL_VERSION, Tunnel, webSocketTransport, zeroMask } from '@hoop/protocol';
 import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from '@hoop/log';
 import { CancelRegistry } from './postgres/cancel';
 import { guardKind, hooksFor, limitsFor, policyFor } from './policy-hooks';
+import { probeConnection } from './probe';
 import { servePostgres } from './postgres/session';
 import { targetConfigFrom } from './postgres/target';
 import { ReviewBroker, reviewHook } from './reviews';
@@ -91,6 +92,9 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
             case 'audit_ack':
               outbox.ack(msg.payload.sessionId, msg.payload.seq);
               return;
+            case 'probe':
+              probe(tunnel, msg.payload);
+              return;
             case 'error':
               log.error('gateway error', msg.payload);
               return;
@@ -146,6 +150,23 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
     if (keyRefusals > 0) log.error(`not connected: key refused; trying again in ${Math.round(delay / 1000)} s`, { attempt });
     else log.info('reconnecting', { inMs: delay, attempt });
     retryTimer = setTimeout(connect, delay);
+  };
+
+  /** a connection test asked for by the gateway: answered on the same tunnel, never with the secret */
+  let probesRunning = 0;
+  const probe = (tunnel: Tunnel, req: Payload<'probe'>) => {
+    const { ref, connection: conn } = req;
+    if (probesRunning >= PROBE_CONCURRENCY) {
+      tunnel.send('probe_result', { ref, ok: false, code: 'busy', summary: `the agent is already testing ${probesRunning} connections; try again in a few seconds`, latencyMs: 0, steps: [] });
+      return;
+    }
+    probesRunning++;
+    void probeConnection(conn, { timeoutMs: req.timeoutMs, maxMessage: env.HOOP_PG_MAX_MESSAGE, baseEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG } })
+      .then((result) => {
+        log.info('connection tested', { connection: conn.name, ok: result.ok, code: result.code, ms: result.latencyMs });
+        tunnel.send('probe_result', { ...result, ref });
+      })
+      .finally(() => probesRunning--);
   };
 
   const sessionHooks = (conn: AgentConnection, sessionId: string, reattach: string | undefined) => {

@@ -15,16 +15,17 @@ function describeNetworkError(err: unknown, url: string): CliError {
 }
 
 /** JSON API of the gateway for the CLI. */
-export async function api<T>(config: CliConfig, path: string, init: { method?: string; body?: unknown; raw?: boolean } = {}): Promise<T> {
+export async function api<T>(config: CliConfig, path: string, init: { method?: string; body?: unknown; raw?: boolean; timeoutMs?: number } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${config.gatewayUrl.replace(/\/$/, '')}${path}`, {
       method: init.method ?? 'GET',
       headers: { authorization: `Bearer ${config.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
     });
   } catch (err) {
+    if ((err as Error).name === 'TimeoutError') throw unreachable(`the gateway at ${config.gatewayUrl} did not answer within ${(init.timeoutMs ?? 15_000) / 1000} s`);
     throw describeNetworkError(err, config.gatewayUrl);
   }
   if (res.status === 401) throw usage('the gateway refused your token (expired or revoked?); run `hoop login` again');

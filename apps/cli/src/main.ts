@@ -3,7 +3,7 @@ import { EXIT } from '@hoop/protocol';
 import { connectCommand } from './commands/connect';
 import { connectionsCommand } from './commands/connections';
 import { execCommand } from './commands/exec';
-import { createServiceAccountCommand } from './commands/admin';
+import { connectionTestCommand, createServiceAccountCommand } from './commands/admin';
 import { claudeConfigure } from './commands/claude';
 import { loginCommand } from './commands/login';
 import { mcpCommand } from './commands/mcp';
@@ -45,6 +45,8 @@ Usage:
                                                 add hoop to Claude Code's MCP servers
   hoop admin service-account create NAME [--role developer|reviewer|auditor] [--days N]
                                                 an identity for an AI agent (token shown once)
+  hoop admin connection test NAME [-o json]     the agent serving NAME reaches its target with its credential and
+                                                reports each step (exit 1 if the target fails, 5 if untested)
   hoop policy list                              list policies
   hoop policy get NAME [-o yaml|json]           print a policy document
   hoop policy apply -f FILE                     create or replace a policy (YAML or JSON; admins)
@@ -150,7 +152,14 @@ async function run(argv: string[]): Promise<number> {
       return auditVerify(env, values.session as string | undefined);
     }
     case 'admin': {
-      if (rest.shift() !== 'service-account' || rest.shift() !== 'create') throw usage('usage: hoop admin service-account create NAME [--role R] [--days N]');
+      const ADMIN_USAGE = 'usage: hoop admin service-account create NAME [--role R] [--days N] | hoop admin connection test NAME [-o json]';
+      const [noun, verb] = [rest.shift(), rest.shift()];
+      if (noun === 'connection' && verb === 'test') {
+        const { values, positionals } = parse({ output: { type: 'string', short: 'o' } });
+        if (positionals.length !== 1) throw usage('usage: hoop admin connection test NAME [-o json]');
+        return connectionTestCommand(env, positionals[0]!, output(values.output));
+      }
+      if (noun !== 'service-account' || verb !== 'create') throw usage(ADMIN_USAGE);
       const { values, positionals } = parse({ role: { type: 'string' }, days: { type: 'string' } });
       if (positionals.length !== 1) throw usage('usage: hoop admin service-account create NAME [--role R] [--days N]');
       return createServiceAccountCommand(env, positionals[0]!, (values.role as string | undefined) ?? 'developer', Number(values.days ?? 90));

@@ -13,7 +13,22 @@ export interface AgentLink {
   lastPong: number;
   /** sessions routed to this agent over this link */
   sessions: Set<string>;
+  /** what the agent announced in its hello (`probe`: it can test connections) */
+  capabilities: string[];
+  /** `hoop-agent/0.1.0`, as announced */
+  software: string | null;
 }
+
+type ConnectionRow = {
+  id: string;
+  name: string;
+  type: string;
+  config: unknown;
+  secretRef: string | null;
+  secretEncrypted: string | null;
+  readOnly: boolean;
+  policy: { document: unknown; version: number } | null;
+};
 
 /** Agents connected to this gateway, by agent id. */
 export class AgentRegistry {
@@ -96,29 +111,30 @@ export class AgentRegistry {
   /** Sends the agent the connections it serves (again after any change). */
   async pushConfig(link: AgentLink): Promise<void> {
     const rows = await this.db.connection.findMany({ where: { agentId: link.identity.id }, include: { policy: true } });
-    const connections: AgentConnection[] = [];
-    for (const c of rows) {
-      let secret: string | null = null;
-      if (c.secretRef === 'stored' && c.secretEncrypted) {
-        try {
-          secret = decryptSecret(c.secretEncrypted, this.encryptionKey);
-        } catch {
-          this.log.error('stored secret cannot be decrypted with HOOP_ENCRYPTION_KEY', { connection: c.name });
-        }
+    link.tunnel.send('config', { connections: rows.map((c) => this.agentConnection(c)) });
+  }
+
+  /** A connection as its agent gets it: a stored secret opened for it alone (and only ever sent to it). */
+  agentConnection(c: ConnectionRow): AgentConnection {
+    let secret: string | null = null;
+    if (c.secretRef === 'stored' && c.secretEncrypted) {
+      try {
+        secret = decryptSecret(c.secretEncrypted, this.encryptionKey);
+      } catch {
+        this.log.error('stored secret cannot be decrypted with HOOP_ENCRYPTION_KEY', { connection: c.name });
       }
-      connections.push({
-        id: c.id,
-        name: c.name,
-        type: c.type as AgentConnection['type'],
-        config: c.config as Record<string, unknown>,
-        secretRef: c.secretRef,
-        secret,
-        readOnly: c.readOnly,
-        policy: c.policy?.document ?? null,
-        policyVersion: c.policy?.version ?? null,
-      });
     }
-    link.tunnel.send('config', { connections });
+    return {
+      id: c.id,
+      name: c.name,
+      type: c.type as AgentConnection['type'],
+      config: c.config as Record<string, unknown>,
+      secretRef: c.secretRef,
+      secret,
+      readOnly: c.readOnly,
+      policy: c.policy?.document ?? null,
+      policyVersion: c.policy?.version ?? null,
+    };
   }
 
   async pushConfigToOrg(orgId: string): Promise<void> {

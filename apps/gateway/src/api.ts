@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Db } from '@hoop/db';
 import type { AgentRegistry } from './agents';
 import { createServiceAccount } from './api-admin';
+import { testConnectionApi } from './api-connection-test';
 import { ApiError, applyPolicy, connectionPolicy, getPolicy, listPolicies } from './api-policies';
 import { deleteSlackSettings, getSlackSettings, putSlackSettings } from './api-integrations';
 import { decideReviewApi, getReviewApi, listReviewsApi, requestAccessApi } from './api-reviews';
@@ -83,6 +84,7 @@ export async function handleApi({ db, pool, agents, webUrl, encryptionKey, slack
     }
     if (method === 'GET' && path === '/api/connections') return json(res, 200, await listConnections(db, agents, user));
     if (method === 'GET' && (m = /^\/api\/connections\/([^/]+)\/policy$/.exec(path))) return json(res, 200, await connectionPolicy(db, user, decodeURIComponent(m[1]!)));
+    if (method === 'POST' && (m = /^\/api\/connections\/([^/]+)\/test$/.exec(path))) return json(res, 200, await testConnectionApi(db, user, decodeURIComponent(m[1]!)));
     if (method === 'GET' && path === '/api/policies') return json(res, 200, await listPolicies(db, user));
     if (method === 'GET' && (m = /^\/api\/policies\/([^/]+)$/.exec(path))) return json(res, 200, await getPolicy(db, user, decodeURIComponent(m[1]!)));
     if (method === 'PUT' && path === '/api/policies') return json(res, 200, await applyPolicy(db, user, await readJson(req)));

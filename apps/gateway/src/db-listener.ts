@@ -2,9 +2,10 @@ import pg from 'pg';
 import type { Logger } from '@hoop/log';
 
 /**
- * LISTENs on Postgres notification channels (`hoop_config` for configuration changes, `hoop_review` for reviews) and
- * calls the channel's handler with the payload. Reconnects with backoff if the database connection drops, and then
- * calls every handler with `'*'`, since notifications may have been missed meanwhile.
+ * LISTENs on Postgres notification channels (`hoop_config` for configuration changes, `hoop_review` for reviews,
+ * `hoop_connection_test` for connection tests to run) and calls the channel's handler with the payload. Reconnects
+ * with backoff if the database connection drops, and then calls every handler with `'*'`, since notifications may
+ * have been missed meanwhile.
  */
 export function listenForChanges(databaseUrl: string, log: Logger, handlers: Record<string, (payload: string) => void>): { ready: Promise<void>; stop(): Promise<void> } {
   let client: pg.Client | null = null;

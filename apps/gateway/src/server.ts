@@ -2,13 +2,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { createDb, type Db, parseEncryptionKey } from '@hoop/db';
+import { CONNECTION_TEST_CHANNEL, createDb, type Db, parseEncryptionKey } from '@hoop/db';
 import { CAPABILITIES, MAX_TEXT_FRAME, messageBytes, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
 import { AlertDispatcher } from './alerts';
 import { AuditWriter } from './audit-writer';
+import { ConnectionTestRunner } from './connection-tests';
 import { listenForChanges } from './db-listener';
+import { ProbeBroker } from './probes';
 import { ReviewCoordinator } from './reviews';
 import { SlackIntegration } from './slack';
 import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
@@ -52,6 +54,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
         .catch((e: Error) => log.warn('could not close session row', { error: e.message }));
     }
   });
+  const probes = new ProbeBroker();
+  const connectionTests = new ConnectionTestRunner(db, agents, probes, log);
   const reviews = new ReviewCoordinator(db, env.HOOP_WEB_URL, log);
   reviews.onChange((r) => {
     if (r.kind === 'access' && r.status === 'revoked') endGrantSessions(r.id, 'the access grant was revoked');
@@ -68,6 +72,9 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     },
     hoop_review: (reviewId) => {
       reviews.changed(reviewId).catch((e: Error) => log.warn('review update failed', { review: reviewId, error: e.message }));
+    },
+    [CONNECTION_TEST_CHANNEL]: (testId) => {
+      connectionTests.requested(testId).catch((e: Error) => log.warn('connection test failed', { test: testId, error: e.message }));
     },
   });
   await listener.ready;
@@ -134,12 +141,14 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const timers = new Set<NodeJS.Timeout>();
 
   function onAgent(ws: WebSocket, identity: AgentIdentity): void {
-    const link: AgentLink = { identity, ws, lastPong: Date.now(), sessions: new Set(), tunnel: undefined as unknown as Tunnel };
+    const link: AgentLink = { identity, ws, lastPong: Date.now(), sessions: new Set(), capabilities: [], software: null, tunnel: undefined as unknown as Tunnel };
     link.tunnel = new Tunnel(webSocketTransport(ws), false, {
       onOpen: (o) => o.reject('unsupported', 'agents cannot open streams'),
       onMessage: (msg) => {
         switch (msg.type) {
           case 'hello':
+            link.capabilities = msg.payload.capabilities;
+            link.software = msg.payload.software ?? null;
             link.tunnel.send('welcome', { version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], heartbeatMs: env.HOOP_HEARTBEAT_MS, identity: { kind: 'agent', id: identity.id, name: identity.name } });
             agents
               .add(link)
@@ -161,6 +170,9 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
             return;
           case 'review_request':
             void reviews.request(link, msg.payload);
+            return;
+          case 'probe_result':
+            probes.answered(link, msg.payload);
             return;
           case 'review_cancel':
             reviews.cancel(link, msg.payload).catch((e: Error) => log.warn('review cancel failed', { error: e.message }));
@@ -193,6 +205,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       timers.delete(timer);
       link.tunnel.shutdown('agent disconnected');
       reviews.dropLink(link);
+      probes.dropLink(link);
       void agents.remove(link);
       log.info('agent disconnected', { agent: identity.name });
     });

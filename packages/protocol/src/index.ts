@@ -4,3 +4,4 @@ export * from './tunnel';
 export * from './exit-codes';
 export * from './ws-transport';
 export * from './review-notice';
+export * from './probe';

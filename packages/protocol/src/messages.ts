@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { PROBE_TIMEOUT_MS, ProbeResult } from './probe';
 
 /** Version of the tunnel protocol. New message types and fields may be added; none removed. */
 export const PROTOCOL_VERSION = 1;
-export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review'] as const;
+export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review', 'probe'] as const;
 
 /** Bytes a receiver lets a sender have in flight per stream before it must wait for credit. */
 export const STREAM_WINDOW = 256 * 1024;
@@ -118,6 +119,16 @@ const payloads = {
     decidedBy: z.string().optional(),
     message: z.string().optional(),
   }),
+  /** gateway → agent: reach this connection's target with the agent's credential and say what happened */
+  probe: z.object({
+    /** the gateway's handle for this test; echoed in probe_result */
+    ref: z.number().int().nonnegative(),
+    /** the connection as stored now (as in `config`), so a test right after a change tests the change */
+    connection: AgentConnection,
+    timeoutMs: z.number().int().min(1000).max(PROBE_TIMEOUT_MS),
+  }),
+  /** agent → gateway: what the test found; never carries the secret */
+  probe_result: ProbeResult.extend({ ref: z.number().int().nonnegative() }),
 } as const;
 
 export type MessageType = keyof typeof payloads;

@@ -41,6 +41,30 @@ export class TargetError extends Error {
   }
 }
 
+/**
+ * What a login went through, filled in as it goes (for connection tests): where it stands or stopped, the address
+ * reached, TLS, the authentication the target asked for, and the target's parameters (server_version, …).
+ */
+export interface LoginTrace {
+  stage: 'connect' | 'tls' | 'login' | 'ready';
+  startedAt: number;
+  connectedMs?: number;
+  /** the IP address the host name led to */
+  address?: string;
+  /** `off`: not asked for (sslmode disable/allow); `declined`: the target said no and sslmode allowed plain text */
+  tls?: { protocol: string; cipher: string; verified: boolean } | 'off' | 'declined';
+  tlsMs?: number;
+  auth?: 'trust' | 'cleartext' | 'md5' | 'scram-sha-256';
+  loggedInMs?: number;
+  parameters: Record<string, string>;
+  /** the system error behind a failed connect (ENOTFOUND, ECONNREFUSED, …) */
+  errno?: string;
+}
+
+export function newLoginTrace(): LoginTrace {
+  return { stage: 'connect', startedAt: Date.now(), parameters: {} };
+}
+
 export interface TargetSession {
   socket: net.Socket | tls.TLSSocket;
   parser: BackendParser;
@@ -52,34 +76,59 @@ export interface TargetSession {
 }
 
 /** Opens a TCP connection, negotiates TLS when sslmode asks for it. */
-export async function openSocket(cfg: TargetConfig): Promise<net.Socket | tls.TLSSocket> {
+export async function openSocket(cfg: TargetConfig, trace?: LoginTrace): Promise<net.Socket | tls.TLSSocket> {
   const socket = await new Promise<net.Socket>((resolve, reject) => {
     const s = net.connect({ host: cfg.host, port: cfg.port });
     const timer = setTimeout(() => {
       s.destroy();
+      if (trace) trace.errno = 'ETIMEDOUT';
       reject(new TargetError(`could not reach ${cfg.host}:${cfg.port} within ${cfg.connectTimeoutMs / 1000}s`));
     }, cfg.connectTimeoutMs);
     s.once('connect', () => {
       clearTimeout(timer);
       s.setNoDelay(true);
+      if (trace) Object.assign(trace, { stage: 'tls', connectedMs: Date.now() - trace.startedAt, address: s.remoteAddress });
       resolve(s);
     });
     s.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      if (trace) trace.errno = err.code;
       reject(new TargetError(`could not reach ${cfg.host}:${cfg.port}: ${err.code ?? err.message}`));
     });
   });
-  if (cfg.sslmode === 'disable' || cfg.sslmode === 'allow') return socket;
+  if (cfg.sslmode === 'disable' || cfg.sslmode === 'allow') {
+    if (trace) Object.assign(trace, { stage: 'login', tls: 'off' });
+    return socket;
+  }
   socket.write(sslRequest());
   const answer = await new Promise<number>((resolve, reject) => {
+    // a target that never answers the SSLRequest (or hangs up) must not hold the caller forever
+    const timer = setTimeout(() => {
+      if (trace) trace.errno = 'ETIMEDOUT';
+      socket.destroy();
+      reject(new TargetError(`no answer to the TLS request within ${cfg.connectTimeoutMs / 1000}s`));
+    }, cfg.connectTimeoutMs);
+    const onClose = () => {
+      clearTimeout(timer);
+      reject(new TargetError('the target closed the connection instead of answering the TLS request'));
+    };
+    socket.once('close', onClose);
     socket.once('data', (d: Buffer) => {
+      clearTimeout(timer);
+      socket.removeListener('close', onClose);
       if (d.length !== 1) reject(new TargetError('unexpected answer to SSLRequest'));
       else resolve(d[0]!);
     });
-    socket.once('error', reject);
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
   if (answer !== 0x53 /* S */) {
-    if (cfg.sslmode === 'prefer') return socket;
+    if (cfg.sslmode === 'prefer') {
+      if (trace) Object.assign(trace, { stage: 'login', tls: 'declined', tlsMs: Date.now() - trace.startedAt });
+      return socket;
+    }
     socket.destroy();
     throw new TargetError(`the target does not accept TLS but sslmode is ${cfg.sslmode}`);
   }
@@ -91,7 +140,10 @@ export async function openSocket(cfg: TargetConfig): Promise<net.Socket | tls.TL
       rejectUnauthorized: verify,
       checkServerIdentity: cfg.sslmode === 'verify-full' ? tls.checkServerIdentity : () => undefined,
     });
-    t.once('secureConnect', () => resolve(t));
+    t.once('secureConnect', () => {
+      if (trace) Object.assign(trace, { stage: 'login', tls: { protocol: t.getProtocol() ?? 'TLS', cipher: t.getCipher().name, verified: verify && t.authorized }, tlsMs: Date.now() - trace.startedAt });
+      resolve(t);
+    });
     t.once('error', (err) => reject(new TargetError(`TLS to ${cfg.host} failed: ${err.message}`)));
   });
 }
@@ -100,8 +152,8 @@ export async function openSocket(cfg: TargetConfig): Promise<net.Socket | tls.TL
  * Logs into the target with the agent's credentials (trust, cleartext, MD5 or SCRAM-SHA-256) and reads until the
  * first ReadyForQuery.
  */
-export async function loginTarget(cfg: TargetConfig, password: string | null, params: Record<string, string>, maxMessage: number): Promise<TargetSession> {
-  const socket = await openSocket(cfg);
+export async function loginTarget(cfg: TargetConfig, password: string | null, params: Record<string, string>, maxMessage: number, trace?: LoginTrace): Promise<TargetSession> {
+  const socket = await openSocket(cfg, trace);
   const parser = new BackendParser({ maxMessageSize: maxMessage });
   const parameterStatus: Uint8Array[] = [];
   let processId = 0;
@@ -115,7 +167,10 @@ export async function loginTarget(cfg: TargetConfig, password: string | null, pa
   };
 
   return new Promise<TargetSession>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new TargetError('the target did not finish the login in time')), cfg.connectTimeoutMs);
+    const timer = setTimeout(() => {
+      if (trace) trace.errno = 'ETIMEDOUT';
+      fail(new TargetError('the target did not finish the login in time'));
+    }, cfg.connectTimeoutMs);
     const fail = (err: Error) => {
       clearTimeout(timer);
       socket.removeListener('data', onData);
@@ -125,6 +180,7 @@ export async function loginTarget(cfg: TargetConfig, password: string | null, pa
     const onMessage = (m: BackendMessage) => {
       switch (m.type) {
         case 'Authentication':
+          if (trace && !trace.auth) trace.auth = ({ 0: 'trust', 3: 'cleartext', 5: 'md5', 10: 'scram-sha-256' } as const)[m.code as 0 | 3 | 5 | 10];
           if (m.code === 0) return;
           if (m.code === 3) return void socket.write(passwordMessage(needPassword()));
           if (m.code === 5) return void socket.write(passwordMessage(md5Password(cfg.user, needPassword(), m.data.subarray(0, 4))));
@@ -139,6 +195,7 @@ export async function loginTarget(cfg: TargetConfig, password: string | null, pa
           throw new TargetError(`unsupported authentication request ${m.code} from the target`);
         case 'ParameterStatus':
           parameterStatus.push(Uint8Array.from(m.raw));
+          if (trace) trace.parameters[m.name] = m.value;
           return;
         case 'BackendKeyData':
           processId = m.processId;
@@ -147,6 +204,7 @@ export async function loginTarget(cfg: TargetConfig, password: string | null, pa
         case 'ErrorResponse':
           throw new TargetError(`the target refused the login: ${m.fields.M ?? 'unknown error'}`, m.fields);
         case 'ReadyForQuery':
+          if (trace) Object.assign(trace, { stage: 'ready', loggedInMs: Date.now() - trace.startedAt });
           clearTimeout(timer);
           socket.removeListener('data', onData);
           socket.removeListener('close', onClose);

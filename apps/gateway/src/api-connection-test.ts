@@ -1,0 +1,33 @@
+import { type Db, runConnectionTest } from '@hoop/db';
+import { ProbeResult } from '@hoop/protocol';
+import { ApiError } from './api-policies';
+import type { UserIdentity } from './auth';
+
+/**
+ * `POST /api/connections/:name/test` (admins): the agent serving the connection reaches its target with its own
+ * credential and reports each step, whichever gateway holds the agent's tunnel (the request goes through the
+ * database, see packages/db/src/connection-tests.ts). The answer never carries the secret.
+ */
+export async function testConnectionApi(db: Db, user: UserIdentity, name: string) {
+  if (user.role !== 'admin') throw new ApiError(403, 'only admins can test connections');
+  const c = await db.connection.findUnique({
+    where: { orgId_name: { orgId: user.orgId, name } },
+    select: { id: true, name: true, type: true, agent: { select: { id: true, name: true, connectedAt: true, lastSeenAt: true } } },
+  });
+  if (!c) throw new ApiError(404, `connection "${name}" does not exist; run \`hoop connections\` to list yours`);
+  const outcome = await runConnectionTest(db, { orgId: user.orgId, connectionId: c.id, agent: c.agent, requestedBy: user.id });
+  const parsed = outcome.state === 'done' ? ProbeResult.safeParse(outcome.result) : null;
+  const target = parsed?.success ? parsed.data : null;
+  return {
+    connection: c.name,
+    type: c.type,
+    agent: c.agent?.name ?? null,
+    /** done: the agent tested the target (see target.ok); otherwise why it could not */
+    state: outcome.state,
+    ok: target?.ok ?? false,
+    message: target?.summary ?? (outcome.message || 'the agent answered with a report this gateway cannot read'),
+    gateway: outcome.gateway,
+    ms: outcome.ms,
+    target,
+  };
+}
