@@ -9,6 +9,7 @@ import { loginCommand } from './commands/login';
 import { mcpCommand } from './commands/mcp';
 import { policyApply, policyGet, policyList, policyTest } from './commands/policy';
 import { parseDuration, reviewsDecide, reviewsGet, reviewsList } from './commands/reviews';
+import { auditRetentionCommand, parseRetentionDays } from './commands/audit';
 import { auditVerify, sessionsExport, sessionsGet, sessionsList } from './commands/sessions';
 import { loadEnv } from './env';
 import { CliError, usage } from './errors';
@@ -40,6 +41,10 @@ Usage:
   hoop sessions export ID [--format jsonl|csv|cast]
                                                 every event of a session (cast: asciicast v2 of a terminal session)
   hoop audit verify [--session ID]              recompute the hash chains (exit 1 if anything was altered)
+  hoop audit retention [DAYS | --forever] [-o json]
+                                                how long sessions are kept (at least 7 days) and what purges
+                                                removed; with a value, change it (admins; also
+                                                hoop admin audit retention)
   hoop mcp                                      MCP server on stdio for Claude Code and other agents
   hoop claude configure [--scope user|project] [--dry-run]
                                                 add hoop to Claude Code's MCP servers
@@ -147,13 +152,24 @@ async function run(argv: string[]): Promise<number> {
       return sessionsExport(env, positionals[0]!, (values.format as string | undefined) ?? 'jsonl');
     }
     case 'audit': {
-      if (rest.shift() !== 'verify') throw usage('usage: hoop audit verify [--session ID]');
+      const sub = rest.shift();
+      if (sub === 'retention') {
+        const { values, positionals } = parse({ forever: { type: 'boolean' }, output: { type: 'string', short: 'o' } });
+        if (positionals.length > 1) throw usage('usage: hoop audit retention [DAYS | --forever] [-o json]');
+        return auditRetentionCommand(env, parseRetentionDays(positionals[0], Boolean(values.forever)), output(values.output));
+      }
+      if (sub !== 'verify') throw usage('usage: hoop audit verify [--session ID] | hoop audit retention [DAYS | --forever]');
       const { values } = parse({ session: { type: 'string' } });
       return auditVerify(env, values.session as string | undefined);
     }
     case 'admin': {
-      const ADMIN_USAGE = 'usage: hoop admin service-account create NAME [--role R] [--days N] | hoop admin connection test NAME [-o json]';
+      const ADMIN_USAGE = 'usage: hoop admin service-account create NAME [--role R] [--days N] | hoop admin connection test NAME [-o json] | hoop admin audit retention [DAYS | --forever]';
       const [noun, verb] = [rest.shift(), rest.shift()];
+      if (noun === 'audit' && verb === 'retention') {
+        const { values, positionals } = parse({ forever: { type: 'boolean' }, output: { type: 'string', short: 'o' } });
+        if (positionals.length > 1) throw usage('usage: hoop admin audit retention [DAYS | --forever] [-o json]');
+        return auditRetentionCommand(env, parseRetentionDays(positionals[0], Boolean(values.forever)), output(values.output));
+      }
       if (noun === 'connection' && verb === 'test') {
         const { values, positionals } = parse({ output: { type: 'string', short: 'o' } });
         if (positionals.length !== 1) throw usage('usage: hoop admin connection test NAME [-o json]');

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Db } from '@hoop/db';
 import type { AgentRegistry } from './agents';
 import { createServiceAccount } from './api-admin';
+import { getRetentionApi, putRetentionApi } from './api-audit';
 import { testConnectionApi } from './api-connection-test';
 import { ApiError, applyPolicy, connectionPolicy, getPolicy, listPolicies } from './api-policies';
 import { deleteSlackSettings, getSlackSettings, putSlackSettings } from './api-integrations';
@@ -115,6 +116,10 @@ export async function handleApi({ db, pool, agents, webUrl, encryptionKey, slack
       }
     }
     if (method === 'POST' && path === '/api/service-accounts') return json(res, 200, await createServiceAccount(db, user, await readJson(req)));
+    if (path === '/api/audit/retention') {
+      if (method === 'GET') return json(res, 200, await getRetentionApi(db, user));
+      if (method === 'PUT') return json(res, 200, await putRetentionApi(db, user, await readJson(req)));
+    }
     if (method === 'POST' && path === '/api/audit/verify') {
       const body = (await readJson(req)) as { sessionId?: unknown };
       return json(res, 200, await verify(db, pool, user, typeof body.sessionId === 'string' ? body.sessionId : null));

@@ -11,6 +11,8 @@ const schema = z.object({
   /** Slack Web API base URL (tests point it at a local server that speaks the same shapes) */
   HOOP_SLACK_API_URL: z.string().url().optional(),
   HOOP_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5000),
+  /** how often audit partitions are made ahead and the retention purge runs (also once at start) */
+  HOOP_AUDIT_MAINTENANCE_MS: z.coerce.number().int().min(1000, { message: 'HOOP_AUDIT_MAINTENANCE_MS is at least 1000 (1 s)' }).default(3_600_000),
   HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

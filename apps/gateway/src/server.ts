@@ -8,6 +8,7 @@ import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
 import { AlertDispatcher } from './alerts';
 import { AuditWriter } from './audit-writer';
+import { startAuditMaintenance } from './audit-maintenance';
 import { ConnectionTestRunner } from './connection-tests';
 import { listenForChanges } from './db-listener';
 import { ProbeBroker } from './probes';
@@ -78,6 +79,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     },
   });
   await listener.ready;
+  const maintenance = startAuditMaintenance(db, pool, log, env.HOOP_AUDIT_MAINTENANCE_MS);
 
   // the MCP server (and the SQL parser it uses) is loaded on the first /mcp request: gateways that serve no agents
   // over HTTP do not carry it
@@ -256,6 +258,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => http.close(() => r()));
       await audit.drain();
+      await maintenance.stop();
       await listener.stop();
       await pool.end();
       await db.$disconnect();

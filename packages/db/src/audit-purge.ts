@@ -74,16 +74,39 @@ export async function removePurgedAudit(db: Db, opts: Pick<PurgeOptions, 'now' |
   return run;
 }
 
-interface Expired { id: string; last_seq: number; last_hash: string; event_count: number }
+interface Expired {
+  id: string;
+  user_email: string;
+  connection_name: string;
+  mode: string;
+  started_at: string;
+  ended_at: string | null;
+  events: number;
+  first_at: string | null;
+  last_at: string | null;
+  through_seq: number;
+  through_hash: string;
+}
+
+const GENESIS = '0'.repeat(64);
 
 /** Step 1 for one org: records up to `batch` expired sessions; null when none is left. */
 async function recordExpired(db: Db, orgId: string, days: number, now: Date, batch: number): Promise<PurgeRun['recorded'][number] | null> {
   const cutoff = retentionCutoff(days, now);
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`hoop-purge:${orgId}`}))`;
-    // locked like the audit writer locks them: an event being stored for one of them lands before or after, whole
+    // locked like the audit writer locks them, so no event is stored for them meanwhile; what is recorded is read
+    // from the events themselves (count, time range, the last one's seq and hash), not from the session's counters
     const expired = await tx.$queryRawUnsafe<Expired[]>(
-      `SELECT s.id::text AS id, s.last_seq, s.last_hash, s.event_count FROM sessions s
+      `SELECT s.id::text AS id, u.email AS user_email, c.name AS connection_name, s.mode,
+         ${ISO('s.started_at')} AS started_at, ${ISO('s.ended_at')} AS ended_at,
+         coalesce(ev.n, 0)::int AS events, ${ISO('ev.first_at')} AS first_at, ${ISO('ev.last_at')} AS last_at,
+         coalesce(tail.seq, -1) AS through_seq, coalesce(tail.hash, $4) AS through_hash
+       FROM sessions s
+       JOIN users u ON u.id = s.user_id
+       JOIN connections c ON c.id = s.connection_id
+       LEFT JOIN LATERAL (SELECT count(*) AS n, min(e.at) AS first_at, max(e.at) AS last_at FROM audit_events e WHERE e.session_id = s.id) ev ON true
+       LEFT JOIN LATERAL (SELECT e.seq, e.hash FROM audit_events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1) tail ON true
        WHERE s.org_id = $1::uuid AND s.started_at < $2::timestamp AND ${LAST_ACTIVITY_SQL} < $2::timestamp
          AND NOT EXISTS (SELECT 1 FROM audit_purged_sessions p WHERE p.session_id = s.id)
        ORDER BY s.started_at, s.id LIMIT $3
@@ -91,57 +114,70 @@ async function recordExpired(db: Db, orgId: string, days: number, now: Date, bat
       orgId,
       utcTimestamp(cutoff),
       batch,
+      GENESIS,
     );
     if (expired.length === 0) return null;
-    const ids = expired.map((s) => s.id);
-    const checkpoint = purgeCheckpoint(expired.map((s) => ({ sessionId: s.id, throughSeq: s.last_seq, throughHash: s.last_hash, events: s.event_count })));
-    const [purge] = await tx.$queryRawUnsafe<{ id: string; sessions: number; events: number; first: string | null; last: string | null }[]>(
+    const checkpoint = purgeCheckpoint(expired.map((s) => ({ sessionId: s.id, throughSeq: s.through_seq, throughHash: s.through_hash, events: s.events })));
+    const firsts = expired.map((s) => s.first_at).filter((t): t is string => t !== null).sort();
+    const lasts = expired.map((s) => s.last_at).filter((t): t is string => t !== null).sort();
+    const events = expired.reduce((n, s) => n + s.events, 0);
+    const from = firsts[0] ?? null;
+    const to = lasts.at(-1) ?? null;
+    const ts = (iso: string | null) => (iso === null ? null : iso.replace(/Z$/, ''));
+    const [purge] = await tx.$queryRawUnsafe<{ id: string }[]>(
       `INSERT INTO audit_purges (org_id, at, retention_days, cutoff, sessions, events, first_event_at, last_event_at, checkpoint)
-       SELECT $1::uuid, $2::timestamp, $3, $4::timestamp, count(*), coalesce(sum(s.event_count), 0), min(s.first_event_at), max(s.last_event_at), $5
-       FROM sessions s WHERE s.id = ANY($6::uuid[])
-       RETURNING id::text AS id, sessions, events::float8 AS events, ${ISO('first_event_at')} AS first, ${ISO('last_event_at')} AS last`,
-      orgId,
-      utcTimestamp(now),
-      days,
-      utcTimestamp(cutoff),
-      checkpoint,
-      ids,
+       VALUES ($1::uuid, $2::timestamp, $3, $4::timestamp, $5, $6, $7::timestamp, $8::timestamp, $9) RETURNING id::text AS id`,
+      orgId, utcTimestamp(now), days, utcTimestamp(cutoff), expired.length, events, ts(from), ts(to), checkpoint,
     );
     await tx.$executeRawUnsafe(
       `INSERT INTO audit_purged_sessions (session_id, purge_id, org_id, user_email, connection_name, mode, started_at, ended_at, events, through_seq, through_hash, first_event_at, last_event_at)
-       SELECT s.id, $1::bigint, s.org_id, u.email, c.name, s.mode, s.started_at, s.ended_at, s.event_count, s.last_seq, s.last_hash, s.first_event_at, s.last_event_at
-       FROM sessions s JOIN users u ON u.id = s.user_id JOIN connections c ON c.id = s.connection_id
-       WHERE s.id = ANY($2::uuid[])`,
+       SELECT x.id, $1::bigint, $2::uuid, x.email, x.conn, x.mode, x.started, x.ended, x.events, x.seq, x.hash, x.first_at, x.last_at
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamp[], $8::timestamp[], $9::int[], $10::int[], $11::text[], $12::timestamp[], $13::timestamp[])
+         AS x(id, email, conn, mode, started, ended, events, seq, hash, first_at, last_at)`,
       purge!.id,
-      ids,
+      orgId,
+      expired.map((s) => s.id),
+      expired.map((s) => s.user_email),
+      expired.map((s) => s.connection_name),
+      expired.map((s) => s.mode),
+      expired.map((s) => ts(s.started_at)),
+      expired.map((s) => ts(s.ended_at)),
+      expired.map((s) => s.events),
+      expired.map((s) => s.through_seq),
+      expired.map((s) => s.through_hash),
+      expired.map((s) => ts(s.first_at)),
+      expired.map((s) => ts(s.last_at)),
     );
-    const record = { orgId, purgeId: Number(purge!.id), retentionDays: days, cutoff: cutoff.toISOString(), sessions: purge!.sessions, events: purge!.events, from: purge!.first, to: purge!.last };
+    const record = { orgId, purgeId: Number(purge!.id), retentionDays: days, cutoff: cutoff.toISOString(), sessions: expired.length, events, from, to };
     await recordAdminAction(tx, {
       orgId,
       actor: null,
       action: PURGE_ACTION,
       target: 'audit:retention',
-      data: { purgeId: record.purgeId, retentionDays: days, cutoff: record.cutoff, sessions: record.sessions, events: record.events, from: record.from, to: record.to, checkpoint },
+      data: { purgeId: record.purgeId, retentionDays: days, cutoff: record.cutoff, sessions: record.sessions, events, from, to, checkpoint },
     });
     return record;
-  }, { timeout: 120_000, maxWait: 30_000 });
+  }, { timeout: 300_000, maxWait: 30_000 });
 }
 
-/** Step 2: every event a purge record covers leaves, by whole partitions where it can. */
+/**
+ * Step 2: every event a purge record covers leaves, by whole partitions where it can. Which partitions hold such
+ * events is read from the events (not from the sessions' counters), as is whether a partition holds anything else.
+ */
 async function removePurgedEvents(db: Db, now: Date, lockTimeoutMs: number, run: PurgeRun): Promise<void> {
-  const [range] = await db.$queryRawUnsafe<{ pending: number; first: string | null; last: string | null }[]>(
-    `SELECT count(*)::int AS pending, ${ISO('min(p.first_event_at)')} AS first, ${ISO('max(p.last_event_at)')} AS last
-     FROM audit_purged_sessions p JOIN sessions s ON s.id = p.session_id WHERE p.events > 0`,
+  const holding = await db.$queryRawUnsafe<{ name: string }[]>(
+    `SELECT DISTINCT e.tableoid::regclass::text AS name
+     FROM audit_events e JOIN audit_purged_sessions p ON p.session_id = e.session_id AND e.seq <= p.through_seq
+     WHERE EXISTS (SELECT 1 FROM sessions s WHERE s.id = p.session_id)`,
   );
-  if (!range || range.pending === 0 || !range.first || !range.last) return;
-  const first = new Date(range.first).getTime();
-  const last = new Date(range.last).getTime();
+  if (holding.length === 0) return;
+  const names = new Set(holding.map((h) => h.name.replace(/^"|"$/g, '')));
   const thisMonth = new Date(`${monthStart(now)}T00:00:00Z`).getTime();
   const lockTimeout = `SET LOCAL lock_timeout = '${Math.max(100, Math.floor(lockTimeoutMs))}ms'`;
   for (const part of await listAuditPartitions(db)) {
-    // the default partition holds events of any time; a month partition only its own
-    if (!part.isDefault && (part.to!.getTime() <= first || part.from!.getTime() > last)) continue;
+    if (!names.has(part.name)) continue;
     const name = `"${part.name.replace(/"/g, '""')}"`;
+    // a month that is over may go whole; the current month, the ones ahead and the default partition never do
     if (!part.isDefault && part.to!.getTime() <= thisMonth) {
       try {
         const dropped = await db.$transaction(async (tx) => {

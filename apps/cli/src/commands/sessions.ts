@@ -48,12 +48,26 @@ export async function sessionsExport(env: CliEnv, id: string, format: string): P
   return EXIT.ok;
 }
 
+interface PurgedTotals { sessions: number; events: number; purges: { id: number; at: string; from: string | null; to: string | null }[] }
+
+/** What retention removed, on record: said next to a verdict so it is never mistaken for a gap. */
+function purgedLine(p: PurgedTotals | undefined, sessionId: string | undefined): string {
+  if (!p || p.sessions === 0) return '';
+  const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '?');
+  const purge = p.purges[0];
+  if (sessionId) return `session ${sessionId} was purged by retention${purge ? ` on ${day(purge.at)} (purge ${purge.id})` : ''}: its ${p.events} event(s) were removed on record, and its final hash still matches the global chain\n`;
+  const from = p.purges.map((x) => x.from).filter((x): x is string => Boolean(x)).sort()[0] ?? null;
+  const to = p.purges.map((x) => x.to).filter((x): x is string => Boolean(x)).sort().at(-1) ?? null;
+  return `purged by retention, on record: ${p.sessions} session(s), ${p.events} event(s) from ${day(from)} to ${day(to)} in ${p.purges.length} purge(s) (not gaps: each purge's checkpoint and admin event were checked)\n`;
+}
+
 /** `hoop audit verify [--session ID]`: exit 0 when every hash checks out, 1 with the first broken link otherwise. */
 export async function auditVerify(env: CliEnv, sessionId: string | undefined): Promise<number> {
   const config = await loadConfig(env);
-  const r = await api<{ ok: boolean; sessions: number; events: number; admin?: { events: number }; problem?: { sessionId?: string; seq?: number; message: string } }>(config, '/api/audit/verify', { method: 'POST', body: sessionId ? { sessionId } : {} });
+  const r = await api<{ ok: boolean; sessions: number; events: number; admin?: { events: number }; problem?: { sessionId?: string; seq?: number; message: string }; purged?: PurgedTotals }>(config, '/api/audit/verify', { method: 'POST', body: sessionId ? { sessionId } : {} });
   if (r.ok) {
-    process.stdout.write(`audit trail intact: ${r.sessions} session(s), ${r.events} event(s)${r.admin ? `, ${r.admin.events} admin change(s)` : ''} verified\n`);
+    if (!(sessionId && r.sessions === 0)) process.stdout.write(`audit trail intact: ${r.sessions} session(s), ${r.events} event(s)${r.admin ? `, ${r.admin.events} admin change(s)` : ''} verified\n`);
+    process.stdout.write(purgedLine(r.purged, sessionId));
     return EXIT.ok;
   }
   const p = r.problem!;
