@@ -8,22 +8,26 @@ import { createLogger } from '@hoop/log';
 
 let database: TestDatabase;
 let pool: pg.Pool;
+let db: ReturnType<typeof createDb>;
 let sessionId: string;
+let newSession: () => Promise<string>;
 
 beforeAll(async () => {
   database = await createTestDatabase(testServerUrl(), 'audit');
-  const db = createDb(database.url);
+  db = createDb(database.url);
   const org = await seedOrg(db);
   const user = await seedUser(db, org.id);
   const { agent } = await seedAgent(db, org.id);
   const conn = await seedConnection(db, org.id, { name: 'c', agentId: agent.id });
-  sessionId = (await db.session.create({ data: { orgId: org.id, userId: user.id, connectionId: conn.id, agentId: agent.id, mode: 'connect' } })).id;
-  await db.$disconnect();
+  newSession = async () => (await db.session.create({ data: { orgId: org.id, userId: user.id, connectionId: conn.id, agentId: agent.id, mode: 'connect' } })).id;
+  sessionId = await newSession();
+  for (const month of ['2030-01-01', '2030-02-01']) await db.$executeRawUnsafe('SELECT hoop_audit_ensure_partition($1::date)', month);
   pool = new pg.Pool({ connectionString: database.url, max: 2 });
   pool.on('error', () => undefined);
 });
 
 afterAll(async () => {
+  await db?.$disconnect();
   await pool?.end();
   await database?.drop();
 });
@@ -50,6 +54,56 @@ describe('audit writer', () => {
       expect(r.hash).toBe(eventHash(prev, sessionId, r.seq, ev(r.seq)));
       prev = r.hash;
     }
+  });
+});
+
+/** Stored rows of a session, checked to be 0..n-1 once each and chained; returns the partition of each. */
+async function storedChain(id: string, body: (seq: number) => ReturnType<typeof ev>): Promise<string[]> {
+  const rows = (await pool.query('SELECT seq, prev_hash, hash, tableoid::regclass::text AS part FROM audit_events WHERE session_id = $1 ORDER BY seq', [id])).rows;
+  expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i));
+  let prev = GENESIS_HASH;
+  for (const r of rows) {
+    expect(r.prev_hash).toBe(prev);
+    expect(r.hash).toBe(eventHash(prev, id, r.seq, body(r.seq)));
+    prev = r.hash;
+  }
+  return rows.map((r) => r.part as string);
+}
+
+describe('audit writer and month partitions', () => {
+  // a session running across midnight at the end of January 2030: its events fall in two partitions
+  const at = (n: number, shift = 0) => ({ type: 'statement', at: new Date(Date.parse('2030-01-31T23:59:59.000Z') + n * 200 + shift).toISOString(), data: { sql: `select ${n}` } });
+
+  it('stores a resent frame once even when it comes back with another time, in another month', async () => {
+    const id = await newSession();
+    const acks: number[] = [];
+    const first = new AuditWriter(pool, createLogger('test', 'error'), 3);
+    for (let i = 0; i < 5; i++) first.enqueue({ sessionId: id, seq: i, event: at(i), ack: (s) => acks.push(s) });
+    await first.drain();
+    // frames 3 and 4 again, now stamped a day later (February's partition), then 5 and 6
+    const again = new AuditWriter(pool, createLogger('test', 'error'));
+    for (let i = 3; i < 7; i++) again.enqueue({ sessionId: id, seq: i, event: i < 5 ? at(i, 86_400_000) : at(i), ack: (s) => acks.push(s) });
+    await again.drain();
+    expect(acks.at(-1)).toBe(6);
+    const parts = await storedChain(id, (n) => at(n));
+    expect(parts).toEqual(['audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_02', 'audit_events_2030_02']);
+    expect(await db.session.findUniqueOrThrow({ where: { id } })).toMatchObject({ eventCount: 7, lastSeq: 6, statementCount: 7 });
+  });
+
+  it('stores every frame once when two writers (two gateways) get the same session at once', async () => {
+    const id = await newSession();
+    const acks = { a: [] as number[], b: [] as number[] };
+    const a = new AuditWriter(pool, createLogger('test', 'error'), 10, 0);
+    const b = new AuditWriter(pool, createLogger('test', 'error'), 7, 0);
+    for (let i = 0; i < 200; i++) {
+      a.enqueue({ sessionId: id, seq: i, event: at(i), ack: (s) => acks.a.push(s) });
+      b.enqueue({ sessionId: id, seq: i, event: at(i), ack: (s) => acks.b.push(s) });
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all([a.drain(), b.drain()]);
+    expect((await storedChain(id, (n) => at(n))).length).toBe(200);
+    expect(Math.max(...acks.a, ...acks.b)).toBe(199);
+    expect(await db.session.findUniqueOrThrow({ where: { id } })).toMatchObject({ eventCount: 200, lastSeq: 199 });
   });
 });
 
