@@ -23,7 +23,7 @@ export async function auditOverview(db: Db, orgId: string): Promise<AuditOvervie
       `SELECT
          (SELECT count(*)::int FROM audit_chain a JOIN sessions s ON s.id = a.session_id WHERE s.org_id = $1::uuid) AS sealed,
          (SELECT max(a.at) FROM audit_chain a JOIN sessions s ON s.id = a.session_id WHERE s.org_id = $1::uuid) AS last,
-         (SELECT count(*)::int FROM audit_events e JOIN sessions s ON s.id = e.session_id WHERE s.org_id = $1::uuid) AS events`,
+         (SELECT coalesce(sum(s.event_count), 0)::float8 FROM sessions s WHERE s.org_id = $1::uuid) AS events`,
       orgId,
     ),
   ]);

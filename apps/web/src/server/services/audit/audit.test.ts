@@ -1,4 +1,4 @@
-import { createDb, type Db, seedConnection, seedOrg, seedUser } from '@hoop/db';
+import { createDb, type Db, purgeExpiredAudit, seedConnection, seedOrg, seedUser, setAuditRetention } from '@hoop/db';
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../errors';
@@ -48,8 +48,9 @@ async function trail() {
     term: await recordSession(db, { orgId, userId: dev.id, connectionId: box, mode: 'connect', startedAt: new Date(t0 + 2000), events: terminalSessionEvents() }),
     open: await recordSession(db, { orgId, userId: dev.id, connectionId: pg, status: 'open', startedAt: new Date(t0 + 3000), events: sqlSessionEvents().slice(0, 3) }),
   };
+  const recent = () => recordSession(db, { orgId, userId: dev.id, connectionId: pg, startedAt: new Date(Date.now() - 60_000), events: sqlSessionEvents() });
   const viewer = (u: { id: string; email: string; name: string }, role: SessionUser['role']): SessionUser => ({ id: u.id, orgId, email: u.email, name: u.name, role, orgName: 'Acme' });
-  return { orgId, sessions, dev: viewer(dev, 'developer'), audrey: viewer(audrey, 'auditor') };
+  return { orgId, otherOrg, sessions, recent, dev: viewer(dev, 'developer'), audrey: viewer(audrey, 'auditor') };
 }
 
 /** The gateway's own `verifyAudit`, run over the same database. */
@@ -129,5 +130,40 @@ describe('verifying the audit trail', () => {
     const { sessions, dev } = await trail();
     const theirs = await verifySessionTrail(db, dev, sessions.theirs).then(() => 'ok', (err: unknown) => (err instanceof AppError ? err.code : String(err)));
     expect(theirs).toBe('not_found');
+  });
+
+  it('reports sessions removed by retention as purged, as the gateway does, and still finds tampering around them', async () => {
+    const { orgId, otherOrg, sessions, recent } = await trail();
+    const kept = await recent();
+    // Acme keeps 30 days: its three sessions of March go, the one of a minute ago stays; the other org keeps all
+    await setAuditRetention(db, orgId, 30, null, 'test');
+    const run = await purgeExpiredAudit(db);
+    expect(run.recorded).toMatchObject([{ orgId, sessions: 3 }]);
+    expect(await db.session.count({ where: { id: { in: [sessions.sql, sessions.term, sessions.open] } } })).toBe(0);
+    const r = await bothVerify({ orgId });
+    const events = sqlSessionEvents().length + terminalSessionEvents().length + 3;
+    expect(r).toMatchObject({ ok: true, sessions: 1, chainLinks: 4, purged: { sessions: 3, events, purges: [{ sessions: 3, events, retentionDays: 30 }] } });
+    expect(await bothVerify({ orgId: otherOrg })).toMatchObject({ ok: true, sessions: 1 });
+    expect(await auditOverview(db, orgId)).toMatchObject({ sessions: 1, events: sqlSessionEvents().length });
+    expect(await bothVerify({ orgId, sessionId: kept })).toMatchObject({ ok: true, sessions: 1 });
+
+    // a purged session's recorded end no longer the one sealed: its record changed, so the checkpoint says so first
+    await db.$transaction([
+      db.$executeRawUnsafe('ALTER TABLE audit_purged_sessions DISABLE TRIGGER USER'),
+      db.$executeRawUnsafe('UPDATE audit_purged_sessions SET through_seq = through_seq - 1 WHERE session_id = $1::uuid', sessions.sql),
+      db.$executeRawUnsafe('ALTER TABLE audit_purged_sessions ENABLE TRIGGER USER'),
+    ]);
+    expect(await bothVerify({ orgId })).toMatchObject({ ok: false, problem: { sessionId: null, message: expect.stringMatching(/^the record of purge \d+ \(\d{4}-\d\d-\d\d\) does not match its checkpoint/) } });
+    await db.$transaction([
+      db.$executeRawUnsafe('ALTER TABLE audit_purged_sessions DISABLE TRIGGER USER'),
+      db.$executeRawUnsafe('UPDATE audit_purged_sessions SET through_seq = through_seq + 1 WHERE session_id = $1::uuid', sessions.sql),
+      db.$executeRawUnsafe('ALTER TABLE audit_purged_sessions ENABLE TRIGGER USER'),
+    ]);
+    expect(await bothVerify({ orgId })).toMatchObject({ ok: true });
+
+    // the other org's session removed whole without a purge: gone from the global chain's point of view, for everyone
+    await tamper('DELETE FROM audit_events WHERE session_id = $1::uuid', sessions.theirs);
+    await db.$executeRawUnsafe('DELETE FROM sessions WHERE id = $1::uuid', sessions.theirs);
+    expect(await bothVerify({ orgId })).toMatchObject({ ok: false, problem: { sessionId: sessions.theirs, message: 'this session is sealed in the global chain but is gone: it was neither kept nor purged on record' } });
   });
 });

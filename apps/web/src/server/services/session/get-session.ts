@@ -1,10 +1,9 @@
 import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import { AppError } from '../../errors';
-import { sessionCounts } from './list-sessions';
 import { readSessionEvents, Recording, type RawEvent, ReviewRef, reviewIdsIn, TimelineEntry } from './session-events';
 import { isUuid, seesAllSessions, type SessionViewer, sessionScope } from './session-scope';
-import { clientFields, kindOf, NO_COUNTS, SessionListItem } from './session-view';
+import { clientFields, countsOf, kindOf, SessionListItem } from './session-view';
 
 export const SessionIdInput = z.object({ id: z.string().trim().min(1).max(100) });
 
@@ -43,11 +42,8 @@ export async function getSessionDetail(db: Db, user: SessionViewer, id: string):
   const s = await findVisibleSession(db, user, id);
   const rows = await db.auditEvent.findMany({ where: { sessionId: s.id }, orderBy: { seq: 'asc' }, take: MAX_EVENTS + 1, select: { seq: true, type: true, at: true, data: true } });
   const events: RawEvent[] = rows.slice(0, MAX_EVENTS);
-  const [reviews, counts, total] = await Promise.all([
-    reviewsOf(db, s.orgId, events),
-    sessionCounts(db, [s.id]),
-    rows.length > MAX_EVENTS ? db.auditEvent.count({ where: { sessionId: s.id } }) : Promise.resolve(rows.length),
-  ]);
+  const reviews = await reviewsOf(db, s.orgId, events);
+  const total = rows.length > MAX_EVENTS ? s.eventCount : rows.length;
   const read = readSessionEvents(events, reviews);
   return {
     id: s.id,
@@ -58,7 +54,7 @@ export async function getSessionDetail(db: Db, user: SessionViewer, id: string):
     status: s.status,
     startedAt: s.startedAt,
     endedAt: s.endedAt,
-    ...(counts.get(s.id) ?? NO_COUNTS),
+    ...countsOf(s),
     ...clientFields(s.clientInfo),
     error: s.error,
     agent: s.agent?.name ?? null,

@@ -4,7 +4,7 @@ import { parseInput } from '../../errors';
 import { PageInput, pageOf } from '../paging';
 import { SESSION_FROM, SessionFilters, sessionWhere, type SqlWhere } from './session-filters';
 import type { SessionViewer } from './session-scope';
-import { clientFields, kindOf, NO_COUNTS, type SessionCounts, SessionListItem } from './session-view';
+import { clientFields, countsOf, kindOf, SessionListItem } from './session-view';
 
 export const ListSessionsInput = PageInput.extend(SessionFilters.shape);
 export type ListSessionsInput = z.input<typeof ListSessionsInput>;
@@ -47,16 +47,13 @@ async function countSessions(db: Db, where: SqlWhere): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** The list rows of these sessions, in the order given. */
+/** The list rows of these sessions, in the order given; the counts come from the sessions rows' counters. */
 export async function sessionItems(db: Db, ids: string[]): Promise<SessionListItem[]> {
   if (ids.length === 0) return [];
-  const [rows, counts] = await Promise.all([
-    db.session.findMany({
-      where: { id: { in: ids } },
-      include: { user: { select: { name: true, email: true, isService: true } }, connection: { select: { name: true, type: true } } },
-    }),
-    sessionCounts(db, ids),
-  ]);
+  const rows = await db.session.findMany({
+    where: { id: { in: ids } },
+    include: { user: { select: { name: true, email: true, isService: true } }, connection: { select: { name: true, type: true } } },
+  });
   const byId = new Map(rows.map((s) => [s.id, s]));
   return ids.flatMap((id) => {
     const s = byId.get(id);
@@ -70,51 +67,9 @@ export async function sessionItems(db: Db, ids: string[]): Promise<SessionListIt
       status: s.status,
       startedAt: s.startedAt,
       endedAt: s.endedAt,
-      ...(counts.get(id) ?? NO_COUNTS),
+      ...countsOf(s),
       ...clientFields(s.clientInfo),
       error: s.error,
     }];
   });
-}
-
-interface CountRow { id: string; commands: number; settled: number; held: number; approved: number; blocked: number; reviews: number; masked_statements: number; masked_close: number | null }
-
-/**
- * Statements, refusals, masked values and reviews of each session, from its events. A statement held for review is
- * recorded twice when approved (held, then run): it counts once. Masked values come from the session's closing totals
- * when it has closed, else from its statements so far.
- */
-export async function sessionCounts(db: Db, ids: string[]): Promise<Map<string, SessionCounts>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.$queryRawUnsafe<CountRow[]>(
-    `SELECT e.session_id::text AS id,
-       count(*) FILTER (WHERE e.type = 'command')::int AS commands,
-       count(*) FILTER (WHERE e.type = 'statement' AND coalesce(e.data->>'decision', '') <> 'review')::int AS settled,
-       count(*) FILTER (WHERE e.type = 'statement' AND e.data->>'decision' = 'review')::int AS held,
-       count(*) FILTER (WHERE e.type = 'statement' AND e.data->>'decision' = 'approved')::int AS approved,
-       count(*) FILTER (WHERE e.type IN ('statement', 'command') AND e.data->>'decision' = 'deny')::int AS blocked,
-       count(*) FILTER (WHERE e.type = 'review.requested')::int AS reviews,
-       coalesce(sum(m.n) FILTER (WHERE e.type = 'statement'), 0)::int AS masked_statements,
-       (sum(m.n) FILTER (WHERE e.type = 'session.close'))::int AS masked_close
-     FROM audit_events e
-     LEFT JOIN LATERAL (
-       SELECT sum((x.value)::numeric) AS n
-       FROM jsonb_each(CASE WHEN jsonb_typeof(e.data->'masked') = 'object' THEN e.data->'masked' ELSE '{}'::jsonb END) x
-       WHERE jsonb_typeof(x.value) = 'number'
-     ) m ON true
-     WHERE e.session_id = ANY($1::uuid[]) AND e.type IN ('statement', 'command', 'review.requested', 'session.close')
-     GROUP BY e.session_id`,
-    ids,
-  );
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        statements: r.commands + r.settled + Math.max(0, r.held - r.approved),
-        blocked: r.blocked,
-        masked: r.masked_close ?? r.masked_statements,
-        reviews: r.reviews,
-      },
-    ]),
-  );
 }

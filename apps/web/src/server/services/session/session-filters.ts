@@ -31,17 +31,16 @@ const utcTimestamp = (d: Date) => d.toISOString().replace(/Z$/, '');
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
- * Outcome and text filters look into the session's events through the (session_id, seq) index, one session at a
- * time, so their cost grows with the sessions the other filters leave, not with the whole trail.
+ * Refusals and masking are read from the counters kept on each sessions row; reviews and the text filter look into
+ * the session's events through its (session_id, seq) key, one session at a time, so their cost grows with the
+ * sessions the other filters leave, not with the whole trail.
  */
 const eventExists = (condition: string) => `EXISTS (SELECT 1 FROM audit_events e WHERE e.session_id = s.id AND ${condition})`;
 
 const OUTCOME_SQL: Record<z.infer<typeof SessionOutcome>, string> = {
-  blocked: eventExists(`e.type IN ('statement', 'command') AND e.data->>'decision' = 'deny'`),
+  blocked: 's.blocked_count > 0',
   reviewed: eventExists(`e.type IN ('review.requested', 'review.decided')`),
-  masked: eventExists(
-    `e.type IN ('statement', 'session.close') AND jsonb_typeof(e.data->'masked') = 'object' AND EXISTS (SELECT 1 FROM jsonb_each(e.data->'masked') m WHERE jsonb_typeof(m.value) = 'number' AND (m.value)::numeric > 0)`,
-  ),
+  masked: '(s.masked_count > 0 OR s.masked_total > 0)',
 };
 
 /** The sessions the viewer may see (their org; only their own unless admin or auditor), narrowed by the filters. */

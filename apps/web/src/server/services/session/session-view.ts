@@ -47,6 +47,22 @@ export function clientFields(info: unknown): { reason: string | null; client: st
   return { reason: text(o.reason), client: text(o.client) };
 }
 
-/** Per-session counts from the audit events (see `sessionCounts` in list-sessions.ts). */
+/** Per-session counts for the list and the session page. */
 export interface SessionCounts { statements: number; blocked: number; masked: number; reviews: number }
-export const NO_COUNTS: SessionCounts = { statements: 0, blocked: 0, masked: 0, reviews: 0 };
+
+/** The counters the database keeps on each sessions row as events are stored (trigger hoop_audit_session_counters). */
+export interface SessionCounters { statementCount: number; heldCount: number; approvedCount: number; blockedCount: number; reviewCount: number; maskedCount: number; maskedTotal: number | null }
+
+/**
+ * Counts from the session's stored counters, without reading its events. A statement held for review is recorded
+ * twice when approved (held, then run): it counts once. Masked values are the session's closing total once it closed
+ * with one, else the sum over its statements so far.
+ */
+export function countsOf(s: SessionCounters): SessionCounts {
+  return {
+    statements: s.statementCount + Math.max(0, s.heldCount - s.approvedCount),
+    blocked: s.blockedCount,
+    masked: s.maskedTotal ?? s.maskedCount,
+    reviews: s.reviewCount,
+  };
+}
