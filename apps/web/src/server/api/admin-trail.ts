@@ -6,8 +6,11 @@ import { loadHoopDb } from '../hoop-db';
  * the target, and the input without anything secret (tokens, passwords, keys, stored secrets are named, not kept).
  */
 
-/** decided elsewhere: reviewers' votes are review_votes, revocations are recorded by revokeReview itself */
-const NOT_ADMIN = new Set(['review.approve', 'review.reject', 'review.revoke']);
+/**
+ * decided elsewhere: reviewers' votes are review_votes, revocations are recorded by revokeReview itself, a retention
+ * change by setAuditRetention (with the value it replaced)
+ */
+const NOT_ADMIN = new Set(['review.approve', 'review.reject', 'review.revoke', 'audit.setRetention']);
 const SECRET_KEY = /secret|token|password|passphrase|key$|^key|private/i;
 
 function sanitize(value: unknown, depth = 0): unknown {

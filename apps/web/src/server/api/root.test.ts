@@ -235,6 +235,14 @@ const PROCEDURES = {
     const r = await as(who).audit.verify({});
     return `${r.ok}:${r.sessions}`;
   },
+  'audit.retention': async (who: string | null) => {
+    const r = await as(who).audit.retention({});
+    return `${r.days}:${r.purged.sessions}`;
+  },
+  'audit.previewRetention': async (who: string | null) => String((await as(who).audit.previewRetention({ days: 7 })).sessions),
+  // set, then put back to for ever (nothing is purged here: the purge is the gateway's)
+  'audit.setRetention': async (who: string | null) =>
+    thenRemove(async () => String((await as(who).audit.setRetention({ days: 90 })).days), () => db.org.updateMany({ data: { auditRetentionDays: null } })),
   'dashboard.sessions': async (who: string | null) => String((await as(who).dashboard.sessions({ range: '7d' })).totals.sessions),
   'dashboard.blocked': async (who: string | null) => String((await as(who).dashboard.blocked({ range: '24h' })).total),
   'dashboard.masked': async (who: string | null) => String((await as(who).dashboard.masked({ range: '30d' })).total),
@@ -313,6 +321,10 @@ const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'session.verify': { admin: 'ok:true', reviewer: 'FORBIDDEN', auditor: 'ok:true', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
   'audit.overview': { admin: 'ok:2', reviewer: 'FORBIDDEN', auditor: 'ok:2', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
   'audit.verify': { admin: 'ok:true:2', reviewer: 'FORBIDDEN', auditor: 'ok:true:2', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:true:0' },
+  // retention: admins and auditors read it, admins change it, each for their own org
+  'audit.retention': { admin: 'ok:null:0', reviewer: 'FORBIDDEN', auditor: 'ok:null:0', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:null:0' },
+  'audit.previewRetention': adminsOnly('ok:0', 'ok:0'),
+  'audit.setRetention': adminsOnly('ok:90', 'ok:90'),
   // the dashboard: every member; admins, reviewers and auditors get the org's figures, developers their own sessions'
   // (the developer's one of Acme's two sessions), another org none of Acme's; agents are counted org-wide for everyone
   'dashboard.sessions': { admin: 'ok:2', reviewer: 'ok:2', auditor: 'ok:2', developer: 'ok:1', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { AuditOverview, auditOverview } from '../../services/audit/audit-overview';
+import { auditRetention, PreviewRetentionInput, previewAuditRetention, RetentionPreview, RetentionView, SetRetentionInput, setAuditRetention } from '../../services/audit/audit-retention';
 import { VerifyResult, verifyOrgTrail } from '../../services/audit/verify-audit';
-import { createTRPCRouter, roleProcedure } from '../trpc';
+import { adminProcedure, createTRPCRouter, roleProcedure } from '../trpc';
 
-/** The org's audit trail as a whole: what it holds, and re-hashing all of it. Admins and auditors. */
+/**
+ * The org's audit trail as a whole: what it holds, re-hashing all of it, and how long it is kept. Admins and auditors
+ * read; admins change the retention.
+ */
 export const auditRouter = createTRPCRouter({
   overview: roleProcedure('auditor')
     .input(z.object({}))
@@ -15,4 +19,21 @@ export const auditRouter = createTRPCRouter({
     .input(z.object({}))
     .output(VerifyResult)
     .mutation(({ ctx }) => verifyOrgTrail(ctx.db, ctx.user)),
+
+  retention: roleProcedure('auditor')
+    .input(z.object({}))
+    .output(RetentionView)
+    .query(({ ctx }) => auditRetention(ctx.db, ctx.user.orgId)),
+
+  /** what a retention of that many days would remove at the next purge, before an admin sets it */
+  previewRetention: adminProcedure
+    .input(PreviewRetentionInput)
+    .output(RetentionPreview)
+    .query(({ ctx, input }) => previewAuditRetention(ctx.db, ctx.user.orgId, input)),
+
+  /** recorded in the admin trail by the service, with the value it replaced */
+  setRetention: adminProcedure
+    .input(SetRetentionInput)
+    .output(RetentionView)
+    .mutation(({ ctx, input }) => setAuditRetention(ctx.db, ctx.user, input)),
 });
