@@ -1,7 +1,8 @@
 /**
  * The admin pages against the real stack (gateway, a target database, the `hoop` CLI, the web app; nothing mocked).
  * An admin registers an agent and sees its key once, starts it with that key, adds a postgres connection with a
- * stored secret served by it, tests the connection, edits a policy in the form and in YAML (errors shown by path),
+ * stored secret served by it, tests the connection (the agent logs into the target; a closed port fails with its
+ * words), edits a policy in the form and in YAML (errors shown by path),
  * and sees the agent enforce the saved policy at once; the test box judges `DELETE FROM customers` and `rm -rf /`.
  * The key is rotated (the running agent is disconnected, the old key refused from then on), deleting a busy agent is refused with a reason, and a
  * developer reads policies but is kept out of every admin action, in the page and in the API.
@@ -152,15 +153,24 @@ test('an admin adds a postgres connection with a stored secret served by that ag
   expect(api).toContain('"storedSet":true');
   for (const s of [PG_SECRET, stored.secretEncrypted!]) expect(api).not.toContain(s);
 
-  // Test says exactly what it checked
+  // Test says exactly what it checked: the agent logs into the target with the stored secret and runs select 1
   await page.getByTestId('connection-delete').scrollIntoViewIfNeeded();
   await page.getByRole('button', { name: 'Test', exact: true }).click();
   const report = page.getByTestId('connection-test-result');
-  await expect(report).toHaveAttribute('data-ready', 'true');
-  for (const [check, status] of [['settings', 'pass'], ['agent', 'pass'], ['credential', 'pass'], ['policy', 'pass']] as const) {
+  await expect(report).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+  for (const [check, status] of [['settings', 'pass'], ['agent', 'pass'], ['credential', 'pass'], ['policy', 'pass'], ['target', 'pass']] as const) {
     await expect(report.locator(`[data-check="${check}"]`)).toHaveAttribute('data-status', status);
   }
   await expect(report.locator('[data-check="agent"]')).toContainText('“eu-west-1” is online');
+  await expect(report.locator('[data-check="target"]')).toContainText(/PostgreSQL \d+\.\d+ at 127\.0\.0\.1:\d+ accepted \S+ and answered select 1 in \d+ ms/);
+  const steps = report.getByTestId('connection-target-step');
+  await expect(steps).toHaveCount(5);
+  for (const [step, status] of [['credential', 'pass'], ['connect', 'pass'], ['tls', 'skip'], ['login', 'pass'], ['query', 'pass']] as const) {
+    await expect(report.locator(`[data-testid="connection-target-step"][data-step="${step}"]`)).toHaveAttribute('data-status', status);
+  }
+  await expect(report.locator('[data-step="credential"]')).toContainText('the stored secret, sent by the gateway to this agent only');
+  await expect(report.getByTestId('connection-target')).toContainText(/through gateway \S+\/\d+/);
+  expect(await page.content()).not.toContain(PG_SECRET);
   await expect(page.getByTestId('connection-not-checked')).toContainText('No session was opened');
   await expect(page.getByTestId('connection-not-checked')).toContainText('hoop exec pg-shop -i "select 1"');
   await shot(page, 'admin-connection-tested');
@@ -173,8 +183,23 @@ test('an admin adds a postgres connection with a stored secret served by that ag
   const row = page.locator('[data-testid="connection-row"][data-name="pg-shop"]');
   await expect(row).toContainText('encrypted');
   await row.getByRole('button', { name: 'Test pg-shop' }).click();
-  await expect(page.locator('[data-testid="connection-test-row"][data-name="pg-shop"] [data-testid="connection-test-result"]')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('[data-testid="connection-test-row"][data-name="pg-shop"] [data-testid="connection-test-result"]')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
   await shot(page, 'admin-connections');
+
+  // a port nothing listens on: the target check fails with the agent's words, the rest still pass
+  const closedPort = await freePort();
+  await stack.db.connection.create({ data: { orgId: stack.orgId, name: 'pg-closed', type: 'postgres', agentId: stored.agentId, config: { host: '127.0.0.1', port: closedPort, database: 'shop', user: 'app', sslmode: 'disable' } } });
+  await page.reload();
+  await page.locator('[data-testid="connection-row"][data-name="pg-closed"]').getByRole('button', { name: 'Test pg-closed' }).click();
+  const failed = page.locator('[data-testid="connection-test-row"][data-name="pg-closed"] [data-testid="connection-test-result"]');
+  await expect(failed).toHaveAttribute('data-ready', 'false', { timeout: 20_000 });
+  await expect(failed.locator('[data-check="agent"]')).toHaveAttribute('data-status', 'pass');
+  await expect(failed.locator('[data-check="target"]')).toHaveAttribute('data-status', 'fail');
+  await expect(failed.locator('[data-check="target"]')).toContainText(`127.0.0.1:${closedPort} refused the connection: nothing listens on port ${closedPort} there`);
+  await expect(failed.getByTestId('connection-target')).toHaveAttribute('data-code', 'refused');
+  await expect(failed.locator('[data-testid="connection-target-step"][data-step="connect"]')).toHaveAttribute('data-status', 'fail');
+  await shot(page, 'admin-connection-test-failed');
+  await stack.db.connection.delete({ where: { orgId_name: { orgId: stack.orgId, name: 'pg-closed' } } });
 });
 
 test('an admin edits a policy in the form and in YAML; agents enforce it at once; the test box judges statements', async ({ page }) => {

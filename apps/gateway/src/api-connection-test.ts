@@ -1,4 +1,4 @@
-import { type Db, runConnectionTest } from '@hoop/db';
+import { type Db, recordAdminAction, runConnectionTest } from '@hoop/db';
 import { ProbeResult } from '@hoop/protocol';
 import { ApiError } from './api-policies';
 import type { UserIdentity } from './auth';
@@ -18,6 +18,8 @@ export async function testConnectionApi(db: Db, user: UserIdentity, name: string
   const outcome = await runConnectionTest(db, { orgId: user.orgId, connectionId: c.id, agent: c.agent, requestedBy: user.id });
   const parsed = outcome.state === 'done' ? ProbeResult.safeParse(outcome.result) : null;
   const target = parsed?.success ? parsed.data : null;
+  // who made an agent reach a target, as the web app records its Test
+  await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'connection.test', target: `connection:${c.name}`, data: { state: outcome.state, ok: target?.ok ?? false, code: target?.code ?? null, via: 'api' } });
   return {
     connection: c.name,
     type: c.type,

@@ -119,6 +119,8 @@ describe('testing a postgres connection', () => {
     expect(answer).toMatchObject({ state: 'done', ok: true, gateway: gateway1Name(), target: { ok: true, serverVersion: expect.stringMatching(/^PostgreSQL \d+/) } });
     expect(steps(answer)).toEqual(['credential:pass', 'connect:pass', 'tls:skip', 'login:pass', 'query:pass']);
     expect(JSON.stringify(answer)).not.toContain(PASSWORD);
+    // who had an agent reach a target is in the admin trail
+    expect(await stack.db.adminEvent.count({ where: { action: 'connection.test', target: 'connection:pg-good', actor: 'admin@test.local' } })).toBe(2);
     console.log(`pg-good: agent ${answer.target!.latencyMs} ms, request to answer ${answer.ms} ms`);
   });
 

@@ -50,14 +50,14 @@ const ago = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5
 export async function runConnectionTest(
   db: Db,
   req: { orgId: string; connectionId: string; agent: ConnectionTestAgent | null; requestedBy: string | null },
-  opts: { claimMs?: number; answerMs?: number } = {},
+  opts: { claimMs?: number; answerMs?: number; /** the moment heartbeats are judged against */ now?: Date } = {},
 ): Promise<ConnectionTestOutcome> {
   const started = Date.now();
   const base = { id: null, gateway: null, result: null };
   const { agent } = req;
   if (!agent) return { ...base, state: 'no_agent', agent: null, message: 'no agent serves this connection, so nothing can reach the target', ms: 0 };
   const who = { id: agent.id, name: agent.name };
-  const seen = agent.lastSeenAt ? started - agent.lastSeenAt.getTime() : null;
+  const seen = agent.lastSeenAt ? (opts.now?.getTime() ?? started) - agent.lastSeenAt.getTime() : null;
   if (!agent.connectedAt || seen === null || seen > CONNECTION_TEST.onlineWindowMs) {
     const when = seen === null ? 'it has never connected' : `its last heartbeat was ${ago(seen)} ago`;
     return { ...base, state: 'agent_offline', agent: who, message: `agent “${agent.name}” is offline (${when}), so the target was not tested: start the agent, or check that it reaches the gateway`, ms: 0 };

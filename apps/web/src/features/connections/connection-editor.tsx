@@ -134,7 +134,8 @@ function TestCard({ id }: { id: string }) {
       ) : (
         <p className="text-[13px] text-slate-500">
           Checks the saved settings with the agent’s own rules, whether the serving agent is online (a heartbeat in the last 15 seconds), the credential
-          as far as it can be seen from here, and the policy. It opens no session.
+          and the policy; then the agent reaches the target with its own credential (for PostgreSQL: connects, logs in and runs select 1) and reports
+          each step, in at most about 15 seconds. It opens no session.
         </p>
       )}
     </Card>

@@ -103,7 +103,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const as = (who: string | null) => createCaller({ db, userId: who ? (users[who] ?? null) : null, headers: new Headers(), encryptionKey: ENCRYPTION_KEY });
+const as = (who: string | null) => createCaller({ db, userId: who ? (users[who] ?? null) : null, headers: new Headers(), encryptionKey: ENCRYPTION_KEY, gatewayUrl: 'http://127.0.0.1:9' });
 
 async function outcome(call: () => Promise<string>): Promise<string> {
   try {
@@ -264,7 +264,7 @@ const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'connection.create': adminsOnly('ok:new-admin:stored:true', 'ok:new-otheradmin:stored:true'),
   'connection.update': adminsOnly('ok:upd-admin:true', 'NOT_FOUND'),
   'connection.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
-  'connection.test': adminsOnly('ok:settings=fail,agent=fail,credential=info,policy=pass', 'NOT_FOUND'),
+  'connection.test': adminsOnly('ok:settings=fail,agent=fail,credential=info,policy=pass,target=info', 'NOT_FOUND'),
   'agent.create': adminsOnly('ok:agent-admin:key shown', 'ok:agent-otheradmin:key shown'),
   'agent.rotateKey': adminsOnly('ok:rotated', 'NOT_FOUND'),
   'agent.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),

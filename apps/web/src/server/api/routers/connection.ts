@@ -37,9 +37,9 @@ export const connectionRouter = createTRPCRouter({
     .output(DeletedConnection)
     .mutation(({ ctx, input }) => deleteConnection(ctx.db, ctx.user.orgId, input)),
 
-  /** a mutation: it is asked for, and reports the state at that moment */
+  /** a mutation: it is asked for, makes the agent reach the target, and reports the state at that moment */
   test: adminProcedure
     .input(ConnectionIdInput)
     .output(ConnectionTestResult)
-    .mutation(({ ctx, input }) => testConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
+    .mutation(({ ctx, input }) => testConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey, { requestedBy: ctx.user.id, gatewayUrl: ctx.gatewayUrl })),
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { createDb, type Db, decryptSecret, encryptSecret, parseEncryptionKey, seedAgent, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,27 +155,43 @@ describe('delete', () => {
 
 describe('test', () => {
   const now = new Date('2026-03-01T12:00:00Z');
+  // no gateway listens there: the target check must say so (the real thing is in apps/web/test/connection-test-target.test.ts)
+  const deps = { requestedBy: null, gatewayUrl: '' };
+  beforeAll(async () => {
+    const srv = net.createServer();
+    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
+    await new Promise((r) => srv.close(r));
+    deps.gatewayUrl = `http://127.0.0.1:${port}`;
+  });
 
   it('checks the settings with the agent’s rules and the agent’s heartbeat (15 s), and says what it did not check', async () => {
     await db.agent.update({ where: { id: agents.up }, data: { connectedAt: new Date(now.getTime() - 60_000), lastSeenAt: new Date(now.getTime() - 4_000) } });
     await db.agent.update({ where: { id: agents.down }, data: { connectedAt: new Date(now.getTime() - 60_000), lastSeenAt: new Date(now.getTime() - 16_000) } });
     const prod = (await listConnections(db, orgs.acme, { search: 'pg-prod' })).items[0]!;
-    const ok = await testConnection(db, orgs.acme, { id: prod.id }, KEY, now);
-    expect(ok.ready).toBe(true);
-    expect(ok.checks.map((c) => [c.id, c.status])).toEqual([['settings', 'pass'], ['agent', 'pass'], ['credential', 'pass'], ['policy', 'pass']]);
+    const ok = await testConnection(db, orgs.acme, { id: prod.id }, KEY, deps, now);
+    expect(ok.checks.map((c) => [c.id, c.status])).toEqual([['settings', 'pass'], ['agent', 'pass'], ['credential', 'pass'], ['policy', 'pass'], ['target', 'fail']]);
     expect(ok.checks[1]!.detail).toBe('“up” is online: its last heartbeat was 4 s ago (online means within 15 s).');
+    // the agent looks online, but no gateway takes the request: said so, with whether the gateway answers at all
+    expect(ok.ready).toBe(false);
+    expect(ok.checks[4]!.detail).toBe(
+      `Not tested: no gateway took the test within 3 s: none is running, or none holds the tunnel of agent “up” (it may just have disconnected). The gateway at ${deps.gatewayUrl} cannot be reached from the web app (ECONNREFUSED): is it running?`,
+    );
+    expect(ok.target).toMatchObject({ state: 'no_gateway', ok: false, steps: [] });
+    expect((await db.connectionTest.findFirstOrThrow({ where: { connectionId: prod.id } })).status).toBe('abandoned');
     expect(ok.notChecked).toContain('No session was opened');
     expect(ok.tryCommand).toBe('hoop exec pg-prod -i "select 1"');
 
     await db.connection.update({ where: { id: prod.id }, data: { agentId: agents.down } });
-    const down = await testConnection(db, orgs.acme, { id: prod.id }, KEY, now);
+    const down = await testConnection(db, orgs.acme, { id: prod.id }, KEY, deps, now);
     expect(down.ready).toBe(false);
     expect(down.checks[1]).toMatchObject({ status: 'fail', detail: expect.stringContaining('“down” is offline: its last heartbeat was 16 s ago') });
+    expect(down.checks[4]).toMatchObject({ status: 'info', detail: 'Not tested: agent “down” is offline (its last heartbeat was 16 s ago), so the target was not tested: start the agent, or check that it reaches the gateway.' });
 
     // settings the agent would refuse (written around the API) and a key that does not open the secret
     const broken = await db.connection.create({ data: { orgId: orgs.acme, name: 'pg-broken', type: 'postgres', config: { host: 'db', user: 'x' }, secretRef: 'stored', secretEncrypted: encryptSecret('x', randomBytes(32)) } });
-    const bad = await testConnection(db, orgs.acme, { id: broken.id }, KEY, now);
-    expect(bad.checks.map((c) => [c.id, c.status])).toEqual([['settings', 'fail'], ['agent', 'fail'], ['credential', 'fail'], ['policy', 'pass']]);
+    const bad = await testConnection(db, orgs.acme, { id: broken.id }, KEY, deps, now);
+    expect(bad.checks.map((c) => [c.id, c.status])).toEqual([['settings', 'fail'], ['agent', 'fail'], ['credential', 'fail'], ['policy', 'pass'], ['target', 'info']]);
     expect(bad.checks[0]!.detail).toBe('The agent would refuse these settings: connection settings need host, database and user. Edit the connection to fix them.');
+    expect(bad.target.state).toBe('skipped');
   });
 });

@@ -7,11 +7,12 @@ import { keyState } from '../integration/sealing-key';
 import { agentConfigError } from './agent-rules';
 import { ConnectionIdInput, connectionNotFound } from './connection-detail';
 import { secretSource, targetSummary } from './connection-view';
+import { checkTarget, type TargetCheckDeps, TargetOutcome } from './target-check';
 
 export const CheckStatus = z.enum(['pass', 'fail', 'warn', 'info']);
 
 export const ConnectionCheck = z.object({
-  id: z.enum(['settings', 'agent', 'credential', 'policy']),
+  id: z.enum(['settings', 'agent', 'credential', 'policy', 'target']),
   label: z.string(),
   status: CheckStatus,
   detail: z.string(),
@@ -21,9 +22,11 @@ export type ConnectionCheck = z.infer<typeof ConnectionCheck>;
 export const ConnectionTestResult = z.object({
   connection: z.string(),
   checkedAt: z.date(),
-  /** no check failed: the agent has the connection and can be asked for a session */
+  /** no check failed: the agent reached the target and logged in, and can be asked for a session */
   ready: z.boolean(),
   checks: z.array(ConnectionCheck),
+  /** the agent's own test of the target, step by step (or why it did not run) */
+  target: TargetOutcome,
   /** what this test does not do, in a sentence */
   notChecked: z.string(),
   /** a command that opens a real session through the gateway and the agent */
@@ -34,15 +37,16 @@ export type ConnectionTestResult = z.infer<typeof ConnectionTestResult>;
 const ago = (ms: number) => (ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
 
 /**
- * Checks what can be checked without opening a session (the gateway has no API for a test session yet): the settings
- * against the agent's own rules, whether the serving agent is online (a heartbeat within 15 s), whether a stored secret
- * opens with the key the gateway shares, and whether the policy is valid. It says what it did not check.
+ * Checks the settings against the agent's own rules, whether the serving agent is online (a heartbeat within 15 s),
+ * whether a stored secret opens with the key the gateway shares, and whether the policy is valid; then the agent
+ * reaches the target with its credential and reports each step (the `target` check; see ./target-check.ts). It says
+ * what it did not check.
  */
-export async function testConnection(db: Db, orgId: string, input: z.input<typeof ConnectionIdInput>, encryptionKey: string | null, now = new Date()): Promise<ConnectionTestResult> {
+export async function testConnection(db: Db, orgId: string, input: z.input<typeof ConnectionIdInput>, encryptionKey: string | null, deps: TargetCheckDeps, now = new Date()): Promise<ConnectionTestResult> {
   const q = parseInput(ConnectionIdInput, input);
   const c = await db.connection.findFirst({
     where: { id: q.id, orgId },
-    include: { agent: { select: { name: true, connectedAt: true, lastSeenAt: true } }, policy: { select: { name: true, version: true, document: true } } },
+    include: { agent: { select: { id: true, name: true, connectedAt: true, lastSeenAt: true } }, policy: { select: { name: true, version: true, document: true } } },
   });
   if (!c) throw connectionNotFound();
   const checks: ConnectionCheck[] = [];
@@ -75,14 +79,14 @@ export async function testConnection(db: Db, orgId: string, input: z.input<typeo
       !c.secretEncrypted
         ? { id: 'credential', label: 'Credential', status: 'fail', detail: 'The connection expects a stored secret but none is kept: edit it and type the secret.' }
         : key === 'ready'
-          ? { id: 'credential', label: 'Credential', status: 'pass', detail: 'The stored secret opens with HOOP_ENCRYPTION_KEY, so the gateway can send it to the serving agent (and only to it). Whether the target accepts it is not checked.' }
+          ? { id: 'credential', label: 'Credential', status: 'pass', detail: 'The stored secret opens with HOOP_ENCRYPTION_KEY, so the gateway can send it to the serving agent (and only to it).' }
           : key === 'mismatch'
             ? { id: 'credential', label: 'Credential', status: 'fail', detail: 'The stored secret does not open with this web app’s HOOP_ENCRYPTION_KEY: if the gateway has the same key, it cannot open it either. Type the secret again.' }
             : { id: 'credential', label: 'Credential', status: 'warn', detail: 'This web app has no valid HOOP_ENCRYPTION_KEY, so the stored secret could not be checked.' },
     );
   } else if (source === 'env' || source === 'file') {
     const where = source === 'env' ? `the environment variable ${c.secretRef!.slice(4)}` : `the file ${c.secretRef!.slice(5)}`;
-    checks.push({ id: 'credential', label: 'Credential', status: 'info', detail: `Read by the agent from ${where} on its own host when a session opens; not visible from here, so not checked.` });
+    checks.push({ id: 'credential', label: 'Credential', status: 'info', detail: `Read by the agent from ${where} on its own host when a session opens; not visible from here (the target check below shows whether the agent found it).` });
   } else {
     checks.push(
       c.type === 'ssh'
@@ -103,13 +107,29 @@ export async function testConnection(db: Db, orgId: string, input: z.input<typeo
     );
   }
 
+  // the agent's own test: only with settings it would accept
+  const target = problem
+    ? { status: 'info' as const, detail: 'Not tested: the agent would refuse these settings.', outcome: { state: 'skipped' as const, ok: false, code: null, serverVersion: null, latencyMs: null, ms: 0, gateway: null, steps: [] } }
+    : await checkTarget(db, { id: c.id, orgId, agent: c.agent }, deps, now);
+  checks.push({ id: 'target', label: 'Target', status: target.status, detail: target.detail });
+  // what the agent found of a secret it reads itself (env:, file:) is worth more than "not visible from here"
+  const found = target.outcome.steps.find((s) => s.id === 'credential');
+  const credential = checks.find((k) => k.id === 'credential');
+  if (found && credential?.status === 'info' && (source === 'env' || source === 'file')) {
+    Object.assign(credential, found.status === 'fail' ? { status: 'fail', detail: `The agent could not read it: ${found.detail}.` } : { status: 'pass', detail: `The agent found it: ${found.detail}.` });
+  }
+
   const tryCommand = c.type === 'postgres' ? `hoop exec ${c.name} -i "select 1"` : `hoop exec ${c.name} -i "true"`;
+  const reached = target.outcome.state === 'done' && target.outcome.ok;
   return {
     connection: c.name,
     checkedAt: now,
     ready: checks.every((k) => k.status !== 'fail'),
     checks,
-    notChecked: `No session was opened: whether the agent reaches ${targetSummary(c.type, c.config) ?? 'the target'} and logs in shows only when one is. To try that, run the command below.`,
+    target: target.outcome,
+    notChecked: reached
+      ? `No session was opened: the agent logged into ${targetSummary(c.type, c.config) ?? 'the target'} as a session would, but guardrails, masking and the audit trail act only in a session. To open one, run the command below.`
+      : `No session was opened. Once the checks above pass, try one through the gateway and the agent with the command below.`,
     tryCommand,
   };
 }
