@@ -6,6 +6,7 @@ import { ErrorNote } from '~/components/ui/empty-state';
 import { RelativeTime } from '~/components/ui/relative-time';
 import { Stat } from '~/features/sessions/session-bits';
 import { useTRPC } from '~/trpc/react';
+import { RetentionCard } from './retention-card';
 import { VerifyButton, VerifyOutcome } from './verify-result';
 
 const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
@@ -16,8 +17,8 @@ const STEPS = [
   ['Verifying', 're-reads every event of the organisation from the database and recomputes every hash, the same way hoop audit verify does, and stops at the first link that does not hold.'],
 ] as const;
 
-/** The org's audit trail as a whole: what it holds, and a full verification on request. */
-export function AuditView() {
+/** The org's audit trail as a whole: what it holds, a full verification on request, and how long it is kept. */
+export function AuditView({ canChangeRetention }: { canChangeRetention: boolean }) {
   const trpc = useTRPC();
   const overview = useQuery({ ...trpc.audit.overview.queryOptions({}), refetchInterval: 10_000 });
   const verify = useMutation(trpc.audit.verify.mutationOptions({ onSuccess: () => void overview.refetch() }));
@@ -65,6 +66,8 @@ export function AuditView() {
           </dl>
         </div>
       </Card>
+
+      <RetentionCard canChange={canChangeRetention} />
     </div>
   );
 }

@@ -26,6 +26,11 @@ export function VerifyOutcome({ result, scope }: { result: VerifyResult; scope: 
         <div>
           <p className="font-medium">{scope === 'session' ? 'This session’s trail is intact.' : 'The audit trail is intact.'}</p>
           <p className="mt-0.5 text-emerald-800">{checked}, {when}. Every hash matches: nothing was altered, removed or reordered.</p>
+          {result.purged.sessions > 0 && (
+            <p className="mt-0.5 text-emerald-800" data-testid="verify-purged">
+              {plural(result.purged.sessions, 'session')} and {plural(result.purged.events, 'event')} were purged by retention in {plural(result.purged.purges.length, 'purge')}: on record, each purge matching its checkpoint and its entry in the admin trail.
+            </p>
+          )}
         </div>
       </div>
     );

@@ -23,12 +23,12 @@ export default async function AuditPage() {
       </>
     );
   }
-  await getQueryClient().prefetchQuery(trpc.audit.overview.queryOptions({}));
+  await Promise.all([getQueryClient().prefetchQuery(trpc.audit.overview.queryOptions({})), getQueryClient().prefetchQuery(trpc.audit.retention.queryOptions({}))]);
   return (
     <>
       <PageHeader title="Audit" description={DESCRIPTION} />
       <HydrateClient>
-        <AuditView />
+        <AuditView canChangeRetention={user.role === 'admin'} />
       </HydrateClient>
     </>
   );
