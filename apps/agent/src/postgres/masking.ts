@@ -65,18 +65,20 @@ export function rowMaskerFor(masker: Masker, columns: ColumnInfo[]): RowMasker |
         out.appendRange(src, start, end);
         return;
       }
+      // unchanged values go over with their length fields, as runs of bytes between the values that changed
       out.beginDataRow(n);
+      let copied = start + 7;
       for (let i = 0; i < n; i++) {
         const r = results[i];
-        const from = bounds[2 * i]!;
-        if (r === undefined) {
-          if (from < 0) out.cellNull();
-          else out.cell(src, from, bounds[2 * i + 1]!);
-        } else if (r === null) out.cellNull();
+        if (r === undefined) continue;
+        results[i] = undefined;
+        out.appendRange(src, copied, bounds[2 * i]! - 4);
+        if (r === null) out.cellNull();
         else if (typeof r === 'string') out.cellText(r);
         else out.cellBytes(r);
-        results[i] = undefined;
+        copied = bounds[2 * i + 1]!;
       }
+      out.appendRange(src, copied, end);
       out.endDataRow();
     },
   };

@@ -189,6 +189,11 @@ export class QueryRelay {
     });
   }
 
+  /** Every request sent to the target has been answered (its ReadyForQuery relayed). */
+  get idle(): boolean {
+    return this.cycles.length === 0;
+  }
+
   /** The session is over: a held statement will never run. */
   dispose(): void {
     this.holds.dispose();

@@ -17,6 +17,14 @@ import type { SessionHooks } from './hooks';
 import { QueryRelay } from './relay';
 import { loginTarget, type TargetConfig, TargetError, type TargetSession } from './target';
 
+/**
+ * While a result streams in, what the client gets is sent once this much has gathered (one tunnel frame, not one per
+ * read from the target, which hands over 8–16 KB at a time) …
+ */
+const COALESCE_BYTES = 48 * 1024;
+/** … or this long after the first unsent byte; the end of every response (ReadyForQuery) is sent at once. */
+const COALESCE_MS = 1;
+
 /** Startup parameters a client may pass on to the target; everything else (user, database, options, replication) is set by the agent. */
 const FORWARDED_PARAMS = ['application_name', 'client_encoding', 'DateStyle', 'TimeZone', 'extra_float_digits', 'IntervalStyle', 'search_path', 'standard_conforming_strings'];
 
@@ -50,8 +58,13 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   // what the client gets is gathered into one buffer per flush (rows are written into it as they are masked)
   const toClient = new MessageBuffer();
   let toTarget: Uint8Array[] = [];
+  let coalescing: NodeJS.Timeout | null = null;
 
   const flush = () => {
+    if (coalescing) {
+      clearTimeout(coalescing);
+      coalescing = null;
+    }
     const bytes = toClient.take();
     if (bytes !== null && !client.destroyed) {
       const ok = client.write(bytes);
@@ -164,7 +177,8 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       } catch (err) {
         fatal('08P01', `the target sent a malformed message: ${(err as Error).message}`);
       }
-      flush();
+      if (toClient.length >= COALESCE_BYTES || r.idle) flush();
+      else coalescing ??= setTimeout(flush, COALESCE_MS);
     });
     t.socket.on('close', () => close('target closed the connection'));
     t.socket.on('error', (err) => o.log.warn('target socket error', { session: o.sessionId, error: err.message }));
