@@ -5,3 +5,4 @@ export * from './exit-codes';
 export * from './ws-transport';
 export * from './review-notice';
 export * from './probe';
+export * from './connection-config';

@@ -11,28 +11,9 @@ import {
   sslRequest,
   startupMessage,
 } from '@hoop/pgwire';
+import type { TargetConfig } from '@hoop/protocol';
 
-export interface TargetConfig {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  /** disable | prefer | require | verify-ca | verify-full (as libpq) */
-  sslmode: string;
-  connectTimeoutMs: number;
-}
-
-export function targetConfigFrom(config: Record<string, unknown>): TargetConfig | string {
-  const host = typeof config.host === 'string' ? config.host : null;
-  const database = typeof config.database === 'string' ? config.database : null;
-  const user = typeof config.user === 'string' ? config.user : null;
-  if (!host || !database || !user) return 'connection settings need host, database and user';
-  const port = Number(config.port ?? 5432);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) return `invalid port ${String(config.port)}`;
-  const sslmode = typeof config.sslmode === 'string' ? config.sslmode : 'prefer';
-  if (!['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode)) return `invalid sslmode ${sslmode}`;
-  return { host, port, database, user, sslmode, connectTimeoutMs: Number(config.connectTimeoutMs ?? 10_000) };
-}
+export { type TargetConfig, targetConfigFrom } from '@hoop/protocol';
 
 export class TargetError extends Error {
   constructor(message: string, readonly fields: Record<string, string> = {}) {

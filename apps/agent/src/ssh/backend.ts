@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Duplex, type Readable } from 'node:stream';
 import { Client, type ClientChannel, type PseudoTtyOptions } from 'ssh2';
+import type { CommandConfig, SshTargetConfig } from '@hoop/protocol';
+
+export { type CommandConfig, commandConfigFrom, type SshTargetConfig, sshTargetFrom } from '@hoop/protocol';
 
 /** A pseudo-terminal as the client asked for it. */
 export interface Pty { term: string; cols: number; rows: number; width: number; height: number }
@@ -28,26 +31,6 @@ export interface Backend {
 export class BackendError extends Error {}
 
 // ── SSH target ────────────────────────────────────────────────────────────────────────────────────────────────────
-
-export interface SshTargetConfig {
-  host: string;
-  port: number;
-  user: string;
-  /** `SHA256:…` as `ssh-keygen -lf` prints it; when set, any other host key is refused */
-  hostKeyFingerprint?: string;
-}
-
-export function sshTargetFrom(config: Record<string, unknown>): SshTargetConfig | string {
-  const host = typeof config.host === 'string' ? config.host.trim() : '';
-  if (!host) return 'config.host is required';
-  const port = config.port === undefined ? 22 : Number(config.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return `config.port must be a port number, not ${String(config.port)}`;
-  const user = typeof config.user === 'string' && config.user ? config.user : '';
-  if (!user) return 'config.user is required';
-  const fp = typeof config.hostKeyFingerprint === 'string' && config.hostKeyFingerprint ? config.hostKeyFingerprint.trim() : undefined;
-  if (fp && !/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(fp)) return 'config.hostKeyFingerprint must look like SHA256:… (ssh-keygen -lf)';
-  return { host, port, user, ...(fp ? { hostKeyFingerprint: fp.replace(/=$/, '') } : {}) };
-}
 
 export function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
@@ -97,44 +80,6 @@ export async function connectSshTarget(cfg: SshTargetConfig, secret: string | nu
 }
 
 // ── local commands ────────────────────────────────────────────────────────────────────────────────────────────────
-
-export interface CommandConfig {
-  /** what an interactive session runs, e.g. ["bash", "--noprofile", "--norc"] */
-  shell: string[];
-  /** what one command runs; `{}` stands for the command text, else the text is written to stdin */
-  exec: string[];
-  cwd?: string;
-  /** extra environment; values may be references (`env:NAME`, `file:/path`) resolved on the agent */
-  env: Record<string, string>;
-}
-
-export function commandConfigFrom(config: Record<string, unknown>): CommandConfig | string {
-  const list = (v: unknown, name: string): string[] | string => {
-    if (v === undefined) return [];
-    if (typeof v === 'string') return v.trim() ? [v] : `config.${name} is empty`;
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0) return v as string[];
-    return `config.${name} must be a command line as a list of words`;
-  };
-  const shell = list(config.shell ?? config.command, 'shell');
-  if (typeof shell === 'string') return shell;
-  const exec = list(config.exec, 'exec');
-  if (typeof exec === 'string') return exec;
-  if (shell.length === 0 && exec.length === 0) return 'config.shell or config.exec is required';
-  const env: Record<string, string> = {};
-  if (config.env !== undefined) {
-    if (typeof config.env !== 'object' || config.env === null) return 'config.env must map names to values';
-    for (const [k, v] of Object.entries(config.env)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || typeof v !== 'string') return `config.env.${k} must be a string`;
-      env[k] = v;
-    }
-  }
-  return {
-    shell: shell.length ? shell : exec.map((w) => (w === '{}' ? '' : w)).filter(Boolean),
-    exec: exec.length ? exec : shell,
-    ...(typeof config.cwd === 'string' && config.cwd ? { cwd: config.cwd } : {}),
-    env,
-  };
-}
 
 const quote = (w: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 

@@ -6,7 +6,7 @@ import { cx } from '~/components/ui/cx';
 import { Field, INPUT, SECONDARY, SMALL } from '~/features/integrations/form-bits';
 import { joinWords, splitWords } from './command-words';
 
-/** The target settings of each connection type, as the agent reads them (see agent-rules.ts on the server). */
+/** The target settings of each connection type, as the agent reads them (see connection-config.ts in @hoop/protocol). */
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 

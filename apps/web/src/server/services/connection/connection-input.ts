@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { agentConfigError } from './agent-rules';
+import { agentConfigError } from '@hoop/protocol';
 
 /**
  * What an admin enters for a connection. The per-type settings are checked here in sentences that name the field, and
- * then by the agent's own rules (agent-rules.ts), so nothing the agent would refuse is saved.
+ * then by the agent's own rules (agentConfigError in @hoop/protocol), so nothing the agent would refuse is saved.
  */
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;

@@ -2,7 +2,7 @@ import type { Db, Prisma } from '@hoop/db';
 import { AppError } from '../../errors';
 import { loadHoopDb } from '../../hoop-db';
 import { sealingKey } from '../integration/sealing-key';
-import { agentConfigError } from './agent-rules';
+import { agentConfigError } from '@hoop/protocol';
 import { type EditableType, MANAGED_KEYS, type ParsedConnectionInput } from './connection-input';
 
 /** What creating and editing a connection share: references checked, the secret sealed, the settings made whole. */

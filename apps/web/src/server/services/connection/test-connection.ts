@@ -4,7 +4,7 @@ import { parseInput } from '../../errors';
 import { loadPipeline } from '../../pipeline';
 import { agentStatus, ONLINE_WINDOW_MS } from '../agent/agent-status';
 import { keyState } from '../integration/sealing-key';
-import { agentConfigError } from './agent-rules';
+import { agentConfigError } from '@hoop/protocol';
 import { ConnectionIdInput, connectionNotFound } from './connection-detail';
 import { secretSource, targetSummary } from './connection-view';
 import { checkTarget, type TargetCheckDeps, TargetOutcome } from './target-check';

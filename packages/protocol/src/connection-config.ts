@@ -1,15 +1,20 @@
 /**
- * The agent's own checks of a connection's settings, copied from the agent so the control plane refuses exactly what
- * the agent would refuse when it gets the configuration (apps may not import each other; keep these in step):
- *
- *   targetConfigFrom   apps/agent/src/postgres/target.ts
- *   sshTargetFrom      apps/agent/src/ssh/backend.ts
- *   commandConfigFrom  apps/agent/src/ssh/backend.ts
- *
- * Each returns the settings the agent would use, or the agent's error message.
+ * The settings of each connection type as the agent reads them. The agent serves with them; the control plane and the
+ * gateway check with the same functions before they save, so nothing the agent would refuse is stored.
+ * Each `…From` returns the settings the agent uses, or the agent's error message.
  */
 
-export interface TargetConfig { host: string; port: number; database: string; user: string; sslmode: string; connectTimeoutMs: number }
+// ── postgres ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface TargetConfig {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  /** disable | prefer | require | verify-ca | verify-full (as libpq) */
+  sslmode: string;
+  connectTimeoutMs: number;
+}
 
 export function targetConfigFrom(config: Record<string, unknown>): TargetConfig | string {
   const host = typeof config.host === 'string' ? config.host : null;
@@ -23,7 +28,15 @@ export function targetConfigFrom(config: Record<string, unknown>): TargetConfig 
   return { host, port, database, user, sslmode, connectTimeoutMs: Number(config.connectTimeoutMs ?? 10_000) };
 }
 
-export interface SshTargetConfig { host: string; port: number; user: string; hostKeyFingerprint?: string }
+// ── ssh ───────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface SshTargetConfig {
+  host: string;
+  port: number;
+  user: string;
+  /** `SHA256:…` as `ssh-keygen -lf` prints it; when set, any other host key is refused */
+  hostKeyFingerprint?: string;
+}
 
 export function sshTargetFrom(config: Record<string, unknown>): SshTargetConfig | string {
   const host = typeof config.host === 'string' ? config.host.trim() : '';
@@ -37,7 +50,17 @@ export function sshTargetFrom(config: Record<string, unknown>): SshTargetConfig 
   return { host, port, user, ...(fp ? { hostKeyFingerprint: fp.replace(/=$/, '') } : {}) };
 }
 
-export interface CommandConfig { shell: string[]; exec: string[]; cwd?: string; env: Record<string, string> }
+// ── command ───────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface CommandConfig {
+  /** what an interactive session runs, e.g. ["bash", "--noprofile", "--norc"] */
+  shell: string[];
+  /** what one command runs; `{}` stands for the command text, else the text is written to stdin */
+  exec: string[];
+  cwd?: string;
+  /** extra environment; values may be references (`env:NAME`, `file:/path`) resolved on the agent */
+  env: Record<string, string>;
+}
 
 export function commandConfigFrom(config: Record<string, unknown>): CommandConfig | string {
   const list = (v: unknown, name: string): string[] | string => {
@@ -82,7 +105,7 @@ export function agentConfigError(type: string, config: unknown): string | null {
     case 'command': {
       const r = commandConfigFrom(c);
       if (typeof r === 'string') return r;
-      // apps/agent/src/policy-hooks.ts: any other value judges commands as shell
+      // apps/agent/src/policy-hooks.ts judges commands as shell unless told sql
       return c.guard === undefined || c.guard === 'shell' || c.guard === 'sql' ? null : 'config.guard must be shell or sql';
     }
     default:
