@@ -17,6 +17,8 @@ export interface AgentLink {
   capabilities: string[];
   /** `hoop-agent/0.1.0`, as announced */
   software: string | null;
+  /** when this link was registered (the agent row's connected_at while this link is its latest) */
+  connectedAt?: Date;
 }
 
 type ConnectionRow = {
@@ -61,6 +63,7 @@ export class AgentRegistry {
       this.log.warn('agent connected again; closing its previous tunnel', { agent: link.identity.name });
       previous.ws.close(CLOSE_REPLACED, 'replaced by a newer connection');
     }
+    link.connectedAt = now;
     this.links.set(link.identity.id, link);
     await this.pushConfig(link);
     return true;
@@ -92,13 +95,22 @@ export class AgentRegistry {
     link.ws.close(CLOSE_KEY_REVOKED, reason);
     // an agent that does not answer the close handshake is cut off anyway
     setTimeout(() => link.ws.terminate(), 2000).unref();
-    if (registered) void this.db.agent.updateMany({ where: { id: link.identity.id }, data: { connectedAt: null } }).catch(() => undefined);
+    if (registered) void this.markDisconnected(link);
+  }
+
+  /**
+   * Clears the agent's connected state, unless the agent has connected again since (maybe through another gateway):
+   * only the link that set connected_at clears it.
+   */
+  private async markDisconnected(link: AgentLink): Promise<void> {
+    if (!link.connectedAt) return;
+    await this.db.agent.updateMany({ where: { id: link.identity.id, connectedAt: link.connectedAt }, data: { connectedAt: null } }).catch(() => undefined);
   }
 
   async remove(link: AgentLink): Promise<void> {
     if (this.links.get(link.identity.id) !== link) return;
     this.links.delete(link.identity.id);
-    await this.db.agent.update({ where: { id: link.identity.id }, data: { connectedAt: null } }).catch(() => undefined);
+    await this.markDisconnected(link);
   }
 
   async seen(link: AgentLink, info?: { version?: string; hostname?: string }): Promise<void> {

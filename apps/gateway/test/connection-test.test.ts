@@ -265,6 +265,15 @@ describe('several gateways', () => {
     await new Promise((res) => setTimeout(res, 1000));
     const row = await stack.db.connectionTest.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
     expect(row.status).toBe('abandoned');
-    await waitFor('the agent to be back', async () => ((await test('pg-good')).code === 0 ? true : null), { timeoutMs: 30_000 });
+    let last = '';
+    try {
+      await waitFor('the agent to be back', async () => {
+        const again = await test('pg-good');
+        last = again.out;
+        return again.code === 0 ? true : null;
+      }, { timeoutMs: 30_000 });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the last answer was ${last}`);
+    }
   });
 });
