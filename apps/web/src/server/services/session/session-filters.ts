@@ -23,7 +23,7 @@ export const SessionFilters = z.object({
 });
 export type SessionFilters = z.infer<typeof SessionFilters>;
 
-/** A WHERE clause over `sessions s JOIN users u JOIN connections c`, with its positional parameters. */
+/** A WHERE clause over `sessions s` (SESSION_FROM), with its positional parameters; $1 is always the org. */
 export interface SqlWhere { sql: string; params: unknown[] }
 
 /** `2026-01-31T12:00:00.000`: timestamps are stored in UTC without a zone, so compare as such. */
@@ -52,8 +52,9 @@ export function sessionWhere(user: SessionViewer, f: SessionFilters): SqlWhere {
   };
   const and = [`s.org_id = ${p(user.orgId)}::uuid`];
   if (!seesAllSessions(user)) and.push(`s.user_id = ${p(user.id)}::uuid`);
-  if (f.user) and.push(`lower(u.email) = lower(${p(f.user)})`);
-  if (f.connection) and.push(`c.name = ${p(f.connection)}`);
+  // by id, through each table's (org, name) key: the list and its count then read sessions alone
+  if (f.user) and.push(`s.user_id IN (SELECT u.id FROM users u WHERE u.org_id = $1::uuid AND lower(u.email) = lower(${p(f.user)}))`);
+  if (f.connection) and.push(`s.connection_id IN (SELECT c.id FROM connections c WHERE c.org_id = $1::uuid AND c.name = ${p(f.connection)})`);
   if (f.mode) and.push(`s.mode = ${p(f.mode)}`);
   if (f.status) and.push(`s.status = ${p(f.status)}`);
   if (f.from) and.push(`s.started_at >= ${p(utcTimestamp(f.from))}::timestamp`);
@@ -66,4 +67,4 @@ export function sessionWhere(user: SessionViewer, f: SessionFilters): SqlWhere {
   return { sql: and.join('\n  AND '), params };
 }
 
-export const SESSION_FROM = 'sessions s JOIN users u ON u.id = s.user_id JOIN connections c ON c.id = s.connection_id';
+export const SESSION_FROM = 'sessions s';
