@@ -1,16 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inheritedEnv } from './env';
-import { httpOk, nodeTs, REPO_ROOT, type Service, startService, waitFor } from './process';
+import { httpOk, REPO_ROOT, type Service, startService, waitFor } from './process';
+
+interface Bundle { file: string; nodeArgs: string[]; env: Record<string, string> }
+const bundles = new Map<string, Bundle>();
+
+/**
+ * How the agent or the gateway runs: as JavaScript bundled from its sources by scripts/service.mjs (as `pnpm --filter
+ * @hoop/agent start` runs it), with the node flags and environment given there. Built once per process (sources do
+ * not change under a running test or stack), into a folder removed when the process exits.
+ */
+function serviceCommand(app: 'agent' | 'gateway', nodeArgs: string[] = []): { command: string; args: string[]; env: Record<string, string> } {
+  let b = bundles.get(app);
+  if (!b) {
+    const dir = mkdtempSync(path.join(tmpdir(), `hoop-${app}-`));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/service.mjs'), 'build', app, dir], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      throw new Error(`could not build the ${app}: ${(err as { stderr?: string }).stderr || (err as Error).message}`);
+    }
+    b = JSON.parse(out) as Bundle;
+    bundles.set(app, b);
+  }
+  return { command: process.execPath, args: [...b.nodeArgs, ...nodeArgs, b.file], env: b.env };
+}
 
 export interface GatewayOptions { databaseUrl: string; port: number; encryptionKey: string; webUrl: string; logDir?: string; heartbeatMs?: number; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }
 
 export async function startGatewayService(o: GatewayOptions): Promise<Service> {
+  const run = serviceCommand('gateway', o.nodeArgs);
   const svc = startService({
     name: 'gateway',
-    ...nodeTs(path.join(REPO_ROOT, 'apps/gateway/src/main.ts'), o.nodeArgs),
+    command: run.command,
+    args: run.args,
     logDir: o.logDir,
     env: {
       ...baseEnv(),
+      ...run.env,
       ...o.env,
       DATABASE_URL: o.databaseUrl,
       HOOP_GATEWAY_PORT: String(o.port),
@@ -27,11 +58,13 @@ export interface AgentOptions { gatewayUrl: string; key: string; logDir?: string
 
 /** Starts an agent; callers wait for it to be online (see `waitAgentOnline`). */
 export function startAgentService(o: AgentOptions): Service {
+  const run = serviceCommand('agent', o.nodeArgs);
   return startService({
     name: 'agent',
-    ...nodeTs(path.join(REPO_ROOT, 'apps/agent/src/main.ts'), o.nodeArgs),
+    command: run.command,
+    args: run.args,
     logDir: o.logDir,
-    env: { ...baseEnv(), ...o.env, HOOP_GATEWAY_URL: o.gatewayUrl, HOOP_AGENT_KEY: o.key },
+    env: { ...baseEnv(), ...run.env, ...o.env, HOOP_GATEWAY_URL: o.gatewayUrl, HOOP_AGENT_KEY: o.key },
   });
 }
 

@@ -1,0 +1,87 @@
+// The agent and the gateway run as JavaScript bundled from their TypeScript sources (esbuild), with memory settings for
+// a process that streams results. Running TypeScript directly (`node --import tsx`) keeps a module loader alive in a
+// thread of its own, about 35 MB per process.
+//
+//   node scripts/service.mjs run agent|gateway     build, then run it (what `pnpm --filter @hoop/agent start` does)
+//   node scripts/service.mjs build agent|gateway DIR
+//                                                  build into DIR and print {file, nodeArgs, env} as JSON (@hoop/devstack
+//                                                  runs the file itself, so the process it watches is the service)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ENTRIES = { agent: 'apps/agent/src/main.ts', gateway: 'apps/gateway/src/main.ts' };
+
+/**
+ * Source maps, so stack traces name the TypeScript; a young generation of 4 MB per semi-space (under a steady stream it
+ * would grow to 16 MB, and a relayed result's garbage dies young either way).
+ */
+const NODE_ARGS = ['--enable-source-maps', '--max-semi-space-size=4'];
+/**
+ * glibc: blocks of 32 KB or more (socket reads, result batches, tunnel frames) are mapped one by one and given back to
+ * the system when freed, instead of fragmenting the heap and holding on to it. A value already set is kept.
+ */
+const ENV = { MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '32768' };
+
+/**
+ * The workspace's own sources are bundled; every package from node_modules, and Prisma's generated client (it loads a
+ * wasm file next to itself), stays an import of its installed file by absolute path, since the bundle lives elsewhere.
+ * Dynamic imports (the SSH service, MCP) become chunks of their own, still loaded only when first used.
+ */
+async function bundle(app, outdir) {
+  const { build, stop } = await import('esbuild');
+  const installed = {
+    name: 'installed-packages',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind === 'entry-point' || args.pluginData?.resolving) return undefined;
+        if (args.path.startsWith('node:')) return { external: true };
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { resolving: true } });
+        if (r.errors.length > 0) return { errors: r.errors };
+        if (r.external || r.path.includes(`${path.sep}node_modules${path.sep}`) || r.path.includes(`${path.sep}generated${path.sep}`)) return { path: r.path, external: true };
+        return { path: r.path };
+      });
+    },
+  };
+  await build({
+    entryPoints: { main: path.join(ROOT, ENTRIES[app]) },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outExtension: { '.js': '.mjs' },
+    sourcemap: 'linked',
+    plugins: [installed],
+    logLevel: 'warning',
+  });
+  // esbuild's own process is not needed once the bundle is written
+  await stop();
+  return path.join(outdir, 'main.mjs');
+}
+
+function usage() {
+  process.stderr.write('usage: node scripts/service.mjs run agent|gateway | build agent|gateway DIR\n');
+  process.exit(2);
+}
+
+const [command, app, dir] = process.argv.slice(2);
+if (!ENTRIES[app]) usage();
+if (command === 'build') {
+  if (!dir) usage();
+  const file = await bundle(app, path.resolve(dir));
+  process.stdout.write(`${JSON.stringify({ file, nodeArgs: NODE_ARGS, env: ENV })}\n`);
+} else if (command === 'run') {
+  const out = mkdtempSync(path.join(tmpdir(), `hoop-${app}-`));
+  const file = await bundle(app, out);
+  const child = spawn(process.execPath, [...NODE_ARGS, file, ...process.argv.slice(4)], { stdio: 'inherit', env: { ...process.env, ...ENV } });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => {
+    rmSync(out, { recursive: true, force: true });
+    process.exit(code ?? 128 + (constants.signals[signal] ?? 1));
+  });
+} else usage();
