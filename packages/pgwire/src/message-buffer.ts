@@ -1,7 +1,7 @@
 /** Largest buffer kept as the size hint for the next one (a burst of big rows does not make every later one big). */
 const MAX_HINT = 1024 * 1024;
-/** Copies up to this many bytes with a loop: cheaper than a typed-array view for the short ranges rows are made of. */
-const LOOP_COPY = 64;
+/** Copies up to this many bytes with a loop: below it a loop beats making a typed-array view to copy from. */
+const LOOP_COPY = 24;
 
 /**
  * Bytes on their way to one peer, gathered into one buffer: messages are appended in order and DataRows written in
@@ -14,7 +14,8 @@ export class MessageBuffer {
   private rowStart = -1;
   private hint: number;
 
-  constructor(initialSize = 16 * 1024) {
+  /** `initialSize`: the smallest buffer allocated, a batch's usual size (a buffer grows by doubling, with a copy) */
+  constructor(private readonly initialSize = 16 * 1024) {
     this.hint = initialSize;
   }
 
@@ -103,7 +104,7 @@ export class MessageBuffer {
     if (this.len === 0 || this.buf === null) return null;
     const out = this.buf.subarray(0, this.len);
     // the next batch is likely about as big: a quarter more saves growing (and copying) for small differences
-    this.hint = Math.min(MAX_HINT, Math.max(1024, this.len + (this.len >> 2)));
+    this.hint = Math.min(MAX_HINT, Math.max(this.initialSize, this.len + (this.len >> 2)));
     this.buf = null;
     this.len = 0;
     return out;

@@ -70,10 +70,11 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
     const decoded = viaText(mask);
     const style = engine.styler.style(type);
     if (style !== 'redact' && style !== 'null') return masking(type, mask, (bytes, start, end) => (isBlankUtf8(bytes, start, end) ? undefined : decoded(bytes, start, end)));
+    const replacement = engine.styler.whole(type, '');
     return masking(type, mask, (bytes, start, end) => {
       if (isBlankUtf8(bytes, start, end)) return undefined;
       engine.count(type);
-      return engine.styler.whole(type, '');
+      return replacement;
     });
   };
 
