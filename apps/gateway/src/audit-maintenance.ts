@@ -6,8 +6,7 @@ import type { Logger } from '@hoop/log';
 const PURGE_LOCK = 72707373;
 
 export interface AuditMaintenance {
-  /** one pass now (the timer's passes are the same); resolves when it is done */
-  runNow(): Promise<void>;
+  /** no new pass starts; resolves when the one running (if any) is done */
   stop(): Promise<void>;
 }
 
@@ -68,10 +67,6 @@ export function startAuditMaintenance(db: Db, pool: pg.Pool, log: Logger, interv
   const timer = setInterval(() => void pass(), intervalMs);
   timer.unref();
   return {
-    async runNow() {
-      await running;
-      await pass();
-    },
     async stop() {
       stopped = true;
       clearInterval(timer);
