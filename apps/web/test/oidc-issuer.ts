@@ -3,6 +3,7 @@
  * its own login and consent pages: any password is accepted for the accounts below, whose `groups` claim is what
  * the identity tests map to hoop groups.
  */
+/// <reference path="./oidc-provider.d.ts" />
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
