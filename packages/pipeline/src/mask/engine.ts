@@ -1,6 +1,6 @@
 /** The state one masker shares between its column maskers, free text and JSON: enabled types, styles, counts. */
 import type { ResolvedConfig } from './config';
-import { ALL_TYPES, scan, TYPE_BIT } from './scan';
+import { ALL_TYPES, scan, TextFacts, TYPE_BIT } from './scan';
 import { Styler } from './style';
 import { type MaskCounts, PII_TYPES, type PiiType } from './types';
 
@@ -25,6 +25,8 @@ export class MaskEngine {
   private total = new Float64Array(PII_TYPES.length);
   /** counts of the maskText/maskJson call in progress */
   private call: Float64Array | null = null;
+  /** gathered anew for each text scanned (scans are synchronous, one at a time) */
+  private readonly facts = new TextFacts();
 
   constructor(readonly config: ResolvedConfig) {
     let types = config.enabled ? ALL_TYPES : 0;
@@ -74,9 +76,10 @@ export class MaskEngine {
   /**
    * Text whose matches are replaced in place. When one match is the whole value (`alice@example.com` in a column no
    * name explains), the `null` style applies to the value; inside longer text a match is redacted instead.
+   * `known`: the facts of this text when already gathered (from its bytes).
    */
-  value(text: string, ipv4 = true): string | null {
-    const spans = scan(text, { types: this.types, ipv4 });
+  value(text: string, ipv4 = true, known?: TextFacts): string | null {
+    const spans = scan(text, { types: this.types, ipv4 }, known ?? this.facts.ofText(text));
     if (spans === null) return text;
     if (spans.length === 1) {
       const s = spans[0]!;
@@ -89,8 +92,8 @@ export class MaskEngine {
   }
 
   /** Text whose matches are replaced in place; never null. */
-  text(text: string, ipv4 = true): string {
-    const spans = scan(text, { types: this.types, ipv4 });
+  text(text: string, ipv4 = true, known?: TextFacts): string {
+    const spans = scan(text, { types: this.types, ipv4 }, known ?? this.facts.ofText(text));
     return spans === null ? text : this.replace(text, spans);
   }
 

@@ -18,7 +18,7 @@ import { isAllowed, resolveConfig } from './config';
 import { MaskEngine } from './engine';
 import { maskJsonText, maskJsonValue } from './json';
 import { typeKind } from './pg-types';
-import { mayHoldPii } from './scan';
+import { mayHoldPii, TextFacts } from './scan';
 import type { ColumnMasker, ColumnRef, MaskConfig, MaskCounts, Masker, PiiType } from './types';
 
 const unchanged = (): undefined => undefined;
@@ -57,11 +57,19 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
     return masking(type, mask, mask);
   };
 
-  /** Free text searched for PII: cells the byte facts rule out are never decoded. */
-  const searched = (mask: (v: string) => string | null, ipv4: boolean) => {
+  /**
+   * Free text searched for PII: a cell its bytes' facts rule out is never decoded; one they do not is decoded and
+   * scanned with those same facts (no second pass).
+   */
+  const searched = (mask: (v: string, known?: TextFacts) => string | null, ipv4: boolean) => {
     const options = { types: engine.types, ipv4 };
-    const decoded = viaText(mask);
-    return masking(null, mask, (bytes, start, end) => (mayHoldPii(bytes, start, end, options) ? decoded(bytes, start, end) : undefined));
+    const facts = new TextFacts();
+    return masking(null, mask, (bytes, start, end) => {
+      if (!mayHoldPii(bytes, start, end, options, facts)) return undefined;
+      const text = bytes.toString('utf8', start, end);
+      const masked = mask(text, facts);
+      return masked === text ? undefined : masked;
+    });
   };
 
   /** A value of a PII-named column, replaced whole: a replacement that does not depend on the value skips decoding. */
@@ -91,7 +99,7 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
       case 'scalar':
         return ctx === null ? PASSTHROUGH : toNull(ctx);
       case 'text_array':
-        return ctx === null ? searched((v) => engine.text(v, ipv4), ipv4) : toNull(ctx);
+        return ctx === null ? searched((v, known) => engine.text(v, ipv4, known), ipv4) : toNull(ctx);
       case 'json': {
         // key names matter in JSON (`{"email": …}`), so every value is decoded
         if (ctx === null) return masking(null, (v) => maskJsonText(engine, v));
@@ -102,7 +110,7 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
         });
       }
       default:
-        return ctx === null ? searched((v) => engine.value(v, ipv4), ipv4) : replacedWhole(ctx);
+        return ctx === null ? searched((v, known) => engine.value(v, ipv4, known), ipv4) : replacedWhole(ctx);
     }
   }
 

@@ -47,15 +47,97 @@ export interface ScanOptions {
 }
 
 /**
- * The detectors that may match, from the facts of one pass over the text: a detector whose bit is clear cannot find
- * anything, so when none is set the text needs no further look. The same decision serves `scan` (over a string) and
- * `mayHoldPii` (over UTF-8 bytes, before any decoding); `scan` adds substring checks of its own.
+ * The cheap facts one pass over a text gathers (counts of digits, letters, dots and colons, which punctuation occurs,
+ * the longest token-like run); which detectors may match depends only on them. A masker keeps one and reuses it.
  */
-function candidates(len: number, digits: number, upper: number, letters: number, dots: number, colons: number, flags: number, longest: number, options: ScanOptions): number {
+export class TextFacts {
+  digits = 0;
+  upper = 0;
+  letters = 0;
+  dots = 0;
+  colons = 0;
+  flags = 0;
+  longest = 0;
+
+  /** of the UTF-16 text `text` */
+  ofText(text: string): this {
+    let digits = 0;
+    let upper = 0;
+    let dots = 0;
+    let colons = 0;
+    let letters = 0;
+    let flags = 0;
+    let run = 0;
+    let longest = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const k = c < 128 ? CLASS[c]! : 0;
+      flags |= k;
+      if (k & DIGIT) digits++;
+      else if (k & LETTER) {
+        letters++;
+        if (k & UPPER) upper++;
+      } else if (c === 46) dots++;
+      else if (c === 58) colons++;
+      if (k & WORDISH) {
+        if (++run > longest) longest = run;
+      } else run = 0;
+    }
+    return this.set(digits, upper, letters, dots, colons, flags, longest);
+  }
+
+  /**
+   * of the UTF-8 text `bytes[start, end)`: bytes of multi-byte characters are never digits, letters or punctuation, so
+   * these are the facts of the decoded text
+   */
+  ofUtf8(bytes: Uint8Array, start: number, end: number): this {
+    let digits = 0;
+    let upper = 0;
+    let dots = 0;
+    let colons = 0;
+    let letters = 0;
+    let flags = 0;
+    let run = 0;
+    let longest = 0;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      const k = c < 128 ? CLASS[c]! : 0;
+      flags |= k;
+      if (k & DIGIT) digits++;
+      else if (k & LETTER) {
+        letters++;
+        if (k & UPPER) upper++;
+      } else if (c === 46) dots++;
+      else if (c === 58) colons++;
+      if (k & WORDISH) {
+        if (++run > longest) longest = run;
+      } else run = 0;
+    }
+    return this.set(digits, upper, letters, dots, colons, flags, longest);
+  }
+
+  private set(digits: number, upper: number, letters: number, dots: number, colons: number, flags: number, longest: number): this {
+    this.digits = digits;
+    this.upper = upper;
+    this.letters = letters;
+    this.dots = dots;
+    this.colons = colons;
+    this.flags = flags;
+    this.longest = longest;
+    return this;
+  }
+}
+
+/**
+ * The detectors that may match a text of `len` characters with these facts: a detector whose bit is clear cannot find
+ * anything, so when none is set the text needs no further look. `scan` adds substring checks of its own.
+ */
+function candidates(len: number, f: TextFacts, options: ScanOptions): number {
   if (len < 6) return 0;
+  const { digits, flags } = f;
   const on = options.types;
   let run = 0;
-  if (longest >= 16) {
+  if (f.longest >= 16) {
     if (flags & DASH) run |= on & TYPE_BIT.private_key;
     if (flags & DOT) run |= on & TYPE_BIT.jwt;
     run |= on & (TYPE_BIT.aws_key | TYPE_BIT.token);
@@ -64,74 +146,34 @@ function candidates(len: number, digits: number, upper: number, letters: number,
   if (flags & (AT | PERCENT)) run |= on & TYPE_BIT.email;
   if (digits >= 13) run |= on & TYPE_BIT.card;
   if (digits >= 9 && flags & (DASH | SPACE)) run |= on & TYPE_BIT.ssn;
-  if (digits >= 6 && upper >= 2 && len >= 15) run |= on & TYPE_BIT.iban;
+  if (digits >= 6 && f.upper >= 2 && len >= 15) run |= on & TYPE_BIT.iban;
   if (digits >= 7) run |= on & TYPE_BIT.phone;
   // a full IPv6 address has seven colons, a shortened one `::`; times (`12:30:45`) have neither
-  if ((digits >= 4 && dots >= 3 && options.ipv4) || (digits > 0 && colons >= 2)) run |= on & TYPE_BIT.ip;
+  if ((digits >= 4 && f.dots >= 3 && options.ipv4) || (digits > 0 && f.colons >= 2)) run |= on & TYPE_BIT.ip;
   return run;
 }
 
 /**
  * Whether `scan` could find anything in the UTF-8 text `bytes[start, end)`, decided on the bytes alone: false means
- * the value needs neither decoding nor detectors. Bytes of multi-byte characters are never digits, letters or
- * punctuation, so the facts are those of the decoded text; the byte length can only exceed the text's length, which
- * keeps the length conditions on the safe side.
+ * the value needs neither decoding nor detectors. The byte length can only exceed the text's length, which keeps the
+ * length conditions on the safe side. `facts` receives what the pass found, for `scan` of the decoded text.
  */
-export function mayHoldPii(bytes: Uint8Array, start: number, end: number, options: ScanOptions): boolean {
+export function mayHoldPii(bytes: Uint8Array, start: number, end: number, options: ScanOptions, facts = new TextFacts()): boolean {
   if (end - start < 6) return false;
-  let digits = 0;
-  let upper = 0;
-  let dots = 0;
-  let colons = 0;
-  let letters = 0;
-  let flags = 0;
-  let run = 0;
-  let longest = 0;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    const k = c < 128 ? CLASS[c]! : 0;
-    flags |= k;
-    if (k & DIGIT) digits++;
-    else if (k & LETTER) {
-      letters++;
-      if (k & UPPER) upper++;
-    } else if (c === 46) dots++;
-    else if (c === 58) colons++;
-    if (k & WORDISH) {
-      if (++run > longest) longest = run;
-    } else run = 0;
-  }
-  return candidates(end - start, digits, upper, letters, dots, colons, flags, longest, options) !== 0;
+  return candidates(end - start, facts.ofUtf8(bytes, start, end), options) !== 0;
 }
 
-/** Spans sorted and merged (overlaps join; the longest detection names the joined span), or null when none. */
-export function scan(text: string, options: ScanOptions): PiiSpan[] | null {
+/**
+ * Spans sorted and merged (overlaps join; the longest detection names the joined span), or null when none. `known`:
+ * the facts of this same text, already gathered (by `mayHoldPii` on its bytes), so the text is not gone over again.
+ */
+export function scan(text: string, options: ScanOptions, known?: TextFacts): PiiSpan[] | null {
   const len = text.length;
   if (len < 6) return null;
-  let digits = 0;
-  let upper = 0;
-  let dots = 0;
-  let colons = 0;
-  let letters = 0;
-  let flags = 0;
-  let run = 0;
-  let longest = 0;
-  for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? CLASS[c]! : 0;
-    flags |= k;
-    if (k & DIGIT) digits++;
-    else if (k & LETTER) {
-      letters++;
-      if (k & UPPER) upper++;
-    } else if (c === 46) dots++;
-    else if (c === 58) colons++;
-    if (k & WORDISH) {
-      if (++run > longest) longest = run;
-    } else run = 0;
-  }
-  const may = candidates(len, digits, upper, letters, dots, colons, flags, longest, options);
+  const f = known ?? new TextFacts().ofText(text);
+  const may = candidates(len, f, options);
   if (may === 0) return null;
+  const { digits, flags } = f;
   const out: PiiSpan[] = [];
   if (may & TYPE_BIT.private_key && text.includes('-----BEGIN ')) findPrivateKeys(text, out);
   if (may & TYPE_BIT.jwt && text.includes('eyJ')) findJwts(text, out);
@@ -145,10 +187,10 @@ export function scan(text: string, options: ScanOptions): PiiSpan[] | null {
   if (may & TYPE_BIT.card) findCards(text, out);
   if (may & TYPE_BIT.ssn) findSsns(text, out);
   if (may & TYPE_BIT.iban) findIbans(text, out);
-  if (may & TYPE_BIT.phone) findPhones(text, out, (flags & PLUS) !== 0, digits >= 10, letters >= 2);
+  if (may & TYPE_BIT.phone) findPhones(text, out, (flags & PLUS) !== 0, digits >= 10, f.letters >= 2);
   if (may & TYPE_BIT.ip) {
-    if (digits >= 4 && dots >= 3 && options.ipv4) findIpv4(text, out);
-    if (digits > 0 && (colons >= 7 || (colons >= 2 && text.includes('::')))) findIpv6(text, out);
+    if (digits >= 4 && f.dots >= 3 && options.ipv4) findIpv4(text, out);
+    if (digits > 0 && (f.colons >= 7 || (f.colons >= 2 && text.includes('::')))) findIpv6(text, out);
   }
   return out.length === 0 ? null : merge(out);
 }
