@@ -1,5 +1,5 @@
 import { PgWireError } from './errors';
-import { BodyReader, Framer } from './reader';
+import { BodyReader } from './reader';
 
 type Raw = { raw: Buffer };
 export interface FieldDescription { name: string; tableOid: number; columnAttr: number; typeOid: number; typeSize: number; typeModifier: number; format: number }
@@ -88,9 +88,11 @@ export interface BackendParserOptions {
  * handing the stream to this parser.
  */
 export class BackendParser {
-  private readonly framer = new Framer();
   private readonly max: number;
   private dead: PgWireError | null = null;
+  /** the start of a message the previous chunk ended inside; sized for the whole message once its length is known */
+  private pending: Buffer | null = null;
+  private pendingLen = 0;
 
   constructor(opts: BackendParserOptions = {}) {
     this.max = opts.maxMessageSize ?? 1024 * 1024 * 1024 + 65536;
@@ -98,29 +100,72 @@ export class BackendParser {
 
   /**
    * Parses what `chunk` completes. With `onDataRow`, DataRows are handed over as byte ranges instead of messages (no
-   * allocation per row); the bytes are valid only during the call.
+   * allocation per row); the bytes are valid only during the call. Messages inside the chunk are read in place; only
+   * a message split across chunks is copied, and only its own bytes.
    */
   push(chunk: Uint8Array, onMessage: (m: BackendMessage) => void, onDataRow?: DataRowHandler): void {
     if (this.dead) throw this.dead;
     try {
-      const buf = this.framer.take(chunk);
-      if (!buf) return;
-      let off = 0;
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      let off = this.pending === null ? 0 : this.finishPending(buf, onMessage, onDataRow);
+      if (off < 0) return;
       while (off < buf.length) {
         const left = buf.length - off;
-        if (left < 5) return this.framer.keep(buf, off, 5);
-        const len = buf.readInt32BE(off + 1);
-        if (len < 4) throw new PgWireError(`invalid message length ${len}`);
-        if (len > this.max) throw new PgWireError(`message of ${len} bytes exceeds the limit of ${this.max}`, '54000');
-        if (left < len + 1) return this.framer.keep(buf, off, len + 1);
-        if (onDataRow !== undefined && buf[off] === 0x44 /* D */) onDataRow(buf, off, off + len + 1);
-        else onMessage(backendMessage(buf, off, len + 1));
-        off += len + 1;
+        if (left < 5) return this.keep(buf, off);
+        const total = this.totalLength(buf, off);
+        if (left < total) return this.keep(buf, off);
+        this.deliver(buf, off, total, onMessage, onDataRow);
+        off += total;
       }
     } catch (err) {
       if (err instanceof PgWireError) this.dead = err;
       throw err;
     }
+  }
+
+  /** The message's size with its type byte, checked against the limit before anything is allocated for it. */
+  private totalLength(buf: Buffer, off: number): number {
+    const len = buf.readInt32BE(off + 1);
+    if (len < 4) throw new PgWireError(`invalid message length ${len}`);
+    if (len > this.max) throw new PgWireError(`message of ${len} bytes exceeds the limit of ${this.max}`, '54000');
+    return len + 1;
+  }
+
+  private deliver(buf: Buffer, off: number, total: number, onMessage: (m: BackendMessage) => void, onDataRow: DataRowHandler | undefined): void {
+    if (onDataRow !== undefined && buf[off] === 0x44 /* D */) onDataRow(buf, off, off + total);
+    else onMessage(backendMessage(buf, off, total));
+  }
+
+  private keep(buf: Buffer, off: number): void {
+    const left = buf.length - off;
+    const p = Buffer.allocUnsafe(left >= 5 ? this.totalLength(buf, off) : 5);
+    buf.copy(p, 0, off);
+    this.pending = p;
+    this.pendingLen = left;
+  }
+
+  /** Completes the pending message from the head of `buf`; returns where the rest of `buf` starts, -1 if it did not. */
+  private finishPending(buf: Buffer, onMessage: (m: BackendMessage) => void, onDataRow: DataRowHandler | undefined): number {
+    let p = this.pending!;
+    let used = 0;
+    if (this.pendingLen < 5) {
+      used = Math.min(5 - this.pendingLen, buf.length);
+      buf.copy(p, this.pendingLen, 0, used);
+      this.pendingLen += used;
+      if (this.pendingLen < 5) return -1;
+      const whole = Buffer.allocUnsafe(this.totalLength(p, 0));
+      p.copy(whole, 0, 0, 5);
+      p = this.pending = whole;
+    }
+    const n = Math.min(p.length - this.pendingLen, buf.length - used);
+    buf.copy(p, this.pendingLen, used, used + n);
+    this.pendingLen += n;
+    used += n;
+    if (this.pendingLen < p.length) return -1;
+    this.pending = null;
+    this.pendingLen = 0;
+    this.deliver(p, 0, p.length, onMessage, onDataRow);
+    return used;
   }
 }
 
