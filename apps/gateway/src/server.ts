@@ -181,8 +181,16 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
             return;
           case 'audit': {
             const { sessionId, seq, event } = msg.payload;
-            void ownsSession(identity, sessionId).then((ok) => {
-              if (!ok) return log.warn('agent sent audit for a session it does not serve', { agent: identity.name, sessionId });
+            void sessionOwner(identity, sessionId).then((owner) => {
+              if (owner === 'purged') {
+                // its events were removed by the retention purge: a late resend is dropped, so the agent's spool empties
+                if (!purgedSeen.has(sessionId)) log.info('dropping audit frames of a purged session', { agent: identity.name, sessionId });
+                purgedSeen.add(sessionId);
+                if (purgedSeen.size > 10_000) purgedSeen.clear();
+                return link.tunnel.send('audit_ack', { sessionId, seq });
+              }
+              // not acknowledged: the agent keeps the frames and sends them again after its next reconnect
+              if (owner !== 'own') return log.warn(owner === 'unknown' ? 'could not check who serves a session; audit frame kept by the agent' : 'agent sent audit for a session it does not serve', { agent: identity.name, sessionId });
               audit.enqueue({ sessionId, seq, event, ack: (s) => link.tunnel.send('audit_ack', { sessionId, seq: s }) });
             });
             return;
@@ -214,14 +222,21 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   }
 
   const sessionOwners = new Map<string, string>();
-  async function ownsSession(agent: AgentIdentity, sessionId: string): Promise<boolean> {
+  const purgedSeen = new Set<string>();
+  /** Whether an agent's audit frame is for a session it serves, for one the retention purge removed, or neither. */
+  async function sessionOwner(agent: AgentIdentity, sessionId: string): Promise<'own' | 'foreign' | 'purged' | 'unknown'> {
     const cached = sessionOwners.get(sessionId);
-    if (cached) return cached === agent.id;
-    const s = await db.session.findUnique({ where: { id: sessionId }, select: { agentId: true } }).catch(() => null);
-    if (!s?.agentId) return false;
-    if (sessionOwners.size > 100_000) sessionOwners.clear();
-    sessionOwners.set(sessionId, s.agentId);
-    return s.agentId === agent.id;
+    if (cached) return cached === agent.id ? 'own' : 'foreign';
+    try {
+      const s = await db.session.findUnique({ where: { id: sessionId }, select: { agentId: true } });
+      if (!s) return (await db.auditPurgedSession.findUnique({ where: { sessionId }, select: { orgId: true } }))?.orgId === agent.orgId ? 'purged' : 'foreign';
+      if (!s.agentId) return 'foreign';
+      if (sessionOwners.size > 100_000) sessionOwners.clear();
+      sessionOwners.set(sessionId, s.agentId);
+      return s.agentId === agent.id ? 'own' : 'foreign';
+    } catch {
+      return 'unknown';
+    }
   }
 
   function onClient(ws: WebSocket, user: UserIdentity): void {

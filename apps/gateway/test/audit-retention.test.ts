@@ -118,4 +118,37 @@ describe('audit retention', () => {
     expect(gone.code).toBe(1);
     expect(gone.stdout).toMatch(new RegExp(`BROKEN in session ${sessionIds[2]}: this session is sealed in the global chain but is gone`));
   });
+
+  it('drops frames an agent resends for a purged session, and keeps refusing frames of sessions it does not serve', async () => {
+    const { PROTOCOL_VERSION, Tunnel, webSocketTransport } = await import('@hoop/protocol');
+    const { WebSocket } = await import('ws');
+    await stack.stopAgent();
+    // a fresh gateway, which never saw these sessions: it learns from the purge records that the first one was purged
+    await stack.crashGateway();
+    const ws = new WebSocket(`${stack.gatewayUrl.replace(/^http/, 'ws')}/agent`, { headers: { authorization: `Bearer ${stack.agentKey}` } });
+    const acks: { sessionId: string; seq: number }[] = [];
+    const tunnel = new Tunnel(webSocketTransport(ws), true, {
+      onMessage: (msg) => {
+        if (msg.type === 'audit_ack') acks.push(msg.payload as { sessionId: string; seq: number });
+      },
+    });
+    ws.on('message', (data, isBinary) => (isBinary ? tunnel.handleBinary(data as Buffer) : tunnel.handleText(String(data))));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    tunnel.send('hello', { role: 'agent', version: PROTOCOL_VERSION, capabilities: [] });
+    const event = { type: 'statement', at: new Date().toISOString(), data: { sql: 'select 1' } };
+    const stranger = '00000000-0000-4000-8000-000000000001';
+    tunnel.send('audit', { sessionId: sessionIds[0]!, seq: 7, event });
+    tunnel.send('audit', { sessionId: stranger, seq: 1, event });
+    await waitFor('the purged frame acknowledged', async () => (acks.some((a) => a.sessionId === sessionIds[0]) ? true : null), { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(acks).toEqual([{ sessionId: sessionIds[0], seq: 7 }]);
+    expect(await stack.db.auditEvent.count({ where: { sessionId: { in: [sessionIds[0]!, stranger] } } })).toBe(0);
+    expect(stack.gateway.output()).toMatch(/dropping audit frames of a purged session/);
+    expect(stack.gateway.output()).toMatch(/agent sent audit for a session it does not serve/);
+    ws.close();
+  });
 });
+
