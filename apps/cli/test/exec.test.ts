@@ -134,7 +134,7 @@ describe('hoop exec', () => {
     const { startAgentService, waitFor } = await import('@hoop/devstack');
     const bad = startAgentService({ gatewayUrl: `ws://127.0.0.1:${stack.gatewayPort}`, key: 'hoop_agent_wrong-key-000000000000' });
     try {
-      await waitFor('the refusal to be logged', async () => (/HTTP 401/.test(bad.output()) ? true : null), { timeoutMs: 20_000 });
+      await waitFor('the refusal to be logged', async () => (/the gateway refused HOOP_AGENT_KEY: the key is wrong/.test(bad.output()) ? true : null), { timeoutMs: 20_000 });
       const agents = await stack.db.agent.findMany();
       expect(agents).toHaveLength(1);
     } finally {
