@@ -54,14 +54,15 @@ export type DataRowHandler = (buf: Buffer, start: number, end: number) => void;
  * column; the column count is returned. Every length is checked against the message, as `DataRowMessage.values` does.
  */
 export function dataRowCells(buf: Buffer, start: number, end: number, cells: Int32Array): number {
-  if (end - start < 7) throw new PgWireError('DataRow: message is shorter than its contents');
-  const n = buf.readInt16BE(start + 5);
+  if (end - start < 7 || end > buf.length) throw new PgWireError('DataRow: message is shorter than its contents');
+  // (big-endian reads written out: this runs for every row relayed)
+  const n = (((buf[start + 5]! << 8) | buf[start + 6]!) << 16) >> 16;
   if (n < 0 || n * 4 > end - start - 7) throw new PgWireError(`DataRow: column count ${n} exceeds the message`);
   if (cells.length < 2 * n) throw new RangeError(`dataRowCells: room for ${cells.length / 2} columns, the row has ${n}`);
   let off = start + 7;
   for (let i = 0; i < n; i++) {
     if (off + 4 > end) throw new PgWireError('DataRow: message is shorter than its contents');
-    const len = buf.readInt32BE(off);
+    const len = (buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!;
     off += 4;
     if (len === -1) {
       cells[2 * i] = -1;
@@ -125,7 +126,7 @@ export class BackendParser {
 
   /** The message's size with its type byte, checked against the limit before anything is allocated for it. */
   private totalLength(buf: Buffer, off: number): number {
-    const len = buf.readInt32BE(off + 1);
+    const len = (buf[off + 1]! << 24) | (buf[off + 2]! << 16) | (buf[off + 3]! << 8) | buf[off + 4]!;
     if (len < 4) throw new PgWireError(`invalid message length ${len}`);
     if (len > this.max) throw new PgWireError(`message of ${len} bytes exceeds the limit of ${this.max}`, '54000');
     return len + 1;

@@ -47,7 +47,8 @@ export function rowMaskerFor(masker: Masker, columns: ColumnInfo[]): RowMasker |
   return {
     writeRow(src, start, end, out) {
       // a row with more values than the description announced still has every value checked and read in place
-      if (src.length >= start + 7 && src.readInt16BE(start + 5) * 2 > bounds.length) bounds = new Int32Array(2 * src.readInt16BE(start + 5));
+      const count = (((src[start + 5]! << 8) | src[start + 6]!) << 16) >> 16;
+      if (2 * count > bounds.length && count * 4 <= end - start - 7) bounds = new Int32Array(2 * count);
       const n = dataRowCells(src, start, end, bounds);
       let changed = false;
       for (let i = 0; i < n; i++) {
