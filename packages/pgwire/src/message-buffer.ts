@@ -1,5 +1,6 @@
 /** Largest buffer kept as the size hint for the next one (a burst of big rows does not make every later one big). */
 const MAX_HINT = 1024 * 1024;
+const MIN_HINT = 256;
 /** Copies up to this many bytes with a loop: below it a loop beats making a typed-array view to copy from. */
 const LOOP_COPY = 24;
 
@@ -14,8 +15,8 @@ export class MessageBuffer {
   private rowStart = -1;
   private hint: number;
 
-  /** `initialSize`: the smallest buffer allocated, a batch's usual size (a buffer grows by doubling, with a copy) */
-  constructor(private readonly initialSize = 16 * 1024) {
+  /** `initialSize`: the first buffer's size; later ones are sized after the batch before (a buffer grows by doubling) */
+  constructor(initialSize = 16 * 1024) {
     this.hint = initialSize;
   }
 
@@ -103,8 +104,9 @@ export class MessageBuffer {
     if (this.rowStart >= 0) throw new Error('take() in the middle of a DataRow');
     if (this.len === 0 || this.buf === null) return null;
     const out = this.buf.subarray(0, this.len);
-    // the next batch is likely about as big: a quarter more saves growing (and copying) for small differences
-    this.hint = Math.min(MAX_HINT, Math.max(this.initialSize, this.len + (this.len >> 2)));
+    // the next batch is likely about as big: a quarter more saves growing (and copying) for small differences, and
+    // small batches (one query's answer) get small buffers, from Node's shared pool
+    this.hint = Math.min(MAX_HINT, Math.max(MIN_HINT, this.len + (this.len >> 2)));
     this.buf = null;
     this.len = 0;
     return out;

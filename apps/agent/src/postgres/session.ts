@@ -56,7 +56,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   let releaseKey: (() => void) | null = null;
   const started = Date.now();
   // what the client gets is gathered into one buffer per flush (rows are written into it as they are masked)
-  const toClient = new MessageBuffer(64 * 1024);
+  const toClient = new MessageBuffer(4096);
   let toTarget: Uint8Array[] = [];
   let coalescing: NodeJS.Timeout | null = null;
 
