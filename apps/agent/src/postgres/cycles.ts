@@ -1,3 +1,4 @@
+import type { BoundPortal, PendingDescribe } from './descriptions';
 import type { SessionHooks, Verdict } from './hooks';
 import type { ErrorFields } from './sql-errors';
 
@@ -11,6 +12,8 @@ export interface Execution {
   bytes: number;
   error?: string;
   done: boolean;
+  /** the portal an Execute runs (extended protocol): what its rows' columns are */
+  portal: BoundPortal | null;
 }
 
 /** One request/ReadyForQuery round: a simple Query, an extended batch ending in Sync, or a locally refused query. */
@@ -22,14 +25,16 @@ export interface Cycle {
   targetErrored: boolean;
   /** a message of this round was sent to the target */
   forwarded: boolean;
+  /** Describes of this round not answered yet, in order */
+  describes: PendingDescribe[];
 }
 
 export function newCycle(kind: Cycle['kind']): Cycle {
-  return { kind, executions: [], inject: null, targetErrored: false, forwarded: false };
+  return { kind, executions: [], inject: null, targetErrored: false, forwarded: false, describes: [] };
 }
 
-export function newExecution(sql: string, verdict: Verdict): Execution {
-  return { sql, verdict, started: performance.now(), tags: [], rows: 0, bytes: 0, done: false };
+export function newExecution(sql: string, verdict: Verdict, portal: BoundPortal | null = null): Execution {
+  return { sql, verdict, started: performance.now(), tags: [], rows: 0, bytes: 0, done: false, portal };
 }
 
 /** The execution the target is answering now. */

@@ -1,6 +1,7 @@
 import { BLOCKED_PREFIX } from '@hoop/protocol';
 import { type BackendMessage, copyData, errorResponse, type FrontendMessage, type MessageBuffer, noticeResponse, readyForQuery } from '@hoop/pgwire';
 import { current, type Cycle, type Execution, newCycle, newExecution, summarizeCycle } from './cycles';
+import { type BoundPortal, type PreparedStatement, portalColumns } from './descriptions';
 import type { ColumnInfo, RowMasker, SessionHooks, Verdict } from './hooks';
 import { type HeldMessage, ReviewHolds } from './review-hold';
 import { type ErrorFields, refusalError } from './sql-errors';
@@ -28,9 +29,11 @@ export class QueryRelay {
   private batch: Cycle | null = null;
   private skipping = false;
   private txStatus: 'I' | 'T' | 'E';
-  private readonly prepared = new Map<string, { sql: string; verdict: Verdict }>();
-  private readonly portals = new Map<string, { sql: string; verdict: Verdict }>();
+  private readonly prepared = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, BoundPortal>();
   private masker: RowMasker | null = null;
+  /** the columns of the rows now arriving are known (a RowDescription, or an Execute's portal): `masker` is theirs */
+  private described = false;
   /** the execution rows are counted against; `undefined` until looked up again after anything but a row */
   private rowExecution: Execution | null | undefined = undefined;
   /** text-format COPY TO STDOUT in progress: its rows are masked as text */
@@ -127,14 +130,15 @@ export class QueryRelay {
         this.refuseParse(batch, refusalError(verdict));
         return;
       }
-      this.prepared.set(m.name, { sql: m.sql, verdict });
+      this.prepared.set(m.name, { sql: m.sql, verdict, fields: null });
     } else if (m.type === 'Bind') {
-      const stmt = this.prepared.get(m.statement);
-      if (stmt) this.portals.set(m.portal, stmt);
+      this.portals.set(m.portal, { statement: this.prepared.get(m.statement) ?? null, resultFormats: m.resultFormats, fields: null });
+    } else if (m.type === 'Describe') {
+      batch.describes.push({ target: (m.kind === 'S' ? this.prepared.get(m.name) : this.portals.get(m.name)) ?? null });
     } else if (m.type === 'Execute') {
-      const stmt = this.portals.get(m.portal);
+      const portal = this.portals.get(m.portal) ?? null;
       this.statementCount++;
-      batch.executions.push(newExecution(stmt?.sql ?? '', stmt?.verdict ?? { action: 'allow' }));
+      batch.executions.push(newExecution(portal?.statement?.sql ?? '', portal?.statement?.verdict ?? { action: 'allow' }, portal));
     } else if (m.type === 'Close') {
       if (m.kind === 'S') this.prepared.delete(m.name);
       else this.portals.delete(m.name);
@@ -150,7 +154,7 @@ export class QueryRelay {
       this.openCycle('query').executions.push(newExecution(m.sql, verdict));
     } else {
       const batch = (this.batch ??= this.openCycle('batch'));
-      this.prepared.set(m.name, { sql: m.sql, verdict });
+      this.prepared.set(m.name, { sql: m.sql, verdict, fields: null });
       batch.forwarded = true;
     }
     this.out.toTarget(m.raw);
@@ -211,6 +215,12 @@ export class QueryRelay {
       exec.rows++;
       exec.bytes += end - start;
     }
+    if (!this.described) {
+      // rows of an Execute whose round has no RowDescription: its portal says what the columns are
+      const count = (((src[start + 5]! << 8) | src[start + 6]!) << 16) >> 16;
+      this.masker = this.hooks.rowMasker(portalColumns(exec?.portal ?? null, Math.max(0, count)));
+      this.described = true;
+    }
     if (this.masker !== null) this.masker.writeRow(src, start, end, this.out.client);
     else this.out.client.appendRange(src, start, end);
   }
@@ -221,10 +231,24 @@ export class QueryRelay {
     const cycle = this.cycles[0];
     const client = this.out.client;
     switch (m.type) {
-      case 'RowDescription':
-        this.masker = this.hooks.rowMasker(m.fields.map((f): ColumnInfo => ({ name: f.name, tableOid: f.tableOid, typeOid: f.typeOid, format: f.format })));
+      case 'RowDescription': {
+        // in an extended round it answers a Describe: kept for the Execute whose rows come later
+        const describe = cycle?.kind === 'batch' ? cycle.describes.shift() : undefined;
+        if (describe) {
+          if (describe.target) describe.target.fields = m.fields;
+        } else {
+          this.masker = this.hooks.rowMasker(m.fields.map((f): ColumnInfo => ({ name: f.name, tableOid: f.tableOid, typeOid: f.typeOid, format: f.format })));
+          this.described = true;
+        }
         client.append(m.raw);
         return;
+      }
+      case 'NoData': {
+        const describe = cycle?.kind === 'batch' ? cycle.describes.shift() : undefined;
+        if (describe?.target) describe.target.fields = [];
+        client.append(m.raw);
+        return;
+      }
       case 'CommandComplete':
       case 'EmptyQueryResponse':
       case 'PortalSuspended': {
@@ -234,6 +258,7 @@ export class QueryRelay {
           if (cycle.kind === 'batch') exec.done = true;
         }
         this.masker = null;
+        this.described = false;
         client.append(m.raw);
         return;
       }
@@ -247,6 +272,7 @@ export class QueryRelay {
           }
         }
         this.masker = null;
+        this.described = false;
         client.append(this.maskFields(m.fields, m.raw, 'error'));
         return;
       }
@@ -273,6 +299,8 @@ export class QueryRelay {
         return;
       case 'ReadyForQuery':
         this.txStatus = m.status;
+        this.masker = null;
+        this.described = false;
         if (cycle) {
           this.cycles.shift();
           if (cycle.inject && !cycle.targetErrored) client.append(errorResponse(cycle.inject));
