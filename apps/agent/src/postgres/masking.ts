@@ -1,4 +1,4 @@
-import { dataRowCells } from '@hoop/pgwire';
+import { dataRowCells, errorResponse, noticeResponse } from '@hoop/pgwire';
 import type { ColumnMasker, Masker } from '@hoop/pipeline';
 import type { ColumnInfo, RowMasker } from './hooks';
 
@@ -83,4 +83,27 @@ export function rowMaskerFor(masker: Masker, columns: ColumnInfo[]): RowMasker |
       out.endDataRow();
     },
   };
+}
+
+/**
+ * An ErrorResponse or NoticeResponse with its texts (message, detail, hint, where) masked: the target may echo values
+ * in them (`Key (email)=(ann@example.com) already exists`). The message's own bytes when nothing changed.
+ */
+export function maskNoticeFields(fields: Record<string, string>, raw: Uint8Array, kind: 'error' | 'notice', maskText: (text: string) => string): Uint8Array {
+  let changed = false;
+  const next: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const masked = k === 'M' || k === 'D' || k === 'H' || k === 'W' ? maskText(v) : v;
+    if (masked !== v) changed = true;
+    next[k] = masked;
+  }
+  if (!changed) return raw;
+  const f = {
+    severity: (next.S ?? 'ERROR') as 'ERROR',
+    code: next.C ?? 'XX000',
+    message: next.M ?? '',
+    ...(next.D ? { detail: next.D } : {}),
+    ...(next.H ? { hint: next.H } : {}),
+  };
+  return kind === 'error' ? errorResponse(f) : noticeResponse(f);
 }

@@ -1,8 +1,9 @@
 import { BLOCKED_PREFIX } from '@hoop/protocol';
-import { type BackendMessage, copyData, errorResponse, type FrontendMessage, type MessageBuffer, noticeResponse, readyForQuery } from '@hoop/pgwire';
+import { type BackendMessage, copyData, errorResponse, type FrontendMessage, type MessageBuffer, readyForQuery } from '@hoop/pgwire';
 import { current, type Cycle, type Execution, newCycle, newExecution, summarizeCycle } from './cycles';
 import { type BoundPortal, type PreparedStatement, portalColumns } from './descriptions';
 import type { ColumnInfo, RowMasker, SessionHooks, Verdict } from './hooks';
+import { maskNoticeFields } from './masking';
 import { type HeldMessage, ReviewHolds } from './review-hold';
 import { type ErrorFields, refusalError } from './sql-errors';
 
@@ -273,11 +274,11 @@ export class QueryRelay {
         }
         this.masker = null;
         this.described = false;
-        client.append(this.maskFields(m.fields, m.raw, 'error'));
+        client.append(maskNoticeFields(m.fields, m.raw, 'error', (t) => this.hooks.maskText(t)));
         return;
       }
       case 'NoticeResponse':
-        client.append(this.maskFields(m.fields, m.raw, 'notice'));
+        client.append(maskNoticeFields(m.fields, m.raw, 'notice', (t) => this.hooks.maskText(t)));
         return;
       case 'CopyOutResponse':
         this.copyOutText = m.format === 0;
@@ -320,24 +321,5 @@ export class QueryRelay {
       if (c.inject) this.out.client.append(errorResponse(c.inject));
       this.out.client.append(readyForQuery(this.txStatus));
     }
-  }
-
-  private maskFields(fields: Record<string, string>, raw: Uint8Array, kind: 'error' | 'notice'): Uint8Array {
-    let changed = false;
-    const next: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fields)) {
-      const masked = k === 'M' || k === 'D' || k === 'H' || k === 'W' ? this.hooks.maskText(v) : v;
-      if (masked !== v) changed = true;
-      next[k] = masked;
-    }
-    if (!changed) return raw;
-    const f = {
-      severity: (next.S ?? 'ERROR') as 'ERROR',
-      code: next.C ?? 'XX000',
-      message: next.M ?? '',
-      ...(next.D ? { detail: next.D } : {}),
-      ...(next.H ? { hint: next.H } : {}),
-    };
-    return kind === 'error' ? errorResponse(f) : noticeResponse(f);
   }
 }
