@@ -58,6 +58,10 @@ export class TextFacts {
   colons = 0;
   flags = 0;
   longest = 0;
+  /** most digits in one stretch of digits, spaces and dashes (a card needs 13, an SSN 9) */
+  digitRun = 0;
+  /** most letters and digits in one stretch of letters, digits and spaces (an IBAN needs 15) */
+  alnumRun = 0;
 
   /** of the UTF-16 text `text` */
   ofText(text: string): this {
@@ -69,21 +73,34 @@ export class TextFacts {
     let flags = 0;
     let run = 0;
     let longest = 0;
+    let d = 0;
+    let digitRun = 0;
+    let a = 0;
+    let alnumRun = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       const k = c < 128 ? CLASS[c]! : 0;
       flags |= k;
-      if (k & DIGIT) digits++;
-      else if (k & LETTER) {
+      if (k & DIGIT) {
+        digits++;
+        if (++d > digitRun) digitRun = d;
+        if (++a > alnumRun) alnumRun = a;
+      } else if (k & LETTER) {
         letters++;
         if (k & UPPER) upper++;
-      } else if (c === 46) dots++;
-      else if (c === 58) colons++;
+        d = 0;
+        if (++a > alnumRun) alnumRun = a;
+      } else if (c !== 32) {
+        if (c === 46) dots++;
+        else if (c === 58) colons++;
+        if (c !== 45) d = 0;
+        a = 0;
+      }
       if (k & WORDISH) {
         if (++run > longest) longest = run;
       } else run = 0;
     }
-    return this.set(digits, upper, letters, dots, colons, flags, longest);
+    return this.set(digits, upper, letters, dots, colons, flags, longest, digitRun, alnumRun);
   }
 
   /**
@@ -99,24 +116,39 @@ export class TextFacts {
     let flags = 0;
     let run = 0;
     let longest = 0;
+    let d = 0;
+    let digitRun = 0;
+    let a = 0;
+    let alnumRun = 0;
     for (let i = start; i < end; i++) {
       const c = bytes[i]!;
       const k = c < 128 ? CLASS[c]! : 0;
       flags |= k;
-      if (k & DIGIT) digits++;
-      else if (k & LETTER) {
+      if (k & DIGIT) {
+        digits++;
+        if (++d > digitRun) digitRun = d;
+        if (++a > alnumRun) alnumRun = a;
+      } else if (k & LETTER) {
         letters++;
         if (k & UPPER) upper++;
-      } else if (c === 46) dots++;
-      else if (c === 58) colons++;
+        d = 0;
+        if (++a > alnumRun) alnumRun = a;
+      } else if (c !== 32) {
+        if (c === 46) dots++;
+        else if (c === 58) colons++;
+        if (c !== 45) d = 0;
+        a = 0;
+      }
       if (k & WORDISH) {
         if (++run > longest) longest = run;
       } else run = 0;
     }
-    return this.set(digits, upper, letters, dots, colons, flags, longest);
+    return this.set(digits, upper, letters, dots, colons, flags, longest, digitRun, alnumRun);
   }
 
-  private set(digits: number, upper: number, letters: number, dots: number, colons: number, flags: number, longest: number): this {
+  private set(digits: number, upper: number, letters: number, dots: number, colons: number, flags: number, longest: number, digitRun: number, alnumRun: number): this {
+    this.digitRun = digitRun;
+    this.alnumRun = alnumRun;
     this.digits = digits;
     this.upper = upper;
     this.letters = letters;
@@ -144,9 +176,9 @@ function candidates(len: number, f: TextFacts, options: ScanOptions): number {
   }
   if (flags & (COLON | ASSIGN)) run |= on & TYPE_BIT.secret;
   if (flags & (AT | PERCENT)) run |= on & TYPE_BIT.email;
-  if (digits >= 13) run |= on & TYPE_BIT.card;
-  if (digits >= 9 && flags & (DASH | SPACE)) run |= on & TYPE_BIT.ssn;
-  if (digits >= 6 && f.upper >= 2 && len >= 15) run |= on & TYPE_BIT.iban;
+  if (f.digitRun >= 13) run |= on & TYPE_BIT.card;
+  if (f.digitRun >= 9 && flags & (DASH | SPACE)) run |= on & TYPE_BIT.ssn;
+  if (digits >= 6 && f.upper >= 2 && f.alnumRun >= 15) run |= on & TYPE_BIT.iban;
   if (digits >= 7) run |= on & TYPE_BIT.phone;
   // a full IPv6 address has seven colons, a shortened one `::`; times (`12:30:45`) have neither
   if ((digits >= 4 && f.dots >= 3 && options.ipv4) || (digits > 0 && f.colons >= 2)) run |= on & TYPE_BIT.ip;
