@@ -46,6 +46,19 @@ describe('CommandLineTracker', () => {
     expect(await t.lineAtEnter(1, 300)).toEqual({ screen: 'cat /etc/passwd', typed: null, fullScreen: false });
   });
 
+  it('does not read a stale screen: after history recall the line counts only once the shell has answered the last keystroke', async () => {
+    const { t } = session();
+    t.input('\x1b[A'); // the redraw of the recalled line has not come back yet
+    t.input('\x01\x1b[3~\x1b[3~rm -rf');
+    const t0 = Date.now();
+    const line = await t.lineAtEnter(1, 50, 300);
+    expect(line).toEqual({ screen: null, typed: null, fullScreen: false });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    // once the shell has redrawn the edited line, the screen tells it
+    t.output('rm -rf /srv/app');
+    expect((await t.lineAtEnter(1, 50, 300)).screen).toBe('rm -rf /srv/app');
+  });
+
   it('joins a command wrapped over several terminal rows', async () => {
     const { t, type } = session('$ ');
     const long = `echo ${'x'.repeat(150)}`;

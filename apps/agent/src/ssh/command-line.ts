@@ -23,6 +23,8 @@ export class CommandLineTracker {
   /** counts lines, so a capture queued for one line never lands on the next */
   private lineNo = 0;
   private lastOutput = 0;
+  /** whether the server has sent anything since the last keystroke */
+  private answered = true;
 
   constructor(cols: number, rows: number) {
     this.term = new Terminal({ cols: clamp(cols, 20, 1000), rows: clamp(rows, 5, 500), scrollback: 200, allowProposedApi: true });
@@ -35,6 +37,7 @@ export class CommandLineTracker {
   /** Output of the server, as the client's terminal receives it. */
   output(data: string): void {
     this.lastOutput = Date.now();
+    this.answered = true;
     this.term.write(data);
   }
 
@@ -44,6 +47,7 @@ export class CommandLineTracker {
 
   /** Keystrokes other than Enter, in the order typed. */
   input(data: string): void {
+    this.answered = false;
     if (this.start === null && !this.startPending) {
       // where the cursor is once the output before this keystroke (the prompt) has been parsed
       this.startPending = true;
@@ -107,17 +111,21 @@ export class CommandLineTracker {
 
   /**
    * The line as it stands when Enter is pressed: waits until the server's echo has settled (quiet for `quietMs`, at
-   * most `maxWaitMs`) and the emulator has parsed everything.
+   * most `maxWaitMs`) and the emulator has parsed everything. When only the screen can tell (history, completion), the
+   * screen counts only once the server has answered the last keystroke (waiting up to `uncertainWaitMs` on a slow
+   * host); until then neither reading is known and both come back null, so the line is refused, not guessed.
    */
-  async lineAtEnter(quietMs = 40, maxWaitMs = 400): Promise<{ screen: string | null; typed: string | null; fullScreen: boolean }> {
-    // when only the screen can tell (history, completion), give the shell's redraw more time to arrive
-    if (this.uncertain) quietMs = Math.max(quietMs, 120);
-    const deadline = Date.now() + Math.max(maxWaitMs, quietMs * 4);
-    while (Date.now() < deadline && Date.now() - this.lastOutput < quietMs) await sleep(quietMs / 2);
+  async lineAtEnter(quietMs = 40, maxWaitMs = 400, uncertainWaitMs = 3000): Promise<{ screen: string | null; typed: string | null; fullScreen: boolean }> {
+    const uncertain = this.uncertain;
+    // give the shell's redraw more time to arrive
+    if (uncertain) quietMs = Math.max(quietMs, 120);
+    const deadline = Date.now() + (uncertain ? Math.max(uncertainWaitMs, quietMs * 4) : Math.max(maxWaitMs, quietMs * 4));
+    const answered = () => !uncertain || this.answered;
+    while (Date.now() < deadline && (Date.now() - this.lastOutput < quietMs || !answered())) await sleep(quietMs / 2);
     await new Promise<void>((r) => this.term.write('', r));
     const fullScreen = this.fullScreen;
-    const screen = fullScreen ? null : this.screenLine();
-    const typed = this.uncertain ? null : this.typed.join('');
+    const screen = fullScreen || !answered() ? null : this.screenLine();
+    const typed = uncertain ? null : this.typed.join('');
     return { screen, typed, fullScreen };
   }
 

@@ -15,6 +15,13 @@ const severity = { allow: 0, review: 1, deny: 2 } as const;
 /** rule ids the shell guard gives lines it could not read */
 const UNREADABLE_RULES = new Set(['parse-error', 'too-deep', 'too-long']);
 
+const UNREADABLE_LINE: Verdict = {
+  action: 'deny',
+  ruleId: 'unreadable-line',
+  message: 'hoop could not read this command line: the shell did not show it after history recall or completion',
+  hint: 'press Ctrl-C and type the command again',
+};
+
 export function refusal(v: Verdict): string {
   return `${blockedMessage(v)}${v.hint ? ` (${v.hint})` : ''}`;
 }
@@ -40,6 +47,8 @@ export function judgeAll(judge: (command: string) => Verdict, texts: (string | n
  * part of a prompt, so only a rule it trips counts, not a failure to parse it.
  */
 export function judgeLines(judge: (command: string) => Verdict, screen: string | null, typed: string | null): Judged | 'incomplete' {
+  // neither the keystrokes nor the screen tell what the shell will run: refuse rather than guess
+  if (typed === null && screen === null) return { verdict: UNREADABLE_LINE, text: '(a command line hoop could not read)' };
   const judged: { text: string; verdict: Verdict; fromScreen: boolean }[] = [];
   if (typed !== null && typed.trim()) judged.push({ text: typed, verdict: judge(typed), fromScreen: false });
   if (screen !== null && screen.trim() && screen !== typed) judged.push({ text: screen, verdict: judge(screen), fromScreen: true });
