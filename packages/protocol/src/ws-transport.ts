@@ -45,8 +45,8 @@ export function webSocketTransport(ws: WebSocketLike): Transport {
  * `generateMask` for hoop's WebSocket clients (the agent and the CLI): an all-zero masking key, which `ws` skips on
  * both ends. RFC 6455 masks client frames so that a script in a browser cannot put bytes of its choosing on the wire
  * to a server it does not control (and so poison caching proxies along the way). hoop's clients are not browsers and
- * only talk to the gateway, and in production the tunnel runs over TLS, where no intermediary reads the frames; so
- * masking would only cost a pass over every byte of every result on the agent, and another on the gateway.
+ * only talk to the gateway, and over wss:// nothing in between reads the frames at all; so masking would only cost a
+ * pass over every byte of every result on the agent, and another on the gateway.
  */
 export function zeroMask(mask: Buffer): void {
   mask.fill(0);
