@@ -121,7 +121,14 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
           target.write(chunk[enter]!);
           continue;
         }
+        const inConstruct = continuation !== '';
         continuation = '';
+        /**
+         * Drops the refused line and has the shell show a new prompt. Inside an open construct only Ctrl-C abandons
+         * the lines already sent; otherwise end-of-line, kill-line and an empty Enter do it without a SIGINT, which
+         * would also throw away lines typed ahead that the shell has not read yet.
+         */
+        const dropLine = () => target.write(inConstruct ? '\x03' : '\x05\x15\r');
         const { verdict, text } = judged;
         // what the audit trail shows: the typed line when every keystroke was followed, else the screen
         const shown = line.typed ?? line.screen ?? text;
@@ -138,7 +145,7 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
             ctx.record(shown, verdict, { executed: false, reviewStatus: u.status });
             out.inject(`\r\n\x1b[31mhoop: ${reviewRefusal(u)}\x1b[0m\r\n`);
             tracker.reset();
-            target.write('\x03');
+            dropLine();
             continue;
           }
         }
@@ -146,8 +153,7 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
           ctx.record(shown, final, { executed: false });
           out.inject(`\r\n\x1b[31mhoop: ${refusal(final)}\x1b[0m\r\n`);
           tracker.reset();
-          // the shell drops the line and shows a new prompt
-          target.write('\x03');
+          dropLine();
           continue;
         }
         ctx.record(shown, verdict, { executed: true, ...(final.reviewId ? { reviewId: final.reviewId } : {}) });
