@@ -5,8 +5,6 @@ import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-/** Runs a TypeScript entry point in one node process (no wrapper process), so its PID is the service's. */
-export const nodeTs = (file: string, nodeArgs: string[] = []): { command: string; args: string[] } => ({ command: process.execPath, args: [...nodeArgs, '--import', 'tsx', file] });
 
 /** Peak resident memory of a process in MB (VmHWM), from /proc. */
 export function peakRssMb(pid: number): number {
