@@ -7,14 +7,13 @@ import { getAuditRetention, previewRetention, RetentionError, setAuditRetention 
 import { verifyAdminEvents } from './admin-events';
 import { createDb, type Db } from './client';
 import { seedConnection, seedOrg, seedUser } from './factories';
-import { createTestDatabase, type TestDatabase } from './testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from './testing';
 
 let database: TestDatabase;
 let db: Db;
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'audit_retention');
   db = createDb(database.url, { max: 3 });
 });

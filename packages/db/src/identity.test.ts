@@ -5,7 +5,7 @@ import { seedOrg, seedUser } from './factories';
 import { claimValues, resolveSsoOrg, signInWithOidc } from './oidc';
 import { approvalRefusal } from './reviews';
 import { heldRoles, holdsRole, loadHeldRoles } from './roles';
-import { createTestDatabase, type TestDatabase } from './testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from './testing';
 
 describe('roles', () => {
   it('the effective role is the most privileged held: admin > auditor > reviewer > developer', () => {
@@ -50,8 +50,7 @@ let db: Db;
 let orgId = '';
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'db_identity');
   db = createDb(database.url, { max: 2 });
   orgId = (await seedOrg(db, { name: 'Acme', slug: 'acme' })).id;

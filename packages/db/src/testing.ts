@@ -48,6 +48,13 @@ async function prepareTemplate(url: URL): Promise<void> {
 
 export interface TestDatabase { url: string; name: string; drop(): Promise<void> }
 
+/** The Postgres server tests make their databases on (`DATABASE_URL`; `npm test` sets it). */
+export function testServerUrl(): string {
+  const server = process.env.DATABASE_URL;
+  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  return server;
+}
+
 export async function createTestDatabase(serverUrl: string, label = 'test'): Promise<TestDatabase> {
   const url = assertLocal(serverUrl);
   templateReady ??= prepareTemplate(url);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, type Db, seedOrg, seedUser, verifyAdminEvents } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from './root';
 
@@ -11,8 +11,7 @@ let adminId = '';
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_trail');
   db = createDb(database.url, { max: 2 });
   orgId = (await seedOrg(db, { name: 'Trail' })).id;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, createStatementReview, type Db, encryptSecret, parseEncryptionKey, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, startCliLogin } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSession, sqlSessionEvents } from '../services/session/session-fixtures';
@@ -23,8 +23,7 @@ const sessions = { developer: '', admin: '' };
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_api');
   db = createDb(database.url, { max: 2 });
   acme = (await seedOrg(db, { name: 'Acme' })).id;

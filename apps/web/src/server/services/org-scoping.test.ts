@@ -1,5 +1,5 @@
 import { createDb, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAgents } from './agent/list-agents';
 import { verifyCredentials } from './auth/verify-credentials';
@@ -11,8 +11,7 @@ const orgs = { acme: '', other: '' };
 const now = new Date('2026-01-01T12:00:00Z');
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_services');
   db = createDb(database.url, { max: 2 });
   orgs.acme = (await seedOrg(db, { name: 'Acme' })).id;

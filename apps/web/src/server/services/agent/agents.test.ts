@@ -1,33 +1,23 @@
 import { createDb, type Db, hashSecret, seedConnection, seedOrg } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors';
 import { type ConfigListener, listenForConfig } from '../notify-fixtures';
 import { createAgent } from './create-agent';
 import { deleteAgent } from './delete-agent';
 import { listAgents } from './list-agents';
 import { rotateAgentKey } from './rotate-agent-key';
+import { refusal } from '../refusal';
 
 let database: TestDatabase;
 let db: Db;
 let listener: ConfigListener;
 const orgs = { acme: '', other: '' };
 
-async function refusal(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'ok';
-  } catch (err) {
-    return err instanceof AppError ? `${err.code}: ${err.message}` : `unexpected: ${String(err)}`;
-  }
-}
-
 /** The gateway's check of an agent key (apps/gateway/src/auth.ts authenticateAgent): a lookup by its SHA-256. */
 const accepted = async (key: string) => (await db.agent.findUnique({ where: { keyHash: hashSecret(key) }, select: { name: true } }))?.name ?? null;
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_agents');
   db = createDb(database.url, { max: 2 });
   listener = await listenForConfig(database.url);

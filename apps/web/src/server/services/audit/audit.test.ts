@@ -1,5 +1,5 @@
 import { createDb, type Db, purgeExpiredAudit, seedConnection, seedOrg, seedUser, setAuditRetention } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../errors';
 import type { SessionUser } from '../auth/load-session-user';
@@ -28,8 +28,7 @@ afterEach(async () => {
 
 /** A fresh database with two orgs' sessions recorded and sealed: each test tampers with its own. */
 async function trail() {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   const database = await createTestDatabase(server, 'web_audit');
   db = createDb(database.url, { max: 2 });
   opened.push({ database, db });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, type Db, purgeExpiredAudit, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../../api/root';
@@ -15,8 +15,7 @@ const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 const DAY = 86_400_000;
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_retention');
   db = createDb(database.url, { max: 2 });
   orgId = (await seedOrg(db, { name: 'Keep' })).id;

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { createDb, type Db, decryptSecret, encryptSecret, parseEncryptionKey, seedAgent, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors';
 import { type ConfigListener, listenForConfig } from '../notify-fixtures';
 import { recordSession, sqlSessionEvents } from '../session/session-fixtures';
 import { getConnection } from './connection-detail';
@@ -12,6 +11,7 @@ import { deleteConnection } from './delete-connection';
 import { listConnections } from './list-connections';
 import { testConnection } from './test-connection';
 import { updateConnection } from './update-connection';
+import { refusal } from '../refusal';
 
 let database: TestDatabase;
 let db: Db;
@@ -24,18 +24,8 @@ const key = parseEncryptionKey(KEY);
 const PASSWORD = `pg-${randomBytes(8).toString('hex')}`;
 const PG = { host: 'db.internal', port: 5432, database: 'app', user: 'app_rw', sslmode: 'require' as const };
 
-async function refusal(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'ok';
-  } catch (err) {
-    return err instanceof AppError ? `${err.code}: ${err.message}` : `unexpected: ${String(err)}`;
-  }
-}
-
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_connections');
   db = createDb(database.url, { max: 2 });
   listener = await listenForConfig(database.url);

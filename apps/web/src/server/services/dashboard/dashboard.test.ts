@@ -1,5 +1,5 @@
 import { createDb, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../errors';
 import type { SessionUser } from '../auth/load-session-user';
@@ -26,8 +26,7 @@ let db: Db;
 const people: Record<'admin' | 'audrey' | 'rita' | 'dev' | 'bot' | 'outsider', SessionUser> = {} as never;
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_dashboard');
   db = createDb(database.url, { max: 3 });
   const acme = (await seedOrg(db, { name: 'Acme' })).id;

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, type Db, decryptSecret, encryptSecret, parseEncryptionKey, seedOrg } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors';
 import { createWebhook } from './create-webhook';
 import { deleteWebhook } from './delete-webhook';
 import { getSlackSettings } from './get-slack-settings';
@@ -10,6 +9,7 @@ import { listWebhooks } from './list-webhooks';
 import { removeSlackSettings } from './remove-slack-settings';
 import { saveSlackSettings } from './save-slack-settings';
 import { setWebhookEnabled } from './set-webhook-enabled';
+import { refusal } from '../refusal';
 
 let database: TestDatabase;
 let db: Db;
@@ -21,18 +21,8 @@ const key = parseEncryptionKey(KEY);
 const TOKEN = 'xoxb-1111-2222-abcdefABCDEF';
 const SIGNING = '8f742231b10e8888abcd99e0aa11bb22';
 
-async function refusal(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'ok';
-  } catch (err) {
-    return err instanceof AppError ? `${err.code}: ${err.message}` : `unexpected: ${String(err)}`;
-  }
-}
-
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_integrations');
   db = createDb(database.url, { max: 2 });
   orgs.acme = (await seedOrg(db, { name: 'Acme' })).id;

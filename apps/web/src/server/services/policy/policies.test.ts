@@ -1,7 +1,6 @@
 import { createDb, type Db, seedConnection, seedOrg } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors';
 import { type ConfigListener, listenForConfig } from '../notify-fixtures';
 import { deletePolicy } from './delete-policy';
 import { getPolicy } from './get-policy';
@@ -9,6 +8,7 @@ import { listPolicies } from './list-policies';
 import { savePolicy } from './save-policy';
 import { testPolicy } from './test-policy';
 import { validatePolicy } from './validate-policy';
+import { refusal } from '../refusal';
 
 let database: TestDatabase;
 let db: Db;
@@ -16,18 +16,8 @@ let listener: ConfigListener;
 const orgs = { acme: '', other: '' };
 const conns = { prod: '', ro: '', shell: '', psql: '' };
 
-async function refusal(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'ok';
-  } catch (err) {
-    return err instanceof AppError ? `${err.code}: ${err.message}` : `unexpected: ${String(err)}`;
-  }
-}
-
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_policies');
   db = createDb(database.url, { max: 2 });
   listener = await listenForConfig(database.url);

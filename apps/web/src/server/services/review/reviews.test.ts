@@ -1,13 +1,13 @@
 import { createDb, createStatementReview, type Db, type ReviewRules, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors';
 import type { SessionUser } from '../auth/load-session-user';
 import { decideReview } from './decide-review';
 import { getReviewDetail } from './get-review';
 import { listReviewsPage } from './list-reviews';
 import { revokeReviewAsAdmin } from './revoke-review';
 import { reviewFacets, reviewSummary } from './review-summary';
+import { refusal } from '../refusal';
 
 let database: TestDatabase;
 let db: Db;
@@ -34,18 +34,8 @@ async function request(statement: string, o: { connection?: string; by?: keyof t
   return review.id;
 }
 
-async function refusal(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'ok';
-  } catch (err) {
-    return err instanceof AppError ? `${err.code}: ${err.message}` : `unexpected: ${String(err)}`;
-  }
-}
-
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_reviews');
   db = createDb(database.url, { max: 2 });
   const org = await seedOrg(db, { name: 'Acme' });

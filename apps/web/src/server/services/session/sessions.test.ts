@@ -1,13 +1,13 @@
 import { createDb, createStatementReview, type Db, seedConnection, seedOrg, seedUser, voteOnReview } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors';
 import type { SessionUser } from '../auth/load-session-user';
 import { exportSession, exportSessionList } from './export-sessions';
 import { getSessionDetail } from './get-session';
 import { listSessions } from './list-sessions';
 import { sessionFacets } from './session-facets';
 import { recordSession, sqlSessionEvents, terminalSessionEvents } from './session-fixtures';
+import { refusal } from '../refusal';
 
 let database: TestDatabase;
 let db: Db;
@@ -17,15 +17,6 @@ const conns: Record<string, string> = {};
 const ids: Record<'devSql' | 'devTerm' | 'botRead' | 'ritaFailed' | 'theirs', string> = {} as never;
 let reviewId = '';
 
-async function refusal(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'ok';
-  } catch (err) {
-    return err instanceof AppError ? `${err.code}: ${err.message}` : `unexpected: ${String(err)}`;
-  }
-}
-
 async function text(chunks: AsyncIterable<string>): Promise<string> {
   let out = '';
   for await (const c of chunks) out += c;
@@ -33,8 +24,7 @@ async function text(chunks: AsyncIterable<string>): Promise<string> {
 }
 
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_sessions');
   db = createDb(database.url, { max: 3 });
   orgId = (await seedOrg(db, { name: 'Acme' })).id;

@@ -1,7 +1,6 @@
 import { createDb, type Db, hashSecret, seedApiToken, seedOrg, seedUser, startCliLogin, verifyPassword } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors';
 import { loadSessionUser, type SessionUser } from '../auth/load-session-user';
 import { signInOidc } from '../auth/sign-in-oidc';
 import { verifyCredentials } from '../auth/verify-credentials';
@@ -16,6 +15,7 @@ import { revokeToken } from '../token/revoke-token';
 import { createUser, resetPassword } from './create-user';
 import { listUsers } from './list-users';
 import { setUserDisabled, setUserRole } from './update-user';
+import { refusal } from '../refusal';
 
 let database: TestDatabase;
 let db: Db;
@@ -23,18 +23,8 @@ let orgId = '';
 let otherOrg = '';
 const people = {} as Record<'ada' | 'dev' | 'outsider', SessionUser>;
 
-async function refusal(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'ok';
-  } catch (err) {
-    return err instanceof AppError ? `${err.code}: ${err.message}` : `unexpected: ${String(err)}`;
-  }
-}
-
 beforeAll(async () => {
-  const server = process.env.DATABASE_URL;
-  if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
+  const server = testServerUrl();
   database = await createTestDatabase(server, 'web_identity');
   db = createDb(database.url, { max: 2 });
   orgId = (await seedOrg(db, { name: 'Acme', slug: 'acme' })).id;
