@@ -45,7 +45,7 @@ test.beforeAll(async () => {
   await stack.db.policy.create({ data: { orgId: stack.orgId, name: 'prod', document: { name: 'prod', description: 'Production databases' } } });
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port, authSecret: randomBytes(32).toString('base64url'), gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS });
 });
 
 test.afterAll(async () => {

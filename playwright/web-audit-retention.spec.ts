@@ -38,7 +38,7 @@ test.beforeAll(async () => {
   for (const ago of [90, 89, 1]) sessions.push(await recordSession(stack.db, { orgId: stack.orgId, userId: ids.audrey!, connectionId, startedAt: new Date(Date.now() - ago * DAY), events: sqlSessionEvents() }));
   const webPort = await freePort();
   baseURL = `http://127.0.0.1:${webPort}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, authSecret: randomBytes(32).toString('base64url'), gatewayUrl: stack.gatewayUrl, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS });
 });
 
 test.afterAll(async () => {

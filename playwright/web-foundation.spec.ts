@@ -46,7 +46,7 @@ test.beforeAll(async () => {
 
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: database.url, port, authSecret: randomBytes(32).toString('base64url'), gatewayUrl: 'http://127.0.0.1:8009', logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright') });
+  web = await startWebService({ databaseUrl: database.url, port, gatewayUrl: 'http://127.0.0.1:8009', logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright') });
 });
 
 test.afterAll(async () => {

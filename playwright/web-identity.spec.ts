@@ -31,7 +31,7 @@ test.describe.configure({ mode: 'serial' });
 async function startWeb(port: number, oidc: Record<string, string>): Promise<Service> {
   const settings = webSettingsFrom({ ...oidc, NEXTAUTH_URL: baseURL, PATH: process.env.PATH, HOOP_GATEWAY_PORT: '1' });
   expect(webSettingsProblem(settings)).toBeNull();
-  return startWebService({ databaseUrl: stack.dbUrl, port, authSecret: randomBytes(32).toString('base64url'), gatewayUrl: stack.gatewayUrl, logDir: LOGS, settings });
+  return startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, logDir: LOGS, settings });
 }
 
 test.beforeAll(async () => {

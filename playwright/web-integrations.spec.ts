@@ -65,7 +65,7 @@ test.beforeAll(async () => {
   await stack.startAgent();
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port, authSecret: randomBytes(32).toString('base64url'), gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS });
 });
 
 test.afterAll(async () => {

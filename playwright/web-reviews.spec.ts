@@ -62,7 +62,7 @@ test.beforeAll(async () => {
     const r = await stack.cli(['policy', 'test', '-c', 'pg-prod', 'alter table t add column x int']);
     return r.code === 3 ? true : null;
   });
-  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, authSecret: randomBytes(32).toString('base64url'), gatewayUrl: stack.gatewayUrl, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS });
 });
 
 test.afterAll(async () => {

@@ -100,7 +100,7 @@ test.beforeAll(async () => {
   await stack.startAgent();
   const webPort = await freePort();
   baseURL = `http://127.0.0.1:${webPort}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, authSecret: randomBytes(32).toString('base64url'), gatewayUrl: stack.gatewayUrl, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS });
 
   // hoop exec: a read that returns e-mail addresses (masked), a refused delete, an AI agent's count
   const masked = await execAs('dev', 'select id, name, email from customers order by id', 'ticket 512: check sign-ups');

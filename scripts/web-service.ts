@@ -3,7 +3,7 @@
  * `next start`, ready once `/healthz` answers.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseEnv, httpOk, REPO_ROOT, type Service, startService, waitFor } from '@hoop/devstack';
@@ -11,7 +11,8 @@ import { baseEnv, httpOk, REPO_ROOT, type Service, startService, waitFor } from 
 export interface WebOptions {
   databaseUrl: string;
   port: number;
-  authSecret: string;
+  /** signs login sessions; a fresh random one when not given (logins then last as long as this process) */
+  authSecret?: string;
   gatewayUrl: string;
   logDir: string;
   /** the gateway's HOOP_ENCRYPTION_KEY: without it the web app cannot save Slack or webhook secrets */
@@ -184,7 +185,7 @@ export async function startWebService(o: WebOptions): Promise<Service> {
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
       DATABASE_URL: o.databaseUrl,
-      NEXTAUTH_SECRET: o.authSecret,
+      NEXTAUTH_SECRET: o.authSecret ?? randomBytes(32).toString('base64url'),
       NEXTAUTH_URL: `http://localhost:${o.port}`,
       HOOP_GATEWAY_URL: o.gatewayUrl,
       ...(o.encryptionKey ? { HOOP_ENCRYPTION_KEY: o.encryptionKey } : {}),
