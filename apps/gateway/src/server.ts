@@ -184,9 +184,6 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
             void sessionOwner(identity, sessionId).then((owner) => {
               if (owner === 'purged') {
                 // its events were removed by the retention purge: a late resend is dropped, so the agent's spool empties
-                if (!purgedSeen.has(sessionId)) log.info('dropping audit frames of a purged session', { agent: identity.name, sessionId });
-                purgedSeen.add(sessionId);
-                if (purgedSeen.size > 10_000) purgedSeen.clear();
                 return link.tunnel.send('audit_ack', { sessionId, seq });
               }
               // not acknowledged: the agent keeps the frames and sends them again after its next reconnect
@@ -227,9 +224,17 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   async function sessionOwner(agent: AgentIdentity, sessionId: string): Promise<'own' | 'foreign' | 'purged' | 'unknown'> {
     const cached = sessionOwners.get(sessionId);
     if (cached) return cached === agent.id ? 'own' : 'foreign';
+    if (purgedSeen.has(sessionId)) return 'purged';
     try {
       const s = await db.session.findUnique({ where: { id: sessionId }, select: { agentId: true } });
-      if (!s) return (await db.auditPurgedSession.findUnique({ where: { sessionId }, select: { orgId: true } }))?.orgId === agent.orgId ? 'purged' : 'foreign';
+      if (!s) {
+        const purged = await db.auditPurgedSession.findUnique({ where: { sessionId }, select: { orgId: true } });
+        if (purged?.orgId !== agent.orgId) return 'foreign';
+        log.info('dropping audit frames of a purged session', { agent: agent.name, sessionId });
+        if (purgedSeen.size > 10_000) purgedSeen.clear();
+        purgedSeen.add(sessionId);
+        return 'purged';
+      }
       if (!s.agentId) return 'foreign';
       if (sessionOwners.size > 100_000) sessionOwners.clear();
       sessionOwners.set(sessionId, s.agentId);
