@@ -6,7 +6,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { skipWithout } from '@hoop/devstack/tools';
 import { runProcess } from '../../cli/test/helpers';
+
+const noSsh = skipWithout('sshd', 'ssh');
 
 let stack: TestStack;
 let sshd: TestSshd;
@@ -35,7 +38,7 @@ afterAll(async () => {
   rmSync(APP_DIR, { recursive: true, force: true });
 });
 
-describe('ssh connections', () => {
+describe.skipIf(noSsh)('ssh connections', () => {
   it('runs a command with ssh, with no key of the user, as the agent logs into the target', async () => {
     const r = await runProcess('ssh', [...sshArgs(conn.port), `ls ${sshd.dir}`]);
     expect(r.stderr).toBe('');
@@ -174,7 +177,7 @@ describe('ssh connections', () => {
   });
 });
 
-describe('command connections', () => {
+describe.skipIf(noSsh)('command connections', () => {
   it('runs a command on the agent host with hoop exec, exit code passed through, stdin from hoop exec', async () => {
     const r = await stack.cli(['exec', 'box', '-i', 'pwd; echo to-stderr >&2; exit 7']);
     expect(r.code).toBe(7);
@@ -193,7 +196,7 @@ describe('command connections', () => {
   });
 });
 
-describe('run_command over MCP', () => {
+describe.skipIf(noSsh)('run_command over MCP', () => {
   type ToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
   it('runs a command with masked output, refuses a destructive one, and holds a reviewed one until approved', async () => {
     const { writeFile } = await import('node:fs/promises');
@@ -275,7 +278,7 @@ describe('run_command over MCP', () => {
   });
 });
 
-describe('gateway crash during an ssh session', () => {
+describe.skipIf(noSsh)('gateway crash during an ssh session', () => {
   it('stores every terminal frame and command exactly once after the gateway is killed mid-session', async () => {
     const c = await stack.connect('web-1');
     const child = spawn('ssh', ['-tt', ...sshArgs(c.port)], { stdio: ['pipe', 'pipe', 'pipe'] });

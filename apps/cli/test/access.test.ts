@@ -2,7 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedApiToken, seedUser } from '@hoop/db';
 import { createTargetDatabase, freePort, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { skipWithout } from '@hoop/devstack/tools';
 import { psql } from './helpers';
+
+const noPsql = skipWithout('psql');
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
@@ -46,7 +49,7 @@ describe('time-boxed access for hoop connect', () => {
     expect(r.stderr).toContain('policy "jit" grants at most 60 minutes on "pg-jit"');
   });
 
-  it('waits for approval, then serves sessions until the grant ends; a revoked grant ends its sessions', async () => {
+  it.skipIf(noPsql)('waits for approval, then serves sessions until the grant ends; a revoked grant ends its sessions', async () => {
     const port = await freePort();
     const connect = stack.spawnCli(['connect', 'pg-jit', '--port', String(port), '--duration', '45m', '--reason', 'incident 7'], { token: tokens.dev });
     const review = await pendingAccess();

@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDatabase, peakRssMb, type TestStack, startTestStack } from '@hoop/devstack';
+import { skipWithout } from '@hoop/devstack/tools';
 import { psql } from './helpers';
+
+const noPsql = skipWithout('psql');
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
@@ -24,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('a Postgres session through hoop connect → gateway → agent', () => {
-  it('runs simple queries from psql, several statements in one string too', async () => {
+  it.skipIf(noPsql)('runs simple queries from psql, several statements in one string too', async () => {
     const r = await psql(conn.url, ['-At', '-c', 'select count(*) from items; select name from items where id = 7']);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(['100', 'item 7']);
@@ -49,7 +52,7 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     await client.end();
   });
 
-  it('copies in with COPY FROM STDIN and out with COPY TO STDOUT', async () => {
+  it.skipIf(noPsql)('copies in with COPY FROM STDIN and out with COPY TO STDOUT', async () => {
     await target.query('CREATE TABLE IF NOT EXISTS copied (id int, label text)');
     const rows = Array.from({ length: 5000 }, (_, i) => `${i}\tlabel ${i}`).join('\n');
     const load = await psql(conn.url, ['-c', '\\copy copied from stdin'], { input: `${rows}\n\\.\n` });
@@ -60,7 +63,7 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     expect(dump.stdout.split('\n')[4999]).toBe('4999\tlabel 4999');
   });
 
-  it('streams a 1,000,000-row result with bounded memory in the agent and the gateway', async () => {
+  it.skipIf(noPsql)('streams a 1,000,000-row result with bounded memory in the agent and the gateway', async () => {
     const r = await psql(conn.url, ['-At', '-c', "select g, md5(g::text), 'padding padding padding' from generate_series(1, 1000000) g"], { timeoutMs: 120_000 });
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -72,7 +75,7 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     expect(gatewayRss).toBeLessThan(200);
   });
 
-  it('cancels a running query when psql is interrupted (CancelRequest)', async () => {
+  it.skipIf(noPsql)('cancels a running query when psql is interrupted (CancelRequest)', async () => {
     const started = Date.now();
     const child = spawn('psql', [conn.url, '-X', '-c', 'select pg_sleep(60)'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -116,7 +119,7 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     await Promise.all(clients.map((c) => c.end()));
   });
 
-  it('answers malformed and oversized frames with FATAL 08P01, and keeps serving everyone else', async () => {
+  it.skipIf(noPsql)('answers malformed and oversized frames with FATAL 08P01, and keeps serving everyone else', async () => {
     const net = await import('node:net');
     const { startupMessage } = await import('@hoop/pgwire');
     const send = (bytes: Buffer) =>

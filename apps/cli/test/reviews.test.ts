@@ -3,7 +3,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedApiToken, seedUser } from '@hoop/db';
 import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { skipWithout } from '@hoop/devstack/tools';
 import { psql } from './helpers';
+
+const noPsql = skipWithout('psql');
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
@@ -161,7 +164,7 @@ describe('statements held for review', () => {
     expect(r.stderr).toContain('was revoked by admin@test.local: wrong ticket');
   });
 
-  it('psql gets a NOTICE with the link and its statement simply takes longer; the session stays usable', async () => {
+  it.skipIf(noPsql)('psql gets a NOTICE with the link and its statement simply takes longer; the session stays usable', async () => {
     const c = await stack.connect('pg-prod');
     const session = psql(c.url, ['-c', 'select 1 as before', '-c', 'INSERT INTO payouts VALUES (1, 100)', '-c', 'select count(*) as n from payouts'], { timeoutMs: 60_000 });
     const review = await pendingReview('INSERT INTO payouts VALUES (1, 100)');

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedHandle, encryptSecret, parseEncryptionKey, seedAgent, seedConnection, startEmbeddedPostgres } from '@hoop/db';
 import { freePort, type Service, startGatewayService, startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
+import { skipWithout } from '@hoop/devstack/tools';
 
 const PASSWORD = 'Pr0be-secret with spaces';
 const WRONG = 'Not-the-password-42';
@@ -24,6 +25,7 @@ let gateway2: Service;
 let gateway2Port: number;
 let silent: net.Server;
 let silentPort: number;
+const noSshd = skipWithout('sshd', 'ssh');
 const dir = mkdtempSync(path.join(tmpdir(), 'hoop-conntest-'));
 
 beforeAll(async () => {
@@ -37,7 +39,7 @@ beforeAll(async () => {
   await admin.query('CREATE DATABASE shop OWNER app_user');
   await admin.query('SELECT pg_reload_conf()');
   await admin.end();
-  sshd = await startSshd();
+  if (!noSshd) sshd = await startSshd();
   // accepts TCP and never says a word
   silent = net.createServer(() => undefined);
   silentPort = await new Promise<number>((r) => silent.listen(0, '127.0.0.1', () => r((silent.address() as net.AddressInfo).port)));
@@ -59,12 +61,14 @@ beforeAll(async () => {
   const { agent: idle } = await seedAgent(stack.db, stack.orgId, { name: 'idle-agent' });
   await stack.addPostgresConnection('pg-offline-agent', url(PASSWORD), { agentId: idle.id });
 
-  const ssh = { host: '127.0.0.1', port: sshd.port, user: sshd.user };
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'other_key')]);
-  await stack.addConnection('ssh-good', 'ssh', { ...ssh, hostKeyFingerprint: sshd.hostKeyFingerprint }, sshd.privateKey);
-  await stack.addConnection('ssh-unpinned', 'ssh', ssh, sshd.privateKey);
-  await stack.addConnection('ssh-wrong-key', 'ssh', ssh, readFileSync(path.join(dir, 'other_key'), 'utf8'));
-  await stack.addConnection('ssh-impostor', 'ssh', { ...ssh, hostKeyFingerprint: `SHA256:${'A'.repeat(43)}` }, sshd.privateKey);
+  if (!noSshd) {
+    const ssh = { host: '127.0.0.1', port: sshd.port, user: sshd.user };
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'other_key')]);
+    await stack.addConnection('ssh-good', 'ssh', { ...ssh, hostKeyFingerprint: sshd.hostKeyFingerprint }, sshd.privateKey);
+    await stack.addConnection('ssh-unpinned', 'ssh', ssh, sshd.privateKey);
+    await stack.addConnection('ssh-wrong-key', 'ssh', ssh, readFileSync(path.join(dir, 'other_key'), 'utf8'));
+    await stack.addConnection('ssh-impostor', 'ssh', { ...ssh, hostKeyFingerprint: `SHA256:${'A'.repeat(43)}` }, sshd.privateKey);
+  }
 
   writeFileSync(path.join(dir, 'not-executable.sh'), '#!/bin/sh\necho hi\n');
   chmodSync(path.join(dir, 'not-executable.sh'), 0o644);
@@ -187,7 +191,7 @@ describe('testing a postgres connection', () => {
 });
 
 describe('testing ssh and command connections', () => {
-  it('logs into an SSH server with the agent’s key, checking the pinned host key', async () => {
+  it.skipIf(noSshd)('logs into an SSH server with the agent’s key, checking the pinned host key', async () => {
     const { code, answer } = await test('ssh-good');
     expect(code).toBe(0);
     expect(steps(answer)).toEqual(['credential:pass', 'connect:pass', 'handshake:pass', 'host_key:pass', 'login:pass']);
@@ -200,7 +204,7 @@ describe('testing ssh and command connections', () => {
     expect(unpinned.answer.target!.steps.find((s) => s.id === 'host_key')).toMatchObject({ status: 'warn', detail: `${sshd.hostKeyFingerprint}, not pinned: any host key is accepted; set hostKeyFingerprint to it to refuse an impostor` });
   });
 
-  it('says which key was refused, and refuses a server whose host key is not the pinned one', async () => {
+  it.skipIf(noSshd)('says which key was refused, and refuses a server whose host key is not the pinned one', async () => {
     const wrong = await test('ssh-wrong-key');
     expect(wrong.code).toBe(1);
     expect(wrong.answer.target?.code).toBe('auth');

@@ -1,0 +1,61 @@
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The programs outside Node that some tests drive as a user would (psql, OpenSSH, Chromium). `npm test` checks for
+ * them before any test runs: as root on Debian it installs what is missing, elsewhere it names what is missing and
+ * the command that installs it, and the tests that need a missing program are skipped (never silently: they are
+ * listed in HOOP_TEST_SKIP_TOOLS and in the run's summary).
+ */
+export interface TestTool {
+  name: ToolName;
+  /** a command looked up on PATH, or an absolute path */
+  binary: string;
+  debianPackage: string;
+  /** what cannot be tested without it */
+  neededBy: string;
+}
+
+export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium';
+
+export const TEST_TOOLS: readonly TestTool[] = [
+  { name: 'psql', binary: 'psql', debianPackage: 'postgresql-client', neededBy: 'psql through hoop connect' },
+  { name: 'ssh', binary: 'ssh', debianPackage: 'openssh-client', neededBy: 'ssh and scp through hoop' },
+  { name: 'sshd', binary: '/usr/sbin/sshd', debianPackage: 'openssh-server', neededBy: 'ssh connections to a real server' },
+  { name: 'chromium', binary: process.env.HOOP_CHROMIUM ?? '/usr/bin/chromium', debianPackage: 'chromium', neededBy: 'the browser tests' },
+];
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The full path of a command (PATH lookup for a bare name), or null when there is none. */
+export function findBinary(binary: string): string | null {
+  if (binary.includes('/')) return executable(binary) ? binary : null;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && executable(path.join(dir, binary))) return path.join(dir, binary);
+  }
+  return null;
+}
+
+export function missingTools(tools: readonly TestTool[] = TEST_TOOLS): TestTool[] {
+  return tools.filter((t) => findBinary(t.binary) === null);
+}
+
+/** the variable through which `npm test` tells the tests which missing programs it announced */
+export const SKIP_TOOLS_VAR = 'HOOP_TEST_SKIP_TOOLS';
+
+/**
+ * Whether the tests that need these programs should be skipped: only when one is missing AND `npm test` announced it
+ * (HOOP_TEST_SKIP_TOOLS). Run any other way, a missing program fails its tests with the error that names it.
+ * Use as `describe.skipIf(skipWithout('psql'))(…)`.
+ */
+export function skipWithout(...names: ToolName[]): boolean {
+  const announced = new Set((process.env[SKIP_TOOLS_VAR] ?? '').split(',').filter(Boolean));
+  return names.some((n) => announced.has(n) && findBinary(TEST_TOOLS.find((t) => t.name === n)!.binary) === null);
+}

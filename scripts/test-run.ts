@@ -1,0 +1,96 @@
+// `npm test` after the workspace is installed (scripts/test.mjs): the programs some tests drive, the Postgres the
+// tests use, then vitest and Playwright, each timed. Arguments after `npm test --` go to vitest alone.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '@hoop/db';
+import { missingTools, SKIP_TOOLS_VAR, type TestTool } from '@hoop/devstack/tools';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
+const step = (msg: string) => process.stdout.write(`\x1b[36m▸\x1b[0m ${msg}\n`);
+
+function elapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: 'inherit', env });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward).off('SIGTERM', forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+const isRoot = process.getuid?.() === 0;
+const onDebian = existsSync('/etc/debian_version') && existsSync('/usr/bin/apt-get');
+const packagesOf = (tools: TestTool[]) => [...new Set(tools.map((t) => t.debianPackage))];
+
+/** As root on Debian, installs the missing programs; returns those still missing. */
+function installMissing(missing: TestTool[]): TestTool[] {
+  if (missing.length === 0 || !isRoot || !onDebian) return missing;
+  const pkgs = packagesOf(missing);
+  step(`installing what some tests drive: ${pkgs.join(' ')} (apt-get, as root)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: ['ignore', 'ignore', 'inherit'], env }) : update;
+  if (install.status !== 0) process.stderr.write(`apt-get could not install ${pkgs.join(' ')} (exit ${install.status})\n`);
+  return missingTools(missing);
+}
+
+const env: NodeJS.ProcessEnv = { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
+const passThrough = process.argv.slice(2);
+const started = Date.now();
+
+const missing = installMissing(missingTools());
+const notice = missing.length
+  ? `missing: ${missing.map((t) => `${t.name} (${t.neededBy})`).join(', ')}; install with \`sudo apt-get install -y ${packagesOf(missing).join(' ')}\`; those tests are skipped in this run`
+  : null;
+if (notice) {
+  process.stdout.write(`\x1b[33m!\x1b[0m ${notice}\n`);
+  env[SKIP_TOOLS_VAR] = missing.map((t) => t.name).join(',');
+}
+
+let stopEmbedded: (() => Promise<void>) | null = null;
+if (!env.DATABASE_URL) {
+  const port = Number(env.HOOP_TEST_PG_PORT ?? 5455);
+  step(`DATABASE_URL is not set: starting an embedded Postgres for the tests on 127.0.0.1:${port} (.hoop/test-postgres)`);
+  try {
+    const pg = await startEmbeddedPostgres({ dir: path.join(ROOT, '.hoop', 'test-postgres'), port, password: 'hoop-test' });
+    env.DATABASE_URL = pg.url('postgres');
+    stopEmbedded = pg.stop;
+  } catch (err) {
+    process.stderr.write(`the embedded Postgres did not start on port ${port} (${err instanceof Error ? err.message : 'it exited'}); set HOOP_TEST_PG_PORT to a free port, or DATABASE_URL to a Postgres the tests may use\n`);
+    process.exit(2);
+  }
+}
+
+const parts: { name: string; ms: number; code: number | 'skipped' }[] = [];
+async function part(name: string, cmd: string, args: string[]): Promise<number> {
+  step(name);
+  const t0 = Date.now();
+  const code = await run(cmd, args, env);
+  parts.push({ name, ms: Date.now() - t0, code });
+  return code;
+}
+
+let code = await part('unit and integration tests (vitest)', bin('vitest'), ['run', ...passThrough]);
+if (passThrough.length === 0) {
+  if (missing.some((t) => t.name === 'chromium')) parts.push({ name: 'browser tests (Playwright, Chromium)', ms: 0, code: 'skipped' });
+  else if (code === 0) code = await part('browser tests (Playwright, Chromium)', bin('playwright'), ['test']);
+}
+if (stopEmbedded) await stopEmbedded();
+
+process.stdout.write('\n');
+for (const p of parts) {
+  const outcome = p.code === 'skipped' ? 'skipped (chromium missing)' : p.code === 0 ? 'passed' : `failed (exit ${p.code})`;
+  step(`${p.name}: ${outcome}${p.code === 'skipped' ? '' : ` in ${elapsed(p.ms)}`}`);
+}
+step(`npm test: ${code === 0 ? 'passed' : 'failed'} in ${elapsed(Date.now() - started)}${notice ? ` — ${notice}` : ''}`);
+process.exit(code);
