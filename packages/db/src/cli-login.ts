@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Db } from './client';
 import { generateSecret, hashSecret, secretPrefix } from './credentials';
 import { groupRolesSelect, rolesOfRow } from './roles';
@@ -21,8 +22,11 @@ export const CLI_LOGIN = {
   intervalSeconds: 2,
   defaultTokenDays: 30,
   maxTokenDays: 90,
-  /** at most this many requests wait at once (the endpoint needs no login, so it is bounded) */
-  maxPending: 500,
+  /**
+   * at most this many requests wait at once from one source (the endpoint needs no login, so it is bounded; per
+   * source, so that one client cannot keep everybody else from logging in)
+   */
+  maxPendingPerSource: 20,
 } as const;
 
 /** 20 consonants: no vowels (no words), no look-alikes such as 0/O or 1/I. */
@@ -49,6 +53,23 @@ export class CliLoginError extends Error {
   }
 }
 
+/**
+ * The source a request counts for: an IPv4 address (also when written IPv4-mapped, `::ffff:1.2.3.4`), the /64 of an
+ * IPv6 address (one host usually holds a whole /64), `unknown` when the gateway saw none.
+ */
+export function loginSourceKey(address: string | null | undefined): string {
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
+  if (isIPv4(address)) return address;
+  if (!isIPv6(address)) return address.slice(0, 100);
+  const [head, tail = ''] = address.toLowerCase().split('%')[0]!.split('::') as [string, string?];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 export interface StartCliLogin { clientName: string; clientAddress?: string | null; scope?: TokenScope; tokenDays?: number }
 
 export async function startCliLogin(db: Db, input: StartCliLogin) {
@@ -59,17 +80,24 @@ export async function startCliLogin(db: Db, input: StartCliLogin) {
   const now = new Date();
   // requests that ended a day ago are of no use to anyone
   await db.cliLoginRequest.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } });
-  const waiting = await db.cliLoginRequest.count({ where: { status: 'pending', expiresAt: { gt: now } } });
-  if (waiting >= CLI_LOGIN.maxPending) throw new CliLoginError('busy', 'too many logins are waiting for approval; try again in a few minutes');
+  const sourceKey = loginSourceKey(input.clientAddress);
   const deviceCode = `hoop_dev_${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(now.getTime() + CLI_LOGIN.requestMinutes * 60_000);
   const clientName = input.clientName.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) || 'hoop CLI';
   for (let attempt = 0; ; attempt++) {
     const userCode = newUserCode();
     try {
-      const row = await db.cliLoginRequest.create({
-        data: { deviceCodeHash: hashSecret(deviceCode), userCode, scope, tokenDays: days, clientName, clientAddress: input.clientAddress?.slice(0, 100) ?? null, expiresAt },
-      });
+      // one start per source at a time, so concurrent starts cannot all pass the count
+      const row = await db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`cli-login:${sourceKey}`}))`;
+        const waiting = await tx.cliLoginRequest.count({ where: { sourceKey, status: 'pending', expiresAt: { gt: now } } });
+        if (waiting >= CLI_LOGIN.maxPendingPerSource) {
+          throw new CliLoginError('busy', `${waiting} logins from this address are already waiting for approval; approve or let them expire (${CLI_LOGIN.requestMinutes} min) first`);
+        }
+        return tx.cliLoginRequest.create({
+          data: { deviceCodeHash: hashSecret(deviceCode), userCode, scope, tokenDays: days, clientName, clientAddress: input.clientAddress?.slice(0, 100) ?? null, sourceKey, expiresAt },
+        });
+      }, { maxWait: 15_000, timeout: 15_000 });
       return { deviceCode, userCode: row.userCode, expiresAt: row.expiresAt, interval: CLI_LOGIN.intervalSeconds, tokenDays: days, scope };
     } catch (err) {
       if ((err as { code?: string }).code !== 'P2002' || attempt > 5) throw err;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, createDb } from './client';
-import { decideCliLogin, findCliLogin, normalizeUserCode, pollCliLogin, startCliLogin } from './cli-login';
+import { CLI_LOGIN, decideCliLogin, findCliLogin, loginSourceKey, normalizeUserCode, pollCliLogin, startCliLogin } from './cli-login';
 import { seedOrg, seedUser } from './factories';
 import { claimValues, resolveSsoOrg, signInWithOidc } from './oidc';
 import { approvalRefusal } from './reviews';
@@ -128,6 +128,33 @@ describe('CLI browser login', () => {
     await expect(decideCliLogin(db, late.userCode, dev, 'approve')).rejects.toThrow(/has expired/);
     expect(await pollCliLogin(db, late.deviceCode)).toMatchObject({ status: 'expired' });
     await expect(startCliLogin(db, { clientName: 'x', tokenDays: 400 })).rejects.toThrow(/from 1 to 90/);
+  });
+
+  it('caps pending requests per source address, so one client cannot keep everybody else from logging in', async () => {
+    // concurrent starts cannot all pass the count
+    const flood = await Promise.allSettled(Array.from({ length: CLI_LOGIN.maxPendingPerSource * 2 }, () => startCliLogin(db, { clientName: 'flood', clientAddress: '203.0.113.7' })));
+    expect(flood.filter((r) => r.status === 'fulfilled')).toHaveLength(CLI_LOGIN.maxPendingPerSource);
+    expect(flood.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual(Array(CLI_LOGIN.maxPendingPerSource).fill(expect.stringMatching(/logins from this address are already waiting/)));
+    // the same address written IPv4-mapped, and another address of the same IPv6 /64, count for the same source
+    await expect(startCliLogin(db, { clientName: 'flood', clientAddress: '::ffff:203.0.113.7' })).rejects.toThrow(/already waiting/);
+    for (let i = 0; i < CLI_LOGIN.maxPendingPerSource; i++) await startCliLogin(db, { clientName: 'v6', clientAddress: `2001:db8:1:2::${i.toString(16)}` });
+    await expect(startCliLogin(db, { clientName: 'v6', clientAddress: '2001:db8:1:2:ffff:ffff:ffff:1' })).rejects.toThrow(/already waiting/);
+    // everybody else still logs in
+    expect((await startCliLogin(db, { clientName: 'colleague', clientAddress: '198.51.100.20' })).userCode).toMatch(/^[B-Z]{4}-[B-Z]{4}$/);
+    expect((await startCliLogin(db, { clientName: 'colleague', clientAddress: '2001:db8:1:3::1' })).userCode).toMatch(/-/);
+    // an expired request no longer counts
+    await db.cliLoginRequest.updateMany({ where: { clientAddress: '203.0.113.7' }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await startCliLogin(db, { clientName: 'later', clientAddress: '203.0.113.7' })).userCode).toMatch(/-/);
+  });
+
+  it('counts an IPv4 address as itself and an IPv6 address as its /64', () => {
+    expect(loginSourceKey('10.0.0.1')).toBe('10.0.0.1');
+    expect(loginSourceKey('::FFFF:10.0.0.1')).toBe('10.0.0.1');
+    expect(loginSourceKey('2001:0db8:0001:0002:0000:0000:0000:0001')).toBe('2001:db8:1:2::/64');
+    expect(loginSourceKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(loginSourceKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(loginSourceKey('::1')).toBe('0:0:0:0::/64');
+    expect(loginSourceKey(null)).toBe('unknown');
   });
 
   it('gives no token when the approver was disabled in the meantime', async () => {
