@@ -79,6 +79,9 @@ export function dataRowCells(buf: Buffer, start: number, end: number, cells: Int
   return n;
 }
 
+/** A message split across chunks is given its whole size at once up to this; a longer one grows as its bytes come. */
+const EAGER = 64 * 1024;
+
 export interface BackendParserOptions {
   /** largest message accepted (default 1 GiB + 64 KiB: a DataRow may carry a 1 GB value) */
   maxMessageSize?: number;
@@ -91,9 +94,14 @@ export interface BackendParserOptions {
 export class BackendParser {
   private readonly max: number;
   private dead: PgWireError | null = null;
-  /** the start of a message the previous chunk ended inside; sized for the whole message once its length is known */
+  /**
+   * the start of a message the previous chunk ended inside: sized for the whole message once its length is known, up
+   * to EAGER bytes; beyond that it grows with the bytes that arrive, so a header claiming 1 GB reserves nothing
+   */
   private pending: Buffer | null = null;
   private pendingLen = 0;
+  /** the pending message's size with its type byte; 0 while its header is incomplete */
+  private pendingTotal = 0;
 
   constructor(opts: BackendParserOptions = {}) {
     this.max = opts.maxMessageSize ?? 1024 * 1024 * 1024 + 65536;
@@ -139,34 +147,46 @@ export class BackendParser {
 
   private keep(buf: Buffer, off: number): void {
     const left = buf.length - off;
-    const p = Buffer.allocUnsafe(left >= 5 ? this.totalLength(buf, off) : 5);
+    const total = left >= 5 ? this.totalLength(buf, off) : 0;
+    const p = Buffer.allocUnsafe(total === 0 ? 5 : Math.min(total, Math.max(EAGER, left)));
     buf.copy(p, 0, off);
     this.pending = p;
     this.pendingLen = left;
+    this.pendingTotal = total;
   }
 
   /** Completes the pending message from the head of `buf`; returns where the rest of `buf` starts, -1 if it did not. */
   private finishPending(buf: Buffer, onMessage: (m: BackendMessage) => void, onDataRow: DataRowHandler | undefined): number {
-    let p = this.pending!;
     let used = 0;
-    if (this.pendingLen < 5) {
+    if (this.pendingTotal === 0) {
       used = Math.min(5 - this.pendingLen, buf.length);
-      buf.copy(p, this.pendingLen, 0, used);
+      buf.copy(this.pending!, this.pendingLen, 0, used);
       this.pendingLen += used;
       if (this.pendingLen < 5) return -1;
-      const whole = Buffer.allocUnsafe(this.totalLength(p, 0));
-      p.copy(whole, 0, 0, 5);
-      p = this.pending = whole;
+      this.pendingTotal = this.totalLength(this.pending!, 0);
     }
-    const n = Math.min(p.length - this.pendingLen, buf.length - used);
+    const total = this.pendingTotal;
+    const n = Math.min(total - this.pendingLen, buf.length - used);
+    const p = this.room(this.pendingLen + n);
     buf.copy(p, this.pendingLen, used, used + n);
     this.pendingLen += n;
     used += n;
-    if (this.pendingLen < p.length) return -1;
+    if (this.pendingLen < total) return -1;
     this.pending = null;
     this.pendingLen = 0;
-    this.deliver(p, 0, p.length, onMessage, onDataRow);
+    this.pendingTotal = 0;
+    this.deliver(p, 0, total, onMessage, onDataRow);
     return used;
+  }
+
+  /** The pending buffer with room for `need` bytes: grown by doubling, never past the message's size. */
+  private room(need: number): Buffer {
+    const p = this.pending!;
+    if (need <= p.length) return p;
+    const next = Buffer.allocUnsafe(Math.min(this.pendingTotal, Math.max(need, EAGER, 2 * p.length)));
+    p.copy(next, 0, 0, this.pendingLen);
+    this.pending = next;
+    return next;
   }
 }
 
