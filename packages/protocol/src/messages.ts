@@ -38,6 +38,9 @@ export const AgentConnection = z.object({
 });
 export type AgentConnection = z.infer<typeof AgentConnection>;
 
+/** A stream id: binary data frames carry it as a u32, so a larger one could never be written (see encodeDataFrame). */
+const StreamId = z.number().int().nonnegative().max(0xffff_ffff);
+
 export const AuditEventBody = z.object({
   type: z.string().max(64),
   at: z.string(),
@@ -64,7 +67,7 @@ const payloads = {
   config: z.object({ connections: z.array(AgentConnection) }),
   /** open a stream; client→gateway names the connection, gateway→agent adds the session and connection id */
   open: z.object({
-    stream: z.number().int().nonnegative(),
+    stream: StreamId,
     connection: z.string().min(1).max(200),
     mode: ConnectionMode,
     window: z.number().int().positive(),
@@ -74,19 +77,19 @@ const payloads = {
     clientInfo: z.record(z.string(), z.string()).optional(),
   }),
   opened: z.object({
-    stream: z.number().int(),
+    stream: StreamId,
     window: z.number().int().positive(),
     sessionId: z.string().optional(),
     connectionType: ConnectionType.optional(),
     /** for agent (mcp) sessions: what the connection's policy allows one tool call */
     limits: z.object({ maxRows: z.number().int(), maxBytes: z.number().int() }).optional(),
   }),
-  open_error: z.object({ stream: z.number().int(), code: z.string(), message: z.string() }),
-  credit: z.object({ stream: z.number().int(), bytes: z.number().int().positive() }),
+  open_error: z.object({ stream: StreamId, code: z.string(), message: z.string() }),
+  credit: z.object({ stream: StreamId, bytes: z.number().int().positive() }),
   /** the sender will send no more data on this stream (half close) */
-  end: z.object({ stream: z.number().int() }),
+  end: z.object({ stream: StreamId }),
   /** the stream is gone in both directions */
-  close: z.object({ stream: z.number().int(), reason: z.string().optional() }),
+  close: z.object({ stream: StreamId, reason: z.string().optional() }),
   audit: z.object({ sessionId: z.string(), seq: z.number().int().nonnegative(), event: AuditEventBody }),
   audit_ack: z.object({ sessionId: z.string(), seq: z.number().int().nonnegative() }),
   error: z.object({ code: z.string(), message: z.string() }),
@@ -155,8 +158,9 @@ export function decodeEnvelope(text: string): Envelope | null {
   }
   const base = envelopeBase.safeParse(json);
   if (!base.success) throw new ProtocolError('text frame is not a hoop envelope');
-  const schema = (payloads as Record<string, z.ZodType>)[base.data.type];
-  if (!schema) return null;
+  // own keys only: a type named after something on Object.prototype (`constructor`, `__proto__`) is unknown too
+  if (!Object.hasOwn(payloads, base.data.type)) return null;
+  const schema = (payloads as Record<string, z.ZodType>)[base.data.type]!;
   const parsed = schema.safeParse(base.data.payload);
   if (!parsed.success) throw new ProtocolError(`invalid ${base.data.type} message: ${parsed.error.issues[0]?.message ?? 'bad payload'}`);
   return { v: base.data.v, type: base.data.type, payload: parsed.data } as Envelope;

@@ -79,7 +79,9 @@ export class Tunnel implements StreamLink {
     });
   }
 
+  /** A text frame from the peer. Once the tunnel is closed (a protocol error, or shut down) frames are ignored. */
   handleText(text: string): void {
+    if (this.closed) return;
     let msg: Envelope | null;
     try {
       msg = decodeEnvelope(text);
@@ -91,6 +93,7 @@ export class Tunnel implements StreamLink {
   }
 
   handleBinary(frame: Buffer): void {
+    if (this.closed) return;
     let decoded: { stream: number; data: Buffer };
     try {
       decoded = decodeDataFrame(frame);
