@@ -26,6 +26,14 @@ beforeAll(async () => {
   await target.query("create table orders (id int primary key, status text, customer_email text); insert into orders select g, case when g % 3 = 0 then 'failed' else 'paid' end, 'user' || g || '@example.com' from generate_series(1, 300) g");
   stack = await startTestStack();
   await stack.addPostgresConnection('shop', target.url);
+  // connections with their own limits, there before the agent starts (it learns them at start)
+  const limited = async (name: string, limits: Record<string, number>) => {
+    await stack.addPostgresConnection(name, target.url);
+    const policy = await stack.db.policy.create({ data: { orgId: stack.orgId, name: `${name}-limits`, document: { name: `${name}-limits`, limits } } });
+    await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name } }, data: { policyId: policy.id } });
+  };
+  await limited('shop-limited', { maxRows: 3, statementTimeoutMs: 500, callsPerMinute: 3 });
+  await limited('shop-burst', { callsPerMinute: 4 });
   await stack.startAgent();
   client = await connectClient({ HOOP_CONFIG: stack.configFile });
 });
@@ -47,7 +55,7 @@ describe('hoop mcp', () => {
 
   it('lists connections and describes a schema', async () => {
     const list = await call(client, 'list_connections', {});
-    expect(list.structuredContent).toEqual({ connections: [{ name: 'shop', type: 'postgres', online: true, readOnly: false, tags: [] }] });
+    expect(list.structuredContent).toEqual({ connections: ['shop', 'shop-burst', 'shop-limited'].map((name) => ({ name, type: 'postgres', online: true, readOnly: false, tags: [] })) });
     const schema = await call(client, 'describe_schema', { connection: 'shop', table: 'orders' });
     expect(schema.structuredContent).toMatchObject({ tables: [{ schema: 'public', table: 'orders', columns: [{ name: 'id', type: 'integer' }, { name: 'status', type: 'text' }, { name: 'customer_email', type: 'text' }] }] });
   });
@@ -121,14 +129,6 @@ describe('hoop mcp', () => {
   });
 
   it('enforces the policy limits for agents: rows, statement timeout, calls per minute', async () => {
-    await stack.addPostgresConnection('shop-limited', target.url);
-    const policy = await stack.db.policy.create({
-      data: { orgId: stack.orgId, name: 'agent-limits', document: { name: 'agent-limits', limits: { maxRows: 3, statementTimeoutMs: 500, callsPerMinute: 3 } } },
-    });
-    await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'shop-limited' } }, data: { policyId: policy.id } });
-    const { notifyConfigChanged } = await import('@hoop/db');
-    await notifyConfigChanged(stack.db, stack.orgId);
-    await new Promise((r) => setTimeout(r, 500));
     const rows = await call(client, 'run_query', { connection: 'shop-limited', sql: 'select id from orders order by id', limit: 100 });
     expect(rows.structuredContent).toMatchObject({ rows: [[1], [2], [3]], truncated: true });
     const slow = await call(client, 'run_query', { connection: 'shop-limited', sql: 'select pg_sleep(3)' });
@@ -138,6 +138,13 @@ describe('hoop mcp', () => {
     const limited = await call(client, 'run_query', { connection: 'shop-limited', sql: 'select 1' });
     expect(limited.isError).toBe(true);
     expect(limited.content[0]!.text).toMatch(/at most 3 agent calls a minute on "shop-limited"/);
+  });
+
+  it('holds the calls-per-minute limit when the calls come all at once', async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, () => call(client, 'run_query', { connection: 'shop-burst', sql: 'select 1' })));
+    const limited = results.filter((r) => r.isError && /at most 4 agent calls a minute on "shop-burst"/.test(r.content[0]!.text));
+    expect(results.filter((r) => !r.isError)).toHaveLength(4);
+    expect(limited).toHaveLength(8);
   });
 
   it('gives an AI agent its own service account, shown as such on its sessions', async () => {

@@ -53,15 +53,21 @@ export async function openAgentSession(deps: Deps, user: UserIdentity, connectio
     grant = { reviewId: g.id, expiresAt: g.grantExpiresAt };
   }
   const limits = policyLimits(conn.policy?.document ?? null);
-  if (mode === 'mcp') {
-    // counted in the database, so the limit holds across gateways
-    const recent = await db.session.count({ where: { userId: user.id, connectionId: conn.id, mode: 'mcp', startedAt: { gt: new Date(Date.now() - 60_000) } } });
-    if (recent >= limits.callsPerMinute) throw new RouteError('rate_limited', `${BLOCKED_PREFIX}: at most ${limits.callsPerMinute} agent calls a minute on "${conn.name}"; wait a little and try again`);
-  }
-
-  const session = await db.session.create({
-    data: { orgId: user.orgId, userId: user.id, connectionId: conn.id, agentId: conn.agent.id, mode, clientInfo: clientInfo ?? {} },
-  });
+  const data = { orgId: user.orgId, userId: user.id, connectionId: conn.id, agentId: conn.agent.id, mode, clientInfo: clientInfo ?? {} };
+  const session =
+    mode !== 'mcp'
+      ? await db.session.create({ data })
+      : // counted in the database, so the limit holds across gateways; one call of a user on a connection is counted
+        // at a time (a lock held to the end of the transaction), so concurrent calls cannot all pass the count
+        await db.$transaction(
+          async (tx) => {
+            await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`mcp-calls:${user.id}:${conn.id}`}))`;
+            const recent = await tx.session.count({ where: { userId: user.id, connectionId: conn.id, mode: 'mcp', startedAt: { gt: new Date(Date.now() - 60_000) } } });
+            if (recent >= limits.callsPerMinute) throw new RouteError('rate_limited', `${BLOCKED_PREFIX}: at most ${limits.callsPerMinute} agent calls a minute on "${conn.name}"; wait a little and try again`);
+            return tx.session.create({ data });
+          },
+          { maxWait: 15_000, timeout: 15_000 },
+        );
   let opened;
   try {
     opened = await link.tunnel.openStream({ connection: conn.name, connectionId: conn.id, sessionId: session.id, mode, user: { id: user.id, email: user.email, name: user.name }, clientInfo });
