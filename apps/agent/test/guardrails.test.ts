@@ -70,7 +70,8 @@ describe('guardrails through the real stack', () => {
     try {
       const err = await client.query(sql).then(() => null, (e: pg.DatabaseError) => e);
       expect(err).not.toBeNull();
-      expect(err!.code).toBe('42501');
+      // what the parser cannot read fails as a syntax error, as Postgres would fail it
+      expect(err!.code).toBe(sql === 'delete from customers where' ? '42601' : '42501');
       expect(err!.message).toMatch(/^blocked by hoop guardrail "[a-z-]+": /);
       // the same session is still usable, also with parameters
       expect((await client.query('select $1::int + 1 as n', [41])).rows).toEqual([{ n: 42 }]);

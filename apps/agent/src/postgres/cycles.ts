@@ -1,3 +1,4 @@
+import type { AbortProbe } from './abort-transaction';
 import type { BoundPortal, PendingDescribe } from './descriptions';
 import type { SessionHooks, Verdict } from './hooks';
 import type { ErrorFields } from './sql-errors';
@@ -16,12 +17,17 @@ export interface Execution {
   portal: BoundPortal | null;
 }
 
-/** One request/ReadyForQuery round: a simple Query, an extended batch ending in Sync, or a locally refused query. */
+/**
+ * One request/ReadyForQuery round: a simple Query, an extended batch ending in Sync, or the stand-in the agent sends
+ * for a refused query to abort the target's transaction (see abort-transaction.ts).
+ */
 export interface Cycle {
-  kind: 'query' | 'batch' | 'refused';
+  kind: 'query' | 'batch' | 'abort';
   executions: Execution[];
   /** error the agent reports for this round (a refused statement), unless the target already reported one */
   inject: ErrorFields | null;
+  /** the stand-in sent in this round for a refused statement: its error from the target is replaced by `inject` */
+  abort: AbortProbe | null;
   targetErrored: boolean;
   /** a message of this round was sent to the target */
   forwarded: boolean;
@@ -30,7 +36,7 @@ export interface Cycle {
 }
 
 export function newCycle(kind: Cycle['kind']): Cycle {
-  return { kind, executions: [], inject: null, targetErrored: false, forwarded: false, describes: [] };
+  return { kind, executions: [], inject: null, abort: null, targetErrored: false, forwarded: false, describes: [] };
 }
 
 export function newExecution(sql: string, verdict: Verdict, portal: BoundPortal | null = null): Execution {

@@ -1,5 +1,6 @@
 import { BLOCKED_PREFIX } from '@hoop/protocol';
 import { type BackendMessage, copyData, errorResponse, type FrontendMessage, type MessageBuffer, readyForQuery } from '@hoop/pgwire';
+import { abortParse, abortQuery, answersProbe, mustAbort } from './abort-transaction';
 import { current, type Cycle, type Execution, newCycle, newExecution, summarizeCycle } from './cycles';
 import { type BoundPortal, type PreparedStatement, portalColumns } from './descriptions';
 import type { ColumnInfo, RowMasker, SessionHooks, Verdict } from './hooks';
@@ -24,6 +25,7 @@ export interface RelayOutput {
  * The ready phase of a Postgres session: client messages are judged and forwarded, target messages relayed (rows
  * masked). Refusals are answered in protocol order — after the target's answers to what was sent before them — and
  * an extended-protocol refusal discards messages up to Sync, as a server error does, so the client recovers there.
+ * A refusal inside a transaction aborts it, as a server error does (abort-transaction.ts).
  */
 export class QueryRelay {
   private readonly cycles: Cycle[] = [];
@@ -48,7 +50,7 @@ export class QueryRelay {
     this.txStatus = txStatus;
     this.holds = new ReviewHolds(out, hooks, {
       runApproved: (m, verdict) => this.runApproved(m, verdict),
-      refuseHeld: (m, err) => (m.type === 'Query' ? this.refuse(err) : this.refuseParse((this.batch ??= this.openCycle('batch')), err)),
+      refuseHeld: (m, err) => (m.type === 'Query' ? this.refuse(err) : this.refuseParse((this.batch ??= this.openCycle('batch')), m.name, err)),
       replay: (m) => this.fromClient(m),
     });
   }
@@ -128,7 +130,7 @@ export class QueryRelay {
       if (verdict.action !== 'allow') {
         this.statementCount++;
         this.recordRefusal(m.sql, verdict);
-        this.refuseParse(batch, refusalError(verdict));
+        this.refuseParse(batch, m.name, refusalError(verdict));
         return;
       }
       this.prepared.set(m.name, { sql: m.sql, verdict, fields: null });
@@ -161,26 +163,42 @@ export class QueryRelay {
     this.out.toTarget(m.raw);
   }
 
-  /** A refused Parse: the rest of the batch is discarded up to Sync, as after a server error. */
-  private refuseParse(batch: Cycle, err: ErrorFields): void {
+  /**
+   * A refused Parse (of statement `name`): the rest of the batch is discarded up to Sync, as after a server error. When
+   * the target has a transaction open, or may have, a stand-in fails there in the Parse's place and aborts it; the
+   * client gets `err` in place of the stand-in's error, in protocol order.
+   */
+  private refuseParse(batch: Cycle, name: string, err: ErrorFields): void {
     this.skipping = true;
-    if (!batch.forwarded && this.cycles.length === 1) {
-      // nothing of this round is with the target: answer now, as a server would, so a client that sends Flush
-      // and waits (cursors do) gets its error without a Sync
-      this.out.client.append(errorResponse(err));
-    } else {
+    if (mustAbort(this.txStatus, batch.forwarded || this.cycles.length > 1)) {
+      const { probe, raw } = abortParse(name, !batch.forwarded);
+      batch.abort = probe;
       batch.inject = err;
+      batch.forwarded = true;
+      this.out.toTarget(raw);
+      return;
     }
+    // nothing of this round is with the target, which has no transaction open: answer now, as a server would, so a
+    // client that sends Flush and waits (cursors do) gets its error without a Sync
+    this.out.client.append(errorResponse(err));
   }
 
-  /** A locally refused simple query or fast-path call: answer now, or after the rounds still in flight. */
+  /**
+   * A refused simple query or fast-path call: answered now when the target is idle outside a transaction; otherwise a
+   * stand-in query fails at the target in its place, aborting the transaction it has open (or may have: answers to
+   * earlier rounds are still on their way), and the client gets `err` and the target's ReadyForQuery, in order.
+   */
   private refuse(err: ErrorFields): void {
-    if (this.cycles.length === 0) {
+    if (!mustAbort(this.txStatus, this.cycles.length > 0)) {
       this.out.client.append(errorResponse(err));
       this.out.client.append(readyForQuery(this.txStatus));
       return;
     }
-    this.openCycle('refused').inject = err;
+    const { probe, raw } = abortQuery();
+    const cycle = this.openCycle('abort');
+    cycle.abort = probe;
+    cycle.inject = err;
+    this.out.toTarget(raw);
   }
 
   private recordRefusal(sql: string, verdict: Verdict): void {
@@ -264,6 +282,16 @@ export class QueryRelay {
         return;
       }
       case 'ErrorResponse': {
+        if (cycle?.abort && answersProbe(cycle.abort, m.fields)) {
+          // the stand-in for a refused statement failed, so the target's transaction is aborted: the client hears why
+          cycle.abort = null;
+          cycle.targetErrored = true;
+          if (cycle.inject) client.append(errorResponse(cycle.inject));
+          cycle.inject = null;
+          this.masker = null;
+          this.described = false;
+          return;
+        }
         if (cycle) {
           cycle.targetErrored = true;
           const exec = current(cycle);
@@ -308,18 +336,9 @@ export class QueryRelay {
           summarizeCycle(cycle, this.hooks, this.maskedTotals, (type, data) => this.out.audit(type, data));
         }
         client.append(m.raw);
-        this.flushRefused();
         return;
       default:
         client.append(m.raw);
-    }
-  }
-
-  private flushRefused(): void {
-    while (this.cycles[0]?.kind === 'refused') {
-      const c = this.cycles.shift()!;
-      if (c.inject) this.out.client.append(errorResponse(c.inject));
-      this.out.client.append(readyForQuery(this.txStatus));
     }
   }
 }

@@ -5,6 +5,11 @@ import type { ReviewUpdate, Verdict } from './hooks';
 /** An ErrorResponse the agent sends itself (a refused or unapproved statement, a protocol problem). */
 export type ErrorFields = { severity: 'ERROR' | 'FATAL'; code: string; message: string; hint?: string; detail?: string };
 
+/** The guard's rule for a statement the SQL parser could not read. */
+const PARSE_ERROR_RULE = 'parse-error';
+/** Postgres' own syntax_error: a statement hoop cannot read fails with the code the server would give it. */
+const SQLSTATE_SYNTAX_ERROR = '42601';
+
 /** The error a statement gets when policy stops it: denied, or needing a review that cannot be asked for here. */
 export function refusalError(v: Verdict): ErrorFields {
   if (v.action === 'review') {
@@ -17,7 +22,7 @@ export function refusalError(v: Verdict): ErrorFields {
   }
   return {
     severity: 'ERROR',
-    code: v.sqlstate ?? '42501',
+    code: v.ruleId === PARSE_ERROR_RULE ? SQLSTATE_SYNTAX_ERROR : (v.sqlstate ?? '42501'),
     message: blockedMessage(v),
     ...(v.hint ? { hint: v.hint } : {}),
   };
