@@ -143,6 +143,27 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     expect(r.stdout.trim()).toBe('42');
   });
 
+  it('closes a client that never finishes its startup message, saying why', async () => {
+    const net = await import('node:net');
+    const stalled = (bytes: Buffer) =>
+      new Promise<{ got: string; ms: number }>((resolve) => {
+        const t0 = Date.now();
+        const sock = net.connect(conn.port, '127.0.0.1', () => sock.write(bytes));
+        let got = '';
+        sock.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        sock.on('close', () => resolve({ got, ms: Date.now() - t0 }));
+        sock.on('error', () => undefined);
+        setTimeout(() => sock.destroy(), 60_000);
+      });
+    // half a startup message (its length says 40 bytes, 8 came), and nothing at all
+    const [half, silent] = await Promise.all([stalled(Buffer.from([0, 0, 0, 40, 0, 3, 0, 0])), stalled(Buffer.alloc(0))]);
+    for (const r of [half, silent]) {
+      expect(r.got).toContain('08P01');
+      expect(r.got).toMatch(/no complete startup message within 5 s/);
+      expect(r.ms).toBeLessThan(30_000);
+    }
+  });
+
   it('records each session and its statements in the audit trail', async () => {
     const c = new pg.Client({ connectionString: conn.url });
     await c.connect();

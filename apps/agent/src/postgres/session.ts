@@ -24,6 +24,8 @@ import { loginTarget, type TargetConfig, TargetError, type TargetSession } from 
 const COALESCE_BYTES = 48 * 1024;
 /** … or this long after the first unsent byte; the end of every response (ReadyForQuery) is sent at once. */
 const COALESCE_MS = 1;
+/** A client that has not sent its whole startup message by then is closed (Postgres' own limit is a minute). */
+export const STARTUP_TIMEOUT_MS = 5000;
 
 /** Startup parameters a client may pass on to the target; everything else (user, database, options, replication) is set by the agent. */
 const FORWARDED_PARAMS = ['application_name', 'client_encoding', 'DateStyle', 'TimeZone', 'extra_float_digits', 'IntervalStyle', 'search_path', 'standard_conforming_strings'];
@@ -36,6 +38,8 @@ export interface PgSessionOptions {
   /** statement_timeout for the target session (agent sessions), in ms */
   statementTimeoutMs?: number;
   maxMessage: number;
+  /** how long a client may take to send its startup message (default STARTUP_TIMEOUT_MS) */
+  startupTimeoutMs?: number;
   hooks: SessionHooks;
   cancels: CancelRegistry;
   log: Logger;
@@ -86,6 +90,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   const close = (reason: string) => {
     if (phase === 'closed') return;
     phase = 'closed';
+    clearTimeout(startupTimer);
     flush();
     relay?.dispose();
     releaseKey?.();
@@ -98,6 +103,11 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     toClient.append(errorResponse({ severity: 'FATAL', code, message }));
     close(message);
   };
+
+  const startupLimit = o.startupTimeoutMs ?? STARTUP_TIMEOUT_MS;
+  const startupTimer = setTimeout(() => {
+    if (phase === 'startup') fatal('08P01', `no complete startup message within ${startupLimit / 1000} s`);
+  }, startupLimit);
 
   const onClientMessage = (m: FrontendMessage) => {
     if (phase === 'connecting') {
@@ -117,6 +127,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
         return;
       case 'CancelRequest':
         phase = 'closed';
+        clearTimeout(startupTimer);
         void o.cancels.cancel(m.processId, m.secretKey).then(
           (found) => o.audit('cancel', { found }),
           (err: Error) => o.log.warn('cancel request failed', { error: err.message }),
@@ -125,6 +136,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       case 'StartupMessage':
         if (m.params.replication) return fatal('08P01', 'replication connections are not supported through hoop');
         phase = 'connecting';
+        clearTimeout(startupTimer);
         void connect(m.params);
         return;
       default:
