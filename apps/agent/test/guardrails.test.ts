@@ -87,7 +87,7 @@ describe('guardrails through the real stack', () => {
     const client = new pg.Client({ connectionString: conn.url });
     await client.connect();
     try {
-      const held = client.query("do $$ begin execute 'delete from customers'; end $$").then(() => null, (e: pg.DatabaseError) => e);
+      const held = client.query("do $$ begin execute 'delete from ' || 'customers'; end $$").then(() => null, (e: pg.DatabaseError) => e);
       const review = await waitFor('the review request', async () => (await stack.db.review.findFirst({ where: { status: 'pending', ruleId: 'dynamic-sql' } })) ?? null);
       await voteOnReview(stack.db, { reviewId: review.id, user: { id: reviewer.id, orgId: stack.orgId, email: reviewer.email, role: 'reviewer' }, decision: 'reject', comment: 'no dynamic SQL', via: 'web' });
       const err = await held;

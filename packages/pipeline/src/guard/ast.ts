@@ -15,8 +15,11 @@ export function unwrap(node: Json | undefined): [string, Obj] | null {
   return /^[A-Z]/.test(k) && isObj(v) ? [k, v] : null;
 }
 
-/** Calls `visit` for every wrapped node below (and including) `root`, depth first. */
-export function walk(root: Json | undefined, visit: (type: string, fields: Obj) => void): void {
+/**
+ * Calls `visit` for every node below (and including) `root`, depth first. `visit` may name fields of the node not to
+ * descend into (a routine's body, which is judged statement by statement on its own).
+ */
+export function walk(root: Json | undefined, visit: (type: string, fields: Obj) => readonly string[] | void): void {
   const stack: Json[] = [root ?? null];
   while (stack.length > 0) {
     const cur = stack.pop()!;
@@ -26,15 +29,13 @@ export function walk(root: Json | undefined, visit: (type: string, fields: Obj) 
     }
     if (!isObj(cur)) continue;
     const node = unwrap(cur);
-    if (node) {
-      visit(node[0], node[1]);
-      stack.push(node[1]);
-      continue;
-    }
     // fields of a fixed node type are not wrapped (`relation: { relname }`, `setstmt: { kind, name }`)
-    const inferred = inferType(cur);
-    if (inferred) visit(inferred, cur);
-    for (const v of Object.values(cur)) if (typeof v === 'object' && v !== null) stack.push(v);
+    const [type, fields] = node ?? [inferType(cur), cur];
+    const skip = type ? visit(type, fields) : undefined;
+    for (const k in fields) {
+      const v = fields[k];
+      if (typeof v === 'object' && v !== null && !skip?.includes(k)) stack.push(v);
+    }
   }
 }
 
@@ -84,5 +85,8 @@ export function constValue(node: Json | undefined): string | number | boolean | 
 function inferType(o: Obj): string | null {
   if (typeof o.relname === 'string') return 'RangeVar';
   if (typeof o.kind === 'string' && o.kind.startsWith('VAR_') && 'name' in o) return 'VariableSetStmt';
+  // CALL's `funccall`, CREATE CAST's `func`
+  if (Array.isArray(o.funcname) && typeof o.funcformat === 'string') return 'FuncCall';
+  if (Array.isArray(o.objname)) return 'ObjectWithArgs';
   return null;
 }

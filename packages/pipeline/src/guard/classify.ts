@@ -25,11 +25,36 @@ export interface StatementInfo {
   command: string;
   /** tables referenced anywhere, schema-qualified when written so */
   tables: string[];
-  /** functions called anywhere, schema-qualified when written so */
+  /** functions called or named anywhere (CALL, triggers, operators, casts, ALTER FUNCTION, …), schema-qualified when written so */
   functions: string[];
-  /** every node of the statement (itself included) by type, collected in one walk */
+  /** every node of the statement (itself included) by type, collected in one walk; routine bodies are not walked */
   nodes: ReadonlyMap<string, Obj[]>;
+  /** SQL the statement carries to run later or elsewhere (a routine's body, a rule's actions), judged on its own */
+  inner: Inner[];
+  /** code in the statement that cannot be read before it runs (EXECUTE of a built string, plpython, …): why */
+  opaque: string[];
 }
+
+/** Statements found inside another one: `where` says where, for the messages ("the body of function f"). */
+export interface Inner {
+  where: string;
+  statements: StatementInfo[];
+  /** why the SQL there is refused without being read: it does not parse, or is nested too deep */
+  refusal?: string;
+}
+
+/**
+ * Fields that hold statements of their own: the SQL-standard body of a routine (`BEGIN ATOMIC … END`, `RETURN …`) and
+ * a rule's actions. They are left out of the statement's own walk and judged as statements.
+ */
+export const BODY_FIELDS: Readonly<Record<string, readonly string[]>> = { CreateFunctionStmt: ['sql_body'], RuleStmt: ['actions'] };
+
+/** definition slots of CREATE AGGREGATE / OPERATOR / TYPE / RANGE that name a function the server will call */
+const FUNCTION_SLOTS = new Set([
+  'sfunc', 'finalfunc', 'combinefunc', 'serialfunc', 'deserialfunc', 'msfunc', 'minvfunc', 'mfinalfunc', 'function', 'procedure',
+  'restrict', 'join', 'input', 'output', 'receive', 'send', 'typmod_in', 'typmod_out', 'analyze', 'subscript', 'canonical', 'subtype_diff',
+]);
+const OPERATOR_NAME = /^[~!@#^&|`?+\-*/%<>=]+$/;
 
 const OBJECT_NAMES: Record<string, string> = { OBJECT_MATVIEW: 'MATERIALIZED VIEW', OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE', OBJECT_EVENT_TRIGGER: 'EVENT TRIGGER' };
 
@@ -59,6 +84,8 @@ export function statementKind(type: string, f: Obj): StatementKind {
     return hasDataModifyingCte(f) ? 'write' : 'read';
   }
   if (type === 'CopyStmt') return f.is_from ? 'write' : 'read';
+  // a SQL-standard routine body `RETURN expr`: an expression, whose subqueries cannot write
+  if (type === 'ReturnStmt') return 'read';
   if (type === 'TransactionStmt') return 'transaction';
   if (type === 'ExplainStmt') {
     if (!explainAnalyze(f)) return 'utility';
@@ -100,7 +127,7 @@ function hasDataModifyingCte(root: Obj): boolean {
 
 export function describeStatement(text: string, node: Json): StatementInfo {
   const u = unwrap(node);
-  if (!u) return { text, type: 'Unknown', node: {}, kind: 'unknown', command: 'UNKNOWN', tables: [], functions: [], nodes: new Map() };
+  if (!u) return { text, type: 'Unknown', node: {}, kind: 'unknown', command: 'UNKNOWN', tables: [], functions: [], nodes: new Map(), inner: [], opaque: [] };
   const [type, f] = u;
   const tables = new Set<string>();
   const functions = new Set<string>();
@@ -110,9 +137,47 @@ export function describeStatement(text: string, node: Json): StatementInfo {
     if (list) list.push(fields);
     else nodes.set(t, [fields]);
     if (t === 'RangeVar' && typeof fields.relname === 'string') tables.add(typeof fields.schemaname === 'string' ? `${fields.schemaname}.${fields.relname}` : fields.relname);
-    if (t === 'FuncCall') functions.add(names(fields.funcname).join('.'));
+    for (const fn of functionsNamed(t, fields)) if (fn.length > 0 && !OPERATOR_NAME.test(fn.at(-1)!)) functions.add(fn.join('.'));
+    return BODY_FIELDS[t];
   });
-  return { text, type, node: f, kind: statementKind(type, f), command: commandName(type, f), tables: [...tables], functions: [...functions], nodes };
+  return { text, type, node: f, kind: statementKind(type, f), command: commandName(type, f), tables: [...tables], functions: [...functions], nodes, inner: [], opaque: [] };
 }
+
+/**
+ * Functions a node calls or names: calls (also CALL), and the functions a trigger, cast, operator, aggregate, type or
+ * language will call later, and routines being created, altered, renamed or dropped — so a policy rule that names a
+ * function sees every way to reach it.
+ */
+function functionsNamed(t: string, f: Obj): string[][] {
+  switch (t) {
+    case 'FuncCall':
+    case 'CreateTrigStmt':
+    case 'CreateEventTrigStmt':
+    case 'CreateFunctionStmt':
+      return [names(f.funcname)];
+    case 'CreateConversionStmt':
+      return [names(f.func_name)];
+    case 'ObjectWithArgs':
+      return [names(f.objname)];
+    case 'CreatePLangStmt':
+      return [names(f.plhandler), names(f.plinline), names(f.plvalidator)];
+    case 'CreateAmStmt':
+      return [names(f.handler_name)];
+    case 'DefineStmt':
+    case 'CreateRangeStmt': {
+      const out: string[][] = [];
+      for (const d of [...(Array.isArray(f.definition) ? f.definition : []), ...(Array.isArray(f.params) ? f.params : [])]) {
+        const e = unwrap(d);
+        const arg = e && e[0] === 'DefElem' && typeof e[1].defname === 'string' && FUNCTION_SLOTS.has(e[1].defname.toLowerCase()) ? unwrap(e[1].arg) : null;
+        if (arg?.[0] === 'TypeName') out.push(names(arg[1].names));
+        else if (arg?.[0] === 'List') out.push(names(arg[1].items));
+      }
+      return out;
+    }
+    default:
+      return NONE;
+  }
+}
+const NONE: string[][] = [];
 
 export { findAll };

@@ -39,7 +39,7 @@ export function evaluate(sql: string, policy: Policy, ctx: { readOnly?: boolean 
     return deny([{ text: sql.slice(0, 2000), kind: 'unknown', command: 'UNKNOWN', action: 'deny', ruleId: 'parse-error', message, hint: 'check the syntax; hoop only forwards statements it can read' }]);
   }
   const readOnly = Boolean(ctx.readOnly || policy.readOnly);
-  const statements = analysis.statements.map((s) => judge(s, policy, readOnly));
+  const statements = analysis.statements.map((s) => judgeWithInner(s, policy, readOnly));
   let worst: StatementDecision | undefined;
   for (const s of statements) if (!worst || SEVERITY[s.action] > SEVERITY[worst.action]) worst = s;
   if (!worst || worst.action === 'allow') return { action: 'allow', statements };
@@ -49,6 +49,27 @@ export function evaluate(sql: string, policy: Policy, ctx: { readOnly?: boolean 
 function deny(statements: StatementDecision[]): Decision {
   const s = statements[0]!;
   return { action: 'deny', statements, ruleId: s.ruleId, reason: s.message, hint: s.hint, sqlstate: SQLSTATE_POLICY };
+}
+
+/**
+ * A statement's own verdict, made stricter by the statements it carries (a routine's body, a DO block, a rule's
+ * actions, a constant EXECUTE string): each of those is judged like a top-level statement, and the message says where
+ * it was found. A rule that allows the outer statement does not allow what is inside it.
+ */
+function judgeWithInner(s: StatementInfo, policy: Policy, readOnly: boolean): StatementDecision {
+  let decided = judge(s, policy, readOnly);
+  for (const inner of s.inner) {
+    let found: Omit<StatementDecision, 'text' | 'kind' | 'command'> | undefined;
+    if (inner.refusal !== undefined) found = { action: 'deny', ruleId: 'parse-error', message: inner.refusal, hint: 'check the syntax; hoop only forwards statements it can read' };
+    for (const c of inner.statements) {
+      const d = judgeWithInner(c, policy, readOnly);
+      if (SEVERITY[d.action] > SEVERITY[found?.action ?? 'allow']) found = d;
+    }
+    if (found && SEVERITY[found.action] > SEVERITY[decided.action]) {
+      decided = { text: s.text, kind: s.kind, command: s.command, action: found.action, ruleId: found.ruleId, message: `in ${inner.where}: ${found.message}`, ...(found.hint ? { hint: found.hint } : {}) };
+    }
+  }
+  return decided;
 }
 
 function judge(s: StatementInfo, policy: Policy, readOnly: boolean): StatementDecision {

@@ -83,9 +83,10 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'file-and-shell-functions',
     action: 'deny',
+    // calls, and the functions a CREATE OPERATOR / CAST / AGGREGATE / TRIGGER would have the server call later
     check: (s) => {
-      for (const [, f] of nodesOf(s, ['FuncCall'])) {
-        const fn = names(f.funcname).at(-1)?.toLowerCase();
+      for (const name of s.functions) {
+        const fn = name.split('.').at(-1)?.toLowerCase();
         if (fn && FILE_AND_SHELL_FUNCTIONS.has(fn)) return { message: `${fn}() reaches the server's files, shell or other databases`, hint: 'these functions are not available through hoop' };
       }
       return null;
@@ -94,7 +95,8 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'dynamic-sql',
     action: 'review',
-    check: (s) => (nodesOf(s, ['DoStmt']).length ? { message: 'DO blocks run procedural code that cannot be checked statement by statement', hint: 'run the statements directly, or request approval with --reason' } : null),
+    // EXECUTE of a string built at run time, and routine bodies or DO blocks in a language hoop cannot read
+    check: (s) => (s.opaque.length ? { message: s.opaque[0]!, hint: 'run the statements directly, or request approval with --reason' } : null),
   },
   {
     id: 'read-only-override',

@@ -283,7 +283,7 @@ const reviewed: Case[] = [
   ['bash <<EOF\n$CMD\nEOF', 'review', 'dynamic-command'],
   ['psql -c "$SQL"', 'review', 'sql-in-shell'],
   ['mysql -e "select * from t limit 1,2"', 'review', 'sql-in-shell'],
-  ['psql -c "do \\$\\$ begin null; end \\$\\$"', 'review', 'sql-in-shell'],
+  ['psql -c "do \\$\\$ begin execute format(\'select 1\'); end \\$\\$"', 'review', 'sql-in-shell'],
   ['helm uninstall payments -n prod', 'review', 'helm-uninstall'],
   ['helm delete old-release', 'review', 'helm-uninstall'],
   ['history -c', 'review', 'history-tamper'],
