@@ -7,6 +7,7 @@ import { AuditOutbox } from './audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from '@hoop/log';
 import { CancelRegistry } from './postgres/cancel';
+import { MemoryBudget } from './memory-budget';
 import { guardKind, hooksFor, limitsFor, policyFor } from './policy-hooks';
 import { probeConnection } from './probe';
 import { servePostgres } from './postgres/session';
@@ -32,6 +33,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
   const maskHashKey = createHash('sha256').update(`hoop-mask:${env.HOOP_AGENT_KEY}`).digest('hex');
   const outbox = new AuditOutbox(env.HOOP_AGENT_DATA_DIR ? path.join(env.HOOP_AGENT_DATA_DIR, 'audit-spool') : null);
   const cancels = new CancelRegistry();
+  const inputBudget = new MemoryBudget(env.HOOP_AGENT_INPUT_BUDGET_MB * 1024 * 1024);
   const reviews = new ReviewBroker();
   let connections = new Map<string, AgentConnection>();
   let ws: WebSocket | null = null;
@@ -205,6 +207,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         readOnly: conn.readOnly,
         ...(req.mode === 'mcp' ? { statementTimeoutMs: limitsFor(conn).statementTimeoutMs } : {}),
         maxMessage: env.HOOP_PG_MAX_MESSAGE,
+        budget: inputBudget,
         hooks: sessionHooks(conn, sessionId, req.clientInfo?.review),
         cancels,
         log,

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, unlinkSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { AuditEventBody, Tunnel } from '@hoop/protocol';
+import { boundEventData } from './audit-bounds';
 
 interface Frame { sessionId: string; seq: number; event: AuditEventBody }
 
@@ -58,7 +59,7 @@ export class AuditOutbox {
   emit(sessionId: string, type: string, data: Record<string, unknown>): void {
     const seq = this.nextSeq.get(sessionId) ?? 0;
     this.nextSeq.set(sessionId, seq + 1);
-    const frame: Frame = { sessionId, seq, event: { type, at: new Date().toISOString(), data } };
+    const frame: Frame = { sessionId, seq, event: { type, at: new Date().toISOString(), data: boundEventData(data) } };
     let s = this.sessions.get(sessionId);
     if (!s) {
       s = { frames: [], file: this.spoolDir ? createWriteStream(path.join(this.spoolDir, `${sessionId}.jsonl`), { flags: 'a', mode: 0o600 }) : null, ended: false };

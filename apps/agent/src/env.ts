@@ -13,6 +13,11 @@ const schema = z.object({
   HOOP_AGENT_KEY_RETRY_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   /** largest message accepted from a client or a target, in bytes */
   HOOP_PG_MAX_MESSAGE: z.coerce.number().int().positive().default(256 * 1024 * 1024),
+  /**
+   * what all sessions together may make the agent hold of client input it cannot pass on yet (a message still
+   * arriving, messages queued while the target session opens), in MiB; a session that would go past it is ended
+   */
+  HOOP_AGENT_INPUT_BUDGET_MB: z.coerce.number().int().min(1).default(512),
   /** what command connections start from (their own `env` settings are added on top) */
   PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
   HOME: z.string().default('/'),

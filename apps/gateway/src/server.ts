@@ -28,11 +28,19 @@ function refuse(socket: Duplex, status: number, message: string): void {
   socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
 }
 
-function attachTunnel(ws: WebSocket, tunnel: Tunnel): void {
+/**
+ * Feeds a peer's frames to its tunnel. A frame the WebSocket layer refuses (over its size limit, malformed) ends that
+ * one link with its reason, never the gateway; the link's 'close' then shuts the tunnel down.
+ */
+function attachTunnel(ws: WebSocket, tunnel: Tunnel, onError: (err: Error) => void): void {
   ws.on('message', (data, isBinary) => {
     const buf = messageBytes(data);
     if (isBinary) tunnel.handleBinary(buf);
     else tunnel.handleText(buf.toString('utf8'));
+  });
+  ws.on('error', (err) => {
+    onError(err);
+    ws.terminate();
   });
 }
 
@@ -197,7 +205,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       },
       onProtocolError: (err) => log.warn('agent protocol error', { agent: identity.name, error: err.message }),
     });
-    attachTunnel(ws, link.tunnel);
+    attachTunnel(ws, link.tunnel, (err) => log.warn('agent link failed', { agent: identity.name, error: err.message }));
     const timer = setInterval(() => {
       if (Date.now() - link.lastPong > env.HOOP_HEARTBEAT_MS * 3) {
         log.warn('agent missed heartbeats; closing', { agent: identity.name });
@@ -258,7 +266,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
         } else if (msg.type === 'ping') tunnel.send('pong', msg.payload);
       },
     });
-    attachTunnel(ws, tunnel);
+    attachTunnel(ws, tunnel, (err) => log.warn('client link failed', { user: user.email, error: err.message }));
     ws.on('close', () => tunnel.shutdown('client disconnected'));
   }
 

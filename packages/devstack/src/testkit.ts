@@ -42,7 +42,7 @@ export interface TestStack {
 
 /** Gateway and agent as real processes over a fresh database; targets are added as connections. */
 export async function startTestStack(
-  opts: { heartbeatMs?: number; gatewayNodeArgs?: string[]; agentNodeArgs?: string[]; gatewayEnv?: NodeJS.ProcessEnv; webUrl?: string } = {},
+  opts: { heartbeatMs?: number; gatewayNodeArgs?: string[]; agentNodeArgs?: string[]; agentEnv?: NodeJS.ProcessEnv; gatewayEnv?: NodeJS.ProcessEnv; webUrl?: string } = {},
 ): Promise<TestStack> {
   const database: TestDatabase = await createTestDatabase(testServerUrl(), 'e2e');
   const db = createDb(database.url, { max: 3 });
@@ -105,7 +105,7 @@ export async function startTestStack(
       await seedConnection(db, org.id, { name, type, agentId: agent.id, config: config as never, secretRef });
     },
     async startAgent() {
-      const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, 'agent') }, nodeArgs: opts.agentNodeArgs });
+      const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, 'agent'), ...opts.agentEnv }, nodeArgs: opts.agentNodeArgs });
       stack.agent = svc;
       await waitFor('the agent to come online', async () => ((await db.agent.findUnique({ where: { id: agent.id } }))?.connectedAt ? true : null), { service: svc, timeoutMs: 30_000 });
       return svc;

@@ -44,6 +44,11 @@ export class FrontendParser {
     this.max = opts.maxMessageSize ?? 64 * 1024 * 1024;
   }
 
+  /** bytes received for a message that is not complete yet (what this parser holds in memory) */
+  get buffered(): number {
+    return this.framer.pending;
+  }
+
   push(chunk: Uint8Array, onMessage: (m: FrontendMessage) => void): void {
     if (this.dead) throw this.dead;
     try {

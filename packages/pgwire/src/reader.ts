@@ -92,6 +92,11 @@ export class Framer {
     return buf;
   }
 
+  /** bytes held for a message not yet complete */
+  get pending(): number {
+    return this.partLen;
+  }
+
   /** Keep buf[from..] until at least `need` bytes are there. */
   keep(buf: Buffer, from: number, need: number): void {
     if (from >= buf.length) return;

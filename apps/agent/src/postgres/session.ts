@@ -12,6 +12,7 @@ import {
   sslNo,
 } from '@hoop/pgwire';
 import type { Logger } from '@hoop/log';
+import { type MemoryBudget, mib } from '../memory-budget';
 import type { CancelRegistry } from './cancel';
 import type { SessionHooks } from './hooks';
 import { QueryRelay } from './relay';
@@ -38,6 +39,8 @@ export interface PgSessionOptions {
   /** statement_timeout for the target session (agent sessions), in ms */
   statementTimeoutMs?: number;
   maxMessage: number;
+  /** what all sessions of the agent may hold of client input not passed on yet */
+  budget?: MemoryBudget;
   /** how long a client may take to send its startup message (default STARTUP_TIMEOUT_MS) */
   startupTimeoutMs?: number;
   hooks: SessionHooks;
@@ -55,6 +58,8 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   const parser = new FrontendParser({ maxMessageSize: o.maxMessage });
   let phase: 'startup' | 'connecting' | 'ready' | 'closed' = 'startup';
   let waiting: FrontendMessage[] = [];
+  let waitingBytes = 0;
+  const share = o.budget?.share();
   let relay: QueryRelay | null = null;
   let target: TargetSession | null = null;
   let releaseKey: (() => void) | null = null;
@@ -91,6 +96,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     if (phase === 'closed') return;
     phase = 'closed';
     clearTimeout(startupTimer);
+    share?.release();
     flush();
     relay?.dispose();
     releaseKey?.();
@@ -98,6 +104,8 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     client.end();
     o.audit('session.close', { reason, statements: relay?.statementCount ?? 0, durationMs: Date.now() - started, masked: relay?.maskedTotals ?? {} });
   };
+
+  const isClosed = () => phase === 'closed';
 
   const fatal = (code: string, message: string) => {
     toClient.append(errorResponse({ severity: 'FATAL', code, message }));
@@ -112,6 +120,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   const onClientMessage = (m: FrontendMessage) => {
     if (phase === 'connecting') {
       waiting.push(m);
+      waitingBytes += m.raw.length;
       return;
     }
     if (phase === 'ready') {
@@ -198,6 +207,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     o.audit('session.ready', { targetHost: o.target.host, database: o.target.database, application: params.application_name ?? null });
     const pending = waiting;
     waiting = [];
+    waitingBytes = 0;
     for (const m of pending) onClientMessage(m);
     flush();
   };
@@ -209,6 +219,12 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     } catch (err) {
       if (err instanceof PgWireError) fatal(err.code, err.message);
       else fatal('XX000', `internal error: ${(err as Error).message}`);
+    }
+    // (the push may have ended the session)
+    if (share && !isClosed() && !share.hold(parser.buffered + waitingBytes)) {
+      const held = parser.buffered + waitingBytes;
+      o.log.warn('session ended: input memory budget used up', { session: o.sessionId, holds: held, agentTotal: o.budget!.inUse });
+      fatal('53200', `the agent holds ${mib(o.budget!.inUse)} of client input for all its sessions, at most ${mib(o.budget!.limit)}; this session would add ${mib(held - share.bytes)} more it cannot pass on yet (a message still arriving or queued): send smaller messages, or ask an admin to raise HOOP_AGENT_INPUT_BUDGET_MB`);
     }
     flush();
   });
