@@ -19,6 +19,24 @@ describe('SCRAM-SHA-256 client', () => {
     d.clientFirst();
     expect(() => d.serverFirst(Buffer.from('r=xyz123,s=c2FsdA==,i=4096'))).toThrow(/nonce/);
   });
+
+  it('derives the key off the event loop with the same answer, so a server asking for many iterations stalls nothing', async () => {
+    const serverFirst = Buffer.from('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096');
+    const c = new ScramSha256Client('user', 'pencil', 'rOprNGfwEbeRWgbNEkqO');
+    c.clientFirst();
+    expect((await c.serverFirstAsync(serverFirst)).toString()).toBe('c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=');
+    expect(() => c.serverFinal(Buffer.from('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='))).not.toThrow();
+
+    const slow = new ScramSha256Client('user', 'pencil', 'abc');
+    slow.clientFirst();
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    await slow.serverFirstAsync(Buffer.from('r=abcdef,s=c2FsdA==,i=2000000'));
+    clearInterval(ticker);
+    // two million iterations take a second or more; the timer kept firing meanwhile
+    expect(ticks).toBeGreaterThan(10);
+    await expect(slow.serverFirstAsync(Buffer.from('r=abcdef,s=c2FsdA==,i=20000000'))).rejects.toThrow(/unreasonably high/);
+  });
 });
 
 describe('md5 password', () => {

@@ -1,4 +1,4 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PgWireError } from './errors';
 
 /** The answer to AuthenticationMD5Password: 'md5' + md5(md5(password + user) + salt). */
@@ -34,7 +34,25 @@ export class ScramSha256Client {
     return { mechanism: 'SCRAM-SHA-256', data: Buffer.from(`n,,${this.clientFirstBare}`) };
   }
 
+  /** The client-final message for the server-first one; the key derivation runs on the calling thread. */
   serverFirst(data: Uint8Array): Buffer {
+    const first = this.readServerFirst(data);
+    return this.clientFinal(first, pbkdf2Sync(this.password.normalize('NFKC'), first.salt, first.iterations, 32, 'sha256'));
+  }
+
+  /**
+   * The same, with the key derivation on libuv's thread pool: a server may ask for millions of iterations, and a
+   * process serving other sessions must not stop for the seconds that take.
+   */
+  async serverFirstAsync(data: Uint8Array): Promise<Buffer> {
+    const first = this.readServerFirst(data);
+    const salted = await new Promise<Buffer>((resolve, reject) =>
+      pbkdf2(this.password.normalize('NFKC'), first.salt, first.iterations, 32, 'sha256', (err, key) => (err ? reject(err) : resolve(key))),
+    );
+    return this.clientFinal(first, salted);
+  }
+
+  private readServerFirst(data: Uint8Array): { text: string; nonce: string; salt: Buffer; iterations: number } {
     const serverFirst = Buffer.from(data).toString('utf8');
     const a = attributes(serverFirst);
     const r = a.get('r');
@@ -43,11 +61,14 @@ export class ScramSha256Client {
     if (!r || !s || !Number.isInteger(i) || i < 1) throw new PgWireError('SCRAM: malformed server-first message', '28000');
     if (!r.startsWith(this.nonce) || r.length === this.nonce.length) throw new PgWireError('SCRAM: server nonce does not extend the client nonce', '28000');
     if (i > 10_000_000) throw new PgWireError('SCRAM: iteration count is unreasonably high', '28000');
-    const salted = pbkdf2Sync(this.password.normalize('NFKC'), Buffer.from(s, 'base64'), i, 32, 'sha256');
+    return { text: serverFirst, nonce: r, salt: Buffer.from(s, 'base64'), iterations: i };
+  }
+
+  private clientFinal(first: { text: string; nonce: string }, salted: Buffer): Buffer {
     const clientKey = hmac(salted, 'Client Key');
     const storedKey = createHash('sha256').update(clientKey).digest();
-    const withoutProof = `c=biws,r=${r}`;
-    const authMessage = `${this.clientFirstBare},${serverFirst},${withoutProof}`;
+    const withoutProof = `c=biws,r=${first.nonce}`;
+    const authMessage = `${this.clientFirstBare},${first.text},${withoutProof}`;
     const signature = hmac(storedKey, authMessage);
     const proof = Buffer.alloc(32);
     for (let k = 0; k < 32; k++) proof[k] = clientKey[k]! ^ signature[k]!;

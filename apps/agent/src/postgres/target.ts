@@ -171,7 +171,13 @@ export async function loginTarget(cfg: TargetConfig, password: string | null, pa
             const first = scram.clientFirst();
             return void socket.write(saslInitialResponse(first.mechanism, first.data));
           }
-          if (m.code === 11 && scram) return void socket.write(saslResponse(scram.serverFirst(m.data)));
+          if (m.code === 11 && scram) {
+            // the server waits for this answer; the key derivation it asks for runs off the event loop
+            scram.serverFirstAsync(m.data).then((answer) => {
+              if (!socket.destroyed) socket.write(saslResponse(answer));
+            }, fail);
+            return;
+          }
           if (m.code === 12 && scram) return void scram.serverFinal(m.data);
           throw new TargetError(`unsupported authentication request ${m.code} from the target`);
         case 'ParameterStatus':
