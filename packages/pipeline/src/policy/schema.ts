@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { badScratchEntry } from '../shell/scratch';
 
 /** Statement kinds the classifier assigns. */
 export const StatementKind = z.enum(['read', 'write', 'ddl', 'admin', 'transaction', 'utility', 'unknown']);
@@ -61,6 +62,8 @@ export const SHELL_BUILTIN_RULE_IDS = [
   'sql-in-shell',
   'helm-uninstall',
   'history-tamper',
+  'rm-recursive',
+  'interpreter-code',
   'dynamic-command',
 ] as const;
 export type ShellBuiltinRuleId = (typeof SHELL_BUILTIN_RULE_IDS)[number];
@@ -84,11 +87,28 @@ export const ShellRule = z
   .strict();
 export type ShellRule = z.infer<typeof ShellRule>;
 
+/**
+ * Where `rm-recursive` lets a directory tree be deleted without review, when a policy lists none: inside /tmp and
+ * /var/tmp, and build caches below the working directory (a name without a slash matches at any depth, as in .gitignore).
+ */
+export const DEFAULT_SHELL_SCRATCH: readonly string[] = Object.freeze(['/tmp/*', '/var/tmp/*', 'node_modules', 'dist', '.cache', 'target', '__pycache__', '.pytest_cache', '.mypy_cache', '.next', '.turbo']);
+
+const ScratchPath = z
+  .string()
+  .min(1)
+  .max(300)
+  .superRefine((entry, ctx) => {
+    const bad = badScratchEntry(entry);
+    if (bad) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)}: ${bad}` });
+  });
+
 export const ShellGuardrails = z
   .object({
     builtins: z.partialRecord(z.enum(SHELL_BUILTIN_RULE_IDS), BuiltinSetting).default({}),
     /** checked before the built-ins, in order; the first that matches a command decides for it */
     rules: z.array(ShellRule).default([]),
+    /** path globs whose recursive deletion `rm-recursive` allows; replaces DEFAULT_SHELL_SCRATCH (`[]`: review every one) */
+    scratch: z.array(ScratchPath).max(200).optional(),
   })
   .strict();
 export type ShellGuardrails = z.infer<typeof ShellGuardrails>;

@@ -41,6 +41,11 @@ export interface ShellCommand {
   concurrent: boolean;
   /** set when it runs code hoop cannot see: `eval "$x"`, `bash -c "$(…)"` */
   opaque: string | null;
+  /**
+   * the program whose arguments (or code it reads) hold this command: sudo for `sudo rm`, xargs for `xargs rm`, find
+   * for `find -exec rm`, bash for the commands of `bash -c '…'`; null for the commands of the line itself
+   */
+  runBy: ShellCommand | null;
 }
 
 export type ShellAnalysis =
@@ -67,7 +72,7 @@ class Unreadable extends Error {
   }
 }
 
-interface Ctx { src: Source; via: string[]; fn: string | null; concurrent: boolean; stdin: Stdin; redirects: ShellRedirect[]; depth: number }
+interface Ctx { src: Source; via: string[]; fn: string | null; concurrent: boolean; stdin: Stdin; redirects: ShellRedirect[]; depth: number; runBy: ShellCommand | null }
 
 const NO_STDIN: Stdin = { from: [], text: null, literal: true };
 const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
@@ -83,7 +88,7 @@ export function analyzeShell(command: string, opts: ShellOptions = {}): ShellAna
   if (!parsed.ok) return { ok: false, error: parsed.error.message, reason: 'parse', incomplete: parsed.error.incomplete };
   const walker = new Walker(opts.maxDepth ?? SHELL_LIMITS.maxDepth);
   try {
-    walker.list(parsed.stmts, { src: new Source(command), via: [], fn: null, concurrent: false, stdin: NO_STDIN, redirects: [], depth: 0 });
+    walker.list(parsed.stmts, { src: new Source(command), via: [], fn: null, concurrent: false, stdin: NO_STDIN, redirects: [], depth: 0, runBy: null });
   } catch (err) {
     if (err instanceof Unreadable) return { ok: false, error: err.message, reason: err.reason, incomplete: false };
     if (err instanceof RangeError) return { ok: false, error: 'the command is nested too deeply to read', reason: 'too-deep', incomplete: false };
@@ -195,16 +200,22 @@ class Walker {
       if (inner.kind === 'script') this.script(record, inner, argv, ctx);
       else {
         const sub = argv.slice(inner.from, inner.to);
-        this.run(sub, { ...ctx, via: [...ctx.via, inner.label] }, [], ctx.src.slice(sub[0]!.start, sub.at(-1)!.end));
+        this.run(sub, { ...ctx, via: [...ctx.via, inner.label], runBy: record }, [], ctx.src.slice(sub[0]!.start, sub.at(-1)!.end));
       }
     }
     const code = codeSource(record.name, values);
-    if (code?.shell && code.reads === 'stdin' && ctx.stdin.text !== null) {
-      if (ctx.stdin.literal) this.nested(ctx.stdin.text, `${record.name} (standard input)`, { ...ctx, stdin: NO_STDIN });
-      else record.opaque = `${record.name} reads commands from a here-document with expansions, known only when the line runs`;
+    if (code?.shell && code.reads === 'stdin') {
+      const writer = ctx.stdin.from.at(-1);
+      if (ctx.stdin.text !== null) {
+        if (ctx.stdin.literal) this.nested(ctx.stdin.text, `${record.name} (standard input)`, { ...ctx, stdin: NO_STDIN, runBy: record });
+        else record.opaque = `${record.name} reads commands from a here-document with expansions, known only when the line runs`;
+      } else if (writer) record.opaque = `${record.name} runs the commands ${writer.name || 'another command'} writes to it, known only when the line runs`;
+    }
+    if (code?.shell && code.reads === 'file' && code.word !== undefined && argv[code.word]?.substs.some((s) => s.proc)) {
+      record.opaque ??= `${record.name} runs the commands ${argv[code.word]!.raw} writes, known only when the line runs`;
     }
     for (const input of sqlInputs(record.name, argv, ctx.stdin)) {
-      for (const escape of psqlShellEscapes(input)) this.nested(escape, `${record.name} \\!`, { ...ctx, stdin: NO_STDIN });
+      for (const escape of psqlShellEscapes(input)) this.nested(escape, `${record.name} \\!`, { ...ctx, stdin: NO_STDIN, runBy: record });
     }
   }
 
@@ -214,7 +225,7 @@ class Walker {
       record.opaque ??= `${inner.label} runs ${words.map((w) => w.raw).join(' ')}, which is only known when the line runs`;
       return;
     }
-    this.nested(inner.text ?? words.map((w) => w.value).join(' '), inner.label, { ...ctx, via: [...ctx.via, inner.label] });
+    this.nested(inner.text ?? words.map((w) => w.value).join(' '), inner.label, { ...ctx, via: [...ctx.via, inner.label], runBy: record });
   }
 
   /** shell code inside a string: parsed and walked like the line itself */
@@ -246,7 +257,7 @@ class Walker {
   }
 
   private record(name: string, argv: ArgWord[], ctx: Ctx, assigns: ShellCommand['assigns'], text: string): ShellCommand {
-    return { text, name, args: argv.slice(1).map((a) => a.value), dynamic: argv.length > 0 && !argv[0]!.literal, via: ctx.via, argv, assigns, redirects: ctx.redirects, stdin: ctx.stdin, fn: ctx.fn, concurrent: ctx.concurrent, opaque: null };
+    return { text, name, args: argv.slice(1).map((a) => a.value), dynamic: argv.length > 0 && !argv[0]!.literal, via: ctx.via, argv, assigns, redirects: ctx.redirects, stdin: ctx.stdin, fn: ctx.fn, concurrent: ctx.concurrent, opaque: null, runBy: ctx.runBy };
   }
 
   private push(c: ShellCommand): void {

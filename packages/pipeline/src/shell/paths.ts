@@ -88,7 +88,8 @@ export function broadPath(path: string, glob: boolean): string | null {
   }
   if (n.kind === 'home') return segments.length === 0 ? 'a home directory' : null;
   if (segments.length === 0) return 'the root of the file system';
-  if (glob && segments.slice(0, 2).some((s) => GLOB.test(s))) return 'a glob near the root';
+  // a glob inside /tmp (`/tmp/build-*`) stays inside it; `/tmp/*` lost its `*` above and is judged as /tmp
+  if (glob && (GLOB.test(segments[0]!) || (segments[0] !== 'tmp' && GLOB.test(segments[1] ?? '')))) return 'a glob near the root';
   if (underSystem(segments)) return 'a system directory';
   if (underData(segments)) return 'a data directory';
   return null;

@@ -1,64 +1,11 @@
 import type { ShellCommand } from './analyze';
 import { hasFlag, operandIndexes, readOptions } from './options';
-import { broadPath, devicePath, systemPath } from './paths';
-import type { ShellCheck, ShellFinding } from './rules';
+import { devicePath, systemPath } from './paths';
+import type { ShellCheck } from './rules';
 import type { ResolvedWord } from './words';
 
 const values = (c: ShellCommand) => c.argv.map((w) => w.value);
-/** the option words as written, for messages: `-rf`, `-r -f --no-preserve-root` */
-const flagsOf = (c: ShellCommand) => {
-  const end = c.args.indexOf('--');
-  return (end < 0 ? c.args : c.args.slice(0, end)).filter((a) => a.startsWith('-') && a !== '-').join(' ');
-};
 const shown = (w: ResolvedWord) => (w.literal ? w.value : w.raw);
-
-function broadTarget(what: string, w: ResolvedWord): ShellFinding | null {
-  const why = broadPath(w.path, w.glob);
-  if (!why) return null;
-  if (w.emptied.length && w.path !== w.value) {
-    const vars = w.emptied.filter((v) => /^\w+$/.test(v));
-    const guard = vars[0] ? `\${${vars[0]}:?}` : 'a check that the value is not empty';
-    return { message: `${what} on ${shown(w)} would delete ${w.path} when ${w.emptied.join(', ')} ${w.emptied.length > 1 ? 'are' : 'is'} empty or unset`, hint: `use ${guard} so the shell stops when it is empty, or name the path` };
-  }
-  return { message: `${what} on a broad path (${shown(w)}) would delete data; remove a narrower path`, hint: `${shown(w)} is ${why}: name the files to delete, or request approval with --reason` };
-}
-
-/** find's options and actions that do not narrow what it matches */
-const FIND_GLOBAL = new Set(['-depth', '-d', '-mindepth', '-maxdepth', '-xdev', '-mount', '-ignore_readdir_race', '-noleaf', '-delete', '-print', '-print0', '-daystart', '-follow']);
-
-/** whether a find expression has a test (`-name`, `-mtime`, …) that limits what it deletes */
-function narrows(expr: string[]): boolean {
-  for (let k = 0; k < expr.length; k++) {
-    if (expr[k] === '-mindepth' || expr[k] === '-maxdepth') k++;
-    else if (!FIND_GLOBAL.has(expr[k]!)) return true;
-  }
-  return false;
-}
-
-export const rmRecursiveBroad: ShellCheck = (c) => {
-  const v = values(c);
-  if (c.name === 'rm') {
-    if (!hasFlag(v.slice(1), 'rR', ['recursive'])) return null;
-    const what = `rm ${flagsOf(c)}`;
-    if (hasFlag(v.slice(1), '', ['no-preserve-root'])) return { message: `${what} turns off the protection of / and deletes everything it reaches`, hint: 'remove --no-preserve-root and name a narrower path' };
-    for (const i of operandIndexes(v, 1)) {
-      const f = broadTarget(what, c.argv[i]!);
-      if (f) return f;
-    }
-    return null;
-  }
-  if (c.name === 'find' && v.includes('-delete')) {
-    const start = v[1] && /^-[HLP]$/.test(v[1]) ? 2 : 1;
-    let end = start;
-    while (end < v.length && !/^[-(!]/.test(v[end]!)) end++;
-    if (narrows(v.slice(end))) return null;
-    for (let i = start; i < end; i++) {
-      const f = broadTarget('find -delete', c.argv[i]!);
-      if (f) return f;
-    }
-  }
-  return null;
-};
 
 export const chmodBroad: ShellCheck = (c) => {
   if (c.name !== 'chmod' && c.name !== 'chown' && c.name !== 'chgrp') return null;

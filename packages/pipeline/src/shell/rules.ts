@@ -1,7 +1,8 @@
 import type { Action, Policy, ShellBuiltinRuleId } from '../policy/schema';
 import type { ShellCommand } from './analyze';
-import { pipeToShell, sqlInShell } from './rules-code';
-import { chmodBroad, ddDevice, mkfs, rmRecursiveBroad } from './rules-disk';
+import { interpreterCode, pipeToShell, sqlInShell } from './rules-code';
+import { rmRecursive, rmRecursiveBroad } from './rules-delete';
+import { chmodBroad, ddDevice, mkfs } from './rules-disk';
 import { helmUninstall, historyTamper, kubectlDeleteBroad, shutdownReboot } from './rules-system';
 
 /** `action` softens the rule's default for this finding (SQL the SQL guard would only hold for review). */
@@ -35,5 +36,7 @@ export const SHELL_RULES: { id: ShellBuiltinRuleId; action: Action; check: Shell
   { id: 'sql-in-shell', action: 'deny', check: sqlInShell },
   { id: 'helm-uninstall', action: 'review', check: helmUninstall },
   { id: 'history-tamper', action: 'review', check: historyTamper },
+  { id: 'rm-recursive', action: 'review', check: rmRecursive },
+  { id: 'interpreter-code', action: 'review', check: interpreterCode },
   { id: 'dynamic-command', action: 'review', check: dynamicCommand },
 ];

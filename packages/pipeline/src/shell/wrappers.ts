@@ -31,6 +31,8 @@ function after(words: readonly string[], spec: OptionSpec, label: string, stop?:
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'rbash']);
 const SHELL_OPTIONS: OptionSpec = { short: 'oO', long: ['rcfile', 'init-file'], plus: true };
 
+const PARALLEL_INPUTS = new Set([':::', '::::', ':::+', '::::+']);
+
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
 
 /** the rest of a command line, run through a shell by the program: `watch 'df -h'`, `ssh host rm x` */
@@ -63,6 +65,7 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
   command: (w) => after(w, {}, 'command', (s) => s.has('v') || s.has('V')),
   builtin: (w) => command(w, 1, 'builtin'),
   busybox: (w) => (w[1] && !w[1].startsWith('-') ? command(w, 1, 'busybox') : []),
+  toybox: (w) => (w[1] && !w[1].startsWith('-') ? command(w, 1, 'toybox') : []),
   time: (w) => after(w, { short: 'fo', long: ['format', 'output'] }, 'time'),
   stdbuf: (w) => after(w, { short: 'ioe', long: ['input', 'output', 'error'] }, 'stdbuf'),
   ionice: (w) => after(w, { short: 'cnp', long: ['class', 'classdata', 'pid', 'pgid', 'uid'] }, 'ionice', (s) => s.has('p') || s.has('pid') || s.has('P') || s.has('u')),
@@ -85,6 +88,41 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
   },
   su: (w) => suLike(w, 'su'),
   runuser: (w) => suLike(w, 'runuser'),
+  pkexec: (w) => after(w, { long: ['user'] }, 'pkexec'),
+  gosu: (w) => command(w, 2, 'gosu'),
+  'su-exec': (w) => command(w, 2, 'su-exec'),
+  setpriv: (w) => after(w, { long: ['reuid', 'regid', 'ruid', 'rgid', 'euid', 'egid', 'groups', 'inh-caps', 'ambient-caps', 'bounding-set', 'securebits', 'pdeathsig', 'selinux-label', 'apparmor-profile', 'landlock-access', 'landlock-rule', 'seccomp-filter'] }, 'setpriv'),
+  unshare: (w) => after(w, { short: 'SGRw', long: ['setuid', 'setgid', 'root', 'wd', 'propagation', 'map-user', 'map-group', 'map-users', 'map-groups', 'kill-child'] }, 'unshare'),
+  nsenter: (w) => after(w, { short: 'tSG', long: ['target', 'setuid', 'setgid'] }, 'nsenter'),
+  taskset: (w) => {
+    const o = readOptions(w, 1, {});
+    return o.seen.has('p') || o.seen.has('pid') ? [] : command(w, o.operand + 1, 'taskset');
+  },
+  chrt: (w) => {
+    const o = readOptions(w, 1, { short: 'TPD', long: ['sched-runtime', 'sched-period', 'sched-deadline'] });
+    return o.seen.has('p') || o.seen.has('pid') || o.seen.has('m') || o.seen.has('max') ? [] : command(w, o.operand + 1, 'chrt');
+  },
+  'systemd-run': (w) =>
+    after(w, { short: 'upEHMsG', long: ['unit', 'property', 'description', 'slice', 'setenv', 'host', 'machine', 'uid', 'gid', 'nice', 'working-directory', 'service-type', 'on-active', 'on-boot', 'on-startup', 'on-unit-active', 'on-unit-inactive', 'on-calendar', 'timer-property', 'path-property', 'socket-property'] }, 'systemd-run'),
+  script: (w) => {
+    const o = readOptions(w, 1, { short: 'cEIOTmB', long: ['command', 'echo', 'log-in', 'log-out', 'log-timing', 'logging-format', 'log-io'] });
+    return optionScript(o.seen.get('c') ?? o.seen.get('command'), w, 'script -c');
+  },
+  /** `sg group -c 'cmd'` or `sg group 'cmd'`: the command is one string for /bin/sh */
+  sg: (w) => {
+    let i = w[1] === '-' ? 2 : 1;
+    if (i >= w.length) return [];
+    i++;
+    if (w[i] === '-c') i++;
+    return i < w.length ? [{ kind: 'script', words: [i], label: 'sg' }] : [];
+  },
+  /** GNU parallel joins its command words and runs them in a shell, once per input after `:::` or on standard input */
+  parallel: (w) => {
+    const o = readOptions(w, 1, { short: 'ajSEIdnNPsX', long: ['arg-file', 'jobs', 'sshlogin', 'eof', 'replace', 'delimiter', 'max-args', 'max-replace-args', 'max-procs', 'max-chars', 'colsep', 'results', 'joblog', 'tmpdir', 'workdir', 'timeout', 'delay', 'retries', 'memfree', 'load', 'tag-string', 'basefile', 'return', 'sshloginfile', 'env', 'halt', 'nice', 'shebang', 'tagstring'] });
+    let end = o.operand;
+    while (end < w.length && !PARALLEL_INPUTS.has(w[end]!)) end++;
+    return end > o.operand ? [{ kind: 'script', words: range(o.operand, end), label: 'parallel' }] : [];
+  },
   ssh: (w) => {
     const o = readOptions(w, 1, { short: 'BbcDEeFIiJLlmOopQRSWw' });
     return rest(w, o.operand + 1, `ssh ${w[o.operand] ?? ''}`.trim());
@@ -115,9 +153,22 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
   },
 };
 
+const SU = { short: 'cgGsuw', long: ['command', 'session-command', 'group', 'supp-group', 'shell', 'user', 'whitelist-environment'] };
+
+/**
+ * `su [options] [-] [user [options]]`: options may follow the user (`su root -c '…'`); `runuser -u user cmd …` runs
+ * a command with no shell in between
+ */
 function suLike(w: readonly string[], label: string): Inner[] {
-  const o = readOptions(w, 1, { short: 'cgGsw', long: ['command', 'session-command', 'group', 'supp-group', 'shell', 'whitelist-environment'] });
-  return optionScript(o.seen.get('c') ?? o.seen.get('command') ?? o.seen.get('session-command'), w, `${label} -c`);
+  let o = readOptions(w, 1, SU);
+  const code = () => o.seen.get('c') ?? o.seen.get('command') ?? o.seen.get('session-command');
+  if (!code() && label === 'runuser' && (o.seen.has('u') || o.seen.has('user'))) return command(w, o.operand, label);
+  let next = w[o.operand] === '-' ? o.operand + 1 : o.operand;
+  while (!code() && next < w.length) {
+    o = readOptions(w, next + 1, SU);
+    next = o.operand;
+  }
+  return optionScript(code(), w, `${label} -c`);
 }
 
 /** Where an interpreter takes its code from; null for programs that are not interpreters. */
@@ -143,6 +194,13 @@ export function interpreterName(name: string): string | null {
 export function codeSource(name: string, words: readonly string[]): CodeSource | null {
   if (name === 'source' || name === '.') return words[1] !== undefined ? { reads: 'file', word: 1, shell: true } : null;
   if (name === 'eval') return { reads: 'string', shell: true };
+  // `at` and `batch` run the commands on their standard input (or in -f file) later
+  if (name === 'at' || name === 'batch') {
+    const o = readOptions(words, 1, { short: 'qft' });
+    if (['l', 'r', 'd', 'c'].some((k) => o.seen.has(k))) return null;
+    const file = o.seen.get('f');
+    return file ? { reads: 'file', word: file.index, shell: true } : { reads: 'stdin', shell: true };
+  }
   const interp = interpreterName(name);
   if (!interp) return null;
   if (SHELLS.has(interp)) {
