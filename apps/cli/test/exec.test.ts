@@ -74,7 +74,7 @@ describe('hoop exec', () => {
   });
 
   it('exits 5 when the gateway cannot be reached', async () => {
-    const r = await stack.cli(['exec', 'pg-exec', '-i', 'select 1'], { env: { HOOP_GATEWAY_URL: 'http://127.0.0.1:9' } });
+    const r = await stack.cli(['exec', 'pg-exec', '-i', 'select 1'], { env: { HOOP_GATEWAY_URL: 'http://127.0.0.1:9', HOOP_TOKEN: stack.adminToken } });
     expect(r.code).toBe(5);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot reach the gateway at http:\/\/127.0.0.1:9/);
