@@ -5,23 +5,32 @@ import { boundEventData } from './audit-bounds';
 
 interface Frame { sessionId: string; seq: number; event: AuditEventBody }
 
-interface SessionSpool { frames: Frame[]; file: WriteStream | null; ended: boolean }
+/** `sentAt`: when the oldest unacknowledged frame was last sent (or an ack last moved); `wait`: until it is sent again */
+interface SessionSpool { frames: Frame[]; file: WriteStream | null; ended: boolean; sentAt: number; wait: number }
 
 const SESSION_FILE = /^([0-9a-f-]{36})\.jsonl$/;
+/** the longest a session's unacknowledged frames wait before they are sent again (the wait doubles up to it) */
+const MAX_RESEND_MS = 5 * 60_000;
 
 /**
  * Audit frames leave the agent in order, numbered per session, and stay until the gateway acknowledges them (after
  * it committed them); after a reconnect every unacknowledged frame is sent again, and the gateway ignores the ones it
  * already has. With a spool folder, frames are also appended to `<session>.jsonl` there, so an agent restart loses
  * none either; a session's file is removed once the session ended and all of it was acknowledged. Only masked data
- * is ever put in a frame.
+ * is ever put in a frame. Frames that stay unacknowledged on a live connection (the gateway could not store them yet,
+ * or holds later ones for an earlier frame it did not get) are sent again after `resendMs`, then after twice as long,
+ * up to five minutes, until an acknowledgement moves.
  */
 export class AuditOutbox {
   private readonly sessions = new Map<string, SessionSpool>();
   private readonly nextSeq = new Map<string, number>();
   private tunnel: Tunnel | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly spoolDir: string | null = null) {
+  constructor(
+    private readonly spoolDir: string | null = null,
+    private readonly resendMs = 15_000,
+  ) {
     if (spoolDir) {
       mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
       this.recover(spoolDir);
@@ -46,14 +55,33 @@ export class AuditOutbox {
         unlinkSync(path.join(dir, name));
         continue;
       }
-      this.sessions.set(m[1]!, { frames, file: null, ended: true });
+      this.sessions.set(m[1]!, { frames, file: null, ended: true, sentAt: 0, wait: this.resendMs });
     }
   }
 
   attach(tunnel: Tunnel | null): void {
     this.tunnel = tunnel;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     if (!tunnel) return;
-    for (const s of this.sessions.values()) for (const f of s.frames) tunnel.send('audit', f);
+    const now = Date.now();
+    for (const s of this.sessions.values()) this.send(s, now, this.resendMs);
+    this.timer = setInterval(() => this.resendStale(), Math.max(50, Math.floor(this.resendMs / 4)));
+    this.timer.unref();
+  }
+
+  /** sends again the frames of sessions whose acknowledgements stopped moving */
+  private resendStale(): void {
+    const now = Date.now();
+    for (const s of this.sessions.values()) {
+      if (s.frames.length > 0 && now - s.sentAt >= s.wait) this.send(s, now, Math.min(s.wait * 2, MAX_RESEND_MS));
+    }
+  }
+
+  private send(s: SessionSpool, now: number, wait: number): void {
+    s.sentAt = now;
+    s.wait = wait;
+    for (const f of s.frames) this.tunnel?.send('audit', f);
   }
 
   emit(sessionId: string, type: string, data: Record<string, unknown>): void {
@@ -62,8 +90,12 @@ export class AuditOutbox {
     const frame: Frame = { sessionId, seq, event: { type, at: new Date().toISOString(), data: boundEventData(data) } };
     let s = this.sessions.get(sessionId);
     if (!s) {
-      s = { frames: [], file: this.spoolDir ? createWriteStream(path.join(this.spoolDir, `${sessionId}.jsonl`), { flags: 'a', mode: 0o600 }) : null, ended: false };
+      s = { frames: [], file: this.spoolDir ? createWriteStream(path.join(this.spoolDir, `${sessionId}.jsonl`), { flags: 'a', mode: 0o600 }) : null, ended: false, sentAt: 0, wait: this.resendMs };
       this.sessions.set(sessionId, s);
+    }
+    if (s.frames.length === 0) {
+      s.sentAt = Date.now();
+      s.wait = this.resendMs;
     }
     s.frames.push(frame);
     s.file?.write(`${JSON.stringify(frame)}\n`);
@@ -75,7 +107,10 @@ export class AuditOutbox {
     if (!s) return;
     let i = 0;
     while (i < s.frames.length && s.frames[i]!.seq <= seq) i++;
+    if (i === 0) return;
     s.frames.splice(0, i);
+    s.sentAt = Date.now();
+    s.wait = this.resendMs;
     this.release(sessionId, s);
   }
 

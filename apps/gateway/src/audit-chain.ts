@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { AuditEventBody } from '@hoop/protocol';
 import { loadPurgeRecords, type PurgedTotals, PURGED_MISMATCH_MESSAGE, type RowQuery, VANISHED_MESSAGE, vanishedSealedSessions } from '@hoop/db';
-import { eventHash, GENESIS_HASH } from './audit-writer';
+import { eventHash, GENESIS_HASH } from './audit-hash';
 
 export function chainHash(prev: string, sessionId: string, finalSeq: number, finalHash: string): string {
   return createHash('sha256').update(`${prev}\n${sessionId}:${finalSeq}:${finalHash}`).digest('hex');

@@ -74,17 +74,24 @@ describe('audit writer and month partitions', () => {
   // a session running across midnight at the end of January 2030: its events fall in two partitions
   const at = (n: number, shift = 0) => ({ type: 'statement', at: new Date(Date.parse('2030-01-31T23:59:59.000Z') + n * 200 + shift).toISOString(), data: { sql: `select ${n}` } });
 
-  it('stores a resent frame once even when it comes back with another time, in another month', async () => {
+  it('stores a resent frame once even when it comes back with another time, in another month, and does not acknowledge it', async () => {
     const id = await newSession();
     const acks: number[] = [];
     const first = new AuditWriter(pool, createLogger('test', 'error'), 3);
     for (let i = 0; i < 5; i++) first.enqueue({ sessionId: id, seq: i, event: at(i), ack: (s) => acks.push(s) });
     await first.drain();
+    expect(acks.at(-1)).toBe(4);
     // frames 3 and 4 again, now stamped a day later (February's partition), then 5 and 6
-    const again = new AuditWriter(pool, createLogger('test', 'error'));
-    for (let i = 3; i < 7; i++) again.enqueue({ sessionId: id, seq: i, event: i < 5 ? at(i, 86_400_000) : at(i), ack: (s) => acks.push(s) });
+    const errors: { msg: string; seq?: unknown }[] = [];
+    const log = { ...createLogger('test', 'error'), error: (msg: string, f?: Record<string, unknown>) => void errors.push({ msg, seq: f?.seq }) };
+    const again = new AuditWriter(pool, log);
+    const acksAgain: number[] = [];
+    for (let i = 3; i < 7; i++) again.enqueue({ sessionId: id, seq: i, event: i < 5 ? at(i, 86_400_000) : at(i), ack: (s) => acksAgain.push(s) });
     await again.drain();
-    expect(acks.at(-1)).toBe(6);
+    // 3 and 4 are not the stored events 3 and 4: reported, never acknowledged, and neither is what follows them (an
+    // acknowledgement of 6 would make the agent drop 3 and 4 as well)
+    expect(errors.map((e) => [e.msg.replace(/:.*/, ''), e.seq])).toEqual([['audit frame differs from the event stored at its seq', 3], ['audit frame differs from the event stored at its seq', 4]]);
+    expect(acksAgain).toEqual([]);
     const parts = await storedChain(id, (n) => at(n));
     expect(parts).toEqual(['audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_02', 'audit_events_2030_02']);
     expect(await db.session.findUniqueOrThrow({ where: { id } })).toMatchObject({ eventCount: 7, lastSeq: 6, statementCount: 7 });

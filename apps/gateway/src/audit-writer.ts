@@ -1,42 +1,18 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { AuditEventBody } from '@hoop/protocol';
-import { sealSession } from './audit-chain';
 import type { Logger } from '@hoop/log';
+import { sealSession } from './audit-chain';
+import { eventHash, normalizeEvent } from './audit-hash';
+import { DEFAULT_HOLD, type Frame, HeldFrames, type HoldLimits } from './audit-held';
+import { type Chain, type Plan, planSession } from './audit-plan';
 
-export const GENESIS_HASH = '0'.repeat(64);
+export { canonicalJson, eventHash, GENESIS_HASH } from './audit-hash';
 
-/** JSON with object keys sorted at every level: the same text whatever order Postgres' jsonb gives keys back in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-/** The hash that links an event to the one before it in its session (see `hoop audit verify`). */
-export function eventHash(prevHash: string, sessionId: string, seq: number, event: AuditEventBody): string {
-  return createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(canonicalJson([sessionId, seq, event.type, event.at, event.data]))
-    .digest('hex');
-}
-
-/** timestamps are stored with millisecond precision in UTC: hash exactly what will be read back */
-function normalize(event: AuditEventBody): AuditEventBody {
-  const t = new Date(event.at);
-  return { ...event, at: Number.isNaN(t.getTime()) ? new Date().toISOString() : t.toISOString() };
-}
-
-interface Pending { sessionId: string; seq: number; event: AuditEventBody; ack: (seq: number) => void }
-interface Chain { lastSeq: number; lastHash: string }
-interface Row { sessionId: string; seq: number; event: AuditEventBody; prev: string; hash: string }
-
+export interface Pending { sessionId: string; seq: number; event: AuditEventBody; ack: (seq: number) => void; link?: object; agent?: string }
 /** how often a batch is re-chained when another writer moved a session's head first (two gateways, one session) */
 const MAX_ATTEMPTS = 3;
+/** sessions whose lowest conflicting seq is remembered (acks stop below it) */
+const MAX_CONFLICT_SESSIONS = 10_000;
 
 /**
  * Stores a batch only where each session's chain head is still the one the rows were chained from, in one
@@ -61,14 +37,26 @@ WITH batch AS (
 )
 SELECT id::text AS id FROM head`;
 
+/** The stored events at these (session, seq) places, and how far a retention purge removed each session. */
+const STORED_AT = `
+SELECT x.session_id::text AS session_id, x.seq, e.prev_hash, e.hash, p.through_seq
+FROM unnest($1::uuid[], $2::int[]) AS x(session_id, seq)
+LEFT JOIN audit_events e ON e.session_id = x.session_id AND e.seq = x.seq
+LEFT JOIN audit_purged_sessions p ON p.session_id = x.session_id`;
+
 /**
- * Persists audit frames in order, in batches, and acknowledges each only after its batch committed. A frame seen
- * before (same session and seq, e.g. resent by an agent after a reconnect) is acknowledged and not stored twice.
+ * Persists audit frames in batches, each session's strictly in seq order and chained by hash, and acknowledges a
+ * frame only once it, or an exact copy of it, is stored. A frame that skips ahead (seq 5 while 3 is the next to store)
+ * waits for the ones before it (see HeldFrames) instead of being stored over the hole. A frame at a seq already
+ * stored (resent by an agent after a reconnect) is acknowledged without being stored again if it is the same event;
+ * if its content differs it is logged as an error and never acknowledged, nor is anything after it in its session.
  */
 export class AuditWriter {
-  private queue: Pending[] = [];
+  private queue: Frame[] = [];
   private flushing = false;
   private readonly chains = new Map<string, Chain>();
+  private readonly conflicts = new Map<string, number>();
+  private readonly held: HeldFrames;
   private idle: (() => void)[] = [];
 
   private timer: NodeJS.Timeout | null = null;
@@ -84,31 +72,45 @@ export class AuditWriter {
     private readonly lingerMs = 5,
     /** called once per event, after it was committed for the first time (never for a resent frame) */
     private readonly onStored: (sessionId: string, event: AuditEventBody) => void = () => undefined,
-  ) {}
+    hold: Partial<HoldLimits> = {},
+  ) {
+    this.held = new HeldFrames({ ...DEFAULT_HOLD, ...hold }, log);
+  }
 
   enqueue(p: Pending): void {
-    this.queue.push({ ...p, event: normalize(p.event) });
+    this.queue.push({ ...p, event: normalizeEvent(p.event), since: Date.now() });
     if (this.flushing || this.timer) return;
     if (this.queue.length >= this.maxBatch || this.lingerMs === 0) void this.flush();
     else this.timer = setTimeout(() => void this.flush(), this.lingerMs);
   }
 
-  /** resolves when everything queued so far is stored */
+  /** resolves when everything queued so far is stored (or held for an earlier frame, or left unacknowledged) */
   drain(): Promise<void> {
     if (!this.flushing && this.queue.length === 0) return Promise.resolve();
     return new Promise((r) => this.idle.push(r));
+  }
+
+  /** frames waiting for an earlier frame of their session */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** drops what is held (unacknowledged: the agents send it again to whichever gateway they reach next) */
+  close(): void {
+    this.held.clear();
   }
 
   forget(sessionId: string): void {
     this.chains.delete(sessionId);
   }
 
-  /** the stored heads of these sessions (from their sessions rows); a session with no row is left out */
-  private async loadHeads(ids: string[]): Promise<void> {
+  /** the stored heads of these sessions (from their sessions rows); returns the ones read now */
+  private async loadHeads(ids: string[]): Promise<Set<string>> {
     const missing = ids.filter((id) => !this.chains.has(id));
-    if (missing.length === 0) return;
+    if (missing.length === 0) return new Set();
     const r = await this.pool.query<{ id: string; last_seq: number; last_hash: string }>('SELECT id::text AS id, last_seq, last_hash FROM sessions WHERE id = ANY($1::uuid[])', [missing]);
     for (const row of r.rows) this.chains.set(row.id, { lastSeq: row.last_seq, lastHash: row.last_hash });
+    return new Set(missing);
   }
 
   private async flush(): Promise<void> {
@@ -126,7 +128,7 @@ export class AuditWriter {
     }
   }
 
-  private async writeBatch(batch: Pending[]): Promise<void> {
+  private async writeBatch(batch: Frame[]): Promise<void> {
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
       try {
@@ -144,66 +146,132 @@ export class AuditWriter {
     }
   }
 
-  /** Stores what it can of a batch; returns the frames of sessions whose head moved under it, to chain again. */
-  private async tryBatch(batch: Pending[]): Promise<Pending[]> {
-    await this.loadHeads([...new Set(batch.map((p) => p.sessionId))]);
-    const rows: Row[] = [];
-    const start = new Map<string, Chain>();
-    const touched = new Map<string, Chain>();
-    const gone = new Map<string, Pending[]>();
-    for (const p of batch) {
-      const stored = this.chains.get(p.sessionId);
-      if (!stored) {
-        gone.set(p.sessionId, [...(gone.get(p.sessionId) ?? []), p]);
+  /** Stores what it can of a batch; returns the frames of sessions to plan again with a fresh head. */
+  private async tryBatch(batch: Frame[]): Promise<Frame[]> {
+    const bySession = new Map<string, Frame[]>();
+    for (const f of batch) {
+      const list = bySession.get(f.sessionId);
+      if (list) list.push(f);
+      else bySession.set(f.sessionId, [...this.held.take(f.sessionId), f]);
+    }
+    const fresh = await this.loadHeads([...bySession.keys()]);
+    const plans = new Map<string, Plan>();
+    const retry: Frame[] = [];
+    for (const [id, frames] of bySession) {
+      const head = this.chains.get(id);
+      if (!head) {
+        // no sessions row: the session was purged by retention (or never opened); there is nothing to chain it to
+        this.log.error('audit frames for a session that no longer exists were dropped', { session: id, frames: frames.length, firstSeq: frames[0]!.seq });
+        for (const f of frames) f.ack(f.seq);
         continue;
       }
-      if (!start.has(p.sessionId)) start.set(p.sessionId, stored);
-      const chain = touched.get(p.sessionId) ?? { ...stored };
-      touched.set(p.sessionId, chain);
-      if (p.seq <= chain.lastSeq) continue; // already stored: acknowledge again, store nothing
-      const hash = eventHash(chain.lastHash, p.sessionId, p.seq, p.event);
-      rows.push({ sessionId: p.sessionId, seq: p.seq, event: p.event, prev: chain.lastHash, hash });
-      chain.lastSeq = p.seq;
-      chain.lastHash = hash;
-    }
-    for (const [id, frames] of gone) {
-      // no sessions row: the session was purged by retention (or never opened); there is nothing to chain it to
-      this.log.error('audit frames for a session that no longer exists were dropped', { session: id, frames: frames.length, firstSeq: frames[0]!.seq });
-    }
-    const moved = new Set<string>();
-    const writing = [...new Set(rows.map((r) => r.sessionId))];
-    if (writing.length > 0) {
-      const heads = writing.map((id) => start.get(id)!);
-      const r = await this.pool.query<{ id: string }>(INSERT_IF_HEAD, [
-        rows.map((r) => r.sessionId),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.event.type),
-        rows.map((r) => r.event.at),
-        rows.map((r) => JSON.stringify(r.event.data)),
-        rows.map((r) => r.prev),
-        rows.map((r) => r.hash),
-        writing,
-        heads.map((h) => h.lastSeq),
-        heads.map((h) => h.lastHash),
-      ]);
-      const stored = new Set(r.rows.map((row) => row.id));
-      for (const id of writing) if (!stored.has(id)) moved.add(id);
-    }
-    for (const [id, chain] of touched) {
-      if (moved.has(id)) this.chains.delete(id); // re-read the head and chain these frames again
-      else this.chains.set(id, chain);
-    }
-    for (const r of rows) {
-      if (moved.has(r.sessionId)) continue;
-      this.onStored(r.sessionId, r.event);
-      if (r.event.type === 'session.close') {
-        await sealSession(this.pool, r.sessionId, r.seq, r.hash).catch((err: Error) => this.log.error('could not seal session in the audit chain', { session: r.sessionId, error: err.message }));
+      const plan = planSession(id, head, frames);
+      if (plan.ahead.length > 0 && !fresh.has(id)) {
+        // a hole before these frames: make sure it is not only this writer's old idea of the head
+        this.chains.delete(id);
+        retry.push(...frames);
+        continue;
       }
+      plans.set(id, plan);
     }
-    // one cumulative acknowledgement per session and batch
-    const last = new Map<string, Pending>();
-    for (const p of batch) if (!moved.has(p.sessionId)) last.set(p.sessionId, p);
-    for (const p of last.values()) p.ack(p.seq);
-    return batch.filter((p) => moved.has(p.sessionId));
+    await this.checkStored(plans);
+    const moved = await this.insert(plans);
+    for (const [id, plan] of plans) {
+      if (moved.has(id)) {
+        this.chains.delete(id); // re-read the head and chain these frames again
+        retry.push(...plan.all);
+        continue;
+      }
+      this.chains.set(id, plan.to);
+      this.held.hold(id, plan.to.lastSeq + 1, plan.ahead);
+      for (const r of plan.rows) {
+        this.onStored(id, r.frame.event);
+        if (r.frame.event.type === 'session.close') {
+          await sealSession(this.pool, id, r.frame.seq, r.hash).catch((err: Error) => this.log.error('could not seal session in the audit chain', { session: id, error: err.message }));
+        }
+      }
+      this.acknowledge(id, plan);
+    }
+    return retry;
+  }
+
+  /** sorts out the frames at or below the stored head: copies of the stored events, or conflicts */
+  private async checkStored(plans: Map<string, Plan>): Promise<void> {
+    const places = new Map<string, { sessionId: string; seq: number }>();
+    for (const [id, plan] of plans) for (const f of plan.stored) places.set(`${id}:${f.seq}`, { sessionId: id, seq: f.seq });
+    if (places.size === 0) return;
+    const list = [...places.values()];
+    const r = await this.pool.query<{ session_id: string; seq: number; prev_hash: string | null; hash: string | null; through_seq: number | null }>(STORED_AT, [list.map((p) => p.sessionId), list.map((p) => p.seq)]);
+    const found = new Map<string, { prev: string; hash: string }[]>();
+    const purgedThrough = new Map<string, number>();
+    for (const row of r.rows) {
+      const key = `${row.session_id}:${row.seq}`;
+      if (row.hash !== null && row.prev_hash !== null) found.set(key, [...(found.get(key) ?? []), { prev: row.prev_hash, hash: row.hash }]);
+      if (row.through_seq !== null) purgedThrough.set(row.session_id, row.through_seq);
+    }
+    for (const [id, plan] of plans) {
+      const copies: Frame[] = [];
+      for (const f of plan.stored) {
+        const rows = found.get(`${id}:${f.seq}`);
+        if (rows?.some((s) => eventHash(s.prev, id, f.seq, f.event) === s.hash)) copies.push(f);
+        else if (!rows && f.seq <= (purgedThrough.get(id) ?? -1)) copies.push(f); // stored, then removed by a retention purge on record
+        else plan.conflicts.push({ frame: f, storedHash: rows?.[0]?.hash ?? null });
+      }
+      plan.stored = copies;
+    }
+  }
+
+  /** inserts every plan's rows; returns the sessions whose head moved under this writer */
+  private async insert(plans: Map<string, Plan>): Promise<Set<string>> {
+    const writing = [...plans].filter(([, p]) => p.rows.length > 0);
+    if (writing.length === 0) return new Set();
+    const rows = writing.flatMap(([, p]) => p.rows);
+    const r = await this.pool.query<{ id: string }>(INSERT_IF_HEAD, [
+      rows.map((r) => r.frame.sessionId),
+      rows.map((r) => r.frame.seq),
+      rows.map((r) => r.frame.event.type),
+      rows.map((r) => r.frame.event.at),
+      rows.map((r) => JSON.stringify(r.frame.event.data)),
+      rows.map((r) => r.prev),
+      rows.map((r) => r.hash),
+      writing.map(([id]) => id),
+      writing.map(([, p]) => p.from.lastSeq),
+      writing.map(([, p]) => p.from.lastHash),
+    ]);
+    const stored = new Set(r.rows.map((row) => row.id));
+    return new Set(writing.map(([id]) => id).filter((id) => !stored.has(id)));
+  }
+
+  /**
+   * One cumulative acknowledgement per sender and session: the highest seq that is stored, that this sender sent in
+   * this batch as the stored event, and below any conflicting frame of the session (the agent drops every frame up
+   * to the seq it is acknowledged, so an ack past a conflict would drop the conflicting frame too).
+   */
+  private acknowledge(id: string, plan: Plan): void {
+    let firstConflict = this.conflicts.get(id) ?? Infinity;
+    for (const { frame, storedHash } of plan.conflicts) {
+      firstConflict = Math.min(firstConflict, frame.seq);
+      this.log.error('audit frame differs from the event stored at its seq: not acknowledged (the agent keeps it and what follows it in the session)', {
+        session: id,
+        seq: frame.seq,
+        type: frame.event.type,
+        at: frame.event.at,
+        storedHash: storedHash ?? 'none: the event before the head is missing',
+        agent: frame.agent,
+      });
+    }
+    if (firstConflict !== Infinity) {
+      if (!this.conflicts.has(id) && this.conflicts.size >= MAX_CONFLICT_SESSIONS) this.conflicts.delete(this.conflicts.keys().next().value!);
+      this.conflicts.set(id, firstConflict);
+    }
+    const ceiling = Math.min(plan.to.lastSeq, firstConflict - 1);
+    const last = new Map<object, Frame>();
+    for (const f of [...plan.rows.map((r) => r.frame), ...plan.copies, ...plan.stored]) {
+      if (f.seq > ceiling) continue;
+      const key = f.link ?? f.ack;
+      const before = last.get(key);
+      if (!before || before.seq < f.seq) last.set(key, f);
+    }
+    for (const f of [...last.values()].sort((a, b) => a.seq - b.seq)) f.ack(f.seq);
   }
 }

@@ -7,6 +7,7 @@ import { CAPABILITIES, MAX_TEXT_FRAME, messageBytes, PROTOCOL_VERSION, Tunnel, w
 import { type AgentLink, AgentRegistry } from './agents';
 import { handleApi } from './api';
 import { AlertDispatcher } from './alerts';
+import { AuditIngest, type SessionRecord } from './audit-ingest';
 import { AuditWriter } from './audit-writer';
 import { startAuditMaintenance } from './audit-maintenance';
 import { ConnectionTestRunner } from './connection-tests';
@@ -63,6 +64,12 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
         .catch((e: Error) => log.warn('could not close session row', { error: e.message }));
     }
   });
+  const ingest = new AuditIngest(async (sessionId): Promise<SessionRecord> => {
+    const s = await db.session.findUnique({ where: { id: sessionId }, select: { agentId: true } });
+    if (s) return { kind: 'session', agentId: s.agentId };
+    const purged = await db.auditPurgedSession.findUnique({ where: { sessionId }, select: { orgId: true } });
+    return purged ? { kind: 'purged', orgId: purged.orgId } : { kind: 'none' };
+  }, log);
   const probes = new ProbeBroker();
   const connectionTests = new ConnectionTestRunner(db, agents, probes, log);
   const reviews = new ReviewCoordinator(db, env.HOOP_WEB_URL, log);
@@ -189,14 +196,15 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
             return;
           case 'audit': {
             const { sessionId, seq, event } = msg.payload;
-            void sessionOwner(identity, sessionId).then((owner) => {
+            // answered in the order the frames arrived, per session: the writer then gets them as the agent sent them
+            ingest.receive(identity, sessionId, (owner) => {
               if (owner === 'purged') {
                 // its events were removed by the retention purge: a late resend is dropped, so the agent's spool empties
                 return link.tunnel.send('audit_ack', { sessionId, seq });
               }
-              // not acknowledged: the agent keeps the frames and sends them again after its next reconnect
-              if (owner !== 'own') return log.warn(owner === 'unknown' ? 'could not check who serves a session; audit frame kept by the agent' : 'agent sent audit for a session it does not serve', { agent: identity.name, sessionId });
-              audit.enqueue({ sessionId, seq, event, ack: (s) => link.tunnel.send('audit_ack', { sessionId, seq: s }) });
+              // not acknowledged: the agent keeps the frames and sends them again later
+              if (owner !== 'own') return log.warn(owner === 'unknown' ? 'could not check who serves a session; audit frame kept by the agent' : 'agent sent audit for a session it does not serve', { agent: identity.name, sessionId, seq });
+              audit.enqueue({ sessionId, seq, event, link, agent: identity.id, ack: (s) => link.tunnel.send('audit_ack', { sessionId, seq: s }) });
             });
             return;
           }
@@ -224,32 +232,6 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       void agents.remove(link);
       log.info('agent disconnected', { agent: identity.name });
     });
-  }
-
-  const sessionOwners = new Map<string, string>();
-  const purgedSeen = new Set<string>();
-  /** Whether an agent's audit frame is for a session it serves, for one the retention purge removed, or neither. */
-  async function sessionOwner(agent: AgentIdentity, sessionId: string): Promise<'own' | 'foreign' | 'purged' | 'unknown'> {
-    const cached = sessionOwners.get(sessionId);
-    if (cached) return cached === agent.id ? 'own' : 'foreign';
-    if (purgedSeen.has(sessionId)) return 'purged';
-    try {
-      const s = await db.session.findUnique({ where: { id: sessionId }, select: { agentId: true } });
-      if (!s) {
-        const purged = await db.auditPurgedSession.findUnique({ where: { sessionId }, select: { orgId: true } });
-        if (purged?.orgId !== agent.orgId) return 'foreign';
-        log.info('dropping audit frames of a purged session', { agent: agent.name, sessionId });
-        if (purgedSeen.size > 10_000) purgedSeen.clear();
-        purgedSeen.add(sessionId);
-        return 'purged';
-      }
-      if (!s.agentId) return 'foreign';
-      if (sessionOwners.size > 100_000) sessionOwners.clear();
-      sessionOwners.set(sessionId, s.agentId);
-      return s.agentId === agent.id ? 'own' : 'foreign';
-    } catch {
-      return 'unknown';
-    }
   }
 
   function onClient(ws: WebSocket, user: UserIdentity): void {
@@ -286,6 +268,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => http.close(() => r()));
       await audit.drain();
+      audit.close();
       await maintenance.stop();
       await listener.stop();
       await pool.end();

@@ -66,9 +66,12 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.pause();
+    // a client that resets its connection while the session opens (it gave up waiting) must not end the whole proxy
+    socket.on('error', () => socket.destroy());
     getLink()
       .then((l) => l.open(name, 'connect', { client: 'hoop connect', peer: `${socket.remoteAddress}:${socket.remotePort}` }))
       .then(({ stream }) => {
+        if (socket.destroyed) return void stream.destroy();
         socket.pipe(stream);
         stream.pipe(socket);
         socket.resume();
