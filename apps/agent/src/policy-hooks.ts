@@ -22,9 +22,15 @@ export function guardKind(conn: AgentConnection): GuardKind {
   return 'shell';
 }
 
+/** Verdicts a session keeps, by statement text: a prepared statement is judged again at every Bind and Execute. */
+const VERDICT_CACHE_ENTRIES = 256;
+/** Texts longer than this are judged every time (a cache of them would hold too much). */
+const VERDICT_CACHE_TEXT = 16 * 1024;
+
 /**
  * Builds the guard and masking hooks for a session. `current` returns the connection as last configured, so a policy
- * change pushed by the gateway applies to the next statement of sessions already open.
+ * change pushed by the gateway applies to the next statement of sessions already open. A SQL verdict depends on the
+ * text and the policy alone, so the latest ones are kept by text until the policy (or connection) changes.
  */
 export function hooksFor(current: () => AgentConnection, hashKey: string, kind: GuardKind = 'sql'): SessionHooks {
   let seen: AgentConnection | null = null;
@@ -32,10 +38,12 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
   let masker: Masker = createMasker({ hashKey });
   let auditMasker: Masker = createMasker({ hashKey });
   const carried: Record<string, number> = {};
+  const verdicts = new Map<string, Verdict>();
   const latest = () => {
     const conn = current();
     if (conn !== seen) {
       seen = conn;
+      verdicts.clear();
       resolved = policyFor(conn);
       const pending = masker.resetCounts();
       // an invalid policy masks with the defaults: masking never turns off by mistake
@@ -80,8 +88,10 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
           statements: d.commands.map((c) => ({ text: auditMasker.maskText(c.text.slice(0, 4000)).text, kind: 'shell', action: c.action, ...(c.ruleId ? { ruleId: c.ruleId } : {}) })),
         };
       }
+      const known = verdicts.get(sql);
+      if (known) return known;
       const d = evaluate(sql, r.policy, { readOnly: conn.readOnly });
-      return {
+      const verdict: Verdict = Object.freeze({
         action: d.action,
         ruleId: d.ruleId,
         message: d.reason,
@@ -89,7 +99,12 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
         sqlstate: d.sqlstate,
         // statement text goes into the audit trail: masked like everything else
         statements: d.statements.map((s) => ({ text: auditMasker.maskText(s.text.slice(0, 4000)).text, kind: s.kind, action: s.action, ...(s.ruleId ? { ruleId: s.ruleId } : {}) })),
-      };
+      });
+      if (sql.length <= VERDICT_CACHE_TEXT) {
+        if (verdicts.size >= VERDICT_CACHE_ENTRIES) verdicts.delete(verdicts.keys().next().value!);
+        verdicts.set(sql, verdict);
+      }
+      return verdict;
     },
   };
 }

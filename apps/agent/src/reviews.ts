@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { Payload, Tunnel } from '@hoop/protocol';
-import type { ReviewUpdate, SessionHooks, Verdict } from './postgres/hooks';
+import type { ReviewUpdate, SessionHooks } from './postgres/hooks';
+import { reviewDigest, reviewText } from './postgres/review-subject';
 
 type Listener = (u: ReviewUpdate) => void;
 
 /**
  * The agent's side of review holds: asks the gateway for a review of a held statement and routes the answers
  * (`review_update`) back to the session holding it. The statement itself never leaves the agent unmasked: the gateway
- * gets its digest and the masked text reviewers read.
+ * gets its digest and the masked text reviewers read — with the values bound to it and the prepared statements it runs
+ * by name, which the digest covers too (review-subject.ts).
  */
 export class ReviewBroker {
   private tunnel: Tunnel | null = null;
@@ -57,10 +58,6 @@ export class ReviewBroker {
   }
 }
 
-export function statementDigest(sql: string): string {
-  return createHash('sha256').update(sql, 'utf8').digest('hex');
-}
-
 /**
  * The review hook of one session. The first hold may re-attach to an earlier review (the client asked with
  * `hoop exec --review ID`); the gateway checks that it is for exactly this statement.
@@ -70,14 +67,15 @@ export function reviewHook(
   o: { sessionId: string; policyVersion: () => number | null; maskAudit: (text: string) => string; reattach?: string },
 ): NonNullable<SessionHooks['requestReview']> {
   let reattach = o.reattach;
-  return ({ sql, verdict }: { sql: string; verdict: Verdict }, onUpdate) => {
+  return ({ sql, verdict, subject }, onUpdate) => {
     const reviewId = reattach;
     reattach = undefined;
+    const about = subject ?? { sql };
     return broker.request(
       {
         sessionId: o.sessionId,
-        digest: statementDigest(sql),
-        statement: o.maskAudit(sql).slice(0, 64 * 1024),
+        digest: reviewDigest(about),
+        statement: shown(reviewText(about, o.maskAudit)),
         ruleId: verdict.ruleId ?? null,
         message: verdict.message?.slice(0, 2000) ?? null,
         policyVersion: o.policyVersion(),
@@ -86,4 +84,12 @@ export function reviewHook(
       onUpdate,
     );
   };
+}
+
+/** What the gateway stores for reviewers is cut at 64 KiB; the cut says so (the digest still covers all of it). */
+const MAX_SHOWN = 64 * 1024;
+const CUT = '\n-- … cut here: the statement is longer than reviewers can be shown';
+
+function shown(text: string): string {
+  return text.length <= MAX_SHOWN ? text : `${text.slice(0, MAX_SHOWN - CUT.length)}${CUT}`;
 }

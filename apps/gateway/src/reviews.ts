@@ -113,7 +113,7 @@ export class ReviewCoordinator {
       if (!review || review.kind !== 'statement') return reply({ status: 'invalid', message: `there is no statement review ${p.reviewId}` });
       if (review.requesterId !== session.userId) return reply({ status: 'invalid', reviewId: review.id, message: 'it was requested by someone else' });
       if (review.connectionId !== session.connectionId) return reply({ status: 'invalid', reviewId: review.id, message: `it was requested on connection "${review.connection.name}"` });
-      if (review.digest !== p.digest) return reply({ status: 'invalid', reviewId: review.id, message: 'it was requested for a different statement; an approval runs exactly the statement it was given for' });
+      if (review.digest !== p.digest) return reply({ status: 'invalid', reviewId: review.id, message: 'it was requested for a different statement (or other values bound to it); an approval runs exactly what it was given for' });
       const previous = this.waiters.get(review.id);
       if (previous && previous.sessionId !== p.sessionId) {
         previous.link.tunnel.send('review_update', { ref: previous.ref, sessionId: previous.sessionId, reviewId: review.id, status: 'invalid', message: 'the request was re-attached from another session' });

@@ -1,6 +1,7 @@
 import type { AbortProbe } from './abort-transaction';
 import type { BoundPortal, PendingDescribe } from './descriptions';
 import type { SessionHooks, Verdict } from './hooks';
+import type { PendingChange } from './prepared';
 import type { ErrorFields } from './sql-errors';
 
 /** A statement on its way through the target, for the audit trail. */
@@ -15,6 +16,8 @@ export interface Execution {
   done: boolean;
   /** the portal an Execute runs (extended protocol): what its rows' columns are */
   portal: BoundPortal | null;
+  /** changes to prepared statements (PREPARE, DEALLOCATE) made by its statement number `index`, confirmed by its CommandComplete */
+  changes: { index: number; change: PendingChange }[];
 }
 
 /**
@@ -33,14 +36,43 @@ export interface Cycle {
   forwarded: boolean;
   /** Describes of this round not answered yet, in order */
   describes: PendingDescribe[];
+  /** every change to prepared statements sent in this round, in order: an error undoes the ones not yet answered */
+  changes: PendingChange[];
+  /** the changes of its Parses, answered by ParseComplete in order */
+  parses: PendingChange[];
+  /** the changes of its Closes (null for a portal's), answered by CloseComplete in order */
+  closes: (PendingChange | null)[];
 }
 
 export function newCycle(kind: Cycle['kind']): Cycle {
-  return { kind, executions: [], inject: null, abort: null, targetErrored: false, forwarded: false, describes: [] };
+  return { kind, executions: [], inject: null, abort: null, targetErrored: false, forwarded: false, describes: [], changes: [], parses: [], closes: [] };
 }
 
 export function newExecution(sql: string, verdict: Verdict, portal: BoundPortal | null = null): Execution {
-  return { sql, verdict, started: performance.now(), tags: [], rows: 0, bytes: 0, done: false, portal };
+  return { sql, verdict, started: performance.now(), tags: [], rows: 0, bytes: 0, done: false, portal, changes: [] };
+}
+
+/**
+ * The target failed this round (or it ended): the changes it has not confirmed did not happen — the failing message's
+ * and those it skipped after it — undone latest first, so a statement a failed Close kept is restored last.
+ */
+export function undoUnanswered(cycle: Cycle): void {
+  for (let i = cycle.changes.length - 1; i >= 0; i--) cycle.changes[i]!.fail();
+  cycle.changes = [];
+  cycle.parses = [];
+  cycle.closes = [];
+  for (const e of cycle.executions) e.changes = [];
+}
+
+/** A statement of `exec` completed: the changes it made to prepared statements are now the target's. */
+export function confirmStatement(exec: Execution): void {
+  const index = exec.tags.length - 1;
+  for (const c of exec.changes) if (c.index === index) c.change.confirm();
+}
+
+/** An Execute is over (completed, failed or skipped): an approval it ran under is spent. */
+export function endApprovedRun(exec: Execution): void {
+  if (exec.portal?.approval?.state === 'fetching') exec.portal.approval.state = 'spent';
 }
 
 /** The execution the target is answering now. */

@@ -1,5 +1,7 @@
 import type { FieldDescription } from '@hoop/pgwire';
-import type { ColumnInfo, Verdict } from './hooks';
+import type { ColumnInfo } from './hooks';
+import type { PreparedStatement } from './prepared';
+import type { BoundParams } from './review-subject';
 
 /**
  * What the extended protocol says about result columns, kept per prepared statement and per portal: a client may
@@ -7,19 +9,23 @@ import type { ColumnInfo, Verdict } from './hooks';
  * threshold), and its rows come with no RowDescription in their round. They are masked after what was described.
  */
 
-/** A prepared statement: its text and verdict, and its result columns once a Describe of it was answered. */
-export interface PreparedStatement {
-  sql: string;
-  verdict: Verdict;
-  /** null until described; [] for a statement that returns no rows (NoData) */
-  fields: FieldDescription[] | null;
+/** How far the one run an approval allows has gone: not started, fetching its rows in parts (Execute with a row limit), over. */
+export interface Approval {
+  reviewId: string | undefined;
+  state: 'unused' | 'fetching' | 'spent';
 }
 
 /** A bound portal: its statement, the result formats Bind asked for, and its columns if the portal itself was described. */
 export interface BoundPortal {
-  statement: PreparedStatement | null;
+  statement: PreparedStatement;
   resultFormats: number[];
   fields: FieldDescription[] | null;
+  /** the values it was bound with: a review of an Execute of it covers them */
+  params: BoundParams;
+  /** the approval its Bind was held for, if it was */
+  approval: Approval | null;
+  /** the round of its Bind: outside a transaction block the portal ends with that round */
+  round: object;
 }
 
 /** A Describe waiting for its answer (RowDescription or NoData), in the order they were sent. */

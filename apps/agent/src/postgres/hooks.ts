@@ -1,5 +1,6 @@
 /** Where policy plugs into a Postgres session: statements are judged before they are sent, rows masked after. */
 import type { MessageBuffer } from '@hoop/pgwire';
+import type { ReviewSubject } from './review-subject';
 
 export interface Verdict {
   action: 'allow' | 'deny' | 'review';
@@ -36,9 +37,10 @@ export interface ReviewUpdate {
 export interface SessionHooks {
   /**
    * Asks for a review of a held statement; `onUpdate` hears `pending` (with the link), then one final status.
-   * Returns a function that abandons the request (the session ended). Absent: review behaves as deny.
+   * Returns a function that abandons the request (the session ended). Absent: review behaves as deny. `subject`: what
+   * the approval is for when it is more than `sql` (the values bound to it, prepared statements it runs).
    */
-  requestReview?(request: { sql: string; verdict: Verdict }, onUpdate: (u: ReviewUpdate) => void): () => void;
+  requestReview?(request: { sql: string; verdict: Verdict; subject?: ReviewSubject }, onUpdate: (u: ReviewUpdate) => void): () => void;
   judge(sql: string): Verdict;
   /** a masker for a result with these columns, or null when no column can hold PII */
   rowMasker(columns: ColumnInfo[]): RowMasker | null;

@@ -1,11 +1,13 @@
 import { BLOCKED_PREFIX } from '@hoop/protocol';
-import { type BackendMessage, copyData, errorResponse, type FrontendMessage, type MessageBuffer, readyForQuery } from '@hoop/pgwire';
-import { abortParse, abortQuery, answersProbe, mustAbort } from './abort-transaction';
-import { current, type Cycle, type Execution, newCycle, newExecution, summarizeCycle } from './cycles';
-import { type BoundPortal, type PreparedStatement, portalColumns } from './descriptions';
-import type { ColumnInfo, RowMasker, SessionHooks, Verdict } from './hooks';
-import { maskNoticeFields } from './masking';
-import { type HeldMessage, ReviewHolds } from './review-hold';
+import { type BackendMessage, errorResponse, type FrontendMessage, type MessageBuffer, readyForQuery } from '@hoop/pgwire';
+import { abortParse, abortQuery, mustAbort } from './abort-transaction';
+import { TargetAnswers } from './answers';
+import { type Cycle, newCycle, newExecution } from './cycles';
+import { ExtendedProtocol, type HoldContext } from './extended';
+import type { SessionHooks, Verdict } from './hooks';
+import type { PreparedChange } from './judge';
+import { type HeldMessage, type HoldRequest, ReviewHolds } from './review-hold';
+import { readPreparedOps } from './sql-prepared';
 import { type ErrorFields, refusalError } from './sql-errors';
 
 export { refusalError } from './sql-errors';
@@ -21,57 +23,73 @@ export interface RelayOutput {
   terminate(): void;
 }
 
+/** The name of the stand-in Parse for a refused Bind or Execute: a named Parse that fails leaves every statement as it was. */
+const STAND_IN = 'hoop_refused';
+/** Client bytes a session may queue while it waits for the target to answer earlier rounds. */
+const MAX_WAITING_INPUT = 16 * 1024 * 1024;
+
 /**
  * The ready phase of a Postgres session: client messages are judged and forwarded, target messages relayed (rows
  * masked). Refusals are answered in protocol order — after the target's answers to what was sent before them — and
  * an extended-protocol refusal discards messages up to Sync, as a server error does, so the client recovers there.
  * A refusal inside a transaction aborts it, as a server error does (abort-transaction.ts).
+ *
+ * Every run is judged: a simple query when it arrives; a prepared statement when it is bound (with its values) and
+ * again whenever a portal of it is executed; an `EXECUTE name` by the statement it runs (judge.ts). A statement that
+ * needs review is held with what it runs with — the values of its Bind — and an approval lets that one Bind's portal run
+ * once: binding the statement again, executing the portal again after its run, or sending the query again asks anew.
  */
 export class QueryRelay {
   private readonly cycles: Cycle[] = [];
   private batch: Cycle | null = null;
   private skipping = false;
   private txStatus: 'I' | 'T' | 'E';
-  private readonly prepared = new Map<string, PreparedStatement>();
-  private readonly portals = new Map<string, BoundPortal>();
-  private masker: RowMasker | null = null;
-  /** the columns of the rows now arriving are known (a RowDescription, or an Execute's portal): `masker` is theirs */
-  private described = false;
-  /** the execution rows are counted against; `undefined` until looked up again after anything but a row */
-  private rowExecution: Execution | null | undefined = undefined;
-  /** text-format COPY TO STDOUT in progress: its rows are masked as text */
-  private copyOutText = false;
-  private readonly holds: ReviewHolds;
+  private readonly extended: ExtendedProtocol;
+  private readonly answers: TargetAnswers;
+  private readonly holds: ReviewHolds<HoldContext>;
+  /** client messages that wait for answers to earlier rounds (what the first runs depends on them), in order */
+  private waiting: { queue: FrontendMessage[]; bytes: number } | null = null;
   statementCount = 0;
   /** values masked in this session so far, by type */
   readonly maskedTotals: Record<string, number> = {};
 
   constructor(private readonly out: RelayOutput, private readonly hooks: SessionHooks, txStatus: 'I' | 'T' | 'E') {
     this.txStatus = txStatus;
-    this.holds = new ReviewHolds(out, hooks, {
-      runApproved: (m, verdict) => this.runApproved(m, verdict),
-      refuseHeld: (m, err) => (m.type === 'Query' ? this.refuse(err) : this.refuseParse((this.batch ??= this.openCycle('batch')), m.name, err)),
+    this.extended = new ExtendedProtocol(hooks, {
+      forward: (round, raw) => {
+        round.forwarded = true;
+        out.toTarget(raw);
+      },
+      refuse: (round, name, err) => this.refuseInBatch(round, name, err),
+      hold: (request) => this.holds.start(request),
+      recordRefusal: (sql, verdict) => this.recordRefusal(sql, verdict),
+      counted: () => this.statementCount++,
+    });
+    this.answers = new TargetAnswers(this.cycles, hooks, out, this.maskedTotals, (status) => this.roundOver(status));
+    this.holds = new ReviewHolds<HoldContext>(out, hooks, {
+      runApproved: (request, verdict) => this.runApproved(request, verdict),
+      refuseHeld: (m, err) => (m.type === 'Query' ? this.refuse(err) : this.refuseInBatch(this.round(), null, err)),
       replay: (m) => this.fromClient(m),
     });
   }
 
   // ── client → target ──────────────────────────────────────────────────────────────────────────────────────────────
   fromClient(m: FrontendMessage): 'continue' | 'terminate' {
-    this.rowExecution = undefined;
+    this.answers.forgetRowExecution();
+    if (this.waiting) return this.wait(m);
     if (this.holds.active) return this.holds.queue(m);
     switch (m.type) {
       case 'Query':
-        return this.query(m);
+        return this.query(m) === 'wait' ? this.wait(m) : 'continue';
       case 'Parse':
       case 'Bind':
       case 'Describe':
       case 'Execute':
       case 'Close':
       case 'Flush':
-        this.extended(m);
-        return 'continue';
+        return !this.skipping && this.extended.message(this.round(), m) === 'wait' ? this.wait(m) : 'continue';
       case 'Sync':
-        if (!this.batch) this.openCycle('batch');
+        this.round();
         this.batch = null;
         this.skipping = false;
         this.out.toTarget(m.raw);
@@ -99,79 +117,98 @@ export class QueryRelay {
     return c;
   }
 
-  private query(m: FrontendMessage & { type: 'Query' }): 'continue' {
-    const { sql, raw } = m;
-    const verdict = this.hooks.judge(sql);
+  /** the extended-protocol round in progress */
+  private round(): Cycle {
+    return (this.batch ??= this.openCycle('batch'));
+  }
+
+  private query(m: FrontendMessage & { type: 'Query' }): 'done' | 'wait' {
+    const { sql } = m;
+    const judged = this.extended.judge(sql, readPreparedOps(sql), null);
+    if (judged.unsettled) return 'wait';
     this.statementCount++;
-    if (verdict.action === 'review' && this.hooks.requestReview) {
-      this.holds.start(sql, verdict, m);
-      return 'continue';
-    }
-    if (verdict.action !== 'allow') {
+    const { verdict } = judged;
+    if (!this.extended.runnable(verdict)) {
       this.recordRefusal(sql, verdict);
       this.refuse(refusalError(verdict));
-      return 'continue';
-    }
-    this.openCycle('query').executions.push(newExecution(sql, verdict));
-    this.out.toTarget(raw);
-    return 'continue';
-  }
-
-  private extended(m: FrontendMessage): void {
-    if (this.skipping) return;
-    const batch = (this.batch ??= this.openCycle('batch'));
-    if (m.type === 'Parse') {
-      const verdict = this.hooks.judge(m.sql);
-      if (verdict.action === 'review' && this.hooks.requestReview) {
-        this.statementCount++;
-        this.holds.start(m.sql, verdict, m);
-        return;
-      }
-      if (verdict.action !== 'allow') {
-        this.statementCount++;
-        this.recordRefusal(m.sql, verdict);
-        this.refuseParse(batch, m.name, refusalError(verdict));
-        return;
-      }
-      this.prepared.set(m.name, { sql: m.sql, verdict, fields: null });
-    } else if (m.type === 'Bind') {
-      this.portals.set(m.portal, { statement: this.prepared.get(m.statement) ?? null, resultFormats: m.resultFormats, fields: null });
-    } else if (m.type === 'Describe') {
-      batch.describes.push({ target: (m.kind === 'S' ? this.prepared.get(m.name) : this.portals.get(m.name)) ?? null });
-    } else if (m.type === 'Execute') {
-      const portal = this.portals.get(m.portal) ?? null;
-      this.statementCount++;
-      batch.executions.push(newExecution(portal?.statement?.sql ?? '', portal?.statement?.verdict ?? { action: 'allow' }, portal));
-    } else if (m.type === 'Close') {
-      if (m.kind === 'S') this.prepared.delete(m.name);
-      else this.portals.delete(m.name);
-    }
-    batch.forwarded = true;
-    this.out.toTarget(m.raw);
-  }
-
-  /** A statement reviewers approved: sent on now, as if it had just arrived allowed. */
-  private runApproved(m: HeldMessage, verdict: Verdict): void {
-    this.rowExecution = undefined;
-    if (m.type === 'Query') {
-      this.openCycle('query').executions.push(newExecution(m.sql, verdict));
+    } else if (judged.error) {
+      this.refuse(judged.error);
+    } else if (verdict.action === 'review') {
+      this.holds.start({ sql, subject: { sql, runs: judged.runs }, verdict, message: m, context: {} });
     } else {
-      const batch = (this.batch ??= this.openCycle('batch'));
-      this.prepared.set(m.name, { sql: m.sql, verdict, fields: null });
-      batch.forwarded = true;
+      this.runQuery(m, verdict, judged.changes);
     }
-    this.out.toTarget(m.raw);
+    return 'done';
   }
 
   /**
-   * A refused Parse (of statement `name`): the rest of the batch is discarded up to Sync, as after a server error. When
-   * the target has a transaction open, or may have, a stand-in fails there in the Parse's place and aborts it; the
-   * client gets `err` in place of the stand-in's error, in protocol order.
+   * What a message runs depends on answers to earlier rounds not in yet (a statement an earlier round replaced, which
+   * the target keeps if that round failed): it and everything after it wait for them, bounded, then go on in order.
    */
-  private refuseParse(batch: Cycle, name: string, err: ErrorFields): void {
+  private wait(m: FrontendMessage): 'continue' | 'terminate' {
+    if (m.type === 'Terminate') {
+      this.waiting = null;
+      this.out.toTarget(m.raw);
+      return 'terminate';
+    }
+    if (m.type === 'CopyData' || m.type === 'CopyDone' || m.type === 'CopyFail') {
+      // the rows of a COPY an earlier round started: that round cannot end without them
+      this.out.toTarget(m.raw);
+      return 'continue';
+    }
+    const w = (this.waiting ??= { queue: [], bytes: 0 });
+    w.queue.push(m);
+    w.bytes += m.raw.length;
+    if (w.bytes <= MAX_WAITING_INPUT) return 'continue';
+    this.waiting = null;
+    this.out.client.append(errorResponse({ severity: 'FATAL', code: '54000', message: 'too much input queued while waiting for the database to answer earlier requests' }));
+    return 'terminate';
+  }
+
+  /** Earlier rounds are answered: what waited for them goes on. */
+  private resume(): void {
+    if (!this.waiting || !this.cycles.every((c) => c === this.batch)) return;
+    const { queue } = this.waiting;
+    this.waiting = null;
+    for (const m of queue) {
+      if (this.fromClient(m) === 'terminate') {
+        this.out.flush();
+        this.out.terminate();
+        return;
+      }
+    }
+    this.out.flush();
+  }
+
+  private runQuery(m: FrontendMessage & { type: 'Query' }, verdict: Verdict, changes: PreparedChange[]): void {
+    const cycle = this.openCycle('query');
+    const exec = newExecution(m.sql, verdict);
+    cycle.executions.push(exec);
+    this.extended.applyChanges(cycle, exec, changes);
+    this.out.toTarget(m.raw);
+  }
+
+  /** A statement reviewers approved: sent on now, as if it had just arrived allowed, this once. */
+  private runApproved(request: HoldRequest<HoldContext>, verdict: Verdict): void {
+    this.answers.forgetRowExecution();
+    const m: HeldMessage = request.message;
+    if (m.type !== 'Query') return this.extended.runApproved(this.round(), m, request.context, verdict);
+    const again = this.extended.judge(m.sql, readPreparedOps(m.sql), null);
+    if (again.error) return this.refuse(again.error);
+    this.runQuery(m, verdict, again.changes);
+  }
+
+  /**
+   * A refused Parse (of statement `name`), Bind or Execute (`name` null): the rest of the batch is discarded up to Sync,
+   * as after a server error. When the target has a transaction open, or may have, a stand-in fails there in the refused
+   * message's place and aborts it; the client gets `err` in place of the stand-in's error, in protocol order.
+   */
+  private refuseInBatch(batch: Cycle, name: string | null, err: ErrorFields): void {
     this.skipping = true;
     if (mustAbort(this.txStatus, batch.forwarded || this.cycles.length > 1)) {
-      const { probe, raw } = abortParse(name, !batch.forwarded);
+      const { probe, raw } = abortParse(name ?? STAND_IN, !batch.forwarded);
+      // a failed unnamed Parse drops the unnamed statement there: here too
+      if (name === '') this.extended.statements.forget('');
       batch.abort = probe;
       batch.inject = err;
       batch.forwarded = true;
@@ -219,126 +256,24 @@ export class QueryRelay {
 
   /** The session is over: a held statement will never run. */
   dispose(): void {
+    this.waiting = null;
     this.holds.dispose();
   }
 
   // ── target → client ──────────────────────────────────────────────────────────────────────────────────────────────
-  /**
-   * A DataRow from the target as the bytes `src[start, end)` (see `BackendParser.push`): counted for the audit trail,
-   * masked and written to the client without an object per row.
-   */
+  /** A DataRow from the target as the bytes `src[start, end)` (see `BackendParser.push`). */
   dataRow(src: Buffer, start: number, end: number): void {
-    if (this.rowExecution === undefined) this.rowExecution = (this.cycles[0] && current(this.cycles[0])) ?? null;
-    const exec = this.rowExecution;
-    if (exec !== null) {
-      exec.rows++;
-      exec.bytes += end - start;
-    }
-    if (!this.described) {
-      // rows of an Execute whose round has no RowDescription: its portal says what the columns are
-      const count = (((src[start + 5]! << 8) | src[start + 6]!) << 16) >> 16;
-      this.masker = this.hooks.rowMasker(portalColumns(exec?.portal ?? null, Math.max(0, count)));
-      this.described = true;
-    }
-    if (this.masker !== null) this.masker.writeRow(src, start, end, this.out.client);
-    else this.out.client.appendRange(src, start, end);
+    this.answers.dataRow(src, start, end);
   }
 
   fromTarget(m: BackendMessage): void {
-    if (m.type === 'DataRow') return this.dataRow(m.raw, 0, m.raw.length);
-    this.rowExecution = undefined;
-    const cycle = this.cycles[0];
-    const client = this.out.client;
-    switch (m.type) {
-      case 'RowDescription': {
-        // in an extended round it answers a Describe: kept for the Execute whose rows come later
-        const describe = cycle?.kind === 'batch' ? cycle.describes.shift() : undefined;
-        if (describe) {
-          if (describe.target) describe.target.fields = m.fields;
-        } else {
-          this.masker = this.hooks.rowMasker(m.fields.map((f): ColumnInfo => ({ name: f.name, tableOid: f.tableOid, typeOid: f.typeOid, format: f.format })));
-          this.described = true;
-        }
-        client.append(m.raw);
-        return;
-      }
-      case 'NoData': {
-        const describe = cycle?.kind === 'batch' ? cycle.describes.shift() : undefined;
-        if (describe?.target) describe.target.fields = [];
-        client.append(m.raw);
-        return;
-      }
-      case 'CommandComplete':
-      case 'EmptyQueryResponse':
-      case 'PortalSuspended': {
-        const exec = cycle && current(cycle);
-        if (exec) {
-          if (m.type === 'CommandComplete') exec.tags.push(m.tag);
-          if (cycle.kind === 'batch') exec.done = true;
-        }
-        this.masker = null;
-        this.described = false;
-        client.append(m.raw);
-        return;
-      }
-      case 'ErrorResponse': {
-        if (cycle?.abort && answersProbe(cycle.abort, m.fields)) {
-          // the stand-in for a refused statement failed, so the target's transaction is aborted: the client hears why
-          cycle.abort = null;
-          cycle.targetErrored = true;
-          if (cycle.inject) client.append(errorResponse(cycle.inject));
-          cycle.inject = null;
-          this.masker = null;
-          this.described = false;
-          return;
-        }
-        if (cycle) {
-          cycle.targetErrored = true;
-          const exec = current(cycle);
-          if (exec) {
-            exec.error = this.hooks.maskAudit(m.fields.M ?? 'error');
-            exec.done = true;
-          }
-        }
-        this.masker = null;
-        this.described = false;
-        client.append(maskNoticeFields(m.fields, m.raw, 'error', (t) => this.hooks.maskText(t)));
-        return;
-      }
-      case 'NoticeResponse':
-        client.append(maskNoticeFields(m.fields, m.raw, 'notice', (t) => this.hooks.maskText(t)));
-        return;
-      case 'CopyOutResponse':
-        this.copyOutText = m.format === 0;
-        client.append(m.raw);
-        return;
-      case 'CopyData': {
-        if (!this.copyOutText) {
-          client.append(m.raw);
-          return;
-        }
-        const text = m.data.toString('utf8');
-        const masked = this.hooks.maskText(text);
-        client.append(masked === text ? m.raw : copyData(Buffer.from(masked, 'utf8')));
-        return;
-      }
-      case 'CopyDone':
-        this.copyOutText = false;
-        client.append(m.raw);
-        return;
-      case 'ReadyForQuery':
-        this.txStatus = m.status;
-        this.masker = null;
-        this.described = false;
-        if (cycle) {
-          this.cycles.shift();
-          if (cycle.inject && !cycle.targetErrored) client.append(errorResponse(cycle.inject));
-          summarizeCycle(cycle, this.hooks, this.maskedTotals, (type, data) => this.out.audit(type, data));
-        }
-        client.append(m.raw);
-        return;
-      default:
-        client.append(m.raw);
-    }
+    this.answers.fromTarget(m);
+  }
+
+  /** A round is over, its ReadyForQuery relayed. Outside a transaction block no portal outlives its round. */
+  private roundOver(status: 'I' | 'T' | 'E'): void {
+    this.txStatus = status;
+    if (status === 'I') this.extended.dropPortals(this.cycles);
+    this.resume();
   }
 }

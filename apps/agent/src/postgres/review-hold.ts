@@ -2,17 +2,30 @@ import { WAITING_PREFIX } from '@hoop/protocol';
 import { errorResponse, type FrontendMessage, noticeResponse } from '@hoop/pgwire';
 import type { ReviewUpdate, SessionHooks, Verdict } from './hooks';
 import type { RelayOutput } from './relay';
+import { describeParams, type ReviewSubject } from './review-subject';
 import { type ErrorFields, reviewRefusal } from './sql-errors';
 
 /** Client bytes a session may queue behind a held statement before it is refused. */
 const MAX_HELD_INPUT = 16 * 1024 * 1024;
 
-export type HeldMessage = FrontendMessage & { type: 'Query' | 'Parse' };
+/** What is held: a simple query, or the Bind of a statement (its values are known then), or an Execute of a portal. */
+export type HeldMessage = FrontendMessage & { type: 'Query' | 'Bind' | 'Execute' };
+
+/** A statement to hold: what reviewers decide on, and what the session needs to run it once approved. */
+export interface HoldRequest<C> {
+  /** the statement's text, for the audit trail */
+  sql: string;
+  subject: ReviewSubject;
+  verdict: Verdict;
+  message: HeldMessage;
+  /** the session's own record of what the message runs (the prepared statement, the portal) */
+  context: C;
+}
 
 /** What a hold needs from the session it belongs to once reviewers have decided. */
-export interface HoldOwner {
-  /** sends the approved statement on, as if it had just arrived allowed */
-  runApproved(message: HeldMessage, verdict: Verdict): void;
+export interface HoldOwner<C> {
+  /** sends the approved statement on, as if it had just arrived allowed: this once */
+  runApproved(request: HoldRequest<C>, verdict: Verdict): void;
   /** answers the held statement with an error, in protocol order */
   refuseHeld(message: HeldMessage, err: ErrorFields): void;
   /** a client message that waited behind the hold, handled now */
@@ -20,10 +33,8 @@ export interface HoldOwner {
 }
 
 /** A statement waiting for reviewers; the client's later messages wait behind it, in order. */
-interface Hold {
-  sql: string;
-  verdict: Verdict;
-  message: HeldMessage;
+interface Hold<C> {
+  request: HoldRequest<C>;
   queue: FrontendMessage[];
   queuedBytes: number;
   reviewId?: string;
@@ -36,29 +47,33 @@ interface Hold {
  * it (a NOTICE with the link), queues what the client sends meanwhile (bounded), and on the decision runs or refuses
  * the statement and then the queue, in order.
  */
-export class ReviewHolds {
-  private hold: Hold | null = null;
+export class ReviewHolds<C> {
+  private hold: Hold<C> | null = null;
 
-  constructor(private readonly out: RelayOutput, private readonly hooks: SessionHooks, private readonly owner: HoldOwner) {}
+  constructor(private readonly out: RelayOutput, private readonly hooks: SessionHooks, private readonly owner: HoldOwner<C>) {}
 
   get active(): boolean {
     return this.hold !== null;
   }
 
-  start(sql: string, verdict: Verdict, message: HeldMessage): void {
+  start(request: HoldRequest<C>): void {
+    const { sql, subject, verdict } = request;
+    const mask = (t: string) => this.hooks.maskAudit(t);
     this.out.audit('statement', {
-      sql: this.hooks.maskAudit(sql),
+      sql: mask(sql),
       decision: 'review',
       ruleId: verdict.ruleId ?? null,
       reason: verdict.message ?? null,
       statements: verdict.statements ?? null,
+      ...(subject.params?.values.length ? { parameters: describeParams(subject.params, mask) } : {}),
+      ...(subject.runs?.length ? { runsPrepared: subject.runs.map((r) => r.name) } : {}),
       executed: false,
       held: true,
     });
-    const hold: Hold = { sql, verdict, message, queue: [], queuedBytes: 0, cancel: () => undefined, timer: null };
+    const hold: Hold<C> = { request, queue: [], queuedBytes: 0, cancel: () => undefined, timer: null };
     this.hold = hold;
     let cancelled = false;
-    const cancel = this.hooks.requestReview!({ sql, verdict }, (u) => {
+    const cancel = this.hooks.requestReview!({ sql, verdict, subject }, (u) => {
       // a decision may arrive in the same tick as the request: handle it after the caller has finished
       queueMicrotask(() => {
         if (!cancelled) this.onUpdate(hold, u);
@@ -93,23 +108,23 @@ export class ReviewHolds {
     if (this.hold) this.end(this.hold);
   }
 
-  private end(hold: Hold): void {
+  private end(hold: Hold<C>): void {
     if (hold.timer) clearTimeout(hold.timer);
     hold.cancel();
     if (this.hold === hold) this.hold = null;
   }
 
-  private onUpdate(hold: Hold, u: ReviewUpdate): void {
+  private onUpdate(hold: Hold<C>, u: ReviewUpdate): void {
     if (this.hold !== hold) return;
     if (u.status === 'pending') {
       hold.reviewId = u.reviewId;
-      this.out.audit('review.requested', { reviewId: u.reviewId ?? null, url: u.url ?? null, expiresAt: u.expiresAt ?? null, ruleId: hold.verdict.ruleId ?? null });
+      this.out.audit('review.requested', { reviewId: u.reviewId ?? null, url: u.url ?? null, expiresAt: u.expiresAt ?? null, ruleId: hold.request.verdict.ruleId ?? null });
       this.out.client.append(
         noticeResponse({
           severity: 'NOTICE',
           code: '01000',
           message: `${WAITING_PREFIX}: ${u.url ?? `review ${u.reviewId}`}`,
-          detail: `review ${u.reviewId ?? '?'} (guardrail "${hold.verdict.ruleId ?? 'review'}"); expires at ${u.expiresAt ?? 'unknown'}`,
+          detail: `review ${u.reviewId ?? '?'} (guardrail "${hold.request.verdict.ruleId ?? 'review'}"); expires at ${u.expiresAt ?? 'unknown'}`,
           hint: 'the statement runs as soon as it is approved; it is refused if it is rejected or expires',
         }),
       );
@@ -125,8 +140,8 @@ export class ReviewHolds {
     this.end(hold);
     const reviewId = u.reviewId ?? hold.reviewId;
     this.out.audit('review.decided', { reviewId: reviewId ?? null, status: u.status, decidedBy: u.decidedBy ?? null, message: u.message ?? null });
-    if (u.status === 'approved') this.owner.runApproved(hold.message, { ...hold.verdict, action: 'allow', ...(reviewId ? { reviewId } : {}) });
-    else this.owner.refuseHeld(hold.message, reviewRefusal(u, reviewId));
+    if (u.status === 'approved') this.owner.runApproved(hold.request, { ...hold.request.verdict, action: 'allow', ...(reviewId ? { reviewId } : {}) });
+    else this.owner.refuseHeld(hold.request.message, reviewRefusal(u, reviewId));
     // what the client sent meanwhile runs now, in order (and may be held in turn)
     for (const next of hold.queue) {
       if (this.owner.replay(next) === 'terminate') {

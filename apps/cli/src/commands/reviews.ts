@@ -69,7 +69,7 @@ function describe(r: ReviewSummary): string {
   const lines = [
     `review ${r.id}  ${r.status.toUpperCase()}${r.executedAt ? ` (ran ${time(r.executedAt)})` : ''}`,
     `  requested by ${r.requester.email}${r.requester.serviceAccount ? ' (service account: an AI agent)' : ''} on ${r.connection} (${r.mode}) at ${time(r.createdAt)}`,
-    ...(r.kind === 'access' ? [`  access for ${r.durationMinutes} minutes${r.grantExpiresAt ? `, until ${time(r.grantExpiresAt)}` : ''}`] : [`  statement: ${r.statement ?? ''}`]),
+    ...(r.kind === 'access' ? [`  access for ${r.durationMinutes} minutes${r.grantExpiresAt ? `, until ${time(r.grantExpiresAt)}` : ''}`] : [`  statement: ${(r.statement ?? '').split('\n').join('\n    ')}`]),
     ...(r.ruleId ? [`  rule: ${r.ruleId}${r.ruleMessage ? ` — ${r.ruleMessage}` : ''}`] : []),
     `  reason: ${r.reason ?? '(none given)'}`,
     `  approvals: ${r.approvals} of ${r.minApprovals} needed${r.status === 'pending' ? `; expires ${time(r.expiresAt)}` : ''}`,

@@ -92,7 +92,7 @@ export function ReviewDetailView({ id }: { id: string }) {
                   {r.statement}
                 </pre>
                 <p className="mt-2 text-[12px] text-slate-500">
-                  Shown as recorded, masked like the audit trail. An approval runs exactly this statement, once
+                  Shown as recorded, masked like the audit trail. An approval runs exactly this statement, with the values shown, once
                   {r.digest && <span className="font-mono text-slate-400" title={`sha256 ${r.digest}`}> · sha256 {r.digest.slice(0, 12)}…</span>}
                 </p>
               </>
