@@ -9,7 +9,7 @@ import type { Backend, BackendChannel, Pty } from './backend';
 import { CommandLineTracker } from './command-line';
 import { type GateContext, judgeAll, judgeLines, lineGate, ptyGate, refusal, reviewRefusal } from './gates';
 import { OutputPipe } from './recording';
-import { SftpEventReader } from './sftp-events';
+import { relaySftp } from './sftp-relay';
 
 /** Exit status of a command hoop refused (the message says why on stderr). */
 export const EXIT_REFUSED = 126;
@@ -289,16 +289,34 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
       }
       o.audit('sftp.start', {});
       channels.add({ close: () => target.destroy() });
-      const events = new SftpEventReader((e) => o.audit('file', { op: e.op, path: o.maskAudit(e.path), ...(e.to ? { to: o.maskAudit(e.to) } : {}) }));
-      ch.on('data', (d: Buffer) => events.push(d));
       let status: number | null = null;
-      target.on('exit', (code: number | null) => (status = code));
-      target.pipe(ch, { end: false });
-      ch.pipe(target);
-      target.on('close', () => {
-        ch.exit(status ?? 0);
+      let over = false;
+      const end = (code: number) => {
+        if (over) return;
+        over = true;
+        ch.exit(code);
         ch.end();
+      };
+      target.on('exit', (code: number | null) => (status = code));
+      // every change is recorded before it is forwarded; what hoop cannot follow ends the channel, on record
+      relaySftp(ch, target, {
+        record: (e) =>
+          o.audit('file', {
+            op: e.op,
+            path: o.maskAudit(e.path),
+            ...(e.to !== undefined ? { to: o.maskAudit(e.to) } : {}),
+            ...(e.handle ? { handle: e.handle } : {}),
+            ...(e.attrs ? { attrs: e.attrs } : {}),
+          }),
+        refused: (r) => o.audit('sftp.refused', { request: o.maskAudit(r.request), id: r.id, reason: 'extended request hoop does not know; answered unsupported' }),
+        fail: (reason) => {
+          o.audit('sftp.refused', { reason: o.maskAudit(reason), closed: true });
+          if (!ch.destroyed) ch.stderr.write(`hoop: SFTP session ended: ${reason}\n`);
+          end(EXIT_REFUSED);
+          target.destroy();
+        },
       });
+      target.on('close', () => end(status ?? 0));
     }
   }
 }
