@@ -1,14 +1,15 @@
 import { defineConfig } from '@playwright/test';
 
 /**
- * Browser tests drive Debian's Chromium (`apt-get install chromium`), never a downloaded browser. Each spec starts
- * what it needs (its own database, the web app on a free port) in `beforeAll`.
+ * Browser tests drive Debian's Chromium (`apt-get install chromium`), never a downloaded browser. The web app is built
+ * once before the run (playwright/global-setup.ts); each spec starts what it needs (its own database, the web app from
+ * that build on a free port) in `beforeAll`.
  */
 export default defineConfig({
   testDir: 'playwright',
   outputDir: 'playwright/test-results',
-  // the first run builds the web app inside beforeAll
-  timeout: 300_000,
+  globalSetup: './playwright/global-setup.ts',
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   workers: 1,
   fullyParallel: false,

@@ -14,6 +14,7 @@ import { expect, type Page, test } from '@playwright/test';
 import { decryptSecret, hashSecret, parseEncryptionKey, seedUser } from '@hoop/db';
 import { createTargetDatabase, freePort, REPO_ROOT, type Service, startAgentService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { startWebService } from '../scripts/web-service';
+import { gotoHydrated, hydrated, reloadHydrated } from './hydration';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'screenshots');
 const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
@@ -45,7 +46,7 @@ test.beforeAll(async () => {
   await stack.db.policy.create({ data: { orgId: stack.orgId, name: 'prod', document: { name: 'prod', description: 'Production databases' } } });
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS, build: false });
 });
 
 test.afterAll(async () => {
@@ -55,6 +56,7 @@ test.afterAll(async () => {
   await target?.drop();
 });
 
+/** Signs in on the way to `where` and waits there until the page is hydrated (its buttons work). */
 async function openAs(page: Page, who: Who, where: string): Promise<void> {
   await page.goto(`${baseURL}${where}`);
   await expect(page).toHaveURL(/\/login\?callbackUrl=/);
@@ -62,6 +64,7 @@ async function openAs(page: Page, who: Who, where: string): Promise<void> {
   await page.getByLabel('Password').fill(PEOPLE[who].password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(`${baseURL}${where}`);
+  await hydrated(page);
 }
 
 /** each agent process keeps its audit spool in a folder of its own */
@@ -179,7 +182,7 @@ test('an admin adds a postgres connection with a stored secret served by that ag
   await waitFor('pg-shop to be served', async () => ((await stack.cli(['exec', 'pg-shop', '-i', 'select count(*) as n from customers'])).code === 0 ? true : null), { timeoutMs: 20_000 });
 
   // the list: admins get Test and Edit on each row
-  await page.goto(`${baseURL}/connections`);
+  await gotoHydrated(page, `${baseURL}/connections`);
   const row = page.locator('[data-testid="connection-row"][data-name="pg-shop"]');
   await expect(row).toContainText('encrypted');
   await row.getByRole('button', { name: 'Test pg-shop' }).click();
@@ -189,7 +192,7 @@ test('an admin adds a postgres connection with a stored secret served by that ag
   // a port nothing listens on: the target check fails with the agent's words, the rest still pass
   const closedPort = await freePort();
   await stack.db.connection.create({ data: { orgId: stack.orgId, name: 'pg-closed', type: 'postgres', agentId: stored.agentId, config: { host: '127.0.0.1', port: closedPort, database: 'shop', user: 'app', sslmode: 'disable' } } });
-  await page.reload();
+  await reloadHydrated(page);
   await page.locator('[data-testid="connection-row"][data-name="pg-closed"]').getByRole('button', { name: 'Test pg-closed' }).click();
   const failed = page.locator('[data-testid="connection-test-row"][data-name="pg-closed"] [data-testid="connection-test-result"]');
   await expect(failed).toHaveAttribute('data-ready', 'false', { timeout: 20_000 });
@@ -348,7 +351,7 @@ test('a developer reads connections and policies but is kept out of every admin 
   await page.goto(`${baseURL}/agents`);
   await expect(page.getByTestId('empty-state')).toContainText('Admins and auditors only');
 
-  await page.goto(`${baseURL}/policies`);
+  await gotoHydrated(page, `${baseURL}/policies`);
   await expect(page.getByRole('link', { name: 'New policy' })).toHaveCount(0);
   await page.getByRole('link', { name: 'prod', exact: true }).click();
   await expect(page.getByText('Only admins change policies.')).toBeVisible();

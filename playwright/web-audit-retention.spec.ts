@@ -11,6 +11,7 @@ import { seedConnection, seedUser } from '@hoop/db';
 import { freePort, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { recordSession, sqlSessionEvents } from '../apps/web/src/server/services/session/session-fixtures';
 import { startWebService } from '../scripts/web-service';
+import { hydrated, reloadHydrated } from './hydration';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-audit-retention');
 const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
@@ -38,7 +39,7 @@ test.beforeAll(async () => {
   for (const ago of [90, 89, 1]) sessions.push(await recordSession(stack.db, { orgId: stack.orgId, userId: ids.audrey!, connectionId, startedAt: new Date(Date.now() - ago * DAY), events: sqlSessionEvents() }));
   const webPort = await freePort();
   baseURL = `http://127.0.0.1:${webPort}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS, build: false });
 });
 
 test.afterAll(async () => {
@@ -46,6 +47,7 @@ test.afterAll(async () => {
   await stack?.stop();
 });
 
+/** Signs in on the way to `to` and waits there until the page is hydrated (its buttons work). */
 async function signIn(page: Page, who: Who, to: string): Promise<void> {
   await page.goto(`${baseURL}${to}`);
   await expect(page).toHaveURL(/\/login\?callbackUrl=/);
@@ -53,6 +55,7 @@ async function signIn(page: Page, who: Who, to: string): Promise<void> {
   await page.getByLabel('Password').fill(PEOPLE[who].password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(`${baseURL}${to}`);
+  await hydrated(page);
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -80,7 +83,7 @@ test('an admin sets 30 days after seeing what it removes; the gateway purges on 
   await expect(card.getByTestId('retention-setting')).toHaveText('Sessions are kept 30 days.');
 
   await waitFor('the gateway to purge the two old sessions', async () => ((await stack.db.session.count({ where: { id: { in: sessions.slice(0, 2) } } })) === 0 ? true : null), { timeoutMs: 20_000 });
-  await page.reload();
+  await reloadHydrated(page);
   const purges = card.getByRole('table', { name: 'Purges' });
   await expect(purges.getByRole('row')).toHaveCount(2);
   await expect(purges.getByRole('row').nth(1)).toContainText('30 days');

@@ -15,6 +15,7 @@ import { freePort, REPO_ROOT, type Service } from '@hoop/devstack';
 import { deniedCommand, deniedStatement, maskedStatement, recordReview, sessionClose } from '../apps/web/src/server/services/dashboard/dashboard-fixtures';
 import { type FixtureEvent, recordSession } from '../apps/web/src/server/services/session/session-fixtures';
 import { startWebService } from '../scripts/web-service';
+import { hydrated } from './hydration';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'screenshots');
 const password = () => `pw-${randomBytes(9).toString('base64url')}`;
@@ -166,7 +167,7 @@ test.beforeAll(async () => {
 
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: database.url, port, gatewayUrl: 'http://127.0.0.1:8009', logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright') });
+  web = await startWebService({ databaseUrl: database.url, port, gatewayUrl: 'http://127.0.0.1:8009', logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright'), build: false });
 });
 
 test.afterAll(async () => {
@@ -176,7 +177,7 @@ test.afterAll(async () => {
   await database?.drop();
 });
 
-/** Opens the site's root signed out, signs in, and lands on the dashboard. */
+/** Opens the site's root signed out, signs in, and lands on the dashboard, ready to be used. */
 async function signIn(page: Page, who: Who): Promise<void> {
   await page.goto(`${baseURL}/`);
   await expect(page).toHaveURL(/\/login\?callbackUrl=%2F$/);
@@ -184,6 +185,7 @@ async function signIn(page: Page, who: Who): Promise<void> {
   await page.getByLabel('Password').fill(PEOPLE[who].password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(`${baseURL}/dashboard`);
+  await hydrated(page);
 }
 
 const chart = (page: Page, id: 'sessions' | 'blocked' | 'masked' | 'approvals') => page.getByTestId(`chart-${id}`);
@@ -200,7 +202,8 @@ test('the admin lands on the dashboard and reads every chart', async ({ page }) 
   // sessions: a stacked bar per day and connection, the AI agent's beside people's, the connections in the legend
   await expect(chart(page, 'sessions').getByTestId('sessions-total')).toContainText(`${expected.week.sessions} sessions`);
   await expect(chart(page, 'sessions').getByTestId('sessions-total')).toContainText(`${expected.week.agents} by AI agents`);
-  expect(await bars(page, 'sessions').count()).toBeGreaterThan(7);
+  // the charts draw once they know their width, after the page is hydrated
+  await expect.poll(() => bars(page, 'sessions').count()).toBeGreaterThan(7);
   const legend = chart(page, 'sessions').getByTestId('legend-item');
   for (const [name] of CONNECTIONS) await expect(legend.filter({ hasText: name })).toHaveCount(1);
   await expect(legend.filter({ hasText: 'AI agents' })).toHaveCount(1);
@@ -212,7 +215,7 @@ test('the admin lands on the dashboard and reads every chart', async ({ page }) 
 
   // blocked: stacked by rule, each rule with its count in the legend
   await expect(chart(page, 'blocked')).toContainText(`${expected.week.blocked} blocked`);
-  expect(await bars(page, 'blocked').count()).toBeGreaterThan(0);
+  await expect(bars(page, 'blocked')).not.toHaveCount(0);
   await expect(chart(page, 'blocked').getByTestId('legend-item').filter({ hasText: 'delete-without-where' })).toHaveCount(1);
   await expect(page.getByText('their-rule')).toHaveCount(0);
 
@@ -226,7 +229,7 @@ test('the admin lands on the dashboard and reads every chart', async ({ page }) 
   await expect(page.getByTestId('approval-p50')).not.toContainText('—');
   await expect(page.getByTestId('approval-p90')).toContainText(/\d/);
   await expect(chart(page, 'approvals').getByTestId('approval-outcomes')).toContainText('Approved');
-  expect(await bars(page, 'approvals').count()).toBeGreaterThan(0);
+  await expect(bars(page, 'approvals')).not.toHaveCount(0);
   await expect(page.getByTestId('live-pending')).toContainText('2');
 
   // now: agents online of all, sessions open
@@ -249,7 +252,8 @@ test('switching the range shows each chart loading, then the figures of that ran
     if (slow) await new Promise((r) => setTimeout(r, 1_500));
     await route.continue();
   });
-  await page.getByRole('button', { name: '30 d' }).click();
+  // each range is a link; once the page is hydrated, following it swaps the figures in place
+  await page.getByRole('link', { name: '30 d' }).click();
   await expect(page).toHaveURL(`${baseURL}/dashboard?range=30d`);
   for (const id of ['sessions', 'blocked', 'masked', 'approvals'] as const) await expect(chart(page, id).getByTestId('chart-skeleton')).toBeVisible();
   await page.screenshot({ path: path.join(SHOTS, 'web-dashboard-loading.png') });
@@ -257,16 +261,35 @@ test('switching the range shows each chart loading, then the figures of that ran
   await expect(chart(page, 'sessions').getByTestId('sessions-total')).toContainText(`${expected.month.sessions} sessions`);
   await expect(chart(page, 'sessions').getByTestId('chart-skeleton')).toHaveCount(0);
 
-  await page.getByRole('button', { name: '24 h' }).click();
+  await page.getByRole('link', { name: '24 h' }).click();
   await expect(page).toHaveURL(`${baseURL}/dashboard?range=24h`);
   await expect(ticks(page, 'sessions', 'x').first()).toHaveText(/^\d\d:00$/);
   await page.screenshot({ path: path.join(SHOTS, 'web-dashboard-24h.png'), fullPage: true });
 
-  // the range is in the URL: a reload keeps it
+  // the range is in the URL: a reload keeps it, and the links work before the page is hydrated (no wait here)
   await page.reload();
-  await expect(page.getByRole('button', { name: '24 h' })).toHaveAttribute('aria-pressed', 'true');
-  await page.getByRole('button', { name: '7 d' }).click();
+  await expect(page.getByRole('link', { name: '24 h' })).toHaveAttribute('aria-current', 'true');
+  await page.getByRole('link', { name: '7 d' }).click();
   await expect(page).toHaveURL(`${baseURL}/dashboard`);
+  await expect(page.getByRole('link', { name: '7 d' })).toHaveAttribute('aria-current', 'true');
+  await expect(chart(page, 'sessions').getByTestId('sessions-total')).toContainText(`${expected.week.sessions} sessions`);
+});
+
+test('without JavaScript the range links still switch the range', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  // sign in with the session cookie of a browser that has JavaScript (the login form needs it)
+  const signedIn = await browser.newPage();
+  await signIn(signedIn, 'ada');
+  await context.addCookies(await signedIn.context().cookies());
+  await signedIn.context().close();
+  await page.goto(`${baseURL}/dashboard`);
+  await expect(page.getByRole('link', { name: '7 d' })).toHaveAttribute('aria-current', 'true');
+  await page.getByRole('link', { name: '30 d' }).click();
+  await expect(page).toHaveURL(`${baseURL}/dashboard?range=30d`);
+  await expect(page.getByRole('link', { name: '30 d' })).toHaveAttribute('aria-current', 'true');
+  await expect(chart(page, 'sessions').getByTestId('sessions-total')).toContainText(`${expected.month.sessions} sessions`);
+  await context.close();
 });
 
 test('the dashboard fits a laptop screen', async ({ page }) => {

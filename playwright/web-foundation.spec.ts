@@ -9,6 +9,7 @@ import { createDb, type Db, seedAgent, seedConnection, seedOrg, seedUser } from 
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { freePort, REPO_ROOT, type Service } from '@hoop/devstack';
 import { startWebService } from '../scripts/web-service';
+import { hydrated } from './hydration';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'screenshots');
 const ADMIN = { email: 'ada@acme.test', password: `pw-${randomBytes(9).toString('base64url')}` };
@@ -46,7 +47,7 @@ test.beforeAll(async () => {
 
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: database.url, port, gatewayUrl: 'http://127.0.0.1:8009', logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright') });
+  web = await startWebService({ databaseUrl: database.url, port, gatewayUrl: 'http://127.0.0.1:8009', logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright'), build: false });
 });
 
 test.afterAll(async () => {
@@ -86,10 +87,22 @@ test('a wrong password is refused with a clear message', async ({ page }) => {
   await page.screenshot({ path: path.join(SHOTS, 'web-login-refused.png') });
 });
 
+test('signing in needs the page’s script: until it runs the button is disabled, and the form would never put the password in the URL', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/login`);
+  await expect(page.getByRole('heading', { name: 'Sign in to the control plane' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeDisabled();
+  await expect(page.locator('form')).toHaveAttribute('method', 'post');
+  await context.close();
+});
+
 test('the admin signs in and sees the connections of their org with agent state', async ({ page }) => {
   await page.goto(`${baseURL}/connections`);
   await signIn(page, ADMIN.email, ADMIN.password);
   await expect(page).toHaveURL(`${baseURL}/connections`);
+  // signing out, at the end, is done by script
+  await hydrated(page);
   await expect(page.getByTestId('current-user')).toHaveText('Ada Lovelace');
 
   const rows = page.getByTestId('connection-row');
@@ -115,7 +128,7 @@ test('the admin signs in and sees the connections of their org with agent state'
   await page.screenshot({ path: path.join(SHOTS, 'web-agents.png'), fullPage: true });
 
   // filters are server-side and live in the URL
-  await page.getByRole('button', { name: /^Offline/ }).click();
+  await page.getByRole('link', { name: /^Offline/ }).click();
   await expect(page).toHaveURL(/status=offline/);
   await expect(agents).toHaveCount(1);
   await expect(agents.first()).toHaveAttribute('data-name', 'us-east-staging');

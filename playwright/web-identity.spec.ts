@@ -12,6 +12,7 @@ import { seedApiToken, seedUser } from '@hoop/db';
 import { freePort, REPO_ROOT, type Service, startGatewayService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { startTestIssuer, type TestIssuer } from '../apps/web/test/oidc-issuer';
 import { startWebService, webSettingsFrom, webSettingsProblem } from '../scripts/web-service';
+import { gotoHydrated, hydrated, reloadHydrated } from './hydration';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-identity');
 const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
@@ -31,7 +32,7 @@ test.describe.configure({ mode: 'serial' });
 async function startWeb(port: number, oidc: Record<string, string>): Promise<Service> {
   const settings = webSettingsFrom({ ...oidc, NEXTAUTH_URL: baseURL, PATH: process.env.PATH, HOOP_GATEWAY_PORT: '1' });
   expect(webSettingsProblem(settings)).toBeNull();
-  return startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, logDir: LOGS, settings });
+  return startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, logDir: LOGS, settings, build: false });
 }
 
 test.beforeAll(async () => {
@@ -64,12 +65,14 @@ test.afterAll(async () => {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
+/** Signs in, lands on `to` and waits there until the page is hydrated (its buttons work). */
 async function signIn(page: Page, email: string, password: string, to = '/connections'): Promise<void> {
   await page.goto(`${baseURL}/login?callbackUrl=${encodeURIComponent(to)}`);
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(`${baseURL}${to}`);
+  await hydrated(page);
 }
 
 async function freshPage(browser: Browser): Promise<Page> {
@@ -175,7 +178,7 @@ test('API tokens: created once, used by the gateway, listed with last use, revok
   await expect(row.getByTestId('token-prefix')).toHaveText(`${token.slice(0, 13)}…`);
   await expect(row.getByTestId('token-last-used')).toHaveText('never');
   expect((await gatewayMe(token)).status).toBe(200);
-  await page.reload();
+  await reloadHydrated(page);
   await expect(row.getByTestId('token-last-used')).toHaveText(/just now|s ago/);
   await page.getByRole('button', { name: 'Everyone’s' }).click();
   await expect(page.locator('[data-testid="token-row"]').first()).toBeVisible();
@@ -200,6 +203,7 @@ test('hoop login waits in the terminal while the signed-in user approves it in t
   await page.getByLabel('Password').fill(ADA.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(link);
+  await hydrated(page);
   await expect(page.getByTestId('cli-login-code')).toHaveText(code);
   await expect(page.getByTestId('cli-login-client')).toHaveText(/^hoop-cli\/\S+ on \S+@\S+ \(linux\)$/);
   await expect(page.getByTestId('cli-login-token-expiry')).toContainText('(30 days)');
@@ -225,7 +229,7 @@ test('hoop login waits in the terminal while the signed-in user approves it in t
   // a denied request ends the CLI with exit code 2
   const denied = stack.spawnCli(['login', '--gateway', stack.gatewayUrl, '--no-browser'], { env: { HOOP_CONFIG: `${configFile}.2`, BROWSER: 'none' } });
   const second = await waitFor('the second code', async () => /cli-login\?code=([A-Z]{4}-[A-Z]{4})/.exec(denied.output())?.[1] ?? null, { timeoutMs: 30_000 });
-  await page.goto(`${baseURL}/cli-login?code=${second}`);
+  await gotoHydrated(page, `${baseURL}/cli-login?code=${second}`);
   await page.getByRole('button', { name: 'Deny' }).click();
   await expect(page.getByTestId('cli-login-status')).toContainText('Denied');
   const d = await denied.done;

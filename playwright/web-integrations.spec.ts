@@ -12,6 +12,7 @@ import { expect, type Page, test } from '@playwright/test';
 import { decryptSecret, encryptSecret, parseEncryptionKey, seedUser } from '@hoop/db';
 import { createTargetDatabase, freePort, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { startWebService } from '../scripts/web-service';
+import { hydrated, reloadHydrated } from './hydration';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-integrations');
 const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
@@ -65,7 +66,7 @@ test.beforeAll(async () => {
   await stack.startAgent();
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS, build: false });
 });
 
 test.afterAll(async () => {
@@ -82,11 +83,13 @@ async function signIn(page: Page, who: Who): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Signs in on the way to the Integrations page and waits there until it is hydrated (its buttons work). */
 async function openAs(page: Page, who: Who): Promise<void> {
   await page.goto(`${baseURL}/integrations`);
   await expect(page).toHaveURL(/\/login\?callbackUrl=%2Fintegrations$/);
   await signIn(page, who);
   await expect(page).toHaveURL(`${baseURL}/integrations`);
+  await hydrated(page);
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -141,7 +144,7 @@ test('an admin sets up Slack: the secrets are sealed with the gateway key, never
   expect(decryptSecret(row.signingSecretEncrypted, key)).toBe(SIGNING_SECRET);
 
   // never echoed back: not in the page, not in what the API answers
-  await page.reload();
+  await reloadHydrated(page);
   await expect(page.getByTestId('slack-bot-token-state')).toContainText('Set');
   await expect(page.getByLabel('Default channel', { exact: true })).toHaveValue('#db-alerts');
   const html = await page.content();
@@ -218,7 +221,7 @@ test('an admin adds a webhook, sees its secret once, the gateway signs with it; 
   expect(hit.headers['x-hoop-signature']).toBe(`sha256=${createHmac('sha256', secret).update(`${ts}.${hit.body}`).digest('hex')}`);
 
   // shown once: gone after a reload, and the list shows how the delivery went
-  await page.reload();
+  await reloadHydrated(page);
   await expect(page.getByTestId('webhook-secret-once')).toHaveCount(0);
   expect(await page.content()).not.toContain(secret);
   await expect(row.getByTestId('webhook-last-delivery')).toContainText('HTTP 204', { timeout: 15_000 });

@@ -12,6 +12,7 @@ import { type Browser, expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db';
 import { createTargetDatabase, freePort, inheritedEnv, REPO_ROOT, type Service, startGatewayService, startTestStack, type TestStack, TSX, waitFor } from '@hoop/devstack';
 import { startWebService } from '../scripts/web-service';
+import { hydrated } from './hydration';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-reviews');
 const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
@@ -62,7 +63,7 @@ test.beforeAll(async () => {
     const r = await stack.cli(['policy', 'test', '-c', 'pg-prod', 'alter table t add column x int']);
     return r.code === 3 ? true : null;
   });
-  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS, build: false });
 });
 
 test.afterAll(async () => {
@@ -105,7 +106,7 @@ async function signIn(page: Page, who: Who): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** Opens a review link as a signed-out visitor: the login page, then back to the review. */
+/** Opens a review link as a signed-out visitor: the login page, then back to the review, hydrated (its buttons work). */
 async function openSignedOut(page: Page, url: string, who: Who): Promise<void> {
   const id = url.split('/').pop()!;
   await page.goto(url);
@@ -113,6 +114,7 @@ async function openSignedOut(page: Page, url: string, who: Who): Promise<void> {
   await signIn(page, who);
   await expect(page).toHaveURL(`${baseURL}/reviews/${id}`);
   await expect(page.getByTestId('review-detail')).toBeVisible();
+  await hydrated(page);
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -122,6 +124,7 @@ test('a reviewer watching the inbox sees a held statement arrive, approves it, a
   await expect(page).toHaveURL(/\/login\?callbackUrl=%2Freviews$/);
   await signIn(page, 'rita');
   await expect(page).toHaveURL(`${baseURL}/reviews`);
+  await hydrated(page);
   await expect(page.getByTestId('empty-state')).toContainText('No requests waiting for review');
   await shot(page, 'reviews-empty');
 
@@ -223,6 +226,9 @@ test('the requester cannot approve their own request; an admin revokes it', asyn
 test('the history lists decided requests and filters them', async ({ page }) => {
   await page.goto(`${baseURL}/login?callbackUrl=${encodeURIComponent('/reviews?view=history')}`);
   await signIn(page, 'rita');
+  await expect(page).toHaveURL(`${baseURL}/reviews?view=history`);
+  // the filters below are selects that change the URL by script
+  await hydrated(page);
   const rows = page.getByTestId('review-row');
   await expect(rows).toHaveCount(3);
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'revoked');
@@ -239,7 +245,7 @@ test('the history lists decided requests and filters them', async ({ page }) => 
   await expect(page).toHaveURL(/status=rejected&requester=dev%40test.local|requester=dev%40test.local&status=rejected/);
   await expect(rows).toHaveCount(1);
   // back to the pending tab: the outcome filter goes, the requester filter stays
-  await page.getByRole('button', { name: /^Pending/ }).click();
+  await page.getByRole('link', { name: /^Pending/ }).click();
   await expect(page).toHaveURL(`${baseURL}/reviews?requester=dev%40test.local`);
   await expect(page.getByTestId('empty-state')).toContainText('No pending request matches these filters');
   await page.getByRole('button', { name: 'Clear filters' }).click();

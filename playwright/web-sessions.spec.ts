@@ -16,6 +16,7 @@ import { seedApiToken, seedUser } from '@hoop/db';
 import { createTargetDatabase, freePort, inheritedEnv, REPO_ROOT, type Service, startTestStack, type TestStack, TSX, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import { startWebService } from '../scripts/web-service';
+import { hydrated } from './hydration';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-sessions');
 const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
@@ -101,7 +102,7 @@ test.beforeAll(async () => {
   await stack.startAgent();
   const webPort = await freePort();
   baseURL = `http://127.0.0.1:${webPort}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS });
+  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS, build: false });
 
   // hoop exec: a read that returns e-mail addresses (masked), a refused delete, an AI agent's count
   const masked = await execAs('dev', 'select id, name, email from customers order by id', 'ticket 512: check sign-ups');
@@ -135,6 +136,7 @@ test.afterAll(async () => {
   if (shellDir) await rm(shellDir, { recursive: true, force: true });
 });
 
+/** Signs in on the way to `to` and waits there until the page is hydrated (its filters and buttons work). */
 async function signIn(page: Page, who: Who, to: string): Promise<void> {
   await page.goto(`${baseURL}${to}`);
   await expect(page).toHaveURL(/\/login\?callbackUrl=/);
@@ -142,6 +144,7 @@ async function signIn(page: Page, who: Who, to: string): Promise<void> {
   await page.getByLabel('Password').fill(PEOPLE[who].password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(`${baseURL}${to}`);
+  await hydrated(page);
 }
 
 /** Moves a range input as a drag would (the browser sets the value itself, then fires `input`). */

@@ -1,6 +1,7 @@
 /**
  * The web app as a service of the local stack: `next build` when its sources changed since the last build, then
- * `next start`, ready once `/healthz` answers.
+ * `next start`, ready once `/healthz` answers. Browser tests build once for the whole run (playwright/global-setup.ts)
+ * and start every spec's web app from that build.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -22,6 +23,11 @@ export interface WebOptions {
    * the public URL, the session secret. They win over the defaults above.
    */
   settings?: Record<string, string>;
+  /**
+   * Build first when the sources changed (the default), or start from the build that is there, which must exist: the
+   * browser tests build once before the run, so an edit made while they run cannot start another build between specs.
+   */
+  build?: boolean;
 }
 
 /** Names the web app reads (apps/web/src/env.ts) that `npm start` takes from its own environment as they are. */
@@ -57,7 +63,7 @@ const STAMP = path.join(DIST_DIR, 'hoop-build.json');
 const LOCK = path.join(REPO_ROOT, '.hoop', 'web-build.lock');
 
 /** What the production build depends on: the app, the workspace packages it bundles or type-checks, the lockfile. */
-const BUILD_INPUTS = ['apps/web/src', 'apps/web/public', 'apps/web/next.config.ts', 'apps/web/postcss.config.mjs', 'apps/web/tsconfig.json', 'apps/web/package.json', 'packages/protocol/src', 'packages/db/src', 'tsconfig.base.json', 'pnpm-lock.yaml'];
+const BUILD_INPUTS = ['apps/web/src', 'apps/web/public', 'apps/web/next.config.ts', 'apps/web/postcss.config.mjs', 'apps/web/tsconfig.json', 'apps/web/package.json', 'packages/protocol/src', 'packages/pipeline/src', 'packages/db/src', 'tsconfig.base.json', 'pnpm-lock.yaml'];
 const SKIP = new Set(['node_modules', '.next', 'generated']);
 
 function listFiles(rel: string, out: string[]): void {
@@ -171,7 +177,9 @@ export async function ensureWebBuild(logDir: string): Promise<boolean> {
 }
 
 export async function startWebService(o: WebOptions): Promise<Service> {
-  await ensureWebBuild(o.logDir);
+  if (o.build === false) {
+    if (!existsSync(path.join(DIST_DIR, 'BUILD_ID'))) throw new Error(`the web app is not built (no ${path.relative(REPO_ROOT, DIST_DIR)}/BUILD_ID): build it first with ensureWebBuild, or start it with build: true`);
+  } else await ensureWebBuild(o.logDir);
   const svc = startService({
     name: 'web',
     command: process.execPath,

@@ -2,6 +2,7 @@
 
 import { signIn } from 'next-auth/react';
 import { type FormEvent, useState } from 'react';
+import { useHydrated } from '~/components/ui/hydration';
 import { AlertIcon } from '~/components/ui/icons';
 
 const INPUT =
@@ -28,6 +29,8 @@ function errorText(code: string | null): string | null {
 export function LoginForm({ callbackUrl, error: code, sso }: { callbackUrl: string; error: string | null; sso: string | null }) {
   const [error, setError] = useState<string | null>(errorText(code));
   const [pending, setPending] = useState(false);
+  // signing in is done by script (next-auth); before it runs, a submitted form would only reload this page
+  const hydrated = useHydrated();
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -55,7 +58,7 @@ export function LoginForm({ callbackUrl, error: code, sso }: { callbackUrl: stri
         <div className="mt-6">
           <button
             type="button"
-            disabled={pending}
+            disabled={pending || !hydrated}
             data-testid="sso-sign-in"
             onClick={() => {
               setPending(true);
@@ -72,7 +75,8 @@ export function LoginForm({ callbackUrl, error: code, sso }: { callbackUrl: stri
           </div>
         </div>
       )}
-      <form onSubmit={onSubmit} className={sso ? 'mt-5 space-y-4' : 'mt-6 space-y-4'}>
+      {/* POST, never GET: a form sent by the browser itself must not put the password in the address */}
+      <form method="post" onSubmit={onSubmit} className={sso ? 'mt-5 space-y-4' : 'mt-6 space-y-4'}>
         <label className="block">
           <span className="text-[12px] font-medium text-slate-700">E-mail</span>
           <input name="email" type="email" autoComplete="username" required autoFocus placeholder="you@company.com" className={INPUT} />
@@ -87,9 +91,12 @@ export function LoginForm({ callbackUrl, error: code, sso }: { callbackUrl: stri
             {error}
           </p>
         )}
+        <noscript>
+          <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-[13px] text-amber-900">Signing in needs JavaScript: turn it on for this site, then reload the page.</p>
+        </noscript>
         <button
           type="submit"
-          disabled={pending}
+          disabled={pending || !hydrated}
           className="h-9 w-full rounded-md bg-slate-900 text-[13px] font-medium text-white shadow-sm hover:bg-slate-800 disabled:cursor-wait disabled:opacity-70"
         >
           {pending ? 'Signing in…' : 'Sign in'}

@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
+import { isPlainClick } from './hydration';
 import { SearchIcon } from './icons';
 import { useSetSearchParams } from './use-search-param';
 
@@ -30,24 +31,32 @@ export function SearchBox({ placeholder, initial }: { placeholder: string; initi
   );
 }
 
-/** Mutually exclusive filter buttons bound to one URL parameter (null = no filter); `resets` are cleared on a change. */
+/**
+ * Mutually exclusive filters bound to one URL parameter (null = no filter); `resets` are cleared on a change. Each is
+ * a link to the filtered list, followed without a full page load once the page's JavaScript runs.
+ */
 export function Segmented<V extends string>({ param, value, options, resets = [] }: { param: string; value: V | null; options: { value: V | null; label: string; count?: number }[]; resets?: string[] }) {
-  const { set } = useSetSearchParams();
+  const { set, href } = useSetSearchParams();
   return (
     <div role="group" className="inline-flex h-8 items-center rounded-md border border-slate-300 bg-white p-0.5 shadow-sm">
       {options.map((o) => {
         const active = o.value === value;
+        const next = { ...Object.fromEntries(resets.map((k) => [k, null])), [param]: o.value };
         return (
-          <button
+          <a
             key={o.label}
-            type="button"
-            aria-pressed={active}
-            onClick={() => set({ ...Object.fromEntries(resets.map((k) => [k, null])), [param]: o.value })}
-            className={`h-full rounded px-2.5 text-[12px] font-medium ${active ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900'}`}
+            href={href(next)}
+            aria-current={active ? 'true' : undefined}
+            onClick={(e) => {
+              if (!isPlainClick(e)) return;
+              e.preventDefault();
+              set(next);
+            }}
+            className={`flex h-full items-center rounded px-2.5 text-[12px] font-medium ${active ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900'}`}
           >
             {o.label}
             {o.count !== undefined && <span className={`ml-1.5 tabular-nums ${active ? 'text-slate-300' : 'text-slate-400'}`}>{o.count}</span>}
-          </button>
+          </a>
         );
       })}
     </div>

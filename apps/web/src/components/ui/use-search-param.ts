@@ -4,15 +4,15 @@ import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useTransition } from 'react';
 
 /**
- * List filters live in the URL (shareable, and the server renders the same page): this updates some parameters,
- * dropping the page number unless it is one of them.
+ * List filters live in the URL (shareable, and the server renders the same page): `href` is the URL with some
+ * parameters changed, `set` goes there without a full page load. Both drop the page number unless it is one of them.
  */
-export function useSetSearchParams(): { set: (next: Record<string, string | null>) => void; pending: boolean } {
+export function useSetSearchParams(): { set: (next: Record<string, string | null>) => void; href: (next: Record<string, string | null>) => string; pending: boolean } {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
   const [pending, startTransition] = useTransition();
-  const set = useCallback(
+  const href = useCallback(
     (next: Record<string, string | null>) => {
       const p = new URLSearchParams(params.toString());
       if (!('page' in next)) p.delete('page');
@@ -21,9 +21,10 @@ export function useSetSearchParams(): { set: (next: Record<string, string | null
         else p.set(k, v);
       }
       const qs = p.toString();
-      startTransition(() => router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false }));
+      return qs ? `${pathname}?${qs}` : pathname;
     },
-    [router, pathname, params],
+    [pathname, params],
   );
-  return { set, pending };
+  const set = useCallback((next: Record<string, string | null>) => startTransition(() => router.replace(href(next), { scroll: false })), [router, href]);
+  return { set, href, pending };
 }

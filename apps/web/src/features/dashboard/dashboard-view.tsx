@@ -2,8 +2,10 @@
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { usePathname } from 'next/navigation';
 import { type ReactNode, useCallback, useState } from 'react';
 import { cx } from '~/components/ui/cx';
+import { isPlainClick } from '~/components/ui/hydration';
 import { useTRPC } from '~/trpc/react';
 import { ApprovalsPanel } from './approvals-panel';
 import { BlockedChart } from './blocked-chart';
@@ -14,7 +16,8 @@ import { SessionsChart } from './sessions-chart';
 /**
  * The dashboard: what is happening now (agents, open sessions), then the chosen window's sessions, refusals, masked
  * values and approvals. The range is kept in the URL (`?range=24h`) without a navigation, so switching it shows each
- * chart's skeleton while its figures load.
+ * chart's skeleton while its figures load. Each range is a link to its URL, so it works before the page's JavaScript
+ * has loaded too (the server then renders that range).
  */
 export function DashboardView({ initialRange, scopeNote }: { initialRange: Range; scopeNote: string }) {
   const [range, setRange] = useState<Range>(initialRange);
@@ -47,19 +50,24 @@ export function DashboardView({ initialRange, scopeNote }: { initialRange: Range
 }
 
 function RangePicker({ value, onChange }: { value: Range; onChange: (r: Range) => void }) {
+  const pathname = usePathname();
   return (
     <div role="group" aria-label="Time range" className="inline-flex h-8 items-center rounded-md border border-slate-300 bg-white p-0.5 shadow-sm">
       {RANGES.map((r) => (
-        <button
+        <a
           key={r.value}
-          type="button"
-          aria-pressed={r.value === value}
+          href={r.value === DEFAULT_RANGE ? pathname : `${pathname}?range=${r.value}`}
+          aria-current={r.value === value ? 'true' : undefined}
           title={`Show ${r.long}`}
-          onClick={() => onChange(r.value)}
-          className={cx('h-full rounded px-2.5 text-[12px] font-medium', r.value === value ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900')}
+          onClick={(e) => {
+            if (!isPlainClick(e)) return;
+            e.preventDefault();
+            onChange(r.value);
+          }}
+          className={cx('flex h-full items-center rounded px-2.5 text-[12px] font-medium', r.value === value ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900')}
         >
           {r.label}
-        </button>
+        </a>
       ))}
     </div>
   );
