@@ -4,12 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedApiToken, seedUser } from '@hoop/db';
 import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
+import { SQLSTATE_BLOCKED } from '@hoop/protocol';
 import { psql } from './helpers';
 
 const noPsql = skipWithout('psql');
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
+/** a `hoop connect` to pg-prod, to ask the agent what it enforces */
+let probes: Awaited<ReturnType<TestStack['connect']>>;
 const tokens: Record<string, string> = {};
 
 const POLICY = {
@@ -35,16 +38,46 @@ async function pendingReview(statementLike: string) {
   }, { timeoutMs: 30_000 });
 }
 
+/**
+ * Waits for exec to print the waiting line of a review. Only then does exec know the review it waits on: the review row
+ * exists a moment earlier, before the gateway's answer has travelled back as a NOTICE, and a session lost in between
+ * cannot be re-attached (exec never learned the review's id).
+ */
+async function execWaiting(exec: ReturnType<typeof cliAs>, reviewId: string) {
+  await waitFor('the waiting line', async () => (exec.output().includes(`waiting for approval: http://localhost:3999/reviews/${reviewId}`) ? true : null));
+}
+
 async function columns(table: string): Promise<string[]> {
   const r = await target.query<{ column_name: string }>('select column_name from information_schema.columns where table_name = $1 order by ordinal_position', [table]);
   return r.rows.map((x) => x.column_name);
 }
 
-async function applyPolicy(doc: unknown) {
+/** Whether the agent blocks a statement on this table (a new session each time, through the real stack). */
+async function agentBlocks(table: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: probes.url });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    await c.query(`select * from ${table}`);
+    return false;
+  } catch (err) {
+    return (err as pg.DatabaseError).code === SQLSTATE_BLOCKED;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Applies the policy with one more rule, blocking a probe table nothing else touches, and waits until the agent blocks
+ * the probe: `policy apply` only stores the policy, the agent gets it pushed a moment later (and a statement held under
+ * the agent's previous version is refused when approved, since the policy changed since the request).
+ */
+async function applyPolicy(doc: typeof POLICY, probe: string) {
   const file = `${stack.configFile}.review-policy.json`;
-  await writeFile(file, JSON.stringify(doc));
+  await writeFile(file, JSON.stringify({ ...doc, guardrails: { rules: [...doc.guardrails.rules, { id: 'probe', action: 'deny', match: { tables: [probe] } }] } }));
   const r = await stack.cli(['policy', 'apply', '-f', file]);
   expect(r.code, r.stderr).toBe(0);
+  await waitFor(`the agent to enforce the policy that blocks ${probe}`, async () => ((await agentBlocks(probe)) ? true : null));
 }
 
 beforeAll(async () => {
@@ -58,11 +91,8 @@ beforeAll(async () => {
   }
   tokens.admin = stack.adminToken;
   await stack.startAgent();
-  await applyPolicy(POLICY);
-  await waitFor('the agent to have the policy', async () => {
-    const r = await stack.cli(['policy', 'test', '-c', 'pg-prod', 'alter table orders add column x int']);
-    return r.code === 3 ? true : null;
-  });
+  probes = await stack.connect('pg-prod');
+  await applyPolicy(POLICY, 'probe_one_approval');
 }, 180_000);
 
 afterAll(async () => {
@@ -74,7 +104,7 @@ describe('statements held for review', () => {
   it('waits with the review link, runs exactly once after a reviewer approves in the CLI', async () => {
     const exec = cliAs('dev', ['exec', 'pg-prod', '-i', 'ALTER TABLE orders ADD COLUMN note text', '--reason', 'ticket 481: add note']);
     const review = await pendingReview('ADD COLUMN note');
-    await waitFor('the waiting line', async () => (exec.output().includes(`waiting for approval: http://localhost:3999/reviews/${review.id}`) ? true : null));
+    await execWaiting(exec, review.id);
     expect(await columns('orders')).toEqual(['id']);
     expect(review).toMatchObject({ kind: 'statement', reason: 'ticket 481: add note', ruleId: 'schema-change', policyName: 'prod-reviewed', mode: 'exec' });
     expect(review.digest).toMatch(/^[0-9a-f]{64}$/);
@@ -198,9 +228,7 @@ describe('statements held for review', () => {
   });
 
   it('needs n of m approvals when the policy says so', async () => {
-    await applyPolicy({ ...POLICY, review: { ...POLICY.review, minApprovals: 2 } });
-    // the agent gets the new version pushed; give it a moment to arrive
-    await new Promise((r) => setTimeout(r, 1000));
+    await applyPolicy({ ...POLICY, review: { ...POLICY.review, minApprovals: 2 } }, 'probe_two_approvals');
     const exec = cliAs('dev', ['exec', 'pg-prod', '-i', 'ALTER TABLE payouts ADD COLUMN paid_at timestamptz']);
     const review = await pendingReview('paid_at');
     expect(review.minApprovals).toBe(2);
@@ -219,6 +247,8 @@ describe('statements held for review', () => {
   it('survives a gateway restart while pending: exec re-attaches and the approved statement runs once', async () => {
     const exec = cliAs('dev', ['exec', 'pg-prod', '-i', 'INSERT INTO payouts (id, amount) VALUES (99, 9900)']);
     const review = await pendingReview('VALUES (99, 9900)');
+    // the gateway dies once exec knows the review it waits on (before that, there is nothing it could re-attach to)
+    await execWaiting(exec, review.id);
     await stack.crashGateway();
     await waitFor('exec to re-attach through the new gateway', async () => {
       const r = await stack.db.review.findUniqueOrThrow({ where: { id: review.id } });
