@@ -102,7 +102,8 @@ test.beforeAll(async () => {
   await stack.startAgent();
   const webPort = await freePort();
   baseURL = `http://127.0.0.1:${webPort}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS, build: false });
+  // the gateway's public key: the web app checks the signatures on the audit chain with it
+  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS, build: false, settings: { HOOP_AUDIT_PUBLIC_KEY: stack.auditKey!.publicKey } });
 
   // hoop exec: a read that returns e-mail addresses (masked), a refused delete, an AI agent's count
   const masked = await execAs('dev', 'select id, name, email from customers order by id', 'ticket 512: check sign-ups');
@@ -309,6 +310,7 @@ test('the audit page verifies the whole trail and points at the first broken lin
   await page.getByRole('button', { name: 'Verify the whole trail' }).click();
   await expect(page.getByTestId('verify-result')).toHaveAttribute('data-ok', 'true');
   await expect(page.getByTestId('verify-result')).toContainText('5 sessions');
+  await expect(page.getByTestId('verify-signatures')).toHaveText(`5 links of the global chain signed and checked (key ${stack.auditKey!.keyId}).`);
   await shot(page, 'audit-intact');
 
   // someone with superuser access rewrites a refused statement into a harmless one, then puts it back

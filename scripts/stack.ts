@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { createDb, DEMO, ensureDemo, migrate, startEmbeddedPostgres, type EmbeddedHandle } from '@hoop/db';
+import { createDb, DEMO, ensureDemo, generateAuditKeyPair, migrate, parseAuditSigningKey, startEmbeddedPostgres, type EmbeddedHandle } from '@hoop/db';
 import { portIsFree, REPO_ROOT, type Service, startAgentService, startGatewayService, waitFor } from '@hoop/devstack';
 import { startWebService, webSettingsFrom, webSettingsProblem } from './web-service';
 
@@ -16,6 +16,9 @@ const LOG_DIR = path.join(HOOP_DIR, 'logs');
 const SECRETS_FILE = path.join(HOOP_DIR, 'secrets.json');
 const AGENT_KEY_FILE = path.join(HOOP_DIR, 'agent-key.json');
 const CLI_FILE = path.join(HOOP_DIR, 'cli.json');
+/** the gateway's HOOP_AUDIT_SIGNING_KEY: outside the database, so whoever can write to it cannot re-sign the audit chain */
+const AUDIT_KEY_FILE = path.join(HOOP_DIR, 'audit-signing-key.pem');
+const AUDIT_PUBLIC_KEY_FILE = path.join(HOOP_DIR, 'audit-public-key.pem');
 
 const env = {
   databaseUrl: process.env.DATABASE_URL,
@@ -43,6 +46,15 @@ async function localSecrets(): Promise<LocalSecrets> {
   await mkdir(HOOP_DIR, { recursive: true });
   await writeFile(SECRETS_FILE, JSON.stringify(s, null, 2), { mode: 0o600 });
   return s;
+}
+
+/** The audit signing key, made once; its public half is written next to it for the web app's verification. */
+async function auditSigningKey(): Promise<{ keyId: string }> {
+  await mkdir(HOOP_DIR, { recursive: true });
+  if (!existsSync(AUDIT_KEY_FILE)) await writeFile(AUDIT_KEY_FILE, generateAuditKeyPair().privateKeyPem, { mode: 0o600, flag: 'wx' });
+  const signer = parseAuditSigningKey(`file:${AUDIT_KEY_FILE}`);
+  await writeFile(AUDIT_PUBLIC_KEY_FILE, signer.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  return { keyId: signer.keyId };
 }
 
 async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
@@ -83,6 +95,7 @@ async function main(): Promise<void> {
     const webProblem = env.noWeb ? null : webSettingsProblem(env.web);
     if (webProblem) throw new Error(webProblem);
     const secrets = await localSecrets();
+    const auditKey = await auditSigningKey();
     let serverUrl: string;
     if (env.databaseUrl) {
       step(`using the Postgres in DATABASE_URL (${new URL(env.databaseUrl).host})`);
@@ -129,8 +142,8 @@ async function main(): Promise<void> {
       await writeFile(CLI_FILE, `${JSON.stringify({ gatewayUrl, token: demo.cliToken, webUrl, user: DEMO.adminEmail, databaseId }, null, 2)}\n`, { mode: 0o600 });
     }
 
-    step(`starting the gateway on :${env.gatewayPort}`);
-    services.push(await startGatewayService({ databaseUrl, port: env.gatewayPort, encryptionKey: secrets.encryptionKey, webUrl, logDir: LOG_DIR }));
+    step(`starting the gateway on :${env.gatewayPort} (audit chain signed with key ${auditKey.keyId}, .hoop/audit-signing-key.pem)`);
+    services.push(await startGatewayService({ databaseUrl, port: env.gatewayPort, encryptionKey: secrets.encryptionKey, auditSigningKey: `file:${AUDIT_KEY_FILE}`, webUrl, logDir: LOG_DIR }));
 
     step('starting the local agent');
     const agent = startAgentService({ gatewayUrl: `ws://127.0.0.1:${env.gatewayPort}`, key: agentKey, logDir: LOG_DIR, env: { [DEMO.targetSecretEnv]: secrets.demoTargetPassword, HOOP_AGENT_DATA_DIR: path.join(HOOP_DIR, 'agent') } });
@@ -144,7 +157,9 @@ async function main(): Promise<void> {
     if (!env.noWeb) {
       step(`starting the web app on :${env.webPort} (first start builds it)`);
       // the same key as the gateway: secrets saved in the web app (Slack, webhooks) are opened by the gateway
-      services.push(await startWebService({ databaseUrl, port: env.webPort, authSecret: secrets.authSecret, gatewayUrl, encryptionKey: secrets.encryptionKey, logDir: LOG_DIR, settings: env.web }));
+      // and the audit key's public half, to check the signatures on the audit chain
+      const settings = { HOOP_AUDIT_PUBLIC_KEY: `file:${AUDIT_PUBLIC_KEY_FILE}`, ...env.web };
+      services.push(await startWebService({ databaseUrl, port: env.webPort, authSecret: secrets.authSecret, gatewayUrl, encryptionKey: secrets.encryptionKey, logDir: LOG_DIR, settings }));
     }
 
     const secs = ((Date.now() - started) / 1000).toFixed(1);

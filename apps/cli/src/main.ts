@@ -40,7 +40,8 @@ Usage:
   hoop sessions get ID [-o json]                the timeline of one session
   hoop sessions export ID [--format jsonl|csv|cast]
                                                 every event of a session (cast: asciicast v2 of a terminal session)
-  hoop audit verify [--session ID]              recompute the hash chains (exit 1 if anything was altered)
+  hoop audit verify [--session ID]              recompute the hash chains, check their signatures (exit 1 if
+                                                anything was altered)
   hoop audit retention [DAYS | --forever] [-o json]
                                                 how long sessions are kept (at least 7 days) and what purges
                                                 removed; with a value, change it (admins; also

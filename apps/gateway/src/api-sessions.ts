@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type Db, type Prisma, verifyAdminEvents } from '@hoop/db';
+import { type Db, type Prisma, type TrustedAuditKeys, verifyAdminEvents } from '@hoop/db';
 import { ApiError } from './api-policies';
 import { verifyAudit } from './audit-chain';
 import type { UserIdentity } from './auth';
@@ -86,9 +86,9 @@ function asciicast(session: { id: string; startedAt: Date | string }, events: { 
   return `${[JSON.stringify(header), ...frames.map((f) => JSON.stringify(f))].join('\n')}\n`;
 }
 
-export async function verify(db: Db, pool: pg.Pool, user: UserIdentity, sessionId: string | null) {
+export async function verify(db: Db, pool: pg.Pool, user: UserIdentity, sessionId: string | null, keys: TrustedAuditKeys | null = null) {
   if (!SEES_ALL.has(user.role)) throw new ApiError(403, 'verifying the audit trail needs the auditor or admin role');
-  const result = await verifyAudit(pool, { orgId: user.orgId, ...(sessionId ? { sessionId } : {}) });
+  const result = await verifyAudit(pool, { orgId: user.orgId, keys, ...(sessionId ? { sessionId } : {}) });
   if (sessionId) return result;
   // the whole trail also covers what admins changed
   const admin = await verifyAdminEvents(db, user.orgId);

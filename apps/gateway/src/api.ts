@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
-import type { Db } from '@hoop/db';
+import type { Db, TrustedAuditKeys } from '@hoop/db';
 import type { AgentRegistry } from './agents';
 import { createServiceAccount } from './api-admin';
 import { getRetentionApi, putRetentionApi } from './api-audit';
@@ -56,9 +56,18 @@ export async function listConnections(db: Db, agents: AgentRegistry, user: UserI
 }
 
 /** The JSON API the CLI uses. Every call carries a user token. */
-export interface ApiDeps { db: Db; pool: pg.Pool; agents: AgentRegistry; webUrl: string; encryptionKey: Buffer; slack: { invalidate(orgId: string): void } }
+export interface ApiDeps {
+  db: Db;
+  pool: pg.Pool;
+  agents: AgentRegistry;
+  webUrl: string;
+  encryptionKey: Buffer;
+  slack: { invalidate(orgId: string): void };
+  /** public keys whose signatures on the audit chain `hoop audit verify` accepts (the gateway's own, HOOP_AUDIT_TRUSTED_KEYS) */
+  auditKeys: TrustedAuditKeys;
+}
 
-export async function handleApi({ db, pool, agents, webUrl, encryptionKey, slack }: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleApi({ db, pool, agents, webUrl, encryptionKey, slack, auditKeys }: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://gateway');
   const path = url.pathname;
   const method = req.method ?? 'GET';
@@ -122,7 +131,7 @@ export async function handleApi({ db, pool, agents, webUrl, encryptionKey, slack
     }
     if (method === 'POST' && path === '/api/audit/verify') {
       const body = (await readJson(req)) as { sessionId?: unknown };
-      return json(res, 200, await verify(db, pool, user, typeof body.sessionId === 'string' ? body.sessionId : null));
+      return json(res, 200, await verify(db, pool, user, typeof body.sessionId === 'string' ? body.sessionId : null, auditKeys));
     }
     return json(res, 404, { error: `no such endpoint: ${method} ${path}` });
   } catch (err) {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { AuditEventBody } from '@hoop/protocol';
+import type { AuditSigner } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { sealSession } from './audit-chain';
 import { eventHash, normalizeEvent } from './audit-hash';
@@ -73,6 +74,8 @@ export class AuditWriter {
     /** called once per event, after it was committed for the first time (never for a resent frame) */
     private readonly onStored: (sessionId: string, event: AuditEventBody) => void = () => undefined,
     hold: Partial<HoldLimits> = {},
+    /** signs each link of the global chain (HOOP_AUDIT_SIGNING_KEY); null seals links unsigned */
+    private readonly signer: AuditSigner | null = null,
   ) {
     this.held = new HeldFrames({ ...DEFAULT_HOLD, ...hold }, log);
   }
@@ -186,13 +189,24 @@ export class AuditWriter {
       this.held.hold(id, plan.to.lastSeq + 1, plan.ahead);
       for (const r of plan.rows) {
         this.onStored(id, r.frame.event);
-        if (r.frame.event.type === 'session.close') {
-          await sealSession(this.pool, id, r.frame.seq, r.hash).catch((err: Error) => this.log.error('could not seal session in the audit chain', { session: id, error: err.message }));
-        }
+        if (r.frame.event.type === 'session.close') await this.seal(id, r.frame.seq, r.hash);
       }
       this.acknowledge(id, plan);
     }
     return retry;
+  }
+
+  /**
+   * Appends the session to the global chain. Each signed head is logged: a copy of the chain's head outside the
+   * database, which shows whether newest links were later dropped from it (signatures cannot show that).
+   */
+  private async seal(sessionId: string, seq: number, hash: string): Promise<void> {
+    try {
+      const link = await sealSession(this.pool, sessionId, seq, hash, this.signer);
+      if (link?.signature) this.log.info('audit chain head signed', { link: link.id, session: sessionId, hash: link.hash, keyId: link.keyId, signature: link.signature });
+    } catch (err) {
+      this.log.error('could not seal session in the audit chain', { session: sessionId, error: (err as Error).message });
+    }
   }
 
   /** sorts out the frames at or below the stored head: copies of the stored events, or conflicts */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type AuditKeys, loadAuditKeys } from '@hoop/db';
 
 const schema = z.object({
   DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgres:// URL of the hoop database' }),
@@ -14,15 +15,26 @@ const schema = z.object({
   /** how often audit partitions are made ahead and the retention purge runs (also once at start) */
   HOOP_AUDIT_MAINTENANCE_MS: z.coerce.number().int().min(1000, { message: 'HOOP_AUDIT_MAINTENANCE_MS is at least 1000 (1 s)' }).default(3_600_000),
   HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * Ed25519 private key (PEM, PKCS8, or file:/path) that signs each link of the global audit chain; kept out of the
+   * database, so whoever can write to it cannot re-hash a rewritten trail unnoticed. Unset: links are sealed unsigned.
+   */
+  HOOP_AUDIT_SIGNING_KEY: z.string().optional(),
+  /** more public keys `hoop audit verify` accepts signatures of (comma-separated PEM or file:/path): earlier keys, other gateways' keys */
+  HOOP_AUDIT_TRUSTED_KEYS: z.string().optional(),
 });
 
-export type GatewayEnv = Readonly<z.infer<typeof schema>>;
+export type GatewayEnv = Readonly<z.infer<typeof schema> & { audit: AuditKeys }>;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
   const parsed = schema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`gateway configuration is invalid:\n${lines.join('\n')}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  let audit: AuditKeys | null = null;
+  try {
+    audit = loadAuditKeys({ signingKey: source.HOOP_AUDIT_SIGNING_KEY, trustedKeys: source.HOOP_AUDIT_TRUSTED_KEYS });
+  } catch (err) {
+    lines.push(`  ${(err as Error).message}`);
   }
-  return Object.freeze(parsed.data);
+  if (!parsed.success || !audit) throw new Error(`gateway configuration is invalid:\n${lines.join('\n')}`);
+  return Object.freeze({ ...parsed.data, audit });
 }

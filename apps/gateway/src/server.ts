@@ -46,6 +46,23 @@ function attachTunnel(ws: WebSocket, tunnel: Tunnel, onError: (err: Error) => vo
 }
 
 
+/** Says once, at start, whether audit chain links are signed and which keys `hoop audit verify` trusts. */
+async function announceAuditSigning(env: GatewayEnv, pool: pg.Pool, log: Logger): Promise<void> {
+  const trusted = [...env.audit.trusted.keys()];
+  if (env.audit.signer) {
+    log.info('audit chain links are signed', { keyId: env.audit.signer.keyId, trustedKeys: trusted });
+    return;
+  }
+  const signed = await pool
+    .query<{ signed: boolean }>('SELECT EXISTS (SELECT 1 FROM audit_chain WHERE signature IS NOT NULL) AS signed')
+    .then((r) => r.rows[0]?.signed === true, () => false);
+  const then = signed ? ' The chain already has signed links: each link sealed now, unsigned, makes "hoop audit verify" report the trail as broken.' : '';
+  log.warn(
+    `HOOP_AUDIT_SIGNING_KEY is not set: links of the global audit chain are sealed unsigned, so whoever can write to the database could rewrite the audit trail, re-hash it and pass "hoop audit verify". Set it to an Ed25519 private key (PEM, or file:/path; openssl genpkey -algorithm ed25519).${then}`,
+    { trustedKeys: trusted },
+  );
+}
+
 export async function startGateway(env: GatewayEnv, log: Logger = createLogger('gateway', env.HOOP_LOG_LEVEL)): Promise<Gateway> {
   const db: Db = createDb(env.DATABASE_URL);
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
@@ -55,6 +72,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const agents = new AgentRegistry(db, encryptionKey, log);
   const slack = new SlackIntegration(db, encryptionKey, env.HOOP_WEB_URL, env.HOOP_SLACK_API_URL, log);
   const alerts = new AlertDispatcher(db, encryptionKey, log, slack);
+  await announceAuditSigning(env, pool, log);
   const audit = new AuditWriter(pool, log, 1000, 5, (sessionId, event) => {
     alerts.observe(sessionId, event);
     // the agent's word on how a session ended also closes sessions a restarted gateway no longer relays
@@ -63,7 +81,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
         .updateMany({ where: { id: sessionId, status: 'open' }, data: { status: 'closed', endedAt: new Date(event.at) } })
         .catch((e: Error) => log.warn('could not close session row', { error: e.message }));
     }
-  });
+  }, {}, env.audit.signer);
   const ingest = new AuditIngest(async (sessionId): Promise<SessionRecord> => {
     const s = await db.session.findUnique({ where: { id: sessionId }, select: { agentId: true } });
     if (s) return { kind: 'session', agentId: s.agentId };
@@ -125,7 +143,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       return;
     }
     if (req.url?.startsWith('/api/')) {
-      handleApi({ db, pool, agents, webUrl: env.HOOP_WEB_URL, encryptionKey, slack }, req, res).catch((err: Error) => {
+      handleApi({ db, pool, agents, webUrl: env.HOOP_WEB_URL, encryptionKey, slack, auditKeys: env.audit.trusted }, req, res).catch((err: Error) => {
         log.error('api request failed', { error: err.message, url: req.url });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal error; see the gateway log' }));
       });

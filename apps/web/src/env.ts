@@ -30,6 +30,15 @@ const schema = z.object({
   HOOP_OIDC_NAME: z.string().min(1).max(60).optional(),
   /** the organisation (slug) people who sign in with OIDC belong to; default: the only org, else `demo` */
   HOOP_OIDC_ORG: z.string().min(1).optional(),
+  /**
+   * Public keys the audit chain's signatures are checked with when the trail is verified: the gateway's
+   * (HOOP_AUDIT_PUBLIC_KEY; comma-separated PEM or file:/path), earlier ones (HOOP_AUDIT_TRUSTED_KEYS), or the
+   * gateway's signing key itself (HOOP_AUDIT_SIGNING_KEY, whose public half is used). None: verifying says that
+   * signatures were not checked.
+   */
+  HOOP_AUDIT_PUBLIC_KEY: z.string().min(1).optional(),
+  HOOP_AUDIT_TRUSTED_KEYS: z.string().min(1).optional(),
+  HOOP_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
 }).refine((e) => !e.HOOP_OIDC_ISSUER || (e.HOOP_OIDC_CLIENT_ID && e.HOOP_OIDC_CLIENT_SECRET), {
   error: 'HOOP_OIDC_ISSUER is set, so HOOP_OIDC_CLIENT_ID and HOOP_OIDC_CLIENT_SECRET are required too (the client registered with your provider)',
   path: ['HOOP_OIDC_CLIENT_SECRET'],
@@ -55,6 +64,9 @@ export function env(): WebEnv {
     HOOP_OIDC_SCOPES: raw.HOOP_OIDC_SCOPES || undefined,
     HOOP_OIDC_NAME: raw.HOOP_OIDC_NAME || undefined,
     HOOP_OIDC_ORG: raw.HOOP_OIDC_ORG || undefined,
+    HOOP_AUDIT_PUBLIC_KEY: raw.HOOP_AUDIT_PUBLIC_KEY || undefined,
+    HOOP_AUDIT_TRUSTED_KEYS: raw.HOOP_AUDIT_TRUSTED_KEYS || undefined,
+    HOOP_AUDIT_SIGNING_KEY: raw.HOOP_AUDIT_SIGNING_KEY || undefined,
   });
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');

@@ -18,3 +18,4 @@ export * from './audit-partitions';
 export * from './audit-purge-records';
 export * from './audit-retention';
 export * from './audit-purge';
+export * from './audit-signing';

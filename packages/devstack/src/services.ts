@@ -30,7 +30,18 @@ function serviceCommand(app: 'agent' | 'gateway', nodeArgs: string[] = []): { co
   return { command: process.execPath, args: [...b.nodeArgs, ...nodeArgs, b.file], env: b.env };
 }
 
-export interface GatewayOptions { databaseUrl: string; port: number; encryptionKey: string; webUrl: string; logDir?: string; heartbeatMs?: number; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }
+export interface GatewayOptions {
+  databaseUrl: string;
+  port: number;
+  encryptionKey: string;
+  webUrl: string;
+  /** HOOP_AUDIT_SIGNING_KEY: PEM or file:/path (`env` may override it, '' for none) */
+  auditSigningKey?: string;
+  logDir?: string;
+  heartbeatMs?: number;
+  env?: NodeJS.ProcessEnv;
+  nodeArgs?: string[];
+}
 
 export async function startGatewayService(o: GatewayOptions): Promise<Service> {
   const run = serviceCommand('gateway', o.nodeArgs);
@@ -42,6 +53,7 @@ export async function startGatewayService(o: GatewayOptions): Promise<Service> {
     env: {
       ...baseEnv(),
       ...run.env,
+      ...(o.auditSigningKey ? { HOOP_AUDIT_SIGNING_KEY: o.auditSigningKey } : {}),
       ...o.env,
       DATABASE_URL: o.databaseUrl,
       HOOP_GATEWAY_PORT: String(o.port),

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createDb, type Db, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db';
+import { createDb, type Db, generateAuditKeyPair, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { inheritedEnv, testServerUrl } from './env';
 import { freePort, REPO_ROOT, type Service, TSX, waitFor } from './process';
@@ -23,6 +23,8 @@ export interface TestStack {
   gatewayUrl: string;
   /** the gateway's HOOP_ENCRYPTION_KEY (hex) */
   encryptionKey: string;
+  /** the gateway's HOOP_AUDIT_SIGNING_KEY (PEM), its public key (PEM) and key id; null when started without one */
+  auditKey: { signingKey: string; publicKey: string; keyId: string } | null;
   configFile: string;
   gateway: Service;
   agent: Service | null;
@@ -42,7 +44,16 @@ export interface TestStack {
 
 /** Gateway and agent as real processes over a fresh database; targets are added as connections. */
 export async function startTestStack(
-  opts: { heartbeatMs?: number; gatewayNodeArgs?: string[]; agentNodeArgs?: string[]; agentEnv?: NodeJS.ProcessEnv; gatewayEnv?: NodeJS.ProcessEnv; webUrl?: string } = {},
+  opts: {
+    heartbeatMs?: number;
+    gatewayNodeArgs?: string[];
+    agentNodeArgs?: string[];
+    agentEnv?: NodeJS.ProcessEnv;
+    gatewayEnv?: NodeJS.ProcessEnv;
+    webUrl?: string;
+    /** false: the gateway seals the audit chain unsigned (by default each stack signs with a key of its own) */
+    auditSigning?: boolean;
+  } = {},
 ): Promise<TestStack> {
   const database: TestDatabase = await createTestDatabase(testServerUrl(), 'e2e');
   const db = createDb(database.url, { max: 3 });
@@ -53,10 +64,13 @@ export async function startTestStack(
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const encryptionKey = randomBytes(32).toString('hex');
+  const pair = opts.auditSigning === false ? null : generateAuditKeyPair();
+  const auditKey = pair ? { signingKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, keyId: pair.keyId } : null;
   const gatewayOptions = {
     databaseUrl: database.url,
     port: gatewayPort,
     encryptionKey,
+    auditSigningKey: auditKey?.signingKey,
     webUrl: opts.webUrl ?? 'http://localhost:3999',
     heartbeatMs: opts.heartbeatMs,
     env: opts.gatewayEnv,
@@ -79,6 +93,7 @@ export async function startTestStack(
     gatewayPort,
     gatewayUrl,
     encryptionKey,
+    auditKey,
     configFile,
     gateway,
     agent: null,

@@ -61,16 +61,34 @@ function purgedLine(p: PurgedTotals | undefined, sessionId: string | undefined):
   return `purged by retention, on record: ${p.sessions} session(s), ${p.events} event(s) from ${day(from)} to ${day(to)} in ${p.purges.length} purge(s) (not gaps: each purge's checkpoint and admin event were checked)\n`;
 }
 
-/** `hoop audit verify [--session ID]`: exit 0 when every hash checks out, 1 with the first broken link otherwise. */
+interface Signatures { checked: boolean; note: string }
+interface ChainHead { id: string; hash: string }
+
+/** The chain's signatures, and its head to compare with the newest `audit chain head signed` line the gateway logged. */
+function signatureLines(s: Signatures | undefined, head: ChainHead | null | undefined): string {
+  if (!s) return '';
+  return `${s.checked ? `signatures: ${s.note}` : s.note}\n${head ? `chain head: link ${head.id}, hash ${head.hash}\n` : ''}`;
+}
+
+/**
+ * `hoop audit verify [--session ID]`: exit 0 when every hash and every signature of the global chain checks out, 1
+ * with the first broken link otherwise.
+ */
 export async function auditVerify(env: CliEnv, sessionId: string | undefined): Promise<number> {
   const config = await loadConfig(env);
-  const r = await api<{ ok: boolean; sessions: number; events: number; admin?: { events: number }; problem?: { sessionId?: string; seq?: number; message: string }; purged?: PurgedTotals }>(config, '/api/audit/verify', { method: 'POST', body: sessionId ? { sessionId } : {} });
+  const r = await api<{ ok: boolean; sessions: number; events: number; admin?: { events: number }; problem?: { sessionId?: string; seq?: number; message: string }; purged?: PurgedTotals; signatures?: Signatures; head?: ChainHead | null }>(
+    config,
+    '/api/audit/verify',
+    { method: 'POST', body: sessionId ? { sessionId } : {} },
+  );
   if (r.ok) {
     if (!(sessionId && r.sessions === 0)) process.stdout.write(`audit trail intact: ${r.sessions} session(s), ${r.events} event(s)${r.admin ? `, ${r.admin.events} admin change(s)` : ''} verified\n`);
     process.stdout.write(purgedLine(r.purged, sessionId));
+    process.stdout.write(signatureLines(r.signatures, r.head));
     return EXIT.ok;
   }
   const p = r.problem!;
   process.stdout.write(`audit trail BROKEN${p.sessionId ? ` in session ${p.sessionId}` : ''}${p.seq !== undefined ? ` at event ${p.seq}` : ''}: ${p.message}\n`);
+  if (r.signatures && !r.signatures.checked) process.stdout.write(`${r.signatures.note}\n`);
   return EXIT.targetError;
 }

@@ -26,6 +26,10 @@ export function VerifyOutcome({ result, scope }: { result: VerifyResult; scope: 
         <div>
           <p className="font-medium">{scope === 'session' ? 'This session’s trail is intact.' : 'The audit trail is intact.'}</p>
           <p className="mt-0.5 text-emerald-800">{checked}, {when}. Every hash matches: nothing was altered, removed or reordered.</p>
+          <p className="mt-0.5 text-emerald-800" data-testid="verify-signatures">
+            {sentence(result.signatures.note)}
+            {result.signatures.checked ? '' : ' Anyone who can write to the database could have re-hashed a rewritten trail.'}
+          </p>
           {result.purged.sessions > 0 && (
             <p className="mt-0.5 text-emerald-800" data-testid="verify-purged">
               {plural(result.purged.sessions, 'session')} and {plural(result.purged.events, 'event')} were purged by retention in {plural(result.purged.purges.length, 'purge')}: on record, each purge matching its checkpoint and its entry in the admin trail.
@@ -42,6 +46,7 @@ export function VerifyOutcome({ result, scope }: { result: VerifyResult; scope: 
       <div className="min-w-0">
         <p className="font-medium">The audit trail is broken{p?.sessionId ? ' ' : '.'}{p?.sessionId && <>in session <Link href={`/sessions/${p.sessionId}`} className="font-mono underline underline-offset-2">{p.sessionId.slice(0, 8)}</Link>{p.seq !== null ? <> at event {p.seq}</> : null}.</>}</p>
         {p && <p className="mt-0.5" data-testid="verify-problem">{sentence(p.message)}</p>}
+        {!result.signatures.checked && <p className="mt-0.5" data-testid="verify-signatures">{sentence(result.signatures.note)}</p>}
         <p className="mt-1 text-[12px] text-red-800">
           Checking stopped at this first broken link, after {plural(result.events, 'event')} ({when}). The stored trail no longer matches the hashes
           written when it was recorded: someone changed the database directly. Keep an export of the trail and find out who had write access to it.

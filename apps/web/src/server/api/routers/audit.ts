@@ -18,7 +18,7 @@ export const auditRouter = createTRPCRouter({
   verify: roleProcedure('auditor')
     .input(z.object({}))
     .output(VerifyResult)
-    .mutation(({ ctx }) => verifyOrgTrail(ctx.db, ctx.user)),
+    .mutation(({ ctx }) => verifyOrgTrail(ctx.db, ctx.user, ctx.auditKeys)),
 
   retention: roleProcedure('auditor')
     .input(z.object({}))

@@ -28,5 +28,5 @@ export const sessionRouter = createTRPCRouter({
   verify: roleProcedure('auditor')
     .input(SessionIdInput)
     .output(VerifyResult)
-    .mutation(({ ctx, input }) => verifySessionTrail(ctx.db, ctx.user, input.id)),
+    .mutation(({ ctx, input }) => verifySessionTrail(ctx.db, ctx.user, input.id, ctx.auditKeys)),
 });

@@ -1,5 +1,6 @@
-import type { Db, RowQuery } from '@hoop/db';
+import type { AuditKeySettings, Db, RowQuery, TrustedAuditKeys } from '@hoop/db';
 import { z } from 'zod';
+import { AppError } from '../../errors';
 import { loadHoopDb } from '../../hoop-db';
 import { findVisibleSession } from '../session/get-session';
 import type { SessionViewer } from '../session/session-scope';
@@ -25,6 +26,15 @@ export const VerifyResult = z.object({
     sessions: z.number().int(),
     events: z.number().int(),
     purges: z.array(z.object({ id: z.number().int(), at: z.string(), retentionDays: z.number().int(), cutoff: z.string(), sessions: z.number().int(), events: z.number().int(), from: z.string().nullable(), to: z.string().nullable() })),
+  }),
+  /** the global chain's signatures (the gateway's key, outside the database): checked with which keys, or why not */
+  signatures: z.object({
+    checked: z.boolean(),
+    signed: z.number().int(),
+    keyIds: z.array(z.string()),
+    /** links sealed before the first signed one: a note, not a failure */
+    unsigned: z.number().int(),
+    note: z.string(),
   }),
   checkedAt: z.date(),
   tookMs: z.number(),
@@ -71,12 +81,14 @@ async function verifySession(db: Db, sessionId: string, from?: { throughSeq: num
 /**
  * Recomputes every hash, as `hoop audit verify` does: the org's retention purges against their records, each
  * session's events in order (one session, or every session of the org), then the global chain of sealed sessions,
- * checking each sealed session of the org against its last event or, once purged, against its purge record, and that
- * no sealed session is gone without a purge. Stops at the first broken link and says where it is.
+ * checking each link's signature with the trusted keys (the same check as the gateway's, from @hoop/db), each sealed
+ * session of the org against its last event or, once purged, against its purge record, and that no sealed session is
+ * gone without a purge. Stops at the first broken link and says where it is.
  */
-export async function verifyAudit(db: Db, opts: { orgId: string; sessionId?: string }, clock: () => number = Date.now): Promise<VerifyResult> {
+export async function verifyAudit(db: Db, opts: { orgId: string; sessionId?: string; keys?: TrustedAuditKeys | null }, clock: () => number = Date.now): Promise<VerifyResult> {
   const started = clock();
-  const { loadPurgeRecords, vanishedSealedSessions, VANISHED_MESSAGE, PURGED_MISMATCH_MESSAGE } = await loadHoopDb();
+  const { loadPurgeRecords, vanishedSealedSessions, VANISHED_MESSAGE, PURGED_MISMATCH_MESSAGE, ChainSignatureCheck } = await loadHoopDb();
+  const signatures = new ChainSignatureCheck(opts.keys ?? null, 'the web app has no audit public key (HOOP_AUDIT_PUBLIC_KEY, the gateway’s public key)');
   const query: RowQuery = (sql, params) => db.$queryRawUnsafe(sql, ...params);
   const records = await loadPurgeRecords(query, opts.orgId);
   const sessions = await db.session.findMany({
@@ -85,7 +97,7 @@ export async function verifyAudit(db: Db, opts: { orgId: string; sessionId?: str
     select: { id: true },
   });
   const purged: VerifyResult['purged'] = opts.sessionId ? { sessions: 0, events: 0, purges: [] } : records.totals;
-  const done = (r: Omit<VerifyResult, 'checkedAt' | 'tookMs' | 'purged'>): VerifyResult => ({ ...r, purged, checkedAt: new Date(started), tookMs: Math.max(0, clock() - started) });
+  const done = (r: Omit<VerifyResult, 'checkedAt' | 'tookMs' | 'purged' | 'signatures'>): VerifyResult => ({ ...r, purged, signatures: signatures.report(), checkedAt: new Date(started), tookMs: Math.max(0, clock() - started) });
   if (opts.sessionId && sessions.length === 0) return done({ ok: false, sessions: 0, events: 0, chainLinks: 0, problem: { sessionId: opts.sessionId, seq: null, message: 'no such session' } });
   if (records.problem) return done({ ok: false, sessions: sessions.length, events: 0, chainLinks: 0, problem: { sessionId: null, seq: null, message: records.problem } });
   const finals = new Map<string, Last | null>();
@@ -108,6 +120,8 @@ export async function verifyAudit(db: Db, opts: { orgId: string; sessionId?: str
       if (link.prevHash !== prev || chainHash(prev, link.sessionId, link.finalSeq, link.finalHash) !== link.hash) {
         return broken({ sessionId: link.sessionId, seq: null, message: 'the global chain is broken at this session (an entry was altered or removed)' });
       }
+      const badSignature = signatures.check(link);
+      if (badSignature) return broken({ sessionId: link.sessionId, seq: null, message: badSignature });
       prev = link.hash;
       if (vanished.has(link.sessionId)) return broken({ sessionId: link.sessionId, seq: null, message: VANISHED_MESSAGE });
       if (finals.has(link.sessionId)) {
@@ -126,13 +140,33 @@ export async function verifyAudit(db: Db, opts: { orgId: string; sessionId?: str
   return done({ ok: true, sessions: sessions.length, events, chainLinks: links, problem: null });
 }
 
+let loadedKeys: { settings: string; keys: TrustedAuditKeys } | null = null;
+
+/**
+ * The public keys the HOOP_AUDIT_* settings name (read once; files are read again only when a setting changes). A
+ * setting that cannot be read stops the verification with what is wrong, rather than skipping the signatures.
+ */
+async function trustedKeys(settings: AuditKeySettings | undefined): Promise<TrustedAuditKeys | null> {
+  if (!settings || !(settings.publicKeys || settings.trustedKeys || settings.signingKey)) return null;
+  const key = JSON.stringify([settings.publicKeys, settings.trustedKeys, settings.signingKey]);
+  if (loadedKeys?.settings === key) return loadedKeys.keys;
+  const { loadAuditKeys, AuditKeyError } = await loadHoopDb();
+  try {
+    loadedKeys = { settings: key, keys: loadAuditKeys(settings).trusted };
+  } catch (err) {
+    if (err instanceof AuditKeyError) throw new AppError('unavailable', `The audit trail cannot be verified: the web app's audit key setting is wrong. ${err.message}`, { cause: err });
+    throw err;
+  }
+  return loadedKeys.keys;
+}
+
 /** Every session of the viewer's org and the global chain (the router lets only admins and auditors call it). */
-export function verifyOrgTrail(db: Db, user: SessionViewer): Promise<VerifyResult> {
-  return verifyAudit(db, { orgId: user.orgId });
+export async function verifyOrgTrail(db: Db, user: SessionViewer, keys?: AuditKeySettings): Promise<VerifyResult> {
+  return verifyAudit(db, { orgId: user.orgId, keys: await trustedKeys(keys) });
 }
 
 /** One session the viewer may see, and the global chain it is sealed into. */
-export async function verifySessionTrail(db: Db, user: SessionViewer, id: string): Promise<VerifyResult> {
+export async function verifySessionTrail(db: Db, user: SessionViewer, id: string, keys?: AuditKeySettings): Promise<VerifyResult> {
   const s = await findVisibleSession(db, user, id);
-  return verifyAudit(db, { orgId: s.orgId, sessionId: s.id });
+  return verifyAudit(db, { orgId: s.orgId, sessionId: s.id, keys: await trustedKeys(keys) });
 }

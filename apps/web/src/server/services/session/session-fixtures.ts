@@ -1,4 +1,4 @@
-import type { Db } from '@hoop/db';
+import type { AuditSigner, Db } from '@hoop/db';
 import { chainHash, eventHash, GENESIS_HASH } from '../audit/audit-hash';
 
 /**
@@ -18,6 +18,8 @@ export interface FixtureSession {
   events: FixtureEvent[];
   /** append the session's final hash to the global chain (default: when it is not open) */
   seal?: boolean;
+  /** sign the chain link as a gateway with this key does (default: unsigned, as before signing was configured) */
+  signer?: AuditSigner;
 }
 
 export async function recordSession(db: Db, o: FixtureSession): Promise<string> {
@@ -49,7 +51,9 @@ export async function recordSession(db: Db, o: FixtureSession): Promise<string> 
     const last = await db.auditChain.findFirst({ orderBy: { id: 'desc' } });
     const before = last?.hash ?? GENESIS_HASH;
     const final = rows[rows.length - 1]!;
-    await db.auditChain.create({ data: { sessionId: session.id, finalSeq: final.seq, finalHash: final.hash, prevHash: before, hash: chainHash(before, session.id, final.seq, final.hash) } });
+    const hash = chainHash(before, session.id, final.seq, final.hash);
+    const signed = o.signer ? { signature: o.signer.sign(hash), keyId: o.signer.keyId } : {};
+    await db.auditChain.create({ data: { sessionId: session.id, finalSeq: final.seq, finalHash: final.hash, prevHash: before, hash, ...signed } });
   }
   return session.id;
 }
