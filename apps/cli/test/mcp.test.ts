@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTargetDatabase, REPO_ROOT, type TestStack, startTestStack } from '@hoop/devstack';
+import { createTargetDatabase, REPO_ROOT, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
@@ -172,9 +172,11 @@ describe('hoop mcp', () => {
     const asReviewer = { env: { HOOP_TOKEN: revToken, HOOP_GATEWAY_URL: stack.gatewayUrl } };
     const file = `${stack.configFile}.mcp-review.json`;
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(file, JSON.stringify({ name: 'mcp-review', connections: { names: ['shop'] }, guardrails: { rules: [{ id: 'schema-change', action: 'review', match: { kinds: ['ddl'] } }] } }));
+    const probe = { id: 'probe', action: 'deny', match: { tables: ['policy_probe'] } };
+    await writeFile(file, JSON.stringify({ name: 'mcp-review', connections: { names: ['shop'] }, guardrails: { rules: [{ id: 'schema-change', action: 'review', match: { kinds: ['ddl'] } }, probe] } }));
     expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1000));
+    // stored is not enforced: the agent gets the policy pushed a moment later, and enforces it once it blocks the probe
+    await waitFor('the agent to enforce the policy', async () => ((await stack.cli(['exec', 'shop', '-i', 'select * from policy_probe'])).code === 3 ? true : null));
 
     const held = await call(client, 'run_query', { connection: 'shop', sql: 'ALTER TABLE orders ADD COLUMN note text', reason: 'ticket 481', waitSeconds: 1 });
     expect(held.isError).toBeFalsy();

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTargetDatabase, peakRssMb, type TestStack, startTestStack } from '@hoop/devstack';
+import { createTargetDatabase, peakRssMb, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import { psql } from './helpers';
 
@@ -20,6 +20,14 @@ beforeAll(async () => {
   await stack.startAgent();
   conn = await stack.connect('pg-test');
 });
+
+/** Waits until the target runs this query (sent through hoop), so a test interrupts the query itself, not its start. */
+async function targetRuns(sql: string) {
+  await waitFor(`the target to run ${sql}`, async () => {
+    const r = await target.query("select 1 from pg_stat_activity where datname = current_database() and state = 'active' and query = $1", [sql]);
+    return r.rowCount ? true : null;
+  });
+}
 
 afterAll(async () => {
   await stack?.stop();
@@ -80,7 +88,7 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     const child = spawn('psql', [conn.url, '-X', '-c', 'select pg_sleep(60)'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise((r) => setTimeout(r, 1500));
+    await targetRuns('select pg_sleep(60)');
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('close', r));
     expect(stderr).toMatch(/canceling statement due to user request/);
@@ -94,7 +102,7 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     await a.connect();
     await b.connect();
     const running = a.query('select pg_sleep(60)').then(() => 'finished', (e: Error) => e.message);
-    await new Promise((r) => setTimeout(r, 500));
+    await targetRuns('select pg_sleep(60)');
     const r = await b.query("select pg_cancel_backend(pid) as ok from pg_stat_activity where application_name = 'victim' and state = 'active'");
     expect(r.rows[0]?.ok).toBe(true);
     expect(await running).toMatch(/canceling statement/);
@@ -169,13 +177,16 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     await c.connect();
     await c.query("select 'audit me' as marker");
     await c.end();
-    await new Promise((r) => setTimeout(r, 1000));
-    const events = await stack.db.auditEvent.findMany({ where: { type: 'statement' }, orderBy: { id: 'desc' }, take: 50 });
-    const hit = events.find((e) => JSON.stringify(e.data).includes('audit me'));
-    expect(hit).toBeDefined();
-    expect((hit?.data as { rows: number } | undefined)?.rows).toBe(1);
-    const session = await stack.db.session.findUnique({ where: { id: hit?.sessionId ?? '' } });
-    expect(session?.status).toBe('closed');
-    expect(session?.mode).toBe('connect');
+    // the agent sends its audit frames, and the gateway closes the session row, a moment after the client is done
+    const hit = await waitFor('the statement in the audit trail', async () => {
+      const events = await stack.db.auditEvent.findMany({ where: { type: 'statement' }, orderBy: { id: 'desc' }, take: 50 });
+      return events.find((e) => JSON.stringify(e.data).includes('audit me')) ?? null;
+    });
+    expect((hit.data as { rows: number }).rows).toBe(1);
+    const session = await waitFor('the session to be closed', async () => {
+      const s = await stack.db.session.findUnique({ where: { id: hit.sessionId } });
+      return s?.status === 'closed' ? s : null;
+    });
+    expect(session.mode).toBe('connect');
   });
 });
