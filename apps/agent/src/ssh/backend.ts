@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Duplex, type Readable } from 'node:stream';
 import { Client, type ClientChannel, type PseudoTtyOptions } from 'ssh2';
 import type { CommandConfig, SshTargetConfig } from '@hoop/protocol';
+import { terminalForeground } from './foreground';
 
 export { type CommandConfig, commandConfigFrom, type SshTargetConfig, sshTargetFrom } from '@hoop/protocol';
 
@@ -14,6 +15,8 @@ export interface BackendChannel extends Duplex {
   stderr: Readable;
   setWindow(rows: number, cols: number, height: number, width: number): void;
   signal(name: string): void;
+  /** what holds the foreground of the channel's terminal, when the agent runs that terminal itself */
+  foreground?(): 'shell' | 'program' | null;
 }
 
 /** Where the commands of a session run: a server over SSH, or the agent host itself (command connections). */
@@ -96,6 +99,7 @@ export function commandBackend(cfg: CommandConfig, env: Record<string, string>, 
     const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin }) as unknown as BackendChannel;
     duplex.stderr = child.stderr;
     duplex.setWindow = () => undefined;
+    if (pty) duplex.foreground = () => (child.pid === undefined || child.exitCode !== null ? null : terminalForeground(child.pid));
     duplex.signal = (name) => {
       try {
         child.kill(`SIG${name}` as NodeJS.Signals);

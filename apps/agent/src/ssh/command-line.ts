@@ -1,33 +1,109 @@
 import xterm from '@xterm/headless';
+import { TypedLine } from './keystrokes';
 
 const { Terminal } = xterm;
 
+/** Output that comes this long after a keystroke, once the keystroke was answered, is not an answer to it. */
+const ANSWER_MS = 1000;
+/** screen readings kept after a key only the screen can follow */
+const MAX_SEEN = 32;
+
+/** Every reading hoop has of the line Enter is about to submit (see CommandLineTracker). */
+export interface LineReadings {
+  /** rebuilt from keystrokes as a line editor applies them; null when a key could not be followed */
+  typed: string | null;
+  /** the keystrokes as a terminal in cooked mode passes them on (no line editor) */
+  literal: string;
+  /** keys typed since the last one that could not be followed (a full-screen program's prompt after Escape) */
+  keys: string;
+  /** when the screen switched while the line was typed: every key since the line began, as a line editor has them */
+  before?: string;
+  /** the screen from where typing of the line began to the end of its (wrapped) line; null when it cannot tell */
+  screen: string | null;
+  /** the whole (wrapped) row the cursor is on: a full-screen program's command line */
+  row: string | null;
+  /** what the screen showed of the line after the last key only the screen can follow, in order */
+  seen: string[];
+  /** the terminal shows its alternate screen (what full-screen programs use) */
+  fullScreen: boolean;
+  /** the cursor is still on the line where typing began, as a line editor keeps it */
+  cursorOnLine: boolean;
+  /** output came while the line was typed that answered no keystroke: something else wrote to the terminal */
+  disturbed: boolean;
+}
+
 /**
- * Works out the command line a person is about to run in an interactive shell, to judge it before the Enter key
- * reaches the server. Two views are kept and both are judged:
- * - the screen: a headless terminal emulator fed with the server's output, read from where typing began to the end
- *   of the (wrapped) line. It shows what the shell really has after history recall, tab completion or any editing.
- * - the keystrokes: the line rebuilt from what was typed (printable characters, backspace, Ctrl-U/W/C, cursor left and
- *   right, Home/End). It covers the last characters whose echo has not come back yet.
- * Full-screen programs (the alternate screen: vim, less, top) are not judged; nothing typed there is a command line.
+ * Follows an interactive terminal to tell the line a person is about to submit with Enter, so it can be judged before
+ * the Enter reaches the server. Nothing the session prints turns this off: it changes which readings exist, never
+ * whether the line is judged.
+ * - the keystrokes (see TypedLine): the line as a line editor, a cooked-mode terminal or a program's prompt has it.
+ * - the screen: a headless terminal emulator fed with the server's output, read from where typing began. It shows
+ *   what the shell really has after history recall, tab completion or any editing — unless something else painted
+ *   over it, which is why output that answers no keystroke is noted, and what the screen showed after the last
+ *   recall is kept (a line drawn and then painted over is still seen).
+ * - the cursor's row: on the alternate screen, a program's own command line (vim's `:`, less's `!`).
  */
 export class CommandLineTracker {
   private readonly term: InstanceType<typeof Terminal>;
-  private typed: string[] = [];
-  private cursor = 0;
-  /** keystrokes we could not follow (history, completion, escape sequences): only the screen knows the line */
-  private uncertain = false;
+  /** every key since the line began */
+  private readonly line = new TypedLine();
+  /** the keys since the terminal last switched screens (see `switched`); the same keys as `line` until it does */
+  private fresh = new TypedLine();
+  /** keys of the line with the count of output writes received when each was typed, to tell which came after a switch */
+  private keyLog: { data: string; at: number }[] = [];
+  private keyLogFull = false;
   /** where the command line starts on screen: the cursor when typing of this line began */
   private start: { row: number; col: number } | null = null;
   private startPending = false;
+  /** the screen was cleared (Ctrl-L) after typing began: where the line is now is not known */
+  private startLost = false;
   /** counts lines, so a capture queued for one line never lands on the next */
   private lineNo = 0;
   private lastOutput = 0;
+  private lastInput = 0;
   /** whether the server has sent anything since the last keystroke */
   private answered = true;
+  private typing = false;
+  private disturbed = false;
+  /**
+   * the terminal switched screens (a program started or ended) after typing of the line began: keys typed before the
+   * switch reached the agent went to the program that left, or were eaten by it, or reached the next one — only the
+   * keys typed after it tell the line, and all of them still count when they trip a guardrail
+   */
+  private switched = false;
+  /** output writes received and parsed (the emulator parses later than it receives) */
+  private written = 0;
+  private parsed = 0;
+  /** the first output write received after typing of the line began */
+  private lineFromWrite = Number.POSITIVE_INFINITY;
+  /** after a key only the screen can follow: what the screen showed of the line since */
+  private watching = false;
+  private seen: string[] = [];
 
-  constructor(cols: number, rows: number) {
+  /** `answerMs`: how late output may come after a keystroke and still answer it */
+  constructor(cols: number, rows: number, private readonly opts: { answerMs?: number } = {}) {
     this.term = new Terminal({ cols: clamp(cols, 20, 1000), rows: clamp(rows, 5, 500), scrollback: 200, allowProposedApi: true });
+    let shown = this.term.buffer.active.type;
+    // a screen switch, or a terminal reset (which stays on the normal screen)
+    this.term.buffer.onBufferChange((b) => {
+      const switched = b.type !== shown;
+      shown = b.type;
+      // the write being parsed now came before the line's first keystroke: that was the prompt's screen
+      const at = this.parsed + 1;
+      if (at < this.lineFromWrite) return;
+      if (switched) {
+        this.switched = true;
+        this.fresh = new TypedLine();
+        for (const k of this.keyLog) if (k.at >= at) this.fresh.feed(k.data);
+        // keys beyond what the log holds: what came after the switch is not known
+        if (this.keyLogFull) this.fresh.forget();
+      }
+      // where the line started is gone from the screen; keys typed after the switch start it anew
+      const typedSince = this.keyLog.some((k) => k.at >= at);
+      this.start = null;
+      this.startPending = false;
+      this.startLost = typedSince;
+    });
   }
 
   resize(cols: number, rows: number): void {
@@ -36,9 +112,16 @@ export class CommandLineTracker {
 
   /** Output of the server, as the client's terminal receives it. */
   output(data: string): void {
-    this.lastOutput = Date.now();
+    const now = Date.now();
+    if (this.typing && this.answered && now - this.lastInput > (this.opts.answerMs ?? ANSWER_MS)) this.disturbed = true;
+    this.lastOutput = now;
     this.answered = true;
-    this.term.write(data);
+    const n = ++this.written;
+    const line = this.lineNo;
+    this.term.write(data, () => {
+      this.parsed = n;
+      if (line === this.lineNo && this.watching) this.snapshot();
+    });
   }
 
   get fullScreen(): boolean {
@@ -47,111 +130,200 @@ export class CommandLineTracker {
 
   /** Keystrokes other than Enter, in the order typed. */
   input(data: string): void {
+    this.lastInput = Date.now();
     this.answered = false;
-    if (this.start === null && !this.startPending) {
-      // where the cursor is once the output before this keystroke (the prompt) has been parsed
-      this.startPending = true;
-      const line = this.lineNo;
-      this.term.write('', () => {
-        if (line !== this.lineNo) return;
-        this.startPending = false;
-        if (this.start !== null) return;
-        const b = this.term.buffer.active;
-        this.start = { row: b.baseY + b.cursorY, col: b.cursorX };
-      });
+    this.startTyping();
+    this.log(data);
+    this.fresh.feed(data);
+    const seen = this.line.feed(data);
+    if (seen.abandoned) {
+      // Ctrl-C: the shell starts a new line; keys after it in this write belong to that one
+      this.keyLog = [];
+      this.keyLogFull = false;
+      this.resetScreen();
+      return;
     }
-    for (let i = 0; i < data.length; i++) {
-      const ch = data[i]!;
-      const code = ch.charCodeAt(0);
-      if (ch === '\x1b') {
-        // escape sequences: arrows, Home/End, Delete; anything else makes the keystroke view uncertain
-        const rest = data.slice(i);
-        const m = /^\x1b(?:\[(\d*)(~|[A-Za-z])|O([A-Za-z]))/.exec(rest);
-        if (!m) {
-          this.uncertain = true;
-          continue;
-        }
-        i += m[0].length - 1;
-        const key = m[2] ?? m[3];
-        if (key === 'D') this.cursor = Math.max(0, this.cursor - 1);
-        else if (key === 'C') this.cursor = Math.min(this.typed.length, this.cursor + 1);
-        else if (key === 'H' || (key === '~' && (m[1] === '1' || m[1] === '7'))) this.cursor = 0;
-        else if (key === 'F' || (key === '~' && (m[1] === '4' || m[1] === '8'))) this.cursor = this.typed.length;
-        else if (key === '~' && m[1] === '3') this.typed.splice(this.cursor, 1);
-        else this.uncertain = true; // up/down (history) and the rest
-        continue;
-      }
-      if (code === 0x7f || code === 0x08) {
-        if (this.cursor > 0) this.typed.splice(--this.cursor, 1);
-      } else if (code === 0x15) {
-        this.typed.splice(0, this.cursor);
-        this.cursor = 0;
-      } else if (code === 0x17) {
-        let j = this.cursor;
-        while (j > 0 && this.typed[j - 1] === ' ') j--;
-        while (j > 0 && this.typed[j - 1] !== ' ') j--;
-        this.typed.splice(j, this.cursor - j);
-        this.cursor = j;
-      } else if (code === 0x03) {
-        this.reset();
-      } else if (code === 0x01) {
-        this.cursor = 0;
-      } else if (code === 0x05) {
-        this.cursor = this.typed.length;
-      } else if (code === 0x0b) {
-        this.typed.splice(this.cursor);
-      } else if (code === 0x09 || code === 0x12 || code === 0x10 || code === 0x0e || code < 0x20) {
-        // tab completion, reverse search, history: the shell changes the line in ways only the screen shows
-        this.uncertain = true;
-      } else {
-        this.typed.splice(this.cursor++, 0, ch);
-      }
+    if (seen.clearScreen) this.startLost = true;
+    if (seen.unfollowed) {
+      this.watching = true;
+      this.seen = [];
     }
   }
 
+  /** Text pasted as a whole (between bracketed-paste marks), once it was judged and sent. */
+  paste(text: string): void {
+    this.lastInput = Date.now();
+    this.startTyping();
+    this.line.paste(text);
+    this.fresh.paste(text);
+    this.log(text);
+  }
+
+  /** the typed reading so far (a paste is judged with it) */
+  get typedSoFar(): string | null {
+    return this.switched ? this.fresh.editedText : this.line.editedText;
+  }
+
+  private log(data: string): void {
+    if (this.keyLog.length < 1024) this.keyLog.push({ data, at: this.written + 1 });
+    else this.keyLogFull = true;
+  }
+
+  private startTyping(): void {
+    if (!this.typing) {
+      this.typing = true;
+      this.lineFromWrite = this.written + 1;
+    }
+    this.captureStart();
+  }
+
+  private captureStart(): void {
+    if (this.start !== null || this.startPending || this.startLost) return;
+    // where the cursor is once the output before this keystroke (the prompt) has been parsed
+    this.startPending = true;
+    const line = this.lineNo;
+    this.term.write('', () => {
+      if (line !== this.lineNo) return;
+      this.startPending = false;
+      if (this.start !== null) return;
+      const b = this.term.buffer.active;
+      this.start = { row: b.baseY + b.cursorY, col: b.cursorX };
+    });
+  }
+
   /**
-   * The line as it stands when Enter is pressed: waits until the server's echo has settled (quiet for `quietMs`, at
+   * The readings of the line as Enter is pressed: waits until the server's echo has settled (quiet for `quietMs`, at
    * most `maxWaitMs`) and the emulator has parsed everything. When only the screen can tell (history, completion), the
    * screen counts only once the server has answered the last keystroke (waiting up to `uncertainWaitMs` on a slow
-   * host); until then neither reading is known and both come back null, so the line is refused, not guessed.
+   * host); until then it is null, and so is a screen that shows nothing of a line only it could tell.
    */
-  async lineAtEnter(quietMs = 40, maxWaitMs = 400, uncertainWaitMs = 3000): Promise<{ screen: string | null; typed: string | null; fullScreen: boolean }> {
-    const uncertain = this.uncertain;
+  async lineAtEnter(quietMs = 40, maxWaitMs = 400, uncertainWaitMs = 3000): Promise<LineReadings> {
+    this.line.settle();
+    this.fresh.settle();
+    const keys = () => (this.switched ? this.fresh : this.line);
+    // keys typed only before a switch: what the shell got of them, if anything, only the screen could tell
+    const typedNow = () => (this.switched && !this.fresh.touched && this.line.touched ? null : keys().editedText);
+    const uncertain = typedNow() === null;
     // give the shell's redraw more time to arrive
     if (uncertain) quietMs = Math.max(quietMs, 120);
     const deadline = Date.now() + (uncertain ? Math.max(uncertainWaitMs, quietMs * 4) : Math.max(maxWaitMs, quietMs * 4));
     const answered = () => !uncertain || this.answered;
     while (Date.now() < deadline && (Date.now() - this.lastOutput < quietMs || !answered())) await sleep(quietMs / 2);
     await new Promise<void>((r) => this.term.write('', r));
-    const fullScreen = this.fullScreen;
-    const screen = fullScreen || !answered() ? null : this.screenLine();
-    const typed = uncertain ? null : this.typed.join('');
-    return { screen, typed, fullScreen };
+    const typed = typedNow();
+    const text = answered() && !this.startLost ? this.screenLine() : null;
+    return {
+      typed,
+      literal: this.line.literalText,
+      keys: keys().keysText,
+      ...(this.switched ? { before: this.line.editedText ?? this.line.keysText } : {}),
+      screen: typed === null && text === '' ? null : text,
+      row: this.cursorRow(),
+      seen: [...this.seen],
+      fullScreen: this.fullScreen,
+      cursorOnLine: this.cursorOnLine(),
+      disturbed: this.disturbed,
+    };
   }
 
-  /** Enter went through (or the line was cleared): the next keystroke starts a new line. */
+  /**
+   * Resolves once the terminal has answered what went to it last (keystrokes, or what hoop sent: `sent()`) and has been
+   * quiet for `quietMs`; at most `maxMs`.
+   */
+  async settled(quietMs = 60, maxMs = 2000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline && (!this.answered || Date.now() - this.lastOutput < quietMs)) await sleep(quietMs / 4);
+  }
+
+  /** hoop itself sent keys to the terminal (to drop a line): `settled()` waits for their answer */
+  sent(): void {
+    this.answered = false;
+  }
+
+  /**
+   * Resolves once the program has answered an interrupt (Ctrl-C) that went to the terminal: output came, the cursor left
+   * the row it was on or the screen switched (a shell prints a new prompt, vim leaves its command line), and the
+   * terminal has been quiet for `quietMs`; at most `maxMs`. Bash drops keys it reads while it handles SIGINT — the screen
+   * still shows them — so nothing more may reach it before: `x` of `xrm -rf /` would be lost and `rm -rf /` run.
+   */
+  async interruptAnswered(quietMs = 100, maxMs = 2000): Promise<void> {
+    await new Promise<void>((r) => this.term.write('', r));
+    const b = this.term.buffer.active;
+    const row = b.baseY + b.cursorY;
+    const type = b.type;
+    const from = this.written;
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline) {
+      await sleep(quietMs / 4);
+      if (this.written === from || Date.now() - this.lastOutput < quietMs) continue;
+      await new Promise<void>((r) => this.term.write('', r));
+      const a = this.term.buffer.active;
+      if (a.type !== type || a.baseY + a.cursorY !== row) return;
+    }
+  }
+
+  /** Enter went through (or the line was dropped): the next keystroke starts a new line. */
   reset(): void {
-    this.typed = [];
-    this.cursor = 0;
-    this.uncertain = false;
+    this.line.clear();
+    this.fresh = new TypedLine();
+    this.keyLog = [];
+    this.keyLogFull = false;
+    this.resetScreen();
+  }
+
+  private resetScreen(): void {
     this.start = null;
+    this.startLost = false;
     // a capture still queued belongs to the line just finished
     this.startPending = false;
     this.lineNo++;
+    this.typing = false;
+    this.lineFromWrite = Number.POSITIVE_INFINITY;
+    this.disturbed = false;
+    this.switched = false;
+    this.watching = false;
+    this.seen = [];
+  }
+
+  private snapshot(): void {
+    if (this.seen.length >= MAX_SEEN || !this.start || this.startLost) return;
+    const s = this.screenLine();
+    if (s && s !== this.seen.at(-1)) this.seen.push(s);
+  }
+
+  /** the last row of the (wrapped) line that starts on `row` */
+  private lastRowOf(row: number): number {
+    const b = this.term.buffer.active;
+    let y = row;
+    while (y + 1 < b.length && b.getLine(y + 1)?.isWrapped) y++;
+    return y;
   }
 
   private screenLine(): string | null {
-    if (!this.start) return '';
+    // no start: nothing typed yet, or what was typed is on a screen no longer shown
+    if (!this.start) return this.typing ? null : '';
     const b = this.term.buffer.active;
     const first = this.start.row;
     if (first < 0 || first >= b.length) return null;
     let text = b.getLine(first)?.translateToString(true, this.start.col) ?? '';
-    for (let y = first + 1; y < b.length; y++) {
-      const line = b.getLine(y);
-      if (!line?.isWrapped) break;
-      text += line.translateToString(true);
-    }
+    for (let y = first + 1; y <= this.lastRowOf(first); y++) text += b.getLine(y)?.translateToString(true) ?? '';
     return text.trim();
+  }
+
+  private cursorRow(): string | null {
+    const b = this.term.buffer.active;
+    let y = b.baseY + b.cursorY;
+    while (y > 0 && b.getLine(y)?.isWrapped) y--;
+    let text = '';
+    for (let r = y; r <= this.lastRowOf(y); r++) text += b.getLine(r)?.translateToString(true) ?? '';
+    return text.trim() || null;
+  }
+
+  private cursorOnLine(): boolean {
+    if (!this.start || this.startLost) return false;
+    const b = this.term.buffer.active;
+    const y = b.baseY + b.cursorY;
+    return y >= this.start.row && y <= this.lastRowOf(this.start.row) && (y > this.start.row || b.cursorX >= this.start.col);
   }
 
   dispose(): void {

@@ -16,4 +16,9 @@ describe('judgeLines', () => {
     expect(judgeLines(judge, 'rm -rf /srv/app', null)).toMatchObject({ verdict: { action: 'deny' }, text: 'rm -rf /srv/app' });
     expect(judgeLines(judge, 'ls /srv/app', 'rm -rf /srv/app')).toMatchObject({ verdict: { action: 'deny' }, text: 'rm -rf /srv/app' });
   });
+
+  it('holds a line ending in a backslash for the next one, as a shell joins them', () => {
+    expect(judgeLines(judge, null, 'r\\')).toBe('incomplete');
+    expect(judgeLines(judge, null, 'echo a\\\\')).toMatchObject({ verdict: { action: 'allow' } });
+  });
 });

@@ -3,7 +3,7 @@ import type { Logger } from '@hoop/log';
 import type { ReviewUpdate, Verdict } from '../postgres/hooks';
 import { blockedMessage, notApprovedMessage } from '../refusals';
 import type { BackendChannel } from './backend';
-import type { CommandLineTracker } from './command-line';
+import { continuesOnNextLine, UNREADABLE_RULES } from './line-judge';
 import type { OutputPipe } from './recording';
 
 /**
@@ -12,8 +12,6 @@ import type { OutputPipe } from './recording';
  */
 
 const severity = { allow: 0, review: 1, deny: 2 } as const;
-/** rule ids the shell guard gives lines it could not read */
-const UNREADABLE_RULES = new Set(['parse-error', 'too-deep', 'too-long']);
 
 const UNREADABLE_LINE: Verdict = {
   action: 'deny',
@@ -42,9 +40,9 @@ export function judgeAll(judge: (command: string) => Verdict, texts: (string | n
 }
 
 /**
- * Judges a line typed at a prompt from its two readings (see CommandLineTracker): 'incomplete' when the line leaves a
- * construct open. When every keystroke was followed the typed reading is exact; the screen reading may then carry
- * part of a prompt, so only a rule it trips counts, not a failure to parse it.
+ * Judges a line from a typed and a screen reading (the line gate has only the first): 'incomplete' when the line
+ * leaves a construct open or ends in a backslash. When the typed reading is known it is exact; the screen reading may
+ * then carry part of a prompt, so only a rule it trips counts, not a failure to parse it.
  */
 export function judgeLines(judge: (command: string) => Verdict, screen: string | null, typed: string | null): Judged | 'incomplete' {
   // neither the keystrokes nor the screen tell what the shell will run: refuse rather than guess
@@ -59,11 +57,15 @@ export function judgeLines(judge: (command: string) => Verdict, screen: string |
   if (complete.length === 0) return 'incomplete';
   let worst = complete[0]!;
   for (const j of complete) if (severity[j.verdict.action] > severity[worst.verdict.action]) worst = j;
+  // `r\` then `m -rf /`: a shell joins a line ending in a backslash to the next one
+  if (worst.verdict.action === 'allow' && complete.some((j) => continuesOnNextLine(j.text))) return 'incomplete';
   return worst;
 }
 
 /** What a gate needs from the session it serves. */
 export interface GateContext {
+  /** the shell guard: one command line, as a shell would run it */
+  judge(command: string): Verdict;
   judgeLines(screen: string | null, typed: string | null): Judged | 'incomplete';
   judgeAll(texts: (string | null)[]): Judged;
   /** asks for a review and resolves with the final answer; `onPending` hears the link first */
@@ -75,107 +77,6 @@ export interface GateContext {
 export interface Gate {
   push(text: string): void;
   end(): void;
-}
-
-/** interactive terminal: keystrokes pass as typed; Enter is held until the line is judged */
-export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPipe, tracker: CommandLineTracker | null): Gate {
-  const queue: string[] = [];
-  let busy = false;
-  let ending = false;
-  /** earlier lines of a construct still open (a quote, `for … do` without `done`): the shell is waiting for more */
-  let continuation = '';
-  const drain = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      while (queue.length) {
-        const chunk = queue.shift()!;
-        // Ctrl-C abandons a construct still open
-        if (chunk.includes('\x03')) continuation = '';
-        const enter = chunk.search(/[\r\n]/);
-        if (enter < 0 || !tracker) {
-          tracker?.input(enter < 0 ? chunk : '');
-          target.write(chunk);
-          continue;
-        }
-        const before = chunk.slice(0, enter);
-        if (before) {
-          tracker.input(before);
-          target.write(before);
-        }
-        const rest = chunk.slice(enter + 1);
-        if (rest) queue.unshift(rest);
-        const line = await tracker.lineAtEnter();
-        if (line.fullScreen) {
-          // vim, less, top: Enter there is not a command line
-          tracker.reset();
-          target.write(chunk[enter]!);
-          continue;
-        }
-        const joined = (t: string | null) => (t === null ? null : continuation ? `${continuation}\n${t}` : t);
-        const judged = ctx.judgeLines(joined(line.screen), joined(line.typed));
-        if (judged === 'incomplete') {
-          // nothing runs until the construct is closed; the whole of it is judged then
-          continuation = joined(line.typed) ?? joined(line.screen) ?? continuation;
-          tracker.reset();
-          target.write(chunk[enter]!);
-          continue;
-        }
-        const inConstruct = continuation !== '';
-        continuation = '';
-        /**
-         * Drops the refused line and has the shell show a new prompt. Inside an open construct only Ctrl-C abandons
-         * the lines already sent; otherwise end-of-line, kill-line and an empty Enter do it without a SIGINT, which
-         * would also throw away lines typed ahead that the shell has not read yet.
-         */
-        const dropLine = () => target.write(inConstruct ? '\x03' : '\x05\x15\r');
-        const { verdict, text } = judged;
-        // what the audit trail shows: the typed line when every keystroke was followed, else the screen
-        const shown = line.typed ?? line.screen ?? text;
-        if (!shown.trim() && verdict.action === 'allow') {
-          tracker.reset();
-          target.write(chunk[enter]!);
-          continue;
-        }
-        let final = verdict;
-        if (verdict.action === 'review') {
-          const u = await ctx.review(text, verdict, (p) => out.inject(`\r\n\x1b[33mhoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\x1b[0m\r\n`));
-          if (u.status === 'approved') final = { ...verdict, action: 'allow', ...(u.reviewId ? { reviewId: u.reviewId } : {}) };
-          else {
-            ctx.record(shown, verdict, { executed: false, reviewStatus: u.status });
-            out.inject(`\r\n\x1b[31mhoop: ${reviewRefusal(u)}\x1b[0m\r\n`);
-            tracker.reset();
-            dropLine();
-            continue;
-          }
-        }
-        if (final.action === 'deny') {
-          ctx.record(shown, final, { executed: false });
-          out.inject(`\r\n\x1b[31mhoop: ${refusal(final)}\x1b[0m\r\n`);
-          tracker.reset();
-          dropLine();
-          continue;
-        }
-        ctx.record(shown, verdict, { executed: true, ...(final.reviewId ? { reviewId: final.reviewId } : {}) });
-        tracker.reset();
-        target.write(chunk[enter]!);
-      }
-    } finally {
-      busy = false;
-      if (ending && queue.length === 0) target.end();
-    }
-  };
-  const run = () => void drain().catch((err: Error) => ctx.log.warn('terminal gate failed', { error: err.message }));
-  return {
-    push(text: string) {
-      queue.push(text);
-      run();
-    },
-    end() {
-      ending = true;
-      run();
-    },
-  };
 }
 
 /** a shell without a terminal (`ssh -T host`, scripts piped in): each line is judged as it arrives */

@@ -7,8 +7,9 @@ import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
 import type { ReviewUpdate, Verdict } from '../postgres/hooks';
 import type { Backend, BackendChannel, Pty } from './backend';
 import { CommandLineTracker } from './command-line';
-import { type GateContext, judgeAll, judgeLines, lineGate, ptyGate, refusal, reviewRefusal } from './gates';
+import { type Gate, type GateContext, judgeAll, judgeLines, lineGate, refusal, reviewRefusal } from './gates';
 import { OutputPipe } from './recording';
+import { ptyGate } from './terminal-gate';
 import { relaySftp } from './sftp-relay';
 
 /** Exit status of a command hoop refused (the message says why on stderr). */
@@ -138,6 +139,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   };
 
   const gateContext: GateContext = {
+    judge: o.judge,
     judgeLines: (screen, typed) => judgeLines(o.judge, screen, typed),
     judgeAll: (texts) => judgeAll(o.judge, texts),
     review: (text, verdict, onPending) => review(text, verdict, onPending, (cancel) => channels.add({ close: cancel })),
@@ -260,22 +262,37 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
       }
       recordCommand(command, first.verdict, { executed: true, ...(verdict.reviewId ? { reviewId: verdict.reviewId } : {}) });
       const target = await (await getBackend()).exec(command, { pty, env });
+      // with a terminal, the command may be a shell or any program that runs one (`ssh -t host bash`, `sudo -i`)
+      if (pty) return interactive(ch, target, pty);
       connect(ch, target, false);
       ch.pipe(target);
     }
 
     async function runShell(ch: ServerChannel): Promise<void> {
       const target = await (await getBackend()).shell({ pty, env });
-      if (pty) {
-        tracker = new CommandLineTracker(pty.cols, pty.rows);
-        channels.add({ close: () => tracker?.dispose() });
-        o.audit('term.start', { cols: pty.cols, rows: pty.rows, term: pty.term });
-      }
-      const out = connect(ch, target, Boolean(pty));
-      const gate = pty ? ptyGate(gateContext, target, out, tracker) : lineGate(gateContext, target, out);
-      ch.on('data', (b: Buffer) => gate.push(b.toString('utf8')));
+      if (pty) return interactive(ch, target, pty);
+      const gate = lineGate(gateContext, target, connect(ch, target, false));
+      feed(ch, gate);
+    }
+
+    /** a terminal: every line typed is judged before its Enter reaches the target, whatever the screen shows */
+    function interactive(ch: ServerChannel, target: BackendChannel, p: Pty): void {
+      const t = new CommandLineTracker(p.cols, p.rows);
+      tracker = t;
+      channels.add({ close: () => t.dispose() });
+      o.audit('term.start', { cols: p.cols, rows: p.rows, term: p.term });
+      feed(ch, ptyGate(gateContext, target, connect(ch, target, true), t));
+    }
+
+    function feed(ch: ServerChannel, gate: Gate): void {
+      const decoder = new TextDecoder('utf-8', { fatal: false });
+      ch.on('data', (b: Buffer) => gate.push(decoder.decode(b, { stream: true })));
       // end of input reaches the target after every line before it was judged
-      ch.on('end', () => gate.end());
+      ch.on('end', () => {
+        const last = decoder.decode();
+        if (last) gate.push(last);
+        gate.end();
+      });
     }
 
     async function runSftp(ch: ServerChannel): Promise<void> {

@@ -1,0 +1,268 @@
+/**
+ * The line a person is typing, rebuilt from keystrokes alone. hoop cannot know what reads them (a line editor such as
+ * readline, a terminal in cooked mode, a full-screen program), so three readings are kept:
+ * - `edited`: as a line editor applies them — cursor keys, Home/End, Delete, Ctrl-A/E/K/U/W, backspace. Null once a
+ *   key it cannot follow was typed (history, completion, Escape, other control keys): only the screen knows the line.
+ * - `literal`: as a terminal in cooked mode hands them to a program with no line editor (`sh`, `bash --noediting`,
+ *   a prompt after `stty -echo`): backspace, Ctrl-U and Ctrl-W edit; escape sequences and other control keys stay in
+ *   the line as typed (Home there is three characters, not a cursor move).
+ * - `keys`: the keys since the last one that could not be followed, edited like `edited` (what went into a program's
+ *   prompt after Escape: vim's `:!…`, less's `!…`, nano's command prompt).
+ */
+
+/** Which keys a line editor's model can follow; everything else leaves only the screen to tell the line. */
+class EditedLine {
+  chars: string[] = [];
+  cursor = 0;
+
+  insert(text: string): void {
+    const add = [...text];
+    this.chars.splice(this.cursor, 0, ...add);
+    this.cursor += add.length;
+  }
+
+  /** applies one key; false when the key is not one a line editor model can follow */
+  key(k: Key): boolean {
+    switch (k.kind) {
+      case 'text':
+        this.insert(k.text);
+        return true;
+      case 'left':
+        this.cursor = Math.max(0, this.cursor - 1);
+        return true;
+      case 'right':
+        this.cursor = Math.min(this.chars.length, this.cursor + 1);
+        return true;
+      case 'home':
+        this.cursor = 0;
+        return true;
+      case 'end':
+        this.cursor = this.chars.length;
+        return true;
+      case 'delete':
+        this.chars.splice(this.cursor, 1);
+        return true;
+      case 'ctrl':
+        return this.ctrl(k.code);
+      default:
+        return false;
+    }
+  }
+
+  private ctrl(code: number): boolean {
+    switch (code) {
+      case 0x7f:
+      case 0x08:
+        if (this.cursor > 0) this.chars.splice(--this.cursor, 1);
+        return true;
+      case 0x15:
+        this.chars.splice(0, this.cursor);
+        this.cursor = 0;
+        return true;
+      case 0x17: {
+        let j = this.cursor;
+        while (j > 0 && /\s/.test(this.chars[j - 1]!)) j--;
+        while (j > 0 && !/\s/.test(this.chars[j - 1]!)) j--;
+        this.chars.splice(j, this.cursor - j);
+        this.cursor = j;
+        return true;
+      }
+      case 0x01:
+        this.cursor = 0;
+        return true;
+      case 0x05:
+        this.cursor = this.chars.length;
+        return true;
+      case 0x0b:
+        this.chars.splice(this.cursor);
+        return true;
+      case 0x0c:
+        // clear-screen: the line stays as it is (the screen does not: see CommandLineTracker)
+        return true;
+      default:
+        // tab completion, history (Ctrl-P/N/R/S), quoted insert, transpose, yank: only the screen shows the result
+        return false;
+    }
+  }
+
+  get text(): string {
+    return this.chars.join('');
+  }
+}
+
+export type Key =
+  | { kind: 'text'; text: string }
+  | { kind: 'left' | 'right' | 'home' | 'end' | 'delete' }
+  | { kind: 'ctrl'; code: number }
+  /** any other escape sequence, or Escape alone */
+  | { kind: 'escape'; seq: string };
+
+/**
+ * Splits keystrokes into keys. An escape sequence cut at the end of `data` is returned in `rest`, to be completed by
+ * the next keystrokes (a terminal sends one key in one write, but a connection may split it).
+ */
+export function splitKeys(data: string): { keys: Key[]; rest: string } {
+  const keys: Key[] = [];
+  let text = '';
+  const flush = () => {
+    if (text) keys.push({ kind: 'text', text });
+    text = '';
+  };
+  let i = 0;
+  while (i < data.length) {
+    const ch = data[i]!;
+    const code = ch.charCodeAt(0);
+    if (ch === '\x1b') {
+      flush();
+      const rest = data.slice(i);
+      const csi = /^\x1b\[([0-9;]*)([\x20-\x2f]*)([\x40-\x7e])/.exec(rest);
+      const ss3 = /^\x1bO([\x20-\x7e])/.exec(rest);
+      if (csi) {
+        keys.push(csiKey(csi[0], csi[1]!, csi[2]!, csi[3]!));
+        i += csi[0].length;
+      } else if (ss3) {
+        const k = { A: 'up', B: 'down', C: 'right', D: 'left', H: 'home', F: 'end' }[ss3[1]!];
+        keys.push(k === 'left' || k === 'right' || k === 'home' || k === 'end' ? { kind: k } : { kind: 'escape', seq: ss3[0] });
+        i += ss3[0].length;
+      } else if (/^\x1b(\[[0-9;]*[\x20-\x2f]*|O)?$/.test(rest)) {
+        // a sequence cut short at the end of this write
+        return { keys, rest };
+      } else {
+        // Escape alone, or Alt with a key
+        const alt = rest.length > 1 && rest[1] !== '\x1b' ? 2 : 1;
+        keys.push({ kind: 'escape', seq: rest.slice(0, alt) });
+        i += alt;
+      }
+      continue;
+    }
+    if (code < 0x20 || code === 0x7f) {
+      flush();
+      keys.push({ kind: 'ctrl', code });
+    } else text += ch;
+    i++;
+  }
+  flush();
+  return { keys, rest: '' };
+}
+
+function csiKey(seq: string, params: string, inter: string, final: string): Key {
+  if (!inter && params === '') {
+    if (final === 'D') return { kind: 'left' };
+    if (final === 'C') return { kind: 'right' };
+    if (final === 'H') return { kind: 'home' };
+    if (final === 'F') return { kind: 'end' };
+  }
+  if (!inter && final === '~') {
+    if (params === '1' || params === '7') return { kind: 'home' };
+    if (params === '4' || params === '8') return { kind: 'end' };
+    if (params === '3') return { kind: 'delete' };
+  }
+  return { kind: 'escape', seq };
+}
+
+/** The three readings of the line being typed (see the top of this file). */
+export class TypedLine {
+  private edited = new EditedLine();
+  private since = new EditedLine();
+  private literalChars: string[] = [];
+  private pending = '';
+  /** whether any key so far could not be followed */
+  unfollowable = false;
+  /** whether any key was fed since the line began */
+  touched = false;
+
+  /** Keystrokes other than Enter; says which of them the tracker has to know about. */
+  feed(data: string): { unfollowed: boolean; clearScreen: boolean; abandoned: boolean } {
+    const seen = { unfollowed: false, clearScreen: false, abandoned: false };
+    if (data) this.touched = true;
+    // Escape at the end of one write and a key that cannot continue a sequence in the next: the Escape key
+    if (this.pending === '\x1b' && data && data[0] !== '[' && data[0] !== 'O') {
+      this.settle();
+      seen.unfollowed = true;
+    }
+    const { keys, rest } = splitKeys(this.pending + data);
+    this.pending = rest;
+    for (const k of keys) {
+      if (k.kind === 'ctrl' && k.code === 0x0c) seen.clearScreen = true;
+      if (k.kind === 'ctrl' && k.code === 0x03) seen.abandoned = true;
+      if (!this.apply(k)) seen.unfollowed = true;
+    }
+    return seen;
+  }
+
+  /** Text pasted as a whole (bracketed paste): a line editor inserts it as it is, newlines included. */
+  paste(text: string): void {
+    this.settle();
+    if (text) this.touched = true;
+    this.edited.insert(text);
+    this.since.insert(text);
+    this.literalChars.push(...text);
+  }
+
+  /** an escape sequence still cut short counts as the keys it holds (Enter came: nothing completes it now) */
+  settle(): void {
+    if (!this.pending) return;
+    // Escape alone, or Alt with `[` or `O`
+    this.apply({ kind: 'escape', seq: this.pending });
+    this.pending = '';
+  }
+
+  /** false when a line editor's model cannot follow the key */
+  private apply(k: Key): boolean {
+    this.literal(k);
+    if (k.kind === 'ctrl' && k.code === 0x03) {
+      // Ctrl-C: the line is abandoned, whatever reads it
+      this.clear();
+      return true;
+    }
+    if (this.edited.key(k)) {
+      this.since.key(k);
+      return true;
+    }
+    this.unfollowable = true;
+    this.since = new EditedLine();
+    return false;
+  }
+
+  private literal(k: Key): void {
+    const l = this.literalChars;
+    if (k.kind === 'text') l.push(...k.text);
+    else if (k.kind === 'ctrl') {
+      if (k.code === 0x7f || k.code === 0x08) l.pop();
+      else if (k.code === 0x15 || k.code === 0x03) l.length = 0;
+      else if (k.code === 0x17) {
+        while (l.length && /\s/.test(l.at(-1)!)) l.pop();
+        while (l.length && !/\s/.test(l.at(-1)!)) l.pop();
+      } else l.push(String.fromCharCode(k.code));
+    } else if (k.kind === 'escape') l.push(...k.seq);
+    else l.push(...{ left: '\x1b[D', right: '\x1b[C', home: '\x1b[H', end: '\x1b[F', delete: '\x1b[3~' }[k.kind]);
+  }
+
+  /** as a line editor has it; null when a key could not be followed */
+  get editedText(): string | null {
+    return this.unfollowable ? null : this.edited.text;
+  }
+
+  get literalText(): string {
+    return this.literalChars.join('');
+  }
+
+  get keysText(): string {
+    return this.since.text;
+  }
+
+  /** keys went by that this reading did not see: a line editor's model of the line is not known */
+  forget(): void {
+    this.unfollowable = true;
+    this.since = new EditedLine();
+  }
+
+  clear(): void {
+    this.edited = new EditedLine();
+    this.since = new EditedLine();
+    this.literalChars = [];
+    this.pending = '';
+    this.unfollowable = false;
+    this.touched = false;
+  }
+}
