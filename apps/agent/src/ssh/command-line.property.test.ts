@@ -255,15 +255,18 @@ describe('CommandLineTracker screen', () => {
 });
 
 describe('CommandLineTracker known limits', () => {
-  // Hangs today: the emulator performs CSI S/T/L/M (scroll up/down, insert/delete lines) one line at a time, ~5 µs
-  // each, and accepts counts up to 2^31: `printf '\e[2147483647S'` in a session stops the agent's event loop for hours
-  // (1e6 takes ~5 s). The fix belongs in CommandLineTracker (clamp those counts to the screen's rows before the
-  // emulator sees them, across output chunks); un-skip this with it.
-  it.skip('a session that asks to scroll 2^31 lines does not stall the tracker', async () => {
+  // The emulator performs CSI S/T/L/M, @/P/X and b one step at a time and accepts counts up to 2^31: unbounded,
+  // `printf '\e[2147483647S'` in a session stopped the agent's event loop for hours. The tracker bounds those counts by
+  // the screen (csi-clamp.ts), also across output chunks.
+  it('a session that asks to scroll 2^31 lines does not stall the tracker', async () => {
     const t = new CommandLineTracker(80, 24);
     try {
       t.output('$ ');
-      for (const f of ['S', 'T', 'L', 'M']) timed(() => t.output(`\x1b[2147483647${f}`));
+      for (const f of ['S', 'T', 'L', 'M', '@', 'P', 'X', 'b']) timed(() => t.output(`\x1b[2147483647${f}`));
+      // split across chunks, 8-bit CSI, and padded with zeros
+      timed(() => t.output('\x1b[21474'));
+      timed(() => t.output('83647S\x9b2147483647T'));
+      timed(() => t.output(`\x1b[${'0'.repeat(40)}2147483647L`));
       t.input('ls');
       t.output('ls');
       expect((await enter(t)).typed).toBe('ls');

@@ -1,5 +1,6 @@
 import xterm from '@xterm/headless';
 import { TypedLine } from './keystrokes';
+import { CsiClamp } from './csi-clamp';
 
 const { Terminal } = xterm;
 
@@ -45,6 +46,8 @@ export interface LineReadings {
  */
 export class CommandLineTracker {
   private readonly term: InstanceType<typeof Terminal>;
+  /** counts of step-by-step control sequences bounded by the screen (see csi-clamp.ts) */
+  private readonly clamp = new CsiClamp(() => ({ cols: this.term.cols, rows: this.term.rows }));
   /** every key since the line began */
   private readonly line = new TypedLine();
   /** the keys since the terminal last switched screens (see `switched`); the same keys as `line` until it does */
@@ -118,7 +121,7 @@ export class CommandLineTracker {
     this.answered = true;
     const n = ++this.written;
     const line = this.lineNo;
-    this.term.write(data, () => {
+    this.term.write(this.clamp.filter(data), () => {
       this.parsed = n;
       if (line === this.lineNo && this.watching) this.snapshot();
     });
