@@ -128,6 +128,14 @@ export async function routeClientStream(deps: Deps, user: UserIdentity, open: In
     const sessions = grantSessions.get(reviewId) ?? new Set();
     grantSessions.set(reviewId, sessions);
     sessions.add(end);
+    // a revocation between the grant's lookup and this registration found nothing to end: look once more, now that
+    // a revocation would find this session
+    deps.db.review.findUnique({ where: { id: reviewId }, select: { status: true } }).then(
+      (r) => {
+        if (r?.status !== 'approved') end('the access grant was revoked');
+      },
+      (err: Error) => deps.log.warn('could not check the access grant again', { session: session.sessionId, error: err.message }),
+    );
     clientSide.once('close', () => {
       clearTimeout(timer);
       sessions.delete(end);
