@@ -121,7 +121,8 @@ export class ReviewCoordinator {
       this.waiters.set(review.id, waiter);
       if (review.status === 'pending') {
         await this.db.review.update({ where: { id: review.id }, data: { sessionId: p.sessionId } });
-        return reply(this.pending(review));
+        reply(this.pending(review));
+        return this.settleIfDecided(review.id);
       }
       return this.settle(review);
     }
@@ -142,6 +143,16 @@ export class ReviewCoordinator {
     this.waiters.set(review.id, waiter);
     this.log.info('statement held for review', { review: review.id, connection: session.connection.name, rule: p.ruleId });
     reply(this.pending(review));
+    await this.settleIfDecided(review.id);
+  }
+
+  /**
+   * A decision whose notification was handled before this session became the review's waiter was sent nowhere: look
+   * once more now that it is registered (settle answers a session once, whichever of the two gets there first).
+   */
+  private async settleIfDecided(reviewId: string): Promise<void> {
+    const now = await this.db.review.findUnique({ where: { id: reviewId }, include: reviewInclude });
+    if (now && now.status !== 'pending') await this.settle(now);
   }
 
   private pending(review: ReviewWithDetails): Update {
