@@ -56,7 +56,8 @@ function upgradeStatus(port: number, key: string): Promise<number> {
 }
 
 function agentWith(key: string, port: number, env: Record<string, string> = {}): Service {
-  const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${port}`, key, env });
+  // the secrets of the stack's connections reach an agent through its environment, as they reach the stack's own
+  const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${port}`, key, env: { ...stack.secretEnv, ...env } });
   started.push(svc);
   return svc;
 }

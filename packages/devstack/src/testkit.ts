@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createDb, type Db, generateAuditKeyPair, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db';
+import { createDb, type Db, encryptSecret, generateAuditKeyPair, parseEncryptionKey, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
 import { inheritedEnv, testServerUrl } from './env';
 import { freePort, REPO_ROOT, type Service, TSX, waitFor } from './process';
@@ -28,6 +28,13 @@ export interface TestStack {
   configFile: string;
   gateway: Service;
   agent: Service | null;
+  /** the environment through which the stack's agent reads the secrets of connections added before it started */
+  secretEnv: Readonly<Record<string, string>>;
+  /**
+   * A Postgres connection served by the stack's agent. Its password (when the URL has one) reaches the agent through
+   * its environment when the agent is not started yet, else sealed in the control plane (an agent's environment is
+   * fixed once it runs).
+   */
   addPostgresConnection(name: string, targetUrl: string, opts?: { readOnly?: boolean; agentId?: string | null }): Promise<void>;
   /** an `ssh` or `command` connection served by the stack's agent; the secret reaches the agent through its environment */
   addConnection(name: string, type: 'ssh' | 'command', config: Record<string, unknown>, secret?: string): Promise<void>;
@@ -97,16 +104,23 @@ export async function startTestStack(
     configFile,
     gateway,
     agent: null,
+    secretEnv,
     async addPostgresConnection(name, targetUrl, o = {}) {
       const u = new URL(targetUrl);
-      const envName = `HOOP_TEST_SECRET_${Object.keys(secretEnv).length}`;
-      secretEnv[envName] = decodeURIComponent(u.password);
+      const password = decodeURIComponent(u.password);
+      let secret: { secretRef: string | null; secretEncrypted?: string } = { secretRef: null };
+      if (u.password && stack.agent) secret = { secretRef: 'stored', secretEncrypted: encryptSecret(password, parseEncryptionKey(encryptionKey)) };
+      else if (u.password) {
+        const envName = `HOOP_TEST_SECRET_${Object.keys(secretEnv).length}`;
+        secretEnv[envName] = password;
+        secret = { secretRef: `env:${envName}` };
+      }
       await seedConnection(db, org.id, {
         name,
         type: 'postgres',
         agentId: o.agentId === undefined ? agent.id : o.agentId,
         config: { host: u.hostname, port: Number(u.port || 5432), database: u.pathname.slice(1), user: decodeURIComponent(u.username), sslmode: u.searchParams.get('sslmode') ?? 'disable' },
-        secretRef: u.password ? `env:${envName}` : null,
+        ...secret,
         readOnly: o.readOnly ?? false,
       });
     },
