@@ -11,3 +11,18 @@ export function testServerUrl(): string {
   if (!url) throw new Error('DATABASE_URL is not set; run the tests with `npm test`, which provides one');
   return url;
 }
+
+/** the folders a bare command name is looked up in */
+export function searchPath(): string {
+  return process.env.PATH ?? '';
+}
+
+/** the Chromium the browser tests drive (HOOP_CHROMIUM, else Debian's) */
+export function chromiumPath(): string {
+  return process.env.HOOP_CHROMIUM ?? '/usr/bin/chromium';
+}
+
+/** the missing programs `npm test` announced, whose tests are skipped (HOOP_TEST_SKIP_TOOLS) */
+export function announcedMissingTools(): string[] {
+  return (process.env.HOOP_TEST_SKIP_TOOLS ?? '').split(',').filter(Boolean);
+}

@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { announcedMissingTools, chromiumPath, searchPath } from './env';
 
 /**
  * The programs outside Node that some tests drive as a user would (psql, OpenSSH, Chromium). `npm test` checks for
@@ -22,7 +23,7 @@ export const TEST_TOOLS: readonly TestTool[] = [
   { name: 'psql', binary: 'psql', debianPackage: 'postgresql-client', neededBy: 'psql through hoop connect' },
   { name: 'ssh', binary: 'ssh', debianPackage: 'openssh-client', neededBy: 'ssh and scp through hoop' },
   { name: 'sshd', binary: '/usr/sbin/sshd', debianPackage: 'openssh-server', neededBy: 'ssh connections to a real server' },
-  { name: 'chromium', binary: process.env.HOOP_CHROMIUM ?? '/usr/bin/chromium', debianPackage: 'chromium', neededBy: 'the browser tests' },
+  { name: 'chromium', binary: chromiumPath(), debianPackage: 'chromium', neededBy: 'the browser tests' },
 ];
 
 function executable(file: string): boolean {
@@ -37,7 +38,7 @@ function executable(file: string): boolean {
 /** The full path of a command (PATH lookup for a bare name), or null when there is none. */
 export function findBinary(binary: string): string | null {
   if (binary.includes('/')) return executable(binary) ? binary : null;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+  for (const dir of searchPath().split(path.delimiter)) {
     if (dir && executable(path.join(dir, binary))) return path.join(dir, binary);
   }
   return null;
@@ -56,6 +57,6 @@ export const SKIP_TOOLS_VAR = 'HOOP_TEST_SKIP_TOOLS';
  * Use as `describe.skipIf(skipWithout('psql'))(…)`.
  */
 export function skipWithout(...names: ToolName[]): boolean {
-  const announced = new Set((process.env[SKIP_TOOLS_VAR] ?? '').split(',').filter(Boolean));
+  const announced = new Set(announcedMissingTools());
   return names.some((n) => announced.has(n) && findBinary(TEST_TOOLS.find((t) => t.name === n)!.binary) === null);
 }
