@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { createDb, DEMO, ensureDemo, generateAuditKeyPair, migrate, parseAuditSigningKey, startEmbeddedPostgres, type EmbeddedHandle } from '@hoop/db';
+import { createDb, DEMO, ensureDemo, generateAuditKeyPair, migrate, parseAuditSigningKey } from '@hoop/db';
+import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { portIsFree, REPO_ROOT, type Service, startAgentService, startGatewayService, waitFor } from '@hoop/devstack';
 import { startWebService, webSettingsFrom, webSettingsProblem } from './web-service';
 

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '@hoop/db';
+import { startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { missingTools, SKIP_TOOLS_VAR, type TestTool } from '@hoop/devstack/tools';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedHandle, encryptSecret, parseEncryptionKey, seedConnection, startEmbeddedPostgres } from '@hoop/db';
+import { encryptSecret, parseEncryptionKey, seedConnection } from '@hoop/db';
 import { freePort, type TestStack, startTestStack } from '@hoop/devstack';
+import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 
 /**
  * The agent logs into real targets with SCRAM-SHA-256, MD5 and cleartext passwords, and over TLS when sslmode asks

@@ -11,8 +11,9 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedHandle, encryptSecret, parseEncryptionKey, seedAgent, seedConnection, startEmbeddedPostgres } from '@hoop/db';
+import { encryptSecret, parseEncryptionKey, seedAgent, seedConnection } from '@hoop/db';
 import { freePort, type Service, startGatewayService, startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
+import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { skipWithout } from '@hoop/devstack/tools';
 
 const PASSWORD = 'Pr0be-secret with spaces';

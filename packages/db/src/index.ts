@@ -1,6 +1,5 @@
 export * from './client';
 export * from './credentials';
-export * from './embedded';
 export * from './factories';
 export * from './migrate';
 export * from './demo';
