@@ -8,9 +8,9 @@ import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDatabase, freePort, type Service, startAgentService, startGatewayService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
-import { createAgent } from '../src/server/services/agent/create-agent';
-import { deleteAgent } from '../src/server/services/agent/delete-agent';
-import { rotateAgentKey } from '../src/server/services/agent/rotate-agent-key';
+import { createAgent } from '@hoop/core/agent/create-agent';
+import { deleteAgent } from '@hoop/core/agent/delete-agent';
+import { rotateAgentKey } from '@hoop/core/agent/rotate-agent-key';
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;

@@ -5,11 +5,11 @@
  * half is in playwright/web-identity.spec.ts.
  */
 import { readFile } from 'node:fs/promises';
-import { seedApiToken, seedUser } from '@hoop/db';
+import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSessionUser, type SessionUser } from '../src/server/services/auth/load-session-user';
-import { decideCliLogin } from '../src/server/services/cli-login/decide-cli-login';
+import { loadSessionUser, type SessionUser } from '@hoop/core/auth/load-session-user';
+import { decideCliLogin } from '@hoop/core/cli-login/decide-cli-login';
 
 let stack: TestStack;
 let rita: SessionUser;

@@ -4,10 +4,10 @@
  * (with what the agent found of a secret it reads itself). When no gateway answers, it says whether the gateway can
  * be reached at all. Real gateway, agent and Postgres; the web app's own service function.
  */
-import { seedConnection } from '@hoop/db';
+import { seedConnection } from '@hoop/db/testing';
 import { createTargetDatabase, type TestStack, startTestStack } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConnection } from '../src/server/services/connection/test-connection';
+import { testConnection } from '@hoop/core/connection/test-connection';
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;

@@ -1,7 +1,7 @@
 import 'server-only';
 import type { Db } from '@hoop/db';
 import { env } from '~/env';
-import { loadHoopDb } from './hoop-db';
+import { loadHoopDb } from '@hoop/core/hoop-db';
 
 const holder = globalThis as unknown as { hoopWebDb?: Promise<Db> };
 

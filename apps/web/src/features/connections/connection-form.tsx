@@ -9,7 +9,7 @@ import { ErrorNote } from '~/components/ui/empty-state';
 import { ListInput } from '~/components/ui/list-input';
 import { Switch } from '~/components/ui/switch';
 import { Field, fieldError, INPUT, KeyNote, PRIMARY, SECONDARY } from '~/features/integrations/form-bits';
-import { ConnectionInput } from '~/server/services/connection/connection-input';
+import { ConnectionInput } from '@hoop/core/connection/connection-input';
 import { useTRPC } from '~/trpc/react';
 import { CommandTarget, configOf, fieldsFrom, PostgresTarget, SshTarget, type TargetFields } from './connection-fields';
 import { typeLabel } from './connection-types';

@@ -1,5 +1,5 @@
 import type { Db } from '@hoop/db';
-import { loadHoopDb } from '../hoop-db';
+import { loadHoopDb } from '@hoop/core/hoop-db';
 
 /**
  * What the admin trail keeps of a change made in the web app: the procedure as the action, the thing it touched as

@@ -3,7 +3,7 @@ import { createDb, createStatementReview, type Db, encryptSecret, parseEncryptio
 import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordSession, sqlSessionEvents } from '../services/session/session-fixtures';
+import { recordSession, sqlSessionEvents } from '@hoop/core/session/session-fixtures';
 import { appRouter, createCaller } from './root';
 
 /**

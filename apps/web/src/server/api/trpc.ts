@@ -10,9 +10,9 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
-import { hasRole, type Role } from '../auth/roles';
-import { AppError, type AppErrorCode, inputProblems } from '../errors';
-import { loadSessionUser } from '../services/auth/load-session-user';
+import { hasRole, type Role } from '@hoop/core/auth/roles';
+import { AppError, type AppErrorCode, inputProblems } from '@hoop/core/errors';
+import { loadSessionUser } from '@hoop/core/auth/load-session-user';
 import { recordWebChange } from './admin-trail';
 import type { TRPCContext } from './context';
 

@@ -1,4 +1,4 @@
-import type { Role } from './roles';
+import type { Role } from '@hoop/core/auth/roles';
 
 declare module 'next-auth' {
   /** `refusal`: single sign-on reached the provider but found no hoop user to sign in (see auth/oidc.ts) */

@@ -2,7 +2,7 @@ import 'server-only';
 import type { OAuthConfig } from 'next-auth/providers/oauth';
 import type { WebEnv } from '~/env';
 import { db } from '../db';
-import { signInOidc } from '../services/auth/sign-in-oidc';
+import { signInOidc } from '@hoop/core/auth/sign-in-oidc';
 
 /** The name on the login page's button: HOOP_OIDC_NAME, else the issuer's host. */
 export function ssoName(e: WebEnv): string | null {

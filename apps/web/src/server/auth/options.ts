@@ -4,9 +4,9 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import { env } from '~/env';
 import { db } from '../db';
-import { verifyCredentials } from '../services/auth/verify-credentials';
+import { verifyCredentials } from '@hoop/core/auth/verify-credentials';
 import { oidcProvider } from './oidc';
-import { parseRole } from './roles';
+import { parseRole } from '@hoop/core/auth/roles';
 
 const Credentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
 

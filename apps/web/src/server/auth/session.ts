@@ -2,7 +2,7 @@ import 'server-only';
 import { getServerSession } from 'next-auth';
 import { cache } from 'react';
 import { db } from '../db';
-import { loadSessionUser, type SessionUser } from '../services/auth/load-session-user';
+import { loadSessionUser, type SessionUser } from '@hoop/core/auth/load-session-user';
 import { authOptions } from './options';
 
 /** The signed-in user for this request (server components, route handlers), or null. Read once per request. */

@@ -1,5 +1,5 @@
 import 'server-only';
-import { AppError, HTTP_STATUS } from '../errors';
+import { AppError, HTTP_STATUS } from '@hoop/core/errors';
 
 /** A file built while it is sent: each chunk is read from the database only when the client is ready for it. */
 export function downloadResponse(file: { filename: string; contentType: string; chunks: AsyncIterable<string> }): Response {

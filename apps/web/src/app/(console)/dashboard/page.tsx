@@ -4,7 +4,7 @@ import { DEFAULT_RANGE, RANGES } from '~/features/dashboard/chart-data';
 import { DashboardView } from '~/features/dashboard/dashboard-view';
 import { oneOf, param, type SearchParams } from '~/features/list-params';
 import { currentUser } from '~/server/auth/session';
-import { dashboardScope } from '~/server/services/dashboard/dashboard-window';
+import { dashboardScope } from '@hoop/core/dashboard/dashboard-window';
 import { getQueryClient, HydrateClient, trpc } from '~/trpc/server';
 
 export const metadata: Metadata = { title: 'Dashboard' };

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { PageHeader } from '~/components/ui/page-header';
 import { env } from '~/env';
 import { TokensView } from '~/features/tokens/tokens-view';
-import { hasRole } from '~/server/auth/roles';
+import { hasRole } from '@hoop/core/auth/roles';
 import { currentUser } from '~/server/auth/session';
 import { getQueryClient, HydrateClient, trpc } from '~/trpc/server';
 

@@ -1,8 +1,8 @@
-import { AgentIdInput, AgentWithKey } from '../../services/agent/agent-key';
-import { CreateAgentInput, createAgent } from '../../services/agent/create-agent';
-import { DeletedAgent, deleteAgent } from '../../services/agent/delete-agent';
-import { AgentListPage, ListAgentsInput, listAgents } from '../../services/agent/list-agents';
-import { rotateAgentKey } from '../../services/agent/rotate-agent-key';
+import { AgentIdInput, AgentWithKey } from '@hoop/core/agent/agent-key';
+import { CreateAgentInput, createAgent } from '@hoop/core/agent/create-agent';
+import { DeletedAgent, deleteAgent } from '@hoop/core/agent/delete-agent';
+import { AgentListPage, ListAgentsInput, listAgents } from '@hoop/core/agent/list-agents';
+import { rotateAgentKey } from '@hoop/core/agent/rotate-agent-key';
 import { adminProcedure, createTRPCRouter, roleProcedure } from '../trpc';
 
 /** Agents: admins and auditors see them; admins register them, replace their keys and remove them. A key is returned once. */

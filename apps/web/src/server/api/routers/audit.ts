@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AuditOverview, auditOverview } from '../../services/audit/audit-overview';
-import { auditRetention, PreviewRetentionInput, previewAuditRetention, RetentionPreview, RetentionView, SetRetentionInput, setAuditRetention } from '../../services/audit/audit-retention';
-import { VerifyResult, verifyOrgTrail } from '../../services/audit/verify-audit';
+import { AuditOverview, auditOverview } from '@hoop/core/audit/audit-overview';
+import { auditRetention, PreviewRetentionInput, previewAuditRetention, RetentionPreview, RetentionView, SetRetentionInput, setAuditRetention } from '@hoop/core/audit/audit-retention';
+import { VerifyResult, verifyOrgTrail } from '@hoop/core/audit/verify-audit';
 import { adminProcedure, createTRPCRouter, roleProcedure } from '../trpc';
 
 /**

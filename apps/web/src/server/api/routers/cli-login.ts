@@ -1,6 +1,6 @@
-import { CliLoginCodeInput, CliLoginView } from '../../services/cli-login/cli-login-view';
-import { decideCliLogin } from '../../services/cli-login/decide-cli-login';
-import { getCliLogin } from '../../services/cli-login/get-cli-login';
+import { CliLoginCodeInput, CliLoginView } from '@hoop/core/cli-login/cli-login-view';
+import { decideCliLogin } from '@hoop/core/cli-login/decide-cli-login';
+import { getCliLogin } from '@hoop/core/cli-login/get-cli-login';
 import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /** `hoop login` in a browser: any signed-in user checks the code their terminal shows and approves or denies it. */

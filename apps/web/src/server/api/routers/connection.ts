@@ -1,10 +1,10 @@
-import { ConnectionDetail, ConnectionIdInput, getConnection } from '../../services/connection/connection-detail';
-import { ConnectionInput } from '../../services/connection/connection-input';
-import { createConnection } from '../../services/connection/create-connection';
-import { DeletedConnection, deleteConnection } from '../../services/connection/delete-connection';
-import { ConnectionListPage, ListConnectionsInput, listConnections } from '../../services/connection/list-connections';
-import { ConnectionTestResult, testConnection } from '../../services/connection/test-connection';
-import { UpdateConnectionInput, updateConnection } from '../../services/connection/update-connection';
+import { ConnectionDetail, ConnectionIdInput, getConnection } from '@hoop/core/connection/connection-detail';
+import { ConnectionInput } from '@hoop/core/connection/connection-input';
+import { createConnection } from '@hoop/core/connection/create-connection';
+import { DeletedConnection, deleteConnection } from '@hoop/core/connection/delete-connection';
+import { ConnectionListPage, ListConnectionsInput, listConnections } from '@hoop/core/connection/list-connections';
+import { ConnectionTestResult, testConnection } from '@hoop/core/connection/test-connection';
+import { UpdateConnectionInput, updateConnection } from '@hoop/core/connection/update-connection';
 import { adminProcedure, authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**

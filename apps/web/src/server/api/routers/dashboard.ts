@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ApprovalStats, approvalStats } from '../../services/dashboard/approval-stats';
-import { BlockedByRule, blockedByRule } from '../../services/dashboard/blocked-by-rule';
-import { DashboardInput } from '../../services/dashboard/dashboard-window';
-import { LiveStatus, liveStatus } from '../../services/dashboard/live-status';
-import { MaskedByType, maskedByType } from '../../services/dashboard/masked-by-type';
-import { SessionActivity, sessionActivity } from '../../services/dashboard/session-activity';
+import { ApprovalStats, approvalStats } from '@hoop/core/dashboard/approval-stats';
+import { BlockedByRule, blockedByRule } from '@hoop/core/dashboard/blocked-by-rule';
+import { DashboardInput } from '@hoop/core/dashboard/dashboard-window';
+import { LiveStatus, liveStatus } from '@hoop/core/dashboard/live-status';
+import { MaskedByType, maskedByType } from '@hoop/core/dashboard/masked-by-type';
+import { SessionActivity, sessionActivity } from '@hoop/core/dashboard/session-activity';
 import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { addGroupMember, GroupMemberInput, removeGroupMember } from '../../services/group/group-members';
-import { GroupIdInput, GroupView } from '../../services/group/group-view';
-import { GroupList, listGroups } from '../../services/group/list-groups';
-import { CreateGroupInput, createGroup, DeletedGroup, deleteGroup, UpdateGroupInput, updateGroup } from '../../services/group/save-group';
+import { addGroupMember, GroupMemberInput, removeGroupMember } from '@hoop/core/group/group-members';
+import { GroupIdInput, GroupView } from '@hoop/core/group/group-view';
+import { GroupList, listGroups } from '@hoop/core/group/list-groups';
+import { CreateGroupInput, createGroup, DeletedGroup, deleteGroup, UpdateGroupInput, updateGroup } from '@hoop/core/group/save-group';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
 /**

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { CreatedWebhook, CreateWebhookInput, createWebhook } from '../../services/integration/create-webhook';
-import { DeletedWebhook, deleteWebhook } from '../../services/integration/delete-webhook';
-import { getSlackSettings, SlackSettingsView } from '../../services/integration/get-slack-settings';
-import { listWebhooks, WebhookList } from '../../services/integration/list-webhooks';
-import { removeSlackSettings } from '../../services/integration/remove-slack-settings';
-import { SaveSlackInput, saveSlackSettings } from '../../services/integration/save-slack-settings';
-import { SetWebhookEnabledInput, setWebhookEnabled } from '../../services/integration/set-webhook-enabled';
-import { WebhookIdInput, WebhookView } from '../../services/integration/webhook-view';
+import { CreatedWebhook, CreateWebhookInput, createWebhook } from '@hoop/core/integration/create-webhook';
+import { DeletedWebhook, deleteWebhook } from '@hoop/core/integration/delete-webhook';
+import { getSlackSettings, SlackSettingsView } from '@hoop/core/integration/get-slack-settings';
+import { listWebhooks, WebhookList } from '@hoop/core/integration/list-webhooks';
+import { removeSlackSettings } from '@hoop/core/integration/remove-slack-settings';
+import { SaveSlackInput, saveSlackSettings } from '@hoop/core/integration/save-slack-settings';
+import { SetWebhookEnabledInput, setWebhookEnabled } from '@hoop/core/integration/set-webhook-enabled';
+import { WebhookIdInput, WebhookView } from '@hoop/core/integration/webhook-view';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
 /**

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { DeletedPolicy, deletePolicy } from '../../services/policy/delete-policy';
-import { getPolicy, PolicyDetail } from '../../services/policy/get-policy';
-import { listPolicies, PolicyList } from '../../services/policy/list-policies';
-import { PolicyCatalog, policyCatalog } from '../../services/policy/policy-catalog';
-import { PolicyIdInput } from '../../services/policy/policy-view';
-import { SavedPolicy, SavePolicyInput, savePolicy } from '../../services/policy/save-policy';
-import { PolicyTestResult, TestPolicyInput, testPolicy } from '../../services/policy/test-policy';
-import { PolicyDocumentInput, PolicyValidation, validatePolicy } from '../../services/policy/validate-policy';
+import { DeletedPolicy, deletePolicy } from '@hoop/core/policy/delete-policy';
+import { getPolicy, PolicyDetail } from '@hoop/core/policy/get-policy';
+import { listPolicies, PolicyList } from '@hoop/core/policy/list-policies';
+import { PolicyCatalog, policyCatalog } from '@hoop/core/policy/policy-catalog';
+import { PolicyIdInput } from '@hoop/core/policy/policy-view';
+import { SavedPolicy, SavePolicyInput, savePolicy } from '@hoop/core/policy/save-policy';
+import { PolicyTestResult, TestPolicyInput, testPolicy } from '@hoop/core/policy/test-policy';
+import { PolicyDocumentInput, PolicyValidation, validatePolicy } from '@hoop/core/policy/validate-policy';
 import { adminProcedure, authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { DecideReviewInput, DecisionOutcome, decideReview } from '../../services/review/decide-review';
-import { getReviewDetail, ReviewIdInput } from '../../services/review/get-review';
-import { ListReviewsInput, listReviewsPage, ReviewListPage } from '../../services/review/list-reviews';
-import { RevokeReviewInput, revokeReviewAsAdmin } from '../../services/review/revoke-review';
-import { ReviewFacets, reviewFacets, ReviewSummary, reviewSummary } from '../../services/review/review-summary';
-import { ReviewDetail } from '../../services/review/review-view';
+import { DecideReviewInput, DecisionOutcome, decideReview } from '@hoop/core/review/decide-review';
+import { getReviewDetail, ReviewIdInput } from '@hoop/core/review/get-review';
+import { ListReviewsInput, listReviewsPage, ReviewListPage } from '@hoop/core/review/list-reviews';
+import { RevokeReviewInput, revokeReviewAsAdmin } from '@hoop/core/review/revoke-review';
+import { ReviewFacets, reviewFacets, ReviewSummary, reviewSummary } from '@hoop/core/review/review-summary';
+import { ReviewDetail } from '@hoop/core/review/review-view';
 import { adminProcedure, authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { getSessionDetail, SessionDetail, SessionIdInput } from '../../services/session/get-session';
-import { ListSessionsInput, listSessions, SessionListPage } from '../../services/session/list-sessions';
-import { SessionFacets, sessionFacets } from '../../services/session/session-facets';
-import { VerifyResult, verifySessionTrail } from '../../services/audit/verify-audit';
+import { getSessionDetail, SessionDetail, SessionIdInput } from '@hoop/core/session/get-session';
+import { ListSessionsInput, listSessions, SessionListPage } from '@hoop/core/session/list-sessions';
+import { SessionFacets, sessionFacets } from '@hoop/core/session/session-facets';
+import { VerifyResult, verifySessionTrail } from '@hoop/core/audit/verify-audit';
 import { authenticatedProcedure, createTRPCRouter, roleProcedure } from '../trpc';
 
 /**

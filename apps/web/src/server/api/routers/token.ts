@@ -1,7 +1,7 @@
-import { CreatedToken, CreateTokenInput, createToken } from '../../services/token/create-token';
-import { ListTokensInput, listTokens, TokenList } from '../../services/token/list-tokens';
-import { revokeToken, TokenIdInput } from '../../services/token/revoke-token';
-import { TokenView } from '../../services/token/token-view';
+import { CreatedToken, CreateTokenInput, createToken } from '@hoop/core/token/create-token';
+import { ListTokensInput, listTokens, TokenList } from '@hoop/core/token/list-tokens';
+import { revokeToken, TokenIdInput } from '@hoop/core/token/revoke-token';
+import { TokenView } from '@hoop/core/token/token-view';
 import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**

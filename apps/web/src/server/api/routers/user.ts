@@ -1,7 +1,7 @@
-import { CreatedUser, CreateUserInput, createUser, ResetPasswordInput, resetPassword } from '../../services/user/create-user';
-import { ListUsersInput, listUsers, UserList } from '../../services/user/list-users';
-import { SetUserDisabledInput, SetUserRoleInput, setUserDisabled, setUserRole } from '../../services/user/update-user';
-import { UserView } from '../../services/user/user-view';
+import { CreatedUser, CreateUserInput, createUser, ResetPasswordInput, resetPassword } from '@hoop/core/user/create-user';
+import { ListUsersInput, listUsers, UserList } from '@hoop/core/user/list-users';
+import { SetUserDisabledInput, SetUserRoleInput, setUserDisabled, setUserRole } from '@hoop/core/user/update-user';
+import { UserView } from '@hoop/core/user/user-view';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
 /**

@@ -3,7 +3,7 @@ import { PageHeader } from '~/components/ui/page-header';
 import { AdminsOnly } from '~/components/ui/admins-only';
 import { BackToConnections, NewConnection } from '~/features/connections/connection-editor';
 import { currentUser } from '~/server/auth/session';
-import { keyState } from '~/server/services/integration/sealing-key';
+import { keyState } from '@hoop/core/integration/sealing-key';
 import { env } from '~/env';
 import { HydrateClient } from '~/trpc/server';
 

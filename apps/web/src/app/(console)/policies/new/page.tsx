@@ -4,7 +4,7 @@ import { AdminsOnly } from '~/components/ui/admins-only';
 import { BackToPolicies } from '~/features/policies/back-link';
 import { PolicyEditor } from '~/features/policies/policy-editor';
 import { currentUser } from '~/server/auth/session';
-import { loadPipeline } from '~/server/pipeline';
+import { loadPipeline } from '@hoop/core/pipeline';
 import { getQueryClient, HydrateClient, trpc } from '~/trpc/server';
 
 export const metadata: Metadata = { title: 'New policy' };

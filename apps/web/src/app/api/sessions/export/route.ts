@@ -2,7 +2,7 @@ import { searchParamsOf, sessionFiltersFrom } from '~/features/sessions/session-
 import { currentUser } from '~/server/auth/session';
 import { db } from '~/server/db';
 import { downloadResponse, errorResponse, signedOut } from '~/server/http/download';
-import { exportSessionList } from '~/server/services/session/export-sessions';
+import { exportSessionList } from '@hoop/core/session/export-sessions';
 
 export const dynamic = 'force-dynamic';
 

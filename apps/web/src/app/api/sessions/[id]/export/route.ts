@@ -1,7 +1,7 @@
 import { currentUser } from '~/server/auth/session';
 import { db } from '~/server/db';
 import { downloadResponse, errorResponse, signedOut } from '~/server/http/download';
-import { exportSession } from '~/server/services/session/export-sessions';
+import { exportSession } from '@hoop/core/session/export-sessions';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,0 +1,21 @@
+import { AppError } from '../errors';
+import { loadHoopDb } from '../hoop-db';
+
+/** `@hoop/db` words its refusals for every surface in lower case ("you cannot approve …"); pages show sentences. */
+export function sentence(message: string): string {
+  const m = message.trim();
+  if (!m) return m;
+  const first = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
+/** Runs a review operation of `@hoop/db`, turning its `ReviewError` (same codes) into an `AppError`. */
+export async function asAppErrors<T>(work: () => Promise<T>): Promise<T> {
+  const { ReviewError } = await loadHoopDb();
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ReviewError) throw new AppError(err.code, sentence(err.message), { cause: err });
+    throw err;
+  }
+}
