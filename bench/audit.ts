@@ -11,8 +11,8 @@
  * The generated events are not hash-chained (placeholder hashes): the list never verifies.
  */
 import pg from 'pg';
-import { createDb, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase } from '@hoop/db/testing';
+import { createDb, type Db } from '@hoop/db';
+import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
 import { listSessions as gatewayList } from '../apps/gateway/src/api-sessions';

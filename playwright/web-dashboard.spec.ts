@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { createDb, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase } from '@hoop/db/testing';
+import { createDb, type Db } from '@hoop/db';
+import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { freePort, REPO_ROOT, type Service } from '@hoop/devstack';
 import { deniedCommand, deniedStatement, maskedStatement, recordReview, sessionClose } from '../apps/web/src/server/services/dashboard/dashboard-fixtures';
 import { type FixtureEvent, recordSession } from '../apps/web/src/server/services/session/session-fixtures';

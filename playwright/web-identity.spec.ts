@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
-import { seedApiToken, seedUser } from '@hoop/db';
+import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { freePort, REPO_ROOT, type Service, startGatewayService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { startTestIssuer, type TestIssuer } from '../apps/web/test/oidc-issuer';
 import { startWebService, webSettingsFrom, webSettingsProblem } from '../scripts/web-service';

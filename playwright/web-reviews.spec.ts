@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
-import { seedApiToken, seedUser } from '@hoop/db';
+import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, freePort, inheritedEnv, REPO_ROOT, type Service, startGatewayService, startTestStack, type TestStack, TSX, waitFor } from '@hoop/devstack';
 import { startWebService } from '../scripts/web-service';
 import { hydrated } from './hydration';

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedUser, voteOnReview } from '@hoop/db';
+import { voteOnReview } from '@hoop/db';
+import { seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import { runProcess } from '../../cli/test/helpers';

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedUser, voteOnReview } from '@hoop/db';
+import { voteOnReview } from '@hoop/db';
+import { seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import * as w from '@hoop/pgwire';
 import { REVIEW_PREFIX } from '@hoop/protocol';

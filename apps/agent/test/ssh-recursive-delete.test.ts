@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { seedApiToken, seedUser } from '@hoop/db';
+import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
 import { runProcess } from '../../cli/test/helpers';

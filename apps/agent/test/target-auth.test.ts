@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptSecret, parseEncryptionKey, seedConnection } from '@hoop/db';
+import { encryptSecret, parseEncryptionKey } from '@hoop/db';
+import { seedConnection } from '@hoop/db/testing';
 import { freePort, type TestStack, startTestStack } from '@hoop/devstack';
 import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 

@@ -166,7 +166,7 @@ describe('hoop mcp', () => {
   });
 
   it('returns a pending review for a held statement, and wait_for_review runs it once approved', async () => {
-    const { seedApiToken, seedUser } = await import('@hoop/db');
+    const { seedApiToken, seedUser } = await import('@hoop/db/testing');
     const reviewer = await seedUser(stack.db, stack.orgId, { email: 'rev@test.local', role: 'reviewer' });
     const revToken = (await seedApiToken(stack.db, reviewer.id)).token;
     const asReviewer = { env: { HOOP_TOKEN: revToken, HOOP_GATEWAY_URL: stack.gatewayUrl } };
@@ -210,7 +210,7 @@ describe('hoop mcp', () => {
 
   it('holds a write over /mcp too: approved through the API, completed by wait_for_review on a later request', async () => {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-    const { seedApiToken, seedUser } = await import('@hoop/db');
+    const { seedApiToken, seedUser } = await import('@hoop/db/testing');
     const httpClient = async (token: string) => {
       const c = new Client({ name: 'remote-agent', version: '1.0.0' });
       await c.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedApiToken, seedUser } from '@hoop/db';
+import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import { SQLSTATE_BLOCKED } from '@hoop/protocol';

@@ -1,4 +1,4 @@
-import { type Db, recordAdminAction, seedApiToken } from '@hoop/db';
+import { createApiToken, type Db, recordAdminAction } from '@hoop/db';
 import { ApiError } from './api-policies';
 import type { UserIdentity } from './auth';
 
@@ -21,7 +21,7 @@ export async function createServiceAccount(db: Db, user: UserIdentity, input: un
   const existing = await db.user.findUnique({ where: { orgId_email: { orgId: user.orgId, email } } });
   if (existing) throw new ApiError(409, `service account "${name}" exists already`);
   const account = await db.user.create({ data: { orgId: user.orgId, email, name, role, isService: true } });
-  const { token, row } = await seedApiToken(db, account.id, { name: `service account ${name}`, expiresAt: new Date(Date.now() + days * 86_400_000) });
+  const { token, row } = await createApiToken(db, account.id, { name: `service account ${name}`, expiresAt: new Date(Date.now() + days * 86_400_000) });
   await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'service_account.create', target: `user:${email}`, data: { role, expiresAt: row.expiresAt?.toISOString() ?? null, via: 'api' } });
   return { name, email, role, token, expiresAt: row.expiresAt };
 }

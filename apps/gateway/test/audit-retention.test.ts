@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditPartitions, monthStart, seedApiToken, seedUser } from '@hoop/db';
+import { listAuditPartitions, monthStart } from '@hoop/db';
+import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 
 /**

@@ -11,7 +11,8 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptSecret, parseEncryptionKey, seedAgent, seedConnection } from '@hoop/db';
+import { encryptSecret, parseEncryptionKey } from '@hoop/db';
+import { seedAgent, seedConnection } from '@hoop/db/testing';
 import { freePort, type Service, startGatewayService, startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
 import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { skipWithout } from '@hoop/devstack/tools';
@@ -246,7 +247,7 @@ describe('several gateways', () => {
   });
 
   it('is for admins only', async () => {
-    const { seedApiToken, seedUser } = await import('@hoop/db');
+    const { seedApiToken, seedUser } = await import('@hoop/db/testing');
     const dev = await seedUser(stack.db, stack.orgId, { email: 'dev@test.local', role: 'developer' });
     const { token } = await seedApiToken(stack.db, dev.id);
     const { status, body } = await ask(stack.gatewayPort, 'pg-good', token);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedApiToken, seedUser } from '@hoop/db';
+import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { signSlackRequest } from '../src/slack';
 import { type SlackCall, startFakeSlack } from './fake-slack';

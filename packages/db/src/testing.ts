@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { migrate } from './migrate';
 
+/** `@hoop/db/testing`: the row factories (seedOrg, seedUser, …) the tests and the demo seed share, and test databases. */
+export * from './factories';
+
 /**
  * Fresh, migrated databases for integration tests: the first call migrates a template database, every call after
  * that clones it (CREATE DATABASE … TEMPLATE), which takes milliseconds. Only servers on this machine are accepted.
