@@ -27,6 +27,8 @@ type Who = keyof typeof PEOPLE;
 
 /** typed into the form as the connection's stored secret; must never come back */
 const PG_SECRET = `pg-secret-${randomBytes(6).toString('hex')}`;
+/** the target's login for that secret: a role of its own, so the password is checked wherever the server asks for one */
+const PG_USER = `shop_${randomBytes(4).toString('hex')}`;
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
@@ -40,6 +42,7 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
   target = await createTargetDatabase('web_admin');
   await target.query("create table customers (id int primary key, email text); insert into customers values (1, 'ana@example.com'), (2, 'bo@example.com')");
+  await target.query(`create role ${PG_USER} login password '${PG_SECRET}'; grant all on customers to ${PG_USER}`);
   stack = await startTestStack();
   for (const p of Object.values(PEOPLE)) await seedUser(stack.db, stack.orgId, p);
   // a policy as `hoop policy apply` stores it, attached to nothing yet
@@ -53,6 +56,7 @@ test.afterAll(async () => {
   await agent?.stop();
   await web?.stop();
   await stack?.stop();
+  await target?.query(`drop owned by ${PG_USER}; drop role ${PG_USER}`);
   await target?.drop();
 });
 
@@ -132,7 +136,7 @@ test('an admin adds a postgres connection with a stored secret served by that ag
   await form.getByLabel('Host').fill(t.hostname);
   await form.getByLabel('Port').fill(t.port || '5432');
   await form.getByLabel('Database').fill(t.pathname.slice(1));
-  await form.getByLabel('User', { exact: true }).fill(decodeURIComponent(t.username));
+  await form.getByLabel('User', { exact: true }).fill(PG_USER);
   await form.getByLabel('TLS (sslmode)').selectOption('disable');
   await expect(form.getByRole('radio', { name: /Stored secret/ })).toHaveAttribute('aria-checked', 'true');
   await form.getByLabel('Stored password').fill(PG_SECRET);
