@@ -1,6 +1,7 @@
 import type { Action, Policy, ShellRule } from '../policy/schema';
 import { analyzeShell, type ShellCommand, type ShellOptions } from './analyze';
-import { type RuleContext, SHELL_RULES } from './rules';
+import { SHELL_RULES } from './rules';
+import type { RuleContext } from './shell-check';
 
 /** One command of the line, as the audit trail records it. */
 export interface ShellCommandDecision {

@@ -2,7 +2,7 @@ import { evaluate } from '../guard/evaluate';
 import type { ShellCommand } from './analyze';
 import { sqlInputs, sqlText } from './clients';
 import { readOptions } from './options';
-import type { ShellCheck } from './rules';
+import type { ShellCheck } from './shell-check';
 import { codeSource, interpreterName } from './wrappers';
 
 const DOWNLOADERS = new Set(['curl', 'wget', 'fetch', 'aria2c', 'http', 'https', 'httpie', 'lwp-request', 'lwp-download', 'GET']);

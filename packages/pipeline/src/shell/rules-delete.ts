@@ -1,7 +1,7 @@
 import { DEFAULT_SHELL_SCRATCH } from '../policy/schema';
 import { placedPaths, recursiveDeletion } from './deletions';
 import { broadPath } from './paths';
-import type { ShellCheck, ShellFinding } from './rules';
+import type { ShellCheck, ShellFinding } from './shell-check';
 import { notScratch, type NotScratch } from './scratch';
 import type { ResolvedWord } from './words';
 

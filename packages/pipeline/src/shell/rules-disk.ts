@@ -1,7 +1,7 @@
 import type { ShellCommand } from './analyze';
 import { hasFlag, operandIndexes, readOptions } from './options';
 import { devicePath, systemPath } from './paths';
-import type { ShellCheck } from './rules';
+import type { ShellCheck } from './shell-check';
 import type { ResolvedWord } from './words';
 
 const values = (c: ShellCommand) => c.argv.map((w) => w.value);

@@ -1,6 +1,6 @@
 import type { ShellCommand } from './analyze';
 import { operandIndexes, readOptions } from './options';
-import type { ShellCheck } from './rules';
+import type { ShellCheck } from './shell-check';
 
 const values = (c: ShellCommand) => c.argv.map((w) => w.value);
 const positional = (v: string[], spec: Parameters<typeof readOptions>[2]) => {

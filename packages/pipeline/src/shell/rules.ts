@@ -1,14 +1,9 @@
-import type { Action, Policy, ShellBuiltinRuleId } from '../policy/schema';
-import type { ShellCommand } from './analyze';
+import type { Action, ShellBuiltinRuleId } from '../policy/schema';
 import { interpreterCode, pipeToShell, sqlInShell } from './rules-code';
 import { rmRecursive, rmRecursiveBroad } from './rules-delete';
 import { chmodBroad, ddDevice, mkfs } from './rules-disk';
 import { helmUninstall, historyTamper, kubectlDeleteBroad, shutdownReboot } from './rules-system';
-
-/** `action` softens the rule's default for this finding (SQL the SQL guard would only hold for review). */
-export interface ShellFinding { message: string; hint: string; action?: Action }
-export interface RuleContext { all: readonly ShellCommand[]; policy: Policy }
-export type ShellCheck = (c: ShellCommand, ctx: RuleContext) => ShellFinding | null;
+import type { ShellCheck } from './shell-check';
 
 const forkBomb: ShellCheck = (c, { all }) => {
   if (!c.fn || c.name !== c.fn || !c.concurrent) return null;
