@@ -1,6 +1,7 @@
 /** `npm run reset-password [EMAIL]`: a new password for a local account (default: the demo admin), printed once. */
 import { randomBytes } from 'node:crypto';
-import { createDb, DEMO, hashPassword } from '@hoop/db';
+import { createDb, hashPassword } from '@hoop/db';
+import { DEMO } from '@hoop/devstack/demo';
 
 const email = process.argv[2] ?? DEMO.adminEmail;
 const url = process.env.DATABASE_URL;

@@ -7,9 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { createDb, DEMO, ensureDemo, generateAuditKeyPair, migrate, parseAuditSigningKey } from '@hoop/db';
-import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
+import { createDb, generateAuditKeyPair, migrate, parseAuditSigningKey } from '@hoop/db';
 import { portIsFree, REPO_ROOT, type Service, startAgentService, startGatewayService, waitFor } from '@hoop/devstack';
+import { DEMO, ensureDemo } from '@hoop/devstack/demo';
+import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { startWebService, webSettingsFrom, webSettingsProblem } from './web-service';
 
 const HOOP_DIR = path.join(REPO_ROOT, '.hoop');

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoCustomers } from '@hoop/db';
 import { createTargetDatabase, type TestStack, startTestStack } from '@hoop/devstack';
+import { demoCustomers } from '@hoop/devstack/demo-data';
 import { skipWithout } from '@hoop/devstack/tools';
 import { psql } from '../../cli/test/helpers';
 

@@ -3,8 +3,6 @@ export * from './credentials';
 // the factories are `@hoop/db/testing`'s; re-exported here only until the tests that still take them from here move
 export * from './factories';
 export * from './migrate';
-export * from './demo';
-export { demoCustomers, type DemoCustomer } from './demo-data';
 export type { Prisma } from './generated/client/index.js';
 export * from './notify';
 export * from './reviews';

@@ -1,8 +1,7 @@
 import pg from 'pg';
-import type { Db } from './client';
-import { generateSecret, hashSecret, secretPrefix } from './credentials';
+import { type Db, generateSecret, hashSecret, secretPrefix } from '@hoop/db';
+import { seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db/testing';
 import { demoCustomers } from './demo-data';
-import { seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from './factories';
 
 export const DEMO = {
   orgSlug: 'demo',

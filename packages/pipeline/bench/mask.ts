@@ -7,7 +7,7 @@
  */
 import examples from 'libphonenumber-js/examples.mobile.json';
 import { getCountries, getExampleNumber } from 'libphonenumber-js/min';
-import { demoCustomers } from '../../db/src/demo-data';
+import { demoCustomers } from '@hoop/devstack/demo-data';
 import { createMasker, type MaskConfig, PII_TYPES, type PiiType } from '../src/mask';
 
 const rows = demoCustomers(20_000, 3);
