@@ -1,14 +1,8 @@
 import type { SessionHooks, Verdict } from './hooks';
 import type { PreparedStatements } from './prepared';
+import type { RunsPrepared } from './review-subject';
 import { type PreparedOps, readPreparedOps } from './sql-prepared';
 import type { ErrorFields } from './sql-errors';
-
-/** A prepared statement a text runs by name: what reviewers are shown of it, and what the review's digest covers. */
-export interface RunsPrepared {
-  name: string;
-  /** its PREPARE statement, or the text of its Parse */
-  definition: string;
-}
 
 /** What a text does to the session's prepared statements when it runs: one step per statement, by its index. */
 export interface PreparedChange {

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { RunsPrepared } from './judge';
+
+/** A prepared statement a text runs by name: what reviewers are shown of it, and what the review's digest covers. */
+export interface RunsPrepared {
+  name: string;
+  /** its PREPARE statement, or the text of its Parse */
+  definition: string;
+}
 
 /**
  * What one approval is for: a statement with the values bound to it and the prepared statements it runs by name. The
