@@ -1,16 +1,11 @@
-import { createMasker, defaultPolicy, evaluate, evaluateShell, type Masker, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
+import { createMasker, evaluate, evaluateShell, type Masker, type Policy, policyLimits, type ResolvedPolicy, resolvePolicy } from '@hoop/pipeline';
 import type { AgentConnection } from '@hoop/protocol';
 import type { ColumnInfo, SessionHooks, Verdict } from './postgres/hooks';
 import { rowMaskerFor } from './postgres/masking';
 
-/** Resolves a connection's policy document; a document that does not validate stops every statement (fail closed). */
-export function policyFor(conn: AgentConnection): { policy: Policy } | { error: string } {
-  if (conn.policy === null || conn.policy === undefined) return { policy: defaultPolicy() };
-  try {
-    return { policy: parsePolicy(conn.policy) };
-  } catch (err) {
-    return { error: err instanceof PolicyError ? err.message : String(err) };
-  }
+/** A connection's policy (see resolvePolicy); one that does not validate stops every statement (fail closed). */
+export function policyFor(conn: AgentConnection): ResolvedPolicy {
+  return resolvePolicy(conn.policy);
 }
 
 /** What a connection's statements are judged as: SQL (Postgres, a psql command connection) or shell commands. */
@@ -34,7 +29,7 @@ const VERDICT_CACHE_TEXT = 16 * 1024;
  */
 export function hooksFor(current: () => AgentConnection, hashKey: string, kind: GuardKind = 'sql'): SessionHooks {
   let seen: AgentConnection | null = null;
-  let resolved: { policy: Policy } | { error: string } = { error: 'not resolved' };
+  let resolved: ResolvedPolicy = { error: 'not resolved' };
   let masker: Masker = createMasker({ hashKey });
   let auditMasker: Masker = createMasker({ hashKey });
   const carried: Record<string, number> = {};
@@ -111,6 +106,5 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
 
 /** limits for agent (MCP) sessions; the defaults when the policy does not validate */
 export function limitsFor(conn: AgentConnection): Policy['limits'] {
-  const r = policyFor(conn);
-  return 'policy' in r ? r.policy.limits : defaultPolicy().limits;
+  return policyLimits(conn.policy);
 }
