@@ -1,3 +1,5 @@
+import { PgType } from '@hoop/pgwire';
+
 /** Plain aligned table for listings. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -5,7 +7,7 @@ export function formatTable(headers: string[], rows: string[][]): string {
   return `${[line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n')}\n`;
 }
 
-const NUMERIC_OIDS = new Set([20, 21, 23, 26, 700, 701, 1700, 790]);
+const NUMERIC_OIDS: ReadonlySet<number> = new Set([PgType.int8, PgType.int2, PgType.int4, PgType.oid, PgType.float4, PgType.float8, PgType.numeric, PgType.money]);
 
 /** A result the way psql prints it: centred headers, `|` separators, numbers right-aligned, `(N rows)`. */
 export function formatPsql(fields: { name: string; dataTypeID: number }[], rows: unknown[][]): string {

@@ -49,19 +49,28 @@ export type BackendMessage =
 export type DataRowHandler = (buf: Buffer, start: number, end: number) => void;
 
 /**
+ * The column count of the DataRow at `buf[start]` (its int16 after the type byte and length), as sent: nothing is
+ * checked here, `dataRowCells` checks it against the message.
+ */
+export function dataRowColumnCount(buf: Buffer, start: number): number {
+  // (a big-endian read written out: this runs for every row relayed)
+  return (((buf[start + 5]! << 8) | buf[start + 6]!) << 16) >> 16;
+}
+
+/**
  * Finds the values of the DataRow `buf[start, end)` without copying: value `i` is `buf[cells[2i], cells[2i + 1])`, or
  * NULL when `cells[2i]` is -1. `cells` is the caller's (reused across rows) and must have room for two entries per
  * column; the column count is returned. Every length is checked against the message, as `DataRowMessage.values` does.
  */
 export function dataRowCells(buf: Buffer, start: number, end: number, cells: Int32Array): number {
   if (end - start < 7 || end > buf.length) throw new PgWireError('DataRow: message is shorter than its contents');
-  // (big-endian reads written out: this runs for every row relayed)
-  const n = (((buf[start + 5]! << 8) | buf[start + 6]!) << 16) >> 16;
+  const n = dataRowColumnCount(buf, start);
   if (n < 0 || n * 4 > end - start - 7) throw new PgWireError(`DataRow: column count ${n} exceeds the message`);
   if (cells.length < 2 * n) throw new RangeError(`dataRowCells: room for ${cells.length / 2} columns, the row has ${n}`);
   let off = start + 7;
   for (let i = 0; i < n; i++) {
     if (off + 4 > end) throw new PgWireError('DataRow: message is shorter than its contents');
+    // (a big-endian read written out: this runs for every value relayed)
     const len = (buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!;
     off += 4;
     if (len === -1) {

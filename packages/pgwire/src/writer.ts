@@ -1,5 +1,6 @@
 import { CANCEL_REQUEST_CODE, PROTOCOL_3, SSL_REQUEST_CODE } from './frontend';
 import type { FieldDescription } from './backend';
+import { PgType } from './types';
 
 /** Builds one message: type byte (or none for startup packets), length, body. */
 class MessageBuilder {
@@ -102,7 +103,7 @@ export const sslNo = () => Buffer.from('N');
 export function rowDescription(fields: Partial<FieldDescription>[]): Buffer {
   const b = new MessageBuilder().int16(fields.length);
   for (const f of fields) {
-    b.cstring(f.name ?? '?column?').int32(f.tableOid ?? 0).int16(f.columnAttr ?? 0).int32(f.typeOid ?? 25).int16(f.typeSize ?? -1).int32(f.typeModifier ?? -1).int16(f.format ?? 0);
+    b.cstring(f.name ?? '?column?').int32(f.tableOid ?? 0).int16(f.columnAttr ?? 0).int32(f.typeOid ?? PgType.text).int16(f.typeSize ?? -1).int32(f.typeModifier ?? -1).int16(f.format ?? 0);
   }
   return b.build('T');
 }

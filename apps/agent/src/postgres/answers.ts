@@ -1,4 +1,4 @@
-import { type BackendMessage, copyData, errorResponse } from '@hoop/pgwire';
+import { type BackendMessage, copyData, dataRowColumnCount, errorResponse } from '@hoop/pgwire';
 import { answersProbe } from './abort-transaction';
 import { confirmStatement, current, type Cycle, endApprovedRun, type Execution, summarizeCycle, undoUnanswered } from './cycles';
 import { portalColumns } from './descriptions';
@@ -48,7 +48,7 @@ export class TargetAnswers {
     }
     if (!this.described) {
       // rows of an Execute whose round has no RowDescription: its portal says what the columns are
-      const count = (((src[start + 5]! << 8) | src[start + 6]!) << 16) >> 16;
+      const count = dataRowColumnCount(src, start);
       this.masker = this.hooks.rowMasker(portalColumns(exec?.portal ?? null, Math.max(0, count)));
       this.described = true;
     }

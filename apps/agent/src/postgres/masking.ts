@@ -1,11 +1,7 @@
-import { dataRowCells, errorResponse, noticeResponse } from '@hoop/pgwire';
+import { binaryFormatIsText, dataRowCells, dataRowColumnCount, errorResponse, noticeResponse, PgType } from '@hoop/pgwire';
 import type { ColumnMasker, Masker } from '@hoop/pipeline';
 import type { ColumnInfo, RowMasker } from './hooks';
 
-/** Types whose binary format is their UTF-8 text (jsonb adds a version byte first). */
-const BINARY_AS_TEXT = new Set([18, 19, 25, 114, 142, 705, 1042, 1043]);
-const JSONB = 3802;
-const INT8 = 20;
 const JSONB_VERSION = Buffer.from([1]);
 
 /** How one column's value `src[start, end)` is masked: `undefined` means unchanged, null SQL NULL. */
@@ -13,8 +9,8 @@ type Cell = (src: Buffer, start: number, end: number) => Uint8Array | string | n
 
 function cellFor(col: ColumnInfo, cm: ColumnMasker): Cell | null {
   if (cm.passthrough) return null;
-  if (col.format === 0 || BINARY_AS_TEXT.has(col.typeOid)) return (src, start, end) => cm.maskUtf8(src, start, end);
-  if (col.typeOid === JSONB) {
+  if (col.format === 0 || binaryFormatIsText(col.typeOid)) return (src, start, end) => cm.maskUtf8(src, start, end);
+  if (col.typeOid === PgType.jsonb) {
     return (src, start, end) => {
       // a binary jsonb value is a version byte and the text; anything else cannot be read, so it is withheld
       if (end - start < 1 || src[start] !== 1) return null;
@@ -22,7 +18,7 @@ function cellFor(col: ColumnInfo, cm: ColumnMasker): Cell | null {
       return typeof masked === 'string' ? Buffer.concat([JSONB_VERSION, Buffer.from(masked, 'utf8')]) : masked;
     };
   }
-  if (col.typeOid === INT8) {
+  if (col.typeOid === PgType.int8) {
     return (src, start, end) => {
       if (end - start !== 8) return null;
       const text = src.readBigInt64BE(start).toString();
@@ -47,7 +43,7 @@ export function rowMaskerFor(masker: Masker, columns: ColumnInfo[]): RowMasker |
   return {
     writeRow(src, start, end, out) {
       // a row with more values than the description announced still has every value checked and read in place
-      const count = (((src[start + 5]! << 8) | src[start + 6]!) << 16) >> 16;
+      const count = dataRowColumnCount(src, start);
       if (2 * count > bounds.length && count * 4 <= end - start - 7) bounds = new Int32Array(2 * count);
       const n = dataRowCells(src, start, end, bounds);
       let changed = false;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { binaryFormatIsText, PgType } from '@hoop/pgwire';
 
 /** A prepared statement a text runs by name: what reviewers are shown of it, and what the review's digest covers. */
 export interface RunsPrepared {
@@ -75,25 +76,22 @@ export function reviewDigest(s: ReviewSubject): string {
 /** How much of one value reviewers are shown. */
 const MAX_VALUE_CHARS = 2000;
 
-const TYPE_NAMES: Record<number, string> = {
-  16: 'bool', 17: 'bytea', 18: 'char', 19: 'name', 20: 'int8', 21: 'int2', 23: 'int4', 25: 'text', 26: 'oid', 114: 'json', 142: 'xml',
-  700: 'float4', 701: 'float8', 1042: 'bpchar', 1043: 'varchar', 1082: 'date', 1114: 'timestamp', 1184: 'timestamptz', 1700: 'numeric',
-  2950: 'uuid', 3802: 'jsonb',
-};
-/** Types whose binary format is their UTF-8 text (as masking.ts reads result values). */
-const BINARY_AS_TEXT = new Set([18, 19, 25, 114, 142, 705, 1042, 1043]);
+/** The types reviewers see named; others are shown by OID. */
+const TYPE_NAMES = new Map<number, string>(
+  (['bool', 'bytea', 'char', 'name', 'int8', 'int2', 'int4', 'text', 'oid', 'json', 'xml', 'float4', 'float8', 'bpchar', 'varchar', 'date', 'timestamp', 'timestamptz', 'numeric', 'uuid', 'jsonb'] as const).map((n) => [PgType[n], n]),
+);
 
 /** A binary value as text, for the types whose binary format says plainly what it is; null: not readable here. */
 function binaryText(type: number, v: Buffer): string | null {
-  if (BINARY_AS_TEXT.has(type)) return v.toString('utf8');
-  if (type === 3802) return v.length >= 1 && v[0] === 1 ? v.toString('utf8', 1) : null;
-  if (type === 16 && v.length === 1) return v[0] ? 'true' : 'false';
-  if (type === 21 && v.length === 2) return String(v.readInt16BE(0));
-  if ((type === 23 || type === 26) && v.length === 4) return String(type === 23 ? v.readInt32BE(0) : v.readUInt32BE(0));
-  if (type === 20 && v.length === 8) return v.readBigInt64BE(0).toString();
-  if (type === 700 && v.length === 4) return String(v.readFloatBE(0));
-  if (type === 701 && v.length === 8) return String(v.readDoubleBE(0));
-  if (type === 2950 && v.length === 16) {
+  if (binaryFormatIsText(type)) return v.toString('utf8');
+  if (type === PgType.jsonb) return v.length >= 1 && v[0] === 1 ? v.toString('utf8', 1) : null;
+  if (type === PgType.bool && v.length === 1) return v[0] ? 'true' : 'false';
+  if (type === PgType.int2 && v.length === 2) return String(v.readInt16BE(0));
+  if ((type === PgType.int4 || type === PgType.oid) && v.length === 4) return String(type === PgType.int4 ? v.readInt32BE(0) : v.readUInt32BE(0));
+  if (type === PgType.int8 && v.length === 8) return v.readBigInt64BE(0).toString();
+  if (type === PgType.float4 && v.length === 4) return String(v.readFloatBE(0));
+  if (type === PgType.float8 && v.length === 8) return String(v.readDoubleBE(0));
+  if (type === PgType.uuid && v.length === 16) {
     const h = v.toString('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
@@ -124,7 +122,7 @@ export function describeParams(p: BoundParams, mask: (text: string) => string): 
   return p.values.map((v, i) => {
     const type = p.types[i] ?? 0;
     const binary = formatOf(p.formats, i) === 1;
-    const typeName = type === 0 ? '' : (TYPE_NAMES[type] ?? `type ${type}`);
+    const typeName = type === 0 ? '' : (TYPE_NAMES.get(type) ?? `type ${type}`);
     const about = [typeName, binary ? 'binary' : ''].filter(Boolean).join(', ');
     const suffix = about ? ` (${about})` : '';
     if (v === null) return `$${i + 1} = NULL${suffix}`;

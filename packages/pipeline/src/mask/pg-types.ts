@@ -1,8 +1,9 @@
+import { PgType, type PgTypeName } from '@hoop/pgwire';
+
 /**
- * Postgres type OIDs, grouped by what a masked value may look like.
+ * Postgres types, grouped by what a masked value may look like.
  *
- * Text-like types (text 25, varchar 1043, bpchar 1042, name 19, "char" 18, json 114, jsonb 3802, xml 142,
- * unknown 705) take a textual replacement. Extension types such as citext and enums have OIDs assigned per database,
+ * Text-like types (text, varchar, bpchar, name, "char", json, jsonb, xml, unknown) take a textual replacement. Extension types such as citext and enums have OIDs assigned per database,
  * so every OID not listed here is treated as text-like as well: their text form is read by drivers as a string.
  */
 
@@ -20,20 +21,20 @@ export type TypeKind =
   | 'never';
 
 const KINDS = new Map<number, TypeKind>();
-const put = (kind: TypeKind, oids: number[]) => oids.forEach((o) => KINDS.set(o, kind));
+const put = (kind: TypeKind, types: PgTypeName[]) => types.forEach((t) => KINDS.set(PgType[t], kind));
 
-put('text', [18, 19, 25, 142, 705, 1042, 1043]);
-put('json', [114, 3802]);
-put('text_array', [143, 199, 1003, 1009, 1014, 1015, 3807]);
+put('text', ['char', 'name', 'text', 'xml', 'unknown', 'bpchar', 'varchar']);
+put('json', ['json', 'jsonb']);
+put('text_array', ['_xml', '_json', '_name', '_text', '_bpchar', '_varchar', '_jsonb']);
 put('scalar', [
-  20, 21, 23, 26, 700, 701, 790, 1700, // integers, oid, floats, money, numeric
-  1082, 1083, 1114, 1184, 1186, 1266, // date, time, timestamp(tz), interval, timetz
-  1005, 1007, 1016, 1021, 1022, 1028, 1231, 791, // their arrays
-  1182, 1183, 1115, 1185, 1187, 1270,
-  1041, 651, // inet[], cidr[]
+  'int8', 'int2', 'int4', 'oid', 'float4', 'float8', 'money', 'numeric',
+  'date', 'time', 'timestamp', 'timestamptz', 'interval', 'timetz',
+  '_int2', '_int4', '_int8', '_float4', '_float8', '_oid', '_numeric', '_money', // their arrays
+  '_date', '_time', '_timestamp', '_timestamptz', '_interval', '_timetz',
+  '_inet', '_cidr',
 ]);
-put('inet', [650, 869]);
-put('never', [16, 17, 2950, 829, 774, 1000, 1001, 2951, 1040]);
+put('inet', ['cidr', 'inet']);
+put('never', ['bool', 'bytea', 'uuid', 'macaddr', 'macaddr8', '_bool', '_bytea', '_uuid', '_macaddr']);
 
 export function typeKind(oid: number | undefined): TypeKind {
   return oid === undefined ? 'text' : (KINDS.get(oid) ?? 'text');
