@@ -1,29 +1,31 @@
-import { type Db, getAuditRetention, RetentionError, retentionProblem, setAuditRetention } from '@hoop/db';
-import { ApiError } from './api-policies';
-import type { UserIdentity } from './auth';
+import { auditRetention, changeAuditRetention } from '@hoop/core/audit/audit-retention';
+import { NO_KEY, verifyAudit } from '@hoop/core/audit/verify-audit';
+import { AppError } from '@hoop/core/errors';
+import { verifyAdminEvents } from '@hoop/db';
+import type { Handlers } from './api-route';
 
 /**
- * The org's audit retention for `hoop admin audit retention`: admins and auditors read it (with what purges removed
- * so far and what the next one will remove), admins change it.
+ * `hoop audit verify` and `hoop admin audit retention`: admins and auditors verify the trail and read the retention
+ * (with what purges removed so far and what the next one will remove); admins change it.
  */
-export async function getRetentionApi(db: Db, user: UserIdentity) {
-  if (user.role !== 'admin' && user.role !== 'auditor') {
-    throw new ApiError(403, 'reading the audit retention needs the auditor or admin role');
-  }
-  return getAuditRetention(db, user.orgId);
-}
-
-export async function putRetentionApi(db: Db, user: UserIdentity, input: unknown) {
-  if (user.role !== 'admin') throw new ApiError(403, 'only admins can change how long the audit trail is kept');
-  const body = (input ?? {}) as { days?: unknown };
-  if (!('days' in body)) throw new ApiError(400, 'give "days": a whole number of days (at least 7), or null to keep the trail for ever');
-  const problem = retentionProblem(body.days);
-  if (problem) throw new ApiError(400, problem);
-  try {
-    const r = await setAuditRetention(db, user.orgId, body.days as number | null, { id: user.id, email: user.email }, 'api');
-    return { ...r, retention: await getAuditRetention(db, user.orgId) };
-  } catch (err) {
-    if (err instanceof RetentionError) throw new ApiError(400, err.message);
-    throw err;
-  }
-}
+export const auditRoutes: Handlers<'GET /api/audit/retention' | 'PUT /api/audit/retention' | 'POST /api/audit/verify'> = {
+  'GET /api/audit/retention': ({ deps, user }) => auditRetention(deps.db, user.orgId),
+  'PUT /api/audit/retention': async ({ deps, user, body }) => {
+    const b = ((await body()) ?? {}) as { days?: unknown };
+    if (!('days' in b)) throw new AppError('invalid', 'give "days": a whole number of days (at least 7), or null to keep the trail for ever');
+    // the rule (and its words) is setAuditRetention's, in @hoop/db
+    return changeAuditRetention(deps.db, user, b.days as number | null, 'api');
+  },
+  'POST /api/audit/verify': async ({ deps, user, body }) => {
+    const b = ((await body()) ?? {}) as { sessionId?: unknown };
+    const sessionId = typeof b.sessionId === 'string' ? b.sessionId : null;
+    const r = await verifyAudit(deps.pool, { orgId: user.orgId, keys: deps.auditKeys, noKey: NO_KEY.gateway, ...(sessionId ? { sessionId } : {}) });
+    const problem = r.problem ? { ...(r.problem.sessionId ? { sessionId: r.problem.sessionId } : {}), ...(r.problem.seq !== null ? { seq: r.problem.seq } : {}), message: r.problem.message } : undefined;
+    const result = { ok: r.ok, sessions: r.sessions, events: r.events, ...(problem ? { problem } : {}), purged: r.purged, signatures: r.signatures, head: r.head };
+    if (sessionId) return result;
+    // the whole trail also covers what admins changed
+    const admin = await verifyAdminEvents(deps.db, user.orgId);
+    if (result.ok && !admin.ok) return { ...result, ok: false, admin, problem: { message: admin.problem!.message } };
+    return { ...result, admin };
+  },
+};

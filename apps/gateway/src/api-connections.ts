@@ -1,35 +1,11 @@
-import { type Db, recordAdminAction, runConnectionTest } from '@hoop/db';
-import { ProbeResult } from '@hoop/protocol';
-import { ApiError } from './api-policies';
-import type { UserIdentity } from './auth';
+import { connectionSummaries } from '@hoop/core/connection/connection-summaries';
+import { testConnectionByName } from '@hoop/core/connection/test-connection-by-name';
+import { connectionPolicy } from '@hoop/core/policy/policy-summaries';
+import { agentOnline, type Handlers } from './api-route';
 
-/**
- * `POST /api/connections/:name/test` (admins): the agent serving the connection reaches its target with its own
- * credential and reports each step, whichever gateway holds the agent's tunnel (the request goes through the
- * database, see packages/db/src/connection-tests.ts). The answer never carries the secret.
- */
-export async function testConnectionApi(db: Db, user: UserIdentity, name: string) {
-  if (user.role !== 'admin') throw new ApiError(403, 'only admins can test connections');
-  const c = await db.connection.findUnique({
-    where: { orgId_name: { orgId: user.orgId, name } },
-    select: { id: true, name: true, type: true, agent: { select: { id: true, name: true, connectedAt: true, lastSeenAt: true } } },
-  });
-  if (!c) throw new ApiError(404, `connection "${name}" does not exist; run \`hoop connections\` to list yours`);
-  const outcome = await runConnectionTest(db, { orgId: user.orgId, connectionId: c.id, agent: c.agent, requestedBy: user.id });
-  const parsed = outcome.state === 'done' ? ProbeResult.safeParse(outcome.result) : null;
-  const target = parsed?.success ? parsed.data : null;
-  // who made an agent reach a target, as the web app records its Test
-  await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'connection.test', target: `connection:${c.name}`, data: { state: outcome.state, ok: target?.ok ?? false, code: target?.code ?? null, via: 'api' } });
-  return {
-    connection: c.name,
-    type: c.type,
-    agent: c.agent?.name ?? null,
-    /** done: the agent tested the target (see target.ok); otherwise why it could not */
-    state: outcome.state,
-    ok: target?.ok ?? false,
-    message: target?.summary ?? (outcome.message || 'the agent answered with a report this gateway cannot read'),
-    gateway: outcome.gateway,
-    ms: outcome.ms,
-    target,
-  };
-}
+/** `hoop connections`: the org's connections, whether their agent is online here, their policy, a test of the target. */
+export const connectionRoutes: Handlers<'GET /api/connections' | 'GET /api/connections/:name/policy' | 'POST /api/connections/:name/test'> = {
+  'GET /api/connections': ({ deps, user }) => connectionSummaries(deps.db, user.orgId, agentOnline(deps.agents)),
+  'GET /api/connections/:name/policy': ({ deps, user, params }) => connectionPolicy(deps.db, user.orgId, params.name!),
+  'POST /api/connections/:name/test': ({ deps, user, params }) => testConnectionByName(deps.db, user, params.name!),
+};

@@ -1,6 +1,6 @@
 import type { AuditEventBody } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
-import { eventHash, GENESIS_HASH } from './audit-hash';
+import { eventHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
 
 /** An audit frame on its way to storage, as the writer keeps it. */
 export interface Frame {

@@ -4,7 +4,7 @@ import { createDb } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
 import type { Logger } from '@hoop/log';
-import { verifyAudit } from './audit-chain';
+import { verifyAudit } from '@hoop/core/audit/verify-audit';
 import { AuditIngest, type Owner, type SessionRecord } from './audit-ingest';
 import { AuditWriter, type Pending } from './audit-writer';
 

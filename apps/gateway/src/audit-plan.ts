@@ -1,4 +1,4 @@
-import { eventHash } from './audit-hash';
+import { eventHash } from '@hoop/core/audit/audit-hash';
 import type { Frame } from './audit-held';
 
 export interface Chain { lastSeq: number; lastHash: string }

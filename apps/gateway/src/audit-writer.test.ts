@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
-import { AuditWriter, eventHash, GENESIS_HASH } from './audit-writer';
+import { eventHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
+import { AuditWriter } from './audit-writer';
 import { createLogger } from '@hoop/log';
 
 let database: TestDatabase;

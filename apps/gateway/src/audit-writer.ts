@@ -3,11 +3,10 @@ import type { AuditEventBody } from '@hoop/protocol';
 import type { AuditSigner } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { sealSession } from './audit-chain';
-import { eventHash, normalizeEvent } from './audit-hash';
+import { eventHash, normalizeEvent } from '@hoop/core/audit/audit-hash';
 import { DEFAULT_HOLD, type Frame, HeldFrames, type HoldLimits } from './audit-held';
 import { type Chain, type Plan, planSession } from './audit-plan';
 
-export { canonicalJson, eventHash, GENESIS_HASH } from './audit-hash';
 
 export interface Pending { sessionId: string; seq: number; event: AuditEventBody; ack: (seq: number) => void; link?: object; agent?: string }
 /** how often a batch is re-chained when another writer moved a session's head first (two gateways, one session) */

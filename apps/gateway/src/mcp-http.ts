@@ -4,8 +4,9 @@ import type { Db } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { createHoopMcpServer, pgClientOver } from '@hoop/mcp';
 import type { AgentRegistry } from './agents';
-import { listConnections } from './api';
-import { getSession } from './api-sessions';
+import { connectionSummaries } from '@hoop/core/connection/connection-summaries';
+import { sessionWithEvents } from '@hoop/core/session/session-summaries';
+import { agentOnline, caller } from './api-route';
 import { authenticateUser, bearer } from './auth';
 import { openAgentSession, RouteError } from './routing';
 
@@ -29,7 +30,7 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
   const server = createHoopMcpServer(
     {
       caller: user.id,
-      listConnections: async () => (await listConnections(deps.db, deps.agents, user)).connections,
+      listConnections: async () => (await connectionSummaries(deps.db, user.orgId, agentOnline(deps.agents))).connections,
       openSql: async (connection, clientInfo) => {
         let session;
         try {
@@ -46,7 +47,7 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
         client.once('end', () => session.stream.destroy());
         return { client, sessionId: session.sessionId, limits: session.limits };
       },
-      getSession: (id) => getSession(deps.db, user, id),
+      getSession: (id) => sessionWithEvents(deps.db, caller(user), id),
       openCommand: async (connection, clientInfo) => {
         let session;
         try {

@@ -3,13 +3,12 @@ import {
   createStatementReview,
   type Db,
   expireReviews,
-  type ReviewRules,
   reviewInclude,
   reviewUrl,
   type ReviewWithDetails,
 } from '@hoop/db';
 import type { Logger } from '@hoop/log';
-import { defaultPolicy, parsePolicy, type Policy } from '@hoop/pipeline/policy';
+import { reviewRules } from '@hoop/core/review/review-rules';
 import type { Payload } from '@hoop/protocol';
 import type { AgentLink } from './agents';
 
@@ -19,28 +18,6 @@ interface Waiter {
   link: AgentLink;
   ref: number;
   sessionId: string;
-}
-
-/** Review rules of a connection's policy; null when the policy does not validate. */
-export function reviewRules(policy: { name: string; version: number; document: unknown } | null): (ReviewRules & { settings: Policy['review'] }) | null {
-  let parsed: Policy;
-  try {
-    parsed = policy ? parsePolicy(policy.document) : defaultPolicy();
-  } catch {
-    return null;
-  }
-  const r = parsed.review;
-  return {
-    policyName: policy?.name ?? 'default',
-    policyVersion: policy?.version ?? 0,
-    approverRoles: r.approvers.roles,
-    approverUsers: r.approvers.users,
-    minApprovals: r.minApprovals,
-    allowSelfApproval: r.allowSelfApproval,
-    timeoutMinutes: r.timeoutMinutes,
-    slackChannel: r.slackChannel ?? null,
-    settings: r,
-  };
 }
 
 /**

@@ -1,10 +1,11 @@
 import { activeGrant, type Db } from '@hoop/db';
-import { defaultPolicy, parsePolicy } from '@hoop/pipeline/policy';
+import { accessRefusal } from '@hoop/core/policy/access-rule';
+import { reviewRules } from '@hoop/core/review/review-rules';
+import { policyLimits } from '@hoop/pipeline/policy';
 import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, type Tunnel, type TunnelStream } from '@hoop/protocol';
 import type { AgentRegistry } from './agents';
 import type { UserIdentity } from './auth';
 import type { Logger } from '@hoop/log';
-import { reviewRules } from './reviews';
 
 const ONLINE_WINDOW_MS = 15_000;
 
@@ -153,32 +154,4 @@ const grantSessions = new Map<string, Set<(why: string) => void>>();
 
 export function endGrantSessions(reviewId: string, why: string): void {
   for (const end of [...(grantSessions.get(reviewId) ?? [])]) end(why);
-}
-
-/** The agent limits of a connection's policy (defaults when it has none or it does not validate). */
-export function policyLimits(document: unknown) {
-  try {
-    return (document === null ? defaultPolicy() : parsePolicy(document)).limits;
-  } catch {
-    return defaultPolicy().limits;
-  }
-}
-
-/**
- * The policy's access section lists, per mode (connect, exec, mcp), the roles that may use the connection; a mode it
- * does not list is open to every member of the org. Admins are never locked out (they can change the policy anyway).
- * A policy that does not validate refuses everyone but admins.
- */
-export function accessRefusal(document: unknown, policyName: string, user: UserIdentity, mode: string, connection: string): string | null {
-  if (user.role === 'admin' || document === null) return null;
-  let policy;
-  try {
-    policy = parsePolicy(document);
-  } catch {
-    return `the policy "${policyName}" of "${connection}" is invalid; an admin must fix it`;
-  }
-  const allowed = policy.access[mode as 'connect' | 'exec' | 'mcp'];
-  // every role the user holds counts, their own and their groups' (a developer who reviews through a group keeps developer access)
-  if (!allowed || user.roles.some((r) => (allowed as string[]).includes(r))) return null;
-  return `${BLOCKED_PREFIX}: policy "${policyName}" does not let the ${user.role} role use ${mode} on "${connection}" (allowed: ${allowed.join(', ') || 'nobody'})`;
 }

@@ -5,8 +5,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditSigner, BAD_SIGNATURE_MESSAGE, generateAuditKeyPair, parseAuditSigningKey, type TrustedAuditKeys, UNSIGNED_LINK_MESSAGE, untrustedKeyMessage } from '@hoop/db';
 import { createTargetDatabase, freePort, startGatewayService, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
-import { chainHash, verifyAudit } from '../src/audit-chain';
-import { eventHash, GENESIS_HASH } from '../src/audit-hash';
+import { chainHash, eventHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
+import { NO_KEY, verifyAudit } from '@hoop/core/audit/verify-audit';
 
 /**
  * The global chain signed with a key outside the database, through the real gateway and `hoop audit verify`: a stack
@@ -67,7 +67,7 @@ async function restartGateway(env: NodeJS.ProcessEnv): Promise<void> {
   }, { timeoutMs: 30_000 });
 }
 
-const verifyHere = (keys: TrustedAuditKeys | null) => verifyAudit(admin as unknown as pg.Pool, { orgId: stack.orgId, keys });
+const verifyHere = (keys: TrustedAuditKeys | null) => verifyAudit(admin, { orgId: stack.orgId, keys, noKey: NO_KEY.gateway });
 
 /**
  * What the database's owner can do without the signing key: rewrite a statement, then recompute every hash after it

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The hashes of the audit trail, exactly as the gateway writes them (apps/gateway/src/audit-writer.ts and
- * audit-chain.ts): each event links to the one before it in its session, and each closed session's final hash is
- * appended to one global chain. The web app only reads the trail, so it keeps its own copy of the three functions;
- * audit.test.ts checks that both verifications agree on an intact and on a tampered trail.
+ * The hashes of the audit trail, for the writer and every verifier: each event links to the one before it in its
+ * session (`eventHash`), and each closed session's final hash is appended to one global chain (`chainHash`). The
+ * gateway writes with these functions (audit-writer.ts, audit-chain.ts); verify-audit.ts checks with them, for the
+ * web app and for `hoop audit verify` alike.
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -20,6 +20,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** What of an event its hash covers (an audit frame's body: @hoop/protocol's AuditEventBody). */
 export interface HashedEvent { type: string; at: string; data: unknown }
 
 /** The hash that links an event to the one before it in its session. */
@@ -34,4 +35,10 @@ export function eventHash(prevHash: string, sessionId: string, seq: number, even
 /** The link of a sealed session in the global chain. */
 export function chainHash(prev: string, sessionId: string, finalSeq: number, finalHash: string): string {
   return createHash('sha256').update(`${prev}\n${sessionId}:${finalSeq}:${finalHash}`).digest('hex');
+}
+
+/** Timestamps are stored with millisecond precision in UTC: the writer hashes exactly what will be read back. */
+export function normalizeEvent<E extends { at: string }>(event: E): E {
+  const t = new Date(event.at);
+  return { ...event, at: Number.isNaN(t.getTime()) ? new Date().toISOString() : t.toISOString() };
 }

@@ -60,15 +60,23 @@ export async function auditRetention(db: Db, orgId: string): Promise<RetentionVi
   return getAuditRetention(db, orgId);
 }
 
-/** Sets the retention; the change goes into the admin trail with the value it replaced (recorded by setAuditRetention). */
-export async function setAuditRetention(db: Db, user: { id: string; orgId: string; email: string }, input: SetRetentionInput): Promise<RetentionView> {
-  const { days } = parseInput(SetRetentionInput, input);
+/**
+ * Sets the retention (null: for ever), from the web app or `hoop admin audit retention` (`via`); the change goes into
+ * the admin trail with the value it replaced (recorded by setAuditRetention of @hoop/db, which holds the rule).
+ */
+export async function changeAuditRetention(db: Db, user: { id: string; orgId: string; email: string }, days: number | null, via: 'web' | 'api') {
   const hoop = await loadHoopDb();
   try {
-    await hoop.setAuditRetention(db, user.orgId, days, { id: user.id, email: user.email }, 'web');
+    const r = await hoop.setAuditRetention(db, user.orgId, days, { id: user.id, email: user.email }, via);
+    return { ...r, retention: await hoop.getAuditRetention(db, user.orgId) };
   } catch (err) {
     if (err instanceof hoop.RetentionError) throw new AppError('invalid', err.message, { cause: err });
     throw err;
   }
-  return hoop.getAuditRetention(db, user.orgId);
+}
+
+/** The web's form: the days checked here, the view returned. */
+export async function setAuditRetention(db: Db, user: { id: string; orgId: string; email: string }, input: SetRetentionInput): Promise<RetentionView> {
+  const { days } = parseInput(SetRetentionInput, input);
+  return (await changeAuditRetention(db, user, days, 'web')).retention;
 }

@@ -24,20 +24,12 @@ import type { SessionUser } from '../auth/load-session-user';
 import { recordSession, sqlSessionEvents, terminalSessionEvents } from '../session/session-fixtures';
 import { auditOverview } from './audit-overview';
 import { chainHash, eventHash, GENESIS_HASH } from './audit-hash';
-import { verifyAudit, verifyOrgTrail, verifySessionTrail } from './verify-audit';
+import { NO_KEY, verifyAudit, verifyOrgTrail, verifySessionTrail } from './verify-audit';
 
 /**
- * The web app re-implements the gateway's verification (apps/gateway/src/audit-chain.ts): both must agree. The
- * gateway's module is loaded from its source and run over the same database, through a pool-shaped wrapper.
+ * One verification serves the web app (reading through Prisma) and `hoop audit verify` (the gateway reads through a
+ * node-postgres pool): both ways of reading the same database must give the same answer.
  */
-interface GatewayVerify {
-  verifyAudit(
-    pool: unknown,
-    opts: { orgId: string; sessionId?: string; keys?: TrustedAuditKeys | null },
-  ): Promise<{ ok: boolean; sessions: number; events: number; problem?: { sessionId?: string; seq?: number; message: string }; signatures: { checked: boolean; signed: number; keyIds: string[]; unsigned: number; note: string } }>;
-}
-const GATEWAY_AUDIT_CHAIN = new URL('../../../../../gateway/src/audit-chain.ts', import.meta.url).href;
-
 const opened: { database: TestDatabase; db: Db }[] = [];
 let db: Db;
 
@@ -74,11 +66,10 @@ async function trail(signer?: AuditSigner) {
   return { orgId, otherOrg, sessions, recent, dev: viewer(dev, 'developer'), audrey: viewer(audrey, 'auditor') };
 }
 
-/** The gateway's own `verifyAudit`, run over the same database. */
+/** The verification as the gateway runs it: rows through a node-postgres-shaped pool, its own words for missing keys. */
 async function gatewayVerify(opts: { orgId: string; sessionId?: string; keys?: TrustedAuditKeys | null }) {
-  const gateway = (await import(/* @vite-ignore */ GATEWAY_AUDIT_CHAIN)) as GatewayVerify;
   const pool = { query: async (sql: string, params: unknown[] = []) => ({ rows: await db.$queryRawUnsafe<unknown[]>(sql, ...params) }) };
-  return gateway.verifyAudit(pool, opts);
+  return verifyAudit(pool, { ...opts, noKey: NO_KEY.gateway });
 }
 
 /** Both verifications, reduced to what they must agree on. */

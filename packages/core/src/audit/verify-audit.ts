@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { AppError } from '../errors';
 import { loadHoopDb } from '../hoop-db';
 import { findVisibleSession } from '../session/get-session';
-import type { SessionViewer } from '../session/session-scope';
+import { isUuid, type SessionViewer } from '../session/session-scope';
 import { chainHash, eventHash, GENESIS_HASH } from './audit-hash';
 
 export const VerifyProblem = z.object({
   sessionId: z.string().nullable(),
   seq: z.number().int().nullable(),
-  /** the first broken link, in words (the same words as `hoop audit verify`) */
+  /** the first broken link, in words (the same words in the web app and `hoop audit verify`) */
   message: z.string(),
 });
 
@@ -42,30 +42,58 @@ export const VerifyResult = z.object({
 export type VerifyResult = z.infer<typeof VerifyResult>;
 type Problem = z.infer<typeof VerifyProblem>;
 
+/** The newest link checked: compare it with the newest `audit chain head signed` line of the gateway log. */
+export interface ChainHead { id: string; hash: string; keyId: string | null }
+export type TrailCheck = VerifyResult & { head: ChainHead | null };
+
+/**
+ * Where the trail is read from: Prisma (the web app), or a node-postgres pool or client (the gateway; a test's
+ * client inside a transaction sees what that transaction changed).
+ */
+export type TrailSource = Db | { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
+
+export function rowQuery(source: TrailSource): RowQuery {
+  if ('$queryRawUnsafe' in source) return <T>(sql: string, params: unknown[]) => source.$queryRawUnsafe<T[]>(sql, ...params);
+  return async <T>(sql: string, params: unknown[]) => (await source.query(sql, params)).rows as T[];
+}
+
+/** Why signatures were not checked, as each surface says it. */
+export const NO_KEY = {
+  web: 'the web app has no audit public key (HOOP_AUDIT_PUBLIC_KEY, the gateway’s public key)',
+  gateway: 'the gateway has no audit key (HOOP_AUDIT_SIGNING_KEY, HOOP_AUDIT_TRUSTED_KEYS)',
+} as const;
+
+export interface VerifyOptions {
+  orgId: string;
+  /** one session (and the global chain it is sealed into); else every session of the org */
+  sessionId?: string;
+  /** the public keys the chain's signatures are checked with; none: they are not checked */
+  keys?: TrustedAuditKeys | null;
+  /** what the report says when there are no keys (default: the web app's words) */
+  noKey?: string;
+}
+
 const PAGE = 5_000;
 
 interface Last { seq: number; hash: string }
+interface EventRow { seq: number; type: string; at: Date; data: unknown; prev_hash: string; hash: string }
+interface LinkRow { id: string; session_id: string; final_seq: number; final_hash: string; prev_hash: string; hash: string; signature: string | null; key_id: string | null }
 
 /**
- * Re-hashes one session's events in order; stops at the first one that is missing, unlinked or altered. A session a
- * purge removed the beginning of starts where the purge record says its chain ended.
+ * Re-hashes one session's events in order, a page at a time; stops at the first one that is missing, unlinked or
+ * altered. A session a purge removed the beginning of starts where the purge record says its chain ended.
  */
-async function verifySession(db: Db, sessionId: string, from?: { throughSeq: number; throughHash: string }): Promise<{ events: number; last: Last | null; problem?: Problem }> {
+async function verifySession(query: RowQuery, sessionId: string, from?: { throughSeq: number; throughHash: string }): Promise<{ events: number; last: Last | null; problem?: Problem }> {
   let prev = from?.throughHash ?? GENESIS_HASH;
   let expected = (from?.throughSeq ?? -1) + 1;
   let events = 0;
   let last: Last | null = from ? { seq: from.throughSeq, hash: from.throughHash } : null;
   for (;;) {
-    const rows = await db.auditEvent.findMany({
-      where: { sessionId, seq: { gte: expected } },
-      orderBy: { seq: 'asc' },
-      take: PAGE,
-      select: { seq: true, type: true, at: true, data: true, prevHash: true, hash: true },
-    });
+    const rows = await query<EventRow>('SELECT seq, type, at, data, prev_hash, hash FROM audit_events WHERE session_id = $1::uuid AND seq >= $2 ORDER BY seq LIMIT $3', [sessionId, expected, PAGE]);
     for (const r of rows) {
       const at = { sessionId, seq: expected };
       if (r.seq !== expected) return { events, last: null, problem: { ...at, message: `event ${expected} is missing (next stored is ${r.seq})` } };
-      if (r.prevHash !== prev) return { events: events + 1, last: null, problem: { ...at, message: `event ${r.seq} does not link to the event before it` } };
+      if (r.prev_hash !== prev) return { events: events + 1, last: null, problem: { ...at, message: `event ${r.seq} does not link to the event before it` } };
       if (eventHash(prev, sessionId, r.seq, { type: r.type, at: r.at.toISOString(), data: r.data }) !== r.hash) {
         return { events: events + 1, last: null, problem: { ...at, message: `event ${r.seq} was altered (its content does not match its hash)` } };
       }
@@ -79,59 +107,75 @@ async function verifySession(db: Db, sessionId: string, from?: { throughSeq: num
 }
 
 /**
- * Recomputes every hash, as `hoop audit verify` does: the org's retention purges against their records, each
- * session's events in order (one session, or every session of the org), then the global chain of sealed sessions,
- * checking each link's signature with the trusted keys (the same check as the gateway's, from @hoop/db), each sealed
- * session of the org against its last event or, once purged, against its purge record, and that no sealed session is
- * gone without a purge. Stops at the first broken link and says where it is.
+ * Recomputes every hash, for the web app and `hoop audit verify` alike: the org's retention purges against their
+ * records, each session's events in order (one session, or every session of the org), then the global chain of sealed
+ * sessions, checking each link's signature with the trusted keys (see ChainSignatureCheck: links sealed before the
+ * first signed one are a note, an unsigned link after it, a bad signature or an unknown key break the chain), each
+ * sealed session of the org against its last event or, once purged, against its purge record, and that no sealed
+ * session is gone without a purge. A session asked for that a purge removed is checked against its purge record.
+ * Stops at the first broken link and says where it is.
  */
-export async function verifyAudit(db: Db, opts: { orgId: string; sessionId?: string; keys?: TrustedAuditKeys | null }, clock: () => number = Date.now): Promise<VerifyResult> {
+export async function verifyAudit(source: TrailSource, opts: VerifyOptions, clock: () => number = Date.now): Promise<TrailCheck> {
   const started = clock();
+  const query = rowQuery(source);
   const { loadPurgeRecords, vanishedSealedSessions, VANISHED_MESSAGE, PURGED_MISMATCH_MESSAGE, ChainSignatureCheck } = await loadHoopDb();
-  const signatures = new ChainSignatureCheck(opts.keys ?? null, 'the web app has no audit public key (HOOP_AUDIT_PUBLIC_KEY, the gateway’s public key)');
-  const query: RowQuery = (sql, params) => db.$queryRawUnsafe(sql, ...params);
+  const signatures = new ChainSignatureCheck(opts.keys ?? null, opts.noKey ?? NO_KEY.web);
+  let head: ChainHead | null = null;
   const records = await loadPurgeRecords(query, opts.orgId);
-  const sessions = await db.session.findMany({
-    where: { orgId: opts.orgId, ...(opts.sessionId ? { id: opts.sessionId } : {}) },
-    orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
-    select: { id: true },
-  });
-  const purged: VerifyResult['purged'] = opts.sessionId ? { sessions: 0, events: 0, purges: [] } : records.totals;
-  const done = (r: Omit<VerifyResult, 'checkedAt' | 'tookMs' | 'purged' | 'signatures'>): VerifyResult => ({ ...r, purged, signatures: signatures.report(), checkedAt: new Date(started), tookMs: Math.max(0, clock() - started) });
-  if (opts.sessionId && sessions.length === 0) return done({ ok: false, sessions: 0, events: 0, chainLinks: 0, problem: { sessionId: opts.sessionId, seq: null, message: 'no such session' } });
+  const one = opts.sessionId;
+  const sessions = one
+    ? isUuid(one)
+      ? await query<{ id: string }>('SELECT id::text AS id FROM sessions WHERE id = $1::uuid AND org_id = $2::uuid', [one, opts.orgId])
+      : []
+    : await query<{ id: string }>('SELECT id::text AS id FROM sessions WHERE org_id = $1::uuid ORDER BY started_at, id', [opts.orgId]);
+  const purgedOne = one && sessions.length === 0 ? records.sessions.get(one) : undefined;
+  const purged: VerifyResult['purged'] = one
+    ? purgedOne
+      ? { sessions: 1, events: purgedOne.events, purges: records.totals.purges.filter((p) => p.id === purgedOne.purgeId) }
+      : { sessions: 0, events: 0, purges: [] }
+    : records.totals;
+  const done = (r: Pick<VerifyResult, 'ok' | 'sessions' | 'events' | 'chainLinks' | 'problem'>): TrailCheck => ({ ...r, purged, signatures: signatures.report(), head, checkedAt: new Date(started), tookMs: Math.max(0, clock() - started) });
+  if (one && sessions.length === 0 && !purgedOne) return done({ ok: false, sessions: 0, events: 0, chainLinks: 0, problem: { sessionId: one, seq: null, message: 'no such session' } });
   if (records.problem) return done({ ok: false, sessions: sessions.length, events: 0, chainLinks: 0, problem: { sessionId: null, seq: null, message: records.problem } });
   const finals = new Map<string, Last | null>();
   let events = 0;
   for (const s of sessions) {
-    const v = await verifySession(db, s.id, records.sessions.get(s.id));
+    const v = await verifySession(query, s.id, records.sessions.get(s.id));
     events += v.events;
     if (v.problem) return done({ ok: false, sessions: sessions.length, events, chainLinks: 0, problem: v.problem });
     finals.set(s.id, v.last);
   }
+  // the global chain covers every org; each link is checked, each sealed session of this org against its events or
+  // its purge record, and every sealed session must still be there or be purged on record
   const vanished = await vanishedSealedSessions(query);
   let prev = GENESIS_HASH;
   let links = 0;
-  let after = BigInt(0);
+  let after = '0';
   for (;;) {
-    const chain = await db.auditChain.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: PAGE });
+    // ordered by the link's number (its text form, id::text, would sort 10 before 9)
+    const chain = await query<LinkRow>(
+      'SELECT id::text AS id, session_id::text AS session_id, final_seq, final_hash, prev_hash, hash, signature, key_id FROM audit_chain WHERE id > $1::bigint ORDER BY audit_chain.id LIMIT $2',
+      [after, PAGE],
+    );
     for (const link of chain) {
       links++;
       const broken = (problem: Problem) => done({ ok: false, sessions: sessions.length, events, chainLinks: links, problem });
-      if (link.prevHash !== prev || chainHash(prev, link.sessionId, link.finalSeq, link.finalHash) !== link.hash) {
-        return broken({ sessionId: link.sessionId, seq: null, message: 'the global chain is broken at this session (an entry was altered or removed)' });
+      if (link.prev_hash !== prev || chainHash(prev, link.session_id, link.final_seq, link.final_hash) !== link.hash) {
+        return broken({ sessionId: link.session_id, seq: null, message: 'the global chain is broken at this session (an entry was altered or removed)' });
       }
-      const badSignature = signatures.check(link);
-      if (badSignature) return broken({ sessionId: link.sessionId, seq: null, message: badSignature });
+      const badSignature = signatures.check({ sessionId: link.session_id, hash: link.hash, signature: link.signature, keyId: link.key_id });
+      if (badSignature) return broken({ sessionId: link.session_id, seq: null, message: badSignature });
+      head = { id: link.id, hash: link.hash, keyId: link.key_id };
       prev = link.hash;
-      if (vanished.has(link.sessionId)) return broken({ sessionId: link.sessionId, seq: null, message: VANISHED_MESSAGE });
-      if (finals.has(link.sessionId)) {
-        const last = finals.get(link.sessionId);
-        if (!last || last.seq !== link.finalSeq || last.hash !== link.finalHash) {
-          return broken({ sessionId: link.sessionId, seq: link.finalSeq, message: 'events were removed from the end of this session after it was sealed' });
+      if (vanished.has(link.session_id)) return broken({ sessionId: link.session_id, seq: null, message: VANISHED_MESSAGE });
+      if (finals.has(link.session_id)) {
+        const last = finals.get(link.session_id);
+        if (!last || last.seq !== link.final_seq || last.hash !== link.final_hash) {
+          return broken({ sessionId: link.session_id, seq: link.final_seq, message: 'events were removed from the end of this session after it was sealed' });
         }
-      } else if (!opts.sessionId && records.sessions.has(link.sessionId)) {
-        const p = records.sessions.get(link.sessionId)!;
-        if (p.throughSeq !== link.finalSeq || p.throughHash !== link.finalHash) return broken({ sessionId: link.sessionId, seq: link.finalSeq, message: PURGED_MISMATCH_MESSAGE });
+      } else if ((!one || link.session_id === one) && records.sessions.has(link.session_id)) {
+        const p = records.sessions.get(link.session_id)!;
+        if (p.throughSeq !== link.final_seq || p.throughHash !== link.final_hash) return broken({ sessionId: link.session_id, seq: link.final_seq, message: PURGED_MISMATCH_MESSAGE });
       }
       after = link.id;
     }
@@ -160,7 +204,7 @@ async function trustedKeys(settings: AuditKeySettings | undefined): Promise<Trus
   return loadedKeys.keys;
 }
 
-/** Every session of the viewer's org and the global chain (the router lets only admins and auditors call it). */
+/** Every session of the viewer's org and the global chain (the authorization table lets only admins and auditors call it). */
 export async function verifyOrgTrail(db: Db, user: SessionViewer, keys?: AuditKeySettings): Promise<VerifyResult> {
   return verifyAudit(db, { orgId: user.orgId, keys: await trustedKeys(keys) });
 }

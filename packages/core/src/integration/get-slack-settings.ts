@@ -1,6 +1,6 @@
 import type { Db } from '@hoop/db';
 import { z } from 'zod';
-import { KeyState, keyState } from './sealing-key';
+import { KeyState, keyState, type SealingKey } from './sealing-key';
 
 /** The org's Slack app settings as pages see them: whether each secret is set, never the secret itself. */
 export const SlackSettingsView = z.object({
@@ -18,7 +18,7 @@ export const SlackSettingsView = z.object({
 });
 export type SlackSettingsView = z.infer<typeof SlackSettingsView>;
 
-export async function getSlackSettings(db: Db, orgId: string, encryptionKey: string | null): Promise<SlackSettingsView> {
+export async function getSlackSettings(db: Db, orgId: string, encryptionKey: SealingKey): Promise<SlackSettingsView> {
   const row = await db.slackSettings.findUnique({ where: { orgId } });
   const key = await keyState(encryptionKey, row?.botTokenEncrypted ?? null);
   if (!row) return { configured: false, botTokenSet: false, signingSecretSet: false, defaultChannel: null, notifyBlocked: true, enabled: true, updatedAt: null, key };

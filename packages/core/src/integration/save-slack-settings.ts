@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { AppError, parseInput } from '../errors';
 import { loadHoopDb } from '../hoop-db';
 import { getSlackSettings, type SlackSettingsView } from './get-slack-settings';
-import { sealingKey } from './sealing-key';
+import { type SealingKey, sealingKey } from './sealing-key';
 
-/** The rules of the gateway's own settings API (`PUT /api/integrations/slack`), so both accept the same values. */
-const BOT_TOKEN = /^xox[a-z]-[A-Za-z0-9-]+$/;
-const SIGNING_SECRET = /^[0-9a-f]{16,128}$/i;
+/** What a Slack bot token and a Slack app's signing secret look like: the web's form and the gateway's API accept the same values. */
+export const BOT_TOKEN = /^xox[a-z]-[A-Za-z0-9-]+$/;
+export const SIGNING_SECRET = /^[0-9a-f]{16,128}$/i;
 
 export const SaveSlackInput = z.object({
   /** a new bot token; left out, the stored one is kept */
@@ -39,7 +39,7 @@ const FIRST_TIME = 'Slack is not set up yet: enter both the bot token and the si
  * HOOP_ENCRYPTION_KEY; both are needed the first time, and afterwards one left out keeps the stored value.
  * The gateway reads these settings again within 10 seconds.
  */
-export async function saveSlackSettings(db: Db, orgId: string, input: SaveSlackInput, encryptionKey: string | null): Promise<SlackSettingsView> {
+export async function saveSlackSettings(db: Db, orgId: string, input: SaveSlackInput, encryptionKey: SealingKey): Promise<SlackSettingsView> {
   const q = parseInput(SaveSlackInput, input);
   const existing = await db.slackSettings.findUnique({ where: { orgId }, select: { orgId: true } });
   if (!existing && (!q.botToken || !q.signingSecret)) throw new AppError('invalid', FIRST_TIME);

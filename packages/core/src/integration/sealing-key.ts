@@ -21,9 +21,13 @@ export type KeyState = z.infer<typeof KeyState>;
 const MISSING = 'Secrets cannot be saved: the web app has no HOOP_ENCRYPTION_KEY. Start it with the same key as the gateway, then try again.';
 const INVALID = 'Secrets cannot be saved: the HOOP_ENCRYPTION_KEY of the web app is not a valid key (32 bytes, as 64 hex characters or base64). Give it the same key as the gateway.';
 
+/** HOOP_ENCRYPTION_KEY as configured (null when it is not), or the key already read from it (the gateway's). */
+export type SealingKey = string | Buffer | null;
+
 /** The key to seal secrets with, or an `unavailable` AppError that says how to configure it. */
-export async function sealingKey(raw: string | null): Promise<Buffer> {
+export async function sealingKey(raw: SealingKey): Promise<Buffer> {
   if (!raw) throw new AppError('unavailable', MISSING);
+  if (Buffer.isBuffer(raw)) return raw;
   const { parseEncryptionKey } = await loadHoopDb();
   try {
     return parseEncryptionKey(raw);
@@ -33,12 +37,12 @@ export async function sealingKey(raw: string | null): Promise<Buffer> {
 }
 
 /** Whether this web app can seal secrets, and whether its key opens `sealed` (one secret already stored, if any). */
-export async function keyState(raw: string | null, sealed: string | null): Promise<KeyState> {
+export async function keyState(raw: SealingKey, sealed: string | null): Promise<KeyState> {
   if (!raw) return 'missing';
   const { decryptSecret, parseEncryptionKey } = await loadHoopDb();
   let key: Buffer;
   try {
-    key = parseEncryptionKey(raw);
+    key = Buffer.isBuffer(raw) ? raw : parseEncryptionKey(raw);
   } catch {
     return 'invalid';
   }

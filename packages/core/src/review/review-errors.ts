@@ -9,13 +9,16 @@ export function sentence(message: string): string {
   return /[.!?]$/.test(first) ? first : `${first}.`;
 }
 
-/** Runs a review operation of `@hoop/db`, turning its `ReviewError` (same codes) into an `AppError`. */
-export async function asAppErrors<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Runs a review operation of `@hoop/db`, turning its `ReviewError` (same codes) into an `AppError`: worded as a
+ * sentence for pages, or `as-is` for the CLI, which prints the refusal after `hoop:`.
+ */
+export async function asAppErrors<T>(work: () => Promise<T>, words: 'sentence' | 'as-is' = 'sentence'): Promise<T> {
   const { ReviewError } = await loadHoopDb();
   try {
     return await work();
   } catch (err) {
-    if (err instanceof ReviewError) throw new AppError(err.code, sentence(err.message), { cause: err });
+    if (err instanceof ReviewError) throw new AppError(err.code, words === 'sentence' ? sentence(err.message) : err.message, { cause: err });
     throw err;
   }
 }
