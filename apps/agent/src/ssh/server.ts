@@ -202,7 +202,6 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
     /** wires a target channel to the client's, masking and recording the output */
     const connect = (ch: ServerChannel, target: BackendChannel, withTracker: boolean) => {
       active = target;
-      channels.add({ close: () => target.destroy() });
       const out = new OutputPipe({
         started,
         mask: (t) => o.maskText(t),
@@ -211,6 +210,14 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
         ...(withTracker ? { raw: (t: string) => tracker?.output(t) } : {}),
       });
       const err = new OutputPipe({ started, mask: (t) => o.maskText(t), deliver: (t) => ch.stderr.write(t), record: (e) => o.audit('term.output', { ...e, stream: 'stderr' }) });
+      // a session that ends (the client or its link went away) records what it showed before its close
+      channels.add({
+        close: () => {
+          out.flush();
+          err.flush();
+          target.destroy();
+        },
+      });
       target.on('data', (b: Buffer) => out.push(b));
       target.stderr.on('data', (b: Buffer) => err.push(b));
       let exit: unknown[] | null = null;
