@@ -19,7 +19,7 @@ import { MaskEngine } from './engine';
 import { maskJsonText, maskJsonValue } from './json';
 import { typeKind } from './pg-types';
 import { mayHoldPii, TextFacts } from './scan';
-import type { ColumnMasker, ColumnRef, MaskConfig, MaskCounts, Masker, PiiType } from './types';
+import type { ColumnMasker, ColumnRef, MaskConfig, Masker, PiiType } from './types';
 
 const unchanged = (): undefined => undefined;
 const PASSTHROUGH: ColumnMasker = Object.freeze({ passthrough: true, context: null, mask: (v: string) => v, maskUtf8: unchanged });

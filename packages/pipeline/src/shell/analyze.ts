@@ -215,7 +215,7 @@ class Walker {
       record.opaque ??= `${record.name} runs the commands ${argv[code.word]!.raw} writes, known only when the line runs`;
     }
     for (const input of sqlInputs(record.name, argv, ctx.stdin)) {
-      for (const escape of psqlShellEscapes(input)) this.nested(escape, `${record.name} \\!`, { ...ctx, stdin: NO_STDIN, runBy: record });
+      for (const shellLine of psqlShellEscapes(input)) this.nested(shellLine, `${record.name} \\!`, { ...ctx, stdin: NO_STDIN, runBy: record });
     }
   }
 

@@ -72,6 +72,7 @@ function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: De
   // the schema's verdict on what is on screen, a moment after typing stops
   const validate = useMutation(trpc.policy.validate.mutationOptions());
   const seq = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a change of the content runs it again (see the dependencies)
   useEffect(() => {
     if (currentKey === null) return;
     const n = ++seq.current;

@@ -13,7 +13,6 @@ import { VerifyButton, VerifyOutcome } from '~/features/audit/verify-result';
 import { useTRPC } from '~/trpc/react';
 import { MaskedChips, modeLabel, ServiceBadge, SessionDuration, SessionStatusBadge, Stat, utc } from './session-bits';
 import { SqlTimeline, TerminalCommands, TerminalEvents } from './session-timelines';
-import type { Session } from './timeline-bits';
 import { TerminalPlayer } from './terminal-player';
 
 /** A running session is the live view: it is read again every 2 seconds until it ends. */
