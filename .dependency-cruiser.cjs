@@ -1,0 +1,118 @@
+// The layers of the workspace, checked on every import (type-only imports included) by `npm test` and `npm run lint`:
+//
+//   apps/{web,gateway,agent,cli}   deploy; each may use packages, never another app (tests included)
+//   packages/*                     libraries; never import an app
+//   packages/{pgwire,pipeline}     pure: no I/O (sockets, files, processes); pgwire imports no workspace package,
+//                                  pipeline only pgwire; pipeline never imports db or protocol
+//
+// agent and cli run on users' machines and inside customer networks: they never import the database package.
+// `npm run lint:layers` (scripts/check-layers.ts) lists every violation with the rule's explanation.
+
+/** Node built-ins that do I/O; the pure packages may use the rest (crypto, buffer, util…). */
+const IO_MODULES = '^(node:)?(net|tls|dgram|dns|dns/promises|http|https|http2|child_process|cluster|fs|fs/promises|worker_threads|readline|repl|inspector|vm)$';
+
+/**
+ * The circles left to break, all around the Postgres relay: relay ↔ review-hold, relay → extended → review-hold →
+ * relay and relay ↔ answers (each borrows the relay's RelayOutput type, the relay drives each of them). They are
+ * reported as warnings until the relay is split; a circle through any other module is an error.
+ */
+const KNOWN_CIRCLE = '^apps/agent/src/postgres/(relay|review-hold|extended|answers)\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Modules import each other in a circle. Move what both need into a module of its own (a shared type, a constant, a small function) that imports neither.',
+      from: {},
+      to: { circular: true, via: { pathNot: KNOWN_CIRCLE } },
+    },
+    {
+      name: 'no-circular-known',
+      severity: 'warn',
+      comment: 'Known circle around the Postgres relay (relay, review-hold, extended, answers): give RelayOutput and HoldRequest modules of their own.',
+      from: {},
+      to: { circular: true, viaOnly: { path: KNOWN_CIRCLE } },
+    },
+    {
+      name: 'no-app-imports-app',
+      severity: 'error',
+      comment: 'An app imports another app. Apps share code only through packages/* (test helpers live in @hoop/devstack).',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/([^/]+)/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'no-package-imports-app',
+      severity: 'error',
+      comment: 'A package imports an app. Packages sit below the apps: move the code the package needs into a package.',
+      from: { path: '^packages/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'agent-cli-not-db',
+      severity: 'error',
+      comment: 'The agent and the CLI never reach the database: they talk to the gateway. Tests read and seed it through @hoop/devstack.',
+      from: { path: '^apps/(agent|cli)/' },
+      to: { path: ['^packages/db/', 'node_modules/(@prisma|prisma)/'] },
+    },
+    {
+      name: 'pipeline-not-db-or-protocol',
+      severity: 'error',
+      comment: 'The pipeline is pure policy: (statement, policy) → verdict. It never imports the database or the tunnel protocol.',
+      from: { path: '^packages/pipeline/' },
+      to: { path: '^packages/(db|protocol)/' },
+    },
+    {
+      name: 'pgwire-alone',
+      severity: 'error',
+      comment: 'pgwire is a codec: it imports no other workspace package.',
+      from: { path: '^packages/pgwire/src/' },
+      to: { path: '^(packages|apps)/', pathNot: '^packages/pgwire/' },
+    },
+    {
+      name: 'pipeline-pure-deps',
+      severity: 'error',
+      comment: 'The pipeline is pure: of the workspace it imports only pgwire (type OIDs), never a package that does I/O.',
+      from: { path: '^packages/pipeline/src/' },
+      to: { path: '^(packages|apps)/', pathNot: '^packages/(pipeline|pgwire)/' },
+    },
+    {
+      name: 'pure-no-io',
+      severity: 'error',
+      comment: 'pgwire and pipeline are pure: no sockets, files, processes or timers of their own. I/O belongs to the app that owns the socket.',
+      from: { path: '^packages/(pgwire|pipeline)/src/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['core'], path: IO_MODULES },
+    },
+    {
+      name: 'not-to-undeclared',
+      severity: 'error',
+      comment: "An import of a package that the importing workspace's package.json does not declare (it resolves only by accident of hoisting). Add it to that package.json.",
+      from: {},
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that resolves to nothing on disk.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['^apps/web/\\.next/', '^packages/db/src/generated/', '(^|/)\\.hoop/'] },
+    tsPreCompilationDeps: true,
+    // workspaces resolve through node_modules and each package.json's `exports`; web's `~/` alias is added by
+    // scripts/check-layers.ts (the tsconfig-paths resolver would read it relative to the working directory)
+    combinedDependencies: false,
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+      extensions: ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+    },
+    skipAnalysisNotInRules: true,
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
