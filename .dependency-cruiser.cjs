@@ -24,7 +24,8 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'Modules import each other in a circle. Move what both need into a module of its own (a shared type, a constant, a small function) that imports neither.',
+      comment:
+        'Modules import each other in a circle. Move what both need into a module of its own (a shared type, a constant, a small function) that imports neither.',
       from: {},
       to: { circular: true, via: { pathNot: KNOWN_CIRCLE } },
     },
@@ -87,7 +88,8 @@ module.exports = {
     {
       name: 'not-to-undeclared',
       severity: 'error',
-      comment: "An import of a package that the importing workspace's package.json does not declare (it resolves only by accident of hoisting). Add it to that package.json.",
+      comment:
+        "An import of a package that the importing workspace's package.json does not declare (it resolves only by accident of hoisting). Add it to that package.json.",
       from: {},
       to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
     },

@@ -11,7 +11,12 @@ import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcr
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCANNED = ['apps', 'packages', 'scripts', 'bench', 'playwright'];
 
-interface Manifest { name?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string>; peerDependencies?: Record<string, string> }
+interface Manifest {
+  name?: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
 const manifests = new Map<string, Manifest | null>();
 
 /** The package.json that owns a module (the nearest one above it) and whether it declares `name`. */
@@ -20,7 +25,11 @@ function manifestOf(file: string): { file: string; declares(name: string): boole
     const p = path.join(dir, 'package.json');
     if (!manifests.has(p)) manifests.set(p, existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Manifest) : null);
     const m = manifests.get(p);
-    if (m) return { file: path.relative(ROOT, p), declares: (name) => m.name === name || [m.dependencies, m.devDependencies, m.peerDependencies].some((d) => d !== undefined && name in d) };
+    if (m)
+      return {
+        file: path.relative(ROOT, p),
+        declares: (name) => m.name === name || [m.dependencies, m.devDependencies, m.peerDependencies].some((d) => d !== undefined && name in d),
+      };
   }
   return null;
 }
@@ -71,6 +80,9 @@ export async function checkLayers(): Promise<LayerCheck> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await checkLayers();
   process.stdout.write(r.report);
-  if (r.errors === 0) process.stdout.write(`layers: ${r.modules} modules, no forbidden import${r.warnings ? ` (${r.warnings} warning${r.warnings > 1 ? 's' : ''} above)` : ''}\n`);
+  if (r.errors === 0)
+    process.stdout.write(
+      `layers: ${r.modules} modules, no forbidden import${r.warnings ? ` (${r.warnings} warning${r.warnings > 1 ? 's' : ''} above)` : ''}\n`,
+    );
   process.exit(r.errors > 0 ? 1 : 0);
 }

@@ -59,7 +59,10 @@ export function remaining(o: ProbeRun): number {
 }
 
 const NETWORK: Record<string, { code: string; say: (where: string, host: string, port: number, errno: string, timeoutS: number) => string }> = {
-  ENOTFOUND: { code: 'host_not_found', say: (_w, h, _p, e) => `the agent cannot resolve the host name "${h}" (${e}): check the name, or the DNS of the agent's network` },
+  ENOTFOUND: {
+    code: 'host_not_found',
+    say: (_w, h, _p, e) => `the agent cannot resolve the host name "${h}" (${e}): check the name, or the DNS of the agent's network`,
+  },
   EAI_AGAIN: { code: 'host_not_found', say: (_w, h, _p, e) => `the agent cannot resolve the host name "${h}" (${e}: DNS did not answer)` },
   ECONNREFUSED: { code: 'refused', say: (w, _h, p) => `${w} refused the connection: nothing listens on port ${p} there (wrong port, or the server is down)` },
   ETIMEDOUT: { code: 'timeout', say: (w, _h, _p, _e, t) => `no answer from ${w} within ${t} s: a firewall that drops packets, or a wrong address` },
