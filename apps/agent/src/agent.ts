@@ -235,6 +235,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         dataDir: env.HOOP_AGENT_DATA_DIR || undefined,
         baseEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG },
         hooks: sessionHooks(conn, sessionId, req.clientInfo?.review),
+        budget: inputBudget,
         allowForwarding: () => {
           const r = policyFor(connections.get(conn.id) ?? conn);
           return 'policy' in r && r.policy.ssh.portForwarding;

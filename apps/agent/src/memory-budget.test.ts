@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBudget } from './memory-budget';
 
+const MiB = 1024 * 1024;
+
 describe('the agent’s input memory budget', () => {
   it('lets sessions hold up to the limit together, refuses what would go past it, and frees on release', () => {
     const budget = new MemoryBudget(100);
@@ -20,5 +22,13 @@ describe('the agent’s input memory budget', () => {
     b.release();
     b.release();
     expect(budget.inUse).toBe(0);
+  });
+
+  it('tells a refused session what the agent holds, what it would add, and what to do', () => {
+    const budget = new MemoryBudget(4 * MiB);
+    budget.share().hold(3 * MiB);
+    expect(budget.refusal(1.5 * MiB, 'sent while a statement waits for approval', 'send it again once decided')).toBe(
+      'the agent holds 3.0 MiB of client input for all its sessions, at most 4.0 MiB; this session would add 1.5 MiB more it cannot pass on yet (sent while a statement waits for approval): send it again once decided, or ask an admin to raise HOOP_AGENT_INPUT_BUDGET_MB',
+    );
   });
 });

@@ -32,6 +32,14 @@ export class MemoryBudget {
       },
     };
   }
+
+  /**
+   * What a session refused a share tells its client: what the agent holds, what the session would add (`adding`
+   * bytes: `what`), and what to do (`advice`, or an admin raises the budget).
+   */
+  refusal(adding: number, what: string, advice: string): string {
+    return `the agent holds ${mib(this.used)} of client input for all its sessions, at most ${mib(this.limit)}; this session would add ${mib(adding)} more it cannot pass on yet (${what}): ${advice}, or ask an admin to raise HOOP_AGENT_INPUT_BUDGET_MB`;
+  }
 }
 
 export const mib = (bytes: number) => `${(bytes / 1048576).toFixed(bytes < 10 * 1048576 ? 1 : 0)} MiB`;

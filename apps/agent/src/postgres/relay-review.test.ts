@@ -49,6 +49,8 @@ function session(txStatus: 'I' | 'T' | 'E' = 'I') {
   frontend.push(w.startupMessage({ user: 'u' }), () => undefined);
   return {
     requests,
+    /** client bytes the relay holds, not passed on yet */
+    held: () => relay.heldBytes,
     send(...msgs: Buffer[]) {
       frontend.push(Buffer.concat(msgs), (m: FrontendMessage) => relay.fromClient(m));
     },
@@ -244,5 +246,33 @@ describe('a statement an earlier round replaced, before that round is answered',
     const s = session();
     s.send(w.parse('s1', 'select $1::int'), w.sync(), w.bind('', 's1', ['1']), w.execute(''), w.sync(), w.query('PREPARE q AS SELECT 1'), w.query('EXECUTE q'));
     expect(s.sent()).toEqual(['Parse s1 select $1::int', 'Sync', 'Bind  s1 1', 'Execute ', 'Sync', 'Query PREPARE q AS SELECT 1', 'Query EXECUTE q']);
+  });
+});
+
+describe('what the relay holds of the client’s input, for the agent’s memory budget', () => {
+  it('counts a held statement and what the client sends behind it until the decision passes them on', async () => {
+    const s = session();
+    const held = w.query("UPDATE accounts SET email = 'a@b.io' WHERE id = 1");
+    s.send(held);
+    expect(s.held()).toBe(held.length);
+    const behind = [w.query('select 1'), w.parse('', 'select 2'), w.sync()];
+    s.send(...behind);
+    expect(s.held()).toBe(held.length + Buffer.concat(behind).length);
+    await s.requests[0]!.decide('rejected');
+    expect(s.held()).toBe(0);
+    // rejected, the statement never reached the target; what waited behind it did
+    expect(s.sent()).toEqual(['Query select 1', 'Parse  select 2', 'Sync']);
+  });
+
+  it('counts what waits for answers to earlier rounds until they are in', () => {
+    const s = session();
+    s.send(w.parse('', UPDATE), w.sync());
+    s.answer(w.parseComplete(), w.readyForQuery('I'));
+    s.sent();
+    const waiting = [w.bind('', '', []), w.execute(''), w.sync()];
+    s.send(w.parse('', 'select 1'), w.sync(), ...waiting);
+    expect(s.held()).toBe(Buffer.concat(waiting).length);
+    s.answer(w.parseComplete(), w.readyForQuery('I'));
+    expect(s.held()).toBe(0);
   });
 });

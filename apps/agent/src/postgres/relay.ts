@@ -249,6 +249,16 @@ export class QueryRelay {
     });
   }
 
+  /** A statement waits for reviewers; what the client sends meanwhile waits behind it. */
+  get holding(): boolean {
+    return this.holds.active;
+  }
+
+  /** Client bytes not passed on yet: held for review, queued behind a held statement or for answers to earlier rounds. */
+  get heldBytes(): number {
+    return this.holds.heldBytes + (this.waiting?.bytes ?? 0);
+  }
+
   /** Every request sent to the target has been answered (its ReadyForQuery relayed). */
   get idle(): boolean {
     return this.cycles.length === 0;

@@ -5,7 +5,10 @@ import type { RelayOutput } from './relay';
 import { describeParams, type ReviewSubject } from './review-subject';
 import { type ErrorFields, reviewRefusal } from './sql-errors';
 
-/** Client bytes a session may queue behind a held statement before it is refused. */
+/**
+ * Client bytes a session may queue behind a held statement before it is refused. What every session holds counts in
+ * the agent's input budget too (session.ts), so sessions held at once cannot together hold more than that.
+ */
 const MAX_HELD_INPUT = 16 * 1024 * 1024;
 
 /** What is held: a simple query, or the Bind of a statement (its values are known then), or an Execute of a portal. */
@@ -54,6 +57,11 @@ export class ReviewHolds<C> {
 
   get active(): boolean {
     return this.hold !== null;
+  }
+
+  /** client bytes held here: the held statement and what the client sent after it */
+  get heldBytes(): number {
+    return this.hold ? this.hold.request.message.raw.length + this.hold.queuedBytes : 0;
   }
 
   start(request: HoldRequest<C>): void {

@@ -12,7 +12,7 @@ import {
   sslNo,
 } from '@hoop/pgwire';
 import type { Logger } from '@hoop/log';
-import { type MemoryBudget, mib } from '../memory-budget';
+import type { MemoryBudget } from '../memory-budget';
 import type { CancelRegistry } from './cancel';
 import type { SessionHooks } from './hooks';
 import { QueryRelay } from './relay';
@@ -69,7 +69,15 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   let toTarget: Uint8Array[] = [];
   let coalescing: NodeJS.Timeout | null = null;
 
+  /**
+   * Client input this session holds and has not passed on: a message still arriving, and messages queued while the
+   * target logs in, behind a statement held for review, or for answers to earlier rounds.
+   */
+  const held = () => parser.buffered + waitingBytes + (relay?.heldBytes ?? 0);
+
   const flush = () => {
+    // what was passed on since (a held statement decided, a queue replayed) leaves the agent's budget
+    if (share && share.bytes > held()) share.hold(held());
     if (coalescing) {
       clearTimeout(coalescing);
       coalescing = null;
@@ -221,10 +229,16 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       else fatal('XX000', `internal error: ${(err as Error).message}`);
     }
     // (the push may have ended the session)
-    if (share && !isClosed() && !share.hold(parser.buffered + waitingBytes)) {
-      const held = parser.buffered + waitingBytes;
-      o.log.warn('session ended: input memory budget used up', { session: o.sessionId, holds: held, agentTotal: o.budget!.inUse });
-      fatal('53200', `the agent holds ${mib(o.budget!.inUse)} of client input for all its sessions, at most ${mib(o.budget!.limit)}; this session would add ${mib(held - share.bytes)} more it cannot pass on yet (a message still arriving or queued): send smaller messages, or ask an admin to raise HOOP_AGENT_INPUT_BUDGET_MB`);
+    if (share && !isClosed() && !share.hold(held())) {
+      const bytes = held();
+      const review = relay?.holding ?? false;
+      o.log.warn('session ended: input memory budget used up', { session: o.sessionId, holds: bytes, agentTotal: o.budget!.inUse, heldForReview: review });
+      fatal(
+        '53200',
+        review
+          ? o.budget!.refusal(bytes - share.bytes, 'sent while a statement waits for approval', 'the statement did not run; send it again and wait for the decision before sending more')
+          : o.budget!.refusal(bytes - share.bytes, 'a message still arriving or queued', 'send smaller messages'),
+      );
     }
     flush();
   });

@@ -1,8 +1,13 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../postgres/hooks';
-import { judgeLines } from './gates';
+import { createLogger } from '@hoop/log';
+import type { ReviewUpdate, Verdict } from '../postgres/hooks';
+import type { BackendChannel } from './backend';
+import { type GateContext, judgeAll, judgeLines, lineGate } from './gates';
+import type { OutputPipe } from './recording';
 
-const judge = (line: string): Verdict => (/rm -rf/.test(line) ? { action: 'deny', ruleId: 'rm-recursive-broad', message: 'no' } : { action: 'allow' });
+const judge = (line: string): Verdict =>
+  /rm -rf/.test(line) ? { action: 'deny', ruleId: 'rm-recursive-broad', message: 'no' } : /^touch/.test(line) ? { action: 'review', ruleId: 'touch-review' } : { action: 'allow' };
 
 describe('judgeLines', () => {
   it('refuses a line neither the keystrokes nor the screen could read, instead of letting it run', () => {
@@ -20,5 +25,103 @@ describe('judgeLines', () => {
   it('holds a line ending in a backslash for the next one, as a shell joins them', () => {
     expect(judgeLines(judge, null, 'r\\')).toBe('incomplete');
     expect(judgeLines(judge, null, 'echo a\\\\')).toMatchObject({ verdict: { action: 'allow' } });
+  });
+});
+
+/**
+ * A line gate before a target that takes what it is written (or, `slow`, leaves it unread); reviews wait until
+ * decided; `limit` is what the session may hold of the client's input.
+ */
+function lineSession(limit = Infinity) {
+  const reviews: ((status: ReviewUpdate['status']) => void)[] = [];
+  const holds: number[] = [];
+  const written: string[] = [];
+  const unread: (() => void)[] = [];
+  let slow = false;
+  let over = false;
+  const target = new Writable({
+    highWaterMark: 16,
+    decodeStrings: false,
+    write(chunk: string, _enc, cb) {
+      written.push(chunk);
+      if (slow) unread.push(cb);
+      else cb();
+    },
+  }) as unknown as BackendChannel;
+  const ctx: GateContext = {
+    judge,
+    judgeLines: (screen, typed) => judgeLines(judge, screen, typed),
+    judgeAll: (texts) => judgeAll(judge, texts),
+    review: () => new Promise((resolve) => reviews.push((status) => resolve({ status, reviewId: 'r1' }))),
+    record: () => undefined,
+    hold: (bytes) => {
+      holds.push(bytes);
+      // going past it ends the session, as the server does
+      over ||= bytes > limit;
+      return !over;
+    },
+    log: createLogger('test', 'error'),
+  };
+  const gate = lineGate(ctx, target, { inject: () => undefined } as unknown as OutputPipe);
+  return {
+    gate,
+    reviews,
+    written,
+    /** what the gate said it holds, last */
+    held: () => holds.at(-1),
+    slow(on: boolean) {
+      slow = on;
+      if (!on) for (const cb of unread.splice(0)) cb();
+    },
+  };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe('lineGate: the client input it holds', () => {
+  it('counts the lines sent behind a line in review, and frees them once they went on', async () => {
+    const s = lineSession();
+    s.gate.push('touch /srv/flag\n');
+    await settle();
+    expect(s.reviews).toHaveLength(1);
+    s.gate.push('echo one\necho t');
+    expect(s.held()).toBe('echo one'.length + 'echo t'.length);
+    s.gate.push('wo\n');
+    expect(s.held()).toBe('echo one'.length + 'echo two'.length);
+    expect(s.written).toEqual([]);
+    s.reviews[0]!('approved');
+    await settle();
+    expect(s.written).toEqual(['touch /srv/flag\n', 'echo one\n', 'echo two\n']);
+    expect(s.held()).toBe(0);
+  });
+
+  it('drops all it holds, and passes nothing more on, once the session cannot hold more', async () => {
+    const s = lineSession(20);
+    s.gate.push('touch /srv/flag\n');
+    await settle();
+    s.gate.push('echo one\n');
+    expect(s.held()).toBe(8);
+    s.gate.push('echo two\necho three\n');
+    expect(s.held()).toBe(26);
+    // the session is over: what comes later is dropped too, and nothing runs, even if the review is decided
+    s.gate.push('echo four\n');
+    s.reviews[0]!('approved');
+    await settle();
+    expect(s.written).toEqual([]);
+    expect(s.held()).toBe(0);
+  });
+
+  it('keeps lines for a target that does not read, counted, instead of writing them on', async () => {
+    const s = lineSession();
+    s.slow(true);
+    s.gate.push('echo 0123456789abcdef\n');
+    s.gate.push('echo one\necho two\n');
+    await settle();
+    expect(s.written).toEqual(['echo 0123456789abcdef\n']);
+    expect(s.held()).toBe('echo one'.length + 'echo two'.length);
+    s.slow(false);
+    await settle();
+    expect(s.written).toEqual(['echo 0123456789abcdef\n', 'echo one\n', 'echo two\n']);
+    expect(s.held()).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
 import type { ReviewUpdate, Verdict } from '../postgres/hooks';
@@ -71,6 +72,11 @@ export interface GateContext {
   /** asks for a review and resolves with the final answer; `onPending` hears the link first */
   review(text: string, verdict: Verdict, onPending: (u: ReviewUpdate) => void): Promise<ReviewUpdate>;
   record(text: string, verdict: Verdict, extra?: Record<string, unknown>): void;
+  /**
+   * The gate holds `bytes` of the client's input now, not passed on yet (typed ahead of a line in review, or of a
+   * target that does not read). False: the session is over (it would go past its limits and was ended): drop it all.
+   */
+  hold(bytes: number): boolean;
   log: Logger;
 }
 
@@ -79,19 +85,49 @@ export interface Gate {
   end(): void;
 }
 
+/** Resolves once `target` takes writes again, or is gone: what the client sends meanwhile waits in the gate, counted. */
+export function drained(target: Writable): Promise<void> {
+  if (!target.writableNeedDrain || target.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      target.off('drain', done);
+      target.off('close', done);
+      resolve();
+    };
+    target.on('drain', done);
+    target.on('close', done);
+  });
+}
+
 /** a shell without a terminal (`ssh -T host`, scripts piped in): each line is judged as it arrives */
 export function lineGate(ctx: GateContext, target: BackendChannel, out: OutputPipe): Gate {
   let partial = '';
   let pendingBlock = '';
   const queue: string[] = [];
+  /** the length of the lines in `queue` */
+  let queued = 0;
   let busy = false;
   let ending = false;
+  const enqueue = (line: string) => {
+    queue.push(line);
+    queued += line.length;
+  };
+  /** says what the gate holds: the line being typed, the lines waiting their turn, a block still open */
+  const held = () => {
+    if (ctx.hold(partial.length + queued + pendingBlock.length)) return true;
+    partial = pendingBlock = '';
+    queue.length = queued = 0;
+    return false;
+  };
   const drain = async () => {
     if (busy) return;
     busy = true;
     try {
       while (queue.length) {
+        if (target.writableNeedDrain) await drained(target);
+        if (!held()) break;
         const next = queue.shift()!;
+        queued -= next.length;
         const line = pendingBlock ? `${pendingBlock}\n${next}` : next;
         const judged = ctx.judgeLines(null, line);
         if (judged === 'incomplete' && line.length < 1024 * 1024) {
@@ -104,6 +140,8 @@ export function lineGate(ctx: GateContext, target: BackendChannel, out: OutputPi
         let final = verdict;
         if (verdict.action === 'review') {
           const u = await ctx.review(line, verdict, (p) => out.inject(`hoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\n`));
+          // a session that ended meanwhile runs nothing more
+          if (!held()) break;
           final = u.status === 'approved' ? { ...verdict, action: 'allow' } : { ...verdict, action: 'deny', message: reviewRefusal(u) };
         }
         if (final.action === 'deny') {
@@ -116,6 +154,7 @@ export function lineGate(ctx: GateContext, target: BackendChannel, out: OutputPi
       }
     } finally {
       busy = false;
+      held();
       if (ending && queue.length === 0) target.end();
     }
   };
@@ -125,19 +164,19 @@ export function lineGate(ctx: GateContext, target: BackendChannel, out: OutputPi
       partial += text;
       let nl: number;
       while ((nl = partial.indexOf('\n')) >= 0) {
-        queue.push(partial.slice(0, nl));
+        enqueue(partial.slice(0, nl));
         partial = partial.slice(nl + 1);
       }
       if (partial.length > 1024 * 1024) {
-        queue.push(partial);
+        enqueue(partial);
         partial = '';
       }
-      run();
+      if (held()) run();
     },
     end() {
       ending = true;
       if (partial) {
-        queue.push(partial);
+        enqueue(partial);
         partial = '';
       }
       run();

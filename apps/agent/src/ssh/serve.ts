@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@hoop/log';
 import type { AgentConnection } from '@hoop/protocol';
 import { resolveSecret } from '../env';
+import type { MemoryBudget } from '../memory-budget';
 import type { SessionHooks } from '../postgres/hooks';
 import { type Backend, commandBackend, commandConfigFrom, connectSshTarget, sshTargetFrom } from './backend';
 import { loadHostKey, serveSsh } from './server';
@@ -26,6 +27,8 @@ export function serveShellConnection(
     baseEnv: { PATH: string; HOME: string; LANG: string };
     hooks: Required<Pick<SessionHooks, 'maskText' | 'maskAudit' | 'takeMaskCounts'>> & { judge: SessionHooks['judge']; requestReview?: SessionHooks['requestReview'] };
     allowForwarding(): boolean;
+    /** what all sessions of the agent may hold of client input not passed on yet */
+    budget?: MemoryBudget;
     audit(type: string, data: Record<string, unknown>): void;
     log: Logger;
   },
@@ -62,6 +65,7 @@ export function serveShellConnection(
     maskText: (t) => o.hooks.maskText(t),
     maskAudit: (t) => o.hooks.maskAudit(t),
     takeMaskCounts: () => o.hooks.takeMaskCounts(),
+    budget: o.budget,
     audit: o.audit,
     log: o.log,
   });

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
 import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
+import { type MemoryBudget, mib } from '../memory-budget';
 import type { ReviewUpdate, Verdict } from '../postgres/hooks';
 import type { Backend, BackendChannel, Pty } from './backend';
 import { CommandLineTracker } from './command-line';
@@ -14,6 +15,12 @@ import { relaySftp } from './sftp-relay';
 
 /** Exit status of a command hoop refused (the message says why on stderr). */
 export const EXIT_REFUSED = 126;
+
+/**
+ * Client input a session may hold, not passed on yet (typed ahead of a command in review, or of a target that does not
+ * read), before it is ended. What every session holds counts in the agent's input budget too.
+ */
+const MAX_HELD_INPUT = 16 * 1024 * 1024;
 
 export interface SshFrontOptions {
   sessionId: string;
@@ -28,6 +35,8 @@ export interface SshFrontOptions {
   maskText(text: string): string;
   maskAudit(text: string): string;
   takeMaskCounts(): Record<string, number>;
+  /** what all sessions of the agent may hold of client input not passed on yet */
+  budget?: MemoryBudget;
   audit(type: string, data: Record<string, unknown>): void;
   log: Logger;
 }
@@ -57,6 +66,10 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   let commands = 0;
   let closed = false;
   const channels = new Set<{ close(): void }>();
+  const share = o.budget?.share();
+  /** what each channel's gate holds of the client's input, and all of it */
+  const heldBy = new Map<ServerChannel, number>();
+  let held = 0;
 
   const server = new ssh2.Server({ hostKeys: [o.hostKey], ident: 'hoop' }, (client: Connection) => {
     client.on('authentication', (ctx) => ctx.accept());
@@ -102,6 +115,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   const finish = (reason: string) => {
     if (closed) return;
     closed = true;
+    share?.release();
     for (const c of channels) c.close();
     void backend?.then((b) => b.close(), () => undefined);
     if (!stream.destroyed) stream.destroy();
@@ -109,6 +123,34 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   };
   stream.on('close', () => finish('client disconnected'));
   stream.on('error', () => finish('client stream failed'));
+
+  /**
+   * A channel's gate holds `bytes` of the client's input now. More than the session may hold, or than the agent's budget
+   * has room for, ends the session: the channel is told why, and nothing it held runs.
+   */
+  const holdInput = (ch: ServerChannel, bytes: number): boolean => {
+    if (closed) return false;
+    const before = heldBy.get(ch) ?? 0;
+    const total = held - before + bytes;
+    const what = 'sent while a command waits for review or for the target to read it';
+    const advice = 'what waited did not run; send it again once the command before it is done';
+    let refusal: string | null = null;
+    if (bytes > before && total > MAX_HELD_INPUT) refusal = `this session would hold more than ${mib(MAX_HELD_INPUT)} of input it cannot pass on yet (${what}): ${advice}`;
+    else if (share && !share.hold(total)) refusal = o.budget!.refusal(total - share.bytes, what, advice);
+    if (refusal === null) {
+      heldBy.set(ch, bytes);
+      held = total;
+      return true;
+    }
+    o.log.warn(total > MAX_HELD_INPUT ? 'session ended: too much input held' : 'session ended: input memory budget used up', { session: o.sessionId, connection: o.connection, holds: total, agentTotal: o.budget?.inUse ?? null });
+    if (!ch.destroyed) {
+      ch.stderr.write(`\r\nhoop: session ended: ${refusal}\r\n`);
+      ch.exit(EXIT_REFUSED);
+      ch.end();
+    }
+    finish(refusal);
+    return false;
+  };
 
   /** Asks for a review and resolves with the final answer; `onPending` hears the link first. */
   const review = (text: string, verdict: Verdict, onPending: (u: ReviewUpdate) => void, register: (cancel: () => void) => void) =>
@@ -138,7 +180,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
     });
   };
 
-  const gateContext: GateContext = {
+  const gateContext: Omit<GateContext, 'hold'> = {
     judge: o.judge,
     judgeLines: (screen, typed) => judgeLines(o.judge, screen, typed),
     judgeAll: (texts) => judgeAll(o.judge, texts),
@@ -278,7 +320,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
     async function runShell(ch: ServerChannel): Promise<void> {
       const target = await (await getBackend()).shell({ pty, env });
       if (pty) return interactive(ch, target, pty);
-      const gate = lineGate(gateContext, target, connect(ch, target, false));
+      const gate = lineGate({ ...gateContext, hold: (bytes) => holdInput(ch, bytes) }, target, connect(ch, target, false));
       feed(ch, gate);
     }
 
@@ -288,7 +330,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
       tracker = t;
       channels.add({ close: () => t.dispose() });
       o.audit('term.start', { cols: p.cols, rows: p.rows, term: p.term });
-      feed(ch, ptyGate(gateContext, target, connect(ch, target, true), t));
+      feed(ch, ptyGate({ ...gateContext, hold: (bytes) => holdInput(ch, bytes) }, target, connect(ch, target, true), t));
     }
 
     function feed(ch: ServerChannel, gate: Gate): void {

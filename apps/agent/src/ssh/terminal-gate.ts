@@ -2,7 +2,7 @@ import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Verdict } from '../postgres/hooks';
 import type { BackendChannel } from './backend';
 import type { CommandLineTracker } from './command-line';
-import { type Gate, type GateContext, refusal, reviewRefusal } from './gates';
+import { drained, type Gate, type GateContext, refusal, reviewRefusal } from './gates';
 import { judgeTerminalLine, type TerminalMode } from './line-judge';
 import type { OutputPipe } from './recording';
 
@@ -19,7 +19,10 @@ const MAX_PASTE = 1024 * 1024;
  * would refuse stops all of it, as a shell with bracketed paste runs the pasted lines together at the next Enter.
  */
 export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPipe, tracker: CommandLineTracker): Gate {
+  /** keys not passed on yet: typed ahead of a line being judged (or in review), or of a target that does not read */
   const queue: string[] = [];
+  /** the length of what is in `queue` */
+  let queued = 0;
   let busy = false;
   let ending = false;
   /** earlier lines of a construct still open (a quote, `for … do` without `done`): the shell is waiting for more */
@@ -29,6 +32,23 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
   let pasteTooBig = false;
   /** the last bytes passed on, to find a paste mark the connection cut in two */
   let tail = '';
+
+  const take = () => {
+    const chunk = queue.shift()!;
+    queued -= chunk.length;
+    return chunk;
+  };
+  const putBack = (rest: string) => {
+    queue.unshift(rest);
+    queued += rest.length;
+  };
+  /** says what the gate holds: keys waiting their turn and a paste being collected */
+  const held = () => {
+    if (ctx.hold(queued + (paste?.length ?? 0))) return true;
+    queue.length = queued = 0;
+    paste = null;
+    return false;
+  };
 
   const pass = (text: string) => {
     if (!text) return;
@@ -103,6 +123,8 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
     }
     const record = (v: Verdict, extra: Record<string, unknown>) => ctx.record(entered, v, { ...extra, ...info });
     const review = await reviewed(verdict, text, m, record);
+    // a session that ended meanwhile runs nothing more
+    if (review?.run && !held()) return;
     if (review ? !review.run : verdict.action === 'deny') {
       if (!review) {
         record(verdict, { executed: false });
@@ -148,6 +170,7 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
       if (j.verdict.action === 'deny') break;
     }
     const review = await reviewed(worst.verdict, worst.text, m, record);
+    if (review?.run && !held()) return;
     if (review ? !review.run : worst.verdict.action === 'deny') {
       if (review) target.write(PASTE_END);
       else refuse(worst.verdict);
@@ -163,7 +186,9 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
     busy = true;
     try {
       while (queue.length) {
-        const chunk = queue.shift()!;
+        if (target.writableNeedDrain) await drained(target);
+        if (!held()) break;
+        const chunk = take();
         if (paste !== null) {
           paste += chunk;
           const end = paste.indexOf(PASTE_END);
@@ -179,7 +204,7 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
           const tooBig = pasteTooBig;
           paste = null;
           pasteTooBig = false;
-          if (rest) queue.unshift(rest);
+          if (rest) putBack(rest);
           await pasted(content, tooBig);
           continue;
         }
@@ -191,7 +216,7 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
           // Ctrl-C abandons the line and a construct still open; what follows waits until the program has handled it
           pass(chunk.slice(0, interrupt + 1));
           continuation = '';
-          if (interrupt + 1 < chunk.length) queue.unshift(chunk.slice(interrupt + 1));
+          if (interrupt + 1 < chunk.length) putBack(chunk.slice(interrupt + 1));
           await tracker.interruptAnswered();
           continue;
         }
@@ -202,7 +227,7 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
           target.write(chunk.slice(Math.max(0, pasteAt), content));
           tail = '';
           paste = '';
-          if (content < chunk.length) queue.unshift(chunk.slice(content));
+          if (content < chunk.length) putBack(chunk.slice(content));
           continue;
         }
         if (enter < 0) {
@@ -211,12 +236,13 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
         }
         pass(chunk.slice(0, enter));
         const rest = chunk.slice(enter + 1);
-        if (rest) queue.unshift(rest);
+        if (rest) putBack(rest);
         tail = '';
         await enterLine(chunk[enter]!);
       }
     } finally {
       busy = false;
+      held();
       if (ending && queue.length === 0) target.end();
     }
   };
@@ -224,7 +250,8 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
   return {
     push(text: string) {
       queue.push(text);
-      run();
+      queued += text.length;
+      if (held()) run();
     },
     end() {
       ending = true;
