@@ -11,13 +11,6 @@
 /** Node built-ins that do I/O; the pure packages may use the rest (crypto, buffer, util…). */
 const IO_MODULES = '^(node:)?(net|tls|dgram|dns|dns/promises|http|https|http2|child_process|cluster|fs|fs/promises|worker_threads|readline|repl|inspector|vm)$';
 
-/**
- * The circles left to break, all around the Postgres relay: relay ↔ review-hold, relay → extended → review-hold →
- * relay and relay ↔ answers (each borrows the relay's RelayOutput type, the relay drives each of them). They are
- * reported as warnings until the relay is split; a circle through any other module is an error.
- */
-const KNOWN_CIRCLE = '^apps/agent/src/postgres/(relay|review-hold|extended|answers)\\.ts$';
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -27,14 +20,7 @@ module.exports = {
       comment:
         'Modules import each other in a circle. Move what both need into a module of its own (a shared type, a constant, a small function) that imports neither.',
       from: {},
-      to: { circular: true, via: { pathNot: KNOWN_CIRCLE } },
-    },
-    {
-      name: 'no-circular-known',
-      severity: 'warn',
-      comment: 'Known circle around the Postgres relay (relay, review-hold, extended, answers): give RelayOutput and HoldRequest modules of their own.',
-      from: {},
-      to: { circular: true, viaOnly: { path: KNOWN_CIRCLE } },
+      to: { circular: true },
     },
     {
       name: 'no-app-imports-app',

@@ -4,7 +4,7 @@ import { confirmStatement, current, type Cycle, endApprovedRun, type Execution, 
 import { portalColumns } from './descriptions';
 import type { ColumnInfo, RowMasker, SessionHooks } from './hooks';
 import { maskNoticeFields } from './masking';
-import type { RelayOutput } from './relay';
+import type { RelayOutput } from './relay-output';
 
 /**
  * The target's side of a Postgres session: answers relayed to the client in order, rows masked after what was

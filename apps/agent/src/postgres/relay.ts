@@ -1,27 +1,15 @@
 import { BLOCKED_PREFIX } from '@hoop/protocol';
-import { type BackendMessage, errorResponse, type FrontendMessage, type MessageBuffer, readyForQuery } from '@hoop/pgwire';
+import { type BackendMessage, errorResponse, type FrontendMessage, readyForQuery } from '@hoop/pgwire';
 import { abortParse, abortQuery, mustAbort } from './abort-transaction';
 import { TargetAnswers } from './answers';
 import { type Cycle, newCycle, newExecution } from './cycles';
 import { ExtendedProtocol, type HoldContext } from './extended';
 import type { SessionHooks, Verdict } from './hooks';
 import type { PreparedChange } from './judge';
+import type { RelayOutput } from './relay-output';
 import { type HeldMessage, type HoldRequest, ReviewHolds } from './review-hold';
 import { readPreparedOps } from './sql-prepared';
 import { type ErrorFields, refusalError } from './sql-errors';
-
-export { refusalError } from './sql-errors';
-
-export interface RelayOutput {
-  /** what goes to the client, in protocol order; sent on `flush` */
-  readonly client: MessageBuffer;
-  toTarget(bytes: Uint8Array): void;
-  audit(type: string, data: Record<string, unknown>): void;
-  /** sends what was queued; called after work that did not start from an incoming message (a review decision) */
-  flush(): void;
-  /** the client asked to end the session (a Terminate that waited behind a held statement) */
-  terminate(): void;
-}
 
 /** The name of the stand-in Parse for a refused Bind or Execute: a named Parse that fails leaves every statement as it was. */
 const STAND_IN = 'hoop_refused';

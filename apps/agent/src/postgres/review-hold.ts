@@ -1,7 +1,7 @@
 import { WAITING_PREFIX } from '@hoop/protocol';
 import { errorResponse, type FrontendMessage, noticeResponse } from '@hoop/pgwire';
 import type { ReviewUpdate, SessionHooks, Verdict } from './hooks';
-import type { RelayOutput } from './relay';
+import type { RelayOutput } from './relay-output';
 import { describeParams, type ReviewSubject } from './review-subject';
 import { type ErrorFields, reviewRefusal } from './sql-errors';
 
