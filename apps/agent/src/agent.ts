@@ -3,16 +3,17 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { type AgentConnection, CAPABILITIES, CLOSE_KEY_REVOKED, type IncomingOpen, MAX_TEXT_FRAME, messageBytes, type Payload, PROBE_CONCURRENCY, PROTOCOL_VERSION, Tunnel, webSocketTransport, zeroMask } from '@hoop/protocol';
-import { AuditOutbox } from './audit';
+import { AuditOutbox } from './session/audit';
 import { type AgentEnv, resolveSecret } from './env';
 import type { Logger } from '@hoop/log';
 import { CancelRegistry } from './postgres/cancel';
-import { MemoryBudget } from './memory-budget';
-import { guardKind, hooksFor, limitsFor, policyFor } from './policy-hooks';
-import { probeConnection } from './probe';
+import { MemoryBudget } from './session/memory-budget';
+import { guardKind, hooksFor, limitsFor, policyFor } from './session/policy-hooks';
+import { probeConnection } from './session/probe';
+import { pgHooks } from './postgres/masking';
 import { servePostgres } from './postgres/session';
 import { targetConfigFrom } from './postgres/target';
-import { ReviewBroker, reviewHook } from './reviews';
+import { ReviewBroker, reviewHook } from './session/reviews';
 
 export const AGENT_VERSION = '0.1.0';
 /** longest wait between tries once the gateway refused this agent's key (the first is HOOP_AGENT_KEY_RETRY_MS) */
@@ -208,7 +209,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         ...(req.mode === 'mcp' ? { statementTimeoutMs: limitsFor(conn).statementTimeoutMs } : {}),
         maxMessage: env.HOOP_PG_MAX_MESSAGE,
         budget: inputBudget,
-        hooks: sessionHooks(conn, sessionId, req.clientInfo?.review),
+        hooks: pgHooks(sessionHooks(conn, sessionId, req.clientInfo?.review)),
         cancels,
         log,
         audit,

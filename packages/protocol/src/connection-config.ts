@@ -105,7 +105,7 @@ export function agentConfigError(type: string, config: unknown): string | null {
     case 'command': {
       const r = commandConfigFrom(c);
       if (typeof r === 'string') return r;
-      // apps/agent/src/policy-hooks.ts judges commands as shell unless told sql
+      // apps/agent/src/session/policy-hooks.ts judges commands as shell unless told sql
       return c.guard === undefined || c.guard === 'shell' || c.guard === 'sql' ? null : 'config.guard must be shell or sql';
     }
     default:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BackendMessage, BackendParser, type FrontendMessage, FrontendParser, MessageBuffer } from '@hoop/pgwire';
 import * as w from '@hoop/pgwire';
-import { allowAll, type SessionHooks } from './hooks';
+import { allowAll, type PgSessionHooks } from './hooks';
 import { QueryRelay } from './relay';
 
 /**
@@ -10,7 +10,7 @@ import { QueryRelay } from './relay';
  * apps/agent/test/refused-in-transaction.test.ts against a real Postgres; this pins what cannot be seen from a client.
  */
 function session(txStatus: 'I' | 'T' | 'E') {
-  const hooks: SessionHooks = { ...allowAll, judge: (sql) => (/truncate/i.test(sql) ? { action: 'deny', ruleId: 'truncate', message: 'no' } : { action: 'allow' }) };
+  const hooks: PgSessionHooks = { ...allowAll, judge: (sql) => (/truncate/i.test(sql) ? { action: 'deny', ruleId: 'truncate', message: 'no' } : { action: 'allow' }) };
   const client = new MessageBuffer();
   const toTarget: Buffer[] = [];
   const relay = new QueryRelay({ client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined }, hooks, txStatus);

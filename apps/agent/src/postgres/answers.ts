@@ -2,7 +2,7 @@ import { type BackendMessage, copyData, dataRowColumnCount, errorResponse } from
 import { answersProbe } from './abort-transaction';
 import { confirmStatement, current, type Cycle, endApprovedRun, type Execution, summarizeCycle, undoUnanswered } from './cycles';
 import { portalColumns } from './descriptions';
-import type { ColumnInfo, RowMasker, SessionHooks } from './hooks';
+import type { ColumnInfo, PgSessionHooks, RowMasker } from './hooks';
 import { maskNoticeFields } from './masking';
 import type { RelayOutput } from './relay-output';
 
@@ -23,7 +23,7 @@ export class TargetAnswers {
   constructor(
     /** the rounds sent to the target and not finished, oldest first (shared with the relay, which adds to it) */
     private readonly cycles: Cycle[],
-    private readonly hooks: SessionHooks,
+    private readonly hooks: PgSessionHooks,
     private readonly out: RelayOutput,
     private readonly maskedTotals: Record<string, number>,
     /** a round is over: the target's transaction status */

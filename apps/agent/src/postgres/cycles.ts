@@ -1,6 +1,6 @@
 import type { AbortProbe } from './abort-transaction';
 import type { BoundPortal, PendingDescribe } from './descriptions';
-import type { SessionHooks, Verdict } from './hooks';
+import type { SessionHooks, Verdict } from '../session/hooks';
 import type { PendingChange } from './prepared';
 import type { ErrorFields } from './sql-errors';
 

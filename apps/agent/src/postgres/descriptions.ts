@@ -1,7 +1,7 @@
 import type { FieldDescription } from '@hoop/pgwire';
 import type { ColumnInfo } from './hooks';
 import type { PreparedStatement } from './prepared';
-import type { BoundParams } from './review-subject';
+import type { BoundParams } from '../session/review-subject';
 
 /**
  * What the extended protocol says about result columns, kept per prepared statement and per portal: a client may

@@ -1,7 +1,7 @@
 import type { FrontendMessage } from '@hoop/pgwire';
 import { type Cycle, type Execution, newExecution } from './cycles';
 import type { Approval, BoundPortal } from './descriptions';
-import type { SessionHooks, Verdict } from './hooks';
+import type { SessionHooks, Verdict } from '../session/hooks';
 import { type Judged, judgeSql, type PreparedChange } from './judge';
 import { type PreparedStatement, PreparedStatements } from './prepared';
 import type { HoldRequest } from './review-hold';

@@ -1,6 +1,6 @@
-import type { SessionHooks, Verdict } from './hooks';
+import type { SessionHooks, Verdict } from '../session/hooks';
 import type { PreparedStatements } from './prepared';
-import type { RunsPrepared } from './review-subject';
+import type { RunsPrepared } from '../session/review-subject';
 import { type PreparedOps, readPreparedOps } from './sql-prepared';
 import type { ErrorFields } from './sql-errors';
 

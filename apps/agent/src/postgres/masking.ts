@@ -1,6 +1,7 @@
 import { binaryFormatIsText, dataRowCells, dataRowColumnCount, errorResponse, noticeResponse, PgType } from '@hoop/pgwire';
 import type { ColumnMasker, Masker } from '@hoop/pipeline';
-import type { ColumnInfo, RowMasker } from './hooks';
+import type { PolicyHooks } from '../session/policy-hooks';
+import type { ColumnInfo, PgSessionHooks, RowMasker } from './hooks';
 
 const JSONB_VERSION = Buffer.from([1]);
 
@@ -35,7 +36,7 @@ function cellFor(col: ColumnInfo, cm: ColumnMasker): Cell | null {
  * skipped without being looked at, values no detector could match are not decoded, and a row where nothing changed
  * is relayed as its own bytes.
  */
-export function rowMaskerFor(masker: Masker, columns: ColumnInfo[]): RowMasker | null {
+export function rowMaskerFor(masker: Pick<Masker, 'columnMasker'>, columns: ColumnInfo[]): RowMasker | null {
   const cells = columns.map((c) => cellFor(c, masker.columnMasker({ name: c.name, typeOid: c.typeOid })));
   if (cells.every((c) => c === null)) return null;
   let bounds = new Int32Array(2 * cells.length);
@@ -79,6 +80,11 @@ export function rowMaskerFor(masker: Masker, columns: ColumnInfo[]): RowMasker |
       out.endDataRow();
     },
   };
+}
+
+/** A Postgres session's hooks from the policy's: each result's rows masked by the policy's column maskers. */
+export function pgHooks(hooks: PolicyHooks): PgSessionHooks {
+  return { ...hooks, rowMasker: (columns) => rowMaskerFor(hooks, columns) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type BackendMessage, query, terminate } from '@hoop/pgwire';
 import type { AgentConnection, ProbeResult } from '@hoop/protocol';
-import { networkFailure, type ProbeRecorder, type ProbeRun, remaining } from '../probe-recorder';
+import { networkFailure, type ProbeRecorder, type ProbeRun, remaining } from '../session/probe-recorder';
 import { type LoginTrace, loginTarget, newLoginTrace, type TargetConfig, targetConfigFrom, TargetError, type TargetSession } from './target';
 
 /** Postgres: TCP, TLS as sslmode asks, the login with the agent's credential, then `select 1`, each step timed. */

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type BackendMessage, BackendParser, type FrontendMessage, FrontendParser, MessageBuffer } from '@hoop/pgwire';
 import * as w from '@hoop/pgwire';
 import { evaluate, initGuard, parsePolicy } from '@hoop/pipeline';
-import { allowAll, type ReviewUpdate, type SessionHooks } from './hooks';
+import type { ReviewUpdate } from '../session/hooks';
+import { type ReviewSubject, reviewDigest, reviewText } from '../session/review-subject';
+import { allowAll, type PgSessionHooks } from './hooks';
 import { QueryRelay } from './relay';
-import { type ReviewSubject, reviewDigest, reviewText } from './review-subject';
 
 /**
  * What reaches the target, and when, for statements held for review and for prepared statements whose fate an earlier
@@ -19,7 +20,7 @@ beforeAll(() => initGuard());
 function session(txStatus: 'I' | 'T' | 'E' = 'I') {
   const policy = parsePolicy({ name: 'accounts', guardrails: { rules: [{ id: 'accounts-write', action: 'review', match: { kinds: ['write'], tables: ['accounts'] } }] } });
   const requests: { subject: ReviewSubject; digest: string; text: string; decide(status: ReviewUpdate['status']): Promise<void> }[] = [];
-  const hooks: SessionHooks = {
+  const hooks: PgSessionHooks = {
     ...allowAll,
     judge: (sql) => {
       const d = evaluate(sql, policy);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type BackendMessage, BackendParser, type FieldDescription, type FrontendMessage, FrontendParser, MessageBuffer } from '@hoop/pgwire';
 import * as w from '@hoop/pgwire';
 import { createMasker } from '@hoop/pipeline';
-import type { SessionHooks } from './hooks';
+import type { PgSessionHooks } from './hooks';
 import { rowMaskerFor } from './masking';
 import { QueryRelay } from './relay';
 
@@ -12,7 +12,7 @@ const INT4 = 23;
 /** A relay with the real masker and every statement allowed; what it sends the client is parsed back. */
 function session() {
   const masker = createMasker();
-  const hooks: SessionHooks = {
+  const hooks: PgSessionHooks = {
     judge: () => ({ action: 'allow' }),
     rowMasker: (columns) => rowMaskerFor(masker, columns),
     maskText: (t) => masker.maskText(t).text,

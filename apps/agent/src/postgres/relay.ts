@@ -4,7 +4,8 @@ import { abortParse, abortQuery, mustAbort } from './abort-transaction';
 import { TargetAnswers } from './answers';
 import { type Cycle, newCycle, newExecution } from './cycles';
 import { ExtendedProtocol, type HoldContext } from './extended';
-import type { SessionHooks, Verdict } from './hooks';
+import type { Verdict } from '../session/hooks';
+import type { PgSessionHooks } from './hooks';
 import type { PreparedChange } from './judge';
 import type { RelayOutput } from './relay-output';
 import { type HeldMessage, type HoldRequest, ReviewHolds } from './review-hold';
@@ -41,7 +42,7 @@ export class QueryRelay {
   /** values masked in this session so far, by type */
   readonly maskedTotals: Record<string, number> = {};
 
-  constructor(private readonly out: RelayOutput, private readonly hooks: SessionHooks, txStatus: 'I' | 'T' | 'E') {
+  constructor(private readonly out: RelayOutput, private readonly hooks: PgSessionHooks, txStatus: 'I' | 'T' | 'E') {
     this.txStatus = txStatus;
     this.extended = new ExtendedProtocol(hooks, {
       forward: (round, raw) => {

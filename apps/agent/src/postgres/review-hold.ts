@@ -1,8 +1,8 @@
 import { WAITING_PREFIX } from '@hoop/protocol';
 import { errorResponse, type FrontendMessage, noticeResponse } from '@hoop/pgwire';
-import type { ReviewUpdate, SessionHooks, Verdict } from './hooks';
+import type { ReviewUpdate, SessionHooks, Verdict } from '../session/hooks';
 import type { RelayOutput } from './relay-output';
-import { describeParams, type ReviewSubject } from './review-subject';
+import { describeParams, type ReviewSubject } from '../session/review-subject';
 import { type ErrorFields, reviewRefusal } from './sql-errors';
 
 /**

@@ -12,9 +12,9 @@ import {
   sslNo,
 } from '@hoop/pgwire';
 import type { Logger } from '@hoop/log';
-import type { MemoryBudget } from '../memory-budget';
+import type { MemoryBudget } from '../session/memory-budget';
 import type { CancelRegistry } from './cancel';
-import type { SessionHooks } from './hooks';
+import type { PgSessionHooks } from './hooks';
 import { QueryRelay } from './relay';
 import { loginTarget, type TargetConfig, TargetError, type TargetSession } from './target';
 
@@ -43,7 +43,7 @@ export interface PgSessionOptions {
   budget?: MemoryBudget;
   /** how long a client may take to send its startup message (default STARTUP_TIMEOUT_MS) */
   startupTimeoutMs?: number;
-  hooks: SessionHooks;
+  hooks: PgSessionHooks;
   cancels: CancelRegistry;
   log: Logger;
   audit(type: string, data: Record<string, unknown>): void;

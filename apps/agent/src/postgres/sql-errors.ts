@@ -1,6 +1,6 @@
 import { BLOCKED_PREFIX } from '@hoop/protocol';
-import { blockedMessage, notApprovedMessage } from '../refusals';
-import type { ReviewUpdate, Verdict } from './hooks';
+import { blockedMessage, notApprovedMessage } from '../session/refusals';
+import type { ReviewUpdate, Verdict } from '../session/hooks';
 
 /** An ErrorResponse the agent sends itself (a refused or unapproved statement, a protocol problem). */
 export type ErrorFields = { severity: 'ERROR' | 'FATAL'; code: string; message: string; hint?: string; detail?: string };

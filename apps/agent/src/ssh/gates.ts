@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
 import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
-import type { ReviewUpdate, Verdict } from '../postgres/hooks';
-import { blockedMessage, notApprovedMessage } from '../refusals';
+import type { ReviewUpdate, Verdict } from '../session/hooks';
+import { blockedMessage, notApprovedMessage } from '../session/refusals';
 import type { BackendChannel } from './backend';
 import { continuesOnNextLine, UNREADABLE_RULES } from './line-judge';
 import type { OutputPipe } from './recording';

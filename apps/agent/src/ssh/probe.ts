@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'ssh2';
 import type { AgentConnection, ProbeResult } from '@hoop/protocol';
 import { resolveSecret } from '../env';
-import { networkFailure, type ProbeRecorder, type ProbeRun, remaining } from '../probe-recorder';
+import { networkFailure, type ProbeRecorder, type ProbeRun, remaining } from '../session/probe-recorder';
 import { commandConfigFrom, fingerprint, type SshTargetConfig, sshTargetFrom } from './backend';
 
 /** ssh: TCP, the SSH handshake (host key checked against the pinned one) and the login; command: what would run. */

@@ -2,8 +2,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@hoop/log';
 import type { AgentConnection } from '@hoop/protocol';
 import { resolveSecret } from '../env';
-import type { MemoryBudget } from '../memory-budget';
-import type { SessionHooks } from '../postgres/hooks';
+import type { MemoryBudget } from '../session/memory-budget';
+import type { SessionHooks } from '../session/hooks';
 import { type Backend, commandBackend, commandConfigFrom, connectSshTarget, sshTargetFrom } from './backend';
 import { loadHostKey, serveSsh } from './server';
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@hoop/log';
-import type { ReviewUpdate, Verdict } from '../postgres/hooks';
+import type { ReviewUpdate, Verdict } from '../session/hooks';
 import type { BackendChannel } from './backend';
 import { CommandLineTracker } from './command-line';
 import { type GateContext, judgeAll, judgeLines } from './gates';

@@ -1,5 +1,5 @@
 import { WAITING_PREFIX } from '@hoop/protocol';
-import type { Verdict } from '../postgres/hooks';
+import type { Verdict } from '../session/hooks';
 import type { BackendChannel } from './backend';
 import type { CommandLineTracker } from './command-line';
 import { drained, type Gate, type GateContext, refusal, reviewRefusal } from './gates';

@@ -1,5 +1,5 @@
 import { BLOCKED_PREFIX, REVIEW_PREFIX } from '@hoop/protocol';
-import type { ReviewUpdate, Verdict } from './postgres/hooks';
+import type { ReviewUpdate, Verdict } from './hooks';
 
 /** The words every connection type uses when hoop stops something: SQL errors and shell messages say the same. */
 

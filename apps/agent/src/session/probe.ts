@@ -1,5 +1,5 @@
 import type { AgentConnection, ProbeResult } from '@hoop/protocol';
-import { resolveSecret } from './env';
+import { resolveSecret } from '../env';
 import { type ProbeOptions, ProbeRecorder, type ProbeRun } from './probe-recorder';
 
 /**
@@ -38,11 +38,11 @@ async function run(conn: AgentConnection, rec: ProbeRecorder, o: ProbeRun): Prom
   rec.hide(secret.value);
   rec.step('credential', 'Credential', 'pass', credentialDetail(conn.secretRef, secret.value !== null));
   if (conn.type === 'postgres') {
-    const { probePostgres } = await import('./postgres/probe');
+    const { probePostgres } = await import('../postgres/probe');
     return probePostgres(conn, secret.value, rec, o);
   }
   if (conn.type === 'ssh' || conn.type === 'command') {
-    const { probeShell } = await import('./ssh/probe');
+    const { probeShell } = await import('../ssh/probe');
     return probeShell(conn, secret.value, rec, o);
   }
   rec.step('settings', 'Type', 'fail', `this agent does not serve ${conn.type} connections yet`);

@@ -1,7 +1,6 @@
-import { createMasker, evaluate, evaluateShell, type Masker, type Policy, policyLimits, type ResolvedPolicy, resolvePolicy } from '@hoop/pipeline';
+import { type ColumnMasker, type ColumnRef, createMasker, evaluate, evaluateShell, type Masker, type Policy, policyLimits, type ResolvedPolicy, resolvePolicy } from '@hoop/pipeline';
 import type { AgentConnection } from '@hoop/protocol';
-import type { ColumnInfo, SessionHooks, Verdict } from './postgres/hooks';
-import { rowMaskerFor } from './postgres/masking';
+import type { SessionHooks, Verdict } from './hooks';
 
 /** A connection's policy (see resolvePolicy); one that does not validate stops every statement (fail closed). */
 export function policyFor(conn: AgentConnection): ResolvedPolicy {
@@ -22,12 +21,18 @@ const VERDICT_CACHE_ENTRIES = 256;
 /** Texts longer than this are judged every time (a cache of them would hold too much). */
 const VERDICT_CACHE_TEXT = 16 * 1024;
 
+/** The hooks a connection's policy gives its sessions: the session's, and how each column of a result is masked. */
+export interface PolicyHooks extends SessionHooks {
+  /** the masker of one column of a result (a protocol with results builds its row masker from these) */
+  columnMasker(column: ColumnRef): ColumnMasker;
+}
+
 /**
  * Builds the guard and masking hooks for a session. `current` returns the connection as last configured, so a policy
  * change pushed by the gateway applies to the next statement of sessions already open. A SQL verdict depends on the
  * text and the policy alone, so the latest ones are kept by text until the policy (or connection) changes.
  */
-export function hooksFor(current: () => AgentConnection, hashKey: string, kind: GuardKind = 'sql'): SessionHooks {
+export function hooksFor(current: () => AgentConnection, hashKey: string, kind: GuardKind = 'sql'): PolicyHooks {
   let seen: AgentConnection | null = null;
   let resolved: ResolvedPolicy = { error: 'not resolved' };
   let masker: Masker = createMasker({ hashKey });
@@ -49,9 +54,9 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
     return { conn, resolved };
   };
   return {
-    rowMasker(columns: ColumnInfo[]) {
+    columnMasker(column: ColumnRef) {
       latest();
-      return rowMaskerFor(masker, columns);
+      return masker.columnMasker(column);
     },
     maskText(text: string) {
       latest();

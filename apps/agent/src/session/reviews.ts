@@ -1,6 +1,6 @@
 import type { Payload, Tunnel } from '@hoop/protocol';
-import type { ReviewUpdate, SessionHooks } from './postgres/hooks';
-import { reviewDigest, reviewText } from './postgres/review-subject';
+import type { ReviewUpdate, SessionHooks } from './hooks';
+import { reviewDigest, reviewText } from './review-subject';
 
 type Listener = (u: ReviewUpdate) => void;
 
