@@ -1,10 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { voteOnReview } from '@hoop/db';
-import { seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, runProcess, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
-import { runProcess } from '../../cli/test/helpers';
 
 /**
  * SQL inside routines is judged like top-level SQL: a DROP TABLE wrapped in a function, procedure or DO block is
@@ -89,7 +86,7 @@ describe('routines through the real stack', () => {
 
   it('a routine whose body builds SQL at run time is held for review; rejected, it is never created', async () => {
     await target.query('create table victim (id int)');
-    const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
+    const reviewer = await stack.addUser({ role: 'reviewer' });
     const client = new pg.Client({ connectionString: conn.url });
     await client.connect();
     try {
@@ -97,7 +94,7 @@ describe('routines through the real stack', () => {
       const held = client.query(define).then(() => null, (e: pg.DatabaseError) => e);
       const review = await waitFor('the review request', async () => (await stack.db.review.findFirst({ where: { status: 'pending', ruleId: 'dynamic-sql', statement: { contains: 'create function wipe' } } })) ?? null);
       expect(review.ruleMessage).toBe("the body of function wipe runs SQL built at run time (EXECUTE format('drop table %I', t)), which hoop cannot check before it runs");
-      await voteOnReview(stack.db, { reviewId: review.id, user: { id: reviewer.id, orgId: stack.orgId, email: reviewer.email, role: 'reviewer' }, decision: 'reject', comment: 'no dynamic SQL', via: 'web' });
+      await stack.vote(review.id, reviewer, 'reject', 'no dynamic SQL');
       const err = await held;
       expect(err?.code).toBe('42501');
       expect(err?.message).toMatch(/^not approved by hoop review: review .* was rejected by .*: no dynamic SQL$/);

@@ -1,9 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifyConfigChanged, voteOnReview } from '@hoop/db';
-import { seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
-import { runProcess } from '../../cli/test/helpers';
+import { createTargetDatabase, runProcess, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
@@ -84,13 +81,13 @@ describe('guardrails through the real stack', () => {
 
   it('holds dynamic SQL for review (the dynamic-sql rule); rejected, it changes nothing and the session goes on', async () => {
     const before = await snapshot();
-    const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
+    const reviewer = await stack.addUser({ role: 'reviewer' });
     const client = new pg.Client({ connectionString: conn.url });
     await client.connect();
     try {
       const held = client.query("do $$ begin execute 'delete from ' || 'customers'; end $$").then(() => null, (e: pg.DatabaseError) => e);
       const review = await waitFor('the review request', async () => (await stack.db.review.findFirst({ where: { status: 'pending', ruleId: 'dynamic-sql' } })) ?? null);
-      await voteOnReview(stack.db, { reviewId: review.id, user: { id: reviewer.id, orgId: stack.orgId, email: reviewer.email, role: 'reviewer' }, decision: 'reject', comment: 'no dynamic SQL', via: 'web' });
+      await stack.vote(review.id, reviewer, 'reject', 'no dynamic SQL');
       const err = await held;
       expect(err?.code).toBe('42501');
       expect(err?.message).toMatch(/^not approved by hoop review: review .* was rejected by .*: no dynamic SQL$/);
@@ -165,7 +162,7 @@ describe('guardrails through the real stack', () => {
       data: { orgId: stack.orgId, name: 'scratch-ok', document: { name: 'scratch-ok', guardrails: { rules: [{ id: 'scratch-truncate', action: 'allow', match: { commands: ['TRUNCATE'], tables: ['scratch'] } }] } } },
     });
     await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'guarded' } }, data: { policyId: policy.id } });
-    await notifyConfigChanged(stack.db, stack.orgId);
+    await stack.notifyConfigChanged();
     await waitFor('the new policy to apply', async () => client.query('truncate scratch').then(() => true, () => null), { timeoutMs: 10_000 });
     await expect(client.query('truncate customers')).rejects.toThrow(/truncate/);
     await client.end();

@@ -1,9 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTargetDatabase, type TestStack, startTestStack } from '@hoop/devstack';
+import { createTargetDatabase, psql, type TestStack, startTestStack } from '@hoop/devstack';
 import { demoCustomers } from '@hoop/devstack/demo-data';
 import { skipWithout } from '@hoop/devstack/tools';
-import { psql } from '../../cli/test/helpers';
 
 const noPsql = skipWithout('psql');
 

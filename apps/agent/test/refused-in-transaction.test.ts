@@ -1,12 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { voteOnReview } from '@hoop/db';
-import { seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, runProcess, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import * as w from '@hoop/pgwire';
 import { BLOCKED_PREFIX, REVIEW_PREFIX } from '@hoop/protocol';
-import { runProcess } from '../../cli/test/helpers';
 import { errorMessage, label, WireClient } from './wire-client';
 
 /**
@@ -272,9 +269,9 @@ describe('psql', () => {
 
 describe('a statement held for review inside a transaction', () => {
   async function decide(marker: string, decision: 'approve' | 'reject') {
-    const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
+    const reviewer = await stack.addUser({ role: 'reviewer' });
     const review = await waitFor(`the review of ${marker}`, async () => (await stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: marker } } })) ?? null);
-    await voteOnReview(stack.db, { reviewId: review.id, user: { id: reviewer.id, orgId: stack.orgId, email: reviewer.email, role: 'reviewer' }, decision, comment: `${decision} in a transaction`, via: 'web' });
+    await stack.vote(review.id, reviewer, decision, `${decision} in a transaction`);
   }
 
   /** SQL built at run time: held for review by the default policy's dynamic-sql rule. */

@@ -1,9 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { voteOnReview } from '@hoop/db';
-import { seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, type StackUser, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import * as w from '@hoop/pgwire';
 import { REVIEW_PREFIX } from '@hoop/protocol';
 import { errorMessage, label, WireClient } from './wire-client';
@@ -32,7 +30,7 @@ const UPDATE = 'UPDATE accounts SET email = $1 WHERE id = $2';
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
 let conn: Awaited<ReturnType<TestStack['connect']>>;
-let reviewer: { id: string; email: string };
+let reviewer: StackUser;
 const seen = new Set<string>();
 
 beforeAll(async () => {
@@ -46,7 +44,7 @@ beforeAll(async () => {
   const applied = await stack.cli(['policy', 'apply', '-f', file]);
   expect(applied.code, applied.stderr).toBe(0);
   await waitFor('the agent to enforce the policy', async () => ((await stack.cli(['exec', 'accounts', '-i', 'select * from probe_each_run'])).code === 3 ? true : null));
-  reviewer = await seedUser(stack.db, stack.orgId, { email: 'rita@test.local', role: 'reviewer' });
+  reviewer = await stack.addUser({ email: 'rita@test.local', role: 'reviewer' });
   conn = await stack.connect('accounts');
 }, 180_000);
 
@@ -77,7 +75,7 @@ async function noNewReview() {
 }
 
 async function decide(reviewId: string, decision: 'approve' | 'reject') {
-  await voteOnReview(stack.db, { reviewId, user: { id: reviewer.id, orgId: stack.orgId, email: reviewer.email, role: 'reviewer' }, decision, comment: null, via: 'web' });
+  await stack.vote(reviewId, reviewer, decision);
 }
 
 describe('a prepared statement approved with some values', () => {

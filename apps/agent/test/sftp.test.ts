@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
-import { runProcess } from '../../cli/test/helpers';
 
 const noSsh = skipWithout('sshd', 'ssh');
 

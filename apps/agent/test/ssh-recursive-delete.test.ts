@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
-import { runProcess } from '../../cli/test/helpers';
+import { runProcess, startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
 
 let stack: TestStack;
 let sshd: TestSshd;
@@ -46,8 +44,7 @@ describe('recursive deletion over ssh', () => {
     await waitFor('the waiting notice', async () => (stderr.includes('waiting for approval') ? true : null));
     expect(existsSync(kept)).toBe(true);
 
-    const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
-    const { token } = await seedApiToken(stack.db, reviewer.id);
+    const { token } = await stack.addUser({ role: 'reviewer' });
     const reject = await stack.cli(['reviews', 'reject', review.id, '--comment', 'not on prod'], { env: { HOOP_TOKEN: token, HOOP_GATEWAY_URL: stack.gatewayUrl } });
     expect(reject.code, reject.stderr).toBe(0);
 

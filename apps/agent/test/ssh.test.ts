@@ -1,13 +1,11 @@
 import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { REPO_ROOT, runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
-import { runProcess } from '../../cli/test/helpers';
 
 const noSsh = skipWithout('sshd', 'ssh');
 
@@ -227,8 +225,7 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
       const pending = held.structuredContent as { status: string; reviewId: string };
       expect(pending.status).toBe('pending_review');
       expect(existsSync(path.join(sshd.dir, 'approved-file'))).toBe(false);
-      const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
-      const token = (await seedApiToken(stack.db, reviewer.id)).token;
+      const { token } = await stack.addUser({ role: 'reviewer' });
       const approved = await stack.cli(['reviews', 'approve', pending.reviewId], { env: { HOOP_TOKEN: token, HOOP_GATEWAY_URL: stack.gatewayUrl } });
       expect(approved.code, approved.stderr).toBe(0);
       const done = await call('wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 30 });
@@ -262,8 +259,7 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
     const pending = held.structuredContent as { status: string; reviewId: string };
     expect(pending.status, JSON.stringify(held.content)).toBe('pending_review');
     await first.close();
-    const reviewer = await seedUser(stack.db, stack.orgId, { role: 'reviewer' });
-    const token = (await seedApiToken(stack.db, reviewer.id)).token;
+    const { token } = await stack.addUser({ role: 'reviewer' });
     const approve = await fetch(`${stack.gatewayUrl}/api/reviews/${pending.reviewId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
     expect(approve.status).toBe(200);
     const later = await open();

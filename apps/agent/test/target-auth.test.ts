@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptSecret, parseEncryptionKey } from '@hoop/db';
-import { seedConnection } from '@hoop/db/testing';
 import { freePort, type TestStack, startTestStack } from '@hoop/devstack';
 import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 
@@ -61,13 +59,8 @@ beforeAll(async () => {
   await stack.addPostgresConnection('tls-refused', url('tls_user', PASSWORD, 'disable'));
   await stack.addPostgresConnection('wrong-password', url('scram_user', 'not the password'));
   // a secret typed into the control plane: sealed with the gateway's key, opened only for the serving agent
-  const key = parseEncryptionKey(stack.encryptionKey);
-  for (const [name, secret] of [['stored', PASSWORD], ['stored-wrong', 'nope']] as const) {
-    await seedConnection(stack.db, stack.orgId, {
-      name, type: 'postgres', agentId: stack.agentId, secretRef: 'stored', secretEncrypted: encryptSecret(secret, key),
-      config: { host: '127.0.0.1', port, database: 'postgres', user: 'scram_user', sslmode: 'disable' },
-    });
-  }
+  await stack.addPostgresConnection('stored', url('scram_user'), { sealed: true });
+  await stack.addPostgresConnection('stored-wrong', url('scram_user', 'nope'), { sealed: true });
   await stack.startAgent();
 }, 180_000);
 

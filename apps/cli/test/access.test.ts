@@ -1,9 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedApiToken, seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, freePort, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, freePort, psql, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
-import { psql } from './helpers';
 
 const noPsql = skipWithout('psql');
 
@@ -23,8 +21,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   await stack.addPostgresConnection('pg-jit', target.url);
   for (const [name, role] of [['dev', 'developer'], ['rita', 'reviewer']] as const) {
-    const u = await seedUser(stack.db, stack.orgId, { email: `${name}@test.local`, role });
-    tokens[name] = (await seedApiToken(stack.db, u.id)).token;
+    tokens[name] = (await stack.addUser({ email: `${name}@test.local`, role })).token;
   }
   await stack.startAgent();
   const file = `${stack.configFile}.jit.json`;

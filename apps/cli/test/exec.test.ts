@@ -117,9 +117,7 @@ describe('hoop exec', () => {
   });
 
   it('enforces the access section of the policy per mode and role (exit 3)', async () => {
-    const { seedApiToken, seedUser } = await import('@hoop/db/testing');
-    const dev = await seedUser(stack.db, stack.orgId, { email: 'dev@test.local', role: 'developer' });
-    const { token } = await seedApiToken(stack.db, dev.id);
+    const { token } = await stack.addUser({ email: 'dev@test.local', role: 'developer' });
     const policy = await stack.db.policy.create({ data: { orgId: stack.orgId, name: 'auditors-exec', document: { name: 'auditors-exec', access: { exec: ['auditor'] } } } });
     await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'pg-exec' } }, data: { policyId: policy.id } });
     const refused = await stack.cli(['exec', 'pg-exec', '-i', 'select 1'], { env: { HOOP_TOKEN: token } });

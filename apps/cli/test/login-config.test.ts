@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inheritedEnv, REPO_ROOT, TSX } from '@hoop/devstack';
-import { runProcess } from './helpers';
+import { inheritedEnv, REPO_ROOT, runProcess, TSX } from '@hoop/devstack';
 
 const TOKEN = 'hoop_tok_the-users-own-token-0123456789';
 const SAVED = 'hoop_tok_saved-in-the-home-config-0123456789';

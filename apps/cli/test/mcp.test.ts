@@ -166,9 +166,7 @@ describe('hoop mcp', () => {
   });
 
   it('returns a pending review for a held statement, and wait_for_review runs it once approved', async () => {
-    const { seedApiToken, seedUser } = await import('@hoop/db/testing');
-    const reviewer = await seedUser(stack.db, stack.orgId, { email: 'rev@test.local', role: 'reviewer' });
-    const revToken = (await seedApiToken(stack.db, reviewer.id)).token;
+    const revToken = (await stack.addUser({ email: 'rev@test.local', role: 'reviewer' })).token;
     const asReviewer = { env: { HOOP_TOKEN: revToken, HOOP_GATEWAY_URL: stack.gatewayUrl } };
     const file = `${stack.configFile}.mcp-review.json`;
     const { writeFile } = await import('node:fs/promises');
@@ -210,7 +208,6 @@ describe('hoop mcp', () => {
 
   it('holds a write over /mcp too: approved through the API, completed by wait_for_review on a later request', async () => {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-    const { seedApiToken, seedUser } = await import('@hoop/db/testing');
     const httpClient = async (token: string) => {
       const c = new Client({ name: 'remote-agent', version: '1.0.0' });
       await c.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
@@ -226,15 +223,13 @@ describe('hoop mcp', () => {
     expect(await stack.db.review.findUniqueOrThrow({ where: { id: pending.reviewId } })).toMatchObject({ status: 'pending', reason: 'slow checkout query, ticket 512', mode: 'mcp' });
 
     // someone else's agent cannot pick up this hold
-    const other = await seedUser(stack.db, stack.orgId, { email: 'other-dev@test.local', role: 'developer' });
-    const intruder = await httpClient((await seedApiToken(stack.db, other.id)).token);
+    const intruder = await httpClient((await stack.addUser({ email: 'other-dev@test.local', role: 'developer' })).token);
     const stolen = await call(intruder, 'wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 1 });
     expect(stolen.isError).toBe(true);
     expect(stolen.content[0]!.text).toMatch(/does not know what review/);
     await intruder.close();
 
-    const reviewer = await seedUser(stack.db, stack.orgId, { email: 'http-rev@test.local', role: 'reviewer' });
-    const revToken = (await seedApiToken(stack.db, reviewer.id)).token;
+    const revToken = (await stack.addUser({ email: 'http-rev@test.local', role: 'reviewer' })).token;
     const approve = await fetch(`${stack.gatewayUrl}/api/reviews/${pending.reviewId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${revToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ comment: 'ok for the index' }) });
     expect(approve.status, await approve.clone().text()).toBe(200);
 

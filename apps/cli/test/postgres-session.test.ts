@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTargetDatabase, peakRssMb, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, peakRssMb, psql, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
-import { psql } from './helpers';
 
 const noPsql = skipWithout('psql');
 

@@ -1,11 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedApiToken, seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, psql, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import { SQLSTATE_BLOCKED } from '@hoop/protocol';
-import { psql } from './helpers';
 
 const noPsql = skipWithout('psql');
 
@@ -86,8 +84,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   await stack.addPostgresConnection('pg-prod', target.url);
   for (const [name, role] of [['dev', 'developer'], ['rita', 'reviewer'], ['rob', 'reviewer'], ['dora', 'developer']] as const) {
-    const u = await seedUser(stack.db, stack.orgId, { email: `${name}@test.local`, role });
-    tokens[name] = (await seedApiToken(stack.db, u.id)).token;
+    tokens[name] = (await stack.addUser({ email: `${name}@test.local`, role })).token;
   }
   tokens.admin = stack.adminToken;
   await stack.startAgent();

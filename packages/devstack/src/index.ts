@@ -1,3 +1,4 @@
+export * from './clients';
 export * from './process';
 export * from './services';
 export * from './testkit';

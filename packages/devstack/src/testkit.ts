@@ -4,13 +4,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createDb, type Db, encryptSecret, generateAuditKeyPair, parseEncryptionKey } from '@hoop/db';
+import { createDb, type Db, encryptSecret, generateAuditKeyPair, notifyConfigChanged, parseEncryptionKey, voteOnReview } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { inheritedEnv, testServerUrl } from './env';
 import { freePort, REPO_ROOT, type Service, TSX, waitFor } from './process';
 import { startAgentService, startGatewayService } from './services';
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/** A member of the stack's org, with an API token of their own (HOOP_TOKEN for `hoop`, Bearer for the gateway's API). */
+export interface StackUser { id: string; email: string; role: string; token: string }
 
 export interface TestStack {
   db: Db;
@@ -33,11 +36,17 @@ export interface TestStack {
   /**
    * A Postgres connection served by the stack's agent. Its password (when the URL has one) reaches the agent through
    * its environment when the agent is not started yet, else sealed in the control plane (an agent's environment is
-   * fixed once it runs).
+   * fixed once it runs); `sealed` seals it in the control plane either way, as a password typed into the web app is.
    */
-  addPostgresConnection(name: string, targetUrl: string, opts?: { readOnly?: boolean; agentId?: string | null }): Promise<void>;
+  addPostgresConnection(name: string, targetUrl: string, opts?: { readOnly?: boolean; agentId?: string | null; sealed?: boolean }): Promise<void>;
   /** an `ssh` or `command` connection served by the stack's agent; the secret reaches the agent through its environment */
   addConnection(name: string, type: 'ssh' | 'command', config: Record<string, unknown>, secret?: string): Promise<void>;
+  /** a member of the org with the role (developer, reviewer, admin…), and a token for them */
+  addUser(opts: { role: string; email?: string }): Promise<StackUser>;
+  /** `user`'s decision on a review, recorded as the web app records one */
+  vote(reviewId: string, user: StackUser, decision: 'approve' | 'reject', comment?: string | null): Promise<void>;
+  /** what the web app sends after a policy or a connection changes: the agents load their configuration again */
+  notifyConfigChanged(): Promise<void>;
   startAgent(): Promise<Service>;
   /** kill -9 the gateway, then start it again on the same port */
   crashGateway(): Promise<void>;
@@ -109,7 +118,7 @@ export async function startTestStack(
       const u = new URL(targetUrl);
       const password = decodeURIComponent(u.password);
       let secret: { secretRef: string | null; secretEncrypted?: string } = { secretRef: null };
-      if (u.password && stack.agent) secret = { secretRef: 'stored', secretEncrypted: encryptSecret(password, parseEncryptionKey(encryptionKey)) };
+      if (u.password && (stack.agent || o.sealed)) secret = { secretRef: 'stored', secretEncrypted: encryptSecret(password, parseEncryptionKey(encryptionKey)) };
       else if (u.password) {
         const envName = `HOOP_TEST_SECRET_${Object.keys(secretEnv).length}`;
         secretEnv[envName] = password;
@@ -132,6 +141,17 @@ export async function startTestStack(
         secretRef = `env:${envName}`;
       }
       await seedConnection(db, org.id, { name, type, agentId: agent.id, config: config as never, secretRef });
+    },
+    async addUser(o) {
+      const user = await seedUser(db, org.id, { role: o.role, ...(o.email ? { email: o.email } : {}) });
+      const { token } = await seedApiToken(db, user.id);
+      return { id: user.id, email: user.email, role: user.role, token };
+    },
+    async vote(reviewId, user, decision, comment = null) {
+      await voteOnReview(db, { reviewId, user: { id: user.id, orgId: org.id, email: user.email, role: user.role }, decision, comment, via: 'web' });
+    },
+    async notifyConfigChanged() {
+      await notifyConfigChanged(db, org.id);
     },
     async startAgent() {
       const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, 'agent'), ...opts.agentEnv }, nodeArgs: opts.agentNodeArgs });
