@@ -1,11 +1,13 @@
-// `npm test` after the workspace is installed (scripts/test.mjs): the programs some tests drive, the Postgres the
-// tests use, then vitest and Playwright, each timed. Arguments after `npm test --` go to vitest alone.
+// `npm test` after the workspace is installed (scripts/test.mjs): the layer check, the programs some tests drive, the
+// Postgres the tests use, then vitest and Playwright, each timed. Arguments after `npm test --` go to vitest alone (and
+// skip the layer check and Playwright).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { missingTools, SKIP_TOOLS_VAR, type TestTool } from '@hoop/devstack/tools';
+import { checkLayers } from './check-layers';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
@@ -47,6 +49,19 @@ function installMissing(missing: TestTool[]): TestTool[] {
 const env: NodeJS.ProcessEnv = { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
 const passThrough = process.argv.slice(2);
 const started = Date.now();
+const parts: { name: string; ms: number; code: number | 'skipped' }[] = [];
+
+// first, in seconds: an import the layers forbid (.dependency-cruiser.cjs) fails the run before anything starts
+if (passThrough.length === 0) {
+  step('layer check (dependency-cruiser, .dependency-cruiser.cjs)');
+  const layers = await checkLayers();
+  process.stdout.write(layers.report);
+  parts.push({ name: 'layer check', ms: Date.now() - started, code: layers.errors > 0 ? 1 : 0 });
+  if (layers.errors > 0) {
+    step(`npm test: failed — ${layers.errors} forbidden import${layers.errors > 1 ? 's' : ''}, listed above (\`npm run lint:layers\` lists them again)`);
+    process.exit(1);
+  }
+}
 
 const missing = installMissing(missingTools());
 const notice = missing.length
@@ -71,7 +86,6 @@ if (!env.DATABASE_URL) {
   }
 }
 
-const parts: { name: string; ms: number; code: number | 'skipped' }[] = [];
 async function part(name: string, cmd: string, args: string[]): Promise<number> {
   step(name);
   const t0 = Date.now();
