@@ -18,7 +18,7 @@ import { createLogger } from '@hoop/log';
 import { listSessions as gatewayList } from '../apps/gateway/src/api-sessions';
 import type { UserIdentity } from '../apps/gateway/src/auth';
 import { AuditWriter } from '../apps/gateway/src/audit-writer';
-import { listSessions as webList } from '../apps/web/src/server/services/session/list-sessions';
+import { listSessions as webList } from '@hoop/core/session/list-sessions';
 
 const FRAMES = Number(process.env.AUDIT_FRAMES ?? 200_000);
 const SESSIONS = Number(process.env.AUDIT_SESSIONS ?? 200);

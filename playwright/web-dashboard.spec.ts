@@ -12,8 +12,8 @@ import { expect, type Page, test } from '@playwright/test';
 import { createDb, type Db } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { freePort, REPO_ROOT, type Service } from '@hoop/devstack';
-import { deniedCommand, deniedStatement, maskedStatement, recordReview, sessionClose } from '../apps/web/src/server/services/dashboard/dashboard-fixtures';
-import { type FixtureEvent, recordSession } from '../apps/web/src/server/services/session/session-fixtures';
+import { deniedCommand, deniedStatement, maskedStatement, recordReview, sessionClose } from '@hoop/core/dashboard/dashboard-fixtures';
+import { type FixtureEvent, recordSession } from '@hoop/core/session/session-fixtures';
 import { startWebService } from '../scripts/web-service';
 import { hydrated } from './hydration';
 

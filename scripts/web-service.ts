@@ -188,7 +188,7 @@ export async function startWebService(o: WebOptions): Promise<Service> {
     logDir: o.logDir,
     env: {
       ...baseEnv(),
-      // the server loads @hoop/db's TypeScript source at run time (see apps/web/src/server/hoop-db.ts)
+      // the server loads @hoop/db's TypeScript source at run time (see packages/core/src/hoop-db.ts)
       NODE_OPTIONS: '--import=tsx',
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',

@@ -20,8 +20,22 @@ export const auditRoutes: Handlers<'GET /api/audit/retention' | 'PUT /api/audit/
     const b = ((await body()) ?? {}) as { sessionId?: unknown };
     const sessionId = typeof b.sessionId === 'string' ? b.sessionId : null;
     const r = await verifyAudit(deps.pool, { orgId: user.orgId, keys: deps.auditKeys, noKey: NO_KEY.gateway, ...(sessionId ? { sessionId } : {}) });
-    const problem = r.problem ? { ...(r.problem.sessionId ? { sessionId: r.problem.sessionId } : {}), ...(r.problem.seq !== null ? { seq: r.problem.seq } : {}), message: r.problem.message } : undefined;
-    const result = { ok: r.ok, sessions: r.sessions, events: r.events, ...(problem ? { problem } : {}), purged: r.purged, signatures: r.signatures, head: r.head };
+    const problem = r.problem
+      ? {
+          ...(r.problem.sessionId ? { sessionId: r.problem.sessionId } : {}),
+          ...(r.problem.seq !== null ? { seq: r.problem.seq } : {}),
+          message: r.problem.message,
+        }
+      : undefined;
+    const result = {
+      ok: r.ok,
+      sessions: r.sessions,
+      events: r.events,
+      ...(problem ? { problem } : {}),
+      purged: r.purged,
+      signatures: r.signatures,
+      head: r.head,
+    };
     if (sessionId) return result;
     // the whole trail also covers what admins changed
     const admin = await verifyAdminEvents(deps.db, user.orgId);

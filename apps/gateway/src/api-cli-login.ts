@@ -6,6 +6,7 @@ import type { Handlers } from './api-route';
  * CLI has none yet.
  */
 export const cliLoginRoutes: Handlers<'POST /api/cli-login' | 'POST /api/cli-login/token'> = {
-  'POST /api/cli-login': async ({ deps, req, body }) => startCliLoginRequest(deps.db, await body(), { clientAddress: req.socket.remoteAddress ?? null, webUrl: deps.webUrl }),
+  'POST /api/cli-login': async ({ deps, req, body }) =>
+    startCliLoginRequest(deps.db, await body(), { clientAddress: req.socket.remoteAddress ?? null, webUrl: deps.webUrl }),
   'POST /api/cli-login/token': async ({ deps, body }) => pollCliLoginRequest(deps.db, await body()),
 };

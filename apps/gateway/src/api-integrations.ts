@@ -24,23 +24,42 @@ const SlackBody = z
 /** The settings as shown back: secrets are never returned, only whether they are set. */
 function shown(view: SlackSettingsView) {
   if (!view.configured) return { configured: false };
-  return { configured: true, defaultChannel: view.defaultChannel, notifyBlocked: view.notifyBlocked, enabled: view.enabled, botToken: 'set', signingSecret: 'set', updatedAt: view.updatedAt };
+  return {
+    configured: true,
+    defaultChannel: view.defaultChannel,
+    notifyBlocked: view.notifyBlocked,
+    enabled: view.enabled,
+    botToken: 'set',
+    signingSecret: 'set',
+    updatedAt: view.updatedAt,
+  };
 }
 
 const record = (deps: ApiDeps, user: UserIdentity, action: string, data: Record<string, unknown>) =>
-  recordAdminAction(deps.db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action, target: 'integration:slack', data: { ...data, via: 'api' } });
+  recordAdminAction(deps.db, {
+    orgId: user.orgId,
+    actor: { id: user.id, email: user.email },
+    action,
+    target: 'integration:slack',
+    data: { ...data, via: 'api' },
+  });
 
 /** The org's Slack app (admins only); the token and signing secret are sealed with HOOP_ENCRYPTION_KEY. */
 export const integrationRoutes: Handlers<'GET /api/integrations/slack' | 'PUT /api/integrations/slack' | 'DELETE /api/integrations/slack'> = {
   'GET /api/integrations/slack': async ({ deps, user }) => shown(await getSlackSettings(deps.db, user.orgId, deps.encryptionKey)),
   'PUT /api/integrations/slack': async ({ deps, user, body }) => {
     const parsed = SlackBody.safeParse(await body());
-    if (!parsed.success) throw new AppError('invalid', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), { cause: parsed.error });
+    if (!parsed.success)
+      throw new AppError('invalid', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), { cause: parsed.error });
     const input = parsed.data;
     const before = await getSlackSettings(deps.db, user.orgId, deps.encryptionKey);
     const view = await saveSlackSettings(deps.db, user.orgId, input, deps.encryptionKey);
     const common = { defaultChannel: input.defaultChannel, notifyBlocked: input.notifyBlocked, enabled: input.enabled };
-    await record(deps, user, before.configured ? 'slack.update' : 'slack.create', { ...common, botTokenReplaced: Boolean(input.botToken), signingSecretReplaced: Boolean(input.signingSecret) });
+    await record(deps, user, before.configured ? 'slack.update' : 'slack.create', {
+      ...common,
+      botTokenReplaced: Boolean(input.botToken),
+      signingSecretReplaced: Boolean(input.signingSecret),
+    });
     deps.slack.invalidate(user.orgId);
     return shown(view);
   },

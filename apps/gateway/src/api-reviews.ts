@@ -25,7 +25,14 @@ async function decide({ deps, user, params, body }: ApiCall, decision: 'approve'
  * checks: the review's approvers, no self-approval unless its policy allows it); admins revoke. `hoop connect` asks for
  * time-boxed access here.
  */
-export const reviewRoutes: Handlers<'GET /api/reviews' | 'GET /api/reviews/:id' | 'POST /api/reviews/:id/approve' | 'POST /api/reviews/:id/reject' | 'POST /api/reviews/:id/revoke' | 'POST /api/access-requests'> = {
+export const reviewRoutes: Handlers<
+  | 'GET /api/reviews'
+  | 'GET /api/reviews/:id'
+  | 'POST /api/reviews/:id/approve'
+  | 'POST /api/reviews/:id/reject'
+  | 'POST /api/reviews/:id/revoke'
+  | 'POST /api/access-requests'
+> = {
   'GET /api/reviews': async ({ deps, user, query }) => {
     const status = query.get('status') ?? 'pending';
     if (!(STATUSES as readonly string[]).includes(status)) throw new AppError('invalid', `status must be one of ${STATUSES.join(', ')}`);

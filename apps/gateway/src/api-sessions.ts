@@ -8,7 +8,12 @@ import { caller, type Handlers, Streamed } from './api-route';
  */
 export const sessionRoutes: Handlers<'GET /api/sessions' | 'GET /api/sessions/:id' | 'GET /api/sessions/:id/export'> = {
   'GET /api/sessions': ({ deps, user, query }) =>
-    sessionSummaries(deps.db, caller(user), { connection: query.get('connection'), user: query.get('user'), status: query.get('status'), limit: Number(query.get('limit') ?? 50) || 50 }),
+    sessionSummaries(deps.db, caller(user), {
+      connection: query.get('connection'),
+      user: query.get('user'),
+      status: query.get('status'),
+      limit: Number(query.get('limit') ?? 50) || 50,
+    }),
   'GET /api/sessions/:id': ({ deps, user, params }) => sessionWithEvents(deps.db, caller(user), params.id!),
   'GET /api/sessions/:id/export': async ({ deps, user, params, query }) => {
     const out = await exportSession(deps.db, caller(user), params.id!, query.get('format') ?? 'jsonl');

@@ -52,11 +52,27 @@ beforeAll(async () => {
   connectionId = (await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id })).id;
   await db.policy.create({ data: { orgId: acme, name: 'acme-policy', document: { name: 'acme-policy' } } });
   shownReview = await freshReview();
-  for (const who of ['developer', 'admin'] as const) sessions[who] = await recordSession(db, { orgId: acme, userId: users[who]!, connectionId, events: sqlSessionEvents() });
-  await db.slackSettings.create({ data: { orgId: acme, botTokenEncrypted: encryptSecret('xoxb-acme', encryptionKey), signingSecretEncrypted: encryptSecret('abcdef0123456789', encryptionKey), defaultChannel: '#acme-reviews' } });
+  for (const who of ['developer', 'admin'] as const)
+    sessions[who] = await recordSession(db, { orgId: acme, userId: users[who]!, connectionId, events: sqlSessionEvents() });
+  await db.slackSettings.create({
+    data: {
+      orgId: acme,
+      botTokenEncrypted: encryptSecret('xoxb-acme', encryptionKey),
+      signingSecretEncrypted: encryptSecret('abcdef0123456789', encryptionKey),
+      defaultChannel: '#acme-reviews',
+    },
+  });
 
   const log = createLogger('api-test', 'error');
-  const deps = { db, pool, agents: new AgentRegistry(db, encryptionKey, log), webUrl: 'http://web.test', encryptionKey, slack: { invalidate: () => undefined }, auditKeys: new Map() };
+  const deps = {
+    db,
+    pool,
+    agents: new AgentRegistry(db, encryptionKey, log),
+    webUrl: 'http://web.test',
+    encryptionKey,
+    slack: { invalidate: () => undefined },
+    auditKeys: new Map(),
+  };
   server = createServer((req, res) => {
     handleApi(deps, req, res).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `unexpected: ${err.message}` }));
@@ -86,13 +102,27 @@ async function freshReview(): Promise<string> {
     ruleId: 'schema-change',
     ruleMessage: null,
     reason: 'ticket 481',
-    rules: { policyName: 'prod', policyVersion: 1, approverRoles: ['reviewer', 'admin'], approverUsers: [], minApprovals: 1, allowSelfApproval: false, timeoutMinutes: 30 },
+    rules: {
+      policyName: 'prod',
+      policyVersion: 1,
+      approverRoles: ['reviewer', 'admin'],
+      approverUsers: [],
+      minApprovals: 1,
+      allowSelfApproval: false,
+      timeoutMinutes: 30,
+    },
   });
   return review.id;
 }
 
 /** The answer to one request: `ok:` and what the caller needs to tell it apart, or the HTTP status refusing it. */
-async function call(who: string, method: string, path: string, body?: unknown, read: (answer: Record<string, unknown>, text: string) => string = () => ''): Promise<string> {
+async function call(
+  who: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  read: (answer: Record<string, unknown>, text: string) => string = () => '',
+): Promise<string> {
   const token = tokens[who];
   const res = await fetch(`${base}${path}`, {
     method,
@@ -110,7 +140,8 @@ const names = (list: unknown) => (list as { name: string }[]).map((i) => i.name)
 const low = (who: string) => who.toLowerCase();
 
 const ROUTES: Record<keyof typeof ROUTE_ACCESS, (who: string) => Promise<string>> = {
-  'POST /api/cli-login': (who) => call(who, 'POST', '/api/cli-login', { clientName: `hoop-cli as ${who}` }, (a) => (typeof a.userCode === 'string' ? 'started' : 'no code')),
+  'POST /api/cli-login': (who) =>
+    call(who, 'POST', '/api/cli-login', { clientName: `hoop-cli as ${who}` }, (a) => (typeof a.userCode === 'string' ? 'started' : 'no code')),
   'POST /api/cli-login/token': async (who) => {
     const started = await call('anonymous', 'POST', '/api/cli-login', {}, (a) => String(a.deviceCode));
     return call(who, 'POST', '/api/cli-login/token', { deviceCode: started.slice(3) }, (a) => String(a.status));
@@ -129,22 +160,41 @@ const ROUTES: Record<keyof typeof ROUTE_ACCESS, (who: string) => Promise<string>
     }
   },
   // the admin's session: not the reviewer's or the developer's to see
-  'GET /api/sessions': (who) => call(who, 'GET', '/api/sessions', undefined, (a) => String((a.sessions as { id: string }[]).some((s) => s.id === sessions.admin))),
+  'GET /api/sessions': (who) =>
+    call(who, 'GET', '/api/sessions', undefined, (a) => String((a.sessions as { id: string }[]).some((s) => s.id === sessions.admin))),
   'GET /api/sessions/:id': (who) => call(who, 'GET', `/api/sessions/${sessions.admin}`, undefined, (a) => (a.session as { status: string }).status),
   // the developer's session: theirs, and the org's for admins and auditors
-  'GET /api/sessions/:id/export': (who) => call(who, 'GET', `/api/sessions/${sessions.developer}/export?format=jsonl`, undefined, (_, text) => `${text.trim().split('\n').length} lines`),
-  'GET /api/reviews': (who) => call(who, 'GET', '/api/reviews?status=all', undefined, (a) => String((a.reviews as { id: string }[]).some((r) => r.id === shownReview))),
+  'GET /api/sessions/:id/export': (who) =>
+    call(who, 'GET', `/api/sessions/${sessions.developer}/export?format=jsonl`, undefined, (_, text) => `${text.trim().split('\n').length} lines`),
+  'GET /api/reviews': (who) =>
+    call(who, 'GET', '/api/reviews?status=all', undefined, (a) => String((a.reviews as { id: string }[]).some((r) => r.id === shownReview))),
   'GET /api/reviews/:id': (who) => call(who, 'GET', `/api/reviews/${shownReview}`, undefined, (a) => String(a.status)),
-  'POST /api/reviews/:id/approve': async (who) => call(who, 'POST', `/api/reviews/${await freshReview()}/approve`, { comment: 'fine' }, (a) => String(a.status)),
-  'POST /api/reviews/:id/reject': async (who) => call(who, 'POST', `/api/reviews/${await freshReview()}/reject`, { comment: 'not now' }, (a) => String(a.status)),
-  'POST /api/reviews/:id/revoke': async (who) => call(who, 'POST', `/api/reviews/${await freshReview()}/revoke`, { comment: 'wrong ticket' }, (a) => String(a.status)),
+  'POST /api/reviews/:id/approve': async (who) =>
+    call(who, 'POST', `/api/reviews/${await freshReview()}/approve`, { comment: 'fine' }, (a) => String(a.status)),
+  'POST /api/reviews/:id/reject': async (who) =>
+    call(who, 'POST', `/api/reviews/${await freshReview()}/reject`, { comment: 'not now' }, (a) => String(a.status)),
+  'POST /api/reviews/:id/revoke': async (who) =>
+    call(who, 'POST', `/api/reviews/${await freshReview()}/revoke`, { comment: 'wrong ticket' }, (a) => String(a.status)),
   // acme-db's policy (the default) asks no approval to connect
   'POST /api/access-requests': (who) => call(who, 'POST', '/api/access-requests', { connection: 'acme-db' }, (a) => `required=${a.required}`),
   'GET /api/integrations/slack': (who) => call(who, 'GET', '/api/integrations/slack', undefined, (a) => `${a.configured}:${a.defaultChannel ?? ''}`),
   'PUT /api/integrations/slack': (who) =>
-    call(who, 'PUT', '/api/integrations/slack', { botToken: 'xoxb-1-2-abc', signingSecret: 'abcdef0123456789', defaultChannel: `#${who}` }, (a) => `${a.configured}:${a.defaultChannel}:${a.botToken}`),
+    call(
+      who,
+      'PUT',
+      '/api/integrations/slack',
+      { botToken: 'xoxb-1-2-abc', signingSecret: 'abcdef0123456789', defaultChannel: `#${who}` },
+      (a) => `${a.configured}:${a.defaultChannel}:${a.botToken}`,
+    ),
   'DELETE /api/integrations/slack': (who) => call(who, 'DELETE', '/api/integrations/slack', undefined, (a) => String(a.configured)),
-  'POST /api/service-accounts': (who) => call(who, 'POST', '/api/service-accounts', { name: `bot-${low(who)}`, role: 'developer' }, (a) => `${a.email}:${String(a.token).startsWith('hoop_tok_') ? 'token shown' : 'no token'}`),
+  'POST /api/service-accounts': (who) =>
+    call(
+      who,
+      'POST',
+      '/api/service-accounts',
+      { name: `bot-${low(who)}`, role: 'developer' },
+      (a) => `${a.email}:${String(a.token).startsWith('hoop_tok_') ? 'token shown' : 'no token'}`,
+    ),
   'GET /api/audit/retention': (who) => call(who, 'GET', '/api/audit/retention', undefined, (a) => `${a.days}`),
   // set, then put back to for ever
   'PUT /api/audit/retention': async (who) => {
@@ -160,15 +210,42 @@ const ROUTES: Record<keyof typeof ROUTE_ACCESS, (who: string) => Promise<string>
 const WHO = ['admin', 'reviewer', 'auditor', 'developer', 'readOnly', 'anonymous', 'disabled', 'otherAdmin'] as const;
 type Outcomes = Record<(typeof WHO)[number], string>;
 /** any member; a read-only token reads but changes nothing */
-const members = (ok: string, otherAdmin: string, readOnly = '403'): Outcomes => ({ admin: ok, reviewer: ok, auditor: ok, developer: ok, readOnly, anonymous: '401', disabled: '401', otherAdmin });
-const adminsOnly = (ok: string, otherAdmin: string, readOnly = '403'): Outcomes => ({ admin: ok, reviewer: '403', auditor: '403', developer: '403', readOnly, anonymous: '401', disabled: '401', otherAdmin });
+const members = (ok: string, otherAdmin: string, readOnly = '403'): Outcomes => ({
+  admin: ok,
+  reviewer: ok,
+  auditor: ok,
+  developer: ok,
+  readOnly,
+  anonymous: '401',
+  disabled: '401',
+  otherAdmin,
+});
+const adminsOnly = (ok: string, otherAdmin: string, readOnly = '403'): Outcomes => ({
+  admin: ok,
+  reviewer: '403',
+  auditor: '403',
+  developer: '403',
+  readOnly,
+  anonymous: '401',
+  disabled: '401',
+  otherAdmin,
+});
 const anyone = (ok: string): Outcomes => ({ admin: ok, reviewer: ok, auditor: ok, developer: ok, readOnly: ok, anonymous: ok, disabled: ok, otherAdmin: ok });
 
 const EXPECTED: Record<keyof typeof ROUTE_ACCESS, Outcomes> = {
   // `hoop login` has no token yet
   'POST /api/cli-login': anyone('ok:started'),
   'POST /api/cli-login/token': anyone('ok:pending'),
-  'GET /api/me': { admin: 'ok:admin:full', reviewer: 'ok:reviewer:full', auditor: 'ok:auditor:full', developer: 'ok:developer:full', readOnly: 'ok:admin:read', anonymous: '401', disabled: '401', otherAdmin: 'ok:admin:full' },
+  'GET /api/me': {
+    admin: 'ok:admin:full',
+    reviewer: 'ok:reviewer:full',
+    auditor: 'ok:auditor:full',
+    developer: 'ok:developer:full',
+    readOnly: 'ok:admin:read',
+    anonymous: '401',
+    disabled: '401',
+    otherAdmin: 'ok:admin:full',
+  },
   // connections: every member lists them and reads their policy; admins test them; another org's are not found
   'GET /api/connections': members('ok:acme-db', 'ok:', 'ok:acme-db'),
   'GET /api/connections/:name/policy': members('ok:default', '404', 'ok:default'),
@@ -178,8 +255,26 @@ const EXPECTED: Record<keyof typeof ROUTE_ACCESS, Outcomes> = {
   'GET /api/policies/:name': members('ok:acme-policy:v1', '404', 'ok:acme-policy:v1'),
   'PUT /api/policies': adminsOnly('ok:policy-admin:v1:created', 'ok:policy-otheradmin:v1:created'),
   // sessions: admins and auditors see the org's, everyone else only their own
-  'GET /api/sessions': { admin: 'ok:true', reviewer: 'ok:false', auditor: 'ok:true', developer: 'ok:false', readOnly: 'ok:true', anonymous: '401', disabled: '401', otherAdmin: 'ok:false' },
-  'GET /api/sessions/:id': { admin: 'ok:closed', reviewer: '404', auditor: 'ok:closed', developer: '404', readOnly: 'ok:closed', anonymous: '401', disabled: '401', otherAdmin: '404' },
+  'GET /api/sessions': {
+    admin: 'ok:true',
+    reviewer: 'ok:false',
+    auditor: 'ok:true',
+    developer: 'ok:false',
+    readOnly: 'ok:true',
+    anonymous: '401',
+    disabled: '401',
+    otherAdmin: 'ok:false',
+  },
+  'GET /api/sessions/:id': {
+    admin: 'ok:closed',
+    reviewer: '404',
+    auditor: 'ok:closed',
+    developer: '404',
+    readOnly: 'ok:closed',
+    anonymous: '401',
+    disabled: '401',
+    otherAdmin: '404',
+  },
   'GET /api/sessions/:id/export': {
     admin: `ok:${sqlSessionEvents().length} lines`,
     reviewer: '404',
@@ -193,8 +288,26 @@ const EXPECTED: Record<keyof typeof ROUTE_ACCESS, Outcomes> = {
   // reviews: every member sees the org's; the review's approvers decide it (never its requester); admins revoke
   'GET /api/reviews': members('ok:true', 'ok:false', 'ok:true'),
   'GET /api/reviews/:id': members('ok:pending', '404', 'ok:pending'),
-  'POST /api/reviews/:id/approve': { admin: 'ok:approved', reviewer: 'ok:approved', auditor: '403', developer: '403', readOnly: '403', anonymous: '401', disabled: '401', otherAdmin: '404' },
-  'POST /api/reviews/:id/reject': { admin: 'ok:rejected', reviewer: 'ok:rejected', auditor: '403', developer: '403', readOnly: '403', anonymous: '401', disabled: '401', otherAdmin: '404' },
+  'POST /api/reviews/:id/approve': {
+    admin: 'ok:approved',
+    reviewer: 'ok:approved',
+    auditor: '403',
+    developer: '403',
+    readOnly: '403',
+    anonymous: '401',
+    disabled: '401',
+    otherAdmin: '404',
+  },
+  'POST /api/reviews/:id/reject': {
+    admin: 'ok:rejected',
+    reviewer: 'ok:rejected',
+    auditor: '403',
+    developer: '403',
+    readOnly: '403',
+    anonymous: '401',
+    disabled: '401',
+    otherAdmin: '404',
+  },
   'POST /api/reviews/:id/revoke': adminsOnly('ok:revoked', '404'),
   'POST /api/access-requests': members('ok:required=false', '404'),
   // integrations: admins only, each on their own org's settings
@@ -203,9 +316,27 @@ const EXPECTED: Record<keyof typeof ROUTE_ACCESS, Outcomes> = {
   'DELETE /api/integrations/slack': adminsOnly('ok:false', 'ok:false'),
   'POST /api/service-accounts': adminsOnly('ok:bot-admin@service.hoop:token shown', 'ok:bot-otheradmin@service.hoop:token shown'),
   // the audit trail: admins and auditors read the retention and verify; admins change the retention
-  'GET /api/audit/retention': { admin: 'ok:null', reviewer: '403', auditor: 'ok:null', developer: '403', readOnly: 'ok:null', anonymous: '401', disabled: '401', otherAdmin: 'ok:null' },
+  'GET /api/audit/retention': {
+    admin: 'ok:null',
+    reviewer: '403',
+    auditor: 'ok:null',
+    developer: '403',
+    readOnly: 'ok:null',
+    anonymous: '401',
+    disabled: '401',
+    otherAdmin: 'ok:null',
+  },
   'PUT /api/audit/retention': adminsOnly('ok:90', 'ok:90'),
-  'POST /api/audit/verify': { admin: 'ok:true:2', reviewer: '403', auditor: 'ok:true:2', developer: '403', readOnly: '403', anonymous: '401', disabled: '401', otherAdmin: 'ok:true:0' },
+  'POST /api/audit/verify': {
+    admin: 'ok:true:2',
+    reviewer: '403',
+    auditor: 'ok:true:2',
+    developer: '403',
+    readOnly: '403',
+    anonymous: '401',
+    disabled: '401',
+    otherAdmin: 'ok:true:0',
+  },
 };
 
 describe('authorization of the gateway API', () => {

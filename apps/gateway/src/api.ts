@@ -118,7 +118,8 @@ export async function handleApi(deps: ApiDeps, req: IncomingMessage, res: Server
       // a read-only token (scope `read`) passes for GET only
       user = token ? await authenticateUser(deps.db, token, { access: 'read' }) : null;
       if (!user) return json(res, 401, { error: 'missing, invalid or expired token' });
-      if (user.scope !== 'full' && method !== 'GET') return json(res, 403, { error: 'this token is read-only (scope read): it can list and read, not change anything; log in with a full token' });
+      if (user.scope !== 'full' && method !== 'GET')
+        return json(res, 403, { error: 'this token is read-only (scope read): it can list and read, not change anything; log in with a full token' });
       if (!found) return json(res, 404, { error: `no such endpoint: ${method} ${url.pathname}` });
       const refused = refusal(access, caller(user), (roles) => `this needs the ${roles.join(' or ')} role`);
       if (refused) return json(res, HTTP_STATUS[refused.status], { error: refused.message });

@@ -121,13 +121,20 @@ export const ROUTE_ACCESS = {
 export type Route = keyof typeof ROUTE_ACCESS;
 
 /** The person asking: their effective role and every role they hold (see roles.ts). */
-export interface Caller { role: Role; roles?: readonly Role[] }
+export interface Caller {
+  role: Role;
+  roles?: readonly Role[];
+}
 
 /**
  * Why `who` may not call something with this access (null: they may). `who` null is nobody signed in. The words are
  * the access's own `refusal`, else `needsRole` (each adapter says it its way).
  */
-export function refusal(access: Access | undefined, who: Caller | null, needsRole: (roles: readonly Role[]) => string): { status: 'unauthenticated' | 'forbidden'; message: string } | null {
+export function refusal(
+  access: Access | undefined,
+  who: Caller | null,
+  needsRole: (roles: readonly Role[]) => string,
+): { status: 'unauthenticated' | 'forbidden'; message: string } | null {
   if (access === 'anyone') return null;
   if (!who) return { status: 'unauthenticated', message: 'sign-in required' };
   if (access === undefined) return { status: 'forbidden', message: 'this is not in the authorization table, so nobody may call it' };

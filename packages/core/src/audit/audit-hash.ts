@@ -21,7 +21,11 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** What of an event its hash covers (an audit frame's body: @hoop/protocol's AuditEventBody). */
-export interface HashedEvent { type: string; at: string; data: unknown }
+export interface HashedEvent {
+  type: string;
+  at: string;
+  data: unknown;
+}
 
 /** The hash that links an event to the one before it in its session. */
 export function eventHash(prevHash: string, sessionId: string, seq: number, event: HashedEvent): string {

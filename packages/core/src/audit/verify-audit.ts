@@ -25,7 +25,18 @@ export const VerifyResult = z.object({
   purged: z.object({
     sessions: z.number().int(),
     events: z.number().int(),
-    purges: z.array(z.object({ id: z.number().int(), at: z.string(), retentionDays: z.number().int(), cutoff: z.string(), sessions: z.number().int(), events: z.number().int(), from: z.string().nullable(), to: z.string().nullable() })),
+    purges: z.array(
+      z.object({
+        id: z.number().int(),
+        at: z.string(),
+        retentionDays: z.number().int(),
+        cutoff: z.string(),
+        sessions: z.number().int(),
+        events: z.number().int(),
+        from: z.string().nullable(),
+        to: z.string().nullable(),
+      }),
+    ),
   }),
   /** the global chain's signatures (the gateway's key, outside the database): checked with which keys, or why not */
   signatures: z.object({
@@ -43,7 +54,11 @@ export type VerifyResult = z.infer<typeof VerifyResult>;
 type Problem = z.infer<typeof VerifyProblem>;
 
 /** The newest link checked: compare it with the newest `audit chain head signed` line of the gateway log. */
-export interface ChainHead { id: string; hash: string; keyId: string | null }
+export interface ChainHead {
+  id: string;
+  hash: string;
+  keyId: string | null;
+}
 export type TrailCheck = VerifyResult & { head: ChainHead | null };
 
 /**
@@ -75,21 +90,47 @@ export interface VerifyOptions {
 
 const PAGE = 5_000;
 
-interface Last { seq: number; hash: string }
-interface EventRow { seq: number; type: string; at: Date; data: unknown; prev_hash: string; hash: string }
-interface LinkRow { id: string; session_id: string; final_seq: number; final_hash: string; prev_hash: string; hash: string; signature: string | null; key_id: string | null }
+interface Last {
+  seq: number;
+  hash: string;
+}
+interface EventRow {
+  seq: number;
+  type: string;
+  at: Date;
+  data: unknown;
+  prev_hash: string;
+  hash: string;
+}
+interface LinkRow {
+  id: string;
+  session_id: string;
+  final_seq: number;
+  final_hash: string;
+  prev_hash: string;
+  hash: string;
+  signature: string | null;
+  key_id: string | null;
+}
 
 /**
  * Re-hashes one session's events in order, a page at a time; stops at the first one that is missing, unlinked or
  * altered. A session a purge removed the beginning of starts where the purge record says its chain ended.
  */
-async function verifySession(query: RowQuery, sessionId: string, from?: { throughSeq: number; throughHash: string }): Promise<{ events: number; last: Last | null; problem?: Problem }> {
+async function verifySession(
+  query: RowQuery,
+  sessionId: string,
+  from?: { throughSeq: number; throughHash: string },
+): Promise<{ events: number; last: Last | null; problem?: Problem }> {
   let prev = from?.throughHash ?? GENESIS_HASH;
   let expected = (from?.throughSeq ?? -1) + 1;
   let events = 0;
   let last: Last | null = from ? { seq: from.throughSeq, hash: from.throughHash } : null;
   for (;;) {
-    const rows = await query<EventRow>('SELECT seq, type, at, data, prev_hash, hash FROM audit_events WHERE session_id = $1::uuid AND seq >= $2 ORDER BY seq LIMIT $3', [sessionId, expected, PAGE]);
+    const rows = await query<EventRow>(
+      'SELECT seq, type, at, data, prev_hash, hash FROM audit_events WHERE session_id = $1::uuid AND seq >= $2 ORDER BY seq LIMIT $3',
+      [sessionId, expected, PAGE],
+    );
     for (const r of rows) {
       const at = { sessionId, seq: expected };
       if (r.seq !== expected) return { events, last: null, problem: { ...at, message: `event ${expected} is missing (next stored is ${r.seq})` } };
@@ -134,9 +175,18 @@ export async function verifyAudit(source: TrailSource, opts: VerifyOptions, cloc
       ? { sessions: 1, events: purgedOne.events, purges: records.totals.purges.filter((p) => p.id === purgedOne.purgeId) }
       : { sessions: 0, events: 0, purges: [] }
     : records.totals;
-  const done = (r: Pick<VerifyResult, 'ok' | 'sessions' | 'events' | 'chainLinks' | 'problem'>): TrailCheck => ({ ...r, purged, signatures: signatures.report(), head, checkedAt: new Date(started), tookMs: Math.max(0, clock() - started) });
-  if (one && sessions.length === 0 && !purgedOne) return done({ ok: false, sessions: 0, events: 0, chainLinks: 0, problem: { sessionId: one, seq: null, message: 'no such session' } });
-  if (records.problem) return done({ ok: false, sessions: sessions.length, events: 0, chainLinks: 0, problem: { sessionId: null, seq: null, message: records.problem } });
+  const done = (r: Pick<VerifyResult, 'ok' | 'sessions' | 'events' | 'chainLinks' | 'problem'>): TrailCheck => ({
+    ...r,
+    purged,
+    signatures: signatures.report(),
+    head,
+    checkedAt: new Date(started),
+    tookMs: Math.max(0, clock() - started),
+  });
+  if (one && sessions.length === 0 && !purgedOne)
+    return done({ ok: false, sessions: 0, events: 0, chainLinks: 0, problem: { sessionId: one, seq: null, message: 'no such session' } });
+  if (records.problem)
+    return done({ ok: false, sessions: sessions.length, events: 0, chainLinks: 0, problem: { sessionId: null, seq: null, message: records.problem } });
   const finals = new Map<string, Last | null>();
   let events = 0;
   for (const s of sessions) {
@@ -175,7 +225,8 @@ export async function verifyAudit(source: TrailSource, opts: VerifyOptions, cloc
         }
       } else if ((!one || link.session_id === one) && records.sessions.has(link.session_id)) {
         const p = records.sessions.get(link.session_id)!;
-        if (p.throughSeq !== link.final_seq || p.throughHash !== link.final_hash) return broken({ sessionId: link.session_id, seq: link.final_seq, message: PURGED_MISMATCH_MESSAGE });
+        if (p.throughSeq !== link.final_seq || p.throughHash !== link.final_hash)
+          return broken({ sessionId: link.session_id, seq: link.final_seq, message: PURGED_MISMATCH_MESSAGE });
       }
       after = link.id;
     }
@@ -198,7 +249,8 @@ async function trustedKeys(settings: AuditKeySettings | undefined): Promise<Trus
   try {
     loadedKeys = { settings: key, keys: loadAuditKeys(settings).trusted };
   } catch (err) {
-    if (err instanceof AuditKeyError) throw new AppError('unavailable', `The audit trail cannot be verified: the web app's audit key setting is wrong. ${err.message}`, { cause: err });
+    if (err instanceof AuditKeyError)
+      throw new AppError('unavailable', `The audit trail cannot be verified: the web app's audit key setting is wrong. ${err.message}`, { cause: err });
     throw err;
   }
   return loadedKeys.keys;

@@ -20,7 +20,13 @@ export async function testConnectionByName(db: Db, user: { id: string; orgId: st
   const outcome = await runConnectionTest(db, { orgId: user.orgId, connectionId: c.id, agent: c.agent, requestedBy: user.id });
   const parsed = outcome.state === 'done' ? ProbeResult.safeParse(outcome.result) : null;
   const target = parsed?.success ? parsed.data : null;
-  await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'connection.test', target: `connection:${c.name}`, data: { state: outcome.state, ok: target?.ok ?? false, code: target?.code ?? null, via: 'api' } });
+  await recordAdminAction(db, {
+    orgId: user.orgId,
+    actor: { id: user.id, email: user.email },
+    action: 'connection.test',
+    target: `connection:${c.name}`,
+    data: { state: outcome.state, ok: target?.ok ?? false, code: target?.code ?? null, via: 'api' },
+  });
   return {
     connection: c.name,
     type: c.type,

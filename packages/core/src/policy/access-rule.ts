@@ -6,7 +6,13 @@ import { BLOCKED_PREFIX } from '@hoop/protocol';
  * may use each mode; a mode it does not list is open to every member of the org. Admins are never locked out (they
  * can change the policy anyway). A policy that does not validate refuses everyone but admins. Returns why not, or null.
  */
-export function accessRefusal(document: unknown, policyName: string, user: { role: string; roles: readonly string[] }, mode: string, connection: string): string | null {
+export function accessRefusal(
+  document: unknown,
+  policyName: string,
+  user: { role: string; roles: readonly string[] },
+  mode: string,
+  connection: string,
+): string | null {
   if (user.role === 'admin') return null;
   const r = resolvePolicy(document);
   if ('error' in r) return `the policy "${policyName}" of "${connection}" is invalid; an admin must fix it`;

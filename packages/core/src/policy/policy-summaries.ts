@@ -23,6 +23,8 @@ export async function connectionPolicy(db: Db, orgId: string, connection: string
   return {
     connection: c.name,
     readOnly: c.readOnly,
-    policy: c.policy ? { name: c.policy.name, version: c.policy.version, document: c.policy.document } : { name: 'default', version: 1, document: defaultPolicy() },
+    policy: c.policy
+      ? { name: c.policy.name, version: c.policy.version, document: c.policy.document }
+      : { name: 'default', version: 1, document: defaultPolicy() },
   };
 }

@@ -2,7 +2,12 @@ import type { Db, Prisma } from '@hoop/db';
 import { findVisibleSession } from './get-session';
 import { type SessionViewer, sessionScope } from './session-scope';
 
-export interface SessionSummaryFilters { connection?: string | null; user?: string | null; status?: string | null; limit?: number }
+export interface SessionSummaryFilters {
+  connection?: string | null;
+  user?: string | null;
+  status?: string | null;
+  limit?: number;
+}
 
 /** The sessions `hoop sessions` lists: those the viewer may see (session-scope.ts), newest first. */
 export async function sessionSummaries(db: Db, user: SessionViewer, f: SessionSummaryFilters = {}) {
@@ -17,16 +22,43 @@ export async function sessionSummaries(db: Db, user: SessionViewer, f: SessionSu
     include: { user: { select: { email: true, isService: true } }, connection: { select: { name: true } } },
   });
   return {
-    sessions: rows.map((s) => ({ id: s.id, user: s.user.email, serviceAccount: s.user.isService, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, events: s.eventCount, error: s.error })),
+    sessions: rows.map((s) => ({
+      id: s.id,
+      user: s.user.email,
+      serviceAccount: s.user.isService,
+      connection: s.connection.name,
+      mode: s.mode,
+      status: s.status,
+      startedAt: s.startedAt,
+      endedAt: s.endedAt,
+      events: s.eventCount,
+      error: s.error,
+    })),
   };
 }
 
 /** A session shown with its events (`hoop sessions get`): the first 10,000 (a longer one is exported whole). */
 export async function sessionWithEvents(db: Db, user: SessionViewer, id: string) {
   const s = await findVisibleSession(db, user, id);
-  const events = await db.auditEvent.findMany({ where: { sessionId: s.id }, orderBy: { seq: 'asc' }, take: 10_000, select: { seq: true, type: true, at: true, data: true } });
+  const events = await db.auditEvent.findMany({
+    where: { sessionId: s.id },
+    orderBy: { seq: 'asc' },
+    take: 10_000,
+    select: { seq: true, type: true, at: true, data: true },
+  });
   return {
-    session: { id: s.id, user: s.user.email, serviceAccount: s.user.isService, reason: (s.clientInfo as { reason?: string }).reason ?? null, connection: s.connection.name, mode: s.mode, status: s.status, startedAt: s.startedAt, endedAt: s.endedAt, error: s.error },
+    session: {
+      id: s.id,
+      user: s.user.email,
+      serviceAccount: s.user.isService,
+      reason: (s.clientInfo as { reason?: string }).reason ?? null,
+      connection: s.connection.name,
+      mode: s.mode,
+      status: s.status,
+      startedAt: s.startedAt,
+      endedAt: s.endedAt,
+      error: s.error,
+    },
     events,
   };
 }

@@ -1,7 +1,15 @@
 import type { Db } from '@hoop/db';
 
 /** Who a token belongs to, as `hoop login` and `hoop whoami` show it (`GET /api/me`). */
-export interface Caller { id: string; orgId: string; email: string; name: string; role: string; roles: string[]; scope: string }
+export interface Caller {
+  id: string;
+  orgId: string;
+  email: string;
+  name: string;
+  role: string;
+  roles: string[];
+  scope: string;
+}
 
 export async function callerProfile(db: Db, user: Caller) {
   const org = await db.org.findUnique({ where: { id: user.orgId }, select: { slug: true } });

@@ -8,7 +8,10 @@ const NAME = 'a service account name is 2–63 lowercase letters, digits and das
 const DAYS = 'expiresInDays is a whole number from 1 to 365';
 
 export const ServiceAccountInput = z.object({
-  name: z.string({ error: NAME }).trim().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, { error: NAME }),
+  name: z
+    .string({ error: NAME })
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, { error: NAME }),
   role: z.enum(SERVICE_ROLES, { error: `role must be one of ${SERVICE_ROLES.join(', ')} (service accounts are never admins)` }).default('developer'),
   expiresInDays: z.number({ error: DAYS }).int({ error: DAYS }).min(1, { error: DAYS }).max(365, { error: DAYS }).default(90),
 });
@@ -24,7 +27,16 @@ export async function createServiceAccount(db: Db, admin: { id: string; orgId: s
   if (existing) throw new AppError('conflict', `service account "${name}" exists already`);
   const { createApiToken, recordAdminAction } = await loadHoopDb();
   const account = await db.user.create({ data: { orgId: admin.orgId, email, name, role, isService: true } });
-  const { token, row } = await createApiToken(db, account.id, { name: `service account ${name}`, expiresAt: new Date(Date.now() + expiresInDays * 86_400_000) });
-  await recordAdminAction(db, { orgId: admin.orgId, actor: { id: admin.id, email: admin.email }, action: 'service_account.create', target: `user:${email}`, data: { role, expiresAt: row.expiresAt?.toISOString() ?? null, via: 'api' } });
+  const { token, row } = await createApiToken(db, account.id, {
+    name: `service account ${name}`,
+    expiresAt: new Date(Date.now() + expiresInDays * 86_400_000),
+  });
+  await recordAdminAction(db, {
+    orgId: admin.orgId,
+    actor: { id: admin.id, email: admin.email },
+    action: 'service_account.create',
+    target: `user:${email}`,
+    data: { role, expiresAt: row.expiresAt?.toISOString() ?? null, via: 'api' },
+  });
   return { name, email, role, token, expiresAt: row.expiresAt };
 }
