@@ -6,6 +6,8 @@
 //                                  pipeline only pgwire; pipeline never imports db or protocol
 //
 // agent and cli run on users' machines and inside customer networks: they never import the database package.
+// Inside the agent: link/ (the gateway tunnel) and session/ (the contract every protocol implements) stand alone;
+// each protocol's folder (postgres/, ssh/) uses session/ only; agent.ts and protocols.ts wire them together.
 // `npm run lint:layers` (scripts/check-layers.ts) lists every violation with the rule's explanation.
 
 /** Node built-ins that do I/O; the pure packages may use the rest (crypto, buffer, util…). */
@@ -42,6 +44,22 @@ module.exports = {
       comment: 'The agent and the CLI never reach the database: they talk to the gateway. Tests read and seed it through @hoop/devstack.',
       from: { path: '^apps/(agent|cli)/' },
       to: { path: ['^packages/db/', 'node_modules/(@prisma|prisma)/'] },
+    },
+    {
+      name: 'agent-session-and-link-alone',
+      severity: 'error',
+      comment:
+        "The agent's session contract (session/) and its gateway link (link/) serve every protocol: they import neither each other, nor a protocol's folder, nor the wiring above them (agent.ts, protocols.ts). A protocol plugs in through its folder and a line in protocols.ts.",
+      from: { path: '^apps/agent/src/(session|link)/' },
+      to: { path: '^apps/agent/src/', pathNot: '^apps/agent/src/($1/|env[.]ts$)' },
+    },
+    {
+      name: 'agent-protocol-alone',
+      severity: 'error',
+      comment:
+        "An agent protocol's folder (postgres/, ssh/, …) imports only itself and the session contract (session/): protocols do not borrow from each other, so adding or removing one is a folder and a line in protocols.ts.",
+      from: { path: '^apps/agent/src/(?!session/|link/)([^/]+)/' },
+      to: { path: '^apps/agent/src/', pathNot: '^apps/agent/src/($1|session)/|^apps/agent/src/env[.]ts$' },
     },
     {
       name: 'pipeline-not-db-or-protocol',

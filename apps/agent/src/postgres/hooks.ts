@@ -2,7 +2,12 @@
 import type { MessageBuffer } from '@hoop/pgwire';
 import type { SessionHooks } from '../session/hooks';
 
-export interface ColumnInfo { name: string; tableOid: number; typeOid: number; format: number }
+export interface ColumnInfo {
+  name: string;
+  tableOid: number;
+  typeOid: number;
+  format: number;
+}
 
 export interface RowMasker {
   /** writes the DataRow `src[start, end)` to `out` with its values masked (its own bytes when nothing changes) */

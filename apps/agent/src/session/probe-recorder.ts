@@ -1,6 +1,6 @@
 import type { ProbeResult, ProbeStatus, ProbeStep } from '@hoop/protocol';
 
-// What every connection test shares (the Postgres and ssh/command probes, and probe.ts that picks one): the recorder
+// What every connection test shares (each protocol's probe, and probe.ts that runs the one of a connection): the recorder
 // of its steps, its options and deadline, and the words for a failed TCP connect.
 
 /**

@@ -1,13 +1,15 @@
 import type { AgentConnection, ProbeResult } from '@hoop/protocol';
 import { resolveSecret } from '../env';
 import { type ProbeOptions, ProbeRecorder, type ProbeRun } from './probe-recorder';
+import type { Protocol } from './protocol';
 
 /**
- * Tests one connection from the agent: resolves its credential the way a session would, then reaches the target
- * (postgres: TCP, TLS, login, `select 1`; ssh: TCP, handshake, login; command: the programs and folder exist and may
- * run). Always answers within `timeoutMs`, with the exact error when something fails.
+ * Tests one connection from the agent: resolves its credential the way a session would, then has the protocol of its
+ * type (`protocol`, none when the agent does not serve that type) reach the target (postgres: TCP, TLS, login,
+ * `select 1`; ssh: TCP, handshake, login; command: the programs and folder exist and may run). Always answers within
+ * `timeoutMs`, with the exact error when something fails.
  */
-export async function probeConnection(conn: AgentConnection, o: ProbeOptions): Promise<ProbeResult> {
+export async function probeConnection(conn: AgentConnection, protocol: Protocol | undefined, o: ProbeOptions): Promise<ProbeResult> {
   const rec = new ProbeRecorder();
   rec.hide(conn.secret);
   let timer: NodeJS.Timeout | undefined;
@@ -21,7 +23,7 @@ export async function probeConnection(conn: AgentConnection, o: ProbeOptions): P
     }, o.timeoutMs);
   });
   try {
-    return await Promise.race([run(conn, rec, { ...o, deadline, stage }), timedOut]);
+    return await Promise.race([run(conn, protocol, rec, { ...o, deadline, stage }), timedOut]);
   } catch (err) {
     return rec.fail('agent_error', `the agent could not run the test: ${(err as Error).message}`);
   } finally {
@@ -29,7 +31,7 @@ export async function probeConnection(conn: AgentConnection, o: ProbeOptions): P
   }
 }
 
-async function run(conn: AgentConnection, rec: ProbeRecorder, o: ProbeRun): Promise<ProbeResult> {
+async function run(conn: AgentConnection, protocol: Protocol | undefined, rec: ProbeRecorder, o: ProbeRun): Promise<ProbeResult> {
   const secret = await resolveSecret(conn.secretRef, conn.secret);
   if (!secret.ok) {
     rec.step('credential', 'Credential', 'fail', secret.error);
@@ -37,14 +39,7 @@ async function run(conn: AgentConnection, rec: ProbeRecorder, o: ProbeRun): Prom
   }
   rec.hide(secret.value);
   rec.step('credential', 'Credential', 'pass', credentialDetail(conn.secretRef, secret.value !== null));
-  if (conn.type === 'postgres') {
-    const { probePostgres } = await import('../postgres/probe');
-    return probePostgres(conn, secret.value, rec, o);
-  }
-  if (conn.type === 'ssh' || conn.type === 'command') {
-    const { probeShell } = await import('../ssh/probe');
-    return probeShell(conn, secret.value, rec, o);
-  }
+  if (protocol) return protocol.probe(conn, secret.value, rec, o);
   rec.step('settings', 'Type', 'fail', `this agent does not serve ${conn.type} connections yet`);
   return rec.fail('settings', `connection type ${conn.type} is not supported by this agent yet`);
 }

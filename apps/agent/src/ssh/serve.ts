@@ -25,7 +25,7 @@ export function serveShellConnection(
     dataDir: string | undefined;
     /** PATH, HOME and LANG of the agent, for command connections */
     baseEnv: { PATH: string; HOME: string; LANG: string };
-    hooks: Required<Pick<SessionHooks, 'maskText' | 'maskAudit' | 'takeMaskCounts'>> & { judge: SessionHooks['judge']; requestReview?: SessionHooks['requestReview'] };
+    hooks: SessionHooks;
     allowForwarding(): boolean;
     /** what all sessions of the agent may hold of client input not passed on yet */
     budget?: MemoryBudget;

@@ -1,0 +1,164 @@
+import { hostname } from 'node:os';
+import WebSocket from 'ws';
+import {
+  CAPABILITIES,
+  CLOSE_KEY_REVOKED,
+  type Envelope,
+  type IncomingOpen,
+  MAX_TEXT_FRAME,
+  messageBytes,
+  PROTOCOL_VERSION,
+  Tunnel,
+  webSocketTransport,
+  zeroMask,
+} from '@hoop/protocol';
+import type { Logger } from '@hoop/log';
+
+export const AGENT_VERSION = '0.1.0';
+/** longest wait between tries once the gateway refused this agent's key (the first is `keyRetryMs`) */
+const KEY_RETRY_MAX_MS = 10 * 60_000;
+
+export interface GatewayLinkOptions {
+  /** ws:// or wss:// address of the gateway */
+  url: string;
+  /** HOOP_AGENT_KEY */
+  key: string;
+  /** wait before trying again once the gateway refused the key (doubled on each refusal, up to 10 minutes) */
+  keyRetryMs: number;
+  log: Logger;
+  /** a gateway welcomed the agent on `tunnel`; null: that tunnel is lost (the link dials again by itself) */
+  onTunnel(tunnel: Tunnel | null): void;
+  /** the gateway opened a stream: a session to serve */
+  onOpen(open: IncomingOpen): void;
+  /** any other message from the gateway: configuration, review updates, audit acknowledgements, connection tests */
+  onMessage(msg: Envelope, tunnel: Tunnel): void;
+}
+
+export interface GatewayLink {
+  /** closes the tunnel and dials no more */
+  stop(): void;
+}
+
+/**
+ * The agent's link to its gateway: dials it, keeps the tunnel up (jittered exponential backoff, heartbeat watchdog),
+ * answers its pings, and hands the streams it opens and the messages it sends to the agent.
+ */
+export function dialGateway(o: GatewayLinkOptions): GatewayLink {
+  const { log } = o;
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let attempt = 0;
+  /** consecutive refusals of this agent's key: retried slowly, since only a restart with a new key helps */
+  let keyRefusals = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
+
+  const connect = () => {
+    if (stopped) return;
+    const socket = new WebSocket(`${o.url.replace(/\/$/, '')}/agent`, {
+      headers: { authorization: `Bearer ${o.key}` },
+      maxPayload: MAX_TEXT_FRAME,
+      perMessageDeflate: false,
+      generateMask: zeroMask,
+      handshakeTimeout: 10_000,
+    });
+    ws = socket;
+    let lastPing = Date.now();
+    let heartbeatMs = 5000;
+    let watchdog: NodeJS.Timeout | null = null;
+    const tunnel = new Tunnel(webSocketTransport(socket), true, {
+      onOpen: (open) => o.onOpen(open),
+      onMessage: (msg) => {
+        switch (msg.type) {
+          case 'welcome':
+            attempt = 0;
+            keyRefusals = 0;
+            heartbeatMs = msg.payload.heartbeatMs;
+            log.info('connected to gateway', { as: msg.payload.identity.name });
+            o.onTunnel(tunnel);
+            watchdog = setInterval(() => {
+              if (Date.now() - lastPing > heartbeatMs * 3) {
+                log.warn('gateway stopped sending heartbeats; reconnecting');
+                socket.terminate();
+              }
+            }, heartbeatMs);
+            return;
+          case 'ping':
+            lastPing = Date.now();
+            tunnel.send('pong', msg.payload);
+            return;
+          case 'error':
+            log.error('gateway error', msg.payload);
+            return;
+          default:
+            o.onMessage(msg, tunnel);
+        }
+      },
+      onProtocolError: (err) => log.error('protocol error from gateway', { error: err.message }),
+    });
+    socket.on('open', () => {
+      tunnel.send('hello', {
+        role: 'agent',
+        version: PROTOCOL_VERSION,
+        capabilities: [...CAPABILITIES],
+        software: `hoop-agent/${AGENT_VERSION}`,
+        hostname: hostname(),
+      });
+    });
+    socket.on('message', (data, isBinary) => {
+      const buf = messageBytes(data);
+      if (isBinary) tunnel.handleBinary(buf);
+      else tunnel.handleText(buf.toString('utf8'));
+    });
+    let refusedKey = false;
+    socket.on('unexpected-response', (_req, res) => {
+      res.resume();
+      if (res.statusCode === 401) {
+        refusedKey = true;
+        log.error(
+          'the gateway refused HOOP_AGENT_KEY: the key is wrong, was rotated, or the agent was deleted; start the agent with the key shown in the web app (Agents)',
+        );
+      } else log.error(`the gateway refused the agent: HTTP ${res.statusCode}`);
+      // ends the handshake, so the socket closes and the agent tries again later
+      socket.terminate();
+    });
+    socket.on('error', (err) => {
+      if (!refusedKey) log.warn('gateway connection error', { error: err.message });
+    });
+    socket.on('close', (code, reason) => {
+      if (code === CLOSE_KEY_REVOKED) {
+        refusedKey = true;
+        log.error(
+          `the gateway closed the tunnel: this agent's key was revoked (${reason.toString() || 'rotated or agent deleted'}); start the agent with its new HOOP_AGENT_KEY from the web app (Agents)`,
+        );
+      }
+      // counted until a gateway welcomes the agent again
+      if (refusedKey) keyRefusals++;
+      if (watchdog) clearInterval(watchdog);
+      o.onTunnel(null);
+      tunnel.shutdown('gateway connection lost');
+      if (ws === socket) ws = null;
+      scheduleReconnect();
+    });
+  };
+
+  const scheduleReconnect = () => {
+    if (stopped) return;
+    attempt++;
+    // a refused key will not start working by itself: one try a minute at first (by default), then up to every 10 minutes
+    const base =
+      keyRefusals > 0 ? Math.min(KEY_RETRY_MAX_MS, o.keyRetryMs * 2 ** Math.min(keyRefusals - 1, 4)) : Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    if (keyRefusals > 0) log.error(`not connected: key refused; trying again in ${Math.round(delay / 1000)} s`, { attempt });
+    else log.info('reconnecting', { inMs: delay, attempt });
+    retryTimer = setTimeout(connect, delay);
+  };
+
+  connect();
+  return {
+    stop() {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      ws?.close(1001, 'agent stopping');
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { ConnectionType } from '@hoop/protocol';
+import { postgresProtocol } from './postgres/protocol';
+import type { Protocol } from './session/protocol';
+import { shellProtocol } from './ssh/protocol';
+
+/** The protocols an agent serves, by connection type: a type not listed is refused as not supported yet. */
+export type ProtocolTable = Partial<Record<ConnectionType, Protocol>>;
+
+/**
+ * The protocols this agent serves, made once per agent (see Protocol). Adding one is a folder with its plug-in and a
+ * line here.
+ */
+export function servedProtocols(): ProtocolTable {
+  return {
+    postgres: postgresProtocol(),
+    ssh: shellProtocol(),
+    // a command connection's target is a program on the agent's host, which its clients reach over SSH too: ssh/
+    command: shellProtocol(),
+  };
+}
