@@ -44,7 +44,7 @@ export const PolicyTestResult = z.object({
 });
 export type PolicyTestResult = z.infer<typeof PolicyTestResult>;
 
-/** Which guard a connection's statements go through on the agent (apps/agent/src/policy-hooks.ts guardKind). */
+/** Which guard a connection's statements go through on the agent (apps/agent/src/session/policy-hooks.ts guardKind). */
 function guardOf(type: string, config: unknown): 'sql' | 'shell' {
   if (type === 'postgres' || type === 'mysql') return 'sql';
   const guard = config && typeof config === 'object' ? (config as { guard?: unknown }).guard : undefined;
