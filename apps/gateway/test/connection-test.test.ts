@@ -101,11 +101,10 @@ interface Answer {
   target: { ok: boolean; code?: string; summary: string; serverVersion?: string; latencyMs: number; steps: { id: string; status: string; detail: string; ms?: number }[] } | null;
 }
 
-async function test(name: string): Promise<{ code: number | null; out: string; answer: Answer; wallMs: number }> {
-  const t0 = Date.now();
+async function test(name: string): Promise<{ code: number | null; out: string; answer: Answer }> {
   const r = await stack.cli(['admin', 'connection', 'test', name, '-o', 'json']);
   expect(r.stderr).toBe('');
-  return { code: r.code, out: r.stdout, answer: JSON.parse(r.stdout) as Answer, wallMs: Date.now() - t0 };
+  return { code: r.code, out: r.stdout, answer: JSON.parse(r.stdout) as Answer };
 }
 
 const steps = (a: Answer) => a.target?.steps.map((s) => `${s.id}:${s.status}`);
@@ -172,13 +171,12 @@ describe('testing a postgres connection', () => {
   });
 
   it('gives up on a target that accepts TCP but never answers, within its time limit', async () => {
-    const { code, answer, wallMs } = await test('pg-silent');
+    const { code, answer } = await test('pg-silent');
     expect(code).toBe(1);
     expect(answer.target?.code).toBe('timeout');
     expect(answer.message).toBe(`127.0.0.1:${silentPort} accepted the connection but did not finish the login within 2 s`);
     expect(answer.target!.latencyMs).toBeGreaterThanOrEqual(1900);
     expect(answer.target!.latencyMs).toBeLessThan(3000);
-    expect(wallMs).toBeLessThan(8000);
   });
 
   it('reports an offline agent, and a connection without one, without asking anybody (exit 5)', async () => {
