@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { voteOnReview } from '@hoop/db';
-import { seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, type StackUser, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import * as w from '@hoop/pgwire';
 import { type BackendMessage, BackendParser } from '@hoop/pgwire';
@@ -40,7 +38,7 @@ let target: Awaited<ReturnType<typeof createTargetDatabase>>;
 let accounts: Awaited<ReturnType<TestStack['connect']>>;
 let box: Awaited<ReturnType<TestStack['connect']>>;
 let dir: string;
-let reviewer: { id: string; email: string };
+let reviewer: StackUser;
 const seen = new Set<string>();
 
 beforeAll(async () => {
@@ -57,7 +55,7 @@ beforeAll(async () => {
   expect(applied.code, applied.stderr).toBe(0);
   await waitFor('the agent to enforce the policy', async () => ((await stack.cli(['exec', 'accounts', '-i', 'select * from probe_held_input'])).code === 3 ? true : null));
   await waitFor('the agent to enforce the shell policy', async () => ((await stack.cli(['exec', 'box', '-i', 'probe-held-input'])).code === 3 ? true : null));
-  reviewer = await seedUser(stack.db, stack.orgId, { email: 'rita@test.local', role: 'reviewer' });
+  reviewer = await stack.addUser({ email: 'rita@test.local', role: 'reviewer' });
   accounts = await stack.connect('accounts');
   box = await stack.connect('box');
 }, 180_000);
@@ -75,7 +73,7 @@ async function nextReview() {
   return review;
 }
 
-const approve = (reviewId: string) => voteOnReview(stack.db, { reviewId, user: { id: reviewer.id, orgId: stack.orgId, email: reviewer.email, role: 'reviewer' }, decision: 'approve', comment: null, via: 'web' });
+const approve = (reviewId: string) => stack.vote(reviewId, reviewer, 'approve');
 
 const agentAlive = () => stack.agent !== null && stack.agent.child.exitCode === null && stack.agent.child.signalCode === null;
 
