@@ -1,12 +1,12 @@
 import { AppError } from '@hoop/core/errors';
 import { asAppErrors } from '@hoop/core/review/review-errors';
 import { requestAccess } from '@hoop/core/review/request-access';
-import { getReview, listReviews, type ReviewFilters, reviewView, revokeReview, voteOnReview } from '@hoop/db';
+import { getReview, listReviews, type ReviewFilters, reviewView, revokeReview, voteOnReview } from '@hoop/core/review/reviews';
 import type { ApiCall, Handlers } from './api-route';
 
 const STATUSES = ['pending', 'approved', 'rejected', 'expired', 'revoked', 'decided', 'all'] as const;
 
-/** The review's refusals as `@hoop/db` words them (the CLI prints them after `hoop:`). */
+/** The review's refusals as reviews.ts words them (the CLI prints them after `hoop:`). */
 const asIs = <T>(work: () => Promise<T>) => asAppErrors(work, 'as-is');
 
 async function comment(body: () => Promise<unknown>): Promise<string | null> {

@@ -5,10 +5,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS } from '@hoop/core/authz';
 import { recordSession, sqlSessionEvents } from '@hoop/core/session/session-fixtures';
-import { createApiToken, createDb, createStatementReview, type Db, encryptSecret } from '@hoop/db';
+import { createApiToken, createDb, type Db, encryptSecret } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
+import { createStatementReview } from '@hoop/core/review/reviews';
 import { AgentRegistry } from './agents';
 import { API_ROUTES, handleApi } from './api';
 

@@ -1,15 +1,8 @@
-import {
-  consumeApproval,
-  createStatementReview,
-  type Db,
-  expireReviews,
-  reviewInclude,
-  reviewUrl,
-  type ReviewWithDetails,
-} from '@hoop/db';
+import type { Db } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { reviewRules } from '@hoop/core/review/review-rules';
 import type { Payload } from '@hoop/protocol';
+import { consumeApproval, createStatementReview, expireReviews, reviewInclude, reviewUrl, type ReviewWithDetails } from '@hoop/core/review/reviews';
 import type { AgentLink } from './agents';
 
 type Update = Omit<Payload<'review_update'>, 'ref' | 'sessionId'>;

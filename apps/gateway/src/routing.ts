@@ -1,8 +1,9 @@
-import { activeGrant, type Db } from '@hoop/db';
+import type { Db } from '@hoop/db';
 import { accessRefusal } from '@hoop/core/policy/access-rule';
 import { reviewRules } from '@hoop/core/review/review-rules';
 import { policyLimits } from '@hoop/pipeline/policy';
 import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, type Tunnel, type TunnelStream } from '@hoop/protocol';
+import { activeGrant } from '@hoop/core/review/reviews';
 import type { AgentRegistry } from './agents';
 import type { UserIdentity } from './auth';
 import type { Logger } from '@hoop/log';

@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KnownBlock, WebClient } from '@slack/web-api';
-import { type Db, decryptSecret, groupRolesSelect, ReviewError, reviewInclude, reviewUrl, type ReviewWithDetails, rolesOfRow, voteOnReview } from '@hoop/db';
+import { type Db, decryptSecret } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import type { AuditEventBody } from '@hoop/protocol';
+import { groupRolesSelect, rolesOfRow } from '@hoop/core/auth/held-roles';
+import { ReviewError, reviewInclude, reviewUrl, type ReviewWithDetails, voteOnReview } from '@hoop/core/review/reviews';
 
 /** Slack's window for replayed requests: a request signed more than five minutes ago is refused. */
 const MAX_SKEW_S = 5 * 60;
@@ -228,7 +230,7 @@ export class SlackIntegration {
     }
     if (emails.length === 0) return null;
     const user = await this.db.user.findFirst({ where: { orgId: review.orgId, disabledAt: null, email: { equals: emails[0]!, mode: 'insensitive' } }, include: groupRolesSelect });
-    // their roles through groups count too, as on the web and in the CLI (packages/db/src/roles.ts)
+    // their roles through groups count too, as on the web and in the CLI (@hoop/core/auth/held-roles.ts)
     return user ? { id: user.id, orgId: user.orgId, email: user.email, ...rolesOfRow(user) } : null;
   }
 }

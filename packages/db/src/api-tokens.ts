@@ -1,6 +1,8 @@
 import type { Db } from './client';
-import type { TokenScope } from './cli-login';
 import { generateSecret, hashSecret, secretPrefix } from './credentials';
+
+/** What a token may do: everything its user may (`full`), or only list and read (`read`, GET on the gateway's API). */
+export type TokenScope = 'full' | 'read';
 
 /** A new API token for a user: the row, and the token itself, which is shown once and stored only as a hash. */
 export async function createApiToken(db: Db, userId: string, data: { name: string; expiresAt: Date | null; scope?: TokenScope }) {

@@ -1,7 +1,7 @@
 import type { Db } from '@hoop/db';
-import { loadHoopDb } from '../hoop-db';
 import { parseRole, type Role } from '../auth/roles';
 import type { SignedInUser } from './verify-credentials';
+import { groupRolesSelect, rolesOfRow } from './held-roles';
 
 export interface SessionUser extends SignedInUser {
   orgName: string;
@@ -17,7 +17,6 @@ export interface SessionUser extends SignedInUser {
  * takes effect on the next request, not when the session cookie expires.
  */
 export async function loadSessionUser(db: Db, userId: string): Promise<SessionUser | null> {
-  const { groupRolesSelect, rolesOfRow } = await loadHoopDb();
   const u = await db.user.findFirst({
     where: { id: userId, disabledAt: null },
     select: { id: true, orgId: true, email: true, name: true, role: true, org: { select: { name: true } }, ...groupRolesSelect },

@@ -1,6 +1,6 @@
-import type { Db, OidcRefusal } from '@hoop/db';
-import { loadHoopDb } from '../hoop-db';
+import type { Db } from '@hoop/db';
 import { parseRole, type Role } from '../auth/roles';
+import { claimValues, type OidcRefusal, signInWithOidc } from './oidc';
 
 export interface OidcSettings { groupsClaim: string; org: string | null }
 
@@ -14,7 +14,6 @@ export type OidcUser =
  * with group membership synced from the groups claim (see `signInWithOidc` in @hoop/db).
  */
 export async function signInOidc(db: Db, claims: Record<string, unknown>, settings: OidcSettings): Promise<OidcUser> {
-  const { claimValues, signInWithOidc } = await loadHoopDb();
   const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
   const verified = claims.email_verified;
   const out = await signInWithOidc(db, settings.org, {

@@ -1,6 +1,7 @@
 import type { Db } from '@hoop/db';
 import { loadHoopDb } from '../hoop-db';
 import { parseRole, type Role } from '../auth/roles';
+import { groupRolesSelect, rolesOfRow } from './held-roles';
 
 export interface SignedInUser { id: string; orgId: string; email: string; name: string; role: Role }
 
@@ -11,7 +12,7 @@ let dummyHash: Promise<string> | null = null;
  * wrong password, disabled or service account) so the login page cannot be used to probe which e-mails exist.
  */
 export async function verifyCredentials(db: Db, email: string, password: string): Promise<SignedInUser | null> {
-  const { hashPassword, verifyPassword, groupRolesSelect, rolesOfRow } = await loadHoopDb();
+  const { hashPassword, verifyPassword } = await loadHoopDb();
   const candidates = await db.user.findMany({
     where: { email: { equals: email.trim(), mode: 'insensitive' }, disabledAt: null, isService: false, passwordHash: { not: null } },
     select: { id: true, orgId: true, email: true, name: true, role: true, passwordHash: true, ...groupRolesSelect },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { loadHoopDb } from '../hoop-db';
 import { sentence } from '../review/review-errors';
+import { CliLoginError } from './login-requests';
 
 export const CliLoginCodeInput = z.object({
   code: z.string().trim().min(1, { error: 'Enter the code your terminal shows, such as BCDF-GHJK.' }).max(20, { error: 'The code has 8 letters, such as BCDF-GHJK.' }),
@@ -59,9 +59,8 @@ export function cliLoginView(r: Row, viewerId: string, now = new Date()): CliLog
   };
 }
 
-/** Runs an operation of `@hoop/db`'s CLI login, turning its `CliLoginError` into an `AppError`. */
+/** Runs an operation of the CLI login (login-requests.ts), turning its `CliLoginError` into an `AppError`. */
 export async function asAppErrors<T>(work: () => Promise<T>): Promise<T> {
-  const { CliLoginError } = await loadHoopDb();
   try {
     return await work();
   } catch (err) {

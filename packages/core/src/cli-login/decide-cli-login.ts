@@ -1,8 +1,8 @@
 import type { Db } from '@hoop/db';
 import { parseInput } from '../errors';
-import { loadHoopDb } from '../hoop-db';
 import type { SessionUser } from '../auth/load-session-user';
 import { asAppErrors, CliLoginCodeInput, type CliLoginView, cliLoginView } from './cli-login-view';
+import { decideCliLogin as decideLoginRequest } from './login-requests';
 
 /**
  * Approves or denies a `hoop login` waiting in a terminal. Approving hands the CLI that polls for it one API token of
@@ -10,6 +10,5 @@ import { asAppErrors, CliLoginCodeInput, type CliLoginView, cliLoginView } from 
  */
 export async function decideCliLogin(db: Db, user: SessionUser, decision: 'approve' | 'deny', input: CliLoginCodeInput): Promise<CliLoginView> {
   const q = parseInput(CliLoginCodeInput, input);
-  const hoop = await loadHoopDb();
-  return cliLoginView(await asAppErrors(() => hoop.decideCliLogin(db, q.code, user, decision)), user.id);
+  return cliLoginView(await asAppErrors(() => decideLoginRequest(db, q.code, user, decision)), user.id);
 }

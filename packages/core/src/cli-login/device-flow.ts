@@ -1,10 +1,10 @@
 import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import { AppError, parseInput } from '../errors';
-import { loadHoopDb } from '../hoop-db';
+import { CLI_LOGIN, CliLoginError, pollCliLogin, startCliLogin, TOKEN_SCOPES } from './login-requests';
 
 /**
- * `hoop login` through the browser, the CLI's side (packages/db/src/cli-login.ts holds the rules; the web app's
+ * `hoop login` through the browser, the CLI's side (login-requests.ts holds the rules; the web app's
  * approval page is cli-login-view.ts). The CLI has no token yet: starting a request gives nothing away, and the token
  * comes only from a poll with the secret device code, after a signed-in person approved the user code in the web app.
  *
@@ -12,7 +12,6 @@ import { loadHoopDb } from '../hoop-db';
  *   poll   { deviceCode } → { status: pending | approved (with the token, once) | denied | expired | … }
  */
 async function inputs() {
-  const { CLI_LOGIN, TOKEN_SCOPES } = await loadHoopDb();
   return {
     start: z.object({
       clientName: z.string().trim().min(1).max(200).default('hoop CLI'),
@@ -30,7 +29,6 @@ export function cliLoginUrl(webUrl: string, userCode: string): string {
 
 export async function startCliLoginRequest(db: Db, input: unknown, from: { clientAddress: string | null; webUrl: string }) {
   const q = parseInput((await inputs()).start, input);
-  const { CliLoginError, startCliLogin } = await loadHoopDb();
   try {
     const r = await startCliLogin(db, { ...q, clientAddress: from.clientAddress });
     return {
@@ -50,7 +48,6 @@ export async function startCliLoginRequest(db: Db, input: unknown, from: { clien
 
 export async function pollCliLoginRequest(db: Db, input: unknown) {
   const { deviceCode } = parseInput((await inputs()).poll, input);
-  const { pollCliLogin } = await loadHoopDb();
   const r = await pollCliLogin(db, deviceCode);
   if (r.status === 'pending') return { status: r.status, expiresAt: r.expiresAt.toISOString() };
   if (r.status === 'approved') return { status: r.status, token: r.token, expiresAt: r.tokenExpiresAt.toISOString(), scope: r.scope, user: r.user, org: r.org };

@@ -1,10 +1,10 @@
 import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import type { SessionUser } from '../auth/load-session-user';
-import { loadHoopDb } from '../hoop-db';
 import { reviewDetail } from './get-review';
 import { asAppErrors } from './review-errors';
 import { ReviewDetail } from './review-view';
+import { voteOnReview } from './reviews';
 
 export const DecideReviewInput = z.object({
   id: z.string().trim().min(1).max(100),
@@ -27,7 +27,6 @@ export type DecisionOutcome = z.infer<typeof DecisionOutcome>;
  */
 export async function decideReview(db: Db, user: SessionUser, decision: 'approve' | 'reject', input: DecideReviewInput): Promise<DecisionOutcome> {
   const q = DecideReviewInput.parse(input);
-  const { voteOnReview } = await loadHoopDb();
   const out = await asAppErrors(() => voteOnReview(db, { reviewId: q.id, user, decision, comment: q.comment || null, via: 'web' }));
   return { review: await reviewDetail(db, user, out.review), decided: out.decided };
 }

@@ -1,9 +1,9 @@
 import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import type { SessionUser } from '../auth/load-session-user';
-import { loadHoopDb } from '../hoop-db';
 import { decidersOf, ReviewKind, ReviewListItem, listItem } from './review-view';
 import { viewerState } from './review-viewer';
+import { approvalRefusal, listReviews } from './reviews';
 
 export const ReviewStatusFilter = z.enum(['pending', 'approved', 'rejected', 'expired', 'revoked', 'decided', 'all']);
 export type ReviewStatusFilter = z.infer<typeof ReviewStatusFilter>;
@@ -30,7 +30,6 @@ export type ReviewListPage = z.infer<typeof ReviewListPage>;
 /** The reviews of the signed-in user's org, newest first, each marked when it waits on this user. */
 export async function listReviewsPage(db: Db, user: SessionUser, input: ListReviewsInput = {}, now = new Date()): Promise<ReviewListPage> {
   const q = ListReviewsInput.parse(input);
-  const { listReviews, approvalRefusal } = await loadHoopDb();
   const rows = await listReviews(db, user.orgId, {
     status: q.status,
     connection: q.connection,
@@ -43,7 +42,7 @@ export async function listReviewsPage(db: Db, user: SessionUser, input: ListRevi
   const page = rows.slice(0, q.limit);
   const deciders = await decidersOf(db, user.orgId, page);
   return {
-    items: page.map((r) => listItem(r, deciders, viewerState(r, user, approvalRefusal, now).canDecide)),
+    items: page.map((r) => listItem(r, deciders, viewerState(r, user, now).canDecide)),
     nextBefore: rows.length > q.limit ? (page[page.length - 1]?.createdAt ?? null) : null,
   };
 }

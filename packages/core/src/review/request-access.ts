@@ -2,9 +2,9 @@ import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import { unknownConnection } from '../connection/connection-summaries';
 import { AppError, parseInput } from '../errors';
-import { loadHoopDb } from '../hoop-db';
 import { accessRefusal } from '../policy/access-rule';
 import { reviewRules } from './review-rules';
+import { activeGrant, createAccessReview, getReview, reviewView } from './reviews';
 
 export const AccessRequestInput = z.object({
   connection: z.string({ error: 'connection is required' }).min(1, { error: 'connection is required' }),
@@ -26,7 +26,6 @@ export async function requestAccess(db: Db, user: { id: string; orgId: string; r
   if (!rules) throw new AppError('conflict', `the policy of "${conn.name}" is invalid; an admin must fix it`);
   const access = rules.settings.access;
   if (!access.required) return { required: false, grant: null, review: null };
-  const { activeGrant, createAccessReview, getReview, reviewView } = await loadHoopDb();
   const grant = await activeGrant(db, user.id, conn.id);
   if (grant) return { required: true, grant: { reviewId: grant.id, expiresAt: grant.grantExpiresAt!.toISOString() }, review: null };
   const minutes = b.durationMinutes === undefined ? access.defaultMinutes : Number(b.durationMinutes);

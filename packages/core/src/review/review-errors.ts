@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
-import { loadHoopDb } from '../hoop-db';
+import { ReviewError } from './reviews';
 
-/** `@hoop/db` words its refusals for every surface in lower case ("you cannot approve …"); pages show sentences. */
+/** reviews.ts words its refusals for every surface in lower case ("you cannot approve …"); pages show sentences. */
 export function sentence(message: string): string {
   const m = message.trim();
   if (!m) return m;
@@ -10,11 +10,10 @@ export function sentence(message: string): string {
 }
 
 /**
- * Runs a review operation of `@hoop/db`, turning its `ReviewError` (same codes) into an `AppError`: worded as a
+ * Runs a review operation of reviews.ts, turning its `ReviewError` (same codes) into an `AppError`: worded as a
  * sentence for pages, or `as-is` for the CLI, which prints the refusal after `hoop:`.
  */
 export async function asAppErrors<T>(work: () => Promise<T>, words: 'sentence' | 'as-is' = 'sentence'): Promise<T> {
-  const { ReviewError } = await loadHoopDb();
   try {
     return await work();
   } catch (err) {

@@ -1,5 +1,5 @@
-import type { ReviewRules } from '@hoop/db';
 import { type Policy, resolvePolicy } from '@hoop/pipeline/policy';
+import type { ReviewRules } from './reviews';
 
 /**
  * The review rules of a connection's policy (its own, or the default when it has none), as a review request takes

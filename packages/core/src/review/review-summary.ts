@@ -1,7 +1,7 @@
 import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import type { SessionUser } from '../auth/load-session-user';
-import { loadHoopDb } from '../hoop-db';
+import { listReviews } from './reviews';
 
 export const ReviewSummary = z.object({
   /** pending requests in the org (as the inbox lists them) */
@@ -13,7 +13,6 @@ export type ReviewSummary = z.infer<typeof ReviewSummary>;
 
 /** Counts for the sidebar badge and the inbox tabs. */
 export async function reviewSummary(db: Db, user: SessionUser, now = new Date()): Promise<ReviewSummary> {
-  const { listReviews } = await loadHoopDb();
   const [pending, actionable] = await Promise.all([
     db.review.count({ where: { orgId: user.orgId, status: 'pending' } }),
     listReviews(db, user.orgId, { status: 'pending', actionableBy: user, limit: 500 }),

@@ -1,5 +1,6 @@
-import type { Db, ReviewWithDetails } from '@hoop/db';
+import type { Db } from '@hoop/db';
 import { z } from 'zod';
+import type { ReviewWithDetails } from './reviews';
 
 /** The shapes the review pages get. Everything here is already safe to show: statements are stored masked. */
 

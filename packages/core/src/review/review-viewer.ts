@@ -1,7 +1,6 @@
-import type { Reviewer, ReviewWithDetails } from '@hoop/db';
-import type { HoopDb } from '../hoop-db';
 import { sentence } from './review-errors';
 import type { ReviewDetail } from './review-view';
+import { approvalRefusal, type Reviewer, type ReviewWithDetails } from './reviews';
 
 type Viewer = ReviewDetail['viewer'];
 
@@ -10,7 +9,7 @@ type Viewer = ReviewDetail['viewer'];
  * (`approvalRefusal`), so a page never offers a button the server would refuse. The server still checks on every
  * decision: this only decides what to show.
  */
-export function viewerState(r: ReviewWithDetails, user: Reviewer, approvalRefusal: HoopDb['approvalRefusal'], now: Date = new Date()): Viewer {
+export function viewerState(r: ReviewWithDetails, user: Reviewer, now: Date = new Date()): Viewer {
   const mine = r.votes.find((v) => v.userId === user.id);
   const vote = mine ? (mine.decision === 'approve' ? 'approve' : 'reject') : null;
   const canRevoke =

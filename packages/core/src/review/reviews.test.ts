@@ -1,4 +1,4 @@
-import { createDb, createStatementReview, type Db, type ReviewRules, seedConnection, seedOrg, seedUser } from '@hoop/db';
+import { createDb, type Db, seedConnection, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../auth/load-session-user';
@@ -8,6 +8,7 @@ import { listReviewsPage } from './list-reviews';
 import { revokeReviewAsAdmin } from './revoke-review';
 import { reviewFacets, reviewSummary } from './review-summary';
 import { refusal } from '../refusal';
+import { createStatementReview, type ReviewRules } from './reviews';
 
 let database: TestDatabase;
 let db: Db;

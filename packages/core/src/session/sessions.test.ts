@@ -1,4 +1,4 @@
-import { createDb, createStatementReview, type Db, seedConnection, seedOrg, seedUser, voteOnReview } from '@hoop/db';
+import { createDb, type Db, seedConnection, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../auth/load-session-user';
@@ -8,6 +8,7 @@ import { listSessions } from './list-sessions';
 import { sessionFacets } from './session-facets';
 import { recordSession, sqlSessionEvents, terminalSessionEvents } from './session-fixtures';
 import { refusal } from '../refusal';
+import { createStatementReview, voteOnReview } from '../review/reviews';
 
 let database: TestDatabase;
 let db: Db;

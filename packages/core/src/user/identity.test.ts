@@ -1,4 +1,4 @@
-import { createDb, type Db, hashSecret, seedApiToken, seedOrg, seedUser, startCliLogin, verifyPassword } from '@hoop/db';
+import { createDb, type Db, hashSecret, seedApiToken, seedOrg, seedUser, verifyPassword } from '@hoop/db';
 import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSessionUser, type SessionUser } from '../auth/load-session-user';
@@ -16,6 +16,7 @@ import { createUser, resetPassword } from './create-user';
 import { listUsers } from './list-users';
 import { setUserDisabled, setUserRole } from './update-user';
 import { refusal } from '../refusal';
+import { startCliLogin } from '../cli-login/login-requests';
 
 let database: TestDatabase;
 let db: Db;

@@ -1,8 +1,8 @@
 import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { loadHoopDb } from '../hoop-db';
 import { parseRole, Role } from '../auth/roles';
+import { heldRoles } from '../auth/held-roles';
 
 /** A member of the org as the Users page shows them: their own role, the roles their groups add, how they sign in. */
 export const UserView = z.object({
@@ -51,7 +51,6 @@ interface UserRow {
 }
 
 export async function userView(u: UserRow, now = new Date()): Promise<UserView> {
-  const { heldRoles } = await loadHoopDb();
   const held = heldRoles(u.role, u.groups.map((g) => g.group.role));
   const used = u.tokens.map((t) => t.lastUsedAt?.getTime() ?? 0).reduce((a, b) => Math.max(a, b), 0);
   return {

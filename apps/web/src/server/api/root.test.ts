@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, createStatementReview, type Db, encryptSecret, parseEncryptionKey, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, startCliLogin } from '@hoop/db';
+import { createDb, type Db, encryptSecret, parseEncryptionKey, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db';
 import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCliLogin } from '@hoop/core/cli-login/login-requests';
+import { createStatementReview } from '@hoop/core/review/reviews';
 import { recordSession, sqlSessionEvents } from '@hoop/core/session/session-fixtures';
 import { PROCEDURE_ACCESS } from '@hoop/core/authz';
 import { appRouter, createCaller } from './root';

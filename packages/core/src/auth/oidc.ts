@@ -1,5 +1,5 @@
-import type { Db } from './client';
-import { groupRolesSelect, type HeldRoles, rolesOfRow } from './roles';
+import type { Db } from '@hoop/db';
+import { groupRolesSelect, type HeldRoles, rolesOfRow } from './held-roles';
 
 /**
  * Single sign-on: what happens when someone comes back from the org's OIDC provider (the web app's next-auth

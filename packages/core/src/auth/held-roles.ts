@@ -1,4 +1,4 @@
-import type { Db } from './client';
+import type { Db } from '@hoop/db';
 
 /**
  * Roles and groups (DESIGN §8). A person holds their own `User.role` plus the role of every group they belong to.

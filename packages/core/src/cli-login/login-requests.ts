@@ -1,8 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Db } from './client';
-import { generateSecret, hashSecret, secretPrefix } from './credentials';
-import { groupRolesSelect, rolesOfRow } from './roles';
+import type { Db, TokenScope } from '@hoop/db';
+import { groupRolesSelect, rolesOfRow } from '../auth/held-roles';
+import { loadHoopDb } from '../hoop-db';
 
 /**
  * `hoop login` through the browser, in the style of the OAuth device flow (RFC 8628): the CLI asks the gateway for a
@@ -12,7 +12,7 @@ import { groupRolesSelect, rolesOfRow } from './roles';
  * device code only as a hash, and the token is created at the moment it is handed out.
  */
 
-export type TokenScope = 'full' | 'read';
+export type { TokenScope };
 export const TOKEN_SCOPES: readonly TokenScope[] = ['full', 'read'];
 
 export const CLI_LOGIN = {
@@ -81,6 +81,7 @@ export async function startCliLogin(db: Db, input: StartCliLogin) {
   // requests that ended a day ago are of no use to anyone
   await db.cliLoginRequest.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } });
   const sourceKey = loginSourceKey(input.clientAddress);
+  const { hashSecret } = await loadHoopDb();
   const deviceCode = `hoop_dev_${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(now.getTime() + CLI_LOGIN.requestMinutes * 60_000);
   const clientName = input.clientName.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) || 'hoop CLI';
@@ -119,6 +120,7 @@ const ENDED = {
 
 /** The CLI's poll: the request's state, or (once, right after approval) the new token. */
 export async function pollCliLogin(db: Db, deviceCode: string): Promise<CliLoginPoll> {
+  const { generateSecret, hashSecret, secretPrefix } = await loadHoopDb();
   const row = await db.cliLoginRequest.findUnique({ where: { deviceCodeHash: hashSecret(deviceCode) } });
   if (!row) return { status: 'invalid', message: ENDED.invalid };
   if (row.status === 'pending') {

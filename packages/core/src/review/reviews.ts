@@ -1,6 +1,5 @@
-import { recordAdminAction } from './admin-events';
-import type { Db } from './client';
-import type { Prisma } from './generated/client/index.js';
+import type { Db, Prisma } from '@hoop/db';
+import { loadHoopDb } from '../hoop-db';
 
 /**
  * Reviews: statements held for approval and requests for time-boxed access (DESIGN §6). Every surface that decides
@@ -22,7 +21,7 @@ export interface Reviewer {
   orgId: string;
   email: string;
   role: string;
-  /** every role they hold, their own and their groups' (see roles.ts); absent: just `role` */
+  /** every role they hold, their own and their groups' (see auth/held-roles.ts); absent: just `role` */
   roles?: readonly string[];
 }
 
@@ -224,6 +223,7 @@ export async function revokeReview(db: Db, reviewId: string, user: Reviewer, not
   const review = await db.review.findFirst({ where: { id: reviewId, orgId: user.orgId }, include: reviewInclude });
   if (!review) throw new ReviewError('not_found', `review ${reviewId} does not exist`);
   if (done.count === 0) throw new ReviewError('conflict', `review ${reviewId} is ${review.status}${review.executedAt ? ' and already ran' : ''}; there is nothing to revoke`);
+  const { recordAdminAction } = await loadHoopDb();
   await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'review.revoke', target: `review:${reviewId}`, data: { kind: review.kind, connection: review.connection.name, note: review.decisionNote } });
   await notifyReviewChanged(db, reviewId);
   return review;

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, createDb } from './client';
-import { CLI_LOGIN, decideCliLogin, findCliLogin, loginSourceKey, normalizeUserCode, pollCliLogin, startCliLogin } from './cli-login';
-import { seedOrg, seedUser } from './factories';
+import { createDb, type Db } from '@hoop/db';
+import { createTestDatabase, seedOrg, seedUser, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { CLI_LOGIN, decideCliLogin, findCliLogin, loginSourceKey, normalizeUserCode, pollCliLogin, startCliLogin } from '../cli-login/login-requests';
+import { approvalRefusal } from '../review/reviews';
+import { heldRoles, holdsRole, loadHeldRoles } from './held-roles';
 import { claimValues, resolveSsoOrg, signInWithOidc } from './oidc';
-import { approvalRefusal } from './reviews';
-import { heldRoles, holdsRole, loadHeldRoles } from './roles';
-import { createTestDatabase, type TestDatabase, testServerUrl } from './testing';
 
 describe('roles', () => {
   it('the effective role is the most privileged held: admin > auditor > reviewer > developer', () => {
