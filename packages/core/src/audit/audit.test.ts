@@ -1,7 +1,22 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type AuditSigner, BAD_SIGNATURE_MESSAGE, createDb, type Db, generateAuditKeyPair, parseAuditSigningKey, purgeExpiredAudit, seedConnection, seedOrg, seedUser, setAuditRetention, type TrustedAuditKeys, UNSIGNED_LINK_MESSAGE, untrustedKeyMessage } from '@hoop/db';
+import {
+  type AuditSigner,
+  BAD_SIGNATURE_MESSAGE,
+  createDb,
+  type Db,
+  generateAuditKeyPair,
+  parseAuditSigningKey,
+  purgeExpiredAudit,
+  seedConnection,
+  seedOrg,
+  seedUser,
+  setAuditRetention,
+  type TrustedAuditKeys,
+  UNSIGNED_LINK_MESSAGE,
+  untrustedKeyMessage,
+} from '@hoop/db';
 import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../errors';
@@ -10,7 +25,6 @@ import { recordSession, sqlSessionEvents, terminalSessionEvents } from '../sessi
 import { auditOverview } from './audit-overview';
 import { chainHash, eventHash, GENESIS_HASH } from './audit-hash';
 import { NO_KEY, verifyAudit, verifyOrgTrail, verifySessionTrail } from './verify-audit';
-
 
 /**
  * One verification serves the web app (reading through Prisma) and `hoop audit verify` (the gateway reads through a
