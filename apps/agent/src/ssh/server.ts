@@ -22,6 +22,12 @@ export const EXIT_REFUSED = 126;
  */
 const MAX_HELD_INPUT = 16 * 1024 * 1024;
 
+/**
+ * Channels (shells, commands, file transfers, forwards) one client connection may have open at once, as OpenSSH's
+ * MaxSessions: each buffers up to its window on both sides, so their number bounds what a session can make the agent hold.
+ */
+export const MAX_CHANNELS = 10;
+
 export interface SshFrontOptions {
   sessionId: string;
   connection: string;
@@ -71,15 +77,40 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   const heldBy = new Map<ServerChannel, number>();
   let held = 0;
 
+  let openChannels = 0;
+  /** one more channel, unless the connection has as many open as it may (refused then, on record) */
+  const openChannel = (kind: string): boolean => {
+    if (openChannels >= MAX_CHANNELS) {
+      o.audit('channel.refused', { kind, reason: `this connection already has ${MAX_CHANNELS} channels open, as many as hoop allows` });
+      o.log.warn('ssh channel refused: too many open', { session: o.sessionId, kind, open: openChannels });
+      return false;
+    }
+    openChannels++;
+    return true;
+  };
+  const closeChannel = () => {
+    openChannels--;
+  };
+
   const server = new ssh2.Server({ hostKeys: [o.hostKey], ident: 'hoop' }, (client: Connection) => {
     client.on('authentication', (ctx) => ctx.accept());
     client.on('ready', () => {
-      client.on('session', (accept) => handleSession(accept()));
+      client.on('session', (accept, reject) => {
+        if (!openChannel('session')) return reject();
+        const session = accept();
+        session.once('close', closeChannel);
+        handleSession(session);
+      });
       client.on('tcpip', (accept, reject, info) => {
         const to = `${info.destIP}:${info.destPort}`;
+        if (!openChannel('direct-tcpip')) return reject();
+        const rejectChannel = () => {
+          closeChannel();
+          reject();
+        };
         if (!o.allowForwarding()) {
           o.audit('forward.refused', { kind: 'direct-tcpip', to });
-          return reject();
+          return rejectChannel();
         }
         void getBackend()
           .then((b) => b.forward({ ip: info.srcIP || '127.0.0.1', port: info.srcPort || 0 }, { host: info.destIP, port: info.destPort }))
@@ -87,9 +118,10 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
             (target) => {
               if (!target) {
                 o.audit('forward.refused', { kind: 'direct-tcpip', to, reason: 'this connection cannot forward' });
-                return reject();
+                return rejectChannel();
               }
               const ch = accept();
+              ch.once('close', closeChannel);
               o.audit('forward', { kind: 'direct-tcpip', to });
               channels.add({ close: () => target.destroy() });
               ch.pipe(target).pipe(ch);
@@ -98,7 +130,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
             },
             (err: Error) => {
               o.audit('forward.refused', { kind: 'direct-tcpip', to, reason: o.maskAudit(err.message) });
-              reject();
+              rejectChannel();
             },
           );
       });
