@@ -8,6 +8,8 @@
 // agent and cli run on users' machines and inside customer networks: they never import the database package.
 // Inside the agent: link/ (the gateway tunnel) and session/ (the contract every protocol implements) stand alone;
 // each protocol's folder (postgres/, ssh/) uses session/ only; agent.ts and protocols.ts wire them together.
+// Inside the gateway: audit/ (storing agents' audit frames) stands alone; agent-link/ never imports client-link/; http/
+// is imported by server.ts only, which wires the parts together.
 // `npm run lint:layers` (scripts/check-layers.ts) lists every violation with the rule's explanation.
 
 /** Node built-ins that do I/O; the pure packages may use the rest (crypto, buffer, util…). */
@@ -60,6 +62,30 @@ module.exports = {
         "An agent protocol's folder (postgres/, ssh/, …) imports only itself and the session contract (session/): protocols do not borrow from each other, so adding or removing one is a folder and a line in protocols.ts.",
       from: { path: '^apps/agent/src/(?!session/|link/)([^/]+)/' },
       to: { path: '^apps/agent/src/', pathNot: '^apps/agent/src/($1|session)/|^apps/agent/src/env[.]ts$' },
+    },
+    {
+      name: 'gateway-audit-alone',
+      severity: 'error',
+      comment:
+        "The gateway's audit trail (audit/: ingest, writer, chain, retention) stores what it is handed: it imports no other part of the gateway (the agent and client links, the HTTP endpoints, reviews), so the links depend on it, never the reverse.",
+      from: { path: '^apps/gateway/src/audit/' },
+      to: { path: '^apps/gateway/src/', pathNot: '^apps/gateway/src/audit/' },
+    },
+    {
+      name: 'gateway-agent-link-not-clients',
+      severity: 'error',
+      comment:
+        "The gateway's agent link (agent-link/) carries the clients' sessions to the agents, not the other way round: it never imports the client link (client-link/).",
+      from: { path: '^apps/gateway/src/agent-link/' },
+      to: { path: '^apps/gateway/src/client-link/' },
+    },
+    {
+      name: 'gateway-http-on-top',
+      severity: 'error',
+      comment:
+        "The gateway's HTTP endpoints (http/) sit on top: server.ts alone wires them in; the links, the audit trail and the rest of the gateway never import them.",
+      from: { path: '^apps/gateway/src/', pathNot: '^apps/gateway/src/(http/|server[.]ts$)' },
+      to: { path: '^apps/gateway/src/http/' },
     },
     {
       name: 'pipeline-not-db-or-protocol',

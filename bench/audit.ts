@@ -17,7 +17,7 @@ import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
 import { listSessions as gatewayList } from '../apps/gateway/src/api-sessions';
 import type { UserIdentity } from '../apps/gateway/src/auth';
-import { AuditWriter } from '../apps/gateway/src/audit-writer';
+import { AuditWriter } from '../apps/gateway/src/audit/writer';
 import { listSessions as webList } from '@hoop/core/session/list-sessions';
 
 const FRAMES = Number(process.env.AUDIT_FRAMES ?? 200_000);

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * The hashes of the audit trail, for the writer and every verifier: each event links to the one before it in its
  * session (`eventHash`), and each closed session's final hash is appended to one global chain (`chainHash`). The
- * gateway writes with these functions (audit-writer.ts, audit-chain.ts); verify-audit.ts checks with them, for the
- * web app and for `hoop audit verify` alike.
+ * gateway writes with these functions (its audit/writer.ts and audit/chain.ts); verify-audit.ts checks with them, for
+ * the web app and for `hoop audit verify` alike.
  */
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -2,10 +2,10 @@ import type pg from 'pg';
 import type { AuditEventBody } from '@hoop/protocol';
 import type { AuditSigner } from '@hoop/db';
 import type { Logger } from '@hoop/log';
-import { sealSession } from './audit-chain';
+import { sealSession } from './chain';
 import { eventHash, normalizeEvent } from '@hoop/core/audit/audit-hash';
-import { DEFAULT_HOLD, type Frame, HeldFrames, type HoldLimits } from './audit-held';
-import { type Chain, type Plan, planSession } from './audit-plan';
+import { DEFAULT_HOLD, type Frame, HeldFrames, type HoldLimits } from './held';
+import { type Chain, type Plan, planSession } from './plan';
 
 
 export interface Pending { sessionId: string; seq: number; event: AuditEventBody; ack: (seq: number) => void; link?: object; agent?: string }

@@ -3,12 +3,12 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Db } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { createHoopMcpServer, pgClientOver } from '@hoop/mcp';
-import type { AgentRegistry } from './agents';
+import type { AgentRegistry } from '../agents';
 import { connectionSummaries } from '@hoop/core/connection/connection-summaries';
 import { sessionWithEvents } from '@hoop/core/session/session-summaries';
-import { agentOnline, caller } from './api-route';
-import { authenticateUser, bearer } from './auth';
-import { openAgentSession, RouteError } from './routing';
+import { agentOnline, caller } from '../api-route';
+import { authenticateUser, bearer } from '../auth';
+import { openAgentSession, RouteError } from '../routing';
 
 const VERSION = '0.1.0';
 

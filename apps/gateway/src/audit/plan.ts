@@ -1,5 +1,5 @@
 import { eventHash } from '@hoop/core/audit/audit-hash';
-import type { Frame } from './audit-held';
+import type { Frame } from './held';
 
 export interface Chain { lastSeq: number; lastHash: string }
 export interface Row { frame: Frame; prev: string; hash: string }

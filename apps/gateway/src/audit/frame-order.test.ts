@@ -5,8 +5,8 @@ import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, type 
 import { testServerUrl } from '@hoop/devstack';
 import type { Logger } from '@hoop/log';
 import { verifyAudit } from '@hoop/core/audit/verify-audit';
-import { AuditIngest, type Owner, type SessionRecord } from './audit-ingest';
-import { AuditWriter, type Pending } from './audit-writer';
+import { AuditIngest, type Owner, type SessionRecord } from './ingest';
+import { AuditWriter, type Pending } from './writer';
 
 let database: TestDatabase;
 let pool: pg.Pool;

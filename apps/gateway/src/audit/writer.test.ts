@@ -4,7 +4,7 @@ import { createDb } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
 import { eventHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
-import { AuditWriter } from './audit-writer';
+import { AuditWriter } from './writer';
 import { createLogger } from '@hoop/log';
 
 let database: TestDatabase;

@@ -1,0 +1,144 @@
+import type { WebSocket } from 'ws';
+import type { Logger } from '@hoop/log';
+import { CAPABILITIES, type Payload, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
+import type { AgentLink, AgentRegistry } from '../agents';
+import type { AuditIngest } from '../audit/ingest';
+import type { AuditWriter } from '../audit/writer';
+import type { AgentIdentity } from '../auth';
+import type { ReviewCoordinator } from '../reviews';
+import { attachTunnel } from '../websocket';
+import type { ProbeBroker } from './probes';
+
+export interface AgentEndpointDeps {
+  agents: AgentRegistry;
+  reviews: ReviewCoordinator;
+  probes: ProbeBroker;
+  ingest: AuditIngest;
+  audit: AuditWriter;
+  log: Logger;
+  heartbeatMs: number;
+}
+
+export interface AgentEndpoint {
+  accept(ws: WebSocket, identity: AgentIdentity): void;
+  /** stops the heartbeats (the links themselves end when the gateway terminates its WebSockets) */
+  stop(): void;
+}
+
+/**
+ * The agents' WebSocket endpoint (`/agent`): an agent's tunnel is registered once it says hello (it then gets its
+ * configuration), pinged every heartbeat and closed after three missed ones; what it sends goes to the part that
+ * owns it (reviews, connection tests, the audit trail), and its reviews and tests end with the link.
+ */
+export function agentEndpoint(deps: AgentEndpointDeps): AgentEndpoint {
+  const { agents, reviews, probes, log, heartbeatMs } = deps;
+  const timers = new Set<NodeJS.Timeout>();
+
+  function accept(ws: WebSocket, identity: AgentIdentity): void {
+    const link: AgentLink = {
+      identity,
+      ws,
+      lastPong: Date.now(),
+      sessions: new Set(),
+      capabilities: [],
+      software: null,
+      tunnel: undefined as unknown as Tunnel,
+    };
+    link.tunnel = new Tunnel(webSocketTransport(ws), false, {
+      onOpen: (o) => o.reject('unsupported', 'agents cannot open streams'),
+      onMessage: (msg) => {
+        switch (msg.type) {
+          case 'hello':
+            link.capabilities = msg.payload.capabilities;
+            link.software = msg.payload.software ?? null;
+            link.tunnel.send('welcome', {
+              version: PROTOCOL_VERSION,
+              capabilities: [...CAPABILITIES],
+              heartbeatMs,
+              identity: { kind: 'agent', id: identity.id, name: identity.name },
+            });
+            agents
+              .add(link)
+              .then((added) => {
+                if (!added) return;
+                log.info('agent connected', { agent: identity.name, version: msg.payload.software });
+                return agents.seen(link, { version: msg.payload.software, hostname: msg.payload.hostname });
+              })
+              .catch((e: Error) => {
+                log.error('could not register the agent', { agent: identity.name, error: e.message });
+                ws.close(1011, 'the gateway could not register the agent');
+              });
+            return;
+          case 'pong':
+            void agents.seen(link);
+            return;
+          case 'ping':
+            link.tunnel.send('pong', msg.payload);
+            return;
+          case 'review_request':
+            void reviews.request(link, msg.payload);
+            return;
+          case 'probe_result':
+            probes.answered(link, msg.payload);
+            return;
+          case 'review_cancel':
+            reviews.cancel(link, msg.payload).catch((e: Error) => log.warn('review cancel failed', { error: e.message }));
+            return;
+          case 'audit':
+            receiveAudit(deps, link, msg.payload);
+            return;
+          default:
+        }
+      },
+      onProtocolError: (err) => log.warn('agent protocol error', { agent: identity.name, error: err.message }),
+    });
+    attachTunnel(ws, link.tunnel, (err) => log.warn('agent link failed', { agent: identity.name, error: err.message }));
+    const timer = setInterval(() => {
+      if (Date.now() - link.lastPong > heartbeatMs * 3) {
+        log.warn('agent missed heartbeats; closing', { agent: identity.name });
+        ws.terminate();
+        return;
+      }
+      link.tunnel.send('ping', { t: Date.now() });
+    }, heartbeatMs);
+    timers.add(timer);
+    ws.on('close', () => {
+      clearInterval(timer);
+      timers.delete(timer);
+      link.tunnel.shutdown('agent disconnected');
+      reviews.dropLink(link);
+      probes.dropLink(link);
+      void agents.remove(link);
+      log.info('agent disconnected', { agent: identity.name });
+    });
+  }
+
+  return {
+    accept,
+    stop() {
+      for (const t of timers) clearInterval(t);
+    },
+  };
+}
+
+/**
+ * An audit frame: checked to be for a session this agent serves, then stored and acknowledged (audit/). Answered in
+ * the order the frames arrived, per session, so the writer gets them as the agent sent them.
+ */
+function receiveAudit(deps: AgentEndpointDeps, link: AgentLink, payload: Payload<'audit'>): void {
+  const { identity } = link;
+  const { sessionId, seq, event } = payload;
+  deps.ingest.receive(identity, sessionId, (owner) => {
+    if (owner === 'purged') {
+      // its events were removed by the retention purge: a late resend is dropped, so the agent's spool empties
+      return link.tunnel.send('audit_ack', { sessionId, seq });
+    }
+    // not acknowledged: the agent keeps the frames and sends them again later
+    if (owner !== 'own')
+      return deps.log.warn(
+        owner === 'unknown' ? 'could not check who serves a session; audit frame kept by the agent' : 'agent sent audit for a session it does not serve',
+        { agent: identity.name, sessionId, seq },
+      );
+    deps.audit.enqueue({ sessionId, seq, event, link, agent: identity.id, ack: (s) => link.tunnel.send('audit_ack', { sessionId, seq: s }) });
+  });
+}
