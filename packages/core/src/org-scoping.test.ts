@@ -1,5 +1,5 @@
-import { createDb, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db } from '@hoop/db';
+import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAgents } from './agent/list-agents';
 import { verifyCredentials } from './auth/verify-credentials';

@@ -1,7 +1,5 @@
 export * from './client';
 export * from './credentials';
-// the factories are `@hoop/db/testing`'s; re-exported here only until the tests that still take them from here move
-export * from './factories';
 export * from './migrate';
 export type { Prisma } from './generated/client/index.js';
 export * from './notify';

@@ -1,5 +1,5 @@
-import { createDb, type Db, hashSecret, seedConnection, seedOrg } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db, hashSecret } from '@hoop/db';
+import { createTestDatabase, seedConnection, seedOrg, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConfigListener, listenForConfig } from '../notify-fixtures';
 import { createAgent } from './create-agent';

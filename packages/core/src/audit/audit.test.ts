@@ -1,23 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  type AuditSigner,
-  BAD_SIGNATURE_MESSAGE,
-  createDb,
-  type Db,
-  generateAuditKeyPair,
-  parseAuditSigningKey,
-  purgeExpiredAudit,
-  seedConnection,
-  seedOrg,
-  seedUser,
-  setAuditRetention,
-  type TrustedAuditKeys,
-  UNSIGNED_LINK_MESSAGE,
-  untrustedKeyMessage,
-} from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { type AuditSigner, BAD_SIGNATURE_MESSAGE, createDb, type Db, generateAuditKeyPair, parseAuditSigningKey, purgeExpiredAudit, setAuditRetention, type TrustedAuditKeys, UNSIGNED_LINK_MESSAGE, untrustedKeyMessage } from '@hoop/db';
+import { createTestDatabase, seedConnection, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../errors';
 import type { SessionUser } from '../auth/load-session-user';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { createDb, type Db, decryptSecret, encryptSecret, parseEncryptionKey, seedAgent, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db, decryptSecret, encryptSecret, parseEncryptionKey } from '@hoop/db';
+import { createTestDatabase, seedAgent, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConfigListener, listenForConfig } from '../notify-fixtures';
 import { recordSession, sqlSessionEvents } from '../session/session-fixtures';

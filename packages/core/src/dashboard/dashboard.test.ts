@@ -1,5 +1,5 @@
-import { createDb, type Db, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db } from '@hoop/db';
+import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors';
 import type { SessionUser } from '../auth/load-session-user';

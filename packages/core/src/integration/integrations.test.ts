@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, type Db, decryptSecret, encryptSecret, parseEncryptionKey, seedOrg } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db, decryptSecret, encryptSecret, parseEncryptionKey } from '@hoop/db';
+import { createTestDatabase, seedOrg, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhook } from './create-webhook';
 import { deleteWebhook } from './delete-webhook';

@@ -1,5 +1,5 @@
-import { createDb, type Db, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db } from '@hoop/db';
+import { createTestDatabase, seedConnection, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../auth/load-session-user';
 import { decideReview } from './decide-review';

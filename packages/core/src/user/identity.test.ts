@@ -1,5 +1,5 @@
-import { createDb, type Db, hashSecret, seedApiToken, seedOrg, seedUser, verifyPassword } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db, hashSecret, verifyPassword } from '@hoop/db';
+import { createTestDatabase, seedApiToken, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSessionUser, type SessionUser } from '../auth/load-session-user';
 import { signInOidc } from '../auth/sign-in-oidc';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, type Db, seedOrg, seedUser, verifyAdminEvents } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db, verifyAdminEvents } from '@hoop/db';
+import { createTestDatabase, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from './root';
 

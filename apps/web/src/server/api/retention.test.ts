@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, type Db, purgeExpiredAudit, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db, purgeExpiredAudit } from '@hoop/db';
+import { createTestDatabase, seedConnection, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from './root';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, type Db, encryptSecret, parseEncryptionKey, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser } from '@hoop/db';
-import { createTestDatabase, type TestDatabase, testServerUrl } from '@hoop/db/testing';
+import { createDb, type Db, encryptSecret, parseEncryptionKey } from '@hoop/db';
+import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliLogin } from '@hoop/core/cli-login/login-requests';
