@@ -1,15 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTargetDatabase, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { skipWithout } from '@hoop/devstack/tools';
+import { MachineLoad, StressClients } from './stress-clients';
 
 /**
- * A few hundred sessions of three kinds (Postgres clients through `hoop connect`, `hoop exec`, MCP tool calls over the
- * gateway's HTTP endpoint), 30 at a time, while the agent is killed with SIGKILL and started again, and then the
- * gateway is. Afterwards the trail must verify (what `hoop audit verify` runs), and every statement a client saw
+ * A few hundred sessions of every mode, 30 at a time, while busy loops load the machine and the agent is killed with
+ * SIGKILL and started again, and then the gateway is: Postgres clients through `hoop connect`, `hoop exec`, MCP
+ * `run_query` over the gateway's HTTP endpoint; OpenSSH clients through `hoop connect` to an `ssh` connection (a
+ * private sshd) and to a `command` connection (a shell on the agent host), `hoop exec` and MCP `run_command` on them.
+ * Afterwards the trail must verify (what `hoop audit verify` runs), and every statement and command a client saw
  * complete must be recorded exactly once.
  */
 
@@ -17,89 +19,65 @@ const PG_SESSIONS = 300;
 const STATEMENTS = 3;
 const MCP_CALLS = 30;
 const EXECS = 6;
+/**
+ * ssh clients through `hoop connect`, to the ssh connection and to the command connection, each running a few lines.
+ * Fewer reach the private sshd: each of its logins starts the account's shell with its start-up files, which costs
+ * a second or more of a loaded machine.
+ */
+const SSH_SESSIONS = 10;
+const BOX_SESSIONS = 20;
+const SHELL_LINES = 4;
+/** MCP run_command calls, one in four on the ssh connection */
+const MCP_COMMANDS = 20;
+const BOX_EXECS = 3;
+/**
+ * a `hoop exec` whose result did not come (the stack was down, or the loaded machine starved its start) runs again
+ * later with a marker of its own, while none of its kind got through
+ */
+const EXEC_ATTEMPTS = 3;
 /** sessions at once: each holds a connection to the target, on a server other tests share */
 const CONCURRENCY = 30;
+/** busy loops that load the machine (2 cores) while the sessions run and the stack crashes */
+const BUSY_LOOPS = 1;
+/** without OpenSSH (announced by `npm test`), the ssh clients and the ssh connection are left out, and the run says so */
+const noSsh = skipWithout('sshd', 'ssh');
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
+let sshd: TestSshd | null = null;
+const machine = new MachineLoad();
 
 beforeAll(async () => {
   target = await createTargetDatabase('auditstress');
   stack = await startTestStack();
   await stack.addPostgresConnection('stress', target.url);
+  await stack.addConnection('stress-box', 'command', { shell: ['bash', '--noprofile', '--norc'], exec: ['bash', '--noprofile', '--norc', '-c', '{}'] });
+  if (!noSsh) {
+    sshd = await startSshd();
+    const config = { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint };
+    await stack.addConnection('stress-ssh', 'ssh', config, sshd.privateKey);
+  }
   await stack.startAgent();
 });
 
 afterAll(async () => {
+  machine.stop();
   await stack?.stop();
+  await sshd?.stop();
   await target?.drop();
 });
-
-/** each statement carries a marker of its own; `done` holds those whose result reached the client */
-const sent = new Set<string>();
-const done = new Set<string>();
-/** why jobs failed, with the time since the load began (shown when an expectation fails) */
-const timeline: string[] = [];
-let loadStart = Date.now();
-const note = (what: string) => timeline.push(`${((Date.now() - loadStart) / 1000).toFixed(1)}s ${what}`);
-
-const sql = (marker: string) => {
-  sent.add(marker);
-  return `select 'mk_${marker}' as marker`;
-};
-
-async function pgSession(url: string, n: number): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000, query_timeout: 15_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    for (let k = 0; k < STATEMENTS; k++) {
-      const marker = `pg_${n}_${k}`;
-      const r = await client.query(sql(marker));
-      if (r.rows[0]?.marker === `mk_${marker}`) done.add(marker);
-    }
-    await client.end();
-    return true;
-  } catch (err) {
-    note(`pg ${n}: ${(err as Error).message}`);
-    await client.end().catch(() => undefined);
-    return false;
-  }
-}
-
-async function mcpCall(n: number): Promise<boolean> {
-  const c = new McpClient({ name: 'stress', version: '1.0.0' });
-  try {
-    await c.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${stack.adminToken}` } } }), { timeout: 15_000 });
-    const marker = `mcp_${n}`;
-    // a call cut off by the gateway's crash is given up on like a client would, not after the SDK's minute
-    const r = (await c.callTool({ name: 'run_query', arguments: { connection: 'stress', sql: sql(marker) } }, undefined, { timeout: 15_000 })) as { isError?: boolean; content?: { text?: string }[]; structuredContent?: { rows?: unknown[][] } };
-    if (r.isError) note(`mcp ${n}: ${r.content?.[0]?.text}`);
-    else if (r.structuredContent?.rows?.[0]?.[0] === `mk_${marker}`) done.add(marker);
-    return !r.isError;
-  } catch (err) {
-    note(`mcp ${n}: ${(err as Error).message}`);
-    return false;
-  } finally {
-    await c.close().catch(() => undefined);
-  }
-}
-
-async function execCall(n: number): Promise<boolean> {
-  const marker = `exec_${n}`;
-  const r = await stack.cli(['exec', 'stress', '-i', sql(marker)], { timeoutMs: 30_000 });
-  if (r.code === 0 && r.stdout.includes(`mk_${marker}`)) done.add(marker);
-  else note(`exec ${n}: exit ${r.code}: ${r.stderr.trim()}`);
-  return r.code === 0;
-}
 
 /** resolves once the gateway answers with its agent connected */
 let serving: Promise<unknown> | null = null;
 function stackServing(): Promise<unknown> {
-  serving ??= waitFor('the gateway to serve with its agent', async () => {
-    const res = await fetch(`${stack.gatewayUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
-    return ((await res.json()) as { agents: number }).agents > 0 ? true : null;
-  }, { timeoutMs: 90_000 }).finally(() => (serving = null));
+  serving ??= waitFor(
+    'the gateway to serve with its agent',
+    async () => {
+      const res = await fetch(`${stack.gatewayUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
+      return ((await res.json()) as { agents: number }).agents > 0 ? true : null;
+    },
+    { timeoutMs: 90_000 },
+  ).finally(() => (serving = null));
   return serving;
 }
 
@@ -117,41 +95,93 @@ async function runAll(jobs: (() => Promise<boolean>)[], concurrency: number, pro
   );
 }
 
+/** the sessions whose audit frames the agent still keeps in its spool, and which events they hold */
+async function spooled(dir: string): Promise<string> {
+  const files = await readdir(dir);
+  return files
+    .map((f) => {
+      const frames = readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { seq: number; event: { type: string } });
+      return `${f}: ${frames.map((x) => `${x.seq} ${x.event.type}`).join(', ')}`;
+    })
+    .join('\n');
+}
+
 describe('audit trail under load and crashes', () => {
-  it('verifies after hundreds of concurrent sessions with the agent killed and the gateway restarted, each statement recorded once', async () => {
+  it('verifies after hundreds of concurrent sessions of every mode with the machine loaded, the agent killed and the gateway restarted, each statement and command recorded once', async () => {
+    const clients = new StressClients(stack);
+    const { done, sent } = clients;
     const proxy = await stack.connect('stress');
-    loadStart = Date.now();
+    const sshProxy = noSsh ? null : await stack.connect('stress-ssh');
+    const boxProxy = noSsh ? null : await stack.connect('stress-box');
+    const kinds = ['pg', 'mcp', 'exec', 'mcpbox', 'boxexec', ...(noSsh ? [] : ['ssh', 'box', 'mcpssh'])];
     const jobs: (() => Promise<boolean>)[] = [];
+    const retried =
+      (kind: string, run: (n: string) => Promise<boolean>, i: number, attempt = 0): (() => Promise<boolean>) =>
+      async () => {
+        const ok = await run(`${i}_${attempt}`);
+        if (clients.completed(kind) === 0 && attempt + 1 < EXEC_ATTEMPTS) jobs.push(retried(kind, run, i, attempt + 1));
+        return ok;
+      };
     // interleaved, so every kind runs through both crashes
+    const every = (count: number, i: number, offset = 0) => (i + offset) % (PG_SESSIONS / count) === 0;
     for (let i = 0; i < PG_SESSIONS; i++) {
-      jobs.push(() => pgSession(proxy.url, i));
-      if (i % (PG_SESSIONS / MCP_CALLS) === 0) jobs.push(() => mcpCall(i));
-      if (i % (PG_SESSIONS / EXECS) === 0) jobs.push(() => execCall(i));
+      jobs.push(() => clients.pgSession(proxy.url, i, STATEMENTS));
+      if (every(MCP_CALLS, i)) jobs.push(() => clients.mcpQuery('stress', i));
+      if (every(EXECS, i)) jobs.push(retried('exec', (n) => clients.execQuery('stress', n), i));
+      if (every(BOX_EXECS, i, PG_SESSIONS / BOX_EXECS / 2)) jobs.push(retried('boxexec', (n) => clients.execCommand('stress-box', 'boxexec', n), i));
+      if (every(MCP_COMMANDS, i)) {
+        const onSsh = !noSsh && (i / (PG_SESSIONS / MCP_COMMANDS)) % 4 === 1;
+        jobs.push(onSsh ? () => clients.mcpCommand('stress-ssh', 'mcpssh', i) : () => clients.mcpCommand('stress-box', 'mcpbox', i));
+      }
+      if (sshProxy && every(SSH_SESSIONS, i, 1)) jobs.push(() => clients.sshSession(sshProxy.port, 'ssh', i, SHELL_LINES));
+      if (boxProxy && every(BOX_SESSIONS, i, 2)) jobs.push(() => clients.sshSession(boxProxy.port, 'box', i, SHELL_LINES));
     }
+    clients.begin();
+    machine.start(BUSY_LOOPS);
     let finished = 0;
-    const reached = (share: number) => waitFor(`${Math.round(share * 100)}% of the sessions`, async () => (finished >= jobs.length * share ? true : null), { timeoutMs: 120_000 });
+    const reached = (share: number) =>
+      waitFor(`${Math.round(share * 100)}% of the sessions`, async () => (finished >= jobs.length * share ? true : null), { timeoutMs: 120_000 });
     let crashedGatewayLog = '';
     const crashes = (async () => {
       await reached(0.25);
-      note('agent killed (SIGKILL)');
+      clients.note('agent killed (SIGKILL)');
       await stack.agent!.stop('SIGKILL');
       await stack.startAgent();
-      note('agent started');
+      clients.note('agent started');
       await reached(0.6);
-      note('gateway killed (SIGKILL)');
+      clients.note('gateway killed (SIGKILL)');
       crashedGatewayLog = stack.gateway.output();
       await stack.crashGateway();
-      note('gateway started');
+      clients.note('gateway started');
     })();
-    await runAll(jobs, CONCURRENCY, () => finished++);
-    await crashes;
+    let loopsRunning = 0;
+    let loadCpu = 0;
+    try {
+      await runAll(jobs, CONCURRENCY, () => finished++);
+      await crashes;
+    } finally {
+      loopsRunning = machine.running();
+      loadCpu = machine.stop();
+    }
+    // the machine stayed loaded all along: no busy loop ended early
+    expect(loopsRunning).toBe(BUSY_LOOPS);
     await proxy.stop();
-    note('load done');
-    const why = () => timeline.join('\n');
+    await sshProxy?.stop();
+    await boxProxy?.stop();
+    clients.note('load done');
+    const why = () => clients.timeline.join('\n');
 
     // everything the agent spooled is acknowledged: its spool folder empties once each session ended and was stored
     const spool = path.join(path.dirname(stack.configFile), 'agent', 'audit-spool');
-    await waitFor('the agent to have every audit frame acknowledged', async () => ((await readdir(spool)).length === 0 ? true : null), { timeoutMs: 60_000, service: stack.agent! });
+    await waitFor('the agent to have every audit frame acknowledged', async () => ((await readdir(spool)).length === 0 ? true : null), {
+      timeoutMs: 60_000,
+      service: stack.agent!,
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nstill spooled:\n${await spooled(spool)}`);
+    });
 
     const verify = await stack.cli(['audit', 'verify']);
     expect(verify.code, `${verify.stdout}${verify.stderr}\n${why()}`).toBe(0);
@@ -162,26 +192,48 @@ describe('audit trail under load and crashes', () => {
     );
     expect(headless).toEqual([]);
 
+    // the statements of the database sessions and the command lines of the shell sessions, by marker
     const rows = await stack.db.$queryRawUnsafe<{ marker: string; n: number }[]>(
-      `SELECT substring(data->>'sql' from 'mk_([a-z]+_[0-9_]+)') AS marker, count(*)::int AS n FROM audit_events WHERE type = 'statement' AND data->>'sql' LIKE '%mk\\_%' GROUP BY 1`,
+      `SELECT substring(t.text from 'mk_([a-z]+_[0-9_]+)') AS marker, count(*)::int AS n
+         FROM (SELECT CASE type WHEN 'statement' THEN data->>'sql' ELSE data->>'command' END AS text FROM audit_events WHERE type IN ('statement', 'command')) t
+        WHERE t.text LIKE '%mk\\_%' GROUP BY 1`,
     );
     const recorded = new Map(rows.map((r) => [r.marker, r.n]));
-    expect([...recorded].filter(([, n]) => n !== 1), why()).toEqual([]);
+    expect(
+      [...recorded].filter(([, n]) => n !== 1),
+      why(),
+    ).toEqual([]);
     expect([...recorded.keys()].filter((m) => !sent.has(m))).toEqual([]);
-    expect([...done].filter((m) => !recorded.has(m)), why()).toEqual([]);
+    expect(
+      [...done].filter((m) => !recorded.has(m)),
+      why(),
+    ).toEqual([]);
     // no frame reached a gateway with other content than the one stored at its seq
     const gatewayLog = crashedGatewayLog + stack.gateway.output();
     expect(gatewayLog).not.toMatch(/differs from the event stored/);
 
     // the load was real: most sessions of each kind ran whole despite the crashes
-    const completed = (kind: string) => [...done].filter((m) => m.startsWith(`${kind}_`)).length;
+    const completed = (kind: string) => clients.completed(kind);
     expect(completed('pg'), why()).toBeGreaterThan(PG_SESSIONS * STATEMENTS * 0.6);
     expect(completed('mcp'), why()).toBeGreaterThan(MCP_CALLS / 3);
     expect(completed('exec'), why()).toBeGreaterThan(0);
+    expect(completed('boxexec'), why()).toBeGreaterThan(0);
+    expect(completed('mcpbox') + completed('mcpssh'), why()).toBeGreaterThan(MCP_COMMANDS / 3);
+    if (!noSsh) {
+      // few and long sessions: each one a crash cuts off is a larger share
+      expect(completed('ssh'), why()).toBeGreaterThan((SSH_SESSIONS * SHELL_LINES) / 3);
+      expect(completed('box'), why()).toBeGreaterThan(BOX_SESSIONS * SHELL_LINES * 0.6);
+      expect(completed('mcpssh'), why()).toBeGreaterThan(0);
+    }
     const sessions = await stack.db.session.count({ where: { orgId: stack.orgId } });
     expect(sessions).toBeGreaterThan(PG_SESSIONS * 0.8);
+    const statements = [...recorded.keys()].filter((m) => /^(pg|mcp|exec)_/.test(m)).length;
+    const count = (re: RegExp) => (gatewayLog.match(re) ?? []).length;
     process.stdout.write(
-      `audit stress: ${sessions} sessions; statements completed pg ${completed('pg')}, mcp ${completed('mcp')}, exec ${completed('exec')} of ${sent.size} sent, ${recorded.size} recorded; gateway: ${(gatewayLog.match(/dropped unacknowledged/g) ?? []).length} drops of held frames, ${(gatewayLog.match(/could not check who serves/g) ?? []).length} failed owner look-ups; ${timeline.filter((l) => !l.includes(':')).join(', ')}\n`,
+      `audit stress: ${sessions} sessions; completed ${kinds.map((k) => `${k} ${completed(k)}`).join(', ')} of ${sent.size} sent; ` +
+        `recorded ${statements} statements, ${recorded.size - statements} commands${noSsh ? '; ssh clients left out (no OpenSSH)' : ''}; ` +
+        `${BUSY_LOOPS} busy loop(s) used ${loadCpu.toFixed(1)} s CPU; gateway: ${count(/dropped unacknowledged/g)} drops of held frames, ` +
+        `${count(/could not check who serves/g)} failed owner look-ups; ${clients.timeline.filter((l) => !l.includes(':')).join(', ')}\n`,
     );
   }, 240_000);
 });
