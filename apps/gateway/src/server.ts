@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '@hoop/log';
 import { ConnectionTestRunner } from './agent-link/connection-tests';
 import { agentEndpoint } from './agent-link/endpoint';
 import { ProbeBroker } from './agent-link/probes';
+import { ReviewCoordinator } from './agent-link/reviews';
 import { AgentRegistry } from './agents';
 import { AlertDispatcher } from './alerts';
 import { AuditIngest } from './audit/ingest';
@@ -13,11 +14,10 @@ import { closeEndedSession, sessionRecords } from './audit/sessions';
 import { announceAuditSigning } from './audit/signing';
 import { AuditWriter } from './audit/writer';
 import { clientEndpoint } from './client-link/endpoint';
+import { endGrantSessions } from './client-link/routing';
 import { listenForChanges } from './db-listener';
 import type { GatewayEnv } from './env';
 import { httpHandler } from './http/handler';
-import { ReviewCoordinator } from './reviews';
-import { endGrantSessions } from './routing';
 import { SlackIntegration } from './slack';
 import { acceptWebSockets } from './websocket';
 
@@ -27,9 +27,10 @@ export interface Gateway {
 }
 
 /**
- * Starts the gateway and wires its parts: the agents' link (agent-link/), the clients' link and their sessions'
- * routing (client-link/, routing.ts), the audit trail the agents' frames go to (audit/), reviews and alerts, and the
- * HTTP endpoints (http/). Database notifications reach the part they are for.
+ * Starts the gateway and wires its parts: the agents' link (agent-link/: their tunnels, reviews and connection tests),
+ * the clients' link (client-link/: their tunnels, each stream routed to the agent serving its connection), the audit
+ * trail the agents' frames go to (audit/), alerts, and the HTTP endpoints (http/). Database notifications reach the
+ * part they are for.
  */
 export async function startGateway(env: GatewayEnv, log: Logger = createLogger('gateway', env.HOOP_LOG_LEVEL)): Promise<Gateway> {
   const db: Db = createDb(env.DATABASE_URL);

@@ -5,9 +5,9 @@ import type { AgentLink, AgentRegistry } from '../agents';
 import type { AuditIngest } from '../audit/ingest';
 import type { AuditWriter } from '../audit/writer';
 import type { AgentIdentity } from '../auth';
-import type { ReviewCoordinator } from '../reviews';
 import { attachTunnel } from '../websocket';
 import type { ProbeBroker } from './probes';
+import type { ReviewCoordinator } from './reviews';
 
 export interface AgentEndpointDeps {
   agents: AgentRegistry;

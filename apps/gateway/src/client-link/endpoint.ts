@@ -4,8 +4,8 @@ import type { Logger } from '@hoop/log';
 import { CAPABILITIES, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
 import type { AgentRegistry } from '../agents';
 import type { UserIdentity } from '../auth';
-import { routeClientStream } from '../routing';
 import { attachTunnel } from '../websocket';
+import { routeClientStream } from './routing';
 
 export interface ClientEndpointDeps {
   db: Db;

@@ -8,7 +8,7 @@ import { connectionSummaries } from '@hoop/core/connection/connection-summaries'
 import { sessionWithEvents } from '@hoop/core/session/session-summaries';
 import { agentOnline, caller } from '../api-route';
 import { authenticateUser, bearer } from '../auth';
-import { openAgentSession, RouteError } from '../routing';
+import { openAgentSession, RouteError } from '../client-link/routing';
 
 const VERSION = '0.1.0';
 
