@@ -15,7 +15,7 @@ import { createDb, type Db } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
-import { listSessions as gatewayList } from '../apps/gateway/src/api-sessions';
+import { listSessions as gatewayList } from '../apps/gateway/src/http/api-sessions';
 import type { UserIdentity } from '../apps/gateway/src/auth';
 import { AuditWriter } from '../apps/gateway/src/audit/writer';
 import { listSessions as webList } from '@hoop/core/session/list-sessions';

@@ -6,7 +6,7 @@ import { ConnectionTestRunner } from './agent-link/connection-tests';
 import { agentEndpoint } from './agent-link/endpoint';
 import { ProbeBroker } from './agent-link/probes';
 import { ReviewCoordinator } from './agent-link/reviews';
-import { AgentRegistry } from './agents';
+import { AgentRegistry } from './agent-link/registry';
 import { AlertDispatcher } from './alerts';
 import { AuditIngest } from './audit/ingest';
 import { startAuditMaintenance } from './audit/maintenance';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { claimConnectionTest, type Db, finishConnectionTest, pendingConnectionTests, type Prisma } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import type { ProbeResult } from '@hoop/protocol';
-import type { AgentRegistry } from '../agents';
+import type { AgentRegistry } from './registry';
 import type { ProbeBroker } from './probes';
 
 /**

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '@hoop/log';
 import { CAPABILITIES, type Payload, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
-import type { AgentLink, AgentRegistry } from '../agents';
+import type { AgentLink, AgentRegistry } from './registry';
 import type { AuditIngest } from '../audit/ingest';
 import type { AuditWriter } from '../audit/writer';
 import type { AgentIdentity } from '../auth';

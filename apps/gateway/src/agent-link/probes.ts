@@ -1,5 +1,5 @@
 import { type AgentConnection, type Payload, PROBE_TIMEOUT_MS, ProbeResult } from '@hoop/protocol';
-import type { AgentLink } from '../agents';
+import type { AgentLink } from './registry';
 
 /** Time for the answer to come back over the tunnel after the agent's own limit. */
 const RETURN_MS = 2_000;

@@ -3,7 +3,7 @@ import type { Logger } from '@hoop/log';
 import { reviewRules } from '@hoop/core/review/review-rules';
 import type { Payload } from '@hoop/protocol';
 import { consumeApproval, createStatementReview, expireReviews, reviewInclude, reviewUrl, type ReviewWithDetails } from '@hoop/core/review/reviews';
-import type { AgentLink } from '../agents';
+import type { AgentLink } from './registry';
 
 type Update = Omit<Payload<'review_update'>, 'ref' | 'sessionId'>;
 

@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Db } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { CAPABILITIES, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
-import type { AgentRegistry } from '../agents';
+import type { AgentRegistry } from '../agent-link/registry';
 import type { UserIdentity } from '../auth';
 import { attachTunnel } from '../websocket';
 import { routeClientStream } from './routing';

@@ -4,7 +4,7 @@ import { reviewRules } from '@hoop/core/review/review-rules';
 import { policyLimits } from '@hoop/pipeline/policy';
 import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, type Tunnel, type TunnelStream } from '@hoop/protocol';
 import { activeGrant } from '@hoop/core/review/reviews';
-import type { AgentRegistry } from '../agents';
+import type { AgentRegistry } from '../agent-link/registry';
 import type { UserIdentity } from '../auth';
 import type { Logger } from '@hoop/log';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@hoop/log';
-import { type ApiDeps, handleApi } from '../api';
+import { type ApiDeps, handleApi } from './api';
 import type { SlackIntegration } from '../slack';
 
 export interface HttpDeps {

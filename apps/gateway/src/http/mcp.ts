@@ -3,10 +3,10 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Db } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { createHoopMcpServer, pgClientOver } from '@hoop/mcp';
-import type { AgentRegistry } from '../agents';
+import type { AgentRegistry } from '../agent-link/registry';
 import { connectionSummaries } from '@hoop/core/connection/connection-summaries';
 import { sessionWithEvents } from '@hoop/core/session/session-summaries';
-import { agentOnline, caller } from '../api-route';
+import { agentOnline, caller } from './api-route';
 import { authenticateUser, bearer } from '../auth';
 import { openAgentSession, RouteError } from '../client-link/routing';
 

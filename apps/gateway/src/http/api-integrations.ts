@@ -5,7 +5,7 @@ import { BOT_TOKEN, saveSlackSettings, SIGNING_SECRET } from '@hoop/core/integra
 import { recordAdminAction } from '@hoop/db';
 import { z } from 'zod';
 import type { ApiDeps, Handlers } from './api-route';
-import type { UserIdentity } from './auth';
+import type { UserIdentity } from '../auth';
 
 /**
  * The request body of `PUT /api/integrations/slack`: the same rules as the web app's form (@hoop/core's

@@ -11,7 +11,7 @@ import { policyRoutes } from './api-policies';
 import { reviewRoutes } from './api-reviews';
 import { type ApiCall, type ApiDeps, caller, type Handlers, Streamed } from './api-route';
 import { sessionRoutes } from './api-sessions';
-import { authenticateUser, bearer, type UserIdentity } from './auth';
+import { authenticateUser, bearer, type UserIdentity } from '../auth';
 
 export type { ApiDeps } from './api-route';
 

@@ -3,8 +3,8 @@ import type pg from 'pg';
 import type { Route, ROUTE_ACCESS } from '@hoop/core/authz';
 import { parseRole, type Role } from '@hoop/core/auth/roles';
 import type { Db, TrustedAuditKeys } from '@hoop/db';
-import type { AgentRegistry } from './agents';
-import type { UserIdentity } from './auth';
+import type { AgentRegistry } from '../agent-link/registry';
+import type { UserIdentity } from '../auth';
 
 /** What the JSON API the CLI uses needs from the gateway. */
 export interface ApiDeps {

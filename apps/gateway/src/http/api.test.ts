@@ -10,7 +10,7 @@ import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, s
 import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
 import { createStatementReview } from '@hoop/core/review/reviews';
-import { AgentRegistry } from './agents';
+import { AgentRegistry } from '../agent-link/registry';
 import { API_ROUTES, handleApi } from './api';
 
 /**

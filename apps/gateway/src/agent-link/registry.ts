@@ -3,7 +3,7 @@ import type { Db } from '@hoop/db';
 import { type AgentConnection, CLOSE_KEY_REVOKED, CLOSE_REPLACED } from '@hoop/protocol';
 import { decryptSecret } from '@hoop/db';
 import type { Tunnel } from '@hoop/protocol';
-import type { AgentIdentity } from './auth';
+import type { AgentIdentity } from '../auth';
 import type { Logger } from '@hoop/log';
 
 export interface AgentLink {
