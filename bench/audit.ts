@@ -37,7 +37,10 @@ async function ingest(): Promise<void> {
     const { agent } = await seedAgent(db, org.id);
     const conn = await seedConnection(db, org.id, { name: 'c', agentId: agent.id });
     const sessions: string[] = [];
-    for (let i = 0; i < SESSIONS; i++) sessions.push((await db.session.create({ data: { orgId: org.id, userId: user.id, connectionId: conn.id, agentId: agent.id, mode: 'connect', status: 'closed' } })).id);
+    for (let i = 0; i < SESSIONS; i++)
+      sessions.push(
+        (await db.session.create({ data: { orgId: org.id, userId: user.id, connectionId: conn.id, agentId: agent.id, mode: 'connect', status: 'closed' } })).id,
+      );
     const pool = new pg.Pool({ connectionString: database.url, max: 4 });
     const writer = new AuditWriter(pool, createLogger('bench', 'error'));
     const seq = new Map<string, number>();
@@ -50,7 +53,20 @@ async function ingest(): Promise<void> {
       writer.enqueue({
         sessionId: s,
         seq: n,
-        event: { type: 'statement', at: new Date().toISOString(), data: { sql: `select * from orders where id = ${i}`, decision: 'allow', executed: true, tags: ['SELECT 1'], rows: 1, bytes: 120, durationMs: 0.4, masked: {} } },
+        event: {
+          type: 'statement',
+          at: new Date().toISOString(),
+          data: {
+            sql: `select * from orders where id = ${i}`,
+            decision: 'allow',
+            executed: true,
+            tags: ['SELECT 1'],
+            rows: 1,
+            bytes: 120,
+            durationMs: 0.4,
+            masked: {},
+          },
+        },
         ack: () => void acked++,
       });
       if (i % 5000 === 4999) await new Promise((r) => setImmediate(r));
@@ -95,7 +111,10 @@ async function generate(url: string, orgId: string, userIds: string[], connectio
     const spanMs = 180 * 86_400_000;
     const step = spanMs / LIST_SESSIONS;
     const first = new Date(end - spanMs);
-    for (let m = 0; m <= 7; m++) await c.query('SELECT hoop_audit_ensure_partition($1::date)', [new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + m, 1)).toISOString().slice(0, 10)]);
+    for (let m = 0; m <= 7; m++)
+      await c.query('SELECT hoop_audit_ensure_partition($1::date)', [
+        new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + m, 1)).toISOString().slice(0, 10),
+      ]);
     const chunk = 10_000;
     for (let from = 0; from < LIST_SESSIONS; from += chunk) {
       const to = Math.min(LIST_SESSIONS, from + chunk);
@@ -140,25 +159,53 @@ async function sessionList(): Promise<void> {
     const connections = [];
     for (let i = 0; i < 10; i++) connections.push(await seedConnection(db, org.id, { name: `db-${i}` }));
     const start = process.hrtime.bigint();
-    await generate(database.url, org.id, users.map((u) => u.id), connections.map((c) => c.id));
+    await generate(
+      database.url,
+      org.id,
+      users.map((u) => u.id),
+      connections.map((c) => c.id),
+    );
     const made = await db.$queryRawUnsafe<{ events: number; sessions: number; partitions: number }[]>(
       `SELECT (SELECT count(*)::float8 FROM audit_events) AS events, (SELECT count(*)::int FROM sessions) AS sessions,
          (SELECT count(*)::int FROM pg_inherits WHERE inhparent = 'audit_events'::regclass) AS partitions`,
     );
-    out(`session list at ${made[0]!.events.toLocaleString('en-US')} events, ${made[0]!.sessions.toLocaleString('en-US')} sessions, ${made[0]!.partitions} partitions (generated and analyzed in ${secondsSince(start).toFixed(0)} s)`);
+    out(
+      `session list at ${made[0]!.events.toLocaleString('en-US')} events, ${made[0]!.sessions.toLocaleString('en-US')} sessions, ${made[0]!.partitions} partitions (generated and analyzed in ${secondsSince(start).toFixed(0)} s)`,
+    );
 
-    const auditor: UserIdentity = { kind: 'user', id: users[0]!.id, orgId: org.id, email: users[0]!.email, name: 'a', role: 'auditor', roles: ['auditor'], tokenId: 'bench', scope: 'full' };
+    const auditor: UserIdentity = {
+      kind: 'user',
+      id: users[0]!.id,
+      orgId: org.id,
+      email: users[0]!.email,
+      name: 'a',
+      role: 'auditor',
+      roles: ['auditor'],
+      tokenId: 'bench',
+      scope: 'full',
+    };
     const developer = { id: users[7]!.id, orgId: org.id, role: 'developer' as const };
     const check = await gatewayList(db, auditor, new URLSearchParams());
     if (check.sessions.length !== 50 || check.sessions.some((s) => s.events === 0)) throw new Error('the list did not return 50 sessions with their events');
     out(`  hoop sessions (gateway API: 50 newest, event counts):        ${stats(await timed(() => gatewayList(db, auditor, new URLSearchParams())))}`);
-    out(`  sessions page (web: 50 newest, counts, total up to 10,000):  ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50 })))}`);
+    out(
+      `  sessions page (web: 50 newest, counts, total up to 10,000):  ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50 })))}`,
+    );
     out(`  sessions page, a developer's own sessions:                   ${stats(await timed(() => webList(db, developer, { pageSize: 50 })))}`);
-    out(`  sessions page, filtered by connection:                       ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50, connection: 'db-3' })))}`);
-    out(`  sessions page, outcome "blocked":                            ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50, outcome: 'blocked' })))}`);
+    out(
+      `  sessions page, filtered by connection:                       ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50, connection: 'db-3' })))}`,
+    );
+    out(
+      `  sessions page, outcome "blocked":                            ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50, outcome: 'blocked' })))}`,
+    );
     // what the list did before sessions kept their counters: count each listed session's events
     const counted = () =>
-      db.session.findMany({ where: { orgId: org.id }, orderBy: { startedAt: 'desc' }, take: 50, include: { user: { select: { email: true } }, connection: { select: { name: true } }, _count: { select: { events: true } } } });
+      db.session.findMany({
+        where: { orgId: org.id },
+        orderBy: { startedAt: 'desc' },
+        take: 50,
+        include: { user: { select: { email: true } }, connection: { select: { name: true } }, _count: { select: { events: true } } },
+      });
     out(`  for comparison, counting the 50 sessions' events instead:    ${stats(await timed(counted))}`);
   } finally {
     await db.$disconnect();

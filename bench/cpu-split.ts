@@ -10,18 +10,29 @@ const ticks = (pid: number) => {
 };
 const target = await createTargetDatabase('cpusplit');
 spawnSync(PGBENCH, ['-i', '-q', '-s', '2', target.url]);
-const stack = await startTestStack(process.env.PROF ? { gatewayNodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/gw'], agentNodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/agent'] } : {});
+const stack = await startTestStack(
+  process.env.PROF ? { gatewayNodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/gw'], agentNodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/agent'] } : {},
+);
 await stack.addPostgresConnection('bench', target.url);
 await stack.startAgent();
 const conn = await stack.connect('bench');
-const cliPid = Number(execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`]).toString().trim().split('\n')[0]);
+const cliPid = Number(
+  execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`])
+    .toString()
+    .trim()
+    .split('\n')[0],
+);
 const pids = { gateway: stack.gateway.child.pid!, agent: stack.agent!.child.pid!, cli: cliPid };
 const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, ticks(p)]));
 const t = Date.now();
-const r = spawnSync(PGBENCH, ['-S', '-n', '-T', process.env.SECS ?? '8', '-c', process.env.CLIENTS ?? '8', '-j', '2', '-M', process.env.MODE ?? 'prepared', conn.url], { encoding: 'utf8' });
+const r = spawnSync(
+  PGBENCH,
+  ['-S', '-n', '-T', process.env.SECS ?? '8', '-c', process.env.CLIENTS ?? '8', '-j', '2', '-M', process.env.MODE ?? 'prepared', conn.url],
+  { encoding: 'utf8' },
+);
 const secs = (Date.now() - t) / 1000;
 console.log(/tps = [\d.]+/.exec(r.stdout)?.[0], r.stderr.slice(0, 200));
-for (const [k, p] of Object.entries(pids)) console.log(k, ((ticks(p) - before[k]!) / secs * 100).toFixed(0) + '% cpu');
+for (const [k, p] of Object.entries(pids)) console.log(k, (((ticks(p) - before[k]!) / secs) * 100).toFixed(0) + '% cpu');
 const audit = await stack.db.auditEvent.count();
 console.log('audit events', audit);
 await stack.stop();

@@ -28,7 +28,11 @@ const pids = {
   agent: [stack.agent!.child.pid!],
   gateway: [stack.gateway.child.pid!],
   // `hoop connect` runs under the tsx wrapper: both processes count
-  'hoop connect': execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`]).toString().trim().split('\n').map(Number),
+  'hoop connect': execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`])
+    .toString()
+    .trim()
+    .split('\n')
+    .map(Number),
 };
 const run = (url: string) => {
   const t = process.hrtime.bigint();
@@ -56,7 +60,9 @@ process.stdout.write(
   `${N} rows (id, email, notes, created_at), psql to /dev/null; medians of ${RUNS} runs after one warm-up each\n` +
     `  direct ${d.toFixed(2)} s, through hoop with masking ${h.toFixed(2)} s, ratio ${(h / d).toFixed(2)} (first, cold run through hoop: ${cold.toFixed(2)} s)\n` +
     `  runs: direct ${direct.map((x) => x.toFixed(2)).join(' ')}; hoop ${hoop.map((x) => x.toFixed(2)).join(' ')}\n` +
-    `  CPU per run: ${Object.entries(cpuPerRun).map(([k, xs]) => `${k} ${median(xs).toFixed(2)} s`).join(', ')}\n` +
+    `  CPU per run: ${Object.entries(cpuPerRun)
+      .map(([k, xs]) => `${k} ${median(xs).toFixed(2)} s`)
+      .join(', ')}\n` +
     `  RSS: agent ${idle.agent.toFixed(0)} MB idle, ${peakRssMb(pids.agent[0]!).toFixed(0)} MB peak; gateway ${idle.gateway.toFixed(0)} MB idle, ${peakRssMb(pids.gateway[0]!).toFixed(0)} MB peak\n` +
     `  first row through hoop: ${check}\n`,
 );

@@ -30,7 +30,10 @@ async function startPgBouncer(targetUrl: string): Promise<{ url: string; stop():
   const dir = mkdtempSync(path.join(tmpdir(), 'pgbouncer-'));
   const db = u.pathname.slice(1);
   writeFileSync(path.join(dir, 'userlist.txt'), `"${u.username}" ""\n`);
-  writeFileSync(path.join(dir, 'pgbouncer.ini'), `[databases]\n${db} = host=${u.hostname} port=${u.port || 5432} dbname=${db} user=${u.username}\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = any\npool_mode = session\nmax_client_conn = 100\ndefault_pool_size = 20\nlogfile = ${dir}/pgbouncer.log\npidfile = ${dir}/pgbouncer.pid\nunix_socket_dir =\n`);
+  writeFileSync(
+    path.join(dir, 'pgbouncer.ini'),
+    `[databases]\n${db} = host=${u.hostname} port=${u.port || 5432} dbname=${db} user=${u.username}\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = any\npool_mode = session\nmax_client_conn = 100\ndefault_pool_size = 20\nlogfile = ${dir}/pgbouncer.log\npidfile = ${dir}/pgbouncer.pid\nunix_socket_dir =\n`,
+  );
   const asUser = process.getuid?.() === 0 ? ['-u', 'postgres'] : [];
   spawnSync('chmod', ['-R', 'a+rwx', dir]);
   const child = spawn(bin, [...asUser, path.join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
@@ -57,7 +60,16 @@ async function main(): Promise<void> {
         const direct = pgbench(target.url, args);
         const hoop = pgbench(conn.url, args);
         const pb = bouncer ? pgbench(bouncer.url, args) : null;
-        line(protocol, clients, direct.tps.toFixed(0), direct.latencyMs.toFixed(3), hoop.tps.toFixed(0), hoop.latencyMs.toFixed(3), (hoop.tps / direct.tps).toFixed(2), ...(pb ? [pb.tps.toFixed(0), (pb.tps / direct.tps).toFixed(2)] : []));
+        line(
+          protocol,
+          clients,
+          direct.tps.toFixed(0),
+          direct.latencyMs.toFixed(3),
+          hoop.tps.toFixed(0),
+          hoop.latencyMs.toFixed(3),
+          (hoop.tps / direct.tps).toFixed(2),
+          ...(pb ? [pb.tps.toFixed(0), (pb.tps / direct.tps).toFixed(2)] : []),
+        );
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }

@@ -78,7 +78,8 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHO
 /** what the window shows (long pages with sticky parts: the policy editor) */
 const view = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 const agentRow = (page: Page, name: string) => page.locator(`[data-testid="agent-row"][data-name="${name}"]`);
-const trpcGet = (page: Page, proc: string, input: unknown) => page.request.get(`${baseURL}/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+const trpcGet = (page: Page, proc: string, input: unknown) =>
+  page.request.get(`${baseURL}/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
 const trpcPost = (page: Page, proc: string, input: unknown) => page.request.post(`${baseURL}/api/trpc/${proc}`, { data: { json: input } });
 
 test('an admin registers an agent, sees its key once, and the agent comes online with it', async ({ page }) => {
@@ -166,14 +167,26 @@ test('an admin adds a postgres connection with a stored secret served by that ag
   await page.getByRole('button', { name: 'Test', exact: true }).click();
   const report = page.getByTestId('connection-test-result');
   await expect(report).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
-  for (const [check, status] of [['settings', 'pass'], ['agent', 'pass'], ['credential', 'pass'], ['policy', 'pass'], ['target', 'pass']] as const) {
+  for (const [check, status] of [
+    ['settings', 'pass'],
+    ['agent', 'pass'],
+    ['credential', 'pass'],
+    ['policy', 'pass'],
+    ['target', 'pass'],
+  ] as const) {
     await expect(report.locator(`[data-check="${check}"]`)).toHaveAttribute('data-status', status);
   }
   await expect(report.locator('[data-check="agent"]')).toContainText('“eu-west-1” is online');
   await expect(report.locator('[data-check="target"]')).toContainText(/PostgreSQL \d+\.\d+ at 127\.0\.0\.1:\d+ accepted \S+ and answered select 1 in \d+ ms/);
   const steps = report.getByTestId('connection-target-step');
   await expect(steps).toHaveCount(5);
-  for (const [step, status] of [['credential', 'pass'], ['connect', 'pass'], ['tls', 'skip'], ['login', 'pass'], ['query', 'pass']] as const) {
+  for (const [step, status] of [
+    ['credential', 'pass'],
+    ['connect', 'pass'],
+    ['tls', 'skip'],
+    ['login', 'pass'],
+    ['query', 'pass'],
+  ] as const) {
     await expect(report.locator(`[data-testid="connection-target-step"][data-step="${step}"]`)).toHaveAttribute('data-status', status);
   }
   await expect(report.locator('[data-step="credential"]')).toContainText('the stored secret, sent by the gateway to this agent only');
@@ -184,26 +197,44 @@ test('an admin adds a postgres connection with a stored secret served by that ag
   await shot(page, 'admin-connection-tested');
 
   // the agent really got it, without a restart: a query through the gateway and the agent
-  await waitFor('pg-shop to be served', async () => ((await stack.cli(['exec', 'pg-shop', '-i', 'select count(*) as n from customers'])).code === 0 ? true : null), { timeoutMs: 20_000 });
+  await waitFor(
+    'pg-shop to be served',
+    async () => ((await stack.cli(['exec', 'pg-shop', '-i', 'select count(*) as n from customers'])).code === 0 ? true : null),
+    { timeoutMs: 20_000 },
+  );
 
   // the list: admins get Test and Edit on each row
   await gotoHydrated(page, `${baseURL}/connections`);
   const row = page.locator('[data-testid="connection-row"][data-name="pg-shop"]');
   await expect(row).toContainText('encrypted');
   await row.getByRole('button', { name: 'Test pg-shop' }).click();
-  await expect(page.locator('[data-testid="connection-test-row"][data-name="pg-shop"] [data-testid="connection-test-result"]')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+  await expect(page.locator('[data-testid="connection-test-row"][data-name="pg-shop"] [data-testid="connection-test-result"]')).toHaveAttribute(
+    'data-ready',
+    'true',
+    { timeout: 20_000 },
+  );
   await shot(page, 'admin-connections');
 
   // a port nothing listens on: the target check fails with the agent's words, the rest still pass
   const closedPort = await freePort();
-  await stack.db.connection.create({ data: { orgId: stack.orgId, name: 'pg-closed', type: 'postgres', agentId: stored.agentId, config: { host: '127.0.0.1', port: closedPort, database: 'shop', user: 'app', sslmode: 'disable' } } });
+  await stack.db.connection.create({
+    data: {
+      orgId: stack.orgId,
+      name: 'pg-closed',
+      type: 'postgres',
+      agentId: stored.agentId,
+      config: { host: '127.0.0.1', port: closedPort, database: 'shop', user: 'app', sslmode: 'disable' },
+    },
+  });
   await reloadHydrated(page);
   await page.locator('[data-testid="connection-row"][data-name="pg-closed"]').getByRole('button', { name: 'Test pg-closed' }).click();
   const failed = page.locator('[data-testid="connection-test-row"][data-name="pg-closed"] [data-testid="connection-test-result"]');
   await expect(failed).toHaveAttribute('data-ready', 'false', { timeout: 20_000 });
   await expect(failed.locator('[data-check="agent"]')).toHaveAttribute('data-status', 'pass');
   await expect(failed.locator('[data-check="target"]')).toHaveAttribute('data-status', 'fail');
-  await expect(failed.locator('[data-check="target"]')).toContainText(`127.0.0.1:${closedPort} refused the connection: nothing listens on port ${closedPort} there`);
+  await expect(failed.locator('[data-check="target"]')).toContainText(
+    `127.0.0.1:${closedPort} refused the connection: nothing listens on port ${closedPort} there`,
+  );
   await expect(failed.getByTestId('connection-target')).toHaveAttribute('data-code', 'refused');
   await expect(failed.locator('[data-testid="connection-target-step"][data-step="connect"]')).toHaveAttribute('data-status', 'fail');
   await shot(page, 'admin-connection-test-failed');
@@ -244,7 +275,12 @@ test('an admin edits a policy in the form and in YAML; agents enforce it at once
   const v2 = await stack.db.policy.findFirstOrThrow({ where: { orgId: stack.orgId, name: 'prod' }, include: { connections: { select: { name: true } } } });
   expect(v2.version).toBe(2);
   expect(v2.connections.map((c) => c.name)).toEqual(['pg-shop']);
-  expect(v2.document).toMatchObject({ version: 2, guardrails: { builtins: { truncate: { action: 'review' } } }, masking: { disabledTypes: ['phone'] }, review: { minApprovals: 2 } });
+  expect(v2.document).toMatchObject({
+    version: 2,
+    guardrails: { builtins: { truncate: { action: 'review' } } },
+    masking: { disabledTypes: ['phone'] },
+    review: { minApprovals: 2 },
+  });
 
   // YAML: a mistake is shown with its line and path; the fixed document is saved as version 3
   await page.getByRole('tab', { name: 'YAML' }).click();
@@ -258,7 +294,14 @@ test('an admin edits a policy in the form and in YAML; agents enforce it at once
   await expect(problem).toContainText(`line ${line}`);
   await expect(page.getByRole('tab', { name: 'Form' })).toBeDisabled();
   await view(page, 'admin-policy-yaml-invalid');
-  const rule = ['    - id: no-customer-updates', '      action: deny', '      message: customers are changed by the shop only', '      match:', '        commands: [UPDATE]', '        tables: [customers]'].join('\n');
+  const rule = [
+    '    - id: no-customer-updates',
+    '      action: deny',
+    '      message: customers are changed by the shop only',
+    '      match:',
+    '        commands: [UPDATE]',
+    '        tables: [customers]',
+  ].join('\n');
   await yaml.fill(text.replace('minApprovals: 2', 'minApprovals: 1').replace(/\n  rules: \[\]\n/, `\n  rules:\n${rule}\n`));
   await expect(page.getByTestId('yaml-problems')).toHaveCount(0);
   await expect(page.getByRole('tab', { name: 'Form' })).toBeEnabled();
@@ -268,10 +311,14 @@ test('an admin edits a policy in the form and in YAML; agents enforce it at once
   expect(v3.document).toMatchObject({ version: 3, review: { minApprovals: 1 }, guardrails: { rules: [{ id: 'no-customer-updates', action: 'deny' }] } });
 
   // the agent enforces version 3 without a restart
-  await waitFor('the agent to enforce the new rule', async () => {
-    const r = await stack.cli(['exec', 'pg-shop', '-i', "update customers set email = 'x@example.com' where id = 1"]);
-    return r.code === 3 && r.stderr.includes('no-customer-updates') ? true : null;
-  }, { timeoutMs: 20_000 });
+  await waitFor(
+    'the agent to enforce the new rule',
+    async () => {
+      const r = await stack.cli(['exec', 'pg-shop', '-i', "update customers set email = 'x@example.com' where id = 1"]);
+      return r.code === 3 && r.stderr.includes('no-customer-updates') ? true : null;
+    },
+    { timeoutMs: 20_000 },
+  );
   expect((await target.query<{ email: string }>('select email from customers where id = 1')).rows[0]?.email).toBe('ana@example.com');
 
   // the test box, on the connection, then as a shell command
@@ -294,7 +341,9 @@ test('an admin edits a policy in the form and in YAML; agents enforce it at once
   await view(page, 'admin-policy-test-shell');
 });
 
-test('an admin rotates the agent key (the running agent is disconnected, the old key refused from then on) and cannot delete an agent that serves connections', async ({ page }) => {
+test('an admin rotates the agent key (the running agent is disconnected, the old key refused from then on) and cannot delete an agent that serves connections', async ({
+  page,
+}) => {
   await openAs(page, 'ada', '/agents');
   const row = agentRow(page, 'eu-west-1');
   await expect(row).toContainText('pg-shop');

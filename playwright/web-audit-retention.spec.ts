@@ -36,7 +36,16 @@ test.beforeAll(async () => {
   for (const [who, p] of Object.entries(PEOPLE)) ids[who] = (await seedUser(stack.db, stack.orgId, p)).id;
   const connectionId = (await seedConnection(stack.db, stack.orgId, { name: 'pg-prod' })).id;
   // two sessions of three months ago, one of yesterday
-  for (const ago of [90, 89, 1]) sessions.push(await recordSession(stack.db, { orgId: stack.orgId, userId: ids.audrey!, connectionId, startedAt: new Date(Date.now() - ago * DAY), events: sqlSessionEvents() }));
+  for (const ago of [90, 89, 1])
+    sessions.push(
+      await recordSession(stack.db, {
+        orgId: stack.orgId,
+        userId: ids.audrey!,
+        connectionId,
+        startedAt: new Date(Date.now() - ago * DAY),
+        events: sqlSessionEvents(),
+      }),
+    );
   const webPort = await freePort();
   baseURL = `http://127.0.0.1:${webPort}`;
   web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS, build: false });
@@ -82,7 +91,11 @@ test('an admin sets 30 days after seeing what it removes; the gateway purges on 
   await confirm.getByRole('button', { name: 'Purge 2 session(s)' }).click();
   await expect(card.getByTestId('retention-setting')).toHaveText('Sessions are kept 30 days.');
 
-  await waitFor('the gateway to purge the two old sessions', async () => ((await stack.db.session.count({ where: { id: { in: sessions.slice(0, 2) } } })) === 0 ? true : null), { timeoutMs: 20_000 });
+  await waitFor(
+    'the gateway to purge the two old sessions',
+    async () => ((await stack.db.session.count({ where: { id: { in: sessions.slice(0, 2) } } })) === 0 ? true : null),
+    { timeoutMs: 20_000 },
+  );
   await reloadHydrated(page);
   const purges = card.getByRole('table', { name: 'Purges' });
   await expect(purges.getByRole('row')).toHaveCount(2);
@@ -96,6 +109,13 @@ test('an admin sets 30 days after seeing what it removes; the gateway purges on 
   await expect(result.getByTestId('verify-purged')).toContainText(`2 sessions and ${sqlSessionEvents().length * 2} events were purged by retention in 1 purge`);
   await shot(page, 'retention-purged');
 
-  const trail = await stack.db.adminEvent.findMany({ where: { orgId: stack.orgId, action: { startsWith: 'audit.' }, NOT: { action: 'audit.verify' } }, orderBy: { seq: 'asc' }, select: { action: true, actor: true } });
-  expect(trail).toEqual([{ action: 'audit.retention', actor: 'ada@test.local' }, { action: 'audit.purge', actor: 'system' }]);
+  const trail = await stack.db.adminEvent.findMany({
+    where: { orgId: stack.orgId, action: { startsWith: 'audit.' }, NOT: { action: 'audit.verify' } },
+    orderBy: { seq: 'asc' },
+    select: { action: true, actor: true },
+  });
+  expect(trail).toEqual([
+    { action: 'audit.retention', actor: 'ada@test.local' },
+    { action: 'audit.purge', actor: 'system' },
+  ]);
 });

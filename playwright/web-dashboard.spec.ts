@@ -72,7 +72,7 @@ test.beforeAll(async () => {
   const today = now - (now % DAY);
   const weekFrom = today - 6 * DAY;
   const rnd = random(42);
-  const pick = <T,>(items: readonly T[]) => items[Math.floor(rnd() * items.length)]!;
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rnd() * items.length)]!;
   const weighted = CONNECTIONS.flatMap(([name, , w]) => Array<string>(w).fill(name));
   for (let daysAgo = 29; daysAgo >= 0; daysAgo--) {
     const sessions = daysAgo < 7 ? 4 + Math.floor(rnd() * 6) : daysAgo % 3 === 0 ? 2 : 0;
@@ -103,7 +103,15 @@ test.beforeAll(async () => {
         }
       }
       if (!open) events.push(sessionClose(totals));
-      await recordSession(db, { orgId: acme, userId: ids[who], connectionId: conn.id, startedAt: new Date(startedAt), status: open ? 'open' : 'closed', mode: who === 'bot' ? 'mcp' : 'exec', events });
+      await recordSession(db, {
+        orgId: acme,
+        userId: ids[who],
+        connectionId: conn.id,
+        startedAt: new Date(startedAt),
+        status: open ? 'open' : 'closed',
+        mode: who === 'bot' ? 'mcp' : 'exec',
+        events,
+      });
       // an open terminal session has no counts yet: its masked values arrive with its closing totals
       const masked = open && terminal ? 0 : Object.values(totals).reduce((a, b) => a + b, 0);
       expected.month.sessions++;
@@ -122,10 +130,23 @@ test.beforeAll(async () => {
   }
   // running now: the AI agent querying analytics, the developer on the bastion (no counts until it closes)
   for (const [who, name, ago, events] of [
-    ['bot', 'pg-analytics', 10 * 60_000, [maskedStatement('select email from signups', { email: 4 }), deniedStatement('delete from signups', 'delete-without-where')]],
+    [
+      'bot',
+      'pg-analytics',
+      10 * 60_000,
+      [maskedStatement('select email from signups', { email: 4 }), deniedStatement('delete from signups', 'delete-without-where')],
+    ],
     ['dev', 'bastion', 30 * 60_000, [deniedCommand('rm -rf /var/lib', 'rm-recursive-broad')]],
   ] as const) {
-    await recordSession(db, { orgId: acme, userId: ids[who], connectionId: conns.get(name)!.id, startedAt: new Date(now - ago), status: 'open', mode: 'connect', events: [...events] });
+    await recordSession(db, {
+      orgId: acme,
+      userId: ids[who],
+      connectionId: conns.get(name)!.id,
+      startedAt: new Date(now - ago),
+      status: 'open',
+      mode: 'connect',
+      events: [...events],
+    });
     expected.month.sessions++;
     expected.week.sessions++;
     expected.week.blocked++;
@@ -142,15 +163,33 @@ test.beforeAll(async () => {
     for (let i = 0; i < 3; i++) {
       const roll = rnd();
       const status = roll < 0.6 ? 'approved' : roll < 0.8 ? 'rejected' : roll < 0.9 ? 'expired' : 'revoked';
-      await recordReview(db, { orgId: acme, requesterId: ids[pick(['dev', 'bot', 'ada'] as const)], connectionId: prod, status, createdAt: new Date(today - daysAgo * DAY + (9 + i * 3) * 3_600_000), decidedAfter: status === 'expired' ? 1800 : 20 + Math.floor(rnd() * 1500) });
+      await recordReview(db, {
+        orgId: acme,
+        requesterId: ids[pick(['dev', 'bot', 'ada'] as const)],
+        connectionId: prod,
+        status,
+        createdAt: new Date(today - daysAgo * DAY + (9 + i * 3) * 3_600_000),
+        decidedAfter: status === 'expired' ? 1800 : 20 + Math.floor(rnd() * 1500),
+      });
     }
   }
   for (const who of ['dev', 'bot'] as const) {
-    await recordReview(db, { orgId: acme, requesterId: ids[who], connectionId: prod, status: 'pending', createdAt: new Date(now - 5 * 60_000), expiresAt: new Date(now + 3_600_000) });
+    await recordReview(db, {
+      orgId: acme,
+      requesterId: ids[who],
+      connectionId: prod,
+      status: 'pending',
+      createdAt: new Date(now - 5 * 60_000),
+      expiresAt: new Date(now + 3_600_000),
+    });
   }
   // agents: two online (heartbeats as the gateway records them), one offline
   const online: string[] = [];
-  for (const [name, seen] of [['eu-west-prod', 0], ['eu-west-analytics', 0], ['us-east-staging', 600_000]] as const) {
+  for (const [name, seen] of [
+    ['eu-west-prod', 0],
+    ['eu-west-analytics', 0],
+    ['us-east-staging', 600_000],
+  ] as const) {
     const a = (await seedAgent(db, acme, { name })).agent;
     await db.agent.update({ where: { id: a.id }, data: { connectedAt: new Date(now - 3_600_000), lastSeenAt: new Date(now - seen) } });
     if (seen === 0) online.push(a.id);
@@ -160,14 +199,26 @@ test.beforeAll(async () => {
   const other = (await seedOrg(db, { name: 'Other Org', slug: 'other' })).id;
   const theirs = (await seedUser(db, other, { email: 'them@other.test', role: 'admin' })).id;
   const theirConn = (await seedConnection(db, other, { name: 'other-org-db' })).id;
-  await recordSession(db, { orgId: other, userId: theirs, connectionId: theirConn, startedAt: new Date(now - 3_600_000), events: [deniedStatement('drop table t', 'their-rule'), sessionClose({ passport: 3 })] });
+  await recordSession(db, {
+    orgId: other,
+    userId: theirs,
+    connectionId: theirConn,
+    startedAt: new Date(now - 3_600_000),
+    events: [deniedStatement('drop table t', 'their-rule'), sessionClose({ passport: 3 })],
+  });
 
   const empty = (await seedOrg(db, { name: 'Empty Co', slug: 'empty' })).id;
   await seedUser(db, empty, PEOPLE.newbie);
 
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: database.url, port, gatewayUrl: 'http://127.0.0.1:8009', logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright'), build: false });
+  web = await startWebService({
+    databaseUrl: database.url,
+    port,
+    gatewayUrl: 'http://127.0.0.1:8009',
+    logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright'),
+    build: false,
+  });
 });
 
 test.afterAll(async () => {
@@ -190,7 +241,8 @@ async function signIn(page: Page, who: Who): Promise<void> {
 
 const chart = (page: Page, id: 'sessions' | 'blocked' | 'masked' | 'approvals') => page.getByTestId(`chart-${id}`);
 const bars = (page: Page, id: 'sessions' | 'blocked' | 'masked' | 'approvals') => chart(page, id).locator('.recharts-bar-rectangle');
-const ticks = (page: Page, id: 'sessions' | 'blocked' | 'masked' | 'approvals', axis: 'x' | 'y') => chart(page, id).locator(`.recharts-${axis}Axis-tick-labels .recharts-cartesian-axis-tick-value`);
+const ticks = (page: Page, id: 'sessions' | 'blocked' | 'masked' | 'approvals', axis: 'x' | 'y') =>
+  chart(page, id).locator(`.recharts-${axis}Axis-tick-labels .recharts-cartesian-axis-tick-value`);
 
 test('the admin lands on the dashboard and reads every chart', async ({ page }) => {
   await signIn(page, 'ada');

@@ -31,12 +31,31 @@ test.beforeAll(async () => {
   const online = (await seedAgent(db, org.id, { name: 'eu-west-prod' })).agent;
   const offline = (await seedAgent(db, org.id, { name: 'us-east-staging' })).agent;
   const now = Date.now();
-  await db.agent.update({ where: { id: online.id }, data: { connectedAt: new Date(now - 3_600_000), lastSeenAt: new Date(now), version: '0.1.0', hostname: 'ip-10-0-3-17' } });
-  await db.agent.update({ where: { id: offline.id }, data: { connectedAt: new Date(now - 7_200_000), lastSeenAt: new Date(now - 600_000), version: '0.1.0', hostname: 'staging-1' } });
+  await db.agent.update({
+    where: { id: online.id },
+    data: { connectedAt: new Date(now - 3_600_000), lastSeenAt: new Date(now), version: '0.1.0', hostname: 'ip-10-0-3-17' },
+  });
+  await db.agent.update({
+    where: { id: offline.id },
+    data: { connectedAt: new Date(now - 7_200_000), lastSeenAt: new Date(now - 600_000), version: '0.1.0', hostname: 'staging-1' },
+  });
   // the online agent keeps sending heartbeats, as the gateway records them
   heartbeat = setInterval(() => void db.agent.update({ where: { id: online.id }, data: { lastSeenAt: new Date() } }).catch(() => undefined), 2_000);
-  await seedConnection(db, org.id, { name: 'pg-prod', agentId: online.id, config: { host: 'db.internal', port: 5432, database: 'app', user: 'app_ro' }, secretRef: 'env:PG_PROD_PASSWORD', tags: ['prod'], readOnly: true });
-  await seedConnection(db, org.id, { name: 'pg-staging', agentId: offline.id, config: { host: 'staging-db', port: 5432, database: 'app' }, secretRef: 'stored', tags: ['staging'] });
+  await seedConnection(db, org.id, {
+    name: 'pg-prod',
+    agentId: online.id,
+    config: { host: 'db.internal', port: 5432, database: 'app', user: 'app_ro' },
+    secretRef: 'env:PG_PROD_PASSWORD',
+    tags: ['prod'],
+    readOnly: true,
+  });
+  await seedConnection(db, org.id, {
+    name: 'pg-staging',
+    agentId: offline.id,
+    config: { host: 'staging-db', port: 5432, database: 'app' },
+    secretRef: 'stored',
+    tags: ['staging'],
+  });
 
   const other = await seedOrg(db, { name: 'Other Org', slug: 'other' });
   const otherAgent = (await seedAgent(db, other.id, { name: 'other-agent' })).agent;
@@ -47,7 +66,13 @@ test.beforeAll(async () => {
 
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: database.url, port, gatewayUrl: 'http://127.0.0.1:8009', logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright'), build: false });
+  web = await startWebService({
+    databaseUrl: database.url,
+    port,
+    gatewayUrl: 'http://127.0.0.1:8009',
+    logDir: path.join(REPO_ROOT, '.hoop', 'logs', 'playwright'),
+    build: false,
+  });
 });
 
 test.afterAll(async () => {

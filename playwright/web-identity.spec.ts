@@ -41,7 +41,13 @@ test.beforeAll(async () => {
   baseURL = `http://127.0.0.1:${port}`;
   // `hoop login` links to `<HOOP_WEB_URL>/cli-login`: run the gateway again, pointed at the web app under test
   await stack.gateway.stop();
-  stack.gateway = await startGatewayService({ databaseUrl: stack.dbUrl, port: stack.gatewayPort, encryptionKey: stack.encryptionKey, webUrl: baseURL, logDir: LOGS });
+  stack.gateway = await startGatewayService({
+    databaseUrl: stack.dbUrl,
+    port: stack.gatewayPort,
+    encryptionKey: stack.encryptionKey,
+    webUrl: baseURL,
+    logDir: LOGS,
+  });
   await seedUser(stack.db, stack.orgId, ADA);
   await seedUser(stack.db, stack.orgId, { email: 'claude-bot@service.hoop', name: 'claude-bot', isService: true });
   issuer = await startTestIssuer({
@@ -192,7 +198,9 @@ test('API tokens: created once, used by the gateway, listed with last use, revok
 test('hoop login waits in the terminal while the signed-in user approves it in the browser', async ({ page }) => {
   const configFile = `${stack.configFile}.browser-login.json`;
   const cli = stack.spawnCli(['login', '--gateway', stack.gatewayUrl], { env: { HOOP_CONFIG: configFile, BROWSER: 'none', DISPLAY: '' } });
-  const url = await waitFor('hoop login to print its link', async () => /(http\S+\/cli-login\?code=([A-Z]{4}-[A-Z]{4}))/.exec(cli.output()) ?? null, { timeoutMs: 30_000 });
+  const url = await waitFor('hoop login to print its link', async () => /(http\S+\/cli-login\?code=([A-Z]{4}-[A-Z]{4}))/.exec(cli.output()) ?? null, {
+    timeoutMs: 30_000,
+  });
   const [link, code] = [url[1]!, url[2]!];
   expect(link).toBe(`${baseURL}/cli-login?code=${code}`);
 

@@ -27,7 +27,11 @@ type Who = keyof typeof PEOPLE;
 const BOT_TOKEN = `xoxb-1234-5678-${randomBytes(6).toString('hex')}`;
 const SIGNING_SECRET = randomBytes(16).toString('hex');
 
-interface Received { path: string; headers: IncomingHttpHeaders; body: string }
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** A local HTTP server that records what it is sent and answers `reply(path)` as JSON (204 when that is null). */
 async function recorder(reply: (path: string) => unknown): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
@@ -100,12 +104,16 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHO
  * 10 seconds, so the first blocked statement after a change may still find the old ones.
  */
 async function blockUntil(what: string, seen: () => boolean): Promise<void> {
-  await waitFor(what, async () => {
-    const r = await stack.cli(['exec', 'pg-prod', '-i', 'delete from customers']);
-    expect(r.code, r.stderr).toBe(3);
-    for (let i = 0; i < 20 && !seen(); i++) await new Promise((res) => setTimeout(res, 250));
-    return seen() ? true : null;
-  }, { timeoutMs: 45_000 });
+  await waitFor(
+    what,
+    async () => {
+      const r = await stack.cli(['exec', 'pg-prod', '-i', 'delete from customers']);
+      expect(r.code, r.stderr).toBe(3);
+      for (let i = 0; i < 20 && !seen(); i++) await new Promise((res) => setTimeout(res, 250));
+      return seen() ? true : null;
+    },
+    { timeoutMs: 45_000 },
+  );
 }
 
 test('an admin sets up Slack: the secrets are sealed with the gateway key, never shown back, and the gateway posts with them', async ({ page }) => {
@@ -124,7 +132,9 @@ test('an admin sets up Slack: the secrets are sealed with the gateway key, never
   await page.getByLabel('Signing secret', { exact: true }).fill(SIGNING_SECRET);
   await page.getByLabel('Default channel', { exact: true }).fill('#db-alerts');
   await page.getByRole('button', { name: 'Save and turn on' }).click();
-  await expect(panel.getByRole('alert')).toHaveText('The bot token must be a Slack bot token (xoxb-…): copy the Bot User OAuth Token from OAuth & Permissions in your Slack app.');
+  await expect(panel.getByRole('alert')).toHaveText(
+    'The bot token must be a Slack bot token (xoxb-…): copy the Bot User OAuth Token from OAuth & Permissions in your Slack app.',
+  );
   await shot(page, 'integrations-slack-invalid');
   expect(await stack.db.slackSettings.count()).toBe(0);
 
@@ -161,7 +171,9 @@ test('an admin sets up Slack: the secrets are sealed with the gateway key, never
   await blockUntil('the blocked statement posted to Slack', posted);
   const post = slack.received.find((r) => r.path === '/api/chat.postMessage')!;
   expect(post.headers.authorization).toBe(`Bearer ${BOT_TOKEN}`);
-  const args = String(post.headers['content-type']).includes('json') ? (JSON.parse(post.body) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(post.body));
+  const args = String(post.headers['content-type']).includes('json')
+    ? (JSON.parse(post.body) as Record<string, unknown>)
+    : Object.fromEntries(new URLSearchParams(post.body));
   expect(args.channel).toBe('#db-alerts');
 
   // replacing a secret: the field opens empty, and "Keep current" leaves the stored one
@@ -217,7 +229,12 @@ test('an admin adds a webhook, sees its secret once, the gateway signs with it; 
   // the gateway signs with the secret the page showed
   await blockUntil('a webhook delivery', () => receiver.received.length > 0);
   const hit = receiver.received[0]!;
-  expect(JSON.parse(hit.body)).toMatchObject({ type: 'statement.blocked', connection: 'pg-prod', statement: 'delete from customers', ruleId: 'delete-without-where' });
+  expect(JSON.parse(hit.body)).toMatchObject({
+    type: 'statement.blocked',
+    connection: 'pg-prod',
+    statement: 'delete from customers',
+    ruleId: 'delete-without-where',
+  });
   const ts = String(hit.headers['x-hoop-timestamp']);
   expect(hit.headers['x-hoop-signature']).toBe(`sha256=${createHmac('sha256', secret).update(`${ts}.${hit.body}`).digest('hex')}`);
 
@@ -241,7 +258,15 @@ test('an admin adds a webhook, sees its secret once, the gateway signs with it; 
   expect(await stack.db.webhook.count({ where: { orgId: stack.orgId } })).toBe(0);
 
   // a secret the web app's key cannot open (sealed with another key): the page says the keys differ
-  const other = await stack.db.webhook.create({ data: { orgId: stack.orgId, name: 'legacy', url: 'https://legacy.example.com/in', enabled: false, secretEncrypted: encryptSecret('sealed-elsewhere', randomBytes(32)) } });
+  const other = await stack.db.webhook.create({
+    data: {
+      orgId: stack.orgId,
+      name: 'legacy',
+      url: 'https://legacy.example.com/in',
+      enabled: false,
+      secretEncrypted: encryptSecret('sealed-elsewhere', randomBytes(32)),
+    },
+  });
   await page.reload();
   await expect(panel.getByTestId('key-note')).toHaveAttribute('data-state', 'mismatch');
   await expect(panel.getByTestId('key-note')).toContainText('The stored secrets were sealed with another key');
@@ -262,7 +287,9 @@ test('a developer sees no Integrations entry, gets the admins-only page, and the
 
   const get = await page.request.get(`${baseURL}/api/trpc/integration.listWebhooks?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`);
   expect(get.status()).toBe(403);
-  const save = await page.request.post(`${baseURL}/api/trpc/integration.saveSlack`, { data: { json: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, defaultChannel: '#x' } } });
+  const save = await page.request.post(`${baseURL}/api/trpc/integration.saveSlack`, {
+    data: { json: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, defaultChannel: '#x' } },
+  });
   expect(save.status()).toBe(403);
   expect(await save.text()).toContain('This needs the admin role');
   expect(await stack.db.slackSettings.count()).toBe(0);

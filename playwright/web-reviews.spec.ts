@@ -10,7 +10,18 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, freePort, inheritedEnv, REPO_ROOT, type Service, startGatewayService, startTestStack, type TestStack, TSX, waitFor } from '@hoop/devstack';
+import {
+  createTargetDatabase,
+  freePort,
+  inheritedEnv,
+  REPO_ROOT,
+  type Service,
+  startGatewayService,
+  startTestStack,
+  type TestStack,
+  TSX,
+  waitFor,
+} from '@hoop/devstack';
 import { startWebService } from '../scripts/web-service';
 import { hydrated } from './hydration';
 
@@ -48,7 +59,13 @@ test.beforeAll(async () => {
   baseURL = `http://127.0.0.1:${webPort}`;
   // the gateway links requesters to `<HOOP_WEB_URL>/reviews/<id>`: run it again, pointed at the web app under test
   await stack.gateway.stop();
-  stack.gateway = await startGatewayService({ databaseUrl: stack.dbUrl, port: stack.gatewayPort, encryptionKey: stack.encryptionKey, webUrl: baseURL, logDir: LOGS });
+  stack.gateway = await startGatewayService({
+    databaseUrl: stack.dbUrl,
+    port: stack.gatewayPort,
+    encryptionKey: stack.encryptionKey,
+    webUrl: baseURL,
+    logDir: LOGS,
+  });
   await stack.addPostgresConnection('pg-prod', target.url);
   for (const [who, p] of Object.entries(PEOPLE) as [Who, (typeof PEOPLE)[Who]][]) {
     const u = await seedUser(stack.db, stack.orgId, p);

@@ -54,10 +54,14 @@ async function connectAs(who: Who, name: string): Promise<{ port: number; stop()
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(`hoop connect ${name} to be ready`, async () => {
-    if (child.exitCode !== null) throw new Error(`hoop connect exited: ${out}`);
-    return out.includes('ready:') ? true : null;
-  }, { timeoutMs: 30_000 });
+  await waitFor(
+    `hoop connect ${name} to be ready`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`hoop connect exited: ${out}`);
+      return out.includes('ready:') ? true : null;
+    },
+    { timeoutMs: 30_000 },
+  );
   const stop = async () => {
     if (child.exitCode !== null) return;
     child.kill('SIGTERM');
@@ -69,7 +73,18 @@ async function connectAs(who: Who, name: string): Promise<{ port: number; stop()
 
 /** An interactive `ssh -tt` into a command connection, typed into a key at a time. */
 function sshTerminal(port: number) {
-  const child: ChildProcessWithoutNullStreams = spawn('ssh', ['-tt', '-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', 'x@127.0.0.1']);
+  const child: ChildProcessWithoutNullStreams = spawn('ssh', [
+    '-tt',
+    '-p',
+    String(port),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    'x@127.0.0.1',
+  ]);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -94,7 +109,11 @@ test.beforeAll(async () => {
   stack = await startTestStack();
   await stack.addPostgresConnection('pg-prod', target.url);
   shellDir = await mkdtemp(path.join(tmpdir(), 'hoop-box-'));
-  await stack.addConnection('box', 'command', { shell: ['bash', '--noprofile', '--norc', '-i'], exec: ['bash', '--noprofile', '--norc', '-c', '{}'], cwd: shellDir });
+  await stack.addConnection('box', 'command', {
+    shell: ['bash', '--noprofile', '--norc', '-i'],
+    exec: ['bash', '--noprofile', '--norc', '-c', '{}'],
+    cwd: shellDir,
+  });
   for (const [who, p] of Object.entries(PEOPLE) as [Who, (typeof PEOPLE)[Who]][]) {
     const u = await seedUser(stack.db, stack.orgId, p);
     tokens[who] = (await seedApiToken(stack.db, u.id)).token;
@@ -103,7 +122,14 @@ test.beforeAll(async () => {
   const webPort = await freePort();
   baseURL = `http://127.0.0.1:${webPort}`;
   // the gateway's public key: the web app checks the signatures on the audit chain with it
-  web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS, build: false, settings: { HOOP_AUDIT_PUBLIC_KEY: stack.auditKey!.publicKey } });
+  web = await startWebService({
+    databaseUrl: stack.dbUrl,
+    port: webPort,
+    gatewayUrl: stack.gatewayUrl,
+    logDir: LOGS,
+    build: false,
+    settings: { HOOP_AUDIT_PUBLIC_KEY: stack.auditKey!.publicKey },
+  });
 
   // hoop exec: a read that returns e-mail addresses (masked), a refused delete, an AI agent's count
   const masked = await execAs('dev', 'select id, name, email from customers order by id', 'ticket 512: check sign-ups');
@@ -223,7 +249,10 @@ test('an auditor filters sessions and reads the SQL timeline: the refused statem
   const jsonl = await download(page, /JSON lines/);
   const id = page.url().split('/').pop()!;
   expect(jsonl.name).toBe(`hoop-session-${id}.jsonl`);
-  const lines = jsonl.text.trim().split('\n').map((l) => JSON.parse(l) as { session: string; seq: number; type: string; data: { sql?: string; decision?: string } });
+  const lines = jsonl.text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { session: string; seq: number; type: string; data: { sql?: string; decision?: string } });
   expect(lines.length).toBe(await stack.db.auditEvent.count({ where: { sessionId: id } }));
   expect(lines.every((l, i) => l.session === id && l.seq === i)).toBe(true);
   expect(lines.find((l) => l.data.decision === 'deny')?.data.sql).toBe('delete from customers');
@@ -295,7 +324,10 @@ test('a terminal session is followed live, then replayed with play, speed and se
 
   const cast = await download(page, /asciicast/);
   expect(cast.name).toMatch(/\.cast$/);
-  const [header, ...frames] = cast.text.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+  const [header, ...frames] = cast.text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
   expect(header).toMatchObject({ version: 2, width: expect.any(Number), height: expect.any(Number) });
   expect((frames as [number, string, string][]).map((f) => f[2]).join('')).toContain('hello-42');
 
@@ -314,7 +346,10 @@ test('the audit page verifies the whole trail and points at the first broken lin
   await shot(page, 'audit-intact');
 
   // someone with superuser access rewrites a refused statement into a harmless one, then puts it back
-  const refused = await stack.db.auditEvent.findFirstOrThrow({ where: { type: 'statement', data: { path: ['decision'], equals: 'deny' } }, orderBy: { id: 'asc' } });
+  const refused = await stack.db.auditEvent.findFirstOrThrow({
+    where: { type: 'statement', data: { path: ['decision'], equals: 'deny' } },
+    orderBy: { id: 'asc' },
+  });
   const rewrite = (sql: string) =>
     stack.db.$transaction([
       stack.db.$executeRawUnsafe('ALTER TABLE audit_events DISABLE TRIGGER USER'),

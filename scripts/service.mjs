@@ -45,7 +45,8 @@ async function bundle(app, outdir) {
         if (args.path.startsWith('node:')) return { external: true };
         const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { resolving: true } });
         if (r.errors.length > 0) return { errors: r.errors };
-        if (r.external || r.path.includes(`${path.sep}node_modules${path.sep}`) || r.path.includes(`${path.sep}generated${path.sep}`)) return { path: r.path, external: true };
+        if (r.external || r.path.includes(`${path.sep}node_modules${path.sep}`) || r.path.includes(`${path.sep}generated${path.sep}`))
+          return { path: r.path, external: true };
         return { path: r.path };
       });
     },

@@ -35,7 +35,12 @@ const env = {
 const c = { dim: '\x1b[2m', bold: '\x1b[1m', green: '\x1b[32m', cyan: '\x1b[36m', reset: '\x1b[0m' };
 const step = (msg: string) => process.stdout.write(`${c.cyan}▸${c.reset} ${msg}\n`);
 
-interface LocalSecrets { pgPassword: string; encryptionKey: string; demoTargetPassword: string; authSecret: string }
+interface LocalSecrets {
+  pgPassword: string;
+  encryptionKey: string;
+  demoTargetPassword: string;
+  authSecret: string;
+}
 
 async function localSecrets(): Promise<LocalSecrets> {
   if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, 'utf8')) as LocalSecrets;
@@ -90,9 +95,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    for (const [what, port] of [['gateway', env.gatewayPort], ['web app', env.webPort]] as const) {
+    for (const [what, port] of [
+      ['gateway', env.gatewayPort],
+      ['web app', env.webPort],
+    ] as const) {
       if (what === 'web app' && env.noWeb) continue;
-      if (!(await portIsFree(port))) throw new Error(`port ${port} for the ${what} is taken; stop what uses it or set HOOP_${what === 'gateway' ? 'GATEWAY' : 'WEB'}_PORT`);
+      if (!(await portIsFree(port)))
+        throw new Error(`port ${port} for the ${what} is taken; stop what uses it or set HOOP_${what === 'gateway' ? 'GATEWAY' : 'WEB'}_PORT`);
     }
     const webProblem = env.noWeb ? null : webSettingsProblem(env.web);
     if (webProblem) throw new Error(webProblem);
@@ -116,7 +125,10 @@ async function main(): Promise<void> {
     step('seeding the demo (org, admin, agent, demo database with fake customers, connection demo-pg)');
     const db = createDb(databaseUrl);
     // the local agent key and CLI token belong to one database: another DATABASE_URL gets its own
-    const databaseId = createHash('sha256').update(env.databaseUrl ?? 'embedded').digest('hex').slice(0, 16);
+    const databaseId = createHash('sha256')
+      .update(env.databaseUrl ?? 'embedded')
+      .digest('hex')
+      .slice(0, 16);
     const stored = <T>(file: string): (T & { databaseId?: string }) | null => {
       try {
         return JSON.parse(readFileSync(file, 'utf8')) as T & { databaseId?: string };
@@ -141,19 +153,39 @@ async function main(): Promise<void> {
     // links in review messages and `hoop login` point where people open the web app
     const webUrl = (env.web.NEXTAUTH_URL ?? `http://localhost:${env.webPort}`).replace(/\/$/, '');
     if (demo.cliToken) {
-      await writeFile(CLI_FILE, `${JSON.stringify({ gatewayUrl, token: demo.cliToken, webUrl, user: DEMO.adminEmail, databaseId }, null, 2)}\n`, { mode: 0o600 });
+      await writeFile(CLI_FILE, `${JSON.stringify({ gatewayUrl, token: demo.cliToken, webUrl, user: DEMO.adminEmail, databaseId }, null, 2)}\n`, {
+        mode: 0o600,
+      });
     }
 
     step(`starting the gateway on :${env.gatewayPort} (audit chain signed with key ${auditKey.keyId}, .hoop/audit-signing-key.pem)`);
-    services.push(await startGatewayService({ databaseUrl, port: env.gatewayPort, encryptionKey: secrets.encryptionKey, auditSigningKey: `file:${AUDIT_KEY_FILE}`, webUrl, logDir: LOG_DIR }));
+    services.push(
+      await startGatewayService({
+        databaseUrl,
+        port: env.gatewayPort,
+        encryptionKey: secrets.encryptionKey,
+        auditSigningKey: `file:${AUDIT_KEY_FILE}`,
+        webUrl,
+        logDir: LOG_DIR,
+      }),
+    );
 
     step('starting the local agent');
-    const agent = startAgentService({ gatewayUrl: `ws://127.0.0.1:${env.gatewayPort}`, key: agentKey, logDir: LOG_DIR, env: { [DEMO.targetSecretEnv]: secrets.demoTargetPassword, HOOP_AGENT_DATA_DIR: path.join(HOOP_DIR, 'agent') } });
+    const agent = startAgentService({
+      gatewayUrl: `ws://127.0.0.1:${env.gatewayPort}`,
+      key: agentKey,
+      logDir: LOG_DIR,
+      env: { [DEMO.targetSecretEnv]: secrets.demoTargetPassword, HOOP_AGENT_DATA_DIR: path.join(HOOP_DIR, 'agent') },
+    });
     services.push(agent);
-    await waitFor('the agent to come online', async () => {
-      const a = await db.agent.findFirst({ where: { orgId: demo.orgId, name: DEMO.agentName } });
-      return a?.connectedAt ? true : null;
-    }, { service: agent, timeoutMs: 60_000 });
+    await waitFor(
+      'the agent to come online',
+      async () => {
+        const a = await db.agent.findFirst({ where: { orgId: demo.orgId, name: DEMO.agentName } });
+        return a?.connectedAt ? true : null;
+      },
+      { service: agent, timeoutMs: 60_000 },
+    );
     await db.$disconnect();
 
     if (!env.noWeb) {
@@ -161,7 +193,17 @@ async function main(): Promise<void> {
       // the same key as the gateway: secrets saved in the web app (Slack, webhooks) are opened by the gateway
       // and the audit key's public half, to check the signatures on the audit chain
       const settings = { HOOP_AUDIT_PUBLIC_KEY: `file:${AUDIT_PUBLIC_KEY_FILE}`, ...env.web };
-      services.push(await startWebService({ databaseUrl, port: env.webPort, authSecret: secrets.authSecret, gatewayUrl, encryptionKey: secrets.encryptionKey, logDir: LOG_DIR, settings }));
+      services.push(
+        await startWebService({
+          databaseUrl,
+          port: env.webPort,
+          authSecret: secrets.authSecret,
+          gatewayUrl,
+          encryptionKey: secrets.encryptionKey,
+          logDir: LOG_DIR,
+          settings,
+        }),
+      );
     }
 
     const secs = ((Date.now() - started) / 1000).toFixed(1);

@@ -81,7 +81,9 @@ if (!env.DATABASE_URL) {
     env.DATABASE_URL = pg.url('postgres');
     stopEmbedded = pg.stop;
   } catch (err) {
-    process.stderr.write(`the embedded Postgres did not start on port ${port} (${err instanceof Error ? err.message : 'it exited'}); set HOOP_TEST_PG_PORT to a free port, or DATABASE_URL to a Postgres the tests may use\n`);
+    process.stderr.write(
+      `the embedded Postgres did not start on port ${port} (${err instanceof Error ? err.message : 'it exited'}); set HOOP_TEST_PG_PORT to a free port, or DATABASE_URL to a Postgres the tests may use\n`,
+    );
     process.exit(2);
   }
 }

@@ -47,12 +47,15 @@ export function webSettingsFrom(source: NodeJS.ProcessEnv): Record<string, strin
 
 /** What is wrong with the settings `webSettingsFrom` found, said before the web app starts with them, or null. */
 export function webSettingsProblem(settings: Record<string, string>): string | null {
-  if (settings.NEXTAUTH_URL && !URL.canParse(settings.NEXTAUTH_URL)) return `NEXTAUTH_URL must be the URL people open the web app at, such as https://hoop.example.com, not "${settings.NEXTAUTH_URL}"`;
+  if (settings.NEXTAUTH_URL && !URL.canParse(settings.NEXTAUTH_URL))
+    return `NEXTAUTH_URL must be the URL people open the web app at, such as https://hoop.example.com, not "${settings.NEXTAUTH_URL}"`;
   const issuer = settings.HOOP_OIDC_ISSUER;
   if (!issuer) return null;
-  if (!URL.canParse(issuer)) return `HOOP_OIDC_ISSUER must be the issuer URL of your OIDC provider, such as https://login.example.com/realms/acme, not "${issuer}"`;
+  if (!URL.canParse(issuer))
+    return `HOOP_OIDC_ISSUER must be the issuer URL of your OIDC provider, such as https://login.example.com/realms/acme, not "${issuer}"`;
   const missing = ['HOOP_OIDC_CLIENT_ID', 'HOOP_OIDC_CLIENT_SECRET'].filter((k) => !settings[k]);
-  if (missing.length) return `HOOP_OIDC_ISSUER is set, so ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required too (the client registered with your provider)`;
+  if (missing.length)
+    return `HOOP_OIDC_ISSUER is set, so ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required too (the client registered with your provider)`;
   return null;
 }
 
@@ -63,7 +66,19 @@ const STAMP = path.join(DIST_DIR, 'hoop-build.json');
 const LOCK = path.join(REPO_ROOT, '.hoop', 'web-build.lock');
 
 /** What the production build depends on: the app, the workspace packages it bundles or type-checks, the lockfile. */
-const BUILD_INPUTS = ['apps/web/src', 'apps/web/public', 'apps/web/next.config.ts', 'apps/web/postcss.config.mjs', 'apps/web/tsconfig.json', 'apps/web/package.json', 'packages/protocol/src', 'packages/pipeline/src', 'packages/db/src', 'tsconfig.base.json', 'pnpm-lock.yaml'];
+const BUILD_INPUTS = [
+  'apps/web/src',
+  'apps/web/public',
+  'apps/web/next.config.ts',
+  'apps/web/postcss.config.mjs',
+  'apps/web/tsconfig.json',
+  'apps/web/package.json',
+  'packages/protocol/src',
+  'packages/pipeline/src',
+  'packages/db/src',
+  'tsconfig.base.json',
+  'pnpm-lock.yaml',
+];
 const SKIP = new Set(['node_modules', '.next', 'generated']);
 
 function listFiles(rel: string, out: string[]): void {
@@ -85,7 +100,11 @@ export function webSourceHash(): string {
   const files: string[] = [];
   for (const input of BUILD_INPUTS) listFiles(input, files);
   const h = createHash('sha256');
-  for (const f of files.sort()) h.update(f).update('\0').update(readFileSync(path.join(REPO_ROOT, f))).update('\0');
+  for (const f of files.sort())
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(path.join(REPO_ROOT, f)))
+      .update('\0');
   return h.digest('hex');
 }
 
@@ -151,7 +170,11 @@ function runBuild(logDir: string): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, 'web-build.log');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [NEXT_BIN, 'build'], { cwd: WEB_DIR, env: { ...baseEnv(), NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [NEXT_BIN, 'build'], {
+      cwd: WEB_DIR,
+      env: { ...baseEnv(), NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const keep = (c: Buffer) => void (out += c.toString('utf8'));
     child.stdout.on('data', keep);
@@ -178,7 +201,10 @@ export async function ensureWebBuild(logDir: string): Promise<boolean> {
 
 export async function startWebService(o: WebOptions): Promise<Service> {
   if (o.build === false) {
-    if (!existsSync(path.join(DIST_DIR, 'BUILD_ID'))) throw new Error(`the web app is not built (no ${path.relative(REPO_ROOT, DIST_DIR)}/BUILD_ID): build it first with ensureWebBuild, or start it with build: true`);
+    if (!existsSync(path.join(DIST_DIR, 'BUILD_ID')))
+      throw new Error(
+        `the web app is not built (no ${path.relative(REPO_ROOT, DIST_DIR)}/BUILD_ID): build it first with ensureWebBuild, or start it with build: true`,
+      );
   } else await ensureWebBuild(o.logDir);
   const svc = startService({
     name: 'web',

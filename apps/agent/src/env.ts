@@ -3,7 +3,10 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const schema = z.object({
-  HOOP_GATEWAY_URL: z.string().regex(/^wss?:\/\//, 'HOOP_GATEWAY_URL must start with ws:// or wss://').default('ws://127.0.0.1:8009'),
+  HOOP_GATEWAY_URL: z
+    .string()
+    .regex(/^wss?:\/\//, 'HOOP_GATEWAY_URL must start with ws:// or wss://')
+    .default('ws://127.0.0.1:8009'),
   HOOP_AGENT_KEY: z.string({ message: 'HOOP_AGENT_KEY is required: the key shown once when the agent was created' }).min(16),
   HOOP_AGENT_NAME: z.string().default(hostname()),
   HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -12,7 +15,11 @@ const schema = z.object({
   /** wait before trying again once the gateway refused HOOP_AGENT_KEY (doubled on each refusal, up to 10 minutes) */
   HOOP_AGENT_KEY_RETRY_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   /** largest message accepted from a client or a target, in bytes */
-  HOOP_PG_MAX_MESSAGE: z.coerce.number().int().positive().default(256 * 1024 * 1024),
+  HOOP_PG_MAX_MESSAGE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
   /**
    * what all sessions together may make the agent hold of client input it cannot pass on yet (a message still
    * arriving, messages queued while the target session opens), in MiB; a session that would go past it is ended
@@ -43,7 +50,8 @@ export type SecretResult = { ok: true; value: string | null } | { ok: false; err
  */
 export async function resolveSecret(ref: string | null, stored: string | null | undefined, source: NodeJS.ProcessEnv = process.env): Promise<SecretResult> {
   if (!ref) return { ok: true, value: null };
-  if (ref === 'stored') return stored != null ? { ok: true, value: stored } : { ok: false, error: 'the stored secret is missing or could not be decrypted by the gateway' };
+  if (ref === 'stored')
+    return stored != null ? { ok: true, value: stored } : { ok: false, error: 'the stored secret is missing or could not be decrypted by the gateway' };
   if (ref.startsWith('env:')) {
     const name = ref.slice(4);
     const value = source[name];

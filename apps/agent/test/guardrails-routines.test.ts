@@ -29,17 +29,43 @@ afterAll(async () => {
 });
 
 const tableExists = async (name: string) => (await target.query<{ r: string | null }>('select to_regclass($1)::text as r', [name])).rows[0]!.r !== null;
-const routineExists = async (name: string) => (await target.query<{ n: number }>('select count(*)::int as n from pg_proc where proname = $1', [name])).rows[0]!.n > 0;
+const routineExists = async (name: string) =>
+  (await target.query<{ n: number }>('select count(*)::int as n from pg_proc where proname = $1', [name])).rows[0]!.n > 0;
 
 /** statements that define a routine dropping `victim`, and the statement that runs it (none for a DO block) */
 const wrapped: [label: string, define: string, run: string | null, where: RegExp][] = [
-  ['PL/pgSQL function', 'create function wipe() returns void language plpgsql as $$ begin drop table victim; end $$', 'select wipe()', /in the body of function wipe: /],
-  ['PL/pgSQL function, inside IF and a constant EXECUTE', "create function wipe() returns void language plpgsql as $$ begin if true then execute 'drop table victim'; end if; end $$", 'select wipe()', /in the SQL string that EXECUTE runs in the body of function wipe: /],
-  ['PL/pgSQL function, in an exception handler', 'create function wipe() returns void language plpgsql as $$ begin perform 1/0; exception when others then drop table victim; end $$', 'select wipe()', /in the body of function wipe: /],
-  ['SQL function with two statements', "create function wipe() returns void language sql as 'select 1; drop table victim'", 'select wipe()', /in the body of function wipe: /],
-  ['SQL procedure', "create procedure wipe() language sql as $$ drop table victim $$", 'call wipe()', /in the body of procedure wipe: /],
+  [
+    'PL/pgSQL function',
+    'create function wipe() returns void language plpgsql as $$ begin drop table victim; end $$',
+    'select wipe()',
+    /in the body of function wipe: /,
+  ],
+  [
+    'PL/pgSQL function, inside IF and a constant EXECUTE',
+    "create function wipe() returns void language plpgsql as $$ begin if true then execute 'drop table victim'; end if; end $$",
+    'select wipe()',
+    /in the SQL string that EXECUTE runs in the body of function wipe: /,
+  ],
+  [
+    'PL/pgSQL function, in an exception handler',
+    'create function wipe() returns void language plpgsql as $$ begin perform 1/0; exception when others then drop table victim; end $$',
+    'select wipe()',
+    /in the body of function wipe: /,
+  ],
+  [
+    'SQL function with two statements',
+    "create function wipe() returns void language sql as 'select 1; drop table victim'",
+    'select wipe()',
+    /in the body of function wipe: /,
+  ],
+  ['SQL procedure', 'create procedure wipe() language sql as $$ drop table victim $$', 'call wipe()', /in the body of procedure wipe: /],
   ['DO block', 'do $$ begin drop table victim; end $$', null, /in the DO block: /],
-  ['function created by a DO block', "do $d$ begin execute $x$create function wipe() returns void language sql as 'drop table victim'$x$; end $d$", 'select wipe()', /in the DO block: in the body of function wipe: /],
+  [
+    'function created by a DO block',
+    "do $d$ begin execute $x$create function wipe() returns void language sql as 'drop table victim'$x$; end $d$",
+    'select wipe()',
+    /in the DO block: in the body of function wipe: /,
+  ],
 ];
 
 describe('routines through the real stack', () => {
@@ -57,7 +83,10 @@ describe('routines through the real stack', () => {
     const client = new pg.Client({ connectionString: conn.url });
     await client.connect();
     try {
-      const err = await client.query(define).then(() => null, (e: pg.DatabaseError) => e);
+      const err = await client.query(define).then(
+        () => null,
+        (e: pg.DatabaseError) => e,
+      );
       expect(err?.code).toBe('42501');
       expect(err?.message).toMatch(/^blocked by hoop guardrail "drop": /);
       expect(err?.message).toMatch(where);
@@ -74,7 +103,8 @@ describe('routines through the real stack', () => {
 
   it.skipIf(noPsql)('psql: the refusal names the guardrail and where in the routine it was found; the session goes on', async () => {
     await target.query('create table victim (id int)');
-    const input = 'create function wipe() returns void language plpgsql as $$\nbegin\n  drop table victim;\nend\n$$;\nselect wipe();\nselect count(*) as still_there from victim;\n';
+    const input =
+      'create function wipe() returns void language plpgsql as $$\nbegin\n  drop table victim;\nend\n$$;\nselect wipe();\nselect count(*) as still_there from victim;\n';
     const r = await runProcess('psql', [conn.url, '-X'], { input });
     expect(r.stderr).toContain('ERROR:  blocked by hoop guardrail "drop": in the body of function wipe: DROP TABLE would destroy the object and its data');
     expect(r.stderr).toContain('HINT:  dropping objects needs a reviewer');
@@ -91,9 +121,18 @@ describe('routines through the real stack', () => {
     await client.connect();
     try {
       const define = "create function wipe(t text) returns void language plpgsql as $$ begin execute format('drop table %I', t); end $$";
-      const held = client.query(define).then(() => null, (e: pg.DatabaseError) => e);
-      const review = await waitFor('the review request', async () => (await stack.db.review.findFirst({ where: { status: 'pending', ruleId: 'dynamic-sql', statement: { contains: 'create function wipe' } } })) ?? null);
-      expect(review.ruleMessage).toBe("the body of function wipe runs SQL built at run time (EXECUTE format('drop table %I', t)), which hoop cannot check before it runs");
+      const held = client.query(define).then(
+        () => null,
+        (e: pg.DatabaseError) => e,
+      );
+      const review = await waitFor(
+        'the review request',
+        async () =>
+          (await stack.db.review.findFirst({ where: { status: 'pending', ruleId: 'dynamic-sql', statement: { contains: 'create function wipe' } } })) ?? null,
+      );
+      expect(review.ruleMessage).toBe(
+        "the body of function wipe runs SQL built at run time (EXECUTE format('drop table %I', t)), which hoop cannot check before it runs",
+      );
       await stack.vote(review.id, reviewer, 'reject', 'no dynamic SQL');
       const err = await held;
       expect(err?.code).toBe('42501');

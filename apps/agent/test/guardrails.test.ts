@@ -8,8 +8,12 @@ let conn: Awaited<ReturnType<TestStack['connect']>>;
 
 async function snapshot() {
   const counts = await target.query<{ n: number }>('select count(*)::int as n from customers');
-  const cols = await target.query<{ c: string }>("select string_agg(table_name || '.' || column_name, ',' order by table_name, column_name) as c from information_schema.columns where table_schema = 'public'");
-  const grants = await target.query<{ n: number }>("select count(*)::int as n from information_schema.role_table_grants where grantee = 'PUBLIC' and table_schema = 'public'");
+  const cols = await target.query<{ c: string }>(
+    "select string_agg(table_name || '.' || column_name, ',' order by table_name, column_name) as c from information_schema.columns where table_schema = 'public'",
+  );
+  const grants = await target.query<{ n: number }>(
+    "select count(*)::int as n from information_schema.role_table_grants where grantee = 'PUBLIC' and table_schema = 'public'",
+  );
   return { rows: counts.rows[0]!.n, columns: cols.rows[0]!.c, grants: grants.rows[0]!.n };
 }
 
@@ -35,7 +39,7 @@ const destructive = [
   'DELETE FROM customers',
   'delete from customers where 1=1',
   'UPDATE customers SET email = null',
-  'update customers set note = \'x\' where true',
+  "update customers set note = 'x' where true",
   'DROP TABLE customers',
   'drop table if exists customers cascade',
   'TRUNCATE customers',
@@ -66,7 +70,10 @@ describe('guardrails through the real stack', () => {
     const client = new pg.Client({ connectionString: conn.url });
     await client.connect();
     try {
-      const err = await client.query(sql).then(() => null, (e: pg.DatabaseError) => e);
+      const err = await client.query(sql).then(
+        () => null,
+        (e: pg.DatabaseError) => e,
+      );
       expect(err).not.toBeNull();
       // what the parser cannot read fails as a syntax error, as Postgres would fail it
       expect(err!.code).toBe(sql === 'delete from customers where' ? '42601' : '42501');
@@ -85,8 +92,14 @@ describe('guardrails through the real stack', () => {
     const client = new pg.Client({ connectionString: conn.url });
     await client.connect();
     try {
-      const held = client.query("do $$ begin execute 'delete from ' || 'customers'; end $$").then(() => null, (e: pg.DatabaseError) => e);
-      const review = await waitFor('the review request', async () => (await stack.db.review.findFirst({ where: { status: 'pending', ruleId: 'dynamic-sql' } })) ?? null);
+      const held = client.query("do $$ begin execute 'delete from ' || 'customers'; end $$").then(
+        () => null,
+        (e: pg.DatabaseError) => e,
+      );
+      const review = await waitFor(
+        'the review request',
+        async () => (await stack.db.review.findFirst({ where: { status: 'pending', ruleId: 'dynamic-sql' } })) ?? null,
+      );
       await stack.vote(review.id, reviewer, 'reject', 'no dynamic SQL');
       const err = await held;
       expect(err?.code).toBe('42501');
@@ -143,7 +156,7 @@ describe('guardrails through the real stack', () => {
   });
 
   it('read-only connection: writes are refused by the guard, and a write the classifier cannot see is refused by the engine', async () => {
-    const guarded = await stack.cli(['exec', 'reader', '-i', "insert into scratch values (2)"]);
+    const guarded = await stack.cli(['exec', 'reader', '-i', 'insert into scratch values (2)']);
     expect(guarded.code).toBe(3);
     expect(guarded.stderr).toMatch(/"read-only"/);
     // nextval() writes, but reads like a SELECT: the session itself is read-only, so Postgres stops it
@@ -159,11 +172,26 @@ describe('guardrails through the real stack', () => {
     await client.connect();
     await expect(client.query('truncate scratch')).rejects.toThrow(/truncate/);
     const policy = await stack.db.policy.create({
-      data: { orgId: stack.orgId, name: 'scratch-ok', document: { name: 'scratch-ok', guardrails: { rules: [{ id: 'scratch-truncate', action: 'allow', match: { commands: ['TRUNCATE'], tables: ['scratch'] } }] } } },
+      data: {
+        orgId: stack.orgId,
+        name: 'scratch-ok',
+        document: {
+          name: 'scratch-ok',
+          guardrails: { rules: [{ id: 'scratch-truncate', action: 'allow', match: { commands: ['TRUNCATE'], tables: ['scratch'] } }] },
+        },
+      },
     });
     await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'guarded' } }, data: { policyId: policy.id } });
     await stack.notifyConfigChanged();
-    await waitFor('the new policy to apply', async () => client.query('truncate scratch').then(() => true, () => null), { timeoutMs: 10_000 });
+    await waitFor(
+      'the new policy to apply',
+      async () =>
+        client.query('truncate scratch').then(
+          () => true,
+          () => null,
+        ),
+      { timeoutMs: 10_000 },
+    );
     await expect(client.query('truncate customers')).rejects.toThrow(/truncate/);
     await client.end();
   });

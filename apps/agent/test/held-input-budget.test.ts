@@ -53,7 +53,9 @@ beforeAll(async () => {
   await writeFile(file, JSON.stringify(POLICY));
   const applied = await stack.cli(['policy', 'apply', '-f', file]);
   expect(applied.code, applied.stderr).toBe(0);
-  await waitFor('the agent to enforce the policy', async () => ((await stack.cli(['exec', 'accounts', '-i', 'select * from probe_held_input'])).code === 3 ? true : null));
+  await waitFor('the agent to enforce the policy', async () =>
+    (await stack.cli(['exec', 'accounts', '-i', 'select * from probe_held_input'])).code === 3 ? true : null,
+  );
   await waitFor('the agent to enforce the shell policy', async () => ((await stack.cli(['exec', 'box', '-i', 'probe-held-input'])).code === 3 ? true : null));
   reviewer = await stack.addUser({ email: 'rita@test.local', role: 'reviewer' });
   accounts = await stack.connect('accounts');
@@ -68,7 +70,11 @@ afterAll(async () => {
 
 /** The next review to be requested (one not returned before), once it is pending. */
 async function nextReview() {
-  const review = await waitFor('a new pending review', async () => (await stack.db.review.findFirst({ where: { status: 'pending', id: { notIn: [...seen] } }, orderBy: { createdAt: 'asc' } })) ?? null, { timeoutMs: 30_000 });
+  const review = await waitFor(
+    'a new pending review',
+    async () => (await stack.db.review.findFirst({ where: { status: 'pending', id: { notIn: [...seen] } }, orderBy: { createdAt: 'asc' } })) ?? null,
+    { timeoutMs: 30_000 },
+  );
   seen.add(review.id);
   return review;
 }
@@ -92,7 +98,9 @@ class PgSession {
   static async open(): Promise<PgSession> {
     const s = new PgSession(net.connect(accounts.port, '127.0.0.1'));
     s.send(w.startupMessage({ user: 'tester', database: 'accounts' }));
-    await waitFor('the session to be ready', async () => (s.labels().includes('ReadyForQuery I') ? true : s.closed ? Promise.reject(new Error(s.labels().join(', '))) : null));
+    await waitFor('the session to be ready', async () =>
+      s.labels().includes('ReadyForQuery I') ? true : s.closed ? Promise.reject(new Error(s.labels().join(', '))) : null,
+    );
     return s;
   }
 
@@ -142,7 +150,9 @@ describe('input a client sends behind a statement held for review', () => {
     const ended = await waitFor('a session to be ended', async () => sessions.find((s) => s.closed) ?? null, { timeoutMs: 60_000 });
     expect(ended.fatal()).toEqual({
       code: '53200',
-      message: expect.stringMatching(/at most 4\.0 MiB; this session would add [\d.]+ MiB more it cannot pass on yet \(sent while a statement waits for approval\): the statement did not run; .*HOOP_AGENT_INPUT_BUDGET_MB$/),
+      message: expect.stringMatching(
+        /at most 4\.0 MiB; this session would add [\d.]+ MiB more it cannot pass on yet \(sent while a statement waits for approval\): the statement did not run; .*HOOP_AGENT_INPUT_BUDGET_MB$/,
+      ),
     });
     await waitFor('the agent’s log line', async () => (stack.agent!.output().includes('session ended: input memory budget used up') ? true : null));
 
@@ -152,7 +162,9 @@ describe('input a client sends behind a statement held for review', () => {
     for (const s of others) await approve(reviews[sessions.indexOf(s)]!);
     for (const s of others) {
       // ReadyForQuery: the startup's, the statement's, and one for each query behind it
-      await waitFor('the held statement and the queries behind it', async () => (s.labels().filter((l) => l === 'ReadyForQuery I').length >= 8 ? true : null), { timeoutMs: 30_000 });
+      await waitFor('the held statement and the queries behind it', async () => (s.labels().filter((l) => l === 'ReadyForQuery I').length >= 8 ? true : null), {
+        timeoutMs: 30_000,
+      });
       expect(s.labels().filter((l) => l.startsWith('CommandComplete'))).toEqual(['CommandComplete UPDATE 1', ...Array(6).fill('CommandComplete SELECT 1')]);
       expect(s.rows()).toEqual(Array(6).fill([String(QUERY_BYTES)]));
     }
@@ -172,7 +184,20 @@ describe('input a client sends behind a statement held for review', () => {
 
 /** `ssh -T` to the command connection: a shell without a terminal, whose lines are judged as they arrive */
 function shell() {
-  const child: ChildProcessWithoutNullStreams = spawn('ssh', ['-T', '-p', String(box.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', 'anyone@127.0.0.1']);
+  const child: ChildProcessWithoutNullStreams = spawn('ssh', [
+    '-T',
+    '-p',
+    String(box.port),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'BatchMode=yes',
+    'anyone@127.0.0.1',
+  ]);
   let stdout = '';
   let stderr = '';
   let code: number | null | undefined;
@@ -206,9 +231,13 @@ describe.skipIf(skipWithout('ssh'))('input typed behind a command held for revie
       const line = `# ${'a'.repeat(64 * 1024)}\n`;
       for (const [i, sh] of shells.entries()) sh.write(`${line.repeat(24)}echo done-${i + 1}\n`);
       const ended = await waitFor('a session to be ended', async () => shells.find((sh) => sh.code() !== undefined) ?? null, { timeoutMs: 60_000 });
-      expect(ended.stderr()).toMatch(/hoop: session ended: the agent holds [\d.]+ MiB of client input for all its sessions, at most 4\.0 MiB; this session would add [\d.]+ MiB more it cannot pass on yet \(sent while a command waits for review or for the target to read it\)/);
+      expect(ended.stderr()).toMatch(
+        /hoop: session ended: the agent holds [\d.]+ MiB of client input for all its sessions, at most 4\.0 MiB; this session would add [\d.]+ MiB more it cannot pass on yet \(sent while a command waits for review or for the target to read it\)/,
+      );
       expect(ended.code()).not.toBe(0);
-      await waitFor('the agent’s log line', async () => (/"msg":"session ended: input memory budget used up"[^\n]*"connection":"box"/.test(stack.agent!.output()) ? true : null));
+      await waitFor('the agent’s log line', async () =>
+        /"msg":"session ended: input memory budget used up"[^\n]*"connection":"box"/.test(stack.agent!.output()) ? true : null,
+      );
 
       const others = shells.filter((sh) => sh !== ended);
       expect(others.map((sh) => sh.code())).toEqual([undefined, undefined]);

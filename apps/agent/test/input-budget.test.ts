@@ -47,7 +47,9 @@ function stalledClient(bytes: number) {
 describe('the agent’s input memory budget', () => {
   it('ends the session that would take the agent past it, with 53200, and serves everyone else', async () => {
     const first = stalledClient(5 * MiB);
-    await waitFor('the agent to hold the first client’s 5 MiB', async () => ((await stack.db.auditEvent.count({ where: { type: 'session.ready' } })) >= 1 ? true : null));
+    await waitFor('the agent to hold the first client’s 5 MiB', async () =>
+      (await stack.db.auditEvent.count({ where: { type: 'session.ready' } })) >= 1 ? true : null,
+    );
     await new Promise((r) => setTimeout(r, 500));
     const second = stalledClient(5 * MiB);
     await waitFor('the second session to be ended', async () => (second.closed() ? true : null), { timeoutMs: 60_000 });

@@ -16,9 +16,10 @@ beforeAll(async () => {
   await target.query(`CREATE TABLE customers (id serial PRIMARY KEY, full_name text NOT NULL, email text NOT NULL, phone text, card_number text, ssn text,
     iban text, address text, date_of_birth date, ip_address inet, notes text, plan text NOT NULL, balance_cents bigint NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())`);
   for (const r of rows) {
-    await target.query('insert into customers (full_name, email, phone, card_number, ssn, iban, address, date_of_birth, ip_address, notes, plan, balance_cents) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)', [
-      r.full_name, r.email, r.phone, r.card_number, r.ssn, r.iban, r.address, r.date_of_birth, r.ip_address, r.notes, r.plan, r.balance_cents,
-    ]);
+    await target.query(
+      'insert into customers (full_name, email, phone, card_number, ssn, iban, address, date_of_birth, ip_address, notes, plan, balance_cents) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)',
+      [r.full_name, r.email, r.phone, r.card_number, r.ssn, r.iban, r.address, r.date_of_birth, r.ip_address, r.notes, r.plan, r.balance_cents],
+    );
   }
   stack = await startTestStack();
   await stack.addPostgresConnection('masked', target.url);
@@ -51,7 +52,10 @@ describe('masking through the real stack', () => {
     for (const binary of [false, true]) {
       const client = new pg.Client({ connectionString: conn.url, binary } as pg.ClientConfig);
       await client.connect();
-      const res = await client.query('select id, email, notes, date_of_birth, ip_address, balance_cents, created_at from customers where id <= $1 order by id', [3]);
+      const res = await client.query(
+        'select id, email, notes, date_of_birth, ip_address, balance_cents, created_at from customers where id <= $1 order by id',
+        [3],
+      );
       expect(res.rows).toHaveLength(3);
       for (const [i, row] of res.rows.entries()) {
         expect(Number(row.id)).toBe(i + 1);

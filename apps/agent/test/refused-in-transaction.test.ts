@@ -49,7 +49,9 @@ async function run(url: string, steps: Step[]): Promise<{ outcomes: string[]; st
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const statuses: string[] = [];
-  (client as unknown as { connection: { on(e: 'readyForQuery', f: (m: { status: string }) => void): void } }).connection.on('readyForQuery', (m) => statuses.push(m.status));
+  (client as unknown as { connection: { on(e: 'readyForQuery', f: (m: { status: string }) => void): void } }).connection.on('readyForQuery', (m) =>
+    statuses.push(m.status),
+  );
   const outcomes: string[] = [];
   const errors: string[] = [];
   try {
@@ -149,13 +151,17 @@ describe('a statement refused inside a transaction aborts it, as a Postgres erro
     expect(await ids()).toEqual([]);
   });
 
-  it('records the refusal in the audit trail, and nothing of the statement that aborts the target\'s transaction', async () => {
+  it("records the refusal in the audit trail, and nothing of the statement that aborts the target's transaction", async () => {
     await run(conn.url, ['begin', "insert into items values (1, 'a')", 'truncate items /* audited-refusal */', 'rollback']);
     const events = await waitFor('the refusal in the audit trail', async () => {
       const all = await stack.db.auditEvent.findMany({ where: { type: 'statement' }, orderBy: { id: 'asc' } });
       return all.some((e) => JSON.stringify(e.data).includes('audited-refusal')) ? all : null;
     });
-    expect(events.find((e) => JSON.stringify(e.data).includes('audited-refusal'))?.data).toMatchObject({ decision: 'deny', ruleId: 'truncate', executed: false });
+    expect(events.find((e) => JSON.stringify(e.data).includes('audited-refusal'))?.data).toMatchObject({
+      decision: 'deny',
+      ruleId: 'truncate',
+      executed: false,
+    });
     expect(events.filter((e) => JSON.stringify(e.data).includes('aborting the transaction'))).toEqual([]);
   });
 });
@@ -168,7 +174,15 @@ describe('pipelined requests (several messages in one write)', () => {
     try {
       c.send(w.query('begin'));
       expect(await c.rounds()).toEqual(['CommandComplete BEGIN', 'ReadyForQuery T']);
-      c.send(w.parse('', "insert into items values (1, 'x')"), w.bind('', ''), w.execute(''), w.parse('', 'truncate items'), w.bind('', ''), w.execute(''), w.sync());
+      c.send(
+        w.parse('', "insert into items values (1, 'x')"),
+        w.bind('', ''),
+        w.execute(''),
+        w.parse('', 'truncate items'),
+        w.bind('', ''),
+        w.execute(''),
+        w.sync(),
+      );
       const round = await c.until('ReadyForQuery');
       expect(round.map(label)).toEqual(['ParseComplete', 'BindComplete', 'CommandComplete INSERT 0 1', 'ErrorResponse 42501', 'ReadyForQuery E']);
       expect(errorMessage(round)).toMatch(new RegExp(`^${BLOCKED_PREFIX} guardrail "truncate"`));
@@ -212,7 +226,18 @@ describe('pipelined requests (several messages in one write)', () => {
       ]);
       // sent together outside a transaction, a refusal still leaves the session idle
       c.send(...insert(2), w.query('truncate items'), w.query('select 1'));
-      expect(await c.rounds(3)).toEqual(['ParseComplete', 'BindComplete', 'CommandComplete INSERT 0 1', 'ReadyForQuery I', 'ErrorResponse 42501', 'ReadyForQuery I', 'RowDescription', 'DataRow', 'CommandComplete SELECT 1', 'ReadyForQuery I']);
+      expect(await c.rounds(3)).toEqual([
+        'ParseComplete',
+        'BindComplete',
+        'CommandComplete INSERT 0 1',
+        'ReadyForQuery I',
+        'ErrorResponse 42501',
+        'ReadyForQuery I',
+        'RowDescription',
+        'DataRow',
+        'CommandComplete SELECT 1',
+        'ReadyForQuery I',
+      ]);
     } finally {
       await c.close();
     }
@@ -222,7 +247,16 @@ describe('pipelined requests (several messages in one write)', () => {
   it('an earlier error of the round is the one reported (Postgres reports only the first), and the transaction is aborted', async () => {
     const c = await WireClient.connect(conn.port, 'tx');
     try {
-      c.send(w.query('begin'), w.parse('', 'select 1/0'), w.bind('', ''), w.execute(''), w.parse('', 'truncate items'), w.bind('', ''), w.execute(''), w.sync());
+      c.send(
+        w.query('begin'),
+        w.parse('', 'select 1/0'),
+        w.bind('', ''),
+        w.execute(''),
+        w.parse('', 'truncate items'),
+        w.bind('', ''),
+        w.execute(''),
+        w.sync(),
+      );
       // 1/0 fails when Bind plans it; the refused Parse after it is never looked at by the target
       expect(await c.rounds(2)).toEqual(['CommandComplete BEGIN', 'ReadyForQuery T', 'ParseComplete', 'ErrorResponse 22012', 'ReadyForQuery E']);
       c.send(w.query('rollback'));
@@ -255,11 +289,25 @@ describe('pipelined requests (several messages in one write)', () => {
 
 describe('psql', () => {
   it.skipIf(noPsql)('a script run with ON_ERROR_STOP off: the statements after the refusal fail, COMMIT rolls back', async () => {
-    const script = (refused: string) => ["begin;", "insert into items values (1, 'a');", `${refused};`, "insert into items values (2, 'b');", 'commit;', 'select count(*) as n from items;', ''].join('\n');
-    const hoop = await runProcess('psql', [conn.url, '-X', '-At', '-v', 'ON_ERROR_STOP=0'], { input: script('truncate items'), env: { PGCONNECT_TIMEOUT: '10' } });
+    const script = (refused: string) =>
+      [
+        'begin;',
+        "insert into items values (1, 'a');",
+        `${refused};`,
+        "insert into items values (2, 'b');",
+        'commit;',
+        'select count(*) as n from items;',
+        '',
+      ].join('\n');
+    const hoop = await runProcess('psql', [conn.url, '-X', '-At', '-v', 'ON_ERROR_STOP=0'], {
+      input: script('truncate items'),
+      env: { PGCONNECT_TIMEOUT: '10' },
+    });
     expect(hoop.code).toBe(0);
     expect(hoop.stdout.split('\n')).toEqual(['BEGIN', 'INSERT 0 1', 'ROLLBACK', '0', '']);
-    expect(hoop.stderr).toMatch(/^ERROR: {2}blocked by hoop guardrail "truncate": [^\n]*\nHINT: [^\n]*\nERROR: {2}current transaction is aborted, commands ignored until end of transaction block\n$/);
+    expect(hoop.stderr).toMatch(
+      /^ERROR: {2}blocked by hoop guardrail "truncate": [^\n]*\nHINT: [^\n]*\nERROR: {2}current transaction is aborted, commands ignored until end of transaction block\n$/,
+    );
     expect(await ids()).toEqual([]);
 
     const direct = await runProcess('psql', [target.url, '-X', '-At', '-v', 'ON_ERROR_STOP=0'], { input: script('select 1/0') });
@@ -270,7 +318,10 @@ describe('psql', () => {
 describe('a statement held for review inside a transaction', () => {
   async function decide(marker: string, decision: 'approve' | 'reject') {
     const reviewer = await stack.addUser({ role: 'reviewer' });
-    const review = await waitFor(`the review of ${marker}`, async () => (await stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: marker } } })) ?? null);
+    const review = await waitFor(
+      `the review of ${marker}`,
+      async () => (await stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: marker } } })) ?? null,
+    );
     await stack.vote(review.id, reviewer, decision, `${decision} in a transaction`);
   }
 
@@ -281,11 +332,16 @@ describe('a statement held for review inside a transaction', () => {
     const client = new pg.Client({ connectionString: conn.url });
     await client.connect();
     const statuses: string[] = [];
-    (client as unknown as { connection: { on(e: 'readyForQuery', f: (m: { status: string }) => void): void } }).connection.on('readyForQuery', (m) => statuses.push(m.status));
+    (client as unknown as { connection: { on(e: 'readyForQuery', f: (m: { status: string }) => void): void } }).connection.on('readyForQuery', (m) =>
+      statuses.push(m.status),
+    );
     try {
       await client.query('begin');
       await client.query("insert into items values (1, 'a')");
-      const refused = client.query(held('tx-reject-simple')).then(() => null, (e: pg.DatabaseError) => e);
+      const refused = client.query(held('tx-reject-simple')).then(
+        () => null,
+        (e: pg.DatabaseError) => e,
+      );
       await decide('tx-reject-simple', 'reject');
       const err = await refused;
       expect(err?.code).toBe('42501');
@@ -305,7 +361,10 @@ describe('a statement held for review inside a transaction', () => {
     try {
       await client.query('begin');
       await client.query('insert into items values ($1, $2)', [1, 'a']);
-      const refused = client.query({ text: held('tx-reject-extended'), queryMode: 'extended' } as pg.QueryConfig).then(() => null, (e: pg.DatabaseError) => e);
+      const refused = client.query({ text: held('tx-reject-extended'), queryMode: 'extended' } as pg.QueryConfig).then(
+        () => null,
+        (e: pg.DatabaseError) => e,
+      );
       await decide('tx-reject-extended', 'reject');
       expect((await refused)?.code).toBe('42501');
       await expect(client.query('select $1::int', [1])).rejects.toMatchObject({ code: '25P02' });

@@ -43,7 +43,9 @@ beforeAll(async () => {
   await writeFile(file, JSON.stringify(POLICY));
   const applied = await stack.cli(['policy', 'apply', '-f', file]);
   expect(applied.code, applied.stderr).toBe(0);
-  await waitFor('the agent to enforce the policy', async () => ((await stack.cli(['exec', 'accounts', '-i', 'select * from probe_each_run'])).code === 3 ? true : null));
+  await waitFor('the agent to enforce the policy', async () =>
+    (await stack.cli(['exec', 'accounts', '-i', 'select * from probe_each_run'])).code === 3 ? true : null,
+  );
   reviewer = await stack.addUser({ email: 'rita@test.local', role: 'reviewer' });
   conn = await stack.connect('accounts');
 }, 180_000);
@@ -61,10 +63,14 @@ const emails = async () => (await target.query<{ email: string }>('select email 
 
 /** The next review to be requested (one not returned before), once it is pending. */
 async function nextReview() {
-  const review = await waitFor('a new pending review', async () => {
-    const r = await stack.db.review.findFirst({ where: { status: 'pending', id: { notIn: [...seen] } }, orderBy: { createdAt: 'asc' } });
-    return r ?? null;
-  }, { timeoutMs: 30_000 });
+  const review = await waitFor(
+    'a new pending review',
+    async () => {
+      const r = await stack.db.review.findFirst({ where: { status: 'pending', id: { notIn: [...seen] } }, orderBy: { createdAt: 'asc' } });
+      return r ?? null;
+    },
+    { timeoutMs: 30_000 },
+  );
   seen.add(review.id);
   return review;
 }
@@ -147,7 +153,10 @@ describe('a prepared statement approved with some values', () => {
       const first = run('carol@example.com', 1);
       await decide((await nextReview()).id, 'approve');
       expect((await first).rowCount).toBe(1);
-      const second = run('mallory@example.com', 3).then(() => null, (e: pg.DatabaseError) => e);
+      const second = run('mallory@example.com', 3).then(
+        () => null,
+        (e: pg.DatabaseError) => e,
+      );
       const held = await nextReview();
       expect(held.statement).toContain("$2 = '3'");
       await decide(held.id, 'reject');
@@ -201,7 +210,14 @@ describe('SQL PREPARE / EXECUTE', () => {
       c.send(w.query("EXECUTE upd3('x@example.com', 1)"));
       expect(await c.rounds()).toEqual(['ErrorResponse 26000', 'ReadyForQuery I']);
       c.send(w.query('PREPARE upd3 (text, int) AS SELECT $1 AS a, $2 AS b'), w.query("EXECUTE upd3('x', 1)"));
-      expect(await c.rounds(2)).toEqual(['CommandComplete PREPARE', 'ReadyForQuery I', 'RowDescription', 'DataRow', 'CommandComplete SELECT 1', 'ReadyForQuery I']);
+      expect(await c.rounds(2)).toEqual([
+        'CommandComplete PREPARE',
+        'ReadyForQuery I',
+        'RowDescription',
+        'DataRow',
+        'CommandComplete SELECT 1',
+        'ReadyForQuery I',
+      ]);
       await noNewReview();
     } finally {
       await c.close();

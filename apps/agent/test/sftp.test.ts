@@ -13,14 +13,33 @@ let sshd: TestSshd;
 let conn: Awaited<ReturnType<TestStack['connect']>>;
 let local: string;
 
-const sftpArgs = (port: number, batch: string) => ['-b', batch, '-P', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', 'anyone@127.0.0.1'];
+const sftpArgs = (port: number, batch: string) => [
+  '-b',
+  batch,
+  '-P',
+  String(port),
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'BatchMode=yes',
+  'anyone@127.0.0.1',
+];
 
 beforeAll(async () => {
   if (noSsh) return;
   sshd = await startSshd();
   local = mkdtempSync(path.join(tmpdir(), 'hoop-sftp-local-'));
   stack = await startTestStack();
-  await stack.addConnection('files', 'ssh', { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint }, sshd.privateKey);
+  await stack.addConnection(
+    'files',
+    'ssh',
+    { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint },
+    sshd.privateKey,
+  );
   await stack.startAgent();
   conn = await stack.connect('files');
 }, 120_000);
@@ -36,12 +55,16 @@ type Event = { type: string; data: Record<string, unknown> };
 
 /** the events of the session that recorded `type` with `data` once it is closed */
 async function sessionOf(type: string, data: { path: string[]; equals: string }): Promise<Event[]> {
-  return waitFor(`the session with ${type} ${data.equals}`, async () => {
-    const hit = await stack.db.auditEvent.findFirst({ where: { type, data } });
-    if (!hit) return null;
-    const events = await stack.db.auditEvent.findMany({ where: { sessionId: hit.sessionId }, orderBy: { seq: 'asc' } });
-    return events.at(-1)?.type === 'session.close' ? events.map((e) => ({ type: e.type, data: e.data as Record<string, unknown> })) : null;
-  }, { timeoutMs: 30_000 });
+  return waitFor(
+    `the session with ${type} ${data.equals}`,
+    async () => {
+      const hit = await stack.db.auditEvent.findFirst({ where: { type, data } });
+      if (!hit) return null;
+      const events = await stack.db.auditEvent.findMany({ where: { sessionId: hit.sessionId }, orderBy: { seq: 'asc' } });
+      return events.at(-1)?.type === 'session.close' ? events.map((e) => ({ type: e.type, data: e.data as Record<string, unknown> })) : null;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 // ── raw SFTP packets, for what OpenSSH's client never sends ───────────────────────────────────────────────────────
@@ -94,7 +117,12 @@ describe.skipIf(noSsh)('SFTP through hoop', () => {
     expect(readlinkSync(path.join(work, 'soft.txt'))).toBe('legacy.txt');
     expect(statSync(path.join(work, 'legacy.txt')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(work, 'kept.txt')).mode & 0o777).toBe(0o640);
-    expect(existsSync(path.join(work, 'up.txt')) || existsSync(path.join(work, 'moved.txt')) || existsSync(path.join(work, 'hard.txt')) || existsSync(path.join(work, 'newdir'))).toBe(false);
+    expect(
+      existsSync(path.join(work, 'up.txt')) ||
+        existsSync(path.join(work, 'moved.txt')) ||
+        existsSync(path.join(work, 'hard.txt')) ||
+        existsSync(path.join(work, 'newdir')),
+    ).toBe(false);
     expect(lstatSync(path.join(work, 'soft.txt')).isSymbolicLink()).toBe(true);
 
     const at = (name: string) => path.join(work, name);
@@ -145,12 +173,16 @@ describe.skipIf(noSsh)('SFTP through hoop', () => {
       const exit = new Promise<number | null>((resolve) => ch.once('exit', (code: number | null) => resolve(code)));
       /** the next whole packet from the server */
       const next = () =>
-        waitFor('an SFTP reply', async () => {
-          if (out.length < 4 || out.length < 4 + out.readUInt32BE(0)) return null;
-          const p = out.subarray(4, 4 + out.readUInt32BE(0));
-          out = out.subarray(4 + p.length);
-          return p;
-        }, { timeoutMs: 20_000 });
+        waitFor(
+          'an SFTP reply',
+          async () => {
+            if (out.length < 4 || out.length < 4 + out.readUInt32BE(0)) return null;
+            const p = out.subarray(4, 4 + out.readUInt32BE(0));
+            out = out.subarray(4 + p.length);
+            return p;
+          },
+          { timeoutMs: 20_000 },
+        );
 
       ch.write(pkt(1, u32(3)));
       const version = await next();

@@ -8,7 +8,19 @@ let stack: TestStack;
 let sshd: TestSshd;
 let conn: Awaited<ReturnType<TestStack['connect']>>;
 
-const sshArgs = (port: number) => ['-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', 'anyone@127.0.0.1'];
+const sshArgs = (port: number) => [
+  '-p',
+  String(port),
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'BatchMode=yes',
+  'anyone@127.0.0.1',
+];
 
 function tree(dir: string): string {
   mkdirSync(path.join(dir, 'sub'), { recursive: true });
@@ -19,7 +31,12 @@ function tree(dir: string): string {
 beforeAll(async () => {
   sshd = await startSshd();
   stack = await startTestStack();
-  await stack.addConnection('web-rm', 'ssh', { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint }, sshd.privateKey);
+  await stack.addConnection(
+    'web-rm',
+    'ssh',
+    { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint },
+    sshd.privateKey,
+  );
   await stack.startAgent();
   conn = await stack.connect('web-rm');
 }, 120_000);
@@ -38,14 +55,20 @@ describe('recursive deletion over ssh', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('close', r));
 
-    const review = await waitFor('the review request', async () => (await stack.db.review.findFirst({ where: { statement: { contains: 'rm -rf releases' } } })) ?? null, { timeoutMs: 30_000 });
+    const review = await waitFor(
+      'the review request',
+      async () => (await stack.db.review.findFirst({ where: { statement: { contains: 'rm -rf releases' } } })) ?? null,
+      { timeoutMs: 30_000 },
+    );
     expect(review).toMatchObject({ status: 'pending', ruleId: 'rm-recursive' });
     expect(review.ruleMessage).toBe('rm -rf deletes everything under releases, which is not a scratch path');
     await waitFor('the waiting notice', async () => (stderr.includes('waiting for approval') ? true : null));
     expect(existsSync(kept)).toBe(true);
 
     const { token } = await stack.addUser({ role: 'reviewer' });
-    const reject = await stack.cli(['reviews', 'reject', review.id, '--comment', 'not on prod'], { env: { HOOP_TOKEN: token, HOOP_GATEWAY_URL: stack.gatewayUrl } });
+    const reject = await stack.cli(['reviews', 'reject', review.id, '--comment', 'not on prod'], {
+      env: { HOOP_TOKEN: token, HOOP_GATEWAY_URL: stack.gatewayUrl },
+    });
     expect(reject.code, reject.stderr).toBe(0);
 
     expect(await exited).toBe(126);

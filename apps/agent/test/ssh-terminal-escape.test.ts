@@ -91,7 +91,10 @@ async function ready(t: ReturnType<typeof terminal>, tag: string) {
 /** the `command` audit events of the newest terminal session of a connection, once the session is closed */
 async function recordedCommands(connection: string, since: Date) {
   const session = await waitFor(`the recorded session of ${connection}`, async () => {
-    const s = await stack.db.session.findFirst({ where: { connection: { name: connection }, startedAt: { gte: since }, events: { some: { type: 'term.start' } } }, orderBy: { startedAt: 'desc' } });
+    const s = await stack.db.session.findFirst({
+      where: { connection: { name: connection }, startedAt: { gte: since }, events: { some: { type: 'term.start' } } },
+      orderBy: { startedAt: 'desc' },
+    });
     if (!s) return null;
     return (await stack.db.auditEvent.count({ where: { sessionId: s.id, type: 'session.close' } })) ? s : null;
   });
@@ -102,12 +105,28 @@ async function recordedCommands(connection: string, since: Date) {
 beforeAll(async () => {
   sshd = await startSshd();
   stack = await startTestStack();
-  await stack.addConnection('esc-web', 'ssh', { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint }, sshd.privateKey);
-  await stack.addConnection('esc-box', 'command', { shell: ['bash', '--noprofile', '--norc', '-i'], exec: ['bash', '--noprofile', '--norc', '-c', '{}'], cwd: sshd.dir });
+  await stack.addConnection(
+    'esc-web',
+    'ssh',
+    { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint },
+    sshd.privateKey,
+  );
+  await stack.addConnection('esc-box', 'command', {
+    shell: ['bash', '--noprofile', '--norc', '-i'],
+    exec: ['bash', '--noprofile', '--norc', '-c', '{}'],
+    cwd: sshd.dir,
+  });
   await stack.startAgent();
   // every `rm` is refused here, whatever the built-in rules say about the path
   const file = `${stack.configFile}.escape-policy.json`;
-  await writeFile(file, JSON.stringify({ name: 'escape-test', connections: { names: ['esc-web', 'esc-box'] }, guardrails: { shell: { rules: [{ id: RULE, action: 'deny', message: 'no rm in this test', match: { commands: ['rm'] } }] } } }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      name: 'escape-test',
+      connections: { names: ['esc-web', 'esc-box'] },
+      guardrails: { shell: { rules: [{ id: RULE, action: 'deny', message: 'no rm in this test', match: { commands: ['rm'] } }] } },
+    }),
+  );
   const applied = await stack.cli(['policy', 'apply', '-f', file]);
   expect(applied.code, applied.stderr).toBe(0);
   for (const name of ['esc-web', 'esc-box']) {
@@ -138,7 +157,7 @@ describe('alternate screen', () => {
     await t.close();
   });
 
-  it("through hoop the same keystrokes are judged, refused with a message and recorded (ssh connection)", async () => {
+  it('through hoop the same keystrokes are judged, refused with a message and recorded (ssh connection)', async () => {
     const since = new Date();
     const dir = victim('alt-victim');
     const t = viaHoop(web.port);
@@ -205,7 +224,7 @@ describe('a terminal asked for with a command', () => {
 });
 
 describe('full-screen programs', () => {
-  it.skipIf(!has('vim'))("vim: `:!rm -rf` is refused, `:! cmd` runs a judged command, and typing text with Enter still works", async () => {
+  it.skipIf(!has('vim'))('vim: `:!rm -rf` is refused, `:! cmd` runs a judged command, and typing text with Enter still works', async () => {
     const since = new Date();
     const dir = victim('vim-victim');
     const file = path.join(sshd.dir, 'notes.txt');
@@ -232,7 +251,9 @@ describe('full-screen programs', () => {
     expect(existsSync(path.join(dir, 'keep.txt'))).toBe(true);
     expect(readFileSync(file, 'utf8')).toBe("hello from vim\nit's plain text (with an apostrophe)\nline three\n\n");
     const commands = await recordedCommands('esc-web', since);
-    expect(commands).toEqual(expect.arrayContaining([expect.objectContaining({ command: `:!rm -rf ${dir}`, decision: 'deny', ruleId: RULE, terminal: 'full-screen' })]));
+    expect(commands).toEqual(
+      expect.arrayContaining([expect.objectContaining({ command: `:!rm -rf ${dir}`, decision: 'deny', ruleId: RULE, terminal: 'full-screen' })]),
+    );
   });
 
   it.skipIf(!has('less'))('less: `!rm -rf` is refused', async () => {

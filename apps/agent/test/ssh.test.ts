@@ -15,7 +15,19 @@ let conn: Awaited<ReturnType<TestStack['connect']>>;
 let shellConn: Awaited<ReturnType<TestStack['connect']>>;
 const APP_DIR = '/srv/hoop-ssh-test-app';
 
-const sshArgs = (port: number) => ['-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', 'anyone@127.0.0.1'];
+const sshArgs = (port: number) => [
+  '-p',
+  String(port),
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'BatchMode=yes',
+  'anyone@127.0.0.1',
+];
 
 beforeAll(async () => {
   sshd = await startSshd();
@@ -23,8 +35,17 @@ beforeAll(async () => {
   writeFileSync(path.join(APP_DIR, 'data.db'), 'precious');
   writeFileSync(path.join(sshd.dir, 'customers.txt'), 'alice alice@example.com card 4111 1111 1111 1111\nbob bob.smith@example.org\n');
   stack = await startTestStack();
-  await stack.addConnection('web-1', 'ssh', { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint }, sshd.privateKey);
-  await stack.addConnection('box', 'command', { shell: ['bash', '--noprofile', '--norc', '-i'], exec: ['bash', '--noprofile', '--norc', '-c', '{}'], cwd: sshd.dir });
+  await stack.addConnection(
+    'web-1',
+    'ssh',
+    { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint },
+    sshd.privateKey,
+  );
+  await stack.addConnection('box', 'command', {
+    shell: ['bash', '--noprofile', '--norc', '-i'],
+    exec: ['bash', '--noprofile', '--norc', '-c', '{}'],
+    cwd: sshd.dir,
+  });
   await stack.startAgent();
   conn = await stack.connect('web-1');
   shellConn = await stack.connect('box');
@@ -100,7 +121,9 @@ describe.skipIf(noSsh)('ssh connections', () => {
     await type('\x1b[A');
     await new Promise((r) => setTimeout(r, 300));
     await type('\x01\x1b[3~\x1b[3~rm -rf\r');
-    await waitFor('the second refusal', async () => ((out.match(/blocked by hoop guardrail "rm-recursive-broad"/g) ?? []).length >= 2 ? true : null), { timeoutMs: 20_000 });
+    await waitFor('the second refusal', async () => ((out.match(/blocked by hoop guardrail "rm-recursive-broad"/g) ?? []).length >= 2 ? true : null), {
+      timeoutMs: 20_000,
+    });
     await type(`cat ${sshd.dir}/customers.txt\r`);
     await until(/bob \[EMAIL\]/);
     // a construct over several lines is judged whole once it closes
@@ -110,7 +133,11 @@ describe.skipIf(noSsh)('ssh connections', () => {
     await until(/n-2-x/);
     await type(`bash -c 'rm -rf ${APP_DIR}\r`);
     await type("'\r");
-    await waitFor('the refusal of the multi-line command', async () => ((out.match(/blocked by hoop guardrail "rm-recursive-broad"/g) ?? []).length >= 3 ? true : null), { timeoutMs: 20_000 });
+    await waitFor(
+      'the refusal of the multi-line command',
+      async () => ((out.match(/blocked by hoop guardrail "rm-recursive-broad"/g) ?? []).length >= 3 ? true : null),
+      { timeoutMs: 20_000 },
+    );
     expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
     await type('echo still-$((1+1))-here\r');
     await until(/still-2-here/);
@@ -121,7 +148,10 @@ describe.skipIf(noSsh)('ssh connections', () => {
     expect(out).not.toContain('bob.smith@example.org');
 
     const session = await waitFor('the recorded session', async () => {
-      const s = await stack.db.session.findFirst({ where: { connection: { name: 'web-1' }, mode: 'connect', events: { some: { type: 'term.start' } } }, orderBy: { startedAt: 'desc' } });
+      const s = await stack.db.session.findFirst({
+        where: { connection: { name: 'web-1' }, mode: 'connect', events: { some: { type: 'term.start' } } },
+        orderBy: { startedAt: 'desc' },
+      });
       if (!s) return null;
       const closed = await stack.db.auditEvent.count({ where: { sessionId: s.id, type: 'session.close' } });
       return closed ? s : null;
@@ -134,7 +164,10 @@ describe.skipIf(noSsh)('ssh connections', () => {
         expect.objectContaining({ command: `rm -rf ${APP_DIR}`, decision: 'deny' }),
       ]),
     );
-    const recorded = events.filter((e) => e.type === 'term.output').map((e) => (e.data as { d: string }).d).join('');
+    const recorded = events
+      .filter((e) => e.type === 'term.output')
+      .map((e) => (e.data as { d: string }).d)
+      .join('');
     expect(recorded).toContain('hello-42');
     expect(recorded).not.toContain('bob.smith@example.org');
     // the asciicast export replays it
@@ -151,11 +184,26 @@ describe.skipIf(noSsh)('ssh connections', () => {
     const src = path.join(sshd.dir, 'upload.txt');
     writeFileSync(src, 'uploaded through hoop\n');
     const dest = path.join(sshd.dir, 'received.txt');
-    const r = await runProcess('scp', ['-P', String(conn.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', src, `x@127.0.0.1:${dest}`]);
+    const r = await runProcess('scp', [
+      '-P',
+      String(conn.port),
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      'BatchMode=yes',
+      src,
+      `x@127.0.0.1:${dest}`,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(readFileSync(dest, 'utf8')).toBe('uploaded through hoop\n');
-    await waitFor('the file event', async () => ((await stack.db.auditEvent.findFirst({ where: { type: 'file', data: { path: ['path'], equals: dest } } })) ? true : null));
+    await waitFor('the file event', async () =>
+      (await stack.db.auditEvent.findFirst({ where: { type: 'file', data: { path: ['path'], equals: dest } } })) ? true : null,
+    );
   });
 
   it('refuses port forwarding', async () => {
@@ -199,12 +247,29 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
   it('runs a command with masked output, refuses a destructive one, and holds a reviewed one until approved', async () => {
     const { writeFile } = await import('node:fs/promises');
     const file = `${stack.configFile}.shell-policy.json`;
-    await writeFile(file, JSON.stringify({ name: 'box-policy', connections: { names: ['box'] }, guardrails: { shell: { rules: [{ id: 'touch-review', action: 'review', message: 'creating files needs a reviewer', match: { commands: ['touch'] } }] } } }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'box-policy',
+        connections: { names: ['box'] },
+        guardrails: {
+          shell: { rules: [{ id: 'touch-review', action: 'review', message: 'creating files needs a reviewer', match: { commands: ['touch'] } }] },
+        },
+      }),
+    );
     const applied = await stack.cli(['policy', 'apply', '-f', file]);
     expect(applied.code, applied.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     const client = new Client({ name: 'test-agent', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'mcp'], cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOOP_CONFIG: stack.configFile }, stderr: 'pipe' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ['--import', 'tsx', path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'mcp'],
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOOP_CONFIG: stack.configFile },
+        stderr: 'pipe',
+      }),
+    );
     try {
       const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }) as Promise<ToolResult>;
       const ok = await call('run_command', { connection: 'box', command: 'cat customers.txt; exit 3' });
@@ -237,11 +302,13 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
     }
   });
 
-  it('serves run_command over the gateway\'s /mcp as well, a held command finishing on a later request', async () => {
+  it("serves run_command over the gateway's /mcp as well, a held command finishing on a later request", async () => {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     const open = async () => {
       const c = new Client({ name: 'remote-agent', version: '1.0.0' });
-      await c.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${stack.adminToken}` } } }));
+      await c.connect(
+        new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${stack.adminToken}` } } }),
+      );
       return c;
     };
     const call = (c: Client, name: string, args: Record<string, unknown>) => c.callTool({ name, arguments: args }) as Promise<ToolResult>;
@@ -260,7 +327,11 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
     expect(pending.status, JSON.stringify(held.content)).toBe('pending_review');
     await first.close();
     const { token } = await stack.addUser({ role: 'reviewer' });
-    const approve = await fetch(`${stack.gatewayUrl}/api/reviews/${pending.reviewId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const approve = await fetch(`${stack.gatewayUrl}/api/reviews/${pending.reviewId}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(approve.status).toBe(200);
     const later = await open();
     try {
@@ -283,7 +354,12 @@ describe.skipIf(noSsh)('gateway crash during an ssh session', () => {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', () => undefined);
     const exited = new Promise((r) => child.on('exit', () => r('closed')));
-    const session = await waitFor('the ssh session', async () => (await stack.db.session.findFirst({ where: { connection: { name: 'web-1' }, status: 'open', mode: 'connect' }, orderBy: { startedAt: 'desc' } })) ?? null);
+    const session = await waitFor(
+      'the ssh session',
+      async () =>
+        (await stack.db.session.findFirst({ where: { connection: { name: 'web-1' }, status: 'open', mode: 'connect' }, orderBy: { startedAt: 'desc' } })) ??
+        null,
+    );
     // a steady stream of output and commands
     for (let i = 0; i < 20; i++) child.stdin.write(`echo line-${i}-$((${i}*2)); seq 1 200\r`);
     await waitFor('output to flow', async () => (out.includes('line-19-38') ? true : null), { timeoutMs: 30_000 });
@@ -292,15 +368,26 @@ describe.skipIf(noSsh)('gateway crash during an ssh session', () => {
     const closed = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still open'), 15_000))]);
     if (closed !== 'closed') child.kill('SIGKILL');
     expect(closed, `${out.slice(-300)}\n---\n${c.output()}`).toBe('closed');
-    const events = await waitFor('the session close to be stored', async () => {
-      const rows = await stack.db.auditEvent.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' }, select: { seq: true, type: true, data: true } });
-      return rows.at(-1)?.type === 'session.close' ? rows : null;
-    }, { timeoutMs: 45_000 });
+    const events = await waitFor(
+      'the session close to be stored',
+      async () => {
+        const rows = await stack.db.auditEvent.findMany({
+          where: { sessionId: session.id },
+          orderBy: { seq: 'asc' },
+          select: { seq: true, type: true, data: true },
+        });
+        return rows.at(-1)?.type === 'session.close' ? rows : null;
+      },
+      { timeoutMs: 45_000 },
+    );
     // no gap and no duplicate: seq 0..n
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
     const commands = events.filter((e) => e.type === 'command').map((e) => (e.data as { command: string }).command);
     for (let i = 0; i < 20; i++) expect(commands.filter((cmd) => cmd === `echo line-${i}-$((${i}*2)); seq 1 200`)).toHaveLength(1);
-    const recorded = events.filter((e) => e.type === 'term.output').map((e) => (e.data as { d: string }).d).join('');
+    const recorded = events
+      .filter((e) => e.type === 'term.output')
+      .map((e) => (e.data as { d: string }).d)
+      .join('');
     expect(recorded).toContain('line-19-38');
     const verify = await stack.cli(['audit', 'verify', '--session', session.id]);
     expect(verify.code, verify.stdout).toBe(0);

@@ -24,7 +24,25 @@ beforeAll(async () => {
   await admin.connect();
   const dataDir = (await admin.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory;
   // a self-signed certificate so the server can speak TLS
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(dataDir, 'server.key'), '-out', path.join(dataDir, 'server.crt')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      path.join(dataDir, 'server.key'),
+      '-out',
+      path.join(dataDir, 'server.crt'),
+    ],
+    { stdio: 'ignore' },
+  );
   chmodSync(path.join(dataDir, 'server.key'), 0o600);
   if (process.getuid?.() === 0) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
@@ -32,16 +50,19 @@ beforeAll(async () => {
     chownSync(path.join(dataDir, 'server.key'), uid, gid);
     chownSync(path.join(dataDir, 'server.crt'), uid, gid);
   }
-  writeFileSync(path.join(dataDir, 'pg_hba.conf'), [
-    'local all all trust',
-    'host all scram_user 127.0.0.1/32 scram-sha-256',
-    'host all md5_user 127.0.0.1/32 md5',
-    'host all clear_user 127.0.0.1/32 password',
-    'hostssl all tls_user 127.0.0.1/32 scram-sha-256',
-    'hostnossl all tls_user 127.0.0.1/32 reject',
-    'host all postgres 127.0.0.1/32 scram-sha-256',
-  ].join('\n'));
-  await admin.query("ALTER SYSTEM SET ssl = on");
+  writeFileSync(
+    path.join(dataDir, 'pg_hba.conf'),
+    [
+      'local all all trust',
+      'host all scram_user 127.0.0.1/32 scram-sha-256',
+      'host all md5_user 127.0.0.1/32 md5',
+      'host all clear_user 127.0.0.1/32 password',
+      'hostssl all tls_user 127.0.0.1/32 scram-sha-256',
+      'hostnossl all tls_user 127.0.0.1/32 reject',
+      'host all postgres 127.0.0.1/32 scram-sha-256',
+    ].join('\n'),
+  );
+  await admin.query('ALTER SYSTEM SET ssl = on');
   await admin.query("SET password_encryption = 'md5'");
   await admin.query(`CREATE ROLE md5_user LOGIN PASSWORD '${PASSWORD.replace(/'/g, "''")}'`);
   await admin.query("SET password_encryption = 'scram-sha-256'");
@@ -51,7 +72,8 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, 500));
 
   stack = await startTestStack();
-  const url = (user: string, pw = PASSWORD, sslmode = 'disable') => `postgres://${user}:${encodeURIComponent(pw)}@127.0.0.1:${port}/postgres?sslmode=${sslmode}`;
+  const url = (user: string, pw = PASSWORD, sslmode = 'disable') =>
+    `postgres://${user}:${encodeURIComponent(pw)}@127.0.0.1:${port}/postgres?sslmode=${sslmode}`;
   await stack.addPostgresConnection('scram', url('scram_user'));
   await stack.addPostgresConnection('md5', url('md5_user'));
   await stack.addPostgresConnection('cleartext', url('clear_user'));

@@ -2,7 +2,10 @@ import { EXIT } from '@hoop/protocol';
 
 /** An expected failure: printed as one line, exits with its code. */
 export class CliError extends Error {
-  constructor(readonly exitCode: number, message: string) {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -3,11 +3,24 @@ import { PgType } from '@hoop/pgwire';
 /** Plain aligned table for listings. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return `${[line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n')}\n`;
 }
 
-const NUMERIC_OIDS: ReadonlySet<number> = new Set([PgType.int8, PgType.int2, PgType.int4, PgType.oid, PgType.float4, PgType.float8, PgType.numeric, PgType.money]);
+const NUMERIC_OIDS: ReadonlySet<number> = new Set([
+  PgType.int8,
+  PgType.int2,
+  PgType.int4,
+  PgType.oid,
+  PgType.float4,
+  PgType.float8,
+  PgType.numeric,
+  PgType.money,
+]);
 
 /** A result the way psql prints it: centred headers, `|` separators, numbers right-aligned, `(N rows)`. */
 export function formatPsql(fields: { name: string; dataTypeID: number }[], rows: unknown[][]): string {
@@ -17,7 +30,10 @@ export function formatPsql(fields: { name: string; dataTypeID: number }[], rows:
   const header = fields.map((f, i) => center(f.name, widths[i]!)).join(' | ');
   const rule = widths.map((w) => '-'.repeat(w)).join('-+-');
   const body = cells.map((r) =>
-    r.map((c, i) => (NUMERIC_OIDS.has(fields[i]!.dataTypeID) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ').trimEnd(),
+    r
+      .map((c, i) => (NUMERIC_OIDS.has(fields[i]!.dataTypeID) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join(' | ')
+      .trimEnd(),
   );
   const count = `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`;
   return `${[` ${header}`.trimEnd(), `-${rule}-`, ...body.map((b) => ` ${b}`), count].join('\n')}\n`;

@@ -1,5 +1,16 @@
 import WebSocket from 'ws';
-import { CAPABILITIES, EXIT, MAX_TEXT_FRAME, messageBytes, OpenError, PROTOCOL_VERSION, Tunnel, type TunnelStream, webSocketTransport, zeroMask } from '@hoop/protocol';
+import {
+  CAPABILITIES,
+  EXIT,
+  MAX_TEXT_FRAME,
+  messageBytes,
+  OpenError,
+  PROTOCOL_VERSION,
+  Tunnel,
+  type TunnelStream,
+  webSocketTransport,
+  zeroMask,
+} from '@hoop/protocol';
 import type { CliConfig } from './config';
 import { CliError, unreachable, usage } from './errors';
 
@@ -10,7 +21,7 @@ function wsUrl(base: string, path: string): string {
 }
 
 function describeNetworkError(err: unknown, url: string): CliError {
-  const code = (err as NodeJS.ErrnoException).code ?? ((err as { cause?: NodeJS.ErrnoException }).cause?.code);
+  const code = (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;
   return unreachable(`cannot reach the gateway at ${url}${code ? ` (${code})` : ''}; is it running?`);
 }
 
@@ -25,7 +36,8 @@ export async function api<T>(config: CliConfig, path: string, init: { method?: s
       signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
     });
   } catch (err) {
-    if ((err as Error).name === 'TimeoutError') throw unreachable(`the gateway at ${config.gatewayUrl} did not answer within ${(init.timeoutMs ?? 15_000) / 1000} s`);
+    if ((err as Error).name === 'TimeoutError')
+      throw unreachable(`the gateway at ${config.gatewayUrl} did not answer within ${(init.timeoutMs ?? 15_000) / 1000} s`);
     throw describeNetworkError(err, config.gatewayUrl);
   }
   if (res.status === 401) throw usage('the gateway refused your token (expired or revoked?); run `hoop login` again');
@@ -37,7 +49,11 @@ export async function api<T>(config: CliConfig, path: string, init: { method?: s
 
 export interface GatewayLink {
   user: string;
-  open(connection: string, mode: 'connect' | 'exec' | 'mcp', clientInfo?: Record<string, string>): Promise<{ stream: TunnelStream; sessionId?: string; type?: string; limits?: { maxRows: number; maxBytes: number } }>;
+  open(
+    connection: string,
+    mode: 'connect' | 'exec' | 'mcp',
+    clientInfo?: Record<string, string>,
+  ): Promise<{ stream: TunnelStream; sessionId?: string; type?: string; limits?: { maxRows: number; maxBytes: number } }>;
   close(): void;
   onClose(fn: () => void): void;
 }
@@ -46,7 +62,13 @@ export interface GatewayLink {
 export function connectGateway(config: CliConfig): Promise<GatewayLink> {
   const url = wsUrl(config.gatewayUrl, '/client');
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${config.token}` }, maxPayload: MAX_TEXT_FRAME, perMessageDeflate: false, generateMask: zeroMask, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${config.token}` },
+      maxPayload: MAX_TEXT_FRAME,
+      perMessageDeflate: false,
+      generateMask: zeroMask,
+      handshakeTimeout: 10_000,
+    });
     let settled = false;
     const closeHandlers: (() => void)[] = [];
     const fail = (e: CliError) => {
@@ -55,42 +77,49 @@ export function connectGateway(config: CliConfig): Promise<GatewayLink> {
       ws.terminate();
       reject(e);
     };
-    const tunnel = new Tunnel(
-      webSocketTransport(ws),
-      true,
-      {
-        onMessage: (msg) => {
-          if (msg.type === 'welcome' && !settled) {
-            settled = true;
-            resolve({
-              user: msg.payload.identity.name,
-              async open(connection, mode, clientInfo) {
-                try {
-                  const { stream, opened } = await tunnel.openStream({ connection, mode, ...(clientInfo ? { clientInfo } : {}) });
-                  return { stream, sessionId: opened.sessionId, type: opened.connectionType, limits: opened.limits };
-                } catch (err) {
-                  if (err instanceof OpenError) {
-                    const code = err.code === 'forbidden' || err.code === 'rate_limited' || err.code === 'approval_required' ? EXIT.blocked : err.code === 'not_found' || err.code === 'bad_config' ? EXIT.usage : EXIT.unreachable;
-                    throw new CliError(code, err.message);
-                  }
-                  throw err;
+    const tunnel = new Tunnel(webSocketTransport(ws), true, {
+      onMessage: (msg) => {
+        if (msg.type === 'welcome' && !settled) {
+          settled = true;
+          resolve({
+            user: msg.payload.identity.name,
+            async open(connection, mode, clientInfo) {
+              try {
+                const { stream, opened } = await tunnel.openStream({ connection, mode, ...(clientInfo ? { clientInfo } : {}) });
+                return { stream, sessionId: opened.sessionId, type: opened.connectionType, limits: opened.limits };
+              } catch (err) {
+                if (err instanceof OpenError) {
+                  const code =
+                    err.code === 'forbidden' || err.code === 'rate_limited' || err.code === 'approval_required'
+                      ? EXIT.blocked
+                      : err.code === 'not_found' || err.code === 'bad_config'
+                        ? EXIT.usage
+                        : EXIT.unreachable;
+                  throw new CliError(code, err.message);
                 }
-              },
-              close: () => ws.close(1000, 'done'),
-              onClose: (fn) => closeHandlers.push(fn),
-            });
-          } else if (msg.type === 'ping') tunnel.send('pong', msg.payload);
-        },
+                throw err;
+              }
+            },
+            close: () => ws.close(1000, 'done'),
+            onClose: (fn) => closeHandlers.push(fn),
+          });
+        } else if (msg.type === 'ping') tunnel.send('pong', msg.payload);
       },
+    });
+    ws.on('open', () =>
+      tunnel.send('hello', { role: 'client', version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], software: `hoop-cli/${CLI_VERSION}` }),
     );
-    ws.on('open', () => tunnel.send('hello', { role: 'client', version: PROTOCOL_VERSION, capabilities: [...CAPABILITIES], software: `hoop-cli/${CLI_VERSION}` }));
     ws.on('message', (data, isBinary) => {
       const buf = messageBytes(data);
       if (isBinary) tunnel.handleBinary(buf);
       else tunnel.handleText(buf.toString('utf8'));
     });
     ws.on('unexpected-response', (_req, res) => {
-      fail(res.statusCode === 401 ? usage('the gateway refused your token (expired or revoked?); run `hoop login` again') : unreachable(`the gateway answered HTTP ${res.statusCode}`));
+      fail(
+        res.statusCode === 401
+          ? usage('the gateway refused your token (expired or revoked?); run `hoop login` again')
+          : unreachable(`the gateway answered HTTP ${res.statusCode}`),
+      );
     });
     ws.on('error', (err) => fail(describeNetworkError(err, config.gatewayUrl)));
     ws.on('close', () => {

@@ -99,10 +99,22 @@ async function run(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'login': {
-      const { values } = parse({ gateway: { type: 'string' }, token: { type: 'string' }, 'no-browser': { type: 'boolean' }, days: { type: 'string' }, 'read-only': { type: 'boolean' } });
+      const { values } = parse({
+        gateway: { type: 'string' },
+        token: { type: 'string' },
+        'no-browser': { type: 'boolean' },
+        days: { type: 'string' },
+        'read-only': { type: 'boolean' },
+      });
       const days = values.days === undefined ? undefined : Number(values.days);
       if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 90)) throw usage('--days is a whole number of days from 1 to 90');
-      await loginCommand(env, { gateway: values.gateway as string | undefined, token: values.token as string | undefined, browser: !values['no-browser'], days, readOnly: Boolean(values['read-only']) });
+      await loginCommand(env, {
+        gateway: values.gateway as string | undefined,
+        token: values.token as string | undefined,
+        browser: !values['no-browser'],
+        days,
+        readOnly: Boolean(values['read-only']),
+      });
       return EXIT.ok;
     }
     case 'connections': {
@@ -111,7 +123,13 @@ async function run(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'connect': {
-      const { values, positionals } = parse({ port: { type: 'string', short: 'p' }, host: { type: 'string' }, duration: { type: 'string' }, reason: { type: 'string' }, exec: { type: 'boolean' } });
+      const { values, positionals } = parse({
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        duration: { type: 'string' },
+        reason: { type: 'string' },
+        exec: { type: 'boolean' },
+      });
       if (positionals.length !== 1) throw usage('usage: hoop connect NAME [--port N] [--duration 30m] [--reason TEXT]');
       const port = values.port === undefined ? undefined : Number(values.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw usage(`invalid port ${String(values.port)}`);
@@ -125,7 +143,13 @@ async function run(argv: string[]): Promise<number> {
       });
     }
     case 'exec': {
-      const { values, positionals } = parse({ input: { type: 'string', short: 'i' }, file: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, reason: { type: 'string' }, review: { type: 'string' } });
+      const { values, positionals } = parse({
+        input: { type: 'string', short: 'i' },
+        file: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        reason: { type: 'string' },
+        review: { type: 'string' },
+      });
       if (positionals.length !== 1) throw usage('usage: hoop exec NAME -i SQL | -f FILE | < stdin');
       if (values.input !== undefined && values.file !== undefined) throw usage('give either -i or -f, not both');
       return execCommand(env, positionals[0]!, {
@@ -138,16 +162,51 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'reviews': {
       const sub = ['get', 'approve', 'reject', 'revoke', 'list'].includes(rest[0] ?? '') ? rest.shift()! : 'list';
-      const { values, positionals } = parse({ status: { type: 'string' }, connection: { type: 'string' }, mine: { type: 'boolean' }, limit: { type: 'string' }, comment: { type: 'string' }, reason: { type: 'string' }, output: { type: 'string', short: 'o' } });
-      if (sub === 'list') return reviewsList(env, { status: values.status as string | undefined, connection: values.connection as string | undefined, mine: Boolean(values.mine), limit: values.limit as string | undefined }, output(values.output));
+      const { values, positionals } = parse({
+        status: { type: 'string' },
+        connection: { type: 'string' },
+        mine: { type: 'boolean' },
+        limit: { type: 'string' },
+        comment: { type: 'string' },
+        reason: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+      });
+      if (sub === 'list')
+        return reviewsList(
+          env,
+          {
+            status: values.status as string | undefined,
+            connection: values.connection as string | undefined,
+            mine: Boolean(values.mine),
+            limit: values.limit as string | undefined,
+          },
+          output(values.output),
+        );
       if (positionals.length !== 1) throw usage(`usage: hoop reviews ${sub} ID`);
       if (sub === 'get') return reviewsGet(env, positionals[0]!, output(values.output));
       return reviewsDecide(env, sub as 'approve' | 'reject' | 'revoke', positionals[0]!, (values.comment ?? values.reason) as string | undefined);
     }
     case 'sessions': {
       const sub = rest[0] === 'get' || rest[0] === 'export' ? rest.shift() : 'list';
-      const { values, positionals } = parse({ connection: { type: 'string' }, user: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, output: { type: 'string', short: 'o' }, format: { type: 'string' } });
-      if (sub === 'list') return sessionsList(env, { connection: values.connection as string | undefined, user: values.user as string | undefined, status: values.status as string | undefined, limit: values.limit as string | undefined }, output(values.output));
+      const { values, positionals } = parse({
+        connection: { type: 'string' },
+        user: { type: 'string' },
+        status: { type: 'string' },
+        limit: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        format: { type: 'string' },
+      });
+      if (sub === 'list')
+        return sessionsList(
+          env,
+          {
+            connection: values.connection as string | undefined,
+            user: values.user as string | undefined,
+            status: values.status as string | undefined,
+            limit: values.limit as string | undefined,
+          },
+          output(values.output),
+        );
       if (positionals.length !== 1) throw usage(`usage: hoop sessions ${sub} ID`);
       if (sub === 'get') return sessionsGet(env, positionals[0]!, output(values.output));
       return sessionsExport(env, positionals[0]!, (values.format as string | undefined) ?? 'jsonl');
@@ -164,7 +223,8 @@ async function run(argv: string[]): Promise<number> {
       return auditVerify(env, values.session as string | undefined);
     }
     case 'admin': {
-      const ADMIN_USAGE = 'usage: hoop admin service-account create NAME [--role R] [--days N] | hoop admin connection test NAME [-o json] | hoop admin audit retention [DAYS | --forever]';
+      const ADMIN_USAGE =
+        'usage: hoop admin service-account create NAME [--role R] [--days N] | hoop admin connection test NAME [-o json] | hoop admin audit retention [DAYS | --forever]';
       const [noun, verb] = [rest.shift(), rest.shift()];
       if (noun === 'audit' && verb === 'retention') {
         const { values, positionals } = parse({ forever: { type: 'boolean' }, output: { type: 'string', short: 'o' } });
@@ -191,7 +251,11 @@ async function run(argv: string[]): Promise<number> {
     case 'policy': {
       const [sub, ...args] = rest;
       rest.splice(0, rest.length, ...args);
-      const { values, positionals } = parse({ file: { type: 'string', short: 'f' }, connection: { type: 'string', short: 'c' }, output: { type: 'string', short: 'o' } });
+      const { values, positionals } = parse({
+        file: { type: 'string', short: 'f' },
+        connection: { type: 'string', short: 'c' },
+        output: { type: 'string', short: 'o' },
+      });
       if (sub === 'list') return policyList(env);
       if (sub === 'get') {
         if (positionals.length !== 1) throw usage('usage: hoop policy get NAME [-o yaml|json]');

@@ -18,7 +18,12 @@ export async function pgClientFor(stream: TunnelStream, name: string, type: stri
 }
 
 /** A Postgres session through the gateway and the agent, driven with node-postgres (same pipeline as `hoop connect`). */
-export async function openPgSession(link: GatewayLink, name: string, mode: 'exec' | 'mcp', clientInfo: Record<string, string>): Promise<{ client: pg.Client; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }> {
+export async function openPgSession(
+  link: GatewayLink,
+  name: string,
+  mode: 'exec' | 'mcp',
+  clientInfo: Record<string, string>,
+): Promise<{ client: pg.Client; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }> {
   const { stream, type, sessionId, limits } = await link.open(name, mode, clientInfo);
   if (type && type !== 'postgres') {
     stream.destroy();

@@ -10,7 +10,11 @@ const EXIT_REFUSED = 126;
  * judges the command, runs it on the target and masks what comes back. stdout and stderr are passed through; the
  * command's exit status becomes hoop's, except that a refusal exits 3 (blocked) or 4 (not approved).
  */
-export async function runShellCommand(stream: Duplex, command: string, o: { stdin: NodeJS.ReadableStream | null; onWaiting?: (line: string) => void }): Promise<number> {
+export async function runShellCommand(
+  stream: Duplex,
+  command: string,
+  o: { stdin: NodeJS.ReadableStream | null; onWaiting?: (line: string) => void },
+): Promise<number> {
   const { Client } = (await import('ssh2')).default;
   const client = new Client();
   await new Promise<void>((resolve, reject) => {

@@ -20,7 +20,10 @@ beforeAll(async () => {
   await target.query('create table t (id int); insert into t values (1)');
   stack = await startTestStack();
   await stack.addPostgresConnection('pg-jit', target.url);
-  for (const [name, role] of [['dev', 'developer'], ['rita', 'reviewer']] as const) {
+  for (const [name, role] of [
+    ['dev', 'developer'],
+    ['rita', 'reviewer'],
+  ] as const) {
     tokens[name] = (await stack.addUser({ email: `${name}@test.local`, role })).token;
   }
   await stack.startAgent();
@@ -41,7 +44,9 @@ async function pendingAccess() {
 describe('time-boxed access for hoop connect', () => {
   it('refuses a longer grant than the policy allows', async () => {
     const port = await freePort();
-    const r = await stack.cli(['connect', 'pg-jit', '--port', String(port), '--duration', '2h'], { env: { HOOP_TOKEN: tokens.dev!, HOOP_GATEWAY_URL: stack.gatewayUrl } });
+    const r = await stack.cli(['connect', 'pg-jit', '--port', String(port), '--duration', '2h'], {
+      env: { HOOP_TOKEN: tokens.dev!, HOOP_GATEWAY_URL: stack.gatewayUrl },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('policy "jit" grants at most 60 minutes on "pg-jit"');
   });
@@ -51,7 +56,9 @@ describe('time-boxed access for hoop connect', () => {
     const connect = stack.spawnCli(['connect', 'pg-jit', '--port', String(port), '--duration', '45m', '--reason', 'incident 7'], { token: tokens.dev });
     const review = await pendingAccess();
     expect(review).toMatchObject({ durationMinutes: 45, reason: 'incident 7', mode: 'connect' });
-    await waitFor('the waiting line', async () => (connect.output().includes(`waiting for approval: http://localhost:3999/reviews/${review.id}`) ? true : null));
+    await waitFor('the waiting line', async () =>
+      connect.output().includes(`waiting for approval: http://localhost:3999/reviews/${review.id}`) ? true : null,
+    );
     const url = `postgres://x@127.0.0.1:${port}/pg-jit?sslmode=disable`;
     expect((await psql(url, ['-c', 'select 1'])).code).not.toBe(0);
 
@@ -92,7 +99,15 @@ describe('time-boxed access for hoop connect', () => {
     // told apart from the first grant's pg_sleep, which the target may still be running
     const running = psql(url2, ['-c', "select 'second grant', pg_sleep(30)"], { timeoutMs: 40_000 });
     // running on the target, the session is past its opening (its row exists a moment before the gateway holds it under the grant)
-    await waitFor('the session to run its query', async () => ((await target.query("select 1 from pg_stat_activity where datname = current_database() and state = 'active' and query = $1", ["select 'second grant', pg_sleep(30)"])).rowCount ? true : null));
+    await waitFor('the session to run its query', async () =>
+      (
+        await target.query("select 1 from pg_stat_activity where datname = current_database() and state = 'active' and query = $1", [
+          "select 'second grant', pg_sleep(30)",
+        ])
+      ).rowCount
+        ? true
+        : null,
+    );
     const revoked = await stack.cli(['reviews', 'revoke', second.id, '--comment', 'incident over']);
     expect(revoked.code, revoked.stderr).toBe(0);
     const ended = await running;

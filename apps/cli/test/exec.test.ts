@@ -34,7 +34,10 @@ describe('hoop exec', () => {
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout) as { columns: { name: string }[]; rows: unknown[][]; rowCount: number };
     expect(json.columns.map((c) => c.name)).toEqual(['id', 'name']);
-    expect(json.rows).toEqual([[1, 'alpha'], [2, 'beta']]);
+    expect(json.rows).toEqual([
+      [1, 'alpha'],
+      [2, 'beta'],
+    ]);
     expect(json.rowCount).toBe(2);
   });
 
@@ -118,7 +121,9 @@ describe('hoop exec', () => {
 
   it('enforces the access section of the policy per mode and role (exit 3)', async () => {
     const { token } = await stack.addUser({ email: 'dev@test.local', role: 'developer' });
-    const policy = await stack.db.policy.create({ data: { orgId: stack.orgId, name: 'auditors-exec', document: { name: 'auditors-exec', access: { exec: ['auditor'] } } } });
+    const policy = await stack.db.policy.create({
+      data: { orgId: stack.orgId, name: 'auditors-exec', document: { name: 'auditors-exec', access: { exec: ['auditor'] } } },
+    });
     await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'pg-exec' } }, data: { policyId: policy.id } });
     const refused = await stack.cli(['exec', 'pg-exec', '-i', 'select 1'], { env: { HOOP_TOKEN: token } });
     expect(refused.code).toBe(3);
@@ -132,7 +137,9 @@ describe('hoop exec', () => {
     const { startAgentService, waitFor } = await import('@hoop/devstack');
     const bad = startAgentService({ gatewayUrl: `ws://127.0.0.1:${stack.gatewayPort}`, key: 'hoop_agent_wrong-key-000000000000' });
     try {
-      await waitFor('the refusal to be logged', async () => (/the gateway refused HOOP_AGENT_KEY: the key is wrong/.test(bad.output()) ? true : null), { timeoutMs: 20_000 });
+      await waitFor('the refusal to be logged', async () => (/the gateway refused HOOP_AGENT_KEY: the key is wrong/.test(bad.output()) ? true : null), {
+        timeoutMs: 20_000,
+      });
       const agents = await stack.db.agent.findMany();
       expect(agents).toHaveLength(1);
     } finally {

@@ -38,10 +38,17 @@ afterAll(() => new Promise<void>((r) => planted.close(() => r())));
 function cli(args: string[], env: Record<string, string>, cwd = deep) {
   const base = inheritedEnv();
   for (const k of ['HOOP_CONFIG', 'HOOP_TOKEN', 'HOOP_GATEWAY_URL']) delete base[k];
-  return runProcess('sh', ['-c', `cd "$0" && exec "$@"`, cwd, TSX, path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], { env: { ...base, HOME: home, BROWSER: 'none', ...env }, timeoutMs: 30_000 });
+  return runProcess('sh', ['-c', `cd "$0" && exec "$@"`, cwd, TSX, path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
+    env: { ...base, HOME: home, BROWSER: 'none', ...env },
+    timeoutMs: 30_000,
+  });
 }
 
-const tokensSeen = () => seen.map((s) => s.authorization).filter(Boolean).join(' ');
+const tokensSeen = () =>
+  seen
+    .map((s) => s.authorization)
+    .filter(Boolean)
+    .join(' ');
 
 describe('a token goes only to the gateway it was issued for', () => {
   it('HOOP_TOKEN is not sent to the gateway a parent folder’s .hoop/cli.json names', async () => {
@@ -55,7 +62,11 @@ describe('a token goes only to the gateway it was issued for', () => {
     const r = await cli(['login', '--token', TOKEN], {});
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/say which gateway the token is for/);
-    const piped = await runProcess('sh', ['-c', `cd "$0" && echo ${TOKEN} | HOME="$1" "$2" "$3" login`, deep, home, TSX, path.join(REPO_ROOT, 'apps/cli/src/main.ts')], { timeoutMs: 30_000 });
+    const piped = await runProcess(
+      'sh',
+      ['-c', `cd "$0" && echo ${TOKEN} | HOME="$1" "$2" "$3" login`, deep, home, TSX, path.join(REPO_ROOT, 'apps/cli/src/main.ts')],
+      { timeoutMs: 30_000 },
+    );
     expect(piped.code).toBe(2);
     expect(tokensSeen()).not.toContain(TOKEN);
   });

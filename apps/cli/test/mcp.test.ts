@@ -15,7 +15,15 @@ type ToolResult = { isError?: boolean; content: { type: string; text: string }[]
 
 async function connectClient(env: Record<string, string>): Promise<Client> {
   const c = new Client({ name: 'test-agent', version: '1.0.0' });
-  await c.connect(new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', MAIN, 'mcp'], cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stderr: 'pipe' }));
+  await c.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: ['--import', 'tsx', MAIN, 'mcp'],
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+      stderr: 'pipe',
+    }),
+  );
   return c;
 }
 
@@ -23,7 +31,9 @@ const call = (c: Client, name: string, args: Record<string, unknown>) => c.callT
 
 beforeAll(async () => {
   target = await createTargetDatabase('mcp');
-  await target.query("create table orders (id int primary key, status text, customer_email text); insert into orders select g, case when g % 3 = 0 then 'failed' else 'paid' end, 'user' || g || '@example.com' from generate_series(1, 300) g");
+  await target.query(
+    "create table orders (id int primary key, status text, customer_email text); insert into orders select g, case when g % 3 = 0 then 'failed' else 'paid' end, 'user' || g || '@example.com' from generate_series(1, 300) g",
+  );
   stack = await startTestStack();
   await stack.addPostgresConnection('shop', target.url);
   // connections with their own limits, there before the agent starts (it learns them at start)
@@ -55,9 +65,23 @@ describe('hoop mcp', () => {
 
   it('lists connections and describes a schema', async () => {
     const list = await call(client, 'list_connections', {});
-    expect(list.structuredContent).toEqual({ connections: ['shop', 'shop-burst', 'shop-limited'].map((name) => ({ name, type: 'postgres', online: true, readOnly: false, tags: [] })) });
+    expect(list.structuredContent).toEqual({
+      connections: ['shop', 'shop-burst', 'shop-limited'].map((name) => ({ name, type: 'postgres', online: true, readOnly: false, tags: [] })),
+    });
     const schema = await call(client, 'describe_schema', { connection: 'shop', table: 'orders' });
-    expect(schema.structuredContent).toMatchObject({ tables: [{ schema: 'public', table: 'orders', columns: [{ name: 'id', type: 'integer' }, { name: 'status', type: 'text' }, { name: 'customer_email', type: 'text' }] }] });
+    expect(schema.structuredContent).toMatchObject({
+      tables: [
+        {
+          schema: 'public',
+          table: 'orders',
+          columns: [
+            { name: 'id', type: 'integer' },
+            { name: 'status', type: 'text' },
+            { name: 'customer_email', type: 'text' },
+          ],
+        },
+      ],
+    });
   });
 
   it('runs a query with masked rows, real column names, a row limit and a truncated flag', async () => {
@@ -65,7 +89,13 @@ describe('hoop mcp', () => {
     expect(r.isError).toBeFalsy();
     const out = r.structuredContent as { columns: { name: string }[]; rows: unknown[][]; rowCount: number; truncated: boolean; sessionId: string };
     expect(out.columns.map((c) => c.name)).toEqual(['id', 'status', 'customer_email']);
-    expect(out.rows).toEqual([[1, 'paid', '[EMAIL]'], [2, 'paid', '[EMAIL]'], [3, 'failed', '[EMAIL]'], [4, 'paid', '[EMAIL]'], [5, 'paid', '[EMAIL]']]);
+    expect(out.rows).toEqual([
+      [1, 'paid', '[EMAIL]'],
+      [2, 'paid', '[EMAIL]'],
+      [3, 'failed', '[EMAIL]'],
+      [4, 'paid', '[EMAIL]'],
+      [5, 'paid', '[EMAIL]'],
+    ]);
     expect(out.truncated).toBe(true);
     const all = await call(client, 'run_query', { connection: 'shop', sql: "select count(*) from orders where status = 'failed'" });
     expect((all.structuredContent as { rows: unknown[][]; truncated: boolean }).rows).toEqual([['100']]);
@@ -76,12 +106,18 @@ describe('hoop mcp', () => {
   it('blocks a destructive query with an explanation it can act on, and requires a reason for writes', async () => {
     const del = await call(client, 'run_query', { connection: 'shop', sql: 'DELETE FROM orders', reason: 'cleanup' });
     expect(del.isError).toBe(true);
-    expect(del.content[0]!.text).toMatch(/blocked by hoop guardrail "delete-without-where": DELETE without a WHERE clause would touch every row\. add a WHERE clause/);
+    expect(del.content[0]!.text).toMatch(
+      /blocked by hoop guardrail "delete-without-where": DELETE without a WHERE clause would touch every row\. add a WHERE clause/,
+    );
     expect((await target.query('select count(*)::int as n from orders')).rows[0]?.n).toBe(300);
     const noReason = await call(client, 'run_query', { connection: 'shop', sql: "update orders set status = 'paid' where id = 3" });
     expect(noReason.isError).toBe(true);
     expect(noReason.content[0]!.text).toMatch(/give a `reason`/);
-    const withReason = await call(client, 'run_query', { connection: 'shop', sql: "update orders set status = 'paid' where id = 3", reason: 'ticket 481: payment was retried' });
+    const withReason = await call(client, 'run_query', {
+      connection: 'shop',
+      sql: "update orders set status = 'paid' where id = 3",
+      reason: 'ticket 481: payment was retried',
+    });
     expect(withReason.structuredContent).toMatchObject({ command: 'UPDATE', rowCount: 1 });
     const sessions = await stack.db.session.findMany({ where: { mode: 'mcp' } });
     expect(sessions.some((s) => (s.clientInfo as { reason?: string }).reason === 'ticket 481: payment was retried')).toBe(true);
@@ -99,7 +135,9 @@ describe('hoop mcp', () => {
   it('serves the same tools over streamable HTTP on the gateway (/mcp), with a bearer token', async () => {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     const http = new Client({ name: 'remote-agent', version: '1.0.0' });
-    await http.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${stack.adminToken}` } } }));
+    await http.connect(
+      new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${stack.adminToken}` } } }),
+    );
     const r = await call(http, 'run_query', { connection: 'shop', sql: 'select customer_email from orders where id = 7' });
     expect(r.structuredContent).toMatchObject({ rows: [['[EMAIL]']], truncated: false });
     const del = await call(http, 'run_query', { connection: 'shop', sql: 'truncate orders', reason: 'x' });
@@ -118,11 +156,15 @@ describe('hoop mcp', () => {
     expect(dry.stdout).toMatch(/would write to .*\.claude\.json/);
     const r = await stack.cli(['claude', 'configure'], { env: { HOME: home } });
     expect(r.code).toBe(0);
-    const written = JSON.parse(await readFile(path.join(home, '.claude.json'), 'utf8')) as { mcpServers: { hoop: { command: string; args: string[]; env: Record<string, string> } } };
+    const written = JSON.parse(await readFile(path.join(home, '.claude.json'), 'utf8')) as {
+      mcpServers: { hoop: { command: string; args: string[]; env: Record<string, string> } };
+    };
     const entry = written.mcpServers.hoop;
     expect(entry.env.HOOP_CONFIG).toBe(stack.configFile);
     const c = new Client({ name: 'claude-like', version: '1.0.0' });
-    await c.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', ...entry.env }, stderr: 'pipe' }));
+    await c.connect(
+      new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', ...entry.env }, stderr: 'pipe' }),
+    );
     const list = await call(c, 'list_connections', {});
     expect(list.isError).toBeFalsy();
     await c.close();
@@ -171,10 +213,19 @@ describe('hoop mcp', () => {
     const file = `${stack.configFile}.mcp-review.json`;
     const { writeFile } = await import('node:fs/promises');
     const probe = { id: 'probe', action: 'deny', match: { tables: ['policy_probe'] } };
-    await writeFile(file, JSON.stringify({ name: 'mcp-review', connections: { names: ['shop'] }, guardrails: { rules: [{ id: 'schema-change', action: 'review', match: { kinds: ['ddl'] } }, probe] } }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'mcp-review',
+        connections: { names: ['shop'] },
+        guardrails: { rules: [{ id: 'schema-change', action: 'review', match: { kinds: ['ddl'] } }, probe] },
+      }),
+    );
     expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
     // stored is not enforced: the agent gets the policy pushed a moment later, and enforces it once it blocks the probe
-    await waitFor('the agent to enforce the policy', async () => ((await stack.cli(['exec', 'shop', '-i', 'select * from policy_probe'])).code === 3 ? true : null));
+    await waitFor('the agent to enforce the policy', async () =>
+      (await stack.cli(['exec', 'shop', '-i', 'select * from policy_probe'])).code === 3 ? true : null,
+    );
 
     const held = await call(client, 'run_query', { connection: 'shop', sql: 'ALTER TABLE orders ADD COLUMN note text', reason: 'ticket 481', waitSeconds: 1 });
     expect(held.isError).toBeFalsy();
@@ -210,17 +261,28 @@ describe('hoop mcp', () => {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     const httpClient = async (token: string) => {
       const c = new Client({ name: 'remote-agent', version: '1.0.0' });
-      await c.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      await c.connect(
+        new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+      );
       return c;
     };
     // the policy of the previous test holds DDL on "shop" for review
     const first = await httpClient(stack.adminToken);
-    const held = await call(first, 'run_query', { connection: 'shop', sql: 'CREATE INDEX orders_status_idx ON orders (status)', reason: 'slow checkout query, ticket 512', waitSeconds: 1 });
+    const held = await call(first, 'run_query', {
+      connection: 'shop',
+      sql: 'CREATE INDEX orders_status_idx ON orders (status)',
+      reason: 'slow checkout query, ticket 512',
+      waitSeconds: 1,
+    });
     expect(held.isError, JSON.stringify(held.content)).toBeFalsy();
     const pending = held.structuredContent as { status: string; reviewId: string };
     expect(pending.status).toBe('pending_review');
     await first.close();
-    expect(await stack.db.review.findUniqueOrThrow({ where: { id: pending.reviewId } })).toMatchObject({ status: 'pending', reason: 'slow checkout query, ticket 512', mode: 'mcp' });
+    expect(await stack.db.review.findUniqueOrThrow({ where: { id: pending.reviewId } })).toMatchObject({
+      status: 'pending',
+      reason: 'slow checkout query, ticket 512',
+      mode: 'mcp',
+    });
 
     // someone else's agent cannot pick up this hold
     const intruder = await httpClient((await stack.addUser({ email: 'other-dev@test.local', role: 'developer' })).token);
@@ -230,7 +292,11 @@ describe('hoop mcp', () => {
     await intruder.close();
 
     const revToken = (await stack.addUser({ email: 'http-rev@test.local', role: 'reviewer' })).token;
-    const approve = await fetch(`${stack.gatewayUrl}/api/reviews/${pending.reviewId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${revToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ comment: 'ok for the index' }) });
+    const approve = await fetch(`${stack.gatewayUrl}/api/reviews/${pending.reviewId}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${revToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ comment: 'ok for the index' }),
+    });
     expect(approve.status, await approve.clone().text()).toBe(200);
 
     const later = await httpClient(stack.adminToken);
@@ -238,11 +304,17 @@ describe('hoop mcp', () => {
     expect(done.isError, JSON.stringify(done.content)).toBeFalsy();
     expect(done.structuredContent).toMatchObject({ status: 'approved', reviewId: pending.reviewId, command: 'CREATE' });
     expect((await target.query("select to_regclass('orders_status_idx') as i")).rows[0]!.i).toBe('orders_status_idx');
-    const twice = await call(later, 'wait_for_review', { reviewId: pending.reviewId, connection: 'shop', sql: 'CREATE INDEX orders_status_idx ON orders (status)' });
+    const twice = await call(later, 'wait_for_review', {
+      reviewId: pending.reviewId,
+      connection: 'shop',
+      sql: 'CREATE INDEX orders_status_idx ON orders (status)',
+    });
     expect(twice.isError).toBe(true);
     expect(twice.content[0]!.text).toMatch(/already used/);
     await later.close();
-    const sessions = await stack.db.session.findMany({ where: { mode: 'mcp', userId: (await stack.db.user.findFirstOrThrow({ where: { email: 'other-dev@test.local' } })).id } });
+    const sessions = await stack.db.session.findMany({
+      where: { mode: 'mcp', userId: (await stack.db.user.findFirstOrThrow({ where: { email: 'other-dev@test.local' } })).id },
+    });
     expect(sessions).toHaveLength(0);
   });
 });

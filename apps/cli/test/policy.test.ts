@@ -62,10 +62,14 @@ describe('hoop policy', () => {
     expect(got.stdout).toMatch(/name: scratch-friendly/);
     expect(got.stdout).toMatch(/id: scratch-truncate/);
 
-    await waitFor('the agent to enforce the new policy', async () => {
-      const r = await stack.cli(['exec', 'pg-policy', '-i', 'truncate scratch']);
-      return r.code === 0 ? r : null;
-    }, { timeoutMs: 15_000 });
+    await waitFor(
+      'the agent to enforce the new policy',
+      async () => {
+        const r = await stack.cli(['exec', 'pg-policy', '-i', 'truncate scratch']);
+        return r.code === 0 ? r : null;
+      },
+      { timeoutMs: 15_000 },
+    );
     const stillBlocked = await stack.cli(['exec', 'pg-policy', '-i', 'truncate customers']);
     expect(stillBlocked.code).toBe(3);
   });

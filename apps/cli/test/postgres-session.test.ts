@@ -71,7 +71,9 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
   });
 
   it.skipIf(noPsql)('streams a 1,000,000-row result with bounded memory in the agent and the gateway', async () => {
-    const r = await psql(conn.url, ['-At', '-c', "select g, md5(g::text), 'padding padding padding' from generate_series(1, 1000000) g"], { timeoutMs: 120_000 });
+    const r = await psql(conn.url, ['-At', '-c', "select g, md5(g::text), 'padding padding padding' from generate_series(1, 1000000) g"], {
+      timeoutMs: 120_000,
+    });
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1_000_000);
@@ -100,7 +102,10 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
     const b = new pg.Client({ connectionString: conn.url });
     await a.connect();
     await b.connect();
-    const running = a.query('select pg_sleep(60)').then(() => 'finished', (e: Error) => e.message);
+    const running = a.query('select pg_sleep(60)').then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
     await targetRuns('select pg_sleep(60)');
     const r = await b.query("select pg_cancel_backend(pid) as ok from pg_stat_activity where application_name = 'victim' and state = 'active'");
     expect(r.rows[0]?.ok).toBe(true);
@@ -110,16 +115,20 @@ describe('a Postgres session through hoop connect → gateway → agent', () => 
   });
 
   it('serves 20 concurrent sessions', async () => {
-    const clients = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-      const c = new pg.Client({ connectionString: conn.url, application_name: `c${i}` });
-      await c.connect();
-      return c;
-    }));
-    const results = await Promise.all(clients.map(async (c, i) => {
-      let sum = 0;
-      for (let k = 0; k < 10; k++) sum += Number((await c.query('select $1::int + $2::int as s', [i, k])).rows[0].s);
-      return sum;
-    }));
+    const clients = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const c = new pg.Client({ connectionString: conn.url, application_name: `c${i}` });
+        await c.connect();
+        return c;
+      }),
+    );
+    const results = await Promise.all(
+      clients.map(async (c, i) => {
+        let sum = 0;
+        for (let k = 0; k < 10; k++) sum += Number((await c.query('select $1::int + $2::int as s', [i, k])).rows[0].s);
+        return sum;
+      }),
+    );
     results.forEach((s, i) => expect(s).toBe(10 * i + 45));
     const apps = await target.query("select count(*)::int as n from pg_stat_activity where application_name ~ '^c[0-9]+$'");
     expect(apps.rows[0]?.n).toBe(20);

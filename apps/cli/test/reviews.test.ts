@@ -30,10 +30,14 @@ const cliAs = (user: string, args: string[]) => stack.spawnCli(args, { token: to
 const run = (user: string, args: string[]) => cliAs(user, args).done;
 
 async function pendingReview(statementLike: string) {
-  return waitFor(`a pending review for ${statementLike}`, async () => {
-    const r = await stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: statementLike } }, orderBy: { createdAt: 'desc' } });
-    return r ?? null;
-  }, { timeoutMs: 30_000 });
+  return waitFor(
+    `a pending review for ${statementLike}`,
+    async () => {
+      const r = await stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: statementLike } }, orderBy: { createdAt: 'desc' } });
+      return r ?? null;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 /**
@@ -46,7 +50,9 @@ async function execWaiting(exec: ReturnType<typeof cliAs>, reviewId: string) {
 }
 
 async function columns(table: string): Promise<string[]> {
-  const r = await target.query<{ column_name: string }>('select column_name from information_schema.columns where table_name = $1 order by ordinal_position', [table]);
+  const r = await target.query<{ column_name: string }>('select column_name from information_schema.columns where table_name = $1 order by ordinal_position', [
+    table,
+  ]);
   return r.rows.map((x) => x.column_name);
 }
 
@@ -72,7 +78,10 @@ async function agentBlocks(table: string): Promise<boolean> {
  */
 async function applyPolicy(doc: typeof POLICY, probe: string) {
   const file = `${stack.configFile}.review-policy.json`;
-  await writeFile(file, JSON.stringify({ ...doc, guardrails: { rules: [...doc.guardrails.rules, { id: 'probe', action: 'deny', match: { tables: [probe] } }] } }));
+  await writeFile(
+    file,
+    JSON.stringify({ ...doc, guardrails: { rules: [...doc.guardrails.rules, { id: 'probe', action: 'deny', match: { tables: [probe] } }] } }),
+  );
   const r = await stack.cli(['policy', 'apply', '-f', file]);
   expect(r.code, r.stderr).toBe(0);
   await waitFor(`the agent to enforce the policy that blocks ${probe}`, async () => ((await agentBlocks(probe)) ? true : null));
@@ -83,7 +92,12 @@ beforeAll(async () => {
   await target.query('create table orders (id int primary key); create table payouts (id int, amount int)');
   stack = await startTestStack();
   await stack.addPostgresConnection('pg-prod', target.url);
-  for (const [name, role] of [['dev', 'developer'], ['rita', 'reviewer'], ['rob', 'reviewer'], ['dora', 'developer']] as const) {
+  for (const [name, role] of [
+    ['dev', 'developer'],
+    ['rita', 'reviewer'],
+    ['rob', 'reviewer'],
+    ['dora', 'developer'],
+  ] as const) {
     tokens[name] = (await stack.addUser({ email: `${name}@test.local`, role })).token;
   }
   tokens.admin = stack.adminToken;
@@ -146,7 +160,7 @@ describe('statements held for review', () => {
     expect(await columns('orders')).toEqual(['id', 'note']);
   });
 
-  it('rejection ends the wait with exit code 4 and the reviewer\'s reason', async () => {
+  it("rejection ends the wait with exit code 4 and the reviewer's reason", async () => {
     const exec = cliAs('dev', ['exec', 'pg-prod', '-i', 'DROP TABLE payouts']);
     const review = await pendingReview('DROP TABLE payouts');
     // the policy's own rule for DDL asks for review (it comes before the built-in drop rule)
@@ -193,7 +207,9 @@ describe('statements held for review', () => {
 
   it.skipIf(noPsql)('psql gets a NOTICE with the link and its statement simply takes longer; the session stays usable', async () => {
     const c = await stack.connect('pg-prod');
-    const session = psql(c.url, ['-c', 'select 1 as before', '-c', 'INSERT INTO payouts VALUES (1, 100)', '-c', 'select count(*) as n from payouts'], { timeoutMs: 60_000 });
+    const session = psql(c.url, ['-c', 'select 1 as before', '-c', 'INSERT INTO payouts VALUES (1, 100)', '-c', 'select count(*) as n from payouts'], {
+      timeoutMs: 60_000,
+    });
     const review = await pendingReview('INSERT INTO payouts VALUES (1, 100)');
     expect(review.mode).toBe('connect');
     const approve = await run('rita', ['reviews', 'approve', review.id]);
@@ -247,10 +263,14 @@ describe('statements held for review', () => {
     // the gateway dies once exec knows the review it waits on (before that, there is nothing it could re-attach to)
     await execWaiting(exec, review.id);
     await stack.crashGateway();
-    await waitFor('exec to re-attach through the new gateway', async () => {
-      const r = await stack.db.review.findUniqueOrThrow({ where: { id: review.id } });
-      return r.sessionId !== review.sessionId ? true : null;
-    }, { timeoutMs: 60_000 });
+    await waitFor(
+      'exec to re-attach through the new gateway',
+      async () => {
+        const r = await stack.db.review.findUniqueOrThrow({ where: { id: review.id } });
+        return r.sessionId !== review.sessionId ? true : null;
+      },
+      { timeoutMs: 60_000 },
+    );
     const ok = await run('rita', ['reviews', 'approve', review.id]);
     expect(ok.code, ok.stderr).toBe(0);
     expect((await run('rob', ['reviews', 'approve', review.id])).code).toBe(0);

@@ -5,7 +5,12 @@ import type { Logger } from '@hoop/log';
 
 export type AlertKind = 'statement.blocked' | 'statement.review';
 
-interface SessionContext { orgId: string; user: string; connection: string; mode: string }
+interface SessionContext {
+  orgId: string;
+  user: string;
+  connection: string;
+  mode: string;
+}
 
 /**
  * Tells an org's webhooks about security events as the agent reports them: statements a guardrail stopped or held
@@ -20,7 +25,9 @@ export class AlertDispatcher {
     private readonly db: Db,
     private readonly encryptionKey: Buffer,
     private readonly log: Logger,
-    private readonly slack: { blocked(orgId: string, ctx: { user: string; connection: string; mode: string }, event: AuditEventBody): Promise<void> } | null = null,
+    private readonly slack: {
+      blocked(orgId: string, ctx: { user: string; connection: string; mode: string }, event: AuditEventBody): Promise<void>;
+    } | null = null,
   ) {}
 
   /** Looks at an audit event; dispatches in the background when it is one webhooks care about. */
@@ -35,7 +42,10 @@ export class AlertDispatcher {
   private async context(sessionId: string): Promise<SessionContext | null> {
     const cached = this.sessions.get(sessionId);
     if (cached) return cached;
-    const s = await this.db.session.findUnique({ where: { id: sessionId }, include: { user: { select: { email: true } }, connection: { select: { name: true } } } });
+    const s = await this.db.session.findUnique({
+      where: { id: sessionId },
+      include: { user: { select: { email: true } }, connection: { select: { name: true } } },
+    });
     if (!s) return null;
     const ctx = { orgId: s.orgId, user: s.user.email, connection: s.connection.name, mode: s.mode };
     if (this.sessions.size > 10_000) this.sessions.clear();

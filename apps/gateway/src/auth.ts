@@ -3,13 +3,29 @@ import { type Db, hashSecret } from '@hoop/db';
 import { groupRolesSelect, rolesOfRow } from '@hoop/core/auth/held-roles';
 
 /** An agent, as of the key it authenticated with (`keyHash`): a rotated key or a deleted agent ends its tunnel. */
-export interface AgentIdentity { kind: 'agent'; id: string; orgId: string; name: string; keyHash: string }
+export interface AgentIdentity {
+  kind: 'agent';
+  id: string;
+  orgId: string;
+  name: string;
+  keyHash: string;
+}
 /**
  * A person (or service account) behind a token. `role` is their effective role, the most privileged of their own and
  * their groups' (admin > auditor > reviewer > developer); `roles` is every role they hold, for checks that name one
  * role (review approvers, a policy's access lists). See @hoop/core/auth/held-roles.ts.
  */
-export interface UserIdentity { kind: 'user'; id: string; orgId: string; email: string; name: string; role: string; roles: string[]; tokenId: string; scope: string }
+export interface UserIdentity {
+  kind: 'user';
+  id: string;
+  orgId: string;
+  email: string;
+  name: string;
+  role: string;
+  roles: string[];
+  tokenId: string;
+  scope: string;
+}
 
 export function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;

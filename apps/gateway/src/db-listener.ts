@@ -7,7 +7,11 @@ import type { Logger } from '@hoop/log';
  * with backoff if the database connection drops, and then calls every handler with `'*'`, since notifications may
  * have been missed meanwhile.
  */
-export function listenForChanges(databaseUrl: string, log: Logger, handlers: Record<string, (payload: string) => void>): { ready: Promise<void>; stop(): Promise<void> } {
+export function listenForChanges(
+  databaseUrl: string,
+  log: Logger,
+  handlers: Record<string, (payload: string) => void>,
+): { ready: Promise<void>; stop(): Promise<void> } {
   let client: pg.Client | null = null;
   let stopped = false;
   let attempt = 0;

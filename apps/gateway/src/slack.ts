@@ -50,7 +50,11 @@ export class SlackIntegration {
         // loaded on first use: most gateways never talk to Slack
         const { WebClient } = await import('@slack/web-api');
         value = {
-          client: new WebClient(token, { ...(this.apiUrl ? { slackApiUrl: this.apiUrl } : {}), retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: 10_000 }),
+          client: new WebClient(token, {
+            ...(this.apiUrl ? { slackApiUrl: this.apiUrl } : {}),
+            retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+            timeout: 10_000,
+          }),
           signingSecret: decryptSecret(row.signingSecretEncrypted, this.encryptionKey),
           defaultChannel: row.defaultChannel,
           notifyBlocked: row.notifyBlocked,
@@ -96,7 +100,12 @@ export class SlackIntegration {
     const claimed = await this.db.review.updateMany({ where: { id: review.id, NOT: { slackStatus: state } }, data: { slackStatus: state } });
     if (claimed.count === 0) return;
     try {
-      await slack.client.chat.update({ channel: review.slackChannel!, ts: review.slackTs, text: summaryText(review), blocks: reviewBlocks(review, this.webUrl) });
+      await slack.client.chat.update({
+        channel: review.slackChannel!,
+        ts: review.slackTs,
+        text: summaryText(review),
+        blocks: reviewBlocks(review, this.webUrl),
+      });
     } catch (err) {
       this.log.warn('could not update the review message in Slack', { review: review.id, error: (err as Error).message });
     }
@@ -155,7 +164,9 @@ export class SlackIntegration {
     const channel = payload.channel?.id ?? review.slackChannel ?? slack.defaultChannel;
     const tell = async (text: string) => {
       if (!slackUser) return;
-      await slack.client.chat.postEphemeral({ channel, user: slackUser, text }).catch((err: Error) => this.log.warn('could not send an ephemeral Slack message', { error: err.message }));
+      await slack.client.chat
+        .postEphemeral({ channel, user: slackUser, text })
+        .catch((err: Error) => this.log.warn('could not send an ephemeral Slack message', { error: err.message }));
     };
     if (!slackUser) return reply(400, { error: 'the payload names no user' });
     const user = await this.hoopUser(slack, review, slackUser);
@@ -193,7 +204,13 @@ export class SlackIntegration {
     return reply(200);
   }
 
-  private async vote(reviewId: string, user: { id: string; orgId: string; email: string; role: string; roles: string[] }, decision: 'approve' | 'reject', comment: string | null, tell: (t: string) => Promise<void>) {
+  private async vote(
+    reviewId: string,
+    user: { id: string; orgId: string; email: string; role: string; roles: string[] },
+    decision: 'approve' | 'reject',
+    comment: string | null,
+    tell: (t: string) => Promise<void>,
+  ) {
     try {
       const out = await voteOnReview(this.db, { reviewId, user, decision, comment, via: 'slack' });
       if (!out.decided && decision === 'approve') await tell(`Your approval is recorded: ${out.approvals} of ${out.review.minApprovals} needed.`);
@@ -216,7 +233,15 @@ export class SlackIntegration {
     if (emails.length === 0) {
       // without the users:read.email scope on users.info: ask Slack which approver e-mail belongs to this user
       const candidates = await this.db.user.findMany({
-        where: { orgId: review.orgId, disabledAt: null, OR: [{ role: { in: review.approverRoles } }, { groups: { some: { group: { role: { in: review.approverRoles } } } } }, { email: { in: review.approverUsers, mode: 'insensitive' } }] },
+        where: {
+          orgId: review.orgId,
+          disabledAt: null,
+          OR: [
+            { role: { in: review.approverRoles } },
+            { groups: { some: { group: { role: { in: review.approverRoles } } } } },
+            { email: { in: review.approverUsers, mode: 'insensitive' } },
+          ],
+        },
         select: { email: true },
         take: 200,
       });
@@ -229,7 +254,10 @@ export class SlackIntegration {
       }
     }
     if (emails.length === 0) return null;
-    const user = await this.db.user.findFirst({ where: { orgId: review.orgId, disabledAt: null, email: { equals: emails[0]!, mode: 'insensitive' } }, include: groupRolesSelect });
+    const user = await this.db.user.findFirst({
+      where: { orgId: review.orgId, disabledAt: null, email: { equals: emails[0]!, mode: 'insensitive' } },
+      include: groupRolesSelect,
+    });
     // their roles through groups count too, as on the web and in the CLI (@hoop/core/auth/held-roles.ts)
     return user ? { id: user.id, orgId: user.orgId, email: user.email, ...rolesOfRow(user) } : null;
   }
@@ -323,9 +351,15 @@ export function reviewBlocks(r: ReviewWithDetails, webUrl: string): KnownBlock[]
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Requested by*\n${esc(r.requester.name)} (${esc(r.requester.email)})${r.requester.isService ? ' · :robot_face: AI agent (service account)' : ''}` },
+        {
+          type: 'mrkdwn',
+          text: `*Requested by*\n${esc(r.requester.name)} (${esc(r.requester.email)})${r.requester.isService ? ' · :robot_face: AI agent (service account)' : ''}`,
+        },
         { type: 'mrkdwn', text: `*Connection*\n${esc(r.connection.name)} (${r.mode})` },
-        { type: 'mrkdwn', text: `*Rule*\n${r.ruleId ? `\`${esc(r.ruleId)}\`${r.ruleMessage ? ` — ${esc(r.ruleMessage)}` : ''}` : r.kind === 'access' ? `access for ${r.durationMinutes} minutes` : '—'}` },
+        {
+          type: 'mrkdwn',
+          text: `*Rule*\n${r.ruleId ? `\`${esc(r.ruleId)}\`${r.ruleMessage ? ` — ${esc(r.ruleMessage)}` : ''}` : r.kind === 'access' ? `access for ${r.durationMinutes} minutes` : '—'}`,
+        },
         { type: 'mrkdwn', text: `*Reason*\n${r.reason ? esc(r.reason) : '_none given_'}` },
       ],
     },
@@ -335,7 +369,12 @@ export function reviewBlocks(r: ReviewWithDetails, webUrl: string): KnownBlock[]
   if (r.status === 'pending') {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `${approvals.length} of ${r.minApprovals} approval${r.minApprovals > 1 ? 's' : ''}${approvals.length ? ` (${approvals.map((v) => esc(v.user.email)).join(', ')})` : ''} · expires at ${hhmm(r.expiresAt)} UTC · ${link}` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${approvals.length} of ${r.minApprovals} approval${r.minApprovals > 1 ? 's' : ''}${approvals.length ? ` (${approvals.map((v) => esc(v.user.email)).join(', ')})` : ''} · expires at ${hhmm(r.expiresAt)} UTC · ${link}`,
+        },
+      ],
     });
     blocks.push({
       type: 'actions',

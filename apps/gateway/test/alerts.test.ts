@@ -48,7 +48,15 @@ describe('alerts', () => {
     await waitFor('the webhook', async () => (received.length > 0 ? true : null), { timeoutMs: 10_000 });
     const hit = received[0]!;
     const payload = JSON.parse(hit.body) as Record<string, unknown>;
-    expect(payload).toMatchObject({ type: 'statement.blocked', user: 'admin@test.local', connection: 'alerted', mode: 'exec', statement: 'delete from customers', ruleId: 'delete-without-where', reason: 'DELETE without a WHERE clause would touch every row' });
+    expect(payload).toMatchObject({
+      type: 'statement.blocked',
+      user: 'admin@test.local',
+      connection: 'alerted',
+      mode: 'exec',
+      statement: 'delete from customers',
+      ruleId: 'delete-without-where',
+      reason: 'DELETE without a WHERE clause would touch every row',
+    });
     const ts = hit.headers['x-hoop-timestamp'] as string;
     expect(hit.headers['x-hoop-signature']).toBe(`sha256=${createHmac('sha256', 'whsec-test').update(`${ts}.${hit.body}`).digest('hex')}`);
     const allowed = await stack.cli(['exec', 'alerted', '-i', 'select count(*) from customers']);

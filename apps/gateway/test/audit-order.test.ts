@@ -15,7 +15,9 @@ beforeAll(async () => {
   const admin = await stack.db.user.findFirstOrThrow({ where: { orgId: stack.orgId } });
   newSessions = async (n) => {
     const ids = Array.from({ length: n }, () => crypto.randomUUID());
-    await stack.db.session.createMany({ data: ids.map((id) => ({ id, orgId: stack.orgId, userId: admin.id, connectionId: conn.id, agentId: stack.agentId, mode: 'exec' })) });
+    await stack.db.session.createMany({
+      data: ids.map((id) => ({ id, orgId: stack.orgId, userId: admin.id, connectionId: conn.id, agentId: stack.agentId, mode: 'exec' })),
+    });
     return ids;
   };
 });
@@ -57,7 +59,11 @@ async function wireAgent() {
 }
 
 async function storedSeqs(ids: string[]): Promise<Map<string, number[]>> {
-  const rows = await stack.db.auditEvent.findMany({ where: { sessionId: { in: ids } }, orderBy: [{ sessionId: 'asc' }, { seq: 'asc' }], select: { sessionId: true, seq: true } });
+  const rows = await stack.db.auditEvent.findMany({
+    where: { sessionId: { in: ids } },
+    orderBy: [{ sessionId: 'asc' }, { seq: 'asc' }],
+    select: { sessionId: true, seq: true },
+  });
   const by = new Map<string, number[]>(ids.map((id) => [id, []]));
   for (const r of rows) by.get(r.sessionId)!.push(r.seq);
   return by;
@@ -92,7 +98,9 @@ describe('audit frames arriving out of order at the gateway', () => {
       for (const id of ids) agent.send(id, seq);
       await agent.turn();
     }
-    await waitFor('every session acknowledged through its close', async () => (ids.every((id) => agent.acked.get(id) === 3) ? true : null), { timeoutMs: 30_000 });
+    await waitFor('every session acknowledged through its close', async () => (ids.every((id) => agent.acked.get(id) === 3) ? true : null), {
+      timeoutMs: 30_000,
+    });
     const stored = await storedSeqs(ids);
     expect(ids.filter((id) => stored.get(id)!.join() !== '0,1,2,3')).toEqual([]);
     const verify = await stack.cli(['audit', 'verify']);

@@ -73,14 +73,34 @@ describe('audit retention', () => {
     expect(set.stdout).toMatch(/audit retention changed from for ever to 30 days/);
     expect(set.stdout).toMatch(new RegExp(`next purge: 2 session\\(s\\), ${events} event\\(s\\)`));
 
-    await waitFor('the gateway to purge them', async () => ((await stack.db.session.count({ where: { id: { in: sessionIds.slice(0, 2) } } })) === 0 ? true : null), { timeoutMs: 20_000 }).catch((e) => { console.log(stack.gateway.output().split('\n').filter((l) => /audit/.test(l)).slice(-20).join('\n')); throw e; });
+    await waitFor(
+      'the gateway to purge them',
+      async () => ((await stack.db.session.count({ where: { id: { in: sessionIds.slice(0, 2) } } })) === 0 ? true : null),
+      { timeoutMs: 20_000 },
+    ).catch((e) => {
+      console.log(
+        stack.gateway
+          .output()
+          .split('\n')
+          .filter((l) => /audit/.test(l))
+          .slice(-20)
+          .join('\n'),
+      );
+      throw e;
+    });
     expect(await stack.db.auditEvent.count({ where: { sessionId: { in: sessionIds.slice(0, 2) } } })).toBe(0);
     const listed = JSON.parse((await stack.cli(['sessions', '-o', 'json'])).stdout) as { id: string; events: number }[];
     expect(listed.map((s) => s.id)).toEqual([sessionIds[2]]);
     expect(listed[0]!.events).toBe(await stack.db.auditEvent.count({ where: { sessionId: sessionIds[2]! } }));
 
-    const trail = await stack.db.adminEvent.findMany({ where: { orgId: stack.orgId, action: { in: ['audit.retention', 'audit.purge'] } }, orderBy: { seq: 'asc' } });
-    expect(trail.map((e) => [e.action, e.actor])).toEqual([['audit.retention', 'admin@test.local'], ['audit.purge', 'system']]);
+    const trail = await stack.db.adminEvent.findMany({
+      where: { orgId: stack.orgId, action: { in: ['audit.retention', 'audit.purge'] } },
+      orderBy: { seq: 'asc' },
+    });
+    expect(trail.map((e) => [e.action, e.actor])).toEqual([
+      ['audit.retention', 'admin@test.local'],
+      ['audit.purge', 'system'],
+    ]);
     expect(trail[1]!.data).toMatchObject({ sessions: 2, events, retentionDays: 30 });
 
     const shown = await stack.cli(['admin', 'audit', 'retention']);
@@ -106,7 +126,9 @@ describe('audit retention', () => {
     const altered = await stack.cli(['audit', 'verify']);
     expect(altered.code).toBe(1);
     expect(altered.stdout).toMatch(/BROKEN: the record of purge \d+ \(\d{4}-\d\d-\d\d\) does not match its checkpoint/);
-    await admin.query(`UPDATE audit_purged_sessions SET through_hash = (SELECT final_hash FROM audit_chain WHERE session_id = $1) WHERE session_id = $1`, [sessionIds[1]]);
+    await admin.query(`UPDATE audit_purged_sessions SET through_hash = (SELECT final_hash FROM audit_chain WHERE session_id = $1) WHERE session_id = $1`, [
+      sessionIds[1],
+    ]);
     await admin.query('ALTER TABLE audit_purged_sessions ENABLE TRIGGER USER');
     expect((await stack.cli(['audit', 'verify'])).code).toBe(0);
 
@@ -152,4 +174,3 @@ describe('audit retention', () => {
     ws.close();
   });
 });
-

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditSigner, BAD_SIGNATURE_MESSAGE, generateAuditKeyPair, parseAuditSigningKey, type TrustedAuditKeys, UNSIGNED_LINK_MESSAGE, untrustedKeyMessage } from '@hoop/db';
+import {
+  type AuditSigner,
+  BAD_SIGNATURE_MESSAGE,
+  generateAuditKeyPair,
+  parseAuditSigningKey,
+  type TrustedAuditKeys,
+  UNSIGNED_LINK_MESSAGE,
+  untrustedKeyMessage,
+} from '@hoop/db';
 import { createTargetDatabase, freePort, startGatewayService, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { chainHash, eventHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
 import { NO_KEY, verifyAudit } from '@hoop/core/audit/verify-audit';
@@ -51,7 +59,9 @@ async function session(sql: string): Promise<string> {
   const r = await stack.cli(['exec', 'signed', '-i', sql]);
   expect(r.code, r.stderr).toBe(0);
   const n = sealed.length + 1;
-  const link = await waitFor(`session ${n} to be sealed`, async () => (await stack.db.auditChain.findMany({ orderBy: { id: 'asc' } }))[n - 1] ?? null, { timeoutMs: 20_000 });
+  const link = await waitFor(`session ${n} to be sealed`, async () => (await stack.db.auditChain.findMany({ orderBy: { id: 'asc' } }))[n - 1] ?? null, {
+    timeoutMs: 20_000,
+  });
   sealed.push(link.sessionId);
   return link.sessionId;
 }
@@ -60,11 +70,21 @@ async function session(sql: string): Promise<string> {
 async function restartGateway(env: NodeJS.ProcessEnv): Promise<void> {
   await stack.gateway.stop();
   const since = new Date();
-  stack.gateway = await startGatewayService({ databaseUrl: stack.dbUrl, port: stack.gatewayPort, encryptionKey: stack.encryptionKey, webUrl: 'http://localhost:3999', env });
-  await waitFor('the agent to reconnect', async () => {
-    const a = await stack.db.agent.findUnique({ where: { id: stack.agentId } });
-    return a?.connectedAt && a.connectedAt >= since ? true : null;
-  }, { timeoutMs: 30_000 });
+  stack.gateway = await startGatewayService({
+    databaseUrl: stack.dbUrl,
+    port: stack.gatewayPort,
+    encryptionKey: stack.encryptionKey,
+    webUrl: 'http://localhost:3999',
+    env,
+  });
+  await waitFor(
+    'the agent to reconnect',
+    async () => {
+      const a = await stack.db.agent.findUnique({ where: { id: stack.agentId } });
+      return a?.connectedAt && a.connectedAt >= since ? true : null;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 const verifyHere = (keys: TrustedAuditKeys | null) => verifyAudit(admin, { orgId: stack.orgId, keys, noKey: NO_KEY.gateway });
@@ -76,9 +96,14 @@ const verifyHere = (keys: TrustedAuditKeys | null) => verifyAudit(admin, { orgId
  */
 async function rewriteAndRehash(sessionId: string, signatures: 'keep' | 'strip' | AuditSigner = 'keep'): Promise<void> {
   await admin.query('SET LOCAL session_replication_role = replica');
-  const { rows: [stmt] } = await admin.query<{ seq: number }>(`SELECT seq FROM audit_events WHERE session_id = $1 AND type = 'statement' ORDER BY seq LIMIT 1`, [sessionId]);
+  const {
+    rows: [stmt],
+  } = await admin.query<{ seq: number }>(`SELECT seq FROM audit_events WHERE session_id = $1 AND type = 'statement' ORDER BY seq LIMIT 1`, [sessionId]);
   await admin.query(`UPDATE audit_events SET data = jsonb_set(data, '{sql}', '"select 1"') WHERE session_id = $1 AND seq = $2`, [sessionId, stmt!.seq]);
-  const events = await admin.query<{ seq: number; type: string; at: Date; data: Record<string, unknown> }>('SELECT seq, type, at, data FROM audit_events WHERE session_id = $1 ORDER BY seq', [sessionId]);
+  const events = await admin.query<{ seq: number; type: string; at: Date; data: Record<string, unknown> }>(
+    'SELECT seq, type, at, data FROM audit_events WHERE session_id = $1 ORDER BY seq',
+    [sessionId],
+  );
   let prev = GENESIS_HASH;
   for (const e of events.rows) {
     const hash = eventHash(prev, sessionId, e.seq, { type: e.type, at: e.at.toISOString(), data: e.data });
@@ -86,9 +111,15 @@ async function rewriteAndRehash(sessionId: string, signatures: 'keep' | 'strip' 
     prev = hash;
   }
   await admin.query('UPDATE sessions SET last_hash = $2 WHERE id = $1', [sessionId, prev]);
-  const links = await admin.query<{ id: string; session_id: string; final_seq: number; final_hash: string; hash: string; signature: string | null; key_id: string | null }>(
-    'SELECT id::text AS id, session_id, final_seq, final_hash, hash, signature, key_id FROM audit_chain ORDER BY audit_chain.id',
-  );
+  const links = await admin.query<{
+    id: string;
+    session_id: string;
+    final_seq: number;
+    final_hash: string;
+    hash: string;
+    signature: string | null;
+    key_id: string | null;
+  }>('SELECT id::text AS id, session_id, final_seq, final_hash, hash, signature, key_id FROM audit_chain ORDER BY audit_chain.id');
   let before = GENESIS_HASH;
   let from = false;
   for (const l of links.rows) {
@@ -100,7 +131,13 @@ async function rewriteAndRehash(sessionId: string, signatures: 'keep' | 'strip' 
     const finalHash = l.session_id === sessionId ? prev : l.final_hash;
     const hash = chainHash(before, l.session_id, l.final_seq, finalHash);
     const signed = signatures === 'keep' ? [l.signature, l.key_id] : signatures === 'strip' ? [null, null] : [signatures.sign(hash), signatures.keyId];
-    await admin.query('UPDATE audit_chain SET final_hash = $2, prev_hash = $3, hash = $4, signature = $5, key_id = $6 WHERE id = $1', [l.id, finalHash, before, hash, ...signed]);
+    await admin.query('UPDATE audit_chain SET final_hash = $2, prev_hash = $3, hash = $4, signature = $5, key_id = $6 WHERE id = $1', [
+      l.id,
+      finalHash,
+      before,
+      hash,
+      ...signed,
+    ]);
     before = hash;
   }
 }
@@ -134,9 +171,21 @@ describe('signed audit chain', () => {
   });
 
   it('refuses to start with a key it cannot use, saying which setting is wrong', async () => {
-    const start = async (key: string) => startGatewayService({ databaseUrl: stack.dbUrl, port: await freePort(), encryptionKey: stack.encryptionKey, webUrl: 'http://localhost:3999', env: { HOOP_AUDIT_SIGNING_KEY: key } });
-    await expect(start('file:/nonexistent/audit.pem')).rejects.toThrow(/exited \(code 2\)[\s\S]*HOOP_AUDIT_SIGNING_KEY: cannot read \/nonexistent\/audit\.pem: ENOENT/);
-    const rsa = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const start = async (key: string) =>
+      startGatewayService({
+        databaseUrl: stack.dbUrl,
+        port: await freePort(),
+        encryptionKey: stack.encryptionKey,
+        webUrl: 'http://localhost:3999',
+        env: { HOOP_AUDIT_SIGNING_KEY: key },
+      });
+    await expect(start('file:/nonexistent/audit.pem')).rejects.toThrow(
+      /exited \(code 2\)[\s\S]*HOOP_AUDIT_SIGNING_KEY: cannot read \/nonexistent\/audit\.pem: ENOENT/,
+    );
+    const rsa = (await import('node:crypto'))
+      .generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     await expect(start(rsa)).rejects.toThrow(/HOOP_AUDIT_SIGNING_KEY: is an rsa key; audit signing uses Ed25519/);
     await expect(start('not a key')).rejects.toThrow(/HOOP_AUDIT_SIGNING_KEY: expected a PEM key/);
   });
@@ -157,7 +206,9 @@ describe('signed audit chain', () => {
 
     const r = await stack.cli(['audit', 'verify']);
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toContain(`signatures: 2 links of the global chain signed and checked (key ${k1.keyId}); 1 link sealed before signing was configured (not signed)\n`);
+    expect(r.stdout).toContain(
+      `signatures: 2 links of the global chain signed and checked (key ${k1.keyId}); 1 link sealed before signing was configured (not signed)\n`,
+    );
     expect(r.stdout).toContain(`chain head: link ${links[2]!.id}, hash ${links[2]!.hash}\n`);
     const one = await stack.cli(['audit', 'verify', '--session', sealed[1]!]);
     expect(one.code, one.stdout).toBe(0);
@@ -198,7 +249,9 @@ describe('signed audit chain', () => {
     expect((await stack.db.auditChain.findMany({ orderBy: { id: 'asc' } })).map((l) => l.keyId)).toEqual([null, k1.keyId, k1.keyId, k2.keyId]);
     const r = await stack.cli(['audit', 'verify']);
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toContain(`signatures: 3 links of the global chain signed and checked (key ${k1.keyId}, key ${k2.keyId}); 1 link sealed before signing was configured (not signed)`);
+    expect(r.stdout).toContain(
+      `signatures: 3 links of the global chain signed and checked (key ${k1.keyId}, key ${k2.keyId}); 1 link sealed before signing was configured (not signed)`,
+    );
     // without the earlier key, its links are signed by a key nobody vouches for
     expect(await verifyHere(trusting(k2))).toMatchObject({ ok: false, problem: { sessionId: sealed[1], message: untrustedKeyMessage(k1.keyId) } });
   });

@@ -40,7 +40,10 @@ describe('audit trail', () => {
 
   it('exports a session as JSON lines and CSV that round-trip', async () => {
     const jsonl = await stack.cli(['sessions', 'export', sessionIds[1]!]);
-    const events = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string; data: { sql?: string } });
+    const events = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; type: string; data: { sql?: string } });
     const stored = await stack.db.auditEvent.findMany({ where: { sessionId: sessionIds[1]! }, orderBy: { seq: 'asc' } });
     expect(events.map((e) => [e.seq, e.type, e.data])).toEqual(stored.map((e) => [e.seq, e.type, e.data]));
     const csv = await stack.cli(['sessions', 'export', sessionIds[1]!, '--format', 'csv']);

@@ -47,19 +47,39 @@ beforeAll(async () => {
   silentPort = await new Promise<number>((r) => silent.listen(0, '127.0.0.1', () => r((silent.address() as net.AddressInfo).port)));
 
   stack = await startTestStack({ heartbeatMs: 1000 });
-  const url = (pw: string, o: { port?: number; sslmode?: string; db?: string } = {}) => `postgres://app_user:${encodeURIComponent(pw)}@127.0.0.1:${o.port ?? pgPort}/${o.db ?? 'shop'}?sslmode=${o.sslmode ?? 'disable'}`;
+  const url = (pw: string, o: { port?: number; sslmode?: string; db?: string } = {}) =>
+    `postgres://app_user:${encodeURIComponent(pw)}@127.0.0.1:${o.port ?? pgPort}/${o.db ?? 'shop'}?sslmode=${o.sslmode ?? 'disable'}`;
   await stack.addPostgresConnection('pg-good', url(PASSWORD));
   await stack.addPostgresConnection('pg-wrong-password', url(WRONG));
   await stack.addPostgresConnection('pg-no-database', url(PASSWORD, { db: 'nope' }));
   await stack.addPostgresConnection('pg-closed-port', url(PASSWORD, { port: await freePort() }));
   await stack.addPostgresConnection('pg-tls-required', url(PASSWORD, { sslmode: 'require' }));
-  await seedConnection(stack.db, stack.orgId, { name: 'pg-unknown-host', type: 'postgres', agentId: stack.agentId, config: { host: 'no-such-host.invalid', port: 5432, database: 'shop', user: 'app_user', sslmode: 'disable' } });
-  await seedConnection(stack.db, stack.orgId, { name: 'pg-silent', type: 'postgres', agentId: stack.agentId, config: { host: '127.0.0.1', port: silentPort, database: 'shop', user: 'app_user', sslmode: 'disable', connectTimeoutMs: 2000 } });
   await seedConnection(stack.db, stack.orgId, {
-    name: 'pg-stored', type: 'postgres', agentId: stack.agentId, secretRef: 'stored', secretEncrypted: encryptSecret(PASSWORD, parseEncryptionKey(stack.encryptionKey)),
+    name: 'pg-unknown-host',
+    type: 'postgres',
+    agentId: stack.agentId,
+    config: { host: 'no-such-host.invalid', port: 5432, database: 'shop', user: 'app_user', sslmode: 'disable' },
+  });
+  await seedConnection(stack.db, stack.orgId, {
+    name: 'pg-silent',
+    type: 'postgres',
+    agentId: stack.agentId,
+    config: { host: '127.0.0.1', port: silentPort, database: 'shop', user: 'app_user', sslmode: 'disable', connectTimeoutMs: 2000 },
+  });
+  await seedConnection(stack.db, stack.orgId, {
+    name: 'pg-stored',
+    type: 'postgres',
+    agentId: stack.agentId,
+    secretRef: 'stored',
+    secretEncrypted: encryptSecret(PASSWORD, parseEncryptionKey(stack.encryptionKey)),
     config: { host: '127.0.0.1', port: pgPort, database: 'shop', user: 'app_user', sslmode: 'disable' },
   });
-  await seedConnection(stack.db, stack.orgId, { name: 'pg-no-agent', type: 'postgres', agentId: null, config: { host: '127.0.0.1', port: pgPort, database: 'shop', user: 'app_user' } });
+  await seedConnection(stack.db, stack.orgId, {
+    name: 'pg-no-agent',
+    type: 'postgres',
+    agentId: null,
+    config: { host: '127.0.0.1', port: pgPort, database: 'shop', user: 'app_user' },
+  });
   const { agent: idle } = await seedAgent(stack.db, stack.orgId, { name: 'idle-agent' });
   await stack.addPostgresConnection('pg-offline-agent', url(PASSWORD), { agentId: idle.id });
 
@@ -81,7 +101,13 @@ beforeAll(async () => {
   await stack.startAgent();
 
   gateway2Port = await freePort();
-  gateway2 = await startGatewayService({ databaseUrl: stack.dbUrl, port: gateway2Port, encryptionKey: stack.encryptionKey, webUrl: 'http://localhost:3999', heartbeatMs: 1000 });
+  gateway2 = await startGatewayService({
+    databaseUrl: stack.dbUrl,
+    port: gateway2Port,
+    encryptionKey: stack.encryptionKey,
+    webUrl: 'http://localhost:3999',
+    heartbeatMs: 1000,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -98,7 +124,14 @@ interface Answer {
   message: string;
   gateway: string | null;
   ms: number;
-  target: { ok: boolean; code?: string; summary: string; serverVersion?: string; latencyMs: number; steps: { id: string; status: string; detail: string; ms?: number }[] } | null;
+  target: {
+    ok: boolean;
+    code?: string;
+    summary: string;
+    serverVersion?: string;
+    latencyMs: number;
+    steps: { id: string; status: string; detail: string; ms?: number }[];
+  } | null;
 }
 
 async function test(name: string): Promise<{ code: number | null; out: string; answer: Answer }> {
@@ -121,7 +154,12 @@ describe('testing a postgres connection', () => {
     expect(r.stdout).toMatch(/\nok: PostgreSQL \d+\.\d+ at 127\.0\.0\.1:\d+ accepted app_user and answered select 1 in \d+ ms\n$/);
 
     const { answer } = await test('pg-good');
-    expect(answer).toMatchObject({ state: 'done', ok: true, gateway: gateway1Name(), target: { ok: true, serverVersion: expect.stringMatching(/^PostgreSQL \d+/) } });
+    expect(answer).toMatchObject({
+      state: 'done',
+      ok: true,
+      gateway: gateway1Name(),
+      target: { ok: true, serverVersion: expect.stringMatching(/^PostgreSQL \d+/) },
+    });
     expect(steps(answer)).toEqual(['credential:pass', 'connect:pass', 'tls:skip', 'login:pass', 'query:pass']);
     expect(JSON.stringify(answer)).not.toContain(PASSWORD);
     // who had an agent reach a target is in the admin trail
@@ -133,7 +171,9 @@ describe('testing a postgres connection', () => {
     const { code, answer, out } = await test('pg-wrong-password');
     expect(code).toBe(1);
     expect(answer).toMatchObject({ state: 'done', ok: false, target: { code: 'auth' } });
-    expect(answer.message).toBe('the target refused the login: password authentication failed for user "app_user" (SQLSTATE 28P01): the password the agent uses is wrong');
+    expect(answer.message).toBe(
+      'the target refused the login: password authentication failed for user "app_user" (SQLSTATE 28P01): the password the agent uses is wrong',
+    );
     expect(steps(answer)).toEqual(['credential:pass', 'connect:pass', 'tls:skip', 'login:fail']);
     expect(out).not.toContain(WRONG);
   });
@@ -183,7 +223,9 @@ describe('testing a postgres connection', () => {
     const offline = await test('pg-offline-agent');
     expect(offline.code).toBe(5);
     expect(offline.answer).toMatchObject({ state: 'agent_offline', ok: false, target: null });
-    expect(offline.answer.message).toBe('agent “idle-agent” is offline (it has never connected), so the target was not tested: start the agent, or check that it reaches the gateway');
+    expect(offline.answer.message).toBe(
+      'agent “idle-agent” is offline (it has never connected), so the target was not tested: start the agent, or check that it reaches the gateway',
+    );
     const none = await test('pg-no-agent');
     expect(none.code).toBe(5);
     expect(none.answer).toMatchObject({ state: 'no_agent', message: 'no agent serves this connection, so nothing can reach the target' });
@@ -201,7 +243,10 @@ describe('testing ssh and command connections', () => {
 
     const unpinned = await test('ssh-unpinned');
     expect(unpinned.code).toBe(0);
-    expect(unpinned.answer.target!.steps.find((s) => s.id === 'host_key')).toMatchObject({ status: 'warn', detail: `${sshd.hostKeyFingerprint}, not pinned: any host key is accepted; set hostKeyFingerprint to it to refuse an impostor` });
+    expect(unpinned.answer.target!.steps.find((s) => s.id === 'host_key')).toMatchObject({
+      status: 'warn',
+      detail: `${sshd.hostKeyFingerprint}, not pinned: any host key is accepted; set hostKeyFingerprint to it to refuse an impostor`,
+    });
   });
 
   it.skipIf(noSshd)('says which key was refused, and refuses a server whose host key is not the pinned one', async () => {
@@ -263,7 +308,9 @@ describe('several gateways', () => {
       process.kill(pid, 'SIGCONT');
     }
     expect(r.body).toMatchObject({ state: 'no_gateway', ok: false, target: null });
-    expect(r.body.message).toBe('no gateway took the test within 3 s: none is running, or none holds the tunnel of agent “test-agent” (it may just have disconnected)');
+    expect(r.body.message).toBe(
+      'no gateway took the test within 3 s: none is running, or none holds the tunnel of agent “test-agent” (it may just have disconnected)',
+    );
     expect(r.body.ms).toBeLessThan(4_000);
     // the request was given up, so the gateway that wakes up does not run it any more
     await new Promise((res) => setTimeout(res, 1000));
@@ -271,11 +318,15 @@ describe('several gateways', () => {
     expect(row.status).toBe('abandoned');
     let last = '';
     try {
-      await waitFor('the agent to be back', async () => {
-        const again = await test('pg-good');
-        last = again.out;
-        return again.code === 0 ? true : null;
-      }, { timeoutMs: 30_000 });
+      await waitFor(
+        'the agent to be back',
+        async () => {
+          const again = await test('pg-good');
+          last = again.out;
+          return again.code === 0 ? true : null;
+        },
+        { timeoutMs: 30_000 },
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}; the last answer was ${last}`);
     }

@@ -36,15 +36,23 @@ describe('gateway crash', () => {
     const session = await stack.db.session.findFirst({ where: { connection: { name: 'crashy' } }, orderBy: { startedAt: 'desc' } });
     expect(session).not.toBeNull();
     // the agent reconnects and sends what the killed gateway never acknowledged, ending with the session's close
-    const events = await waitFor('the session close to be stored', async () => {
-      const rows = await stack.db.auditEvent.findMany({ where: { sessionId: session!.id }, orderBy: { seq: 'asc' }, select: { seq: true, type: true } });
-      return rows.at(-1)?.type === 'session.close' ? rows : null;
-    }, { timeoutMs: 45_000 });
+    const events = await waitFor(
+      'the session close to be stored',
+      async () => {
+        const rows = await stack.db.auditEvent.findMany({ where: { sessionId: session!.id }, orderBy: { seq: 'asc' }, select: { seq: true, type: true } });
+        return rows.at(-1)?.type === 'session.close' ? rows : null;
+      },
+      { timeoutMs: 45_000 },
+    );
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
     const statements = events.filter((e) => e.type === 'statement').length;
     expect(statements).toBeGreaterThanOrEqual(done);
     expect(statements).toBeLessThanOrEqual(done + 1);
-    await waitFor('the session row to be closed', async () => ((await stack.db.session.findUnique({ where: { id: session!.id } }))?.status === 'closed' ? true : null), { timeoutMs: 10_000 });
+    await waitFor(
+      'the session row to be closed',
+      async () => ((await stack.db.session.findUnique({ where: { id: session!.id } }))?.status === 'closed' ? true : null),
+      { timeoutMs: 10_000 },
+    );
     await conn.stop();
   });
 });

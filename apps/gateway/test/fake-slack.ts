@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface SlackCall { method: string; token: string | null; args: Record<string, unknown> }
+export interface SlackCall {
+  method: string;
+  token: string | null;
+  args: Record<string, unknown>;
+}
 
 /**
  * A local HTTP server that answers the Slack Web API methods hoop uses, with Slack's response shapes, and records every

@@ -20,10 +20,14 @@ describe('agent liveness and configuration', () => {
   it('gives an agent new connections without reconnecting', async () => {
     await stack.addPostgresConnection('added-later', target.url);
     await notifyConfigChanged(stack.db, stack.orgId);
-    const r = await waitFor('the new connection to work', async () => {
-      const res = await stack.cli(['exec', 'added-later', '-i', 'select 7 as n', '-o', 'json']);
-      return res.code === 0 ? res : null;
-    }, { timeoutMs: 20_000 });
+    const r = await waitFor(
+      'the new connection to work',
+      async () => {
+        const res = await stack.cli(['exec', 'added-later', '-i', 'select 7 as n', '-o', 'json']);
+        return res.code === 0 ? res : null;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(JSON.parse(r.stdout).rows).toEqual([[7]]);
   });
 
@@ -32,7 +36,11 @@ describe('agent liveness and configuration', () => {
     process.kill(pid, 'SIGSTOP');
     try {
       const started = Date.now();
-      await waitFor('the agent to be marked offline', async () => ((await stack.db.agent.findUnique({ where: { id: stack.agentId } }))?.connectedAt === null ? true : null), { timeoutMs: 15_000 });
+      await waitFor(
+        'the agent to be marked offline',
+        async () => ((await stack.db.agent.findUnique({ where: { id: stack.agentId } }))?.connectedAt === null ? true : null),
+        { timeoutMs: 15_000 },
+      );
       expect(Date.now() - started).toBeLessThan(5_000);
       const r = await stack.cli(['exec', 'added-later', '-i', 'select 1']);
       expect(r.code).toBe(5);
@@ -41,7 +49,9 @@ describe('agent liveness and configuration', () => {
       process.kill(pid, 'SIGCONT');
     }
     // it comes back on its own (reconnect with backoff)
-    await waitFor('the agent to reconnect', async () => ((await stack.db.agent.findUnique({ where: { id: stack.agentId } }))?.connectedAt ? true : null), { timeoutMs: 30_000 });
+    await waitFor('the agent to reconnect', async () => ((await stack.db.agent.findUnique({ where: { id: stack.agentId } }))?.connectedAt ? true : null), {
+      timeoutMs: 30_000,
+    });
     const again = await stack.cli(['exec', 'added-later', '-i', 'select 8 as n', '-o', 'json']);
     expect(JSON.parse(again.stdout).rows).toEqual([[8]]);
   });

@@ -24,7 +24,11 @@ function interaction(payload: unknown, opts: { secret?: string; ts?: number } = 
   const ts = String(opts.ts ?? Math.floor(Date.now() / 1000));
   return fetch(`${stack.gatewayUrl}/integrations/slack/interactivity`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signSlackRequest(opts.secret ?? SIGNING_SECRET, ts, body) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': signSlackRequest(opts.secret ?? SIGNING_SECRET, ts, body),
+    },
     body,
   });
 }
@@ -35,11 +39,18 @@ const click = (user: string, action: 'hoop_review_approve' | 'hoop_review_reject
 const callsOf = (method: string): SlackCall[] => slack.calls.filter((c) => c.method === method);
 
 async function pendingReview(like: string) {
-  return waitFor(`a pending review for ${like}`, async () => (await stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: like } } })) ?? null, { timeoutMs: 30_000 });
+  return waitFor(
+    `a pending review for ${like}`,
+    async () => (await stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: like } } })) ?? null,
+    { timeoutMs: 30_000 },
+  );
 }
 
 async function posted(reviewId: string) {
-  return waitFor('the review message in Slack', async () => callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes(reviewId)) ?? null);
+  return waitFor(
+    'the review message in Slack',
+    async () => callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes(reviewId)) ?? null,
+  );
 }
 
 beforeAll(async () => {
@@ -48,7 +59,11 @@ beforeAll(async () => {
   await target.query('create table orders (id int)');
   stack = await startTestStack({ gatewayEnv: { HOOP_SLACK_API_URL: slack.url } });
   await stack.addPostgresConnection('pg-slack', target.url);
-  for (const [name, role] of [['dev', 'developer'], ['rita', 'reviewer'], ['mallory', 'developer']] as const) {
+  for (const [name, role] of [
+    ['dev', 'developer'],
+    ['rita', 'reviewer'],
+    ['mallory', 'developer'],
+  ] as const) {
     const u = await seedUser(stack.db, stack.orgId, { email: `${name}@test.local`, role });
     tokens[name] = (await seedApiToken(stack.db, u.id)).token;
   }
@@ -63,7 +78,9 @@ beforeAll(async () => {
   });
   expect(put.status).toBe(200);
   expect(await put.json()).toMatchObject({ configured: true, defaultChannel: '#hoop-alerts', botToken: 'set', signingSecret: 'set' });
-  await waitFor('the policy at the agent', async () => ((await stack.cli(['policy', 'test', '-c', 'pg-slack', 'alter table orders add column x int'])).code === 3 ? true : null));
+  await waitFor('the policy at the agent', async () =>
+    (await stack.cli(['policy', 'test', '-c', 'pg-slack', 'alter table orders add column x int'])).code === 3 ? true : null,
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -80,31 +97,54 @@ describe('Slack', () => {
     const text = await got.text();
     expect(text).not.toContain('xoxb-test-token');
     expect(text).not.toContain(SIGNING_SECRET);
-    const bad = await fetch(`${stack.gatewayUrl}/api/integrations/slack`, { method: 'PUT', headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ botToken: 'nope', defaultChannel: '#x' }) });
+    const bad = await fetch(`${stack.gatewayUrl}/api/integrations/slack`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ botToken: 'nope', defaultChannel: '#x' }),
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/botToken must be a Slack bot token/);
   });
 
   it('posts the held statement with Approve / Reject; a signed click approves it and the message is updated in place', async () => {
-    const exec = stack.spawnCli(['exec', 'pg-slack', '-i', 'ALTER TABLE orders ADD COLUMN note text', '--reason', 'ticket 481: add note'], { token: tokens.dev });
+    const exec = stack.spawnCli(['exec', 'pg-slack', '-i', 'ALTER TABLE orders ADD COLUMN note text', '--reason', 'ticket 481: add note'], {
+      token: tokens.dev,
+    });
     const review = await pendingReview('ADD COLUMN note');
     const post = await posted(review.id);
     expect(post.token).toBe('xoxb-test-token');
     expect(post.args.channel).toBe('#db-reviews');
     const blocks = JSON.stringify(post.args.blocks);
-    for (const part of ['dev@test.local', 'pg-slack', 'ALTER TABLE orders ADD COLUMN note text', 'ticket 481: add note', 'schema-change', 'hoop_review_approve', 'hoop_review_reject']) expect(blocks).toContain(part);
+    for (const part of [
+      'dev@test.local',
+      'pg-slack',
+      'ALTER TABLE orders ADD COLUMN note text',
+      'ticket 481: add note',
+      'schema-change',
+      'hoop_review_approve',
+      'hoop_review_reject',
+    ])
+      expect(blocks).toContain(part);
 
     // a forged click changes nothing; a signed one from an approver approves
-    const forged = await interaction({ type: 'block_actions', user: { id: 'U_RITA' }, actions: [{ action_id: 'hoop_review_approve', value: review.id }] }, { secret: 'ffffffffffffffffffffffffffffffff' });
+    const forged = await interaction(
+      { type: 'block_actions', user: { id: 'U_RITA' }, actions: [{ action_id: 'hoop_review_approve', value: review.id }] },
+      { secret: 'ffffffffffffffffffffffffffffffff' },
+    );
     expect(forged.status).toBe(401);
     expect((await stack.db.review.findUniqueOrThrow({ where: { id: review.id } })).status).toBe('pending');
     expect((await click('U_RITA', 'hoop_review_approve', review.id)).status).toBe(200);
-    await waitFor('the approval from Slack', async () => ((await stack.db.review.findUniqueOrThrow({ where: { id: review.id } })).status === 'approved' ? true : null));
+    await waitFor('the approval from Slack', async () =>
+      (await stack.db.review.findUniqueOrThrow({ where: { id: review.id } })).status === 'approved' ? true : null,
+    );
     const r = await exec.done;
     expect(r.code, r.stderr).toBe(0);
     const votes = await stack.db.reviewVote.findMany({ where: { reviewId: review.id } });
     expect(votes.map((v) => v.via)).toEqual(['slack']);
-    const update = await waitFor('the message updated in place', async () => callsOf('chat.update').find((c) => c.args.ts === post.args.ts || JSON.stringify(c.args.blocks ?? '').includes(review.id)) ?? null);
+    const update = await waitFor(
+      'the message updated in place',
+      async () => callsOf('chat.update').find((c) => c.args.ts === post.args.ts || JSON.stringify(c.args.blocks ?? '').includes(review.id)) ?? null,
+    );
     expect(update.args.channel).toBe('CDBREVIEWS');
     expect(JSON.stringify(update.args.blocks)).toMatch(/approved by rita@test.local at \d\d:\d\d/);
     expect(JSON.stringify(update.args.blocks)).not.toContain('hoop_review_approve');
@@ -114,10 +154,18 @@ describe('Slack', () => {
     const exec = stack.spawnCli(['exec', 'pg-slack', '-i', 'ALTER TABLE orders ADD COLUMN flag boolean'], { token: tokens.dev });
     const review = await pendingReview('ADD COLUMN flag');
     await posted(review.id);
-    const payload = { type: 'block_actions', user: { id: 'U_RITA' }, channel: { id: 'CDBREVIEWS' }, actions: [{ action_id: 'hoop_review_approve', value: review.id }] };
+    const payload = {
+      type: 'block_actions',
+      user: { id: 'U_RITA' },
+      channel: { id: 'CDBREVIEWS' },
+      actions: [{ action_id: 'hoop_review_approve', value: review.id }],
+    };
     expect((await interaction(payload, { secret: 'ffffffffffffffffffffffffffffffff' })).status).toBe(401);
     expect((await interaction(payload, { ts: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
-    const unsigned = await fetch(`${stack.gatewayUrl}/integrations/slack/interactivity`, { method: 'POST', body: new URLSearchParams({ payload: JSON.stringify(payload) }) });
+    const unsigned = await fetch(`${stack.gatewayUrl}/integrations/slack/interactivity`, {
+      method: 'POST',
+      body: new URLSearchParams({ payload: JSON.stringify(payload) }),
+    });
     expect(unsigned.status).toBe(401);
 
     const before = callsOf('chat.postEphemeral').length;
@@ -142,12 +190,18 @@ describe('Slack', () => {
     expect(modal.args.trigger_id).toBe('T123');
     const view = modal.args.view as { callback_id: string; private_metadata: string };
     expect(view.private_metadata).toBe(review.id);
-    const submit = await interaction({ type: 'view_submission', user: { id: 'U_RITA' }, view: { callback_id: view.callback_id, private_metadata: review.id, state: { values: { reason: { reason: { value: 'use a migration' } } } } } });
+    const submit = await interaction({
+      type: 'view_submission',
+      user: { id: 'U_RITA' },
+      view: { callback_id: view.callback_id, private_metadata: review.id, state: { values: { reason: { reason: { value: 'use a migration' } } } } },
+    });
     expect(submit.status).toBe(200);
     const r = await exec.done;
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('rejected by rita@test.local: use a migration');
-    await waitFor('the rejection shown in Slack', async () => (callsOf('chat.update').some((c) => /rejected by rita@test.local/.test(JSON.stringify(c.args.blocks))) ? true : null));
+    await waitFor('the rejection shown in Slack', async () =>
+      callsOf('chat.update').some((c) => /rejected by rita@test.local/.test(JSON.stringify(c.args.blocks))) ? true : null,
+    );
   });
 
   it('a developer who reviews through a group approves from Slack like a reviewer', async () => {
@@ -158,7 +212,9 @@ describe('Slack', () => {
     const review = await pendingReview('ADD COLUMN via_group');
     await posted(review.id);
     expect((await click('U_MAL', 'hoop_review_approve', review.id)).status).toBe(200);
-    await waitFor('the approval through the group', async () => ((await stack.db.review.findUniqueOrThrow({ where: { id: review.id } })).status === 'approved' ? true : null));
+    await waitFor('the approval through the group', async () =>
+      (await stack.db.review.findUniqueOrThrow({ where: { id: review.id } })).status === 'approved' ? true : null,
+    );
     expect((await exec.done).code).toBe(0);
     expect((await stack.db.reviewVote.findFirstOrThrow({ where: { reviewId: review.id } })).userId).toBe(mallory.id);
     await stack.db.group.delete({ where: { id: group.id } });
@@ -167,7 +223,10 @@ describe('Slack', () => {
   it('posts blocked statements to the default channel', async () => {
     const r = await stack.cli(['exec', 'pg-slack', '-i', 'DELETE FROM orders'], { env: { HOOP_TOKEN: tokens.dev!, HOOP_GATEWAY_URL: stack.gatewayUrl } });
     expect(r.code).toBe(3);
-    const post = await waitFor('the blocked statement in Slack', async () => callsOf('chat.postMessage').find((c) => c.args.channel === '#hoop-alerts') ?? null);
+    const post = await waitFor(
+      'the blocked statement in Slack',
+      async () => callsOf('chat.postMessage').find((c) => c.args.channel === '#hoop-alerts') ?? null,
+    );
     const blocks = JSON.stringify(post.args.blocks);
     expect(blocks).toContain('DELETE FROM orders');
     expect(blocks).toContain('delete-without-where');

@@ -25,7 +25,13 @@ beforeAll(async () => {
   await stack.addPostgresConnection('pg', target.url);
   await stack.startAgent();
   gateway2Port = await freePort();
-  gateway2 = await startGatewayService({ databaseUrl: stack.dbUrl, port: gateway2Port, encryptionKey: stack.encryptionKey, webUrl: 'http://localhost:3999', heartbeatMs: 1000 });
+  gateway2 = await startGatewayService({
+    databaseUrl: stack.dbUrl,
+    port: gateway2Port,
+    encryptionKey: stack.encryptionKey,
+    webUrl: 'http://localhost:3999',
+    heartbeatMs: 1000,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -41,7 +47,18 @@ const heldBy = async (port: number) => ((await (await fetch(`http://127.0.0.1:${
 /** The HTTP status a WebSocket upgrade to /agent with this key gets (101 when accepted). */
 function upgradeStatus(port: number, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/agent', headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', authorization: `Bearer ${key}` } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path: '/agent',
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        authorization: `Bearer ${key}`,
+      },
+    });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
       resolve(res.statusCode ?? 0);
@@ -80,7 +97,9 @@ describe('revoking an agent key', () => {
 
     const t0 = Date.now();
     const rotated = await rotateAgentKey(stack.db, stack.orgId, { id: stack.agentId });
-    await waitFor('the agent to say its key was revoked', async () => (/key was revoked \(agent key rotated\)/.test(old.output()) ? true : null), { timeoutMs: 10_000 });
+    await waitFor('the agent to say its key was revoked', async () => (/key was revoked \(agent key rotated\)/.test(old.output()) ? true : null), {
+      timeoutMs: 10_000,
+    });
     const closedAfterMs = Date.now() - t0;
     expect(closedAfterMs).toBeLessThan(2_000);
     expect(await heldBy(stack.gatewayPort)).toBe(0);
@@ -103,7 +122,10 @@ describe('revoking an agent key', () => {
     await stack.stopAgent();
 
     const fresh = agentWith(rotated.key, stack.gatewayPort);
-    await waitFor('the agent with the new key to come online', async () => ((await online(stack.agentId)) ? true : null), { service: fresh, timeoutMs: 30_000 });
+    await waitFor('the agent with the new key to come online', async () => ((await online(stack.agentId)) ? true : null), {
+      service: fresh,
+      timeoutMs: 30_000,
+    });
     const r = await stack.cli(['exec', 'pg', '-i', 'select 42 as n', '-o', 'json']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).rows).toEqual([[42]]);

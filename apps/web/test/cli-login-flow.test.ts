@@ -32,7 +32,8 @@ afterAll(async () => {
 function login(args: string[] = []) {
   const configFile = `${stack.configFile}.login-${++dir}.json`;
   const cli = stack.spawnCli(['login', '--gateway', stack.gatewayUrl, '--no-browser', ...args], { env: { HOOP_CONFIG: configFile, BROWSER: 'none' } });
-  const code = () => waitFor('hoop login to print its code', async () => /cli-login\?code=([A-Z]{4}-[A-Z]{4})/.exec(cli.output())?.[1] ?? null, { timeoutMs: 30_000 });
+  const code = () =>
+    waitFor('hoop login to print its code', async () => /cli-login\?code=([A-Z]{4}-[A-Z]{4})/.exec(cli.output())?.[1] ?? null, { timeoutMs: 30_000 });
   return { ...cli, code, configFile };
 }
 
@@ -53,7 +54,9 @@ describe('hoop login in the browser', () => {
     await decideCliLogin(stack.db, rita, 'approve', { code });
     const r = await cli.done;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^logged in to ${stack.gatewayUrl} as rita@test.local \\(reviewer, org test-\\w+\\); the token expires \\d{4}-\\d\\d-\\d\\d; saved to `));
+    expect(r.stdout).toMatch(
+      new RegExp(`^logged in to ${stack.gatewayUrl} as rita@test.local \\(reviewer, org test-\\w+\\); the token expires \\d{4}-\\d\\d-\\d\\d; saved to `),
+    );
     const saved = JSON.parse(await readFile(cli.configFile, 'utf8')) as { gatewayUrl: string; token: string; user: string };
     expect(saved).toMatchObject({ gatewayUrl: stack.gatewayUrl, user: 'rita@test.local' });
     const res = await me(saved.token);

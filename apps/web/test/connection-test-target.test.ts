@@ -18,7 +18,13 @@ beforeAll(async () => {
   stack = await startTestStack({ heartbeatMs: 1000 });
   await stack.addPostgresConnection('pg', target.url);
   await stack.addConnection('box', 'command', { shell: ['bash'] }, 'a-secret-for-the-box');
-  await seedConnection(stack.db, stack.orgId, { name: 'box-no-secret', type: 'command', agentId: stack.agentId, config: { shell: ['bash'] }, secretRef: 'env:HOOP_NOT_SET_ANYWHERE' });
+  await seedConnection(stack.db, stack.orgId, {
+    name: 'box-no-secret',
+    type: 'command',
+    agentId: stack.agentId,
+    config: { shell: ['bash'] },
+    secretRef: 'env:HOOP_NOT_SET_ANYWHERE',
+  });
   await stack.startAgent();
   for (const c of await stack.db.connection.findMany({ select: { id: true, name: true } })) ids[c.name] = c.id;
 }, 120_000);
@@ -28,7 +34,8 @@ afterAll(async () => {
   await target?.drop();
 });
 
-const run = (name: string) => testConnection(stack.db, stack.orgId, { id: ids[name]! }, stack.encryptionKey, { requestedBy: null, gatewayUrl: stack.gatewayUrl });
+const run = (name: string) =>
+  testConnection(stack.db, stack.orgId, { id: ids[name]! }, stack.encryptionKey, { requestedBy: null, gatewayUrl: stack.gatewayUrl });
 
 describe('the Test of a connection in the web app', () => {
   it('has the agent log into the target and run select 1, with each step and the server version', async () => {
@@ -38,7 +45,13 @@ describe('the Test of a connection in the web app', () => {
     expect(r.checks.map((c) => `${c.id}=${c.status}`)).toEqual(['settings=pass', 'agent=pass', credential, 'policy=pass', 'target=pass']);
     expect(r.ready).toBe(true);
     expect(r.checks[4]!.detail).toMatch(/^PostgreSQL \d+\.\d+ at 127\.0\.0\.1:\d+ accepted postgres and answered select 1 in \d+ ms\.$/);
-    expect(r.target).toMatchObject({ state: 'done', ok: true, code: null, serverVersion: expect.stringMatching(/^PostgreSQL /), gateway: expect.stringMatching(/\/\d+$/) });
+    expect(r.target).toMatchObject({
+      state: 'done',
+      ok: true,
+      code: null,
+      serverVersion: expect.stringMatching(/^PostgreSQL /),
+      gateway: expect.stringMatching(/\/\d+$/),
+    });
     expect(r.target.steps.map((s) => `${s.id}:${s.status}`)).toEqual(['credential:pass', 'connect:pass', 'tls:skip', 'login:pass', 'query:pass']);
     expect(r.notChecked).toMatch(/^No session was opened: the agent logged into postgres@127\.0\.0\.1:\d+\/\S+ as a session would/);
     console.log(`web Test of pg: ${r.target.ms} ms from the request to the answer, ${r.target.latencyMs} ms on the agent`);
@@ -46,12 +59,21 @@ describe('the Test of a connection in the web app', () => {
 
   it('says whether the agent found a secret it reads from its own environment, without showing it', async () => {
     const found = await run('box');
-    expect(found.checks.find((c) => c.id === 'credential')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^The agent found it: read from the environment variable HOOP_TEST_SECRET_\d+ on the agent\.$/) });
+    expect(found.checks.find((c) => c.id === 'credential')).toMatchObject({
+      status: 'pass',
+      detail: expect.stringMatching(/^The agent found it: read from the environment variable HOOP_TEST_SECRET_\d+ on the agent\.$/),
+    });
     expect(JSON.stringify(found)).not.toContain('a-secret-for-the-box');
     const missing = await run('box-no-secret');
     expect(missing.ready).toBe(false);
-    expect(missing.checks.find((c) => c.id === 'credential')).toMatchObject({ status: 'fail', detail: 'The agent could not read it: environment variable HOOP_NOT_SET_ANYWHERE is not set on the agent.' });
-    expect(missing.checks.find((c) => c.id === 'target')).toMatchObject({ status: 'fail', detail: 'Connection "box-no-secret": environment variable HOOP_NOT_SET_ANYWHERE is not set on the agent.' });
+    expect(missing.checks.find((c) => c.id === 'credential')).toMatchObject({
+      status: 'fail',
+      detail: 'The agent could not read it: environment variable HOOP_NOT_SET_ANYWHERE is not set on the agent.',
+    });
+    expect(missing.checks.find((c) => c.id === 'target')).toMatchObject({
+      status: 'fail',
+      detail: 'Connection "box-no-secret": environment variable HOOP_NOT_SET_ANYWHERE is not set on the agent.',
+    });
   });
 
   it('says so clearly when the gateway is down', async () => {

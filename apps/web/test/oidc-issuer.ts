@@ -8,9 +8,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 
-export interface TestAccount { email: string; name: string; groups: string[] }
+export interface TestAccount {
+  email: string;
+  name: string;
+  groups: string[];
+}
 
-export interface TestIssuer { issuer: string; clientId: string; clientSecret: string; close(): Promise<void> }
+export interface TestIssuer {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  close(): Promise<void>;
+}
 
 export async function startTestIssuer(o: { redirectUri: string; accounts: Record<string, TestAccount> }): Promise<TestIssuer> {
   const server: Server = createServer();
@@ -19,7 +28,9 @@ export async function startTestIssuer(o: { redirectUri: string; accounts: Record
   const clientId = 'hoop-web';
   const clientSecret = `secret-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [o.redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [
+      { client_id: clientId, client_secret: clientSecret, redirect_uris: [o.redirectUri], grant_types: ['authorization_code'], response_types: ['code'] },
+    ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
     scopes: ['openid', 'email', 'profile', 'groups'],
     pkce: { required: () => true },

@@ -19,7 +19,15 @@ export class AppError extends Error {
 }
 
 /** The HTTP status of each code: the gateway's API, and the web's route handlers that answer outside tRPC (downloads). */
-export const HTTP_STATUS: Record<AppErrorCode, number> = { unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, invalid: 400, rate_limited: 429, unavailable: 503 };
+export const HTTP_STATUS: Record<AppErrorCode, number> = {
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid: 400,
+  rate_limited: 429,
+  unavailable: 503,
+};
 
 /** zod's own wording ("Too small: expected …"), which does not name the field; the app's schemas write sentences that do. */
 const ZOD_WORDING = /^(Invalid|Too (small|big)|Unrecognized key|Expected)/;

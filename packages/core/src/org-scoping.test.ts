@@ -39,7 +39,10 @@ describe('listConnections', () => {
   it('returns only the connections of the given org, with the serving agent state', async () => {
     const page = await listConnections(db, orgs.acme, {}, now);
     expect(page.total).toBe(2);
-    expect(page.items.map((c) => [c.name, c.agent?.status])).toEqual([['pg-dev', 'offline'], ['pg-prod', 'online']]);
+    expect(page.items.map((c) => [c.name, c.agent?.status])).toEqual([
+      ['pg-dev', 'offline'],
+      ['pg-prod', 'online'],
+    ]);
     const other = await listConnections(db, orgs.other, {}, now);
     expect(other.items.map((c) => c.name)).toEqual(['their-db']);
   });
@@ -60,7 +63,11 @@ describe('listConnections', () => {
 describe('listAgents', () => {
   it('scopes to the org and computes online state from the last heartbeat (15 s window)', async () => {
     const page = await listAgents(db, orgs.acme, {}, now);
-    expect(page.items.map((a) => [a.name, a.status])).toEqual([['down', 'offline'], ['never', 'never-connected'], ['up', 'online']]);
+    expect(page.items.map((a) => [a.name, a.status])).toEqual([
+      ['down', 'offline'],
+      ['never', 'never-connected'],
+      ['up', 'online'],
+    ]);
     expect(page.summary).toEqual({ online: 1, offline: 2 });
     expect(page.items.find((a) => a.name === 'theirs')).toBeUndefined();
   });

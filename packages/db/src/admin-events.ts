@@ -14,14 +14,23 @@ const GENESIS = '0'.repeat(64);
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }
 
-export function adminEventHash(prev: string, e: { orgId: string; seq: number; actor: string; action: string; target: string; at: Date; data: unknown }): string {
-  return createHash('sha256').update(prev).update('\n').update(canonical([e.orgId, e.seq, e.actor, e.action, e.target, e.at.toISOString(), e.data])).digest('hex');
+export function adminEventHash(
+  prev: string,
+  e: { orgId: string; seq: number; actor: string; action: string; target: string; at: Date; data: unknown },
+): string {
+  return createHash('sha256')
+    .update(prev)
+    .update('\n')
+    .update(canonical([e.orgId, e.seq, e.actor, e.action, e.target, e.at.toISOString(), e.data]))
+    .digest('hex');
 }
 
 export interface AdminAction {
@@ -47,7 +56,9 @@ export async function recordAdminAction(db: Db | Prisma.TransactionClient, a: Ad
     const actor = a.actor?.email ?? 'system';
     const data = (a.data ?? {}) as Prisma.InputJsonValue;
     const hash = adminEventHash(prevHash, { orgId: a.orgId, seq, actor, action: a.action, target: a.target, at, data });
-    await tx.adminEvent.create({ data: { orgId: a.orgId, seq, actorId: a.actor?.id ?? null, actor, action: a.action, target: a.target, data, at, prevHash, hash } });
+    await tx.adminEvent.create({
+      data: { orgId: a.orgId, seq, actorId: a.actor?.id ?? null, actor, action: a.action, target: a.target, data, at, prevHash, hash },
+    });
   };
   if ('$transaction' in db) await (db as Db).$transaction((tx) => write(tx));
   else await write(db as Prisma.TransactionClient);

@@ -31,18 +31,24 @@ export function monthStart(at: Date, offset = 0): string {
  * running over the trail must not make audit inserts queue behind it): a month that could not be made now is made
  * at the next call, and until then its events go to the default partition.
  */
-export async function ensureAuditPartitions(db: Db, opts: { now?: Date; ahead?: number; lockTimeoutMs?: number } = {}): Promise<{ made: string[]; failed: { month: string; error: string }[] }> {
+export async function ensureAuditPartitions(
+  db: Db,
+  opts: { now?: Date; ahead?: number; lockTimeoutMs?: number } = {},
+): Promise<{ made: string[]; failed: { month: string; error: string }[] }> {
   const now = opts.now ?? new Date();
   const made: string[] = [];
   const failed: { month: string; error: string }[] = [];
   for (let k = 0; k <= (opts.ahead ?? AUDIT_MONTHS_AHEAD); k++) {
     const month = monthStart(now, k);
     try {
-      const created = await db.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${Math.max(100, Math.floor(opts.lockTimeoutMs ?? 10_000))}ms'`);
-        const r = await tx.$queryRawUnsafe<{ made: boolean }[]>('SELECT hoop_audit_ensure_partition($1::date) AS made', month);
-        return r[0]?.made === true;
-      }, { timeout: 120_000 });
+      const created = await db.$transaction(
+        async (tx) => {
+          await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${Math.max(100, Math.floor(opts.lockTimeoutMs ?? 10_000))}ms'`);
+          const r = await tx.$queryRawUnsafe<{ made: boolean }[]>('SELECT hoop_audit_ensure_partition($1::date) AS made', month);
+          return r[0]?.made === true;
+        },
+        { timeout: 120_000 },
+      );
       if (created) made.push(`audit_events_${month.slice(0, 7).replace('-', '_')}`);
     } catch (err) {
       failed.push({ month: month.slice(0, 7), error: (err as Error).message });

@@ -9,11 +9,18 @@ import { createHash } from 'node:crypto';
 
 export const PURGE_ACTION = 'audit.purge';
 
-export interface PurgedSessionLine { sessionId: string; throughSeq: number; throughHash: string; events: number }
+export interface PurgedSessionLine {
+  sessionId: string;
+  throughSeq: number;
+  throughHash: string;
+  events: number;
+}
 
 /** sha256 over the removed sessions in session id order: `id:last seq:last hash:events`, one per line. */
 export function purgeCheckpoint(sessions: PurgedSessionLine[]): string {
-  const lines = [...sessions].sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0)).map((s) => `${s.sessionId}:${s.throughSeq}:${s.throughHash}:${s.events}`);
+  const lines = [...sessions]
+    .sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0))
+    .map((s) => `${s.sessionId}:${s.throughSeq}:${s.throughHash}:${s.events}`);
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
@@ -33,7 +40,11 @@ export interface PurgeSummary {
   to: string | null;
 }
 
-export interface PurgedTotals { sessions: number; events: number; purges: PurgeSummary[] }
+export interface PurgedTotals {
+  sessions: number;
+  events: number;
+  purges: PurgeSummary[];
+}
 
 export interface PurgeRecords {
   /** the org's purged sessions: where each one's chain ended when it was removed */
@@ -45,8 +56,24 @@ export interface PurgeRecords {
 
 const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-interface PurgeRow { id: string; at: string; retention_days: number; cutoff: string; sessions: number; events: number; first_event_at: string | null; last_event_at: string | null; checkpoint: string }
-interface LineRow { session_id: string; purge_id: string; through_seq: number; through_hash: string; events: number }
+interface PurgeRow {
+  id: string;
+  at: string;
+  retention_days: number;
+  cutoff: string;
+  sessions: number;
+  events: number;
+  first_event_at: string | null;
+  last_event_at: string | null;
+  checkpoint: string;
+}
+interface LineRow {
+  session_id: string;
+  purge_id: string;
+  through_seq: number;
+  through_hash: string;
+  events: number;
+}
 
 /**
  * Reads an org's purges and checks each against the sessions it lists (the checkpoint) and against the admin event
@@ -59,8 +86,14 @@ export async function loadPurgeRecords(query: RowQuery, orgId: string): Promise<
      FROM audit_purges WHERE org_id = $1::uuid ORDER BY id`,
     [orgId],
   );
-  const lines = await query<LineRow>('SELECT session_id::text AS session_id, purge_id::text AS purge_id, through_seq, through_hash, events FROM audit_purged_sessions WHERE org_id = $1::uuid', [orgId]);
-  const admin = await query<{ seq: number; data: Record<string, unknown> }>(`SELECT seq, data FROM admin_events WHERE org_id = $1::uuid AND action = $2 ORDER BY seq`, [orgId, PURGE_ACTION]);
+  const lines = await query<LineRow>(
+    'SELECT session_id::text AS session_id, purge_id::text AS purge_id, through_seq, through_hash, events FROM audit_purged_sessions WHERE org_id = $1::uuid',
+    [orgId],
+  );
+  const admin = await query<{ seq: number; data: Record<string, unknown> }>(
+    `SELECT seq, data FROM admin_events WHERE org_id = $1::uuid AND action = $2 ORDER BY seq`,
+    [orgId, PURGE_ACTION],
+  );
 
   const sessions: PurgeRecords['sessions'] = new Map();
   const byPurge = new Map<string, PurgedSessionLine[]>();
@@ -70,8 +103,23 @@ export async function loadPurgeRecords(query: RowQuery, orgId: string): Promise<
     list.push({ sessionId: l.session_id, throughSeq: l.through_seq, throughHash: l.through_hash, events: l.events });
     byPurge.set(l.purge_id, list);
   }
-  const summaries = purges.map((p): PurgeSummary => ({ id: Number(p.id), at: p.at, retentionDays: p.retention_days, cutoff: p.cutoff, sessions: p.sessions, events: p.events, from: p.first_event_at, to: p.last_event_at }));
-  const totals: PurgedTotals = { sessions: summaries.reduce((n, p) => n + p.sessions, 0), events: summaries.reduce((n, p) => n + p.events, 0), purges: summaries };
+  const summaries = purges.map(
+    (p): PurgeSummary => ({
+      id: Number(p.id),
+      at: p.at,
+      retentionDays: p.retention_days,
+      cutoff: p.cutoff,
+      sessions: p.sessions,
+      events: p.events,
+      from: p.first_event_at,
+      to: p.last_event_at,
+    }),
+  );
+  const totals: PurgedTotals = {
+    sessions: summaries.reduce((n, p) => n + p.sessions, 0),
+    events: summaries.reduce((n, p) => n + p.events, 0),
+    purges: summaries,
+  };
   const adminByPurge = new Map(admin.map((a) => [String(a.data.purgeId), a]));
   const known = new Set(purges.map((p) => p.id));
 
@@ -80,7 +128,11 @@ export async function loadPurgeRecords(query: RowQuery, orgId: string): Promise<
     const events = listed.reduce((n, s) => n + s.events, 0);
     const when = p.at.slice(0, 10);
     if (listed.length !== p.sessions || events !== p.events || purgeCheckpoint(listed) !== p.checkpoint) {
-      return { sessions, totals, problem: `the record of purge ${p.id} (${when}) does not match its checkpoint: a purged session's entry was altered, added or removed` };
+      return {
+        sessions,
+        totals,
+        problem: `the record of purge ${p.id} (${when}) does not match its checkpoint: a purged session's entry was altered, added or removed`,
+      };
     }
     const a = adminByPurge.get(p.id);
     if (!a || a.data.checkpoint !== p.checkpoint || a.data.sessions !== p.sessions || a.data.events !== p.events) {
@@ -88,7 +140,8 @@ export async function loadPurgeRecords(query: RowQuery, orgId: string): Promise<
     }
   }
   for (const a of admin) {
-    if (!known.has(String(a.data.purgeId))) return { sessions, totals, problem: `admin event ${a.seq} records purge ${String(a.data.purgeId)}, whose record is gone` };
+    if (!known.has(String(a.data.purgeId)))
+      return { sessions, totals, problem: `admin event ${a.seq} records purge ${String(a.data.purgeId)}, whose record is gone` };
   }
   return { sessions, totals };
 }

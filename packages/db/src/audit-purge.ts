@@ -20,7 +20,16 @@ import type { Db } from './client';
  */
 
 export interface PurgeRun {
-  recorded: { orgId: string; purgeId: number; retentionDays: number; cutoff: string; sessions: number; events: number; from: string | null; to: string | null }[];
+  recorded: {
+    orgId: string;
+    purgeId: number;
+    retentionDays: number;
+    cutoff: string;
+    sessions: number;
+    events: number;
+    from: string | null;
+    to: string | null;
+  }[];
   partitionsDropped: { name: string; rows: number }[];
   eventsDeleted: number;
   sessionsRemoved: number;
@@ -55,7 +64,10 @@ export async function purgeExpiredAudit(db: Db, opts: PurgeOptions = {}): Promis
 export async function recordExpiredAudit(db: Db, opts: PurgeOptions = {}): Promise<PurgeRun> {
   const now = opts.now ?? new Date();
   const run = emptyRun();
-  const orgs = await db.org.findMany({ where: { auditRetentionDays: { not: null }, ...(opts.orgId ? { id: opts.orgId } : {}) }, select: { id: true, auditRetentionDays: true } });
+  const orgs = await db.org.findMany({
+    where: { auditRetentionDays: { not: null }, ...(opts.orgId ? { id: opts.orgId } : {}) },
+    select: { id: true, auditRetentionDays: true },
+  });
   for (const org of orgs) {
     for (;;) {
       const r = await recordExpired(db, org.id, org.auditRetentionDays!, now, opts.batchSessions ?? 10_000);
@@ -93,12 +105,13 @@ const GENESIS = '0'.repeat(64);
 /** Step 1 for one org: records up to `batch` expired sessions; null when none is left. */
 async function recordExpired(db: Db, orgId: string, days: number, now: Date, batch: number): Promise<PurgeRun['recorded'][number] | null> {
   const cutoff = retentionCutoff(days, now);
-  return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`hoop-purge:${orgId}`}))`;
-    // locked like the audit writer locks them, so no event is stored for them meanwhile; what is recorded is read
-    // from the events themselves (count, time range, the last one's seq and hash), not from the session's counters
-    const expired = await tx.$queryRawUnsafe<Expired[]>(
-      `SELECT s.id::text AS id, u.email AS user_email, c.name AS connection_name, s.mode,
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`hoop-purge:${orgId}`}))`;
+      // locked like the audit writer locks them, so no event is stored for them meanwhile; what is recorded is read
+      // from the events themselves (count, time range, the last one's seq and hash), not from the session's counters
+      const expired = await tx.$queryRawUnsafe<Expired[]>(
+        `SELECT s.id::text AS id, u.email AS user_email, c.name AS connection_name, s.mode,
          ${ISO('s.started_at')} AS started_at, ${ISO('s.ended_at')} AS ended_at,
          coalesce(ev.n, 0)::int AS events, ${ISO('ev.first_at')} AS first_at, ${ISO('ev.last_at')} AS last_at,
          coalesce(tail.seq, -1) AS through_seq, coalesce(tail.hash, $4) AS through_hash
@@ -111,53 +124,69 @@ async function recordExpired(db: Db, orgId: string, days: number, now: Date, bat
          AND NOT EXISTS (SELECT 1 FROM audit_purged_sessions p WHERE p.session_id = s.id)
        ORDER BY s.started_at, s.id LIMIT $3
        FOR NO KEY UPDATE OF s`,
-      orgId,
-      utcTimestamp(cutoff),
-      batch,
-      GENESIS,
-    );
-    if (expired.length === 0) return null;
-    const checkpoint = purgeCheckpoint(expired.map((s) => ({ sessionId: s.id, throughSeq: s.through_seq, throughHash: s.through_hash, events: s.events })));
-    const firsts = expired.map((s) => s.first_at).filter((t): t is string => t !== null).sort();
-    const lasts = expired.map((s) => s.last_at).filter((t): t is string => t !== null).sort();
-    const events = expired.reduce((n, s) => n + s.events, 0);
-    const from = firsts[0] ?? null;
-    const to = lasts.at(-1) ?? null;
-    const ts = (iso: string | null) => (iso === null ? null : iso.replace(/Z$/, ''));
-    const [purge] = await tx.$queryRawUnsafe<{ id: string }[]>(
-      `INSERT INTO audit_purges (org_id, at, retention_days, cutoff, sessions, events, first_event_at, last_event_at, checkpoint)
+        orgId,
+        utcTimestamp(cutoff),
+        batch,
+        GENESIS,
+      );
+      if (expired.length === 0) return null;
+      const checkpoint = purgeCheckpoint(expired.map((s) => ({ sessionId: s.id, throughSeq: s.through_seq, throughHash: s.through_hash, events: s.events })));
+      const firsts = expired
+        .map((s) => s.first_at)
+        .filter((t): t is string => t !== null)
+        .sort();
+      const lasts = expired
+        .map((s) => s.last_at)
+        .filter((t): t is string => t !== null)
+        .sort();
+      const events = expired.reduce((n, s) => n + s.events, 0);
+      const from = firsts[0] ?? null;
+      const to = lasts.at(-1) ?? null;
+      const ts = (iso: string | null) => (iso === null ? null : iso.replace(/Z$/, ''));
+      const [purge] = await tx.$queryRawUnsafe<{ id: string }[]>(
+        `INSERT INTO audit_purges (org_id, at, retention_days, cutoff, sessions, events, first_event_at, last_event_at, checkpoint)
        VALUES ($1::uuid, $2::timestamp, $3, $4::timestamp, $5, $6, $7::timestamp, $8::timestamp, $9) RETURNING id::text AS id`,
-      orgId, utcTimestamp(now), days, utcTimestamp(cutoff), expired.length, events, ts(from), ts(to), checkpoint,
-    );
-    await tx.$executeRawUnsafe(
-      `INSERT INTO audit_purged_sessions (session_id, purge_id, org_id, user_email, connection_name, mode, started_at, ended_at, events, through_seq, through_hash, first_event_at, last_event_at)
+        orgId,
+        utcTimestamp(now),
+        days,
+        utcTimestamp(cutoff),
+        expired.length,
+        events,
+        ts(from),
+        ts(to),
+        checkpoint,
+      );
+      await tx.$executeRawUnsafe(
+        `INSERT INTO audit_purged_sessions (session_id, purge_id, org_id, user_email, connection_name, mode, started_at, ended_at, events, through_seq, through_hash, first_event_at, last_event_at)
        SELECT x.id, $1::bigint, $2::uuid, x.email, x.conn, x.mode, x.started, x.ended, x.events, x.seq, x.hash, x.first_at, x.last_at
        FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamp[], $8::timestamp[], $9::int[], $10::int[], $11::text[], $12::timestamp[], $13::timestamp[])
          AS x(id, email, conn, mode, started, ended, events, seq, hash, first_at, last_at)`,
-      purge!.id,
-      orgId,
-      expired.map((s) => s.id),
-      expired.map((s) => s.user_email),
-      expired.map((s) => s.connection_name),
-      expired.map((s) => s.mode),
-      expired.map((s) => ts(s.started_at)),
-      expired.map((s) => ts(s.ended_at)),
-      expired.map((s) => s.events),
-      expired.map((s) => s.through_seq),
-      expired.map((s) => s.through_hash),
-      expired.map((s) => ts(s.first_at)),
-      expired.map((s) => ts(s.last_at)),
-    );
-    const record = { orgId, purgeId: Number(purge!.id), retentionDays: days, cutoff: cutoff.toISOString(), sessions: expired.length, events, from, to };
-    await recordAdminAction(tx, {
-      orgId,
-      actor: null,
-      action: PURGE_ACTION,
-      target: 'audit:retention',
-      data: { purgeId: record.purgeId, retentionDays: days, cutoff: record.cutoff, sessions: record.sessions, events, from, to, checkpoint },
-    });
-    return record;
-  }, { timeout: 300_000, maxWait: 30_000 });
+        purge!.id,
+        orgId,
+        expired.map((s) => s.id),
+        expired.map((s) => s.user_email),
+        expired.map((s) => s.connection_name),
+        expired.map((s) => s.mode),
+        expired.map((s) => ts(s.started_at)),
+        expired.map((s) => ts(s.ended_at)),
+        expired.map((s) => s.events),
+        expired.map((s) => s.through_seq),
+        expired.map((s) => s.through_hash),
+        expired.map((s) => ts(s.first_at)),
+        expired.map((s) => ts(s.last_at)),
+      );
+      const record = { orgId, purgeId: Number(purge!.id), retentionDays: days, cutoff: cutoff.toISOString(), sessions: expired.length, events, from, to };
+      await recordAdminAction(tx, {
+        orgId,
+        actor: null,
+        action: PURGE_ACTION,
+        target: 'audit:retention',
+        data: { purgeId: record.purgeId, retentionDays: days, cutoff: record.cutoff, sessions: record.sessions, events, from, to, checkpoint },
+      });
+      return record;
+    },
+    { timeout: 300_000, maxWait: 30_000 },
+  );
 }
 
 /**
@@ -180,18 +209,21 @@ async function removePurgedEvents(db: Db, now: Date, lockTimeoutMs: number, run:
     // a month that is over may go whole; the current month, the ones ahead and the default partition never do
     if (!part.isDefault && part.to!.getTime() <= thisMonth) {
       try {
-        const dropped = await db.$transaction(async (tx) => {
-          await tx.$executeRawUnsafe(lockTimeout);
-          // no new row can arrive while it is checked (old-dated frames from an agent that was away would)
-          await tx.$executeRawUnsafe(`LOCK TABLE ${name} IN SHARE MODE`);
-          const [c] = await tx.$queryRawUnsafe<{ rows: number; uncovered: boolean }[]>(
-            `SELECT (SELECT count(*)::float8 FROM ${name}) AS rows, EXISTS (SELECT 1 FROM ${name} e WHERE NOT ${COVERED}) AS uncovered`,
-          );
-          if (!c || c.rows === 0 || c.uncovered) return null;
-          await tx.$executeRawUnsafe(`ALTER TABLE audit_events DETACH PARTITION ${name}`);
-          await tx.$executeRawUnsafe(`DROP TABLE ${name}`);
-          return c.rows;
-        }, { timeout: 600_000, maxWait: 30_000 });
+        const dropped = await db.$transaction(
+          async (tx) => {
+            await tx.$executeRawUnsafe(lockTimeout);
+            // no new row can arrive while it is checked (old-dated frames from an agent that was away would)
+            await tx.$executeRawUnsafe(`LOCK TABLE ${name} IN SHARE MODE`);
+            const [c] = await tx.$queryRawUnsafe<{ rows: number; uncovered: boolean }[]>(
+              `SELECT (SELECT count(*)::float8 FROM ${name}) AS rows, EXISTS (SELECT 1 FROM ${name} e WHERE NOT ${COVERED}) AS uncovered`,
+            );
+            if (!c || c.rows === 0 || c.uncovered) return null;
+            await tx.$executeRawUnsafe(`ALTER TABLE audit_events DETACH PARTITION ${name}`);
+            await tx.$executeRawUnsafe(`DROP TABLE ${name}`);
+            return c.rows;
+          },
+          { timeout: 600_000, maxWait: 30_000 },
+        );
         if (dropped !== null) {
           run.partitionsDropped.push({ name: part.name, rows: dropped });
           run.eventsDeleted += dropped;
@@ -203,13 +235,16 @@ async function removePurgedEvents(db: Db, now: Date, lockTimeoutMs: number, run:
       }
     }
     try {
-      const deleted = await db.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe(lockTimeout);
-        return tx.$executeRawUnsafe(
-          `DELETE FROM ${name} e USING audit_purged_sessions p, sessions s
+      const deleted = await db.$transaction(
+        async (tx) => {
+          await tx.$executeRawUnsafe(lockTimeout);
+          return tx.$executeRawUnsafe(
+            `DELETE FROM ${name} e USING audit_purged_sessions p, sessions s
            WHERE p.session_id = e.session_id AND e.seq <= p.through_seq AND s.id = p.session_id`,
-        );
-      }, { timeout: 600_000, maxWait: 30_000 });
+          );
+        },
+        { timeout: 600_000, maxWait: 30_000 },
+      );
       run.eventsDeleted += deleted;
     } catch (err) {
       run.deferred.push(`removing purged events from ${part.name}: ${(err as Error).message}`);

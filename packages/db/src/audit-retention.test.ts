@@ -35,14 +35,22 @@ async function org(name: string) {
 
 /** A closed session whose events are spread evenly from `from` to `to` (chained with stand-in hashes). */
 async function session(o: { id: string; userId: string; connectionId: string }, from: Date, to: Date, events = 4): Promise<string> {
-  const s = await db.session.create({ data: { orgId: o.id, userId: o.userId, connectionId: o.connectionId, mode: 'exec', status: 'closed', startedAt: from, endedAt: to } });
+  const s = await db.session.create({
+    data: { orgId: o.id, userId: o.userId, connectionId: o.connectionId, mode: 'exec', status: 'closed', startedAt: from, endedAt: to },
+  });
   let prev = '0'.repeat(64);
   for (let seq = 0; seq < events; seq++) {
     const at = new Date(from.getTime() + ((to.getTime() - from.getTime()) * seq) / Math.max(1, events - 1));
     const hash = sha(`${prev}${s.id}${seq}`);
     await db.$executeRawUnsafe(
       `INSERT INTO audit_events (session_id, seq, type, at, data, prev_hash, hash) VALUES ($1::uuid, $2, $3, $4::timestamp, $5::jsonb, $6, $7)`,
-      s.id, seq, seq === 1 ? 'statement' : 'note', at.toISOString().replace('Z', ''), JSON.stringify(seq === 1 ? { sql: 'select 1', decision: 'deny', masked: { email: 3 } } : {}), prev, hash,
+      s.id,
+      seq,
+      seq === 1 ? 'statement' : 'note',
+      at.toISOString().replace('Z', ''),
+      JSON.stringify(seq === 1 ? { sql: 'select 1', decision: 'deny', masked: { email: 3 } } : {}),
+      prev,
+      hash,
     );
     prev = hash;
   }
@@ -50,7 +58,9 @@ async function session(o: { id: string; userId: string; connectionId: string }, 
 }
 
 const partitionOf = async (sessionId: string) =>
-  (await db.$queryRawUnsafe<{ p: string }[]>('SELECT DISTINCT tableoid::regclass::text AS p FROM audit_events WHERE session_id = $1::uuid', sessionId)).map((r) => r.p).sort();
+  (await db.$queryRawUnsafe<{ p: string }[]>('SELECT DISTINCT tableoid::regclass::text AS p FROM audit_events WHERE session_id = $1::uuid', sessionId))
+    .map((r) => r.p)
+    .sort();
 
 describe('audit partitions', () => {
   it('makes this month and the next two ahead of time, once', async () => {
@@ -59,7 +69,10 @@ describe('audit partitions', () => {
     expect(await ensureAuditPartitions(db, { now })).toEqual({ made: [], failed: [] });
     const parts = await listAuditPartitions(db);
     expect(parts.at(-1)).toMatchObject({ name: 'audit_events_default', isDefault: true });
-    expect(parts.find((p) => p.name === 'audit_events_2031_12')).toMatchObject({ from: new Date('2031-12-01T00:00:00Z'), to: new Date('2032-01-01T00:00:00Z') });
+    expect(parts.find((p) => p.name === 'audit_events_2031_12')).toMatchObject({
+      from: new Date('2031-12-01T00:00:00Z'),
+      to: new Date('2032-01-01T00:00:00Z'),
+    });
   });
 
   it('stores an event of a month without a partition in the default one, and moves it when its month is made', async () => {
@@ -117,14 +130,36 @@ describe('audit retention', () => {
     const acmeFebSpan = await session(acme, new Date('2025-01-31T23:00:00Z'), new Date('2025-02-01T01:00:00Z'), 4);
     const betaFeb = await session(beta, new Date('2025-02-03T10:00:00Z'), new Date('2025-02-03T11:00:00Z'), 3);
     const acmeRecent = await session(acme, new Date(now.getTime() - 3 * DAY), new Date(now.getTime() - 3 * DAY + 60_000), 3);
-    const acmeOpen = (await db.session.create({ data: { orgId: acme.id, userId: acme.userId, connectionId: acme.connectionId, mode: 'connect', status: 'open', startedAt: new Date(now.getTime() - 20 * DAY) } })).id;
+    const acmeOpen = (
+      await db.session.create({
+        data: {
+          orgId: acme.id,
+          userId: acme.userId,
+          connectionId: acme.connectionId,
+          mode: 'connect',
+          status: 'open',
+          startedAt: new Date(now.getTime() - 20 * DAY),
+        },
+      })
+    ).id;
     expect(await partitionOf(acmeFebSpan)).toEqual(['audit_events_2025_01', 'audit_events_2025_02']);
 
     await setAuditRetention(db, acme.id, 14, null, 'test');
     expect(await previewRetention(db, acme.id, 14, now)).toMatchObject({ sessions: 3, events: 10, oldest: '2025-01-10T08:00:00.000Z' });
     const run = await purgeExpiredAudit(db, { now });
     const mine = run.recorded.filter((r) => r.orgId === acme.id);
-    expect(mine).toEqual([{ orgId: acme.id, purgeId: expect.any(Number), retentionDays: 14, cutoff: new Date(now.getTime() - 14 * DAY).toISOString(), sessions: 3, events: 10, from: '2025-01-10T08:00:00.000Z', to: '2025-02-01T01:00:00.000Z' }]);
+    expect(mine).toEqual([
+      {
+        orgId: acme.id,
+        purgeId: expect.any(Number),
+        retentionDays: 14,
+        cutoff: new Date(now.getTime() - 14 * DAY).toISOString(),
+        sessions: 3,
+        events: 10,
+        from: '2025-01-10T08:00:00.000Z',
+        to: '2025-02-01T01:00:00.000Z',
+      },
+    ]);
     // January held only Acme's purged rows: dropped whole; February keeps Beta's
     expect(run.partitionsDropped).toContainEqual({ name: 'audit_events_2025_01', rows: 8 });
     expect((await listAuditPartitions(db)).map((p) => p.name)).toContain('audit_events_2025_02');
@@ -174,7 +209,10 @@ describe('audit retention', () => {
     const head = await db.session.findUniqueOrThrow({ where: { id } });
     await db.$executeRawUnsafe(
       `INSERT INTO audit_events (session_id, seq, type, at, data, prev_hash, hash) VALUES ($1::uuid, 3, 'session.close', $2::timestamp, '{}', $3, $4)`,
-      id, now.toISOString().replace('Z', ''), head.lastHash, sha(`${head.lastHash}late`),
+      id,
+      now.toISOString().replace('Z', ''),
+      head.lastHash,
+      sha(`${head.lastHash}late`),
     );
     const removed = await removePurgedAudit(db, { now });
     expect(removed.deferred).toEqual([]);

@@ -110,7 +110,12 @@ export async function setAuditRetention(
       actor,
       action: 'audit.retention',
       target: 'audit:retention',
-      data: { from: before.auditRetentionDays, to: days, via, ...(pending ? { pendingSessions: pending.sessions, pendingEvents: pending.events, cutoff: pending.cutoff } : {}) },
+      data: {
+        from: before.auditRetentionDays,
+        to: days,
+        via,
+        ...(pending ? { pendingSessions: pending.sessions, pendingEvents: pending.events, cutoff: pending.cutoff } : {}),
+      },
     });
     return before.auditRetentionDays;
   });

@@ -52,13 +52,21 @@ describe('audit signing keys', () => {
   it('says which setting is wrong and why', async () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const pair = generateAuditKeyPair();
-    expect(problem(() => parseAuditSigningKey(rsa))).toBe('HOOP_AUDIT_SIGNING_KEY: is an rsa key; audit signing uses Ed25519 (openssl genpkey -algorithm ed25519)');
+    expect(problem(() => parseAuditSigningKey(rsa))).toBe(
+      'HOOP_AUDIT_SIGNING_KEY: is an rsa key; audit signing uses Ed25519 (openssl genpkey -algorithm ed25519)',
+    );
     expect(problem(() => parseAuditSigningKey(pair.publicKeyPem))).toMatch(/^HOOP_AUDIT_SIGNING_KEY: is a public key; the gateway signs with the private key/);
     expect(problem(() => parseAuditSigningKey('secret'))).toBe('HOOP_AUDIT_SIGNING_KEY: expected a PEM key (-----BEGIN … KEY-----) or file:/path/to/key.pem');
     expect(problem(() => parseAuditSigningKey('file:'))).toBe('HOOP_AUDIT_SIGNING_KEY: "file:" needs a path, such as file:/etc/hoop/audit-key.pem');
-    expect(problem(() => parseAuditSigningKey(`${pair.privateKeyPem}\n${generateAuditKeyPair().privateKeyPem}`))).toBe('HOOP_AUDIT_SIGNING_KEY: expected one private key, found 2 PEM blocks');
-    expect(problem(() => parseAuditSigningKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----'))).toMatch(/^HOOP_AUDIT_SIGNING_KEY: not a private key in PEM \(PKCS8\)/);
-    expect(problem(() => loadAuditKeys({ trustedKeys: `${pair.publicKeyPem},file:${path.join(dir, 'gone.pem')}` }))).toBe(`HOOP_AUDIT_TRUSTED_KEYS entry 2: cannot read ${path.join(dir, 'gone.pem')}: ENOENT`);
+    expect(problem(() => parseAuditSigningKey(`${pair.privateKeyPem}\n${generateAuditKeyPair().privateKeyPem}`))).toBe(
+      'HOOP_AUDIT_SIGNING_KEY: expected one private key, found 2 PEM blocks',
+    );
+    expect(problem(() => parseAuditSigningKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----'))).toMatch(
+      /^HOOP_AUDIT_SIGNING_KEY: not a private key in PEM \(PKCS8\)/,
+    );
+    expect(problem(() => loadAuditKeys({ trustedKeys: `${pair.publicKeyPem},file:${path.join(dir, 'gone.pem')}` }))).toBe(
+      `HOOP_AUDIT_TRUSTED_KEYS entry 2: cannot read ${path.join(dir, 'gone.pem')}: ENOENT`,
+    );
     expect(loadAuditKeys({ signingKey: '', publicKeys: ' ', trustedKeys: undefined })).toMatchObject({ signer: null, trusted: new Map() });
   });
 
@@ -84,7 +92,13 @@ describe('checking the chain’s signatures', () => {
   it('counts unsigned links before the first signed one as older, and any after it as removed signatures', () => {
     const check = new ChainSignatureCheck(trusted);
     expect([unsigned(1), unsigned(2), signed(3), signed(4)].map((l) => check.check(l))).toEqual([null, null, null, null]);
-    expect(check.report()).toEqual({ checked: true, signed: 2, keyIds: [key.keyId], unsigned: 2, note: `2 links of the global chain signed and checked (key ${key.keyId}); 2 links sealed before signing was configured (not signed)` });
+    expect(check.report()).toEqual({
+      checked: true,
+      signed: 2,
+      keyIds: [key.keyId],
+      unsigned: 2,
+      note: `2 links of the global chain signed and checked (key ${key.keyId}); 2 links sealed before signing was configured (not signed)`,
+    });
     expect(check.check(unsigned(5))).toBe(UNSIGNED_LINK_MESSAGE);
   });
 
@@ -102,6 +116,12 @@ describe('checking the chain’s signatures', () => {
   it('checks nothing without keys, and says why', () => {
     const check = new ChainSignatureCheck(null, 'the web app has no audit public key');
     expect(check.check({ ...signed(1), signature: 'forged' })).toBeNull();
-    expect(check.report()).toEqual({ checked: false, signed: 0, keyIds: [], unsigned: 0, note: 'signatures were not checked: the web app has no audit public key' });
+    expect(check.report()).toEqual({
+      checked: false,
+      signed: 0,
+      keyIds: [],
+      unsigned: 0,
+      note: 'signatures were not checked: the web app has no audit public key',
+    });
   });
 });

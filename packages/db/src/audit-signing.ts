@@ -28,7 +28,10 @@ export class AuditKeyError extends Error {
 }
 
 export function auditKeyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A fresh Ed25519 key pair as PEM (PKCS8 private, SPKI public), as `npm start` and the test stack make one. */
@@ -63,7 +66,8 @@ function pemBlocks(value: string, name: string): string[] {
 }
 
 function ed25519(key: KeyObject, where: string): KeyObject {
-  if (key.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`${where}: is an ${key.asymmetricKeyType ?? 'unknown'} key; audit signing uses Ed25519 (openssl genpkey -algorithm ed25519)`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new AuditKeyError(`${where}: is an ${key.asymmetricKeyType ?? 'unknown'} key; audit signing uses Ed25519 (openssl genpkey -algorithm ed25519)`);
   return key;
 }
 
@@ -71,7 +75,8 @@ function ed25519(key: KeyObject, where: string): KeyObject {
 export function parseAuditSigningKey(value: string, name = 'HOOP_AUDIT_SIGNING_KEY'): AuditSigner {
   const blocks = pemBlocks(value, name);
   if (blocks.length !== 1) throw new AuditKeyError(`${name}: expected one private key, found ${blocks.length} PEM blocks`);
-  if (blocks[0]!.startsWith('-----BEGIN PUBLIC KEY-----')) throw new AuditKeyError(`${name}: is a public key; the gateway signs with the private key (-----BEGIN PRIVATE KEY-----)`);
+  if (blocks[0]!.startsWith('-----BEGIN PUBLIC KEY-----'))
+    throw new AuditKeyError(`${name}: is a public key; the gateway signs with the private key (-----BEGIN PRIVATE KEY-----)`);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(blocks[0]!);
@@ -89,7 +94,10 @@ export function parseAuditSigningKey(value: string, name = 'HOOP_AUDIT_SIGNING_K
  */
 export function parseAuditPublicKeys(value: string, name: string): KeyObject[] {
   const keys: KeyObject[] = [];
-  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const [i, entry] of entries.entries()) {
     const where = entries.length > 1 ? `${name} entry ${i + 1}` : name;
     for (const block of pemBlocks(entry, where)) {
@@ -113,14 +121,20 @@ export interface AuditKeySettings {
   trustedKeys?: string | undefined;
 }
 
-export interface AuditKeys { signer: AuditSigner | null; trusted: TrustedAuditKeys }
+export interface AuditKeys {
+  signer: AuditSigner | null;
+  trusted: TrustedAuditKeys;
+}
 
 /** Reads the settings (empty ones count as unset); throws AuditKeyError naming the setting that is wrong. */
 export function loadAuditKeys(s: AuditKeySettings): AuditKeys {
   const signer = s.signingKey?.trim() ? parseAuditSigningKey(s.signingKey) : null;
   const trusted = new Map<string, KeyObject>();
   if (signer) trusted.set(signer.keyId, signer.publicKey);
-  for (const [value, name] of [[s.publicKeys, 'HOOP_AUDIT_PUBLIC_KEY'], [s.trustedKeys, 'HOOP_AUDIT_TRUSTED_KEYS']] as const) {
+  for (const [value, name] of [
+    [s.publicKeys, 'HOOP_AUDIT_PUBLIC_KEY'],
+    [s.trustedKeys, 'HOOP_AUDIT_TRUSTED_KEYS'],
+  ] as const) {
     if (value?.trim()) for (const k of parseAuditPublicKeys(value, name)) trusted.set(auditKeyId(k), k);
   }
   return { signer, trusted };
@@ -146,7 +160,12 @@ export interface SignatureReport {
   note: string;
 }
 
-export interface SignedLink { sessionId: string; hash: string; signature: string | null; keyId: string | null }
+export interface SignedLink {
+  sessionId: string;
+  hash: string;
+  signature: string | null;
+  keyId: string | null;
+}
 
 function validSignature(key: KeyObject, hash: string, signature: string): boolean {
   try {

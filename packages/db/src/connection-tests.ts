@@ -23,7 +23,12 @@ export const CONNECTION_TEST = {
   onlineWindowMs: 15_000,
 } as const;
 
-export interface ConnectionTestAgent { id: string; name: string; connectedAt: Date | null; lastSeenAt: Date | null }
+export interface ConnectionTestAgent {
+  id: string;
+  name: string;
+  connectedAt: Date | null;
+  lastSeenAt: Date | null;
+}
 
 export interface ConnectionTestOutcome {
   /**
@@ -45,12 +50,13 @@ export interface ConnectionTestOutcome {
   ms: number;
 }
 
-const ago = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
+const ago = (ms: number) =>
+  ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`;
 
 export async function runConnectionTest(
   db: Db,
   req: { orgId: string; connectionId: string; agent: ConnectionTestAgent | null; requestedBy: string | null },
-  opts: { claimMs?: number; answerMs?: number; /** the moment heartbeats are judged against */ now?: Date } = {},
+  opts: { claimMs?: number; answerMs?: number /** the moment heartbeats are judged against */; now?: Date } = {},
 ): Promise<ConnectionTestOutcome> {
   const started = Date.now();
   const base = { id: null, gateway: null, result: null };
@@ -60,11 +66,20 @@ export async function runConnectionTest(
   const seen = agent.lastSeenAt ? (opts.now?.getTime() ?? started) - agent.lastSeenAt.getTime() : null;
   if (!agent.connectedAt || seen === null || seen > CONNECTION_TEST.onlineWindowMs) {
     const when = seen === null ? 'it has never connected' : `its last heartbeat was ${ago(seen)} ago`;
-    return { ...base, state: 'agent_offline', agent: who, message: `agent “${agent.name}” is offline (${when}), so the target was not tested: start the agent, or check that it reaches the gateway`, ms: 0 };
+    return {
+      ...base,
+      state: 'agent_offline',
+      agent: who,
+      message: `agent “${agent.name}” is offline (${when}), so the target was not tested: start the agent, or check that it reaches the gateway`,
+      ms: 0,
+    };
   }
 
   await db.connectionTest.deleteMany({ where: { createdAt: { lt: new Date(started - CONNECTION_TEST.keepDays * 86_400_000) } } });
-  const row = await db.connectionTest.create({ data: { orgId: req.orgId, connectionId: req.connectionId, agentId: agent.id, requestedBy: req.requestedBy }, select: { id: true } });
+  const row = await db.connectionTest.create({
+    data: { orgId: req.orgId, connectionId: req.connectionId, agentId: agent.id, requestedBy: req.requestedBy },
+    select: { id: true },
+  });
   await db.$executeRaw`SELECT pg_notify(${CONNECTION_TEST_CHANNEL}, ${row.id})`;
 
   const claimBy = started + (opts.claimMs ?? CONNECTION_TEST.claimMs);
@@ -73,7 +88,15 @@ export async function runConnectionTest(
     await new Promise((r) => setTimeout(r, CONNECTION_TEST.pollMs));
     const now = Date.now();
     const t = await db.connectionTest.findUnique({ where: { id: row.id }, select: { status: true, gateway: true, result: true, claimedAt: true } });
-    if (!t) return { ...base, id: row.id, state: 'timeout', agent: who, message: 'the test request disappeared (the connection was deleted meanwhile?)', ms: now - started };
+    if (!t)
+      return {
+        ...base,
+        id: row.id,
+        state: 'timeout',
+        agent: who,
+        message: 'the test request disappeared (the connection was deleted meanwhile?)',
+        ms: now - started,
+      };
     if (t.status === 'done') return { id: row.id, state: 'done', agent: who, gateway: t.gateway, result: t.result, message: '', ms: now - started };
     if (t.status === 'running' && answerBy === Infinity) answerBy = now + (opts.answerMs ?? CONNECTION_TEST.answerMs);
     if (t.status === 'pending' && now >= claimBy) {
@@ -91,14 +114,25 @@ export async function runConnectionTest(
       }
     }
     if (now >= answerBy) {
-      return { ...base, id: row.id, state: 'timeout', agent: who, gateway: t.gateway, message: `gateway ${t.gateway ?? '?'} asked agent “${agent.name}” but no answer came within ${(opts.answerMs ?? CONNECTION_TEST.answerMs) / 1000} s`, ms: now - started };
+      return {
+        ...base,
+        id: row.id,
+        state: 'timeout',
+        agent: who,
+        gateway: t.gateway,
+        message: `gateway ${t.gateway ?? '?'} asked agent “${agent.name}” but no answer came within ${(opts.answerMs ?? CONNECTION_TEST.answerMs) / 1000} s`,
+        ms: now - started,
+      };
     }
   }
 }
 
 /** A gateway takes a pending request; null when another one did, or the asker gave up. */
 export async function claimConnectionTest(db: Db, id: string, gateway: string) {
-  const { count } = await db.connectionTest.updateMany({ where: { id, status: 'pending' }, data: { status: 'running', gateway: gateway.slice(0, 200), claimedAt: new Date() } });
+  const { count } = await db.connectionTest.updateMany({
+    where: { id, status: 'pending' },
+    data: { status: 'running', gateway: gateway.slice(0, 200), claimedAt: new Date() },
+  });
   if (count === 0) return null;
   return db.connectionTest.findUnique({ where: { id }, select: { id: true, orgId: true, connectionId: true, agentId: true } });
 }
@@ -114,4 +148,3 @@ export function pendingConnectionTests(db: Db, agentIds: string[]) {
 export async function finishConnectionTest(db: Db, id: string, ok: boolean, result: Prisma.InputJsonValue): Promise<void> {
   await db.connectionTest.updateMany({ where: { id, status: 'running' }, data: { status: 'done', ok, result, finishedAt: new Date() } });
 }
-

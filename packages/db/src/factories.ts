@@ -9,11 +9,7 @@ export async function seedOrg(db: Db, data: { name?: string; slug?: string } = {
   return db.org.create({ data: { name: data.name ?? slug, slug } });
 }
 
-export async function seedUser(
-  db: Db,
-  orgId: string,
-  data: { email?: string; name?: string; role?: string; password?: string; isService?: boolean } = {},
-) {
+export async function seedUser(db: Db, orgId: string, data: { email?: string; name?: string; role?: string; password?: string; isService?: boolean } = {}) {
   const email = data.email ?? `user-${Math.random().toString(36).slice(2, 8)}@example.test`;
   const user = await db.user.create({
     data: {

@@ -11,7 +11,10 @@ import pg from 'pg';
  */
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../../prisma/migrations');
 
-export interface MigrateResult { applied: string[]; total: number }
+export interface MigrateResult {
+  applied: string[];
+  total: number;
+}
 
 export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
   const names = (await readdir(dir, { withFileTypes: true }))

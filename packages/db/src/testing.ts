@@ -49,7 +49,11 @@ async function prepareTemplate(url: URL): Promise<void> {
   });
 }
 
-export interface TestDatabase { url: string; name: string; drop(): Promise<void> }
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
 
 /** The Postgres server tests make their databases on (`DATABASE_URL`; `npm test` sets it). */
 export function testServerUrl(): string {

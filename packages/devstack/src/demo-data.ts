@@ -41,8 +41,18 @@ function ibanDE(r: () => number): string {
 }
 
 export interface DemoCustomer {
-  full_name: string; email: string; phone: string; card_number: string; ssn: string; iban: string;
-  address: string; date_of_birth: string; ip_address: string; notes: string; plan: string; balance_cents: number;
+  full_name: string;
+  email: string;
+  phone: string;
+  card_number: string;
+  ssn: string;
+  iban: string;
+  address: string;
+  date_of_birth: string;
+  ip_address: string;
+  notes: string;
+  plan: string;
+  balance_cents: number;
 }
 
 export function demoCustomers(count: number, seed = 42): DemoCustomer[] {
@@ -69,7 +79,12 @@ export function demoCustomers(count: number, seed = 42): DemoCustomer[] {
       address: `${1 + Math.floor(r() * 200)} ${pick(STREETS)}, ${pick(CITIES)}`,
       date_of_birth: `${1950 + Math.floor(r() * 50)}-${String(1 + Math.floor(r() * 12)).padStart(2, '0')}-${String(1 + Math.floor(r() * 28)).padStart(2, '0')}`,
       ip_address: `${10 + Math.floor(r() * 200)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${1 + Math.floor(r() * 254)}`,
-      notes: i % 3 === 0 ? `refund ${card} requested by ${email}` : i % 3 === 1 ? `called from ${phone} about order #${digits(8)}` : `plan upgraded on 2026-0${1 + (i % 9)}-1${i % 10}`,
+      notes:
+        i % 3 === 0
+          ? `refund ${card} requested by ${email}`
+          : i % 3 === 1
+            ? `called from ${phone} about order #${digits(8)}`
+            : `plan upgraded on 2026-0${1 + (i % 9)}-1${i % 10}`,
       plan: pick(['free', 'pro', 'team', 'enterprise']),
       balance_cents: Math.floor(r() * 1_000_000),
     });

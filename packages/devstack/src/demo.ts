@@ -26,7 +26,7 @@ const DEMO_POLICY = {
       {
         id: 'schema-change',
         action: 'review',
-        message: 'schema changes on demo-pg need a reviewer\'s approval',
+        message: "schema changes on demo-pg need a reviewer's approval",
         match: { commands: ['ALTER TABLE', 'CREATE INDEX', 'CREATE TABLE'] },
       },
     ],
@@ -84,7 +84,12 @@ export async function ensureDemo(db: Db, opts: DemoOptions): Promise<DemoState> 
   const existing = await db.connection.findUnique({ where: { orgId_name: { orgId: org.id, name: DEMO.connectionName } } });
   if (!existing) {
     await seedConnection(db, org.id, {
-      name: DEMO.connectionName, type: 'postgres', agentId: agent.id, config, secretRef: `env:${DEMO.targetSecretEnv}`, tags: ['demo', 'postgres'],
+      name: DEMO.connectionName,
+      type: 'postgres',
+      agentId: agent.id,
+      config,
+      secretRef: `env:${DEMO.targetSecretEnv}`,
+      tags: ['demo', 'postgres'],
     });
   } else {
     await db.connection.update({ where: { id: existing.id }, data: { config } });
@@ -148,10 +153,15 @@ async function ensureTargetDatabase(serverUrl: string, password: string): Promis
     for (let i = 0; i < rows.length; i += 100) {
       const batch = rows.slice(i, i + 100);
       const values: unknown[] = [];
-      const tuples = batch.map((row, j) => `(${cols.map((col, k) => {
-        values.push(row[col]);
-        return `$${j * cols.length + k + 1}`;
-      }).join(', ')})`);
+      const tuples = batch.map(
+        (row, j) =>
+          `(${cols
+            .map((col, k) => {
+              values.push(row[col]);
+              return `$${j * cols.length + k + 1}`;
+            })
+            .join(', ')})`,
+      );
       await c.query(`INSERT INTO customers (${cols.join(', ')}) VALUES ${tuples.join(', ')}`, values);
     }
   } finally {

@@ -5,7 +5,11 @@ import path from 'node:path';
 import { inheritedEnv } from './env';
 import { httpOk, REPO_ROOT, type Service, startService, waitFor } from './process';
 
-interface Bundle { file: string; nodeArgs: string[]; env: Record<string, string> }
+interface Bundle {
+  file: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+}
 const bundles = new Map<string, Bundle>();
 
 /**
@@ -20,7 +24,11 @@ function serviceCommand(app: 'agent' | 'gateway', nodeArgs: string[] = []): { co
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     let out: string;
     try {
-      out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/service.mjs'), 'build', app, dir], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/service.mjs'), 'build', app, dir], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err) {
       throw new Error(`could not build the ${app}: ${(err as { stderr?: string }).stderr || (err as Error).message}`);
     }
@@ -66,7 +74,13 @@ export async function startGatewayService(o: GatewayOptions): Promise<Service> {
   return svc;
 }
 
-export interface AgentOptions { gatewayUrl: string; key: string; logDir?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }
+export interface AgentOptions {
+  gatewayUrl: string;
+  key: string;
+  logDir?: string;
+  env?: NodeJS.ProcessEnv;
+  nodeArgs?: string[];
+}
 
 /** Starts an agent; callers wait for it to be online (see `waitAgentOnline`). */
 export function startAgentService(o: AgentOptions): Service {

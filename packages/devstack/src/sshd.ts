@@ -27,7 +27,9 @@ export async function startSshd(): Promise<TestSshd> {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'user_key')]);
   await writeFile(path.join(dir, 'authorized_keys'), await readFile(path.join(dir, 'user_key.pub')), { mode: 0o600 });
-  const fp = execFileSync('ssh-keygen', ['-lf', path.join(dir, 'host_key.pub')]).toString().split(' ')[1]!;
+  const fp = execFileSync('ssh-keygen', ['-lf', path.join(dir, 'host_key.pub')])
+    .toString()
+    .split(' ')[1]!;
   // privilege separation needs this folder when sshd runs as root
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const port = await freePort();
@@ -50,17 +52,21 @@ export async function startSshd(): Promise<TestSshd> {
   const child = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  await waitFor('sshd to listen', async () => {
-    if (child.exitCode !== null) throw new Error(`sshd exited: ${log}`);
-    const net = await import('node:net');
-    return new Promise<boolean | null>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
+  await waitFor(
+    'sshd to listen',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`sshd exited: ${log}`);
+      const net = await import('node:net');
+      return new Promise<boolean | null>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(null));
       });
-      s.on('error', () => resolve(null));
-    });
-  }, { timeoutMs: 15_000 });
+    },
+    { timeoutMs: 15_000 },
+  );
   return {
     port,
     user,

@@ -11,10 +11,19 @@ import { inheritedEnv, testServerUrl } from './env';
 import { freePort, REPO_ROOT, type Service, TSX, waitFor } from './process';
 import { startAgentService, startGatewayService } from './services';
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** A member of the stack's org, with an API token of their own (HOOP_TOKEN for `hoop`, Bearer for the gateway's API). */
-export interface StackUser { id: string; email: string; role: string; token: string }
+export interface StackUser {
+  id: string;
+  email: string;
+  role: string;
+  token: string;
+}
 
 export interface TestStack {
   db: Db;
@@ -54,7 +63,10 @@ export interface TestStack {
   stopAgent(): Promise<void>;
   cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
   /** `hoop …` in the background (as another user when given their token); `output()` is stderr + stdout so far */
-  spawnCli(args: string[], opts?: { token?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): { done: Promise<CliResult>; output(): string; kill(signal?: NodeJS.Signals): void };
+  spawnCli(
+    args: string[],
+    opts?: { token?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+  ): { done: Promise<CliResult>; output(): string; kill(signal?: NodeJS.Signals): void };
   connect(name: string): Promise<{ port: number; url: string; stop(): Promise<void>; output(): string }>;
   stop(): Promise<void>;
 }
@@ -119,7 +131,8 @@ export async function startTestStack(
       const u = new URL(targetUrl);
       const password = decodeURIComponent(u.password);
       let secret: { secretRef: string | null; secretEncrypted?: string } = { secretRef: null };
-      if (u.password && (stack.agent || o.sealed)) secret = { secretRef: 'stored', secretEncrypted: encryptSecret(password, parseEncryptionKey(encryptionKey)) };
+      if (u.password && (stack.agent || o.sealed))
+        secret = { secretRef: 'stored', secretEncrypted: encryptSecret(password, parseEncryptionKey(encryptionKey)) };
       else if (u.password) {
         const envName = `HOOP_TEST_SECRET_${Object.keys(secretEnv).length}`;
         secretEnv[envName] = password;
@@ -129,7 +142,13 @@ export async function startTestStack(
         name,
         type: 'postgres',
         agentId: o.agentId === undefined ? agent.id : o.agentId,
-        config: { host: u.hostname, port: Number(u.port || 5432), database: u.pathname.slice(1), user: decodeURIComponent(u.username), sslmode: u.searchParams.get('sslmode') ?? 'disable' },
+        config: {
+          host: u.hostname,
+          port: Number(u.port || 5432),
+          database: u.pathname.slice(1),
+          user: decodeURIComponent(u.username),
+          sslmode: u.searchParams.get('sslmode') ?? 'disable',
+        },
         ...secret,
         readOnly: o.readOnly ?? false,
       });
@@ -155,9 +174,17 @@ export async function startTestStack(
       await notifyConfigChanged(db, org.id);
     },
     async startAgent() {
-      const svc = startAgentService({ gatewayUrl: `ws://127.0.0.1:${gatewayPort}`, key, env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, 'agent'), ...opts.agentEnv }, nodeArgs: opts.agentNodeArgs });
+      const svc = startAgentService({
+        gatewayUrl: `ws://127.0.0.1:${gatewayPort}`,
+        key,
+        env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, 'agent'), ...opts.agentEnv },
+        nodeArgs: opts.agentNodeArgs,
+      });
       stack.agent = svc;
-      await waitFor('the agent to come online', async () => ((await db.agent.findUnique({ where: { id: agent.id } }))?.connectedAt ? true : null), { service: svc, timeoutMs: 30_000 });
+      await waitFor('the agent to come online', async () => ((await db.agent.findUnique({ where: { id: agent.id } }))?.connectedAt ? true : null), {
+        service: svc,
+        timeoutMs: 30_000,
+      });
       return svc;
     },
     async crashGateway() {
@@ -215,10 +242,14 @@ export async function startTestStack(
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      await waitFor(`hoop connect ${name} to be ready`, async () => {
-        if (child.exitCode !== null) throw new Error(`hoop connect exited: ${out}`);
-        return out.includes('ready:') ? true : null;
-      }, { timeoutMs: 30_000 });
+      await waitFor(
+        `hoop connect ${name} to be ready`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`hoop connect exited: ${out}`);
+          return out.includes('ready:') ? true : null;
+        },
+        { timeoutMs: 30_000 },
+      );
       const handle = {
         port,
         url: `postgres://tester@127.0.0.1:${port}/${name}?sslmode=disable`,
@@ -244,7 +275,11 @@ export async function startTestStack(
 }
 
 /** A scratch database to act as a target, reachable with the server's credentials. */
-export async function createTargetDatabase(label = 'target'): Promise<{ url: string; drop(): Promise<void>; query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<T>> }> {
+export async function createTargetDatabase(label = 'target'): Promise<{
+  url: string;
+  drop(): Promise<void>;
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<T>>;
+}> {
   const { createScratchDatabase } = await import('@hoop/db/testing');
   const t = await createScratchDatabase(testServerUrl(), label);
   const pool = new pg.Pool({ connectionString: t.url, max: 2 });

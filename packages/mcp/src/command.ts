@@ -14,7 +14,10 @@ export interface CommandResult {
 }
 
 export class CommandRefused extends Error {
-  constructor(readonly kind: 'blocked' | 'not_approved', message: string) {
+  constructor(
+    readonly kind: 'blocked' | 'not_approved',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -24,7 +27,11 @@ export class CommandRefused extends Error {
  * runs it on the target and masks the output. Output is kept up to `maxBytes` per stream (`truncated` says when more
  * was cut); a command still running after `timeoutMs` is ended. `onWaiting` hears `waiting for approval: <url>`.
  */
-export async function runCommandOver(stream: Duplex, command: string, o: { maxBytes: number; timeoutMs: number; onWaiting?: (url: string) => void }): Promise<CommandResult> {
+export async function runCommandOver(
+  stream: Duplex,
+  command: string,
+  o: { maxBytes: number; timeoutMs: number; onWaiting?: (url: string) => void },
+): Promise<CommandResult> {
   const client = new ssh2.Client();
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());

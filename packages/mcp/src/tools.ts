@@ -39,23 +39,41 @@ class StillPending extends Error {
  * What a held statement or command was, so `wait_for_review` can re-attach to it by id. Process-wide (the gateway's
  * `/mcp` makes a server per request), bounded, and keyed by caller so one agent never re-attaches to another's hold.
  */
-interface Held { kind: 'sql' | 'command'; connection: string; sql: string; reason?: string; limit: number }
+interface Held {
+  kind: 'sql' | 'command';
+  connection: string;
+  sql: string;
+  reason?: string;
+  limit: number;
+}
 const heldStatements = new Map<string, Held>();
 function rememberHeld(id: string, entry: Held) {
   heldStatements.set(id, entry);
   if (heldStatements.size > 1000) heldStatements.delete(heldStatements.keys().next().value!);
 }
 
-export interface ConnectionInfo { name: string; type: string; online: boolean; readOnly: boolean; tags: string[] }
+export interface ConnectionInfo {
+  name: string;
+  type: string;
+  online: boolean;
+  readOnly: boolean;
+  tags: string[];
+}
 
 /** What the tools need from where they run: the CLI (through the gateway) or the gateway itself. */
 export interface McpDeps {
   listConnections(): Promise<ConnectionInfo[]>;
   /** a Postgres session on a connection, through the agent that serves it (mode mcp) */
-  openSql(connection: string, clientInfo: Record<string, string>): Promise<{ client: pg.Client; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
+  openSql(
+    connection: string,
+    clientInfo: Record<string, string>,
+  ): Promise<{ client: pg.Client; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
   getSession(id: string): Promise<Record<string, unknown>>;
   /** a session on an ssh or command connection: the raw stream to the agent's SSH service (mode mcp) */
-  openCommand(connection: string, clientInfo: Record<string, string>): Promise<{ stream: Duplex; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
+  openCommand(
+    connection: string,
+    clientInfo: Record<string, string>,
+  ): Promise<{ stream: Duplex; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
   /** who the tools act for, where one process serves several callers (the gateway's `/mcp`) */
   caller?: string;
 }
@@ -74,7 +92,11 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
    */
   const runSql = async (connection: string, sql: string, reason: string | undefined, requested: number, o: { waitMs?: number; review?: string } = {}) => {
     let limit = requested;
-    const { client, sessionId, limits } = await deps.openSql(connection, { client: 'hoop mcp', ...(reason ? { reason: reason.slice(0, 1000) } : {}), ...(o.review ? { review: o.review } : {}) });
+    const { client, sessionId, limits } = await deps.openSql(connection, {
+      client: 'hoop mcp',
+      ...(reason ? { reason: reason.slice(0, 1000) } : {}),
+      ...(o.review ? { review: o.review } : {}),
+    });
     limit = Math.min(limit, limits?.maxRows ?? MAX_ROWS);
     const maxBytes = limits?.maxBytes ?? 1024 * 1024;
     let timer: NodeJS.Timeout | null = null;
@@ -108,8 +130,17 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       message: `A human reviewer must approve this statement before it runs; it has not run yet. Tell the user it waits at ${p.notice.url}, then call wait_for_review with reviewId "${p.notice.reviewId}" to wait for the decision and get the result.`,
     });
 
-  const runCmd = async (connection: string, command: string, reason: string | undefined, o: { waitMs?: number; review?: string; timeoutSeconds?: number } = {}) => {
-    const { stream, sessionId, limits } = await deps.openCommand(connection, { client: 'hoop mcp', ...(reason ? { reason: reason.slice(0, 1000) } : {}), ...(o.review ? { review: o.review } : {}) });
+  const runCmd = async (
+    connection: string,
+    command: string,
+    reason: string | undefined,
+    o: { waitMs?: number; review?: string; timeoutSeconds?: number } = {},
+  ) => {
+    const { stream, sessionId, limits } = await deps.openCommand(connection, {
+      client: 'hoop mcp',
+      ...(reason ? { reason: reason.slice(0, 1000) } : {}),
+      ...(o.review ? { review: o.review } : {}),
+    });
     let timer: NodeJS.Timeout | null = null;
     let running!: ReturnType<typeof runCommandOver>;
     const pending = new Promise<never>((_, reject) => {
@@ -142,144 +173,196 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
 
   const server = new McpServer({ name: 'hoop', version });
 
-  server.registerTool('list_connections', {
-    title: 'List connections',
-    description: 'Lists the databases and servers you can reach through hoop, with their type and whether their agent is online.',
-    inputSchema: {},
-    annotations: { readOnlyHint: true, openWorldHint: false },
-  }, async () => {
-    try {
-      const connections = await deps.listConnections();
-      return ok({ connections: connections.map((c) => ({ name: c.name, type: c.type, online: c.online, readOnly: c.readOnly, tags: c.tags })) });
-    } catch (err) {
-      return fail((err as Error).message);
-    }
-  });
-
-  server.registerTool('describe_schema', {
-    title: 'Describe a schema',
-    description: 'Tables and columns (with types) of a Postgres connection, optionally for one schema or one table. Cached for a minute.',
-    inputSchema: { connection: z.string().describe('connection name from list_connections'), schema: z.string().optional().describe('defaults to every non-system schema'), table: z.string().optional() },
-    annotations: { readOnlyHint: true, openWorldHint: false },
-  }, async ({ connection, schema, table }) => {
-    const key = `${connection}|${schema ?? ''}|${table ?? ''}`;
-    const cached = schemaCache.get(key);
-    if (cached && Date.now() - cached.at < 60_000) return ok(cached.value);
-    const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-    const where = [
-      "c.table_schema NOT IN ('pg_catalog', 'information_schema')",
-      ...(schema ? [`c.table_schema = ${lit(schema)}`] : []),
-      ...(table ? [`c.table_name = ${lit(table)}`] : []),
-    ].join(' AND ');
-    try {
-      const r = await runSql(connection, `SELECT c.table_schema, c.table_name, c.column_name, c.data_type, c.is_nullable FROM information_schema.columns c WHERE ${where} ORDER BY 1, 2, c.ordinal_position`, undefined, 5000);
-      const tables = new Map<string, { schema: string; table: string; columns: { name: string; type: string; nullable: boolean }[] }>();
-      for (const [s, t, col, type, nullable] of r.rows as string[][]) {
-        const k = `${s}.${t}`;
-        if (!tables.has(k)) tables.set(k, { schema: s!, table: t!, columns: [] });
-        tables.get(k)!.columns.push({ name: col!, type: type!, nullable: nullable === 'YES' });
+  server.registerTool(
+    'list_connections',
+    {
+      title: 'List connections',
+      description: 'Lists the databases and servers you can reach through hoop, with their type and whether their agent is online.',
+      inputSchema: {},
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async () => {
+      try {
+        const connections = await deps.listConnections();
+        return ok({ connections: connections.map((c) => ({ name: c.name, type: c.type, online: c.online, readOnly: c.readOnly, tags: c.tags })) });
+      } catch (err) {
+        return fail((err as Error).message);
       }
-      const value = { connection, tables: [...tables.values()] };
-      schemaCache.set(key, { at: Date.now(), value });
-      return ok(value);
-    } catch (err) {
-      return explain(err);
-    }
-  });
-
-  server.registerTool('run_query', {
-    title: 'Run a SQL query',
-    description:
-      'Runs SQL on a Postgres connection through hoop. Results come back with personal data masked. Destructive statements are blocked, and anything that is not a read needs a `reason` (shown to reviewers and recorded). Rows are limited (default 100, at most 1000); `truncated` says when there were more.',
-    inputSchema: {
-      connection: z.string().describe('connection name from list_connections'),
-      sql: z.string().min(1).max(100_000),
-      reason: z.string().max(1000).optional().describe('why you run this; required unless every statement only reads'),
-      limit: z.number().int().min(1).max(MAX_ROWS).optional(),
-      waitSeconds: z.number().int().min(0).max(120).optional().describe('how long to wait for a reviewer when the statement is held for approval (default 25)'),
     },
-    annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
-  }, async ({ connection, sql, reason, limit, waitSeconds }) => {
-    const analysis = analyzeSql(sql);
-    if (analysis.ok && !reason?.trim() && analysis.statements.some((s) => s.kind !== 'read' && s.kind !== 'utility')) {
-      return fail('this statement changes something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers');
-    }
-    try {
-      return ok(await runSql(connection, sql, reason, limit ?? 100, { waitMs: (waitSeconds ?? 25) * 1000 }));
-    } catch (err) {
-      if (err instanceof StillPending) return pendingResult(err, connection);
-      return explain(err);
-    }
-  });
+  );
 
-  server.registerTool('run_command', {
-    title: 'Run a command',
-    description:
-      'Runs one shell command on an ssh or command connection through hoop (e.g. `df -h`, `tail -n 100 /var/log/app.log`, `kubectl get pods`). Output comes back with personal data masked, up to the policy byte limit (`truncated` says when more was cut), with the exit code. Destructive commands are blocked; give a `reason` for anything that changes the system (shown to reviewers and recorded).',
-    inputSchema: {
-      connection: z.string().describe('an ssh or command connection from list_connections'),
-      command: z.string().min(1).max(100_000),
-      reason: z.string().max(1000).optional().describe('why you run this; required unless the command only reads (ls, cat, tail, grep, df, ps, kubectl get, …)'),
-      timeoutSeconds: z.number().int().min(1).max(600).optional().describe('end the command after this long (default 60)'),
-      waitSeconds: z.number().int().min(0).max(120).optional().describe('how long to wait for a reviewer when the command is held for approval (default 25)'),
+  server.registerTool(
+    'describe_schema',
+    {
+      title: 'Describe a schema',
+      description: 'Tables and columns (with types) of a Postgres connection, optionally for one schema or one table. Cached for a minute.',
+      inputSchema: {
+        connection: z.string().describe('connection name from list_connections'),
+        schema: z.string().optional().describe('defaults to every non-system schema'),
+        table: z.string().optional(),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
-  }, async ({ connection, command, reason, timeoutSeconds, waitSeconds }) => {
-    if (!reason?.trim() && !shellLineOnlyReads(command)) {
-      return fail('this command may change something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers. Commands that only read (ls, cat, tail, grep, df, ps, kubectl get/logs, systemctl status, …) need none.');
-    }
-    try {
-      return ok(await runCmd(connection, command, reason, { waitMs: (waitSeconds ?? 25) * 1000, ...(timeoutSeconds ? { timeoutSeconds } : {}) }));
-    } catch (err) {
-      if (err instanceof StillPending) return pendingResult(err, connection);
-      return explainCommand(err);
-    }
-  });
-
-  server.registerTool('wait_for_review', {
-    title: 'Wait for a review',
-    description:
-      'Waits for reviewers to decide on a statement that run_query returned as pending_review, then runs it (exactly once, only if approved) and returns its result. Returns pending_review again if no decision came within timeoutSeconds; an error if it was rejected or expired.',
-    inputSchema: {
-      reviewId: z.string().uuid(),
-      timeoutSeconds: z.number().int().min(1).max(600).optional().describe('how long to wait this time (default 60)'),
-      connection: z.string().optional().describe('only needed if this MCP server did not send the statement itself'),
-      sql: z.string().max(100_000).optional().describe('the exact statement that was held; only needed with connection'),
-      command: z.string().max(100_000).optional().describe('the exact command that was held (ssh/command connections); only needed with connection'),
+    async ({ connection, schema, table }) => {
+      const key = `${connection}|${schema ?? ''}|${table ?? ''}`;
+      const cached = schemaCache.get(key);
+      if (cached && Date.now() - cached.at < 60_000) return ok(cached.value);
+      const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+      const where = [
+        "c.table_schema NOT IN ('pg_catalog', 'information_schema')",
+        ...(schema ? [`c.table_schema = ${lit(schema)}`] : []),
+        ...(table ? [`c.table_name = ${lit(table)}`] : []),
+      ].join(' AND ');
+      try {
+        const r = await runSql(
+          connection,
+          `SELECT c.table_schema, c.table_name, c.column_name, c.data_type, c.is_nullable FROM information_schema.columns c WHERE ${where} ORDER BY 1, 2, c.ordinal_position`,
+          undefined,
+          5000,
+        );
+        const tables = new Map<string, { schema: string; table: string; columns: { name: string; type: string; nullable: boolean }[] }>();
+        for (const [s, t, col, type, nullable] of r.rows as string[][]) {
+          const k = `${s}.${t}`;
+          if (!tables.has(k)) tables.set(k, { schema: s!, table: t!, columns: [] });
+          tables.get(k)!.columns.push({ name: col!, type: type!, nullable: nullable === 'YES' });
+        }
+        const value = { connection, tables: [...tables.values()] };
+        schemaCache.set(key, { at: Date.now(), value });
+        return ok(value);
+      } catch (err) {
+        return explain(err);
+      }
     },
-    annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
-  }, async ({ reviewId, timeoutSeconds, connection, sql, command }) => {
-    const held: Held | null =
-      heldStatements.get(heldKey(reviewId)) ??
-      (connection && sql ? { kind: 'sql', connection, sql, limit: 100 } : connection && command ? { kind: 'command', connection, sql: command, limit: 0 } : null);
-    if (!held) return fail(`this server does not know what review ${reviewId} holds; call again with the connection and the exact sql (or command) that was held`);
-    const waitMs = (timeoutSeconds ?? 60) * 1000;
-    try {
-      const result =
-        held.kind === 'sql'
-          ? await runSql(held.connection, held.sql, held.reason, held.limit, { waitMs, review: reviewId })
-          : await runCmd(held.connection, held.sql, held.reason, { waitMs, review: reviewId });
-      heldStatements.delete(heldKey(reviewId));
-      return ok({ status: 'approved', reviewId, ...result });
-    } catch (err) {
-      if (err instanceof StillPending) return pendingResult(err, held.connection);
-      heldStatements.delete(heldKey(reviewId));
-      return held.kind === 'sql' ? explain(err) : explainCommand(err);
-    }
-  });
+  );
 
-  server.registerTool('get_session', {
-    title: 'Read a session',
-    description: 'The recorded timeline of a hoop session (statements, decisions, row counts), e.g. one a previous run_query returned.',
-    inputSchema: { id: z.string().uuid() },
-    annotations: { readOnlyHint: true, openWorldHint: false },
-  }, async ({ id }) => {
-    try {
-      return ok(await deps.getSession(id));
-    } catch (err) {
-      return fail((err as Error).message);
-    }
-  });
+  server.registerTool(
+    'run_query',
+    {
+      title: 'Run a SQL query',
+      description:
+        'Runs SQL on a Postgres connection through hoop. Results come back with personal data masked. Destructive statements are blocked, and anything that is not a read needs a `reason` (shown to reviewers and recorded). Rows are limited (default 100, at most 1000); `truncated` says when there were more.',
+      inputSchema: {
+        connection: z.string().describe('connection name from list_connections'),
+        sql: z.string().min(1).max(100_000),
+        reason: z.string().max(1000).optional().describe('why you run this; required unless every statement only reads'),
+        limit: z.number().int().min(1).max(MAX_ROWS).optional(),
+        waitSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(120)
+          .optional()
+          .describe('how long to wait for a reviewer when the statement is held for approval (default 25)'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+    },
+    async ({ connection, sql, reason, limit, waitSeconds }) => {
+      const analysis = analyzeSql(sql);
+      if (analysis.ok && !reason?.trim() && analysis.statements.some((s) => s.kind !== 'read' && s.kind !== 'utility')) {
+        return fail(
+          'this statement changes something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers',
+        );
+      }
+      try {
+        return ok(await runSql(connection, sql, reason, limit ?? 100, { waitMs: (waitSeconds ?? 25) * 1000 }));
+      } catch (err) {
+        if (err instanceof StillPending) return pendingResult(err, connection);
+        return explain(err);
+      }
+    },
+  );
+
+  server.registerTool(
+    'run_command',
+    {
+      title: 'Run a command',
+      description:
+        'Runs one shell command on an ssh or command connection through hoop (e.g. `df -h`, `tail -n 100 /var/log/app.log`, `kubectl get pods`). Output comes back with personal data masked, up to the policy byte limit (`truncated` says when more was cut), with the exit code. Destructive commands are blocked; give a `reason` for anything that changes the system (shown to reviewers and recorded).',
+      inputSchema: {
+        connection: z.string().describe('an ssh or command connection from list_connections'),
+        command: z.string().min(1).max(100_000),
+        reason: z
+          .string()
+          .max(1000)
+          .optional()
+          .describe('why you run this; required unless the command only reads (ls, cat, tail, grep, df, ps, kubectl get, …)'),
+        timeoutSeconds: z.number().int().min(1).max(600).optional().describe('end the command after this long (default 60)'),
+        waitSeconds: z.number().int().min(0).max(120).optional().describe('how long to wait for a reviewer when the command is held for approval (default 25)'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+    },
+    async ({ connection, command, reason, timeoutSeconds, waitSeconds }) => {
+      if (!reason?.trim() && !shellLineOnlyReads(command)) {
+        return fail(
+          'this command may change something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers. Commands that only read (ls, cat, tail, grep, df, ps, kubectl get/logs, systemctl status, …) need none.',
+        );
+      }
+      try {
+        return ok(await runCmd(connection, command, reason, { waitMs: (waitSeconds ?? 25) * 1000, ...(timeoutSeconds ? { timeoutSeconds } : {}) }));
+      } catch (err) {
+        if (err instanceof StillPending) return pendingResult(err, connection);
+        return explainCommand(err);
+      }
+    },
+  );
+
+  server.registerTool(
+    'wait_for_review',
+    {
+      title: 'Wait for a review',
+      description:
+        'Waits for reviewers to decide on a statement that run_query returned as pending_review, then runs it (exactly once, only if approved) and returns its result. Returns pending_review again if no decision came within timeoutSeconds; an error if it was rejected or expired.',
+      inputSchema: {
+        reviewId: z.string().uuid(),
+        timeoutSeconds: z.number().int().min(1).max(600).optional().describe('how long to wait this time (default 60)'),
+        connection: z.string().optional().describe('only needed if this MCP server did not send the statement itself'),
+        sql: z.string().max(100_000).optional().describe('the exact statement that was held; only needed with connection'),
+        command: z.string().max(100_000).optional().describe('the exact command that was held (ssh/command connections); only needed with connection'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+    },
+    async ({ reviewId, timeoutSeconds, connection, sql, command }) => {
+      const held: Held | null =
+        heldStatements.get(heldKey(reviewId)) ??
+        (connection && sql
+          ? { kind: 'sql', connection, sql, limit: 100 }
+          : connection && command
+            ? { kind: 'command', connection, sql: command, limit: 0 }
+            : null);
+      if (!held)
+        return fail(`this server does not know what review ${reviewId} holds; call again with the connection and the exact sql (or command) that was held`);
+      const waitMs = (timeoutSeconds ?? 60) * 1000;
+      try {
+        const result =
+          held.kind === 'sql'
+            ? await runSql(held.connection, held.sql, held.reason, held.limit, { waitMs, review: reviewId })
+            : await runCmd(held.connection, held.sql, held.reason, { waitMs, review: reviewId });
+        heldStatements.delete(heldKey(reviewId));
+        return ok({ status: 'approved', reviewId, ...result });
+      } catch (err) {
+        if (err instanceof StillPending) return pendingResult(err, held.connection);
+        heldStatements.delete(heldKey(reviewId));
+        return held.kind === 'sql' ? explain(err) : explainCommand(err);
+      }
+    },
+  );
+
+  server.registerTool(
+    'get_session',
+    {
+      title: 'Read a session',
+      description: 'The recorded timeline of a hoop session (statements, decisions, row counts), e.g. one a previous run_query returned.',
+      inputSchema: { id: z.string().uuid() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ id }) => {
+      try {
+        return ok(await deps.getSession(id));
+      } catch (err) {
+        return fail((err as Error).message);
+      }
+    },
+  );
 
   return server;
 }
@@ -296,13 +379,26 @@ async function run(client: pg.Client, sql: string, limit: number, maxBytes: numb
     await cursor.close();
     const kept = withinBytes(rows.slice(0, limit), maxBytes);
     const truncated = rows.length > kept.length;
-    return { sessionId, command: result?.command ?? null, columns: fields, rows: kept.map(trimRow), rowCount: fields.length ? kept.length : (result?.rowCount ?? 0), truncated };
+    return {
+      sessionId,
+      command: result?.command ?? null,
+      columns: fields,
+      rows: kept.map(trimRow),
+      rowCount: fields.length ? kept.length : (result?.rowCount ?? 0),
+      truncated,
+    };
   }
   const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
   const last = Array.isArray(res) ? res.at(-1)! : res;
   const rows = (last.rows ?? []) as unknown[][];
   const kept = withinBytes(rows.slice(0, limit), maxBytes);
-  return { sessionId, columns: (last.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: kept.map(trimRow), rowCount: last.rowCount ?? rows.length, truncated: rows.length > kept.length };
+  return {
+    sessionId,
+    columns: (last.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID })),
+    rows: kept.map(trimRow),
+    rowCount: last.rowCount ?? rows.length,
+    truncated: rows.length > kept.length,
+  };
 }
 
 /** the leading rows whose JSON fits in `maxBytes` */

@@ -24,7 +24,9 @@ describe('SCRAM-SHA-256 client', () => {
     const serverFirst = Buffer.from('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096');
     const c = new ScramSha256Client('user', 'pencil', 'rOprNGfwEbeRWgbNEkqO');
     c.clientFirst();
-    expect((await c.serverFirstAsync(serverFirst)).toString()).toBe('c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=');
+    expect((await c.serverFirstAsync(serverFirst)).toString()).toBe(
+      'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
+    );
     expect(() => c.serverFinal(Buffer.from('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='))).not.toThrow();
 
     const slow = new ScramSha256Client('user', 'pencil', 'abc');

@@ -3,7 +3,9 @@ import { PgWireError } from './errors';
 
 /** The answer to AuthenticationMD5Password: 'md5' + md5(md5(password + user) + salt). */
 export function md5Password(user: string, password: string, salt: Uint8Array): string {
-  const inner = createHash('md5').update(password + user).digest('hex');
+  const inner = createHash('md5')
+    .update(password + user)
+    .digest('hex');
   return `md5${createHash('md5').update(inner).update(salt).digest('hex')}`;
 }
 
@@ -24,7 +26,11 @@ export class ScramSha256Client {
   private clientFirstBare = '';
   private expectedServerSignature: Buffer | null = null;
 
-  constructor(private readonly user: string, private readonly password: string, nonce?: string) {
+  constructor(
+    private readonly user: string,
+    private readonly password: string,
+    nonce?: string,
+  ) {
     this.nonce = nonce ?? randomBytes(18).toString('base64');
   }
 
@@ -84,6 +90,7 @@ export class ScramSha256Client {
     const expected = this.expectedServerSignature;
     if (!v || !expected) throw new PgWireError('SCRAM: malformed server-final message', '28000');
     const got = Buffer.from(v, 'base64');
-    if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new PgWireError('SCRAM: the server signature does not match: not the server we expected', '28000');
+    if (got.length !== expected.length || !timingSafeEqual(got, expected))
+      throw new PgWireError('SCRAM: the server signature does not match: not the server we expected', '28000');
   }
 }

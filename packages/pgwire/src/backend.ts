@@ -2,7 +2,15 @@ import { PgWireError } from './errors';
 import { BodyReader } from './reader';
 
 type Raw = { raw: Buffer };
-export interface FieldDescription { name: string; tableOid: number; columnAttr: number; typeOid: number; typeSize: number; typeModifier: number; format: number }
+export interface FieldDescription {
+  name: string;
+  tableOid: number;
+  columnAttr: number;
+  typeOid: number;
+  typeSize: number;
+  typeModifier: number;
+  format: number;
+}
 
 /** A DataRow; its values are read from `raw` only when asked for (relaying a row never needs them). */
 export class DataRowMessage {
@@ -216,34 +224,45 @@ function backendMessage(buf: Buffer, off: number, total: number): BackendMessage
   const r = new BodyReader(buf, off + 5, off + total, `message '${String.fromCharCode(code)}'`);
   let m: BackendMessage;
   switch (code) {
-    case 0x52 /* R */: {
-      const authCode = r.int32();
-      const data = r.rest();
-      m = { type: 'Authentication', code: authCode, data, raw };
-      if (authCode === 10) m.mechanisms = data.toString('utf8').split('\0').filter(Boolean);
-      return m;
-    }
+    case 0x52 /* R */:
+      {
+        const authCode = r.int32();
+        const data = r.rest();
+        m = { type: 'Authentication', code: authCode, data, raw };
+        if (authCode === 10) m.mechanisms = data.toString('utf8').split('\0').filter(Boolean);
+        return m;
+      }
     case 0x53 /* S */:
       m = { type: 'ParameterStatus', name: r.cstring(), value: r.cstring(), raw };
       break;
     case 0x4b /* K */:
       m = { type: 'BackendKeyData', processId: r.int32(), secretKey: r.int32(), raw };
       break;
-    case 0x5a /* Z */: {
-      const s = String.fromCharCode(r.byte());
-      if (s !== 'I' && s !== 'T' && s !== 'E') throw new PgWireError(`ReadyForQuery: invalid status ${s}`);
-      m = { type: 'ReadyForQuery', status: s, raw };
-      break;
-    }
-    case 0x54 /* T */: {
-      const n = r.count(r.int16(), 19, 'field');
-      const list: FieldDescription[] = [];
-      for (let i = 0; i < n; i++) {
-        list.push({ name: r.cstring(), tableOid: r.uint32(), columnAttr: r.int16(), typeOid: r.uint32(), typeSize: r.int16(), typeModifier: r.int32(), format: r.int16() });
+    case 0x5a /* Z */:
+      {
+        const s = String.fromCharCode(r.byte());
+        if (s !== 'I' && s !== 'T' && s !== 'E') throw new PgWireError(`ReadyForQuery: invalid status ${s}`);
+        m = { type: 'ReadyForQuery', status: s, raw };
+        break;
       }
-      m = { type: 'RowDescription', fields: list, raw };
-      break;
-    }
+    case 0x54 /* T */:
+      {
+        const n = r.count(r.int16(), 19, 'field');
+        const list: FieldDescription[] = [];
+        for (let i = 0; i < n; i++) {
+          list.push({
+            name: r.cstring(),
+            tableOid: r.uint32(),
+            columnAttr: r.int16(),
+            typeOid: r.uint32(),
+            typeSize: r.int16(),
+            typeModifier: r.int32(),
+            format: r.int16(),
+          });
+        }
+        m = { type: 'RowDescription', fields: list, raw };
+        break;
+      }
     case 0x43 /* C */:
       m = { type: 'CommandComplete', tag: r.cstring(), raw };
       break;
@@ -272,36 +291,39 @@ function backendMessage(buf: Buffer, off: number, total: number): BackendMessage
     case 0x63 /* c */:
       m = { type: 'CopyDone', raw };
       break;
-    case 0x74 /* t */: {
-      const n = r.count(r.int16(), 4, 'parameter');
-      const typeOids: number[] = [];
-      for (let i = 0; i < n; i++) typeOids.push(r.uint32());
-      m = { type: 'ParameterDescription', typeOids, raw };
-      break;
-    }
+    case 0x74 /* t */:
+      {
+        const n = r.count(r.int16(), 4, 'parameter');
+        const typeOids: number[] = [];
+        for (let i = 0; i < n; i++) typeOids.push(r.uint32());
+        m = { type: 'ParameterDescription', typeOids, raw };
+        break;
+      }
     case 0x47 /* G */:
     case 0x48 /* H */:
-    case 0x57 /* W */: {
-      const format = r.byte();
-      const n = r.count(r.int16(), 2, 'column');
-      const columnFormats: number[] = [];
-      for (let i = 0; i < n; i++) columnFormats.push(r.int16());
-      m = { type: code === 0x47 ? 'CopyInResponse' : code === 0x48 ? 'CopyOutResponse' : 'CopyBothResponse', format, columnFormats, raw };
-      break;
-    }
+    case 0x57 /* W */:
+      {
+        const format = r.byte();
+        const n = r.count(r.int16(), 2, 'column');
+        const columnFormats: number[] = [];
+        for (let i = 0; i < n; i++) columnFormats.push(r.int16());
+        m = { type: code === 0x47 ? 'CopyInResponse' : code === 0x48 ? 'CopyOutResponse' : 'CopyBothResponse', format, columnFormats, raw };
+        break;
+      }
     case 0x64 /* d */:
       return { type: 'CopyData', data: r.rest(), raw };
     case 0x41 /* A */:
       m = { type: 'NotificationResponse', processId: r.int32(), channel: r.cstring(), payload: r.cstring(), raw };
       break;
-    case 0x76 /* v */: {
-      const minorVersion = r.int32();
-      const n = r.count(r.int32(), 1, 'option');
-      const options: string[] = [];
-      for (let i = 0; i < n; i++) options.push(r.cstring());
-      m = { type: 'NegotiateProtocolVersion', minorVersion, options, raw };
-      break;
-    }
+    case 0x76 /* v */:
+      {
+        const minorVersion = r.int32();
+        const n = r.count(r.int32(), 1, 'option');
+        const options: string[] = [];
+        for (let i = 0; i < n; i++) options.push(r.cstring());
+        m = { type: 'NegotiateProtocolVersion', minorVersion, options, raw };
+        break;
+      }
     case 0x56 /* V */:
       return { type: 'FunctionCallResponse', raw };
     default:

@@ -7,11 +7,16 @@ import * as w from './writer';
 function plain(m: FrontendMessage | BackendMessage): Record<string, unknown> {
   const out: Record<string, unknown> = { type: m.type, raw: Buffer.from(m.raw).toString('hex') };
   if (m.type === 'DataRow') out.values = m.values.map((v) => (v === null ? null : v.toString('hex')));
-  for (const [k, v] of Object.entries(m)) if (k !== 'raw' && k !== 'cached') out[k] = Buffer.isBuffer(v) ? v.toString('hex') : Array.isArray(v) ? v.map((x) => (Buffer.isBuffer(x) ? x.toString('hex') : x)) : v;
+  for (const [k, v] of Object.entries(m))
+    if (k !== 'raw' && k !== 'cached')
+      out[k] = Buffer.isBuffer(v) ? v.toString('hex') : Array.isArray(v) ? v.map((x) => (Buffer.isBuffer(x) ? x.toString('hex') : x)) : v;
   return out;
 }
 
-function parseAll<M extends FrontendMessage | BackendMessage>(make: () => { push(c: Uint8Array, f: (m: M) => void): void }, chunks: Buffer[]): Record<string, unknown>[] {
+function parseAll<M extends FrontendMessage | BackendMessage>(
+  make: () => { push(c: Uint8Array, f: (m: M) => void): void },
+  chunks: Buffer[],
+): Record<string, unknown>[] {
   const p = make();
   const got: Record<string, unknown>[] = [];
   for (const c of chunks) p.push(c, (m) => got.push(plain(m)));
@@ -19,10 +24,18 @@ function parseAll<M extends FrontendMessage | BackendMessage>(make: () => { push
 }
 
 /** The same bytes must parse to the same messages however they are cut. */
-function everySplit<M extends FrontendMessage | BackendMessage>(make: () => { push(c: Uint8Array, f: (m: M) => void): void }, bytes: Buffer): Record<string, unknown>[] {
+function everySplit<M extends FrontendMessage | BackendMessage>(
+  make: () => { push(c: Uint8Array, f: (m: M) => void): void },
+  bytes: Buffer,
+): Record<string, unknown>[] {
   const whole = parseAll(make, [bytes]);
   for (let i = 1; i < bytes.length; i++) expect(parseAll(make, [bytes.subarray(0, i), bytes.subarray(i)])).toEqual(whole);
-  expect(parseAll(make, [...bytes].map((b) => Buffer.from([b])))).toEqual(whole);
+  expect(
+    parseAll(
+      make,
+      [...bytes].map((b) => Buffer.from([b])),
+    ),
+  ).toEqual(whole);
   return whole;
 }
 
@@ -52,7 +65,10 @@ const backendStream = Buffer.concat([
   w.parameterStatus('server_version', '15.4'),
   w.backendKeyData(1234, -99),
   w.readyForQuery('I'),
-  w.rowDescription([{ name: 'id', typeOid: 23, typeSize: 4 }, { name: 'name', tableOid: 16384, columnAttr: 2 }]),
+  w.rowDescription([
+    { name: 'id', typeOid: 23, typeSize: 4 },
+    { name: 'name', tableOid: 16384, columnAttr: 2 },
+  ]),
   w.dataRow(['1', null, Buffer.from('ünï')]),
   w.dataRow([]),
   w.commandComplete('SELECT 2'),
@@ -73,12 +89,34 @@ const backendStream = Buffer.concat([
 describe('frontend parser', () => {
   it('parses every message type, split at every byte offset, and reproduces the bytes', () => {
     const msgs = everySplit(() => new FrontendParser(), frontendStream);
-    expect(msgs.map((m) => m.type)).toEqual(['StartupMessage', 'Query', 'Parse', 'Bind', 'Describe', 'Execute', 'Close', 'Flush', 'Sync', 'CopyData', 'CopyDone', 'CopyFail', 'PasswordMessage', 'PasswordMessage', 'Terminate']);
+    expect(msgs.map((m) => m.type)).toEqual([
+      'StartupMessage',
+      'Query',
+      'Parse',
+      'Bind',
+      'Describe',
+      'Execute',
+      'Close',
+      'Flush',
+      'Sync',
+      'CopyData',
+      'CopyDone',
+      'CopyFail',
+      'PasswordMessage',
+      'PasswordMessage',
+      'Terminate',
+    ]);
     expect(msgs.map((m) => m.raw).join('')).toBe(frontendStream.toString('hex'));
     expect(msgs[0]).toMatchObject({ params: { user: 'alice', database: 'shop', application_name: 'psql', client_encoding: 'UTF8' }, protocolVersion: 196608 });
     expect(msgs[1]).toMatchObject({ sql: "select 'héllo', 1; -- ünïcode" });
     expect(msgs[2]).toMatchObject({ name: 's1', sql: 'select $1::int, $2::text', paramTypes: [23, 25] });
-    expect(msgs[3]).toMatchObject({ portal: 'p1', statement: 's1', paramFormats: [0, 1], params: [Buffer.from('42').toString('hex'), null, '000102'], resultFormats: [1] });
+    expect(msgs[3]).toMatchObject({
+      portal: 'p1',
+      statement: 's1',
+      paramFormats: [0, 1],
+      params: [Buffer.from('42').toString('hex'), null, '000102'],
+      resultFormats: [1],
+    });
     expect(msgs[5]).toMatchObject({ portal: 'p1', maxRows: 100 });
   });
 
@@ -133,9 +171,18 @@ describe('backend parser', () => {
     expect(msgs[0]).toMatchObject({ type: 'Authentication', code: 10, mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS'] });
     expect(msgs[4]).toMatchObject({ type: 'ParameterStatus', name: 'server_version', value: '15.4' });
     expect(msgs[5]).toMatchObject({ type: 'BackendKeyData', processId: 1234, secretKey: -99 });
-    expect(msgs[7]).toMatchObject({ type: 'RowDescription', fields: [{ name: 'id', typeOid: 23, typeSize: 4 }, { name: 'name', tableOid: 16384, columnAttr: 2, typeOid: 25 }] });
+    expect(msgs[7]).toMatchObject({
+      type: 'RowDescription',
+      fields: [
+        { name: 'id', typeOid: 23, typeSize: 4 },
+        { name: 'name', tableOid: 16384, columnAttr: 2, typeOid: 25 },
+      ],
+    });
     expect(msgs[8]).toMatchObject({ type: 'DataRow', values: [Buffer.from('1').toString('hex'), null, Buffer.from('ünï').toString('hex')] });
-    expect(msgs[12]).toMatchObject({ type: 'ErrorResponse', fields: { S: 'ERROR', C: '42P01', M: 'relation "x" does not exist', H: 'check the name', P: '15' } });
+    expect(msgs[12]).toMatchObject({
+      type: 'ErrorResponse',
+      fields: { S: 'ERROR', C: '42P01', M: 'relation "x" does not exist', H: 'check the name', P: '15' },
+    });
     expect(msgs.at(-1)).toMatchObject({ type: 'ReadyForQuery', status: 'E' });
   });
 

@@ -116,54 +116,59 @@ function typed(buf: Buffer, off: number, total: number): FrontendMessage {
   const code = buf[off]!;
   const r = new BodyReader(buf, off + 5, off + total, `message '${String.fromCharCode(code)}'`);
   switch (code) {
-    case 0x51 /* Q */: {
-      const sql = r.cstring();
-      r.done();
-      return { type: 'Query', sql, raw };
-    }
-    case 0x50 /* P */: {
-      const name = r.cstring();
-      const sql = r.cstring();
-      const n = r.count(r.int16(), 4, 'parameter type');
-      const paramTypes: number[] = [];
-      for (let i = 0; i < n; i++) paramTypes.push(r.uint32());
-      r.done();
-      return { type: 'Parse', name, sql, paramTypes, raw };
-    }
-    case 0x42 /* B */: {
-      const portal = r.cstring();
-      const statement = r.cstring();
-      const nf = r.count(r.int16(), 2, 'parameter format');
-      const paramFormats: number[] = [];
-      for (let i = 0; i < nf; i++) paramFormats.push(r.int16());
-      const np = r.count(r.int16(), 4, 'parameter');
-      const params: (Buffer | null)[] = [];
-      for (let i = 0; i < np; i++) {
-        const len = r.int32();
-        if (len === -1) params.push(null);
-        else if (len < 0) throw new PgWireError(`Bind: invalid parameter length ${len}`);
-        else params.push(r.bytes(len));
+    case 0x51 /* Q */:
+      {
+        const sql = r.cstring();
+        r.done();
+        return { type: 'Query', sql, raw };
       }
-      const nr = r.count(r.int16(), 2, 'result format');
-      const resultFormats: number[] = [];
-      for (let i = 0; i < nr; i++) resultFormats.push(r.int16());
-      r.done();
-      return { type: 'Bind', portal, statement, paramFormats, params, resultFormats, raw };
-    }
+    case 0x50 /* P */:
+      {
+        const name = r.cstring();
+        const sql = r.cstring();
+        const n = r.count(r.int16(), 4, 'parameter type');
+        const paramTypes: number[] = [];
+        for (let i = 0; i < n; i++) paramTypes.push(r.uint32());
+        r.done();
+        return { type: 'Parse', name, sql, paramTypes, raw };
+      }
+    case 0x42 /* B */:
+      {
+        const portal = r.cstring();
+        const statement = r.cstring();
+        const nf = r.count(r.int16(), 2, 'parameter format');
+        const paramFormats: number[] = [];
+        for (let i = 0; i < nf; i++) paramFormats.push(r.int16());
+        const np = r.count(r.int16(), 4, 'parameter');
+        const params: (Buffer | null)[] = [];
+        for (let i = 0; i < np; i++) {
+          const len = r.int32();
+          if (len === -1) params.push(null);
+          else if (len < 0) throw new PgWireError(`Bind: invalid parameter length ${len}`);
+          else params.push(r.bytes(len));
+        }
+        const nr = r.count(r.int16(), 2, 'result format');
+        const resultFormats: number[] = [];
+        for (let i = 0; i < nr; i++) resultFormats.push(r.int16());
+        r.done();
+        return { type: 'Bind', portal, statement, paramFormats, params, resultFormats, raw };
+      }
     case 0x44 /* D */:
-    case 0x43 /* C */: {
-      const k = r.byte();
-      if (k !== 0x53 && k !== 0x50) throw new PgWireError(`${code === 0x44 ? 'Describe' : 'Close'}: invalid kind ${k}`);
-      const name = r.cstring();
-      r.done();
-      return { type: code === 0x44 ? 'Describe' : 'Close', kind: k === 0x53 ? 'S' : 'P', name, raw };
-    }
-    case 0x45 /* E */: {
-      const portal = r.cstring();
-      const maxRows = r.int32();
-      r.done();
-      return { type: 'Execute', portal, maxRows, raw };
-    }
+    case 0x43 /* C */:
+      {
+        const k = r.byte();
+        if (k !== 0x53 && k !== 0x50) throw new PgWireError(`${code === 0x44 ? 'Describe' : 'Close'}: invalid kind ${k}`);
+        const name = r.cstring();
+        r.done();
+        return { type: code === 0x44 ? 'Describe' : 'Close', kind: k === 0x53 ? 'S' : 'P', name, raw };
+      }
+    case 0x45 /* E */:
+      {
+        const portal = r.cstring();
+        const maxRows = r.int32();
+        r.done();
+        return { type: 'Execute', portal, maxRows, raw };
+      }
     case 0x53 /* S */:
       r.done();
       return { type: 'Sync', raw };
@@ -178,11 +183,12 @@ function typed(buf: Buffer, off: number, total: number): FrontendMessage {
     case 0x63 /* c */:
       r.done();
       return { type: 'CopyDone', raw };
-    case 0x66 /* f */: {
-      const message = r.cstring();
-      r.done();
-      return { type: 'CopyFail', message, raw };
-    }
+    case 0x66 /* f */:
+      {
+        const message = r.cstring();
+        r.done();
+        return { type: 'CopyFail', message, raw };
+      }
     case 0x46 /* F */:
       return { type: 'FunctionCall', raw };
     case 0x70 /* p */:

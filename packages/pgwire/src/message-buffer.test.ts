@@ -20,7 +20,11 @@ describe('DataRows as byte ranges', () => {
       const p = new BackendParser();
       const seen: string[] = [];
       for (let i = 0; i < stream.length; i += cut) {
-        p.push(stream.subarray(i, i + cut), (m: BackendMessage) => seen.push(m.type), (buf, start, end) => seen.push(buf.toString('hex', start, end)));
+        p.push(
+          stream.subarray(i, i + cut),
+          (m: BackendMessage) => seen.push(m.type),
+          (buf, start, end) => seen.push(buf.toString('hex', start, end)),
+        );
       }
       expect(seen, `cut ${cut}`).toEqual(expected);
     }

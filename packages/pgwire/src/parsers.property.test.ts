@@ -32,7 +32,13 @@ const int16 = fc.integer({ min: -32768, max: 32767 });
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 const value = fc.oneof(fc.constant(null), cstr, bytes());
 
-const startup = fc.dictionary(cstr.filter((k) => k !== ''), cstr, { maxKeys: 4 }).map((params) => w.startupMessage(params));
+const startup = fc
+  .dictionary(
+    cstr.filter((k) => k !== ''),
+    cstr,
+    { maxKeys: 4 },
+  )
+  .map((params) => w.startupMessage(params));
 
 const frontendTyped: fc.Arbitrary<Buffer> = fc.oneof(
   cstr.map(w.query),
@@ -79,12 +85,35 @@ const notice = fc.record({
   detail: fc.option(cstr, { nil: undefined }),
   hint: fc.option(cstr, { nil: undefined }),
 });
-const field = fc.record({ name: cstr, tableOid: fc.nat({ max: 2 ** 31 - 1 }), columnAttr: int16, typeOid: fc.nat({ max: 2 ** 31 - 1 }), typeSize: int16, typeModifier: int32, format: fc.constantFrom(0, 1) });
+const field = fc.record({
+  name: cstr,
+  tableOid: fc.nat({ max: 2 ** 31 - 1 }),
+  columnAttr: int16,
+  typeOid: fc.nat({ max: 2 ** 31 - 1 }),
+  typeSize: int16,
+  typeModifier: int32,
+  format: fc.constantFrom(0, 1),
+});
 
 const backendMessage: fc.Arbitrary<Buffer> = fc.oneof(
-  fc.constantFrom(w.authenticationOk(), w.authenticationCleartext(), w.emptyQueryResponse(), w.parseComplete(), w.bindComplete(), w.closeComplete(), w.noData(), w.portalSuspended(), w.copyDone()),
+  fc.constantFrom(
+    w.authenticationOk(),
+    w.authenticationCleartext(),
+    w.emptyQueryResponse(),
+    w.parseComplete(),
+    w.bindComplete(),
+    w.closeComplete(),
+    w.noData(),
+    w.portalSuspended(),
+    w.copyDone(),
+  ),
   bytes(4).map(w.authenticationMd5),
-  fc.array(cstr.filter((s) => s !== ''), { maxLength: 3 }).map(w.authenticationSasl),
+  fc
+    .array(
+      cstr.filter((s) => s !== ''),
+      { maxLength: 3 },
+    )
+    .map(w.authenticationSasl),
   bytes().map(w.authenticationSaslContinue),
   bytes().map(w.authenticationSaslFinal),
   fc.tuple(cstr, cstr).map(([n, v]) => w.parameterStatus(n, v)),
@@ -109,7 +138,27 @@ const backendMessage: fc.Arbitrary<Buffer> = fc.oneof(
 
 /** Lengths that break naive parsers: negative, below the header, at and past the limits, the 2 GiB edge. */
 const badLength = fc.oneof(
-  fc.constantFrom(-(2 ** 31), -2, -1, 0, 1, 3, 4, 5, 7, 8, 9999, 10_000, 10_001, 64 * MiB, 64 * MiB + 1, 1024 * MiB, 1024 * MiB + 65536, 1024 * MiB + 65537, 2 ** 31 - 1),
+  fc.constantFrom(
+    -(2 ** 31),
+    -2,
+    -1,
+    0,
+    1,
+    3,
+    4,
+    5,
+    7,
+    8,
+    9999,
+    10_000,
+    10_001,
+    64 * MiB,
+    64 * MiB + 1,
+    1024 * MiB,
+    1024 * MiB + 65536,
+    1024 * MiB + 65537,
+    2 ** 31 - 1,
+  ),
   int32,
 );
 

@@ -4,7 +4,12 @@ import { PgWireError } from './errors';
 export class BodyReader {
   offset: number;
 
-  constructor(readonly buf: Buffer, start: number, readonly end: number, private readonly what: string) {
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    readonly end: number,
+    private readonly what: string,
+  ) {
     this.offset = start;
   }
 

@@ -103,7 +103,13 @@ export const sslNo = () => Buffer.from('N');
 export function rowDescription(fields: Partial<FieldDescription>[]): Buffer {
   const b = new MessageBuilder().int16(fields.length);
   for (const f of fields) {
-    b.cstring(f.name ?? '?column?').int32(f.tableOid ?? 0).int16(f.columnAttr ?? 0).int32(f.typeOid ?? PgType.text).int16(f.typeSize ?? -1).int32(f.typeModifier ?? -1).int16(f.format ?? 0);
+    b.cstring(f.name ?? '?column?')
+      .int32(f.tableOid ?? 0)
+      .int16(f.columnAttr ?? 0)
+      .int32(f.typeOid ?? PgType.text)
+      .int16(f.typeSize ?? -1)
+      .int32(f.typeModifier ?? -1)
+      .int16(f.format ?? 0);
   }
   return b.build('T');
 }
@@ -147,7 +153,13 @@ export function parse(name: string, sql: string, types: number[] = []): Buffer {
   for (const t of types) b.int32(t);
   return b.build('P');
 }
-export function bind(portal: string, statement: string, params: (Uint8Array | string | null)[] = [], paramFormats: number[] = [], resultFormats: number[] = []): Buffer {
+export function bind(
+  portal: string,
+  statement: string,
+  params: (Uint8Array | string | null)[] = [],
+  paramFormats: number[] = [],
+  resultFormats: number[] = [],
+): Buffer {
   const b = new MessageBuilder().cstring(portal).cstring(statement).int16(paramFormats.length);
   for (const f of paramFormats) b.int16(f);
   b.int16(params.length);

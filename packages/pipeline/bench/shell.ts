@@ -9,7 +9,7 @@ function corpus(n: number): string[] {
   const dirs = ['/var/log', '/var/www/app', '/srv/app/releases', '/tmp', '/etc/nginx', './build', '~/deploy'];
   const files = ['app.log', 'error.log', 'access.log', 'config.yaml', 'notes.txt', '.env'];
   let seed = 11;
-  const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const shapes: (() => string)[] = [
     () => `ls -la ${pick(dirs)}`,

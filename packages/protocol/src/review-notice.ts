@@ -2,7 +2,11 @@
  * The NOTICE a held statement sends (`waiting for approval: <url>`, with the review id and deadline in its detail),
  * read back by clients that want to show or act on it (the CLI, the MCP tools).
  */
-export interface WaitingNotice { reviewId: string; url: string; expiresAt: Date | null }
+export interface WaitingNotice {
+  reviewId: string;
+  url: string;
+  expiresAt: Date | null;
+}
 
 export function parseWaitingNotice(message: string, detail: string | undefined): WaitingNotice | null {
   const m = /^waiting for approval: (\S+)/.exec(message);

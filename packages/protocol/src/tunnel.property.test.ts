@@ -35,12 +35,22 @@ const anyType = fc.oneof(
 );
 
 const envelope: fc.Arbitrary<{ type: string; payload: unknown }> = fc.oneof(
-  fc.record({ type: fc.constant('hello'), payload: fc.record({ role: fc.constantFrom('agent', 'client'), version: count, capabilities: fc.array(text, { maxLength: 3 }) }) }),
+  fc.record({
+    type: fc.constant('hello'),
+    payload: fc.record({ role: fc.constantFrom('agent', 'client'), version: count, capabilities: fc.array(text, { maxLength: 3 }) }),
+  }),
   fc.record({ type: fc.constantFrom('ping', 'pong'), payload: fc.record({ t: fc.double({ noNaN: true, noDefaultInfinity: true }) }) }),
   fc.record({
     type: fc.constant('open'),
     payload: fc.record(
-      { stream: streamId, connection: id, mode: fc.constantFrom('connect', 'exec', 'mcp'), window: count, sessionId: id, clientInfo: fc.dictionary(text, text, { maxKeys: 2 }) },
+      {
+        stream: streamId,
+        connection: id,
+        mode: fc.constantFrom('connect', 'exec', 'mcp'),
+        window: count,
+        sessionId: id,
+        clientInfo: fc.dictionary(text, text, { maxKeys: 2 }),
+      },
       { requiredKeys: ['stream', 'connection', 'mode', 'window'] },
     ),
   }),
@@ -50,7 +60,11 @@ const envelope: fc.Arbitrary<{ type: string; payload: unknown }> = fc.oneof(
   fc.record({ type: fc.constantFrom('end', 'close'), payload: fc.record({ stream: streamId, reason: text }, { requiredKeys: ['stream'] }) }),
   fc.record({
     type: fc.constant('audit'),
-    payload: fc.record({ sessionId: id, seq: count, event: fc.record({ type: text, at: text, data: fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }) }) }),
+    payload: fc.record({
+      sessionId: id,
+      seq: count,
+      event: fc.record({ type: text, at: text, data: fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }) }),
+    }),
   }),
   fc.record({ type: fc.constant('audit_ack'), payload: fc.record({ sessionId: id, seq: count }) }),
   fc.record({ type: fc.constant('error'), payload: fc.record({ code: text, message: text }) }),
@@ -85,7 +99,11 @@ type TextMutation = { kind: 'cut'; at: number } | { kind: 'insert'; at: number; 
 const textMutation: fc.Arbitrary<TextMutation> = fc.oneof(
   fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), s: fc.string({ unit: 'binary', minLength: 1, maxLength: 4 }) }),
-  fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), s: fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '\\', '0', '-', 'e9', 'null', '\u0000', '\ud800') }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    at: fc.nat(),
+    s: fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '\\', '0', '-', 'e9', 'null', '\u0000', '\ud800'),
+  }),
 );
 function mutateText(s: string, m: TextMutation): string {
   const at = m.at % (s.length + 1);
@@ -97,13 +115,11 @@ function mutateText(s: string, m: TextMutation): string {
 /** A text frame a peer may send: valid, with one part of its tree replaced or removed, garbled, or random. */
 const textFrame: fc.Arbitrary<string> = fc.oneof(
   envelope.map((e) => JSON.stringify({ v: 1, ...e })),
-  fc
-    .tuple(envelope, fc.nat(), fc.oneof(fc.constant<unknown>(DELETE), fc.jsonValue({ maxDepth: 3 }), streamId, anyType))
-    .map(([e, pick, by]) => {
-      const tree = { v: 1, ...e };
-      const all = paths(tree);
-      return JSON.stringify(replaceAt(tree, all[pick % all.length]!, by)) ?? 'null';
-    }),
+  fc.tuple(envelope, fc.nat(), fc.oneof(fc.constant<unknown>(DELETE), fc.jsonValue({ maxDepth: 3 }), streamId, anyType)).map(([e, pick, by]) => {
+    const tree = { v: 1, ...e };
+    const all = paths(tree);
+    return JSON.stringify(replaceAt(tree, all[pick % all.length]!, by)) ?? 'null';
+  }),
   fc.tuple(envelope, fc.array(textMutation, { minLength: 1, maxLength: 3 })).map(([e, ms]) => ms.reduce(mutateText, JSON.stringify({ v: 1, ...e }))),
   fc.string({ unit: 'binary', maxLength: 64 }),
   fc.jsonValue({ maxDepth: 4 }).map((j) => JSON.stringify(j)),
@@ -185,7 +201,13 @@ describe('Tunnel fed hostile frames', () => {
   it('never throws, closes once with a reason a WebSocket accepts, and streams it accepted stay writable', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(textFrame.map((t) => ({ text: t })), binaryFrame.map((b) => ({ binary: b }))), { maxLength: 16 }),
+        fc.array(
+          fc.oneof(
+            textFrame.map((t) => ({ text: t })),
+            binaryFrame.map((b) => ({ binary: b })),
+          ),
+          { maxLength: 16 },
+        ),
         fc.boolean(),
         fc.boolean(),
         (frames, dialled, accept) => {
@@ -193,22 +215,18 @@ describe('Tunnel fed hostile frames', () => {
           let sent = 0;
           const errors: Error[] = [];
           const streams: TunnelStream[] = [];
-          const tunnel = new Tunnel(
-            { sendText: () => sent++, sendBinary: () => sent++, close: (code, reason) => closes.push({ code, reason }) },
-            dialled,
-            {
-              onOpen: (o) => {
-                if (!accept) return o.reject('refused', 'no');
-                const s = o.accept();
-                s.on('error', () => undefined);
-                streams.push(s);
-                // an accepted stream must take writes: its id has to fit a data frame
-                s.write(Buffer.from('banner'));
-              },
-              onMessage: (m) => expect(typeof m.type).toBe('string'),
-              onProtocolError: (e) => errors.push(e),
+          const tunnel = new Tunnel({ sendText: () => sent++, sendBinary: () => sent++, close: (code, reason) => closes.push({ code, reason }) }, dialled, {
+            onOpen: (o) => {
+              if (!accept) return o.reject('refused', 'no');
+              const s = o.accept();
+              s.on('error', () => undefined);
+              streams.push(s);
+              // an accepted stream must take writes: its id has to fit a data frame
+              s.write(Buffer.from('banner'));
             },
-          );
+            onMessage: (m) => expect(typeof m.type).toBe('string'),
+            onProtocolError: (e) => errors.push(e),
+          });
           for (const f of frames) {
             const t0 = performance.now();
             if ('text' in f) tunnel.handleText(f.text);
@@ -259,7 +277,9 @@ describe('regressions', () => {
 
   it('ignores frames once a protocol error closed the tunnel: no stream opens on a closed tunnel', () => {
     let opened = 0;
-    const tunnel = new Tunnel({ sendText: () => undefined, sendBinary: () => undefined, close: () => undefined }, false, { onOpen: (o) => (opened++, o.accept()) });
+    const tunnel = new Tunnel({ sendText: () => undefined, sendBinary: () => undefined, close: () => undefined }, false, {
+      onOpen: (o) => (opened++, o.accept()),
+    });
     tunnel.handleText('');
     tunnel.handleText(JSON.stringify({ v: 1, type: 'open', payload: { stream: 3, connection: 'db', mode: 'connect', window: 1 } }));
     expect(opened).toBe(0);
@@ -269,7 +289,9 @@ describe('regressions', () => {
   it('refuses a text frame over the limit and survives deeply nested JSON', () => {
     expect(() => decodeEnvelope(' '.repeat(MAX_TEXT_FRAME + 1))).toThrow(ProtocolError);
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
-    expect(decodeChecked(`{"v":1,"type":"audit","payload":{"sessionId":"s","seq":1,"event":{"type":"t","at":"now","data":{"d":${deep}}}}}`)).not.toBeInstanceOf(Error);
+    expect(decodeChecked(`{"v":1,"type":"audit","payload":{"sessionId":"s","seq":1,"event":{"type":"t","at":"now","data":{"d":${deep}}}}}`)).not.toBeInstanceOf(
+      Error,
+    );
     expect(decodeChecked(`{"v":1,"type":"hello","payload":${deep}}`)).toBeInstanceOf(ProtocolError);
   });
 });

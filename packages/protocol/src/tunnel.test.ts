@@ -17,20 +17,31 @@ function pair(aHandlers: TunnelHandlers = {}, bHandlers: TunnelHandlers = {}) {
     },
     close: (_code, reason) => wire.closed.push(reason),
   });
-  a = new Tunnel(transport(() => b, 'aToB'), true, aHandlers);
-  b = new Tunnel(transport(() => a, 'bToA'), false, bHandlers);
+  a = new Tunnel(
+    transport(() => b, 'aToB'),
+    true,
+    aHandlers,
+  );
+  b = new Tunnel(
+    transport(() => a, 'bToA'),
+    false,
+    bHandlers,
+  );
   return { a, b, wire };
 }
 
 describe('tunnel', () => {
   it('carries bytes both ways on many streams and keeps them apart', async () => {
-    const { a } = pair({}, {
-      onOpen: (o) => {
-        const s = o.accept();
-        s.on('data', (d: Buffer) => s.write(Buffer.concat([Buffer.from(`${o.request.connection}:`), d])));
-        s.on('end', () => s.end());
+    const { a } = pair(
+      {},
+      {
+        onOpen: (o) => {
+          const s = o.accept();
+          s.on('data', (d: Buffer) => s.write(Buffer.concat([Buffer.from(`${o.request.connection}:`), d])));
+          s.on('end', () => s.end());
+        },
       },
-    });
+    );
     const results = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
         const { stream } = await a.openStream({ connection: `c${i}`, mode: 'connect' });
@@ -132,14 +143,17 @@ describe('splice', () => {
     // client ⇄ [gateway: inbound tunnel | outbound tunnel] ⇄ agent
     let agentSide!: import('./stream').TunnelStream;
     const agentPair = pair({}, { onOpen: (o) => (agentSide = o.accept()) });
-    const clientPair = pair({}, {
-      onOpen: (o) => {
-        void agentPair.a.openStream({ connection: 'x', mode: 'connect' }).then(({ stream: out }) => {
-          const inbound = o.accept();
-          inbound.splice(out);
-        });
+    const clientPair = pair(
+      {},
+      {
+        onOpen: (o) => {
+          void agentPair.a.openStream({ connection: 'x', mode: 'connect' }).then(({ stream: out }) => {
+            const inbound = o.accept();
+            inbound.splice(out);
+          });
+        },
       },
-    });
+    );
     const { stream: client } = await clientPair.a.openStream({ connection: 'x', mode: 'connect' });
     await new Promise((r) => setTimeout(r, 10));
     agentSide.on('data', (d: Buffer) => agentSide.write(d)); // echo
@@ -157,22 +171,28 @@ describe('splice', () => {
   });
 
   it('forwards what the far end sent before the splice (servers that speak first, like SSH)', async () => {
-    const agentPair = pair({}, {
-      onOpen: (o) => {
-        const s = o.accept();
-        s.write('SSH-2.0-banner\r\n');
-        s.end();
+    const agentPair = pair(
+      {},
+      {
+        onOpen: (o) => {
+          const s = o.accept();
+          s.write('SSH-2.0-banner\r\n');
+          s.end();
+        },
       },
-    });
-    const clientPair = pair({}, {
-      onOpen: (o) => {
-        void agentPair.a.openStream({ connection: 'x', mode: 'connect' }).then(async ({ stream: out }) => {
-          // the banner and the end arrive while the relay is still busy setting up
-          await new Promise((r) => setTimeout(r, 20));
-          o.accept().splice(out);
-        });
+    );
+    const clientPair = pair(
+      {},
+      {
+        onOpen: (o) => {
+          void agentPair.a.openStream({ connection: 'x', mode: 'connect' }).then(async ({ stream: out }) => {
+            // the banner and the end arrive while the relay is still busy setting up
+            await new Promise((r) => setTimeout(r, 20));
+            o.accept().splice(out);
+          });
+        },
       },
-    });
+    );
     const { stream: client } = await clientPair.a.openStream({ connection: 'x', mode: 'connect' });
     const got: Buffer[] = [];
     client.on('data', (d: Buffer) => got.push(d));

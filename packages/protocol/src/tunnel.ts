@@ -36,7 +36,10 @@ export interface TunnelHandlers {
 }
 
 export class OpenError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'OpenError';
   }
@@ -48,11 +51,18 @@ export class OpenError extends Error {
  */
 export class Tunnel implements StreamLink {
   private readonly streams = new Map<number, TunnelStream>();
-  private readonly opening = new Map<number, { resolve: (v: { stream: TunnelStream; opened: Payload<'opened'> }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly opening = new Map<
+    number,
+    { resolve: (v: { stream: TunnelStream; opened: Payload<'opened'> }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   private nextId: number;
   private closed = false;
 
-  constructor(private readonly transport: Transport, dialled: boolean, private readonly handlers: TunnelHandlers = {}) {
+  constructor(
+    private readonly transport: Transport,
+    dialled: boolean,
+    private readonly handlers: TunnelHandlers = {},
+  ) {
     this.nextId = dialled ? 1 : 2;
   }
 

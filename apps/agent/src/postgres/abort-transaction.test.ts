@@ -10,10 +10,17 @@ import { QueryRelay } from './relay';
  * apps/agent/test/refused-in-transaction.test.ts against a real Postgres; this pins what cannot be seen from a client.
  */
 function session(txStatus: 'I' | 'T' | 'E') {
-  const hooks: PgSessionHooks = { ...allowAll, judge: (sql) => (/truncate/i.test(sql) ? { action: 'deny', ruleId: 'truncate', message: 'no' } : { action: 'allow' }) };
+  const hooks: PgSessionHooks = {
+    ...allowAll,
+    judge: (sql) => (/truncate/i.test(sql) ? { action: 'deny', ruleId: 'truncate', message: 'no' } : { action: 'allow' }),
+  };
   const client = new MessageBuffer();
   const toTarget: Buffer[] = [];
-  const relay = new QueryRelay({ client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined }, hooks, txStatus);
+  const relay = new QueryRelay(
+    { client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined },
+    hooks,
+    txStatus,
+  );
   const frontend = new FrontendParser();
   frontend.push(w.startupMessage({ user: 'u' }), () => undefined);
   return {
@@ -31,7 +38,9 @@ function session(txStatus: 'I' | 'T' | 'E') {
       const out: string[] = [];
       const p = new FrontendParser();
       p.push(w.startupMessage({ user: 'u' }), () => undefined);
-      p.push(Buffer.concat(toTarget.splice(0)), (m: FrontendMessage) => out.push(m.type === 'Query' || m.type === 'Parse' ? `${m.type}:${m.type === 'Parse' ? `${m.name}:` : ''}${m.sql}` : m.type));
+      p.push(Buffer.concat(toTarget.splice(0)), (m: FrontendMessage) =>
+        out.push(m.type === 'Query' || m.type === 'Parse' ? `${m.type}:${m.type === 'Parse' ? `${m.name}:` : ''}${m.sql}` : m.type),
+      );
       return out;
     },
   };
@@ -45,9 +54,10 @@ function session(txStatus: 'I' | 'T' | 'E') {
 }
 
 const STAND_IN = /^SELECT 'hoop refused a statement, aborting the transaction \[[0-9a-f]{24}\]'::pg_catalog\.int4$/;
-const standInError = (sql: string, code = '22P02') => w.errorResponse({ severity: 'ERROR', code, message: `invalid input syntax for type integer: "${/'(.*)'/.exec(sql)![1]}"` });
+const standInError = (sql: string, code = '22P02') =>
+  w.errorResponse({ severity: 'ERROR', code, message: `invalid input syntax for type integer: "${/'(.*)'/.exec(sql)![1]}"` });
 
-describe('a refusal and the target\'s transaction', () => {
+describe("a refusal and the target's transaction", () => {
   it('idle outside a transaction, or in one already aborted: answered at once, nothing reaches the target', () => {
     for (const status of ['I', 'E'] as const) {
       const s = session(status);
@@ -79,7 +89,7 @@ describe('a refusal and the target\'s transaction', () => {
     expect(s.answer(standInError(standIn!), w.readyForQuery('E'))).toEqual(['ErrorResponse:42501', 'ReadyForQuery:E']);
   });
 
-  it('in a transaction, extended protocol: the stand-in is a Parse under the refused statement\'s name', () => {
+  it("in a transaction, extended protocol: the stand-in is a Parse under the refused statement's name", () => {
     const s = session('T');
     s.send(w.parse('s1', 'truncate t'), w.bind('', 's1'), w.execute(''), w.sync());
     const sent = s.sent();
@@ -105,7 +115,13 @@ describe('a refusal and the target\'s transaction', () => {
     const s = session('T');
     s.send(w.query('select 1'), w.query('truncate t'));
     expect(s.sent()).toHaveLength(2);
-    expect(s.answer(w.errorResponse({ severity: 'ERROR', code: '25P02', message: 'current transaction is aborted' }), w.readyForQuery('E'))).toEqual(['ErrorResponse:25P02', 'ReadyForQuery:E']);
-    expect(s.answer(w.errorResponse({ severity: 'ERROR', code: '25P02', message: 'current transaction is aborted' }), w.readyForQuery('E'))).toEqual(['ErrorResponse:42501', 'ReadyForQuery:E']);
+    expect(s.answer(w.errorResponse({ severity: 'ERROR', code: '25P02', message: 'current transaction is aborted' }), w.readyForQuery('E'))).toEqual([
+      'ErrorResponse:25P02',
+      'ReadyForQuery:E',
+    ]);
+    expect(s.answer(w.errorResponse({ severity: 'ERROR', code: '25P02', message: 'current transaction is aborted' }), w.readyForQuery('E'))).toEqual([
+      'ErrorResponse:42501',
+      'ReadyForQuery:E',
+    ]);
   });
 });

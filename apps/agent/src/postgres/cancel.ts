@@ -2,7 +2,11 @@ import { randomInt } from 'node:crypto';
 import { cancelRequest } from '@hoop/pgwire';
 import { openSocket, type TargetConfig } from './target';
 
-interface Entry { cfg: TargetConfig; processId: number; secretKey: number }
+interface Entry {
+  cfg: TargetConfig;
+  processId: number;
+  secretKey: number;
+}
 
 /**
  * Clients get a BackendKeyData made up by the agent; a CancelRequest carrying it is forwarded to the right target

@@ -85,7 +85,12 @@ export function current(cycle: Cycle): Execution | undefined {
  * The audit summary of each statement of a finished round: decision, tags, rows, bytes, duration, error, and the
  * values masked in its results by type (also added to the session's `totals`).
  */
-export function summarizeCycle(cycle: Cycle, hooks: SessionHooks, totals: Record<string, number>, audit: (type: string, data: Record<string, unknown>) => void): void {
+export function summarizeCycle(
+  cycle: Cycle,
+  hooks: SessionHooks,
+  totals: Record<string, number>,
+  audit: (type: string, data: Record<string, unknown>) => void,
+): void {
   const now = performance.now();
   for (const e of cycle.executions) {
     const masked = hooks.takeMaskCounts();

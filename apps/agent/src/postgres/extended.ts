@@ -46,7 +46,10 @@ export class ExtendedProtocol {
   readonly statements = new PreparedStatements();
   private readonly portals = new Map<string, BoundPortal>();
 
-  constructor(private readonly hooks: SessionHooks, private readonly io: RoundIO) {}
+  constructor(
+    private readonly hooks: SessionHooks,
+    private readonly io: RoundIO,
+  ) {}
 
   judge(sql: string, ops: PreparedOps | null, round: Cycle | null, resolve = true): Judged {
     return judgeSql(sql, ops, { hooks: this.hooks, statements: this.statements, round, resolve });
@@ -162,7 +165,13 @@ export class ExtendedProtocol {
     } else if (judged.error) {
       this.io.refuse(round, null, judged.error);
     } else {
-      this.io.hold({ sql: statement.sql, subject: { sql: statement.definition ?? statement.sql, runs: judged.runs, params }, verdict, message: m, context: { portal } });
+      this.io.hold({
+        sql: statement.sql,
+        subject: { sql: statement.definition ?? statement.sql, runs: judged.runs, params },
+        verdict,
+        message: m,
+        context: { portal },
+      });
     }
     return 'done';
   }

@@ -61,7 +61,14 @@ export function judgeSql(sql: string, ops: PreparedOps | null, ctx: JudgeContext
   };
   ops.statements.forEach((s, index) => {
     if (s.hidden) {
-      verdicts.push(deny('prepared-statement-hidden', `${s.hidden} prepares, runs or deallocates a SQL prepared statement, which hoop cannot follow`, 'use PREPARE, EXECUTE and DEALLOCATE as statements of their own', '42501'));
+      verdicts.push(
+        deny(
+          'prepared-statement-hidden',
+          `${s.hidden} prepares, runs or deallocates a SQL prepared statement, which hoop cannot follow`,
+          'use PREPARE, EXECUTE and DEALLOCATE as statements of their own',
+          '42501',
+        ),
+      );
       return;
     }
     if (s.prepare) {
@@ -91,7 +98,14 @@ export function judgeSql(sql: string, ops: PreparedOps | null, ctx: JudgeContext
     for (const name of s.runs) {
       const target = lookup(name);
       if (!target) {
-        verdicts.push(deny('prepared-statement-unknown', `EXECUTE runs prepared statement "${name}", which this session has not prepared through hoop`, 'prepare it in this session first, then run it', '26000'));
+        verdicts.push(
+          deny(
+            'prepared-statement-unknown',
+            `EXECUTE runs prepared statement "${name}", which this session has not prepared through hoop`,
+            'prepare it in this session first, then run it',
+            '26000',
+          ),
+        );
         continue;
       }
       runs.push({ name, definition: target.definition });
@@ -100,13 +114,23 @@ export function judgeSql(sql: string, ops: PreparedOps | null, ctx: JudgeContext
         continue;
       }
       if (target.ops?.statements.some((t) => t.prepare || t.deallocate !== undefined)) {
-        verdicts.push(deny('prepared-statement-hidden', `prepared statement "${name}" prepares or deallocates prepared statements when run, which hoop cannot follow`, 'run that statement itself, not through EXECUTE'));
+        verdicts.push(
+          deny(
+            'prepared-statement-hidden',
+            `prepared statement "${name}" prepares or deallocates prepared statements when run, which hoop cannot follow`,
+            'run that statement itself, not through EXECUTE',
+          ),
+        );
         continue;
       }
       const inner = judgeSql(target.sql, target.ops, ctx, depth + 1);
       if (inner.unsettled) unsettled = true;
       runs.push(...inner.runs);
-      verdicts.push(inner.verdict.action === 'allow' ? inner.verdict : { ...inner.verdict, message: `in prepared statement "${name}", which EXECUTE runs: ${inner.verdict.message ?? 'not allowed by policy'}` });
+      verdicts.push(
+        inner.verdict.action === 'allow'
+          ? inner.verdict
+          : { ...inner.verdict, message: `in prepared statement "${name}", which EXECUTE runs: ${inner.verdict.message ?? 'not allowed by policy'}` },
+      );
     }
   });
   return { verdict: combine(verdicts), runs, changes, ...(error ? { error } : {}), ...(unsettled ? { unsettled } : {}) };

@@ -45,8 +45,22 @@ describe('row masker', () => {
     const jsonb = (text: string) => Buffer.concat([Buffer.from([1]), Buffer.from(text)]);
     const int8 = Buffer.alloc(8);
     int8.writeBigInt64BE(4111111111111111n);
-    const columns = [col('email', TEXT, 1), col('payload', JSONB, 1), col('card_number', INT8, 1), col('date_of_birth', DATE, 1), col('notes', UUID, 1), col('ssn', 17_000, 1)];
-    const { values } = relay(columns, ['bob@x.io', jsonb('{"email":"a@b.co","n":1}'), int8, Buffer.from([0, 0, 1, 2]), Buffer.alloc(16, 7), Buffer.from([1, 2, 3])]);
+    const columns = [
+      col('email', TEXT, 1),
+      col('payload', JSONB, 1),
+      col('card_number', INT8, 1),
+      col('date_of_birth', DATE, 1),
+      col('notes', UUID, 1),
+      col('ssn', 17_000, 1),
+    ];
+    const { values } = relay(columns, [
+      'bob@x.io',
+      jsonb('{"email":"a@b.co","n":1}'),
+      int8,
+      Buffer.from([0, 0, 1, 2]),
+      Buffer.alloc(16, 7),
+      Buffer.from([1, 2, 3]),
+    ]);
     expect(values[0]).toBe('[EMAIL]');
     expect(values[1]).toBe('\u0001{"email":"[EMAIL]","n":1}');
     expect(values[2]).toBeNull();

@@ -91,7 +91,18 @@ export class PreparedStatements {
   create(name: string, sql: string, round: object, o: { definition?: string | null; paramTypes?: readonly number[]; ops: PreparedOps | null }): PendingChange {
     const prev = this.byName.get(name);
     const replaced = prev && !prev.gone ? prev : null;
-    const entry: PreparedStatement = { name, sql, definition: o.definition ?? null, paramTypes: o.paramTypes ?? [], ops: o.ops, fields: null, creatingIn: round, replaced, removing: null, gone: false };
+    const entry: PreparedStatement = {
+      name,
+      sql,
+      definition: o.definition ?? null,
+      paramTypes: o.paramTypes ?? [],
+      ops: o.ops,
+      fields: null,
+      creatingIn: round,
+      replaced,
+      removing: null,
+      gone: false,
+    };
     this.byName.set(name, entry);
     return pending(
       () => {

@@ -20,7 +20,13 @@ export async function probePostgres(conn: AgentConnection, password: string | nu
     return loginFailed(err as Error, cfg, trace, rec);
   }
   reached(cfg, trace, rec);
-  rec.step('login', 'Login', 'pass', `as ${cfg.user} to database ${cfg.database}${trace.auth ? ` (${authName(trace.auth)})` : ''}`, (trace.loggedInMs ?? 0) - (trace.tlsMs ?? trace.connectedMs ?? 0));
+  rec.step(
+    'login',
+    'Login',
+    'pass',
+    `as ${cfg.user} to database ${cfg.database}${trace.auth ? ` (${authName(trace.auth)})` : ''}`,
+    (trace.loggedInMs ?? 0) - (trace.tlsMs ?? trace.connectedMs ?? 0),
+  );
   const version = trace.parameters.server_version ? `PostgreSQL ${trace.parameters.server_version.split(' ')[0]}` : undefined;
   const started = Date.now();
   try {
@@ -36,11 +42,16 @@ export async function probePostgres(conn: AgentConnection, password: string | nu
   const queryMs = Date.now() - started;
   rec.step('query', 'select 1', 'pass', `answered in ${queryMs} ms${version ? ` by ${version}` : ''}`, queryMs);
   const tls = typeof trace.tls === 'object' ? `, ${trace.tls.protocol}` : '';
-  return rec.finish(true, `${version ?? 'PostgreSQL'} at ${where(cfg)} accepted ${cfg.user} and answered select 1 in ${queryMs} ms${tls}`, version ? { serverVersion: version } : {});
+  return rec.finish(
+    true,
+    `${version ?? 'PostgreSQL'} at ${where(cfg)} accepted ${cfg.user} and answered select 1 in ${queryMs} ms${tls}`,
+    version ? { serverVersion: version } : {},
+  );
 }
 
 const where = (cfg: TargetConfig) => `${cfg.host}:${cfg.port}`;
-const authName = (a: NonNullable<LoginTrace['auth']>) => ({ trust: 'no password asked', cleartext: 'password in clear text', md5: 'MD5 password', 'scram-sha-256': 'SCRAM-SHA-256' })[a];
+const authName = (a: NonNullable<LoginTrace['auth']>) =>
+  ({ trust: 'no password asked', cleartext: 'password in clear text', md5: 'MD5 password', 'scram-sha-256': 'SCRAM-SHA-256' })[a];
 const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 /** The connect and TLS steps, as far as the login got. */
@@ -51,9 +62,21 @@ function reached(cfg: TargetConfig, trace: LoginTrace, rec: ProbeRecorder): void
   if (trace.stage === 'tls') return;
   const t = trace.tls;
   if (t === 'off') {
-    rec.step('tls', 'TLS', loopback(cfg.host) ? 'skip' : 'warn', `not used (sslmode=${cfg.sslmode})${loopback(cfg.host) ? '' : ': the password and the data cross the network unencrypted'}`, 0);
+    rec.step(
+      'tls',
+      'TLS',
+      loopback(cfg.host) ? 'skip' : 'warn',
+      `not used (sslmode=${cfg.sslmode})${loopback(cfg.host) ? '' : ': the password and the data cross the network unencrypted'}`,
+      0,
+    );
   } else if (t === 'declined') {
-    rec.step('tls', 'TLS', 'warn', `the target does not offer TLS, so sslmode=${cfg.sslmode} went on unencrypted; require TLS on the server and set sslmode=require or stricter`, (trace.tlsMs ?? 0) - trace.connectedMs);
+    rec.step(
+      'tls',
+      'TLS',
+      'warn',
+      `the target does not offer TLS, so sslmode=${cfg.sslmode} went on unencrypted; require TLS on the server and set sslmode=require or stricter`,
+      (trace.tlsMs ?? 0) - trace.connectedMs,
+    );
   } else if (t) {
     const checked = t.verified ? 'certificate verified' : `certificate not verified (sslmode=${cfg.sslmode}; verify-full also checks it)`;
     rec.step('tls', 'TLS', 'pass', `${t.protocol}, ${t.cipher}, ${checked}`, (trace.tlsMs ?? 0) - trace.connectedMs);

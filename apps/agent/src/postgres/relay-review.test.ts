@@ -18,7 +18,10 @@ const UPDATE = 'UPDATE accounts SET email = $1 WHERE id = $2';
 beforeAll(() => initGuard());
 
 function session(txStatus: 'I' | 'T' | 'E' = 'I') {
-  const policy = parsePolicy({ name: 'accounts', guardrails: { rules: [{ id: 'accounts-write', action: 'review', match: { kinds: ['write'], tables: ['accounts'] } }] } });
+  const policy = parsePolicy({
+    name: 'accounts',
+    guardrails: { rules: [{ id: 'accounts-write', action: 'review', match: { kinds: ['write'], tables: ['accounts'] } }] },
+  });
   const requests: { subject: ReviewSubject; digest: string; text: string; decide(status: ReviewUpdate['status']): Promise<void> }[] = [];
   const hooks: PgSessionHooks = {
     ...allowAll,
@@ -45,7 +48,11 @@ function session(txStatus: 'I' | 'T' | 'E' = 'I') {
   };
   const client = new MessageBuffer();
   const toTarget: Buffer[] = [];
-  const relay = new QueryRelay({ client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined }, hooks, txStatus);
+  const relay = new QueryRelay(
+    { client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined },
+    hooks,
+    txStatus,
+  );
   const frontend = new FrontendParser();
   frontend.push(w.startupMessage({ user: 'u' }), () => undefined);
   return {
@@ -57,14 +64,26 @@ function session(txStatus: 'I' | 'T' | 'E' = 'I') {
     },
     /** the target's answers, through the relay */
     answer(...msgs: Buffer[]) {
-      new BackendParser().push(Buffer.concat(msgs), (m) => relay.fromTarget(m), (b, s, e) => relay.dataRow(b, s, e));
+      new BackendParser().push(
+        Buffer.concat(msgs),
+        (m) => relay.fromTarget(m),
+        (b, s, e) => relay.dataRow(b, s, e),
+      );
     },
     /** what the client got since last asked: `type[ code|tag|status]` */
     got(): string[] {
       const out: string[] = [];
       new BackendParser().push(client.take() ?? Buffer.alloc(0), (m: BackendMessage) => {
         if (m.type === 'NoticeResponse') return;
-        out.push(m.type === 'ErrorResponse' ? `${m.type} ${m.fields.C}` : m.type === 'CommandComplete' ? `${m.type} ${m.tag}` : m.type === 'ReadyForQuery' ? `${m.type} ${m.status}` : m.type);
+        out.push(
+          m.type === 'ErrorResponse'
+            ? `${m.type} ${m.fields.C}`
+            : m.type === 'CommandComplete'
+              ? `${m.type} ${m.tag}`
+              : m.type === 'ReadyForQuery'
+                ? `${m.type} ${m.status}`
+                : m.type,
+        );
       });
       return out;
     },
@@ -171,7 +190,15 @@ describe('an approval runs what was approved, once', () => {
     expect(s.got()).toEqual(['ErrorResponse 26000', 'ReadyForQuery I']);
     s.send(w.query('PREPARE p AS SELECT $1::int'), w.query('EXECUTE p(1)'), w.query('DEALLOCATE ALL; PREPARE p AS SELECT 2'));
     expect(s.sent()).toEqual(['Query PREPARE p AS SELECT $1::int', 'Query EXECUTE p(1)', 'Query DEALLOCATE ALL; PREPARE p AS SELECT 2']);
-    s.answer(w.commandComplete('PREPARE'), w.readyForQuery('I'), w.commandComplete('SELECT 1'), w.readyForQuery('I'), w.commandComplete('DEALLOCATE ALL'), w.commandComplete('PREPARE'), w.readyForQuery('I'));
+    s.answer(
+      w.commandComplete('PREPARE'),
+      w.readyForQuery('I'),
+      w.commandComplete('SELECT 1'),
+      w.readyForQuery('I'),
+      w.commandComplete('DEALLOCATE ALL'),
+      w.commandComplete('PREPARE'),
+      w.readyForQuery('I'),
+    );
     s.got();
     s.send(w.query('DEALLOCATE p'));
     s.answer(w.commandComplete('DEALLOCATE'), w.readyForQuery('I'));

@@ -21,7 +21,11 @@ function session() {
   };
   const client = new MessageBuffer();
   const toTarget: Buffer[] = [];
-  const relay = new QueryRelay({ client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined }, hooks, 'I');
+  const relay = new QueryRelay(
+    { client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined },
+    hooks,
+    'I',
+  );
   const frontend = new FrontendParser();
   frontend.push(w.startupMessage({ user: 'u' }), () => undefined);
   const backend = new BackendParser();
@@ -32,7 +36,11 @@ function session() {
     },
     /** what the target answers, through the relay; returns the DataRow values the client got */
     answer(...msgs: Buffer[]): (string | null)[][] {
-      backend.push(Buffer.concat(msgs), (m) => relay.fromTarget(m), (b, s, e) => relay.dataRow(b, s, e));
+      backend.push(
+        Buffer.concat(msgs),
+        (m) => relay.fromTarget(m),
+        (b, s, e) => relay.dataRow(b, s, e),
+      );
       const rows: (string | null)[][] = [];
       new BackendParser().push(client.take() ?? Buffer.alloc(0), (m: BackendMessage) => {
         if (m.type === 'DataRow') rows.push(m.values.map((v) => (v === null ? null : v.toString('utf8'))));
@@ -72,7 +80,7 @@ describe('rows of the extended protocol are masked after what was described', ()
     expect(s.answer(w.bindComplete(), w.dataRow([Buffer.from('ann@example.com'), n]), ...done())).toEqual([['[EMAIL]', n.toString('utf8')]]);
   });
 
-  it('prefers the portal\'s own description, and keeps each Describe\'s answer for its own statement', () => {
+  it("prefers the portal's own description, and keeps each Describe's answer for its own statement", () => {
     const s = session();
     s.send(w.parse('a', 'select email from users'), w.parse('b', 'select plan from users'), w.describe('S', 'a'), w.describe('S', 'b'), w.sync());
     s.answer(
@@ -85,7 +93,10 @@ describe('rows of the extended protocol are masked after what was described', ()
       w.readyForQuery('I'),
     );
     s.send(w.bind('pb', 'b'), w.bind('pa', 'a'), w.execute('pb'), w.execute('pa'), w.sync());
-    expect(s.answer(w.bindComplete(), w.bindComplete(), w.dataRow(['team']), w.commandComplete('SELECT 1'), w.dataRow(['x@y.io']), ...done())).toEqual([['team'], ['[EMAIL]']]);
+    expect(s.answer(w.bindComplete(), w.bindComplete(), w.dataRow(['team']), w.commandComplete('SELECT 1'), w.dataRow(['x@y.io']), ...done())).toEqual([
+      ['team'],
+      ['[EMAIL]'],
+    ]);
     s.send(w.bind('p', 'b'), w.describe('P', 'p'), w.execute('p'), w.sync());
     expect(s.answer(w.bindComplete(), w.rowDescription([field('email', TEXT)]), w.dataRow(['x@y.io']), ...done())).toEqual([['[EMAIL]']]);
   });
@@ -108,7 +119,9 @@ describe('rows of the extended protocol are masked after what was described', ()
   it('searches every text value, and withholds every binary one, of rows it knows nothing about', () => {
     const s = session();
     s.send(w.parse('s1', 'select 1'), w.bind('', 's1', [], [], [0, 1]), w.execute(''), w.sync());
-    expect(s.answer(w.parseComplete(), w.bindComplete(), w.dataRow(['mail ann@example.com', Buffer.from([0, 0, 0, 1])]), ...done())).toEqual([['mail [EMAIL]', null]]);
+    expect(s.answer(w.parseComplete(), w.bindComplete(), w.dataRow(['mail ann@example.com', Buffer.from([0, 0, 0, 1])]), ...done())).toEqual([
+      ['mail [EMAIL]', null],
+    ]);
   });
 
   it('still masks a simple query after its RowDescription, and statements without rows (NoData) change nothing', () => {

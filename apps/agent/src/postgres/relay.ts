@@ -42,7 +42,11 @@ export class QueryRelay {
   /** values masked in this session so far, by type */
   readonly maskedTotals: Record<string, number> = {};
 
-  constructor(private readonly out: RelayOutput, private readonly hooks: PgSessionHooks, txStatus: 'I' | 'T' | 'E') {
+  constructor(
+    private readonly out: RelayOutput,
+    private readonly hooks: PgSessionHooks,
+    txStatus: 'I' | 'T' | 'E',
+  ) {
     this.txStatus = txStatus;
     this.extended = new ExtendedProtocol(hooks, {
       forward: (round, raw) => {
@@ -89,7 +93,12 @@ export class QueryRelay {
         this.out.toTarget(m.raw);
         return 'continue';
       case 'FunctionCall':
-        this.refuse({ severity: 'ERROR', code: '42501', message: `${BLOCKED_PREFIX}: function calls over the fast-path protocol are not allowed`, hint: 'call the function from a SQL statement instead' });
+        this.refuse({
+          severity: 'ERROR',
+          code: '42501',
+          message: `${BLOCKED_PREFIX}: function calls over the fast-path protocol are not allowed`,
+          hint: 'call the function from a SQL statement instead',
+        });
         return 'continue';
       case 'Terminate':
         this.out.toTarget(m.raw);
@@ -150,7 +159,9 @@ export class QueryRelay {
     w.bytes += m.raw.length;
     if (w.bytes <= MAX_WAITING_INPUT) return 'continue';
     this.waiting = null;
-    this.out.client.append(errorResponse({ severity: 'FATAL', code: '54000', message: 'too much input queued while waiting for the database to answer earlier requests' }));
+    this.out.client.append(
+      errorResponse({ severity: 'FATAL', code: '54000', message: 'too much input queued while waiting for the database to answer earlier requests' }),
+    );
     return 'terminate';
   }
 

@@ -53,7 +53,11 @@ interface Hold<C> {
 export class ReviewHolds<C> {
   private hold: Hold<C> | null = null;
 
-  constructor(private readonly out: RelayOutput, private readonly hooks: SessionHooks, private readonly owner: HoldOwner<C>) {}
+  constructor(
+    private readonly out: RelayOutput,
+    private readonly hooks: SessionHooks,
+    private readonly owner: HoldOwner<C>,
+  ) {}
 
   get active(): boolean {
     return this.hold !== null;
@@ -126,7 +130,12 @@ export class ReviewHolds<C> {
     if (this.hold !== hold) return;
     if (u.status === 'pending') {
       hold.reviewId = u.reviewId;
-      this.out.audit('review.requested', { reviewId: u.reviewId ?? null, url: u.url ?? null, expiresAt: u.expiresAt ?? null, ruleId: hold.request.verdict.ruleId ?? null });
+      this.out.audit('review.requested', {
+        reviewId: u.reviewId ?? null,
+        url: u.url ?? null,
+        expiresAt: u.expiresAt ?? null,
+        ruleId: hold.request.verdict.ruleId ?? null,
+      });
       this.out.client.append(
         noticeResponse({
           severity: 'NOTICE',

@@ -29,7 +29,16 @@ const COALESCE_MS = 1;
 export const STARTUP_TIMEOUT_MS = 5000;
 
 /** Startup parameters a client may pass on to the target; everything else (user, database, options, replication) is set by the agent. */
-const FORWARDED_PARAMS = ['application_name', 'client_encoding', 'DateStyle', 'TimeZone', 'extra_float_digits', 'IntervalStyle', 'search_path', 'standard_conforming_strings'];
+const FORWARDED_PARAMS = [
+  'application_name',
+  'client_encoding',
+  'DateStyle',
+  'TimeZone',
+  'extra_float_digits',
+  'IntervalStyle',
+  'search_path',
+  'standard_conforming_strings',
+];
 
 export interface PgSessionOptions {
   sessionId: string;
@@ -145,10 +154,13 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       case 'CancelRequest':
         phase = 'closed';
         clearTimeout(startupTimer);
-        void o.cancels.cancel(m.processId, m.secretKey).then(
-          (found) => o.audit('cancel', { found }),
-          (err: Error) => o.log.warn('cancel request failed', { error: err.message }),
-        ).finally(() => client.end());
+        void o.cancels
+          .cancel(m.processId, m.secretKey)
+          .then(
+            (found) => o.audit('cancel', { found }),
+            (err: Error) => o.log.warn('cancel request failed', { error: err.message }),
+          )
+          .finally(() => client.end());
         return;
       case 'StartupMessage':
         if (m.params.replication) return fatal('08P01', 'replication connections are not supported through hoop');
@@ -184,7 +196,8 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     }
     const key = o.cancels.register({ cfg: o.target, processId: target.processId, secretKey: target.secretKey });
     releaseKey = key.release;
-    for (const m of [authenticationOk(), ...target.parameterStatus, backendKeyData(key.processId, key.secretKey), readyForQuery(target.txStatus)]) toClient.append(m);
+    for (const m of [authenticationOk(), ...target.parameterStatus, backendKeyData(key.processId, key.secretKey), readyForQuery(target.txStatus)])
+      toClient.append(m);
     const r = new QueryRelay(
       {
         client: toClient,
@@ -236,7 +249,11 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       fatal(
         '53200',
         review
-          ? o.budget!.refusal(bytes - share.bytes, 'sent while a statement waits for approval', 'the statement did not run; send it again and wait for the decision before sending more')
+          ? o.budget!.refusal(
+              bytes - share.bytes,
+              'sent while a statement waits for approval',
+              'the statement did not run; send it again and wait for the decision before sending more',
+            )
           : o.budget!.refusal(bytes - share.bytes, 'a message still arriving or queued', 'send smaller messages'),
       );
     }

@@ -17,7 +17,7 @@ export function refusalError(v: Verdict): ErrorFields {
       severity: 'ERROR',
       code: v.sqlstate ?? '42501',
       message: `${BLOCKED_PREFIX} guardrail "${v.ruleId ?? 'review'}": ${v.message ?? 'this statement needs approval'} (approval required)`,
-      hint: v.hint ?? 'this statement needs a reviewer\'s approval before it can run',
+      hint: v.hint ?? "this statement needs a reviewer's approval before it can run",
     };
   }
   return {

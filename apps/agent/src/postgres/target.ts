@@ -16,7 +16,10 @@ import type { TargetConfig } from '@hoop/protocol';
 export { type TargetConfig, targetConfigFrom } from '@hoop/protocol';
 
 export class TargetError extends Error {
-  constructor(message: string, readonly fields: Record<string, string> = {}) {
+  constructor(
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
     super(message);
     this.name = 'TargetError';
   }
@@ -122,7 +125,12 @@ export async function openSocket(cfg: TargetConfig, trace?: LoginTrace): Promise
       checkServerIdentity: cfg.sslmode === 'verify-full' ? tls.checkServerIdentity : () => undefined,
     });
     t.once('secureConnect', () => {
-      if (trace) Object.assign(trace, { stage: 'login', tls: { protocol: t.getProtocol() ?? 'TLS', cipher: t.getCipher().name, verified: verify && t.authorized }, tlsMs: Date.now() - trace.startedAt });
+      if (trace)
+        Object.assign(trace, {
+          stage: 'login',
+          tls: { protocol: t.getProtocol() ?? 'TLS', cipher: t.getCipher().name, verified: verify && t.authorized },
+          tlsMs: Date.now() - trace.startedAt,
+        });
       resolve(t);
     });
     t.once('error', (err) => reject(new TargetError(`TLS to ${cfg.host} failed: ${err.message}`)));
@@ -133,7 +141,13 @@ export async function openSocket(cfg: TargetConfig, trace?: LoginTrace): Promise
  * Logs into the target with the agent's credentials (trust, cleartext, MD5 or SCRAM-SHA-256) and reads until the
  * first ReadyForQuery.
  */
-export async function loginTarget(cfg: TargetConfig, password: string | null, params: Record<string, string>, maxMessage: number, trace?: LoginTrace): Promise<TargetSession> {
+export async function loginTarget(
+  cfg: TargetConfig,
+  password: string | null,
+  params: Record<string, string>,
+  maxMessage: number,
+  trace?: LoginTrace,
+): Promise<TargetSession> {
   const socket = await openSocket(cfg, trace);
   const parser = new BackendParser({ maxMessageSize: maxMessage });
   const parameterStatus: Uint8Array[] = [];

@@ -3,10 +3,20 @@ import path from 'node:path';
 import type { AuditEventBody, Tunnel } from '@hoop/protocol';
 import { boundEventData } from './audit-bounds';
 
-interface Frame { sessionId: string; seq: number; event: AuditEventBody }
+interface Frame {
+  sessionId: string;
+  seq: number;
+  event: AuditEventBody;
+}
 
 /** `sentAt`: when the oldest unacknowledged frame was last sent (or an ack last moved); `wait`: until it is sent again */
-interface SessionSpool { frames: Frame[]; file: WriteStream | null; ended: boolean; sentAt: number; wait: number }
+interface SessionSpool {
+  frames: Frame[];
+  file: WriteStream | null;
+  ended: boolean;
+  sentAt: number;
+  wait: number;
+}
 
 const SESSION_FILE = /^([0-9a-f-]{36})\.jsonl$/;
 /** the longest a session's unacknowledged frames wait before they are sent again (the wait doubles up to it) */
@@ -90,7 +100,13 @@ export class AuditOutbox {
     const frame: Frame = { sessionId, seq, event: { type, at: new Date().toISOString(), data: boundEventData(data) } };
     let s = this.sessions.get(sessionId);
     if (!s) {
-      s = { frames: [], file: this.spoolDir ? createWriteStream(path.join(this.spoolDir, `${sessionId}.jsonl`), { flags: 'a', mode: 0o600 }) : null, ended: false, sentAt: 0, wait: this.resendMs };
+      s = {
+        frames: [],
+        file: this.spoolDir ? createWriteStream(path.join(this.spoolDir, `${sessionId}.jsonl`), { flags: 'a', mode: 0o600 }) : null,
+        ended: false,
+        sentAt: 0,
+        wait: this.resendMs,
+      };
       this.sessions.set(sessionId, s);
     }
     if (s.frames.length === 0) {

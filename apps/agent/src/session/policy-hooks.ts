@@ -1,4 +1,15 @@
-import { type ColumnMasker, type ColumnRef, createMasker, evaluate, evaluateShell, type Masker, type Policy, policyLimits, type ResolvedPolicy, resolvePolicy } from '@hoop/pipeline';
+import {
+  type ColumnMasker,
+  type ColumnRef,
+  createMasker,
+  evaluate,
+  evaluateShell,
+  type Masker,
+  type Policy,
+  policyLimits,
+  type ResolvedPolicy,
+  resolvePolicy,
+} from '@hoop/pipeline';
 import type { AgentConnection } from '@hoop/protocol';
 import type { SessionHooks, Verdict } from './hooks';
 
@@ -75,7 +86,13 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
     judge(sql: string): Verdict {
       const { conn, resolved: r } = latest();
       if ('error' in r) {
-        return { action: 'deny', ruleId: 'invalid-policy', message: `the policy of connection "${conn.name}" is invalid, so nothing runs`, hint: r.error.split('\n').slice(0, 3).join(' '), sqlstate: '42501' };
+        return {
+          action: 'deny',
+          ruleId: 'invalid-policy',
+          message: `the policy of connection "${conn.name}" is invalid, so nothing runs`,
+          hint: r.error.split('\n').slice(0, 3).join(' '),
+          sqlstate: '42501',
+        };
       }
       if (kind === 'shell') {
         const d = evaluateShell(sql, r.policy);
@@ -85,7 +102,12 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
           message: d.reason,
           hint: d.hint,
           ...(d.incomplete ? { incomplete: true } : {}),
-          statements: d.commands.map((c) => ({ text: auditMasker.maskText(c.text.slice(0, 4000)).text, kind: 'shell', action: c.action, ...(c.ruleId ? { ruleId: c.ruleId } : {}) })),
+          statements: d.commands.map((c) => ({
+            text: auditMasker.maskText(c.text.slice(0, 4000)).text,
+            kind: 'shell',
+            action: c.action,
+            ...(c.ruleId ? { ruleId: c.ruleId } : {}),
+          })),
         };
       }
       const known = verdicts.get(sql);
@@ -98,7 +120,12 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
         hint: d.hint,
         sqlstate: d.sqlstate,
         // statement text goes into the audit trail: masked like everything else
-        statements: d.statements.map((s) => ({ text: auditMasker.maskText(s.text.slice(0, 4000)).text, kind: s.kind, action: s.action, ...(s.ruleId ? { ruleId: s.ruleId } : {}) })),
+        statements: d.statements.map((s) => ({
+          text: auditMasker.maskText(s.text.slice(0, 4000)).text,
+          kind: s.kind,
+          action: s.action,
+          ...(s.ruleId ? { ruleId: s.ruleId } : {}),
+        })),
       });
       if (sql.length <= VERDICT_CACHE_TEXT) {
         if (verdicts.size >= VERDICT_CACHE_ENTRIES) verdicts.delete(verdicts.keys().next().value!);

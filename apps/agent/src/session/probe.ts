@@ -19,7 +19,9 @@ export async function probeConnection(conn: AgentConnection, protocol: Protocol 
     timer = setTimeout(() => {
       const at = stage.name();
       rec.step(at, 'Timed out', 'fail', `no answer within ${o.timeoutMs / 1000} s at this step`);
-      resolve(rec.fail('timeout', `no answer within ${o.timeoutMs / 1000} s (stopped at: ${at}): a firewall that drops packets, or a target too busy to answer`));
+      resolve(
+        rec.fail('timeout', `no answer within ${o.timeoutMs / 1000} s (stopped at: ${at}): a firewall that drops packets, or a target too busy to answer`),
+      );
     }, o.timeoutMs);
   });
   try {

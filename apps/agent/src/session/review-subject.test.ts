@@ -74,6 +74,8 @@ describe('what reviewers read', () => {
 
   it('each prepared statement EXECUTE runs, as it was prepared, every line of it a comment', () => {
     const shown = reviewText({ sql: "EXECUTE s('ann@example.com')", runs: [{ name: 's', definition: 'PREPARE s (text) AS\nUPDATE t SET email = $1' }] }, mask);
-    expect(shown).toBe("EXECUTE s('[EMAIL]')\n-- prepared statement 's', which EXECUTE runs, as prepared:\n--   PREPARE s (text) AS\n--   UPDATE t SET email = $1");
+    expect(shown).toBe(
+      "EXECUTE s('[EMAIL]')\n-- prepared statement 's', which EXECUTE runs, as prepared:\n--   PREPARE s (text) AS\n--   UPDATE t SET email = $1",
+    );
   });
 });

@@ -78,7 +78,31 @@ const MAX_VALUE_CHARS = 2000;
 
 /** The types reviewers see named; others are shown by OID. */
 const TYPE_NAMES = new Map<number, string>(
-  (['bool', 'bytea', 'char', 'name', 'int8', 'int2', 'int4', 'text', 'oid', 'json', 'xml', 'float4', 'float8', 'bpchar', 'varchar', 'date', 'timestamp', 'timestamptz', 'numeric', 'uuid', 'jsonb'] as const).map((n) => [PgType[n], n]),
+  (
+    [
+      'bool',
+      'bytea',
+      'char',
+      'name',
+      'int8',
+      'int2',
+      'int4',
+      'text',
+      'oid',
+      'json',
+      'xml',
+      'float4',
+      'float8',
+      'bpchar',
+      'varchar',
+      'date',
+      'timestamp',
+      'timestamptz',
+      'numeric',
+      'uuid',
+      'jsonb',
+    ] as const
+  ).map((n) => [PgType[n], n]),
 );
 
 /** A binary value as text, for the types whose binary format says plainly what it is; null: not readable here. */

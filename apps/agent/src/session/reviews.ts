@@ -43,7 +43,8 @@ export class ReviewBroker {
     const listener = this.waiting.get(u.ref);
     if (!listener) {
       // approved just after the session ended: hand the approval back so a re-attached client can still use it
-      if (u.status === 'approved') this.tunnel?.send('review_cancel', { ref: u.ref, sessionId: u.sessionId, ...(u.reviewId ? { reviewId: u.reviewId } : {}), unused: true });
+      if (u.status === 'approved')
+        this.tunnel?.send('review_cancel', { ref: u.ref, sessionId: u.sessionId, ...(u.reviewId ? { reviewId: u.reviewId } : {}), unused: true });
       return;
     }
     if (u.status !== 'pending') this.waiting.delete(u.ref);

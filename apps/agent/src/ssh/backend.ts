@@ -8,7 +8,13 @@ import { terminalForeground } from './foreground';
 export { type CommandConfig, commandConfigFrom, type SshTargetConfig, sshTargetFrom } from '@hoop/protocol';
 
 /** A pseudo-terminal as the client asked for it. */
-export interface Pty { term: string; cols: number; rows: number; width: number; height: number }
+export interface Pty {
+  term: string;
+  cols: number;
+  rows: number;
+  width: number;
+  height: number;
+}
 
 /** One running shell, command or subsystem on the target side: stdin/stdout as a duplex, stderr apart. */
 export interface BackendChannel extends Duplex {
@@ -69,7 +75,9 @@ export async function connectSshTarget(cfg: SshTargetConfig, secret: string | nu
     });
   });
   const channel = (open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void) =>
-    new Promise<BackendChannel>((resolve, reject) => open((err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch as unknown as BackendChannel))));
+    new Promise<BackendChannel>((resolve, reject) =>
+      open((err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch as unknown as BackendChannel))),
+    );
   const ptyOpts = (pty: Pty): PseudoTtyOptions => ({ term: pty.term, cols: pty.cols, rows: pty.rows, width: pty.width, height: pty.height });
   return {
     kind: 'ssh',
@@ -77,7 +85,9 @@ export async function connectSshTarget(cfg: SshTargetConfig, secret: string | nu
     exec: (command, { pty, env }) => channel((cb) => client.exec(command, { env, ...(pty ? { pty: ptyOpts(pty) } : {}) }, cb)),
     sftp: () => new Promise((resolve, reject) => client.subsys('sftp', (err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch)))),
     forward: (from, to) =>
-      new Promise((resolve, reject) => client.forwardOut(from.ip, from.port, to.host, to.port, (err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch)))),
+      new Promise((resolve, reject) =>
+        client.forwardOut(from.ip, from.port, to.host, to.port, (err, ch) => (err ? reject(new BackendError(err.message)) : resolve(ch))),
+      ),
     close: () => client.end(),
   };
 }

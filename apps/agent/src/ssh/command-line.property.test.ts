@@ -52,14 +52,49 @@ const anyText = (max: number) => fc.string({ unit: 'binary', maxLength: max });
 const digits = fc.stringMatching(/^[0-9]{0,3}$/);
 const keys = fc.oneof(
   anyText(8),
-  fc.constantFrom('\x7f', '\x08', '\x15', '\x17', '\x03', '\x01', '\x05', '\x0b', '\t', '\x12', '\x10', '\x0e', '\x1b', '\x1b[', '\x1bO', '\x1b\x1b', '\r', '\n'),
+  fc.constantFrom(
+    '\x7f',
+    '\x08',
+    '\x15',
+    '\x17',
+    '\x03',
+    '\x01',
+    '\x05',
+    '\x0b',
+    '\t',
+    '\x12',
+    '\x10',
+    '\x0e',
+    '\x1b',
+    '\x1b[',
+    '\x1bO',
+    '\x1b\x1b',
+    '\r',
+    '\n',
+  ),
   fc.tuple(digits, fc.constantFrom('~', 'A', 'B', 'C', 'D', 'H', 'F', 'Z', ';', '[', '')).map(([d, f]) => `\x1b[${d}${f}`),
   fc.constantFrom('\x1b[200~', '\x1b[201~', '\x1b[1;5D', '\x1bOD', '\x1bb', '\x1b[3;2~'),
 );
 const output = fc.oneof(
   anyText(40),
-  fc.tuple(digits, digits, fc.constantFrom('H', 'A', 'B', 'C', 'D', 'J', 'K', 'r', 'S', 'T', 'L', 'M', 'P', '@', 'X', 'm')).map(([a, b, f]) => `\x1b[${a};${b}${f}`),
-  fc.constantFrom('\x1b[?1049h', '\x1b[?1049l', '\x1b[?47h', '\x1b[?47l', '\x1bc', '\x1b[2J\x1b[H', '\r\n$ ', '\x1b]0;title\x07', '\x1b]8;;http://x\x1b\\', '\x1bP+q\x1b\\', '\x1b[?2004h', '\t\t\t', '\x1b[99999;99999H'),
+  fc
+    .tuple(digits, digits, fc.constantFrom('H', 'A', 'B', 'C', 'D', 'J', 'K', 'r', 'S', 'T', 'L', 'M', 'P', '@', 'X', 'm'))
+    .map(([a, b, f]) => `\x1b[${a};${b}${f}`),
+  fc.constantFrom(
+    '\x1b[?1049h',
+    '\x1b[?1049l',
+    '\x1b[?47h',
+    '\x1b[?47l',
+    '\x1bc',
+    '\x1b[2J\x1b[H',
+    '\r\n$ ',
+    '\x1b]0;title\x07',
+    '\x1b]8;;http://x\x1b\\',
+    '\x1bP+q\x1b\\',
+    '\x1b[?2004h',
+    '\t\t\t',
+    '\x1b[99999;99999H',
+  ),
   fc.integer({ min: 1, max: 400 }).map((n) => 'x'.repeat(n)),
 );
 const size = fc.oneof(fc.integer({ min: -5, max: 300 }), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e12, 0.5));
@@ -132,7 +167,12 @@ const EDITS = {
 const editOf = new Map<string, keyof typeof EDITS>(Object.entries(EDITS).flatMap(([name, seqs]) => seqs.map((s) => [s, name as keyof typeof EDITS])));
 
 const key: fc.Arbitrary<Key> = fc.oneof(
-  { weight: 3, arbitrary: fc.oneof(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }), fc.constantFrom(' ', ' ', 'é', 'ж', '日', '-', '/')).map((c) => ({ kind: 'char' as const, c })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .oneof(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }), fc.constantFrom(' ', ' ', 'é', 'ж', '日', '-', '/'))
+      .map((c) => ({ kind: 'char' as const, c })),
+  },
   { weight: 2, arbitrary: fc.constantFrom(...editOf.keys()).map((seq) => ({ kind: 'edit' as const, seq })) },
 );
 

@@ -20,7 +20,14 @@ describe('CommandLineTracker', () => {
   it('reads a plainly typed line from the keystrokes and the screen, without the prompt', async () => {
     const { t, type } = session();
     type('ls -la /var/log');
-    expect(await t.lineAtEnter(1, 50)).toMatchObject({ screen: 'ls -la /var/log', typed: 'ls -la /var/log', literal: 'ls -la /var/log', fullScreen: false, cursorOnLine: true, disturbed: false });
+    expect(await t.lineAtEnter(1, 50)).toMatchObject({
+      screen: 'ls -la /var/log',
+      typed: 'ls -la /var/log',
+      literal: 'ls -la /var/log',
+      fullScreen: false,
+      cursorOnLine: true,
+      disturbed: false,
+    });
   });
 
   it('follows backspace, Ctrl-U, Ctrl-W and cursor movement in the keystrokes', async () => {
@@ -80,7 +87,7 @@ describe('CommandLineTracker', () => {
     expect(await t.lineAtEnter(1, 50)).toMatchObject({ typed: 'rm -rf /srv/app', screen: 'rm -rf /srv/app', fullScreen: true, cursorOnLine: true });
   });
 
-  it('reads a full-screen program\'s command line off the cursor row', async () => {
+  it("reads a full-screen program's command line off the cursor row", async () => {
     const { t } = session('$ ');
     t.output('\x1b[?1049h\x1b[H\x1b[2Jrm -rf /srv/app in the file\r\nmore text');
     t.input('\x1b');

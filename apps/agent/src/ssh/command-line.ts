@@ -84,7 +84,11 @@ export class CommandLineTracker {
   private seen: string[] = [];
 
   /** `answerMs`: how late output may come after a keystroke and still answer it */
-  constructor(cols: number, rows: number, private readonly opts: { answerMs?: number } = {}) {
+  constructor(
+    cols: number,
+    rows: number,
+    private readonly opts: { answerMs?: number } = {},
+  ) {
     this.term = new Terminal({ cols: clamp(cols, 20, 1000), rows: clamp(rows, 5, 500), scrollback: 200, allowProposedApi: true });
     let shown = this.term.buffer.active.type;
     // a screen switch, or a terminal reset (which stays on the normal screen)

@@ -7,7 +7,11 @@ import { type GateContext, judgeAll, judgeLines, lineGate } from './gates';
 import type { OutputPipe } from './recording';
 
 const judge = (line: string): Verdict =>
-  /rm -rf/.test(line) ? { action: 'deny', ruleId: 'rm-recursive-broad', message: 'no' } : /^touch/.test(line) ? { action: 'review', ruleId: 'touch-review' } : { action: 'allow' };
+  /rm -rf/.test(line)
+    ? { action: 'deny', ruleId: 'rm-recursive-broad', message: 'no' }
+    : /^touch/.test(line)
+      ? { action: 'review', ruleId: 'touch-review' }
+      : { action: 'allow' };
 
 describe('judgeLines', () => {
   it('refuses a line neither the keystrokes nor the screen could read, instead of letting it run', () => {

@@ -13,7 +13,17 @@ const conn = {
   config: {},
   secretRef: null,
   readOnly: false,
-  policy: { name: 'p', guardrails: { shell: { rules: [{ id: 'no-rm', action: 'deny', message: 'no rm', match: { commands: ['rm'] } }, { id: 'touch-review', action: 'review', match: { commands: ['touch'] } }] } } },
+  policy: {
+    name: 'p',
+    guardrails: {
+      shell: {
+        rules: [
+          { id: 'no-rm', action: 'deny', message: 'no rm', match: { commands: ['rm'] } },
+          { id: 'touch-review', action: 'review', match: { commands: ['touch'] } },
+        ],
+      },
+    },
+  },
 };
 const judge = hooksFor(() => conn as never, 'k'.repeat(64), 'shell').judge;
 
@@ -52,7 +62,9 @@ describe('judgeTerminalLine at a shell prompt', () => {
     // with no reading of the line, a guardrail the keystrokes trip still names the reason
     expect(decision(run(shown(null, { literal: 'rm -rf /srv/app' })))).toBe('deny:no-rm');
     // something else painted the terminal while the line was typed: the screen proves nothing
-    expect(run(shown('ls', { disturbed: true }))).toMatchObject({ verdict: { ruleId: 'unreadable-line', message: expect.stringMatching(/something else wrote to the terminal/) } });
+    expect(run(shown('ls', { disturbed: true }))).toMatchObject({
+      verdict: { ruleId: 'unreadable-line', message: expect.stringMatching(/something else wrote to the terminal/) },
+    });
   });
 
   it('counts what the screen showed of a recalled line before it was painted over', () => {
@@ -105,7 +117,7 @@ describe('judgeTerminalLine at a shell prompt', () => {
     expect(decision(run(typed('echo done!')))).toBe('allow');
   });
 
-  it("judges what follows a `!`: the shell escape of vim, less, ed, psql even where the screen looks like a prompt", () => {
+  it('judges what follows a `!`: the shell escape of vim, less, ed, psql even where the screen looks like a prompt', () => {
     expect(decision(run(typed(':! rm -rf /srv/app')))).toBe('deny:no-rm');
     expect(decision(run(typed('\\! rm -rf /srv/app')))).toBe('deny:no-rm');
     expect(decision(run(typed('[ "$a" != "b" ] && echo differ')))).toBe('allow');
@@ -187,8 +199,22 @@ describe('judgeTerminalLine on the alternate screen', () => {
 
 describe('pieces', () => {
   it('tells when bash would expand history', () => {
-    for (const yes of ['!!', '!-1', 'echo !rm', 'echo x!y', 'echo "a!b"', 'ls !(x)', 'echo !"x"', '^old^new', 'echo hi # wow!x']) expect(expandsHistory(yes), yes).toBe(true);
-    for (const no of ['echo hi!', 'echo "wow!"', "echo 'a!b'", 'echo a\\!b', 'echo "a\\!b"', 'echo $!', 'echo ${!HO*}', 'ls [!a]*', 'if ! true; then :; fi', '[ a != b ]', 'a! =b', 'x^y']) {
+    for (const yes of ['!!', '!-1', 'echo !rm', 'echo x!y', 'echo "a!b"', 'ls !(x)', 'echo !"x"', '^old^new', 'echo hi # wow!x'])
+      expect(expandsHistory(yes), yes).toBe(true);
+    for (const no of [
+      'echo hi!',
+      'echo "wow!"',
+      "echo 'a!b'",
+      'echo a\\!b',
+      'echo "a\\!b"',
+      'echo $!',
+      'echo ${!HO*}',
+      'ls [!a]*',
+      'if ! true; then :; fi',
+      '[ a != b ]',
+      'a! =b',
+      'x^y',
+    ]) {
       expect(expandsHistory(no), no).toBe(false);
     }
   });

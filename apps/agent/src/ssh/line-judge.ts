@@ -52,7 +52,7 @@ const HISTORY: Verdict = {
   action: 'deny',
   ruleId: 'history-expansion',
   message: 'bash would replace the `!…` of this line with a line from its history, so hoop cannot tell what would run',
-  hint: 'type the command in full; for a program\'s shell escape put a space after `!` (vim `:! cmd`, less `! cmd`)',
+  hint: "type the command in full; for a program's shell escape put a space after `!` (vim `:! cmd`, less `! cmd`)",
 };
 
 type Candidate = { text: string; verdict: Verdict; primary: boolean };
@@ -137,9 +137,17 @@ export function judgeTerminalLine(guard: Judge, r: LineReadings, mode: TerminalM
 function primaryReading(r: LineReadings, mode: TerminalMode): { text: string } | { refused: Verdict; line: string } {
   if (r.typed !== null) return { text: r.typed };
   const shown = r.screen ?? r.row ?? r.keys ?? '';
-  if (r.disturbed) return { refused: unreadableLine('something else wrote to the terminal while this line was typed, so the screen cannot tell what the shell would run'), line: shown };
+  if (r.disturbed)
+    return {
+      refused: unreadableLine('something else wrote to the terminal while this line was typed, so the screen cannot tell what the shell would run'),
+      line: shown,
+    };
   if (mode === 'shell') {
-    if (r.screen === null) return { refused: unreadableLine('hoop could not read this command line: the shell did not show it after history recall or completion'), line: r.keys || shown };
+    if (r.screen === null)
+      return {
+        refused: unreadableLine('hoop could not read this command line: the shell did not show it after history recall or completion'),
+        line: r.keys || shown,
+      };
     return { text: r.screen };
   }
   // a line editor keeps the cursor on the line it edits; elsewhere it is a program's own command line
@@ -154,7 +162,8 @@ function ruleTrip(judge: Judge, text: string, v: Verdict, close: boolean): Candi
     if (!close) return [];
     const closed = closeConstructs(judge, text);
     if (!closed) return [];
-    if (closed.verdict.incomplete || UNREADABLE_RULES.has(closed.verdict.ruleId ?? '')) return closed.verdict.ruleId === 'parse-error' ? partsTrip(judge, closed.text) : [];
+    if (closed.verdict.incomplete || UNREADABLE_RULES.has(closed.verdict.ruleId ?? ''))
+      return closed.verdict.ruleId === 'parse-error' ? partsTrip(judge, closed.text) : [];
     return closed.verdict.action === 'allow' ? [] : [{ text, verdict: closed.verdict, primary: false }];
   }
   if (v.ruleId === 'parse-error') return partsTrip(judge, text);
@@ -175,7 +184,8 @@ function partsTrip(judge: Judge, text: string): Candidate[] {
     const v = judge(part);
     if (v.incomplete) {
       const closed = closeConstructs(judge, part);
-      if (closed && !closed.verdict.incomplete && !UNREADABLE_RULES.has(closed.verdict.ruleId ?? '') && closed.verdict.action !== 'allow') out.push({ text: part, verdict: closed.verdict, primary: false });
+      if (closed && !closed.verdict.incomplete && !UNREADABLE_RULES.has(closed.verdict.ruleId ?? '') && closed.verdict.action !== 'allow')
+        out.push({ text: part, verdict: closed.verdict, primary: false });
     } else if (!UNREADABLE_RULES.has(v.ruleId ?? '') && v.action !== 'allow') out.push({ text: part, verdict: v, primary: false });
   }
   return out;
@@ -205,8 +215,20 @@ export function closeConstructs(judge: Judge, text: string): { text: string; ver
 }
 
 /** what closes each opening the parser names ("reached EOF without matching $( with )") */
-const CLOSING: Record<string, string> = { '(': ')', '$(': ')', '((': '))', '$((': '))', '${': '}', '{': '\n}', '[[': ' ]]', '[': ' ]', '$[': ']', '<(': ')', '>(': ')' };
-const GENERIC_CLOSERS = ["'", '"', '`', ')', '}', '\n}', ' ]]', '\nfi', '\ndone', '\nesac', "'\"", "\"'"];
+const CLOSING: Record<string, string> = {
+  '(': ')',
+  '$(': ')',
+  '((': '))',
+  '$((': '))',
+  '${': '}',
+  '{': '\n}',
+  '[[': ' ]]',
+  '[': ' ]',
+  '$[': ']',
+  '<(': ')',
+  '>(': ')',
+};
+const GENERIC_CLOSERS = ["'", '"', '`', ')', '}', '\n}', ' ]]', '\nfi', '\ndone', '\nesac', '\'"', '"\''];
 
 /** what closes the construct the shell parser says is open */
 function closerFor(message: string): string | null {

@@ -49,7 +49,15 @@ async function probeSsh(conn: AgentConnection, secret: string | null, rec: Probe
       if (marks.connected) rec.step('connect', 'TCP', 'pass', `reached ${where}`, marks.connected - t0);
       if (marks.handshake) {
         rec.step('handshake', 'SSH handshake', 'pass', `${server() ?? 'SSH server'}; ${algorithms}`, marks.handshake - marks.connected);
-        rec.step('host_key', 'Host key', cfg.hostKeyFingerprint ? 'pass' : 'warn', cfg.hostKeyFingerprint ? `${seenKey}, as pinned` : `${seenKey}, not pinned: any host key is accepted; set hostKeyFingerprint to it to refuse an impostor`, 0);
+        rec.step(
+          'host_key',
+          'Host key',
+          cfg.hostKeyFingerprint ? 'pass' : 'warn',
+          cfg.hostKeyFingerprint
+            ? `${seenKey}, as pinned`
+            : `${seenKey}, not pinned: any host key is accepted; set hostKeyFingerprint to it to refuse an impostor`,
+          0,
+        );
       }
     };
     client.on('connect', () => {
@@ -65,7 +73,13 @@ async function probeSsh(conn: AgentConnection, secret: string | null, rec: Probe
       steps();
       rec.step('login', 'Login', 'pass', `as ${cfg.user} with the ${method}`, Date.now() - (marks.handshake || t0));
       const version = server();
-      finish(rec.finish(true, `${version ?? 'the SSH server'} at ${where} accepted ${cfg.user} (${method}) in ${Date.now() - t0} ms`, version ? { serverVersion: version } : {}));
+      finish(
+        rec.finish(
+          true,
+          `${version ?? 'the SSH server'} at ${where} accepted ${cfg.user} (${method}) in ${Date.now() - t0} ms`,
+          version ? { serverVersion: version } : {},
+        ),
+      );
     });
     client.on('error', (err: SshError) => finish(sshFailure(err, cfg, { stage, method, keyMismatch, seenKey, timeoutMs, steps, rec })));
     client.on('close', () => {
@@ -101,7 +115,7 @@ function sshFailure(
   const { rec } = s;
   const where = `${cfg.host}:${cfg.port}`;
   if (s.stage === 'connect') {
-    const errno = err.code ?? (/ENOTFOUND|EAI_AGAIN/.exec(err.message)?.[0]);
+    const errno = err.code ?? /ENOTFOUND|EAI_AGAIN/.exec(err.message)?.[0];
     const known = networkFailure(cfg.host, cfg.port, err.level === 'client-timeout' ? 'ETIMEDOUT' : errno, s.timeoutMs);
     const detail = known?.detail ?? err.message;
     rec.step('connect', 'TCP', 'fail', detail);
@@ -149,7 +163,9 @@ async function probeCommand(conn: AgentConnection, rec: ProbeRecorder, o: ProbeR
     rec.hide(r.value);
     env[k] = r.value ?? '';
   }
-  const refs = Object.entries(cfg.env).filter(([, v]) => /^(env|file):/.test(v)).map(([k]) => k);
+  const refs = Object.entries(cfg.env)
+    .filter(([, v]) => /^(env|file):/.test(v))
+    .map(([k]) => k);
   if (refs.length) rec.step('env', 'Environment', 'pass', `${refs.join(', ')} resolved on the agent`);
   const searchPath = env.PATH ?? o.baseEnv.PATH;
   if (cfg.cwd) {
@@ -173,7 +189,15 @@ async function probeCommand(conn: AgentConnection, rec: ProbeRecorder, o: ProbeR
   }
   // interactive sessions get their terminal from util-linux `script` (see backend.ts)
   const script = await findProgram('script', o.baseEnv.PATH, undefined);
-  rec.step('terminal', 'Terminal', 'path' in script ? 'pass' : 'warn', 'path' in script ? `interactive sessions get a terminal from ${script.path}` : 'util-linux `script` is not installed on the agent host: commands run, but interactive sessions get no terminal', 0);
+  rec.step(
+    'terminal',
+    'Terminal',
+    'path' in script ? 'pass' : 'warn',
+    'path' in script
+      ? `interactive sessions get a terminal from ${script.path}`
+      : 'util-linux `script` is not installed on the agent host: commands run, but interactive sessions get no terminal',
+    0,
+  );
   return rec.finish(true, `${found.join(' and ')} can run on the agent host ${hostname()}${cfg.cwd ? ` in ${cfg.cwd}` : ''}`);
 }
 
@@ -189,7 +213,11 @@ async function folderProblem(dir: string): Promise<string | null> {
 }
 
 /** Where a program would be found, as `spawn` looks for it: a path as given (from the working folder), else along PATH. */
-async function findProgram(program: string, searchPath: string, cwd: string | undefined): Promise<{ path: string } | { problem: string; code: 'not_found' | 'not_executable' }> {
+async function findProgram(
+  program: string,
+  searchPath: string,
+  cwd: string | undefined,
+): Promise<{ path: string } | { problem: string; code: 'not_found' | 'not_executable' }> {
   const candidates = program.includes('/') ? [path.resolve(cwd ?? process.cwd(), program)] : searchPath.split(':').map((d) => path.join(d || '.', program));
   let notExecutable: string | null = null;
   for (const file of candidates) {

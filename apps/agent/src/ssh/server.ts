@@ -149,7 +149,10 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
     closed = true;
     share?.release();
     for (const c of channels) c.close();
-    void backend?.then((b) => b.close(), () => undefined);
+    void backend?.then(
+      (b) => b.close(),
+      () => undefined,
+    );
     if (!stream.destroyed) stream.destroy();
     o.audit('session.close', { reason, commands, durationMs: Date.now() - started, masked: o.takeMaskCounts() });
   };
@@ -167,14 +170,20 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
     const what = 'sent while a command waits for review or for the target to read it';
     const advice = 'what waited did not run; send it again once the command before it is done';
     let refusal: string | null = null;
-    if (bytes > before && total > MAX_HELD_INPUT) refusal = `this session would hold more than ${mib(MAX_HELD_INPUT)} of input it cannot pass on yet (${what}): ${advice}`;
+    if (bytes > before && total > MAX_HELD_INPUT)
+      refusal = `this session would hold more than ${mib(MAX_HELD_INPUT)} of input it cannot pass on yet (${what}): ${advice}`;
     else if (share && !share.hold(total)) refusal = o.budget!.refusal(total - share.bytes, what, advice);
     if (refusal === null) {
       heldBy.set(ch, bytes);
       held = total;
       return true;
     }
-    o.log.warn(total > MAX_HELD_INPUT ? 'session ended: too much input held' : 'session ended: input memory budget used up', { session: o.sessionId, connection: o.connection, holds: total, agentTotal: o.budget?.inUse ?? null });
+    o.log.warn(total > MAX_HELD_INPUT ? 'session ended: too much input held' : 'session ended: input memory budget used up', {
+      session: o.sessionId,
+      connection: o.connection,
+      holds: total,
+      agentTotal: o.budget?.inUse ?? null,
+    });
     if (!ch.destroyed) {
       ch.stderr.write(`\r\nhoop: session ended: ${refusal}\r\n`);
       ch.exit(EXIT_REFUSED);
@@ -283,7 +292,12 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
         record: (e) => o.audit('term.output', e),
         ...(withTracker ? { raw: (t: string) => tracker?.output(t) } : {}),
       });
-      const err = new OutputPipe({ started, mask: (t) => o.maskText(t), deliver: (t) => ch.stderr.write(t), record: (e) => o.audit('term.output', { ...e, stream: 'stderr' }) });
+      const err = new OutputPipe({
+        started,
+        mask: (t) => o.maskText(t),
+        deliver: (t) => ch.stderr.write(t),
+        record: (e) => o.audit('term.output', { ...e, stream: 'stderr' }),
+      });
       // a session that ends (the client or its link went away) records what it showed before its close
       channels.add({
         close: () => {
@@ -324,7 +338,12 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
       const first = judgeAll(o.judge, [command]);
       let verdict = first.verdict;
       if (verdict.action === 'review') {
-        const u = await review(command, verdict, (p) => ch.stderr.write(`hoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\n`), (cancel) => channels.add({ close: cancel }));
+        const u = await review(
+          command,
+          verdict,
+          (p) => ch.stderr.write(`hoop: ${WAITING_PREFIX}: ${p.url ?? p.reviewId}\n`),
+          (cancel) => channels.add({ close: cancel }),
+        );
         if (u.status !== 'approved') {
           recordCommand(command, verdict, { executed: false, reviewStatus: u.status });
           ch.stderr.write(`hoop: ${reviewRefusal(u)}\n`);
@@ -406,7 +425,8 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
             ...(e.handle ? { handle: e.handle } : {}),
             ...(e.attrs ? { attrs: e.attrs } : {}),
           }),
-        refused: (r) => o.audit('sftp.refused', { request: o.maskAudit(r.request), id: r.id, reason: 'extended request hoop does not know; answered unsupported' }),
+        refused: (r) =>
+          o.audit('sftp.refused', { request: o.maskAudit(r.request), id: r.id, reason: 'extended request hoop does not know; answered unsupported' }),
         fail: (reason) => {
           o.audit('sftp.refused', { reason: o.maskAudit(reason), closed: true });
           if (!ch.destroyed) ch.stderr.write(`hoop: SFTP session ended: ${reason}\n`);

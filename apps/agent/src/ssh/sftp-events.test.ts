@@ -53,12 +53,15 @@ function harness() {
     fail: (r) => fails.push(r),
   });
   const feed = (steps: Step[], split: (b: Buffer) => Buffer[] = (b) => [b]) => {
-    for (const [dir, bytes] of steps) for (const part of split(bytes)) (dir === 'c' ? f.fromClient(part) : f.fromServer(part));
+    for (const [dir, bytes] of steps) for (const part of split(bytes)) dir === 'c' ? f.fromClient(part) : f.fromServer(part);
   };
   return { f, feed, fails, result: () => ({ server: Buffer.concat(server), client: Buffer.concat(client), events, refused, fails }) };
 }
 
-const hello: Step[] = [['c', INIT], ['s', VERSION]];
+const hello: Step[] = [
+  ['c', INIT],
+  ['s', VERSION],
+];
 const unsupported = (id: number) => pkt(101, u32(id), u32(8), s(`hoop does not pass the SFTP request "vendor-id" on`), s(''));
 
 /** a session with every request a client sends, the target's replies, and what hoop must make of it */
@@ -152,7 +155,14 @@ function session() {
     { op: 'setstat', path: '/srv/link', attrs: { uid: 1000, gid: 1000, atime: 1, mtime: 2 } },
     { op: 'setstat', path: `(unknown handle ${hex(9)})`, handle: hex(9), attrs: { mode: '0644' } },
   ];
-  return { steps, server: Buffer.concat(forwarded), client: Buffer.concat(delivered), events, refused: [{ request: 'vendor-id', id: 39 }], fails: [] as string[] };
+  return {
+    steps,
+    server: Buffer.concat(forwarded),
+    client: Buffer.concat(delivered),
+    events,
+    refused: [{ request: 'vendor-id', id: 39 }],
+    fails: [] as string[],
+  };
 }
 
 describe('SftpFilter', () => {
@@ -222,7 +232,10 @@ describe('SftpFilter', () => {
     expect(r.client).toEqual(Buffer.concat([VERSION, data, pkt(101, u32(6), u32(8), s('hoop does not pass the SFTP request "vendor-id" on'), s(''))]));
     // and a refusal sent before the target's VERSION comes after it
     const early = harness();
-    early.feed([['c', Buffer.concat([INIT, ext(1, 'vendor-id')])], ['s', VERSION]]);
+    early.feed([
+      ['c', Buffer.concat([INIT, ext(1, 'vendor-id')])],
+      ['s', VERSION],
+    ]);
     expect(early.result().client).toEqual(Buffer.concat([VERSION, pkt(101, u32(1), u32(8), s('hoop does not pass the SFTP request "vendor-id" on'), s(''))]));
     expect(early.result().server).toEqual(INIT);
   });
@@ -303,7 +316,11 @@ describe('SftpFilter refuses what it cannot read, and ends the session on record
   it('ends when the client holds more handles than it follows', () => {
     const t = harness();
     t.feed(hello);
-    for (let i = 0; i < 5000 && !t.fails.length; i++) t.feed([['c', OPEN(i, `/srv/f${i}`, READ)], ['s', HANDLE(i, i)]]);
+    for (let i = 0; i < 5000 && !t.fails.length; i++)
+      t.feed([
+        ['c', OPEN(i, `/srv/f${i}`, READ)],
+        ['s', HANDLE(i, i)],
+      ]);
     expect(t.result().fails).toEqual([expect.stringMatching(/more open handles and pending OPENs than hoop follows \(4096\)/)]);
   });
 
@@ -328,7 +345,10 @@ describe('SftpFilter refuses what it cannot read, and ends the session on record
 
   it('ends when the target stops inside a packet', () => {
     const t = harness();
-    t.feed([['c', INIT], ['s', VERSION.subarray(0, 7)]]);
+    t.feed([
+      ['c', INIT],
+      ['s', VERSION.subarray(0, 7)],
+    ]);
     t.f.serverEnded();
     expect(t.result().fails).toEqual([expect.stringMatching(/target's output ended inside a packet/)]);
   });

@@ -1,4 +1,16 @@
-import { clampInit, decodeReply, decodeRequest, FX_OP_UNSUPPORTED, MAX_PACKET, type Request, SERVER_HEAD, type SetAttrs, SFTP_VERSION, SftpWireError, statusPacket } from './sftp-wire';
+import {
+  clampInit,
+  decodeReply,
+  decodeRequest,
+  FX_OP_UNSUPPORTED,
+  MAX_PACKET,
+  type Request,
+  SERVER_HEAD,
+  type SetAttrs,
+  SFTP_VERSION,
+  SftpWireError,
+  statusPacket,
+} from './sftp-wire';
 
 /**
  * Follows an SFTP session both ways to record every change as a file event, and fails closed.
@@ -15,7 +27,13 @@ export type FileOp = 'read' | 'write' | 'list' | 'remove' | 'mkdir' | 'rmdir' | 
  * `to` is the name a rename, link or copy creates (for a symlink, `path` is what the link points to, as OpenSSH
  * sends it). A handle whose OPEN was not seen is named `(unknown handle <hex>)`, with `handle` set.
  */
-export interface FileEvent { op: FileOp; path: string; to?: string; handle?: string; attrs?: SetAttrs }
+export interface FileEvent {
+  op: FileOp;
+  path: string;
+  to?: string;
+  handle?: string;
+  attrs?: SetAttrs;
+}
 
 export interface SftpFilterHooks {
   /** allowed client packets, unchanged (an INIT's version is lowered to 3), for the target */
@@ -37,7 +55,10 @@ const MAX_QUEUED_REPLIES = 1024;
 /** the target's packets are read by their head only; a length past this means the stream is not SFTP */
 const MAX_SERVER_PACKET = 16 * 1024 * 1024;
 
-interface Handle { path: string | null; writeRecorded: boolean }
+interface Handle {
+  path: string | null;
+  writeRecorded: boolean;
+}
 
 export const unknownHandle = (hex: string) => `(unknown handle ${hex})`;
 

@@ -4,9 +4,33 @@
  * the end of the packet or bytes left over is an error); of the server's replies only the head is read.
  */
 export const FXP = {
-  INIT: 1, VERSION: 2, OPEN: 3, CLOSE: 4, READ: 5, WRITE: 6, LSTAT: 7, FSTAT: 8, SETSTAT: 9, FSETSTAT: 10, OPENDIR: 11,
-  READDIR: 12, REMOVE: 13, MKDIR: 14, RMDIR: 15, REALPATH: 16, STAT: 17, RENAME: 18, READLINK: 19, SYMLINK: 20,
-  STATUS: 101, HANDLE: 102, DATA: 103, NAME: 104, ATTRS: 105, EXTENDED: 200, EXTENDED_REPLY: 201,
+  INIT: 1,
+  VERSION: 2,
+  OPEN: 3,
+  CLOSE: 4,
+  READ: 5,
+  WRITE: 6,
+  LSTAT: 7,
+  FSTAT: 8,
+  SETSTAT: 9,
+  FSETSTAT: 10,
+  OPENDIR: 11,
+  READDIR: 12,
+  REMOVE: 13,
+  MKDIR: 14,
+  RMDIR: 15,
+  REALPATH: 16,
+  STAT: 17,
+  RENAME: 18,
+  READLINK: 19,
+  SYMLINK: 20,
+  STATUS: 101,
+  HANDLE: 102,
+  DATA: 103,
+  NAME: 104,
+  ATTRS: 105,
+  EXTENDED: 200,
+  EXTENDED_REPLY: 201,
 } as const;
 export const FX_OP_UNSUPPORTED = 8;
 export const SFTP_VERSION = 3;
@@ -24,7 +48,15 @@ const ATTR = { SIZE: 0x1, UIDGID: 0x2, PERMISSIONS: 0x4, ACMODTIME: 0x8, EXTENDE
 export class SftpWireError extends Error {}
 
 /** The attributes a SETSTAT-like request sets, as recorded. */
-export interface SetAttrs { size?: number | string; uid?: number; gid?: number; mode?: string; atime?: number; mtime?: number; extended?: string[] }
+export interface SetAttrs {
+  size?: number | string;
+  uid?: number;
+  gid?: number;
+  mode?: string;
+  atime?: number;
+  mtime?: number;
+  extended?: string[];
+}
 
 /** What a client request does, as far as recording and filtering go. Handles are hex. */
 export type Request =
@@ -36,7 +68,14 @@ export type Request =
   | { kind: 'fsetstat'; id: number; handle: string; attrs: SetAttrs }
   | { kind: 'copy'; id: number; from: string; to: string }
   /** a change named by path(s): remove, mkdir, rmdir, setstat, rename, symlink, hardlink */
-  | { kind: 'change'; id: number; op: 'remove' | 'mkdir' | 'rmdir' | 'setstat' | 'rename' | 'symlink' | 'hardlink'; path: string; to?: string; attrs?: SetAttrs }
+  | {
+      kind: 'change';
+      id: number;
+      op: 'remove' | 'mkdir' | 'rmdir' | 'setstat' | 'rename' | 'symlink' | 'hardlink';
+      path: string;
+      to?: string;
+      attrs?: SetAttrs;
+    }
   /** reads and look-ups that change nothing and are not recorded one by one (READ, STAT, READDIR, statvfs, …) */
   | { kind: 'query'; id: number }
   /** an extended request hoop does not know: refused, never forwarded */
@@ -47,7 +86,10 @@ const NAMES: Record<number, string> = Object.fromEntries(Object.entries(FXP).map
 /** A cursor over one packet (without its length prefix). */
 class Fields {
   private off = 0;
-  constructor(private readonly p: Buffer, private readonly what: () => string) {}
+  constructor(
+    private readonly p: Buffer,
+    private readonly what: () => string,
+  ) {}
 
   private need(n: number): void {
     if (this.off + n > this.p.length) throw new SftpWireError(`${this.what()} is cut short`);
@@ -293,7 +335,8 @@ export function decodeReply(head: Buffer, length: number): Reply {
   const f = new Fields(head.subarray(4), what);
   f.u8();
   if (type === FXP.VERSION) return { kind: 'version', version: f.u32() };
-  if (type < FXP.STATUS || (type > FXP.ATTRS && type !== FXP.EXTENDED_REPLY)) throw new SftpWireError(`the target sent ${type in NAMES ? `a ${NAMES[type]} packet` : `an unknown packet type ${type}`}`);
+  if (type < FXP.STATUS || (type > FXP.ATTRS && type !== FXP.EXTENDED_REPLY))
+    throw new SftpWireError(`the target sent ${type in NAMES ? `a ${NAMES[type]} packet` : `an unknown packet type ${type}`}`);
   const id = f.u32();
   if (type !== FXP.HANDLE) return { kind: 'reply', id };
   if (length > SERVER_HEAD - 4) throw new SftpWireError(`the target sent a HANDLE reply of ${length} bytes (a handle is at most ${MAX_HANDLE})`);

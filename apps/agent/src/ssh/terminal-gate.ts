@@ -72,7 +72,12 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
    * Holds a line for review when its verdict says so: `run` once approved, else not, after saying why and recording
    * it; null for any other verdict.
    */
-  const reviewed = async (verdict: Verdict, text: string, m: TerminalMode, record: (v: Verdict, extra: Record<string, unknown>) => void): Promise<{ run: boolean; reviewId?: string } | null> => {
+  const reviewed = async (
+    verdict: Verdict,
+    text: string,
+    m: TerminalMode,
+    record: (v: Verdict, extra: Record<string, unknown>) => void,
+  ): Promise<{ run: boolean; reviewId?: string } | null> => {
     if (verdict.action !== 'review') return null;
     const u = await ctx.review(text, verdict, (p) => say(m, `${WAITING_PREFIX}: ${p.url ?? p.reviewId}`, 33));
     if (u.status === 'approved') return { run: true, ...(u.reviewId ? { reviewId: u.reviewId } : {}) };
@@ -151,15 +156,27 @@ export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPip
       target.write(PASTE_END);
     };
     if (tooBig) return refuse(unreadablePaste(`the paste is over ${MAX_PASTE / 1024 / 1024} MB`));
-    if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(content)) return refuse(unreadablePaste('it holds control characters (Escape, Ctrl keys) a program may act on as keys'));
+    if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(content))
+      return refuse(unreadablePaste('it holds control characters (Escape, Ctrl keys) a program may act on as keys'));
     const lines = content.split(/\r\n|\r|\n/);
     // a program without bracketed paste runs the first line with what was typed before it
-    if (lines.length > 1 && tracker.typedSoFar === null) return refuse(unreadablePaste('the line it went into was changed in a way only the screen shows (history, completion); paste it on an empty line'));
+    if (lines.length > 1 && tracker.typedSoFar === null)
+      return refuse(unreadablePaste('the line it went into was changed in a way only the screen shows (history, completion); paste it on an empty line'));
     let open = continuation;
     let worst: { verdict: Verdict; text: string } = { verdict: { action: 'allow' }, text: content };
     for (let i = 0; i < lines.length - 1; i++) {
       const typed = i === 0 ? `${tracker.typedSoFar ?? ''}${lines[0]}` : lines[i]!;
-      const readings = { typed, literal: typed, keys: typed, screen: null, row: null, seen: [], fullScreen: m === 'full-screen', cursorOnLine: true, disturbed: false };
+      const readings = {
+        typed,
+        literal: typed,
+        keys: typed,
+        screen: null,
+        row: null,
+        seen: [],
+        fullScreen: m === 'full-screen',
+        cursorOnLine: true,
+        disturbed: false,
+      };
       const j = judgeTerminalLine(ctx.judge, readings, m, open);
       if (j.kind === 'incomplete') {
         open = j.continuation;

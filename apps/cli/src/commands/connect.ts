@@ -8,7 +8,15 @@ import { api, connectGateway, type GatewayLink } from '../gateway';
 import { showWaiting } from '../waiting';
 import { type ReviewSummary, waitForDecision } from './reviews';
 
-export interface ConnectionSummary { name: string; type: string; agent: string | null; online: boolean; tags: string[]; readOnly: boolean; database?: string | null }
+export interface ConnectionSummary {
+  name: string;
+  type: string;
+  agent: string | null;
+  online: boolean;
+  tags: string[];
+  readOnly: boolean;
+  database?: string | null;
+}
 
 const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh: 2222, command: 2222 };
 
@@ -16,18 +24,31 @@ const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh
  * `hoop connect NAME`: a local port that any client (psql, DBeaver, an ORM) connects to as if it were the database;
  * each TCP connection becomes one session through the gateway and the agent.
  */
-export async function connectCommand(env: CliEnv, name: string, opts: { port?: number; host: string; durationMinutes?: number; reason?: string; exec?: boolean }): Promise<number> {
+export async function connectCommand(
+  env: CliEnv,
+  name: string,
+  opts: { port?: number; host: string; durationMinutes?: number; reason?: string; exec?: boolean },
+): Promise<number> {
   const config = await loadConfig(env);
   const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
   const conn = connections.find((c) => c.name === name);
   if (!conn) throw usage(`connection "${name}" does not exist; run \`hoop connections\` to list yours`);
-  if (!['postgres', 'ssh', 'command'].includes(conn.type)) throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
+  if (!['postgres', 'ssh', 'command'].includes(conn.type))
+    throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
 
   // time-boxed access: a connection may need an approved grant before anyone connects
-  const access = await api<{ required: boolean; grant: { reviewId: string; expiresAt: string } | null; review: ReviewSummary | null }>(config, '/api/access-requests', {
-    method: 'POST',
-    body: { connection: name, ...(opts.durationMinutes !== undefined ? { durationMinutes: opts.durationMinutes } : {}), ...(opts.reason ? { reason: opts.reason } : {}) },
-  });
+  const access = await api<{ required: boolean; grant: { reviewId: string; expiresAt: string } | null; review: ReviewSummary | null }>(
+    config,
+    '/api/access-requests',
+    {
+      method: 'POST',
+      body: {
+        connection: name,
+        ...(opts.durationMinutes !== undefined ? { durationMinutes: opts.durationMinutes } : {}),
+        ...(opts.reason ? { reason: opts.reason } : {}),
+      },
+    },
+  );
   let grantEnds: Date | null = access.grant ? new Date(access.grant.expiresAt) : null;
   if (access.required && !grantEnds && access.review) {
     const r = access.review;
@@ -35,7 +56,10 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
     const decided = await waitForDecision(config, r.id).finally(stop);
     if (decided.status !== 'approved' || !decided.grantExpiresAt) {
       const by = decided.votes.find((v) => v.decision === 'reject')?.user;
-      throw new CliError(EXIT.rejected, `access to "${name}" was not granted: request ${decided.status}${by ? ` by ${by}` : ''}${decided.decisionNote ? `: ${decided.decisionNote}` : ''}`);
+      throw new CliError(
+        EXIT.rejected,
+        `access to "${name}" was not granted: request ${decided.status}${by ? ` by ${by}` : ''}${decided.decisionNote ? `: ${decided.decisionNote}` : ''}`,
+      );
     }
     grantEnds = new Date(decided.grantExpiresAt);
   }
@@ -141,10 +165,15 @@ export async function connectCommand(env: CliEnv, name: string, opts: { port?: n
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     if (grantEnds) {
-      setTimeout(() => {
-        process.stderr.write(`the access grant for "${name}" ended at ${grantEnds!.toISOString()}; run \`hoop connect ${name}\` again to ask for more time\n`);
-        stop();
-      }, Math.max(0, grantEnds.getTime() - Date.now())).unref();
+      setTimeout(
+        () => {
+          process.stderr.write(
+            `the access grant for "${name}" ended at ${grantEnds!.toISOString()}; run \`hoop connect ${name}\` again to ask for more time\n`,
+          );
+          stop();
+        },
+        Math.max(0, grantEnds.getTime() - Date.now()),
+      ).unref();
     }
   });
   return EXIT.ok;

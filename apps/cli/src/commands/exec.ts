@@ -33,7 +33,12 @@ async function readSql(env: CliEnv, opts: ExecOptions): Promise<string> {
     const stored = await recallStatement(env, opts.review);
     if (stored !== null) return stored;
   }
-  if (process.stdin.isTTY) throw usage(opts.review ? `the statement of review ${opts.review} is not stored here; give it again with -i or -f` : 'give the statement with -i "SQL", a file with -f FILE, or pipe it on stdin');
+  if (process.stdin.isTTY)
+    throw usage(
+      opts.review
+        ? `the statement of review ${opts.review} is not stored here; give it again with -i or -f`
+        : 'give the statement with -i "SQL", a file with -f FILE, or pipe it on stdin',
+    );
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
@@ -69,7 +74,8 @@ export async function execCommand(env: CliEnv, name: string, opts: ExecOptions):
       const retriable = err instanceof Reattach || (attempt > 0 && err instanceof CliError && err.exitCode === EXIT.unreachable);
       const late = deadline ? Date.now() > deadline.getTime() + 60_000 : attempt >= 200;
       if (!retriable || !reviewId || late) {
-        if (err instanceof Reattach) throw new CliError(EXIT.unreachable, `${err.message}; re-attach later with \`hoop exec ${name} --review ${reviewId ?? 'ID'}\``);
+        if (err instanceof Reattach)
+          throw new CliError(EXIT.unreachable, `${err.message}; re-attach later with \`hoop exec ${name} --review ${reviewId ?? 'ID'}\``);
         throw err;
       }
       const delay = Math.min(5000, 500 * 2 ** Math.min(attempt, 4));
@@ -79,12 +85,24 @@ export async function execCommand(env: CliEnv, name: string, opts: ExecOptions):
   }
 }
 
-async function runOnce(env: CliEnv, config: Awaited<ReturnType<typeof loadConfig>>, name: string, sql: string, opts: ExecOptions, reviewId: string | undefined, onWaiting: (w: Waiting) => void): Promise<number> {
+async function runOnce(
+  env: CliEnv,
+  config: Awaited<ReturnType<typeof loadConfig>>,
+  name: string,
+  sql: string,
+  opts: ExecOptions,
+  reviewId: string | undefined,
+  onWaiting: (w: Waiting) => void,
+): Promise<number> {
   const link = await connectGateway(config);
   let stopWaiting = null as (() => void) | null;
   let waiting = null as Waiting | null;
   try {
-    const clientInfo: Record<string, string> = { client: 'hoop exec', ...(opts.reason ? { reason: opts.reason } : {}), ...(reviewId ? { review: reviewId } : {}) };
+    const clientInfo: Record<string, string> = {
+      client: 'hoop exec',
+      ...(opts.reason ? { reason: opts.reason } : {}),
+      ...(reviewId ? { review: reviewId } : {}),
+    };
     const { stream, type } = await link.open(name, 'exec', clientInfo);
     if (type === 'ssh' || type === 'command') {
       // a command on a server or the agent host: stdin is passed on when something is piped in beside -i/-f

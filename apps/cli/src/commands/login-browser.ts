@@ -19,7 +19,14 @@ export interface BrowserLogin {
   org: string;
 }
 
-interface Started { deviceCode: string; userCode: string; verificationUrl: string; expiresAt: string; interval: number; tokenDays: number }
+interface Started {
+  deviceCode: string;
+  userCode: string;
+  verificationUrl: string;
+  expiresAt: string;
+  interval: number;
+  tokenDays: number;
+}
 type Poll =
   | { status: 'pending'; expiresAt: string }
   | ({ status: 'approved' } & BrowserLogin)
@@ -28,13 +35,19 @@ type Poll =
 async function post<T>(gatewayUrl: string, path: string, body: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`${gatewayUrl.replace(/\/$/, '')}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+    res = await fetch(`${gatewayUrl.replace(/\/$/, '')}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
   } catch (err) {
     const code = (err as { cause?: NodeJS.ErrnoException }).cause?.code;
     throw unreachable(`cannot reach the gateway at ${gatewayUrl}${code ? ` (${code})` : ''}; is it running?`);
   }
   const out = (await res.json().catch(() => ({}))) as T & { error?: string };
-  if (res.status === 404) throw usage(`the gateway at ${gatewayUrl} does not offer browser login (too old?); use \`hoop login --token TOKEN\` with a token from the web app`);
+  if (res.status === 404)
+    throw usage(`the gateway at ${gatewayUrl} does not offer browser login (too old?); use \`hoop login --token TOKEN\` with a token from the web app`);
   if (!res.ok) throw new CliError(res.status < 500 ? EXIT.usage : EXIT.unreachable, out.error ?? `gateway answered HTTP ${res.status}`);
   return out;
 }
@@ -75,8 +88,17 @@ function clientName(): string {
   return `hoop-cli/${CLI_VERSION} on ${who}@${hostname()} (${process.platform})`;
 }
 
-export async function loginInBrowser(env: CliEnv, gatewayUrl: string, opts: { browser: boolean; days?: number; readOnly?: boolean }, say: (line: string) => void): Promise<BrowserLogin> {
-  const started = await post<Started>(gatewayUrl, '/api/cli-login', { clientName: clientName(), scope: opts.readOnly ? 'read' : 'full', ...(opts.days !== undefined ? { tokenDays: opts.days } : {}) });
+export async function loginInBrowser(
+  env: CliEnv,
+  gatewayUrl: string,
+  opts: { browser: boolean; days?: number; readOnly?: boolean },
+  say: (line: string) => void,
+): Promise<BrowserLogin> {
+  const started = await post<Started>(gatewayUrl, '/api/cli-login', {
+    clientName: clientName(),
+    scope: opts.readOnly ? 'read' : 'full',
+    ...(opts.days !== undefined ? { tokenDays: opts.days } : {}),
+  });
   say(`To log in, open this page and check that it shows the code ${started.userCode}:\n\n  ${started.verificationUrl}\n`);
   const command = opts.browser ? browserCommand(env) : null;
   if (command && (await openBrowser(command, started.verificationUrl))) say('Opened your browser. Approve the request there (sign in first if asked).');

@@ -37,14 +37,20 @@ export async function loginCommand(env: CliEnv, opts: LoginOptions): Promise<voi
   // project's .hoop/cli.json names
   const savedGateway = token && location.found ? undefined : current.gatewayUrl;
   if (token && !opts.gateway && !env.gatewayUrl && location.found && current.gatewayUrl) {
-    throw usage(`say which gateway the token is for: hoop login --gateway URL (${location.file} names ${current.gatewayUrl}, which is not trusted with a token given here)`);
+    throw usage(
+      `say which gateway the token is for: hoop login --gateway URL (${location.file} names ${current.gatewayUrl}, which is not trusted with a token given here)`,
+    );
   }
   const gatewayUrl = opts.gateway ?? env.gatewayUrl ?? savedGateway ?? 'http://127.0.0.1:8009';
   if (!token) {
-    const r = await loginInBrowser(env, gatewayUrl, { browser: opts.browser ?? true, days: opts.days, readOnly: opts.readOnly }, (line) => process.stderr.write(`${line}\n`));
+    const r = await loginInBrowser(env, gatewayUrl, { browser: opts.browser ?? true, days: opts.days, readOnly: opts.readOnly }, (line) =>
+      process.stderr.write(`${line}\n`),
+    );
     const file = await saveConfig(env, { gatewayUrl, token: r.token, user: r.user.email }, location.file);
     const scope = r.scope === 'read' ? ', read-only' : '';
-    process.stdout.write(`logged in to ${gatewayUrl} as ${r.user.email} (${r.user.role}, org ${r.org}${scope}); the token expires ${r.expiresAt.slice(0, 10)}; saved to ${file}\n`);
+    process.stdout.write(
+      `logged in to ${gatewayUrl} as ${r.user.email} (${r.user.role}, org ${r.org}${scope}); the token expires ${r.expiresAt.slice(0, 10)}; saved to ${file}\n`,
+    );
     return;
   }
   const me = await api<{ email: string; name: string; role: string; org: string }>({ gatewayUrl, token }, '/api/me');

@@ -29,7 +29,9 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
         const { stream, sessionId, type, limits } = await (await gateway()).open(connection, 'mcp', clientInfo);
         if (type !== 'ssh' && type !== 'command') {
           stream.destroy();
-          throw new Error(`connection "${connection}" is of type ${type ?? 'unknown'}; run_command works on ssh and command connections (use run_query for databases)`);
+          throw new Error(
+            `connection "${connection}" is of type ${type ?? 'unknown'}; run_command works on ssh and command connections (use run_query for databases)`,
+          );
         }
         return { stream, ...(sessionId ? { sessionId } : {}), ...(limits ? { limits } : {}) };
       },

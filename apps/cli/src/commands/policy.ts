@@ -39,7 +39,9 @@ export async function policyApply(env: CliEnv, file: string): Promise<number> {
   }
   const config = await loadConfig(env);
   const r = await api<{ name: string; version: number; created: boolean; attached: string[] }>(config, '/api/policies', { method: 'PUT', body: doc });
-  process.stdout.write(`policy "${r.name}" ${r.created ? 'created' : 'updated'} (version ${r.version})${r.attached.length ? `; applies to ${r.attached.join(', ')}` : ''}\n`);
+  process.stdout.write(
+    `policy "${r.name}" ${r.created ? 'created' : 'updated'} (version ${r.version})${r.attached.length ? `; applies to ${r.attached.join(', ')}` : ''}\n`,
+  );
   return EXIT.ok;
 }
 
@@ -54,7 +56,13 @@ export async function policyList(env: CliEnv): Promise<number> {
   const config = await loadConfig(env);
   const { policies } = await api<{ policies: { name: string; version: number; connections: string[] }[] }>(config, '/api/policies');
   if (policies.length === 0) process.stdout.write('no policies yet: connections use the default policy (every built-in guardrail on)\n');
-  else process.stdout.write(formatTable(['name', 'version', 'connections'], policies.map((p) => [p.name, String(p.version), p.connections.join(',')])));
+  else
+    process.stdout.write(
+      formatTable(
+        ['name', 'version', 'connections'],
+        policies.map((p) => [p.name, String(p.version), p.connections.join(',')]),
+      ),
+    );
   return EXIT.ok;
 }
 
@@ -77,7 +85,10 @@ export async function policyTest(env: CliEnv, opts: { file?: string; connection?
   } else {
     if (!opts.connection) throw usage('give the connection with -c NAME, or a policy file to test');
     const config = await loadConfig(env);
-    const r = await api<{ readOnly: boolean; policy: { name: string; version: number; document: unknown } }>(config, `/api/connections/${encodeURIComponent(opts.connection)}/policy`);
+    const r = await api<{ readOnly: boolean; policy: { name: string; version: number; document: unknown } }>(
+      config,
+      `/api/connections/${encodeURIComponent(opts.connection)}/policy`,
+    );
     policy = parsePolicy(r.policy.document);
     readOnly = r.readOnly;
     label = `connection "${opts.connection}", policy "${r.policy.name}" v${r.policy.version}${readOnly ? ', read-only' : ''}`;
@@ -87,7 +98,9 @@ export async function policyTest(env: CliEnv, opts: { file?: string; connection?
   process.stdout.write(`${label}\n`);
   const rows = d.statements.map((s, i) => [String(i + 1), s.action.toUpperCase(), s.ruleId ?? '-', s.kind, oneLine(s.text, 60)]);
   if (rows.length) process.stdout.write(formatTable(['#', 'decision', 'rule', 'kind', 'statement'], rows));
-  for (const s of d.statements) if (s.action !== 'allow') process.stdout.write(`\n${s.action === 'deny' ? 'blocked' : 'needs approval'} by "${s.ruleId}": ${s.message}\n  hint: ${s.hint ?? '-'}\n`);
+  for (const s of d.statements)
+    if (s.action !== 'allow')
+      process.stdout.write(`\n${s.action === 'deny' ? 'blocked' : 'needs approval'} by "${s.ruleId}": ${s.message}\n  hint: ${s.hint ?? '-'}\n`);
   process.stdout.write(`\nresult: ${d.action}\n`);
   return d.action === 'allow' ? EXIT.ok : EXIT.blocked;
 }

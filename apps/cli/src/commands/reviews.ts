@@ -37,9 +37,18 @@ function what(r: ReviewSummary): string {
 }
 
 /** `hoop reviews [--status S] [--connection C] [--mine]`: the review inbox in the terminal. */
-export async function reviewsList(env: CliEnv, f: { status?: string; connection?: string; mine?: boolean; limit?: string }, output: 'text' | 'json'): Promise<number> {
+export async function reviewsList(
+  env: CliEnv,
+  f: { status?: string; connection?: string; mine?: boolean; limit?: string },
+  output: 'text' | 'json',
+): Promise<number> {
   const config = await loadConfig(env);
-  const q = new URLSearchParams({ status: f.status ?? 'pending', ...(f.connection ? { connection: f.connection } : {}), ...(f.mine ? { mine: '1' } : {}), ...(f.limit ? { limit: f.limit } : {}) });
+  const q = new URLSearchParams({
+    status: f.status ?? 'pending',
+    ...(f.connection ? { connection: f.connection } : {}),
+    ...(f.mine ? { mine: '1' } : {}),
+    ...(f.limit ? { limit: f.limit } : {}),
+  });
   const { reviews } = await api<{ reviews: ReviewSummary[] }>(config, `/api/reviews?${q}`);
   if (output === 'json') process.stdout.write(`${JSON.stringify(reviews, null, 2)}\n`);
   else if (reviews.length === 0) process.stdout.write(`no ${f.status && f.status !== 'all' ? `${f.status} ` : ''}reviews\n`);
@@ -47,7 +56,16 @@ export async function reviewsList(env: CliEnv, f: { status?: string; connection?
     process.stdout.write(
       formatTable(
         ['id', 'created', 'status', 'requester', 'connection', 'rule', 'approvals', 'request'],
-        reviews.map((r) => [r.id, time(r.createdAt), r.status, `${r.requester.email}${r.requester.serviceAccount ? ' (service)' : ''}`, r.connection, r.ruleId ?? '', `${r.approvals}/${r.minApprovals}`, what(r)]),
+        reviews.map((r) => [
+          r.id,
+          time(r.createdAt),
+          r.status,
+          `${r.requester.email}${r.requester.serviceAccount ? ' (service)' : ''}`,
+          r.connection,
+          r.ruleId ?? '',
+          `${r.approvals}/${r.minApprovals}`,
+          what(r),
+        ]),
       ),
     );
   }
@@ -69,11 +87,15 @@ function describe(r: ReviewSummary): string {
   const lines = [
     `review ${r.id}  ${r.status.toUpperCase()}${r.executedAt ? ` (ran ${time(r.executedAt)})` : ''}`,
     `  requested by ${r.requester.email}${r.requester.serviceAccount ? ' (service account: an AI agent)' : ''} on ${r.connection} (${r.mode}) at ${time(r.createdAt)}`,
-    ...(r.kind === 'access' ? [`  access for ${r.durationMinutes} minutes${r.grantExpiresAt ? `, until ${time(r.grantExpiresAt)}` : ''}`] : [`  statement: ${(r.statement ?? '').split('\n').join('\n    ')}`]),
+    ...(r.kind === 'access'
+      ? [`  access for ${r.durationMinutes} minutes${r.grantExpiresAt ? `, until ${time(r.grantExpiresAt)}` : ''}`]
+      : [`  statement: ${(r.statement ?? '').split('\n').join('\n    ')}`]),
     ...(r.ruleId ? [`  rule: ${r.ruleId}${r.ruleMessage ? ` — ${r.ruleMessage}` : ''}`] : []),
     `  reason: ${r.reason ?? '(none given)'}`,
     `  approvals: ${r.approvals} of ${r.minApprovals} needed${r.status === 'pending' ? `; expires ${time(r.expiresAt)}` : ''}`,
-    ...r.votes.map((v) => `    ${v.decision === 'approve' ? 'approved' : 'rejected'} by ${v.user} via ${v.via} at ${time(v.at)}${v.comment ? `: ${v.comment}` : ''}`),
+    ...r.votes.map(
+      (v) => `    ${v.decision === 'approve' ? 'approved' : 'rejected'} by ${v.user} via ${v.via} at ${time(v.at)}${v.comment ? `: ${v.comment}` : ''}`,
+    ),
     ...(r.url ? [`  ${r.url}`] : []),
   ];
   return `${lines.join('\n')}\n`;
@@ -83,8 +105,12 @@ function describe(r: ReviewSummary): string {
 export async function reviewsDecide(env: CliEnv, action: 'approve' | 'reject' | 'revoke', id: string, comment: string | undefined): Promise<number> {
   const config = await loadConfig(env);
   try {
-    const r = await api<ReviewSummary & { decided?: boolean }>(config, `/api/reviews/${encodeURIComponent(id)}/${action}`, { method: 'POST', body: comment ? { comment } : {} });
-    if (action === 'approve' && r.status === 'pending') process.stdout.write(`approval recorded: ${r.approvals} of ${r.minApprovals} needed; review ${r.id} is still pending\n`);
+    const r = await api<ReviewSummary & { decided?: boolean }>(config, `/api/reviews/${encodeURIComponent(id)}/${action}`, {
+      method: 'POST',
+      body: comment ? { comment } : {},
+    });
+    if (action === 'approve' && r.status === 'pending')
+      process.stdout.write(`approval recorded: ${r.approvals} of ${r.minApprovals} needed; review ${r.id} is still pending\n`);
     else process.stdout.write(`review ${r.id} ${r.status}\n`);
     return EXIT.ok;
   } catch (err) {

@@ -5,34 +5,79 @@ import { usage } from '../errors';
 import { formatTable } from '../format';
 import { api } from '../gateway';
 
-interface SessionSummary { id: string; user: string; serviceAccount?: boolean; reason?: string | null; connection: string; mode: string; status: string; startedAt: string; endedAt: string | null; events: number }
+interface SessionSummary {
+  id: string;
+  user: string;
+  serviceAccount?: boolean;
+  reason?: string | null;
+  connection: string;
+  mode: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  events: number;
+}
 
-export async function sessionsList(env: CliEnv, filters: { connection?: string; user?: string; status?: string; limit?: string }, output: 'text' | 'json'): Promise<number> {
+export async function sessionsList(
+  env: CliEnv,
+  filters: { connection?: string; user?: string; status?: string; limit?: string },
+  output: 'text' | 'json',
+): Promise<number> {
   const config = await loadConfig(env);
   const q = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const { sessions } = await api<{ sessions: SessionSummary[] }>(config, `/api/sessions?${q}`);
   if (output === 'json') process.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
   else if (sessions.length === 0) process.stdout.write('no sessions match\n');
-  else process.stdout.write(formatTable(['id', 'started', 'user', 'connection', 'mode', 'status', 'events'], sessions.map((s) => [s.id, s.startedAt.replace('T', ' ').slice(0, 19), s.serviceAccount ? `${s.user} (service)` : s.user, s.connection, s.mode, s.status, String(s.events)])));
+  else
+    process.stdout.write(
+      formatTable(
+        ['id', 'started', 'user', 'connection', 'mode', 'status', 'events'],
+        sessions.map((s) => [
+          s.id,
+          s.startedAt.replace('T', ' ').slice(0, 19),
+          s.serviceAccount ? `${s.user} (service)` : s.user,
+          s.connection,
+          s.mode,
+          s.status,
+          String(s.events),
+        ]),
+      ),
+    );
   return EXIT.ok;
 }
 
 export async function sessionsGet(env: CliEnv, id: string, output: 'text' | 'json'): Promise<number> {
   const config = await loadConfig(env);
-  const r = await api<{ session: SessionSummary; events: { seq: number; type: string; at: string; data: Record<string, unknown> }[] }>(config, `/api/sessions/${encodeURIComponent(id)}`);
+  const r = await api<{ session: SessionSummary; events: { seq: number; type: string; at: string; data: Record<string, unknown> }[] }>(
+    config,
+    `/api/sessions/${encodeURIComponent(id)}`,
+  );
   if (output === 'json') {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return EXIT.ok;
   }
   const s = r.session;
-  process.stdout.write(`session ${s.id}\n  user ${s.user}${s.serviceAccount ? ' (service account)' : ''}${s.reason ? `  reason: ${s.reason}` : ''}  connection ${s.connection}  mode ${s.mode}  status ${s.status}\n  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}\n\n`);
+  process.stdout.write(
+    `session ${s.id}\n  user ${s.user}${s.serviceAccount ? ' (service account)' : ''}${s.reason ? `  reason: ${s.reason}` : ''}  connection ${s.connection}  mode ${s.mode}  status ${s.status}\n  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}\n\n`,
+  );
   for (const e of r.events) {
     const d = e.data;
     const detail =
       e.type === 'statement'
-        ? `${String(d.decision ?? '').toUpperCase().padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.sql ?? '').replace(/\s+/g, ' ').slice(0, 100)}${d.executed ? `  → ${(d.tags as string[] | undefined)?.join(', ') ?? ''} ${d.rows ?? 0} rows ${d.durationMs ?? '?'} ms${d.error ? `  error: ${String(d.error)}` : ''}` : ''}`
+        ? `${String(d.decision ?? '')
+            .toUpperCase()
+            .padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.sql ?? '')
+            .replace(/\s+/g, ' ')
+            .slice(
+              0,
+              100,
+            )}${d.executed ? `  → ${(d.tags as string[] | undefined)?.join(', ') ?? ''} ${d.rows ?? 0} rows ${d.durationMs ?? '?'} ms${d.error ? `  error: ${String(d.error)}` : ''}` : ''}`
         : e.type === 'command'
-          ? `${String(d.decision ?? '').toUpperCase().padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.command ?? '').replace(/\s+/g, ' ').slice(0, 100)}`
+          ? `${String(d.decision ?? '')
+              .toUpperCase()
+              .padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.command ?? '')
+              .replace(/\s+/g, ' ')
+              .slice(0, 100)}`
           : e.type === 'term.output'
             ? JSON.stringify(String(d.d ?? '')).slice(0, 100)
             : JSON.stringify(d).slice(0, 120);
@@ -48,21 +93,41 @@ export async function sessionsExport(env: CliEnv, id: string, format: string): P
   return EXIT.ok;
 }
 
-interface PurgedTotals { sessions: number; events: number; purges: { id: number; at: string; from: string | null; to: string | null }[] }
+interface PurgedTotals {
+  sessions: number;
+  events: number;
+  purges: { id: number; at: string; from: string | null; to: string | null }[];
+}
 
 /** What retention removed, on record: said next to a verdict so it is never mistaken for a gap. */
 function purgedLine(p: PurgedTotals | undefined, sessionId: string | undefined): string {
   if (!p || p.sessions === 0) return '';
   const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '?');
   const purge = p.purges[0];
-  if (sessionId) return `session ${sessionId} was purged by retention${purge ? ` on ${day(purge.at)} (purge ${purge.id})` : ''}: its ${p.events} event(s) were removed on record, and its final hash still matches the global chain\n`;
-  const from = p.purges.map((x) => x.from).filter((x): x is string => Boolean(x)).sort()[0] ?? null;
-  const to = p.purges.map((x) => x.to).filter((x): x is string => Boolean(x)).sort().at(-1) ?? null;
+  if (sessionId)
+    return `session ${sessionId} was purged by retention${purge ? ` on ${day(purge.at)} (purge ${purge.id})` : ''}: its ${p.events} event(s) were removed on record, and its final hash still matches the global chain\n`;
+  const from =
+    p.purges
+      .map((x) => x.from)
+      .filter((x): x is string => Boolean(x))
+      .sort()[0] ?? null;
+  const to =
+    p.purges
+      .map((x) => x.to)
+      .filter((x): x is string => Boolean(x))
+      .sort()
+      .at(-1) ?? null;
   return `purged by retention, on record: ${p.sessions} session(s), ${p.events} event(s) from ${day(from)} to ${day(to)} in ${p.purges.length} purge(s) (not gaps: each purge's checkpoint and admin event were checked)\n`;
 }
 
-interface Signatures { checked: boolean; note: string }
-interface ChainHead { id: string; hash: string }
+interface Signatures {
+  checked: boolean;
+  note: string;
+}
+interface ChainHead {
+  id: string;
+  hash: string;
+}
 
 /** The chain's signatures, and its head to compare with the newest `audit chain head signed` line the gateway logged. */
 function signatureLines(s: Signatures | undefined, head: ChainHead | null | undefined): string {
@@ -76,19 +141,29 @@ function signatureLines(s: Signatures | undefined, head: ChainHead | null | unde
  */
 export async function auditVerify(env: CliEnv, sessionId: string | undefined): Promise<number> {
   const config = await loadConfig(env);
-  const r = await api<{ ok: boolean; sessions: number; events: number; admin?: { events: number }; problem?: { sessionId?: string; seq?: number; message: string }; purged?: PurgedTotals; signatures?: Signatures; head?: ChainHead | null }>(
-    config,
-    '/api/audit/verify',
-    { method: 'POST', body: sessionId ? { sessionId } : {} },
-  );
+  const r = await api<{
+    ok: boolean;
+    sessions: number;
+    events: number;
+    admin?: { events: number };
+    problem?: { sessionId?: string; seq?: number; message: string };
+    purged?: PurgedTotals;
+    signatures?: Signatures;
+    head?: ChainHead | null;
+  }>(config, '/api/audit/verify', { method: 'POST', body: sessionId ? { sessionId } : {} });
   if (r.ok) {
-    if (!(sessionId && r.sessions === 0)) process.stdout.write(`audit trail intact: ${r.sessions} session(s), ${r.events} event(s)${r.admin ? `, ${r.admin.events} admin change(s)` : ''} verified\n`);
+    if (!(sessionId && r.sessions === 0))
+      process.stdout.write(
+        `audit trail intact: ${r.sessions} session(s), ${r.events} event(s)${r.admin ? `, ${r.admin.events} admin change(s)` : ''} verified\n`,
+      );
     process.stdout.write(purgedLine(r.purged, sessionId));
     process.stdout.write(signatureLines(r.signatures, r.head));
     return EXIT.ok;
   }
   const p = r.problem!;
-  process.stdout.write(`audit trail BROKEN${p.sessionId ? ` in session ${p.sessionId}` : ''}${p.seq !== undefined ? ` at event ${p.seq}` : ''}: ${p.message}\n`);
+  process.stdout.write(
+    `audit trail BROKEN${p.sessionId ? ` in session ${p.sessionId}` : ''}${p.seq !== undefined ? ` at event ${p.seq}` : ''}: ${p.message}\n`,
+  );
   if (r.signatures && !r.signatures.checked) process.stdout.write(`${r.signatures.note}\n`);
   return EXIT.targetError;
 }

@@ -13,7 +13,12 @@ export class ConnectionTestRunner {
   /** this gateway, as named in the requests it runs */
   readonly name = `${hostname()}/${process.pid}`;
 
-  constructor(private readonly db: Db, private readonly agents: AgentRegistry, private readonly probes: ProbeBroker, private readonly log: Logger) {}
+  constructor(
+    private readonly db: Db,
+    private readonly agents: AgentRegistry,
+    private readonly probes: ProbeBroker,
+    private readonly log: Logger,
+  ) {}
 
   /** a `hoop_connection_test` notification: a request id, or `'*'` after notifications may have been missed */
   async requested(id: string): Promise<void> {

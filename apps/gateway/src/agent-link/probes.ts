@@ -23,7 +23,9 @@ export class ProbeBroker {
 
   ask(link: AgentLink, connection: AgentConnection, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
     if (!link.capabilities.includes('probe')) {
-      return Promise.resolve(failed('agent_version', `agent “${link.identity.name}” runs ${link.software ?? 'an older version'}, which cannot test connections: upgrade it`));
+      return Promise.resolve(
+        failed('agent_version', `agent “${link.identity.name}” runs ${link.software ?? 'an older version'}, which cannot test connections: upgrade it`),
+      );
     }
     const ref = this.nextRef++;
     return new Promise((resolve) => {

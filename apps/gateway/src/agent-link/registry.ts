@@ -36,7 +36,11 @@ type ConnectionRow = {
 export class AgentRegistry {
   private readonly links = new Map<string, AgentLink>();
 
-  constructor(private readonly db: Db, private readonly encryptionKey: Buffer, private readonly log: Logger) {}
+  constructor(
+    private readonly db: Db,
+    private readonly encryptionKey: Buffer,
+    private readonly log: Logger,
+  ) {}
 
   get(agentId: string): AgentLink | undefined {
     return this.links.get(agentId);
@@ -53,7 +57,10 @@ export class AgentRegistry {
   async add(link: AgentLink): Promise<boolean> {
     const now = new Date();
     // only while the key the agent authenticated with is still its key
-    const { count } = await this.db.agent.updateMany({ where: { id: link.identity.id, keyHash: link.identity.keyHash }, data: { connectedAt: now, lastSeenAt: now } });
+    const { count } = await this.db.agent.updateMany({
+      where: { id: link.identity.id, keyHash: link.identity.keyHash },
+      data: { connectedAt: now, lastSeenAt: now },
+    });
     if (count === 0) {
       this.revoke(link, 'agent key rotated or agent deleted');
       return false;

@@ -53,7 +53,10 @@ export class ReviewCoordinator {
   async cancel(link: AgentLink, p: Payload<'review_cancel'>): Promise<void> {
     for (const [id, w] of this.waiters) if (w.link === link && w.ref === p.ref && w.sessionId === p.sessionId) this.waiters.delete(id);
     if (p.unused && p.reviewId) {
-      const r = await this.db.review.updateMany({ where: { id: p.reviewId, executedSessionId: p.sessionId }, data: { executedAt: null, executedSessionId: null } });
+      const r = await this.db.review.updateMany({
+        where: { id: p.reviewId, executedSessionId: p.sessionId },
+        data: { executedAt: null, executedSessionId: null },
+      });
       if (r.count) this.log.info('approval handed back unused: the session ended first', { review: p.reviewId });
     }
   }
@@ -79,14 +82,28 @@ export class ReviewCoordinator {
     const waiter: Waiter = { link, ref: p.ref, sessionId: p.sessionId };
 
     if (p.reviewId) {
-      const review = /^[0-9a-f-]{36}$/i.test(p.reviewId) ? await this.db.review.findFirst({ where: { id: p.reviewId, orgId: session.orgId }, include: reviewInclude }) : null;
+      const review = /^[0-9a-f-]{36}$/i.test(p.reviewId)
+        ? await this.db.review.findFirst({ where: { id: p.reviewId, orgId: session.orgId }, include: reviewInclude })
+        : null;
       if (!review || review.kind !== 'statement') return reply({ status: 'invalid', message: `there is no statement review ${p.reviewId}` });
       if (review.requesterId !== session.userId) return reply({ status: 'invalid', reviewId: review.id, message: 'it was requested by someone else' });
-      if (review.connectionId !== session.connectionId) return reply({ status: 'invalid', reviewId: review.id, message: `it was requested on connection "${review.connection.name}"` });
-      if (review.digest !== p.digest) return reply({ status: 'invalid', reviewId: review.id, message: 'it was requested for a different statement (or other values bound to it); an approval runs exactly what it was given for' });
+      if (review.connectionId !== session.connectionId)
+        return reply({ status: 'invalid', reviewId: review.id, message: `it was requested on connection "${review.connection.name}"` });
+      if (review.digest !== p.digest)
+        return reply({
+          status: 'invalid',
+          reviewId: review.id,
+          message: 'it was requested for a different statement (or other values bound to it); an approval runs exactly what it was given for',
+        });
       const previous = this.waiters.get(review.id);
       if (previous && previous.sessionId !== p.sessionId) {
-        previous.link.tunnel.send('review_update', { ref: previous.ref, sessionId: previous.sessionId, reviewId: review.id, status: 'invalid', message: 'the request was re-attached from another session' });
+        previous.link.tunnel.send('review_update', {
+          ref: previous.ref,
+          sessionId: previous.sessionId,
+          reviewId: review.id,
+          status: 'invalid',
+          message: 'the request was re-attached from another session',
+        });
       }
       this.waiters.set(review.id, waiter);
       if (review.status === 'pending') {
@@ -149,7 +166,9 @@ export class ReviewCoordinator {
     const send = (u: Update) => {
       w.link.tunnel.send('review_update', { ref: w.ref, sessionId: w.sessionId, reviewId: review.id, ...u });
     };
-    const decidedBy = review.decidedById ? review.votes.find((v) => v.userId === review.decidedById)?.user.email ?? (await this.userEmail(review.decidedById)) : undefined;
+    const decidedBy = review.decidedById
+      ? (review.votes.find((v) => v.userId === review.decidedById)?.user.email ?? (await this.userEmail(review.decidedById)))
+      : undefined;
     const by = decidedBy ? { decidedBy } : {};
     const note = review.decisionNote ? { message: review.decisionNote } : {};
     switch (review.status) {
@@ -157,8 +176,13 @@ export class ReviewCoordinator {
         if (review.executedAt) return send({ status: 'invalid', message: 'its approval was already used: an approval runs its statement once' });
         const conn = await this.db.connection.findUnique({ where: { id: review.connectionId }, include: { policy: true } });
         const version = conn?.policy?.version ?? 0;
-        if (version !== review.policyVersion) return send({ status: 'invalid', message: `the connection's policy changed since the request (version ${review.policyVersion} → ${version}); run the statement again to ask anew` });
-        if (!(await consumeApproval(this.db, review.id, w.sessionId))) return send({ status: 'invalid', message: 'its approval was already used: an approval runs its statement once' });
+        if (version !== review.policyVersion)
+          return send({
+            status: 'invalid',
+            message: `the connection's policy changed since the request (version ${review.policyVersion} → ${version}); run the statement again to ask anew`,
+          });
+        if (!(await consumeApproval(this.db, review.id, w.sessionId)))
+          return send({ status: 'invalid', message: 'its approval was already used: an approval runs its statement once' });
         this.log.info('approved statement released', { review: review.id, session: w.sessionId });
         return send({ status: 'approved', ...by });
       }

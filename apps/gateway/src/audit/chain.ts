@@ -3,13 +3,25 @@ import type { AuditSigner } from '@hoop/db';
 import { chainHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
 
 /** The link a seal appended: its place in the chain, its hash and, with a signing key, who signed it. */
-export interface SealedLink { id: string; sessionId: string; hash: string; keyId: string | null; signature: string | null }
+export interface SealedLink {
+  id: string;
+  sessionId: string;
+  hash: string;
+  keyId: string | null;
+  signature: string | null;
+}
 
 /**
  * Appends a closed session's final hash to the global chain (serialized across gateways by an advisory lock), signed
  * with the gateway's key when it has one. Returns the link, or null when the session was sealed already.
  */
-export async function sealSession(pool: pg.Pool, sessionId: string, finalSeq: number, finalHash: string, signer: AuditSigner | null = null): Promise<SealedLink | null> {
+export async function sealSession(
+  pool: pg.Pool,
+  sessionId: string,
+  finalSeq: number,
+  finalHash: string,
+  signer: AuditSigner | null = null,
+): Promise<SealedLink | null> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN');

@@ -44,7 +44,9 @@ function recordingLog(): Logger & { lines: { level: string; msg: string; fields?
 
 const T0 = Date.parse('2026-11-30T10:00:00.000Z');
 const event = (seq: number, sql = `select ${seq}`) =>
-  seq === 0 ? { type: 'session.open', at: new Date(T0).toISOString(), data: { connection: 'c', mode: 'exec' } } : { type: 'statement', at: new Date(T0 + seq).toISOString(), data: { sql } };
+  seq === 0
+    ? { type: 'session.open', at: new Date(T0).toISOString(), data: { connection: 'c', mode: 'exec' } }
+    : { type: 'statement', at: new Date(T0 + seq).toISOString(), data: { sql } };
 
 /** an agent's tunnel as the writer sees it: frames it sent, acknowledgements it got (cumulative, per session) */
 function agentLink(name = 'agent') {
@@ -65,7 +67,12 @@ function agentLink(name = 'agent') {
 }
 
 async function storedSeqs(id: string): Promise<{ seq: number; type: string; sql: string | null }[]> {
-  return (await pool.query<{ seq: number; type: string; sql: string | null }>("SELECT seq, type, data->>'sql' AS sql FROM audit_events WHERE session_id = $1 ORDER BY seq", [id])).rows;
+  return (
+    await pool.query<{ seq: number; type: string; sql: string | null }>(
+      "SELECT seq, type, data->>'sql' AS sql FROM audit_events WHERE session_id = $1 ORDER BY seq",
+      [id],
+    )
+  ).rows;
 }
 
 async function settle(writer: AuditWriter): Promise<void> {
@@ -75,7 +82,7 @@ async function settle(writer: AuditWriter): Promise<void> {
 }
 
 describe('audit writer: frames out of order', () => {
-  it('stores a new session\'s frames delivered 1, 2, 0 in seq order, and acknowledges nothing before 0 is stored', async () => {
+  it("stores a new session's frames delivered 1, 2, 0 in seq order, and acknowledges nothing before 0 is stored", async () => {
     const id = await newSession();
     const writer = new AuditWriter(pool, recordingLog(), 1000, 0);
     const agent = agentLink();
@@ -144,7 +151,13 @@ describe('audit writer: frames out of order', () => {
     expect(conflict?.fields).toMatchObject({ session: id, seq: 2 });
     // 4 is stored (it follows the stored 3), but its ack would also drop the differing 2 from the agent's spool
     const rows = await storedSeqs(id);
-    expect(rows.map((r) => [r.seq, r.sql])).toEqual([[0, null], [1, 'select 1'], [2, 'select 2'], [3, 'select 3'], [4, 'select 4']]);
+    expect(rows.map((r) => [r.seq, r.sql])).toEqual([
+      [0, null],
+      [1, 'select 1'],
+      [2, 'select 2'],
+      [3, 'select 3'],
+      [4, 'select 4'],
+    ]);
     second.enqueue(other.frame(id, 5));
     await settle(second);
     expect(other.acks.get(id)).toBeUndefined();
@@ -164,7 +177,10 @@ describe('audit writer: frames out of order', () => {
     for (let seq = 1; seq <= 3; seq++) writer.enqueue(agent.frame(b, seq));
     await settle(writer);
     expect(writer.heldCount).toBe(4);
-    expect(log.lines.filter((l) => /too many wait/.test(l.msg)).map((l) => [l.fields?.session, l.fields?.dropped])).toEqual([[a, 2], [b, 2]]);
+    expect(log.lines.filter((l) => /too many wait/.test(l.msg)).map((l) => [l.fields?.session, l.fields?.dropped])).toEqual([
+      [a, 2],
+      [b, 2],
+    ]);
     writer.enqueue(agent.frame(a, 0));
     writer.enqueue(agent.frame(b, 0));
     await settle(writer);
@@ -183,7 +199,7 @@ describe('audit writer: frames out of order', () => {
 describe('audit ingest', () => {
   const me = () => ({ id: agentId, orgId, name: 'agent' });
 
-  it('hands a session\'s frames on in arrival order while its owner look-up is slow, with one look-up', async () => {
+  it("hands a session's frames on in arrival order while its owner look-up is slow, with one look-up", async () => {
     const id = await newSession();
     let lookups = 0;
     // the first look-up is slow; any later one would be quick and overtake it
@@ -230,7 +246,12 @@ describe('audit ingest', () => {
     ingest.receive(me(), id, (o) => answers.push([2, o]));
     ingest.receive({ id: 'another-agent', orgId, name: 'x' }, id, (o) => answers.push([3, o]));
     await new Promise((r) => setTimeout(r, 10));
-    expect(answers).toEqual([[0, 'unknown'], [1, 'unknown'], [2, 'own'], [3, 'foreign']]);
+    expect(answers).toEqual([
+      [0, 'unknown'],
+      [1, 'unknown'],
+      [2, 'own'],
+      [3, 'foreign'],
+    ]);
     expect(ingest.pending).toBe(0);
   });
 });

@@ -28,7 +28,10 @@ export interface HoldLimits {
 
 export const DEFAULT_HOLD: HoldLimits = { gapMs: 30_000, perSession: 1_000, perAgent: 20_000 };
 
-interface SessionHold { waitingFor: number; frames: Frame[] }
+interface SessionHold {
+  waitingFor: number;
+  frames: Frame[];
+}
 
 /**
  * Frames that skip ahead of their session's stored chain (seq 5 while 3 is the next to store). They are not stored
@@ -77,7 +80,13 @@ export class HeldFrames {
       this.count(f, 1);
     }
     if (dropped > 0) {
-      this.log.warn('audit frames dropped unacknowledged: too many wait for an earlier frame (the agent sends them again)', { session: sessionId, waitingFor, dropped, held: kept.length, agent: frames[0]!.agent });
+      this.log.warn('audit frames dropped unacknowledged: too many wait for an earlier frame (the agent sends them again)', {
+        session: sessionId,
+        waitingFor,
+        dropped,
+        held: kept.length,
+        agent: frames[0]!.agent,
+      });
     }
     if (kept.length === 0) return;
     this.sessions.set(sessionId, { waitingFor, frames: kept });
@@ -126,11 +135,14 @@ export class HeldFrames {
     let first = Infinity;
     for (const s of this.sessions.values()) for (const f of s.frames) first = Math.min(first, f.since);
     if (first === Infinity) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.sweep();
-      this.schedule();
-    }, Math.max(10, first + this.limits.gapMs - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.sweep();
+        this.schedule();
+      },
+      Math.max(10, first + this.limits.gapMs - Date.now()),
+    );
     this.timer.unref();
   }
 

@@ -6,9 +6,16 @@ export type Owner = 'own' | 'foreign' | 'purged' | 'unknown';
 /** What the database says of a session: its row's agent, a purge record's org, or nothing. */
 export type SessionRecord = { kind: 'session'; agentId: string | null } | { kind: 'purged'; orgId: string } | { kind: 'none' };
 
-export interface FrameSender { id: string; orgId: string; name: string }
+export interface FrameSender {
+  id: string;
+  orgId: string;
+  name: string;
+}
 
-interface Waiting { agent: FrameSender; handle: (owner: Owner) => void }
+interface Waiting {
+  agent: FrameSender;
+  handle: (owner: Owner) => void;
+}
 
 /** frames of one session that wait behind its owner look-up; past this they are answered `unknown` (not acknowledged) */
 const MAX_WAITING = 10_000;
@@ -65,7 +72,7 @@ export class AuditIngest {
       this.owners.set(sessionId, record.agentId);
     }
     for (const w of queue) {
-      const owner = record ? this.cached(w.agent, sessionId) ?? this.decide(w.agent, sessionId, record) : 'unknown';
+      const owner = record ? (this.cached(w.agent, sessionId) ?? this.decide(w.agent, sessionId, record)) : 'unknown';
       try {
         w.handle(owner);
       } catch (err) {

@@ -1,8 +1,15 @@
 import { eventHash } from '@hoop/core/audit/audit-hash';
 import type { Frame } from './held';
 
-export interface Chain { lastSeq: number; lastHash: string }
-export interface Row { frame: Frame; prev: string; hash: string }
+export interface Chain {
+  lastSeq: number;
+  lastHash: string;
+}
+export interface Row {
+  frame: Frame;
+  prev: string;
+  hash: string;
+}
 
 /** What one batch does with one session's frames. */
 export interface Plan {

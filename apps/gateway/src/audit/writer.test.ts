@@ -20,7 +20,8 @@ beforeAll(async () => {
   const user = await seedUser(db, org.id);
   const { agent } = await seedAgent(db, org.id);
   const conn = await seedConnection(db, org.id, { name: 'c', agentId: agent.id });
-  newSession = async () => (await db.session.create({ data: { orgId: org.id, userId: user.id, connectionId: conn.id, agentId: agent.id, mode: 'connect' } })).id;
+  newSession = async () =>
+    (await db.session.create({ data: { orgId: org.id, userId: user.id, connectionId: conn.id, agentId: agent.id, mode: 'connect' } })).id;
   sessionId = await newSession();
   for (const month of ['2030-01-01', '2030-02-01']) await db.$executeRawUnsafe('SELECT hoop_audit_ensure_partition($1::date)', month);
   pool = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -60,7 +61,8 @@ describe('audit writer', () => {
 
 /** Stored rows of a session, checked to be 0..n-1 once each and chained; returns the partition of each. */
 async function storedChain(id: string, body: (seq: number) => ReturnType<typeof ev>): Promise<string[]> {
-  const rows = (await pool.query('SELECT seq, prev_hash, hash, tableoid::regclass::text AS part FROM audit_events WHERE session_id = $1 ORDER BY seq', [id])).rows;
+  const rows = (await pool.query('SELECT seq, prev_hash, hash, tableoid::regclass::text AS part FROM audit_events WHERE session_id = $1 ORDER BY seq', [id]))
+    .rows;
   expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i));
   let prev = GENESIS_HASH;
   for (const r of rows) {
@@ -73,7 +75,11 @@ async function storedChain(id: string, body: (seq: number) => ReturnType<typeof 
 
 describe('audit writer and month partitions', () => {
   // a session running across midnight at the end of January 2030: its events fall in two partitions
-  const at = (n: number, shift = 0) => ({ type: 'statement', at: new Date(Date.parse('2030-01-31T23:59:59.000Z') + n * 200 + shift).toISOString(), data: { sql: `select ${n}` } });
+  const at = (n: number, shift = 0) => ({
+    type: 'statement',
+    at: new Date(Date.parse('2030-01-31T23:59:59.000Z') + n * 200 + shift).toISOString(),
+    data: { sql: `select ${n}` },
+  });
 
   it('stores a resent frame once even when it comes back with another time, in another month, and does not acknowledge it', async () => {
     const id = await newSession();
@@ -91,10 +97,21 @@ describe('audit writer and month partitions', () => {
     await again.drain();
     // 3 and 4 are not the stored events 3 and 4: reported, never acknowledged, and neither is what follows them (an
     // acknowledgement of 6 would make the agent drop 3 and 4 as well)
-    expect(errors.map((e) => [e.msg.replace(/:.*/, ''), e.seq])).toEqual([['audit frame differs from the event stored at its seq', 3], ['audit frame differs from the event stored at its seq', 4]]);
+    expect(errors.map((e) => [e.msg.replace(/:.*/, ''), e.seq])).toEqual([
+      ['audit frame differs from the event stored at its seq', 3],
+      ['audit frame differs from the event stored at its seq', 4],
+    ]);
     expect(acksAgain).toEqual([]);
     const parts = await storedChain(id, (n) => at(n));
-    expect(parts).toEqual(['audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_01', 'audit_events_2030_02', 'audit_events_2030_02']);
+    expect(parts).toEqual([
+      'audit_events_2030_01',
+      'audit_events_2030_01',
+      'audit_events_2030_01',
+      'audit_events_2030_01',
+      'audit_events_2030_01',
+      'audit_events_2030_02',
+      'audit_events_2030_02',
+    ]);
     expect(await db.session.findUniqueOrThrow({ where: { id } })).toMatchObject({ eventCount: 7, lastSeq: 6, statementCount: 7 });
   });
 

@@ -7,8 +7,14 @@ import { eventHash, normalizeEvent } from '@hoop/core/audit/audit-hash';
 import { DEFAULT_HOLD, type Frame, HeldFrames, type HoldLimits } from './held';
 import { type Chain, type Plan, planSession } from './plan';
 
-
-export interface Pending { sessionId: string; seq: number; event: AuditEventBody; ack: (seq: number) => void; link?: object; agent?: string }
+export interface Pending {
+  sessionId: string;
+  seq: number;
+  event: AuditEventBody;
+  ack: (seq: number) => void;
+  link?: object;
+  agent?: string;
+}
 /** how often a batch is re-chained when another writer moved a session's head first (two gateways, one session) */
 const MAX_ATTEMPTS = 3;
 /** sessions whose lowest conflicting seq is remembered (acks stop below it) */
@@ -110,7 +116,10 @@ export class AuditWriter {
   private async loadHeads(ids: string[]): Promise<Set<string>> {
     const missing = ids.filter((id) => !this.chains.has(id));
     if (missing.length === 0) return new Set();
-    const r = await this.pool.query<{ id: string; last_seq: number; last_hash: string }>('SELECT id::text AS id, last_seq, last_hash FROM sessions WHERE id = ANY($1::uuid[])', [missing]);
+    const r = await this.pool.query<{ id: string; last_seq: number; last_hash: string }>(
+      'SELECT id::text AS id, last_seq, last_hash FROM sessions WHERE id = ANY($1::uuid[])',
+      [missing],
+    );
     for (const row of r.rows) this.chains.set(row.id, { lastSeq: row.last_seq, lastHash: row.last_hash });
     return new Set(missing);
   }
@@ -142,7 +151,10 @@ export class AuditWriter {
         return;
       }
       if (pending.length > 0 && attempt >= MAX_ATTEMPTS) {
-        this.log.error('audit frames stay unacknowledged: another writer keeps moving their sessions', { frames: pending.length, sessions: new Set(pending.map((p) => p.sessionId)).size });
+        this.log.error('audit frames stay unacknowledged: another writer keeps moving their sessions', {
+          frames: pending.length,
+          sessions: new Set(pending.map((p) => p.sessionId)).size,
+        });
         return;
       }
     }
@@ -202,7 +214,8 @@ export class AuditWriter {
   private async seal(sessionId: string, seq: number, hash: string): Promise<void> {
     try {
       const link = await sealSession(this.pool, sessionId, seq, hash, this.signer);
-      if (link?.signature) this.log.info('audit chain head signed', { link: link.id, session: sessionId, hash: link.hash, keyId: link.keyId, signature: link.signature });
+      if (link?.signature)
+        this.log.info('audit chain head signed', { link: link.id, session: sessionId, hash: link.hash, keyId: link.keyId, signature: link.signature });
     } catch (err) {
       this.log.error('could not seal session in the audit chain', { session: sessionId, error: (err as Error).message });
     }
@@ -214,7 +227,10 @@ export class AuditWriter {
     for (const [id, plan] of plans) for (const f of plan.stored) places.set(`${id}:${f.seq}`, { sessionId: id, seq: f.seq });
     if (places.size === 0) return;
     const list = [...places.values()];
-    const r = await this.pool.query<{ session_id: string; seq: number; prev_hash: string | null; hash: string | null; through_seq: number | null }>(STORED_AT, [list.map((p) => p.sessionId), list.map((p) => p.seq)]);
+    const r = await this.pool.query<{ session_id: string; seq: number; prev_hash: string | null; hash: string | null; through_seq: number | null }>(STORED_AT, [
+      list.map((p) => p.sessionId),
+      list.map((p) => p.seq),
+    ]);
     const found = new Map<string, { prev: string; hash: string }[]>();
     const purgedThrough = new Map<string, number>();
     for (const row of r.rows) {
@@ -227,7 +243,8 @@ export class AuditWriter {
       for (const f of plan.stored) {
         const rows = found.get(`${id}:${f.seq}`);
         if (rows?.some((s) => eventHash(s.prev, id, f.seq, f.event) === s.hash)) copies.push(f);
-        else if (!rows && f.seq <= (purgedThrough.get(id) ?? -1)) copies.push(f); // stored, then removed by a retention purge on record
+        else if (!rows && f.seq <= (purgedThrough.get(id) ?? -1))
+          copies.push(f); // stored, then removed by a retention purge on record
         else plan.conflicts.push({ frame: f, storedHash: rows?.[0]?.hash ?? null });
       }
       plan.stored = copies;

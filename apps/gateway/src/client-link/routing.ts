@@ -11,7 +11,10 @@ import type { Logger } from '@hoop/log';
 const ONLINE_WINDOW_MS = 15_000;
 
 export class RouteError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -33,7 +36,13 @@ type Deps = { db: Db; agents: AgentRegistry; log: Logger };
  * Opens a session for a user on a connection: checks the user may use it in this mode, finds the agent serving it,
  * records the session, and opens a stream to the agent. The gateway never sees the target's credentials.
  */
-export async function openAgentSession(deps: Deps, user: UserIdentity, connection: string, mode: ConnectionMode, clientInfo?: Record<string, string>): Promise<AgentSession> {
+export async function openAgentSession(
+  deps: Deps,
+  user: UserIdentity,
+  connection: string,
+  mode: ConnectionMode,
+  clientInfo?: Record<string, string>,
+): Promise<AgentSession> {
   const { db, agents, log } = deps;
   const conn = await db.connection.findUnique({ where: { orgId_name: { orgId: user.orgId, name: connection } }, include: { agent: true, policy: true } });
   if (!conn) throw new RouteError('not_found', `connection "${connection}" does not exist; run \`hoop connections\` to list yours`);
@@ -45,12 +54,16 @@ export async function openAgentSession(deps: Deps, user: UserIdentity, connectio
     const seen = conn.agent.lastSeenAt ? `last seen ${conn.agent.lastSeenAt.toISOString()}` : 'never seen';
     throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" is offline (${seen}); start it or ask an admin`);
   }
-  if (Date.now() - link.lastPong > ONLINE_WINDOW_MS) throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" stopped answering heartbeats`);
+  if (Date.now() - link.lastPong > ONLINE_WINDOW_MS)
+    throw new RouteError('agent_offline', `agent "${conn.agent.name}" serving "${conn.name}" stopped answering heartbeats`);
   let grant: AgentSession['grant'] = null;
   if (mode === 'connect' && reviewRules(conn.policy)?.settings.access.required) {
     const g = await activeGrant(db, user.id, conn.id);
     if (!g?.grantExpiresAt) {
-      throw new RouteError('approval_required', `${BLOCKED_PREFIX}: connecting to "${conn.name}" needs an approved access request; \`hoop connect ${conn.name} --duration 30m --reason "…"\` asks for one`);
+      throw new RouteError(
+        'approval_required',
+        `${BLOCKED_PREFIX}: connecting to "${conn.name}" needs an approved access request; \`hoop connect ${conn.name} --duration 30m --reason "…"\` asks for one`,
+      );
     }
     grant = { reviewId: g.id, expiresAt: g.grantExpiresAt };
   }
@@ -64,15 +77,28 @@ export async function openAgentSession(deps: Deps, user: UserIdentity, connectio
         await db.$transaction(
           async (tx) => {
             await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`mcp-calls:${user.id}:${conn.id}`}))`;
-            const recent = await tx.session.count({ where: { userId: user.id, connectionId: conn.id, mode: 'mcp', startedAt: { gt: new Date(Date.now() - 60_000) } } });
-            if (recent >= limits.callsPerMinute) throw new RouteError('rate_limited', `${BLOCKED_PREFIX}: at most ${limits.callsPerMinute} agent calls a minute on "${conn.name}"; wait a little and try again`);
+            const recent = await tx.session.count({
+              where: { userId: user.id, connectionId: conn.id, mode: 'mcp', startedAt: { gt: new Date(Date.now() - 60_000) } },
+            });
+            if (recent >= limits.callsPerMinute)
+              throw new RouteError(
+                'rate_limited',
+                `${BLOCKED_PREFIX}: at most ${limits.callsPerMinute} agent calls a minute on "${conn.name}"; wait a little and try again`,
+              );
             return tx.session.create({ data });
           },
           { maxWait: 15_000, timeout: 15_000 },
         );
   let opened;
   try {
-    opened = await link.tunnel.openStream({ connection: conn.name, connectionId: conn.id, sessionId: session.id, mode, user: { id: user.id, email: user.email, name: user.name }, clientInfo });
+    opened = await link.tunnel.openStream({
+      connection: conn.name,
+      connectionId: conn.id,
+      sessionId: session.id,
+      mode,
+      user: { id: user.id, email: user.email, name: user.name },
+      clientInfo,
+    });
   } catch (err) {
     const e = err as Error;
     await db.session.update({ where: { id: session.id }, data: { status: 'failed', error: e.message, endedAt: new Date() } });
@@ -108,7 +134,11 @@ export async function routeClientStream(deps: Deps, user: UserIdentity, open: In
     if (err instanceof RouteError) return open.reject(err.code, err.message);
     throw err;
   }
-  const clientSide = open.accept({ sessionId: session.sessionId, connectionType: session.connectionType as 'postgres', ...(req.mode === 'mcp' ? { limits: session.limits } : {}) });
+  const clientSide = open.accept({
+    sessionId: session.sessionId,
+    connectionType: session.connectionType as 'postgres',
+    ...(req.mode === 'mcp' ? { limits: session.limits } : {}),
+  });
   const agentStream = session.stream;
   clientSide.splice(agentStream);
   const finish = (error?: Error) => {

@@ -20,11 +20,15 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
   const token = bearer(req);
   const user = token ? await authenticateUser(deps.db, token) : null;
   if (!user) {
-    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'missing, invalid or expired token' }, id: null }));
+    res
+      .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+      .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'missing, invalid or expired token' }, id: null }));
     return;
   }
   if (req.method !== 'POST') {
-    res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'use POST (stateless streamable HTTP)' }, id: null }));
+    res
+      .writeHead(405, { 'content-type': 'application/json', allow: 'POST' })
+      .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'use POST (stateless streamable HTTP)' }, id: null }));
     return;
   }
   const server = createHoopMcpServer(
@@ -41,7 +45,9 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
         session.stream.once('close', () => session.finish());
         if (session.connectionType !== 'postgres') {
           session.stream.destroy();
-          throw new Error(`connection "${connection}" is of type ${session.connectionType}; run_query works on databases (use run_command for ssh and command connections)`);
+          throw new Error(
+            `connection "${connection}" is of type ${session.connectionType}; run_query works on databases (use run_command for ssh and command connections)`,
+          );
         }
         const client = await pgClientOver(session.stream, clientInfo.client ?? 'hoop mcp');
         client.once('end', () => session.stream.destroy());
@@ -58,7 +64,9 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
         session.stream.once('close', () => session.finish());
         if (session.connectionType !== 'ssh' && session.connectionType !== 'command') {
           session.stream.destroy();
-          throw new Error(`connection "${connection}" is of type ${session.connectionType}; run_command works on ssh and command connections (use run_query for databases)`);
+          throw new Error(
+            `connection "${connection}" is of type ${session.connectionType}; run_command works on ssh and command connections (use run_query for databases)`,
+          );
         }
         return { stream: session.stream, sessionId: session.sessionId, limits: session.limits };
       },

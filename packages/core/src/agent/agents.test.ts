@@ -64,7 +64,9 @@ describe('agent keys', () => {
   it('refuse bad and taken names', async () => {
     expect(await refusal(createAgent(db, orgs.acme, { name: 'EU West' }))).toMatch(/^invalid: The name is lowercase letters, digits/);
     expect(await refusal(createAgent(db, orgs.acme, { name: '' }))).toMatch(/^invalid: Give the agent a name/);
-    expect(await refusal(createAgent(db, orgs.acme, { name: 'rotating' }))).toBe("conflict: An agent named “rotating” already exists: choose another name, or replace that agent's key.");
+    expect(await refusal(createAgent(db, orgs.acme, { name: 'rotating' }))).toBe(
+      "conflict: An agent named “rotating” already exists: choose another name, or replace that agent's key.",
+    );
     // names are per org
     expect((await createAgent(db, orgs.other, { name: 'rotating' })).name).toBe('rotating');
   });

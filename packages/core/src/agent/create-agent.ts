@@ -22,7 +22,10 @@ export async function createAgent(db: Db, orgId: string, input: CreateAgentInput
   const { generateSecret, hashSecret, secretPrefix } = await loadHoopDb();
   const key = generateSecret('hoop_agent');
   try {
-    const row = await db.agent.create({ data: { orgId, name: q.name, keyHash: hashSecret(key), keyPrefix: secretPrefix(key) }, select: { id: true, name: true, keyPrefix: true } });
+    const row = await db.agent.create({
+      data: { orgId, name: q.name, keyHash: hashSecret(key), keyPrefix: secretPrefix(key) },
+      select: { id: true, name: true, keyPrefix: true },
+    });
     await notifyAgents(db, orgId);
     return { ...row, key };
   } catch (err) {

@@ -18,13 +18,25 @@ export async function deleteAgent(db: Db, orgId: string, input: z.input<typeof A
   const q = parseInput(AgentIdInput, input);
   const row = await db.agent.findFirst({
     where: { id: q.id, orgId },
-    select: { id: true, name: true, connections: { select: { name: true }, orderBy: { name: 'asc' }, take: SHOWN + 1 }, _count: { select: { connections: true } } },
+    select: {
+      id: true,
+      name: true,
+      connections: { select: { name: true }, orderBy: { name: 'asc' }, take: SHOWN + 1 },
+      _count: { select: { connections: true } },
+    },
   });
   if (!row) throw agentNotFound();
   const n = row._count.connections;
   if (n > 0) {
-    const names = row.connections.slice(0, SHOWN).map((c) => c.name).join(', ') + (n > SHOWN ? ` and ${n - SHOWN} more` : '');
-    throw new AppError('conflict', `“${row.name}” still serves ${n} connection${n === 1 ? '' : 's'} (${names}): assign ${n === 1 ? 'it' : 'them'} to another agent, or to none, before deleting it.`);
+    const names =
+      row.connections
+        .slice(0, SHOWN)
+        .map((c) => c.name)
+        .join(', ') + (n > SHOWN ? ` and ${n - SHOWN} more` : '');
+    throw new AppError(
+      'conflict',
+      `“${row.name}” still serves ${n} connection${n === 1 ? '' : 's'} (${names}): assign ${n === 1 ? 'it' : 'them'} to another agent, or to none, before deleting it.`,
+    );
   }
   // only while it serves none: a connection assigned meanwhile keeps it
   const { count } = await db.agent.deleteMany({ where: { id: row.id, orgId, connections: { none: {} } } });

@@ -28,5 +28,12 @@ export async function auditOverview(db: Db, orgId: string): Promise<AuditOvervie
     ),
   ]);
   const c = chain[0];
-  return { sessions, openSessions, sealedSessions: c?.sealed ?? 0, events: c?.events ?? 0, firstSessionAt: first?.startedAt ?? null, lastSealedAt: c?.last ?? null };
+  return {
+    sessions,
+    openSessions,
+    sealedSessions: c?.sealed ?? 0,
+    events: c?.events ?? 0,
+    firstSessionAt: first?.startedAt ?? null,
+    lastSealedAt: c?.last ?? null,
+  };
 }

@@ -1,7 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type AuditSigner, BAD_SIGNATURE_MESSAGE, createDb, type Db, generateAuditKeyPair, parseAuditSigningKey, purgeExpiredAudit, setAuditRetention, type TrustedAuditKeys, UNSIGNED_LINK_MESSAGE, untrustedKeyMessage } from '@hoop/db';
+import {
+  type AuditSigner,
+  BAD_SIGNATURE_MESSAGE,
+  createDb,
+  type Db,
+  generateAuditKeyPair,
+  parseAuditSigningKey,
+  purgeExpiredAudit,
+  setAuditRetention,
+  type TrustedAuditKeys,
+  UNSIGNED_LINK_MESSAGE,
+  untrustedKeyMessage,
+} from '@hoop/db';
 import { createTestDatabase, seedConnection, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../errors';
@@ -42,12 +54,43 @@ async function trail(signer?: AuditSigner) {
   const t0 = Date.parse('2026-03-01T10:00:00Z');
   const sessions = {
     sql: await recordSession(db, { orgId, userId: dev.id, connectionId: pg, startedAt: new Date(t0), events: sqlSessionEvents(), signer }),
-    theirs: await recordSession(db, { orgId: otherOrg, userId: outsider.id, connectionId: theirs, startedAt: new Date(t0 + 1000), events: sqlSessionEvents(), signer }),
-    term: await recordSession(db, { orgId, userId: dev.id, connectionId: box, mode: 'connect', startedAt: new Date(t0 + 2000), events: terminalSessionEvents(), signer }),
-    open: await recordSession(db, { orgId, userId: dev.id, connectionId: pg, status: 'open', startedAt: new Date(t0 + 3000), events: sqlSessionEvents().slice(0, 3), signer }),
+    theirs: await recordSession(db, {
+      orgId: otherOrg,
+      userId: outsider.id,
+      connectionId: theirs,
+      startedAt: new Date(t0 + 1000),
+      events: sqlSessionEvents(),
+      signer,
+    }),
+    term: await recordSession(db, {
+      orgId,
+      userId: dev.id,
+      connectionId: box,
+      mode: 'connect',
+      startedAt: new Date(t0 + 2000),
+      events: terminalSessionEvents(),
+      signer,
+    }),
+    open: await recordSession(db, {
+      orgId,
+      userId: dev.id,
+      connectionId: pg,
+      status: 'open',
+      startedAt: new Date(t0 + 3000),
+      events: sqlSessionEvents().slice(0, 3),
+      signer,
+    }),
   };
-  const recent = () => recordSession(db, { orgId, userId: dev.id, connectionId: pg, startedAt: new Date(Date.now() - 60_000), events: sqlSessionEvents(), signer });
-  const viewer = (u: { id: string; email: string; name: string }, role: SessionUser['role']): SessionUser => ({ id: u.id, orgId, email: u.email, name: u.name, role, orgName: 'Acme' });
+  const recent = () =>
+    recordSession(db, { orgId, userId: dev.id, connectionId: pg, startedAt: new Date(Date.now() - 60_000), events: sqlSessionEvents(), signer });
+  const viewer = (u: { id: string; email: string; name: string }, role: SessionUser['role']): SessionUser => ({
+    id: u.id,
+    orgId,
+    email: u.email,
+    name: u.name,
+    role,
+    orgName: 'Acme',
+  });
   return { orgId, otherOrg, sessions, recent, dev: viewer(dev, 'developer'), audrey: viewer(audrey, 'auditor') };
 }
 
@@ -88,7 +131,13 @@ describe('verifying the audit trail', () => {
     const events = sqlSessionEvents().length + terminalSessionEvents().length + 3;
     expect(r).toMatchObject({ ok: true, sessions: 3, events, chainLinks: 3, problem: null });
     expect(await verifyOrgTrail(db, audrey)).toMatchObject({ ok: true, sessions: 3, events });
-    expect(await auditOverview(db, orgId)).toMatchObject({ sessions: 3, openSessions: 1, sealedSessions: 2, events, firstSessionAt: new Date('2026-03-01T10:00:00Z') });
+    expect(await auditOverview(db, orgId)).toMatchObject({
+      sessions: 3,
+      openSessions: 1,
+      sealedSessions: 2,
+      events,
+      firstSessionAt: new Date('2026-03-01T10:00:00Z'),
+    });
   });
 
   it('detects an event altered by a superuser, at the same place as the gateway', async () => {
@@ -105,16 +154,25 @@ describe('verifying the audit trail', () => {
   it('detects a timestamp moved and an event removed from the middle', async () => {
     const { orgId, sessions } = await trail();
     await tamper(`UPDATE audit_events SET at = at + interval '1 second' WHERE session_id = $1::uuid AND seq = 5`, sessions.term);
-    expect(await bothVerify({ orgId, sessionId: sessions.term })).toMatchObject({ ok: false, problem: { seq: 5, message: 'event 5 was altered (its content does not match its hash)' } });
+    expect(await bothVerify({ orgId, sessionId: sessions.term })).toMatchObject({
+      ok: false,
+      problem: { seq: 5, message: 'event 5 was altered (its content does not match its hash)' },
+    });
     await tamper('DELETE FROM audit_events WHERE session_id = $1::uuid AND seq = 2', sessions.sql);
-    expect(await bothVerify({ orgId, sessionId: sessions.sql })).toMatchObject({ ok: false, problem: { seq: 2, message: 'event 2 is missing (next stored is 3)' } });
+    expect(await bothVerify({ orgId, sessionId: sessions.sql })).toMatchObject({
+      ok: false,
+      problem: { seq: 2, message: 'event 2 is missing (next stored is 3)' },
+    });
   });
 
   it('detects events removed from the end of a sealed session, and a broken global chain', async () => {
     const { orgId, sessions } = await trail();
     const last = sqlSessionEvents().length - 1;
     await tamper('DELETE FROM audit_events WHERE session_id = $1::uuid AND seq = $2', sessions.sql, last);
-    expect(await bothVerify({ orgId })).toMatchObject({ ok: false, problem: { sessionId: sessions.sql, seq: last, message: 'events were removed from the end of this session after it was sealed' } });
+    expect(await bothVerify({ orgId })).toMatchObject({
+      ok: false,
+      problem: { sessionId: sessions.sql, seq: last, message: 'events were removed from the end of this session after it was sealed' },
+    });
 
     const fresh = await trail();
     await db.$transaction([
@@ -123,12 +181,18 @@ describe('verifying the audit trail', () => {
       db.$executeRawUnsafe('ALTER TABLE audit_chain ENABLE TRIGGER USER'),
     ]);
     // another org's entry is gone: this org's chain no longer links either
-    expect(await bothVerify({ orgId: fresh.orgId })).toMatchObject({ ok: false, problem: { sessionId: fresh.sessions.term, message: 'the global chain is broken at this session (an entry was altered or removed)' } });
+    expect(await bothVerify({ orgId: fresh.orgId })).toMatchObject({
+      ok: false,
+      problem: { sessionId: fresh.sessions.term, message: 'the global chain is broken at this session (an entry was altered or removed)' },
+    });
   });
 
   it('verifies only sessions the viewer may see', async () => {
     const { sessions, dev } = await trail();
-    const theirs = await verifySessionTrail(db, dev, sessions.theirs).then(() => 'ok', (err: unknown) => (err instanceof AppError ? err.code : String(err)));
+    const theirs = await verifySessionTrail(db, dev, sessions.theirs).then(
+      () => 'ok',
+      (err: unknown) => (err instanceof AppError ? err.code : String(err)),
+    );
     expect(theirs).toBe('not_found');
   });
 
@@ -153,7 +217,10 @@ describe('verifying the audit trail', () => {
       db.$executeRawUnsafe('UPDATE audit_purged_sessions SET through_seq = through_seq - 1 WHERE session_id = $1::uuid', sessions.sql),
       db.$executeRawUnsafe('ALTER TABLE audit_purged_sessions ENABLE TRIGGER USER'),
     ]);
-    expect(await bothVerify({ orgId })).toMatchObject({ ok: false, problem: { sessionId: null, message: expect.stringMatching(/^the record of purge \d+ \(\d{4}-\d\d-\d\d\) does not match its checkpoint/) } });
+    expect(await bothVerify({ orgId })).toMatchObject({
+      ok: false,
+      problem: { sessionId: null, message: expect.stringMatching(/^the record of purge \d+ \(\d{4}-\d\d-\d\d\) does not match its checkpoint/) },
+    });
     await db.$transaction([
       db.$executeRawUnsafe('ALTER TABLE audit_purged_sessions DISABLE TRIGGER USER'),
       db.$executeRawUnsafe('UPDATE audit_purged_sessions SET through_seq = through_seq + 1 WHERE session_id = $1::uuid', sessions.sql),
@@ -164,7 +231,10 @@ describe('verifying the audit trail', () => {
     // the other org's session removed whole without a purge: gone from the global chain's point of view, for everyone
     await tamper('DELETE FROM audit_events WHERE session_id = $1::uuid', sessions.theirs);
     await db.$executeRawUnsafe('DELETE FROM sessions WHERE id = $1::uuid', sessions.theirs);
-    expect(await bothVerify({ orgId })).toMatchObject({ ok: false, problem: { sessionId: sessions.theirs, message: 'this session is sealed in the global chain but is gone: it was neither kept nor purged on record' } });
+    expect(await bothVerify({ orgId })).toMatchObject({
+      ok: false,
+      problem: { sessionId: sessions.theirs, message: 'this session is sealed in the global chain but is gone: it was neither kept nor purged on record' },
+    });
   });
 });
 
@@ -179,7 +249,12 @@ const trusting = (...signers: AuditSigner[]): TrustedAuditKeys => new Map(signer
 async function rewriteAndRehash(sessionId: string, seq: number, sql: string, signatures: 'keep' | 'strip' | AuditSigner = 'keep'): Promise<void> {
   await db.$transaction(async (tx) => {
     await tx.$executeRawUnsafe('SET LOCAL session_replication_role = replica');
-    await tx.$executeRawUnsafe(`UPDATE audit_events SET data = jsonb_set(data, '{sql}', to_jsonb($3::text)) WHERE session_id = $1::uuid AND seq = $2`, sessionId, seq, sql);
+    await tx.$executeRawUnsafe(
+      `UPDATE audit_events SET data = jsonb_set(data, '{sql}', to_jsonb($3::text)) WHERE session_id = $1::uuid AND seq = $2`,
+      sessionId,
+      seq,
+      sql,
+    );
     let prev = GENESIS_HASH;
     for (const e of await tx.auditEvent.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } })) {
       const hash = eventHash(prev, sessionId, e.seq, { type: e.type, at: e.at.toISOString(), data: e.data });
@@ -198,7 +273,14 @@ async function rewriteAndRehash(sessionId: string, seq: number, sql: string, sig
       const finalHash = link.sessionId === sessionId ? prev : link.finalHash;
       const hash = chainHash(before, link.sessionId, link.finalSeq, finalHash);
       const signed = signatures === 'keep' ? [link.signature, link.keyId] : signatures === 'strip' ? [null, null] : [signatures.sign(hash), signatures.keyId];
-      await tx.$executeRawUnsafe('UPDATE audit_chain SET final_hash = $2, prev_hash = $3, hash = $4, signature = $5, key_id = $6 WHERE id = $1', link.id, finalHash, before, hash, ...signed);
+      await tx.$executeRawUnsafe(
+        'UPDATE audit_chain SET final_hash = $2, prev_hash = $3, hash = $4, signature = $5, key_id = $6 WHERE id = $1',
+        link.id,
+        finalHash,
+        before,
+        hash,
+        ...signed,
+      );
       before = hash;
     }
   });
@@ -213,7 +295,9 @@ describe('signatures on the global chain', () => {
     expect(signed.signatures.note).toBe(`3 links of the global chain signed and checked (key ${gatewayKey.keyId})`);
     const unchecked = await bothVerify({ orgId });
     expect(unchecked).toMatchObject({ ok: true, signatures: { checked: false, signed: 0 } });
-    expect(unchecked.signatures.note).toBe('signatures were not checked: the web app has no audit public key (HOOP_AUDIT_PUBLIC_KEY, the gateway’s public key)');
+    expect(unchecked.signatures.note).toBe(
+      'signatures were not checked: the web app has no audit public key (HOOP_AUDIT_PUBLIC_KEY, the gateway’s public key)',
+    );
   });
 
   it('finds an event rewritten with every hash recomputed, which the hashes alone no longer can', async () => {
@@ -224,8 +308,14 @@ describe('signatures on the global chain', () => {
     // before signatures: every hash matches, the rewrite passes
     expect(await bothVerify({ orgId })).toMatchObject({ ok: true, problem: null });
     // with the key: the rewritten session's link no longer carries a signature over its hash
-    expect(await bothVerify({ orgId, keys: trusting(gatewayKey) })).toMatchObject({ ok: false, problem: { sessionId: sessions.sql, seq: null, message: BAD_SIGNATURE_MESSAGE } });
-    expect(await bothVerify({ orgId, sessionId: sessions.term, keys: trusting(gatewayKey) })).toMatchObject({ ok: false, problem: { sessionId: sessions.sql, message: BAD_SIGNATURE_MESSAGE } });
+    expect(await bothVerify({ orgId, keys: trusting(gatewayKey) })).toMatchObject({
+      ok: false,
+      problem: { sessionId: sessions.sql, seq: null, message: BAD_SIGNATURE_MESSAGE },
+    });
+    expect(await bothVerify({ orgId, sessionId: sessions.term, keys: trusting(gatewayKey) })).toMatchObject({
+      ok: false,
+      problem: { sessionId: sessions.sql, message: BAD_SIGNATURE_MESSAGE },
+    });
   });
 
   it('finds a signature removed, and a link signed with a key it does not trust', async () => {
@@ -234,14 +324,23 @@ describe('signatures on the global chain', () => {
     // the middle link (the other org's session) rewritten, its signature and the ones after it removed
     await rewriteAndRehash(first.sessions.theirs, 2, 'select 2', 'strip');
     expect(await bothVerify({ orgId: first.orgId })).toMatchObject({ ok: true });
-    expect(await bothVerify({ orgId: first.orgId, keys: trusting(gatewayKey) })).toMatchObject({ ok: false, problem: { sessionId: first.sessions.theirs, message: UNSIGNED_LINK_MESSAGE } });
+    expect(await bothVerify({ orgId: first.orgId, keys: trusting(gatewayKey) })).toMatchObject({
+      ok: false,
+      problem: { sessionId: first.sessions.theirs, message: UNSIGNED_LINK_MESSAGE },
+    });
 
     const second = await trail(gatewayKey);
     const theirKey = keyPair();
     await rewriteAndRehash(second.sessions.term, 3, 'select 3', theirKey);
-    expect(await bothVerify({ orgId: second.orgId, keys: trusting(gatewayKey) })).toMatchObject({ ok: false, problem: { sessionId: second.sessions.term, message: untrustedKeyMessage(theirKey.keyId) } });
+    expect(await bothVerify({ orgId: second.orgId, keys: trusting(gatewayKey) })).toMatchObject({
+      ok: false,
+      problem: { sessionId: second.sessions.term, message: untrustedKeyMessage(theirKey.keyId) },
+    });
     // their key, once trusted, is as good as any: which keys to trust is the verifier's setting, never the database's
-    expect(await bothVerify({ orgId: second.orgId, keys: trusting(gatewayKey, theirKey) })).toMatchObject({ ok: true, signatures: { signed: 3, keyIds: [gatewayKey.keyId, theirKey.keyId] } });
+    expect(await bothVerify({ orgId: second.orgId, keys: trusting(gatewayKey, theirKey) })).toMatchObject({
+      ok: true,
+      signatures: { signed: 3, keyIds: [gatewayKey.keyId, theirKey.keyId] },
+    });
   });
 
   it('notes links sealed before signing, trusts rotated keys it is given, and refuses an unsigned link after a signed one', async () => {
@@ -251,11 +350,19 @@ describe('signatures on the global chain', () => {
     const ids = [await recordAnother(orgId, sessions.sql, oldKey), await recordAnother(orgId, sessions.sql, newKey)];
     const r = await bothVerify({ orgId, keys: trusting(newKey, oldKey) });
     expect(r).toMatchObject({ ok: true, chainLinks: 5, signatures: { checked: true, signed: 2, keyIds: [oldKey.keyId, newKey.keyId], unsigned: 3 } });
-    expect(r.signatures.note).toBe(`2 links of the global chain signed and checked (key ${oldKey.keyId}, key ${newKey.keyId}); 3 links sealed before signing was configured (not signed)`);
-    expect(await bothVerify({ orgId, keys: trusting(newKey) })).toMatchObject({ ok: false, problem: { sessionId: ids[0], message: untrustedKeyMessage(oldKey.keyId) } });
+    expect(r.signatures.note).toBe(
+      `2 links of the global chain signed and checked (key ${oldKey.keyId}, key ${newKey.keyId}); 3 links sealed before signing was configured (not signed)`,
+    );
+    expect(await bothVerify({ orgId, keys: trusting(newKey) })).toMatchObject({
+      ok: false,
+      problem: { sessionId: ids[0], message: untrustedKeyMessage(oldKey.keyId) },
+    });
     // a gateway without its key seals the next session unsigned: after signed links, that breaks the chain
     const unsigned = await recent();
-    expect(await bothVerify({ orgId, keys: trusting(newKey, oldKey) })).toMatchObject({ ok: false, problem: { sessionId: unsigned, message: UNSIGNED_LINK_MESSAGE } });
+    expect(await bothVerify({ orgId, keys: trusting(newKey, oldKey) })).toMatchObject({
+      ok: false,
+      problem: { sessionId: unsigned, message: UNSIGNED_LINK_MESSAGE },
+    });
   });
 
   it('cannot tell a chain stripped of every signature from one sealed before signing: the count of such links says it', async () => {
@@ -283,7 +390,9 @@ describe('signatures on the global chain', () => {
         (err: unknown) => err,
       );
       expect(wrong).toBeInstanceOf(AppError);
-      expect((wrong as AppError).message).toBe(`The audit trail cannot be verified: the web app's audit key setting is wrong. HOOP_AUDIT_PUBLIC_KEY: cannot read ${path.join(dir, 'missing.pem')}: ENOENT`);
+      expect((wrong as AppError).message).toBe(
+        `The audit trail cannot be verified: the web app's audit key setting is wrong. HOOP_AUDIT_PUBLIC_KEY: cannot read ${path.join(dir, 'missing.pem')}: ENOENT`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -45,7 +45,10 @@ export function holdsRole(held: { role: string; roles?: readonly string[] }, rol
 export const groupRolesSelect = { groups: { select: { group: { select: { role: true } } } } } as const;
 
 export function rolesOfRow(u: { role: string; groups: { group: { role: string } }[] }): HeldRoles {
-  return heldRoles(u.role, u.groups.map((g) => g.group.role));
+  return heldRoles(
+    u.role,
+    u.groups.map((g) => g.group.role),
+  );
 }
 
 /** The roles a user holds now, or null when there is no such user. */

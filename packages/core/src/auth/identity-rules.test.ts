@@ -66,7 +66,12 @@ describe('single sign-on', () => {
     const reviewers = await db.group.create({ data: { orgId, name: 'db-reviewers', role: 'reviewer', oidcClaim: 'hoop-reviewers' } });
     const auditors = await db.group.create({ data: { orgId, name: 'auditors', role: 'auditor', oidcClaim: 'hoop-auditors' } });
     const first = await signInWithOidc(db, null, { subject: 'sub-olivia', email: 'Olivia@Acme.test', name: 'Olivia', groups: ['hoop-reviewers', 'unrelated'] });
-    expect(first).toMatchObject({ ok: true, created: true, groups: ['db-reviewers'], user: { email: 'olivia@acme.test', role: 'reviewer', roles: ['reviewer', 'developer'] } });
+    expect(first).toMatchObject({
+      ok: true,
+      created: true,
+      groups: ['db-reviewers'],
+      user: { email: 'olivia@acme.test', role: 'reviewer', roles: ['reviewer', 'developer'] },
+    });
     const id = first.ok ? first.user.id : '';
     // an admin adds her to auditors by hand: sign-in never removes that
     await db.groupMember.create({ data: { groupId: auditors.id, userId: id, source: 'manual' } });
@@ -80,7 +85,10 @@ describe('single sign-on', () => {
     const local = await seedUser(db, orgId, { email: 'rob@acme.test', role: 'admin', password: 'pw-123456' });
     const out = await signInWithOidc(db, null, { subject: 'sub-rob', email: 'ROB@acme.test', name: null, groups: [] });
     expect(out).toMatchObject({ ok: true, created: false, user: { id: local.id, role: 'admin', name: local.name } });
-    expect(await signInWithOidc(db, null, { subject: 'sub-impostor', email: 'rob@acme.test', name: null, groups: [] })).toMatchObject({ ok: false, code: 'linked_elsewhere' });
+    expect(await signInWithOidc(db, null, { subject: 'sub-impostor', email: 'rob@acme.test', name: null, groups: [] })).toMatchObject({
+      ok: false,
+      code: 'linked_elsewhere',
+    });
   });
 
   it('refuses disabled and service accounts, unverified e-mail and an unknown org', async () => {
@@ -88,8 +96,14 @@ describe('single sign-on', () => {
     await db.user.update({ where: { id: off.id }, data: { disabledAt: new Date() } });
     await seedUser(db, orgId, { email: 'bot@service.hoop', isService: true });
     expect(await signInWithOidc(db, null, { subject: 's1', email: 'off@acme.test', name: null, groups: [] })).toMatchObject({ ok: false, code: 'disabled' });
-    expect(await signInWithOidc(db, null, { subject: 's2', email: 'bot@service.hoop', name: null, groups: [] })).toMatchObject({ ok: false, code: 'service_account' });
-    expect(await signInWithOidc(db, null, { subject: 's3', email: 'new@acme.test', emailVerified: false, name: null, groups: [] })).toMatchObject({ ok: false, code: 'unverified' });
+    expect(await signInWithOidc(db, null, { subject: 's2', email: 'bot@service.hoop', name: null, groups: [] })).toMatchObject({
+      ok: false,
+      code: 'service_account',
+    });
+    expect(await signInWithOidc(db, null, { subject: 's3', email: 'new@acme.test', emailVerified: false, name: null, groups: [] })).toMatchObject({
+      ok: false,
+      code: 'unverified',
+    });
     expect(await signInWithOidc(db, 'nope', { subject: 's4', email: 'new@acme.test', name: null, groups: [] })).toMatchObject({ ok: false, code: 'no_org' });
     expect(await signInWithOidc(db, null, { subject: 's5', email: null, name: null, groups: [] })).toMatchObject({ ok: false, code: 'no_email' });
   });
@@ -131,9 +145,13 @@ describe('CLI browser login', () => {
 
   it('caps pending requests per source address, so one client cannot keep everybody else from logging in', async () => {
     // concurrent starts cannot all pass the count
-    const flood = await Promise.allSettled(Array.from({ length: CLI_LOGIN.maxPendingPerSource * 2 }, () => startCliLogin(db, { clientName: 'flood', clientAddress: '203.0.113.7' })));
+    const flood = await Promise.allSettled(
+      Array.from({ length: CLI_LOGIN.maxPendingPerSource * 2 }, () => startCliLogin(db, { clientName: 'flood', clientAddress: '203.0.113.7' })),
+    );
     expect(flood.filter((r) => r.status === 'fulfilled')).toHaveLength(CLI_LOGIN.maxPendingPerSource);
-    expect(flood.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual(Array(CLI_LOGIN.maxPendingPerSource).fill(expect.stringMatching(/logins from this address are already waiting/)));
+    expect(flood.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual(
+      Array(CLI_LOGIN.maxPendingPerSource).fill(expect.stringMatching(/logins from this address are already waiting/)),
+    );
     // the same address written IPv4-mapped, and another address of the same IPv6 /64, count for the same source
     await expect(startCliLogin(db, { clientName: 'flood', clientAddress: '::ffff:203.0.113.7' })).rejects.toThrow(/already waiting/);
     for (let i = 0; i < CLI_LOGIN.maxPendingPerSource; i++) await startCliLogin(db, { clientName: 'v6', clientAddress: `2001:db8:1:2::${i.toString(16)}` });

@@ -38,13 +38,25 @@ export async function resolveSsoOrg(db: Db, slug?: string | null): Promise<{ id:
 /** The values of a groups claim, which providers send as an array, a string, or a space- or comma-separated list. */
 export function claimValues(value: unknown): string[] {
   const raw = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/) : [];
-  return [...new Set(raw.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(Boolean))].slice(0, 500);
+  return [
+    ...new Set(
+      raw
+        .filter((v): v is string => typeof v === 'string')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ].slice(0, 500);
 }
 
 export async function signInWithOidc(db: Db, orgSlug: string | null | undefined, who: OidcIdentity): Promise<OidcSignIn> {
   const org = await resolveSsoOrg(db, orgSlug);
   if (!org) {
-    return refuse('no_org', orgSlug ? `single sign-on is set up for the organisation "${orgSlug}", which does not exist` : 'single sign-on cannot tell which organisation to sign you in to; an admin must set HOOP_OIDC_ORG');
+    return refuse(
+      'no_org',
+      orgSlug
+        ? `single sign-on is set up for the organisation "${orgSlug}", which does not exist`
+        : 'single sign-on cannot tell which organisation to sign you in to; an admin must set HOOP_OIDC_ORG',
+    );
   }
   const email = who.email?.trim().toLowerCase() || null;
   if (!who.subject) return refuse('no_subject', 'the identity provider sent no subject (sub)');
@@ -54,14 +66,18 @@ export async function signInWithOidc(db: Db, orgSlug: string | null | undefined,
   if (!user && !email) return refuse('no_email', 'the identity provider sent no e-mail address; ask an admin to add the email scope');
   if (user?.isService) return refuse('service_account', 'that account is a service account, which cannot sign in');
   if (user?.disabledAt) return refuse('disabled', 'your account is disabled; ask an admin of your organisation');
-  if (user?.oidcSubject && user.oidcSubject !== who.subject) return refuse('linked_elsewhere', 'this e-mail address is linked to another single sign-on identity; ask an admin');
+  if (user?.oidcSubject && user.oidcSubject !== who.subject)
+    return refuse('linked_elsewhere', 'this e-mail address is linked to another single sign-on identity; ask an admin');
   const name = who.name?.trim() || email?.split('@')[0] || user?.name || 'user';
   let created = false;
   if (!user) {
     user = await db.user.create({ data: { orgId: org.id, email: email!, name, role: 'developer', oidcSubject: who.subject, lastLoginAt: new Date() } });
     created = true;
   } else {
-    user = await db.user.update({ where: { id: user.id }, data: { oidcSubject: who.subject, lastLoginAt: new Date(), ...(who.name?.trim() ? { name: who.name.trim() } : {}) } });
+    user = await db.user.update({
+      where: { id: user.id },
+      data: { oidcSubject: who.subject, lastLoginAt: new Date(), ...(who.name?.trim() ? { name: who.name.trim() } : {}) },
+    });
   }
   const groups = await syncOidcGroups(db, org.id, user.id, who.groups);
   const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { role: true, ...groupRolesSelect } });

@@ -2,7 +2,10 @@ import type { Db } from '@hoop/db';
 import { parseRole, type Role } from '../auth/roles';
 import { claimValues, type OidcRefusal, signInWithOidc } from './oidc';
 
-export interface OidcSettings { groupsClaim: string; org: string | null }
+export interface OidcSettings {
+  groupsClaim: string;
+  org: string | null;
+}
 
 /** What next-auth keeps of a single sign-on: the hoop user, or why they were refused. */
 export type OidcUser =

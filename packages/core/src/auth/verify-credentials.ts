@@ -3,7 +3,13 @@ import { loadHoopDb } from '../hoop-db';
 import { parseRole, type Role } from '../auth/roles';
 import { groupRolesSelect, rolesOfRow } from './held-roles';
 
-export interface SignedInUser { id: string; orgId: string; email: string; name: string; role: Role }
+export interface SignedInUser {
+  id: string;
+  orgId: string;
+  email: string;
+  name: string;
+  role: Role;
+}
 
 let dummyHash: Promise<string> | null = null;
 

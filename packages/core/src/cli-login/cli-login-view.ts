@@ -4,7 +4,11 @@ import { sentence } from '../review/review-errors';
 import { CliLoginError } from './login-requests';
 
 export const CliLoginCodeInput = z.object({
-  code: z.string().trim().min(1, { error: 'Enter the code your terminal shows, such as BCDF-GHJK.' }).max(20, { error: 'The code has 8 letters, such as BCDF-GHJK.' }),
+  code: z
+    .string()
+    .trim()
+    .min(1, { error: 'Enter the code your terminal shows, such as BCDF-GHJK.' })
+    .max(20, { error: 'The code has 8 letters, such as BCDF-GHJK.' }),
 });
 export type CliLoginCodeInput = z.input<typeof CliLoginCodeInput>;
 

@@ -67,14 +67,23 @@ export function loginSourceKey(address: string | null | undefined): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
-export interface StartCliLogin { clientName: string; clientAddress?: string | null; scope?: TokenScope; tokenDays?: number }
+export interface StartCliLogin {
+  clientName: string;
+  clientAddress?: string | null;
+  scope?: TokenScope;
+  tokenDays?: number;
+}
 
 export async function startCliLogin(db: Db, input: StartCliLogin) {
   const days = input.tokenDays ?? CLI_LOGIN.defaultTokenDays;
-  if (!Number.isInteger(days) || days < 1 || days > CLI_LOGIN.maxTokenDays) throw new CliLoginError('invalid', `the token lifetime is a whole number of days from 1 to ${CLI_LOGIN.maxTokenDays}`);
+  if (!Number.isInteger(days) || days < 1 || days > CLI_LOGIN.maxTokenDays)
+    throw new CliLoginError('invalid', `the token lifetime is a whole number of days from 1 to ${CLI_LOGIN.maxTokenDays}`);
   const scope = input.scope ?? 'full';
   if (!TOKEN_SCOPES.includes(scope)) throw new CliLoginError('invalid', `scope must be one of ${TOKEN_SCOPES.join(', ')}`);
   const now = new Date();
@@ -84,21 +93,40 @@ export async function startCliLogin(db: Db, input: StartCliLogin) {
   const { hashSecret } = await loadHoopDb();
   const deviceCode = `hoop_dev_${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(now.getTime() + CLI_LOGIN.requestMinutes * 60_000);
-  const clientName = input.clientName.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) || 'hoop CLI';
+  const clientName =
+    input.clientName
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+      .trim()
+      .slice(0, 200) || 'hoop CLI';
   for (let attempt = 0; ; attempt++) {
     const userCode = newUserCode();
     try {
       // one start per source at a time, so concurrent starts cannot all pass the count
-      const row = await db.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`cli-login:${sourceKey}`}))`;
-        const waiting = await tx.cliLoginRequest.count({ where: { sourceKey, status: 'pending', expiresAt: { gt: now } } });
-        if (waiting >= CLI_LOGIN.maxPendingPerSource) {
-          throw new CliLoginError('busy', `${waiting} logins from this address are already waiting for approval; approve or let them expire (${CLI_LOGIN.requestMinutes} min) first`);
-        }
-        return tx.cliLoginRequest.create({
-          data: { deviceCodeHash: hashSecret(deviceCode), userCode, scope, tokenDays: days, clientName, clientAddress: input.clientAddress?.slice(0, 100) ?? null, sourceKey, expiresAt },
-        });
-      }, { maxWait: 15_000, timeout: 15_000 });
+      const row = await db.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`cli-login:${sourceKey}`}))`;
+          const waiting = await tx.cliLoginRequest.count({ where: { sourceKey, status: 'pending', expiresAt: { gt: now } } });
+          if (waiting >= CLI_LOGIN.maxPendingPerSource) {
+            throw new CliLoginError(
+              'busy',
+              `${waiting} logins from this address are already waiting for approval; approve or let them expire (${CLI_LOGIN.requestMinutes} min) first`,
+            );
+          }
+          return tx.cliLoginRequest.create({
+            data: {
+              deviceCodeHash: hashSecret(deviceCode),
+              userCode,
+              scope,
+              tokenDays: days,
+              clientName,
+              clientAddress: input.clientAddress?.slice(0, 100) ?? null,
+              sourceKey,
+              expiresAt,
+            },
+          });
+        },
+        { maxWait: 15_000, timeout: 15_000 },
+      );
       return { deviceCode, userCode: row.userCode, expiresAt: row.expiresAt, interval: CLI_LOGIN.intervalSeconds, tokenDays: days, scope };
     } catch (err) {
       if ((err as { code?: string }).code !== 'P2002' || attempt > 5) throw err;
@@ -128,27 +156,47 @@ export async function pollCliLogin(db: Db, deviceCode: string): Promise<CliLogin
     await db.cliLoginRequest.updateMany({ where: { id: row.id, status: 'pending' }, data: { status: 'expired' } });
     return { status: 'expired', message: ENDED.expired };
   }
-  if (row.status !== 'approved') return { status: row.status as 'denied' | 'expired' | 'consumed', message: ENDED[row.status as 'denied' | 'expired' | 'consumed'] ?? ENDED.invalid };
+  if (row.status !== 'approved')
+    return { status: row.status as 'denied' | 'expired' | 'consumed', message: ENDED[row.status as 'denied' | 'expired' | 'consumed'] ?? ENDED.invalid };
   return db.$transaction(async (tx) => {
     // exactly one poll wins the approved → consumed step, so the token is handed out once
     const won = await tx.cliLoginRequest.updateMany({ where: { id: row.id, status: 'approved' }, data: { status: 'consumed', consumedAt: new Date() } });
     if (won.count !== 1) return { status: 'consumed', message: ENDED.consumed } as const;
-    const user = await tx.user.findUnique({ where: { id: row.userId! }, select: { id: true, email: true, name: true, role: true, disabledAt: true, org: { select: { slug: true } }, ...groupRolesSelect } });
+    const user = await tx.user.findUnique({
+      where: { id: row.userId! },
+      select: { id: true, email: true, name: true, role: true, disabledAt: true, org: { select: { slug: true } }, ...groupRolesSelect },
+    });
     if (!user || user.disabledAt) return { status: 'denied', message: 'the account that approved this login is disabled' } as const;
     const token = generateSecret('hoop_tok');
     const tokenExpiresAt = new Date(Date.now() + row.tokenDays * 86_400_000);
     const created = await tx.apiToken.create({
-      data: { userId: user.id, name: `hoop login · ${row.clientName}`.slice(0, 100), tokenHash: hashSecret(token), prefix: secretPrefix(token), expiresAt: tokenExpiresAt, scope: row.scope },
+      data: {
+        userId: user.id,
+        name: `hoop login · ${row.clientName}`.slice(0, 100),
+        tokenHash: hashSecret(token),
+        prefix: secretPrefix(token),
+        expiresAt: tokenExpiresAt,
+        scope: row.scope,
+      },
     });
     await tx.cliLoginRequest.update({ where: { id: row.id }, data: { tokenId: created.id } });
-    return { status: 'approved', token, tokenExpiresAt, scope: row.scope as TokenScope, user: { email: user.email, name: user.name, role: rolesOfRow(user).role }, org: user.org.slug } as const;
+    return {
+      status: 'approved',
+      token,
+      tokenExpiresAt,
+      scope: row.scope as TokenScope,
+      user: { email: user.email, name: user.name, role: rolesOfRow(user).role },
+      org: user.org.slug,
+    } as const;
   });
 }
 
 /** A request as the approval page shows it, found by the code the person typed or followed. */
 export async function findCliLogin(db: Db, userCode: string) {
   const code = normalizeUserCode(userCode);
-  const row = code ? await db.cliLoginRequest.findUnique({ where: { userCode: code }, include: { user: { select: { orgId: true, email: true, name: true } } } }) : null;
+  const row = code
+    ? await db.cliLoginRequest.findUnique({ where: { userCode: code }, include: { user: { select: { orgId: true, email: true, name: true } } } })
+    : null;
   if (!row) throw new CliLoginError('not_found', 'there is no login request with this code; check the code in your terminal, or run `hoop login` again');
   const status = row.status === 'pending' && row.expiresAt <= new Date() ? 'expired' : row.status;
   return { ...row, status };
@@ -161,7 +209,10 @@ export async function findCliLogin(db: Db, userCode: string) {
 export async function decideCliLogin(db: Db, userCode: string, user: { id: string }, decision: 'approve' | 'deny') {
   const row = await findCliLogin(db, userCode);
   if (row.status !== 'pending') {
-    const said = { approved: 'was already approved', consumed: 'was already approved and used', denied: 'was denied', expired: 'has expired; run `hoop login` again' }[row.status] ?? `is ${row.status}`;
+    const said =
+      { approved: 'was already approved', consumed: 'was already approved and used', denied: 'was denied', expired: 'has expired; run `hoop login` again' }[
+        row.status
+      ] ?? `is ${row.status}`;
     throw new CliLoginError('conflict', `this login request ${said}`);
   }
   const done = await db.cliLoginRequest.updateMany({

@@ -47,7 +47,13 @@ export function secretView(secretRef: string | null, secretEncrypted: string | n
   return { source, reference, storedSet: source === 'stored' && Boolean(secretEncrypted) };
 }
 
-export async function getConnection(db: Db, orgId: string, input: z.input<typeof ConnectionIdInput>, encryptionKey: string | null, now = new Date()): Promise<ConnectionDetail> {
+export async function getConnection(
+  db: Db,
+  orgId: string,
+  input: z.input<typeof ConnectionIdInput>,
+  encryptionKey: string | null,
+  now = new Date(),
+): Promise<ConnectionDetail> {
   const q = parseInput(ConnectionIdInput, input);
   const c = await db.connection.findFirst({
     where: { id: q.id, orgId },

@@ -23,7 +23,12 @@ const port = (fallback: number) =>
     .min(1, { error: 'The port must be a number from 1 to 65535.' })
     .max(65535, { error: 'The port must be a number from 1 to 65535.' })
     .default(fallback);
-const word = (what: string) => z.string({ error: `Enter the ${what}.` }).trim().min(1, { error: `Enter the ${what}.`, abort: true }).max(200, { error: `The ${what} is at most 200 characters.` });
+const word = (what: string) =>
+  z
+    .string({ error: `Enter the ${what}.` })
+    .trim()
+    .min(1, { error: `Enter the ${what}.`, abort: true })
+    .max(200, { error: `The ${what} is at most 200 characters.` });
 
 export const PostgresConfig = z.object({
   host,
@@ -42,7 +47,9 @@ export const SshConfig = z.object({
     z
       .string()
       .trim()
-      .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { error: 'The host key fingerprint looks like SHA256:… as `ssh-keygen -lf` prints it; leave it blank to accept any host key.' })
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, {
+        error: 'The host key fingerprint looks like SHA256:… as `ssh-keygen -lf` prints it; leave it blank to accept any host key.',
+      })
       .optional(),
   ),
 });
@@ -69,13 +76,17 @@ export const CommandConfig = z
     env: z
       .record(z.string(), z.string({ error: 'Environment values are text.' }).max(4000, { error: 'An environment value is at most 4000 characters.' }))
       .refine((env) => Object.keys(env).every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)), {
-        error: (iss) => `Environment variable names are letters, digits and underscores, and do not start with a digit (not ${Object.keys(iss.input as object).find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))}).`,
+        error: (iss) =>
+          `Environment variable names are letters, digits and underscores, and do not start with a digit (not ${Object.keys(iss.input as object).find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))}).`,
       })
       .default({}),
     /** how commands are judged: as shell lines, or as SQL (a psql command line) */
     guard: z.enum(['shell', 'sql'], { error: 'Judge commands as shell or as SQL.' }).default('shell'),
   })
-  .refine((c) => c.shell.length > 0 || c.exec.length > 0, { error: 'Enter the interactive command, the exec command, or both (for example bash -i, and bash -c {}).', path: ['shell'] });
+  .refine((c) => c.shell.length > 0 || c.exec.length > 0, {
+    error: 'Enter the interactive command, the exec command, or both (for example bash -i, and bash -c {}).',
+    path: ['shell'],
+  });
 
 /** Where the agent finds the target credential. A stored secret is typed here, sealed, and never shown again. */
 export const SecretInput = z.discriminatedUnion(
@@ -84,7 +95,12 @@ export const SecretInput = z.discriminatedUnion(
     z.object({ source: z.literal('none') }),
     z.object({
       source: z.literal('env'),
-      name: z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'Name the environment variable on the agent, such as PG_PROD_PASSWORD (letters, digits and underscores).' }),
+      name: z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+          error: 'Name the environment variable on the agent, such as PG_PROD_PASSWORD (letters, digits and underscores).',
+        }),
     }),
     z.object({
       source: z.literal('file'),
@@ -114,9 +130,19 @@ const common = {
     .trim()
     .min(1, { error: 'Give the connection a name, such as pg-prod.' })
     .max(63, { error: 'The name is at most 63 characters.' })
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'The name is lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (people type it: hoop connect pg-prod).' }),
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, {
+      error: 'The name is lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (people type it: hoop connect pg-prod).',
+    }),
   tags: z
-    .array(z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._:-]{0,39}$/, { error: 'Tags are lowercase words of letters, digits, dots, colons and dashes (at most 40 characters), such as prod or team:billing.' }))
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^[a-z0-9][a-z0-9._:-]{0,39}$/, {
+          error: 'Tags are lowercase words of letters, digits, dots, colons and dashes (at most 40 characters), such as prod or team:billing.',
+        }),
+    )
     .max(20, { error: 'A connection has at most 20 tags.' })
     .default([])
     .transform((t) => [...new Set(t)]),

@@ -17,13 +17,20 @@ export async function checkReferences(db: Db, orgId: string, q: Pick<ParsedConne
   if (!policy) throw new AppError('invalid', 'That policy does not exist (any more): choose another one, or the built-in guardrails.');
 }
 
-interface StoredSecret { secretRef: string | null; secretEncrypted: string | null }
+interface StoredSecret {
+  secretRef: string | null;
+  secretEncrypted: string | null;
+}
 
 /**
  * The reference the agent resolves, and the sealed secret when one is typed here. A stored secret left blank on an
  * edit keeps the one already sealed; changing to another source forgets it.
  */
-export async function secretToStore(secret: ParsedConnectionInput['secret'], existing: StoredSecret | null, encryptionKey: string | null): Promise<StoredSecret> {
+export async function secretToStore(
+  secret: ParsedConnectionInput['secret'],
+  existing: StoredSecret | null,
+  encryptionKey: string | null,
+): Promise<StoredSecret> {
   switch (secret.source) {
     case 'none':
       return { secretRef: null, secretEncrypted: null };

@@ -46,9 +46,21 @@ afterAll(async () => {
 describe('stored secrets', () => {
   it('are sealed with the gateway key and never returned, and agents are told at once', async () => {
     const told = listener.next(orgs.acme);
-    const c = await createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-prod', config: PG, agentId: agents.up, tags: ['Prod', 'prod', 'eu'], secret: { source: 'stored', value: PASSWORD } }, KEY);
+    const c = await createConnection(
+      db,
+      orgs.acme,
+      { type: 'postgres', name: 'pg-prod', config: PG, agentId: agents.up, tags: ['Prod', 'prod', 'eu'], secret: { source: 'stored', value: PASSWORD } },
+      KEY,
+    );
     await told;
-    expect(c).toMatchObject({ name: 'pg-prod', type: 'postgres', tags: ['prod', 'eu'], readOnly: false, secret: { source: 'stored', reference: null, storedSet: true }, key: 'ready' });
+    expect(c).toMatchObject({
+      name: 'pg-prod',
+      type: 'postgres',
+      tags: ['prod', 'eu'],
+      readOnly: false,
+      secret: { source: 'stored', reference: null, storedSet: true },
+      key: 'ready',
+    });
     expect(c.config).toEqual(PG);
     const row = await db.connection.findUniqueOrThrow({ where: { id: c.id } });
     expect(row.secretRef).toBe('stored');
@@ -78,34 +90,57 @@ describe('stored secrets', () => {
   });
 
   it('cannot be saved without the key', async () => {
-    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-nokey', config: PG, secret: { source: 'stored', value: 'x' } }, null))).toMatch(
-      /^unavailable: Secrets cannot be saved: the web app has no HOOP_ENCRYPTION_KEY/,
-    );
+    expect(
+      await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-nokey', config: PG, secret: { source: 'stored', value: 'x' } }, null)),
+    ).toMatch(/^unavailable: Secrets cannot be saved: the web app has no HOOP_ENCRYPTION_KEY/);
     expect(await db.connection.count({ where: { name: 'pg-nokey' } })).toBe(0);
   });
 });
 
 describe('settings', () => {
   it('are refused per type in sentences that name the field', async () => {
-    const bad = (config: Record<string, unknown>, type: 'postgres' | 'ssh' | 'command' = 'postgres') => refusal(createConnection(db, orgs.acme, { type, name: 'bad', config } as never, KEY));
+    const bad = (config: Record<string, unknown>, type: 'postgres' | 'ssh' | 'command' = 'postgres') =>
+      refusal(createConnection(db, orgs.acme, { type, name: 'bad', config } as never, KEY));
     expect(await bad({ ...PG, host: '' })).toBe('invalid: Enter the host: a name or address the agent can reach, such as db.internal or 10.0.3.17.');
     expect(await bad({ ...PG, host: 'postgres://db' })).toMatch(/^invalid: The host is a name or address without spaces, slashes or a scheme/);
     expect(await bad({ ...PG, port: 70000 })).toBe('invalid: The port must be a number from 1 to 65535.');
     expect(await bad({ ...PG, sslmode: 'sometimes' })).toMatch(/^invalid: The TLS mode \(sslmode\) is one of disable, allow, prefer/);
     expect(await bad({ host: 'db', database: 'app' })).toBe('invalid: Enter the user the agent logs in as.');
-    expect(await bad({ host: 'web-1', user: 'deploy', hostKeyFingerprint: 'md5:aa:bb' }, 'ssh')).toMatch(/^invalid: The host key fingerprint looks like SHA256:/);
+    expect(await bad({ host: 'web-1', user: 'deploy', hostKeyFingerprint: 'md5:aa:bb' }, 'ssh')).toMatch(
+      /^invalid: The host key fingerprint looks like SHA256:/,
+    );
     expect(await bad({ shell: [], exec: [] }, 'command')).toMatch(/^invalid: Enter the interactive command, the exec command, or both/);
     expect(await bad({ shell: ['bash'], env: { '1BAD': 'x' } }, 'command')).toMatch(/^invalid: Environment variable names are letters, digits and underscores/);
-    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'Bad Name', config: PG }, KEY))).toMatch(/^invalid: The name is lowercase letters, digits/);
-    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'envy', config: PG, secret: { source: 'env', name: 'PG PASSWORD' } }, KEY))).toMatch(/^invalid: Name the environment variable on the agent/);
-    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'filed', config: PG, secret: { source: 'file', path: 'secrets/pg' } }, KEY))).toMatch(/^invalid: Give the absolute path of the file/);
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'Bad Name', config: PG }, KEY))).toMatch(
+      /^invalid: The name is lowercase letters, digits/,
+    );
+    expect(
+      await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'envy', config: PG, secret: { source: 'env', name: 'PG PASSWORD' } }, KEY)),
+    ).toMatch(/^invalid: Name the environment variable on the agent/);
+    expect(
+      await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'filed', config: PG, secret: { source: 'file', path: 'secrets/pg' } }, KEY)),
+    ).toMatch(/^invalid: Give the absolute path of the file/);
     expect(await db.connection.count({ where: { orgId: orgs.acme, name: { in: ['bad', 'envy', 'filed'] } } })).toBe(0);
   });
 
   it('are stored as the agent reads them, for ssh and command connections too', async () => {
-    const ssh = await createConnection(db, orgs.acme, { type: 'ssh', name: 'web-1', config: { host: ' web-1.internal ', port: '2222', user: 'deploy', hostKeyFingerprint: '' }, agentId: agents.up }, KEY);
+    const ssh = await createConnection(
+      db,
+      orgs.acme,
+      { type: 'ssh', name: 'web-1', config: { host: ' web-1.internal ', port: '2222', user: 'deploy', hostKeyFingerprint: '' }, agentId: agents.up },
+      KEY,
+    );
     expect(ssh.config).toEqual({ host: 'web-1.internal', port: 2222, user: 'deploy' });
-    const cmd = await createConnection(db, orgs.acme, { type: 'command', name: 'kube', config: { shell: ['bash', '-i'], exec: ['bash', '-c', '{}'], cwd: '/srv', env: { KUBECONFIG: 'file:/etc/kube' }, guard: 'shell' } }, KEY);
+    const cmd = await createConnection(
+      db,
+      orgs.acme,
+      {
+        type: 'command',
+        name: 'kube',
+        config: { shell: ['bash', '-i'], exec: ['bash', '-c', '{}'], cwd: '/srv', env: { KUBECONFIG: 'file:/etc/kube' }, guard: 'shell' },
+      },
+      KEY,
+    );
     expect(cmd.config).toEqual({ shell: ['bash', '-i'], exec: ['bash', '-c', '{}'], cwd: '/srv', env: { KUBECONFIG: 'file:/etc/kube' }, guard: 'shell' });
     expect((await listConnections(db, orgs.acme, { search: 'kube' })).items[0]?.target).toBe('bash -i');
   });
@@ -120,8 +155,12 @@ describe('settings', () => {
   });
 
   it('refuse a taken name and another org’s agent or connection', async () => {
-    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-prod', config: PG }, KEY))).toBe('conflict: A connection named “pg-prod” already exists: choose another name, or edit that one.');
-    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-x', config: PG, agentId: agents.theirs }, KEY))).toBe('invalid: That agent does not exist (any more): choose another one, or none.');
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-prod', config: PG }, KEY))).toBe(
+      'conflict: A connection named “pg-prod” already exists: choose another name, or edit that one.',
+    );
+    expect(await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-x', config: PG, agentId: agents.theirs }, KEY))).toBe(
+      'invalid: That agent does not exist (any more): choose another one, or none.',
+    );
     const mine = (await listConnections(db, orgs.acme, { search: 'pg-prod' })).items[0]!;
     expect(await refusal(getConnection(db, orgs.other, { id: mine.id }, KEY))).toMatch(/^not_found: /);
     expect(await refusal(updateConnection(db, orgs.other, { id: mine.id, type: 'postgres', name: 'stolen', config: PG }, KEY))).toMatch(/^not_found: /);
@@ -156,10 +195,19 @@ describe('test', () => {
 
   it('checks the settings with the agent’s rules and the agent’s heartbeat (15 s), and says what it did not check', async () => {
     await db.agent.update({ where: { id: agents.up }, data: { connectedAt: new Date(now.getTime() - 60_000), lastSeenAt: new Date(now.getTime() - 4_000) } });
-    await db.agent.update({ where: { id: agents.down }, data: { connectedAt: new Date(now.getTime() - 60_000), lastSeenAt: new Date(now.getTime() - 16_000) } });
+    await db.agent.update({
+      where: { id: agents.down },
+      data: { connectedAt: new Date(now.getTime() - 60_000), lastSeenAt: new Date(now.getTime() - 16_000) },
+    });
     const prod = (await listConnections(db, orgs.acme, { search: 'pg-prod' })).items[0]!;
     const ok = await testConnection(db, orgs.acme, { id: prod.id }, KEY, deps, now);
-    expect(ok.checks.map((c) => [c.id, c.status])).toEqual([['settings', 'pass'], ['agent', 'pass'], ['credential', 'pass'], ['policy', 'pass'], ['target', 'fail']]);
+    expect(ok.checks.map((c) => [c.id, c.status])).toEqual([
+      ['settings', 'pass'],
+      ['agent', 'pass'],
+      ['credential', 'pass'],
+      ['policy', 'pass'],
+      ['target', 'fail'],
+    ]);
     expect(ok.checks[1]!.detail).toBe('“up” is online: its last heartbeat was 4 s ago (online means within 15 s).');
     // the agent looks online, but no gateway takes the request: said so, with whether the gateway answers at all
     expect(ok.ready).toBe(false);
@@ -175,13 +223,34 @@ describe('test', () => {
     const down = await testConnection(db, orgs.acme, { id: prod.id }, KEY, deps, now);
     expect(down.ready).toBe(false);
     expect(down.checks[1]).toMatchObject({ status: 'fail', detail: expect.stringContaining('“down” is offline: its last heartbeat was 16 s ago') });
-    expect(down.checks[4]).toMatchObject({ status: 'info', detail: 'Not tested: agent “down” is offline (its last heartbeat was 16 s ago), so the target was not tested: start the agent, or check that it reaches the gateway.' });
+    expect(down.checks[4]).toMatchObject({
+      status: 'info',
+      detail:
+        'Not tested: agent “down” is offline (its last heartbeat was 16 s ago), so the target was not tested: start the agent, or check that it reaches the gateway.',
+    });
 
     // settings the agent would refuse (written around the API) and a key that does not open the secret
-    const broken = await db.connection.create({ data: { orgId: orgs.acme, name: 'pg-broken', type: 'postgres', config: { host: 'db', user: 'x' }, secretRef: 'stored', secretEncrypted: encryptSecret('x', randomBytes(32)) } });
+    const broken = await db.connection.create({
+      data: {
+        orgId: orgs.acme,
+        name: 'pg-broken',
+        type: 'postgres',
+        config: { host: 'db', user: 'x' },
+        secretRef: 'stored',
+        secretEncrypted: encryptSecret('x', randomBytes(32)),
+      },
+    });
     const bad = await testConnection(db, orgs.acme, { id: broken.id }, KEY, deps, now);
-    expect(bad.checks.map((c) => [c.id, c.status])).toEqual([['settings', 'fail'], ['agent', 'fail'], ['credential', 'fail'], ['policy', 'pass'], ['target', 'info']]);
-    expect(bad.checks[0]!.detail).toBe('The agent would refuse these settings: connection settings need host, database and user. Edit the connection to fix them.');
+    expect(bad.checks.map((c) => [c.id, c.status])).toEqual([
+      ['settings', 'fail'],
+      ['agent', 'fail'],
+      ['credential', 'fail'],
+      ['policy', 'pass'],
+      ['target', 'info'],
+    ]);
+    expect(bad.checks[0]!.detail).toBe(
+      'The agent would refuse these settings: connection settings need host, database and user. Edit the connection to fix them.',
+    );
     expect(bad.target.state).toBe('skipped');
   });
 });

@@ -14,7 +14,17 @@ export async function createConnection(db: Db, orgId: string, input: ConnectionI
   let id: string;
   try {
     const row = await db.connection.create({
-      data: { orgId, name: q.name, type: q.type, config: configToStore(q.type, q.config, null), tags: q.tags, readOnly: q.readOnly, agentId: q.agentId, policyId: q.policyId, ...secret },
+      data: {
+        orgId,
+        name: q.name,
+        type: q.type,
+        config: configToStore(q.type, q.config, null),
+        tags: q.tags,
+        readOnly: q.readOnly,
+        agentId: q.agentId,
+        policyId: q.policyId,
+        ...secret,
+      },
       select: { id: true },
     });
     id = row.id;

@@ -27,7 +27,8 @@ export async function deleteConnection(db: Db, orgId: string, input: z.input<typ
     await db.connection.deleteMany({ where: { id: row.id, orgId } });
   } catch (err) {
     // a session opened meanwhile
-    if ((err as { code?: string }).code === 'P2003') throw new AppError('conflict', `“${row.name}” was just used for a session, which the audit trail keeps, so it cannot be deleted.`, { cause: err });
+    if ((err as { code?: string }).code === 'P2003')
+      throw new AppError('conflict', `“${row.name}” was just used for a session, which the audit trail keeps, so it cannot be deleted.`, { cause: err });
     throw err;
   }
   await notifyAgents(db, orgId);

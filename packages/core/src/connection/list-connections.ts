@@ -40,7 +40,14 @@ export async function listConnections(db: Db, orgId: string, input: ListConnecti
       ...skipTake(q),
       // secretEncrypted is deliberately not selected
       select: {
-        id: true, name: true, type: true, config: true, secretRef: true, tags: true, readOnly: true, createdAt: true,
+        id: true,
+        name: true,
+        type: true,
+        config: true,
+        secretRef: true,
+        tags: true,
+        readOnly: true,
+        createdAt: true,
         agent: { select: { id: true, name: true, connectedAt: true, lastSeenAt: true } },
         policy: { select: { id: true, name: true } },
       },

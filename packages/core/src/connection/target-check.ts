@@ -38,7 +38,12 @@ export interface TargetCheck {
  * The agent serving the connection reaches the target with its own credential (through the gateway that holds its
  * tunnel, via the database: see packages/db/src/connection-tests.ts) and reports each step.
  */
-export async function checkTarget(db: Db, c: { id: string; orgId: string; agent: ConnectionTestAgent | null }, deps: TargetCheckDeps, now: Date): Promise<TargetCheck> {
+export async function checkTarget(
+  db: Db,
+  c: { id: string; orgId: string; agent: ConnectionTestAgent | null },
+  deps: TargetCheckDeps,
+  now: Date,
+): Promise<TargetCheck> {
   const { runConnectionTest } = await loadHoopDb();
   const outcome = await runConnectionTest(db, { orgId: c.orgId, connectionId: c.id, agent: c.agent, requestedBy: deps.requestedBy }, { now });
   const base = { ok: false, code: null, serverVersion: null, latencyMs: null, ms: outcome.ms, gateway: outcome.gateway, steps: [] };
@@ -50,13 +55,27 @@ export async function checkTarget(db: Db, c: { id: string; orgId: string; agent:
   }
   if (outcome.state === 'timeout') return { status: 'fail', detail: `Not tested: ${outcome.message}.`, outcome: { ...base, state: 'timeout' } };
   const parsed = ProbeResult.safeParse(outcome.result);
-  if (!parsed.success) return { status: 'fail', detail: 'The agent answered with a report this web app cannot read: are the agent, the gateway and the web app the same version?', outcome: { ...base, state: 'done' } };
+  if (!parsed.success)
+    return {
+      status: 'fail',
+      detail: 'The agent answered with a report this web app cannot read: are the agent, the gateway and the web app the same version?',
+      outcome: { ...base, state: 'done' },
+    };
   const r = parsed.data;
   const warned = r.steps.some((s) => s.status === 'warn');
   return {
     status: !r.ok ? 'fail' : warned ? 'warn' : 'pass',
     detail: `${sentence(r.summary)}${r.ok && warned ? ' See the warnings below.' : ''}`,
-    outcome: { state: 'done', ok: r.ok, code: r.code ?? null, serverVersion: r.serverVersion ?? null, latencyMs: r.latencyMs, ms: outcome.ms, gateway: outcome.gateway, steps: r.steps },
+    outcome: {
+      state: 'done',
+      ok: r.ok,
+      code: r.code ?? null,
+      serverVersion: r.serverVersion ?? null,
+      latencyMs: r.latencyMs,
+      ms: outcome.ms,
+      gateway: outcome.gateway,
+      steps: r.steps,
+    },
   };
 }
 

@@ -34,7 +34,8 @@ export const ConnectionTestResult = z.object({
 });
 export type ConnectionTestResult = z.infer<typeof ConnectionTestResult>;
 
-const ago = (ms: number) => (ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
+const ago = (ms: number) =>
+  ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`;
 
 /**
  * Checks the settings against the agent's own rules, whether the serving agent is online (a heartbeat within 15 s),
@@ -42,11 +43,21 @@ const ago = (ms: number) => (ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))
  * reaches the target with its credential and reports each step (the `target` check; see ./target-check.ts). It says
  * what it did not check.
  */
-export async function testConnection(db: Db, orgId: string, input: z.input<typeof ConnectionIdInput>, encryptionKey: string | null, deps: TargetCheckDeps, now = new Date()): Promise<ConnectionTestResult> {
+export async function testConnection(
+  db: Db,
+  orgId: string,
+  input: z.input<typeof ConnectionIdInput>,
+  encryptionKey: string | null,
+  deps: TargetCheckDeps,
+  now = new Date(),
+): Promise<ConnectionTestResult> {
   const q = parseInput(ConnectionIdInput, input);
   const c = await db.connection.findFirst({
     where: { id: q.id, orgId },
-    include: { agent: { select: { id: true, name: true, connectedAt: true, lastSeenAt: true } }, policy: { select: { name: true, version: true, document: true } } },
+    include: {
+      agent: { select: { id: true, name: true, connectedAt: true, lastSeenAt: true } },
+      policy: { select: { name: true, version: true, document: true } },
+    },
   });
   if (!c) throw connectionNotFound();
   const checks: ConnectionCheck[] = [];
@@ -59,16 +70,31 @@ export async function testConnection(db: Db, orgId: string, input: z.input<typeo
   );
 
   if (!c.agent) {
-    checks.push({ id: 'agent', label: 'Agent', status: 'fail', detail: 'No agent serves this connection, so nobody can open a session: edit it and choose an agent.' });
+    checks.push({
+      id: 'agent',
+      label: 'Agent',
+      status: 'fail',
+      detail: 'No agent serves this connection, so nobody can open a session: edit it and choose an agent.',
+    });
   } else {
     const state = agentStatus(c.agent, now);
     const since = c.agent.lastSeenAt ? now.getTime() - c.agent.lastSeenAt.getTime() : null;
     checks.push(
       state === 'online'
-        ? { id: 'agent', label: 'Agent', status: 'pass', detail: `“${c.agent.name}” is online: its last heartbeat was ${ago(since ?? 0)} ago (online means within ${ONLINE_WINDOW_MS / 1000} s).` }
+        ? {
+            id: 'agent',
+            label: 'Agent',
+            status: 'pass',
+            detail: `“${c.agent.name}” is online: its last heartbeat was ${ago(since ?? 0)} ago (online means within ${ONLINE_WINDOW_MS / 1000} s).`,
+          }
         : state === 'never-connected'
           ? { id: 'agent', label: 'Agent', status: 'fail', detail: `“${c.agent.name}” has never connected to the gateway: start it with its key (see Agents).` }
-          : { id: 'agent', label: 'Agent', status: 'fail', detail: `“${c.agent.name}” is offline: ${since === null ? 'no heartbeat yet' : `its last heartbeat was ${ago(since)} ago`} (online means within ${ONLINE_WINDOW_MS / 1000} s). Check that it runs and can reach the gateway.` },
+          : {
+              id: 'agent',
+              label: 'Agent',
+              status: 'fail',
+              detail: `“${c.agent.name}” is offline: ${since === null ? 'no heartbeat yet' : `its last heartbeat was ${ago(since)} ago`} (online means within ${ONLINE_WINDOW_MS / 1000} s). Check that it runs and can reach the gateway.`,
+            },
     );
   }
 
@@ -77,21 +103,60 @@ export async function testConnection(db: Db, orgId: string, input: z.input<typeo
     const key = await keyState(encryptionKey, c.secretEncrypted);
     checks.push(
       !c.secretEncrypted
-        ? { id: 'credential', label: 'Credential', status: 'fail', detail: 'The connection expects a stored secret but none is kept: edit it and type the secret.' }
+        ? {
+            id: 'credential',
+            label: 'Credential',
+            status: 'fail',
+            detail: 'The connection expects a stored secret but none is kept: edit it and type the secret.',
+          }
         : key === 'ready'
-          ? { id: 'credential', label: 'Credential', status: 'pass', detail: 'The stored secret opens with HOOP_ENCRYPTION_KEY, so the gateway can send it to the serving agent (and only to it).' }
+          ? {
+              id: 'credential',
+              label: 'Credential',
+              status: 'pass',
+              detail: 'The stored secret opens with HOOP_ENCRYPTION_KEY, so the gateway can send it to the serving agent (and only to it).',
+            }
           : key === 'mismatch'
-            ? { id: 'credential', label: 'Credential', status: 'fail', detail: 'The stored secret does not open with this web app’s HOOP_ENCRYPTION_KEY: if the gateway has the same key, it cannot open it either. Type the secret again.' }
-            : { id: 'credential', label: 'Credential', status: 'warn', detail: 'This web app has no valid HOOP_ENCRYPTION_KEY, so the stored secret could not be checked.' },
+            ? {
+                id: 'credential',
+                label: 'Credential',
+                status: 'fail',
+                detail:
+                  'The stored secret does not open with this web app’s HOOP_ENCRYPTION_KEY: if the gateway has the same key, it cannot open it either. Type the secret again.',
+              }
+            : {
+                id: 'credential',
+                label: 'Credential',
+                status: 'warn',
+                detail: 'This web app has no valid HOOP_ENCRYPTION_KEY, so the stored secret could not be checked.',
+              },
     );
   } else if (source === 'env' || source === 'file') {
     const where = source === 'env' ? `the environment variable ${c.secretRef!.slice(4)}` : `the file ${c.secretRef!.slice(5)}`;
-    checks.push({ id: 'credential', label: 'Credential', status: 'info', detail: `Read by the agent from ${where} on its own host when a session opens; not visible from here (the target check below shows whether the agent found it).` });
+    checks.push({
+      id: 'credential',
+      label: 'Credential',
+      status: 'info',
+      detail: `Read by the agent from ${where} on its own host when a session opens; not visible from here (the target check below shows whether the agent found it).`,
+    });
   } else {
     checks.push(
       c.type === 'ssh'
-        ? { id: 'credential', label: 'Credential', status: 'warn', detail: 'No credential: the agent would try to log in with neither a key nor a password, which SSH servers normally refuse.' }
-        : { id: 'credential', label: 'Credential', status: 'info', detail: c.type === 'command' ? 'No credential: commands run with the agent’s own environment.' : 'No credential: the agent logs in without a password (trust or peer authentication on the target).' },
+        ? {
+            id: 'credential',
+            label: 'Credential',
+            status: 'warn',
+            detail: 'No credential: the agent would try to log in with neither a key nor a password, which SSH servers normally refuse.',
+          }
+        : {
+            id: 'credential',
+            label: 'Credential',
+            status: 'info',
+            detail:
+              c.type === 'command'
+                ? 'No credential: commands run with the agent’s own environment.'
+                : 'No credential: the agent logs in without a password (trust or peer authentication on the target).',
+          },
     );
   }
 
@@ -103,20 +168,34 @@ export async function testConnection(db: Db, orgId: string, input: z.input<typeo
     checks.push(
       parsed.success
         ? { id: 'policy', label: 'Policy', status: 'pass', detail: `“${c.policy.name}” version ${c.policy.version} is valid.` }
-        : { id: 'policy', label: 'Policy', status: 'fail', detail: `“${c.policy.name}” is not valid (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'}), so the gateway refuses everyone but admins: fix it on the Policies page.` },
+        : {
+            id: 'policy',
+            label: 'Policy',
+            status: 'fail',
+            detail: `“${c.policy.name}” is not valid (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'}), so the gateway refuses everyone but admins: fix it on the Policies page.`,
+          },
     );
   }
 
   // the agent's own test: only with settings it would accept
   const target = problem
-    ? { status: 'info' as const, detail: 'Not tested: the agent would refuse these settings.', outcome: { state: 'skipped' as const, ok: false, code: null, serverVersion: null, latencyMs: null, ms: 0, gateway: null, steps: [] } }
+    ? {
+        status: 'info' as const,
+        detail: 'Not tested: the agent would refuse these settings.',
+        outcome: { state: 'skipped' as const, ok: false, code: null, serverVersion: null, latencyMs: null, ms: 0, gateway: null, steps: [] },
+      }
     : await checkTarget(db, { id: c.id, orgId, agent: c.agent }, deps, now);
   checks.push({ id: 'target', label: 'Target', status: target.status, detail: target.detail });
   // what the agent found of a secret it reads itself (env:, file:) is worth more than "not visible from here"
   const found = target.outcome.steps.find((s) => s.id === 'credential');
   const credential = checks.find((k) => k.id === 'credential');
   if (found && credential?.status === 'info' && (source === 'env' || source === 'file')) {
-    Object.assign(credential, found.status === 'fail' ? { status: 'fail', detail: `The agent could not read it: ${found.detail}.` } : { status: 'pass', detail: `The agent found it: ${found.detail}.` });
+    Object.assign(
+      credential,
+      found.status === 'fail'
+        ? { status: 'fail', detail: `The agent could not read it: ${found.detail}.` }
+        : { status: 'pass', detail: `The agent found it: ${found.detail}.` },
+    );
   }
 
   const tryCommand = c.type === 'postgres' ? `hoop exec ${c.name} -i "select 1"` : `hoop exec ${c.name} -i "true"`;

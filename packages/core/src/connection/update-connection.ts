@@ -15,7 +15,10 @@ export type UpdateConnectionInput = z.input<typeof UpdateConnectionInput>;
  */
 export async function updateConnection(db: Db, orgId: string, input: UpdateConnectionInput, encryptionKey: string | null): Promise<ConnectionDetail> {
   const q = parseInput(UpdateConnectionInput, input);
-  const existing = await db.connection.findFirst({ where: { id: q.id, orgId }, select: { id: true, name: true, type: true, config: true, secretRef: true, secretEncrypted: true } });
+  const existing = await db.connection.findFirst({
+    where: { id: q.id, orgId },
+    select: { id: true, name: true, type: true, config: true, secretRef: true, secretEncrypted: true },
+  });
   if (!existing) throw connectionNotFound();
   if (existing.type !== q.type) {
     throw new AppError('invalid', `“${existing.name}” is a ${existing.type} connection and stays one: to reach a ${q.type} target, add a new connection.`);

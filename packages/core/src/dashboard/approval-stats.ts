@@ -21,7 +21,16 @@ export const ApprovalStats = z.object({
 });
 export type ApprovalStats = z.infer<typeof ApprovalStats>;
 
-interface Row { requested: number; approved: number; rejected: number; expired: number; revoked: number; p50: number | null; p90: number | null; pending_now: number }
+interface Row {
+  requested: number;
+  approved: number;
+  rejected: number;
+  expired: number;
+  revoked: number;
+  p50: number | null;
+  p90: number | null;
+  pending_now: number;
+}
 
 /**
  * Reviews requested in the window: the outcome split, and the decision latency (decidedAt − createdAt) at the median

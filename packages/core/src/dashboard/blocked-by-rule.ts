@@ -12,7 +12,11 @@ export const BlockedByRule = z.object({
 });
 export type BlockedByRule = z.infer<typeof BlockedByRule>;
 
-interface Row { bucket: string; rule: string | null; blocked: number }
+interface Row {
+  bucket: string;
+  rule: string | null;
+  blocked: number;
+}
 
 /**
  * Statements and commands a guardrail denied (`statement` and `command` events whose decision is `deny`). The events

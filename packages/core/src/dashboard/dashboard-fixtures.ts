@@ -60,4 +60,7 @@ export const deniedCommand = (command: string, ruleId: string): FixtureEvent => 
   data: { command, decision: 'deny', ruleId, reason: 'refused by a guardrail', statements: null, executed: false },
 });
 
-export const sessionClose = (masked: Record<string, number>): FixtureEvent => ({ type: 'session.close', data: { reason: 'client disconnected', durationMs: 1000, masked } });
+export const sessionClose = (masked: Record<string, number>): FixtureEvent => ({
+  type: 'session.close',
+  data: { reason: 'client disconnected', durationMs: 1000, masked },
+});

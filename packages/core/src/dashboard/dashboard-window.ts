@@ -43,7 +43,11 @@ export type DashboardWindow = z.infer<typeof DashboardWindow>;
 
 const ORG_WIDE: ReadonlySet<Role> = new Set(['admin', 'auditor', 'reviewer']);
 
-export interface DashboardViewer { id: string; orgId: string; role: Role }
+export interface DashboardViewer {
+  id: string;
+  orgId: string;
+  role: Role;
+}
 
 export const dashboardScope = (role: Role): DashboardScope => (ORG_WIDE.has(role) ? 'org' : 'own');
 

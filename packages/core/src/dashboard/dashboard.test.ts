@@ -39,25 +39,45 @@ beforeAll(async () => {
   const o = await seedUser(db, other, { email: 'outsider@other.test', role: 'admin' });
   people.outsider = { id: o.id, orgId: other, email: o.email, name: o.name, role: 'admin', orgName: 'Other' };
   const c: Record<string, string> = {};
-  for (const [name, type] of [['pg-prod', 'postgres'], ['pg-staging', 'postgres'], ['box', 'command']] as const) c[name] = (await seedConnection(db, acme, { name, type })).id;
+  for (const [name, type] of [
+    ['pg-prod', 'postgres'],
+    ['pg-staging', 'postgres'],
+    ['box', 'command'],
+  ] as const)
+    c[name] = (await seedConnection(db, acme, { name, type })).id;
   const theirs = (await seedConnection(db, other, { name: 'pg-prod' })).id;
 
-  const session = (who: keyof typeof people, connection: string, startedAt: string, events: Parameters<typeof recordSession>[1]['events'], status: 'open' | 'closed' | 'failed' = 'closed') =>
-    recordSession(db, { orgId: people[who].orgId, userId: people[who].id, connectionId: connection, startedAt: at(startedAt), status, events });
+  const session = (
+    who: keyof typeof people,
+    connection: string,
+    startedAt: string,
+    events: Parameters<typeof recordSession>[1]['events'],
+    status: 'open' | 'closed' | 'failed' = 'closed',
+  ) => recordSession(db, { orgId: people[who].orgId, userId: people[who].id, connectionId: connection, startedAt: at(startedAt), status, events });
   // A: refuses delete-without-where, masks 2 e-mails (statement and closing totals say so both)
   await session('dev', c['pg-prod']!, '2026-03-10T09:00:00', sqlSessionEvents());
   // B: a terminal session, refuses rm-recursive-broad, 1 e-mail masked (closing totals only, as the SSH server writes)
   await session('dev', c.box!, '2026-03-09T15:00:00', terminalSessionEvents());
   // C: the AI agent's session, still open: its statements' counts are all there is
-  await session('bot', c['pg-staging']!, '2026-03-10T11:00:00', [
-    { type: 'session.open', data: { connection: 'pg-staging', type: 'postgres', mode: 'mcp' } },
-    maskedStatement('select email, card from customers', { email: 3, card: 1 }),
-    deniedStatement('delete from orders', 'read-only'),
-    deniedStatement('vacuum full', null),
-    { type: 'statement', data: { sql: 'select 1', decision: 'allow', executed: true, masked: null } },
-  ], 'open');
+  await session(
+    'bot',
+    c['pg-staging']!,
+    '2026-03-10T11:00:00',
+    [
+      { type: 'session.open', data: { connection: 'pg-staging', type: 'postgres', mode: 'mcp' } },
+      maskedStatement('select email, card from customers', { email: 3, card: 1 }),
+      deniedStatement('delete from orders', 'read-only'),
+      deniedStatement('vacuum full', null),
+      { type: 'statement', data: { sql: 'select 1', decision: 'allow', executed: true, masked: null } },
+    ],
+    'open',
+  );
   // D: statement and closing totals both say 2 phone numbers: counted once
-  await session('admin', c['pg-prod']!, '2026-03-05T10:00:00', [maskedStatement('select phone from customers', { phone: 2 }), deniedStatement('delete from customers', 'delete-without-where'), sessionClose({ phone: 2 })]);
+  await session('admin', c['pg-prod']!, '2026-03-05T10:00:00', [
+    maskedStatement('select phone from customers', { phone: 2 }),
+    deniedStatement('delete from customers', 'delete-without-where'),
+    sessionClose({ phone: 2 }),
+  ]);
   // E: inside 30 days only
   await session('dev', c['pg-prod']!, '2026-02-15T10:00:00', [deniedStatement('drop table t', 'drop-table'), sessionClose({ card: 5 })]);
   // F: older than 30 days; G: after now
@@ -65,7 +85,17 @@ beforeAll(async () => {
   await session('admin', c['pg-prod']!, '2026-03-10T13:00:00', [deniedStatement('truncate t', 'truncate'), sessionClose({ email: 100 })]);
   // H: exactly at the start of the 7-day window; I: a millisecond before it
   for (const startedAt of ['2026-03-04T00:00:00.000', '2026-03-03T23:59:59.999']) {
-    await db.session.create({ data: { orgId: acme, userId: people.audrey.id, connectionId: c['pg-prod']!, mode: 'connect', status: 'failed', error: 'the agent is offline', startedAt: at(startedAt) } });
+    await db.session.create({
+      data: {
+        orgId: acme,
+        userId: people.audrey.id,
+        connectionId: c['pg-prod']!,
+        mode: 'connect',
+        status: 'failed',
+        error: 'the agent is offline',
+        startedAt: at(startedAt),
+      },
+    });
   }
   // J: the developer's session open now, nothing run yet; K: the AI agent on the box, refused, nothing masked
   await session('dev', c['pg-prod']!, '2026-03-10T12:00:00', [], 'open');
@@ -73,8 +103,22 @@ beforeAll(async () => {
   // the other org's session: never part of Acme's figures
   await recordSession(db, { orgId: other, userId: o.id, connectionId: theirs, startedAt: at('2026-03-10T10:00:00'), events: sqlSessionEvents() });
 
-  const review = (who: keyof typeof people, status: Parameters<typeof recordReview>[1]['status'], createdAt: string, decidedAfter?: number, expiresAt?: string) =>
-    recordReview(db, { orgId: people[who].orgId, requesterId: people[who].id, connectionId: who === 'outsider' ? theirs : c['pg-prod']!, status, createdAt: at(createdAt), decidedAfter, expiresAt: expiresAt ? at(expiresAt) : undefined });
+  const review = (
+    who: keyof typeof people,
+    status: Parameters<typeof recordReview>[1]['status'],
+    createdAt: string,
+    decidedAfter?: number,
+    expiresAt?: string,
+  ) =>
+    recordReview(db, {
+      orgId: people[who].orgId,
+      requesterId: people[who].id,
+      connectionId: who === 'outsider' ? theirs : c['pg-prod']!,
+      status,
+      createdAt: at(createdAt),
+      decidedAfter,
+      expiresAt: expiresAt ? at(expiresAt) : undefined,
+    });
   await review('dev', 'approved', '2026-03-06T10:00:00', 60);
   await review('admin', 'approved', '2026-03-07T10:00:00', 120);
   await review('dev', 'rejected', '2026-03-08T10:00:00', 240);
@@ -92,7 +136,11 @@ beforeAll(async () => {
 
   const agent = async (orgId: string, name: string, lastSeenAgoMs: number | null) => {
     const a = (await seedAgent(db, orgId, { name })).agent;
-    if (lastSeenAgoMs !== null) await db.agent.update({ where: { id: a.id }, data: { connectedAt: new Date(NOW.getTime() - 3_600_000), lastSeenAt: new Date(NOW.getTime() - lastSeenAgoMs) } });
+    if (lastSeenAgoMs !== null)
+      await db.agent.update({
+        where: { id: a.id },
+        data: { connectedAt: new Date(NOW.getTime() - 3_600_000), lastSeenAt: new Date(NOW.getTime() - lastSeenAgoMs) },
+      });
   };
   await agent(acme, 'eu-west', 15_000);
   await agent(acme, 'us-east', 15_001);
@@ -114,7 +162,9 @@ describe('the window', () => {
     expect(day.buckets).toHaveLength(24);
     expect([day.buckets[0], day.buckets[23]]).toEqual(['2026-03-09T13:00', '2026-03-10T12:00']);
     expect(dashboardWindow(people.dev, week, NOW)).toMatchObject({
-      unit: 'day', from: at('2026-03-04T00:00:00'), scope: 'own',
+      unit: 'day',
+      from: at('2026-03-04T00:00:00'),
+      scope: 'own',
       buckets: ['2026-03-04T00:00', '2026-03-05T00:00', '2026-03-06T00:00', '2026-03-07T00:00', '2026-03-08T00:00', '2026-03-09T00:00', '2026-03-10T00:00'],
     });
     const month = dashboardWindow(people.rita, { range: '30d' }, NOW);
@@ -202,22 +252,48 @@ describe('blocked statements and commands per rule', () => {
 
   it('gives a developer their own refusals, another org its own', async () => {
     const mine = await blockedByRule(db, people.dev, week, NOW);
-    expect(mine.rules).toEqual([{ rule: 'delete-without-where', blocked: 1 }, { rule: 'rm-recursive-broad', blocked: 1 }]);
+    expect(mine.rules).toEqual([
+      { rule: 'delete-without-where', blocked: 1 },
+      { rule: 'rm-recursive-broad', blocked: 1 },
+    ]);
     expect((await blockedByRule(db, people.outsider, week, NOW)).rules).toEqual([{ rule: 'delete-without-where', blocked: 1 }]);
   });
 });
 
 describe('masked values by type', () => {
   it('counts each session once: closing totals, or its statements while it is open', async () => {
-    expect(await maskedByType(db, people.admin, week, NOW)).toMatchObject({ types: [{ type: 'email', masked: 6 }, { type: 'phone', masked: 2 }, { type: 'card', masked: 1 }], total: 9 });
-    expect(await maskedByType(db, people.audrey, { range: '30d' }, NOW)).toMatchObject({ types: [{ type: 'card', masked: 6 }, { type: 'email', masked: 6 }, { type: 'phone', masked: 2 }], total: 14 });
-    expect((await maskedByType(db, people.rita, { range: '24h' }, NOW)).types).toEqual([{ type: 'email', masked: 6 }, { type: 'card', masked: 1 }]);
+    expect(await maskedByType(db, people.admin, week, NOW)).toMatchObject({
+      types: [
+        { type: 'email', masked: 6 },
+        { type: 'phone', masked: 2 },
+        { type: 'card', masked: 1 },
+      ],
+      total: 9,
+    });
+    expect(await maskedByType(db, people.audrey, { range: '30d' }, NOW)).toMatchObject({
+      types: [
+        { type: 'card', masked: 6 },
+        { type: 'email', masked: 6 },
+        { type: 'phone', masked: 2 },
+      ],
+      total: 14,
+    });
+    expect((await maskedByType(db, people.rita, { range: '24h' }, NOW)).types).toEqual([
+      { type: 'email', masked: 6 },
+      { type: 'card', masked: 1 },
+    ]);
   });
 
   it('gives a developer their own sessions’ counts, another org its own', async () => {
     expect((await maskedByType(db, people.dev, week, NOW)).types).toEqual([{ type: 'email', masked: 3 }]);
-    expect((await maskedByType(db, people.dev, { range: '30d' }, NOW)).types).toEqual([{ type: 'card', masked: 5 }, { type: 'email', masked: 3 }]);
-    expect((await maskedByType(db, people.bot, week, NOW)).types).toEqual([{ type: 'email', masked: 3 }, { type: 'card', masked: 1 }]);
+    expect((await maskedByType(db, people.dev, { range: '30d' }, NOW)).types).toEqual([
+      { type: 'card', masked: 5 },
+      { type: 'email', masked: 3 },
+    ]);
+    expect((await maskedByType(db, people.bot, week, NOW)).types).toEqual([
+      { type: 'email', masked: 3 },
+      { type: 'card', masked: 1 },
+    ]);
     expect((await maskedByType(db, people.outsider, week, NOW)).types).toEqual([{ type: 'email', masked: 2 }]);
   });
 });
@@ -227,14 +303,41 @@ describe('approvals', () => {
     const a = await approvalStats(db, people.rita, week, NOW);
     // decided: 60, 120, 240, 600, 1200 s; p90 = 600 + 0.6 × (1200 − 600)
     expect(a).toMatchObject({ requested: 9, approved: 3, rejected: 2, expired: 2, revoked: 1, decided: 5, p50Seconds: 240, p90Seconds: 960, pendingNow: 2 });
-    expect(await approvalStats(db, people.admin, { range: '24h' }, NOW)).toMatchObject({ requested: 3, approved: 0, rejected: 0, expired: 1, revoked: 1, decided: 0, p50Seconds: null, p90Seconds: null, pendingNow: 2 });
+    expect(await approvalStats(db, people.admin, { range: '24h' }, NOW)).toMatchObject({
+      requested: 3,
+      approved: 0,
+      rejected: 0,
+      expired: 1,
+      revoked: 1,
+      decided: 0,
+      p50Seconds: null,
+      p90Seconds: null,
+      pendingNow: 2,
+    });
     expect((await approvalStats(db, people.audrey, { range: '30d' }, NOW)).requested).toBe(10);
   });
 
   it('gives a developer their own requests, another org its own', async () => {
     // 60 and 240 s: p50 = 150, p90 = 60 + 0.9 × 180
-    expect(await approvalStats(db, people.dev, week, NOW)).toMatchObject({ requested: 4, approved: 1, rejected: 1, expired: 1, revoked: 0, decided: 2, p50Seconds: 150, p90Seconds: 222, pendingNow: 2 });
-    expect(await approvalStats(db, people.outsider, week, NOW)).toMatchObject({ requested: 1, approved: 1, decided: 1, p50Seconds: 5, p90Seconds: 5, pendingNow: 0 });
+    expect(await approvalStats(db, people.dev, week, NOW)).toMatchObject({
+      requested: 4,
+      approved: 1,
+      rejected: 1,
+      expired: 1,
+      revoked: 0,
+      decided: 2,
+      p50Seconds: 150,
+      p90Seconds: 222,
+      pendingNow: 2,
+    });
+    expect(await approvalStats(db, people.outsider, week, NOW)).toMatchObject({
+      requested: 1,
+      approved: 1,
+      decided: 1,
+      p50Seconds: 5,
+      p90Seconds: 5,
+      pendingNow: 0,
+    });
   });
 });
 

@@ -16,7 +16,12 @@ export const LiveStatus = z.object({
 });
 export type LiveStatus = z.infer<typeof LiveStatus>;
 
-interface Row { agents_online: number; agents_total: number; open_sessions: number; open_agent_sessions: number }
+interface Row {
+  agents_online: number;
+  agents_total: number;
+  open_sessions: number;
+  open_agent_sessions: number;
+}
 
 /** What is happening now, whatever the range: agents online and sessions open. */
 export async function liveStatus(db: Db, viewer: DashboardViewer, now: Date = new Date()): Promise<LiveStatus> {

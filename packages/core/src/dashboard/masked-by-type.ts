@@ -10,7 +10,10 @@ export const MaskedByType = z.object({
 });
 export type MaskedByType = z.infer<typeof MaskedByType>;
 
-interface Row { type: string; masked: number }
+interface Row {
+  type: string;
+  masked: number;
+}
 
 /**
  * Values masked in the sessions started in the window, by type. Counts are read from one source per session, so

@@ -10,7 +10,12 @@ export const SessionActivity = z.object({
 });
 export type SessionActivity = z.infer<typeof SessionActivity>;
 
-interface Row { bucket: string; connection: string; people: number; agents: number }
+interface Row {
+  bucket: string;
+  connection: string;
+  people: number;
+  agents: number;
+}
 
 /**
  * Sessions started in the window, by bucket and connection. One pass over the org's sessions of the window through

@@ -25,7 +25,11 @@ export async function addGroupMember(db: Db, orgId: string, input: GroupMemberIn
   const q = parseInput(GroupMemberInput, input);
   const { group, user } = await both(db, orgId, q);
   if (user.isService) throw new AppError('invalid', `${user.email} is a service account: set its role on the account itself, not through a group.`);
-  await db.groupMember.upsert({ where: { groupId_userId: { groupId: group.id, userId: user.id } }, create: { groupId: group.id, userId: user.id, source: 'manual' }, update: { source: 'manual' } });
+  await db.groupMember.upsert({
+    where: { groupId_userId: { groupId: group.id, userId: user.id } },
+    create: { groupId: group.id, userId: user.id, source: 'manual' },
+    update: { source: 'manual' },
+  });
   return loadGroupView(db, orgId, group.id);
 }
 

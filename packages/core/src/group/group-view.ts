@@ -38,7 +38,13 @@ export function groupView(g: GroupRow): GroupView {
     description: g.description,
     role: parseRole(g.role),
     oidcClaim: g.oidcClaim,
-    members: g.members.map((m) => ({ id: m.user.id, email: m.user.email, name: m.user.name, source: m.source === 'oidc' ? 'oidc' : 'manual', disabled: m.user.disabledAt !== null })),
+    members: g.members.map((m) => ({
+      id: m.user.id,
+      email: m.user.email,
+      name: m.user.name,
+      source: m.source === 'oidc' ? 'oidc' : 'manual',
+      disabled: m.user.disabledAt !== null,
+    })),
     createdAt: g.createdAt,
   };
 }

@@ -5,11 +5,7 @@ import { Role } from '../auth/roles';
 import { GroupIdInput, groupNotFound, type GroupView, loadGroupView } from './group-view';
 
 const GroupFields = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, { error: 'Give the group a name, such as db-reviewers.' })
-    .max(100, { error: 'The name is at most 100 characters.' }),
+  name: z.string().trim().min(1, { error: 'Give the group a name, such as db-reviewers.' }).max(100, { error: 'The name is at most 100 characters.' }),
   description: z.string().trim().max(500, { error: 'The description is at most 500 characters.' }).optional(),
   role: Role,
   /** blank: membership is managed here only */

@@ -13,11 +13,14 @@ const WebhookUrl = z
   .trim()
   .max(2000, { error: 'The URL is too long (at most 2000 characters).' })
   .pipe(z.url({ protocol: /^https?$/, error: URL_RULE }))
-  .refine((u) => {
-    // zod runs this even after the URL check failed
-    const url = URL.canParse(u) ? new URL(u) : null;
-    return !url || (!url.username && !url.password);
-  }, { error: 'The URL must not contain a user name or password: receivers check the X-Hoop-Signature instead.' });
+  .refine(
+    (u) => {
+      // zod runs this even after the URL check failed
+      const url = URL.canParse(u) ? new URL(u) : null;
+      return !url || (!url.username && !url.password);
+    },
+    { error: 'The URL must not contain a user name or password: receivers check the X-Hoop-Signature instead.' },
+  );
 
 export const CreateWebhookInput = z.object({
   name: z.string().trim().min(1, { error: 'Give the webhook a name, such as siem or pagerduty.' }).max(100, { error: 'The name is at most 100 characters.' }),
@@ -52,7 +55,9 @@ export async function createWebhook(db: Db, orgId: string, input: CreateWebhookI
   const { encryptSecret, generateSecret } = await loadHoopDb();
   const secret = q.secret ?? generateSecret('whsec');
   try {
-    const row = await db.webhook.create({ data: { orgId, name: q.name, url: q.url, events: q.events, secretEncrypted: encryptSecret(secret, key), enabled: true } });
+    const row = await db.webhook.create({
+      data: { orgId, name: q.name, url: q.url, events: q.events, secretEncrypted: encryptSecret(secret, key), enabled: true },
+    });
     return { webhook: webhookView(row), generatedSecret: q.secret ? null : secret };
   } catch (err) {
     // two admins adding the same name at once

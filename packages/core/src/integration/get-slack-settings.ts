@@ -21,7 +21,8 @@ export type SlackSettingsView = z.infer<typeof SlackSettingsView>;
 export async function getSlackSettings(db: Db, orgId: string, encryptionKey: SealingKey): Promise<SlackSettingsView> {
   const row = await db.slackSettings.findUnique({ where: { orgId } });
   const key = await keyState(encryptionKey, row?.botTokenEncrypted ?? null);
-  if (!row) return { configured: false, botTokenSet: false, signingSecretSet: false, defaultChannel: null, notifyBlocked: true, enabled: true, updatedAt: null, key };
+  if (!row)
+    return { configured: false, botTokenSet: false, signingSecretSet: false, defaultChannel: null, notifyBlocked: true, enabled: true, updatedAt: null, key };
   return {
     configured: true,
     botTokenSet: Boolean(row.botTokenEncrypted),

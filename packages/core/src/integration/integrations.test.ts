@@ -38,7 +38,14 @@ afterAll(async () => {
 describe('Slack settings', () => {
   it('start empty, and need both secrets the first time', async () => {
     expect(await getSlackSettings(db, orgs.acme, KEY)).toEqual({
-      configured: false, botTokenSet: false, signingSecretSet: false, defaultChannel: null, notifyBlocked: true, enabled: true, updatedAt: null, key: 'ready',
+      configured: false,
+      botTokenSet: false,
+      signingSecretSet: false,
+      defaultChannel: null,
+      notifyBlocked: true,
+      enabled: true,
+      updatedAt: null,
+      key: 'ready',
     });
     expect(await refusal(saveSlackSettings(db, orgs.acme, { botToken: TOKEN, defaultChannel: '#db-reviews' }, KEY))).toBe(
       'invalid: Slack is not set up yet: enter both the bot token and the signing secret of your Slack app.',
@@ -46,9 +53,11 @@ describe('Slack settings', () => {
   });
 
   it('refuses what is not a bot token or a signing secret, saying where to find the right one', async () => {
-    expect(await refusal(saveSlackSettings(db, orgs.acme, { botToken: 'https://hooks.slack.com/services/T0/B0/x', signingSecret: SIGNING, defaultChannel: '#db' }, KEY))).toBe(
-      'invalid: The bot token must be a Slack bot token (xoxb-…): copy the Bot User OAuth Token from OAuth & Permissions in your Slack app.',
-    );
+    expect(
+      await refusal(
+        saveSlackSettings(db, orgs.acme, { botToken: 'https://hooks.slack.com/services/T0/B0/x', signingSecret: SIGNING, defaultChannel: '#db' }, KEY),
+      ),
+    ).toBe('invalid: The bot token must be a Slack bot token (xoxb-…): copy the Bot User OAuth Token from OAuth & Permissions in your Slack app.');
     expect(await refusal(saveSlackSettings(db, orgs.acme, { botToken: TOKEN, signingSecret: 'not-hex-at-all!', defaultChannel: '#db' }, KEY))).toBe(
       'invalid: The signing secret must be the Signing Secret from Basic Information in your Slack app: 16 to 128 hex characters.',
     );
@@ -59,8 +68,21 @@ describe('Slack settings', () => {
   });
 
   it('stores the secrets sealed with the gateway key and never returns them', async () => {
-    const saved = await saveSlackSettings(db, orgs.acme, { botToken: ` ${TOKEN} `, signingSecret: SIGNING, defaultChannel: '#db-reviews', notifyBlocked: false }, KEY);
-    expect(saved).toMatchObject({ configured: true, botTokenSet: true, signingSecretSet: true, defaultChannel: '#db-reviews', notifyBlocked: false, enabled: true, key: 'ready' });
+    const saved = await saveSlackSettings(
+      db,
+      orgs.acme,
+      { botToken: ` ${TOKEN} `, signingSecret: SIGNING, defaultChannel: '#db-reviews', notifyBlocked: false },
+      KEY,
+    );
+    expect(saved).toMatchObject({
+      configured: true,
+      botTokenSet: true,
+      signingSecretSet: true,
+      defaultChannel: '#db-reviews',
+      notifyBlocked: false,
+      enabled: true,
+      key: 'ready',
+    });
     const row = await db.slackSettings.findUniqueOrThrow({ where: { orgId: orgs.acme } });
     expect(row.botTokenEncrypted).not.toContain('xoxb');
     expect(decryptSecret(row.botTokenEncrypted, key)).toBe(TOKEN);
@@ -73,7 +95,12 @@ describe('Slack settings', () => {
     const before = await db.slackSettings.findUniqueOrThrow({ where: { orgId: orgs.acme } });
     await saveSlackSettings(db, orgs.acme, { defaultChannel: 'C0123456789', notifyBlocked: true, enabled: false }, KEY);
     const kept = await db.slackSettings.findUniqueOrThrow({ where: { orgId: orgs.acme } });
-    expect(kept).toMatchObject({ botTokenEncrypted: before.botTokenEncrypted, signingSecretEncrypted: before.signingSecretEncrypted, defaultChannel: 'C0123456789', enabled: false });
+    expect(kept).toMatchObject({
+      botTokenEncrypted: before.botTokenEncrypted,
+      signingSecretEncrypted: before.signingSecretEncrypted,
+      defaultChannel: 'C0123456789',
+      enabled: false,
+    });
     await saveSlackSettings(db, orgs.acme, { botToken: 'xoxb-9999-new', defaultChannel: 'C0123456789' }, KEY);
     const replaced = await db.slackSettings.findUniqueOrThrow({ where: { orgId: orgs.acme } });
     expect(decryptSecret(replaced.botTokenEncrypted, key)).toBe('xoxb-9999-new');
@@ -83,7 +110,9 @@ describe('Slack settings', () => {
   it('says so when the web app has no key, or not the key the secrets were sealed with', async () => {
     const missing = 'unavailable: Secrets cannot be saved: the web app has no HOOP_ENCRYPTION_KEY. Start it with the same key as the gateway, then try again.';
     expect(await refusal(saveSlackSettings(db, orgs.other, { botToken: TOKEN, signingSecret: SIGNING, defaultChannel: '#x' }, null))).toBe(missing);
-    expect(await refusal(saveSlackSettings(db, orgs.other, { botToken: TOKEN, signingSecret: SIGNING, defaultChannel: '#x' }, 'z'.repeat(40)))).toMatch(/^unavailable: .*not a valid key/);
+    expect(await refusal(saveSlackSettings(db, orgs.other, { botToken: TOKEN, signingSecret: SIGNING, defaultChannel: '#x' }, 'z'.repeat(40)))).toMatch(
+      /^unavailable: .*not a valid key/,
+    );
     // changing only the channel needs no key
     expect((await saveSlackSettings(db, orgs.acme, { defaultChannel: '#ops' }, null)).defaultChannel).toBe('#ops');
     expect((await getSlackSettings(db, orgs.acme, null)).key).toBe('missing');
@@ -104,7 +133,15 @@ describe('webhooks', () => {
   it('generates a secret when none is given and returns it once, sealed in the database', async () => {
     const out = await createWebhook(db, orgs.acme, { name: ' siem ', url: 'https://siem.example.com/hoop', events: ['statement.blocked'] }, KEY);
     expect(out.generatedSecret).toMatch(/^whsec_[A-Za-z0-9_-]{32}$/);
-    expect(out.webhook).toMatchObject({ name: 'siem', url: 'https://siem.example.com/hoop', events: ['statement.blocked'], enabled: true, signed: true, lastDeliveryAt: null, lastStatus: null });
+    expect(out.webhook).toMatchObject({
+      name: 'siem',
+      url: 'https://siem.example.com/hoop',
+      events: ['statement.blocked'],
+      enabled: true,
+      signed: true,
+      lastDeliveryAt: null,
+      lastStatus: null,
+    });
     const row = await db.webhook.findUniqueOrThrow({ where: { id: out.webhook.id } });
     expect(row.secretEncrypted).not.toContain(out.generatedSecret);
     expect(decryptSecret(row.secretEncrypted!, key)).toBe(out.generatedSecret);
@@ -116,7 +153,17 @@ describe('webhooks', () => {
   });
 
   it('uses the secret an admin gives, without showing it back', async () => {
-    const out = await createWebhook(db, orgs.acme, { name: 'pager', url: 'http://127.0.0.1:9999/hook', events: ['statement.review', 'statement.blocked', 'statement.review'], secret: 'my-own-shared-secret' }, KEY);
+    const out = await createWebhook(
+      db,
+      orgs.acme,
+      {
+        name: 'pager',
+        url: 'http://127.0.0.1:9999/hook',
+        events: ['statement.review', 'statement.blocked', 'statement.review'],
+        secret: 'my-own-shared-secret',
+      },
+      KEY,
+    );
     expect(out.generatedSecret).toBeNull();
     expect(out.webhook.events).toEqual(['statement.review', 'statement.blocked']);
     const row = await db.webhook.findUniqueOrThrow({ where: { id: out.webhook.id } });
@@ -129,10 +176,14 @@ describe('webhooks', () => {
     expect(await refusal(createWebhook(db, orgs.acme, { ...base, url: 'ftp://files.example.com/in' }, KEY))).toBe(rule);
     expect(await refusal(createWebhook(db, orgs.acme, { ...base, url: 'javascript:alert(1)' }, KEY))).toBe(rule);
     expect(await refusal(createWebhook(db, orgs.acme, { ...base, url: 'siem.example.com' }, KEY))).toBe(rule);
-    expect(await refusal(createWebhook(db, orgs.acme, { ...base, url: 'https://user:pw@siem.example.com' }, KEY))).toMatch(/^invalid: The URL must not contain a user name or password/);
+    expect(await refusal(createWebhook(db, orgs.acme, { ...base, url: 'https://user:pw@siem.example.com' }, KEY))).toMatch(
+      /^invalid: The URL must not contain a user name or password/,
+    );
     expect(await refusal(createWebhook(db, orgs.acme, { ...base, events: [] }, KEY))).toBe('invalid: Choose at least one event to send.');
     expect(await refusal(createWebhook(db, orgs.acme, { ...base, secret: 'short' }, KEY))).toMatch(/^invalid: The secret must be at least 16 characters/);
-    expect(await refusal(createWebhook(db, orgs.acme, { ...base, name: 'siem' }, KEY))).toBe('conflict: A webhook named “siem” already exists: choose another name, or delete that one first.');
+    expect(await refusal(createWebhook(db, orgs.acme, { ...base, name: 'siem' }, KEY))).toBe(
+      'conflict: A webhook named “siem” already exists: choose another name, or delete that one first.',
+    );
     expect(await refusal(createWebhook(db, orgs.acme, base, null))).toMatch(/^unavailable: Secrets cannot be saved: the web app has no HOOP_ENCRYPTION_KEY/);
     expect((await listWebhooks(db, orgs.acme, KEY)).items.map((w) => w.name)).toEqual(['pager', 'siem']);
   });
@@ -150,7 +201,9 @@ describe('webhooks', () => {
   });
 
   it('tells when the key does not open the stored secrets', async () => {
-    await db.webhook.create({ data: { orgId: orgs.bare, name: 'old', url: 'https://old.example.com', secretEncrypted: encryptSecret('sealed-by-another-key', randomBytes(32)) } });
+    await db.webhook.create({
+      data: { orgId: orgs.bare, name: 'old', url: 'https://old.example.com', secretEncrypted: encryptSecret('sealed-by-another-key', randomBytes(32)) },
+    });
     expect((await listWebhooks(db, orgs.bare, KEY)).key).toBe('mismatch');
     expect((await listWebhooks(db, orgs.other, KEY)).key).toBe('ready');
     expect((await listWebhooks(db, orgs.other, null)).key).toBe('missing');

@@ -15,7 +15,10 @@ export type DeletedPolicy = z.infer<typeof DeletedPolicy>;
 /** Removes a policy; its connections fall back to the built-in defaults (every guardrail on, masking on) at once. */
 export async function deletePolicy(db: Db, orgId: string, input: z.input<typeof PolicyIdInput>): Promise<DeletedPolicy> {
   const q = parseInput(PolicyIdInput, input);
-  const row = await db.policy.findFirst({ where: { id: q.id, orgId }, select: { id: true, name: true, connections: { select: { name: true }, orderBy: { name: 'asc' } } } });
+  const row = await db.policy.findFirst({
+    where: { id: q.id, orgId },
+    select: { id: true, name: true, connections: { select: { name: true }, orderBy: { name: 'asc' } } },
+  });
   if (!row) throw policyNotFound();
   await db.policy.deleteMany({ where: { id: row.id, orgId } });
   await notifyAgents(db, orgId);

@@ -50,7 +50,15 @@ describe('validation', () => {
     expect(r.ok).toBe(false);
     expect(r.document).toBeNull();
     expect(r.issues.map((i) => i.at).sort()).toEqual(
-      ['guardrails.builtins.drop.action', 'guardrails.rules[0].id', 'guardrails.rules[0].match', 'masking.defaultStyle', 'review.approvers.users[0]', 'review.minApprovals', 'surprise'].sort(),
+      [
+        'guardrails.builtins.drop.action',
+        'guardrails.rules[0].id',
+        'guardrails.rules[0].match',
+        'masking.defaultStyle',
+        'review.approvers.users[0]',
+        'review.minApprovals',
+        'surprise',
+      ].sort(),
     );
     expect(r.issues.find((i) => i.at === 'guardrails.rules[0].id')?.message).toBe('rule ids are lowercase words joined by dashes');
     expect(r.issues.find((i) => i.at === 'guardrails.rules[0].match')?.message).toBe('a custom rule must match on something');
@@ -61,11 +69,18 @@ describe('validation', () => {
   it('writes every default out for a valid document', async () => {
     const r = await validatePolicy({ document: { name: 'minimal' } });
     expect(r.ok).toBe(true);
-    expect(r.document).toMatchObject({ name: 'minimal', masking: { enabled: true, defaultStyle: 'redact' }, review: { minApprovals: 1, allowSelfApproval: false }, ssh: { portForwarding: false } });
+    expect(r.document).toMatchObject({
+      name: 'minimal',
+      masking: { enabled: true, defaultStyle: 'redact' },
+      review: { minApprovals: 1, allowSelfApproval: false },
+      ssh: { portForwarding: false },
+    });
   });
 
   it('refuses to save an invalid document, saying where', async () => {
-    expect(await refusal(savePolicy(db, orgs.acme, { document: { name: 'prod', limits: { maxRows: 0 } } }))).toMatch(/^invalid: The policy is not valid\. limits\.maxRows: /);
+    expect(await refusal(savePolicy(db, orgs.acme, { document: { name: 'prod', limits: { maxRows: 0 } } }))).toMatch(
+      /^invalid: The policy is not valid\. limits\.maxRows: /,
+    );
     expect((await listPolicies(db, orgs.acme)).items).toEqual([]);
   });
 });
@@ -97,7 +112,9 @@ describe('saving', () => {
     expect(await refusal(savePolicy(db, orgs.acme, { id, expectedVersion: 1, document: { name: 'prod' } }))).toBe(
       'conflict: “prod” was changed by someone else (it is now version 2) since you opened it. Reload to see their change, then make yours again.',
     );
-    expect(await refusal(savePolicy(db, orgs.acme, { document: { name: 'prod' } }))).toBe('conflict: A policy named “prod” already exists: open it to change it, or choose another name.');
+    expect(await refusal(savePolicy(db, orgs.acme, { document: { name: 'prod' } }))).toBe(
+      'conflict: A policy named “prod” already exists: open it to change it, or choose another name.',
+    );
     expect(await refusal(savePolicy(db, orgs.other, { id, document: { name: 'prod' } }))).toMatch(/^not_found: /);
     const listed = (await listPolicies(db, orgs.acme)).items;
     expect(listed.map((p) => [p.name, p.version, p.readOnly, p.connections.join(',')])).toEqual([['prod', 2, true, 'pg-prod,pg-replica,web-1']]);
@@ -121,14 +138,29 @@ describe('saving', () => {
 });
 
 describe('the test box', () => {
-  const policy = { name: 'draft', guardrails: { rules: [{ id: 'no-billing-writes', action: 'deny', message: 'billing is written by the billing service only', match: { kinds: ['write'], tables: ['billing.*'] } }] } };
+  const policy = {
+    name: 'draft',
+    guardrails: {
+      rules: [
+        {
+          id: 'no-billing-writes',
+          action: 'deny',
+          message: 'billing is written by the billing service only',
+          match: { kinds: ['write'], tables: ['billing.*'] },
+        },
+      ],
+    },
+  };
 
   it('judges each SQL statement like `hoop policy test`, with the rule and message', async () => {
     const r = await testPolicy(db, orgs.acme, { document: policy, guard: 'sql', input: 'select 1; DELETE FROM customers' });
     expect(r).toMatchObject({ guard: 'sql', readOnly: false, connection: null, action: 'deny', ruleId: 'delete-without-where' });
-    expect(r.items.map((i) => [i.action, i.ruleId, i.what])).toEqual([['allow', null, 'read · SELECT'], ['deny', 'delete-without-where', 'write · DELETE']]);
+    expect(r.items.map((i) => [i.action, i.ruleId, i.what])).toEqual([
+      ['allow', null, 'read · SELECT'],
+      ['deny', 'delete-without-where', 'write · DELETE'],
+    ]);
     expect(r.items[1]!.message).toContain('DELETE without a WHERE clause');
-    const custom = await testPolicy(db, orgs.acme, { document: policy, guard: 'sql', input: "update billing.invoices set paid = true where id = 1" });
+    const custom = await testPolicy(db, orgs.acme, { document: policy, guard: 'sql', input: 'update billing.invoices set paid = true where id = 1' });
     expect(custom.items[0]).toMatchObject({ action: 'deny', ruleId: 'no-billing-writes', message: 'billing is written by the billing service only' });
   });
 
@@ -137,12 +169,17 @@ describe('the test box', () => {
     expect(shell).toMatchObject({ guard: 'shell', action: 'deny', ruleId: 'rm-recursive-broad' });
     const viaSsh = await testPolicy(db, orgs.acme, { document: policy, connectionId: conns.shell, input: 'df -h && rm -rf /' });
     expect(viaSsh).toMatchObject({ guard: 'shell', connection: 'web-1', action: 'deny' });
-    expect(viaSsh.items.map((i) => [i.what, i.action])).toEqual([['df', 'allow'], ['rm', 'deny']]);
-    const ro = await testPolicy(db, orgs.acme, { document: policy, connectionId: conns.ro, input: "insert into t values (1)" });
+    expect(viaSsh.items.map((i) => [i.what, i.action])).toEqual([
+      ['df', 'allow'],
+      ['rm', 'deny'],
+    ]);
+    const ro = await testPolicy(db, orgs.acme, { document: policy, connectionId: conns.ro, input: 'insert into t values (1)' });
     expect(ro).toMatchObject({ guard: 'sql', readOnly: true, connection: 'pg-replica', action: 'deny', ruleId: 'read-only' });
     expect((await testPolicy(db, orgs.acme, { document: policy, connectionId: conns.psql, input: 'drop table t' })).guard).toBe('sql');
     expect(await refusal(testPolicy(db, orgs.other, { document: policy, connectionId: conns.prod, input: 'select 1' }))).toMatch(/^not_found: /);
-    expect(await refusal(testPolicy(db, orgs.acme, { document: { name: 'x', limits: { maxRows: -1 } }, input: 'select 1' }))).toMatch(/^invalid: The policy is not valid, so it cannot be tested: limits\.maxRows/);
+    expect(await refusal(testPolicy(db, orgs.acme, { document: { name: 'x', limits: { maxRows: -1 } }, input: 'select 1' }))).toMatch(
+      /^invalid: The policy is not valid, so it cannot be tested: limits\.maxRows/,
+    );
     expect(await refusal(testPolicy(db, orgs.acme, { document: policy, input: '   ' }))).toBe('invalid: Enter SQL or a shell command to test.');
   });
 });

@@ -34,7 +34,10 @@ function humanMessage(i: z.core.$ZodIssue): string {
     if (i.origin === 'number') return `Must be at most ${n(i.maximum)}.`;
     if (i.origin === 'string') return `At most ${n(i.maximum)} characters.`;
   }
-  if (i.code === 'unrecognized_keys') return i.keys.length === 1 ? `Unknown setting “${i.keys[0]}”: check the spelling, or remove it.` : `Unknown settings ${i.keys.map((k) => `“${k}”`).join(', ')}: check the spelling, or remove them.`;
+  if (i.code === 'unrecognized_keys')
+    return i.keys.length === 1
+      ? `Unknown setting “${i.keys[0]}”: check the spelling, or remove it.`
+      : `Unknown settings ${i.keys.map((k) => `“${k}”`).join(', ')}: check the spelling, or remove them.`;
   if (i.code === 'invalid_type' && i.expected === 'number') return 'Must be a number.';
   if (i.code === 'invalid_type' && i.expected === 'int') return 'Must be a whole number.';
   return i.message;

@@ -47,7 +47,10 @@ export async function savePolicy(db: Db, orgId: string, input: SavePolicyInput):
   try {
     if (existing) {
       // the version it had when read: two saves at once cannot both win
-      const { count } = await db.policy.updateMany({ where: { id: existing.id, orgId, version: existing.version }, data: { name: policy.name, document, version } });
+      const { count } = await db.policy.updateMany({
+        where: { id: existing.id, orgId, version: existing.version },
+        data: { name: policy.name, document, version },
+      });
       if (count === 0) throw changedMeanwhile(existing.name, null);
       id = existing.id;
     } else {
@@ -61,7 +64,11 @@ export async function savePolicy(db: Db, orgId: string, input: SavePolicyInput):
   const { names, tags } = policy.connections;
   let attached: string[] = [];
   if (names.length > 0 || tags.length > 0) {
-    const targets = await db.connection.findMany({ where: { orgId, OR: [{ name: { in: names } }, { tags: { hasSome: tags } }] }, select: { id: true, name: true }, orderBy: { name: 'asc' } });
+    const targets = await db.connection.findMany({
+      where: { orgId, OR: [{ name: { in: names } }, { tags: { hasSome: tags } }] },
+      select: { id: true, name: true },
+      orderBy: { name: 'asc' },
+    });
     await db.connection.updateMany({ where: { orgId, id: { in: targets.map((t) => t.id) } }, data: { policyId: id } });
     attached = targets.map((t) => t.name);
   }
@@ -70,9 +77,16 @@ export async function savePolicy(db: Db, orgId: string, input: SavePolicyInput):
 }
 
 function changedMeanwhile(name: string, version: number | null): AppError {
-  return new AppError('conflict', `“${name}” was changed by someone else${version ? ` (it is now version ${version})` : ''} since you opened it. Reload to see their change, then make yours again.`);
+  return new AppError(
+    'conflict',
+    `“${name}” was changed by someone else${version ? ` (it is now version ${version})` : ''} since you opened it. Reload to see their change, then make yours again.`,
+  );
 }
 
 function taken(name: string, renaming: boolean, cause?: unknown): AppError {
-  return new AppError('conflict', `A policy named “${name}” already exists: ${renaming ? 'choose another name' : 'open it to change it, or choose another name'}.`, { cause });
+  return new AppError(
+    'conflict',
+    `A policy named “${name}” already exists: ${renaming ? 'choose another name' : 'open it to change it, or choose another name'}.`,
+    { cause },
+  );
 }

@@ -59,7 +59,8 @@ export async function testPolicy(db: Db, orgId: string, input: TestPolicyInput):
   const q = parseInput(TestPolicyInput, input);
   const p = await loadGuards();
   const r = p.Policy.safeParse(q.document ?? null);
-  if (!r.success) throw new AppError('invalid', `The policy is not valid, so it cannot be tested: ${issuesText(policyIssues(r.error))}.`, { cause: r.error.issues });
+  if (!r.success)
+    throw new AppError('invalid', `The policy is not valid, so it cannot be tested: ${issuesText(policyIssues(r.error))}.`, { cause: r.error.issues });
   let guard = q.guard;
   let readOnly = q.readOnly;
   let connection: string | null = null;
@@ -74,13 +75,37 @@ export async function testPolicy(db: Db, orgId: string, input: TestPolicyInput):
   if (guard === 'sql') {
     const d = p.evaluate(q.input, r.data, { readOnly });
     return {
-      guard, readOnly: readOnly || r.data.readOnly, connection, action: d.action, ruleId: nil(d.ruleId), reason: nil(d.reason),
-      items: d.statements.map((s) => ({ text: s.text, what: `${s.kind} · ${s.command}`, action: s.action, ruleId: nil(s.ruleId), message: nil(s.message), hint: nil(s.hint) })),
+      guard,
+      readOnly: readOnly || r.data.readOnly,
+      connection,
+      action: d.action,
+      ruleId: nil(d.ruleId),
+      reason: nil(d.reason),
+      items: d.statements.map((s) => ({
+        text: s.text,
+        what: `${s.kind} · ${s.command}`,
+        action: s.action,
+        ruleId: nil(s.ruleId),
+        message: nil(s.message),
+        hint: nil(s.hint),
+      })),
     };
   }
   const d = p.evaluateShell(q.input, r.data);
   return {
-    guard, readOnly: false, connection, action: d.action, ruleId: nil(d.ruleId), reason: nil(d.reason),
-    items: d.commands.map((c) => ({ text: c.text, what: [...c.via, c.command].join(' › '), action: c.action, ruleId: nil(c.ruleId), message: nil(c.message), hint: nil(c.hint) })),
+    guard,
+    readOnly: false,
+    connection,
+    action: d.action,
+    ruleId: nil(d.ruleId),
+    reason: nil(d.reason),
+    items: d.commands.map((c) => ({
+      text: c.text,
+      what: [...c.via, c.command].join(' › '),
+      action: c.action,
+      ruleId: nil(c.ruleId),
+      message: nil(c.message),
+      hint: nil(c.hint),
+    })),
   };
 }

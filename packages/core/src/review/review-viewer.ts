@@ -18,12 +18,18 @@ export function viewerState(r: ReviewWithDetails, user: Reviewer, now: Date = ne
       (r.status === 'approved' && r.kind === 'statement' && !r.executedAt) ||
       (r.status === 'approved' && r.kind === 'access' && Boolean(r.grantExpiresAt && r.grantExpiresAt > now)));
   if (r.status !== 'pending') return { canDecide: false, refusal: null, vote, canRevoke };
-  if (r.expiresAt <= now) return { canDecide: false, refusal: 'This request has expired; the requester must run the statement again to ask anew.', vote, canRevoke };
+  if (r.expiresAt <= now)
+    return { canDecide: false, refusal: 'This request has expired; the requester must run the statement again to ask anew.', vote, canRevoke };
   const refusal = approvalRefusal(r, user);
   if (refusal) return { canDecide: false, refusal: sentence(refusal), vote, canRevoke };
   if (vote) {
     const left = Math.max(0, r.minApprovals - r.votes.filter((v) => v.decision === 'approve').length);
-    return { canDecide: false, refusal: `You already approved this request; it needs ${left} more approval${left === 1 ? '' : 's'} from other approvers.`, vote, canRevoke };
+    return {
+      canDecide: false,
+      refusal: `You already approved this request; it needs ${left} more approval${left === 1 ? '' : 's'} from other approvers.`,
+      vote,
+      canRevoke,
+    };
   }
   return { canDecide: true, refusal: null, vote, canRevoke };
 }

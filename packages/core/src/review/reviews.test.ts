@@ -16,7 +16,15 @@ let orgId = '';
 const people: Record<'admin' | 'rita' | 'rob' | 'dev' | 'audrey' | 'outsider', SessionUser> = {} as never;
 const connections: Record<string, string> = {};
 
-const RULES: ReviewRules = { policyName: 'prod', policyVersion: 3, approverRoles: ['reviewer', 'admin'], approverUsers: [], minApprovals: 1, allowSelfApproval: false, timeoutMinutes: 30 };
+const RULES: ReviewRules = {
+  policyName: 'prod',
+  policyVersion: 3,
+  approverRoles: ['reviewer', 'admin'],
+  approverUsers: [],
+  minApprovals: 1,
+  allowSelfApproval: false,
+  timeoutMinutes: 30,
+};
 
 async function request(statement: string, o: { connection?: string; by?: keyof typeof people; rules?: Partial<ReviewRules> } = {}): Promise<string> {
   const review = await createStatementReview(db, {
@@ -62,9 +70,18 @@ describe('deciding', () => {
   it('tells the requester why they cannot approve, before and when they try', async () => {
     const id = await request('ALTER TABLE a ADD COLUMN x int');
     const seen = await getReviewDetail(db, people.dev, id);
-    expect(seen.viewer).toEqual({ canDecide: false, refusal: 'You cannot approve your own request; another approver must decide.', vote: null, canRevoke: false });
-    expect(await refusal(decideReview(db, people.dev, 'approve', { id }))).toBe('forbidden: You cannot approve your own request; another approver must decide.');
-    expect(await refusal(decideReview(db, people.audrey, 'approve', { id }))).toBe('forbidden: You are not an approver of this request (approvers: reviewer role, admin role).');
+    expect(seen.viewer).toEqual({
+      canDecide: false,
+      refusal: 'You cannot approve your own request; another approver must decide.',
+      vote: null,
+      canRevoke: false,
+    });
+    expect(await refusal(decideReview(db, people.dev, 'approve', { id }))).toBe(
+      'forbidden: You cannot approve your own request; another approver must decide.',
+    );
+    expect(await refusal(decideReview(db, people.audrey, 'approve', { id }))).toBe(
+      'forbidden: You are not an approver of this request (approvers: reviewer role, admin role).',
+    );
     expect((await getReviewDetail(db, people.rita, id)).viewer).toMatchObject({ canDecide: true, refusal: null });
   });
 
@@ -73,7 +90,9 @@ describe('deciding', () => {
     const out = await decideReview(db, people.rita, 'approve', { id, comment: '  looks fine ' });
     expect(out.decided).toBe(true);
     expect(out.review).toMatchObject({ status: 'approved', approvals: 1, decidedBy: { email: 'rita@acme.test' }, decisionNote: 'looks fine' });
-    expect(out.review.votes).toEqual([expect.objectContaining({ user: { name: 'Rita', email: 'rita@acme.test' }, decision: 'approve', comment: 'looks fine', via: 'web' })]);
+    expect(out.review.votes).toEqual([
+      expect.objectContaining({ user: { name: 'Rita', email: 'rita@acme.test' }, decision: 'approve', comment: 'looks fine', via: 'web' }),
+    ]);
     expect(out.review.viewer).toMatchObject({ canDecide: false, refusal: null, vote: 'approve' });
     expect(await refusal(decideReview(db, people.rob, 'reject', { id }))).toMatch(/^conflict: Review .* is already approved\.$/);
   });
@@ -135,7 +154,15 @@ describe('the inbox', () => {
     const pendingIds = forRita.items.map((r) => r.id);
     expect(pendingIds.slice(0, 2)).toEqual([b, a]);
     expect(forRita.items.every((r) => r.status === 'pending')).toBe(true);
-    expect(forRita.items.find((r) => r.id === a)).toMatchObject({ awaitsViewer: true, connection: { name: 'pg-staging' }, requester: { email: 'dev@acme.test' }, ruleId: 'schema-change', reason: 'ticket 481', approvals: 0, minApprovals: 1 });
+    expect(forRita.items.find((r) => r.id === a)).toMatchObject({
+      awaitsViewer: true,
+      connection: { name: 'pg-staging' },
+      requester: { email: 'dev@acme.test' },
+      ruleId: 'schema-change',
+      reason: 'ticket 481',
+      approvals: 0,
+      minApprovals: 1,
+    });
     // Rob asked for b himself
     expect((await listReviewsPage(db, people.rob, { status: 'pending' })).items.find((r) => r.id === b)?.awaitsViewer).toBe(false);
     expect((await listReviewsPage(db, people.dev, { status: 'pending' })).items.some((r) => r.awaitsViewer)).toBe(false);
@@ -145,8 +172,12 @@ describe('the inbox', () => {
     const decided = await listReviewsPage(db, people.audrey, { status: 'decided' });
     expect(new Set(decided.items.map((r) => r.status))).toEqual(new Set(['approved', 'rejected', 'revoked']));
     expect((await listReviewsPage(db, people.audrey, { status: 'rejected' })).items.map((r) => r.statement)).toEqual(['DROP TABLE d']);
-    expect((await listReviewsPage(db, people.audrey, { status: 'all', connection: 'pg-staging' })).items.map((r) => r.statement)).toEqual(['UPDATE one SET x = 1']);
-    expect((await listReviewsPage(db, people.audrey, { status: 'all', requester: 'ROB@acme.test' })).items.map((r) => r.statement)).toEqual(['UPDATE two SET x = 2']);
+    expect((await listReviewsPage(db, people.audrey, { status: 'all', connection: 'pg-staging' })).items.map((r) => r.statement)).toEqual([
+      'UPDATE one SET x = 1',
+    ]);
+    expect((await listReviewsPage(db, people.audrey, { status: 'all', requester: 'ROB@acme.test' })).items.map((r) => r.statement)).toEqual([
+      'UPDATE two SET x = 2',
+    ]);
   });
 
   it('pages from newest to oldest', async () => {
@@ -169,7 +200,11 @@ describe('the inbox', () => {
   it('offers the connections and requesters that have reviews as filters', async () => {
     expect(await reviewFacets(db, orgId)).toEqual({
       connections: ['pg-prod', 'pg-staging'],
-      requesters: [{ email: 'dev@acme.test', name: 'Dev' }, { email: 'rita@acme.test', name: 'Rita' }, { email: 'rob@acme.test', name: 'Rob' }],
+      requesters: [
+        { email: 'dev@acme.test', name: 'Dev' },
+        { email: 'rita@acme.test', name: 'Rita' },
+        { email: 'rob@acme.test', name: 'Rob' },
+      ],
     });
   });
 });

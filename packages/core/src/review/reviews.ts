@@ -135,7 +135,10 @@ export async function createAccessReview(db: Db, input: AccessReviewInput): Prom
 }
 
 /** Why this person may not decide this review, or null when they may. */
-export function approvalRefusal(review: Pick<ReviewWithDetails, 'orgId' | 'requesterId' | 'approverRoles' | 'approverUsers' | 'allowSelfApproval' | 'status'>, user: Reviewer): string | null {
+export function approvalRefusal(
+  review: Pick<ReviewWithDetails, 'orgId' | 'requesterId' | 'approverRoles' | 'approverUsers' | 'allowSelfApproval' | 'status'>,
+  user: Reviewer,
+): string | null {
   if (review.orgId !== user.orgId) return 'this review belongs to another organization';
   if (review.requesterId === user.id && !review.allowSelfApproval) return 'you cannot approve your own request; another approver must decide';
   const byRole = (user.roles ?? [user.role]).some((r) => review.approverRoles.includes(r));
@@ -169,7 +172,9 @@ export interface VoteOutcome {
 export async function voteOnReview(db: Db, input: VoteInput): Promise<VoteOutcome> {
   const comment = input.comment?.trim().slice(0, 2000) || null;
   const outcome = await db.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM reviews WHERE id = ${input.reviewId}::uuid AND org_id = ${input.user.orgId}::uuid FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      { id: string }[]
+    >`SELECT id FROM reviews WHERE id = ${input.reviewId}::uuid AND org_id = ${input.user.orgId}::uuid FOR UPDATE`;
     if (locked.length === 0) throw new ReviewError('not_found', `review ${input.reviewId} does not exist`);
     const review = await tx.review.findUniqueOrThrow({ where: { id: input.reviewId }, include: { votes: true } });
     if (review.status !== 'pending') throw new ReviewError('conflict', `review ${review.id} is already ${review.status}`);
@@ -180,7 +185,8 @@ export async function voteOnReview(db: Db, input: VoteInput): Promise<VoteOutcom
     }
     const refusal = approvalRefusal(review, input.user);
     if (refusal) throw new ReviewError('forbidden', refusal);
-    if (review.votes.some((v) => v.userId === input.user.id)) throw new ReviewError('conflict', 'you already decided on this review; another approver must add theirs');
+    if (review.votes.some((v) => v.userId === input.user.id))
+      throw new ReviewError('conflict', 'you already decided on this review; another approver must add theirs');
     await tx.reviewVote.create({ data: { reviewId: review.id, userId: input.user.id, decision: input.decision, comment, via: input.via } });
     const approvals = review.votes.filter((v) => v.decision === 'approve').length + (input.decision === 'approve' ? 1 : 0);
     const now = new Date();
@@ -222,9 +228,16 @@ export async function revokeReview(db: Db, reviewId: string, user: Reviewer, not
   });
   const review = await db.review.findFirst({ where: { id: reviewId, orgId: user.orgId }, include: reviewInclude });
   if (!review) throw new ReviewError('not_found', `review ${reviewId} does not exist`);
-  if (done.count === 0) throw new ReviewError('conflict', `review ${reviewId} is ${review.status}${review.executedAt ? ' and already ran' : ''}; there is nothing to revoke`);
+  if (done.count === 0)
+    throw new ReviewError('conflict', `review ${reviewId} is ${review.status}${review.executedAt ? ' and already ran' : ''}; there is nothing to revoke`);
   const { recordAdminAction } = await loadHoopDb();
-  await recordAdminAction(db, { orgId: user.orgId, actor: { id: user.id, email: user.email }, action: 'review.revoke', target: `review:${reviewId}`, data: { kind: review.kind, connection: review.connection.name, note: review.decisionNote } });
+  await recordAdminAction(db, {
+    orgId: user.orgId,
+    actor: { id: user.id, email: user.email },
+    action: 'review.revoke',
+    target: `review:${reviewId}`,
+    data: { kind: review.kind, connection: review.connection.name, note: review.decisionNote },
+  });
   await notifyReviewChanged(db, reviewId);
   return review;
 }

@@ -9,7 +9,11 @@ import { SESSION_FROM, SessionFilters, sessionWhere } from './session-filters';
 import type { SessionViewer } from './session-scope';
 import { kindOf, type SessionListItem } from './session-view';
 
-export interface Export { filename: string; contentType: string; chunks: AsyncIterable<string> }
+export interface Export {
+  filename: string;
+  contentType: string;
+  chunks: AsyncIterable<string>;
+}
 
 const CONTENT_TYPE = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8', cast: 'application/x-asciicast; charset=utf-8' } as const;
 const BATCH = 2_000;
@@ -20,7 +24,12 @@ export const EXPORT_MAX_SESSIONS = 10_000;
 async function* eventsOf(db: Db, sessionId: string): AsyncGenerator<ExportEvent[]> {
   let from = 0;
   for (;;) {
-    const rows = await db.auditEvent.findMany({ where: { sessionId, seq: { gte: from } }, orderBy: { seq: 'asc' }, take: BATCH, select: { seq: true, type: true, at: true, data: true } });
+    const rows = await db.auditEvent.findMany({
+      where: { sessionId, seq: { gte: from } },
+      orderBy: { seq: 'asc' },
+      take: BATCH,
+      select: { seq: true, type: true, at: true, data: true },
+    });
     if (rows.length) yield rows;
     if (rows.length < BATCH) return;
     from = rows[rows.length - 1]!.seq + 1;
@@ -36,7 +45,8 @@ export async function exportSession(db: Db, user: SessionViewer, id: string, for
   const who = { id: s.id, user: s.user.email, connection: s.connection.name };
   const base = `hoop-session-${s.id}`;
   if (f === 'cast') {
-    if (kindOf(s.connection.type) !== 'terminal') throw new AppError('invalid', `Session ${s.id} is a ${s.connection.type} session; only terminal sessions have a recording to export as asciicast.`);
+    if (kindOf(s.connection.type) !== 'terminal')
+      throw new AppError('invalid', `Session ${s.id} is a ${s.connection.type} session; only terminal sessions have a recording to export as asciicast.`);
     const events: ExportEvent[] = [];
     for await (const batch of eventsOf(db, s.id)) events.push(...batch.filter((e) => e.type.startsWith('term.')));
     const recording = readSessionEvents(events).recording ?? { cols: 80, rows: 24, term: 'xterm-256color', frames: [] };
@@ -60,9 +70,27 @@ export const ExportListInput = SessionFilters.extend({
 });
 export type ExportListInput = z.input<typeof ExportListInput>;
 
-const SESSIONS_CSV_HEADER = 'id,started_at,ended_at,user,service_account,connection,connection_type,mode,status,statements,blocked,masked,reviews,reason,client,error\n';
+const SESSIONS_CSV_HEADER =
+  'id,started_at,ended_at,user,service_account,connection,connection_type,mode,status,statements,blocked,masked,reviews,reason,client,error\n';
 const sessionRow = (s: SessionListItem) =>
-  csvLine([s.id, s.startedAt, s.endedAt, s.user.email, s.user.isService, s.connection.name, s.connection.type, s.mode, s.status, s.statements, s.blocked, s.masked, s.reviews, s.reason, s.client, s.error]);
+  csvLine([
+    s.id,
+    s.startedAt,
+    s.endedAt,
+    s.user.email,
+    s.user.isService,
+    s.connection.name,
+    s.connection.type,
+    s.mode,
+    s.status,
+    s.statements,
+    s.blocked,
+    s.masked,
+    s.reviews,
+    s.reason,
+    s.client,
+    s.error,
+  ]);
 
 /** The sessions the list shows with these filters, newest first, page by page (keyed, so new sessions shift nothing). */
 async function* matchingSessions(db: Db, user: SessionViewer, filters: SessionFilters): AsyncGenerator<SessionListItem[]> {
@@ -79,7 +107,10 @@ async function* matchingSessions(db: Db, user: SessionViewer, filters: SessionFi
       ...(after ? [after.at, after.id] : []),
     );
     if (rows.length === 0) return;
-    yield await sessionItems(db, rows.map((r) => r.id));
+    yield await sessionItems(
+      db,
+      rows.map((r) => r.id),
+    );
     sent += rows.length;
     after = rows[rows.length - 1]!;
   }

@@ -31,7 +31,11 @@ export async function findVisibleSession(db: Db, user: SessionViewer, id: string
   if (!isUuid(id)) throw notFound(id);
   const s = await db.session.findFirst({
     where: { ...sessionScope(user), id },
-    include: { user: { select: { name: true, email: true, isService: true } }, connection: { select: { name: true, type: true } }, agent: { select: { name: true } } },
+    include: {
+      user: { select: { name: true, email: true, isService: true } },
+      connection: { select: { name: true, type: true } },
+      agent: { select: { name: true } },
+    },
   });
   if (!s) throw notFound(id);
   return s;
@@ -40,7 +44,12 @@ export async function findVisibleSession(db: Db, user: SessionViewer, id: string
 /** One session with its timeline and terminal recording, for the session page (and its live view, polled). */
 export async function getSessionDetail(db: Db, user: SessionViewer, id: string): Promise<SessionDetail> {
   const s = await findVisibleSession(db, user, id);
-  const rows = await db.auditEvent.findMany({ where: { sessionId: s.id }, orderBy: { seq: 'asc' }, take: MAX_EVENTS + 1, select: { seq: true, type: true, at: true, data: true } });
+  const rows = await db.auditEvent.findMany({
+    where: { sessionId: s.id },
+    orderBy: { seq: 'asc' },
+    take: MAX_EVENTS + 1,
+    select: { seq: true, type: true, at: true, data: true },
+  });
   const events: RawEvent[] = rows.slice(0, MAX_EVENTS);
   const reviews = await reviewsOf(db, s.orgId, events);
   const total = rows.length > MAX_EVENTS ? s.eventCount : rows.length;
@@ -79,7 +88,9 @@ async function reviewsOf(db: Db, orgId: string, events: RawEvent[]): Promise<Map
   for (const r of reviews) for (const v of r.votes) people.set(v.userId, { name: v.user.name, email: v.user.email });
   // an admin who revoked a request cast no vote
   const unnamed = [...new Set(reviews.map((r) => r.decidedById).filter((x): x is string => Boolean(x) && !people.has(x!)))];
-  if (unnamed.length) for (const u of await db.user.findMany({ where: { id: { in: unnamed }, orgId }, select: { id: true, name: true, email: true } })) people.set(u.id, { name: u.name, email: u.email });
+  if (unnamed.length)
+    for (const u of await db.user.findMany({ where: { id: { in: unnamed }, orgId }, select: { id: true, name: true, email: true } }))
+      people.set(u.id, { name: u.name, email: u.email });
   return new Map(
     reviews.map((r): [string, ReviewRef] => [
       r.id,

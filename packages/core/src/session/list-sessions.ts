@@ -58,18 +58,20 @@ export async function sessionItems(db: Db, ids: string[]): Promise<SessionListIt
   return ids.flatMap((id) => {
     const s = byId.get(id);
     if (!s) return [];
-    return [{
-      id: s.id,
-      user: s.user,
-      connection: s.connection,
-      kind: kindOf(s.connection.type),
-      mode: s.mode,
-      status: s.status,
-      startedAt: s.startedAt,
-      endedAt: s.endedAt,
-      ...countsOf(s),
-      ...clientFields(s.clientInfo),
-      error: s.error,
-    }];
+    return [
+      {
+        id: s.id,
+        user: s.user,
+        connection: s.connection,
+        kind: kindOf(s.connection.type),
+        mode: s.mode,
+        status: s.status,
+        startedAt: s.startedAt,
+        endedAt: s.endedAt,
+        ...countsOf(s),
+        ...clientFields(s.clientInfo),
+        error: s.error,
+      },
+    ];
   });
 }

@@ -6,14 +6,16 @@ const events = (list: [string, unknown][]): RawEvent[] => list.map(([type, data]
 
 describe('reading audit events', () => {
   it('survives data of any shape', () => {
-    const read = readSessionEvents(events([
-      ['statement', null],
-      ['statement', { sql: 42, decision: ['deny'], masked: { email: 'x', card: -1, phone: 2 }, tags: ['SELECT 1', 3], statements: 'nope' }],
-      ['term.output', { t: 'soon', d: 'x' }],
-      ['term.resize', { t: 1, cols: 'wide' }],
-      ['exit', 'gone'],
-      ['something.new', { anything: true }],
-    ]));
+    const read = readSessionEvents(
+      events([
+        ['statement', null],
+        ['statement', { sql: 42, decision: ['deny'], masked: { email: 'x', card: -1, phone: 2 }, tags: ['SELECT 1', 3], statements: 'nope' }],
+        ['term.output', { t: 'soon', d: 'x' }],
+        ['term.resize', { t: 1, cols: 'wide' }],
+        ['exit', 'gone'],
+        ['something.new', { anything: true }],
+      ]),
+    );
     expect(read.timeline.map((e) => e.kind)).toEqual(['statement', 'statement', 'exit', 'event']);
     expect(read.timeline[1]).toMatchObject({ text: '', decision: 'allow', masked: { phone: 2 }, tags: ['SELECT 1'], parts: [] });
     expect(read.timeline[2]).toMatchObject({ code: null, signal: null });
@@ -23,11 +25,13 @@ describe('reading audit events', () => {
   });
 
   it('links a shell command refused after a review to the review it asked for', () => {
-    const read = readSessionEvents(events([
-      ['review.requested', { reviewId: 'r-1', url: 'http://web/reviews/r-1', ruleId: 'prod-restart' }],
-      ['review.decided', { reviewId: 'r-1', status: 'rejected', decidedBy: 'rita@acme.test', message: 'not now' }],
-      ['command', { command: 'systemctl restart api', decision: 'review', ruleId: 'prod-restart', executed: false, reviewStatus: 'rejected' }],
-    ]));
+    const read = readSessionEvents(
+      events([
+        ['review.requested', { reviewId: 'r-1', url: 'http://web/reviews/r-1', ruleId: 'prod-restart' }],
+        ['review.decided', { reviewId: 'r-1', status: 'rejected', decidedBy: 'rita@acme.test', message: 'not now' }],
+        ['command', { command: 'systemctl restart api', decision: 'review', ruleId: 'prod-restart', executed: false, reviewStatus: 'rejected' }],
+      ]),
+    );
     expect(read.timeline.map((e) => e.kind)).toEqual(['review', 'review', 'statement']);
     expect(read.timeline[1]).toMatchObject({ phase: 'decided', status: 'rejected', decidedBy: 'rita@acme.test', message: 'not now' });
     expect(read.timeline[2]).toMatchObject({ lang: 'shell', reviewId: 'r-1', reviewStatus: 'rejected', executed: false });
@@ -39,14 +43,27 @@ describe('reading audit events', () => {
       ['statement', { sql: 'select email, card from b', masked: { email: 1, card: 4 } }],
     ]);
     expect(readSessionEvents(running).masked).toEqual({ email: 3, card: 4 });
-    expect(readSessionEvents([...running, { seq: 2, type: 'session.close', at: at(2), data: { reason: 'done', masked: { email: 3, card: 4, phone: 1 } } }]).masked).toEqual({ email: 3, card: 4, phone: 1 });
+    expect(
+      readSessionEvents([...running, { seq: 2, type: 'session.close', at: at(2), data: { reason: 'done', masked: { email: 3, card: 4, phone: 1 } } }]).masked,
+    ).toEqual({ email: 3, card: 4, phone: 1 });
   });
 
   it('records a terminal without term.start at the default size, frames in time order', () => {
-    const read = readSessionEvents(events([
-      ['term.output', { t: 0.5, d: 'b' }],
-      ['term.output', { t: 0.2, d: 'a', stream: 'stderr' }],
-    ]));
-    expect(read.recording).toEqual({ cols: 80, rows: 24, term: 'xterm-256color', duration: 0.5, frames: [[0.2, 'o', 'a'], [0.5, 'o', 'b']] });
+    const read = readSessionEvents(
+      events([
+        ['term.output', { t: 0.5, d: 'b' }],
+        ['term.output', { t: 0.2, d: 'a', stream: 'stderr' }],
+      ]),
+    );
+    expect(read.recording).toEqual({
+      cols: 80,
+      rows: 24,
+      term: 'xterm-256color',
+      duration: 0.5,
+      frames: [
+        [0.2, 'o', 'a'],
+        [0.5, 'o', 'b'],
+      ],
+    });
   });
 });

@@ -84,7 +84,12 @@ export const Recording = z.object({
 });
 export type Recording = z.infer<typeof Recording>;
 
-export interface RawEvent { seq: number; type: string; at: Date; data: unknown }
+export interface RawEvent {
+  seq: number;
+  type: string;
+  at: Date;
+  data: unknown;
+}
 
 type Data = Record<string, unknown>;
 const obj = (v: unknown): Data => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Data) : {});
@@ -125,7 +130,10 @@ function summarize(type: string, d: Data): { summary: string; tone: 'neutral' | 
   switch (type) {
     case 'session.open': {
       const client = str(obj(d.client).client);
-      return { summary: `Opened ${str(d.connection) ?? 'the connection'}${str(d.type) ? ` (${str(d.type)})` : ''}${d.readOnly === true ? ', read-only' : ''}${client ? ` from ${client}` : ''}`, tone: 'neutral' };
+      return {
+        summary: `Opened ${str(d.connection) ?? 'the connection'}${str(d.type) ? ` (${str(d.type)})` : ''}${d.readOnly === true ? ', read-only' : ''}${client ? ` from ${client}` : ''}`,
+        tone: 'neutral',
+      };
     }
     case 'session.ready':
       return { summary: `Logged into ${str(d.database) ?? 'the database'}${str(d.targetHost) ? ` on ${str(d.targetHost)}` : ''}`, tone: 'neutral' };
@@ -141,7 +149,10 @@ function summarize(type: string, d: Data): { summary: string; tone: 'neutral' | 
     case 'cancel':
       return { summary: d.found === false ? 'Cancel request for a query that was no longer running' : 'Running query cancelled by the client', tone: 'amber' };
     case 'forward.refused':
-      return { summary: `Port forwarding refused (${str(d.kind) ?? 'forward'}${str(d.to) ? ` to ${str(d.to)}` : str(d.bind) ? ` on ${str(d.bind)}` : ''})`, tone: 'red' };
+      return {
+        summary: `Port forwarding refused (${str(d.kind) ?? 'forward'}${str(d.to) ? ` to ${str(d.to)}` : str(d.bind) ? ` on ${str(d.bind)}` : ''})`,
+        tone: 'red',
+      };
     case 'subsystem.refused':
       return { summary: `Subsystem ${str(d.name) ?? '?'} refused`, tone: 'red' };
     case 'sftp.start':

@@ -15,7 +15,12 @@ export async function sessionFacets(db: Db, user: SessionViewer): Promise<Sessio
   const scope = sessionScope(user);
   const [connections, users] = await Promise.all([
     db.connection.findMany({ where: { orgId: user.orgId, sessions: { some: scope } }, select: { name: true }, orderBy: { name: 'asc' }, take: 500 }),
-    db.user.findMany({ where: { orgId: user.orgId, sessions: { some: scope } }, select: { email: true, name: true, isService: true }, orderBy: { email: 'asc' }, take: 500 }),
+    db.user.findMany({
+      where: { orgId: user.orgId, sessions: { some: scope } },
+      select: { email: true, name: true, isService: true },
+      orderBy: { email: 'asc' },
+      take: 500,
+    }),
   ]);
   return { seesAll: seesAllSessions(user), connections: connections.map((c) => c.name), users };
 }

@@ -24,7 +24,10 @@ export const SessionFilters = z.object({
 export type SessionFilters = z.infer<typeof SessionFilters>;
 
 /** A WHERE clause over `sessions s` (SESSION_FROM), with its positional parameters; $1 is always the org. */
-export interface SqlWhere { sql: string; params: unknown[] }
+export interface SqlWhere {
+  sql: string;
+  params: unknown[];
+}
 
 /** `2026-01-31T12:00:00.000`: timestamps are stored in UTC without a zone, so compare as such. */
 const utcTimestamp = (d: Date) => d.toISOString().replace(/Z$/, '');

@@ -5,7 +5,11 @@ import { chainHash, eventHash, GENESIS_HASH } from '../audit/audit-hash';
  * Recorded sessions for tests: the events are hashed and chained as the gateway stores them, and a closed session is
  * sealed into the global chain, so the trail verifies until a test tampers with it.
  */
-export interface FixtureEvent { type: string; data: Record<string, unknown>; at?: Date }
+export interface FixtureEvent {
+  type: string;
+  data: Record<string, unknown>;
+  at?: Date;
+}
 
 export interface FixtureSession {
   orgId: string;
@@ -62,15 +66,82 @@ export async function recordSession(db: Db, o: FixtureSession): Promise<string> 
 export function sqlSessionEvents(o: { reviewId?: string; user?: string } = {}): FixtureEvent[] {
   const reviewId = o.reviewId ?? null;
   return [
-    { type: 'session.open', data: { connection: 'pg-prod', type: 'postgres', mode: 'exec', user: o.user ?? null, readOnly: false, client: { client: 'hoop exec' } } },
+    {
+      type: 'session.open',
+      data: { connection: 'pg-prod', type: 'postgres', mode: 'exec', user: o.user ?? null, readOnly: false, client: { client: 'hoop exec' } },
+    },
     { type: 'session.ready', data: { targetHost: '127.0.0.1', database: 'shop', application: 'hoop exec' } },
-    { type: 'statement', data: { sql: 'select id, email from customers', decision: 'allow', statements: [{ text: 'select id, email from customers', kind: 'read', action: 'allow' }], executed: true, tags: ['SELECT 2'], rows: 2, bytes: 96, durationMs: 1.25, error: null, masked: { email: 2 } } },
-    { type: 'statement', data: { sql: 'delete from customers', decision: 'deny', ruleId: 'delete-without-where', reason: 'DELETE without a WHERE clause would touch every row', statements: [{ text: 'delete from customers', kind: 'write', action: 'deny', ruleId: 'delete-without-where' }], executed: false } },
-    { type: 'statement', data: { sql: 'alter table customers add column note text', decision: 'review', ruleId: 'schema-change', reason: 'schema changes need a reviewer', statements: null, executed: false, held: true } },
+    {
+      type: 'statement',
+      data: {
+        sql: 'select id, email from customers',
+        decision: 'allow',
+        statements: [{ text: 'select id, email from customers', kind: 'read', action: 'allow' }],
+        executed: true,
+        tags: ['SELECT 2'],
+        rows: 2,
+        bytes: 96,
+        durationMs: 1.25,
+        error: null,
+        masked: { email: 2 },
+      },
+    },
+    {
+      type: 'statement',
+      data: {
+        sql: 'delete from customers',
+        decision: 'deny',
+        ruleId: 'delete-without-where',
+        reason: 'DELETE without a WHERE clause would touch every row',
+        statements: [{ text: 'delete from customers', kind: 'write', action: 'deny', ruleId: 'delete-without-where' }],
+        executed: false,
+      },
+    },
+    {
+      type: 'statement',
+      data: {
+        sql: 'alter table customers add column note text',
+        decision: 'review',
+        ruleId: 'schema-change',
+        reason: 'schema changes need a reviewer',
+        statements: null,
+        executed: false,
+        held: true,
+      },
+    },
     { type: 'review.requested', data: { reviewId, url: reviewId ? `http://web.test/reviews/${reviewId}` : null, expiresAt: null, ruleId: 'schema-change' } },
     { type: 'review.decided', data: { reviewId, status: 'approved', decidedBy: 'rita@acme.test', message: null } },
-    { type: 'statement', data: { sql: 'alter table customers add column note text', decision: 'approved', ...(reviewId ? { reviewId } : {}), statements: null, executed: true, tags: ['ALTER TABLE'], rows: 0, bytes: 0, durationMs: 4.5, error: null, masked: {} } },
-    { type: 'statement', data: { sql: 'select * from missing', decision: 'allow', statements: null, executed: true, tags: [], rows: 0, bytes: 0, durationMs: 0.5, error: 'relation "missing" does not exist', masked: {} } },
+    {
+      type: 'statement',
+      data: {
+        sql: 'alter table customers add column note text',
+        decision: 'approved',
+        ...(reviewId ? { reviewId } : {}),
+        statements: null,
+        executed: true,
+        tags: ['ALTER TABLE'],
+        rows: 0,
+        bytes: 0,
+        durationMs: 4.5,
+        error: null,
+        masked: {},
+      },
+    },
+    {
+      type: 'statement',
+      data: {
+        sql: 'select * from missing',
+        decision: 'allow',
+        statements: null,
+        executed: true,
+        tags: [],
+        rows: 0,
+        bytes: 0,
+        durationMs: 0.5,
+        error: 'relation "missing" does not exist',
+        masked: {},
+      },
+    },
     { type: 'session.close', data: { reason: 'client disconnected', statements: 4, durationMs: 900, masked: { email: 2 } } },
   ];
 }
@@ -84,7 +155,10 @@ export function terminalSessionEvents(): FixtureEvent[] {
     { type: 'command', data: { command: 'echo hello-$((40+2))', decision: 'allow', ruleId: null, reason: null, statements: null, executed: true } },
     { type: 'term.output', data: { t: 0.9, d: 'hello-42\r\n$ ' } },
     { type: 'term.resize', data: { t: 0.5, cols: 100, rows: 30 } },
-    { type: 'command', data: { command: 'rm -rf /srv/app', decision: 'deny', ruleId: 'rm-recursive-broad', reason: 'rm -rf on a broad path', statements: null, executed: false } },
+    {
+      type: 'command',
+      data: { command: 'rm -rf /srv/app', decision: 'deny', ruleId: 'rm-recursive-broad', reason: 'rm -rf on a broad path', statements: null, executed: false },
+    },
     { type: 'term.output', data: { t: 1.4, d: 'hoop: blocked by hoop guardrail "rm-recursive-broad"\r\n', stream: 'stderr' } },
     { type: 'file', data: { op: 'write', path: '/srv/upload.txt' } },
     { type: 'exit', data: { code: 0, signal: null } },

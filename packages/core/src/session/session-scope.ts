@@ -4,7 +4,11 @@ import type { Role } from '../auth/roles';
 /** Roles that see every session of their org; everyone else sees their own (the gateway's rule for `hoop sessions`). */
 const SEES_ALL: ReadonlySet<Role> = new Set(['admin', 'auditor']);
 
-export interface SessionViewer { id: string; orgId: string; role: Role }
+export interface SessionViewer {
+  id: string;
+  orgId: string;
+  role: Role;
+}
 
 export function seesAllSessions(user: Pick<SessionViewer, 'role'>): boolean {
   return SEES_ALL.has(user.role);

@@ -48,10 +48,23 @@ export function clientFields(info: unknown): { reason: string | null; client: st
 }
 
 /** Per-session counts for the list and the session page. */
-export interface SessionCounts { statements: number; blocked: number; masked: number; reviews: number }
+export interface SessionCounts {
+  statements: number;
+  blocked: number;
+  masked: number;
+  reviews: number;
+}
 
 /** The counters the database keeps on each sessions row as events are stored (trigger hoop_audit_session_counters). */
-export interface SessionCounters { statementCount: number; heldCount: number; approvedCount: number; blockedCount: number; reviewCount: number; maskedCount: number; maskedTotal: number | null }
+export interface SessionCounters {
+  statementCount: number;
+  heldCount: number;
+  approvedCount: number;
+  blockedCount: number;
+  reviewCount: number;
+  maskedCount: number;
+  maskedTotal: number | null;
+}
 
 /**
  * Counts from the session's stored counters, without reading its events. A statement held for review is recorded

@@ -37,28 +37,101 @@ beforeAll(async () => {
   }
   const o = await seedUser(db, other.id, { email: 'outsider@other.test', role: 'admin' });
   people.outsider = { id: o.id, orgId: other.id, email: o.email, name: o.name, role: 'admin', orgName: 'Other' };
-  for (const [name, type] of [['pg-prod', 'postgres'], ['pg-staging', 'postgres'], ['box', 'command']] as const) conns[name] = (await seedConnection(db, orgId, { name, type })).id;
+  for (const [name, type] of [
+    ['pg-prod', 'postgres'],
+    ['pg-staging', 'postgres'],
+    ['box', 'command'],
+  ] as const)
+    conns[name] = (await seedConnection(db, orgId, { name, type })).id;
   const theirConn = (await seedConnection(db, other.id, { name: 'pg-prod' })).id;
 
   const review = await createStatementReview(db, {
-    orgId, requesterId: people.dev.id, connectionId: conns['pg-prod']!, sessionId: crypto.randomUUID(), mode: 'exec', digest: 'c'.repeat(64),
-    statement: 'alter table customers add column note text', ruleId: 'schema-change', ruleMessage: null, reason: 'ticket 481',
-    rules: { policyName: 'prod', policyVersion: 1, approverRoles: ['reviewer'], approverUsers: [], minApprovals: 1, allowSelfApproval: false, timeoutMinutes: 30 },
+    orgId,
+    requesterId: people.dev.id,
+    connectionId: conns['pg-prod']!,
+    sessionId: crypto.randomUUID(),
+    mode: 'exec',
+    digest: 'c'.repeat(64),
+    statement: 'alter table customers add column note text',
+    ruleId: 'schema-change',
+    ruleMessage: null,
+    reason: 'ticket 481',
+    rules: {
+      policyName: 'prod',
+      policyVersion: 1,
+      approverRoles: ['reviewer'],
+      approverUsers: [],
+      minApprovals: 1,
+      allowSelfApproval: false,
+      timeoutMinutes: 30,
+    },
   });
   reviewId = review.id;
   await voteOnReview(db, { reviewId, user: people.rita, decision: 'approve', comment: 'fine', via: 'web' });
 
-  ids.devSql = await recordSession(db, { orgId, userId: people.dev.id, connectionId: conns['pg-prod']!, clientInfo: { client: 'hoop exec', reason: 'ticket 481' }, startedAt: new Date('2026-03-01T10:00:00Z'), events: sqlSessionEvents({ reviewId, user: 'dev@acme.test' }) });
-  ids.devTerm = await recordSession(db, { orgId, userId: people.dev.id, connectionId: conns.box!, mode: 'connect', startedAt: new Date('2026-03-02T10:00:00Z'), events: terminalSessionEvents() });
+  ids.devSql = await recordSession(db, {
+    orgId,
+    userId: people.dev.id,
+    connectionId: conns['pg-prod']!,
+    clientInfo: { client: 'hoop exec', reason: 'ticket 481' },
+    startedAt: new Date('2026-03-01T10:00:00Z'),
+    events: sqlSessionEvents({ reviewId, user: 'dev@acme.test' }),
+  });
+  ids.devTerm = await recordSession(db, {
+    orgId,
+    userId: people.dev.id,
+    connectionId: conns.box!,
+    mode: 'connect',
+    startedAt: new Date('2026-03-02T10:00:00Z'),
+    events: terminalSessionEvents(),
+  });
   ids.botRead = await recordSession(db, {
-    orgId, userId: people.bot.id, connectionId: conns['pg-staging']!, mode: 'mcp', status: 'open', clientInfo: { client: 'claude', reason: 'weekly report' }, startedAt: new Date('2026-03-03T10:00:00Z'),
+    orgId,
+    userId: people.bot.id,
+    connectionId: conns['pg-staging']!,
+    mode: 'mcp',
+    status: 'open',
+    clientInfo: { client: 'claude', reason: 'weekly report' },
+    startedAt: new Date('2026-03-03T10:00:00Z'),
     events: [
       { type: 'session.open', data: { connection: 'pg-staging', type: 'postgres', mode: 'mcp' } },
-      { type: 'statement', data: { sql: "select 'done_100%' as progress", decision: 'allow', executed: true, tags: ['SELECT 1'], rows: 1, bytes: 20, durationMs: 0.7, error: null, masked: {} } },
+      {
+        type: 'statement',
+        data: {
+          sql: "select 'done_100%' as progress",
+          decision: 'allow',
+          executed: true,
+          tags: ['SELECT 1'],
+          rows: 1,
+          bytes: 20,
+          durationMs: 0.7,
+          error: null,
+          masked: {},
+        },
+      },
     ],
   });
-  ids.ritaFailed = (await db.session.create({ data: { orgId, userId: people.rita.id, connectionId: conns['pg-prod']!, mode: 'connect', status: 'failed', error: 'the agent is offline', startedAt: new Date('2026-02-20T09:00:00Z'), endedAt: new Date('2026-02-20T09:00:01Z') } })).id;
-  ids.theirs = await recordSession(db, { orgId: other.id, userId: o.id, connectionId: theirConn, startedAt: new Date('2026-03-04T10:00:00Z'), events: sqlSessionEvents() });
+  ids.ritaFailed = (
+    await db.session.create({
+      data: {
+        orgId,
+        userId: people.rita.id,
+        connectionId: conns['pg-prod']!,
+        mode: 'connect',
+        status: 'failed',
+        error: 'the agent is offline',
+        startedAt: new Date('2026-02-20T09:00:00Z'),
+        endedAt: new Date('2026-02-20T09:00:01Z'),
+      },
+    })
+  ).id;
+  ids.theirs = await recordSession(db, {
+    orgId: other.id,
+    userId: o.id,
+    connectionId: theirConn,
+    startedAt: new Date('2026-03-04T10:00:00Z'),
+    events: sqlSessionEvents(),
+  });
 });
 
 afterAll(async () => {
@@ -103,7 +176,11 @@ describe('who sees which sessions', () => {
         { email: 'rita@acme.test', name: 'Rita', isService: false },
       ],
     });
-    expect(await sessionFacets(db, people.dev)).toEqual({ seesAll: false, connections: ['box', 'pg-prod'], users: [{ email: 'dev@acme.test', name: 'Dev', isService: false }] });
+    expect(await sessionFacets(db, people.dev)).toEqual({
+      seesAll: false,
+      connections: ['box', 'pg-prod'],
+      users: [{ email: 'dev@acme.test', name: 'Dev', isService: false }],
+    });
   });
 });
 
@@ -112,9 +189,29 @@ describe('the session list', () => {
     const page = await listSessions(db, people.audrey, {});
     const byId = new Map(page.items.map((s) => [s.id, s]));
     // the held statement and its approved run count once; the failing select counts too
-    expect(byId.get(ids.devSql)).toMatchObject({ kind: 'sql', mode: 'exec', status: 'closed', statements: 4, blocked: 1, masked: 2, reviews: 1, reason: 'ticket 481', client: 'hoop exec', user: { email: 'dev@acme.test', isService: false }, connection: { name: 'pg-prod', type: 'postgres' } });
+    expect(byId.get(ids.devSql)).toMatchObject({
+      kind: 'sql',
+      mode: 'exec',
+      status: 'closed',
+      statements: 4,
+      blocked: 1,
+      masked: 2,
+      reviews: 1,
+      reason: 'ticket 481',
+      client: 'hoop exec',
+      user: { email: 'dev@acme.test', isService: false },
+      connection: { name: 'pg-prod', type: 'postgres' },
+    });
     expect(byId.get(ids.devTerm)).toMatchObject({ kind: 'terminal', statements: 2, blocked: 1, masked: 1, reviews: 0, reason: null });
-    expect(byId.get(ids.botRead)).toMatchObject({ status: 'open', endedAt: null, statements: 1, blocked: 0, masked: 0, user: { isService: true }, reason: 'weekly report' });
+    expect(byId.get(ids.botRead)).toMatchObject({
+      status: 'open',
+      endedAt: null,
+      statements: 1,
+      blocked: 0,
+      masked: 0,
+      user: { isService: true },
+      reason: 'weekly report',
+    });
     expect(byId.get(ids.ritaFailed)).toMatchObject({ status: 'failed', statements: 0, error: 'the agent is offline' });
     expect(page).toMatchObject({ total: 4, totalIsLowerBound: false, page: 1, pageSize: 50 });
   });
@@ -154,14 +251,25 @@ describe('the session list', () => {
   });
 
   it('refuses a bad filter in a sentence', async () => {
-    expect(await refusal(listSessions(db, people.audrey, { q: 'x'.repeat(201) }))).toBe('invalid: Search for at most 200 characters of a statement or command.');
+    expect(await refusal(listSessions(db, people.audrey, { q: 'x'.repeat(201) }))).toBe(
+      'invalid: Search for at most 200 characters of a statement or command.',
+    );
   });
 });
 
 describe('a session', () => {
   it('reads a SQL session into a timeline with decisions, reviews and masked counts', async () => {
     const s = await getSessionDetail(db, people.audrey, ids.devSql);
-    expect(s).toMatchObject({ kind: 'sql', reason: 'ticket 481', client: 'hoop exec', maskedByType: { email: 2 }, recording: null, truncated: false, events: 10, canVerify: true });
+    expect(s).toMatchObject({
+      kind: 'sql',
+      reason: 'ticket 481',
+      client: 'hoop exec',
+      maskedByType: { email: 2 },
+      recording: null,
+      truncated: false,
+      events: 10,
+      canVerify: true,
+    });
     const statements = s.timeline.filter((e) => e.kind === 'statement');
     expect(statements.map((e) => [e.text, e.decision, e.executed])).toEqual([
       ['select id, email from customers', 'allow', true],
@@ -171,15 +279,27 @@ describe('a session', () => {
       ['select * from missing', 'allow', true],
     ]);
     expect(statements[0]).toMatchObject({ rows: 2, bytes: 96, durationMs: 1.25, tags: ['SELECT 2'], masked: { email: 2 }, error: null });
-    expect(statements[1]).toMatchObject({ ruleId: 'delete-without-where', reason: 'DELETE without a WHERE clause would touch every row', parts: [{ text: 'delete from customers', action: 'deny', ruleId: 'delete-without-where' }] });
+    expect(statements[1]).toMatchObject({
+      ruleId: 'delete-without-where',
+      reason: 'DELETE without a WHERE clause would touch every row',
+      parts: [{ text: 'delete from customers', action: 'deny', ruleId: 'delete-without-where' }],
+    });
     // the held statement learns its review from the request that followed it; the run names it itself
     for (const held of [statements[2]!, statements[3]!]) {
       expect(held.reviewId).toBe(reviewId);
-      expect(held.review).toMatchObject({ id: reviewId, status: 'approved', decidedBy: { name: 'Rita', email: 'rita@acme.test' }, approvals: [{ name: 'Rita', via: 'web' }] });
+      expect(held.review).toMatchObject({
+        id: reviewId,
+        status: 'approved',
+        decidedBy: { name: 'Rita', email: 'rita@acme.test' },
+        approvals: [{ name: 'Rita', via: 'web' }],
+      });
       expect(held.review?.decidedAt).toBeInstanceOf(Date);
     }
     expect(statements[4]).toMatchObject({ error: 'relation "missing" does not exist' });
-    expect(s.timeline.filter((e) => e.kind === 'review').map((e) => [e.phase, e.status])).toEqual([['requested', 'pending'], ['decided', 'approved']]);
+    expect(s.timeline.filter((e) => e.kind === 'review').map((e) => [e.phase, e.status])).toEqual([
+      ['requested', 'pending'],
+      ['decided', 'approved'],
+    ]);
     expect(s.timeline.find((e) => e.kind === 'event' && e.type === 'session.close')).toMatchObject({ summary: 'Closed: client disconnected · 4 statements' });
   });
 
@@ -188,8 +308,16 @@ describe('a session', () => {
     expect(s.kind).toBe('terminal');
     expect(s.canVerify).toBe(false);
     expect(s.recording).toEqual({
-      cols: 80, rows: 24, term: 'xterm-256color', duration: 1.4,
-      frames: [[0.1, 'o', '$ '], [0.5, 'r', '100x30'], [0.9, 'o', 'hello-42\r\n$ '], [1.4, 'o', 'hoop: blocked by hoop guardrail "rm-recursive-broad"\r\n']],
+      cols: 80,
+      rows: 24,
+      term: 'xterm-256color',
+      duration: 1.4,
+      frames: [
+        [0.1, 'o', '$ '],
+        [0.5, 'r', '100x30'],
+        [0.9, 'o', 'hello-42\r\n$ '],
+        [1.4, 'o', 'hoop: blocked by hoop guardrail "rm-recursive-broad"\r\n'],
+      ],
     });
     expect(s.timeline.filter((e) => e.kind === 'statement').map((e) => [e.lang, e.text, e.decision, e.ruleId])).toEqual([
       ['shell', 'echo hello-$((40+2))', 'allow', null],
@@ -206,7 +334,10 @@ describe('exports', () => {
     const stored = await db.auditEvent.findMany({ where: { sessionId: ids.devSql }, orderBy: { seq: 'asc' } });
     const jsonl = await exportSession(db, people.audrey, ids.devSql, 'jsonl');
     expect(jsonl).toMatchObject({ filename: `hoop-session-${ids.devSql}.jsonl`, contentType: 'application/x-ndjson; charset=utf-8' });
-    const lines = (await text(jsonl.chunks)).trim().split('\n').map((l) => JSON.parse(l) as { session: string; user: string; connection: string; seq: number; type: string; data: unknown });
+    const lines = (await text(jsonl.chunks))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { session: string; user: string; connection: string; seq: number; type: string; data: unknown });
     expect(lines.map((l) => [l.seq, l.type, l.data])).toEqual(stored.map((e) => [e.seq, e.type, e.data]));
     expect(lines[0]).toMatchObject({ session: ids.devSql, user: 'dev@acme.test', connection: 'pg-prod' });
     const csv = (await text((await exportSession(db, people.dev, ids.devSql, 'csv')).chunks)).trim().split('\n');
@@ -217,19 +348,32 @@ describe('exports', () => {
 
   it('exports a terminal session as asciicast, and refuses to for a SQL session', async () => {
     const cast = await exportSession(db, people.dev, ids.devTerm, 'cast');
-    const [header, ...frames] = (await text(cast.chunks)).trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const [header, ...frames] = (await text(cast.chunks))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(header).toMatchObject({ version: 2, width: 80, height: 24, env: { TERM: 'xterm-256color' }, timestamp: Date.parse('2026-03-02T10:00:00Z') / 1000 });
-    expect(frames).toEqual([[0.1, 'o', '$ '], [0.5, 'r', '100x30'], [0.9, 'o', 'hello-42\r\n$ '], [1.4, 'o', 'hoop: blocked by hoop guardrail "rm-recursive-broad"\r\n']]);
+    expect(frames).toEqual([
+      [0.1, 'o', '$ '],
+      [0.5, 'r', '100x30'],
+      [0.9, 'o', 'hello-42\r\n$ '],
+      [1.4, 'o', 'hoop: blocked by hoop guardrail "rm-recursive-broad"\r\n'],
+    ]);
     expect(await refusal(exportSession(db, people.dev, ids.devSql, 'cast'))).toMatch(/^invalid: .*only terminal sessions have a recording/);
     expect(await refusal(exportSession(db, people.dev, ids.devSql, 'xml'))).toBe('invalid: The export format is jsonl, csv or cast.');
   });
 
   it('exports the filtered list: sessions as CSV, events as JSON lines, only what the viewer may see', async () => {
     const sessions = (await text(exportSessionList(db, people.audrey, { format: 'csv', what: 'sessions', outcome: 'blocked' }).chunks)).trim().split('\n');
-    expect(sessions[0]).toBe('id,started_at,ended_at,user,service_account,connection,connection_type,mode,status,statements,blocked,masked,reviews,reason,client,error');
+    expect(sessions[0]).toBe(
+      'id,started_at,ended_at,user,service_account,connection,connection_type,mode,status,statements,blocked,masked,reviews,reason,client,error',
+    );
     expect(sessions.slice(1).map((l) => l.split(',')[0])).toEqual([ids.devTerm, ids.devSql]);
     expect(sessions[2]).toContain(',dev@acme.test,false,pg-prod,postgres,exec,closed,4,1,2,1,ticket 481,hoop exec,');
-    const events = (await text(exportSessionList(db, people.dev, { format: 'jsonl', what: 'events' }).chunks)).trim().split('\n').map((l) => JSON.parse(l) as { session: string });
+    const events = (await text(exportSessionList(db, people.dev, { format: 'jsonl', what: 'events' }).chunks))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { session: string });
     expect(new Set(events.map((e) => e.session))).toEqual(new Set([ids.devTerm, ids.devSql]));
     expect(events).toHaveLength(terminalSessionEvents().length + sqlSessionEvents().length);
     expect(await text(exportSessionList(db, people.rita, { format: 'jsonl', what: 'events' }).chunks)).toBe('');

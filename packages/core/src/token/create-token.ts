@@ -8,7 +8,11 @@ import { tokenInclude, TokenScope, TokenView, tokenView } from './token-view';
 export const MAX_TOKEN_DAYS = 365;
 
 export const CreateTokenInput = z.object({
-  name: z.string().trim().min(1, { error: 'Give the token a name that says where it is used, such as laptop or ci-deploy.' }).max(100, { error: 'The name is at most 100 characters.' }),
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'Give the token a name that says where it is used, such as laptop or ci-deploy.' })
+    .max(100, { error: 'The name is at most 100 characters.' }),
   expiresInDays: z
     .number({ error: 'Choose when the token expires.' })
     .int({ error: 'The lifetime is a whole number of days.' })

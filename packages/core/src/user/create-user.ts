@@ -27,7 +27,9 @@ export type CreatedUser = z.infer<typeof CreatedUser>;
 
 /** A password people can type: 18 characters from a URL-safe alphabet (104 random bits), in three groups. */
 export function generatePassword(): string {
-  return randomBytes(13).toString('base64url').replace(/^(.{6})(.{6})(.{6})$/, '$1-$2-$3');
+  return randomBytes(13)
+    .toString('base64url')
+    .replace(/^(.{6})(.{6})(.{6})$/, '$1-$2-$3');
 }
 
 /** Adds a local account with a generated password, returned once for the admin to hand over. */

@@ -30,7 +30,11 @@ beforeAll(async () => {
   db = createDb(database.url, { max: 2 });
   orgId = (await seedOrg(db, { name: 'Acme', slug: 'acme' })).id;
   otherOrg = (await seedOrg(db, { name: 'Other', slug: 'other' })).id;
-  for (const [key, org, role] of [['ada', orgId, 'admin'], ['dev', orgId, 'developer'], ['outsider', otherOrg, 'admin']] as const) {
+  for (const [key, org, role] of [
+    ['ada', orgId, 'admin'],
+    ['dev', orgId, 'developer'],
+    ['outsider', otherOrg, 'admin'],
+  ] as const) {
     const u = await seedUser(db, org, { email: `${key}@acme.test`, name: key, role });
     people[key] = (await loadSessionUser(db, u.id))!;
   }
@@ -44,12 +48,22 @@ afterAll(async () => {
 describe('users', () => {
   it('creates a local account whose generated password is shown once and works', async () => {
     const out = await createUser(db, orgId, { email: ' Rita@Acme.test ', name: 'Rita', role: 'reviewer' });
-    expect(out.user).toMatchObject({ email: 'rita@acme.test', role: 'reviewer', effectiveRole: 'reviewer', hasPassword: true, isService: false, disabled: false, sso: false });
+    expect(out.user).toMatchObject({
+      email: 'rita@acme.test',
+      role: 'reviewer',
+      effectiveRole: 'reviewer',
+      hasPassword: true,
+      isService: false,
+      disabled: false,
+      sso: false,
+    });
     expect(out.password).toMatch(/^[\w-]{6}-[\w-]{6}-[\w-]{6}$/);
     expect(await verifyCredentials(db, 'rita@acme.test', out.password)).toMatchObject({ email: 'rita@acme.test', role: 'reviewer' });
     expect((await listUsers(db, orgId, {})).items.find((u) => u.email === 'rita@acme.test')?.lastLoginAt).not.toBeNull();
     expect(JSON.stringify(await listUsers(db, orgId, {}))).not.toContain(out.password);
-    expect(await refusal(createUser(db, orgId, { email: 'rita@acme.test', name: 'Again' }))).toBe('conflict: rita@acme.test already has an account in this organisation.');
+    expect(await refusal(createUser(db, orgId, { email: 'rita@acme.test', name: 'Again' }))).toBe(
+      'conflict: rita@acme.test already has an account in this organisation.',
+    );
     expect(await refusal(createUser(db, orgId, { email: 'not-an-email', name: 'X' }))).toMatch(/^invalid: Enter the e-mail address/);
     const reset = await resetPassword(db, people.ada, { id: out.user.id });
     expect(await verifyCredentials(db, 'rita@acme.test', out.password)).toBeNull();
@@ -67,7 +81,9 @@ describe('users', () => {
   it('changes roles and disables, never the admin\u2019s own account, never another org\u2019s', async () => {
     const rita = (await listUsers(db, orgId, { q: 'rita' })).items[0]!;
     expect((await setUserRole(db, people.ada, { id: rita.id, role: 'auditor' })).role).toBe('auditor');
-    expect(await refusal(setUserRole(db, people.ada, { id: people.ada.id, role: 'developer' }))).toBe('forbidden: You cannot change the role of your own account; ask another admin.');
+    expect(await refusal(setUserRole(db, people.ada, { id: people.ada.id, role: 'developer' }))).toBe(
+      'forbidden: You cannot change the role of your own account; ask another admin.',
+    );
     expect(await refusal(setUserDisabled(db, people.ada, { id: people.ada.id, disabled: true }))).toMatch(/^forbidden: You cannot disable your own account/);
     expect(await refusal(setUserRole(db, people.outsider, { id: rita.id, role: 'admin' }))).toMatch(/^not_found: /);
     const bot = (await listUsers(db, orgId, { kind: 'service' })).items[0]!;
@@ -98,7 +114,9 @@ describe('groups', () => {
     expect((await loadSessionUser(db, people.dev.id))?.role).toBe('auditor');
     expect((await removeGroupMember(db, orgId, { groupId: g.id, userId: people.dev.id })).members).toEqual([]);
     expect((await loadSessionUser(db, people.dev.id))?.role).toBe('developer');
-    expect(await refusal(removeGroupMember(db, orgId, { groupId: g.id, userId: people.dev.id }))).toBe('conflict: dev@acme.test is not a member of this group.');
+    expect(await refusal(removeGroupMember(db, orgId, { groupId: g.id, userId: people.dev.id }))).toBe(
+      'conflict: dev@acme.test is not a member of this group.',
+    );
   });
 
   it('refuse taken names, service accounts as members and other orgs', async () => {
@@ -116,11 +134,21 @@ describe('groups', () => {
 
   it('single sign-on puts people in the groups their claim names, with the role they grant', async () => {
     await createGroup(db, orgId, { name: 'sso-reviewers', role: 'reviewer', oidcClaim: 'hoop-reviewers' });
-    const out = await signInOidc(db, { sub: 'sub-1', email: 'olivia@acme.test', email_verified: true, name: 'Olivia', roles: ['hoop-reviewers'] }, { groupsClaim: 'roles', org: 'acme' });
+    const out = await signInOidc(
+      db,
+      { sub: 'sub-1', email: 'olivia@acme.test', email_verified: true, name: 'Olivia', roles: ['hoop-reviewers'] },
+      { groupsClaim: 'roles', org: 'acme' },
+    );
     expect(out).toMatchObject({ email: 'olivia@acme.test', orgId, role: 'reviewer' });
     expect(out.refusal).toBeUndefined();
-    expect((await listUsers(db, orgId, { q: 'olivia' })).items[0]).toMatchObject({ sso: true, hasPassword: false, groups: [{ name: 'sso-reviewers', source: 'oidc' }] });
-    expect(await signInOidc(db, { sub: 'sub-2', email: 'ada@acme.test', email_verified: 'false' }, { groupsClaim: 'groups', org: 'acme' })).toMatchObject({ refusal: 'unverified' });
+    expect((await listUsers(db, orgId, { q: 'olivia' })).items[0]).toMatchObject({
+      sso: true,
+      hasPassword: false,
+      groups: [{ name: 'sso-reviewers', source: 'oidc' }],
+    });
+    expect(await signInOidc(db, { sub: 'sub-2', email: 'ada@acme.test', email_verified: 'false' }, { groupsClaim: 'groups', org: 'acme' })).toMatchObject({
+      refusal: 'unverified',
+    });
     // two orgs and none named demo: which one is not guessed
     expect(await signInOidc(db, { sub: 'sub-3', email: 'x@acme.test' }, { groupsClaim: 'groups', org: null })).toMatchObject({ refusal: 'no_org' });
   });
@@ -151,7 +179,15 @@ describe('CLI login approval', () => {
   it('shows the request, then binds it to whoever approves it', async () => {
     const r = await startCliLogin(db, { clientName: 'hoop-cli/0.1.0 on dev@laptop (linux)', clientAddress: '127.0.0.1', tokenDays: 30 });
     const seen = await getCliLogin(db, people.dev, { code: r.userCode.toLowerCase().replace('-', ' ') });
-    expect(seen).toMatchObject({ userCode: r.userCode, status: 'pending', clientName: 'hoop-cli/0.1.0 on dev@laptop (linux)', clientAddress: '127.0.0.1', scope: 'full', tokenDays: 30, decidedByViewer: false });
+    expect(seen).toMatchObject({
+      userCode: r.userCode,
+      status: 'pending',
+      clientName: 'hoop-cli/0.1.0 on dev@laptop (linux)',
+      clientAddress: '127.0.0.1',
+      scope: 'full',
+      tokenDays: 30,
+      decidedByViewer: false,
+    });
     expect(Math.round((seen.tokenExpiresAt.getTime() - Date.now()) / 86_400_000)).toBe(30);
     const approved = await decideCliLogin(db, people.dev, 'approve', { code: r.userCode });
     expect(approved).toMatchObject({ status: 'approved', decidedByViewer: true });

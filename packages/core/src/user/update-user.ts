@@ -7,7 +7,10 @@ import { loadUserView, userNotFound, type UserView } from './user-view';
 export const SetUserRoleInput = z.object({ id: z.uuid({ error: 'That is not a user id.' }), role: Role });
 export const SetUserDisabledInput = z.object({ id: z.uuid({ error: 'That is not a user id.' }), disabled: z.boolean() });
 
-interface Actor { id: string; orgId: string }
+interface Actor {
+  id: string;
+  orgId: string;
+}
 
 async function target(db: Db, actor: Actor, id: string, what: string) {
   const row = await db.user.findFirst({ where: { id, orgId: actor.orgId }, select: { id: true, isService: true } });

@@ -51,7 +51,10 @@ interface UserRow {
 }
 
 export async function userView(u: UserRow, now = new Date()): Promise<UserView> {
-  const held = heldRoles(u.role, u.groups.map((g) => g.group.role));
+  const held = heldRoles(
+    u.role,
+    u.groups.map((g) => g.group.role),
+  );
   const used = u.tokens.map((t) => t.lastUsedAt?.getTime() ?? 0).reduce((a, b) => Math.max(a, b), 0);
   return {
     id: u.id,

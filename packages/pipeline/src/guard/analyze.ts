@@ -16,7 +16,11 @@ export function initGuard(): Promise<void> {
   return loaded;
 }
 
-interface RawStmt { stmt?: Json; stmt_location?: number; stmt_len?: number }
+interface RawStmt {
+  stmt?: Json;
+  stmt_location?: number;
+  stmt_len?: number;
+}
 
 /**
  * Parses a SQL string with the real Postgres grammar and describes every statement in it, with the statements found

@@ -11,12 +11,12 @@ type Case = [sql: string, action: 'allow' | 'deny' | 'review', ruleId?: string];
 const allowed: Case[] = [
   ['select 1', 'allow'],
   ['SELECT * FROM customers WHERE id = 42', 'allow'],
-  ['select c.id, o.total from customers c join orders o on o.customer_id = c.id where o.created_at > now() - interval \'1 day\'', 'allow'],
+  ["select c.id, o.total from customers c join orders o on o.customer_id = c.id where o.created_at > now() - interval '1 day'", 'allow'],
   ["SELECT 'DROP TABLE customers'", 'allow'],
   ["select 'delete from orders' as note", 'allow'],
   ['SELECT $$rm -rf /; DROP TABLE x$$', 'allow'],
-  ["select $tag$ truncate orders $tag$", 'allow'],
-  ['select E\'\\\'; drop table x; --\'', 'allow'],
+  ['select $tag$ truncate orders $tag$', 'allow'],
+  ["select E'\\'; drop table x; --'", 'allow'],
   ['select "drop" from "truncate"', 'allow'],
   ['-- DROP TABLE customers\nselect 1', 'allow'],
   ['/* DELETE FROM orders */ select count(*) from orders', 'allow'],
@@ -25,12 +25,12 @@ const allowed: Case[] = [
   ['select * from pg_stat_activity', 'allow'],
   ['select pg_cancel_backend(123)', 'allow'],
   ['SELECT count(*) FROM orders GROUP BY status HAVING count(*) > 10', 'allow'],
-  ['with recent as (select * from orders where created_at > now() - interval \'1h\') select count(*) from recent', 'allow'],
+  ["with recent as (select * from orders where created_at > now() - interval '1h') select count(*) from recent", 'allow'],
   ['select * from customers for update', 'allow'],
-  ['insert into audit_notes (note) values (\'checked\')', 'allow'],
-  ["INSERT INTO t (a) SELECT a FROM u WHERE a > 0", 'allow'],
+  ["insert into audit_notes (note) values ('checked')", 'allow'],
+  ['INSERT INTO t (a) SELECT a FROM u WHERE a > 0', 'allow'],
   ['insert into t values (1) on conflict (id) do update set v = excluded.v', 'allow'],
-  ['update orders set status = \'shipped\' where id = 7', 'allow'],
+  ["update orders set status = 'shipped' where id = 7", 'allow'],
   ['UPDATE orders SET status = $1 WHERE id = $2', 'allow'],
   ['update t set a = 1 where a = b', 'allow'],
   ['update t set a = 1 where 1 = 2', 'allow'],
@@ -45,7 +45,7 @@ const allowed: Case[] = [
   ['rollback', 'allow'],
   ['savepoint a; rollback to savepoint a; release savepoint a', 'allow'],
   ['set search_path = app, public', 'allow'],
-  ['SET statement_timeout = \'5s\'', 'allow'],
+  ["SET statement_timeout = '5s'", 'allow'],
   ['set default_transaction_read_only = on', 'allow'],
   ['set transaction read only', 'allow'],
   ['show server_version', 'allow'],
@@ -60,28 +60,28 @@ const allowed: Case[] = [
   ['create table notes (id serial primary key, body text)', 'allow'],
   ['create index concurrently on orders (created_at)', 'allow'],
   ['alter table orders add column note text', 'allow'],
-  ['alter table orders alter column note set default \'\'', 'allow'],
+  ["alter table orders alter column note set default ''", 'allow'],
   ['create view v as select 1', 'allow'],
   ['create table t2 as select * from t where false', 'allow'],
   ['copy t to stdout', 'allow'],
   ['COPY t (a, b) FROM STDIN WITH (FORMAT csv)', 'allow'],
   ['copy (select * from t) to stdout with csv header', 'allow'],
-  ['listen ch; notify ch, \'x\'', 'allow'],
-  ['select set_config(\'search_path\', \'public\', false)', 'allow'],
-  ['select set_config(\'default_transaction_read_only\', \'on\', false)', 'allow'],
+  ["listen ch; notify ch, 'x'", 'allow'],
+  ["select set_config('search_path', 'public', false)", 'allow'],
+  ["select set_config('default_transaction_read_only', 'on', false)", 'allow'],
   ['vacuum analyze orders', 'allow'],
   ['analyze orders', 'allow'],
   ['select U&"d\\0061t\\+000061" from t', 'allow'],
   ["select U&'\\0044ROP TABLE x'", 'allow'],
   ['SeLeCt * FrOm CuStOmErS', 'allow'],
   ['select * from "Customers" where "Email" like \'%@example.com\'', 'allow'],
-  ['select jsonb_path_query(data, \'$.a\') from t', 'allow'],
+  ["select jsonb_path_query(data, '$.a') from t", 'allow'],
   ['select lo_get(123)', 'allow'],
   ['call refresh_stats()', 'allow'],
   ['declare c cursor for select * from t', 'allow'],
   ['fetch 10 from c', 'allow'],
   ['close c', 'allow'],
-  ['comment on table t is \'drop me later\'', 'allow'],
+  ["comment on table t is 'drop me later'", 'allow'],
   ['select 1;', 'allow'],
   ['', 'allow'],
   [';;', 'allow'],
@@ -158,7 +158,7 @@ const denied: Case[] = [
   ["select pg_read_file('/etc/passwd')", 'deny', 'file-and-shell-functions'],
   ["select pg_catalog.pg_read_file('/etc/passwd')", 'deny', 'file-and-shell-functions'],
   ["SELECT PG_READ_FILE('/etc/passwd')", 'deny', 'file-and-shell-functions'],
-  ["select \"pg_read_file\"('/etc/passwd')", 'deny', 'file-and-shell-functions'],
+  ['select "pg_read_file"(\'/etc/passwd\')', 'deny', 'file-and-shell-functions'],
   ["select pg_read_binary_file('/etc/shadow')", 'deny', 'file-and-shell-functions'],
   ["select * from pg_ls_dir('/')", 'deny', 'file-and-shell-functions'],
   ["select pg_stat_file('/etc/passwd')", 'deny', 'file-and-shell-functions'],
@@ -181,7 +181,7 @@ const denied: Case[] = [
   ['start transaction isolation level serializable, read write', 'deny', 'read-only-override'],
   ["select set_config('default_transaction_read_only', 'off', false)", 'deny', 'read-only-override'],
   ["select set_config('transaction_read_only', 'false', true)", 'deny', 'read-only-override'],
-  ["alter role bob set default_transaction_read_only = off", 'deny', 'read-only-override'],
+  ['alter role bob set default_transaction_read_only = off', 'deny', 'read-only-override'],
   ['explain analyze insert into t values (1)', 'deny', 'explain-analyze-write'],
   ['explain (analyze) update t set a = 1 where id = 1', 'deny', 'explain-analyze-write'],
   ['EXPLAIN (ANALYZE true, BUFFERS) delete from t where id = 1', 'deny', 'explain-analyze-write'],
@@ -204,7 +204,7 @@ const reviewed: Case[] = [
   ["do $$ begin execute 'drop table t'; end $$", 'deny', 'drop'],
   ['DO LANGUAGE plpgsql $x$ BEGIN PERFORM 1; END $x$', 'allow'],
   ["do 'begin null; end'", 'allow'],
-  ["select 1; do $$ begin null; end $$", 'allow'],
+  ['select 1; do $$ begin null; end $$', 'allow'],
   // deny beats review in one string
   ["do $$ begin execute $x$drop $x$ || 'table t'; end $$; drop table t", 'deny', 'drop'],
 ];
@@ -226,7 +226,7 @@ describe('built-in guardrails on the default policy', () => {
   });
 
   it('describes every statement of a multi-statement string', () => {
-    const d = evaluate("select 1; update t set a = 1 where id = 2; delete from t", policy);
+    const d = evaluate('select 1; update t set a = 1 where id = 2; delete from t', policy);
     expect(d.statements.map((s) => [s.command, s.kind, s.action])).toEqual([
       ['SELECT', 'read', 'allow'],
       ['UPDATE', 'write', 'allow'],
@@ -257,7 +257,7 @@ describe('read-only connections', () => {
     ['begin read write', 'deny', 'read-only'],
     ['set default_transaction_read_only = off', 'deny', 'read-only'],
     ['vacuum t', 'deny', 'read-only'],
-    ["do $$ begin null; end $$", 'deny', 'read-only'],
+    ['do $$ begin null; end $$', 'deny', 'read-only'],
     ['call p()', 'deny', 'read-only'],
     ['prepare w as insert into t values (1)', 'deny', 'read-only'],
   ];
@@ -279,7 +279,10 @@ describe('policy settings and custom rules', () => {
   });
 
   it('lets an allow rule whitelist one table for a built-in', () => {
-    const p = parsePolicy({ name: 'p', guardrails: { rules: [{ id: 'scratch-truncate', action: 'allow', match: { commands: ['TRUNCATE'], tables: ['scratch_*'] } }] } });
+    const p = parsePolicy({
+      name: 'p',
+      guardrails: { rules: [{ id: 'scratch-truncate', action: 'allow', match: { commands: ['TRUNCATE'], tables: ['scratch_*'] } }] },
+    });
     expect(evaluate('truncate scratch_import', p).action).toBe('allow');
     expect(evaluate('truncate customers', p)).toMatchObject({ action: 'deny', ruleId: 'truncate' });
   });
@@ -289,14 +292,23 @@ describe('policy settings and custom rules', () => {
       name: 'p',
       guardrails: {
         rules: [
-          { id: 'no-payments-writes', action: 'deny', message: 'payments are written by the billing service only', match: { kinds: ['write'], tables: ['billing.*'] } },
+          {
+            id: 'no-payments-writes',
+            action: 'deny',
+            message: 'payments are written by the billing service only',
+            match: { kinds: ['write'], tables: ['billing.*'] },
+          },
           { id: 'review-ddl', action: 'review', match: { kinds: ['ddl'] } },
           { id: 'no-sleep', action: 'deny', match: { functions: ['pg_sleep'] } },
           { id: 'review-index', action: 'review', match: { commands: ['CREATE INDEX'] } },
         ],
       },
     });
-    expect(evaluate("update billing.payments set amount = 0 where id = 1", p)).toMatchObject({ action: 'deny', ruleId: 'no-payments-writes', reason: 'payments are written by the billing service only' });
+    expect(evaluate('update billing.payments set amount = 0 where id = 1', p)).toMatchObject({
+      action: 'deny',
+      ruleId: 'no-payments-writes',
+      reason: 'payments are written by the billing service only',
+    });
     expect(evaluate('select * from billing.payments', p).action).toBe('allow');
     expect(evaluate('create table x (a int)', p)).toMatchObject({ action: 'review', ruleId: 'review-ddl' });
     expect(evaluate('select pg_sleep(10)', p)).toMatchObject({ action: 'deny', ruleId: 'no-sleep' });
@@ -304,6 +316,8 @@ describe('policy settings and custom rules', () => {
   });
 
   it('refuses malformed policies with every problem listed', () => {
-    expect(() => parsePolicy({ name: '', guardrails: { builtins: { nope: {} }, rules: [{ id: 'Bad Id', action: 'maybe', match: {} }] } })).toThrow(/name[\s\S]*guardrails/);
+    expect(() => parsePolicy({ name: '', guardrails: { builtins: { nope: {} }, rules: [{ id: 'Bad Id', action: 'maybe', match: {} }] } })).toThrow(
+      /name[\s\S]*guardrails/,
+    );
   });
 });

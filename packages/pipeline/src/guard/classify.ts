@@ -3,16 +3,55 @@ import { findAll, type Json, names, type Obj, unwrap, walk } from './ast';
 
 const WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 const ADMIN = new Set([
-  'GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'AlterRoleSetStmt', 'DropRoleStmt',
-  'AlterSystemStmt', 'VacuumStmt', 'ClusterStmt', 'ReindexStmt', 'CheckPointStmt', 'LoadStmt', 'CreatedbStmt', 'DropdbStmt',
-  'AlterDatabaseStmt', 'AlterDatabaseSetStmt', 'AlterDatabaseRefreshCollStmt', 'CreateTableSpaceStmt', 'DropTableSpaceStmt',
-  'AlterTableSpaceOptionsStmt', 'ReassignOwnedStmt', 'DropOwnedStmt', 'CreateSubscriptionStmt', 'AlterSubscriptionStmt',
-  'DropSubscriptionStmt', 'CreatePublicationStmt', 'AlterPublicationStmt', 'CreateForeignServerStmt', 'CreateUserMappingStmt',
-  'AlterUserMappingStmt', 'DropUserMappingStmt', 'CreateEventTrigStmt', 'AlterEventTrigStmt', 'SecLabelStmt', 'AlterOwnerStmt',
+  'GrantStmt',
+  'GrantRoleStmt',
+  'AlterDefaultPrivilegesStmt',
+  'CreateRoleStmt',
+  'AlterRoleStmt',
+  'AlterRoleSetStmt',
+  'DropRoleStmt',
+  'AlterSystemStmt',
+  'VacuumStmt',
+  'ClusterStmt',
+  'ReindexStmt',
+  'CheckPointStmt',
+  'LoadStmt',
+  'CreatedbStmt',
+  'DropdbStmt',
+  'AlterDatabaseStmt',
+  'AlterDatabaseSetStmt',
+  'AlterDatabaseRefreshCollStmt',
+  'CreateTableSpaceStmt',
+  'DropTableSpaceStmt',
+  'AlterTableSpaceOptionsStmt',
+  'ReassignOwnedStmt',
+  'DropOwnedStmt',
+  'CreateSubscriptionStmt',
+  'AlterSubscriptionStmt',
+  'DropSubscriptionStmt',
+  'CreatePublicationStmt',
+  'AlterPublicationStmt',
+  'CreateForeignServerStmt',
+  'CreateUserMappingStmt',
+  'AlterUserMappingStmt',
+  'DropUserMappingStmt',
+  'CreateEventTrigStmt',
+  'AlterEventTrigStmt',
+  'SecLabelStmt',
+  'AlterOwnerStmt',
 ]);
 const UTILITY = new Set([
-  'VariableSetStmt', 'VariableShowStmt', 'ListenStmt', 'UnlistenStmt', 'NotifyStmt', 'FetchStmt', 'ClosePortalStmt',
-  'DiscardStmt', 'DeallocateStmt', 'ExecuteStmt', 'ConstraintsSetStmt',
+  'VariableSetStmt',
+  'VariableShowStmt',
+  'ListenStmt',
+  'UnlistenStmt',
+  'NotifyStmt',
+  'FetchStmt',
+  'ClosePortalStmt',
+  'DiscardStmt',
+  'DeallocateStmt',
+  'ExecuteStmt',
+  'ConstraintsSetStmt',
 ]);
 
 export interface StatementInfo {
@@ -51,15 +90,40 @@ export const BODY_FIELDS: Readonly<Record<string, readonly string[]>> = { Create
 
 /** definition slots of CREATE AGGREGATE / OPERATOR / TYPE / RANGE that name a function the server will call */
 const FUNCTION_SLOTS = new Set([
-  'sfunc', 'finalfunc', 'combinefunc', 'serialfunc', 'deserialfunc', 'msfunc', 'minvfunc', 'mfinalfunc', 'function', 'procedure',
-  'restrict', 'join', 'input', 'output', 'receive', 'send', 'typmod_in', 'typmod_out', 'analyze', 'subscript', 'canonical', 'subtype_diff',
+  'sfunc',
+  'finalfunc',
+  'combinefunc',
+  'serialfunc',
+  'deserialfunc',
+  'msfunc',
+  'minvfunc',
+  'mfinalfunc',
+  'function',
+  'procedure',
+  'restrict',
+  'join',
+  'input',
+  'output',
+  'receive',
+  'send',
+  'typmod_in',
+  'typmod_out',
+  'analyze',
+  'subscript',
+  'canonical',
+  'subtype_diff',
 ]);
 const OPERATOR_NAME = /^[~!@#^&|`?+\-*/%<>=]+$/;
 
-const OBJECT_NAMES: Record<string, string> = { OBJECT_MATVIEW: 'MATERIALIZED VIEW', OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE', OBJECT_EVENT_TRIGGER: 'EVENT TRIGGER' };
+const OBJECT_NAMES: Record<string, string> = {
+  OBJECT_MATVIEW: 'MATERIALIZED VIEW',
+  OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE',
+  OBJECT_EVENT_TRIGGER: 'EVENT TRIGGER',
+};
 
 export function commandName(type: string, f: Obj): string {
-  if (type === 'DropStmt' && typeof f.removeType === 'string') return `DROP ${OBJECT_NAMES[f.removeType] ?? f.removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ')}`;
+  if (type === 'DropStmt' && typeof f.removeType === 'string')
+    return `DROP ${OBJECT_NAMES[f.removeType] ?? f.removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ')}`;
   if (type === 'TransactionStmt' && typeof f.kind === 'string') return f.kind.replace(/^TRANS_STMT_/, '').replace(/_/g, ' ');
   if (type === 'VariableSetStmt') return f.kind === 'VAR_RESET' || f.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET';
   if (type === 'VariableShowStmt') return 'SHOW';
@@ -99,7 +163,20 @@ export function statementKind(type: string, f: Obj): StatementKind {
   if (ADMIN.has(type)) return 'admin';
   if (UTILITY.has(type)) return 'utility';
   if (type === 'DoStmt' || type === 'CallStmt') return 'unknown';
-  if (/^(Create|Alter|Drop|Rename|Comment|Define|Composite|CreateEnum|AlterEnum|Rule|Index|View|CreateFunction|AlterFunction|CreateTrig|CreateCast|CreatePLang|CreateConversion)/.test(type) || type === 'IndexStmt' || type === 'ViewStmt' || type === 'RuleStmt' || type === 'CommentStmt' || type === 'RenameStmt' || type === 'DefineStmt' || type === 'CompositeTypeStmt' || type === 'CreateTableAsStmt') return 'ddl';
+  if (
+    /^(Create|Alter|Drop|Rename|Comment|Define|Composite|CreateEnum|AlterEnum|Rule|Index|View|CreateFunction|AlterFunction|CreateTrig|CreateCast|CreatePLang|CreateConversion)/.test(
+      type,
+    ) ||
+    type === 'IndexStmt' ||
+    type === 'ViewStmt' ||
+    type === 'RuleStmt' ||
+    type === 'CommentStmt' ||
+    type === 'RenameStmt' ||
+    type === 'DefineStmt' ||
+    type === 'CompositeTypeStmt' ||
+    type === 'CreateTableAsStmt'
+  )
+    return 'ddl';
   return 'unknown';
 }
 
@@ -111,7 +188,14 @@ export function explainAnalyze(f: Obj): boolean {
       const arg = unwrap(d[1].arg);
       if (!arg) return true;
       const v = arg[1].sval ?? arg[1].boolval ?? arg[1].ival;
-      return !(v === false || v === 0 || v === 'false' || v === 'off' || v === '0' || (typeof v === 'object' && v !== null && (v as { boolval?: boolean }).boolval === false));
+      return !(
+        v === false ||
+        v === 0 ||
+        v === 'false' ||
+        v === 'off' ||
+        v === '0' ||
+        (typeof v === 'object' && v !== null && (v as { boolval?: boolean }).boolval === false)
+      );
     }
   }
   return false;
@@ -136,11 +220,23 @@ export function describeStatement(text: string, node: Json): StatementInfo {
     const list = nodes.get(t);
     if (list) list.push(fields);
     else nodes.set(t, [fields]);
-    if (t === 'RangeVar' && typeof fields.relname === 'string') tables.add(typeof fields.schemaname === 'string' ? `${fields.schemaname}.${fields.relname}` : fields.relname);
+    if (t === 'RangeVar' && typeof fields.relname === 'string')
+      tables.add(typeof fields.schemaname === 'string' ? `${fields.schemaname}.${fields.relname}` : fields.relname);
     for (const fn of functionsNamed(t, fields)) if (fn.length > 0 && !OPERATOR_NAME.test(fn.at(-1)!)) functions.add(fn.join('.'));
     return BODY_FIELDS[t];
   });
-  return { text, type, node: f, kind: statementKind(type, f), command: commandName(type, f), tables: [...tables], functions: [...functions], nodes, inner: [], opaque: [] };
+  return {
+    text,
+    type,
+    node: f,
+    kind: statementKind(type, f),
+    command: commandName(type, f),
+    tables: [...tables],
+    functions: [...functions],
+    nodes,
+    inner: [],
+    opaque: [],
+  };
 }
 
 /**

@@ -36,7 +36,17 @@ export function evaluate(sql: string, policy: Policy, ctx: { readOnly?: boolean 
   const analysis = analyzeSql(sql);
   if (!analysis.ok) {
     const message = `the statement could not be parsed (${analysis.error}), so it was not sent`;
-    return deny([{ text: sql.slice(0, 2000), kind: 'unknown', command: 'UNKNOWN', action: 'deny', ruleId: 'parse-error', message, hint: 'check the syntax; hoop only forwards statements it can read' }]);
+    return deny([
+      {
+        text: sql.slice(0, 2000),
+        kind: 'unknown',
+        command: 'UNKNOWN',
+        action: 'deny',
+        ruleId: 'parse-error',
+        message,
+        hint: 'check the syntax; hoop only forwards statements it can read',
+      },
+    ]);
   }
   const readOnly = Boolean(ctx.readOnly || policy.readOnly);
   const statements = analysis.statements.map((s) => judgeWithInner(s, policy, readOnly));
@@ -60,13 +70,22 @@ function judgeWithInner(s: StatementInfo, policy: Policy, readOnly: boolean): St
   let decided = judge(s, policy, readOnly);
   for (const inner of s.inner) {
     let found: Omit<StatementDecision, 'text' | 'kind' | 'command'> | undefined;
-    if (inner.refusal !== undefined) found = { action: 'deny', ruleId: 'parse-error', message: inner.refusal, hint: 'check the syntax; hoop only forwards statements it can read' };
+    if (inner.refusal !== undefined)
+      found = { action: 'deny', ruleId: 'parse-error', message: inner.refusal, hint: 'check the syntax; hoop only forwards statements it can read' };
     for (const c of inner.statements) {
       const d = judgeWithInner(c, policy, readOnly);
       if (SEVERITY[d.action] > SEVERITY[found?.action ?? 'allow']) found = d;
     }
     if (found && SEVERITY[found.action] > SEVERITY[decided.action]) {
-      decided = { text: s.text, kind: s.kind, command: s.command, action: found.action, ruleId: found.ruleId, message: `in ${inner.where}: ${found.message}`, ...(found.hint ? { hint: found.hint } : {}) };
+      decided = {
+        text: s.text,
+        kind: s.kind,
+        command: s.command,
+        action: found.action,
+        ruleId: found.ruleId,
+        message: `in ${inner.where}: ${found.message}`,
+        ...(found.hint ? { hint: found.hint } : {}),
+      };
     }
   }
   return decided;
@@ -75,7 +94,13 @@ function judgeWithInner(s: StatementInfo, policy: Policy, readOnly: boolean): St
 function judge(s: StatementInfo, policy: Policy, readOnly: boolean): StatementDecision {
   const base = { text: s.text, kind: s.kind, command: s.command };
   if (readOnly && (!READ_ONLY_OK.has(s.kind) || writesDespiteKind(s))) {
-    return { ...base, action: 'deny', ruleId: 'read-only', message: `${s.command} is not allowed on a read-only connection`, hint: 'this connection only allows reads; ask an admin for write access' };
+    return {
+      ...base,
+      action: 'deny',
+      ruleId: 'read-only',
+      message: `${s.command} is not allowed on a read-only connection`,
+      hint: 'this connection only allows reads; ask an admin for write access',
+    };
   }
   for (const rule of policy.guardrails.rules) {
     if (matches(rule, s)) {
@@ -104,7 +129,13 @@ function writesDespiteKind(s: StatementInfo): boolean {
 }
 
 function glob(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   const v = value.toLowerCase();
   return re.test(v) || (!pattern.includes('.') && re.test(v.split('.').at(-1) ?? v));
 }

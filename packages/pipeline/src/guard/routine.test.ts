@@ -9,7 +9,8 @@ beforeAll(async () => {
 type Case = [sql: string, action: 'allow' | 'deny' | 'review', ruleId?: string];
 
 /** a PL/pgSQL function around `body` (the part between BEGIN and END) */
-const plpgsql = (body: string, declare = '') => `create function f() returns void language plpgsql as $fn$ ${declare ? `declare ${declare} ` : ''}begin ${body} end $fn$`;
+const plpgsql = (body: string, declare = '') =>
+  `create function f() returns void language plpgsql as $fn$ ${declare ? `declare ${declare} ` : ''}begin ${body} end $fn$`;
 
 // SQL the built-in rules stop at top level, wrapped in a routine in every way the language allows
 const plpgsqlCases: Case[] = [
@@ -25,8 +26,8 @@ const plpgsqlCases: Case[] = [
   ["create function f() returns void language plpgsql as 'begin execute ''drop table t''; end'", 'deny', 'drop'],
   ['create function f() returns void language plpgsql as $a$ begin execute $b$drop table t$b$; end $a$', 'deny', 'drop'],
   ['create function f() returns void language plpgsql as $a$ begin execute $b$ select 1; truncate t $b$; end $a$', 'deny', 'truncate'],
-  ["create procedure p() language plpgsql as $$ begin delete from t; commit; end $$", 'deny', 'delete-without-where'],
-  ["create or replace procedure p(x int) language plpgsql as $$ begin update t set a = x; end $$", 'deny', 'update-without-where'],
+  ['create procedure p() language plpgsql as $$ begin delete from t; commit; end $$', 'deny', 'delete-without-where'],
+  ['create or replace procedure p(x int) language plpgsql as $$ begin update t set a = x; end $$', 'deny', 'update-without-where'],
   [plpgsql('if true then delete from t; end if;'), 'deny', 'delete-without-where'],
   [plpgsql('if false then null; elsif true then drop table t; end if;'), 'deny', 'drop'],
   [plpgsql('if false then null; else truncate t; end if;'), 'deny', 'truncate'],
@@ -40,7 +41,7 @@ const plpgsqlCases: Case[] = [
   [plpgsql("for r in execute 'delete from t returning *' loop null; end loop;", 'r record;'), 'deny', 'delete-without-where'],
   [plpgsql("foreach i in array (select array[length(pg_read_file('/x'))]) loop end loop;", 'i int;'), 'deny', 'file-and-shell-functions'],
   [plpgsql('case 1 when 1 then drop table t; else null; end case;'), 'deny', 'drop'],
-  [plpgsql("begin perform 1; exception when others then drop table t; end;"), 'deny', 'drop'],
+  [plpgsql('begin perform 1; exception when others then drop table t; end;'), 'deny', 'drop'],
   [plpgsql('begin perform 1; exception when division_by_zero then null; when others then begin truncate t; end; end;'), 'deny', 'truncate'],
   [plpgsql("perform pg_read_file('/etc/passwd');"), 'deny', 'file-and-shell-functions'],
   [plpgsql("x := (select pg_read_file('/etc/passwd'));", 'x text;'), 'deny', 'file-and-shell-functions'],
@@ -60,10 +61,14 @@ const plpgsqlCases: Case[] = [
   [plpgsql('alter table t drop column a;'), 'deny', 'alter-drop-column'],
   [plpgsql('explain analyze delete from t where id = 1;'), 'deny', 'explain-analyze-write'],
   [plpgsql('with d as (delete from t returning *) select count(*) into n from d;', 'n int;'), 'deny', 'delete-without-where'],
-  ['create function f() returns setof int language plpgsql as $$ begin return query select length(pg_read_file(\'/x\')); end $$', 'deny', 'file-and-shell-functions'],
+  [
+    "create function f() returns setof int language plpgsql as $$ begin return query select length(pg_read_file('/x')); end $$",
+    'deny',
+    'file-and-shell-functions',
+  ],
   ['create function f() returns setof t language plpgsql as $$ begin return query delete from t returning *; end $$', 'deny', 'delete-without-where'],
   ["create function f() returns text language plpgsql as $$ begin return pg_read_file('/x'); end $$", 'deny', 'file-and-shell-functions'],
-  ["create function f() returns trigger language plpgsql as $$ begin delete from audit; return new; end $$", 'deny', 'delete-without-where'],
+  ['create function f() returns trigger language plpgsql as $$ begin delete from audit; return new; end $$', 'deny', 'delete-without-where'],
   // fields of %ROWTYPE / %TYPE variables, which the compiler knows only from the catalog
   [plpgsql('v.c := 1; drop table t;', 'v t%rowtype;'), 'deny', 'drop'],
   [plpgsql('v.c := 1; w.x := 2; truncate t;', 'v public.t%ROWTYPE; w t.c%type;'), 'deny', 'truncate'],
@@ -84,10 +89,14 @@ const heldCases: Case[] = [
   [plpgsql('execute q;', "q text := 'drop table t';"), 'review', 'dynamic-sql'],
   [plpgsql("execute 'delete from t where id = $1' || '' using 1;"), 'review', 'dynamic-sql'],
   [plpgsql("for r in execute 'select ' || 1 loop null; end loop;", 'r record;'), 'review', 'dynamic-sql'],
-  ["create function f() returns setof record language plpgsql as $$ begin return query execute format('select * from %I', 't'); end $$", 'review', 'dynamic-sql'],
+  [
+    "create function f() returns setof record language plpgsql as $$ begin return query execute format('select * from %I', 't'); end $$",
+    'review',
+    'dynamic-sql',
+  ],
   [plpgsql("open c for execute 'select ' || 1; close c;", 'c refcursor;'), 'review', 'dynamic-sql'],
-  ["create function f() returns int language plpython3u as 'plpy.execute(\"drop table t\")'", 'review', 'dynamic-sql'],
-  ["create function f() returns int language plperl as 'spi_exec_query(\"drop table t\")'", 'review', 'dynamic-sql'],
+  ['create function f() returns int language plpython3u as \'plpy.execute("drop table t")\'', 'review', 'dynamic-sql'],
+  ['create function f() returns int language plperl as \'spi_exec_query("drop table t")\'', 'review', 'dynamic-sql'],
   ["create function f() returns int language c as '$libdir/evil', 'evil'", 'review', 'dynamic-sql'],
   ["create function f(text) returns text language internal as 'pg_read_file_off_len'", 'review', 'dynamic-sql'],
   ["create function f() returns int as 'select 1'", 'review', 'dynamic-sql'],
@@ -132,9 +141,13 @@ const doCases: Case[] = [
   ["do language plpgsql 'begin delete from t; end'", 'deny', 'delete-without-where'],
   ["do $$ begin execute 'drop table t'; end $$", 'deny', 'drop'],
   ["do $$ begin execute 'drop table t' || ''; end $$", 'review', 'dynamic-sql'],
-  ["do $d$ begin create function g() returns void language plpgsql as $g$ begin drop table t; end $g$; end $d$", 'deny', 'drop'],
+  ['do $d$ begin create function g() returns void language plpgsql as $g$ begin drop table t; end $g$; end $d$', 'deny', 'drop'],
   ["do $d$ begin execute $x$ create function g() returns void language sql as 'truncate t' $x$; end $d$", 'deny', 'truncate'],
-  ["do $d$ begin create function g() returns void language plpgsql as $g$ begin execute format('drop table %I', 't'); end $g$; end $d$", 'review', 'dynamic-sql'],
+  [
+    "do $d$ begin create function g() returns void language plpgsql as $g$ begin execute format('drop table %I', 't'); end $g$; end $d$",
+    'review',
+    'dynamic-sql',
+  ],
   ['do $$ declare r record; begin for r in select id from t loop update t set a = 1 where id = r.id; end loop; end $$', 'allow'],
 ];
 
@@ -150,10 +163,14 @@ const ruleAndReferenceCases: Case[] = [
   ['create operator public.### (function = pg_catalog.pg_read_file, rightarg = text)', 'deny', 'file-and-shell-functions'],
   ['create aggregate a(text) (sfunc = textcat, stype = text, finalfunc = pg_read_file)', 'deny', 'file-and-shell-functions'],
   ['create cast (text as bytea) with function pg_read_binary_file(text)', 'deny', 'file-and-shell-functions'],
-  ['create table t (a text default pg_read_file(\'/etc/passwd\'))', 'deny', 'file-and-shell-functions'],
-  ['create table t (a text generated always as (query_to_xml(\'select pg_ls_dir(\'\'/\'\')\', true, false, \'\')::text) stored)', 'deny', 'file-and-shell-functions'],
+  ["create table t (a text default pg_read_file('/etc/passwd'))", 'deny', 'file-and-shell-functions'],
+  ["create table t (a text generated always as (query_to_xml('select pg_ls_dir(''/'')', true, false, '')::text) stored)", 'deny', 'file-and-shell-functions'],
   ["select query_to_xml('select pg_read_file(''/etc/passwd'')', true, false, '')", 'deny', 'file-and-shell-functions'],
-  ["select query_to_xml(query => 'select lo_import(''/etc/passwd'')', nulls => true, tableforest => false, targetns => '')", 'deny', 'file-and-shell-functions'],
+  [
+    "select query_to_xml(query => 'select lo_import(''/etc/passwd'')', nulls => true, tableforest => false, targetns => '')",
+    'deny',
+    'file-and-shell-functions',
+  ],
   ["select query_to_xmlschema('select pg_ls_dir(''/'')', true, false, '')", 'deny', 'file-and-shell-functions'],
   ["select ts_stat('select pg_read_file(''/x'')::tsvector')", 'deny', 'file-and-shell-functions'],
   ["select ts_rewrite('a'::tsquery, 'select pg_read_file(''/x'')::tsquery, ''b''::tsquery')", 'deny', 'file-and-shell-functions'],
@@ -165,16 +182,19 @@ const ruleAndReferenceCases: Case[] = [
   ['call refresh_stats()', 'allow'],
   ['create trigger tr after insert on t for each row execute function audit_row()', 'allow'],
   ['alter function f(int) rename to g', 'allow'],
-  ['create table t (a int default nextval(\'s\'))', 'allow'],
+  ["create table t (a int default nextval('s'))", 'allow'],
 ];
 
 const harmless: Case[] = [
   [plpgsql('perform 1;'), 'allow'],
   [plpgsql('delete from t where id = 1; update t set a = 2 where id = 3; insert into t values (4);'), 'allow'],
-  ["create function f(x int) returns int language plpgsql as $$ declare n int := 0; begin for i in 1..x loop n := n + i; end loop; return n; end $$", 'allow'],
-  ["create function touch() returns trigger language plpgsql as $$ begin new.updated_at := now(); if tg_op = 'DELETE' then return old; end if; return new; end $$", 'allow'],
-  ["create function f() returns table(id int) language plpgsql as $$ begin return query select t.id from t where t.a > 0; end $$", 'allow'],
-  ["create procedure p() language plpgsql as $$ begin insert into log values (1); commit; call refresh_stats(); end $$", 'allow'],
+  ['create function f(x int) returns int language plpgsql as $$ declare n int := 0; begin for i in 1..x loop n := n + i; end loop; return n; end $$', 'allow'],
+  [
+    "create function touch() returns trigger language plpgsql as $$ begin new.updated_at := now(); if tg_op = 'DELETE' then return old; end if; return new; end $$",
+    'allow',
+  ],
+  ['create function f() returns table(id int) language plpgsql as $$ begin return query select t.id from t where t.a > 0; end $$', 'allow'],
+  ['create procedure p() language plpgsql as $$ begin insert into log values (1); commit; call refresh_stats(); end $$', 'allow'],
   [plpgsql("execute 'select 1';"), 'allow'],
   [plpgsql("raise exception 'nope: %', 'drop table t';"), 'allow'],
   [plpgsql("perform 'truncate t';"), 'allow'],
@@ -204,11 +224,15 @@ describe('SQL inside routines is judged like top-level SQL', () => {
     expect(evaluate("do $d$ begin execute $x$create procedure p() language sql as 'truncate t'$x$; end $d$", policy).reason).toBe(
       'in the SQL string that EXECUTE runs in the DO block: in the body of procedure p: TRUNCATE would remove every row',
     );
-    expect(evaluate('create rule r as on insert to t do also delete from u', policy).reason).toBe('in the actions of rule r: DELETE without a WHERE clause would touch every row');
+    expect(evaluate('create rule r as on insert to t do also delete from u', policy).reason).toBe(
+      'in the actions of rule r: DELETE without a WHERE clause would touch every row',
+    );
     expect(evaluate("create function f() returns void language plpgsql as $$ begin execute format('drop table %I', 't'); end $$", policy).reason).toBe(
       "the body of function f runs SQL built at run time (EXECUTE format('drop table %I', 't')), which hoop cannot check before it runs",
     );
-    expect(evaluate("create function f() returns int language plpython3u as 'return 1'", policy).reason).toBe('the body of function f is written in LANGUAGE plpython3u, which hoop cannot read');
+    expect(evaluate("create function f() returns int language plpython3u as 'return 1'", policy).reason).toBe(
+      'the body of function f is written in LANGUAGE plpython3u, which hoop cannot read',
+    );
   });
 
   it('lists one decision per top-level statement, carrying the verdict of what is inside', () => {
@@ -235,7 +259,24 @@ describe('SQL inside routines is judged like top-level SQL', () => {
   });
 
   it('never throws on odd bodies, and gives a verdict for each', () => {
-    const bodies = ['', ' ', 'begin', 'end', '$$', "'", 'begin end', 'begin; end;', 'declare begin end', '\\', 'begin execute; end', 'begin return query; end', '#option dump\nbegin end', 'begin <<l>> loop exit l; end loop; end', '\u00e9\u00e8 begin end', 'begin raise; end'];
+    const bodies = [
+      '',
+      ' ',
+      'begin',
+      'end',
+      '$$',
+      "'",
+      'begin end',
+      'begin; end;',
+      'declare begin end',
+      '\\',
+      'begin execute; end',
+      'begin return query; end',
+      '#option dump\nbegin end',
+      'begin <<l>> loop exit l; end loop; end',
+      '\u00e9\u00e8 begin end',
+      'begin raise; end',
+    ];
     for (const body of bodies) {
       for (const language of ['plpgsql', 'sql']) {
         const sql = `create function f() returns void language ${language} as $body$${body}$body$`;
@@ -264,7 +305,12 @@ describe('policies and routines', () => {
         rules: [
           { id: 'functions-ok', action: 'allow', match: { commands: ['CREATE FUNCTION'] } },
           { id: 'scratch-truncate', action: 'allow', match: { commands: ['TRUNCATE'], tables: ['scratch_*'] } },
-          { id: 'no-billing-writes', action: 'deny', message: 'billing is written by the billing service only', match: { kinds: ['write'], tables: ['billing.*'] } },
+          {
+            id: 'no-billing-writes',
+            action: 'deny',
+            message: 'billing is written by the billing service only',
+            match: { kinds: ['write'], tables: ['billing.*'] },
+          },
         ],
       },
     });
@@ -290,7 +336,10 @@ describe('policies and routines', () => {
   });
 
   it('lets a rule name a function: calls, CALL, triggers, renames, redefinitions and calls from other routines', () => {
-    const p = parsePolicy({ name: 'p', guardrails: { rules: [{ id: 'no-wipe', action: 'deny', message: 'wipe functions are run by the DBA', match: { functions: ['wipe_*'] } }] } });
+    const p = parsePolicy({
+      name: 'p',
+      guardrails: { rules: [{ id: 'no-wipe', action: 'deny', message: 'wipe functions are run by the DBA', match: { functions: ['wipe_*'] } }] },
+    });
     const named: string[] = [
       'select wipe_all()',
       'call wipe_all()',

@@ -41,7 +41,8 @@ export function readBodies(s: StatementInfo, reader: Reader): void {
   }
   for (const f of routines) routine(s, f, reader);
   for (const f of blocks) doBlock(s, f, reader);
-  for (const f of rules) s.inner.push({ where: `the actions of rule ${String(f.rulename)}`, statements: statementsIn(f.actions).map((n) => reader.describe(n)) });
+  for (const f of rules)
+    s.inner.push({ where: `the actions of rule ${String(f.rulename)}`, statements: statementsIn(f.actions).map((n) => reader.describe(n)) });
   for (const f of calls) sqlTextCall(s, f, reader);
 }
 
@@ -53,7 +54,8 @@ function routine(s: StatementInfo, f: Obj, reader: Reader): void {
   if (!as) return;
   const language = languageOf(options);
   const body = strings(as);
-  if (language !== 'sql' && language !== 'plpgsql') s.opaque.push(`${where} is written in ${language ? `LANGUAGE ${language}` : 'no named language'}, which hoop cannot read`);
+  if (language !== 'sql' && language !== 'plpgsql')
+    s.opaque.push(`${where} is written in ${language ? `LANGUAGE ${language}` : 'no named language'}, which hoop cannot read`);
   else if (body === null || body.length !== 1) s.opaque.push(`${where} is not given as one string, so hoop cannot read it`);
   else if (language === 'sql') addParsed(s, where, reader.parse(body[0]!));
   else plpgsql(s, where, f, reader);
@@ -87,7 +89,8 @@ function plpgsql(s: StatementInfo, where: string, node: Obj, reader: Reader): vo
     statements.push(...parsed.statements);
     if (!piece.dynamic) continue;
     const text = constantString(parsed.statements);
-    if (text === undefined) s.opaque.push(`${where} runs SQL built at run time (EXECUTE ${oneLine(piece.sql.replace(/^SELECT /, ''))}), which hoop cannot check before it runs`);
+    if (text === undefined)
+      s.opaque.push(`${where} runs SQL built at run time (EXECUTE ${oneLine(piece.sql.replace(/^SELECT /, ''))}), which hoop cannot check before it runs`);
     else addParsed(s, `the SQL string that EXECUTE runs in ${where}`, reader.parse(text));
   }
   s.inner.push({ where, statements });
@@ -125,12 +128,19 @@ function sqlTextArgs(f: Obj): Json[] | null {
     case 'ts_rewrite':
       return args.length === 2 ? [named('select') ?? positional(1)].filter((a) => a !== undefined) : null;
     default:
-      return DBLINK_RUNS_SQL.has(fn) ? args.map((a) => { const n = unwrap(a); return n?.[0] === 'NamedArgExpr' ? (n[1].arg ?? null) : a; }) : null;
+      return DBLINK_RUNS_SQL.has(fn)
+        ? args.map((a) => {
+            const n = unwrap(a);
+            return n?.[0] === 'NamedArgExpr' ? (n[1].arg ?? null) : a;
+          })
+        : null;
   }
 }
 
 function addParsed(s: StatementInfo, where: string, parsed: Parsed): void {
-  s.inner.push(parsed.ok ? { where, statements: parsed.statements } : { where, statements: [], refusal: `could not be parsed (${parsed.error}), so it was not sent` });
+  s.inner.push(
+    parsed.ok ? { where, statements: parsed.statements } : { where, statements: [], refusal: `could not be parsed (${parsed.error}), so it was not sent` },
+  );
 }
 
 /** the value of `SELECT '<string>'`, the only form of an EXECUTE argument that is known before it runs */

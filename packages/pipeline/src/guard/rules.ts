@@ -3,13 +3,38 @@ import { constValue, isObj, names, type Obj, unwrap } from './ast';
 import { explainAnalyze, type StatementInfo, statementKind } from './classify';
 import { alwaysTrue } from './predicate';
 
-export interface Finding { ruleId: BuiltinRuleId; action: Action; message: string; hint: string }
+export interface Finding {
+  ruleId: BuiltinRuleId;
+  action: Action;
+  message: string;
+  hint: string;
+}
 
 const FILE_AND_SHELL_FUNCTIONS = new Set([
-  'pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'pg_ls_logdir', 'pg_ls_waldir', 'pg_ls_tmpdir',
-  'pg_ls_archive_statusdir', 'pg_ls_logicalsnapdir', 'pg_ls_logicalmapdir', 'pg_ls_replslotdir', 'lo_import', 'lo_export',
-  'dblink', 'dblink_exec', 'dblink_connect', 'dblink_connect_u', 'dblink_send_query', 'dblink_open', 'pg_file_write',
-  'pg_file_rename', 'pg_file_unlink', 'pg_file_sync', 'pg_logdir_ls',
+  'pg_read_file',
+  'pg_read_binary_file',
+  'pg_ls_dir',
+  'pg_stat_file',
+  'pg_ls_logdir',
+  'pg_ls_waldir',
+  'pg_ls_tmpdir',
+  'pg_ls_archive_statusdir',
+  'pg_ls_logicalsnapdir',
+  'pg_ls_logicalmapdir',
+  'pg_ls_replslotdir',
+  'lo_import',
+  'lo_export',
+  'dblink',
+  'dblink_exec',
+  'dblink_connect',
+  'dblink_connect_u',
+  'dblink_send_query',
+  'dblink_open',
+  'pg_file_write',
+  'pg_file_rename',
+  'pg_file_unlink',
+  'pg_file_sync',
+  'pg_logdir_ls',
 ]);
 const READ_ONLY_SETTINGS = new Set(['default_transaction_read_only', 'transaction_read_only']);
 const WRITE_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
@@ -37,24 +62,45 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
     check: (s) => {
       const d = nodesOf(s, ['DropStmt', 'DropdbStmt', 'DropRoleStmt', 'DropTableSpaceStmt', 'DropOwnedStmt', 'DropSubscriptionStmt'])[0];
       if (!d) return null;
-      const what = d[0] === 'DropStmt' && typeof d[1].removeType === 'string' ? d[1].removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase() : d[0].replace(/^Drop|Stmt$/g, '').replace(/db$/, 'database').toLowerCase();
-      return { message: `DROP ${what.toUpperCase()} would destroy the object and its data`, hint: 'dropping objects needs a reviewer: ask an admin, or change the policy for this connection' };
+      const what =
+        d[0] === 'DropStmt' && typeof d[1].removeType === 'string'
+          ? d[1].removeType
+              .replace(/^OBJECT_/, '')
+              .replace(/_/g, ' ')
+              .toLowerCase()
+          : d[0]
+              .replace(/^Drop|Stmt$/g, '')
+              .replace(/db$/, 'database')
+              .toLowerCase();
+      return {
+        message: `DROP ${what.toUpperCase()} would destroy the object and its data`,
+        hint: 'dropping objects needs a reviewer: ask an admin, or change the policy for this connection',
+      };
     },
   },
   {
     id: 'truncate',
     action: 'deny',
-    check: (s) => (nodesOf(s, ['TruncateStmt']).length ? { message: 'TRUNCATE would remove every row', hint: 'delete the rows you mean with a WHERE clause, or request approval' } : null),
+    check: (s) =>
+      nodesOf(s, ['TruncateStmt']).length
+        ? { message: 'TRUNCATE would remove every row', hint: 'delete the rows you mean with a WHERE clause, or request approval' }
+        : null,
   },
   {
     id: 'delete-without-where',
     action: 'deny',
-    check: (s) => (any(s, ['DeleteStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? { message: 'DELETE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' } : null),
+    check: (s) =>
+      any(s, ['DeleteStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause))
+        ? { message: 'DELETE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' }
+        : null,
   },
   {
     id: 'update-without-where',
     action: 'deny',
-    check: (s) => (any(s, ['UpdateStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? { message: 'UPDATE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' } : null),
+    check: (s) =>
+      any(s, ['UpdateStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause))
+        ? { message: 'UPDATE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' }
+        : null,
   },
   {
     id: 'alter-drop-column',
@@ -67,7 +113,10 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'grant-revoke',
     action: 'deny',
-    check: (s) => (nodesOf(s, ['GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt']).length ? { message: 'GRANT and REVOKE change who may do what in the database', hint: 'privileges are managed by an admin, not through sessions' } : null),
+    check: (s) =>
+      nodesOf(s, ['GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt']).length
+        ? { message: 'GRANT and REVOKE change who may do what in the database', hint: 'privileges are managed by an admin, not through sessions' }
+        : null,
   },
   {
     id: 'copy-program',
@@ -75,8 +124,13 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
     check: (s) => {
       const c = nodesOf(s, ['CopyStmt'])[0];
       if (!c) return null;
-      if (c[1].is_program) return { message: 'COPY … PROGRAM runs a shell command on the database server', hint: 'use COPY … FROM STDIN / TO STDOUT (psql: \\copy) instead' };
-      if (typeof c[1].filename === 'string') return { message: 'COPY to or from a file on the database server reads or writes the server\'s files', hint: 'use COPY … FROM STDIN / TO STDOUT (psql: \\copy) instead' };
+      if (c[1].is_program)
+        return { message: 'COPY … PROGRAM runs a shell command on the database server', hint: 'use COPY … FROM STDIN / TO STDOUT (psql: \\copy) instead' };
+      if (typeof c[1].filename === 'string')
+        return {
+          message: "COPY to or from a file on the database server reads or writes the server's files",
+          hint: 'use COPY … FROM STDIN / TO STDOUT (psql: \\copy) instead',
+        };
       return null;
     },
   },
@@ -87,7 +141,8 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
     check: (s) => {
       for (const name of s.functions) {
         const fn = name.split('.').at(-1)?.toLowerCase();
-        if (fn && FILE_AND_SHELL_FUNCTIONS.has(fn)) return { message: `${fn}() reaches the server's files, shell or other databases`, hint: 'these functions are not available through hoop' };
+        if (fn && FILE_AND_SHELL_FUNCTIONS.has(fn))
+          return { message: `${fn}() reaches the server's files, shell or other databases`, hint: 'these functions are not available through hoop' };
       }
       return null;
     },
@@ -101,7 +156,10 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'read-only-override',
     action: 'deny',
-    check: (s) => (overridesReadOnly(s) ? { message: 'turning off read-only mode is not allowed', hint: 'this connection is meant to be read-only; ask an admin for write access' } : null),
+    check: (s) =>
+      overridesReadOnly(s)
+        ? { message: 'turning off read-only mode is not allowed', hint: 'this connection is meant to be read-only; ask an admin for write access' }
+        : null,
   },
   {
     id: 'explain-analyze-write',

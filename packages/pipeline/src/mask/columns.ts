@@ -32,7 +32,8 @@ export function normalizeName(name: string): string {
 const SUFFIX = '(?:_(?:hash|hashed|digest|enc|encrypted|cipher|ciphertext|plain|plaintext|raw|value|text|str|string))?$';
 const rule = (body: string, suffix = SUFFIX) => new RegExp(`(?:^|_)(?:${body})${suffix}`);
 
-const NOT_POSTAL = /(?:^|_)(?:mac|wallet|web|url|server|bind|host|listen|network|net|contract|memory|mem|base|return|btc|eth|bitcoin|ethereum|crypto|deposit|node|peer|proxy|gateway|broadcast|multicast|local|link|endpoint|callback|redirect|reply_to|from|to|sender|recipient)_(?:address|addr)$/;
+const NOT_POSTAL =
+  /(?:^|_)(?:mac|wallet|web|url|server|bind|host|listen|network|net|contract|memory|mem|base|return|btc|eth|bitcoin|ethereum|crypto|deposit|node|peer|proxy|gateway|broadcast|multicast|local|link|endpoint|callback|redirect|reply_to|from|to|sender|recipient)_(?:address|addr)$/;
 
 const RULES: readonly (readonly [PiiType, RegExp])[] = [
   ['private_key', rule('private_key|priv_key|signing_key|ssh_private_key|private_key_pem|tls_key|ssl_key')],
@@ -51,9 +52,16 @@ const RULES: readonly (readonly [PiiType, RegExp])[] = [
   ['ip', rule('ip(?:v4|v6)?(?:_addr(?:ess)?)?|(?:remote|client|peer|source|src|origin)_addr(?:ess)?|x_forwarded_for|forwarded_for|last_login_ip|sign_in_ip')],
   [
     'phone',
-    rule('(?:phone|telephone|tel|mobile|mobile_phone|cellphone|cell_phone|cell_number|fax|msisdn|whatsapp|contact_number)s?(?:_(?:number|num|no|nr|e164|intl|international|national))?'),
+    rule(
+      '(?:phone|telephone|tel|mobile|mobile_phone|cellphone|cell_phone|cell_number|fax|msisdn|whatsapp|contact_number)s?(?:_(?:number|num|no|nr|e164|intl|international|national))?',
+    ),
   ],
-  ['card', rule('(?:credit_?|debit_?|payment_?|bank_?)?card_?(?:number|num|no|nr|pan)|credit_?card|debit_?card|cc(?:_?(?:number|num|no|nr))?|ccn|pan|primary_account_number')],
+  [
+    'card',
+    rule(
+      '(?:credit_?|debit_?|payment_?|bank_?)?card_?(?:number|num|no|nr|pan)|credit_?card|debit_?card|cc(?:_?(?:number|num|no|nr))?|ccn|pan|primary_account_number',
+    ),
+  ],
   [
     'ssn',
     rule(
@@ -81,7 +89,8 @@ const RULES: readonly (readonly [PiiType, RegExp])[] = [
 ];
 
 const FLAG_PREFIX = /^(?:is|has|can|should|allow|allows|enable|enabled|use|uses|needs|show|hide|send|sent|num|count|n|total)_/;
-const NOT_VALUE = /(?:(?<!national|tax|taxpayer|personal|access_key)_id|_(?:ids|uuid|count|at|on|type|kind|status|state|verified|confirmed|enabled|valid|flag|length|len|format|source|provider|domain|country|region|hint|policy|expires|expiry|exp|ttl|version|changed|updated|created|sent|set|required|visible|public))$/;
+const NOT_VALUE =
+  /(?:(?<!national|tax|taxpayer|personal|access_key)_id|_(?:ids|uuid|count|at|on|type|kind|status|state|verified|confirmed|enabled|valid|flag|length|len|format|source|provider|domain|country|region|hint|policy|expires|expiry|exp|ttl|version|changed|updated|created|sent|set|required|visible|public))$/;
 const VERSION = /(?:^|_)(?:version|ver|semver|build|release|revision|rev|firmware|fw)(?:_(?:number|num|no|string|str|name|id))?$/;
 
 /** The PII type a column's name marks, or null. `table` (`customers`, `public.customers`) disambiguates `name`. */
@@ -108,12 +117,14 @@ export function isVersionColumn(name: string): boolean {
 }
 
 const PERSON = new Set(
-  ('customer user person people member employee staff contact patient client account profile student author ' +
+  (
+    'customer user person people member employee staff contact patient client account profile student author ' +
     'subscriber lead applicant candidate driver passenger guest recipient beneficiary buyer seller volunteer donor ' +
     'teacher doctor physician signer signatory traveler traveller visitor respondent participant attendee investor ' +
     'shareholder cardholder holder borrower resident citizen worker owner admin friend reviewer requester approver ' +
     'assignee rider renter guardian parent child kid family spouse individual payee payer sender shopper consumer ' +
-    'prospect caller learner tenant_user identity login signup registration').split(' '),
+    'prospect caller learner tenant_user identity login signup registration'
+  ).split(' '),
 );
 
 /** Whether a table (or JSON parent key) names people: `customers`, `public.users`, `crm_contacts`, `people`. */

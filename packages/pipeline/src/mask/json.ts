@@ -92,7 +92,6 @@ function uniqueKey(obj: Record<string, unknown>, key: string): string {
   for (let i = 2; ; i++) if (!Object.hasOwn(obj, `${key}#${i}`)) return `${key}#${i}`;
 }
 
-
 /**
  * A JSON document as text (a json/jsonb cell): parsed, masked, and serialized again when something changed. Text
  * that is not JSON is masked as free text.

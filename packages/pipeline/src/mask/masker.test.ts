@@ -115,7 +115,9 @@ describe('column maskers', () => {
 
 describe('styles', () => {
   const styled = (style: MaskStyle, type: PiiType, column: string, value: string) =>
-    createMasker({ styles: { [type]: style }, hashKey: key }).columnMasker({ name: column, typeOid: TEXT }).mask(value);
+    createMasker({ styles: { [type]: style }, hashKey: key })
+      .columnMasker({ name: column, typeOid: TEXT })
+      .mask(value);
 
   it('partial keeps a harmless part', () => {
     expect(styled('partial', 'email', 'email', 'alice@example.com')).toBe('a****@example.com');

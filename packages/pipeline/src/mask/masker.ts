@@ -33,11 +33,13 @@ function isBlankUtf8(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 /** The byte form of `mask`: decode, mask, report `undefined` when the text came back the same. */
-const viaText = (mask: (v: string) => string | null): Utf8Mask => (bytes, start, end) => {
-  const text = bytes.toString('utf8', start, end);
-  const masked = mask(text);
-  return masked === text ? undefined : masked;
-};
+const viaText =
+  (mask: (v: string) => string | null): Utf8Mask =>
+  (bytes, start, end) => {
+    const text = bytes.toString('utf8', start, end);
+    const masked = mask(text);
+    return masked === text ? undefined : masked;
+  };
 
 const masking = (context: PiiType | null, mask: (v: string) => string | null, maskUtf8: Utf8Mask = viaText(mask)): ColumnMasker => ({
   passthrough: false,
@@ -77,7 +79,8 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
     const mask = (v: string) => engine.whole(type, v);
     const decoded = viaText(mask);
     const style = engine.styler.style(type);
-    if (style !== 'redact' && style !== 'null') return masking(type, mask, (bytes, start, end) => (isBlankUtf8(bytes, start, end) ? undefined : decoded(bytes, start, end)));
+    if (style !== 'redact' && style !== 'null')
+      return masking(type, mask, (bytes, start, end) => (isBlankUtf8(bytes, start, end) ? undefined : decoded(bytes, start, end)));
     const replacement = engine.styler.whole(type, '');
     return masking(type, mask, (bytes, start, end) => {
       if (isBlankUtf8(bytes, start, end)) return undefined;

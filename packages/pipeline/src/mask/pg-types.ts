@@ -27,11 +27,36 @@ put('text', ['char', 'name', 'text', 'xml', 'unknown', 'bpchar', 'varchar']);
 put('json', ['json', 'jsonb']);
 put('text_array', ['_xml', '_json', '_name', '_text', '_bpchar', '_varchar', '_jsonb']);
 put('scalar', [
-  'int8', 'int2', 'int4', 'oid', 'float4', 'float8', 'money', 'numeric',
-  'date', 'time', 'timestamp', 'timestamptz', 'interval', 'timetz',
-  '_int2', '_int4', '_int8', '_float4', '_float8', '_oid', '_numeric', '_money', // their arrays
-  '_date', '_time', '_timestamp', '_timestamptz', '_interval', '_timetz',
-  '_inet', '_cidr',
+  'int8',
+  'int2',
+  'int4',
+  'oid',
+  'float4',
+  'float8',
+  'money',
+  'numeric',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'interval',
+  'timetz',
+  '_int2',
+  '_int4',
+  '_int8',
+  '_float4',
+  '_float8',
+  '_oid',
+  '_numeric',
+  '_money', // their arrays
+  '_date',
+  '_time',
+  '_timestamp',
+  '_timestamptz',
+  '_interval',
+  '_timetz',
+  '_inet',
+  '_cidr',
 ]);
 put('inet', ['cidr', 'inet']);
 put('never', ['bool', 'bytea', 'uuid', 'macaddr', 'macaddr8', '_bool', '_bytea', '_uuid', '_macaddr']);

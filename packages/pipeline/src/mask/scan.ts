@@ -28,7 +28,23 @@ const CLASS = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   CLASS[c] =
-    (ch === '@' ? AT : ch === '%' ? PERCENT : ch === ':' ? COLON : ch === '.' ? DOT : ch === '-' ? DASH : ch === '+' ? PLUS : ch === ' ' ? SPACE : ch === '=' || ch === "'" ? ASSIGN : 0) |
+    (ch === '@'
+      ? AT
+      : ch === '%'
+        ? PERCENT
+        : ch === ':'
+          ? COLON
+          : ch === '.'
+            ? DOT
+            : ch === '-'
+              ? DASH
+              : ch === '+'
+                ? PLUS
+                : ch === ' '
+                  ? SPACE
+                  : ch === '=' || ch === "'"
+                    ? ASSIGN
+                    : 0) |
     (/[0-9]/.test(ch) ? DIGIT : 0) |
     (/[A-Z]/.test(ch) ? UPPER : 0) |
     (/[A-Za-z]/.test(ch) ? LETTER : 0) |
@@ -150,7 +166,17 @@ export class TextFacts {
     return this.set(digits, upper, letters, dots, colons, flags, longest, digitRun, alnumRun);
   }
 
-  private set(digits: number, upper: number, letters: number, dots: number, colons: number, flags: number, longest: number, digitRun: number, alnumRun: number): this {
+  private set(
+    digits: number,
+    upper: number,
+    letters: number,
+    dots: number,
+    colons: number,
+    flags: number,
+    longest: number,
+    digitRun: number,
+    alnumRun: number,
+  ): this {
     this.digitRun = digitRun;
     this.alnumRun = alnumRun;
     this.digits = digits;

@@ -19,7 +19,6 @@ export const LABELS: Readonly<Record<PiiType, string>> = {
   secret: 'SECRET',
 };
 
-
 /** Hex characters of the HMAC kept in a hash token: 48 bits, so a million distinct values rarely collide. */
 const HASH_CHARS = 12;
 

@@ -1,21 +1,6 @@
 /** The public shapes of PII masking: what is detected, how it is replaced, and the masker a session uses. */
 
-export const PII_TYPES = [
-  'email',
-  'card',
-  'ssn',
-  'iban',
-  'phone',
-  'ip',
-  'aws_key',
-  'jwt',
-  'private_key',
-  'token',
-  'name',
-  'address',
-  'dob',
-  'secret',
-] as const;
+export const PII_TYPES = ['email', 'card', 'ssn', 'iban', 'phone', 'ip', 'aws_key', 'jwt', 'private_key', 'token', 'name', 'address', 'dob', 'secret'] as const;
 
 export type PiiType = (typeof PII_TYPES)[number];
 

@@ -18,9 +18,23 @@ function corpus(): string[] {
     ...Object.values(POSITIVES).flat(),
     ...IN_CONTEXT.map(([text]) => text),
     ...Object.values(DECOYS).flat(),
-    '', ' ', '  \t', 'short', 'order 123456 shipped', 'plan upgraded on 2026-03-14', '2026-11-24 12:00:00+00', '12:30:45',
-    'ünïcödé tëxt wïth nö PII', 'mail: élodie@exemple.fr', '電話 +81 90-1234-5678', '🙂🙂🙂 4111 1111 1111 1111 🙂', '\u00a0',
-    '{"email": "a@b.co", "n": 1}', '{"note": "call +1 415 555 2671"}', '{}', '[1,2,3]',
+    '',
+    ' ',
+    '  \t',
+    'short',
+    'order 123456 shipped',
+    'plan upgraded on 2026-03-14',
+    '2026-11-24 12:00:00+00',
+    '12:30:45',
+    'ünïcödé tëxt wïth nö PII',
+    'mail: élodie@exemple.fr',
+    '電話 +81 90-1234-5678',
+    '🙂🙂🙂 4111 1111 1111 1111 🙂',
+    '\u00a0',
+    '{"email": "a@b.co", "n": 1}',
+    '{"note": "call +1 415 555 2671"}',
+    '{}',
+    '[1,2,3]',
   ];
   const r = rng(99);
   // whole code points: a cell from the server is valid UTF-8, never half of a surrogate pair
@@ -97,7 +111,11 @@ describe('masking UTF-8 cells without decoding them first', () => {
     const a = createMasker();
     const b = createMasker();
     const values = corpus();
-    for (const column of [{ name: 'notes', typeOid: TEXT }, { name: 'email', typeOid: TEXT }, { name: 'ip', typeOid: INET }]) {
+    for (const column of [
+      { name: 'notes', typeOid: TEXT },
+      { name: 'email', typeOid: TEXT },
+      { name: 'ip', typeOid: INET },
+    ]) {
       const ca = a.columnMasker(column);
       const cb = b.columnMasker(column);
       for (const text of values) {

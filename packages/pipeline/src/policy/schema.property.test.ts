@@ -83,7 +83,10 @@ const policy = fc.record(
     description: text(80),
     connections: fc.record({ names: fc.array(word, { maxLength: 3 }), tags: fc.array(word, { maxLength: 3 }) }, { requiredKeys: [] }),
     readOnly: fc.boolean(),
-    access: fc.record({ connect: fc.array(role, { maxLength: 2 }), exec: fc.array(role, { maxLength: 2 }), mcp: fc.array(role, { maxLength: 2 }) }, { requiredKeys: [] }),
+    access: fc.record(
+      { connect: fc.array(role, { maxLength: 2 }), exec: fc.array(role, { maxLength: 2 }), mcp: fc.array(role, { maxLength: 2 }) },
+      { requiredKeys: [] },
+    ),
     guardrails: fc.record(
       {
         builtins: builtins(BUILTIN_RULE_IDS),
@@ -114,7 +117,16 @@ const policy = fc.record(
     ssh: fc.record({ portForwarding: fc.boolean() }, { requiredKeys: [] }),
     review: fc.record(
       {
-        approvers: fc.record({ roles: fc.array(role, { maxLength: 2 }), users: fc.array(fc.tuple(word, word).map(([u, d]) => `${u}@${d}.example.com`), { maxLength: 2 }) }, { requiredKeys: [] }),
+        approvers: fc.record(
+          {
+            roles: fc.array(role, { maxLength: 2 }),
+            users: fc.array(
+              fc.tuple(word, word).map(([u, d]) => `${u}@${d}.example.com`),
+              { maxLength: 2 },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
         minApprovals: fc.integer({ min: 1, max: 10 }),
         allowSelfApproval: fc.boolean(),
         timeoutMinutes: fc.integer({ min: 1, max: 7 * 24 * 60 }),
@@ -132,10 +144,45 @@ const policy = fc.record(
 
 /** Values that break naive checks: wrong types, edges of every range, numbers JSON cannot carry, prototype names. */
 const oddValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom<unknown>(null, true, '', '0', 'review', 'admin', 0, -0, -1, 0.5, 1e21, 2 ** 53 + 2, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, [], {}, [[]], 'x'.repeat(5000)),
-  fc.constantFrom<unknown>(JSON.parse('{"__proto__":{"polluted":true}}'), { constructor: { prototype: { polluted: true } } }, { toString: 1, valueOf: 'x' }, Object.create(null)),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    '',
+    '0',
+    'review',
+    'admin',
+    0,
+    -0,
+    -1,
+    0.5,
+    1e21,
+    2 ** 53 + 2,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    [],
+    {},
+    [[]],
+    'x'.repeat(5000),
+  ),
+  fc.constantFrom<unknown>(
+    JSON.parse('{"__proto__":{"polluted":true}}'),
+    { constructor: { prototype: { polluted: true } } },
+    { toString: 1, valueOf: 'x' },
+    Object.create(null),
+  ),
   fc.jsonValue({ maxDepth: 4 }),
-  fc.anything({ maxDepth: 3, withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withBoxedValues: true }),
+  fc.anything({
+    maxDepth: 3,
+    withNullPrototype: true,
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withSparseArray: true,
+    withBoxedValues: true,
+  }),
 );
 
 function paths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
@@ -212,7 +259,36 @@ describe('parsePolicy on hostile documents', () => {
 
   it('loads or refuses whatever YAML makes of a policy whose text was garbled', () => {
     const garble = fc.oneof(
-      fc.record({ at: fc.nat(), s: fc.constantFrom(':', '- ', '  ', '\t', '\n', '"', "'", '{', '}', '[', ']', '&a ', '*a', '!!str ', '!!binary ', '<<: ', '.inf', '.nan', '~', '0x1F', '1e999', '? ', '|', '>', '#') }),
+      fc.record({
+        at: fc.nat(),
+        s: fc.constantFrom(
+          ':',
+          '- ',
+          '  ',
+          '\t',
+          '\n',
+          '"',
+          "'",
+          '{',
+          '}',
+          '[',
+          ']',
+          '&a ',
+          '*a',
+          '!!str ',
+          '!!binary ',
+          '<<: ',
+          '.inf',
+          '.nan',
+          '~',
+          '0x1F',
+          '1e999',
+          '? ',
+          '|',
+          '>',
+          '#',
+        ),
+      }),
       fc.record({ at: fc.nat(), s: fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }) }),
     );
     fc.assert(
@@ -246,7 +322,12 @@ describe('parsePolicy edge cases', () => {
   it('refuses a deeply nested document quickly, without overflowing the stack', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    for (const doc of [deep, { name: 'deep', guardrails: { rules: deep } }, { name: 'deep', masking: { styles: { email: deep } } }, { name: 'deep', extra: deep }]) {
+    for (const doc of [
+      deep,
+      { name: 'deep', guardrails: { rules: deep } },
+      { name: 'deep', masking: { styles: { email: deep } } },
+      { name: 'deep', extra: deep },
+    ]) {
       expect(load(doc)).toBeInstanceOf(PolicyError);
     }
     const text = `{"name":"deep","connections":{"names":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
@@ -273,7 +354,12 @@ describe('parsePolicy edge cases', () => {
 
   it('YAML alias bombs are refused by the parser before they reach the loader', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 0; i < 12; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`);
+    for (let i = 0; i < 12; i++)
+      lines.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(',')}]`,
+      );
     const t0 = performance.now();
     expect(() => YAML.parse(lines.join('\n'))).toThrow(/alias/i);
     expect(performance.now() - t0).toBeLessThan(CALL_MS);

@@ -91,7 +91,19 @@ export type ShellRule = z.infer<typeof ShellRule>;
  * Where `rm-recursive` lets a directory tree be deleted without review, when a policy lists none: inside /tmp and
  * /var/tmp, and build caches below the working directory (a name without a slash matches at any depth, as in .gitignore).
  */
-export const DEFAULT_SHELL_SCRATCH: readonly string[] = Object.freeze(['/tmp/*', '/var/tmp/*', 'node_modules', 'dist', '.cache', 'target', '__pycache__', '.pytest_cache', '.mypy_cache', '.next', '.turbo']);
+export const DEFAULT_SHELL_SCRATCH: readonly string[] = Object.freeze([
+  '/tmp/*',
+  '/var/tmp/*',
+  'node_modules',
+  'dist',
+  '.cache',
+  'target',
+  '__pycache__',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.next',
+  '.turbo',
+]);
 
 const ScratchPath = z
   .string()
@@ -145,15 +157,30 @@ export const ReviewSettings = z
     /** whether requesters may approve their own requests */
     allowSelfApproval: z.boolean().default(false),
     /** how long a request waits for reviewers before it expires */
-    timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
+    timeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(30),
     /** Slack channel (id or #name) for this policy's requests; the org's default channel when absent */
     slackChannel: z.string().min(1).max(200).optional(),
     /** time-boxed access: `hoop connect` needs an approved grant first */
     access: z
       .object({
         required: z.boolean().default(false),
-        defaultMinutes: z.number().int().min(1).max(24 * 60).default(30),
-        maxMinutes: z.number().int().min(1).max(7 * 24 * 60).default(240),
+        defaultMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(30),
+        maxMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(240),
       })
       .strict()
       .refine((a) => a.defaultMinutes <= a.maxMinutes, 'defaultMinutes cannot exceed maxMinutes')
@@ -198,7 +225,12 @@ export const Policy = z
         /** rows a tool call returns at most (its own `limit` can only lower this) */
         maxRows: z.number().int().min(1).max(100_000).default(1000),
         /** bytes of row data a tool call returns at most */
-        maxBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(100 * 1024 * 1024)
+          .default(1024 * 1024),
         /** Postgres statement_timeout for agent sessions */
         statementTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
         /** tool calls that open a session, per user and minute */

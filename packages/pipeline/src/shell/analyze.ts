@@ -6,16 +6,26 @@ import { type ResolvedWord, resolveHeredoc, resolveWord, resolveWords, Source } 
 import { codeSource, type Inner, innerCommands } from './wrappers';
 
 /** A word of a command line, with the commands whose output it holds (`$(…)`, `<(…)`). */
-export interface ArgWord extends ResolvedWord { from: ShellCommand[] }
+export interface ArgWord extends ResolvedWord {
+  from: ShellCommand[];
+}
 
-export interface ShellRedirect { op: string; fd: string | null; target: ResolvedWord }
+export interface ShellRedirect {
+  op: string;
+  fd: string | null;
+  target: ResolvedWord;
+}
 
 /**
  * What feeds a command's standard input: the commands before it in a pipeline, a here-document, `< <(…)`. `text` is
  * set when the input is written in the line (here-document, here-string, a literal `echo`), with each expansion
  * replaced by `x` unless `literal`.
  */
-export interface Stdin { from: ShellCommand[]; text: string | null; literal: boolean }
+export interface Stdin {
+  from: ShellCommand[];
+  text: string | null;
+  literal: boolean;
+}
 
 /** One program the line would start, wherever it sits: in a pipeline, a subshell, `$(…)`, under sudo, in `bash -c`. */
 export interface ShellCommand {
@@ -67,12 +77,24 @@ export function initShellGuard(): Promise<void> {
 }
 
 class Unreadable extends Error {
-  constructor(message: string, readonly reason: 'parse' | 'too-deep') {
+  constructor(
+    message: string,
+    readonly reason: 'parse' | 'too-deep',
+  ) {
     super(message);
   }
 }
 
-interface Ctx { src: Source; via: string[]; fn: string | null; concurrent: boolean; stdin: Stdin; redirects: ShellRedirect[]; depth: number; runBy: ShellCommand | null }
+interface Ctx {
+  src: Source;
+  via: string[];
+  fn: string | null;
+  concurrent: boolean;
+  stdin: Stdin;
+  redirects: ShellRedirect[];
+  depth: number;
+  runBy: ShellCommand | null;
+}
 
 const NO_STDIN: Stdin = { from: [], text: null, literal: true };
 const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
@@ -124,10 +146,28 @@ class Walker {
     if (c.type === 'function') return this.stmt(c.body, { ...ctx, fn: c.name, concurrent: false });
     if (c.type === 'decl') {
       const v = c.variant;
-      const name: ArgWord = { raw: v, value: v, literal: true, glob: false, path: v, sample: v, emptied: [], substs: [], start: s.start, end: s.start + v.length, from: [] };
+      const name: ArgWord = {
+        raw: v,
+        value: v,
+        literal: true,
+        glob: false,
+        path: v,
+        sample: v,
+        emptied: [],
+        substs: [],
+        start: s.start,
+        end: s.start + v.length,
+        from: [],
+      };
       const words = this.words(c.words, ctx);
       const assigns = c.assigns.map((a) => this.assign(a, ctx));
-      const record = this.record(v, [name, ...words], ctx, assigns.map((a) => ({ name: a.name, value: a.value ?? '' })), this.text(s, ctx));
+      const record = this.record(
+        v,
+        [name, ...words],
+        ctx,
+        assigns.map((a) => ({ name: a.name, value: a.value ?? '' })),
+        this.text(s, ctx),
+      );
       record.args.push(...assigns.map((a) => (a.value === null ? a.name : `${a.name}=${a.value}`)));
       return this.push(record);
     }
@@ -230,7 +270,8 @@ class Walker {
 
   /** shell code inside a string: parsed and walked like the line itself */
   private nested(code: string, label: string, ctx: Ctx): void {
-    if (ctx.depth + 1 > this.maxDepth) throw new Unreadable(`commands nest more than ${this.maxDepth} levels deep (${[...ctx.via, label].join(' → ')})`, 'too-deep');
+    if (ctx.depth + 1 > this.maxDepth)
+      throw new Unreadable(`commands nest more than ${this.maxDepth} levels deep (${[...ctx.via, label].join(' → ')})`, 'too-deep');
     const parsed = parseShell(code);
     if (!parsed.ok) throw new Unreadable(`the code given to ${label} could not be parsed (${parsed.error.message})`, 'parse');
     this.list(parsed.stmts, { ...ctx, src: new Source(code), depth: ctx.depth + 1 });
@@ -257,7 +298,21 @@ class Walker {
   }
 
   private record(name: string, argv: ArgWord[], ctx: Ctx, assigns: ShellCommand['assigns'], text: string): ShellCommand {
-    return { text, name, args: argv.slice(1).map((a) => a.value), dynamic: argv.length > 0 && !argv[0]!.literal, via: ctx.via, argv, assigns, redirects: ctx.redirects, stdin: ctx.stdin, fn: ctx.fn, concurrent: ctx.concurrent, opaque: null, runBy: ctx.runBy };
+    return {
+      text,
+      name,
+      args: argv.slice(1).map((a) => a.value),
+      dynamic: argv.length > 0 && !argv[0]!.literal,
+      via: ctx.via,
+      argv,
+      assigns,
+      redirects: ctx.redirects,
+      stdin: ctx.stdin,
+      fn: ctx.fn,
+      concurrent: ctx.concurrent,
+      opaque: null,
+      runBy: ctx.runBy,
+    };
   }
 
   private push(c: ShellCommand): void {

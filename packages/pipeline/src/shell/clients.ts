@@ -11,10 +11,47 @@ export interface SqlInput {
   literal: boolean;
 }
 
-interface Word { value: string; literal: boolean; sample: string }
+interface Word {
+  value: string;
+  literal: boolean;
+  sample: string;
+}
 
-const PSQL = { short: 'cdfhLopPRTUvF', long: ['command', 'dbname', 'file', 'host', 'log-file', 'output', 'port', 'pset', 'record-separator', 'table-attr', 'username', 'set', 'variable', 'field-separator'] };
-const MYSQL = { short: 'eDhPSuUOA', long: ['execute', 'database', 'host', 'port', 'socket', 'user', 'defaults-file', 'defaults-extra-file', 'init-command', 'default-character-set', 'login-path'] };
+const PSQL = {
+  short: 'cdfhLopPRTUvF',
+  long: [
+    'command',
+    'dbname',
+    'file',
+    'host',
+    'log-file',
+    'output',
+    'port',
+    'pset',
+    'record-separator',
+    'table-attr',
+    'username',
+    'set',
+    'variable',
+    'field-separator',
+  ],
+};
+const MYSQL = {
+  short: 'eDhPSuUOA',
+  long: [
+    'execute',
+    'database',
+    'host',
+    'port',
+    'socket',
+    'user',
+    'defaults-file',
+    'defaults-extra-file',
+    'init-command',
+    'default-character-set',
+    'login-path',
+  ],
+};
 
 function client(name: string): 'psql' | 'mysql' | null {
   if (name === 'psql') return 'psql';

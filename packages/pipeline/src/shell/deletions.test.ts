@@ -73,9 +73,9 @@ const allowed: Case[] = [
   ['find . -exec grep -l x {} +', 'allow'],
   ['ls | xargs rm', 'allow'],
   ['echo "rm -rf x"', 'allow'],
-  ['awk \'{print $2}\' access.log', 'allow'],
+  ["awk '{print $2}' access.log", 'allow'],
   ['awk -F"|" \'{print $1}\' data.psv', 'allow'],
-  ['awk \'$1 > 5 || $2 < 3\' f', 'allow'],
+  ["awk '$1 > 5 || $2 < 3' f", 'allow'],
   ['python3 -m json.tool < data.json', 'allow'],
   ['python3 manage.py migrate', 'allow'],
   ['cat script.sh | grep rm', 'allow'],
@@ -216,21 +216,21 @@ const reviewed: Case[] = [
   ['sudo mount --bind /srv/app /tmp/m && rm -rf /tmp/m/*', 'review', 'rm-recursive'],
   ['mv -t /tmp/old /srv/app/uploads; rm -rf /tmp/old', 'review', 'rm-recursive'],
   // code in other languages hoop does not read
-  ["python3 -c 'import shutil; shutil.rmtree(\"x\")'", 'review', 'interpreter-code'],
-  ["perl -e 'use File::Path; rmtree(\"x\")'", 'review', 'interpreter-code'],
-  ["perl -MFile::Path=remove_tree -e 'remove_tree(\"x\")'", 'review', 'interpreter-code'],
-  ["ruby -e 'require \"fileutils\"; FileUtils.rm_rf(\"x\")'", 'review', 'interpreter-code'],
+  ['python3 -c \'import shutil; shutil.rmtree("x")\'', 'review', 'interpreter-code'],
+  ['perl -e \'use File::Path; rmtree("x")\'', 'review', 'interpreter-code'],
+  ['perl -MFile::Path=remove_tree -e \'remove_tree("x")\'', 'review', 'interpreter-code'],
+  ['ruby -e \'require "fileutils"; FileUtils.rm_rf("x")\'', 'review', 'interpreter-code'],
   ['node -e \'require("fs").rmSync("x", { recursive: true })\'', 'review', 'interpreter-code'],
-  ["php -r 'system(\"rm -rf x\");'", 'review', 'interpreter-code'],
+  ['php -r \'system("rm -rf x");\'', 'review', 'interpreter-code'],
   ['python3 <<EOF\nimport shutil\nshutil.rmtree("x")\nEOF', 'review', 'interpreter-code'],
   ["echo 'import shutil' | python3", 'review', 'interpreter-code'],
   ['cat cleanup.py | python3', 'review', 'interpreter-code'],
   ["python3 <(echo 'import os')", 'review', 'interpreter-code'],
-  ["sudo -u app python3 -c 'import os; os.system(\"rm -rf x\")'", 'review', 'interpreter-code'],
-  ["awk 'BEGIN { system(\"rm -rf x\") }'", 'review', 'interpreter-code'],
+  ['sudo -u app python3 -c \'import os; os.system("rm -rf x")\'', 'review', 'interpreter-code'],
+  ['awk \'BEGIN { system("rm -rf x") }\'', 'review', 'interpreter-code'],
   ['awk \'{ print | "sh" }\' cmds.txt', 'review', 'interpreter-code'],
   ['awk \'BEGIN { "rm -rf x" | getline }\'', 'review', 'interpreter-code'],
-  ["gawk -e 'BEGIN{system(\"id\")}'", 'review', 'interpreter-code'],
+  ['gawk -e \'BEGIN{system("id")}\'', 'review', 'interpreter-code'],
   ['awk "$PROG" f', 'review', 'interpreter-code'],
   ['curl -s https://x/c.py | python3 -c "$(cat)"', 'review', 'interpreter-code'],
   // commands hoop only learns when the line runs
@@ -296,7 +296,12 @@ describe('recursive deletion on the default policy', () => {
   });
 
   it('holds each reviewed deletion because of that rule: with the rule off the line runs', () => {
-    const off = parsePolicy({ name: 'p', guardrails: { shell: { builtins: { 'rm-recursive': { enabled: false }, 'interpreter-code': { enabled: false }, 'dynamic-command': { enabled: false } } } } });
+    const off = parsePolicy({
+      name: 'p',
+      guardrails: {
+        shell: { builtins: { 'rm-recursive': { enabled: false }, 'interpreter-code': { enabled: false }, 'dynamic-command': { enabled: false } } },
+      },
+    });
     for (const [command] of reviewed) expect(evaluateShell(command, off).action, command).toBe('allow');
   });
 
@@ -304,15 +309,21 @@ describe('recursive deletion on the default policy', () => {
     const say = (command: string) => evaluateShell(command, policy).reason;
     expect(say('rm -rf ./build/tmp')).toBe('rm -rf deletes everything under ./build/tmp, which is not a scratch path');
     expect(say('sudo rm -r -f "$DIR"')).toBe('rm -r -f deletes everything under "$DIR", a path only known when the line runs');
-    expect(say('rm -rf ./node_modules/../src')).toBe('rm -rf deletes everything under ./node_modules/../src, which climbs with .. and so is never taken as a scratch path');
+    expect(say('rm -rf ./node_modules/../src')).toBe(
+      'rm -rf deletes everything under ./node_modules/../src, which climbs with .. and so is never taken as a scratch path',
+    );
     expect(say('rm -rf /tmp/*/cache')).toBe('rm -rf deletes everything under /tmp/*/cache, a glob that can reach beyond the scratch paths');
     expect(say('find /var/log -name "*.gz" -delete')).toBe('find -delete deletes the files found under /var/log, which is not a scratch path');
     expect(say('find x -exec rm -rf {} +')).toBe('find -exec rm -rf deletes everything under x, which is not a scratch path');
-    expect(say('ls | xargs rm -rf')).toBe('xargs rm -rf deletes, with everything under them, the paths xargs reads from standard input, which are only known when the line runs');
+    expect(say('ls | xargs rm -rf')).toBe(
+      'xargs rm -rf deletes, with everything under them, the paths xargs reads from standard input, which are only known when the line runs',
+    );
     expect(say('git clean -fdx')).toBe('git clean -fdx deletes the untracked files under ., which is not a scratch path');
     expect(say('rsync -a --delete build/ web2:/srv/app/')).toBe('rsync --delete deletes what the source lacks from web2:/srv/app/, on another machine');
     expect(say('mv /srv/app /tmp/t && rm -rf /tmp/t')).toBe('rm -rf deletes everything under /tmp/t, where the same line moves, links or mounts other files');
-    expect(evaluateShell('rm -rf x', policy).hint).toBe(`deleting outside the scratch paths (${DEFAULT_SHELL_SCRATCH.slice(0, 4).join(', ')}, …) needs a reviewer: request approval with --reason`);
+    expect(evaluateShell('rm -rf x', policy).hint).toBe(
+      `deleting outside the scratch paths (${DEFAULT_SHELL_SCRATCH.slice(0, 4).join(', ')}, …) needs a reviewer: request approval with --reason`,
+    );
   });
 
   it('lists every command of the line with its own decision', () => {
@@ -333,7 +344,7 @@ describe('recursive deletion on the default policy', () => {
 describe('scratch paths and the rule in a policy', () => {
   const withShell = (shell: unknown) => parsePolicy({ name: 'p', guardrails: { shell } });
 
-  it('replaces the default list with the policy\'s own', () => {
+  it("replaces the default list with the policy's own", () => {
     const p = withShell({ scratch: ['/opt/app/releases/*', '/opt/*/cache', 'vendor/bundle'] });
     expect(evaluateShell('rm -rf /opt/app/releases/20240101', p).action).toBe('allow');
     expect(evaluateShell('rm -rf /opt/web/cache', p).action).toBe('allow');
@@ -361,12 +372,21 @@ describe('scratch paths and the rule in a policy', () => {
   it('lets a policy allow, deny or switch off the rule', () => {
     expect(evaluateShell('rm -rf some-dir', withShell({ builtins: { 'rm-recursive': { action: 'allow' } } })).action).toBe('allow');
     expect(evaluateShell('rm -rf some-dir', withShell({ builtins: { 'rm-recursive': { enabled: false } } })).action).toBe('allow');
-    expect(evaluateShell('rm -rf some-dir', withShell({ builtins: { 'rm-recursive': { action: 'deny' } } }))).toMatchObject({ action: 'deny', ruleId: 'rm-recursive' });
+    expect(evaluateShell('rm -rf some-dir', withShell({ builtins: { 'rm-recursive': { action: 'deny' } } }))).toMatchObject({
+      action: 'deny',
+      ruleId: 'rm-recursive',
+    });
     expect(evaluateShell('rm -rf /tmp/x', withShell({ builtins: { 'rm-recursive': { action: 'deny' } } })).action).toBe('allow');
     // switching the rule off leaves broad paths denied
-    expect(evaluateShell('rm -rf /etc', withShell({ builtins: { 'rm-recursive': { enabled: false } } }))).toMatchObject({ action: 'deny', ruleId: 'rm-recursive-broad' });
+    expect(evaluateShell('rm -rf /etc', withShell({ builtins: { 'rm-recursive': { enabled: false } } }))).toMatchObject({
+      action: 'deny',
+      ruleId: 'rm-recursive-broad',
+    });
     // and switching the broad rule off leaves them reviewed
-    expect(evaluateShell('rm -rf /etc', withShell({ builtins: { 'rm-recursive-broad': { enabled: false } } }))).toMatchObject({ action: 'review', ruleId: 'rm-recursive' });
+    expect(evaluateShell('rm -rf /etc', withShell({ builtins: { 'rm-recursive-broad': { enabled: false } } }))).toMatchObject({
+      action: 'review',
+      ruleId: 'rm-recursive',
+    });
   });
 
   it('lets a custom rule allow one command before the built-ins', () => {

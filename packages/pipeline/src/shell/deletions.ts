@@ -50,7 +50,19 @@ function flagsOf(c: ShellCommand): string {
   return (end < 0 ? c.args : c.args.slice(0, end)).filter((a) => a.startsWith('-') && a !== '-').join(' ');
 }
 
-const word = (value: string, over?: Partial<ResolvedWord>): ResolvedWord => ({ raw: value, value, literal: true, glob: false, path: value, sample: value, emptied: [], substs: [], start: 0, end: 0, ...over });
+const word = (value: string, over?: Partial<ResolvedWord>): ResolvedWord => ({
+  raw: value,
+  value,
+  literal: true,
+  glob: false,
+  path: value,
+  sample: value,
+  emptied: [],
+  substs: [],
+  start: 0,
+  end: 0,
+  ...over,
+});
 
 /** find's options before its start points, the start points (`.` when none), and whether its tests narrow what it takes */
 export function findScope(c: ShellCommand): { starts: ResolvedWord[]; expr: string[]; narrowed: boolean; follows: boolean } {
@@ -70,7 +82,29 @@ export function findScope(c: ShellCommand): { starts: ResolvedWord[]; expr: stri
 }
 
 /** find's options and actions that do not narrow what it matches */
-const FIND_GLOBAL = new Set(['-depth', '-d', '-mindepth', '-maxdepth', '-xdev', '-mount', '-ignore_readdir_race', '-noleaf', '-delete', '-print', '-print0', '-ls', '-daystart', '-follow', '-true', '-type', '-xtype', '-nouser', '-nogroup', '-readable', '-writable']);
+const FIND_GLOBAL = new Set([
+  '-depth',
+  '-d',
+  '-mindepth',
+  '-maxdepth',
+  '-xdev',
+  '-mount',
+  '-ignore_readdir_race',
+  '-noleaf',
+  '-delete',
+  '-print',
+  '-print0',
+  '-ls',
+  '-daystart',
+  '-follow',
+  '-true',
+  '-type',
+  '-xtype',
+  '-nouser',
+  '-nogroup',
+  '-readable',
+  '-writable',
+]);
 const FIND_VALUE = new Set(['-mindepth', '-maxdepth', '-type', '-xtype']);
 const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
 const FIND_NAME = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-iwholename']);
@@ -114,7 +148,14 @@ function substituted(find: ShellCommand, operands: ResolvedWord[]): Target[] {
 function placeholder(w: ResolvedWord, start: ResolvedWord): ResolvedWord {
   if (w.value === '{}') return start;
   const value = w.value.replaceAll('{}', start.value);
-  return { ...w, value, path: w.path.replaceAll('{}', start.path), literal: w.literal && start.literal, glob: w.glob || start.glob, raw: w.raw.replaceAll('{}', start.raw) };
+  return {
+    ...w,
+    value,
+    path: w.path.replaceAll('{}', start.path),
+    literal: w.literal && start.literal,
+    glob: w.glob || start.glob,
+    raw: w.raw.replaceAll('{}', start.raw),
+  };
 }
 
 /** the paths xargs or parallel hand a command: literal ones when the line writes them, else null */
@@ -126,11 +167,17 @@ function handed(feed: ShellCommand): ResolvedWord[] | null {
     const rest = feed.argv.slice(i + 1).filter((a) => a.value !== ':::');
     return rest.every((a) => a.literal) ? rest : null;
   }
-  const o = readOptions(v, 1, { short: 'adEILnPs', long: ['arg-file', 'delimiter', 'eof', 'replace', 'max-lines', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'] });
+  const o = readOptions(v, 1, {
+    short: 'adEILnPs',
+    long: ['arg-file', 'delimiter', 'eof', 'replace', 'max-lines', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'],
+  });
   if (['a', 'arg-file', '0', 'null', 'd', 'delimiter', 'I', 'i', 'replace'].some((k) => o.seen.has(k))) return null;
   const text = feed.stdin.text;
   if (text === null || !feed.stdin.literal || /["'\\]/.test(text)) return null;
-  return text.split(/\s+/).filter(Boolean).map((p) => word(p));
+  return text
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => word(p));
 }
 
 /** a `find` upstream of xargs: `find /srv -type f | xargs rm` deletes what find lists */
@@ -148,7 +195,12 @@ function deleter(c: ShellCommand): Deletion | null {
   const flags = flagsOf(c);
   const named = `${c.name}${flags ? ` ${flags}` : ''}`;
   const end = v.indexOf('--');
-  const base = { scope: recursive ? 'everything under' : 'the files found under', unknown: null, tree: true, noPreserveRoot: c.name === 'rm' && v.slice(1, end < 0 ? undefined : end).includes('--no-preserve-root') };
+  const base = {
+    scope: recursive ? 'everything under' : 'the files found under',
+    unknown: null,
+    tree: true,
+    noPreserveRoot: c.name === 'rm' && v.slice(1, end < 0 ? undefined : end).includes('--no-preserve-root'),
+  };
   const own = (ws: ResolvedWord[]): Target[] => ws.map((w) => ({ word: w, narrowed: false }));
   if (!feed) return { ...base, what: named, targets: own(operands) };
   if (feed.name === 'find') {
@@ -160,22 +212,44 @@ function deleter(c: ShellCommand): Deletion | null {
   const listed = upstreamFind(feed);
   if (listed) {
     const scope = findScope(listed);
-    return { ...base, what: `find | xargs ${named}`, targets: [...(recursive ? own(operands) : []), ...scope.starts.map((w) => ({ word: w, narrowed: scope.narrowed, follows: scope.follows }))] };
+    return {
+      ...base,
+      what: `find | xargs ${named}`,
+      targets: [...(recursive ? own(operands) : []), ...scope.starts.map((w) => ({ word: w, narrowed: scope.narrowed, follows: scope.follows }))],
+    };
   }
   if (!recursive) return null;
   const more = handed(feed);
   const what = `${feed.name} ${named}`;
-  if (!more) return { ...base, what, targets: own(operands), unknown: `deletes, with everything under them, the paths ${feed.name} reads${feed.name === 'parallel' ? '' : ' from standard input'}, which are only known when the line runs` };
+  if (!more)
+    return {
+      ...base,
+      what,
+      targets: own(operands),
+      unknown: `deletes, with everything under them, the paths ${feed.name} reads${feed.name === 'parallel' ? '' : ' from standard input'}, which are only known when the line runs`,
+    };
   // parallel puts each input where `{}` stands, or after the command
   const slots = operands.filter((w) => w.value.includes('{}'));
-  if (feed.name === 'parallel' && slots.length) return { ...base, what, targets: [...own(operands.filter((w) => !slots.includes(w))), ...slots.flatMap((w) => more.map((m) => ({ word: placeholder(w, m), narrowed: false })))] };
+  if (feed.name === 'parallel' && slots.length)
+    return {
+      ...base,
+      what,
+      targets: [...own(operands.filter((w) => !slots.includes(w))), ...slots.flatMap((w) => more.map((m) => ({ word: placeholder(w, m), narrowed: false })))],
+    };
   return { ...base, what, targets: [...own(operands), ...own(more)] };
 }
 
 function findDelete(c: ShellCommand): Deletion | null {
   const scope = findScope(c);
   if (!scope.expr.includes('-delete')) return null;
-  return { what: 'find -delete', scope: scope.narrowed ? 'the files found under' : 'everything under', targets: scope.starts.map((w) => ({ word: w, narrowed: scope.narrowed, follows: scope.follows })), unknown: null, tree: true, noPreserveRoot: false };
+  return {
+    what: 'find -delete',
+    scope: scope.narrowed ? 'the files found under' : 'everything under',
+    targets: scope.starts.map((w) => ({ word: w, narrowed: scope.narrowed, follows: scope.follows })),
+    unknown: null,
+    tree: true,
+    noPreserveRoot: false,
+  };
 }
 
 const GIT = { short: 'Cc', long: ['git-dir', 'work-tree', 'namespace', 'config-env', 'super-prefix', 'attr-source'] };
@@ -201,7 +275,14 @@ function gitClean(c: ShellCommand): Deletion | null {
   const dirs = g.all.filter((o) => o.name === 'C').map((o) => (c.argv[o.index]!.value === o.value ? c.argv[o.index]! : word(o.value)));
   const base = dirs.reduce<ResolvedWord | null>((acc, d) => (acc === null || d.value.startsWith('/') ? d : join(acc, d)), null);
   const targets = specs.length === 0 ? [base ?? word('.')] : specs.map((s) => (base && !s.value.startsWith('/') ? join(base, s) : s));
-  return { what: `git clean${flags.length ? ` ${flags.join(' ')}` : ''}`, scope: 'the untracked files under', targets: targets.map((w) => ({ word: w, narrowed: false })), unknown: null, tree: false, noPreserveRoot: false };
+  return {
+    what: `git clean${flags.length ? ` ${flags.join(' ')}` : ''}`,
+    scope: 'the untracked files under',
+    targets: targets.map((w) => ({ word: w, narrowed: false })),
+    unknown: null,
+    tree: false,
+    noPreserveRoot: false,
+  };
 }
 
 function join(a: ResolvedWord, b: ResolvedWord): ResolvedWord {
@@ -211,7 +292,59 @@ function join(a: ResolvedWord, b: ResolvedWord): ResolvedWord {
 
 const RSYNC = {
   short: 'efTBM',
-  long: ['rsh', 'rsync-path', 'exclude', 'include', 'filter', 'files-from', 'exclude-from', 'include-from', 'temp-dir', 'backup-dir', 'suffix', 'chmod', 'chown', 'port', 'bwlimit', 'log-file', 'log-file-format', 'password-file', 'partial-dir', 'compare-dest', 'copy-dest', 'link-dest', 'block-size', 'max-size', 'min-size', 'max-delete', 'timeout', 'contimeout', 'iconv', 'usermap', 'groupmap', 'out-format', 'info', 'debug', 'remote-option', 'modify-window', 'compress-level', 'skip-compress', 'checksum-choice', 'write-batch', 'read-batch', 'only-write-batch', 'protocol', 'sockopts', 'outbuf', 'stop-after', 'stop-at', 'address', 'checksum-seed', 'copy-as', 'compress-choice'],
+  long: [
+    'rsh',
+    'rsync-path',
+    'exclude',
+    'include',
+    'filter',
+    'files-from',
+    'exclude-from',
+    'include-from',
+    'temp-dir',
+    'backup-dir',
+    'suffix',
+    'chmod',
+    'chown',
+    'port',
+    'bwlimit',
+    'log-file',
+    'log-file-format',
+    'password-file',
+    'partial-dir',
+    'compare-dest',
+    'copy-dest',
+    'link-dest',
+    'block-size',
+    'max-size',
+    'min-size',
+    'max-delete',
+    'timeout',
+    'contimeout',
+    'iconv',
+    'usermap',
+    'groupmap',
+    'out-format',
+    'info',
+    'debug',
+    'remote-option',
+    'modify-window',
+    'compress-level',
+    'skip-compress',
+    'checksum-choice',
+    'write-batch',
+    'read-batch',
+    'only-write-batch',
+    'protocol',
+    'sockopts',
+    'outbuf',
+    'stop-after',
+    'stop-at',
+    'address',
+    'checksum-seed',
+    'copy-as',
+    'compress-choice',
+  ],
 };
 
 /** `rsync --delete src/ dest/`: deletes what src lacks from dest, with everything under it */
@@ -233,7 +366,8 @@ function rsyncDelete(c: ShellCommand): Deletion | null {
   if (!deletes || operands.length < 2) return null;
   const dest = operands.at(-1)!;
   const base = { what: 'rsync --delete', scope: 'what the source lacks from', tree: false, noPreserveRoot: false };
-  if (/^[^/]*::|^rsync:\/\/|^[^/]+:/.test(dest.value)) return { ...base, targets: [], unknown: `deletes what the source lacks from ${dest.raw}, on another machine` };
+  if (/^[^/]*::|^rsync:\/\/|^[^/]+:/.test(dest.value))
+    return { ...base, targets: [], unknown: `deletes what the source lacks from ${dest.raw}, on another machine` };
   return { ...base, targets: [{ word: dest, narrowed: false }], unknown: null };
 }
 
@@ -259,7 +393,13 @@ export function placedPaths(all: readonly ShellCommand[]): ResolvedWord[] {
   for (const c of all) {
     if (c.name !== 'mv' && c.name !== 'ln' && c.name !== 'mount') continue;
     const v = values(c);
-    const o = readOptions(v, 1, c.name === 'mount' ? { short: 'otTOLU', long: ['options', 'types', 'test-opts', 'source', 'target'] } : { short: 'St', long: ['suffix', 'target-directory'] });
+    const o = readOptions(
+      v,
+      1,
+      c.name === 'mount'
+        ? { short: 'otTOLU', long: ['options', 'types', 'test-opts', 'source', 'target'] }
+        : { short: 'St', long: ['suffix', 'target-directory'] },
+    );
     const dir = o.seen.get('t') ?? o.seen.get('target-directory') ?? o.seen.get('target');
     if (dir) {
       out.push(c.argv[dir.index]!.value === dir.value ? c.argv[dir.index]! : word(dir.value));

@@ -45,7 +45,8 @@ export function evaluateShell(command: string, policy: Policy, opts: ShellOption
   const analysis = analyzeShell(command, opts);
   if (!analysis.ok) {
     const u = UNREADABLE[analysis.reason];
-    const message = analysis.reason === 'too-long' ? `${analysis.error}, so it was not run` : `the command could not be read (${analysis.error}), so it was not run`;
+    const message =
+      analysis.reason === 'too-long' ? `${analysis.error}, so it was not run` : `the command could not be read (${analysis.error}), so it was not run`;
     const text = command.length > 2000 ? `${command.slice(0, 2000)}…` : command;
     const decision: ShellCommandDecision = { text, command: 'UNKNOWN', args: [], via: [], action: 'deny', ruleId: u.ruleId, message, hint: u.hint };
     return { action: 'deny', commands: [decision], ruleId: u.ruleId, reason: message, hint: u.hint, ...(analysis.incomplete ? { incomplete: true } : {}) };
@@ -62,7 +63,8 @@ function judge(c: ShellCommand, ctx: RuleContext): ShellCommandDecision {
   const base = { text: c.text, command: c.name, args: c.args, via: c.via };
   const shell = ctx.policy.guardrails.shell;
   for (const rule of shell.rules) {
-    if (matches(rule, c)) return { ...base, action: rule.action, ruleId: rule.id, message: rule.message ?? `matched rule "${rule.id}"`, ...(rule.hint ? { hint: rule.hint } : {}) };
+    if (matches(rule, c))
+      return { ...base, action: rule.action, ruleId: rule.id, message: rule.message ?? `matched rule "${rule.id}"`, ...(rule.hint ? { hint: rule.hint } : {}) };
   }
   let decided: ShellCommandDecision = { ...base, action: 'allow' };
   for (const rule of SHELL_RULES) {
@@ -83,7 +85,13 @@ const globs = new Map<string, RegExp>();
 function glob(pattern: string, value: string): boolean {
   let re = globs.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+    re = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+      's',
+    );
     if (globs.size > 1000) globs.clear();
     globs.set(pattern, re);
   }

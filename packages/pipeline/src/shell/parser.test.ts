@@ -3,8 +3,17 @@ import { loadShellParser, parseShell } from './parser';
 import type { Part, Stmt, Word } from './syntax';
 
 /** the parser's own (slow, reflective) wrappers: the reference the fast reader is checked against */
-interface PublicNode { Pos(): { Offset(): number }; End(): { Offset(): number } }
-interface PublicApi { syntax: { NewParser(): { Parse(src: string, name: string): PublicNode }; Walk(n: PublicNode, f: (n: PublicNode | null) => boolean): void; NodeType(n: PublicNode): string } }
+interface PublicNode {
+  Pos(): { Offset(): number };
+  End(): { Offset(): number };
+}
+interface PublicApi {
+  syntax: {
+    NewParser(): { Parse(src: string, name: string): PublicNode };
+    Walk(n: PublicNode, f: (n: PublicNode | null) => boolean): void;
+    NodeType(n: PublicNode): string;
+  };
+}
 
 let api: PublicApi;
 
@@ -70,7 +79,21 @@ describe('reading the compiled parser', () => {
   it('maps every redirection operator', () => {
     const r = parseShell('a > b >> c < d <> e <& 3 >& 4 >| f <<< g &> h &>> i 2>j <<X <<-Y\nX\nY\n');
     if (!r.ok) throw new Error(r.error.message);
-    expect(r.stmts[0]!.redirs.map((x) => (x.fd ? `${x.fd}${x.op}` : x.op))).toEqual(['>', '>>', '<', '<>', '<&', '>&', '>|', '<<<', '&>', '&>>', '2>', '<<', '<<-']);
+    expect(r.stmts[0]!.redirs.map((x) => (x.fd ? `${x.fd}${x.op}` : x.op))).toEqual([
+      '>',
+      '>>',
+      '<',
+      '<>',
+      '<&',
+      '>&',
+      '>|',
+      '<<<',
+      '&>',
+      '&>>',
+      '2>',
+      '<<',
+      '<<-',
+    ]);
   });
 
   it('maps every parameter expansion operator', () => {

@@ -5,12 +5,19 @@
 /// <reference path="./mvdan-sh.d.ts" />
 import { type Go, ShapeError, type Stmt, stmts } from './syntax';
 
-export interface ParseFailure { message: string; incomplete: boolean }
+export interface ParseFailure {
+  message: string;
+  incomplete: boolean;
+}
 export type Parsed = { ok: true; stmts: Stmt[] } | { ok: false; error: ParseFailure };
 
 type ParserModule = typeof import('mvdan-sh');
 type GoParser = ReturnType<ParserModule['syntax']['NewParser']>;
-interface GoParseError { Error?: () => string; Text?: string; Incomplete?: boolean }
+interface GoParseError {
+  Error?: () => string;
+  Text?: string;
+  Incomplete?: boolean;
+}
 
 let mod: ParserModule | null = null;
 let parser: GoParser | null = null;
@@ -45,7 +52,8 @@ export function parseShell(src: string): Parsed {
     return { ok: true, stmts: stmts(file, 'Stmts') };
   } catch (err) {
     if (err instanceof RangeError) return { ok: false, error: { message: 'the command is nested too deeply to read', incomplete: false } };
-    if (err instanceof ShapeError) return { ok: false, error: { message: `the shell parser returned a tree hoop does not know (${err.message})`, incomplete: false } };
+    if (err instanceof ShapeError)
+      return { ok: false, error: { message: `the shell parser returned a tree hoop does not know (${err.message})`, incomplete: false } };
     throw err;
   }
 }
@@ -58,11 +66,17 @@ function selfCheck(): void {
   if (!ok) {
     mod = null;
     loading = null;
-    throw new Error(`mvdan-sh does not have the shape the shell guard reads (${r.ok ? JSON.stringify(summary(r.stmts[0]!)) : r.error.message}); pin the version in packages/pipeline/package.json`);
+    throw new Error(
+      `mvdan-sh does not have the shape the shell guard reads (${r.ok ? JSON.stringify(summary(r.stmts[0]!)) : r.error.message}); pin the version in packages/pipeline/package.json`,
+    );
   }
 }
 
-const EXPECTED = JSON.stringify(['||', ['&&', ['call', 1, 'lit', 'dbl,sgl', 'lit', 'sgl', 'param:HOME::-', 'subst', 'subst', 'arith', ['>:2']], ['|', ['call', 0, 'lit'], ['call', 0, 'lit']]], ['call', 0, 'lit', ['>>', '<<<', '&>']]]);
+const EXPECTED = JSON.stringify([
+  '||',
+  ['&&', ['call', 1, 'lit', 'dbl,sgl', 'lit', 'sgl', 'param:HOME::-', 'subst', 'subst', 'arith', ['>:2']], ['|', ['call', 0, 'lit'], ['call', 0, 'lit']]],
+  ['call', 0, 'lit', ['>>', '<<<', '&>']],
+]);
 
 function summary(s: Stmt): unknown {
   const c = s.cmd;

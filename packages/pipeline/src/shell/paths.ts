@@ -34,7 +34,11 @@ const GLOB = /[*?[]/;
 /** a last segment that matches everything in its directory: *, .*, ** */
 const MATCH_ALL = /^\.?\*+$/;
 
-interface Normal { kind: 'absolute' | 'home' | 'relative'; segments: string[]; up: number }
+interface Normal {
+  kind: 'absolute' | 'home' | 'relative';
+  segments: string[];
+  up: number;
+}
 
 function normalize(path: string): Normal {
   const kind = path.startsWith('/') ? 'absolute' : path === '~' || path.startsWith('~/') || /^~[\w.-]*(\/|$)/.test(path) ? 'home' : 'relative';

@@ -21,11 +21,20 @@ describe('shell policy settings', () => {
 
   it('switches a built-in off or changes its action', () => {
     expect(evaluateShell('reboot', withShell({ builtins: { 'shutdown-reboot': { enabled: false } } })).action).toBe('allow');
-    expect(evaluateShell('rm -rf /', withShell({ builtins: { 'rm-recursive-broad': { action: 'review' } } }))).toMatchObject({ action: 'review', ruleId: 'rm-recursive-broad' });
-    expect(evaluateShell('history -c', withShell({ builtins: { 'history-tamper': { action: 'deny' } } }))).toMatchObject({ action: 'deny', ruleId: 'history-tamper' });
+    expect(evaluateShell('rm -rf /', withShell({ builtins: { 'rm-recursive-broad': { action: 'review' } } }))).toMatchObject({
+      action: 'review',
+      ruleId: 'rm-recursive-broad',
+    });
+    expect(evaluateShell('history -c', withShell({ builtins: { 'history-tamper': { action: 'deny' } } }))).toMatchObject({
+      action: 'deny',
+      ruleId: 'history-tamper',
+    });
     expect(evaluateShell('$CMD', withShell({ builtins: { 'dynamic-command': { enabled: false } } })).action).toBe('allow');
     // the other built-ins stay on
-    expect(evaluateShell('reboot; mkfs /dev/sdb', withShell({ builtins: { 'shutdown-reboot': { enabled: false } } }))).toMatchObject({ action: 'deny', ruleId: 'mkfs' });
+    expect(evaluateShell('reboot; mkfs /dev/sdb', withShell({ builtins: { 'shutdown-reboot': { enabled: false } } }))).toMatchObject({
+      action: 'deny',
+      ruleId: 'mkfs',
+    });
   });
 
   it('lets an allow rule override a built-in for one path', () => {
@@ -38,13 +47,28 @@ describe('shell policy settings', () => {
   it('denies by command glob and reviews by argument glob, first match first', () => {
     const p = withShell({
       rules: [
-        { id: 'no-aws-prod', action: 'deny', message: 'production buckets are changed by CI only', hint: 'open a PR', match: { commands: ['aws'], args: ['s3://prod-*'] } },
+        {
+          id: 'no-aws-prod',
+          action: 'deny',
+          message: 'production buckets are changed by CI only',
+          hint: 'open a PR',
+          match: { commands: ['aws'], args: ['s3://prod-*'] },
+        },
         { id: 'review-deletes', action: 'review', match: { args: ['delete', 'rm'] } },
         { id: 'no-mkfs-tools', action: 'deny', match: { commands: ['mk*fs*', '/usr/local/bin/*'] } },
       ],
     });
-    expect(evaluateShell('aws s3 rm s3://prod-invoices/2024 --recursive', p)).toMatchObject({ action: 'deny', ruleId: 'no-aws-prod', reason: 'production buckets are changed by CI only', hint: 'open a PR' });
-    expect(evaluateShell('aws s3 rm s3://dev-scratch/x', p)).toMatchObject({ action: 'review', ruleId: 'review-deletes', reason: 'matched rule "review-deletes"' });
+    expect(evaluateShell('aws s3 rm s3://prod-invoices/2024 --recursive', p)).toMatchObject({
+      action: 'deny',
+      ruleId: 'no-aws-prod',
+      reason: 'production buckets are changed by CI only',
+      hint: 'open a PR',
+    });
+    expect(evaluateShell('aws s3 rm s3://dev-scratch/x', p)).toMatchObject({
+      action: 'review',
+      ruleId: 'review-deletes',
+      reason: 'matched rule "review-deletes"',
+    });
     expect(evaluateShell('sudo kubectl delete pod api-1', p)).toMatchObject({ action: 'review', ruleId: 'review-deletes' });
     expect(evaluateShell('aws s3 ls s3://prod-invoices', p).action).toBe('deny');
     expect(evaluateShell('aws s3 ls s3://dev', p).action).toBe('allow');
@@ -62,7 +86,9 @@ describe('shell policy settings', () => {
   });
 
   it('refuses malformed shell rules with every problem listed', () => {
-    expect(() => withShell({ builtins: { 'no-such-rule': {} }, rules: [{ id: 'Bad Id', action: 'maybe', match: {} }] })).toThrow(/shell\.builtins[\s\S]*shell\.rules\.0\.id[\s\S]*shell\.rules\.0\.action/);
+    expect(() => withShell({ builtins: { 'no-such-rule': {} }, rules: [{ id: 'Bad Id', action: 'maybe', match: {} }] })).toThrow(
+      /shell\.builtins[\s\S]*shell\.rules\.0\.id[\s\S]*shell\.rules\.0\.action/,
+    );
     expect(() => withShell({ rules: [{ id: 'x', action: 'deny', match: { tables: ['t'] } }] })).toThrow(/match/);
   });
 });
@@ -81,7 +107,11 @@ describe('decisions for the audit trail', () => {
       ['tee', ['out.log'], [], 'allow', undefined],
     ]);
     expect(d.commands[4]!.text).toBe('rm -rf /srv/app');
-    expect(d).toMatchObject({ action: 'deny', ruleId: 'rm-recursive-broad', reason: 'rm -rf on a broad path (/srv/app) would delete data; remove a narrower path' });
+    expect(d).toMatchObject({
+      action: 'deny',
+      ruleId: 'rm-recursive-broad',
+      reason: 'rm -rf on a broad path (/srv/app) would delete data; remove a narrower path',
+    });
   });
 
   it('allows a line with nothing to run', () => {

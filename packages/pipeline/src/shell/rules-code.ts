@@ -34,8 +34,18 @@ export const sqlInShell: ShellCheck = (c, { policy }) => {
     if (d.action === 'allow') continue;
     const how = `${c.name} ${input.source === 'standard input' ? 'with SQL on standard input' : input.source}`;
     if (d.ruleId === 'parse-error') {
-      if (input.client === 'mysql') return { message: `${how} runs SQL that hoop's PostgreSQL grammar cannot read, so a reviewer checks it`, hint: 'request approval with --reason', action: 'review' };
-      if (!input.literal) return { message: `${how} runs SQL built from shell expansions that hoop cannot read`, hint: 'write the SQL out, or request approval with --reason', action: 'review' };
+      if (input.client === 'mysql')
+        return {
+          message: `${how} runs SQL that hoop's PostgreSQL grammar cannot read, so a reviewer checks it`,
+          hint: 'request approval with --reason',
+          action: 'review',
+        };
+      if (!input.literal)
+        return {
+          message: `${how} runs SQL built from shell expansions that hoop cannot read`,
+          hint: 'write the SQL out, or request approval with --reason',
+          action: 'review',
+        };
       return { message: `${how} runs SQL that could not be parsed, so it was not sent`, hint: 'check the syntax; hoop only forwards statements it can read' };
     }
     return {
@@ -78,17 +88,27 @@ export const interpreterCode: ShellCheck = (c) => {
     if (o.seen.has('l') || o.seen.has('load')) return { message: `${c.name} loads an extension library, which can do anything`, hint: CODE_HINT };
     const runs = awkPrograms(c).find((p) => !p.literal || AWK_RUNS.test(p.text));
     if (!runs) return null;
-    return { message: runs.literal ? `${c.name} runs commands from its program (system() or a pipe), which hoop does not read` : `${c.name} runs a program only known when the line runs`, hint: CODE_HINT };
+    return {
+      message: runs.literal
+        ? `${c.name} runs commands from its program (system() or a pipe), which hoop does not read`
+        : `${c.name} runs a program only known when the line runs`,
+      hint: CODE_HINT,
+    };
   }
   const interp = interpreterName(c.name);
   const language = interp && LANGUAGES[interp];
   if (!language) return null;
-  const src = codeSource(c.name, c.argv.map((w) => w.value));
+  const src = codeSource(
+    c.name,
+    c.argv.map((w) => w.value),
+  );
   if (!src) return null;
   if (src.reads === 'string') return { message: `${c.name} runs ${language} code given on its command line, which hoop does not read`, hint: CODE_HINT };
-  if (src.reads === 'stdin' && c.stdin.text !== null) return { message: `${c.name} runs ${language} code written in the line (on its standard input), which hoop does not read`, hint: CODE_HINT };
+  if (src.reads === 'stdin' && c.stdin.text !== null)
+    return { message: `${c.name} runs ${language} code written in the line (on its standard input), which hoop does not read`, hint: CODE_HINT };
   const writer = c.stdin.from.at(-1);
-  if (src.reads === 'stdin' && writer) return { message: `${c.name} runs the ${language} code ${writer.name || 'another command'} writes to it, which hoop does not read`, hint: CODE_HINT };
+  if (src.reads === 'stdin' && writer)
+    return { message: `${c.name} runs the ${language} code ${writer.name || 'another command'} writes to it, which hoop does not read`, hint: CODE_HINT };
   const file = src.reads === 'file' && src.word !== undefined ? c.argv[src.word] : undefined;
   if (file?.substs.some((s) => s.proc)) return { message: `${c.name} runs the ${language} code ${file.raw} writes, which hoop does not read`, hint: CODE_HINT };
   return null;

@@ -13,16 +13,23 @@ function broadTarget(what: string, w: ResolvedWord): ShellFinding | null {
   if (w.emptied.length && w.path !== w.value) {
     const vars = w.emptied.filter((v) => /^\w+$/.test(v));
     const guard = vars[0] ? `\${${vars[0]}:?}` : 'a check that the value is not empty';
-    return { message: `${what} on ${shown(w)} would delete ${w.path} when ${w.emptied.join(', ')} ${w.emptied.length > 1 ? 'are' : 'is'} empty or unset`, hint: `use ${guard} so the shell stops when it is empty, or name the path` };
+    return {
+      message: `${what} on ${shown(w)} would delete ${w.path} when ${w.emptied.join(', ')} ${w.emptied.length > 1 ? 'are' : 'is'} empty or unset`,
+      hint: `use ${guard} so the shell stops when it is empty, or name the path`,
+    };
   }
-  return { message: `${what} on a broad path (${shown(w)}) would delete data; remove a narrower path`, hint: `${shown(w)} is ${why}: name the files to delete, or request approval with --reason` };
+  return {
+    message: `${what} on a broad path (${shown(w)}) would delete data; remove a narrower path`,
+    hint: `${shown(w)} is ${why}: name the files to delete, or request approval with --reason`,
+  };
 }
 
 /** rm -r, find -delete, find -exec rm, xargs rm on /, a system directory, a home or data directory: denied by default */
 export const rmRecursiveBroad: ShellCheck = (c) => {
   const d = recursiveDeletion(c);
   if (!d || !d.tree) return null;
-  if (d.noPreserveRoot) return { message: `${d.what} turns off the protection of / and deletes everything it reaches`, hint: 'remove --no-preserve-root and name a narrower path' };
+  if (d.noPreserveRoot)
+    return { message: `${d.what} turns off the protection of / and deletes everything it reaches`, hint: 'remove --no-preserve-root and name a narrower path' };
   for (const t of d.targets) {
     const f = t.narrowed ? null : broadTarget(d.what, t.word);
     if (f) return f;

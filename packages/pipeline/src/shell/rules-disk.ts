@@ -18,7 +18,10 @@ export const chmodBroad: ShellCheck = (c) => {
   for (const i of targets) {
     const w = c.argv[i]!;
     if (systemPath(w.path, w.glob)) {
-      return { message: `${c.name} ${c.args.slice(0, i - 1).join(' ')} on ${shown(w)} changes ${changes} across the system and can leave it unable to boot or log in`, hint: 'name the directory you mean (e.g. /var/www/app), or request approval with --reason' };
+      return {
+        message: `${c.name} ${c.args.slice(0, i - 1).join(' ')} on ${shown(w)} changes ${changes} across the system and can leave it unable to boot or log in`,
+        hint: 'name the directory you mean (e.g. /var/www/app), or request approval with --reason',
+      };
     }
   }
   return null;
@@ -39,7 +42,8 @@ export const ddDevice: ShellCheck = (c) => {
   if (c.name === 'shred' || c.name === 'tee' || c.name === 'cp') {
     for (const i of operandIndexes(v, 1)) {
       const w = c.argv[i]!;
-      if (devicePath(w.path) && (c.name !== 'cp' || i === v.length - 1)) return { message: `${c.name} would overwrite the device ${shown(w)}`, hint: DEVICE_HINT };
+      if (devicePath(w.path) && (c.name !== 'cp' || i === v.length - 1))
+        return { message: `${c.name} would overwrite the device ${shown(w)}`, hint: DEVICE_HINT };
     }
   }
   return null;
@@ -54,11 +58,32 @@ const PARTITIONERS: Record<string, RegExp> = {
   sgdisk: /^(-p|--print|-v|--verify|-i|--info|-L|--list-types|-O|--print-mbr|-V|--version)$/,
   cfdisk: /^(-V|--version|-h|--help)$/,
 };
-const PARTED_WRITES = new Set(['mklabel', 'mktable', 'mkpart', 'mkpartfs', 'rm', 'resizepart', 'resize', 'name', 'set', 'toggle', 'rescue', 'mkfs', 'move', 'cp', 'disk_set', 'disk_toggle']);
+const PARTED_WRITES = new Set([
+  'mklabel',
+  'mktable',
+  'mkpart',
+  'mkpartfs',
+  'rm',
+  'resizepart',
+  'resize',
+  'name',
+  'set',
+  'toggle',
+  'rescue',
+  'mkfs',
+  'move',
+  'cp',
+  'disk_set',
+  'disk_toggle',
+]);
 
 export const mkfs: ShellCheck = (c) => {
   const v = values(c);
-  const target = v.slice(1).filter((a) => !a.startsWith('-')).at(-1) ?? 'a disk';
+  const target =
+    v
+      .slice(1)
+      .filter((a) => !a.startsWith('-'))
+      .at(-1) ?? 'a disk';
   const hint = 'formatting or partitioning disks needs a reviewer: request approval with --reason';
   if (FORMATTERS.test(c.name)) return { message: `${c.name} would format ${target} and erase what is on it`, hint };
   if (c.name === 'wipefs') {

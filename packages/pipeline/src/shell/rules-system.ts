@@ -15,13 +15,50 @@ const positional = (v: string[], spec: Parameters<typeof readOptions>[2]) => {
 };
 
 const POWER_HINT = 'restarting or stopping a server needs a reviewer: request approval with --reason';
-const POWER_VERBS = new Set(['poweroff', 'reboot', 'halt', 'kexec', 'soft-reboot', 'emergency', 'rescue', 'suspend', 'hibernate', 'hybrid-sleep', 'suspend-then-hibernate']);
+const POWER_VERBS = new Set([
+  'poweroff',
+  'reboot',
+  'halt',
+  'kexec',
+  'soft-reboot',
+  'emergency',
+  'rescue',
+  'suspend',
+  'hibernate',
+  'hybrid-sleep',
+  'suspend-then-hibernate',
+]);
 const POWER_TARGETS = /^(poweroff|reboot|halt|kexec|rescue|emergency|runlevel[016]|shutdown)(\.target)?$/;
-const SYSTEMCTL = { short: 'tpHMnos', long: ['type', 'property', 'host', 'machine', 'lines', 'output', 'signal', 'root', 'state', 'job-mode', 'kill-whom', 'kill-value', 'what', 'message', 'when', 'boot-loader-entry', 'boot-loader-menu', 'timestamp', 'image', 'drop-in'] };
+const SYSTEMCTL = {
+  short: 'tpHMnos',
+  long: [
+    'type',
+    'property',
+    'host',
+    'machine',
+    'lines',
+    'output',
+    'signal',
+    'root',
+    'state',
+    'job-mode',
+    'kill-whom',
+    'kill-value',
+    'what',
+    'message',
+    'when',
+    'boot-loader-entry',
+    'boot-loader-menu',
+    'timestamp',
+    'image',
+    'drop-in',
+  ],
+};
 
 export const shutdownReboot: ShellCheck = (c) => {
   for (const r of c.redirects) {
-    if (r.target.path === '/proc/sysrq-trigger') return { message: 'writing to /proc/sysrq-trigger can reboot, halt or crash the machine at once', hint: POWER_HINT };
+    if (r.target.path === '/proc/sysrq-trigger')
+      return { message: 'writing to /proc/sysrq-trigger can reboot, halt or crash the machine at once', hint: POWER_HINT };
   }
   const v = values(c);
   const verb = (what: string) => ({ message: `${what} would stop or restart the machine and end every session on it`, hint: POWER_HINT });
@@ -34,7 +71,8 @@ export const shutdownReboot: ShellCheck = (c) => {
   if (c.name === 'systemctl' || c.name === 'loginctl') {
     const [cmd, unit] = positional(v, SYSTEMCTL);
     if (cmd && POWER_VERBS.has(cmd)) return verb(`${c.name} ${cmd}`);
-    if (c.name === 'systemctl' && cmd && ['isolate', 'start', 'restart'].includes(cmd) && unit && POWER_TARGETS.test(unit)) return verb(`systemctl ${cmd} ${unit}`);
+    if (c.name === 'systemctl' && cmd && ['isolate', 'start', 'restart'].includes(cmd) && unit && POWER_TARGETS.test(unit))
+      return verb(`systemctl ${cmd} ${unit}`);
   }
   if (c.name === 'kexec' && v.some((a) => a === '-e' || a === '--exec')) return verb('kexec -e');
   return null;
@@ -42,7 +80,39 @@ export const shutdownReboot: ShellCheck = (c) => {
 
 const KUBECTL_VALUES = {
   short: 'nsflokcv',
-  long: ['namespace', 'server', 'context', 'cluster', 'kubeconfig', 'user', 'token', 'as', 'as-group', 'as-uid', 'request-timeout', 'certificate-authority', 'client-certificate', 'client-key', 'tls-server-name', 'cache-dir', 'profile', 'profile-output', 'filename', 'selector', 'field-selector', 'output', 'grace-period', 'timeout', 'cascade', 'kustomize', 'raw', 'v', 'log-file', 'password', 'username'],
+  long: [
+    'namespace',
+    'server',
+    'context',
+    'cluster',
+    'kubeconfig',
+    'user',
+    'token',
+    'as',
+    'as-group',
+    'as-uid',
+    'request-timeout',
+    'certificate-authority',
+    'client-certificate',
+    'client-key',
+    'tls-server-name',
+    'cache-dir',
+    'profile',
+    'profile-output',
+    'filename',
+    'selector',
+    'field-selector',
+    'output',
+    'grace-period',
+    'timeout',
+    'cascade',
+    'kustomize',
+    'raw',
+    'v',
+    'log-file',
+    'password',
+    'username',
+  ],
 };
 const NAMESPACES = new Set(['namespace', 'namespaces', 'ns', 'project', 'projects']);
 const CRDS = new Set(['crd', 'crds', 'customresourcedefinition', 'customresourcedefinitions']);
@@ -57,8 +127,10 @@ export const kubectlDeleteBroad: ShellCheck = (c) => {
   const flags = v.filter((a) => a.startsWith('-'));
   if (kinds.some((k) => NAMESPACES.has(k))) return { message: `${c.name} delete ${resource} would delete the namespace and everything in it`, hint };
   if (kinds.some((k) => CRDS.has(k))) return { message: `${c.name} delete ${resource} would delete the resource type and every object of it`, hint };
-  if (flags.some((a) => a === '--all' || (a.startsWith('--all=') && !a.endsWith('=false')))) return { message: `${c.name} delete ${resource ? `${resource} ` : ''}--all would delete every object of that kind in the namespace`, hint };
-  if (flags.some((a) => a === '-A' || a === '--all-namespaces' || (a.startsWith('--all-namespaces=') && !a.endsWith('=false')))) return { message: `${c.name} delete across all namespaces would reach every team's objects`, hint };
+  if (flags.some((a) => a === '--all' || (a.startsWith('--all=') && !a.endsWith('=false'))))
+    return { message: `${c.name} delete ${resource ? `${resource} ` : ''}--all would delete every object of that kind in the namespace`, hint };
+  if (flags.some((a) => a === '-A' || a === '--all-namespaces' || (a.startsWith('--all-namespaces=') && !a.endsWith('=false'))))
+    return { message: `${c.name} delete across all namespaces would reach every team's objects`, hint };
   return null;
 };
 
@@ -66,7 +138,10 @@ export const helmUninstall: ShellCheck = (c) => {
   if (c.name !== 'helm') return null;
   const [verb, release] = positional(values(c), { short: 'n', long: ['namespace', 'kube-context', 'kubeconfig', 'timeout', 'description', 'cascade'] });
   if (!verb || !['uninstall', 'delete', 'del', 'un'].includes(verb)) return null;
-  return { message: `helm ${verb} ${release ?? ''} removes the release and the resources it created`.replace(/ +/g, ' ').trim(), hint: 'a reviewer approves uninstalls: request approval with --reason' };
+  return {
+    message: `helm ${verb} ${release ?? ''} removes the release and the resources it created`.replace(/ +/g, ' ').trim(),
+    hint: 'a reviewer approves uninstalls: request approval with --reason',
+  };
 };
 
 const HISTORY_FILES = /(^|\/)\.(bash|zsh|sh|ash|ksh|psql|mysql|python|sqlite|node_repl|rediscli)?_?history$/;
@@ -78,7 +153,12 @@ export const historyTamper: ShellCheck = (c) => {
   const hide = (what: string) => ({ message: `${what} hides what was run in this shell`, hint: HISTORY_HINT });
   for (const r of c.redirects) if (isHistory(r.target)) return hide(`${r.op} ${r.target.raw}`);
   for (const a of c.assigns) {
-    if (a.name === 'HISTFILE' || a.name === 'HISTIGNORE' || ((a.name === 'HISTSIZE' || a.name === 'HISTFILESIZE' || a.name === 'SAVEHIST') && /^0*$/.test(a.value))) return hide(`${a.name}=${a.value}`);
+    if (
+      a.name === 'HISTFILE' ||
+      a.name === 'HISTIGNORE' ||
+      ((a.name === 'HISTSIZE' || a.name === 'HISTFILESIZE' || a.name === 'SAVEHIST') && /^0*$/.test(a.value))
+    )
+      return hide(`${a.name}=${a.value}`);
   }
   const v = values(c);
   if (c.name === 'history' && v.slice(1).some((a) => /^-[a-zA-Z]*[cd]/.test(a))) return hide(`history ${v.slice(1).join(' ')}`);

@@ -9,11 +9,18 @@ const forkBomb: ShellCheck = (c, { all }) => {
   if (!c.fn || c.name !== c.fn || !c.concurrent) return null;
   const selfCalls = all.filter((x) => x.fn === c.fn && x.name === c.fn).length;
   if (selfCalls < 2) return null;
-  return { message: `the function ${c.fn} starts two copies of itself at once: a fork bomb that fills the process table and hangs the machine`, hint: 'remove the recursive calls' };
+  return {
+    message: `the function ${c.fn} starts two copies of itself at once: a fork bomb that fills the process table and hangs the machine`,
+    hint: 'remove the recursive calls',
+  };
 };
 
 const dynamicCommand: ShellCheck = (c) => {
-  if (c.dynamic) return { message: `the command to run comes from ${c.name}, which is only known when the line runs, so hoop cannot check it`, hint: 'write the command out, or request approval with --reason' };
+  if (c.dynamic)
+    return {
+      message: `the command to run comes from ${c.name}, which is only known when the line runs, so hoop cannot check it`,
+      hint: 'write the command out, or request approval with --reason',
+    };
   if (c.opaque) return { message: `${c.opaque}, so hoop cannot check it`, hint: 'write the commands out, or request approval with --reason' };
   return null;
 };

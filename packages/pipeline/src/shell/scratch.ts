@@ -5,13 +5,21 @@
  */
 
 /** the parts of a word the check reads: `literal` false when it holds `$X` or `$(…)` */
-export interface PathWord { value: string; literal: boolean; glob: boolean; raw: string }
+export interface PathWord {
+  value: string;
+  literal: boolean;
+  glob: boolean;
+  raw: string;
+}
 
 const GLOB = /[*?[]/;
 /** a segment that takes everything in its directory */
 const MATCH_ALL = /^\.?\*+$/;
 
-interface Pattern { absolute: boolean; segments: string[] }
+interface Pattern {
+  absolute: boolean;
+  segments: string[];
+}
 
 const compiled = new Map<string, Pattern>();
 

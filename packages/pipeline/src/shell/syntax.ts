@@ -5,7 +5,11 @@
  */
 
 /** A word as the shell sees it: literal text, quotes and expansions next to each other (`"$HOME"/x'y'`). */
-export interface Word { parts: Part[]; start: number; end: number }
+export interface Word {
+  parts: Part[];
+  start: number;
+  end: number;
+}
 export type Part =
   | { type: 'lit'; value: string }
   | { type: 'sgl'; value: string; ansi: boolean }
@@ -17,9 +21,24 @@ export type Part =
   | { type: 'arith'; nested: Word[]; start: number; end: number }
   | { type: 'extglob'; value: string };
 
-export interface Redirect { op: string; fd: string | null; word: Word | null; hdoc: Word | null; start: number }
-export interface Assign { name: string; value: Word | null; nested: Word[] }
-export interface Stmt { cmd: Command | null; redirs: Redirect[]; background: boolean; start: number }
+export interface Redirect {
+  op: string;
+  fd: string | null;
+  word: Word | null;
+  hdoc: Word | null;
+  start: number;
+}
+export interface Assign {
+  name: string;
+  value: Word | null;
+  nested: Word[];
+}
+export interface Stmt {
+  cmd: Command | null;
+  redirs: Redirect[];
+  background: boolean;
+  start: number;
+}
 export type CompoundKind = 'block' | 'subshell' | 'if' | 'while' | 'for' | 'case' | 'time' | 'coproc' | 'arith' | 'test' | 'let';
 export type Command =
   | { type: 'call'; assigns: Assign[]; args: Word[] }
@@ -31,9 +50,40 @@ export type Command =
   | { type: 'compound'; kind: CompoundKind; lists: Stmt[][]; words: Word[] };
 
 /** token numbers of mvdan/sh v3 (syntax/tokens.go), checked by `selfCheck` */
-const REDIR_OPS: Record<number, string> = { 54: '>', 55: '>>', 56: '<', 57: '<>', 58: '<&', 59: '>&', 60: '>|', 61: '<<', 62: '<<-', 63: '<<<', 64: '&>', 65: '&>>' };
+const REDIR_OPS: Record<number, string> = {
+  54: '>',
+  55: '>>',
+  56: '<',
+  57: '<>',
+  58: '<&',
+  59: '>&',
+  60: '>|',
+  61: '<<',
+  62: '<<-',
+  63: '<<<',
+  64: '&>',
+  65: '&>>',
+};
 const BINARY_OPS: Record<number, '&&' | '||' | '|' | '|&'> = { 10: '&&', 11: '||', 12: '|', 13: '|&' };
-const PARAM_OPS: Record<number, string> = { 68: '+', 69: ':+', 70: '-', 71: ':-', 72: '?', 73: ':?', 74: '=', 75: ':=', 76: '%', 77: '%%', 78: '#', 79: '##', 80: '^', 81: '^^', 82: ',', 83: ',,', 84: '@' };
+const PARAM_OPS: Record<number, string> = {
+  68: '+',
+  69: ':+',
+  70: '-',
+  71: ':-',
+  72: '?',
+  73: ':?',
+  74: '=',
+  75: ':=',
+  76: '%',
+  77: '%%',
+  78: '#',
+  79: '##',
+  80: '^',
+  81: '^^',
+  82: ',',
+  83: ',,',
+  84: '@',
+};
 
 export type Go = { readonly [field: string]: unknown };
 
@@ -111,11 +161,12 @@ function assign(a: Go): Assign {
   const value = node(a, 'Value');
   const nested = exprWords(node(a, 'Index'));
   const array = node(a, 'Array');
-  if (array) for (const e of items(array, 'Elems')) {
-    nested.push(...exprWords(node(e, 'Index')));
-    const v = node(e, 'Value');
-    if (v) nested.push(word(v));
-  }
+  if (array)
+    for (const e of items(array, 'Elems')) {
+      nested.push(...exprWords(node(e, 'Index')));
+      const v = node(e, 'Value');
+      if (v) nested.push(word(v));
+    }
   return { name: name ? str(name, 'Value') : '', value: value ? word(value) : null, nested };
 }
 
@@ -160,7 +211,11 @@ function command(c: Go): Command {
     }
     case 'CaseClause': {
       const list = items(c, 'Items');
-      return compound('case', list.map((i) => stmts(i, 'Stmts')), [word(must(c, 'Word')), ...list.flatMap((i) => items(i, 'Patterns').map(word))]);
+      return compound(
+        'case',
+        list.map((i) => stmts(i, 'Stmts')),
+        [word(must(c, 'Word')), ...list.flatMap((i) => items(i, 'Patterns').map(word))],
+      );
     }
     case 'TimeClause':
     case 'CoprocClause': {
@@ -172,7 +227,11 @@ function command(c: Go): Command {
     case 'TestClause':
       return compound('test', [], exprWords(node(c, 'X')));
     case 'LetClause':
-      return compound('let', [], items(c, 'Exprs').flatMap((e) => exprWords(e)));
+      return compound(
+        'let',
+        [],
+        items(c, 'Exprs').flatMap((e) => exprWords(e)),
+      );
     default:
       throw new ShapeError(`unsupported command ${k}`);
   }
@@ -212,7 +271,16 @@ function part(p: Go): Part {
       if (repl) for (const f of ['Orig', 'With']) if (node(repl, f)) nested.push(word(must(repl, f)));
       const arg = exp && node(exp, 'Word') ? word(must(exp, 'Word')) : null;
       const plain = !exp && !slice && !repl && nested.length === 0 && p.Excl !== true && p.Length !== true && p.Width !== true && !p.Names;
-      return { type: 'param', name: param ? str(param, 'Value') : '', op: exp ? paramOp(num(exp, 'Op')) : null, arg, plain, nested, start: partStart(p), end: partEnd(p) };
+      return {
+        type: 'param',
+        name: param ? str(param, 'Value') : '',
+        op: exp ? paramOp(num(exp, 'Op')) : null,
+        arg,
+        plain,
+        nested,
+        start: partStart(p),
+        end: partEnd(p),
+      };
     }
     case 'CmdSubst':
     case 'ProcSubst':

@@ -37,7 +37,21 @@ export interface ResolvedWord {
 const SET = '\u0001set';
 const MAX_BRACE_WORDS = 256;
 
-const C_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+const C_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
+};
 
 /** `$'…'` strings: the C escapes Bash decodes */
 function ansiC(s: string): string {
@@ -60,7 +74,15 @@ function unescapeDouble(s: string, heredoc: boolean): string {
   return s.replace(heredoc ? /\\([$`\\\n])/g : /\\([$`"\\\n])/g, (_, c: string) => (c === '\n' ? '' : c));
 }
 
-interface Acc { value: string; path: string; sample: string; literal: boolean; glob: boolean; emptied: string[]; substs: ResolvedWord['substs'] }
+interface Acc {
+  value: string;
+  path: string;
+  sample: string;
+  literal: boolean;
+  glob: boolean;
+  emptied: string[];
+  substs: ResolvedWord['substs'];
+}
 
 function walkParts(parts: Part[], src: Source, acc: Acc, quoted: 'no' | 'double' | 'heredoc'): void {
   for (const p of parts) {
@@ -196,4 +218,3 @@ function braces(s: string): string[] | null {
   const rest = braces(s.slice(open + 1));
   return rest ? rest.map((r) => s.slice(0, open + 1) + r) : null;
 }
-

@@ -36,10 +36,17 @@ const PARALLEL_INPUTS = new Set([':::', '::::', ':::+', '::::+']);
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
 
 /** the rest of a command line, run through a shell by the program: `watch 'df -h'`, `ssh host rm x` */
-const rest = (words: readonly string[], from: number, label: string): Inner[] => (from < words.length ? [{ kind: 'script', words: range(from, words.length), label }] : []);
+const rest = (words: readonly string[], from: number, label: string): Inner[] =>
+  from < words.length ? [{ kind: 'script', words: range(from, words.length), label }] : [];
 
 const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
-  sudo: (w) => after(w, { short: 'CDghpRrTtUu', long: ['close-from', 'chdir', 'group', 'host', 'prompt', 'chroot', 'role', 'command-timeout', 'type', 'other-user', 'user'] }, 'sudo', (s) => s.has('e') || s.has('edit') || s.has('l') || s.has('list')),
+  sudo: (w) =>
+    after(
+      w,
+      { short: 'CDghpRrTtUu', long: ['close-from', 'chdir', 'group', 'host', 'prompt', 'chroot', 'role', 'command-timeout', 'type', 'other-user', 'user'] },
+      'sudo',
+      (s) => s.has('e') || s.has('edit') || s.has('l') || s.has('list'),
+    ),
   doas: (w) => after(w, { short: 'uC' }, 'doas'),
   env: (w) => {
     const o = readOptions(w, 1, { short: 'uCS', long: ['unset', 'chdir', 'split-string'] });
@@ -58,7 +65,10 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
     return command(w, o.operand + 1, 'timeout');
   },
   xargs: (w) => {
-    const o = readOptions(w, 1, { short: 'adEILnPs', long: ['arg-file', 'delimiter', 'eof', 'replace', 'max-lines', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'] });
+    const o = readOptions(w, 1, {
+      short: 'adEILnPs',
+      long: ['arg-file', 'delimiter', 'eof', 'replace', 'max-lines', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'],
+    });
     return command(w, o.operand, 'xargs');
   },
   exec: (w) => after(w, { short: 'a' }, 'exec'),
@@ -68,7 +78,8 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
   toybox: (w) => (w[1] && !w[1].startsWith('-') ? command(w, 1, 'toybox') : []),
   time: (w) => after(w, { short: 'fo', long: ['format', 'output'] }, 'time'),
   stdbuf: (w) => after(w, { short: 'ioe', long: ['input', 'output', 'error'] }, 'stdbuf'),
-  ionice: (w) => after(w, { short: 'cnp', long: ['class', 'classdata', 'pid', 'pgid', 'uid'] }, 'ionice', (s) => s.has('p') || s.has('pid') || s.has('P') || s.has('u')),
+  ionice: (w) =>
+    after(w, { short: 'cnp', long: ['class', 'classdata', 'pid', 'pgid', 'uid'] }, 'ionice', (s) => s.has('p') || s.has('pid') || s.has('P') || s.has('u')),
   chroot: (w) => {
     const o = readOptions(w, 1, { long: ['userspec', 'groups'] });
     return command(w, o.operand + 1, 'chroot');
@@ -79,7 +90,8 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
     const o = readOptions(w, 1, { short: 'wEc', long: ['timeout', 'wait', 'conflict-exit-code', 'command'] });
     const code = o.seen.get('c') ?? o.seen.get('command');
     if (code) return optionScript(code, w, 'flock -c');
-    if (w[o.operand + 1] === '-c' || w[o.operand + 1] === '--command') return w[o.operand + 2] !== undefined ? [{ kind: 'script', words: [o.operand + 2], label: 'flock -c' }] : [];
+    if (w[o.operand + 1] === '-c' || w[o.operand + 1] === '--command')
+      return w[o.operand + 2] !== undefined ? [{ kind: 'script', words: [o.operand + 2], label: 'flock -c' }] : [];
     return command(w, o.operand + 1, 'flock');
   },
   watch: (w) => {
@@ -91,8 +103,38 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
   pkexec: (w) => after(w, { long: ['user'] }, 'pkexec'),
   gosu: (w) => command(w, 2, 'gosu'),
   'su-exec': (w) => command(w, 2, 'su-exec'),
-  setpriv: (w) => after(w, { long: ['reuid', 'regid', 'ruid', 'rgid', 'euid', 'egid', 'groups', 'inh-caps', 'ambient-caps', 'bounding-set', 'securebits', 'pdeathsig', 'selinux-label', 'apparmor-profile', 'landlock-access', 'landlock-rule', 'seccomp-filter'] }, 'setpriv'),
-  unshare: (w) => after(w, { short: 'SGRw', long: ['setuid', 'setgid', 'root', 'wd', 'propagation', 'map-user', 'map-group', 'map-users', 'map-groups', 'kill-child'] }, 'unshare'),
+  setpriv: (w) =>
+    after(
+      w,
+      {
+        long: [
+          'reuid',
+          'regid',
+          'ruid',
+          'rgid',
+          'euid',
+          'egid',
+          'groups',
+          'inh-caps',
+          'ambient-caps',
+          'bounding-set',
+          'securebits',
+          'pdeathsig',
+          'selinux-label',
+          'apparmor-profile',
+          'landlock-access',
+          'landlock-rule',
+          'seccomp-filter',
+        ],
+      },
+      'setpriv',
+    ),
+  unshare: (w) =>
+    after(
+      w,
+      { short: 'SGRw', long: ['setuid', 'setgid', 'root', 'wd', 'propagation', 'map-user', 'map-group', 'map-users', 'map-groups', 'kill-child'] },
+      'unshare',
+    ),
   nsenter: (w) => after(w, { short: 'tSG', long: ['target', 'setuid', 'setgid'] }, 'nsenter'),
   taskset: (w) => {
     const o = readOptions(w, 1, {});
@@ -103,7 +145,36 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
     return o.seen.has('p') || o.seen.has('pid') || o.seen.has('m') || o.seen.has('max') ? [] : command(w, o.operand + 1, 'chrt');
   },
   'systemd-run': (w) =>
-    after(w, { short: 'upEHMsG', long: ['unit', 'property', 'description', 'slice', 'setenv', 'host', 'machine', 'uid', 'gid', 'nice', 'working-directory', 'service-type', 'on-active', 'on-boot', 'on-startup', 'on-unit-active', 'on-unit-inactive', 'on-calendar', 'timer-property', 'path-property', 'socket-property'] }, 'systemd-run'),
+    after(
+      w,
+      {
+        short: 'upEHMsG',
+        long: [
+          'unit',
+          'property',
+          'description',
+          'slice',
+          'setenv',
+          'host',
+          'machine',
+          'uid',
+          'gid',
+          'nice',
+          'working-directory',
+          'service-type',
+          'on-active',
+          'on-boot',
+          'on-startup',
+          'on-unit-active',
+          'on-unit-inactive',
+          'on-calendar',
+          'timer-property',
+          'path-property',
+          'socket-property',
+        ],
+      },
+      'systemd-run',
+    ),
   script: (w) => {
     const o = readOptions(w, 1, { short: 'cEIOTmB', long: ['command', 'echo', 'log-in', 'log-out', 'log-timing', 'logging-format', 'log-io'] });
     return optionScript(o.seen.get('c') ?? o.seen.get('command'), w, 'script -c');
@@ -118,7 +189,40 @@ const WRAPPERS: Record<string, (words: readonly string[]) => Inner[]> = {
   },
   /** GNU parallel joins its command words and runs them in a shell, once per input after `:::` or on standard input */
   parallel: (w) => {
-    const o = readOptions(w, 1, { short: 'ajSEIdnNPsX', long: ['arg-file', 'jobs', 'sshlogin', 'eof', 'replace', 'delimiter', 'max-args', 'max-replace-args', 'max-procs', 'max-chars', 'colsep', 'results', 'joblog', 'tmpdir', 'workdir', 'timeout', 'delay', 'retries', 'memfree', 'load', 'tag-string', 'basefile', 'return', 'sshloginfile', 'env', 'halt', 'nice', 'shebang', 'tagstring'] });
+    const o = readOptions(w, 1, {
+      short: 'ajSEIdnNPsX',
+      long: [
+        'arg-file',
+        'jobs',
+        'sshlogin',
+        'eof',
+        'replace',
+        'delimiter',
+        'max-args',
+        'max-replace-args',
+        'max-procs',
+        'max-chars',
+        'colsep',
+        'results',
+        'joblog',
+        'tmpdir',
+        'workdir',
+        'timeout',
+        'delay',
+        'retries',
+        'memfree',
+        'load',
+        'tag-string',
+        'basefile',
+        'return',
+        'sshloginfile',
+        'env',
+        'halt',
+        'nice',
+        'shebang',
+        'tagstring',
+      ],
+    });
     let end = o.operand;
     while (end < w.length && !PARALLEL_INPUTS.has(w[end]!)) end++;
     return end > o.operand ? [{ kind: 'script', words: range(o.operand, end), label: 'parallel' }] : [];
@@ -172,7 +276,12 @@ function suLike(w: readonly string[], label: string): Inner[] {
 }
 
 /** Where an interpreter takes its code from; null for programs that are not interpreters. */
-export interface CodeSource { reads: 'stdin' | 'file' | 'string' | 'module'; word?: number; text?: string; shell: boolean }
+export interface CodeSource {
+  reads: 'stdin' | 'file' | 'string' | 'module';
+  word?: number;
+  text?: string;
+  shell: boolean;
+}
 
 const INTERPRETERS: Record<string, { code: string[]; spec: OptionSpec; module?: string }> = {
   python: { code: ['c'], spec: { short: 'cmWX' }, module: 'm' },

@@ -86,13 +86,19 @@ export function LoginForm({ callbackUrl, error: code, sso }: { callbackUrl: stri
           <input name="password" type="password" autoComplete="current-password" required className={INPUT} />
         </label>
         {error && (
-          <p role="alert" data-testid="login-error" className="flex items-start gap-2 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-[13px] text-red-800">
+          <p
+            role="alert"
+            data-testid="login-error"
+            className="flex items-start gap-2 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-[13px] text-red-800"
+          >
             <AlertIcon className="mt-0.5 shrink-0 text-red-600" width={14} height={14} />
             {error}
           </p>
         )}
         <noscript>
-          <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-[13px] text-amber-900">Signing in needs JavaScript: turn it on for this site, then reload the page.</p>
+          <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-[13px] text-amber-900">
+            Signing in needs JavaScript: turn it on for this site, then reload the page.
+          </p>
         </noscript>
         <button
           type="submit"

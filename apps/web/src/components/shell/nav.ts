@@ -8,7 +8,10 @@ export interface NavItem {
   /** a live count shown beside the label */
   badge?: 'reviews';
 }
-export interface NavSection { title: string; items: NavItem[] }
+export interface NavSection {
+  title: string;
+  items: NavItem[];
+}
 
 /** The sidebar, by section; each item says which roles see it (the API checks again on every call). */
 export const NAV: NavSection[] = [

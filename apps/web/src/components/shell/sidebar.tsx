@@ -10,7 +10,18 @@ import { ChartIcon, DatabaseIcon, HoopMark, InboxIcon, PlugIcon, ServerIcon, Shi
 import type { NavItem, NavSection } from './nav';
 import { UserMenu, type ShellUser } from './user-menu';
 
-const ICONS = { chart: ChartIcon, database: DatabaseIcon, server: ServerIcon, inbox: InboxIcon, plug: PlugIcon, terminal: TerminalIcon, shield: ShieldIcon, users: UsersIcon, key: KeyIcon, policy: PolicyIcon } as const;
+const ICONS = {
+  chart: ChartIcon,
+  database: DatabaseIcon,
+  server: ServerIcon,
+  inbox: InboxIcon,
+  plug: PlugIcon,
+  terminal: TerminalIcon,
+  shield: ShieldIcon,
+  users: UsersIcon,
+  key: KeyIcon,
+  policy: PolicyIcon,
+} as const;
 
 /** Requests waiting for the signed-in user (amber), or else pending in the org (grey); nothing when none are. */
 function ReviewsBadge() {
@@ -43,7 +54,9 @@ export function Sidebar({ sections, user }: { sections: NavSection[]; user: Shel
         <HoopMark className="text-emerald-400" />
         <div className="min-w-0 leading-tight">
           <div className="text-[15px] font-semibold tracking-tight text-white">hoop</div>
-          <div className="truncate text-[11px] text-slate-500" title={user.orgName}>{user.orgName}</div>
+          <div className="truncate text-[11px] text-slate-500" title={user.orgName}>
+            {user.orgName}
+          </div>
         </div>
       </div>
       <nav className="flex-1 space-y-5 overflow-y-auto px-2.5 py-4" aria-label="Main">

@@ -4,7 +4,12 @@ import { signOut } from 'next-auth/react';
 import { useState } from 'react';
 import { SignOutIcon } from '../ui/icons';
 
-export interface ShellUser { name: string; email: string; role: string; orgName: string }
+export interface ShellUser {
+  name: string;
+  email: string;
+  role: string;
+  orgName: string;
+}
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -19,7 +24,9 @@ export function UserMenu({ user }: { user: ShellUser }) {
         {initials(user.name)}
       </div>
       <div className="min-w-0 flex-1 leading-tight">
-        <div className="truncate text-[13px] font-medium text-slate-100" title={user.email} data-testid="current-user">{user.name}</div>
+        <div className="truncate text-[13px] font-medium text-slate-100" title={user.email} data-testid="current-user">
+          {user.name}
+        </div>
         <div className="truncate text-[11px] capitalize text-slate-500">{user.role}</div>
       </div>
       <button

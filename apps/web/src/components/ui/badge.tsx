@@ -13,7 +13,10 @@ const TONE: Record<Tone, string> = {
 
 export function Badge({ tone = 'neutral', children, title, className }: { tone?: Tone; children: ReactNode; title?: string; className?: string }) {
   return (
-    <span title={title} className={cx('inline-flex items-center gap-1 rounded px-1.5 py-px text-[11px] font-medium ring-1 ring-inset whitespace-nowrap', TONE[tone], className)}>
+    <span
+      title={title}
+      className={cx('inline-flex items-center gap-1 rounded px-1.5 py-px text-[11px] font-medium ring-1 ring-inset whitespace-nowrap', TONE[tone], className)}
+    >
       {children}
     </span>
   );

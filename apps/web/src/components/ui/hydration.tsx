@@ -34,5 +34,13 @@ export function HydrationMark(): null {
  * (a new tab, a new window, a download) is left to the browser.
  */
 export function isPlainClick(e: MouseEvent<HTMLAnchorElement>): boolean {
-  return e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey && !e.defaultPrevented && (!e.currentTarget.target || e.currentTarget.target === '_self');
+  return (
+    e.button === 0 &&
+    !e.metaKey &&
+    !e.ctrlKey &&
+    !e.shiftKey &&
+    !e.altKey &&
+    !e.defaultPrevented &&
+    (!e.currentTarget.target || e.currentTarget.target === '_self')
+  );
 }

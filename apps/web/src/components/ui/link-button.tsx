@@ -3,7 +3,17 @@ import type { ReactNode } from 'react';
 import { cx } from './cx';
 
 /** A link that looks like the primary or secondary button (for "New …" actions that open a page). */
-export function LinkButton({ href, children, tone = 'primary', className }: { href: string; children: ReactNode; tone?: 'primary' | 'secondary'; className?: string }) {
+export function LinkButton({
+  href,
+  children,
+  tone = 'primary',
+  className,
+}: {
+  href: string;
+  children: ReactNode;
+  tone?: 'primary' | 'secondary';
+  className?: string;
+}) {
   return (
     <Link
       href={href}

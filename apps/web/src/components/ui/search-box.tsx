@@ -10,7 +10,12 @@ export function SearchBox({ placeholder, initial }: { placeholder: string; initi
   const [value, setValue] = useState(initial);
   const { set } = useSetSearchParams();
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => { if (timer.current) clearTimeout(timer.current); }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   return (
     <label className="relative block w-72">
       <span className="sr-only">{placeholder}</span>
@@ -35,7 +40,17 @@ export function SearchBox({ placeholder, initial }: { placeholder: string; initi
  * Mutually exclusive filters bound to one URL parameter (null = no filter); `resets` are cleared on a change. Each is
  * a link to the filtered list, followed without a full page load once the page's JavaScript runs.
  */
-export function Segmented<V extends string>({ param, value, options, resets = [] }: { param: string; value: V | null; options: { value: V | null; label: string; count?: number }[]; resets?: string[] }) {
+export function Segmented<V extends string>({
+  param,
+  value,
+  options,
+  resets = [],
+}: {
+  param: string;
+  value: V | null;
+  options: { value: V | null; label: string; count?: number }[];
+  resets?: string[];
+}) {
   const { set, href } = useSetSearchParams();
   return (
     <div role="group" className="inline-flex h-8 items-center rounded-md border border-slate-300 bg-white p-0.5 shadow-sm">

@@ -3,7 +3,17 @@
 import { useSetSearchParams } from './use-search-param';
 
 /** A compact select bound to one URL parameter; the empty option clears the filter. */
-export function SelectFilter({ param, value, label, options }: { param: string; value: string | null; label: string; options: { value: string; label: string }[] }) {
+export function SelectFilter({
+  param,
+  value,
+  label,
+  options,
+}: {
+  param: string;
+  value: string | null;
+  label: string;
+  options: { value: string; label: string }[];
+}) {
   const { set } = useSetSearchParams();
   return (
     <label className="inline-flex items-center">

@@ -9,7 +9,11 @@ export function Table({ columns, children, label }: { columns: { label: string; 
         <thead>
           <tr className="border-b border-slate-200 bg-slate-50/80">
             {columns.map((c) => (
-              <th key={c.label} scope="col" className={cx('px-3 py-2 text-[11px] font-semibold uppercase tracking-wider text-slate-500 whitespace-nowrap', c.className)}>
+              <th
+                key={c.label}
+                scope="col"
+                className={cx('px-3 py-2 text-[11px] font-semibold uppercase tracking-wider text-slate-500 whitespace-nowrap', c.className)}
+              >
                 {c.label}
               </th>
             ))}

@@ -7,7 +7,11 @@ import { useCallback, useTransition } from 'react';
  * List filters live in the URL (shareable, and the server renders the same page): `href` is the URL with some
  * parameters changed, `set` goes there without a full page load. Both drop the page number unless it is one of them.
  */
-export function useSetSearchParams(): { set: (next: Record<string, string | null>) => void; href: (next: Record<string, string | null>) => string; pending: boolean } {
+export function useSetSearchParams(): {
+  set: (next: Record<string, string | null>) => void;
+  href: (next: Record<string, string | null>) => string;
+  pending: boolean;
+} {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();

@@ -55,7 +55,11 @@ export function AgentsView({ input, agentGatewayUrl, canEdit = false }: { input:
             { value: 'offline', label: 'Offline', count: summary?.offline },
           ]}
         />
-        {canEdit && <button type="button" className={`${PRIMARY} ml-auto`} onClick={() => setCreating(true)}>New agent</button>}
+        {canEdit && (
+          <button type="button" className={`${PRIMARY} ml-auto`} onClick={() => setCreating(true)}>
+            New agent
+          </button>
+        )}
       </div>
       {q.isPending ? (
         <TableSkeleton />
@@ -67,10 +71,22 @@ export function AgentsView({ input, agentGatewayUrl, canEdit = false }: { input:
             {status === 'online' ? 'None of your agents has sent a heartbeat in the last 15 seconds.' : 'Try another name or host.'}
           </EmptyState>
         ) : (
-          <EmptyState icon={<ServerIcon width={18} height={18} />} title="No agents yet" action={canEdit && <button type="button" className={PRIMARY} onClick={() => setCreating(true)}>Create an agent</button>}>
+          <EmptyState
+            icon={<ServerIcon width={18} height={18} />}
+            title="No agents yet"
+            action={
+              canEdit && (
+                <button type="button" className={PRIMARY} onClick={() => setCreating(true)}>
+                  Create an agent
+                </button>
+              )
+            }
+          >
             <p>An agent runs next to your databases and servers and dials out to the gateway, so nothing inbound is opened.</p>
             <p className="mt-3">{canEdit ? 'Create one here to get its key, then start it with:' : 'Start one with the key an admin created for it:'}</p>
-            <div className="mt-2"><Command text={`HOOP_GATEWAY_URL=${agentGatewayUrl} HOOP_AGENT_KEY=hoop_agent_… pnpm --filter @hoop/agent start`} /></div>
+            <div className="mt-2">
+              <Command text={`HOOP_GATEWAY_URL=${agentGatewayUrl} HOOP_AGENT_KEY=hoop_agent_… pnpm --filter @hoop/agent start`} />
+            </div>
           </EmptyState>
         )
       ) : (
@@ -82,8 +98,12 @@ export function AgentsView({ input, agentGatewayUrl, canEdit = false }: { input:
                   <div className="font-medium text-slate-900">{a.name}</div>
                   <div className="text-[11px] text-slate-400">{a.hostname ?? 'host not reported yet'}</div>
                 </Td>
-                <Td><StatusBadge status={a.status} /></Td>
-                <Td><RelativeTime date={a.lastSeenAt} /></Td>
+                <Td>
+                  <StatusBadge status={a.status} />
+                </Td>
+                <Td>
+                  <RelativeTime date={a.lastSeenAt} />
+                </Td>
                 <Td>{a.status === 'online' ? <RelativeTime date={a.connectedAt} /> : <Muted>—</Muted>}</Td>
                 <Td mono>{a.version ?? <Muted>—</Muted>}</Td>
                 <Td>
@@ -96,12 +116,18 @@ export function AgentsView({ input, agentGatewayUrl, canEdit = false }: { input:
                     </span>
                   )}
                 </Td>
-                <Td mono className="text-right text-slate-400">{a.keyPrefix}…</Td>
+                <Td mono className="text-right text-slate-400">
+                  {a.keyPrefix}…
+                </Td>
                 {canEdit && (
                   <Td className="text-right">
                     <span className="inline-flex items-center gap-1.5">
-                      <button type="button" className={SMALL} onClick={() => setRotating(a)} aria-label={`Rotate the key of ${a.name}`}>Rotate key</button>
-                      <button type="button" className={SMALL_DANGER} onClick={() => setDeleting(a)} aria-label={`Delete ${a.name}`}>Delete</button>
+                      <button type="button" className={SMALL} onClick={() => setRotating(a)} aria-label={`Rotate the key of ${a.name}`}>
+                        Rotate key
+                      </button>
+                      <button type="button" className={SMALL_DANGER} onClick={() => setDeleting(a)} aria-label={`Delete ${a.name}`}>
+                        Delete
+                      </button>
                     </span>
                   </Td>
                 )}
@@ -113,8 +139,22 @@ export function AgentsView({ input, agentGatewayUrl, canEdit = false }: { input:
       )}
       {canEdit && (
         <>
-          <NewAgentDialog open={creating} onClose={() => setCreating(false)} onCreated={(agent) => { setCreating(false); setIssued({ agent, rotated: false }); }} />
-          <RotateDialog agent={rotating} onClose={() => setRotating(null)} onRotated={(agent) => { setRotating(null); setIssued({ agent, rotated: true }); }} />
+          <NewAgentDialog
+            open={creating}
+            onClose={() => setCreating(false)}
+            onCreated={(agent) => {
+              setCreating(false);
+              setIssued({ agent, rotated: false });
+            }}
+          />
+          <RotateDialog
+            agent={rotating}
+            onClose={() => setRotating(null)}
+            onRotated={(agent) => {
+              setRotating(null);
+              setIssued({ agent, rotated: true });
+            }}
+          />
           <DeleteAgentDialog agent={deleting} onClose={() => setDeleting(null)} />
           <KeyOnceDialog issued={issued?.agent ?? null} rotated={issued?.rotated ?? false} gatewayUrl={agentGatewayUrl} onDone={() => setIssued(null)} />
         </>

@@ -12,9 +12,18 @@ import { VerifyButton, VerifyOutcome } from './verify-result';
 const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
 
 const STEPS = [
-  ['Each event', 'carries the SHA-256 of the event before it in its session, over its type, time and masked data, so no event can be changed, removed or reordered without breaking the chain.'],
-  ['Each closed session', 'is sealed: its final hash is appended to one global chain, so removing the last events of a session or a whole session is detected too.'],
-  ['Verifying', 're-reads every event of the organisation from the database and recomputes every hash, the same way hoop audit verify does, and stops at the first link that does not hold.'],
+  [
+    'Each event',
+    'carries the SHA-256 of the event before it in its session, over its type, time and masked data, so no event can be changed, removed or reordered without breaking the chain.',
+  ],
+  [
+    'Each closed session',
+    'is sealed: its final hash is appended to one global chain, so removing the last events of a session or a whole session is detected too.',
+  ],
+  [
+    'Verifying',
+    're-reads every event of the organisation from the database and recomputes every hash, the same way hoop audit verify does, and stops at the first link that does not hold.',
+  ],
 ] as const;
 
 /** The org's audit trail as a whole: what it holds, a full verification on request, and how long it is kept. */
@@ -35,7 +44,11 @@ export function AuditView({ canChangeRetention }: { canChangeRetention: boolean 
           </Stat>
           <Stat label="Events" value={o ? o.events.toLocaleString('en-US') : '…'} />
           <Stat label="Sealed sessions" value={o ? o.sealedSessions.toLocaleString('en-US') : '…'}>
-            {o?.lastSealedAt && <span className="text-[12px] text-slate-500">last <RelativeTime date={o.lastSealedAt} /></span>}
+            {o?.lastSealedAt && (
+              <span className="text-[12px] text-slate-500">
+                last <RelativeTime date={o.lastSealedAt} />
+              </span>
+            )}
           </Stat>
           <Stat label="Running now" value={o ? o.openSessions.toLocaleString('en-US') : '…'}>
             <span className="text-[12px] text-slate-500">sealed when they close</span>
@@ -43,7 +56,11 @@ export function AuditView({ canChangeRetention }: { canChangeRetention: boolean 
         </div>
       )}
 
-      <Card title="Verify the trail" testId="audit-verify" action={<VerifyButton label="Verify the whole trail" pending={verify.isPending} onClick={() => verify.mutate({})} />}>
+      <Card
+        title="Verify the trail"
+        testId="audit-verify"
+        action={<VerifyButton label="Verify the whole trail" pending={verify.isPending} onClick={() => verify.mutate({})} />}
+      >
         <div className="space-y-4">
           {verify.data ? (
             <VerifyOutcome result={verify.data} scope="org" />

@@ -11,7 +11,8 @@ import { ClockIcon } from '~/components/ui/icons';
 import { Muted, Table, Td } from '~/components/ui/table';
 import { useTRPC } from '~/trpc/react';
 
-const BTN = 'inline-flex h-8 items-center justify-center rounded-md px-3 text-[13px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
+const BTN =
+  'inline-flex h-8 items-center justify-center rounded-md px-3 text-[13px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
 const PRIMARY = `${BTN} bg-slate-900 text-white hover:bg-slate-800`;
 const SECONDARY = `${BTN} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`;
 const DANGER = `${BTN} bg-red-600 text-white hover:bg-red-700`;
@@ -76,7 +77,9 @@ export function RetentionCard({ canChange }: { canChange: boolean }) {
           {canChange && r && (
             <form onSubmit={submit} className="flex items-end gap-2" aria-label="Change retention">
               <div>
-                <label htmlFor="retention-days" className="text-[12px] font-medium text-slate-700">Keep for (days)</label>
+                <label htmlFor="retention-days" className="text-[12px] font-medium text-slate-700">
+                  Keep for (days)
+                </label>
                 <input
                   id="retention-days"
                   inputMode="numeric"
@@ -87,27 +90,49 @@ export function RetentionCard({ canChange }: { canChange: boolean }) {
                   className={cx(CONTROL, 'mt-1 block h-8 w-28')}
                 />
               </div>
-              <button type="submit" className={PRIMARY} disabled={!valid || save.isPending}>Set</button>
+              <button type="submit" className={PRIMARY} disabled={!valid || save.isPending}>
+                Set
+              </button>
               {r.days !== null && (
-                <button type="button" className={SECONDARY} disabled={save.isPending} onClick={() => save.mutate({ days: null })}>Keep for ever</button>
+                <button type="button" className={SECONDARY} disabled={save.isPending} onClick={() => save.mutate({ days: null })}>
+                  Keep for ever
+                </button>
               )}
             </form>
           )}
         </div>
-        {draft !== '' && !valid && r && <p className="text-[12px] text-red-700" role="alert">A whole number of days from {r.minDays} to {n(r.maxDays)}.</p>}
+        {draft !== '' && !valid && r && (
+          <p className="text-[12px] text-red-700" role="alert">
+            A whole number of days from {r.minDays} to {n(r.maxDays)}.
+          </p>
+        )}
         {save.error && <ErrorNote title="Retention not changed" message={save.error.message} />}
         {r && r.purged.purges.length > 0 && (
           <div className="space-y-2">
             <p className="text-[12px] text-slate-500">
               Purged so far: {n(r.purged.sessions)} session(s) and {n(r.purged.events)} event(s).
             </p>
-            <Table label="Purges" columns={[{ label: 'Purged' }, { label: 'Kept' }, { label: 'Sessions', className: 'text-right' }, { label: 'Events', className: 'text-right' }, { label: 'Events from' }, { label: 'to' }]}>
+            <Table
+              label="Purges"
+              columns={[
+                { label: 'Purged' },
+                { label: 'Kept' },
+                { label: 'Sessions', className: 'text-right' },
+                { label: 'Events', className: 'text-right' },
+                { label: 'Events from' },
+                { label: 'to' },
+              ]}
+            >
               {r.purged.purges.slice(0, 10).map((p) => (
                 <tr key={p.id}>
                   <Td>{when(p.at)}</Td>
                   <Td>{kept(p.retentionDays)}</Td>
-                  <Td mono className="text-right">{n(p.sessions)}</Td>
-                  <Td mono className="text-right">{n(p.events)}</Td>
+                  <Td mono className="text-right">
+                    {n(p.sessions)}
+                  </Td>
+                  <Td mono className="text-right">
+                    {n(p.events)}
+                  </Td>
                   <Td>{p.from ? when(p.from) : <Muted>—</Muted>}</Td>
                   <Td>{p.to ? when(p.to) : <Muted>—</Muted>}</Td>
                 </tr>
@@ -123,7 +148,9 @@ export function RetentionCard({ canChange }: { canChange: boolean }) {
         testId="retention-confirm"
         footer={
           <>
-            <button type="button" className={SECONDARY} onClick={() => setConfirming(null)}>Cancel</button>
+            <button type="button" className={SECONDARY} onClick={() => setConfirming(null)}>
+              Cancel
+            </button>
             <button
               type="button"
               className={preview.data && preview.data.sessions > 0 ? DANGER : PRIMARY}
@@ -145,8 +172,8 @@ export function RetentionCard({ canChange }: { canChange: boolean }) {
           ) : (
             <p>
               Within the hour, the gateway removes <strong>{n(preview.data.sessions)} session(s)</strong> and {n(preview.data.events)} event(s) last active
-              before {when(preview.data.cutoff)} (the oldest started {when(preview.data.oldest)}). They cannot be brought back; what was removed, with
-              each session's final hash, stays on record in the admin trail.
+              before {when(preview.data.cutoff)} (the oldest started {when(preview.data.oldest)}). They cannot be brought back; what was removed, with each
+              session's final hash, stays on record in the admin trail.
             </p>
           )}
         </div>

@@ -22,10 +22,22 @@ export function CodeEntry() {
   };
   return (
     <form onSubmit={submit} className="max-w-md rounded-lg border border-slate-200 bg-white p-5">
-      <label htmlFor="cli-code" className="text-[13px] font-medium text-slate-800">Code shown by <code className="font-mono">hoop login</code></label>
+      <label htmlFor="cli-code" className="text-[13px] font-medium text-slate-800">
+        Code shown by <code className="font-mono">hoop login</code>
+      </label>
       <div className="mt-2 flex gap-2">
-        <input id="cli-code" value={code} onChange={(e) => setCode(e.target.value)} placeholder="BCDF-GHJK" autoComplete="off" spellCheck={false} className={`${INPUT} font-mono uppercase tracking-widest`} />
-        <button type="submit" className={PRIMARY}>Continue</button>
+        <input
+          id="cli-code"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          placeholder="BCDF-GHJK"
+          autoComplete="off"
+          spellCheck={false}
+          className={`${INPUT} font-mono uppercase tracking-widest`}
+        />
+        <button type="submit" className={PRIMARY}>
+          Continue
+        </button>
       </div>
     </form>
   );
@@ -35,7 +47,9 @@ function Row({ label, children, testId }: { label: string; children: ReactNode; 
   return (
     <div className="grid grid-cols-[10rem_minmax(0,1fr)] gap-3 py-2 text-[13px]">
       <dt className="text-slate-500">{label}</dt>
-      <dd className="min-w-0 text-slate-900" data-testid={testId}>{children}</dd>
+      <dd className="min-w-0 text-slate-900" data-testid={testId}>
+        {children}
+      </dd>
     </div>
   );
 }
@@ -58,21 +72,34 @@ export function CliLoginApproval({ code, userEmail }: { code: string; userEmail:
   const busy = approve.isPending || deny.isPending;
   const error = approve.error ?? deny.error;
   return (
-    <section aria-label="CLI login request" data-testid="cli-login" data-status={status} className="max-w-2xl rounded-lg border border-slate-200 bg-white shadow-[0_1px_0_rgba(15,23,42,0.03)]">
+    <section
+      aria-label="CLI login request"
+      data-testid="cli-login"
+      data-status={status}
+      className="max-w-2xl rounded-lg border border-slate-200 bg-white shadow-[0_1px_0_rgba(15,23,42,0.03)]"
+    >
       <header className="flex items-start gap-3 border-b border-slate-100 px-5 py-4">
-        <div className="flex h-9 w-9 shrink-0 items-center justify-center rounded-md bg-slate-100 text-slate-600"><TerminalIcon width={18} height={18} /></div>
+        <div className="flex h-9 w-9 shrink-0 items-center justify-center rounded-md bg-slate-100 text-slate-600">
+          <TerminalIcon width={18} height={18} />
+        </div>
         <div>
           <h2 className="text-[15px] font-semibold text-slate-900">A terminal asks to log in as you</h2>
-          <p className="mt-0.5 text-[13px] text-slate-500">Approve only if you ran <code className="font-mono">hoop login</code> yourself and your terminal shows the same code.</p>
+          <p className="mt-0.5 text-[13px] text-slate-500">
+            Approve only if you ran <code className="font-mono">hoop login</code> yourself and your terminal shows the same code.
+          </p>
         </div>
       </header>
       <div className="px-5 py-4">
         <div className="mb-3 text-center">
           <div className="text-[11px] font-semibold uppercase tracking-wider text-slate-500">Code</div>
-          <div className="mt-1 font-mono text-3xl font-semibold tracking-[0.2em] text-slate-900" data-testid="cli-login-code">{r.userCode}</div>
+          <div className="mt-1 font-mono text-3xl font-semibold tracking-[0.2em] text-slate-900" data-testid="cli-login-code">
+            {r.userCode}
+          </div>
         </div>
         <dl className="divide-y divide-slate-100">
-          <Row label="From" testId="cli-login-client">{r.clientName}</Row>
+          <Row label="From" testId="cli-login-client">
+            {r.clientName}
+          </Row>
           {r.clientAddress && <Row label="Address seen by the gateway">{r.clientAddress}</Row>}
           <Row label="Requested">{formatAgo(r.createdAt, now)}</Row>
           <Row label="Signs in as">{userEmail}</Row>
@@ -84,9 +111,15 @@ export function CliLoginApproval({ code, userEmail }: { code: string; userEmail:
         <div className="mt-4" data-testid="cli-login-status">
           {status === 'pending' ? (
             <div className="flex flex-wrap items-center gap-3">
-              <button type="button" className={PRIMARY} disabled={busy} onClick={() => approve.mutate({ code: r.userCode })}>{approve.isPending ? 'Approving…' : 'Approve'}</button>
-              <button type="button" className={DANGER} disabled={busy} onClick={() => deny.mutate({ code: r.userCode })}>{deny.isPending ? 'Denying…' : 'Deny'}</button>
-              <span className="text-[12px] text-slate-500 tabular-nums">{Math.floor(left / 60)}m {String(left % 60).padStart(2, '0')}s left to decide</span>
+              <button type="button" className={PRIMARY} disabled={busy} onClick={() => approve.mutate({ code: r.userCode })}>
+                {approve.isPending ? 'Approving…' : 'Approve'}
+              </button>
+              <button type="button" className={DANGER} disabled={busy} onClick={() => deny.mutate({ code: r.userCode })}>
+                {deny.isPending ? 'Denying…' : 'Deny'}
+              </button>
+              <span className="text-[12px] text-slate-500 tabular-nums">
+                {Math.floor(left / 60)}m {String(left % 60).padStart(2, '0')}s left to decide
+              </span>
             </div>
           ) : status === 'approved' || status === 'consumed' ? (
             <p className="flex items-start gap-2 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-[13px] text-emerald-900">
@@ -101,7 +134,11 @@ export function CliLoginApproval({ code, userEmail }: { code: string; userEmail:
               <Badge className="ml-auto">{status}</Badge>
             </p>
           )}
-          {error && <div className="mt-3"><ErrorNote title="Not done" message={error.message} /></div>}
+          {error && (
+            <div className="mt-3">
+              <ErrorNote title="Not done" message={error.message} />
+            </div>
+          )}
         </div>
       </div>
     </section>

@@ -10,7 +10,11 @@ describe('command words', () => {
   });
 
   it('join so that splitting gives the same words back', () => {
-    for (const words of [['bash', '-c', '{}'], ['psql', 'host=db user=ro', '-c', "it's"], ['echo', '', '$HOME']]) {
+    for (const words of [
+      ['bash', '-c', '{}'],
+      ['psql', 'host=db user=ro', '-c', "it's"],
+      ['echo', '', '$HOME'],
+    ]) {
       expect(splitWords(joinWords(words))).toEqual(words);
     }
     expect(joinWords(['bash', '-c', '{}'])).toBe('bash -c {}');

@@ -29,13 +29,20 @@ export function NewConnection({ keyState }: { keyState: ConnectionDetail['key'] 
   const router = useRouter();
   return (
     <div className="grid items-start gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
-      <ConnectionForm initial={null} keyState={keyState} onSaved={(c) => router.push(`/connections/${c.id}?created=1`)} onCancel={() => router.push('/connections')} />
+      <ConnectionForm
+        initial={null}
+        keyState={keyState}
+        onSaved={(c) => router.push(`/connections/${c.id}?created=1`)}
+        onCancel={() => router.push('/connections')}
+      />
       <aside className="space-y-4 xl:sticky xl:top-6">
         <Card title="How a session reaches it">
           <ol className="space-y-3 text-[13px] text-slate-600">
             <HowStep n={1}>People and AI agents ask the gateway for this connection by name; the gateway checks its policy’s access rules.</HowStep>
             <HowStep n={2}>The agent you choose opens the session to the target, from inside your network, with the credential it resolves itself.</HowStep>
-            <HowStep n={3}>Every statement or command is judged by the policy on the agent; results are masked before they leave it, and the session is recorded.</HowStep>
+            <HowStep n={3}>
+              Every statement or command is judged by the policy on the agent; results are masked before they leave it, and the session is recorded.
+            </HowStep>
           </ol>
         </Card>
         <Card title="The credential">
@@ -80,11 +87,18 @@ export function ConnectionEditor({ id, created }: { id: string; created: boolean
       <div className="min-w-0 space-y-4">
         {saved && (
           <SuccessNote testId="connection-saved">
-            {saved === 'created' ? `Added ${c.name}.` : 'Saved.'} {c.agent ? `Agent ${c.agent.name} got it at once.` : 'Choose an agent so people can open sessions.'}
+            {saved === 'created' ? `Added ${c.name}.` : 'Saved.'}{' '}
+            {c.agent ? `Agent ${c.agent.name} got it at once.` : 'Choose an agent so people can open sessions.'}
           </SuccessNote>
         )}
         {c.type === 'postgres' || c.type === 'ssh' || c.type === 'command' ? (
-          <ConnectionForm key={c.updatedAt.toISOString()} initial={c} keyState={c.key} onSaved={() => setSaved('saved')} onCancel={() => router.push('/connections')} />
+          <ConnectionForm
+            key={c.updatedAt.toISOString()}
+            initial={c}
+            keyState={c.key}
+            onSaved={() => setSaved('saved')}
+            onCancel={() => router.push('/connections')}
+          />
         ) : (
           <EmptyState icon={<DatabaseIcon width={18} height={18} />} title={`${typeLabel(c.type)} connections are not edited here`}>
             This page edits PostgreSQL, SSH and command connections, the types agents serve today. You can still test or delete this one.
@@ -105,10 +119,28 @@ function Summary({ c }: { c: ConnectionDetail }) {
     <Card title="At a glance">
       <dl className="space-y-1.5 text-[13px]">
         <Row label="Type">{typeLabel(c.type)}</Row>
-        <Row label="Agent">{c.agent ? <span className="inline-flex items-center gap-2">{c.agent.name} <StatusBadge status={c.agent.status} /></span> : <span className="text-amber-700">none</span>}</Row>
-        <Row label="Policy">{c.policy ? <Link className="hover:underline" href={`/policies/${c.policy.id}`}>{c.policy.name} · v{c.policy.version}</Link> : 'built-in guardrails'}</Row>
+        <Row label="Agent">
+          {c.agent ? (
+            <span className="inline-flex items-center gap-2">
+              {c.agent.name} <StatusBadge status={c.agent.status} />
+            </span>
+          ) : (
+            <span className="text-amber-700">none</span>
+          )}
+        </Row>
+        <Row label="Policy">
+          {c.policy ? (
+            <Link className="hover:underline" href={`/policies/${c.policy.id}`}>
+              {c.policy.name} · v{c.policy.version}
+            </Link>
+          ) : (
+            'built-in guardrails'
+          )}
+        </Row>
         <Row label="Sessions">{c.sessions}</Row>
-        <Row label="Changed"><RelativeTime date={c.updatedAt} /></Row>
+        <Row label="Changed">
+          <RelativeTime date={c.updatedAt} />
+        </Row>
       </dl>
     </Card>
   );
@@ -126,16 +158,25 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
 function TestCard({ id }: { id: string }) {
   const test = useConnectionTest();
   return (
-    <Card title="Test" action={<button type="button" className={SMALL} onClick={() => test.mutate({ id })} disabled={test.isPending}>{test.isPending ? 'Testing…' : 'Test'}</button>}>
+    <Card
+      title="Test"
+      action={
+        <button type="button" className={SMALL} onClick={() => test.mutate({ id })} disabled={test.isPending}>
+          {test.isPending ? 'Testing…' : 'Test'}
+        </button>
+      }
+    >
       {test.data ? (
         <TestReport result={test.data} />
       ) : test.error ? (
-        <p role="alert" className="text-[13px] text-red-700">{test.error.message}</p>
+        <p role="alert" className="text-[13px] text-red-700">
+          {test.error.message}
+        </p>
       ) : (
         <p className="text-[13px] text-slate-500">
-          Checks the saved settings with the agent’s own rules, whether the serving agent is online (a heartbeat in the last 15 seconds), the credential
-          and the policy; then the agent reaches the target with its own credential (for PostgreSQL: connects, logs in and runs select 1) and reports
-          each step, in at most about 15 seconds. It opens no session.
+          Checks the saved settings with the agent’s own rules, whether the serving agent is online (a heartbeat in the last 15 seconds), the credential and the
+          policy; then the agent reaches the target with its own credential (for PostgreSQL: connects, logs in and runs select 1) and reports each step, in at
+          most about 15 seconds. It opens no session.
         </p>
       )}
     </Card>
@@ -163,15 +204,25 @@ function DeleteCard({ c }: { c: ConnectionDetail }) {
             ? `It has ${c.sessions} recorded session${c.sessions === 1 ? '' : 's'}; the audit trail keeps them, so it cannot be deleted. Choose no agent to take it out of service.`
             : 'Removes the connection; its agent stops serving it at once. Pending reviews on it are dropped.'}
         </p>
-        {remove.error && <p role="alert" className="text-red-700">{remove.error.message}</p>}
+        {remove.error && (
+          <p role="alert" className="text-red-700">
+            {remove.error.message}
+          </p>
+        )}
         {confirming ? (
           <div className="flex flex-wrap items-center gap-2 rounded-md border border-red-200 bg-red-50/60 p-2">
             <span className="text-red-900">Delete {c.name}?</span>
-            <button type="button" className={DANGER} disabled={remove.isPending} onClick={() => remove.mutate({ id: c.id })}>{remove.isPending ? 'Deleting…' : 'Delete'}</button>
-            <button type="button" className={SECONDARY} disabled={remove.isPending} onClick={() => setConfirming(false)}>Cancel</button>
+            <button type="button" className={DANGER} disabled={remove.isPending} onClick={() => remove.mutate({ id: c.id })}>
+              {remove.isPending ? 'Deleting…' : 'Delete'}
+            </button>
+            <button type="button" className={SECONDARY} disabled={remove.isPending} onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
           </div>
         ) : (
-          <button type="button" className={SECONDARY} onClick={() => setConfirming(true)} aria-label={`Delete ${c.name}…`}>Delete…</button>
+          <button type="button" className={SECONDARY} onClick={() => setConfirming(true)} aria-label={`Delete ${c.name}…`}>
+            Delete…
+          </button>
         )}
       </div>
     </Card>

@@ -30,7 +30,12 @@ const editable = (t: string): t is EditableType => t === 'postgres' || t === 'ss
  * Adds or changes a connection: its target (per type), where the agent finds the credential, and who serves and
  * governs it. A stored secret is sent once and never comes back: the field shows "Set" with Replace.
  */
-export function ConnectionForm({ initial, keyState, onSaved, onCancel }: {
+export function ConnectionForm({
+  initial,
+  keyState,
+  onSaved,
+  onCancel,
+}: {
   initial: ConnectionDetail | null;
   keyState: ConnectionDetail['key'];
   onSaved: (c: ConnectionDetail, created: boolean) => void;
@@ -66,7 +71,16 @@ export function ConnectionForm({ initial, keyState, onSaved, onCancel }: {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const body = { type, name, tags, readOnly, agentId: agentId || null, policyId: policyId || null, config: configOf(type, target), secret: secretInput(secret) } as Parameters<typeof create.mutate>[0];
+    const body = {
+      type,
+      name,
+      tags,
+      readOnly,
+      agentId: agentId || null,
+      policyId: policyId || null,
+      config: configOf(type, target),
+      secret: secretInput(secret),
+    } as Parameters<typeof create.mutate>[0];
     const checked = ConnectionInput.safeParse(body);
     if (!checked.success) {
       const found: Record<string, string> = {};
@@ -80,7 +94,11 @@ export function ConnectionForm({ initial, keyState, onSaved, onCancel }: {
     else create.mutate(body);
   };
   const issue = (prefix: string) => issues[prefix] ?? Object.entries(issues).find(([k]) => k.startsWith(`${prefix}.`))?.[1];
-  const configErrors = Object.fromEntries(Object.entries(issues).filter(([k]) => k.startsWith('config.')).map(([k, v]) => [k.slice(7), v]));
+  const configErrors = Object.fromEntries(
+    Object.entries(issues)
+      .filter(([k]) => k.startsWith('config.'))
+      .map(([k, v]) => [k.slice(7), v]),
+  );
   const hasIssues = Object.keys(issues).length > 0;
 
   return (
@@ -97,7 +115,10 @@ export function ConnectionForm({ initial, keyState, onSaved, onCancel }: {
                   aria-checked={type === t.value}
                   disabled={busy}
                   onClick={() => setType(t.value)}
-                  className={cx('rounded-md border px-3 py-2.5 text-left shadow-sm', type === t.value ? 'border-slate-900 bg-slate-900 text-white' : 'border-slate-300 bg-white text-slate-700 hover:bg-slate-50')}
+                  className={cx(
+                    'rounded-md border px-3 py-2.5 text-left shadow-sm',
+                    type === t.value ? 'border-slate-900 bg-slate-900 text-white' : 'border-slate-300 bg-white text-slate-700 hover:bg-slate-50',
+                  )}
                 >
                   <span className="block text-[13px] font-medium">{t.label}</span>
                   <span className={cx('block text-[11px]', type === t.value ? 'text-slate-300' : 'text-slate-500')}>{t.hint}</span>
@@ -109,19 +130,47 @@ export function ConnectionForm({ initial, keyState, onSaved, onCancel }: {
               A <span className="font-medium text-slate-900">{typeLabel(initial.type)}</span> connection; the type stays what it was created as.
             </p>
           )}
-          <Field label="Name" htmlFor="conn-name" hint={<>What people type: <code className="font-mono">hoop connect {name.trim() || 'pg-prod'}</code>. Lowercase letters, digits, dots and dashes.</>} error={err('name')}>
-            <input id="conn-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="pg-prod" autoComplete="off" spellCheck={false} aria-invalid={Boolean(err('name'))} disabled={busy} className={cx(INPUT, 'max-w-sm font-mono')} />
+          <Field
+            label="Name"
+            htmlFor="conn-name"
+            hint={
+              <>
+                What people type: <code className="font-mono">hoop connect {name.trim() || 'pg-prod'}</code>. Lowercase letters, digits, dots and dashes.
+              </>
+            }
+            error={err('name')}
+          >
+            <input
+              id="conn-name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="pg-prod"
+              autoComplete="off"
+              spellCheck={false}
+              aria-invalid={Boolean(err('name'))}
+              disabled={busy}
+              className={cx(INPUT, 'max-w-sm font-mono')}
+            />
           </Field>
         </div>
       </Card>
 
       <Card title="Target">
         <div className="py-1">
-          {type === 'postgres' && <PostgresTarget f={target.postgres} set={(postgres) => setTarget({ ...target, postgres })} disabled={busy} errors={configErrors} />}
+          {type === 'postgres' && (
+            <PostgresTarget f={target.postgres} set={(postgres) => setTarget({ ...target, postgres })} disabled={busy} errors={configErrors} />
+          )}
           {type === 'ssh' && <SshTarget f={target.ssh} set={(ssh) => setTarget({ ...target, ssh })} disabled={busy} errors={configErrors} />}
-          {type === 'command' && <CommandTarget f={target.command} set={(command) => setTarget({ ...target, command })} disabled={busy} errors={configErrors} />}
+          {type === 'command' && (
+            <CommandTarget f={target.command} set={(command) => setTarget({ ...target, command })} disabled={busy} errors={configErrors} />
+          )}
           {(issues.config || (!hasIssues && fieldError(save.error, 'config'))) && (
-            <Problems testId="config-errors" messages={issues.config ? [issues.config] : ((save.error?.data?.fieldErrors as Record<string, string[] | undefined> | null | undefined)?.config ?? [])} />
+            <Problems
+              testId="config-errors"
+              messages={
+                issues.config ? [issues.config] : ((save.error?.data?.fieldErrors as Record<string, string[] | undefined> | null | undefined)?.config ?? [])
+              }
+            />
           )}
         </div>
       </Card>
@@ -140,19 +189,34 @@ export function ConnectionForm({ initial, keyState, onSaved, onCancel }: {
               <select id="conn-agent" value={agentId} onChange={(e) => setAgentId(e.target.value)} disabled={busy} className={INPUT}>
                 <option value="">No agent (nobody can open a session)</option>
                 {agents.data?.items.map((a) => (
-                  <option key={a.id} value={a.id}>{a.name} · {a.status === 'online' ? 'online' : a.status === 'offline' ? 'offline' : 'never connected'}</option>
+                  <option key={a.id} value={a.id}>
+                    {a.name} · {a.status === 'online' ? 'online' : a.status === 'offline' ? 'offline' : 'never connected'}
+                  </option>
                 ))}
               </select>
             </Field>
             <Field label="Policy" htmlFor="conn-policy" hint="Guardrails, masking, access and review for this connection." error={err('policyId')}>
               <select id="conn-policy" value={policyId} onChange={(e) => setPolicyId(e.target.value)} disabled={busy} className={INPUT}>
                 <option value="">Built-in guardrails and masking</option>
-                {policies.data?.items.map((p) => <option key={p.id} value={p.id}>{p.name} · v{p.version}</option>)}
+                {policies.data?.items.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name} · v{p.version}
+                  </option>
+                ))}
               </select>
             </Field>
           </div>
           <Field label="Tags" htmlFor="conn-tags" hint="Policies can attach by tag; people can search by tag. Enter or comma adds one." error={err('tags')}>
-            <ListInput id="conn-tags" label="Add a tag" values={tags} onChange={setTags} placeholder="prod, eu, team:billing" disabled={busy} normalize={(v) => v.toLowerCase()} invalid={Boolean(err('tags'))} />
+            <ListInput
+              id="conn-tags"
+              label="Add a tag"
+              values={tags}
+              onChange={setTags}
+              placeholder="prod, eu, team:billing"
+              disabled={busy}
+              normalize={(v) => v.toLowerCase()}
+              invalid={Boolean(err('tags'))}
+            />
           </Field>
           <div className="rounded-md border border-slate-200 px-3">
             <Switch
@@ -170,8 +234,12 @@ export function ConnectionForm({ initial, keyState, onSaved, onCancel }: {
       {save.error && !fieldProblems && <ErrorNote title={initial ? 'Not saved' : 'Connection not added'} message={save.error.message} />}
       {save.error && fieldProblems && <ErrorNote title="Check these fields" message={save.error.message} />}
       <div className="flex items-center gap-2">
-        <button type="submit" className={PRIMARY} disabled={busy}>{busy ? 'Saving…' : initial ? 'Save changes' : 'Add connection'}</button>
-        <button type="button" className={SECONDARY} disabled={busy} onClick={onCancel}>Cancel</button>
+        <button type="submit" className={PRIMARY} disabled={busy}>
+          {busy ? 'Saving…' : initial ? 'Save changes' : 'Add connection'}
+        </button>
+        <button type="button" className={SECONDARY} disabled={busy} onClick={onCancel}>
+          Cancel
+        </button>
         <span className="ml-2 text-[12px] text-slate-500">The serving agent gets the change at once.</span>
       </div>
     </form>
@@ -181,7 +249,9 @@ export function ConnectionForm({ initial, keyState, onSaved, onCancel }: {
 function Problems({ messages, testId }: { messages: string[]; testId: string }): ReactNode {
   return (
     <ul role="alert" data-testid={testId} className="mt-4 space-y-1 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-[12px] text-red-800">
-      {messages.map((m) => <li key={m}>{m}</li>)}
+      {messages.map((m) => (
+        <li key={m}>{m}</li>
+      ))}
     </ul>
   );
 }

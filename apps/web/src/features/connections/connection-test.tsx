@@ -38,13 +38,24 @@ function InfoDot(p: SVGProps<SVGSVGElement>) {
 /** What the agent did to reach the target, step by step, with how long each took. */
 function TargetSteps({ target }: { target: TestResult['target'] }) {
   return (
-    <div className="mt-1.5 rounded-md border border-slate-200 px-2.5 py-2" data-testid="connection-target" data-state={target.state} data-code={target.code ?? ''}>
+    <div
+      className="mt-1.5 rounded-md border border-slate-200 px-2.5 py-2"
+      data-testid="connection-target"
+      data-state={target.state}
+      data-code={target.code ?? ''}
+    >
       <ol className="space-y-1">
         {target.steps.map((s, i) => {
           const m = STEP_MARK[s.status];
           const Icon = m.icon;
           return (
-            <li key={`${s.id}-${i}`} className="flex items-start gap-2 text-[12px]" data-testid="connection-target-step" data-step={s.id} data-status={s.status}>
+            <li
+              key={`${s.id}-${i}`}
+              className="flex items-start gap-2 text-[12px]"
+              data-testid="connection-target-step"
+              data-step={s.id}
+              data-status={s.status}
+            >
               <Icon width={13} height={13} className={cx('mt-0.5 shrink-0', m.tone)} />
               <div className="min-w-0 flex-1 [overflow-wrap:anywhere]">
                 <span className="font-medium text-slate-800">{s.label}</span>
@@ -57,7 +68,14 @@ function TargetSteps({ target }: { target: TestResult['target'] }) {
         })}
       </ol>
       <p className="mt-1.5 text-[11px] text-slate-500">
-        {[target.serverVersion, target.latencyMs !== null ? `${target.latencyMs} ms on the agent` : null, `${target.ms} ms in all`, target.gateway ? `through gateway ${target.gateway}` : null].filter(Boolean).join(' · ')}
+        {[
+          target.serverVersion,
+          target.latencyMs !== null ? `${target.latencyMs} ms on the agent` : null,
+          `${target.ms} ms in all`,
+          target.gateway ? `through gateway ${target.gateway}` : null,
+        ]
+          .filter(Boolean)
+          .join(' · ')}
       </p>
     </div>
   );
@@ -68,7 +86,9 @@ export function TestReport({ result }: { result: TestResult }) {
   return (
     <div data-testid="connection-test-result" data-ready={result.ready} className="space-y-3">
       <p className={cx('text-[13px] font-medium', result.ready ? 'text-emerald-800' : 'text-red-800')}>
-        {result.ready ? `Ready: the agent reached the target of ${result.connection}; it can be asked for a session.` : `Not ready: fix what failed below before anyone can use ${result.connection}.`}
+        {result.ready
+          ? `Ready: the agent reached the target of ${result.connection}; it can be asked for a session.`
+          : `Not ready: fix what failed below before anyone can use ${result.connection}.`}
       </p>
       <ul className="space-y-2">
         {result.checks.map((c) => {
@@ -87,9 +107,14 @@ export function TestReport({ result }: { result: TestResult }) {
           );
         })}
       </ul>
-      <div className="rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-[12px] text-slate-600 [overflow-wrap:anywhere]" data-testid="connection-not-checked">
+      <div
+        className="rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-[12px] text-slate-600 [overflow-wrap:anywhere]"
+        data-testid="connection-not-checked"
+      >
         <p>{result.notChecked}</p>
-        <div className="mt-1.5"><Command text={result.tryCommand} /></div>
+        <div className="mt-1.5">
+          <Command text={result.tryCommand} />
+        </div>
       </div>
     </div>
   );

@@ -52,7 +52,18 @@ export function ConnectionsView({ input, types, canEdit = false }: { input: Inpu
         <ErrorNote message={q.error.message} />
       ) : q.data.items.length === 0 ? (
         filtered ? (
-          <EmptyState title="No connection matches these filters" action={<button type="button" className="text-[13px] font-medium text-slate-900 underline underline-offset-4" onClick={() => set({ q: null, type: null })}>Clear filters</button>}>
+          <EmptyState
+            title="No connection matches these filters"
+            action={
+              <button
+                type="button"
+                className="text-[13px] font-medium text-slate-900 underline underline-offset-4"
+                onClick={() => set({ q: null, type: null })}
+              >
+                Clear filters
+              </button>
+            }
+          >
             Try another name or tag.
           </EmptyState>
         ) : (
@@ -61,14 +72,16 @@ export function ConnectionsView({ input, types, canEdit = false }: { input: Inpu
             title="No connections yet"
             action={canEdit && <LinkButton href="/connections/new">Add a connection</LinkButton>}
           >
-            A connection is a database or server that one of your agents can reach. Once an admin adds one, people and AI agents
-            reach it through hoop, with guardrails, masking and a recorded session.
+            A connection is a database or server that one of your agents can reach. Once an admin adds one, people and AI agents reach it through hoop, with
+            guardrails, masking and a recorded session.
           </EmptyState>
         )
       ) : (
         <>
           <Table columns={canEdit ? ADMIN_COLUMNS : COLUMNS} label="Connections">
-            {q.data.items.map((c) => <ConnectionRow key={c.id} c={c} canEdit={canEdit} />)}
+            {q.data.items.map((c) => (
+              <ConnectionRow key={c.id} c={c} canEdit={canEdit} />
+            ))}
           </Table>
           <Pagination page={q.data.page} pageSize={q.data.pageSize} total={q.data.total} noun={['connection', 'connections']} />
         </>
@@ -87,20 +100,41 @@ function ConnectionRow({ c, canEdit }: { c: Item; canEdit: boolean }) {
         <Td>
           <div className="flex items-center gap-2 whitespace-nowrap">
             {canEdit ? (
-              <Link href={`/connections/${c.id}`} className="font-medium text-slate-900 hover:underline">{c.name}</Link>
+              <Link href={`/connections/${c.id}`} className="font-medium text-slate-900 hover:underline">
+                {c.name}
+              </Link>
             ) : (
               <span className="font-medium text-slate-900">{c.name}</span>
             )}
-            {c.readOnly && <Badge tone="blue" title="Writes are refused on this connection"><LockIcon width={11} height={11} />read-only</Badge>}
+            {c.readOnly && (
+              <Badge tone="blue" title="Writes are refused on this connection">
+                <LockIcon width={11} height={11} />
+                read-only
+              </Badge>
+            )}
           </div>
           {c.tags.length > 0 && (
             <div className="mt-0.5 flex flex-wrap gap-1">
-              {c.tags.map((t) => <span key={t} className="text-[11px] text-slate-400">#{t}</span>)}
+              {c.tags.map((t) => (
+                <span key={t} className="text-[11px] text-slate-400">
+                  #{t}
+                </span>
+              ))}
             </div>
           )}
         </Td>
-        <Td><Badge>{typeLabel(c.type)}</Badge></Td>
-        <Td mono>{c.target ? <span className="block max-w-[13rem] truncate" title={c.target}>{c.target}</span> : <Muted>—</Muted>}</Td>
+        <Td>
+          <Badge>{typeLabel(c.type)}</Badge>
+        </Td>
+        <Td mono>
+          {c.target ? (
+            <span className="block max-w-[13rem] truncate" title={c.target}>
+              {c.target}
+            </span>
+          ) : (
+            <Muted>—</Muted>
+          )}
+        </Td>
         <Td>
           {c.agent ? (
             <div className="flex flex-col gap-0.5">
@@ -108,14 +142,20 @@ function ConnectionRow({ c, canEdit }: { c: Item; canEdit: boolean }) {
               <StatusBadge status={c.agent.status} />
             </div>
           ) : (
-            <Badge tone="amber" title="Nobody can open a session until an agent serves this connection">no agent</Badge>
+            <Badge tone="amber" title="Nobody can open a session until an agent serves this connection">
+              no agent
+            </Badge>
           )}
         </Td>
         <Td>{c.policy ? c.policy.name : <span className="text-slate-500">built-in guardrails</span>}</Td>
         <Td>
-          <span title={SECRET_LABEL[c.secretSource].title} className="text-slate-600">{SECRET_LABEL[c.secretSource].text}</span>
+          <span title={SECRET_LABEL[c.secretSource].title} className="text-slate-600">
+            {SECRET_LABEL[c.secretSource].text}
+          </span>
         </Td>
-        <Td><Command text={`hoop connect ${c.name}`} /></Td>
+        <Td>
+          <Command text={`hoop connect ${c.name}`} />
+        </Td>
         {canEdit && (
           <Td className="text-right">
             <span className="inline-flex items-center gap-1.5">
@@ -131,7 +171,9 @@ function ConnectionRow({ c, canEdit }: { c: Item; canEdit: boolean }) {
               >
                 {test.isPending ? 'Testing…' : 'Test'}
               </button>
-              <Link href={`/connections/${c.id}`} className={SMALL} aria-label={`Edit ${c.name}`}>Edit</Link>
+              <Link href={`/connections/${c.id}`} className={SMALL} aria-label={`Edit ${c.name}`}>
+                Edit
+              </Link>
             </span>
           </Td>
         )}
@@ -140,8 +182,16 @@ function ConnectionRow({ c, canEdit }: { c: Item; canEdit: boolean }) {
         <tr data-testid="connection-test-row" data-name={c.name} className="bg-slate-50/60">
           <td colSpan={span} className="px-4 py-3">
             <div className="flex items-start justify-between gap-4">
-              {test.data ? <TestReport result={test.data} /> : <p role="alert" className="text-[13px] text-red-700">{test.error?.message}</p>}
-              <button type="button" className={SMALL} onClick={() => setOpen(false)}>Close</button>
+              {test.data ? (
+                <TestReport result={test.data} />
+              ) : (
+                <p role="alert" className="text-[13px] text-red-700">
+                  {test.error?.message}
+                </p>
+              )}
+              <button type="button" className={SMALL} onClick={() => setOpen(false)}>
+                Close
+              </button>
             </div>
           </td>
         </tr>

@@ -6,8 +6,18 @@ import { KeyIcon } from '~/components/ui/icons';
 import { Field, INPUT, SecretField, SECONDARY, SMALL } from '~/features/integrations/form-bits';
 
 export type SecretSource = 'none' | 'env' | 'file' | 'stored';
-export interface SecretState { source: SecretSource; envName: string; filePath: string; value: string; replacing: boolean }
-export interface SecretViewLike { source: SecretSource; reference: string | null; storedSet: boolean }
+export interface SecretState {
+  source: SecretSource;
+  envName: string;
+  filePath: string;
+  value: string;
+  replacing: boolean;
+}
+export interface SecretViewLike {
+  source: SecretSource;
+  reference: string | null;
+  storedSet: boolean;
+}
 
 export function secretStateFrom(view: SecretViewLike | null): SecretState {
   return {
@@ -41,7 +51,21 @@ const CHOICES: { value: SecretSource; label: string; hint: string }[] = [
 ];
 
 /** Where the agent finds the target credential; a stored secret is never shown back, only "set" with Replace. */
-export function SecretFields({ type, s, set, storedSet, disabled, error }: { type: string; s: SecretState; set: (s: SecretState) => void; storedSet: boolean; disabled: boolean; error?: string }) {
+export function SecretFields({
+  type,
+  s,
+  set,
+  storedSet,
+  disabled,
+  error,
+}: {
+  type: string;
+  s: SecretState;
+  set: (s: SecretState) => void;
+  storedSet: boolean;
+  disabled: boolean;
+  error?: string;
+}) {
   const what = type === 'ssh' ? 'private key (PEM) or password' : type === 'command' ? 'secret (the command gets it as HOOP_SECRET)' : 'password';
   return (
     <div className="space-y-4">
@@ -68,13 +92,48 @@ export function SecretFields({ type, s, set, storedSet, disabled, error }: { typ
         })}
       </div>
       {s.source === 'env' && (
-        <Field label="Environment variable on the agent" htmlFor="secret-env" hint={<>The agent reads it from its own environment when a session opens, e.g. started with <code className="font-mono">PG_PROD_PASSWORD=… pnpm --filter @hoop/agent start</code>.</>} error={error}>
-          <input id="secret-env" value={s.envName} onChange={(e) => set({ ...s, envName: e.target.value })} placeholder="PG_PROD_PASSWORD" disabled={disabled} autoComplete="off" spellCheck={false} aria-invalid={Boolean(error)} className={cx(INPUT, 'max-w-sm font-mono')} />
+        <Field
+          label="Environment variable on the agent"
+          htmlFor="secret-env"
+          hint={
+            <>
+              The agent reads it from its own environment when a session opens, e.g. started with{' '}
+              <code className="font-mono">PG_PROD_PASSWORD=… pnpm --filter @hoop/agent start</code>.
+            </>
+          }
+          error={error}
+        >
+          <input
+            id="secret-env"
+            value={s.envName}
+            onChange={(e) => set({ ...s, envName: e.target.value })}
+            placeholder="PG_PROD_PASSWORD"
+            disabled={disabled}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={Boolean(error)}
+            className={cx(INPUT, 'max-w-sm font-mono')}
+          />
         </Field>
       )}
       {s.source === 'file' && (
-        <Field label="File on the agent host" htmlFor="secret-file" hint="The agent reads it when a session opens (a trailing newline is dropped): a mounted Kubernetes or Docker secret, for example." error={error}>
-          <input id="secret-file" value={s.filePath} onChange={(e) => set({ ...s, filePath: e.target.value })} placeholder="/run/secrets/pg-prod" disabled={disabled} autoComplete="off" spellCheck={false} aria-invalid={Boolean(error)} className={cx(INPUT, 'font-mono')} />
+        <Field
+          label="File on the agent host"
+          htmlFor="secret-file"
+          hint="The agent reads it when a session opens (a trailing newline is dropped): a mounted Kubernetes or Docker secret, for example."
+          error={error}
+        >
+          <input
+            id="secret-file"
+            value={s.filePath}
+            onChange={(e) => set({ ...s, filePath: e.target.value })}
+            placeholder="/run/secrets/pg-prod"
+            disabled={disabled}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={Boolean(error)}
+            className={cx(INPUT, 'font-mono')}
+          />
         </Field>
       )}
       {s.source === 'stored' &&
@@ -95,13 +154,31 @@ export function SecretFields({ type, s, set, storedSet, disabled, error }: { typ
             disabled={disabled}
           />
         ))}
-      {s.source === 'none' && <p className="text-[12px] text-slate-500">The agent logs in without a credential of its own from hoop{type === 'postgres' ? ' (trust or peer authentication on the target)' : ''}.</p>}
+      {s.source === 'none' && (
+        <p className="text-[12px] text-slate-500">
+          The agent logs in without a credential of its own from hoop{type === 'postgres' ? ' (trust or peer authentication on the target)' : ''}.
+        </p>
+      )}
     </div>
   );
 }
 
 /** A private key is several lines: a text area, with its characters hidden until "Show". */
-function MultilineSecret({ s, set, isSet, disabled, error, label }: { s: SecretState; set: (s: SecretState) => void; isSet: boolean; disabled: boolean; error?: string; label: string }) {
+function MultilineSecret({
+  s,
+  set,
+  isSet,
+  disabled,
+  error,
+  label,
+}: {
+  s: SecretState;
+  set: (s: SecretState) => void;
+  isSet: boolean;
+  disabled: boolean;
+  error?: string;
+  label: string;
+}) {
   const [shown, setShown] = useState(false);
   if (isSet && !s.replacing) {
     return (
@@ -112,13 +189,26 @@ function MultilineSecret({ s, set, isSet, disabled, error, label }: { s: SecretS
             <span className="font-medium">Set</span>
             <span className="text-[12px] text-slate-400">stored sealed; never shown again</span>
           </span>
-          <button type="button" className={SMALL} disabled={disabled} onClick={() => set({ ...s, replacing: true, value: '' })} aria-label={`Replace ${label.toLowerCase()}`}>Replace</button>
+          <button
+            type="button"
+            className={SMALL}
+            disabled={disabled}
+            onClick={() => set({ ...s, replacing: true, value: '' })}
+            aria-label={`Replace ${label.toLowerCase()}`}
+          >
+            Replace
+          </button>
         </div>
       </Field>
     );
   }
   return (
-    <Field label={label} htmlFor="secret-value" hint="Paste the private key (-----BEGIN … PRIVATE KEY-----) or type the password. Sealed with HOOP_ENCRYPTION_KEY and sent only to the serving agent." error={error}>
+    <Field
+      label={label}
+      htmlFor="secret-value"
+      hint="Paste the private key (-----BEGIN … PRIVATE KEY-----) or type the password. Sealed with HOOP_ENCRYPTION_KEY and sent only to the serving agent."
+      error={error}
+    >
       <textarea
         id="secret-value"
         value={s.value}
@@ -132,8 +222,14 @@ function MultilineSecret({ s, set, isSet, disabled, error, label }: { s: SecretS
         className={cx(INPUT, 'h-auto py-2 font-mono')}
       />
       <div className="mt-1.5 flex gap-2">
-        <button type="button" className={SMALL} onClick={() => setShown(!shown)}>{shown ? 'Hide' : 'Show'}</button>
-        {isSet && <button type="button" className={SECONDARY} onClick={() => set({ ...s, replacing: false, value: '' })}>Keep current</button>}
+        <button type="button" className={SMALL} onClick={() => setShown(!shown)}>
+          {shown ? 'Hide' : 'Show'}
+        </button>
+        {isSet && (
+          <button type="button" className={SECONDARY} onClick={() => set({ ...s, replacing: false, value: '' })}>
+            Keep current
+          </button>
+        )}
       </div>
     </Field>
   );

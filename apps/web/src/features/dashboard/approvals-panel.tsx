@@ -52,7 +52,9 @@ function Figure({ label, value, hint, testId }: { label: string; value: string; 
     <div className="min-w-0 rounded-md bg-slate-50 px-3 py-2.5" data-testid={testId}>
       <div className="text-[11px] font-medium text-slate-500">{label}</div>
       <div className="mt-0.5 text-lg font-semibold tabular-nums text-slate-900">{value}</div>
-      <div className="truncate text-[11.5px] text-slate-400" title={hint}>{hint}</div>
+      <div className="truncate text-[11.5px] text-slate-400" title={hint}>
+        {hint}
+      </div>
     </div>
   );
 }
@@ -63,18 +65,42 @@ function Panel({ a }: { a: Approvals }) {
   return (
     <div className="grid items-center gap-4 lg:grid-cols-2" style={{ minHeight: HEIGHT }}>
       <div className="grid grid-cols-3 gap-2">
-        <Figure testId="approval-p50" label="Median to decision" value={duration(a.p50Seconds)} hint={a.decided ? `over ${count(a.decided)} decided` : 'nothing decided yet'} />
-        <Figure testId="approval-p90" label="90th percentile" value={duration(a.p90Seconds)} hint={a.decided ? '9 in 10 decided within' : 'nothing decided yet'} />
-        <Figure testId="approval-requested" label="Requested" value={count(a.requested)} hint={a.pendingNow ? `${count(a.pendingNow)} waiting now` : 'none waiting now'} />
+        <Figure
+          testId="approval-p50"
+          label="Median to decision"
+          value={duration(a.p50Seconds)}
+          hint={a.decided ? `over ${count(a.decided)} decided` : 'nothing decided yet'}
+        />
+        <Figure
+          testId="approval-p90"
+          label="90th percentile"
+          value={duration(a.p90Seconds)}
+          hint={a.decided ? '9 in 10 decided within' : 'nothing decided yet'}
+        />
+        <Figure
+          testId="approval-requested"
+          label="Requested"
+          value={count(a.requested)}
+          hint={a.pendingNow ? `${count(a.pendingNow)} waiting now` : 'none waiting now'}
+        />
       </div>
       {settled === 0 ? (
         <p className="flex h-full min-h-24 items-center justify-center rounded-md bg-slate-50/70 px-4 text-center text-[12.5px] text-slate-500">
-          {a.requested ? `${count(a.requested)} requested in ${rangeLong(a.window.range)}, none settled yet.` : `No request raised in ${rangeLong(a.window.range)}.`}
+          {a.requested
+            ? `${count(a.requested)} requested in ${rangeLong(a.window.range)}, none settled yet.`
+            : `No request raised in ${rangeLong(a.window.range)}.`}
         </p>
       ) : (
         <div data-testid="approval-outcomes">
           <div className="mb-1 text-[11px] font-medium text-slate-500">What became of them</div>
-          <BarChart responsive layout="vertical" data={data} style={{ width: '100%', height: 4 * 28 + 8 }} margin={{ top: 4, right: 40, bottom: 4, left: 0 }} barCategoryGap={6}>
+          <BarChart
+            responsive
+            layout="vertical"
+            data={data}
+            style={{ width: '100%', height: 4 * 28 + 8 }}
+            margin={{ top: 4, right: 40, bottom: 4, left: 0 }}
+            barCategoryGap={6}
+          >
             <XAxis type="number" hide allowDecimals={false} />
             <YAxis type="category" dataKey="label" tick={{ ...AXIS_TICK, fill: '#334155', fontSize: 12 }} axisLine={false} tickLine={false} width={72} />
             <Tooltip cursor={CURSOR} content={(p) => <OutcomeTooltip {...p} total={settled} />} />

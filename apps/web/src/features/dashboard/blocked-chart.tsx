@@ -29,7 +29,13 @@ export function BlockedChart({ range }: { range: Range }) {
         title: `Nothing blocked in ${rangeLong(range)}`,
         body: 'Statements and commands a guardrail refuses (a DELETE without WHERE, rm -rf on a broad path, …) are counted here by rule.',
       }}
-      action={q.data && q.data.total > 0 ? <span className="text-[12px] text-slate-500"><span className="font-semibold tabular-nums text-red-700">{count(q.data.total)}</span> blocked</span> : undefined}
+      action={
+        q.data && q.data.total > 0 ? (
+          <span className="text-[12px] text-slate-500">
+            <span className="font-semibold tabular-nums text-red-700">{count(q.data.total)}</span> blocked
+          </span>
+        ) : undefined
+      }
     >
       {(d) => <Chart blocked={d} />}
     </ChartPanel>
@@ -49,7 +55,14 @@ function Chart({ blocked }: { blocked: Blocked }) {
     <div>
       <BarChart responsive data={data} style={{ width: '100%', height: HEIGHT }} margin={{ top: 4, right: 4, bottom: 0, left: -12 }} barCategoryGap="22%">
         <CartesianGrid vertical={false} stroke={GRID_STROKE} />
-        <XAxis dataKey="bucket" tickFormatter={(b: string) => bucketTick(b, window.unit)} tick={AXIS_TICK} axisLine={AXIS_LINE} tickLine={false} minTickGap={14} />
+        <XAxis
+          dataKey="bucket"
+          tickFormatter={(b: string) => bucketTick(b, window.unit)}
+          tick={AXIS_TICK}
+          axisLine={AXIS_LINE}
+          tickLine={false}
+          minTickGap={14}
+        />
         <YAxis allowDecimals={false} tick={AXIS_TICK} axisLine={false} tickLine={false} width={44} />
         <Tooltip cursor={CURSOR} content={(p) => <BlockedTooltip {...p} names={names} colors={colors} unit={window.unit} />} />
         {names.map((n) => (
@@ -65,13 +78,24 @@ function Chart({ blocked }: { blocked: Blocked }) {
   );
 }
 
-function BlockedTooltip({ active, label, payload, names, colors, unit }: TooltipContentProps & { names: string[]; colors: Map<string, string>; unit: 'hour' | 'day' }) {
+function BlockedTooltip({
+  active,
+  label,
+  payload,
+  names,
+  colors,
+  unit,
+}: TooltipContentProps & { names: string[]; colors: Map<string, string>; unit: 'hour' | 'day' }) {
   if (!active || !payload?.length) return null;
   const row = (payload[0]?.payload ?? {}) as Record<string, number>;
   const lines = names.filter((n) => (row[n] ?? 0) > 0);
   return (
     <TooltipBox title={bucketTitle(String(label), unit)}>
-      {lines.length === 0 ? <div className="text-slate-500">Nothing blocked</div> : lines.map((n) => <TooltipLine key={n} color={colors.get(n)!} label={n} value={row[n]} />)}
+      {lines.length === 0 ? (
+        <div className="text-slate-500">Nothing blocked</div>
+      ) : (
+        lines.map((n) => <TooltipLine key={n} color={colors.get(n)!} label={n} value={row[n]} />)
+      )}
     </TooltipBox>
   );
 }

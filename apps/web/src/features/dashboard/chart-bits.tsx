@@ -35,10 +35,14 @@ export function ChartPanel<T>({ title, testId, query, isEmpty, empty, height, ac
           <ChartSkeleton height={height} />
         ) : query.isError ? (
           <div style={{ minHeight: height }} className="flex items-center">
-            <div className="w-full"><ErrorNote title="Could not load this chart" message={query.error.message} /></div>
+            <div className="w-full">
+              <ErrorNote title="Could not load this chart" message={query.error.message} />
+            </div>
           </div>
         ) : isEmpty(query.data) ? (
-          <ChartEmpty height={height} icon={empty.icon} title={empty.title}>{empty.body}</ChartEmpty>
+          <ChartEmpty height={height} icon={empty.icon} title={empty.title}>
+            {empty.body}
+          </ChartEmpty>
         ) : (
           children(query.data)
         )}
@@ -68,7 +72,11 @@ export function ChartSkeleton({ height }: { height: number }) {
 
 export function ChartEmpty({ height, icon, title, children }: { height: number; icon?: ReactNode; title: string; children: ReactNode }) {
   return (
-    <div data-testid="chart-empty" style={{ minHeight: height }} className="flex flex-col items-center justify-center rounded-md bg-slate-50/70 px-6 py-6 text-center">
+    <div
+      data-testid="chart-empty"
+      style={{ minHeight: height }}
+      className="flex flex-col items-center justify-center rounded-md bg-slate-50/70 px-6 py-6 text-center"
+    >
       {icon && <div className="mb-2.5 flex h-9 w-9 items-center justify-center rounded-full bg-white text-slate-400 ring-1 ring-slate-200">{icon}</div>}
       <p className="text-[13px] font-medium text-slate-800">{title}</p>
       <div className="mt-1 max-w-sm text-[12.5px] leading-relaxed text-slate-500">{children}</div>
@@ -83,9 +91,15 @@ export function LegendItem({ color, label, value, striped }: { color: string; la
       <span
         aria-hidden
         className="h-2.5 w-2.5 shrink-0 rounded-[3px]"
-        style={striped ? { background: `repeating-linear-gradient(45deg, ${color} 0 2px, transparent 2px 4px)`, boxShadow: `inset 0 0 0 1px ${color}` } : { background: color }}
+        style={
+          striped
+            ? { background: `repeating-linear-gradient(45deg, ${color} 0 2px, transparent 2px 4px)`, boxShadow: `inset 0 0 0 1px ${color}` }
+            : { background: color }
+        }
       />
-      <span className="truncate" title={label}>{label}</span>
+      <span className="truncate" title={label}>
+        {label}
+      </span>
       {value !== undefined && <span className="tabular-nums font-medium text-slate-900">{value}</span>}
     </li>
   );
@@ -107,7 +121,11 @@ export function TooltipLine({ color, label, value, striped }: { color: string; l
       <span
         aria-hidden
         className="h-2 w-2 shrink-0 rounded-sm"
-        style={striped ? { background: `repeating-linear-gradient(45deg, ${color} 0 2px, transparent 2px 4px)`, boxShadow: `inset 0 0 0 1px ${color}` } : { background: color }}
+        style={
+          striped
+            ? { background: `repeating-linear-gradient(45deg, ${color} 0 2px, transparent 2px 4px)`, boxShadow: `inset 0 0 0 1px ${color}` }
+            : { background: color }
+        }
       />
       <span className="min-w-0 flex-1 truncate">{label}</span>
       <span className="tabular-nums font-medium text-slate-900">{value}</span>

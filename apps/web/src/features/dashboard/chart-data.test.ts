@@ -27,7 +27,13 @@ describe('chart rows', () => {
   });
 
   it('keeps a name’s colour whatever its rank', () => {
-    expect(colorsOf(['zeta', 'alpha', OTHER])).toEqual(new Map([['alpha', PALETTE[0]], ['zeta', PALETTE[1]], [OTHER, OTHER_COLOR]]));
+    expect(colorsOf(['zeta', 'alpha', OTHER])).toEqual(
+      new Map([
+        ['alpha', PALETTE[0]],
+        ['zeta', PALETTE[1]],
+        [OTHER, OTHER_COLOR],
+      ]),
+    );
     expect(colorsOf(['alpha', 'zeta']).get('zeta')).toBe(PALETTE[1]);
   });
 });

@@ -43,7 +43,18 @@ export function sessionRows(buckets: string[], rows: { bucket: string; connectio
   const totals = new Map<string, number>();
   for (const r of rows) totals.set(r.connection, (totals.get(r.connection) ?? 0) + r.people + r.agents);
   const { names, folded } = topNames(totals, max);
-  const byBucket = new Map<string, ChartRow>(buckets.map((b) => [b, Object.fromEntries([['bucket', b], ...names.flatMap((n) => [[`people:${n}`, 0], [`agents:${n}`, 0]])]) as ChartRow]));
+  const byBucket = new Map<string, ChartRow>(
+    buckets.map((b) => [
+      b,
+      Object.fromEntries([
+        ['bucket', b],
+        ...names.flatMap((n) => [
+          [`people:${n}`, 0],
+          [`agents:${n}`, 0],
+        ]),
+      ]) as ChartRow,
+    ]),
+  );
   for (const r of rows) {
     const row = byBucket.get(r.bucket);
     if (!row) continue;

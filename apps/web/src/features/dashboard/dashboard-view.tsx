@@ -32,7 +32,9 @@ export function DashboardView({ initialRange, scopeNote }: { initialRange: Range
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <p className="text-[12.5px] text-slate-500" data-testid="dashboard-scope">{scopeNote}</p>
+        <p className="text-[12.5px] text-slate-500" data-testid="dashboard-scope">
+          {scopeNote}
+        </p>
         <div className="flex items-center gap-2">
           <span className="text-[12px] text-slate-400">UTC</span>
           <RangePicker value={range} onChange={choose} />
@@ -64,7 +66,10 @@ function RangePicker({ value, onChange }: { value: Range; onChange: (r: Range) =
             e.preventDefault();
             onChange(r.value);
           }}
-          className={cx('flex h-full items-center rounded px-2.5 text-[12px] font-medium', r.value === value ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900')}
+          className={cx(
+            'flex h-full items-center rounded px-2.5 text-[12px] font-medium',
+            r.value === value ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900',
+          )}
         >
           {r.label}
         </a>
@@ -103,19 +108,39 @@ function NowRow({ range }: { range: Range }) {
             <span data-testid="live-agents-online">{count(d.agentsOnline)}</span>
             <span className="text-[13px] font-normal text-slate-400">of {count(d.agentsTotal)}</span>
           </>
-        ) : dash}
+        ) : (
+          dash
+        )}
       </Tile>
       <Tile
         label="Sessions open now"
         testId="live-sessions"
-        hint={d ? (d.openAgentSessions > 0 ? `${count(d.openAgentSessions)} of them by AI agents` : d.scope === 'own' ? 'yours, running now' : 'running now') : '\u00a0'}
+        hint={
+          d
+            ? d.openAgentSessions > 0
+              ? `${count(d.openAgentSessions)} of them by AI agents`
+              : d.scope === 'own'
+                ? 'yours, running now'
+                : 'running now'
+            : '\u00a0'
+        }
       >
         {d ? <span data-testid="live-sessions-open">{count(d.openSessions)}</span> : dash}
       </Tile>
       <Tile
         label="Waiting for review"
         testId="live-pending"
-        hint={pending === undefined ? '\u00a0' : pending > 0 ? <Link href="/reviews" className="hover:text-slate-900 hover:underline">open the inbox</Link> : 'nothing waiting'}
+        hint={
+          pending === undefined ? (
+            '\u00a0'
+          ) : pending > 0 ? (
+            <Link href="/reviews" className="hover:text-slate-900 hover:underline">
+              open the inbox
+            </Link>
+          ) : (
+            'nothing waiting'
+          )
+        }
       >
         {pending === undefined ? dash : <span className={pending > 0 ? 'text-amber-700' : undefined}>{count(pending)}</span>}
       </Tile>

@@ -32,7 +32,13 @@ export function MaskedChart({ range }: { range: Range }) {
         title: `Nothing masked in ${rangeLong(range)}`,
         body: 'E-mail addresses, card numbers and other values a masking rule hides are counted here by type. Raw values never leave the agent.',
       }}
-      action={q.data && q.data.total > 0 ? <span className="text-[12px] text-slate-500"><span className="font-semibold tabular-nums text-violet-800">{count(q.data.total)}</span> masked</span> : undefined}
+      action={
+        q.data && q.data.total > 0 ? (
+          <span className="text-[12px] text-slate-500">
+            <span className="font-semibold tabular-nums text-violet-800">{count(q.data.total)}</span> masked
+          </span>
+        ) : undefined
+      }
     >
       {(d) => <Chart masked={d} />}
     </ChartPanel>
@@ -51,7 +57,14 @@ function Chart({ masked }: { masked: Masked }) {
   const labelWidth = Math.min(140, Math.max(56, ...data.map((d) => d.type.length * 7 + 8)));
   return (
     <div className="flex items-center" style={{ minHeight: MIN_HEIGHT }}>
-      <BarChart responsive layout="vertical" data={data} style={{ width: '100%', height }} margin={{ top: 8, right: 48, bottom: 8, left: 0 }} barCategoryGap={6}>
+      <BarChart
+        responsive
+        layout="vertical"
+        data={data}
+        style={{ width: '100%', height }}
+        margin={{ top: 8, right: 48, bottom: 8, left: 0 }}
+        barCategoryGap={6}
+      >
         <XAxis type="number" hide allowDecimals={false} />
         <YAxis type="category" dataKey="type" tick={{ ...AXIS_TICK, fill: '#334155', fontSize: 12 }} axisLine={false} tickLine={false} width={labelWidth} />
         <Tooltip cursor={CURSOR} content={(p) => <MaskedTooltip {...p} total={masked.total} />} />

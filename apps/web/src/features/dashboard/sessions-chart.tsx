@@ -33,8 +33,8 @@ export function SessionsChart({ range }: { range: Range }) {
         title: `No sessions in ${rangeLong(range)}`,
         body: (
           <>
-            Sessions appear here once someone runs <span className="font-mono">hoop connect</span> or <span className="font-mono">hoop exec</span>, or an AI agent
-            calls an MCP tool.
+            Sessions appear here once someone runs <span className="font-mono">hoop connect</span> or <span className="font-mono">hoop exec</span>, or an AI
+            agent calls an MCP tool.
           </>
         ),
       }}
@@ -49,7 +49,12 @@ function Totals({ totals }: { totals: Activity['totals'] }) {
   return (
     <span className="text-[12px] text-slate-500" data-testid="sessions-total">
       <span className="font-semibold tabular-nums text-slate-900">{count(totals.sessions)}</span> sessions
-      {totals.agents > 0 && <> · <span className="tabular-nums">{count(totals.agents)}</span> by AI agents</>}
+      {totals.agents > 0 && (
+        <>
+          {' '}
+          · <span className="tabular-nums">{count(totals.agents)}</span> by AI agents
+        </>
+      )}
     </span>
   );
 }
@@ -73,7 +78,14 @@ function Chart({ activity }: { activity: Activity }) {
           </li>
         )}
       </ul>
-      <BarChart responsive data={data} style={{ width: '100%', height: HEIGHT }} margin={{ top: 4, right: 4, bottom: 0, left: -12 }} barGap={2} barCategoryGap="18%">
+      <BarChart
+        responsive
+        data={data}
+        style={{ width: '100%', height: HEIGHT }}
+        margin={{ top: 4, right: 4, bottom: 0, left: -12 }}
+        barGap={2}
+        barCategoryGap="18%"
+      >
         <defs>
           {names.map((n, i) => (
             <pattern key={n} id={stripeId(i)} patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(45)">
@@ -83,7 +95,14 @@ function Chart({ activity }: { activity: Activity }) {
           ))}
         </defs>
         <CartesianGrid vertical={false} stroke={GRID_STROKE} />
-        <XAxis dataKey="bucket" tickFormatter={(b: string) => bucketTick(b, window.unit)} tick={AXIS_TICK} axisLine={AXIS_LINE} tickLine={false} minTickGap={14} />
+        <XAxis
+          dataKey="bucket"
+          tickFormatter={(b: string) => bucketTick(b, window.unit)}
+          tick={AXIS_TICK}
+          axisLine={AXIS_LINE}
+          tickLine={false}
+          minTickGap={14}
+        />
         <YAxis allowDecimals={false} tick={AXIS_TICK} axisLine={false} tickLine={false} width={44} />
         <Tooltip cursor={CURSOR} content={(p) => <SessionsTooltip {...p} names={names} colors={colors} unit={window.unit} />} />
         {names.map((n) => (
@@ -91,7 +110,17 @@ function Chart({ activity }: { activity: Activity }) {
         ))}
         {hasAgents &&
           names.map((n, i) => (
-            <Bar key={`a-${n}`} dataKey={`agents:${n}`} name={`${n} (AI agents)`} stackId="agents" fill={`url(#${stripeId(i)})`} stroke={color(n)} strokeWidth={0.75} maxBarSize={22} isAnimationActive={false} />
+            <Bar
+              key={`a-${n}`}
+              dataKey={`agents:${n}`}
+              name={`${n} (AI agents)`}
+              stackId="agents"
+              fill={`url(#${stripeId(i)})`}
+              stroke={color(n)}
+              strokeWidth={0.75}
+              maxBarSize={22}
+              isAnimationActive={false}
+            />
           ))}
       </BarChart>
     </div>
@@ -99,13 +128,22 @@ function Chart({ activity }: { activity: Activity }) {
 }
 
 /** One line per connection and kind of user (people solid, AI agents striped), as the bars draw them. */
-function SessionsTooltip({ active, label, payload, names, colors, unit }: TooltipContentProps & { names: string[]; colors: Map<string, string>; unit: 'hour' | 'day' }) {
+function SessionsTooltip({
+  active,
+  label,
+  payload,
+  names,
+  colors,
+  unit,
+}: TooltipContentProps & { names: string[]; colors: Map<string, string>; unit: 'hour' | 'day' }) {
   if (!active || !payload?.length) return null;
   const row = (payload[0]?.payload ?? {}) as Record<string, number>;
-  const lines = names.flatMap((n) => [
-    { key: `p-${n}`, n, label: n, value: row[`people:${n}`] ?? 0, striped: false },
-    { key: `a-${n}`, n, label: `${n} · AI agents`, value: row[`agents:${n}`] ?? 0, striped: true },
-  ]).filter((l) => l.value > 0);
+  const lines = names
+    .flatMap((n) => [
+      { key: `p-${n}`, n, label: n, value: row[`people:${n}`] ?? 0, striped: false },
+      { key: `a-${n}`, n, label: `${n} · AI agents`, value: row[`agents:${n}`] ?? 0, striped: true },
+    ])
+    .filter((l) => l.value > 0);
   const total = lines.reduce((s, l) => s + l.value, 0);
   return (
     <TooltipBox title={bucketTitle(String(label), unit)}>

@@ -10,11 +10,13 @@ import type { useTRPC } from '~/trpc/react';
 
 export const INPUT =
   'block h-9 w-full rounded-md border border-slate-300 bg-white px-3 text-[13px] text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10 disabled:bg-slate-50 disabled:text-slate-400 aria-[invalid=true]:border-red-400 aria-[invalid=true]:ring-red-100';
-export const BTN = 'inline-flex h-9 items-center justify-center gap-1.5 rounded-md px-3.5 text-[13px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
+export const BTN =
+  'inline-flex h-9 items-center justify-center gap-1.5 rounded-md px-3.5 text-[13px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
 export const PRIMARY = `${BTN} bg-slate-900 text-white hover:bg-slate-800`;
 export const SECONDARY = `${BTN} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`;
 export const DANGER = `${BTN} bg-red-600 text-white hover:bg-red-700`;
-const SMALL_BASE = 'inline-flex h-7 items-center rounded-md border bg-white px-2.5 text-[12px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
+const SMALL_BASE =
+  'inline-flex h-7 items-center rounded-md border bg-white px-2.5 text-[12px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
 export const SMALL = `${SMALL_BASE} border-slate-300 text-slate-700 hover:bg-slate-50`;
 export const SMALL_DANGER = `${SMALL_BASE} border-slate-300 text-red-700 hover:border-red-200 hover:bg-red-50`;
 
@@ -26,9 +28,17 @@ export function fieldError(error: { data?: { fieldErrors?: Record<string, string
 export function Field({ label, htmlFor, hint, error, children }: { label: string; htmlFor: string; hint?: ReactNode; error?: string; children: ReactNode }) {
   return (
     <div>
-      <label htmlFor={htmlFor} className="text-[12px] font-medium text-slate-700">{label}</label>
+      <label htmlFor={htmlFor} className="text-[12px] font-medium text-slate-700">
+        {label}
+      </label>
       <div className="mt-1">{children}</div>
-      {error ? <p className="mt-1 text-[12px] text-red-700" role="alert">{error}</p> : hint && <p className="mt-1 text-[12px] text-slate-500">{hint}</p>}
+      {error ? (
+        <p className="mt-1 text-[12px] text-red-700" role="alert">
+          {error}
+        </p>
+      ) : (
+        hint && <p className="mt-1 text-[12px] text-slate-500">{hint}</p>
+      )}
     </div>
   );
 }
@@ -37,7 +47,19 @@ export function Field({ label, htmlFor, hint, error, children }: { label: string
  * A secret input that never shows what is stored: "Set" with a Replace button while one is kept, a password field when
  * there is none yet or the admin chose to replace it (Cancel keeps the stored one).
  */
-export function SecretField({ id, label, isSet, replacing, onReplace, value, onChange, placeholder, hint, error, disabled }: {
+export function SecretField({
+  id,
+  label,
+  isSet,
+  replacing,
+  onReplace,
+  value,
+  onChange,
+  placeholder,
+  hint,
+  error,
+  disabled,
+}: {
   id: string;
   label: string;
   isSet: boolean;
@@ -69,7 +91,15 @@ export function SecretField({ id, label, isSet, replacing, onReplace, value, onC
             className={cx(INPUT, 'font-mono')}
           />
           {isSet && (
-            <button type="button" className={SECONDARY} disabled={disabled} onClick={() => { onChange(''); onReplace(false); }}>
+            <button
+              type="button"
+              className={SECONDARY}
+              disabled={disabled}
+              onClick={() => {
+                onChange('');
+                onReplace(false);
+              }}
+            >
               Keep current
             </button>
           )}
@@ -92,7 +122,11 @@ export function SecretField({ id, label, isSet, replacing, onReplace, value, onC
 
 export function SuccessNote({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
-    <p role="status" data-testid={testId} className="flex items-start gap-2 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-[13px] text-emerald-900">
+    <p
+      role="status"
+      data-testid={testId}
+      className="flex items-start gap-2 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-[13px] text-emerald-900"
+    >
       <CheckIcon className="mt-0.5 shrink-0 text-emerald-700" width={14} height={14} />
       <span>{children}</span>
     </p>
@@ -124,7 +158,15 @@ export function KeyNote({ state }: { state: KeyState }) {
   if (state === 'ready') return null;
   const n = KEY_NOTE[state];
   return (
-    <div role="note" data-testid="key-note" data-state={state} className={cx('flex items-start gap-2.5 rounded-md border px-3 py-2.5 text-[13px]', n.tone === 'amber' ? 'border-amber-200 bg-amber-50 text-amber-900' : 'border-red-200 bg-red-50 text-red-900')}>
+    <div
+      role="note"
+      data-testid="key-note"
+      data-state={state}
+      className={cx(
+        'flex items-start gap-2.5 rounded-md border px-3 py-2.5 text-[13px]',
+        n.tone === 'amber' ? 'border-amber-200 bg-amber-50 text-amber-900' : 'border-red-200 bg-red-50 text-red-900',
+      )}
+    >
       <AlertIcon className="mt-0.5 shrink-0" width={15} height={15} />
       <div>
         <p className="font-medium">{n.title}</p>
@@ -135,7 +177,23 @@ export function KeyNote({ state }: { state: KeyState }) {
 }
 
 /** A section of the page: a titled card with an icon and a line saying what it is for. */
-export function Panel({ title, icon, description, status, actions, children, testId }: { title: string; icon: ReactNode; description: ReactNode; status?: ReactNode; actions?: ReactNode; children: ReactNode; testId?: string }) {
+export function Panel({
+  title,
+  icon,
+  description,
+  status,
+  actions,
+  children,
+  testId,
+}: {
+  title: string;
+  icon: ReactNode;
+  description: ReactNode;
+  status?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
     <section aria-label={title} data-testid={testId} className="rounded-lg border border-slate-200 bg-white shadow-[0_1px_0_rgba(15,23,42,0.03)]">
       <header className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-100 px-5 py-4">

@@ -22,7 +22,11 @@ function SlackStatus({ s }: { s: Settings }) {
   return (
     <span className="inline-flex items-center gap-2" data-testid="slack-status" data-state={!s.configured ? 'none' : s.enabled ? 'on' : 'off'}>
       {badge}
-      {s.updatedAt && <span className="text-[12px] text-slate-400">saved <RelativeTime date={s.updatedAt} /></span>}
+      {s.updatedAt && (
+        <span className="text-[12px] text-slate-400">
+          saved <RelativeTime date={s.updatedAt} />
+        </span>
+      )}
     </span>
   );
 }
@@ -91,7 +95,10 @@ function SlackForm({ settings: s, notice, onDone }: { settings: Settings; notice
         replacing={replaceToken}
         onReplace={setReplaceToken}
         value={botToken}
-        onChange={(v) => { setBotToken(v); edited(); }}
+        onChange={(v) => {
+          setBotToken(v);
+          edited();
+        }}
         placeholder="xoxb-…"
         hint="The Bot User OAuth Token of your Slack app."
         error={fieldError(save.error, 'botToken')}
@@ -104,13 +111,21 @@ function SlackForm({ settings: s, notice, onDone }: { settings: Settings; notice
         replacing={replaceSecret}
         onReplace={setReplaceSecret}
         value={signingSecret}
-        onChange={(v) => { setSigningSecret(v); edited(); }}
+        onChange={(v) => {
+          setSigningSecret(v);
+          edited();
+        }}
         placeholder="hex, from Basic Information"
         hint="Lets the gateway check that Approve and Reject clicks really come from Slack."
         error={fieldError(save.error, 'signingSecret')}
         disabled={busy}
       />
-      <Field label="Default channel" htmlFor="slack-channel" hint="#name or a channel id (C0123456789). A policy can name its own channel." error={fieldError(save.error, 'defaultChannel')}>
+      <Field
+        label="Default channel"
+        htmlFor="slack-channel"
+        hint="#name or a channel id (C0123456789). A policy can name its own channel."
+        error={fieldError(save.error, 'defaultChannel')}
+      >
         <input
           id="slack-channel"
           name="defaultChannel"
@@ -119,7 +134,10 @@ function SlackForm({ settings: s, notice, onDone }: { settings: Settings; notice
           placeholder="#db-reviews"
           autoComplete="off"
           aria-invalid={Boolean(fieldError(save.error, 'defaultChannel'))}
-          onChange={(e) => { setChannel(e.target.value); edited(); }}
+          onChange={(e) => {
+            setChannel(e.target.value);
+            edited();
+          }}
           className={`${INPUT} max-w-sm`}
         />
       </Field>
@@ -129,14 +147,20 @@ function SlackForm({ settings: s, notice, onDone }: { settings: Settings; notice
           description="Also post statements a guardrail refused, not only those held for review."
           checked={notifyBlocked}
           disabled={busy}
-          onChange={(v) => { setNotifyBlocked(v); edited(); }}
+          onChange={(v) => {
+            setNotifyBlocked(v);
+            edited();
+          }}
         />
         <Switch
           label="Enabled"
           description="Turn off to stop posting without losing these settings."
           checked={enabled}
           disabled={busy}
-          onChange={(v) => { setEnabled(v); edited(); }}
+          onChange={(v) => {
+            setEnabled(v);
+            edited();
+          }}
         />
       </div>
 
@@ -155,7 +179,10 @@ function SlackForm({ settings: s, notice, onDone }: { settings: Settings; notice
           </button>
         )}
         {s.configured && confirmRemove && (
-          <span className="inline-flex flex-wrap items-center gap-2 rounded-md border border-red-200 bg-red-50/60 py-1 pl-3 pr-1 text-[13px] text-red-900" data-testid="slack-remove-confirm">
+          <span
+            className="inline-flex flex-wrap items-center gap-2 rounded-md border border-red-200 bg-red-50/60 py-1 pl-3 pr-1 text-[13px] text-red-900"
+            data-testid="slack-remove-confirm"
+          >
             Remove the Slack settings and their secrets?
             <button type="button" className={DANGER} disabled={busy} onClick={() => remove.mutate({})}>
               {remove.isPending ? 'Removing…' : 'Remove'}

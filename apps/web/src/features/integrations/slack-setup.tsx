@@ -11,7 +11,9 @@ const SCOPES = [
 function Step({ n, children }: { n: number; children: ReactNode }) {
   return (
     <li className="flex gap-3">
-      <span className="flex h-5 w-5 shrink-0 items-center justify-center rounded-full bg-white text-[11px] font-semibold text-slate-500 ring-1 ring-slate-200">{n}</span>
+      <span className="flex h-5 w-5 shrink-0 items-center justify-center rounded-full bg-white text-[11px] font-semibold text-slate-500 ring-1 ring-slate-200">
+        {n}
+      </span>
       <div className="min-w-0 flex-1">{children}</div>
     </li>
   );
@@ -25,7 +27,8 @@ export function SlackSetup({ interactivityUrl }: { interactivityUrl: string }) {
       <ol className="mt-3 space-y-4">
         <Step n={1}>
           <p>
-            Under <span className="font-medium text-slate-900">OAuth &amp; Permissions</span>, add these bot token scopes, install the app and copy the <span className="font-medium text-slate-900">Bot User OAuth Token</span> (xoxb-…):
+            Under <span className="font-medium text-slate-900">OAuth &amp; Permissions</span>, add these bot token scopes, install the app and copy the{' '}
+            <span className="font-medium text-slate-900">Bot User OAuth Token</span> (xoxb-…):
           </p>
           <ul className="mt-2 space-y-1.5" data-testid="slack-scopes">
             {SCOPES.map((s) => (
@@ -37,20 +40,26 @@ export function SlackSetup({ interactivityUrl }: { interactivityUrl: string }) {
           </ul>
         </Step>
         <Step n={2}>
-          Under <span className="font-medium text-slate-900">Basic Information</span>, copy the <span className="font-medium text-slate-900">Signing Secret</span>.
+          Under <span className="font-medium text-slate-900">Basic Information</span>, copy the{' '}
+          <span className="font-medium text-slate-900">Signing Secret</span>.
         </Step>
         <Step n={3}>
           <p>
             Under <span className="font-medium text-slate-900">Interactivity &amp; Shortcuts</span>, turn interactivity on and set the Request URL to:
           </p>
           <div className="mt-2 flex items-start gap-1 rounded-md border border-slate-200 bg-white py-1 pl-2.5 pr-1">
-            <code className="min-w-0 flex-1 py-0.5 font-mono text-[12px] leading-5 break-all text-slate-800" data-testid="slack-interactivity-url">{interactivityUrl}</code>
+            <code className="min-w-0 flex-1 py-0.5 font-mono text-[12px] leading-5 break-all text-slate-800" data-testid="slack-interactivity-url">
+              {interactivityUrl}
+            </code>
             <CopyButton text={interactivityUrl} label="Copy interactivity URL" />
           </div>
-          <p className="mt-1.5 text-[12px] text-slate-500">Slack must be able to reach the gateway at this address; it verifies each click with the signing secret.</p>
+          <p className="mt-1.5 text-[12px] text-slate-500">
+            Slack must be able to reach the gateway at this address; it verifies each click with the signing secret.
+          </p>
         </Step>
         <Step n={4}>
-          Invite the app to the default channel: <code className="rounded bg-white px-1 font-mono text-[12px] whitespace-nowrap ring-1 ring-inset ring-slate-200">/invite @your-app</code>
+          Invite the app to the default channel:{' '}
+          <code className="rounded bg-white px-1 font-mono text-[12px] whitespace-nowrap ring-1 ring-inset ring-slate-200">/invite @your-app</code>
         </Step>
       </ol>
     </aside>

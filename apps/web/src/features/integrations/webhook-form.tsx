@@ -32,10 +32,30 @@ export function WebhookForm({ onCreated, onCancel }: { onCreated: (out: CreatedW
       <h3 className="text-[13px] font-semibold text-slate-900">New webhook</h3>
       <div className="mt-3 grid gap-4 md:grid-cols-[minmax(0,14rem)_minmax(0,1fr)]">
         <Field label="Name" htmlFor="webhook-name" error={err('name')}>
-          <input id="webhook-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="siem" autoComplete="off" aria-invalid={Boolean(err('name'))} disabled={create.isPending} className={INPUT} />
+          <input
+            id="webhook-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="siem"
+            autoComplete="off"
+            aria-invalid={Boolean(err('name'))}
+            disabled={create.isPending}
+            className={INPUT}
+          />
         </Field>
         <Field label="URL" htmlFor="webhook-url" hint="http:// or https://; deliveries follow no redirects." error={err('url')}>
-          <input id="webhook-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://siem.example.com/hoop" autoComplete="off" spellCheck={false} aria-invalid={Boolean(err('url'))} disabled={create.isPending} className={`${INPUT} font-mono`} />
+          <input
+            id="webhook-url"
+            type="url"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            placeholder="https://siem.example.com/hoop"
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={Boolean(err('url'))}
+            disabled={create.isPending}
+            className={`${INPUT} font-mono`}
+          />
         </Field>
       </div>
       <fieldset className="mt-4">
@@ -58,17 +78,44 @@ export function WebhookForm({ onCreated, onCancel }: { onCreated: (out: CreatedW
             </label>
           ))}
         </div>
-        {err('events') && <p className="mt-1 text-[12px] text-red-700" role="alert">{err('events')}</p>}
+        {err('events') && (
+          <p className="mt-1 text-[12px] text-red-700" role="alert">
+            {err('events')}
+          </p>
+        )}
       </fieldset>
       <div className="mt-4 max-w-md">
-        <Field label="Signing secret (optional)" htmlFor="webhook-secret" hint="Leave blank to have one generated; it is shown once, after you add the webhook." error={err('secret')}>
-          <input id="webhook-secret" type="password" value={secret} onChange={(e) => setSecret(e.target.value)} autoComplete="new-password" spellCheck={false} aria-invalid={Boolean(err('secret'))} disabled={create.isPending} className={`${INPUT} font-mono`} />
+        <Field
+          label="Signing secret (optional)"
+          htmlFor="webhook-secret"
+          hint="Leave blank to have one generated; it is shown once, after you add the webhook."
+          error={err('secret')}
+        >
+          <input
+            id="webhook-secret"
+            type="password"
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+            autoComplete="new-password"
+            spellCheck={false}
+            aria-invalid={Boolean(err('secret'))}
+            disabled={create.isPending}
+            className={`${INPUT} font-mono`}
+          />
         </Field>
       </div>
-      {create.error && !fieldErrors && <div className="mt-4"><ErrorNote title="Webhook not added" message={create.error.message} /></div>}
+      {create.error && !fieldErrors && (
+        <div className="mt-4">
+          <ErrorNote title="Webhook not added" message={create.error.message} />
+        </div>
+      )}
       <div className="mt-4 flex items-center gap-2">
-        <button type="submit" className={PRIMARY} disabled={create.isPending}>{create.isPending ? 'Adding…' : 'Add webhook'}</button>
-        <button type="button" className={SECONDARY} disabled={create.isPending} onClick={onCancel}>Cancel</button>
+        <button type="submit" className={PRIMARY} disabled={create.isPending}>
+          {create.isPending ? 'Adding…' : 'Add webhook'}
+        </button>
+        <button type="button" className={SECONDARY} disabled={create.isPending} onClick={onCancel}>
+          Cancel
+        </button>
       </div>
     </form>
   );

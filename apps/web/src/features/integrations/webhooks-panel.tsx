@@ -44,7 +44,20 @@ export function WebhooksPanel() {
       testId="webhooks-panel"
       icon={<SendIcon width={18} height={18} />}
       description="Send blocked and held statements to your own endpoints (a SIEM, an on-call tool), each delivery signed with the webhook's secret."
-      actions={!adding && <button type="button" className={PRIMARY} onClick={() => { setAdding(true); setCreated(null); }}>Add webhook</button>}
+      actions={
+        !adding && (
+          <button
+            type="button"
+            className={PRIMARY}
+            onClick={() => {
+              setAdding(true);
+              setCreated(null);
+            }}
+          >
+            Add webhook
+          </button>
+        )
+      }
     >
       <div className="space-y-4">
         {q.data && <KeyNote state={q.data.key} />}
@@ -62,7 +75,9 @@ export function WebhooksPanel() {
           )
         ) : (
           <Table columns={COLUMNS} label="Webhooks">
-            {q.data.items.map((w) => <WebhookRow key={w.id} w={w} />)}
+            {q.data.items.map((w) => (
+              <WebhookRow key={w.id} w={w} />
+            ))}
           </Table>
         )}
         <SigningHelp />
@@ -85,30 +100,55 @@ function WebhookRow({ w }: { w: Webhook }) {
     <tr data-testid="webhook-row" data-name={w.name} data-enabled={w.enabled}>
       <Td className="max-w-[26rem]">
         <div className="font-medium text-slate-900">{w.name}</div>
-        <div className="truncate font-mono text-[12px] text-slate-500" title={w.url}>{w.url}</div>
-        {error && <p className="mt-1 text-[12px] text-red-700" role="alert">{error.message}</p>}
+        <div className="truncate font-mono text-[12px] text-slate-500" title={w.url}>
+          {w.url}
+        </div>
+        {error && (
+          <p className="mt-1 text-[12px] text-red-700" role="alert">
+            {error.message}
+          </p>
+        )}
       </Td>
       <Td>
         <div className="flex flex-wrap gap-1">
-          {w.events.map((e) => <Badge key={e} tone="blue" title={e}>{eventLabel(e)}</Badge>)}
+          {w.events.map((e) => (
+            <Badge key={e} tone="blue" title={e}>
+              {eventLabel(e)}
+            </Badge>
+          ))}
         </div>
       </Td>
       <Td>
         <div className="flex flex-col items-start gap-0.5">
           {w.enabled ? <Badge tone="green">Active</Badge> : <Badge>Paused</Badge>}
-          {!w.signed && <span className="text-[11px] text-amber-700" title="Deliveries carry no X-Hoop-Signature">unsigned</span>}
+          {!w.signed && (
+            <span className="text-[11px] text-amber-700" title="Deliveries carry no X-Hoop-Signature">
+              unsigned
+            </span>
+          )}
         </div>
       </Td>
-      <Td><LastDelivery at={w.lastDeliveryAt} status={w.lastStatus} error={w.lastError} /></Td>
-      <Td className="whitespace-nowrap text-slate-500"><RelativeTime date={w.createdAt} /></Td>
+      <Td>
+        <LastDelivery at={w.lastDeliveryAt} status={w.lastStatus} error={w.lastError} />
+      </Td>
+      <Td className="whitespace-nowrap text-slate-500">
+        <RelativeTime date={w.createdAt} />
+      </Td>
       <Td className="text-right">
         {confirming ? (
           <span className="inline-flex items-center gap-1.5" data-testid="webhook-delete-confirm">
             <span className="text-[12px] text-red-800">Delete it?</span>
-            <button type="button" disabled={busy} onClick={() => remove.mutate({ id: w.id })} className="inline-flex h-7 items-center rounded-md bg-red-600 px-2.5 text-[12px] font-medium text-white shadow-sm hover:bg-red-700 disabled:opacity-50">
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => remove.mutate({ id: w.id })}
+              className="inline-flex h-7 items-center rounded-md bg-red-600 px-2.5 text-[12px] font-medium text-white shadow-sm hover:bg-red-700 disabled:opacity-50"
+            >
               {remove.isPending ? 'Deleting…' : 'Delete'}
             </button>
-            <button type="button" disabled={busy} onClick={() => setConfirming(false)} className={SMALL}>Cancel</button>
+            <button type="button" disabled={busy} onClick={() => setConfirming(false)} className={SMALL}>
+              Cancel
+            </button>
           </span>
         ) : (
           <span className="inline-flex items-center gap-1.5">

@@ -14,7 +14,13 @@ export function setIn<T>(obj: T, path: Path, value: unknown): T {
   if (path.length === 0) return value as T;
   const [k, ...rest] = path as [string | number, ...Path];
   const src = obj as unknown;
-  const base: Record<string | number, unknown> | unknown[] = Array.isArray(src) ? [...src] : src && typeof src === 'object' ? { ...(src as Record<string, unknown>) } : typeof k === 'number' ? [] : {};
+  const base: Record<string | number, unknown> | unknown[] = Array.isArray(src)
+    ? [...src]
+    : src && typeof src === 'object'
+      ? { ...(src as Record<string, unknown>) }
+      : typeof k === 'number'
+        ? []
+        : {};
   const next = setIn((base as Record<string | number, unknown>)[k], rest, value);
   if (next === undefined && !Array.isArray(base)) delete (base as Record<string | number, unknown>)[k];
   else (base as Record<string | number, unknown>)[k] = next;

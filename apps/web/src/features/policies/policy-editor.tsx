@@ -30,11 +30,14 @@ export function PolicyEditor({ id, newDocument, canEdit }: { id: string | null; 
   const catalog = useQuery(trpc.policy.catalog.queryOptions({}));
   const q = useQuery({ ...trpc.policy.get.queryOptions(id ? { id } : skipToken), retry: (n, err) => err.data?.code !== 'NOT_FOUND' && n < 1 });
   const [notice, setNotice] = useState<Saved | null>(null);
-  if ((id && q.isPending) || catalog.isPending) return <div className="h-[32rem] animate-pulse rounded-lg border border-slate-200 bg-white" aria-busy="true" aria-label="Loading" />;
+  if ((id && q.isPending) || catalog.isPending)
+    return <div className="h-[32rem] animate-pulse rounded-lg border border-slate-200 bg-white" aria-busy="true" aria-label="Loading" />;
   if (catalog.isError) return <ErrorNote title="Could not load the policy form" message={catalog.error.message} />;
   if (id && q.isError) {
     return q.error.data?.code === 'NOT_FOUND' ? (
-      <EmptyState icon={<ShieldIcon width={18} height={18} />} title="This policy does not exist">It may have been deleted. Go back to the list to see the current policies.</EmptyState>
+      <EmptyState icon={<ShieldIcon width={18} height={18} />} title="This policy does not exist">
+        It may have been deleted. Go back to the list to see the current policies.
+      </EmptyState>
     ) : (
       <ErrorNote title="Could not load this policy" message={q.error.message} />
     );
@@ -53,7 +56,21 @@ export function PolicyEditor({ id, newDocument, canEdit }: { id: string | null; 
   );
 }
 
-function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: Detail | null; start: Record<string, unknown>; catalog: Catalog; canEdit: boolean; notice: Saved | null; onSaved: (s: Saved | null) => void }) {
+function Editor({
+  saved,
+  start,
+  catalog,
+  canEdit,
+  notice,
+  onSaved,
+}: {
+  saved: Detail | null;
+  start: Record<string, unknown>;
+  catalog: Catalog;
+  canEdit: boolean;
+  notice: Saved | null;
+  onSaved: (s: Saved | null) => void;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const router = useRouter();
@@ -132,7 +149,8 @@ function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: De
     setMode('yaml');
   };
   const formBlocked = mode === 'yaml' && !(upToDate && checked?.ok);
-  const testBlocked = current === undefined ? 'Fix the YAML first.' : upToDate && !checked?.ok ? 'Fix the problems first: an invalid policy cannot be tested.' : null;
+  const testBlocked =
+    current === undefined ? 'Fix the YAML first.' : upToDate && !checked?.ok ? 'Fix the problems first: an invalid policy cannot be tested.' : null;
   const bySection = new Map<string, number>();
   for (const i of issues) bySection.set(sectionOf(i), (bySection.get(sectionOf(i)) ?? 0) + 1);
   const props = { d: draft, set, issues, catalog };
@@ -145,17 +163,55 @@ function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: De
       <div className="min-w-0 space-y-4">
         <div className="sticky top-0 z-10 -mx-1 flex flex-wrap items-center gap-3 bg-slate-50/95 px-1 py-2 backdrop-blur">
           <div role="tablist" aria-label="Edit as" className="inline-flex h-8 items-center rounded-md border border-slate-300 bg-white p-0.5 shadow-sm">
-            <button type="button" role="tab" aria-selected={mode === 'form'} disabled={formBlocked} title={formBlocked ? 'Fix the YAML problems first: the form needs a valid policy' : undefined} onClick={() => mode === 'yaml' && toForm()} className={tab(mode === 'form')}>Form</button>
-            <button type="button" role="tab" aria-selected={mode === 'yaml'} onClick={() => mode === 'form' && toYamlMode()} className={tab(mode === 'yaml')}>YAML</button>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={mode === 'form'}
+              disabled={formBlocked}
+              title={formBlocked ? 'Fix the YAML problems first: the form needs a valid policy' : undefined}
+              onClick={() => mode === 'yaml' && toForm()}
+              className={tab(mode === 'form')}
+            >
+              Form
+            </button>
+            <button type="button" role="tab" aria-selected={mode === 'yaml'} onClick={() => mode === 'form' && toYamlMode()} className={tab(mode === 'yaml')}>
+              YAML
+            </button>
           </div>
           <span className="text-[12px] text-slate-500" data-testid="policy-status">
-            {saved ? <>version {saved.version} · saved <RelativeTime date={saved.updatedAt} /></> : 'new policy, not saved yet'}
-            {dirty && canEdit && <Badge tone="amber" className="ml-2">unsaved changes</Badge>}
-            {issues.length > 0 && <Badge tone="red" className="ml-2">{issues.length} problem{issues.length === 1 ? '' : 's'}</Badge>}
+            {saved ? (
+              <>
+                version {saved.version} · saved <RelativeTime date={saved.updatedAt} />
+              </>
+            ) : (
+              'new policy, not saved yet'
+            )}
+            {dirty && canEdit && (
+              <Badge tone="amber" className="ml-2">
+                unsaved changes
+              </Badge>
+            )}
+            {issues.length > 0 && (
+              <Badge tone="red" className="ml-2">
+                {issues.length} problem{issues.length === 1 ? '' : 's'}
+              </Badge>
+            )}
           </span>
           {canEdit && (
             <div className="ml-auto flex items-center gap-2">
-              {dirty && saved && <button type="button" className={SECONDARY} onClick={() => { setDraft(start as unknown as Draft); setYamlText(toYaml(start)); onSaved(null); }}>Discard</button>}
+              {dirty && saved && (
+                <button
+                  type="button"
+                  className={SECONDARY}
+                  onClick={() => {
+                    setDraft(start as unknown as Draft);
+                    setYamlText(toYaml(start));
+                    onSaved(null);
+                  }}
+                >
+                  Discard
+                </button>
+              )}
               <button
                 type="button"
                 className={PRIMARY}
@@ -169,7 +225,11 @@ function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: De
           )}
         </div>
 
-        {!canEdit && <p className="rounded-md border border-slate-200 bg-white px-3 py-2 text-[13px] text-slate-600">Only admins change policies. You can read it and test statements against it.</p>}
+        {!canEdit && (
+          <p className="rounded-md border border-slate-200 bg-white px-3 py-2 text-[13px] text-slate-600">
+            Only admins change policies. You can read it and test statements against it.
+          </p>
+        )}
         {notice && !dirty && (
           <SuccessNote testId="policy-saved">
             {notice.created ? 'Created' : 'Saved'} version {notice.policy.version}; agents have it now and use it from their next statement.
@@ -182,9 +242,15 @@ function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: De
           <>
             <nav aria-label="Sections" className="flex flex-wrap gap-1.5">
               {SECTIONS.map((s) => (
-                <a key={s.id} href={`#${s.id}`} className="inline-flex h-7 items-center gap-1.5 rounded-full border border-slate-200 bg-white px-3 text-[12px] text-slate-600 hover:border-slate-300 hover:text-slate-900">
+                <a
+                  key={s.id}
+                  href={`#${s.id}`}
+                  className="inline-flex h-7 items-center gap-1.5 rounded-full border border-slate-200 bg-white px-3 text-[12px] text-slate-600 hover:border-slate-300 hover:text-slate-900"
+                >
                   {s.label}
-                  {bySection.get(s.id) ? <span className="rounded-full bg-red-100 px-1.5 text-[10.5px] font-semibold text-red-700">{bySection.get(s.id)}</span> : null}
+                  {bySection.get(s.id) ? (
+                    <span className="rounded-full bg-red-100 px-1.5 text-[10.5px] font-semibold text-red-700">{bySection.get(s.id)}</span>
+                  ) : null}
                 </a>
               ))}
             </nav>
@@ -201,9 +267,19 @@ function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: De
         ) : (
           <div className="space-y-2">
             <p className="text-[12.5px] text-slate-500">
-              The same document as <code className="font-mono">hoop policy get</code> prints and <code className="font-mono">hoop policy apply -f</code> reads. Problems are shown by line and path as you type; the version is set when you save.
+              The same document as <code className="font-mono">hoop policy get</code> prints and <code className="font-mono">hoop policy apply -f</code> reads.
+              Problems are shown by line and path as you type; the version is set when you save.
             </p>
-            <YamlEditor text={yamlText} onChange={(t) => { onSaved(null); setYamlText(t); }} issues={issues} syntax={yaml?.syntax ?? null} readOnly={!canEdit} />
+            <YamlEditor
+              text={yamlText}
+              onChange={(t) => {
+                onSaved(null);
+                setYamlText(t);
+              }}
+              issues={issues}
+              syntax={yaml?.syntax ?? null}
+              readOnly={!canEdit}
+            />
           </div>
         )}
 
@@ -211,14 +287,27 @@ function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: De
           <div className="flex flex-wrap items-center gap-2 border-t border-slate-200 pt-4 text-[13px]" data-testid="policy-delete">
             {confirmDelete ? (
               <span className="inline-flex flex-wrap items-center gap-2 rounded-md border border-red-200 bg-red-50/60 py-1 pl-3 pr-1 text-red-900">
-                Delete “{saved.name}”? {saved.connections.length > 0 ? `${saved.connections.map((c) => c.name).join(', ')} fall${saved.connections.length === 1 ? 's' : ''} back to the built-in defaults.` : ''}
-                <button type="button" className={DANGER} disabled={remove.isPending} onClick={() => remove.mutate({ id: saved.id })}>{remove.isPending ? 'Deleting…' : 'Delete policy'}</button>
-                <button type="button" className={SECONDARY} onClick={() => setConfirmDelete(false)}>Cancel</button>
+                Delete “{saved.name}”?{' '}
+                {saved.connections.length > 0
+                  ? `${saved.connections.map((c) => c.name).join(', ')} fall${saved.connections.length === 1 ? 's' : ''} back to the built-in defaults.`
+                  : ''}
+                <button type="button" className={DANGER} disabled={remove.isPending} onClick={() => remove.mutate({ id: saved.id })}>
+                  {remove.isPending ? 'Deleting…' : 'Delete policy'}
+                </button>
+                <button type="button" className={SECONDARY} onClick={() => setConfirmDelete(false)}>
+                  Cancel
+                </button>
               </span>
             ) : (
-              <button type="button" className={SECONDARY} onClick={() => setConfirmDelete(true)}>Delete policy…</button>
+              <button type="button" className={SECONDARY} onClick={() => setConfirmDelete(true)}>
+                Delete policy…
+              </button>
             )}
-            {remove.error && <span role="alert" className="text-red-700">{remove.error.message}</span>}
+            {remove.error && (
+              <span role="alert" className="text-red-700">
+                {remove.error.message}
+              </span>
+            )}
           </div>
         )}
       </div>
@@ -227,5 +316,8 @@ function Editor({ saved, start, catalog, canEdit, notice, onSaved }: { saved: De
   );
 }
 
-const tab = (on: boolean) => cx('h-full rounded px-3 text-[12px] font-medium disabled:cursor-not-allowed disabled:opacity-40', on ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900');
-
+const tab = (on: boolean) =>
+  cx(
+    'h-full rounded px-3 text-[12px] font-medium disabled:cursor-not-allowed disabled:opacity-40',
+    on ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900',
+  );

@@ -48,7 +48,12 @@ export function PolicyTestBox({ document, label, disabledReason }: { document: u
             </optgroup>
             {connections.data && connections.data.items.length > 0 && (
               <optgroup label="As on a connection">
-                {connections.data.items.map((c) => <option key={c.id} value={`conn:${c.id}`}>{c.name} ({c.type}{c.readOnly ? ', read-only' : ''})</option>)}
+                {connections.data.items.map((c) => (
+                  <option key={c.id} value={`conn:${c.id}`}>
+                    {c.name} ({c.type}
+                    {c.readOnly ? ', read-only' : ''})
+                  </option>
+                ))}
               </optgroup>
             )}
           </select>
@@ -73,29 +78,51 @@ export function PolicyTestBox({ document, label, disabledReason }: { document: u
           className={cx(INPUT, 'h-auto py-2 font-mono text-[12px]')}
         />
         <div className="flex items-center gap-2">
-          <button type="submit" className={PRIMARY} disabled={test.isPending || Boolean(disabledReason) || !input.trim()}>{test.isPending ? 'Testing…' : 'Test'}</button>
+          <button type="submit" className={PRIMARY} disabled={test.isPending || Boolean(disabledReason) || !input.trim()}>
+            {test.isPending ? 'Testing…' : 'Test'}
+          </button>
           <span className="text-[11px] text-slate-400">{disabledReason ?? 'Ctrl+Enter; nothing runs anywhere.'}</span>
         </div>
       </form>
-      {test.error && <p role="alert" className="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-[12.5px] text-red-800">{test.error.message}</p>}
+      {test.error && (
+        <p role="alert" className="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-[12.5px] text-red-800">
+          {test.error.message}
+        </p>
+      )}
       {r && !test.error && (
         <div className="mt-4 space-y-2.5" data-testid="policy-test-result" data-action={r.action} data-rule={r.ruleId ?? ''}>
           <div className={cx('rounded-md border px-3 py-2 text-[13px]', VERDICT[r.action].tone)}>
             <span className="font-semibold">{VERDICT[r.action].text}</span>
-            {r.ruleId && <> by <code className="font-mono text-[12px] font-semibold">{r.ruleId}</code></>}
+            {r.ruleId && (
+              <>
+                {' '}
+                by <code className="font-mono text-[12px] font-semibold">{r.ruleId}</code>
+              </>
+            )}
             <span className="block text-[11.5px] opacity-80">
-              judged as {r.guard === 'sql' ? 'SQL' : 'shell'}{r.connection ? ` on ${r.connection}` : ''}{r.readOnly ? ', read-only' : ''}; {r.items.length} {r.guard === 'sql' ? 'statement' : 'command'}{r.items.length === 1 ? '' : 's'}
+              judged as {r.guard === 'sql' ? 'SQL' : 'shell'}
+              {r.connection ? ` on ${r.connection}` : ''}
+              {r.readOnly ? ', read-only' : ''}; {r.items.length} {r.guard === 'sql' ? 'statement' : 'command'}
+              {r.items.length === 1 ? '' : 's'}
             </span>
           </div>
           <ol className="space-y-2">
             {r.items.map((it, i) => (
-              <li key={i} className="rounded-md border border-slate-200 px-3 py-2" data-testid="policy-test-item" data-action={it.action} data-rule={it.ruleId ?? ''}>
+              <li
+                key={i}
+                className="rounded-md border border-slate-200 px-3 py-2"
+                data-testid="policy-test-item"
+                data-action={it.action}
+                data-rule={it.ruleId ?? ''}
+              >
                 <div className="flex min-w-0 items-center gap-2">
                   <span className="text-[11px] tabular-nums text-slate-400">{i + 1}</span>
                   <ActionBadge action={it.action} />
                   {it.ruleId && <code className="truncate font-mono text-[11.5px] text-slate-700">{it.ruleId}</code>}
                 </div>
-                <code className="mt-1 block truncate font-mono text-[12px] text-slate-800" title={it.text}>{it.text}</code>
+                <code className="mt-1 block truncate font-mono text-[12px] text-slate-800" title={it.text}>
+                  {it.text}
+                </code>
                 <span className="block truncate font-mono text-[11px] text-slate-400">{it.what}</span>
                 {it.message && <p className="mt-1 text-[12px] text-slate-600">{it.message}</p>}
                 {it.hint && <p className="text-[11.5px] text-slate-400">hint: {it.hint}</p>}

@@ -10,13 +10,17 @@ export function toYaml(document: unknown): string {
   return stringify(document, { lineWidth: 0 });
 }
 
-export interface YamlParse { value: unknown; syntax: { message: string; line: number } | null }
+export interface YamlParse {
+  value: unknown;
+  syntax: { message: string; line: number } | null;
+}
 
 export function parseYaml(text: string): YamlParse {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
   const err = doc.errors[0];
-  if (err) return { value: undefined, syntax: { message: err.message.split('\n')[0] ?? 'invalid YAML', line: err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line } };
+  if (err)
+    return { value: undefined, syntax: { message: err.message.split('\n')[0] ?? 'invalid YAML', line: err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line } };
   return { value: doc.toJS() as unknown, syntax: null };
 }
 
@@ -43,7 +47,19 @@ function lineOf(text: string, path: Path): number {
 }
 
 /** A YAML editor with line numbers; problems (syntax, or the schema's by path) are listed with their line. */
-export function YamlEditor({ text, onChange, issues, syntax, readOnly }: { text: string; onChange: (t: string) => void; issues: PolicyIssue[]; syntax: YamlParse['syntax']; readOnly: boolean }) {
+export function YamlEditor({
+  text,
+  onChange,
+  issues,
+  syntax,
+  readOnly,
+}: {
+  text: string;
+  onChange: (t: string) => void;
+  issues: PolicyIssue[];
+  syntax: YamlParse['syntax'];
+  readOnly: boolean;
+}) {
   const area = useRef<HTMLTextAreaElement>(null);
   const gutter = useRef<HTMLDivElement>(null);
   const lineCount = text.split('\n').length;
@@ -63,9 +79,15 @@ export function YamlEditor({ text, onChange, issues, syntax, readOnly }: { text:
   return (
     <div className="space-y-3">
       <div className="flex h-[36rem] overflow-hidden rounded-lg border border-slate-300 bg-white shadow-sm focus-within:border-slate-500 focus-within:ring-2 focus-within:ring-slate-900/10">
-        <div ref={gutter} aria-hidden className="w-12 shrink-0 overflow-hidden border-r border-slate-200 bg-slate-50 py-3 text-right font-mono text-[12px] leading-5 text-slate-400 select-none">
+        <div
+          ref={gutter}
+          aria-hidden
+          className="w-12 shrink-0 overflow-hidden border-r border-slate-200 bg-slate-50 py-3 text-right font-mono text-[12px] leading-5 text-slate-400 select-none"
+        >
           {Array.from({ length: lineCount }, (_, i) => (
-            <div key={i} className={cx('pr-2', bad.has(i + 1) && 'bg-red-100 font-semibold text-red-700')}>{i + 1}</div>
+            <div key={i} className={cx('pr-2', bad.has(i + 1) && 'bg-red-100 font-semibold text-red-700')}>
+              {i + 1}
+            </div>
           ))}
         </div>
         <textarea
@@ -89,7 +111,9 @@ export function YamlEditor({ text, onChange, issues, syntax, readOnly }: { text:
         </Problems>
       ) : located.length > 0 ? (
         <Problems>
-          {located.map((i) => <ProblemLine key={`${i.at}:${i.message}`} line={i.line} at={i.at} message={i.message} onClick={() => goTo(i.line)} />)}
+          {located.map((i) => (
+            <ProblemLine key={`${i.at}:${i.message}`} line={i.line} at={i.at} message={i.message} onClick={() => goTo(i.line)} />
+          ))}
         </Problems>
       ) : null}
     </div>
@@ -97,7 +121,15 @@ export function YamlEditor({ text, onChange, issues, syntax, readOnly }: { text:
 }
 
 function Problems({ children }: { children: ReactNode }) {
-  return <ul role="alert" data-testid="yaml-problems" className="divide-y divide-red-100 overflow-hidden rounded-md border border-red-200 bg-red-50 text-[12.5px] text-red-900">{children}</ul>;
+  return (
+    <ul
+      role="alert"
+      data-testid="yaml-problems"
+      className="divide-y divide-red-100 overflow-hidden rounded-md border border-red-200 bg-red-50 text-[12.5px] text-red-900"
+    >
+      {children}
+    </ul>
+  );
 }
 
 function ProblemLine({ line, at, message, onClick }: { line: number; at: string; message: string; onClick: () => void }) {

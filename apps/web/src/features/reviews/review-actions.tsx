@@ -37,22 +37,31 @@ export function DecisionForm({ review }: { review: Review }) {
 
   return (
     <div data-testid="decision-form">
-      {!canDecide && refusal && (
-        vote ? (
-          <p className="mb-3 flex items-start gap-2 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-[13px] text-emerald-800" data-testid="decision-refusal">
+      {!canDecide &&
+        refusal &&
+        (vote ? (
+          <p
+            className="mb-3 flex items-start gap-2 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-[13px] text-emerald-800"
+            data-testid="decision-refusal"
+          >
             <CheckIcon className="mt-0.5 shrink-0" width={14} height={14} />
             {refusal}
           </p>
         ) : (
-          <p className="mb-3 flex items-start gap-2 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-[13px] text-amber-900" data-testid="decision-refusal" role="note">
+          <p
+            className="mb-3 flex items-start gap-2 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-[13px] text-amber-900"
+            data-testid="decision-refusal"
+            role="note"
+          >
             <LockIcon className="mt-0.5 shrink-0 text-amber-700" width={14} height={14} />
             {refusal}
           </p>
-        )
-      )}
+        ))}
       {canDecide && (
         <label className="block">
-          <span className="text-[12px] font-medium text-slate-700">Comment <span className="font-normal text-slate-400">(optional; if you reject, this is the reason the requester sees)</span></span>
+          <span className="text-[12px] font-medium text-slate-700">
+            Comment <span className="font-normal text-slate-400">(optional; if you reject, this is the reason the requester sees)</span>
+          </span>
           <textarea
             name="comment"
             rows={3}
@@ -65,7 +74,11 @@ export function DecisionForm({ review }: { review: Review }) {
           />
         </label>
       )}
-      {error && <div className="mt-3"><ErrorNote title="Your decision was not recorded" message={error.message} /></div>}
+      {error && (
+        <div className="mt-3">
+          <ErrorNote title="Your decision was not recorded" message={error.message} />
+        </div>
+      )}
       <div className={`${canDecide ? 'mt-3 ' : ''}flex items-center gap-2`}>
         <button
           type="button"
@@ -114,15 +127,31 @@ export function RevokeForm({ review }: { review: Review }) {
   return (
     <div className="rounded-md border border-red-200 bg-red-50/50 p-3" data-testid="revoke-form">
       <label className="block">
-        <span className="text-[12px] font-medium text-slate-700">Why are you revoking it? <span className="font-normal text-slate-400">(optional, shown to the requester)</span></span>
+        <span className="text-[12px] font-medium text-slate-700">
+          Why are you revoking it? <span className="font-normal text-slate-400">(optional, shown to the requester)</span>
+        </span>
         <textarea name="note" rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} className={TEXTAREA} />
       </label>
-      {revoke.error && <div className="mt-3"><ErrorNote title="Not revoked" message={revoke.error.message} /></div>}
+      {revoke.error && (
+        <div className="mt-3">
+          <ErrorNote title="Not revoked" message={revoke.error.message} />
+        </div>
+      )}
       <div className="mt-3 flex items-center gap-2">
-        <button type="button" disabled={revoke.isPending} onClick={() => revoke.mutate({ id: review.id, note: note || undefined })} className={`${BTN} bg-red-600 text-white hover:bg-red-700`}>
+        <button
+          type="button"
+          disabled={revoke.isPending}
+          onClick={() => revoke.mutate({ id: review.id, note: note || undefined })}
+          className={`${BTN} bg-red-600 text-white hover:bg-red-700`}
+        >
           {revoke.isPending ? 'Revoking…' : 'Revoke request'}
         </button>
-        <button type="button" disabled={revoke.isPending} onClick={() => setOpen(false)} className={`${BTN} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}>
+        <button
+          type="button"
+          disabled={revoke.isPending}
+          onClick={() => setOpen(false)}
+          className={`${BTN} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}
+        >
           Cancel
         </button>
       </div>

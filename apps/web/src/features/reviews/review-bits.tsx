@@ -19,7 +19,9 @@ export function ReviewStatusBadge({ status, className }: { status: ReviewStatus;
   const s = STATUS[status];
   return (
     <Badge tone={s.tone} title={s.title} className={className}>
-      <span data-testid="review-status" data-status={status}>{s.label}</span>
+      <span data-testid="review-status" data-status={status}>
+        {s.label}
+      </span>
     </Badge>
   );
 }
@@ -43,7 +45,12 @@ export function Countdown({ until, className }: { until: Date; className?: strin
   const left = until.getTime() - now.getTime();
   const tone = left <= 0 ? 'text-slate-400' : left < 60_000 ? 'text-red-600' : left < 5 * 60_000 ? 'text-amber-700' : 'text-slate-600';
   return (
-    <span className={cx('inline-flex items-center gap-1 whitespace-nowrap tabular-nums', tone, className)} title={`Expires ${until.toLocaleString()}`} data-testid="review-countdown" suppressHydrationWarning>
+    <span
+      className={cx('inline-flex items-center gap-1 whitespace-nowrap tabular-nums', tone, className)}
+      title={`Expires ${until.toLocaleString()}`}
+      data-testid="review-countdown"
+      suppressHydrationWarning
+    >
       <ClockIcon width={12} height={12} className="shrink-0" />
       {left <= 0 ? 'expired' : `${formatDuration(left)} left`}
     </span>
@@ -53,13 +60,19 @@ export function Countdown({ until, className }: { until: Date; className?: strin
 /** n of m approvals, as dots and numbers. */
 export function ApprovalMeter({ approvals, min }: { approvals: number; min: number }) {
   return (
-    <span className="inline-flex items-center gap-1.5 whitespace-nowrap" title={`${approvals} of ${min} approval${min === 1 ? '' : 's'} needed`} data-testid="review-approvals">
+    <span
+      className="inline-flex items-center gap-1.5 whitespace-nowrap"
+      title={`${approvals} of ${min} approval${min === 1 ? '' : 's'} needed`}
+      data-testid="review-approvals"
+    >
       <span className="flex gap-0.5" aria-hidden>
         {Array.from({ length: Math.min(min, 5) }, (_, i) => (
           <span key={i} className={cx('h-1.5 w-3 rounded-full', i < approvals ? 'bg-emerald-500' : 'bg-slate-200')} />
         ))}
       </span>
-      <span className="tabular-nums text-slate-600">{approvals}/{min}</span>
+      <span className="tabular-nums text-slate-600">
+        {approvals}/{min}
+      </span>
     </span>
   );
 }

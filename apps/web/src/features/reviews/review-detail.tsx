@@ -22,7 +22,11 @@ const utc = (d: Date) => `${exact.format(d)} UTC`;
 
 function Card({ title, children, className, testId, action }: { title: string; children: ReactNode; className?: string; testId?: string; action?: ReactNode }) {
   return (
-    <section className={cx('rounded-lg border border-slate-200 bg-white shadow-[0_1px_0_rgba(15,23,42,0.03)]', className)} aria-label={title} data-testid={testId}>
+    <section
+      className={cx('rounded-lg border border-slate-200 bg-white shadow-[0_1px_0_rgba(15,23,42,0.03)]', className)}
+      aria-label={title}
+      data-testid={testId}
+    >
       <div className="flex h-10 items-center justify-between border-b border-slate-100 px-4">
         <h2 className="text-[11px] font-semibold uppercase tracking-wider text-slate-500">{title}</h2>
         {action}
@@ -59,7 +63,13 @@ export function ReviewDetailView({ id }: { id: string }) {
       Reviews
     </Link>
   );
-  if (q.isPending) return <>{back}<div className="h-64 animate-pulse rounded-lg border border-slate-200 bg-white" aria-busy="true" aria-label="Loading" /></>;
+  if (q.isPending)
+    return (
+      <>
+        {back}
+        <div className="h-64 animate-pulse rounded-lg border border-slate-200 bg-white" aria-busy="true" aria-label="Loading" />
+      </>
+    );
   if (q.isError) {
     return (
       <>
@@ -81,19 +91,30 @@ export function ReviewDetailView({ id }: { id: string }) {
       <Header r={r} />
       <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0 space-y-5">
-          <Card title={r.kind === 'access' ? 'Access requested' : 'Statement'} action={r.statement ? <CopyButton text={r.statement} label="Copy statement" /> : null}>
+          <Card
+            title={r.kind === 'access' ? 'Access requested' : 'Statement'}
+            action={r.statement ? <CopyButton text={r.statement} label="Copy statement" /> : null}
+          >
             {r.kind === 'access' ? (
               <p className="text-[13px] text-slate-800">
                 Access to <span className="font-medium">{r.connection.name}</span> for <span className="font-medium">{r.durationMinutes} minutes</span>.
               </p>
             ) : (
               <>
-                <pre data-testid="review-statement" className="max-h-96 overflow-auto rounded-md bg-slate-950 px-4 py-3 font-mono text-[12.5px] leading-relaxed whitespace-pre-wrap break-words text-slate-100">
+                <pre
+                  data-testid="review-statement"
+                  className="max-h-96 overflow-auto rounded-md bg-slate-950 px-4 py-3 font-mono text-[12.5px] leading-relaxed whitespace-pre-wrap break-words text-slate-100"
+                >
                   {r.statement}
                 </pre>
                 <p className="mt-2 text-[12px] text-slate-500">
                   Shown as recorded, masked like the audit trail. An approval runs exactly this statement, with the values shown, once
-                  {r.digest && <span className="font-mono text-slate-400" title={`sha256 ${r.digest}`}> · sha256 {r.digest.slice(0, 12)}…</span>}
+                  {r.digest && (
+                    <span className="font-mono text-slate-400" title={`sha256 ${r.digest}`}>
+                      {' '}
+                      · sha256 {r.digest.slice(0, 12)}…
+                    </span>
+                  )}
                 </p>
               </>
             )}
@@ -115,7 +136,9 @@ export function ReviewDetailView({ id }: { id: string }) {
               <div>
                 <div className="text-[12px] font-medium text-slate-500">Reason given by the requester</div>
                 <p className="mt-0.5 whitespace-pre-wrap text-slate-800" data-testid="review-reason">
-                  {r.reason ?? <span className="text-slate-400">No reason given. Ask the requester, or reject and ask them to run it again with --reason.</span>}
+                  {r.reason ?? (
+                    <span className="text-slate-400">No reason given. Ask the requester, or reject and ask them to run it again with --reason.</span>
+                  )}
                 </p>
               </div>
             </div>
@@ -129,20 +152,39 @@ export function ReviewDetailView({ id }: { id: string }) {
         <div className="space-y-5">
           <Card title="Details">
             <dl className="-my-1.5 divide-y divide-slate-100">
-              <Field label="Connection"><span className="font-medium">{r.connection.name}</span> <span className="text-slate-400">({r.connection.type})</span></Field>
-              <Field label="Requester"><div className="flex items-center gap-1.5 truncate">{r.requester.name}{r.requester.isService && <ServiceBadge />}</div><div className="truncate text-[12px] text-slate-500">{r.requester.email}</div></Field>
+              <Field label="Connection">
+                <span className="font-medium">{r.connection.name}</span> <span className="text-slate-400">({r.connection.type})</span>
+              </Field>
+              <Field label="Requester">
+                <div className="flex items-center gap-1.5 truncate">
+                  {r.requester.name}
+                  {r.requester.isService && <ServiceBadge />}
+                </div>
+                <div className="truncate text-[12px] text-slate-500">{r.requester.email}</div>
+              </Field>
               <Field label="From">{modeLabel(r.mode)}</Field>
-              <Field label="Policy"><span>{r.policy.name}</span> <span className="text-slate-400">v{r.policy.version}</span></Field>
+              <Field label="Policy">
+                <span>{r.policy.name}</span> <span className="text-slate-400">v{r.policy.version}</span>
+              </Field>
               <Field label="Approvers">
                 {[...r.approvers.roles.map((x) => `${x} role`), ...r.approvers.users].join(', ') || 'nobody'}
                 {r.allowSelfApproval && <div className="text-[12px] text-slate-500">requesters may approve their own</div>}
               </Field>
-              <Field label="Approvals"><ApprovalMeter approvals={r.approvals} min={r.minApprovals} /></Field>
-              <Field label="Requested"><RelativeTime date={r.createdAt} /> <span className="text-[12px] text-slate-400">· {utc(r.createdAt)}</span></Field>
+              <Field label="Approvals">
+                <ApprovalMeter approvals={r.approvals} min={r.minApprovals} />
+              </Field>
+              <Field label="Requested">
+                <RelativeTime date={r.createdAt} /> <span className="text-[12px] text-slate-400">· {utc(r.createdAt)}</span>
+              </Field>
               {r.status === 'pending' ? (
-                <Field label="Expires"><Countdown until={r.expiresAt} /></Field>
+                <Field label="Expires">
+                  <Countdown until={r.expiresAt} />
+                </Field>
               ) : (
-                <Field label="Decided"><RelativeTime date={r.decidedAt} never="—" />{r.decidedAt && <span className="text-[12px] text-slate-400"> · {utc(r.decidedAt)}</span>}</Field>
+                <Field label="Decided">
+                  <RelativeTime date={r.decidedAt} never="—" />
+                  {r.decidedAt && <span className="text-[12px] text-slate-400"> · {utc(r.decidedAt)}</span>}
+                </Field>
               )}
             </dl>
           </Card>
@@ -153,16 +195,26 @@ export function ReviewDetailView({ id }: { id: string }) {
               <ol className="space-y-3">
                 {r.votes.map((v) => (
                   <li key={`${v.user.email}-${v.at.toISOString()}`} className="flex gap-2.5" data-testid="review-vote">
-                    <span className={cx('flex h-7 w-7 shrink-0 items-center justify-center rounded-full text-[11px] font-semibold', v.decision === 'approve' ? 'bg-emerald-100 text-emerald-800' : 'bg-red-100 text-red-800')} aria-hidden>
+                    <span
+                      className={cx(
+                        'flex h-7 w-7 shrink-0 items-center justify-center rounded-full text-[11px] font-semibold',
+                        v.decision === 'approve' ? 'bg-emerald-100 text-emerald-800' : 'bg-red-100 text-red-800',
+                      )}
+                      aria-hidden
+                    >
                       {initials(v.user.name || v.user.email)}
                     </span>
                     <div className="min-w-0 text-[13px]">
                       <div className="flex flex-wrap items-center gap-x-1.5">
                         <span className="font-medium text-slate-900">{v.user.name || v.user.email}</span>
-                        <span className={v.decision === 'approve' ? 'text-emerald-700' : 'text-red-700'}>{v.decision === 'approve' ? 'approved' : 'rejected'}</span>
+                        <span className={v.decision === 'approve' ? 'text-emerald-700' : 'text-red-700'}>
+                          {v.decision === 'approve' ? 'approved' : 'rejected'}
+                        </span>
                         <Badge title={`Decided in ${viaLabel(v.via)}`}>via {viaLabel(v.via)}</Badge>
                       </div>
-                      <div className="text-[11px] text-slate-400" title={utc(v.at)}><RelativeTime date={v.at} /></div>
+                      <div className="text-[11px] text-slate-400" title={utc(v.at)}>
+                        <RelativeTime date={v.at} />
+                      </div>
                       {v.comment && <p className="mt-1 rounded-md bg-slate-50 px-2 py-1 text-slate-700">{v.comment}</p>}
                     </div>
                   </li>
@@ -186,7 +238,8 @@ function Header({ r }: { r: Review }) {
           <ReviewStatusBadge status={r.status} className="text-[12px]" />
         </div>
         <p className="mt-0.5 text-[13px] text-slate-500">
-          Requested by <span className="font-medium text-slate-700">{r.requester.name || r.requester.email}</span> with {modeLabel(r.mode)} · <RelativeTime date={r.createdAt} />
+          Requested by <span className="font-medium text-slate-700">{r.requester.name || r.requester.email}</span> with {modeLabel(r.mode)} ·{' '}
+          <RelativeTime date={r.createdAt} />
         </p>
       </div>
       <div className="flex items-center gap-3 text-[12px] text-slate-500">
@@ -201,12 +254,20 @@ function Header({ r }: { r: Review }) {
 }
 
 function Outcome({ tone, children }: { tone: 'green' | 'red' | 'neutral'; children: ReactNode }) {
-  const cls = { green: 'border-emerald-200 bg-emerald-50 text-emerald-900', red: 'border-red-200 bg-red-50 text-red-900', neutral: 'border-slate-200 bg-slate-50 text-slate-700' }[tone];
-  return <div className={cx('rounded-md border px-3 py-2 text-[13px]', cls)} data-testid="review-outcome">{children}</div>;
+  const cls = {
+    green: 'border-emerald-200 bg-emerald-50 text-emerald-900',
+    red: 'border-red-200 bg-red-50 text-red-900',
+    neutral: 'border-slate-200 bg-slate-50 text-slate-700',
+  }[tone];
+  return (
+    <div className={cx('rounded-md border px-3 py-2 text-[13px]', cls)} data-testid="review-outcome">
+      {children}
+    </div>
+  );
 }
 
 function Decision({ r }: { r: Review }) {
-  const by = r.decidedBy ? (r.decidedBy.name || r.decidedBy.email) : null;
+  const by = r.decidedBy ? r.decidedBy.name || r.decidedBy.email : null;
   const note = r.decisionNote ? <p className="mt-1 text-[13px]">“{r.decisionNote}”</p> : null;
   let outcome: ReactNode = null;
   switch (r.status) {
@@ -215,23 +276,55 @@ function Decision({ r }: { r: Review }) {
     case 'approved':
       outcome = (
         <Outcome tone="green">
-          <p><span className="font-medium">Approved</span>{by && <> by {by}</>}. {r.kind === 'access'
-            ? r.grantExpiresAt && <>Access runs until {utc(r.grantExpiresAt)}.</>
-            : r.executedAt ? <>The statement ran <RelativeTime date={r.executedAt} />.</> : <>Waiting for the requester&apos;s session to run it.</>}</p>
+          <p>
+            <span className="font-medium">Approved</span>
+            {by && <> by {by}</>}.{' '}
+            {r.kind === 'access' ? (
+              r.grantExpiresAt && <>Access runs until {utc(r.grantExpiresAt)}.</>
+            ) : r.executedAt ? (
+              <>
+                The statement ran <RelativeTime date={r.executedAt} />.
+              </>
+            ) : (
+              <>Waiting for the requester&apos;s session to run it.</>
+            )}
+          </p>
           {note}
         </Outcome>
       );
       break;
     case 'rejected':
-      outcome = <Outcome tone="red"><p><span className="font-medium">Rejected</span>{by && <> by {by}</>}. The statement did not run; the requester was told why.</p>{note}</Outcome>;
+      outcome = (
+        <Outcome tone="red">
+          <p>
+            <span className="font-medium">Rejected</span>
+            {by && <> by {by}</>}. The statement did not run; the requester was told why.
+          </p>
+          {note}
+        </Outcome>
+      );
       break;
     case 'revoked':
-      outcome = <Outcome tone="red"><p><span className="font-medium">Revoked</span>{by && <> by {by}</>}. Nothing runs on this request.</p>{note}</Outcome>;
+      outcome = (
+        <Outcome tone="red">
+          <p>
+            <span className="font-medium">Revoked</span>
+            {by && <> by {by}</>}. Nothing runs on this request.
+          </p>
+          {note}
+        </Outcome>
+      );
       break;
     case 'expired':
       outcome = (
         <Outcome tone="neutral">
-          <p className="flex items-start gap-2"><AlertIcon className="mt-0.5 shrink-0" width={14} height={14} /><span><span className="font-medium">Expired</span> at {utc(r.expiresAt)} before enough reviewers decided. The requester must run the statement again to ask anew.</span></p>
+          <p className="flex items-start gap-2">
+            <AlertIcon className="mt-0.5 shrink-0" width={14} height={14} />
+            <span>
+              <span className="font-medium">Expired</span> at {utc(r.expiresAt)} before enough reviewers decided. The requester must run the statement again to
+              ask anew.
+            </span>
+          </p>
         </Outcome>
       );
       break;

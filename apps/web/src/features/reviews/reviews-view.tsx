@@ -80,10 +80,20 @@ export function ReviewsView({ view, input }: { view: InboxView; input: Input }) 
         )}
         {/* nothing to choose from before the first request */}
         {Boolean(facets.data?.connections.length || input.connection) && (
-          <SelectFilter param="connection" value={input.connection ?? null} label="All connections" options={(facets.data?.connections ?? []).map((c) => ({ value: c, label: c }))} />
+          <SelectFilter
+            param="connection"
+            value={input.connection ?? null}
+            label="All connections"
+            options={(facets.data?.connections ?? []).map((c) => ({ value: c, label: c }))}
+          />
         )}
         {Boolean(facets.data?.requesters.length || input.requester) && (
-          <SelectFilter param="requester" value={input.requester ?? null} label="All requesters" options={(facets.data?.requesters ?? []).map((r) => ({ value: r.email, label: r.name ? `${r.name} (${r.email})` : r.email }))} />
+          <SelectFilter
+            param="requester"
+            value={input.requester ?? null}
+            label="All requesters"
+            options={(facets.data?.requesters ?? []).map((r) => ({ value: r.email, label: r.name ? `${r.name} (${r.email})` : r.email }))}
+          />
         )}
         {view === 'pending' && (
           <span className="ml-auto inline-flex items-center gap-1.5 text-[12px] text-slate-500" title="This list refreshes every 2 seconds">
@@ -103,14 +113,18 @@ export function ReviewsView({ view, input }: { view: InboxView; input: Input }) 
         filtered ? (
           <EmptyState
             title={view === 'pending' ? 'No pending request matches these filters' : 'No decided request matches these filters'}
-            action={<button type="button" className="text-[13px] font-medium text-slate-900 underline underline-offset-4" onClick={clear}>Clear filters</button>}
+            action={
+              <button type="button" className="text-[13px] font-medium text-slate-900 underline underline-offset-4" onClick={clear}>
+                Clear filters
+              </button>
+            }
           >
             Try another connection, requester or outcome.
           </EmptyState>
         ) : view === 'pending' ? (
           <EmptyState icon={<InboxIcon width={18} height={18} />} title="No requests waiting for review">
-            When a guardrail holds a statement for approval it appears here at once; this page updates by itself. The requester is
-            told to wait and gets a link to the request.
+            When a guardrail holds a statement for approval it appears here at once; this page updates by itself. The requester is told to wait and gets a link
+            to the request.
           </EmptyState>
         ) : (
           <EmptyState icon={<HistoryIcon width={18} height={18} />} title="No decided requests yet">
@@ -150,7 +164,11 @@ export function ReviewsView({ view, input }: { view: InboxView; input: Input }) 
 
 function PageButton({ onClick, children }: { onClick: () => void; children: string }) {
   return (
-    <button type="button" onClick={onClick} className="h-7 rounded border border-slate-300 bg-white px-2.5 text-[12px] font-medium text-slate-700 shadow-sm hover:bg-slate-50">
+    <button
+      type="button"
+      onClick={onClick}
+      className="h-7 rounded border border-slate-300 bg-white px-2.5 text-[12px] font-medium text-slate-700 shadow-sm hover:bg-slate-50"
+    >
       {children}
     </button>
   );
@@ -159,7 +177,10 @@ function PageButton({ onClick, children }: { onClick: () => void; children: stri
 function Person({ p }: { p: { name: string; email: string; isService?: boolean } }) {
   return (
     <div className="min-w-0">
-      <div className="flex items-center gap-1.5 truncate font-medium text-slate-900">{p.name || p.email}{p.isService && <ServiceBadge />}</div>
+      <div className="flex items-center gap-1.5 truncate font-medium text-slate-900">
+        {p.name || p.email}
+        {p.isService && <ServiceBadge />}
+      </div>
       <div className="truncate text-[11px] text-slate-400">{p.email}</div>
     </div>
   );
@@ -184,21 +205,52 @@ const ROW = 'cursor-pointer hover:bg-slate-50/70';
 function PendingRow({ r, onOpen }: { r: Item; onOpen: () => void }) {
   return (
     <tr data-testid="review-row" data-id={r.id} onClick={onOpen} className={ROW}>
-      <Td><Person p={r.requester} /></Td>
+      <Td>
+        <Person p={r.requester} />
+      </Td>
       <Td>
         <div className="font-medium text-slate-800">{r.connection.name}</div>
         <div className="text-[11px] text-slate-400">{modeLabel(r.mode)}</div>
       </Td>
-      <Td><StatementCell r={r} /></Td>
-      <Td>{r.ruleId ? <span className="font-mono text-[12px] text-slate-700" title={r.ruleMessage ?? undefined}>{r.ruleId}</span> : <Muted>—</Muted>}</Td>
-      <Td className="max-w-[16rem]">{r.reason ? <span className="line-clamp-2 text-slate-700" title={r.reason}>{r.reason}</span> : <Muted>none given</Muted>}</Td>
-      <Td><ApprovalMeter approvals={r.approvals} min={r.minApprovals} /></Td>
-      <Td><Countdown until={r.expiresAt} /><div className="mt-0.5 text-[11px] text-slate-400">asked <RelativeTime date={r.createdAt} /></div></Td>
+      <Td>
+        <StatementCell r={r} />
+      </Td>
+      <Td>
+        {r.ruleId ? (
+          <span className="font-mono text-[12px] text-slate-700" title={r.ruleMessage ?? undefined}>
+            {r.ruleId}
+          </span>
+        ) : (
+          <Muted>—</Muted>
+        )}
+      </Td>
+      <Td className="max-w-[16rem]">
+        {r.reason ? (
+          <span className="line-clamp-2 text-slate-700" title={r.reason}>
+            {r.reason}
+          </span>
+        ) : (
+          <Muted>none given</Muted>
+        )}
+      </Td>
+      <Td>
+        <ApprovalMeter approvals={r.approvals} min={r.minApprovals} />
+      </Td>
+      <Td>
+        <Countdown until={r.expiresAt} />
+        <div className="mt-0.5 text-[11px] text-slate-400">
+          asked <RelativeTime date={r.createdAt} />
+        </div>
+      </Td>
       <Td className="text-right">
         {r.awaitsViewer ? (
-          <span className="inline-flex h-7 items-center rounded-md bg-slate-900 px-2.5 text-[12px] font-medium whitespace-nowrap text-white shadow-sm">Review</span>
+          <span className="inline-flex h-7 items-center rounded-md bg-slate-900 px-2.5 text-[12px] font-medium whitespace-nowrap text-white shadow-sm">
+            Review
+          </span>
         ) : (
-          <span className="inline-flex h-7 items-center rounded-md border border-slate-300 bg-white px-2.5 text-[12px] font-medium whitespace-nowrap text-slate-600">View</span>
+          <span className="inline-flex h-7 items-center rounded-md border border-slate-300 bg-white px-2.5 text-[12px] font-medium whitespace-nowrap text-slate-600">
+            View
+          </span>
         )}
       </Td>
     </tr>
@@ -208,21 +260,45 @@ function PendingRow({ r, onOpen }: { r: Item; onOpen: () => void }) {
 function HistoryRow({ r, onOpen }: { r: Item; onOpen: () => void }) {
   return (
     <tr data-testid="review-row" data-id={r.id} data-status={r.status} onClick={onOpen} className={ROW}>
-      <Td className="whitespace-nowrap text-slate-500"><RelativeTime date={r.createdAt} /></Td>
-      <Td><Person p={r.requester} /></Td>
-      <Td><span className="font-medium text-slate-800">{r.connection.name}</span></Td>
-      <Td><StatementCell r={r} /></Td>
+      <Td className="whitespace-nowrap text-slate-500">
+        <RelativeTime date={r.createdAt} />
+      </Td>
+      <Td>
+        <Person p={r.requester} />
+      </Td>
+      <Td>
+        <span className="font-medium text-slate-800">{r.connection.name}</span>
+      </Td>
+      <Td>
+        <StatementCell r={r} />
+      </Td>
       <Td>
         <div className="flex flex-col items-start gap-0.5">
           <ReviewStatusBadge status={r.status} />
           {r.decidedBy && <span className="text-[11px] text-slate-500">by {r.decidedBy.name || r.decidedBy.email}</span>}
-          {r.status === 'approved' && r.kind === 'statement' && (
-            r.executedAt ? <Badge tone="blue" title="The approved statement ran">ran</Badge> : <span className="text-[11px] text-slate-400">not run yet</span>
-          )}
+          {r.status === 'approved' &&
+            r.kind === 'statement' &&
+            (r.executedAt ? (
+              <Badge tone="blue" title="The approved statement ran">
+                ran
+              </Badge>
+            ) : (
+              <span className="text-[11px] text-slate-400">not run yet</span>
+            ))}
         </div>
       </Td>
-      <Td className="max-w-[16rem]">{r.decisionNote ? <span className="line-clamp-2" title={r.decisionNote}>{r.decisionNote}</span> : <Muted>—</Muted>}</Td>
-      <Td className="whitespace-nowrap text-slate-500"><RelativeTime date={r.decidedAt} never="—" /></Td>
+      <Td className="max-w-[16rem]">
+        {r.decisionNote ? (
+          <span className="line-clamp-2" title={r.decisionNote}>
+            {r.decisionNote}
+          </span>
+        ) : (
+          <Muted>—</Muted>
+        )}
+      </Td>
+      <Td className="whitespace-nowrap text-slate-500">
+        <RelativeTime date={r.decidedAt} never="—" />
+      </Td>
     </tr>
   );
 }

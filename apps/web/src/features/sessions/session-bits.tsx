@@ -23,7 +23,9 @@ export function SessionStatusBadge({ status, title, className }: { status: strin
           <span className="absolute inset-0 animate-ping rounded-full bg-emerald-400 opacity-60 motion-reduce:hidden" />
         </span>
       )}
-      <span data-testid="session-status" data-status={status}>{s.label}</span>
+      <span data-testid="session-status" data-status={status}>
+        {s.label}
+      </span>
     </Badge>
   );
 }
@@ -48,7 +50,9 @@ export function DecisionBadge({ decision }: { decision: string }) {
   const d = DECISION[decision] ?? { label: decision, tone: 'neutral' as const, title: decision };
   return (
     <Badge tone={d.tone} title={d.title}>
-      <span data-testid="decision" data-decision={decision}>{d.label}</span>
+      <span data-testid="decision" data-decision={decision}>
+        {d.label}
+      </span>
     </Badge>
   );
 }
@@ -60,7 +64,11 @@ export function MaskedChips({ masked, className }: { masked: Record<string, numb
   return (
     <span className={cx('inline-flex flex-wrap items-center gap-1', className)} data-testid="masked-counts">
       {entries.map(([type, n]) => (
-        <span key={type} title={`${n} ${type.toLowerCase()} value${n === 1 ? '' : 's'} masked before leaving the agent`} className="inline-flex items-center gap-1 rounded bg-violet-50 px-1.5 py-px font-mono text-[11px] text-violet-800 ring-1 ring-inset ring-violet-200">
+        <span
+          key={type}
+          title={`${n} ${type.toLowerCase()} value${n === 1 ? '' : 's'} masked before leaving the agent`}
+          className="inline-flex items-center gap-1 rounded bg-violet-50 px-1.5 py-px font-mono text-[11px] text-violet-800 ring-1 ring-inset ring-violet-200"
+        >
           {type.toUpperCase()}
           <span className="tabular-nums text-violet-500">×{n}</span>
         </span>
@@ -74,7 +82,11 @@ export function SessionDuration({ startedAt, endedAt, status }: { startedAt: Dat
   const now = useNow(1_000);
   if (!endedAt && status !== 'open') return <span className="text-slate-400">—</span>;
   const end = endedAt ?? now;
-  return <span className="tabular-nums" suppressHydrationWarning>{formatDuration(end.getTime() - startedAt.getTime())}</span>;
+  return (
+    <span className="tabular-nums" suppressHydrationWarning>
+      {formatDuration(end.getTime() - startedAt.getTime())}
+    </span>
+  );
 }
 
 export function formatBytes(n: number): string {
@@ -100,7 +112,17 @@ const short = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short',
 export const utc = (d: Date): string => `${exact.format(d)} UTC`;
 export const utcShort = (d: Date): string => `${short.format(d)} UTC`;
 
-export function Stat({ label, value, tone = 'neutral', children }: { label: string; value: ReactNode; tone?: 'neutral' | 'red' | 'violet' | 'amber'; children?: ReactNode }) {
+export function Stat({
+  label,
+  value,
+  tone = 'neutral',
+  children,
+}: {
+  label: string;
+  value: ReactNode;
+  tone?: 'neutral' | 'red' | 'violet' | 'amber';
+  children?: ReactNode;
+}) {
   const color = { neutral: 'text-slate-900', red: 'text-red-700', violet: 'text-violet-800', amber: 'text-amber-800' }[tone];
   return (
     <div className="min-w-0 rounded-lg border border-slate-200 bg-white px-4 py-3 shadow-[0_1px_0_rgba(15,23,42,0.03)]">

@@ -42,7 +42,13 @@ export function SessionDetailView({ id }: { id: string }) {
       Sessions
     </Link>
   );
-  if (q.isPending) return <>{back}<div className="h-64 animate-pulse rounded-lg border border-slate-200 bg-white" aria-busy="true" aria-label="Loading" /></>;
+  if (q.isPending)
+    return (
+      <>
+        {back}
+        <div className="h-64 animate-pulse rounded-lg border border-slate-200 bg-white" aria-busy="true" aria-label="Loading" />
+      </>
+    );
   if (q.isError) {
     return (
       <>
@@ -79,7 +85,9 @@ export function SessionDetailView({ id }: { id: string }) {
           <p className="mt-0.5 flex flex-wrap items-center gap-x-1.5 text-[13px] text-slate-500">
             <span className="font-medium text-slate-700">{s.user.name || s.user.email}</span>
             {s.user.isService && <ServiceBadge />}
-            <span>with {modeLabel(s.mode)} · started <RelativeTime date={s.startedAt} /></span>
+            <span>
+              with {modeLabel(s.mode)} · started <RelativeTime date={s.startedAt} />
+            </span>
             {s.reason && <span>· “{s.reason}”</span>}
           </p>
         </div>
@@ -94,7 +102,13 @@ export function SessionDetailView({ id }: { id: string }) {
       </header>
 
       {(verify.data || verify.error) && (
-        <div className="mb-5">{verify.data ? <VerifyOutcome result={verify.data} scope="session" /> : <ErrorNote title="Could not verify this session" message={verify.error!.message} />}</div>
+        <div className="mb-5">
+          {verify.data ? (
+            <VerifyOutcome result={verify.data} scope="session" />
+          ) : (
+            <ErrorNote title="Could not verify this session" message={verify.error!.message} />
+          )}
+        </div>
       )}
       {s.truncated && (
         <p className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-[13px] text-amber-900">
@@ -136,21 +150,43 @@ export function SessionDetailView({ id }: { id: string }) {
                 <div className="truncate">{s.user.name}</div>
                 <div className="truncate text-[12px] text-slate-500">{s.user.email}</div>
               </Field>
-              <Field label="Connection"><span className="font-medium">{s.connection.name}</span> <span className="text-slate-400">({s.connection.type})</span></Field>
+              <Field label="Connection">
+                <span className="font-medium">{s.connection.name}</span> <span className="text-slate-400">({s.connection.type})</span>
+              </Field>
               <Field label="Mode">{modeLabel(s.mode)}</Field>
               <Field label="Client">{s.client ?? <span className="text-slate-400">not given</span>}</Field>
-              <Field label="Reason"><span data-testid="session-reason">{s.reason ?? <span className="text-slate-400">none given</span>}</span></Field>
-              <Field label="Started"><span className="text-[12px]">{utc(s.startedAt)}</span></Field>
-              <Field label="Ended">{s.endedAt ? <span className="text-[12px]">{utc(s.endedAt)}</span> : s.status === 'open' ? <span className="text-emerald-700">still running</span> : <span className="text-slate-400">—</span>}</Field>
-              <Field label="Duration"><SessionDuration startedAt={s.startedAt} endedAt={s.endedAt} status={s.status} /></Field>
+              <Field label="Reason">
+                <span data-testid="session-reason">{s.reason ?? <span className="text-slate-400">none given</span>}</span>
+              </Field>
+              <Field label="Started">
+                <span className="text-[12px]">{utc(s.startedAt)}</span>
+              </Field>
+              <Field label="Ended">
+                {s.endedAt ? (
+                  <span className="text-[12px]">{utc(s.endedAt)}</span>
+                ) : s.status === 'open' ? (
+                  <span className="text-emerald-700">still running</span>
+                ) : (
+                  <span className="text-slate-400">—</span>
+                )}
+              </Field>
+              <Field label="Duration">
+                <SessionDuration startedAt={s.startedAt} endedAt={s.endedAt} status={s.status} />
+              </Field>
               {s.agent && <Field label="Agent">{s.agent}</Field>}
-              <Field label="Events"><span className="tabular-nums">{s.events.toLocaleString('en-US')}</span></Field>
-              {s.error && <Field label="Error"><span className="text-red-700">{s.error}</span></Field>}
+              <Field label="Events">
+                <span className="tabular-nums">{s.events.toLocaleString('en-US')}</span>
+              </Field>
+              {s.error && (
+                <Field label="Error">
+                  <span className="text-red-700">{s.error}</span>
+                </Field>
+              )}
             </dl>
           </Card>
           <p className="px-1 text-[12px] leading-relaxed text-slate-500">
-            Recorded by the agent, masked before it left: raw PII never reaches the audit trail. Each event carries the hash of the one
-            before it, so any change to the stored trail is detected by a verification.
+            Recorded by the agent, masked before it left: raw PII never reaches the audit trail. Each event carries the hash of the one before it, so any change
+            to the stored trail is detected by a verification.
           </p>
         </aside>
       </div>

@@ -14,7 +14,17 @@ export function SqlTimeline({ s }: { s: Session }) {
     <Card
       title="Timeline"
       testId="sql-timeline"
-      action={<span className="text-[12px] text-slate-500">{s.statements} statement{s.statements === 1 ? '' : 's'}{refused > 0 && <> · <span className="font-medium text-red-700">{refused} refused</span></>}</span>}
+      action={
+        <span className="text-[12px] text-slate-500">
+          {s.statements} statement{s.statements === 1 ? '' : 's'}
+          {refused > 0 && (
+            <>
+              {' '}
+              · <span className="font-medium text-red-700">{refused} refused</span>
+            </>
+          )}
+        </span>
+      }
     >
       {s.timeline.length === 0 ? (
         <p className="text-[13px] text-slate-500">Nothing was recorded in this session{s.status === 'open' ? ' yet' : ''}.</p>
@@ -48,10 +58,21 @@ export function TerminalCommands({ s }: { s: Session }) {
               <li key={c.seq} className="px-4 py-2.5" data-testid="terminal-command" data-decision={c.decision}>
                 <div className="flex flex-wrap items-center gap-1.5">
                   <DecisionBadge decision={c.decision} />
-                  {c.ruleId && <span className="rounded bg-red-50 px-1.5 py-px font-mono text-[11px] text-red-800 ring-1 ring-inset ring-red-200">{c.ruleId}</span>}
-                  <span className="ml-auto font-mono text-[11px] text-slate-400" title="Time since the session started">{((c.at.getTime() - s.startedAt.getTime()) / 1000).toFixed(1)} s</span>
+                  {c.ruleId && (
+                    <span className="rounded bg-red-50 px-1.5 py-px font-mono text-[11px] text-red-800 ring-1 ring-inset ring-red-200">{c.ruleId}</span>
+                  )}
+                  <span className="ml-auto font-mono text-[11px] text-slate-400" title="Time since the session started">
+                    {((c.at.getTime() - s.startedAt.getTime()) / 1000).toFixed(1)} s
+                  </span>
                 </div>
-                <pre className={cx('mt-1.5 overflow-x-auto font-mono text-[12px] whitespace-pre-wrap break-all', c.decision === 'deny' ? 'text-red-900 line-through decoration-red-300' : 'text-slate-800')}>$ {c.text}</pre>
+                <pre
+                  className={cx(
+                    'mt-1.5 overflow-x-auto font-mono text-[12px] whitespace-pre-wrap break-all',
+                    c.decision === 'deny' ? 'text-red-900 line-through decoration-red-300' : 'text-slate-800',
+                  )}
+                >
+                  $ {c.text}
+                </pre>
                 {c.reason && c.decision !== 'allow' && <p className="mt-1 text-[12px] text-red-800">{c.reason}</p>}
               </li>
             ))}
@@ -60,8 +81,12 @@ export function TerminalCommands({ s }: { s: Session }) {
       </Card>
       <Card title="Files and exit" testId="terminal-outcome">
         <div className="space-y-1">
-          {files.length === 0 && exits.length === 0 && <p className="text-[13px] text-slate-500">No file transfer and no exit status recorded{s.status === 'open' ? ' yet' : ''}.</p>}
-          {[...files, ...exits].map((e) => <EventLine key={e.seq} e={e} />)}
+          {files.length === 0 && exits.length === 0 && (
+            <p className="text-[13px] text-slate-500">No file transfer and no exit status recorded{s.status === 'open' ? ' yet' : ''}.</p>
+          )}
+          {[...files, ...exits].map((e) => (
+            <EventLine key={e.seq} e={e} />
+          ))}
         </div>
       </Card>
     </>

@@ -63,7 +63,8 @@ export function SessionsView({ input, days }: { input: Input; days: { from: stri
   const clear = () => set(Object.fromEntries(FILTER_KEYS.map((k) => [k, null])));
 
   const exportQuery = new URLSearchParams([...params.entries()].filter(([k]) => (FILTER_KEYS as readonly string[]).includes(k)));
-  const exportHref = (what: string, format: string) => `/api/sessions/export?${new URLSearchParams([...exportQuery.entries(), ['what', what], ['format', format]]).toString()}`;
+  const exportHref = (what: string, format: string) =>
+    `/api/sessions/export?${new URLSearchParams([...exportQuery.entries(), ['what', what], ['format', format]]).toString()}`;
 
   return (
     <section aria-label="Sessions">
@@ -71,9 +72,19 @@ export function SessionsView({ input, days }: { input: Input; days: { from: stri
         <div className="flex flex-wrap items-center gap-2">
           <SearchBox placeholder="Search statements and commands" initial={input.q ?? ''} />
           {facets.data?.seesAll && (
-            <SelectFilter param="user" value={input.user ?? null} label="All users" options={facets.data.users.map((u) => ({ value: u.email, label: `${u.name || u.email}${u.isService ? ' (AI agent)' : ''}` }))} />
+            <SelectFilter
+              param="user"
+              value={input.user ?? null}
+              label="All users"
+              options={facets.data.users.map((u) => ({ value: u.email, label: `${u.name || u.email}${u.isService ? ' (AI agent)' : ''}` }))}
+            />
           )}
-          <SelectFilter param="connection" value={input.connection ?? null} label="All connections" options={(facets.data?.connections ?? []).map((c) => ({ value: c, label: c }))} />
+          <SelectFilter
+            param="connection"
+            value={input.connection ?? null}
+            label="All connections"
+            options={(facets.data?.connections ?? []).map((c) => ({ value: c, label: c }))}
+          />
           <SelectFilter param="mode" value={input.mode ?? null} label="Any mode" options={MODE_OPTIONS} />
           <SelectFilter param="status" value={input.status ?? null} label="Any status" options={STATUS_OPTIONS} />
           <SelectFilter param="outcome" value={input.outcome ?? null} label="Any outcome" options={OUTCOME_OPTIONS} />
@@ -84,7 +95,11 @@ export function SessionsView({ input, days }: { input: Input; days: { from: stri
           <DateFilter param="to" value={days.to} label="To" min={days.from ?? undefined} />
           <span className="text-[12px] text-slate-400">UTC</span>
           {filtered && (
-            <button type="button" onClick={clear} className="ml-2 h-8 px-1 text-[12px] font-medium text-slate-500 underline-offset-4 hover:text-slate-900 hover:underline">
+            <button
+              type="button"
+              onClick={clear}
+              className="ml-2 h-8 px-1 text-[12px] font-medium text-slate-500 underline-offset-4 hover:text-slate-900 hover:underline"
+            >
               Clear filters
             </button>
           )}
@@ -108,7 +123,14 @@ export function SessionsView({ input, days }: { input: Input; days: { from: stri
         <ErrorNote message={list.error.message} />
       ) : list.data.items.length === 0 ? (
         filtered ? (
-          <EmptyState title="No session matches these filters" action={<button type="button" className="text-[13px] font-medium text-slate-900 underline underline-offset-4" onClick={clear}>Clear filters</button>}>
+          <EmptyState
+            title="No session matches these filters"
+            action={
+              <button type="button" className="text-[13px] font-medium text-slate-900 underline underline-offset-4" onClick={clear}>
+                Clear filters
+              </button>
+            }
+          >
             Try a wider date range, another connection or outcome, or different search text.
           </EmptyState>
         ) : (
@@ -124,7 +146,13 @@ export function SessionsView({ input, days }: { input: Input; days: { from: stri
               <Row key={s.id} s={s} onOpen={() => router.push(`/sessions/${s.id}`)} />
             ))}
           </Table>
-          <Pagination page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} atLeast={list.data.totalIsLowerBound} noun={['session', 'sessions']} />
+          <Pagination
+            page={list.data.page}
+            pageSize={list.data.pageSize}
+            total={list.data.total}
+            atLeast={list.data.totalIsLowerBound}
+            noun={['session', 'sessions']}
+          />
         </>
       )}
     </section>
@@ -134,7 +162,11 @@ export function SessionsView({ input, days }: { input: Input; days: { from: stri
 function Count({ n, tone }: { n: number; tone?: 'red' | 'violet' }) {
   if (n === 0) return <Muted>0</Muted>;
   const cls = tone === 'red' ? 'bg-red-50 text-red-700 ring-red-200' : tone === 'violet' ? 'bg-violet-50 text-violet-800 ring-violet-200' : '';
-  return tone ? <span className={`inline-flex min-w-6 justify-center rounded px-1.5 py-px text-[12px] font-semibold tabular-nums ring-1 ring-inset ${cls}`}>{n}</span> : <span className="tabular-nums text-slate-800">{n}</span>;
+  return tone ? (
+    <span className={`inline-flex min-w-6 justify-center rounded px-1.5 py-px text-[12px] font-semibold tabular-nums ring-1 ring-inset ${cls}`}>{n}</span>
+  ) : (
+    <span className="tabular-nums text-slate-800">{n}</span>
+  );
 }
 
 function Row({ s, onOpen }: { s: Item; onOpen: () => void }) {
@@ -144,7 +176,9 @@ function Row({ s, onOpen }: { s: Item; onOpen: () => void }) {
         <Link href={`/sessions/${s.id}`} onClick={(e) => e.stopPropagation()} className="font-medium text-slate-900 hover:underline" title={utc(s.startedAt)}>
           {utcShort(s.startedAt)}
         </Link>
-        <div className="text-[11px] text-slate-400"><RelativeTime date={s.startedAt} /></div>
+        <div className="text-[11px] text-slate-400">
+          <RelativeTime date={s.startedAt} />
+        </div>
       </Td>
       <Td>
         <div className="flex min-w-0 items-center gap-1.5">
@@ -158,13 +192,37 @@ function Row({ s, onOpen }: { s: Item; onOpen: () => void }) {
         <div className="text-[11px] text-slate-400">{s.connection.type}</div>
       </Td>
       <Td className="whitespace-nowrap">{modeLabel(s.mode)}</Td>
-      <Td><SessionStatusBadge status={s.status} title={s.error} /></Td>
-      <Td className="whitespace-nowrap"><SessionDuration startedAt={s.startedAt} endedAt={s.endedAt} status={s.status} /></Td>
-      <Td className="text-right"><Count n={s.statements} /></Td>
-      <Td className="text-right" ><span data-testid="blocked-count"><Count n={s.blocked} tone="red" /></span></Td>
-      <Td className="text-right"><span data-testid="masked-count"><Count n={s.masked} tone="violet" /></span></Td>
+      <Td>
+        <SessionStatusBadge status={s.status} title={s.error} />
+      </Td>
+      <Td className="whitespace-nowrap">
+        <SessionDuration startedAt={s.startedAt} endedAt={s.endedAt} status={s.status} />
+      </Td>
+      <Td className="text-right">
+        <Count n={s.statements} />
+      </Td>
+      <Td className="text-right">
+        <span data-testid="blocked-count">
+          <Count n={s.blocked} tone="red" />
+        </span>
+      </Td>
+      <Td className="text-right">
+        <span data-testid="masked-count">
+          <Count n={s.masked} tone="violet" />
+        </span>
+      </Td>
       <Td className="max-w-[18rem]">
-        {s.reason ? <span className="line-clamp-2 text-slate-700" title={s.reason}>{s.reason}</span> : s.error ? <span className="line-clamp-2 text-red-700" title={s.error}>{s.error}</span> : <Muted>—</Muted>}
+        {s.reason ? (
+          <span className="line-clamp-2 text-slate-700" title={s.reason}>
+            {s.reason}
+          </span>
+        ) : s.error ? (
+          <span className="line-clamp-2 text-red-700" title={s.error}>
+            {s.error}
+          </span>
+        ) : (
+          <Muted>—</Muted>
+        )}
       </Td>
     </tr>
   );

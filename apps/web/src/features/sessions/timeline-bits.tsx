@@ -26,7 +26,11 @@ export function Gutter({ at, start, seq }: { at: Date; start: Date; seq: number 
 function ReviewLine({ e }: { e: StatementEntry }) {
   const r = e.review;
   if (!e.reviewId) return null;
-  const link = <Link href={`/reviews/${e.reviewId}`} className="font-mono text-slate-500 underline underline-offset-2 hover:text-slate-900">review {e.reviewId.slice(0, 8)}</Link>;
+  const link = (
+    <Link href={`/reviews/${e.reviewId}`} className="font-mono text-slate-500 underline underline-offset-2 hover:text-slate-900">
+      review {e.reviewId.slice(0, 8)}
+    </Link>
+  );
   if (!r) return <p className="mt-1.5 text-[12px] text-slate-500">{link}</p>;
   const approvers = r.approvals.map((a) => `${a.name || a.email} (${a.via === 'slack' ? 'Slack' : a.via === 'cli' ? 'CLI' : a.via})`).join(', ');
   return (
@@ -34,7 +38,12 @@ function ReviewLine({ e }: { e: StatementEntry }) {
       {r.status === 'approved' ? (
         <>
           <span className="font-medium text-sky-800">Approved by {approvers || r.decidedBy?.name || r.decidedBy?.email || 'a reviewer'}</span>
-          {r.decidedAt && <> <RelativeTime date={r.decidedAt} /> <span className="text-slate-400">({utc(r.decidedAt)})</span></>}
+          {r.decidedAt && (
+            <>
+              {' '}
+              <RelativeTime date={r.decidedAt} /> <span className="text-slate-400">({utc(r.decidedAt)})</span>
+            </>
+          )}
         </>
       ) : (
         <span className={cx('font-medium', r.status === 'pending' ? 'text-amber-800' : 'text-red-700')}>
@@ -61,32 +70,64 @@ export function StatementCard({ e }: { e: StatementEntry }) {
     <div
       data-testid="timeline-statement"
       data-decision={e.decision}
-      className={cx('min-w-0 rounded-md border border-l-[3px] border-slate-200 bg-white px-3 py-2.5', EDGE[e.decision] ?? 'border-l-slate-300', refused && 'bg-red-50/40')}
+      className={cx(
+        'min-w-0 rounded-md border border-l-[3px] border-slate-200 bg-white px-3 py-2.5',
+        EDGE[e.decision] ?? 'border-l-slate-300',
+        refused && 'bg-red-50/40',
+      )}
     >
       <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
         <DecisionBadge decision={e.decision} />
         {e.ruleId && (
-          <span className={cx('rounded px-1.5 py-px font-mono text-[11px] ring-1 ring-inset', refused ? 'bg-red-50 text-red-800 ring-red-200' : 'bg-amber-50 text-amber-900 ring-amber-200')} data-testid="statement-rule" title="Guardrail">
+          <span
+            className={cx(
+              'rounded px-1.5 py-px font-mono text-[11px] ring-1 ring-inset',
+              refused ? 'bg-red-50 text-red-800 ring-red-200' : 'bg-amber-50 text-amber-900 ring-amber-200',
+            )}
+            data-testid="statement-rule"
+            title="Guardrail"
+          >
             {e.ruleId}
           </span>
         )}
         {e.held && <span className="text-[12px] text-amber-800">held until a reviewer decided</span>}
         {refused && <span className="text-[12px] font-medium text-red-700">never reached the {e.lang === 'sql' ? 'database' : 'server'}</span>}
         {e.error && !refused && <span className="text-[12px] font-medium text-red-700">failed in the {e.lang === 'sql' ? 'database' : 'server'}</span>}
-        {facts.length > 0 && <span className="ml-auto font-mono text-[11px] tabular-nums text-slate-500" data-testid="statement-facts">{facts.join(' · ')}</span>}
+        {facts.length > 0 && (
+          <span className="ml-auto font-mono text-[11px] tabular-nums text-slate-500" data-testid="statement-facts">
+            {facts.join(' · ')}
+          </span>
+        )}
       </div>
-      <pre className={cx('mt-2 max-h-64 overflow-auto rounded px-2.5 py-1.5 font-mono text-[12.5px] leading-relaxed whitespace-pre-wrap break-words', refused ? 'bg-red-950/[0.04] text-red-950 line-through decoration-red-300/70' : 'bg-slate-50 text-slate-800')} data-testid="statement-text">
+      <pre
+        className={cx(
+          'mt-2 max-h-64 overflow-auto rounded px-2.5 py-1.5 font-mono text-[12.5px] leading-relaxed whitespace-pre-wrap break-words',
+          refused ? 'bg-red-950/[0.04] text-red-950 line-through decoration-red-300/70' : 'bg-slate-50 text-slate-800',
+        )}
+        data-testid="statement-text"
+      >
         {e.lang === 'shell' ? `$ ${e.text}` : e.text}
       </pre>
       {e.reason && e.decision !== 'allow' && e.decision !== 'approved' && (
-        <p className={cx('mt-1.5 text-[12px]', refused ? 'text-red-800' : 'text-amber-900')} data-testid="statement-reason">{e.reason}</p>
+        <p className={cx('mt-1.5 text-[12px]', refused ? 'text-red-800' : 'text-amber-900')} data-testid="statement-reason">
+          {e.reason}
+        </p>
       )}
       {e.parts.length > 1 && (
         <ul className="mt-1.5 space-y-0.5 text-[12px]">
           {e.parts.map((p, i) => (
             <li key={i} className="flex items-baseline gap-2">
-              <span className={cx('w-14 shrink-0 font-medium', p.action === 'deny' ? 'text-red-700' : p.action === 'review' ? 'text-amber-800' : 'text-emerald-700')}>{p.action ?? '—'}</span>
-              <span className="truncate font-mono text-slate-600" title={p.text}>{p.text}</span>
+              <span
+                className={cx(
+                  'w-14 shrink-0 font-medium',
+                  p.action === 'deny' ? 'text-red-700' : p.action === 'review' ? 'text-amber-800' : 'text-emerald-700',
+                )}
+              >
+                {p.action ?? '—'}
+              </span>
+              <span className="truncate font-mono text-slate-600" title={p.text}>
+                {p.text}
+              </span>
               {p.ruleId && <span className="font-mono text-slate-400">{p.ruleId}</span>}
             </li>
           ))}
@@ -98,7 +139,11 @@ export function StatementCard({ e }: { e: StatementEntry }) {
           <MaskedChips masked={e.masked} />
         </div>
       )}
-      {e.error && <p className="mt-1.5 rounded bg-red-50 px-2 py-1 font-mono text-[12px] text-red-800" data-testid="statement-error">{e.error}</p>}
+      {e.error && (
+        <p className="mt-1.5 rounded bg-red-50 px-2 py-1 font-mono text-[12px] text-red-800" data-testid="statement-error">
+          {e.error}
+        </p>
+      )}
       {e.reviewStatus && !e.reviewId && <p className="mt-1.5 text-[12px] text-red-700">Review {e.reviewStatus}: the command did not run.</p>}
       <ReviewLine e={e} />
     </div>
@@ -113,23 +158,69 @@ export function EventLine({ e }: { e: Exclude<Entry, StatementEntry> }) {
     case 'review':
       if (e.phase === 'requested') {
         tone = 'text-amber-800';
-        text = <>Review requested{e.reviewId && <> · <Link href={`/reviews/${e.reviewId}`} className="font-mono underline underline-offset-2">{e.reviewId.slice(0, 8)}</Link></>}</>;
+        text = (
+          <>
+            Review requested
+            {e.reviewId && (
+              <>
+                {' '}
+                ·{' '}
+                <Link href={`/reviews/${e.reviewId}`} className="font-mono underline underline-offset-2">
+                  {e.reviewId.slice(0, 8)}
+                </Link>
+              </>
+            )}
+          </>
+        );
       } else {
         tone = e.status === 'approved' ? 'text-sky-800' : 'text-red-700';
-        text = <>Review {e.status ?? 'decided'}{e.decidedBy && <> by {e.decidedBy}</>}{e.message && <span className="text-slate-500"> · “{e.message}”</span>}</>;
+        text = (
+          <>
+            Review {e.status ?? 'decided'}
+            {e.decidedBy && <> by {e.decidedBy}</>}
+            {e.message && <span className="text-slate-500"> · “{e.message}”</span>}
+          </>
+        );
       }
       break;
     case 'file':
-      text = <><span className="font-medium text-slate-700">File {e.op}</span> <span className="font-mono">{e.path}</span>{e.to && <> → <span className="font-mono">{e.to}</span></>}</>;
+      text = (
+        <>
+          <span className="font-medium text-slate-700">File {e.op}</span> <span className="font-mono">{e.path}</span>
+          {e.to && (
+            <>
+              {' '}
+              → <span className="font-mono">{e.to}</span>
+            </>
+          )}
+        </>
+      );
       break;
     case 'exit':
       tone = e.code === 0 ? 'text-slate-600' : 'text-red-700';
-      text = <>Exited {e.signal ? <>on signal <span className="font-mono">{e.signal}</span></> : <>with status <span className="font-mono tabular-nums">{e.code ?? '?'}</span></>}</>;
+      text = (
+        <>
+          Exited{' '}
+          {e.signal ? (
+            <>
+              on signal <span className="font-mono">{e.signal}</span>
+            </>
+          ) : (
+            <>
+              with status <span className="font-mono tabular-nums">{e.code ?? '?'}</span>
+            </>
+          )}
+        </>
+      );
       break;
     case 'event':
       tone = { neutral: 'text-slate-500', red: 'text-red-700', amber: 'text-amber-800', green: 'text-emerald-700' }[e.tone];
       text = e.summary;
       break;
   }
-  return <div className={cx('min-w-0 py-0.5 text-[12.5px] break-words', tone)} data-testid="timeline-event" data-kind={e.kind}>{text}</div>;
+  return (
+    <div className={cx('min-w-0 py-0.5 text-[12.5px] break-words', tone)} data-testid="timeline-event" data-kind={e.kind}>
+      {text}
+    </div>
+  );
 }

@@ -6,7 +6,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { cx } from '~/components/ui/cx';
 
 export type Frame = [number, 'o' | 'r', string];
-export interface PlayerRecording { cols: number; rows: number; term: string; frames: Frame[] }
+export interface PlayerRecording {
+  cols: number;
+  rows: number;
+  term: string;
+  frames: Frame[];
+}
 
 /** Pauses longer than this are shortened to it, as asciinema's idle_time_limit does. */
 const IDLE_LIMIT = 2;
@@ -40,8 +45,22 @@ const THEME = {
   cursor: '#94a3b8',
   cursorAccent: '#0b1220',
   selectionBackground: '#334155',
-  black: '#1e293b', red: '#f87171', green: '#4ade80', yellow: '#facc15', blue: '#60a5fa', magenta: '#c084fc', cyan: '#22d3ee', white: '#e2e8f0',
-  brightBlack: '#64748b', brightRed: '#fca5a5', brightGreen: '#86efac', brightYellow: '#fde047', brightBlue: '#93c5fd', brightMagenta: '#d8b4fe', brightCyan: '#67e8f9', brightWhite: '#f8fafc',
+  black: '#1e293b',
+  red: '#f87171',
+  green: '#4ade80',
+  yellow: '#facc15',
+  blue: '#60a5fa',
+  magenta: '#c084fc',
+  cyan: '#22d3ee',
+  white: '#e2e8f0',
+  brightBlack: '#64748b',
+  brightRed: '#fca5a5',
+  brightGreen: '#86efac',
+  brightYellow: '#fde047',
+  brightBlue: '#93c5fd',
+  brightMagenta: '#d8b4fe',
+  brightCyan: '#67e8f9',
+  brightWhite: '#f8fafc',
 };
 
 /**
@@ -177,7 +196,9 @@ export default function XtermPlayer({ recording, live, title }: { recording: Pla
           <span className="h-2.5 w-2.5 rounded-full bg-slate-700" />
         </span>
         <span className="min-w-0 flex-1 truncate text-center font-mono text-[11px] text-slate-400">{title}</span>
-        <span className="font-mono text-[11px] tabular-nums text-slate-500">{size.cols}×{size.rows}</span>
+        <span className="font-mono text-[11px] tabular-nums text-slate-500">
+          {size.cols}×{size.rows}
+        </span>
       </div>
       <div className="overflow-x-auto px-3 py-2.5">
         <div ref={host} data-testid="terminal-screen" aria-label="Recorded terminal" className="w-max" />
@@ -193,9 +214,14 @@ export default function XtermPlayer({ recording, live, title }: { recording: Pla
           className="inline-flex h-7 w-7 items-center justify-center rounded-md bg-white/10 text-white hover:bg-white/20 disabled:opacity-40"
         >
           {playing ? (
-            <svg viewBox="0 0 24 24" width={14} height={14} fill="currentColor" aria-hidden><rect x="6" y="5" width="4" height="14" rx="1" /><rect x="14" y="5" width="4" height="14" rx="1" /></svg>
+            <svg viewBox="0 0 24 24" width={14} height={14} fill="currentColor" aria-hidden>
+              <rect x="6" y="5" width="4" height="14" rx="1" />
+              <rect x="14" y="5" width="4" height="14" rx="1" />
+            </svg>
           ) : (
-            <svg viewBox="0 0 24 24" width={14} height={14} fill="currentColor" aria-hidden><path d="M8 5.5v13a1 1 0 0 0 1.5.9l10.5-6.5a1 1 0 0 0 0-1.8L9.5 4.6A1 1 0 0 0 8 5.5Z" /></svg>
+            <svg viewBox="0 0 24 24" width={14} height={14} fill="currentColor" aria-hidden>
+              <path d="M8 5.5v13a1 1 0 0 0 1.5.9l10.5-6.5a1 1 0 0 0 0-1.8L9.5 4.6A1 1 0 0 0 8 5.5Z" />
+            </svg>
           )}
         </button>
         <input
@@ -222,14 +248,21 @@ export default function XtermPlayer({ recording, live, title }: { recording: Pla
               type="button"
               aria-pressed={speed === s}
               onClick={() => setSpeed(s)}
-              className={cx('h-6 rounded px-1.5 font-mono text-[11px] tabular-nums', speed === s ? 'bg-white/15 text-white' : 'text-slate-400 hover:text-slate-200')}
+              className={cx(
+                'h-6 rounded px-1.5 font-mono text-[11px] tabular-nums',
+                speed === s ? 'bg-white/15 text-white' : 'text-slate-400 hover:text-slate-200',
+              )}
             >
               {s}×
             </button>
           ))}
         </div>
         {live && <span className="text-[11px] font-medium text-emerald-400">following live output</span>}
-        {times.shortened && <span className="text-[11px] text-slate-500" title={`Pauses longer than ${IDLE_LIMIT} s play as ${IDLE_LIMIT} s`}>idle time shortened</span>}
+        {times.shortened && (
+          <span className="text-[11px] text-slate-500" title={`Pauses longer than ${IDLE_LIMIT} s play as ${IDLE_LIMIT} s`}>
+            idle time shortened
+          </span>
+        )}
       </div>
     </div>
   );

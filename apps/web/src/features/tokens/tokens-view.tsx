@@ -29,9 +29,26 @@ export function TokensView({ isAdmin, gatewayUrl }: { isAdmin: boolean; gatewayU
   const [adding, setAdding] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
   const refresh = () => void qc.invalidateQueries({ queryKey: trpc.token.list.queryKey() });
-  const columns = [{ label: 'Token' }, ...(owner === 'org' ? [{ label: 'Owner' }] : []), { label: 'Scope' }, { label: 'Created' }, { label: 'Last used' }, { label: 'Expires' }, { label: '', className: 'w-px' }];
+  const columns = [
+    { label: 'Token' },
+    ...(owner === 'org' ? [{ label: 'Owner' }] : []),
+    { label: 'Scope' },
+    { label: 'Created' },
+    { label: 'Last used' },
+    { label: 'Expires' },
+    { label: '', className: 'w-px' },
+  ];
   const tab = (o: Owner, label: string) => (
-    <button type="button" aria-pressed={owner === o} onClick={() => setOwner(o)} className={owner === o ? 'h-8 rounded-md bg-slate-900 px-3 text-[13px] font-medium text-white' : 'h-8 rounded-md px-3 text-[13px] font-medium text-slate-600 hover:bg-slate-100'}>
+    <button
+      type="button"
+      aria-pressed={owner === o}
+      onClick={() => setOwner(o)}
+      className={
+        owner === o
+          ? 'h-8 rounded-md bg-slate-900 px-3 text-[13px] font-medium text-white'
+          : 'h-8 rounded-md px-3 text-[13px] font-medium text-slate-600 hover:bg-slate-100'
+      }
+    >
       {label}
     </button>
   );
@@ -46,7 +63,18 @@ export function TokensView({ isAdmin, gatewayUrl }: { isAdmin: boolean; gatewayU
             Show revoked and expired
           </label>
         </div>
-        {!adding && <button type="button" className={PRIMARY} onClick={() => { setAdding(true); setCreated(null); }}>Create token</button>}
+        {!adding && (
+          <button
+            type="button"
+            className={PRIMARY}
+            onClick={() => {
+              setAdding(true);
+              setCreated(null);
+            }}
+          >
+            Create token
+          </button>
+        )}
       </div>
       {created && (
         <ShownOnce
@@ -57,7 +85,16 @@ export function TokensView({ isAdmin, gatewayUrl }: { isAdmin: boolean; gatewayU
           onDone={() => setCreated(null)}
         />
       )}
-      {adding && <TokenForm onCancel={() => setAdding(false)} onCreated={(out) => { setAdding(false); setCreated(out.token); refresh(); }} />}
+      {adding && (
+        <TokenForm
+          onCancel={() => setAdding(false)}
+          onCreated={(out) => {
+            setAdding(false);
+            setCreated(out.token);
+            refresh();
+          }}
+        />
+      )}
       {q.isPending ? (
         <TableSkeleton rows={3} />
       ) : q.isError ? (
@@ -68,7 +105,9 @@ export function TokensView({ isAdmin, gatewayUrl }: { isAdmin: boolean; gatewayU
         </EmptyState>
       ) : (
         <Table columns={columns} label="API tokens">
-          {q.data.items.map((t) => <TokenRow key={t.id} t={t} showOwner={owner === 'org'} refresh={refresh} />)}
+          {q.data.items.map((t) => (
+            <TokenRow key={t.id} t={t} showOwner={owner === 'org'} refresh={refresh} />
+          ))}
         </Table>
       )}
     </div>
@@ -82,32 +121,74 @@ function TokenRow({ t, showOwner, refresh }: { t: Token; showOwner: boolean; ref
   return (
     <tr data-testid="token-row" data-name={t.name} data-status={t.status}>
       <Td className="max-w-[24rem]">
-        <div className="truncate font-medium text-slate-900" title={t.name}>{t.name}</div>
-        <div className="font-mono text-[12px] text-slate-500" data-testid="token-prefix">{t.prefix}…</div>
-        {revoke.error && <p className="mt-1 text-[12px] text-red-700" role="alert">{revoke.error.message}</p>}
+        <div className="truncate font-medium text-slate-900" title={t.name}>
+          {t.name}
+        </div>
+        <div className="font-mono text-[12px] text-slate-500" data-testid="token-prefix">
+          {t.prefix}…
+        </div>
+        {revoke.error && (
+          <p className="mt-1 text-[12px] text-red-700" role="alert">
+            {revoke.error.message}
+          </p>
+        )}
       </Td>
       {showOwner && (
         <Td>
           <div className="text-slate-800">{t.owner.name}</div>
-          <div className="text-[12px] text-slate-500">{t.owner.email}{t.owner.isService && <Badge tone="blue" className="ml-1.5">service account</Badge>}</div>
+          <div className="text-[12px] text-slate-500">
+            {t.owner.email}
+            {t.owner.isService && (
+              <Badge tone="blue" className="ml-1.5">
+                service account
+              </Badge>
+            )}
+          </div>
         </Td>
       )}
       <Td>{t.scope === 'full' ? <Badge>full</Badge> : <Badge tone="blue">read-only</Badge>}</Td>
-      <Td className="whitespace-nowrap text-slate-500"><RelativeTime date={t.createdAt} /></Td>
-      <Td className="whitespace-nowrap text-slate-500" ><span data-testid="token-last-used"><RelativeTime date={t.lastUsedAt} /></span></Td>
+      <Td className="whitespace-nowrap text-slate-500">
+        <RelativeTime date={t.createdAt} />
+      </Td>
+      <Td className="whitespace-nowrap text-slate-500">
+        <span data-testid="token-last-used">
+          <RelativeTime date={t.lastUsedAt} />
+        </span>
+      </Td>
       <Td className="whitespace-nowrap">
-        {t.status === 'revoked' ? <Badge tone="red">revoked</Badge> : t.status === 'expired' ? <Badge tone="amber">expired</Badge> : t.expiresAt ? <span className="text-slate-600" title={t.expiresAt.toISOString()}>{day.format(t.expiresAt)}</span> : <span className="text-slate-400">never</span>}
+        {t.status === 'revoked' ? (
+          <Badge tone="red">revoked</Badge>
+        ) : t.status === 'expired' ? (
+          <Badge tone="amber">expired</Badge>
+        ) : t.expiresAt ? (
+          <span className="text-slate-600" title={t.expiresAt.toISOString()}>
+            {day.format(t.expiresAt)}
+          </span>
+        ) : (
+          <span className="text-slate-400">never</span>
+        )}
       </Td>
       <Td className="text-right">
         {t.status === 'active' &&
           (confirming ? (
             <span className="inline-flex items-center gap-1.5">
               <span className="text-[12px] text-red-800">Revoke it?</span>
-              <button type="button" disabled={revoke.isPending} onClick={() => revoke.mutate({ id: t.id })} className="inline-flex h-7 items-center rounded-md bg-red-600 px-2.5 text-[12px] font-medium text-white hover:bg-red-700">Revoke</button>
-              <button type="button" onClick={() => setConfirming(false)} className={SMALL}>Cancel</button>
+              <button
+                type="button"
+                disabled={revoke.isPending}
+                onClick={() => revoke.mutate({ id: t.id })}
+                className="inline-flex h-7 items-center rounded-md bg-red-600 px-2.5 text-[12px] font-medium text-white hover:bg-red-700"
+              >
+                Revoke
+              </button>
+              <button type="button" onClick={() => setConfirming(false)} className={SMALL}>
+                Cancel
+              </button>
             </span>
           ) : (
-            <button type="button" className={SMALL_DANGER} onClick={() => setConfirming(true)} aria-label={`Revoke ${t.name}`}>Revoke</button>
+            <button type="button" className={SMALL_DANGER} onClick={() => setConfirming(true)} aria-label={`Revoke ${t.name}`}>
+              Revoke
+            </button>
           ))}
       </Td>
     </tr>

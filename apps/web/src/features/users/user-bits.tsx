@@ -19,7 +19,11 @@ export const SELECT =
 
 export function RoleBadge({ role, title }: { role: string; title?: string }) {
   const tone = role === 'admin' ? 'red' : role === 'reviewer' ? 'amber' : role === 'auditor' ? 'blue' : 'neutral';
-  return <Badge tone={tone} title={title}>{roleLabel(role)}</Badge>;
+  return (
+    <Badge tone={tone} title={title}>
+      {roleLabel(role)}
+    </Badge>
+  );
 }
 
 /** A secret generated for someone (a password, a token): shown this once, with a copy button. */
@@ -33,10 +37,16 @@ export function ShownOnce({ title, detail, secret, onDone, testId }: { title: st
       <p className="mt-0.5 text-[12px] text-amber-900/80">{detail}</p>
       <div className="mt-2.5 flex flex-wrap items-center gap-2">
         <span className="inline-flex max-w-full items-center gap-1 rounded-md border border-amber-200 bg-white py-1 pl-2.5 pr-1">
-          <code className="truncate font-mono text-[13px] text-slate-900" data-testid={`${testId}-value`}>{secret}</code>
+          <code className="truncate font-mono text-[13px] text-slate-900" data-testid={`${testId}-value`}>
+            {secret}
+          </code>
           <CopyButton text={secret} label="Copy" />
         </span>
-        <button type="button" onClick={onDone} className="inline-flex h-8 items-center rounded-md bg-amber-900 px-3 text-[12px] font-medium text-white shadow-sm hover:bg-amber-950">
+        <button
+          type="button"
+          onClick={onDone}
+          className="inline-flex h-8 items-center rounded-md bg-amber-900 px-3 text-[12px] font-medium text-white shadow-sm hover:bg-amber-950"
+        >
           I have copied it
         </button>
       </div>

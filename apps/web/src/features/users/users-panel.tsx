@@ -15,7 +15,14 @@ import { UserForm } from './user-form';
 
 type User = inferOutput<ReturnType<typeof useTRPC>['user']['list']>['items'][number];
 
-const COLUMNS = [{ label: 'User' }, { label: 'Own role' }, { label: 'Effective role' }, { label: 'Last sign-in' }, { label: 'Tokens' }, { label: '', className: 'w-px' }];
+const COLUMNS = [
+  { label: 'User' },
+  { label: 'Own role' },
+  { label: 'Effective role' },
+  { label: 'Last sign-in' },
+  { label: 'Tokens' },
+  { label: '', className: 'w-px' },
+];
 
 /** Everyone in the org: people and service accounts, their roles (own and through groups), disabling. */
 export function UsersPanel({ selfId }: { selfId: string }) {
@@ -31,7 +38,20 @@ export function UsersPanel({ selfId }: { selfId: string }) {
       testId="users-panel"
       icon={<LockIcon width={18} height={18} />}
       description="People sign in with a password or single sign-on; service accounts (AI agents, automation) use API tokens only. Changes count from the user's next request, in the browser and at the gateway."
-      actions={!adding && <button type="button" className={PRIMARY} onClick={() => { setAdding(true); setShown(null); }}>Add user</button>}
+      actions={
+        !adding && (
+          <button
+            type="button"
+            className={PRIMARY}
+            onClick={() => {
+              setAdding(true);
+              setShown(null);
+            }}
+          >
+            Add user
+          </button>
+        )
+      }
     >
       <div className="space-y-4">
         {shown && (
@@ -59,7 +79,15 @@ export function UsersPanel({ selfId }: { selfId: string }) {
           <ErrorNote title="Could not load the users" message={q.error.message} />
         ) : (
           <Table columns={COLUMNS} label="Users">
-            {q.data.items.map((u) => <UserRow key={u.id} u={u} self={u.id === selfId} onPassword={(password) => setShown({ email: u.email, password, reset: true })} refresh={refresh} />)}
+            {q.data.items.map((u) => (
+              <UserRow
+                key={u.id}
+                u={u}
+                self={u.id === selfId}
+                onPassword={(password) => setShown({ email: u.email, password, reset: true })}
+                refresh={refresh}
+              />
+            ))}
           </Table>
         )}
       </div>
@@ -71,7 +99,14 @@ function UserRow({ u, self, onPassword, refresh }: { u: User; self: boolean; onP
   const trpc = useTRPC();
   const setRole = useMutation(trpc.user.setRole.mutationOptions({ onSuccess: refresh }));
   const setDisabled = useMutation(trpc.user.setDisabled.mutationOptions({ onSuccess: refresh }));
-  const reset = useMutation(trpc.user.resetPassword.mutationOptions({ onSuccess: (out) => { onPassword(out.password); refresh(); } }));
+  const reset = useMutation(
+    trpc.user.resetPassword.mutationOptions({
+      onSuccess: (out) => {
+        onPassword(out.password);
+        refresh();
+      },
+    }),
+  );
   const busy = setRole.isPending || setDisabled.isPending || reset.isPending;
   const error = setRole.error ?? setDisabled.error ?? reset.error;
   const fromGroups = u.groups.filter((g) => g.role === u.effectiveRole && u.role !== u.effectiveRole);
@@ -81,12 +116,20 @@ function UserRow({ u, self, onPassword, refresh }: { u: User; self: boolean; onP
         <div className="flex flex-wrap items-center gap-1.5">
           <span className="font-medium text-slate-900">{u.name}</span>
           {self && <Badge>you</Badge>}
-          {u.isService && <Badge tone="blue" title="An identity for an AI agent or automation: API tokens only">service account</Badge>}
+          {u.isService && (
+            <Badge tone="blue" title="An identity for an AI agent or automation: API tokens only">
+              service account
+            </Badge>
+          )}
           {u.sso && <Badge title="Has signed in with single sign-on">SSO</Badge>}
           {u.disabled && <Badge tone="red">disabled</Badge>}
         </div>
         <div className="truncate text-[12px] text-slate-500">{u.email}</div>
-        {error && <p className="mt-1 text-[12px] text-red-700" role="alert">{error.message}</p>}
+        {error && (
+          <p className="mt-1 text-[12px] text-red-700" role="alert">
+            {error.message}
+          </p>
+        )}
       </Td>
       <Td>
         <select
@@ -97,26 +140,50 @@ function UserRow({ u, self, onPassword, refresh }: { u: User; self: boolean; onP
           onChange={(e) => setRole.mutate({ id: u.id, role: e.target.value as RoleName })}
           className={SELECT}
         >
-          {ROLES.filter((r) => !(u.isService && r.value === 'admin' && u.role !== 'admin')).map((r) => <option key={r.value} value={r.value}>{r.label}</option>)}
+          {ROLES.filter((r) => !(u.isService && r.value === 'admin' && u.role !== 'admin')).map((r) => (
+            <option key={r.value} value={r.value}>
+              {r.label}
+            </option>
+          ))}
         </select>
       </Td>
       <Td>
         <div className="flex flex-col items-start gap-1" data-testid="user-effective-role" data-role={u.effectiveRole}>
           <RoleBadge role={u.effectiveRole} title={`Roles held: ${u.roles.join(', ')}`} />
           {fromGroups.length > 0 && <span className="text-[11px] text-slate-500">through {fromGroups.map((g) => g.name).join(', ')}</span>}
-          {u.groups.length > 0 && <span className="text-[11px] text-slate-400" data-testid="user-groups">groups: {u.groups.map((g) => g.name).join(', ')}</span>}
+          {u.groups.length > 0 && (
+            <span className="text-[11px] text-slate-400" data-testid="user-groups">
+              groups: {u.groups.map((g) => g.name).join(', ')}
+            </span>
+          )}
         </div>
       </Td>
-      <Td className="whitespace-nowrap text-slate-500">{u.isService ? <span className="text-slate-400">tokens only</span> : <RelativeTime date={u.lastLoginAt} />}</Td>
+      <Td className="whitespace-nowrap text-slate-500">
+        {u.isService ? <span className="text-slate-400">tokens only</span> : <RelativeTime date={u.lastLoginAt} />}
+      </Td>
       <Td className="whitespace-nowrap tabular-nums text-slate-500">
         {u.activeTokens} active
-        {u.lastTokenUseAt && <div className="text-[11px] text-slate-400">used <RelativeTime date={u.lastTokenUseAt} /></div>}
+        {u.lastTokenUseAt && (
+          <div className="text-[11px] text-slate-400">
+            used <RelativeTime date={u.lastTokenUseAt} />
+          </div>
+        )}
       </Td>
       <Td className="text-right">
         {!self && (
           <span className="inline-flex items-center gap-1.5">
-            {!u.isService && <button type="button" disabled={busy} className={SMALL} onClick={() => reset.mutate({ id: u.id })}>Reset password</button>}
-            <button type="button" disabled={busy} className={u.disabled ? SMALL : SMALL_DANGER} onClick={() => setDisabled.mutate({ id: u.id, disabled: !u.disabled })} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.email}`}>
+            {!u.isService && (
+              <button type="button" disabled={busy} className={SMALL} onClick={() => reset.mutate({ id: u.id })}>
+                Reset password
+              </button>
+            )}
+            <button
+              type="button"
+              disabled={busy}
+              className={u.disabled ? SMALL : SMALL_DANGER}
+              onClick={() => setDisabled.mutate({ id: u.id, disabled: !u.disabled })}
+              aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.email}`}
+            >
               {u.disabled ? 'Enable' : 'Disable'}
             </button>
           </span>

@@ -26,7 +26,13 @@ afterAll(async () => {
 describe('admin trail of the web app', () => {
   it('records each change with who made it, keeps secrets out, and chains the entries', async () => {
     const as = createCaller({ db, userId: adminId, headers: new Headers(), encryptionKey: ENCRYPTION_KEY, gatewayUrl: 'http://127.0.0.1:9' });
-    await as.integration.saveSlack({ botToken: 'xoxb-very-secret-token', signingSecret: '0123456789abcdef0123', defaultChannel: '#ops', notifyBlocked: true, enabled: true } as never);
+    await as.integration.saveSlack({
+      botToken: 'xoxb-very-secret-token',
+      signingSecret: '0123456789abcdef0123',
+      defaultChannel: '#ops',
+      notifyBlocked: true,
+      enabled: true,
+    } as never);
     await as.agent.create({ name: 'eu-west' });
     await as.integration.getSlack({}).catch(() => null); // a read is not a change
     const rows = await db.adminEvent.findMany({ where: { orgId }, orderBy: { seq: 'asc' } });

@@ -11,7 +11,14 @@ import { db } from '../db';
  * `gatewayUrl` is HOOP_GATEWAY_URL, the gateway people and agents use. `auditKeys` are the HOOP_AUDIT_* key settings
  * that verifying the audit trail checks the chain's signatures with.
  */
-export interface TRPCContext { db: Db; userId: string | null; headers: Headers; encryptionKey: string | null; gatewayUrl: string; auditKeys?: AuditKeySettings }
+export interface TRPCContext {
+  db: Db;
+  userId: string | null;
+  headers: Headers;
+  encryptionKey: string | null;
+  gatewayUrl: string;
+  auditKeys?: AuditKeySettings;
+}
 
 export async function createTRPCContext(opts: { headers: Headers }): Promise<TRPCContext> {
   const session = await getServerSession(authOptions());

@@ -31,15 +31,26 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const as = (who: keyof typeof ids) => createCaller({ db, userId: ids[who], headers: new Headers(), encryptionKey: ENCRYPTION_KEY, gatewayUrl: 'http://127.0.0.1:9' } as Parameters<typeof createCaller>[0]);
+const as = (who: keyof typeof ids) =>
+  createCaller({ db, userId: ids[who], headers: new Headers(), encryptionKey: ENCRYPTION_KEY, gatewayUrl: 'http://127.0.0.1:9' } as Parameters<
+    typeof createCaller
+  >[0]);
 
 describe('audit retention in the web app', () => {
   it('is for ever at first, and an auditor sees it', async () => {
-    expect(await as('auditor').audit.retention({})).toMatchObject({ days: null, minDays: 7, maxDays: 36_500, pending: null, purged: { sessions: 0, events: 0, purges: [] } });
+    expect(await as('auditor').audit.retention({})).toMatchObject({
+      days: null,
+      minDays: 7,
+      maxDays: 36_500,
+      pending: null,
+      purged: { sessions: 0, events: 0, purges: [] },
+    });
   });
 
   it('refuses less than 7 days, with the bound in words', async () => {
-    const err = await as('admin').audit.setRetention({ days: 3 }).catch((e: unknown) => e);
+    const err = await as('admin')
+      .audit.setRetention({ days: 3 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCError);
     expect((err as TRPCError).code).toBe('BAD_REQUEST');
     expect((err as TRPCError).message).toContain('Retention is at least 7 days.');
@@ -56,11 +67,17 @@ describe('audit retention in the web app', () => {
     const view = await as('admin').audit.setRetention({ days: 30 });
     expect(view).toMatchObject({ days: 30, pending: { sessions: 1, events: sqlSessionEvents().length } });
     const trail = await db.adminEvent.findMany({ where: { orgId }, orderBy: { seq: 'asc' } });
-    expect(trail.map((e) => [e.action, e.actor, e.data])).toEqual([['audit.retention', 'boss@keep.test', expect.objectContaining({ from: null, to: 30, via: 'web', pendingSessions: 1 })]]);
+    expect(trail.map((e) => [e.action, e.actor, e.data])).toEqual([
+      ['audit.retention', 'boss@keep.test', expect.objectContaining({ from: null, to: 30, via: 'web', pendingSessions: 1 })],
+    ]);
 
     await purgeExpiredAudit(db);
     const after = await as('auditor').audit.retention({});
-    expect(after).toMatchObject({ days: 30, pending: { sessions: 0 }, purged: { sessions: 1, events: sqlSessionEvents().length, purges: [{ retentionDays: 30, sessions: 1 }] } });
+    expect(after).toMatchObject({
+      days: 30,
+      pending: { sessions: 0 },
+      purged: { sessions: 1, events: sqlSessionEvents().length, purges: [{ retentionDays: 30, sessions: 1 }] },
+    });
     expect(await db.session.findMany({ where: { orgId }, select: { id: true } })).toEqual([{ id: sessions.recent }]);
     expect((await as('auditor').audit.verify({})).purged).toMatchObject({ sessions: 1 });
   });

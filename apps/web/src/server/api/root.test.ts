@@ -39,15 +39,20 @@ beforeAll(async () => {
   connectionId = (await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id })).id;
   policyId = (await db.policy.create({ data: { orgId: acme, name: 'acme-policy', document: { name: 'acme-policy' } } })).id;
   shownReview = await freshReview();
-  for (const who of ['developer', 'admin'] as const) sessions[who] = await recordSession(db, { orgId: acme, userId: users[who]!, connectionId, events: sqlSessionEvents() });
+  for (const who of ['developer', 'admin'] as const)
+    sessions[who] = await recordSession(db, { orgId: acme, userId: users[who]!, connectionId, events: sqlSessionEvents() });
   const sealed = (plain: string) => encryptSecret(plain, parseEncryptionKey(ENCRYPTION_KEY));
-  await db.slackSettings.create({ data: { orgId: acme, botTokenEncrypted: sealed('xoxb-acme'), signingSecretEncrypted: sealed('abcdef0123456789'), defaultChannel: '#acme-reviews' } });
+  await db.slackSettings.create({
+    data: { orgId: acme, botTokenEncrypted: sealed('xoxb-acme'), signingSecretEncrypted: sealed('abcdef0123456789'), defaultChannel: '#acme-reviews' },
+  });
   await db.webhook.create({ data: { orgId: acme, name: 'acme-hook', url: 'https://hooks.acme.test/hoop', secretEncrypted: sealed('acme-webhook-secret') } });
 });
 
 /** A webhook of Acme, to pause or delete. */
 async function freshWebhook(): Promise<string> {
-  const w = await db.webhook.create({ data: { orgId: acme, name: `hook-${randomBytes(4).toString('hex')}`, url: 'https://hooks.acme.test/x', secretEncrypted: null } });
+  const w = await db.webhook.create({
+    data: { orgId: acme, name: `hook-${randomBytes(4).toString('hex')}`, url: 'https://hooks.acme.test/x', secretEncrypted: null },
+  });
   return w.id;
 }
 
@@ -81,7 +86,15 @@ async function freshReview(): Promise<string> {
     ruleId: 'schema-change',
     ruleMessage: null,
     reason: 'ticket 481',
-    rules: { policyName: 'prod', policyVersion: 1, approverRoles: ['reviewer', 'admin'], approverUsers: [], minApprovals: 1, allowSelfApproval: false, timeoutMinutes: 30 },
+    rules: {
+      policyName: 'prod',
+      policyVersion: 1,
+      approverRoles: ['reviewer', 'admin'],
+      approverUsers: [],
+      minApprovals: 1,
+      allowSelfApproval: false,
+      timeoutMinutes: 30,
+    },
   });
   return review.id;
 }
@@ -105,7 +118,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const as = (who: string | null) => createCaller({ db, userId: who ? (users[who] ?? null) : null, headers: new Headers(), encryptionKey: ENCRYPTION_KEY, gatewayUrl: 'http://127.0.0.1:9' });
+const as = (who: string | null) =>
+  createCaller({ db, userId: who ? (users[who] ?? null) : null, headers: new Headers(), encryptionKey: ENCRYPTION_KEY, gatewayUrl: 'http://127.0.0.1:9' });
 
 async function outcome(call: () => Promise<string>): Promise<string> {
   try {
@@ -122,51 +136,76 @@ const PROCEDURES = {
   'agent.list': async (who: string | null) => names(await as(who).agent.list({})),
   'connection.get': async (who: string | null) => (await as(who).connection.get({ id: connectionId })).name,
   'connection.create': async (who: string | null) =>
-    thenRemove(async () => {
-      const c = await as(who).connection.create({ ...PG_CONNECTION, name: `new-${low(who)}`, secret: { source: 'stored', value: 'pg-password' } });
-      return `${c.name}:${c.secret.source}:${c.secret.storedSet}`;
-    }, () => db.connection.deleteMany({ where: { name: `new-${low(who)}` } })),
+    thenRemove(
+      async () => {
+        const c = await as(who).connection.create({ ...PG_CONNECTION, name: `new-${low(who)}`, secret: { source: 'stored', value: 'pg-password' } });
+        return `${c.name}:${c.secret.source}:${c.secret.storedSet}`;
+      },
+      () => db.connection.deleteMany({ where: { name: `new-${low(who)}` } }),
+    ),
   'connection.update': async (who: string | null) => {
     const id = await freshConnection();
-    return thenRemove(async () => {
-      const c = await as(who).connection.update({ ...PG_CONNECTION, id, name: `upd-${low(who)}`, readOnly: true });
-      return `${c.name}:${c.readOnly}`;
-    }, () => db.connection.deleteMany({ where: { id } }));
+    return thenRemove(
+      async () => {
+        const c = await as(who).connection.update({ ...PG_CONNECTION, id, name: `upd-${low(who)}`, readOnly: true });
+        return `${c.name}:${c.readOnly}`;
+      },
+      () => db.connection.deleteMany({ where: { id } }),
+    );
   },
   'connection.delete': async (who: string | null) => {
     const id = await freshConnection();
-    return thenRemove(async () => ((await as(who).connection.delete({ id })).id === id ? 'deleted' : 'other'), () => db.connection.deleteMany({ where: { id } }));
+    return thenRemove(
+      async () => ((await as(who).connection.delete({ id })).id === id ? 'deleted' : 'other'),
+      () => db.connection.deleteMany({ where: { id } }),
+    );
   },
   'connection.test': async (who: string | null) => (await as(who).connection.test({ id: connectionId })).checks.map((c) => `${c.id}=${c.status}`).join(','),
   'agent.create': async (who: string | null) =>
-    thenRemove(async () => {
-      const a = await as(who).agent.create({ name: `agent-${low(who)}` });
-      return `${a.name}:${a.key.startsWith(a.keyPrefix) ? 'key shown' : 'no key'}`;
-    }, () => db.agent.deleteMany({ where: { name: `agent-${low(who)}` } })),
+    thenRemove(
+      async () => {
+        const a = await as(who).agent.create({ name: `agent-${low(who)}` });
+        return `${a.name}:${a.key.startsWith(a.keyPrefix) ? 'key shown' : 'no key'}`;
+      },
+      () => db.agent.deleteMany({ where: { name: `agent-${low(who)}` } }),
+    ),
   'agent.rotateKey': async (who: string | null) => {
     const id = await freshAgent();
-    return thenRemove(async () => ((await as(who).agent.rotateKey({ id })).key.startsWith('hoop_agent_') ? 'rotated' : 'no key'), () => db.agent.deleteMany({ where: { id } }));
+    return thenRemove(
+      async () => ((await as(who).agent.rotateKey({ id })).key.startsWith('hoop_agent_') ? 'rotated' : 'no key'),
+      () => db.agent.deleteMany({ where: { id } }),
+    );
   },
   'agent.delete': async (who: string | null) => {
     const id = await freshAgent();
-    return thenRemove(async () => ((await as(who).agent.delete({ id })).id === id ? 'deleted' : 'other'), () => db.agent.deleteMany({ where: { id } }));
+    return thenRemove(
+      async () => ((await as(who).agent.delete({ id })).id === id ? 'deleted' : 'other'),
+      () => db.agent.deleteMany({ where: { id } }),
+    );
   },
   'policy.list': async (who: string | null) => names(await as(who).policy.list({})),
   'policy.get': async (who: string | null) => (await as(who).policy.get({ id: policyId })).name,
   'policy.catalog': async (who: string | null) => String((await as(who).policy.catalog({})).sql.some((r) => r.id === 'delete-without-where')),
-  'policy.validate': async (who: string | null) => (await as(who).policy.validate({ document: { name: 'x', review: { minApprovals: 0 } } })).issues.map((i) => i.at).join(','),
+  'policy.validate': async (who: string | null) =>
+    (await as(who).policy.validate({ document: { name: 'x', review: { minApprovals: 0 } } })).issues.map((i) => i.at).join(','),
   'policy.test': async (who: string | null) => {
     const r = await as(who).policy.test({ document: { name: 'x' }, guard: 'sql', input: 'DELETE FROM customers' });
     return `${r.action}:${r.ruleId}`;
   },
   'policy.save': async (who: string | null) =>
-    thenRemove(async () => {
-      const r = await as(who).policy.save({ document: { name: `policy-${who}` } });
-      return `${r.policy.name}:v${r.policy.version}`;
-    }, () => db.policy.deleteMany({ where: { name: `policy-${who}` } })),
+    thenRemove(
+      async () => {
+        const r = await as(who).policy.save({ document: { name: `policy-${who}` } });
+        return `${r.policy.name}:v${r.policy.version}`;
+      },
+      () => db.policy.deleteMany({ where: { name: `policy-${who}` } }),
+    ),
   'policy.delete': async (who: string | null) => {
     const id = await freshPolicy();
-    return thenRemove(async () => ((await as(who).policy.delete({ id })).id === id ? 'deleted' : 'other'), () => db.policy.deleteMany({ where: { id } }));
+    return thenRemove(
+      async () => ((await as(who).policy.delete({ id })).id === id ? 'deleted' : 'other'),
+      () => db.policy.deleteMany({ where: { id } }),
+    );
   },
   'review.list': async (who: string | null) => String((await as(who).review.list({ status: 'all' })).items.some((r) => r.id === shownReview)),
   'review.get': async (who: string | null) => (await as(who).review.get({ id: shownReview })).status,
@@ -184,7 +223,8 @@ const PROCEDURES = {
     const out = await as(who).integration.createWebhook({ name: `new-${who}`, url: 'https://hooks.example.test/in', events: ['statement.blocked'] });
     return `${out.webhook.name}:${out.generatedSecret ? 'secret shown' : 'no secret'}`;
   },
-  'integration.setWebhookEnabled': async (who: string | null) => String((await as(who).integration.setWebhookEnabled({ id: await freshWebhook(), enabled: false })).enabled),
+  'integration.setWebhookEnabled': async (who: string | null) =>
+    String((await as(who).integration.setWebhookEnabled({ id: await freshWebhook(), enabled: false })).enabled),
   'integration.deleteWebhook': async (who: string | null) => {
     const id = await freshWebhook();
     return (await as(who).integration.deleteWebhook({ id })).id === id ? 'deleted' : 'other';
@@ -194,7 +234,8 @@ const PROCEDURES = {
     const out = await as(who).user.create({ email: `new-${who}@acme.test`, name: `New ${who}` });
     return `${out.user.role}:${out.password.length >= 16 ? 'password shown' : 'no password'}`;
   },
-  'user.resetPassword': async (who: string | null) => ((await as(who).user.resetPassword({ id: await freshUser() })).password.length >= 16 ? 'password shown' : 'none'),
+  'user.resetPassword': async (who: string | null) =>
+    (await as(who).user.resetPassword({ id: await freshUser() })).password.length >= 16 ? 'password shown' : 'none',
   'user.setRole': async (who: string | null) => (await as(who).user.setRole({ id: await freshUser(), role: 'reviewer' })).role,
   'user.setDisabled': async (who: string | null) => String((await as(who).user.setDisabled({ id: await freshUser(), disabled: true })).disabled),
   'group.list': async (who: string | null) => {
@@ -202,12 +243,14 @@ const PROCEDURES = {
     return names(await as(who).group.list({}));
   },
   'group.create': async (who: string | null) => (await as(who).group.create({ name: `team-${who}`, role: 'auditor', oidcClaim: 'hoop-auditors' })).name,
-  'group.update': async (who: string | null) => (await as(who).group.update({ id: await freshGroup(), name: `renamed-${randomBytes(3).toString('hex')}`, role: 'auditor' })).role,
+  'group.update': async (who: string | null) =>
+    (await as(who).group.update({ id: await freshGroup(), name: `renamed-${randomBytes(3).toString('hex')}`, role: 'auditor' })).role,
   'group.delete': async (who: string | null) => {
     const id = await freshGroup();
     return (await as(who).group.delete({ id })).id === id ? 'deleted' : 'other';
   },
-  'group.addMember': async (who: string | null) => String((await as(who).group.addMember({ groupId: await freshGroup(), userId: await freshUser() })).members.length),
+  'group.addMember': async (who: string | null) =>
+    String((await as(who).group.addMember({ groupId: await freshGroup(), userId: await freshUser() })).members.length),
   'group.removeMember': async (who: string | null) => {
     const member = await freshUser();
     return String((await as(who).group.removeMember({ groupId: await freshGroup([member]), userId: member })).members.length);
@@ -216,7 +259,12 @@ const PROCEDURES = {
   'token.list': async (who: string | null) => {
     await laptopTokens();
     const mine = names(await as(who).token.list({}));
-    const org = await as(who).token.list({ owner: 'org' }).then((l) => String(l.items.some((t) => t.owner.id === users.developer)), (err: unknown) => (err instanceof TRPCError ? err.code : 'error'));
+    const org = await as(who)
+      .token.list({ owner: 'org' })
+      .then(
+        (l) => String(l.items.some((t) => t.owner.id === users.developer)),
+        (err: unknown) => (err instanceof TRPCError ? err.code : 'error'),
+      );
     return `${mine}|org:${org}`;
   },
   'token.create': async (who: string | null) => {
@@ -244,7 +292,10 @@ const PROCEDURES = {
   'audit.previewRetention': async (who: string | null) => String((await as(who).audit.previewRetention({ days: 7 })).sessions),
   // set, then put back to for ever (nothing is purged here: the purge is the gateway's)
   'audit.setRetention': async (who: string | null) =>
-    thenRemove(async () => String((await as(who).audit.setRetention({ days: 90 })).days), () => db.org.updateMany({ data: { auditRetentionDays: null } })),
+    thenRemove(
+      async () => String((await as(who).audit.setRetention({ days: 90 })).days),
+      () => db.org.updateMany({ data: { auditRetentionDays: null } }),
+    ),
   'dashboard.sessions': async (who: string | null) => String((await as(who).dashboard.sessions({ range: '7d' })).totals.sessions),
   'dashboard.blocked': async (who: string | null) => String((await as(who).dashboard.blocked({ range: '24h' })).total),
   'dashboard.masked': async (who: string | null) => String((await as(who).dashboard.masked({ range: '30d' })).total),
@@ -255,12 +306,44 @@ const PROCEDURES = {
   },
 };
 
-const everyone = (ok: string, otherAdmin: string) => ({ admin: ok, reviewer: ok, auditor: ok, developer: ok, anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin });
-const adminsOnly = (ok: string, otherAdmin: string) => ({ admin: ok, reviewer: 'FORBIDDEN', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin });
+const everyone = (ok: string, otherAdmin: string) => ({
+  admin: ok,
+  reviewer: ok,
+  auditor: ok,
+  developer: ok,
+  anonymous: 'UNAUTHORIZED',
+  disabled: 'UNAUTHORIZED',
+  otherAdmin,
+});
+const adminsOnly = (ok: string, otherAdmin: string) => ({
+  admin: ok,
+  reviewer: 'FORBIDDEN',
+  auditor: 'FORBIDDEN',
+  developer: 'FORBIDDEN',
+  anonymous: 'UNAUTHORIZED',
+  disabled: 'UNAUTHORIZED',
+  otherAdmin,
+});
 
 const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
-  'connection.list': { admin: 'ok:acme-db', reviewer: 'ok:acme-db', auditor: 'ok:acme-db', developer: 'ok:acme-db', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
-  'agent.list': { admin: 'ok:acme-agent', reviewer: 'FORBIDDEN', auditor: 'ok:acme-agent', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
+  'connection.list': {
+    admin: 'ok:acme-db',
+    reviewer: 'ok:acme-db',
+    auditor: 'ok:acme-db',
+    developer: 'ok:acme-db',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:',
+  },
+  'agent.list': {
+    admin: 'ok:acme-agent',
+    reviewer: 'FORBIDDEN',
+    auditor: 'ok:acme-agent',
+    developer: 'FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:',
+  },
   // connection settings, agents and policy changes: admins only, each in their own org (another org's ids are not found)
   'connection.get': adminsOnly('ok:acme-db', 'NOT_FOUND'),
   'connection.create': adminsOnly('ok:new-admin:stored:true', 'ok:new-otheradmin:stored:true'),
@@ -284,9 +367,33 @@ const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'review.summary': everyone('ok:true', 'ok:false'),
   'review.facets': everyone('ok:acme-db', 'ok:'),
   // deciding: the approvers of the review only, never the requester (the developer), never another org
-  'review.approve': { admin: 'ok:approved', reviewer: 'ok:approved', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
-  'review.reject': { admin: 'ok:rejected', reviewer: 'ok:rejected', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
-  'review.revoke': { admin: 'ok:revoked', reviewer: 'FORBIDDEN', auditor: 'FORBIDDEN', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  'review.approve': {
+    admin: 'ok:approved',
+    reviewer: 'ok:approved',
+    auditor: 'FORBIDDEN',
+    developer: 'FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'NOT_FOUND',
+  },
+  'review.reject': {
+    admin: 'ok:rejected',
+    reviewer: 'ok:rejected',
+    auditor: 'FORBIDDEN',
+    developer: 'FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'NOT_FOUND',
+  },
+  'review.revoke': {
+    admin: 'ok:revoked',
+    reviewer: 'FORBIDDEN',
+    auditor: 'FORBIDDEN',
+    developer: 'FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'NOT_FOUND',
+  },
   // integrations: admins only, each on their own org's settings
   'integration.getSlack': adminsOnly('ok:#acme-reviews', 'ok:'),
   'integration.saveSlack': adminsOnly('ok:#admin', 'ok:#otherAdmin'),
@@ -308,32 +415,144 @@ const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
   'group.addMember': adminsOnly('ok:1', 'NOT_FOUND'),
   'group.removeMember': adminsOnly('ok:0', 'NOT_FOUND'),
   // tokens: everyone their own; admins also the org's, and may revoke any of them
-  'token.list': { admin: 'ok:laptop|org:true', reviewer: 'ok:laptop|org:FORBIDDEN', auditor: 'ok:laptop|org:FORBIDDEN', developer: 'ok:laptop|org:FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:laptop|org:false' },
-  'token.create': { admin: 'ok:cli-admin:shown once', reviewer: 'ok:cli-reviewer:shown once', auditor: 'ok:cli-auditor:shown once', developer: 'ok:cli-developer:shown once', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:cli-otherAdmin:shown once' },
-  'token.revoke': { admin: 'ok:revoked', reviewer: 'NOT_FOUND', auditor: 'NOT_FOUND', developer: 'ok:revoked', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  'token.list': {
+    admin: 'ok:laptop|org:true',
+    reviewer: 'ok:laptop|org:FORBIDDEN',
+    auditor: 'ok:laptop|org:FORBIDDEN',
+    developer: 'ok:laptop|org:FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:laptop|org:false',
+  },
+  'token.create': {
+    admin: 'ok:cli-admin:shown once',
+    reviewer: 'ok:cli-reviewer:shown once',
+    auditor: 'ok:cli-auditor:shown once',
+    developer: 'ok:cli-developer:shown once',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:cli-otherAdmin:shown once',
+  },
+  'token.revoke': {
+    admin: 'ok:revoked',
+    reviewer: 'NOT_FOUND',
+    auditor: 'NOT_FOUND',
+    developer: 'ok:revoked',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'NOT_FOUND',
+  },
   // a login request belongs to nobody until someone signed in approves it with the code their terminal shows
   'cliLogin.get': everyone('ok:pending', 'ok:pending'),
   'cliLogin.approve': everyone('ok:approved', 'ok:approved'),
   'cliLogin.deny': everyone('ok:denied', 'ok:denied'),
   // sessions: admins and auditors see the org's, everyone else only their own (the admin's session is not theirs)
-  'session.list': { admin: 'ok:true', reviewer: 'ok:false', auditor: 'ok:true', developer: 'ok:false', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:false' },
-  'session.facets': { admin: 'ok:acme-db', reviewer: 'ok:', auditor: 'ok:acme-db', developer: 'ok:acme-db', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:' },
-  'session.get': { admin: 'ok:closed', reviewer: 'NOT_FOUND', auditor: 'ok:closed', developer: 'NOT_FOUND', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
+  'session.list': {
+    admin: 'ok:true',
+    reviewer: 'ok:false',
+    auditor: 'ok:true',
+    developer: 'ok:false',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:false',
+  },
+  'session.facets': {
+    admin: 'ok:acme-db',
+    reviewer: 'ok:',
+    auditor: 'ok:acme-db',
+    developer: 'ok:acme-db',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:',
+  },
+  'session.get': {
+    admin: 'ok:closed',
+    reviewer: 'NOT_FOUND',
+    auditor: 'ok:closed',
+    developer: 'NOT_FOUND',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'NOT_FOUND',
+  },
   // verifying the trail: admins and auditors, of their own org
-  'session.verify': { admin: 'ok:true', reviewer: 'FORBIDDEN', auditor: 'ok:true', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'NOT_FOUND' },
-  'audit.overview': { admin: 'ok:2', reviewer: 'FORBIDDEN', auditor: 'ok:2', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
-  'audit.verify': { admin: 'ok:true:2', reviewer: 'FORBIDDEN', auditor: 'ok:true:2', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:true:0' },
+  'session.verify': {
+    admin: 'ok:true',
+    reviewer: 'FORBIDDEN',
+    auditor: 'ok:true',
+    developer: 'FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'NOT_FOUND',
+  },
+  'audit.overview': {
+    admin: 'ok:2',
+    reviewer: 'FORBIDDEN',
+    auditor: 'ok:2',
+    developer: 'FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:0',
+  },
+  'audit.verify': {
+    admin: 'ok:true:2',
+    reviewer: 'FORBIDDEN',
+    auditor: 'ok:true:2',
+    developer: 'FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:true:0',
+  },
   // retention: admins and auditors read it, admins change it, each for their own org
-  'audit.retention': { admin: 'ok:null:0', reviewer: 'FORBIDDEN', auditor: 'ok:null:0', developer: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:null:0' },
+  'audit.retention': {
+    admin: 'ok:null:0',
+    reviewer: 'FORBIDDEN',
+    auditor: 'ok:null:0',
+    developer: 'FORBIDDEN',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:null:0',
+  },
   'audit.previewRetention': adminsOnly('ok:0', 'ok:0'),
   'audit.setRetention': adminsOnly('ok:90', 'ok:90'),
   // the dashboard: every member; admins, reviewers and auditors get the org's figures, developers their own sessions'
   // (the developer's one of Acme's two sessions), another org none of Acme's; agents are counted org-wide for everyone
-  'dashboard.sessions': { admin: 'ok:2', reviewer: 'ok:2', auditor: 'ok:2', developer: 'ok:1', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
-  'dashboard.blocked': { admin: 'ok:2', reviewer: 'ok:2', auditor: 'ok:2', developer: 'ok:1', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
-  'dashboard.masked': { admin: 'ok:4', reviewer: 'ok:4', auditor: 'ok:4', developer: 'ok:2', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0' },
+  'dashboard.sessions': {
+    admin: 'ok:2',
+    reviewer: 'ok:2',
+    auditor: 'ok:2',
+    developer: 'ok:1',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:0',
+  },
+  'dashboard.blocked': {
+    admin: 'ok:2',
+    reviewer: 'ok:2',
+    auditor: 'ok:2',
+    developer: 'ok:1',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:0',
+  },
+  'dashboard.masked': {
+    admin: 'ok:4',
+    reviewer: 'ok:4',
+    auditor: 'ok:4',
+    developer: 'ok:2',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:0',
+  },
   'dashboard.approvals': everyone('ok:true', 'ok:false'),
-  'dashboard.live': { admin: 'ok:1:org', reviewer: 'ok:1:org', auditor: 'ok:1:org', developer: 'ok:1:own', anonymous: 'UNAUTHORIZED', disabled: 'UNAUTHORIZED', otherAdmin: 'ok:0:org' },
+  'dashboard.live': {
+    admin: 'ok:1:org',
+    reviewer: 'ok:1:org',
+    auditor: 'ok:1:org',
+    developer: 'ok:1:own',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'ok:0:org',
+  },
 };
 
 describe('authorization', () => {

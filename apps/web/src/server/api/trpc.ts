@@ -38,7 +38,11 @@ const t = initTRPC.context<TRPCContext>().create({
     const { stack: _stack, ...data } = shape.data;
     return {
       ...shape,
-      message: internal ? 'Something went wrong on the server. Try again; if it keeps failing, check the web app log.' : invalid ? inputProblems(invalid) : shape.message,
+      message: internal
+        ? 'Something went wrong on the server. Try again; if it keeps failing, check the web app log.'
+        : invalid
+          ? inputProblems(invalid)
+          : shape.message,
       data: { ...data, fieldErrors: invalid ? z.flattenError(invalid).fieldErrors : null },
     };
   },
@@ -83,7 +87,11 @@ export const authenticatedProcedure = publicProcedure
   .use(requireUser)
   // the authorization table's decision for this procedure (by its path) and this user
   .use(({ ctx, path, next }) => {
-    const refused = refusal(procedureAccess(path), ctx.user, (roles) => `This needs the ${roles.join(' or ')} role. Ask an admin of ${ctx.user.orgName} for access.`);
+    const refused = refusal(
+      procedureAccess(path),
+      ctx.user,
+      (roles) => `This needs the ${roles.join(' or ')} role. Ask an admin of ${ctx.user.orgName} for access.`,
+    );
     if (refused) throw new TRPCError({ code: refused.status === 'unauthenticated' ? 'UNAUTHORIZED' : 'FORBIDDEN', message: refused.message });
     return next();
   })

@@ -10,10 +10,26 @@ import { CARD_SHAPES, chars, digits, grouped, iban, int, jwt, luhnNumber, mixed,
 const r = rng(20261124);
 
 const emails = [
-  'alice@example.com', 'bob@x.io', 'Jane.Doe@Example.COM', 'j.doe+billing@mail.example.co.uk', 'o\'brien@example.ie',
-  'first_last@sub.domain.example.org', 'user-1999@company.technology', 'x@y.museum', 'ops@xn--80ak6aa92e.com',
-  'test.user@xn--e1afmkfd.xn--p1ai', 'a@b.co', 'support@hoop.dev', 'CAPS@EXAMPLE.NET', 'n.ame123@e-x-a-m-p-l-e.de', 'bob%40example.com',
-  ...Array.from({ length: 35 }, () => `${chars(r, 'abcdefghijklmnopqrstuvwxyz', int(r, 1, 12))}${pick(r, ['', '.', '_', '+', '-'])}${digits(r, int(r, 0, 4))}@${chars(r, 'abcdefghijklmnopqrstuvwxyz', int(r, 2, 10))}.${pick(r, ['com', 'org', 'net', 'io', 'dev', 'co.uk', 'com.br', 'de', 'fr', 'app', 'email'])}`),
+  'alice@example.com',
+  'bob@x.io',
+  'Jane.Doe@Example.COM',
+  'j.doe+billing@mail.example.co.uk',
+  "o'brien@example.ie",
+  'first_last@sub.domain.example.org',
+  'user-1999@company.technology',
+  'x@y.museum',
+  'ops@xn--80ak6aa92e.com',
+  'test.user@xn--e1afmkfd.xn--p1ai',
+  'a@b.co',
+  'support@hoop.dev',
+  'CAPS@EXAMPLE.NET',
+  'n.ame123@e-x-a-m-p-l-e.de',
+  'bob%40example.com',
+  ...Array.from(
+    { length: 35 },
+    () =>
+      `${chars(r, 'abcdefghijklmnopqrstuvwxyz', int(r, 1, 12))}${pick(r, ['', '.', '_', '+', '-'])}${digits(r, int(r, 0, 4))}@${chars(r, 'abcdefghijklmnopqrstuvwxyz', int(r, 2, 10))}.${pick(r, ['com', 'org', 'net', 'io', 'dev', 'co.uk', 'com.br', 'de', 'fr', 'app', 'email'])}`,
+  ),
 ];
 
 const cards = CARD_SHAPES.flatMap(([prefix, len]) => {
@@ -22,17 +38,57 @@ const cards = CARD_SHAPES.flatMap(([prefix, len]) => {
   const c = luhnNumber(r, prefix, len);
   return [a, grouped(b, ' '), grouped(c, '-')];
 });
-cards.push('4111111111111111', '4111 1111 1111 1111', '4242-4242-4242-4242', '5555555555554444', '378282246310005', '3782 822463 10005', '6011111111111117', '3530111333300000', '30569309025904');
+cards.push(
+  '4111111111111111',
+  '4111 1111 1111 1111',
+  '4242-4242-4242-4242',
+  '5555555555554444',
+  '378282246310005',
+  '3782 822463 10005',
+  '6011111111111117',
+  '3530111333300000',
+  '30569309025904',
+);
 
 const ssns = [...Array.from({ length: 40 }, () => ssn(r)), ...Array.from({ length: 10 }, () => ssn(r, ' ')), '123-45-6789', '078-05-1120', '899-99-9999'];
 
-const ibanCountries = ['DE', 'GB', 'FR', 'ES', 'IT', 'NL', 'BE', 'CH', 'AT', 'PL', 'SE', 'NO', 'DK', 'FI', 'IE', 'PT', 'LU', 'MT', 'SA', 'BR', 'TR', 'QA', 'KW', 'RO', 'CZ'];
+const ibanCountries = [
+  'DE',
+  'GB',
+  'FR',
+  'ES',
+  'IT',
+  'NL',
+  'BE',
+  'CH',
+  'AT',
+  'PL',
+  'SE',
+  'NO',
+  'DK',
+  'FI',
+  'IE',
+  'PT',
+  'LU',
+  'MT',
+  'SA',
+  'BR',
+  'TR',
+  'QA',
+  'KW',
+  'RO',
+  'CZ',
+];
 const ibans = [
   ...ibanCountries.flatMap((c) => {
     const x = iban(r, c);
     return [x, spacedIban(iban(r, c))];
   }),
-  'DE89 3704 0044 0532 0130 00', 'GB82 WEST 1234 5698 7654 32', 'GB82WEST12345698765432', 'FR14 2004 1010 0505 0001 3M02 606', 'NO9386011117947',
+  'DE89 3704 0044 0532 0130 00',
+  'GB82 WEST 1234 5698 7654 32',
+  'GB82WEST12345698765432',
+  'FR14 2004 1010 0505 0001 3M02 606',
+  'NO9386011117947',
 ];
 
 /** libphonenumber's example mobile number of every country, international and E.164. */
@@ -41,17 +97,40 @@ for (const country of getCountries()) {
   const n = getExampleNumber(country, examples);
   if (n) phones.push(n.formatInternational(), n.number);
 }
-phones.push('+1 (415) 555-2671', '+1-415-555-2671', '+44 20 7946 0958', '+33 1 42 68 53 00', '+49 30 901820', '(415) 555-2671', '415-555-2671', '415.555.2671', '1-800-555-0199', '(212) 555 0147');
+phones.push(
+  '+1 (415) 555-2671',
+  '+1-415-555-2671',
+  '+44 20 7946 0958',
+  '+33 1 42 68 53 00',
+  '+49 30 901820',
+  '(415) 555-2671',
+  '415-555-2671',
+  '415.555.2671',
+  '1-800-555-0199',
+  '(212) 555 0147',
+);
 
 const ips = [
   ...Array.from({ length: 30 }, () => [int(r, 1, 223), int(r, 0, 255), int(r, 0, 255), int(r, 1, 254)].join('.')).filter((x) => !x.startsWith('127.')),
-  '10.0.0.1', '192.168.1.20', '172.16.254.3', '8.8.8.8', '255.255.255.0', '100.64.0.1',
-  '2001:db8::8a2e:370:7334', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', 'fe80::1ff:fe23:4567:890a', '2606:4700:4700::1111',
-  '::ffff:192.0.2.128', '2001:db8:0:0:1:0:0:1', 'fd12:3456:789a:1::1', '2a00:1450:4009:81f::200e',
+  '10.0.0.1',
+  '192.168.1.20',
+  '172.16.254.3',
+  '8.8.8.8',
+  '255.255.255.0',
+  '100.64.0.1',
+  '2001:db8::8a2e:370:7334',
+  '2001:0db8:85a3:0000:0000:8a2e:0370:7334',
+  'fe80::1ff:fe23:4567:890a',
+  '2606:4700:4700::1111',
+  '::ffff:192.0.2.128',
+  '2001:db8:0:0:1:0:0:1',
+  'fd12:3456:789a:1::1',
+  '2a00:1450:4009:81f::200e',
 ];
 
 const awsKeys = [
-  'AKIAIOSFODNN7EXAMPLE', 'ASIAY34FZKBOKMUTVV7A',
+  'AKIAIOSFODNN7EXAMPLE',
+  'ASIAY34FZKBOKMUTVV7A',
   ...Array.from({ length: 20 }, () => `${pick(r, ['AKIA', 'ASIA'])}${chars(r, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`),
 ];
 
@@ -62,20 +141,40 @@ const jwts = [
 ];
 
 const privateKeys = [
-  pem(r, 'RSA PRIVATE KEY'), pem(r, 'PRIVATE KEY', 10), pem(r, 'EC PRIVATE KEY', 3), pem(r, 'OPENSSH PRIVATE KEY', 6),
-  pem(r, 'ENCRYPTED PRIVATE KEY'), pem(r, 'DSA PRIVATE KEY', 2), pem(r, 'PGP PRIVATE KEY BLOCK', 5),
+  pem(r, 'RSA PRIVATE KEY'),
+  pem(r, 'PRIVATE KEY', 10),
+  pem(r, 'EC PRIVATE KEY', 3),
+  pem(r, 'OPENSSH PRIVATE KEY', 6),
+  pem(r, 'ENCRYPTED PRIVATE KEY'),
+  pem(r, 'DSA PRIVATE KEY', 2),
+  pem(r, 'PGP PRIVATE KEY BLOCK', 5),
   pem(r, 'RSA PRIVATE KEY').replace(/\n/g, '\\n'),
 ];
 
 const tokens = [
-  `ghp_${mixed(r, 36)}`, `gho_${mixed(r, 36)}`, `ghu_${mixed(r, 36)}`, `ghs_${mixed(r, 36)}`, `ghr_${mixed(r, 36)}`,
-  `github_pat_${mixed(r, 22)}_${mixed(r, 59)}`, `xoxb-${digits(r, 12)}-${digits(r, 13)}-${mixed(r, 24)}`,
-  `xoxp-${digits(r, 12)}-${digits(r, 12)}-${digits(r, 12)}-${chars(r, 'abcdef0123456789', 32)}`, `xoxa-2-${mixed(r, 30)}`,
-  `xoxs-${mixed(r, 40)}`, `xapp-1-${mixed(r, 11)}-${digits(r, 13)}-${chars(r, 'abcdef0123456789', 64)}`,
-  `sk_live_${mixed(r, 24)}`, `sk_live_${mixed(r, 99)}`, `rk_live_${mixed(r, 24)}`, `sk_test_${mixed(r, 24)}`,
-  `sk-${mixed(r, 48)}`, `sk-proj-${mixed(r, 64, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')}`,
-  `sk-ant-api03-${mixed(r, 93, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')}AA`, `glpat-${mixed(r, 20)}`,
-  `AIza${mixed(r, 35)}`, `npm_${mixed(r, 36)}`, `hf_${mixed(r, 34)}`, `SG.${mixed(r, 22)}.${mixed(r, 43)}`,
+  `ghp_${mixed(r, 36)}`,
+  `gho_${mixed(r, 36)}`,
+  `ghu_${mixed(r, 36)}`,
+  `ghs_${mixed(r, 36)}`,
+  `ghr_${mixed(r, 36)}`,
+  `github_pat_${mixed(r, 22)}_${mixed(r, 59)}`,
+  `xoxb-${digits(r, 12)}-${digits(r, 13)}-${mixed(r, 24)}`,
+  `xoxp-${digits(r, 12)}-${digits(r, 12)}-${digits(r, 12)}-${chars(r, 'abcdef0123456789', 32)}`,
+  `xoxa-2-${mixed(r, 30)}`,
+  `xoxs-${mixed(r, 40)}`,
+  `xapp-1-${mixed(r, 11)}-${digits(r, 13)}-${chars(r, 'abcdef0123456789', 64)}`,
+  `sk_live_${mixed(r, 24)}`,
+  `sk_live_${mixed(r, 99)}`,
+  `rk_live_${mixed(r, 24)}`,
+  `sk_test_${mixed(r, 24)}`,
+  `sk-${mixed(r, 48)}`,
+  `sk-proj-${mixed(r, 64, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')}`,
+  `sk-ant-api03-${mixed(r, 93, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')}AA`,
+  `glpat-${mixed(r, 20)}`,
+  `AIza${mixed(r, 35)}`,
+  `npm_${mixed(r, 36)}`,
+  `hf_${mixed(r, 34)}`,
+  `SG.${mixed(r, 22)}.${mixed(r, 43)}`,
   `shpat_${chars(r, 'abcdef0123456789', 32)}`,
   ...Array.from({ length: 10 }, () => `ghp_${mixed(r, 36)}`),
   ...Array.from({ length: 10 }, () => `sk-${mixed(r, int(r, 32, 60))}`),

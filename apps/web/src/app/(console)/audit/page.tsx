@@ -23,7 +23,10 @@ export default async function AuditPage() {
       </>
     );
   }
-  await Promise.all([getQueryClient().prefetchQuery(trpc.audit.overview.queryOptions({})), getQueryClient().prefetchQuery(trpc.audit.retention.queryOptions({}))]);
+  await Promise.all([
+    getQueryClient().prefetchQuery(trpc.audit.overview.queryOptions({})),
+    getQueryClient().prefetchQuery(trpc.audit.retention.queryOptions({})),
+  ]);
   return (
     <>
       <PageHeader title="Audit" description={DESCRIPTION} />

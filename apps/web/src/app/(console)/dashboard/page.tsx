@@ -12,7 +12,11 @@ export const metadata: Metadata = { title: 'Dashboard' };
 export default async function DashboardPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
   const user = await currentUser();
-  const range = oneOf(param(sp, 'range'), RANGES.map((r) => r.value)) ?? DEFAULT_RANGE;
+  const range =
+    oneOf(
+      param(sp, 'range'),
+      RANGES.map((r) => r.value),
+    ) ?? DEFAULT_RANGE;
   const input = { range };
   const qc = getQueryClient();
   await Promise.all([
@@ -35,7 +39,11 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         <DashboardView
           key={range}
           initialRange={range}
-          scopeNote={orgWide ? `Everyone’s sessions and requests in ${org}.` : 'Your own sessions and review requests; admins, auditors and reviewers see the whole organisation’s. Agents are counted for the whole organisation.'}
+          scopeNote={
+            orgWide
+              ? `Everyone’s sessions and requests in ${org}.`
+              : 'Your own sessions and review requests; admins, auditors and reviewers see the whole organisation’s. Agents are counted for the whole organisation.'
+          }
         />
       </HydrateClient>
     </>

@@ -9,17 +9,47 @@ import { issueAt, issuesUnder } from '../policy-draft';
 import { orBlank, type SectionProps } from './section-props';
 
 /** Name, what it is for, read-only, and the connections it attaches to by name or tag. */
-export function GeneralSection({ d, set, issues, connectionNames, tagNames, attached }: SectionProps & { connectionNames: string[]; tagNames: string[]; attached: string[] }) {
-  const mine = [...issuesUnder(issues, ['name']), ...issuesUnder(issues, ['description']), ...issuesUnder(issues, ['readOnly']), ...issuesUnder(issues, ['connections']), ...issues.filter((i) => i.path.length === 0 || (i.path.length === 1 && !['guardrails', 'masking', 'access', 'review', 'limits', 'ssh'].includes(String(i.path[0]))))];
+export function GeneralSection({
+  d,
+  set,
+  issues,
+  connectionNames,
+  tagNames,
+  attached,
+}: SectionProps & { connectionNames: string[]; tagNames: string[]; attached: string[] }) {
+  const mine = [
+    ...issuesUnder(issues, ['name']),
+    ...issuesUnder(issues, ['description']),
+    ...issuesUnder(issues, ['readOnly']),
+    ...issuesUnder(issues, ['connections']),
+    ...issues.filter(
+      (i) => i.path.length === 0 || (i.path.length === 1 && !['guardrails', 'masking', 'access', 'review', 'limits', 'ssh'].includes(String(i.path[0]))),
+    ),
+  ];
   const unique = [...new Map(mine.map((i) => [`${i.at}:${i.message}`, i])).values()];
   return (
     <Section id="general" title="General" description="What the policy is called, what it is for, and which connections it governs." issues={unique}>
       <div className="grid gap-4 md:grid-cols-[minmax(0,18rem)_minmax(0,1fr)]">
         <PField label="Name" htmlFor="policy-name" problem={issueAt(issues, ['name'])} hint="Shown on connections and in reviews.">
-          <input id="policy-name" value={d.name ?? ''} onChange={(e) => set(['name'], e.target.value)} placeholder="prod-databases" autoComplete="off" spellCheck={false} aria-invalid={Boolean(issueAt(issues, ['name']))} className={cx(INPUT, 'font-mono')} />
+          <input
+            id="policy-name"
+            value={d.name ?? ''}
+            onChange={(e) => set(['name'], e.target.value)}
+            placeholder="prod-databases"
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={Boolean(issueAt(issues, ['name']))}
+            className={cx(INPUT, 'font-mono')}
+          />
         </PField>
         <PField label="Description" htmlFor="policy-description" problem={issueAt(issues, ['description'])}>
-          <input id="policy-description" value={d.description ?? ''} onChange={(e) => set(['description'], orBlank(e.target.value))} placeholder="Production: writes held for review, PII masked" className={INPUT} />
+          <input
+            id="policy-description"
+            value={d.description ?? ''}
+            onChange={(e) => set(['description'], orBlank(e.target.value))}
+            placeholder="Production: writes held for review, PII masked"
+            className={INPUT}
+          />
         </PField>
       </div>
       <div className="rounded-md border border-slate-200 px-3">
@@ -31,15 +61,47 @@ export function GeneralSection({ d, set, issues, connectionNames, tagNames, atta
         />
       </div>
       <div className="grid gap-4 md:grid-cols-2">
-        <PField label="Applies to connections named" htmlFor="policy-conn-names" problem={issueAt(issues, ['connections', 'names'])} hint="Attached when you save. Enter or comma adds one.">
-          <ListInput id="policy-conn-names" label="Add a connection name" values={d.connections?.names ?? []} onChange={(v) => set(['connections', 'names'], v)} suggestions={connectionNames} placeholder="pg-prod" mono />
+        <PField
+          label="Applies to connections named"
+          htmlFor="policy-conn-names"
+          problem={issueAt(issues, ['connections', 'names'])}
+          hint="Attached when you save. Enter or comma adds one."
+        >
+          <ListInput
+            id="policy-conn-names"
+            label="Add a connection name"
+            values={d.connections?.names ?? []}
+            onChange={(v) => set(['connections', 'names'], v)}
+            suggestions={connectionNames}
+            placeholder="pg-prod"
+            mono
+          />
         </PField>
-        <PField label="…and connections tagged" htmlFor="policy-conn-tags" problem={issueAt(issues, ['connections', 'tags'])} hint="Every connection with one of these tags, now or when it is tagged and this policy is saved again.">
-          <ListInput id="policy-conn-tags" label="Add a tag" values={d.connections?.tags ?? []} onChange={(v) => set(['connections', 'tags'], v)} suggestions={tagNames} placeholder="prod" normalize={(t) => t.toLowerCase()} />
+        <PField
+          label="…and connections tagged"
+          htmlFor="policy-conn-tags"
+          problem={issueAt(issues, ['connections', 'tags'])}
+          hint="Every connection with one of these tags, now or when it is tagged and this policy is saved again."
+        >
+          <ListInput
+            id="policy-conn-tags"
+            label="Add a tag"
+            values={d.connections?.tags ?? []}
+            onChange={(v) => set(['connections', 'tags'], v)}
+            suggestions={tagNames}
+            placeholder="prod"
+            normalize={(t) => t.toLowerCase()}
+          />
         </PField>
       </div>
       <p className="text-[12px] text-slate-500" data-testid="policy-attached">
-        {attached.length > 0 ? <>Attached now: <span className="font-medium text-slate-700">{attached.join(', ')}</span>. </> : 'Not attached to any connection yet. '}
+        {attached.length > 0 ? (
+          <>
+            Attached now: <span className="font-medium text-slate-700">{attached.join(', ')}</span>.{' '}
+          </>
+        ) : (
+          'Not attached to any connection yet. '
+        )}
         Saving attaches the connections these names and tags match; to move a connection to another policy, edit the connection.
       </p>
     </Section>

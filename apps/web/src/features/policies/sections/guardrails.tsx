@@ -16,16 +16,36 @@ function settingFor(enabled: boolean, action: Action | undefined, fallback: Acti
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function BuiltinTable({ rules, settings, base, set, label }: { rules: { id: string; action: Action; description: string }[]; settings: Record<string, Setting>; base: Path; set: SectionProps['set']; label: string }) {
+function BuiltinTable({
+  rules,
+  settings,
+  base,
+  set,
+  label,
+}: {
+  rules: { id: string; action: Action; description: string }[];
+  settings: Record<string, Setting>;
+  base: Path;
+  set: SectionProps['set'];
+  label: string;
+}) {
   return (
     <div className="overflow-hidden rounded-md border border-slate-200">
       <table className="w-full text-left text-[13px]" aria-label={label}>
         <thead>
           <tr className="border-b border-slate-200 bg-slate-50/80 text-[11px] font-semibold uppercase tracking-wider text-slate-500">
-            <th scope="col" className="px-3 py-2">Rule</th>
-            <th scope="col" className="px-3 py-2">Stops</th>
-            <th scope="col" className="w-px px-3 py-2">On</th>
-            <th scope="col" className="w-px px-3 py-2">Action</th>
+            <th scope="col" className="px-3 py-2">
+              Rule
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Stops
+            </th>
+            <th scope="col" className="w-px px-3 py-2">
+              On
+            </th>
+            <th scope="col" className="w-px px-3 py-2">
+              Action
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -46,14 +66,24 @@ function BuiltinTable({ rules, settings, base, set, label }: { rules: { id: stri
                     aria-checked={on}
                     aria-label={`${r.id} on`}
                     onClick={() => set([...base, r.id], settingFor(!on, action, r.action))}
-                    className={cx('relative inline-flex h-5 w-9 shrink-0 items-center rounded-full transition-colors disabled:cursor-not-allowed disabled:opacity-50', on ? 'bg-emerald-600' : 'bg-slate-300')}
+                    className={cx(
+                      'relative inline-flex h-5 w-9 shrink-0 items-center rounded-full transition-colors disabled:cursor-not-allowed disabled:opacity-50',
+                      on ? 'bg-emerald-600' : 'bg-slate-300',
+                    )}
                   >
-                    <span className={cx('inline-block h-4 w-4 rounded-full bg-white shadow-sm transition-transform', on ? 'translate-x-[18px]' : 'translate-x-0.5')} />
+                    <span
+                      className={cx('inline-block h-4 w-4 rounded-full bg-white shadow-sm transition-transform', on ? 'translate-x-[18px]' : 'translate-x-0.5')}
+                    />
                   </button>
                 </td>
                 <td className="px-3 py-1.5 align-middle">
                   {on ? (
-                    <ActionSelect label={`${r.id} action`} value={action} defaultAction={r.action} onChange={(a) => set([...base, r.id], settingFor(on, a, r.action))} />
+                    <ActionSelect
+                      label={`${r.id} action`}
+                      value={action}
+                      defaultAction={r.action}
+                      onChange={(a) => set([...base, r.id], settingFor(on, a, r.action))}
+                    />
                   ) : (
                     <span className="text-[12px] text-slate-400">off</span>
                   )}
@@ -79,14 +109,29 @@ export function GuardrailsSection(props: SectionProps) {
       description="Every statement and command is parsed before it runs. Built-in rules are on by default; switch one off or change its action, and add your own, which are checked first."
       issues={issuesUnder(issues, ['guardrails'])}
     >
-      <Sub title="Built-in SQL rules" aside={<span className="whitespace-nowrap text-[12px] text-slate-500">{changed === 0 ? 'all on, default actions' : `${changed} changed`}</span>}>
+      <Sub
+        title="Built-in SQL rules"
+        aside={<span className="whitespace-nowrap text-[12px] text-slate-500">{changed === 0 ? 'all on, default actions' : `${changed} changed`}</span>}
+      >
         Judged on the parsed statement (CTEs, multi-statement strings and the extended protocol included). <ActionBadge action="deny" /> refuses it,{' '}
         <ActionBadge action="review" /> holds it for approval, <ActionBadge action="allow" /> lets it through.
       </Sub>
-      <BuiltinTable label="Built-in SQL rules" rules={catalog.sql} settings={(g.builtins ?? {}) as Record<string, Setting>} base={['guardrails', 'builtins']} set={set} />
+      <BuiltinTable
+        label="Built-in SQL rules"
+        rules={catalog.sql}
+        settings={(g.builtins ?? {}) as Record<string, Setting>}
+        base={['guardrails', 'builtins']}
+        set={set}
+      />
       <CustomSqlRules {...props} />
       <Sub title="Built-in shell rules">For SSH and command connections: every command a line would run, through pipes, sudo, xargs and bash -c.</Sub>
-      <BuiltinTable label="Built-in shell rules" rules={catalog.shell} settings={(g.shell?.builtins ?? {}) as Record<string, Setting>} base={['guardrails', 'shell', 'builtins']} set={set} />
+      <BuiltinTable
+        label="Built-in shell rules"
+        rules={catalog.shell}
+        settings={(g.shell?.builtins ?? {}) as Record<string, Setting>}
+        base={['guardrails', 'shell', 'builtins']}
+        set={set}
+      />
       <CustomShellRules {...props} />
     </Section>
   );

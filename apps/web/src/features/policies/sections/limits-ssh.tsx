@@ -16,11 +16,22 @@ const LIMITS = [
 export function LimitsSection({ d, set, issues }: SectionProps) {
   const l = (d.limits ?? {}) as Record<string, unknown>;
   return (
-    <Section id="limits" title="Limits for AI agents" description="Bounds on what sessions opened through MCP return and how often they are opened." issues={issuesUnder(issues, ['limits'])}>
+    <Section
+      id="limits"
+      title="Limits for AI agents"
+      description="Bounds on what sessions opened through MCP return and how often they are opened."
+      issues={issuesUnder(issues, ['limits'])}
+    >
       <div className="grid gap-4 sm:grid-cols-2">
         {LIMITS.map((x) => (
           <PField key={x.key} label={x.label} htmlFor={`limit-${x.key}`} problem={issueAt(issues, ['limits', x.key])} hint={x.hint}>
-            <NumberInput id={`limit-${x.key}`} value={l[x.key]} onChange={(t) => set(['limits', x.key], numberOrText(t))} suffix={x.suffix} invalid={Boolean(issueAt(issues, ['limits', x.key]))} />
+            <NumberInput
+              id={`limit-${x.key}`}
+              value={l[x.key]}
+              onChange={(t) => set(['limits', x.key], numberOrText(t))}
+              suffix={x.suffix}
+              invalid={Boolean(issueAt(issues, ['limits', x.key]))}
+            />
           </PField>
         ))}
       </div>

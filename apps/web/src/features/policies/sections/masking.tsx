@@ -24,11 +24,30 @@ export function MaskingSection({ d, set, issues, catalog }: SectionProps) {
       issues={issuesUnder(issues, ['masking'])}
     >
       <div className="rounded-md border border-slate-200 px-3">
-        <Switch label="Mask personal data" description="Turn off only for connections that hold no personal or secret data." checked={m.enabled !== false} onChange={(v) => set(['masking', 'enabled'], v)} />
+        <Switch
+          label="Mask personal data"
+          description="Turn off only for connections that hold no personal or secret data."
+          checked={m.enabled !== false}
+          onChange={(v) => set(['masking', 'enabled'], v)}
+        />
       </div>
-      <PField label="Default style" htmlFor="mask-default-style" problem={issueAt(issues, ['masking', 'defaultStyle'])} hint="How a detected value is replaced, unless its type says otherwise below.">
-        <select id="mask-default-style" value={m.defaultStyle ?? 'redact'} onChange={(e) => set(['masking', 'defaultStyle'], e.target.value)} className={cx(INPUT, 'max-w-xs')}>
-          {catalog.maskStyles.map((s) => <option key={s} value={s}>{s} — {STYLE_HINT[s] ?? s}</option>)}
+      <PField
+        label="Default style"
+        htmlFor="mask-default-style"
+        problem={issueAt(issues, ['masking', 'defaultStyle'])}
+        hint="How a detected value is replaced, unless its type says otherwise below."
+      >
+        <select
+          id="mask-default-style"
+          value={m.defaultStyle ?? 'redact'}
+          onChange={(e) => set(['masking', 'defaultStyle'], e.target.value)}
+          className={cx(INPUT, 'max-w-xs')}
+        >
+          {catalog.maskStyles.map((s) => (
+            <option key={s} value={s}>
+              {s} — {STYLE_HINT[s] ?? s}
+            </option>
+          ))}
         </select>
       </PField>
       <div>
@@ -37,7 +56,13 @@ export function MaskingSection({ d, set, issues, catalog }: SectionProps) {
           {catalog.piiTypes.map((t) => {
             const on = !disabled.has(t);
             return (
-              <div key={t} className="flex items-center justify-between gap-3 border-b border-slate-100 py-1.5" data-testid="pii-type" data-type={t} data-on={on}>
+              <div
+                key={t}
+                className="flex items-center justify-between gap-3 border-b border-slate-100 py-1.5"
+                data-testid="pii-type"
+                data-type={t}
+                data-on={on}
+              >
                 <label className="inline-flex items-center gap-2 text-[13px] text-slate-800">
                   <input
                     type="checkbox"
@@ -55,15 +80,31 @@ export function MaskingSection({ d, set, issues, catalog }: SectionProps) {
                   className={cx(CONTROL, 'block h-7 w-40 py-0 pl-2 text-[12px]')}
                 >
                   <option value="">default ({m.defaultStyle ?? 'redact'})</option>
-                  {catalog.maskStyles.map((s) => <option key={s} value={s}>{s}</option>)}
+                  {catalog.maskStyles.map((s) => (
+                    <option key={s} value={s}>
+                      {s}
+                    </option>
+                  ))}
                 </select>
               </div>
             );
           })}
         </div>
       </div>
-      <PField label="Columns declared safe" htmlFor="mask-allow" problem={issueAt(issues, ['masking', 'allowColumns'])} hint="Never masked: column names or globs (order_id, *_status). Only for data the owner knows holds nothing personal.">
-        <ListInput id="mask-allow" label="Add a column" values={m.allowColumns ?? []} onChange={(v) => set(['masking', 'allowColumns'], v)} placeholder="order_id" mono />
+      <PField
+        label="Columns declared safe"
+        htmlFor="mask-allow"
+        problem={issueAt(issues, ['masking', 'allowColumns'])}
+        hint="Never masked: column names or globs (order_id, *_status). Only for data the owner knows holds nothing personal."
+      >
+        <ListInput
+          id="mask-allow"
+          label="Add a column"
+          values={m.allowColumns ?? []}
+          onChange={(v) => set(['masking', 'allowColumns'], v)}
+          placeholder="order_id"
+          mono
+        />
       </PField>
     </Section>
   );

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { AuditOverview, auditOverview } from '@hoop/core/audit/audit-overview';
-import { auditRetention, PreviewRetentionInput, previewAuditRetention, RetentionPreview, RetentionView, SetRetentionInput, setAuditRetention } from '@hoop/core/audit/audit-retention';
+import {
+  auditRetention,
+  PreviewRetentionInput,
+  previewAuditRetention,
+  RetentionPreview,
+  RetentionView,
+  SetRetentionInput,
+  setAuditRetention,
+} from '@hoop/core/audit/audit-retention';
 import { VerifyResult, verifyOrgTrail } from '@hoop/core/audit/verify-audit';
 import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 

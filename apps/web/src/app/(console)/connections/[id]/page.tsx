@@ -19,7 +19,9 @@ export default async function ConnectionPage({ params, searchParams }: { params:
       </>
     );
   }
-  const data = await getQueryClient().fetchQuery(trpc.connection.get.queryOptions({ id })).catch(() => null);
+  const data = await getQueryClient()
+    .fetchQuery(trpc.connection.get.queryOptions({ id }))
+    .catch(() => null);
   return (
     <>
       <BackToConnections />

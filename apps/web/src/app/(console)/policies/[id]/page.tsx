@@ -10,7 +10,10 @@ export const metadata: Metadata = { title: 'Policy' };
 export default async function PolicyPage({ params }: { params: Promise<{ id: string }> }) {
   const [{ id }, user] = await Promise.all([params, currentUser()]);
   const qc = getQueryClient();
-  const [policy] = await Promise.all([qc.fetchQuery(trpc.policy.get.queryOptions({ id })).catch(() => null), qc.prefetchQuery(trpc.policy.catalog.queryOptions({}))]);
+  const [policy] = await Promise.all([
+    qc.fetchQuery(trpc.policy.get.queryOptions({ id })).catch(() => null),
+    qc.prefetchQuery(trpc.policy.catalog.queryOptions({})),
+  ]);
   return (
     <>
       <BackToPolicies />

@@ -3,12 +3,12 @@
  * customer table (id, name, email, phone, card_number, created_at, notes) masked cell by cell as the agent does: each
  * value as its UTF-8 bytes in the row (`maskUtf8`), decoded only when a detector could match it. The same cells as
  * decoded strings (`mask`) are shown beside.
- * `npx tsx packages/pipeline/bench/mask.ts` (part of `npm run bench:mask`)
+ * `npx tsx bench/mask.ts` (part of `npm run bench:mask`)
  */
 import examples from 'libphonenumber-js/examples.mobile.json';
 import { getCountries, getExampleNumber } from 'libphonenumber-js/min';
 import { demoCustomers } from '@hoop/devstack/demo-data';
-import { createMasker, type MaskConfig, PII_TYPES, type PiiType } from '../src/mask';
+import { createMasker, type MaskConfig, PII_TYPES, type PiiType } from '@hoop/pipeline';
 
 const rows = demoCustomers(20_000, 3);
 const now = () => process.hrtime.bigint();
@@ -29,9 +29,16 @@ function best(reps: number, fn: () => void): number {
 }
 
 const CLEAN_NOTES = [
-  'Customer asked about upgrading to the team plan.', 'Prefers contact in the afternoon', 'VIP since 2019; renewal due 2026-09-01',
-  'Refunded order #48213 on 2024-03-02', 'see ticket OPS-1234', 'churn risk: low', 'Migrated from legacy billing v2.3.1',
-  'Invoice 2026-0042 paid, 1,240.00 EUR', 'onboarding call done', '',
+  'Customer asked about upgrading to the team plan.',
+  'Prefers contact in the afternoon',
+  'VIP since 2019; renewal due 2026-09-01',
+  'Refunded order #48213 on 2024-03-02',
+  'see ticket OPS-1234',
+  'churn risk: low',
+  'Migrated from legacy billing v2.3.1',
+  'Invoice 2026-0042 paid, 1,240.00 EUR',
+  'onboarding call done',
+  '',
 ];
 
 // ---- detector throughput over cell text
@@ -63,8 +70,12 @@ const byteRate = (config: Partial<MaskConfig>, cells: string[]) => {
 
 const out: string[] = ['mask bench'];
 out.push('  detector throughput, cells of a text column no name explains (MB/s):');
-out.push(`    all detectors, cells as bytes: clean cells ${byteRate({}, clean).toFixed(0)}, cells with PII ${byteRate({}, pii).toFixed(0)}, mixed ${byteRate({}, mixed).toFixed(0)}`);
-out.push(`    all detectors, cells as strings: clean cells ${cellRate({}, clean).toFixed(0)}, cells with PII ${cellRate({}, pii).toFixed(0)}, mixed ${cellRate({}, mixed).toFixed(0)}`);
+out.push(
+  `    all detectors, cells as bytes: clean cells ${byteRate({}, clean).toFixed(0)}, cells with PII ${byteRate({}, pii).toFixed(0)}, mixed ${byteRate({}, mixed).toFixed(0)}`,
+);
+out.push(
+  `    all detectors, cells as strings: clean cells ${cellRate({}, clean).toFixed(0)}, cells with PII ${cellRate({}, pii).toFixed(0)}, mixed ${cellRate({}, mixed).toFixed(0)}`,
+);
 const only = (t: PiiType): Partial<MaskConfig> => ({ disabledTypes: PII_TYPES.filter((x) => x !== t) });
 const per = (['email', 'card', 'ssn', 'iban', 'phone', 'ip', 'token', 'secret'] as const).map((t) => `${t} ${cellRate(only(t), mixed).toFixed(0)}`);
 out.push(`    one detector on the mixed cells: ${per.join(', ')}`);
@@ -73,24 +84,40 @@ out.push(`    one detector on the mixed cells: ${per.join(', ')}`);
 const lines: string[] = [];
 for (let i = 0; i < 20_000; i++) {
   const r = rows[i % rows.length]!;
-  lines.push(i % 4 === 0 ? `user ${r.email} paid with ${r.card_number} from ${r.ip_address}` : `GET /api/orders/${i} 200 ${i % 997}ms build 4.2.${i % 10} trace=${(i * 2654435761).toString(16)}`);
+  lines.push(
+    i % 4 === 0
+      ? `user ${r.email} paid with ${r.card_number} from ${r.ip_address}`
+      : `GET /api/orders/${i} 200 ${i % 997}ms build 4.2.${i % 10} trace=${(i * 2654435761).toString(16)}`,
+  );
 }
 const text = lines.join('\n');
 const textMasker = createMasker();
 const textMs = best(5, () => textMasker.maskText(text));
-out.push(`  free text: ${(Buffer.byteLength(text) / 1e3 / textMs).toFixed(0)} MB/s (${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB of log lines, 1 in 4 with PII)`);
+out.push(
+  `  free text: ${(Buffer.byteLength(text) / 1e3 / textMs).toFixed(0)} MB/s (${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB of log lines, 1 in 4 with PII)`,
+);
 
 // ---- a customer table, cell by cell, text format
 const COLUMNS = [
-  { name: 'id', typeOid: 23 }, { name: 'name', typeOid: 25 }, { name: 'email', typeOid: 25 }, { name: 'phone', typeOid: 25 },
-  { name: 'card_number', typeOid: 25 }, { name: 'created_at', typeOid: 1184 }, { name: 'notes', typeOid: 25 },
+  { name: 'id', typeOid: 23 },
+  { name: 'name', typeOid: 25 },
+  { name: 'email', typeOid: 25 },
+  { name: 'phone', typeOid: 25 },
+  { name: 'card_number', typeOid: 25 },
+  { name: 'created_at', typeOid: 1184 },
+  { name: 'notes', typeOid: 25 },
 ];
 /** Example mobile numbers of every country, trailing digits varied per row: phone numbers in notes are not all alike. */
 const EXAMPLES = getCountries().flatMap((c) => getExampleNumber(c, examples)?.formatInternational() ?? []);
 const phoneFor = (i: number) => EXAMPLES[i % EXAMPLES.length]!.replace(/\d{4}$/, String(i % 10_000).padStart(4, '0'));
 const piiNote = (i: number) => {
   const r = rows[i % rows.length]!;
-  return [`refund ${r.card_number} requested by ${r.email}`, `called from ${phoneFor(i)} about order #${i * 7919}`, `SSN on file ${r.ssn}`, `wire to ${r.iban} done`][i % 4]!;
+  return [
+    `refund ${r.card_number} requested by ${r.email}`,
+    `called from ${phoneFor(i)} about order #${i * 7919}`,
+    `SSN on file ${r.ssn}`,
+    `wire to ${r.iban} done`,
+  ][i % 4]!;
 };
 const table = (from: number, to: number, notes: (i: number) => string) => {
   const cells: string[][] = [];
@@ -105,7 +132,8 @@ function maskAll(rows: { buf: Buffer; at: Int32Array }[]): number {
   const masker = createMasker();
   const columns = COLUMNS.map((c) => masker.columnMasker(c));
   const t = now();
-  for (const { buf, at } of rows) for (let c = 0; c < columns.length; c++) if (!columns[c]!.passthrough) columns[c]!.mask(buf.toString('utf8', at[c]!, at[c + 1]!));
+  for (const { buf, at } of rows)
+    for (let c = 0; c < columns.length; c++) if (!columns[c]!.passthrough) columns[c]!.mask(buf.toString('utf8', at[c]!, at[c + 1]!));
   return ms(t) / (rows.length / 1000);
 }
 /** Each row's values as bytes in one buffer, as they arrive in a DataRow, with where each value starts. */
