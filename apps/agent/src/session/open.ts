@@ -27,9 +27,22 @@ export interface SessionServices {
 export function openSession(open: IncomingOpen, conn: AgentConnection, sessionId: string, s: SessionServices): SessionOpen {
   const req = open.request;
   const current = () => s.current(conn);
+  let closed = false;
+  /**
+   * A session's trail ends with its close: what a protocol reports after it (a target's exit status or a channel's
+   * failure arriving as the session is torn down) is logged, not recorded — once the close is acknowledged its
+   * sequence is forgotten, and a frame after it would start again at 0 and never be accepted.
+   */
   const audit = (type: string, data: Record<string, unknown>) => {
+    if (closed) {
+      s.log.debug('event after the session closed, not recorded', { session: sessionId, type });
+      return;
+    }
     s.outbox.emit(sessionId, type, data);
-    if (type === 'session.close') s.outbox.endSession(sessionId);
+    if (type === 'session.close') {
+      closed = true;
+      s.outbox.endSession(sessionId);
+    }
   };
   const policy = hooksFor(current, s.maskHashKey, guardKind(conn));
   const reattach = req.clientInfo?.review;
