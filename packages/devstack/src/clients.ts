@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { inheritedEnv } from './env';
 
 export interface ProcResult {
   code: number | null;
@@ -9,7 +10,7 @@ export interface ProcResult {
 /** Runs a real client binary (psql, ssh, pgbench) and collects its output. */
 export function runProcess(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: { ...inheritedEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

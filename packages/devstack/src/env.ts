@@ -6,11 +6,7 @@ export function inheritedEnv(): NodeJS.ProcessEnv {
 }
 
 /** The Postgres server tests use: DATABASE_URL (scripts/test.mjs sets it, to an embedded server if none is given). */
-export function testServerUrl(): string {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is not set; run the tests with `npm test`, which provides one');
-  return url;
-}
+export { testServerUrl } from '@hoop/db/testing';
 
 /** the folders a bare command name is looked up in */
 export function searchPath(): string {
