@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type TestStack, startTestStack, waitFor } from '@hoop/devstack';
-import { MAX_CHANNELS } from '../src/ssh/server';
+import { MAX_CHANNELS } from '../src/ssh/connection-limits';
 
 let stack: TestStack;
 let box: Awaited<ReturnType<TestStack['connect']>>;

@@ -4,10 +4,11 @@ import type { Duplex } from 'node:stream';
 import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
 import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
-import { type MemoryBudget, mib } from '../session/memory-budget';
+import type { MemoryBudget } from '../session/memory-budget';
 import type { ReviewUpdate, Verdict } from '../session/hooks';
 import type { Backend, BackendChannel, Pty } from './backend';
 import { CommandLineTracker } from './command-line';
+import { ConnectionLimits } from './connection-limits';
 import { type Gate, type GateContext, judgeAll, judgeLines, lineGate, refusal, reviewRefusal } from './gates';
 import { OutputPipe } from './recording';
 import { ptyGate } from './terminal-gate';
@@ -15,18 +16,6 @@ import { relaySftp } from './sftp-relay';
 
 /** Exit status of a command hoop refused (the message says why on stderr). */
 export const EXIT_REFUSED = 126;
-
-/**
- * Client input a session may hold, not passed on yet (typed ahead of a command in review, or of a target that does not
- * read), before it is ended. What every session holds counts in the agent's input budget too.
- */
-const MAX_HELD_INPUT = 16 * 1024 * 1024;
-
-/**
- * Channels (shells, commands, file transfers, forwards) one client connection may have open at once, as OpenSSH's
- * MaxSessions: each buffers up to its window on both sides, so their number bounds what a session can make the agent hold.
- */
-export const MAX_CHANNELS = 10;
 
 export interface SshFrontOptions {
   sessionId: string;
@@ -72,40 +61,22 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   let commands = 0;
   let closed = false;
   const channels = new Set<{ close(): void }>();
-  const share = o.budget?.share();
-  /** what each channel's gate holds of the client's input, and all of it */
-  const heldBy = new Map<ServerChannel, number>();
-  let held = 0;
-
-  let openChannels = 0;
-  /** one more channel, unless the connection has as many open as it may (refused then, on record) */
-  const openChannel = (kind: string): boolean => {
-    if (openChannels >= MAX_CHANNELS) {
-      o.audit('channel.refused', { kind, reason: `this connection already has ${MAX_CHANNELS} channels open, as many as hoop allows` });
-      o.log.warn('ssh channel refused: too many open', { session: o.sessionId, kind, open: openChannels });
-      return false;
-    }
-    openChannels++;
-    return true;
-  };
-  const closeChannel = () => {
-    openChannels--;
-  };
+  const limits = new ConnectionLimits(o);
 
   const server = new ssh2.Server({ hostKeys: [o.hostKey], ident: 'hoop' }, (client: Connection) => {
     client.on('authentication', (ctx) => ctx.accept());
     client.on('ready', () => {
       client.on('session', (accept, reject) => {
-        if (!openChannel('session')) return reject();
+        if (!limits.openChannel('session')) return reject();
         const session = accept();
-        session.once('close', closeChannel);
+        session.once('close', () => limits.closeChannel());
         handleSession(session);
       });
       client.on('tcpip', (accept, reject, info) => {
         const to = `${info.destIP}:${info.destPort}`;
-        if (!openChannel('direct-tcpip')) return reject();
+        if (!limits.openChannel('direct-tcpip')) return reject();
         const rejectChannel = () => {
-          closeChannel();
+          limits.closeChannel();
           reject();
         };
         if (!o.allowForwarding()) {
@@ -121,7 +92,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
                 return rejectChannel();
               }
               const ch = accept();
-              ch.once('close', closeChannel);
+              ch.once('close', () => limits.closeChannel());
               o.audit('forward', { kind: 'direct-tcpip', to });
               channels.add({ close: () => target.destroy() });
               ch.pipe(target).pipe(ch);
@@ -147,7 +118,7 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   const finish = (reason: string) => {
     if (closed) return;
     closed = true;
-    share?.release();
+    limits.release();
     for (const c of channels) c.close();
     void backend?.then(
       (b) => b.close(),
@@ -159,31 +130,11 @@ export function serveSsh(stream: Duplex, o: SshFrontOptions): void {
   stream.on('close', () => finish('client disconnected'));
   stream.on('error', () => finish('client stream failed'));
 
-  /**
-   * A channel's gate holds `bytes` of the client's input now. More than the session may hold, or than the agent's budget
-   * has room for, ends the session: the channel is told why, and nothing it held runs.
-   */
+  /** A channel's gate holds `bytes` of the client's input now; past what the session may hold, the session ends and nothing it held runs. */
   const holdInput = (ch: ServerChannel, bytes: number): boolean => {
     if (closed) return false;
-    const before = heldBy.get(ch) ?? 0;
-    const total = held - before + bytes;
-    const what = 'sent while a command waits for review or for the target to read it';
-    const advice = 'what waited did not run; send it again once the command before it is done';
-    let refusal: string | null = null;
-    if (bytes > before && total > MAX_HELD_INPUT)
-      refusal = `this session would hold more than ${mib(MAX_HELD_INPUT)} of input it cannot pass on yet (${what}): ${advice}`;
-    else if (share && !share.hold(total)) refusal = o.budget!.refusal(total - share.bytes, what, advice);
-    if (refusal === null) {
-      heldBy.set(ch, bytes);
-      held = total;
-      return true;
-    }
-    o.log.warn(total > MAX_HELD_INPUT ? 'session ended: too much input held' : 'session ended: input memory budget used up', {
-      session: o.sessionId,
-      connection: o.connection,
-      holds: total,
-      agentTotal: o.budget?.inUse ?? null,
-    });
+    const refusal = limits.hold(ch, bytes);
+    if (refusal === null) return true;
     if (!ch.destroyed) {
       ch.stderr.write(`\r\nhoop: session ended: ${refusal}\r\n`);
       ch.exit(EXIT_REFUSED);
