@@ -102,6 +102,13 @@ module.exports = {
       to: { path: '^(packages|apps)/', pathNot: '^packages/pgwire/' },
     },
     {
+      name: 'pgfront-deps',
+      severity: 'error',
+      comment: "pgfront is the Postgres front door (TLS, authentication): of the workspace it imports only pgwire, so the gateway's listener and hoop connect's port share it.",
+      from: { path: '^packages/pgfront/src/' },
+      to: { path: '^(packages|apps)/', pathNot: '^packages/(pgfront|pgwire)/' },
+    },
+    {
       name: 'pipeline-pure-deps',
       severity: 'error',
       comment: 'The pipeline is pure: of the workspace it imports only pgwire (type OIDs), never a package that does I/O.',
