@@ -1,9 +1,12 @@
 /**
- * pgbench through hoop vs direct. Starts a gateway and an agent (real processes) against a fresh database, a
- * `hoop connect` port, and optionally PgBouncer (if installed) for comparison.
- *   BENCH_SECONDS (default 20), BENCH_CLIENTS (default "1,8"), BENCH_SCALE (default 10)
+ * pgbench -S through hoop, side by side with its floor. In one run, against one fresh database: direct to Postgres,
+ * through 1, 2 and 3 bare TCP relays (bench/tcp-relay.mjs: one Node process per hop, `pipe` only), through
+ * `hoop connect` → gateway → agent (real processes, guard and audit on), and PgBouncer when it is installed. Each
+ * line ends with hoop ÷ the floor of the same hop count (3 relays for hoop connect) and the latency hoop adds to it.
+ *   BENCH_SECONDS (default 20), BENCH_CLIENTS (default "1,8"), BENCH_SCALE (default 10), BENCH_ROUNDS (default 1),
+ *   BENCH_TARGETS (default all: direct,relay1,relay2,relay3,hoop,pgbouncer)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,9 +15,16 @@ import { createTargetDatabase, freePort, startTestStack } from '@hoop/devstack';
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const clientsList = (process.env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
 const scale = Number(process.env.BENCH_SCALE ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,relay1,relay2,relay3,hoop,pgbouncer').split(','));
 const PGBENCH = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/lib/postgresql/16/bin/pgbench', 'pgbench'].find((p) => p === 'pgbench' || existsSync(p))!;
 
-function pgbench(url: string, args: string[]): { tps: number; latencyMs: number } {
+interface Result {
+  tps: number;
+  latencyMs: number;
+}
+
+function pgbench(url: string, args: string[]): Result {
   const r = spawnSync(PGBENCH, [...args, url], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr}`);
   const tps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]);
@@ -41,6 +51,28 @@ async function startPgBouncer(targetUrl: string): Promise<{ url: string; stop():
   return { url: `postgres://${u.username}@127.0.0.1:${port}/${db}`, stop: () => child.kill() };
 }
 
+/** `hops` bare relays chained in front of `targetUrl` (one process each); the URL of the first. */
+async function startRelays(targetUrl: string, hops: number): Promise<{ url: string; stop(): void }> {
+  const u = new URL(targetUrl);
+  const children: ChildProcess[] = [];
+  let next = Number(u.port || 5432);
+  for (let i = 0; i < hops; i++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, 'tcp-relay.mjs'), String(port), String(next), u.hostname], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+    });
+    next = port;
+  }
+  const url = new URL(targetUrl);
+  url.port = String(next);
+  return { url: url.toString(), stop: () => children.forEach((c) => c.kill()) };
+}
+
 async function main(): Promise<void> {
   const target = await createTargetDatabase('pgbench');
   const init = spawnSync(PGBENCH, ['-i', '-q', '-s', String(scale), target.url], { encoding: 'utf8' });
@@ -48,33 +80,72 @@ async function main(): Promise<void> {
   const stack = await startTestStack();
   await stack.addPostgresConnection('bench', target.url);
   await stack.startAgent();
-  const conn = await stack.connect('bench');
-  const bouncer = await startPgBouncer(target.url);
+  const stops: (() => unknown)[] = [];
+  /** where pgbench connects, by name, in the order measured */
+  const targets: [string, string][] = [];
+  if (wanted.has('direct')) targets.push(['direct', target.url]);
+  for (const hops of [1, 2, 3]) {
+    if (!wanted.has(`relay${hops}`)) continue;
+    const relays = await startRelays(target.url, hops);
+    stops.push(relays.stop);
+    targets.push([`relay${hops}`, relays.url]);
+  }
+  // The gateway's own Postgres listener (HOOP_GATEWAY_PG_PORT: gateway → agent, two hops) goes here once it exists:
+  // start the stack's gateway with the port, connect with the token as password over TLS, and push it as
+  // ['gateway', url]; `ratios` then compares it with relay2.
+  if (wanted.has('hoop')) {
+    const conn = await stack.connect('bench');
+    stops.push(() => conn.stop());
+    targets.push(['hoop', conn.url]);
+  }
+  const bouncer = wanted.has('pgbouncer') ? await startPgBouncer(target.url) : null;
+  if (bouncer) {
+    stops.push(bouncer.stop);
+    targets.push(['pgbouncer', bouncer.url]);
+  }
+  const names = targets.map(([name]) => name);
   const rows: string[] = [];
   const line = (...cells: (string | number)[]) => rows.push(cells.map(String).join('\t'));
-  line('protocol', 'clients', 'direct tps', 'direct ms', 'hoop tps', 'hoop ms', 'hoop/direct', ...(bouncer ? ['pgbouncer tps', 'pgbouncer/direct'] : []));
+  /** hoop (or the gateway listener) ÷ the floor of its hop count, and the mean latency it adds to that floor */
+  const floors: [string, string][] = [
+    ['hoop', 'relay3'],
+    ['gateway', 'relay2'],
+  ].filter(([a, b]) => names.includes(a!) && names.includes(b!)) as [string, string][];
+  line(
+    'round',
+    'protocol',
+    'clients',
+    ...names.map((n) => `${n} tps`),
+    ...names.filter((n) => n !== 'direct' && names.includes('direct')).map((n) => `${n}/direct`),
+    ...floors.flatMap(([a, b]) => [`${a}/${b}`, `${a} ms - ${b} ms`]),
+  );
+  process.stderr.write(`${rows[0]}\n`);
   try {
-    for (const protocol of ['simple', 'prepared']) {
-      for (const clients of clientsList) {
-        const args = ['-S', '-n', '-T', String(seconds), '-c', String(clients), '-j', String(Math.min(clients, 2)), '-M', protocol];
-        const direct = pgbench(target.url, args);
-        const hoop = pgbench(conn.url, args);
-        const pb = bouncer ? pgbench(bouncer.url, args) : null;
-        line(
-          protocol,
-          clients,
-          direct.tps.toFixed(0),
-          direct.latencyMs.toFixed(3),
-          hoop.tps.toFixed(0),
-          hoop.latencyMs.toFixed(3),
-          (hoop.tps / direct.tps).toFixed(2),
-          ...(pb ? [pb.tps.toFixed(0), (pb.tps / direct.tps).toFixed(2)] : []),
-        );
-        process.stderr.write(`${rows[rows.length - 1]}\n`);
+    for (let round = 1; round <= rounds; round++) {
+      for (const protocol of ['simple', 'prepared']) {
+        for (const clients of clientsList) {
+          const args = ['-S', '-n', '-T', String(seconds), '-c', String(clients), '-j', String(Math.min(clients, 2)), '-M', protocol];
+          const results = new Map<string, Result>();
+          for (const [name, url] of targets) results.set(name, pgbench(url, args));
+          const direct = results.get('direct');
+          line(
+            round,
+            protocol,
+            clients,
+            ...names.map((n) => results.get(n)!.tps.toFixed(0)),
+            ...(direct ? names.filter((n) => n !== 'direct').map((n) => (results.get(n)!.tps / direct.tps).toFixed(2)) : []),
+            ...floors.flatMap(([a, b]) => {
+              const x = results.get(a)!;
+              const floor = results.get(b)!;
+              return [(x.tps / floor.tps).toFixed(2), (x.latencyMs - floor.latencyMs).toFixed(3)];
+            }),
+          );
+          process.stderr.write(`${rows[rows.length - 1]}\n`);
+        }
       }
     }
   } finally {
-    bouncer?.stop();
+    for (const stop of stops) await stop();
     await stack.stop();
     await target.drop();
   }
