@@ -1,15 +1,12 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type pg from 'pg';
-import Cursor from 'pg-cursor';
 import { z } from 'zod';
 import { analyzeSql } from '@hoop/pipeline';
 import type { Duplex } from 'node:stream';
 import { BLOCKED_PREFIX, parseWaitingNotice, REVIEW_PREFIX, type WaitingNotice } from '@hoop/protocol';
 import { CommandRefused, runCommandOver } from './command';
+import { MAX_ROWS, runSqlOn } from './sql';
 import { shellLineOnlyReads } from './read-only';
-
-const MAX_ROWS = 1000;
-const MAX_CELL = 4000;
 
 type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
 const ok = (value: Record<string, unknown>): ToolResult => ({ content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value });
@@ -109,7 +106,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       });
     });
     pending.catch(() => undefined);
-    const running = run(client, sql, limit, maxBytes, sessionId);
+    const running = runSqlOn(client, sql, limit, maxBytes, sessionId);
     // when the wait ends first, the session is closed under the query: its failure is expected
     running.catch(() => undefined);
     try {
@@ -365,52 +362,4 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
   );
 
   return server;
-}
-
-/** Runs SQL on an open session and shapes the result for a tool answer. */
-async function run(client: pg.Client, sql: string, limit: number, maxBytes: number, sessionId: string | undefined) {
-  const parsed = analyzeSql(sql);
-  if (parsed.ok && parsed.statements.length === 1) {
-    // one statement: read at most limit + 1 rows through a portal, so a huge result never crosses the wire
-    const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
-    const rows = (await cursor.read(limit + 1)) as unknown[][];
-    const result = (cursor as unknown as { _result?: { fields?: { name: string; dataTypeID: number }[]; command?: string; rowCount?: number | null } })._result;
-    const fields = (result?.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
-    await cursor.close();
-    const kept = withinBytes(rows.slice(0, limit), maxBytes);
-    const truncated = rows.length > kept.length;
-    return {
-      sessionId,
-      command: result?.command ?? null,
-      columns: fields,
-      rows: kept.map(trimRow),
-      rowCount: fields.length ? kept.length : (result?.rowCount ?? 0),
-      truncated,
-    };
-  }
-  const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
-  const last = Array.isArray(res) ? res.at(-1)! : res;
-  const rows = (last.rows ?? []) as unknown[][];
-  const kept = withinBytes(rows.slice(0, limit), maxBytes);
-  return {
-    sessionId,
-    columns: (last.fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID })),
-    rows: kept.map(trimRow),
-    rowCount: last.rowCount ?? rows.length,
-    truncated: rows.length > kept.length,
-  };
-}
-
-/** the leading rows whose JSON fits in `maxBytes` */
-function withinBytes(rows: unknown[][], maxBytes: number): unknown[][] {
-  let used = 0;
-  for (let i = 0; i < rows.length; i++) {
-    used += Buffer.byteLength(JSON.stringify(rows[i]));
-    if (used > maxBytes) return rows.slice(0, i);
-  }
-  return rows;
-}
-
-function trimRow(row: unknown[]): unknown[] {
-  return row.map((v) => (typeof v === 'string' && v.length > MAX_CELL ? `${v.slice(0, MAX_CELL)}… (${v.length} characters)` : v));
 }
