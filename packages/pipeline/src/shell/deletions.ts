@@ -1,6 +1,7 @@
 import type { ArgWord, ShellCommand } from './analyze';
 import { operandIndexes, readOptions } from './options';
-import type { ResolvedWord } from './words';
+import { findScope } from './find-scope';
+import { literalWord, type ResolvedWord } from './words';
 
 /** A path a command deletes, with everything under it. */
 export interface Target {
@@ -48,84 +49,6 @@ function recursiveFlag(words: readonly string[], letters: string): boolean {
 function flagsOf(c: ShellCommand): string {
   const end = c.args.indexOf('--');
   return (end < 0 ? c.args : c.args.slice(0, end)).filter((a) => a.startsWith('-') && a !== '-').join(' ');
-}
-
-const word = (value: string, over?: Partial<ResolvedWord>): ResolvedWord => ({
-  raw: value,
-  value,
-  literal: true,
-  glob: false,
-  path: value,
-  sample: value,
-  emptied: [],
-  substs: [],
-  start: 0,
-  end: 0,
-  ...over,
-});
-
-/** find's options before its start points, the start points (`.` when none), and whether its tests narrow what it takes */
-export function findScope(c: ShellCommand): { starts: ResolvedWord[]; expr: string[]; narrowed: boolean; follows: boolean } {
-  const v = values(c);
-  let i = 1;
-  let follows = false;
-  while (i < v.length && /^-([HLP]|O\d*|D)$/.test(v[i]!)) {
-    if (v[i] === '-L') follows = true;
-    else if (v[i] === '-P') follows = false;
-    i += v[i] === '-D' ? 2 : 1;
-  }
-  const first = i;
-  while (i < v.length && !/^[-(!]/.test(v[i]!)) i++;
-  const starts: ResolvedWord[] = i > first ? c.argv.slice(first, i) : [word('.')];
-  const expr = v.slice(i);
-  return { starts, expr, narrowed: narrows(expr), follows: follows || expr.includes('-follow') };
-}
-
-/** find's options and actions that do not narrow what it matches */
-const FIND_GLOBAL = new Set([
-  '-depth',
-  '-d',
-  '-mindepth',
-  '-maxdepth',
-  '-xdev',
-  '-mount',
-  '-ignore_readdir_race',
-  '-noleaf',
-  '-delete',
-  '-print',
-  '-print0',
-  '-ls',
-  '-daystart',
-  '-follow',
-  '-true',
-  '-type',
-  '-xtype',
-  '-nouser',
-  '-nogroup',
-  '-readable',
-  '-writable',
-]);
-const FIND_VALUE = new Set(['-mindepth', '-maxdepth', '-type', '-xtype']);
-const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
-const FIND_NAME = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-iwholename']);
-
-/** whether a find expression has a test (`-name '*.gz'`, `-mtime +7`) that limits what it deletes; `-o` or `!` undo it */
-function narrows(expr: string[]): boolean {
-  let narrowed = false;
-  for (let k = 0; k < expr.length; k++) {
-    const e = expr[k]!;
-    if (e === '-o' || e === '-or' || e === ',' || e === '!' || e === '-not') return false;
-    if (FIND_EXEC.has(e)) {
-      while (k + 1 < expr.length && expr[k + 1] !== ';' && !(expr[k + 1] === '+' && expr[k] === '{}')) k++;
-      k++;
-    } else if (FIND_VALUE.has(e)) k++;
-    else if (FIND_NAME.has(e)) {
-      // `-name '*'` takes everything
-      if (expr[k + 1] !== undefined && !/^[.*]*\*[.*]*$/.test(expr[k + 1]!)) narrowed = true;
-      k++;
-    } else if (!FIND_GLOBAL.has(e) && e !== '(' && e !== ')') narrowed = true;
-  }
-  return narrowed;
 }
 
 /** the program above `c` in its chain of wrappers (sudo, env, …) that hands it paths: xargs, parallel or find */
@@ -177,7 +100,7 @@ function handed(feed: ShellCommand): ResolvedWord[] | null {
   return text
     .split(/\s+/)
     .filter(Boolean)
-    .map((p) => word(p));
+    .map((p) => literalWord(p));
 }
 
 /** a `find` upstream of xargs: `find /srv -type f | xargs rm` deletes what find lists */
@@ -272,9 +195,9 @@ function gitClean(c: ShellCommand): Deletion | null {
     specs.push(c.argv[o.operand]!);
     i = o.operand + 1;
   }
-  const dirs = g.all.filter((o) => o.name === 'C').map((o) => (c.argv[o.index]!.value === o.value ? c.argv[o.index]! : word(o.value)));
+  const dirs = g.all.filter((o) => o.name === 'C').map((o) => (c.argv[o.index]!.value === o.value ? c.argv[o.index]! : literalWord(o.value)));
   const base = dirs.reduce<ResolvedWord | null>((acc, d) => (acc === null || d.value.startsWith('/') ? d : join(acc, d)), null);
-  const targets = specs.length === 0 ? [base ?? word('.')] : specs.map((s) => (base && !s.value.startsWith('/') ? join(base, s) : s));
+  const targets = specs.length === 0 ? [base ?? literalWord('.')] : specs.map((s) => (base && !s.value.startsWith('/') ? join(base, s) : s));
   return {
     what: `git clean${flags.length ? ` ${flags.join(' ')}` : ''}`,
     scope: 'the untracked files under',
@@ -402,14 +325,14 @@ export function placedPaths(all: readonly ShellCommand[]): ResolvedWord[] {
     );
     const dir = o.seen.get('t') ?? o.seen.get('target-directory') ?? o.seen.get('target');
     if (dir) {
-      out.push(c.argv[dir.index]!.value === dir.value ? c.argv[dir.index]! : word(dir.value));
+      out.push(c.argv[dir.index]!.value === dir.value ? c.argv[dir.index]! : literalWord(dir.value));
       continue;
     }
     const operands = operandIndexes(v, 1).map((i) => c.argv[i]!);
     const last = operands.at(-1);
     if (!last) continue;
     // `ln -s /srv/app` links into the working directory under the same name
-    out.push(operands.length === 1 && c.name === 'ln' ? word(last.value.replace(/\/+$/, '').split('/').pop() ?? '') : last);
+    out.push(operands.length === 1 && c.name === 'ln' ? literalWord(last.value.replace(/\/+$/, '').split('/').pop() ?? '') : last);
   }
   return out;
 }

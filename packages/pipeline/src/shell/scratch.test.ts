@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { DEFAULT_SHELL_SCRATCH } from '../policy/schema';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SHELL_SCRATCH, defaultPolicy, parsePolicy } from '../policy/schema';
+import { evaluateShell, initShellGuard } from './index';
 import { badScratchEntry, notScratch } from './scratch';
+
+beforeAll(async () => {
+  await initShellGuard();
+});
 
 const literal = (value: string, glob = false) => ({ value, literal: true, glob, raw: value });
 
@@ -86,5 +91,72 @@ describe('scratch list entries', () => {
     expect(badScratchEntry('~/x')).toMatch(/plain path/);
     expect(badScratchEntry('/a/../b')).toMatch(/\.\./);
     expect(badScratchEntry('/**')).toMatch(/every path/);
+  });
+});
+
+describe('scratch paths and the rule in a policy', () => {
+  const withShell = (shell: unknown) => parsePolicy({ name: 'p', guardrails: { shell } });
+
+  it("replaces the default list with the policy's own", () => {
+    const p = withShell({ scratch: ['/opt/app/releases/*', '/opt/*/cache', 'vendor/bundle'] });
+    expect(evaluateShell('rm -rf /opt/app/releases/20240101', p).action).toBe('allow');
+    expect(evaluateShell('rm -rf /opt/web/cache', p).action).toBe('allow');
+    expect(evaluateShell('rm -rf /opt/web/cache/*', p).action).toBe('allow');
+    expect(evaluateShell('rm -rf vendor/bundle', p).action).toBe('allow');
+    // anchored: a slash in the entry ties it to the working directory
+    expect(evaluateShell('rm -rf app/vendor/bundle', p)).toMatchObject({ action: 'review', ruleId: 'rm-recursive' });
+    expect(evaluateShell('rm -rf /opt/app/releases', p)).toMatchObject({ action: 'review', ruleId: 'rm-recursive' });
+    expect(evaluateShell('rm -rf /opt/app/releases/*', p)).toMatchObject({ action: 'review', ruleId: 'rm-recursive' });
+    // the defaults are gone
+    expect(evaluateShell('rm -rf /tmp/x', p)).toMatchObject({ action: 'review', ruleId: 'rm-recursive' });
+    expect(evaluateShell('rm -rf node_modules', p)).toMatchObject({ action: 'review', ruleId: 'rm-recursive' });
+    expect(evaluateShell('rm -rf x', p).hint).toContain('/opt/app/releases/*, /opt/*/cache, vendor/bundle)');
+    // a data directory the list names is still denied: the broad rule comes first
+    expect(evaluateShell('rm -rf /srv/web', withShell({ scratch: ['/srv/*'] }))).toMatchObject({ action: 'deny', ruleId: 'rm-recursive-broad' });
+  });
+
+  it('reviews every recursive deletion with an empty list; broad paths stay denied', () => {
+    const p = withShell({ scratch: [] });
+    expect(evaluateShell('rm -rf /tmp/x', p)).toMatchObject({ action: 'review', ruleId: 'rm-recursive' });
+    expect(evaluateShell('rm -rf x', p).hint).toContain('this policy lists none');
+    expect(evaluateShell('rm -rf /', p)).toMatchObject({ action: 'deny', ruleId: 'rm-recursive-broad' });
+  });
+
+  it('lets a policy allow, deny or switch off the rule', () => {
+    expect(evaluateShell('rm -rf some-dir', withShell({ builtins: { 'rm-recursive': { action: 'allow' } } })).action).toBe('allow');
+    expect(evaluateShell('rm -rf some-dir', withShell({ builtins: { 'rm-recursive': { enabled: false } } })).action).toBe('allow');
+    expect(evaluateShell('rm -rf some-dir', withShell({ builtins: { 'rm-recursive': { action: 'deny' } } }))).toMatchObject({
+      action: 'deny',
+      ruleId: 'rm-recursive',
+    });
+    expect(evaluateShell('rm -rf /tmp/x', withShell({ builtins: { 'rm-recursive': { action: 'deny' } } })).action).toBe('allow');
+    // switching the rule off leaves broad paths denied
+    expect(evaluateShell('rm -rf /etc', withShell({ builtins: { 'rm-recursive': { enabled: false } } }))).toMatchObject({
+      action: 'deny',
+      ruleId: 'rm-recursive-broad',
+    });
+    // and switching the broad rule off leaves them reviewed
+    expect(evaluateShell('rm -rf /etc', withShell({ builtins: { 'rm-recursive-broad': { enabled: false } } }))).toMatchObject({
+      action: 'review',
+      ruleId: 'rm-recursive',
+    });
+  });
+
+  it('lets a custom rule allow one command before the built-ins', () => {
+    const p = withShell({ rules: [{ id: 'release-cleanup', action: 'allow', match: { commands: ['rm'], args: ['/opt/app/releases/*'] } }] });
+    expect(evaluateShell('rm -rf /opt/app/releases/1', p).action).toBe('allow');
+    expect(evaluateShell('rm -rf /srv/app/shared/tmp', p)).toMatchObject({ action: 'review', ruleId: 'rm-recursive' });
+  });
+
+  it('refuses list entries that are not plain paths, or that take every path', () => {
+    for (const bad of ['~/cache', '$HOME/x', '/tmp/../etc', '/', '/*', '**', '*', '.', '/tmp/{a,b}', '']) {
+      expect(() => withShell({ scratch: [bad] }), bad).toThrow(/shell\.scratch\.0/);
+    }
+    expect(() => withShell({ scratch: ['x'.repeat(301)] })).toThrow(/shell\.scratch\.0/);
+    expect(withShell({ scratch: ['/data/tmp/*', 'build', './out/**'] }).guardrails.shell.scratch).toEqual(['/data/tmp/*', 'build', './out/**']);
+  });
+
+  it('keeps the default list out of stored policies', () => {
+    expect(defaultPolicy().guardrails.shell.scratch).toBeUndefined();
   });
 });

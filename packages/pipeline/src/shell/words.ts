@@ -33,6 +33,21 @@ export interface ResolvedWord {
   end: number;
 }
 
+/** A word hoop makes up rather than reads from the line (find's implied `.`, a path xargs is handed): literal, written as it is. */
+export const literalWord = (value: string, over?: Partial<ResolvedWord>): ResolvedWord => ({
+  raw: value,
+  value,
+  literal: true,
+  glob: false,
+  path: value,
+  sample: value,
+  emptied: [],
+  substs: [],
+  start: 0,
+  end: 0,
+  ...over,
+});
+
 /** stands for an expansion that cannot be empty (`${DIR:?}`): a name no path class treats as broad */
 const SET = '\u0001set';
 const MAX_BRACE_WORDS = 256;
