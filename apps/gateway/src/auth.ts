@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type Db, hashSecret } from '@hoop/db';
+import { type Db, hashSecret, scramVerifierCurrent, tokenScramVerifier } from '@hoop/db';
 import { groupRolesSelect, rolesOfRow } from '@hoop/core/auth/held-roles';
 
 /** An agent, as of the key it authenticated with (`keyHash`): a rotated key or a deleted agent ends its tunnel. */
@@ -48,8 +48,10 @@ export async function authenticateUser(db: Db, token: string, opts: { access?: '
   const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: { include: groupRolesSelect } } });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date()) || row.user.disabledAt) return null;
   if (row.scope !== 'full' && (opts.access ?? 'full') !== 'read') return null;
-  await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
   const u = row.user;
+  // a token made before the Postgres listener (or whose user's e-mail changed) gets its SCRAM verifier on its next use
+  const scramVerifier = scramVerifierCurrent(row.scramVerifier, u.email) ? undefined : await tokenScramVerifier(u.email, token);
+  await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(), scramVerifier } }).catch(() => undefined);
   const held = rolesOfRow(u);
   return { kind: 'user', id: u.id, orgId: u.orgId, email: u.email, name: u.name, role: held.role, roles: held.roles, tokenId: row.id, scope: row.scope };
 }

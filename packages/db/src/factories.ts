@@ -1,6 +1,7 @@
 import type { Db } from './client';
 import { generateSecret, hashPassword, hashSecret, secretPrefix } from './credentials';
 import type { Prisma } from './generated/client/index.js';
+import { tokenScramVerifier } from './token-verifiers';
 
 /** Small factories shared by the demo seed and the tests. Each returns the row plus any secret shown once. */
 
@@ -24,10 +25,19 @@ export async function seedUser(db: Db, orgId: string, data: { email?: string; na
   return user;
 }
 
-export async function seedApiToken(db: Db, userId: string, data: { name?: string; expiresAt?: Date | null } = {}) {
+export async function seedApiToken(db: Db, userId: string, data: { name?: string; expiresAt?: Date | null; scope?: 'full' | 'read' } = {}) {
   const token = generateSecret('hoop_tok');
+  const { email } = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true } });
   const row = await db.apiToken.create({
-    data: { userId, name: data.name ?? 'cli', tokenHash: hashSecret(token), prefix: secretPrefix(token), expiresAt: data.expiresAt ?? null },
+    data: {
+      userId,
+      name: data.name ?? 'cli',
+      tokenHash: hashSecret(token),
+      prefix: secretPrefix(token),
+      expiresAt: data.expiresAt ?? null,
+      scope: data.scope ?? 'full',
+      scramVerifier: await tokenScramVerifier(email, token),
+    },
   });
   return { row, token };
 }

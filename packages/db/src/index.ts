@@ -4,6 +4,7 @@ export * from './migrate';
 export type { Prisma } from './generated/client/index.js';
 export * from './notify';
 export * from './api-tokens';
+export * from './token-verifiers';
 export * from './admin-events';
 export * from './connection-tests';
 export * from './audit-partitions';

@@ -148,7 +148,7 @@ const ENDED = {
 
 /** The CLI's poll: the request's state, or (once, right after approval) the new token. */
 export async function pollCliLogin(db: Db, deviceCode: string): Promise<CliLoginPoll> {
-  const { generateSecret, hashSecret, secretPrefix } = await loadHoopDb();
+  const { generateSecret, hashSecret, secretPrefix, tokenScramVerifier } = await loadHoopDb();
   const row = await db.cliLoginRequest.findUnique({ where: { deviceCodeHash: hashSecret(deviceCode) } });
   if (!row) return { status: 'invalid', message: ENDED.invalid };
   if (row.status === 'pending') {
@@ -177,6 +177,7 @@ export async function pollCliLogin(db: Db, deviceCode: string): Promise<CliLogin
         prefix: secretPrefix(token),
         expiresAt: tokenExpiresAt,
         scope: row.scope,
+        scramVerifier: await tokenScramVerifier(user.email, token),
       },
     });
     await tx.cliLoginRequest.update({ where: { id: row.id }, data: { tokenId: created.id } });
