@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { seedConnection, seedUser } from '@hoop/db/testing';
 import { freePort, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
-import { recordSession, sqlSessionEvents } from '@hoop/core/session/session-fixtures';
+import { recordSession, sqlSessionEvents } from '@hoop/core/testing';
 import { startWebService } from '../scripts/web-service';
 import { hydrated, reloadHydrated } from './hydration';
 

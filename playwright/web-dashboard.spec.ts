@@ -12,8 +12,7 @@ import { expect, type Page, test } from '@playwright/test';
 import { createDb, type Db } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { freePort, REPO_ROOT, type Service } from '@hoop/devstack';
-import { deniedCommand, deniedStatement, maskedStatement, recordReview, sessionClose } from '@hoop/core/dashboard/dashboard-fixtures';
-import { type FixtureEvent, recordSession } from '@hoop/core/session/session-fixtures';
+import { deniedCommand, deniedStatement, type FixtureEvent, maskedStatement, recordReview, recordSession, sessionClose } from '@hoop/core/testing';
 import { startWebService } from '../scripts/web-service';
 import { hydrated } from './hydration';
 

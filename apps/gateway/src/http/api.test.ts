@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS } from '@hoop/core/authz';
-import { recordSession, sqlSessionEvents } from '@hoop/core/session/session-fixtures';
+import { recordSession, sqlSessionEvents } from '@hoop/core/testing';
 import { createApiToken, createDb, type Db, encryptSecret } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';

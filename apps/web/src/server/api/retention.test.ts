@@ -4,7 +4,7 @@ import { createTestDatabase, seedConnection, seedOrg, seedUser, testServerUrl, t
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from './root';
-import { recordSession, sqlSessionEvents } from '@hoop/core/session/session-fixtures';
+import { recordSession, sqlSessionEvents } from '@hoop/core/testing';
 
 let database: TestDatabase;
 let db: Db;

@@ -5,7 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliLogin } from '@hoop/core/cli-login/login-requests';
 import { createStatementReview } from '@hoop/core/review/reviews';
-import { recordSession, sqlSessionEvents } from '@hoop/core/session/session-fixtures';
+import { recordSession, sqlSessionEvents } from '@hoop/core/testing';
 import { PROCEDURE_ACCESS } from '@hoop/core/authz';
 import { appRouter, createCaller } from './root';
 

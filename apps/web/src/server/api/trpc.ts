@@ -1,7 +1,7 @@
 /**
- * tRPC setup: the procedure tiers every router builds on (the request context is in context.ts).
+ * tRPC setup: the procedure tier every router builds on (the request context is in context.ts). Every procedure needs a
+ * signed-in user (sign-in itself is NextAuth's, not tRPC's):
  *
- *   publicProcedure          anyone (no session needed)
  *   authenticatedProcedure   a signed-in, enabled user (`ctx.user` is re-read from the database on every call) whom
  *                            the control plane's authorization table (@hoop/core/authz, PROCEDURE_ACCESS) lets call
  *                            the procedure by its path: any member, or one holding one of its roles (their own or a
@@ -82,8 +82,8 @@ const recordChanges = t.middleware(async ({ ctx, path, type, getRawInput, next }
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapAppErrors);
-export const authenticatedProcedure = publicProcedure
+export const authenticatedProcedure = t.procedure
+  .use(mapAppErrors)
   .use(requireUser)
   // the authorization table's decision for this procedure (by its path) and this user
   .use(({ ctx, path, next }) => {
