@@ -122,11 +122,20 @@ export class TunnelStream extends Duplex {
     this.link.sendCredit(this.id, bytes);
   }
 
+  /**
+   * Every read from the buffer is counted here, once the chunk has left it (a chunk handed to a 'data' listener
+   * without being buffered is counted in `receive`). Credit goes back in steps of a quarter window, not one message
+   * per frame read: a peer that has used up its credit has had a whole window taken (or buffered here), so a step is
+   * always due by the time it waits, and until then its remaining credit keeps it sending.
+   */
+  override read(size?: number): Buffer | null {
+    const chunk = super.read(size) as Buffer | null;
+    if (chunk !== null) this.grant();
+    return chunk;
+  }
+
   override _read(): void {
-    // _read runs inside read(), before the chunk being read leaves the buffer: count it once read() has returned.
-    // Grant whatever is free, however little: until the next push this is the only _read call we get, and the
-    // peer may be waiting for exactly this credit.
-    process.nextTick(() => this.grant(1));
+    // credit follows what is read (read above), not the buffer's appetite
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {

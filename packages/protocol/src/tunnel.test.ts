@@ -5,11 +5,14 @@ import { OpenError, type Transport, Tunnel, type TunnelHandlers } from './tunnel
 
 /** Two tunnels joined by an in-memory socket that delivers frames asynchronously, like a network would. */
 function pair(aHandlers: TunnelHandlers = {}, bHandlers: TunnelHandlers = {}) {
-  const wire = { aToB: 0, bToA: 0, closed: [] as string[] };
+  const wire = { aToB: 0, bToA: 0, closed: [] as string[], texts: [] as string[] };
   let a!: Tunnel;
   let b!: Tunnel;
   const transport = (to: () => Tunnel, counter: 'aToB' | 'bToA'): Transport => ({
-    sendText: (t) => setImmediate(() => to().handleText(t)),
+    sendText: (t) => {
+      wire.texts.push((JSON.parse(t) as { type: string }).type);
+      setImmediate(() => to().handleText(t));
+    },
     sendBinary: (buf) => {
       wire[counter] += buf.length;
       const copy = Buffer.from(buf);
@@ -94,6 +97,62 @@ describe('tunnel', () => {
     await new Promise((r) => server.pipe(slow).on('finish', r));
     expect(Buffer.concat(got).equals(payload)).toBe(true);
   }, 20_000);
+
+  it('grants credit in steps of a quarter window, not a message per frame read', async () => {
+    const { a, wire } = pair(
+      {},
+      {
+        onOpen: (o) => {
+          const s = o.accept();
+          s.on('data', (d: Buffer) => s.write(d));
+        },
+      },
+    );
+    const { stream } = await a.openStream({ connection: 'x', mode: 'connect' });
+    const before = wire.texts.length;
+    const query = Buffer.alloc(100, 1);
+    for (let i = 0; i < 2000; i++) {
+      stream.write(query);
+      await new Promise((r) => stream.once('data', r));
+    }
+    // 200 KB each way: one credit per quarter window read, on each side (it was one per frame read: 4,000)
+    const steps = Math.floor((2000 * query.length) / (STREAM_WINDOW / 4));
+    expect(wire.texts.slice(before).filter((t) => t === 'credit').length).toBe(2 * steps);
+    const big = randomBytes(3 * STREAM_WINDOW);
+    const got: Buffer[] = [];
+    const echoed = new Promise((r) => {
+      let n = 0;
+      stream.on('data', (d: Buffer) => {
+        got.push(d);
+        n += d.length;
+        if (n >= big.length) r(null);
+      });
+    });
+    stream.write(big);
+    await echoed;
+    expect(Buffer.concat(got).equals(big)).toBe(true);
+  });
+
+  it('never stalls when the reader takes a little at a time with read(n)', async () => {
+    let server!: import('./stream').TunnelStream;
+    const { a } = pair({}, { onOpen: (o) => (server = o.accept()) });
+    const { stream } = await a.openStream({ connection: 'x', mode: 'connect' });
+    const payload = randomBytes(3 * STREAM_WINDOW + 777);
+    stream.end(payload);
+    const got: Buffer[] = [];
+    await new Promise<void>((resolve) => {
+      const take = () => {
+        const chunk = server.read(1000) as Buffer | null;
+        if (chunk) {
+          got.push(chunk);
+          setImmediate(take);
+        }
+      };
+      server.on('readable', take);
+      server.on('end', resolve);
+    });
+    expect(Buffer.concat(got).equals(payload)).toBe(true);
+  });
 
   it('reports a refused open with its code and message', async () => {
     const { a } = pair({}, { onOpen: (o) => o.reject('not_found', 'connection "nope" does not exist') });
