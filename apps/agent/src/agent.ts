@@ -24,7 +24,9 @@ export interface AgentHandle {
  */
 export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
   const protocols = servedProtocols();
-  const outbox = new AuditOutbox(env.HOOP_AGENT_DATA_DIR ? path.join(env.HOOP_AGENT_DATA_DIR, 'audit-spool') : null);
+  const outbox = new AuditOutbox(env.HOOP_AGENT_DATA_DIR ? path.join(env.HOOP_AGENT_DATA_DIR, 'audit-spool') : null, undefined, (session, err) =>
+    log.error('audit spool not writable: frames of this session are kept in memory only until acknowledged', { session, error: err.message }),
+  );
   const reviews = new ReviewBroker();
   let connections = new Map<string, AgentConnection>();
   let markReady: () => void = () => undefined;

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +73,41 @@ describe('audit outbox', () => {
     expect(await readdir(dir)).toEqual([]);
     after.attach(null);
     before.attach(null);
+  });
+
+  it('has a frame in the spool file before it is sent', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hoop-spool-'));
+    const outbox = new AuditOutbox(dir);
+    const spooled: number[] = [];
+    outbox.attach({
+      send: () =>
+        spooled.push(
+          readFileSync(path.join(dir, `${S}.jsonl`), 'utf8')
+            .split('\n')
+            .filter(Boolean).length,
+        ),
+    } as unknown as Tunnel);
+    outbox.emit(S, 'session.open', {});
+    outbox.emit(S, 'statement', { sql: 'select 1' });
+    expect(spooled).toEqual([1, 2]);
+    outbox.attach(null);
+  });
+
+  it('keeps sending, and says so, when the spool folder cannot be written', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hoop-spool-'));
+    const errors: string[] = [];
+    const outbox = new AuditOutbox(dir, 200, (session, err) => errors.push(`${session}: ${err.message}`));
+    await rm(dir, { recursive: true });
+    const { sent, tunnel } = wire();
+    outbox.attach(tunnel);
+    outbox.emit(S, 'session.open', {});
+    outbox.emit(S, 'statement', {});
+    expect(sent.get(S)).toEqual([0, 1]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/ENOENT/);
+    outbox.ack(S, 1);
+    outbox.endSession(S);
+    expect(outbox.pending).toBe(0);
+    outbox.attach(null);
   });
 });

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, unlinkSync, type WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditEventBody, Tunnel } from '@hoop/protocol';
 import { boundEventData } from './audit-bounds';
@@ -12,7 +12,8 @@ interface Frame {
 /** `sentAt`: when the oldest unacknowledged frame was last sent (or an ack last moved); `wait`: until it is sent again */
 interface SessionSpool {
   frames: Frame[];
-  file: WriteStream | null;
+  /** the spool file's descriptor (appending) */
+  file: number | null;
   ended: boolean;
   sentAt: number;
   wait: number;
@@ -40,6 +41,8 @@ export class AuditOutbox {
   constructor(
     private readonly spoolDir: string | null = null,
     private readonly resendMs = 15_000,
+    /** the spool folder could not be written: frames of that session are kept in memory only */
+    private readonly onSpoolError: (sessionId: string, err: Error) => void = () => undefined,
   ) {
     if (spoolDir) {
       mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
@@ -102,7 +105,7 @@ export class AuditOutbox {
     if (!s) {
       s = {
         frames: [],
-        file: this.spoolDir ? createWriteStream(path.join(this.spoolDir, `${sessionId}.jsonl`), { flags: 'a', mode: 0o600 }) : null,
+        file: this.spoolDir ? this.openSpool(sessionId) : null,
         ended: false,
         sentAt: 0,
         wait: this.resendMs,
@@ -114,8 +117,32 @@ export class AuditOutbox {
       s.wait = this.resendMs;
     }
     s.frames.push(frame);
-    s.file?.write(`${JSON.stringify(frame)}\n`);
+    if (s.file !== null) this.spool(s, frame);
     this.tunnel?.send('audit', frame);
+  }
+
+  private openSpool(sessionId: string): number | null {
+    try {
+      return openSync(path.join(this.spoolDir!, `${sessionId}.jsonl`), 'a', 0o600);
+    } catch (err) {
+      this.onSpoolError(sessionId, err as Error);
+      return null;
+    }
+  }
+
+  /**
+   * Appended at once, before the frame is sent: one write of a few hundred bytes into the page cache, where a write
+   * stream cost a round trip through the thread pool (and a wake-up of the event loop) per statement.
+   */
+  private spool(s: SessionSpool, frame: Frame): void {
+    try {
+      writeSync(s.file!, `${JSON.stringify(frame)}\n`);
+    } catch (err) {
+      // the frame is still sent and kept in memory until acknowledged; only a restart could lose it now
+      this.onSpoolError(frame.sessionId, err as Error);
+      closeSync(s.file!);
+      s.file = null;
+    }
   }
 
   ack(sessionId: string, seq: number): void {
@@ -151,8 +178,8 @@ export class AuditOutbox {
         // already gone
       }
     };
-    if (s.file) s.file.end(remove);
-    else remove();
+    if (s.file !== null) closeSync(s.file);
+    remove();
   }
 
   get pending(): number {
