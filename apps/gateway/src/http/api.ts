@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { type Route, refusal, routeAccess } from '@hoop/core/authz';
-import { AppError, HTTP_STATUS } from '@hoop/core/errors';
+import { AppError, HTTP_STATUS, inputProblems } from '@hoop/core/errors';
+import type { z } from 'zod';
 import { accountRoutes } from './api-admin';
 import { auditRoutes } from './api-audit';
 import { cliLoginRoutes } from './api-cli-login';
@@ -93,6 +94,23 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** zod's own wording ("Too small: expected …"), which does not name the field. */
+const ZOD_WORDING = /^(Invalid|Too (small|big)|Unrecognized key|Expected)/;
+
+/**
+ * A use case's refusal in the API's words, which the CLI prints after `hoop:`. A rejected request body says each problem
+ * as the schema words it (the field named where zod's own words do not name it), joined by `; `, without the sentence
+ * endings the web's pages add (@hoop/core/errors' inputProblems).
+ */
+function apiWords(err: AppError): string {
+  const cause = err.cause as z.ZodError | undefined;
+  // only what parseInput worded: an adapter's own words stay as they are
+  if (!(cause instanceof Error) || cause.name !== 'ZodError' || err.message !== inputProblems(cause)) return err.message;
+  const issues = cause.issues;
+  const said = issues.map((i) => (ZOD_WORDING.test(i.message) ? `${i.path.map(String).join('.') || 'body'}: ${i.message}` : i.message));
+  return [...new Set(said)].join('; ');
+}
+
 async function stream(res: ServerResponse, out: Streamed): Promise<void> {
   res.writeHead(200, { 'content-type': out.contentType, 'cache-control': 'no-store' });
   try {
@@ -131,7 +149,7 @@ export async function handleApi(deps: ApiDeps, req: IncomingMessage, res: Server
     return json(res, 200, out);
   } catch (err) {
     if (res.headersSent) throw err;
-    if (err instanceof AppError) return json(res, HTTP_STATUS[err.code], { error: err.message });
+    if (err instanceof AppError) return json(res, HTTP_STATUS[err.code], { error: apiWords(err) });
     if (err instanceof RequestError) return json(res, err.status, { error: err.message });
     throw err;
   }
