@@ -15,6 +15,24 @@ const schema = z.object({
   /** how often audit partitions are made ahead and the retention purge runs (also once at start) */
   HOOP_AUDIT_MAINTENANCE_MS: z.coerce.number().int().min(1000, { message: 'HOOP_AUDIT_MAINTENANCE_MS is at least 1000 (1 s)' }).default(3_600_000),
   HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** the Postgres listener (psql, drivers: a hoop token as the password, TLS required); 0 or off: none */
+  HOOP_GATEWAY_PG_PORT: z
+    .string()
+    .default('15432')
+    .transform((v) => (v === 'off' || v === '0' ? null : Number(v)))
+    .refine((v) => v === null || (Number.isInteger(v) && v > 0 && v <= 65535), { message: 'HOOP_GATEWAY_PG_PORT is a port (1–65535), or 0/off' }),
+  /** where the Postgres listener binds (default: HOOP_GATEWAY_HOST) */
+  HOOP_GATEWAY_PG_HOST: z.string().optional(),
+  /** the listener's certificate and key (PEM files); unset, hoop makes a CA and a certificate once (see `hoop ca`) */
+  HOOP_GATEWAY_PG_TLS_CERT: z.string().optional(),
+  HOOP_GATEWAY_PG_TLS_KEY: z.string().optional(),
+  /** host names or addresses clients reach the gateway by (comma-separated), for the certificate hoop makes */
+  HOOP_PUBLIC_HOST: z.string().optional(),
+  /** a failed Postgres login is answered this long after its startup message, whatever failed */
+  HOOP_GATEWAY_PG_AUTH_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  /** failed Postgres logins of one source address (IPv6: its /64) within the window after which it is refused a while */
+  HOOP_GATEWAY_PG_MAX_AUTH_FAILURES: z.coerce.number().int().min(1).default(10),
+  HOOP_GATEWAY_PG_AUTH_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   /**
    * Ed25519 private key (PEM, PKCS8, or file:/path) that signs each link of the global audit chain; kept out of the
    * database, so whoever can write to it cannot re-hash a rewritten trail unnoticed. Unset: links are sealed unsigned.

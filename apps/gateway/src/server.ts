@@ -17,18 +17,24 @@ import { clientEndpoint } from './client-link/endpoint';
 import { endGrantSessions } from './client-link/routing';
 import { listenForChanges } from './db-listener';
 import type { GatewayEnv } from './env';
+import type { ApiDeps } from './http/api';
 import { httpHandler } from './http/handler';
+import { listenerCertificate } from './pg-listener/certificate';
+import { type PgListener, startPgListener } from './pg-listener/listener';
 import { SlackIntegration } from './slack';
 import { acceptWebSockets } from './websocket';
 
 export interface Gateway {
   port: number;
+  /** the Postgres listener's port; null when it is off */
+  pgPort: number | null;
   close(): Promise<void>;
 }
 
 /**
  * Starts the gateway and wires its parts: the agents' link (agent-link/: their tunnels, reviews and connection tests),
- * the clients' link (client-link/: their tunnels, each stream routed to the agent serving its connection), the audit
+ * the clients' link (client-link/: their tunnels, each stream routed to the agent serving its connection), the Postgres
+ * listener (pg-listener/: psql and drivers with a token as the password, routed the same way), the audit
  * trail the agents' frames go to (audit/), alerts, and the HTTP endpoints (http/). Database notifications reach the
  * part they are for.
  */
@@ -81,7 +87,40 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   await listener.ready;
   const maintenance = startAuditMaintenance(db, pool, log, env.HOOP_AUDIT_MAINTENANCE_MS);
 
-  const api = { db, pool, agents, webUrl: env.HOOP_WEB_URL, encryptionKey, slack, auditKeys: env.audit.trusted };
+  // the Postgres listener, before the HTTP server: a gateway that answers /healthz takes Postgres clients too
+  let pgListener: PgListener | null = null;
+  let pgInfo: ApiDeps['pgListener'] = null;
+  if (env.HOOP_GATEWAY_PG_PORT !== null) {
+    const publicHosts = (env.HOOP_PUBLIC_HOST ?? '').split(',').map((h) => h.trim());
+    const certificate = await listenerCertificate({
+      db,
+      encryptionKey,
+      certFile: env.HOOP_GATEWAY_PG_TLS_CERT,
+      keyFile: env.HOOP_GATEWAY_PG_TLS_KEY,
+      hostNames: [...publicHosts, new URL(env.HOOP_WEB_URL).hostname, 'localhost', '127.0.0.1'],
+      log,
+    });
+    pgListener = await startPgListener(
+      { db, agents, log },
+      {
+        host: env.HOOP_GATEWAY_PG_HOST ?? env.HOOP_GATEWAY_HOST,
+        port: env.HOOP_GATEWAY_PG_PORT,
+        certificate,
+        failDelayMs: env.HOOP_GATEWAY_PG_AUTH_DELAY_MS,
+        maxFailures: env.HOOP_GATEWAY_PG_MAX_AUTH_FAILURES,
+        failureWindowMs: env.HOOP_GATEWAY_PG_AUTH_WINDOW_MS,
+      },
+    );
+    pgInfo = { port: pgListener.port, tls: certificate.source, caCert: certificate.caCert, fingerprint: certificate.fingerprint };
+    log.info('postgres listener', {
+      port: pgListener.port,
+      tls: certificate.source === 'provided' ? `certificate ${env.HOOP_GATEWAY_PG_TLS_CERT}` : 'certificate made by hoop (CA: hoop ca)',
+      fingerprint: certificate.fingerprint,
+      hostNames: certificate.hostNames,
+    });
+  }
+
+  const api = { db, pool, agents, webUrl: env.HOOP_WEB_URL, encryptionKey, slack, auditKeys: env.audit.trusted, pgListener: pgInfo };
   const http: Server = createServer(httpHandler({ api, slack, log }));
   const agentLink = agentEndpoint({ agents, reviews, probes, ingest, audit, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });
   const clientLink = clientEndpoint({ db, agents, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });
@@ -97,10 +136,12 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
 
   return {
     port,
+    pgPort: pgListener?.port ?? null,
     async close() {
       agentLink.stop();
       reviews.stop();
       for (const c of wss.clients) c.terminate();
+      await pgListener?.close();
       await new Promise<void>((r) => http.close(() => r()));
       await audit.drain();
       audit.close();

@@ -96,6 +96,7 @@ export const ROUTE_ACCESS = {
   'POST /api/cli-login/token': 'anyone',
   'GET /api/me': 'member',
   'GET /api/connections': 'member',
+  'GET /api/pg-listener': 'member',
   'GET /api/connections/:name/policy': 'member',
   'POST /api/connections/:name/test': admins('only admins can test connections'),
   'GET /api/policies': 'member',

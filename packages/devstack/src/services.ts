@@ -47,6 +47,8 @@ export interface GatewayOptions {
   auditSigningKey?: string;
   logDir?: string;
   heartbeatMs?: number;
+  /** HOOP_GATEWAY_PG_PORT, the Postgres listener's port (default off: tests and stacks side by side would share 15432) */
+  pgPort?: number;
   env?: NodeJS.ProcessEnv;
   nodeArgs?: string[];
 }
@@ -62,6 +64,7 @@ export async function startGatewayService(o: GatewayOptions): Promise<Service> {
       ...baseEnv(),
       ...run.env,
       ...(o.auditSigningKey ? { HOOP_AUDIT_SIGNING_KEY: o.auditSigningKey } : {}),
+      HOOP_GATEWAY_PG_PORT: o.pgPort ? String(o.pgPort) : 'off',
       ...o.env,
       DATABASE_URL: o.databaseUrl,
       HOOP_GATEWAY_PORT: String(o.port),

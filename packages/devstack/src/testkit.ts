@@ -34,6 +34,8 @@ export interface TestStack {
   agentKey: string;
   gatewayPort: number;
   gatewayUrl: string;
+  /** the gateway's Postgres listener (TLS required; user: a member's e-mail, password: their token, database: a connection) */
+  pgPort: number;
   /** the gateway's HOOP_ENCRYPTION_KEY (hex) */
   encryptionKey: string;
   /** the gateway's HOOP_AUDIT_SIGNING_KEY (PEM), its public key (PEM) and key id; null when started without one */
@@ -91,6 +93,7 @@ export async function startTestStack(
   const { token } = await seedApiToken(db, admin.id);
   const { agent, key } = await seedAgent(db, org.id, { name: 'test-agent' });
   const gatewayPort = await freePort();
+  const pgPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const encryptionKey = randomBytes(32).toString('hex');
   const pair = opts.auditSigning === false ? null : generateAuditKeyPair();
@@ -102,6 +105,7 @@ export async function startTestStack(
     auditSigningKey: auditKey?.signingKey,
     webUrl: opts.webUrl ?? 'http://localhost:3999',
     heartbeatMs: opts.heartbeatMs,
+    pgPort,
     env: opts.gatewayEnv,
     nodeArgs: opts.gatewayNodeArgs,
   };
@@ -121,6 +125,7 @@ export async function startTestStack(
     agentKey: key,
     gatewayPort,
     gatewayUrl,
+    pgPort,
     encryptionKey,
     auditKey,
     configFile,

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Db } from '@hoop/db';
 import { accessRefusal } from '@hoop/core/policy/access-rule';
 import { reviewRules } from '@hoop/core/review/review-rules';
@@ -30,14 +31,14 @@ export interface AgentSession {
   finish(error?: Error): void;
 }
 
-type Deps = { db: Db; agents: AgentRegistry; log: Logger };
+export type RouteDeps = { db: Db; agents: AgentRegistry; log: Logger };
 
 /**
  * Opens a session for a user on a connection: checks the user may use it in this mode, finds the agent serving it,
  * records the session, and opens a stream to the agent. The gateway never sees the target's credentials.
  */
 export async function openAgentSession(
-  deps: Deps,
+  deps: RouteDeps,
   user: UserIdentity,
   connection: string,
   mode: ConnectionMode,
@@ -125,7 +126,7 @@ export async function openAgentSession(
 }
 
 /** A client's stream to a connection: open the agent session and splice the two streams frame by frame. */
-export async function routeClientStream(deps: Deps, user: UserIdentity, open: IncomingOpen): Promise<void> {
+export async function routeClientStream(deps: RouteDeps, user: UserIdentity, open: IncomingOpen): Promise<void> {
   const req = open.request;
   let session: AgentSession;
   try {
@@ -139,10 +140,26 @@ export async function routeClientStream(deps: Deps, user: UserIdentity, open: In
     connectionType: session.connectionType as 'postgres',
     ...(req.mode === 'mcp' ? { limits: session.limits } : {}),
   });
+  clientSide.splice(session.stream);
+  holdSession(deps, session, clientSide, (why) => clientSide.destroy(new Error(why)));
+}
+
+/**
+ * Ties a client's side of a session (a spliced tunnel stream, or a socket of the gateway's Postgres listener) to the
+ * session's agent stream: either one closing or failing ends both and the session row, and a session under an access
+ * grant ends when the grant does (its time is up, or it is revoked). `endClient` tells the client why, its own way;
+ * `closeClient` closes it once the session is over (a socket lets what it still holds drain first).
+ */
+export function holdSession(
+  deps: RouteDeps,
+  session: AgentSession,
+  clientSide: Duplex,
+  endClient: (why: string) => void,
+  closeClient: () => void = () => clientSide.destroy(),
+): void {
   const agentStream = session.stream;
-  clientSide.splice(agentStream);
   const finish = (error?: Error) => {
-    clientSide.destroy();
+    closeClient();
     agentStream.destroy();
     session.finish(error);
   };
@@ -152,7 +169,7 @@ export async function routeClientStream(deps: Deps, user: UserIdentity, open: In
     const { reviewId, expiresAt } = session.grant;
     const end = (why: string) => {
       deps.log.info('ending session: access grant over', { session: session.sessionId, review: reviewId, why });
-      clientSide.destroy(new Error(why));
+      endClient(why);
       agentStream.destroy();
       session.finish();
     };

@@ -16,6 +16,8 @@ export interface ApiDeps {
   slack: { invalidate(orgId: string): void };
   /** public keys whose signatures on the audit chain `hoop audit verify` accepts (the gateway's own, HOOP_AUDIT_TRUSTED_KEYS) */
   auditKeys: TrustedAuditKeys;
+  /** the gateway's Postgres listener (`hoop ca`, the direct connection string); null when it is off */
+  pgListener?: { port: number; tls: 'generated' | 'provided'; caCert: string | null; fingerprint: string } | null;
 }
 
 /** One call of a route: its path parameters (`:name` of the route), the query, the body (read when asked for). */

@@ -9,6 +9,7 @@ import { cliLoginRoutes } from './api-cli-login';
 import { connectionRoutes } from './api-connections';
 import { integrationRoutes } from './api-integrations';
 import { policyRoutes } from './api-policies';
+import { pgListenerRoutes } from './api-pg-listener';
 import { reviewRoutes } from './api-reviews';
 import { type ApiCall, type ApiDeps, caller, type Handlers, Streamed } from './api-route';
 import { sessionRoutes } from './api-sessions';
@@ -32,6 +33,7 @@ export const API_ROUTES: Handlers = {
   ...reviewRoutes,
   ...integrationRoutes,
   ...auditRoutes,
+  ...pgListenerRoutes,
 };
 
 /** A failure of the request itself (its body), before any use case runs. */

@@ -1,0 +1,36 @@
+import type { Readable } from 'node:stream';
+
+/** Bytes of the agent's answer read for its BackendKeyData at most (its ParameterStatus messages come first). */
+const MAX_SCAN = 256 * 1024;
+
+/**
+ * Watches what the agent answers a new session with (AuthenticationOk, ParameterStatus…, BackendKeyData,
+ * ReadyForQuery) for the BackendKeyData the client will cancel with, without taking the bytes from whoever reads the
+ * stream; stops at ReadyForQuery, an error, or after MAX_SCAN bytes.
+ */
+export function watchBackendKey(stream: Readable, found: (processId: number, secretKey: number) => void): void {
+  let buf: Buffer = Buffer.alloc(0);
+  let scanned = 0;
+  const stop = () => stream.removeListener('data', onData);
+  const onData = (chunk: Buffer) => {
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    while (buf.length >= 5) {
+      const type = buf[0]!;
+      const len = buf.readInt32BE(1) + 1;
+      if (len < 5 || type === 0x5a /* Z */ || type === 0x45 /* E */) return stop();
+      if (type === 0x4b /* K */ && len === 13) {
+        if (buf.length < 13) return;
+        found(buf.readInt32BE(5), buf.readInt32BE(9));
+        return stop();
+      }
+      if (buf.length < len) {
+        if (scanned + buf.length > MAX_SCAN) stop();
+        return;
+      }
+      scanned += len;
+      buf = buf.subarray(len);
+      if (scanned > MAX_SCAN) return stop();
+    }
+  };
+  stream.on('data', onData);
+}
