@@ -16,6 +16,7 @@ import type { MemoryBudget } from '../session/memory-budget';
 import type { CancelRegistry } from './cancel';
 import type { PgSessionHooks } from './hooks';
 import { QueryRelay } from './relay';
+import { startupSettings } from './startup-settings';
 import { loginTarget, type TargetConfig, TargetError, type TargetSession } from './target';
 
 /**
@@ -27,18 +28,6 @@ const COALESCE_BYTES = 48 * 1024;
 const COALESCE_MS = 1;
 /** A client that has not sent its whole startup message by then is closed (Postgres' own limit is a minute). */
 export const STARTUP_TIMEOUT_MS = 5000;
-
-/** Startup parameters a client may pass on to the target; everything else (user, database, options, replication) is set by the agent. */
-const FORWARDED_PARAMS = [
-  'application_name',
-  'client_encoding',
-  'DateStyle',
-  'TimeZone',
-  'extra_float_digits',
-  'IntervalStyle',
-  'search_path',
-  'standard_conforming_strings',
-];
 
 export interface PgSessionOptions {
   sessionId: string;
@@ -174,13 +163,14 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   };
 
   const connect = async (params: Record<string, string>) => {
-    const forwarded: Record<string, string> = {};
-    for (const k of FORWARDED_PARAMS) if (params[k] !== undefined) forwarded[k] = params[k]!;
-    const options = [
-      ...(o.readOnly ? ['-c default_transaction_read_only=on'] : []),
-      ...(o.statementTimeoutMs ? [`-c statement_timeout=${Math.floor(o.statementTimeoutMs)}`] : []),
-    ];
-    if (options.length) forwarded.options = options.join(' ');
+    const settings = startupSettings(params, { readOnly: o.readOnly, statementTimeoutMs: o.statementTimeoutMs, judge: (sql) => o.hooks.judge(sql) });
+    if ('error' in settings) {
+      o.audit('error', { stage: 'startup', message: settings.error.message });
+      toClient.append(errorResponse(settings.error));
+      close(settings.error.message);
+      return;
+    }
+    const forwarded = settings.params;
     try {
       target = await loginTarget(o.target, o.password, forwarded, o.maxMessage);
     } catch (err) {
