@@ -17,7 +17,8 @@ beforeAll(async () => {
   stack = await startTestStack({ agentEnv: { HOOP_AGENT_INPUT_BUDGET_MB: '8' } });
   await stack.addPostgresConnection('pg', target.url);
   await stack.startAgent();
-  conn = await stack.connect('pg');
+  // this client writes protocol messages by hand, SCRAM left out: the port asks no password
+  conn = await stack.connect('pg', { noPassword: true });
 });
 
 afterAll(async () => {

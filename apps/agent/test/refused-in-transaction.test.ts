@@ -170,7 +170,7 @@ describe('pipelined requests (several messages in one write)', () => {
   const insert = (id: number) => [w.parse('', `insert into items values (${id}, 'x')`), w.bind('', ''), w.execute(''), w.sync()];
 
   it('an extended round inside a transaction block: the refused Parse aborts it, the rest of the round is skipped', async () => {
-    const c = await WireClient.connect(conn.port, 'tx');
+    const c = await WireClient.connect(conn, 'tx');
     try {
       c.send(w.query('begin'));
       expect(await c.rounds()).toEqual(['CommandComplete BEGIN', 'ReadyForQuery T']);
@@ -195,7 +195,7 @@ describe('pipelined requests (several messages in one write)', () => {
   });
 
   it('an extended round outside a transaction block: its implicit transaction is rolled back, as a server error would', async () => {
-    const c = await WireClient.connect(conn.port, 'tx');
+    const c = await WireClient.connect(conn, 'tx');
     try {
       c.send(...insert(1).slice(0, 3), w.parse('s1', 'truncate items'), w.bind('', 's1'), w.execute(''), w.sync());
       expect(await c.rounds()).toEqual(['ParseComplete', 'BindComplete', 'CommandComplete INSERT 0 1', 'ErrorResponse 42501', 'ReadyForQuery I']);
@@ -209,7 +209,7 @@ describe('pipelined requests (several messages in one write)', () => {
   });
 
   it('simple queries sent together: the refusal arrives while earlier ones are still with the target, and still aborts', async () => {
-    const c = await WireClient.connect(conn.port, 'tx');
+    const c = await WireClient.connect(conn, 'tx');
     try {
       c.send(w.query('begin'), w.query("insert into items values (1, 'x')"), w.query('truncate items'), w.query('select 1'), w.query('commit'));
       expect(await c.rounds(5)).toEqual([
@@ -245,7 +245,7 @@ describe('pipelined requests (several messages in one write)', () => {
   });
 
   it('an earlier error of the round is the one reported (Postgres reports only the first), and the transaction is aborted', async () => {
-    const c = await WireClient.connect(conn.port, 'tx');
+    const c = await WireClient.connect(conn, 'tx');
     try {
       c.send(
         w.query('begin'),
@@ -267,7 +267,7 @@ describe('pipelined requests (several messages in one write)', () => {
   });
 
   it('a refused Parse followed by Flush is answered before Sync, inside a transaction and out of one', async () => {
-    const c = await WireClient.connect(conn.port, 'tx');
+    const c = await WireClient.connect(conn, 'tx');
     try {
       c.send(w.parse('', 'truncate items'), w.flush());
       expect((await c.until('ErrorResponse')).map(label)).toEqual(['ErrorResponse 42501']);

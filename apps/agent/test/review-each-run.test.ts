@@ -87,7 +87,7 @@ async function decide(reviewId: string, decision: 'approve' | 'reject') {
 describe('a prepared statement approved with some values', () => {
   it('runs once with them; bound again with other values it is held again, and does not run unless approved', async () => {
     await reset();
-    const c = await WireClient.connect(conn.port, 'accounts');
+    const c = await WireClient.connect(conn, 'accounts');
     try {
       c.send(w.parse('upd', UPDATE), w.bind('', 'upd', ['ann@example.com', '1']), w.execute(''), w.sync());
       const first = await nextReview();
@@ -121,7 +121,7 @@ describe('a prepared statement approved with some values', () => {
 
   it('a portal run under an approval is held again when executed again', async () => {
     await reset();
-    const c = await WireClient.connect(conn.port, 'accounts');
+    const c = await WireClient.connect(conn, 'accounts');
     try {
       // inside a transaction block a portal outlives its round
       c.send(w.query('begin'));
@@ -172,7 +172,7 @@ describe('a prepared statement approved with some values', () => {
 describe('SQL PREPARE / EXECUTE', () => {
   it('EXECUTE is judged by the prepared statement, held with its arguments each time; an unknown name is refused', async () => {
     await reset();
-    const c = await WireClient.connect(conn.port, 'accounts');
+    const c = await WireClient.connect(conn, 'accounts');
     try {
       // preparing runs nothing: no review yet
       c.send(w.query('PREPARE upd3 (text, int) AS UPDATE accounts SET email = $1 WHERE id = $2'));
@@ -226,7 +226,7 @@ describe('SQL PREPARE / EXECUTE', () => {
   });
 
   it('a name the session holds cannot be prepared again, whichever way: the target can never run another text under it', async () => {
-    const c = await WireClient.connect(conn.port, 'accounts');
+    const c = await WireClient.connect(conn, 'accounts');
     try {
       c.send(w.parse('held', UPDATE), w.sync());
       expect(await c.rounds()).toEqual(['ParseComplete', 'ReadyForQuery I']);
@@ -247,7 +247,7 @@ describe('SQL PREPARE / EXECUTE', () => {
 describe('statements the policy allows', () => {
   it('Parse once, Bind many in one write (JDBC batches): every Bind judged, no review, no extra round trip', async () => {
     await target.query('delete from notes');
-    const c = await WireClient.connect(conn.port, 'accounts');
+    const c = await WireClient.connect(conn, 'accounts');
     try {
       const n = 500;
       const binds = Array.from({ length: n }, (_, i) => [w.bind('', 'ins', [String(i), `note ${i}`]), w.execute('')]).flat();
@@ -283,7 +283,7 @@ describe('statements the policy allows', () => {
 describe('what reviewers are shown', () => {
   it('hoop reviews get shows the values, masked; the audit trail records them the same way', async () => {
     await reset();
-    const c = await WireClient.connect(conn.port, 'accounts');
+    const c = await WireClient.connect(conn, 'accounts');
     try {
       c.send(w.parse('', UPDATE), w.bind('', '', ['shown@example.com', '2']), w.execute(''), w.sync());
       const review = await nextReview();

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { type BackendMessage, BackendParser, startupMessage, terminate } from '@hoop/pgwire';
+import { type BackendMessage, BackendParser, ScramSha256Client, saslInitialResponse, saslResponse, startupMessage, terminate } from '@hoop/pgwire';
 
 /**
  * A Postgres client that writes protocol messages as given — a whole extended-protocol round, or several queries,
@@ -24,11 +24,25 @@ export class WireClient {
     socket.on('error', () => undefined);
   }
 
-  static async connect(port: number, database: string): Promise<WireClient> {
-    const socket = net.connect(port, '127.0.0.1');
+  /** Logs in to `hoop connect`'s port (with the password it printed, SCRAM-SHA-256) and waits for the first ReadyForQuery. */
+  static async connect(to: { port: number; password: string | null }, database: string): Promise<WireClient> {
+    const socket = net.connect(to.port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const c = new WireClient(socket);
     c.send(startupMessage({ user: 'tester', database }));
+    let scram: ScramSha256Client | null = null;
+    for (;;) {
+      const m = (await c.until('Authentication')).at(-1)!;
+      if (m.type !== 'Authentication') continue;
+      if (m.code === 0) break;
+      if (m.code === 10) {
+        scram = new ScramSha256Client('tester', to.password ?? '');
+        const first = scram.clientFirst();
+        c.send(saslInitialResponse(first.mechanism, first.data));
+      } else if (m.code === 11 && scram) c.send(saslResponse(await scram.serverFirstAsync(m.data)));
+      else if (m.code === 12 && scram) scram.serverFinal(m.data);
+      else throw new Error(`unexpected authentication request ${m.code}`);
+    }
     const hello = await c.until('ReadyForQuery');
     if (hello.some((m) => m.type === 'ErrorResponse')) throw new Error(`startup failed: ${hello.map(label).join(', ')}`);
     return c;

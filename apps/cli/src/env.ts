@@ -6,6 +6,8 @@ export interface CliEnv {
   gatewayUrl?: string;
   token?: string;
   configPath?: string;
+  /** $HOOP_CONNECT_PASSWORD: the password of `hoop connect`'s local Postgres port (instead of one made per run) */
+  connectPassword?: string;
   home: string;
   cwd: string;
   noColor: boolean;
@@ -20,6 +22,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<CliEn
     gatewayUrl: source.HOOP_GATEWAY_URL || undefined,
     token: source.HOOP_TOKEN || undefined,
     configPath: source.HOOP_CONFIG || undefined,
+    connectPassword: source.HOOP_CONNECT_PASSWORD || undefined,
     home: source.HOME || homedir(),
     cwd: process.cwd(),
     noColor: Boolean(source.NO_COLOR),

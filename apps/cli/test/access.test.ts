@@ -4,6 +4,8 @@ import { createTargetDatabase, freePort, psql, type TestStack, startTestStack, w
 import { skipWithout } from '@hoop/devstack/tools';
 
 const noPsql = skipWithout('psql');
+/** the local port's password, given rather than made per run: the URL is needed before hoop connect is ready */
+const PASSWORD = 'access-test-password';
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
@@ -53,13 +55,15 @@ describe('time-boxed access for hoop connect', () => {
 
   it.skipIf(noPsql)('waits for approval, then serves sessions until the grant ends; a revoked grant ends its sessions', async () => {
     const port = await freePort();
-    const connect = stack.spawnCli(['connect', 'pg-jit', '--port', String(port), '--duration', '45m', '--reason', 'incident 7'], { token: tokens.dev });
+    const connect = stack.spawnCli(['connect', 'pg-jit', '--port', String(port), '--duration', '45m', '--reason', 'incident 7', '--password', PASSWORD], {
+      token: tokens.dev,
+    });
     const review = await pendingAccess();
     expect(review).toMatchObject({ durationMinutes: 45, reason: 'incident 7', mode: 'connect' });
     await waitFor('the waiting line', async () =>
       connect.output().includes(`waiting for approval: http://localhost:3999/reviews/${review.id}`) ? true : null,
     );
-    const url = `postgres://x@127.0.0.1:${port}/pg-jit?sslmode=disable`;
+    const url = `postgres://x:${PASSWORD}@127.0.0.1:${port}/pg-jit?sslmode=disable`;
     expect((await psql(url, ['-c', 'select 1'])).code).not.toBe(0);
 
     const selfApprove = await stack.cli(['reviews', 'approve', review.id], { env: { HOOP_TOKEN: tokens.dev!, HOOP_GATEWAY_URL: stack.gatewayUrl } });
@@ -90,12 +94,12 @@ describe('time-boxed access for hoop connect', () => {
     connect.kill('SIGTERM');
     await connect.done;
     const port2 = await freePort();
-    const again = stack.spawnCli(['connect', 'pg-jit', '--port', String(port2)], { token: tokens.dev });
+    const again = stack.spawnCli(['connect', 'pg-jit', '--port', String(port2), '--password', PASSWORD], { token: tokens.dev });
     const second = await pendingAccess();
     expect(second.durationMinutes).toBe(30);
     expect((await stack.cli(['reviews', 'approve', second.id], { env: { HOOP_TOKEN: tokens.rita!, HOOP_GATEWAY_URL: stack.gatewayUrl } })).code).toBe(0);
     await waitFor('hoop connect to be ready again', async () => (again.output().includes('ready:') ? true : null));
-    const url2 = `postgres://x@127.0.0.1:${port2}/pg-jit?sslmode=disable`;
+    const url2 = `postgres://x:${PASSWORD}@127.0.0.1:${port2}/pg-jit?sslmode=disable`;
     // told apart from the first grant's pg_sleep, which the target may still be running
     const running = psql(url2, ['-c', "select 'second grant', pg_sleep(30)"], { timeoutMs: 40_000 });
     // running on the target, the session is past its opening (its row exists a moment before the gateway holds it under the grant)

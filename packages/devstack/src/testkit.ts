@@ -69,7 +69,14 @@ export interface TestStack {
     args: string[],
     opts?: { token?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
   ): { done: Promise<CliResult>; output(): string; kill(signal?: NodeJS.Signals): void };
-  connect(name: string): Promise<{ port: number; url: string; stop(): Promise<void>; output(): string }>;
+  /**
+   * `hoop connect NAME` on a free port. `url` logs in with the password the run printed (null with `noPassword`,
+   * which starts it with --no-password); `args` are more of its options.
+   */
+  connect(
+    name: string,
+    opts?: { noPassword?: boolean; args?: string[] },
+  ): Promise<{ port: number; url: string; password: string | null; stop(): Promise<void>; output(): string }>;
   stop(): Promise<void>;
 }
 
@@ -238,9 +245,10 @@ export async function startTestStack(
       children.push({ stop: async () => void (child.exitCode === null && child.kill('SIGKILL')) });
       return { done, output: () => stderr + stdout, kill: (signal) => void child.kill(signal) };
     },
-    async connect(name) {
+    async connect(name, o = {}) {
       const port = await freePort();
-      const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'connect', name, '--port', String(port)], {
+      const args = ['connect', name, '--port', String(port), ...(o.noPassword ? ['--no-password'] : []), ...(o.args ?? [])];
+      const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
         env: { ...inheritedEnv(), HOOP_CONFIG: configFile },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -255,9 +263,13 @@ export async function startTestStack(
         },
         { timeoutMs: 30_000 },
       );
+      // the password is in the URL it prints (postgres connections): tests log in with it, as a user would
+      const printed = /postgres:\/\/[^"\s]+/.exec(out)?.[0];
+      const password = printed ? decodeURIComponent(new URL(printed).password) || null : null;
       const handle = {
         port,
-        url: `postgres://tester@127.0.0.1:${port}/${name}?sslmode=disable`,
+        password,
+        url: `postgres://tester${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${name}?sslmode=disable`,
         output: () => out,
         async stop() {
           if (child.exitCode !== null) return;

@@ -1,11 +1,12 @@
 import net from 'node:net';
-import { errorResponse } from '@hoop/pgwire';
 import { EXIT } from '@hoop/protocol';
-import { loadConfig } from '../config';
+import path from 'node:path';
+import { configPath, loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { api, connectGateway, type GatewayLink } from '../gateway';
 import { showWaiting } from '../waiting';
+import { type PgFront, pgFront, pgUrl, servePgClient } from './connect-pg';
 import { type ReviewSummary, waitForDecision } from './reviews';
 
 export interface ConnectionSummary {
@@ -27,7 +28,18 @@ const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh
 export async function connectCommand(
   env: CliEnv,
   name: string,
-  opts: { port?: number; host: string; durationMinutes?: number; reason?: string; exec?: boolean },
+  opts: {
+    port?: number;
+    host: string;
+    durationMinutes?: number;
+    reason?: string;
+    exec?: boolean;
+    /** Postgres: the local port's password (default: one made for this run); noPassword: none asked */
+    password?: string;
+    noPassword?: boolean;
+    /** Postgres: refuse clients that do not use TLS */
+    requireTls?: boolean;
+  },
 ): Promise<number> {
   const config = await loadConfig(env);
   const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
@@ -87,14 +99,28 @@ export async function connectCommand(
   };
   await getLink();
 
+  const openStream = (socket: net.Socket) =>
+    getLink()
+      .then((l) => l.open(name, 'connect', { client: 'hoop connect', peer: `${socket.remoteAddress}:${socket.remotePort}` }))
+      .then(({ stream }) => stream);
+  const front: PgFront | null =
+    conn.type === 'postgres'
+      ? await pgFront({
+          configDir: path.dirname(configPath(env)),
+          host: opts.host,
+          password: opts.password,
+          noPassword: Boolean(opts.noPassword),
+          requireTls: Boolean(opts.requireTls),
+        })
+      : null;
   const server = net.createServer((socket) => {
+    if (front) return servePgClient(socket, front, () => openStream(socket));
     socket.setNoDelay(true);
     socket.pause();
     // a client that resets its connection while the session opens (it gave up waiting) must not end the whole proxy
     socket.on('error', () => socket.destroy());
-    getLink()
-      .then((l) => l.open(name, 'connect', { client: 'hoop connect', peer: `${socket.remoteAddress}:${socket.remotePort}` }))
-      .then(({ stream }) => {
+    openStream(socket)
+      .then((stream) => {
         if (socket.destroyed) return void stream.destroy();
         socket.pipe(stream);
         stream.pipe(socket);
@@ -108,8 +134,9 @@ export async function connectCommand(
         });
       })
       .catch((err: Error) => {
-        // answer in the Postgres protocol so psql and drivers print the reason
-        socket.end(errorResponse({ severity: 'FATAL', code: '08001', message: `hoop: ${err.message}` }));
+        // an ssh client would read a Postgres error as a bad banner: the reason goes to stderr here, and the client is closed
+        process.stderr.write(`hoop: could not open a session on "${name}": ${err.message}\n`);
+        socket.destroy();
       });
   });
   const port = opts.port ?? DEFAULT_PORTS[conn.type] ?? 5433;
@@ -121,13 +148,15 @@ export async function connectCommand(
   });
   const addr = server.address() as net.AddressInfo;
   const grantLine = grantEnds ? `access granted until ${grantEnds.toISOString()}; sessions end then\n` : '';
-  if (conn.type === 'postgres') {
+  if (front) {
     const db = conn.database ?? 'postgres';
-    const url = `postgres://${encodeURIComponent(name)}@${opts.host}:${addr.port}/${encodeURIComponent(db)}?sslmode=disable`;
+    const url = pgUrl(front, name, opts.host, addr.port, db);
     process.stdout.write(
       `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
         `  psql "${url}"\n` +
         `  export DATABASE_URL="${url}"\n` +
+        (front.caFile ? `  to check the server's certificate: sslmode=verify-full&sslrootcert=${front.caFile}\n` : '') +
+        (front.password === null ? '  no password is asked: any program or user on this machine that reaches the port can use it\n' : '') +
         grantLine +
         'every statement is checked by policy and recorded; press Ctrl-C to stop\n',
     );
