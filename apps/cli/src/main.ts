@@ -4,6 +4,7 @@ import { connectCommand } from './commands/connect';
 import { connectionsCommand } from './commands/connections';
 import { execCommand } from './commands/exec';
 import { connectionTestCommand, createServiceAccountCommand } from './commands/admin';
+import { caCommand } from './commands/ca';
 import { claudeConfigure } from './commands/claude';
 import { loginCommand } from './commands/login';
 import { mcpCommand } from './commands/mcp';
@@ -49,6 +50,8 @@ Usage:
                                                 how long sessions are kept (at least 7 days) and what purges
                                                 removed; with a value, change it (admins; also
                                                 hoop admin audit retention)
+  hoop ca [--out FILE]                          the CA of the gateway's Postgres listener (sslmode=verify-full) and
+                                                the connection string that reaches it directly, with no local port
   hoop mcp                                      MCP server on stdio for Claude Code and other agents
   hoop claude configure [--scope user|project] [--dry-run]
                                                 add hoop to Claude Code's MCP servers
@@ -252,6 +255,10 @@ async function run(argv: string[]): Promise<number> {
       const { values, positionals } = parse({ role: { type: 'string' }, days: { type: 'string' } });
       if (positionals.length !== 1) throw usage('usage: hoop admin service-account create NAME [--role R] [--days N]');
       return createServiceAccountCommand(env, positionals[0]!, (values.role as string | undefined) ?? 'developer', Number(values.days ?? 90));
+    }
+    case 'ca': {
+      const { values } = parse({ out: { type: 'string' } });
+      return caCommand(env, { out: values.out as string | undefined });
     }
     case 'mcp':
       return mcpCommand(env);

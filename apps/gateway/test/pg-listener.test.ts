@@ -243,6 +243,16 @@ describe('the gateway Postgres listener', () => {
     expect(stderr).toContain('canceling statement due to user request');
   });
 
+  it('prints its CA (hoop ca) and the direct connection string (hoop ca, hoop claude configure)', async () => {
+    const r = await stack.cli(['ca']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(caCert.trim());
+    expect(r.stderr).toContain(`@127.0.0.1:${stack.pgPort}/<connection>?sslmode=verify-full&sslrootcert=hoop-ca.pem`);
+    const home = mkdtempSync(path.join(tmpdir(), 'hoop-claude-'));
+    const c = await stack.cli(['claude', 'configure', '--dry-run'], { env: { HOME: home } });
+    expect(c.stdout).toContain(`@127.0.0.1:${stack.pgPort}/<connection>?sslmode=require`);
+  });
+
   it.skipIf(noPsql)('holds a statement for review with the NOTICE and its link, and runs it once approved', async () => {
     const session = psqlAs(dev.token, url(dev.email, 'direct-pg'), ['-v', 'ON_ERROR_STOP=1', '-c', 'insert into payouts values (1, 100)'], {
       timeoutMs: 60_000,

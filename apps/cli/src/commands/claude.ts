@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT } from '@hoop/protocol';
-import { configPath } from '../config';
+import { configPath, loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { usage } from '../errors';
+import { directUrl, pgListenerPort } from './ca';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/hoop.mjs');
 
@@ -33,7 +34,7 @@ export async function claudeConfigure(env: CliEnv, opts: { scope: string; dryRun
   const next = { ...doc, mcpServers: { ...servers, hoop: entry } };
   const snippet = JSON.stringify({ mcpServers: { hoop: entry } }, null, 2);
   if (opts.dryRun) {
-    process.stdout.write(`would write to ${file}:\n${snippet}\n`);
+    process.stdout.write(`would write to ${file}:\n${snippet}\n${await directNote(env)}`);
     return EXIT.ok;
   }
   await mkdir(path.dirname(file), { recursive: true });
@@ -41,5 +42,18 @@ export async function claudeConfigure(env: CliEnv, opts: { scope: string; dryRun
   process.stdout.write(
     `wrote the "hoop" MCP server to ${file}:\n${snippet}\nRestart Claude Code; its tools appear as hoop: list_connections, describe_schema, run_query, get_session.\n`,
   );
+  process.stdout.write(await directNote(env));
   return EXIT.ok;
+}
+
+/** Tools that take a connection string (psql, an ORM, a migration tool) reach the gateway's Postgres listener directly. */
+async function directNote(env: CliEnv): Promise<string> {
+  const config = await loadConfig(env).catch(() => null);
+  const port = config ? await pgListenerPort(config) : null;
+  if (!config || !port) return '';
+  return (
+    `\nPostgres clients need no MCP server and no local port: point them at the gateway's listener, a hoop token as the password\n` +
+    `  DATABASE_URL="${directUrl(config, port, '<connection>', 'sslmode=require')}" PGPASSWORD=<token>\n` +
+    `  (or sslmode=verify-full&sslrootcert=FILE with the CA \`hoop ca --out FILE\` writes)\n`
+  );
 }
