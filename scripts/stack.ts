@@ -26,6 +26,8 @@ const env = {
   databaseUrl: process.env.DATABASE_URL,
   pgPort: Number(process.env.HOOP_PG_PORT ?? 5454),
   gatewayPort: Number(process.env.HOOP_GATEWAY_PORT ?? 8009),
+  /** the gateway's Postgres listener (psql with a token as the password); off: none */
+  gatewayPgPort: process.env.HOOP_GATEWAY_PG_PORT === 'off' ? null : Number(process.env.HOOP_GATEWAY_PG_PORT ?? 15432),
   webPort: Number(process.env.HOOP_WEB_PORT ?? 3000),
   noWeb: process.argv.includes('--no-web'),
   /** single sign-on (HOOP_OIDC_*), NEXTAUTH_URL, the session secret: handed to the web app as they are */
@@ -95,13 +97,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    for (const [what, port] of [
-      ['gateway', env.gatewayPort],
-      ['web app', env.webPort],
+    for (const [what, port, variable] of [
+      ['gateway', env.gatewayPort, 'HOOP_GATEWAY_PORT'],
+      ['web app', env.webPort, 'HOOP_WEB_PORT'],
+      ["gateway's Postgres listener", env.gatewayPgPort, 'HOOP_GATEWAY_PG_PORT (or off)'],
     ] as const) {
-      if (what === 'web app' && env.noWeb) continue;
-      if (!(await portIsFree(port)))
-        throw new Error(`port ${port} for the ${what} is taken; stop what uses it or set HOOP_${what === 'gateway' ? 'GATEWAY' : 'WEB'}_PORT`);
+      if ((what === 'web app' && env.noWeb) || port === null) continue;
+      if (!(await portIsFree(port))) throw new Error(`port ${port} for the ${what} is taken; stop what uses it or set ${variable}`);
     }
     const webProblem = env.noWeb ? null : webSettingsProblem(env.web);
     if (webProblem) throw new Error(webProblem);
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
         auditSigningKey: `file:${AUDIT_KEY_FILE}`,
         webUrl,
         logDir: LOG_DIR,
+        ...(env.gatewayPgPort ? { pgPort: env.gatewayPgPort } : {}),
       }),
     );
 
@@ -207,20 +210,28 @@ async function main(): Promise<void> {
     }
 
     const secs = ((Date.now() - started) / 1000).toFixed(1);
+    const cliToken = demo.cliToken ?? cliFile?.token;
+    // a token kept from an earlier start may predate the listener: one use on the API gives it its SCRAM verifier
+    if (cliToken && env.gatewayPgPort) await fetch(`${gatewayUrl}/api/me`, { headers: { authorization: `Bearer ${cliToken}` } }).catch(() => undefined);
+    const direct = env.gatewayPgPort
+      ? `  PGPASSWORD=${cliToken ?? '<a hoop token>'} psql "postgres://${DEMO.adminEmail}@localhost:${env.gatewayPgPort}/${DEMO.connectionName}?sslmode=require"
+                                      ${c.dim}# no local port: the gateway's Postgres listener, a hoop token as the password${c.reset}
+`
+      : '';
     process.stdout.write(`
 ${c.green}${c.bold}hoop is running${c.reset} ${c.dim}(${secs}s; logs in .hoop/logs)${c.reset}
 
   web app     ${env.noWeb ? '(not started: --no-web)' : webUrl}
   login       ${DEMO.adminEmail} / ${demo.adminPassword ?? `${c.dim}(printed at the first start; new one: npm run reset-password)${c.reset}`}
   sign-on     ${env.web.HOOP_OIDC_ISSUER ? `OIDC through ${env.web.HOOP_OIDC_ISSUER} (redirect URI ${webUrl}/api/auth/callback/oidc)` : `${c.dim}local accounts only (HOOP_OIDC_ISSUER adds single sign-on)${c.reset}`}
-  gateway     ${gatewayUrl}
+  gateway     ${gatewayUrl}${env.gatewayPgPort ? `, Postgres listener on :${env.gatewayPgPort} (TLS; CA: npx hoop ca)` : ''}
   database    ${env.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on 127.0.0.1:${env.pgPort}`}
 
 Try it, in another terminal from this folder:
   npx hoop connections
   npx hoop exec demo-pg -i "select id, full_name, email, card_number from customers limit 5"
   npx hoop connect demo-pg            ${c.dim}# then: psql "postgres://demo@127.0.0.1:5433/demo?sslmode=disable"${c.reset}
-  npx hoop exec demo-pg -i "ALTER TABLE customers ADD COLUMN note text" --reason "try a review"
+${direct}  npx hoop exec demo-pg -i "ALTER TABLE customers ADD COLUMN note text" --reason "try a review"
                                       ${c.dim}# held for approval: approve it at ${webUrl}/reviews or with \`npx hoop reviews approve ID\`${c.reset}
   npx hoop exec demo-shell -i "tail -n 3 logs/app.log"       ${c.dim}# a shell on this machine, output masked${c.reset}
   npx hoop exec demo-shell -i "rm -rf /var/lib/app"          ${c.dim}# refused by a shell guardrail${c.reset}
