@@ -11,6 +11,7 @@ import path from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db/testing';
 import {
+  cliCommand,
   createTargetDatabase,
   freePort,
   inheritedEnv,
@@ -19,7 +20,6 @@ import {
   startGatewayService,
   startTestStack,
   type TestStack,
-  TSX,
   waitFor,
 } from '@hoop/devstack';
 import { startWebService } from '../scripts/web-service';
@@ -92,8 +92,9 @@ test.afterAll(async () => {
 
 /** `hoop exec pg-prod -i SQL --reason R` as one of the users, in the background until it exits. */
 function execAs(who: Who, sql: string, reason: string) {
-  const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'exec', 'pg-prod', '-i', sql, '--reason', reason], {
-    env: { ...inheritedEnv(), HOOP_CONFIG: stack.configFile, HOOP_GATEWAY_URL: stack.gatewayUrl, HOOP_TOKEN: tokens[who]! },
+  const hoop = cliCommand(['exec', 'pg-prod', '-i', sql, '--reason', reason]);
+  const child = spawn(hoop.command, hoop.args, {
+    env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: stack.configFile, HOOP_GATEWAY_URL: stack.gatewayUrl, HOOP_TOKEN: tokens[who]! },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

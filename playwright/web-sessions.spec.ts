@@ -13,7 +13,7 @@ import path from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import pg from 'pg';
 import { seedApiToken, seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, freePort, inheritedEnv, REPO_ROOT, type Service, startTestStack, type TestStack, TSX, waitFor } from '@hoop/devstack';
+import { cliCommand, createTargetDatabase, freePort, inheritedEnv, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import { startWebService } from '../scripts/web-service';
 import { hydrated } from './hydration';
@@ -47,8 +47,9 @@ async function execAs(who: Who, sql: string, reason?: string) {
 /** `hoop connect NAME` as one of the people: a local port that speaks the connection's protocol. */
 async function connectAs(who: Who, name: string): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'connect', name, '--port', String(port)], {
-    env: { ...inheritedEnv(), HOOP_CONFIG: stack.configFile, HOOP_GATEWAY_URL: stack.gatewayUrl, HOOP_TOKEN: tokens[who]! },
+  const hoop = cliCommand(['connect', name, '--port', String(port)]);
+  const child = spawn(hoop.command, hoop.args, {
+    env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: stack.configFile, HOOP_GATEWAY_URL: stack.gatewayUrl, HOOP_TOKEN: tokens[who]! },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,19 +1,21 @@
 // The agent and the gateway run as JavaScript bundled from their TypeScript sources (esbuild), with memory settings for
 // a process that streams results. Running TypeScript directly (`node --import tsx`) keeps a module loader alive in a
-// thread of its own, about 35 MB per process.
+// thread of its own, about 35 MB per process. The tests run the CLI bundled too: tsx compiles its sources on every
+// run, about 1 s of CPU per command.
 //
-//   node scripts/service.mjs run agent|gateway     build, then run it (what `pnpm --filter @hoop/agent start` does)
-//   node scripts/service.mjs build agent|gateway DIR
+//   node scripts/service.mjs run agent|gateway|cli build, then run it (what `pnpm --filter @hoop/agent start` does)
+//   node scripts/service.mjs build agent|gateway|cli DIR
 //                                                  build into DIR and print {file, nodeArgs, env} as JSON (@hoop/devstack
 //                                                  runs the file itself, so the process it watches is the service)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRIES = { agent: 'apps/agent/src/main.ts', gateway: 'apps/gateway/src/main.ts' };
+const ENTRIES = { agent: 'apps/agent/src/main.ts', gateway: 'apps/gateway/src/main.ts', cli: 'apps/cli/src/main.ts' };
 
 /**
  * Source maps, so stack traces name the TypeScript. A young generation of 4 MB per semi-space: under a steady stream
@@ -49,6 +51,12 @@ async function bundle(app, outdir) {
           return { path: r.path, external: true };
         return { path: r.path };
       });
+      // a source that finds files next to itself (`import.meta.dirname`) finds them from the bundle too
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (!text.includes('import.meta.dirname')) return undefined;
+        return { contents: text.replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path))), loader: 'ts' };
+      });
     },
   };
   await build({
@@ -70,7 +78,7 @@ async function bundle(app, outdir) {
 }
 
 function usage() {
-  process.stderr.write('usage: node scripts/service.mjs run agent|gateway | build agent|gateway DIR\n');
+  process.stderr.write('usage: node scripts/service.mjs run agent|gateway|cli | build agent|gateway|cli DIR\n');
   process.exit(2);
 }
 

@@ -1,17 +1,5 @@
 import { parseArgs } from 'node:util';
 import { EXIT } from '@hoop/protocol';
-import { connectCommand } from './commands/connect';
-import { connectionsCommand } from './commands/connections';
-import { execCommand } from './commands/exec';
-import { connectionTestCommand, createServiceAccountCommand } from './commands/admin';
-import { caCommand } from './commands/ca';
-import { claudeConfigure } from './commands/claude';
-import { loginCommand } from './commands/login';
-import { mcpCommand } from './commands/mcp';
-import { policyApply, policyGet, policyList, policyTest } from './commands/policy';
-import { parseDuration, reviewsDecide, reviewsGet, reviewsList } from './commands/reviews';
-import { auditRetentionCommand, parseRetentionDays } from './commands/audit';
-import { auditVerify, sessionsExport, sessionsGet, sessionsList } from './commands/sessions';
 import { loadEnv } from './env';
 import { CliError, usage } from './errors';
 import { CLI_VERSION } from './gateway';
@@ -79,6 +67,25 @@ Exit codes:
   5  could not reach the gateway or the agent
 `;
 
+/**
+ * Each command's module is imported when that command runs: together they load the MCP SDK, the SQL parser's wasm,
+ * pg, YAML…, which would otherwise be loaded (and, run through tsx, compiled) on every start.
+ */
+const commands = {
+  admin: () => import('./commands/admin'),
+  audit: () => import('./commands/audit'),
+  ca: () => import('./commands/ca'),
+  claude: () => import('./commands/claude'),
+  connect: () => import('./commands/connect'),
+  connections: () => import('./commands/connections'),
+  exec: () => import('./commands/exec'),
+  login: () => import('./commands/login'),
+  mcp: () => import('./commands/mcp'),
+  policy: () => import('./commands/policy'),
+  reviews: () => import('./commands/reviews'),
+  sessions: () => import('./commands/sessions'),
+};
+
 async function run(argv: string[]): Promise<number> {
   const env = loadEnv();
   const [command, ...rest] = argv;
@@ -114,6 +121,7 @@ async function run(argv: string[]): Promise<number> {
       });
       const days = values.days === undefined ? undefined : Number(values.days);
       if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 90)) throw usage('--days is a whole number of days from 1 to 90');
+      const { loginCommand } = await commands.login();
       await loginCommand(env, {
         gateway: values.gateway as string | undefined,
         token: values.token as string | undefined,
@@ -125,6 +133,7 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'connections': {
       const { values } = parse({ output: { type: 'string', short: 'o' } });
+      const { connectionsCommand } = await commands.connections();
       await connectionsCommand(env, output(values.output));
       return EXIT.ok;
     }
@@ -145,7 +154,9 @@ async function run(argv: string[]): Promise<number> {
       if (password !== undefined && password.length < 8) throw usage('the local port password must have at least 8 characters');
       const port = values.port === undefined ? undefined : Number(values.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw usage(`invalid port ${String(values.port)}`);
+      const { parseDuration } = await commands.reviews();
       const durationMinutes = parseDuration(values.duration as string | undefined);
+      const { connectCommand } = await commands.connect();
       return connectCommand(env, positionals[0]!, {
         port,
         host: (values.host as string | undefined) ?? '127.0.0.1',
@@ -167,6 +178,7 @@ async function run(argv: string[]): Promise<number> {
       });
       if (positionals.length !== 1) throw usage('usage: hoop exec NAME -i SQL | -f FILE | < stdin');
       if (values.input !== undefined && values.file !== undefined) throw usage('give either -i or -f, not both');
+      const { execCommand } = await commands.exec();
       return execCommand(env, positionals[0]!, {
         input: values.input as string | undefined,
         file: values.file as string | undefined,
@@ -186,6 +198,7 @@ async function run(argv: string[]): Promise<number> {
         reason: { type: 'string' },
         output: { type: 'string', short: 'o' },
       });
+      const { reviewsDecide, reviewsGet, reviewsList } = await commands.reviews();
       if (sub === 'list')
         return reviewsList(
           env,
@@ -211,6 +224,7 @@ async function run(argv: string[]): Promise<number> {
         output: { type: 'string', short: 'o' },
         format: { type: 'string' },
       });
+      const { sessionsExport, sessionsGet, sessionsList } = await commands.sessions();
       if (sub === 'list')
         return sessionsList(
           env,
@@ -228,6 +242,7 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'audit': {
       const sub = rest.shift();
+      const { auditRetentionCommand, parseRetentionDays } = await commands.audit();
       if (sub === 'retention') {
         const { values, positionals } = parse({ forever: { type: 'boolean' }, output: { type: 'string', short: 'o' } });
         if (positionals.length > 1) throw usage('usage: hoop audit retention [DAYS | --forever] [-o json]');
@@ -235,15 +250,18 @@ async function run(argv: string[]): Promise<number> {
       }
       if (sub !== 'verify') throw usage('usage: hoop audit verify [--session ID] | hoop audit retention [DAYS | --forever]');
       const { values } = parse({ session: { type: 'string' } });
+      const { auditVerify } = await commands.sessions();
       return auditVerify(env, values.session as string | undefined);
     }
     case 'admin': {
       const ADMIN_USAGE =
         'usage: hoop admin service-account create NAME [--role R] [--days N] | hoop admin connection test NAME [-o json] | hoop admin audit retention [DAYS | --forever]';
       const [noun, verb] = [rest.shift(), rest.shift()];
+      const { connectionTestCommand, createServiceAccountCommand } = await commands.admin();
       if (noun === 'audit' && verb === 'retention') {
         const { values, positionals } = parse({ forever: { type: 'boolean' }, output: { type: 'string', short: 'o' } });
         if (positionals.length > 1) throw usage('usage: hoop admin audit retention [DAYS | --forever] [-o json]');
+        const { auditRetentionCommand, parseRetentionDays } = await commands.audit();
         return auditRetentionCommand(env, parseRetentionDays(positionals[0], Boolean(values.forever)), output(values.output));
       }
       if (noun === 'connection' && verb === 'test') {
@@ -258,13 +276,17 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'ca': {
       const { values } = parse({ out: { type: 'string' } });
+      const { caCommand } = await commands.ca();
       return caCommand(env, { out: values.out as string | undefined });
     }
-    case 'mcp':
+    case 'mcp': {
+      const { mcpCommand } = await commands.mcp();
       return mcpCommand(env);
+    }
     case 'claude': {
       if (rest.shift() !== 'configure') throw usage('usage: hoop claude configure [--scope user|project] [--dry-run]');
       const { values } = parse({ scope: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+      const { claudeConfigure } = await commands.claude();
       return claudeConfigure(env, { scope: (values.scope as string | undefined) ?? 'user', dryRun: Boolean(values['dry-run']) });
     }
     case 'policy': {
@@ -275,6 +297,7 @@ async function run(argv: string[]): Promise<number> {
         connection: { type: 'string', short: 'c' },
         output: { type: 'string', short: 'o' },
       });
+      const { policyApply, policyGet, policyList, policyTest } = await commands.policy();
       if (sub === 'list') return policyList(env);
       if (sub === 'get') {
         if (positionals.length !== 1) throw usage('usage: hoop policy get NAME [-o yaml|json]');

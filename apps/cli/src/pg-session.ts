@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { pgClientOver } from '@hoop/mcp';
+import { pgClientOver } from '@hoop/mcp/pg-stream';
 import { EXIT, type TunnelStream } from '@hoop/protocol';
 import { CliError, usage } from './errors';
 import type { GatewayLink } from './gateway';

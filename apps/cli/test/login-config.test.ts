@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inheritedEnv, REPO_ROOT, runProcess, TSX } from '@hoop/devstack';
+import { cliCommand, inheritedEnv, runProcess } from '@hoop/devstack';
 
 const TOKEN = 'hoop_tok_the-users-own-token-0123456789';
 const SAVED = 'hoop_tok_saved-in-the-home-config-0123456789';
@@ -38,8 +38,9 @@ afterAll(() => new Promise<void>((r) => planted.close(() => r())));
 function cli(args: string[], env: Record<string, string>, cwd = deep) {
   const base = inheritedEnv();
   for (const k of ['HOOP_CONFIG', 'HOOP_TOKEN', 'HOOP_GATEWAY_URL']) delete base[k];
-  return runProcess('sh', ['-c', `cd "$0" && exec "$@"`, cwd, TSX, path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
-    env: { ...base, HOME: home, BROWSER: 'none', ...env },
+  const hoop = cliCommand(args);
+  return runProcess('sh', ['-c', `cd "$0" && exec "$@"`, cwd, hoop.command, ...hoop.args], {
+    env: { ...base, ...hoop.env, HOME: home, BROWSER: 'none', ...env },
     timeoutMs: 30_000,
   });
 }
@@ -62,11 +63,10 @@ describe('a token goes only to the gateway it was issued for', () => {
     const r = await cli(['login', '--token', TOKEN], {});
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/say which gateway the token is for/);
-    const piped = await runProcess(
-      'sh',
-      ['-c', `cd "$0" && echo ${TOKEN} | HOME="$1" "$2" "$3" login`, deep, home, TSX, path.join(REPO_ROOT, 'apps/cli/src/main.ts')],
-      { timeoutMs: 30_000 },
-    );
+    const login = cliCommand(['login']);
+    const piped = await runProcess('sh', ['-c', `cd "$0" && export HOME="$1" && shift && echo ${TOKEN} | "$@"`, deep, home, login.command, ...login.args], {
+      timeoutMs: 30_000,
+    });
     expect(piped.code).toBe(2);
     expect(tokensSeen()).not.toContain(TOKEN);
   });

@@ -8,8 +8,8 @@ import { createDb, type Db, encryptSecret, generateAuditKeyPair, notifyConfigCha
 import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { voteOnReview } from '@hoop/core/review/reviews';
 import { inheritedEnv, testServerUrl } from './env';
-import { freePort, REPO_ROOT, type Service, TSX, waitFor } from './process';
-import { startAgentService, startGatewayService } from './services';
+import { freePort, type Service, waitFor } from './process';
+import { cliCommand, startAgentService, startGatewayService } from './services';
 
 export interface CliResult {
   code: number | null;
@@ -209,8 +209,9 @@ export async function startTestStack(
     },
     cli(args, o = {}) {
       return new Promise((resolve) => {
-        const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
-          env: { ...inheritedEnv(), HOOP_CONFIG: configFile, ...o.env },
+        const hoop = cliCommand(args);
+        const child = spawn(hoop.command, hoop.args, {
+          env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: configFile, ...o.env },
           stdio: ['pipe', 'pipe', 'pipe'],
         });
         let stdout = '';
@@ -227,8 +228,9 @@ export async function startTestStack(
       });
     },
     spawnCli(args, o = {}) {
-      const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
-        env: { ...inheritedEnv(), HOOP_CONFIG: configFile, ...(o.token ? { HOOP_GATEWAY_URL: gatewayUrl, HOOP_TOKEN: o.token } : {}), ...o.env },
+      const hoop = cliCommand(args);
+      const child = spawn(hoop.command, hoop.args, {
+        env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: configFile, ...(o.token ? { HOOP_GATEWAY_URL: gatewayUrl, HOOP_TOKEN: o.token } : {}), ...o.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -248,8 +250,9 @@ export async function startTestStack(
     async connect(name, o = {}) {
       const port = await freePort();
       const args = ['connect', name, '--port', String(port), ...(o.noPassword ? ['--no-password'] : []), ...(o.args ?? [])];
-      const child = spawn(TSX, [path.join(REPO_ROOT, 'apps/cli/src/main.ts'), ...args], {
-        env: { ...inheritedEnv(), HOOP_CONFIG: configFile },
+      const hoop = cliCommand(args);
+      const child = spawn(hoop.command, hoop.args, {
+        env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: configFile },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
