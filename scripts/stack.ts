@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     // a token kept from an earlier start may predate the listener: one use on the API gives it its SCRAM verifier
     if (cliToken && env.gatewayPgPort) await fetch(`${gatewayUrl}/api/me`, { headers: { authorization: `Bearer ${cliToken}` } }).catch(() => undefined);
     const direct = env.gatewayPgPort
-      ? `  PGPASSWORD=${cliToken ?? '<a hoop token>'} psql "postgres://${DEMO.adminEmail}@localhost:${env.gatewayPgPort}/${DEMO.connectionName}?sslmode=require"
+      ? `  PGPASSWORD=${cliToken ?? '<a hoop token>'} psql "postgres://${encodeURIComponent(DEMO.adminEmail)}@localhost:${env.gatewayPgPort}/${DEMO.connectionName}?sslmode=require"
                                       ${c.dim}# no local port: the gateway's Postgres listener, a hoop token as the password${c.reset}
 `
       : '';

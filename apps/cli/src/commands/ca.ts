@@ -13,7 +13,7 @@ interface PgListenerInfo {
 
 /** The connection string of the gateway's Postgres listener for this login, up to the connection's name. */
 export function directUrl(config: CliConfig, port: number, connection: string, query: string): string {
-  const user = config.user ? encodeURIComponent(config.user).replace('%40', '@') : '<your e-mail or service account>';
+  const user = config.user ? encodeURIComponent(config.user) : '<your e-mail or service account>';
   return `postgres://${user}@${new URL(config.gatewayUrl).hostname}:${port}/${connection}?${query}`;
 }
 
