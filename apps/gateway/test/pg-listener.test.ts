@@ -109,6 +109,8 @@ describe('the gateway Postgres listener', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^1\|/);
     expect(r.stdout).not.toContain('ann.lee@example.com');
+    const recorded = await stack.db.session.findFirst({ where: { userId: dev.id, clientInfo: { path: ['application'], equals: 'psql' } } });
+    expect(recorded?.clientInfo).toMatchObject({ client: 'pg listener', application: 'psql' });
     const v = await psqlAs(dev.token, url(dev.email, 'direct-pg', `sslmode=verify-full&sslrootcert=${caFile}`), ['-At', '-c', 'select 40 + 2']);
     expect(v.stderr).toBe('');
     expect(v.stdout.trim()).toBe('42');
@@ -137,6 +139,18 @@ describe('the gateway Postgres listener', () => {
     expect(event.session.mode).toBe('connect');
     expect(event.session.clientInfo).toMatchObject({ client: 'pg listener', peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
     expect(JSON.stringify(event.data)).toMatch(/deny|blocked/i);
+  });
+
+  it.skipIf(noPsql)('takes pgbench (several clients, prepared statements) with the token in PGPASSWORD', async () => {
+    const script = path.join(path.dirname(caFile), 'select.sql');
+    writeFileSync(script, 'select id from customers where id = 1;\n');
+    const r = await runProcess(
+      'pgbench',
+      ['-n', '-M', 'prepared', '-c', '4', '-t', '25', '-f', script, '-h', 'localhost', '-p', String(stack.pgPort), '-U', dev.email, 'direct-pg'],
+      { env: { PGPASSWORD: dev.token, PGSSLMODE: 'require' } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/number of transactions actually processed: 100\/100/);
   });
 
   it('takes a service account by its name, and an old token once it has been used on the API', async () => {
