@@ -1,9 +1,7 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '@hoop/log';
-import type { ReviewUpdate, Verdict } from '../session/hooks';
-import type { BackendChannel } from './backend';
-import { type GateContext, judgeAll, judgeLines, lineGate } from './gates';
+import type { Verdict } from '../session/hooks';
+import { gateHarness } from './gate-harness';
+import { judgeLines, lineGate } from './gates';
 import type { OutputPipe } from './recording';
 
 const judge = (line: string): Verdict =>
@@ -32,52 +30,11 @@ describe('judgeLines', () => {
   });
 });
 
-/**
- * A line gate before a target that takes what it is written (or, `slow`, leaves it unread); reviews wait until
- * decided; `limit` is what the session may hold of the client's input.
- */
+/** A line gate before a target that takes what it is written (see gate-harness.ts). */
 function lineSession(limit = Infinity) {
-  const reviews: ((status: ReviewUpdate['status']) => void)[] = [];
-  const holds: number[] = [];
-  const written: string[] = [];
-  const unread: (() => void)[] = [];
-  let slow = false;
-  let over = false;
-  const target = new Writable({
-    highWaterMark: 16,
-    decodeStrings: false,
-    write(chunk: string, _enc, cb) {
-      written.push(chunk);
-      if (slow) unread.push(cb);
-      else cb();
-    },
-  }) as unknown as BackendChannel;
-  const ctx: GateContext = {
-    judge,
-    judgeLines: (screen, typed) => judgeLines(judge, screen, typed),
-    judgeAll: (texts) => judgeAll(judge, texts),
-    review: () => new Promise((resolve) => reviews.push((status) => resolve({ status, reviewId: 'r1' }))),
-    record: () => undefined,
-    hold: (bytes) => {
-      holds.push(bytes);
-      // going past it ends the session, as the server does
-      over ||= bytes > limit;
-      return !over;
-    },
-    log: createLogger('test', 'error'),
-  };
-  const gate = lineGate(ctx, target, { inject: () => undefined } as unknown as OutputPipe);
-  return {
-    gate,
-    reviews,
-    written,
-    /** what the gate said it holds, last */
-    held: () => holds.at(-1),
-    slow(on: boolean) {
-      slow = on;
-      if (!on) for (const cb of unread.splice(0)) cb();
-    },
-  };
+  const h = gateHarness(judge, { limit });
+  const gate = lineGate(h.ctx, h.target, { inject: () => undefined } as unknown as OutputPipe);
+  return { gate, reviews: h.reviews, written: h.written, held: h.held, slow: h.slow };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));

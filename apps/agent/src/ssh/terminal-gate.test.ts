@@ -1,64 +1,29 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '@hoop/log';
-import type { ReviewUpdate, Verdict } from '../session/hooks';
-import type { BackendChannel } from './backend';
+import type { Verdict } from '../session/hooks';
 import { CommandLineTracker } from './command-line';
-import { type GateContext, judgeAll, judgeLines } from './gates';
+import { gateHarness } from './gate-harness';
 import type { OutputPipe } from './recording';
 import { ptyGate } from './terminal-gate';
 
 const judge = (line: string): Verdict => (/^touch/.test(line) ? { action: 'review', ruleId: 'touch-review' } : { action: 'allow' });
 
 /**
- * A terminal gate before a shell that echoes what it reads (`slow`: leaves it unread); reviews wait until decided;
- * `limit` is what the session may hold of the client's input, and going past it ends the session, as the server does.
+ * A terminal gate before a shell that echoes what it reads (see gate-harness.ts: `slow`, reviews, and `limit`, what the
+ * session may hold of the client's input).
  */
 function terminal(limit = Infinity) {
   const tracker = new CommandLineTracker(80, 24);
   tracker.output('$ ');
-  const reviews: ((status: ReviewUpdate['status']) => void)[] = [];
-  const holds: number[] = [];
-  const written: string[] = [];
-  const unread: (() => void)[] = [];
-  let slow = false;
-  let over = false;
-  const target = new Writable({
-    highWaterMark: 16,
-    decodeStrings: false,
-    write(chunk: string, _enc, cb) {
-      written.push(chunk);
-      tracker.output(chunk.replace(/\r/g, '\r\n$ '));
-      if (slow) unread.push(cb);
-      else cb();
-    },
-  }) as unknown as BackendChannel;
-  const ctx: GateContext = {
-    judge,
-    judgeLines: (screen, typed) => judgeLines(judge, screen, typed),
-    judgeAll: (texts) => judgeAll(judge, texts),
-    review: () => new Promise((resolve) => reviews.push((status) => resolve({ status, reviewId: 'r1' }))),
-    record: () => undefined,
-    hold: (bytes) => {
-      holds.push(bytes);
-      over ||= bytes > limit;
-      return !over;
-    },
-    log: createLogger('test', 'error'),
-  };
-  const gate = ptyGate(ctx, target, { inject: () => undefined } as unknown as OutputPipe, tracker);
+  const h = gateHarness(judge, { limit, onWrite: (chunk) => tracker.output(chunk.replace(/\r/g, '\r\n$ ')) });
+  const gate = ptyGate(h.ctx, h.target, { inject: () => undefined } as unknown as OutputPipe, tracker);
   return {
     gate,
-    reviews,
+    reviews: h.reviews,
     /** what reached the shell, as one string */
-    written: () => written.join(''),
-    /** what the gate said it holds, last, and how many times it said so */
-    held: () => holds.at(-1),
-    reports: () => holds.length,
-    slow(on: boolean) {
-      slow = on;
-      if (!on) for (const cb of unread.splice(0)) cb();
-    },
+    written: () => h.written.join(''),
+    held: h.held,
+    reports: h.reports,
+    slow: h.slow,
     dispose: () => tracker.dispose(),
   };
 }
