@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTargetDatabase, type StackUser, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { createTargetDatabase, type StackUser, type TestStack, startTestStack, waitFor, sshToHoop } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import * as w from '@hoop/pgwire';
 import { type BackendMessage, BackendParser } from '@hoop/pgwire';
@@ -58,8 +58,7 @@ beforeAll(async () => {
   );
   await waitFor('the agent to enforce the shell policy', async () => ((await stack.cli(['exec', 'box', '-i', 'probe-held-input'])).code === 3 ? true : null));
   reviewer = await stack.addUser({ email: 'rita@test.local', role: 'reviewer' });
-  // this client writes protocol messages by hand, SCRAM left out: the port asks no password
-  accounts = await stack.connect('accounts', { noPassword: true });
+  accounts = await stack.connect('accounts');
   box = await stack.connect('box');
 }, 180_000);
 
@@ -185,20 +184,7 @@ describe('input a client sends behind a statement held for review', () => {
 
 /** `ssh -T` to the command connection: a shell without a terminal, whose lines are judged as they arrive */
 function shell() {
-  const child: ChildProcessWithoutNullStreams = spawn('ssh', [
-    '-T',
-    '-p',
-    String(box.port),
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'LogLevel=ERROR',
-    '-o',
-    'BatchMode=yes',
-    'anyone@127.0.0.1',
-  ]);
+  const child: ChildProcessWithoutNullStreams = spawn('ssh', ['-T', ...sshToHoop(box.port)]);
   let stdout = '';
   let stderr = '';
   let code: number | null | undefined;

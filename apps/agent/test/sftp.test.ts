@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor, sshToHoop } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 
 const noSsh = skipWithout('sshd', 'ssh');
@@ -13,33 +13,14 @@ let sshd: TestSshd;
 let conn: Awaited<ReturnType<TestStack['connect']>>;
 let local: string;
 
-const sftpArgs = (port: number, batch: string) => [
-  '-b',
-  batch,
-  '-P',
-  String(port),
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'LogLevel=ERROR',
-  '-o',
-  'BatchMode=yes',
-  'anyone@127.0.0.1',
-];
+const sftpArgs = (port: number, batch: string) => ['-b', batch, ...sshToHoop(port, '-P')];
 
 beforeAll(async () => {
   if (noSsh) return;
   sshd = await startSshd();
   local = mkdtempSync(path.join(tmpdir(), 'hoop-sftp-local-'));
   stack = await startTestStack();
-  await stack.addConnection(
-    'files',
-    'ssh',
-    { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint },
-    sshd.privateKey,
-  );
+  await stack.addConnection('files', 'ssh', sshd.target, sshd.privateKey);
   await stack.startAgent();
   conn = await stack.connect('files');
 }, 120_000);

@@ -2,25 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcess, startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
+import { runProcess, startSshd, startTestStack, type TestSshd, type TestStack, waitFor, sshToHoop } from '@hoop/devstack';
 
 let stack: TestStack;
 let sshd: TestSshd;
 let conn: Awaited<ReturnType<TestStack['connect']>>;
-
-const sshArgs = (port: number) => [
-  '-p',
-  String(port),
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'LogLevel=ERROR',
-  '-o',
-  'BatchMode=yes',
-  'anyone@127.0.0.1',
-];
 
 function tree(dir: string): string {
   mkdirSync(path.join(dir, 'sub'), { recursive: true });
@@ -31,12 +17,7 @@ function tree(dir: string): string {
 beforeAll(async () => {
   sshd = await startSshd();
   stack = await startTestStack();
-  await stack.addConnection(
-    'web-rm',
-    'ssh',
-    { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint },
-    sshd.privateKey,
-  );
+  await stack.addConnection('web-rm', 'ssh', sshd.target, sshd.privateKey);
   await stack.startAgent();
   conn = await stack.connect('web-rm');
 }, 120_000);
@@ -50,7 +31,7 @@ afterAll(async () => {
 describe('recursive deletion over ssh', () => {
   it('holds rm -rf of a working folder for review and runs nothing when it is rejected; a scratch path under /tmp is deleted at once', async () => {
     const kept = tree(path.join(sshd.dir, 'releases'));
-    const child = spawn('ssh', [...sshArgs(conn.port), `cd ${sshd.dir} && rm -rf releases`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ssh', [...sshToHoop(conn.port), `cd ${sshd.dir} && rm -rf releases`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('close', r));
@@ -83,7 +64,7 @@ describe('recursive deletion over ssh', () => {
     // the same tree under /tmp is scratch: deleted without a reviewer
     expect(sshd.dir.startsWith('/tmp/')).toBe(true);
     const scratch = tree(path.join(sshd.dir, 'build-123'));
-    const r = await runProcess('ssh', [...sshArgs(conn.port), `rm -rf ${path.join(sshd.dir, 'build-123')}`]);
+    const r = await runProcess('ssh', [...sshToHoop(conn.port), `rm -rf ${path.join(sshd.dir, 'build-123')}`]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(existsSync(scratch)).toBe(false);

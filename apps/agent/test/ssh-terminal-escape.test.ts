@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { startSshd, type TestSshd, type TestStack, startTestStack, waitFor, SSH_CLIENT_OPTIONS } from '@hoop/devstack';
 
 /**
  * The terminal guard cannot be switched off from inside a session: what the session prints (the alternate screen,
@@ -19,7 +19,6 @@ let box: Awaited<ReturnType<TestStack['connect']>>;
 const RULE = 'no-rm-in-escape-test';
 const BLOCKED = new RegExp(`blocked by hoop guardrail "${RULE}"`, 'g');
 
-const sshOpts = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
 const has = (program: string) => spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
 
 /** a folder the keystrokes of one case try to delete */
@@ -32,7 +31,7 @@ function victim(name: string): string {
 
 /** An interactive `ssh -tt` session: keystrokes typed one by one, the output kept for checks. */
 function terminal(args: string[]) {
-  const child = spawn('ssh', ['-tt', ...sshOpts, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('ssh', ['-tt', ...SSH_CLIENT_OPTIONS, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -105,12 +104,7 @@ async function recordedCommands(connection: string, since: Date) {
 beforeAll(async () => {
   sshd = await startSshd();
   stack = await startTestStack();
-  await stack.addConnection(
-    'esc-web',
-    'ssh',
-    { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint },
-    sshd.privateKey,
-  );
+  await stack.addConnection('esc-web', 'ssh', sshd.target, sshd.privateKey);
   await stack.addConnection('esc-box', 'command', {
     shell: ['bash', '--noprofile', '--norc', '-i'],
     exec: ['bash', '--noprofile', '--norc', '-c', '{}'],

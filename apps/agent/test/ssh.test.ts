@@ -4,7 +4,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliCommand, REPO_ROOT, runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { REPO_ROOT, runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor, SSH_CLIENT_OPTIONS, sshToHoop } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 
 const noSsh = skipWithout('sshd', 'ssh');
@@ -15,32 +15,13 @@ let conn: Awaited<ReturnType<TestStack['connect']>>;
 let shellConn: Awaited<ReturnType<TestStack['connect']>>;
 const APP_DIR = '/srv/hoop-ssh-test-app';
 
-const sshArgs = (port: number) => [
-  '-p',
-  String(port),
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'LogLevel=ERROR',
-  '-o',
-  'BatchMode=yes',
-  'anyone@127.0.0.1',
-];
-
 beforeAll(async () => {
   sshd = await startSshd();
   mkdirSync(APP_DIR, { recursive: true });
   writeFileSync(path.join(APP_DIR, 'data.db'), 'precious');
   writeFileSync(path.join(sshd.dir, 'customers.txt'), 'alice alice@example.com card 4111 1111 1111 1111\nbob bob.smith@example.org\n');
   stack = await startTestStack();
-  await stack.addConnection(
-    'web-1',
-    'ssh',
-    { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint },
-    sshd.privateKey,
-  );
+  await stack.addConnection('web-1', 'ssh', sshd.target, sshd.privateKey);
   await stack.addConnection('box', 'command', {
     shell: ['bash', '--noprofile', '--norc', '-i'],
     exec: ['bash', '--noprofile', '--norc', '-c', '{}'],
@@ -59,26 +40,26 @@ afterAll(async () => {
 
 describe.skipIf(noSsh)('ssh connections', () => {
   it('runs a command with ssh, with no key of the user, as the agent logs into the target', async () => {
-    const r = await runProcess('ssh', [...sshArgs(conn.port), `ls ${sshd.dir}`]);
+    const r = await runProcess('ssh', [...sshToHoop(conn.port), `ls ${sshd.dir}`]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('customers.txt');
-    const status = await runProcess('ssh', [...sshArgs(conn.port), 'exit 7']);
+    const status = await runProcess('ssh', [...sshToHoop(conn.port), 'exit 7']);
     expect(status.code).toBe(7);
   });
 
   it('refuses rm -rf on a data folder with a clear message and exit status, and leaves the files in place', async () => {
-    const r = await runProcess('ssh', [...sshArgs(conn.port), `rm -rf ${APP_DIR}`]);
+    const r = await runProcess('ssh', [...sshToHoop(conn.port), `rm -rf ${APP_DIR}`]);
     expect(r.code).toBe(126);
     expect(r.stderr).toMatch(/^hoop: blocked by hoop guardrail "rm-recursive-broad": /);
     expect(readFileSync(path.join(APP_DIR, 'data.db'), 'utf8')).toBe('precious');
-    const sneaky = await runProcess('ssh', [...sshArgs(conn.port), `cd / && sudo -n bash -c 'rm -r -f ${APP_DIR}'`]);
+    const sneaky = await runProcess('ssh', [...sshToHoop(conn.port), `cd / && sudo -n bash -c 'rm -r -f ${APP_DIR}'`]);
     expect(sneaky.code).toBe(126);
     expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
   });
 
   it('masks PII in command output', async () => {
-    const r = await runProcess('ssh', [...sshArgs(conn.port), `cat ${sshd.dir}/customers.txt`]);
+    const r = await runProcess('ssh', [...sshToHoop(conn.port), `cat ${sshd.dir}/customers.txt`]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('alice@example.com');
     expect(r.stdout).not.toContain('4111 1111 1111 1111');
@@ -99,7 +80,7 @@ describe.skipIf(noSsh)('ssh connections', () => {
   });
 
   it('serves an interactive shell with a terminal: lines are judged as typed, the session goes on, and it is recorded', async () => {
-    const child = spawn('ssh', ['-tt', ...sshArgs(conn.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('ssh', ['-tt', ...sshToHoop(conn.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -184,20 +165,7 @@ describe.skipIf(noSsh)('ssh connections', () => {
     const src = path.join(sshd.dir, 'upload.txt');
     writeFileSync(src, 'uploaded through hoop\n');
     const dest = path.join(sshd.dir, 'received.txt');
-    const r = await runProcess('scp', [
-      '-P',
-      String(conn.port),
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'LogLevel=ERROR',
-      '-o',
-      'BatchMode=yes',
-      src,
-      `x@127.0.0.1:${dest}`,
-    ]);
+    const r = await runProcess('scp', ['-P', String(conn.port), ...SSH_CLIENT_OPTIONS, src, `x@127.0.0.1:${dest}`]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(readFileSync(dest, 'utf8')).toBe('uploaded through hoop\n');
@@ -207,7 +175,7 @@ describe.skipIf(noSsh)('ssh connections', () => {
   });
 
   it('refuses port forwarding', async () => {
-    const r = await runProcess('ssh', [...sshArgs(conn.port), '-W', '127.0.0.1:5432'], { timeoutMs: 20_000 });
+    const r = await runProcess('ssh', [...sshToHoop(conn.port), '-W', '127.0.0.1:5432'], { timeoutMs: 20_000 });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/administratively prohibited|open failed|stdio forwarding failed/);
     await waitFor('the refusal in the audit trail', async () => ((await stack.db.auditEvent.findFirst({ where: { type: 'forward.refused' } })) ? true : null));
@@ -217,7 +185,7 @@ describe.skipIf(noSsh)('ssh connections', () => {
     await writeFile(file, JSON.stringify({ name: 'web-forwarding', connections: { names: ['web-1'] }, ssh: { portForwarding: true } }));
     expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
-    const fwd = await runProcess('ssh', [...sshArgs(conn.port), '-W', `127.0.0.1:${sshd.port}`], { timeoutMs: 4000 });
+    const fwd = await runProcess('ssh', [...sshToHoop(conn.port), '-W', `127.0.0.1:${sshd.port}`], { timeoutMs: 4000 });
     expect(fwd.stdout).toMatch(/^SSH-2\.0-OpenSSH/);
     await waitFor('the forward in the audit trail', async () => ((await stack.db.auditEvent.findFirst({ where: { type: 'forward' } })) ? true : null));
   });
@@ -235,7 +203,7 @@ describe.skipIf(noSsh)('command connections', () => {
   });
 
   it('serves an interactive shell on the agent host over ssh, with the same guardrails', async () => {
-    const r = await runProcess('ssh', ['-tt', ...sshArgs(shellConn.port)], { input: `echo box-$((6*7))\rrm -rf ${APP_DIR}\rexit\r`, timeoutMs: 30_000 });
+    const r = await runProcess('ssh', ['-tt', ...sshToHoop(shellConn.port)], { input: `echo box-$((6*7))\rrm -rf ${APP_DIR}\rexit\r`, timeoutMs: 30_000 });
     expect(r.stdout).toContain('box-42');
     expect(r.stdout).toMatch(/blocked by hoop guardrail "rm-recursive-broad"/);
     expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
@@ -261,13 +229,12 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
     expect(applied.code, applied.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     const client = new Client({ name: 'test-agent', version: '1.0.0' });
-    const hoop = cliCommand(['mcp']);
     await client.connect(
       new StdioClientTransport({
-        command: hoop.command,
-        args: hoop.args,
+        command: process.execPath,
+        args: ['--import', 'tsx', path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'mcp'],
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...hoop.env, HOOP_CONFIG: stack.configFile },
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOOP_CONFIG: stack.configFile },
         stderr: 'pipe',
       }),
     );
@@ -349,7 +316,7 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
 describe.skipIf(noSsh)('gateway crash during an ssh session', () => {
   it('stores every terminal frame and command exactly once after the gateway is killed mid-session', async () => {
     const c = await stack.connect('web-1');
-    const child = spawn('ssh', ['-tt', ...sshArgs(c.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('ssh', ['-tt', ...sshToHoop(c.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -54,7 +54,7 @@ beforeAll(async () => {
   await stack.addConnection('stress-box', 'command', { shell: ['bash', '--noprofile', '--norc'], exec: ['bash', '--noprofile', '--norc', '-c', '{}'] });
   if (!noSsh) {
     sshd = await startSshd();
-    const config = { host: '127.0.0.1', port: sshd.port, user: sshd.user, hostKeyFingerprint: sshd.hostKeyFingerprint };
+    const config = sshd.target;
     await stack.addConnection('stress-ssh', 'ssh', config, sshd.privateKey);
   }
   await stack.startAgent();

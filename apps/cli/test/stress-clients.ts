@@ -3,22 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import pg from 'pg';
-import { runProcess, type TestStack } from '@hoop/devstack';
+import { runProcess, type TestStack, SSH_CLIENT_OPTIONS } from '@hoop/devstack';
 
 type ToolResult = { isError?: boolean; content?: { text?: string }[]; structuredContent?: { rows?: unknown[][]; stdout?: string; exitCode?: number } };
 
-const SSH_OPTIONS = [
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'LogLevel=ERROR',
-  '-o',
-  'BatchMode=yes',
-  '-o',
-  'ConnectTimeout=15',
-];
+const SSH_OPTIONS = [...SSH_CLIENT_OPTIONS, '-o', 'ConnectTimeout=15'];
 
 /** the markers of the shell lines whose result a client received (see `shellLine`) */
 export const ranIn = (stdout: string) => [...stdout.matchAll(/^mk_([a-z]+_[0-9_]+)-42$/gm)].map((m) => m[1]!);

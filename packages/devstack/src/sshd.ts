@@ -14,7 +14,17 @@ export interface TestSshd {
   hostKeyFingerprint: string;
   /** a scratch folder the tests may fill */
   dir: string;
+  /** the config of an `ssh` connection to this server (its secret is `privateKey`) */
+  target: { host: string; port: number; user: string; hostKeyFingerprint: string };
   stop(): Promise<void>;
+}
+
+/** OpenSSH client options for tests through hoop: the agent's host key is new on every run, nothing prompts, errors only. */
+export const SSH_CLIENT_OPTIONS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
+
+/** `ssh` arguments to the local port of `hoop connect` for an ssh or command connection (any user name); sftp takes `-P`. */
+export function sshToHoop(port: number, portFlag: '-p' | '-P' = '-p'): string[] {
+  return [portFlag, String(port), ...SSH_CLIENT_OPTIONS, 'anyone@127.0.0.1'];
 }
 
 export const SSHD = '/usr/sbin/sshd';
@@ -73,6 +83,7 @@ export async function startSshd(): Promise<TestSshd> {
     privateKey: await readFile(path.join(dir, 'user_key'), 'utf8'),
     hostKeyFingerprint: fp,
     dir,
+    target: { host: '127.0.0.1', port, user, hostKeyFingerprint: fp },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
