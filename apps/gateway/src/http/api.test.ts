@@ -4,12 +4,11 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS } from '@hoop/core/authz';
-import { recordSession, sqlSessionEvents } from '@hoop/core/testing';
-import { createApiToken, createDb, type Db, encryptSecret } from '@hoop/db';
-import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
+import { type AuthzOrg, seedAuthzOrg, sqlSessionEvents, TABLE_ROLES } from '@hoop/core/testing';
+import { createApiToken, createDb, type Db } from '@hoop/db';
+import { createTestDatabase, seedApiToken, type TestDatabase } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
-import { createStatementReview } from '@hoop/core/review/reviews';
 import { AgentRegistry } from '../agent-link/registry';
 import { API_ROUTES, handleApi } from './api';
 
@@ -26,9 +25,9 @@ let pool: pg.Pool;
 let server: Server;
 let base = '';
 const tokens: Record<string, string> = {};
-let acme = '';
-let connectionId = '';
 let shownReview = '';
+/** a pending statement review on acme-db, requested by the developer */
+let freshReview: AuthzOrg['freshReview'];
 const sessions = { developer: '', admin: '' };
 const users: Record<string, string> = {};
 const encryptionKey = randomBytes(32);
@@ -38,31 +37,15 @@ beforeAll(async () => {
   db = createDb(database.url, { max: 3 });
   pool = new pg.Pool({ connectionString: database.url, max: 3 });
   pool.on('error', () => undefined);
-  acme = (await seedOrg(db, { name: 'Acme' })).id;
-  const other = (await seedOrg(db, { name: 'Other' })).id;
-  for (const role of ['admin', 'reviewer', 'auditor', 'developer']) {
-    users[role] = (await seedUser(db, acme, { role })).id;
-    tokens[role] = (await seedApiToken(db, users[role]!)).token;
-  }
+  const org = await seedAuthzOrg(db, encryptionKey);
+  freshReview = org.freshReview;
+  Object.assign(users, org.users);
+  Object.assign(sessions, org.sessions);
+  for (const role of TABLE_ROLES) tokens[role] = (await seedApiToken(db, users[role]!)).token;
   tokens.readOnly = (await createApiToken(db, users.admin!, { name: 'read', expiresAt: null, scope: 'read' })).token;
-  const disabled = await seedUser(db, acme, { role: 'admin' });
-  tokens.disabled = (await seedApiToken(db, disabled.id)).token;
-  await db.user.update({ where: { id: disabled.id }, data: { disabledAt: new Date() } });
-  tokens.otherAdmin = (await seedApiToken(db, (await seedUser(db, other, { role: 'admin' })).id)).token;
-  const agent = (await seedAgent(db, acme, { name: 'acme-agent' })).agent;
-  connectionId = (await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id })).id;
-  await db.policy.create({ data: { orgId: acme, name: 'acme-policy', document: { name: 'acme-policy' } } });
+  tokens.disabled = (await seedApiToken(db, users.disabled!)).token;
+  tokens.otherAdmin = (await seedApiToken(db, users.otherAdmin!)).token;
   shownReview = await freshReview();
-  for (const who of ['developer', 'admin'] as const)
-    sessions[who] = await recordSession(db, { orgId: acme, userId: users[who]!, connectionId, events: sqlSessionEvents() });
-  await db.slackSettings.create({
-    data: {
-      orgId: acme,
-      botTokenEncrypted: encryptSecret('xoxb-acme', encryptionKey),
-      signingSecretEncrypted: encryptSecret('abcdef0123456789', encryptionKey),
-      defaultChannel: '#acme-reviews',
-    },
-  });
 
   const log = createLogger('api-test', 'error');
   const deps = {
@@ -73,7 +56,6 @@ beforeAll(async () => {
     encryptionKey,
     slack: { invalidate: () => undefined },
     auditKeys: new Map(),
-    pgListener: { port: 15432, tls: 'generated' as const, caCert: '-----BEGIN CERTIFICATE-----', fingerprint: 'AB:CD' },
   };
   server = createServer((req, res) => {
     handleApi(deps, req, res).catch((err: Error) => {
@@ -90,32 +72,6 @@ afterAll(async () => {
   await db?.$disconnect();
   await database?.drop();
 });
-
-/** A pending statement review on acme-db, requested by the developer. */
-async function freshReview(): Promise<string> {
-  const review = await createStatementReview(db, {
-    orgId: acme,
-    requesterId: users.developer!,
-    connectionId,
-    sessionId: crypto.randomUUID(),
-    mode: 'exec',
-    digest: 'a'.repeat(64),
-    statement: 'ALTER TABLE t ADD COLUMN note text',
-    ruleId: 'schema-change',
-    ruleMessage: null,
-    reason: 'ticket 481',
-    rules: {
-      policyName: 'prod',
-      policyVersion: 1,
-      approverRoles: ['reviewer', 'admin'],
-      approverUsers: [],
-      minApprovals: 1,
-      allowSelfApproval: false,
-      timeoutMinutes: 30,
-    },
-  });
-  return review.id;
-}
 
 /** The answer to one request: `ok:` and what the caller needs to tell it apart, or the HTTP status refusing it. */
 async function call(
@@ -150,7 +106,6 @@ const ROUTES: Record<keyof typeof ROUTE_ACCESS, (who: string) => Promise<string>
   },
   'GET /api/me': (who) => call(who, 'GET', '/api/me', undefined, (a) => `${a.role}:${a.scope}`),
   'GET /api/connections': (who) => call(who, 'GET', '/api/connections', undefined, (a) => names(a.connections)),
-  'GET /api/pg-listener': (who) => call(who, 'GET', '/api/pg-listener', undefined, (a) => `${a.port}:${a.tls}`),
   'GET /api/connections/:name/policy': (who) => call(who, 'GET', '/api/connections/acme-db/policy', undefined, (a) => (a.policy as { name: string }).name),
   'POST /api/connections/:name/test': (who) => call(who, 'POST', '/api/connections/acme-db/test', {}, (a) => String(a.state)),
   'GET /api/policies': (who) => call(who, 'GET', '/api/policies', undefined, (a) => names(a.policies)),
@@ -251,8 +206,6 @@ const EXPECTED: Record<keyof typeof ROUTE_ACCESS, Outcomes> = {
   },
   // connections: every member lists them and reads their policy; admins test them; another org's are not found
   'GET /api/connections': members('ok:acme-db', 'ok:', 'ok:acme-db'),
-  // the Postgres listener's port and CA: any member, to connect to it
-  'GET /api/pg-listener': members('ok:15432:generated', 'ok:15432:generated', 'ok:15432:generated'),
   'GET /api/connections/:name/policy': members('ok:default', '404', 'ok:default'),
   'POST /api/connections/:name/test': adminsOnly('ok:agent_offline', '404'),
   // policies: every member reads them; admins apply them

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, type Db, encryptSecret, parseEncryptionKey } from '@hoop/db';
-import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
+import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedUser, testServerUrl, type TestDatabase } from '@hoop/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliLogin } from '@hoop/core/cli-login/login-requests';
-import { createStatementReview } from '@hoop/core/review/reviews';
-import { recordSession, sqlSessionEvents } from '@hoop/core/testing';
+import { type AuthzOrg, seedAuthzOrg } from '@hoop/core/testing';
 import { PROCEDURE_ACCESS } from '@hoop/core/authz';
 import { appRouter, createCaller } from './root';
 
@@ -20,32 +19,25 @@ const users: Record<string, string> = {};
 let acme = '';
 let connectionId = '';
 let shownReview = '';
+/** a pending statement review on acme-db, requested by the developer */
+let freshReview: AuthzOrg['freshReview'];
 /** a policy of Acme, read by every member */
 let policyId = '';
 const sessions = { developer: '', admin: '' };
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
 beforeAll(async () => {
-  const server = testServerUrl();
-  database = await createTestDatabase(server, 'web_api');
+  database = await createTestDatabase(testServerUrl(), 'web_api');
   db = createDb(database.url, { max: 2 });
-  acme = (await seedOrg(db, { name: 'Acme' })).id;
-  const other = (await seedOrg(db, { name: 'Other' })).id;
-  for (const role of ['admin', 'reviewer', 'auditor', 'developer']) users[role] = (await seedUser(db, acme, { role })).id;
-  users.disabled = (await seedUser(db, acme, { role: 'admin' })).id;
-  await db.user.update({ where: { id: users.disabled }, data: { disabledAt: new Date() } });
-  users.otherAdmin = (await seedUser(db, other, { role: 'admin' })).id;
-  const agent = (await seedAgent(db, acme, { name: 'acme-agent' })).agent;
-  connectionId = (await seedConnection(db, acme, { name: 'acme-db', agentId: agent.id })).id;
-  policyId = (await db.policy.create({ data: { orgId: acme, name: 'acme-policy', document: { name: 'acme-policy' } } })).id;
+  const key = parseEncryptionKey(ENCRYPTION_KEY);
+  const org = await seedAuthzOrg(db, key);
+  ({ acme, connectionId, policyId, freshReview } = org);
+  Object.assign(users, org.users);
+  Object.assign(sessions, org.sessions);
   shownReview = await freshReview();
-  for (const who of ['developer', 'admin'] as const)
-    sessions[who] = await recordSession(db, { orgId: acme, userId: users[who]!, connectionId, events: sqlSessionEvents() });
-  const sealed = (plain: string) => encryptSecret(plain, parseEncryptionKey(ENCRYPTION_KEY));
-  await db.slackSettings.create({
-    data: { orgId: acme, botTokenEncrypted: sealed('xoxb-acme'), signingSecretEncrypted: sealed('abcdef0123456789'), defaultChannel: '#acme-reviews' },
+  await db.webhook.create({
+    data: { orgId: acme, name: 'acme-hook', url: 'https://hooks.acme.test/hoop', secretEncrypted: encryptSecret('acme-webhook-secret', key) },
   });
-  await db.webhook.create({ data: { orgId: acme, name: 'acme-hook', url: 'https://hooks.acme.test/hoop', secretEncrypted: sealed('acme-webhook-secret') } });
 });
 
 /** A webhook of Acme, to pause or delete. */
@@ -71,32 +63,6 @@ async function thenRemove(call: () => Promise<string>, remove: () => Promise<unk
   } finally {
     await remove();
   }
-}
-
-/** A pending statement review on acme-db, requested by the developer. */
-async function freshReview(): Promise<string> {
-  const review = await createStatementReview(db, {
-    orgId: acme,
-    requesterId: users.developer!,
-    connectionId,
-    sessionId: crypto.randomUUID(),
-    mode: 'exec',
-    digest: 'a'.repeat(64),
-    statement: 'ALTER TABLE t ADD COLUMN note text',
-    ruleId: 'schema-change',
-    ruleMessage: null,
-    reason: 'ticket 481',
-    rules: {
-      policyName: 'prod',
-      policyVersion: 1,
-      approverRoles: ['reviewer', 'admin'],
-      approverUsers: [],
-      minApprovals: 1,
-      allowSelfApproval: false,
-      timeoutMinutes: 30,
-    },
-  });
-  return review.id;
 }
 
 /** Identity fixtures, made on first use: a token named laptop for every user, a group, a user to change, a login request. */
