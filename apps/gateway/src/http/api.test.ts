@@ -56,6 +56,7 @@ beforeAll(async () => {
     encryptionKey,
     slack: { invalidate: () => undefined },
     auditKeys: new Map(),
+    pgListener: { port: 15432, tls: 'generated' as const, caCert: '-----BEGIN CERTIFICATE-----', fingerprint: 'AB:CD' },
   };
   server = createServer((req, res) => {
     handleApi(deps, req, res).catch((err: Error) => {
@@ -106,6 +107,7 @@ const ROUTES: Record<keyof typeof ROUTE_ACCESS, (who: string) => Promise<string>
   },
   'GET /api/me': (who) => call(who, 'GET', '/api/me', undefined, (a) => `${a.role}:${a.scope}`),
   'GET /api/connections': (who) => call(who, 'GET', '/api/connections', undefined, (a) => names(a.connections)),
+  'GET /api/pg-listener': (who) => call(who, 'GET', '/api/pg-listener', undefined, (a) => `${a.port}:${a.tls}`),
   'GET /api/connections/:name/policy': (who) => call(who, 'GET', '/api/connections/acme-db/policy', undefined, (a) => (a.policy as { name: string }).name),
   'POST /api/connections/:name/test': (who) => call(who, 'POST', '/api/connections/acme-db/test', {}, (a) => String(a.state)),
   'GET /api/policies': (who) => call(who, 'GET', '/api/policies', undefined, (a) => names(a.policies)),
@@ -206,6 +208,8 @@ const EXPECTED: Record<keyof typeof ROUTE_ACCESS, Outcomes> = {
   },
   // connections: every member lists them and reads their policy; admins test them; another org's are not found
   'GET /api/connections': members('ok:acme-db', 'ok:', 'ok:acme-db'),
+  // the Postgres listener's port and CA: any member, to connect to it
+  'GET /api/pg-listener': members('ok:15432:generated', 'ok:15432:generated', 'ok:15432:generated'),
   'GET /api/connections/:name/policy': members('ok:default', '404', 'ok:default'),
   'POST /api/connections/:name/test': adminsOnly('ok:agent_offline', '404'),
   // policies: every member reads them; admins apply them
