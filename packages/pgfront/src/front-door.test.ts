@@ -199,6 +199,14 @@ describe('acceptPostgres', () => {
     await srv.close();
   });
 
+  it('lets a client that sends only Terminate in place of its startup go without an error', async () => {
+    const srv = await serve({ tls: false, requireTls: false, auth: () => ({ method: 'trust' }) });
+    const out = await rawExchange(srv.port, [Buffer.from([0x58, 0, 0, 0, 4])]);
+    expect(out.length).toBe(0);
+    expect(srv.results[0]).toMatchObject({ kind: 'closed', reason: 'the client terminated before authenticating' });
+    await srv.close();
+  });
+
   it('hands a cancel request back to the caller', async () => {
     const srv = await serve({ tls: false, requireTls: false, auth: () => ({ method: 'trust' }) });
     const cancel = Buffer.alloc(16);

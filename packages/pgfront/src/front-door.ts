@@ -140,6 +140,14 @@ export function acceptPostgres(socket: net.Socket, o: FrontDoorOptions): Promise
 
     const drain = () => {
       while (phase === 'startup' || phase === 'sasl-initial' || phase === 'sasl-final') {
+        // a client that gives up before its startup message (node-postgres ending a connection it just opened) sends
+        // only Terminate: it is leaving, not speaking garbage, so it is let go without an error, as Postgres lets it go
+        if (buf.length >= 5 && buf[0] === 0x58 /* X */ && buf.readInt32BE(1) === 4 && (phase === 'startup' || phase === 'sasl-initial')) {
+          const s = current;
+          finish({ kind: 'closed', reason: 'the client terminated before authenticating' });
+          s.end();
+          return;
+        }
         const packet = take(phase !== 'startup');
         if (!packet) return;
         if (phase === 'startup') startupPacket(packet);
