@@ -1,40 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { type BundledApp, bundleOf } from './bundles';
 import { inheritedEnv } from './env';
-import { httpOk, REPO_ROOT, type Service, startService, waitFor } from './process';
-
-interface Bundle {
-  file: string;
-  nodeArgs: string[];
-  env: Record<string, string>;
-}
-const bundles = new Map<string, Bundle>();
+import { httpOk, type Service, startService, waitFor } from './process';
 
 /**
  * How the agent, the gateway or the CLI runs: as JavaScript bundled from its sources by scripts/service.mjs (as `pnpm
- * --filter @hoop/agent start` runs it), with the node flags and environment given there. Built once per process
- * (sources do not change under a running test or stack), into a folder removed when the process exits.
+ * --filter @hoop/agent start` runs it), with the node flags and environment given there (see bundles.ts).
  */
-function serviceCommand(app: 'agent' | 'gateway' | 'cli', nodeArgs: string[] = []): { command: string; args: string[]; env: Record<string, string> } {
-  let b = bundles.get(app);
-  if (!b) {
-    const dir = mkdtempSync(path.join(tmpdir(), `hoop-${app}-`));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    let out: string;
-    try {
-      out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/service.mjs'), 'build', app, dir], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-    } catch (err) {
-      throw new Error(`could not build the ${app}: ${(err as { stderr?: string }).stderr || (err as Error).message}`);
-    }
-    b = JSON.parse(out) as Bundle;
-    bundles.set(app, b);
-  }
+function serviceCommand(app: BundledApp, nodeArgs: string[] = []): { command: string; args: string[]; env: Record<string, string> } {
+  const b = bundleOf(app);
   return { command: process.execPath, args: [...b.nodeArgs, ...nodeArgs, b.file], env: b.env };
 }
 
