@@ -7,7 +7,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeDataFrame, decodeEnvelope, encodeDataFrame, type Envelope, MAX_DATA_FRAME, MAX_TEXT_FRAME, ProtocolError } from './messages';
+import {
+  decodeDataFrame,
+  decodeEnvelope,
+  decodeEnvelopeBySchema,
+  encodeDataFrame,
+  type Envelope,
+  MAX_DATA_FRAME,
+  MAX_TEXT_FRAME,
+  ProtocolError,
+} from './messages';
 import type { TunnelStream } from './stream';
 import { Tunnel } from './tunnel';
 
@@ -154,6 +163,41 @@ describe('decodeEnvelope on hostile text', () => {
           expect(out.payload.stream).toBeGreaterThanOrEqual(0);
           expect(out.payload.stream).toBeLessThanOrEqual(0xffff_ffff);
         }
+      }),
+      fuzz,
+    );
+  });
+
+  it('the hand-written checks of the hot messages decide exactly as their schemas do', () => {
+    const outcome = (decode: (s: string) => Envelope | null, s: string) => {
+      try {
+        return { ok: decode(s) };
+      } catch (err) {
+        return { refused: (err as Error).message };
+      }
+    };
+    const hot = fc.oneof(
+      envelope.filter((e) => ['audit', 'audit_ack', 'credit', 'end', 'close'].includes(e.type)),
+      fc.record({ type: fc.constantFrom('audit', 'audit_ack', 'credit', 'end', 'close'), payload: fc.jsonValue({ maxDepth: 3 }) }),
+    );
+    const frames = fc.oneof(
+      hot.map((e) => JSON.stringify({ v: 1, ...e })),
+      fc.tuple(hot, fc.nat(), fc.oneof(fc.constant<unknown>(DELETE), fc.jsonValue({ maxDepth: 3 }), streamId, text)).map(([e, pick, by]) => {
+        const tree = { v: 1, ...e };
+        const all = paths(tree);
+        return JSON.stringify(replaceAt(tree, all[pick % all.length]!, by)) ?? 'null';
+      }),
+      fc.constantFrom(
+        '{"v":1,"type":"audit","payload":{"sessionId":"s","seq":0,"event":{"type":"t","at":"a","data":{"__proto__":{"x":1}}}}}',
+        '{"v":1,"type":"audit","payload":{"sessionId":"s","seq":0,"event":{"type":"t","at":"a","data":[]},"extra":1}}',
+        '{"v":1.5,"type":"credit","payload":{"stream":1,"bytes":1}}',
+        '{"v":1,"type":"close","payload":{"stream":1,"reason":null}}',
+        `{"v":1,"type":"audit","payload":{"sessionId":"s","seq":0,"event":{"type":"${'x'.repeat(65)}","at":"a","data":{}}}}`,
+      ),
+    );
+    fc.assert(
+      fc.property(frames, (s) => {
+        expect(outcome(decodeEnvelope, s)).toEqual(outcome(decodeEnvelopeBySchema, s));
       }),
       fuzz,
     );

@@ -3,6 +3,7 @@ import {
   decodeEnvelope,
   encodeDataFrame,
   encodeEnvelope,
+  encodeEnvelopeJson,
   type Envelope,
   type MessageType,
   type Payload,
@@ -72,6 +73,11 @@ export class Tunnel implements StreamLink {
 
   send<T extends MessageType>(type: T, payload: Payload<T>): void {
     if (!this.closed) this.transport.sendText(encodeEnvelope(type, payload));
+  }
+
+  /** `send` of a payload its sender has already turned into JSON (the agent's audit frames: spooled and sent as one text) */
+  sendJson(type: MessageType, payloadJson: string): void {
+    if (!this.closed) this.transport.sendText(encodeEnvelopeJson(type, payloadJson));
   }
 
   openStream(req: Omit<OpenRequest, 'stream' | 'window'>, timeoutMs = 15000): Promise<{ stream: TunnelStream; opened: Payload<'opened'> }> {
