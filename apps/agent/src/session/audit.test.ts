@@ -9,11 +9,10 @@ import { AuditOutbox } from './audit';
 /** what the outbox puts on the wire: the seqs of the audit frames it sent, per session, in order */
 function wire() {
   const sent = new Map<string, number[]>();
-  const tunnel = {
-    send: (type: string, payload: { sessionId: string; seq: number }) => {
-      if (type === 'audit') sent.set(payload.sessionId, [...(sent.get(payload.sessionId) ?? []), payload.seq]);
-    },
-  } as unknown as Tunnel;
+  const send = (type: string, payload: { sessionId: string; seq: number }) => {
+    if (type === 'audit') sent.set(payload.sessionId, [...(sent.get(payload.sessionId) ?? []), payload.seq]);
+  };
+  const tunnel = { send, sendJson: (type: string, json: string) => send(type, JSON.parse(json)) } as unknown as Tunnel;
   return { sent, tunnel };
 }
 
@@ -80,7 +79,7 @@ describe('audit outbox', () => {
     const outbox = new AuditOutbox(dir);
     const spooled: number[] = [];
     outbox.attach({
-      send: () =>
+      sendJson: () =>
         spooled.push(
           readFileSync(path.join(dir, `${S}.jsonl`), 'utf8')
             .split('\n')

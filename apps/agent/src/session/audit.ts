@@ -117,8 +117,9 @@ export class AuditOutbox {
       s.wait = this.resendMs;
     }
     s.frames.push(frame);
-    if (s.file !== null) this.spool(s, frame);
-    this.tunnel?.send('audit', frame);
+    const json = JSON.stringify(frame);
+    if (s.file !== null) this.spool(s, sessionId, json);
+    this.tunnel?.sendJson('audit', json);
   }
 
   private openSpool(sessionId: string): number | null {
@@ -134,12 +135,12 @@ export class AuditOutbox {
    * Appended at once, before the frame is sent: one write of a few hundred bytes into the page cache, where a write
    * stream cost a round trip through the thread pool (and a wake-up of the event loop) per statement.
    */
-  private spool(s: SessionSpool, frame: Frame): void {
+  private spool(s: SessionSpool, sessionId: string, json: string): void {
     try {
-      writeSync(s.file!, `${JSON.stringify(frame)}\n`);
+      writeSync(s.file!, `${json}\n`);
     } catch (err) {
       // the frame is still sent and kept in memory until acknowledged; only a restart could lose it now
-      this.onSpoolError(frame.sessionId, err as Error);
+      this.onSpoolError(sessionId, err as Error);
       closeSync(s.file!);
       s.file = null;
     }
