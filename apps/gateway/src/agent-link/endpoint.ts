@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '@hoop/log';
-import { CAPABILITIES, type Payload, PROTOCOL_VERSION, Tunnel, webSocketTransport } from '@hoop/protocol';
+import { CAPABILITIES, type Payload, PROTOCOL_VERSION, type Transport, Tunnel, webSocketTransport } from '@hoop/protocol';
 import type { AgentLink, AgentRegistry } from './registry';
 import type { AuditIngest } from '../audit/ingest';
 import type { AuditWriter } from '../audit/writer';
@@ -18,6 +18,9 @@ export interface AgentEndpointDeps {
   log: Logger;
   heartbeatMs: number;
 }
+
+/** the longest an acknowledgement waits for something else to go to the agent, which it then rides with */
+const ACK_DELAY_MS = 20;
 
 export interface AgentEndpoint {
   accept(ws: WebSocket, identity: AgentIdentity): void;
@@ -43,8 +46,11 @@ export function agentEndpoint(deps: AgentEndpointDeps): AgentEndpoint {
       capabilities: [],
       software: null,
       tunnel: undefined as unknown as Tunnel,
+      ack: () => undefined,
     };
-    link.tunnel = new Tunnel(webSocketTransport(ws), false, {
+    const acks = ackRider(webSocketTransport(ws), (sessionId, seq) => link.tunnel.send('audit_ack', { sessionId, seq }));
+    link.ack = acks.ack;
+    link.tunnel = new Tunnel(acks.transport, false, {
       onOpen: (o) => o.reject('unsupported', 'agents cannot open streams'),
       onMessage: (msg) => {
         switch (msg.type) {
@@ -85,7 +91,8 @@ export function agentEndpoint(deps: AgentEndpointDeps): AgentEndpoint {
             reviews.cancel(link, msg.payload).catch((e: Error) => log.warn('review cancel failed', { error: e.message }));
             return;
           case 'audit':
-            receiveAudit(deps, link, msg.payload);
+            // after what else this read brought (the answer the frame came with is relayed first), in arrival order
+            setImmediate(receiveAudit, deps, link, msg.payload);
             return;
           default:
         }
@@ -104,6 +111,7 @@ export function agentEndpoint(deps: AgentEndpointDeps): AgentEndpoint {
     timers.add(timer);
     ws.on('close', () => {
       clearInterval(timer);
+      acks.stop();
       timers.delete(timer);
       link.tunnel.shutdown('agent disconnected');
       reviews.dropLink(link);
@@ -131,7 +139,7 @@ function receiveAudit(deps: AgentEndpointDeps, link: AgentLink, payload: Payload
   deps.ingest.receive(identity, sessionId, (owner) => {
     if (owner === 'purged') {
       // its events were removed by the retention purge: a late resend is dropped, so the agent's spool empties
-      return link.tunnel.send('audit_ack', { sessionId, seq });
+      return link.ack(sessionId, seq);
     }
     // not acknowledged: the agent keeps the frames and sends them again later
     if (owner !== 'own')
@@ -139,6 +147,47 @@ function receiveAudit(deps: AgentEndpointDeps, link: AgentLink, payload: Payload
         owner === 'unknown' ? 'could not check who serves a session; audit frame kept by the agent' : 'agent sent audit for a session it does not serve',
         { agent: identity.name, sessionId, seq },
       );
-    deps.audit.enqueue({ sessionId, seq, event, link, agent: identity.id, ack: (s) => link.tunnel.send('audit_ack', { sessionId, seq: s }) });
+    deps.audit.enqueue({ sessionId, seq, event, link, agent: identity.id, ack: (s) => link.ack(sessionId, s) });
   });
+}
+
+/**
+ * Audit acknowledgements ride with what goes to the agent anyway (the next statement of a session): they wait until
+ * something else is sent on the link, or ACK_DELAY_MS, instead of costing the agent a wake-up each. They are
+ * cumulative, so of a session's waiting ones only the highest is sent.
+ */
+function ackRider(inner: Transport, send: (sessionId: string, seq: number) => void) {
+  let waiting = new Map<string, number>();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (waiting.size === 0) return;
+    const due = waiting;
+    waiting = new Map();
+    for (const [sessionId, seq] of due) send(sessionId, seq);
+  };
+  const transport: Transport = {
+    sendText(text) {
+      flush();
+      inner.sendText(text);
+    },
+    sendBinary(data) {
+      flush();
+      inner.sendBinary(data);
+    },
+    close: (code, reason) => inner.close(code, reason),
+  };
+  return {
+    transport,
+    ack(sessionId: string, seq: number) {
+      waiting.set(sessionId, Math.max(seq, waiting.get(sessionId) ?? -1));
+      timer ??= setTimeout(flush, ACK_DELAY_MS);
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      waiting.clear();
+    },
+  };
 }

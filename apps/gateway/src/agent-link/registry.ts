@@ -19,6 +19,8 @@ export interface AgentLink {
   software: string | null;
   /** when this link was registered (the agent row's connected_at while this link is its latest) */
   connectedAt?: Date;
+  /** acknowledges the session's audit frames up to `seq` (soon: it rides with the next message to the agent) */
+  ack(sessionId: string, seq: number): void;
 }
 
 type ConnectionRow = {
