@@ -16,13 +16,13 @@ const stack = await startTestStack(
 await stack.addPostgresConnection('bench', target.url);
 await stack.startAgent();
 const conn = await stack.connect('bench');
-const cliPid = Number(
-  execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`])
-    .toString()
-    .trim()
-    .split('\n')[0],
-);
-const pids = { gateway: stack.gateway.child.pid!, agent: stack.agent!.child.pid!, cli: cliPid };
+// tsx runs the CLI in a child process of its own: both match, the child does the work
+const cliPids = execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`])
+  .toString()
+  .trim()
+  .split('\n')
+  .map(Number);
+const pids: Record<string, number> = { gateway: stack.gateway.child.pid!, agent: stack.agent!.child.pid!, ...Object.fromEntries(cliPids.map((p, i) => [`cli${i}`, p])) };
 const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, ticks(p)]));
 const t = Date.now();
 const r = spawnSync(
@@ -31,8 +31,12 @@ const r = spawnSync(
   { encoding: 'utf8' },
 );
 const secs = (Date.now() - t) / 1000;
-console.log(/tps = [\d.]+/.exec(r.stdout)?.[0], r.stderr.slice(0, 200));
-for (const [k, p] of Object.entries(pids)) console.log(k, (((ticks(p) - before[k]!) / secs) * 100).toFixed(0) + '% cpu');
+const tps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]);
+console.log(`tps = ${tps.toFixed(0)}`, r.stderr.slice(0, 200));
+for (const [k, p] of Object.entries(pids)) {
+  const cpu = ticks(p) - before[k]!;
+  console.log(k, `${((cpu / secs) * 100).toFixed(0)}% cpu, ${((cpu * 1e6) / (tps * secs)).toFixed(0)} µs a statement`);
+}
 const audit = await stack.db.auditEvent.count();
 console.log('audit events', audit);
 await stack.stop();

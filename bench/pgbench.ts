@@ -1,10 +1,11 @@
 /**
  * pgbench -S through hoop, side by side with its floor. In one run, against one fresh database: direct to Postgres,
  * through 1, 2 and 3 bare TCP relays (bench/tcp-relay.mjs: one Node process per hop, `pipe` only), through
- * `hoop connect` → gateway → agent (real processes, guard and audit on), and PgBouncer when it is installed. Each
- * line ends with hoop ÷ the floor of the same hop count (3 relays for hoop connect) and the latency hoop adds to it.
+ * `hoop connect` → gateway → agent (real processes, guard and audit on), through the gateway's own Postgres listener
+ * (gateway → agent, TLS, the token as password), and PgBouncer when it is installed. Each line ends with hoop ÷ the
+ * floor of the same hop count (3 relays for hoop connect, 2 for the gateway's listener) and the latency it adds to it.
  *   BENCH_SECONDS (default 20), BENCH_CLIENTS (default "1,8"), BENCH_SCALE (default 10), BENCH_ROUNDS (default 1),
- *   BENCH_TARGETS (default all: direct,relay1,relay2,relay3,hoop,pgbouncer)
+ *   BENCH_TARGETS (default all: direct,relay1,relay2,relay3,gateway,hoop,pgbouncer)
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const clientsList = (process.env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
 const scale = Number(process.env.BENCH_SCALE ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
-const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,relay1,relay2,relay3,hoop,pgbouncer').split(','));
+const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,relay1,relay2,relay3,gateway,hoop,pgbouncer').split(','));
 const PGBENCH = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/lib/postgresql/16/bin/pgbench', 'pgbench'].find((p) => p === 'pgbench' || existsSync(p))!;
 
 interface Result {
@@ -90,9 +91,9 @@ async function main(): Promise<void> {
     stops.push(relays.stop);
     targets.push([`relay${hops}`, relays.url]);
   }
-  // The gateway's own Postgres listener (HOOP_GATEWAY_PG_PORT: gateway → agent, two hops) goes here once it exists:
-  // start the stack's gateway with the port, connect with the token as password over TLS, and push it as
-  // ['gateway', url]; `ratios` then compares it with relay2.
+  // the gateway's own Postgres listener (HOOP_GATEWAY_PG_PORT): gateway → agent, two hops, TLS, the token as password
+  if (wanted.has('gateway'))
+    targets.push(['gateway', `postgres://${encodeURIComponent('admin@test.local')}:${stack.adminToken}@localhost:${stack.pgPort}/bench?sslmode=require`]);
   if (wanted.has('hoop')) {
     const conn = await stack.connect('bench');
     stops.push(() => conn.stop());
