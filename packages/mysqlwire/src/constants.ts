@@ -1,0 +1,170 @@
+/** Capability flags (the 32 bits of HandshakeV10 and HandshakeResponse41). Test with `(caps & CLIENT.X) !== 0`. */
+export const CLIENT = {
+  LONG_PASSWORD: 1,
+  FOUND_ROWS: 1 << 1,
+  LONG_FLAG: 1 << 2,
+  CONNECT_WITH_DB: 1 << 3,
+  NO_SCHEMA: 1 << 4,
+  COMPRESS: 1 << 5,
+  ODBC: 1 << 6,
+  LOCAL_FILES: 1 << 7,
+  IGNORE_SPACE: 1 << 8,
+  PROTOCOL_41: 1 << 9,
+  INTERACTIVE: 1 << 10,
+  SSL: 1 << 11,
+  IGNORE_SIGPIPE: 1 << 12,
+  TRANSACTIONS: 1 << 13,
+  RESERVED: 1 << 14,
+  SECURE_CONNECTION: 1 << 15,
+  MULTI_STATEMENTS: 1 << 16,
+  MULTI_RESULTS: 1 << 17,
+  PS_MULTI_RESULTS: 1 << 18,
+  PLUGIN_AUTH: 1 << 19,
+  CONNECT_ATTRS: 1 << 20,
+  PLUGIN_AUTH_LENENC_CLIENT_DATA: 1 << 21,
+  CAN_HANDLE_EXPIRED_PASSWORDS: 1 << 22,
+  SESSION_TRACK: 1 << 23,
+  DEPRECATE_EOF: 1 << 24,
+  OPTIONAL_RESULTSET_METADATA: 1 << 25,
+  ZSTD_COMPRESSION_ALGORITHM: 1 << 26,
+  QUERY_ATTRIBUTES: 1 << 27,
+  MULTI_FACTOR_AUTHENTICATION: 1 << 28,
+  CAPABILITY_EXTENSION: 1 << 29,
+  SSL_VERIFY_SERVER_CERT: 1 << 30,
+  REMEMBER_OPTIONS: 1 << 31,
+} as const;
+
+/** Server status flags (OK and EOF packets, the greeting). */
+export const SERVER_STATUS = {
+  IN_TRANS: 1,
+  AUTOCOMMIT: 2,
+  MORE_RESULTS_EXISTS: 8,
+  NO_GOOD_INDEX_USED: 0x10,
+  NO_INDEX_USED: 0x20,
+  CURSOR_EXISTS: 0x40,
+  LAST_ROW_SENT: 0x80,
+  DB_DROPPED: 0x100,
+  NO_BACKSLASH_ESCAPES: 0x200,
+  METADATA_CHANGED: 0x400,
+  QUERY_WAS_SLOW: 0x800,
+  PS_OUT_PARAMS: 0x1000,
+  IN_TRANS_READONLY: 0x2000,
+  SESSION_STATE_CHANGED: 0x4000,
+} as const;
+
+/** Command bytes: the first byte of every packet a client sends after the login. */
+export const COM = {
+  SLEEP: 0x00,
+  QUIT: 0x01,
+  INIT_DB: 0x02,
+  QUERY: 0x03,
+  FIELD_LIST: 0x04,
+  CREATE_DB: 0x05,
+  DROP_DB: 0x06,
+  REFRESH: 0x07,
+  SHUTDOWN: 0x08,
+  STATISTICS: 0x09,
+  PROCESS_INFO: 0x0a,
+  CONNECT: 0x0b,
+  PROCESS_KILL: 0x0c,
+  DEBUG: 0x0d,
+  PING: 0x0e,
+  TIME: 0x0f,
+  DELAYED_INSERT: 0x10,
+  CHANGE_USER: 0x11,
+  BINLOG_DUMP: 0x12,
+  TABLE_DUMP: 0x13,
+  CONNECT_OUT: 0x14,
+  REGISTER_SLAVE: 0x15,
+  STMT_PREPARE: 0x16,
+  STMT_EXECUTE: 0x17,
+  STMT_SEND_LONG_DATA: 0x18,
+  STMT_CLOSE: 0x19,
+  STMT_RESET: 0x1a,
+  SET_OPTION: 0x1b,
+  STMT_FETCH: 0x1c,
+  DAEMON: 0x1d,
+  BINLOG_DUMP_GTID: 0x1e,
+  RESET_CONNECTION: 0x1f,
+} as const;
+
+/** Column types (ColumnDefinition41, binary protocol parameter and value types). */
+export const TYPE = {
+  DECIMAL: 0,
+  TINY: 1,
+  SHORT: 2,
+  LONG: 3,
+  FLOAT: 4,
+  DOUBLE: 5,
+  NULL: 6,
+  TIMESTAMP: 7,
+  LONGLONG: 8,
+  INT24: 9,
+  DATE: 10,
+  TIME: 11,
+  DATETIME: 12,
+  YEAR: 13,
+  NEWDATE: 14,
+  VARCHAR: 15,
+  BIT: 16,
+  TIMESTAMP2: 17,
+  DATETIME2: 18,
+  TIME2: 19,
+  TYPED_ARRAY: 20,
+  VECTOR: 242,
+  INVALID: 243,
+  BOOL: 244,
+  JSON: 245,
+  NEWDECIMAL: 246,
+  ENUM: 247,
+  SET: 248,
+  TINY_BLOB: 249,
+  MEDIUM_BLOB: 250,
+  LONG_BLOB: 251,
+  BLOB: 252,
+  VAR_STRING: 253,
+  STRING: 254,
+  GEOMETRY: 255,
+} as const;
+
+/** Column definition flags. */
+export const COLUMN_FLAG = {
+  NOT_NULL: 1,
+  PRI_KEY: 2,
+  UNIQUE_KEY: 4,
+  MULTIPLE_KEY: 8,
+  BLOB: 0x10,
+  UNSIGNED: 0x20,
+  ZEROFILL: 0x40,
+  BINARY: 0x80,
+  ENUM: 0x100,
+  AUTO_INCREMENT: 0x200,
+  TIMESTAMP: 0x400,
+  SET: 0x800,
+  NUM: 0x8000,
+} as const;
+
+/** COM_STMT_EXECUTE flags: the cursor type, and MySQL 8's parameter count for query attributes. */
+export const CURSOR = {
+  NO_CURSOR: 0,
+  READ_ONLY: 1,
+  FOR_UPDATE: 2,
+  SCROLLABLE: 4,
+  PARAMETER_COUNT_AVAILABLE: 8,
+} as const;
+
+/** Session-state change types (OK packets with CLIENT_SESSION_TRACK and SERVER_SESSION_STATE_CHANGED). */
+export const SESSION_TRACK = {
+  SYSTEM_VARIABLES: 0,
+  SCHEMA: 1,
+  STATE_CHANGE: 2,
+  GTIDS: 3,
+  TRANSACTION_CHARACTERISTICS: 4,
+  TRANSACTION_STATE: 5,
+} as const;
+
+/** The largest payload of one packet; a longer payload is split into packets of this size and a shorter last one. */
+export const MAX_PACKET_PAYLOAD = 0xffffff;
+
+/** The default character set number sent by clients (utf8mb4_general_ci). */
+export const UTF8MB4_GENERAL_CI = 45;

@@ -1,0 +1,129 @@
+import { MAX_PACKET_PAYLOAD } from './constants';
+import { ER, MysqlWireError } from './errors';
+
+/** One logical packet: its payload (joined when it spanned several 16 MB packets) and the first packet's sequence id. */
+export type PacketHandler = (payload: Buffer, sequenceId: number) => void;
+
+export interface PacketParserOptions {
+  /** largest logical payload accepted (max_allowed_packet); a longer one fails with ER_NET_PACKET_TOO_LARGE (1153) */
+  maxPayload?: number;
+  /**
+   * check each packet's sequence id against `sequenceId` (ER_NET_PACKETS_OUT_OF_ORDER, 1156 otherwise); the owner of
+   * the conversation sets `sequenceId` when a new command starts
+   */
+  checkSequence?: boolean;
+}
+
+/**
+ * Push parser of the packet framing: a 3-byte little-endian payload length and a 1-byte sequence id before each
+ * payload. A payload of exactly 0xFFFFFF bytes continues in the next packet; the parts are joined into one logical
+ * payload. Nothing is reserved for what a header claims before its bytes arrive; packets lying inside one chunk are
+ * handed out as views of it. After an error the parser stays failed (every later push throws the same error).
+ */
+export class PacketParser {
+  /** the sequence id expected on the next packet (advanced by every packet read, modulo 256) */
+  sequenceId = 0;
+  private readonly maxPayload: number;
+  private readonly check: boolean;
+  private parts: Buffer[] = [];
+  private partLen = 0;
+  private need = 4;
+  /** parts of a logical payload split over several packets */
+  private pieces: Buffer[] = [];
+  private piecesLen = 0;
+  private firstSeq = 0;
+  private failed: MysqlWireError | null = null;
+
+  constructor(options: PacketParserOptions = {}) {
+    this.maxPayload = options.maxPayload ?? 64 * 1024 * 1024;
+    this.check = options.checkSequence ?? false;
+  }
+
+  /** bytes held for a packet not yet complete */
+  get pending(): number {
+    return this.partLen + this.piecesLen;
+  }
+
+  push(chunk: Uint8Array, onPacket: PacketHandler): void {
+    if (this.failed) throw this.failed;
+    try {
+      this.parse(chunk, onPacket);
+    } catch (err) {
+      if (err instanceof MysqlWireError) this.failed = err;
+      throw err;
+    }
+  }
+
+  private parse(chunk: Uint8Array, onPacket: PacketHandler): void {
+    const c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf: Buffer;
+    if (this.partLen === 0) buf = c;
+    else {
+      this.parts.push(c);
+      this.partLen += c.length;
+      if (this.partLen < this.need) return;
+      buf = Buffer.concat(this.parts, this.partLen);
+      this.parts = [];
+      this.partLen = 0;
+    }
+    let off = 0;
+    while (buf.length - off >= 4) {
+      const len = buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16);
+      const seq = buf[off + 3]!;
+      if (this.piecesLen + len > this.maxPayload)
+        throw new MysqlWireError(`packet of ${this.piecesLen + len} bytes is larger than the limit of ${this.maxPayload}`, ER.PACKET_TOO_LARGE);
+      if (this.check && seq !== this.sequenceId)
+        throw new MysqlWireError(`packet out of order: sequence id ${seq}, expected ${this.sequenceId}`, ER.PACKETS_OUT_OF_ORDER);
+      if (buf.length - off - 4 < len) break;
+      this.sequenceId = (seq + 1) & 0xff;
+      const payload = buf.subarray(off + 4, off + 4 + len);
+      off += 4 + len;
+      if (len === MAX_PACKET_PAYLOAD) {
+        if (this.piecesLen === 0) this.firstSeq = seq;
+        this.pieces.push(payload);
+        this.piecesLen += len;
+        continue;
+      }
+      if (this.piecesLen > 0) {
+        this.pieces.push(payload);
+        const whole = Buffer.concat(this.pieces, this.piecesLen + len);
+        const first = this.firstSeq;
+        this.pieces = [];
+        this.piecesLen = 0;
+        onPacket(whole, first);
+      } else onPacket(payload, seq);
+    }
+    if (off < buf.length) {
+      const rest = buf.length - off;
+      this.parts = [buf.subarray(off)];
+      this.partLen = rest;
+      this.need = rest < 4 ? 4 : 4 + (buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16));
+    }
+  }
+}
+
+/** How many packets a payload of `length` bytes takes (a multiple of 0xFFFFFF ends with an empty packet). */
+export function packetCount(length: number): number {
+  return Math.floor(length / MAX_PACKET_PAYLOAD) + 1;
+}
+
+/**
+ * Frames a payload as packets starting at `sequenceId` (split at 0xFFFFFF bytes, each part with the next id). The
+ * next packet of the conversation has id `(sequenceId + packetCount(payload.length)) & 0xff`.
+ */
+export function framePacket(payload: Uint8Array, sequenceId: number): Buffer {
+  const n = packetCount(payload.length);
+  const out = Buffer.allocUnsafe(payload.length + 4 * n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const from = i * MAX_PACKET_PAYLOAD;
+    const len = Math.min(MAX_PACKET_PAYLOAD, payload.length - from);
+    out[at] = len & 0xff;
+    out[at + 1] = (len >> 8) & 0xff;
+    out[at + 2] = (len >> 16) & 0xff;
+    out[at + 3] = (sequenceId + i) & 0xff;
+    out.set(payload.subarray(from, from + len), at + 4);
+    at += 4 + len;
+  }
+  return out;
+}

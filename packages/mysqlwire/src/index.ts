@@ -1,0 +1,12 @@
+export * from './auth';
+export * from './binary-values';
+export * from './commands';
+export * from './constants';
+export * from './errors';
+export * from './framing';
+export * from './handshake';
+export * from './packets';
+export { PayloadReader } from './reader';
+export * from './response';
+export * from './resultset';
+export { lenencSize, PayloadWriter } from './writer';
