@@ -22,7 +22,8 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment:
-        'Modules import each other in a circle. Move what both need into a module of its own (a shared type, a constant, a small function) that imports neither.',
+        'Modules import each other in a circle. ' +
+        'Move what both need into a module of its own (a shared type, a constant, a small function) that imports neither.',
       from: {},
       to: { circular: true },
     },
@@ -51,7 +52,9 @@ module.exports = {
       name: 'agent-session-and-link-alone',
       severity: 'error',
       comment:
-        "The agent's session contract (session/) and its gateway link (link/) serve every protocol: they import neither each other, nor a protocol's folder, nor the wiring above them (agent.ts, protocols.ts). A protocol plugs in through its folder and a line in protocols.ts.",
+        "The agent's session contract (session/) and its gateway link (link/) serve every protocol: they import neither each other, " +
+        "nor a protocol's folder, nor the wiring above them (agent.ts, protocols.ts). " +
+        'A protocol plugs in through its folder and a line in protocols.ts.',
       from: { path: '^apps/agent/src/(session|link)/' },
       to: { path: '^apps/agent/src/', pathNot: '^apps/agent/src/($1/|env[.]ts$)' },
     },
@@ -59,7 +62,8 @@ module.exports = {
       name: 'agent-protocol-alone',
       severity: 'error',
       comment:
-        "An agent protocol's folder (postgres/, ssh/, …) imports only itself and the session contract (session/): protocols do not borrow from each other, so adding or removing one is a folder and a line in protocols.ts.",
+        "An agent protocol's folder (postgres/, ssh/, …) imports only itself and the session contract (session/): " +
+        'protocols do not borrow from each other, so adding or removing one is a folder and a line in protocols.ts.',
       from: { path: '^apps/agent/src/(?!session/|link/)([^/]+)/' },
       to: { path: '^apps/agent/src/', pathNot: '^apps/agent/src/($1|session)/|^apps/agent/src/env[.]ts$' },
     },
@@ -67,7 +71,9 @@ module.exports = {
       name: 'gateway-audit-alone',
       severity: 'error',
       comment:
-        "The gateway's audit trail (audit/: ingest, writer, chain, retention) stores what it is handed: it imports no other part of the gateway (the agent and client links, the HTTP endpoints, reviews), so the links depend on it, never the reverse.",
+        "The gateway's audit trail (audit/: ingest, writer, chain, retention) stores what it is handed: " +
+        'it imports no other part of the gateway (the agent and client links, the HTTP endpoints, reviews), so the links depend on it, ' +
+        'never the reverse.',
       from: { path: '^apps/gateway/src/audit/' },
       to: { path: '^apps/gateway/src/', pathNot: '^apps/gateway/src/audit/' },
     },
@@ -75,7 +81,8 @@ module.exports = {
       name: 'gateway-agent-link-not-clients',
       severity: 'error',
       comment:
-        "The gateway's agent link (agent-link/) carries the clients' sessions to the agents, not the other way round: it never imports the client link (client-link/).",
+        "The gateway's agent link (agent-link/) carries the clients' sessions to the agents, not the other way round: " +
+        'it never imports the client link (client-link/).',
       from: { path: '^apps/gateway/src/agent-link/' },
       to: { path: '^apps/gateway/src/client-link/' },
     },
@@ -83,7 +90,8 @@ module.exports = {
       name: 'gateway-http-on-top',
       severity: 'error',
       comment:
-        "The gateway's HTTP endpoints (http/) sit on top: server.ts alone wires them in; the links, the audit trail and the rest of the gateway never import them.",
+        "The gateway's HTTP endpoints (http/) sit on top: server.ts alone wires them in; " +
+        'the links, the audit trail and the rest of the gateway never import them.',
       from: { path: '^apps/gateway/src/', pathNot: '^apps/gateway/src/(http/|server[.]ts$)' },
       to: { path: '^apps/gateway/src/http/' },
     },
@@ -104,7 +112,9 @@ module.exports = {
     {
       name: 'pgfront-deps',
       severity: 'error',
-      comment: "pgfront is the Postgres front door (TLS, authentication): of the workspace it imports only pgwire, so the gateway's listener and hoop connect's port share it.",
+      comment:
+        'pgfront is the Postgres front door (TLS, authentication): ' +
+        "of the workspace it imports only pgwire, so the gateway's listener and hoop connect's port share it.",
       from: { path: '^packages/pgfront/src/' },
       to: { path: '^(packages|apps)/', pathNot: '^packages/(pgfront|pgwire)/' },
     },
@@ -126,7 +136,8 @@ module.exports = {
       name: 'not-to-undeclared',
       severity: 'error',
       comment:
-        "An import of a package that the importing workspace's package.json does not declare (it resolves only by accident of hoisting). Add it to that package.json.",
+        "An import of a package that the importing workspace's package.json does not declare (it resolves only by accident of hoisting). " +
+        'Add it to that package.json.',
       from: {},
       to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
     },

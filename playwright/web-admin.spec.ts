@@ -341,54 +341,56 @@ test('an admin edits a policy in the form and in YAML; agents enforce it at once
   await view(page, 'admin-policy-test-shell');
 });
 
-test('an admin rotates the agent key (the running agent is disconnected, the old key refused from then on) and cannot delete an agent that serves connections', async ({
-  page,
-}) => {
-  await openAs(page, 'ada', '/agents');
-  const row = agentRow(page, 'eu-west-1');
-  await expect(row).toContainText('pg-shop');
-  await row.getByRole('button', { name: 'Rotate the key of eu-west-1' }).click();
-  const confirm = page.getByTestId('rotate-agent-dialog');
-  await expect(confirm).toContainText('is refused from then on');
-  await confirm.getByRole('button', { name: 'Replace key' }).click();
-  const once = page.getByTestId('agent-key-dialog');
-  await expect(once).toContainText('New key for eu-west-1');
-  const newKey = (await once.getByTestId('agent-key').textContent())!;
-  expect(newKey).not.toBe(agentKey);
-  await once.getByRole('button', { name: 'I have copied it' }).click();
-  // the agent running with the old key was disconnected at once
-  await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'offline', { timeout: 8_000 });
-  const stored = await stack.db.agent.findFirstOrThrow({ where: { orgId: stack.orgId, name: 'eu-west-1' } });
-  expect(stored.keyHash).toBe(hashSecret(newKey));
-  expect(await stack.db.agent.count({ where: { keyHash: hashSecret(agentKey) } })).toBe(0);
+test(
+  'an admin rotates the agent key (the running agent is disconnected, ' +
+    'the old key refused from then on) and cannot delete an agent that serves connections',
+  async ({ page }) => {
+    await openAs(page, 'ada', '/agents');
+    const row = agentRow(page, 'eu-west-1');
+    await expect(row).toContainText('pg-shop');
+    await row.getByRole('button', { name: 'Rotate the key of eu-west-1' }).click();
+    const confirm = page.getByTestId('rotate-agent-dialog');
+    await expect(confirm).toContainText('is refused from then on');
+    await confirm.getByRole('button', { name: 'Replace key' }).click();
+    const once = page.getByTestId('agent-key-dialog');
+    await expect(once).toContainText('New key for eu-west-1');
+    const newKey = (await once.getByTestId('agent-key').textContent())!;
+    expect(newKey).not.toBe(agentKey);
+    await once.getByRole('button', { name: 'I have copied it' }).click();
+    // the agent running with the old key was disconnected at once
+    await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'offline', { timeout: 8_000 });
+    const stored = await stack.db.agent.findFirstOrThrow({ where: { orgId: stack.orgId, name: 'eu-west-1' } });
+    expect(stored.keyHash).toBe(hashSecret(newKey));
+    expect(await stack.db.agent.count({ where: { keyHash: hashSecret(agentKey) } })).toBe(0);
 
-  // the old key no longer gets in: restart the agent with it, and it never comes back online
-  await agent?.stop();
-  await stack.db.agent.update({ where: { id: stored.id }, data: { connectedAt: null } });
-  const wsUrl = stack.gatewayUrl.replace(/^http/, 'ws');
-  agent = startAgentService({ gatewayUrl: wsUrl, key: agentKey, logDir: LOGS, env: agentEnv() });
-  await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'offline', { timeout: 20_000 });
-  await new Promise((r) => setTimeout(r, 3_000));
-  expect((await stack.db.agent.findUniqueOrThrow({ where: { id: stored.id } })).connectedAt).toBeNull();
-  await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'offline');
-  await agent.stop();
-  // the new one does
-  agent = startAgentService({ gatewayUrl: wsUrl, key: newKey, logDir: LOGS, env: agentEnv() });
-  await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'online', { timeout: 30_000 });
+    // the old key no longer gets in: restart the agent with it, and it never comes back online
+    await agent?.stop();
+    await stack.db.agent.update({ where: { id: stored.id }, data: { connectedAt: null } });
+    const wsUrl = stack.gatewayUrl.replace(/^http/, 'ws');
+    agent = startAgentService({ gatewayUrl: wsUrl, key: agentKey, logDir: LOGS, env: agentEnv() });
+    await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'offline', { timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await stack.db.agent.findUniqueOrThrow({ where: { id: stored.id } })).connectedAt).toBeNull();
+    await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'offline');
+    await agent.stop();
+    // the new one does
+    agent = startAgentService({ gatewayUrl: wsUrl, key: newKey, logDir: LOGS, env: agentEnv() });
+    await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'online', { timeout: 30_000 });
 
-  // deleting it is refused while it serves pg-shop: the page says so, and so does the API
-  const refusal = '“eu-west-1” still serves 1 connection (pg-shop): assign it to another agent, or to none, before deleting it.';
-  await row.getByRole('button', { name: 'Delete eu-west-1' }).click();
-  const del = page.getByTestId('delete-agent-dialog');
-  await expect(del.getByTestId('delete-agent-refusal')).toHaveText(refusal);
-  await expect(del.getByRole('button', { name: 'Delete agent' })).toHaveCount(0);
-  await shot(page, 'admin-agent-delete-refused');
-  await del.getByRole('button', { name: 'Close', exact: true }).last().click();
-  const api = await trpcPost(page, 'agent.delete', { id: stored.id });
-  expect(api.status()).toBe(409);
-  expect(await api.text()).toContain(refusal);
-  expect(await stack.db.agent.count({ where: { id: stored.id } })).toBe(1);
-});
+    // deleting it is refused while it serves pg-shop: the page says so, and so does the API
+    const refusal = '“eu-west-1” still serves 1 connection (pg-shop): assign it to another agent, or to none, before deleting it.';
+    await row.getByRole('button', { name: 'Delete eu-west-1' }).click();
+    const del = page.getByTestId('delete-agent-dialog');
+    await expect(del.getByTestId('delete-agent-refusal')).toHaveText(refusal);
+    await expect(del.getByRole('button', { name: 'Delete agent' })).toHaveCount(0);
+    await shot(page, 'admin-agent-delete-refused');
+    await del.getByRole('button', { name: 'Close', exact: true }).last().click();
+    const api = await trpcPost(page, 'agent.delete', { id: stored.id });
+    expect(api.status()).toBe(409);
+    expect(await api.text()).toContain(refusal);
+    expect(await stack.db.agent.count({ where: { id: stored.id } })).toBe(1);
+  },
+);
 
 test('a developer reads connections and policies but is kept out of every admin action', async ({ page }) => {
   await openAs(page, 'dev', '/connections');

@@ -214,16 +214,20 @@ async function main(): Promise<void> {
     // a token kept from an earlier start may predate the listener: one use on the API gives it its SCRAM verifier
     if (cliToken && env.gatewayPgPort) await fetch(`${gatewayUrl}/api/me`, { headers: { authorization: `Bearer ${cliToken}` } }).catch(() => undefined);
     const direct = env.gatewayPgPort
-      ? `  PGPASSWORD=${cliToken ?? '<a hoop token>'} psql "postgres://${encodeURIComponent(DEMO.adminEmail)}@localhost:${env.gatewayPgPort}/${DEMO.connectionName}?sslmode=require"
+      ? `  PGPASSWORD=${cliToken ?? '<a hoop token>'} ` +
+        `psql "postgres://${encodeURIComponent(DEMO.adminEmail)}@localhost:${env.gatewayPgPort}/${DEMO.connectionName}?sslmode=require"
                                       ${c.dim}# no local port: the gateway's Postgres listener, a hoop token as the password${c.reset}
 `
       : '';
+    const signOn = env.web.HOOP_OIDC_ISSUER
+      ? `OIDC through ${env.web.HOOP_OIDC_ISSUER} (redirect URI ${webUrl}/api/auth/callback/oidc)`
+      : `${c.dim}local accounts only (HOOP_OIDC_ISSUER adds single sign-on)${c.reset}`;
     process.stdout.write(`
 ${c.green}${c.bold}hoop is running${c.reset} ${c.dim}(${secs}s; logs in .hoop/logs)${c.reset}
 
   web app     ${env.noWeb ? '(not started: --no-web)' : webUrl}
   login       ${DEMO.adminEmail} / ${demo.adminPassword ?? `${c.dim}(printed at the first start; new one: npm run reset-password)${c.reset}`}
-  sign-on     ${env.web.HOOP_OIDC_ISSUER ? `OIDC through ${env.web.HOOP_OIDC_ISSUER} (redirect URI ${webUrl}/api/auth/callback/oidc)` : `${c.dim}local accounts only (HOOP_OIDC_ISSUER adds single sign-on)${c.reset}`}
+  sign-on     ${signOn}
   gateway     ${gatewayUrl}${env.gatewayPgPort ? `, Postgres listener on :${env.gatewayPgPort} (TLS; CA: npx hoop ca)` : ''}
   database    ${env.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on 127.0.0.1:${env.pgPort}`}
 

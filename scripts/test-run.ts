@@ -65,7 +65,8 @@ if (passThrough.length === 0) {
 
 const missing = installMissing(missingTools());
 const notice = missing.length
-  ? `missing: ${missing.map((t) => `${t.name} (${t.neededBy})`).join(', ')}; install with \`sudo apt-get install -y ${packagesOf(missing).join(' ')}\`; those tests are skipped in this run`
+  ? `missing: ${missing.map((t) => `${t.name} (${t.neededBy})`).join(', ')}; ` +
+    `install with \`sudo apt-get install -y ${packagesOf(missing).join(' ')}\`; those tests are skipped in this run`
   : null;
 if (notice) {
   process.stdout.write(`\x1b[33m!\x1b[0m ${notice}\n`);
@@ -82,7 +83,8 @@ if (!env.DATABASE_URL) {
     stopEmbedded = pg.stop;
   } catch (err) {
     process.stderr.write(
-      `the embedded Postgres did not start on port ${port} (${err instanceof Error ? err.message : 'it exited'}); set HOOP_TEST_PG_PORT to a free port, or DATABASE_URL to a Postgres the tests may use\n`,
+      `the embedded Postgres did not start on port ${port} (${err instanceof Error ? err.message : 'it exited'}); ` +
+        `set HOOP_TEST_PG_PORT to a free port, or DATABASE_URL to a Postgres the tests may use\n`,
     );
     process.exit(2);
   }

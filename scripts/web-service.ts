@@ -54,8 +54,8 @@ export function webSettingsProblem(settings: Record<string, string>): string | n
   if (!URL.canParse(issuer))
     return `HOOP_OIDC_ISSUER must be the issuer URL of your OIDC provider, such as https://login.example.com/realms/acme, not "${issuer}"`;
   const missing = ['HOOP_OIDC_CLIENT_ID', 'HOOP_OIDC_CLIENT_SECRET'].filter((k) => !settings[k]);
-  if (missing.length)
-    return `HOOP_OIDC_ISSUER is set, so ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required too (the client registered with your provider)`;
+  const are = missing.length === 1 ? 'is' : 'are';
+  if (missing.length) return `HOOP_OIDC_ISSUER is set, so ${missing.join(' and ')} ${are} required too (the client registered with your provider)`;
   return null;
 }
 

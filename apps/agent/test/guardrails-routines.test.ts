@@ -104,7 +104,8 @@ describe('routines through the real stack', () => {
   it.skipIf(noPsql)('psql: the refusal names the guardrail and where in the routine it was found; the session goes on', async () => {
     await target.query('create table victim (id int)');
     const input =
-      'create function wipe() returns void language plpgsql as $$\nbegin\n  drop table victim;\nend\n$$;\nselect wipe();\nselect count(*) as still_there from victim;\n';
+      'create function wipe() returns void language plpgsql as $$\nbegin\n  drop table ' +
+      'victim;\nend\n$$;\nselect wipe();\nselect count(*) as still_there from victim;\n';
     const r = await runProcess('psql', [conn.url, '-X'], { input });
     expect(r.stderr).toContain('ERROR:  blocked by hoop guardrail "drop": in the body of function wipe: DROP TABLE would destroy the object and its data');
     expect(r.stderr).toContain('HINT:  dropping objects needs a reviewer');

@@ -9,7 +9,8 @@ let conn: Awaited<ReturnType<TestStack['connect']>>;
 async function snapshot() {
   const counts = await target.query<{ n: number }>('select count(*)::int as n from customers');
   const cols = await target.query<{ c: string }>(
-    "select string_agg(table_name || '.' || column_name, ',' order by table_name, column_name) as c from information_schema.columns where table_schema = 'public'",
+    "select string_agg(table_name || '.' || column_name, ',' order by table_name, " +
+      "column_name) as c from information_schema.columns where table_schema = 'public'",
   );
   const grants = await target.query<{ n: number }>(
     "select count(*)::int as n from information_schema.role_table_grants where grantee = 'PUBLIC' and table_schema = 'public'",

@@ -13,11 +13,15 @@ const rows = demoCustomers(200, 7);
 
 beforeAll(async () => {
   target = await createTargetDatabase('masking');
-  await target.query(`CREATE TABLE customers (id serial PRIMARY KEY, full_name text NOT NULL, email text NOT NULL, phone text, card_number text, ssn text,
-    iban text, address text, date_of_birth date, ip_address inet, notes text, plan text NOT NULL, balance_cents bigint NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())`);
+  await target.query(
+    `CREATE TABLE customers (id serial PRIMARY KEY, full_name text NOT NULL, email text NOT NULL, phone text, card_number text, ssn text,
+    iban text, address text, date_of_birth date, ip_address inet, notes text, plan text NOT NULL, ` +
+      'balance_cents bigint NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())',
+  );
   for (const r of rows) {
     await target.query(
-      'insert into customers (full_name, email, phone, card_number, ssn, iban, address, date_of_birth, ip_address, notes, plan, balance_cents) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)',
+      'insert into customers (full_name, email, phone, card_number, ssn, iban, address, date_of_birth, ip_address, notes, plan, balance_cents) values ' +
+        '($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)',
       [r.full_name, r.email, r.phone, r.card_number, r.ssn, r.iban, r.address, r.date_of_birth, r.ip_address, r.notes, r.plan, r.balance_cents],
     );
   }

@@ -182,7 +182,8 @@ describe('SQL PREPARE / EXECUTE', () => {
       c.send(w.query("EXECUTE upd3('dave@example.com', 3)"));
       const first = await nextReview();
       expect(first.statement).toBe(
-        "EXECUTE upd3('[EMAIL]', 3)\n-- prepared statement 'upd3', which EXECUTE runs, as prepared:\n--   PREPARE upd3 (text, int) AS UPDATE accounts SET email = $1 WHERE id = $2",
+        "EXECUTE upd3('[EMAIL]', 3)\n-- prepared statement 'upd3', which EXECUTE runs, " +
+          'as prepared:\n--   PREPARE upd3 (text, int) AS UPDATE accounts SET email = $1 WHERE id = $2',
       );
       await decide(first.id, 'approve');
       expect(await c.rounds()).toEqual(['CommandComplete UPDATE 1', 'ReadyForQuery I']);

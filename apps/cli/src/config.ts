@@ -87,7 +87,8 @@ export async function loadConfig(env: CliEnv): Promise<CliConfig> {
   if (env.token) {
     if (!env.gatewayUrl && location.found && stored.gatewayUrl) {
       throw usage(
-        `HOOP_TOKEN is set without HOOP_GATEWAY_URL: set it to the gateway the token was issued for (${location.file} names ${stored.gatewayUrl}, which is not trusted with a token from elsewhere)`,
+        `HOOP_TOKEN is set without HOOP_GATEWAY_URL: set it to the gateway the token was issued for (` +
+          `${location.file} names ${stored.gatewayUrl}, which is not trusted with a token from elsewhere)`,
       );
     }
     const gatewayUrl = env.gatewayUrl ?? stored.gatewayUrl;
@@ -96,7 +97,8 @@ export async function loadConfig(env: CliEnv): Promise<CliConfig> {
   } else {
     if (env.gatewayUrl && stored.token && stored.gatewayUrl && origin(env.gatewayUrl) !== origin(stored.gatewayUrl)) {
       throw usage(
-        `the token saved in ${location.file} was issued for ${stored.gatewayUrl}, not HOOP_GATEWAY_URL=${env.gatewayUrl}: set HOOP_TOKEN too, or run \`hoop login --gateway ${env.gatewayUrl}\``,
+        `the token saved in ${location.file} was issued for ${stored.gatewayUrl}, not HOOP_GATEWAY_URL=${env.gatewayUrl}: ` +
+          `set HOOP_TOKEN too, or run \`hoop login --gateway ${env.gatewayUrl}\``,
       );
     }
     merged = { ...stored, ...(env.gatewayUrl ? { gatewayUrl: env.gatewayUrl } : {}) };

@@ -255,7 +255,8 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'admin': {
       const ADMIN_USAGE =
-        'usage: hoop admin service-account create NAME [--role R] [--days N] | hoop admin connection test NAME [-o json] | hoop admin audit retention [DAYS | --forever]';
+        'usage: hoop admin service-account create NAME [--role R] [--days N] | hoop admin ' +
+        'connection test NAME [-o json] | hoop admin audit retention [DAYS | --forever]';
       const [noun, verb] = [rest.shift(), rest.shift()];
       const { connectionTestCommand, createServiceAccountCommand } = await commands.admin();
       if (noun === 'audit' && verb === 'retention') {

@@ -30,7 +30,8 @@ export function showWaiting(w: Waiting, out: NodeJS.WriteStream = process.stderr
   let i = 0;
   const draw = () =>
     out.write(
-      `\r\x1b[2K${FRAMES[i++ % FRAMES.length]} waiting for a reviewer${w.expiresAt ? ` (${left(w.expiresAt)})` : ''} — Ctrl-C stops waiting; re-attach with \`hoop exec --review ${w.reviewId}\``,
+      `\r\x1b[2K${FRAMES[i++ % FRAMES.length]} waiting for a reviewer${w.expiresAt ? ` (${left(w.expiresAt)})` : ''} — Ctrl-C stops waiting; ` +
+        `re-attach with \`hoop exec --review ${w.reviewId}\``,
     );
   draw();
   const timer = setInterval(draw, 120);

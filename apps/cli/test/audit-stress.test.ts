@@ -110,7 +110,8 @@ async function spooled(dir: string): Promise<string> {
 }
 
 describe('audit trail under load and crashes', () => {
-  it('verifies after hundreds of concurrent sessions of every mode with the machine loaded, the agent killed and the gateway restarted, each statement and command recorded once', async () => {
+  it('verifies after hundreds of concurrent sessions of every mode with the machine loaded, ' +
+    'the agent killed and the gateway restarted, each statement and command recorded once', async () => {
     const clients = new StressClients(stack);
     const { done, sent } = clients;
     const proxy = await stack.connect('stress');
@@ -188,7 +189,8 @@ describe('audit trail under load and crashes', () => {
     expect(verify.stdout).toMatch(/audit trail intact/);
     // every session with events starts with its session.open (verify checks that the seqs run whole from 0)
     const headless = await stack.db.$queryRawUnsafe<{ id: string }[]>(
-      `SELECT s.id::text AS id FROM sessions s WHERE s.event_count > 0 AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.session_id = s.id AND e.seq = 0 AND e.type = 'session.open')`,
+      `SELECT s.id::text AS id FROM sessions s WHERE s.event_count > 0 AND NOT EXISTS (SELECT 1 ` +
+        `FROM audit_events e WHERE e.session_id = s.id AND e.seq = 0 AND e.type = 'session.open')`,
     );
     expect(headless).toEqual([]);
 

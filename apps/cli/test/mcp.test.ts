@@ -32,7 +32,8 @@ const call = (c: Client, name: string, args: Record<string, unknown>) => c.callT
 beforeAll(async () => {
   target = await createTargetDatabase('mcp');
   await target.query(
-    "create table orders (id int primary key, status text, customer_email text); insert into orders select g, case when g % 3 = 0 then 'failed' else 'paid' end, 'user' || g || '@example.com' from generate_series(1, 300) g",
+    'create table orders (id int primary key, status text, customer_email text); ' +
+      "insert into orders select g, case when g % 3 = 0 then 'failed' else 'paid' end, 'user' || g || '@example.com' from generate_series(1, 300) g",
   );
   stack = await startTestStack();
   await stack.addPostgresConnection('shop', target.url);

@@ -49,7 +49,9 @@ describe('startup settings through hoop connect', () => {
     await c.connect();
     try {
       const r = await c.query(
-        "select current_setting('search_path') sp, current_setting('lock_timeout') lt, current_setting('work_mem') wm, current_setting('statement_timeout') st, current_setting('idle_in_transaction_session_timeout') it, current_setting('application_name') app, (select v from marker) m",
+        "select current_setting('search_path') sp, current_setting('lock_timeout') lt, current_setting('work_mem') wm, " +
+          "current_setting('statement_timeout') st, current_setting('idle_in_transaction_session_timeout') it, current_setting('application_name') app, " +
+          '(select v from marker) m',
       );
       expect(r.rows[0]).toEqual({ sp: 's1,public', lt: '1234ms', wm: '5MB', st: '4321ms', it: '6789ms', app: 'fidelity', m: 'from s1' });
     } finally {

@@ -26,6 +26,12 @@ export function summaryText(r: ReviewWithDetails): string {
   return `${r.requester.email} asks for approval of ${what} (${r.status})`;
 }
 
+/** The rule that held a statement, with its message; for an access request, how long it asks for. */
+function ruleText(r: ReviewWithDetails): string {
+  if (r.ruleId) return `\`${esc(r.ruleId)}\`${r.ruleMessage ? ` — ${esc(r.ruleMessage)}` : ''}`;
+  return r.kind === 'access' ? `access for ${r.durationMinutes} minutes` : '—';
+}
+
 /** The review message: request details, then the buttons while pending, or the outcome. */
 export function reviewBlocks(r: ReviewWithDetails, webUrl: string): KnownBlock[] {
   const approvals = r.votes.filter((v) => v.decision === 'approve');
@@ -36,12 +42,14 @@ export function reviewBlocks(r: ReviewWithDetails, webUrl: string): KnownBlock[]
       fields: [
         {
           type: 'mrkdwn',
-          text: `*Requested by*\n${esc(r.requester.name)} (${esc(r.requester.email)})${r.requester.isService ? ' · :robot_face: AI agent (service account)' : ''}`,
+          text:
+            `*Requested by*\n${esc(r.requester.name)} (${esc(r.requester.email)})` +
+            `${r.requester.isService ? ' · :robot_face: AI agent (service account)' : ''}`,
         },
         { type: 'mrkdwn', text: `*Connection*\n${esc(r.connection.name)} (${r.mode})` },
         {
           type: 'mrkdwn',
-          text: `*Rule*\n${r.ruleId ? `\`${esc(r.ruleId)}\`${r.ruleMessage ? ` — ${esc(r.ruleMessage)}` : ''}` : r.kind === 'access' ? `access for ${r.durationMinutes} minutes` : '—'}`,
+          text: `*Rule*\n${ruleText(r)}`,
         },
         { type: 'mrkdwn', text: `*Reason*\n${r.reason ? esc(r.reason) : '_none given_'}` },
       ],
@@ -55,7 +63,9 @@ export function reviewBlocks(r: ReviewWithDetails, webUrl: string): KnownBlock[]
       elements: [
         {
           type: 'mrkdwn',
-          text: `${approvals.length} of ${r.minApprovals} approval${r.minApprovals > 1 ? 's' : ''}${approvals.length ? ` (${approvals.map((v) => esc(v.user.email)).join(', ')})` : ''} · expires at ${hhmm(r.expiresAt)} UTC · ${link}`,
+          text:
+            `${approvals.length} of ${r.minApprovals} approval${r.minApprovals > 1 ? 's' : ''}` +
+            `${approvals.length ? ` (${approvals.map((v) => esc(v.user.email)).join(', ')})` : ''} · expires at ${hhmm(r.expiresAt)} UTC · ${link}`,
         },
       ],
     });

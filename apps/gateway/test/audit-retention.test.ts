@@ -64,7 +64,8 @@ describe('audit retention', () => {
   it('purges sessions past the retention on record, and verify reports them as purged', async () => {
     // the first two sessions were last active 40 days ago
     await admin.query(
-      `UPDATE sessions SET started_at = started_at - interval '40 days', ended_at = ended_at - interval '40 days', last_event_at = last_event_at - interval '40 days' WHERE id = ANY($1::uuid[])`,
+      `UPDATE sessions SET started_at = started_at - interval '40 days', ended_at = ended_at - interval '40 days', ` +
+        `last_event_at = last_event_at - interval '40 days' WHERE id = ANY($1::uuid[])`,
       [sessionIds.slice(0, 2)],
     );
     const events = await stack.db.auditEvent.count({ where: { sessionId: { in: sessionIds.slice(0, 2) } } });

@@ -83,7 +83,9 @@ describe('the Test of a connection in the web app', () => {
     expect(r.target.state).toBe('no_gateway');
     expect(r.checks.find((c) => c.id === 'target')).toMatchObject({
       status: 'fail',
-      detail: `Not tested: no gateway took the test within 3 s: none is running, or none holds the tunnel of agent “test-agent” (it may just have disconnected). The gateway at ${stack.gatewayUrl} cannot be reached from the web app (ECONNREFUSED): is it running?`,
+      detail:
+        `Not tested: no gateway took the test within 3 s: none is running, or none holds the tunnel of agent “test-agent” (it may ` +
+        `just have disconnected). The gateway at ${stack.gatewayUrl} cannot be reached from the web app (ECONNREFUSED): is it running?`,
     });
   });
 });

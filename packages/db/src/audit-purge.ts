@@ -157,9 +157,11 @@ async function recordExpired(db: Db, orgId: string, days: number, now: Date, bat
         checkpoint,
       );
       await tx.$executeRawUnsafe(
-        `INSERT INTO audit_purged_sessions (session_id, purge_id, org_id, user_email, connection_name, mode, started_at, ended_at, events, through_seq, through_hash, first_event_at, last_event_at)
+        'INSERT INTO audit_purged_sessions (session_id, purge_id, org_id, user_email, connection_name, mode, started_at, ended_at, events, ' +
+          `through_seq, through_hash, first_event_at, last_event_at)
        SELECT x.id, $1::bigint, $2::uuid, x.email, x.conn, x.mode, x.started, x.ended, x.events, x.seq, x.hash, x.first_at, x.last_at
-       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamp[], $8::timestamp[], $9::int[], $10::int[], $11::text[], $12::timestamp[], $13::timestamp[])
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamp[], $8::timestamp[], $9::int[], $10::int[], ` +
+          `$11::text[], $12::timestamp[], $13::timestamp[])
          AS x(id, email, conn, mode, started, ended, events, seq, hash, first_at, last_at)`,
         purge!.id,
         orgId,

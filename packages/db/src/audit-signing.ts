@@ -141,11 +141,13 @@ export function loadAuditKeys(s: AuditKeySettings): AuditKeys {
 }
 
 export const UNSIGNED_LINK_MESSAGE =
-  "this session's link in the global chain is not signed, but links before it are (its signature was removed, or a gateway without HOOP_AUDIT_SIGNING_KEY sealed it)";
+  "this session's link in the global chain is not signed, " +
+  'but links before it are (its signature was removed, or a gateway without HOOP_AUDIT_SIGNING_KEY sealed it)';
 export const BAD_SIGNATURE_MESSAGE =
   "the signature on this session's link in the global chain does not match it (the chain was re-hashed, or signed without the audit signing key)";
 export const untrustedKeyMessage = (keyId: string) =>
-  `this session's link in the global chain is signed by key ${keyId}, which is not a trusted audit key (a gateway's earlier key belongs in HOOP_AUDIT_TRUSTED_KEYS)`;
+  `this session's link in the global chain is signed by key ${keyId}, ` +
+  `which is not a trusted audit key (a gateway's earlier key belongs in HOOP_AUDIT_TRUSTED_KEYS)`;
 
 export interface SignatureReport {
   /** false when the verifier had no key: nothing below was checked */

@@ -108,7 +108,9 @@ export async function runConnectionTest(
           id: row.id,
           state: 'no_gateway',
           agent: who,
-          message: `no gateway took the test within ${(opts.claimMs ?? CONNECTION_TEST.claimMs) / 1000} s: none is running, or none holds the tunnel of agent “${agent.name}” (it may just have disconnected)`,
+          message:
+            `no gateway took the test within ${(opts.claimMs ?? CONNECTION_TEST.claimMs) / 1000} s: ` +
+            `none is running, or none holds the tunnel of agent “${agent.name}” (it may just have disconnected)`,
           ms: now - started,
         };
       }

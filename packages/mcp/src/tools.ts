@@ -124,7 +124,10 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       url: p.notice.url,
       expiresAt: p.notice.expiresAt?.toISOString() ?? null,
       connection,
-      message: `A human reviewer must approve this statement before it runs; it has not run yet. Tell the user it waits at ${p.notice.url}, then call wait_for_review with reviewId "${p.notice.reviewId}" to wait for the decision and get the result.`,
+      message:
+        `A human reviewer must approve this statement before it runs; it has not run yet. ` +
+        `Tell the user it waits at ${p.notice.url}, then call wait_for_review with reviewId "` +
+        `${p.notice.reviewId}" to wait for the decision and get the result.`,
     });
 
   const runCmd = async (
@@ -213,7 +216,8 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       try {
         const r = await runSql(
           connection,
-          `SELECT c.table_schema, c.table_name, c.column_name, c.data_type, c.is_nullable FROM information_schema.columns c WHERE ${where} ORDER BY 1, 2, c.ordinal_position`,
+          `SELECT c.table_schema, c.table_name, c.column_name, c.data_type, ` +
+            `c.is_nullable FROM information_schema.columns c WHERE ${where} ORDER BY 1, 2, c.ordinal_position`,
           undefined,
           5000,
         );
@@ -237,7 +241,9 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     {
       title: 'Run a SQL query',
       description:
-        'Runs SQL on a Postgres connection through hoop. Results come back with personal data masked. Destructive statements are blocked, and anything that is not a read needs a `reason` (shown to reviewers and recorded). Rows are limited (default 100, at most 1000); `truncated` says when there were more.',
+        'Runs SQL on a Postgres connection through hoop. Results come back with personal data masked. ' +
+        'Destructive statements are blocked, and anything that is not a read needs a `reason` (shown to reviewers and recorded). ' +
+        'Rows are limited (default 100, at most 1000); `truncated` says when there were more.',
       inputSchema: {
         connection: z.string().describe('connection name from list_connections'),
         sql: z.string().min(1).max(100_000),
@@ -274,7 +280,9 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     {
       title: 'Run a command',
       description:
-        'Runs one shell command on an ssh or command connection through hoop (e.g. `df -h`, `tail -n 100 /var/log/app.log`, `kubectl get pods`). Output comes back with personal data masked, up to the policy byte limit (`truncated` says when more was cut), with the exit code. Destructive commands are blocked; give a `reason` for anything that changes the system (shown to reviewers and recorded).',
+        'Runs one shell command on an ssh or command connection through hoop (e.g. `df -h`, `tail -n 100 /var/log/app.log`, `kubectl get pods`). ' +
+        'Output comes back with personal data masked, up to the policy byte limit (`truncated` says when more was cut), with the exit code. ' +
+        'Destructive commands are blocked; give a `reason` for anything that changes the system (shown to reviewers and recorded).',
       inputSchema: {
         connection: z.string().describe('an ssh or command connection from list_connections'),
         command: z.string().min(1).max(100_000),
@@ -291,7 +299,9 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     async ({ connection, command, reason, timeoutSeconds, waitSeconds }) => {
       if (!reason?.trim() && !shellLineOnlyReads(command)) {
         return fail(
-          'this command may change something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers. Commands that only read (ls, cat, tail, grep, df, ps, kubectl get/logs, systemctl status, …) need none.',
+          'this command may change something: give a `reason` (what you are fixing and why) and call again; ' +
+            'it will be recorded and shown to reviewers. Commands that only read (ls, cat, tail, grep, df, ps, kubectl get/logs, ' +
+            'systemctl status, …) need none.',
         );
       }
       try {
@@ -308,7 +318,9 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     {
       title: 'Wait for a review',
       description:
-        'Waits for reviewers to decide on a statement that run_query returned as pending_review, then runs it (exactly once, only if approved) and returns its result. Returns pending_review again if no decision came within timeoutSeconds; an error if it was rejected or expired.',
+        'Waits for reviewers to decide on a statement that run_query returned as pending_review, then runs it (exactly once, ' +
+        'only if approved) and returns its result. Returns pending_review again if no decision came within timeoutSeconds; ' +
+        'an error if it was rejected or expired.',
       inputSchema: {
         reviewId: z.string().uuid(),
         timeoutSeconds: z.number().int().min(1).max(600).optional().describe('how long to wait this time (default 60)'),

@@ -13,7 +13,8 @@ function corpus(n: number): string[] {
   const shapes: (() => string)[] = [
     () => `select ${pick(cols)}, ${pick(cols)} from ${pick(tables)} where ${pick(cols)} = ${Math.floor(r() * 1e6)}`,
     () =>
-      `select c.id, c.email, sum(o.amount) as total from customers c join orders o on o.customer_id = c.id where o.created_at > now() - interval '${1 + Math.floor(r() * 30)} days' group by c.id, c.email order by total desc limit 50`,
+      `select c.id, c.email, sum(o.amount) as total from customers c join orders o on o.customer_id = c.id where o.created_at > now() - interval '` +
+      `${1 + Math.floor(r() * 30)} days' group by c.id, c.email order by total desc limit 50`,
     () => `select * from ${pick(tables)} where ${pick(cols)} in (${[1, 2, 3, 4].map(() => Math.floor(r() * 1000)).join(', ')}) and ${pick(cols)} is not null`,
     () => `with recent as (select * from orders where created_at > now() - interval '1 hour') select status, count(*) from recent group by status`,
     () => `insert into ${pick(tables)} (${pick(cols)}, ${pick(cols)}) values ($1, $2) returning id`,

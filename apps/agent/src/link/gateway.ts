@@ -115,7 +115,8 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
       if (res.statusCode === 401) {
         refusedKey = true;
         log.error(
-          'the gateway refused HOOP_AGENT_KEY: the key is wrong, was rotated, or the agent was deleted; start the agent with the key shown in the web app (Agents)',
+          'the gateway refused HOOP_AGENT_KEY: the key is wrong, was rotated, or the agent was deleted; ' +
+            'start the agent with the key shown in the web app (Agents)',
         );
       } else log.error(`the gateway refused the agent: HTTP ${res.statusCode}`);
       // ends the handshake, so the socket closes and the agent tries again later
@@ -128,7 +129,8 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
       if (code === CLOSE_KEY_REVOKED) {
         refusedKey = true;
         log.error(
-          `the gateway closed the tunnel: this agent's key was revoked (${reason.toString() || 'rotated or agent deleted'}); start the agent with its new HOOP_AGENT_KEY from the web app (Agents)`,
+          `the gateway closed the tunnel: this agent's key was revoked (${reason.toString() || 'rotated or agent deleted'}); ` +
+            `start the agent with its new HOOP_AGENT_KEY from the web app (Agents)`,
         );
       }
       // counted until a gateway welcomes the agent again

@@ -28,7 +28,9 @@ describe('the agent’s input memory budget', () => {
     const budget = new MemoryBudget(4 * MiB);
     budget.share().hold(3 * MiB);
     expect(budget.refusal(1.5 * MiB, 'sent while a statement waits for approval', 'send it again once decided')).toBe(
-      'the agent holds 3.0 MiB of client input for all its sessions, at most 4.0 MiB; this session would add 1.5 MiB more it cannot pass on yet (sent while a statement waits for approval): send it again once decided, or ask an admin to raise HOOP_AGENT_INPUT_BUDGET_MB',
+      'the agent holds 3.0 MiB of client input for all its sessions, at most 4.0 MiB; ' +
+        'this session would add 1.5 MiB more it cannot pass on yet (sent while a statement waits for approval): ' +
+        'send it again once decided, or ask an admin to raise HOOP_AGENT_INPUT_BUDGET_MB',
     );
   });
 });

@@ -38,7 +38,10 @@ export class MemoryBudget {
    * bytes: `what`), and what to do (`advice`, or an admin raises the budget).
    */
   refusal(adding: number, what: string, advice: string): string {
-    return `the agent holds ${mib(this.used)} of client input for all its sessions, at most ${mib(this.limit)}; this session would add ${mib(adding)} more it cannot pass on yet (${what}): ${advice}, or ask an admin to raise HOOP_AGENT_INPUT_BUDGET_MB`;
+    return (
+      `the agent holds ${mib(this.used)} of client input for all its sessions, at most ${mib(this.limit)}; ` +
+      `this session would add ${mib(adding)} more it cannot pass on yet (${what}): ${advice}, or ask an admin to raise HOOP_AGENT_INPUT_BUDGET_MB`
+    );
   }
 }
 

@@ -123,7 +123,9 @@ function sshFailure(
   }
   if (s.keyMismatch) {
     s.steps();
-    const detail = `the server at ${where} shows host key ${s.seenKey}, not the pinned ${cfg.hostKeyFingerprint}: it was replaced, or something is in between; check before pinning the new key`;
+    const detail =
+      `the server at ${where} shows host key ${s.seenKey}, not the pinned ${cfg.hostKeyFingerprint}: ` +
+      `it was replaced, or something is in between; check before pinning the new key`;
     rec.step('host_key', 'Host key', 'fail', detail, 0);
     return rec.fail('host_key', detail);
   }

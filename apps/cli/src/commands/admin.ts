@@ -12,7 +12,8 @@ export async function createServiceAccountCommand(env: CliEnv, name: string, rol
     body: { name, role, expiresInDays: days },
   });
   process.stdout.write(
-    `service account ${r.name} (${r.role}) created; its token, shown only now, expires ${r.expiresAt.slice(0, 10)}:\n\n  ${r.token}\n\nUse it as the agent's login: HOOP_TOKEN=${r.token.slice(0, 12)}… hoop mcp, or Authorization: Bearer for /mcp.\n`,
+    `service account ${r.name} (${r.role}) created; its token, shown only now, expires ${r.expiresAt.slice(0, 10)}:\n\n  ` +
+      `${r.token}\n\nUse it as the agent's login: HOOP_TOKEN=${r.token.slice(0, 12)}… hoop mcp, or Authorization: Bearer for /mcp.\n`,
   );
   return EXIT.ok;
 }

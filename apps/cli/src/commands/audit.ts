@@ -45,13 +45,15 @@ export function parseRetentionDays(arg: string | undefined, forever: boolean): n
 
 function describe(r: Retention): string {
   const lines = [
-    `audit trail kept ${kept(r.days)}${r.days === null ? ' (nothing is purged)' : `: sessions whose last activity is older are purged by the gateway (hourly), on record`}`,
+    `audit trail kept ${kept(r.days)}` +
+      `${r.days === null ? ' (nothing is purged)' : `: sessions whose last activity is older are purged by the gateway (hourly), on record`}`,
   ];
   if (r.pending) {
     lines.push(
       r.pending.sessions === 0
         ? `next purge: nothing (no session's last activity is before ${when(r.pending.cutoff)})`
-        : `next purge: ${n(r.pending.sessions)} session(s), ${n(r.pending.events)} event(s), last active before ${when(r.pending.cutoff)} (oldest started ${when(r.pending.oldest)})`,
+        : `next purge: ${n(r.pending.sessions)} session(s), ${n(r.pending.events)} event(s), ` +
+            `last active before ${when(r.pending.cutoff)} (oldest started ${when(r.pending.oldest)})`,
     );
   }
   if (r.purged.purges.length === 0) lines.push('purged so far: nothing');

@@ -40,7 +40,8 @@ export async function claudeConfigure(env: CliEnv, opts: { scope: string; dryRun
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
   process.stdout.write(
-    `wrote the "hoop" MCP server to ${file}:\n${snippet}\nRestart Claude Code; its tools appear as hoop: list_connections, describe_schema, run_query, get_session.\n`,
+    `wrote the "hoop" MCP server to ${file}:\n${snippet}\nRestart Claude Code; ` +
+      `its tools appear as hoop: list_connections, describe_schema, run_query, get_session.\n`,
   );
   process.stdout.write(await directNote(env));
   return EXIT.ok;

@@ -38,7 +38,8 @@ export async function loginCommand(env: CliEnv, opts: LoginOptions): Promise<voi
   const savedGateway = token && location.found ? undefined : current.gatewayUrl;
   if (token && !opts.gateway && !env.gatewayUrl && location.found && current.gatewayUrl) {
     throw usage(
-      `say which gateway the token is for: hoop login --gateway URL (${location.file} names ${current.gatewayUrl}, which is not trusted with a token given here)`,
+      `say which gateway the token is for: hoop login --gateway URL (${location.file} names ` +
+        `${current.gatewayUrl}, which is not trusted with a token given here)`,
     );
   }
   const gatewayUrl = opts.gateway ?? env.gatewayUrl ?? savedGateway ?? 'http://127.0.0.1:8009';

@@ -86,7 +86,8 @@ export async function reviewsGet(env: CliEnv, id: string, output: 'text' | 'json
 function describe(r: ReviewSummary): string {
   const lines = [
     `review ${r.id}  ${r.status.toUpperCase()}${r.executedAt ? ` (ran ${time(r.executedAt)})` : ''}`,
-    `  requested by ${r.requester.email}${r.requester.serviceAccount ? ' (service account: an AI agent)' : ''} on ${r.connection} (${r.mode}) at ${time(r.createdAt)}`,
+    `  requested by ${r.requester.email}${r.requester.serviceAccount ? ' (service account: an AI agent)' : ''} on ` +
+      `${r.connection} (${r.mode}) at ${time(r.createdAt)}`,
     ...(r.kind === 'access'
       ? [`  access for ${r.durationMinutes} minutes${r.grantExpiresAt ? `, until ${time(r.grantExpiresAt)}` : ''}`]
       : [`  statement: ${(r.statement ?? '').split('\n').join('\n    ')}`]),

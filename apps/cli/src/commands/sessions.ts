@@ -58,7 +58,8 @@ export async function sessionsGet(env: CliEnv, id: string, output: 'text' | 'jso
   }
   const s = r.session;
   process.stdout.write(
-    `session ${s.id}\n  user ${s.user}${s.serviceAccount ? ' (service account)' : ''}${s.reason ? `  reason: ${s.reason}` : ''}  connection ${s.connection}  mode ${s.mode}  status ${s.status}\n  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}\n\n`,
+    `session ${s.id}\n  user ${s.user}${s.serviceAccount ? ' (service account)' : ''}${s.reason ? `  reason: ${s.reason}` : ''}  connection ` +
+      `${s.connection}  mode ${s.mode}  status ${s.status}\n  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}\n\n`,
   );
   for (const e of r.events) {
     const d = e.data;
@@ -68,10 +69,12 @@ export async function sessionsGet(env: CliEnv, id: string, output: 'text' | 'jso
             .toUpperCase()
             .padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.sql ?? '')
             .replace(/\s+/g, ' ')
-            .slice(
-              0,
-              100,
-            )}${d.executed ? `  → ${(d.tags as string[] | undefined)?.join(', ') ?? ''} ${d.rows ?? 0} rows ${d.durationMs ?? '?'} ms${d.error ? `  error: ${String(d.error)}` : ''}` : ''}`
+            .slice(0, 100)}${
+            d.executed
+              ? `  → ${(d.tags as string[] | undefined)?.join(', ') ?? ''} ${d.rows ?? 0} rows ` +
+                `${d.durationMs ?? '?'} ms${d.error ? `  error: ${String(d.error)}` : ''}`
+              : ''
+          }`
         : e.type === 'command'
           ? `${String(d.decision ?? '')
               .toUpperCase()
@@ -105,7 +108,10 @@ function purgedLine(p: PurgedTotals | undefined, sessionId: string | undefined):
   const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '?');
   const purge = p.purges[0];
   if (sessionId)
-    return `session ${sessionId} was purged by retention${purge ? ` on ${day(purge.at)} (purge ${purge.id})` : ''}: its ${p.events} event(s) were removed on record, and its final hash still matches the global chain\n`;
+    return (
+      `session ${sessionId} was purged by retention${purge ? ` on ${day(purge.at)} (purge ${purge.id})` : ''}: ` +
+      `its ${p.events} event(s) were removed on record, and its final hash still matches the global chain\n`
+    );
   const from =
     p.purges
       .map((x) => x.from)
@@ -117,7 +123,10 @@ function purgedLine(p: PurgedTotals | undefined, sessionId: string | undefined):
       .filter((x): x is string => Boolean(x))
       .sort()
       .at(-1) ?? null;
-  return `purged by retention, on record: ${p.sessions} session(s), ${p.events} event(s) from ${day(from)} to ${day(to)} in ${p.purges.length} purge(s) (not gaps: each purge's checkpoint and admin event were checked)\n`;
+  return (
+    `purged by retention, on record: ${p.sessions} session(s), ${p.events} event(s) from ${day(from)} to ` +
+    `${day(to)} in ${p.purges.length} purge(s) (not gaps: each purge's checkpoint and admin event were checked)\n`
+  );
 }
 
 interface Signatures {

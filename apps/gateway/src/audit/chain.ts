@@ -32,7 +32,8 @@ export async function sealSession(
     const signature = signer ? signer.sign(hash) : null;
     const keyId = signer?.keyId ?? null;
     const r = await c.query<{ id: string }>(
-      'INSERT INTO audit_chain (session_id, final_seq, final_hash, prev_hash, hash, signature, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (session_id) DO NOTHING RETURNING id::text AS id',
+      'INSERT INTO audit_chain (session_id, final_seq, final_hash, prev_hash, hash, signature, ' +
+        'key_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (session_id) DO NOTHING RETURNING id::text AS id',
       [sessionId, finalSeq, finalHash, prev, hash, signature, keyId],
     );
     await c.query('COMMIT');

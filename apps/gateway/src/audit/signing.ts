@@ -15,7 +15,9 @@ export async function announceAuditSigning(keys: AuditKeys, pool: pg.Pool, log: 
   );
   const then = signed ? ' The chain already has signed links: each link sealed now, unsigned, makes "hoop audit verify" report the trail as broken.' : '';
   log.warn(
-    `HOOP_AUDIT_SIGNING_KEY is not set: links of the global audit chain are sealed unsigned, so whoever can write to the database could rewrite the audit trail, re-hash it and pass "hoop audit verify". Set it to an Ed25519 private key (PEM, or file:/path; openssl genpkey -algorithm ed25519).${then}`,
+    'HOOP_AUDIT_SIGNING_KEY is not set: links of the global audit chain are sealed unsigned, ' +
+      'so whoever can write to the database could rewrite the audit trail, re-hash it and pass "hoop audit verify". ' +
+      `Set it to an Ed25519 private key (PEM, or file:/path; openssl genpkey -algorithm ed25519).${then}`,
     { trustedKeys: trusted },
   );
 }

@@ -35,7 +35,8 @@ export async function deleteAgent(db: Db, orgId: string, input: z.input<typeof A
         .join(', ') + (n > SHOWN ? ` and ${n - SHOWN} more` : '');
     throw new AppError(
       'conflict',
-      `“${row.name}” still serves ${n} connection${n === 1 ? '' : 's'} (${names}): assign ${n === 1 ? 'it' : 'them'} to another agent, or to none, before deleting it.`,
+      `“${row.name}” still serves ${n} connection${n === 1 ? '' : 's'} (${names}): ` +
+        `assign ${n === 1 ? 'it' : 'them'} to another agent, or to none, before deleting it.`,
     );
   }
   // only while it serves none: a connection assigned meanwhile keeps it

@@ -391,7 +391,8 @@ describe('signatures on the global chain', () => {
       );
       expect(wrong).toBeInstanceOf(AppError);
       expect((wrong as AppError).message).toBe(
-        `The audit trail cannot be verified: the web app's audit key setting is wrong. HOOP_AUDIT_PUBLIC_KEY: cannot read ${path.join(dir, 'missing.pem')}: ENOENT`,
+        `The audit trail cannot be verified: the web app's audit key setting is wrong. ` +
+          `HOOP_AUDIT_PUBLIC_KEY: cannot read ${path.join(dir, 'missing.pem')}: ENOENT`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

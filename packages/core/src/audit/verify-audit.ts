@@ -204,7 +204,8 @@ export async function verifyAudit(source: TrailSource, opts: VerifyOptions, cloc
   for (;;) {
     // ordered by the link's number (its text form, id::text, would sort 10 before 9)
     const chain = await query<LinkRow>(
-      'SELECT id::text AS id, session_id::text AS session_id, final_seq, final_hash, prev_hash, hash, signature, key_id FROM audit_chain WHERE id > $1::bigint ORDER BY audit_chain.id LIMIT $2',
+      'SELECT id::text AS id, session_id::text AS session_id, final_seq, final_hash, prev_hash, ' +
+        'hash, signature, key_id FROM audit_chain WHERE id > $1::bigint ORDER BY audit_chain.id LIMIT $2',
       [after, PAGE],
     );
     for (const link of chain) {

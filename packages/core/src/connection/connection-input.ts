@@ -77,7 +77,8 @@ export const CommandConfig = z
       .record(z.string(), z.string({ error: 'Environment values are text.' }).max(4000, { error: 'An environment value is at most 4000 characters.' }))
       .refine((env) => Object.keys(env).every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)), {
         error: (iss) =>
-          `Environment variable names are letters, digits and underscores, and do not start with a digit (not ${Object.keys(iss.input as object).find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))}).`,
+          `Environment variable names are letters, digits and underscores, and do not start with a digit (not ` +
+          `${Object.keys(iss.input as object).find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))}).`,
       })
       .default({}),
     /** how commands are judged: as shell lines, or as SQL (a psql command line) */

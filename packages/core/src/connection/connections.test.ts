@@ -177,7 +177,8 @@ describe('delete', () => {
     const used = await createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-used', config: PG }, KEY);
     await recordSession(db, { orgId: orgs.acme, userId, connectionId: used.id, events: sqlSessionEvents() });
     expect(await refusal(deleteConnection(db, orgs.acme, { id: used.id }))).toBe(
-      'conflict: “pg-used” has 1 recorded session, which the audit trail keeps, so it cannot be deleted. To take it out of service, edit it and choose no agent: nobody can open a session then.',
+      'conflict: “pg-used” has 1 recorded session, which the audit trail keeps, so it cannot be deleted. ' +
+        'To take it out of service, edit it and choose no agent: nobody can open a session then.',
     );
   });
 });
@@ -212,7 +213,8 @@ describe('test', () => {
     // the agent looks online, but no gateway takes the request: said so, with whether the gateway answers at all
     expect(ok.ready).toBe(false);
     expect(ok.checks[4]!.detail).toBe(
-      `Not tested: no gateway took the test within 3 s: none is running, or none holds the tunnel of agent “up” (it may just have disconnected). The gateway at ${deps.gatewayUrl} cannot be reached from the web app (ECONNREFUSED): is it running?`,
+      `Not tested: no gateway took the test within 3 s: none is running, or none holds the tunnel of agent “up” (it may just have disconnected). ` +
+        `The gateway at ${deps.gatewayUrl} cannot be reached from the web app (ECONNREFUSED): is it running?`,
     );
     expect(ok.target).toMatchObject({ state: 'no_gateway', ok: false, steps: [] });
     expect((await db.connectionTest.findFirstOrThrow({ where: { connectionId: prod.id } })).status).toBe('abandoned');
@@ -226,7 +228,8 @@ describe('test', () => {
     expect(down.checks[4]).toMatchObject({
       status: 'info',
       detail:
-        'Not tested: agent “down” is offline (its last heartbeat was 16 s ago), so the target was not tested: start the agent, or check that it reaches the gateway.',
+        'Not tested: agent “down” is offline (its last heartbeat was 16 s ago), so the target was not tested: ' +
+        'start the agent, or check that it reaches the gateway.',
     });
 
     // settings the agent would refuse (written around the API) and a key that does not open the secret

@@ -19,7 +19,8 @@ export async function deleteConnection(db: Db, orgId: string, input: z.input<typ
   if (sessions > 0) {
     throw new AppError(
       'conflict',
-      `“${row.name}” has ${sessions} recorded session${sessions === 1 ? '' : 's'}, which the audit trail keeps, so it cannot be deleted. To take it out of service, edit it and choose no agent: nobody can open a session then.`,
+      `“${row.name}” has ${sessions} recorded session${sessions === 1 ? '' : 's'}, which the audit trail keeps, so it cannot be deleted. ` +
+        `To take it out of service, edit it and choose no agent: nobody can open a session then.`,
     );
   }
   try {

@@ -93,7 +93,9 @@ export async function testConnection(
               id: 'agent',
               label: 'Agent',
               status: 'fail',
-              detail: `“${c.agent.name}” is offline: ${since === null ? 'no heartbeat yet' : `its last heartbeat was ${ago(since)} ago`} (online means within ${ONLINE_WINDOW_MS / 1000} s). Check that it runs and can reach the gateway.`,
+              detail:
+                `“${c.agent.name}” is offline: ${since === null ? 'no heartbeat yet' : `its last heartbeat was ${ago(since)} ago`} (online means within ` +
+                `${ONLINE_WINDOW_MS / 1000} s). Check that it runs and can reach the gateway.`,
             },
     );
   }
@@ -122,7 +124,8 @@ export async function testConnection(
                 label: 'Credential',
                 status: 'fail',
                 detail:
-                  'The stored secret does not open with this web app’s HOOP_ENCRYPTION_KEY: if the gateway has the same key, it cannot open it either. Type the secret again.',
+                  'The stored secret does not open with this web app’s HOOP_ENCRYPTION_KEY: ' +
+                  'if the gateway has the same key, it cannot open it either. Type the secret again.',
               }
             : {
                 id: 'credential',
@@ -137,7 +140,9 @@ export async function testConnection(
       id: 'credential',
       label: 'Credential',
       status: 'info',
-      detail: `Read by the agent from ${where} on its own host when a session opens; not visible from here (the target check below shows whether the agent found it).`,
+      detail:
+        `Read by the agent from ${where} on its own host when a session opens; ` +
+        `not visible from here (the target check below shows whether the agent found it).`,
     });
   } else {
     checks.push(
@@ -172,7 +177,9 @@ export async function testConnection(
             id: 'policy',
             label: 'Policy',
             status: 'fail',
-            detail: `“${c.policy.name}” is not valid (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'}), so the gateway refuses everyone but admins: fix it on the Policies page.`,
+            detail:
+              `“${c.policy.name}” is not valid (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'}), ` +
+              `so the gateway refuses everyone but admins: fix it on the Policies page.`,
           },
     );
   }
@@ -207,7 +214,8 @@ export async function testConnection(
     checks,
     target: target.outcome,
     notChecked: reached
-      ? `No session was opened: the agent logged into ${targetSummary(c.type, c.config) ?? 'the target'} as a session would, but guardrails, masking and the audit trail act only in a session. To open one, run the command below.`
+      ? `No session was opened: the agent logged into ${targetSummary(c.type, c.config) ?? 'the target'} as a session would, ` +
+        `but guardrails, masking and the audit trail act only in a session. To open one, run the command below.`
       : `No session was opened. Once the checks above pass, try one through the gateway and the agent with the command below.`,
     tryCommand,
   };

@@ -20,7 +20,8 @@ export type KeyState = z.infer<typeof KeyState>;
 
 const MISSING = 'Secrets cannot be saved: the web app has no HOOP_ENCRYPTION_KEY. Start it with the same key as the gateway, then try again.';
 const INVALID =
-  'Secrets cannot be saved: the HOOP_ENCRYPTION_KEY of the web app is not a valid key (32 bytes, as 64 hex characters or base64). Give it the same key as the gateway.';
+  'Secrets cannot be saved: the HOOP_ENCRYPTION_KEY of the web app is not a valid key (32 bytes, ' +
+  'as 64 hex characters or base64). Give it the same key as the gateway.';
 
 /** HOOP_ENCRYPTION_KEY as configured (null when it is not), or the key already read from it (the gateway's). */
 export type SealingKey = string | Buffer | null;

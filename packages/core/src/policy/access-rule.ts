@@ -19,5 +19,8 @@ export function accessRefusal(
   const allowed = r.policy.access[mode as 'connect' | 'exec' | 'mcp'];
   // every role the user holds counts, their own and their groups' (a developer who reviews through a group keeps developer access)
   if (!allowed || user.roles.some((role) => (allowed as string[]).includes(role))) return null;
-  return `${BLOCKED_PREFIX}: policy "${policyName}" does not let the ${user.role} role use ${mode} on "${connection}" (allowed: ${allowed.join(', ') || 'nobody'})`;
+  return (
+    `${BLOCKED_PREFIX}: policy "${policyName}" does not let the ${user.role} role use ` +
+    `${mode} on "${connection}" (allowed: ${allowed.join(', ') || 'nobody'})`
+  );
 }

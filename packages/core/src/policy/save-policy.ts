@@ -79,7 +79,8 @@ export async function savePolicy(db: Db, orgId: string, input: SavePolicyInput):
 function changedMeanwhile(name: string, version: number | null): AppError {
   return new AppError(
     'conflict',
-    `“${name}” was changed by someone else${version ? ` (it is now version ${version})` : ''} since you opened it. Reload to see their change, then make yours again.`,
+    `“${name}” was changed by someone else${version ? ` (it is now version ${version})` : ''} since you opened it. ` +
+      `Reload to see their change, then make yours again.`,
   );
 }
 

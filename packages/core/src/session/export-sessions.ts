@@ -101,7 +101,8 @@ async function* matchingSessions(db: Db, user: SessionViewer, filters: SessionFi
     const n = where.params.length;
     const keyset = after ? `\n  AND (s.started_at, s.id) < ($${n + 2}::timestamp, $${n + 3}::uuid)` : '';
     const rows: { id: string; at: string }[] = await db.$queryRawUnsafe(
-      `SELECT s.id::text AS id, to_char(s.started_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM ${SESSION_FROM}\nWHERE ${where.sql}${keyset}\nORDER BY s.started_at DESC, s.id DESC LIMIT $${n + 1}`,
+      `SELECT s.id::text AS id, to_char(s.started_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM ` +
+        `${SESSION_FROM}\nWHERE ${where.sql}${keyset}\nORDER BY s.started_at DESC, s.id DESC LIMIT $${n + 1}`,
       ...where.params,
       Math.min(200, EXPORT_MAX_SESSIONS - sent),
       ...(after ? [after.at, after.id] : []),

@@ -131,7 +131,9 @@ function summarize(type: string, d: Data): { summary: string; tone: 'neutral' | 
     case 'session.open': {
       const client = str(obj(d.client).client);
       return {
-        summary: `Opened ${str(d.connection) ?? 'the connection'}${str(d.type) ? ` (${str(d.type)})` : ''}${d.readOnly === true ? ', read-only' : ''}${client ? ` from ${client}` : ''}`,
+        summary:
+          `Opened ${str(d.connection) ?? 'the connection'}${str(d.type) ? ` (${str(d.type)})` : ''}` +
+          `${d.readOnly === true ? ', read-only' : ''}${client ? ` from ${client}` : ''}`,
         tone: 'neutral',
       };
     }

@@ -141,6 +141,12 @@ export function commandName(type: string, f: Obj): string {
 }
 
 /** The kind of one top-level statement, looking inside wrappers (EXPLAIN ANALYZE, PREPARE, CTEs, DECLARE). */
+/** Parse-tree node types of statements that change the schema. */
+const DDL_NODE = new RegExp(
+  '^(Create|Alter|Drop|Rename|Comment|Define|Composite|CreateEnum|AlterEnum|Rule|Index|View|' +
+    'CreateFunction|AlterFunction|CreateTrig|CreateCast|CreatePLang|CreateConversion)',
+);
+
 export function statementKind(type: string, f: Obj): StatementKind {
   if (WRITES.has(type) || type === 'TruncateStmt' || type === 'LockStmt' || type === 'RefreshMatViewStmt') return 'write';
   if (type === 'SelectStmt') {
@@ -164,9 +170,7 @@ export function statementKind(type: string, f: Obj): StatementKind {
   if (UTILITY.has(type)) return 'utility';
   if (type === 'DoStmt' || type === 'CallStmt') return 'unknown';
   if (
-    /^(Create|Alter|Drop|Rename|Comment|Define|Composite|CreateEnum|AlterEnum|Rule|Index|View|CreateFunction|AlterFunction|CreateTrig|CreateCast|CreatePLang|CreateConversion)/.test(
-      type,
-    ) ||
+    DDL_NODE.test(type) ||
     type === 'IndexStmt' ||
     type === 'ViewStmt' ||
     type === 'RuleStmt' ||

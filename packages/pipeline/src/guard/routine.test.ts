@@ -190,7 +190,8 @@ const harmless: Case[] = [
   [plpgsql('delete from t where id = 1; update t set a = 2 where id = 3; insert into t values (4);'), 'allow'],
   ['create function f(x int) returns int language plpgsql as $$ declare n int := 0; begin for i in 1..x loop n := n + i; end loop; return n; end $$', 'allow'],
   [
-    "create function touch() returns trigger language plpgsql as $$ begin new.updated_at := now(); if tg_op = 'DELETE' then return old; end if; return new; end $$",
+    'create function touch() returns trigger language plpgsql as $$ begin new.updated_at := now(); ' +
+      "if tg_op = 'DELETE' then return old; end if; return new; end $$",
     'allow',
   ],
   ['create function f() returns table(id int) language plpgsql as $$ begin return query select t.id from t where t.a > 0; end $$', 'allow'],

@@ -32,8 +32,10 @@ export function normalizeName(name: string): string {
 const SUFFIX = '(?:_(?:hash|hashed|digest|enc|encrypted|cipher|ciphertext|plain|plaintext|raw|value|text|str|string))?$';
 const rule = (body: string, suffix = SUFFIX) => new RegExp(`(?:^|_)(?:${body})${suffix}`);
 
-const NOT_POSTAL =
-  /(?:^|_)(?:mac|wallet|web|url|server|bind|host|listen|network|net|contract|memory|mem|base|return|btc|eth|bitcoin|ethereum|crypto|deposit|node|peer|proxy|gateway|broadcast|multicast|local|link|endpoint|callback|redirect|reply_to|from|to|sender|recipient)_(?:address|addr)$/;
+const NOT_POSTAL = new RegExp(
+  '(?:^|_)(?:mac|wallet|web|url|server|bind|host|listen|network|net|contract|memory|mem|base|return|btc|eth|bitcoin|ethereum|crypto|deposit|' +
+    'node|peer|proxy|gateway|broadcast|multicast|local|link|endpoint|callback|redirect|reply_to|from|to|sender|recipient)_(?:address|addr)$',
+);
 
 const RULES: readonly (readonly [PiiType, RegExp])[] = [
   ['private_key', rule('private_key|priv_key|signing_key|ssh_private_key|private_key_pem|tls_key|ssl_key')],
@@ -53,13 +55,15 @@ const RULES: readonly (readonly [PiiType, RegExp])[] = [
   [
     'phone',
     rule(
-      '(?:phone|telephone|tel|mobile|mobile_phone|cellphone|cell_phone|cell_number|fax|msisdn|whatsapp|contact_number)s?(?:_(?:number|num|no|nr|e164|intl|international|national))?',
+      '(?:phone|telephone|tel|mobile|mobile_phone|cellphone|cell_phone|cell_number|fax|msisdn|whatsapp|contact_number)s?' +
+        '(?:_(?:number|num|no|nr|e164|intl|international|national))?',
     ),
   ],
   [
     'card',
     rule(
-      '(?:credit_?|debit_?|payment_?|bank_?)?card_?(?:number|num|no|nr|pan)|credit_?card|debit_?card|cc(?:_?(?:number|num|no|nr))?|ccn|pan|primary_account_number',
+      '(?:credit_?|debit_?|payment_?|bank_?)?card_?(?:number|num|no|nr|pan)|credit_?card|debit_?card|' +
+        'cc(?:_?(?:number|num|no|nr))?|ccn|pan|primary_account_number',
     ),
   ],
   [
@@ -89,8 +93,11 @@ const RULES: readonly (readonly [PiiType, RegExp])[] = [
 ];
 
 const FLAG_PREFIX = /^(?:is|has|can|should|allow|allows|enable|enabled|use|uses|needs|show|hide|send|sent|num|count|n|total)_/;
-const NOT_VALUE =
-  /(?:(?<!national|tax|taxpayer|personal|access_key)_id|_(?:ids|uuid|count|at|on|type|kind|status|state|verified|confirmed|enabled|valid|flag|length|len|format|source|provider|domain|country|region|hint|policy|expires|expiry|exp|ttl|version|changed|updated|created|sent|set|required|visible|public))$/;
+const NOT_VALUE = new RegExp(
+  '(?:(?<!national|tax|taxpayer|personal|access_key)_id|_(?:ids|uuid|count|at|on|type|kind|status|state|verified|confirmed|enabled|valid|flag|' +
+    'length|len|format|source|provider|domain|country|region|hint|policy|expires|expiry|exp|ttl|version|changed|updated|created|sent|set|' +
+    'required|visible|public))$',
+);
 const VERSION = /(?:^|_)(?:version|ver|semver|build|release|revision|rev|firmware|fw)(?:_(?:number|num|no|string|str|name|id))?$/;
 
 /** The PII type a column's name marks, or null. `table` (`customers`, `public.customers`) disambiguates `name`. */

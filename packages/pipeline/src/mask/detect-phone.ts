@@ -13,8 +13,14 @@ import type { PiiSpan } from './types';
 
 const INTERNATIONAL = /(?<![\w+])\+\(?[1-9][\d \-.()/]{5,24}/g;
 const NANP = /(?<![\w+(.-])(?:1[-. ])?(?:\(\d{3}\) ?|\d{3}([-. ]))\d{3}([-. ])\d{4}(?![\w-]|\.\d)/g;
-const KEYWORD =
-  /(?<![\w])(?:tel|telephone|phone|ph|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|telefon|telefone|t[ée]l[ée]phone|handy|m[óo]vil|celular|cellulare)(?![\w])(?:\s{0,2}(?:no\.?|number|nr\.?|#))?[.:#]?\s{0,3}(\+?\(?\d[\d \-.()/]{5,22}\d)/gi;
+const KEYWORD = new RegExp(
+  // the word, in the languages seen most
+  '(?<![\\w])(?:tel|telephone|phone|ph|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|' +
+    'telefon|telefone|t[ée]l[ée]phone|handy|m[óo]vil|celular|cellulare)(?![\\w])' +
+    // `no.`, `number`, `#`, a colon, then the number
+    '(?:\\s{0,2}(?:no\\.?|number|nr\\.?|#))?[.:#]?\\s{0,3}(\\+?\\(?\\d[\\d \\-.()/]{5,22}\\d)',
+  'gi',
+);
 const DATE_OR_TIME = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?!\d)|^\d{1,2}:\d{2}/;
 
 const MEMO_LIMIT = 16_384;

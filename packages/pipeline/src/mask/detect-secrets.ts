@@ -48,8 +48,14 @@ export function findAwsKeys(text: string, out: PiiSpan[]): void {
  * Stripe secret and restricted keys, OpenAI/Anthropic-style `sk-…` (mixed case and digits required, so slugs such as
  * `sk-blue-widget-large` are not tokens), GitLab `glpat-`, Google `AIza…`, npm, Hugging Face, SendGrid, Shopify.
  */
-const PREFIXED =
-  /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,251}|github_pat_[A-Za-z0-9_]{22,251}|xox[abposr]-[A-Za-z0-9-]{10,250}|xapp-[A-Za-z0-9-]{10,250}|[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}|glpat-[A-Za-z0-9_-]{20,100}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,40}|SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|(sk-[A-Za-z0-9_-]{20,250}))(?![\w-])/g;
+const PREFIXED = new RegExp(
+  '(?<![\\w-])(?:' +
+    'gh[pousr]_[A-Za-z0-9]{30,251}|github_pat_[A-Za-z0-9_]{22,251}|xox[abposr]-[A-Za-z0-9-]{10,250}|xapp-[A-Za-z0-9-]{10,250}|' +
+    '[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}|glpat-[A-Za-z0-9_-]{20,100}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,40}|' +
+    'SG\\.[A-Za-z0-9_-]{16,32}\\.[A-Za-z0-9_-]{16,64}|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|(sk-[A-Za-z0-9_-]{20,250})' +
+    ')(?![\\w-])',
+  'g',
+);
 
 const hasMix = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
 
@@ -75,8 +81,12 @@ export function findAuthCredentials(text: string, out: PiiSpan[]): void {
 }
 
 /** Keys ending in a secret word, then `=` or `:`, then the value (quoted or bare). */
-const ASSIGNED =
-  /(?:password|passwd|pwd|passphrase|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|token|client[_-]?secret|credentials?)["']?\s{0,3}[:=]\s{0,3}(["']?)([^\s"'`,;&<>)}\]]{1,512})/gi;
+const ASSIGNED = new RegExp(
+  '(?:password|passwd|pwd|passphrase|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|auth[_-]?token|access[_-]?token|' +
+    'refresh[_-]?token|token|client[_-]?secret|credentials?)' +
+    `["']?\\s{0,3}[:=]\\s{0,3}(["']?)([^\\s"'\`,;&<>)}\\]]{1,512})`,
+  'gi',
+);
 /** SQL: `PASSWORD 'x'` (CREATE/ALTER ROLE), `IDENTIFIED BY 'x'` (MySQL). */
 const SQL_PASSWORD = /\b(?:password|identified\s+by)\s+'((?:[^']|''){1,512})'/gi;
 /** `scheme://user:password@host` */

@@ -3,8 +3,9 @@ import { PgType, type PgTypeName } from '@hoop/pgwire';
 /**
  * Postgres types, grouped by what a masked value may look like.
  *
- * Text-like types (text, varchar, bpchar, name, "char", json, jsonb, xml, unknown) take a textual replacement. Extension types such as citext and enums have OIDs assigned per database,
- * so every OID not listed here is treated as text-like as well: their text form is read by drivers as a string.
+ * Text-like types (text, varchar, bpchar, name, "char", json, jsonb, xml, unknown) take a textual replacement. Extension
+ * types such as citext and enums have OIDs assigned per database, so every OID not listed here is treated as text-like as
+ * well: their text form is read by drivers as a string.
  */
 
 export type TypeKind =

@@ -149,7 +149,9 @@ function deleter(c: ShellCommand): Deletion | null {
       ...base,
       what,
       targets: own(operands),
-      unknown: `deletes, with everything under them, the paths ${feed.name} reads${feed.name === 'parallel' ? '' : ' from standard input'}, which are only known when the line runs`,
+      unknown:
+        `deletes, with everything under them, the paths ${feed.name} reads` +
+        `${feed.name === 'parallel' ? '' : ' from standard input'}, which are only known when the line runs`,
     };
   // parallel puts each input where `{}` stands, or after the command
   const slots = operands.filter((w) => w.value.includes('{}'));

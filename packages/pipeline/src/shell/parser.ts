@@ -67,7 +67,8 @@ function selfCheck(): void {
     mod = null;
     loading = null;
     throw new Error(
-      `mvdan-sh does not have the shape the shell guard reads (${r.ok ? JSON.stringify(summary(r.stmts[0]!)) : r.error.message}); pin the version in packages/pipeline/package.json`,
+      `mvdan-sh does not have the shape the shell guard reads (${r.ok ? JSON.stringify(summary(r.stmts[0]!)) : r.error.message}); ` +
+        `pin the version in packages/pipeline/package.json`,
     );
   }
 }

@@ -6,7 +6,8 @@ import { useHydrated } from '~/components/ui/hydration';
 import { AlertIcon } from '~/components/ui/icons';
 
 const INPUT =
-  'mt-1 block h-9 w-full rounded-md border border-slate-300 bg-white px-3 text-[13px] text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10';
+  'mt-1 block h-9 w-full rounded-md border border-slate-300 bg-white px-3 text-[13px] text-slate-900 shadow-sm placeholder:text-slate-400 ' +
+  'focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10';
 
 /** What an `error` the login page was sent back with means (next-auth's codes, and single sign-on refusals). */
 const ERRORS: Record<string, string> = {
@@ -64,7 +65,10 @@ export function LoginForm({ callbackUrl, error: code, sso }: { callbackUrl: stri
               setPending(true);
               void signIn('oidc', { callbackUrl });
             }}
-            className="h-9 w-full rounded-md border border-slate-300 bg-white text-[13px] font-medium text-slate-800 shadow-sm hover:bg-slate-50 disabled:cursor-wait disabled:opacity-70"
+            className={
+              'h-9 w-full rounded-md border border-slate-300 bg-white text-[13px] font-medium text-slate-800 shadow-sm hover:bg-slate-50 ' +
+              'disabled:cursor-wait disabled:opacity-70'
+            }
           >
             Sign in with {sso}
           </button>
@@ -103,7 +107,9 @@ export function LoginForm({ callbackUrl, error: code, sso }: { callbackUrl: stri
         <button
           type="submit"
           disabled={pending || !hydrated}
-          className="h-9 w-full rounded-md bg-slate-900 text-[13px] font-medium text-white shadow-sm hover:bg-slate-800 disabled:cursor-wait disabled:opacity-70"
+          className={
+            'h-9 w-full rounded-md bg-slate-900 text-[13px] font-medium text-white shadow-sm hover:bg-slate-800 ' + 'disabled:cursor-wait disabled:opacity-70'
+          }
         >
           {pending ? 'Signing in…' : 'Sign in'}
         </button>

@@ -26,7 +26,11 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
 /** A shell command in monospace with a copy button. */
 export function Command({ text }: { text: string }) {
   return (
-    <span className="inline-flex max-w-full items-center gap-1 rounded border border-slate-200 bg-slate-50 py-0.5 pl-2 pr-0.5 font-mono text-[12px] text-slate-700">
+    <span
+      className={
+        'inline-flex max-w-full items-center gap-1 rounded border border-slate-200 bg-slate-50 py-0.5 pl-2 pr-0.5 ' + 'font-mono text-[12px] text-slate-700'
+      }
+    >
       <span className="truncate">{text}</span>
       <CopyButton text={text} label="Copy command" />
     </span>

@@ -6,7 +6,12 @@ import { useSetSearchParams } from './use-search-param';
 export function DateFilter({ param, value, label, min, max }: { param: string; value: string | null; label: string; min?: string; max?: string }) {
   const { set } = useSetSearchParams();
   return (
-    <label className="inline-flex h-8 items-center gap-1.5 rounded-md border border-slate-300 bg-white pl-2 pr-1 text-[12px] text-slate-500 shadow-sm focus-within:border-slate-500 focus-within:ring-2 focus-within:ring-slate-900/10">
+    <label
+      className={
+        'inline-flex h-8 items-center gap-1.5 rounded-md border border-slate-300 bg-white pl-2 pr-1 text-[12px] ' +
+        'text-slate-500 shadow-sm focus-within:border-slate-500 focus-within:ring-2 focus-within:ring-slate-900/10'
+      }
+    >
       <span>{label}</span>
       <input
         type="date"

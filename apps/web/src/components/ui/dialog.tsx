@@ -48,7 +48,8 @@ export function Dialog({
         if (dismissable) onClose();
       }}
       className={cx(
-        'm-auto w-[calc(100%-2rem)] rounded-xl border border-slate-200 bg-white p-0 text-slate-900 shadow-2xl backdrop:bg-slate-950/40 backdrop:backdrop-blur-[1px]',
+        'm-auto w-[calc(100%-2rem)] rounded-xl border border-slate-200 bg-white p-0 ' +
+          'text-slate-900 shadow-2xl backdrop:bg-slate-950/40 backdrop:backdrop-blur-[1px]',
         width === 'lg' ? 'max-w-2xl' : 'max-w-lg',
       )}
     >

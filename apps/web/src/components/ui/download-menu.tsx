@@ -14,7 +14,12 @@ export function DownloadMenu({ label, choices, align = 'right' }: { label: strin
   const ref = useRef<HTMLDetailsElement>(null);
   return (
     <details ref={ref} className="group relative" data-testid="download-menu">
-      <summary className="inline-flex h-8 cursor-pointer list-none items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 text-[13px] font-medium text-slate-700 shadow-sm select-none hover:bg-slate-50 [&::-webkit-details-marker]:hidden">
+      <summary
+        className={
+          'inline-flex h-8 cursor-pointer list-none items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 ' +
+          'text-[13px] font-medium text-slate-700 shadow-sm select-none hover:bg-slate-50 [&::-webkit-details-marker]:hidden'
+        }
+      >
         <svg
           viewBox="0 0 24 24"
           width={14}

@@ -59,7 +59,8 @@ export function ListInput({
   return (
     <div
       className={cx(
-        'flex min-h-9 w-full flex-wrap items-center gap-1 rounded-md border bg-white px-1.5 py-1 shadow-sm focus-within:border-slate-500 focus-within:ring-2 focus-within:ring-slate-900/10',
+        'flex min-h-9 w-full flex-wrap items-center gap-1 rounded-md border bg-white px-1.5 py-1 ' +
+          'shadow-sm focus-within:border-slate-500 focus-within:ring-2 focus-within:ring-slate-900/10',
         invalid ? 'border-red-400' : 'border-slate-300',
         // a disabled fieldset around it (a read-only form) disables the field without the prop
         (disabled && 'bg-slate-50') || 'has-[input:disabled]:bg-slate-50',
@@ -99,7 +100,8 @@ export function ListInput({
           autoComplete="off"
           spellCheck={false}
           className={cx(
-            'h-6 min-w-[8rem] flex-1 border-0 bg-transparent px-1 text-[13px] text-slate-900 outline-none placeholder:text-slate-400 disabled:placeholder:text-transparent',
+            'h-6 min-w-[8rem] flex-1 border-0 bg-transparent px-1 text-[13px] text-slate-900 ' +
+              'outline-none placeholder:text-slate-400 disabled:placeholder:text-transparent',
             mono && 'font-mono',
           )}
         />

@@ -21,7 +21,8 @@ export function Pagination({
   const from = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const to = Math.min(total, page * pageSize);
   const btn =
-    'h-7 rounded border border-slate-300 bg-white px-2.5 text-[12px] font-medium text-slate-700 shadow-sm hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-40';
+    'h-7 rounded border border-slate-300 bg-white px-2.5 text-[12px] font-medium ' +
+    'text-slate-700 shadow-sm hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-40';
   return (
     <div className="mt-2 flex items-center justify-between px-1 text-[12px] text-slate-500">
       <span className="tabular-nums" data-testid="list-count">

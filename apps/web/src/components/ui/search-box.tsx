@@ -30,7 +30,10 @@ export function SearchBox({ placeholder, initial }: { placeholder: string; initi
           if (timer.current) clearTimeout(timer.current);
           timer.current = setTimeout(() => set({ q: v.trim() || null }), 250);
         }}
-        className="h-8 w-full rounded-md border border-slate-300 bg-white pl-8 pr-2 text-[13px] text-slate-900 placeholder:text-slate-400 shadow-sm focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10"
+        className={
+          'h-8 w-full rounded-md border border-slate-300 bg-white pl-8 pr-2 text-[13px] text-slate-900 ' +
+          'placeholder:text-slate-400 shadow-sm focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10'
+        }
       />
     </label>
   );
@@ -67,7 +70,10 @@ export function Segmented<V extends string>({
               e.preventDefault();
               set(next);
             }}
-            className={`flex h-full items-center rounded px-2.5 text-[12px] font-medium ${active ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900'}`}
+            className={
+              `flex h-full items-center rounded px-2.5 text-[12px] font-medium ` +
+              `${active ? 'bg-slate-900 text-white' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900'}`
+            }
           >
             {o.label}
             {o.count !== undefined && <span className={`ml-1.5 tabular-nums ${active ? 'text-slate-300' : 'text-slate-400'}`}>{o.count}</span>}

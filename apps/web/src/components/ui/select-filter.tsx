@@ -21,7 +21,10 @@ export function SelectFilter({
       <select
         value={value ?? ''}
         onChange={(e) => set({ [param]: e.target.value || null })}
-        className="h-8 rounded-md border border-slate-300 bg-white pl-2 pr-7 text-[13px] text-slate-700 shadow-sm focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10"
+        className={
+          'h-8 rounded-md border border-slate-300 bg-white pl-2 pr-7 text-[13px] text-slate-700 ' +
+          'shadow-sm focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10'
+        }
       >
         <option value="">{label}</option>
         {options.map((o) => (

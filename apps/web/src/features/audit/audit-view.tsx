@@ -14,7 +14,8 @@ const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'U
 const STEPS = [
   [
     'Each event',
-    'carries the SHA-256 of the event before it in its session, over its type, time and masked data, so no event can be changed, removed or reordered without breaking the chain.',
+    'carries the SHA-256 of the event before it in its session, over its type, time and masked data, ' +
+      'so no event can be changed, removed or reordered without breaking the chain.',
   ],
   [
     'Each closed session',
@@ -22,7 +23,8 @@ const STEPS = [
   ],
   [
     'Verifying',
-    're-reads every event of the organisation from the database and recomputes every hash, the same way hoop audit verify does, and stops at the first link that does not hold.',
+    're-reads every event of the organisation from the database and recomputes every hash, ' +
+      'the same way hoop audit verify does, and stops at the first link that does not hold.',
   ],
 ] as const;
 
@@ -70,7 +72,8 @@ export function AuditView({ canChangeRetention }: { canChangeRetention: boolean 
             <p className="text-[13px] text-slate-600">
               {verify.isPending
                 ? 'Re-hashing every event of the organisation…'
-                : 'Recompute every hash of every session of the organisation and of the global chain. It reads the whole trail, so it can take a while on a large one.'}
+                : 'Recompute every hash of every session of the organisation and of the global chain. ' +
+                  'It reads the whole trail, so it can take a while on a large one.'}
             </p>
           )}
           <dl className="grid gap-3 border-t border-slate-100 pt-3 md:grid-cols-3">

@@ -12,7 +12,8 @@ import { Muted, Table, Td } from '~/components/ui/table';
 import { useTRPC } from '~/trpc/react';
 
 const BTN =
-  'inline-flex h-8 items-center justify-center rounded-md px-3 text-[13px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
+  'inline-flex h-8 items-center justify-center rounded-md px-3 text-[13px] font-medium ' +
+  'whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
 const PRIMARY = `${BTN} bg-slate-900 text-white hover:bg-slate-800`;
 const SECONDARY = `${BTN} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`;
 const DANGER = `${BTN} bg-red-600 text-white hover:bg-red-700`;
@@ -65,7 +66,8 @@ export function RetentionCard({ canChange }: { canChange: boolean }) {
               {r?.days === null
                 ? 'Nothing is ever removed from the trail.'
                 : r
-                  ? `Sessions last active more than ${n(r.days)} days ago are purged by the gateway within the hour. What a purge removes is recorded in the admin trail, and verification reports it as purged.`
+                  ? `Sessions last active more than ${n(r.days)} days ago are purged by the gateway within the hour. ` +
+                    `What a purge removes is recorded in the admin trail, and verification reports it as purged.`
                   : null}
             </p>
             {r?.pending && r.pending.sessions > 0 && (

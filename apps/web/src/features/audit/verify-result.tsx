@@ -17,8 +17,11 @@ const time = new Intl.DateTimeFormat('en-GB', { timeStyle: 'medium', timeZone: '
 
 /** What a verification found: intact with what was checked, or the first broken link with a way to it. */
 export function VerifyOutcome({ result, scope }: { result: VerifyResult; scope: 'org' | 'session' }) {
-  const checked = `${plural(result.sessions, 'session')} and ${plural(result.events, 'event')} re-hashed; ${plural(result.chainLinks, 'link')} of the global chain checked`;
-  const when = `at ${time.format(result.checkedAt)} UTC in ${result.tookMs < 1000 ? `${Math.round(result.tookMs)} ms` : `${(result.tookMs / 1000).toFixed(1)} s`}`;
+  const checked =
+    `${plural(result.sessions, 'session')} and ${plural(result.events, 'event')} re-hashed; ` +
+    `${plural(result.chainLinks, 'link')} of the global chain checked`;
+  const took = result.tookMs < 1000 ? `${Math.round(result.tookMs)} ms` : `${(result.tookMs / 1000).toFixed(1)} s`;
+  const when = `at ${time.format(result.checkedAt)} UTC in ${took}`;
   if (result.ok) {
     return (
       <div
@@ -95,7 +98,8 @@ export function VerifyButton({ onClick, pending, label, className }: { onClick: 
       onClick={onClick}
       disabled={pending}
       className={cx(
-        'inline-flex h-8 items-center gap-1.5 rounded-md bg-slate-900 px-3 text-[13px] font-medium text-white shadow-sm hover:bg-slate-800 disabled:cursor-wait disabled:opacity-60',
+        'inline-flex h-8 items-center gap-1.5 rounded-md bg-slate-900 px-3 text-[13px] font-medium text-white shadow-sm hover:bg-slate-800 ' +
+          'disabled:cursor-wait disabled:opacity-60',
         className,
       )}
     >

@@ -201,7 +201,8 @@ function DeleteCard({ c }: { c: ConnectionDetail }) {
       <div className="space-y-3 text-[13px]" data-testid="connection-delete">
         <p className="text-slate-600">
           {c.sessions > 0
-            ? `It has ${c.sessions} recorded session${c.sessions === 1 ? '' : 's'}; the audit trail keeps them, so it cannot be deleted. Choose no agent to take it out of service.`
+            ? `It has ${c.sessions} recorded session${c.sessions === 1 ? '' : 's'}; ` +
+              `the audit trail keeps them, so it cannot be deleted. Choose no agent to take it out of service.`
             : 'Removes the connection; its agent stops serving it at once. Pending reviews on it are dropped.'}
         </p>
         {remove.error && (

@@ -221,7 +221,10 @@ export function ConnectionForm({
           <div className="rounded-md border border-slate-200 px-3">
             <Switch
               label="Read-only"
-              description="Only reads get through, and the target session itself is opened read-only (Postgres), so a write the classifier cannot see is refused by the database too."
+              description={
+                'Only reads get through, and the target session itself is opened read-only (Postgres), ' +
+                'so a write the classifier cannot see is refused by the database too.'
+              }
               checked={readOnly}
               disabled={busy}
               onChange={setReadOnly}

@@ -9,14 +9,18 @@ import type { useTRPC } from '~/trpc/react';
 /** Inputs, buttons and notes of the integration forms. */
 
 export const INPUT =
-  'block h-9 w-full rounded-md border border-slate-300 bg-white px-3 text-[13px] text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10 disabled:bg-slate-50 disabled:text-slate-400 aria-[invalid=true]:border-red-400 aria-[invalid=true]:ring-red-100';
+  'block h-9 w-full rounded-md border border-slate-300 bg-white px-3 text-[13px] text-slate-900 shadow-sm ' +
+  'placeholder:text-slate-400 focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10 ' +
+  'disabled:bg-slate-50 disabled:text-slate-400 aria-[invalid=true]:border-red-400 aria-[invalid=true]:ring-red-100';
 export const BTN =
-  'inline-flex h-9 items-center justify-center gap-1.5 rounded-md px-3.5 text-[13px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
+  'inline-flex h-9 items-center justify-center gap-1.5 rounded-md px-3.5 text-[13px] ' +
+  'font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
 export const PRIMARY = `${BTN} bg-slate-900 text-white hover:bg-slate-800`;
 export const SECONDARY = `${BTN} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`;
 export const DANGER = `${BTN} bg-red-600 text-white hover:bg-red-700`;
 const SMALL_BASE =
-  'inline-flex h-7 items-center rounded-md border bg-white px-2.5 text-[12px] font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
+  'inline-flex h-7 items-center rounded-md border bg-white px-2.5 text-[12px] ' +
+  'font-medium whitespace-nowrap shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
 export const SMALL = `${SMALL_BASE} border-slate-300 text-slate-700 hover:bg-slate-50`;
 export const SMALL_DANGER = `${SMALL_BASE} border-slate-300 text-red-700 hover:border-red-200 hover:bg-red-50`;
 
@@ -149,7 +153,9 @@ const KEY_NOTE: Record<Exclude<KeyState, 'ready'>, { tone: 'amber' | 'red'; titl
   mismatch: {
     tone: 'red',
     title: 'The stored secrets were sealed with another key',
-    body: 'This web app and the gateway may not share HOOP_ENCRYPTION_KEY, and the gateway cannot use a secret it cannot open. Give both the same key, then enter the Slack secrets again (a webhook: delete it and add it again).',
+    body:
+      'This web app and the gateway may not share HOOP_ENCRYPTION_KEY, and the gateway cannot use a secret it cannot open. ' +
+      'Give both the same key, then enter the Slack secrets again (a webhook: delete it and add it again).',
   },
 };
 

@@ -41,7 +41,10 @@ export function SlackPanel({ interactivityUrl }: { interactivityUrl: string }) {
       title="Slack"
       testId="slack-panel"
       icon={<HashIcon width={18} height={18} />}
-      description="Post each statement held for review to a channel, with Approve and Reject buttons that count as the reviewer's decision in hoop; optionally, blocked statements too."
+      description={
+        "Post each statement held for review to a channel, with Approve and Reject buttons that count as the reviewer's decision in hoop; " +
+        'optionally, blocked statements too.'
+      }
       status={q.data && <SlackStatus s={q.data} />}
     >
       {q.isPending ? (

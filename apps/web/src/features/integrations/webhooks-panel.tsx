@@ -142,7 +142,10 @@ function WebhookRow({ w }: { w: Webhook }) {
               type="button"
               disabled={busy}
               onClick={() => remove.mutate({ id: w.id })}
-              className="inline-flex h-7 items-center rounded-md bg-red-600 px-2.5 text-[12px] font-medium text-white shadow-sm hover:bg-red-700 disabled:opacity-50"
+              className={
+                'inline-flex h-7 items-center rounded-md bg-red-600 px-2.5 text-[12px] ' +
+                'font-medium text-white shadow-sm hover:bg-red-700 disabled:opacity-50'
+              }
             >
               {remove.isPending ? 'Deleting…' : 'Delete'}
             </button>

@@ -245,7 +245,10 @@ function Editor({
                 <a
                   key={s.id}
                   href={`#${s.id}`}
-                  className="inline-flex h-7 items-center gap-1.5 rounded-full border border-slate-200 bg-white px-3 text-[12px] text-slate-600 hover:border-slate-300 hover:text-slate-900"
+                  className={
+                    'inline-flex h-7 items-center gap-1.5 rounded-full border border-slate-200 bg-white ' +
+                    'px-3 text-[12px] text-slate-600 hover:border-slate-300 hover:text-slate-900'
+                  }
                 >
                   {s.label}
                   {bySection.get(s.id) ? (

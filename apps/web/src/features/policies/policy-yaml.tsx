@@ -78,11 +78,19 @@ export function YamlEditor({
 
   return (
     <div className="space-y-3">
-      <div className="flex h-[36rem] overflow-hidden rounded-lg border border-slate-300 bg-white shadow-sm focus-within:border-slate-500 focus-within:ring-2 focus-within:ring-slate-900/10">
+      <div
+        className={
+          'flex h-[36rem] overflow-hidden rounded-lg border border-slate-300 bg-white shadow-sm ' +
+          'focus-within:border-slate-500 focus-within:ring-2 focus-within:ring-slate-900/10'
+        }
+      >
         <div
           ref={gutter}
           aria-hidden
-          className="w-12 shrink-0 overflow-hidden border-r border-slate-200 bg-slate-50 py-3 text-right font-mono text-[12px] leading-5 text-slate-400 select-none"
+          className={
+            'w-12 shrink-0 overflow-hidden border-r border-slate-200 bg-slate-50 py-3 ' +
+            'text-right font-mono text-[12px] leading-5 text-slate-400 select-none'
+          }
         >
           {Array.from({ length: lineCount }, (_, i) => (
             <div key={i} className={cx('pr-2', bad.has(i + 1) && 'bg-red-100 font-semibold text-red-700')}>

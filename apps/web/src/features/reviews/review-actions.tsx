@@ -10,7 +10,8 @@ import { useTRPC } from '~/trpc/react';
 type Review = inferOutput<ReturnType<typeof useTRPC>['review']['get']>;
 
 const TEXTAREA =
-  'mt-1 block w-full resize-y rounded-md border border-slate-300 bg-white px-3 py-2 text-[13px] text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10 disabled:bg-slate-50 disabled:text-slate-400';
+  'mt-1 block w-full resize-y rounded-md border border-slate-300 bg-white px-3 py-2 text-[13px] text-slate-900 shadow-sm placeholder:text-slate-400 ' +
+  'focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10 disabled:bg-slate-50 disabled:text-slate-400';
 const BTN = 'inline-flex h-9 items-center gap-1.5 rounded-md px-3.5 text-[13px] font-medium shadow-sm disabled:cursor-not-allowed disabled:opacity-50';
 
 /** Keeps the page and the inbox in step with a decision the server returned. */

@@ -103,7 +103,10 @@ export function ReviewDetailView({ id }: { id: string }) {
               <>
                 <pre
                   data-testid="review-statement"
-                  className="max-h-96 overflow-auto rounded-md bg-slate-950 px-4 py-3 font-mono text-[12.5px] leading-relaxed whitespace-pre-wrap break-words text-slate-100"
+                  className={
+                    'max-h-96 overflow-auto rounded-md bg-slate-950 px-4 py-3 font-mono ' +
+                    'text-[12.5px] leading-relaxed whitespace-pre-wrap break-words text-slate-100'
+                  }
                 >
                   {r.statement}
                 </pre>

@@ -193,7 +193,10 @@ function StatementCell({ r }: { r: Item }) {
       href={`/reviews/${r.id}`}
       title={text}
       onClick={(e) => e.stopPropagation()}
-      className="block max-w-[28rem] truncate rounded bg-slate-50 px-1.5 py-0.5 font-mono text-[12px] text-slate-800 ring-1 ring-inset ring-slate-200 hover:bg-slate-100 hover:ring-slate-300"
+      className={
+        'block max-w-[28rem] truncate rounded bg-slate-50 px-1.5 py-0.5 font-mono text-[12px] text-slate-800 ring-1 ring-inset ring-slate-200 ' +
+        'hover:bg-slate-100 hover:ring-slate-300'
+      }
     >
       {text}
     </Link>
@@ -248,7 +251,11 @@ function PendingRow({ r, onOpen }: { r: Item; onOpen: () => void }) {
             Review
           </span>
         ) : (
-          <span className="inline-flex h-7 items-center rounded-md border border-slate-300 bg-white px-2.5 text-[12px] font-medium whitespace-nowrap text-slate-600">
+          <span
+            className={
+              'inline-flex h-7 items-center rounded-md border border-slate-300 bg-white px-2.5 text-[12px] font-medium ' + 'whitespace-nowrap text-slate-600'
+            }
+          >
             View
           </span>
         )}

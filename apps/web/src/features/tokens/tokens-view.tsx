@@ -80,7 +80,10 @@ export function TokensView({ isAdmin, gatewayUrl }: { isAdmin: boolean; gatewayU
         <ShownOnce
           testId="token-once"
           title="Copy your new token now: it is not shown again."
-          detail={`Log the CLI in with it: hoop login --gateway ${gatewayUrl} --token <token>, or use it as HOOP_TOKEN or Authorization: Bearer for /mcp. Only its hash is stored; if it is lost, revoke it and create another.`}
+          detail={
+            `Log the CLI in with it: hoop login --gateway ${gatewayUrl} --token <token>, or use it as HOOP_TOKEN or Authorization: ` +
+            `Bearer for /mcp. Only its hash is stored; if it is lost, revoke it and create another.`
+          }
           secret={created}
           onDone={() => setCreated(null)}
         />

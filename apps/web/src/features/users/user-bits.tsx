@@ -15,7 +15,8 @@ export type RoleName = (typeof ROLES)[number]['value'];
 export const roleLabel = (r: string): string => ROLES.find((x) => x.value === r)?.label ?? r;
 
 export const SELECT =
-  'h-8 rounded-md border border-slate-300 bg-white pl-2 pr-7 text-[13px] text-slate-700 shadow-sm focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10 disabled:opacity-50';
+  'h-8 rounded-md border border-slate-300 bg-white pl-2 pr-7 text-[13px] text-slate-700 shadow-sm ' +
+  'focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-900/10 disabled:opacity-50';
 
 export function RoleBadge({ role, title }: { role: string; title?: string }) {
   const tone = role === 'admin' ? 'red' : role === 'reviewer' ? 'amber' : role === 'auditor' ? 'blue' : 'neutral';

@@ -37,7 +37,10 @@ export function UsersPanel({ selfId }: { selfId: string }) {
       title="Users"
       testId="users-panel"
       icon={<LockIcon width={18} height={18} />}
-      description="People sign in with a password or single sign-on; service accounts (AI agents, automation) use API tokens only. Changes count from the user's next request, in the browser and at the gateway."
+      description={
+        'People sign in with a password or single sign-on; service accounts (AI agents, automation) use API tokens only. ' +
+        "Changes count from the user's next request, in the browser and at the gateway."
+      }
       actions={
         !adding && (
           <button

@@ -28,7 +28,9 @@ const emails = [
   ...Array.from(
     { length: 35 },
     () =>
-      `${chars(r, 'abcdefghijklmnopqrstuvwxyz', int(r, 1, 12))}${pick(r, ['', '.', '_', '+', '-'])}${digits(r, int(r, 0, 4))}@${chars(r, 'abcdefghijklmnopqrstuvwxyz', int(r, 2, 10))}.${pick(r, ['com', 'org', 'net', 'io', 'dev', 'co.uk', 'com.br', 'de', 'fr', 'app', 'email'])}`,
+      `${chars(r, 'abcdefghijklmnopqrstuvwxyz', int(r, 1, 12))}${pick(r, ['', '.', '_', '+', '-'])}${digits(r, int(r, 0, 4))}@` +
+      `${chars(r, 'abcdefghijklmnopqrstuvwxyz', int(r, 2, 10))}.` +
+      `${pick(r, ['com', 'org', 'net', 'io', 'dev', 'co.uk', 'com.br', 'de', 'fr', 'app', 'email'])}`,
   ),
 ];
 

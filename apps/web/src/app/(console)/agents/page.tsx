@@ -11,7 +11,8 @@ import { getQueryClient, HydrateClient, trpc } from '~/trpc/server';
 export const metadata: Metadata = { title: 'Agents' };
 
 const DESCRIPTION =
-  'Agents run inside your network next to the targets, dial out to the gateway and hold the target credentials. An agent that misses heartbeats for 15 seconds is shown offline.';
+  'Agents run inside your network next to the targets, dial out to the gateway and hold the target credentials. ' +
+  'An agent that misses heartbeats for 15 seconds is shown offline.';
 
 export default async function AgentsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const user = await currentUser();

@@ -9,7 +9,8 @@ import { getQueryClient, HydrateClient, trpc } from '~/trpc/server';
 export const metadata: Metadata = { title: 'Audit' };
 
 const DESCRIPTION =
-  'Every session is recorded append-only and hash-chained, statement by statement. Verify that nothing in the stored trail was altered or removed since it was written.';
+  'Every session is recorded append-only and hash-chained, statement by statement. ' +
+  'Verify that nothing in the stored trail was altered or removed since it was written.';
 
 export default async function AuditPage() {
   const user = await currentUser();

@@ -42,7 +42,8 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
           scopeNote={
             orgWide
               ? `Everyone’s sessions and requests in ${org}.`
-              : 'Your own sessions and review requests; admins, auditors and reviewers see the whole organisation’s. Agents are counted for the whole organisation.'
+              : 'Your own sessions and review requests; admins, auditors and reviewers see the whole organisation’s. ' +
+                'Agents are counted for the whole organisation.'
           }
         />
       </HydrateClient>

@@ -11,7 +11,8 @@ import { getQueryClient, HydrateClient, trpc } from '~/trpc/server';
 export const metadata: Metadata = { title: 'Integrations' };
 
 const DESCRIPTION =
-  'Tell people where they already are: review requests and blocked statements in Slack, security events to your own endpoints. Secrets are sealed with HOOP_ENCRYPTION_KEY and never shown again.';
+  'Tell people where they already are: review requests and blocked statements in Slack, security events to your own endpoints. ' +
+  'Secrets are sealed with HOOP_ENCRYPTION_KEY and never shown again.';
 
 export default async function IntegrationsPage() {
   const user = await currentUser();

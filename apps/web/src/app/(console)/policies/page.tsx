@@ -15,7 +15,10 @@ export default async function PoliciesPage() {
     <>
       <PageHeader
         title="Policies"
-        description="What may run on each connection and what comes back: guardrails, masking, who may connect, and who approves held statements. Agents get every change at once."
+        description={
+          'What may run on each connection and what comes back: ' +
+          'guardrails, masking, who may connect, and who approves held statements. Agents get every change at once.'
+        }
         actions={canEdit && <LinkButton href="/policies/new">New policy</LinkButton>}
       />
       <HydrateClient>

@@ -28,7 +28,10 @@ export default async function ReviewsPage({ searchParams }: { searchParams: Prom
     <>
       <PageHeader
         title="Reviews"
-        description="Statements a guardrail held for a human. The requester waits while reviewers decide here, in Slack or in the CLI; an approval lets exactly that statement run once."
+        description={
+          'Statements a guardrail held for a human. The requester waits while reviewers decide here, in Slack or in the CLI; ' +
+          'an approval lets exactly that statement run once.'
+        }
       />
       <HydrateClient>
         <ReviewsView view={view} input={input} />

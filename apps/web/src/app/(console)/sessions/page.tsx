@@ -27,7 +27,8 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
         title="Sessions"
         description={
           seesAll
-            ? `Every session through hoop in ${user?.orgName ?? 'your organisation'}: who reached what, each statement and command with the guardrail's decision, and what was masked. Open one to replay it.`
+            ? `Every session through hoop in ${user?.orgName ?? 'your organisation'}: ` +
+              `who reached what, each statement and command with the guardrail's decision, and what was masked. Open one to replay it.`
             : 'Your sessions through hoop: each statement and command with the guardrail’s decision, and what was masked. Admins and auditors see everyone’s.'
         }
       />

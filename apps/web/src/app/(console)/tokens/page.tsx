@@ -16,7 +16,10 @@ export default async function TokensPage() {
     <>
       <PageHeader
         title="API tokens"
-        description="Tokens the hoop CLI, MCP clients and automation use to reach the gateway as you. Each is shown once and stored only as a hash; revoking one stops it at once."
+        description={
+          'Tokens the hoop CLI, MCP clients and automation use to reach the gateway as you. ' +
+          'Each is shown once and stored only as a hash; revoking one stops it at once.'
+        }
       />
       <HydrateClient>
         <TokensView isAdmin={Boolean(user && hasRole(user, 'admin'))} gatewayUrl={env().HOOP_GATEWAY_URL} />

@@ -11,7 +11,8 @@ import { getQueryClient, HydrateClient, trpc } from '~/trpc/server';
 export const metadata: Metadata = { title: 'Users & groups' };
 
 const DESCRIPTION =
-  'Who can use hoop and with which role. A person holds their own role and their groups’ roles; the most privileged one counts (admin, then auditor, reviewer, developer).';
+  'Who can use hoop and with which role. A person holds their own role and their groups’ roles; ' +
+  'the most privileged one counts (admin, then auditor, reviewer, developer).';
 
 export default async function UsersPage() {
   const user = await currentUser();

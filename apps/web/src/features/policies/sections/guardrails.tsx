@@ -106,7 +106,10 @@ export function GuardrailsSection(props: SectionProps) {
     <Section
       id="guardrails"
       title="Guardrails"
-      description="Every statement and command is parsed before it runs. Built-in rules are on by default; switch one off or change its action, and add your own, which are checked first."
+      description={
+        'Every statement and command is parsed before it runs. Built-in rules are on by default; ' +
+        'switch one off or change its action, and add your own, which are checked first.'
+      }
       issues={issuesUnder(issues, ['guardrails'])}
     >
       <Sub

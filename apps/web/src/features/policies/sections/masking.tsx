@@ -20,7 +20,10 @@ export function MaskingSection({ d, set, issues, catalog }: SectionProps) {
     <Section
       id="masking"
       title="Masking"
-      description="Result rows and terminal output are masked value by value on the agent, before they leave your network; the audit trail only ever holds masked data."
+      description={
+        'Result rows and terminal output are masked value by value on the agent, before they leave your network; ' +
+        'the audit trail only ever holds masked data.'
+      }
       issues={issuesUnder(issues, ['masking'])}
     >
       <div className="rounded-md border border-slate-200 px-3">
