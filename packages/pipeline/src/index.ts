@@ -2,3 +2,4 @@ export * from './guard';
 export * from './mask';
 export * from './policy';
 export * from './shell';
+export * from './mysql';

@@ -22,6 +22,10 @@ export const BUILTIN_RULE_IDS = [
   'dynamic-sql',
   'read-only-override',
   'explain-analyze-write',
+  // MySQL and MariaDB
+  'load-data-local',
+  'set-global',
+  'server-plugins',
 ] as const;
 export type BuiltinRuleId = (typeof BUILTIN_RULE_IDS)[number];
 

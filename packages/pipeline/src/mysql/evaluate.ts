@@ -1,0 +1,169 @@
+import type { Decision, StatementDecision } from '../guard/evaluate';
+import type { Action, CustomRule, Policy } from '../policy/schema';
+import { describeMysql, type MysqlStatement, nameOf } from './classify';
+import { type ParsedStatement, parseMysql, parsePrefix } from './parse';
+import { type Reading, readings } from './render';
+import { MYSQL_RULES, overridesReadOnly } from './rules';
+
+const SQLSTATE_POLICY = '42501';
+const SEVERITY: Record<Action, number> = { allow: 0, review: 1, deny: 2 };
+const READ_ONLY_OK = new Set(['read', 'transaction', 'utility']);
+const PARSE_HINT = 'check the syntax; hoop only forwards statements it can read';
+/** PREPARE … FROM 'PREPARE … FROM …' this deep at most */
+const MAX_DEPTH = 4;
+
+type Judged = Omit<StatementDecision, 'text' | 'kind' | 'command'>;
+
+/**
+ * Judges a MySQL or MariaDB text (one or many statements) against a policy, with the same verdicts and rule ids as
+ * `evaluate` for Postgres: the most severe statement decides for the whole text, and what the parser cannot read is
+ * denied. Every reading of the text a server could make is judged (see render.ts: versioned comments run or skipped,
+ * sql_mode's backslashes and double quotes): the usual reading must parse; another reading is judged as far as MySQL
+ * would run it (the statements before the first that does not parse).
+ */
+export function evaluateMysql(sql: string, policy: Policy, ctx: { readOnly?: boolean } = {}): Decision {
+  const readOnly = Boolean(ctx.readOnly || policy.readOnly);
+  const r = judgeText(sql, policy, readOnly, 0);
+  if ('refusal' in r) return refuse(sql, r.refusal);
+  let worst: StatementDecision | undefined;
+  for (const s of r.statements) if (!worst || SEVERITY[s.action] > SEVERITY[worst.action]) worst = s;
+  if (!worst || worst.action === 'allow') return { action: 'allow', statements: r.statements };
+  return { action: worst.action, statements: r.statements, ruleId: worst.ruleId, reason: worst.message, hint: worst.hint, sqlstate: SQLSTATE_POLICY };
+}
+
+function refuse(sql: string, error: string): Decision {
+  const message = `the statement could not be parsed (${error}), so it was not sent`;
+  const s: StatementDecision = {
+    text: sql.slice(0, 2000),
+    kind: 'unknown',
+    command: 'UNKNOWN',
+    action: 'deny',
+    ruleId: 'parse-error',
+    message,
+    hint: PARSE_HINT,
+  };
+  return { action: 'deny', statements: [s], ruleId: s.ruleId, reason: message, hint: PARSE_HINT, sqlstate: SQLSTATE_POLICY };
+}
+
+function describeReading(reading: Reading): string {
+  const parts: string[] = [];
+  if (!reading.mode.backslash) parts.push('NO_BACKSLASH_ESCAPES');
+  if (reading.mode.ansiQuotes) parts.push('ANSI_QUOTES');
+  const v = reading.mode.server.version;
+  if (v < 0) parts.push('a server that skips every versioned comment');
+  else if (v < Number.MAX_SAFE_INTEGER) parts.push(`a ${reading.mode.server.mariadb ? 'MariaDB' : 'MySQL'} server older than version ${v + 1}`);
+  else if (!reading.mode.server.mariadb) parts.push('a MySQL server');
+  return parts.join(', ');
+}
+
+function judgeText(sql: string, policy: Policy, readOnly: boolean, depth: number): { statements: StatementDecision[] } | { refusal: string } {
+  if (sql.includes('\0')) return { refusal: 'the statement contains a NUL character' };
+  const all = readings(sql);
+  if (!all) return { refusal: 'it reads too many ways, depending on the server version and sql_mode, to be judged' };
+  const [first, ...others] = all;
+  if (first!.unterminated) return { refusal: `it has ${first!.unterminated}` };
+  const parsed = parseMysql(first!.text);
+  if (!parsed.ok) return { refusal: parsed.error.replace(/ expecting \{.*$/s, '').slice(0, 300) };
+  const statements = judgeAll(parsed.statements, first!.text, policy, readOnly, depth);
+  let worst = Math.max(0, ...statements.map((s) => SEVERITY[s.action]));
+  for (const other of others) {
+    const ran = parsePrefix(other.text);
+    if (ran === null) return { refusal: `read as ${describeReading(other)} would read it, it cannot be split into statements` };
+    for (const d of judgeAll(ran, other.text, policy, readOnly, depth)) {
+      if (SEVERITY[d.action] <= worst) continue;
+      worst = SEVERITY[d.action];
+      statements.push({ ...d, message: `read as ${describeReading(other)} would read it: ${d.message}` });
+    }
+  }
+  return { statements };
+}
+
+function judgeAll(parsed: ParsedStatement[], text: string, policy: Policy, readOnly: boolean, depth: number): StatementDecision[] {
+  return parsed.map((p) => judgeWithInner(describeMysql(p.text, p.node, text), policy, readOnly, depth));
+}
+
+/** A statement's verdict, made stricter by the statements in its body and the text a PREPARE prepares. */
+function judgeWithInner(s: MysqlStatement, policy: Policy, readOnly: boolean, depth: number): StatementDecision {
+  let decided = judge(s, policy, readOnly);
+  const stricter = (found: Judged | undefined, where: string) => {
+    if (found && SEVERITY[found.action] > SEVERITY[decided.action])
+      decided = { text: s.text, kind: s.kind, command: s.command, ...found, message: `in ${where}: ${found.message}` };
+  };
+  for (const inner of s.inner) stricter(judgeWithInner(inner, policy, readOnly, depth), s.where ?? 'the statement');
+  for (const prepare of s.nodes.get('PrepareStatement') ?? []) {
+    const literal = prepare.getChild(3)?.getText();
+    if (!literal || nameOf(prepare) !== 'PrepareStatement' || !/^(_[a-z0-9]+)?'/i.test(literal)) continue;
+    const where = 'the statement PREPARE prepares';
+    if (depth >= MAX_DEPTH) {
+      stricter({ action: 'deny', ruleId: 'parse-error', message: `PREPARE is nested more than ${MAX_DEPTH} deep`, hint: PARSE_HINT }, where);
+      continue;
+    }
+    const r = judgeText(unquote(literal), policy, readOnly, depth + 1);
+    if ('refusal' in r) {
+      stricter({ action: 'deny', ruleId: 'parse-error', message: `it could not be parsed (${r.refusal})`, hint: PARSE_HINT }, where);
+      continue;
+    }
+    for (const d of r.statements) stricter(d, where);
+  }
+  return decided;
+}
+
+function unquote(literal: string): string {
+  let out = '';
+  for (const m of literal.matchAll(/'((?:[^'\\]|''|\\.)*)'/g)) out += m[1]!.replace(/''/g, "'").replace(/\\(.)/gs, '$1');
+  return out;
+}
+
+function judge(s: MysqlStatement, policy: Policy, readOnly: boolean): StatementDecision {
+  const base = { text: s.text, kind: s.kind, command: s.command };
+  if (readOnly && (!READ_ONLY_OK.has(s.kind) || overridesReadOnly(s))) {
+    return {
+      ...base,
+      action: 'deny',
+      ruleId: 'read-only',
+      message: `${s.command} is not allowed on a read-only connection`,
+      hint: 'this connection only allows reads; ask an admin for write access',
+    };
+  }
+  for (const rule of policy.guardrails.rules) {
+    if (matches(rule, s)) {
+      return { ...base, action: rule.action, ruleId: rule.id, message: rule.message ?? `matched rule "${rule.id}"`, ...(rule.hint ? { hint: rule.hint } : {}) };
+    }
+  }
+  let decided: StatementDecision = { ...base, action: 'allow' };
+  // a plain EXPLAIN / DESCRIBE only plans: nothing inside it runs
+  if (s.command === 'EXPLAIN' || s.command === 'DESCRIBE' || s.command === 'DESC') {
+    if (s.kind === 'utility') return decided;
+  }
+  for (const rule of MYSQL_RULES) {
+    const setting = policy.guardrails.builtins[rule.id];
+    if (setting?.enabled === false) continue;
+    const action = setting?.action ?? rule.action;
+    if (action === 'allow' || SEVERITY[action] <= SEVERITY[decided.action]) continue;
+    const finding = rule.check(s);
+    if (finding) decided = { ...base, action, ruleId: rule.id, message: finding.message, hint: finding.hint };
+  }
+  return decided;
+}
+
+function glob(pattern: string, value: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+  const v = value.toLowerCase();
+  return re.test(v) || (!pattern.includes('.') && re.test(v.split('.').at(-1) ?? v));
+}
+
+/** a custom rule as for Postgres: kinds, commands, tables and functions (a database takes the place of a schema) */
+function matches(rule: CustomRule, s: MysqlStatement): boolean {
+  const m = rule.match;
+  if (m.kinds?.length && !m.kinds.includes(s.kind)) return false;
+  if (m.commands?.length && !m.commands.some((c) => c.toUpperCase() === s.command || s.command.startsWith(`${c.toUpperCase()} `))) return false;
+  if (m.tables?.length && !s.tables.some((t) => m.tables!.some((p) => glob(p, t)))) return false;
+  if (m.functions?.length && !s.functions.some((f) => m.functions!.some((p) => glob(p, f)))) return false;
+  return true;
+}

@@ -1,0 +1,2 @@
+export { evaluateMysql } from './evaluate';
+export { MYSQL_RULES } from './rules';
