@@ -151,7 +151,10 @@ describe('input a client sends behind a statement held for review', () => {
     expect(ended.fatal()).toEqual({
       code: '53200',
       message: expect.stringMatching(
-        /at most 4\.0 MiB; this session would add [\d.]+ MiB more it cannot pass on yet \(sent while a statement waits for approval\): the statement did not run; .*HOOP_AGENT_INPUT_BUDGET_MB$/,
+        new RegExp(
+          String.raw`at most 4\.0 MiB; this session would add [\d.]+ MiB more it cannot pass on yet \(sent while a statement waits for approval\): ` +
+            String.raw`the statement did not run; .*HOOP_AGENT_INPUT_BUDGET_MB$`,
+        ),
       ),
     });
     await waitFor('the agent’s log line', async () => (stack.agent!.output().includes('session ended: input memory budget used up') ? true : null));
@@ -219,7 +222,10 @@ describe.skipIf(skipWithout('ssh'))('input typed behind a command held for revie
       for (const [i, sh] of shells.entries()) sh.write(`${line.repeat(24)}echo done-${i + 1}\n`);
       const ended = await waitFor('a session to be ended', async () => shells.find((sh) => sh.code() !== undefined) ?? null, { timeoutMs: 60_000 });
       expect(ended.stderr()).toMatch(
-        /hoop: session ended: the agent holds [\d.]+ MiB of client input for all its sessions, at most 4\.0 MiB; this session would add [\d.]+ MiB more it cannot pass on yet \(sent while a command waits for review or for the target to read it\)/,
+        new RegExp(
+          String.raw`hoop: session ended: the agent holds [\d.]+ MiB of client input for all its sessions, at most 4\.0 MiB; ` +
+            String.raw`this session would add [\d.]+ MiB more it cannot pass on yet \(sent while a command waits for review or for the target to read it\)`,
+        ),
       );
       expect(ended.code()).not.toBe(0);
       await waitFor('the agent’s log line', async () =>
