@@ -11,24 +11,52 @@ function boundText(s: string): string {
   return `${s.slice(0, MAX_RECORDED_TEXT)}… [hoop: ${s.length - MAX_RECORDED_TEXT} more characters not recorded; sha256 of the whole text ${digest}]`;
 }
 
+/** `v` with every text bounded; the very same value (no copy) where nothing had to change */
 function bound(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return boundText(v);
   if (depth > 20 || v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x) => bound(x, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = bound(x, depth + 1);
-  return out;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const b = bound(v[i], depth + 1);
+      if (b !== v[i]) (out ??= v.slice())[i] = b;
+    }
+    return out ?? v;
+  }
+  const proto = Object.getPrototypeOf(v);
+  const plain = proto === Object.prototype || proto === null;
+  let out: Record<string, unknown> | null = null;
+  const entries = Object.entries(v);
+  for (let i = 0; i < entries.length; i++) {
+    const [k, x] = entries[i]!;
+    const b = bound(x, depth + 1);
+    if (b !== x || !plain) {
+      if (!out) {
+        out = {};
+        for (let j = 0; j < i; j++) out[entries[j]![0]] = entries[j]![1];
+      }
+    }
+    if (out) out[k] = b;
+  }
+  return out ?? (plain ? v : {});
 }
 
 /**
  * What an audit event may carry: every text up to MAX_RECORDED_TEXT characters (the rest is named by its length and
  * its sha256, so the recorded text can still be matched with the whole), and at most MAX_RECORDED_EVENT in all. A
  * 4 MB statement must not become a frame the gateway refuses, which would end the agent's link and come back with
- * every resend.
+ * every resend. Returns the data and its JSON (what the frame carries), which is made once.
  */
-export function boundEventData(data: Record<string, unknown>): Record<string, unknown> {
+export function boundEvent(data: Record<string, unknown>): { data: Record<string, unknown>; json: string } {
   const bounded = bound(data, 0) as Record<string, unknown>;
-  const size = JSON.stringify(bounded).length;
-  if (size <= MAX_RECORDED_EVENT) return bounded;
-  return { notRecorded: `this event's data (${size} characters once each text was shortened) is over hoop's limit of ${MAX_RECORDED_EVENT}` };
+  const json = JSON.stringify(bounded);
+  if (json.length <= MAX_RECORDED_EVENT) return { data: bounded, json };
+  const notRecorded = {
+    notRecorded: `this event's data (${json.length} characters once each text was shortened) is over hoop's limit of ${MAX_RECORDED_EVENT}`,
+  };
+  return { data: notRecorded, json: JSON.stringify(notRecorded) };
+}
+
+export function boundEventData(data: Record<string, unknown>): Record<string, unknown> {
+  return boundEvent(data).data;
 }

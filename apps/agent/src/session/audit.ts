@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditEventBody, Tunnel } from '@hoop/protocol';
-import { boundEventData } from './audit-bounds';
+import { boundEvent } from './audit-bounds';
 
 interface Frame {
   sessionId: string;
@@ -100,7 +100,9 @@ export class AuditOutbox {
   emit(sessionId: string, type: string, data: Record<string, unknown>): void {
     const seq = this.nextSeq.get(sessionId) ?? 0;
     this.nextSeq.set(sessionId, seq + 1);
-    const frame: Frame = { sessionId, seq, event: { type, at: new Date().toISOString(), data: boundEventData(data) } };
+    const at = new Date().toISOString();
+    const bounded = boundEvent(data);
+    const frame: Frame = { sessionId, seq, event: { type, at, data: bounded.data } };
     let s = this.sessions.get(sessionId);
     if (!s) {
       s = {
@@ -117,7 +119,8 @@ export class AuditOutbox {
       s.wait = this.resendMs;
     }
     s.frames.push(frame);
-    const json = JSON.stringify(frame);
+    // JSON.stringify(frame), with the data's JSON made once
+    const json = `{"sessionId":${JSON.stringify(sessionId)},"seq":${seq},"event":{"type":${JSON.stringify(type)},"at":"${at}","data":${bounded.json}}}`;
     if (s.file !== null) this.spool(s, sessionId, json);
     this.tunnel?.sendJson('audit', json);
   }

@@ -50,11 +50,14 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
   let auditMasker: Masker = createMasker({ hashKey });
   const carried: Record<string, number> = {};
   const verdicts = new Map<string, Verdict>();
+  /** statement texts as the audit trail records them (a prepared statement's text comes back with every run) */
+  const auditTexts = new Map<string, string>();
   const latest = () => {
     const conn = current();
     if (conn !== seen) {
       seen = conn;
       verdicts.clear();
+      auditTexts.clear();
       resolved = policyFor(conn);
       const pending = masker.resetCounts();
       // an invalid policy masks with the defaults: masking never turns off by mistake
@@ -75,7 +78,14 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
     },
     maskAudit(text: string) {
       latest();
-      return auditMasker.maskText(text).text;
+      const known = auditTexts.get(text);
+      if (known !== undefined) return known;
+      const masked = auditMasker.maskText(text).text;
+      if (text.length <= VERDICT_CACHE_TEXT) {
+        if (auditTexts.size >= VERDICT_CACHE_ENTRIES) auditTexts.delete(auditTexts.keys().next().value!);
+        auditTexts.set(text, masked);
+      }
+      return masked;
     },
     takeMaskCounts() {
       const counts: Record<string, number> = { ...carried };
