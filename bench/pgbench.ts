@@ -4,6 +4,8 @@
  * `hoop connect` → gateway → agent (real processes, guard and audit on), through the gateway's own Postgres listener
  * (gateway → agent, TLS, the token as password), and PgBouncer when it is installed. Each line ends with hoop ÷ the
  * floor of the same hop count (3 relays for hoop connect, 2 for the gateway's listener) and the latency it adds to it.
+ * With BENCH_ROUNDS > 1 every configuration is measured that many times, round after round, and the last lines give
+ * the median of each figure (the lower one of an even count) and the ratios of the medians.
  *   BENCH_SECONDS (default 20), BENCH_CLIENTS (default "1,8"), BENCH_SCALE (default 10), BENCH_ROUNDS (default 1),
  *   BENCH_TARGETS (default all: direct,relay1,relay2,relay3,gateway,hoop,pgbouncer)
  */
@@ -121,6 +123,24 @@ async function main(): Promise<void> {
     ...floors.flatMap(([a, b]) => [`${a}/${b}`, `${a} ms - ${b} ms`]),
   );
   process.stderr.write(`${rows[0]}\n`);
+  const report = (round: string | number, protocol: string, clients: number, results: Map<string, Result>) => {
+    const direct = results.get('direct');
+    line(
+      round,
+      protocol,
+      clients,
+      ...names.map((n) => results.get(n)!.tps.toFixed(0)),
+      ...(direct ? names.filter((n) => n !== 'direct').map((n) => (results.get(n)!.tps / direct.tps).toFixed(2)) : []),
+      ...floors.flatMap(([a, b]) => {
+        const x = results.get(a)!;
+        const floor = results.get(b)!;
+        return [(x.tps / floor.tps).toFixed(2), (x.latencyMs - floor.latencyMs).toFixed(3)];
+      }),
+    );
+    process.stderr.write(`${rows[rows.length - 1]}\n`);
+  };
+  /** every round's figures of each configuration, for the medians */
+  const all = new Map<string, Map<string, Result>[]>();
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const protocol of ['simple', 'prepared']) {
@@ -128,21 +148,22 @@ async function main(): Promise<void> {
           const args = ['-S', '-n', '-T', String(seconds), '-c', String(clients), '-j', String(Math.min(clients, 2)), '-M', protocol];
           const results = new Map<string, Result>();
           for (const [name, url] of targets) results.set(name, pgbench(url, args));
-          const direct = results.get('direct');
-          line(
-            round,
-            protocol,
-            clients,
-            ...names.map((n) => results.get(n)!.tps.toFixed(0)),
-            ...(direct ? names.filter((n) => n !== 'direct').map((n) => (results.get(n)!.tps / direct.tps).toFixed(2)) : []),
-            ...floors.flatMap(([a, b]) => {
-              const x = results.get(a)!;
-              const floor = results.get(b)!;
-              return [(x.tps / floor.tps).toFixed(2), (x.latencyMs - floor.latencyMs).toFixed(3)];
-            }),
-          );
-          process.stderr.write(`${rows[rows.length - 1]}\n`);
+          report(round, protocol, clients, results);
+          const key = `${protocol}\t${clients}`;
+          all.set(key, [...(all.get(key) ?? []), results]);
         }
+      }
+    }
+    // with several rounds, the median of each figure (tps and latency of each target), and the ratios of those
+    if (rounds > 1) {
+      for (const [key, runs] of all) {
+        const [protocol, clients] = key.split('\t');
+        const median = new Map<string, Result>();
+        for (const n of names) {
+          const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+          median.set(n, { tps: mid(runs.map((r) => r.get(n)!.tps)), latencyMs: mid(runs.map((r) => r.get(n)!.latencyMs)) });
+        }
+        report('median', protocol!, Number(clients), median);
       }
     }
   } finally {
