@@ -2,8 +2,8 @@
 //
 //   apps/{web,gateway,agent,cli}   deploy; each may use packages, never another app (tests included)
 //   packages/*                     libraries; never import an app
-//   packages/{pgwire,pipeline}     pure: no I/O (sockets, files, processes); pgwire imports no workspace package,
-//                                  pipeline only pgwire; pipeline never imports db or protocol
+//   packages/{pgwire,mysqlwire,    pure: no I/O (sockets, files, processes); pgwire and mysqlwire import no workspace
+//            pipeline}             package, pipeline only pgwire; pipeline never imports db or protocol
 //
 // agent and cli run on users' machines and inside customer networks: they never import the database package.
 // Inside the agent: link/ (the gateway tunnel) and session/ (the contract every protocol implements) stand alone;
@@ -110,6 +110,13 @@ module.exports = {
       to: { path: '^(packages|apps)/', pathNot: '^packages/pgwire/' },
     },
     {
+      name: 'mysqlwire-alone',
+      severity: 'error',
+      comment: 'mysqlwire is a codec: it imports no other workspace package.',
+      from: { path: '^packages/mysqlwire/src/' },
+      to: { path: '^(packages|apps)/', pathNot: '^packages/mysqlwire/' },
+    },
+    {
       name: 'pgfront-deps',
       severity: 'error',
       comment:
@@ -128,8 +135,10 @@ module.exports = {
     {
       name: 'pure-no-io',
       severity: 'error',
-      comment: 'pgwire and pipeline are pure: no sockets, files, processes or timers of their own. I/O belongs to the app that owns the socket.',
-      from: { path: '^packages/(pgwire|pipeline)/src/', pathNot: '\\.test\\.ts$' },
+      comment:
+        'pgwire, mysqlwire and pipeline are pure: no sockets, files, processes or timers of their own. ' +
+        'I/O belongs to the app that owns the socket.',
+      from: { path: '^packages/(pgwire|mysqlwire|pipeline)/src/', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypes: ['core'], path: IO_MODULES },
     },
     {

@@ -108,6 +108,21 @@ describe('packet framing', () => {
     expect(() => p.push(framed, () => undefined)).toThrow(expect.objectContaining({ code: ER.PACKET_TOO_LARGE }));
   });
 
+  it('stops in the middle of a chunk when told, and hands over the bytes after the packet (TLS after an SSLRequest)', () => {
+    const ssl = framePacket(writeSslRequest({ capabilities: CLIENT.PROTOCOL_41 }), 1);
+    const hello = Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 1, 2, 3]);
+    const p = new PacketParser();
+    const got: Buffer[] = [];
+    p.push(Buffer.concat([ssl, hello]), (payload) => {
+      got.push(payload);
+      p.stop();
+    });
+    expect(got).toHaveLength(1);
+    expect(p.takeRest().equals(hello)).toBe(true);
+    p.push(framePacket(Buffer.from('next'), 2), (payload) => got.push(payload));
+    expect(got[1]!.toString()).toBe('next');
+  });
+
   it('checks sequence ids when asked: a packet out of order is ER_NET_PACKETS_OUT_OF_ORDER', () => {
     const p = new PacketParser({ checkSequence: true });
     p.push(framePacket(Buffer.from('a'), 0), () => undefined);

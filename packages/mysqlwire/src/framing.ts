@@ -33,6 +33,7 @@ export class PacketParser {
   private piecesLen = 0;
   private firstSeq = 0;
   private failed: MysqlWireError | null = null;
+  private stopped = false;
 
   constructor(options: PacketParserOptions = {}) {
     this.maxPayload = options.maxPayload ?? 64 * 1024 * 1024;
@@ -44,8 +45,27 @@ export class PacketParser {
     return this.partLen + this.piecesLen;
   }
 
+  /**
+   * Called from the packet handler: the rest of the chunk is not parsed but kept for `takeRest()` (a server that reads
+   * an SSLRequest hands the bytes after it, the start of the TLS handshake, to TLS).
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** The bytes received and not parsed, once `push()` returns after a `stop()`; the parser then starts afresh. */
+  takeRest(): Buffer {
+    const rest = this.partLen === 0 ? Buffer.alloc(0) : Buffer.concat(this.parts, this.partLen);
+    this.parts = [];
+    this.partLen = 0;
+    this.need = 4;
+    this.stopped = false;
+    return rest;
+  }
+
   push(chunk: Uint8Array, onPacket: PacketHandler): void {
     if (this.failed) throw this.failed;
+    if (this.stopped) throw new Error('PacketParser.push() after stop() and before takeRest()');
     try {
       this.parse(chunk, onPacket);
     } catch (err) {
@@ -92,6 +112,7 @@ export class PacketParser {
         this.piecesLen = 0;
         onPacket(whole, first);
       } else onPacket(payload, seq);
+      if (this.stopped) break;
     }
     if (off < buf.length) {
       const rest = buf.length - off;
