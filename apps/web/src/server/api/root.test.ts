@@ -5,7 +5,8 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliLogin } from '@hoop/core/cli-login/login-requests';
 import { type AuthzOrg, seedAuthzOrg } from '@hoop/core/testing';
-import { PROCEDURE_ACCESS } from '@hoop/core/authz';
+import { PROCEDURE_ACCESS, type ProcedurePath } from '@hoop/core/authz';
+import { EXPECTED } from './authz-expected';
 import { appRouter, createCaller } from './root';
 
 /**
@@ -97,7 +98,7 @@ async function outcome(call: () => Promise<string>): Promise<string> {
 
 const names = (page: { items: { name: string }[] }) => page.items.map((i) => i.name).join(',');
 
-const PROCEDURES = {
+const PROCEDURES: Record<ProcedurePath, (who: string | null) => Promise<string>> = {
   'connection.list': async (who: string | null) => names(await as(who).connection.list({})),
   'agent.list': async (who: string | null) => names(await as(who).agent.list({})),
   'connection.get': async (who: string | null) => (await as(who).connection.get({ id: connectionId })).name,
@@ -272,255 +273,6 @@ const PROCEDURES = {
   },
 };
 
-const everyone = (ok: string, otherAdmin: string) => ({
-  admin: ok,
-  reviewer: ok,
-  auditor: ok,
-  developer: ok,
-  anonymous: 'UNAUTHORIZED',
-  disabled: 'UNAUTHORIZED',
-  otherAdmin,
-});
-const adminsOnly = (ok: string, otherAdmin: string) => ({
-  admin: ok,
-  reviewer: 'FORBIDDEN',
-  auditor: 'FORBIDDEN',
-  developer: 'FORBIDDEN',
-  anonymous: 'UNAUTHORIZED',
-  disabled: 'UNAUTHORIZED',
-  otherAdmin,
-});
-
-const EXPECTED: Record<keyof typeof PROCEDURES, Record<string, string>> = {
-  'connection.list': {
-    admin: 'ok:acme-db',
-    reviewer: 'ok:acme-db',
-    auditor: 'ok:acme-db',
-    developer: 'ok:acme-db',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:',
-  },
-  'agent.list': {
-    admin: 'ok:acme-agent',
-    reviewer: 'FORBIDDEN',
-    auditor: 'ok:acme-agent',
-    developer: 'FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:',
-  },
-  // connection settings, agents and policy changes: admins only, each in their own org (another org's ids are not found)
-  'connection.get': adminsOnly('ok:acme-db', 'NOT_FOUND'),
-  'connection.create': adminsOnly('ok:new-admin:stored:true', 'ok:new-otheradmin:stored:true'),
-  'connection.update': adminsOnly('ok:upd-admin:true', 'NOT_FOUND'),
-  'connection.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
-  'connection.test': adminsOnly('ok:settings=fail,agent=fail,credential=info,policy=pass,target=info', 'NOT_FOUND'),
-  'agent.create': adminsOnly('ok:agent-admin:key shown', 'ok:agent-otheradmin:key shown'),
-  'agent.rotateKey': adminsOnly('ok:rotated', 'NOT_FOUND'),
-  'agent.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
-  // policies: every member reads and tests them (they decide what members may do); admins change them
-  'policy.list': everyone('ok:acme-policy', 'ok:'),
-  'policy.get': everyone('ok:acme-policy', 'NOT_FOUND'),
-  'policy.catalog': everyone('ok:true', 'ok:true'),
-  'policy.validate': everyone('ok:review.minApprovals', 'ok:review.minApprovals'),
-  'policy.test': everyone('ok:deny:delete-without-where', 'ok:deny:delete-without-where'),
-  'policy.save': adminsOnly('ok:policy-admin:v1', 'ok:policy-otherAdmin:v1'),
-  'policy.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
-  // every member sees the org's reviews; another org sees none of them
-  'review.list': everyone('ok:true', 'ok:false'),
-  'review.get': everyone('ok:pending', 'NOT_FOUND'),
-  'review.summary': everyone('ok:true', 'ok:false'),
-  'review.facets': everyone('ok:acme-db', 'ok:'),
-  // deciding: the approvers of the review only, never the requester (the developer), never another org
-  'review.approve': {
-    admin: 'ok:approved',
-    reviewer: 'ok:approved',
-    auditor: 'FORBIDDEN',
-    developer: 'FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'NOT_FOUND',
-  },
-  'review.reject': {
-    admin: 'ok:rejected',
-    reviewer: 'ok:rejected',
-    auditor: 'FORBIDDEN',
-    developer: 'FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'NOT_FOUND',
-  },
-  'review.revoke': {
-    admin: 'ok:revoked',
-    reviewer: 'FORBIDDEN',
-    auditor: 'FORBIDDEN',
-    developer: 'FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'NOT_FOUND',
-  },
-  // integrations: admins only, each on their own org's settings
-  'integration.getSlack': adminsOnly('ok:#acme-reviews', 'ok:'),
-  'integration.saveSlack': adminsOnly('ok:#admin', 'ok:#otherAdmin'),
-  'integration.removeSlack': adminsOnly('ok:false', 'ok:false'),
-  'integration.listWebhooks': adminsOnly('ok:acme-hook', 'ok:'),
-  'integration.createWebhook': adminsOnly('ok:new-admin:secret shown', 'ok:new-otherAdmin:secret shown'),
-  'integration.setWebhookEnabled': adminsOnly('ok:false', 'NOT_FOUND'),
-  'integration.deleteWebhook': adminsOnly('ok:deleted', 'NOT_FOUND'),
-  // users and groups: admins only, each in their own org
-  'user.list': adminsOnly('ok:true', 'ok:false'),
-  'user.create': adminsOnly('ok:developer:password shown', 'ok:developer:password shown'),
-  'user.resetPassword': adminsOnly('ok:password shown', 'NOT_FOUND'),
-  'user.setRole': adminsOnly('ok:reviewer', 'NOT_FOUND'),
-  'user.setDisabled': adminsOnly('ok:true', 'NOT_FOUND'),
-  'group.list': adminsOnly('ok:acme-reviewers', 'ok:'),
-  'group.create': adminsOnly('ok:team-admin', 'ok:team-otherAdmin'),
-  'group.update': adminsOnly('ok:auditor', 'NOT_FOUND'),
-  'group.delete': adminsOnly('ok:deleted', 'NOT_FOUND'),
-  'group.addMember': adminsOnly('ok:1', 'NOT_FOUND'),
-  'group.removeMember': adminsOnly('ok:0', 'NOT_FOUND'),
-  // tokens: everyone their own; admins also the org's, and may revoke any of them
-  'token.list': {
-    admin: 'ok:laptop|org:true',
-    reviewer: 'ok:laptop|org:FORBIDDEN',
-    auditor: 'ok:laptop|org:FORBIDDEN',
-    developer: 'ok:laptop|org:FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:laptop|org:false',
-  },
-  'token.create': {
-    admin: 'ok:cli-admin:shown once',
-    reviewer: 'ok:cli-reviewer:shown once',
-    auditor: 'ok:cli-auditor:shown once',
-    developer: 'ok:cli-developer:shown once',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:cli-otherAdmin:shown once',
-  },
-  'token.revoke': {
-    admin: 'ok:revoked',
-    reviewer: 'NOT_FOUND',
-    auditor: 'NOT_FOUND',
-    developer: 'ok:revoked',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'NOT_FOUND',
-  },
-  // a login request belongs to nobody until someone signed in approves it with the code their terminal shows
-  'cliLogin.get': everyone('ok:pending', 'ok:pending'),
-  'cliLogin.approve': everyone('ok:approved', 'ok:approved'),
-  'cliLogin.deny': everyone('ok:denied', 'ok:denied'),
-  // sessions: admins and auditors see the org's, everyone else only their own (the admin's session is not theirs)
-  'session.list': {
-    admin: 'ok:true',
-    reviewer: 'ok:false',
-    auditor: 'ok:true',
-    developer: 'ok:false',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:false',
-  },
-  'session.facets': {
-    admin: 'ok:acme-db',
-    reviewer: 'ok:',
-    auditor: 'ok:acme-db',
-    developer: 'ok:acme-db',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:',
-  },
-  'session.get': {
-    admin: 'ok:closed',
-    reviewer: 'NOT_FOUND',
-    auditor: 'ok:closed',
-    developer: 'NOT_FOUND',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'NOT_FOUND',
-  },
-  // verifying the trail: admins and auditors, of their own org
-  'session.verify': {
-    admin: 'ok:true',
-    reviewer: 'FORBIDDEN',
-    auditor: 'ok:true',
-    developer: 'FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'NOT_FOUND',
-  },
-  'audit.overview': {
-    admin: 'ok:2',
-    reviewer: 'FORBIDDEN',
-    auditor: 'ok:2',
-    developer: 'FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:0',
-  },
-  'audit.verify': {
-    admin: 'ok:true:2',
-    reviewer: 'FORBIDDEN',
-    auditor: 'ok:true:2',
-    developer: 'FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:true:0',
-  },
-  // retention: admins and auditors read it, admins change it, each for their own org
-  'audit.retention': {
-    admin: 'ok:null:0',
-    reviewer: 'FORBIDDEN',
-    auditor: 'ok:null:0',
-    developer: 'FORBIDDEN',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:null:0',
-  },
-  'audit.previewRetention': adminsOnly('ok:0', 'ok:0'),
-  'audit.setRetention': adminsOnly('ok:90', 'ok:90'),
-  // the dashboard: every member; admins, reviewers and auditors get the org's figures, developers their own sessions'
-  // (the developer's one of Acme's two sessions), another org none of Acme's; agents are counted org-wide for everyone
-  'dashboard.sessions': {
-    admin: 'ok:2',
-    reviewer: 'ok:2',
-    auditor: 'ok:2',
-    developer: 'ok:1',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:0',
-  },
-  'dashboard.blocked': {
-    admin: 'ok:2',
-    reviewer: 'ok:2',
-    auditor: 'ok:2',
-    developer: 'ok:1',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:0',
-  },
-  'dashboard.masked': {
-    admin: 'ok:4',
-    reviewer: 'ok:4',
-    auditor: 'ok:4',
-    developer: 'ok:2',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:0',
-  },
-  'dashboard.approvals': everyone('ok:true', 'ok:false'),
-  'dashboard.live': {
-    admin: 'ok:1:org',
-    reviewer: 'ok:1:org',
-    auditor: 'ok:1:org',
-    developer: 'ok:1:own',
-    anonymous: 'UNAUTHORIZED',
-    disabled: 'UNAUTHORIZED',
-    otherAdmin: 'ok:0:org',
-  },
-};
-
 describe('authorization', () => {
   it('every procedure is in the table', () => {
     const procedures = Object.keys(appRouter._def.procedures).sort();
@@ -532,7 +284,7 @@ describe('authorization', () => {
   });
 
   for (const [name, call] of Object.entries(PROCEDURES)) {
-    for (const [who, expected] of Object.entries(EXPECTED[name as keyof typeof PROCEDURES])) {
+    for (const [who, expected] of Object.entries(EXPECTED[name as ProcedurePath])) {
       it(`${name} as ${who} → ${expected}`, async () => {
         expect(await outcome(() => call(who === 'anonymous' ? null : who))).toBe(expected);
       });
