@@ -4,7 +4,18 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor, SSH_CLIENT_OPTIONS, sshToHoop } from '@hoop/devstack';
+import {
+  cliCommand,
+  REPO_ROOT,
+  runProcess,
+  startSshd,
+  type TestSshd,
+  type TestStack,
+  startTestStack,
+  waitFor,
+  SSH_CLIENT_OPTIONS,
+  sshToHoop,
+} from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 
 const noSsh = skipWithout('sshd', 'ssh');
@@ -229,12 +240,13 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
     expect(applied.code, applied.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     const client = new Client({ name: 'test-agent', version: '1.0.0' });
+    const hoop = cliCommand(['mcp']);
     await client.connect(
       new StdioClientTransport({
-        command: process.execPath,
-        args: ['--import', 'tsx', path.join(REPO_ROOT, 'apps/cli/src/main.ts'), 'mcp'],
+        command: hoop.command,
+        args: hoop.args,
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOOP_CONFIG: stack.configFile },
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...hoop.env, HOOP_CONFIG: stack.configFile },
         stderr: 'pipe',
       }),
     );
