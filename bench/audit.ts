@@ -15,8 +15,7 @@ import { createDb, type Db } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db/testing';
 import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
-import { listSessions as gatewayList } from '../apps/gateway/src/http/api-sessions';
-import type { UserIdentity } from '../apps/gateway/src/auth';
+import { sessionSummaries } from '@hoop/core/session/session-summaries';
 import { AuditWriter } from '../apps/gateway/src/audit/writer';
 import { listSessions as webList } from '@hoop/core/session/list-sessions';
 
@@ -173,21 +172,21 @@ async function sessionList(): Promise<void> {
       `session list at ${made[0]!.events.toLocaleString('en-US')} events, ${made[0]!.sessions.toLocaleString('en-US')} sessions, ${made[0]!.partitions} partitions (generated and analyzed in ${secondsSince(start).toFixed(0)} s)`,
     );
 
-    const auditor: UserIdentity = {
+    const auditor = {
       kind: 'user',
       id: users[0]!.id,
       orgId: org.id,
       email: users[0]!.email,
       name: 'a',
-      role: 'auditor',
-      roles: ['auditor'],
+      role: 'auditor' as const,
+      roles: ['auditor' as const],
       tokenId: 'bench',
       scope: 'full',
     };
     const developer = { id: users[7]!.id, orgId: org.id, role: 'developer' as const };
-    const check = await gatewayList(db, auditor, new URLSearchParams());
+    const check = await sessionSummaries(db, auditor, { limit: 50 });
     if (check.sessions.length !== 50 || check.sessions.some((s) => s.events === 0)) throw new Error('the list did not return 50 sessions with their events');
-    out(`  hoop sessions (gateway API: 50 newest, event counts):        ${stats(await timed(() => gatewayList(db, auditor, new URLSearchParams())))}`);
+    out(`  hoop sessions (gateway API: 50 newest, event counts):        ${stats(await timed(() => sessionSummaries(db, auditor, { limit: 50 })))}`);
     out(
       `  sessions page (web: 50 newest, counts, total up to 10,000):  ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50 })))}`,
     );
