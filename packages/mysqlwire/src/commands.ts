@@ -1,5 +1,5 @@
 import { type BinaryValue, isKnownType, readBinaryValue, writeBinaryValue } from './binary-values';
-import { CLIENT, COM, CURSOR } from './constants';
+import { CLIENT, COM, CURSOR, UTF8MB4_GENERAL_CI } from './constants';
 import { ER, MysqlWireError } from './errors';
 import { readAttributes, writeAttributes } from './handshake';
 import { PayloadReader } from './reader';
@@ -225,11 +225,10 @@ export function writeCommand(c: Command, capabilities: number, longData?: Readon
         if (cu.authResponse.length > 255) throw new RangeError('COM_CHANGE_USER: auth response longer than 255 bytes');
         w.int1(cu.authResponse.length).bytes(cu.authResponse);
       } else w.nulString(cu.authResponse);
-      w.nulString(cu.database);
-      const more = cu.characterSet !== undefined || cu.authPluginName !== undefined || cu.attributes !== undefined;
-      if (more) w.int2(cu.characterSet ?? 45);
-      if ((capabilities & CLIENT.PLUGIN_AUTH) !== 0 && (cu.authPluginName !== undefined || cu.attributes !== undefined)) w.nulString(cu.authPluginName ?? '');
-      if ((capabilities & CLIENT.CONNECT_ATTRS) !== 0 && cu.attributes !== undefined) writeAttributes(w, cu.attributes);
+      // servers read every field the capabilities announce (MariaDB refuses the packet when the attributes are missing)
+      w.nulString(cu.database).int2(cu.characterSet ?? UTF8MB4_GENERAL_CI);
+      if ((capabilities & CLIENT.PLUGIN_AUTH) !== 0) w.nulString(cu.authPluginName ?? '');
+      if ((capabilities & CLIENT.CONNECT_ATTRS) !== 0) writeAttributes(w, cu.attributes ?? {});
       return w.finish();
     }
     case 'StmtPrepare':

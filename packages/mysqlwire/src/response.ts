@@ -1,3 +1,4 @@
+import { type AuthSwitchRequest, parseAuthMoreData, parseAuthSwitchRequest } from './auth';
 import { parsePrepareOk, type PrepareOk } from './commands';
 import { CLIENT, SERVER_STATUS } from './constants';
 import { MysqlWireError } from './errors';
@@ -19,7 +20,9 @@ export type ResponseKind =
   /** COM_STATISTICS: one text packet */
   | 'statistics'
   /** COM_PING, COM_INIT_DB, COM_RESET_CONNECTION, COM_SET_OPTION, COM_PROCESS_KILL, …: OK or ERR */
-  | 'ok';
+  | 'ok'
+  /** COM_CHANGE_USER: AuthSwitchRequest and AuthMoreData (the client answers each) until OK or ERR */
+  | 'auth';
 
 export type ServerMessage =
   | { type: 'OK'; ok: OkPacket; more: boolean }
@@ -34,7 +37,9 @@ export type ServerMessage =
   /** a row: read it with parseTextRow / parseBinaryRow and the columns seen before */
   | { type: 'Row'; binary: boolean }
   | { type: 'ResultEnd'; statusFlags: number; warnings: number; more: boolean }
-  | { type: 'Statistics'; text: string };
+  | { type: 'Statistics'; text: string }
+  | { type: 'AuthSwitch'; request: AuthSwitchRequest }
+  | { type: 'AuthMoreData'; data: Buffer };
 
 export type ServerMessageHandler = (m: ServerMessage, payload: Buffer, sequenceId: number) => void;
 
@@ -141,7 +146,9 @@ export class ResponseReader {
       this.state = more ? 'first' : 'idle';
       return { type: 'OK', ok, more };
     }
-    if (this.kind === 'ok') throw new MysqlWireError(`expected OK or ERR, got a packet starting 0x${(p[0] ?? 0).toString(16)}`);
+    if (this.kind === 'auth' && p[0] === 0xfe) return { type: 'AuthSwitch', request: parseAuthSwitchRequest(p) };
+    if (this.kind === 'auth' && p[0] === 0x01) return { type: 'AuthMoreData', data: parseAuthMoreData(p) };
+    if (this.kind === 'ok' || this.kind === 'auth') throw new MysqlWireError(`expected OK or ERR, got a packet starting 0x${(p[0] ?? 0).toString(16)}`);
     if (p.length > 0 && p[0] === 0xfb && this.kind === 'query') {
       // the client sends the file (or an empty packet), then the server answers with OK or ERR
       this.state = 'first';
