@@ -1,5 +1,4 @@
-import type net from 'node:net';
-import type tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { framePacket, MysqlWireError, type PacketParser, packetCount } from '@hoop/mysqlwire';
 
 export interface Packet {
@@ -15,14 +14,14 @@ export class PacketChannel {
   private queue: Packet[] = [];
   private waiter: { resolve: (p: Packet) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
-  private socket: net.Socket | tls.TLSSocket | null = null;
+  private socket: Duplex | null = null;
 
   constructor(
     readonly parser: PacketParser,
     private readonly describeClose: () => string,
   ) {}
 
-  attach(socket: net.Socket | tls.TLSSocket): void {
+  attach(socket: Duplex): void {
     this.socket = socket;
     socket.on('data', this.onData);
     socket.on('close', this.onClose);

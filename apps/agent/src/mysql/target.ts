@@ -99,6 +99,11 @@ export interface MysqlLoginOptions {
   characterSet?: number;
   /** largest packet accepted from the target */
   maxPacket?: number;
+  /**
+   * Called with the target's greeting before the agent answers it (a relayed session greets its client with it and
+   * logs in with what the client chose): returns the capabilities and database to log in with.
+   */
+  beforeLogin?: (greeting: HandshakeV10) => Promise<{ capabilities: number; database: string | null }>;
 }
 
 /** Opens a TCP connection within the config's timeout. */
@@ -177,8 +182,12 @@ export async function loginMysqlTarget(
     Object.assign(trace, { serverVersion: greeting.serverVersion, connectionId: greeting.connectionId });
     trace.plugins.push(greeting.authPluginName || NATIVE_PASSWORD);
     if ((greeting.capabilities & CLIENT.PROTOCOL_41) === 0) throw new MysqlTargetError('the target does not speak protocol 4.1 (MySQL 4.1 or later is needed)');
-    let caps = ((options.capabilities ?? DEFAULT_CAPABILITIES) | CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH) & ~CLIENT.SSL;
-    if (cfg.database !== null) caps |= CLIENT.CONNECT_WITH_DB;
+    const chosen = options.beforeLogin
+      ? await options.beforeLogin(greeting)
+      : { capabilities: options.capabilities ?? DEFAULT_CAPABILITIES, database: cfg.database };
+    const database = chosen.database;
+    let caps = (chosen.capabilities | CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH) & ~CLIENT.SSL & ~CLIENT.CONNECT_WITH_DB;
+    if (database !== null) caps |= CLIENT.CONNECT_WITH_DB;
     caps = (caps & greeting.capabilities) >>> 0;
     const characterSet = options.characterSet ?? UTF8MB4_GENERAL_CI;
     let seq = 1;
@@ -210,7 +219,7 @@ export async function loginMysqlTarget(
         characterSet,
         username: cfg.user,
         authResponse: token,
-        database: cfg.database ?? undefined,
+        database: database ?? undefined,
         authPluginName: plugin,
         attributes: { _client_name: 'hoop', ...options.attributes },
         mariadbCapabilities: 0,

@@ -1,0 +1,175 @@
+/**
+ * A MySQL session through the agent against the real MariaDB: the client logs in with any password, statements are
+ * judged before they reach the target, rows come back masked (text and binary), and commands the relay does not carry
+ * are refused without ending the session.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { createLogger } from '@hoop/log';
+import {
+  CLIENT,
+  type Command,
+  framePacket,
+  PacketParser,
+  parseBinaryRow,
+  parseHandshakeV10,
+  parseTextRow,
+  ResponseReader,
+  type ResponseKind,
+  type ServerMessage,
+  TYPE,
+  writeCommand,
+  writeHandshakeResponse41,
+} from '@hoop/mysqlwire';
+import type { AgentConnection } from '@hoop/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hooksFor } from '../session/policy-hooks';
+import { PacketChannel } from './channel';
+import type { MysqlHooks } from './relay';
+import { serveMysql } from './session';
+
+const HOST = '127.0.0.1';
+const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
+const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
+
+type Got = { m: ServerMessage; payload: Buffer };
+
+let db: string;
+let server: net.Server;
+let audits: { type: string; data: Record<string, unknown> }[];
+const clients: net.Socket[] = [];
+
+function hooks(): MysqlHooks {
+  const conn: AgentConnection = { id: 'c', name: 'orders-mysql', type: 'mysql', config: {}, secretRef: null, readOnly: false, policy: null };
+  const policy = hooksFor(() => conn, 'test-key');
+  return {
+    judge: (sql) =>
+      /\bdrop\b/i.test(sql)
+        ? { action: 'deny', ruleId: 'drop-table', message: 'DROP is not allowed' }
+        : /\bgrant\b/i.test(sql)
+          ? { action: 'review', ruleId: 'grant' }
+          : { action: 'allow' },
+    columnMasker: (c) => policy.columnMasker(c),
+    maskText: (t) => policy.maskText(t),
+    maskAudit: (t) => policy.maskAudit(t),
+    takeMaskCounts: () => policy.takeMaskCounts(),
+  };
+}
+
+beforeEach(async () => {
+  db = `hoop_s_${randomBytes(4).toString('hex')}`;
+  asRoot(`CREATE DATABASE ${db}; CREATE TABLE ${db}.customers (id int, name varchar(40), email varchar(80));
+    INSERT INTO ${db}.customers VALUES (1, 'Ann', 'ann@example.com'), (2, 'Bob', NULL)`);
+  // each test's sessions record into its own list (a session of the test before may end while this one starts)
+  const sink: typeof audits = [];
+  audits = sink;
+  server = net.createServer((sock) =>
+    serveMysql(sock, {
+      sessionId: 's1',
+      target: { host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled', connectTimeoutMs: 5000 },
+      password: null,
+      maxMessage: 1 << 20,
+      hooks: hooks(),
+      log: createLogger('mysql-test', 'error'),
+      audit: (type, data) => sink.push({ type, data }),
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.destroy();
+  server.close();
+  asRoot(`DROP DATABASE IF EXISTS ${db}`);
+});
+
+/** A client of the agent's port, speaking the protocol with the codec. */
+async function connect(caps = CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.DEPRECATE_EOF | CLIENT.MULTI_RESULTS) {
+  const sock = net.connect((server.address() as net.AddressInfo).port, HOST);
+  clients.push(sock);
+  const ch = new PacketChannel(new PacketParser(), () => 'closed');
+  ch.attach(sock);
+  const greeting = parseHandshakeV10((await ch.next()).payload);
+  ch.write(writeHandshakeResponse41({ capabilities: caps, username: 'anyone', authResponse: Buffer.alloc(20, 1), authPluginName: 'mysql_native_password' }), 1);
+  const ok = await ch.next();
+  const run = async (c: Command, kind: ResponseKind): Promise<Got[]> => {
+    const reader = new ResponseReader(caps);
+    reader.expect(kind);
+    ch.write(writeCommand(c, caps), 0);
+    const got: Got[] = [];
+    while (!reader.idle) {
+      const p = await ch.next();
+      reader.push(p.payload, p.sequenceId, (m, payload) => got.push({ m, payload: Buffer.from(payload) }));
+    }
+    return got;
+  };
+  return { sock, ch, greeting, ok, run };
+}
+
+const rows = (got: Got[]) => got.filter((g) => g.m.type === 'Row').map((g) => g.payload);
+const columns = (got: Got[]) => got.filter((g) => g.m.type === 'Column').map((g) => (g.m as Extract<ServerMessage, { type: 'Column' }>).column);
+
+describe('a MySQL session through the agent', () => {
+  it("greets with the target's version and thread id, and takes any password", async () => {
+    const c = await connect();
+    expect(c.greeting.serverVersion).toMatch(/MariaDB/);
+    expect(c.ok.payload[0]).toBe(0x00);
+    const got = await c.run({ type: 'Query', sql: 'SELECT CONNECTION_ID(), DATABASE()' }, 'query');
+    expect(parseTextRow(rows(got)[0]!, 2).map(String)).toEqual([String(c.greeting.connectionId), db]);
+  });
+
+  it('masks text rows and binary rows; NULL stays NULL', async () => {
+    const c = await connect();
+    const text = await c.run({ type: 'Query', sql: 'SELECT id, name, email FROM customers ORDER BY id' }, 'query');
+    const values = rows(text).map((r) => parseTextRow(r, 3).map((v) => v?.toString() ?? null));
+    expect(values[0]![2]).not.toContain('ann@example.com');
+    expect(values[1]![0]).toBe('2');
+    expect(values[1]![1]).not.toBe('Bob');
+    expect(values[1]![2]).toBeNull();
+    const prep = await c.run({ type: 'StmtPrepare', sql: 'SELECT id, email FROM customers WHERE id = ?' }, 'prepare');
+    const id = (prep[0]!.m as Extract<ServerMessage, { type: 'PrepareOk' }>).prepare.statementId;
+    const exec = await c.run(
+      { type: 'StmtExecute', statementId: id, flags: 0, iterations: 1, params: [{ type: TYPE.LONG, unsigned: false, value: 1 }], newParamsBound: true },
+      'execute',
+    );
+    const [, email] = parseBinaryRow(rows(exec)[0]!, columns(exec));
+    expect(String(email)).not.toContain('ann@example.com');
+    expect(String(email)).toBe(values[0]![2]);
+  });
+
+  it('refuses a denied statement with the guardrail, records it, and the session goes on', async () => {
+    const c = await connect();
+    const denied = await c.run({ type: 'Query', sql: 'DROP TABLE customers' }, 'query');
+    expect(denied[0]!.m).toMatchObject({ type: 'Error', err: { code: 1227, message: expect.stringContaining('"drop-table": DROP is not allowed') } });
+    const held = await c.run({ type: 'Query', sql: "GRANT SELECT ON *.* TO 'x'" }, 'query');
+    expect(held[0]!.m).toMatchObject({ type: 'Error', err: { message: expect.stringContaining('needs approval') } });
+    expect(asRoot(`SELECT count(*) FROM ${db}.customers`).trim()).toBe('2');
+    expect((await c.run({ type: 'Ping' }, 'ok'))[0]!.m.type).toBe('OK');
+    expect(audits.filter((a) => a.type === 'statement').map((a) => [a.data.decision, a.data.executed])).toEqual([
+      ['deny', false],
+      ['review', false],
+    ]);
+  });
+
+  it('refuses COM_CHANGE_USER and unknown commands with an ERR, and ends on COM_QUIT', async () => {
+    const c = await connect();
+    const cu = await c.run({ type: 'ChangeUser', changeUser: { user: 'root', authResponse: Buffer.alloc(0), database: '' } }, 'ok');
+    expect(cu[0]!.m).toMatchObject({ type: 'Error', err: { code: 1047, message: expect.stringContaining('COM_CHANGE_USER is not relayed') } });
+    c.ch.write(Buffer.from([0x12, 1, 2, 3]), 0);
+    expect((await c.ch.next()).payload[0]).toBe(0xff);
+    const closed = new Promise((r) => c.sock.once('close', r));
+    c.ch.write(writeCommand({ type: 'Quit' }, 0), 0);
+    await closed;
+    await expect.poll(() => audits.map((a) => a.type)).toContain('session.close');
+    expect(audits.find((a) => a.type === 'session.close')!.data).toMatchObject({ reason: 'client quit', statements: 0 });
+  });
+
+  it('an oversized packet gets ER_NET_PACKET_TOO_LARGE before the rest of it arrives', async () => {
+    const c = await connect();
+    const head = framePacket(Buffer.alloc(10), 0).subarray(0, 4);
+    head.writeUIntLE(2 << 20, 0, 3);
+    c.sock.write(head);
+    const err = await c.ch.next();
+    expect(err.payload.readUInt16LE(1)).toBe(1153);
+  });
+});

@@ -1,0 +1,105 @@
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@hoop/log';
+import { CLIENT, framePacket, type HandshakeResponse41, PacketParser, writeErr, writeOk } from '@hoop/mysqlwire';
+import type { MemoryBudget } from '../session/memory-budget';
+import { PacketChannel } from './channel';
+import type { MysqlTargetConfig } from './config';
+import { clientGreeting, clientLogin, RELAYED_CAPABILITIES } from './front';
+import { type MysqlHooks, MysqlRelay } from './relay';
+import { loginMysqlTarget, type MysqlTargetSession } from './target';
+
+export interface MysqlSessionOptions {
+  sessionId: string;
+  target: MysqlTargetConfig;
+  password: string | null;
+  maxMessage: number;
+  budget?: MemoryBudget;
+  hooks: MysqlHooks;
+  log: Logger;
+  audit(type: string, data: Record<string, unknown>): void;
+}
+
+/**
+ * One client session on a MySQL/MariaDB connection. The agent connects to the target first and greets the client with
+ * the target's version and thread id (so `KILL QUERY <id>` names the target's thread); the client's login is not
+ * checked (the person was authenticated by the gateway), and the agent logs in to the target with its own credential
+ * and the capabilities the client chose, then relays commands through the policy (relay.ts).
+ */
+export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
+  const share = o.budget?.share();
+  const clientChannel = new PacketChannel(new PacketParser({ maxPayload: 64 * 1024 }), () => 'the client closed the connection during the login');
+  let target: MysqlTargetSession | null = null;
+  let relay: MysqlRelay | null = null;
+  let over = false;
+  let login: HandshakeResponse41 | null = null;
+  let loginSeq = 0;
+  const started = Date.now();
+
+  const end = (reason: string) => {
+    if (over) return;
+    over = true;
+    o.log.info('mysql session ended', { sessionId: o.sessionId, reason });
+    share?.release();
+    clientChannel.detach();
+    target?.socket.destroy();
+    client.end();
+    o.audit('session.close', { reason, statements: relay?.statementCount ?? 0, durationMs: Date.now() - started, masked: o.hooks.takeMaskCounts() });
+  };
+  const refuseLogin = (code: number, sqlState: string, message: string, seq: number) => {
+    client.write(framePacket(writeErr({ code, sqlState, message }), seq));
+    end(message);
+  };
+
+  clientChannel.attach(client);
+  loginMysqlTarget(o.target, o.password, {
+    maxPacket: o.maxMessage,
+    attributes: { program_name: 'hoop', hoop_session: o.sessionId },
+    beforeLogin: async (greeting) => {
+      clientChannel.write(clientGreeting(greeting), 0);
+      const p = await clientChannel.next();
+      const parsed = clientLogin(p.payload);
+      if (typeof parsed === 'string') {
+        refuseLogin(1043, '08S01', parsed, (p.sequenceId + 1) & 0xff);
+        throw new Error(parsed);
+      }
+      login = parsed;
+      loginSeq = p.sequenceId;
+      return { capabilities: (parsed.capabilities & RELAYED_CAPABILITIES) >>> 0, database: parsed.database || o.target.database };
+    },
+  }).then(
+    (t) => {
+      target = t;
+      if (over) return void t.socket.destroy();
+      clientChannel.detach();
+      // the client learns the agreed capabilities: what it asked for, as the target accepted it
+      client.write(framePacket(writeOk({ statusFlags: t.statusFlags }, t.capabilities), (loginSeq + 1) & 0xff));
+      o.audit('mysql.login', { serverVersion: t.serverVersion, threadId: t.connectionId, user: login?.username ?? null, database: login?.database ?? null });
+      relay = new MysqlRelay({
+        client,
+        target: t.socket,
+        targetPackets: t.packets,
+        capabilities: t.capabilities,
+        maxMessage: o.maxMessage,
+        hooks: o.hooks,
+        audit: o.audit,
+        end,
+      });
+      const r = relay;
+      client.on('data', (chunk: Buffer) => {
+        r.fromClient(chunk);
+        if (share && !share.hold(r.heldBytes)) end('the session holds more client input than the agent allows');
+      });
+      t.socket.on('data', (chunk: Buffer) => r.fromTarget(chunk));
+      t.socket.on('close', () => end('the target closed the connection'));
+      t.socket.on('error', (err) => end(`target connection error: ${err.message}`));
+      client.on('close', () => end('the client closed the connection'));
+      client.on('error', () => end('client stream error'));
+      if ((t.capabilities & CLIENT.PROTOCOL_41) === 0) end('protocol 4.1 is required');
+    },
+    (err: Error) => {
+      if (over) return;
+      // the client waits for its login's answer: it gets the target's refusal in its own words
+      refuseLogin(1045, '28000', `hoop could not log in to the target: ${err.message}`, login ? (loginSeq + 1) & 0xff : 0);
+    },
+  );
+}
