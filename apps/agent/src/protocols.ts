@@ -1,4 +1,5 @@
 import type { ConnectionType } from '@hoop/protocol';
+import { mysqlProtocol } from './mysql/protocol';
 import { postgresProtocol } from './postgres/protocol';
 import type { Protocol } from './session/protocol';
 import { shellProtocol } from './ssh/protocol';
@@ -13,6 +14,7 @@ export type ProtocolTable = Partial<Record<ConnectionType, Protocol>>;
 export function servedProtocols(): ProtocolTable {
   return {
     postgres: postgresProtocol(),
+    mysql: mysqlProtocol(),
     ssh: shellProtocol(),
     // a command connection's target is a program on the agent's host, which its clients reach over SSH too: ssh/
     command: shellProtocol(),
