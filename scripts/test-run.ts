@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { missingTools, SKIP_TOOLS_VAR, type TestTool } from '@hoop/devstack/tools';
 import { checkLayers } from './check-layers';
+import { ensureWebBuild } from './web-service';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
@@ -98,9 +99,30 @@ async function part(name: string, cmd: string, args: string[]): Promise<number> 
   return code;
 }
 
+// the web app's production build, which the browser tests start from, is made while vitest runs (vitest leaves a core
+// idle much of the time, waiting on its processes); Playwright's global setup then finds it up to date
+const browsers = passThrough.length === 0 && !missing.some((t) => t.name === 'chromium');
+const stopBuild = new AbortController();
+const buildStarted = Date.now();
+const webBuild = browsers
+  ? ensureWebBuild(path.join(ROOT, '.hoop', 'logs', 'playwright'), stopBuild.signal).then(
+      (built) => ({ built, ms: Date.now() - buildStarted, error: null }),
+      (err: Error) => ({ built: false, ms: Date.now() - buildStarted, error: err }),
+    )
+  : null;
+
 let code = await part('unit and integration tests (vitest)', bin('vitest'), ['run', ...passThrough]);
+if (webBuild) {
+  if (code !== 0) stopBuild.abort();
+  const build = await webBuild;
+  if (code === 0) {
+    if (build.error) process.stderr.write(`${build.error.message}\n`);
+    parts.push({ name: `web app build (${build.built ? 'made alongside vitest' : 'up to date'})`, ms: build.ms, code: build.error ? 1 : 0 });
+    if (build.error) code = 1;
+  }
+}
 if (passThrough.length === 0) {
-  if (missing.some((t) => t.name === 'chromium')) parts.push({ name: 'browser tests (Playwright, Chromium)', ms: 0, code: 'skipped' });
+  if (!browsers) parts.push({ name: 'browser tests (Playwright, Chromium)', ms: 0, code: 'skipped' });
   else if (code === 0) code = await part('browser tests (Playwright, Chromium)', bin('playwright'), ['test']);
 }
 if (stopEmbedded) await stopEmbedded();

@@ -166,7 +166,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function runBuild(logDir: string): Promise<void> {
+function runBuild(logDir: string, signal?: AbortSignal): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, 'web-build.log');
   return new Promise((resolve, reject) => {
@@ -174,6 +174,7 @@ function runBuild(logDir: string): Promise<void> {
       cwd: WEB_DIR,
       env: { ...baseEnv(), NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
     });
     let out = '';
     const keep = (c: Buffer) => void (out += c.toString('utf8'));
@@ -182,18 +183,22 @@ function runBuild(logDir: string): Promise<void> {
     child.once('error', reject);
     child.once('exit', (code) => {
       writeFileSync(logFile, out);
-      if (code === 0) resolve();
+      if (signal?.aborted) reject(new Error('the web build was stopped'));
+      else if (code === 0) resolve();
       else reject(new Error(`next build failed (exit ${code}); full output in ${logFile}:\n${out.slice(-4000)}`));
     });
   });
 }
 
-/** Builds the web app unless the last build was made from exactly these sources. Returns whether it built. */
-export async function ensureWebBuild(logDir: string): Promise<boolean> {
+/**
+ * Builds the web app unless the last build was made from exactly these sources. Returns whether it built. `signal`
+ * stops a build under way (it then rejects, and the next call builds again).
+ */
+export async function ensureWebBuild(logDir: string, signal?: AbortSignal): Promise<boolean> {
   return withBuildLock(async () => {
     const hash = webSourceHash();
     if (builtHash() === hash) return false;
-    await runBuild(logDir);
+    await runBuild(logDir, signal);
     writeFileSync(STAMP, `${JSON.stringify({ hash, builtAt: new Date().toISOString() }, null, 2)}\n`);
     return true;
   });
