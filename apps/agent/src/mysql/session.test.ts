@@ -3,7 +3,7 @@
  * judged before they reach the target, rows come back masked (text and binary), and commands the relay does not carry
  * are refused without ending the session.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { createLogger } from '@hoop/log';
@@ -171,5 +171,24 @@ describe('a MySQL session through the agent', () => {
     c.sock.write(head);
     const err = await c.ch.next();
     expect(err.payload.readUInt16LE(1)).toBe(1153);
+  });
+
+  it('the mariadb client works through it: multi-statement batches, masked rows, a denied statement in its own words', async () => {
+    const port = (server.address() as net.AddressInfo).port;
+    const mariadb = (sql: string) =>
+      new Promise<{ out: string; err: string }>((resolve) => {
+        const args = ['-h', HOST, '-P', String(port), '-u', 'anyone', '-pwhatever', '--ssl=0', '-N', '-B', db, '-e', sql];
+        execFile('mariadb', args, { encoding: 'utf8' }, (_e, out, err) => resolve({ out, err }));
+      });
+    const ok = await mariadb('SELECT id, email FROM customers ORDER BY id; SELECT 1 + 1');
+    expect(ok.err).toBe('');
+    const lines = ok.out.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^1\t/);
+    expect(lines[0]).not.toContain('ann@example.com');
+    expect(lines[1]).toBe('2\tNULL');
+    expect(lines[2]).toBe('2');
+    const denied = await mariadb('DROP TABLE customers');
+    expect(denied.err).toMatch(/ERROR 1227 \(42000\).*"drop-table": DROP is not allowed/);
   });
 });
