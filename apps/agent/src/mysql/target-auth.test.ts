@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, privateDecrypt, constants as rsa, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,8 +49,9 @@ const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const servers: net.Server[] = [];
 
+let dir: string;
 beforeAll(() => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hoop-mysql-tls-'));
+  dir = mkdtempSync(path.join(tmpdir(), 'hoop-mysql-tls-'));
   execFileSync(
     'openssl',
     [
@@ -63,6 +64,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   for (const s of servers) s.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A server that speaks the login as `script` says and records how the password arrived. */
