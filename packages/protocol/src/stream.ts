@@ -125,8 +125,8 @@ export class TunnelStream extends Duplex {
   /**
    * Every read from the buffer is counted here, once the chunk has left it (a chunk handed to a 'data' listener
    * without being buffered is counted in `receive`). Credit goes back in steps of a quarter window, not one message
-   * per frame read: a peer that has used up its credit has had a whole window taken (or buffered here), so a step is
-   * always due by the time it waits, and until then its remaining credit keeps it sending.
+   * per frame read: until a step is due the peer's remaining credit keeps it sending, and once it has none left
+   * `_read` grants whatever is free.
    */
   override read(size?: number): Buffer | null {
     const chunk = super.read(size) as Buffer | null;
@@ -135,7 +135,12 @@ export class TunnelStream extends Duplex {
   }
 
   override _read(): void {
-    // credit follows what is read (read above), not the buffer's appetite
+    // The consumer wants more than is buffered. Credit otherwise follows what is read (above), in steps; but when the
+    // peer has used all of its credit it can send nothing more until granted, so whatever is free goes now, however
+    // little (a consumer may wait for more than the buffer holds: read(n) of a large n). Counted once read() returned.
+    process.nextTick(() => {
+      if (this.received >= this.granted) this.grant(1);
+    });
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {

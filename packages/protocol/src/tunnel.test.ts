@@ -154,6 +154,29 @@ describe('tunnel', () => {
     expect(Buffer.concat(got).equals(payload)).toBe(true);
   });
 
+  it('never stalls when the reader waits for more than a quarter window at once (read(n) of a large n)', async () => {
+    let server!: import('./stream').TunnelStream;
+    const { a } = pair({}, { onOpen: (o) => (server = o.accept()) });
+    const { stream } = await a.openStream({ connection: 'x', mode: 'connect' });
+    const payload = randomBytes(4 * STREAM_WINDOW);
+    stream.end(payload);
+    const got: Buffer[] = [];
+    await new Promise<void>((resolve) => {
+      // a little first (less than a quarter window: no credit is due for it yet), then nearly a whole window at once:
+      // more than is buffered while the writer waits for credit
+      let size = 2000;
+      server.on('readable', () => {
+        let chunk: Buffer | null;
+        while ((chunk = server.read(size) as Buffer | null) !== null) {
+          got.push(chunk);
+          size = STREAM_WINDOW - 1000;
+        }
+      });
+      server.on('end', resolve);
+    });
+    expect(Buffer.concat(got).equals(payload)).toBe(true);
+  });
+
   it('reports a refused open with its code and message', async () => {
     const { a } = pair({}, { onOpen: (o) => o.reject('not_found', 'connection "nope" does not exist') });
     await expect(a.openStream({ connection: 'nope', mode: 'exec' })).rejects.toMatchObject({ code: 'not_found', message: 'connection "nope" does not exist' });
