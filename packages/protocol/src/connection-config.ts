@@ -13,6 +13,8 @@ export interface TargetConfig {
   user: string;
   /** disable | prefer | require | verify-ca | verify-full (as libpq) */
   sslmode: string;
+  /** the CA certificate (PEM) the target's certificate must chain to for verify-ca / verify-full; else the system's CAs */
+  sslrootcert?: string;
   connectTimeoutMs: number;
 }
 
@@ -25,7 +27,11 @@ export function targetConfigFrom(config: Record<string, unknown>): TargetConfig 
   if (!Number.isInteger(port) || port <= 0 || port > 65535) return `invalid port ${String(config.port)}`;
   const sslmode = typeof config.sslmode === 'string' ? config.sslmode : 'prefer';
   if (!['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode)) return `invalid sslmode ${sslmode}`;
-  return { host, port, database, user, sslmode, connectTimeoutMs: Number(config.connectTimeoutMs ?? 10_000) };
+  const root = config.sslrootcert;
+  if (root !== undefined && root !== null && root !== '' && (typeof root !== 'string' || !root.includes('-----BEGIN CERTIFICATE-----')))
+    return 'sslrootcert must be a CA certificate in PEM form (-----BEGIN CERTIFICATE-----…)';
+  const sslrootcert = typeof root === 'string' && root !== '' ? root : undefined;
+  return { host, port, database, user, sslmode, ...(sslrootcert ? { sslrootcert } : {}), connectTimeoutMs: Number(config.connectTimeoutMs ?? 10_000) };
 }
 
 // ── ssh ───────────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -122,7 +122,9 @@ export async function openSocket(cfg: TargetConfig, trace?: LoginTrace): Promise
       socket,
       servername: net.isIP(cfg.host) ? undefined : cfg.host,
       rejectUnauthorized: verify,
-      checkServerIdentity: cfg.sslmode === 'verify-full' ? tls.checkServerIdentity : () => undefined,
+      ...(cfg.sslrootcert ? { ca: cfg.sslrootcert } : {}),
+      // against the host the connection names, an IP address too (without a server name Node would check "localhost")
+      checkServerIdentity: cfg.sslmode === 'verify-full' ? (_name, cert) => tls.checkServerIdentity(cfg.host, cert) : () => undefined,
     });
     t.once('secureConnect', () => {
       if (trace)

@@ -36,6 +36,15 @@ export const PostgresConfig = z.object({
   database: word('database name'),
   user: word('user the agent logs in as'),
   sslmode: z.enum(SSL_MODES, { error: `The TLS mode (sslmode) is one of ${SSL_MODES.join(', ')}.` }).default('prefer'),
+  /** the CA (PEM) verify-ca / verify-full check the target's certificate against; empty: the system's CAs */
+  sslrootcert: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v),
+    z
+      .string({ error: 'The CA certificate is PEM text.' })
+      .max(20_000, { error: 'The CA certificate is at most 20,000 characters.' })
+      .refine((v) => v.includes('-----BEGIN CERTIFICATE-----'), { error: 'The CA certificate is PEM text starting -----BEGIN CERTIFICATE-----.' })
+      .optional(),
+  ),
 });
 
 export const SshConfig = z.object({
@@ -178,7 +187,7 @@ export type ParsedConnectionInput = z.output<typeof ConnectionInput>;
 
 /** Config keys each form manages; others already stored (set by the API or the seed) are kept on an edit. */
 export const MANAGED_KEYS: Record<EditableType, string[]> = {
-  postgres: ['host', 'port', 'database', 'user', 'sslmode'],
+  postgres: ['host', 'port', 'database', 'user', 'sslmode', 'sslrootcert'],
   ssh: ['host', 'port', 'user', 'hostKeyFingerprint'],
   command: ['shell', 'exec', 'cwd', 'env', 'guard', 'command'],
 };

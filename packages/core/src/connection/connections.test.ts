@@ -106,6 +106,9 @@ describe('settings', () => {
     expect(await bad({ ...PG, port: 70000 })).toBe('invalid: The port must be a number from 1 to 65535.');
     expect(await bad({ ...PG, sslmode: 'sometimes' })).toMatch(/^invalid: The TLS mode \(sslmode\) is one of disable, allow, prefer/);
     expect(await bad({ host: 'db', database: 'app' })).toBe('invalid: Enter the user the agent logs in as.');
+    expect(await bad({ ...PG, sslmode: 'verify-full', sslrootcert: 'not a certificate' })).toBe(
+      'invalid: The CA certificate is PEM text starting -----BEGIN CERTIFICATE-----.',
+    );
     expect(await bad({ host: 'web-1', user: 'deploy', hostKeyFingerprint: 'md5:aa:bb' }, 'ssh')).toMatch(
       /^invalid: The host key fingerprint looks like SHA256:/,
     );
@@ -121,6 +124,19 @@ describe('settings', () => {
       await refusal(createConnection(db, orgs.acme, { type: 'postgres', name: 'filed', config: PG, secret: { source: 'file', path: 'secrets/pg' } }, KEY)),
     ).toMatch(/^invalid: Give the absolute path of the file/);
     expect(await db.connection.count({ where: { orgId: orgs.acme, name: { in: ['bad', 'envy', 'filed'] } } })).toBe(0);
+  });
+
+  it('keep a CA for verify-full as PEM, and none when it is left empty', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    const withCa = await createConnection(
+      db,
+      orgs.acme,
+      { type: 'postgres', name: 'pg-ca', config: { ...PG, sslmode: 'verify-full', sslrootcert: ` ${pem}\n` } },
+      KEY,
+    );
+    expect(withCa.config).toMatchObject({ sslmode: 'verify-full', sslrootcert: pem });
+    const without = await createConnection(db, orgs.acme, { type: 'postgres', name: 'pg-noca', config: { ...PG, sslrootcert: '  ' } }, KEY);
+    expect(without.config).not.toHaveProperty('sslrootcert');
   });
 
   it('are stored as the agent reads them, for ssh and command connections too', async () => {

@@ -16,6 +16,8 @@ export interface PostgresFields {
   database: string;
   user: string;
   sslmode: string;
+  /** the CA (PEM) for verify-ca / verify-full */
+  sslrootcert: string;
 }
 export interface SshFields {
   host: string;
@@ -54,6 +56,7 @@ export function fieldsFrom(type: string, config: Record<string, unknown>): Targe
       database: text(config.database),
       user: type === 'postgres' ? text(config.user) : '',
       sslmode: text(config.sslmode, 'prefer'),
+      sslrootcert: type === 'postgres' ? text(config.sslrootcert) : '',
     },
     ssh: {
       host: type === 'ssh' ? text(config.host) : '',
@@ -80,6 +83,7 @@ export function configOf(type: 'postgres' | 'ssh' | 'command', f: TargetFields):
       database: f.postgres.database,
       user: f.postgres.user,
       sslmode: f.postgres.sslmode,
+      sslrootcert: f.postgres.sslmode.startsWith('verify') ? f.postgres.sslrootcert : '',
     };
   if (type === 'ssh') return { host: f.ssh.host, port: f.ssh.port.trim() || undefined, user: f.ssh.user, hostKeyFingerprint: f.ssh.hostKeyFingerprint };
   const env: Record<string, string> = {};
@@ -175,6 +179,27 @@ export function PostgresTarget({
           ))}
         </select>
       </Field>
+      {f.sslmode.startsWith('verify') && (
+        <Field
+          label="CA certificate (sslrootcert)"
+          htmlFor="pg-sslrootcert"
+          error={errors.sslrootcert}
+          hint="The CA the target's certificate must chain to, as PEM. Leave empty to trust the agent host's system CAs."
+        >
+          <textarea
+            id="pg-sslrootcert"
+            value={f.sslrootcert}
+            rows={4}
+            placeholder="-----BEGIN CERTIFICATE-----"
+            onChange={(e) => set({ ...f, sslrootcert: e.target.value })}
+            disabled={disabled}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={Boolean(errors.sslrootcert)}
+            className={cx(INPUT, 'h-auto py-2 font-mono text-xs')}
+          />
+        </Field>
+      )}
     </div>
   );
 }
