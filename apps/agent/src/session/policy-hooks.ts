@@ -3,6 +3,7 @@ import {
   type ColumnRef,
   createMasker,
   evaluate,
+  evaluateMysql,
   evaluateShell,
   type Masker,
   type Policy,
@@ -18,11 +19,15 @@ export function policyFor(conn: AgentConnection): ResolvedPolicy {
   return resolvePolicy(conn.policy);
 }
 
-/** What a connection's statements are judged as: SQL (Postgres, a psql command connection) or shell commands. */
-export type GuardKind = 'sql' | 'shell';
+/**
+ * What a connection's statements are judged as: Postgres SQL (a Postgres or psql command connection), MySQL/MariaDB SQL
+ * (its own grammar: versioned comments, backticks, `LOAD DATA`, … read as that server reads them) or shell commands.
+ */
+export type GuardKind = 'sql' | 'mysql' | 'shell';
 
 export function guardKind(conn: AgentConnection): GuardKind {
-  if (conn.type === 'postgres' || conn.type === 'mysql') return 'sql';
+  if (conn.type === 'mysql') return 'mysql';
+  if (conn.type === 'postgres') return 'sql';
   if (conn.type === 'command' && conn.config.guard === 'sql') return 'sql';
   return 'shell';
 }
@@ -43,7 +48,7 @@ export interface PolicyHooks extends SessionHooks {
  * change pushed by the gateway applies to the next statement of sessions already open. A SQL verdict depends on the
  * text and the policy alone, so the latest ones are kept by text until the policy (or connection) changes.
  */
-export function hooksFor(current: () => AgentConnection, hashKey: string, kind: GuardKind = 'sql'): PolicyHooks {
+export function hooksFor(current: () => AgentConnection, hashKey: string, kind: GuardKind = guardKind(current())): PolicyHooks {
   let seen: AgentConnection | null = null;
   let resolved: ResolvedPolicy = { error: 'not resolved' };
   let masker: Masker = createMasker({ hashKey });
@@ -122,7 +127,7 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
       }
       const known = verdicts.get(sql);
       if (known) return known;
-      const d = evaluate(sql, r.policy, { readOnly: conn.readOnly });
+      const d = (kind === 'mysql' ? evaluateMysql : evaluate)(sql, r.policy, { readOnly: conn.readOnly });
       const verdict: Verdict = Object.freeze({
         action: d.action,
         ruleId: d.ruleId,
