@@ -44,8 +44,11 @@ async function execAs(who: Who, sql: string, reason?: string) {
   return stack.spawnCli(['exec', 'pg-prod', '-i', sql, ...(reason ? ['--reason', reason] : [])], { token: tokens[who]! }).done;
 }
 
-/** `hoop connect NAME` as one of the people: a local port that speaks the connection's protocol. */
-async function connectAs(who: Who, name: string): Promise<{ port: number; stop(): Promise<void> }> {
+/**
+ * `hoop connect NAME` as one of the people: a local port that speaks the connection's protocol; `password` is the one
+ * it printed in its URL (Postgres connections; null for the others).
+ */
+async function connectAs(who: Who, name: string): Promise<{ port: number; password: string | null; stop(): Promise<void> }> {
   const port = await freePort();
   const hoop = cliCommand(['connect', name, '--port', String(port)]);
   const child = spawn(hoop.command, hoop.args, {
@@ -69,7 +72,8 @@ async function connectAs(who: Who, name: string): Promise<{ port: number; stop()
     await new Promise((r) => child.once('exit', r));
   };
   cleanups.push(stop);
-  return { port, stop };
+  const printed = /postgres:\/\/[^"\s]+/.exec(out)?.[0];
+  return { port, password: printed ? decodeURIComponent(new URL(printed).password) || null : null, stop };
 }
 
 /** An interactive `ssh -tt` into a command connection, typed into a key at a time. */
@@ -144,7 +148,10 @@ test.beforeAll(async () => {
 
   // one interactive session through hoop connect: several statements, one refused, one masked, one failing
   const local = await connectAs('dev', 'pg-prod');
-  const client = new pg.Client({ connectionString: `postgres://dev@127.0.0.1:${local.port}/pg-prod?sslmode=disable`, application_name: 'psql' });
+  const client = new pg.Client({
+    connectionString: `postgres://dev:${encodeURIComponent(local.password ?? '')}@127.0.0.1:${local.port}/pg-prod?sslmode=disable`,
+    application_name: 'psql',
+  });
   await client.connect();
   const rows = await client.query('select id, email from customers order by id');
   expect(rows.rows.map((r: { email: string }) => r.email)).not.toContain('ann@example.com');
