@@ -34,6 +34,66 @@ export function targetConfigFrom(config: Record<string, unknown>): TargetConfig 
   return { host, port, database, user, sslmode, ...(sslrootcert ? { sslrootcert } : {}), connectTimeoutMs: Number(config.connectTimeoutMs ?? 10_000) };
 }
 
+// ── mysql ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** How TLS to a MySQL/MariaDB target is asked for, as the mysql client's --ssl-mode. */
+export const MYSQL_SSL_MODES = ['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity'] as const;
+export type MysqlSslMode = (typeof MYSQL_SSL_MODES)[number];
+
+/** Where and how the agent reaches a MySQL/MariaDB target. */
+export interface MysqlTargetConfig {
+  host: string;
+  port: number;
+  user: string;
+  /** the default database (schema) of the session; null: none */
+  database: string | null;
+  sslMode: MysqlSslMode;
+  /** CA certificates (PEM) that verify-ca and verify-identity check the server's certificate against; else the system's */
+  sslCa?: string;
+  /**
+   * the server's RSA public key (PEM) for caching_sha2_password's full authentication without TLS; when absent the
+   * key is asked of the server (the mysql client's --get-server-public-key)
+   */
+  serverPublicKey?: string;
+  connectTimeoutMs: number;
+}
+
+/** Reads a MySQL/MariaDB connection's config (`ssl-mode` or `sslMode`); a string says what is wrong. */
+export function mysqlTargetConfigFrom(config: Record<string, unknown>): MysqlTargetConfig | string {
+  const host = config.host;
+  if (typeof host !== 'string' || host.trim() === '') return 'host is required';
+  const port = Number(config.port ?? 3306);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `invalid port ${String(config.port)}`;
+  const user = config.user;
+  if (typeof user !== 'string' || user === '') return 'user is required';
+  if (config.database !== undefined && config.database !== null && typeof config.database !== 'string') return 'database must be a name';
+  const database = typeof config.database === 'string' && config.database !== '' ? config.database : null;
+  const mode = config['ssl-mode'] ?? config.sslMode ?? 'preferred';
+  if (typeof mode !== 'string' || !(MYSQL_SSL_MODES as readonly string[]).includes(mode))
+    return `invalid ssl-mode ${String(mode)} (one of ${MYSQL_SSL_MODES.join(', ')})`;
+  const timeout = Number(config.connectTimeoutMs ?? 10_000);
+  if (!Number.isFinite(timeout) || timeout <= 0) return `invalid connectTimeoutMs ${String(config.connectTimeoutMs)}`;
+  const pem = (name: 'sslCa' | 'serverPublicKey', begin: RegExp, what: string): string | undefined | { error: string } => {
+    const v = config[name];
+    if (v === undefined || v === null || v === '') return undefined;
+    return typeof v === 'string' && begin.test(v) ? v : { error: `${name} must be ${what} in PEM form (-----BEGIN …-----)` };
+  };
+  const sslCa = pem('sslCa', /-----BEGIN CERTIFICATE-----/, 'a CA certificate');
+  if (typeof sslCa === 'object') return sslCa.error;
+  const serverPublicKey = pem('serverPublicKey', /-----BEGIN (RSA )?PUBLIC KEY-----/, "the server's RSA public key");
+  if (typeof serverPublicKey === 'object') return serverPublicKey.error;
+  return {
+    host,
+    port,
+    user,
+    database,
+    sslMode: mode as MysqlSslMode,
+    ...(sslCa ? { sslCa } : {}),
+    ...(serverPublicKey ? { serverPublicKey } : {}),
+    connectTimeoutMs: timeout,
+  };
+}
+
 // ── ssh ───────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export interface SshTargetConfig {
@@ -102,6 +162,10 @@ export function agentConfigError(type: string, config: unknown): string | null {
   switch (type) {
     case 'postgres': {
       const r = targetConfigFrom(c);
+      return typeof r === 'string' ? r : null;
+    }
+    case 'mysql': {
+      const r = mysqlTargetConfigFrom(c);
       return typeof r === 'string' ? r : null;
     }
     case 'ssh': {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentConfigError } from '@hoop/protocol';
+import { agentConfigError, MYSQL_SSL_MODES } from '@hoop/protocol';
 
 /**
  * What an admin enters for a connection. The per-type settings are checked here in sentences that name the field, and
@@ -7,7 +7,7 @@ import { agentConfigError } from '@hoop/protocol';
  */
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export const EDITABLE_TYPES = ['postgres', 'ssh', 'command'] as const;
+export const EDITABLE_TYPES = ['postgres', 'mysql', 'ssh', 'command'] as const;
 export type EditableType = (typeof EDITABLE_TYPES)[number];
 
 const host = z
@@ -45,6 +45,34 @@ export const PostgresConfig = z.object({
       .refine((v) => v.includes('-----BEGIN CERTIFICATE-----'), { error: 'The CA certificate is PEM text starting -----BEGIN CERTIFICATE-----.' })
       .optional(),
   ),
+});
+
+/** A PEM block of at most 20,000 characters, or nothing (blank). */
+const optionalPem = (what: string, begin: RegExp, starts: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v),
+    z
+      .string({ error: `The ${what} is PEM text.` })
+      .max(20_000, { error: `The ${what} is at most 20,000 characters.` })
+      .refine((v) => begin.test(v), { error: `The ${what} is PEM text starting ${starts}.` })
+      .optional(),
+  );
+
+/** A MySQL/MariaDB target, with the names the agent reads (mysqlTargetConfigFrom in @hoop/protocol). */
+export const MysqlConfig = z.object({
+  host,
+  port: port(3306),
+  /** the session's default database; blank: none (statements name theirs) */
+  database: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string({ error: 'The database is a name.' }).trim().max(64, { error: 'A MySQL database name is at most 64 characters.' }).optional(),
+  ),
+  user: word('user the agent logs in as'),
+  sslMode: z.enum(MYSQL_SSL_MODES, { error: `The TLS mode (ssl-mode) is one of ${MYSQL_SSL_MODES.join(', ')}.` }).default('preferred'),
+  /** the CA (PEM) verify-ca / verify-identity check the target's certificate against; empty: the system's CAs */
+  sslCa: optionalPem('CA certificate', /-----BEGIN CERTIFICATE-----/, '-----BEGIN CERTIFICATE-----'),
+  /** the server's RSA key for caching_sha2_password without TLS; empty: the agent asks the server for it */
+  serverPublicKey: optionalPem("server's public key", /-----BEGIN (RSA )?PUBLIC KEY-----/, '-----BEGIN PUBLIC KEY-----'),
 });
 
 export const SshConfig = z.object({
@@ -168,10 +196,11 @@ export const ConnectionInput = z
     'type',
     [
       z.object({ type: z.literal('postgres'), config: PostgresConfig, ...common }),
+      z.object({ type: z.literal('mysql'), config: MysqlConfig, ...common }),
       z.object({ type: z.literal('ssh'), config: SshConfig, ...common }),
       z.object({ type: z.literal('command'), config: CommandConfig, ...common }),
     ],
-    { error: 'The type is postgres, ssh or command.' },
+    { error: 'The type is postgres, mysql, ssh or command.' },
   )
   // the agent's own rules, once the fields are right: what passes here is what the agent accepts
   .refine((c) => agentConfigError(c.type, c.config) === null, {
@@ -188,6 +217,8 @@ export type ParsedConnectionInput = z.output<typeof ConnectionInput>;
 /** Config keys each form manages; others already stored (set by the API or the seed) are kept on an edit. */
 export const MANAGED_KEYS: Record<EditableType, string[]> = {
   postgres: ['host', 'port', 'database', 'user', 'sslmode', 'sslrootcert'],
+  // ssl-mode too: the agent reads it before sslMode, so the form's choice must replace it
+  mysql: ['host', 'port', 'database', 'user', 'sslMode', 'ssl-mode', 'sslCa', 'serverPublicKey'],
   ssh: ['host', 'port', 'user', 'hostKeyFingerprint'],
   command: ['shell', 'exec', 'cwd', 'env', 'guard', 'command'],
 };

@@ -161,6 +161,28 @@ describe('settings', () => {
     expect((await listConnections(db, orgs.acme, { search: 'kube' })).items[0]?.target).toBe('bash -i');
   });
 
+  it('are stored as the agent reads them for mysql connections, with its TLS mode and keys', async () => {
+    const my = await createConnection(
+      db,
+      orgs.acme,
+      { type: 'mysql', name: 'orders-mysql', config: { host: ' db.internal ', port: '3306', database: '', user: 'app', sslMode: 'required' } },
+      KEY,
+    );
+    expect(my.config).toEqual({ host: 'db.internal', port: 3306, user: 'app', sslMode: 'required' });
+    expect((await listConnections(db, orgs.acme, { search: 'orders-mysql' })).items[0]?.target).toBe('app@db.internal:3306');
+    const withDb = { host: 'db.internal', database: 'orders', user: 'app' };
+    const dflt = await createConnection(db, orgs.acme, { type: 'mysql', name: 'orders-2', config: withDb }, KEY);
+    expect(dflt.config).toEqual({ ...withDb, port: 3306, sslMode: 'preferred' });
+    const bad = (config: Record<string, unknown>) => refusal(createConnection(db, orgs.acme, { type: 'mysql', name: 'my-bad', config } as never, KEY));
+    expect(await bad({ ...withDb, sslMode: 'require' })).toMatch(/^invalid: The TLS mode \(ssl-mode\) is one of disabled, preferred, required, verify-ca/);
+    expect(await bad({ ...withDb, sslCa: 'not a pem' })).toMatch(/^invalid: The CA certificate is PEM text starting -----BEGIN CERTIFICATE-----/);
+    expect(await bad({ ...withDb, user: '' })).toMatch(/^invalid: Enter the user the agent logs in as/);
+    // a mode stored through the API as ssl-mode (which the agent reads first) gives way to the form's
+    const row = await db.connection.create({ data: { orgId: orgs.acme, name: 'my-api', type: 'mysql', config: { ...withDb, 'ssl-mode': 'disabled' } } });
+    const out = await updateConnection(db, orgs.acme, { id: row.id, type: 'mysql', name: 'my-api', config: { ...withDb, sslMode: 'verify-identity' } }, KEY);
+    expect(out.config).toEqual({ ...withDb, port: 3306, sslMode: 'verify-identity' });
+  });
+
   it('keep what the form does not manage, and the type a connection was created with', async () => {
     const row = await db.connection.create({ data: { orgId: orgs.acme, name: 'pg-seeded', type: 'postgres', config: { ...PG, connectTimeoutMs: 3000 } } });
     const out = await updateConnection(db, orgs.acme, { id: row.id, type: 'postgres', name: 'pg-seeded', config: { ...PG, database: 'app2' } }, KEY);
