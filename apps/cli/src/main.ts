@@ -12,6 +12,7 @@ Usage:
              [--days N] [--read-only]           this CLI a new token (default 30 days; the link is printed too)
   hoop connections [-o json]                    list the connections you can use
   hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433),
+                                                for mariadb/mysql clients (mysql default 3307),
                                                 or for ssh/scp on server and command connections (default 2222)
            [--exec]                             ssh connections: run ssh through it right away
            [--password PW | --no-password]      postgres: the port's SCRAM password (default: one made per run and

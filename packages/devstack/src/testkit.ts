@@ -51,8 +51,11 @@ export interface TestStack {
    * fixed once it runs); `sealed` seals it in the control plane either way, as a password typed into the web app is.
    */
   addPostgresConnection(name: string, targetUrl: string, opts?: { readOnly?: boolean; agentId?: string | null; sealed?: boolean }): Promise<void>;
-  /** an `ssh` or `command` connection served by the stack's agent; the secret reaches the agent through its environment */
-  addConnection(name: string, type: 'ssh' | 'command', config: Record<string, unknown>, secret?: string): Promise<void>;
+  /**
+   * an `ssh`, `command` or `mysql` connection served by the stack's agent (its config as the agent reads it); the secret
+   * reaches the agent through its environment
+   */
+  addConnection(name: string, type: 'ssh' | 'command' | 'mysql', config: Record<string, unknown>, secret?: string): Promise<void>;
   /** a member of the org with the role (developer, reviewer, admin…), and a token for them */
   addUser(opts: { role: string; email?: string }): Promise<StackUser>;
   /** `user`'s decision on a review, recorded as the web app records one */

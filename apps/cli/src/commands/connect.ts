@@ -6,6 +6,7 @@ import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { api, connectGateway, type GatewayLink } from '../gateway';
 import { showWaiting } from '../waiting';
+import { mysqlReady, mysqlRefusal } from './connect-mysql';
 import { type PgFront, pgFront, pgUrl, servePgClient } from './connect-pg';
 import { type ReviewSummary, waitForDecision } from './reviews';
 
@@ -45,7 +46,7 @@ export async function connectCommand(
   const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
   const conn = connections.find((c) => c.name === name);
   if (!conn) throw usage(`connection "${name}" does not exist; run \`hoop connections\` to list yours`);
-  if (!['postgres', 'ssh', 'command'].includes(conn.type))
+  if (!['postgres', 'mysql', 'ssh', 'command'].includes(conn.type))
     throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
 
   // time-boxed access: a connection may need an approved grant before anyone connects
@@ -136,7 +137,9 @@ export async function connectCommand(
       .catch((err: Error) => {
         // an ssh client would read a Postgres error as a bad banner: the reason goes to stderr here, and the client is closed
         process.stderr.write(`hoop: could not open a session on "${name}": ${err.message}\n`);
-        socket.destroy();
+        // a MySQL client waits for a greeting: an error packet in its place says why
+        if (conn.type === 'mysql' && !socket.destroyed) socket.end(mysqlRefusal(`hoop: could not open a session on "${name}": ${err.message}`));
+        else socket.destroy();
       });
   });
   const port = opts.port ?? DEFAULT_PORTS[conn.type] ?? 5433;
@@ -159,6 +162,13 @@ export async function connectCommand(
         (front.password === null ? '  no password is asked: any program or user on this machine that reaches the port can use it\n' : '') +
         grantLine +
         'every statement is checked by policy and recorded; press Ctrl-C to stop\n',
+    );
+  } else if (conn.type === 'mysql') {
+    process.stdout.write(
+      `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
+        mysqlReady(name, opts.host, addr.port, conn.database) +
+        grantLine +
+        'every statement is checked by policy, rows masked and recorded; press Ctrl-C to stop\n',
     );
   } else {
     // the agent's host key is the same for every session of this connection: pin it under its own alias

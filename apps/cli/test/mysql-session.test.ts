@@ -1,0 +1,106 @@
+/**
+ * A MySQL/MariaDB session through hoop connect → gateway → agent → the real MariaDB, with the mariadb client as a user
+ * runs it: rows come back masked, the MySQL guard refuses in its own words, and the session and its statements are in
+ * the audit trail.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+
+const HOST = '127.0.0.1';
+const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
+const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
+
+let stack: TestStack;
+let conn: Awaited<ReturnType<TestStack['connect']>>;
+const db = `hoop_c_${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  asRoot(`CREATE DATABASE ${db}; CREATE TABLE ${db}.customers (id int PRIMARY KEY, city varchar(40), email varchar(80));
+    INSERT INTO ${db}.customers VALUES (1, 'Oslo', 'ann@example.com'), (2, 'Lima', 'bob@example.org'), (3, 'Rome', NULL)`);
+  stack = await startTestStack();
+  await stack.addConnection('orders-mysql', 'mysql', { host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled' });
+  await stack.startAgent();
+  conn = await stack.connect('orders-mysql');
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  asRoot(`DROP DATABASE IF EXISTS ${db}`);
+});
+
+/** the mariadb client as the ready message says to run it (no TLS option: the local port offers none) */
+const mariadb = (sql: string, port = conn.port) =>
+  new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const args = ['-h', HOST, '-P', String(port), '-u', 'orders-mysql', '-N', '-B', db, '-e', sql];
+    execFile('mariadb', args, { encoding: 'utf8' }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
+  });
+
+describe('a MySQL session through hoop connect', () => {
+  it('prints how to connect: the mariadb command line and a mysql:// URL', () => {
+    expect(conn.output()).toContain(`ready: orders-mysql (mysql) on 127.0.0.1:${conn.port}`);
+    expect(conn.output()).toContain(`mariadb -h 127.0.0.1 -P ${conn.port} -u orders-mysql ${db}`);
+    expect(conn.output()).toContain(`mysql://orders-mysql@127.0.0.1:${conn.port}/${db}`);
+  });
+
+  it('a select returns its rows with e-mails masked; NULL stays NULL', async () => {
+    const r = await mariadb('SELECT id, city, email FROM customers ORDER BY id');
+    expect(r.err).toBe('');
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(lines.map((l) => l.slice(0, 2))).toEqual([
+      ['1', 'Oslo'],
+      ['2', 'Lima'],
+      ['3', 'Rome'],
+    ]);
+    expect(lines[0]![2]).toBe('[EMAIL]');
+    expect(lines[1]![2]).toBe('[EMAIL]');
+    expect(lines[2]![2]).toBe('NULL');
+  });
+
+  it("a DROP is refused with the guard's words (ERR 1227) and the table stays", async () => {
+    const r = await mariadb('DROP TABLE customers');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/ERROR 1227 \(42000\).*"drop": DROP TABLE would destroy the object and its data/);
+    const hidden = await mariadb('/*!50000 DROP TABLE customers */');
+    expect(hidden.err).toMatch(/ERROR 1227 \(42000\).*"drop"/);
+    expect(asRoot(`SELECT COUNT(*) FROM ${db}.customers`).trim()).toBe('3');
+  });
+
+  it('records the session and its statements, allowed and denied, in the audit trail', async () => {
+    const marker = `audit-${randomBytes(3).toString('hex')}`;
+    expect((await mariadb(`SELECT '${marker}' AS marker`)).out.trim()).toBe(marker);
+    // (the mariadb client strips comments before it sends a statement: the marker is a name)
+    await mariadb(`DROP TABLE IF EXISTS \`${marker}\``);
+    const [ran, denied] = await waitFor('both statements in the audit trail', async () => {
+      const events = await stack.db.auditEvent.findMany({ where: { type: 'statement' }, orderBy: { id: 'desc' }, take: 50 });
+      const mine = events.filter((e) => JSON.stringify(e.data).includes(marker));
+      const ok = mine.find((e) => (e.data as { decision: string }).decision === 'allow');
+      const no = mine.find((e) => (e.data as { decision: string }).decision === 'deny');
+      return ok && no ? [ok, no] : null;
+    });
+    expect(ran.data).toMatchObject({ executed: true });
+    expect(denied.data).toMatchObject({ executed: false, ruleId: 'drop' });
+    const session = await waitFor('the session to be closed', async () => {
+      const s = await stack.db.session.findUnique({ where: { id: ran.sessionId } });
+      return s?.status === 'closed' ? s : null;
+    });
+    expect(session).toMatchObject({ mode: 'connect' });
+    const open = await stack.db.auditEvent.findFirst({ where: { sessionId: ran.sessionId, type: 'session.open' } });
+    expect(open?.data).toMatchObject({ connection: 'orders-mysql', type: 'mysql' });
+  });
+
+  it('a client the session cannot be opened for is told why in an error packet, not a lost connection', async () => {
+    await stack.stopAgent();
+    try {
+      const r = await mariadb('SELECT 1');
+      // (the client tried TLS first, so it adds that the error came before TLS could be checked)
+      expect(r.err).toMatch(/ERROR .*1130 - hoop: could not open a session on "orders-mysql": agent "test-agent" serving "orders-mysql" is offline/);
+    } finally {
+      await stack.startAgent();
+    }
+  });
+});
