@@ -93,6 +93,19 @@ describe('a MySQL session through hoop connect', () => {
     expect(open?.data).toMatchObject({ connection: 'orders-mysql', type: 'mysql' });
   });
 
+  it('hoop policy test -c judges with the MySQL grammar, as the agent does', async () => {
+    const r = await stack.cli(['policy', 'test', '-c', 'orders-mysql', 'select `id` from `customers`; /*!50000 DROP TABLE customers */']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('connection "orders-mysql", policy "default" v1 (MySQL/MariaDB SQL)');
+    expect(r.stdout).toMatch(/1\s+ALLOW\s+-\s+read\s+select `id` from `customers`/);
+    expect(r.stdout).toMatch(/2\s+DENY\s+drop\s+/);
+    expect(r.stdout).toContain('blocked by "drop": DROP TABLE would destroy the object and its data');
+    const ok = await stack.cli(['policy', 'test', '-c', 'orders-mysql', 'SELECT `email` FROM `customers` WHERE `id` = 1']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/result: allow/);
+  });
+
   it('a client the session cannot be opened for is told why in an error packet, not a lost connection', async () => {
     await stack.stopAgent();
     try {

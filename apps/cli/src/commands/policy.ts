@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { evaluate, initGuard, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
+import { evaluate, evaluateMysql, initGuard, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
 import { EXIT } from '@hoop/protocol';
 import YAML from 'yaml';
 import { loadConfig } from '../config';
@@ -66,14 +66,25 @@ export async function policyList(env: CliEnv): Promise<number> {
   return EXIT.ok;
 }
 
+/** What `GET /api/connections/:name/policy` answers. */
+interface ConnectionPolicy {
+  type?: string;
+  readOnly: boolean;
+  policy: { name: string; version: number; document: unknown };
+}
+
 /**
  * `hoop policy test [FILE] -c CONNECTION "SQL"`: the decision each statement would get, and the rule that fired.
- * With FILE, the policy in the file is tested (before applying it); otherwise the connection's current one.
+ * With FILE, the policy in the file is tested (before applying it); otherwise the connection's current one. A mysql
+ * connection's statements are judged with the MySQL grammar (evaluateMysql), as its agent judges them; with FILE, the
+ * connection given with -c picks the grammar.
  */
 export async function policyTest(env: CliEnv, opts: { file?: string; connection?: string; sql: string }): Promise<number> {
   let policy: Policy;
   let readOnly = false;
   let label: string;
+  const connectionPolicy = async (name: string) => api<ConnectionPolicy>(await loadConfig(env), `/api/connections/${encodeURIComponent(name)}/policy`);
+  let type: string | undefined;
   if (opts.file) {
     try {
       policy = parsePolicy(await readPolicyFile(opts.file));
@@ -82,19 +93,19 @@ export async function policyTest(env: CliEnv, opts: { file?: string; connection?
       throw err;
     }
     label = `policy "${policy.name}" from ${opts.file}`;
+    if (opts.connection) type = (await connectionPolicy(opts.connection)).type;
   } else {
     if (!opts.connection) throw usage('give the connection with -c NAME, or a policy file to test');
-    const config = await loadConfig(env);
-    const r = await api<{ readOnly: boolean; policy: { name: string; version: number; document: unknown } }>(
-      config,
-      `/api/connections/${encodeURIComponent(opts.connection)}/policy`,
-    );
+    const r = await connectionPolicy(opts.connection);
     policy = parsePolicy(r.policy.document);
     readOnly = r.readOnly;
+    type = r.type;
     label = `connection "${opts.connection}", policy "${r.policy.name}" v${r.policy.version}${readOnly ? ', read-only' : ''}`;
   }
-  await initGuard();
-  const d = evaluate(opts.sql, policy, { readOnly });
+  const mysql = type === 'mysql';
+  if (mysql) label += ' (MySQL/MariaDB SQL)';
+  else await initGuard();
+  const d = (mysql ? evaluateMysql : evaluate)(opts.sql, policy, { readOnly });
   process.stdout.write(`${label}\n`);
   const rows = d.statements.map((s, i) => [String(i + 1), s.action.toUpperCase(), s.ruleId ?? '-', s.kind, oneLine(s.text, 60)]);
   if (rows.length) process.stdout.write(formatTable(['#', 'decision', 'rule', 'kind', 'statement'], rows));

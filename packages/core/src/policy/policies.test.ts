@@ -182,4 +182,13 @@ describe('the test box', () => {
     );
     expect(await refusal(testPolicy(db, orgs.acme, { document: policy, input: '   ' }))).toBe('invalid: Enter SQL or a shell command to test.');
   });
+
+  it("judges a mysql connection's SQL with the MySQL grammar, as its agent does", async () => {
+    const id = (await seedConnection(db, orgs.acme, { name: 'orders-mysql', type: 'mysql', config: { host: 'db', user: 'app' } })).id;
+    const test = (input: string) => testPolicy(db, orgs.acme, { document: policy, connectionId: id, input });
+    // a versioned comment runs on MySQL: the Postgres grammar reads only a comment
+    expect(await test('/*!50000 DROP TABLE t */')).toMatchObject({ guard: 'sql', connection: 'orders-mysql', action: 'deny', ruleId: 'drop' });
+    expect(await test('select `id` from `t` where `id` = 1')).toMatchObject({ action: 'allow' });
+    expect(await test("SELECT * FROM t INTO OUTFILE '/tmp/x'")).toMatchObject({ action: 'deny' });
+  });
 });

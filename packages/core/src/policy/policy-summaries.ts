@@ -16,12 +16,16 @@ export async function policyByName(db: Db, orgId: string, name: string) {
   return { name: p.name, version: p.version, document: p.document };
 }
 
-/** The policy a connection runs under (its own, or the default), with its read-only flag (`hoop policy test -c`). */
+/**
+ * The policy a connection runs under (its own, or the default), with its read-only flag and its type (`hoop policy test
+ * -c` judges a mysql connection's statements with the MySQL grammar, as its agent does).
+ */
 export async function connectionPolicy(db: Db, orgId: string, connection: string) {
   const c = await db.connection.findUnique({ where: { orgId_name: { orgId, name: connection } }, include: { policy: true } });
   if (!c) throw new AppError('not_found', unknownConnection(connection));
   return {
     connection: c.name,
+    type: c.type,
     readOnly: c.readOnly,
     policy: c.policy
       ? { name: c.policy.name, version: c.policy.version, document: c.policy.document }

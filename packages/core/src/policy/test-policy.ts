@@ -64,16 +64,19 @@ export async function testPolicy(db: Db, orgId: string, input: TestPolicyInput):
   let guard = q.guard;
   let readOnly = q.readOnly;
   let connection: string | null = null;
+  /** a mysql connection's SQL is judged with the MySQL grammar, as its agent judges it */
+  let mysql = false;
   if (q.connectionId) {
     const c = await db.connection.findFirst({ where: { id: q.connectionId, orgId }, select: { name: true, type: true, config: true, readOnly: true } });
     if (!c) throw new AppError('not_found', 'That connection does not exist (any more): choose another one.');
     guard = guardOf(c.type, c.config);
     readOnly = c.readOnly;
     connection = c.name;
+    mysql = c.type === 'mysql';
   }
   const nil = (s: string | undefined) => s ?? null;
   if (guard === 'sql') {
-    const d = p.evaluate(q.input, r.data, { readOnly });
+    const d = (mysql ? p.evaluateMysql : p.evaluate)(q.input, r.data, { readOnly });
     return {
       guard,
       readOnly: readOnly || r.data.readOnly,
