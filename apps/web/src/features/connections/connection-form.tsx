@@ -13,18 +13,20 @@ import { ConnectionInput } from '@hoop/core/connection/connection-input';
 import { useTRPC } from '~/trpc/react';
 import { CommandTarget, configOf, fieldsFrom, PostgresTarget, SshTarget, type TargetFields } from './connection-fields';
 import { typeLabel } from './connection-types';
+import { mysqlConfigOf, mysqlFieldsFrom, MysqlTarget } from './mysql-target';
 import { SecretFields, secretInput, type SecretState, secretStateFrom } from './secret-fields';
 
 export type ConnectionDetail = inferOutput<ReturnType<typeof useTRPC>['connection']['get']>;
-type EditableType = 'postgres' | 'ssh' | 'command';
+type EditableType = 'postgres' | 'mysql' | 'ssh' | 'command';
 
 const TYPES: { value: EditableType; label: string; hint: string }[] = [
   { value: 'postgres', label: 'PostgreSQL', hint: 'psql, DBeaver, ORMs, hoop exec' },
+  { value: 'mysql', label: 'MySQL / MariaDB', hint: 'mysql, mariadb, DBeaver, ORMs' },
   { value: 'ssh', label: 'SSH', hint: 'a server the agent logs into' },
   { value: 'command', label: 'Command', hint: 'a shell or CLI on the agent host' },
 ];
 
-const editable = (t: string): t is EditableType => t === 'postgres' || t === 'ssh' || t === 'command';
+const editable = (t: string): t is EditableType => TYPES.some((x) => x.value === t);
 
 /**
  * Adds or changes a connection: its target (per type), where the agent finds the credential, and who serves and
@@ -52,6 +54,7 @@ export function ConnectionForm({
   const [agentId, setAgentId] = useState(initial?.agent?.id ?? '');
   const [policyId, setPolicyId] = useState(initial?.policy?.id ?? '');
   const [target, setTarget] = useState<TargetFields>(() => fieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
+  const [mysql, setMysql] = useState(() => mysqlFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [secret, setSecret] = useState<SecretState>(() => secretStateFrom(initial?.secret ?? null));
   // the same rules as the API (and the agent), checked before sending so each problem shows at its field
   const [issues, setIssues] = useState<Record<string, string>>({});
@@ -78,7 +81,7 @@ export function ConnectionForm({
       readOnly,
       agentId: agentId || null,
       policyId: policyId || null,
-      config: configOf(type, target),
+      config: type === 'mysql' ? mysqlConfigOf(mysql) : configOf(type, target),
       secret: secretInput(secret),
     } as Parameters<typeof create.mutate>[0];
     const checked = ConnectionInput.safeParse(body);
@@ -106,7 +109,7 @@ export function ConnectionForm({
       <Card title="Connection">
         <div className="space-y-4 py-1">
           {!initial ? (
-            <div role="radiogroup" aria-label="Type" className="grid gap-2 sm:grid-cols-3">
+            <div role="radiogroup" aria-label="Type" className="grid gap-2 sm:grid-cols-2 lg:grid-cols-4">
               {TYPES.map((t) => (
                 <button
                   key={t.value}
@@ -160,6 +163,7 @@ export function ConnectionForm({
           {type === 'postgres' && (
             <PostgresTarget f={target.postgres} set={(postgres) => setTarget({ ...target, postgres })} disabled={busy} errors={configErrors} />
           )}
+          {type === 'mysql' && <MysqlTarget f={mysql} set={setMysql} disabled={busy} errors={configErrors} />}
           {type === 'ssh' && <SshTarget f={target.ssh} set={(ssh) => setTarget({ ...target, ssh })} disabled={busy} errors={configErrors} />}
           {type === 'command' && (
             <CommandTarget f={target.command} set={(command) => setTarget({ ...target, command })} disabled={busy} errors={configErrors} />
