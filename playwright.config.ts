@@ -3,7 +3,8 @@ import { defineConfig } from '@playwright/test';
 /**
  * Browser tests drive Debian's Chromium (`apt-get install chromium`), never a downloaded browser. The web app is built
  * once before the run (playwright/global-setup.ts); each spec starts what it needs (its own database, the web app from
- * that build on a free port) in `beforeAll`.
+ * that build on a free port) in `beforeAll`, so two specs run at once, each in a worker of its own (the tests of a spec
+ * stay in order): much of a browser test is waiting on the page, and two workers took a quarter less time than one.
  */
 export default defineConfig({
   testDir: 'playwright',
@@ -11,7 +12,7 @@ export default defineConfig({
   globalSetup: './playwright/global-setup.ts',
   timeout: 120_000,
   expect: { timeout: 10_000 },
-  workers: 1,
+  workers: 2,
   fullyParallel: false,
   forbidOnly: Boolean(process.env.CI),
   reporter: [['list']],
