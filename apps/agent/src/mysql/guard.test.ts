@@ -8,9 +8,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { createLogger } from '@hoop/log';
+import { CLIENT, PacketParser, parseErr, writeCommand, writeHandshakeResponse41 } from '@hoop/mysqlwire';
 import type { AgentConnection } from '@hoop/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { guardKind, hooksFor } from '../session/policy-hooks';
+import { PacketChannel } from './channel';
 import { serveMysql } from './session';
 
 const HOST = '127.0.0.1';
@@ -33,6 +35,7 @@ beforeEach(async () => {
       maxMessage: 1 << 20,
       // as session/open.ts builds them: the guard is chosen by the connection's type
       hooks: hooksFor(() => conn, 'test-key', guardKind(conn)),
+      readOnly: conn.readOnly,
       log: createLogger('mysql-guard-test', 'error'),
       audit: () => {},
     }),
@@ -90,5 +93,33 @@ describe('the MySQL guard judges a MySQL session', () => {
     expect((await mariadb('INSERT INTO t VALUES (3, NULL)')).err).toMatch(/ERROR 1227 .*"read-only": INSERT is not allowed on a read-only connection/);
     expect((await mariadb('SELECT id FROM t ORDER BY id')).out).toBe('1\n2\n');
     expect(rowsOfT()).toBe('2');
+    // the target session itself is read-only, and the ways back to read-write are refused
+    expect((await mariadb('SELECT @@tx_read_only')).out).toBe('1\n');
+    expect((await mariadb('SET SESSION TRANSACTION READ WRITE')).err).toMatch(/ERROR 1227 .*"read-only"/);
+    expect((await mariadb('START TRANSACTION READ WRITE')).err).toMatch(/ERROR 1227 .*"read-only"/);
+    expect(await resetConnection()).toMatch(/COM_RESET_CONNECTION is not relayed on a read-only connection/);
+  });
+
+  it('a connection that is not read-only leaves the target session as it was', async () => {
+    expect((await mariadb('SELECT @@tx_read_only')).out).toBe('0\n');
+    expect(await resetConnection()).toBe('OK');
   });
 });
+
+/** COM_RESET_CONNECTION through the session (no client program sends it on demand): "OK", or the ERR's message. */
+async function resetConnection(): Promise<string> {
+  const caps = CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.DEPRECATE_EOF;
+  const sock = net.connect((server.address() as net.AddressInfo).port, HOST);
+  try {
+    const ch = new PacketChannel(new PacketParser(), () => 'closed');
+    ch.attach(sock);
+    await ch.next();
+    ch.write(writeHandshakeResponse41({ capabilities: caps, username: 'anyone', authResponse: Buffer.alloc(0), authPluginName: 'mysql_native_password' }), 1);
+    await ch.next();
+    ch.write(writeCommand({ type: 'ResetConnection' }, caps), 0);
+    const p = await ch.next();
+    return p.payload[0] === 0x00 ? 'OK' : parseErr(p.payload).message;
+  } finally {
+    sock.destroy();
+  }
+}

@@ -21,6 +21,7 @@ export function mysqlProtocol(): Protocol {
         maxMessage: s.settings.maxMessage,
         budget: s.budget,
         hooks: s.hooks,
+        readOnly: s.conn.readOnly,
         log: s.log,
         audit: (type, data) => s.audit(type, data),
       });

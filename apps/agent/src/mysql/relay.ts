@@ -34,6 +34,8 @@ export interface RelayEnds {
   capabilities: number;
   maxMessage: number;
   hooks: MysqlHooks;
+  /** the target session was opened read-only: COM_RESET_CONNECTION, which would undo that, is refused */
+  readOnly?: boolean;
   audit(type: string, data: Record<string, unknown>): void;
   /** the session is over (the client quit, or either side closed or broke the protocol) */
   end(reason: string): void;
@@ -162,6 +164,8 @@ export class MysqlRelay {
         com === COM.CHANGE_USER ? 'COM_CHANGE_USER is not relayed: reconnect as the other user' : `command 0x${(com ?? 0).toString(16)} is not relayed`;
       return this.refuse(ER.UNKNOWN_COM, '08S01', what);
     }
+    if (com === COM.RESET_CONNECTION && this.o.readOnly)
+      return this.refuse(ER.UNKNOWN_COM, '08S01', 'COM_RESET_CONNECTION is not relayed on a read-only connection (it would end read-only): reconnect instead');
     let sql: string | null = null;
     if (com === COM.QUERY || com === COM.STMT_PREPARE || com === COM.PROCESS_KILL) {
       try {

@@ -6,6 +6,7 @@ import { PacketChannel } from './channel';
 import type { MysqlTargetConfig } from './config';
 import { clientGreeting, clientLogin, RELAYED_CAPABILITIES } from './front';
 import { type MysqlHooks, MysqlRelay } from './relay';
+import { simpleQuery } from './simple-query';
 import { loginMysqlTarget, type MysqlTargetSession } from './target';
 
 export interface MysqlSessionOptions {
@@ -15,6 +16,8 @@ export interface MysqlSessionOptions {
   maxMessage: number;
   budget?: MemoryBudget;
   hooks: MysqlHooks;
+  /** a read-only connection: the target session is opened read-only too (SET SESSION TRANSACTION READ ONLY) */
+  readOnly?: boolean;
   log: Logger;
   audit(type: string, data: Record<string, unknown>): void;
 }
@@ -66,40 +69,50 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
       loginSeq = p.sequenceId;
       return { capabilities: (parsed.capabilities & RELAYED_CAPABILITIES) >>> 0, database: parsed.database || o.target.database };
     },
-  }).then(
-    (t) => {
+  })
+    .then(async (t) => {
       target = t;
-      if (over) return void t.socket.destroy();
-      clientChannel.detach();
-      // the client learns the agreed capabilities: what it asked for, as the target accepted it
-      client.write(framePacket(writeOk({ statusFlags: t.statusFlags }, t.capabilities), (loginSeq + 1) & 0xff));
-      o.audit('mysql.login', { serverVersion: t.serverVersion, threadId: t.connectionId, user: login?.username ?? null, database: login?.database ?? null });
-      relay = new MysqlRelay({
-        client,
-        target: t.socket,
-        targetPackets: t.packets,
-        capabilities: t.capabilities,
-        maxMessage: o.maxMessage,
-        hooks: o.hooks,
-        audit: o.audit,
-        end,
-      });
-      const r = relay;
-      client.on('data', (chunk: Buffer) => {
-        r.fromClient(chunk);
-        if (share && !share.hold(r.heldBytes)) end('the session holds more client input than the agent allows');
-      });
-      t.socket.on('data', (chunk: Buffer) => r.fromTarget(chunk));
-      t.socket.on('close', () => end('the target closed the connection'));
-      t.socket.on('error', (err) => end(`target connection error: ${err.message}`));
-      client.on('close', () => end('the client closed the connection'));
-      client.on('error', () => end('client stream error'));
-      if ((t.capabilities & CLIENT.PROTOCOL_41) === 0) end('protocol 4.1 is required');
-    },
-    (err: Error) => {
-      if (over) return;
-      // the client waits for its login's answer: it gets the target's refusal in its own words
-      refuseLogin(1045, '28000', `hoop could not log in to the target: ${err.message}`, login ? (loginSeq + 1) & 0xff : 0);
-    },
-  );
+      // a write the guard could not see is refused by the server too (MariaDB and MySQL refuse DDL as well: 1792)
+      if (o.readOnly && !over)
+        await simpleQuery(t, 'SET SESSION TRANSACTION READ ONLY', o.target.connectTimeoutMs).catch((err: Error) => {
+          throw new Error(`it did not open the session read-only (a read-only connection): ${err.message}`);
+        });
+      return t;
+    })
+    .then(
+      (t) => {
+        if (over) return void t.socket.destroy();
+        clientChannel.detach();
+        // the client learns the agreed capabilities: what it asked for, as the target accepted it
+        client.write(framePacket(writeOk({ statusFlags: t.statusFlags }, t.capabilities), (loginSeq + 1) & 0xff));
+        o.audit('mysql.login', { serverVersion: t.serverVersion, threadId: t.connectionId, user: login?.username ?? null, database: login?.database ?? null });
+        relay = new MysqlRelay({
+          client,
+          target: t.socket,
+          targetPackets: t.packets,
+          capabilities: t.capabilities,
+          maxMessage: o.maxMessage,
+          hooks: o.hooks,
+          readOnly: o.readOnly,
+          audit: o.audit,
+          end,
+        });
+        const r = relay;
+        client.on('data', (chunk: Buffer) => {
+          r.fromClient(chunk);
+          if (share && !share.hold(r.heldBytes)) end('the session holds more client input than the agent allows');
+        });
+        t.socket.on('data', (chunk: Buffer) => r.fromTarget(chunk));
+        t.socket.on('close', () => end('the target closed the connection'));
+        t.socket.on('error', (err) => end(`target connection error: ${err.message}`));
+        client.on('close', () => end('the client closed the connection'));
+        client.on('error', () => end('client stream error'));
+        if ((t.capabilities & CLIENT.PROTOCOL_41) === 0) end('protocol 4.1 is required');
+      },
+      (err: Error) => {
+        if (over) return;
+        // the client waits for its login's answer: it gets the target's refusal in its own words
+        refuseLogin(1045, '28000', `hoop could not log in to the target: ${err.message}`, login ? (loginSeq + 1) & 0xff : 0);
+      },
+    );
 }
