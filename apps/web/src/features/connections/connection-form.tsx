@@ -226,7 +226,7 @@ export function ConnectionForm({
             <Switch
               label="Read-only"
               description={
-                'Only reads get through, and the target session itself is opened read-only (Postgres), ' +
+                'Only reads get through, and the target session itself is opened read-only (Postgres, MySQL), ' +
                 'so a write the classifier cannot see is refused by the database too.'
               }
               checked={readOnly}
