@@ -5,6 +5,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 
@@ -91,6 +92,26 @@ describe('a MySQL session through hoop connect', () => {
     expect(session).toMatchObject({ mode: 'connect' });
     const open = await stack.db.auditEvent.findFirst({ where: { sessionId: ran.sessionId, type: 'session.open' } });
     expect(open?.data).toMatchObject({ connection: 'orders-mysql', type: 'mysql' });
+  });
+
+  it('mysql2 works through it: prepared statements with binary rows masked, a denied prepare in its words', async () => {
+    const c = await mysql.createConnection({ host: HOST, port: conn.port, user: 'orders-mysql', password: 'any', database: db });
+    try {
+      const [rows] = await c.execute('SELECT id, city, email FROM customers WHERE id IN (?, ?) ORDER BY id', [1, 3]);
+      expect(rows).toEqual([
+        { id: 1, city: 'Oslo', email: '[EMAIL]' },
+        { id: 3, city: 'Rome', email: null },
+      ]);
+      const [text] = await c.query('SELECT email FROM customers WHERE id = 2');
+      expect(text).toEqual([{ email: '[EMAIL]' }]);
+      await expect(c.execute('DROP TABLE customers')).rejects.toMatchObject({ errno: 1227, message: expect.stringMatching(/"drop"/) });
+      // the session goes on after a refusal
+      const [[one]] = (await c.query('SELECT 1 + 1 AS two')) as [{ two: number }[], unknown];
+      expect(one).toEqual({ two: 2 });
+    } finally {
+      await c.end();
+    }
+    expect(asRoot(`SELECT COUNT(*) FROM ${db}.customers`).trim()).toBe('3');
   });
 
   it('hoop policy test -c judges with the MySQL grammar, as the agent does', async () => {
