@@ -22,6 +22,8 @@ const attempts: [how: string, sql: string, ruleId: string][] = [
   ['multi-statement string', 'select 1; select 2; delete from t', 'delete-without-where'],
   ['CTE wrapping DML', 'with c as (select 1) delete from t where 1=1', 'delete-without-where'],
   ['backslash escapes under NO_BACKSLASH_ESCAPES', "select 'a\\'; drop table t; -- '", 'drop'],
+  ['a quote left open under NO_BACKSLASH_ESCAPES', "select 'a\\'; drop table t; select '", 'drop'],
+  ['a quote left open before the last statement', "select 'a\\'; drop table t; select 1 from u where b = '", 'drop'],
   ['double quotes under ANSI_QUOTES', 'select "a\\"; drop table t; -- "', 'drop'],
   ['introducer', "delete from t where _utf8mb4'a' = 'a'", 'delete-without-where'],
   ['hex literal', "delete from t where x'61' = 'a'", 'delete-without-where'],

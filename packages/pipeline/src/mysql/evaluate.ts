@@ -67,7 +67,7 @@ function judgeText(sql: string, policy: Policy, readOnly: boolean, depth: number
   const statements = judgeAll(parsed.statements, first!.text, policy, readOnly, depth);
   let worst = Math.max(0, ...statements.map((s) => SEVERITY[s.action]));
   for (const other of others) {
-    const ran = parsePrefix(other.text);
+    const ran = parsePrefix(other.text, other.inQuote);
     if (ran === null) return { refusal: `read as ${describeReading(other)} would read it, it cannot be split into statements` };
     for (const d of judgeAll(ran, other.text, policy, readOnly, depth)) {
       if (SEVERITY[d.action] <= worst) continue;

@@ -30,6 +30,8 @@ export interface Rendered {
   modeDependent: boolean;
   /** a quote or comment that does not end */
   unterminated?: string;
+  /** the text ends where a string or quoted identifier opens and never closes (it is cut there) */
+  inQuote?: boolean;
 }
 
 const isSpaceOrControl = (c: string | undefined) => c === undefined || c <= ' ';
@@ -113,7 +115,9 @@ export function render(sql: string, mode: Mode): Rendered {
         j++;
       }
       if (c === '"') modeDependent = true;
-      if (!closed) return { text: out, versions, modeDependent, unterminated: `a ${asIdentifier ? 'quoted identifier' : 'string'} that does not end` };
+      if (!closed) {
+        return { text: out, versions, modeDependent, unterminated: `a ${asIdentifier ? 'quoted identifier' : 'string'} that does not end`, inQuote: true };
+      }
       out += asIdentifier ? `\`${value.replace(/`/g, '``')}\`` : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
       i = j;
       continue;
