@@ -19,7 +19,8 @@ Usage:
                                                 printed in the URL; or $HOOP_CONNECT_PASSWORD); --no-password asks none
            [--require-tls]                      postgres: refuse clients that do not use TLS (offered to all)
            [--duration 30m] [--reason TEXT]     where the policy requires it, ask for time-boxed access first
-  hoop exec NAME -i SQL | -f FILE | < stdin     run statements and print the result
+  hoop exec NAME -i SQL | -f FILE | < stdin     run statements and print the result (postgres and mysql connections;
+                                                a command on ssh and command connections)
            [-o text|json] [--reason TEXT]       a statement held for review waits for approval, then runs once
   hoop exec NAME --review ID                    re-attach to a held statement (after Ctrl-C or a lost connection)
   hoop reviews [--status pending|approved|rejected|expired|revoked|decided|all] [--connection C] [--mine] [-o json]

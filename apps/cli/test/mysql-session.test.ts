@@ -114,6 +114,25 @@ describe('a MySQL session through hoop connect', () => {
     expect(asRoot(`SELECT COUNT(*) FROM ${db}.customers`).trim()).toBe('3');
   });
 
+  it("hoop exec runs statements and prints each result, masked; a refusal exits 3 with the guard's words", async () => {
+    const r = await stack.cli(['exec', 'orders-mysql', '-i', 'SELECT id, city, email FROM customers ORDER BY id; SELECT 40 + 2 AS answer']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ id \| city \| {2}email\s*\n----\+------\+---------\n {2}1 \| Oslo \| \[EMAIL\]\n/);
+    expect(r.stdout).toContain('(3 rows)');
+    expect(r.stdout).toMatch(/ answer\n--------\n {5}42\n\(1 row\)/);
+    expect(r.stdout).not.toContain('ann@example.com');
+    const json = await stack.cli(['exec', 'orders-mysql', '-o', 'json', '-i', 'SELECT email FROM customers WHERE id = 2']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ rows: [['[EMAIL]']], rowCount: 1, columns: [{ name: 'email' }] });
+    const denied = await stack.cli(['exec', 'orders-mysql', '-i', 'TRUNCATE TABLE customers']);
+    expect(denied.code).toBe(3);
+    expect(denied.stderr).toMatch(/^ERROR 1227 \(42000\): blocked by hoop guardrail "truncate"/);
+    const failed = await stack.cli(['exec', 'orders-mysql', '-i', 'SELECT * FROM no_such_table']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^ERROR 1146 \(42S02\): Table '.*no_such_table' doesn't exist/);
+    expect(asRoot(`SELECT COUNT(*) FROM ${db}.customers`).trim()).toBe('3');
+  });
+
   it('hoop policy test -c judges with the MySQL grammar, as the agent does', async () => {
     const r = await stack.cli(['policy', 'test', '-c', 'orders-mysql', 'select `id` from `customers`; /*!50000 DROP TABLE customers */']);
     expect(r.stderr).toBe('');

@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { connectGateway } from '../gateway';
+import { runMysqlExec } from '../mysql-exec';
 import { pgClientFor } from '../pg-session';
 import { runShellCommand } from '../shell-exec';
 import { formatPsql } from '../format';
@@ -121,6 +122,7 @@ async function runOnce(
         },
       });
     }
+    if (type === 'mysql') return await runMysqlExec(stream, name, sql, opts.output);
     const client = await pgClientFor(stream, name, type);
     client.on('notice', (n) => {
       const w = parseWaitingNotice(n.message ?? '', n.detail);
