@@ -133,6 +133,30 @@ describe('a MySQL session through hoop connect', () => {
     expect(asRoot(`SELECT COUNT(*) FROM ${db}.customers`).trim()).toBe('3');
   });
 
+  it("cancels a running query as the mysql client's Ctrl-C does: KILL QUERY <thread id> on a second connection", async () => {
+    const opts = { host: HOST, port: conn.port, user: 'orders-mysql', password: 'any', database: db };
+    const [busy, other] = await Promise.all([mysql.createConnection(opts), mysql.createConnection(opts)]);
+    try {
+      // the greeting's thread id is the target's, so the client's KILL names the right thread
+      const running = busy.query('SELECT SLEEP(60) AS slept');
+      await waitFor('the target to run the sleep', async () => {
+        const n = asRoot(`SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ${busy.threadId} AND INFO LIKE 'SELECT SLEEP%'`);
+        return n.trim() === '1' ? true : null;
+      });
+      await other.query(`KILL QUERY ${busy.threadId}`);
+      // MariaDB answers an interrupted SLEEP with its result 1 (or ER_QUERY_INTERRUPTED): either way at once, not in 60 s
+      const r = await running.then(
+        ([rows]) => ({ rows }),
+        (e: { errno?: number }) => ({ errno: e.errno }),
+      );
+      expect(r).toSatisfy((x: { rows?: unknown; errno?: number }) => x.errno === 1317 || JSON.stringify(x.rows) === '[{"slept":1}]');
+      const [[after]] = (await busy.query('SELECT 1 AS still')) as [{ still: number }[], unknown];
+      expect(after).toEqual({ still: 1 });
+    } finally {
+      await Promise.all([busy.end(), other.end()]);
+    }
+  });
+
   it('hoop policy test -c judges with the MySQL grammar, as the agent does', async () => {
     const r = await stack.cli(['policy', 'test', '-c', 'orders-mysql', 'select `id` from `customers`; /*!50000 DROP TABLE customers */']);
     expect(r.stderr).toBe('');
