@@ -61,4 +61,11 @@ describe('MySQL guard: ways around each rule', () => {
       expect(evaluateMysql(sql, policy).action).toBe('allow');
     }
   });
+
+  it('refuses text nested deeper than it reads before parsing it (the parser would hold the agent for seconds), and reads ordinary nesting', () => {
+    const deep = evaluateMysql(`select ${'('.repeat(5000)}1${')'.repeat(5000)}`, policy);
+    expect(deep).toMatchObject({ action: 'deny', ruleId: 'parse-error' });
+    expect(deep.reason).toMatch(/parentheses nest 5000 deep, more than the 100 the guard reads/);
+    expect(evaluateMysql(`select ${'('.repeat(12)}1${')'.repeat(12)} from t`, policy).action).toBe('allow');
+  });
 });

@@ -58,6 +58,8 @@ function describeReading(reading: Reading): string {
 
 function judgeText(sql: string, policy: Policy, readOnly: boolean, depth: number): { statements: StatementDecision[] } | { refusal: string } {
   if (sql.includes('\0')) return { refusal: 'the statement contains a NUL character' };
+  const nesting = parenthesisDepth(sql);
+  if (nesting > MAX_NESTING) return { refusal: `parentheses nest ${nesting} deep, more than the ${MAX_NESTING} the guard reads` };
   const all = readings(sql);
   if (!all) return { refusal: 'it reads too many ways, depending on the server version and sql_mode, to be judged' };
   const [first, ...others] = all;
@@ -166,4 +168,22 @@ function matches(rule: CustomRule, s: MysqlStatement): boolean {
   if (m.tables?.length && !s.tables.some((t) => m.tables!.some((p) => glob(p, t)))) return false;
   if (m.functions?.length && !s.functions.some((f) => m.functions!.some((p) => glob(p, f)))) return false;
   return true;
+}
+
+/**
+ * The parser's time grows steeply with nesting (seconds at a few hundred levels, on the agent's event loop), so text
+ * nested deeper than any written query is refused before it is parsed. Counted over the whole text, quotes included:
+ * a string of a hundred open parentheses is refused too, which errs on the safe side.
+ */
+const MAX_NESTING = 100;
+
+function parenthesisDepth(sql: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql.charCodeAt(i);
+    if (c === 40 /* ( */) max = Math.max(max, ++depth);
+    else if (c === 41 /* ) */ && depth > 0) depth--;
+  }
+  return max;
 }
