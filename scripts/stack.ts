@@ -10,6 +10,7 @@ import pg from 'pg';
 import { createDb, generateAuditKeyPair, migrate, parseAuditSigningKey } from '@hoop/db';
 import { portIsFree, REPO_ROOT, type Service, startAgentService, startGatewayService, waitFor } from '@hoop/devstack';
 import { DEMO, ensureDemo } from '@hoop/devstack/demo';
+import { DEFAULT_DEMO_MYSQL_URL, ensureDemoMysql } from '@hoop/devstack/demo-mysql';
 import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { startWebService, webSettingsFrom, webSettingsProblem } from './web-service';
 
@@ -149,6 +150,19 @@ async function main(): Promise<void> {
       needAgentKey: keyFile?.databaseId !== databaseId,
       needCliToken: cliFile?.databaseId !== databaseId,
     });
+    // demo-mysql: the same customers on a MySQL/MariaDB when one answers (its login shares the demo-pg password)
+    const demoAgent = await db.agent.findUniqueOrThrow({ where: { orgId_name: { orgId: demo.orgId, name: DEMO.agentName } } });
+    const mysqlUrl = process.env.HOOP_DEMO_MYSQL_URL || DEFAULT_DEMO_MYSQL_URL;
+    const demoMysql = await ensureDemoMysql(db, {
+      url: mysqlUrl,
+      orgId: demo.orgId,
+      agentId: demoAgent.id,
+      password: secrets.demoTargetPassword,
+      secretEnv: DEMO.targetSecretEnv,
+    }).catch((err: Error) => ({ ok: false as const, reason: err.message }));
+    step(
+      demoMysql.ok ? `connection demo-mysql: MySQL/MariaDB at ${demoMysql.target}` : `no demo-mysql: ${demoMysql.reason} (HOOP_DEMO_MYSQL_URL names another)`,
+    );
     if (demo.agentKey) await writeFile(AGENT_KEY_FILE, JSON.stringify({ databaseId, key: demo.agentKey }), { mode: 0o600 });
     const agentKey = demo.agentKey ?? keyFile!.key;
     const gatewayUrl = `http://127.0.0.1:${env.gatewayPort}`;
@@ -219,6 +233,11 @@ async function main(): Promise<void> {
                                       ${c.dim}# no local port: the gateway's Postgres listener, a hoop token as the password${c.reset}
 `
       : '';
+    const mysqlTry = demoMysql.ok
+      ? `  npx hoop exec demo-mysql -i "select id, full_name, email from customers limit 5"
+  npx hoop connect demo-mysql         ${c.dim}# then: mariadb -h 127.0.0.1 -P 3307 -u demo demo${c.reset}
+`
+      : '';
     const signOn = env.web.HOOP_OIDC_ISSUER
       ? `OIDC through ${env.web.HOOP_OIDC_ISSUER} (redirect URI ${webUrl}/api/auth/callback/oidc)`
       : `${c.dim}local accounts only (HOOP_OIDC_ISSUER adds single sign-on)${c.reset}`;
@@ -237,7 +256,7 @@ Try it, in another terminal from this folder:
   npx hoop connect demo-pg            ${c.dim}# then: psql "postgres://demo@127.0.0.1:5433/demo?sslmode=disable"${c.reset}
 ${direct}  npx hoop exec demo-pg -i "ALTER TABLE customers ADD COLUMN note text" --reason "try a review"
                                       ${c.dim}# held for approval: approve it at ${webUrl}/reviews or with \`npx hoop reviews approve ID\`${c.reset}
-  npx hoop exec demo-shell -i "tail -n 3 logs/app.log"       ${c.dim}# a shell on this machine, output masked${c.reset}
+${mysqlTry}  npx hoop exec demo-shell -i "tail -n 3 logs/app.log"       ${c.dim}# a shell on this machine, output masked${c.reset}
   npx hoop exec demo-shell -i "rm -rf /var/lib/app"          ${c.dim}# refused by a shell guardrail${c.reset}
   npx hoop connect demo-shell         ${c.dim}# then: ssh -p 2222 localhost (an interactive shell, recorded)${c.reset}
 
