@@ -90,4 +90,14 @@ test('an admin adds a MySQL/MariaDB connection in the form, and Test logs in and
     ['query', 'pass'],
   ] as const)
     await expect(report.locator(`[data-testid="connection-target-step"][data-step="${step}"]`)).toHaveAttribute('data-status', status);
+
+  // the saved connection opens in the same form, and an edit is stored as the agent reads it
+  const edit = page.getByTestId('connection-form');
+  await expect(edit.locator('#my-host')).toHaveValue('127.0.0.1');
+  await expect(edit.locator('#my-database')).toHaveValue(DB);
+  await edit.getByLabel('TLS (ssl-mode)').selectOption('preferred');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByTestId('connection-saved')).toContainText('Saved.');
+  const edited = await stack.db.connection.findFirstOrThrow({ where: { orgId: stack.orgId, name: 'orders-mysql' } });
+  expect(edited.config).toMatchObject({ sslMode: 'preferred', user: 'root', database: DB });
 });
