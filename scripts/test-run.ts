@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
+import { ensureTestMysql } from '@hoop/devstack/test-mysql';
 import { missingTools, SKIP_TOOLS_VAR, type TestTool } from '@hoop/devstack/tools';
 import { checkLayers } from './check-layers';
 import { ensureWebBuild } from './web-service';
@@ -74,6 +75,34 @@ if (notice) {
   env[SKIP_TOOLS_VAR] = missing.map((t) => t.name).join(',');
 }
 
+// the MySQL/MariaDB tests' server: one that lets root in at HOOP_TEST_MYSQL_PORT (3306), else a private MariaDB
+// (installed first as root on Debian); without either, those tests are skipped and the run says so
+const mysqlPort = Number(env.HOOP_TEST_MYSQL_PORT ?? 3306);
+const testMysql = await ensureTestMysql({
+  port: mysqlPort,
+  privatePort: Number(env.HOOP_TEST_MYSQL_PRIVATE_PORT ?? 3316),
+  dir: path.join(ROOT, '.hoop', 'test-mariadb'),
+  install:
+    isRoot && onDebian
+      ? () => {
+          step('installing MariaDB for the MySQL tests: mariadb-server mariadb-client (apt-get, as root)');
+          const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+          spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv });
+          spawnSync('apt-get', ['install', '-y', '-qq', 'mariadb-server', 'mariadb-client'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv });
+        }
+      : undefined,
+});
+let mysqlNotice: string | null = null;
+if ('missing' in testMysql) {
+  mysqlNotice = `${testMysql.missing}; the MySQL tests that need a server are skipped in this run`;
+  process.stdout.write(`\x1b[33m!\x1b[0m ${mysqlNotice}\n`);
+  env.HOOP_TEST_SKIP_MYSQL = '1';
+} else {
+  if (testMysql.port !== mysqlPort)
+    step(`no MySQL/MariaDB lets root in at 127.0.0.1:${mysqlPort}: the MySQL tests use a MariaDB of their own on ${testMysql.port}`);
+  env.HOOP_TEST_MYSQL_PORT = String(testMysql.port);
+}
+
 let stopEmbedded: (() => Promise<void>) | null = null;
 if (!env.DATABASE_URL) {
   const port = Number(env.HOOP_TEST_PG_PORT ?? 5455);
@@ -126,11 +155,14 @@ if (passThrough.length === 0) {
   else if (code === 0) code = await part('browser tests (Playwright, Chromium)', bin('playwright'), ['test']);
 }
 if (stopEmbedded) await stopEmbedded();
+if (!('missing' in testMysql)) await testMysql.stop();
 
 process.stdout.write('\n');
 for (const p of parts) {
   const outcome = p.code === 'skipped' ? 'skipped (chromium missing)' : p.code === 0 ? 'passed' : `failed (exit ${p.code})`;
   step(`${p.name}: ${outcome}${p.code === 'skipped' ? '' : ` in ${elapsed(p.ms)}`}`);
 }
-step(`npm test: ${code === 0 ? 'passed' : 'failed'} in ${elapsed(Date.now() - started)}${notice ? ` — ${notice}` : ''}`);
+step(
+  `npm test: ${code === 0 ? 'passed' : 'failed'} in ${elapsed(Date.now() - started)}${notice ? ` — ${notice}` : ''}${mysqlNotice ? ` — ${mysqlNotice}` : ''}`,
+);
 process.exit(code);

@@ -4,11 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { createDb, type Db } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedOrg, type TestDatabase, testServerUrl } from '@hoop/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DEMO_MYSQL_URL, ensureDemoMysql } from './demo-mysql';
+import { ensureDemoMysql } from './demo-mysql';
+
+const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
 
 const suffix = randomBytes(4).toString('hex');
 const names = { database: `hoop_demo_${suffix}`, user: `hoop_demo_${suffix}`, connectionName: 'demo-mysql' };
-const asRoot = (sql: string) => execFileSync('mariadb', ['-h', '127.0.0.1', '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
+const asRoot = (sql: string) => execFileSync('mariadb', ['-h', '127.0.0.1', '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
 let database: TestDatabase;
 let db: Db;
 let orgId: string;
@@ -28,12 +30,12 @@ afterAll(async () => {
 
 describe('the demo-mysql connection', () => {
   it('is a database of fake customers with a login for the agent, and a connection to it; a second run keeps it', async () => {
-    const o = { url: DEFAULT_DEMO_MYSQL_URL, orgId, agentId, password: `pw-${suffix}`, secretEnv: 'HOOP_DEMO_PG_PASSWORD', ...names };
-    expect(await ensureDemoMysql(db, o)).toEqual({ ok: true, target: '127.0.0.1:3306' });
+    const o = { url: `mysql://root@127.0.0.1:${PORT}`, orgId, agentId, password: `pw-${suffix}`, secretEnv: 'HOOP_DEMO_PG_PASSWORD', ...names };
+    expect(await ensureDemoMysql(db, o)).toEqual({ ok: true, target: `127.0.0.1:${PORT}` });
     expect(await ensureDemoMysql(db, o)).toMatchObject({ ok: true });
     const login = execFileSync(
       'mariadb',
-      ['-h', '127.0.0.1', `-u${names.user}`, `-p${o.password}`, '-N', names.database, '-e', 'SELECT COUNT(*) FROM customers'],
+      ['-h', '127.0.0.1', '-P', String(PORT), `-u${names.user}`, `-p${o.password}`, '-N', names.database, '-e', 'SELECT COUNT(*) FROM customers'],
       {
         encoding: 'utf8',
       },
@@ -41,7 +43,7 @@ describe('the demo-mysql connection', () => {
     expect(login.trim()).toBe('500');
     const conn = await db.connection.findFirstOrThrow({ where: { orgId, name: 'demo-mysql' } });
     expect(conn).toMatchObject({ type: 'mysql', secretRef: 'env:HOOP_DEMO_PG_PASSWORD', agentId });
-    expect(conn.config).toEqual({ host: '127.0.0.1', port: 3306, database: names.database, user: names.user, sslMode: 'preferred' });
+    expect(conn.config).toEqual({ host: '127.0.0.1', port: PORT, database: names.database, user: names.user, sslMode: 'preferred' });
   });
 
   it('says so when no server answers, and adds nothing', async () => {
