@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,11 @@ let stack: TestStack;
 let sshd: TestSshd;
 let conn: Awaited<ReturnType<TestStack['connect']>>;
 let shellConn: Awaited<ReturnType<TestStack['connect']>>;
-const APP_DIR = '/srv/hoop-ssh-test-app';
+/**
+ * A data folder (under /srv, which the guardrails protect, unlike a scratch folder such as /tmp) of this run alone:
+ * two test runs side by side on one machine must not remove each other's.
+ */
+const APP_DIR = `/srv/hoop-ssh-test-app-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
   sshd = await startSshd();
