@@ -134,7 +134,8 @@ async function generate(url: string, orgId: string, userIds: string[], connectio
            CASE WHEN k = 0 THEN '{"connection":"pg-prod","type":"postgres"}'::jsonb
                 WHEN k = $2 - 1 THEN '{"reason":"client disconnected","masked":{"email":2}}'::jsonb
                 WHEN k % 25 = 0 THEN jsonb_build_object('sql', 'delete from orders', 'decision', 'deny', 'ruleId', 'delete-without-where')
-                ELSE jsonb_build_object('sql', 'select id, email from customers where id = ' || k, 'decision', 'allow', 'executed', true, 'rows', 1, 'masked', CASE WHEN k % 10 = 0 THEN '{"email":1}'::jsonb ELSE '{}'::jsonb END) END,
+                ELSE jsonb_build_object('sql', 'select id, email from customers where id = ' || k, 'decision', 'allow', 'executed', true,
+                                        'rows', 1, 'masked', CASE WHEN k % 10 = 0 THEN '{"email":1}'::jsonb ELSE '{}'::jsonb END) END,
            md5(s.id::text || (k - 1)), md5(s.id::text || k)
          FROM sessions s CROSS JOIN generate_series(0, $2 - 1) k
          WHERE s.org_id = $1::uuid AND (s.client_info->>'bench')::int >= $3 AND (s.client_info->>'bench')::int < $4`,
@@ -169,7 +170,8 @@ async function sessionList(): Promise<void> {
          (SELECT count(*)::int FROM pg_inherits WHERE inhparent = 'audit_events'::regclass) AS partitions`,
     );
     out(
-      `session list at ${made[0]!.events.toLocaleString('en-US')} events, ${made[0]!.sessions.toLocaleString('en-US')} sessions, ${made[0]!.partitions} partitions (generated and analyzed in ${secondsSince(start).toFixed(0)} s)`,
+      `session list at ${made[0]!.events.toLocaleString('en-US')} events, ${made[0]!.sessions.toLocaleString('en-US')} sessions, ` +
+        `${made[0]!.partitions} partitions (generated and analyzed in ${secondsSince(start).toFixed(0)} s)`,
     );
 
     const auditor = {
@@ -184,19 +186,16 @@ async function sessionList(): Promise<void> {
       scope: 'full',
     };
     const developer = { id: users[7]!.id, orgId: org.id, role: 'developer' as const };
+    const asAuditor = { id: auditor.id, orgId: org.id, role: 'auditor' as const };
     const check = await sessionSummaries(db, auditor, { limit: 50 });
     if (check.sessions.length !== 50 || check.sessions.some((s) => s.events === 0)) throw new Error('the list did not return 50 sessions with their events');
     out(`  hoop sessions (gateway API: 50 newest, event counts):        ${stats(await timed(() => sessionSummaries(db, auditor, { limit: 50 })))}`);
-    out(
-      `  sessions page (web: 50 newest, counts, total up to 10,000):  ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50 })))}`,
-    );
+    out(`  sessions page (web: 50 newest, counts, total up to 10,000):  ${stats(await timed(() => webList(db, asAuditor, { pageSize: 50 })))}`);
     out(`  sessions page, a developer's own sessions:                   ${stats(await timed(() => webList(db, developer, { pageSize: 50 })))}`);
-    out(
-      `  sessions page, filtered by connection:                       ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50, connection: 'db-3' })))}`,
-    );
-    out(
-      `  sessions page, outcome "blocked":                            ${stats(await timed(() => webList(db, { id: auditor.id, orgId: org.id, role: 'auditor' }, { pageSize: 50, outcome: 'blocked' })))}`,
-    );
+    const byConnection = await timed(() => webList(db, asAuditor, { pageSize: 50, connection: 'db-3' }));
+    out(`  sessions page, filtered by connection:                       ${stats(byConnection)}`);
+    const blocked = await timed(() => webList(db, asAuditor, { pageSize: 50, outcome: 'blocked' }));
+    out(`  sessions page, outcome "blocked":                            ${stats(blocked)}`);
     // what the list did before sessions kept their counters: count each listed session's events
     const counted = () =>
       db.session.findMany({

@@ -22,7 +22,11 @@ const cliPids = execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`
   .trim()
   .split('\n')
   .map(Number);
-const pids: Record<string, number> = { gateway: stack.gateway.child.pid!, agent: stack.agent!.child.pid!, ...Object.fromEntries(cliPids.map((p, i) => [`cli${i}`, p])) };
+const pids: Record<string, number> = {
+  gateway: stack.gateway.child.pid!,
+  agent: stack.agent!.child.pid!,
+  ...Object.fromEntries(cliPids.map((p, i) => [`cli${i}`, p])),
+};
 const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, ticks(p)]));
 const t = Date.now();
 const r = spawnSync(

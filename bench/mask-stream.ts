@@ -58,12 +58,14 @@ const d = median(direct);
 const h = median(hoop);
 process.stdout.write(
   `${N} rows (id, email, notes, created_at), psql to /dev/null; medians of ${RUNS} runs after one warm-up each\n` +
-    `  direct ${d.toFixed(2)} s, through hoop with masking ${h.toFixed(2)} s, ratio ${(h / d).toFixed(2)} (first, cold run through hoop: ${cold.toFixed(2)} s)\n` +
+    `  direct ${d.toFixed(2)} s, through hoop with masking ${h.toFixed(2)} s, ratio ${(h / d).toFixed(2)} ` +
+    `(first, cold run through hoop: ${cold.toFixed(2)} s)\n` +
     `  runs: direct ${direct.map((x) => x.toFixed(2)).join(' ')}; hoop ${hoop.map((x) => x.toFixed(2)).join(' ')}\n` +
     `  CPU per run: ${Object.entries(cpuPerRun)
       .map(([k, xs]) => `${k} ${median(xs).toFixed(2)} s`)
       .join(', ')}\n` +
-    `  RSS: agent ${idle.agent.toFixed(0)} MB idle, ${peakRssMb(pids.agent[0]!).toFixed(0)} MB peak; gateway ${idle.gateway.toFixed(0)} MB idle, ${peakRssMb(pids.gateway[0]!).toFixed(0)} MB peak\n` +
+    `  RSS: agent ${idle.agent.toFixed(0)} MB idle, ${peakRssMb(pids.agent[0]!).toFixed(0)} MB peak; ` +
+    `gateway ${idle.gateway.toFixed(0)} MB idle, ${peakRssMb(pids.gateway[0]!).toFixed(0)} MB peak\n` +
     `  first row through hoop: ${check}\n`,
 );
 await stack.stop();

@@ -71,10 +71,12 @@ const byteRate = (config: Partial<MaskConfig>, cells: string[]) => {
 const out: string[] = ['mask bench'];
 out.push('  detector throughput, cells of a text column no name explains (MB/s):');
 out.push(
-  `    all detectors, cells as bytes: clean cells ${byteRate({}, clean).toFixed(0)}, cells with PII ${byteRate({}, pii).toFixed(0)}, mixed ${byteRate({}, mixed).toFixed(0)}`,
+  `    all detectors, cells as bytes: clean cells ${byteRate({}, clean).toFixed(0)}, ` +
+    `cells with PII ${byteRate({}, pii).toFixed(0)}, mixed ${byteRate({}, mixed).toFixed(0)}`,
 );
 out.push(
-  `    all detectors, cells as strings: clean cells ${cellRate({}, clean).toFixed(0)}, cells with PII ${cellRate({}, pii).toFixed(0)}, mixed ${cellRate({}, mixed).toFixed(0)}`,
+  `    all detectors, cells as strings: clean cells ${cellRate({}, clean).toFixed(0)}, ` +
+    `cells with PII ${cellRate({}, pii).toFixed(0)}, mixed ${cellRate({}, mixed).toFixed(0)}`,
 );
 const only = (t: PiiType): Partial<MaskConfig> => ({ disabledTypes: PII_TYPES.filter((x) => x !== t) });
 const per = (['email', 'card', 'ssn', 'iban', 'phone', 'ip', 'token', 'secret'] as const).map((t) => `${t} ${cellRate(only(t), mixed).toFixed(0)}`);
@@ -163,7 +165,8 @@ function perThousandRows(notes: (i: number) => string): { bytes: PerThousand; st
 const typical = perThousandRows((i) => (i % 5 === 0 ? piiNote(i / 5) : CLEAN_NOTES[i % CLEAN_NOTES.length]!));
 const dense = perThousandRows(piiNote);
 const fmt = (x: { bytes: PerThousand; strings: PerThousand }) =>
-  `${x.bytes.first.toFixed(3)} ms per 1,000 rows (first pass over 50,000 distinct rows; repeated: ${x.bytes.repeat.toFixed(3)} ms; decoding every value first: ${x.strings.first.toFixed(3)} / ${x.strings.repeat.toFixed(3)} ms)`;
+  `${x.bytes.first.toFixed(3)} ms per 1,000 rows (first pass over 50,000 distinct rows; repeated: ${x.bytes.repeat.toFixed(3)} ms; ` +
+  `decoding every value first: ${x.strings.first.toFixed(3)} / ${x.strings.repeat.toFixed(3)} ms)`;
 out.push('  customer table (id, name, email, phone, card_number, created_at, notes), text format, one masker per pass, values as bytes:');
 out.push(`    typical notes (1 in 5 mentions a card and e-mail, phone, SSN or IBAN): ${fmt(typical)}`);
 out.push(`    every note with PII:                                                   ${fmt(dense)}`);

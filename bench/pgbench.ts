@@ -45,7 +45,21 @@ async function startPgBouncer(targetUrl: string): Promise<{ url: string; stop():
   writeFileSync(path.join(dir, 'userlist.txt'), `"${u.username}" ""\n`);
   writeFileSync(
     path.join(dir, 'pgbouncer.ini'),
-    `[databases]\n${db} = host=${u.hostname} port=${u.port || 5432} dbname=${db} user=${u.username}\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = any\npool_mode = session\nmax_client_conn = 100\ndefault_pool_size = 20\nlogfile = ${dir}/pgbouncer.log\npidfile = ${dir}/pgbouncer.pid\nunix_socket_dir =\n`,
+    [
+      '[databases]',
+      `${db} = host=${u.hostname} port=${u.port || 5432} dbname=${db} user=${u.username}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'auth_type = any',
+      'pool_mode = session',
+      'max_client_conn = 100',
+      'default_pool_size = 20',
+      `logfile = ${dir}/pgbouncer.log`,
+      `pidfile = ${dir}/pgbouncer.pid`,
+      'unix_socket_dir =',
+      '',
+    ].join('\n'),
   );
   const asUser = process.getuid?.() === 0 ? ['-u', 'postgres'] : [];
   spawnSync('chmod', ['-R', 'a+rwx', dir]);

@@ -23,7 +23,8 @@ if (process.env.TARGET === 'relay3') {
   let next = Number(new URL(target.url).port || 5432);
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(import.meta.dirname, 'tcp-relay.mjs'), String(port), String(next)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const relay = path.join(import.meta.dirname, 'tcp-relay.mjs');
+    const child = spawn(process.execPath, [relay, String(port), String(next)], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise((r) => child.stdout!.once('data', r));
     relays.push(child);
     next = port;
@@ -35,7 +36,11 @@ if (process.env.TARGET === 'relay3') {
 } else {
   const conn = await stack.connect('bench');
   url = conn.url;
-  const cli = execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`]).toString().trim().split('\n').map(Number);
+  const cli = execFileSync('pgrep', ['-f', `connect bench --port ${conn.port}`])
+    .toString()
+    .trim()
+    .split('\n')
+    .map(Number);
   pids = { gateway: stack.gateway.child.pid!, agent: stack.agent!.child.pid!, ...Object.fromEntries(cli.map((p, i) => [`cli${i}`, p])) };
 }
 // warm up (JIT, verdict cache), then count
@@ -62,7 +67,8 @@ for (const t of tracers) {
   }
   const per = (names: string[]) => (names.reduce((n, k) => n + (counts[k] ?? 0), 0) / statements).toFixed(2);
   console.log(
-    `${t.name}: sends ${per(['write', 'writev', 'sendto', 'sendmsg'])}, reads ${per(['read', 'recvfrom', 'recvmsg'])}, wake-ups ${per(['epoll_wait', 'epoll_pwait'])} per statement`,
+    `${t.name}: sends ${per(['write', 'writev', 'sendto', 'sendmsg'])}, reads ${per(['read', 'recvfrom', 'recvmsg'])}, ` +
+      `wake-ups ${per(['epoll_wait', 'epoll_pwait'])} per statement`,
   );
 }
 for (const c of relays) c.kill();

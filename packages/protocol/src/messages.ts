@@ -98,7 +98,10 @@ const payloads = {
     /** the agent's handle for this hold; echoed in every review_update */
     ref: z.number().int().nonnegative(),
     sessionId: z.string(),
-    /** sha256 (hex) of what an approval is for: the exact statement text, with the values bound to it and the prepared statements it runs by name when it has any */
+    /**
+     * sha256 (hex) of what an approval is for: the exact statement text, with the values bound to it and the prepared
+     * statements it runs by name when it has any
+     */
     digest: z.string().regex(/^[0-9a-f]{64}$/),
     /** the statement as reviewers see it: masked like the audit trail */
     statement: z.string().max(64 * 1024),

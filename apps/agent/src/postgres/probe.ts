@@ -101,7 +101,8 @@ function loginFailed(err: Error, cfg: TargetConfig, trace: LoginTrace, rec: Prob
   reached(cfg, trace, rec);
   if (trace.errno === 'ETIMEDOUT') {
     const tlsStage = trace.stage === 'tls';
-    const detail = `${where(cfg)} accepted the connection but did not finish the ${tlsStage ? 'TLS handshake' : 'login'} within ${cfg.connectTimeoutMs / 1000} s`;
+    const stage = tlsStage ? 'TLS handshake' : 'login';
+    const detail = `${where(cfg)} accepted the connection but did not finish the ${stage} within ${cfg.connectTimeoutMs / 1000} s`;
     rec.step(tlsStage ? 'tls' : 'login', tlsStage ? 'TLS' : 'Login', 'fail', detail);
     return rec.fail('timeout', detail);
   }

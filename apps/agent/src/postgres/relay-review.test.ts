@@ -173,7 +173,8 @@ describe('an approval runs what was approved, once', () => {
     s.send(w.parse('', 'EXECUTE u($1, $2)'), w.bind('', '', ['a@b.io', '3']), w.execute(''), w.sync());
     expect(s.sent()).toEqual([`Query PREPARE u (text, int) AS ${UPDATE}`, 'Parse  EXECUTE u($1, $2)']);
     expect(s.requests.map((r) => r.text)).toEqual([
-      `EXECUTE u($1, $2)\n-- prepared statement 'u', which EXECUTE runs, as prepared:\n--   PREPARE u (text, int) AS ${UPDATE}\n-- with the values:\n--   $1 = 'a@b.io'\n--   $2 = '3'`,
+      `EXECUTE u($1, $2)\n-- prepared statement 'u', which EXECUTE runs, as prepared:\n--   PREPARE u (text, int) AS ${UPDATE}\n` +
+        `-- with the values:\n--   $1 = 'a@b.io'\n--   $2 = '3'`,
     ]);
   });
 

@@ -63,7 +63,8 @@ export async function openAgentSession(
     if (!g?.grantExpiresAt) {
       throw new RouteError(
         'approval_required',
-        `${BLOCKED_PREFIX}: connecting to "${conn.name}" needs an approved access request; \`hoop connect ${conn.name} --duration 30m --reason "…"\` asks for one`,
+        `${BLOCKED_PREFIX}: connecting to "${conn.name}" needs an approved access request; ` +
+          `\`hoop connect ${conn.name} --duration 30m --reason "…"\` asks for one`,
       );
     }
     grant = { reviewId: g.id, expiresAt: g.grantExpiresAt };

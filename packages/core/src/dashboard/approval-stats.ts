@@ -57,8 +57,10 @@ export async function approvalStats(db: Db, viewer: DashboardViewer, input: Dash
            count(*) FILTER (WHERE status = 'rejected')::int AS rejected,
            count(*) FILTER (WHERE status = 'expired' OR (status = 'pending' AND expires_at <= ${to}::timestamp))::int AS expired,
            count(*) FILTER (WHERE status = 'revoked')::int AS revoked,
-           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY latency) FILTER (WHERE status IN ('approved', 'rejected') AND latency IS NOT NULL))::numeric, 3)::float8 AS p50,
-           round((percentile_cont(0.9) WITHIN GROUP (ORDER BY latency) FILTER (WHERE status IN ('approved', 'rejected') AND latency IS NOT NULL))::numeric, 3)::float8 AS p90,
+           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY latency)
+                    FILTER (WHERE status IN ('approved', 'rejected') AND latency IS NOT NULL))::numeric, 3)::float8 AS p50,
+           round((percentile_cont(0.9) WITHIN GROUP (ORDER BY latency)
+                    FILTER (WHERE status IN ('approved', 'rejected') AND latency IS NOT NULL))::numeric, 3)::float8 AS p90,
            (SELECT count(*)::int FROM reviews p
              WHERE p.org_id = ${viewer.orgId}::uuid AND p.status = 'pending' AND p.expires_at > ${to}::timestamp
                AND (${userId}::uuid IS NULL OR p.requester_id = ${userId}::uuid)) AS pending_now

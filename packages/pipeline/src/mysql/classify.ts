@@ -38,7 +38,10 @@ export const ident = (text: string) => text.replace(/`((?:[^`]|``)*)`/g, (_, s: 
 
 const KINDS: [RegExp, StatementKind][] = [
   [
-    /^(InsertStatement|ReplaceStatement|(Single|Multiple)?UpdateStatement|(Single|Multiple)?DeleteStatement|LoadDataStatement|LoadXmlStatement|TruncateTable|LockTables)$/,
+    new RegExp(
+      '^(InsertStatement|ReplaceStatement|(Single|Multiple)?UpdateStatement|(Single|Multiple)?DeleteStatement|' +
+        'LoadDataStatement|LoadXmlStatement|TruncateTable|LockTables)$',
+    ),
     'write',
   ],
   [/^(CallStatement|DoStatement)$/, 'unknown'],
@@ -49,7 +52,10 @@ const KINDS: [RegExp, StatementKind][] = [
   [/^(StartTransaction|Begin|Commit|Rollback|SavePoint|RollbackStatement|ReleaseStatement|UnlockTables|SetAutocommit)/, 'transaction'],
   [/^(Create|Alter|Drop|Rename|Truncate)/, 'ddl'],
   [
-    /^(UnionAndLateralSelect|SetOperations|WithLateral|TableStatement|ValuesStatement|ParenthesisSelect|SimpleSelect|UnionSelect|UnionParenthesisSelect|WithStatement|HandlerStatement)/,
+    new RegExp(
+      '^(UnionAndLateralSelect|SetOperations|WithLateral|TableStatement|ValuesStatement|ParenthesisSelect|SimpleSelect|' +
+        'UnionSelect|UnionParenthesisSelect|WithStatement|HandlerStatement)',
+    ),
     'read',
   ],
 ];
