@@ -135,9 +135,7 @@ module.exports = {
     {
       name: 'pure-no-io',
       severity: 'error',
-      comment:
-        'pgwire, mysqlwire and pipeline are pure: no sockets, files, processes or timers of their own. ' +
-        'I/O belongs to the app that owns the socket.',
+      comment: 'pgwire, mysqlwire and pipeline are pure: no sockets, files, processes or timers of their own. I/O belongs to the app that owns the socket.',
       from: { path: '^packages/(pgwire|mysqlwire|pipeline)/src/', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypes: ['core'], path: IO_MODULES },
     },
