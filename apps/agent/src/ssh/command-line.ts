@@ -252,8 +252,11 @@ export class CommandLineTracker {
    * the row it was on or the screen switched (a shell prints a new prompt, vim leaves its command line), and the
    * terminal has been quiet for `quietMs`; at most `maxMs`. Bash drops keys it reads while it handles SIGINT — the screen
    * still shows them — so nothing more may reach it before: `x` of `xrm -rf /` would be lost and `rm -rf /` run.
+   * The bound is for a program that ignores Ctrl-C and prints nothing; it is generous because a shell's answer (a new
+   * prompt, its PROMPT_COMMAND hooks) took over 2 s on a loaded 2-core machine, and keys let through before it are
+   * what the shell may drop.
    */
-  async interruptAnswered(quietMs = 100, maxMs = 2000): Promise<void> {
+  async interruptAnswered(quietMs = 100, maxMs = 6000): Promise<void> {
     await new Promise<void>((r) => this.term.write('', r));
     const b = this.term.buffer.active;
     const row = b.baseY + b.cursorY;
