@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './process';
+import { prebuiltBundlesJson, setPrebuiltBundlesJson } from './env';
 
 /** what scripts/service.mjs prints after a build: the bundle's entry file, and how node runs it */
 export interface Bundle {
@@ -19,12 +20,12 @@ const APPS: BundledApp[] = ['agent', 'gateway', 'cli'];
  * processes through their environment: each test file runs in a process of its own, which would otherwise build the
  * agent, the gateway and the CLI again (about 1.2 s of CPU for the three).
  */
-export const PREBUILT_BUNDLES_VAR = 'HOOP_PREBUILT_BUNDLES';
+export { PREBUILT_BUNDLES_VAR } from './env';
 
 const built = new Map<BundledApp, Bundle>();
 
 function prebuilt(app: BundledApp): Bundle | undefined {
-  const raw = process.env[PREBUILT_BUNDLES_VAR];
+  const raw = prebuiltBundlesJson();
   if (!raw) return undefined;
   try {
     const b = (JSON.parse(raw) as Partial<Record<BundledApp, Bundle>>)[app];
@@ -74,14 +75,14 @@ export async function prebuildBundles(): Promise<{ dispose(): void }> {
         return [app, JSON.parse(stdout) as Bundle] as const;
       }),
     );
-    process.env[PREBUILT_BUNDLES_VAR] = JSON.stringify(Object.fromEntries(all));
+    setPrebuiltBundlesJson(JSON.stringify(Object.fromEntries(all)));
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   return {
     dispose() {
-      delete process.env[PREBUILT_BUNDLES_VAR];
+      setPrebuiltBundlesJson(undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -22,3 +22,16 @@ export function chromiumPath(): string {
 export function announcedMissingTools(): string[] {
   return (process.env.HOOP_TEST_SKIP_TOOLS ?? '').split(',').filter(Boolean);
 }
+
+/**
+ * The bundles built once for a test run (HOOP_PREBUILT_BUNDLES, JSON): read by each test process, set by the run's
+ * global setup in its own environment so the processes it starts inherit them.
+ */
+export const PREBUILT_BUNDLES_VAR = 'HOOP_PREBUILT_BUNDLES';
+export function prebuiltBundlesJson(): string | undefined {
+  return process.env[PREBUILT_BUNDLES_VAR];
+}
+export function setPrebuiltBundlesJson(json: string | undefined): void {
+  if (json === undefined) delete process.env[PREBUILT_BUNDLES_VAR];
+  else process.env[PREBUILT_BUNDLES_VAR] = json;
+}
