@@ -156,6 +156,34 @@ export function commandConfigFrom(config: Record<string, unknown>): CommandConfi
   };
 }
 
+// ── anthropic ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Where the agent sends Claude Code's requests to the model API; the credential is the org's API key. */
+export interface AnthropicConfig {
+  /** scheme, host, port and path prefix of the API, without a trailing slash: `https://api.anthropic.com` */
+  baseUrl: string;
+  connectTimeoutMs: number;
+}
+
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+
+export function anthropicConfigFrom(config: Record<string, unknown>): AnthropicConfig | string {
+  const raw = config.baseUrl ?? ANTHROPIC_BASE_URL;
+  if (typeof raw !== 'string' || raw.trim() === '') return 'config.baseUrl must be the URL of the API, such as https://api.anthropic.com';
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return `config.baseUrl is not a URL: ${raw}`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'config.baseUrl must be an http or https URL';
+  if (url.username || url.password) return "config.baseUrl must not carry a user or password: the API key is the connection's credential";
+  if (url.search || url.hash) return 'config.baseUrl must not have a query or a fragment';
+  const timeout = Number(config.connectTimeoutMs ?? 10_000);
+  if (!Number.isFinite(timeout) || timeout <= 0) return `invalid connectTimeoutMs ${String(config.connectTimeoutMs)}`;
+  return { baseUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, connectTimeoutMs: timeout };
+}
+
 /** The agent's verdict on a stored configuration: null when it would serve it, else its message. */
 export function agentConfigError(type: string, config: unknown): string | null {
   const c = config && typeof config === 'object' && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
@@ -170,6 +198,10 @@ export function agentConfigError(type: string, config: unknown): string | null {
     }
     case 'ssh': {
       const r = sshTargetFrom(c);
+      return typeof r === 'string' ? r : null;
+    }
+    case 'anthropic': {
+      const r = anthropicConfigFrom(c);
       return typeof r === 'string' ? r : null;
     }
     case 'command': {

@@ -17,10 +17,11 @@ export const CLOSE_REPLACED = 4000;
 /** WebSocket close code: the agent's key is no longer accepted (rotated, or the agent deleted); retrying with it is futile. */
 export const CLOSE_KEY_REVOKED = 4001;
 
-export const ConnectionMode = z.enum(['connect', 'exec', 'mcp']);
+/** `claude`: Claude Code's requests to the model API, through an anthropic connection */
+export const ConnectionMode = z.enum(['connect', 'exec', 'mcp', 'claude']);
 export type ConnectionMode = z.infer<typeof ConnectionMode>;
 
-export const ConnectionType = z.enum(['postgres', 'ssh', 'command', 'mysql', 'http']);
+export const ConnectionType = z.enum(['postgres', 'ssh', 'command', 'mysql', 'http', 'anthropic']);
 export type ConnectionType = z.infer<typeof ConnectionType>;
 
 /** What the agent receives about a connection it serves. Secrets are references, resolved on the agent. */

@@ -49,6 +49,14 @@ export async function openAgentSession(
   if (!conn) throw new RouteError('not_found', `connection "${connection}" does not exist; run \`hoop connections\` to list yours`);
   const refusal = accessRefusal(conn.policy?.document ?? null, conn.policy?.name ?? 'default', user, mode, conn.name);
   if (refusal) throw new RouteError('forbidden', refusal);
+  // the model API is reached in mode claude alone, and mode claude reaches nothing else (its access list is its own)
+  if ((mode === 'claude') !== (conn.type === 'anthropic'))
+    throw new RouteError(
+      'wrong_mode',
+      mode === 'claude'
+        ? `connection "${conn.name}" is not a model API connection`
+        : `connection "${conn.name}" serves Claude Code's model API requests only (hoop claude)`,
+    );
   if (!conn.agent) throw new RouteError('no_agent', `connection "${conn.name}" has no agent assigned; an admin can assign one in the web app`);
   const link = agents.get(conn.agent.id);
   if (!link) {

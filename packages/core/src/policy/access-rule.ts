@@ -16,7 +16,7 @@ export function accessRefusal(
   if (user.role === 'admin') return null;
   const r = resolvePolicy(document);
   if ('error' in r) return `the policy "${policyName}" of "${connection}" is invalid; an admin must fix it`;
-  const allowed = r.policy.access[mode as 'connect' | 'exec' | 'mcp'];
+  const allowed = r.policy.access[mode as 'connect' | 'exec' | 'mcp' | 'claude'];
   // every role the user holds counts, their own and their groups' (a developer who reviews through a group keeps developer access)
   if (!allowed || user.roles.some((role) => (allowed as string[]).includes(role))) return null;
   return (

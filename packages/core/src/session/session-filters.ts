@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { seesAllSessions, type SessionViewer } from './session-scope';
 
-export const SessionMode = z.enum(['connect', 'exec', 'mcp']);
+export const SessionMode = z.enum(['connect', 'exec', 'mcp', 'claude']);
 export const SessionStatus = z.enum(['open', 'closed', 'failed']);
 /** blocked: a statement or command was denied; reviewed: something was held for review; masked: values were masked */
 export const SessionOutcome = z.enum(['blocked', 'reviewed', 'masked']);

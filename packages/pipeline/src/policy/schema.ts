@@ -213,6 +213,8 @@ export const Policy = z
         connect: z.array(Role).optional(),
         exec: z.array(Role).optional(),
         mcp: z.array(Role).optional(),
+        /** Claude Code's model API requests through an anthropic connection */
+        claude: z.array(Role).optional(),
       })
       .strict()
       .default({}),
