@@ -1,3 +1,4 @@
+import { compareConstants } from '../sql/compare';
 import { constValue, type Json, unwrap } from './ast';
 
 /**
@@ -66,26 +67,8 @@ function truthy(v: string | number | boolean | null): Tri {
 }
 
 function compare(op: string | undefined, l: string | number | boolean, r: string | number | boolean): Tri {
-  const bothNum = typeof l === 'number' && typeof r === 'number';
-  const a = bothNum ? l : String(l);
-  const b = bothNum ? r : String(r);
-  switch (op) {
-    case '=':
-      return a === b;
-    case '<>':
-    case '!=':
-      return a !== b;
-    case '<':
-      return a < b;
-    case '>':
-      return a > b;
-    case '<=':
-      return a <= b;
-    case '>=':
-      return a >= b;
-    default:
-      return undefined;
-  }
+  if (typeof l === 'number' && typeof r === 'number') return compareConstants(op, l, r);
+  return compareConstants(op, String(l), String(r));
 }
 
 /** a node without its source positions, so equal expressions compare equal */

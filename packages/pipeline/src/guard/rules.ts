@@ -1,14 +1,8 @@
-import type { Action, BuiltinRuleId } from '../policy/schema';
+import { dropFinding, GRANT_REVOKE, READ_ONLY_OVERRIDE, TRUNCATE, withoutWhere } from '../sql/findings';
+import type { BuiltinRule } from '../sql/judge';
 import { constValue, isObj, names, type Obj, unwrap } from './ast';
 import { explainAnalyze, type StatementInfo, statementKind } from './classify';
 import { alwaysTrue } from './predicate';
-
-export interface Finding {
-  ruleId: BuiltinRuleId;
-  action: Action;
-  message: string;
-  hint: string;
-}
 
 const FILE_AND_SHELL_FUNCTIONS = new Set([
   'pg_read_file',
@@ -39,8 +33,6 @@ const FILE_AND_SHELL_FUNCTIONS = new Set([
 const READ_ONLY_SETTINGS = new Set(['default_transaction_read_only', 'transaction_read_only']);
 const WRITE_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
-type Check = (s: StatementInfo) => Omit<Finding, 'ruleId' | 'action'> | null;
-
 const falsy = (v: unknown) => v === false || v === 0 || (typeof v === 'string' && ['off', 'false', 'f', 'no', 'n', '0'].includes(v.trim().toLowerCase()));
 
 /** nodes of these types anywhere in the statement, with their type */
@@ -55,7 +47,7 @@ function any(s: StatementInfo, types: string[], pred: (f: Obj, t: string) => boo
 }
 
 /** The built-in guardrails with their default actions. Each looks at the whole tree, so nesting hides nothing. */
-export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[] = [
+export const BUILTIN_RULES: BuiltinRule<StatementInfo>[] = [
   {
     id: 'drop',
     action: 'deny',
@@ -72,35 +64,23 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
               .replace(/^Drop|Stmt$/g, '')
               .replace(/db$/, 'database')
               .toLowerCase();
-      return {
-        message: `DROP ${what.toUpperCase()} would destroy the object and its data`,
-        hint: 'dropping objects needs a reviewer: ask an admin, or change the policy for this connection',
-      };
+      return dropFinding(what);
     },
   },
   {
     id: 'truncate',
     action: 'deny',
-    check: (s) =>
-      nodesOf(s, ['TruncateStmt']).length
-        ? { message: 'TRUNCATE would remove every row', hint: 'delete the rows you mean with a WHERE clause, or request approval' }
-        : null,
+    check: (s) => (nodesOf(s, ['TruncateStmt']).length ? TRUNCATE : null),
   },
   {
     id: 'delete-without-where',
     action: 'deny',
-    check: (s) =>
-      any(s, ['DeleteStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause))
-        ? { message: 'DELETE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' }
-        : null,
+    check: (s) => (any(s, ['DeleteStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? withoutWhere('DELETE') : null),
   },
   {
     id: 'update-without-where',
     action: 'deny',
-    check: (s) =>
-      any(s, ['UpdateStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause))
-        ? { message: 'UPDATE without a WHERE clause would touch every row', hint: 'add a WHERE clause, or request approval with --reason' }
-        : null,
+    check: (s) => (any(s, ['UpdateStmt'], (f) => !f.whereClause || alwaysTrue(f.whereClause)) ? withoutWhere('UPDATE') : null),
   },
   {
     id: 'alter-drop-column',
@@ -113,10 +93,7 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'grant-revoke',
     action: 'deny',
-    check: (s) =>
-      nodesOf(s, ['GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt']).length
-        ? { message: 'GRANT and REVOKE change who may do what in the database', hint: 'privileges are managed by an admin, not through sessions' }
-        : null,
+    check: (s) => (nodesOf(s, ['GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt']).length ? GRANT_REVOKE : null),
   },
   {
     id: 'copy-program',
@@ -156,10 +133,7 @@ export const BUILTIN_RULES: { id: BuiltinRuleId; action: Action; check: Check }[
   {
     id: 'read-only-override',
     action: 'deny',
-    check: (s) =>
-      overridesReadOnly(s)
-        ? { message: 'turning off read-only mode is not allowed', hint: 'this connection is meant to be read-only; ask an admin for write access' }
-        : null,
+    check: (s) => (overridesReadOnly(s) ? READ_ONLY_OVERRIDE : null),
   },
   {
     id: 'explain-analyze-write',

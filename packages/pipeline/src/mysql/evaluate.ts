@@ -1,18 +1,13 @@
-import type { Decision, StatementDecision } from '../guard/evaluate';
-import type { Action, CustomRule, Policy } from '../policy/schema';
+import type { Policy } from '../policy/schema';
+import { type Decision, decide, PARSE_HINT, SEVERITY, type StatementDecision, unparsed, type Verdict } from '../sql/decision';
+import { type Dialect, judgeStatement, stricter } from '../sql/judge';
 import { describeMysql, type MysqlStatement, nameOf } from './classify';
 import { type ParsedStatement, parseMysql, parsePrefix } from './parse';
 import { type Reading, readings } from './render';
 import { MYSQL_RULES, overridesReadOnly } from './rules';
 
-const SQLSTATE_POLICY = '42501';
-const SEVERITY: Record<Action, number> = { allow: 0, review: 1, deny: 2 };
-const READ_ONLY_OK = new Set(['read', 'transaction', 'utility']);
-const PARSE_HINT = 'check the syntax; hoop only forwards statements it can read';
 /** PREPARE … FROM 'PREPARE … FROM …' this deep at most */
 const MAX_DEPTH = 4;
-
-type Judged = Omit<StatementDecision, 'text' | 'kind' | 'command'>;
 
 /**
  * Judges a MySQL or MariaDB text (one or many statements) against a policy, with the same verdicts and rule ids as
@@ -24,25 +19,7 @@ type Judged = Omit<StatementDecision, 'text' | 'kind' | 'command'>;
 export function evaluateMysql(sql: string, policy: Policy, ctx: { readOnly?: boolean } = {}): Decision {
   const readOnly = Boolean(ctx.readOnly || policy.readOnly);
   const r = judgeText(sql, policy, readOnly, 0);
-  if ('refusal' in r) return refuse(sql, r.refusal);
-  let worst: StatementDecision | undefined;
-  for (const s of r.statements) if (!worst || SEVERITY[s.action] > SEVERITY[worst.action]) worst = s;
-  if (!worst || worst.action === 'allow') return { action: 'allow', statements: r.statements };
-  return { action: worst.action, statements: r.statements, ruleId: worst.ruleId, reason: worst.message, hint: worst.hint, sqlstate: SQLSTATE_POLICY };
-}
-
-function refuse(sql: string, error: string): Decision {
-  const message = `the statement could not be parsed (${error}), so it was not sent`;
-  const s: StatementDecision = {
-    text: sql.slice(0, 2000),
-    kind: 'unknown',
-    command: 'UNKNOWN',
-    action: 'deny',
-    ruleId: 'parse-error',
-    message,
-    hint: PARSE_HINT,
-  };
-  return { action: 'deny', statements: [s], ruleId: s.ruleId, reason: message, hint: PARSE_HINT, sqlstate: SQLSTATE_POLICY };
+  return 'refusal' in r ? unparsed(sql, r.refusal) : decide(r.statements);
 }
 
 function describeReading(reading: Reading): string {
@@ -86,26 +63,27 @@ function judgeAll(parsed: ParsedStatement[], text: string, policy: Policy, readO
 
 /** A statement's verdict, made stricter by the statements in its body and the text a PREPARE prepares. */
 function judgeWithInner(s: MysqlStatement, policy: Policy, readOnly: boolean, depth: number): StatementDecision {
-  let decided = judge(s, policy, readOnly);
-  const stricter = (found: Judged | undefined, where: string) => {
-    if (found && SEVERITY[found.action] > SEVERITY[decided.action])
-      decided = { text: s.text, kind: s.kind, command: s.command, ...found, message: `in ${where}: ${found.message}` };
+  let decided = judgeStatement(s, policy, readOnly, MYSQL);
+  // a stricter statement found inside gives the verdict its own text, kind and command; a refusal keeps the outer's
+  const tighten = (found: Verdict | StatementDecision, where: string) => {
+    const next = stricter(decided, found, where);
+    decided = next === decided || !('text' in found) ? next : { ...next, text: found.text, kind: found.kind, command: found.command };
   };
-  for (const inner of s.inner) stricter(judgeWithInner(inner, policy, readOnly, depth), s.where ?? 'the statement');
+  for (const inner of s.inner) tighten(judgeWithInner(inner, policy, readOnly, depth), s.where ?? 'the statement');
   for (const prepare of s.nodes.get('PrepareStatement') ?? []) {
     const literal = prepare.getChild(3)?.getText();
     if (!literal || nameOf(prepare) !== 'PrepareStatement' || !/^(_[a-z0-9]+)?'/i.test(literal)) continue;
     const where = 'the statement PREPARE prepares';
     if (depth >= MAX_DEPTH) {
-      stricter({ action: 'deny', ruleId: 'parse-error', message: `PREPARE is nested more than ${MAX_DEPTH} deep`, hint: PARSE_HINT }, where);
+      tighten({ action: 'deny', ruleId: 'parse-error', message: `PREPARE is nested more than ${MAX_DEPTH} deep`, hint: PARSE_HINT }, where);
       continue;
     }
     const r = judgeText(unquote(literal), policy, readOnly, depth + 1);
     if ('refusal' in r) {
-      stricter({ action: 'deny', ruleId: 'parse-error', message: `it could not be parsed (${r.refusal})`, hint: PARSE_HINT }, where);
+      tighten({ action: 'deny', ruleId: 'parse-error', message: `it could not be parsed (${r.refusal})`, hint: PARSE_HINT }, where);
       continue;
     }
-    for (const d of r.statements) stricter(d, where);
+    for (const d of r.statements) tighten(d, where);
   }
   return decided;
 }
@@ -116,59 +94,12 @@ function unquote(literal: string): string {
   return out;
 }
 
-function judge(s: MysqlStatement, policy: Policy, readOnly: boolean): StatementDecision {
-  const base = { text: s.text, kind: s.kind, command: s.command };
-  if (readOnly && (!READ_ONLY_OK.has(s.kind) || overridesReadOnly(s))) {
-    return {
-      ...base,
-      action: 'deny',
-      ruleId: 'read-only',
-      message: `${s.command} is not allowed on a read-only connection`,
-      hint: 'this connection only allows reads; ask an admin for write access',
-    };
-  }
-  for (const rule of policy.guardrails.rules) {
-    if (matches(rule, s)) {
-      return { ...base, action: rule.action, ruleId: rule.id, message: rule.message ?? `matched rule "${rule.id}"`, ...(rule.hint ? { hint: rule.hint } : {}) };
-    }
-  }
-  let decided: StatementDecision = { ...base, action: 'allow' };
+const MYSQL: Dialect<MysqlStatement> = {
+  rules: MYSQL_RULES,
+  writesDespiteKind: overridesReadOnly,
   // a plain EXPLAIN / DESCRIBE only plans: nothing inside it runs
-  if (s.command === 'EXPLAIN' || s.command === 'DESCRIBE' || s.command === 'DESC') {
-    if (s.kind === 'utility') return decided;
-  }
-  for (const rule of MYSQL_RULES) {
-    const setting = policy.guardrails.builtins[rule.id];
-    if (setting?.enabled === false) continue;
-    const action = setting?.action ?? rule.action;
-    if (action === 'allow' || SEVERITY[action] <= SEVERITY[decided.action]) continue;
-    const finding = rule.check(s);
-    if (finding) decided = { ...base, action, ruleId: rule.id, message: finding.message, hint: finding.hint };
-  }
-  return decided;
-}
-
-function glob(pattern: string, value: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .toLowerCase()
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-  const v = value.toLowerCase();
-  return re.test(v) || (!pattern.includes('.') && re.test(v.split('.').at(-1) ?? v));
-}
-
-/** a custom rule as for Postgres: kinds, commands, tables and functions (a database takes the place of a schema) */
-function matches(rule: CustomRule, s: MysqlStatement): boolean {
-  const m = rule.match;
-  if (m.kinds?.length && !m.kinds.includes(s.kind)) return false;
-  if (m.commands?.length && !m.commands.some((c) => c.toUpperCase() === s.command || s.command.startsWith(`${c.toUpperCase()} `))) return false;
-  if (m.tables?.length && !s.tables.some((t) => m.tables!.some((p) => glob(p, t)))) return false;
-  if (m.functions?.length && !s.functions.some((f) => m.functions!.some((p) => glob(p, f)))) return false;
-  return true;
-}
+  onlyPlans: (s) => (s.command === 'EXPLAIN' || s.command === 'DESCRIBE' || s.command === 'DESC') && s.kind === 'utility',
+};
 
 /**
  * The parser's time grows steeply with nesting (seconds at a few hundred levels, on the agent's event loop), so text

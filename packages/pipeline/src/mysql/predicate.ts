@@ -1,4 +1,5 @@
 import { type ParseTree, ParserRuleContext, TerminalNode } from 'antlr4ng';
+import { compareConstants } from '../sql/compare';
 import { nameOf } from './classify';
 
 /**
@@ -86,25 +87,9 @@ function compare(op: string, a: Value, b: Value): Tri {
   return results.some(Boolean);
 }
 
-function order(op: string, a: string | number, b: string | number): boolean {
-  switch (op) {
-    case '=':
-    case '<=>':
-      return a === b;
-    case '<>':
-    case '!=':
-      return a !== b;
-    case '<':
-      return a < b;
-    case '>':
-      return a > b;
-    case '<=':
-      return a <= b;
-    case '>=':
-      return a >= b;
-    default:
-      return false;
-  }
+/** `<=>` is `=` that treats NULL as a value (NULLs are handled before this) */
+function order<T extends string | number>(op: string, a: T, b: T): boolean {
+  return compareConstants(op === '<=>' ? '=' : op, a, b) ?? false;
 }
 
 function value(n: ParseTree | null | undefined): Value {

@@ -1,9 +1,8 @@
 import { type ParserRuleContext, TerminalNode } from 'antlr4ng';
-import type { Action, BuiltinRuleId } from '../policy/schema';
+import { dropFinding, GRANT_REVOKE, READ_ONLY_OVERRIDE, TRUNCATE, withoutWhere } from '../sql/findings';
+import type { BuiltinRule } from '../sql/judge';
 import { type MysqlStatement, words } from './classify';
 import { alwaysTrueMysql } from './predicate';
-
-type Check = (s: MysqlStatement) => { message: string; hint: string } | null;
 
 const FILE_AND_SHELL_FUNCTIONS = new Set(['load_file', 'sys_exec', 'sys_eval', 'sys_get', 'sys_set', 'lib_mysqludf_sys_info']);
 const READ_ONLY_VARIABLES = /^(@@((session|local|global|persist|persist_only)\.)?)?(tx_read_only|transaction_read_only)$/;
@@ -48,10 +47,8 @@ export function overridesReadOnly(s: MysqlStatement): boolean {
   return false;
 }
 
-const HINT_REVIEW = 'add a WHERE clause, or request approval with --reason';
-
 /** The built-in guardrails for MySQL and MariaDB, by the policy's rule ids (one policy governs both dialects). */
-export const MYSQL_RULES: { id: BuiltinRuleId; action: Action; check: Check }[] = [
+export const MYSQL_RULES: BuiltinRule<MysqlStatement>[] = [
   {
     id: 'drop',
     action: 'deny',
@@ -61,35 +58,24 @@ export const MYSQL_RULES: { id: BuiltinRuleId; action: Action; check: Check }[] 
       const what = words(d)
         .slice(1)
         .find((x) => !['temporary', 'if', 'exists', 'online', 'offline'].includes(x));
-      return {
-        message: `DROP ${(what ?? '').toUpperCase()} would destroy the object and its data`.replace('  ', ' '),
-        hint: 'dropping objects needs a reviewer: ask an admin, or change the policy for this connection',
-      };
+      const finding = dropFinding(what ?? '');
+      return { ...finding, message: finding.message.replace('  ', ' ') };
     },
   },
   {
     id: 'truncate',
     action: 'deny',
-    check: (s) =>
-      nodes(s, /^(TruncateTable|AlterByTruncatePartition)$/).length
-        ? { message: 'TRUNCATE would remove every row', hint: 'delete the rows you mean with a WHERE clause, or request approval' }
-        : null,
+    check: (s) => (nodes(s, /^(TruncateTable|AlterByTruncatePartition)$/).length ? TRUNCATE : null),
   },
   {
     id: 'delete-without-where',
     action: 'deny',
-    check: (s) =>
-      nodes(s, /^(Single|Multiple)DeleteStatement$/).some(touchesEveryRow)
-        ? { message: 'DELETE without a WHERE clause would touch every row', hint: HINT_REVIEW }
-        : null,
+    check: (s) => (nodes(s, /^(Single|Multiple)DeleteStatement$/).some(touchesEveryRow) ? withoutWhere('DELETE') : null),
   },
   {
     id: 'update-without-where',
     action: 'deny',
-    check: (s) =>
-      nodes(s, /^(Single|Multiple)UpdateStatement$/).some(touchesEveryRow)
-        ? { message: 'UPDATE without a WHERE clause would touch every row', hint: HINT_REVIEW }
-        : null,
+    check: (s) => (nodes(s, /^(Single|Multiple)UpdateStatement$/).some(touchesEveryRow) ? withoutWhere('UPDATE') : null),
   },
   {
     id: 'alter-drop-column',
@@ -103,9 +89,7 @@ export const MYSQL_RULES: { id: BuiltinRuleId; action: Action; check: Check }[] 
     id: 'grant-revoke',
     action: 'deny',
     check: (s) =>
-      nodes(s, /^(GrantStatement|GrantProxy|RoleRevoke|DetailRevoke|ShortRevoke|RevokeProxy|GrantRole|RevokeStatement)/).length
-        ? { message: 'GRANT and REVOKE change who may do what in the database', hint: 'privileges are managed by an admin, not through sessions' }
-        : null,
+      nodes(s, /^(GrantStatement|GrantProxy|RoleRevoke|DetailRevoke|ShortRevoke|RevokeProxy|GrantRole|RevokeStatement)/).length ? GRANT_REVOKE : null,
   },
   {
     id: 'copy-program',
@@ -169,9 +153,6 @@ export const MYSQL_RULES: { id: BuiltinRuleId; action: Action; check: Check }[] 
   {
     id: 'read-only-override',
     action: 'deny',
-    check: (s) =>
-      overridesReadOnly(s)
-        ? { message: 'turning off read-only mode is not allowed', hint: 'this connection is meant to be read-only; ask an admin for write access' }
-        : null,
+    check: (s) => (overridesReadOnly(s) ? READ_ONLY_OVERRIDE : null),
   },
 ];
