@@ -1,2 +1,11 @@
 export { acceptPostgres, type FrontAuth, type FrontDoorOptions, type FrontDoorResult, type StartupInfo } from './front-door';
-export { type GeneratedTls, generateServerTls } from './tls-cert';
+export {
+  type CertificateAuthority,
+  certificateCovers,
+  type GeneratedTls,
+  generateCertificateAuthority,
+  generateServerTls,
+  issuedBy,
+  issueServerCertificate,
+  type ServerCertificate,
+} from './tls-cert';

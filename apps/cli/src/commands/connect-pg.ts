@@ -1,9 +1,17 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { acceptPostgres, type FrontAuth, generateServerTls } from '@hoop/pgfront';
+import {
+  acceptPostgres,
+  type CertificateAuthority,
+  certificateCovers,
+  type FrontAuth,
+  generateCertificateAuthority,
+  issuedBy,
+  issueServerCertificate,
+} from '@hoop/pgfront';
 import { errorResponse, SCRAM_ITERATIONS, scramVerifier } from '@hoop/pgwire';
 import type { TunnelStream } from '@hoop/protocol';
 
@@ -26,30 +34,37 @@ export interface PgFront {
 /** Local names the certificate is made for, besides the address the port listens on. */
 const LOCAL_NAMES = ['localhost', '127.0.0.1', '::1'];
 
-function covers(certPem: string, names: string[]): boolean {
-  const cert = new X509Certificate(certPem);
-  if (new Date(cert.validTo).getTime() < Date.now() + 7 * 24 * 3600 * 1000) return false;
-  return names.every((n) => (net.isIP(n) ? cert.checkIP(n) : cert.checkHost(n)) !== undefined);
-}
-
-/** The CA and server certificate kept in `dir` (made anew when missing, expiring, or not for these names). */
+/** The CA and server certificate kept in `dir`: a new server certificate from the kept CA when the names change or it
+ * nears its end (clients that trust the CA keep working), a new CA only when none is kept or it nears its own end. */
 async function localTls(dir: string, host: string): Promise<{ context: tls.SecureContext; caFile: string | null }> {
   const names = [...new Set([...LOCAL_NAMES, host])].filter((n) => n !== '0.0.0.0' && n !== '::');
-  const files = { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
+  const files = { ca: path.join(dir, 'ca.crt'), caKey: path.join(dir, 'ca.key'), cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
+  const kept = await Promise.all([files.ca, files.caKey, files.cert, files.key].map((f) => readFile(f, 'utf8').catch(() => null)));
+  const [caCert, caKey, cert, key] = kept;
   try {
-    const [, cert, key] = await Promise.all([files.ca, files.cert, files.key].map((f) => readFile(f, 'utf8')));
-    if (covers(cert!, names)) return { context: tls.createSecureContext({ cert: cert!, key: key! }), caFile: files.ca };
+    if (caCert && cert && key && certificateCovers(cert, names, 7) && issuedBy(cert, caCert))
+      return { context: tls.createSecureContext({ cert, key }), caFile: files.ca };
   } catch {
-    // none kept yet, or unreadable: made below
+    // unreadable: made below
   }
-  const made = await generateServerTls(names, 'hoop connect');
+  let ca: CertificateAuthority | null = null;
+  try {
+    if (caCert && caKey && certificateCovers(caCert, [], 30)) ca = { cert: caCert, key: caKey };
+  } catch {
+    // unreadable: a new CA below
+  }
+  const fresh = !ca;
+  ca ??= await generateCertificateAuthority('hoop connect');
+  const made = await issueServerCertificate(ca, names, 'hoop connect');
   const context = tls.createSecureContext({ cert: made.cert, key: made.key });
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(files.key, made.key, { mode: 0o600 });
-    await chmod(files.key, 0o600);
+    for (const [file, pem] of [[files.key, made.key], ...(fresh ? [[files.caKey, ca.key]] : [])] as const) {
+      await writeFile(file, pem, { mode: 0o600 });
+      await chmod(file, 0o600);
+    }
     await writeFile(files.cert, made.cert, { mode: 0o644 });
-    await writeFile(files.ca, made.caCert, { mode: 0o644 });
+    if (fresh) await writeFile(files.ca, ca.cert, { mode: 0o644 });
     return { context, caFile: files.ca };
   } catch (err) {
     process.stderr.write(`hoop: cannot keep the local certificate in ${dir} (${(err as Error).message}); it lives for this run only\n`);
