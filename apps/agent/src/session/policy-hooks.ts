@@ -5,6 +5,8 @@ import {
   evaluate,
   evaluateMysql,
   evaluateShell,
+  literalFree,
+  literalShape,
   type Masker,
   type Policy,
   policyLimits,
@@ -55,6 +57,11 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
   let auditMasker: Masker = createMasker({ hashKey });
   const carried: Record<string, number> = {};
   const verdicts = new Map<string, Verdict>();
+  /**
+   * Postgres verdicts by the text's shape with its numbers taken out (see literalShape): kept only where the guard says
+   * the verdict cannot depend on them (literalFree); null for a shape where it can, which is then judged every time.
+   */
+  const shapes = new Map<string, Verdict | null>();
   /** statement texts as the audit trail records them (a prepared statement's text comes back with every run) */
   const auditTexts = new Map<string, string>();
   const latest = () => {
@@ -62,6 +69,7 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
     if (conn !== seen) {
       seen = conn;
       verdicts.clear();
+      shapes.clear();
       auditTexts.clear();
       resolved = policyFor(conn);
       const pending = masker.resetCounts();
@@ -127,6 +135,9 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
       }
       const known = verdicts.get(sql);
       if (known) return known;
+      const shape = kind === 'sql' ? literalShape(sql) : null;
+      const alike = shape ? shapes.get(shape.key) : undefined;
+      if (shape && alike) return withTexts(alike, shape.statements);
       const d = (kind === 'mysql' ? evaluateMysql : evaluate)(sql, r.policy, { readOnly: conn.readOnly });
       const verdict: Verdict = Object.freeze({
         action: d.action,
@@ -146,9 +157,23 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
         if (verdicts.size >= VERDICT_CACHE_ENTRIES) verdicts.delete(verdicts.keys().next().value!);
         verdicts.set(sql, verdict);
       }
+      if (shape && alike === undefined) {
+        // the guard's statements must be the shape's, text for text, for another text's to stand in for them
+        const same = d.statements.length === shape.statements.length && d.statements.every((s, i) => s.text === shape.statements[i]);
+        if (shapes.size >= VERDICT_CACHE_ENTRIES) shapes.delete(shapes.keys().next().value!);
+        shapes.set(shape.key, same && literalFree(sql) ? verdict : null);
+      }
       return verdict;
     },
   };
+
+  /** a shape's verdict for another text of it: the same decision, each statement's text (masked) its own */
+  function withTexts(v: Verdict, texts: string[]): Verdict {
+    return Object.freeze({
+      ...v,
+      statements: v.statements!.map((s, i) => ({ ...s, text: auditMasker.maskText(texts[i]!.slice(0, 4000)).text })),
+    });
+  }
 }
 
 /** limits for agent (MCP) sessions; the defaults when the policy does not validate */
