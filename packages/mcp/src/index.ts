@@ -1,2 +1,3 @@
-export { type ConnectionInfo, createHoopMcpServer, type McpDeps } from './tools';
+export { type ConnectionInfo, createHoopMcpServer, type McpDeps, type SqlSession } from './tools';
 export { pgClientOver } from './pg-stream';
+export { mysqlClientOver } from './mysql';

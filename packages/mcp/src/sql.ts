@@ -51,6 +51,7 @@ function withinBytes(rows: unknown[][], maxBytes: number): unknown[][] {
   return rows;
 }
 
-function trimRow(row: unknown[]): unknown[] {
+/** values longer than a tool answer takes are cut, saying how long they were */
+export function trimRow(row: unknown[]): unknown[] {
   return row.map((v) => (typeof v === 'string' && v.length > MAX_CELL ? `${v.slice(0, MAX_CELL)}… (${v.length} characters)` : v));
 }

@@ -3,26 +3,18 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { analyzeSql } from '@hoop/pipeline';
 import type { Duplex } from 'node:stream';
-import { BLOCKED_PREFIX, parseWaitingNotice, REVIEW_PREFIX, type WaitingNotice } from '@hoop/protocol';
+import { parseWaitingNotice, type WaitingNotice } from '@hoop/protocol';
+import { explain, fail, ok, type ToolResult } from './answers';
 import { CommandRefused, runCommandOver } from './command';
+import { closeMysql, type MysqlConnection, mysqlStatements, runMysqlOn } from './mysql';
+import { SCHEMA_ROWS, schemaQuery, schemaTables } from './schema';
 import { MAX_ROWS, runSqlOn } from './sql';
 import { shellLineOnlyReads } from './read-only';
 
-type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
-const ok = (value: Record<string, unknown>): ToolResult => ({ content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value });
-const fail = (message: string): ToolResult => ({ content: [{ type: 'text', text: message }], isError: true });
-
-/** The SQL error a tool call ended with, in words an agent can act on. */
-function explain(err: unknown): ToolResult {
-  const e = err as pg.DatabaseError;
-  if (e.code === '42501' && e.message?.startsWith(REVIEW_PREFIX)) {
-    return fail(`${e.message}. The statement did not run. Do not retry it unchanged; tell the user what the reviewer said.`);
-  }
-  if (e.code === '42501' && e.message?.startsWith(BLOCKED_PREFIX)) {
-    return fail(`${e.message}.${e.hint ? ` ${e.hint}.` : ''} The statement was not run. Change it (for example add a WHERE clause), or ask a human to do it.`);
-  }
-  if (e.code) return fail(`the database answered: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
-  return fail(e.message ?? String(err));
+/** the kinds of the statements of a Postgres text, null when it does not parse (the agent's guard refuses it then) */
+function analyzePg(sql: string): { kind: string }[] | null {
+  const a = analyzeSql(sql);
+  return a.ok ? a.statements : null;
 }
 
 /** The statement is held for review and the wait for this call is over; the review goes on. */
@@ -57,20 +49,18 @@ export interface ConnectionInfo {
   tags: string[];
 }
 
+type Limits = { maxRows: number; maxBytes: number };
+/** A SQL session through the agent: node-postgres on a postgres connection, mysql2 (and its stream) on a mysql one. */
+export type SqlSession = ({ client: pg.Client } | { mysql: MysqlConnection; stream: Duplex }) & { sessionId?: string; limits?: Limits };
+
 /** What the tools need from where they run: the CLI (through the gateway) or the gateway itself. */
 export interface McpDeps {
   listConnections(): Promise<ConnectionInfo[]>;
-  /** a Postgres session on a connection, through the agent that serves it (mode mcp) */
-  openSql(
-    connection: string,
-    clientInfo: Record<string, string>,
-  ): Promise<{ client: pg.Client; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
+  /** a SQL session on a postgres or mysql connection, through the agent that serves it (mode mcp) */
+  openSql(connection: string, clientInfo: Record<string, string>): Promise<SqlSession>;
   getSession(id: string): Promise<Record<string, unknown>>;
   /** a session on an ssh or command connection: the raw stream to the agent's SSH service (mode mcp) */
-  openCommand(
-    connection: string,
-    clientInfo: Record<string, string>,
-  ): Promise<{ stream: Duplex; sessionId?: string; limits?: { maxRows: number; maxBytes: number } }>;
+  openCommand(connection: string, clientInfo: Record<string, string>): Promise<{ stream: Duplex; sessionId?: string; limits?: Limits }>;
   /** who the tools act for, where one process serves several callers (the gateway's `/mcp`) */
   caller?: string;
 }
@@ -82,20 +72,53 @@ export interface McpDeps {
 export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
   const heldKey = (reviewId: string) => `${deps.caller ?? ''}:${reviewId}`;
   const schemaCache = new Map<string, { at: number; value: Record<string, unknown> }>();
+  const types = new Map<string, { at: number; type: string | null }>();
+  /** a connection's type (which grammar reads its SQL), looked up once a minute; null when it is not listed */
+  const connectionType = async (connection: string): Promise<string | null> => {
+    const known = types.get(connection);
+    if (known && Date.now() - known.at < 60_000) return known.type;
+    const list = await deps.listConnections().catch(() => null);
+    if (!list) return null;
+    for (const c of list) types.set(c.name, { at: Date.now(), type: c.type });
+    return list.find((c) => c.name === connection)?.type ?? null;
+  };
 
   /**
    * Runs SQL in a fresh session. A statement held for review waits up to `waitMs` after the review is requested; then
    * the call returns (StillPending) and the review goes on without it; `review` re-attaches to an earlier review.
    */
-  const runSql = async (connection: string, sql: string, reason: string | undefined, requested: number, o: { waitMs?: number; review?: string } = {}) => {
-    let limit = requested;
-    const { client, sessionId, limits } = await deps.openSql(connection, {
+  const runSql = async (
+    connection: string,
+    sql: string,
+    reason: string | undefined,
+    requested: number,
+    o: { waitMs?: number; review?: string; mysqlShape?: { single: boolean; command: string } } = {},
+  ) => {
+    const session = await deps.openSql(connection, {
       client: 'hoop mcp',
       ...(reason ? { reason: reason.slice(0, 1000) } : {}),
       ...(o.review ? { review: o.review } : {}),
     });
-    limit = Math.min(limit, limits?.maxRows ?? MAX_ROWS);
+    const { sessionId, limits } = session;
+    const limit = Math.min(requested, limits?.maxRows ?? MAX_ROWS);
     const maxBytes = limits?.maxBytes ?? 1024 * 1024;
+    if ('mysql' in session) {
+      const statements = o.mysqlShape ? null : mysqlStatements(sql);
+      const shape = o.mysqlShape ?? { single: statements?.length === 1, command: statements?.at(-1)?.command ?? null };
+      let complete = false;
+      try {
+        const { complete: done, ...result } = await runMysqlOn(session.mysql, sql, limit, maxBytes, sessionId, shape);
+        complete = done;
+        return result;
+      } catch (err) {
+        // an error the server (or the guard) answered leaves the session usable: it is ended politely
+        complete = (err as { errno?: number }).errno !== undefined;
+        throw err;
+      } finally {
+        await closeMysql(session.mysql, session.stream, complete);
+      }
+    }
+    const { client } = session;
     let timer: NodeJS.Timeout | null = null;
     const pending = new Promise<never>((_, reject) => {
       client.on('notice', (n) => {
@@ -195,10 +218,12 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     'describe_schema',
     {
       title: 'Describe a schema',
-      description: 'Tables and columns (with types) of a Postgres connection, optionally for one schema or one table. Cached for a minute.',
+      description:
+        'Tables and columns (with types) of a Postgres or MySQL/MariaDB connection, optionally for one schema (MySQL: database) or one table; ' +
+        "MySQL columns also say their key and what they reference. Without a schema, MySQL lists the connection's database. Cached for a minute.",
       inputSchema: {
         connection: z.string().describe('connection name from list_connections'),
-        schema: z.string().optional().describe('defaults to every non-system schema'),
+        schema: z.string().optional().describe("defaults to every non-system schema (MySQL: the connection's database)"),
         table: z.string().optional(),
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -207,27 +232,12 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       const key = `${connection}|${schema ?? ''}|${table ?? ''}`;
       const cached = schemaCache.get(key);
       if (cached && Date.now() - cached.at < 60_000) return ok(cached.value);
-      const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-      const where = [
-        "c.table_schema NOT IN ('pg_catalog', 'information_schema')",
-        ...(schema ? [`c.table_schema = ${lit(schema)}`] : []),
-        ...(table ? [`c.table_name = ${lit(table)}`] : []),
-      ].join(' AND ');
       try {
-        const r = await runSql(
-          connection,
-          `SELECT c.table_schema, c.table_name, c.column_name, c.data_type, ` +
-            `c.is_nullable FROM information_schema.columns c WHERE ${where} ORDER BY 1, 2, c.ordinal_position`,
-          undefined,
-          5000,
-        );
-        const tables = new Map<string, { schema: string; table: string; columns: { name: string; type: string; nullable: boolean }[] }>();
-        for (const [s, t, col, type, nullable] of r.rows as string[][]) {
-          const k = `${s}.${t}`;
-          if (!tables.has(k)) tables.set(k, { schema: s!, table: t!, columns: [] });
-          tables.get(k)!.columns.push({ name: col!, type: type!, nullable: nullable === 'YES' });
-        }
-        const value = { connection, tables: [...tables.values()] };
+        const type = (await connectionType(connection)) ?? 'postgres';
+        // hoop's own query is one SELECT: it need not be parsed here to know it (the agent judges it as any other)
+        const r = await runSql(connection, schemaQuery(type, schema, table), undefined, SCHEMA_ROWS, { mysqlShape: { single: true, command: 'SELECT' } });
+        const tables = schemaTables(type, r.rows as unknown[][]);
+        const value = { connection, tables, ...(r.truncated ? { truncated: true } : {}) };
         schemaCache.set(key, { at: Date.now(), value });
         return ok(value);
       } catch (err) {
@@ -241,7 +251,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     {
       title: 'Run a SQL query',
       description:
-        'Runs SQL on a Postgres connection through hoop. Results come back with personal data masked. ' +
+        'Runs SQL on a Postgres or MySQL/MariaDB connection through hoop. Results come back with personal data masked. ' +
         'Destructive statements are blocked, and anything that is not a read needs a `reason` (shown to reviewers and recorded). ' +
         'Rows are limited (default 100, at most 1000); `truncated` says when there were more.',
       inputSchema: {
@@ -260,8 +270,10 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
     async ({ connection, sql, reason, limit, waitSeconds }) => {
-      const analysis = analyzeSql(sql);
-      if (analysis.ok && !reason?.trim() && analysis.statements.some((s) => s.kind !== 'read' && s.kind !== 'utility')) {
+      // the connection's own grammar reads the statements (a MySQL text is not Postgres SQL)
+      const mysql = !reason?.trim() && (await connectionType(connection)) === 'mysql';
+      const analysis = mysql ? mysqlStatements(sql) : analyzePg(sql);
+      if (!reason?.trim() && analysis?.some((s) => s.kind !== 'read' && s.kind !== 'utility')) {
         return fail(
           'this statement changes something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers',
         );

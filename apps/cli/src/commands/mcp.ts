@@ -1,10 +1,11 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createHoopMcpServer } from '@hoop/mcp';
+import { createHoopMcpServer, mysqlClientOver, pgClientOver, type SqlSession } from '@hoop/mcp';
+import { EXIT } from '@hoop/protocol';
 import { initShellGuard } from '@hoop/pipeline';
 import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
+import { CliError } from '../errors';
 import { api, CLI_VERSION, connectGateway, type GatewayLink } from '../gateway';
-import { openPgSession } from '../pg-session';
 import type { ConnectionSummary } from './connect';
 
 /** `hoop mcp`: the hoop MCP server on stdio, for Claude Code and other agents, acting as the logged-in user. */
@@ -23,7 +24,7 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
   const server = createHoopMcpServer(
     {
       listConnections: async () => (await api<{ connections: ConnectionSummary[] }>(config, '/api/connections')).connections,
-      openSql: async (connection, clientInfo) => openPgSession(await gateway(), connection, 'mcp', clientInfo),
+      openSql: async (connection, clientInfo) => openSqlSession(await gateway(), connection, clientInfo),
       getSession: (id) => api<Record<string, unknown>>(config, `/api/sessions/${encodeURIComponent(id)}`),
       openCommand: async (connection, clientInfo) => {
         const { stream, sessionId, type, limits } = await (await gateway()).open(connection, 'mcp', clientInfo);
@@ -46,4 +47,23 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
   });
   (link as GatewayLink | null)?.close();
   return 0;
+}
+
+/** A SQL session for a tool call: node-postgres on a postgres connection, mysql2 on a mysql one, over the session's stream. */
+async function openSqlSession(link: GatewayLink, connection: string, clientInfo: Record<string, string>): Promise<SqlSession> {
+  const { stream, type, sessionId, limits } = await link.open(connection, 'mcp', clientInfo);
+  if (type && type !== 'postgres' && type !== 'mysql') {
+    stream.destroy();
+    throw new Error(
+      `connection "${connection}" is of type ${type}; run_query works on postgres and mysql connections (use run_command for ssh and command connections)`,
+    );
+  }
+  const extra = { ...(sessionId ? { sessionId } : {}), ...(limits ? { limits } : {}) };
+  try {
+    if (type === 'mysql') return { mysql: await mysqlClientOver(stream), stream, ...extra };
+    return { client: await pgClientOver(stream, clientInfo.client ?? 'hoop mcp'), ...extra };
+  } catch (err) {
+    stream.destroy();
+    throw new CliError(EXIT.unreachable, `could not open a session on "${connection}": ${(err as Error).message}`);
+  }
 }

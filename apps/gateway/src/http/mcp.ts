@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Db } from '@hoop/db';
 import type { Logger } from '@hoop/log';
-import { createHoopMcpServer, pgClientOver } from '@hoop/mcp';
+import { createHoopMcpServer, mysqlClientOver, pgClientOver } from '@hoop/mcp';
 import type { AgentRegistry } from '../agent-link/registry';
 import { connectionSummaries } from '@hoop/core/connection/connection-summaries';
 import { sessionWithEvents } from '@hoop/core/session/session-summaries';
@@ -43,11 +43,18 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
           throw err instanceof RouteError ? new Error(err.message) : err;
         }
         session.stream.once('close', () => session.finish());
-        if (session.connectionType !== 'postgres') {
+        if (session.connectionType !== 'postgres' && session.connectionType !== 'mysql') {
           session.stream.destroy();
           throw new Error(
             `connection "${connection}" is of type ${session.connectionType}; run_query works on databases (use run_command for ssh and command connections)`,
           );
+        }
+        if (session.connectionType === 'mysql') {
+          const mysql = await mysqlClientOver(session.stream).catch((err: unknown) => {
+            session.stream.destroy();
+            throw err;
+          });
+          return { mysql, stream: session.stream, sessionId: session.sessionId, limits: session.limits };
         }
         const client = await pgClientOver(session.stream, clientInfo.client ?? 'hoop mcp');
         client.once('end', () => session.stream.destroy());
