@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import {
   authToken,
@@ -19,6 +19,7 @@ import {
   writeHandshakeResponse41,
   writeSslRequest,
 } from '@hoop/mysqlwire';
+import { connectTarget, type SocketTrace, startTargetTls, type TargetAddress } from '../session/target-socket';
 import { type Packet, PacketChannel } from './channel';
 import type { MysqlTargetConfig } from './config';
 
@@ -38,22 +39,17 @@ export class MysqlTargetError extends Error {
 /** How the password went to the server (for connection tests). */
 export type MysqlAuth = 'mysql_native_password' | 'caching_sha2_password (fast)' | 'caching_sha2_password (full, TLS)' | 'caching_sha2_password (full, RSA)';
 
-/** What a login went through, filled in as it goes (for connection tests), like the Postgres LoginTrace. */
-export interface MysqlLoginTrace {
-  stage: 'connect' | 'tls' | 'login' | 'ready';
-  startedAt: number;
-  connectedMs?: number;
-  address?: string;
-  /** `off`: not asked for (ssl-mode disabled); `declined`: the server offers none and ssl-mode preferred allowed plain text */
-  tls?: { protocol: string; cipher: string; verified: boolean } | 'off' | 'declined';
-  tlsMs?: number;
+/**
+ * What a login went through, filled in as it goes (for connection tests), like the Postgres LoginTrace; its TLS is
+ * `off` for ssl-mode disabled, `declined` when the server offers none and ssl-mode preferred allowed plain text.
+ */
+export interface MysqlLoginTrace extends SocketTrace {
   auth?: MysqlAuth;
   /** the plugins the server asked for, in order (the greeting's, then any AuthSwitchRequest's) */
   plugins: string[];
   loggedInMs?: number;
   serverVersion?: string;
   connectionId?: number;
-  errno?: string;
 }
 
 export function newMysqlLoginTrace(): MysqlLoginTrace {
@@ -106,52 +102,12 @@ export interface MysqlLoginOptions {
   beforeLogin?: (greeting: HandshakeV10) => Promise<{ capabilities: number; database: string | null }>;
 }
 
-/** Opens a TCP connection within the config's timeout. */
-function connect(cfg: MysqlTargetConfig, trace: MysqlLoginTrace): Promise<net.Socket> {
-  return new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ host: cfg.host, port: cfg.port });
-    const timer = setTimeout(() => {
-      s.destroy();
-      trace.errno = 'ETIMEDOUT';
-      reject(new MysqlTargetError(`could not reach ${cfg.host}:${cfg.port} within ${cfg.connectTimeoutMs / 1000}s`));
-    }, cfg.connectTimeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      s.setNoDelay(true);
-      Object.assign(trace, { stage: 'login', connectedMs: Date.now() - trace.startedAt, address: s.remoteAddress });
-      resolve(s);
-    });
-    s.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      trace.errno = err.code;
-      reject(new MysqlTargetError(`could not reach ${cfg.host}:${cfg.port}: ${err.code ?? err.message}`));
-    });
-  });
-}
-
-function startTls(cfg: MysqlTargetConfig, socket: net.Socket, trace: MysqlLoginTrace): Promise<tls.TLSSocket> {
-  const verify = cfg.sslMode === 'verify-ca' || cfg.sslMode === 'verify-identity';
-  trace.stage = 'tls';
-  return new Promise((resolve, reject) => {
-    const t = tls.connect({
-      socket,
-      servername: net.isIP(cfg.host) ? undefined : cfg.host,
-      rejectUnauthorized: verify,
-      ca: cfg.sslCa,
-      // checked against the configured host: without a servername (an IP address) Node would check 'localhost'
-      checkServerIdentity: cfg.sslMode === 'verify-identity' ? (_, cert) => tls.checkServerIdentity(cfg.host, cert) : () => undefined,
-    });
-    t.once('secureConnect', () => {
-      Object.assign(trace, {
-        stage: 'login',
-        tls: { protocol: t.getProtocol() ?? 'TLS', cipher: t.getCipher().name, verified: verify && t.authorized },
-        tlsMs: Date.now() - trace.startedAt,
-      });
-      resolve(t);
-    });
-    t.once('error', (err) => reject(new MysqlTargetError(`TLS to ${cfg.host} failed: ${err.message}`)));
-  });
-}
+const addressOf = (cfg: MysqlTargetConfig): TargetAddress => ({
+  host: cfg.host,
+  port: cfg.port,
+  connectTimeoutMs: cfg.connectTimeoutMs,
+  error: (message) => new MysqlTargetError(message),
+});
 
 /**
  * Connects to a MySQL/MariaDB target and logs in with the agent's credential: TLS as ssl-mode asks,
@@ -165,7 +121,7 @@ export async function loginMysqlTarget(
   options: MysqlLoginOptions = {},
   trace: MysqlLoginTrace = newMysqlLoginTrace(),
 ): Promise<MysqlTargetSession> {
-  const raw = await connect(cfg, trace);
+  const raw = await connectTarget(addressOf(cfg), trace, 'login');
   let socket: net.Socket | tls.TLSSocket = raw;
   const packets = new PacketParser({ maxPayload: options.maxPacket ?? 64 * 1024 * 1024, checkSequence: true });
   const channel = new PacketChannel(packets, () => `the target closed the connection during the ${trace.stage === 'tls' ? 'TLS handshake' : 'login'}`);
@@ -200,7 +156,9 @@ export async function loginMysqlTarget(
       caps = (caps | CLIENT.SSL) >>> 0;
       channel.write(writeSslRequest({ capabilities: caps, characterSet }), seq++);
       channel.detach();
-      socket = await startTls(cfg, raw, trace);
+      trace.stage = 'tls';
+      const verifyCa = cfg.sslMode === 'verify-ca' || cfg.sslMode === 'verify-identity';
+      socket = await startTargetTls(raw, addressOf(cfg), { verifyCa, verifyHost: cfg.sslMode === 'verify-identity', ca: cfg.sslCa }, trace);
       channel.attach(socket);
     }
     const secure = socket instanceof tls.TLSSocket;

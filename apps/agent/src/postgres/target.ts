@@ -1,5 +1,5 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import {
   BackendParser,
   type BackendMessage,
@@ -12,6 +12,7 @@ import {
   startupMessage,
 } from '@hoop/pgwire';
 import type { TargetConfig } from '@hoop/protocol';
+import { connectTarget, type SocketTrace, startTargetTls, type TargetAddress } from '../session/target-socket';
 
 export { type TargetConfig, targetConfigFrom } from '@hoop/protocol';
 
@@ -27,22 +28,13 @@ export class TargetError extends Error {
 
 /**
  * What a login went through, filled in as it goes (for connection tests): where it stands or stopped, the address
- * reached, TLS, the authentication the target asked for, and the target's parameters (server_version, …).
+ * reached, TLS (`off` for sslmode disable and allow, `declined` when the target said no and sslmode allowed plain text),
+ * the authentication the target asked for, and the target's parameters (server_version, …).
  */
-export interface LoginTrace {
-  stage: 'connect' | 'tls' | 'login' | 'ready';
-  startedAt: number;
-  connectedMs?: number;
-  /** the IP address the host name led to */
-  address?: string;
-  /** `off`: not asked for (sslmode disable/allow); `declined`: the target said no and sslmode allowed plain text */
-  tls?: { protocol: string; cipher: string; verified: boolean } | 'off' | 'declined';
-  tlsMs?: number;
+export interface LoginTrace extends SocketTrace {
   auth?: 'trust' | 'cleartext' | 'md5' | 'scram-sha-256';
   loggedInMs?: number;
   parameters: Record<string, string>;
-  /** the system error behind a failed connect (ENOTFOUND, ECONNREFUSED, …) */
-  errno?: string;
 }
 
 export function newLoginTrace(): LoginTrace {
@@ -61,25 +53,8 @@ export interface TargetSession {
 
 /** Opens a TCP connection, negotiates TLS when sslmode asks for it. */
 export async function openSocket(cfg: TargetConfig, trace?: LoginTrace): Promise<net.Socket | tls.TLSSocket> {
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ host: cfg.host, port: cfg.port });
-    const timer = setTimeout(() => {
-      s.destroy();
-      if (trace) trace.errno = 'ETIMEDOUT';
-      reject(new TargetError(`could not reach ${cfg.host}:${cfg.port} within ${cfg.connectTimeoutMs / 1000}s`));
-    }, cfg.connectTimeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      s.setNoDelay(true);
-      if (trace) Object.assign(trace, { stage: 'tls', connectedMs: Date.now() - trace.startedAt, address: s.remoteAddress });
-      resolve(s);
-    });
-    s.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (trace) trace.errno = err.code;
-      reject(new TargetError(`could not reach ${cfg.host}:${cfg.port}: ${err.code ?? err.message}`));
-    });
-  });
+  const to: TargetAddress = { host: cfg.host, port: cfg.port, connectTimeoutMs: cfg.connectTimeoutMs, error: (message) => new TargetError(message) };
+  const socket = await connectTarget(to, trace, 'tls');
   if (cfg.sslmode === 'disable' || cfg.sslmode === 'allow') {
     if (trace) Object.assign(trace, { stage: 'login', tls: 'off' });
     return socket;
@@ -116,27 +91,8 @@ export async function openSocket(cfg: TargetConfig, trace?: LoginTrace): Promise
     socket.destroy();
     throw new TargetError(`the target does not accept TLS but sslmode is ${cfg.sslmode}`);
   }
-  const verify = cfg.sslmode === 'verify-ca' || cfg.sslmode === 'verify-full';
-  return new Promise((resolve, reject) => {
-    const t = tls.connect({
-      socket,
-      servername: net.isIP(cfg.host) ? undefined : cfg.host,
-      rejectUnauthorized: verify,
-      ...(cfg.sslrootcert ? { ca: cfg.sslrootcert } : {}),
-      // against the host the connection names, an IP address too (without a server name Node would check "localhost")
-      checkServerIdentity: cfg.sslmode === 'verify-full' ? (_name, cert) => tls.checkServerIdentity(cfg.host, cert) : () => undefined,
-    });
-    t.once('secureConnect', () => {
-      if (trace)
-        Object.assign(trace, {
-          stage: 'login',
-          tls: { protocol: t.getProtocol() ?? 'TLS', cipher: t.getCipher().name, verified: verify && t.authorized },
-          tlsMs: Date.now() - trace.startedAt,
-        });
-      resolve(t);
-    });
-    t.once('error', (err) => reject(new TargetError(`TLS to ${cfg.host} failed: ${err.message}`)));
-  });
+  const verifyCa = cfg.sslmode === 'verify-ca' || cfg.sslmode === 'verify-full';
+  return startTargetTls(socket, to, { verifyCa, verifyHost: cfg.sslmode === 'verify-full', ca: cfg.sslrootcert }, trace);
 }
 
 /**
