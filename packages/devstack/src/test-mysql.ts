@@ -32,15 +32,28 @@ export async function ensureTestMysql(o: { port: number; privatePort: number; di
     o.install();
     server = serverBinary();
   }
-  const installDb = findBinary('mariadb-install-db') ?? findBinary('mysql_install_db');
-  if (!server || !installDb) {
-    return {
-      missing:
-        `no MySQL/MariaDB lets root in without a password at 127.0.0.1:${o.port}, and no MariaDB server is installed to start one ` +
-        '(`sudo apt-get install -y mariadb-server mariadb-client`, or set HOOP_TEST_MYSQL_PORT to a server whose root has no password)',
-    };
-  }
+  if (!server) return { missing: MISSING(o.port) };
   if (await rootLogin(o.privatePort)) return { port: o.privatePort, stop: async () => undefined };
+  const started = await startPrivateMariadb({ dir: o.dir, port: o.privatePort });
+  return 'missing' in started ? started : { port: started.port, stop: started.stop };
+}
+
+const MISSING = (port: number) =>
+  `no MySQL/MariaDB lets root in without a password at 127.0.0.1:${port}, and no MariaDB server is installed to start one ` +
+  '(`sudo apt-get install -y mariadb-server mariadb-client`, or set HOOP_TEST_MYSQL_PORT to a server whose root has no password)';
+
+/**
+ * A MariaDB of the caller's own from the installed server: its data under `dir` (made with mariadb-install-db when
+ * empty), on 127.0.0.1:`port`, root without a password, with `args` added to the server's command line (TLS files, …).
+ */
+export async function startPrivateMariadb(o: {
+  dir: string;
+  port: number;
+  args?: string[];
+}): Promise<{ port: number; socket: string; stop(): Promise<void> } | { missing: string }> {
+  const server = serverBinary();
+  const installDb = findBinary('mariadb-install-db') ?? findBinary('mysql_install_db');
+  if (!server || !installDb) return { missing: MISSING(o.port) };
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   if (!existsSync(path.join(o.dir, 'mysql'))) {
     mkdirSync(o.dir, { recursive: true });
@@ -50,16 +63,18 @@ export async function ensureTestMysql(o: { port: number; privatePort: number; di
     if (init.status !== 0)
       return { missing: `mariadb-install-db could not make ${o.dir}: ${(init.stderr || init.stdout).trim().split('\n').slice(-3).join(' ')}` };
   }
+  const socket = path.join(o.dir, 'mysqld.sock');
   const args = [
     '--no-defaults',
     `--datadir=${o.dir}`,
-    `--port=${o.privatePort}`,
+    `--port=${o.port}`,
     '--bind-address=127.0.0.1',
-    `--socket=${path.join(o.dir, 'mysqld.sock')}`,
+    `--socket=${socket}`,
     `--pid-file=${path.join(o.dir, 'mysqld.pid')}`,
     '--skip-log-bin',
     '--max-connections=500',
     ...asRoot,
+    ...(o.args ?? []),
   ];
   const child: ChildProcess = spawn(server, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -69,16 +84,17 @@ export async function ensureTestMysql(o: { port: number; privatePort: number; di
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (await rootLogin(o.privatePort)) break;
+    if (await rootLogin(o.port)) break;
     const done = await Promise.race([exited, new Promise<'wait'>((r) => setTimeout(() => r('wait'), 250))]);
     if (done !== 'wait') return { missing: `the tests' MariaDB exited (${done}) on start: ${stderr.trim().split('\n').slice(-3).join(' ')}` };
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      return { missing: `the tests' MariaDB did not accept connections on 127.0.0.1:${o.privatePort} within 60 s` };
+      return { missing: `the tests' MariaDB did not accept connections on 127.0.0.1:${o.port} within 60 s` };
     }
   }
   return {
-    port: o.privatePort,
+    port: o.port,
+    socket,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
