@@ -59,6 +59,38 @@ describe('audit writer', () => {
   });
 });
 
+describe('audit writer under a steady stream of frames', () => {
+  it('writes an INSERT at most every 20 ms while frames keep coming, and stores and acknowledges every frame', async () => {
+    const id = await newSession();
+    const inserts: number[] = [];
+    // the real pool, its INSERTs counted
+    const counted = Object.assign(Object.create(pool) as pg.Pool, {
+      query: (...args: Parameters<pg.Pool['query']>) => {
+        if (String(args[0]).includes('INSERT INTO audit_events')) inserts.push(Date.now());
+        return (pool.query as (...a: unknown[]) => unknown)(...args);
+      },
+    });
+    const writer = new AuditWriter(counted, createLogger('test', 'error'));
+    const acks: number[] = [];
+    let seq = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        writer.enqueue({ sessionId: id, seq, event: ev(seq), ack: (s) => acks.push(s) });
+        if (++seq === 300) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1);
+    });
+    await writer.drain();
+    expect(acks.at(-1)).toBe(299);
+    // one INSERT started no sooner than 20 ms after the one before (a millisecond of rounding either side)
+    const gaps = inserts.slice(1).map((t, i) => t - inserts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(18);
+    await storedChain(id, ev);
+  });
+});
+
 /** Stored rows of a session, checked to be 0..n-1 once each and chained; returns the partition of each. */
 async function storedChain(id: string, body: (seq: number) => ReturnType<typeof ev>): Promise<string[]> {
   const rows = (await pool.query('SELECT seq, prev_hash, hash, tableoid::regclass::text AS part FROM audit_events WHERE session_id = $1 ORDER BY seq', [id]))

@@ -17,6 +17,12 @@ export interface Pending {
 }
 /** how often a batch is re-chained when another writer moved a session's head first (two gateways, one session) */
 const MAX_ATTEMPTS = 3;
+/**
+ * While frames keep coming, one INSERT at most this often (a full batch goes at once): each is a transaction with its
+ * commit, a round trip to Postgres and a wake-up of its backend on the same cores as the sessions it records, and
+ * following each INSERT at once with the frames that came in meanwhile made hundreds of them a second of a few rows.
+ */
+const BUSY_LINGER_MS = 20;
 /** sessions whose lowest conflicting seq is remembered (acks stop below it) */
 const MAX_CONFLICT_SESSIONS = 10_000;
 
@@ -87,9 +93,9 @@ export class AuditWriter {
 
   enqueue(p: Pending): void {
     this.queue.push({ ...p, event: normalizeEvent(p.event), since: Date.now() });
-    if (this.flushing || this.timer) return;
+    if (this.flushing) return;
     if (this.queue.length >= this.maxBatch || this.lingerMs === 0) void this.flush();
-    else this.timer = setTimeout(() => void this.flush(), this.lingerMs);
+    else this.timer ??= setTimeout(() => void this.flush(), this.lingerMs);
   }
 
   /** resolves when everything queued so far is stored (or held for an earlier frame, or left unacknowledged) */
@@ -128,14 +134,20 @@ export class AuditWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.flushing = true;
+    const started = Date.now();
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        await this.writeBatch(batch);
-      }
+      do await this.writeBatch(this.queue.splice(0, this.maxBatch));
+      while (this.queue.length >= this.maxBatch || (this.lingerMs === 0 && this.queue.length > 0));
     } finally {
       this.flushing = false;
-      for (const r of this.idle.splice(0)) r();
+      if (this.queue.length > 0) {
+        // frames came in while this batch was written: the next INSERT waits for more of them, up to BUSY_LINGER_MS
+        // after this one started, instead of following it at once with the few that arrived meanwhile
+        const wait = Math.max(0, Math.max(this.lingerMs, BUSY_LINGER_MS) - (Date.now() - started));
+        this.timer = setTimeout(() => void this.flush(), wait);
+      } else {
+        for (const r of this.idle.splice(0)) r();
+      }
     }
   }
 
