@@ -117,6 +117,13 @@ module.exports = {
       to: { path: '^(packages|apps)/', pathNot: '^packages/mysqlwire/' },
     },
     {
+      name: 'httpwire-alone',
+      severity: 'error',
+      comment: 'httpwire is a codec (HTTP exchanges over a stream, event streams, the Messages API): it imports no other workspace package.',
+      from: { path: '^packages/httpwire/src/' },
+      to: { path: '^(packages|apps)/', pathNot: '^packages/httpwire/' },
+    },
+    {
       name: 'pgfront-deps',
       severity: 'error',
       comment:
@@ -135,8 +142,9 @@ module.exports = {
     {
       name: 'pure-no-io',
       severity: 'error',
-      comment: 'pgwire, mysqlwire and pipeline are pure: no sockets, files, processes or timers of their own. I/O belongs to the app that owns the socket.',
-      from: { path: '^packages/(pgwire|mysqlwire|pipeline)/src/', pathNot: '\\.test\\.ts$' },
+      comment:
+        'pgwire, mysqlwire, httpwire and pipeline are pure: no sockets, files, processes or timers of their own. I/O belongs to the app that owns the socket.',
+      from: { path: '^packages/(pgwire|mysqlwire|httpwire|pipeline)/src/', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypes: ['core'], path: IO_MODULES },
     },
     {

@@ -1,4 +1,5 @@
 import type { ConnectionType } from '@hoop/protocol';
+import { anthropicProtocol } from './anthropic/protocol';
 import { mysqlProtocol } from './mysql/protocol';
 import { postgresProtocol } from './postgres/protocol';
 import type { Protocol } from './session/protocol';
@@ -16,6 +17,7 @@ export function servedProtocols(): ProtocolTable {
     postgres: postgresProtocol(),
     mysql: mysqlProtocol(),
     ssh: shellProtocol(),
+    anthropic: anthropicProtocol(),
     // a command connection's target is a program on the agent's host, which its clients reach over SSH too: ssh/
     command: shellProtocol(),
   };

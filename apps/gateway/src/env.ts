@@ -14,6 +14,8 @@ const schema = z.object({
   HOOP_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5000),
   /** how often audit partitions are made ahead and the retention purge runs (also once at start) */
   HOOP_AUDIT_MAINTENANCE_MS: z.coerce.number().int().min(1000, { message: 'HOOP_AUDIT_MAINTENANCE_MS is at least 1000 (1 s)' }).default(3_600_000),
+  /** a Claude Code conversation's session (model API requests) ends after this long without a request */
+  HOOP_CLAUDE_IDLE_MS: z.coerce.number().int().min(100).default(600_000),
   HOOP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** the Postgres listener (psql, drivers: a hoop token as the password, TLS required); 0 or off: none */
   HOOP_GATEWAY_PG_PORT: z

@@ -19,6 +19,7 @@ import { listenForChanges } from './db-listener';
 import type { GatewayEnv } from './env';
 import type { ApiDeps } from './http/api';
 import { httpHandler } from './http/handler';
+import { MODEL_API_PREFIX, modelApiEndpoint } from './model-api/endpoint';
 import { listenerCertificate } from './pg-listener/certificate';
 import { type PgListener, startPgListener } from './pg-listener/listener';
 import { SlackIntegration } from './slack';
@@ -35,7 +36,8 @@ export interface Gateway {
  * Starts the gateway and wires its parts: the agents' link (agent-link/: their tunnels, reviews and connection tests),
  * the clients' link (client-link/: their tunnels, each stream routed to the agent serving its connection), the Postgres
  * listener (pg-listener/: psql and drivers with a token as the password, routed the same way), the audit
- * trail the agents' frames go to (audit/), alerts, and the HTTP endpoints (http/). Database notifications reach the
+ * trail the agents' frames go to (audit/), alerts, the HTTP endpoints (http/), and Claude Code's model API requests
+ * (model-api/: each conversation a session on an anthropic connection). Database notifications reach the
  * part they are for.
  */
 export async function startGateway(env: GatewayEnv, log: Logger = createLogger('gateway', env.HOOP_LOG_LEVEL)): Promise<Gateway> {
@@ -121,7 +123,10 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   }
 
   const api = { db, pool, agents, webUrl: env.HOOP_WEB_URL, encryptionKey, slack, auditKeys: env.audit.trusted, pgListener: pgInfo };
-  const http: Server = createServer(httpHandler({ api, slack, log }));
+  const handler = httpHandler({ api, slack, log });
+  // Claude Code's model API requests (ANTHROPIC_BASE_URL=<gateway>/anthropic/<connection>)
+  const modelApi = modelApiEndpoint({ db, agents, log }, { idleMs: env.HOOP_CLAUDE_IDLE_MS });
+  const http: Server = createServer((req, res) => (req.url?.startsWith(MODEL_API_PREFIX) ? modelApi.handle(req, res) : handler(req, res)));
   const agentLink = agentEndpoint({ agents, reviews, probes, ingest, audit, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });
   const clientLink = clientEndpoint({ db, agents, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });
   const wss = acceptWebSockets(http, db, log, { agent: agentLink.accept, client: clientLink.accept });
@@ -140,6 +145,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     async close() {
       agentLink.stop();
       reviews.stop();
+      modelApi.close();
       for (const c of wss.clients) c.terminate();
       await pgListener?.close();
       await new Promise<void>((r) => http.close(() => r()));

@@ -1,4 +1,6 @@
+export * from './claude-code';
 export * from './clients';
+export * from './fake-anthropic';
 export * from './process';
 export * from './services';
 export * from './testkit';

@@ -1,0 +1,164 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeBody, encodeFrame, encodeHead, ExchangeFrameParser, type Frame, FrameKind, parseResponseHead, type RequestHead } from '@hoop/httpwire';
+import type { Logger } from '@hoop/log';
+import type { AgentSession } from '../client-link/routing';
+import { apiErrorBody } from './errors';
+
+interface Sink {
+  res: ServerResponse;
+  /** the response's head went to the client */
+  started: boolean;
+  /** this exchange holds the agent stream paused until its client drains */
+  blocking: boolean;
+}
+
+/**
+ * One Claude Code conversation on a model API connection: one session, one stream to the agent, and the HTTP exchanges
+ * of the conversation framed on it (httpwire's exchange frames), several at once. Requests go to the agent as they
+ * arrive; answers go to their clients piece by piece as the agent relays them, with backpressure both ways (a client
+ * that does not read holds the stream until it does). After `idleMs` without an exchange the stream is ended, which
+ * ends the session; the next request opens another.
+ */
+export class Conversation {
+  private readonly parser = new ExchangeFrameParser();
+  private readonly sinks = new Map<number, Sink>();
+  private nextId = 1;
+  private idle: NodeJS.Timeout | null = null;
+  private blocked = 0;
+  private gone = false;
+
+  constructor(
+    readonly session: AgentSession,
+    private readonly idleMs: number,
+    log: Logger,
+    private readonly onGone: () => void,
+  ) {
+    const stream = session.stream;
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        this.parser.push(chunk, (f) => this.frame(f));
+      } catch (err) {
+        log.warn('model API: unreadable frame from the agent', { session: session.sessionId, error: (err as Error).message });
+        stream.destroy(err as Error);
+      }
+    });
+    stream.once('close', () => this.closed());
+    stream.once('error', (err) => {
+      log.info('model API stream to the agent failed', { session: session.sessionId, error: err.message });
+      this.closed(err);
+    });
+    this.armIdle();
+  }
+
+  get open(): boolean {
+    return !this.gone;
+  }
+
+  /** Sends one request to the agent and answers `res` with what comes back. */
+  exchange(head: RequestHead, req: IncomingMessage, res: ServerResponse): void {
+    const id = this.nextId++;
+    const stream = this.session.stream;
+    const sink: Sink = { res, started: false, blocking: false };
+    this.sinks.set(id, sink);
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    stream.write(encodeHead(id, FrameKind.request, head));
+    req.on('data', (chunk: Buffer) => {
+      let ok = true;
+      for (const f of encodeBody(id, chunk)) ok = stream.write(f) && ok;
+      if (!ok) {
+        req.pause();
+        stream.once('drain', () => req.resume());
+      }
+    });
+    req.once('end', () => {
+      if (this.sinks.has(id)) stream.write(encodeFrame(id, FrameKind.end));
+    });
+    res.once('close', () => {
+      if (!this.sinks.has(id)) return;
+      // the client went away before its answer ended: the agent stops the request upstream
+      if (!this.gone) stream.write(encodeFrame(id, FrameKind.abort, Buffer.from(JSON.stringify({ message: 'the client went away' }))));
+      this.done(id);
+    });
+  }
+
+  /** Ends the conversation: the agent finishes what is under way, records the session's end and closes the stream. */
+  end(): void {
+    if (this.gone) return;
+    this.gone = true;
+    if (this.idle) clearTimeout(this.idle);
+    this.onGone();
+    this.session.stream.end();
+  }
+
+  private frame(f: Frame): void {
+    const sink = this.sinks.get(f.exchange);
+    if (!sink) return;
+    if (f.kind === FrameKind.response) {
+      const head = parseResponseHead(f.payload);
+      if (typeof head === 'string') return this.fail(f.exchange, `the agent sent an unreadable answer: ${head}`);
+      sink.started = true;
+      sink.res.writeHead(head.status, head.headers);
+      // a streamed answer's head goes out at once: Claude Code shows the answer is coming
+      sink.res.flushHeaders();
+    } else if (f.kind === FrameKind.body) {
+      if (!sink.started) return this.fail(f.exchange, 'the agent sent a body before its head');
+      if (!sink.res.write(f.payload) && !sink.blocking) {
+        sink.blocking = true;
+        if (this.blocked++ === 0) this.session.stream.pause();
+        sink.res.once('drain', () => this.unblock(sink));
+      }
+    } else if (f.kind === FrameKind.end) {
+      this.done(f.exchange);
+      sink.res.end();
+    } else if (f.kind === FrameKind.abort) {
+      let message = 'the exchange was broken off';
+      try {
+        message = String((JSON.parse(f.payload.toString('utf8')) as { message?: unknown }).message ?? message);
+      } catch {}
+      this.fail(f.exchange, message);
+    }
+  }
+
+  private unblock(sink: Sink): void {
+    if (!sink.blocking) return;
+    sink.blocking = false;
+    if (--this.blocked === 0) this.session.stream.resume();
+  }
+
+  /** the exchange failed: an API-shaped 502 when nothing was answered yet, else the answer is cut */
+  private fail(id: number, message: string): void {
+    const sink = this.sinks.get(id);
+    if (!sink) return;
+    this.done(id);
+    if (!sink.started && !sink.res.headersSent) {
+      const body = apiErrorBody('api_error', `hoop: ${message}`);
+      sink.res.writeHead(502, { 'content-type': 'application/json', 'content-length': String(body.length) }).end(body);
+    } else sink.res.destroy();
+  }
+
+  private done(id: number): void {
+    const sink = this.sinks.get(id);
+    if (!sink) return;
+    this.unblock(sink);
+    this.sinks.delete(id);
+    if (this.sinks.size === 0) this.armIdle();
+  }
+
+  private armIdle(): void {
+    if (this.gone || this.sinks.size > 0) return;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.end(), this.idleMs);
+    this.idle.unref();
+  }
+
+  private closed(error?: Error): void {
+    if (!this.gone) {
+      this.gone = true;
+      this.onGone();
+    }
+    if (this.idle) clearTimeout(this.idle);
+    for (const id of [...this.sinks.keys()]) this.fail(id, 'the agent ended the conversation');
+    this.session.finish(error);
+  }
+}

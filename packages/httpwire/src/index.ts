@@ -1,0 +1,3 @@
+export * from './exchange';
+export * from './messages';
+export * from './sse';
