@@ -64,6 +64,8 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
   const shapes = new Map<string, Verdict | null>();
   /** statement texts as the audit trail records them (a prepared statement's text comes back with every run) */
   const auditTexts = new Map<string, string>();
+  /** column maskers by column (each result of the simple protocol describes its columns again) */
+  const columnMaskers = new Map<string, ColumnMasker>();
   const latest = () => {
     const conn = current();
     if (conn !== seen) {
@@ -71,6 +73,7 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
       verdicts.clear();
       shapes.clear();
       auditTexts.clear();
+      columnMaskers.clear();
       resolved = policyFor(conn);
       const pending = masker.resetCounts();
       // an invalid policy masks with the defaults: masking never turns off by mistake
@@ -83,7 +86,13 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
   return {
     columnMasker(column: ColumnRef) {
       latest();
-      return masker.columnMasker(column);
+      const key = `${column.typeOid ?? ''}\u0000${column.table ?? ''}\u0000${column.name}`;
+      const known = columnMaskers.get(key);
+      if (known) return known;
+      const made = masker.columnMasker(column);
+      if (columnMaskers.size >= VERDICT_CACHE_ENTRIES) columnMaskers.delete(columnMaskers.keys().next().value!);
+      columnMaskers.set(key, made);
+      return made;
     },
     maskText(text: string) {
       latest();
