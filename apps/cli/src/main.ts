@@ -14,7 +14,8 @@ Usage:
   hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433),
                                                 for mariadb/mysql clients (mysql default 3307),
                                                 or for ssh/scp on server and command connections (default 2222)
-           [--exec]                             ssh connections: run ssh through it right away
+           [--exec]                             run the client through it right away: psql, mariadb (or mysql), ssh;
+                                                it reads stdin, and hoop connect exits with its code
            [--password PW | --no-password]      postgres: the port's SCRAM password (default: one made per run and
                                                 printed in the URL; or $HOOP_CONNECT_PASSWORD); --no-password asks none
            [--require-tls]                      postgres: refuse clients that do not use TLS (offered to all)

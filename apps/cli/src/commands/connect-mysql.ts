@@ -4,6 +4,8 @@
  * on this side is the ready message, and the error packet a client is given when no session could be opened (so the
  * mysql client prints the reason instead of "Lost connection").
  */
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 
 /** ER_HOST_NOT_PRIVILEGED: what a server sends in place of its greeting when it will not serve a client */
 const REFUSED = 1130;
@@ -34,4 +36,26 @@ export function mysqlReady(name: string, host: string, port: number, database: s
     `  export DATABASE_URL="${url}"\n` +
     '  any user name and password work and TLS is not offered: any program or user on this machine that reaches the port can use it\n'
   );
+}
+
+/**
+ * `hoop connect --exec`: the mariadb client (or mysql, where that is what is installed) against the local port, as
+ * the ready message says to run it; no password (the port takes any), the connection's database when it has one.
+ */
+export function mysqlClient(name: string, host: string, port: number, database: string | null | undefined): { command: string; args: string[] } | null {
+  const command = ['mariadb', 'mysql'].find(onPath);
+  if (!command) return null;
+  return { command, args: ['-h', host, '-P', String(port), '-u', name, ...(database ? [database] : [])] };
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      accessSync(path.join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -6,7 +6,7 @@ import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { api, connectGateway, type GatewayLink } from '../gateway';
 import { showWaiting } from '../waiting';
-import { mysqlReady, mysqlRefusal } from './connect-mysql';
+import { mysqlClient, mysqlReady, mysqlRefusal } from './connect-mysql';
 import { type PgFront, pgFront, pgUrl, servePgClient } from './connect-pg';
 import { type ReviewSummary, waitForDecision } from './reviews';
 
@@ -78,6 +78,12 @@ export async function connectCommand(
   }
 
   let link: GatewayLink | null = null;
+  /** set when this process ends the link itself: its close is then no loss to report */
+  let closing = false;
+  const closeLink = () => {
+    closing = true;
+    (link as GatewayLink | null)?.close();
+  };
   let linking: Promise<GatewayLink> | null = null;
   const getLink = () => {
     if (link) return Promise.resolve(link);
@@ -87,7 +93,7 @@ export async function connectCommand(
         linking = null;
         l.onClose(() => {
           link = null;
-          process.stderr.write('gateway connection lost; new sessions will reconnect\n');
+          if (!closing) process.stderr.write('gateway connection lost; new sessions will reconnect\n');
         });
         return l;
       },
@@ -150,6 +156,21 @@ export async function connectCommand(
     server.listen(port, opts.host, () => resolve());
   });
   const addr = server.address() as net.AddressInfo;
+  /** --exec: the client program runs against the port right away; its exit ends hoop connect with its code */
+  const runClient = async (command: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    const code = await new Promise<number>((resolve) => {
+      child.on('error', (err) => {
+        process.stderr.write(`hoop: cannot run ${command}: ${err.message}\n`);
+        resolve(EXIT.usage);
+      });
+      child.on('exit', (c) => resolve(c ?? EXIT.unreachable));
+    });
+    server.close();
+    closeLink();
+    return code;
+  };
   const grantLine = grantEnds ? `access granted until ${grantEnds.toISOString()}; sessions end then\n` : '';
   if (front) {
     const db = conn.database ?? 'postgres';
@@ -163,6 +184,9 @@ export async function connectCommand(
         grantLine +
         'every statement is checked by policy and recorded; press Ctrl-C to stop\n',
     );
+    // the password goes to psql in its environment, not on its command line (which any local user can read)
+    if (opts.exec)
+      return runClient('psql', [pgUrl({ ...front, password: null }, name, opts.host, addr.port, db)], front.password ? { PGPASSWORD: front.password } : {});
   } else if (conn.type === 'mysql') {
     process.stdout.write(
       `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
@@ -170,6 +194,15 @@ export async function connectCommand(
         grantLine +
         'every statement is checked by policy, rows masked and recorded; press Ctrl-C to stop\n',
     );
+    if (opts.exec) {
+      const client = mysqlClient(name, opts.host, addr.port, conn.database);
+      if (!client) {
+        server.close();
+        closeLink();
+        throw usage('--exec runs the mariadb or mysql client, and neither is on PATH (Debian: apt-get install mariadb-client)');
+      }
+      return runClient(client.command, client.args);
+    }
   } else {
     // the agent's host key is the same for every session of this connection: pin it under its own alias
     const sshArgs = ['-p', String(addr.port), '-o', `HostKeyAlias=hoop-${name}`, opts.host];
@@ -180,25 +213,12 @@ export async function connectCommand(
         grantLine +
         'any user name works and no key is needed; commands are checked by policy, output masked and recorded; press Ctrl-C to stop\n',
     );
-    if (opts.exec) {
-      const { spawn } = await import('node:child_process');
-      const child = spawn('ssh', ['-o', 'StrictHostKeyChecking=accept-new', ...sshArgs], { stdio: 'inherit' });
-      const code = await new Promise<number>((resolve) => {
-        child.on('error', (err) => {
-          process.stderr.write(`hoop: cannot run ssh: ${err.message}\n`);
-          resolve(EXIT.usage);
-        });
-        child.on('exit', (c) => resolve(c ?? EXIT.unreachable));
-      });
-      server.close();
-      (link as GatewayLink | null)?.close();
-      return code;
-    }
+    if (opts.exec) return runClient('ssh', ['-o', 'StrictHostKeyChecking=accept-new', ...sshArgs]);
   }
   await new Promise<void>((resolve) => {
     const stop = () => {
       server.close();
-      link?.close();
+      closeLink();
       resolve();
     };
     process.once('SIGINT', stop);
