@@ -1,29 +1,34 @@
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { announcedMissingTools, chromiumPath, searchPath } from './env';
 
 /**
- * The programs outside Node that some tests drive as a user would (psql, OpenSSH, Chromium). `npm test` checks for
- * them before any test runs: as root on Debian it installs what is missing, elsewhere it names what is missing and
- * the command that installs it, and the tests that need a missing program are skipped (never silently: they are
- * listed in HOOP_TEST_SKIP_TOOLS and in the run's summary).
+ * The programs outside Node that some tests drive as a user would (psql, OpenSSH, Chromium, the mariadb client, PyMySQL).
+ * `npm test` checks for them before any test runs: as root on Debian it installs what is missing, elsewhere it names
+ * what is missing and the command that installs it, and the tests that need a missing program are skipped (never
+ * silently: they are listed in HOOP_TEST_SKIP_TOOLS and in the run's summary).
  */
 export interface TestTool {
   name: ToolName;
   /** a command looked up on PATH, or an absolute path */
   binary: string;
+  /** a Python module instead of a program: present when a Python 3 (see `pythonWith`) imports it */
+  pythonModule?: string;
   debianPackage: string;
   /** what cannot be tested without it */
   neededBy: string;
 }
 
-export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium';
+export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium' | 'mariadb' | 'pymysql';
 
 export const TEST_TOOLS: readonly TestTool[] = [
   { name: 'psql', binary: 'psql', debianPackage: 'postgresql-client', neededBy: 'psql through hoop connect' },
   { name: 'ssh', binary: 'ssh', debianPackage: 'openssh-client', neededBy: 'ssh and scp through hoop' },
   { name: 'sshd', binary: '/usr/sbin/sshd', debianPackage: 'openssh-server', neededBy: 'ssh connections to a real server' },
   { name: 'chromium', binary: chromiumPath(), debianPackage: 'chromium', neededBy: 'the browser tests' },
+  { name: 'mariadb', binary: 'mariadb', debianPackage: 'mariadb-client', neededBy: 'the mariadb client through hoop connect' },
+  { name: 'pymysql', binary: 'python3', pythonModule: 'pymysql', debianPackage: 'python3-pymysql', neededBy: 'PyMySQL through hoop connect' },
 ];
 
 function executable(file: string): boolean {
@@ -44,8 +49,23 @@ export function findBinary(binary: string): string | null {
   return null;
 }
 
+/**
+ * A Python 3 that imports `module`: the one on PATH, or the system's /usr/bin/python3 (where a Debian package such
+ * as python3-pymysql installs; a python3 of pyenv or a virtualenv on PATH does not see it). Null when none does.
+ */
+export function pythonWith(module: string): string | null {
+  for (const python of [findBinary('python3'), findBinary('/usr/bin/python3')]) {
+    if (python && spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 30_000 }).status === 0) return python;
+  }
+  return null;
+}
+
+function present(t: TestTool): boolean {
+  return t.pythonModule ? pythonWith(t.pythonModule) !== null : findBinary(t.binary) !== null;
+}
+
 export function missingTools(tools: readonly TestTool[] = TEST_TOOLS): TestTool[] {
-  return tools.filter((t) => findBinary(t.binary) === null);
+  return tools.filter((t) => !present(t));
 }
 
 /** the variable through which `npm test` tells the tests which missing programs it announced */
@@ -58,5 +78,5 @@ export const SKIP_TOOLS_VAR = 'HOOP_TEST_SKIP_TOOLS';
  */
 export function skipWithout(...names: ToolName[]): boolean {
   const announced = new Set(announcedMissingTools());
-  return names.some((n) => announced.has(n) && findBinary(TEST_TOOLS.find((t) => t.name === n)!.binary) === null);
+  return names.some((n) => announced.has(n) && !present(TEST_TOOLS.find((t) => t.name === n)!));
 }
