@@ -22,9 +22,12 @@ export interface ReviewSubject {
 }
 
 export interface BoundParams {
+  /** Postgres type OIDs, or another protocol's type codes with `typeNames` */
   types: readonly number[];
   formats: readonly number[];
   values: readonly (Buffer | null)[];
+  /** how reviewers are shown each type when `types` are not Postgres OIDs (MySQL: `bigint unsigned`, `varchar`) */
+  typeNames?: readonly string[];
 }
 
 /** sha256 of a statement text: the digest of a review with no values and nothing run by name (what it always was) */
@@ -146,7 +149,7 @@ export function describeParams(p: BoundParams, mask: (text: string) => string): 
   return p.values.map((v, i) => {
     const type = p.types[i] ?? 0;
     const binary = formatOf(p.formats, i) === 1;
-    const typeName = type === 0 ? '' : (TYPE_NAMES.get(type) ?? `type ${type}`);
+    const typeName = p.typeNames ? (p.typeNames[i] ?? '') : type === 0 ? '' : (TYPE_NAMES.get(type) ?? `type ${type}`);
     const about = [typeName, binary ? 'binary' : ''].filter(Boolean).join(', ');
     const suffix = about ? ` (${about})` : '';
     if (v === null) return `$${i + 1} = NULL${suffix}`;
