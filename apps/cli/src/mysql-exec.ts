@@ -26,12 +26,22 @@ function results(res: unknown, fields: unknown): One[] {
   return (res as unknown[]).map((r, i) => one(r, (fields as unknown[])[i]));
 }
 
+export interface MysqlExecHooks {
+  /** the review the statement waits on, once known (MySQL cannot tell its client: exec asks the gateway) */
+  waiting(): { reviewId: string } | null;
+  /** stops showing the wait (the statement was answered) */
+  answered(): void;
+  /** the error to throw when the session is lost (`why`): exec re-attaches when a review is pending */
+  lost(why: string): Error;
+}
+
 /**
  * `hoop exec` on a MySQL/MariaDB connection: mysql2 over the session's stream (the agent greets it and takes any
  * password), the statements sent as one COM_QUERY, each result printed as psql prints one (or as JSON). A refusal by
- * the guard exits 3, like on Postgres; review holds are not available on MySQL connections yet (the agent refuses).
+ * the guard exits 3, like on Postgres; a statement held for review waits for the decision (exec shows the link), runs
+ * once approved, and exits 4 when it is not.
  */
-export async function runMysqlExec(stream: TunnelStream, name: string, sql: string, output: 'text' | 'json'): Promise<number> {
+export async function runMysqlExec(stream: TunnelStream, name: string, sql: string, output: 'text' | 'json', hooks?: MysqlExecHooks): Promise<number> {
   const mysql = await import('mysql2/promise');
   let conn: Awaited<ReturnType<typeof mysql.createConnection>>;
   try {
@@ -43,11 +53,18 @@ export async function runMysqlExec(stream: TunnelStream, name: string, sql: stri
   conn.on('error', () => undefined);
   try {
     const [res, fields] = await conn.query(sql);
+    hooks?.answered();
+    const w = hooks?.waiting();
+    if (w) process.stderr.write(`approved: review ${w.reviewId}\n`);
     print(results(res, fields), output);
     return EXIT.ok;
   } catch (err) {
+    hooks?.answered();
     const e = err as { errno?: number; sqlState?: string; sqlMessage?: string; message: string; fatal?: boolean };
-    if (e.errno === undefined) throw new CliError(EXIT.unreachable, `the session ended unexpectedly: ${e.message}`);
+    if (e.errno === undefined) {
+      if (hooks) throw hooks.lost(e.message);
+      throw new CliError(EXIT.unreachable, `the session ended unexpectedly: ${e.message}`);
+    }
     const message = e.sqlMessage ?? e.message;
     process.stderr.write(`ERROR ${e.errno} (${e.sqlState ?? 'HY000'}): ${message}\n`);
     if (output === 'json') process.stdout.write(`${JSON.stringify({ error: { code: e.errno, sqlState: e.sqlState ?? null, message } })}\n`);

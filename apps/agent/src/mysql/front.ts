@@ -11,14 +11,16 @@ import {
 
 /**
  * What the agent offers a client: what the target offers, less what the relay does not carry. TLS is the tunnel's
- * (the client reaches hoop locally); compression, LOCAL INFILE (refused by default), query attributes and optional
- * metadata would change the packets the relay reads.
+ * (the client reaches hoop locally); compression, query attributes and optional metadata would change the packets the
+ * relay reads. LOCAL INFILE is offered: the guard refuses LOAD DATA LOCAL unless a policy allows it, and the relay
+ * passes a server's request for a file on only when the statement names that file.
  */
 export const RELAYED_CAPABILITIES =
   CLIENT.LONG_PASSWORD |
   CLIENT.FOUND_ROWS |
   CLIENT.LONG_FLAG |
   CLIENT.CONNECT_WITH_DB |
+  CLIENT.LOCAL_FILES |
   CLIENT.NO_SCHEMA |
   CLIENT.ODBC |
   CLIENT.IGNORE_SPACE |

@@ -11,14 +11,21 @@ import {
   type ResponseKind,
   writeErr,
 } from '@hoop/mysqlwire';
-import type { Verdict } from '../session/hooks';
+import type { SessionHooks, Verdict } from '../session/hooks';
 import { blockedMessage } from '../session/refusals';
+import { type HeldStatement, holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/review-hold';
+import { boundParams } from './bound-values';
+import { ReviewedStatements } from './held-statements';
+import { InfileTransfer } from './local-infile';
 import type { ColumnMaskerFor, RowMasker } from './masking';
 import { rowMaskerFor } from './masking';
+import { reviewRefusal } from './refusals';
 
 /** What the relay needs of the policy (session/policy-hooks.ts). */
 export interface MysqlHooks {
   judge(sql: string): Verdict;
+  /** asks reviewers about a held statement (absent: a statement that needs review is refused) */
+  requestReview?: SessionHooks['requestReview'];
   columnMasker: ColumnMaskerFor;
   maskText(text: string): string;
   maskAudit(text: string): string;
@@ -59,22 +66,42 @@ const ANSWER: Record<number, ResponseKind | null> = {
   [COM.FIELD_LIST]: 'fieldList',
 };
 
+type Current = {
+  kind: ResponseKind;
+  statementId: number;
+  sql: string | null;
+  verdict: Verdict | null;
+  error: string | null;
+  /** the rest of the answer is not the client's (it was answered already: a refused LOCAL INFILE request) */
+  discard?: boolean;
+};
+
 /**
  * Relays one MySQL session after the login: the client's commands one at a time (each answered before the next goes),
  * every statement (COM_QUERY, COM_STMT_PREPARE, COM_PROCESS_KILL as `KILL <id>`) judged before it reaches the target,
  * the answer's rows masked column by column. A command the relay does not carry gets an ERR and the session goes on.
+ *
+ * A statement that needs approval is held (MySQL has no way to tell the client meanwhile: it simply waits) and what
+ * the client sends after it waits behind it, bounded; approved, it runs once, then what waited. A prepared statement
+ * that needs approval is prepared (that runs nothing) and each execute is held with its values: an approval runs that
+ * execute with those values once.
  */
 export class MysqlRelay {
   private readonly clientPackets: PacketParser;
   private readonly queue: Buffer[] = [];
   private queued = 0;
-  private current: { kind: ResponseKind; statementId: number; sql: string | null; verdict: Verdict | null; error: string | null } | null = null;
+  private current: Current | null = null;
   private readonly reader: ResponseReader;
   private columns: ColumnDefinition[] = [];
   /** the current result's row masker: undefined until its first row, null when no column can change */
   private masker: RowMasker | null | undefined;
   /** the columns of each statement's last execute, for the rows COM_STMT_FETCH brings from its cursor */
   private readonly cursorColumns = new Map<number, ColumnDefinition[]>();
+  private readonly reviewed = new ReviewedStatements();
+  /** a command waiting for reviewers: nothing after it goes to the target until they decide */
+  private held: { payload: Buffer; review: ReviewHold } | null = null;
+  /** the file the client is sending for the statement's LOAD DATA LOCAL INFILE */
+  private infile: InfileTransfer | null = null;
   /** statements judged (allowed or refused) */
   statementCount = 0;
 
@@ -83,15 +110,23 @@ export class MysqlRelay {
     this.reader = new ResponseReader(o.capabilities);
   }
 
-  /** client input held, not passed on yet (a packet still arriving, commands waiting for an answer) */
+  /** client input held, not passed on yet (a packet still arriving, a held command, commands waiting for an answer) */
   get heldBytes(): number {
-    return this.clientPackets.pending + this.queued;
+    return this.clientPackets.pending + this.queued + (this.held?.payload.length ?? 0);
+  }
+
+  /** The session is over: a held statement will never run. */
+  dispose(): void {
+    this.held?.review.end();
+    this.held = null;
   }
 
   fromClient(chunk: Buffer): void {
     try {
       this.clientPackets.push(chunk, (payload) => {
         const copy = Buffer.from(payload);
+        // a client that quits while its statement waits for reviewers is gone now, not after the decision
+        if (this.held && copy.length === 1 && copy[0] === COM.QUIT) return this.o.end('client quit');
         this.queue.push(copy);
         this.queued += copy.length;
       });
@@ -101,6 +136,10 @@ export class MysqlRelay {
       this.o.client.write(framePacket(writeErr({ code: e.code, sqlState: e.sqlState, message: e.message }), 1));
       return this.o.end(`client: ${e.message}`);
     }
+    if (this.held && this.queued > MAX_HELD_INPUT) {
+      this.refuse(ER.PACKET_TOO_LARGE, '08S01', 'too much input queued behind a statement waiting for approval');
+      return this.o.end('too much input queued behind a statement waiting for approval');
+    }
     this.pump();
   }
 
@@ -109,6 +148,7 @@ export class MysqlRelay {
     try {
       this.o.targetPackets.push(chunk, (payload, seq) => {
         if (!this.current) throw new MysqlWireError('the target sent a packet while no answer was expected');
+        const c = this.current;
         this.reader.push(payload, seq, (m, p) => {
           let bytes = p;
           if (m.type === 'ColumnCount') {
@@ -118,8 +158,10 @@ export class MysqlRelay {
           else if (m.type === 'Row') {
             if (this.masker === undefined) this.masker = rowMaskerFor(this.o.hooks.columnMasker, this.columns);
             if (this.masker) bytes = m.binary ? this.masker.binary(p) : this.masker.text(p);
-          } else if (m.type === 'Error') this.current!.error = m.err.message;
-          out.push(framePacket(bytes, seq));
+          } else if (m.type === 'Error') c.error ??= m.err.message;
+          else if (m.type === 'PrepareOk' && c.verdict?.action === 'review') this.reviewed.prepared(m.prepare.statementId, c.sql!, m.prepare.params);
+          else if (m.type === 'LocalInfile') return this.localInfile(c, m.filename, p, seq, out);
+          if (!c.discard) out.push(framePacket(bytes, seq));
         });
         if (this.reader.idle) this.answered();
       });
@@ -131,12 +173,34 @@ export class MysqlRelay {
     this.pump();
   }
 
+  /**
+   * The server asks the client for a file: passed on only when the statement names that very file (a target cannot
+   * ask for one it did not), and the client's packets up to its empty one then go to the target as they come.
+   */
+  private localInfile(c: Current, file: string, p: Buffer, seq: number, out: Buffer[]): void {
+    const transfer = InfileTransfer.start(c.sql, file, seq, this.o.hooks.maskAudit);
+    if (typeof transfer === 'string') {
+      // the target gets no file (an empty packet ends the transfer); the client hears why, and not the rest
+      this.o.target.write(framePacket(Buffer.alloc(0), (seq + 1) & 0xff));
+      this.o.targetPackets.sequenceId = (seq + 2) & 0xff;
+      this.o.audit('mysql.local_infile', { file: this.o.hooks.maskAudit(file), refused: true, reason: transfer });
+      out.push(framePacket(writeErr({ code: 1148, sqlState: '42000', message: this.o.hooks.maskText(transfer) }), seq));
+      c.error ??= transfer;
+      c.discard = true;
+      return;
+    }
+    this.infile = transfer;
+    out.push(framePacket(p, seq));
+  }
+
   private answered(): void {
     const c = this.current!;
-    if (c.sql !== null && c.verdict) {
+    // a prepare that needs approval runs nothing: its executes are recorded
+    if (c.sql !== null && c.verdict && c.verdict.action === 'allow') {
       this.o.audit('statement', {
         sql: this.o.hooks.maskAudit(c.sql),
-        decision: 'allow',
+        decision: c.verdict.reviewId ? 'approved' : 'allow',
+        ...(c.verdict.reviewId ? { reviewId: c.verdict.reviewId } : {}),
         statements: c.verdict.statements ?? null,
         executed: true,
         ...(c.error ? { error: this.o.hooks.maskAudit(c.error) } : {}),
@@ -149,9 +213,21 @@ export class MysqlRelay {
   }
 
   private pump(): void {
-    while (!this.current && this.queue.length > 0) {
+    while (this.queue.length > 0) {
       const payload = this.queue.shift()!;
       this.queued -= payload.length;
+      if (this.infile) {
+        if (this.infile.send(payload, this.o.target)) continue;
+        this.o.targetPackets.sequenceId = this.infile.sequenceId;
+        this.o.audit('mysql.local_infile', this.infile.record());
+        this.infile = null;
+        continue;
+      }
+      if (this.current || this.held) {
+        this.queue.unshift(payload);
+        this.queued += payload.length;
+        return;
+      }
       this.command(payload);
     }
   }
@@ -166,6 +242,9 @@ export class MysqlRelay {
     }
     if (com === COM.RESET_CONNECTION && this.o.readOnly)
       return this.refuse(ER.UNKNOWN_COM, '08S01', 'COM_RESET_CONNECTION is not relayed on a read-only connection (it would end read-only): reconnect instead');
+    const statementId = payload.length >= 5 ? payload.readUInt32LE(1) : 0;
+    const reviewed = com === COM.STMT_EXECUTE ? this.reviewed.get(statementId) : undefined;
+    if (reviewed) return this.executeReviewed(payload, reviewed);
     let sql: string | null = null;
     if (com === COM.QUERY || com === COM.STMT_PREPARE || com === COM.PROCESS_KILL) {
       try {
@@ -178,21 +257,69 @@ export class MysqlRelay {
     }
     const verdict = sql === null ? null : this.o.hooks.judge(sql);
     if (sql !== null) this.statementCount++;
-    if (sql !== null && verdict && verdict.action !== 'allow') {
-      const review = verdict.action === 'review';
-      const message = review
-        ? `${blockedMessage(verdict)} (this statement needs approval; review holds are not available on MySQL connections yet)`
-        : blockedMessage(verdict);
-      this.o.audit('statement', {
-        sql: this.o.hooks.maskAudit(sql),
-        decision: verdict.action,
-        ruleId: verdict.ruleId ?? null,
-        reason: verdict.message ?? null,
-        statements: verdict.statements ?? null,
-        executed: false,
-      });
-      return this.refuse(1227, '42000', message);
+    if (sql !== null && verdict?.action === 'review' && this.o.hooks.requestReview) {
+      // a prepare runs nothing: its executes are held, each with its values
+      if (com === COM.STMT_PREPARE) return this.send(payload, sql, verdict);
+      return this.hold(payload, { sql, subject: { sql }, verdict });
     }
+    if (sql !== null && verdict && verdict.action !== 'allow') return this.refuseStatement(sql, verdict);
+    if (com === COM.STMT_CLOSE) this.reviewed.sent('close', statementId);
+    else if (com === COM.STMT_RESET) this.reviewed.sent('reset', statementId);
+    else if (com === COM.STMT_SEND_LONG_DATA && payload.length >= 7) this.reviewed.sent('longData', statementId, payload.readUInt16LE(5));
+    else if (com === COM.RESET_CONNECTION) this.reviewed.clear();
+    this.send(payload, sql, verdict);
+  }
+
+  /** An execute of a prepared statement that needs approval: judged again (the policy may have changed), held with its values. */
+  private executeReviewed(payload: Buffer, s: NonNullable<ReturnType<ReviewedStatements['get']>>): void {
+    this.statementCount++;
+    let params;
+    try {
+      const c = parseCommand(payload, { capabilities: this.o.capabilities, statement: () => this.reviewed.params(s) });
+      if (c.type !== 'StmtExecute') throw new MysqlWireError('not an execute');
+      params = c;
+    } catch (err) {
+      const e = err as MysqlWireError;
+      return this.refuse(e.code ?? ER.MALFORMED_PACKET, e.sqlState ?? 'HY000', e.message);
+    }
+    const verdict = this.o.hooks.judge(s.sql);
+    if (verdict.action === 'deny' || (verdict.action === 'review' && !this.o.hooks.requestReview)) return this.refuseStatement(s.sql, verdict);
+    const ran = () => this.reviewed.executed(s, params.params, params.newParamsBound);
+    if (verdict.action === 'allow') {
+      ran();
+      return this.send(payload, s.sql, verdict);
+    }
+    if (s.longData.size > 0)
+      return this.refuseStatement(s.sql, {
+        ...verdict,
+        action: 'deny',
+        message: 'a statement that needs approval is reviewed with its values: bind them in the execute, not with COM_STMT_SEND_LONG_DATA',
+      });
+    this.hold(payload, { sql: s.sql, subject: { sql: s.sql, params: boundParams(params.params) }, verdict }, ran);
+  }
+
+  /** Holds a command for review; nothing after it goes on until reviewers decide. */
+  private hold(payload: Buffer, statement: HeldStatement, ran?: () => void): void {
+    const review = holdForReview(this.o.hooks, this.o.audit, statement, {
+      approved: (verdict) => {
+        this.held = null;
+        ran?.();
+        this.send(payload, statement.sql, verdict);
+        this.pump();
+      },
+      refused: (u, reviewId) => {
+        this.held = null;
+        // hoop's own words and the reviewer's, as on every connection type (not masked)
+        this.refuse(1227, '42000', reviewRefusal(u, reviewId, statement.verdict), false);
+        this.pump();
+      },
+    });
+    this.held = { payload, review };
+  }
+
+  /** Sends a command on to the target and waits for its answer, if it has one. */
+  private send(payload: Buffer, sql: string | null, verdict: Verdict | null): void {
+    const com = payload[0]!;
     const kind = ANSWER[com]!;
     const statementId = payload.length >= 5 ? payload.readUInt32LE(1) : 0;
     if (com === COM.STMT_CLOSE) this.cursorColumns.delete(statementId);
@@ -204,7 +331,21 @@ export class MysqlRelay {
     this.reader.expect(kind);
   }
 
-  private refuse(code: number, sqlState: string, message: string): void {
-    this.o.client.write(framePacket(writeErr({ code, sqlState, message: this.o.hooks.maskText(message) }), 1));
+  private refuseStatement(sql: string, verdict: Verdict): void {
+    this.o.audit('statement', {
+      sql: this.o.hooks.maskAudit(sql),
+      decision: verdict.action,
+      ruleId: verdict.ruleId ?? null,
+      reason: verdict.message ?? null,
+      statements: verdict.statements ?? null,
+      executed: false,
+    });
+    const message =
+      verdict.action === 'review' ? `${blockedMessage(verdict)} (this statement needs approval, and no review can be requested here)` : blockedMessage(verdict);
+    this.refuse(1227, '42000', message);
+  }
+
+  private refuse(code: number, sqlState: string, message: string, masked = true): void {
+    this.o.client.write(framePacket(writeErr({ code, sqlState, message: masked ? this.o.hooks.maskText(message) : message }), 1));
   }
 }

@@ -43,6 +43,7 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
     over = true;
     o.log.info('mysql session ended', { sessionId: o.sessionId, reason });
     share?.release();
+    relay?.dispose();
     clientChannel.detach();
     target?.socket.destroy();
     client.end();

@@ -6,6 +6,7 @@ import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { connectGateway } from '../gateway';
 import { runMysqlExec } from '../mysql-exec';
+import { watchSessionReview } from '../review-watch';
 import { pgClientFor } from '../pg-session';
 import { runShellCommand } from '../shell-exec';
 import { formatPsql } from '../format';
@@ -104,7 +105,14 @@ async function runOnce(
       ...(opts.reason ? { reason: opts.reason } : {}),
       ...(reviewId ? { review: reviewId } : {}),
     };
-    const { stream, type } = await link.open(name, 'exec', clientInfo);
+    const { stream, type, sessionId } = await link.open(name, 'exec', clientInfo);
+    const waitFor = (w: Waiting) => {
+      waiting = w;
+      onWaiting(w);
+      void rememberStatement(env, w.reviewId, sql).catch(() => undefined);
+      stopWaiting?.();
+      stopWaiting = showWaiting(w);
+    };
     if (type === 'ssh' || type === 'command') {
       // a command on a server or the agent host: stdin is passed on when something is piped in beside -i/-f
       const stdin = (opts.input !== undefined || opts.file) && !process.stdin.isTTY ? process.stdin : null;
@@ -113,27 +121,33 @@ async function runOnce(
         onWaiting: (line) => {
           const m = /(https?:\/\/\S+\/reviews\/([0-9a-f-]{36}))/.exec(line);
           if (!m) return void process.stderr.write(`${line}\n`);
-          const w: Waiting = { reviewId: m[2]!, url: m[1]!, expiresAt: null };
-          waiting = w;
-          onWaiting(w);
-          void rememberStatement(env, w.reviewId, sql).catch(() => undefined);
-          stopWaiting?.();
-          stopWaiting = showWaiting(w);
+          waitFor({ reviewId: m[2]!, url: m[1]!, expiresAt: null });
         },
       });
     }
-    if (type === 'mysql') return await runMysqlExec(stream, name, sql, opts.output);
+    if (type === 'mysql') {
+      // MySQL cannot tell a waiting client why it waits: the gateway is asked for the review held in this session
+      const stopWatch = sessionId ? watchSessionReview(config, sessionId, waitFor) : () => undefined;
+      try {
+        return await runMysqlExec(stream, name, sql, opts.output, {
+          waiting: () => waiting,
+          answered: () => {
+            stopWatch();
+            stopWaiting?.();
+          },
+          lost: (why) =>
+            waiting || reviewId
+              ? new Reattach(`the session ended while waiting for approval (${why})`)
+              : new CliError(EXIT.unreachable, `the session ended unexpectedly: ${why}`),
+        });
+      } finally {
+        stopWatch();
+      }
+    }
     const client = await pgClientFor(stream, name, type);
     client.on('notice', (n) => {
       const w = parseWaitingNotice(n.message ?? '', n.detail);
-      if (w) {
-        waiting = w;
-        onWaiting(w);
-        void rememberStatement(env, w.reviewId, sql).catch(() => undefined);
-        stopWaiting?.();
-        stopWaiting = showWaiting(w);
-        return;
-      }
+      if (w) return waitFor(w);
       process.stderr.write(`${n.severity ?? 'NOTICE'}:  ${n.message}\n`);
     });
     client.on('error', () => undefined);

@@ -38,12 +38,15 @@ export const reviewRoutes: Handlers<
     if (!(STATUSES as readonly string[]).includes(status)) throw new AppError('invalid', `status must be one of ${STATUSES.join(', ')}`);
     const kind = query.get('kind');
     if (kind && kind !== 'statement' && kind !== 'access') throw new AppError('invalid', 'kind must be statement or access');
+    const session = query.get('session');
+    if (session && !/^[0-9a-f-]{36}$/i.test(session)) throw new AppError('invalid', 'session must be a session id');
     const filters: ReviewFilters = {
       status: status as ReviewFilters['status'],
       ...(kind ? { kind: kind as 'statement' | 'access' } : {}),
       ...(query.get('connection') ? { connection: query.get('connection')! } : {}),
       ...(query.get('requester') ? { requester: query.get('requester')! } : {}),
       ...(query.get('mine') === '1' ? { requester: user.email } : {}),
+      ...(session ? { session } : {}),
       ...(query.get('actionable') === '1' ? { actionableBy: user } : {}),
       limit: Number(query.get('limit') ?? 50) || 50,
     };

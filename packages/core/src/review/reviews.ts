@@ -278,6 +278,8 @@ export interface ReviewFilters {
   kind?: ReviewKind;
   connection?: string;
   requester?: string;
+  /** reviews held in this session (the latest one to hold each: a re-attach moves it) */
+  session?: string;
   /** only reviews this user could decide now */
   actionableBy?: Reviewer;
   limit?: number;
@@ -291,6 +293,7 @@ export async function listReviews(db: Db, orgId: string, f: ReviewFilters = {}):
   if (f.kind) where.kind = f.kind;
   if (f.connection) where.connection = { name: f.connection };
   if (f.requester) where.requester = { email: { equals: f.requester, mode: 'insensitive' } };
+  if (f.session) where.sessionId = f.session;
   if (f.before) where.createdAt = { lt: f.before };
   const rows = await db.review.findMany({ where, include: reviewInclude, orderBy: { createdAt: 'desc' }, take: Math.min(Math.max(f.limit ?? 50, 1), 500) });
   if (!f.actionableBy) return rows;
