@@ -15,6 +15,10 @@ export interface CliEnv {
   browser?: string;
   /** a graphical session is there (DISPLAY or WAYLAND_DISPLAY), so xdg-open can show a browser */
   display: boolean;
+  /** $HOOP_CLAUDE: the Claude Code program `hoop claude` runs (default: claude, looked up on PATH) */
+  claudeProgram: string;
+  /** the environment the programs the CLI runs (claude) start from */
+  processEnv: Readonly<NodeJS.ProcessEnv>;
 }
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<CliEnv> {
@@ -28,6 +32,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<CliEn
     noColor: Boolean(source.NO_COLOR),
     browser: source.BROWSER || undefined,
     display: Boolean(source.DISPLAY || source.WAYLAND_DISPLAY),
+    claudeProgram: source.HOOP_CLAUDE || 'claude',
+    processEnv: Object.freeze({ ...source }),
   });
 }
 

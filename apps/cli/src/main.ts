@@ -44,8 +44,11 @@ Usage:
   hoop ca [--out FILE]                          the CA of the gateway's Postgres listener (sslmode=verify-full) and
                                                 the connection string that reaches it directly, with no local port
   hoop mcp                                      MCP server on stdio for Claude Code and other agents
-  hoop claude configure [--scope user|project] [--dry-run]
-                                                add hoop to Claude Code's MCP servers
+  hoop claude configure [--connection NAME] [--scope user|project] [--dry-run]
+                                                add hoop to Claude Code's MCP servers and point its model API
+                                                at hoop (ANTHROPIC_BASE_URL, your token) when there is an anthropic
+                                                connection
+  hoop claude [--connection NAME] [-- ARGS…]   run Claude Code with its model API through hoop ($HOOP_CLAUDE: the program)
   hoop admin service-account create NAME [--role developer|reviewer|auditor] [--days N]
                                                 an identity for an AI agent (token shown once)
   hoop admin connection test NAME [-o json]     the agent serving NAME reaches its target with its credential and
@@ -288,10 +291,8 @@ async function run(argv: string[]): Promise<number> {
       return mcpCommand(env);
     }
     case 'claude': {
-      if (rest.shift() !== 'configure') throw usage('usage: hoop claude configure [--scope user|project] [--dry-run]');
-      const { values } = parse({ scope: { type: 'string' }, 'dry-run': { type: 'boolean' } });
-      const { claudeConfigure } = await commands.claude();
-      return claudeConfigure(env, { scope: (values.scope as string | undefined) ?? 'user', dryRun: Boolean(values['dry-run']) });
+      const { claudeCommand } = await commands.claude();
+      return claudeCommand(env, rest);
     }
     case 'policy': {
       const [sub, ...args] = rest;
