@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentConfigError, MYSQL_SSL_MODES } from '@hoop/protocol';
+import { ANTHROPIC_BASE_URL, agentConfigError, MYSQL_SSL_MODES } from '@hoop/protocol';
 
 /**
  * What an admin enters for a connection. The per-type settings are checked here in sentences that name the field, and
@@ -7,7 +7,7 @@ import { agentConfigError, MYSQL_SSL_MODES } from '@hoop/protocol';
  */
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export const EDITABLE_TYPES = ['postgres', 'mysql', 'ssh', 'command'] as const;
+export const EDITABLE_TYPES = ['postgres', 'mysql', 'ssh', 'command', 'anthropic'] as const;
 export type EditableType = (typeof EDITABLE_TYPES)[number];
 
 const host = z
@@ -126,6 +126,20 @@ export const CommandConfig = z
     path: ['shell'],
   });
 
+/** The model API Claude Code reaches through hoop; its credential is the org's API key. */
+export const AnthropicConfig = z.object({
+  baseUrl: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v),
+    z
+      .string({ error: 'The base URL is the address of the API, such as https://api.anthropic.com.' })
+      .max(500, { error: 'The base URL is at most 500 characters.' })
+      .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+        error: 'The base URL is an http or https address without a query, such as https://api.anthropic.com (or a gateway of your own).',
+      })
+      .default(ANTHROPIC_BASE_URL),
+  ),
+});
+
 /** Where the agent finds the target credential. A stored secret is typed here, sealed, and never shown again. */
 export const SecretInput = z.discriminatedUnion(
   'source',
@@ -199,8 +213,9 @@ export const ConnectionInput = z
       z.object({ type: z.literal('mysql'), config: MysqlConfig, ...common }),
       z.object({ type: z.literal('ssh'), config: SshConfig, ...common }),
       z.object({ type: z.literal('command'), config: CommandConfig, ...common }),
+      z.object({ type: z.literal('anthropic'), config: AnthropicConfig, ...common }),
     ],
-    { error: 'The type is postgres, mysql, ssh or command.' },
+    { error: 'The type is postgres, mysql, ssh, command or anthropic.' },
   )
   // the agent's own rules, once the fields are right: what passes here is what the agent accepts
   .refine((c) => agentConfigError(c.type, c.config) === null, {
@@ -221,4 +236,5 @@ export const MANAGED_KEYS: Record<EditableType, string[]> = {
   mysql: ['host', 'port', 'database', 'user', 'sslMode', 'ssl-mode', 'sslCa', 'serverPublicKey'],
   ssh: ['host', 'port', 'user', 'hostKeyFingerprint'],
   command: ['shell', 'exec', 'cwd', 'env', 'guard', 'command'],
+  anthropic: ['baseUrl'],
 };

@@ -21,6 +21,8 @@ export function targetSummary(type: string, config: Json): string | null {
       if (!hostPort) return database;
       return `${user ? `${user}@` : ''}${hostPort}${database ? `/${database}` : ''}`;
     }
+    case 'anthropic':
+      return str(config.baseUrl) ?? 'https://api.anthropic.com';
     case 'http':
       return str(config.url) ?? hostPort;
     case 'command':

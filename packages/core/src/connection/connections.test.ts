@@ -183,6 +183,33 @@ describe('settings', () => {
     expect(out.config).toEqual({ ...withDb, port: 3306, sslMode: 'verify-identity' });
   });
 
+  it('are stored as the agent reads them for the model API (anthropic), its key sealed like any secret', async () => {
+    const apiKey = `sk-ant-${randomBytes(8).toString('hex')}`;
+    const c = await createConnection(
+      db,
+      orgs.acme,
+      { type: 'anthropic', name: 'claude-api', config: { baseUrl: '' }, secret: { source: 'stored', value: apiKey } },
+      KEY,
+    );
+    expect(c.config).toEqual({ baseUrl: 'https://api.anthropic.com' });
+    expect(JSON.stringify(c)).not.toContain(apiKey);
+    const row = await db.connection.findUniqueOrThrow({ where: { id: c.id } });
+    expect(decryptSecret(row.secretEncrypted!, key)).toBe(apiKey);
+    expect((await listConnections(db, orgs.acme, { search: 'claude-api' })).items[0]?.target).toBe('https://api.anthropic.com');
+    const own = await createConnection(
+      db,
+      orgs.acme,
+      { type: 'anthropic', name: 'claude-proxy', config: { baseUrl: ' http://llm.internal:8080/anthropic ' } },
+      KEY,
+    );
+    expect(own.config).toEqual({ baseUrl: 'http://llm.internal:8080/anthropic' });
+    const bad = (config: Record<string, unknown>) => refusal(createConnection(db, orgs.acme, { type: 'anthropic', name: 'claude-bad', config } as never, KEY));
+    expect(await bad({ baseUrl: 'ftp://api.anthropic.com' })).toMatch(/^invalid: The base URL is an http or https address/);
+    expect(await bad({ baseUrl: 'https://api.anthropic.com/?key=1' })).toMatch(/^invalid: The base URL is an http or https address without a query/);
+    // a user and password in the URL would be a second credential, outside the sealed one: the agent's rules refuse it
+    expect(await bad({ baseUrl: 'https://me:pw@api.anthropic.com' })).toMatch(/must not carry a user or password/);
+  });
+
   it('keep what the form does not manage, and the type a connection was created with', async () => {
     const row = await db.connection.create({ data: { orgId: orgs.acme, name: 'pg-seeded', type: 'postgres', config: { ...PG, connectTimeoutMs: 3000 } } });
     const out = await updateConnection(db, orgs.acme, { id: row.id, type: 'postgres', name: 'pg-seeded', config: { ...PG, database: 'app2' } }, KEY);
