@@ -72,6 +72,10 @@ type Current = {
   sql: string | null;
   verdict: Verdict | null;
   error: string | null;
+  /** when it went to the target (performance.now()), the rows it returned or changed, the bytes of its rows */
+  started: number;
+  rows: number;
+  bytes: number;
   /** the rest of the answer is not the client's (it was answered already: a refused LOCAL INFILE request) */
   discard?: boolean;
 };
@@ -104,6 +108,10 @@ export class MysqlRelay {
   private infile: InfileTransfer | null = null;
   /** statements judged (allowed or refused) */
   statementCount = 0;
+  /** values masked over the session, by type */
+  private readonly maskedTotals: Record<string, number> = {};
+  /** the text of each allowed prepared statement: each execute is recorded with it, as the statement that ran */
+  private readonly preparedSql = new Map<number, { sql: string; verdict: Verdict }>();
 
   constructor(private readonly o: RelayEnds) {
     this.clientPackets = new PacketParser({ maxPayload: o.maxMessage });
@@ -113,6 +121,19 @@ export class MysqlRelay {
   /** client input held, not passed on yet (a packet still arriving, a held command, commands waiting for an answer) */
   get heldBytes(): number {
     return this.clientPackets.pending + this.queued + (this.held?.payload.length ?? 0);
+  }
+
+  /** Values masked since the last call, by type, added to the session's totals. */
+  private takeMasked(): Record<string, number> {
+    const masked = this.o.hooks.takeMaskCounts();
+    for (const [type, n] of Object.entries(masked)) this.maskedTotals[type] = (this.maskedTotals[type] ?? 0) + n;
+    return masked;
+  }
+
+  /** Values masked over the whole session, by type (for its close). */
+  maskedOverall(): Record<string, number> {
+    this.takeMasked();
+    return { ...this.maskedTotals };
   }
 
   /** The session is over: a held statement will never run. */
@@ -158,8 +179,12 @@ export class MysqlRelay {
           else if (m.type === 'Row') {
             if (this.masker === undefined) this.masker = rowMaskerFor(this.o.hooks.columnMasker, this.columns);
             if (this.masker) bytes = m.binary ? this.masker.binary(p) : this.masker.text(p);
-          } else if (m.type === 'Error') c.error ??= m.err.message;
+            c.rows++;
+            c.bytes += bytes.length;
+          } else if (m.type === 'OK') c.rows += Number(m.ok.affectedRows);
+          else if (m.type === 'Error') c.error ??= m.err.message;
           else if (m.type === 'PrepareOk' && c.verdict?.action === 'review') this.reviewed.prepared(m.prepare.statementId, c.sql!, m.prepare.params);
+          else if (m.type === 'PrepareOk' && c.verdict) this.preparedSql.set(m.prepare.statementId, { sql: c.sql!, verdict: c.verdict });
           else if (m.type === 'LocalInfile') return this.localInfile(c, m.filename, p, seq, out);
           if (!c.discard) out.push(framePacket(bytes, seq));
         });
@@ -195,14 +220,20 @@ export class MysqlRelay {
 
   private answered(): void {
     const c = this.current!;
-    // a prepare that needs approval runs nothing: its executes are recorded
-    if (c.sql !== null && c.verdict && c.verdict.action === 'allow') {
+    // what this answer had masked (an execute of a statement prepared earlier counts in the session's totals only)
+    const masked = this.takeMasked();
+    // a prepare runs nothing: its executes are recorded (unless the server refused to prepare it)
+    if (c.sql !== null && c.verdict && c.verdict.action === 'allow' && (c.kind !== 'prepare' || c.error)) {
       this.o.audit('statement', {
         sql: this.o.hooks.maskAudit(c.sql),
         decision: c.verdict.reviewId ? 'approved' : 'allow',
         ...(c.verdict.reviewId ? { reviewId: c.verdict.reviewId } : {}),
         statements: c.verdict.statements ?? null,
         executed: true,
+        rows: c.rows,
+        bytes: c.bytes,
+        durationMs: Math.round((performance.now() - c.started) * 1000) / 1000,
+        masked,
         ...(c.error ? { error: this.o.hooks.maskAudit(c.error) } : {}),
       });
     }
@@ -323,10 +354,14 @@ export class MysqlRelay {
     const kind = ANSWER[com]!;
     const statementId = payload.length >= 5 ? payload.readUInt32LE(1) : 0;
     if (com === COM.STMT_CLOSE) this.cursorColumns.delete(statementId);
+    if (com === COM.STMT_CLOSE) this.preparedSql.delete(statementId);
+    if (com === COM.RESET_CONNECTION) this.preparedSql.clear();
+    const prepared = com === COM.STMT_EXECUTE && sql === null ? this.preparedSql.get(statementId) : undefined;
+    if (prepared) ({ sql, verdict } = prepared);
     this.o.targetPackets.sequenceId = 1;
     this.o.target.write(framePacket(payload, 0));
     if (kind === null) return;
-    this.current = { kind, statementId, sql, verdict, error: null };
+    this.current = { kind, statementId, sql, verdict, error: null, started: performance.now(), rows: 0, bytes: 0 };
     if (kind === 'fetch') this.columns = this.cursorColumns.get(statementId) ?? [];
     this.reader.expect(kind);
   }

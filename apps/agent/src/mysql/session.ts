@@ -47,7 +47,12 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
     clientChannel.detach();
     target?.socket.destroy();
     client.end();
-    o.audit('session.close', { reason, statements: relay?.statementCount ?? 0, durationMs: Date.now() - started, masked: o.hooks.takeMaskCounts() });
+    o.audit('session.close', {
+      reason,
+      statements: relay?.statementCount ?? 0,
+      durationMs: Date.now() - started,
+      masked: relay?.maskedOverall() ?? o.hooks.takeMaskCounts(),
+    });
   };
   const refuseLogin = (code: number, sqlState: string, message: string, seq: number) => {
     client.write(framePacket(writeErr({ code, sqlState, message }), seq));
