@@ -1,10 +1,10 @@
 'use client';
 
-import type { ReactNode } from 'react';
 import { CONTROL } from '~/components/ui/control';
 import { cx } from '~/components/ui/cx';
-import { Field, INPUT, SECONDARY, SMALL } from '~/features/integrations/form-bits';
+import { INPUT, SECONDARY, SMALL } from '~/features/integrations/form-bits';
 import { joinWords, splitWords } from './command-words';
+import { Grid, SelectField, TextField } from './target-inputs';
 
 /** The target settings of each connection type, as the agent reads them (see connection-config.ts in @hoop/protocol). */
 
@@ -39,6 +39,11 @@ export interface TargetFields {
   ssh: SshFields;
   command: CommandFields;
 }
+
+const GUARDS = [
+  { value: 'shell', label: 'shell commands' },
+  { value: 'sql', label: 'SQL statements' },
+];
 
 const text = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback);
 const words = (v: unknown): string => (Array.isArray(v) ? joinWords(v.filter((w): w is string => typeof w === 'string')) : typeof v === 'string' ? v : '');
@@ -91,71 +96,44 @@ export function configOf(type: 'postgres' | 'ssh' | 'command', f: TargetFields):
   return { shell: splitWords(f.command.shell), exec: splitWords(f.command.exec), cwd: f.command.cwd, env, guard: f.command.guard };
 }
 
-export function Grid({ children }: { children: ReactNode }) {
-  return <div className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_7rem]">{children}</div>;
-}
-
 export function SshTarget({ f, set, disabled, errors = {} }: { f: SshFields; set: (f: SshFields) => void; disabled: boolean; errors?: FieldErrors }) {
+  const on = (k: keyof SshFields) => (v: string) => set({ ...f, [k]: v });
   return (
     <div className="space-y-4">
       <Grid>
-        <Field label="Host" htmlFor="ssh-host" error={errors.host} hint="As the agent reaches it, inside your network.">
-          <input
-            id="ssh-host"
-            aria-invalid={Boolean(errors.host)}
-            value={f.host}
-            onChange={(e) => set({ ...f, host: e.target.value })}
-            placeholder="web-1.internal"
-            disabled={disabled}
-            autoComplete="off"
-            spellCheck={false}
-            className={cx(INPUT, 'font-mono')}
-          />
-        </Field>
-        <Field label="Port" htmlFor="ssh-port" error={errors.port}>
-          <input
-            id="ssh-port"
-            aria-invalid={Boolean(errors.port)}
-            inputMode="numeric"
-            value={f.port}
-            onChange={(e) => set({ ...f, port: e.target.value })}
-            placeholder="22"
-            disabled={disabled}
-            className={cx(INPUT, 'font-mono')}
-          />
-        </Field>
+        <TextField
+          id="ssh-host"
+          label="Host"
+          hint="As the agent reaches it, inside your network."
+          error={errors.host}
+          value={f.host}
+          placeholder="web-1.internal"
+          onChange={on('host')}
+          disabled={disabled}
+        />
+        <TextField id="ssh-port" label="Port" error={errors.port} value={f.port} placeholder="22" onChange={on('port')} disabled={disabled} numeric />
       </Grid>
-      <Field label="User" htmlFor="ssh-user" error={errors.user} hint="The account the agent logs in as.">
-        <input
-          id="ssh-user"
-          aria-invalid={Boolean(errors.user)}
-          value={f.user}
-          onChange={(e) => set({ ...f, user: e.target.value })}
-          placeholder="deploy"
-          disabled={disabled}
-          autoComplete="off"
-          spellCheck={false}
-          className={cx(INPUT, 'max-w-sm font-mono')}
-        />
-      </Field>
-      <Field
+      <TextField
+        id="ssh-user"
+        label="User"
+        hint="The account the agent logs in as."
+        error={errors.user}
+        value={f.user}
+        placeholder="deploy"
+        onChange={on('user')}
+        disabled={disabled}
+        className="max-w-sm font-mono"
+      />
+      <TextField
+        id="ssh-fp"
         label="Host key fingerprint (optional)"
-        htmlFor="ssh-fp"
-        error={errors.hostKeyFingerprint}
         hint="SHA256:… as ssh-keygen -lf prints it. When set, the agent refuses any other host key; blank accepts any (and records it)."
-      >
-        <input
-          id="ssh-fp"
-          aria-invalid={Boolean(errors.hostKeyFingerprint)}
-          value={f.hostKeyFingerprint}
-          onChange={(e) => set({ ...f, hostKeyFingerprint: e.target.value })}
-          placeholder="SHA256:…"
-          disabled={disabled}
-          autoComplete="off"
-          spellCheck={false}
-          className={cx(INPUT, 'font-mono')}
-        />
-      </Field>
+        error={errors.hostKeyFingerprint}
+        value={f.hostKeyFingerprint}
+        placeholder="SHA256:…"
+        onChange={on('hostKeyFingerprint')}
+        disabled={disabled}
+      />
     </div>
   );
 }
@@ -174,74 +152,51 @@ export function CommandTarget({
   const setEnv = (i: number, row: { name: string; value: string }) => set({ ...f, env: f.env.map((r, j) => (j === i ? row : r)) });
   return (
     <div className="space-y-4">
-      <Field
+      <TextField
+        id="cmd-shell"
         label="Interactive command"
-        htmlFor="cmd-shell"
-        error={errors.shell}
         hint="What a session with a terminal runs on the agent host (hoop connect, then ssh). Words as a shell splits them."
-      >
-        <input
-          id="cmd-shell"
-          aria-invalid={Boolean(errors.shell)}
-          value={f.shell}
-          onChange={(e) => set({ ...f, shell: e.target.value })}
-          placeholder="bash --noprofile --norc -i"
-          disabled={disabled}
-          autoComplete="off"
-          spellCheck={false}
-          className={cx(INPUT, 'font-mono')}
-        />
-      </Field>
-      <Field
+        error={errors.shell}
+        value={f.shell}
+        placeholder="bash --noprofile --norc -i"
+        onChange={(shell) => set({ ...f, shell })}
+        disabled={disabled}
+      />
+      <TextField
+        id="cmd-exec"
         label="Exec command"
-        htmlFor="cmd-exec"
-        error={errors.exec}
         hint={
           <>
             What one command runs (hoop exec, MCP run_command): <code className="font-mono">{'{}'}</code> is replaced by the command text, else the text is
             written to its standard input.
           </>
         }
-      >
-        <input
-          id="cmd-exec"
-          aria-invalid={Boolean(errors.exec)}
-          value={f.exec}
-          onChange={(e) => set({ ...f, exec: e.target.value })}
-          placeholder="bash --noprofile --norc -c {}"
-          disabled={disabled}
-          autoComplete="off"
-          spellCheck={false}
-          className={cx(INPUT, 'font-mono')}
-        />
-      </Field>
+        error={errors.exec}
+        value={f.exec}
+        placeholder="bash --noprofile --norc -c {}"
+        onChange={(exec) => set({ ...f, exec })}
+        disabled={disabled}
+      />
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label="Working folder (optional)" htmlFor="cmd-cwd" error={errors.cwd}>
-          <input
-            id="cmd-cwd"
-            aria-invalid={Boolean(errors.cwd)}
-            value={f.cwd}
-            onChange={(e) => set({ ...f, cwd: e.target.value })}
-            placeholder="/srv/app"
-            disabled={disabled}
-            autoComplete="off"
-            spellCheck={false}
-            className={cx(INPUT, 'font-mono')}
-          />
-        </Field>
-        <Field label="Judge commands as" htmlFor="cmd-guard" error={errors.guard} hint="SQL for a psql or mysql command line, so the SQL guardrails apply.">
-          <select
-            id="cmd-guard"
-            aria-invalid={Boolean(errors.guard)}
-            value={f.guard}
-            onChange={(e) => set({ ...f, guard: e.target.value === 'sql' ? 'sql' : 'shell' })}
-            disabled={disabled}
-            className={INPUT}
-          >
-            <option value="shell">shell commands</option>
-            <option value="sql">SQL statements</option>
-          </select>
-        </Field>
+        <TextField
+          id="cmd-cwd"
+          label="Working folder (optional)"
+          error={errors.cwd}
+          value={f.cwd}
+          placeholder="/srv/app"
+          onChange={(cwd) => set({ ...f, cwd })}
+          disabled={disabled}
+        />
+        <SelectField
+          id="cmd-guard"
+          label="Judge commands as"
+          hint="SQL for a psql or mysql command line, so the SQL guardrails apply."
+          error={errors.guard}
+          value={f.guard}
+          options={GUARDS}
+          onChange={(v) => set({ ...f, guard: v === 'sql' ? 'sql' : 'shell' })}
+          disabled={disabled}
+        />
       </div>
       <fieldset>
         <legend className="text-[12px] font-medium text-slate-700">Environment</legend>

@@ -1,8 +1,7 @@
 'use client';
 
-import { cx } from '~/components/ui/cx';
-import { Field, INPUT } from '~/features/integrations/form-bits';
 import type { FieldErrors } from './connection-fields';
+import { Grid, PemField, SelectField, TextField } from './target-inputs';
 
 /** A MySQL/MariaDB target's settings, with the names the agent reads (mysqlTargetConfigFrom in @hoop/protocol). */
 
@@ -50,68 +49,11 @@ export function mysqlConfigOf(f: MysqlFields): Record<string, unknown> {
   };
 }
 
-function TextField(p: {
-  id: string;
-  label: string;
-  hint?: string;
-  error?: string;
-  value: string;
-  placeholder: string;
-  onChange: (v: string) => void;
-  disabled: boolean;
-  numeric?: boolean;
-}) {
-  return (
-    <Field label={p.label} htmlFor={p.id} error={p.error} hint={p.hint}>
-      <input
-        id={p.id}
-        aria-invalid={Boolean(p.error)}
-        inputMode={p.numeric ? 'numeric' : undefined}
-        value={p.value}
-        onChange={(e) => p.onChange(e.target.value)}
-        placeholder={p.placeholder}
-        disabled={p.disabled}
-        autoComplete="off"
-        spellCheck={false}
-        className={cx(INPUT, 'font-mono')}
-      />
-    </Field>
-  );
-}
-
-function PemField(p: {
-  id: string;
-  label: string;
-  hint: string;
-  error?: string;
-  value: string;
-  placeholder: string;
-  onChange: (v: string) => void;
-  disabled: boolean;
-}) {
-  return (
-    <Field label={p.label} htmlFor={p.id} error={p.error} hint={p.hint}>
-      <textarea
-        id={p.id}
-        value={p.value}
-        rows={4}
-        placeholder={p.placeholder}
-        onChange={(e) => p.onChange(e.target.value)}
-        disabled={p.disabled}
-        autoComplete="off"
-        spellCheck={false}
-        aria-invalid={Boolean(p.error)}
-        className={cx(INPUT, 'h-auto py-2 font-mono text-xs')}
-      />
-    </Field>
-  );
-}
-
 export function MysqlTarget({ f, set, disabled, errors = {} }: { f: MysqlFields; set: (f: MysqlFields) => void; disabled: boolean; errors?: FieldErrors }) {
   const on = (k: keyof MysqlFields) => (v: string) => set({ ...f, [k]: v });
   return (
     <div className="space-y-4">
-      <div className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_7rem]">
+      <Grid>
         <TextField
           id="my-host"
           label="Host"
@@ -123,7 +65,7 @@ export function MysqlTarget({ f, set, disabled, errors = {} }: { f: MysqlFields;
           disabled={disabled}
         />
         <TextField id="my-port" label="Port" error={errors.port} value={f.port} placeholder="3306" onChange={on('port')} disabled={disabled} numeric />
-      </div>
+      </Grid>
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField
           id="my-database"
@@ -146,27 +88,17 @@ export function MysqlTarget({ f, set, disabled, errors = {} }: { f: MysqlFields;
           disabled={disabled}
         />
       </div>
-      <Field
+      <SelectField
+        id="my-sslmode"
         label="TLS (ssl-mode)"
-        htmlFor="my-sslmode"
-        error={errors.sslMode}
         hint="As the mysql client's --ssl-mode: verify-identity checks the certificate and the host name."
-      >
-        <select
-          id="my-sslmode"
-          aria-invalid={Boolean(errors.sslMode)}
-          value={f.sslMode}
-          onChange={(e) => on('sslMode')(e.target.value)}
-          disabled={disabled}
-          className={cx(INPUT, 'max-w-xs')}
-        >
-          {MYSQL_SSL_MODES.map((m) => (
-            <option key={m} value={m}>
-              {m}
-            </option>
-          ))}
-        </select>
-      </Field>
+        error={errors.sslMode}
+        value={f.sslMode}
+        options={MYSQL_SSL_MODES}
+        onChange={on('sslMode')}
+        disabled={disabled}
+        className="max-w-xs"
+      />
       {f.sslMode.startsWith('verify') && (
         <PemField
           id="my-sslca"

@@ -91,96 +91,167 @@ function RuleCard({
   );
 }
 
+/** A list of the policy's own rules: a heading with its add button, a card a rule, the match fields of each rule's kind. */
+function RuleList({
+  title,
+  intro,
+  addLabel,
+  empty,
+  base,
+  rules,
+  set,
+  issues,
+  matchFields,
+  footer,
+}: {
+  title: string;
+  intro: ReactNode;
+  addLabel: string;
+  empty: string;
+  base: Path;
+  rules: RuleBase[];
+  set: SectionProps['set'];
+  issues: SectionProps['issues'];
+  /** the fields of a rule's match, at its path; n counts from 1 */
+  matchFields: (at: Path, m: RuleBase['match'], n: number) => ReactNode;
+  footer?: ReactNode;
+}) {
+  return (
+    <div className="space-y-2.5">
+      <Sub
+        title={title}
+        aside={
+          <button type="button" className={SECONDARY} onClick={() => set(base, [...rules, { id: '', action: 'deny', match: {} }])}>
+            {addLabel}
+          </button>
+        }
+      >
+        {intro}
+      </Sub>
+      {rules.length === 0 && <p className="text-[12.5px] text-slate-400">{empty}</p>}
+      {rules.map((r, i) => (
+        <RuleCard
+          key={i}
+          rule={r}
+          base={base}
+          index={i}
+          set={set}
+          issues={issues}
+          remove={() =>
+            set(
+              base,
+              rules.filter((_, j) => j !== i),
+            )
+          }
+        >
+          {matchFields([...base, i, 'match'], r.match ?? {}, i + 1)}
+        </RuleCard>
+      ))}
+      {footer}
+    </div>
+  );
+}
+
+/** A match field that takes a list of words or globs. */
+function MatchList({
+  at,
+  field,
+  label,
+  hint,
+  add,
+  placeholder,
+  values,
+  set,
+  issues,
+  normalize,
+}: {
+  at: Path;
+  field: string;
+  label: string;
+  hint: string;
+  /** the add button's accessible name */
+  add: string;
+  placeholder: string;
+  values: string[] | undefined;
+  set: SectionProps['set'];
+  issues: SectionProps['issues'];
+  normalize?: (v: string) => string;
+}) {
+  const id = `${at.join('-')}-${field}`;
+  return (
+    <PField label={label} htmlFor={id} problem={issueAt(issues, [...at, field])} hint={hint}>
+      <ListInput
+        id={id}
+        label={add}
+        values={values ?? []}
+        onChange={(v) => set([...at, field], orNone(v))}
+        normalize={normalize}
+        placeholder={placeholder}
+        mono
+      />
+    </PField>
+  );
+}
+
 /** The policy's own SQL rules: checked in order before the built-ins; the first that matches decides. */
 export function CustomSqlRules({ d, set, issues, catalog }: SectionProps) {
   const base: Path = ['guardrails', 'rules'];
   const rules = (d.guardrails?.rules ?? []) as unknown as RuleBase[];
   const kinds = catalog.statementKinds.map((k) => ({ value: k, label: k }));
+  const under = issuesUnder(issues, base);
   return (
-    <div className="space-y-2.5">
-      <Sub
-        title="Custom SQL rules"
-        aside={
-          <button type="button" className={SECONDARY} onClick={() => set(base, [...rules, { id: '', action: 'deny', match: {} }])}>
-            Add SQL rule
-          </button>
-        }
-      >
-        Checked in order before the built-ins; the first that matches a statement decides for it. Match on kind, command, table (globs) or function.
-      </Sub>
-      {rules.length === 0 && <p className="text-[12.5px] text-slate-400">No custom SQL rules.</p>}
-      {rules.map((r, i) => {
-        const at = [...base, i, 'match'];
-        const m = r.match ?? {};
-        return (
-          <RuleCard
-            key={i}
-            rule={r}
-            base={base}
-            index={i}
+    <RuleList
+      title="Custom SQL rules"
+      intro="Checked in order before the built-ins; the first that matches a statement decides for it. Match on kind, command, table (globs) or function."
+      addLabel="Add SQL rule"
+      empty="No custom SQL rules."
+      base={base}
+      rules={rules}
+      set={set}
+      issues={issues}
+      footer={under.length > 0 && rules.length === 0 && <Problem message={under[0]?.message} />}
+      matchFields={(at, m, n) => (
+        <>
+          <PField label="Statement kinds" htmlFor={`${at.join('-')}-kinds`} problem={issueAt(issues, [...at, 'kinds'])} className="md:col-span-2">
+            <Checks label={`Rule ${n} kinds`} values={m.kinds ?? []} options={kinds} onChange={(v) => set([...at, 'kinds'], orNone(v))} />
+          </PField>
+          <MatchList
+            at={at}
+            field="commands"
+            label="Commands"
+            hint="As classified: SELECT, DELETE, DROP TABLE, ALTER TABLE…"
+            add={`Rule ${n}: add a command`}
+            placeholder="ALTER TABLE"
+            values={m.commands}
             set={set}
             issues={issues}
-            remove={() =>
-              set(
-                base,
-                rules.filter((_, j) => j !== i),
-              )
-            }
-          >
-            <PField label="Statement kinds" htmlFor={`${at.join('-')}-kinds`} problem={issueAt(issues, [...at, 'kinds'])} className="md:col-span-2">
-              <Checks label={`Rule ${i + 1} kinds`} values={m.kinds ?? []} options={kinds} onChange={(v) => set([...at, 'kinds'], orNone(v))} />
-            </PField>
-            <PField
-              label="Commands"
-              htmlFor={`${at.join('-')}-commands`}
-              problem={issueAt(issues, [...at, 'commands'])}
-              hint="As classified: SELECT, DELETE, DROP TABLE, ALTER TABLE…"
-            >
-              <ListInput
-                id={`${at.join('-')}-commands`}
-                label={`Rule ${i + 1}: add a command`}
-                values={m.commands ?? []}
-                onChange={(v) => set([...at, 'commands'], orNone(v))}
-                normalize={(c) => c.toUpperCase()}
-                placeholder="ALTER TABLE"
-                mono
-              />
-            </PField>
-            <PField
-              label="Tables"
-              htmlFor={`${at.join('-')}-tables`}
-              problem={issueAt(issues, [...at, 'tables'])}
-              hint="Names or globs, optionally schema-qualified: billing.*, audit_*"
-            >
-              <ListInput
-                id={`${at.join('-')}-tables`}
-                label={`Rule ${i + 1}: add a table`}
-                values={m.tables ?? []}
-                onChange={(v) => set([...at, 'tables'], orNone(v))}
-                placeholder="billing.*"
-                mono
-              />
-            </PField>
-            <PField
-              label="Functions"
-              htmlFor={`${at.join('-')}-functions`}
-              problem={issueAt(issues, [...at, 'functions'])}
-              hint="Called anywhere in the statement."
-            >
-              <ListInput
-                id={`${at.join('-')}-functions`}
-                label={`Rule ${i + 1}: add a function`}
-                values={m.functions ?? []}
-                onChange={(v) => set([...at, 'functions'], orNone(v))}
-                placeholder="pg_sleep"
-                mono
-              />
-            </PField>
-          </RuleCard>
-        );
-      })}
-      {issuesUnder(issues, base).length > 0 && rules.length === 0 && <Problem message={issuesUnder(issues, base)[0]?.message} />}
-    </div>
+            normalize={(c) => c.toUpperCase()}
+          />
+          <MatchList
+            at={at}
+            field="tables"
+            label="Tables"
+            hint="Names or globs, optionally schema-qualified: billing.*, audit_*"
+            add={`Rule ${n}: add a table`}
+            placeholder="billing.*"
+            values={m.tables}
+            set={set}
+            issues={issues}
+          />
+          <MatchList
+            at={at}
+            field="functions"
+            label="Functions"
+            hint="Called anywhere in the statement."
+            add={`Rule ${n}: add a function`}
+            placeholder="pg_sleep"
+            values={m.functions}
+            set={set}
+            issues={issues}
+          />
+        </>
+      )}
+    />
   );
 }
 
@@ -189,64 +260,41 @@ export function CustomShellRules({ d, set, issues }: SectionProps) {
   const base: Path = ['guardrails', 'shell', 'rules'];
   const rules = (d.guardrails?.shell?.rules ?? []) as unknown as RuleBase[];
   return (
-    <div className="space-y-2.5">
-      <Sub
-        title="Custom shell rules"
-        aside={
-          <button type="button" className={SECONDARY} onClick={() => set(base, [...rules, { id: '', action: 'deny', match: {} }])}>
-            Add shell rule
-          </button>
-        }
-      >
-        Checked in order before the built-in shell rules. Match on the program (globs, without its folder) and on arguments.
-      </Sub>
-      {rules.length === 0 && <p className="text-[12.5px] text-slate-400">No custom shell rules.</p>}
-      {rules.map((r, i) => {
-        const at = [...base, i, 'match'];
-        const m = r.match ?? {};
-        return (
-          <RuleCard
-            key={i}
-            rule={r}
-            base={base}
-            index={i}
+    <RuleList
+      title="Custom shell rules"
+      intro="Checked in order before the built-in shell rules. Match on the program (globs, without its folder) and on arguments."
+      addLabel="Add shell rule"
+      empty="No custom shell rules."
+      base={base}
+      rules={rules}
+      set={set}
+      issues={issues}
+      matchFields={(at, m, n) => (
+        <>
+          <MatchList
+            at={at}
+            field="commands"
+            label="Programs"
+            hint="kubectl, aws, mkfs.*"
+            add={`Shell rule ${n}: add a program`}
+            placeholder="kubectl"
+            values={m.commands}
             set={set}
             issues={issues}
-            remove={() =>
-              set(
-                base,
-                rules.filter((_, j) => j !== i),
-              )
-            }
-          >
-            <PField label="Programs" htmlFor={`${at.join('-')}-commands`} problem={issueAt(issues, [...at, 'commands'])} hint="kubectl, aws, mkfs.*">
-              <ListInput
-                id={`${at.join('-')}-commands`}
-                label={`Shell rule ${i + 1}: add a program`}
-                values={m.commands ?? []}
-                onChange={(v) => set([...at, 'commands'], orNone(v))}
-                placeholder="kubectl"
-                mono
-              />
-            </PField>
-            <PField
-              label="Arguments"
-              htmlFor={`${at.join('-')}-args`}
-              problem={issueAt(issues, [...at, 'args'])}
-              hint="Globs; one argument must match one: delete, s3://prod-*"
-            >
-              <ListInput
-                id={`${at.join('-')}-args`}
-                label={`Shell rule ${i + 1}: add an argument`}
-                values={m.args ?? []}
-                onChange={(v) => set([...at, 'args'], orNone(v))}
-                placeholder="delete"
-                mono
-              />
-            </PField>
-          </RuleCard>
-        );
-      })}
-    </div>
+          />
+          <MatchList
+            at={at}
+            field="args"
+            label="Arguments"
+            hint="Globs; one argument must match one: delete, s3://prod-*"
+            add={`Shell rule ${n}: add an argument`}
+            placeholder="delete"
+            values={m.args}
+            set={set}
+            issues={issues}
+          />
+        </>
+      )}
+    />
   );
 }
