@@ -91,7 +91,7 @@ export function ConnectionEditor({ id, created }: { id: string; created: boolean
             {c.agent ? `Agent ${c.agent.name} got it at once.` : 'Choose an agent so people can open sessions.'}
           </SuccessNote>
         )}
-        {c.type === 'postgres' || c.type === 'mysql' || c.type === 'ssh' || c.type === 'command' ? (
+        {c.type === 'postgres' || c.type === 'mysql' || c.type === 'ssh' || c.type === 'command' || c.type === 'anthropic' ? (
           <ConnectionForm
             key={c.updatedAt.toISOString()}
             initial={c}
@@ -101,7 +101,7 @@ export function ConnectionEditor({ id, created }: { id: string; created: boolean
           />
         ) : (
           <EmptyState icon={<DatabaseIcon width={18} height={18} />} title={`${typeLabel(c.type)} connections are not edited here`}>
-            This page edits PostgreSQL, MySQL, SSH and command connections, the types agents serve today. You can still test or delete this one.
+            This page edits PostgreSQL, MySQL, SSH, command and model API connections, the types agents serve today. You can still test or delete this one.
           </EmptyState>
         )}
       </div>

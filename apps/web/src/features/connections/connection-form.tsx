@@ -15,16 +15,18 @@ import { CommandTarget, configOf, fieldsFrom, SshTarget, type TargetFields } fro
 import { PostgresTarget } from './postgres-target';
 import { typeLabel } from './connection-types';
 import { mysqlConfigOf, mysqlFieldsFrom, MysqlTarget } from './mysql-target';
+import { AnthropicTarget, anthropicConfigOf, anthropicFieldsFrom } from './anthropic-target';
 import { SecretFields, secretInput, type SecretState, secretStateFrom } from './secret-fields';
 
 export type ConnectionDetail = inferOutput<ReturnType<typeof useTRPC>['connection']['get']>;
-type EditableType = 'postgres' | 'mysql' | 'ssh' | 'command';
+type EditableType = 'postgres' | 'mysql' | 'ssh' | 'command' | 'anthropic';
 
 const TYPES: { value: EditableType; label: string; hint: string }[] = [
   { value: 'postgres', label: 'PostgreSQL', hint: 'psql, DBeaver, ORMs, hoop exec' },
   { value: 'mysql', label: 'MySQL / MariaDB', hint: 'mysql, mariadb, DBeaver, ORMs' },
   { value: 'ssh', label: 'SSH', hint: 'a server the agent logs into' },
   { value: 'command', label: 'Command', hint: 'a shell or CLI on the agent host' },
+  { value: 'anthropic', label: 'Claude (model API)', hint: 'Claude Code through hoop' },
 ];
 
 const editable = (t: string): t is EditableType => TYPES.some((x) => x.value === t);
@@ -56,6 +58,7 @@ export function ConnectionForm({
   const [policyId, setPolicyId] = useState(initial?.policy?.id ?? '');
   const [target, setTarget] = useState<TargetFields>(() => fieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [mysql, setMysql] = useState(() => mysqlFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
+  const [anthropic, setAnthropic] = useState(() => anthropicFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [secret, setSecret] = useState<SecretState>(() => secretStateFrom(initial?.secret ?? null));
   // the same rules as the API (and the agent), checked before sending so each problem shows at its field
   const [issues, setIssues] = useState<Record<string, string>>({});
@@ -82,7 +85,7 @@ export function ConnectionForm({
       readOnly,
       agentId: agentId || null,
       policyId: policyId || null,
-      config: type === 'mysql' ? mysqlConfigOf(mysql) : configOf(type, target),
+      config: type === 'mysql' ? mysqlConfigOf(mysql) : type === 'anthropic' ? anthropicConfigOf(anthropic) : configOf(type, target),
       secret: secretInput(secret),
     } as Parameters<typeof create.mutate>[0];
     const checked = ConnectionInput.safeParse(body);
@@ -165,6 +168,7 @@ export function ConnectionForm({
             <PostgresTarget f={target.postgres} set={(postgres) => setTarget({ ...target, postgres })} disabled={busy} errors={configErrors} />
           )}
           {type === 'mysql' && <MysqlTarget f={mysql} set={setMysql} disabled={busy} errors={configErrors} />}
+          {type === 'anthropic' && <AnthropicTarget f={anthropic} set={setAnthropic} disabled={busy} errors={configErrors} />}
           {type === 'ssh' && <SshTarget f={target.ssh} set={(ssh) => setTarget({ ...target, ssh })} disabled={busy} errors={configErrors} />}
           {type === 'command' && (
             <CommandTarget f={target.command} set={(command) => setTarget({ ...target, command })} disabled={busy} errors={configErrors} />

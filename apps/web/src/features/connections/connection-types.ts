@@ -1,5 +1,12 @@
 /** Display names for connection types (the set of types itself comes from @hoop/protocol). */
-const LABELS: Record<string, string> = { postgres: 'PostgreSQL', mysql: 'MySQL', ssh: 'SSH', http: 'HTTP', command: 'Command' };
+const LABELS: Record<string, string> = {
+  postgres: 'PostgreSQL',
+  mysql: 'MySQL',
+  ssh: 'SSH',
+  http: 'HTTP',
+  command: 'Command',
+  anthropic: 'Claude (model API)',
+};
 
 export function typeLabel(type: string): string {
   return LABELS[type] ?? type;

@@ -66,7 +66,14 @@ export function SecretFields({
   disabled: boolean;
   error?: string;
 }) {
-  const what = type === 'ssh' ? 'private key (PEM) or password' : type === 'command' ? 'secret (the command gets it as HOOP_SECRET)' : 'password';
+  const what =
+    type === 'ssh'
+      ? 'private key (PEM) or password'
+      : type === 'command'
+        ? 'secret (the command gets it as HOOP_SECRET)'
+        : type === 'anthropic'
+          ? 'API key'
+          : 'password';
   return (
     <div className="space-y-4">
       <div role="radiogroup" aria-label="Where the agent finds the credential" className="grid gap-2 sm:grid-cols-4">
