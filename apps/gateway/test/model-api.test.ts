@@ -125,6 +125,16 @@ describe('the model API through hoop', () => {
     expect(api.received.length).toBe(before);
   });
 
+  it('stops taking a revoked token within seconds (accepted tokens are taken again for 5 s without asking the database)', async () => {
+    const tester = await stack.addUser({ role: 'developer', email: `revoked-${randomBytes(3).toString('hex')}@test.local` });
+    const ask = () => messages({ model: 'claude-scripted-1', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, {}, tester.token);
+    expect((await ask()).status).toBe(200);
+    await stack.db.apiToken.updateMany({ where: { userId: tester.id }, data: { revokedAt: new Date() } });
+    const started = Date.now();
+    await waitFor('the revoked token to be refused', async () => ((await ask()).status === 401 ? true : null), { timeoutMs: 15_000 });
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
   it('passes only the Messages API and the model list; other paths and connections are refused in API words', async () => {
     const other = await fetch(`${base}/v1/organizations/me`, { headers: { authorization: `Bearer ${dev.token}` } });
     expect(other.status).toBe(404);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHead } from '@hoop/httpwire';
 import { authenticateUser, type UserIdentity } from '../auth';
@@ -30,6 +31,13 @@ const NOT_PASSED = new Set([
   'cookie',
 ]);
 
+/**
+ * How long a token the database accepted is taken again without asking it: Claude Code sends a request every few
+ * seconds, and two database round trips per request were most of what hoop added to its first byte. A revoked token
+ * keeps working this long at most; a refused one is asked about every time.
+ */
+const VERIFIED_MS = 5_000;
+
 /** Claude Code names its conversation in this header; requests without it share one conversation per user and connection. */
 const CONVERSATION_HEADER = 'x-claude-code-session-id';
 
@@ -57,6 +65,22 @@ function tokenOf(req: IncomingMessage): string | null {
 export function modelApiEndpoint(deps: RouteDeps, o: { idleMs: number }): ModelApiEndpoint {
   const { db, log } = deps;
   const conversations = new Map<string, Promise<Conversation>>();
+  const verified = new Map<string, { user: UserIdentity; until: number }>();
+
+  const authenticate = async (token: string): Promise<UserIdentity | null> => {
+    const key = createHash('sha256').update(token).digest('hex');
+    const now = Date.now();
+    const hit = verified.get(key);
+    if (hit && hit.until > now) return hit.user;
+    const user = await authenticateUser(db, token);
+    if (!user) {
+      verified.delete(key);
+      return null;
+    }
+    if (verified.size >= 1000) for (const [k, v] of verified) if (v.until <= now) verified.delete(k);
+    verified.set(key, { user, until: now + VERIFIED_MS });
+    return user;
+  };
 
   const conversation = async (user: UserIdentity, connection: string, key: string, peer: string): Promise<Conversation> => {
     const mapKey = `${user.id}\n${connection}\n${key}`;
@@ -88,7 +112,7 @@ export function modelApiEndpoint(deps: RouteDeps, o: { idleMs: number }): ModelA
     // Claude Code checks that its base URL answers (a HEAD without credentials) before it starts
     if (pathOnly === '/' && (req.method === 'HEAD' || req.method === 'GET')) return void res.writeHead(200, { 'content-length': '0' }).end();
     const token = tokenOf(req);
-    const user = token ? await authenticateUser(db, token) : null;
+    const user = token ? await authenticate(token) : null;
     if (!user) {
       return sendApiError(
         res,
