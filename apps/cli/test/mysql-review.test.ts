@@ -42,6 +42,16 @@ beforeAll(async () => {
   expect(applied.code, applied.stderr).toBe(0);
   await stack.startAgent();
   conn = await stack.connect('orders-mysql');
+  // the agent's first MySQL session loads the MySQL grammar first: on a busy machine longer than mysql2's connect timeout
+  await waitFor(
+    'a first session to be served',
+    async () =>
+      await client().then(
+        (c) => c.end().then(() => true),
+        () => null,
+      ),
+    { timeoutMs: 60_000 },
+  );
 }, 120_000);
 
 afterAll(async () => {
