@@ -2,7 +2,7 @@
  * The MySQL guard's parse + judge time over generated statements (as bench/guard.ts does for Postgres): p50/p99 µs per
  * statement, statements per second, and the process's memory after 10,000 statements. `npm run bench:guard`
  */
-import { defaultPolicy, evaluateMysql } from '../src/index';
+import { defaultPolicy, evaluateMysql, initMysqlGuard } from '../src/index';
 
 function corpus(n: number): string[] {
   const tables = ['customers', 'orders', 'order_items', 'payments', '`invoices`', 'shop.accounts'];
@@ -36,6 +36,11 @@ function corpus(n: number): string[] {
 }
 
 const policy = defaultPolicy();
+const rssBefore = process.memoryUsage().rss;
+const loadStart = performance.now();
+await initMysqlGuard();
+const loadMs = performance.now() - loadStart;
+const rssLoaded = process.memoryUsage().rss;
 const statements = corpus(10_000);
 for (const s of statements.slice(0, 500)) evaluateMysql(s, policy); // warm up
 const times = new Float64Array(statements.length);
@@ -52,5 +57,25 @@ const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorte
 process.stdout.write(
   `mysql guard bench: ${statements.length} statements (${denied} stopped)\n` +
     `  p50 ${q(0.5).toFixed(1)} µs   p90 ${q(0.9).toFixed(1)} µs   p99 ${q(0.99).toFixed(1)} µs   max ${sorted.at(-1)!.toFixed(0)} µs\n` +
-    `  ${Math.round(statements.length / (totalMs / 1000))} statements/s (one core), RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB\n`,
+    `  ${Math.round(statements.length / (totalMs / 1000))} statements/s (one core), RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB ` +
+    `(${Math.round(rssBefore / 1e6)} MB before the grammar, ${Math.round(rssLoaded / 1e6)} MB once loaded in ${loadMs.toFixed(0)} ms)\n`,
 );
+
+/** Texts whose parse is far from linear: each is refused at its time budget instead of taking seconds to minutes. */
+const rep = (s: string, n: number) => Array.from({ length: n }, () => s).join('');
+const slow: [string, string][] = [
+  ['200 nested CASE', `select ${rep('case when a = 1 then ', 200)} 1 ${rep(' else 2 end', 200)} from t`],
+  ['200 nested BEGIN blocks', `create procedure p() ${rep('begin ', 200)} select 1; ${rep('end; ', 199)} end`],
+  ['3,000 columns, a syntax error at the end', `select ${Array.from({ length: 3000 }, (_, i) => `c${i}`).join(', ')} from t where x = 1 )`],
+  ['2,000 NOT', `select ${rep('not ', 2000)} a from t`],
+  [
+    '1 MB INSERT of 20,000 rows (a dump)',
+    `insert into t (a, b, c) values ${Array.from({ length: 20000 }, (_, i) => `(${i}, 'name ${i}', 'u${i}@example.com')`).join(', ')}`,
+  ],
+];
+for (const [name, text] of slow) {
+  const t0 = performance.now();
+  const d = evaluateMysql(text, policy);
+  const verdict = d.action === 'allow' ? 'allowed' : `${d.action} (${d.ruleId}: ${(d.reason ?? '').slice(0, 90)})`;
+  process.stdout.write(`  ${name}, ${(text.length / 1024).toFixed(0)} KB: ${(performance.now() - t0).toFixed(0)} ms, ${verdict}\n`);
+}

@@ -1,3 +1,4 @@
+import { initMysqlGuard } from '@hoop/pipeline';
 import type { Protocol } from '../session/protocol';
 import { mysqlTargetConfigFrom } from './config';
 import { serveMysql } from './session';
@@ -11,8 +12,16 @@ export function mysqlProtocol(): Protocol {
     async serve(s) {
       const target = mysqlTargetConfigFrom(s.conn.config);
       if (typeof target === 'string') return s.reject('bad_config', `connection "${s.conn.name}": ${target}`);
-      const secret = await s.credential();
+      // the MySQL grammar is loaded with the first MySQL session (an agent that serves none does not hold it)
+      const [secret, unloaded] = await Promise.all([
+        s.credential(),
+        initMysqlGuard().then(
+          () => null,
+          (err: Error) => err.message,
+        ),
+      ]);
       if (!secret) return;
+      if (unloaded) return s.reject('unavailable', `the agent could not load its MySQL guard, so nothing runs: ${unloaded}`);
       const stream = s.accept({ readOnly: s.conn.readOnly });
       serveMysql(stream, {
         sessionId: s.sessionId,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { evaluate, evaluateMysql, initGuard, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
+import { evaluate, evaluateMysql, initGuard, initMysqlGuard, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
 import { EXIT } from '@hoop/protocol';
 import YAML from 'yaml';
 import { loadConfig } from '../config';
@@ -103,8 +103,10 @@ export async function policyTest(env: CliEnv, opts: { file?: string; connection?
     label = `connection "${opts.connection}", policy "${r.policy.name}" v${r.policy.version}${readOnly ? ', read-only' : ''}`;
   }
   const mysql = type === 'mysql';
-  if (mysql) label += ' (MySQL/MariaDB SQL)';
-  else await initGuard();
+  if (mysql) {
+    label += ' (MySQL/MariaDB SQL)';
+    await initMysqlGuard();
+  } else await initGuard();
   const d = (mysql ? evaluateMysql : evaluate)(opts.sql, policy, { readOnly });
   process.stdout.write(`${label}\n`);
   const rows = d.statements.map((s, i) => [String(i + 1), s.action.toUpperCase(), s.ruleId ?? '-', s.kind, oneLine(s.text, 60)]);

@@ -76,6 +76,7 @@ export async function testPolicy(db: Db, orgId: string, input: TestPolicyInput):
   }
   const nil = (s: string | undefined) => s ?? null;
   if (guard === 'sql') {
+    if (mysql) await p.initMysqlGuard();
     const d = (mysql ? p.evaluateMysql : p.evaluate)(q.input, r.data, { readOnly });
     return {
       guard,

@@ -1,5 +1,4 @@
-import { type ParseTree, ParserRuleContext, TerminalNode } from 'antlr4ng';
-import { MySqlLexer } from 'dt-sql-parser/dist/lib/mysql/MySqlLexer.js';
+import { type ParseTree, ParserRuleContext, TerminalNode, Token } from 'antlr4ng';
 import type { StatementKind } from '../policy/schema';
 
 /** A node's grammar name: the parser's context class without `Context` (`SingleDeleteStatement`, `SetVariable`). */
@@ -26,7 +25,7 @@ export function words(n: ParseTree): string[] {
   const out: string[] = [];
   const visit = (x: ParseTree) => {
     if (x instanceof TerminalNode) {
-      if (x.symbol.type !== MySqlLexer.EOF) out.push(x.getText().toLowerCase());
+      if (x.symbol.type !== Token.EOF) out.push(x.getText().toLowerCase());
     } else for (let i = 0; i < x.getChildCount(); i++) visit(x.getChild(i)!);
   };
   visit(n);

@@ -1,2 +1,2 @@
-export { evaluateMysql } from './evaluate';
+export { evaluateMysql, initMysqlGuard } from './guard';
 export { MYSQL_RULES } from './rules';

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import {
   BailErrorStrategy,
   BaseErrorListener,
@@ -5,14 +7,72 @@ import {
   CommonTokenStream,
   DefaultErrorStrategy,
   ParseCancellationException,
+  Parser,
   type ParserRuleContext,
   PredictionMode,
   type RecognitionException,
   type Recognizer,
   type Token,
 } from 'antlr4ng';
-import { MySqlLexer } from 'dt-sql-parser/dist/lib/mysql/MySqlLexer.js';
-import { type ProgramContext, MySqlParser, type SqlStatementContext } from 'dt-sql-parser/dist/lib/mysql/MySqlParser.js';
+import type { MySqlLexer } from 'dt-sql-parser/dist/lib/mysql/MySqlLexer.js';
+import type { MySqlParser, ProgramContext, SqlStatementContext } from 'dt-sql-parser/dist/lib/mysql/MySqlParser.js';
+
+/**
+ * The MySQL grammar (dt-sql-parser's generated lexer and parser) is loaded when it is first needed: loading it costs
+ * about 70 MB and half a second, which a process that never judges MySQL (an agent serving Postgres and SSH) does not
+ * pay. `loadMysqlParser` loads it; a caller that cannot wait (a test, a one-off judgement) gets it loaded on the spot
+ * with `require`, where that yields the same antlr4ng as the grammar's own imports (see `grammarNow`).
+ */
+interface Grammar {
+  MySqlLexer: typeof MySqlLexer;
+  MySqlParser: typeof MySqlParser;
+}
+let grammar: Grammar | null = null;
+let loading: Promise<Grammar> | null = null;
+
+/**
+ * A grammar whose parser is built on the antlr4ng this module holds (one copy of the runtime, or nothing works), made
+ * ready: the first parser reads the grammar's serialized ATN (a few hundred milliseconds), and the first statements
+ * fill the prediction cache; neither belongs to the time of the first statement judged.
+ */
+function checked(lexer: { MySqlLexer: typeof MySqlLexer }, parser: { MySqlParser: typeof MySqlParser }): Grammar {
+  if (!(parser.MySqlParser.prototype instanceof Parser)) throw new Error('the MySQL grammar was loaded with another copy of antlr4ng');
+  const g = { MySqlLexer: lexer.MySqlLexer, MySqlParser: parser.MySqlParser };
+  for (const text of PRIMERS) run(g, text, null);
+  return g;
+}
+
+const PRIMERS = [
+  "select a, count(*) from t join u on u.id = t.id where b = 'x' and c in (1, 2) group by a order by 2 desc limit 10",
+  "insert into t (a, b) values (1, 'x'), (2, null); update t set a = a + 1 where id = 3; delete from t where id = 4",
+  'begin; set names utf8mb4; commit',
+]; /** Loads the MySQL grammar (once); resolves when parseMysql can run. */
+export function loadMysqlParser(): Promise<void> {
+  loading ??= Promise.all([import('dt-sql-parser/dist/lib/mysql/MySqlLexer.js'), import('dt-sql-parser/dist/lib/mysql/MySqlParser.js')]).then(
+    ([l, p]) => (grammar ??= checked(l, p)),
+    (err: unknown) => {
+      loading = null;
+      throw err;
+    },
+  );
+  return loading.then(() => undefined);
+}
+
+/** Whether the grammar is loaded, loading it now if it can be (see grammarNow). */
+export const mysqlParserReady = () => grammarNow() !== null;
+
+/** The grammar, loaded now if it is not yet: null when it cannot be loaded synchronously here. */
+function grammarNow(): Grammar | null {
+  if (grammar) return grammar;
+  try {
+    // resolved from this source's folder (bundles keep `import.meta.dirname` pointing there)
+    const require = createRequire(path.join(import.meta.dirname, 'parse.ts'));
+    grammar = checked(require('dt-sql-parser/dist/lib/mysql/MySqlLexer.js'), require('dt-sql-parser/dist/lib/mysql/MySqlParser.js'));
+  } catch {
+    return null;
+  }
+  return grammar;
+}
 
 export type { ParserRuleContext };
 
@@ -33,25 +93,120 @@ const CHECK_EVERY = 256;
 export const MAX_DFA_STATES = 40_000;
 let parses = 0;
 
-/** The DFA states the parser and the lexer hold now. */
+/** The DFA states the parser and the lexer hold now (0 before the grammar is loaded). */
 export function dfaStates(): number {
-  const { lexer, parser } = simulators();
+  const sims = simulators();
+  if (!sims) return 0;
   let n = 0;
-  for (const dfa of parser.decisionToDFA) n += dfa.states.length;
-  for (const dfa of lexer.decisionToDFA) n += dfa.states.length;
+  for (const dfa of sims.parser.decisionToDFA) n += dfa.states.length;
+  for (const dfa of sims.lexer.decisionToDFA) n += dfa.states.length;
   return n;
 }
 
 function boundCaches(): void {
   if (++parses % CHECK_EVERY !== 0 || dfaStates() <= MAX_DFA_STATES) return;
-  const { lexer, parser } = simulators();
-  parser.clearDFA();
-  lexer.clearDFA();
+  const sims = simulators()!;
+  sims.parser.clearDFA();
+  sims.lexer.clearDFA();
 }
 
 function simulators() {
-  const lexer = new MySqlLexer(CharStreams.fromString(''));
-  return { lexer: lexer.interpreter, parser: new MySqlParser(new CommonTokenStream(lexer)).interpreter };
+  if (!grammar) return null;
+  const lexer = new grammar.MySqlLexer(CharStreams.fromString(''));
+  return { lexer: lexer.interpreter, parser: new grammar.MySqlParser(new CommonTokenStream(lexer)).interpreter };
+}
+
+/**
+ * The time a text may take to be read: most statements take well under a millisecond, but ANTLR's prediction is not
+ * linear in every case (nested CASE or BEGIN blocks, a syntax error at the end of a long statement: minutes for a few
+ * kilobytes), and the guard runs on the agent's event loop. A parse that runs past its budget stops, and the text is
+ * refused (fail closed) with a message that says so. Long texts get time in proportion to their length (a list of
+ * 10,000 ids, a script), up to BUDGET_MAX_MS; the clock is read inside the parse, so it stops within milliseconds of
+ * its budget (see TimedTokens and timeClosures).
+ */
+export const BUDGET_BASE_MS = 1000;
+export const BUDGET_PER_KB_MS = 10;
+export const BUDGET_MAX_MS = 3000;
+
+/**
+ * What a budget is counted in: the process's CPU time (a parse is CPU-bound, and the agent does little else while it
+ * runs), so a loaded machine does not refuse what a quiet one reads; WALL_MAX_MS of wall-clock time stops it anyway.
+ */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+export const WALL_MAX_MS = 5000;
+
+/** The budget of a text `length` characters long, in milliseconds. */
+export function parseBudgetMs(length: number): number {
+  return Math.min(BUDGET_MAX_MS, Math.round(BUDGET_BASE_MS + (BUDGET_PER_KB_MS * length) / 1024));
+}
+
+interface Deadline {
+  /** CPU time (cpuMs) and wall-clock time (performance.now) past which the parse stops */
+  at: number;
+  wallAt: number;
+  ms: number;
+  exceeded: boolean;
+}
+
+const deadlineIn = (ms: number): Deadline => ({ at: cpuMs() + ms, wallAt: performance.now() + WALL_MAX_MS, ms, exceeded: false });
+const past = (d: Deadline) => cpuMs() > d.at || performance.now() > d.wallAt;
+let shared: Deadline | null = null;
+
+/**
+ * Runs `f` with every parse in it under one deadline `ms` from now (a text's readings and the statements PREPARE
+ * prepares share the budget of the text); `exceeded` tells whether a parse ran past it (and was failed). Without it,
+ * each parse has the budget of its own text.
+ */
+export function withParseBudget<T>(ms: number, f: () => T): { value: T; exceeded: boolean } {
+  if (shared) {
+    const outer = shared;
+    return { value: f(), exceeded: outer.exceeded };
+  }
+  const mine = deadlineIn(ms);
+  shared = mine;
+  try {
+    return { value: f(), exceeded: mine.exceeded };
+  } finally {
+    shared = null;
+  }
+}
+
+/** Thrown inside a parse when its deadline has passed. */
+class OverBudget extends Error {}
+
+/**
+ * Tokens as the parser and its prediction read them (every look-ahead goes through LT): the clock is read every
+ * 1,024 reads, often enough that the longest gap measured between two reads stays far below a millisecond.
+ */
+class TimedTokens extends CommonTokenStream {
+  private reads = 0;
+  constructor(
+    source: ConstructorParameters<typeof CommonTokenStream>[0],
+    private readonly until: Deadline | null,
+  ) {
+    super(source);
+  }
+  override LT(k: number): Token | null {
+    if ((++this.reads & 1023) === 0 && this.until && past(this.until)) throw new OverBudget();
+    return super.LT(k);
+  }
+}
+
+/**
+ * ANTLR's prediction can work for long between two reads of a token: on nested CASE, NOT or BEGIN it computes closures
+ * over deep contexts (seconds per token). The simulator's closure step reads the clock too, every 1,024 steps.
+ */
+function timeClosures(parser: MySqlParser, until: Deadline): void {
+  const sim = parser.interpreter as unknown as { closureCheckingStopState: (...args: unknown[]) => void };
+  const step = sim.closureCheckingStopState;
+  let steps = 0;
+  sim.closureCheckingStopState = function (this: unknown, ...args: unknown[]) {
+    if ((++steps & 1023) === 0 && past(until)) throw new OverBudget();
+    step.apply(this, args);
+  };
 }
 
 /** Thrown by the listener at the first syntax error: only the first is reported, and recovering after it costs more than the parse. */
@@ -68,40 +223,66 @@ class FirstError extends BaseErrorListener {
 
 type Run = { tree: ProgramContext; error: null } | { tree: null; error: { message: string; position: number } | null };
 
-function run(text: string, sll: boolean): Run {
+/**
+ * The usual two-stage ANTLR parse: the fast SLL prediction first, the full LL one only when SLL fails (SLL never accepts
+ * what LL refuses, and LL costs 100 times more on this grammar), over the same tokens.
+ */
+function run(g: Grammar, text: string, until: Deadline | null): Run {
   const errors = new FirstError();
-  const lexer = new MySqlLexer(CharStreams.fromString(text));
+  const lexer = new g.MySqlLexer(CharStreams.fromString(text));
   lexer.removeErrorListeners();
   lexer.addErrorListener(errors);
-  const parser = new MySqlParser(new CommonTokenStream(lexer));
+  const tokens = new TimedTokens(lexer, until);
+  const parser = new g.MySqlParser(tokens);
+  if (until) timeClosures(parser, until);
   parser.removeErrorListeners();
   parser.addErrorListener(errors);
-  if (sll) {
-    parser.interpreter.predictionMode = PredictionMode.SLL;
-    parser.errorHandler = new BailErrorStrategy();
-  } else {
-    parser.interpreter.predictionMode = PredictionMode.LL;
-    parser.errorHandler = new DefaultErrorStrategy();
+  parser.interpreter.predictionMode = PredictionMode.SLL;
+  parser.errorHandler = new BailErrorStrategy();
+  try {
+    return { tree: parser.program(), error: null };
+  } catch (e) {
+    if (!(e instanceof Stop || e instanceof ParseCancellationException)) return failed(e);
   }
+  errors.first = null;
+  tokens.seek(0);
+  parser.reset();
+  parser.interpreter.predictionMode = PredictionMode.LL;
+  parser.errorHandler = new DefaultErrorStrategy();
   try {
     return { tree: parser.program(), error: null };
   } catch (e) {
     if (e instanceof Stop || e instanceof ParseCancellationException) return { tree: null, error: errors.first };
-    // thousands of nested parentheses: refused, as what cannot be read is (no position: nothing before it is kept either)
-    if (e instanceof RangeError) return { tree: null, error: { message: 'it nests too deeply to be read', position: -1 } };
-    throw e;
+    return failed(e);
   }
 }
 
+function failed(e: unknown): Run {
+  if (e instanceof OverBudget) throw e;
+  // thousands of nested parentheses: refused, as what cannot be read is (no position: nothing before it is kept either)
+  if (e instanceof RangeError) return { tree: null, error: { message: 'it nests too deeply to be read', position: -1 } };
+  throw e;
+}
+
 /**
- * Parses a rendered text (see render.ts) with dt-sql-parser's MySQL grammar: the fast SLL prediction first, the full LL
- * one only when SLL fails (the usual two-stage ANTLR parse: SLL never accepts what LL refuses, and LL costs 100 times
- * more on this grammar). The first syntax error fails the whole text and ends the parse.
+ * Parses a rendered text (see render.ts) with dt-sql-parser's MySQL grammar (see `run`). The first syntax error fails
+ * the whole text and ends the parse; so does running past the time budget (see `parseBudgetMs`), and a grammar that
+ * cannot be loaded.
  */
 export function parseMysql(text: string): ParseResult {
+  const g = grammarNow();
+  if (!g) return { ok: false, error: 'the MySQL parser could not be loaded', position: -1 };
+  const deadline = shared ?? deadlineIn(parseBudgetMs(text.length));
+  if (deadline.exceeded) return overBudget(deadline);
   boundCaches();
-  let r = run(text, true);
-  if (r.error || !r.tree) r = run(text, false);
+  let r: Run;
+  try {
+    r = run(g, text, deadline);
+  } catch (e) {
+    if (!(e instanceof OverBudget)) throw e;
+    deadline.exceeded = true;
+    return overBudget(deadline);
+  }
   if (!r.tree) {
     const error = r.error ?? { message: 'the parser stopped without a reason', position: 0 };
     return { ok: false, error: error.message, position: error.position };
@@ -113,6 +294,10 @@ export function parseMysql(text: string): ParseResult {
     statements.push({ text: textOf(text, node), node });
   }
   return { ok: true, statements };
+}
+
+function overBudget(d: Deadline): ParseResult {
+  return { ok: false, error: `reading it took more than the ${d.ms} ms the guard gives a text of this length`, position: -1 };
 }
 
 /** The source text of a node. */
@@ -149,9 +334,11 @@ export function parsePrefix(text: string, inQuote = false, tries = 6): ParsedSta
 }
 
 function lastSemicolonBefore(text: string, position: number): number {
-  const lexer = new MySqlLexer(CharStreams.fromString(text.slice(0, position)));
+  const g = grammarNow();
+  if (!g) return -1;
+  const lexer = new g.MySqlLexer(CharStreams.fromString(text.slice(0, position)));
   lexer.removeErrorListeners();
   let last = -1;
-  for (let t = lexer.nextToken(); t.type !== MySqlLexer.EOF; t = lexer.nextToken()) if (t.type === MySqlLexer.SEMI) last = t.start;
+  for (let t = lexer.nextToken(); t.type !== g.MySqlLexer.EOF; t = lexer.nextToken()) if (t.type === g.MySqlLexer.SEMI) last = t.start;
   return last;
 }
