@@ -5,6 +5,7 @@
  * sent them, and each conversation is a session in the audit trail.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAnthropic, type StackUser, type TestStack, startFakeAnthropic, startTestStack, waitFor } from '@hoop/devstack';
 
@@ -139,6 +140,18 @@ describe('the model API through hoop', () => {
     const other = await fetch(`${base}/v1/organizations/me`, { headers: { authorization: `Bearer ${dev.token}` } });
     expect(other.status).toBe(404);
     expect(((await other.json()) as { error: { type: string } }).error.type).toBe('not_found_error');
+    // sent as written (fetch would resolve the dots before sending)
+    const raw = (p: string) =>
+      new Promise<number>((resolve, reject) =>
+        http
+          .get({ host: '127.0.0.1', port: stack.gatewayPort, path: `/anthropic/claude-api${p}`, headers: { authorization: `Bearer ${dev.token}` } }, (r) => {
+            r.resume();
+            resolve(r.statusCode ?? 0);
+          })
+          .on('error', reject),
+      );
+    expect(await raw('/v1/models/claude-scripted-1')).toBe(200);
+    for (const sneaky of ['/v1/models/..', '/v1/models/.', '/v1/messages/../organizations', '/v1/models/%2e%2e']) expect(await raw(sneaky), sneaky).toBe(404);
     const pg = await messages({ model: 'm', max_tokens: 1, messages: [] }, {}, dev.token, `${stack.gatewayUrl}/anthropic/plain-pg/v1/messages`);
     expect(pg.status).toBe(403);
     expect(((await pg.json()) as { error: { message: string } }).error.message).toMatch(/not a model API connection/);

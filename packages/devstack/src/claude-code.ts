@@ -5,14 +5,14 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { inheritedEnv } from './env';
+import { REPO_ROOT } from './process';
 
 const run = promisify(execFile);
 
 /** The Claude Code release the tests drive (the npm package ships the native `claude` program). */
 export const CLAUDE_CODE_VERSION = '2.1.197';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const DIR = path.join(ROOT, '.hoop', 'tools', `claude-code-${CLAUDE_CODE_VERSION}`);
+const DIR = path.join(REPO_ROOT, '.hoop', 'tools', `claude-code-${CLAUDE_CODE_VERSION}`);
 
 /** the native program inside an installed copy: the postinstall copy in bin/, else the platform package's own */
 function binaryIn(dir: string): string | null {

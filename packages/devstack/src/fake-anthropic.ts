@@ -56,13 +56,10 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const answer = async (r: ReceivedRequest, res: ServerResponse) => {
     const path = r.url.split('?')[0];
     if (r.method === 'HEAD') return void res.writeHead(200).end();
-    if (path === '/v1/models') {
-      return void res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({ data: [{ type: 'model', id: 'claude-scripted-1', display_name: 'Scripted', created_at: '2026-01-01T00:00:00Z' }], has_more: false }),
-        );
-    }
+    const modelInfo = (id: string) => ({ type: 'model', id, display_name: 'Scripted', created_at: '2026-01-01T00:00:00Z' });
+    const json = (body: unknown) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (path === '/v1/models') return json({ data: [modelInfo('claude-scripted-1')], has_more: false });
+    if (path?.startsWith('/v1/models/')) return json(modelInfo(decodeURIComponent(path.slice('/v1/models/'.length))));
     if (path === '/v1/messages/count_tokens')
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ input_tokens: Math.ceil(r.body.length / 4) }));
     if (path !== '/v1/messages')

@@ -14,7 +14,7 @@ const PASSED: { method: string; path: RegExp }[] = [
   { method: 'POST', path: /^\/v1\/messages$/ },
   { method: 'POST', path: /^\/v1\/messages\/count_tokens$/ },
   { method: 'GET', path: /^\/v1\/models$/ },
-  { method: 'GET', path: /^\/v1\/models\/[A-Za-z0-9._:@-]{1,200}$/ },
+  { method: 'GET', path: /^\/v1\/models\/(?!\.{1,2}$)[A-Za-z0-9._:@-]{1,200}$/ },
 ];
 
 /** Headers that are the client's hop or the client's credential for hoop: never passed to the agent. */
@@ -106,7 +106,12 @@ export function modelApiEndpoint(deps: RouteDeps, o: { idleMs: number }): ModelA
     const url = req.url ?? '/';
     const rest = url.slice(MODEL_API_PREFIX.length);
     const slash = rest.indexOf('/');
-    const connection = decodeURIComponent(slash < 0 ? rest.split('?')[0]! : rest.slice(0, slash));
+    let connection: string;
+    try {
+      connection = decodeURIComponent(slash < 0 ? rest.split('?')[0]! : rest.slice(0, slash));
+    } catch {
+      return sendApiError(res, 404, 'not_found_error', 'hoop: the connection name in the URL is not valid');
+    }
     const apiPath = slash < 0 ? '/' : rest.slice(slash);
     const pathOnly = apiPath.split('?')[0]!;
     // Claude Code checks that its base URL answers (a HEAD without credentials) before it starts
