@@ -4,6 +4,7 @@
  * and cell limits, the guard's refusals as tool errors, and the MySQL grammar deciding when a reason is needed.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import mysql from 'mysql2/promise';
@@ -22,6 +23,14 @@ type ToolResult = { isError?: boolean; content: { type: string; text: string }[]
 type Rows = { columns: { name: string; type: string }[]; rows: unknown[][]; rowCount: number; truncated: boolean; sessionId: string; command: string };
 const call = (c: Client, name: string, args: Record<string, unknown>) => c.callTool({ name, arguments: args }) as Promise<ToolResult>;
 const rows = (r: ToolResult) => r.structuredContent as Rows;
+/** an MCP client of the gateway's /mcp (streamable HTTP) as the stack's admin */
+async function httpClient(): Promise<Client> {
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  const http = new Client({ name: 'remote-agent', version: '1.0.0' });
+  const headers = { authorization: `Bearer ${stack.adminToken}` };
+  await http.connect(new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers } }));
+  return http;
+}
 const count = async (table: string) => ((await root.query(`SELECT COUNT(*) AS n FROM ${db}.${table}`))[0] as { n: number }[])[0]!.n;
 
 beforeAll(async () => {
@@ -39,6 +48,22 @@ beforeAll(async () => {
   await stack.addConnection('shop-mysql', 'mysql', { host: '127.0.0.1', port: PORT, user: 'root', database: db, sslMode: 'disabled' });
   await stack.addConnection('shop-mysql-ro', 'mysql', { host: '127.0.0.1', port: PORT, user: 'root', database: db, sslMode: 'disabled' });
   await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'shop-mysql-ro' } }, data: { readOnly: true } });
+  // a connection whose writes to orders wait for a reviewer
+  await stack.addConnection('shop-mysql-held', 'mysql', { host: '127.0.0.1', port: PORT, user: 'root', database: db, sslMode: 'disabled' });
+  const file = `${stack.configFile}.mcp-mysql-policy.json`;
+  await writeFile(
+    file,
+    JSON.stringify({
+      name: 'mcp-mysql-held',
+      connections: { names: ['shop-mysql-held'] },
+      guardrails: {
+        rules: [{ id: 'orders-write', action: 'review', message: 'writes to orders need a reviewer', match: { kinds: ['write'], tables: ['orders'] } }],
+      },
+      review: { approvers: { roles: ['reviewer'] }, minApprovals: 1, timeoutMinutes: 30 },
+    }),
+  );
+  const applied = await stack.cli(['policy', 'apply', '-f', file]);
+  expect(applied.code, applied.stderr).toBe(0);
   await stack.startAgent();
   client = new Client({ name: 'test-agent', version: '1.0.0' });
   const hoop = cliCommand(['mcp']);
@@ -176,14 +201,11 @@ describe('hoop mcp on a MySQL/MariaDB connection', () => {
   });
 
   it('serves the same over the gateway /mcp, and closes every session it opened', async () => {
-    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-    const http = new Client({ name: 'remote-agent', version: '1.0.0' });
-    await http.connect(
-      new StreamableHTTPClientTransport(new URL(`${stack.gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${stack.adminToken}` } } }),
-    );
+    const http = await httpClient();
     const r = await call(http, 'run_query', { connection: 'shop-mysql', sql: 'SELECT email FROM customers WHERE id = 1' });
     expect(r.structuredContent).toMatchObject({ rows: [['[EMAIL]']], truncated: false });
     const schema = await call(http, 'describe_schema', { connection: 'shop-mysql', table: 'orders' });
+    expect(schema.isError, schema.content[0]!.text).toBeFalsy();
     expect((schema.structuredContent as { tables: { table: string }[] }).tables.map((t) => t.table)).toEqual(['orders']);
     const drop = await call(http, 'run_query', { connection: 'shop-mysql', sql: 'DROP TABLE customers', reason: 'x' });
     expect(drop.content[0]!.text).toMatch(/guardrail "drop"/);
@@ -192,5 +214,49 @@ describe('hoop mcp on a MySQL/MariaDB connection', () => {
       (await stack.db.session.count({ where: { mode: 'mcp', status: { not: 'closed' } } })) === 0 ? true : null,
     );
     expect(await count('customers')).toBe(2);
+  });
+
+  it('returns a pending review for a held statement (MySQL cannot say why it waits), and wait_for_review runs it once approved', async () => {
+    const rev = await stack.addUser({ email: 'mysql-rev@test.local', role: 'reviewer' });
+    const asReviewer = { env: { HOOP_TOKEN: rev.token, HOOP_GATEWAY_URL: stack.gatewayUrl } };
+    const sql = "UPDATE orders SET status = 'held' WHERE id = 10";
+    const held = await call(client, 'run_query', { connection: 'shop-mysql-held', sql, reason: 'ticket 90', waitSeconds: 1 });
+    expect(held.isError, held.content[0]!.text).toBeFalsy();
+    const pending = held.structuredContent as { status: string; reviewId: string; url: string; message: string };
+    expect(pending).toMatchObject({ status: 'pending_review', url: `http://localhost:3999/reviews/${pending.reviewId}` });
+    expect(pending.message).toMatch(/call wait_for_review/);
+    expect(await stack.db.review.findUniqueOrThrow({ where: { id: pending.reviewId } })).toMatchObject({ status: 'pending', reason: 'ticket 90', mode: 'mcp' });
+    const status = async (id: number) => ((await root.query(`SELECT status FROM ${db}.orders WHERE id = ${id}`))[0] as { status: string }[])[0]!.status;
+    expect(await status(10)).toBe('paid');
+
+    const still = await call(client, 'wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 1 });
+    expect((still.structuredContent as { status: string }).status).toBe('pending_review');
+    expect((await stack.cli(['reviews', 'approve', pending.reviewId], asReviewer)).code).toBe(0);
+    const done = await call(client, 'wait_for_review', { reviewId: pending.reviewId, timeoutSeconds: 30 });
+    expect(done.isError, done.content[0]!.text).toBeFalsy();
+    expect(done.structuredContent).toMatchObject({ status: 'approved', reviewId: pending.reviewId, command: 'UPDATE', rowCount: 1 });
+    expect(await status(10)).toBe('held');
+    const again = await call(client, 'wait_for_review', { reviewId: pending.reviewId, connection: 'shop-mysql-held', sql });
+    expect(again.isError).toBe(true);
+    expect(await status(10)).toBe('held');
+
+    const other = "UPDATE orders SET status = 'held' WHERE id = 11";
+    const second = await call(client, 'run_query', { connection: 'shop-mysql-held', sql: other, reason: 'ticket 91', waitSeconds: 1 });
+    const id = (second.structuredContent as { reviewId: string }).reviewId;
+    expect((await stack.cli(['reviews', 'reject', id, '--comment', 'not today'], asReviewer)).code).toBe(0);
+    const no = await call(client, 'wait_for_review', { reviewId: id });
+    expect(no.isError).toBe(true);
+    expect(no.content[0]!.text).toMatch(/rejected by mysql-rev@test\.local.*The statement did not run/);
+    expect(await status(11)).toBe('paid');
+
+    // the gateway's /mcp finds the review held in its MySQL session too
+    const http = await httpClient();
+    const viaHttp = await call(http, 'run_query', { connection: 'shop-mysql-held', sql: other, reason: 'ticket 92', waitSeconds: 1 });
+    expect(viaHttp.isError, viaHttp.content[0]!.text).toBeFalsy();
+    const httpHeld = viaHttp.structuredContent as { status: string; reviewId: string };
+    expect(httpHeld.status).toBe('pending_review');
+    expect(await stack.db.review.findUniqueOrThrow({ where: { id: httpHeld.reviewId } })).toMatchObject({ status: 'pending', reason: 'ticket 92' });
+    await http.close();
+    expect(await status(11)).toBe('paid');
   });
 });

@@ -107,10 +107,12 @@ export function runMysqlOn(
   limit: number,
   maxBytes: number,
   sessionId: string | undefined,
-  o: { single: boolean; command: string | null },
+  o: { single: boolean; command: string | null; earlier?: boolean },
 ): Promise<Record<string, unknown> & { complete: boolean }> {
   return new Promise((resolve, reject) => {
     let current: Current | null = null;
+    /** with `earlier`: the rows of the results before the last, each cut to the limits of its own */
+    const earlier: unknown[][][] = [];
     let settled = false;
     const shape = (complete: boolean) => {
       const c = current ?? { columns: [], rows: [], bytes: 0, seen: 0, header: null };
@@ -124,11 +126,13 @@ export function runMysqlOn(
         rowCount: header ? header.affectedRows : rows.length,
         truncated: c.seen > rows.length,
         ...(header?.insertId ? { insertId: header.insertId } : {}),
+        ...(o.earlier ? { earlier } : {}),
         complete,
       };
     };
     const q = conn.query({ sql, rowsAsArray: true });
     q.on('fields', (fields: FieldPacket[] | undefined) => {
+      if (o.earlier && current) earlier.push(current.rows.slice(0, limit).map((r) => trimRow(r.map(jsonValue))));
       current = { columns: (fields ?? []).map(columnOf), rows: [], bytes: 0, seen: 0, header: null };
     });
     q.on('result', (row: unknown) => {

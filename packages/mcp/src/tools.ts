@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { analyzeSql } from '@hoop/pipeline';
 import type { Duplex } from 'node:stream';
 import { parseWaitingNotice, type WaitingNotice } from '@hoop/protocol';
+import { type Held, heldStatements, rememberHeld, StillPending, watchHeld } from './held';
 import { explain, fail, ok, type ToolResult } from './answers';
 import { CommandRefused, runCommandOver } from './command';
 import { closeMysql, type MysqlConnection, mysqlStatements, runMysqlOn } from './mysql';
@@ -15,30 +16,6 @@ import { shellLineOnlyReads } from './read-only';
 function analyzePg(sql: string): { kind: string }[] | null {
   const a = analyzeSql(sql);
   return a.ok ? a.statements : null;
-}
-
-/** The statement is held for review and the wait for this call is over; the review goes on. */
-class StillPending extends Error {
-  constructor(readonly notice: WaitingNotice) {
-    super('still waiting for approval');
-  }
-}
-
-/**
- * What a held statement or command was, so `wait_for_review` can re-attach to it by id. Process-wide (the gateway's
- * `/mcp` makes a server per request), bounded, and keyed by caller so one agent never re-attaches to another's hold.
- */
-interface Held {
-  kind: 'sql' | 'command';
-  connection: string;
-  sql: string;
-  reason?: string;
-  limit: number;
-}
-const heldStatements = new Map<string, Held>();
-function rememberHeld(id: string, entry: Held) {
-  heldStatements.set(id, entry);
-  if (heldStatements.size > 1000) heldStatements.delete(heldStatements.keys().next().value!);
 }
 
 export interface ConnectionInfo {
@@ -59,6 +36,8 @@ export interface McpDeps {
   /** a SQL session on a postgres or mysql connection, through the agent that serves it (mode mcp) */
   openSql(connection: string, clientInfo: Record<string, string>): Promise<SqlSession>;
   getSession(id: string): Promise<Record<string, unknown>>;
+  /** the pending statement review held in a session, for protocols that cannot tell their client why it waits (MySQL) */
+  heldReview?(sessionId: string): Promise<WaitingNotice | null>;
   /** a session on an ssh or command connection: the raw stream to the agent's SSH service (mode mcp) */
   openCommand(connection: string, clientInfo: Record<string, string>): Promise<{ stream: Duplex; sessionId?: string; limits?: Limits }>;
   /** who the tools act for, where one process serves several callers (the gateway's `/mcp`) */
@@ -92,7 +71,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     sql: string,
     reason: string | undefined,
     requested: number,
-    o: { waitMs?: number; review?: string; mysqlShape?: { single: boolean; command: string } } = {},
+    o: { waitMs?: number; review?: string; mysqlShape?: { single: boolean; command: string; earlier?: boolean } } = {},
   ) => {
     const session = await deps.openSql(connection, {
       client: 'hoop mcp',
@@ -102,12 +81,28 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     const { sessionId, limits } = session;
     const limit = Math.min(requested, limits?.maxRows ?? MAX_ROWS);
     const maxBytes = limits?.maxBytes ?? 1024 * 1024;
+    // a held statement: the call waits up to waitMs for the decision, then returns pending (StillPending)
+    let timer: NodeJS.Timeout | null = null;
+    let onHeld: (w: WaitingNotice) => void = () => undefined;
+    const pending = new Promise<never>((_, reject) => {
+      onHeld = (w) => {
+        if (timer) return;
+        rememberHeld(heldKey(w.reviewId), { kind: 'sql', connection, sql, ...(reason ? { reason } : {}), limit: requested });
+        timer = setTimeout(() => reject(new StillPending(w)), o.waitMs ?? 25_000);
+      };
+    });
+    pending.catch(() => undefined);
     if ('mysql' in session) {
+      // a MySQL client cannot be told why it waits: the review held in its session is looked up where reviews are kept
+      const { heldReview } = deps;
+      const stopWatch = sessionId && heldReview ? watchHeld(() => heldReview(sessionId), onHeld) : () => undefined;
       const statements = o.mysqlShape ? null : mysqlStatements(sql);
       const shape = o.mysqlShape ?? { single: statements?.length === 1, command: statements?.at(-1)?.command ?? null };
+      const running = runMysqlOn(session.mysql, sql, limit, maxBytes, sessionId, shape);
+      running.catch(() => undefined);
       let complete = false;
       try {
-        const { complete: done, ...result } = await runMysqlOn(session.mysql, sql, limit, maxBytes, sessionId, shape);
+        const { complete: done, ...result } = await Promise.race([running, pending]);
         complete = done;
         return result;
       } catch (err) {
@@ -115,20 +110,16 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
         complete = (err as { errno?: number }).errno !== undefined;
         throw err;
       } finally {
+        stopWatch();
+        if (timer) clearTimeout(timer);
         await closeMysql(session.mysql, session.stream, complete);
       }
     }
     const { client } = session;
-    let timer: NodeJS.Timeout | null = null;
-    const pending = new Promise<never>((_, reject) => {
-      client.on('notice', (n) => {
-        const w = parseWaitingNotice(n.message ?? '', n.detail);
-        if (!w || timer) return;
-        rememberHeld(heldKey(w.reviewId), { kind: 'sql', connection, sql, ...(reason ? { reason } : {}), limit: requested });
-        timer = setTimeout(() => reject(new StillPending(w)), o.waitMs ?? 25_000);
-      });
+    client.on('notice', (n) => {
+      const w = parseWaitingNotice(n.message ?? '', n.detail);
+      if (w) onHeld(w);
     });
-    pending.catch(() => undefined);
     const running = runSqlOn(client, sql, limit, maxBytes, sessionId);
     // when the wait ends first, the session is closed under the query: its failure is expected
     running.catch(() => undefined);
@@ -234,10 +225,17 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       if (cached && Date.now() - cached.at < 60_000) return ok(cached.value);
       try {
         const type = (await connectionType(connection)) ?? 'postgres';
-        // hoop's own query is one SELECT: it need not be parsed here to know it (the agent judges it as any other)
-        const r = await runSql(connection, schemaQuery(type, schema, table), undefined, SCHEMA_ROWS, { mysqlShape: { single: true, command: 'SELECT' } });
-        const tables = schemaTables(type, r.rows as unknown[][]);
-        const value = { connection, tables, ...(r.truncated ? { truncated: true } : {}) };
+        // hoop's own query: it need not be parsed here to know its shape (the agent judges it as any other)
+        const shape = { single: false, command: 'SELECT', earlier: true };
+        const r = await runSql(connection, schemaQuery(type, schema, table), undefined, SCHEMA_ROWS, { mysqlShape: shape });
+        const tables = schemaTables(type, r.rows as unknown[][], (r as { earlier?: unknown[][][] }).earlier?.[0]);
+        const none = type === 'mysql' && !schema && tables.length === 0;
+        const value = {
+          connection,
+          tables,
+          ...(r.truncated ? { truncated: true } : {}),
+          ...(none ? { note: "no tables in the connection's database (a connection that names no database lists none: give `schema`)" } : {}),
+        };
         schemaCache.set(key, { at: Date.now(), value });
         return ok(value);
       } catch (err) {

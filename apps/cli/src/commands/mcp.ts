@@ -26,6 +26,14 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
       listConnections: async () => (await api<{ connections: ConnectionSummary[] }>(config, '/api/connections')).connections,
       openSql: async (connection, clientInfo) => openSqlSession(await gateway(), connection, clientInfo),
       getSession: (id) => api<Record<string, unknown>>(config, `/api/sessions/${encodeURIComponent(id)}`),
+      heldReview: async (session) => {
+        const { reviews } = await api<{ reviews: { id: string; url?: string; expiresAt: string }[] }>(
+          config,
+          `/api/reviews?status=pending&kind=statement&mine=1&session=${encodeURIComponent(session)}&limit=1`,
+        );
+        const r = reviews[0];
+        return r ? { reviewId: r.id, url: r.url ?? `review ${r.id}`, expiresAt: new Date(r.expiresAt) } : null;
+      },
       openCommand: async (connection, clientInfo) => {
         const { stream, sessionId, type, limits } = await (await gateway()).open(connection, 'mcp', clientInfo);
         if (type !== 'ssh' && type !== 'command') {

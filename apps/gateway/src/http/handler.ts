@@ -27,7 +27,7 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
     }
     if (req.url === '/mcp' || req.url?.startsWith('/mcp?')) {
       mcpHandler()
-        .then((handleMcp) => handleMcp({ db: api.db, agents: api.agents, log }, req, res))
+        .then((handleMcp) => handleMcp({ db: api.db, agents: api.agents, log, webUrl: api.webUrl }, req, res))
         .catch((err: Error) => {
           log.error('mcp request failed', { error: err.message });
           if (!res.headersSent)

@@ -5,6 +5,7 @@ import type { Logger } from '@hoop/log';
 import { createHoopMcpServer, mysqlClientOver, pgClientOver } from '@hoop/mcp';
 import type { AgentRegistry } from '../agent-link/registry';
 import { connectionSummaries } from '@hoop/core/connection/connection-summaries';
+import { listReviews, reviewUrl } from '@hoop/core/review/reviews';
 import { sessionWithEvents } from '@hoop/core/session/session-summaries';
 import { agentOnline, caller } from './api-route';
 import { authenticateUser, bearer } from '../auth';
@@ -16,7 +17,11 @@ const VERSION = '0.1.0';
  * `POST /mcp`: the hoop MCP server over streamable HTTP (stateless: one server per request), for agents that cannot
  * run `hoop mcp`. The bearer token decides who the agent acts as; every tool call is a recorded session.
  */
-export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logger }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleMcp(
+  deps: { db: Db; agents: AgentRegistry; log: Logger; webUrl: string },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const token = bearer(req);
   const user = token ? await authenticateUser(deps.db, token) : null;
   if (!user) {
@@ -61,6 +66,10 @@ export async function handleMcp(deps: { db: Db; agents: AgentRegistry; log: Logg
         return { client, sessionId: session.sessionId, limits: session.limits };
       },
       getSession: (id) => sessionWithEvents(deps.db, caller(user), id),
+      heldReview: async (session) => {
+        const [r] = await listReviews(deps.db, user.orgId, { status: 'pending', kind: 'statement', session, requester: user.email, limit: 1 });
+        return r ? { reviewId: r.id, url: reviewUrl(deps.webUrl, r.id), expiresAt: r.expiresAt } : null;
+      },
       openCommand: async (connection, clientInfo) => {
         let session;
         try {
