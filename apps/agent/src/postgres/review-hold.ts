@@ -1,25 +1,15 @@
 import { WAITING_PREFIX } from '@hoop/protocol';
 import { errorResponse, type FrontendMessage, noticeResponse } from '@hoop/pgwire';
 import type { ReviewUpdate, SessionHooks, Verdict } from '../session/hooks';
+import { type HeldStatement, holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/review-hold';
 import type { RelayOutput } from './relay-output';
-import { describeParams, type ReviewSubject } from '../session/review-subject';
 import { type ErrorFields, reviewRefusal } from './sql-errors';
-
-/**
- * Client bytes a session may queue behind a held statement before it is refused. What every session holds counts in
- * the agent's input budget too (session.ts), so sessions held at once cannot together hold more than that.
- */
-const MAX_HELD_INPUT = 16 * 1024 * 1024;
 
 /** What is held: a simple query, or the Bind of a statement (its values are known then), or an Execute of a portal. */
 export type HeldMessage = FrontendMessage & { type: 'Query' | 'Bind' | 'Execute' };
 
 /** A statement to hold: what reviewers decide on, and what the session needs to run it once approved. */
-export interface HoldRequest<C> {
-  /** the statement's text, for the audit trail */
-  sql: string;
-  subject: ReviewSubject;
-  verdict: Verdict;
+export interface HoldRequest<C> extends HeldStatement {
   message: HeldMessage;
   /** the session's own record of what the message runs (the prepared statement, the portal) */
   context: C;
@@ -40,15 +30,13 @@ interface Hold<C> {
   request: HoldRequest<C>;
   queue: FrontendMessage[];
   queuedBytes: number;
-  reviewId?: string;
-  cancel: () => void;
-  timer: NodeJS.Timeout | null;
+  review: ReviewHold;
 }
 
 /**
- * The statement of a Postgres session held for review, if any: asks for the review, tells the client where to watch
- * it (a NOTICE with the link), queues what the client sends meanwhile (bounded), and on the decision runs or refuses
- * the statement and then the queue, in order.
+ * The statement of a Postgres session held for review, if any (its review goes as session/review-hold.ts runs it):
+ * tells the client where to watch it (a NOTICE with the link), queues what the client sends meanwhile (bounded), and
+ * on the decision runs or refuses the statement and then the queue, in order.
  */
 export class ReviewHolds<C> {
   private hold: Hold<C> | null = null;
@@ -69,32 +57,15 @@ export class ReviewHolds<C> {
   }
 
   start(request: HoldRequest<C>): void {
-    const { sql, subject, verdict } = request;
-    const mask = (t: string) => this.hooks.maskAudit(t);
-    this.out.audit('statement', {
-      sql: mask(sql),
-      decision: 'review',
-      ruleId: verdict.ruleId ?? null,
-      reason: verdict.message ?? null,
-      statements: verdict.statements ?? null,
-      ...(subject.params?.values.length ? { parameters: describeParams(subject.params, mask) } : {}),
-      ...(subject.runs?.length ? { runsPrepared: subject.runs.map((r) => r.name) } : {}),
-      executed: false,
-      held: true,
+    // (the review tells of its progress in later ticks, once `hold` is set)
+    let hold: Hold<C> | null = null;
+    const review = holdForReview(this.hooks, (type, data) => this.out.audit(type, data), request, {
+      pending: (u) => this.pending(hold!, u),
+      approved: (verdict) => this.decided(hold!, () => this.owner.runApproved(request, verdict)),
+      refused: (u, reviewId) => this.decided(hold!, () => this.owner.refuseHeld(request.message, reviewRefusal(u, reviewId))),
     });
-    const hold: Hold<C> = { request, queue: [], queuedBytes: 0, cancel: () => undefined, timer: null };
+    hold = { request, queue: [], queuedBytes: 0, review };
     this.hold = hold;
-    let cancelled = false;
-    const cancel = this.hooks.requestReview!({ sql, verdict, subject }, (u) => {
-      // a decision may arrive in the same tick as the request: handle it after the caller has finished
-      queueMicrotask(() => {
-        if (!cancelled) this.onUpdate(hold, u);
-      });
-    });
-    hold.cancel = () => {
-      cancelled = true;
-      cancel();
-    };
   }
 
   /** A client message that arrived while a statement is held. */
@@ -121,45 +92,28 @@ export class ReviewHolds<C> {
   }
 
   private end(hold: Hold<C>): void {
-    if (hold.timer) clearTimeout(hold.timer);
-    hold.cancel();
+    hold.review.end();
     if (this.hold === hold) this.hold = null;
   }
 
-  private onUpdate(hold: Hold<C>, u: ReviewUpdate): void {
-    if (this.hold !== hold) return;
-    if (u.status === 'pending') {
-      hold.reviewId = u.reviewId;
-      this.out.audit('review.requested', {
-        reviewId: u.reviewId ?? null,
-        url: u.url ?? null,
-        expiresAt: u.expiresAt ?? null,
-        ruleId: hold.request.verdict.ruleId ?? null,
-      });
-      this.out.client.append(
-        noticeResponse({
-          severity: 'NOTICE',
-          code: '01000',
-          message: `${WAITING_PREFIX}: ${u.url ?? `review ${u.reviewId}`}`,
-          detail: `review ${u.reviewId ?? '?'} (guardrail "${hold.request.verdict.ruleId ?? 'review'}"); expires at ${u.expiresAt ?? 'unknown'}`,
-          hint: 'the statement runs as soon as it is approved; it is refused if it is rejected or expires',
-        }),
-      );
-      // the gateway expires reviews; this only guards against never hearing back
-      if (!hold.timer && u.expiresAt) {
-        const ms = Math.max(0, Date.parse(u.expiresAt) - Date.now()) + 60_000;
-        hold.timer = setTimeout(() => this.onUpdate(hold, { status: 'expired', reviewId: u.reviewId, message: 'no decision reached the agent in time' }), ms);
-        hold.timer.unref();
-      }
-      this.out.flush();
-      return;
-    }
-    this.end(hold);
-    const reviewId = u.reviewId ?? hold.reviewId;
-    this.out.audit('review.decided', { reviewId: reviewId ?? null, status: u.status, decidedBy: u.decidedBy ?? null, message: u.message ?? null });
-    if (u.status === 'approved') this.owner.runApproved(hold.request, { ...hold.request.verdict, action: 'allow', ...(reviewId ? { reviewId } : {}) });
-    else this.owner.refuseHeld(hold.request.message, reviewRefusal(u, reviewId));
-    // what the client sent meanwhile runs now, in order (and may be held in turn)
+  private pending(hold: Hold<C>, u: ReviewUpdate): void {
+    this.out.client.append(
+      noticeResponse({
+        severity: 'NOTICE',
+        code: '01000',
+        message: `${WAITING_PREFIX}: ${u.url ?? `review ${u.reviewId}`}`,
+        detail: `review ${u.reviewId ?? '?'} (guardrail "${hold.request.verdict.ruleId ?? 'review'}"); expires at ${u.expiresAt ?? 'unknown'}`,
+        hint: 'the statement runs as soon as it is approved; it is refused if it is rejected or expires',
+      }),
+    );
+    this.out.flush();
+  }
+
+  /** Reviewers decided: the statement runs or is refused, then what the client sent meanwhile, in order. */
+  private decided(hold: Hold<C>, answer: () => void): void {
+    if (this.hold === hold) this.hold = null;
+    answer();
+    // (and may be held in turn)
     for (const next of hold.queue) {
       if (this.owner.replay(next) === 'terminate') {
         this.out.flush();
