@@ -67,6 +67,32 @@ describe('the model API through hoop', () => {
     expect(seen.trimEnd().endsWith('data: {"type":"message_stop"}')).toBe(true);
   });
 
+  it('stops the request upstream when the client goes away mid-answer, and the conversation goes on', async () => {
+    let release!: () => void;
+    api.enqueue({ kind: 'text', text: 'never read to the end', hold: new Promise<void>((r) => (release = r)) });
+    const conversation = `abort-${randomBytes(4).toString('hex')}`;
+    const h = { 'x-claude-code-session-id': conversation };
+    const ctl = new AbortController();
+    const res = await fetch(`${base}/v1/messages`, {
+      method: 'POST',
+      signal: ctl.signal,
+      headers: { authorization: `Bearer ${dev.token}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...h },
+      body: JSON.stringify({ model: 'claude-scripted-1', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    ctl.abort();
+    const aborted = await waitFor('the abort in the trail', async () => {
+      const s = await stack.db.session.findFirst({ where: { mode: 'claude', clientInfo: { path: ['conversation'], equals: conversation } } });
+      return s ? stack.db.auditEvent.findFirst({ where: { sessionId: s.id, type: 'model.abort' } }) : null;
+    });
+    expect(aborted.data).toMatchObject({ reason: 'the client went away' });
+    release();
+    const next = await messages({ model: 'claude-scripted-1', max_tokens: 5, messages: [{ role: 'user', content: 'again' }] }, h);
+    expect(next.status).toBe(200);
+    expect(((await next.json()) as { content: { text: string }[] }).content[0]!.text).toBe('hello from the scripted model');
+  });
+
   it('passes headers, query and body unchanged, with the org key instead of the hoop token', async () => {
     const before = api.received.length;
     const body = { model: 'claude-scripted-1', max_tokens: 5, messages: [{ role: 'user', content: 'hé ✓' }], some_future_field: { nested: [1, 2] } };

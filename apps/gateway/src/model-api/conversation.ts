@@ -43,7 +43,7 @@ export class Conversation {
       }
     });
     stream.once('close', () => this.closed());
-    stream.once('error', (err) => {
+    stream.on('error', (err) => {
       log.info('model API stream to the agent failed', { session: session.sessionId, error: err.message });
       this.closed(err);
     });
@@ -62,22 +62,22 @@ export class Conversation {
     this.sinks.set(id, sink);
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
-    stream.write(encodeHead(id, FrameKind.request, head));
+    this.send(encodeHead(id, FrameKind.request, head));
     req.on('data', (chunk: Buffer) => {
       let ok = true;
-      for (const f of encodeBody(id, chunk)) ok = stream.write(f) && ok;
+      for (const f of encodeBody(id, chunk)) ok = this.send(f) && ok;
       if (!ok) {
         req.pause();
         stream.once('drain', () => req.resume());
       }
     });
     req.once('end', () => {
-      if (this.sinks.has(id)) stream.write(encodeFrame(id, FrameKind.end));
+      if (this.sinks.has(id)) this.send(encodeFrame(id, FrameKind.end));
     });
     res.once('close', () => {
       if (!this.sinks.has(id)) return;
       // the client went away before its answer ended: the agent stops the request upstream
-      if (!this.gone) stream.write(encodeFrame(id, FrameKind.abort, Buffer.from(JSON.stringify({ message: 'the client went away' }))));
+      this.send(encodeFrame(id, FrameKind.abort, Buffer.from(JSON.stringify({ message: 'the client went away' }))));
       this.done(id);
     });
   }
@@ -89,6 +89,12 @@ export class Conversation {
     if (this.idle) clearTimeout(this.idle);
     this.onGone();
     this.session.stream.end();
+  }
+
+  /** writes to the agent while the conversation lasts (a request's body may still arrive after it ended) */
+  private send(buf: Buffer): boolean {
+    const stream = this.session.stream;
+    return this.gone || !stream.writable ? true : stream.write(buf);
   }
 
   private frame(f: Frame): void {
