@@ -65,9 +65,14 @@ beforeAll(async () => {
   const applied = await stack.cli(['policy', 'apply', '-f', file]);
   expect(applied.code, applied.stderr).toBe(0);
   await stack.startAgent();
-  client = new Client({ name: 'test-agent', version: '1.0.0' });
+  client = await stdioClient();
+});
+
+/** `hoop mcp` as Claude Code starts it, with an MCP client on its stdio */
+async function stdioClient(): Promise<Client> {
+  const c = new Client({ name: 'test-agent', version: '1.0.0' });
   const hoop = cliCommand(['mcp']);
-  await client.connect(
+  await c.connect(
     new StdioClientTransport({
       command: hoop.command,
       args: hoop.args,
@@ -76,7 +81,8 @@ beforeAll(async () => {
       stderr: 'pipe',
     }),
   );
-});
+  return c;
+}
 
 afterAll(async () => {
   await client?.close();
@@ -172,10 +178,13 @@ describe('hoop mcp on a MySQL/MariaDB connection', () => {
   });
 
   it('asks a reason for a write read with the MySQL grammar, runs it with one, and records the reason', async () => {
-    // backticks are not Postgres SQL: read with the Postgres grammar this would not parse and no reason would be asked
-    const noReason = await call(client, 'run_query', { connection: 'shop-mysql', sql: "UPDATE `orders` SET `status` = 'paid' WHERE id = 3" });
+    // backticks are not Postgres SQL: read with the Postgres grammar this would not parse and no reason would be asked;
+    // and it is the first call of its process: the MySQL grammar is loaded for it, not read as unreadable
+    const fresh = await stdioClient();
+    const noReason = await call(fresh, 'run_query', { connection: 'shop-mysql', sql: "UPDATE `orders` SET `status` = 'paid' WHERE id = 3" });
     expect(noReason.isError).toBe(true);
     expect(noReason.content[0]!.text).toMatch(/give a `reason`/);
+    await fresh.close();
     const show = await call(client, 'run_query', { connection: 'shop-mysql', sql: 'SHOW TABLES' });
     expect(rows(show).rows).toEqual([['customers'], ['orders']]);
     const r = await call(client, 'run_query', {

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2';
 import { BLOCKED_PREFIX, REVIEW_PREFIX } from '@hoop/protocol';
-import { defaultPolicy, evaluateMysql } from '@hoop/pipeline';
+import { defaultPolicy, evaluateMysql, initMysqlGuard } from '@hoop/pipeline';
 import { trimRow } from './sql';
 
 /**
@@ -32,10 +32,14 @@ export async function mysqlClientOver(stream: Duplex): Promise<MysqlConnection> 
   return conn;
 }
 
-/** What the statements of a text are, read with the MySQL grammar (null when the guard cannot read it). */
-export function mysqlStatements(sql: string): { kind: string; command: string }[] | null {
+/**
+ * What the statements of a text are, read with the MySQL grammar (null when the guard cannot read it). The grammar is
+ * loaded on the first MySQL call, not when `hoop mcp` starts.
+ */
+export async function mysqlStatements(sql: string): Promise<{ kind: string; command: string }[] | null> {
   // a call reads its text twice (does it need a reason? is it one statement?): the second time is free
   if (last?.sql === sql) return last.statements;
+  await initMysqlGuard();
   const d = evaluateMysql(sql, defaultPolicy());
   const statements = d.ruleId === 'parse-error' ? null : d.statements.map((s) => ({ kind: s.kind, command: s.command }));
   last = { sql, statements };

@@ -96,7 +96,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       // a MySQL client cannot be told why it waits: the review held in its session is looked up where reviews are kept
       const { heldReview } = deps;
       const stopWatch = sessionId && heldReview ? watchHeld(() => heldReview(sessionId), onHeld) : () => undefined;
-      const statements = o.mysqlShape ? null : mysqlStatements(sql);
+      const statements = o.mysqlShape ? null : await mysqlStatements(sql);
       const shape = o.mysqlShape ?? { single: statements?.length === 1, command: statements?.at(-1)?.command ?? null };
       const running = runMysqlOn(session.mysql, sql, limit, maxBytes, sessionId, shape);
       running.catch(() => undefined);
@@ -270,7 +270,7 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
     async ({ connection, sql, reason, limit, waitSeconds }) => {
       // the connection's own grammar reads the statements (a MySQL text is not Postgres SQL)
       const mysql = !reason?.trim() && (await connectionType(connection)) === 'mysql';
-      const analysis = mysql ? mysqlStatements(sql) : analyzePg(sql);
+      const analysis = mysql ? await mysqlStatements(sql) : analyzePg(sql);
       if (!reason?.trim() && analysis?.some((s) => s.kind !== 'read' && s.kind !== 'utility')) {
         return fail(
           'this statement changes something: give a `reason` (what you are fixing and why) and call again; it will be recorded and shown to reviewers',
