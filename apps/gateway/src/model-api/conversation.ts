@@ -10,6 +10,8 @@ interface Sink {
   started: boolean;
   /** this exchange holds the agent stream paused until its client drains */
   blocking: boolean;
+  /** the response's socket is corked until the end of this tick, so the pieces read together leave together */
+  corked: boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ export class Conversation {
   exchange(head: RequestHead, req: IncomingMessage, res: ServerResponse): void {
     const id = this.nextId++;
     const stream = this.session.stream;
-    const sink: Sink = { res, started: false, blocking: false };
+    const sink: Sink = { res, started: false, blocking: false, corked: false };
     this.sinks.set(id, sink);
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
@@ -109,6 +111,14 @@ export class Conversation {
       sink.res.flushHeaders();
     } else if (f.kind === FrameKind.body) {
       if (!sink.started) return this.fail(f.exchange, 'the agent sent a body before its head');
+      if (!sink.corked) {
+        sink.corked = true;
+        sink.res.cork();
+        process.nextTick(() => {
+          sink.corked = false;
+          sink.res.uncork();
+        });
+      }
       if (!sink.res.write(f.payload) && !sink.blocking) {
         sink.blocking = true;
         if (this.blocked++ === 0) this.session.stream.pause();
