@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /** The tests that need a MySQL/MariaDB server: left out when `npm test` found none and could not start one (it says so). */
 const MYSQL_SERVER_TESTS = [
   'apps/agent/src/mysql/{guard,probe,session,target,wire}.test.ts',
-  'apps/cli/test/mysql-session.test.ts',
+  'apps/cli/test/{mysql-session,mcp-mysql,pymysql,connect-exec}.test.ts',
   'packages/devstack/src/demo-mysql.test.ts',
 ];
 
