@@ -203,6 +203,22 @@ describe('review holds on a MySQL connection', () => {
     expect(events[0]!.parameters).toEqual([expect.stringMatching(/^\$1 = '500'/), expect.stringMatching(/^\$2 = '1'/)]);
   });
 
+  it("a held statement stops waiting when the client cancels it as the mysql client's Ctrl-C does (KILL QUERY <thread id>)", async () => {
+    const [c, other] = await Promise.all([client(), client()]);
+    try {
+      const held = c.query('UPDATE payouts SET amount = 888 WHERE id = 2').catch((e: { errno: number }) => e);
+      const review = await pendingReview('SET amount = 888');
+      await other.query(`KILL QUERY ${c.threadId}`);
+      expect(await held).toMatchObject({ errno: 1317 });
+      const [[row]] = (await c.query('SELECT amount FROM payouts WHERE id = 2')) as [{ amount: number }[], unknown];
+      expect(row!.amount).not.toBe(888);
+      await decide(review.id, 'approve');
+      expect(amount(2)).not.toBe(888);
+    } finally {
+      await Promise.all([c.end(), other.end()]);
+    }
+  });
+
   it('a session closed while its statement is held ends the hold: approved later, the statement never runs', async () => {
     const c = await client();
     void c.query('INSERT INTO payouts VALUES (77, 777)').catch(() => null);

@@ -1,6 +1,7 @@
 import { initMysqlGuard } from '@hoop/pipeline';
 import type { Protocol } from '../session/protocol';
 import { mysqlTargetConfigFrom } from './config';
+import { MysqlThreads } from './threads';
 import { serveMysql } from './session';
 
 /**
@@ -8,6 +9,7 @@ import { serveMysql } from './session';
  * connection's credential, and relays every command through the policy (session.ts, relay.ts).
  */
 export function mysqlProtocol(): Protocol {
+  const threads = new MysqlThreads();
   return {
     async serve(s) {
       const target = mysqlTargetConfigFrom(s.conn.config);
@@ -31,6 +33,7 @@ export function mysqlProtocol(): Protocol {
         budget: s.budget,
         hooks: s.hooks,
         readOnly: s.conn.readOnly,
+        threads: { registry: threads, connectionId: s.conn.id },
         log: s.log,
         audit: (type, data) => s.audit(type, data),
       });

@@ -16,6 +16,8 @@ import { blockedMessage } from '../session/refusals';
 import { type HeldStatement, holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/review-hold';
 import { boundParams } from './bound-values';
 import { ReviewedStatements } from './held-statements';
+import { ANSWER } from './commands';
+import { killedThread } from './threads';
 import { InfileTransfer } from './local-infile';
 import type { ColumnMaskerFor, RowMasker } from './masking';
 import { rowMaskerFor } from './masking';
@@ -46,25 +48,9 @@ export interface RelayEnds {
   audit(type: string, data: Record<string, unknown>): void;
   /** the session is over (the client quit, or either side closed or broke the protocol) */
   end(reason: string): void;
+  /** a KILL of thread `id` is let through: a statement that thread holds for review stops waiting */
+  killed?(id: number): void;
 }
-
-/** Commands whose text is judged, and the answer each command gets (null: none). */
-const ANSWER: Record<number, ResponseKind | null> = {
-  [COM.QUERY]: 'query',
-  [COM.STMT_PREPARE]: 'prepare',
-  [COM.STMT_EXECUTE]: 'execute',
-  [COM.STMT_FETCH]: 'fetch',
-  [COM.STMT_CLOSE]: null,
-  [COM.STMT_SEND_LONG_DATA]: null,
-  [COM.STMT_RESET]: 'ok',
-  [COM.INIT_DB]: 'ok',
-  [COM.PING]: 'ok',
-  [COM.RESET_CONNECTION]: 'ok',
-  [COM.SET_OPTION]: 'ok',
-  [COM.PROCESS_KILL]: 'ok',
-  [COM.STATISTICS]: 'statistics',
-  [COM.FIELD_LIST]: 'fieldList',
-};
 
 type Current = {
   kind: ResponseKind;
@@ -134,6 +120,21 @@ export class MysqlRelay {
   maskedOverall(): Record<string, number> {
     this.takeMasked();
     return { ...this.maskedTotals };
+  }
+
+  /**
+   * The client stopped waiting (the mysql client's Ctrl-C: KILL QUERY on a second connection): a held statement is
+   * answered as interrupted and never runs; what waited behind it goes on. False when nothing is held.
+   */
+  interrupt(): boolean {
+    const h = this.held;
+    if (!h) return false;
+    h.review.end();
+    this.held = null;
+    this.o.audit('review.abandoned', { reviewId: h.review.reviewId ?? null, reason: 'the client interrupted the statement (KILL QUERY)' });
+    this.refuse(1317, '70100', 'Query execution was interrupted: the statement waited for approval and did not run', false);
+    this.pump();
+    return true;
   }
 
   /** The session is over: a held statement will never run. */
@@ -294,6 +295,8 @@ export class MysqlRelay {
       return this.hold(payload, { sql, subject: { sql }, verdict });
     }
     if (sql !== null && verdict && verdict.action !== 'allow') return this.refuseStatement(sql, verdict);
+    const killed = sql === null ? null : killedThread(sql);
+    if (killed !== null) this.o.killed?.(killed);
     if (com === COM.STMT_CLOSE) this.reviewed.sent('close', statementId);
     else if (com === COM.STMT_RESET) this.reviewed.sent('reset', statementId);
     else if (com === COM.STMT_SEND_LONG_DATA && payload.length >= 7) this.reviewed.sent('longData', statementId, payload.readUInt16LE(5));

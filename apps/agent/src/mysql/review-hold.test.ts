@@ -11,6 +11,7 @@ import {
   CLIENT,
   type Command,
   PacketParser,
+  parseHandshakeV10,
   ResponseReader,
   type ResponseKind,
   type ServerMessage,
@@ -26,6 +27,7 @@ import { type ReviewSubject, reviewDigest } from '../session/review-subject';
 import { PacketChannel } from './channel';
 import type { MysqlHooks } from './relay';
 import { serveMysql } from './session';
+import { MysqlThreads } from './threads';
 
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
@@ -72,6 +74,7 @@ beforeEach(async () => {
   const sink: typeof audits = [];
   audits = sink;
   requests = [];
+  const threads = new MysqlThreads();
   server = net.createServer((sock) =>
     serveMysql(sock, {
       sessionId: 's1',
@@ -79,6 +82,7 @@ beforeEach(async () => {
       password: null,
       maxMessage: 1 << 20,
       hooks: hooks(),
+      threads: { registry: threads, connectionId: 'c' },
       log: createLogger('mysql-test', 'error'),
       audit: (type, data) => sink.push({ type, data }),
     }),
@@ -96,7 +100,7 @@ async function connect() {
   clients.push(sock);
   const ch = new PacketChannel(new PacketParser(), () => 'closed');
   ch.attach(sock);
-  await ch.next();
+  const greeting = parseHandshakeV10((await ch.next()).payload);
   ch.write(writeHandshakeResponse41({ capabilities: CAPS, username: 'anyone', authResponse: Buffer.alloc(20, 1), authPluginName: 'mysql_native_password' }), 1);
   await ch.next();
   /** the whole answer to one command, read after it was sent */
@@ -111,7 +115,7 @@ async function connect() {
     return got;
   };
   const send = (c: Command, longData?: ReadonlySet<number>) => ch.write(writeCommand(c, CAPS, longData), 0);
-  return { sock, ch, send, answer };
+  return { sock, ch, send, answer, threadId: greeting.connectionId };
 }
 
 const amount = () => asRoot(`SELECT amount FROM ${db}.payouts WHERE id = 1`).trim();
@@ -223,5 +227,24 @@ describe('review holds in a MySQL session', () => {
     execute(TYPE.VAR_STRING, '', new Set([0]));
     expect((await c.answer('execute'))[0]).toMatchObject({ type: 'Error', err: { message: expect.stringContaining('COM_STMT_SEND_LONG_DATA') } });
     expect(requests).toHaveLength(4);
+  });
+
+  it("the mysql client's Ctrl-C (KILL QUERY on a second connection) stops the wait: the statement is interrupted, never runs", async () => {
+    const c = await connect();
+    c.send({ type: 'Query', sql: 'UPDATE payouts SET amount = 800 WHERE id = 1' });
+    c.send({ type: 'Ping' });
+    await held(1);
+    const other = await connect();
+    other.send({ type: 'Query', sql: `KILL QUERY ${c.threadId}` });
+    expect((await other.answer('query'))[0]!.type).toBe('OK');
+    expect((await c.answer('query'))[0]).toMatchObject({
+      type: 'Error',
+      err: { code: 1317, message: expect.stringContaining('waited for approval and did not run') },
+    });
+    expect((await c.answer('ok'))[0]!.type).toBe('OK');
+    expect(requests[0]!.cancelled).toBe(true);
+    requests[0]!.decide({ status: 'approved', reviewId: 'r1' });
+    expect(amount()).toBe('100');
+    expect(audits.map((a) => a.type)).toContain('review.abandoned');
   });
 });

@@ -4,6 +4,7 @@ import { CLIENT, framePacket, type HandshakeResponse41, PacketParser, writeErr, 
 import type { MemoryBudget } from '../session/memory-budget';
 import { PacketChannel } from './channel';
 import type { MysqlTargetConfig } from './config';
+import type { MysqlThreads } from './threads';
 import { clientGreeting, clientLogin, RELAYED_CAPABILITIES } from './front';
 import { type MysqlHooks, MysqlRelay } from './relay';
 import { simpleQuery } from './simple-query';
@@ -18,6 +19,8 @@ export interface MysqlSessionOptions {
   hooks: MysqlHooks;
   /** a read-only connection: the target session is opened read-only too (SET SESSION TRANSACTION READ ONLY) */
   readOnly?: boolean;
+  /** the agent's sessions of this connection by target thread, for KILL QUERY of a held statement */
+  threads?: { registry: MysqlThreads; connectionId: string };
   log: Logger;
   audit(type: string, data: Record<string, unknown>): void;
 }
@@ -33,6 +36,7 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
   const clientChannel = new PacketChannel(new PacketParser({ maxPayload: 64 * 1024 }), () => 'the client closed the connection during the login');
   let target: MysqlTargetSession | null = null;
   let relay: MysqlRelay | null = null;
+  let unregister: (() => void) | null = null;
   let over = false;
   let login: HandshakeResponse41 | null = null;
   let loginSeq = 0;
@@ -43,6 +47,7 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
     over = true;
     o.log.info('mysql session ended', { sessionId: o.sessionId, reason });
     share?.release();
+    unregister?.();
     relay?.dispose();
     clientChannel.detach();
     target?.socket.destroy();
@@ -102,8 +107,10 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
           readOnly: o.readOnly,
           audit: o.audit,
           end,
+          ...(o.threads ? { killed: (id: number) => o.threads!.registry.killed(o.threads!.connectionId, id) } : {}),
         });
         const r = relay;
+        if (o.threads) unregister = o.threads.registry.add(o.threads.connectionId, t.connectionId, r);
         client.on('data', (chunk: Buffer) => {
           r.fromClient(chunk);
           if (share && !share.hold(r.heldBytes)) end('the session holds more client input than the agent allows');
