@@ -4,7 +4,7 @@ import { oneOf, param, type SearchParams } from '../list-params';
  * The session list's filters as they appear in the URL (`/sessions?outcome=blocked&from=2026-03-01`), read the same way
  * by the page, its export link and the export route. Dates are whole days in UTC; `to` includes its day.
  */
-export const MODES = ['connect', 'exec', 'mcp'] as const;
+export const MODES = ['connect', 'exec', 'mcp', 'claude'] as const;
 export const STATUSES = ['open', 'closed', 'failed'] as const;
 export const OUTCOMES = ['blocked', 'reviewed', 'masked'] as const;
 export const FILTER_KEYS = ['user', 'connection', 'mode', 'status', 'from', 'to', 'outcome', 'q'] as const;

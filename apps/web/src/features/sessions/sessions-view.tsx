@@ -39,6 +39,7 @@ const MODE_OPTIONS = [
   { value: 'exec', label: 'hoop exec' },
   { value: 'connect', label: 'hoop connect' },
   { value: 'mcp', label: 'MCP tool' },
+  { value: 'claude', label: 'Claude Code (model API)' },
 ];
 const STATUS_OPTIONS = [
   { value: 'open', label: 'Live' },

@@ -13,6 +13,7 @@ const MODES = [
   { mode: 'connect', label: 'Connect', hint: 'hoop connect: a local port for psql, DBeaver, ORMs, ssh' },
   { mode: 'exec', label: 'Exec', hint: 'hoop exec: one statement or command' },
   { mode: 'mcp', label: 'AI agents (MCP)', hint: 'hoop mcp and /mcp tools' },
+  { mode: 'claude', label: 'Claude Code (model API)', hint: 'hoop claude: the model API through an anthropic connection' },
 ] as const;
 
 /** Who may use the connections, per mode; a mode not limited is open to every member. */
