@@ -5,6 +5,7 @@ const MYSQL_SERVER_TESTS = [
   'apps/agent/src/mysql/{guard,probe,session,target,wire}.test.ts',
   'apps/cli/test/{mysql-session,mcp-mysql,pymysql,connect-exec}.test.ts',
   'packages/devstack/src/demo-mysql.test.ts',
+  'packages/mcp/src/mysql.test.ts',
 ];
 
 export default defineConfig({
