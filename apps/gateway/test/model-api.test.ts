@@ -22,6 +22,11 @@ beforeAll(async () => {
   // nothing listens on port 9 of loopback (discard): the agent cannot reach this one
   await stack.addConnection('claude-down', 'anthropic', { baseUrl: 'http://127.0.0.1:9', connectTimeoutMs: 2000 }, REAL_KEY);
   await stack.addPostgresConnection('plain-pg', 'postgres://postgres@127.0.0.1:5432/postgres');
+  await stack.addConnection('claude-admins', 'anthropic', { baseUrl: api.url }, REAL_KEY);
+  const policy = await stack.db.policy.create({
+    data: { orgId: stack.orgId, name: 'model-admins', document: { name: 'model-admins', version: 1, access: { claude: ['admin'] } } },
+  });
+  await stack.db.connection.updateMany({ where: { orgId: stack.orgId, name: 'claude-admins' }, data: { policyId: policy.id } });
   dev = await stack.addUser({ role: 'developer', email: 'dev-claude@test.local' });
   await stack.startAgent();
   base = `${stack.gatewayUrl}/anthropic/claude-api`;
@@ -187,6 +192,19 @@ describe('the model API through hoop', () => {
     const exec = await stack.cli(['exec', 'claude-api', '-i', 'select 1']);
     expect(exec.code).not.toBe(0);
     expect(exec.stderr).toMatch(/serves Claude Code's model API requests only/);
+  });
+
+  it("keeps the model API to the roles the policy's access section names for mode claude", async () => {
+    const before = api.received.length;
+    const url = `${stack.gatewayUrl}/anthropic/claude-admins/v1/messages`;
+    const denied = await messages({ model: 'claude-scripted-1', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, {}, dev.token, url);
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toMatchObject({
+      error: { type: 'permission_error', message: expect.stringMatching(/does not let the developer role use claude/) },
+    });
+    expect(api.received.length).toBe(before);
+    const admin = await messages({ model: 'claude-scripted-1', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, {}, stack.adminToken, url);
+    expect(admin.status).toBe(200);
   });
 
   it('answers an unreachable API with an API-shaped 502 that names it', async () => {
