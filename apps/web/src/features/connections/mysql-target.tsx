@@ -1,7 +1,8 @@
 'use client';
 
 import type { FieldErrors } from './connection-fields';
-import { Grid, PemField, SelectField, TextField } from './target-inputs';
+import { SqlTarget, type SqlTargetWords } from './sql-target';
+import { PemField } from './target-inputs';
 
 /** A MySQL/MariaDB target's settings, with the names the agent reads (mysqlTargetConfigFrom in @hoop/protocol). */
 
@@ -49,68 +50,23 @@ export function mysqlConfigOf(f: MysqlFields): Record<string, unknown> {
   };
 }
 
+const MYSQL: SqlTargetWords<MysqlFields> = {
+  prefix: 'my',
+  defaultPort: '3306',
+  database: { label: 'Database (optional)', hint: "The session's default database; blank: none, statements name theirs.", placeholder: 'orders' },
+  userHint: 'The account the agent logs in as; give it only the rights people need.',
+  tls: {
+    key: 'sslMode',
+    label: 'TLS (ssl-mode)',
+    hint: "As the mysql client's --ssl-mode: verify-identity checks the certificate and the host name.",
+    modes: MYSQL_SSL_MODES,
+  },
+  ca: { key: 'sslCa', id: 'my-sslca', label: 'CA certificate' },
+};
+
 export function MysqlTarget({ f, set, disabled, errors = {} }: { f: MysqlFields; set: (f: MysqlFields) => void; disabled: boolean; errors?: FieldErrors }) {
-  const on = (k: keyof MysqlFields) => (v: string) => set({ ...f, [k]: v });
   return (
-    <div className="space-y-4">
-      <Grid>
-        <TextField
-          id="my-host"
-          label="Host"
-          hint="As the agent reaches it, inside your network."
-          error={errors.host}
-          value={f.host}
-          placeholder="db.internal"
-          onChange={on('host')}
-          disabled={disabled}
-        />
-        <TextField id="my-port" label="Port" error={errors.port} value={f.port} placeholder="3306" onChange={on('port')} disabled={disabled} numeric />
-      </Grid>
-      <div className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          id="my-database"
-          label="Database (optional)"
-          hint="The session's default database; blank: none, statements name theirs."
-          error={errors.database}
-          value={f.database}
-          placeholder="orders"
-          onChange={on('database')}
-          disabled={disabled}
-        />
-        <TextField
-          id="my-user"
-          label="User"
-          hint="The account the agent logs in as; give it only the rights people need."
-          error={errors.user}
-          value={f.user}
-          placeholder="app_ro"
-          onChange={on('user')}
-          disabled={disabled}
-        />
-      </div>
-      <SelectField
-        id="my-sslmode"
-        label="TLS (ssl-mode)"
-        hint="As the mysql client's --ssl-mode: verify-identity checks the certificate and the host name."
-        error={errors.sslMode}
-        value={f.sslMode}
-        options={MYSQL_SSL_MODES}
-        onChange={on('sslMode')}
-        disabled={disabled}
-        className="max-w-xs"
-      />
-      {f.sslMode.startsWith('verify') && (
-        <PemField
-          id="my-sslca"
-          label="CA certificate"
-          hint="The CA the target's certificate must chain to, as PEM. Leave empty to trust the agent host's system CAs."
-          error={errors.sslCa}
-          value={f.sslCa}
-          placeholder="-----BEGIN CERTIFICATE-----"
-          onChange={on('sslCa')}
-          disabled={disabled}
-        />
-      )}
+    <SqlTarget f={f} set={set} disabled={disabled} errors={errors} words={MYSQL}>
       <PemField
         id="my-pubkey"
         label="Server public key (optional)"
@@ -121,9 +77,9 @@ export function MysqlTarget({ f, set, disabled, errors = {} }: { f: MysqlFields;
         error={errors.serverPublicKey}
         value={f.serverPublicKey}
         placeholder="-----BEGIN PUBLIC KEY-----"
-        onChange={on('serverPublicKey')}
+        onChange={(serverPublicKey) => set({ ...f, serverPublicKey })}
         disabled={disabled}
       />
-    </div>
+    </SqlTarget>
   );
 }

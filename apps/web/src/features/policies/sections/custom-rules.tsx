@@ -91,30 +91,65 @@ function RuleCard({
   );
 }
 
-/** A list of the policy's own rules: a heading with its add button, a card a rule, the match fields of each rule's kind. */
+/** A match field that takes a list of words or globs. */
+interface MatchList {
+  field: string;
+  label: string;
+  hint: string;
+  /** what its add button adds: "a table" */
+  adds: string;
+  placeholder: string;
+  normalize?: (v: string) => string;
+}
+
+const SQL_LISTS: MatchList[] = [
+  {
+    field: 'commands',
+    label: 'Commands',
+    hint: 'As classified: SELECT, DELETE, DROP TABLE, ALTER TABLE…',
+    adds: 'a command',
+    placeholder: 'ALTER TABLE',
+    normalize: (c) => c.toUpperCase(),
+  },
+  { field: 'tables', label: 'Tables', hint: 'Names or globs, optionally schema-qualified: billing.*, audit_*', adds: 'a table', placeholder: 'billing.*' },
+  { field: 'functions', label: 'Functions', hint: 'Called anywhere in the statement.', adds: 'a function', placeholder: 'pg_sleep' },
+];
+
+const SHELL_LISTS: MatchList[] = [
+  { field: 'commands', label: 'Programs', hint: 'kubectl, aws, mkfs.*', adds: 'a program', placeholder: 'kubectl' },
+  { field: 'args', label: 'Arguments', hint: 'Globs; one argument must match one: delete, s3://prod-*', adds: 'an argument', placeholder: 'delete' },
+];
+
+/**
+ * A list of the policy's own rules: a heading with its add button, then a card a rule with its match fields (`first`,
+ * then a list input for each of `lists`). Rule n is called `${ruleWord} n` in the inputs' names.
+ */
 function RuleList({
   title,
   intro,
   addLabel,
   empty,
+  ruleWord,
   base,
   rules,
+  lists,
+  first,
+  footer,
   set,
   issues,
-  matchFields,
-  footer,
 }: {
   title: string;
   intro: ReactNode;
   addLabel: string;
   empty: string;
+  ruleWord: string;
   base: Path;
   rules: RuleBase[];
+  lists: MatchList[];
+  first?: (at: Path, m: RuleBase['match'], n: number) => ReactNode;
+  footer?: ReactNode;
   set: SectionProps['set'];
   issues: SectionProps['issues'];
-  /** the fields of a rule's match, at its path; n counts from 1 */
-  matchFields: (at: Path, m: RuleBase['match'], n: number) => ReactNode;
-  footer?: ReactNode;
 }) {
   return (
     <div className="space-y-2.5">
@@ -129,67 +164,43 @@ function RuleList({
         {intro}
       </Sub>
       {rules.length === 0 && <p className="text-[12.5px] text-slate-400">{empty}</p>}
-      {rules.map((r, i) => (
-        <RuleCard
-          key={i}
-          rule={r}
-          base={base}
-          index={i}
-          set={set}
-          issues={issues}
-          remove={() =>
-            set(
-              base,
-              rules.filter((_, j) => j !== i),
-            )
-          }
-        >
-          {matchFields([...base, i, 'match'], r.match ?? {}, i + 1)}
-        </RuleCard>
-      ))}
+      {rules.map((r, i) => {
+        const at = [...base, i, 'match'];
+        const m = r.match ?? {};
+        return (
+          <RuleCard
+            key={i}
+            rule={r}
+            base={base}
+            index={i}
+            set={set}
+            issues={issues}
+            remove={() =>
+              set(
+                base,
+                rules.filter((_, j) => j !== i),
+              )
+            }
+          >
+            {first?.(at, m, i + 1)}
+            {lists.map((l) => (
+              <PField key={l.field} label={l.label} htmlFor={`${at.join('-')}-${l.field}`} problem={issueAt(issues, [...at, l.field])} hint={l.hint}>
+                <ListInput
+                  id={`${at.join('-')}-${l.field}`}
+                  label={`${ruleWord} ${i + 1}: add ${l.adds}`}
+                  values={m[l.field] ?? []}
+                  onChange={(v) => set([...at, l.field], orNone(v))}
+                  normalize={l.normalize}
+                  placeholder={l.placeholder}
+                  mono
+                />
+              </PField>
+            ))}
+          </RuleCard>
+        );
+      })}
       {footer}
     </div>
-  );
-}
-
-/** A match field that takes a list of words or globs. */
-function MatchList({
-  at,
-  field,
-  label,
-  hint,
-  add,
-  placeholder,
-  values,
-  set,
-  issues,
-  normalize,
-}: {
-  at: Path;
-  field: string;
-  label: string;
-  hint: string;
-  /** the add button's accessible name */
-  add: string;
-  placeholder: string;
-  values: string[] | undefined;
-  set: SectionProps['set'];
-  issues: SectionProps['issues'];
-  normalize?: (v: string) => string;
-}) {
-  const id = `${at.join('-')}-${field}`;
-  return (
-    <PField label={label} htmlFor={id} problem={issueAt(issues, [...at, field])} hint={hint}>
-      <ListInput
-        id={id}
-        label={add}
-        values={values ?? []}
-        onChange={(v) => set([...at, field], orNone(v))}
-        normalize={normalize}
-        placeholder={placeholder}
-        mono
-      />
-    </PField>
   );
 }
 
@@ -205,52 +216,18 @@ export function CustomSqlRules({ d, set, issues, catalog }: SectionProps) {
       intro="Checked in order before the built-ins; the first that matches a statement decides for it. Match on kind, command, table (globs) or function."
       addLabel="Add SQL rule"
       empty="No custom SQL rules."
+      ruleWord="Rule"
       base={base}
       rules={rules}
+      lists={SQL_LISTS}
+      first={(at, m, n) => (
+        <PField label="Statement kinds" htmlFor={`${at.join('-')}-kinds`} problem={issueAt(issues, [...at, 'kinds'])} className="md:col-span-2">
+          <Checks label={`Rule ${n} kinds`} values={m.kinds ?? []} options={kinds} onChange={(v) => set([...at, 'kinds'], orNone(v))} />
+        </PField>
+      )}
+      footer={under.length > 0 && rules.length === 0 && <Problem message={under[0]?.message} />}
       set={set}
       issues={issues}
-      footer={under.length > 0 && rules.length === 0 && <Problem message={under[0]?.message} />}
-      matchFields={(at, m, n) => (
-        <>
-          <PField label="Statement kinds" htmlFor={`${at.join('-')}-kinds`} problem={issueAt(issues, [...at, 'kinds'])} className="md:col-span-2">
-            <Checks label={`Rule ${n} kinds`} values={m.kinds ?? []} options={kinds} onChange={(v) => set([...at, 'kinds'], orNone(v))} />
-          </PField>
-          <MatchList
-            at={at}
-            field="commands"
-            label="Commands"
-            hint="As classified: SELECT, DELETE, DROP TABLE, ALTER TABLE…"
-            add={`Rule ${n}: add a command`}
-            placeholder="ALTER TABLE"
-            values={m.commands}
-            set={set}
-            issues={issues}
-            normalize={(c) => c.toUpperCase()}
-          />
-          <MatchList
-            at={at}
-            field="tables"
-            label="Tables"
-            hint="Names or globs, optionally schema-qualified: billing.*, audit_*"
-            add={`Rule ${n}: add a table`}
-            placeholder="billing.*"
-            values={m.tables}
-            set={set}
-            issues={issues}
-          />
-          <MatchList
-            at={at}
-            field="functions"
-            label="Functions"
-            hint="Called anywhere in the statement."
-            add={`Rule ${n}: add a function`}
-            placeholder="pg_sleep"
-            values={m.functions}
-            set={set}
-            issues={issues}
-          />
-        </>
-      )}
     />
   );
 }
@@ -265,36 +242,12 @@ export function CustomShellRules({ d, set, issues }: SectionProps) {
       intro="Checked in order before the built-in shell rules. Match on the program (globs, without its folder) and on arguments."
       addLabel="Add shell rule"
       empty="No custom shell rules."
+      ruleWord="Shell rule"
       base={base}
       rules={rules}
+      lists={SHELL_LISTS}
       set={set}
       issues={issues}
-      matchFields={(at, m, n) => (
-        <>
-          <MatchList
-            at={at}
-            field="commands"
-            label="Programs"
-            hint="kubectl, aws, mkfs.*"
-            add={`Shell rule ${n}: add a program`}
-            placeholder="kubectl"
-            values={m.commands}
-            set={set}
-            issues={issues}
-          />
-          <MatchList
-            at={at}
-            field="args"
-            label="Arguments"
-            hint="Globs; one argument must match one: delete, s3://prod-*"
-            add={`Shell rule ${n}: add an argument`}
-            placeholder="delete"
-            values={m.args}
-            set={set}
-            issues={issues}
-          />
-        </>
-      )}
     />
   );
 }
