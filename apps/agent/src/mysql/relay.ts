@@ -122,6 +122,11 @@ export class MysqlRelay {
     return { ...this.maskedTotals };
   }
 
+  /** A statement waits for reviewers; what the client sends meanwhile waits behind it. */
+  get holding(): boolean {
+    return this.held !== null;
+  }
+
   /**
    * The client stopped waiting (the mysql client's Ctrl-C: KILL QUERY on a second connection): a held statement is
    * answered as interrupted and never runs; what waited behind it goes on. False when nothing is held.

@@ -26,6 +26,7 @@ import { hooksFor } from '../session/policy-hooks';
 import { type ReviewSubject, reviewDigest } from '../session/review-subject';
 import { PacketChannel } from './channel';
 import type { MysqlHooks } from './relay';
+import { MemoryBudget } from '../session/memory-budget';
 import { serveMysql } from './session';
 import { MysqlThreads } from './threads';
 
@@ -45,6 +46,8 @@ let db: string;
 let server: net.Server;
 let audits: { type: string; data: Record<string, unknown> }[];
 let requests: Request[];
+/** what all sessions of the test's agent may hold of client input (the tests' default: more than any test holds) */
+let budget: MemoryBudget;
 const clients: net.Socket[] = [];
 
 function hooks(): MysqlHooks {
@@ -74,6 +77,7 @@ beforeEach(async () => {
   const sink: typeof audits = [];
   audits = sink;
   requests = [];
+  budget = new MemoryBudget(512 * 1024 * 1024);
   const threads = new MysqlThreads();
   server = net.createServer((sock) =>
     serveMysql(sock, {
@@ -81,6 +85,7 @@ beforeEach(async () => {
       target: { host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled', connectTimeoutMs: 5000 },
       password: null,
       maxMessage: 1 << 20,
+      budget,
       hooks: hooks(),
       threads: { registry: threads, connectionId: 'c' },
       log: createLogger('mysql-test', 'error'),
@@ -246,5 +251,24 @@ describe('review holds in a MySQL session', () => {
     requests[0]!.decide({ status: 'approved', reviewId: 'r1' });
     expect(amount()).toBe('100');
     expect(audits.map((a) => a.type)).toContain('review.abandoned');
+  });
+
+  it("what is queued behind a held statement counts in the agent's input budget: past it the client hears why", async () => {
+    const c = await connect();
+    c.send({ type: 'Query', sql: 'UPDATE payouts SET amount = 900 WHERE id = 1' });
+    await held(1);
+    // another session holds most of the budget already
+    const other = budget.share();
+    expect(other.hold(budget.limit - 2 * 1024 * 1024)).toBe(true);
+    const closed = new Promise((r) => c.sock.once('close', r));
+    const filler = `SELECT '${'x'.repeat(512 * 1024)}'`;
+    for (let i = 0; i < 6; i++) c.send({ type: 'Query', sql: filler });
+    const err = (await c.answer('query'))[0];
+    expect(err).toMatchObject({ type: 'Error', err: { code: 1041, message: expect.stringContaining('sent while a statement waits for approval') } });
+    await closed;
+    expect(requests[0]!.cancelled).toBe(true);
+    other.release();
+    expect(budget.inUse).toBe(0);
+    expect(amount()).toBe('100');
   });
 });

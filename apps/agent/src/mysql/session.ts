@@ -113,7 +113,24 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
         if (o.threads) unregister = o.threads.registry.add(o.threads.connectionId, t.connectionId, r);
         client.on('data', (chunk: Buffer) => {
           r.fromClient(chunk);
-          if (share && !share.hold(r.heldBytes)) end('the session holds more client input than the agent allows');
+          if (!share || over || share.hold(r.heldBytes)) return;
+          const bytes = r.heldBytes;
+          o.log.warn('session ended: input memory budget used up', {
+            session: o.sessionId,
+            holds: bytes,
+            agentTotal: o.budget!.inUse,
+            heldForReview: r.holding,
+          });
+          const why = r.holding
+            ? o.budget!.refusal(
+                bytes - share.bytes,
+                'sent while a statement waits for approval',
+                'the statement did not run; send it again and wait for the decision before sending more',
+              )
+            : o.budget!.refusal(bytes - share.bytes, 'a packet still arriving or commands queued', 'send smaller packets');
+          // ER_OUT_OF_RESOURCES, as the answer to the command the client waits on
+          client.write(framePacket(writeErr({ code: 1041, sqlState: 'HY000', message: why }), 1));
+          end('the session holds more client input than the agent allows');
         });
         t.socket.on('data', (chunk: Buffer) => r.fromTarget(chunk));
         t.socket.on('close', () => end('the target closed the connection'));
