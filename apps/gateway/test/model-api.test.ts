@@ -207,6 +207,22 @@ describe('the model API through hoop', () => {
     expect(admin.status).toBe(200);
   });
 
+  it('cuts the answer when the API drops the connection mid-answer, and records why', async () => {
+    const conversation = `cut-${randomBytes(4).toString('hex')}`;
+    api.enqueue({ kind: 'text', text: 'broken off here', cut: true });
+    const res = await messages(
+      { model: 'claude-scripted-1', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'x' }] },
+      { 'x-claude-code-session-id': conversation },
+    );
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    const error = await waitFor('the break in the trail', async () => {
+      const s = await stack.db.session.findFirst({ where: { mode: 'claude', clientInfo: { path: ['conversation'], equals: conversation } } });
+      return s ? stack.db.auditEvent.findFirst({ where: { sessionId: s.id, type: 'model.error' } }) : null;
+    });
+    expect(error.data).toMatchObject({ message: expect.stringMatching(/^the model API's answer broke off/) });
+  });
+
   it('answers an unreachable API with an API-shaped 502 that names it', async () => {
     const url = `${stack.gatewayUrl}/anthropic/claude-down/v1/messages`;
     const res = await messages({ model: 'm', max_tokens: 1, messages: [] }, {}, dev.token, url);

@@ -17,6 +17,8 @@ export type ScriptedAnswer =
       usage?: { input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number };
       /** a streamed answer stops after its first text piece until this settles */
       hold?: Promise<unknown>;
+      /** a streamed answer breaks off after its first text piece: the connection is dropped */
+      cut?: boolean;
     }
   | { kind: 'tool_use'; name: string; input: Record<string, unknown>; text?: string }
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> };
@@ -119,6 +121,8 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         for (const [i, w] of words.entries()) {
           sse(res, 'content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: w } });
           if (i === 0 && a.kind === 'text' && a.hold) await a.hold;
+          // an event-stream comment whose write, once handed to the system, drops the connection
+          if (i === 0 && a.kind === 'text' && a.cut) return void res.write(': cut\n\n', () => res.socket?.destroy());
         }
       } else {
         sse(res, 'content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } });

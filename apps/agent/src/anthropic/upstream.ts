@@ -88,8 +88,8 @@ export function anthropicUpstream(config: AnthropicConfig, apiKey: string, agent
           settled = true;
           h.failed(`the model API's answer broke off: ${err.message}`, true);
         });
-        res.on('aborted', () => {
-          if (settled) return;
+        res.on('close', () => {
+          if (settled || res.complete) return;
           settled = true;
           h.failed("the model API's answer broke off", true);
         });
