@@ -6,8 +6,11 @@
  * floor of the same hop count (3 relays for hoop connect, 2 for the gateway's listener) and the latency it adds to it.
  * With BENCH_ROUNDS > 1 every configuration is measured that many times, round after round, and the last lines give
  * the median of each figure (the lower one of an even count) and the ratios of the medians.
+ * With BENCH_SLICES > 1 each run is cut into that many slices, and the targets take turns slice by slice (each
+ * figure is then the transactions of all its slices over their time): on a machine whose load moves, targets compared
+ * side by side see the same load.
  *   BENCH_SECONDS (default 20), BENCH_CLIENTS (default "1,8"), BENCH_SCALE (default 10), BENCH_ROUNDS (default 1),
- *   BENCH_TARGETS (default all: direct,relay1,relay2,relay3,gateway,hoop,pgbouncer)
+ *   BENCH_SLICES (default 1), BENCH_TARGETS (default all: direct,relay1,relay2,relay3,gateway,hoop,pgbouncer)
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const clientsList = (process.env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
 const scale = Number(process.env.BENCH_SCALE ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+const slices = Math.max(1, Number(process.env.BENCH_SLICES ?? 1));
 const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,relay1,relay2,relay3,gateway,hoop,pgbouncer').split(','));
 const PGBENCH = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/lib/postgresql/16/bin/pgbench', 'pgbench'].find((p) => p === 'pgbench' || existsSync(p))!;
 
@@ -159,9 +163,21 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       for (const protocol of ['simple', 'prepared']) {
         for (const clients of clientsList) {
-          const args = ['-S', '-n', '-T', String(seconds), '-c', String(clients), '-j', String(Math.min(clients, 2)), '-M', protocol];
+          const slice = Math.max(1, Math.round(seconds / slices));
+          const args = ['-S', '-n', '-T', String(slice), '-c', String(clients), '-j', String(Math.min(clients, 2)), '-M', protocol];
+          // each target's transactions and their summed latency, over its slices
+          const sums = new Map<string, { tx: number; latency: number }>();
+          for (let i = 0; i < slices; i++) {
+            for (const [name, url] of targets) {
+              const r = pgbench(url, args);
+              const sum = sums.get(name) ?? { tx: 0, latency: 0 };
+              sum.tx += r.tps * slice;
+              sum.latency += r.latencyMs * r.tps * slice;
+              sums.set(name, sum);
+            }
+          }
           const results = new Map<string, Result>();
-          for (const [name, url] of targets) results.set(name, pgbench(url, args));
+          for (const [name, { tx, latency }] of sums) results.set(name, { tps: tx / (slice * slices), latencyMs: latency / tx });
           report(round, protocol, clients, results);
           const key = `${protocol}\t${clients}`;
           all.set(key, [...(all.get(key) ?? []), results]);
@@ -185,7 +201,8 @@ async function main(): Promise<void> {
     await stack.stop();
     await target.drop();
   }
-  process.stdout.write(`\npgbench -S, ${seconds}s per run, scale ${scale}, ${new Date().toISOString()}\n${rows.join('\n')}\n`);
+  const cut = slices > 1 ? ` in ${slices} slices taken in turn` : '';
+  process.stdout.write(`\npgbench -S, ${seconds}s per run${cut}, scale ${scale}, ${new Date().toISOString()}\n${rows.join('\n')}\n`);
 }
 
 main().catch((err: Error) => {
