@@ -78,6 +78,10 @@ describe('hoop sessions on MySQL sessions', () => {
     const read = execs.find((t) => t.includes('reason: ticket 9'))!;
     expect(read).toMatch(/connection orders-mysql {2}mode exec {2}status closed/);
     expect(read).toMatch(/statement\s+ALLOW\s+SELECT id, email FROM customers ORDER BY id {2}→ .*2 rows/);
+    // the values masked in the session, as the web's list counts them (the close event's total): the two e-mails
+    const readId = all.find((s) => s.mode === 'exec' && execs[all.filter((x) => x.mode === 'exec').indexOf(s)]!.includes('ticket 9'))!.id;
+    const counted = await stack.db.session.findUniqueOrThrow({ where: { id: readId } });
+    expect({ total: counted.maskedTotal, statements: counted.maskedCount }).toEqual({ total: 2, statements: 2 });
     const refused = execs.find((t) => !t.includes('ticket 9'))!;
     expect(refused).toMatch(/statement\s+DENY\s+\[delete-without-where\] DELETE FROM customers/);
     const connect = await get(all.find((s) => s.mode === 'connect')!);
