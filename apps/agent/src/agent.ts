@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '@hoop/log';
+import { initMysqlGuard } from '@hoop/pipeline';
 import { type AgentConnection, type IncomingOpen, type Payload, PROBE_CONCURRENCY, type Tunnel } from '@hoop/protocol';
 import type { AgentEnv } from './env';
 import { dialGateway } from './link/gateway';
@@ -94,6 +95,9 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
         case 'config':
           connections = new Map(msg.payload.connections.map((c) => [c.id, c]));
           log.info('configuration received', { connections: msg.payload.connections.map((c) => c.name) });
+          // a MySQL connection's guard loads now, in steps, rather than with its first session
+          if (msg.payload.connections.some((c) => c.type === 'mysql'))
+            initMysqlGuard().catch((err: Error) => log.error('the MySQL guard could not be loaded', { error: err.message }));
           markReady();
           return;
         case 'review_update':

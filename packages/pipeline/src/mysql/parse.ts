@@ -4,6 +4,7 @@ import {
   BailErrorStrategy,
   BaseErrorListener,
   CharStreams,
+  type CommonToken,
   CommonTokenStream,
   DefaultErrorStrategy,
   ParseCancellationException,
@@ -16,6 +17,7 @@ import {
 } from 'antlr4ng';
 import type { MySqlLexer } from 'dt-sql-parser/dist/lib/mysql/MySqlLexer.js';
 import type { MySqlParser, ProgramContext, SqlStatementContext } from 'dt-sql-parser/dist/lib/mysql/MySqlParser.js';
+import { literalRowCuts } from './literal-rows';
 
 /**
  * The MySQL grammar (dt-sql-parser's generated lexer and parser) is loaded when it is first needed: loading it costs
@@ -35,26 +37,40 @@ let loading: Promise<Grammar> | null = null;
  * ready: the first parser reads the grammar's serialized ATN (a few hundred milliseconds), and the first statements
  * fill the prediction cache; neither belongs to the time of the first statement judged.
  */
-function checked(lexer: { MySqlLexer: typeof MySqlLexer }, parser: { MySqlParser: typeof MySqlParser }): Grammar {
+function checked(lexer: { MySqlLexer: typeof MySqlLexer }, parser: { MySqlParser: typeof MySqlParser }, prime = true): Grammar {
   if (!(parser.MySqlParser.prototype instanceof Parser)) throw new Error('the MySQL grammar was loaded with another copy of antlr4ng');
   const g = { MySqlLexer: lexer.MySqlLexer, MySqlParser: parser.MySqlParser };
-  for (const text of PRIMERS) run(g, text, null);
+  if (prime) for (const text of PRIMERS) run(g, text, null);
   return g;
 }
 
 const PRIMERS = [
+  // no statement: the lexer's and the parser's ATN are read (the largest step)
+  '',
   "select a, count(*) from t join u on u.id = t.id where b = 'x' and c in (1, 2) group by a order by 2 desc limit 10",
   "insert into t (a, b) values (1, 'x'), (2, null); update t set a = a + 1 where id = 3; delete from t where id = 4",
   'begin; set names utf8mb4; commit',
-]; /** Loads the MySQL grammar (once); resolves when parseMysql can run. */
+]; /** One turn of the event loop: loading takes steps of a few hundred milliseconds, with what waits run between them. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Loads the MySQL grammar (once); resolves when parseMysql can run. */
 export function loadMysqlParser(): Promise<void> {
-  loading ??= Promise.all([import('dt-sql-parser/dist/lib/mysql/MySqlLexer.js'), import('dt-sql-parser/dist/lib/mysql/MySqlParser.js')]).then(
-    ([l, p]) => (grammar ??= checked(l, p)),
-    (err: unknown) => {
-      loading = null;
-      throw err;
-    },
-  );
+  loading ??= (async () => {
+    const lexer = await import('dt-sql-parser/dist/lib/mysql/MySqlLexer.js');
+    await turn();
+    const parser = await import('dt-sql-parser/dist/lib/mysql/MySqlParser.js');
+    await turn();
+    const g = checked(lexer, parser, false);
+    for (const text of PRIMERS) {
+      run(g, text, null);
+      await turn();
+    }
+    grammar ??= g;
+    return g;
+  })().catch((err: unknown) => {
+    loading = null;
+    throw err;
+  });
   return loading.then(() => undefined);
 }
 
@@ -136,7 +152,7 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-export const WALL_MAX_MS = 5000;
+export const WALL_MAX_MS = 10_000;
 
 /** The budget of a text `length` characters long, in milliseconds. */
 export function parseBudgetMs(length: number): number {
@@ -229,10 +245,13 @@ type Run = { tree: ProgramContext; error: null } | { tree: null; error: { messag
  */
 function run(g: Grammar, text: string, until: Deadline | null): Run {
   const errors = new FirstError();
-  const lexer = new g.MySqlLexer(CharStreams.fromString(text));
+  // the inner rows of a long INSERT … VALUES of literals are not read (literal-rows.ts)
+  const cuts = literalRowCuts(text);
+  const lexer = new g.MySqlLexer(CharStreams.fromString(cuts.length ? withoutCuts(text, cuts) : text));
   lexer.removeErrorListeners();
   lexer.addErrorListener(errors);
   const tokens = new TimedTokens(lexer, until);
+  if (cuts.length) shiftTokens(tokens, text, cuts);
   const parser = new g.MySqlParser(tokens);
   if (until) timeClosures(parser, until);
   parser.removeErrorListeners();
@@ -254,6 +273,44 @@ function run(g: Grammar, text: string, until: Deadline | null): Run {
   } catch (e) {
     if (e instanceof Stop || e instanceof ParseCancellationException) return { tree: null, error: errors.first };
     return failed(e);
+  }
+}
+
+/** The text without the cuts (their newlines kept, so line numbers stay right). */
+function withoutCuts(text: string, cuts: [number, number][]): string {
+  let out = '';
+  let at = 0;
+  for (const [from, to] of cuts) {
+    out += text.slice(at, from) + text.slice(from, to).replace(/[^\n]/g, '');
+    at = to;
+  }
+  return out + text.slice(at);
+}
+
+/** Reads every token, and gives each its offsets in the whole text (its text is kept as read). */
+function shiftTokens(tokens: CommonTokenStream, text: string, cuts: [number, number][]): void {
+  tokens.fill();
+  // from `at` on, an offset in the shortened text is `by` short of the whole text's
+  const marks: { at: number; by: number }[] = [];
+  let removed = 0;
+  for (const [from, to] of cuts) {
+    let newlines = 0;
+    for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) newlines++;
+    removed += to - from - newlines;
+    marks.push({ at: to - removed, by: removed });
+  }
+  const shift = (offset: number) => {
+    let by = 0;
+    for (const m of marks) if (offset >= m.at) by = m.by;
+    return offset + by;
+  };
+  for (const t of tokens.getTokens() as CommonToken[]) {
+    // a token reads its text from the input at its offsets: kept before they change
+    const read = t.text;
+    t.text = read;
+    const { start, stop } = t;
+    t.start = shift(start);
+    t.stop = stop < start ? t.start - 1 : shift(stop);
   }
 }
 
