@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { ensureTestMysql } from '@hoop/devstack/test-mysql';
-import { missingTools, SKIP_TOOLS_VAR, type TestTool } from '@hoop/devstack/tools';
+import { CLAUDE_CODE_SKIP_VAR, claudeCode, missingTools, SKIP_TOOLS_VAR, type TestTool } from '@hoop/devstack/tools';
 import { checkLayers } from './check-layers';
 import { ensureWebBuild } from './web-service';
 
@@ -103,6 +103,15 @@ if ('missing' in testMysql) {
   env.HOOP_TEST_MYSQL_PORT = String(testMysql.port);
 }
 
+// the real Claude Code for the model API tests: installed once here (from npm into .hoop/tools), not by each test file;
+// without it (offline, no npm) those tests are skipped and the run says why
+const claude = await claudeCode();
+const claudeNotice = 'skip' in claude ? `${claude.skip}; the Claude Code tests are skipped in this run` : null;
+if (claudeNotice) {
+  process.stdout.write(`\x1b[33m!\x1b[0m ${claudeNotice}\n`);
+  env[CLAUDE_CODE_SKIP_VAR] = '1';
+}
+
 let stopEmbedded: (() => Promise<void>) | null = null;
 if (!env.DATABASE_URL) {
   const port = Number(env.HOOP_TEST_PG_PORT ?? 5455);
@@ -163,6 +172,6 @@ for (const p of parts) {
   step(`${p.name}: ${outcome}${p.code === 'skipped' ? '' : ` in ${elapsed(p.ms)}`}`);
 }
 step(
-  `npm test: ${code === 0 ? 'passed' : 'failed'} in ${elapsed(Date.now() - started)}${notice ? ` — ${notice}` : ''}${mysqlNotice ? ` — ${mysqlNotice}` : ''}`,
+  `npm test: ${code === 0 ? 'passed' : 'failed'} in ${elapsed(Date.now() - started)}${notice ? ` — ${notice}` : ''}${mysqlNotice ? ` — ${mysqlNotice}` : ''}${claudeNotice ? ` — ${claudeNotice}` : ''}`,
 );
 process.exit(code);

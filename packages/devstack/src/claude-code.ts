@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { inheritedEnv } from './env';
+import { announcedClaudeCodeSkip, inheritedEnv } from './env';
 import { REPO_ROOT } from './process';
 
 const run = promisify(execFile);
@@ -23,6 +23,20 @@ function binaryIn(dir: string): string | null {
   const platform = `${process.platform === 'darwin' ? 'darwin' : 'linux'}-${arch}`;
   const native = path.join(dir, 'node_modules', '@anthropic-ai', `claude-code-${platform}`, 'claude');
   return existsSync(native) ? native : null;
+}
+
+/** the variable through which `npm test` says it could not install Claude Code (see announcedClaudeCodeSkip) */
+export const CLAUDE_CODE_SKIP_VAR = 'HOOP_TEST_SKIP_CLAUDE_CODE';
+
+/**
+ * Claude Code for a test file: its program, or null when the test should be skipped — only when `npm test` announced
+ * that it could not install it (and said why). Run any other way, an install that fails throws its reason.
+ */
+export async function claudeCodeForTests(): Promise<string | null> {
+  const r = await claudeCode();
+  if ('path' in r) return r.path;
+  if (announcedClaudeCodeSkip()) return null;
+  throw new Error(r.skip);
 }
 
 let installing: Promise<{ path: string } | { skip: string }> | null = null;

@@ -23,6 +23,11 @@ export function announcedMissingTools(): string[] {
   return (process.env.HOOP_TEST_SKIP_TOOLS ?? '').split(',').filter(Boolean);
 }
 
+/** whether `npm test` announced that Claude Code could not be installed, so its tests are skipped (HOOP_TEST_SKIP_CLAUDE_CODE) */
+export function announcedClaudeCodeSkip(): boolean {
+  return process.env.HOOP_TEST_SKIP_CLAUDE_CODE === '1';
+}
+
 /**
  * The bundles built once for a test run (HOOP_PREBUILT_BUNDLES, JSON): read by each test process, set by the run's
  * global setup in its own environment so the processes it starts inherit them.

@@ -80,3 +80,6 @@ export function skipWithout(...names: ToolName[]): boolean {
   const announced = new Set(announcedMissingTools());
   return names.some((n) => announced.has(n) && !present(TEST_TOOLS.find((t) => t.name === n)!));
 }
+
+/** Claude Code is no Debian package: it is installed from npm into .hoop/tools (claude-code.ts) */
+export { CLAUDE_CODE_SKIP_VAR, claudeCode } from './claude-code';
