@@ -252,6 +252,8 @@ describe('the model API through hoop', () => {
     expect(events.map((e) => e.type)).toEqual(['session.open', 'model.request', 'model.response', 'model.request', 'model.response', 'session.close']);
     const [, req1, res1, , res2, close] = events.map((e) => e.data as Record<string, unknown>);
     expect(req1).toMatchObject({ method: 'POST', path: '/v1/messages?beta=true', model: 'claude-scripted-1', truncated: false });
+    expect((req1 as { headers: Record<string, string> }).headers).toMatchObject({ 'anthropic-version': '2023-06-01' });
+    expect(Object.keys((req1 as { headers: Record<string, string> }).headers)).not.toContain('x-api-key');
     expect(String(req1!.body)).toContain('look around');
     expect(res1).toMatchObject({
       status: 200,

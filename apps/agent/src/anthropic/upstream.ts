@@ -7,6 +7,15 @@ import type { AnthropicConfig } from '@hoop/protocol';
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
 const CREDENTIALS = new Set(['authorization', 'x-api-key', 'proxy-authorization', 'cookie']);
 
+/** The request headers the trail keeps: which API version and features were asked for, and by which client. */
+const RECORDED_HEADERS = ['anthropic-version', 'anthropic-beta', 'user-agent', 'x-app'];
+
+function recorded(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of RECORDED_HEADERS) if (headers[k] !== undefined) out[k] = headers[k].slice(0, 500);
+  return out;
+}
+
 export interface CallHandlers {
   response(head: ResponseHead): void;
   /** a piece of the body; `pause` stops the API's response until the function it is given is called back */
@@ -21,8 +30,8 @@ export interface UpstreamCall {
   onDrain(fn: () => void): void;
   end(): void;
   abort(): void;
-  /** the request as sent, for the trail */
-  describe(): { method: string; path: string };
+  /** the request as sent, for the trail: method, path, and the headers that say which API and client it is */
+  describe(): { method: string; path: string; headers: Record<string, string> };
 }
 
 export interface Upstream {
@@ -113,7 +122,7 @@ export function anthropicUpstream(config: AnthropicConfig, apiKey: string, agent
           clearTimeout(connectTimer);
           req.destroy();
         },
-        describe: () => ({ method: head.method, path: head.path }),
+        describe: () => ({ method: head.method, path: head.path, headers: recorded(headers) }),
       };
     },
   };
