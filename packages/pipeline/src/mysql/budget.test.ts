@@ -8,7 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../policy/schema';
 import { evaluateMysql, initMysqlGuard } from './index';
-import { BUDGET_MAX_MS, parseBudgetMs, parseMysql, WALL_MAX_MS, withParseBudget } from './parse';
+import { BUDGET_MAX_MS, parseBudgetMs, parseMysql, withParseBudget } from './parse';
 
 const policy = defaultPolicy();
 const rep = (s: string, n: number) => Array.from({ length: n }, () => s).join('');
@@ -33,14 +33,12 @@ describe('the MySQL guard within its time budget', () => {
   it.each(pathological)('refuses %s when its budget runs out, and stops there', (_, sql) => {
     const budget = parseBudgetMs(sql.length);
     const cpu0 = cpuMs();
-    const wall0 = performance.now();
     const d = evaluateMysql(sql, policy);
     const cpu = cpuMs() - cpu0;
     expect(d).toMatchObject({ action: 'deny', ruleId: 'parse-error' });
     expect(d.reason).toBe(`the statement was not sent: reading it took more than the ${budget} ms the guard gives a statement of its length`);
     // the parse reads the clock every 1,024 steps: it ends within a fraction of its budget past it (not minutes)
     expect(cpu).toBeLessThan(budget * 2);
-    expect(performance.now() - wall0).toBeLessThan(WALL_MAX_MS + 1000);
   });
 
   it('a dangerous statement behind a pathological one is refused too (the whole text is)', () => {
