@@ -203,6 +203,23 @@ describe('review holds on a MySQL connection', () => {
     expect(events[0]!.parameters).toEqual([expect.stringMatching(/^\$1 = '500'/), expect.stringMatching(/^\$2 = '1'/)]);
   });
 
+  it('a SQL PREPARE that needs approval is refused, not held: an approval would let every later EXECUTE run unreviewed', async () => {
+    const c = await client();
+    try {
+      await expect(c.query("PREPARE s FROM 'UPDATE payouts SET amount = 1 WHERE id = 3'")).rejects.toMatchObject({
+        errno: 1227,
+        message: expect.stringContaining('a SQL PREPARE is not held for review'),
+      });
+      await expect(c.query("SET @q = 'UPDATE payouts SET amount = 1 WHERE id = 3'; PREPARE s FROM @q")).rejects.toMatchObject({ errno: 1227 });
+      // nothing was prepared: EXECUTE has nothing to run
+      await expect(c.query('EXECUTE s')).rejects.toMatchObject({ errno: 1243 });
+    } finally {
+      await c.end();
+    }
+    expect(amount(3)).toBe(300);
+    expect(await stack.db.review.count({ where: { statement: { contains: 'PREPARE s' } } })).toBe(0);
+  });
+
   it("a held statement stops waiting when the client cancels it as the mysql client's Ctrl-C does (KILL QUERY <thread id>)", async () => {
     const [c, other] = await Promise.all([client(), client()]);
     try {

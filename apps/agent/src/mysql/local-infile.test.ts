@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { localInfileNames } from './local-infile';
+import { hasPrepareStatement } from './sql-tokens';
 
 describe('the files a statement names for LOAD DATA LOCAL INFILE', () => {
   it.each([
@@ -26,4 +27,17 @@ describe('the files a statement names for LOAD DATA LOCAL INFILE', () => {
   ])('none in %s', (sql) => {
     expect(localInfileNames(sql)).toEqual([]);
   });
+});
+
+describe('a SQL PREPARE in a text', () => {
+  it.each([
+    "PREPARE s FROM 'UPDATE payouts SET amount = 0'",
+    "SET @q = 'x'; prepare s from @q",
+    "/*!50000 PREPARE s FROM 'DELETE FROM t' */",
+    "SELECT 1;\n  Prepare `s` FROM 'x'",
+  ])('found in %s', (sql) => expect(hasPrepareStatement(sql)).toBe(true));
+
+  it.each(["SELECT 'PREPARE s FROM x'", '-- PREPARE s\nSELECT 1', 'SELECT prepare FROM t', 'EXECUTE s', 'DEALLOCATE PREPARE s'])('none in %s', (sql) =>
+    expect(hasPrepareStatement(sql)).toBe(false),
+  );
 });
