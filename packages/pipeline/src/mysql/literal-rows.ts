@@ -1,3 +1,5 @@
+import type { CommonToken, CommonTokenStream } from 'antlr4ng';
+
 /**
  * A dump restores its tables with INSERTs of thousands of rows (mysqldump writes up to 1 MB per statement), and the
  * parser spends about as long on each row as on a short statement. The rows of an INSERT or REPLACE … VALUES list that
@@ -119,4 +121,42 @@ export function blankLiteralRows(text: string): string {
     at = to;
   }
   return out + text.slice(at);
+}
+
+/** The text without the cuts (their newlines kept, so line numbers stay right). */
+export function withoutCuts(text: string, cuts: [number, number][]): string {
+  let out = '';
+  let at = 0;
+  for (const [from, to] of cuts) {
+    out += text.slice(at, from) + text.slice(from, to).replace(/[^\n]/g, '');
+    at = to;
+  }
+  return out + text.slice(at);
+}
+
+/** Reads every token, and gives each its offsets in the whole text (its text is kept as read). */
+export function shiftTokens(tokens: CommonTokenStream, text: string, cuts: [number, number][]): void {
+  tokens.fill();
+  // from `at` on, an offset in the shortened text is `by` short of the whole text's
+  const marks: { at: number; by: number }[] = [];
+  let removed = 0;
+  for (const [from, to] of cuts) {
+    let newlines = 0;
+    for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) newlines++;
+    removed += to - from - newlines;
+    marks.push({ at: to - removed, by: removed });
+  }
+  const shift = (offset: number) => {
+    let by = 0;
+    for (const m of marks) if (offset >= m.at) by = m.by;
+    return offset + by;
+  };
+  for (const t of tokens.getTokens() as CommonToken[]) {
+    // a token reads its text from the input at its offsets: kept before they change
+    const read = t.text;
+    t.text = read;
+    const { start, stop } = t;
+    t.start = shift(start);
+    t.stop = stop < start ? t.start - 1 : shift(stop);
+  }
 }

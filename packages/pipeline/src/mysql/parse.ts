@@ -4,7 +4,6 @@ import {
   BailErrorStrategy,
   BaseErrorListener,
   CharStreams,
-  type CommonToken,
   CommonTokenStream,
   DefaultErrorStrategy,
   ParseCancellationException,
@@ -17,7 +16,7 @@ import {
 } from 'antlr4ng';
 import type { MySqlLexer } from 'dt-sql-parser/dist/lib/mysql/MySqlLexer.js';
 import type { MySqlParser, ProgramContext, SqlStatementContext } from 'dt-sql-parser/dist/lib/mysql/MySqlParser.js';
-import { literalRowCuts } from './literal-rows';
+import { literalRowCuts, shiftTokens, withoutCuts } from './literal-rows';
 
 /**
  * The MySQL grammar (dt-sql-parser's generated lexer and parser) is loaded when it is first needed: loading it costs
@@ -280,44 +279,6 @@ function run(g: Grammar, text: string, until: Deadline | null): Run {
   } catch (e) {
     if (e instanceof Stop || e instanceof ParseCancellationException) return { tree: null, error: errors.first };
     return failed(e);
-  }
-}
-
-/** The text without the cuts (their newlines kept, so line numbers stay right). */
-function withoutCuts(text: string, cuts: [number, number][]): string {
-  let out = '';
-  let at = 0;
-  for (const [from, to] of cuts) {
-    out += text.slice(at, from) + text.slice(from, to).replace(/[^\n]/g, '');
-    at = to;
-  }
-  return out + text.slice(at);
-}
-
-/** Reads every token, and gives each its offsets in the whole text (its text is kept as read). */
-function shiftTokens(tokens: CommonTokenStream, text: string, cuts: [number, number][]): void {
-  tokens.fill();
-  // from `at` on, an offset in the shortened text is `by` short of the whole text's
-  const marks: { at: number; by: number }[] = [];
-  let removed = 0;
-  for (const [from, to] of cuts) {
-    let newlines = 0;
-    for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) newlines++;
-    removed += to - from - newlines;
-    marks.push({ at: to - removed, by: removed });
-  }
-  const shift = (offset: number) => {
-    let by = 0;
-    for (const m of marks) if (offset >= m.at) by = m.by;
-    return offset + by;
-  };
-  for (const t of tokens.getTokens() as CommonToken[]) {
-    // a token reads its text from the input at its offsets: kept before they change
-    const read = t.text;
-    t.text = read;
-    const { start, stop } = t;
-    t.start = shift(start);
-    t.stop = stop < start ? t.start - 1 : shift(stop);
   }
 }
 
