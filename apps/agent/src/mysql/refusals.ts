@@ -9,3 +9,12 @@ export function reviewRefusal(u: ReviewUpdate, reviewId: string | undefined, hel
   const again = u.status === 'rejected' || u.status === 'invalid' ? '' : '; run it again to ask for a new review';
   return `${notApprovedMessage(u, reviewId, 'statement')} (held by guardrail "${held.ruleId ?? 'review'}"; the statement did not run${again})`;
 }
+
+/**
+ * A text with a SQL PREPARE that needs approval is refused, not held: once approved, the statement it prepares would
+ * run at every later EXECUTE without review (the guard judges PREPARE by its literal, and EXECUTE of a name as such).
+ */
+export function prepareNotHeld(v: Verdict): Verdict {
+  const why = 'a SQL PREPARE is not held for review (each EXECUTE of it would run without one): send the statement itself';
+  return { ...v, action: 'deny', message: `${v.message ?? 'it needs approval'}; ${why}` };
+}

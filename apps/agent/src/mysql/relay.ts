@@ -22,7 +22,7 @@ import { InfileTransfer } from './local-infile';
 import { hasPrepareStatement } from './sql-tokens';
 import type { ColumnMaskerFor, RowMasker } from './masking';
 import { rowMaskerFor } from './masking';
-import { reviewRefusal } from './refusals';
+import { prepareNotHeld, reviewRefusal } from './refusals';
 
 /** What the relay needs of the policy (session/policy-hooks.ts). */
 export interface MysqlHooks {
@@ -298,13 +298,7 @@ export class MysqlRelay {
     if (sql !== null && verdict?.action === 'review' && this.o.hooks.requestReview) {
       // a prepare runs nothing: its executes are held, each with its values
       if (com === COM.STMT_PREPARE) return this.send(payload, sql, verdict);
-      // an approved SQL PREPARE would leave a statement every later EXECUTE runs without approval
-      if (hasPrepareStatement(sql))
-        return this.refuseStatement(sql, {
-          ...verdict,
-          action: 'deny',
-          message: `${verdict.message ?? 'it needs approval'}; a SQL PREPARE is not held for review (each EXECUTE of it would run without one): send the statement itself`,
-        });
+      if (hasPrepareStatement(sql)) return this.refuseStatement(sql, prepareNotHeld(verdict));
       return this.hold(payload, { sql, subject: { sql }, verdict });
     }
     if (sql !== null && verdict && verdict.action !== 'allow') return this.refuseStatement(sql, verdict);
