@@ -5,7 +5,10 @@
  * sent them, and each conversation is a session in the audit trail.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAnthropic, type StackUser, type TestStack, startFakeAnthropic, startTestStack, waitFor } from '@hoop/devstack';
 
@@ -249,7 +252,11 @@ describe('the model API through hoop', () => {
       const e = await stack.db.auditEvent.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' } });
       return e.some((x) => x.type === 'session.close') ? e : null;
     });
-    expect(events.map((e) => e.type)).toEqual(['session.open', 'model.request', 'model.response', 'model.request', 'model.response', 'session.close']);
+    const seen = JSON.stringify(events.map((e) => [Number(e.seq), e.type, e.data]));
+    expect(
+      events.map((e) => e.type),
+      seen,
+    ).toEqual(['session.open', 'model.request', 'model.response', 'model.request', 'model.response', 'session.close']);
     const [, req1, res1, , res2, close] = events.map((e) => e.data as Record<string, unknown>);
     expect(req1).toMatchObject({ method: 'POST', path: '/v1/messages?beta=true', model: 'claude-scripted-1', truncated: false });
     expect((req1 as { headers: Record<string, string> }).headers).toMatchObject({ 'anthropic-version': '2023-06-01' });
@@ -270,5 +277,20 @@ describe('the model API through hoop', () => {
     expect(trail).not.toContain(dev.token);
     const verify = await stack.cli(['audit', 'verify']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
+
+  it('hoop claude configure: several model API connections need --connection; a project gets settings.local.json; a dry run hides the token', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hoop-claude-project-'));
+    const several = await stack.cli(['claude', 'configure'], { env: { HOME: dir } });
+    expect(several.code).not.toBe(0);
+    expect(several.stderr).toMatch(/several model API connections \(.*claude-api.*\): name one with --connection/);
+    const dry = await stack.cli(['claude', 'configure', '--connection', 'claude-api', '--dry-run'], { env: { HOME: dir } });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('"ANTHROPIC_AUTH_TOKEN": "<your hoop token>"');
+    expect(dry.stdout).not.toContain(stack.adminToken);
+    const r = await stack.cli(['claude', 'configure', '--connection', 'claude-api', '--scope', 'project'], { env: { HOME: dir }, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const local = JSON.parse(readFileSync(path.join(dir, '.claude', 'settings.local.json'), 'utf8')) as { env: Record<string, string> };
+    expect(local.env).toEqual({ ANTHROPIC_BASE_URL: `${stack.gatewayUrl}/anthropic/claude-api`, ANTHROPIC_AUTH_TOKEN: stack.adminToken });
   });
 });

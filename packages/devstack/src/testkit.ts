@@ -66,7 +66,7 @@ export interface TestStack {
   /** kill -9 the gateway, then start it again on the same port */
   crashGateway(): Promise<void>;
   stopAgent(): Promise<void>;
-  cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string }): Promise<CliResult>;
   /** `hoop …` in the background (as another user when given their token); `output()` is stderr + stdout so far */
   spawnCli(
     args: string[],
@@ -216,6 +216,7 @@ export async function startTestStack(
         const child = spawn(hoop.command, hoop.args, {
           env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: configFile, ...o.env },
           stdio: ['pipe', 'pipe', 'pipe'],
+          ...(o.cwd ? { cwd: o.cwd } : {}),
         });
         let stdout = '';
         let stderr = '';
