@@ -65,7 +65,7 @@ process.stdout.write(
 const rep = (s: string, n: number) => Array.from({ length: n }, () => s).join('');
 const slow: [string, string][] = [
   ['200 nested CASE', `select ${rep('case when a = 1 then ', 200)} 1 ${rep(' else 2 end', 200)} from t`],
-  ['200 nested BEGIN blocks', `create procedure p() ${rep('begin ', 200)} select 1; ${rep('end; ', 199)} end`],
+  ['1,000 nested BEGIN blocks', `create procedure p() ${rep('begin ', 1000)} select 1; ${rep('end; ', 999)} end`],
   ['3,000 columns, a syntax error at the end', `select ${Array.from({ length: 3000 }, (_, i) => `c${i}`).join(', ')} from t where x = 1 )`],
   ['2,000 NOT', `select ${rep('not ', 2000)} a from t`],
   [

@@ -22,7 +22,7 @@ const pathological: [string, string][] = [
   ['200 nested CASE', `select ${rep('case when a = 1 then ', 200)} 1 ${rep(' else 2 end', 200)} from t`],
   ['2,000 NOT', `select ${rep('not ', 2000)} a from t`],
   ['2,000 unary minus', `select ${rep('- ', 2000)} 1`],
-  ['200 nested BEGIN blocks', `create procedure p() ${rep('begin ', 200)} select 1; ${rep('end; ', 199)} end`],
+  ['1,000 nested BEGIN blocks', `create procedure p() ${rep('begin ', 1000)} select 1; ${rep('end; ', 999)} end`],
   ['3,000 columns with a syntax error at the end', `select ${Array.from({ length: 3000 }, (_, i) => `c${i}`).join(', ')} from t where x = 1 )`],
 ];
 
