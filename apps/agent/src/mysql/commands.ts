@@ -1,4 +1,5 @@
 import { COM, type ResponseKind } from '@hoop/mysqlwire';
+import type { Verdict } from '../session/hooks';
 
 /** The commands the relay carries, and the answer each gets (null: none); any other command is refused. */
 export const ANSWER: Record<number, ResponseKind | null> = {
@@ -16,4 +17,19 @@ export const ANSWER: Record<number, ResponseKind | null> = {
   [COM.PROCESS_KILL]: 'ok',
   [COM.STATISTICS]: 'statistics',
   [COM.FIELD_LIST]: 'fieldList',
+};
+
+/** The command the target is answering: what the relay records of it when the answer ends. */
+export type Current = {
+  kind: ResponseKind;
+  statementId: number;
+  sql: string | null;
+  verdict: Verdict | null;
+  error: string | null;
+  /** when it went to the target (performance.now()), the rows it returned or changed, the bytes of its rows */
+  started: number;
+  rows: number;
+  bytes: number;
+  /** the rest of the answer is not the client's (it was answered already: a refused LOCAL INFILE request) */
+  discard?: boolean;
 };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { framePacket, packetCount } from '@hoop/mysqlwire';
+import { framePacket, packetCount, writeErr } from '@hoop/mysqlwire';
 import { sqlTokens } from './sql-tokens';
 
 /**
@@ -34,10 +34,24 @@ export class InfileTransfer {
     private readonly mask: (text: string) => string,
   ) {}
 
-  /** The transfer the server asks for, or why it is refused: the statement must name the file. */
-  static start(sql: string | null, file: string, requestSeq: number, mask: (text: string) => string): InfileTransfer | string {
-    if (sql !== null && localInfileNames(sql).includes(file)) return new InfileTransfer(file, (requestSeq + 1) & 0xff, mask);
-    return `the server asked for the local file '${file}', which the statement does not name: refused, the file was not sent`;
+  /**
+   * The transfer the server asks for, or its refusal when the statement does not name the file: an empty file for the
+   * target (sequence ids after the request's), the ERR for the client in the request's place, and the trail's record.
+   */
+  static start(
+    sql: string | null,
+    file: string,
+    requestSeq: number,
+    hooks: { maskAudit(text: string): string; maskText(text: string): string },
+  ): InfileTransfer | { toTarget: Buffer; toClient: Buffer; reason: string; record: Record<string, unknown> } {
+    if (sql !== null && localInfileNames(sql).includes(file)) return new InfileTransfer(file, (requestSeq + 1) & 0xff, hooks.maskAudit);
+    const reason = `the server asked for the local file '${file}', which the statement does not name: refused, the file was not sent`;
+    return {
+      toTarget: framePacket(Buffer.alloc(0), (requestSeq + 1) & 0xff),
+      toClient: framePacket(writeErr({ code: 1148, sqlState: '42000', message: hooks.maskText(reason) }), requestSeq),
+      reason,
+      record: { file: hooks.maskAudit(file), refused: true, reason },
+    };
   }
 
   /** Passes one packet of the client's on; false once it was the empty packet that ends the file. */

@@ -1,22 +1,11 @@
 import type { Duplex } from 'node:stream';
-import {
-  COM,
-  type ColumnDefinition,
-  ER,
-  framePacket,
-  MysqlWireError,
-  PacketParser,
-  parseCommand,
-  ResponseReader,
-  type ResponseKind,
-  writeErr,
-} from '@hoop/mysqlwire';
+import { COM, type ColumnDefinition, ER, framePacket, MysqlWireError, PacketParser, parseCommand, ResponseReader, writeErr } from '@hoop/mysqlwire';
 import type { SessionHooks, Verdict } from '../session/hooks';
 import { blockedMessage } from '../session/refusals';
 import { type HeldStatement, holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/review-hold';
 import { boundParams } from './bound-values';
 import { ReviewedStatements } from './held-statements';
-import { ANSWER } from './commands';
+import { ANSWER, type Current } from './commands';
 import { killedThread } from './threads';
 import { InfileTransfer } from './local-infile';
 import { hasPrepareStatement } from './sql-tokens';
@@ -53,20 +42,6 @@ export interface RelayEnds {
   killed?(id: number): void;
 }
 
-type Current = {
-  kind: ResponseKind;
-  statementId: number;
-  sql: string | null;
-  verdict: Verdict | null;
-  error: string | null;
-  /** when it went to the target (performance.now()), the rows it returned or changed, the bytes of its rows */
-  started: number;
-  rows: number;
-  bytes: number;
-  /** the rest of the answer is not the client's (it was answered already: a refused LOCAL INFILE request) */
-  discard?: boolean;
-};
-
 /**
  * Relays one MySQL session after the login: the client's commands one at a time (each answered before the next goes),
  * every statement (COM_QUERY, COM_STMT_PREPARE, COM_PROCESS_KILL as `KILL <id>`) judged before it reaches the target,
@@ -93,6 +68,8 @@ export class MysqlRelay {
   private held: { payload: Buffer; review: ReviewHold } | null = null;
   /** the file the client is sending for the statement's LOAD DATA LOCAL INFILE */
   private infile: InfileTransfer | null = null;
+  /** the id of the statement prepared last (MariaDB's statement id 0xFFFFFFFF names it) */
+  private lastPrepared: number | null = null;
   /** statements judged (allowed or refused) */
   statementCount = 0;
   /** values masked over the session, by type */
@@ -190,7 +167,8 @@ export class MysqlRelay {
             c.bytes += bytes.length;
           } else if (m.type === 'OK') c.rows += Number(m.ok.affectedRows);
           else if (m.type === 'Error') c.error ??= m.err.message;
-          else if (m.type === 'PrepareOk' && c.verdict?.action === 'review') this.reviewed.prepared(m.prepare.statementId, c.sql!, m.prepare.params);
+          if (m.type === 'PrepareOk') this.lastPrepared = m.prepare.statementId;
+          if (m.type === 'PrepareOk' && c.verdict?.action === 'review') this.reviewed.prepared(m.prepare.statementId, c.sql!, m.prepare.params);
           else if (m.type === 'PrepareOk' && c.verdict) this.preparedSql.set(m.prepare.statementId, { sql: c.sql!, verdict: c.verdict });
           else if (m.type === 'LocalInfile') return this.localInfile(c, m.filename, p, seq, out);
           if (!c.discard) out.push(framePacket(bytes, seq));
@@ -210,19 +188,18 @@ export class MysqlRelay {
    * ask for one it did not), and the client's packets up to its empty one then go to the target as they come.
    */
   private localInfile(c: Current, file: string, p: Buffer, seq: number, out: Buffer[]): void {
-    const transfer = InfileTransfer.start(c.sql, file, seq, this.o.hooks.maskAudit);
-    if (typeof transfer === 'string') {
-      // the target gets no file (an empty packet ends the transfer); the client hears why, and not the rest
-      this.o.target.write(framePacket(Buffer.alloc(0), (seq + 1) & 0xff));
-      this.o.targetPackets.sequenceId = (seq + 2) & 0xff;
-      this.o.audit('mysql.local_infile', { file: this.o.hooks.maskAudit(file), refused: true, reason: transfer });
-      out.push(framePacket(writeErr({ code: 1148, sqlState: '42000', message: this.o.hooks.maskText(transfer) }), seq));
-      c.error ??= transfer;
-      c.discard = true;
-      return;
+    const answer = InfileTransfer.start(c.sql, file, seq, this.o.hooks);
+    if (answer instanceof InfileTransfer) {
+      this.infile = answer;
+      return void out.push(framePacket(p, seq));
     }
-    this.infile = transfer;
-    out.push(framePacket(p, seq));
+    // the target gets an empty file and the client hears why, not the rest of the answer
+    this.o.target.write(answer.toTarget);
+    this.o.targetPackets.sequenceId = (seq + 2) & 0xff;
+    this.o.audit('mysql.local_infile', answer.record);
+    out.push(answer.toClient);
+    c.error ??= answer.reason;
+    c.discard = true;
   }
 
   private answered(): void {
@@ -280,7 +257,7 @@ export class MysqlRelay {
     }
     if (com === COM.RESET_CONNECTION && this.o.readOnly)
       return this.refuse(ER.UNKNOWN_COM, '08S01', 'COM_RESET_CONNECTION is not relayed on a read-only connection (it would end read-only): reconnect instead');
-    const statementId = payload.length >= 5 ? payload.readUInt32LE(1) : 0;
+    const statementId = this.statementOf(payload);
     const reviewed = com === COM.STMT_EXECUTE ? this.reviewed.get(statementId) : undefined;
     if (reviewed) return this.executeReviewed(payload, reviewed);
     let sql: string | null = null;
@@ -358,11 +335,17 @@ export class MysqlRelay {
     this.held = { payload, review };
   }
 
+  /** The statement a COM_STMT_* names: MariaDB's id 0xFFFFFFFF is the statement prepared last, judged and held as such. */
+  private statementOf(payload: Buffer): number {
+    const id = payload.length >= 5 ? payload.readUInt32LE(1) : 0;
+    return id === 0xffffffff && this.lastPrepared !== null ? this.lastPrepared : id;
+  }
+
   /** Sends a command on to the target and waits for its answer, if it has one. */
   private send(payload: Buffer, sql: string | null, verdict: Verdict | null): void {
     const com = payload[0]!;
     const kind = ANSWER[com]!;
-    const statementId = payload.length >= 5 ? payload.readUInt32LE(1) : 0;
+    const statementId = this.statementOf(payload);
     if (com === COM.STMT_CLOSE) this.cursorColumns.delete(statementId);
     if (com === COM.STMT_CLOSE) this.preparedSql.delete(statementId);
     if (com === COM.RESET_CONNECTION) this.preparedSql.clear();

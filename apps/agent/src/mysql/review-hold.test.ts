@@ -271,4 +271,23 @@ describe('review holds in a MySQL session', () => {
     expect(budget.inUse).toBe(0);
     expect(amount()).toBe('100');
   });
+
+  it("MariaDB's statement id 0xFFFFFFFF (the statement prepared last) is held as that statement", async () => {
+    const c = await connect();
+    const last = (params: { type: number; unsigned: boolean; value: number }[]) =>
+      c.send({ type: 'StmtExecute', statementId: 0xffffffff, flags: 0, iterations: 1, params, newParamsBound: true });
+    // the server runs it: an allowed statement prepared last, executed by that id
+    c.send({ type: 'StmtPrepare', sql: 'SELECT ? + 1 AS n' });
+    await c.answer('prepare');
+    last([{ type: TYPE.LONG, unsigned: false, value: 41 }]);
+    expect((await c.answer('execute')).filter((m) => m.type === 'Row')).toHaveLength(1);
+    c.send({ type: 'StmtPrepare', sql: 'UPDATE payouts SET amount = ? WHERE id = 1' });
+    await c.answer('prepare');
+    last([{ type: TYPE.LONG, unsigned: false, value: 1000 }]);
+    await held(1);
+    expect(requests[0]!.sql).toBe('UPDATE payouts SET amount = ? WHERE id = 1');
+    requests[0]!.decide({ status: 'rejected', reviewId: 'r1' });
+    expect((await c.answer('execute'))[0]!.type).toBe('Error');
+    expect(amount()).toBe('100');
+  });
 });
