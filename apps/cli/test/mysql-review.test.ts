@@ -211,6 +211,8 @@ describe('review holds on a MySQL connection', () => {
         message: expect.stringContaining('a SQL PREPARE is not held for review'),
       });
       await expect(c.query("SET @q = 'UPDATE payouts SET amount = 1 WHERE id = 3'; PREPARE s FROM @q")).rejects.toMatchObject({ errno: 1227 });
+      // (MariaDB's compound statement: the PREPARE inside it prepares for the session too)
+      await expect(c.query("BEGIN NOT ATOMIC PREPARE s FROM 'UPDATE payouts SET amount = 1 WHERE id = 3'; END")).rejects.toMatchObject({ errno: 1227 });
       // nothing was prepared: EXECUTE has nothing to run
       await expect(c.query('EXECUTE s')).rejects.toMatchObject({ errno: 1243 });
     } finally {

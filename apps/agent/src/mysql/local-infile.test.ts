@@ -35,9 +35,12 @@ describe('a SQL PREPARE in a text', () => {
     "SET @q = 'x'; prepare s from @q",
     "/*!50000 PREPARE s FROM 'DELETE FROM t' */",
     "SELECT 1;\n  Prepare `s` FROM 'x'",
+    "BEGIN NOT ATOMIC PREPARE s FROM 'UPDATE payouts SET amount = 0'; EXECUTE s; END",
+    'IF 1 THEN prepare s from @q; END IF',
   ])('found in %s', (sql) => expect(hasPrepareStatement(sql)).toBe(true));
 
-  it.each(["SELECT 'PREPARE s FROM x'", '-- PREPARE s\nSELECT 1', 'SELECT prepare FROM t', 'EXECUTE s', 'DEALLOCATE PREPARE s'])('none in %s', (sql) =>
-    expect(hasPrepareStatement(sql)).toBe(false),
+  it.each(["SELECT 'PREPARE s FROM x'", '-- PREPARE s\nSELECT 1', 'SELECT prepare FROM t', 'EXECUTE s', 'DEALLOCATE PREPARE s', "SELECT 'PREPARE s FROM'"])(
+    'none in %s',
+    (sql) => expect(hasPrepareStatement(sql)).toBe(false),
   );
 });

@@ -44,12 +44,16 @@ export function* sqlTokens(sql: string): Generator<SqlToken> {
   }
 }
 
-/** Whether a text holds a SQL `PREPARE` statement (one that starts with the word, at the start or after a `;`). */
+/**
+ * Whether a text holds a SQL `PREPARE name FROM …` anywhere it could run: at the top, or inside a compound statement,
+ * a routine body or an IF (read as `PREPARE`, a name, `FROM`; a column aliased `prepare x FROM` counts too).
+ */
 export function hasPrepareStatement(sql: string): boolean {
-  let start = true;
+  const last: string[] = [];
   for (const t of sqlTokens(sql)) {
-    if (start && t.kind === 'word' && t.text.toUpperCase() === 'PREPARE') return true;
-    start = t.kind === 'punct' && t.text === ';';
+    last.push(t.kind === 'word' ? t.text.toUpperCase() : t.kind === 'string' ? "'" : t.text);
+    if (last.length > 3) last.shift();
+    if (last.length === 3 && last[0] === 'PREPARE' && last[2] === 'FROM' && /^[`A-Z0-9_$@]/.test(last[1]!)) return true;
   }
   return false;
 }
