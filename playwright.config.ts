@@ -9,7 +9,7 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'playwright',
   // without a MySQL/MariaDB for the tests (npm test says so), the MySQL connection spec is left out
-  testIgnore: process.env.HOOP_TEST_SKIP_MYSQL ? ['web-mysql.spec.ts'] : [],
+  testIgnore: process.env.HOOP_TEST_SKIP_MYSQL ? ['web-mysql.spec.ts', 'web-mysql-sessions.spec.ts'] : [],
   outputDir: 'playwright/test-results',
   globalSetup: './playwright/global-setup.ts',
   timeout: 120_000,

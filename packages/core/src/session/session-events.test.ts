@@ -24,6 +24,25 @@ describe('reading audit events', () => {
     expect(read.masked).toEqual({ phone: 2 });
   });
 
+  it("says in words what a MySQL session's login and LOAD DATA LOCAL files were", () => {
+    const read = readSessionEvents(
+      events([
+        ['mysql.login', { serverVersion: '10.11.19-MariaDB-0+deb12u1', threadId: 1955, user: 'dev', database: 'shop' }],
+        ['mysql.login', { serverVersion: '8.4.3', threadId: 7 }],
+        ['mysql.login', { serverVersion: 8, threadId: 'x', user: null, database: '' }],
+        ['mysql.local_infile', { file: '/tmp/a.csv', refused: true, reason: 'the statement names another file' }],
+        ['mysql.local_infile', { file: '/tmp/b.csv', bytes: 12, packets: 1, sha256: 'ab'.repeat(32) }],
+      ]),
+    );
+    expect(read.timeline.map((e) => (e.kind === 'event' ? [e.summary, e.tone] : null))).toEqual([
+      ['Logged into MariaDB 10.11.19 · thread 1955 · database shop · client user dev', 'neutral'],
+      ['Logged into MySQL 8.4.3 · thread 7', 'neutral'],
+      ['Logged into the server', 'neutral'],
+      ['LOAD DATA LOCAL file /tmp/a.csv refused: the statement names another file', 'red'],
+      [`LOAD DATA LOCAL sent /tmp/b.csv (12 bytes, sha256 ${'ab'.repeat(8)}…)`, 'amber'],
+    ]);
+  });
+
   it('links a shell command refused after a review to the review it asked for', () => {
     const read = readSessionEvents(
       events([

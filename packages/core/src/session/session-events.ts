@@ -159,6 +159,24 @@ function summarize(type: string, d: Data): { summary: string; tone: 'neutral' | 
       return { summary: `Subsystem ${str(d.name) ?? '?'} refused`, tone: 'red' };
     case 'sftp.start':
       return { summary: 'File transfer (SFTP) started', tone: 'neutral' };
+    case 'mysql.login': {
+      // the target's greeting (version, thread id) and what the client asked for (its user name, its database)
+      const v = str(d.serverVersion);
+      const server = v ? (/mariadb/i.test(v) ? `MariaDB ${v.replace(/-MariaDB.*$/i, '')}` : `MySQL ${v}`) : 'the server';
+      const facts = [
+        num(d.threadId) !== null ? `thread ${num(d.threadId)}` : null,
+        str(d.database) ? `database ${str(d.database)}` : null,
+        str(d.user) ? `client user ${str(d.user)}` : null,
+      ].filter(Boolean);
+      return { summary: `Logged into ${server}${facts.length ? ` · ${facts.join(' · ')}` : ''}`, tone: 'neutral' };
+    }
+    case 'mysql.local_infile':
+      return d.refused === true
+        ? { summary: `LOAD DATA LOCAL file ${str(d.file) ?? '?'} refused${str(d.reason) ? `: ${str(d.reason)}` : ''}`, tone: 'red' }
+        : {
+            summary: `LOAD DATA LOCAL sent ${str(d.file) ?? 'a file'} (${num(d.bytes) ?? '?'} bytes${str(d.sha256) ? `, sha256 ${str(d.sha256)!.slice(0, 16)}…` : ''})`,
+            tone: 'amber',
+          };
     case 'target.hostkey':
       return { summary: `Target host key ${str(d.fingerprint) ?? '?'}${d.pinned ? ' (pinned)' : ''}`, tone: 'neutral' };
     default:
