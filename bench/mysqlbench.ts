@@ -1,0 +1,208 @@
+/**
+ * MySQL/MariaDB through hoop, side by side with the server directly, in one run against a benchmark database of its own
+ * (created and dropped here): `sysbench oltp_read_only` at 1 and 8 threads with prepared statements and with plain
+ * text queries, then a 1,000,000-row SELECT with an e-mail column (masked by hoop) read by the mariadb client, with
+ * the time ratio and the peak RSS of each hoop process (agent, gateway, `hoop connect`). Gateway and agent are real
+ * processes, the default policy judges every statement and masks the rows, every statement is recorded.
+ *   BENCH_SECONDS (default 10), BENCH_THREADS (default "1,8"), BENCH_MODES (default "prepared,text"),
+ *   BENCH_ROWS (default 1000000), BENCH_RUNS (runs of the big SELECT on each path, default 3),
+ *   HOOP_TEST_MYSQL_PORT (default 3306: the MariaDB at 127.0.0.1, root without a password),
+ *   PROF=DIR: the agent writes a V8 CPU profile into DIR when the run ends
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { peakRssMb, startTestStack } from '@hoop/devstack';
+
+const HOST = '127.0.0.1';
+const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const threadsList = (process.env.BENCH_THREADS ?? '1,8').split(',').map(Number);
+const modes = (process.env.BENCH_MODES ?? 'prepared,text').split(',').filter(Boolean);
+const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const db = `hoop_bench_${randomBytes(3).toString('hex')}`;
+
+const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-B', '-e', sql], { encoding: 'utf8' });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const hasSysbench = spawnSync('sysbench', ['--version']).status === 0;
+/** CPU seconds (user + system) a process has used so far. */
+const cpu = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+/** Starts a process's peak RSS (VmHWM) over from its current RSS; false when the system does not let us. */
+const resetPeak = (pid: number) => {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+interface Sysbench {
+  tps: number;
+  qps: number;
+  latencyMs: number;
+}
+
+function sysbench(port: number, user: string, threads: number, mode: string, command = 'run'): Sysbench {
+  const args = [
+    'oltp_read_only',
+    '--db-driver=mysql',
+    `--mysql-host=${HOST}`,
+    `--mysql-port=${port}`,
+    `--mysql-user=${user}`,
+    `--mysql-db=${db}`,
+    '--mysql-ssl=off',
+    '--tables=4',
+    '--table-size=10000',
+    `--threads=${threads}`,
+    `--time=${seconds}`,
+    `--db-ps-mode=${mode === 'text' ? 'disable' : 'auto'}`,
+    command,
+  ];
+  const r = spawnSync('sysbench', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sysbench ${command} failed: ${r.stdout}\n${r.stderr}`);
+  return {
+    tps: Number(/transactions:\s+\d+\s+\(([\d.]+) per sec/.exec(r.stdout)?.[1]),
+    qps: Number(/queries:\s+\d+\s+\(([\d.]+) per sec/.exec(r.stdout)?.[1]),
+    latencyMs: Number(/avg:\s+([\d.]+)/.exec(r.stdout)?.[1]),
+  };
+}
+
+/** The big SELECT: seconds for the mariadb client to read every row (streamed, --quick) and write it to /dev/null. */
+function bigSelect(port: number, user: string): number {
+  const sql = `SELECT id, email, notes, created_at FROM customers WHERE id <= ${N}`;
+  const t = process.hrtime.bigint();
+  const r = spawnSync('mariadb', ['-h', HOST, '-P', String(port), '-u', user, '--quick', '-N', '-B', db, '-e', sql], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`the big SELECT failed: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+async function main(): Promise<void> {
+  asRoot(`CREATE DATABASE ${db}`);
+  const prof = process.env.PROF;
+  const stack = await startTestStack(prof ? { agentNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}).catch((err: unknown) => {
+    asRoot(`DROP DATABASE IF EXISTS ${db}`);
+    throw err;
+  });
+  try {
+    // MariaDB's sequence engine writes the rows in one statement
+    asRoot(
+      `CREATE TABLE ${db}.customers (id int PRIMARY KEY, email varchar(80), notes varchar(80), created_at datetime);
+       INSERT INTO ${db}.customers SELECT seq, CONCAT('user', seq, '@example.com'), CONCAT('order ', seq, ' shipped'), NOW()
+         FROM ${db}.seq_1_to_${N}`,
+    );
+    if (hasSysbench) sysbench(PORT, 'root', 4, 'prepared', 'prepare');
+    await stack.addConnection('bench-mysql', 'mysql', { host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled' });
+    await stack.startAgent();
+    const conn = await stack.connect('bench-mysql');
+    const pids: Record<string, number[]> = {
+      agent: [stack.agent!.child.pid!],
+      gateway: [stack.gateway.child.pid!],
+      'hoop connect': execFileSync('pgrep', ['-f', `connect bench-mysql --port ${conn.port}`])
+        .toString()
+        .trim()
+        .split('\n')
+        .map(Number),
+    };
+    const rss = () => Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((n, p) => n + rssMb(p), 0)]));
+    const idle = rss();
+    out(`MySQL/MariaDB at ${HOST}:${PORT}, database ${db}; hoop connect on ${conn.port} (→ gateway → agent, default policy)`);
+    out(
+      `RSS idle before any MySQL statement: ${Object.entries(idle)
+        .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
+        .join(', ')}`,
+    );
+
+    // the agent loads its MySQL guard when it learns of the connection: the first session, timed here, is outside the runs
+    const t0 = performance.now();
+    execFileSync('mariadb', ['-h', HOST, '-P', String(conn.port), '-u', 'bench', '-N', '-B', db, '-e', 'SELECT 1'], { encoding: 'utf8' });
+    const loaded = rss();
+    out(
+      `first session and statement through hoop: ${(performance.now() - t0).toFixed(0)} ms; ` +
+        `RSS then: ${Object.entries(loaded)
+          .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
+          .join(', ')}`,
+    );
+
+    if (hasSysbench) {
+      out(`\nsysbench oltp_read_only, 4 tables × 10,000 rows, ${seconds} s per run (tps = transactions of 16 statements)`);
+      out(['mode', 'threads', 'direct tps', 'hoop tps', 'hoop/direct', 'direct ms', 'hoop ms', 'ms added'].join('\t'));
+      for (const mode of modes)
+        for (const threads of threadsList) {
+          const d = sysbench(PORT, 'root', threads, mode);
+          let h: Sysbench;
+          try {
+            h = sysbench(conn.port, 'bench', threads, mode);
+          } catch (err) {
+            const tail = (t: string) => t.split('\n').slice(-15).join('\n');
+            throw new Error(`${(err as Error).message}\nagent:\n${tail(stack.agent!.output())}\nhoop connect:\n${tail(conn.output())}`);
+          }
+          out(
+            [
+              mode,
+              threads,
+              d.tps.toFixed(0),
+              h.tps.toFixed(0),
+              (h.tps / d.tps).toFixed(2),
+              d.latencyMs,
+              h.latencyMs,
+              (h.latencyMs - d.latencyMs).toFixed(2),
+            ].join('\t'),
+          );
+        }
+    } else out('\nsysbench is not installed (Debian: apt-get install sysbench): the oltp_read_only part is left out');
+
+    out(`\n${N} rows (id, email, notes, created_at), mariadb --quick to /dev/null; medians of ${RUNS} runs after one warm-up each`);
+    bigSelect(PORT, 'root');
+    const cold = bigSelect(conn.port, 'bench');
+    const before = rss();
+    const peaks = Object.values(pids).every((ps) => ps.every(resetPeak));
+    const direct: number[] = [];
+    const hoop: number[] = [];
+    const cpuPerRun: Record<string, number[]> = { agent: [], gateway: [], 'hoop connect': [] };
+    for (let i = 0; i < RUNS; i++) {
+      direct.push(bigSelect(PORT, 'root'));
+      const c0 = Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((n, p) => n + cpu(p), 0)]));
+      hoop.push(bigSelect(conn.port, 'bench'));
+      for (const [k, ps] of Object.entries(pids)) cpuPerRun[k]!.push(ps.reduce((n, p) => n + cpu(p), 0) - c0[k]!);
+    }
+    const check = execFileSync('mariadb', ['-h', HOST, '-P', String(conn.port), '-u', 'bench', '-N', '-B', db, '-e', 'SELECT * FROM customers LIMIT 1'], {
+      encoding: 'utf8',
+    }).trim();
+    const d = median(direct);
+    const h = median(hoop);
+    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
+    out(
+      `  direct ${d.toFixed(2)} s, through hoop with masking ${h.toFixed(2)} s, ratio ${(h / d).toFixed(2)} (cold first run through hoop ${cold.toFixed(2)} s)`,
+    );
+    out(`  runs: direct ${fmt(direct)}; hoop ${fmt(hoop)}`);
+    out(
+      `  CPU per run: ${Object.entries(cpuPerRun)
+        .map(([k, xs]) => `${k} ${median(xs).toFixed(2)} s`)
+        .join(', ')}`,
+    );
+    out(
+      `  RSS before the runs → peak during them${peaks ? '' : ' (peak since the process started: its peak could not be reset)'}: ` +
+        Object.entries(pids)
+          .map(([k, ps]) => `${k} ${before[k]!.toFixed(0)} → ${ps.reduce((n, p) => n + peakRssMb(p), 0).toFixed(0)} MB`)
+          .join(', '),
+    );
+    out(`  first row through hoop: ${check}`);
+    await conn.stop();
+  } finally {
+    await stack.stop();
+    asRoot(`DROP DATABASE IF EXISTS ${db}`);
+  }
+}
+
+await main();
