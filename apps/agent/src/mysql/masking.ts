@@ -1,4 +1,4 @@
-import { type BinaryValue, type ColumnDefinition, parseBinaryRow, TYPE, textRowCells, writeBinaryRow, writeTextRow } from '@hoop/mysqlwire';
+import { type BinaryValue, type ColumnDefinition, parseBinaryRow, rewriteTextRow, TYPE, textRowCells, writeBinaryRow } from '@hoop/mysqlwire';
 import type { ColumnMasker } from '@hoop/pipeline';
 
 /** What masking needs of the policy: a masker per column (session/policy-hooks.ts's columnMasker). */
@@ -54,20 +54,26 @@ export function rowMaskerFor(columnMasker: ColumnMaskerFor, columns: ColumnDefin
   const maskers = columns.map((c) => columnMasker({ name: c.name, ...(c.orgTable ? { table: c.orgTable } : {}), typeOid: typeOidOf(c) }));
   if (maskers.every((m) => m.passthrough)) return null;
   let cells = new Int32Array(2 * columns.length);
+  // the values a row's masking replaces, by column (undefined: kept); cleared after each row
+  const replaced: (Uint8Array | string | null | undefined)[] = new Array(columns.length).fill(undefined);
   return {
     text(payload) {
       if (cells.length < 2 * columns.length) cells = new Int32Array(2 * columns.length);
       textRowCells(payload, columns.length, cells);
-      let out: (Uint8Array | string | null)[] | null = null;
+      let changed = false;
       for (let i = 0; i < columns.length; i++) {
         const from = cells[2 * i]!;
         if (maskers[i]!.passthrough || from < 0) continue;
         const r = maskers[i]!.maskUtf8(payload, from, cells[2 * i + 1]!);
         if (r === undefined) continue;
-        out ??= columns.map((_, j) => (cells[2 * j]! < 0 ? null : payload.subarray(cells[2 * j]!, cells[2 * j + 1]!)));
-        out[i] = r;
+        replaced[i] = r;
+        changed = true;
       }
-      return out ? writeTextRow(out) : payload;
+      if (!changed) return payload;
+      // one buffer per masked row, the unchanged values copied as runs of bytes
+      const row = rewriteTextRow(payload, cells, replaced);
+      replaced.fill(undefined);
+      return row;
     },
     binary(payload) {
       const values = parseBinaryRow(payload, columns);
