@@ -170,13 +170,14 @@ function summarize(type: string, d: Data): { summary: string; tone: 'neutral' | 
       ].filter(Boolean);
       return { summary: `Logged into ${server}${facts.length ? ` · ${facts.join(' · ')}` : ''}`, tone: 'neutral' };
     }
-    case 'mysql.local_infile':
-      return d.refused === true
-        ? { summary: `LOAD DATA LOCAL file ${str(d.file) ?? '?'} refused${str(d.reason) ? `: ${str(d.reason)}` : ''}`, tone: 'red' }
-        : {
-            summary: `LOAD DATA LOCAL sent ${str(d.file) ?? 'a file'} (${num(d.bytes) ?? '?'} bytes${str(d.sha256) ? `, sha256 ${str(d.sha256)!.slice(0, 16)}…` : ''})`,
-            tone: 'amber',
-          };
+    case 'mysql.local_infile': {
+      if (d.refused === true) return { summary: `LOAD DATA LOCAL file ${str(d.file) ?? '?'} refused${str(d.reason) ? `: ${str(d.reason)}` : ''}`, tone: 'red' };
+      const sha = str(d.sha256);
+      return {
+        summary: `LOAD DATA LOCAL sent ${str(d.file) ?? 'a file'} (${num(d.bytes) ?? '?'} bytes${sha ? `, sha256 ${sha.slice(0, 16)}…` : ''})`,
+        tone: 'amber',
+      };
+    }
     case 'target.hostkey':
       return { summary: `Target host key ${str(d.fingerprint) ?? '?'}${d.pinned ? ' (pinned)' : ''}`, tone: 'neutral' };
     default:
