@@ -29,6 +29,8 @@ interface Exchange {
   request: BodyRecord;
   /** the request head's headers came; its body is still arriving */
   open: boolean;
+  /** its `model.request` is recorded */
+  recorded: boolean;
   done: boolean;
 }
 
@@ -36,7 +38,8 @@ interface Exchange {
  * One conversation's stream: the HTTP exchanges the gateway frames on it (httpwire's exchange frames) are sent to the
  * model API as they arrive, and the answers framed back as the API sends them — event by event for a streamed answer,
  * nothing held whole. Each exchange is recorded: the request (its body kept up to a limit, the model it asks for) and
- * the response (status, timings, token usage, tool calls, stop reason, its body up to a limit).
+ * the response (status, timings, token usage, tool calls, stop reason, its body up to a limit). A request is recorded
+ * before its response, even when the API answers before the request's end frame is read (see recordRequest).
  */
 export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
   const parser = new ExchangeFrameParser();
@@ -67,14 +70,33 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
         x.call.onDrain(() => stream.resume());
       }
     } else if (f.kind === FrameKind.end) {
-      x.open = false;
-      x.call?.end();
-      const req = x.request.fields();
-      o.audit('model.request', { exchange: f.exchange, ...x.call?.describe(), model: modelOf(req.body), ...req });
+      endRequest(x);
+      recordRequest(f.exchange, x);
     } else if (f.kind === FrameKind.abort) {
       x.call?.abort();
+      recordRequest(f.exchange, x);
       close(f.exchange, 'the client went away');
     }
+  };
+
+  const endRequest = (x: Exchange) => {
+    if (!x.open) return;
+    x.open = false;
+    x.call?.end();
+  };
+
+  /**
+   * The request's record, once: at its end frame, or at the end of the exchange when that comes first. The API may
+   * answer as soon as it has the body its content-length announced, and the answer's end may be read here before the
+   * request's end frame is (or the gateway, its client answered, sends none); that frame then finds the exchange
+   * gone. Recorded at the answer's end instead, the request is in the trail, before its response and the session's
+   * close, with every body frame that came (the API had all of them).
+   */
+  const recordRequest = (id: number, x: Exchange) => {
+    if (x.recorded) return;
+    x.recorded = true;
+    const req = x.request.fields();
+    o.audit('model.request', { exchange: id, ...x.call?.describe(), model: modelOf(req.body), ...req });
   };
 
   const fail = (id: number, message: string) => {
@@ -93,7 +115,7 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
   const start = (id: number, payload: Buffer) => {
     const head = parseRequestHead(payload);
     if (typeof head === 'string') return fail(id, head);
-    const x: Exchange = { call: null, request: new BodyRecord(), open: true, done: false };
+    const x: Exchange = { call: null, request: new BodyRecord(), open: true, recorded: false, done: false };
     exchanges.set(id, x);
     const startedAt = Date.now();
     let firstByteMs: number | null = null;
@@ -125,6 +147,8 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
       },
       end() {
         send(encodeFrame(id, FrameKind.end));
+        endRequest(x);
+        recordRequest(id, x);
         const rec = body.fields();
         const summary: MessageSummary | null = sse ? sse.tally.summary() : rec.truncated ? null : summarizeMessage(rec.body);
         totals.add(summary, status);
@@ -141,6 +165,7 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
         close(id);
       },
       failed(message, headSent) {
+        recordRequest(id, x);
         o.audit('model.error', { exchange: id, message, ms: Date.now() - startedAt });
         totals.add(null, 502);
         if (headSent) fail(id, message);
@@ -172,6 +197,7 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
     over = true;
     for (const [id, x] of exchanges) {
       x.call?.abort();
+      recordRequest(id, x);
       o.audit('model.abort', { exchange: id, reason: 'the stream to the gateway closed' });
     }
     exchanges.clear();
