@@ -4,20 +4,16 @@
  * (versioned comments, backticks, `WHERE 1=1`) is judged as the server reads it. The mariadb client against the real
  * MariaDB, a database of its own per test.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import { createLogger } from '@hoop/log';
-import { CLIENT, PacketParser, parseErr, writeCommand, writeHandshakeResponse41 } from '@hoop/mysqlwire';
+import { CLIENT, parseErr } from '@hoop/mysqlwire';
 import type { AgentConnection } from '@hoop/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { guardKind, hooksFor } from '../session/policy-hooks';
-import { PacketChannel } from './channel';
 import { serveMysql } from './session';
-
-const HOST = '127.0.0.1';
-const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
-const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
+import { asRoot, HOST, listenOn, mysqlClient, testConnection, testTarget } from './test-mariadb';
 
 let db: string;
 let server: net.Server;
@@ -26,11 +22,11 @@ let conn: AgentConnection;
 beforeEach(async () => {
   db = `hoop_g_${randomBytes(4).toString('hex')}`;
   asRoot(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (id int, email varchar(80)); INSERT INTO ${db}.t VALUES (1, 'ann@example.com'), (2, NULL)`);
-  conn = { id: 'c', name: 'orders-mysql', type: 'mysql', config: {}, secretRef: null, readOnly: false, policy: null };
-  server = net.createServer((sock) =>
+  conn = testConnection();
+  server = await listenOn((sock) =>
     serveMysql(sock, {
       sessionId: 's1',
-      target: { host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled', connectTimeoutMs: 5000 },
+      target: testTarget(db),
       password: null,
       maxMessage: 1 << 20,
       // as session/open.ts builds them: the guard is chosen by the connection's type
@@ -40,7 +36,6 @@ beforeEach(async () => {
       audit: () => {},
     }),
   );
-  await new Promise<void>((r) => server.listen(0, HOST, r));
 });
 afterEach(() => {
   server.close();
@@ -108,18 +103,13 @@ describe('the MySQL guard judges a MySQL session', () => {
 
 /** COM_RESET_CONNECTION through the session (no client program sends it on demand): "OK", or the ERR's message. */
 async function resetConnection(): Promise<string> {
-  const caps = CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.DEPRECATE_EOF;
-  const sock = net.connect((server.address() as net.AddressInfo).port, HOST);
+  const sockets: net.Socket[] = [];
   try {
-    const ch = new PacketChannel(new PacketParser(), () => 'closed');
-    ch.attach(sock);
-    await ch.next();
-    ch.write(writeHandshakeResponse41({ capabilities: caps, username: 'anyone', authResponse: Buffer.alloc(0), authPluginName: 'mysql_native_password' }), 1);
-    await ch.next();
-    ch.write(writeCommand({ type: 'ResetConnection' }, caps), 0);
-    const p = await ch.next();
+    const c = await mysqlClient(server, sockets, CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.DEPRECATE_EOF);
+    c.send({ type: 'ResetConnection' });
+    const p = await c.ch.next();
     return p.payload[0] === 0x00 ? 'OK' : parseErr(p.payload).message;
   } finally {
-    sock.destroy();
+    for (const s of sockets) s.destroy();
   }
 }

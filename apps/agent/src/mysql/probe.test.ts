@@ -1,15 +1,12 @@
 /** The connection test of a MySQL/MariaDB connection against the real MariaDB at 127.0.0.1:3306. */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AgentConnection } from '@hoop/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProbeRecorder } from '../session/probe-recorder';
 import { probeMysql } from './probe';
+import { asRoot, HOST, PORT } from './test-mariadb';
 
-const HOST = '127.0.0.1';
-const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
 const cleanup: string[] = [];
-const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
 
 /** An account with a password, dropped after the test. */
 function account(): { user: string; password: string } {

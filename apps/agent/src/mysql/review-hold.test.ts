@@ -3,37 +3,18 @@
  * the test: what a client pipelines behind a held statement waits in order, the queue is bounded, a session that ends
  * abandons its review, and an execute is held with its values (other values or other types are another approval).
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import { createLogger } from '@hoop/log';
-import {
-  CLIENT,
-  type Command,
-  PacketParser,
-  parseHandshakeV10,
-  ResponseReader,
-  type ResponseKind,
-  type ServerMessage,
-  TYPE,
-  writeCommand,
-  writeHandshakeResponse41,
-} from '@hoop/mysqlwire';
-import type { AgentConnection } from '@hoop/protocol';
+import { type ServerMessage, TYPE } from '@hoop/mysqlwire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReviewUpdate } from '../session/hooks';
-import { hooksFor } from '../session/policy-hooks';
-import { type ReviewSubject, reviewDigest } from '../session/review-subject';
-import { PacketChannel } from './channel';
-import type { MysqlHooks } from './relay';
 import { MemoryBudget } from '../session/memory-budget';
+import { type ReviewSubject, reviewDigest } from '../session/review-subject';
+import type { MysqlHooks } from './relay';
 import { serveMysql } from './session';
+import { asRoot, listenOn, mysqlClient, testHooks, testTarget } from './test-mariadb';
 import { MysqlThreads } from './threads';
-
-const HOST = '127.0.0.1';
-const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
-const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
-const CAPS = CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.DEPRECATE_EOF | CLIENT.MULTI_RESULTS;
 
 interface Request {
   sql: string;
@@ -51,12 +32,10 @@ let budget: MemoryBudget;
 const clients: net.Socket[] = [];
 
 function hooks(): MysqlHooks {
-  const conn: AgentConnection = { id: 'c', name: 'orders-mysql', type: 'mysql', config: {}, secretRef: null, readOnly: false, policy: null };
-  const policy = hooksFor(() => conn, 'test-key');
-  return {
-    judge: (sql) =>
+  return testHooks(
+    (sql) =>
       /\bpayouts\b/i.test(sql) && !/^select/i.test(sql) ? { action: 'review', ruleId: 'payouts-write', message: 'needs a reviewer' } : { action: 'allow' },
-    requestReview: ({ sql, subject }, onUpdate) => {
+    ({ sql, subject }, onUpdate) => {
       const r: Request = { sql, subject: subject ?? { sql }, decide: onUpdate, cancelled: false };
       requests.push(r);
       onUpdate({ status: 'pending', reviewId: `r${requests.length}`, url: `http://hoop.test/reviews/r${requests.length}` });
@@ -64,11 +43,7 @@ function hooks(): MysqlHooks {
         r.cancelled = true;
       };
     },
-    columnMasker: (c) => policy.columnMasker(c),
-    maskText: (t) => policy.maskText(t),
-    maskAudit: (t) => policy.maskAudit(t),
-    takeMaskCounts: () => policy.takeMaskCounts(),
-  };
+  );
 }
 
 beforeEach(async () => {
@@ -79,10 +54,10 @@ beforeEach(async () => {
   requests = [];
   budget = new MemoryBudget(512 * 1024 * 1024);
   const threads = new MysqlThreads();
-  server = net.createServer((sock) =>
+  server = await listenOn((sock) =>
     serveMysql(sock, {
       sessionId: 's1',
-      target: { host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled', connectTimeoutMs: 5000 },
+      target: testTarget(db),
       password: null,
       maxMessage: 1 << 20,
       budget,
@@ -92,7 +67,6 @@ beforeEach(async () => {
       audit: (type, data) => sink.push({ type, data }),
     }),
   );
-  await new Promise<void>((r) => server.listen(0, HOST, r));
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.destroy();
@@ -100,29 +74,7 @@ afterEach(() => {
   asRoot(`DROP DATABASE IF EXISTS ${db}`);
 });
 
-async function connect() {
-  const sock = net.connect((server.address() as net.AddressInfo).port, HOST);
-  clients.push(sock);
-  const ch = new PacketChannel(new PacketParser(), () => 'closed');
-  ch.attach(sock);
-  const greeting = parseHandshakeV10((await ch.next()).payload);
-  ch.write(writeHandshakeResponse41({ capabilities: CAPS, username: 'anyone', authResponse: Buffer.alloc(20, 1), authPluginName: 'mysql_native_password' }), 1);
-  await ch.next();
-  /** the whole answer to one command, read after it was sent */
-  const answer = async (kind: ResponseKind): Promise<ServerMessage[]> => {
-    const reader = new ResponseReader(CAPS);
-    reader.expect(kind);
-    const got: ServerMessage[] = [];
-    while (!reader.idle) {
-      const p = await ch.next();
-      reader.push(p.payload, p.sequenceId, (m) => got.push(m));
-    }
-    return got;
-  };
-  const send = (c: Command, longData?: ReadonlySet<number>) => ch.write(writeCommand(c, CAPS, longData), 0);
-  return { sock, ch, send, answer, threadId: greeting.connectionId };
-}
-
+const connect = () => mysqlClient(server, clients);
 const amount = () => asRoot(`SELECT amount FROM ${db}.payouts WHERE id = 1`).trim();
 const held = (n: number) => expect.poll(() => requests.length).toBe(n);
 

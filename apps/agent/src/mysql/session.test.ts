@@ -3,37 +3,15 @@
  * judged before they reach the target, rows come back masked (text and binary), and commands the relay does not carry
  * are refused without ending the session.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import { createLogger } from '@hoop/log';
-import {
-  CLIENT,
-  type Command,
-  framePacket,
-  PacketParser,
-  parseBinaryRow,
-  parseHandshakeV10,
-  parseTextRow,
-  ResponseReader,
-  type ResponseKind,
-  type ServerMessage,
-  TYPE,
-  writeCommand,
-  writeHandshakeResponse41,
-} from '@hoop/mysqlwire';
-import type { AgentConnection } from '@hoop/protocol';
+import { framePacket, parseBinaryRow, parseTextRow, type ServerMessage, TYPE, writeCommand } from '@hoop/mysqlwire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hooksFor } from '../session/policy-hooks';
-import { PacketChannel } from './channel';
 import type { MysqlHooks } from './relay';
 import { serveMysql } from './session';
-
-const HOST = '127.0.0.1';
-const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
-const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
-
-type Got = { m: ServerMessage; payload: Buffer };
+import { asRoot, type Got, HOST, listenOn, mysqlClient, testHooks, testTarget } from './test-mariadb';
 
 let db: string;
 let server: net.Server;
@@ -41,20 +19,13 @@ let audits: { type: string; data: Record<string, unknown> }[];
 const clients: net.Socket[] = [];
 
 function hooks(): MysqlHooks {
-  const conn: AgentConnection = { id: 'c', name: 'orders-mysql', type: 'mysql', config: {}, secretRef: null, readOnly: false, policy: null };
-  const policy = hooksFor(() => conn, 'test-key');
-  return {
-    judge: (sql) =>
-      /\bdrop\b/i.test(sql)
-        ? { action: 'deny', ruleId: 'drop-table', message: 'DROP is not allowed' }
-        : /\bgrant\b/i.test(sql)
-          ? { action: 'review', ruleId: 'grant' }
-          : { action: 'allow' },
-    columnMasker: (c) => policy.columnMasker(c),
-    maskText: (t) => policy.maskText(t),
-    maskAudit: (t) => policy.maskAudit(t),
-    takeMaskCounts: () => policy.takeMaskCounts(),
-  };
+  return testHooks((sql) =>
+    /\bdrop\b/i.test(sql)
+      ? { action: 'deny', ruleId: 'drop-table', message: 'DROP is not allowed' }
+      : /\bgrant\b/i.test(sql)
+        ? { action: 'review', ruleId: 'grant' }
+        : { action: 'allow' },
+  );
 }
 
 beforeEach(async () => {
@@ -64,10 +35,10 @@ beforeEach(async () => {
   // each test's sessions record into its own list (a session of the test before may end while this one starts)
   const sink: typeof audits = [];
   audits = sink;
-  server = net.createServer((sock) =>
+  server = await listenOn((sock) =>
     serveMysql(sock, {
       sessionId: 's1',
-      target: { host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled', connectTimeoutMs: 5000 },
+      target: testTarget(db),
       password: null,
       maxMessage: 1 << 20,
       hooks: hooks(),
@@ -75,7 +46,6 @@ beforeEach(async () => {
       audit: (type, data) => sink.push({ type, data }),
     }),
   );
-  await new Promise<void>((r) => server.listen(0, HOST, r));
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.destroy();
@@ -84,27 +54,7 @@ afterEach(() => {
 });
 
 /** A client of the agent's port, speaking the protocol with the codec. */
-async function connect(caps = CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.DEPRECATE_EOF | CLIENT.MULTI_RESULTS) {
-  const sock = net.connect((server.address() as net.AddressInfo).port, HOST);
-  clients.push(sock);
-  const ch = new PacketChannel(new PacketParser(), () => 'closed');
-  ch.attach(sock);
-  const greeting = parseHandshakeV10((await ch.next()).payload);
-  ch.write(writeHandshakeResponse41({ capabilities: caps, username: 'anyone', authResponse: Buffer.alloc(20, 1), authPluginName: 'mysql_native_password' }), 1);
-  const ok = await ch.next();
-  const run = async (c: Command, kind: ResponseKind): Promise<Got[]> => {
-    const reader = new ResponseReader(caps);
-    reader.expect(kind);
-    ch.write(writeCommand(c, caps), 0);
-    const got: Got[] = [];
-    while (!reader.idle) {
-      const p = await ch.next();
-      reader.push(p.payload, p.sequenceId, (m, payload) => got.push({ m, payload: Buffer.from(payload) }));
-    }
-    return got;
-  };
-  return { sock, ch, greeting, ok, run };
-}
+const connect = () => mysqlClient(server, clients);
 
 const rows = (got: Got[]) => got.filter((g) => g.m.type === 'Row').map((g) => g.payload);
 const columns = (got: Got[]) => got.filter((g) => g.m.type === 'Column').map((g) => (g.m as Extract<ServerMessage, { type: 'Column' }>).column);

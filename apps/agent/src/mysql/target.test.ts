@@ -3,7 +3,6 @@
  * refusals with the server's own message, TLS demanded of a server that has none, unreachable and garbage targets.
  * Each test makes its own account and database and drops them.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { CLIENT } from '@hoop/mysqlwire';
@@ -11,14 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MysqlTargetConfig } from './config';
 import { simpleQuery } from './simple-query';
 import { loginMysqlTarget, type MysqlTargetSession, newMysqlLoginTrace } from './target';
+import { asRoot, HOST, PORT } from './test-mariadb';
 
-const HOST = '127.0.0.1';
-const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
 const cleanup: string[] = [];
 const open: MysqlTargetSession[] = [];
-
-/** Runs SQL as root with the mariadb client (the test's own setup, independent of the code under test). */
-const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
 
 /** A fresh database and an account with a password (mysql_native_password) that may use it. */
 function account(): { user: string; password: string; database: string } {

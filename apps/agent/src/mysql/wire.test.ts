@@ -3,7 +3,6 @@
  * rows of every column type read as the server sent them and written back to the server's exact bytes (what masking
  * relies on), cursors, long data, multi-statement answers and the LOCAL INFILE request.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   type BinaryValue,
@@ -26,10 +25,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PacketChannel } from './channel';
 import { loginMysqlTarget, type MysqlTargetSession } from './target';
-
-const HOST = '127.0.0.1';
-const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
-const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
+import { asRoot, testTarget } from './test-mariadb';
 
 type Got = { m: ServerMessage; payload: Buffer };
 
@@ -85,7 +81,7 @@ let conv: Conversation;
 beforeEach(async () => {
   db = `hoop_w_${randomBytes(4).toString('hex')}`;
   asRoot(`CREATE DATABASE ${db}`);
-  const s = await loginMysqlTarget({ host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled', connectTimeoutMs: 5000 }, null, {
+  const s = await loginMysqlTarget(testTarget(db), null, {
     capabilities: undefined,
   });
   conv = new Conversation(s);
@@ -217,7 +213,7 @@ describe('commands', () => {
     // the server refuses LOAD DATA LOCAL from a client that did not announce CLIENT_LOCAL_FILES, with an ERR
     const refused = await conv.run({ type: 'Query', sql: "LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE li" }, 'query');
     expect(refused.at(-1)!.m.type).toBe('Error');
-    const s = await loginMysqlTarget({ host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled', connectTimeoutMs: 5000 }, null, {
+    const s = await loginMysqlTarget(testTarget(db), null, {
       capabilities: (conv.s.capabilities | CLIENT.LOCAL_FILES) >>> 0,
     });
     const c2 = new Conversation(s);
@@ -250,9 +246,9 @@ describe('commands', () => {
     } finally {
       asRoot(`DROP USER '${user}'@'%'`);
     }
-    const other = await loginMysqlTarget({ host: HOST, port: PORT, user: 'root', database: null, sslMode: 'disabled', connectTimeoutMs: 5000 }, null);
+    const other = await loginMysqlTarget(testTarget(null), null);
     const closed = new Promise((r) => other.socket.once('close', r));
-    const root = await loginMysqlTarget({ host: HOST, port: PORT, user: 'root', database: null, sslMode: 'disabled', connectTimeoutMs: 5000 }, null);
+    const root = await loginMysqlTarget(testTarget(null), null);
     const c = new Conversation(root);
     expect((await c.run({ type: 'ProcessKill', connectionId: other.connectionId }, 'ok'))[0]!.m.type).toBe('OK');
     await closed;
