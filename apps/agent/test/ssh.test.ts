@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cliCommand,
-  REPO_ROOT,
+  callMcpTool,
+  hoopMcpServer,
   runProcess,
   startSshd,
   type TestSshd,
@@ -227,7 +227,6 @@ describe.skipIf(noSsh)('command connections', () => {
 });
 
 describe.skipIf(noSsh)('run_command over MCP', () => {
-  type ToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
   it('runs a command with masked output, refuses a destructive one, and holds a reviewed one until approved', async () => {
     const { writeFile } = await import('node:fs/promises');
     const file = `${stack.configFile}.shell-policy.json`;
@@ -245,18 +244,9 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
     expect(applied.code, applied.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     const client = new Client({ name: 'test-agent', version: '1.0.0' });
-    const hoop = cliCommand(['mcp']);
-    await client.connect(
-      new StdioClientTransport({
-        command: hoop.command,
-        args: hoop.args,
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...hoop.env, HOOP_CONFIG: stack.configFile },
-        stderr: 'pipe',
-      }),
-    );
+    await client.connect(new StdioClientTransport(hoopMcpServer({ HOOP_CONFIG: stack.configFile })));
     try {
-      const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }) as Promise<ToolResult>;
+      const call = (name: string, args: Record<string, unknown>) => callMcpTool(client, name, args);
       const ok = await call('run_command', { connection: 'box', command: 'cat customers.txt; exit 3' });
       expect(ok.isError).toBeFalsy();
       expect(ok.structuredContent).toMatchObject({ exitCode: 3, truncated: false });
@@ -296,7 +286,7 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
       );
       return c;
     };
-    const call = (c: Client, name: string, args: Record<string, unknown>) => c.callTool({ name, arguments: args }) as Promise<ToolResult>;
+    const call = callMcpTool;
     const first = await open();
     const cat = await call(first, 'run_command', { connection: 'web-1', command: `cat ${sshd.dir}/customers.txt` });
     expect(cat.isError, JSON.stringify(cat.content)).toBeFalsy();

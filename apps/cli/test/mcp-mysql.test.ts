@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliCommand, REPO_ROOT, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { callMcpTool, hoopMcpServer, type McpToolResult, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 
 const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
 const db = `hoop_mcp_${randomBytes(4).toString('hex')}`;
@@ -19,10 +19,9 @@ let stack: TestStack;
 let root: mysql.Connection;
 let client: Client;
 
-type ToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
 type Rows = { columns: { name: string; type: string }[]; rows: unknown[][]; rowCount: number; truncated: boolean; sessionId: string; command: string };
-const call = (c: Client, name: string, args: Record<string, unknown>) => c.callTool({ name, arguments: args }) as Promise<ToolResult>;
-const rows = (r: ToolResult) => r.structuredContent as Rows;
+const call = callMcpTool;
+const rows = (r: McpToolResult) => r.structuredContent as Rows;
 /** an MCP client of the gateway's /mcp (streamable HTTP) as the stack's admin */
 async function httpClient(): Promise<Client> {
   const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
@@ -71,16 +70,7 @@ beforeAll(async () => {
 /** `hoop mcp` as Claude Code starts it, with an MCP client on its stdio */
 async function stdioClient(): Promise<Client> {
   const c = new Client({ name: 'test-agent', version: '1.0.0' });
-  const hoop = cliCommand(['mcp']);
-  await c.connect(
-    new StdioClientTransport({
-      command: hoop.command,
-      args: hoop.args,
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...hoop.env, HOOP_CONFIG: stack.configFile },
-      stderr: 'pipe',
-    }),
-  );
+  await c.connect(new StdioClientTransport(hoopMcpServer({ HOOP_CONFIG: stack.configFile })));
   return c;
 }
 

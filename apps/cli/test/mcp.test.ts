@@ -4,30 +4,19 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliCommand, createTargetDatabase, REPO_ROOT, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { callMcpTool, createTargetDatabase, hoopMcpServer, REPO_ROOT, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;
 let client: Client;
 
-type ToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
-
 async function connectClient(env: Record<string, string>): Promise<Client> {
   const c = new Client({ name: 'test-agent', version: '1.0.0' });
-  const hoop = cliCommand(['mcp']);
-  await c.connect(
-    new StdioClientTransport({
-      command: hoop.command,
-      args: hoop.args,
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...hoop.env, ...env },
-      stderr: 'pipe',
-    }),
-  );
+  await c.connect(new StdioClientTransport(hoopMcpServer(env)));
   return c;
 }
 
-const call = (c: Client, name: string, args: Record<string, unknown>) => c.callTool({ name, arguments: args }) as Promise<ToolResult>;
+const call = callMcpTool;
 
 beforeAll(async () => {
   target = await createTargetDatabase('mcp');

@@ -1,6 +1,6 @@
 import { type BundledApp, bundleOf } from './bundles';
 import { inheritedEnv } from './env';
-import { httpOk, type Service, startService, waitFor } from './process';
+import { httpOk, REPO_ROOT, type Service, startService, waitFor } from './process';
 
 /**
  * How the agent, the gateway or the CLI runs: as JavaScript bundled from its sources by scripts/service.mjs (as `pnpm
@@ -19,6 +19,31 @@ export function cliCommand(args: string[]): { command: string; args: string[]; e
   const run = serviceCommand('cli');
   return { ...run, args: [...run.args, ...args] };
 }
+
+/**
+ * `hoop mcp` as an MCP client (Claude Code) starts it, on the client's stdio: the parameters of the SDK's
+ * StdioClientTransport, with `env` (HOOP_CONFIG, …) over a bare PATH and HOME.
+ */
+export function hoopMcpServer(env: Record<string, string>) {
+  const hoop = cliCommand(['mcp']);
+  return {
+    command: hoop.command,
+    args: hoop.args,
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...hoop.env, ...env },
+    stderr: 'pipe' as const,
+  };
+}
+
+/** What an MCP tool call answers, as the tests read it. */
+export type McpToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
+
+/** Calls tool `name` with `args` on MCP client `c`. */
+export const callMcpTool = (
+  c: { callTool(p: { name: string; arguments: Record<string, unknown> }): Promise<unknown> },
+  name: string,
+  args: Record<string, unknown>,
+) => c.callTool({ name, arguments: args }) as Promise<McpToolResult>;
 
 export interface GatewayOptions {
   databaseUrl: string;
