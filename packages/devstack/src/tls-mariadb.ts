@@ -25,18 +25,15 @@ function openssl(dir: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${(r.stderr || r.stdout).trim()}`);
 }
 
-/** A CA (ca.crt/ca.key) in `dir` with the subject `hoop test CA`, EC P-256, valid a few days. */
+/** `openssl req` in `dir` with a new EC P-256 key, unencrypted, written to `key`, and `args`. */
+function requestWithNewKey(dir: string, key: string, args: string[]): void {
+  openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, ...args]);
+}
+
+/** A CA (`prefix`.crt/.key) in `dir` with the subject `hoop test CA`, EC P-256, valid a few days. */
 function makeCa(dir: string, prefix: string): string {
-  openssl(dir, [
-    'req',
+  requestWithNewKey(dir, `${prefix}.key`, [
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    `${prefix}.key`,
     '-out',
     `${prefix}.crt`,
     '-days',
@@ -66,20 +63,7 @@ export async function startTlsMariadb(o: { names: string[] }): Promise<TlsMariad
     const otherCa = makeCa(certs, 'other-ca');
     const san = o.names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
     writeFileSync(path.join(certs, 'server.ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
-    openssl(certs, [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-      '-subj',
-      '/CN=hoop test server',
-    ]);
+    requestWithNewKey(certs, 'server.key', ['-out', 'server.csr', '-subj', '/CN=hoop test server']);
     openssl(certs, [
       'x509',
       '-req',
