@@ -14,11 +14,10 @@ import { expect, type Page, test } from '@playwright/test';
 import { decryptSecret, hashSecret, parseEncryptionKey } from '@hoop/db';
 import { seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, freePort, REPO_ROOT, type Service, startAgentService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
-import { startWebService } from '../scripts/web-service';
 import { gotoHydrated, hydrated, reloadHydrated } from './hydration';
+import { LOGS, startTestWeb, submitSignIn } from './web-steps';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'screenshots');
-const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
 const password = () => `pw-${randomBytes(9).toString('base64url')}`;
 const PEOPLE = {
   ada: { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: password() },
@@ -48,9 +47,7 @@ test.beforeAll(async () => {
   for (const p of Object.values(PEOPLE)) await seedUser(stack.db, stack.orgId, p);
   // a policy as `hoop policy apply` stores it, attached to nothing yet
   await stack.db.policy.create({ data: { orgId: stack.orgId, name: 'prod', document: { name: 'prod', description: 'Production databases' } } });
-  const port = await freePort();
-  baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS, build: false });
+  ({ web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey }));
 });
 
 test.afterAll(async () => {
@@ -65,9 +62,7 @@ test.afterAll(async () => {
 async function openAs(page: Page, who: Who, where: string): Promise<void> {
   await page.goto(`${baseURL}${where}`);
   await expect(page).toHaveURL(/\/login\?callbackUrl=/);
-  await page.getByLabel('E-mail').fill(PEOPLE[who].email);
-  await page.getByLabel('Password').fill(PEOPLE[who].password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page, PEOPLE[who]);
   await expect(page).toHaveURL(`${baseURL}${where}`);
   await hydrated(page);
 }
@@ -302,7 +297,7 @@ test('an admin edits a policy in the form and in YAML; agents enforce it at once
     '        commands: [UPDATE]',
     '        tables: [customers]',
   ].join('\n');
-  await yaml.fill(text.replace('minApprovals: 2', 'minApprovals: 1').replace(/\n  rules: \[\]\n/, `\n  rules:\n${rule}\n`));
+  await yaml.fill(text.replace('minApprovals: 2', 'minApprovals: 1').replace(/\n {2}rules: \[\]\n/, `\n  rules:\n${rule}\n`));
   await expect(page.getByTestId('yaml-problems')).toHaveCount(0);
   await expect(page.getByRole('tab', { name: 'Form' })).toBeEnabled();
   await page.getByRole('button', { name: 'Save', exact: true }).click();

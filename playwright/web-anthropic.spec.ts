@@ -4,15 +4,12 @@
  * gateway reaches the API with the sealed key (the scripted Anthropic-compatible API of the test kit records it).
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { decryptSecret, parseEncryptionKey } from '@hoop/db';
 import { seedUser } from '@hoop/db/testing';
-import { type FakeAnthropic, freePort, REPO_ROOT, type Service, startFakeAnthropic, startTestStack, type TestStack } from '@hoop/devstack';
-import { startWebService } from '../scripts/web-service';
-import { hydrated } from './hydration';
+import { type FakeAnthropic, type Service, startFakeAnthropic, startTestStack, type TestStack } from '@hoop/devstack';
+import { signInAt, startTestWeb } from './web-steps';
 
-const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
 const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
 const KEY = `sk-ant-api03-${randomBytes(12).toString('hex')}`;
 
@@ -28,9 +25,7 @@ test.beforeAll(async () => {
   stack = await startTestStack();
   await seedUser(stack.db, stack.orgId, ADA);
   await stack.startAgent();
-  const port = await freePort();
-  baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS, build: false });
+  ({ web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey }));
 });
 
 test.afterAll(async () => {
@@ -39,14 +34,7 @@ test.afterAll(async () => {
   await api?.stop();
 });
 
-async function openAsAdmin(page: Page, where: string): Promise<void> {
-  await page.goto(`${baseURL}${where}`);
-  await page.getByLabel('E-mail').fill(ADA.email);
-  await page.getByLabel('Password').fill(ADA.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(`${baseURL}${where}`);
-  await hydrated(page);
-}
+const openAsAdmin = (page: Page, where: string) => signInAt(page, `${baseURL}${where}`, ADA);
 
 test('an admin adds a model API connection with the org key; Test and a Claude Code request reach the API with it', async ({ page }) => {
   await openAsAdmin(page, '/connections/new');

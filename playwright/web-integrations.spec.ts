@@ -11,12 +11,11 @@ import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { decryptSecret, encryptSecret, parseEncryptionKey } from '@hoop/db';
 import { seedUser } from '@hoop/db/testing';
-import { createTargetDatabase, freePort, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
-import { startWebService } from '../scripts/web-service';
+import { createTargetDatabase, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { hydrated, reloadHydrated } from './hydration';
+import { startTestWeb, submitSignIn } from './web-steps';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-integrations');
-const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
 const password = () => `pw-${randomBytes(9).toString('base64url')}`;
 const PEOPLE = {
   ada: { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: password() },
@@ -69,9 +68,7 @@ test.beforeAll(async () => {
   await stack.addPostgresConnection('pg-prod', target.url);
   for (const p of Object.values(PEOPLE)) await seedUser(stack.db, stack.orgId, p);
   await stack.startAgent();
-  const port = await freePort();
-  baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS, build: false });
+  ({ web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey }));
 });
 
 test.afterAll(async () => {
@@ -82,11 +79,7 @@ test.afterAll(async () => {
   await receiver?.close();
 });
 
-async function signIn(page: Page, who: Who): Promise<void> {
-  await page.getByLabel('E-mail').fill(PEOPLE[who].email);
-  await page.getByLabel('Password').fill(PEOPLE[who].password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page: Page, who: Who) => submitSignIn(page, PEOPLE[who]);
 
 /** Signs in on the way to the Integrations page and waits there until it is hydrated (its buttons work). */
 async function openAs(page: Page, who: Who): Promise<void> {

@@ -9,12 +9,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db/testing';
-import { freePort, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
-import { startWebService } from '../scripts/web-service';
-import { hydrated } from './hydration';
+import { REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
+import { signInAt, startTestWeb } from './web-steps';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-mysql-sessions');
-const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
 const MYSQL_PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
 const asRoot = (sql: string) => execFileSync('mariadb', ['-h', '127.0.0.1', '-P', String(MYSQL_PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
 const DB = `hoop_ws_${randomBytes(4).toString('hex')}`;
@@ -41,16 +39,7 @@ test.beforeAll(async () => {
     if (p === PEOPLE.dev) devToken = (await seedApiToken(stack.db, u.id)).token;
   }
   await stack.startAgent();
-  const port = await freePort();
-  baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({
-    databaseUrl: stack.dbUrl,
-    port,
-    gatewayUrl: stack.gatewayUrl,
-    logDir: LOGS,
-    build: false,
-    settings: { HOOP_AUDIT_PUBLIC_KEY: stack.auditKey!.publicKey },
-  });
+  ({ web, baseURL } = await startTestWeb(stack, { settings: { HOOP_AUDIT_PUBLIC_KEY: stack.auditKey!.publicKey } }));
 
   // hoop exec: a masked read with a reason, and a refused delete
   const exec = (sql: string, reason?: string) =>
@@ -85,14 +74,7 @@ test.afterAll(async () => {
   asRoot(`DROP DATABASE IF EXISTS ${DB}`);
 });
 
-async function signIn(page: Page, to: string): Promise<void> {
-  await page.goto(`${baseURL}${to}`);
-  await page.getByLabel('E-mail').fill(PEOPLE.audrey.email);
-  await page.getByLabel('Password').fill(PEOPLE.audrey.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(`${baseURL}${to}`);
-  await hydrated(page);
-}
+const signIn = (page: Page, to: string) => signInAt(page, `${baseURL}${to}`, PEOPLE.audrey);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 

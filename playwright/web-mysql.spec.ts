@@ -5,14 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { seedUser } from '@hoop/db/testing';
-import { freePort, REPO_ROOT, type Service, startTestStack, type TestStack } from '@hoop/devstack';
-import { startWebService } from '../scripts/web-service';
-import { hydrated } from './hydration';
+import { type Service, startTestStack, type TestStack } from '@hoop/devstack';
+import { signInAt, startTestWeb } from './web-steps';
 
-const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
 const MYSQL_PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
 const asRoot = (sql: string) => execFileSync('mariadb', ['-h', '127.0.0.1', '-P', String(MYSQL_PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
 const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
@@ -29,9 +26,7 @@ test.beforeAll(async () => {
   stack = await startTestStack();
   await seedUser(stack.db, stack.orgId, ADA);
   await stack.startAgent();
-  const port = await freePort();
-  baseURL = `http://127.0.0.1:${port}`;
-  web = await startWebService({ databaseUrl: stack.dbUrl, port, gatewayUrl: stack.gatewayUrl, encryptionKey: stack.encryptionKey, logDir: LOGS, build: false });
+  ({ web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey }));
 });
 
 test.afterAll(async () => {
@@ -40,14 +35,7 @@ test.afterAll(async () => {
   asRoot(`DROP DATABASE IF EXISTS ${DB}`);
 });
 
-async function openAsAdmin(page: Page, where: string): Promise<void> {
-  await page.goto(`${baseURL}${where}`);
-  await page.getByLabel('E-mail').fill(ADA.email);
-  await page.getByLabel('Password').fill(ADA.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(`${baseURL}${where}`);
-  await hydrated(page);
-}
+const openAsAdmin = (page: Page, where: string) => signInAt(page, `${baseURL}${where}`, ADA);
 
 test('an admin adds a MySQL/MariaDB connection in the form, and Test logs in and asks the version', async ({ page }) => {
   await openAsAdmin(page, '/connections/new');
