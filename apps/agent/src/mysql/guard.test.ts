@@ -12,8 +12,7 @@ import { CLIENT, parseErr } from '@hoop/mysqlwire';
 import type { AgentConnection } from '@hoop/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { guardKind, hooksFor } from '../session/policy-hooks';
-import { serveMysql } from './session';
-import { asRoot, HOST, listenOn, mysqlClient, testConnection, testTarget } from './test-mariadb';
+import { asRoot, HOST, mysqlClient, serveTestSessions, testConnection } from './test-mariadb';
 
 let db: string;
 let server: net.Server;
@@ -23,19 +22,13 @@ beforeEach(async () => {
   db = `hoop_g_${randomBytes(4).toString('hex')}`;
   asRoot(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (id int, email varchar(80)); INSERT INTO ${db}.t VALUES (1, 'ann@example.com'), (2, NULL)`);
   conn = testConnection();
-  server = await listenOn((sock) =>
-    serveMysql(sock, {
-      sessionId: 's1',
-      target: testTarget(db),
-      password: null,
-      maxMessage: 1 << 20,
-      // as session/open.ts builds them: the guard is chosen by the connection's type
-      hooks: hooksFor(() => conn, 'test-key', guardKind(conn)),
-      readOnly: conn.readOnly,
-      log: createLogger('mysql-guard-test', 'error'),
-      audit: () => {},
-    }),
-  );
+  server = await serveTestSessions(db, () => ({
+    // as session/open.ts builds them: the guard is chosen by the connection's type
+    hooks: hooksFor(() => conn, 'test-key', guardKind(conn)),
+    readOnly: conn.readOnly,
+    log: createLogger('mysql-guard-test', 'error'),
+    audit: () => {},
+  }));
 });
 afterEach(() => {
   server.close();

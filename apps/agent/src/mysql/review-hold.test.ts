@@ -5,15 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { createLogger } from '@hoop/log';
 import { type ServerMessage, TYPE } from '@hoop/mysqlwire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReviewUpdate } from '../session/hooks';
 import { MemoryBudget } from '../session/memory-budget';
 import { type ReviewSubject, reviewDigest } from '../session/review-subject';
 import type { MysqlHooks } from './relay';
-import { serveMysql } from './session';
-import { asRoot, listenOn, mysqlClient, testHooks, testTarget } from './test-mariadb';
+import { asRoot, mysqlClient, serveTestSessions, testHooks } from './test-mariadb';
 import { MysqlThreads } from './threads';
 
 interface Request {
@@ -54,19 +52,12 @@ beforeEach(async () => {
   requests = [];
   budget = new MemoryBudget(512 * 1024 * 1024);
   const threads = new MysqlThreads();
-  server = await listenOn((sock) =>
-    serveMysql(sock, {
-      sessionId: 's1',
-      target: testTarget(db),
-      password: null,
-      maxMessage: 1 << 20,
-      budget,
-      hooks: hooks(),
-      threads: { registry: threads, connectionId: 'c' },
-      log: createLogger('mysql-test', 'error'),
-      audit: (type, data) => sink.push({ type, data }),
-    }),
-  );
+  server = await serveTestSessions(db, () => ({
+    budget,
+    hooks: hooks(),
+    threads: { registry: threads, connectionId: 'c' },
+    audit: (type, data) => sink.push({ type, data }),
+  }));
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.destroy();

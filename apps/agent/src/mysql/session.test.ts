@@ -6,12 +6,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { createLogger } from '@hoop/log';
 import { framePacket, parseBinaryRow, parseTextRow, type ServerMessage, TYPE, writeCommand } from '@hoop/mysqlwire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MysqlHooks } from './relay';
-import { serveMysql } from './session';
-import { asRoot, type Got, HOST, listenOn, mysqlClient, testHooks, testTarget } from './test-mariadb';
+import { asRoot, type Got, HOST, mysqlClient, serveTestSessions, testHooks } from './test-mariadb';
 
 let db: string;
 let server: net.Server;
@@ -35,17 +33,7 @@ beforeEach(async () => {
   // each test's sessions record into its own list (a session of the test before may end while this one starts)
   const sink: typeof audits = [];
   audits = sink;
-  server = await listenOn((sock) =>
-    serveMysql(sock, {
-      sessionId: 's1',
-      target: testTarget(db),
-      password: null,
-      maxMessage: 1 << 20,
-      hooks: hooks(),
-      log: createLogger('mysql-test', 'error'),
-      audit: (type, data) => sink.push({ type, data }),
-    }),
-  );
+  server = await serveTestSessions(db, () => ({ hooks: hooks(), audit: (type, data) => sink.push({ type, data }) }));
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.destroy();

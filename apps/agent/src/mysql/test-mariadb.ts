@@ -17,9 +17,11 @@ import {
   writeHandshakeResponse41,
 } from '@hoop/mysqlwire';
 import type { AgentConnection } from '@hoop/protocol';
+import { createLogger } from '@hoop/log';
 import { hooksFor } from '../session/policy-hooks';
 import { PacketChannel } from './channel';
 import type { MysqlHooks } from './relay';
+import { type MysqlSessionOptions, serveMysql } from './session';
 
 export const HOST = '127.0.0.1';
 export const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
@@ -63,6 +65,24 @@ export async function listenOn(serve: (sock: net.Socket) => void): Promise<net.S
   const server = net.createServer(serve);
   await new Promise<void>((r) => server.listen(0, HOST, r));
   return server;
+}
+
+/**
+ * An agent port whose every connection is a MySQL session on database `db` of the test's MariaDB (as root, no TLS,
+ * 1 MiB messages), judged with the `hooks` and recorded with the `audit` that `options()` gives it, as it is called
+ * for each session (it may add or change any other option).
+ */
+export function serveTestSessions(db: string, options: () => Pick<MysqlSessionOptions, 'hooks' | 'audit'> & Partial<MysqlSessionOptions>): Promise<net.Server> {
+  return listenOn((sock) =>
+    serveMysql(sock, {
+      sessionId: 's1',
+      target: testTarget(db),
+      password: null,
+      maxMessage: 1 << 20,
+      log: createLogger('mysql-test', 'error'),
+      ...options(),
+    }),
+  );
 }
 
 /** A message of an answer with the packet it came in. */
