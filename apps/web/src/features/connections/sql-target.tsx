@@ -49,51 +49,19 @@ export function SqlTarget<F extends SqlBasics>({
   const on = (k: TextKey<F>) => (v: string) => set({ ...f, [k]: v });
   const id = (name: string) => `${words.prefix}-${name}`;
   const tlsMode = f[words.tls.key] as string;
+  /** a text field of the settings every SQL target has, wired to the form by its name */
+  const basic = (name: keyof SqlBasics, p: { label: string; hint?: string; placeholder: string; numeric?: boolean }) => (
+    <TextField id={id(name)} error={errors[name]} value={f[name]} onChange={on(name as TextKey<F>)} disabled={disabled} {...p} />
+  );
   return (
     <div className="space-y-4">
       <Grid>
-        <TextField
-          id={id('host')}
-          label="Host"
-          hint="As the agent reaches it, inside your network."
-          error={errors.host}
-          value={f.host}
-          placeholder="db.internal"
-          onChange={on('host' as TextKey<F>)}
-          disabled={disabled}
-        />
-        <TextField
-          id={id('port')}
-          label="Port"
-          error={errors.port}
-          value={f.port}
-          placeholder={words.defaultPort}
-          onChange={on('port' as TextKey<F>)}
-          disabled={disabled}
-          numeric
-        />
+        {basic('host', { label: 'Host', hint: 'As the agent reaches it, inside your network.', placeholder: 'db.internal' })}
+        {basic('port', { label: 'Port', placeholder: words.defaultPort, numeric: true })}
       </Grid>
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          id={id('database')}
-          label={words.database.label}
-          hint={words.database.hint}
-          error={errors.database}
-          value={f.database}
-          placeholder={words.database.placeholder}
-          onChange={on('database' as TextKey<F>)}
-          disabled={disabled}
-        />
-        <TextField
-          id={id('user')}
-          label="User"
-          hint={words.userHint}
-          error={errors.user}
-          value={f.user}
-          placeholder="app_ro"
-          onChange={on('user' as TextKey<F>)}
-          disabled={disabled}
-        />
+        {basic('database', words.database)}
+        {basic('user', { label: 'User', hint: words.userHint, placeholder: 'app_ro' })}
       </div>
       <SelectField
         id={id('sslmode')}
