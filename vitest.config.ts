@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /** The tests that need a MySQL/MariaDB server: left out when `npm test` found none and could not start one (it says so). */
 const MYSQL_SERVER_TESTS = [
-  'apps/agent/src/mysql/{guard,probe,session,target,wire}.test.ts',
-  'apps/cli/test/{mysql-session,mcp-mysql,pymysql,connect-exec}.test.ts',
+  'apps/agent/src/mysql/{guard,probe,review-hold,session,target,wire}.test.ts',
+  'apps/cli/test/{mysql-session,mysql-review,mysql-local-infile,mysql-sessions-cli,mysql-tls,mcp-mysql,pymysql,connect-exec}.test.ts',
   'packages/devstack/src/demo-mysql.test.ts',
   'packages/mcp/src/mysql.test.ts',
 ];

@@ -44,9 +44,19 @@ function checked(lexer: { MySqlLexer: typeof MySqlLexer }, parser: { MySqlParser
 }
 
 const PRIMERS = [
-  // no statement: the lexer's and the parser's ATN are read. A statement's first parse fills the prediction cache for its
-  // shapes, which takes seconds of CPU for a few statements on a loaded machine: left to the statements themselves.
+  // no statement: the lexer's and the parser's ATN are read
   '',
+  // a statement's first parse fills the prediction cache for its shapes (the first SELECT alone takes most of a second
+  // of CPU): the shapes clients send first and most, read at load, one per turn of the event loop, so that a first
+  // session's statements are not refused for the time the cache takes to fill (see evaluateMysql's retries)
+  'select @@version_comment limit 1',
+  "select a, b.c, count(*) as n from t join u b on b.id = t.id where t.x = 'y' and t.z like 'a%' or t.w in (1, 2) group by a order by n desc limit 5",
+  'select * from t where id = ? and name is not null order by id',
+  "insert into t (a, b) values (1, 'x'), (2, null)",
+  "update t set a = a + 1, b = 'x' where id = 3",
+  'delete from t where id = 4',
+  'set names utf8mb4; set autocommit = 1; show tables; use d; begin; commit; rollback',
+  "select column_name, data_type from information_schema.columns where table_schema = database() and table_name = 't'",
 ];
 /** One turn of the event loop: loading takes steps of a few hundred milliseconds, with what waits run between them. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -109,11 +119,12 @@ let parses = 0;
 
 /** The DFA states the parser and the lexer hold now (0 before the grammar is loaded). */
 export function dfaStates(): number {
-  const sims = simulators();
-  if (!sims) return 0;
+  if (!grammar) return 0;
+  // the generated classes keep their DFA in a static field that every parser and lexer shares
+  type Shared = { decisionsToDFA: { states: { length: number } }[] };
   let n = 0;
-  for (const dfa of sims.parser.decisionToDFA) n += dfa.states.length;
-  for (const dfa of sims.lexer.decisionToDFA) n += dfa.states.length;
+  for (const dfa of (grammar.MySqlParser as unknown as Shared).decisionsToDFA) n += dfa.states.length;
+  for (const dfa of (grammar.MySqlLexer as unknown as Shared).decisionsToDFA) n += dfa.states.length;
   return n;
 }
 
