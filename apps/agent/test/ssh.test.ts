@@ -200,8 +200,11 @@ describe.skipIf(noSsh)('ssh connections', () => {
     const file = `${stack.configFile}.forward-policy.json`;
     await writeFile(file, JSON.stringify({ name: 'web-forwarding', connections: { names: ['web-1'] }, ssh: { portForwarding: true } }));
     expect((await stack.cli(['policy', 'apply', '-f', file])).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1000));
-    const fwd = await runProcess('ssh', [...sshToHoop(conn.port), '-W', `127.0.0.1:${sshd.port}`], { timeoutMs: 4000 });
+    // the agent learns the new policy when the gateway tells it: forwarding is refused until then
+    const fwd = await waitFor('a forward the new policy allows', async () => {
+      const r = await runProcess('ssh', [...sshToHoop(conn.port), '-W', `127.0.0.1:${sshd.port}`], { timeoutMs: 4000 });
+      return /^SSH-2\.0-OpenSSH/.test(r.stdout) ? r : null;
+    });
     expect(fwd.stdout).toMatch(/^SSH-2\.0-OpenSSH/);
     await waitFor('the forward in the audit trail', async () => ((await stack.db.auditEvent.findFirst({ where: { type: 'forward' } })) ? true : null));
   });
