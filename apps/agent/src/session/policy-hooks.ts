@@ -5,8 +5,11 @@ import {
   evaluate,
   evaluateMysql,
   evaluateShell,
+  type LiteralShape,
   literalFree,
+  literalFreeMysql,
   literalShape,
+  literalShapeMysql,
   type Masker,
   type Policy,
   policyLimits,
@@ -58,8 +61,9 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
   const carried: Record<string, number> = {};
   const verdicts = new Map<string, Verdict>();
   /**
-   * Postgres verdicts by the text's shape with its numbers taken out (see literalShape): kept only where the guard says
-   * the verdict cannot depend on them (literalFree); null for a shape where it can, which is then judged every time.
+   * SQL verdicts by the text's shape with its numbers taken out (see literalShape, literalShapeMysql): kept only where
+   * the guard says the verdict cannot depend on them (literalFree, literalFreeMysql); null for a shape where it can,
+   * which is then judged every time. A session judges one kind, so Postgres and MySQL shapes never share this map.
    */
   const shapes = new Map<string, Verdict | null>();
   /** statement texts as the audit trail records them (a prepared statement's text comes back with every run) */
@@ -144,7 +148,7 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
       }
       const known = verdicts.get(sql);
       if (known) return known;
-      const shape = kind === 'sql' ? literalShape(sql) : null;
+      const shape: LiteralShape | null = kind === 'sql' ? literalShape(sql) : literalShapeMysql(sql);
       const alike = shape ? shapes.get(shape.key) : undefined;
       if (shape && alike) return withTexts(alike, shape.statements);
       const d = (kind === 'mysql' ? evaluateMysql : evaluate)(sql, r.policy, { readOnly: conn.readOnly });
@@ -170,7 +174,10 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
         // the guard's statements must be the shape's, text for text, for another text's to stand in for them
         const same = d.statements.length === shape.statements.length && d.statements.every((s, i) => s.text === shape.statements[i]);
         if (shapes.size >= VERDICT_CACHE_ENTRIES) shapes.delete(shapes.keys().next().value!);
-        shapes.set(shape.key, same && literalFree(sql) ? verdict : null);
+        const free = same && (kind === 'sql' ? literalFree(sql) : literalFreeMysql(sql));
+        // a text that reads as a plain SELECT yet was refused unread ran past the MySQL parse's time budget: that is
+        // not kept for its shape (the next text of it is read again)
+        if (!(free && d.ruleId === 'parse-error')) shapes.set(shape.key, free ? verdict : null);
       }
       return verdict;
     },

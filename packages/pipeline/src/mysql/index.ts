@@ -1,2 +1,3 @@
 export { evaluateMysql, initMysqlGuard } from './guard';
 export { MYSQL_RULES } from './rules';
+export { literalFreeMysql, literalShapeMysql } from './shape';
