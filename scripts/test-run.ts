@@ -171,7 +171,6 @@ for (const p of parts) {
   const outcome = p.code === 'skipped' ? 'skipped (chromium missing)' : p.code === 0 ? 'passed' : `failed (exit ${p.code})`;
   step(`${p.name}: ${outcome}${p.code === 'skipped' ? '' : ` in ${elapsed(p.ms)}`}`);
 }
-step(
-  `npm test: ${code === 0 ? 'passed' : 'failed'} in ${elapsed(Date.now() - started)}${notice ? ` — ${notice}` : ''}${mysqlNotice ? ` — ${mysqlNotice}` : ''}${claudeNotice ? ` — ${claudeNotice}` : ''}`,
-);
+const notices = [notice, mysqlNotice, claudeNotice].filter(Boolean).map((n) => ` — ${n}`);
+step(`npm test: ${code === 0 ? 'passed' : 'failed'} in ${elapsed(Date.now() - started)}${notices.join('')}`);
 process.exit(code);
