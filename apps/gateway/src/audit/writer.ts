@@ -72,6 +72,8 @@ export class AuditWriter {
   private idle: (() => void)[] = [];
 
   private timer: NodeJS.Timeout | null = null;
+  /** when the last INSERT was sent (Date.now()): the next waits until BUSY_LINGER_MS after it, or lingerMs if longer */
+  private lastInsert = 0;
 
   /**
    * @param lingerMs how long a frame may wait for others to share its INSERT: one row per statement at a few
@@ -95,7 +97,12 @@ export class AuditWriter {
     this.queue.push({ ...p, event: normalizeEvent(p.event), since: Date.now() });
     if (this.flushing) return;
     if (this.queue.length >= this.maxBatch || this.lingerMs === 0) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.lingerMs);
+    else this.timer ??= setTimeout(() => void this.flush(), this.nextWait());
+  }
+
+  /** how long queued frames wait for more: lingerMs, and no INSERT sooner than BUSY_LINGER_MS after the one before */
+  private nextWait(): number {
+    return Math.max(this.lingerMs, Math.max(this.lingerMs, BUSY_LINGER_MS) - (Date.now() - this.lastInsert));
   }
 
   /** resolves when everything queued so far is stored (or held for an earlier frame, or left unacknowledged) */
@@ -134,7 +141,6 @@ export class AuditWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.flushing = true;
-    const started = Date.now();
     try {
       do await this.writeBatch(this.queue.splice(0, this.maxBatch));
       while (this.queue.length >= this.maxBatch || (this.lingerMs === 0 && this.queue.length > 0));
@@ -142,9 +148,8 @@ export class AuditWriter {
       this.flushing = false;
       if (this.queue.length > 0) {
         // frames came in while this batch was written: the next INSERT waits for more of them, up to BUSY_LINGER_MS
-        // after this one started, instead of following it at once with the few that arrived meanwhile
-        const wait = Math.max(0, Math.max(this.lingerMs, BUSY_LINGER_MS) - (Date.now() - started));
-        this.timer = setTimeout(() => void this.flush(), wait);
+        // after this one was sent, instead of following it at once with the few that arrived meanwhile
+        this.timer = setTimeout(() => void this.flush(), Math.max(0, Math.max(this.lingerMs, BUSY_LINGER_MS) - (Date.now() - this.lastInsert)));
       } else {
         for (const r of this.idle.splice(0)) r();
       }
@@ -268,6 +273,7 @@ export class AuditWriter {
     const writing = [...plans].filter(([, p]) => p.rows.length > 0);
     if (writing.length === 0) return new Set();
     const rows = writing.flatMap(([, p]) => p.rows);
+    this.lastInsert = Date.now();
     const r = await this.pool.query<{ id: string }>(INSERT_IF_HEAD, [
       rows.map((r) => r.frame.sessionId),
       rows.map((r) => r.frame.seq),
