@@ -42,14 +42,20 @@ export function mysqlReady(name: string, host: string, port: number, database: s
  * `hoop connect --exec`: the mariadb client (or mysql, where that is what is installed) against the local port, as
  * the ready message says to run it; no password (the port takes any), the connection's database when it has one.
  */
-export function mysqlClient(name: string, host: string, port: number, database: string | null | undefined): { command: string; args: string[] } | null {
-  const command = ['mariadb', 'mysql'].find(onPath);
+export function mysqlClient(
+  name: string,
+  host: string,
+  port: number,
+  database: string | null | undefined,
+  searchPath: string,
+): { command: string; args: string[] } | null {
+  const command = ['mariadb', 'mysql'].find((program) => onPath(program, searchPath));
   if (!command) return null;
   return { command, args: ['-h', host, '-P', String(port), '-u', name, ...(database ? [database] : [])] };
 }
 
-function onPath(program: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+function onPath(program: string, searchPath: string): boolean {
+  return searchPath.split(path.delimiter).some((dir) => {
     if (!dir) return false;
     try {
       accessSync(path.join(dir, program), constants.X_OK);

@@ -157,9 +157,9 @@ export async function connectCommand(
   });
   const addr = server.address() as net.AddressInfo;
   /** --exec: the client program runs against the port right away; its exit ends hoop connect with its code */
-  const runClient = async (command: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const runClient = async (command: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {
     const { spawn } = await import('node:child_process');
-    const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(command, args, { stdio: 'inherit', env: { ...env.processEnv, ...extra } });
     const code = await new Promise<number>((resolve) => {
       child.on('error', (err) => {
         process.stderr.write(`hoop: cannot run ${command}: ${err.message}\n`);
@@ -195,7 +195,7 @@ export async function connectCommand(
         'every statement is checked by policy, rows masked and recorded; press Ctrl-C to stop\n',
     );
     if (opts.exec) {
-      const client = mysqlClient(name, opts.host, addr.port, conn.database);
+      const client = mysqlClient(name, opts.host, addr.port, conn.database, env.processEnv.PATH ?? '');
       if (!client) {
         server.close();
         closeLink();
