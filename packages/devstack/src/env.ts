@@ -8,6 +8,11 @@ export function inheritedEnv(): NodeJS.ProcessEnv {
 /** The Postgres server tests use: DATABASE_URL (scripts/test.mjs sets it, to an embedded server if none is given). */
 export { testServerUrl } from '@hoop/db/testing';
 
+/** the MySQL/MariaDB server the MySQL tests use (HOOP_TEST_MYSQL_PORT on 127.0.0.1, root without a password) */
+export function testMysqlPort(): number {
+  return Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
+}
+
 /** the folders a bare command name is looked up in */
 export function searchPath(): string {
   return process.env.PATH ?? '';

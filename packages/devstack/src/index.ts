@@ -4,5 +4,5 @@ export * from './fake-anthropic';
 export * from './process';
 export * from './services';
 export * from './testkit';
-export { inheritedEnv, testServerUrl } from './env';
+export { inheritedEnv, testMysqlPort, testServerUrl } from './env';
 export * from './sshd';

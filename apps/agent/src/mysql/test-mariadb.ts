@@ -17,6 +17,7 @@ import {
   writeHandshakeResponse41,
 } from '@hoop/mysqlwire';
 import type { AgentConnection } from '@hoop/protocol';
+import { testMysqlPort } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
 import { hooksFor } from '../session/policy-hooks';
 import { PacketChannel } from './channel';
@@ -24,7 +25,7 @@ import type { MysqlHooks } from './relay';
 import { type MysqlSessionOptions, serveMysql } from './session';
 
 export const HOST = '127.0.0.1';
-export const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
+export const PORT = testMysqlPort();
 
 /** Runs SQL as root with the mariadb client (the test's own setup, independent of the code under test). */
 export const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', String(PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
