@@ -145,6 +145,75 @@ export const MaskingSettings = z
   .strict();
 export type MaskingSettings = z.infer<typeof MaskingSettings>;
 
+/** A tool name as Claude Code sends it, or a glob with `*` (`Bash`, `mcp__*`, `mcp__hoop__run_query`). */
+const ToolName = z.string().regex(/^[A-Za-z0-9_*.:-]{1,128}$/, 'tool names are letters, digits, _ . : - and * as a wildcard');
+
+/** Files whose contents a file read (Claude Code's Read tool) passes to the model masked: data, not source code. */
+export const DEFAULT_DATA_FILES: readonly string[] = Object.freeze([
+  '*.csv',
+  '*.tsv',
+  '*.log',
+  '*.log.*',
+  '*.out',
+  '*.sql',
+  '*.dump',
+  '*.jsonl',
+  '*.ndjson',
+  '*.bak',
+  '*.xlsx',
+  '*.parquet',
+]);
+
+export const ToolRule = z
+  .object({
+    /** tool names or globs this rule is for */
+    tools: z.array(ToolName).min(1),
+    action: Action,
+    message: z.string().max(500).optional(),
+  })
+  .strict();
+export type ToolRule = z.infer<typeof ToolRule>;
+
+/**
+ * Claude Code's model API traffic through an anthropic connection: what is masked before the model reads it, which
+ * tool calls the model asks for are judged before Claude Code runs them, and the limits on models and tokens.
+ */
+export const ClaudeSettings = z
+  .object({
+    mask: z
+      .object({
+        /** tools whose results (`tool_result` blocks) are masked before they reach the model */
+        toolResults: z.array(ToolName).default(['Bash', 'BashOutput', 'mcp__*']),
+        /** file reads (Read) are masked when the file's path matches one of these globs; `[]`: never */
+        dataFiles: z
+          .array(z.string().min(1).max(300))
+          .max(200)
+          .default([...DEFAULT_DATA_FILES]),
+        /** the user's own text in the conversation */
+        userText: z.boolean().default(true),
+        /** the model's own text, masked in the answer before Claude Code shows it */
+        modelOutput: z.boolean().default(false),
+      })
+      .strict()
+      .default({ toolResults: ['Bash', 'BashOutput', 'mcp__*'], dataFiles: [...DEFAULT_DATA_FILES], userText: true, modelOutput: false }),
+    guard: z
+      .object({
+        /** tools whose `command` input is judged by the shell guardrails (guardrails.shell) before Claude Code runs it */
+        shellTools: z.array(ToolName).default(['Bash']),
+        /** checked in order before the shell guardrails; the first rule naming a tool decides for its calls */
+        tools: z.array(ToolRule).default([]),
+      })
+      .strict()
+      .default({ shellTools: ['Bash'], tools: [] }),
+    /** models that may be asked for (globs: `claude-sonnet-*`); `[]`: any */
+    models: z.array(z.string().min(1).max(200)).max(100).default([]),
+    /** input + output tokens one user may use per day (UTC) through this connection; absent: no budget */
+    dailyTokensPerUser: z.number().int().min(1000).max(1_000_000_000_000).optional(),
+  })
+  .strict();
+export type ClaudeSettings = z.infer<typeof ClaudeSettings>;
+const CLAUDE_DEFAULTS = ClaudeSettings.parse({});
+
 /** Who approves held statements and access requests, and how (DESIGN §6). */
 export const ReviewSettings = z
   .object({
@@ -254,6 +323,8 @@ export const Policy = z
       .strict()
       .default({ portForwarding: false }),
     review: ReviewSettings.default(REVIEW_DEFAULTS),
+    /** anthropic connections: Claude Code's model API traffic */
+    claude: ClaudeSettings.default(CLAUDE_DEFAULTS),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;
