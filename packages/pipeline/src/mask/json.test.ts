@@ -62,3 +62,26 @@ describe('maskJson', () => {
     expect(() => m.maskJson(deep)).not.toThrow();
   });
 });
+
+describe('maskDocument', () => {
+  const m = createMasker({ styles: { email: 'null' } });
+
+  it('reads a JSON document as JSON: escapes decoded, keys heard, long integers kept exact, null style as in JSON', () => {
+    const text = '{"contact":"bob\\u0040example.com","ssn":"123-45-6789","id":12345678901234567890,"ok":true}';
+    const { text: out, counts } = m.maskDocument(text);
+    expect(JSON.parse(out.replace(/12345678901234567890/, '0'))).toEqual({ contact: null, ssn: '[SSN]', id: 0, ok: true });
+    expect(out).toContain('"id":12345678901234567890');
+    expect(counts).toEqual({ email: 1, ssn: 1 });
+  });
+
+  it('searches other text as free text: never null, a whole-value match replaced in place', () => {
+    expect(m.maskDocument('bob@example.com')).toEqual({ text: '[EMAIL]', counts: { email: 1 } });
+    expect(m.maskDocument('{"broken": bob@example.com').text).toBe('{"broken": [EMAIL]');
+    expect(m.maskDocument('4111111111111111').text).toBe('[CARD]');
+  });
+
+  it('gives the very same text back when nothing is found', () => {
+    const text = '{\n  "a": [1, 2]\n}';
+    expect(m.maskDocument(text).text).toBe(text);
+  });
+});

@@ -94,15 +94,15 @@ function uniqueKey(obj: Record<string, unknown>, key: string): string {
 
 /**
  * A JSON document as text (a json/jsonb cell): parsed, masked, and serialized again when something changed. Text
- * that is not JSON is masked as free text.
+ * that is not JSON is masked as free text (`notJson`: a whole-value match may become null, as in a column).
  */
-export function maskJsonText(engine: MaskEngine, text: string): string | null {
+export function maskJsonText(engine: MaskEngine, text: string, notJson: (text: string) => string | null = (t) => engine.value(t)): string | null {
   const source = LONG_INT.test(text) ? quoteLongIntegers(text) : text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(source);
   } catch {
-    return engine.value(text);
+    return notJson(text);
   }
   const masked = walk(engine, parsed, null, undefined, 0);
   if (masked === parsed) return text;

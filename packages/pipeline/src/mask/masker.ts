@@ -124,6 +124,13 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
       const { result, counts } = engine.counting(() => engine.text(text));
       return { text: result, counts };
     },
+    maskDocument(text) {
+      if (off) return { text, counts: {} };
+      // only an object or an array is read as JSON: a bare number (`4155550100`) is searched as text
+      const json = /^\s*[[{]/.test(text);
+      const { result, counts } = engine.counting(() => (json ? maskJsonText(engine, text, (t) => engine.text(t)) : engine.text(text)));
+      return { text: result ?? text, counts };
+    },
     maskJson(value) {
       if (off) return { value, counts: {} };
       const { result, counts } = engine.counting(() => maskJsonValue(engine, value));

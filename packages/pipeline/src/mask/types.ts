@@ -72,6 +72,11 @@ export interface Masker {
   columnMasker(column: ColumnRef): ColumnMasker;
   /** free text (terminal output, notices, error messages); `counts` are this call's, also added to the totals */
   maskText(text: string): { text: string; counts: MaskCounts };
+  /**
+   * text that may be a JSON document (a tool's output): when it parses, masked by key names and values (escapes such as
+   * `\u0040` read as the characters they stand for) and serialized again if anything changed; otherwise free text
+   */
+  maskDocument(text: string): { text: string; counts: MaskCounts };
   /** a parsed JSON value, deep, by key names and values; never mutates its input */
   maskJson(value: unknown): { value: unknown; counts: MaskCounts };
   /** values masked since the last reset */
