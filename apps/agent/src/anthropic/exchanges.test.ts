@@ -6,6 +6,7 @@ import { type FakeAnthropic, startFakeAnthropic, waitFor } from '@hoop/devstack'
 import { encodeBody, encodeFrame, encodeHead, ExchangeFrameParser, type Frame, FrameKind } from '@hoop/httpwire';
 import { createLogger } from '@hoop/log';
 import { serveExchanges } from './exchanges';
+import { fixedConversationPolicy } from './policy';
 import { anthropicUpstream } from './upstream';
 
 let api: FakeAnthropic;
@@ -36,6 +37,7 @@ function conversation() {
   serveExchanges(stream, {
     upstream: anthropicUpstream({ baseUrl: api.url, connectTimeoutMs: 2000 }, 'sk-test', agents),
     log: createLogger('test', 'error'),
+    policy: fixedConversationPolicy(null),
     audit: (type, data) => {
       if (ended) throw new Error(`${type} recorded after the conversation's end`);
       events.push({ type, data });

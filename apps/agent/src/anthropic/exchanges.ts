@@ -13,12 +13,15 @@ import {
   summarizeMessage,
 } from '@hoop/httpwire';
 import type { Logger } from '@hoop/log';
+import type { ConversationPolicy } from './policy';
 import { BodyRecord, ConversationTotals, modelOf } from './record';
 import { apiError, type Upstream, type UpstreamCall } from './upstream';
 
 export interface ExchangeServerOptions {
   upstream: Upstream;
   log: Logger;
+  /** the session's policy: what is masked before the model reads it, which tool calls it asks for are judged */
+  policy: ConversationPolicy;
   audit(type: string, data: Record<string, unknown>): void;
   /** the conversation is over (the gateway ended the stream, or it failed): `reason` says which */
   onEnd(reason: string, totals: ConversationTotals): void;

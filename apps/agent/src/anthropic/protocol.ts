@@ -3,6 +3,7 @@ import https from 'node:https';
 import { anthropicConfigFrom } from '@hoop/protocol';
 import type { Protocol } from '../session/protocol';
 import { serveExchanges } from './exchanges';
+import { conversationPolicy } from './policy';
 import { anthropicUpstream } from './upstream';
 
 /**
@@ -25,6 +26,7 @@ export function anthropicProtocol(): Protocol {
       serveExchanges(stream, {
         upstream: anthropicUpstream(config, secret.value, agents),
         log: s.log,
+        policy: conversationPolicy(() => s.current(), s.hooks),
         audit: (type, data) => s.audit(type, data),
         onEnd: (reason, totals) => s.audit('session.close', { reason, ...totals.fields(), durationMs: Date.now() - started }),
       });
