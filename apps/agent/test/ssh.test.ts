@@ -245,11 +245,19 @@ describe.skipIf(noSsh)('run_command over MCP', () => {
     );
     const applied = await stack.cli(['policy', 'apply', '-f', file]);
     expect(applied.code, applied.stderr).toBe(0);
-    await new Promise((r) => setTimeout(r, 1000));
     const client = new Client({ name: 'test-agent', version: '1.0.0' });
     await client.connect(new StdioClientTransport(hoopMcpServer({ HOOP_CONFIG: stack.configFile })));
     try {
       const call = (name: string, args: Record<string, unknown>) => callMcpTool(client, name, args);
+      // the new policy is in force once a `touch` is held (before, it runs and fails: the folder does not exist)
+      const probe = await waitFor('the policy on box', async () => {
+        const r = await call('run_command', { connection: 'box', command: 'touch /nonexistent-hoop-probe/x', reason: 'policy probe', waitSeconds: 0 });
+        const s = r.structuredContent as { status?: string; reviewId?: string } | undefined;
+        return s?.status === 'pending_review' ? s.reviewId! : null;
+      });
+      const { token: probeReviewer } = await stack.addUser({ role: 'reviewer' });
+      const rejected = await stack.cli(['reviews', 'reject', probe], { env: { HOOP_TOKEN: probeReviewer, HOOP_GATEWAY_URL: stack.gatewayUrl } });
+      expect(rejected.code, rejected.stderr).toBe(0);
       const ok = await call('run_command', { connection: 'box', command: 'cat customers.txt; exit 3' });
       expect(ok.isError).toBeFalsy();
       expect(ok.structuredContent).toMatchObject({ exitCode: 3, truncated: false });
