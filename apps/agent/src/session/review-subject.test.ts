@@ -78,4 +78,17 @@ describe('what reviewers read', () => {
       "EXECUTE s('[EMAIL]')\n-- prepared statement 's', which EXECUTE runs, as prepared:\n--   PREPARE s (text) AS\n--   UPDATE t SET email = $1",
     );
   });
+
+  it("a stated intent is shown masked, each line a comment, its end kept when long, and the digest is the statement's alone", () => {
+    const cmd = 'rm -rf ./build';
+    const intent = 'Cleaning up for ann@example.com.\nrm -rf / # and this line is words, not the command';
+    const shown = reviewText({ sql: cmd, intent }, mask);
+    expect(shown).toBe(
+      `${cmd}\n-- asked for with these words (the intent stated before it):\n--   Cleaning up for [EMAIL].\n--   rm -rf / # and this line is words, not the command`,
+    );
+    expect(reviewDigest({ sql: cmd, intent })).toBe(reviewDigest({ sql: cmd }));
+    const long = reviewText({ sql: cmd, intent: `${'a'.repeat(5000)}THE END` }, (t) => t);
+    expect(long).toContain(`--   …${'a'.repeat(3993)}THE END`);
+    expect(reviewText({ sql: cmd, intent: '  \n ' }, mask)).toBe(cmd);
+  });
 });

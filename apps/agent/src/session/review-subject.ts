@@ -19,6 +19,11 @@ export interface ReviewSubject {
   runs?: RunsPrepared[];
   /** the values of a Bind, with the types of the statement's Parse */
   params?: BoundParams | null;
+  /**
+   * why it is asked for, in the words of whoever asks (a model's text before its tool call): shown to reviewers, not
+   * covered by the digest — the approval is for the statement, whatever was said of it
+   */
+  intent?: string;
 }
 
 export interface BoundParams {
@@ -75,6 +80,9 @@ export function reviewDigest(s: ReviewSubject): string {
   });
   return h.digest('hex');
 }
+
+/** How much of a stated intent reviewers are shown: its end, nearest the call. */
+const MAX_INTENT_CHARS = 4000;
 
 /** How much of one value reviewers are shown. */
 const MAX_VALUE_CHARS = 2000;
@@ -174,6 +182,12 @@ export function reviewText(s: ReviewSubject, mask: (text: string) => string): st
   if (s.params && s.params.values.length > 0) {
     lines.push('-- with the values:');
     for (const l of describeParams(s.params, mask)) lines.push(`--   ${l}`);
+  }
+  const intent = s.intent?.trim();
+  if (intent) {
+    lines.push('-- asked for with these words (the intent stated before it):');
+    const cut = intent.length > MAX_INTENT_CHARS ? `…${intent.slice(-MAX_INTENT_CHARS)}` : intent;
+    for (const l of mask(cut).split(/\r\n|[\n\r\u2028\u2029]/)) lines.push(`--   ${l}`);
   }
   return lines.join('\n');
 }
