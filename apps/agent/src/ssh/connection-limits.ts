@@ -1,11 +1,8 @@
 import type { Logger } from '@hoop/log';
 import { type MemoryBudget, mib } from '../session/memory-budget';
-
-/**
- * Client input a session may hold, not passed on yet (typed ahead of a command in review, or of a target that does not
- * read), before it is ended. What every session holds counts in the agent's input budget too.
- */
-const MAX_HELD_INPUT = 16 * 1024 * 1024;
+// client input a session may hold, not passed on yet (typed ahead of a command in review, or of a target that does not
+// read), before it is ended, as every protocol's held input; what every session holds counts in the agent's budget too
+import { MAX_HELD_INPUT } from '../session/review-hold';
 
 /**
  * Channels (shells, commands, file transfers, forwards) one client connection may have open at once, as OpenSSH's
