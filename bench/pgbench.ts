@@ -4,26 +4,29 @@
  * `hoop connect` → gateway → agent (real processes, guard and audit on), through the gateway's own Postgres listener
  * (gateway → agent, TLS, the token as password), and PgBouncer when it is installed. Each line ends with hoop ÷ the
  * floor of the same hop count (3 relays for hoop connect, 2 for the gateway's listener) and the latency it adds to it.
+ * `relay2tls` is the listener's own floor: two relays, the first speaking TLS to pgbench (`sslmode=require`) as the
+ * listener does.
  * With BENCH_ROUNDS > 1 every configuration is measured that many times, round after round, and the last lines give
  * the median of each figure (the lower one of an even count) and the ratios of the medians.
  * With BENCH_SLICES > 1 each run is cut into that many slices, and the targets take turns slice by slice (each
  * figure is then the transactions of all its slices over their time): on a machine whose load moves, targets compared
  * side by side see the same load.
  *   BENCH_SECONDS (default 20), BENCH_CLIENTS (default "1,8"), BENCH_SCALE (default 10), BENCH_ROUNDS (default 1),
- *   BENCH_SLICES (default 1), BENCH_TARGETS (default all: direct,relay1,relay2,relay3,gateway,hoop,pgbouncer)
+ *   BENCH_SLICES (default 1), BENCH_TARGETS (default all: direct,relay1,relay2,relay2tls,relay3,gateway,hoop,pgbouncer)
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTargetDatabase, freePort, startTestStack } from '@hoop/devstack';
+import { generateServerTls } from '../packages/pgfront/src/tls-cert';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const clientsList = (process.env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
 const scale = Number(process.env.BENCH_SCALE ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
 const slices = Math.max(1, Number(process.env.BENCH_SLICES ?? 1));
-const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,relay1,relay2,relay3,gateway,hoop,pgbouncer').split(','));
+const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,relay1,relay2,relay2tls,relay3,gateway,hoop,pgbouncer').split(','));
 const PGBENCH = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/lib/postgresql/16/bin/pgbench', 'pgbench'].find((p) => p === 'pgbench' || existsSync(p))!;
 
 interface Result {
@@ -72,14 +75,18 @@ async function startPgBouncer(targetUrl: string): Promise<{ url: string; stop():
   return { url: `postgres://${u.username}@127.0.0.1:${port}/${db}`, stop: () => child.kill() };
 }
 
-/** `hops` bare relays chained in front of `targetUrl` (one process each); the URL of the first. */
-async function startRelays(targetUrl: string, hops: number): Promise<{ url: string; stop(): void }> {
+/**
+ * `hops` bare relays chained in front of `targetUrl` (one process each); the URL of the first. With `tls` (certificate
+ * and key files) the first one speaks TLS to its clients, as the gateway's Postgres listener does.
+ */
+async function startRelays(targetUrl: string, hops: number, tls?: { cert: string; key: string }): Promise<{ url: string; stop(): void }> {
   const u = new URL(targetUrl);
   const children: ChildProcess[] = [];
   let next = Number(u.port || 5432);
   for (let i = 0; i < hops; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(import.meta.dirname, 'tcp-relay.mjs'), String(port), String(next), u.hostname], {
+    const withTls = tls && i === hops - 1 ? ['--tls', tls.cert, tls.key] : [];
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, 'tcp-relay.mjs'), String(port), String(next), u.hostname, ...withTls], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -91,6 +98,10 @@ async function startRelays(targetUrl: string, hops: number): Promise<{ url: stri
   }
   const url = new URL(targetUrl);
   url.port = String(next);
+  if (tls) {
+    url.hostname = 'localhost';
+    url.searchParams.set('sslmode', 'require');
+  }
   return { url: url.toString(), stop: () => children.forEach((c) => c.kill()) };
 }
 
@@ -110,6 +121,18 @@ async function main(): Promise<void> {
     const relays = await startRelays(target.url, hops);
     stops.push(relays.stop);
     targets.push([`relay${hops}`, relays.url]);
+  }
+  // the floor of the gateway's listener: two relays, the first speaking TLS to the client with the same kind of
+  // certificate the listener makes (EC P-256)
+  if (wanted.has('relay2tls')) {
+    const made = await generateServerTls(['localhost']);
+    const dir = mkdtempSync(path.join(tmpdir(), 'relay-tls-'));
+    const files = { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') };
+    writeFileSync(files.cert, made.cert);
+    writeFileSync(files.key, made.key, { mode: 0o600 });
+    const relays = await startRelays(target.url, 2, files);
+    stops.push(relays.stop);
+    targets.push(['relay2tls', relays.url]);
   }
   // the gateway's own Postgres listener (HOOP_GATEWAY_PG_PORT): gateway → agent, two hops, TLS, the token as password
   if (wanted.has('gateway'))
@@ -131,6 +154,7 @@ async function main(): Promise<void> {
   const floors: [string, string][] = [
     ['hoop', 'relay3'],
     ['gateway', 'relay2'],
+    ['gateway', 'relay2tls'],
   ].filter(([a, b]) => names.includes(a!) && names.includes(b!)) as [string, string][];
   line(
     'round',
