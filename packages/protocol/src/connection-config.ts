@@ -1,3 +1,5 @@
+import { httpTargetConfigFrom } from './http-config';
+
 /**
  * The settings of each connection type as the agent reads them. The agent serves with them; the control plane and the
  * gateway check with the same functions before they save, so nothing the agent would refuse is stored.
@@ -202,6 +204,10 @@ export function agentConfigError(type: string, config: unknown): string | null {
     }
     case 'anthropic': {
       const r = anthropicConfigFrom(c);
+      return typeof r === 'string' ? r : null;
+    }
+    case 'http': {
+      const r = httpTargetConfigFrom(c);
       return typeof r === 'string' ? r : null;
     }
     case 'command': {

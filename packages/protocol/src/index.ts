@@ -6,3 +6,4 @@ export * from './ws-transport';
 export * from './review-notice';
 export * from './probe';
 export * from './connection-config';
+export * from './http-config';
