@@ -3,3 +3,4 @@ export * from './mask';
 export * from './policy';
 export * from './shell';
 export * from './mysql';
+export * from './http';

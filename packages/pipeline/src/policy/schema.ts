@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badScratchEntry } from '../shell/scratch';
+import { HTTP_DEFAULTS, HttpSettings } from './http';
 
 /** Statement kinds the classifier assigns. */
 export const StatementKind = z.enum(['read', 'write', 'ddl', 'admin', 'transaction', 'utility', 'unknown']);
@@ -325,6 +326,8 @@ export const Policy = z
     review: ReviewSettings.default(REVIEW_DEFAULTS),
     /** anthropic connections: Claude Code's model API traffic */
     claude: ClaudeSettings.default(CLAUDE_DEFAULTS),
+    /** http connections: guardrails on method, path and JSON body (policy/http.ts) */
+    http: HttpSettings.default(HTTP_DEFAULTS),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;
