@@ -82,3 +82,69 @@ export class SseParser {
     this.data = [];
   }
 }
+
+/**
+ * An event stream cut into its events' own bytes, for a relay that passes most events on byte for byte and changes or
+ * holds a few: each piece ends where an event ends (its blank line), and comes with the event it dispatches (null for
+ * a piece of comments or fields without data). The pieces, joined, are the bytes pushed; what is after the last blank
+ * line is kept until more comes. A piece over `maxEvent` bytes is an error, not a reason to hold more.
+ */
+export class SseCutter {
+  private readonly parser: SseParser;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** the length of the line being read (0: at a line's start) and whether the last byte was a CR */
+  private lineLength = 0;
+  private lastWasCr = false;
+
+  constructor(private readonly maxEvent = 4 * 1024 * 1024) {
+    this.parser = new SseParser(maxEvent);
+  }
+
+  /** bytes held of an event not yet complete */
+  get pending(): number {
+    return this.heldBytes;
+  }
+
+  push(chunk: Buffer, onPiece: (raw: Buffer, event: SseEvent | null) => void): void {
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (c === 10 && this.lastWasCr) {
+        // the LF of a CRLF: its line ended at the CR
+        this.lastWasCr = false;
+        continue;
+      }
+      if (c !== 10 && c !== 13) {
+        this.lineLength++;
+        this.lastWasCr = false;
+        continue;
+      }
+      this.lastWasCr = c === 13;
+      if (this.lineLength > 0) {
+        this.lineLength = 0;
+        continue;
+      }
+      // an empty line: the event ends here (a CR's LF, if one follows, starts the next piece and is read as part of it)
+      this.piece(chunk.subarray(start, i + 1), onPiece);
+      start = i + 1;
+    }
+    if (start < chunk.length) {
+      this.held.push(chunk.subarray(start));
+      this.heldBytes += chunk.length - start;
+      if (this.heldBytes > this.maxEvent) throw new SseParseError(`an event of the stream is over ${this.maxEvent} bytes`);
+    }
+  }
+
+  private piece(tail: Buffer, onPiece: (raw: Buffer, event: SseEvent | null) => void): void {
+    const raw = this.held.length ? Buffer.concat([...this.held, tail]) : tail;
+    this.held = [];
+    this.heldBytes = 0;
+    if (raw.length > this.maxEvent) throw new SseParseError(`an event of the stream is over ${this.maxEvent} bytes`);
+    let event: SseEvent | null = null;
+    this.parser.push(raw, (e) => {
+      event = e;
+    });
+    onPiece(raw, event);
+  }
+}
