@@ -12,3 +12,4 @@ export * from './audit-purge-records';
 export * from './audit-retention';
 export * from './audit-purge';
 export * from './audit-signing';
+export * from './model-usage';
