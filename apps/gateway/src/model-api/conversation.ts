@@ -56,15 +56,31 @@ export class Conversation {
     return !this.gone;
   }
 
-  /** Sends one request to the agent and answers `res` with what comes back. */
-  exchange(head: RequestHead, req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Sends one request to the agent and answers `res` with what comes back. Its body is passed on as it arrives from
+   * `req`, or is `body`, read whole already (the gateway read the model it names before letting it go).
+   */
+  exchange(head: RequestHead, req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
     const id = this.nextId++;
-    const stream = this.session.stream;
     const sink: Sink = { res, started: false, blocking: false, corked: false };
     this.sinks.set(id, sink);
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     this.send(encodeHead(id, FrameKind.request, head));
+    if (body) {
+      for (const f of encodeBody(id, body)) this.send(f);
+      this.send(encodeFrame(id, FrameKind.end));
+    } else this.relayBody(id, req);
+    res.once('close', () => {
+      if (!this.sinks.has(id)) return;
+      // the client went away before its answer ended: the agent stops the request upstream
+      this.send(encodeFrame(id, FrameKind.abort, Buffer.from(JSON.stringify({ message: 'the client went away' }))));
+      this.done(id);
+    });
+  }
+
+  private relayBody(id: number, req: IncomingMessage): void {
+    const stream = this.session.stream;
     req.on('data', (chunk: Buffer) => {
       let ok = true;
       for (const f of encodeBody(id, chunk)) ok = this.send(f) && ok;
@@ -75,12 +91,6 @@ export class Conversation {
     });
     req.once('end', () => {
       if (this.sinks.has(id)) this.send(encodeFrame(id, FrameKind.end));
-    });
-    res.once('close', () => {
-      if (!this.sinks.has(id)) return;
-      // the client went away before its answer ended: the agent stops the request upstream
-      this.send(encodeFrame(id, FrameKind.abort, Buffer.from(JSON.stringify({ message: 'the client went away' }))));
-      this.done(id);
     });
   }
 

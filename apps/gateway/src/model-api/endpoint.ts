@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHead } from '@hoop/httpwire';
+import type { AuditWriter } from '../audit/writer';
 import { authenticateUser, type UserIdentity } from '../auth';
 import { openAgentSession, RouteError, type RouteDeps } from '../client-link/routing';
+import { checkRequest } from './checks';
 import { Conversation } from './conversation';
 import { ROUTE_ERRORS, sendApiError } from './errors';
+import { ModelLimits } from './limits';
+import { recordRefusal } from './refusals';
 
 /** where Claude Code's ANTHROPIC_BASE_URL points: `<gateway>/anthropic/<connection>` */
 export const MODEL_API_PREFIX = '/anthropic/';
@@ -59,11 +63,14 @@ function tokenOf(req: IncomingMessage): string | null {
  * Claude Code's model API requests (`ANTHROPIC_BASE_URL=<gateway>/anthropic/<connection>`): the hoop token in the
  * request's auth header is checked as every token is, the connection opened in mode `claude` as any session is (access,
  * agent), and the request passed, without the client's credential, to the agent serving the connection, which adds
- * the org's key. The requests of one conversation share one session (conversation.ts). Refusals are worded as the API
- * words its errors, so Claude Code shows them.
+ * the org's key. The requests of one conversation share one session (conversation.ts). Before a request goes, the
+ * policy's claude limits apply (checks.ts: model allow-list, daily token budget per user); a request they refuse is
+ * answered here and recorded as a session of its own (refusals.ts). Refusals are worded as the API words its errors,
+ * so Claude Code shows them.
  */
-export function modelApiEndpoint(deps: RouteDeps, o: { idleMs: number }): ModelApiEndpoint {
+export function modelApiEndpoint(deps: RouteDeps, o: { idleMs: number; audit: AuditWriter }): ModelApiEndpoint {
   const { db, log } = deps;
+  const limits = new ModelLimits(db);
   const conversations = new Map<string, Promise<Conversation>>();
   const verified = new Map<string, { user: UserIdentity; until: number }>();
 
@@ -136,16 +143,34 @@ export function modelApiEndpoint(deps: RouteDeps, o: { idleMs: number }): ModelA
       head.headers[k] = Array.isArray(v) ? v.join(', ') : v;
     }
     const key = String(req.headers[CONVERSATION_HEADER] ?? '').slice(0, 100);
+    const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const l = await limits.forConnection(user, connection);
+    let body: Buffer | undefined;
+    if (l) {
+      const checked = await checkRequest(limits, l, user, req, pathOnly);
+      if (checked.kind === 'too_large') {
+        res.setHeader('connection', 'close');
+        return sendApiError(res, 413, 'request_too_large', 'hoop: the request is larger than the model API takes (32 MB)');
+      }
+      if (checked.kind === 'refuse') {
+        const { refusal, model } = checked;
+        sendApiError(res, refusal.status, refusal.type, refusal.message, refusal.headers);
+        const refused = { user, limits: l, method: req.method ?? 'GET', path: apiPath, model, peer, conversation: key, refusal };
+        recordRefusal(db, o.audit, log, refused).catch((err: Error) => log.error('could not record a refused model API request', { error: err.message }));
+        return;
+      }
+      body = checked.body;
+    }
     let c: Conversation;
     try {
-      c = await conversation(user, connection, key, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+      c = await conversation(user, connection, key, peer);
     } catch (err) {
       if (!(err instanceof RouteError)) throw err;
       const [status, type] = ROUTE_ERRORS[err.code] ?? [502, 'api_error'];
       log.info('model API request refused', { user: user.email, connection: connection.slice(0, 100), code: err.code });
       return sendApiError(res, status, type, `hoop: ${err.message}`);
     }
-    c.exchange(head, req, res);
+    c.exchange(head, req, res, body);
   };
 
   return {
