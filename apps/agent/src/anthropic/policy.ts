@@ -1,7 +1,7 @@
 import type { ResolvedPolicy } from '@hoop/pipeline';
 import type { AgentConnection } from '@hoop/protocol';
 import type { SessionHooks } from '../session/hooks';
-import { hooksFor, policyFor } from '../session/policy-hooks';
+import { hooksFor, type PolicyHooks, policyFor } from '../session/policy-hooks';
 
 /**
  * A conversation's policy, as the session that carries it has it: the session's hooks (the shell guardrails through
@@ -10,11 +10,11 @@ import { hooksFor, policyFor } from '../session/policy-hooks';
  * error, and whatever reads it fails closed (every tool call is refused, masking keeps its defaults).
  */
 export interface ConversationPolicy {
-  readonly hooks: SessionHooks;
+  readonly hooks: PolicyHooks;
   resolved(): ResolvedPolicy;
 }
 
-export function conversationPolicy(current: () => AgentConnection, hooks: SessionHooks): ConversationPolicy {
+export function conversationPolicy(current: () => AgentConnection, hooks: PolicyHooks): ConversationPolicy {
   let seen: AgentConnection | null = null;
   let resolved: ResolvedPolicy = { error: 'not resolved' };
   return {

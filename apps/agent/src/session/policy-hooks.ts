@@ -46,6 +46,8 @@ const VERDICT_CACHE_TEXT = 16 * 1024;
 export interface PolicyHooks extends SessionHooks {
   /** the masker of one column of a result (a protocol with results builds its row masker from these) */
   columnMasker(column: ColumnRef): ColumnMasker;
+  /** the session's masker under the policy as last configured (free text and JSON documents, with each call's counts) */
+  masker(): Masker;
 }
 
 /**
@@ -97,6 +99,10 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
       if (columnMaskers.size >= VERDICT_CACHE_ENTRIES) columnMaskers.delete(columnMaskers.keys().next().value!);
       columnMaskers.set(key, made);
       return made;
+    },
+    masker() {
+      latest();
+      return masker;
     },
     maskText(text: string) {
       latest();
