@@ -17,7 +17,14 @@ function session(txStatus: 'I' | 'T' | 'E') {
   const client = new MessageBuffer();
   const toTarget: Buffer[] = [];
   const relay = new QueryRelay(
-    { client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined },
+    {
+      client,
+      toTarget: (b) => toTarget.push(Buffer.from(b)),
+      audit: () => undefined,
+      auditAfterAnswer: () => undefined,
+      flush: () => undefined,
+      terminate: () => undefined,
+    },
     hooks,
     txStatus,
   );

@@ -83,30 +83,35 @@ export function current(cycle: Cycle): Execution | undefined {
 
 /**
  * The audit summary of each statement of a finished round: decision, tags, rows, bytes, duration, error, and the
- * values masked in its results by type (also added to the session's `totals`).
+ * values masked in its results by type (also added to the session's `totals`). What the round's end fixes (the time,
+ * the counts) is taken now; the records are made by the function returned, which may run later (records.ts).
  */
 export function summarizeCycle(
   cycle: Cycle,
   hooks: SessionHooks,
   totals: Record<string, number>,
-  audit: (type: string, data: Record<string, unknown>) => void,
-): void {
+): (audit: (type: string, data: Record<string, unknown>) => void) => void {
   const now = performance.now();
-  for (const e of cycle.executions) {
+  const counts = cycle.executions.map(() => {
     const masked = hooks.takeMaskCounts();
     for (const [type, n] of Object.entries(masked)) totals[type] = (totals[type] ?? 0) + n;
-    audit('statement', {
-      sql: hooks.maskAudit(e.sql),
-      decision: e.verdict.reviewId ? 'approved' : 'allow',
-      ...(e.verdict.reviewId ? { reviewId: e.verdict.reviewId } : {}),
-      statements: e.verdict.statements ?? null,
-      executed: true,
-      tags: e.tags,
-      rows: e.rows,
-      bytes: e.bytes,
-      durationMs: Math.round((now - e.started) * 1000) / 1000,
-      error: e.error ?? (e.done || cycle.kind === 'query' ? null : 'not executed: an earlier message in the batch failed'),
-      masked,
+    return masked;
+  });
+  return (audit) => {
+    cycle.executions.forEach((e, i) => {
+      audit('statement', {
+        sql: hooks.maskAudit(e.sql),
+        decision: e.verdict.reviewId ? 'approved' : 'allow',
+        ...(e.verdict.reviewId ? { reviewId: e.verdict.reviewId } : {}),
+        statements: e.verdict.statements ?? null,
+        executed: true,
+        tags: e.tags,
+        rows: e.rows,
+        bytes: e.bytes,
+        durationMs: Math.round((now - e.started) * 1000) / 1000,
+        error: e.error ?? (e.done || cycle.kind === 'query' ? null : 'not executed: an earlier message in the batch failed'),
+        masked: counts[i]!,
+      });
     });
-  }
+  };
 }

@@ -49,7 +49,14 @@ function session(txStatus: 'I' | 'T' | 'E' = 'I') {
   const client = new MessageBuffer();
   const toTarget: Buffer[] = [];
   const relay = new QueryRelay(
-    { client, toTarget: (b) => toTarget.push(Buffer.from(b)), audit: () => undefined, flush: () => undefined, terminate: () => undefined },
+    {
+      client,
+      toTarget: (b) => toTarget.push(Buffer.from(b)),
+      audit: () => undefined,
+      auditAfterAnswer: () => undefined,
+      flush: () => undefined,
+      terminate: () => undefined,
+    },
     hooks,
     txStatus,
   );

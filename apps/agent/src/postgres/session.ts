@@ -15,6 +15,7 @@ import type { Logger } from '@hoop/log';
 import type { MemoryBudget } from '../session/memory-budget';
 import type { CancelRegistry } from './cancel';
 import type { PgSessionHooks } from './hooks';
+import { SessionRecords } from './records';
 import { QueryRelay } from './relay';
 import { startupSettings } from './startup-settings';
 import { loginTarget, type TargetConfig, TargetError, type TargetSession } from './target';
@@ -62,6 +63,8 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   let target: TargetSession | null = null;
   let releaseKey: (() => void) | null = null;
   const started = Date.now();
+  // the session's audit records, in order; a finished round's are made once its answer has been written (records.ts)
+  const records = new SessionRecords(o.audit, (err) => o.log.error('audit record failed', { session: o.sessionId, error: err.message }));
   // what the client gets is gathered into one buffer per flush (rows are written into it as they are masked)
   const toClient = new MessageBuffer(4096);
   let toTarget: Uint8Array[] = [];
@@ -96,6 +99,8 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
         target.socket.once('drain', () => client.resume());
       }
     }
+    // the answers written, their records can be made
+    records.written();
   };
 
   const close = (reason: string) => {
@@ -108,7 +113,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     releaseKey?.();
     target?.socket.end();
     client.end();
-    o.audit('session.close', { reason, statements: relay?.statementCount ?? 0, durationMs: Date.now() - started, masked: relay?.maskedTotals ?? {} });
+    records.record('session.close', { reason, statements: relay?.statementCount ?? 0, durationMs: Date.now() - started, masked: relay?.maskedTotals ?? {} });
   };
 
   const isClosed = () => phase === 'closed';
@@ -146,7 +151,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
         void o.cancels
           .cancel(m.processId, m.secretKey)
           .then(
-            (found) => o.audit('cancel', { found }),
+            (found) => records.record('cancel', { found }),
             (err: Error) => o.log.warn('cancel request failed', { error: err.message }),
           )
           .finally(() => client.end());
@@ -165,7 +170,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   const connect = async (params: Record<string, string>) => {
     const settings = startupSettings(params, { readOnly: o.readOnly, statementTimeoutMs: o.statementTimeoutMs, judge: (sql) => o.hooks.judge(sql) });
     if ('error' in settings) {
-      o.audit('error', { stage: 'startup', message: settings.error.message });
+      records.record('error', { stage: 'startup', message: settings.error.message });
       toClient.append(errorResponse(settings.error));
       close(settings.error.message);
       return;
@@ -175,7 +180,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       target = await loginTarget(o.target, o.password, forwarded, o.maxMessage);
     } catch (err) {
       const e = err as Error;
-      o.audit('error', { stage: 'target-login', message: e.message });
+      records.record('error', { stage: 'target-login', message: e.message });
       fatal(e instanceof TargetError && e.fields.C ? e.fields.C : '08001', e.message);
       flush();
       return;
@@ -192,7 +197,8 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       {
         client: toClient,
         toTarget: (b) => toTarget.push(b),
-        audit: o.audit,
+        audit: (type, data) => records.record(type, data),
+        auditAfterAnswer: (make) => records.later(make),
         flush: () => flush(),
         terminate: () => close('client terminated'),
       },
@@ -215,7 +221,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
     t.socket.on('close', () => close('target closed the connection'));
     t.socket.on('error', (err) => o.log.warn('target socket error', { session: o.sessionId, error: err.message }));
     phase = 'ready';
-    o.audit('session.ready', { targetHost: o.target.host, database: o.target.database, application: params.application_name ?? null });
+    records.record('session.ready', { targetHost: o.target.host, database: o.target.database, application: params.application_name ?? null });
     const pending = waiting;
     waiting = [];
     waitingBytes = 0;

@@ -1,0 +1,116 @@
+import { Duplex } from 'node:stream';
+import { createTargetDatabase } from '@hoop/devstack';
+import { createLogger } from '@hoop/log';
+import { BackendParser, query, startupMessage, terminate } from '@hoop/pgwire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CancelRegistry } from './cancel';
+import { allowAll } from './hooks';
+import { SessionRecords } from './records';
+import { servePostgres } from './session';
+import { targetConfigFrom } from './target';
+
+/** Resolves once the records queued so far have been made (they are made in the check phase after this turn's I/O). */
+const recordsMade = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('a session’s audit records', () => {
+  it('keeps the order they were asked for in, whichever wait for the answer to be written', async () => {
+    const trail: string[] = [];
+    const errors: string[] = [];
+    const a = new SessionRecords(
+      (type, data) => trail.push(`a ${type} ${data.sql ?? ''}`),
+      (err) => errors.push(err.message),
+    );
+    const b = new SessionRecords(
+      (type) => trail.push(`b ${type}`),
+      () => undefined,
+    );
+    a.record('session.ready', {});
+    a.later((emit) => emit('statement', { sql: 'select 1' }));
+    b.later((emit) => emit('statement', {}));
+    // asked for while select 1's record waits: behind it, never before it
+    a.record('statement', { sql: 'truncate t' });
+    a.later(() => {
+      throw new Error('no record');
+    });
+    a.record('session.close', {});
+    // nothing is made before the answers are written
+    await recordsMade();
+    expect(trail).toEqual(['a session.ready ']);
+    a.written();
+    b.written();
+    expect(trail).toEqual(['a session.ready ']);
+    await recordsMade();
+    expect(trail).toEqual(['a session.ready ', 'a statement select 1', 'a statement truncate t', 'a session.close ', 'b statement']);
+    expect(errors).toEqual(['no record']);
+    // nothing waits any more: a record is made at once again
+    a.record('statement', { sql: 'select 2' });
+    expect(trail.at(-1)).toBe('a statement select 2');
+  });
+});
+
+describe('a Postgres session’s statement records', () => {
+  let target: Awaited<ReturnType<typeof createTargetDatabase>>;
+  beforeAll(async () => {
+    target = await createTargetDatabase('records');
+  });
+  afterAll(async () => {
+    await target.drop();
+  });
+
+  it('are made after the answer they describe was written, in the order of the statements, with their counts', async () => {
+    const u = new URL(target.url);
+    const cfg = targetConfigFrom({ host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: u.username, sslmode: 'disable' });
+    if (typeof cfg === 'string') throw new Error(cfg);
+    /** what happened, in order: each answer's end written to the client, each record */
+    const events: string[] = [];
+    const parser = new BackendParser();
+    let answered = 0;
+    const client = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        parser.push(chunk, (m) => {
+          if (m.type !== 'ReadyForQuery') return;
+          if (answered > 0) events.push(`answer ${answered}`);
+          // the session is ready: three rounds in one write; all three answered: the client leaves
+          if (answered === 0) client.push(Buffer.concat([query('select 1'), query('select generate_series(1, 3)'), query('select 2')]));
+          if (answered === 3) client.push(terminate());
+          answered++;
+        });
+        cb();
+      },
+    });
+    let masked = 0;
+    const hooks = { ...allowAll, rowMasker: () => null, takeMaskCounts: () => ({ email: ++masked }) };
+    const closed = new Promise<void>((resolve) => {
+      servePostgres(client, {
+        sessionId: 's',
+        target: cfg,
+        password: null,
+        readOnly: false,
+        maxMessage: 1 << 20,
+        hooks,
+        cancels: new CancelRegistry(),
+        log: createLogger('test', 'error'),
+        audit: (type, data) => {
+          events.push(type === 'statement' ? `record ${data.sql} rows=${data.rows} masked=${JSON.stringify(data.masked)}` : `record ${type}`);
+          if (type === 'session.close') resolve();
+        },
+      });
+    });
+    client.push(startupMessage({ user: u.username, database: u.pathname.slice(1) }));
+    await closed;
+    await recordsMade();
+    const statements = events.filter((e) => e.startsWith('record select'));
+    expect(statements).toEqual([
+      'record select 1 rows=1 masked={"email":1}',
+      'record select generate_series(1, 3) rows=3 masked={"email":2}',
+      'record select 2 rows=1 masked={"email":3}',
+    ]);
+    for (const [i, sql] of ['select 1', 'select generate_series(1, 3)', 'select 2'].entries()) {
+      expect(events.indexOf(`answer ${i + 1}`), events.join('\n')).toBeGreaterThanOrEqual(0);
+      expect(events.findIndex((e) => e.startsWith(`record ${sql} `))).toBeGreaterThan(events.indexOf(`answer ${i + 1}`));
+    }
+    expect(events[0]).toBe('record session.ready');
+    expect(events.at(-1)).toBe('record session.close');
+  });
+});
