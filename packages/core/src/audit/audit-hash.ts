@@ -8,16 +8,35 @@ import { createHash } from 'node:crypto';
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** JSON with object keys sorted at every level: the same text whatever order Postgres' jsonb gives keys back in. */
+/**
+ * JSON with object keys sorted at every level: the same text whatever order Postgres' jsonb gives keys back in. Keys
+ * are sorted by UTF-16 code units (`Array.prototype.sort`'s order for strings), keys whose value is undefined left out,
+ * and an undefined array element written as null. Written as loops that build one string: the gateway hashes every
+ * audit event with it, and the version made of entries/filter/sort/map/join cost 5–9 µs a statement event where
+ * `JSON.stringify` costs about 1 (audit-hash.test.ts holds the two to the same output).
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += canonicalJson(value[i]);
+    }
+    return `${out}]`;
   }
-  return JSON.stringify(value ?? null);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += JSON.stringify(k);
+    out += ':';
+    out += canonicalJson(v);
+  }
+  return `${out}}`;
 }
 
 /** What of an event its hash covers (an audit frame's body: @hoop/protocol's AuditEventBody). */

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, eventHash } from './audit-hash';
+
+/** The canonical JSON every stored hash was made with: the one in use must give the very same text. */
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** a small seeded generator (mulberry32), so a failure can be run again */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// keys that sort differently by code unit than by code point or locale, numeric-looking keys (own, not indices),
+// __proto__ as an own key, empty and quoted keys
+const KEYS = ['a', 'B', 'b', 'é', 'e\u0301', '😀', '\uffff', '10', '2', '', '__proto__', 'x"y', 'line\nbreak', 'sql', 'data'];
+const STRINGS = ['', 'select 1', 'O\'Brien "quoted"', '\u0000\u001f', '\ud800', '😀', 'é', '\\', '</script>'];
+
+function value(next: () => number, depth: number): unknown {
+  const r = next();
+  if (depth > 4 || r < 0.45) {
+    const leaf = [null, undefined, true, false, 0, -0, 1.5, 1e21, -42, Number.NaN, Number.POSITIVE_INFINITY];
+    return next() < 0.5 ? STRINGS[Math.floor(next() * STRINGS.length)] : leaf[Math.floor(next() * leaf.length)];
+  }
+  if (r < 0.7) return Array.from({ length: Math.floor(next() * 5) }, () => value(next, depth + 1));
+  const o: Record<string, unknown> = {};
+  const n = Math.floor(next() * 6);
+  for (let i = 0; i < n; i++) {
+    Object.defineProperty(o, KEYS[Math.floor(next() * KEYS.length)]!, { value: value(next, depth + 1), enumerable: true, configurable: true, writable: true });
+  }
+  return o;
+}
+
+describe('canonical JSON of audit events', () => {
+  it('gives exactly the text every stored hash was made with, for any JSON value and for the values JSON.parse makes', () => {
+    const next = random(16);
+    for (let i = 0; i < 20_000; i++) {
+      const v = value(next, 0);
+      expect(canonicalJson(v)).toBe(reference(v));
+      const parsed = JSON.parse(JSON.stringify(v) ?? 'null');
+      expect(canonicalJson(parsed)).toBe(reference(parsed));
+    }
+  });
+
+  it('sorts keys by code unit at every level and leaves undefined out', () => {
+    expect(canonicalJson({ b: 1, a: [{ z: undefined, y: 'é', '😀': 2, '\uffff': 3 }, undefined], c: new Date(0) })).toBe(
+      '{"a":[{"y":"é","😀":2,"\uffff":3},null],"b":1,"c":{}}',
+    );
+  });
+
+  it('hashes an event the same way whatever order its keys come in', () => {
+    const at = '2026-12-07T03:00:00.000Z';
+    expect(eventHash('0', 's', 1, { type: 'statement', at, data: { sql: 'select 1', rows: 1 } })).toBe(
+      eventHash('0', 's', 1, { type: 'statement', at, data: { rows: 1, sql: 'select 1' } }),
+    );
+  });
+});
