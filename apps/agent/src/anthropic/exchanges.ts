@@ -1,20 +1,12 @@
 import type { Duplex } from 'node:stream';
-import {
-  encodeBody,
-  encodeFrame,
-  encodeHead,
-  type Frame,
-  ExchangeFrameParser,
-  FrameKind,
-  type MessageSummary,
-  MessageTally,
-  parseRequestHead,
-  SseParser,
-  summarizeMessage,
-} from '@hoop/httpwire';
+import { encodeBody, encodeFrame, encodeHead, type Frame, ExchangeFrameParser, FrameKind, parseRequestHead, type RequestHead } from '@hoop/httpwire';
 import type { Logger } from '@hoop/log';
+import type { MemoryBudget } from '../session/memory-budget';
+import { type HeldBody, RequestMasking } from './held-request';
+import { RequestRefusal } from './mask-request';
 import type { ConversationPolicy } from './policy';
 import { BodyRecord, ConversationTotals, modelOf } from './record';
+import { type Answer, relayAnswer } from './answer';
 import { apiError, type Upstream, type UpstreamCall } from './upstream';
 
 export interface ExchangeServerOptions {
@@ -25,10 +17,21 @@ export interface ExchangeServerOptions {
   audit(type: string, data: Record<string, unknown>): void;
   /** the conversation is over (the gateway ended the stream, or it failed): `reason` says which */
   onEnd(reason: string, totals: ConversationTotals): void;
+  /** the agent's budget for client input held by all sessions (held-request.ts); absent: the conversation's own */
+  budget?: MemoryBudget;
+  /** how often a ping keeps an answer alive while a tool call waits on reviewers (REVIEW_PING_MS) */
+  pingMs?: number;
 }
 
 interface Exchange {
   call: UpstreamCall | null;
+  answer: Answer | null;
+  head: RequestHead;
+  /** a Messages request's body, held until it is whole and masked (held-request.ts) */
+  held: HeldBody | null;
+  /** what its `model.request` says besides: what was masked, or why it was refused */
+  note: Record<string, unknown>;
+  /** the body as sent (a held request's: masked) */
   request: BodyRecord;
   /** the request head's headers came; its body is still arriving */
   open: boolean;
@@ -43,9 +46,12 @@ interface Exchange {
  * nothing held whole. Each exchange is recorded: the request (its body kept up to a limit, the model it asks for) and
  * the response (status, timings, token usage, tool calls, stop reason, its body up to a limit). A request is recorded
  * before its response, even when the API answers before the request's end frame is read (see recordRequest).
+ * The Messages API's requests are the exception: what the model reads is masked first, so their bodies are held
+ * whole until their end frame, masked, and sent then (held-request.ts, mask-request.ts).
  */
 export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
   const parser = new ExchangeFrameParser();
+  const masking = new RequestMasking({ policy: o.policy, ...(o.budget ? { budget: o.budget } : {}) });
   const exchanges = new Map<number, Exchange>();
   const totals = new ConversationTotals();
   let ending = false;
@@ -67,16 +73,24 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
     } else if (!x) {
       // an exchange that already ended (the answer came before the client's abort): nothing to do
     } else if (f.kind === FrameKind.body) {
+      if (x.held) {
+        const refused = x.held.add(f.payload);
+        if (refused) refuse(f.exchange, x, refused);
+        return;
+      }
       x.request.add(f.payload);
       if (x.call && !x.call.write(f.payload)) {
         stream.pause();
         x.call.onDrain(() => stream.resume());
       }
     } else if (f.kind === FrameKind.end) {
+      if (x.held) return sendHeld(f.exchange, x, x.held);
       endRequest(x);
       recordRequest(f.exchange, x);
     } else if (f.kind === FrameKind.abort) {
       x.call?.abort();
+      x.answer?.abandon('the client went away');
+      if (x.held) x.note = { notSent: `the client went away with ${x.held.bytes} bytes of the body sent` };
       recordRequest(f.exchange, x);
       close(f.exchange, 'the client went away');
     }
@@ -99,7 +113,39 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
     if (x.recorded) return;
     x.recorded = true;
     const req = x.request.fields();
-    o.audit('model.request', { exchange: id, ...x.call?.describe(), model: modelOf(req.body), ...req });
+    const described = x.call?.describe() ?? { method: x.head.method, path: x.head.path };
+    o.audit('model.request', { exchange: id, ...described, model: modelOf(req.body), ...req, ...x.note });
+  };
+
+  /** A held request whole: masked and sent, or refused. */
+  const sendHeld = (id: number, x: Exchange, held: HeldBody) => {
+    const out = masking.finish(x.head, held);
+    if (out instanceof RequestRefusal) return refuse(id, x, out);
+    x.held = null;
+    x.note = { masked: out.report, ...(out.masked ? {} : { unchanged: true }) };
+    x.request.add(out.body);
+    dispatch(id, x, out.head);
+    x.call?.write(out.body);
+    endRequest(x);
+    recordRequest(id, x);
+  };
+
+  /**
+   * A request answered by hoop with an API-shaped error, never sent: recorded without its body (unread or unmasked,
+   * it may hold what masking keeps from the model), with the answer's status and words.
+   */
+  const refuse = (id: number, x: Exchange, r: RequestRefusal) => {
+    x.note = { refused: r.message, ...(x.held ? { heldBytes: x.held.bytes } : {}) };
+    x.held?.release();
+    x.held = null;
+    recordRequest(id, x);
+    const e = apiError(r.status, r.type, r.message);
+    send(encodeHead(id, FrameKind.response, e.head));
+    for (const frame of encodeBody(id, e.body)) send(frame);
+    send(encodeFrame(id, FrameKind.end));
+    totals.add(null, r.status);
+    o.audit('model.response', { exchange: id, status: r.status, ms: 0, error: { type: r.type, message: r.message }, answeredBy: 'hoop' });
+    close(id);
   };
 
   const fail = (id: number, message: string) => {
@@ -110,6 +156,7 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
     const x = exchanges.get(id);
     if (!x || x.done) return;
     x.done = true;
+    x.held?.release();
     exchanges.delete(id);
     if (abortedBecause) o.audit('model.abort', { exchange: id, reason: abortedBecause });
     finishIfDone();
@@ -118,69 +165,34 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
   const start = (id: number, payload: Buffer) => {
     const head = parseRequestHead(payload);
     if (typeof head === 'string') return fail(id, head);
-    const x: Exchange = { call: null, request: new BodyRecord(), open: true, recorded: false, done: false };
+    const x: Exchange = { call: null, answer: null, head, held: null, note: {}, request: new BodyRecord(), open: true, recorded: false, done: false };
     exchanges.set(id, x);
-    const startedAt = Date.now();
-    let firstByteMs: number | null = null;
-    let status = 0;
-    const body = new BodyRecord();
-    let sse: { parser: SseParser; tally: MessageTally } | null = null;
-    x.call = o.upstream.call(head, {
-      response(r) {
-        status = r.status;
-        if ((r.headers['content-type'] ?? '').startsWith('text/event-stream')) sse = { parser: new SseParser(), tally: new MessageTally() };
-        send(encodeHead(id, FrameKind.response, r));
-      },
-      data(chunk, pause) {
-        firstByteMs ??= Date.now() - startedAt;
-        body.add(chunk);
-        let ok = true;
-        for (const frame of encodeBody(id, chunk)) ok = send(frame) && ok;
-        if (!ok) pause((resume) => stream.once('drain', resume));
-        if (sse) {
-          try {
-            const s = sse;
-            s.parser.push(chunk, (e) => s.tally.event(e));
-          } catch (err) {
-            // what is relayed is untouched; only the summary stops
-            o.log.debug('event stream not read to the end', { error: (err as Error).message });
-            sse = null;
-          }
-        }
-      },
-      end() {
-        send(encodeFrame(id, FrameKind.end));
+    const route = masking.open(head);
+    if (route instanceof RequestRefusal) refuse(id, x, route);
+    else if (route === 'relay') dispatch(id, x, head);
+    else x.held = route;
+  };
+
+  /** The request to the API, its answer relayed as it comes. */
+  const dispatch = (id: number, x: Exchange, head: RequestHead) => {
+    x.answer = relayAnswer({
+      id,
+      head,
+      policy: o.policy,
+      log: o.log,
+      totals,
+      audit: o.audit,
+      send,
+      onDrain: (resume) => stream.once('drain', resume),
+      requestOver: () => {
         endRequest(x);
         recordRequest(id, x);
-        const rec = body.fields();
-        const summary: MessageSummary | null = sse ? sse.tally.summary() : rec.truncated ? null : summarizeMessage(rec.body);
-        totals.add(summary, status);
-        o.audit('model.response', {
-          exchange: id,
-          status,
-          ms: Date.now() - startedAt,
-          firstByteMs,
-          ...(summary ? { model: summary.model, stopReason: summary.stopReason, usage: summary.usage, toolUses: summary.toolUses } : {}),
-          ...(summary?.text ? { text: summary.text } : {}),
-          ...(summary?.error ? { error: summary.error } : {}),
-          ...rec,
-        });
-        close(id);
       },
-      failed(message, headSent) {
-        recordRequest(id, x);
-        o.audit('model.error', { exchange: id, message, ms: Date.now() - startedAt });
-        totals.add(null, 502);
-        if (headSent) fail(id, message);
-        else {
-          const e = apiError(502, 'api_error', message);
-          send(encodeHead(id, FrameKind.response, e.head));
-          for (const frame of encodeBody(id, e.body)) send(frame);
-          send(encodeFrame(id, FrameKind.end));
-        }
-        close(id);
-      },
+      close: () => close(id),
+      abort: (message) => fail(id, message),
+      ...(o.pingMs ? { pingMs: o.pingMs } : {}),
     });
+    x.call = o.upstream.call(head, x.answer);
   };
 
   stream.on('data', (chunk: Buffer) => {
@@ -200,6 +212,7 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
     over = true;
     for (const [id, x] of exchanges) {
       x.call?.abort();
+      x.answer?.abandon('the stream to the gateway closed');
       recordRequest(id, x);
       o.audit('model.abort', { exchange: id, reason: 'the stream to the gateway closed' });
     }

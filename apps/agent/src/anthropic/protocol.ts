@@ -21,12 +21,15 @@ export function anthropicProtocol(): Protocol {
       const secret = await s.credential();
       if (!secret) return;
       if (!secret.value) return s.reject('secret_unavailable', `connection "${s.conn.name}" has no API key; an admin sets it as the connection's credential`);
+      // tool calls are judged by the shell guard, whose parser loads once
+      await import('@hoop/pipeline').then((p) => p.initShellGuard());
       const started = Date.now();
       const stream = s.accept({ baseUrl: config.baseUrl });
       serveExchanges(stream, {
         upstream: anthropicUpstream(config, secret.value, agents),
         log: s.log,
         policy: conversationPolicy(() => s.current(), s.hooks),
+        budget: s.budget,
         audit: (type, data) => s.audit(type, data),
         onEnd: (reason, totals) => s.audit('session.close', { reason, ...totals.fields(), durationMs: Date.now() - started }),
       });
