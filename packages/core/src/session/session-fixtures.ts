@@ -15,7 +15,7 @@ export interface FixtureSession {
   orgId: string;
   userId: string;
   connectionId: string;
-  mode?: 'connect' | 'exec' | 'mcp';
+  mode?: 'connect' | 'exec' | 'mcp' | 'claude';
   status?: 'open' | 'closed' | 'failed';
   clientInfo?: Record<string, string>;
   startedAt?: Date;
