@@ -1,7 +1,9 @@
 import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { readSessionEvents, Recording, type RawEvent, ReviewRef, reviewIdsIn, TimelineEntry } from './session-events';
+import { withClaudeStats } from './claude-stats';
+import { MODEL_EVENTS } from './conversation';
+import { readSessionEvents, Recording, type RawEvent, type ReviewRef, reviewIdsIn, TimelineEntry } from './session-events';
 import { isUuid, seesAllSessions, type SessionViewer, sessionScope } from './session-scope';
 import { clientFields, countsOf, kindOf, SessionListItem } from './session-view';
 
@@ -44,16 +46,18 @@ export async function findVisibleSession(db: Db, user: SessionViewer, id: string
 /** One session with its timeline and terminal recording, for the session page (and its live view, polled). */
 export async function getSessionDetail(db: Db, user: SessionViewer, id: string): Promise<SessionDetail> {
   const s = await findVisibleSession(db, user, id);
+  // a conversation's exchanges are read a page at a time (get-conversation.ts): its timeline is the rest
   const rows = await db.auditEvent.findMany({
-    where: { sessionId: s.id },
+    where: { sessionId: s.id, ...(s.mode === 'claude' ? { type: { notIn: [...MODEL_EVENTS] } } : {}) },
     orderBy: { seq: 'asc' },
     take: MAX_EVENTS + 1,
     select: { seq: true, type: true, at: true, data: true },
   });
   const events: RawEvent[] = rows.slice(0, MAX_EVENTS);
   const reviews = await reviewsOf(db, s.orgId, events);
-  const total = rows.length > MAX_EVENTS ? s.eventCount : rows.length;
+  const total = rows.length > MAX_EVENTS || s.mode === 'claude' ? s.eventCount : rows.length;
   const read = readSessionEvents(events, reviews);
+  const [item] = await withClaudeStats(db, [{ id: s.id, mode: s.mode, ...countsOf(s) }]);
   return {
     id: s.id,
     user: s.user,
@@ -63,7 +67,11 @@ export async function getSessionDetail(db: Db, user: SessionViewer, id: string):
     status: s.status,
     startedAt: s.startedAt,
     endedAt: s.endedAt,
-    ...countsOf(s),
+    statements: item!.statements,
+    blocked: item!.blocked,
+    masked: item!.masked,
+    reviews: item!.reviews,
+    claude: item!.claude,
     ...clientFields(s.clientInfo),
     error: s.error,
     agent: s.agent?.name ?? null,
@@ -77,7 +85,7 @@ export async function getSessionDetail(db: Db, user: SessionViewer, id: string):
 }
 
 /** The reviews the events name, with who approved them and when (only reviews of the session's org). */
-async function reviewsOf(db: Db, orgId: string, events: RawEvent[]): Promise<Map<string, ReviewRef>> {
+export async function reviewsOf(db: Db, orgId: string, events: RawEvent[]): Promise<Map<string, ReviewRef>> {
   const ids = reviewIdsIn(events).filter(isUuid);
   if (ids.length === 0) return new Map();
   const reviews = await db.review.findMany({

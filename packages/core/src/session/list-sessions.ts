@@ -2,6 +2,7 @@ import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import { parseInput } from '../errors';
 import { PageInput, pageOf } from '../paging';
+import { withClaudeStats } from './claude-stats';
 import { SESSION_FROM, SessionFilters, sessionWhere, type SqlWhere } from './session-filters';
 import type { SessionViewer } from './session-scope';
 import { clientFields, countsOf, kindOf, SessionListItem } from './session-view';
@@ -55,7 +56,7 @@ export async function sessionItems(db: Db, ids: string[]): Promise<SessionListIt
     include: { user: { select: { name: true, email: true, isService: true } }, connection: { select: { name: true, type: true } } },
   });
   const byId = new Map(rows.map((s) => [s.id, s]));
-  return ids.flatMap((id) => {
+  const items = ids.flatMap((id) => {
     const s = byId.get(id);
     if (!s) return [];
     return [
@@ -74,4 +75,5 @@ export async function sessionItems(db: Db, ids: string[]): Promise<SessionListIt
       },
     ];
   });
+  return withClaudeStats(db, items);
 }

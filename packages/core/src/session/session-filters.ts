@@ -38,11 +38,14 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
  * the session's events through its (session_id, seq) key, one session at a time, so their cost grows with the
  * sessions the other filters leave, not with the whole trail.
  */
-const eventExists = (condition: string) => `EXISTS (SELECT 1 FROM audit_events e WHERE e.session_id = s.id AND ${condition})`;
+const eventExists = (condition: string) => `EXISTS (SELECT 1 FROM audit_events e WHERE e.session_id = s.id AND (${condition}))`;
+
+/** a Claude Code conversation's tool calls are judged by the guard: its `model.tool_use` events say how */
+const toolUseExists = (condition: string) => `(s.mode = 'claude' AND ${eventExists(`e.type = 'model.tool_use' AND ${condition}`)})`;
 
 const OUTCOME_SQL: Record<z.infer<typeof SessionOutcome>, string> = {
-  blocked: 's.blocked_count > 0',
-  reviewed: eventExists(`e.type IN ('review.requested', 'review.decided')`),
+  blocked: `(s.blocked_count > 0 OR ${toolUseExists(`(e.data->>'verdict' = 'deny' OR e.data->>'outcome' = 'blocked')`)})`,
+  reviewed: `(${eventExists(`e.type IN ('review.requested', 'review.decided')`)} OR ${toolUseExists(`e.data->>'verdict' = 'review'`)})`,
   masked: '(s.masked_count > 0 OR s.masked_total > 0)',
 };
 
@@ -65,7 +68,14 @@ export function sessionWhere(user: SessionViewer, f: SessionFilters): SqlWhere {
   if (f.outcome) and.push(OUTCOME_SQL[f.outcome]);
   if (f.q) {
     const pattern = p(likePattern(f.q));
-    and.push(eventExists(`e.type IN ('statement', 'command') AND (e.data->>'sql' ILIKE ${pattern} OR e.data->>'command' ILIKE ${pattern})`));
+    // statements, commands, and a conversation's tool calls (the tool's name or its input)
+    and.push(
+      eventExists(
+        `(e.type IN ('statement', 'command') AND (e.data->>'sql' ILIKE ${pattern} OR e.data->>'command' ILIKE ${pattern}))` +
+          ` OR (e.type = 'model.tool_use' AND (e.data->>'tool' ILIKE ${pattern} OR e.data->>'input' ILIKE ${pattern}))` +
+          ` OR (e.type = 'model.response' AND s.mode = 'claude' AND e.data->>'toolUses' ILIKE ${pattern})`,
+      ),
+    );
   }
   return { sql: and.join('\n  AND '), params };
 }

@@ -1,4 +1,5 @@
 import type { Db, Prisma } from '@hoop/db';
+import { claudeStats } from './claude-stats';
 import { findVisibleSession } from './get-session';
 import { type SessionViewer, sessionScope } from './session-scope';
 
@@ -21,6 +22,10 @@ export async function sessionSummaries(db: Db, user: SessionViewer, f: SessionSu
     take: Math.min(500, Math.max(1, f.limit || 50)),
     include: { user: { select: { email: true, isService: true } }, connection: { select: { name: true } } },
   });
+  const claude = await claudeStats(
+    db,
+    rows.filter((s) => s.mode === 'claude').map((s) => s.id),
+  );
   return {
     sessions: rows.map((s) => ({
       id: s.id,
@@ -33,6 +38,8 @@ export async function sessionSummaries(db: Db, user: SessionViewer, f: SessionSu
       endedAt: s.endedAt,
       events: s.eventCount,
       error: s.error,
+      /** a Claude Code conversation's models, tokens and tool calls */
+      claude: claude.get(s.id) ?? null,
     })),
   };
 }

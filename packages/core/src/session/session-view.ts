@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ClaudeStats } from './claude-stats';
 import { SessionMode, SessionStatus } from './session-filters';
 
 /** The shapes the session pages get. Everything in the audit trail is stored masked, so all of it may be shown. */
@@ -10,7 +11,8 @@ export const SessionUser = z.object({
   isService: z.boolean(),
 });
 
-export const SessionKind = z.enum(['sql', 'terminal']);
+/** conversation: a Claude Code conversation with the model API (an anthropic connection, mode claude) */
+export const SessionKind = z.enum(['sql', 'terminal', 'conversation']);
 export type SessionKind = z.infer<typeof SessionKind>;
 
 export const SessionListItem = z.object({
@@ -34,11 +36,14 @@ export const SessionListItem = z.object({
   reason: z.string().nullable(),
   client: z.string().nullable(),
   error: z.string().nullable(),
+  /** a Claude Code conversation's models, tokens and tool calls (its tool calls are also its statements, blocked, reviews) */
+  claude: ClaudeStats.nullable(),
 });
 export type SessionListItem = z.infer<typeof SessionListItem>;
 
 export const TERMINAL_TYPES: ReadonlySet<string> = new Set(['ssh', 'command']);
-export const kindOf = (connectionType: string): SessionKind => (TERMINAL_TYPES.has(connectionType) ? 'terminal' : 'sql');
+export const kindOf = (connectionType: string): SessionKind =>
+  TERMINAL_TYPES.has(connectionType) ? 'terminal' : connectionType === 'anthropic' ? 'conversation' : 'sql';
 
 /** The fields of `clientInfo` that are shown: what the client sent, never trusted to be of any shape. */
 export function clientFields(info: unknown): { reason: string | null; client: string | null } {
