@@ -106,6 +106,14 @@ export class SseCutter {
     return this.heldBytes;
   }
 
+  /** the stream ended: what was held after its last event (the LF of a last CRLF, or an event cut off) */
+  rest(): Buffer {
+    const rest = Buffer.concat(this.held);
+    this.held = [];
+    this.heldBytes = 0;
+    return rest;
+  }
+
   push(chunk: Buffer, onPiece: (raw: Buffer, event: SseEvent | null) => void): void {
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {

@@ -31,7 +31,7 @@ export function guardMessageJson(body: Buffer, o: JsonGuardOptions, done: (body:
     if (v && typeof v === 'object' && !Array.isArray(v)) message = v as Record<string, unknown>;
   } catch {}
   const content = message?.content;
-  if (!message || message.type !== 'message' || !Array.isArray(content)) {
+  if (message?.type !== 'message' || !Array.isArray(content)) {
     done(body);
     return { abandon: () => undefined };
   }

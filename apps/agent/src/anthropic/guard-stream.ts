@@ -96,7 +96,10 @@ export class GuardStream {
   /** The API's answer ended: what is still open is refused, and `done` is called once everything held has gone on. */
   end(done: () => void): void {
     if (this.over) return done();
-    if (this.cutter.pending > 0) this.o.log.debug('model answer ended inside an event; its bytes are dropped', { bytes: this.cutter.pending });
+    const rest = this.cutter.rest();
+    // the LF of the last blank line's CRLF goes on; an event cut off is dropped, as Claude Code would drop it
+    if (/^[\r\n]+$/.test(rest.toString('latin1'))) this.out(rest);
+    else if (rest.length > 0) this.o.log.debug('model answer ended inside an event; its bytes are dropped', { bytes: rest.length });
     this.ended = done;
     this.cutOff('the answer ended before the tool call was complete');
     this.drain();

@@ -76,7 +76,12 @@ export function judgeToolCall(name: string, input: string, p: ConversationPolicy
   }
   const command = (parsed as Record<string, unknown>).command;
   if (typeof command !== 'string') return refuse('unreadable-input', `this ${name} call has no command text, so it was not passed on`, input);
-  const v = p.hooks.judge(command);
+  let v: Verdict;
+  try {
+    v = p.hooks.judge(command);
+  } catch (err) {
+    return refuse('guard-error', `the shell guard could not judge the command (${(err as Error).message}), so it was not passed on`, command);
+  }
   // a command that stops inside a quote or a loop is refused as the shell guard words it: it is not run half-read
   const verdict = v.incomplete ? 'deny' : v.action;
   return {
