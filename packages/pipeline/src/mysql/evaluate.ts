@@ -4,10 +4,22 @@ import { type Dialect, judgeStatement, stricter } from '../sql/judge';
 import { describeMysql, type MysqlStatement, nameOf } from './classify';
 import { type ParsedStatement, parseMysql, parsePrefix } from './parse';
 import { type Reading, readings } from './render';
-import { MYSQL_RULES, overridesReadOnly } from './rules';
+import { changesStatementTime, hintsStatementTime, MYSQL_RULES, overridesReadOnly, statementTimeRefusal } from './rules';
 
 /** PREPARE … FROM 'PREPARE … FROM …' this deep at most */
 const MAX_DEPTH = 4;
+
+/** What a session adds to the policy: a read-only connection; the statement time hoop bounds its statements to (ms). */
+export interface MysqlContext {
+  readOnly?: boolean;
+  /** the session's statement time is bounded (SET SESSION max_statement_time / max_execution_time): it cannot be changed */
+  statementTimeMs?: number;
+}
+
+interface Judging {
+  readOnly: boolean;
+  statementTimeMs: number | null;
+}
 
 /**
  * Judges a MySQL or MariaDB text (one or many statements) against a policy, with the same verdicts and rule ids as
@@ -16,9 +28,9 @@ const MAX_DEPTH = 4;
  * sql_mode's backslashes and double quotes): the usual reading must parse; another reading is judged as far as MySQL
  * would run it (the statements before the first that does not parse).
  */
-export function evaluateMysql(sql: string, policy: Policy, ctx: { readOnly?: boolean } = {}): Decision {
-  const readOnly = Boolean(ctx.readOnly || policy.readOnly);
-  const r = judgeText(sql, policy, readOnly, 0);
+export function evaluateMysql(sql: string, policy: Policy, ctx: MysqlContext = {}): Decision {
+  const judging: Judging = { readOnly: Boolean(ctx.readOnly || policy.readOnly), statementTimeMs: ctx.statementTimeMs ?? null };
+  const r = judgeText(sql, policy, judging, 0);
   return 'refusal' in r ? unparsed(sql, r.refusal) : decide(r.statements);
 }
 
@@ -33,7 +45,7 @@ function describeReading(reading: Reading): string {
   return parts.join(', ');
 }
 
-function judgeText(sql: string, policy: Policy, readOnly: boolean, depth: number): { statements: StatementDecision[] } | { refusal: string } {
+function judgeText(sql: string, policy: Policy, ctx: Judging, depth: number): { statements: StatementDecision[] } | { refusal: string } {
   if (sql.includes('\0')) return { refusal: 'the statement contains a NUL character' };
   const nesting = parenthesisDepth(sql);
   if (nesting > MAX_NESTING) return { refusal: `parentheses nest ${nesting} deep, more than the ${MAX_NESTING} the guard reads` };
@@ -43,12 +55,16 @@ function judgeText(sql: string, policy: Policy, readOnly: boolean, depth: number
   if (first!.unterminated) return { refusal: `it has ${first!.unterminated}` };
   const parsed = parseMysql(first!.text);
   if (!parsed.ok) return { refusal: parsed.error.replace(/ expecting \{.*$/s, '').slice(0, 300) };
-  const statements = judgeAll(parsed.statements, first!.text, policy, readOnly, depth);
+  const statements = judgeAll(parsed.statements, first!.text, policy, ctx, depth);
+  if (ctx.statementTimeMs !== null && hintsStatementTime(sql)) {
+    const refusal = statementTimeRefusal('the MAX_EXECUTION_TIME hint', ctx.statementTimeMs);
+    statements.push({ text: sql.slice(0, 2000), kind: 'unknown', command: 'HINT', action: 'deny', ...refusal });
+  }
   let worst = Math.max(0, ...statements.map((s) => SEVERITY[s.action]));
   for (const other of others) {
     const ran = parsePrefix(other.text, other.inQuote);
     if (ran === null) return { refusal: `read as ${describeReading(other)} would read it, it cannot be split into statements` };
-    for (const d of judgeAll(ran, other.text, policy, readOnly, depth)) {
+    for (const d of judgeAll(ran, other.text, policy, ctx, depth)) {
       if (SEVERITY[d.action] <= worst) continue;
       worst = SEVERITY[d.action];
       statements.push({ ...d, message: `read as ${describeReading(other)} would read it: ${d.message}` });
@@ -57,19 +73,22 @@ function judgeText(sql: string, policy: Policy, readOnly: boolean, depth: number
   return { statements };
 }
 
-function judgeAll(parsed: ParsedStatement[], text: string, policy: Policy, readOnly: boolean, depth: number): StatementDecision[] {
-  return parsed.map((p) => judgeWithInner(describeMysql(p.text, p.node, text), policy, readOnly, depth));
+function judgeAll(parsed: ParsedStatement[], text: string, policy: Policy, ctx: Judging, depth: number): StatementDecision[] {
+  return parsed.map((p) => judgeWithInner(describeMysql(p.text, p.node, text), policy, ctx, depth));
 }
 
 /** A statement's verdict, made stricter by the statements in its body and the text a PREPARE prepares. */
-function judgeWithInner(s: MysqlStatement, policy: Policy, readOnly: boolean, depth: number): StatementDecision {
-  let decided = judgeStatement(s, policy, readOnly, MYSQL);
+function judgeWithInner(s: MysqlStatement, policy: Policy, ctx: Judging, depth: number): StatementDecision {
+  let decided = judgeStatement(s, policy, ctx.readOnly, MYSQL);
+  // a bound the session's statements run under is hoop's, not the policy's rules': no rule or setting turns it off
+  const unbound = ctx.statementTimeMs !== null && decided.action !== 'deny' ? changesStatementTime(s) : null;
+  if (unbound) decided = { text: s.text, kind: s.kind, command: s.command, action: 'deny', ...statementTimeRefusal(unbound, ctx.statementTimeMs!) };
   // a stricter statement found inside gives the verdict its own text, kind and command; a refusal keeps the outer's
   const tighten = (found: Verdict | StatementDecision, where: string) => {
     const next = stricter(decided, found, where);
     decided = next === decided || !('text' in found) ? next : { ...next, text: found.text, kind: found.kind, command: found.command };
   };
-  for (const inner of s.inner) tighten(judgeWithInner(inner, policy, readOnly, depth), s.where ?? 'the statement');
+  for (const inner of s.inner) tighten(judgeWithInner(inner, policy, ctx, depth), s.where ?? 'the statement');
   for (const prepare of s.nodes.get('PrepareStatement') ?? []) {
     const literal = prepare.getChild(3)?.getText();
     if (!literal || nameOf(prepare) !== 'PrepareStatement' || !/^(_[a-z0-9]+)?'/i.test(literal)) continue;
@@ -78,7 +97,7 @@ function judgeWithInner(s: MysqlStatement, policy: Policy, readOnly: boolean, de
       tighten({ action: 'deny', ruleId: 'parse-error', message: `PREPARE is nested more than ${MAX_DEPTH} deep`, hint: PARSE_HINT }, where);
       continue;
     }
-    const r = judgeText(unquote(literal), policy, readOnly, depth + 1);
+    const r = judgeText(unquote(literal), policy, ctx, depth + 1);
     if ('refusal' in r) {
       tighten({ action: 'deny', ruleId: 'parse-error', message: `it could not be parsed (${r.refusal})`, hint: PARSE_HINT }, where);
       continue;

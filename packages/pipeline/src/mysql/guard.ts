@@ -1,6 +1,6 @@
 import type { Decision, StatementDecision } from '../guard/evaluate';
 import type { Policy } from '../policy/schema';
-import { evaluateMysql as judgeMysql } from './evaluate';
+import { evaluateMysql as judgeMysql, type MysqlContext } from './evaluate';
 import { loadMysqlParser, mysqlParserReady, parseBudgetMs, withParseBudget } from './parse';
 
 /**
@@ -18,7 +18,7 @@ const HINT = 'split it into smaller statements, or simplify it (nesting, CASE an
  * the statements PREPARE prepares): a text whose reading takes longer is refused, whatever its statements are, and the
  * refusal says why. A grammar that could not be loaded refuses everything.
  */
-export function evaluateMysql(sql: string, policy: Policy, ctx: { readOnly?: boolean } = {}): Decision {
+export function evaluateMysql(sql: string, policy: Policy, ctx: MysqlContext = {}): Decision {
   // loading the grammar on the spot (when no one awaited initMysqlGuard) is not the statement's time
   mysqlParserReady();
   const ms = parseBudgetMs(sql.length);

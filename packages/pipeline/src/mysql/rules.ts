@@ -47,6 +47,40 @@ export function overridesReadOnly(s: MysqlStatement): boolean {
   return false;
 }
 
+/** the variables that bound a statement's time: MariaDB's (seconds, every statement), MySQL's (ms, SELECTs) */
+const STATEMENT_TIME_VARIABLES = /^(@@((session|local|global|persist|persist_only)\.)?)?(max_statement_time|max_execution_time)$/;
+
+/**
+ * What in a statement would change the time bound its session runs under, or null: a SET of max_statement_time or
+ * max_execution_time in any scope or spelling (whatever the value: DEFAULT is the server's, no bound).
+ */
+export function changesStatementTime(s: MysqlStatement): string | null {
+  for (const n of nodes(s, /^SetVariable$/)) {
+    const w = words(n);
+    for (let i = 0; i < w.length; i++) {
+      if (STATEMENT_TIME_VARIABLES.test(w[i]!.replace(/`/g, '')) && (w[i + 1] === '=' || w[i + 1] === ':='))
+        return `SET ${w[i]!.replace(/`/g, '').replace(/^@@([a-z_]+\.)?/, '')}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether a text holds MySQL's `/*+ MAX_EXECUTION_TIME(n) *\/` hint, which sets the bound for one SELECT (a comment
+ * to the grammar, so looked for in the text as sent, strings too: a string that looks like one is refused as well,
+ * erring on the safe side).
+ */
+export const hintsStatementTime = (sql: string): boolean => /\/\*\+[\s\S]*max_execution_time/i.test(sql);
+
+/** The refusal of a statement that would change the session's statement time bound. */
+export function statementTimeRefusal(what: string, ms: number): { ruleId: string; message: string; hint: string } {
+  return {
+    ruleId: 'statement-timeout',
+    message: `${what} would change how long this session's statements may run: hoop bounds them to ${ms} ms`,
+    hint: 'run the statement within the bound, or ask an admin to raise the statement timeout in the policy',
+  };
+}
+
 /** The built-in guardrails for MySQL and MariaDB, by the policy's rule ids (one policy governs both dialects). */
 export const MYSQL_RULES: BuiltinRule<MysqlStatement>[] = [
   {
