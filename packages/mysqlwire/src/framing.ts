@@ -3,6 +3,8 @@ import { ER, MysqlWireError } from './errors';
 
 /** One logical packet: its payload (joined when it spanned several 16 MB packets) and the first packet's sequence id. */
 export type PacketHandler = (payload: Buffer, sequenceId: number) => void;
+/** One logical packet as `buf[start, end)`, without a view made of it (the bytes are the caller's only during the call). */
+export type PacketRangeHandler = (buf: Buffer, start: number, end: number, sequenceId: number) => void;
 
 export interface PacketParserOptions {
   /** largest logical payload accepted (max_allowed_packet); a longer one fails with ER_NET_PACKET_TOO_LARGE (1153) */
@@ -64,6 +66,11 @@ export class PacketParser {
   }
 
   push(chunk: Uint8Array, onPacket: PacketHandler): void {
+    this.pushRange(chunk, (buf, start, end, seq) => onPacket(buf.subarray(start, end), seq));
+  }
+
+  /** As `push`, each packet handed out as a range of the bytes it lies in (a row relayed as it came costs no view). */
+  pushRange(chunk: Uint8Array, onPacket: PacketRangeHandler): void {
     if (this.failed) throw this.failed;
     if (this.stopped) throw new Error('PacketParser.push() after stop() and before takeRest()');
     try {
@@ -74,7 +81,7 @@ export class PacketParser {
     }
   }
 
-  private parse(chunk: Uint8Array, onPacket: PacketHandler): void {
+  private parse(chunk: Uint8Array, onPacket: PacketRangeHandler): void {
     const c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let buf: Buffer;
     if (this.partLen === 0) buf = c;
@@ -96,22 +103,22 @@ export class PacketParser {
         throw new MysqlWireError(`packet out of order: sequence id ${seq}, expected ${this.sequenceId}`, ER.PACKETS_OUT_OF_ORDER);
       if (buf.length - off - 4 < len) break;
       this.sequenceId = (seq + 1) & 0xff;
-      const payload = buf.subarray(off + 4, off + 4 + len);
+      const from = off + 4;
       off += 4 + len;
       if (len === MAX_PACKET_PAYLOAD) {
         if (this.piecesLen === 0) this.firstSeq = seq;
-        this.pieces.push(payload);
+        this.pieces.push(buf.subarray(from, off));
         this.piecesLen += len;
         continue;
       }
       if (this.piecesLen > 0) {
-        this.pieces.push(payload);
+        this.pieces.push(buf.subarray(from, off));
         const whole = Buffer.concat(this.pieces, this.piecesLen + len);
         const first = this.firstSeq;
         this.pieces = [];
         this.piecesLen = 0;
-        onPacket(whole, first);
-      } else onPacket(payload, seq);
+        onPacket(whole, 0, whole.length, first);
+      } else onPacket(buf, from, off, seq);
       if (this.stopped) break;
     }
     if (off < buf.length) {

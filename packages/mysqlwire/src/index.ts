@@ -9,4 +9,5 @@ export * from './packets';
 export { PayloadReader } from './reader';
 export * from './response';
 export * from './resultset';
+export * from './row-cells';
 export { lenencSize, PayloadWriter } from './writer';

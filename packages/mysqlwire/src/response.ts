@@ -75,6 +75,23 @@ export class ResponseReader {
     return (this.capabilities & CLIENT.DEPRECATE_EOF) !== 0;
   }
 
+  /** Rows of the current result set are in the binary protocol (an execute's or a fetch's). */
+  get binaryRows(): boolean {
+    return this.kind === 'execute' || this.kind === 'fetch';
+  }
+
+  /**
+   * Whether `buf[start, end)`, the next packet, is a row of the result set being read: the answer goes on as it was,
+   * so a caller that relays the row itself need not `push` it (no message made, no view of it).
+   */
+  isRow(buf: Buffer, start: number, end: number): boolean {
+    if (this.state !== 'rows' || end === start) return false;
+    const first = buf[start];
+    if (first === 0xff) return false;
+    if (first === 0xfe && end - start < (this.deprecateEof ? 0xffffff : 9)) return false;
+    return first === 0x00 || !this.binaryRows;
+  }
+
   push(payload: Buffer, sequenceId: number, on: ServerMessageHandler): void {
     const m = this.read(payload);
     on(m, payload, sequenceId);
@@ -112,7 +129,7 @@ export class ResponseReader {
         return { type: 'DefinitionsEnd', statusFlags, warnings };
       }
       case 'rows': {
-        const binary = this.kind === 'execute' || this.kind === 'fetch';
+        const binary = this.binaryRows;
         if (this.deprecateEof ? isEofOk(p) : isEof(p)) return this.end(p, 'ResultEnd');
         if (binary && p[0] !== 0x00) throw new MysqlWireError('binary row: does not start with 0x00');
         return { type: 'Row', binary };

@@ -2,7 +2,7 @@ import { type BinaryValue, readBinaryValue, writeBinaryValue } from './binary-va
 import { COLUMN_FLAG } from './constants';
 import { MysqlWireError } from './errors';
 import { PayloadReader } from './reader';
-import { lenencSize, PayloadWriter } from './writer';
+import { PayloadWriter } from './writer';
 
 /** Protocol::ColumnDefinition41. */
 export interface ColumnDefinition {
@@ -104,82 +104,6 @@ export function parseTextRow(payload: Buffer, columns: number): (Buffer | null)[
   }
   r.done();
   return values;
-}
-
-/**
- * Finds the values of a text row without copying: value `i` is `payload[cells[2i], cells[2i + 1])`, or NULL when
- * `cells[2i]` is -1. `cells` is the caller's (reused across rows), with room for two entries per column.
- */
-export function textRowCells(payload: Buffer, columns: number, cells: Int32Array): void {
-  if (cells.length < 2 * columns) throw new RangeError(`textRowCells: room for ${cells.length / 2} columns, the row has ${columns}`);
-  const r = new PayloadReader(payload, 'text row');
-  for (let i = 0; i < columns; i++) {
-    if (r.peek() === 0xfb) {
-      r.skip(1);
-      cells[2 * i] = -1;
-      cells[2 * i + 1] = -1;
-    } else {
-      const len = r.lenenc();
-      const start = r.offset;
-      r.skip(len);
-      cells[2 * i] = start;
-      cells[2 * i + 1] = start + len;
-    }
-  }
-  r.done();
-}
-
-/**
- * A text row rebuilt from `payload` (its cells as textRowCells found them) with the values in `replaced` (by column:
- * undefined keeps the value, null writes NULL): one buffer sized before it is written, the unchanged values copied as
- * runs of bytes. What a masked row costs: no value, array or growing buffer per cell.
- */
-export function rewriteTextRow(payload: Buffer, cells: Int32Array, replaced: readonly (Uint8Array | string | null | undefined)[]): Buffer {
-  const byteLength = (r: Uint8Array | string) => (typeof r === 'string' ? Buffer.byteLength(r, 'utf8') : r.length);
-  let size = payload.length;
-  let at = 0;
-  for (let i = 0; i < replaced.length; i++) {
-    const start = at;
-    at = cells[2 * i]! < 0 ? start + 1 : cells[2 * i + 1]!;
-    const r = replaced[i];
-    if (r === undefined) continue;
-    size += (r === null ? 1 : lenencSize(byteLength(r)) + byteLength(r)) - (at - start);
-  }
-  const out = Buffer.allocUnsafe(size);
-  let pos = 0;
-  let run = 0;
-  at = 0;
-  for (let i = 0; i < replaced.length; i++) {
-    const start = at;
-    at = cells[2 * i]! < 0 ? start + 1 : cells[2 * i + 1]!;
-    const r = replaced[i];
-    if (r === undefined) continue;
-    pos += payload.copy(out, pos, run, start);
-    run = at;
-    if (r === null) {
-      out[pos++] = 0xfb;
-      continue;
-    }
-    const len = byteLength(r);
-    if (len < 0xfb) out[pos++] = len;
-    else if (len <= 0xffff) {
-      out[pos] = 0xfc;
-      pos = out.writeUInt16LE(len, pos + 1);
-    } else if (len <= 0xffffff) {
-      out[pos] = 0xfd;
-      pos = out.writeUIntLE(len, pos + 1, 3);
-    } else {
-      out[pos] = 0xfe;
-      pos = out.writeBigUInt64LE(BigInt(len), pos + 1);
-    }
-    if (typeof r === 'string') pos += out.write(r, pos, 'utf8');
-    else {
-      out.set(r, pos);
-      pos += r.length;
-    }
-  }
-  payload.copy(out, pos, run);
-  return out;
 }
 
 export function writeTextRow(values: readonly (Uint8Array | string | null)[]): Buffer {

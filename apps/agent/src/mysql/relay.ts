@@ -1,46 +1,31 @@
-import type { Duplex } from 'node:stream';
-import { COM, type ColumnDefinition, ER, framePacket, MysqlWireError, PacketParser, parseCommand, ResponseReader, writeErr } from '@hoop/mysqlwire';
-import type { SessionHooks, Verdict } from '../session/hooks';
+import {
+  COM,
+  type ColumnDefinition,
+  ER,
+  framePacket,
+  MysqlWireError,
+  PacketParser,
+  parseCommand,
+  ResponseReader,
+  type ServerMessage,
+  writeErr,
+} from '@hoop/mysqlwire';
+import type { Verdict } from '../session/hooks';
 import { blockedMessage } from '../session/refusals';
 import { type HeldStatement, holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/review-hold';
 import { boundParams } from './bound-values';
 import { ReviewedStatements } from './held-statements';
 import { ANSWER, type Current } from './commands';
+import { ClientBatch } from './client-batch';
 import { killedThread } from './threads';
 import { InfileTransfer } from './local-infile';
 import { hasPrepareStatement } from './sql-tokens';
-import type { ColumnMaskerFor, RowMasker } from './masking';
-import { rowMaskerFor } from './masking';
+import { type RowMasker, rowMaskerFor } from './masking';
 import { prepareNotHeld, reviewRefusal } from './refusals';
 
-/** What the relay needs of the policy (session/policy-hooks.ts). */
-export interface MysqlHooks {
-  judge(sql: string): Verdict;
-  /** asks reviewers about a held statement (absent: a statement that needs review is refused) */
-  requestReview?: SessionHooks['requestReview'];
-  columnMasker: ColumnMaskerFor;
-  maskText(text: string): string;
-  maskAudit(text: string): string;
-  /** values masked since the last call, by type */
-  takeMaskCounts(): Record<string, number>;
-}
+import type { RelayEnds } from './relay-ends';
 
-export interface RelayEnds {
-  client: Duplex;
-  target: Duplex;
-  /** the target's packet parser, as the login left it */
-  targetPackets: PacketParser;
-  capabilities: number;
-  maxMessage: number;
-  hooks: MysqlHooks;
-  /** the target session was opened read-only: COM_RESET_CONNECTION, which would undo that, is refused */
-  readOnly?: boolean;
-  audit(type: string, data: Record<string, unknown>): void;
-  /** the session is over (the client quit, or either side closed or broke the protocol) */
-  end(reason: string): void;
-  /** a KILL of thread `id` is let through: a statement that thread holds for review stops waiting */
-  killed?(id: number): void;
-}
+export type { MysqlHooks, RelayEnds } from './relay-ends';
 
 /**
  * Relays one MySQL session after the login: the client's commands one at a time (each answered before the next goes),
@@ -58,6 +43,8 @@ export class MysqlRelay {
   private queued = 0;
   private current: Current | null = null;
   private readonly reader: ResponseReader;
+  /** what goes to the client, batched */
+  private readonly out: ClientBatch;
   private columns: ColumnDefinition[] = [];
   /** the current result's row masker: undefined until its first row, null when no column can change */
   private masker: RowMasker | null | undefined;
@@ -79,6 +66,7 @@ export class MysqlRelay {
 
   constructor(private readonly o: RelayEnds) {
     this.clientPackets = new PacketParser({ maxPayload: o.maxMessage });
+    this.out = new ClientBatch(o.client, o.target);
     this.reader = new ResponseReader(o.capabilities);
   }
 
@@ -122,6 +110,7 @@ export class MysqlRelay {
 
   /** The session is over: a held statement will never run. */
   dispose(): void {
+    this.out.flush();
     this.held?.review.end();
     this.held = null;
   }
@@ -138,7 +127,8 @@ export class MysqlRelay {
     } catch (err) {
       // an oversized or malformed packet: the client hears why, and the session cannot go on (its framing is lost)
       const e = err instanceof MysqlWireError ? err : new MysqlWireError(String(err));
-      this.o.client.write(framePacket(writeErr({ code: e.code, sqlState: e.sqlState, message: e.message }), 1));
+      this.out.bytes(framePacket(writeErr({ code: e.code, sqlState: e.sqlState, message: e.message }), 1));
+      this.out.flush();
       return this.o.end(`client: ${e.message}`);
     }
     if (this.held && this.queued > MAX_HELD_INPUT) {
@@ -149,55 +139,71 @@ export class MysqlRelay {
   }
 
   fromTarget(chunk: Buffer): void {
-    const out: Buffer[] = [];
     try {
-      this.o.targetPackets.push(chunk, (payload, seq) => {
-        if (!this.current) throw new MysqlWireError('the target sent a packet while no answer was expected');
-        const c = this.current;
-        this.reader.push(payload, seq, (m, p) => {
-          let bytes = p;
-          if (m.type === 'ColumnCount') {
-            this.columns = [];
-            this.masker = undefined;
-          } else if (m.type === 'Column') this.columns.push(m.column);
-          else if (m.type === 'Row') {
-            if (this.masker === undefined) this.masker = rowMaskerFor(this.o.hooks.columnMasker, this.columns);
-            if (this.masker) bytes = m.binary ? this.masker.binary(p) : this.masker.text(p);
-            c.rows++;
-            c.bytes += bytes.length;
-          } else if (m.type === 'OK') c.rows += Number(m.ok.affectedRows);
-          else if (m.type === 'Error') c.error ??= m.err.message;
-          if (m.type === 'PrepareOk') this.lastPrepared = m.prepare.statementId;
-          if (m.type === 'PrepareOk' && c.verdict?.action === 'review') this.reviewed.prepared(m.prepare.statementId, c.sql!, m.prepare.params);
-          else if (m.type === 'PrepareOk' && c.verdict) this.preparedSql.set(m.prepare.statementId, { sql: c.sql!, verdict: c.verdict });
-          else if (m.type === 'LocalInfile') return this.localInfile(c, m.filename, p, seq, out);
-          if (!c.discard) out.push(framePacket(bytes, seq));
-        });
-        if (this.reader.idle) this.answered();
-      });
+      this.o.targetPackets.pushRange(chunk, this.onTargetPacket);
     } catch (err) {
-      if (out.length) this.o.client.write(Buffer.concat(out));
+      this.out.flush();
       return this.o.end(`target: ${(err as Error).message}`);
     }
-    if (out.length) this.o.client.write(Buffer.concat(out));
+    // a result still streaming in goes out in batches; the end of an answer at once
+    this.out.flushIfDue(this.current === null);
     this.pump();
+  }
+
+  /** Sends what waits to go to the client (before the session writes to it itself, or ends). */
+  flush(): void {
+    this.out.flush();
+  }
+
+  private readonly onTargetPacket = (buf: Buffer, start: number, end: number, seq: number): void => {
+    const c = this.current;
+    if (!c) throw new MysqlWireError('the target sent a packet while no answer was expected');
+    // a row (nearly every packet of a big answer) is masked and written where it lies, with no message made of it
+    if (this.reader.isRow(buf, start, end)) return this.row(c, buf, start, end, seq);
+    this.reader.push(buf.subarray(start, end), seq, (m, p) => this.answerPacket(c, m, p, seq));
+    if (this.reader.idle) this.answered();
+  };
+
+  private row(c: Current, buf: Buffer, start: number, end: number, seq: number): void {
+    if (this.masker === undefined) this.masker = rowMaskerFor(this.o.hooks.columnMasker, this.columns);
+    const size = this.masker ? this.masker.mask(buf, start, end, this.reader.binaryRows) : -1;
+    c.rows++;
+    c.bytes += size < 0 ? end - start : size;
+    if (c.discard) return;
+    if (size < 0) this.out.packet(buf, start, end, seq);
+    else this.out.maskedRow(this.masker!, size, seq);
+  }
+
+  private answerPacket(c: Current, m: ServerMessage, p: Buffer, seq: number): void {
+    if (m.type === 'ColumnCount') {
+      this.columns = [];
+      this.masker = undefined;
+    } else if (m.type === 'Column') this.columns.push(m.column);
+    else if (m.type === 'Row') return this.row(c, p, 0, p.length, seq);
+    else if (m.type === 'OK') c.rows += Number(m.ok.affectedRows);
+    else if (m.type === 'Error') c.error ??= m.err.message;
+    if (m.type === 'PrepareOk') this.lastPrepared = m.prepare.statementId;
+    if (m.type === 'PrepareOk' && c.verdict?.action === 'review') this.reviewed.prepared(m.prepare.statementId, c.sql!, m.prepare.params);
+    else if (m.type === 'PrepareOk' && c.verdict) this.preparedSql.set(m.prepare.statementId, { sql: c.sql!, verdict: c.verdict });
+    else if (m.type === 'LocalInfile') return this.localInfile(c, m.filename, p, seq);
+    if (!c.discard) this.out.packet(p, 0, p.length, seq);
   }
 
   /**
    * The server asks the client for a file: passed on only when the statement names that very file (a target cannot
    * ask for one it did not), and the client's packets up to its empty one then go to the target as they come.
    */
-  private localInfile(c: Current, file: string, p: Buffer, seq: number, out: Buffer[]): void {
+  private localInfile(c: Current, file: string, p: Buffer, seq: number): void {
     const answer = InfileTransfer.start(c.sql, file, seq, this.o.hooks);
     if (answer instanceof InfileTransfer) {
       this.infile = answer;
-      return void out.push(framePacket(p, seq));
+      return this.out.packet(p, 0, p.length, seq);
     }
     // the target gets an empty file and the client hears why, not the rest of the answer
     this.o.target.write(answer.toTarget);
     this.o.targetPackets.sequenceId = (seq + 2) & 0xff;
     this.o.audit('mysql.local_infile', answer.record);
-    out.push(answer.toClient);
+    this.out.bytes(answer.toClient);
     c.error ??= answer.reason;
     c.discard = true;
   }
@@ -255,8 +261,12 @@ export class MysqlRelay {
         com === COM.CHANGE_USER ? 'COM_CHANGE_USER is not relayed: reconnect as the other user' : `command 0x${(com ?? 0).toString(16)} is not relayed`;
       return this.refuse(ER.UNKNOWN_COM, '08S01', what);
     }
-    if (com === COM.RESET_CONNECTION && this.o.readOnly)
-      return this.refuse(ER.UNKNOWN_COM, '08S01', 'COM_RESET_CONNECTION is not relayed on a read-only connection (it would end read-only): reconnect instead');
+    if (com === COM.RESET_CONNECTION && (this.o.readOnly || this.o.timeBound)) {
+      const why = this.o.readOnly
+        ? 'on a read-only connection (it would end read-only)'
+        : 'in a session whose statement time hoop bounds (it would end the bound)';
+      return this.refuse(ER.UNKNOWN_COM, '08S01', `COM_RESET_CONNECTION is not relayed ${why}: reconnect instead`);
+    }
     const statementId = this.statementOf(payload);
     const reviewed = com === COM.STMT_EXECUTE ? this.reviewed.get(statementId) : undefined;
     if (reviewed) return this.executeReviewed(payload, reviewed);
@@ -374,6 +384,7 @@ export class MysqlRelay {
   }
 
   private refuse(code: number, sqlState: string, message: string, masked = true): void {
-    this.o.client.write(framePacket(writeErr({ code, sqlState, message: masked ? this.o.hooks.maskText(message) : message }), 1));
+    this.out.bytes(framePacket(writeErr({ code, sqlState, message: masked ? this.o.hooks.maskText(message) : message }), 1));
+    this.out.flush();
   }
 }

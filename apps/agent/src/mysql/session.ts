@@ -19,10 +19,21 @@ export interface MysqlSessionOptions {
   hooks: MysqlHooks;
   /** a read-only connection: the target session is opened read-only too (SET SESSION TRANSACTION READ ONLY) */
   readOnly?: boolean;
+  /** the session's statements are bounded to this many ms (an agent session: the policy's statement timeout) */
+  statementTimeoutMs?: number;
   /** the agent's sessions of this connection by target thread, for KILL QUERY of a held statement */
   threads?: { registry: MysqlThreads; connectionId: string };
   log: Logger;
   audit(type: string, data: Record<string, unknown>): void;
+}
+
+/**
+ * The statement that bounds a session's statements to `ms`: MariaDB's max_statement_time (seconds, every statement);
+ * MySQL's max_execution_time (ms), which bounds SELECTs only (MySQL has no bound for other statements).
+ */
+export function statementTimeSql(serverVersion: string, ms: number): string {
+  const whole = Math.max(1, Math.floor(ms));
+  return /mariadb/i.test(serverVersion) ? `SET SESSION max_statement_time = ${whole / 1000}` : `SET SESSION max_execution_time = ${whole}`;
 }
 
 /**
@@ -88,6 +99,13 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
         await simpleQuery(t, 'SET SESSION TRANSACTION READ ONLY', o.target.connectTimeoutMs).catch((err: Error) => {
           throw new Error(`it did not open the session read-only (a read-only connection): ${err.message}`);
         });
+      // the guard refuses every statement that would change the bound (see the statement-timeout refusal)
+      if (o.statementTimeoutMs && !over) {
+        const sql = statementTimeSql(t.serverVersion, o.statementTimeoutMs);
+        await simpleQuery(t, sql, o.target.connectTimeoutMs).catch((err: Error) => {
+          throw new Error(`it could not bound the session's statement time (${sql}): ${err.message}`);
+        });
+      }
       return t;
     })
     .then(
@@ -105,6 +123,7 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
           maxMessage: o.maxMessage,
           hooks: o.hooks,
           readOnly: o.readOnly,
+          timeBound: Boolean(o.statementTimeoutMs),
           audit: o.audit,
           end,
           ...(o.threads ? { killed: (id: number) => o.threads!.registry.killed(o.threads!.connectionId, id) } : {}),
@@ -128,7 +147,8 @@ export function serveMysql(client: Duplex, o: MysqlSessionOptions): void {
                 'the statement did not run; send it again and wait for the decision before sending more',
               )
             : o.budget!.refusal(bytes - share.bytes, 'a packet still arriving or commands queued', 'send smaller packets');
-          // ER_OUT_OF_RESOURCES, as the answer to the command the client waits on
+          // ER_OUT_OF_RESOURCES, as the answer to the command the client waits on (after what was on its way)
+          r.flush();
           client.write(framePacket(writeErr({ code: 1041, sqlState: 'HY000', message: why }), 1));
           end('the session holds more client input than the agent allows');
         });
