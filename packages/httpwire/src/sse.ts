@@ -133,7 +133,12 @@ export class SseCutter {
         this.lineLength = 0;
         continue;
       }
-      // an empty line: the event ends here (a CR's LF, if one follows, starts the next piece and is read as part of it)
+      // an empty line: the event ends here, with the LF of its CRLF when that came in the same chunk (else it starts
+      // the next piece, and is read as part of this line)
+      if (c === 13 && chunk[i + 1] === 10) {
+        i++;
+        this.lastWasCr = false;
+      }
       this.piece(chunk.subarray(start, i + 1), onPiece);
       start = i + 1;
     }
