@@ -225,6 +225,9 @@ describe('requests hoop cannot read are refused, never passed on unchecked', () 
     expect(() => maskRequestBody(latin1, requestMaskPolicy(fixedConversationPolicy(null)), new MaskCache())).toThrow(/not UTF-8/);
     const twice = `{"messages":[{"role":"user","content":"${EMAIL}","content":"hello"}]}`;
     expect(refusal(twice).message).toMatch(/names a key twice/);
+    // masked, the body is serialized from what was read: each key once, the value read masked, the other gone
+    const maskedTwice = mask(`{"messages":[{"role":"user","content":"hello","content":"${EMAIL}"}]}`);
+    expect(maskedTwice.sent).toBe('{"messages":[{"role":"user","content":"[EMAIL]"}]}');
     let deep: unknown = { type: 'text', text: EMAIL };
     for (let i = 0; i < 100; i++) deep = { type: 'search_result', content: [deep] };
     const r = refusal(JSON.stringify(request([use('t1', 'Bash'), result('t1', [deep as Block])])));

@@ -9,8 +9,9 @@ const unreadable = (why: string) =>
 /**
  * A Messages request body masked as the policy says (mask-request.ts): the very bytes that came when nothing was
  * masked, else the masked request serialized again. A body hoop cannot read exactly as the API would is refused
- * (RequestRefusal), never passed on unchecked: bytes that are not UTF-8, text that is not JSON, an object that names
- * one key twice (parsers differ on which one counts), content nested too deep.
+ * (RequestRefusal), never passed on unchecked: bytes that are not UTF-8, text that is not JSON, content nested too
+ * deep, and — when the bytes would go on as they came — an object that names one key twice (parsers differ on which
+ * one counts; a masked body is serialized from what was read, so it names each once).
  */
 export function maskRequestBody(body: Buffer, p: RequestMaskPolicy, cache: MaskCache): { body: Buffer; masked: boolean; report: MaskReport } {
   let text: string;
@@ -25,10 +26,11 @@ export function maskRequestBody(body: Buffer, p: RequestMaskPolicy, cache: MaskC
   } catch (err) {
     throw unreadable(`is not JSON (${(err as Error).message.slice(0, 200)})`);
   }
-  if (keysIn(body) !== keysOf(parsed)) throw unreadable('names a key twice in one object');
   const { value, report } = maskMessagesRequest(parsed, p, cache);
-  if (value === parsed) return { body, masked: false, report };
-  return { body: Buffer.from(JSON.stringify(value)), masked: true, report };
+  if (value !== parsed) return { body: Buffer.from(JSON.stringify(value)), masked: true, report };
+  // the bytes that came go on: the API must read them as they were read here
+  if (keysIn(body) !== keysOf(parsed)) throw unreadable('names a key twice in one object');
+  return { body, masked: false, report };
 }
 
 /** The keys a JSON text names: strings followed by `:` (the text is known to be JSON). */
