@@ -12,6 +12,28 @@ export interface StreamLink {
   forget(stream: number): void;
 }
 
+/** The socket `TunnelStream.relaySocket` relays (a net or TLS socket). */
+export interface RelaySocket {
+  write(data: Uint8Array): boolean;
+  end(): void;
+  pause(): void;
+  resume(): void;
+  readonly writableLength: number;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'end', listener: () => void): unknown;
+}
+
+interface SocketRelay {
+  socket: RelaySocket | null;
+  /** what the socket read beyond the peer's credit, in order; the socket is paused meanwhile */
+  waiting: Buffer[];
+  /** sees what arrives from the peer until it returns false */
+  tap: ((data: Buffer) => boolean) | null;
+  /** the socket ended: this stream's sending side ends once `waiting` is sent */
+  ended: boolean;
+  sentEnd: boolean;
+}
+
 /**
  * One multiplexed byte stream with credit-based flow control. Writes wait until the peer has granted credit, so a slow
  * reader at the far end stops the writer here instead of filling memory; credit is granted back only as the local
@@ -28,6 +50,8 @@ export class TunnelStream extends Duplex {
   private remoteEnded = false;
   /** set when spliced: frames go straight to this stream's link, with no buffering here */
   private peer: TunnelStream | null = null;
+  /** set when relaying a socket: data goes straight between it and the link, with no stream machinery here */
+  private relay: SocketRelay | null = null;
 
   constructor(
     readonly id: number,
@@ -63,6 +87,86 @@ export class TunnelStream extends Duplex {
     if (this.remoteEnded) peer.link.sendEnd(peer.id);
   }
 
+  /**
+   * Relays this stream and `socket` to each other without stream machinery (the gateway's Postgres listener): what the
+   * peer sends goes straight to `socket.write`, what the socket reads straight into data frames. Credit is granted
+   * back as the socket takes what it was given (its unwritten buffer counts as unread), in quarter-window steps as for
+   * a reader, and the socket is paused while the peer's credit is used up. `first` goes before anything the socket
+   * reads; `tap` sees what the peer sends until it returns false. The socket's end ends this stream's sending side, the
+   * peer's end ends the socket, and with both ended the stream closes; closing either is the caller's to pass on.
+   */
+  relaySocket(socket: RelaySocket, first: Buffer | null, tap: ((data: Buffer) => boolean) | null = null): void {
+    const r: SocketRelay = { socket, waiting: [], tap, ended: false, sentEnd: false };
+    this.relay = r;
+    if (first) this.fromSocket(r, first);
+    socket.on('data', (chunk) => this.fromSocket(r, chunk));
+    socket.on('drain', () => this.grantRelayed(r));
+    socket.on('end', () => {
+      r.ended = true;
+      this.endRelayed(r);
+    });
+    socket.resume();
+  }
+
+  /** Stops relaying to the socket (what the peer sends from now on is dropped); the caller closes both. */
+  unrelaySocket(): void {
+    if (this.relay) this.relay.socket = null;
+  }
+
+  private fromSocket(r: SocketRelay, chunk: Buffer): void {
+    if (this.destroyed || r.socket === null) return;
+    if (r.waiting.length > 0) {
+      r.waiting.push(chunk);
+      return;
+    }
+    const rest = this.sendRelayed(chunk);
+    if (rest) {
+      r.waiting.push(rest);
+      r.socket.pause();
+    }
+  }
+
+  /** sends what the credit allows of `chunk`; the rest, if any */
+  private sendRelayed(chunk: Buffer): Buffer | null {
+    let offset = 0;
+    while (offset < chunk.length && this.credit > 0) {
+      const n = Math.min(chunk.length - offset, MAX_DATA_FRAME, this.credit);
+      this.link.sendData(this.id, chunk.subarray(offset, offset + n));
+      offset += n;
+      this.credit -= n;
+    }
+    return offset < chunk.length ? chunk.subarray(offset) : null;
+  }
+
+  private flushRelayed(r: SocketRelay): void {
+    while (r.waiting.length > 0 && this.credit > 0) {
+      const rest = this.sendRelayed(r.waiting[0]!);
+      if (rest) r.waiting[0] = rest;
+      else r.waiting.shift();
+    }
+    if (r.waiting.length > 0 || !r.socket) return;
+    r.socket.resume();
+    this.endRelayed(r);
+  }
+
+  private endRelayed(r: SocketRelay): void {
+    if (!r.ended || r.sentEnd || r.waiting.length > 0 || this.destroyed) return;
+    r.sentEnd = true;
+    this.link.sendEnd(this.id);
+    if (this.remoteEnded) this.destroy();
+  }
+
+  /** credit for what the socket has taken; whatever is free once the peer has used all of its credit */
+  private grantRelayed(r: SocketRelay): void {
+    if (this.destroyed || !r.socket) return;
+    const consumed = this.received - r.socket.writableLength;
+    const bytes = consumed + this.recvWindow - this.granted;
+    const minimum = this.received >= this.granted ? 1 : this.recvWindow / 4;
+    if (bytes <= 0 || bytes < minimum) return;
+    this.granted += bytes;
+    this.link.sendCredit(this.id, bytes);
+  }
+
   /** data from the peer; `frame` is the data frame it came in, which a spliced stream passes on whole */
   receive(data: Buffer, frame?: Buffer): void {
     if (this.peer) {
@@ -76,6 +180,14 @@ export class TunnelStream extends Duplex {
       this.destroy(new Error(`stream ${this.id}: peer sent more than its credit`));
       return;
     }
+    const r = this.relay;
+    if (r) {
+      if (r.tap && !r.tap(data)) r.tap = null;
+      if (!r.socket) return;
+      r.socket.write(data);
+      this.grantRelayed(r);
+      return;
+    }
     this.push(data);
     this.grant();
   }
@@ -86,6 +198,7 @@ export class TunnelStream extends Duplex {
       return;
     }
     this.credit += bytes;
+    if (this.relay) this.flushRelayed(this.relay);
     this.flushPending();
   }
 
@@ -93,6 +206,12 @@ export class TunnelStream extends Duplex {
     this.remoteEnded = true;
     if (this.peer) {
       this.peer.link.sendEnd(this.peer.id);
+      return;
+    }
+    const r = this.relay;
+    if (r) {
+      r.socket?.end();
+      if (r.sentEnd) this.destroy();
       return;
     }
     if (!this.readableEnded) this.push(null);

@@ -1,17 +1,18 @@
-import type { Readable } from 'node:stream';
-
 /** Bytes of the agent's answer read for its BackendKeyData at most (its ParameterStatus messages come first). */
 const MAX_SCAN = 256 * 1024;
 
 /**
  * Watches what the agent answers a new session with (AuthenticationOk, ParameterStatus…, BackendKeyData,
- * ReadyForQuery) for the BackendKeyData the client will cancel with, without taking the bytes from whoever reads the
- * stream; stops at ReadyForQuery, an error, or after MAX_SCAN bytes.
+ * ReadyForQuery) for the BackendKeyData the client will cancel with, chunk by chunk as it is relayed (the chunks are
+ * only read); the watcher returns false once it is done: at the key, ReadyForQuery, an error, or after MAX_SCAN bytes.
  */
-export function watchBackendKey(stream: Readable, found: (processId: number, secretKey: number) => void): void {
+export function backendKeyWatcher(found: (processId: number, secretKey: number) => void): (chunk: Buffer) => boolean {
   let buf: Buffer = Buffer.alloc(0);
   let scanned = 0;
-  const stop = () => stream.removeListener('data', onData);
+  let done = false;
+  const stop = () => {
+    done = true;
+  };
   const onData = (chunk: Buffer) => {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
     while (buf.length >= 5) {
@@ -32,5 +33,8 @@ export function watchBackendKey(stream: Readable, found: (processId: number, sec
       if (scanned > MAX_SCAN) return stop();
     }
   };
-  stream.on('data', onData);
+  return (chunk) => {
+    if (!done) onData(chunk);
+    return !done;
+  };
 }

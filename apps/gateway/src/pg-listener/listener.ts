@@ -7,7 +7,7 @@ import type { UserIdentity } from '../auth';
 import { type AgentSession, holdSession, openAgentSession, RouteError, type RouteDeps } from '../client-link/routing';
 import { scramCandidates, tokenUsed } from './accounts';
 import { AuthAttempts } from './attempts';
-import { watchBackendKey } from './backend-key';
+import { backendKeyWatcher } from './backend-key';
 import type { ListenerCertificate } from './certificate';
 
 export interface PgListenerOptions {
@@ -51,8 +51,8 @@ function closeSoon(s: net.Socket): void {
  * as the password. The front door (@hoop/pgfront) requires TLS and checks the token with SCRAM-SHA-256 against the
  * verifiers of the user's tokens; the database name picks the connection, opened as `hoop connect` opens it (the same
  * access checks, agent, guard, review, masking and audit); the startup message then goes to the agent, which answers
- * it after logging into the target, and the two sides are piped. A cancel request reaches the agent session whose
- * BackendKeyData it carries.
+ * it after logging into the target, and the two sides are relayed to each other as they are read. A cancel request
+ * reaches the agent session whose BackendKeyData it carries.
  */
 export async function startPgListener(deps: RouteDeps, o: PgListenerOptions): Promise<PgListener> {
   const { db, log } = deps;
@@ -127,22 +127,23 @@ export async function startPgListener(deps: RouteDeps, o: PgListenerOptions): Pr
     }
     const agent = session.stream;
     log.info('postgres listener session', { session: session.sessionId, user: user.email, connection, peer });
-    agent.write(result.pending.length ? Buffer.concat([result.startup, result.pending]) : result.startup);
-    s.pipe(agent);
-    agent.pipe(s);
     let key: string | null = null;
-    watchBackendKey(agent, (processId, secretKey) => {
-      key = `${processId}:${secretKey}`;
-      cancelKeys.set(key, { user, connection });
-    });
-    s.resume();
+    // the socket and the agent's stream relayed to each other as they are read, without stream pipes (stream.ts)
+    agent.relaySocket(
+      s,
+      result.pending.length ? Buffer.concat([result.startup, result.pending]) : result.startup,
+      backendKeyWatcher((processId, secretKey) => {
+        key = `${processId}:${secretKey}`;
+        cancelKeys.set(key, { user, connection });
+      }),
+    );
     s.once('close', () => key && cancelKeys.delete(key));
     holdSession(
       deps,
       session,
       s,
       (why) => {
-        agent.unpipe(s);
+        agent.unrelaySocket();
         s.end(fatal('57P01', `terminating connection: ${why}`));
       },
       () => closeSoon(s),
