@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { STREAM_WINDOW } from './messages';
 import type { TunnelStream } from './stream';
@@ -47,7 +48,7 @@ async function settled(value: () => number): Promise<number> {
   return last;
 }
 
-const collect = (r: NodeJS.ReadableStream) => {
+const collect = (r: Readable) => {
   const got: Buffer[] = [];
   r.on('data', (d: Buffer) => got.push(d));
   return got;
