@@ -3,6 +3,7 @@ import { anthropicProtocol } from './anthropic/protocol';
 import { mysqlProtocol } from './mysql/protocol';
 import { postgresProtocol } from './postgres/protocol';
 import type { Protocol } from './session/protocol';
+import { httpProtocol } from './http/protocol';
 import { shellProtocol } from './ssh/protocol';
 
 /** The protocols an agent serves, by connection type: a type not listed is refused as not supported yet. */
@@ -18,6 +19,7 @@ export function servedProtocols(): ProtocolTable {
     mysql: mysqlProtocol(),
     ssh: shellProtocol(),
     anthropic: anthropicProtocol(),
+    http: httpProtocol(),
     // a command connection's target is a program on the agent's host, which its clients reach over SSH too: ssh/
     command: shellProtocol(),
   };

@@ -1,0 +1,79 @@
+import http from 'node:http';
+import https from 'node:https';
+import { httpTargetConfigFrom } from '@hoop/protocol';
+import { policyFor } from '../session/policy-hooks';
+import type { Protocol } from '../session/protocol';
+import { serveHttpSession } from './serve';
+import { httpTarget } from './upstream';
+
+/**
+ * HTTP API connections: a client's requests (hoop connect's local port, hoop exec, MCP) arrive as exchanges on the
+ * session's stream and go to the connection's base URL with the credential only the agent holds (bearer token, a
+ * named header or basic auth), judged by the policy's `http` section first, answers masked as they stream. One
+ * session is one hoop connect or hoop exec; each request is recorded in it.
+ */
+export function httpProtocol(): Protocol {
+  // kept-alive connections to the APIs, shared by the agent's sessions (one https agent per CA)
+  const plain = new http.Agent({ keepAlive: true });
+  const secure = new Map<string, https.Agent>();
+  const agents = {
+    http: plain,
+    https(ca: string | undefined): https.Agent {
+      const key = ca ?? '';
+      let a = secure.get(key);
+      if (!a) {
+        a = new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
+        if (secure.size > 50) secure.clear();
+        secure.set(key, a);
+      }
+      return a;
+    },
+  };
+  return {
+    async serve(s) {
+      const config = httpTargetConfigFrom(s.conn.config);
+      if (typeof config === 'string') return s.reject('bad_config', `connection "${s.conn.name}": ${config}`);
+      let secret: string | null = null;
+      if (config.authType !== 'none') {
+        const c = await s.credential();
+        if (!c) return;
+        if (!c.value)
+          return s.reject(
+            'secret_unavailable',
+            `connection "${s.conn.name}" sends a ${config.authType} credential but has none; an admin sets it as the connection's credential`,
+          );
+        secret = c.value;
+      }
+      const started = Date.now();
+      const stream = s.accept({ baseUrl: config.baseUrl, auth: config.authType });
+      let seen = s.current();
+      let resolved = policyFor(seen);
+      serveHttpSession(
+        stream,
+        {
+          target: httpTarget(config, agents),
+          config,
+          secret,
+          hooks: s.hooks,
+          policy() {
+            const now = s.current();
+            if (now !== seen) {
+              seen = now;
+              resolved = policyFor(now);
+            }
+            return resolved;
+          },
+          readOnly: () => s.current().readOnly,
+          budget: s.budget,
+          log: s.log,
+          audit: (type, data) => s.audit(type, data),
+        },
+        (reason, totals) => s.audit('session.close', { reason, ...totals, durationMs: Date.now() - started }),
+      );
+    },
+    async probe(conn, secret, rec) {
+      const { probeHttp } = await import('./probe');
+      return probeHttp(conn, secret, rec);
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import type { ResponseHead } from '@hoop/httpwire';
+import type { HttpTargetConfig } from '@hoop/protocol';
+
+/** Headers of one hop (RFC 9110 §7.6.1), never forwarded either way. */
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'http2-settings']);
+/** The client's own credentials and hoop's headers: the client never holds the API's credential, and never sends one. */
+const CLIENT_ONLY = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-hoop-reason']);
+
+/** The request headers the trail keeps. */
+const RECORDED = ['content-type', 'accept', 'user-agent', 'content-length', 'x-request-id', 'idempotency-key'];
+
+/** What the API is sent: the client's headers minus hop-by-hop ones, credentials and headers named in `connection`. */
+export function forwardedHeaders(client: Record<string, string>, config: HttpTargetConfig, secret: string | null): Record<string, string> {
+  const named = new Set((client.connection ?? '').split(',').map((h) => h.trim().toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(client)) {
+    if (HOP.has(k) || CLIENT_ONLY.has(k) || named.has(k) || k === config.authHeader) continue;
+    out[k] = v;
+  }
+  // the answer is read to be masked: no compression asked for
+  out['accept-encoding'] = 'identity';
+  if (secret !== null) {
+    if (config.authType === 'bearer') out.authorization = `Bearer ${secret}`;
+    else if (config.authType === 'header' && config.authHeader) out[config.authHeader] = secret;
+    else if (config.authType === 'basic') out.authorization = `Basic ${Buffer.from(`${config.authUser}:${secret}`).toString('base64')}`;
+  }
+  return out;
+}
+
+export function recordedHeaders(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of RECORDED) if (h[k] !== undefined) out[k] = h[k].slice(0, 300);
+  return out;
+}
+
+export interface TargetResponse {
+  head: ResponseHead;
+  /** the body, decompressed when the API compressed it anyway (gzip, deflate, br); `encoding` names one it could not */
+  body: Readable;
+  unreadableEncoding: string | null;
+}
+
+export interface TargetCall {
+  write(chunk: Buffer): boolean;
+  onDrain(fn: () => void): void;
+  end(body?: Buffer): void;
+  abort(): void;
+}
+
+export interface Target {
+  readonly origin: string;
+  call(method: string, path: string, headers: Record<string, string>, on: { response(r: TargetResponse): void; failed(message: string): void }): TargetCall;
+}
+
+/** The API of an http connection, reached with kept-alive connections (per connection settings, with its CA). */
+export function httpTarget(config: HttpTargetConfig, agents: { http: http.Agent; https: (ca: string | undefined) => https.Agent }): Target {
+  const base = new URL(config.baseUrl);
+  const tls = base.protocol === 'https:';
+  const client = tls ? https : http;
+  const agent = tls ? agents.https(config.caCert) : agents.http;
+  const prefix = base.pathname === '/' ? '' : base.pathname;
+  return {
+    origin: base.origin,
+    call(method, path, headers, on) {
+      let settled = false;
+      const fail = (message: string) => {
+        if (settled) return;
+        settled = true;
+        on.failed(message);
+      };
+      const req = client.request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port || undefined,
+        method,
+        path: `${prefix}${path}`,
+        headers,
+        agent,
+      });
+      const timer = setTimeout(() => req.destroy(new Error(`no connection within ${config.connectTimeoutMs / 1000} s`)), config.connectTimeoutMs);
+      req.once('socket', (s) => {
+        if (!s.connecting) clearTimeout(timer);
+        else s.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+      });
+      req.on('response', (res) => {
+        clearTimeout(timer);
+        settled = true;
+        const out: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) {
+          // hoop's own answer headers are hoop's: an API cannot pass for hoop
+          if (v === undefined || HOP.has(k) || k.startsWith('x-hoop-')) continue;
+          out[k] = Array.isArray(v) ? (k === 'set-cookie' ? v.join('\n') : v.join(', ')) : v;
+        }
+        const encoding = (out['content-encoding'] ?? '').trim().toLowerCase();
+        let body: Readable = res;
+        let unreadableEncoding: string | null = null;
+        if (encoding && encoding !== 'identity') {
+          const z =
+            encoding === 'gzip' || encoding === 'x-gzip'
+              ? zlib.createGunzip()
+              : encoding === 'deflate'
+                ? zlib.createInflate()
+                : encoding === 'br'
+                  ? zlib.createBrotliDecompress()
+                  : null;
+          if (z) {
+            res.on('error', (e) => z.destroy(e));
+            body = res.pipe(z);
+            delete out['content-encoding'];
+            delete out['content-length'];
+          } else unreadableEncoding = encoding;
+        }
+        on.response({ head: { status: res.statusCode ?? 502, headers: out }, body, unreadableEncoding });
+      });
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        const code = (err as NodeJS.ErrnoException).code;
+        fail(`hoop's agent could not reach ${base.origin}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`);
+      });
+      return {
+        write: (chunk) => req.write(chunk),
+        onDrain: (fn) => void req.once('drain', fn),
+        end: (b) => void (b ? req.end(b) : req.end()),
+        abort() {
+          settled = true;
+          clearTimeout(timer);
+          req.destroy();
+        },
+      };
+    },
+  };
+}
