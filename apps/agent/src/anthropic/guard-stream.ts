@@ -83,6 +83,11 @@ export class GuardStream {
 
   constructor(private readonly o: GuardStreamOptions) {}
 
+  /** whether pings keep the answer alive now (a call waits on reviewers) */
+  get pinging(): boolean {
+    return this.pinger !== null;
+  }
+
   push(chunk: Buffer): void {
     if (this.over) return;
     try {

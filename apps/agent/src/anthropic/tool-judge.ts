@@ -1,5 +1,6 @@
 import type { ResolvedPolicy } from '@hoop/pipeline';
 import type { Verdict } from '../session/hooks';
+import { toolMatches } from './globs';
 import type { ConversationPolicy } from './policy';
 
 /**
@@ -22,24 +23,11 @@ export interface ToolJudgement {
   asVerdict: Verdict;
 }
 
-const globs = new Map<string, RegExp>();
-
-/** a tool-name glob (`*` any run of characters), case-insensitive */
-export function toolMatches(pattern: string, name: string): boolean {
-  let re = globs.get(pattern);
-  if (!re) {
-    re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'is');
-    if (globs.size > 1000) globs.clear();
-    globs.set(pattern, re);
-  }
-  return re.test(name);
-}
-
 /** Whether calls of `name` are judged, so held until their input is complete: every tool under an invalid policy. */
 export function isGuarded(name: string, resolved: ResolvedPolicy): boolean {
   if (!name || 'error' in resolved) return true;
   const g = resolved.policy.claude.guard;
-  return g.tools.some((r) => r.tools.some((t) => toolMatches(t, name))) || g.shellTools.some((t) => toolMatches(t, name));
+  return g.tools.some((r) => toolMatches(r.tools, name)) || toolMatches(g.shellTools, name);
 }
 
 const refuse = (rule: string, message: string, subject: string): ToolJudgement => ({
@@ -64,14 +52,14 @@ export function judgeToolCall(name: string, input: string, p: ConversationPolicy
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     return refuse('unreadable-input', `the input of this ${name} call is not a JSON object, so it was not passed on`, input);
   const g = resolved.policy.claude.guard;
-  const i = g.tools.findIndex((r) => r.tools.some((t) => toolMatches(t, name)));
+  const i = g.tools.findIndex((r) => toolMatches(r.tools, name));
   if (i >= 0) {
     const r = g.tools[i]!;
     const rule = `claude.guard.tools[${i}]`;
     const message = r.message ?? (r.action === 'allow' ? null : `calls of ${name} are ${r.action === 'deny' ? 'not allowed' : 'reviewed'} by policy`);
     return { verdict: r.action, rule, message, subject: input, asVerdict: { action: r.action, ruleId: rule, ...(message ? { message } : {}) } };
   }
-  if (!g.shellTools.some((t) => toolMatches(t, name))) {
+  if (!toolMatches(g.shellTools, name)) {
     return { verdict: 'allow', rule: null, message: null, subject: input, asVerdict: { action: 'allow' } };
   }
   const command = (parsed as Record<string, unknown>).command;
