@@ -13,7 +13,7 @@ const EMPTY = Buffer.alloc(0);
  * end at whitespace with at least HELD_TAIL characters after them, and only once masking the run alone gives what
  * masking it with the text held after it gives (a value that straddles the cut, such as a card number written in
  * groups, is masked whole). The block's end sends the rest. What this covers: every detector of the policy's masking,
- * on values shorter than HELD_TAIL that arrive within one text block; a value split across two blocks, or one longer
+ * on values shorter than HELD_TAIL that arrive within one text block (text goes on in runs of HELD_TAIL or more); a value split across two blocks, or one longer
  * than MAX_HELD_TEXT, may pass in parts (each part is masked on its own). Thinking blocks and tool inputs are not
  * masked here. The text reaches Claude Code in fewer, larger deltas than the API sent, each a content_block_delta of
  * its own.
@@ -29,7 +29,8 @@ export class OutputMasker {
   /** the text of one text_delta; returns the events to send now (possibly none) */
   add(text: string): Buffer {
     this.pending += text;
-    if (this.pending.length <= HELD_TAIL) return EMPTY;
+    // masked in runs of at least HELD_TAIL characters: each try masks what is held twice
+    if (this.pending.length < HELD_TAIL * 2) return EMPTY;
     let cut = lastSpace(this.pending, this.pending.length - HELD_TAIL);
     const forced = this.pending.length > MAX_HELD_TEXT;
     if (cut <= 0 && !forced) return EMPTY;
