@@ -10,6 +10,12 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { BUILTIN_RULE_IDS, parsePolicy, type Policy, PolicyError, SHELL_BUILTIN_RULE_IDS } from './schema';
 
+/** CPU time of this process in ms: a bound on it holds on a loaded machine, where wall time does not. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 const RUNS = Number(process.env.HOOP_FUZZ_RUNS) || 200;
 const fuzz: fc.Parameters<unknown> = {
   numRuns: RUNS,
@@ -21,7 +27,7 @@ const CALL_MS = 1000;
 
 /** Holds parsePolicy to its contract; returns the policy, or the PolicyError it refused the document with. */
 function load(doc: unknown): Policy | PolicyError {
-  const t0 = performance.now();
+  const t0 = cpuMs();
   let out: Policy | PolicyError;
   try {
     out = parsePolicy(doc);
@@ -32,7 +38,7 @@ function load(doc: unknown): Policy | PolicyError {
     expect(err.message).toMatch(/^invalid policy:\n {2}- /);
     out = err;
   }
-  expect(performance.now() - t0).toBeLessThan(CALL_MS);
+  expect(cpuMs() - t0).toBeLessThan(CALL_MS);
   expect(Object.keys(Object.prototype)).toEqual([]);
   return out;
 }
@@ -299,7 +305,7 @@ describe('parsePolicy on hostile documents', () => {
           text = text.slice(0, at) + e.s + text.slice(at);
         }
         let doc: unknown;
-        const t0 = performance.now();
+        const t0 = cpuMs();
         try {
           // as `hoop policy apply -f` reads a file
           doc = YAML.parse(text, { logLevel: 'error' });
@@ -308,7 +314,7 @@ describe('parsePolicy on hostile documents', () => {
           expect((err as Error).message.length).toBeGreaterThan(0);
           return;
         } finally {
-          expect(performance.now() - t0).toBeLessThan(CALL_MS);
+          expect(cpuMs() - t0).toBeLessThan(CALL_MS);
         }
         const out = load(doc);
         if (!(out instanceof PolicyError)) reloads(out);
@@ -360,8 +366,8 @@ describe('parsePolicy edge cases', () => {
           .fill(`*${String.fromCharCode(97 + i)}`)
           .join(',')}]`,
       );
-    const t0 = performance.now();
+    const t0 = cpuMs();
     expect(() => YAML.parse(lines.join('\n'))).toThrow(/alias/i);
-    expect(performance.now() - t0).toBeLessThan(CALL_MS);
+    expect(cpuMs() - t0).toBeLessThan(CALL_MS);
   });
 });

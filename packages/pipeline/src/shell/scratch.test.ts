@@ -3,6 +3,12 @@ import { DEFAULT_SHELL_SCRATCH, defaultPolicy, parsePolicy } from '../policy/sch
 import { evaluateShell, initShellGuard } from './index';
 import { badScratchEntry, notScratch } from './scratch';
 
+/** CPU time of this process in ms: a bound on it holds on a loaded machine, where wall time does not. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 beforeAll(async () => {
   await initShellGuard();
 });
@@ -72,11 +78,11 @@ describe('scratch list entries', () => {
   });
 
   it('matches without backtracking, whatever the entries and the path', () => {
-    const t0 = performance.now();
+    const t0 = cpuMs();
     const entries = Array.from({ length: 200 }, (_, i) => `/**/**/*a*a*a*a*a*a*a${i}/**/*a*a*a*a*a*b`);
     expect(notScratch(literal(`/${'a'.repeat(255)}/${'a'.repeat(255)}`), entries)).toBe('outside');
     expect(notScratch(literal(`/${'a/'.repeat(2040)}b`), entries)).toBe('outside');
-    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(cpuMs() - t0).toBeLessThan(3000);
   });
 
   it('takes no path longer than Linux allows', () => {
