@@ -12,11 +12,10 @@ const EMPTY = Buffer.alloc(0);
  * shows it. The model writes a value in pieces (`ann@exa` + `mple.com`), so text is held back and masked in runs that
  * end at whitespace with at least HELD_TAIL characters after them, and only once masking the run alone gives what
  * masking it with the text held after it gives (a value that straddles the cut, such as a card number written in
- * groups, is masked whole). The block's end sends the rest. What this covers: every detector of the policy's masking,
- * on values shorter than HELD_TAIL that arrive within one text block (text goes on in runs of HELD_TAIL or more); a value split across two blocks, or one longer
- * than MAX_HELD_TEXT, may pass in parts (each part is masked on its own). Thinking blocks and tool inputs are not
- * masked here. The text reaches Claude Code in fewer, larger deltas than the API sent, each a content_block_delta of
- * its own.
+ * groups, is masked whole); the block's end sends the rest. What this covers: every detector of the policy's masking,
+ * on any value within one text block while less than MAX_HELD_TEXT is held. Not covered: a value split across two
+ * blocks, or cut where more than MAX_HELD_TEXT is held (each part is masked on its own); thinking blocks; tool inputs.
+ * Text reaches Claude Code in runs of HELD_TAIL characters or more, each a content_block_delta of its own.
  */
 export class OutputMasker {
   private pending = '';
