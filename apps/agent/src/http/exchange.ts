@@ -166,6 +166,7 @@ export class HttpExchange {
     this.call = ctx.target.call(head.method, this.target, headers, {
       response: (r) => {
         this.phase = 'responding';
+        this.status = r.head.status;
         relayResponse(this.id, head.method, r, ctx, {
           started: this.started,
           done: (fields) => {
