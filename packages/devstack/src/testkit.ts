@@ -52,10 +52,10 @@ export interface TestStack {
    */
   addPostgresConnection(name: string, targetUrl: string, opts?: { readOnly?: boolean; agentId?: string | null; sealed?: boolean }): Promise<void>;
   /**
-   * an `ssh`, `command`, `mysql` or `anthropic` connection served by the stack's agent (its config as the agent reads it);
+   * an `ssh`, `command`, `mysql`, `anthropic` or `http` connection served by the stack's agent (its config as the agent reads it);
    * the secret reaches the agent through its environment
    */
-  addConnection(name: string, type: 'ssh' | 'command' | 'mysql' | 'anthropic', config: Record<string, unknown>, secret?: string): Promise<void>;
+  addConnection(name: string, type: 'ssh' | 'command' | 'mysql' | 'anthropic' | 'http', config: Record<string, unknown>, secret?: string): Promise<void>;
   /** a member of the org with the role (developer, reviewer, admin…), and a token for them */
   addUser(opts: { role: string; email?: string }): Promise<StackUser>;
   /** `user`'s decision on a review, recorded as the web app records one */

@@ -6,6 +6,7 @@ import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { api, connectGateway, type GatewayLink } from '../gateway';
 import { showWaiting } from '../waiting';
+import { httpFront } from './connect-http';
 import { mysqlClient, mysqlReady, mysqlRefusal } from './connect-mysql';
 import { type PgFront, pgFront, pgUrl, servePgClient } from './connect-pg';
 import { type ReviewSummary, waitForDecision } from './reviews';
@@ -20,7 +21,7 @@ export interface ConnectionSummary {
   database?: string | null;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh: 2222, command: 2222 };
+const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh: 2222, command: 2222, http: 8081 };
 
 /**
  * `hoop connect NAME`: a local port that any client (psql, DBeaver, an ORM) connects to as if it were the database;
@@ -46,8 +47,10 @@ export async function connectCommand(
   const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
   const conn = connections.find((c) => c.name === name);
   if (!conn) throw usage(`connection "${name}" does not exist; run \`hoop connections\` to list yours`);
-  if (!['postgres', 'mysql', 'ssh', 'command'].includes(conn.type))
+  if (!['postgres', 'mysql', 'ssh', 'command', 'http'].includes(conn.type))
     throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
+  if (conn.type === 'http' && opts.exec)
+    throw usage(`--exec runs a database or ssh client; for one request on "${name}" use \`hoop exec ${name} -i "GET /path"\``);
 
   // time-boxed access: a connection may need an approved grant before anyone connects
   const access = await api<{ required: boolean; grant: { reviewId: string; expiresAt: string } | null; review: ReviewSummary | null }>(
@@ -120,34 +123,43 @@ export async function connectCommand(
           requireTls: Boolean(opts.requireTls),
         })
       : null;
-  const server = net.createServer((socket) => {
-    if (front) return servePgClient(socket, front, () => openStream(socket));
-    socket.setNoDelay(true);
-    socket.pause();
-    // a client that resets its connection while the session opens (it gave up waiting) must not end the whole proxy
-    socket.on('error', () => socket.destroy());
-    openStream(socket)
-      .then((stream) => {
-        if (socket.destroyed) return void stream.destroy();
-        socket.pipe(stream);
-        stream.pipe(socket);
-        socket.resume();
-        socket.on('error', () => stream.destroy());
-        stream.on('error', () => socket.destroy());
-        socket.on('close', () => stream.destroy());
-        stream.on('close', () => {
-          if (stream.closeReason) process.stderr.write(`session ended: ${stream.closeReason}\n`);
-          socket.end();
+  const server: net.Server =
+    conn.type === 'http'
+      ? httpFront({
+          openSession: () =>
+            getLink()
+              .then((l) => l.open(name, 'connect', { client: 'hoop connect' }))
+              .then(({ stream }) => stream),
+          say: (line) => process.stderr.write(`${line}\n`),
+        })
+      : net.createServer((socket) => {
+          if (front) return servePgClient(socket, front, () => openStream(socket));
+          socket.setNoDelay(true);
+          socket.pause();
+          // a client that resets its connection while the session opens (it gave up waiting) must not end the whole proxy
+          socket.on('error', () => socket.destroy());
+          openStream(socket)
+            .then((stream) => {
+              if (socket.destroyed) return void stream.destroy();
+              socket.pipe(stream);
+              stream.pipe(socket);
+              socket.resume();
+              socket.on('error', () => stream.destroy());
+              stream.on('error', () => socket.destroy());
+              socket.on('close', () => stream.destroy());
+              stream.on('close', () => {
+                if (stream.closeReason) process.stderr.write(`session ended: ${stream.closeReason}\n`);
+                socket.end();
+              });
+            })
+            .catch((err: Error) => {
+              // an ssh client would read a Postgres error as a bad banner: the reason goes to stderr here, and the client is closed
+              process.stderr.write(`hoop: could not open a session on "${name}": ${err.message}\n`);
+              // a MySQL client waits for a greeting: an error packet in its place says why
+              if (conn.type === 'mysql' && !socket.destroyed) socket.end(mysqlRefusal(`hoop: could not open a session on "${name}": ${err.message}`));
+              else socket.destroy();
+            });
         });
-      })
-      .catch((err: Error) => {
-        // an ssh client would read a Postgres error as a bad banner: the reason goes to stderr here, and the client is closed
-        process.stderr.write(`hoop: could not open a session on "${name}": ${err.message}\n`);
-        // a MySQL client waits for a greeting: an error packet in its place says why
-        if (conn.type === 'mysql' && !socket.destroyed) socket.end(mysqlRefusal(`hoop: could not open a session on "${name}": ${err.message}`));
-        else socket.destroy();
-      });
-  });
   const port = opts.port ?? DEFAULT_PORTS[conn.type] ?? 5433;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -187,6 +199,16 @@ export async function connectCommand(
     // the password goes to psql in its environment, not on its command line (which any local user can read)
     if (opts.exec)
       return runClient('psql', [pgUrl({ ...front, password: null }, name, opts.host, addr.port, db)], front.password ? { PGPASSWORD: front.password } : {});
+  } else if (conn.type === 'http') {
+    const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${addr.port}`;
+    process.stdout.write(
+      `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +
+        `  curl ${base}/\n` +
+        `  export HOOP_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL=${base}\n` +
+        '  no credential is asked: any program or user on this machine that reaches the port can use it; the API key stays on the agent\n' +
+        grantLine +
+        'every request is checked by policy, answers masked and recorded; press Ctrl-C to stop\n',
+    );
   } else if (conn.type === 'mysql') {
     process.stdout.write(
       `ready: ${name} (${conn.type}) on ${opts.host}:${addr.port}\n` +

@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import type { CliEnv } from '../env';
 import { CliError, usage } from '../errors';
 import { connectGateway } from '../gateway';
+import { parseExecRequest, runHttpExec } from '../http-exec';
 import { runMysqlExec } from '../mysql-exec';
 import { watchSessionReview } from '../review-watch';
 import { pgClientFor } from '../pg-session';
@@ -124,6 +125,9 @@ async function runOnce(
           waitFor({ reviewId: m[2]!, url: m[1]!, expiresAt: null });
         },
       });
+    }
+    if (type === 'http') {
+      return await runHttpExec(stream, parseExecRequest(sql), { output: opts.output, user: link.user, waiting: waitFor, answered: () => stopWaiting?.() });
     }
     if (type === 'mysql') {
       // MySQL cannot tell a waiting client why it waits: the gateway is asked for the review held in this session
