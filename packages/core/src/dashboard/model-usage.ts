@@ -1,4 +1,4 @@
-import { budgetTokens, type Db } from '@hoop/db';
+import type { Db } from '@hoop/db';
 import { z } from 'zod';
 import { type DashboardInput, type DashboardViewer, DashboardWindow, dashboardWindow, scopedUserId } from './dashboard-window';
 
@@ -26,6 +26,10 @@ export const ModelUsage = z.object({
   totals: Figures,
 });
 export type ModelUsage = z.infer<typeof ModelUsage>;
+
+/** What a daily budget counts, as the gateway counts it (budgetTokensUsed in @hoop/db): input, cache writes, output. */
+const budgetTokens = (f: { inputTokens: number; cacheCreationInputTokens: number; outputTokens: number }) =>
+  f.inputTokens + f.cacheCreationInputTokens + f.outputTokens;
 
 interface Row {
   user_id: string;
