@@ -77,9 +77,9 @@ function cardBoundary(text: string, start: number, end: number): boolean {
   const before = start > 0 ? text.charCodeAt(start - 1) : -1;
   const after = end < text.length ? text.charCodeAt(end) : -1;
   if (isWordCode(before) || isWordCode(after)) return false;
-  // a fraction (`0.4111…`) or a number with decimals (`4111….50`, `4111…,50`)
-  if ((before === 46 || before === 44) && start > 1 && isDigitCode(text.charCodeAt(start - 2))) return false;
-  if ((after === 46 || after === 44) && end + 1 < text.length && isDigitCode(text.charCodeAt(end + 1))) return false;
+  // a fraction (`0.4111…`) or a number with decimals (`4111….50`); a comma is a field's end in CSV (`7,4111…,2027`)
+  if (before === 46 && start > 1 && isDigitCode(text.charCodeAt(start - 2))) return false;
+  if (after === 46 && end + 1 < text.length && isDigitCode(text.charCodeAt(end + 1))) return false;
   return true;
 }
 

@@ -211,6 +211,8 @@ export const IN_CONTEXT: readonly (readonly [string, string])[] = [
   ['token=deadbeefcafe', 'token=[SECRET]'],
   ['refund 4111 1111 1111 1111 for bob@x.io', 'refund [CARD] for [EMAIL]'],
   ['card 4111111111111111, exp 12/27', 'card [CARD], exp 12/27'],
+  ['7,4111111111111111,2027', '7,[CARD],2027'],
+  ['8,ann,4111 1111 1111 1111,12/27', '8,ann,[CARD],12/27'],
   ['ref 2024-01-15 4111-1111-1111-1111.', 'ref 2024-01-15 [CARD].'],
   ['ids 1234 4111 1111 1111 1111 5678', 'ids 1234 [CARD] 5678'],
   ['<bob@example.com>', '<[EMAIL]>'],
