@@ -68,6 +68,33 @@ describe('masking what the model reads: tool results', () => {
     expect(r.json.messages[1]).toEqual(use('t1', 'Bash', { command: 'psql -c "select * from customers"' }));
   });
 
+  it('masks searches of data files whole, and the lines a search of a whole tree found in data files', () => {
+    const found = [`src/mail.ts:3:const FROM = '${EMAIL}';`, `exports/dump.csv:7:7,${EMAIL}`, `exports/dump.csv-8-8,${CARD}`, 'src/a.ts-4-}'].join('\n');
+    const r = mask(
+      request([
+        use('g1', 'Grep', { pattern: 'example', path: 'exports/dump.csv' }),
+        result('g1', `7,${EMAIL}`),
+        use('g2', 'Grep', { pattern: 'example', glob: '**/*.{CSV,ts}' }),
+        result('g2', `7,${EMAIL}`),
+        use('g3', 'Grep', { pattern: 'example', type: 'sql' }),
+        result('g3', `insert into t values ('${EMAIL}')`),
+        use('g4', 'Grep', { pattern: 'example', output_mode: 'content', '-n': true }),
+        result('g4', found),
+        use('g5', 'Grep', { pattern: 'example', path: 'src' }),
+        result('g5', `src/mail.ts:3:const FROM = '${EMAIL}';`),
+      ]),
+    );
+    const out = r.json.messages.filter((_, i) => i % 2 === 1).map((m) => m.content[0]!.content);
+    expect(out).toEqual([
+      '7,[EMAIL]',
+      '7,[EMAIL]',
+      "insert into t values ('[EMAIL]')",
+      [`src/mail.ts:3:const FROM = '${EMAIL}';`, 'exports/dump.csv:7:7,[EMAIL]', 'exports/dump.csv-8-8,[CARD]', 'src/a.ts-4-}'].join('\n'),
+      `src/mail.ts:3:const FROM = '${EMAIL}';`,
+    ]);
+    expect(r.report.toolResults.Grep).toEqual({ checked: 4, passed: 1, values: { email: 4, card: 1 } });
+  });
+
   it('sends the very bytes that came when nothing is masked, escapes and spacing as they were', () => {
     const raw = `{ "model" : "claude-sonnet-4-5", "max_tokens":100,\n "messages": [{"role":"user","content":"caf\\u00e9 au lait"}] }`;
     const r = mask(raw);

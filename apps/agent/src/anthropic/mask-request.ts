@@ -5,7 +5,8 @@
  *
  * - a `tool_result` is masked when the `tool_use` of its id (in the request's assistant messages before it) is a tool
  *   `mask.toolResults` names (`Bash`, `mcp__*`; case is ignored), or a Read whose `file_path` is one of
- *   `mask.dataFiles`. It is masked too when no `tool_use` has its id, when its tool is not among the request's
+ *   `mask.dataFiles` (or a Grep of them: grep-results.ts; a Grep of a whole tree has the lines it found in data files
+ *   masked). It is masked too when no `tool_use` has its id, when its tool is not among the request's
  *   `tools`, or when a Read names no path: what cannot be told apart is masked (fail closed). Its content — a string
  *   or blocks — is searched whole: text that is a JSON document (an MCP result) is read as JSON (by key names, escapes
  *   decoded), nested blocks are searched too; images and base64 sources are left as they are.
@@ -22,6 +23,7 @@
  */
 import type { ClaudeSettings, MaskCounts, Masker } from '@hoop/pipeline';
 import { fileMatches, toolMatches } from './globs';
+import { dataFileLines, grepsDataFiles } from './grep-results';
 import type { MaskCache } from './mask-cache';
 
 export type ClaudeMask = ClaudeSettings['mask'];
@@ -174,9 +176,9 @@ class RequestMasker {
   }
 
   /** Whether a tool result is masked, and the tool it is counted under. */
-  private decide(id: unknown): { masked: boolean; tool: string } {
+  private decide(id: unknown): { masked: boolean; grep: boolean; tool: string } {
     const tools = typeof id === 'string' ? this.calls.get(id) : undefined;
-    if (!tools?.length) return { masked: true, tool: NO_TOOL_USE };
+    if (!tools?.length) return { masked: true, grep: false, tool: NO_TOOL_USE };
     const mask = this.p.mask;
     // an id used by several calls: masked if any of them would be
     const masked = tools.some(
@@ -184,17 +186,44 @@ class RequestMasker {
         mask === null ||
         (this.defined !== null && !this.defined.has(t.name.toLowerCase())) ||
         toolMatches(mask.toolResults, t.name) ||
-        (t.name.toLowerCase() === 'read' && readsDataFile(mask.dataFiles, t.input)),
+        (t.name.toLowerCase() === 'read' && readsDataFile(mask.dataFiles, t.input)) ||
+        (t.name.toLowerCase() === 'grep' && grepsDataFiles(mask.dataFiles, t.input)),
     );
-    return { masked, tool: tools[0]!.name.slice(0, 128) };
+    const grep = !masked && tools.every((t) => t.name.toLowerCase() === 'grep');
+    return { masked, grep, tool: tools[0]!.name.slice(0, 128) };
+  }
+
+  /** A search of a whole tree, passed: the lines it found in data files masked (grep-results.ts). */
+  private grepLines(b: Obj, entry: { checked: number; values: MaskCounts }): Obj {
+    const globs = this.p.mask?.dataFiles ?? [];
+    let changed = false;
+    const mask = (text: string): string => {
+      let out = '';
+      let pos = 0;
+      for (const [start, end] of dataFileLines(globs, text)) {
+        const r = this.texts([text.slice(start, end)], 'text', entry.values);
+        if (r === null) continue;
+        changed = true;
+        out += text.slice(pos, start) + ('merged' in r ? r.merged : r.texts[0]);
+        pos = end;
+      }
+      return pos === 0 ? text : out + text.slice(pos);
+    };
+    let content: unknown = b.content;
+    if (typeof content === 'string') content = mask(content);
+    else if (Array.isArray(content)) content = content.map((c) => (isTextBlock(c) ? { ...c, text: mask(c.text) } : c));
+    if (!changed) return b;
+    entry.checked++;
+    return { ...b, content };
   }
 
   private toolResult(b: Obj, depth: number): unknown {
-    const { masked, tool } = this.decide(b.tool_use_id);
+    const { masked, grep, tool } = this.decide(b.tool_use_id);
     const entry = (this.report.toolResults[tool] ??= { checked: 0, passed: 0, values: {} });
     if (!masked) {
-      entry.passed++;
-      return b;
+      const lines = grep ? this.grepLines(b, entry) : b;
+      if (lines === b) entry.passed++;
+      return lines;
     }
     entry.checked++;
     if (b.content === undefined) return b;
