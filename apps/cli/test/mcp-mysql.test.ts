@@ -47,6 +47,12 @@ beforeAll(async () => {
   await stack.addConnection('shop-mysql', 'mysql', { host: '127.0.0.1', port: PORT, user: 'root', database: db, sslMode: 'disabled' });
   await stack.addConnection('shop-mysql-ro', 'mysql', { host: '127.0.0.1', port: PORT, user: 'root', database: db, sslMode: 'disabled' });
   await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'shop-mysql-ro' } }, data: { readOnly: true } });
+  // a connection whose policy bounds an agent's statements to 500 ms
+  await stack.addConnection('shop-mysql-limited', 'mysql', { host: '127.0.0.1', port: PORT, user: 'root', database: db, sslMode: 'disabled' });
+  const limits = await stack.db.policy.create({
+    data: { orgId: stack.orgId, name: 'mysql-limits', document: { name: 'mysql-limits', limits: { statementTimeoutMs: 500 } } },
+  });
+  await stack.db.connection.update({ where: { orgId_name: { orgId: stack.orgId, name: 'shop-mysql-limited' } }, data: { policyId: limits.id } });
   // a connection whose writes to orders wait for a reviewer
   await stack.addConnection('shop-mysql-held', 'mysql', { host: '127.0.0.1', port: PORT, user: 'root', database: db, sslMode: 'disabled' });
   const file = `${stack.configFile}.mcp-mysql-policy.json`;
@@ -187,6 +193,22 @@ describe('hoop mcp on a MySQL/MariaDB connection', () => {
     expect(status!.status).toBe('paid');
     const sessions = await stack.db.session.findMany({ where: { mode: 'mcp' } });
     expect(sessions.some((s) => (s.clientInfo as { reason?: string }).reason === 'ticket 77: payment was retried')).toBe(true);
+  });
+
+  it("bounds an agent's statements by the policy's statement timeout, and a statement that would change the bound is refused", async () => {
+    const bound = await call(client, 'run_query', { connection: 'shop-mysql-limited', sql: 'SELECT @@max_statement_time AS t' });
+    expect(rows(bound).rows.map(([t]) => Number(t))).toEqual([0.5]);
+    const slow = await call(client, 'run_query', { connection: 'shop-mysql-limited', sql: 'SELECT SLEEP(20)' });
+    expect(slow.isError).toBe(true);
+    expect(slow.content[0]!.text).toMatch(/ERROR 1969 .*max_statement_time exceeded/);
+    for (const sql of ['SET max_statement_time = 0; SELECT SLEEP(20)', 'SET STATEMENT max_statement_time = 0 FOR SELECT SLEEP(20)']) {
+      const unbound = await call(client, 'run_query', { connection: 'shop-mysql-limited', sql, reason: 'a long report' });
+      expect(unbound.isError, sql).toBe(true);
+      expect(unbound.content[0]!.text, sql).toMatch(/^blocked by hoop guardrail "(statement-timeout|parse-error)"/);
+    }
+    // the default policy's bound (30 s) on the other connection
+    const other = await call(client, 'run_query', { connection: 'shop-mysql', sql: 'SELECT @@max_statement_time AS t' });
+    expect(rows(other).rows.map(([t]) => Number(t))).toEqual([30]);
   });
 
   it('on a read-only connection reads, and a write is refused whatever reason is given', async () => {

@@ -1,4 +1,5 @@
 import { initMysqlGuard } from '@hoop/pipeline';
+import { limitsFor } from '../session/policy-hooks';
 import type { Protocol } from '../session/protocol';
 import { mysqlTargetConfigFrom } from './config';
 import { MysqlThreads } from './threads';
@@ -33,6 +34,8 @@ export function mysqlProtocol(): Protocol {
         budget: s.budget,
         hooks: s.hooks,
         readOnly: s.conn.readOnly,
+        // an agent (MCP) session's statements are bounded by the policy's statement timeout, as on Postgres
+        ...(s.mode === 'mcp' ? { statementTimeoutMs: limitsFor(s.conn).statementTimeoutMs } : {}),
         threads: { registry: threads, connectionId: s.conn.id },
         log: s.log,
         audit: (type, data) => s.audit(type, data),

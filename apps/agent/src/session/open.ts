@@ -3,7 +3,7 @@ import type { AgentConnection, IncomingOpen } from '@hoop/protocol';
 import { resolveSecret } from '../env';
 import type { AuditOutbox } from './audit';
 import type { MemoryBudget } from './memory-budget';
-import { guardKind, hooksFor } from './policy-hooks';
+import { guardKind, hooksFor, limitsFor } from './policy-hooks';
 import type { AgentSettings, SessionOpen } from './protocol';
 import { type ReviewBroker, reviewHook } from './reviews';
 
@@ -44,7 +44,9 @@ export function openSession(open: IncomingOpen, conn: AgentConnection, sessionId
       s.outbox.endSession(sessionId);
     }
   };
-  const policy = hooksFor(current, s.maskHashKey, guardKind(conn));
+  // an agent (MCP) session's statements are bounded in time (the policy's limits), and it cannot change the bound
+  const bound = req.mode === 'mcp' ? { statementTimeMs: limitsFor(conn).statementTimeoutMs } : {};
+  const policy = hooksFor(current, s.maskHashKey, guardKind(conn), bound);
   const reattach = req.clientInfo?.review;
   const requestReview = reviewHook(s.reviews, {
     sessionId,

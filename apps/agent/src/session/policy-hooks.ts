@@ -55,7 +55,12 @@ export interface PolicyHooks extends SessionHooks {
  * change pushed by the gateway applies to the next statement of sessions already open. A SQL verdict depends on the
  * text and the policy alone, so the latest ones are kept by text until the policy (or connection) changes.
  */
-export function hooksFor(current: () => AgentConnection, hashKey: string, kind: GuardKind = guardKind(current())): PolicyHooks {
+export function hooksFor(
+  current: () => AgentConnection,
+  hashKey: string,
+  kind: GuardKind = guardKind(current()),
+  session: { statementTimeMs?: number } = {},
+): PolicyHooks {
   let seen: AgentConnection | null = null;
   let resolved: ResolvedPolicy = { error: 'not resolved' };
   let masker: Masker = createMasker({ hashKey });
@@ -157,7 +162,8 @@ export function hooksFor(current: () => AgentConnection, hashKey: string, kind: 
       const shape: LiteralShape | null = kind === 'sql' ? literalShape(sql) : literalShapeMysql(sql);
       const alike = shape ? shapes.get(shape.key) : undefined;
       if (shape && alike) return withTexts(alike, shape.statements);
-      const d = (kind === 'mysql' ? evaluateMysql : evaluate)(sql, r.policy, { readOnly: conn.readOnly });
+      // a MySQL session whose statement time the agent bounds cannot change the bound (Postgres pins it at startup)
+      const d = kind === 'mysql' ? evaluateMysql(sql, r.policy, { readOnly: conn.readOnly, ...session }) : evaluate(sql, r.policy, { readOnly: conn.readOnly });
       const verdict: Verdict = Object.freeze({
         action: d.action,
         ruleId: d.ruleId,
