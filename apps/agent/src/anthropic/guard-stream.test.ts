@@ -165,6 +165,27 @@ describe('the guard on a streamed answer', () => {
     expect(h.out()).not.toContain('rm -rf');
   });
 
+  it('refuses a call whose input comes twice (at its start and in pieces) or in a delta it does not read', () => {
+    const [head, ...rest] = answer([]);
+    const tail = rest.slice(-2);
+    const start = (input: unknown) =>
+      ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: 'Bash', input } });
+    const delta = (d: unknown) => ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: d });
+    const stop = ev('content_block_stop', { type: 'content_block_stop', index: 0 });
+    const twice = guarded();
+    twice.run([head!, start({ command: 'ls' }), delta({ type: 'input_json_delta', partial_json: '{"command":"rm -rf /"}' }), stop, ...tail]);
+    const odd = guarded();
+    odd.run([head!, start({}), delta({ type: 'input_json_delta', partial_json: '{"command":"ls"}' }), delta({ type: 'text_delta', text: 'x' }), stop, ...tail]);
+    for (const g of [twice, odd]) {
+      expect(blocks(g.out()).blocks.map((b) => b.type)).toEqual(['text']);
+      expect(g.toolUses()[0]).toMatchObject({ verdict: 'deny', rule: 'unreadable-input', outcome: 'blocked' });
+    }
+    // input given whole at the start, with no pieces, is judged as such
+    const whole = guarded();
+    whole.run([head!, start({ command: 'rm -rf /' }), stop, ...tail]);
+    expect(whole.toolUses()[0]).toMatchObject({ verdict: 'deny', rule: 'rm-recursive-broad' });
+  });
+
   it('lets pings and errors through in order, and refuses a call cut off by the end of the answer', () => {
     const text = answer([{ tool: 'Bash', pieces: bash('ls', 5) }]);
     const ping = ev('ping', { type: 'ping' });

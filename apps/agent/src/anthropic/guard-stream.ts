@@ -253,7 +253,7 @@ export class GuardStream {
     };
     if (cutOff || call.odd || (call.startInput !== null && call.json.length > 0)) {
       const why = cutOff ?? (call.odd ? 'its input came in a form hoop does not read' : 'its input came twice, at its start and in pieces');
-      this.record(call, why);
+      this.record(call, why, cutOff ? 'incomplete-call' : 'unreadable-input');
       done({ passed: false, refusal: `blocked by hoop: the ${call.name || 'tool'} call was not passed on: ${why}` });
       return;
     }
@@ -266,7 +266,7 @@ export class GuardStream {
   }
 
   /** records a call refused before it could be judged */
-  private record(call: HeldCall, why: string): void {
+  private record(call: HeldCall, why: string, rule = 'incomplete-call'): void {
     const input = this.o.policy.hooks.maskAudit(call.json.join('').slice(0, 4096) || call.startInput || '');
     this.o.audit('model.tool_use', {
       exchange: this.o.exchange,
@@ -274,7 +274,7 @@ export class GuardStream {
       tool: call.name,
       input,
       verdict: 'deny',
-      rule: 'incomplete-call',
+      rule,
       outcome: 'blocked',
       reason: why,
     });
