@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ANTHROPIC_BASE_URL, agentConfigError, MYSQL_SSL_MODES } from '@hoop/protocol';
+import { HttpConfig } from './http-input';
 
 /**
  * What an admin enters for a connection. The per-type settings are checked here in sentences that name the field, and
@@ -7,7 +8,7 @@ import { ANTHROPIC_BASE_URL, agentConfigError, MYSQL_SSL_MODES } from '@hoop/pro
  */
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export const EDITABLE_TYPES = ['postgres', 'mysql', 'ssh', 'command', 'anthropic'] as const;
+export const EDITABLE_TYPES = ['postgres', 'mysql', 'ssh', 'command', 'anthropic', 'http'] as const;
 export type EditableType = (typeof EDITABLE_TYPES)[number];
 
 const host = z
@@ -214,8 +215,9 @@ export const ConnectionInput = z
       z.object({ type: z.literal('ssh'), config: SshConfig, ...common }),
       z.object({ type: z.literal('command'), config: CommandConfig, ...common }),
       z.object({ type: z.literal('anthropic'), config: AnthropicConfig, ...common }),
+      z.object({ type: z.literal('http'), config: HttpConfig, ...common }),
     ],
-    { error: 'The type is postgres, mysql, ssh, command or anthropic.' },
+    { error: 'The type is postgres, mysql, ssh, command, anthropic or http.' },
   )
   // the agent's own rules, once the fields are right: what passes here is what the agent accepts
   .refine((c) => agentConfigError(c.type, c.config) === null, {
@@ -237,4 +239,5 @@ export const MANAGED_KEYS: Record<EditableType, string[]> = {
   ssh: ['host', 'port', 'user', 'hostKeyFingerprint'],
   command: ['shell', 'exec', 'cwd', 'env', 'guard', 'command'],
   anthropic: ['baseUrl'],
+  http: ['baseUrl', 'authType', 'authHeader', 'authUser', 'caCert', 'connectTimeoutMs'],
 };

@@ -24,7 +24,7 @@ export function targetSummary(type: string, config: Json): string | null {
     case 'anthropic':
       return str(config.baseUrl) ?? 'https://api.anthropic.com';
     case 'http':
-      return str(config.url) ?? hostPort;
+      return str(config.baseUrl) ?? str(config.url) ?? hostPort;
     case 'command':
       return str(config.command) ?? commandLine(config.shell) ?? commandLine(config.exec);
     default:
