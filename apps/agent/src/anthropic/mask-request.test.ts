@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { requestMaskPolicy } from './held-request';
 import { MaskCache } from './mask-cache';
 import { NO_TOOL_USE, RequestRefusal } from './mask-request';
-import { fixedConversationPolicy } from './policy';
+import type { AgentConnection } from '@hoop/protocol';
+import { hooksFor } from '../session/policy-hooks';
+import { conversationPolicy, fixedConversationPolicy } from './policy';
 import { keysIn, keysOf, maskRequestBody } from './request-body';
 
 const EMAIL = 'ann.lee@example.com';
@@ -171,6 +173,20 @@ describe('masking what the model reads: tool results', () => {
   it('masks every tool result, source reads too, when the policy does not validate', () => {
     const r = mask(request([use('t1', 'Read', { file_path: 'src/a.ts' }), result('t1', EMAIL)]), { claude: { mask: { nonsense: true } } });
     expect(r.sent).not.toContain(EMAIL);
+  });
+
+  it('applies a policy pushed during the conversation from the next request on, the texts masked before not reused', () => {
+    let conn: AgentConnection = { id: 'c1', name: 'claude-api', type: 'anthropic', config: {}, secretRef: null, readOnly: false, policy: null };
+    const current = () => conn;
+    const policy = conversationPolicy(current, hooksFor(current, 'key'));
+    const cache = new MaskCache();
+    const body = Buffer.from(JSON.stringify(request([use('t1', 'Bash'), result('t1', `${EMAIL} ${CARD}`)])));
+    const sent = () => JSON.parse(maskRequestBody(body, requestMaskPolicy(policy), cache).body.toString()).messages[1].content[0].content;
+    expect(sent()).toBe('[EMAIL] [CARD]');
+    conn = { ...conn, policy: { name: 'p', masking: { disabledTypes: ['card'] } } };
+    expect(sent()).toBe(`[EMAIL] ${CARD}`);
+    conn = { ...conn, policy: { name: 'p', claude: { mask: { toolResults: ['Read'] } } } };
+    expect(sent()).toBe(`${EMAIL} ${CARD}`);
   });
 
   it("follows the policy's masking: a disabled type passes, an empty tool list passes Bash", () => {
