@@ -256,8 +256,18 @@ describe('the model API through hoop', () => {
     expect(
       events.map((e) => e.type),
       seen,
-    ).toEqual(['session.open', 'model.request', 'model.response', 'model.request', 'model.response', 'session.close']);
-    const [, req1, res1, , res2, close] = events.map((e) => e.data as Record<string, unknown>);
+    ).toEqual(['session.open', 'model.request', 'model.tool_use', 'model.response', 'model.request', 'model.response', 'session.close']);
+    const [, req1, call, res1, , res2, close] = events.map((e) => e.data as Record<string, unknown>);
+    // the Bash call the answer carries, judged as it passed
+    expect(call).toEqual({
+      exchange: 1,
+      toolUseId: expect.stringMatching(/^toolu_/),
+      tool: 'Bash',
+      input: '{"command":"ls -la /srv","description":"list"}',
+      verdict: 'allow',
+      rule: null,
+      outcome: 'passed',
+    });
     expect(req1).toMatchObject({ method: 'POST', path: '/v1/messages?beta=true', model: 'claude-scripted-1', truncated: false });
     expect((req1 as { headers: Record<string, string> }).headers).toMatchObject({ 'anthropic-version': '2023-06-01' });
     expect(Object.keys((req1 as { headers: Record<string, string> }).headers)).not.toContain('x-api-key');
