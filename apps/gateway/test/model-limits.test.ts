@@ -179,6 +179,17 @@ describe('model allow-list', () => {
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
   });
 
+  it('lets nothing through while the policy does not validate, not even for an admin', async () => {
+    await stack.addConnection('claude-broken', 'anthropic', { baseUrl: api.url }, 'sk-ant-test');
+    const p = await stack.db.policy.create({ data: { orgId: stack.orgId, name: 'broken', document: { name: 'broken', claude: { models: 'claude-*' } } } });
+    await stack.db.connection.updateMany({ where: { orgId: stack.orgId, name: 'claude-broken' }, data: { policyId: p.id } });
+    const before = api.received.length;
+    const r = await ask('claude-broken', 'claude-haiku-4', stack.adminToken);
+    expect(r.status).toBe(403);
+    expect(r.body.error?.message).toMatch(/^hoop: the policy broken of connection claude-broken does not validate/);
+    expect(api.received.length).toBe(before);
+  });
+
   it('leaves a connection whose policy lists no models alone', async () => {
     const r = await ask('claude-open', 'anything-at-all');
     expect(r.status).toBe(200);
