@@ -16,10 +16,11 @@ import { PostgresTarget } from './postgres-target';
 import { typeLabel } from './connection-types';
 import { mysqlConfigOf, mysqlFieldsFrom, MysqlTarget } from './mysql-target';
 import { AnthropicTarget, anthropicConfigOf, anthropicFieldsFrom } from './anthropic-target';
+import { HttpTarget, httpConfigOf, httpFieldsFrom } from './http-target';
 import { SecretFields, secretInput, type SecretState, secretStateFrom } from './secret-fields';
 
 export type ConnectionDetail = inferOutput<ReturnType<typeof useTRPC>['connection']['get']>;
-type EditableType = 'postgres' | 'mysql' | 'ssh' | 'command' | 'anthropic';
+type EditableType = 'postgres' | 'mysql' | 'ssh' | 'command' | 'anthropic' | 'http';
 
 const TYPES: { value: EditableType; label: string; hint: string }[] = [
   { value: 'postgres', label: 'PostgreSQL', hint: 'psql, DBeaver, ORMs, hoop exec' },
@@ -27,6 +28,7 @@ const TYPES: { value: EditableType; label: string; hint: string }[] = [
   { value: 'ssh', label: 'SSH', hint: 'a server the agent logs into' },
   { value: 'command', label: 'Command', hint: 'a shell or CLI on the agent host' },
   { value: 'anthropic', label: 'Claude (model API)', hint: 'Claude Code through hoop' },
+  { value: 'http', label: 'HTTP API', hint: 'curl, SDKs, scripts, with a key the agent holds' },
 ];
 
 const editable = (t: string): t is EditableType => TYPES.some((x) => x.value === t);
@@ -59,6 +61,7 @@ export function ConnectionForm({
   const [target, setTarget] = useState<TargetFields>(() => fieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [mysql, setMysql] = useState(() => mysqlFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [anthropic, setAnthropic] = useState(() => anthropicFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
+  const [httpApi, setHttpApi] = useState(() => httpFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [secret, setSecret] = useState<SecretState>(() => secretStateFrom(initial?.secret ?? null));
   // the same rules as the API (and the agent), checked before sending so each problem shows at its field
   const [issues, setIssues] = useState<Record<string, string>>({});
@@ -85,7 +88,14 @@ export function ConnectionForm({
       readOnly,
       agentId: agentId || null,
       policyId: policyId || null,
-      config: type === 'mysql' ? mysqlConfigOf(mysql) : type === 'anthropic' ? anthropicConfigOf(anthropic) : configOf(type, target),
+      config:
+        type === 'mysql'
+          ? mysqlConfigOf(mysql)
+          : type === 'anthropic'
+            ? anthropicConfigOf(anthropic)
+            : type === 'http'
+              ? httpConfigOf(httpApi)
+              : configOf(type, target),
       secret: secretInput(secret),
     } as Parameters<typeof create.mutate>[0];
     const checked = ConnectionInput.safeParse(body);
@@ -169,6 +179,7 @@ export function ConnectionForm({
           )}
           {type === 'mysql' && <MysqlTarget f={mysql} set={setMysql} disabled={busy} errors={configErrors} />}
           {type === 'anthropic' && <AnthropicTarget f={anthropic} set={setAnthropic} disabled={busy} errors={configErrors} />}
+          {type === 'http' && <HttpTarget f={httpApi} set={setHttpApi} disabled={busy} errors={configErrors} />}
           {type === 'ssh' && <SshTarget f={target.ssh} set={(ssh) => setTarget({ ...target, ssh })} disabled={busy} errors={configErrors} />}
           {type === 'command' && (
             <CommandTarget f={target.command} set={(command) => setTarget({ ...target, command })} disabled={busy} errors={configErrors} />

@@ -73,7 +73,9 @@ export function SecretFields({
         ? 'secret (the command gets it as HOOP_SECRET)'
         : type === 'anthropic'
           ? 'API key'
-          : 'password';
+          : type === 'http'
+            ? 'token, header value or password'
+            : 'password';
   return (
     <div className="space-y-4">
       <div role="radiogroup" aria-label="Where the agent finds the credential" className="grid gap-2 sm:grid-cols-4">
