@@ -307,7 +307,7 @@ export const Policy = z
           .min(1024)
           .max(100 * 1024 * 1024)
           .default(1024 * 1024),
-        /** Postgres statement_timeout for agent sessions */
+        /** how long an agent (MCP) session's statements may run: Postgres statement_timeout, MariaDB max_statement_time, MySQL max_execution_time (SELECTs) */
         statementTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
         /** tool calls that open a session, per user and minute */
         callsPerMinute: z.number().int().min(1).max(10_000).default(60),
