@@ -145,7 +145,7 @@ describe('masking what the model reads: tool results', () => {
     expect(Object.values(r.report.toolResults).reduce((n, t) => n + t.checked, 0)).toBe(4);
   });
 
-  it('searches nested content, error results and JSON inside a string (escapes decoded, keys heard); images are left', () => {
+  it('searches nested content, error results, fields a client adds and JSON inside a string (escapes decoded, keys heard); images are left', () => {
     const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } };
     const inner = JSON.stringify({ owner: 'ann.lee\u0040example.com', ssn: '123-45-6789' }).replace('@', '\\u0040');
     const r = mask(
@@ -153,7 +153,7 @@ describe('masking what the model reads: tool results', () => {
         use('t1', 'mcp__db__query'),
         result('t1', [{ type: 'text', text: inner }, image, { type: 'search_result', source: 'x', title: 't', content: [{ type: 'text', text: EMAIL }] }]),
         use('t2', 'Bash', { command: 'false' }),
-        result('t2', `error: no user ${EMAIL}`, { is_error: true }),
+        result('t2', `error: no user ${EMAIL}`, { is_error: true, note: EMAIL }),
       ]),
       { claude: { mask: { toolResults: ['mcp__*', 'Bash'] } } },
     );
@@ -161,7 +161,13 @@ describe('masking what the model reads: tool results', () => {
     expect(JSON.parse(String(content[0]!.text))).toEqual({ owner: '[EMAIL]', ssn: '[SSN]' });
     expect(content[1]).toEqual(image);
     expect(content[2]).toEqual({ type: 'search_result', source: 'x', title: 't', content: [{ type: 'text', text: '[EMAIL]' }] });
-    expect(r.json.messages[3]!.content[0]).toEqual({ type: 'tool_result', tool_use_id: 't2', content: 'error: no user [EMAIL]', is_error: true });
+    expect(r.json.messages[3]!.content[0]).toEqual({
+      type: 'tool_result',
+      tool_use_id: 't2',
+      content: 'error: no user [EMAIL]',
+      is_error: true,
+      note: '[EMAIL]',
+    });
   });
 
   it('reads \\u escapes of the request itself as the characters they are', () => {

@@ -226,9 +226,8 @@ class RequestMasker {
       return lines;
     }
     entry.checked++;
-    if (b.content === undefined) return b;
-    const content = this.tree(b.content, 'tool', entry.values, depth + 1);
-    return content === b.content ? b : { ...b, content };
+    // the whole block: its content, and any field besides that a client may add
+    return this.tree(b, 'tool', entry.values, depth);
   }
 
   /** The whole request; the same object when nothing changed. */
