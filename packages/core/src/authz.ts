@@ -87,6 +87,7 @@ export const PROCEDURE_ACCESS = {
   'dashboard.masked': 'member',
   'dashboard.approvals': 'member',
   'dashboard.live': 'member',
+  'dashboard.models': 'member',
 } as const satisfies Record<string, Exclude<Access, 'anyone'>>;
 export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
 

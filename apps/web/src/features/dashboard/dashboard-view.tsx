@@ -11,12 +11,13 @@ import { ApprovalsPanel } from './approvals-panel';
 import { BlockedChart } from './blocked-chart';
 import { count, DEFAULT_RANGE, type Range, RANGES } from './chart-data';
 import { MaskedChart } from './masked-chart';
+import { ModelUsagePanel } from './model-usage-panel';
 import { SessionsChart } from './sessions-chart';
 
 /**
  * The dashboard: what is happening now (agents, open sessions), then the chosen window's sessions, refusals, masked
- * values and approvals. The range is kept in the URL (`?range=24h`) without a navigation, so switching it shows each
- * chart's skeleton while its figures load. Each range is a link to its URL, so it works before the page's JavaScript
+ * values, approvals, and Claude Code's tokens and blocked tool calls. The range is kept in the URL (`?range=24h`)
+ * without a navigation, so switching it shows each chart's skeleton while its figures load. Each range is a link to its URL, so it works before the page's JavaScript
  * has loaded too (the server then renders that range).
  */
 export function DashboardView({ initialRange, scopeNote }: { initialRange: Range; scopeNote: string }) {
@@ -47,6 +48,7 @@ export function DashboardView({ initialRange, scopeNote }: { initialRange: Range
         <MaskedChart range={range} />
       </div>
       <ApprovalsPanel range={range} />
+      <ModelUsagePanel range={range} />
     </div>
   );
 }

@@ -253,4 +253,6 @@ export const EXPECTED: Record<ProcedurePath, Record<string, string>> = {
     disabled: 'UNAUTHORIZED',
     otherAdmin: 'ok:0:org',
   },
+  // Claude Code's model API figures (the fixture has none: the scope is what is checked)
+  'dashboard.models': { ...everyone('ok:org', 'ok:org'), developer: 'ok:own' },
 };

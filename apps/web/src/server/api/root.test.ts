@@ -271,6 +271,7 @@ const PROCEDURES: Record<ProcedurePath, (who: string | null) => Promise<string>>
     const r = await as(who).dashboard.live({});
     return `${r.agentsTotal}:${r.scope}`;
   },
+  'dashboard.models': async (who: string | null) => (await as(who).dashboard.models({ range: '7d' })).window.scope,
 };
 
 describe('authorization', () => {

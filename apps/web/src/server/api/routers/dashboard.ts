@@ -4,6 +4,7 @@ import { BlockedByRule, blockedByRule } from '@hoop/core/dashboard/blocked-by-ru
 import { DashboardInput } from '@hoop/core/dashboard/dashboard-window';
 import { LiveStatus, liveStatus } from '@hoop/core/dashboard/live-status';
 import { MaskedByType, maskedByType } from '@hoop/core/dashboard/masked-by-type';
+import { ModelUsage, modelUsage } from '@hoop/core/dashboard/model-usage';
 import { SessionActivity, sessionActivity } from '@hoop/core/dashboard/session-activity';
 import { authenticatedProcedure, createTRPCRouter } from '../trpc';
 
@@ -32,6 +33,11 @@ export const dashboardRouter = createTRPCRouter({
     .input(DashboardInput)
     .output(ApprovalStats)
     .query(({ ctx, input }) => approvalStats(ctx.db, ctx.user, input)),
+
+  models: authenticatedProcedure
+    .input(DashboardInput)
+    .output(ModelUsage)
+    .query(({ ctx, input }) => modelUsage(ctx.db, ctx.user, input)),
 
   live: authenticatedProcedure
     .input(z.object({}))
