@@ -13,6 +13,11 @@ export const PolicyCatalog = z.object({
   maskStyles: z.array(z.string()),
   roles: z.array(z.string()),
   statementKinds: z.array(z.string()),
+  /** the claude section's defaults (anthropic connections), which the form shows for a policy that sets none */
+  claude: z.object({
+    mask: z.object({ toolResults: z.array(z.string()), dataFiles: z.array(z.string()), userText: z.boolean(), modelOutput: z.boolean() }),
+    guard: z.object({ shellTools: z.array(z.string()) }),
+  }),
 });
 export type PolicyCatalog = z.infer<typeof PolicyCatalog>;
 
@@ -58,6 +63,7 @@ export async function policyCatalog(): Promise<PolicyCatalog> {
     maskStyles: [...p.MASK_STYLES],
     roles: [...p.Role.options],
     statementKinds: [...p.StatementKind.options],
+    claude: p.ClaudeSettings.parse({}),
   };
   return cached;
 }

@@ -60,6 +60,7 @@ export const SECTIONS = [
   { id: 'review', label: 'Review', path: ['review'] as Path, also: [] as Path[] },
   { id: 'limits', label: 'Limits', path: ['limits'] as Path, also: [] as Path[] },
   { id: 'ssh', label: 'SSH', path: ['ssh'] as Path, also: [] as Path[] },
+  { id: 'claude', label: 'Claude Code', path: ['claude'] as Path, also: [] as Path[] },
 ];
 
 /** Which form section a problem belongs to (problems outside any: general). */

@@ -15,6 +15,7 @@ import { type Catalog, type Draft, type Path, type PolicyIssue, SECTIONS, sectio
 import { PolicyAside } from './policy-aside';
 import { parseYaml, toYaml, YamlEditor } from './policy-yaml';
 import { AccessSection, ReviewSection } from './sections/access-review';
+import { ClaudeSection } from './sections/claude';
 import { GeneralSection } from './sections/general';
 import { GuardrailsSection } from './sections/guardrails';
 import { LimitsSection, SshSection } from './sections/limits-ssh';
@@ -265,6 +266,7 @@ function Editor({
               <ReviewSection {...props} />
               <LimitsSection {...props} />
               <SshSection {...props} />
+              <ClaudeSection {...props} />
             </fieldset>
           </>
         ) : (
