@@ -13,7 +13,8 @@ Usage:
   hoop connections [-o json]                    list the connections you can use
   hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433),
                                                 for mariadb/mysql clients (mysql default 3307),
-                                                or for ssh/scp on server and command connections (default 2222)
+                                                or for ssh/scp on server and command connections (default 2222),
+                                                or for curl, SDKs, scripts on http connections (default 8081)
            [--exec]                             run the client through it right away: psql, mariadb (or mysql), ssh;
                                                 it reads stdin, and hoop connect exits with its code
            [--password PW | --no-password]      postgres: the port's SCRAM password (default: one made per run and
@@ -21,7 +22,8 @@ Usage:
            [--require-tls]                      postgres: refuse clients that do not use TLS (offered to all)
            [--duration 30m] [--reason TEXT]     where the policy requires it, ask for time-boxed access first
   hoop exec NAME -i SQL | -f FILE | < stdin     run statements and print the result (postgres and mysql connections;
-                                                a command on ssh and command connections)
+                                                a command on ssh and command connections; on http ones one
+                                                request: "METHOD /path", header lines, a blank line, the body)
            [-o text|json] [--reason TEXT]       a statement held for review waits for approval, then runs once
   hoop exec NAME --review ID                    re-attach to a held statement (after Ctrl-C or a lost connection)
   hoop reviews [--status pending|approved|rejected|expired|revoked|decided|all] [--connection C] [--mine] [-o json]
