@@ -97,6 +97,14 @@ describe('masking what the model reads: tool results', () => {
     expect(r.report.toolResults.Grep).toEqual({ checked: 4, passed: 1, values: { email: 4, card: 1 } });
   });
 
+  it('names at most 50 tools in its report, counting the results of any more together', () => {
+    const messages = Array.from({ length: 60 }, (_, i) => [use(`t${i}`, `mcp__x__tool${i}`), result(`t${i}`, EMAIL)]).flat();
+    const r = mask(request(messages, { tools: Array.from({ length: 60 }, (_, i) => ({ name: `mcp__x__tool${i}` })) }));
+    expect(Object.keys(r.report.toolResults)).toHaveLength(51);
+    expect(r.report.toolResults['(other tools)']).toEqual({ checked: 10, passed: 0, values: { email: 10 } });
+    expect(r.sent).not.toContain(EMAIL);
+  });
+
   it('sends the very bytes that came when nothing is masked, escapes and spacing as they were', () => {
     const raw = `{ "model" : "claude-sonnet-4-5", "max_tokens":100,\n "messages": [{"role":"user","content":"caf\\u00e9 au lait"}] }`;
     const r = mask(raw);

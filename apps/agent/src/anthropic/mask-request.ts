@@ -63,6 +63,9 @@ const MAX_DEPTH = 64;
 const STRUCTURAL = new Set(['type', 'id', 'tool_use_id', 'media_type', 'cache_control', 'signature', 'is_error']);
 /** a tool result's tool when no tool_use of the request names its id */
 export const NO_TOOL_USE = '(no tool_use with its id)';
+/** tools the report names one by one; results of any more are counted together (a request names its tools) */
+const REPORTED_TOOLS = 50;
+export const OTHER_TOOLS = '(other tools)';
 
 type Obj = Record<string, unknown>;
 type TextKind = 'text' | 'tool';
@@ -218,8 +221,10 @@ class RequestMasker {
   }
 
   private toolResult(b: Obj, depth: number): unknown {
-    const { masked, grep, tool } = this.decide(b.tool_use_id);
-    const entry = (this.report.toolResults[tool] ??= { checked: 0, passed: 0, values: {} });
+    const { masked, grep, tool: named } = this.decide(b.tool_use_id);
+    const results = this.report.toolResults;
+    const tool = named in results || Object.keys(results).length < REPORTED_TOOLS ? named : OTHER_TOOLS;
+    const entry = (results[tool] ??= { checked: 0, passed: 0, values: {} });
     if (!masked) {
       const lines = grep ? this.grepLines(b, entry) : b;
       if (lines === b) entry.passed++;
