@@ -132,6 +132,11 @@ describe('the policy of the claude section', () => {
     expect(shown).toContain('[EMAIL]');
     expect(shown.startsWith(filler)).toBe(true);
     expect(shown.endsWith(`${filler}done`)).toBe(true);
+    // an answer that ends inside a text block still sends what was held back, masked
+    const cut = guarded(policy);
+    cut.run(answer([{ text: `${filler}mail ann.smith@example.com` }]).slice(0, -3));
+    const rest = blocks(cut.out()).blocks[0]!.text as string;
+    expect(rest).toBe(`${filler}mail [EMAIL]`);
   });
 });
 

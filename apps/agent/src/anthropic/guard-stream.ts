@@ -106,6 +106,8 @@ export class GuardStream {
     if (/^[\r\n]+$/.test(rest.toString('latin1'))) this.out(rest);
     else if (rest.length > 0) this.o.log.debug('model answer ended inside an event; its bytes are dropped', { bytes: rest.length });
     this.ended = done;
+    // text held back for masking, of a block the answer never closed
+    for (const b of this.open.values()) if (b.kind === 'text' && b.masker) this.out(b.masker.finish());
     this.cutOff('the answer ended before the tool call was complete');
     this.drain();
   }
