@@ -7,16 +7,20 @@
  *   `mask.toolResults` names (`Bash`, `mcp__*`; case is ignored), or a Read whose `file_path` is one of
  *   `mask.dataFiles` (or a Grep of them: grep-results.ts; a Grep of a whole tree has the lines it found in data files
  *   masked). It is masked too when no `tool_use` has its id, when its tool is not among the request's
- *   `tools`, or when a Read names no path: what cannot be told apart is masked (fail closed). Its content — a string
- *   or blocks — is searched whole: text that is a JSON document (an MCP result) is read as JSON (by key names, escapes
- *   decoded), nested blocks are searched too; images and base64 sources are left as they are.
+ *   `tools`, when a Read names no path, and while the policy does not validate: what cannot be told apart is masked
+ *   (fail closed). Its content — a string or blocks — is searched whole: text that is a JSON document (an MCP result)
+ *   is read as JSON (by key names, escapes decoded), nested blocks are searched too; images and base64 sources are
+ *   left as they are.
  * - with `mask.userText`, the text of the conversation: user messages (strings, text blocks, text documents, and
  *   Claude Code's `<system-reminder>` framing, which carries CLAUDE.md and file excerpts, with them), the text of
  *   assistant turns (a client can send any; the model's own text repeated back), and the system prompt.
  * - adjacent text blocks are searched joined as well: a value split over two blocks is masked in one merged block.
  *
  * Not masked: `tool_use` inputs and thinking blocks (signed by the API: changed, the request is refused), tool
- * definitions, images, PDFs and other base64 data, and text encoded by the tool itself (base64, hex, compressed).
+ * definitions, images, PDFs and other base64 data, text encoded by the tool itself (base64, hex, compressed), a value
+ * split across two messages or a text and a tool result, and fields of a text block besides its text (citations).
+ * Masking keeps data from reaching the model by accident: a user who writes requests by hand can present data as the
+ * read of a source file.
  *
  * The same text always masks the same way (the masker is deterministic, `hash` tokens keyed by the agent), so a
  * conversation's repeated prefix stays byte-identical and prompt caching keeps working.
