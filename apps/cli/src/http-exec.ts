@@ -1,7 +1,6 @@
-import type { ResponseHead } from '@hoop/httpwire';
+import { ExchangeClient, type ResponseHead } from '@hoop/httpwire';
 import { EXIT, type TunnelStream } from '@hoop/protocol';
 import { CliError, usage } from './errors';
-import { ExchangeClient } from './http-exchanges';
 import type { Waiting } from './waiting';
 
 /**

@@ -1,3 +1,4 @@
 export * from './exchange';
 export * from './messages';
 export * from './sse';
+export * from './client';

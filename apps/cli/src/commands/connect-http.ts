@@ -1,7 +1,6 @@
 import http from 'node:http';
-import type { ResponseHead } from '@hoop/httpwire';
+import { ExchangeClient, type ResponseHead } from '@hoop/httpwire';
 import type { TunnelStream } from '@hoop/protocol';
-import { ExchangeClient } from '../http-exchanges';
 
 /**
  * `hoop connect` on an http connection: a local HTTP server (curl, an SDK, a script) whose requests go through one

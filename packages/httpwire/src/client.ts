@@ -22,8 +22,8 @@ export interface OpenExchange {
 }
 
 /**
- * The client side of an http connection's session: HTTP requests framed on the session's stream (httpwire's exchange
- * frames), several at once, and the answers routed back to each. The stream carries requests until it closes; then
+ * The client side of an http connection's session (hoop connect's local port, hoop exec, the MCP tool): HTTP requests
+ * framed on the session's stream, several at once, and the answers routed back to each. The stream carries requests until it closes; then
  * every open exchange fails and `closed` is true (the caller opens another session for the next request).
  */
 export class ExchangeClient {
