@@ -118,6 +118,17 @@ describe('Messages requests are held whole and masked before they go on', () => 
     expect(c.event('model.response', r.id)).toMatchObject({ status: 400, answeredBy: 'hoop' });
   });
 
+  it('refuses a request that breaks masking, nested past what the runtime can walk, and sends nothing', async () => {
+    const c = conversation();
+    const before = api.received.length;
+    const depth = 200_000;
+    const deep = Buffer.from(`{"model":"m","messages":[{"role":"user","content":"${EMAIL}"}],"metadata":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    const r = await c.send('POST', '/v1/messages', deep);
+    expect(r.status).toBe(500);
+    expect(JSON.parse(r.body).error.message).toMatch(/^hoop: the agent could not mask the request \(Maximum call stack size exceeded\)/);
+    expect(api.received.length).toBe(before);
+  });
+
   it('refuses a body over the limit as it announces it (413), and one over the agent budget as it comes (529)', async () => {
     const c = conversation(new MemoryBudget(1024));
     const big = await c.send('POST', '/v1/messages', null, { headers: { 'content-length': String(33 * 1024 * 1024) } });

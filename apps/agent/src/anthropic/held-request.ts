@@ -141,7 +141,8 @@ export class RequestMasking {
       return { head: { ...head, headers: { ...headers, 'content-length': String(r.body.length) } }, ...r };
     } catch (err) {
       if (err instanceof RequestRefusal) return err;
-      throw err;
+      // a request that breaks masking (nested past what the runtime can walk) is not sent unmasked either
+      return new RequestRefusal(500, 'api_error', `hoop: the agent could not mask the request (${String((err as Error).message).slice(0, 200)})`);
     }
   }
 }
