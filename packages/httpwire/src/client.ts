@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { encodeBody, encodeFrame, encodeHead, ExchangeFrameParser, FrameKind, parseResponseHead, type RequestHead, type ResponseHead } from '@hoop/httpwire';
+import { encodeBody, encodeFrame, encodeHead, ExchangeFrameParser, FrameKind, parseResponseHead, type RequestHead, type ResponseHead } from './exchange';
 
 /** What one request hears back from the agent. */
 export interface ExchangeHandlers {
