@@ -56,6 +56,8 @@ export const PROCEDURE_ACCESS = {
   'session.list': 'member',
   'session.facets': 'member',
   'session.get': 'member',
+  'session.conversation': 'member',
+  'session.exchangeRequest': 'member',
   'session.verify': auditors(),
   'audit.overview': auditors(),
   'audit.verify': auditors(),

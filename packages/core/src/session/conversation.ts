@@ -27,6 +27,8 @@ export const GuardDecision = z.object({
   rule: z.string().nullable(),
   /** passed | blocked | approved | rejected | expired */
   outcome: z.string().nullable(),
+  /** why, when the guard says more than its rule (a call cut off, a review abandoned) */
+  reason: z.string().nullable(),
   reviewId: z.string().nullable(),
   review: ReviewRefSchema.nullable(),
 });
@@ -240,6 +242,7 @@ export function readConversation(events: RawEvent[], before: EarlierRequest[] = 
           verdict,
           rule: str(d.rule),
           outcome: str(d.outcome),
+          reason: str(d.reason) ?? str(d.abandoned),
           reviewId,
           review: reviewId ? (reviews.get(reviewId) ?? null) : null,
         };

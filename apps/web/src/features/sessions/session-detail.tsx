@@ -12,11 +12,14 @@ import { RelativeTime } from '~/components/ui/relative-time';
 import { VerifyButton, VerifyOutcome } from '~/features/audit/verify-result';
 import { useTRPC } from '~/trpc/react';
 import { MaskedChips, modeLabel, ServiceBadge, SessionDuration, SessionStatusBadge, Stat, utc } from './session-bits';
+import { ConversationStats, ConversationTimeline } from './conversation-timeline';
 import { SqlTimeline, TerminalCommands, TerminalEvents } from './session-timelines';
 import { TerminalPlayer } from './terminal-player';
 
 /** A running session is the live view: it is read again every 2 seconds until it ends. */
 const LIVE_POLL_MS = 2_000;
+
+const TITLE = { terminal: 'Terminal session', sql: 'SQL session', conversation: 'Claude Code conversation' } as const;
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -78,7 +81,7 @@ export function SessionDetailView({ id }: { id: string }) {
         <div className="min-w-0">
           <div className="flex flex-wrap items-center gap-2.5">
             <h1 className="text-lg font-semibold tracking-tight text-slate-900">
-              {s.kind === 'terminal' ? 'Terminal' : 'SQL'} session on {s.connection.name}
+              {TITLE[s.kind]} on {s.connection.name}
             </h1>
             <SessionStatusBadge status={s.status} title={s.error} className="text-[12px]" />
           </div>
@@ -116,14 +119,18 @@ export function SessionDetailView({ id }: { id: string }) {
         </p>
       )}
 
-      <div className="mb-5 grid grid-cols-2 gap-3 md:grid-cols-4">
-        <Stat label={s.kind === 'terminal' ? 'Commands' : 'Statements'} value={s.statements} />
-        <Stat label="Blocked" value={<span data-testid="stat-blocked">{s.blocked}</span>} tone={s.blocked > 0 ? 'red' : 'neutral'} />
-        <Stat label="Held for review" value={s.reviews} tone={s.reviews > 0 ? 'amber' : 'neutral'} />
-        <Stat label="Masked values" value={<span data-testid="stat-masked">{s.masked}</span>} tone={s.masked > 0 ? 'violet' : 'neutral'}>
-          <MaskedChips masked={s.maskedByType} />
-        </Stat>
-      </div>
+      {s.kind === 'conversation' ? (
+        <ConversationStats s={s} />
+      ) : (
+        <div className="mb-5 grid grid-cols-2 gap-3 md:grid-cols-4">
+          <Stat label={s.kind === 'terminal' ? 'Commands' : 'Statements'} value={s.statements} />
+          <Stat label="Blocked" value={<span data-testid="stat-blocked">{s.blocked}</span>} tone={s.blocked > 0 ? 'red' : 'neutral'} />
+          <Stat label="Held for review" value={s.reviews} tone={s.reviews > 0 ? 'amber' : 'neutral'} />
+          <Stat label="Masked values" value={<span data-testid="stat-masked">{s.masked}</span>} tone={s.masked > 0 ? 'violet' : 'neutral'}>
+            <MaskedChips masked={s.maskedByType} />
+          </Stat>
+        </div>
+      )}
 
       <div className="grid gap-5 xl:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0 space-y-5">
@@ -136,6 +143,11 @@ export function SessionDetailView({ id }: { id: string }) {
                   Nothing was shown on a terminal in this session{s.status === 'open' ? ' yet' : ''}: commands and files are listed below.
                 </EmptyState>
               )}
+              <TerminalEvents s={s} />
+            </>
+          ) : s.kind === 'conversation' ? (
+            <>
+              <ConversationTimeline s={s} />
               <TerminalEvents s={s} />
             </>
           ) : (
@@ -155,6 +167,11 @@ export function SessionDetailView({ id }: { id: string }) {
               </Field>
               <Field label="Mode">{modeLabel(s.mode)}</Field>
               <Field label="Client">{s.client ?? <span className="text-slate-400">not given</span>}</Field>
+              {s.claude && s.claude.models.length > 0 && (
+                <Field label={s.claude.models.length === 1 ? 'Model' : 'Models'}>
+                  <span className="font-mono text-[12px]">{s.claude.models.join(', ')}</span>
+                </Field>
+              )}
               <Field label="Reason">
                 <span data-testid="session-reason">{s.reason ?? <span className="text-slate-400">none given</span>}</span>
               </Field>

@@ -15,6 +15,7 @@ import { SelectFilter } from '~/components/ui/select-filter';
 import { Muted, Table, TableSkeleton, Td } from '~/components/ui/table';
 import { useSetSearchParams } from '~/components/ui/use-search-param';
 import { useTRPC } from '~/trpc/react';
+import { shortModel, tokens } from './conversation-types';
 import { modeLabel, ServiceBadge, SessionDuration, SessionStatusBadge, utc, utcShort } from './session-bits';
 import { FILTER_KEYS } from './session-params';
 
@@ -47,7 +48,7 @@ const STATUS_OPTIONS = [
   { value: 'failed', label: 'Failed' },
 ];
 const OUTCOME_OPTIONS = [
-  { value: 'blocked', label: 'Blocked statements' },
+  { value: 'blocked', label: 'Blocked statements or tool calls' },
   { value: 'reviewed', label: 'Held for review' },
   { value: 'masked', label: 'Masked values' },
 ];
@@ -136,8 +137,8 @@ export function SessionsView({ input, days }: { input: Input; days: { from: stri
           </EmptyState>
         ) : (
           <EmptyState icon={<TerminalIcon width={18} height={18} />} title="No sessions recorded yet">
-            Every <span className="font-mono">hoop connect</span>, <span className="font-mono">hoop exec</span> and MCP tool call is recorded here: who, where,
-            each statement with the guardrail&apos;s decision, and what was masked.
+            Every <span className="font-mono">hoop connect</span>, <span className="font-mono">hoop exec</span>, MCP tool call and Claude Code conversation is
+            recorded here: who, where, each statement with the guardrail&apos;s decision, and what was masked.
           </EmptyState>
         )
       ) : (
@@ -192,7 +193,10 @@ function Row({ s, onOpen }: { s: Item; onOpen: () => void }) {
         <div className="font-medium text-slate-800">{s.connection.name}</div>
         <div className="text-[11px] text-slate-400">{s.connection.type}</div>
       </Td>
-      <Td className="whitespace-nowrap">{modeLabel(s.mode)}</Td>
+      <Td className="whitespace-nowrap">
+        {modeLabel(s.mode)}
+        {s.claude && <ClaudeFacts c={s.claude} />}
+      </Td>
       <Td>
         <SessionStatusBadge status={s.status} title={s.error} />
       </Td>
@@ -200,7 +204,10 @@ function Row({ s, onOpen }: { s: Item; onOpen: () => void }) {
         <SessionDuration startedAt={s.startedAt} endedAt={s.endedAt} status={s.status} />
       </Td>
       <Td className="text-right">
-        <Count n={s.statements} />
+        <span title={s.claude ? 'Tool calls the model made' : undefined} data-testid="statement-count">
+          <Count n={s.statements} />
+          {s.claude && <div className="text-[11px] font-normal text-slate-400">tool calls</div>}
+        </span>
       </Td>
       <Td className="text-right">
         <span data-testid="blocked-count">
@@ -226,5 +233,18 @@ function Row({ s, onOpen }: { s: Item; onOpen: () => void }) {
         )}
       </Td>
     </tr>
+  );
+}
+
+/** Under the mode of a Claude Code conversation: its model(s) and tokens. */
+function ClaudeFacts({ c }: { c: NonNullable<Item['claude']> }) {
+  const models = c.models.map(shortModel);
+  return (
+    <div className="max-w-[13rem] truncate text-[11px] text-slate-400" data-testid="claude-facts" title={c.models.join(', ')}>
+      <span className="font-mono" data-testid="claude-models">
+        {models.length ? models.join(', ') : 'no model yet'}
+      </span>
+      <span data-testid="claude-tokens"> · {tokens(c.inputTokens + c.outputTokens)} tokens</span>
+    </div>
   );
 }

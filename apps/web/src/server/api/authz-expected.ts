@@ -174,6 +174,25 @@ export const EXPECTED: Record<ProcedurePath, Record<string, string>> = {
     disabled: 'UNAUTHORIZED',
     otherAdmin: 'NOT_FOUND',
   },
+  // a conversation's exchanges, and one request whole: as session.get (the admin's session is not a conversation)
+  'session.conversation': {
+    admin: 'BAD_REQUEST',
+    reviewer: 'NOT_FOUND',
+    auditor: 'BAD_REQUEST',
+    developer: 'NOT_FOUND',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'NOT_FOUND',
+  },
+  'session.exchangeRequest': {
+    admin: 'BAD_REQUEST',
+    reviewer: 'NOT_FOUND',
+    auditor: 'BAD_REQUEST',
+    developer: 'NOT_FOUND',
+    anonymous: 'UNAUTHORIZED',
+    disabled: 'UNAUTHORIZED',
+    otherAdmin: 'NOT_FOUND',
+  },
   // verifying the trail: admins and auditors, of their own org
   'session.verify': {
     admin: 'ok:true',

@@ -246,6 +246,9 @@ const PROCEDURES: Record<ProcedurePath, (who: string | null) => Promise<string>>
   'session.list': async (who: string | null) => String((await as(who).session.list({})).items.some((s) => s.id === sessions.admin)),
   'session.facets': async (who: string | null) => (await as(who).session.facets({})).connections.join(','),
   'session.get': async (who: string | null) => (await as(who).session.get({ id: sessions.admin })).status,
+  // the admin's session is SQL: who may see it is told a conversation is asked of a SQL session, the others that it is not theirs
+  'session.conversation': async (who: string | null) => String((await as(who).session.conversation({ id: sessions.admin })).total),
+  'session.exchangeRequest': async (who: string | null) => (await as(who).session.exchangeRequest({ id: sessions.admin, seq: 0 })).path,
   'session.verify': async (who: string | null) => String((await as(who).session.verify({ id: sessions.developer })).ok),
   'audit.overview': async (who: string | null) => String((await as(who).audit.overview({})).sessions),
   'audit.verify': async (who: string | null) => {

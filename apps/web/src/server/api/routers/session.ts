@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  ConversationInput,
+  ConversationPage,
+  ExchangeRequest,
+  ExchangeRequestInput,
+  getConversation,
+  getExchangeRequest,
+} from '@hoop/core/session/get-conversation';
 import { getSessionDetail, SessionDetail, SessionIdInput } from '@hoop/core/session/get-session';
 import { ListSessionsInput, listSessions, SessionListPage } from '@hoop/core/session/list-sessions';
 import { SessionFacets, sessionFacets } from '@hoop/core/session/session-facets';
@@ -24,6 +32,18 @@ export const sessionRouter = createTRPCRouter({
     .input(SessionIdInput)
     .output(SessionDetail)
     .query(({ ctx, input }) => getSessionDetail(ctx.db, ctx.user, input.id)),
+
+  /** a Claude Code conversation's exchanges, a page at a time (the session page of mode claude) */
+  conversation: authenticatedProcedure
+    .input(ConversationInput)
+    .output(ConversationPage)
+    .query(({ ctx, input }) => getConversation(ctx.db, ctx.user, input)),
+
+  /** one request of a conversation as the trail holds it (its first 64 KB) */
+  exchangeRequest: authenticatedProcedure
+    .input(ExchangeRequestInput)
+    .output(ExchangeRequest)
+    .query(({ ctx, input }) => getExchangeRequest(ctx.db, ctx.user, input)),
 
   verify: authenticatedProcedure
     .input(SessionIdInput)
