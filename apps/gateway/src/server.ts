@@ -125,7 +125,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const api = { db, pool, agents, webUrl: env.HOOP_WEB_URL, encryptionKey, slack, auditKeys: env.audit.trusted, pgListener: pgInfo };
   const handler = httpHandler({ api, slack, log });
   // Claude Code's model API requests (ANTHROPIC_BASE_URL=<gateway>/anthropic/<connection>)
-  const modelApi = modelApiEndpoint({ db, agents, log }, { idleMs: env.HOOP_CLAUDE_IDLE_MS, audit });
+  const modelApi = modelApiEndpoint({ db, agents, log }, { idleMs: env.HOOP_CLAUDE_IDLE_MS, audit, pool });
   const http: Server = createServer((req, res) => (req.url?.startsWith(MODEL_API_PREFIX) ? modelApi.handle(req, res) : handler(req, res)));
   const agentLink = agentEndpoint({ agents, reviews, probes, ingest, audit, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });
   const clientLink = clientEndpoint({ db, agents, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });

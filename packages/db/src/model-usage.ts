@@ -18,14 +18,25 @@ export function nextUsageDay(at: Date): Date {
   return d;
 }
 
+const BUDGET_SQL =
+  'SELECT sum(input_tokens + cache_creation_input_tokens + output_tokens)::bigint AS used FROM model_usage_days ' +
+  'WHERE user_id = $1::uuid AND connection_id = $2::uuid AND day = $3::date';
+
+/** A node-postgres pool or client: the gateway asks on its own pool (a prepared statement, ~0.4 ms of CPU; Prisma ~2 ms). */
+export interface PgQueryable {
+  query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: { used: string | null }[] }>;
+}
+
 /**
  * The tokens a user's model API traffic on one connection counts against its daily budget on a UTC day, summed over
  * the day's models: one primary-key range of model_usage_days (kept by the trigger hoop_model_usage as the trail is
  * stored), so every gateway reads the same figure.
  */
-export async function budgetTokensUsed(db: Db, userId: string, connectionId: string, day: string): Promise<number> {
-  const rows = await db.$queryRaw<{ used: bigint | null }[]>`
-    SELECT sum(input_tokens + cache_creation_input_tokens + output_tokens)::bigint AS used FROM model_usage_days
-    WHERE user_id = ${userId}::uuid AND connection_id = ${connectionId}::uuid AND day = ${day}::date`;
+export async function budgetTokensUsed(db: Db | PgQueryable, userId: string, connectionId: string, day: string): Promise<number> {
+  if ('query' in db) {
+    const r = await db.query({ name: 'hoop-budget-tokens-used', text: BUDGET_SQL, values: [userId, connectionId, day] });
+    return Number(r.rows[0]?.used ?? 0);
+  }
+  const rows = await db.$queryRawUnsafe<{ used: bigint | null }[]>(BUDGET_SQL, userId, connectionId, day);
   return Number(rows[0]?.used ?? 0);
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PgQueryable } from '@hoop/db';
 import type { RequestHead } from '@hoop/httpwire';
 import type { AuditWriter } from '../audit/writer';
 import { authenticateUser, type UserIdentity } from '../auth';
@@ -68,9 +69,9 @@ function tokenOf(req: IncomingMessage): string | null {
  * answered here and recorded as a session of its own (refusals.ts). Refusals are worded as the API words its errors,
  * so Claude Code shows them.
  */
-export function modelApiEndpoint(deps: RouteDeps, o: { idleMs: number; audit: AuditWriter }): ModelApiEndpoint {
+export function modelApiEndpoint(deps: RouteDeps, o: { idleMs: number; audit: AuditWriter; pool: PgQueryable }): ModelApiEndpoint {
   const { db, log } = deps;
-  const limits = new ModelLimits(db);
+  const limits = new ModelLimits(db, o.pool);
   const conversations = new Map<string, Promise<Conversation>>();
   const verified = new Map<string, { user: UserIdentity; until: number }>();
 

@@ -1,4 +1,4 @@
-import { budgetTokensUsed, type Db, nextUsageDay, usageDay } from '@hoop/db';
+import { budgetTokensUsed, type Db, nextUsageDay, type PgQueryable, usageDay } from '@hoop/db';
 import { accessRefusal } from '@hoop/core/policy/access-rule';
 import { type ClaudeSettings, resolvePolicy } from '@hoop/pipeline/policy';
 import type { UserIdentity } from '../auth';
@@ -48,7 +48,11 @@ function inTime(ms: number): string {
 export class ModelLimits {
   private readonly policies = new Map<string, { value: { limits: ConnectionLimits; document: unknown } | null; until: number }>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** the gateway's own pool: the budget is asked on every Messages request, and node-postgres costs a fifth of Prisma's CPU */
+    private readonly pool: PgQueryable,
+  ) {}
 
   /**
    * The limits for `user` on `connection`, or null when the request is the conversation's to refuse (no such
@@ -115,7 +119,7 @@ export class ModelLimits {
     const budget = settings.dailyTokensPerUser;
     if (budget === undefined) return null;
     const day = usageDay(now);
-    const used = await budgetTokensUsed(this.db, userId, limits.connectionId, day);
+    const used = await budgetTokensUsed(this.pool, userId, limits.connectionId, day);
     if (used < budget) return null;
     const resets = nextUsageDay(now);
     const wait = resets.getTime() - now.getTime();
