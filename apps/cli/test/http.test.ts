@@ -7,7 +7,9 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StackUser, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { callMcpTool, hoopMcpServer, type StackUser, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { type Seen, startTestApi } from './http-target';
 
 const SECRET = 'sk_live_agent_only_0123456789';
@@ -214,5 +216,44 @@ describe('hoop exec on an http connection', () => {
     const bad = await stack.cli(['exec', 'billing-api', '-i', 'FETCH']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/METHOD PATH/);
+  });
+});
+
+describe('the MCP tool http_request', () => {
+  it('calls the API through hoop: masked answers, refusals in words, holds with the review to wait for', async () => {
+    const mcp = new Client({ name: 'test-agent', version: '1.0.0' });
+    await mcp.connect(new StdioClientTransport(hoopMcpServer({ HOOP_CONFIG: stack.configFile })));
+    try {
+      const got = await callMcpTool(mcp, 'http_request', { connection: 'billing-api', method: 'GET', path: '/v1/invoices?limit=2', reason: 'check invoices' });
+      expect(got.isError, got.content[0]?.text).toBeFalsy();
+      const answer = got.structuredContent as { status: number; body: string; sessionId: string };
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).data[0].customer_email).toBe('[EMAIL]');
+      expect(answer.body).not.toContain('ann@example.com');
+      const denied = await callMcpTool(mcp, 'http_request', { connection: 'billing-api', method: 'GET', path: '/admin/x', reason: 'look' });
+      expect(denied.isError).toBe(true);
+      expect(denied.content[0]!.text).toMatch(/^blocked by hoop guardrail "no-admin": the admin API is off limits\. The request was not sent/);
+      const args = {
+        connection: 'billing-api',
+        method: 'POST',
+        path: '/v1/refunds',
+        body: { amount: 9000 },
+        reason: 'refund a duplicate charge',
+        waitSeconds: 1,
+      };
+      const held = await callMcpTool(mcp, 'http_request', args);
+      const pending = held.structuredContent as { status: string; reviewId: string };
+      expect(pending.status).toBe('pending_review');
+      const review = await stack.db.review.findUniqueOrThrow({ where: { id: pending.reviewId } });
+      expect(review.statement).toContain('POST /v1/refunds');
+      expect(saw((s) => s.body.includes('9000'))).toEqual([]);
+      await stack.vote(review.id, rita, 'approve');
+      const ran = await callMcpTool(mcp, 'http_request', { ...args, review: pending.reviewId, waitSeconds: 30 });
+      expect(ran.isError, ran.content[0]?.text).toBeFalsy();
+      expect(JSON.parse((ran.structuredContent as { body: string }).body)).toMatchObject({ method: 'POST', body: '{"amount":9000}' });
+      expect(saw((s) => s.body.includes('9000'))).toHaveLength(1);
+    } finally {
+      await mcp.close();
+    }
   });
 });

@@ -11,6 +11,7 @@ import { closeMysql, type MysqlConnection, mysqlStatements, runMysqlOn } from '.
 import { SCHEMA_ROWS, schemaQuery, schemaTables } from './schema';
 import { MAX_ROWS, runSqlOn } from './sql';
 import { shellLineOnlyReads } from './read-only';
+import { type OpenHttp, registerHttpTool } from './http';
 
 /** the kinds of the statements of a Postgres text, null when it does not parse (the agent's guard refuses it then) */
 function analyzePg(sql: string): { kind: string }[] | null {
@@ -40,6 +41,8 @@ export interface McpDeps {
   heldReview?(sessionId: string): Promise<WaitingNotice | null>;
   /** a session on an ssh or command connection: the raw stream to the agent's SSH service (mode mcp) */
   openCommand(connection: string, clientInfo: Record<string, string>): Promise<{ stream: Duplex; sessionId?: string; limits?: Limits }>;
+  /** a session on an http connection (mode mcp): the http_request tool's */
+  openHttp?: OpenHttp;
   /** who the tools act for, where one process serves several callers (the gateway's `/mcp`) */
   caller?: string;
 }
@@ -365,6 +368,8 @@ export function createHoopMcpServer(deps: McpDeps, version: string): McpServer {
       }
     },
   );
+
+  registerHttpTool(server, deps.openHttp);
 
   server.registerTool(
     'get_session',

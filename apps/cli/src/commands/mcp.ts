@@ -44,6 +44,14 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
         }
         return { stream, ...(sessionId ? { sessionId } : {}), ...(limits ? { limits } : {}) };
       },
+      openHttp: async (connection, clientInfo) => {
+        const { stream, sessionId, type, limits } = await (await gateway()).open(connection, 'mcp', clientInfo);
+        if (type !== 'http') {
+          stream.destroy();
+          throw new Error(`connection "${connection}" is of type ${type ?? 'unknown'}; http_request works on http connections`);
+        }
+        return { stream, ...(sessionId ? { sessionId } : {}), ...(limits ? { limits } : {}) };
+      },
     },
     CLI_VERSION,
   );

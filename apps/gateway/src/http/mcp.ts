@@ -86,6 +86,20 @@ export async function handleMcp(
         }
         return { stream: session.stream, sessionId: session.sessionId, limits: session.limits };
       },
+      openHttp: async (connection, clientInfo) => {
+        let session;
+        try {
+          session = await openAgentSession(deps, user, connection, 'mcp', clientInfo);
+        } catch (err) {
+          throw err instanceof RouteError ? new Error(err.message) : err;
+        }
+        session.stream.once('close', () => session.finish());
+        if (session.connectionType !== 'http') {
+          session.stream.destroy();
+          throw new Error(`connection "${connection}" is of type ${session.connectionType}; http_request works on http connections`);
+        }
+        return { stream: session.stream, sessionId: session.sessionId, limits: session.limits };
+      },
     },
     VERSION,
   );
