@@ -42,6 +42,43 @@ export function webSocketTransport(ws: WebSocketLike): Transport {
 }
 
 /**
+ * A transport whose `sendTextWithNext` texts (the agent's audit frames) wait for the next frame sent, and go just
+ * before it in the same write, or go after `maxDelayMs` when nothing else is sent: a statement's record is made after
+ * its answer was written (so the answer does not wait for it) and then rides with the next answer instead of costing
+ * a write of its own on the agent and a read and a wake-up on the gateway. Every frame keeps its order.
+ */
+export function ridingTransport(inner: Transport, maxDelayMs: number): Transport {
+  let held: string[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (held.length === 0) return;
+    const due = held;
+    held = [];
+    for (const text of due) inner.sendText(text);
+  };
+  return {
+    sendText(text) {
+      flush();
+      inner.sendText(text);
+    },
+    sendTextWithNext(text) {
+      held.push(text);
+      timer ??= setTimeout(flush, maxDelayMs);
+    },
+    sendBinary(data) {
+      flush();
+      inner.sendBinary(data);
+    },
+    close(code, reason) {
+      flush();
+      inner.close(code, reason);
+    },
+  };
+}
+
+/**
  * `generateMask` for hoop's WebSocket clients (the agent and the CLI): an all-zero masking key, which `ws` skips on
  * both ends. RFC 6455 masks client frames so that a script in a browser cannot put bytes of its choosing on the wire
  * to a server it does not control (and so poison caching proxies along the way). hoop's clients are not browsers and

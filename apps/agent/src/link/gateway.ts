@@ -8,6 +8,7 @@ import {
   MAX_TEXT_FRAME,
   messageBytes,
   PROTOCOL_VERSION,
+  ridingTransport,
   Tunnel,
   webSocketTransport,
   zeroMask,
@@ -17,6 +18,8 @@ import type { Logger } from '@hoop/log';
 export const AGENT_VERSION = '0.1.0';
 /** longest wait between tries once the gateway refused this agent's key (the first is `keyRetryMs`) */
 const KEY_RETRY_MAX_MS = 10 * 60_000;
+/** the longest an audit frame waits to ride with the next frame to the gateway (the gateway's acknowledgements wait as long) */
+const AUDIT_RIDE_MS = 20;
 
 export interface GatewayLinkOptions {
   /** ws:// or wss:// address of the gateway */
@@ -65,7 +68,7 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
     let lastPing = Date.now();
     let heartbeatMs = 5000;
     let watchdog: NodeJS.Timeout | null = null;
-    const tunnel = new Tunnel(webSocketTransport(socket), true, {
+    const tunnel = new Tunnel(ridingTransport(webSocketTransport(socket), AUDIT_RIDE_MS), true, {
       onOpen: (open) => o.onOpen(open),
       onMessage: (msg) => {
         switch (msg.type) {
