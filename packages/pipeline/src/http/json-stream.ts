@@ -48,6 +48,7 @@ export class JsonStreamMasker {
   private fallback: TextStreamMasker | null = null;
   /** values masked (a key or value changed) */
   changed = 0;
+  private readonly maskers = new Map<string, ColumnMasker>();
 
   constructor(
     private readonly m: JsonMaskers,
@@ -172,11 +173,23 @@ export class JsonStreamMasker {
     const top = this.stack[this.stack.length - 1];
     const key = top?.kind === 'object' ? top.current : top?.key;
     const table = top?.kind === 'object' ? top.key : undefined;
-    const masker = this.m.columnMasker({ name: key ?? '', ...(table ? { table } : {}) });
+    const masker = this.maskerOf(key ?? '', table);
     if (top?.kind === 'array') return { key, masker: top.ctx ?? masker, ctx: top.ctx, allowed: top.allowed };
     const allowed = (top?.allowed ?? false) || (key !== undefined && masker.passthrough);
     const ctx = masker.context !== null ? masker : (top?.ctx ?? null);
     return { key, masker: ctx ?? masker, ctx, allowed };
+  }
+
+  /** the column masker of a key (under a table), kept for the keys seen last: each row of a list names the same ones */
+  private maskerOf(name: string, table: string | undefined): ColumnMasker {
+    const k = `${table ?? ''}\u0000${name}`;
+    let m = this.maskers.get(k);
+    if (!m) {
+      m = this.m.columnMasker({ name, ...(table ? { table } : {}) });
+      if (this.maskers.size >= 256) this.maskers.clear();
+      this.maskers.set(k, m);
+    }
+    return m;
   }
 
   private finishString(): Buffer {
