@@ -138,4 +138,18 @@ describe.skipIf(!CLAUDE)('Claude Code with its model API through hoop', () => {
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/audit trail intact/);
   });
+
+  it('hoop sessions shows a conversation with its model, tokens and tool calls, and get its exchanges in words', async () => {
+    const list = await stack.cli(['sessions']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.split('\n')[0]).toMatch(/\sEVENTS\s+CONVERSATION$/);
+    // the conversation that ran the marker command: the scripted model's name, its tokens, its one tool call
+    expect(list.stdout).toMatch(/claude\s+closed\s+\d+\s+claude-[^\s]+ · \d+ tokens · 1 tool call/);
+    const withTool = await stack.db.auditEvent.findFirstOrThrow({ where: { type: 'model.tool_use' } });
+    const got = await stack.cli(['sessions', 'get', withTool.sessionId]);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toMatch(/model\.request\s+#1 POST \/v1\/messages\?beta=true claude-\S+ \d+ bytes \(cut\)/);
+    expect(got.stdout).toMatch(/model\.response\s+#1 200 tool_use in \d+ out \d+ tools Bash/);
+    expect(got.stdout).toMatch(/model\.tool_use\s+#1 ALLOW\s+Bash \{"command":"echo hoop-marker-\w+".* → passed/);
+  });
 });

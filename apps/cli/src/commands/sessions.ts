@@ -16,6 +16,46 @@ interface SessionSummary {
   startedAt: string;
   endedAt: string | null;
   events: number;
+  /** a Claude Code conversation's totals (mode claude) */
+  claude?: { models: string[]; inputTokens: number; outputTokens: number; toolCalls: number; blocked: number; exchanges: number } | null;
+}
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+const tokenCount = (n: number) => (n < 10_000 ? String(n) : n < 1_000_000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1_000_000).toFixed(1)}M`);
+
+/** A conversation's models, tokens and tool calls in a few words (the last column of `hoop sessions` when one is listed). */
+function conversationLine(c: NonNullable<SessionSummary['claude']>): string {
+  return [
+    c.models.join(',') || 'no model',
+    `${tokenCount(c.inputTokens + c.outputTokens)} tokens`,
+    count(c.toolCalls, 'tool call') + (c.blocked ? ` (${c.blocked} blocked)` : ''),
+  ].join(' · ');
+}
+
+/** One model event of a conversation in a line: the request, the answer's tokens and tool calls, a tool call's verdict. */
+function modelEventLine(type: string, d: Record<string, unknown>): string | null {
+  const x = `#${String(d.exchange ?? '?')}`;
+  if (type === 'model.request')
+    return `${x} ${String(d.method ?? '')} ${String(d.path ?? '')} ${String(d.model ?? '')} ${String(d.bytes ?? '?')} bytes${d.truncated ? ' (cut)' : ''}`;
+  if (type === 'model.response') {
+    const u = (d.usage ?? {}) as Record<string, unknown>;
+    const tools = Array.isArray(d.toolUses) ? (d.toolUses as { name?: string }[]).map((t) => t.name ?? '?') : [];
+    return (
+      `${x} ${String(d.status ?? '?')} ${String(d.stopReason ?? '')} in ${String(u.inputTokens ?? 0)} out ${String(u.outputTokens ?? 0)}` +
+      `${tools.length ? ` tools ${tools.join(',')}` : ''} ${String(d.ms ?? '?')} ms${d.text ? `  ${JSON.stringify(String(d.text).slice(0, 60))}` : ''}`
+    );
+  }
+  if (type === 'model.tool_use')
+    return (
+      `${x} ${String(d.verdict ?? '')
+        .toUpperCase()
+        .padEnd(6)} ${d.rule ? `[${String(d.rule)}] ` : ''}${String(d.tool ?? '?')} ` +
+      `${String(d.input ?? '')
+        .replace(/\s+/g, ' ')
+        .slice(0, 80)} → ${String(d.outcome ?? '?')}`
+    );
+  if (type === 'model.error' || type === 'model.abort') return `${x} ${String(d.message ?? d.reason ?? '')}`;
+  return null;
 }
 
 export async function sessionsList(
@@ -28,10 +68,12 @@ export async function sessionsList(
   const { sessions } = await api<{ sessions: SessionSummary[] }>(config, `/api/sessions?${q}`);
   if (output === 'json') process.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
   else if (sessions.length === 0) process.stdout.write('no sessions match\n');
-  else
+  else {
+    // a Claude Code conversation says what it was: its models, tokens and tool calls
+    const conversations = sessions.some((s) => s.claude);
     process.stdout.write(
       formatTable(
-        ['id', 'started', 'user', 'connection', 'mode', 'status', 'events'],
+        ['id', 'started', 'user', 'connection', 'mode', 'status', 'events', ...(conversations ? ['conversation'] : [])],
         sessions.map((s) => [
           s.id,
           s.startedAt.replace('T', ' ').slice(0, 19),
@@ -40,9 +82,11 @@ export async function sessionsList(
           s.mode,
           s.status,
           String(s.events),
+          ...(conversations ? [s.claude ? conversationLine(s.claude) : ''] : []),
         ]),
       ),
     );
+  }
   return EXIT.ok;
 }
 
@@ -83,7 +127,7 @@ export async function sessionsGet(env: CliEnv, id: string, output: 'text' | 'jso
               .slice(0, 100)}`
           : e.type === 'term.output'
             ? JSON.stringify(String(d.d ?? '')).slice(0, 100)
-            : JSON.stringify(d).slice(0, 120);
+            : (modelEventLine(e.type, d) ?? JSON.stringify(d).slice(0, 120));
     process.stdout.write(`${String(e.seq).padStart(5)}  ${e.at.slice(11, 23)}  ${e.type.padEnd(14)} ${detail}\n`);
   }
   return EXIT.ok;
