@@ -47,14 +47,31 @@ export function overridesReadOnly(s: MysqlStatement): boolean {
   return false;
 }
 
+/** PREPARE … FROM a variable (or anything but a string literal): SQL built at run time */
+function preparesFromVariable(s: MysqlStatement): boolean {
+  return nodes(s, /^PrepareStatement$/).some(
+    (n) =>
+      !n.getChild(3) ||
+      !/^'/.test(
+        n
+          .getChild(3)!
+          .getText()
+          .replace(/^_[a-z0-9]+/i, ''),
+      ),
+  );
+}
+
 /** the variables that bound a statement's time: MariaDB's (seconds, every statement), MySQL's (ms, SELECTs) */
 const STATEMENT_TIME_VARIABLES = /^(@@((session|local|global|persist|persist_only)\.)?)?(max_statement_time|max_execution_time)$/;
 
 /**
  * What in a statement would change the time bound its session runs under, or null: a SET of max_statement_time or
- * max_execution_time in any scope or spelling (whatever the value: DEFAULT is the server's, no bound).
+ * max_execution_time in any scope or spelling (whatever the value: DEFAULT is the server's, no bound), and PREPARE
+ * from a variable, whose text no one reads before it runs.
  */
 export function changesStatementTime(s: MysqlStatement): string | null {
+  // SQL built at run time could set it too, and nothing reads it before it runs (elsewhere it is held for review)
+  if (preparesFromVariable(s)) return 'PREPARE … FROM a variable';
   for (const n of nodes(s, /^SetVariable$/)) {
     const w = words(n);
     for (let i = 0; i < w.length; i++) {
@@ -171,16 +188,7 @@ export const MYSQL_RULES: BuiltinRule<MysqlStatement>[] = [
     id: 'dynamic-sql',
     action: 'review',
     check: (s) =>
-      nodes(s, /^PrepareStatement$/).some(
-        (n) =>
-          !n.getChild(3) ||
-          !/^'/.test(
-            n
-              .getChild(3)!
-              .getText()
-              .replace(/^_[a-z0-9]+/i, ''),
-          ),
-      )
+      preparesFromVariable(s)
         ? { message: 'PREPARE … FROM a variable runs SQL built at run time, which hoop cannot check before it runs', hint: 'prepare the statement text itself' }
         : null,
   },

@@ -39,6 +39,8 @@ const attempts: [how: string, sql: string][] = [
   ['hint in lower case, in a subquery', 'select * from (select /*+ max_execution_time(100000) */ sleep(100)) s'],
   ['PREPARE from a literal', "PREPARE s FROM 'SET max_statement_time = 0'"],
   ['PREPARE inside PREPARE', "PREPARE s FROM 'PREPARE u FROM ''SET max_statement_time = 0'''"],
+  ['PREPARE from a variable (held for review elsewhere)', "SET @s = 'SET max_statement_time = 0'; PREPARE p FROM @s; EXECUTE p"],
+  ["MariaDB's EXECUTE IMMEDIATE", "EXECUTE IMMEDIATE 'SET max_statement_time = 0'"],
   ['routine body', 'CREATE PROCEDURE p() BEGIN SET max_statement_time = 0; SELECT sleep(100); END'],
   ['backslash escapes under NO_BACKSLASH_ESCAPES', "select 'a\\'; SET max_statement_time = 0; -- '"],
 ];
@@ -86,6 +88,7 @@ describe('a bounded statement time', () => {
 
   it('is not a rule of sessions without a bound', () => {
     expect(evaluateMysql('SET max_statement_time = 0', defaultPolicy()).action).toBe('allow');
+    expect(evaluateMysql('PREPARE p FROM @s', defaultPolicy()).ruleId).toBe('dynamic-sql');
     expect(evaluateMysql('SELECT /*+ MAX_EXECUTION_TIME(0) */ 1', defaultPolicy()).action).toBe('allow');
   });
 });
