@@ -150,10 +150,11 @@ describe('guardrails through the real stack', () => {
     const r = await stack.cli(['exec', 'guarded', '-i', 'TRUNCATE customers']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('ERROR:  blocked by hoop guardrail "truncate": TRUNCATE would remove every row');
-    await new Promise((res) => setTimeout(res, 500));
-    const events = await stack.db.auditEvent.findMany({ where: { type: 'statement' }, orderBy: { id: 'desc' }, take: 20 });
-    const blocked = events.find((e) => (e.data as { sql?: string }).sql === 'TRUNCATE customers');
-    expect(blocked?.data).toMatchObject({ decision: 'deny', ruleId: 'truncate', executed: false });
+    const blocked = await waitFor('the refusal in the audit trail', async () => {
+      const events = await stack.db.auditEvent.findMany({ where: { type: 'statement' }, orderBy: { id: 'desc' }, take: 20 });
+      return events.find((e) => (e.data as { sql?: string }).sql === 'TRUNCATE customers') ?? null;
+    });
+    expect(blocked.data).toMatchObject({ decision: 'deny', ruleId: 'truncate', executed: false });
   });
 
   it('read-only connection: writes are refused by the guard, and a write the classifier cannot see is refused by the engine', async () => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTargetDatabase, psql, type TestStack, startTestStack } from '@hoop/devstack';
+import { createTargetDatabase, psql, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { demoCustomers } from '@hoop/devstack/demo-data';
 import { skipWithout } from '@hoop/devstack/tools';
 
@@ -87,11 +87,17 @@ describe('masking through the real stack', () => {
 
   it('records masked counts, and never raw PII, in the audit trail', async () => {
     await stack.cli(['exec', 'masked', '-i', `select email, card_number from customers where email = '${rows[1]!.email}'`]);
-    await new Promise((r) => setTimeout(r, 800));
-    const events = await stack.db.auditEvent.findMany({ where: { type: 'statement' } });
+    const isHit = (e: { data: unknown }) => (e.data as { sql?: string }).sql?.includes("where email = '[EMAIL]'");
+    // the statement's record, and its session's close, once stored
+    const events = await waitFor('the statement and its session’s close in the audit trail', async () => {
+      const all = await stack.db.auditEvent.findMany({ where: { type: 'statement' } });
+      const hit = all.find(isHit);
+      if (!hit) return null;
+      return (await stack.db.auditEvent.count({ where: { sessionId: hit.sessionId, type: 'session.close' } })) ? all : null;
+    });
     const all = JSON.stringify(events.map((e) => e.data));
     for (const s of secrets()) expect(all).not.toContain(s);
-    const hit = events.find((e) => (e.data as { sql?: string }).sql?.includes("where email = '[EMAIL]'"));
+    const hit = events.find(isHit);
     expect((hit?.data as { masked?: Record<string, number> } | undefined)?.masked).toMatchObject({ email: 1, card: 1 });
     // and the session's totals when it closes
     const close = await stack.db.auditEvent.findFirst({ where: { sessionId: hit!.sessionId, type: 'session.close' } });
