@@ -213,6 +213,14 @@ describe('hoop exec on an http connection', () => {
     const posted = await stack.cli(['exec', 'billing-api', '-i', 'POST /v1/notes\nx-trace: 7\n\n{"text": "hi"}']);
     expect(JSON.parse(posted.stdout)).toMatchObject({ method: 'POST', body: '{"text": "hi"}' });
     expect(saw((s) => s.url === '/v1/notes').at(-1)?.headers).toMatchObject({ 'x-trace': '7', 'content-type': 'application/json' });
+    // hoop policy test judges a request as the agent would, without sending it
+    const before = api.seen.length;
+    const tested = await stack.cli(['policy', 'test', '-c', 'billing-api', 'POST /v1/refunds\n\n{"amount": 1e4}']);
+    expect(tested.code).toBe(3);
+    expect(tested.stdout).toMatch(/REVIEW +big-refunds +POST +POST \/v1\/refunds/);
+    expect((await stack.cli(['policy', 'test', '-c', 'billing-api', 'GET /v1/%2e%2e/admin/x'])).stdout).toMatch(/blocked by "no-admin"/);
+    expect((await stack.cli(['policy', 'test', '-c', 'billing-api', 'GET /v1/invoices'])).code).toBe(0);
+    expect(api.seen.length).toBe(before);
     const bad = await stack.cli(['exec', 'billing-api', '-i', 'FETCH']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/METHOD PATH/);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { evaluate, evaluateMysql, initGuard, initMysqlGuard, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
+import { evaluate, evaluateHttp, evaluateMysql, initGuard, initMysqlGuard, parsePolicy, type Policy, PolicyError } from '@hoop/pipeline';
 import { EXIT } from '@hoop/protocol';
 import YAML from 'yaml';
 import { loadConfig } from '../config';
@@ -7,6 +7,7 @@ import type { CliEnv } from '../env';
 import { usage } from '../errors';
 import { api } from '../gateway';
 import { formatTable } from '../format';
+import { parseExecRequest } from '../http-exec';
 
 async function readPolicyFile(file: string): Promise<unknown> {
   let text: string;
@@ -102,6 +103,7 @@ export async function policyTest(env: CliEnv, opts: { file?: string; connection?
     type = r.type;
     label = `connection "${opts.connection}", policy "${r.policy.name}" v${r.policy.version}${readOnly ? ', read-only' : ''}`;
   }
+  if (type === 'http') return httpPolicyTest(label, policy, readOnly, opts.sql);
   const mysql = type === 'mysql';
   if (mysql) {
     label += ' (MySQL/MariaDB SQL)';
@@ -114,6 +116,19 @@ export async function policyTest(env: CliEnv, opts: { file?: string; connection?
   for (const s of d.statements)
     if (s.action !== 'allow')
       process.stdout.write(`\n${s.action === 'deny' ? 'blocked' : 'needs approval'} by "${s.ruleId}": ${s.message}\n  hint: ${s.hint ?? '-'}\n`);
+  process.stdout.write(`\nresult: ${d.action}\n`);
+  return d.action === 'allow' ? EXIT.ok : EXIT.blocked;
+}
+
+/** An http connection's request (as hoop exec takes it: `METHOD /path`, header lines, a blank line, the body) judged. */
+function httpPolicyTest(label: string, policy: Policy, readOnly: boolean, text: string): number {
+  const req = parseExecRequest(text);
+  const d = evaluateHttp({ method: req.method, path: req.path, headers: req.headers }, policy, { readOnly, body: req.body });
+  process.stdout.write(`${label} (HTTP)\n`);
+  process.stdout.write(
+    formatTable(['decision', 'rule', 'method', 'request'], [[d.action.toUpperCase(), d.ruleId ?? '-', d.method, oneLine(`${req.method} ${req.path}`, 60)]]),
+  );
+  if (d.action !== 'allow') process.stdout.write(`\n${d.action === 'deny' ? 'blocked' : 'needs approval'} by "${d.ruleId}": ${d.reason}\n`);
   process.stdout.write(`\nresult: ${d.action}\n`);
   return d.action === 'allow' ? EXIT.ok : EXIT.blocked;
 }
