@@ -3,6 +3,8 @@
  * Each frame is `u32 length | u32 exchange | u8 kind | payload` (length counts what follows it): the gateway sends a
  * request's head, its body in pieces and its end; the agent answers with the response's head, its body in pieces as the
  * target sends them, and its end. Either side may abort an exchange (the client went away, the target failed).
+ * Answers may be flow-controlled per exchange (`credit`), so a client that stops reading holds back its own exchange
+ * and not the others sharing the stream.
  */
 
 export const FrameKind = {
@@ -16,6 +18,12 @@ export const FrameKind = {
   end: 4,
   /** the exchange is over without its end: `{ message }` (JSON) */
   abort: 5,
+  /**
+   * gateway → agent: a u32, bytes of answer body the agent may send on this exchange beyond what it was given. On
+   * exchange 0, first on the stream, it turns credit on: every exchange then starts with that many bytes of credit.
+   * A peer that never sent it is not flow-controlled per exchange (only the stream is).
+   */
+  credit: 6,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
@@ -74,6 +82,18 @@ export function encodeBody(exchange: number, data: Uint8Array): Buffer[] {
   return out;
 }
 
+/** A credit frame: `bytes` more of `exchange`'s answer body may come (exchange 0: the window each exchange starts with). */
+export function encodeCredit(exchange: number, bytes: number): Buffer {
+  const payload = Buffer.allocUnsafe(4);
+  payload.writeUInt32BE(bytes, 0);
+  return encodeFrame(exchange, FrameKind.credit, payload);
+}
+
+/** A credit frame's bytes; null when its payload is not a u32. */
+export function creditOf(payload: Buffer): number | null {
+  return payload.length === 4 ? payload.readUInt32BE(0) : null;
+}
+
 /** Push parser: bytes in, whole frames out; a frame is never read past its own length. */
 export class ExchangeFrameParser {
   private pending: Buffer[] = [];
@@ -90,7 +110,7 @@ export class ExchangeFrameParser {
       if (head.length < HEADER) return;
       const whole = this.take(4 + length);
       const kind = whole.readUInt8(8);
-      if (kind < FrameKind.request || kind > FrameKind.abort) throw new ExchangeFrameError(`unknown frame kind ${kind}`);
+      if (kind < FrameKind.request || kind > FrameKind.credit) throw new ExchangeFrameError(`unknown frame kind ${kind}`);
       onFrame({ exchange: whole.readUInt32BE(4), kind: kind as FrameKind, payload: whole.subarray(HEADER) });
     }
   }

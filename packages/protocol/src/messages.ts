@@ -3,7 +3,8 @@ import { PROBE_TIMEOUT_MS, ProbeResult } from './probe';
 
 /** Version of the tunnel protocol. New message types and fields may be added; none removed. */
 export const PROTOCOL_VERSION = 1;
-export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review', 'probe'] as const;
+/** `exchange-credit`: a model API stream's answers are flow-controlled per exchange (httpwire's `credit` frames) */
+export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review', 'probe', 'exchange-credit'] as const;
 
 /** Bytes a receiver lets a sender have in flight per stream before it must wait for credit. */
 export const STREAM_WINDOW = 256 * 1024;

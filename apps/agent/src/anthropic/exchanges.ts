@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { encodeBody, encodeFrame, encodeHead, type Frame, ExchangeFrameParser, FrameKind, parseRequestHead, type RequestHead } from '@hoop/httpwire';
+import { creditOf, encodeBody, encodeFrame, encodeHead, type Frame, ExchangeFrameParser, FrameKind, parseRequestHead, type RequestHead } from '@hoop/httpwire';
 import type { Logger } from '@hoop/log';
 import type { MemoryBudget } from '../session/memory-budget';
 import { type HeldBody, RequestMasking } from './held-request';
@@ -38,6 +38,10 @@ interface Exchange {
   /** its `model.request` is recorded */
   recorded: boolean;
   done: boolean;
+  /** bytes of answer body the gateway still takes on this exchange; null: no credit per exchange (the stream's only) */
+  credit: number | null;
+  /** the API's answer is paused until credit comes */
+  waiting: (() => void) | null;
 }
 
 /**
@@ -48,6 +52,9 @@ interface Exchange {
  * before its response, even when the API answers before the request's end frame is read (see recordRequest).
  * The Messages API's requests are the exception: what the model reads is masked first, so their bodies are held
  * whole until their end frame, masked, and sent then (held-request.ts, mask-request.ts).
+ * Flow control is per exchange once the gateway turns credit on (httpwire's `credit` frame): an answer whose client
+ * stops reading uses up its exchange's credit, and the API's answer is paused, while the other exchanges go on.
+ * Without it only the stream's own backpressure applies, which holds back every exchange at once.
  */
 export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
   const parser = new ExchangeFrameParser();
@@ -56,6 +63,8 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
   const totals = new ConversationTotals();
   let ending = false;
   let over = false;
+  /** the credit each exchange starts with, once the gateway's first frame set it */
+  let window: number | null = null;
 
   const send = (buf: Buffer): boolean => (stream.writable ? stream.write(buf) : true);
   const finishIfDone = () => {
@@ -65,7 +74,37 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
     stream.end();
   };
 
+  /** what `x`'s answer sends, its body counted against the exchange's credit; false: wait for `whenSendable` */
+  const sendFor =
+    (x: Exchange) =>
+    (buf: Buffer): boolean => {
+      const ok = send(buf);
+      if (x.credit === null || buf.readUInt8(8) !== FrameKind.body) return ok;
+      x.credit -= buf.length - 9;
+      return ok && x.credit > 0;
+    };
+  /** calls `resume` once the stream has drained and the exchange has credit again */
+  const whenSendable = (x: Exchange, resume: () => void) => {
+    if (x.done) return;
+    if (stream.writableNeedDrain) return void stream.once('drain', () => whenSendable(x, resume));
+    if (x.credit !== null && x.credit <= 0) return void (x.waiting = () => whenSendable(x, resume));
+    resume();
+  };
+  const addCredit = (id: number, payload: Buffer) => {
+    const bytes = creditOf(payload);
+    if (bytes === null) throw new Error('a credit frame must hold 4 bytes');
+    if (id === 0) return void (window ??= bytes);
+    const x = exchanges.get(id);
+    if (!x || x.credit === null) return;
+    x.credit += bytes;
+    const waiting = x.waiting;
+    x.waiting = null;
+    if (waiting && x.credit > 0) waiting();
+    else x.waiting = waiting;
+  };
+
   const onFrame = (f: Frame) => {
+    if (f.kind === FrameKind.credit) return addCredit(f.exchange, f.payload);
     const x = exchanges.get(f.exchange);
     if (f.kind === FrameKind.request) {
       if (x) return fail(f.exchange, 'the exchange id is already in use');
@@ -156,6 +195,7 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
     const x = exchanges.get(id);
     if (!x || x.done) return;
     x.done = true;
+    x.waiting = null;
     x.held?.release();
     exchanges.delete(id);
     if (abortedBecause) o.audit('model.abort', { exchange: id, reason: abortedBecause });
@@ -165,7 +205,19 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
   const start = (id: number, payload: Buffer) => {
     const head = parseRequestHead(payload);
     if (typeof head === 'string') return fail(id, head);
-    const x: Exchange = { call: null, answer: null, head, held: null, note: {}, request: new BodyRecord(), open: true, recorded: false, done: false };
+    const x: Exchange = {
+      call: null,
+      answer: null,
+      head,
+      held: null,
+      note: {},
+      request: new BodyRecord(),
+      open: true,
+      recorded: false,
+      done: false,
+      credit: window,
+      waiting: null,
+    };
     exchanges.set(id, x);
     const route = masking.open(head);
     if (route instanceof RequestRefusal) refuse(id, x, route);
@@ -182,8 +234,8 @@ export function serveExchanges(stream: Duplex, o: ExchangeServerOptions): void {
       log: o.log,
       totals,
       audit: o.audit,
-      send,
-      onDrain: (resume) => stream.once('drain', resume),
+      send: sendFor(x),
+      onDrain: (resume) => whenSendable(x, resume),
       requestOver: () => {
         endRequest(x);
         recordRequest(id, x);

@@ -27,6 +27,8 @@ export interface AgentSession {
   /** time-boxed access: the approved grant this session runs under */
   grant: { reviewId: string; expiresAt: Date } | null;
   stream: TunnelStream;
+  /** what the agent serving the session said it can do (its hello's capabilities) */
+  agentCapabilities: readonly string[];
   /** marks the session row closed (or failed) once; call when the stream is done */
   finish(error?: Error): void;
 }
@@ -123,6 +125,7 @@ export async function openAgentSession(
     limits: { maxRows: limits.maxRows, maxBytes: limits.maxBytes },
     grant,
     stream: opened.stream,
+    agentCapabilities: link.capabilities,
     finish(error?: Error) {
       if (finished) return;
       finished = true;

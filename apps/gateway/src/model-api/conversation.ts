@@ -1,5 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeBody, encodeFrame, encodeHead, ExchangeFrameParser, type Frame, FrameKind, parseResponseHead, type RequestHead } from '@hoop/httpwire';
+import {
+  encodeBody,
+  encodeCredit,
+  encodeFrame,
+  encodeHead,
+  ExchangeFrameParser,
+  type Frame,
+  FrameKind,
+  parseResponseHead,
+  type RequestHead,
+} from '@hoop/httpwire';
 import type { Logger } from '@hoop/log';
 import type { AgentSession } from '../client-link/routing';
 import { apiErrorBody } from './errors';
@@ -12,14 +22,27 @@ interface Sink {
   blocking: boolean;
   /** the response's socket is corked until the end of this tick, so the pieces read together leave together */
   corked: boolean;
+  /** answer body taken by the client (or on its way out) that the agent was not yet given credit for */
+  owed: number;
+  /** the client fell behind: credit waits for its drain */
+  behind: boolean;
 }
+
+/** The answer body an exchange may have on its way before its client has taken it (agents that flow-control per exchange). */
+export const EXCHANGE_WINDOW = 256 * 1024;
+
+/** The agent capability saying it keeps to credit per exchange (httpwire's `credit` frames). */
+export const EXCHANGE_CREDIT = 'exchange-credit';
 
 /**
  * One Claude Code conversation on a model API connection: one session, one stream to the agent, and the HTTP exchanges
  * of the conversation framed on it (httpwire's exchange frames), several at once. Requests go to the agent as they
- * arrive; answers go to their clients piece by piece as the agent relays them, with backpressure both ways (a client
- * that does not read holds the stream until it does). After `idleMs` without an exchange the stream is ended, which
- * ends the session; the next request opens another.
+ * arrive; answers go to their clients piece by piece as the agent relays them, with backpressure both ways. An agent
+ * that keeps to credit per exchange (EXCHANGE_CREDIT) is given EXCHANGE_WINDOW bytes of each answer ahead, and more
+ * as the client takes them, so a client that stops reading holds back its own answer only (the agent pauses the API's
+ * answer) while the other requests of the conversation go on. With an older agent a client that does not read holds
+ * the whole stream until it does. After `idleMs` without an exchange the stream is ended, which ends the session; the
+ * next request opens another.
  */
 export class Conversation {
   private readonly parser = new ExchangeFrameParser();
@@ -28,6 +51,8 @@ export class Conversation {
   private idle: NodeJS.Timeout | null = null;
   private blocked = 0;
   private gone = false;
+  /** the agent keeps to credit per exchange */
+  private readonly credit: boolean;
 
   constructor(
     readonly session: AgentSession,
@@ -35,7 +60,9 @@ export class Conversation {
     log: Logger,
     private readonly onGone: () => void,
   ) {
+    this.credit = session.agentCapabilities.includes(EXCHANGE_CREDIT);
     const stream = session.stream;
+    if (this.credit) stream.write(encodeCredit(0, EXCHANGE_WINDOW));
     stream.on('data', (chunk: Buffer) => {
       try {
         this.parser.push(chunk, (f) => this.frame(f));
@@ -62,7 +89,7 @@ export class Conversation {
    */
   exchange(head: RequestHead, req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
     const id = this.nextId++;
-    const sink: Sink = { res, started: false, blocking: false, corked: false };
+    const sink: Sink = { res, started: false, blocking: false, corked: false, owed: 0, behind: false };
     this.sinks.set(id, sink);
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
@@ -129,7 +156,9 @@ export class Conversation {
           sink.res.uncork();
         });
       }
-      if (!sink.res.write(f.payload) && !sink.blocking) {
+      const taken = sink.res.write(f.payload);
+      if (this.credit) return this.owe(f.exchange, sink, f.payload.length, taken);
+      if (!taken && !sink.blocking) {
         sink.blocking = true;
         if (this.blocked++ === 0) this.session.stream.pause();
         sink.res.once('drain', () => this.unblock(sink));
@@ -144,6 +173,28 @@ export class Conversation {
       } catch {}
       this.fail(f.exchange, message);
     }
+  }
+
+  /**
+   * Credit for what the client took: given back a quarter window at a time while it reads along, everything owed once
+   * a client that fell behind drains; nothing while it does not read, so the agent stops at the window's end.
+   */
+  private owe(id: number, sink: Sink, bytes: number, taken: boolean): void {
+    sink.owed += bytes;
+    if (!taken) {
+      if (sink.behind) return;
+      sink.behind = true;
+      sink.res.once('drain', () => {
+        sink.behind = false;
+        if (this.sinks.get(id) === sink) this.grant(id, sink);
+      });
+    } else if (!sink.behind && sink.owed >= EXCHANGE_WINDOW / 4) this.grant(id, sink);
+  }
+
+  private grant(id: number, sink: Sink): void {
+    if (sink.owed === 0) return;
+    this.send(encodeCredit(id, sink.owed));
+    sink.owed = 0;
   }
 
   private unblock(sink: Sink): void {
