@@ -20,6 +20,8 @@ let base: string;
 
 beforeAll(async () => {
   api = await startFakeAnthropic();
+  // conversations end soon after their last exchange, so a test sees their session closed; a test whose requests must
+  // share one conversation keeps an exchange open between them instead of counting on this being long enough
   stack = await startTestStack({ gatewayEnv: { HOOP_CLAUDE_IDLE_MS: '400' } });
   await stack.addConnection('claude-api', 'anthropic', { baseUrl: api.url }, REAL_KEY);
   // nothing listens on port 9 of loopback (discard): the agent cannot reach this one
@@ -100,6 +102,37 @@ describe('the model API through hoop', () => {
     expect(next.status).toBe(200);
     expect(((await next.json()) as { content: { text: string }[] }).content[0]!.text).toBe('hello from the scripted model');
   });
+
+  it("lets a conversation's other requests finish while one client does not read its long answer, which then arrives whole", async () => {
+    const words = 12_000;
+    api.enqueue({ kind: 'text', text: `${'y'.repeat(999)} `.repeat(words) });
+    const h = { 'x-claude-code-session-id': `slow-${randomBytes(4).toString('hex')}` };
+    const body = JSON.stringify({ model: 'claude-scripted-1', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'long' }] });
+    // a client that takes the answer's head and then stops reading: 12 MB, more than the sockets on the way hold
+    const slow = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${base}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dev.token}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...h },
+      });
+      req.on('response', (res) => {
+        res.pause();
+        resolve(res);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(slow.statusCode).toBe(200);
+    // (that the side request is not held back once the slow answer is stuck is shown, with the stall made certain,
+    // by apps/agent/src/anthropic/exchange-credit.test.ts; here the whole path: both answers whole, none cut)
+    // a side request of the same conversation, answered in full while the slow client still reads nothing
+    const quick = await messages({ model: 'claude-scripted-1', max_tokens: 5, messages: [{ role: 'user', content: 'title?' }] }, h);
+    expect(((await quick.json()) as { content: { text: string }[] }).content[0]!.text).toBe('hello from the scripted model');
+    let text = '';
+    slow.setEncoding('utf8');
+    for await (const piece of slow) text += piece;
+    expect(text.split('"type":"text_delta"').length - 1).toBe(words);
+    expect(text.trimEnd().endsWith('data: {"type":"message_stop"}')).toBe(true);
+  }, 60_000);
 
   it('passes headers, query and body unchanged, with the org key instead of the hoop token', async () => {
     const before = api.received.length;
@@ -238,20 +271,31 @@ describe('the model API through hoop', () => {
 
   it('records a conversation as one session: requests, answers, usage, tool calls, and its end', async () => {
     const conversation = `conv-${randomBytes(4).toString('hex')}`;
-    api.enqueue({ kind: 'tool_use', name: 'Bash', input: { command: 'ls -la /srv', description: 'list' }, text: 'Let me look.' });
     const h = { 'x-claude-code-session-id': conversation };
+    // an answer held open keeps the conversation from its idle end (HOOP_CLAUDE_IDLE_MS) however long the test stalls
+    // between the two requests: the conversation ends only once it is over (exchange 1, left out of what is asserted)
+    let release!: () => void;
+    api.enqueue({ kind: 'text', text: 'kept open', hold: new Promise<void>((r) => (release = r)) });
+    const keeper = await messages({ model: 'claude-scripted-1', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'keep' }] }, h);
+    const kept = keeper.body!.getReader();
+    await kept.read();
+    api.enqueue({ kind: 'tool_use', name: 'Bash', input: { command: 'ls -la /srv', description: 'list' }, text: 'Let me look.' });
     const first = await messages({ model: 'claude-scripted-1', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'look around' }] }, h);
     await first.text();
     const second = await messages({ model: 'claude-scripted-1', max_tokens: 50, messages: [{ role: 'user', content: 'and now?' }] }, h);
     await second.json();
+    release();
+    while (!(await kept.read()).done) {}
     const session = await waitFor('the conversation to close', async () => {
       const s = await stack.db.session.findFirst({ where: { mode: 'claude', clientInfo: { path: ['conversation'], equals: conversation } } });
       return s?.status === 'closed' ? s : null;
     });
-    const events = await waitFor('its events', async () => {
+    const all = await waitFor('its events', async () => {
       const e = await stack.db.auditEvent.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' } });
       return e.some((x) => x.type === 'session.close') ? e : null;
     });
+    expect(all.filter((e) => (e.data as { exchange?: number }).exchange === 1).map((e) => e.type)).toEqual(['model.request', 'model.response']);
+    const events = all.filter((e) => (e.data as { exchange?: number }).exchange !== 1);
     const seen = JSON.stringify(events.map((e) => [Number(e.seq), e.type, e.data]));
     expect(
       events.map((e) => e.type),
@@ -260,7 +304,7 @@ describe('the model API through hoop', () => {
     const [, req1, call, res1, , res2, close] = events.map((e) => e.data as Record<string, unknown>);
     // the Bash call the answer carries, judged as it passed
     expect(call).toEqual({
-      exchange: 1,
+      exchange: 2,
       toolUseId: expect.stringMatching(/^toolu_/),
       tool: 'Bash',
       input: '{"command":"ls -la /srv","description":"list"}',
@@ -281,7 +325,7 @@ describe('the model API through hoop', () => {
       text: 'Let me look.',
     });
     expect(res2).toMatchObject({ status: 200, stopReason: 'end_turn', usage: { inputTokens: 42, outputTokens: 7 } });
-    expect(close).toMatchObject({ exchanges: 2, toolUses: 1, usage: { inputTokens: 84, outputTokens: 14 }, models: ['claude-scripted-1'] });
+    expect(close).toMatchObject({ exchanges: 3, toolUses: 1, usage: { inputTokens: 126, outputTokens: 21 }, models: ['claude-scripted-1'] });
     const trail = JSON.stringify(events.map((e) => e.data));
     expect(trail).not.toContain(REAL_KEY);
     expect(trail).not.toContain(dev.token);
