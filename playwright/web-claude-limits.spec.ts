@@ -57,7 +57,9 @@ async function addChip(page: Page, field: string, value: string) {
 }
 
 test('an admin edits the Claude Code section; the gateway applies the saved allow-list', async ({ page }) => {
-  await openAsAdmin(page, `/policies/${policyId}`);
+  await openAsAdmin(page, '/policies');
+  await page.locator('[data-testid="policy-row"][data-name="claude-prod"]').getByRole('link', { name: 'claude-prod' }).click();
+  await expect(page.getByTestId('policy-editor')).toHaveAttribute('data-mode', 'form');
   const section = page.getByTestId('policy-section-claude');
   await section.scrollIntoViewIfNeeded();
   // the defaults, as they apply to a policy that sets nothing
@@ -68,7 +70,7 @@ test('an admin edits the Claude Code section; the gateway applies the saved allo
   await section.getByRole('switch', { name: /Mask the model’s answers/ }).click();
   await addChip(page, 'claude-models', 'claude-haiku-*');
   await page.locator('#claude-daily-tokens').fill('500');
-  await expect(section.getByRole('alert')).toContainText(/1000/);
+  await expect(section.getByRole('alert')).toHaveText('Must be at least 1,000.');
   await page.locator('#claude-daily-tokens').fill('250000');
   await section.getByRole('button', { name: 'Add a tool rule' }).click();
   await addChip(page, 'claude-rule-0-tools', 'WebFetch');
@@ -111,7 +113,7 @@ test('the dashboard shows tokens, blocked tool calls and refusals per user and m
   await expect
     .poll(async () => (await stack.db.modelUsageDay.findMany({ where: { userId: admin.id, model: 'claude-opus-4' } }))[0]?.refused ?? 0)
     .toBeGreaterThan(0);
-  await openAsAdmin(page, '/');
+  await openAsAdmin(page, '/dashboard');
   const panel = page.getByTestId('chart-models');
   await panel.scrollIntoViewIfNeeded();
   const haiku = panel.getByTestId('model-usage-row').filter({ hasText: 'claude-haiku-4-5' });
