@@ -107,7 +107,8 @@ export class ModelLimits {
       status: 403,
       type: 'permission_error',
       rule: 'model-allow-list',
-      message: `hoop: model ${field.model} is not allowed on connection ${limits.connection} by policy ${limits.policy}; allowed: ${settings.models.join(', ')}`,
+      message:
+        `hoop: model ${field.model} is not allowed on connection ${limits.connection} by policy ${limits.policy}; ` + `allowed: ${settings.models.join(', ')}`,
       details: { allowed: settings.models },
     };
   }
