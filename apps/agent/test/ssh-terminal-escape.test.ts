@@ -359,7 +359,9 @@ describe('other ways around line judging', () => {
     await ready(t, 'paint');
     // a background job keeps painting a harmless line over the row the shell edits
     await t.type(`(for i in $(seq 200); do printf '\\r\\e[Kfake$ ls\\e[K'; sleep 0.02; done; echo; echo painted-$((1+1))) &\r`);
-    await t.type(`history -s 'rm -rf ${dir}'\r`);
+    // the arrow below must recall this entry: the shell has stored it once the echo after it has run
+    await t.type(`history -s 'rm -rf ${dir}'; echo stored-$((2+3))\r`);
+    await t.until(/stored-5/);
     await t.until(/fake\$ ls/);
     await t.send('\x1b[A');
     await new Promise((r) => setTimeout(r, 300));
