@@ -49,19 +49,21 @@ function Folded({ summary, children, testId, open }: { summary: ReactNode; child
   );
 }
 
-export function BlockView({ b }: { b: Block }) {
+/** `folded`: text Claude Code wrote for the model (a system note), shown folded like its reminders. */
+export function BlockView({ b, folded }: { b: Block; folded?: boolean }) {
   let body: ReactNode;
   switch (b.type) {
     case 'text':
-      body = b.reminder ? (
-        <Folded summary={<span className="text-slate-500">Context Claude Code added ({b.text.length.toLocaleString('en-US')} characters)</span>}>
-          <pre className={cx(pre, 'bg-slate-50 text-slate-600')}>{b.text}</pre>
-        </Folded>
-      ) : (
-        <p className="text-[13px] leading-relaxed whitespace-pre-wrap break-words text-slate-900" data-testid="turn-text">
-          {b.text}
-        </p>
-      );
+      body =
+        b.reminder || folded ? (
+          <Folded summary={<span className="text-slate-500">Context Claude Code added ({b.text.length.toLocaleString('en-US')} characters)</span>}>
+            <pre className={cx(pre, 'bg-slate-50 text-slate-600')}>{b.text}</pre>
+          </Folded>
+        ) : (
+          <p className="text-[13px] leading-relaxed whitespace-pre-wrap break-words text-slate-900" data-testid="turn-text">
+            {b.text}
+          </p>
+        );
       break;
     case 'tool_result':
       body = (
@@ -132,7 +134,7 @@ export function MessageView({ m, compact }: { m: Message; compact?: boolean }) {
       <div className="space-y-1.5">
         {m.blocks.length === 0 && <p className="text-[12px] text-slate-400">(no content)</p>}
         {m.blocks.map((b, i) => (
-          <BlockView key={i} b={b} />
+          <BlockView key={i} b={b} folded={m.role === 'system'} />
         ))}
       </div>
       {m.cut && m.blocks.every((b) => !b.cut) && <CutMark />}

@@ -4,9 +4,10 @@ import type { ReactNode } from 'react';
 import { Badge } from '~/components/ui/badge';
 import { cx } from '~/components/ui/cx';
 import { useNow } from '~/components/ui/relative-time';
-import { formatDuration } from '~/features/reviews/review-bits';
+import { formatDuration, modeLabel as reviewModeLabel } from '~/features/reviews/review-bits';
 
-export { modeLabel } from '~/features/reviews/review-bits';
+/** How a session was opened, in words (a conversation's mode says what it is). */
+export const modeLabel = (mode: string): string => (mode === 'claude' ? 'Claude Code' : reviewModeLabel(mode));
 
 const STATUS: Record<string, { label: string; tone: 'green' | 'neutral' | 'red'; title: string }> = {
   open: { label: 'Live', tone: 'green', title: 'The session is running: this page follows it' },
