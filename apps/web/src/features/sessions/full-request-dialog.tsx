@@ -39,7 +39,7 @@ export function FullRequestDialog({ sessionId, seq, onClose }: { sessionId: stri
         r ? (
           <span className="font-mono text-[12px]">
             {r.method} {r.path} · {r.model ?? 'no model named'} · {formatBytes(r.bytes)}
-            {r.truncated ? ` (first ${formatBytes(r.body.length)} recorded)` : ''}
+            {r.truncated ? ` (first ${formatBytes(64 * 1024)} recorded)` : ''}
           </span>
         ) : undefined
       }
