@@ -192,9 +192,11 @@ export class Conversation {
   }
 
   private grant(id: number, sink: Sink): void {
-    if (sink.owed === 0) return;
-    this.send(encodeCredit(id, sink.owed));
+    const bytes = sink.owed;
+    if (bytes === 0) return;
+    // zeroed first: the frames the credit lets come may be written (and owed) before `send` returns
     sink.owed = 0;
+    this.send(encodeCredit(id, bytes));
   }
 
   private unblock(sink: Sink): void {
