@@ -2,3 +2,4 @@ export * from './exchange';
 export * from './messages';
 export * from './sse';
 export * from './client';
+export * from './body-record';

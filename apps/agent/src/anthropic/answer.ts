@@ -1,4 +1,5 @@
 import {
+  BodyRecord,
   encodeBody,
   encodeFrame,
   encodeHead,
@@ -14,7 +15,7 @@ import type { Logger } from '@hoop/log';
 import { guardMessageJson, type JsonGuard, MAX_JSON_ANSWER } from './guard-json';
 import { GuardStream } from './guard-stream';
 import type { ConversationPolicy } from './policy';
-import { BodyRecord, type ConversationTotals } from './record';
+import type { ConversationTotals } from './record';
 import { apiError, type CallHandlers } from './upstream';
 
 export interface AnswerOptions {

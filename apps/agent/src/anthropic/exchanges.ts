@@ -1,11 +1,22 @@
 import type { Duplex } from 'node:stream';
-import { creditOf, encodeBody, encodeFrame, encodeHead, type Frame, ExchangeFrameParser, FrameKind, parseRequestHead, type RequestHead } from '@hoop/httpwire';
+import {
+  BodyRecord,
+  creditOf,
+  encodeBody,
+  encodeFrame,
+  encodeHead,
+  type Frame,
+  ExchangeFrameParser,
+  FrameKind,
+  parseRequestHead,
+  type RequestHead,
+} from '@hoop/httpwire';
 import type { Logger } from '@hoop/log';
 import type { MemoryBudget } from '../session/memory-budget';
 import { type HeldBody, RequestMasking } from './held-request';
 import { RequestRefusal } from './mask-request';
 import type { ConversationPolicy } from './policy';
-import { BodyRecord, ConversationTotals, modelOf } from './record';
+import { ConversationTotals, modelOf } from './record';
 import { type Answer, relayAnswer } from './answer';
 import { apiError, type Upstream, type UpstreamCall } from './upstream';
 

@@ -1,4 +1,4 @@
-import { encodeHead, FrameKind, type RequestHead } from '@hoop/httpwire';
+import { BodyRecord, encodeHead, FrameKind, type RequestHead } from '@hoop/httpwire';
 import { canonicalPath, evaluateHttp, methodsOf, needsBody } from '@hoop/pipeline';
 import type { Verdict } from '../session/hooks';
 import type { MemoryBudget } from '../session/memory-budget';
@@ -6,7 +6,6 @@ import { holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/revie
 import type { ExchangeContext } from './context';
 import { answerFrames, deniedAnswer, type HoopAnswer, notApprovedAnswer, reviewStatement } from './answers';
 import { relayResponse } from './relay-response';
-import { BodyRecord } from './response-body';
 import { forwardedHeaders, recordedHeaders, type TargetCall } from './upstream';
 
 type Phase = 'streaming' | 'holding' | 'held' | 'refused' | 'responding' | 'done';

@@ -1,7 +1,7 @@
-import { encodeBody, encodeFrame, encodeHead, FrameKind } from '@hoop/httpwire';
+import { BodyRecord, encodeBody, encodeFrame, encodeHead, FrameKind } from '@hoop/httpwire';
 import { answerFrames } from './answers';
 import type { ExchangeContext } from './context';
-import { type BodyFilter, type BodyKind, BodyRecord, bodyFilter, bodyKind, sniff } from './response-body';
+import { type BodyFilter, type BodyKind, bodyFilter, bodyKind, sniff } from './response-body';
 import type { TargetResponse } from './upstream';
 
 /** Response headers the trail keeps. */
@@ -38,7 +38,7 @@ export function relayResponse(
     if (over) return;
     over = true;
     o.done({
-      response: { headers, kind, ...record.fields() },
+      response: { headers, kind, ...record.recorded() },
       bytes: record.bytes,
       targetBytes,
       firstByteMs,

@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { JsonStreamMasker, type JsonMaskers, sseLineMasker, TextStreamMasker } from '@hoop/pipeline';
 
 /** How a response body is read on its way to the client. */
@@ -50,40 +49,4 @@ export function bodyFilter(kind: BodyKind, m: JsonMaskers): BodyFilter {
     return new TextStreamMasker(sseLineMasker(doc, m.maskText));
   }
   return { push: (c) => c, end: () => Buffer.alloc(0) };
-}
-
-/** the most of one body kept in its audit event; the rest is named by its size and sha256 */
-export const RECORDED_BODY = 64 * 1024;
-
-/**
- * A body as the trail keeps it: what went to the client (masked) up to RECORDED_BODY as text, its size, the sha256
- * of all of it; a binary body is named by its size and hash only.
- */
-export class BodyRecord {
-  private readonly head: Buffer[] = [];
-  private kept = 0;
-  private total = 0;
-  private readonly hash: Hash = createHash('sha256');
-  binary = false;
-
-  add(piece: Buffer): void {
-    this.total += piece.length;
-    this.hash.update(piece);
-    if (this.kept < RECORDED_BODY) {
-      const part = piece.subarray(0, RECORDED_BODY - this.kept);
-      this.head.push(Buffer.from(part));
-      this.kept += part.length;
-    }
-  }
-
-  get bytes(): number {
-    return this.total;
-  }
-
-  fields(): { body?: string; binary?: true; bytes: number; truncated: boolean; sha256: string } {
-    const sha256 = this.hash.digest('hex');
-    if (this.binary) return { binary: true, bytes: this.total, truncated: this.total > 0, sha256 };
-    const body = new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(this.head)).replace(/\uFFFD$/, '');
-    return { body, bytes: this.total, truncated: this.total > this.kept, sha256 };
-  }
 }
