@@ -47,7 +47,17 @@ afterAll(async () => {
 describe('hoop mcp', () => {
   it('lists its tools with schemas and read/write annotations', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['describe_schema', 'get_session', 'list_connections', 'run_command', 'run_query', 'wait_for_review']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'describe_schema',
+      'get_session',
+      'http_request',
+      'list_connections',
+      'run_command',
+      'run_query',
+      'wait_for_review',
+    ]);
+    expect(tools.find((t) => t.name === 'http_request')?.annotations?.readOnlyHint).toBe(false);
+    expect(tools.find((t) => t.name === 'http_request')?.inputSchema.required).toEqual(expect.arrayContaining(['connection', 'method', 'path', 'reason']));
     expect(tools.find((t) => t.name === 'list_connections')?.annotations?.readOnlyHint).toBe(true);
     expect(tools.find((t) => t.name === 'run_query')?.annotations?.readOnlyHint).toBe(false);
     expect(tools.find((t) => t.name === 'run_query')?.inputSchema.required).toEqual(['connection', 'sql']);
