@@ -193,12 +193,19 @@ describe('CommandLineTracker', () => {
     const { t } = session('$ ');
     t.input('ls');
     setTimeout(() => t.output('l'), 30);
-    setTimeout(() => t.output('s'), 60);
+    const echoed = new Promise<void>((r) =>
+      setTimeout(() => {
+        t.output('s');
+        r();
+      }, 60),
+    );
     let t0 = Date.now();
     await t.settled(40, 2000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(60);
     expect(Date.now() - t0).toBeLessThan(1000);
-    // keys hoop sent itself, never answered: the bound
+    // keys hoop sent itself, never answered: the bound (once the echo above is in, a late timer on a loaded machine
+    // would otherwise answer them)
+    await echoed;
     t.sent();
     t0 = Date.now();
     await t.settled(40, 300);
