@@ -63,64 +63,96 @@ export function anthropicUpstream(config: AnthropicConfig, apiKey: string, agent
       const path = `${base.pathname === '/' ? '' : base.pathname}${head.path}`;
       let headSent = false;
       let settled = false;
-      const req = client.request({ protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, method: head.method, path, headers, agent });
-      const connectTimer = setTimeout(
-        () => req.destroy(new Error(`no connection to ${base.host} within ${config.connectTimeoutMs / 1000} s`)),
-        config.connectTimeoutMs,
-      );
-      req.once('socket', (s) => {
-        if (!s.connecting) clearTimeout(connectTimer);
-        else s.once('connect', () => clearTimeout(connectTimer));
-      });
-      req.on('response', (res) => {
-        clearTimeout(connectTimer);
-        const out: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v === undefined || HOP.has(k)) continue;
-          out[k] = Array.isArray(v) ? v.join(', ') : v;
-        }
-        headSent = true;
-        h.response({ status: res.statusCode ?? 502, headers: out });
-        res.on('data', (chunk: Buffer) =>
-          h.data(chunk, (until) => {
-            res.pause();
-            until(() => res.resume());
-          }),
+      // what was written, kept until an answer starts: a kept-alive connection the API closed as it was reused fails
+      // before the API read anything, and the request is sent again once on a new one (as browsers and curl do)
+      let written: Buffer[] | null = [];
+      let ended = false;
+      let retried = false;
+      let connectTimer: NodeJS.Timeout | undefined;
+      const send = (): http.ClientRequest => {
+        const req = client.request({
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port || undefined,
+          method: head.method,
+          path,
+          headers,
+          agent,
+        });
+        connectTimer = setTimeout(
+          () => req.destroy(new Error(`no connection to ${base.host} within ${config.connectTimeoutMs / 1000} s`)),
+          config.connectTimeoutMs,
         );
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          h.end();
+        req.once('socket', (s) => {
+          if (!s.connecting) clearTimeout(connectTimer);
+          else s.once('connect', () => clearTimeout(connectTimer));
         });
-        res.on('error', (err) => {
-          if (settled) return;
-          settled = true;
-          h.failed(`the model API's answer broke off: ${err.message}`, true);
+        req.on('response', (res) => {
+          clearTimeout(connectTimer);
+          written = null;
+          const out: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v === undefined || HOP.has(k)) continue;
+            out[k] = Array.isArray(v) ? v.join(', ') : v;
+          }
+          headSent = true;
+          h.response({ status: res.statusCode ?? 502, headers: out });
+          res.on('data', (chunk: Buffer) =>
+            h.data(chunk, (until) => {
+              res.pause();
+              until(() => res.resume());
+            }),
+          );
+          res.on('end', () => {
+            if (settled) return;
+            settled = true;
+            h.end();
+          });
+          res.on('error', (err) => {
+            if (settled) return;
+            settled = true;
+            h.failed(`the model API's answer broke off: ${err.message}`, true);
+          });
+          res.on('close', () => {
+            if (settled || res.complete) return;
+            settled = true;
+            h.failed("the model API's answer broke off", true);
+          });
         });
-        res.on('close', () => {
-          if (settled || res.complete) return;
+        req.on('error', (err) => {
+          clearTimeout(connectTimer);
+          if (settled || current !== req) return;
+          const code = (err as NodeJS.ErrnoException).code;
+          if (!retried && !headSent && written && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+            retried = true;
+            current = send();
+            for (const chunk of written) current.write(chunk);
+            if (ended) current.end();
+            return;
+          }
           settled = true;
-          h.failed("the model API's answer broke off", true);
+          h.failed(
+            `hoop's agent could not reach the model API at ${base.origin}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`,
+            headSent,
+          );
         });
-      });
-      req.on('error', (err) => {
-        clearTimeout(connectTimer);
-        if (settled) return;
-        settled = true;
-        const code = (err as NodeJS.ErrnoException).code;
-        h.failed(
-          `hoop's agent could not reach the model API at ${base.origin}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`,
-          headSent,
-        );
-      });
+        return req;
+      };
+      let current = send();
       return {
-        write: (chunk) => req.write(chunk),
-        onDrain: (fn) => void req.once('drain', fn),
-        end: () => void req.end(),
+        write(chunk) {
+          written?.push(chunk);
+          return current.write(chunk);
+        },
+        onDrain: (fn) => void current.once('drain', fn),
+        end() {
+          ended = true;
+          current.end();
+        },
         abort() {
           settled = true;
           clearTimeout(connectTimer);
-          req.destroy();
+          current.destroy();
         },
         describe: () => ({ method: head.method, path: head.path, headers: recorded(headers) }),
       };
