@@ -1,4 +1,5 @@
 import { httpTargetConfigFrom } from './http-config';
+import { kubernetesConfigFrom } from './kubernetes-config';
 
 /**
  * The settings of each connection type as the agent reads them. The agent serves with them; the control plane and the
@@ -208,6 +209,10 @@ export function agentConfigError(type: string, config: unknown): string | null {
     }
     case 'http': {
       const r = httpTargetConfigFrom(c);
+      return typeof r === 'string' ? r : null;
+    }
+    case 'kubernetes': {
+      const r = kubernetesConfigFrom(c);
       return typeof r === 'string' ? r : null;
     }
     case 'command': {

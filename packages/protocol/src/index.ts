@@ -7,3 +7,4 @@ export * from './review-notice';
 export * from './probe';
 export * from './connection-config';
 export * from './http-config';
+export * from './kubernetes-config';

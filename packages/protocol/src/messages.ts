@@ -3,8 +3,11 @@ import { PROBE_TIMEOUT_MS, ProbeResult } from './probe';
 
 /** Version of the tunnel protocol. New message types and fields may be added; none removed. */
 export const PROTOCOL_VERSION = 1;
-/** `exchange-credit`: a model API stream's answers are flow-controlled per exchange (httpwire's `credit` frames) */
-export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review', 'probe', 'exchange-credit'] as const;
+/**
+ * `exchange-credit`: a model API stream's answers are flow-controlled per exchange (httpwire's `credit` frames);
+ * `gateways`: the agent keeps a tunnel to every gateway it is told of (welcome, `gateways`)
+ */
+export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review', 'probe', 'exchange-credit', 'gateways'] as const;
 
 /** Bytes a receiver lets a sender have in flight per stream before it must wait for credit. */
 export const STREAM_WINDOW = 256 * 1024;
@@ -17,12 +20,24 @@ export const MAX_TEXT_FRAME = 4 * 1024 * 1024;
 export const CLOSE_REPLACED = 4000;
 /** WebSocket close code: the agent's key is no longer accepted (rotated, or the agent deleted); retrying with it is futile. */
 export const CLOSE_KEY_REVOKED = 4001;
+/** WebSocket close code: the agent dialed one gateway (hello's `gateway`) and reached another; it holds or will dial that one itself. */
+export const CLOSE_WRONG_GATEWAY = 4002;
+
+/** A gateway as agents reach it: its id and its internal address (ws:// or wss://, HOOP_GATEWAY_INTERNAL_URL). */
+export const GatewayAddress = z.object({
+  id: z.string().min(1).max(100),
+  url: z
+    .string()
+    .regex(/^wss?:\/\//)
+    .max(2000),
+});
+export type GatewayAddress = z.infer<typeof GatewayAddress>;
 
 /** `claude`: Claude Code's requests to the model API, through an anthropic connection */
 export const ConnectionMode = z.enum(['connect', 'exec', 'mcp', 'claude']);
 export type ConnectionMode = z.infer<typeof ConnectionMode>;
 
-export const ConnectionType = z.enum(['postgres', 'ssh', 'command', 'mysql', 'http', 'anthropic']);
+export const ConnectionType = z.enum(['postgres', 'ssh', 'command', 'mysql', 'http', 'anthropic', 'kubernetes']);
 export type ConnectionType = z.infer<typeof ConnectionType>;
 
 /** What the agent receives about a connection it serves. Secrets are references, resolved on the agent. */
@@ -57,13 +72,21 @@ const payloads = {
     capabilities: z.array(z.string()),
     software: z.string().optional(),
     hostname: z.string().optional(),
+    /** agent → gateway: the gateway (id) this agent dialed; another gateway at that address refuses the tunnel */
+    gateway: z.string().max(100).optional(),
   }),
   welcome: z.object({
     version: z.number().int(),
     capabilities: z.array(z.string()),
     heartbeatMs: z.number().int(),
     identity: z.object({ kind: z.enum(['agent', 'user']), id: z.string(), name: z.string() }),
+    /** to agents: this gateway's id (several gateways share one database; an agent keeps a tunnel to each) */
+    gatewayId: z.string().optional(),
+    /** to agents: every live gateway and the address agents dial it at (this one included) */
+    gateways: z.array(GatewayAddress).max(1000).optional(),
   }),
+  /** gateway → agent: the live gateways changed (one started, or one stopped heart-beating) */
+  gateways: z.object({ gateways: z.array(GatewayAddress).max(1000) }),
   ping: z.object({ t: z.number() }),
   pong: z.object({ t: z.number() }),
   config: z.object({ connections: z.array(AgentConnection) }),
@@ -75,7 +98,8 @@ const payloads = {
     window: z.number().int().positive(),
     sessionId: z.string().optional(),
     connectionId: z.string().optional(),
-    user: z.object({ id: z.string(), email: z.string(), name: z.string() }).optional(),
+    /** `groups`: the names of the user's hoop groups and `hoop:<role>` for each role held (Kubernetes impersonation) */
+    user: z.object({ id: z.string(), email: z.string(), name: z.string(), groups: z.array(z.string().max(200)).max(200).optional() }).optional(),
     clientInfo: z.record(z.string(), z.string()).optional(),
   }),
   opened: z.object({
