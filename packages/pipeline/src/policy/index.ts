@@ -1,3 +1,4 @@
 export * from './schema';
 export * from './resolve';
 export * from './http';
+export * from './kubernetes';

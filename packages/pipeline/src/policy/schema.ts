@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { badScratchEntry } from '../shell/scratch';
 import { HTTP_DEFAULTS, HttpSettings } from './http';
+import { KUBERNETES_DEFAULTS, KubernetesSettings } from './kubernetes';
 
 /** Statement kinds the classifier assigns. */
 export const StatementKind = z.enum(['read', 'write', 'ddl', 'admin', 'transaction', 'utility', 'unknown']);
@@ -328,6 +329,8 @@ export const Policy = z
     claude: ClaudeSettings.default(CLAUDE_DEFAULTS),
     /** http connections: guardrails on method, path and JSON body (policy/http.ts) */
     http: HttpSettings.default(HTTP_DEFAULTS),
+    /** kubernetes connections: guardrails on verb, resource, namespace and name; Secret redaction (policy/kubernetes.ts) */
+    kubernetes: KubernetesSettings.default(KUBERNETES_DEFAULTS),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;
