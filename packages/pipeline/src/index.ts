@@ -4,3 +4,4 @@ export * from './policy';
 export * from './shell';
 export * from './mysql';
 export * from './http';
+export * from './kubernetes';
