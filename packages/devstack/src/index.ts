@@ -6,3 +6,4 @@ export * from './services';
 export * from './testkit';
 export { inheritedEnv, testMysqlPort, testServerUrl } from './env';
 export * from './sshd';
+export * from './kube-api';
