@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '@hoop/log';
-import { initMysqlGuard } from '@hoop/pipeline';
 import { type AgentConnection, type IncomingOpen, type Payload, PROBE_CONCURRENCY, type Tunnel } from '@hoop/protocol';
 import type { AgentEnv } from './env';
-import { dialGateway } from './link/gateway';
+import { dialGateways } from './link/gateways';
+import { MysqlGuardThread } from './mysql/guard-thread';
 import { servedProtocols } from './protocols';
 import { AuditOutbox } from './session/audit';
 import { MemoryBudget } from './session/memory-budget';
@@ -19,7 +19,7 @@ export interface AgentHandle {
 }
 
 /**
- * Dials the gateway (link/) and serves the streams it opens for the connections assigned to this agent, each by the
+ * Dials the gateways (link/: a tunnel to each live one) and serves the streams it opens for the connections assigned to this agent, each by the
  * protocol of its connection's type (protocols.ts), through the session's policy hooks, reviews and audit trail
  * (session/). Connection tests the gateway asks for go to the same protocols.
  */
@@ -28,7 +28,9 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
   const outbox = new AuditOutbox(env.HOOP_AGENT_DATA_DIR ? path.join(env.HOOP_AGENT_DATA_DIR, 'audit-spool') : null, undefined, (session, err) =>
     log.error('audit spool not writable: frames of this session are kept in memory only until acknowledged', { session, error: err.message }),
   );
-  const reviews = new ReviewBroker();
+  const reviews = new ReviewBroker(outbox.routes);
+  // MySQL texts are judged in a thread of their own: the grammar's load and long reads never hold up the event loop
+  const mysqlGuard = new MysqlGuardThread({ log });
   let connections = new Map<string, AgentConnection>();
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (markReady = r));
@@ -42,12 +44,15 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
     settings: { maxMessage: env.HOOP_PG_MAX_MESSAGE, dataDir: env.HOOP_AGENT_DATA_DIR || undefined, baseEnv },
     log,
     current: (conn) => connections.get(conn.id) ?? conn,
+    mysqlGuard,
   };
 
-  const serve = (open: IncomingOpen) => {
+  const serve = (open: IncomingOpen, tunnel: Tunnel) => {
     const req = open.request;
     const conn = (req.connectionId && connections.get(req.connectionId)) || [...connections.values()].find((c) => c.name === req.connection);
     if (!conn || !req.sessionId) return open.reject('not_served', `this agent does not serve "${req.connection}"`);
+    // its reviews and audit frames go to the gateway that opened it (its audit frames to another once that one is gone)
+    outbox.routes.bind(req.sessionId, tunnel);
     const protocol = protocols[conn.type];
     if (!protocol) return open.reject('unsupported', `connection type ${conn.type} is not supported by this agent yet`);
     protocol.serve(openSession(open, conn, req.sessionId, services)).catch((err: Error) => {
@@ -80,14 +85,16 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
       .finally(() => probesRunning--);
   };
 
-  const link = dialGateway({
+  // a tunnel to every live gateway, learned from the one at HOOP_GATEWAY_URL (link/gateways.ts)
+  const link = dialGateways({
     url: env.HOOP_GATEWAY_URL,
     key: env.HOOP_AGENT_KEY,
     keyRetryMs: env.HOOP_AGENT_KEY_RETRY_MS,
     log,
-    onTunnel: (tunnel) => {
-      outbox.attach(tunnel);
-      reviews.attach(tunnel);
+    onUp: (tunnel) => outbox.up(tunnel),
+    onDown: (tunnel) => {
+      outbox.down(tunnel);
+      reviews.lost(tunnel);
     },
     onOpen: serve,
     onMessage: (msg, tunnel) => {
@@ -97,11 +104,11 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
           log.info('configuration received', { connections: msg.payload.connections.map((c) => c.name) });
           // a MySQL connection's guard loads now, in steps, rather than with its first session
           if (msg.payload.connections.some((c) => c.type === 'mysql'))
-            initMysqlGuard().catch((err: Error) => log.error('the MySQL guard could not be loaded', { error: err.message }));
+            mysqlGuard.start().catch((err: Error) => log.error('the MySQL guard could not be loaded', { error: err.message }));
           markReady();
           return;
         case 'review_update':
-          reviews.update(msg.payload);
+          reviews.update(msg.payload, tunnel);
           return;
         case 'audit_ack':
           outbox.ack(msg.payload.sessionId, msg.payload.seq);
@@ -117,6 +124,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
     ready,
     async stop() {
       link.stop();
+      await mysqlGuard.close();
     },
   };
 }

@@ -12,6 +12,20 @@ const schema = z.object({
   /** Slack Web API base URL (tests point it at a local server that speaks the same shapes) */
   HOOP_SLACK_API_URL: z.string().url().optional(),
   HOOP_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5000),
+  /**
+   * The address agents dial this gateway at, when several gateways share one database (ws:// or wss://, no path):
+   * each gateway registers it in the `gateways` table, and an agent that reached any gateway (often through a load
+   * balancer) learns every live gateway's address and keeps a tunnel to each. Default: ws://<host>:<port> of this
+   * gateway's listener (the machine's host name when it listens on every address).
+   */
+  HOOP_GATEWAY_INTERNAL_URL: z
+    .string()
+    .regex(/^wss?:\/\/[^/]+\/?$/, 'HOOP_GATEWAY_INTERNAL_URL is ws://host:port or wss://host:port (no path)')
+    .optional(),
+  /** how often this gateway beats in the `gateways` table and reads the live ones */
+  HOOP_GATEWAY_BEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** a gateway silent this long is dead: its row is removed and agents drop their tunnel to it (at least 2 beats) */
+  HOOP_GATEWAY_EXPIRY_MS: z.coerce.number().int().min(300).max(600_000).default(8000),
   /** how often audit partitions are made ahead and the retention purge runs (also once at start) */
   HOOP_AUDIT_MAINTENANCE_MS: z.coerce.number().int().min(1000, { message: 'HOOP_AUDIT_MAINTENANCE_MS is at least 1000 (1 s)' }).default(3_600_000),
   /** a Claude Code conversation's session (model API requests) ends after this long without a request */
@@ -55,6 +69,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
   } catch (err) {
     lines.push(`  ${(err as Error).message}`);
   }
-  if (!parsed.success || !audit) throw new Error(`gateway configuration is invalid:\n${lines.join('\n')}`);
+  if (parsed.success && parsed.data.HOOP_GATEWAY_EXPIRY_MS < 2 * parsed.data.HOOP_GATEWAY_BEAT_MS)
+    lines.push('  HOOP_GATEWAY_EXPIRY_MS: must be at least twice HOOP_GATEWAY_BEAT_MS (one late beat is not a dead gateway)');
+  if (!parsed.success || !audit || lines.length > 0) throw new Error(`gateway configuration is invalid:\n${lines.join('\n')}`);
   return Object.freeze({ ...parsed.data, audit });
 }

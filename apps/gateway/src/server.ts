@@ -21,14 +21,19 @@ import type { ApiDeps } from './http/api';
 import { httpHandler } from './http/handler';
 import { MODEL_API_PREFIX, modelApiEndpoint } from './model-api/endpoint';
 import { listenerCertificate } from './pg-listener/certificate';
+import { GATEWAYS_CHANNEL, GatewayPeers, internalUrl } from './peers';
 import { type PgListener, startPgListener } from './pg-listener/listener';
 import { SlackIntegration } from './slack';
 import { acceptWebSockets } from './websocket';
+
+const GATEWAY_VERSION = '0.1.0';
 
 export interface Gateway {
   port: number;
   /** the Postgres listener's port; null when it is off */
   pgPort: number | null;
+  /** this gateway's id in the `gateways` table */
+  id: string;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,11 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   pool.on('error', (err) => log.warn('database connection dropped', { error: err.message }));
   const encryptionKey = parseEncryptionKey(env.HOOP_ENCRYPTION_KEY);
   const agents = new AgentRegistry(db, encryptionKey, log);
+  const peers = new GatewayPeers(pool, log, {
+    heartbeatMs: env.HOOP_GATEWAY_BEAT_MS,
+    expiresAfterMs: env.HOOP_GATEWAY_EXPIRY_MS,
+    version: GATEWAY_VERSION,
+  });
   const slack = new SlackIntegration(db, encryptionKey, env.HOOP_WEB_URL, env.HOOP_SLACK_API_URL, log);
   const alerts = new AlertDispatcher(db, encryptionKey, log, slack);
   await announceAuditSigning(env.audit, pool, log);
@@ -82,6 +92,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     hoop_review: (reviewId) => {
       reviews.changed(reviewId).catch((e: Error) => log.warn('review update failed', { review: reviewId, error: e.message }));
     },
+    // a gateway started or stopped: look now rather than at the next beat
+    [GATEWAYS_CHANNEL]: () => void peers.beat(),
     [CONNECTION_TEST_CHANNEL]: (testId) => {
       connectionTests.requested(testId).catch((e: Error) => log.warn('connection test failed', { test: testId, error: e.message }));
     },
@@ -127,7 +139,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   // Claude Code's model API requests (ANTHROPIC_BASE_URL=<gateway>/anthropic/<connection>)
   const modelApi = modelApiEndpoint({ db, agents, log }, { idleMs: env.HOOP_CLAUDE_IDLE_MS, audit, pool });
   const http: Server = createServer((req, res) => (req.url?.startsWith(MODEL_API_PREFIX) ? modelApi.handle(req, res) : handler(req, res)));
-  const agentLink = agentEndpoint({ agents, reviews, probes, ingest, audit, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });
+  const agentLink = agentEndpoint({ agents, reviews, probes, ingest, audit, log, peers, heartbeatMs: env.HOOP_HEARTBEAT_MS });
   const clientLink = clientEndpoint({ db, agents, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });
   const wss = acceptWebSockets(http, db, log, { agent: agentLink.accept, client: clientLink.accept });
 
@@ -137,12 +149,18 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   });
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : env.HOOP_GATEWAY_PORT;
-  log.info('gateway listening', { port });
+  // registered once it listens: agents told of it can dial it at once
+  await peers.start(env.HOOP_GATEWAY_INTERNAL_URL ?? internalUrl(env.HOOP_GATEWAY_HOST, port));
+  peers.changed((live) => agents.announceGateways(live));
+  log.info('gateway listening', { port, gateway: peers.id, internalUrl: peers.url });
 
   return {
     port,
     pgPort: pgListener?.port ?? null,
+    id: peers.id,
     async close() {
+      // first out of the live list, so agents stop dialing it
+      await peers.stop();
       agentLink.stop();
       reviews.stop();
       modelApi.close();

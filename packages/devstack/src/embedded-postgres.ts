@@ -8,6 +8,8 @@ export interface EmbeddedOptions {
   dir: string;
   port: number;
   password: string;
+  /** max_connections (default 200) */
+  maxConnections?: number;
   onLog?: (line: string) => void;
 }
 
@@ -41,7 +43,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `max_connections=${opts.maxConnections ?? 200}`],
     onLog: (m) => opts.onLog?.(String(m)),
     onError: (m) => opts.onLog?.(String(m instanceof Error ? m.message : m)),
   });

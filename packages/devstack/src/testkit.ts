@@ -8,6 +8,7 @@ import { createDb, type Db, encryptSecret, generateAuditKeyPair, notifyConfigCha
 import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
 import { voteOnReview } from '@hoop/core/review/reviews';
 import { inheritedEnv, testServerUrl } from './env';
+import { type GatewayFleet, startGatewayFleet } from './gateway-fleet';
 import { freePort, type Service, waitFor } from './process';
 import { cliCommand, startAgentService, startGatewayService } from './services';
 
@@ -32,6 +33,7 @@ export interface TestStack {
   adminToken: string;
   agentId: string;
   agentKey: string;
+  /** the gateway's port; with several gateways, their load balancer's */
   gatewayPort: number;
   gatewayUrl: string;
   /** the gateway's Postgres listener (TLS required; user: a member's e-mail, password: their token, database: a connection) */
@@ -42,6 +44,8 @@ export interface TestStack {
   auditKey: { signingKey: string; publicKey: string; keyId: string } | null;
   configFile: string;
   gateway: Service;
+  /** with `gateways` > 1: the gateways (each on its own ports) and the HAProxy in front of them */
+  fleet: GatewayFleet | null;
   agent: Service | null;
   /** the environment through which the stack's agent reads the secrets of connections added before it started */
   secretEnv: Readonly<Record<string, string>>;
@@ -63,6 +67,8 @@ export interface TestStack {
   /** what the web app sends after a policy or a connection changes: the agents load their configuration again */
   notifyConfigChanged(): Promise<void>;
   startAgent(): Promise<Service>;
+  /** another agent of the org, started (dialing the gateway, or the load balancer); its connections name its id */
+  startOtherAgent(name: string): Promise<{ id: string; service: Service }>;
   /** kill -9 the gateway, then start it again on the same port */
   crashGateway(): Promise<void>;
   stopAgent(): Promise<void>;
@@ -78,7 +84,7 @@ export interface TestStack {
    */
   connect(
     name: string,
-    opts?: { noPassword?: boolean; args?: string[] },
+    opts?: { noPassword?: boolean; args?: string[]; env?: NodeJS.ProcessEnv },
   ): Promise<{ port: number; url: string; password: string | null; stop(): Promise<void>; output(): string }>;
   stop(): Promise<void>;
 }
@@ -94,6 +100,8 @@ export async function startTestStack(
     webUrl?: string;
     /** false: the gateway seals the audit chain unsigned (by default each stack signs with a key of its own) */
     auditSigning?: boolean;
+    /** this many gateways (separate processes) behind HAProxy; the stack's ports are the load balancer's */
+    gateways?: number;
   } = {},
 ): Promise<TestStack> {
   const database: TestDatabase = await createTestDatabase(testServerUrl(), 'e2e');
@@ -102,9 +110,9 @@ export async function startTestStack(
   const admin = await seedUser(db, org.id, { email: 'admin@test.local', role: 'admin' });
   const { token } = await seedApiToken(db, admin.id);
   const { agent, key } = await seedAgent(db, org.id, { name: 'test-agent' });
-  const gatewayPort = await freePort();
-  const pgPort = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  let gatewayPort = await freePort();
+  let pgPort = await freePort();
+  let gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const encryptionKey = randomBytes(32).toString('hex');
   const pair = opts.auditSigning === false ? null : generateAuditKeyPair();
   const auditKey = pair ? { signingKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, keyId: pair.keyId } : null;
@@ -119,7 +127,14 @@ export async function startTestStack(
     env: opts.gatewayEnv,
     nodeArgs: opts.gatewayNodeArgs,
   };
-  const gateway = await startGatewayService(gatewayOptions);
+  let fleet: GatewayFleet | null = null;
+  if ((opts.gateways ?? 1) > 1) {
+    fleet = await startGatewayFleet({ ...gatewayOptions, withPg: true }, opts.gateways!);
+    gatewayPort = fleet.lb.httpPort;
+    pgPort = fleet.lb.pgPort!;
+    gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  }
+  const gateway = fleet ? fleet.gateways[0]!.service : await startGatewayService(gatewayOptions);
   const dir = await mkdtemp(path.join(tmpdir(), 'hoop-test-'));
   const configFile = path.join(dir, 'cli.json');
   await writeFile(configFile, JSON.stringify({ gatewayUrl, token }), { mode: 0o600 });
@@ -140,6 +155,7 @@ export async function startTestStack(
     auditKey,
     configFile,
     gateway,
+    fleet,
     agent: null,
     secretEnv,
     async addPostgresConnection(name, targetUrl, o = {}) {
@@ -202,7 +218,23 @@ export async function startTestStack(
       });
       return svc;
     },
+    async startOtherAgent(name) {
+      const other = await seedAgent(db, org.id, { name });
+      const service = startAgentService({
+        gatewayUrl: `ws://127.0.0.1:${gatewayPort}`,
+        key: other.key,
+        env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, `agent-${name}`), ...opts.agentEnv },
+        nodeArgs: opts.agentNodeArgs,
+      });
+      children.push({ stop: () => service.stop() });
+      await waitFor('the agent to come online', async () => ((await db.agent.findUnique({ where: { id: other.agent.id } }))?.connectedAt ? true : null), {
+        service,
+        timeoutMs: 30_000,
+      });
+      return { id: other.agent.id, service };
+    },
     async crashGateway() {
+      if (fleet) throw new Error('with several gateways, kill one with stack.fleet.kill(i)');
       await stack.gateway.stop('SIGKILL');
       stack.gateway = await startGatewayService(gatewayOptions);
     },
@@ -256,7 +288,7 @@ export async function startTestStack(
       const args = ['connect', name, '--port', String(port), ...(o.noPassword ? ['--no-password'] : []), ...(o.args ?? [])];
       const hoop = cliCommand(args);
       const child = spawn(hoop.command, hoop.args, {
-        env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: configFile },
+        env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: configFile, ...o.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -290,7 +322,7 @@ export async function startTestStack(
     async stop() {
       for (const c of children) await c.stop();
       await stack.agent?.stop();
-      await stack.gateway.stop();
+      await (fleet ? fleet.stop() : stack.gateway.stop());
       await db.$disconnect();
       await database.drop().catch(() => undefined);
     },

@@ -20,7 +20,7 @@ export interface TestTool {
   neededBy: string;
 }
 
-export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium' | 'mariadb' | 'pymysql';
+export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium' | 'mariadb' | 'pymysql' | 'haproxy';
 
 export const TEST_TOOLS: readonly TestTool[] = [
   { name: 'psql', binary: 'psql', debianPackage: 'postgresql-client', neededBy: 'psql through hoop connect' },
@@ -28,6 +28,7 @@ export const TEST_TOOLS: readonly TestTool[] = [
   { name: 'sshd', binary: '/usr/sbin/sshd', debianPackage: 'openssh-server', neededBy: 'ssh connections to a real server' },
   { name: 'chromium', binary: chromiumPath(), debianPackage: 'chromium', neededBy: 'the browser tests' },
   { name: 'mariadb', binary: 'mariadb', debianPackage: 'mariadb-client', neededBy: 'the mariadb client through hoop connect' },
+  { name: 'haproxy', binary: 'haproxy', debianPackage: 'haproxy', neededBy: 'several gateways behind a load balancer' },
   { name: 'pymysql', binary: 'python3', pythonModule: 'pymysql', debianPackage: 'python3-pymysql', neededBy: 'PyMySQL through hoop connect' },
 ];
 

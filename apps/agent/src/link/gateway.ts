@@ -3,8 +3,10 @@ import WebSocket from 'ws';
 import {
   CAPABILITIES,
   CLOSE_KEY_REVOKED,
+  CLOSE_WRONG_GATEWAY,
   type Envelope,
   type IncomingOpen,
+  type Payload,
   MAX_TEXT_FRAME,
   messageBytes,
   PROTOCOL_VERSION,
@@ -21,18 +23,24 @@ const KEY_RETRY_MAX_MS = 10 * 60_000;
 /** the longest an audit frame waits to ride with the next frame to the gateway (the gateway's acknowledgements wait as long) */
 const AUDIT_RIDE_MS = 20;
 
+export type Welcome = Payload<'welcome'>;
+
 export interface GatewayLinkOptions {
   /** ws:// or wss:// address of the gateway */
   url: string;
+  /** the id of the gateway meant (from a gateways list): another one reached at `url` refuses the tunnel */
+  expect?: string;
   /** HOOP_AGENT_KEY */
   key: string;
   /** wait before trying again once the gateway refused the key (doubled on each refusal, up to 10 minutes) */
   keyRetryMs: number;
   log: Logger;
-  /** a gateway welcomed the agent on `tunnel`; null: that tunnel is lost (the link dials again by itself) */
-  onTunnel(tunnel: Tunnel | null): void;
+  /** a gateway welcomed the agent on `tunnel`; null: that tunnel is lost (the link dials again, unless `redial` says no) */
+  onTunnel(tunnel: Tunnel | null, welcome?: Welcome): void;
   /** the gateway opened a stream: a session to serve */
-  onOpen(open: IncomingOpen): void;
+  onOpen(open: IncomingOpen, tunnel: Tunnel): void;
+  /** asked each time the tunnel is lost: false stops the link (its gateway is no longer live); default: always dial again */
+  redial?(): boolean;
   /** any other message from the gateway: configuration, review updates, audit acknowledgements, connection tests */
   onMessage(msg: Envelope, tunnel: Tunnel): void;
 }
@@ -40,6 +48,10 @@ export interface GatewayLinkOptions {
 export interface GatewayLink {
   /** closes the tunnel and dials no more */
   stop(): void;
+  /** dials this address (and means this gateway) from the next try on */
+  retarget(url: string, expect: string): void;
+  /** whether a gateway welcomed the agent on the current socket */
+  readonly up: boolean;
 }
 
 /**
@@ -48,6 +60,9 @@ export interface GatewayLink {
  */
 export function dialGateway(o: GatewayLinkOptions): GatewayLink {
   const { log } = o;
+  let url = o.url;
+  let expect = o.expect;
+  let up = false;
   let ws: WebSocket | null = null;
   let stopped = false;
   let attempt = 0;
@@ -57,7 +72,7 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
 
   const connect = () => {
     if (stopped) return;
-    const socket = new WebSocket(`${o.url.replace(/\/$/, '')}/agent`, {
+    const socket = new WebSocket(`${url.replace(/\/$/, '')}/agent`, {
       headers: { authorization: `Bearer ${o.key}` },
       maxPayload: MAX_TEXT_FRAME,
       perMessageDeflate: false,
@@ -69,15 +84,16 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
     let heartbeatMs = 5000;
     let watchdog: NodeJS.Timeout | null = null;
     const tunnel = new Tunnel(ridingTransport(webSocketTransport(socket), AUDIT_RIDE_MS), true, {
-      onOpen: (open) => o.onOpen(open),
+      onOpen: (open) => o.onOpen(open, tunnel),
       onMessage: (msg) => {
         switch (msg.type) {
           case 'welcome':
             attempt = 0;
             keyRefusals = 0;
             heartbeatMs = msg.payload.heartbeatMs;
-            log.info('connected to gateway', { as: msg.payload.identity.name });
-            o.onTunnel(tunnel);
+            log.info('connected to gateway', { as: msg.payload.identity.name, gateway: msg.payload.gatewayId, url });
+            up = true;
+            o.onTunnel(tunnel, msg.payload);
             watchdog = setInterval(() => {
               if (Date.now() - lastPing > heartbeatMs * 3) {
                 log.warn('gateway stopped sending heartbeats; reconnecting');
@@ -105,6 +121,7 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
         capabilities: [...CAPABILITIES],
         software: `hoop-agent/${AGENT_VERSION}`,
         hostname: hostname(),
+        ...(expect ? { gateway: expect } : {}),
       });
     });
     socket.on('message', (data, isBinary) => {
@@ -136,12 +153,17 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
             `start the agent with its new HOOP_AGENT_KEY from the web app (Agents)`,
         );
       }
+      if (code === CLOSE_WRONG_GATEWAY)
+        log.error(`${url} leads to another gateway than the one it is registered for (${reason.toString()}): check HOOP_GATEWAY_INTERNAL_URL`);
       // counted until a gateway welcomes the agent again
       if (refusedKey) keyRefusals++;
       if (watchdog) clearInterval(watchdog);
-      o.onTunnel(null);
+      const wasUp = up;
+      up = false;
+      if (wasUp) o.onTunnel(null);
       tunnel.shutdown('gateway connection lost');
       if (ws === socket) ws = null;
+      if (o.redial && !o.redial()) stopped = true;
       scheduleReconnect();
     });
   };
@@ -154,7 +176,7 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
       keyRefusals > 0 ? Math.min(KEY_RETRY_MAX_MS, o.keyRetryMs * 2 ** Math.min(keyRefusals - 1, 4)) : Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
     const delay = Math.round(base / 2 + Math.random() * (base / 2));
     if (keyRefusals > 0) log.error(`not connected: key refused; trying again in ${Math.round(delay / 1000)} s`, { attempt });
-    else log.info('reconnecting', { inMs: delay, attempt });
+    else log.info('reconnecting', { inMs: delay, attempt, url });
     retryTimer = setTimeout(connect, delay);
   };
 
@@ -164,6 +186,13 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);
       ws?.close(1001, 'agent stopping');
+    },
+    retarget(next: string, id: string) {
+      url = next;
+      expect = id;
+    },
+    get up() {
+      return up;
     },
   };
 }

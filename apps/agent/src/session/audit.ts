@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, 
 import path from 'node:path';
 import type { AuditEventBody, Tunnel } from '@hoop/protocol';
 import { boundEvent } from './audit-bounds';
+import { TunnelRoutes } from './tunnel-routes';
 
 interface Frame {
   sessionId: string;
@@ -17,6 +18,8 @@ interface SessionSpool {
   ended: boolean;
   sentAt: number;
   wait: number;
+  /** the tunnel its frames were last sent on (null: none yet, or they wait for one) */
+  via: Tunnel | null;
 }
 
 const SESSION_FILE = /^([0-9a-f-]{36})\.jsonl$/;
@@ -35,7 +38,6 @@ const MAX_RESEND_MS = 5 * 60_000;
 export class AuditOutbox {
   private readonly sessions = new Map<string, SessionSpool>();
   private readonly nextSeq = new Map<string, number>();
-  private tunnel: Tunnel | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -43,6 +45,8 @@ export class AuditOutbox {
     private readonly resendMs = 15_000,
     /** the spool folder could not be written: frames of that session are kept in memory only */
     private readonly onSpoolError: (sessionId: string, err: Error) => void = () => undefined,
+    /** the tunnels to the gateways, and which session came on which */
+    readonly routes = new TunnelRoutes(),
   ) {
     if (spoolDir) {
       mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
@@ -68,33 +72,54 @@ export class AuditOutbox {
         unlinkSync(path.join(dir, name));
         continue;
       }
-      this.sessions.set(m[1]!, { frames, file: null, ended: true, sentAt: 0, wait: this.resendMs });
+      this.sessions.set(m[1]!, { frames, file: null, ended: true, sentAt: 0, wait: this.resendMs, via: null });
     }
   }
 
+  /** one gateway's link: this tunnel is the only one from now on (null: there is none) */
   attach(tunnel: Tunnel | null): void {
-    this.tunnel = tunnel;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    if (!tunnel) return;
+    this.routes.only(tunnel);
+    this.rerouted();
+  }
+
+  /** a gateway welcomed the agent on this tunnel: frames that wait for one go now */
+  up(tunnel: Tunnel): void {
+    this.routes.up(tunnel);
+    this.rerouted();
+  }
+
+  /** this tunnel is lost: the frames it had not had acknowledged go through another live one, if any */
+  down(tunnel: Tunnel): void {
+    this.routes.down(tunnel);
+    this.rerouted();
+  }
+
+  /** sends every unacknowledged frame whose tunnel is gone on its session's route now */
+  private rerouted(): void {
     const now = Date.now();
-    for (const s of this.sessions.values()) this.send(s, now, this.resendMs);
-    this.timer = setInterval(() => this.resendStale(), Math.max(50, Math.floor(this.resendMs / 4)));
-    this.timer.unref();
+    for (const [id, s] of this.sessions) if (!this.routes.isLive(s.via)) this.send(id, s, now, this.resendMs);
+    if (this.routes.any && !this.timer) {
+      this.timer = setInterval(() => this.resendStale(), Math.max(50, Math.floor(this.resendMs / 4)));
+      this.timer.unref();
+    } else if (!this.routes.any && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
   }
 
   /** sends again the frames of sessions whose acknowledgements stopped moving */
   private resendStale(): void {
     const now = Date.now();
-    for (const s of this.sessions.values()) {
-      if (s.frames.length > 0 && now - s.sentAt >= s.wait) this.send(s, now, Math.min(s.wait * 2, MAX_RESEND_MS));
+    for (const [id, s] of this.sessions) {
+      if (s.frames.length > 0 && now - s.sentAt >= s.wait) this.send(id, s, now, Math.min(s.wait * 2, MAX_RESEND_MS));
     }
   }
 
-  private send(s: SessionSpool, now: number, wait: number): void {
+  private send(sessionId: string, s: SessionSpool, now: number, wait: number): void {
     s.sentAt = now;
     s.wait = wait;
-    for (const f of s.frames) this.tunnel?.send('audit', f);
+    s.via = this.routes.of(sessionId);
+    for (const f of s.frames) s.via?.send('audit', f);
   }
 
   emit(sessionId: string, type: string, data: Record<string, unknown>): void {
@@ -111,9 +136,11 @@ export class AuditOutbox {
         ended: false,
         sentAt: 0,
         wait: this.resendMs,
+        via: null,
       };
       this.sessions.set(sessionId, s);
     }
+    const route = this.routes.of(sessionId);
     if (s.frames.length === 0) {
       s.sentAt = Date.now();
       s.wait = this.resendMs;
@@ -122,7 +149,10 @@ export class AuditOutbox {
     // JSON.stringify(frame), with the data's JSON made once
     const json = `{"sessionId":${JSON.stringify(sessionId)},"seq":${seq},"event":{"type":${JSON.stringify(type)},"at":"${at}","data":${bounded.json}}}`;
     if (s.file !== null) this.spool(s, sessionId, json);
-    this.tunnel?.sendJson('audit', json);
+    if (route === s.via || s.frames.length === 1) route?.sendJson('audit', json);
+    // its tunnel went down since the last frame: the ones before it, still unacknowledged, go along on the new route
+    else this.send(sessionId, s, Date.now(), this.resendMs);
+    s.via = route;
   }
 
   private openSpool(sessionId: string): number | null {
@@ -165,7 +195,7 @@ export class AuditOutbox {
   endSession(sessionId: string): void {
     this.nextSeq.delete(sessionId);
     const s = this.sessions.get(sessionId);
-    if (!s) return;
+    if (!s) return this.routes.unbind(sessionId);
     s.ended = true;
     this.release(sessionId, s);
   }
@@ -173,6 +203,7 @@ export class AuditOutbox {
   private release(sessionId: string, s: SessionSpool): void {
     if (!s.ended || s.frames.length > 0) return;
     this.sessions.delete(sessionId);
+    this.routes.unbind(sessionId);
     if (!this.spoolDir) return;
     const file = path.join(this.spoolDir, `${sessionId}.jsonl`);
     const remove = () => {

@@ -1,6 +1,7 @@
 import type { Payload, Tunnel } from '@hoop/protocol';
 import type { ReviewUpdate, SessionHooks } from './hooks';
 import { reviewDigest, reviewText } from './review-subject';
+import { TunnelRoutes } from './tunnel-routes';
 
 type Listener = (u: ReviewUpdate) => void;
 
@@ -11,40 +12,54 @@ type Listener = (u: ReviewUpdate) => void;
  * by name, which the digest covers too (review-subject.ts).
  */
 export class ReviewBroker {
-  private tunnel: Tunnel | null = null;
   private nextRef = 1;
-  private readonly waiting = new Map<number, Listener>();
+  private readonly waiting = new Map<number, { listener: Listener; tunnel: Tunnel }>();
 
+  /** @param routes the tunnels to the gateways: a hold is asked for on its session's own (the gateway its client waits on) */
+  constructor(private readonly routes = new TunnelRoutes()) {}
+
+  /** one gateway's link: this tunnel is the only one from now on (null: it is lost) */
   attach(tunnel: Tunnel | null): void {
-    this.tunnel = tunnel;
-    if (tunnel) return;
-    // sessions ride on the tunnel, so they end with it; their holds cannot be decided any more
-    for (const [ref, listener] of this.waiting) {
+    const before = this.routes.any;
+    this.routes.only(tunnel);
+    if (before && before !== tunnel) this.lost(before);
+  }
+
+  /**
+   * A tunnel is lost. Sessions ride on their tunnel, so they end with it; their holds cannot be decided any more (the
+   * review itself stays in the database: a client that connects again re-attaches to it). Holds on other tunnels go on.
+   */
+  lost(tunnel: Tunnel): void {
+    for (const [ref, w] of this.waiting) {
+      if (w.tunnel !== tunnel) continue;
       this.waiting.delete(ref);
-      listener({ status: 'unavailable', message: 'the connection to the gateway was lost' });
+      w.listener({ status: 'unavailable', message: 'the connection to the gateway was lost' });
     }
   }
 
   request(body: Omit<Payload<'review_request'>, 'ref'>, listener: Listener): () => void {
     const ref = this.nextRef++;
-    if (!this.tunnel) {
-      listener({ status: 'unavailable', message: 'the agent is not connected to a gateway' });
+    const home = this.routes.home(body.sessionId);
+    const tunnel = home ? (this.routes.isLive(home) ? home : null) : this.routes.any;
+    if (!tunnel) {
+      listener({ status: 'unavailable', message: 'the agent is not connected to the gateway of this session' });
       return () => undefined;
     }
-    this.waiting.set(ref, listener);
-    this.tunnel.send('review_request', { ...body, ref });
+    this.waiting.set(ref, { listener, tunnel });
+    tunnel.send('review_request', { ...body, ref });
     return () => {
       // the session ended while waiting: the gateway stops holding a place for it
-      if (this.waiting.delete(ref)) this.tunnel?.send('review_cancel', { ref, sessionId: body.sessionId });
+      if (this.waiting.delete(ref) && this.routes.isLive(tunnel)) tunnel.send('review_cancel', { ref, sessionId: body.sessionId });
     };
   }
 
-  update(u: Payload<'review_update'>): void {
-    const listener = this.waiting.get(u.ref);
+  /** a gateway's word on a hold (`from`: the tunnel it came on) */
+  update(u: Payload<'review_update'>, from: Tunnel | null = this.routes.any): void {
+    const listener = this.waiting.get(u.ref)?.listener;
     if (!listener) {
       // approved just after the session ended: hand the approval back so a re-attached client can still use it
       if (u.status === 'approved')
-        this.tunnel?.send('review_cancel', { ref: u.ref, sessionId: u.sessionId, ...(u.reviewId ? { reviewId: u.reviewId } : {}), unused: true });
+        from?.send('review_cancel', { ref: u.ref, sessionId: u.sessionId, ...(u.reviewId ? { reviewId: u.reviewId } : {}), unused: true });
       return;
     }
     if (u.status !== 'pending') this.waiting.delete(u.ref);

@@ -1,6 +1,15 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '@hoop/log';
-import { CAPABILITIES, type Payload, PROTOCOL_VERSION, type Transport, Tunnel, webSocketTransport } from '@hoop/protocol';
+import {
+  CAPABILITIES,
+  CLOSE_WRONG_GATEWAY,
+  type GatewayAddress,
+  type Payload,
+  PROTOCOL_VERSION,
+  type Transport,
+  Tunnel,
+  webSocketTransport,
+} from '@hoop/protocol';
 import type { AgentLink, AgentRegistry } from './registry';
 import type { AuditIngest } from '../audit/ingest';
 import type { AuditWriter } from '../audit/writer';
@@ -16,6 +25,8 @@ export interface AgentEndpointDeps {
   ingest: AuditIngest;
   audit: AuditWriter;
   log: Logger;
+  /** this gateway and the other live ones, told to each agent in its welcome */
+  peers: { id: string; list(): GatewayAddress[] };
   heartbeatMs: number;
 }
 
@@ -55,6 +66,13 @@ export function agentEndpoint(deps: AgentEndpointDeps): AgentEndpoint {
       onMessage: (msg) => {
         switch (msg.type) {
           case 'hello':
+            if (msg.payload.gateway && msg.payload.gateway !== deps.peers.id) {
+              // its address led to this gateway (a load balancer in the way?): not registered, so it replaces no tunnel
+              const why = `this is gateway ${deps.peers.id}, not ${msg.payload.gateway}`;
+              log.warn('agent dialed another gateway at this address; refused', { agent: identity.name, wanted: msg.payload.gateway });
+              ws.close(CLOSE_WRONG_GATEWAY, why);
+              return;
+            }
             link.capabilities = msg.payload.capabilities;
             link.software = msg.payload.software ?? null;
             link.tunnel.send('welcome', {
@@ -62,6 +80,8 @@ export function agentEndpoint(deps: AgentEndpointDeps): AgentEndpoint {
               capabilities: [...CAPABILITIES],
               heartbeatMs,
               identity: { kind: 'agent', id: identity.id, name: identity.name },
+              gatewayId: deps.peers.id,
+              gateways: deps.peers.list(),
             });
             agents
               .add(link)

@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Db } from '@hoop/db';
 import { type AgentConnection, CLOSE_KEY_REVOKED, CLOSE_REPLACED } from '@hoop/protocol';
 import { decryptSecret } from '@hoop/db';
-import type { Tunnel } from '@hoop/protocol';
+import type { GatewayAddress, Tunnel } from '@hoop/protocol';
 import type { AgentIdentity } from '../auth';
 import type { Logger } from '@hoop/log';
 
@@ -127,6 +127,17 @@ export class AgentRegistry {
     await this.db.agent
       .update({ where: { id: link.identity.id }, data: { lastSeenAt: new Date(), ...(info ?? {}) } })
       .catch((err: Error) => this.log.warn('could not record heartbeat', { error: err.message }));
+    // with several gateways, another gateway's link may have cleared connected_at as it ended: this live link sets it
+    // again (as its own, so that only this link clears it), and the agent shows online again within one heartbeat
+    if (link.connectedAt && this.links.get(link.identity.id) === link)
+      await this.db.agent
+        .updateMany({ where: { id: link.identity.id, connectedAt: null, keyHash: link.identity.keyHash }, data: { connectedAt: link.connectedAt } })
+        .catch(() => undefined);
+  }
+
+  /** Tells every agent that says it can keep several tunnels which gateways are live now. */
+  announceGateways(live: GatewayAddress[]): void {
+    for (const link of this.links.values()) if (link.capabilities.includes('gateways')) link.tunnel.send('gateways', { gateways: live });
   }
 
   /** Sends the agent the connections it serves (again after any change). */

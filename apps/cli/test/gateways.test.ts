@@ -1,0 +1,218 @@
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
+import { startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
+import { skipWithout } from '@hoop/devstack/tools';
+import { eachLimited, type LongSession, Markers, mcpSession, pgSession, psqlSession, sshRun } from './gateway-clients';
+
+/**
+ * Three gateways (separate processes) behind HAProxy, two agents given only the load balancer's address, one database.
+ * Many long sessions of each kind are pinned to each gateway (node-postgres through `hoop connect` and straight to the
+ * gateway's Postgres listener, psql, MCP over HTTP, OpenSSH through `hoop connect`); one gateway is killed with
+ * SIGKILL while they run. No session on the other gateways may fail; each of the dead one's fails with an error and
+ * its client, coming again through the load balancer, is served at once; the trail verifies, every statement a client
+ * saw answered recorded exactly once (frames spooled for the dead gateway's sessions arrive through another).
+ */
+
+const GATEWAYS = 3;
+const VICTIM = 1;
+/** per gateway: node-postgres through hoop connect, node-postgres to the listener, psql to the listener, MCP clients */
+const PER_GATEWAY = { connect: 26, listener: 20, psql: 6, mcp: 15 };
+const SESSIONS = GATEWAYS * (PER_GATEWAY.connect + PER_GATEWAY.listener + PER_GATEWAY.psql + PER_GATEWAY.mcp);
+const ROUNDS = 4;
+/** OpenSSH sessions per gateway (a private sshd as the target), when OpenSSH is there */
+const SSH_PER_GATEWAY = 3;
+const noSsh = skipWithout('sshd', 'ssh');
+const noTools = skipWithout('haproxy', 'psql');
+
+let stack: TestStack;
+let target: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
+let sshd: TestSshd | null = null;
+let caCert = '';
+let otherAgent: { id: string; service: import('@hoop/devstack').Service };
+const CONNS = ['gw-one', 'gw-two'];
+
+beforeAll(async () => {
+  // a target of its own: the sessions hold ~200 connections at once, more than the shared test server allows
+  target = await startEmbeddedPostgres({
+    dir: await mkdtemp(path.join(tmpdir(), 'hoop-gw-target-')),
+    port: await freePort(),
+    password: 'target-pw',
+    maxConnections: 400,
+  });
+  stack = await startTestStack({ gateways: GATEWAYS });
+  await stack.addPostgresConnection('gw-one', target.url('postgres'));
+  if (!noSsh) {
+    sshd = await startSshd();
+    await stack.addConnection('gw-ssh', 'ssh', sshd.target, sshd.privateKey);
+  }
+  await stack.startAgent();
+  otherAgent = await stack.startOtherAgent('second-agent');
+  await stack.addPostgresConnection('gw-two', target.url('postgres'), { agentId: otherAgent.id, sealed: true });
+  await stack.notifyConfigChanged();
+  await stack.fleet!.waitAgents(2);
+  const rows = await stack.db.$queryRawUnsafe<{ ca_cert: string }[]>('SELECT ca_cert FROM gateway_certificates LIMIT 1');
+  caCert = rows[0]!.ca_cert;
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await sshd?.stop();
+  await target?.stop();
+});
+
+const pinned = (g: number) => ({ HOOP_GATEWAY_URL: stack.fleet!.gateways[g]!.url, HOOP_TOKEN: stack.adminToken });
+const listenerConfig = (port: number, conn: string): pg.ClientConfig => ({
+  host: '127.0.0.1',
+  port,
+  user: 'admin@test.local',
+  password: stack.adminToken,
+  database: conn,
+  ssl: { ca: caCert, servername: 'localhost' },
+});
+const psqlUrl = (port: number, conn: string) =>
+  `postgres://${encodeURIComponent('admin@test.local')}@localhost:${port}/${conn}?hostaddr=127.0.0.1&sslmode=require`;
+
+describe.skipIf(noTools)('several gateways behind a load balancer', () => {
+  it('the agents, given the load balancer, hold a tunnel to every gateway; each gateway reaches either agent', async () => {
+    const live = await stack.db.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM gateways');
+    expect(live[0]!.n).toBe(GATEWAYS);
+    for (let g = 0; g < GATEWAYS; g++)
+      for (const conn of CONNS) {
+        const r = await stack.cli(['exec', conn, '-i', `select 'via-${g}-${conn}' as v`], { env: pinned(g) });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toContain(`via-${g}-${conn}`);
+      }
+  }, 120_000);
+
+  it(`kill -9 of one gateway amid ${SESSIONS} concurrent sessions: the others' sessions go on, the dead one's clients get an error and are served again at once, the trail is whole`, async () => {
+    const m = new Markers();
+    const fleet = stack.fleet!;
+    const proxies = await Promise.all(
+      Array.from({ length: GATEWAYS }, (_, g) => Promise.all(CONNS.map((c) => stack.connect(c, { env: pinned(g), noPassword: true })))),
+    );
+    const sshProxies = noSsh ? [] : await Promise.all(Array.from({ length: GATEWAYS }, (_, g) => stack.connect('gw-ssh', { env: pinned(g) })));
+    const sessions: LongSession[] = [];
+    for (let g = 0; g < GATEWAYS; g++) {
+      const gw = fleet.gateways[g]!;
+      for (let i = 0; i < PER_GATEWAY.connect; i++) {
+        const proxy = proxies[g]![i % 2]!;
+        sessions.push(pgSession(m, 'connect', g, `${g}_${i}`, { connectionString: proxy.url }));
+      }
+      for (let i = 0; i < PER_GATEWAY.listener; i++) sessions.push(pgSession(m, 'listener', g, `${g}_${i}`, listenerConfig(gw.pgPort!, CONNS[i % 2]!)));
+      for (let i = 0; i < PER_GATEWAY.psql; i++)
+        sessions.push(psqlSession(m, g, `${g}_${i}`, psqlUrl(gw.pgPort!, CONNS[i % 2]!), { PGPASSWORD: stack.adminToken }));
+      for (let i = 0; i < PER_GATEWAY.mcp; i++) sessions.push(mcpSession(m, g, `${g}_${i}`, gw.url, stack.adminToken, CONNS[i % 2]!));
+    }
+    const failed = new Map<LongSession, string>();
+    const run = async (what: (s: LongSession) => Promise<void>, onDone?: (n: number) => void) => {
+      let n = 0;
+      const live = sessions.filter((s) => !failed.has(s));
+      const errors = await eachLimited(live, live.length, async (s) => {
+        try {
+          await what(s);
+        } finally {
+          onDone?.(++n);
+        }
+      });
+      errors.forEach((e, i) => e && failed.set(live[i]!, `${live[i]!.kind}@${live[i]!.gateway}: ${e.message}`));
+    };
+    const started = Date.now();
+    await run((s) => s.open());
+    expect([...failed.values()]).toEqual([]);
+    await run((s) => s.step(0));
+    expect([...failed.values()]).toEqual([]);
+
+    // round 1 is under way on every session when the gateway dies: some statements in flight, some answered, some not yet sent
+    let killed: Promise<void> | null = null;
+    let sshRuns: Promise<(Error | null)[]> = Promise.resolve([]);
+    const sshJobs = sshProxies.flatMap((p, g) => Array.from({ length: SSH_PER_GATEWAY }, (_, i) => ({ g, port: p.port, id: `${g}_${i}` })));
+    const live1 = sessions.length;
+    await run(
+      (s) => s.step(1),
+      (n) => {
+        if (n === 1) sshRuns = eachLimited(sshJobs, sshJobs.length, (j) => sshRun(m, j.port, j.id, 3));
+        if (n === Math.floor(live1 / 2)) killed ??= fleet.kill(VICTIM);
+      },
+    );
+    await killed;
+    const killedAt = Date.now();
+    for (let round = 2; round < ROUNDS; round++) await run((s) => s.step(round));
+    const sshErrors = await sshRuns;
+
+    // no session of the other gateways failed; every session of the dead one did, with the error its client saw
+    const others = [...failed].filter(([s]) => s.gateway !== VICTIM).map(([, why]) => why);
+    expect(others).toEqual([]);
+    expect(sshErrors.filter((e, i) => e && sshJobs[i]!.g !== VICTIM).map((e) => e!.message)).toEqual([]);
+    const victims = sessions.filter((s) => s.gateway === VICTIM);
+    expect(victims.filter((s) => !failed.has(s)).map((s) => s.kind)).toEqual([]);
+    for (const s of victims) expect(failed.get(s)).toMatch(/\S/);
+    // hoop connect said so, and will open new sessions on a new connection to its gateway
+    for (const p of proxies[VICTIM]!)
+      await waitFor('hoop connect to say its gateway is gone', async () => (/gateway connection lost/.test(p.output()) ? true : null));
+
+    // the dead one's clients come again through the load balancer: each is served at once, at the first try
+    const lbProxies = await Promise.all(CONNS.map((c) => stack.connect(c, { noPassword: true })));
+    const again: LongSession[] = victims.map((s, i) => {
+      const conn = CONNS[i % 2]!;
+      const id = `again_${i}`;
+      if (s.kind === 'connect') return pgSession(m, 'connect', -1, id, { connectionString: lbProxies[i % 2]!.url });
+      if (s.kind === 'listener') return pgSession(m, 'listener', -1, id, listenerConfig(stack.pgPort, conn));
+      if (s.kind === 'psql') return psqlSession(m, -1, id, psqlUrl(stack.pgPort, conn), { PGPASSWORD: stack.adminToken });
+      return mcpSession(m, -1, id, stack.gatewayUrl, stack.adminToken, conn);
+    });
+    const reconnectErrors = await eachLimited(again, again.length, async (s) => {
+      await s.open();
+      await s.step(0);
+    });
+    expect(reconnectErrors.filter(Boolean).map((e) => e!.message)).toEqual([]);
+    const servedAgainMs = Date.now() - killedAt;
+
+    // the dead gateway leaves the live list; the agents drop it
+    await waitFor('the dead gateway to expire', async () => {
+      const r = await stack.db.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM gateways');
+      return r[0]!.n === GATEWAYS - 1 ? true : null;
+    });
+    for (const agent of [stack.agent!, otherAgent.service])
+      await waitFor('the agent to drop the dead gateway', async () => (/no longer live; dropping it/.test(agent.output()) ? true : null), {
+        timeoutMs: 20_000,
+      });
+
+    await Promise.all([...sessions, ...again].map((s) => s.close()));
+    for (const p of [...proxies.flat(), ...sshProxies, ...lbProxies]) await p.stop();
+
+    // every frame spooled by both agents is acknowledged, those of the dead gateway's sessions through another gateway
+    const spools = [
+      path.join(path.dirname(stack.configFile), 'agent', 'audit-spool'),
+      path.join(path.dirname(stack.configFile), 'agent-second-agent', 'audit-spool'),
+    ];
+    for (const spool of spools)
+      await waitFor('the agent to have every audit frame acknowledged', async () => ((await readdir(spool)).length === 0 ? true : null), { timeoutMs: 60_000 });
+    const open = await stack.db.session.count({ where: { orgId: stack.orgId, status: 'open' } });
+    expect(open).toBe(0);
+    const verify = await stack.cli(['audit', 'verify']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/audit trail intact/);
+    const rows = await stack.db.$queryRawUnsafe<{ marker: string; n: number }[]>(
+      `SELECT substring(t.text from 'mk_([a-z]+_[a-z0-9_]+)') AS marker, count(*)::int AS n
+         FROM (SELECT CASE type WHEN 'statement' THEN data->>'sql' ELSE data->>'command' END AS text FROM audit_events
+               WHERE type IN ('statement', 'command')) t WHERE t.text LIKE '%mk\\_%' GROUP BY 1`,
+    );
+    const recorded = new Map(rows.map((r) => [r.marker, r.n]));
+    expect([...recorded].filter(([, n]) => n !== 1)).toEqual([]);
+    expect([...recorded.keys()].filter((x) => !m.sent.has(x))).toEqual([]);
+    expect([...m.done].filter((x) => !recorded.has(x))).toEqual([]);
+    const logs = fleet.gateways.map((g) => g.service.output()).join('\n');
+    expect(logs).not.toMatch(/differs from the event stored/);
+    process.stdout.write(
+      `gateways: ${sessions.length} concurrent sessions (${Object.entries(PER_GATEWAY)
+        .map(([k, v]) => `${k} ${v * GATEWAYS}`)
+        .join(', ')}${noSsh ? ', no OpenSSH' : `, ssh ${sshJobs.length}`}) over ${GATEWAYS} gateways, ${ROUNDS} rounds; ` +
+        `${failed.size} failed, all on the killed gateway; ${again.length} served again through the load balancer ${servedAgainMs} ms after the kill; ` +
+        `${recorded.size} statements recorded once each; ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+  }, 300_000);
+});
