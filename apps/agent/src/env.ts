@@ -67,3 +67,26 @@ export async function resolveSecret(ref: string | null, stored: string | null | 
   }
   return { ok: false, error: `unknown secret reference "${ref.split(':')[0]}:"; use env:NAME, file:/path or stored` };
 }
+
+/** What the agent's environment says of its AWS credentials (http connections signed with AWS Signature V4). */
+export interface AwsEnvironment {
+  AWS_ACCESS_KEY_ID?: string;
+  AWS_SECRET_ACCESS_KEY?: string;
+  AWS_SESSION_TOKEN?: string;
+  AWS_PROFILE?: string;
+  AWS_SHARED_CREDENTIALS_FILE?: string;
+  HOME?: string;
+}
+
+/** Read when a session needs it, like secret references, so credentials rotated in a mounted file are picked up. */
+export function awsEnvironment(source: NodeJS.ProcessEnv = process.env): AwsEnvironment {
+  const pick = (k: keyof AwsEnvironment) => (source[k] ? { [k]: source[k] } : {});
+  return {
+    ...pick('AWS_ACCESS_KEY_ID'),
+    ...pick('AWS_SECRET_ACCESS_KEY'),
+    ...pick('AWS_SESSION_TOKEN'),
+    ...pick('AWS_PROFILE'),
+    ...pick('AWS_SHARED_CREDENTIALS_FILE'),
+    ...pick('HOME'),
+  };
+}

@@ -4,8 +4,11 @@
  * API expects it. The control plane checks with the same function before it saves.
  */
 
-/** How the agent presents the connection's credential to the API. */
-export const HTTP_AUTH_TYPES = ['none', 'bearer', 'header', 'basic'] as const;
+/**
+ * How the agent presents the connection's credential to the API; `aws-sigv4` signs each request with the agent's own
+ * AWS credentials (its environment, or a profile of its shared credentials file) instead of a connection credential.
+ */
+export const HTTP_AUTH_TYPES = ['none', 'bearer', 'header', 'basic', 'aws-sigv4'] as const;
 export type HttpAuthType = (typeof HTTP_AUTH_TYPES)[number];
 
 export interface HttpTargetConfig {
@@ -22,8 +25,18 @@ export interface HttpTargetConfig {
   authUser?: string;
   /** CA certificates (PEM) an https target's certificate must chain to; else the system's */
   caCert?: string;
+  /** `aws-sigv4`: the region and the service the signature is scoped to (`us-east-1`, `sts`) */
+  awsRegion?: string;
+  awsService?: string;
+  /** `aws-sigv4`: a profile of the agent's shared credentials file; unset: the agent's AWS_* environment first */
+  awsProfile?: string;
   connectTimeoutMs: number;
 }
+
+/** A region (`us-east-1`, `cn-north-1`, `us-gov-west-1`) and a service signing name (`sts`, `s3`, `execute-api`). */
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z0-9]+){1,4}$/;
+export const AWS_SERVICE_PATTERN = /^[a-z0-9][a-z0-9.-]{0,62}$/;
+export const AWS_PROFILE_PATTERN = /^[A-Za-z0-9_.@+-]{1,64}$/;
 
 /** Headers a credential may not be put in: they would break the request or carry something else. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'content-type', 'te', 'upgrade', 'cookie']);
@@ -55,6 +68,20 @@ export function httpTargetConfigFrom(config: Record<string, unknown>): HttpTarge
     const u = config.authUser;
     if (typeof u !== 'string' || u === '' || u.includes(':') || u.length > 200) return 'config.authUser must be the user name for basic auth (no colon)';
     out.authUser = u;
+  }
+  if (authType === 'aws-sigv4') {
+    const { awsRegion: region, awsService: service, awsProfile: profile } = config;
+    if (typeof region !== 'string' || !AWS_REGION_PATTERN.test(region))
+      return 'config.awsRegion must be the AWS region requests are signed for, such as us-east-1';
+    if (typeof service !== 'string' || !AWS_SERVICE_PATTERN.test(service))
+      return "config.awsService must be the AWS service's signing name, such as sts, s3 or execute-api (lower case)";
+    out.awsRegion = region;
+    out.awsService = service;
+    if (profile !== undefined && profile !== null && profile !== '') {
+      if (typeof profile !== 'string' || !AWS_PROFILE_PATTERN.test(profile))
+        return 'config.awsProfile must be the name of a profile of the shared credentials file';
+      out.awsProfile = profile;
+    }
   }
   const ca = config.caCert;
   if (ca !== undefined && ca !== null && ca !== '') {

@@ -3,6 +3,7 @@ import type { ResolvedPolicy } from '@hoop/pipeline';
 import type { HttpTargetConfig } from '@hoop/protocol';
 import type { MemoryBudget } from '../session/memory-budget';
 import type { PolicyHooks } from '../session/policy-hooks';
+import type { RequestSigner } from './aws-signer';
 import type { Target } from './upstream';
 
 /** What every exchange of a session shares. */
@@ -10,6 +11,8 @@ export interface ExchangeContext {
   target: Target;
   config: HttpTargetConfig;
   secret: string | null;
+  /** signs each request as sent (AWS Signature V4 connections) */
+  signer?: RequestSigner;
   hooks: PolicyHooks;
   policy(): ResolvedPolicy;
   readOnly(): boolean;

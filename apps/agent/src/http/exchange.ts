@@ -25,6 +25,7 @@ export class HttpExchange {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private holdLimit = 0;
+  private holdWhy = '';
   private readonly share: ReturnType<MemoryBudget['share']>;
   private call: TargetCall | null = null;
   private hold: ReviewHold | null = null;
@@ -55,14 +56,17 @@ export class HttpExchange {
     const methods = methodsOf(facts, path.query);
     const readsBody = !('error' in methods) && needsBody(resolved.policy, head.method, path, methods);
     if (!readsBody && first.action === 'deny') return this.refuse(verdictOf(first));
-    if (!readsBody && first.action === 'allow') {
+    // a signature over the body's sha256 needs the whole body before anything is sent
+    const signsBody = ctx.signer?.holdsBody(head.headers) ?? false;
+    if (!readsBody && first.action === 'allow' && !signsBody) {
       this.phase = 'streaming';
       this.forward(null);
       return;
     }
-    // the body decides (a rule reads it), or a review must bind it: held whole until its end
+    // the body decides (a rule reads it), a review must bind it, or the signature covers it: held whole until its end
     this.phase = 'holding';
     this.holdLimit = readsBody ? resolved.policy.http.maxJudgedBody : MAX_HELD_INPUT;
+    this.holdWhy = readsBody || first.action !== 'allow' ? 'to judge a request that a rule or a review reads whole' : 'to sign a request body';
     const declared = Number(head.headers['content-length'] ?? 0);
     if (declared > this.holdLimit) this.tooLarge();
   }
@@ -161,6 +165,8 @@ export class HttpExchange {
       delete headers['transfer-encoding'];
       if (body.length > 0 || head.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
     }
+    const unsigned = ctx.signer?.sign(head.method, this.target, headers, body, head.headers);
+    if (unsigned) return this.answer({ status: 400, type: 'bad_request', message: `hoop: ${unsigned}` }, 'deny');
     this.result.requestHeaders = recordedHeaders(headers);
     this.call = ctx.target.call(head.method, this.target, headers, {
       response: (r) => {
@@ -191,7 +197,7 @@ export class HttpExchange {
       {
         status: 413,
         type: 'request_too_large',
-        message: `hoop: the request body is over ${limit >= 1048576 ? `${limit / 1048576} MiB` : `${limit} bytes`}, the most hoop holds to judge a request that a rule or a review reads whole`,
+        message: `hoop: the request body is over ${limit >= 1048576 ? `${limit / 1048576} MiB` : `${limit} bytes`}, the most hoop holds ${this.holdWhy}`,
       },
       'deny',
     );

@@ -1,5 +1,6 @@
 import { type AgentConnection, httpTargetConfigFrom, type ProbeResult } from '@hoop/protocol';
 import type { ProbeRecorder } from '../session/probe-recorder';
+import { signerFor } from './aws-signer';
 import { httpTarget } from './upstream';
 import http from 'node:http';
 import https from 'node:https';
@@ -13,13 +14,20 @@ export async function probeHttp(conn: AgentConnection, secret: string | null, re
     return rec.fail('settings', `connection "${conn.name}": ${config}`);
   }
   rec.step('settings', 'Settings', 'pass', `${config.baseUrl} (${config.authType})`);
-  if (config.authType !== 'none' && !secret) {
+  const signer = await signerFor(config);
+  if (typeof signer === 'string') {
+    rec.step('login', 'Credential', 'fail', signer);
+    return rec.fail('credential', `connection "${conn.name}": ${signer}`);
+  }
+  if (config.authType !== 'none' && !signer && !secret) {
     rec.step('login', 'Credential', 'fail', 'the connection has no credential');
     return rec.fail('credential', `connection "${conn.name}" sends a ${config.authType} credential but has none; set it as the connection's credential`);
   }
   const target = httpTarget(config, { http: new http.Agent(), https: (ca) => new https.Agent(ca ? { ca } : {}) });
   const got = await new Promise<{ status: number } | { error: string }>((resolve) => {
-    const call = target.call('GET', '/', forwardedHeaders({ accept: '*/*' }, config, secret), {
+    const headers = forwardedHeaders({ accept: '*/*' }, config, secret);
+    signer?.sign('GET', '/', headers, null, {});
+    const call = target.call('GET', '/', headers, {
       response: (r) => {
         r.body.resume();
         r.body.on('error', () => undefined);

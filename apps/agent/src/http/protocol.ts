@@ -3,6 +3,7 @@ import https from 'node:https';
 import { httpTargetConfigFrom } from '@hoop/protocol';
 import { policyFor } from '../session/policy-hooks';
 import type { Protocol } from '../session/protocol';
+import { signerFor } from './aws-signer';
 import { serveHttpSession } from './serve';
 import { httpTarget } from './upstream';
 
@@ -33,8 +34,10 @@ export function httpProtocol(): Protocol {
     async serve(s) {
       const config = httpTargetConfigFrom(s.conn.config);
       if (typeof config === 'string') return s.reject('bad_config', `connection "${s.conn.name}": ${config}`);
+      const signer = await signerFor(config);
+      if (typeof signer === 'string') return s.reject('secret_unavailable', `connection "${s.conn.name}": ${signer}`);
       let secret: string | null = null;
-      if (config.authType !== 'none') {
+      if (config.authType !== 'none' && !signer) {
         const c = await s.credential();
         if (!c) return;
         if (!c.value)
@@ -54,6 +57,7 @@ export function httpProtocol(): Protocol {
           target: httpTarget(config, agents),
           config,
           secret,
+          ...(signer ? { signer } : {}),
           hooks: s.hooks,
           policy() {
             const now = s.current();

@@ -239,5 +239,5 @@ export const MANAGED_KEYS: Record<EditableType, string[]> = {
   ssh: ['host', 'port', 'user', 'hostKeyFingerprint'],
   command: ['shell', 'exec', 'cwd', 'env', 'guard', 'command'],
   anthropic: ['baseUrl'],
-  http: ['baseUrl', 'authType', 'authHeader', 'authUser', 'caCert', 'connectTimeoutMs'],
+  http: ['baseUrl', 'authType', 'authHeader', 'authUser', 'caCert', 'awsRegion', 'awsService', 'awsProfile', 'connectTimeoutMs'],
 };

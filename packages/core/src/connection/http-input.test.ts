@@ -33,4 +33,22 @@ describe('an http connection as an admin saves it', () => {
       /^config\.authType: How the credential is sent is one of none, bearer, header, basic/,
     );
   });
+
+  it('takes AWS Signature V4 with a region and a service, and says which is missing or wrong', () => {
+    const sigv4 = (extra: Record<string, unknown>) =>
+      ConnectionInput.safeParse({ type: 'http', name: 'aws-sts', config: { baseUrl: 'https://sts.us-east-1.amazonaws.com', authType: 'aws-sigv4', ...extra } });
+    expect(sigv4({ awsRegion: 'us-east-1', awsService: 'sts', awsProfile: '' }).data?.config).toMatchObject({ awsRegion: 'us-east-1', awsService: 'sts' });
+    expect(sigv4({ awsRegion: 'eu-west-3', awsService: 's3', awsProfile: 'audit' }).success).toBe(true);
+    expect(messages(sigv4({}))).toEqual([
+      'config.awsRegion: Enter the AWS region requests are signed for, such as us-east-1.',
+      "config.awsService: Enter the AWS service's signing name, such as sts, s3 or execute-api.",
+    ]);
+    expect(messages(sigv4({ awsRegion: 'US East', awsService: 'S3' }))).toEqual([
+      'config.awsRegion: The region is an AWS region name, such as us-east-1.',
+      "config.awsService: The service is the AWS service's signing name in lower case, such as sts, s3 or execute-api.",
+    ]);
+    expect(messages(sigv4({ awsRegion: 'us-east-1', awsService: 'sts', awsProfile: 'a b' }))).toEqual([
+      'config.awsProfile: The profile is a profile name of the shared credentials file, such as default.',
+    ]);
+  });
 });
