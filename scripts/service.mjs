@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRIES = { agent: 'apps/agent/src/main.ts', gateway: 'apps/gateway/src/main.ts', cli: 'apps/cli/src/main.ts' };
+/** scripts a service starts threads with, bundled beside its main.mjs (apps/agent/src/mysql/guard-thread.ts finds it there) */
+const THREADS = { agent: { 'mysql-guard': 'apps/agent/src/mysql/guard-worker.ts' } };
 
 /**
  * Source maps, so stack traces name the TypeScript. A young generation of 4 MB per semi-space: under a steady stream
@@ -60,7 +62,10 @@ async function bundle(app, outdir) {
     },
   };
   await build({
-    entryPoints: { main: path.join(ROOT, ENTRIES[app]) },
+    entryPoints: {
+      main: path.join(ROOT, ENTRIES[app]),
+      ...Object.fromEntries(Object.entries(THREADS[app] ?? {}).map(([name, file]) => [name, path.join(ROOT, file)])),
+    },
     outdir,
     bundle: true,
     splitting: true,

@@ -33,3 +33,19 @@ export type Current = {
   /** the rest of the answer is not the client's (it was answered already: a refused LOCAL INFILE request) */
   discard?: boolean;
 };
+
+/** The record of an allowed statement whose answer has ended (masked: its text, its error). */
+export function answerRecord(c: Current, sql: string, verdict: Verdict, masked: Record<string, number>, maskAudit: (t: string) => string) {
+  return {
+    sql: maskAudit(sql),
+    decision: verdict.reviewId ? 'approved' : 'allow',
+    ...(verdict.reviewId ? { reviewId: verdict.reviewId } : {}),
+    statements: verdict.statements ?? null,
+    executed: true,
+    rows: c.rows,
+    bytes: c.bytes,
+    durationMs: Math.round((performance.now() - c.started) * 1000) / 1000,
+    masked,
+    ...(c.error ? { error: maskAudit(c.error) } : {}),
+  };
+}

@@ -1,6 +1,6 @@
 /**
  * A MySQL connection's statements are judged by the MySQL guard (evaluateMysql), through the session as the agent
- * builds it (hooksFor with the connection's policy): what MySQL runs and the Postgres grammar would read otherwise
+ * builds it (hooksFor with the connection's policy, judging in the agent's guard thread): what MySQL runs and the Postgres grammar would read otherwise
  * (versioned comments, backticks, `WHERE 1=1`) is judged as the server reads it. The mariadb client against the real
  * MariaDB, a database of its own per test.
  */
@@ -10,13 +10,17 @@ import type net from 'node:net';
 import { createLogger } from '@hoop/log';
 import { CLIENT, parseErr } from '@hoop/mysqlwire';
 import type { AgentConnection } from '@hoop/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { guardKind, hooksFor } from '../session/policy-hooks';
+import { MysqlGuardThread } from './guard-thread';
 import { asRoot, HOST, mysqlClient, serveTestSessions, testConnection } from './test-mariadb';
 
 let db: string;
 let server: net.Server;
 let conn: AgentConnection;
+const mysqlGuard = new MysqlGuardThread();
+beforeAll(() => mysqlGuard.start());
+afterAll(() => mysqlGuard.close());
 
 beforeEach(async () => {
   db = `hoop_g_${randomBytes(4).toString('hex')}`;
@@ -24,7 +28,7 @@ beforeEach(async () => {
   conn = testConnection();
   server = await serveTestSessions(db, () => ({
     // as session/open.ts builds them: the guard is chosen by the connection's type
-    hooks: hooksFor(() => conn, 'test-key', guardKind(conn)),
+    hooks: hooksFor(() => conn, 'test-key', guardKind(conn), {}, { mysqlGuard }),
     readOnly: conn.readOnly,
     log: createLogger('mysql-guard-test', 'error'),
     audit: () => {},

@@ -1,4 +1,3 @@
-import { initMysqlGuard } from '@hoop/pipeline';
 import { limitsFor } from '../session/policy-hooks';
 import type { Protocol } from '../session/protocol';
 import { mysqlTargetConfigFrom } from './config';
@@ -18,7 +17,7 @@ export function mysqlProtocol(): Protocol {
       // the MySQL grammar is loaded with the first MySQL session (an agent that serves none does not hold it)
       const [secret, unloaded] = await Promise.all([
         s.credential(),
-        initMysqlGuard().then(
+        s.hooks.guardReady().then(
           () => null,
           (err: Error) => err.message,
         ),

@@ -18,3 +18,15 @@ export function prepareNotHeld(v: Verdict): Verdict {
   const why = 'a SQL PREPARE is not held for review (each EXECUTE of it would run without one): send the statement itself';
   return { ...v, action: 'deny', message: `${v.message ?? 'it needs approval'}; ${why}` };
 }
+
+/** The record of a statement refused before it reached the target (its text masked). */
+export function refusalRecord(sql: string, verdict: Verdict, maskAudit: (t: string) => string) {
+  return {
+    sql: maskAudit(sql),
+    decision: verdict.action,
+    ruleId: verdict.ruleId ?? null,
+    reason: verdict.message ?? null,
+    statements: verdict.statements ?? null,
+    executed: false,
+  };
+}

@@ -6,6 +6,8 @@ import type { ColumnMaskerFor } from './masking';
 /** What the relay needs of the policy (session/policy-hooks.ts). */
 export interface MysqlHooks {
   judge(sql: string): Verdict;
+  /** `judge` away from the event loop where it can be (session/policy-hooks.ts): a promise when the verdict is not cached */
+  judgeSoon?(sql: string): Verdict | Promise<Verdict>;
   /** asks reviewers about a held statement (absent: a statement that needs review is refused) */
   requestReview?: SessionHooks['requestReview'];
   columnMasker: ColumnMaskerFor;

@@ -15,15 +15,17 @@ import { blockedMessage } from '../session/refusals';
 import { type HeldStatement, holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/review-hold';
 import { boundParams } from './bound-values';
 import { ReviewedStatements } from './held-statements';
-import { ANSWER, type Current } from './commands';
+import { ANSWER, answerRecord, type Current } from './commands';
 import { ClientBatch } from './client-batch';
 import { killedThread } from './threads';
 import { InfileTransfer } from './local-infile';
 import { hasPrepareStatement } from './sql-tokens';
 import { type RowMasker, rowMaskerFor } from './masking';
-import { prepareNotHeld, reviewRefusal } from './refusals';
-
+import { prepareNotHeld, refusalRecord, reviewRefusal } from './refusals';
 import type { RelayEnds } from './relay-ends';
+
+type Reviewed = NonNullable<ReturnType<ReviewedStatements['get']>>;
+type Execute = Extract<ReturnType<typeof parseCommand>, { type: 'StmtExecute' }>;
 
 export type { MysqlHooks, RelayEnds } from './relay-ends';
 
@@ -57,6 +59,9 @@ export class MysqlRelay {
   private infile: InfileTransfer | null = null;
   /** the id of the statement prepared last (MariaDB's statement id 0xFFFFFFFF names it) */
   private lastPrepared: number | null = null;
+  /** a statement is being judged (in the guard thread), this many bytes long: nothing after it goes on until its verdict */
+  private judging: number | null = null;
+  private disposed = false;
   /** statements judged (allowed or refused) */
   statementCount = 0;
   /** values masked over the session, by type */
@@ -72,7 +77,7 @@ export class MysqlRelay {
 
   /** client input held, not passed on yet (a packet still arriving, a held command, commands waiting for an answer) */
   get heldBytes(): number {
-    return this.clientPackets.pending + this.queued + (this.held?.payload.length ?? 0);
+    return this.clientPackets.pending + this.queued + (this.held?.payload.length ?? 0) + (this.judging ?? 0);
   }
 
   /** Values masked since the last call, by type, added to the session's totals. */
@@ -110,6 +115,7 @@ export class MysqlRelay {
 
   /** The session is over: a held statement will never run. */
   dispose(): void {
+    this.disposed = true;
     this.out.flush();
     this.held?.review.end();
     this.held = null;
@@ -213,20 +219,11 @@ export class MysqlRelay {
     // what this answer had masked (an execute of a statement prepared earlier counts in the session's totals only)
     const masked = this.takeMasked();
     // a prepare runs nothing: its executes are recorded (unless the server refused to prepare it)
-    if (c.sql !== null && c.verdict && c.verdict.action === 'allow' && (c.kind !== 'prepare' || c.error)) {
-      this.o.audit('statement', {
-        sql: this.o.hooks.maskAudit(c.sql),
-        decision: c.verdict.reviewId ? 'approved' : 'allow',
-        ...(c.verdict.reviewId ? { reviewId: c.verdict.reviewId } : {}),
-        statements: c.verdict.statements ?? null,
-        executed: true,
-        rows: c.rows,
-        bytes: c.bytes,
-        durationMs: Math.round((performance.now() - c.started) * 1000) / 1000,
-        masked,
-        ...(c.error ? { error: this.o.hooks.maskAudit(c.error) } : {}),
-      });
-    }
+    if (c.sql !== null && c.verdict && c.verdict.action === 'allow' && (c.kind !== 'prepare' || c.error))
+      this.o.audit(
+        'statement',
+        answerRecord(c, c.sql, c.verdict, masked, (t) => this.o.hooks.maskAudit(t)),
+      );
     if (c.kind === 'execute') this.cursorColumns.set(c.statementId, this.columns);
     this.current = null;
     this.columns = [];
@@ -244,7 +241,7 @@ export class MysqlRelay {
         this.infile = null;
         continue;
       }
-      if (this.current || this.held) {
+      if (this.current || this.held || this.judging !== null) {
         this.queue.unshift(payload);
         this.queued += payload.length;
         return;
@@ -280,8 +277,28 @@ export class MysqlRelay {
         return this.refuse(e.code ?? ER.MALFORMED_PACKET, e.sqlState ?? 'HY000', e.message);
       }
     }
-    const verdict = sql === null ? null : this.o.hooks.judge(sql);
-    if (sql !== null) this.statementCount++;
+    if (sql === null) return this.judged(payload, null, null);
+    this.statementCount++;
+    this.verdictOn(sql, (verdict) => this.judged(payload, sql, verdict));
+  }
+
+  /** The verdict on `sql`: at once when cached, else when the guard thread answers (what the client sends waits, in order). */
+  private verdictOn(sql: string, then: (v: Verdict) => void): void {
+    const v = this.o.hooks.judgeSoon ? this.o.hooks.judgeSoon(sql) : this.o.hooks.judge(sql);
+    if (!(v instanceof Promise)) return then(v);
+    this.judging = sql.length;
+    void v.then((verdict) => {
+      this.judging = null;
+      if (this.disposed) return;
+      then(verdict);
+      this.pump();
+    });
+  }
+
+  /** A command whose statement (if it has one) is judged: refused, held, or sent on. */
+  private judged(payload: Buffer, sql: string | null, verdict: Verdict | null): void {
+    const com = payload[0]!;
+    const statementId = this.statementOf(payload);
     if (sql !== null && verdict?.action === 'review' && this.o.hooks.requestReview) {
       // a prepare runs nothing: its executes are held, each with its values
       if (com === COM.STMT_PREPARE) return this.send(payload, sql, verdict);
@@ -299,9 +316,9 @@ export class MysqlRelay {
   }
 
   /** An execute of a prepared statement that needs approval: judged again (the policy may have changed), held with its values. */
-  private executeReviewed(payload: Buffer, s: NonNullable<ReturnType<ReviewedStatements['get']>>): void {
+  private executeReviewed(payload: Buffer, s: Reviewed): void {
     this.statementCount++;
-    let params;
+    let params: Execute;
     try {
       const c = parseCommand(payload, { capabilities: this.o.capabilities, statement: () => this.reviewed.params(s) });
       if (c.type !== 'StmtExecute') throw new MysqlWireError('not an execute');
@@ -310,7 +327,10 @@ export class MysqlRelay {
       const e = err as MysqlWireError;
       return this.refuse(e.code ?? ER.MALFORMED_PACKET, e.sqlState ?? 'HY000', e.message);
     }
-    const verdict = this.o.hooks.judge(s.sql);
+    this.verdictOn(s.sql, (verdict) => this.executeJudged(payload, s, params, verdict));
+  }
+
+  private executeJudged(payload: Buffer, s: Reviewed, params: Execute, verdict: Verdict): void {
     if (verdict.action === 'deny' || (verdict.action === 'review' && !this.o.hooks.requestReview)) return this.refuseStatement(s.sql, verdict);
     const ran = () => this.reviewed.executed(s, params.params, params.newParamsBound);
     if (verdict.action === 'allow') {
@@ -356,9 +376,8 @@ export class MysqlRelay {
     const com = payload[0]!;
     const kind = ANSWER[com]!;
     const statementId = this.statementOf(payload);
-    if (com === COM.STMT_CLOSE) this.cursorColumns.delete(statementId);
-    if (com === COM.STMT_CLOSE) this.preparedSql.delete(statementId);
-    if (com === COM.RESET_CONNECTION) this.preparedSql.clear();
+    if (com === COM.STMT_CLOSE) for (const m of [this.cursorColumns, this.preparedSql]) m.delete(statementId);
+    else if (com === COM.RESET_CONNECTION) this.preparedSql.clear();
     const prepared = com === COM.STMT_EXECUTE && sql === null ? this.preparedSql.get(statementId) : undefined;
     if (prepared) ({ sql, verdict } = prepared);
     this.o.targetPackets.sequenceId = 1;
@@ -370,14 +389,10 @@ export class MysqlRelay {
   }
 
   private refuseStatement(sql: string, verdict: Verdict): void {
-    this.o.audit('statement', {
-      sql: this.o.hooks.maskAudit(sql),
-      decision: verdict.action,
-      ruleId: verdict.ruleId ?? null,
-      reason: verdict.message ?? null,
-      statements: verdict.statements ?? null,
-      executed: false,
-    });
+    this.o.audit(
+      'statement',
+      refusalRecord(sql, verdict, (t) => this.o.hooks.maskAudit(t)),
+    );
     const message =
       verdict.action === 'review' ? `${blockedMessage(verdict)} (this statement needs approval, and no review can be requested here)` : blockedMessage(verdict);
     this.refuse(1227, '42000', message);

@@ -3,7 +3,7 @@ import type { AgentConnection, IncomingOpen } from '@hoop/protocol';
 import { resolveSecret } from '../env';
 import type { AuditOutbox } from './audit';
 import type { MemoryBudget } from './memory-budget';
-import { guardKind, hooksFor, limitsFor } from './policy-hooks';
+import { guardKind, hooksFor, limitsFor, type MysqlGuard } from './policy-hooks';
 import type { AgentSettings, SessionOpen } from './protocol';
 import { type ReviewBroker, reviewHook } from './reviews';
 
@@ -18,6 +18,8 @@ export interface SessionServices {
   log: Logger;
   /** the connection as the gateway configured it last */
   current(conn: AgentConnection): AgentConnection;
+  /** where MySQL texts are judged (the agent's guard thread); absent, on the event loop */
+  mysqlGuard?: MysqlGuard;
 }
 
 /**
@@ -46,7 +48,7 @@ export function openSession(open: IncomingOpen, conn: AgentConnection, sessionId
   };
   // an agent (MCP) session's statements are bounded in time (the policy's limits), and it cannot change the bound
   const bound = req.mode === 'mcp' ? { statementTimeMs: limitsFor(conn).statementTimeoutMs } : {};
-  const policy = hooksFor(current, s.maskHashKey, guardKind(conn), bound);
+  const policy = hooksFor(current, s.maskHashKey, guardKind(conn), bound, s.mysqlGuard ? { mysqlGuard: s.mysqlGuard } : {});
   const reattach = req.clientInfo?.review;
   const requestReview = reviewHook(s.reviews, {
     sessionId,
@@ -59,6 +61,7 @@ export function openSession(open: IncomingOpen, conn: AgentConnection, sessionId
     current,
     sessionId,
     mode: req.mode,
+    user: req.user ? { ...req.user, groups: req.user.groups ?? [] } : null,
     hooks: { ...policy, requestReview },
     budget: s.budget,
     settings: s.settings,

@@ -1,5 +1,6 @@
 import {
   type ColumnMasker,
+  type Decision,
   type ColumnRef,
   createMasker,
   evaluate,
@@ -11,6 +12,7 @@ import {
   literalShape,
   literalShapeMysql,
   type Masker,
+  type MysqlContext,
   type Policy,
   policyLimits,
   type ResolvedPolicy,
@@ -18,6 +20,7 @@ import {
 } from '@hoop/pipeline';
 import type { AgentConnection } from '@hoop/protocol';
 import type { SessionHooks, Verdict } from './hooks';
+import { TextCache, textBytes } from './text-cache';
 
 /** A connection's policy (see resolvePolicy); one that does not validate stops every statement (fail closed). */
 export function policyFor(conn: AgentConnection): ResolvedPolicy {
@@ -41,6 +44,23 @@ export function guardKind(conn: AgentConnection): GuardKind {
 const VERDICT_CACHE_ENTRIES = 256;
 /** Texts longer than this are judged every time (a cache of them would hold too much). */
 const VERDICT_CACHE_TEXT = 16 * 1024;
+/** what each of a session's caches (verdicts, shapes, audit texts) may hold, in bytes */
+const CACHE_BYTES = 1024 * 1024;
+
+/** what a verdict holds besides its key */
+const verdictBytes = (v: Verdict) =>
+  128 + textBytes(v.message ?? '') + textBytes(v.hint ?? '') + (v.statements ?? []).reduce((n, s) => n + 64 + textBytes(s.text), 0);
+
+/** What judging a text needs when no cache knows its verdict. */
+interface Unknown {
+  unknown: true;
+  conn: AgentConnection;
+  policy: Policy;
+  ctx: MysqlContext;
+  shape: LiteralShape | null;
+  /** undefined: the shape was never judged; null: its verdict depends on its numbers */
+  alike: Verdict | null | undefined;
+}
 
 /** The hooks a connection's policy gives its sessions: the session's, and how each column of a result is masked. */
 export interface PolicyHooks extends SessionHooks {
@@ -48,6 +68,19 @@ export interface PolicyHooks extends SessionHooks {
   columnMasker(column: ColumnRef): ColumnMasker;
   /** the session's masker under the policy as last configured (free text and JSON documents, with each call's counts) */
   masker(): Masker;
+  /**
+   * `judge`, where judging may happen away from the event loop (a MySQL text in the agent's guard thread): a verdict a
+   * cache holds comes back at once, one that must be judged as a promise.
+   */
+  judgeSoon(sql: string): Verdict | Promise<Verdict>;
+  /** resolves when the session's guard can judge (the MySQL grammar is loaded); rejects with why it cannot */
+  guardReady(): Promise<void>;
+}
+
+/** Where the agent judges MySQL texts: its guard thread (mysql/guard-thread.ts). Without it, on the event loop. */
+export interface MysqlGuard {
+  start(): Promise<void>;
+  judge(sql: string, policy: Policy, ctx: MysqlContext): Promise<Decision>;
 }
 
 /**
@@ -60,21 +93,22 @@ export function hooksFor(
   hashKey: string,
   kind: GuardKind = guardKind(current()),
   session: { statementTimeMs?: number } = {},
+  o: { mysqlGuard?: MysqlGuard } = {},
 ): PolicyHooks {
   let seen: AgentConnection | null = null;
   let resolved: ResolvedPolicy = { error: 'not resolved' };
   let masker: Masker = createMasker({ hashKey });
   let auditMasker: Masker = createMasker({ hashKey });
   const carried: Record<string, number> = {};
-  const verdicts = new Map<string, Verdict>();
+  const verdicts = new TextCache<Verdict>(VERDICT_CACHE_ENTRIES, CACHE_BYTES);
   /**
    * SQL verdicts by the text's shape with its numbers taken out (see literalShape, literalShapeMysql): kept only where
    * the guard says the verdict cannot depend on them (literalFree, literalFreeMysql); null for a shape where it can,
    * which is then judged every time. A session judges one kind, so Postgres and MySQL shapes never share this map.
    */
-  const shapes = new Map<string, Verdict | null>();
+  const shapes = new TextCache<Verdict | null>(VERDICT_CACHE_ENTRIES, CACHE_BYTES);
   /** statement texts as the audit trail records them (a prepared statement's text comes back with every run) */
-  const auditTexts = new Map<string, string>();
+  const auditTexts = new TextCache<string>(VERDICT_CACHE_ENTRIES, CACHE_BYTES);
   /** column maskers by column (each result of the simple protocol describes its columns again) */
   const columnMaskers = new Map<string, ColumnMasker>();
   const latest = () => {
@@ -118,10 +152,7 @@ export function hooksFor(
       const known = auditTexts.get(text);
       if (known !== undefined) return known;
       const masked = auditMasker.maskText(text).text;
-      if (text.length <= VERDICT_CACHE_TEXT) {
-        if (auditTexts.size >= VERDICT_CACHE_ENTRIES) auditTexts.delete(auditTexts.keys().next().value!);
-        auditTexts.set(text, masked);
-      }
+      if (text.length <= VERDICT_CACHE_TEXT) auditTexts.set(text, masked, textBytes(text) + textBytes(masked));
       return masked;
     },
     takeMaskCounts() {
@@ -130,70 +161,91 @@ export function hooksFor(
       for (const [type, n] of Object.entries(masker.resetCounts())) counts[type] = (counts[type] ?? 0) + (n ?? 0);
       return counts;
     },
-    judge(sql: string): Verdict {
-      const { conn, resolved: r } = latest();
-      if ('error' in r) {
-        return {
-          action: 'deny',
-          ruleId: 'invalid-policy',
-          message: `the policy of connection "${conn.name}" is invalid, so nothing runs`,
-          hint: r.error.split('\n').slice(0, 3).join(' '),
-          sqlstate: '42501',
-        };
-      }
-      if (kind === 'shell') {
-        const d = evaluateShell(sql, r.policy);
-        return {
-          action: d.action,
-          ruleId: d.ruleId,
-          message: d.reason,
-          hint: d.hint,
-          ...(d.incomplete ? { incomplete: true } : {}),
-          statements: d.commands.map((c) => ({
-            text: auditMasker.maskText(c.text.slice(0, 4000)).text,
-            kind: 'shell',
-            action: c.action,
-            ...(c.ruleId ? { ruleId: c.ruleId } : {}),
-          })),
-        };
-      }
-      const known = verdicts.get(sql);
-      if (known) return known;
-      const shape: LiteralShape | null = kind === 'sql' ? literalShape(sql) : literalShapeMysql(sql);
-      const alike = shape ? shapes.get(shape.key) : undefined;
-      if (shape && alike) return withTexts(alike, shape.statements);
-      // a MySQL session whose statement time the agent bounds cannot change the bound (Postgres pins it at startup)
-      const d = kind === 'mysql' ? evaluateMysql(sql, r.policy, { readOnly: conn.readOnly, ...session }) : evaluate(sql, r.policy, { readOnly: conn.readOnly });
-      const verdict: Verdict = Object.freeze({
-        action: d.action,
-        ruleId: d.ruleId,
-        message: d.reason,
-        hint: d.hint,
-        sqlstate: d.sqlstate,
-        // statement text goes into the audit trail: masked like everything else
-        statements: d.statements.map((s) => ({
-          text: auditMasker.maskText(s.text.slice(0, 4000)).text,
-          kind: s.kind,
-          action: s.action,
-          ...(s.ruleId ? { ruleId: s.ruleId } : {}),
-        })),
-      });
-      if (sql.length <= VERDICT_CACHE_TEXT) {
-        if (verdicts.size >= VERDICT_CACHE_ENTRIES) verdicts.delete(verdicts.keys().next().value!);
-        verdicts.set(sql, verdict);
-      }
-      if (shape && alike === undefined) {
-        // the guard's statements must be the shape's, text for text, for another text's to stand in for them
-        const same = d.statements.length === shape.statements.length && d.statements.every((s, i) => s.text === shape.statements[i]);
-        if (shapes.size >= VERDICT_CACHE_ENTRIES) shapes.delete(shapes.keys().next().value!);
-        const free = same && (kind === 'sql' ? literalFree(sql) : literalFreeMysql(sql));
-        // a text that reads as a plain SELECT yet was refused unread ran past the MySQL parse's time budget: that is
-        // not kept for its shape (the next text of it is read again)
-        if (!(free && d.ruleId === 'parse-error')) shapes.set(shape.key, free ? verdict : null);
-      }
-      return verdict;
+    judge: (sql: string) => judgeNow(sql, lookup(sql)),
+    judgeSoon(sql: string): Verdict | Promise<Verdict> {
+      const r = lookup(sql);
+      if (!('unknown' in r) || kind !== 'mysql' || !o.mysqlGuard) return judgeNow(sql, r);
+      return o.mysqlGuard.judge(sql, r.policy, r.ctx).then((d) => remember(sql, r, d));
+    },
+    guardReady() {
+      return kind === 'mysql' && o.mysqlGuard ? o.mysqlGuard.start() : Promise.resolve();
     },
   };
+
+  function judgeNow(sql: string, r: Verdict | Unknown): Verdict {
+    if (!('unknown' in r)) return r;
+    const d = kind === 'mysql' ? evaluateMysql(sql, r.policy, r.ctx) : evaluate(sql, r.policy, { readOnly: r.ctx.readOnly });
+    return remember(sql, r, d);
+  }
+
+  /** The verdict on `sql` when it is known without judging it (the policy is invalid, a cache has it), else what judging needs. */
+  function lookup(sql: string): Verdict | Unknown {
+    const { conn, resolved: r } = latest();
+    if ('error' in r) {
+      return {
+        action: 'deny',
+        ruleId: 'invalid-policy',
+        message: `the policy of connection "${conn.name}" is invalid, so nothing runs`,
+        hint: r.error.split('\n').slice(0, 3).join(' '),
+        sqlstate: '42501',
+      };
+    }
+    if (kind === 'shell') return shellVerdict(sql, r.policy);
+    const known = verdicts.get(sql);
+    if (known) return known;
+    const shape: LiteralShape | null = kind === 'sql' ? literalShape(sql) : literalShapeMysql(sql);
+    const alike = shape ? shapes.get(shape.key) : undefined;
+    if (shape && alike) return withTexts(alike, shape.statements);
+    // a MySQL session whose statement time the agent bounds cannot change the bound (Postgres pins it at startup)
+    return { unknown: true, conn, policy: r.policy, ctx: { readOnly: conn.readOnly, ...session }, shape, alike };
+  }
+
+  /** The verdict of a decision, kept for its text and its shape (unless the policy changed while it was judged). */
+  function remember(sql: string, r: Unknown, d: Decision): Verdict {
+    const verdict: Verdict = Object.freeze({
+      action: d.action,
+      ruleId: d.ruleId,
+      message: d.reason,
+      hint: d.hint,
+      sqlstate: d.sqlstate,
+      // statement text goes into the audit trail: masked like everything else
+      statements: d.statements.map((s) => ({
+        text: auditMasker.maskText(s.text.slice(0, 4000)).text,
+        kind: s.kind,
+        action: s.action,
+        ...(s.ruleId ? { ruleId: s.ruleId } : {}),
+      })),
+    });
+    if (seen !== r.conn) return verdict;
+    if (sql.length <= VERDICT_CACHE_TEXT) verdicts.set(sql, verdict, textBytes(sql) + verdictBytes(verdict));
+    const { shape, alike } = r;
+    if (shape && alike === undefined) {
+      // the guard's statements must be the shape's, text for text, for another text's to stand in for them
+      const same = d.statements.length === shape.statements.length && d.statements.every((s, i) => s.text === shape.statements[i]);
+      const free = same && (kind === 'sql' ? literalFree(sql) : literalFreeMysql(sql));
+      // a text that reads as a plain SELECT yet was refused unread ran past the MySQL parse's time budget: that is
+      // not kept for its shape (the next text of it is read again)
+      if (!(free && d.ruleId === 'parse-error')) shapes.set(shape.key, free ? verdict : null, textBytes(shape.key) + (free ? verdictBytes(verdict) : 0));
+    }
+    return verdict;
+  }
+
+  function shellVerdict(command: string, policy: Policy): Verdict {
+    const d = evaluateShell(command, policy);
+    return {
+      action: d.action,
+      ruleId: d.ruleId,
+      message: d.reason,
+      hint: d.hint,
+      ...(d.incomplete ? { incomplete: true } : {}),
+      statements: d.commands.map((c) => ({
+        text: auditMasker.maskText(c.text.slice(0, 4000)).text,
+        kind: 'shell',
+        action: c.action,
+        ...(c.ruleId ? { ruleId: c.ruleId } : {}),
+      })),
+    };
+  }
 
   /** a shape's verdict for another text of it: the same decision, each statement's text (masked) its own */
   function withTexts(v: Verdict, texts: string[]): Verdict {

@@ -129,8 +129,16 @@ export function dfaStates(): number {
 }
 
 function boundCaches(): void {
-  if (++parses % CHECK_EVERY !== 0 || dfaStates() <= MAX_DFA_STATES) return;
-  const sims = simulators()!;
+  if (++parses % CHECK_EVERY === 0 && dfaStates() > MAX_DFA_STATES) clearMysqlDfa();
+}
+
+/**
+ * Drops what ANTLR has learnt of the grammar (its DFA: the next statements of each shape are slower while it grows
+ * back; no verdict depends on it). A process that bounds its memory calls it when its heap grows past its bound.
+ */
+export function clearMysqlDfa(): void {
+  const sims = simulators();
+  if (!sims) return;
   sims.parser.clearDFA();
   sims.lexer.clearDFA();
 }
@@ -159,10 +167,18 @@ export const BUDGET_MAX_MS = 3000;
  * (A wall-clock limit refused ordinary first statements, whose first parse fills the prediction cache, while the test
  * suite, a web build and browsers shared the 2 cores.)
  */
-const cpuMs = () => {
+let cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+
+/**
+ * Sets the clock budgets are counted in (milliseconds of CPU time, read at most every 5 ms of a parse). The default is
+ * the process's CPU time; a thread that parses beside others (the agent's guard thread) gives its own.
+ */
+export function setMysqlParseClock(clock: () => number): void {
+  cpuMs = clock;
+}
 
 /** The budget of a text `length` characters long, in milliseconds. */
 export function parseBudgetMs(length: number): number {

@@ -1,0 +1,121 @@
+/**
+ * The agent's MySQL guard thread: the same verdicts as the guard on the event loop, in the order texts were posted,
+ * with the grammar's load and the reading of statements off the event loop; what stops the thread (a read past its
+ * budget, running out of memory) refuses the statement it was reading and the next one is judged by a new thread.
+ */
+import { readFileSync } from 'node:fs';
+import { defaultPolicy, evaluateMysql, initMysqlGuard } from '@hoop/pipeline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { threadCpuMs } from './guard-messages';
+import { MysqlGuardThread } from './guard-thread';
+
+const policy = defaultPolicy();
+const readOnly = { ...policy, readOnly: true };
+/** CPU time of the calling thread (the test's event loop), ms; null off Linux */
+const myCpuMs = () => threadCpuMs((f) => readFileSync(f, 'latin1'), '/proc/thread-self');
+
+let guard: MysqlGuardThread;
+let loadCpuMs: number | null = null;
+beforeAll(async () => {
+  guard = new MysqlGuardThread();
+  const before = myCpuMs();
+  await guard.start();
+  const after = myCpuMs();
+  if (before !== null && after !== null) loadCpuMs = after - before;
+});
+afterAll(() => guard.close());
+
+const TEXTS = [
+  'select 1',
+  'select * from t where id = 3',
+  '/*!50000 DROP TABLE t */',
+  'DELETE FROM `t` WHERE 1=1',
+  'delete from t where id = 4',
+  'update t set a = 1',
+  "SELECT * FROM t INTO OUTFILE '/tmp/x'",
+  'SET GLOBAL read_only = 0',
+  'grant all on *.* to x',
+  "PREPARE s FROM 'drop table t'",
+  'select 1; drop table t',
+  'select from where',
+  "insert into t values (1, 'a'), (2, 'b')",
+  'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW DELETE FROM u',
+];
+
+describe('the MySQL guard thread', () => {
+  it('loads the grammar with next to no CPU time of the event loop', () => {
+    // on the event loop the load took 1-2 s of CPU (seconds at high load), with every session and heartbeat waiting
+    if (loadCpuMs === null) return;
+    expect(loadCpuMs).toBeLessThan(300);
+  });
+
+  it('gives the verdicts the guard gives on the event loop, under each policy', async () => {
+    await initMysqlGuard();
+    for (const p of [policy, readOnly])
+      for (const sql of TEXTS) {
+        const d = await guard.judge(sql, p, {});
+        expect({ sql, d }).toEqual({ sql, d: evaluateMysql(sql, p) });
+      }
+    await expect(guard.judge('SET SESSION max_statement_time = 0', policy, { statementTimeMs: 5000 })).resolves.toMatchObject({ action: 'deny' });
+  });
+
+  it('answers texts in the order they were posted, from many sessions at once', async () => {
+    const order: number[] = [];
+    const all = Array.from({ length: 60 }, (_, i) =>
+      guard.judge(i % 3 ? `select ${i} from t${i}` : `drop table t${i}`, policy, {}).then((d) => {
+        order.push(i);
+        return d;
+      }),
+    );
+    const ds = await Promise.all(all);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    ds.forEach((d, i) => expect(d.action).toBe(i % 3 ? 'allow' : 'deny'));
+  });
+
+  it('refuses a statement whose reading runs past its budget, naming why, and goes on', async () => {
+    const nested = `select ${'case when a then '.repeat(40)}1${' end'.repeat(40)}`;
+    const d = await guard.judge(nested, policy, {});
+    expect(d.action).toBe('deny');
+    expect(d.reason).toMatch(/took more than the \d+ ms the guard gives a statement of its length/);
+    expect((await guard.judge('drop table t', policy, {})).ruleId).toBe('drop');
+  });
+
+  it('stops a thread that keeps reading past the budget, refuses the statement, and judges the next with a new thread', async () => {
+    // a grace below zero stops the thread before its own budget would stop the read
+    const g = new MysqlGuardThread({ graceMs: -980 });
+    try {
+      await g.start();
+      const nested = `select ${'case when a then '.repeat(40)}1${' end'.repeat(40)}`;
+      const [d, next] = await Promise.all([g.judge(nested, policy, {}), g.judge('delete from t', policy, {})]);
+      expect(d.action).toBe('deny');
+      expect(d.reason).toMatch(/^the statement was not sent: reading it took more than the \d+ ms/);
+      expect(next.ruleId).toBe('delete-without-where');
+      expect(g.restarts).toBe(1);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('refuses a statement that exhausts the thread memory, and judges the next with a new thread', async () => {
+    const g = new MysqlGuardThread({ heapMb: 48 });
+    try {
+      await g.start();
+      const big = `select * from t where a in (${Array.from({ length: 400_000 }, (_, i) => `'x${i}'`).join(',')})`;
+      const [d, next] = await Promise.all([g.judge(big, policy, {}), g.judge('select 1; drop table t', policy, {})]);
+      expect(d.action).toBe('deny');
+      expect(d.reason).toMatch(/the MySQL guard stopped while reading it \(it ran out of the memory .*\); it has been started again|took more than/);
+      expect(next.ruleId).toBe('drop');
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('once closed, refuses what waits and what comes, saying the agent is stopping', async () => {
+    const g = new MysqlGuardThread();
+    await g.start();
+    const waiting = g.judge('select 1', policy, {});
+    await g.close();
+    expect((await waiting).reason ?? 'allowed before the close').toMatch(/agent is stopping|allowed before the close/);
+    expect(await g.judge('select 1', policy, {})).toMatchObject({ action: 'deny', reason: 'the statement was not sent: the agent is stopping' });
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The agent's MySQL guard thread (see guard-thread.ts): it loads the MySQL grammar, then judges the texts the agent
+ * posts, one at a time, each within the guard's parse budget counted in this thread's own CPU time (the agent's other
+ * work, on the main thread, does not use up a statement's budget).
+ */
+import { readFileSync, readlinkSync } from 'node:fs';
+import v8 from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Decision, Policy } from '@hoop/pipeline';
+import { clearMysqlDfa, evaluateMysql, initMysqlGuard, setMysqlParseClock } from '@hoop/pipeline/mysql';
+import { type GuardReply, type GuardWorkerData, type JudgeRequest, threadCpuMs, unread } from './guard-messages';
+
+const port = parentPort;
+if (!port) throw new Error('guard-worker.ts runs as a worker thread of the agent');
+const data = workerData as GuardWorkerData;
+const reply = (m: GuardReply) => port.postMessage(m);
+
+/** this thread's task folder (/proc/<pid>/task/<tid>), where its CPU time is read; null off Linux */
+const task = (() => {
+  try {
+    return readlinkSync('/proc/thread-self');
+  } catch {
+    return null;
+  }
+})();
+const read = (file: string) => readFileSync(file, 'latin1');
+if (task !== null && threadCpuMs(read, task) !== null) setMysqlParseClock(() => threadCpuMs(read, task) ?? 0);
+
+/** policies by number, the oldest dropped first (the agent drops the same ones: it posts a policy again after) */
+const policies = new Map<number, Policy>();
+let judged = 0;
+
+function judge(m: JudgeRequest): void {
+  if (m.policy) {
+    policies.set(m.policyId, m.policy);
+    if (policies.size > data.policies) policies.delete(policies.keys().next().value!);
+  }
+  const policy = policies.get(m.policyId);
+  if (!policy) return reply({ type: 'unknown-policy', job: m.job });
+  let decision: Decision;
+  try {
+    decision = evaluateMysql(m.sql, policy, m.ctx);
+  } catch (err) {
+    decision = unread(m.sql, `the MySQL guard failed while reading it (${(err as Error).message})`);
+  }
+  reply({ type: 'verdict', job: m.job, decision });
+  // the prediction cache grows with every new shape of statement: dropped past its bound (it grows back)
+  if (++judged % 16 === 0 && v8.getHeapStatistics().used_heap_size > data.dfaBoundMb * 1024 * 1024) clearMysqlDfa();
+}
+
+initMysqlGuard().then(
+  () => {
+    port.on('message', judge);
+    reply({ type: 'ready', task });
+  },
+  (err: Error) => reply({ type: 'unloaded', error: err.message }),
+);
