@@ -4,6 +4,7 @@ import { mysqlProtocol } from './mysql/protocol';
 import { postgresProtocol } from './postgres/protocol';
 import type { Protocol } from './session/protocol';
 import { httpProtocol } from './http/protocol';
+import { kubernetesProtocol } from './kubernetes/protocol';
 import { shellProtocol } from './ssh/protocol';
 
 /** The protocols an agent serves, by connection type: a type not listed is refused as not supported yet. */
@@ -20,6 +21,7 @@ export function servedProtocols(): ProtocolTable {
     ssh: shellProtocol(),
     anthropic: anthropicProtocol(),
     http: httpProtocol(),
+    kubernetes: kubernetesProtocol(),
     // a command connection's target is a program on the agent's host, which its clients reach over SSH too: ssh/
     command: shellProtocol(),
   };

@@ -4,6 +4,7 @@ import type { HttpTargetConfig } from '@hoop/protocol';
 import type { MemoryBudget } from '../session/memory-budget';
 import type { PolicyHooks } from '../session/policy-hooks';
 import type { RequestSigner } from './aws-signer';
+import type { ExchangePlugin } from './plugin';
 import type { Target } from './upstream';
 
 /** What every exchange of a session shares. */
@@ -13,6 +14,8 @@ export interface ExchangeContext {
   secret: string | null;
   /** signs each request as sent (AWS Signature V4 connections) */
   signer?: RequestSigner;
+  /** a connection type built on the http plumbing (kubernetes/): its judging, headers, answers and body filter */
+  plugin?: ExchangePlugin;
   hooks: PolicyHooks;
   policy(): ResolvedPolicy;
   readOnly(): boolean;

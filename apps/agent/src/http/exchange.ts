@@ -1,9 +1,10 @@
 import { BodyRecord, encodeHead, FrameKind, type RequestHead } from '@hoop/httpwire';
-import { canonicalPath, evaluateHttp, methodsOf, needsBody } from '@hoop/pipeline';
+import { canonicalPath, evaluateHttp, methodsOf, needsBody, type Policy } from '@hoop/pipeline';
 import type { Verdict } from '../session/hooks';
 import type { MemoryBudget } from '../session/memory-budget';
 import { holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/review-hold';
 import type { ExchangeContext } from './context';
+import type { Judgement } from './plugin';
 import { answerFrames, deniedAnswer, type HoopAnswer, notApprovedAnswer, reviewStatement } from './answers';
 import { relayResponse } from './relay-response';
 import { forwardedHeaders, recordedHeaders, type TargetCall } from './upstream';
@@ -48,14 +49,13 @@ export class HttpExchange {
     const resolved = ctx.policy();
     if ('error' in resolved)
       return this.refuse({ action: 'deny', ruleId: 'invalid-policy', message: 'the policy of the connection is invalid, so nothing runs' });
-    const path = canonicalPath(head.path);
-    const facts = { method: head.method, path: head.path, headers: head.headers };
-    const first = evaluateHttp(facts, resolved.policy, { readOnly: ctx.readOnly() });
-    if ('error' in path) return this.refuse(verdictOf(first));
-    this.target = path.target;
-    const methods = methodsOf(facts, path.query);
-    const readsBody = !('error' in methods) && needsBody(resolved.policy, head.method, path, methods);
-    if (!readsBody && first.action === 'deny') return this.refuse(verdictOf(first));
+    const judged = (ctx.plugin?.judge ?? httpJudge)(head, resolved.policy, ctx.readOnly(), null);
+    const first = judged.verdict;
+    if (judged.target === null) return this.refuse(first);
+    this.target = judged.target;
+    Object.assign(this.result, ctx.plugin?.recordFields(head, this.target));
+    const readsBody = judged.readsBody;
+    if (!readsBody && first.action === 'deny') return this.refuse(first);
     // a signature over the body's sha256 needs the whole body before anything is sent
     const signsBody = ctx.signer?.holdsBody(head.headers) ?? false;
     if (!readsBody && first.action === 'allow' && !signsBody) {
@@ -65,7 +65,7 @@ export class HttpExchange {
     }
     // the body decides (a rule reads it), a review must bind it, or the signature covers it: held whole until its end
     this.phase = 'holding';
-    this.holdLimit = readsBody ? resolved.policy.http.maxJudgedBody : MAX_HELD_INPUT;
+    this.holdLimit = readsBody ? judged.maxBody : MAX_HELD_INPUT;
     this.holdWhy = readsBody || first.action !== 'allow' ? 'to judge a request that a rule or a review reads whole' : 'to sign a request body';
     const declared = Number(head.headers['content-length'] ?? 0);
     if (declared > this.holdLimit) this.tooLarge();
@@ -117,17 +117,14 @@ export class HttpExchange {
     const resolved = this.ctx.policy();
     if ('error' in resolved)
       return this.refuse({ action: 'deny', ruleId: 'invalid-policy', message: 'the policy of the connection is invalid, so nothing runs' });
-    const d = evaluateHttp({ method: this.head.method, path: this.head.path, headers: this.head.headers }, resolved.policy, {
-      readOnly: this.ctx.readOnly(),
-      body,
-    });
-    const v = verdictOf(d);
+    const v = (this.ctx.plugin?.judge ?? httpJudge)(this.head, resolved.policy, this.ctx.readOnly(), body).verdict;
     if (v.action === 'deny') return this.refuse(v);
     if (v.action === 'allow') return this.forward(body);
     if (!this.ctx.hooks.requestReview) return this.refuse({ ...v, action: 'deny' });
     this.phase = 'held';
     this.verdict = v;
-    const sql = reviewStatement(this.head.method, this.target, this.head.headers, body);
+    const said = reviewStatement(this.head.method, this.target, this.head.headers, body);
+    const sql = this.ctx.plugin ? this.ctx.plugin.redactBody(said, this.target) : said;
     this.hold = holdForReview(
       this.ctx.hooks,
       this.ctx.audit,
@@ -160,7 +157,7 @@ export class HttpExchange {
     const { ctx, head } = this;
     this.share.release();
     this.phase = body === null ? 'streaming' : 'responding';
-    const headers = forwardedHeaders(head.headers, ctx.config, ctx.secret);
+    const headers = ctx.plugin ? ctx.plugin.forwardHeaders(head.headers) : forwardedHeaders(head.headers, ctx.config, ctx.secret);
     if (body !== null) {
       delete headers['transfer-encoding'];
       if (body.length > 0 || head.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
@@ -174,6 +171,8 @@ export class HttpExchange {
         this.status = r.head.status;
         relayResponse(this.id, head.method, r, ctx, {
           started: this.started,
+          request: head,
+          target: this.target,
           done: (fields) => {
             this.status = r.head.status;
             Object.assign(this.result, fields);
@@ -217,8 +216,13 @@ export class HttpExchange {
     this.status = a.status;
     this.result.error ??= a.message;
     if (this.verdict.action === 'allow' && decision !== 'allow') this.verdict = { action: decision as Verdict['action'], message: a.message };
-    for (const f of answerFrames(this.id, a)) this.ctx.send(f);
+    for (const f of (this.ctx.plugin?.answerFrames ?? answerFrames)(this.id, a)) this.ctx.send(f);
     this.finish(executed);
+  }
+
+  /** the request body as the trail keeps it (a plug-in's redaction first: Secret values) */
+  private recordedBody(text: string): string {
+    return this.ctx.plugin ? this.ctx.plugin.redactBody(text, this.target) : text;
   }
 
   private finish(executed: boolean): void {
@@ -242,7 +246,7 @@ export class HttpExchange {
       tags: this.status ? [`HTTP ${this.status}`] : [],
       durationMs: Date.now() - this.started,
       masked,
-      request: { ...req, ...(req.body !== undefined ? { body: this.ctx.hooks.maskAudit(req.body) } : {}) },
+      request: { ...req, ...(req.body !== undefined ? { body: this.ctx.hooks.maskAudit(this.recordedBody(req.body)) } : {}) },
       ...this.result,
     });
     this.ctx.tally(decision, this.status, masked);
@@ -252,4 +256,15 @@ export class HttpExchange {
 
 function verdictOf(d: ReturnType<typeof evaluateHttp>): Verdict {
   return { action: d.action, ...(d.ruleId ? { ruleId: d.ruleId } : {}), ...(d.reason ? { message: d.reason } : {}) };
+}
+
+/** An http connection's request judged by the policy's http section (a rule may read the body: `readsBody`). */
+function httpJudge(head: RequestHead, policy: Policy, readOnly: boolean, body: Buffer | null): Judgement {
+  const facts = { method: head.method, path: head.path, headers: head.headers };
+  const verdict = verdictOf(evaluateHttp(facts, policy, { readOnly, ...(body !== null ? { body } : {}) }));
+  const path = canonicalPath(head.path);
+  if ('error' in path) return { verdict, target: null, readsBody: false, maxBody: 0 };
+  const methods = methodsOf(facts, path.query);
+  const readsBody = body === null && !('error' in methods) && needsBody(policy, head.method, path, methods);
+  return { verdict, target: path.target, readsBody, maxBody: policy.http.maxJudgedBody };
 }

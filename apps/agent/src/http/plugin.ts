@@ -19,8 +19,8 @@ export interface ExchangePlugin {
   answerFrames(exchange: number, a: HoopAnswer): Buffer[];
   /** the body rewritten before masking (null: as it is), or why the answer cannot be relayed */
   responseFilter(request: RequestHead, target: string, response: ResponseHead, kind: BodyKind): { filter: BodyFilter | null } | { refuse: string };
-  /** a request body (text) as reviewers and the trail see it */
-  redactBody(text: string): string;
+  /** a request body (text) as reviewers and the trail see it; `target` is the path it was sent to */
+  redactBody(text: string, target: string): string;
   /** what the trail records of a request besides the http fields */
   recordFields(request: RequestHead, target: string): Record<string, unknown>;
   /** a request the plug-in serves itself (an upgraded connection); null: an HttpExchange */

@@ -1,6 +1,7 @@
-import { BodyRecord, encodeBody, encodeFrame, encodeHead, FrameKind } from '@hoop/httpwire';
+import { BodyRecord, encodeBody, encodeFrame, encodeHead, FrameKind, type RequestHead } from '@hoop/httpwire';
 import { answerFrames } from './answers';
 import type { ExchangeContext } from './context';
+import { chainFilters } from './plugin';
 import { type BodyFilter, type BodyKind, bodyFilter, bodyKind, sniff } from './response-body';
 import type { TargetResponse } from './upstream';
 
@@ -19,7 +20,7 @@ export function relayResponse(
   method: string,
   r: TargetResponse,
   ctx: ExchangeContext,
-  o: { started: number; done(fields: Record<string, unknown>): void },
+  o: { started: number; request: RequestHead; target: string; done(fields: Record<string, unknown>): void },
 ): void {
   const { head, body } = r;
   const resolved = ctx.policy();
@@ -53,12 +54,20 @@ export function relayResponse(
     if (rewritten && r.unreadableEncoding) {
       body.destroy();
       const message = `hoop: the API answered with content-encoding ${r.unreadableEncoding.slice(0, 40)}, which hoop cannot read to mask`;
-      for (const f of answerFrames(id, { status: 502, type: 'unreadable_response', message })) ctx.send(f);
+      for (const f of (ctx.plugin?.answerFrames ?? answerFrames)(id, { status: 502, type: 'unreadable_response', message })) ctx.send(f);
       return finish({ error: message });
     }
-    if (rewritten) delete out['content-length'];
-    record.binary = k === 'binary';
-    filter = rewritten ? bodyFilter(k, { columnMasker: (c) => ctx.hooks.columnMasker(c), maskText: (t) => ctx.hooks.maskText(t) }) : null;
+    // a plug-in's own filter comes first (Kubernetes: Secret values out), whether masking is on or not
+    const own = bodiless ? { filter: null } : ctx.plugin?.responseFilter(o.request, o.target, head, k);
+    if (own && 'refuse' in own) {
+      body.destroy();
+      for (const f of ctx.plugin!.answerFrames(id, { status: 502, type: 'unreadable_response', message: own.refuse })) ctx.send(f);
+      return finish({ error: own.refuse });
+    }
+    if (rewritten || own?.filter) delete out['content-length'];
+    record.binary = k === 'binary' && !own?.filter;
+    const masker = rewritten ? bodyFilter(k, { columnMasker: (c) => ctx.hooks.columnMasker(c), maskText: (t) => ctx.hooks.maskText(t) }) : null;
+    filter = own?.filter ? chainFilters(own.filter, masker) : masker;
     ctx.send(encodeHead(id, FrameKind.response, { status: head.status, headers: out }));
   };
 

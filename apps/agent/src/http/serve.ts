@@ -3,6 +3,7 @@ import { type Frame, ExchangeFrameParser, FrameKind, parseRequestHead } from '@h
 import { answerFrames } from './answers';
 import type { ExchangeContext } from './context';
 import { HttpExchange } from './exchange';
+import type { ServedExchange } from './plugin';
 
 /** the most requests one session runs at once; more are answered 503 until one ends */
 export const MAX_OPEN_EXCHANGES = 64;
@@ -27,7 +28,7 @@ export function serveHttpSession(
   onEnd: (reason: string, totals: HttpTotals) => void,
 ): void {
   const parser = new ExchangeFrameParser();
-  const open = new Map<number, HttpExchange>();
+  const open = new Map<number, ServedExchange>();
   const totals: HttpTotals = { requests: 0, denied: 0, reviewed: 0, failed: 0, masked: {} };
   let ending = false;
   let over = false;
@@ -59,10 +60,11 @@ export function serveHttpSession(
       const head = parseRequestHead(f.payload);
       if (typeof head === 'string') return refuse(f.exchange, 400, `hoop: ${head}`);
       if (open.size >= MAX_OPEN_EXCHANGES) return refuse(f.exchange, 503, `hoop: at most ${MAX_OPEN_EXCHANGES} requests of one session run at once`);
-      const ex = new HttpExchange(f.exchange, head, ctx, () => {
+      const done = () => {
         open.delete(f.exchange);
         finishIfDone();
-      });
+      };
+      const ex = base.plugin?.open?.(f.exchange, head, ctx, done) ?? new HttpExchange(f.exchange, head, ctx, done);
       // one answered at once (refused) is already over
       if (!ex.over) open.set(f.exchange, ex);
     } else if (!x) {
@@ -72,7 +74,7 @@ export function serveHttpSession(
     else if (f.kind === FrameKind.abort) x.abort('the client went away');
   };
   const refuse = (id: number, status: number, message: string) => {
-    for (const frame of answerFrames(id, { status, type: 'bad_request', message })) ctx.send(frame);
+    for (const frame of (base.plugin?.answerFrames ?? answerFrames)(id, { status, type: 'bad_request', message })) ctx.send(frame);
   };
   stream.on('data', (chunk: Buffer) => {
     try {

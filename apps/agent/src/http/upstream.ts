@@ -51,9 +51,31 @@ export interface TargetCall {
   abort(): void;
 }
 
+/** Headers as sent: a header given more than once is a list of its values (Kubernetes' Impersonate-Group). */
+export type OutgoingHeaders = Record<string, string | string[]>;
+
 export interface Target {
   readonly origin: string;
-  call(method: string, path: string, headers: Record<string, string>, on: { response(r: TargetResponse): void; failed(message: string): void }): TargetCall;
+  call(method: string, path: string, headers: OutgoingHeaders, on: { response(r: TargetResponse): void; failed(message: string): void }): TargetCall;
+}
+
+/** Kept-alive connections to targets, shared by an agent's sessions: one https agent per CA. */
+export function keptAliveAgents(): { http: http.Agent; https: (ca: string | undefined) => https.Agent } {
+  const plain = new http.Agent({ keepAlive: true });
+  const secure = new Map<string, https.Agent>();
+  return {
+    http: plain,
+    https(ca) {
+      const key = ca ?? '';
+      let a = secure.get(key);
+      if (!a) {
+        a = new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
+        if (secure.size > 50) secure.clear();
+        secure.set(key, a);
+      }
+      return a;
+    },
+  };
 }
 
 /** The API of an http connection, reached with kept-alive connections (per connection settings, with its CA). */

@@ -61,6 +61,7 @@ export function openSession(open: IncomingOpen, conn: AgentConnection, sessionId
     current,
     sessionId,
     mode: req.mode,
+    user: req.user ? { ...req.user, groups: req.user.groups ?? [] } : null,
     hooks: { ...policy, requestReview },
     budget: s.budget,
     settings: s.settings,

@@ -47,6 +47,8 @@ export interface SessionOpen {
   current(): AgentConnection;
   readonly sessionId: string;
   readonly mode: ConnectionMode;
+  /** who the session is for, as the gateway authenticated them (groups: their hoop groups and roles); null from an older gateway */
+  readonly user: { id: string; email: string; name: string; groups: string[] } | null;
   /** the connection's policy: judge, review, mask */
   readonly hooks: PolicyHooks;
   /** what all sessions of the agent may hold of client input not passed on yet */

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { encodeWsFrame, type WsFrame, type WsMessage, WsMessageReader, WsOpcode } from '@hoop/httpwire';
+import { OutputPipe } from '../../ssh/recording';
+
+/** the largest channel message read whole (a message split in fragments is joined before it is masked) */
+export const MAX_CHANNEL_MESSAGE = 1024 * 1024;
+
+export const Channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
+
+export interface TapOptions {
+  /** when the exec began: terminal frames carry seconds from it */
+  started: number;
+  exchange: number;
+  /** stdout is a byte stream (kubectl cp's tar): passed through, recorded by size and sha256 */
+  binaryStdout: boolean;
+  maskText(text: string): string;
+  maskAudit(text: string): string;
+  audit(type: string, data: Record<string, unknown>): void;
+  /** bytes on their way to the client; false: wait for the session's drain */
+  toClient(bytes: Buffer): boolean;
+  /** the tap could not read what it must mask: the connection is closed */
+  broken(message: string): void;
+}
+
+/**
+ * The Kubernetes WebSocket channel protocol read on both sides of an upgraded exec or attach. From the API server:
+ * stdout and stderr messages are masked (a line at a time, as SSH output is) and sent on as new frames, recorded as
+ * terminal frames (`term.output`, stderr marked); the error channel's Status is kept for the exit code; other
+ * messages and control frames go on as they came, after the text before them. From the client: bytes go on
+ * unchanged; stdin is recorded (`term.input`, masked for the trail) and resizes as `term.resize`.
+ */
+export class ChannelTap {
+  private readonly fromServer = new WsMessageReader(MAX_CHANNEL_MESSAGE);
+  private readonly fromClient = new WsMessageReader(MAX_CHANNEL_MESSAGE);
+  private readonly out: OutputPipe;
+  private readonly err: OutputPipe;
+  private readonly input: OutputPipe;
+  private readonly binary = createHash('sha256');
+  private binaryBytes = 0;
+  private blocked = false;
+  /** the final Status of the error channel, once it came */
+  status: Record<string, unknown> | null = null;
+  broke = false;
+
+  constructor(private readonly o: TapOptions) {
+    const pipe = (channel: 1 | 2) =>
+      new OutputPipe({
+        started: o.started,
+        mask: (t) => o.maskText(t),
+        deliver: (t) => this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([channel]), Buffer.from(t)]))),
+        record: (e) => o.audit('term.output', { ...e, exchange: o.exchange, ...(channel === 2 ? { stream: 'stderr' } : {}) }),
+      });
+    this.out = pipe(Channel.stdout);
+    this.err = pipe(Channel.stderr);
+    this.input = new OutputPipe({
+      started: o.started,
+      mask: (t) => o.maskAudit(t),
+      deliver: () => undefined,
+      record: (e) => o.audit('term.input', { ...e, exchange: o.exchange }),
+    });
+  }
+
+  /** the exit code the Status names (0 for Success), or null when none came */
+  get exitCode(): number | null {
+    const s = this.status;
+    if (!s) return null;
+    if (s.status === 'Success') return 0;
+    const causes = (s.details as { causes?: { reason?: string; message?: string }[] } | undefined)?.causes ?? [];
+    const code = causes.find((c) => c.reason === 'ExitCode')?.message;
+    return code !== undefined && /^\d+$/.test(code) ? Number(code) : null;
+  }
+
+  get sizes(): Record<string, number> {
+    return { stdout: this.out.bytes + this.binaryBytes, stderr: this.err.bytes, stdin: this.input.bytes };
+  }
+
+  /** what the API server sent; whatever goes on to the client is sent through `toClient` */
+  server(chunk: Buffer): boolean {
+    if (this.broke) return true;
+    try {
+      this.fromServer.push(chunk, (m, frames) => this.serverMessage(m, frames));
+    } catch (err) {
+      this.fail(`hoop cannot read the API server's channel messages: ${(err as Error).message}`);
+    }
+    return !this.blocked;
+  }
+
+  /** what the client sent (it goes on unchanged: only read here) */
+  client(chunk: Buffer): void {
+    if (this.broke) return;
+    try {
+      this.fromClient.push(chunk, (m) => this.clientMessage(m));
+    } catch (err) {
+      this.fail(`hoop cannot read the client's channel messages: ${(err as Error).message}`);
+    }
+  }
+
+  /** the session's stream can take more */
+  drained(): void {
+    this.blocked = false;
+  }
+
+  /** the connection is over: what is still held is masked, sent and recorded */
+  end(): void {
+    this.out.flush();
+    this.err.flush();
+    this.input.flush();
+  }
+
+  /** the binary stdout's record (kubectl cp), when there was one */
+  binaryRecord(): { bytes: number; sha256: string } | null {
+    return this.o.binaryStdout ? { bytes: this.binaryBytes, sha256: this.binary.digest('hex') } : null;
+  }
+
+  private send(bytes: Buffer): void {
+    if (!this.o.toClient(bytes)) this.blocked = true;
+  }
+
+  private passOn(frames: WsFrame[]): void {
+    this.out.flush();
+    this.err.flush();
+    for (const f of frames) this.send(f.raw);
+  }
+
+  private serverMessage(m: WsMessage, frames: WsFrame[]): void {
+    if (m.opcode !== WsOpcode.binary) {
+      if (m.opcode === WsOpcode.text) throw new Error('a text message (a base64 channel protocol), which hoop does not read');
+      return this.passOn(frames);
+    }
+    const channel = m.data[0];
+    const body = m.data.subarray(1);
+    if ((channel === Channel.stdout || channel === Channel.stderr) && body.length > 0) {
+      if (channel === Channel.stdout && this.o.binaryStdout) {
+        this.binaryBytes += body.length;
+        this.binary.update(body);
+        return this.passOn(frames);
+      }
+      return (channel === Channel.stdout ? this.out : this.err).push(body);
+    }
+    if (channel === Channel.error && body.length > 0) {
+      try {
+        const s = JSON.parse(body.toString('utf8'));
+        if (s && typeof s === 'object') this.status = s as Record<string, unknown>;
+      } catch {
+        // before v4 the error channel carries text: the message is recorded as it is
+        this.status = { status: 'Failure', message: this.o.maskAudit(body.toString('utf8').slice(0, 2000)) };
+      }
+    }
+    this.passOn(frames);
+  }
+
+  private clientMessage(m: WsMessage): void {
+    if (m.opcode !== WsOpcode.binary || m.data.length === 0) return;
+    const channel = m.data[0];
+    const body = m.data.subarray(1);
+    if (channel === Channel.stdin) this.input.push(body);
+    else if (channel === Channel.resize) {
+      try {
+        const size = JSON.parse(body.toString('utf8')) as { Width?: unknown; Height?: unknown };
+        if (typeof size.Width === 'number' && typeof size.Height === 'number')
+          this.o.audit('term.resize', { t: (Date.now() - this.o.started) / 1000, cols: size.Width, rows: size.Height, exchange: this.o.exchange });
+      } catch {
+        // a resize that is not JSON changes nothing at the API server either
+      }
+    }
+  }
+
+  private fail(message: string): void {
+    this.broke = true;
+    this.end();
+    this.o.broken(message);
+  }
+}
