@@ -88,12 +88,13 @@ export function registerHttpTool(server: McpServer, openHttp: OpenHttp | undefin
     {
       title: 'Call an HTTP API',
       description:
-        'Sends one request to an http connection (an internal or SaaS API) through hoop: the credential is added by hoop, ' +
+        'Sends one request to an http connection (an internal or SaaS API) or a kubernetes one (the API server: GET /api/v1/namespaces/NS/pods) through hoop: ' +
+        'the credential is added by hoop (Kubernetes: the request is made as the user), ' +
         'guardrails may refuse it or hold it for a human reviewer, and personal data in the answer is masked. ' +
         'Returns status, a few headers and the body (cut at the connection limit). If it returns pending_review, tell the ' +
         'user where it waits and call again with the same arguments and review set to the reviewId.',
       inputSchema: {
-        connection: z.string().describe('an http connection, from list_connections'),
+        connection: z.string().describe('an http or kubernetes connection, from list_connections'),
         method: z
           .string()
           .regex(/^[A-Za-z]{1,16}$/)
@@ -157,7 +158,10 @@ export function registerHttpTool(server: McpServer, openHttp: OpenHttp | undefin
 
 function errorMessage(body: string): string {
   try {
-    return String((JSON.parse(body) as { error?: { message?: unknown } }).error?.message ?? body);
+    const doc = JSON.parse(body) as { error?: { message?: unknown }; kind?: unknown; message?: unknown };
+    // a Kubernetes Status names the refusal in its message
+    if (doc.kind === 'Status' && typeof doc.message === 'string') return doc.message;
+    return String(doc.error?.message ?? body);
   } catch {
     return body;
   }

@@ -46,9 +46,9 @@ export async function mcpCommand(env: CliEnv): Promise<number> {
       },
       openHttp: async (connection, clientInfo) => {
         const { stream, sessionId, type, limits } = await (await gateway()).open(connection, 'mcp', clientInfo);
-        if (type !== 'http') {
+        if (type !== 'http' && type !== 'kubernetes') {
           stream.destroy();
-          throw new Error(`connection "${connection}" is of type ${type ?? 'unknown'}; http_request works on http connections`);
+          throw new Error(`connection "${connection}" is of type ${type ?? 'unknown'}; http_request works on http and kubernetes connections`);
         }
         return { stream, ...(sessionId ? { sessionId } : {}), ...(limits ? { limits } : {}) };
       },

@@ -101,6 +101,14 @@ export async function openAgentSession(
           },
           { maxWait: 15_000, timeout: 15_000 },
         );
+  // a kubernetes connection makes each request as the user: their groups (and roles, as hoop:<role>) go with them
+  const groups =
+    conn.type === 'kubernetes'
+      ? [
+          ...(await db.groupMember.findMany({ where: { userId: user.id }, select: { group: { select: { name: true } } } })).map((m) => m.group.name),
+          ...user.roles.map((r) => `hoop:${r}`),
+        ]
+      : undefined;
   let opened;
   try {
     opened = await link.tunnel.openStream({
@@ -108,7 +116,7 @@ export async function openAgentSession(
       connectionId: conn.id,
       sessionId: session.id,
       mode,
-      user: { id: user.id, email: user.email, name: user.name },
+      user: { id: user.id, email: user.email, name: user.name, ...(groups ? { groups } : {}) },
       clientInfo,
     });
   } catch (err) {

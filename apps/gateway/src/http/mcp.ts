@@ -94,9 +94,9 @@ export async function handleMcp(
           throw err instanceof RouteError ? new Error(err.message) : err;
         }
         session.stream.once('close', () => session.finish());
-        if (session.connectionType !== 'http') {
+        if (session.connectionType !== 'http' && session.connectionType !== 'kubernetes') {
           session.stream.destroy();
-          throw new Error(`connection "${connection}" is of type ${session.connectionType}; http_request works on http connections`);
+          throw new Error(`connection "${connection}" is of type ${session.connectionType}; http_request works on http and kubernetes connections`);
         }
         return { stream: session.stream, sessionId: session.sessionId, limits: session.limits };
       },
