@@ -1,6 +1,6 @@
 import type { AuditEventBody } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
-import { eventHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
+import { canonicalJson, eventHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
 
 /** An audit frame on its way to storage, as the writer keeps it. */
 export interface Frame {
@@ -15,6 +15,14 @@ export interface Frame {
   agent?: string;
   /** when the writer first got it */
   since: number;
+  /** canonicalJson(event.data), made once (frameData): the text its hash covers and the text stored */
+  dataJson?: string;
+}
+
+/** The canonical JSON of a frame's data, made on first use and kept on the frame. */
+export function frameData(f: Frame): string {
+  f.dataJson ??= canonicalJson(f.event.data);
+  return f.dataJson;
 }
 
 export interface HoldLimits {
@@ -65,7 +73,7 @@ export class HeldFrames {
     // a frame the agent sent twice (a resend after a reconnect) is held once: the newest copy, since the oldest time
     const unique = new Map<string, Frame>();
     for (const f of [...this.take(sessionId), ...frames]) {
-      const key = `${f.seq}:${eventHash(GENESIS_HASH, sessionId, f.seq, f.event)}`;
+      const key = `${f.seq}:${eventHash(GENESIS_HASH, sessionId, f.seq, f.event, frameData(f))}`;
       const before = unique.get(key);
       unique.set(key, before ? { ...f, since: Math.min(before.since, f.since) } : f);
     }

@@ -1,5 +1,5 @@
 import { eventHash } from '@hoop/core/audit/audit-hash';
-import type { Frame } from './held';
+import { type Frame, frameData } from './held';
 
 export interface Chain {
   lastSeq: number;
@@ -40,7 +40,7 @@ export function planSession(id: string, head: Chain, frames: Frame[]): Plan {
     }
     const row = chained.get(f.seq);
     if (row) {
-      if (eventHash(row.prev, id, f.seq, f.event) === row.hash) plan.copies.push(f);
+      if (eventHash(row.prev, id, f.seq, f.event, frameData(f)) === row.hash) plan.copies.push(f);
       else plan.conflicts.push({ frame: f, storedHash: row.hash });
       continue;
     }
@@ -48,7 +48,7 @@ export function planSession(id: string, head: Chain, frames: Frame[]): Plan {
       plan.ahead.push(f);
       continue;
     }
-    const hash = eventHash(plan.to.lastHash, id, f.seq, f.event);
+    const hash = eventHash(plan.to.lastHash, id, f.seq, f.event, frameData(f));
     const next: Row = { frame: f, prev: plan.to.lastHash, hash };
     plan.rows.push(next);
     chained.set(f.seq, next);

@@ -4,8 +4,8 @@ import type { AuditSigner } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { sealSession } from './chain';
 import { eventHash, normalizeEvent } from '@hoop/core/audit/audit-hash';
-import { DEFAULT_HOLD, type Frame, HeldFrames, type HoldLimits } from './held';
-import { type Chain, type Plan, planSession } from './plan';
+import { DEFAULT_HOLD, type Frame, frameData, HeldFrames, type HoldLimits } from './held';
+import { type Chain, type Plan, planSession, type Row } from './plan';
 
 export interface Pending {
   sessionId: string;
@@ -34,10 +34,9 @@ const MAX_CONFLICT_SESSIONS = 10_000;
  */
 const INSERT_IF_HEAD = `
 WITH batch AS (
-  SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::text[])
-    AS b(session_id, seq, type, at, data, prev_hash, hash)
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(session_id uuid, seq int, type text, at timestamptz, data jsonb, prev_hash text, hash text)
 ), expected AS (
-  SELECT * FROM unnest($8::uuid[], $9::int[], $10::text[]) AS x(session_id, last_seq, last_hash)
+  SELECT * FROM unnest($2::uuid[], $3::int[], $4::text[]) AS x(session_id, last_seq, last_hash)
 ), head AS (
   SELECT s.id FROM sessions s JOIN expected x ON x.session_id = s.id
   WHERE s.last_seq = x.last_seq AND s.last_hash = x.last_hash
@@ -48,6 +47,21 @@ WITH batch AS (
   RETURNING 1
 )
 SELECT id::text AS id FROM head`;
+
+/**
+ * The rows of one INSERT as one JSON array, the data as the canonical text already made for its hash: one string
+ * for Postgres to read, where an array parameter per column had each event's JSON escaped again as an array element.
+ */
+function batchJson(rows: Row[]): string {
+  let out = '[';
+  for (const r of rows) {
+    if (out.length > 1) out += ',';
+    const f = r.frame;
+    out += `{"session_id":${JSON.stringify(f.sessionId)},"seq":${JSON.stringify(f.seq)},"type":${JSON.stringify(f.event.type)},"at":${JSON.stringify(f.event.at)},`;
+    out += `"data":${frameData(f)},"prev_hash":${JSON.stringify(r.prev)},"hash":${JSON.stringify(r.hash)}}`;
+  }
+  return `${out}]`;
+}
 
 /** The stored events at these (session, seq) places, and how far a retention purge removed each session. */
 const STORED_AT = `
@@ -259,7 +273,7 @@ export class AuditWriter {
       const copies: Frame[] = [];
       for (const f of plan.stored) {
         const rows = found.get(`${id}:${f.seq}`);
-        if (rows?.some((s) => eventHash(s.prev, id, f.seq, f.event) === s.hash)) copies.push(f);
+        if (rows?.some((s) => eventHash(s.prev, id, f.seq, f.event, frameData(f)) === s.hash)) copies.push(f);
         else if (!rows && f.seq <= (purgedThrough.get(id) ?? -1))
           copies.push(f); // stored, then removed by a retention purge on record
         else plan.conflicts.push({ frame: f, storedHash: rows?.[0]?.hash ?? null });
@@ -275,13 +289,7 @@ export class AuditWriter {
     const rows = writing.flatMap(([, p]) => p.rows);
     this.lastInsert = Date.now();
     const r = await this.pool.query<{ id: string }>(INSERT_IF_HEAD, [
-      rows.map((r) => r.frame.sessionId),
-      rows.map((r) => r.frame.seq),
-      rows.map((r) => r.frame.event.type),
-      rows.map((r) => r.frame.event.at),
-      rows.map((r) => JSON.stringify(r.frame.event.data)),
-      rows.map((r) => r.prev),
-      rows.map((r) => r.hash),
+      batchJson(rows),
       writing.map(([id]) => id),
       writing.map(([, p]) => p.from.lastSeq),
       writing.map(([, p]) => p.from.lastHash),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, eventHash } from './audit-hash';
 
@@ -66,5 +67,18 @@ describe('canonical JSON of audit events', () => {
     expect(eventHash('0', 's', 1, { type: 'statement', at, data: { sql: 'select 1', rows: 1 } })).toBe(
       eventHash('0', 's', 1, { type: 'statement', at, data: { rows: 1, sql: 'select 1' } }),
     );
+  });
+
+  it('hashes the text every stored hash was made with: sha256 of the previous hash, a newline, [session, seq, type, at, data]', () => {
+    const next = random(18);
+    for (let i = 0; i < 5_000; i++) {
+      const data = value(next, 0);
+      const event = { type: String(STRINGS[i % STRINGS.length]), at: new Date(1_700_000_000_000 + i).toISOString(), data };
+      const stored = createHash('sha256')
+        .update(`h${i}\n${reference([`s${i}`, i, event.type, event.at, data])}`)
+        .digest('hex');
+      expect(eventHash(`h${i}`, `s${i}`, i, event)).toBe(stored);
+      expect(eventHash(`h${i}`, `s${i}`, i, event, canonicalJson(data))).toBe(stored);
+    }
   });
 });

@@ -46,12 +46,16 @@ export interface HashedEvent {
   data: unknown;
 }
 
-/** The hash that links an event to the one before it in its session. */
-export function eventHash(prevHash: string, sessionId: string, seq: number, event: HashedEvent): string {
+/**
+ * The hash that links an event to the one before it in its session: sha256 of the previous hash, a newline and the
+ * canonical JSON of `[sessionId, seq, type, at, data]`. `dataJson` is `canonicalJson(event.data)` when the caller
+ * already has it (the gateway's writer makes it once per event and stores the same text).
+ */
+export function eventHash(prevHash: string, sessionId: string, seq: number, event: HashedEvent, dataJson = canonicalJson(event.data)): string {
   return createHash('sha256')
     .update(prevHash)
     .update('\n')
-    .update(canonicalJson([sessionId, seq, event.type, event.at, event.data]))
+    .update(`[${canonicalJson(sessionId)},${canonicalJson(seq)},${canonicalJson(event.type)},${canonicalJson(event.at)},${dataJson}]`)
     .digest('hex');
 }
 
