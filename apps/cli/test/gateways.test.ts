@@ -1,7 +1,8 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type pg from 'pg';
+import net from 'node:net';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startSshd, type TestSshd, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
@@ -67,6 +68,7 @@ afterAll(async () => {
   await target?.stop();
 });
 
+const fleet = () => stack.fleet!;
 const pinned = (g: number) => ({ HOOP_GATEWAY_URL: stack.fleet!.gateways[g]!.url, HOOP_TOKEN: stack.adminToken });
 const listenerConfig = (port: number, conn: string): pg.ClientConfig => ({
   host: '127.0.0.1',
@@ -89,6 +91,38 @@ describe.skipIf(noTools)('several gateways behind a load balancer', () => {
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout).toContain(`via-${g}-${conn}`);
       }
+  }, 120_000);
+
+  it("a query cancelled through another gateway's Postgres listener than the one serving its session is cancelled", async () => {
+    const [a, b] = [fleet().gateways[0]!, fleet().gateways[2]!];
+    const client = new pg.Client(listenerConfig(a.pgPort!, 'gw-one'));
+    await client.connect();
+    try {
+      const sleeping = client.query('select pg_sleep(60)').then(
+        () => null,
+        (err: Error & { code?: string }) => err,
+      );
+      const { processID, secretKey } = client as unknown as { processID: number; secretKey: number };
+      await waitFor('the query to run on the target', async () => {
+        const r = await stack.cli(['exec', 'gw-two', '-i', "select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(60)'"]);
+        return /\b1\b/.test(r.stdout) ? true : null;
+      });
+      // as libpq sends it: a CancelRequest on a connection of its own, here to the other gateway
+      const packet = Buffer.alloc(16);
+      packet.writeInt32BE(16, 0);
+      packet.writeInt32BE(80877102, 4);
+      packet.writeInt32BE(processID, 8);
+      packet.writeInt32BE(secretKey, 12);
+      await new Promise<void>((resolve, reject) => {
+        const sock = net.connect(b.pgPort!, '127.0.0.1', () => sock.end(packet));
+        sock.on('close', () => resolve());
+        sock.on('error', reject);
+      });
+      const err = await sleeping;
+      expect(err?.code).toBe('57014');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }, 120_000);
 
   it(`kill -9 of one gateway amid ${SESSIONS} concurrent sessions: the others' sessions go on, the dead one's clients get an error and are served again at once, the trail is whole`, async () => {

@@ -123,6 +123,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
         failDelayMs: env.HOOP_GATEWAY_PG_AUTH_DELAY_MS,
         maxFailures: env.HOOP_GATEWAY_PG_MAX_AUTH_FAILURES,
         failureWindowMs: env.HOOP_GATEWAY_PG_AUTH_WINDOW_MS,
+        gatewayId: peers.id,
       },
     );
     pgInfo = { port: pgListener.port, tls: certificate.source, caCert: certificate.caCert, fingerprint: certificate.fingerprint };

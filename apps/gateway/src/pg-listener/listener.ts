@@ -8,6 +8,7 @@ import { type AgentSession, holdSession, openAgentSession, RouteError, type Rout
 import { scramCandidates, tokenUsed } from './accounts';
 import { AuthAttempts } from './attempts';
 import { backendKeyWatcher } from './backend-key';
+import { CancelKeys } from './cancel-keys';
 import type { ListenerCertificate } from './certificate';
 
 export interface PgListenerOptions {
@@ -20,6 +21,8 @@ export interface PgListenerOptions {
   maxFailures: number;
   failureWindowMs: number;
   handshakeTimeoutMs?: number;
+  /** this gateway's id in `gateways`: its sessions' cancel keys are shared with the other gateways under it */
+  gatewayId?: string;
 }
 
 export interface PgListener {
@@ -57,8 +60,8 @@ function closeSoon(s: net.Socket): void {
 export async function startPgListener(deps: RouteDeps, o: PgListenerOptions): Promise<PgListener> {
   const { db, log } = deps;
   const attempts = new AuthAttempts(o.maxFailures, o.failureWindowMs);
-  /** the sessions' cancel keys (as the agent made them): who may cancel there, and on which connection */
-  const cancelKeys = new Map<string, { user: UserIdentity; connection: string }>();
+  /** the sessions' cancel keys (as the agent made them): who may cancel there, and on which connection (any gateway's) */
+  const cancelKeys = new CancelKeys(db, o.gatewayId ?? null, log);
 
   const serve = async (socket: net.Socket) => {
     const ip = socket.remoteAddress ?? 'unknown';
@@ -153,7 +156,10 @@ export async function startPgListener(deps: RouteDeps, o: PgListenerOptions): Pr
   /** A cancel request, forwarded as `hoop connect` forwards one: on a stream of its own to the session's agent. */
   const cancel = async (processId: number, secretKey: number, raw: Buffer, socket: net.Socket | tls.TLSSocket, peer: string) => {
     socket.destroy();
-    const target = cancelKeys.get(`${processId}:${secretKey}`);
+    const target = await cancelKeys.get(`${processId}:${secretKey}`).catch((err: Error) => {
+      log.warn('postgres listener: cancel key look-up failed', { error: err.message });
+      return null;
+    });
     // an unknown key cancels nothing, silently, as Postgres does
     if (!target) return;
     let session: AgentSession;
