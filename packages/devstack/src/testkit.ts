@@ -44,7 +44,7 @@ export interface TestStack {
   auditKey: { signingKey: string; publicKey: string; keyId: string } | null;
   configFile: string;
   gateway: Service;
-  /** with `gateways` > 1: the gateways (each on its own ports) and the HAProxy in front of them */
+  /** with `gateways`: the gateways (each on its own ports) and the HAProxy in front of them */
   fleet: GatewayFleet | null;
   agent: Service | null;
   /** the environment through which the stack's agent reads the secrets of connections added before it started */
@@ -59,7 +59,12 @@ export interface TestStack {
    * an `ssh`, `command`, `mysql`, `anthropic` or `http` connection served by the stack's agent (its config as the agent reads it);
    * the secret reaches the agent through its environment
    */
-  addConnection(name: string, type: 'ssh' | 'command' | 'mysql' | 'anthropic' | 'http', config: Record<string, unknown>, secret?: string): Promise<void>;
+  addConnection(
+    name: string,
+    type: 'ssh' | 'command' | 'mysql' | 'anthropic' | 'http' | 'kubernetes',
+    config: Record<string, unknown>,
+    secret?: string,
+  ): Promise<void>;
   /** a member of the org with the role (developer, reviewer, admin…), and a token for them */
   addUser(opts: { role: string; email?: string }): Promise<StackUser>;
   /** `user`'s decision on a review, recorded as the web app records one */
@@ -100,7 +105,7 @@ export async function startTestStack(
     webUrl?: string;
     /** false: the gateway seals the audit chain unsigned (by default each stack signs with a key of its own) */
     auditSigning?: boolean;
-    /** this many gateways (separate processes) behind HAProxy; the stack's ports are the load balancer's */
+    /** this many gateways (separate processes, 1 or more) behind HAProxy; the stack's ports are the load balancer's */
     gateways?: number;
   } = {},
 ): Promise<TestStack> {
@@ -128,7 +133,7 @@ export async function startTestStack(
     nodeArgs: opts.gatewayNodeArgs,
   };
   let fleet: GatewayFleet | null = null;
-  if ((opts.gateways ?? 1) > 1) {
+  if (opts.gateways !== undefined) {
     fleet = await startGatewayFleet({ ...gatewayOptions, withPg: true }, opts.gateways!);
     gatewayPort = fleet.lb.httpPort;
     pgPort = fleet.lb.pgPort!;
