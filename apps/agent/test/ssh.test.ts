@@ -100,7 +100,15 @@ describe.skipIf(noSsh)('ssh connections', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const until = (re: RegExp) => waitFor(`terminal output ${re}`, async () => (re.test(out) ? true : null), { timeoutMs: 20_000 });
+    /** waits for `ok` of the terminal output; on a timeout the error shows the output */
+    const seen = (what: string, ok: (o: string) => boolean) =>
+      waitFor(what, async () => (ok(out) ? true : null), { timeoutMs: 20_000 }).catch((err: Error) => {
+        throw new Error(`${err.message}\nterminal output: ${JSON.stringify(out)}`);
+      });
+    const until = (re: RegExp) => seen(`terminal output ${re}`, (o) => re.test(o));
+    // a line the screen has not shown in time is refused as unreadable (a loaded host), never let through
+    const refusals = (n: number, what: string) =>
+      seen(what, (o) => (o.match(/blocked by hoop guardrail "(rm-recursive-broad|unreadable-line)"/g) ?? []).length >= n);
     const type = async (text: string) => {
       for (const ch of text) {
         child.stdin.write(ch);
@@ -115,12 +123,12 @@ describe.skipIf(noSsh)('ssh connections', () => {
     // a harmless command recalled from history and edited into a dangerous one: only the screen shows the result
     await type(`ls ${APP_DIR}\r`);
     await until(/data\.db/);
+    const recall = out.length;
     await type('\x1b[A');
-    await new Promise((r) => setTimeout(r, 300));
+    await seen('the recalled line on the screen', (o) => o.slice(recall).includes(`ls ${APP_DIR}`));
     await type('\x01\x1b[3~\x1b[3~rm -rf\r');
-    await waitFor('the second refusal', async () => ((out.match(/blocked by hoop guardrail "rm-recursive-broad"/g) ?? []).length >= 2 ? true : null), {
-      timeoutMs: 20_000,
-    });
+    await refusals(2, 'the second refusal');
+    expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
     await type(`cat ${sshd.dir}/customers.txt\r`);
     await until(/bob \[EMAIL\]/);
     // a construct over several lines is judged whole once it closes
@@ -130,11 +138,7 @@ describe.skipIf(noSsh)('ssh connections', () => {
     await until(/n-2-x/);
     await type(`bash -c 'rm -rf ${APP_DIR}\r`);
     await type("'\r");
-    await waitFor(
-      'the refusal of the multi-line command',
-      async () => ((out.match(/blocked by hoop guardrail "rm-recursive-broad"/g) ?? []).length >= 3 ? true : null),
-      { timeoutMs: 20_000 },
-    );
+    await refusals(3, 'the refusal of the multi-line command');
     expect(existsSync(path.join(APP_DIR, 'data.db'))).toBe(true);
     await type('echo still-$((1+1))-here\r');
     await until(/still-2-here/);

@@ -63,8 +63,8 @@ describe('CommandLineTracker', () => {
     const line = await t.lineAtEnter(1, 50, 300);
     expect(line).toMatchObject({ screen: null, typed: null });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
-    // once the shell has redrawn the edited line, the screen tells it
-    t.output('rm -rf /srv/app');
+    // once the shell has redrawn the edited line (the cursor after what was typed), the screen tells it
+    t.output('rm -rf /srv/app\x1b[9D');
     expect((await t.lineAtEnter(1, 50, 300)).screen).toBe('rm -rf /srv/app');
   });
 

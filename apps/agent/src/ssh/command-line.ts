@@ -1,6 +1,7 @@
 import xterm from '@xterm/headless';
 import { TypedLine } from './keystrokes';
 import { CsiClamp } from './csi-clamp';
+import { type LineView, screenAnswered } from './screen-echo';
 
 const { Terminal } = xterm;
 
@@ -8,6 +9,8 @@ const { Terminal } = xterm;
 const ANSWER_MS = 1000;
 /** screen readings kept after a key only the screen can follow */
 const MAX_SEEN = 32;
+/** views of the line kept while it is typed (see screenAnswered); past them the screen cannot vouch for the line */
+const MAX_VIEWS = 512;
 
 /** Every reading hoop has of the line Enter is about to submit (see CommandLineTracker). */
 export interface LineReadings {
@@ -82,6 +85,9 @@ export class CommandLineTracker {
   /** after a key only the screen can follow: what the screen showed of the line since */
   private watching = false;
   private seen: string[] = [];
+  /** the line as the screen showed it after each output write while it was typed (see screenAnswered) */
+  private views: LineView[] = [];
+  private viewsLost = false;
 
   /** `answerMs`: how late output may come after a keystroke and still answer it */
   constructor(
@@ -107,6 +113,7 @@ export class CommandLineTracker {
       }
       // where the line started is gone from the screen; keys typed after the switch start it anew
       const typedSince = this.keyLog.some((k) => k.at >= at);
+      this.views = [];
       this.start = null;
       this.startPending = false;
       this.startLost = typedSince;
@@ -127,7 +134,9 @@ export class CommandLineTracker {
     const line = this.lineNo;
     this.term.write(this.clamp.filter(data), () => {
       this.parsed = n;
-      if (line === this.lineNo && this.watching) this.snapshot();
+      if (line !== this.lineNo) return;
+      if (this.watching) this.snapshot();
+      this.keepView(n);
     });
   }
 
@@ -141,8 +150,8 @@ export class CommandLineTracker {
     this.answered = false;
     this.startTyping();
     this.log(data);
-    this.fresh.feed(data);
-    const seen = this.line.feed(data);
+    this.fresh.feed(data, this.written);
+    const seen = this.line.feed(data, this.written);
     if (seen.abandoned) {
       // Ctrl-C: the shell starts a new line; keys after it in this write belong to that one
       this.keyLog = [];
@@ -161,8 +170,8 @@ export class CommandLineTracker {
   paste(text: string): void {
     this.lastInput = Date.now();
     this.startTyping();
-    this.line.paste(text);
-    this.fresh.paste(text);
+    this.line.paste(text, this.written);
+    this.fresh.paste(text, this.written);
     this.log(text);
   }
 
@@ -189,20 +198,24 @@ export class CommandLineTracker {
     // where the cursor is once the output before this keystroke (the prompt) has been parsed
     this.startPending = true;
     const line = this.lineNo;
+    const n = this.written;
     this.term.write('', () => {
       if (line !== this.lineNo) return;
       this.startPending = false;
       if (this.start !== null) return;
       const b = this.term.buffer.active;
       this.start = { row: b.baseY + b.cursorY, col: b.cursorX };
+      this.keepView(n);
     });
   }
 
   /**
    * The readings of the line as Enter is pressed: waits until the server's echo has settled (quiet for `quietMs`, at
    * most `maxWaitMs`) and the emulator has parsed everything. When only the screen can tell (history, completion), the
-   * screen counts only once the server has answered the last keystroke (waiting up to `uncertainWaitMs` on a slow
-   * host); until then it is null, and so is a screen that shows nothing of a line only it could tell.
+   * screen counts only once it shows the server's answer to every keystroke (see screenAnswered), waiting up to
+   * `uncertainWaitMs` on a slow host; until then it is null (the line is refused), and so is a screen that shows nothing
+   * of a line only it could tell. A full-screen program's own command line (the cursor off the line) is read off its
+   * row once the server has answered the last keystroke at all.
    */
   async lineAtEnter(quietMs = 40, maxWaitMs = 400, uncertainWaitMs = 3000): Promise<LineReadings> {
     this.line.settle();
@@ -214,7 +227,8 @@ export class CommandLineTracker {
     // give the shell's redraw more time to arrive
     if (uncertain) quietMs = Math.max(quietMs, 120);
     const deadline = Date.now() + (uncertain ? Math.max(uncertainWaitMs, quietMs * 4) : Math.max(maxWaitMs, quietMs * 4));
-    const answered = () => !uncertain || this.answered;
+    // a line editor's line (not a full-screen program's own command line) must show the answer to every key
+    const answered = () => !uncertain || (this.answered && ((this.fullScreen && !this.cursorOnLine()) || this.echoed()));
     while (Date.now() < deadline && (Date.now() - this.lastOutput < quietMs || !answered())) await sleep(quietMs / 2);
     await new Promise<void>((r) => this.term.write('', r));
     const typed = typedNow();
@@ -293,6 +307,37 @@ export class CommandLineTracker {
     this.switched = false;
     this.watching = false;
     this.seen = [];
+    this.views = [];
+    this.viewsLost = false;
+  }
+
+  /** whether the screen has answered every key of the line (see screenAnswered); true when every key was followed */
+  private echoed(): boolean {
+    const u = (this.switched ? this.fresh : this.line).afterUnfollowed;
+    if (!u) return true;
+    const now = this.view(this.written);
+    if (this.viewsLost || !now) return false;
+    return screenAnswered({ before: u.before, segments: u.segments, views: [...this.views, now] });
+  }
+
+  private keepView(n: number): void {
+    if (this.views.length >= MAX_VIEWS) this.viewsLost = true;
+    const v = this.viewsLost ? null : this.view(n);
+    if (v) this.views.push(v);
+  }
+
+  /** the line from where typing began, with the cursor's place in it, as output write `n` left it */
+  private view(n: number): LineView | null {
+    if (!this.start || this.startLost) return null;
+    const b = this.term.buffer.active;
+    const first = this.start.row;
+    if (first < 0 || first >= b.length) return null;
+    const last = this.lastRowOf(first);
+    let text = b.getLine(first)?.translateToString(true, this.start.col) ?? '';
+    for (let y = first + 1; y <= last; y++) text += b.getLine(y)?.translateToString(true) ?? '';
+    const y = b.baseY + b.cursorY;
+    const on = y >= first && y <= last && (y > first || b.cursorX >= this.start.col);
+    return { text, cursor: on ? (y - first) * this.term.cols + b.cursorX - this.start.col : -1, n };
   }
 
   private snapshot(): void {
@@ -312,12 +357,7 @@ export class CommandLineTracker {
   private screenLine(): string | null {
     // no start: nothing typed yet, or what was typed is on a screen no longer shown
     if (!this.start) return this.typing ? null : '';
-    const b = this.term.buffer.active;
-    const first = this.start.row;
-    if (first < 0 || first >= b.length) return null;
-    let text = b.getLine(first)?.translateToString(true, this.start.col) ?? '';
-    for (let y = first + 1; y <= this.lastRowOf(first); y++) text += b.getLine(y)?.translateToString(true) ?? '';
-    return text.trim();
+    return this.view(0)?.text.trim() ?? null;
   }
 
   private cursorRow(): string | null {

@@ -160,10 +160,36 @@ function csiKey(seq: string, params: string, inter: string, final: string): Key 
   return { kind: 'escape', seq };
 }
 
+/** What `keys`, applied by a line editor to `text` with the cursor at `cursor`, leave: null for a key it cannot follow. */
+export function applyKeys(text: string, cursor: number, keys: readonly Key[]): { text: string; cursor: number } | null {
+  const e = new EditedLine();
+  e.chars = [...text];
+  e.cursor = Math.min(Math.max(0, cursor), e.chars.length);
+  for (const k of keys) if (!e.key(k)) return null;
+  return { text: e.text, cursor: e.cursor };
+}
+
+/** keys kept after one that could not be followed, line states kept before the first, and such keys (bounds on memory) */
+const MAX_KEPT = 1024;
+const MAX_SEGMENTS = 64;
+
+/** A key that could not be followed (null: keys went by unseen), when it was fed, and the keys after it (null: too many). */
+export interface Segment {
+  key: Key | null;
+  at: number;
+  keys: Key[] | null;
+}
+
 /** The three readings of the line being typed (see the top of this file). */
 export class TypedLine {
   private edited = new EditedLine();
   private since = new EditedLine();
+  /** each key that could not be followed, and the keys typed after it (see `afterUnfollowed`) */
+  private segments: Segment[] = [];
+  /** the line as a line editor had it after each key, until the first key that could not be followed */
+  private states: string[] = [''];
+  /** the time of the keys being fed, as the caller counts it */
+  private at = 0;
   private literalChars: string[] = [];
   private pending = '';
   /** whether any key so far could not be followed */
@@ -172,7 +198,8 @@ export class TypedLine {
   touched = false;
 
   /** Keystrokes other than Enter; says which of them the tracker has to know about. */
-  feed(data: string): { unfollowed: boolean; clearScreen: boolean; abandoned: boolean } {
+  feed(data: string, at = 0): { unfollowed: boolean; clearScreen: boolean; abandoned: boolean } {
+    this.at = at;
     const seen = { unfollowed: false, clearScreen: false, abandoned: false };
     if (data) this.touched = true;
     // Escape at the end of one write and a key that cannot continue a sequence in the next: the Escape key
@@ -191,11 +218,13 @@ export class TypedLine {
   }
 
   /** Text pasted as a whole (bracketed paste): a line editor inserts it as it is, newlines included. */
-  paste(text: string): void {
+  paste(text: string, at = 0): void {
+    this.at = at;
     this.settle();
     if (text) this.touched = true;
     this.edited.insert(text);
     this.since.insert(text);
+    this.keep({ kind: 'text', text });
     this.literalChars.push(...text);
   }
 
@@ -217,11 +246,34 @@ export class TypedLine {
     }
     if (this.edited.key(k)) {
       this.since.key(k);
+      this.keep(k);
       return true;
     }
     this.unfollowable = true;
     this.since = new EditedLine();
+    this.segment(k);
     return false;
+  }
+
+  private keep(k: Key): void {
+    const last = this.segments.at(-1);
+    if (last?.keys) {
+      if (last.keys.length < MAX_KEPT) last.keys.push(k);
+      else last.keys = null;
+    }
+    if (this.unfollowable) return;
+    // a late echo may show text typed at once in pieces: the line after each character of it
+    const e = this.edited;
+    const chars = k.kind === 'text' ? [...k.text] : [];
+    if (this.states.length + chars.length > MAX_KEPT) return;
+    const from = e.cursor - chars.length;
+    for (let i = 1; i < chars.length; i++) this.states.push([...e.chars.slice(0, from), ...chars.slice(0, i), ...e.chars.slice(e.cursor)].join(''));
+    this.states.push(e.text);
+  }
+
+  private segment(key: Key | null): void {
+    if (this.segments.length >= MAX_SEGMENTS) this.segments[MAX_SEGMENTS - 1] = { key: null, at: this.at, keys: null };
+    else this.segments.push({ key, at: this.at, keys: [] });
   }
 
   private literal(k: Key): void {
@@ -251,10 +303,21 @@ export class TypedLine {
     return this.since.text;
   }
 
+  /**
+   * Once a key could not be followed: the line as a line editor had it after each key before the first such key, and
+   * each such key with the time it was fed at and the keys typed after it, up to the next (null: more than are kept).
+   * Null when every key was followed.
+   */
+  get afterUnfollowed(): { before: readonly string[]; segments: readonly Segment[] } | null {
+    if (!this.unfollowable) return null;
+    return { before: this.states, segments: this.segments };
+  }
+
   /** keys went by that this reading did not see: a line editor's model of the line is not known */
   forget(): void {
     this.unfollowable = true;
     this.since = new EditedLine();
+    this.segment(null);
   }
 
   clear(): void {
@@ -264,5 +327,7 @@ export class TypedLine {
     this.pending = '';
     this.unfollowable = false;
     this.touched = false;
+    this.segments = [];
+    this.states = [''];
   }
 }

@@ -145,7 +145,9 @@ function primaryReading(r: LineReadings, mode: TerminalMode): { text: string } |
   if (mode === 'shell') {
     if (r.screen === null)
       return {
-        refused: unreadableLine('hoop could not read this command line: the shell did not show it after history recall or completion'),
+        refused: unreadableLine(
+          'hoop could not read this command line: after history recall or completion the shell did not show it, or not every key in time',
+        ),
         line: r.keys || shown,
       };
     return { text: r.screen };
