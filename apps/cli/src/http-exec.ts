@@ -65,7 +65,14 @@ function looksLikeJson(text: string): boolean {
 export function runHttpExec(
   stream: TunnelStream,
   req: ExecRequest,
-  o: { output: 'text' | 'json'; user: string; waiting(w: Waiting): void; answered(): void },
+  o: {
+    output: 'text' | 'json';
+    user: string;
+    waiting(w: Waiting): void;
+    answered(): void;
+    /** the error for a session lost before the answer (exec re-attaches when a review was pending) */
+    lost(why: string): Error;
+  },
 ): Promise<number> {
   const client = new ExchangeClient(stream);
   const headers = { 'user-agent': 'hoop-exec', ...req.headers };
@@ -114,7 +121,7 @@ export function runHttpExec(
         },
         failed(message) {
           o.answered();
-          reject(new CliError(EXIT.unreachable, message));
+          reject(head ? new CliError(EXIT.unreachable, message) : o.lost(message));
         },
       },
     );

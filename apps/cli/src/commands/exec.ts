@@ -127,7 +127,16 @@ async function runOnce(
       });
     }
     if (type === 'http') {
-      return await runHttpExec(stream, parseExecRequest(sql), { output: opts.output, user: link.user, waiting: waitFor, answered: () => stopWaiting?.() });
+      return await runHttpExec(stream, parseExecRequest(sql), {
+        output: opts.output,
+        user: link.user,
+        waiting: waitFor,
+        answered: () => stopWaiting?.(),
+        lost: (why) =>
+          waiting || reviewId
+            ? new Reattach(`the session ended while waiting for approval (${why})`)
+            : new CliError(EXIT.unreachable, `the session ended unexpectedly: ${why}`),
+      });
     }
     if (type === 'mysql') {
       // MySQL cannot tell a waiting client why it waits: the gateway is asked for the review held in this session
