@@ -11,6 +11,8 @@ export interface JudgeRequest {
   /** the policy itself, the first time this thread hears of it */
   policy?: Policy;
   ctx: MysqlContext;
+  /** say too whether the verdict cannot depend on the text's numbers (literalFreeMysql: the verdict is kept for its shape) */
+  askFree: boolean;
 }
 
 /** What the guard thread answers. */
@@ -18,7 +20,7 @@ export type GuardReply =
   /** the grammar is loaded; `task`: the thread's /proc task folder (its CPU time is read there), null where there is none */
   | { type: 'ready'; task: string | null }
   | { type: 'unloaded'; error: string }
-  | { type: 'verdict'; job: number; decision: Decision }
+  | { type: 'verdict'; job: number; decision: Decision; literalFree: boolean }
   /** a policy number the thread does not hold: posted again with the policy */
   | { type: 'unknown-policy'; job: number };
 

@@ -4,7 +4,7 @@
  * budget, running out of memory) refuses the statement it was reading and the next one is judged by a new thread.
  */
 import { readFileSync } from 'node:fs';
-import { defaultPolicy, evaluateMysql, initMysqlGuard } from '@hoop/pipeline';
+import { defaultPolicy, evaluateMysql, initMysqlGuard, literalFreeMysql } from '@hoop/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { threadCpuMs } from './guard-messages';
 import { MysqlGuardThread } from './guard-thread';
@@ -53,18 +53,18 @@ describe('the MySQL guard thread', () => {
     await initMysqlGuard();
     for (const p of [policy, readOnly])
       for (const sql of TEXTS) {
-        const d = await guard.judge(sql, p, {});
-        expect({ sql, d }).toEqual({ sql, d: evaluateMysql(sql, p) });
+        const { decision, literalFree } = await guard.judge(sql, p, {}, true);
+        expect({ sql, decision, literalFree }).toEqual({ sql, decision: evaluateMysql(sql, p), literalFree: literalFreeMysql(sql) });
       }
-    await expect(guard.judge('SET SESSION max_statement_time = 0', policy, { statementTimeMs: 5000 })).resolves.toMatchObject({ action: 'deny' });
+    await expect(guard.judge('SET SESSION max_statement_time = 0', policy, { statementTimeMs: 5000 })).resolves.toMatchObject({ decision: { action: 'deny' } });
   });
 
   it('answers texts in the order they were posted, from many sessions at once', async () => {
     const order: number[] = [];
     const all = Array.from({ length: 60 }, (_, i) =>
-      guard.judge(i % 3 ? `select ${i} from t${i}` : `drop table t${i}`, policy, {}).then((d) => {
+      guard.judge(i % 3 ? `select ${i} from t${i}` : `drop table t${i}`, policy, {}).then((j) => {
         order.push(i);
-        return d;
+        return j.decision;
       }),
     );
     const ds = await Promise.all(all);
@@ -74,10 +74,10 @@ describe('the MySQL guard thread', () => {
 
   it('refuses a statement whose reading runs past its budget, naming why, and goes on', async () => {
     const nested = `select ${'case when a then '.repeat(40)}1${' end'.repeat(40)}`;
-    const d = await guard.judge(nested, policy, {});
+    const { decision: d } = await guard.judge(nested, policy, {});
     expect(d.action).toBe('deny');
     expect(d.reason).toMatch(/took more than the \d+ ms the guard gives a statement of its length/);
-    expect((await guard.judge('drop table t', policy, {})).ruleId).toBe('drop');
+    expect((await guard.judge('drop table t', policy, {})).decision.ruleId).toBe('drop');
   });
 
   it('stops a thread that keeps reading past the budget, refuses the statement, and judges the next with a new thread', async () => {
@@ -86,7 +86,7 @@ describe('the MySQL guard thread', () => {
     try {
       await g.start();
       const nested = `select ${'case when a then '.repeat(40)}1${' end'.repeat(40)}`;
-      const [d, next] = await Promise.all([g.judge(nested, policy, {}), g.judge('delete from t', policy, {})]);
+      const [{ decision: d }, { decision: next }] = await Promise.all([g.judge(nested, policy, {}), g.judge('delete from t', policy, {})]);
       expect(d.action).toBe('deny');
       expect(d.reason).toMatch(/^the statement was not sent: reading it took more than the \d+ ms/);
       expect(next.ruleId).toBe('delete-without-where');
@@ -101,7 +101,7 @@ describe('the MySQL guard thread', () => {
     try {
       await g.start();
       const big = `select * from t where a in (${Array.from({ length: 400_000 }, (_, i) => `'x${i}'`).join(',')})`;
-      const [d, next] = await Promise.all([g.judge(big, policy, {}), g.judge('select 1; drop table t', policy, {})]);
+      const [{ decision: d }, { decision: next }] = await Promise.all([g.judge(big, policy, {}), g.judge('select 1; drop table t', policy, {})]);
       expect(d.action).toBe('deny');
       expect(d.reason).toMatch(/the MySQL guard stopped while reading it \(it ran out of the memory .*\); it has been started again|took more than/);
       expect(next.ruleId).toBe('drop');
@@ -115,7 +115,7 @@ describe('the MySQL guard thread', () => {
     await g.start();
     const waiting = g.judge('select 1', policy, {});
     await g.close();
-    expect((await waiting).reason ?? 'allowed before the close').toMatch(/agent is stopping|allowed before the close/);
-    expect(await g.judge('select 1', policy, {})).toMatchObject({ action: 'deny', reason: 'the statement was not sent: the agent is stopping' });
+    expect((await waiting).decision.reason ?? 'allowed before the close').toMatch(/agent is stopping|allowed before the close/);
+    expect((await g.judge('select 1', policy, {})).decision).toMatchObject({ action: 'deny', reason: 'the statement was not sent: the agent is stopping' });
   });
 });

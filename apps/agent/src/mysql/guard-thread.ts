@@ -29,9 +29,18 @@ interface Job {
   sql: string;
   policy: Policy;
   ctx: MysqlContext;
+  askFree: boolean;
   budgetMs: number;
-  resolve(d: Decision): void;
+  resolve(j: Judged): void;
 }
+
+/** A verdict from the thread; `literalFree`: asked for, and the verdict cannot depend on the text's numbers. */
+export interface Judged {
+  decision: Decision;
+  literalFree: boolean;
+}
+
+const refused = (decision: Decision): Judged => ({ decision, literalFree: false });
 
 export interface GuardThreadOptions {
   log?: Logger;
@@ -86,11 +95,14 @@ export class MysqlGuardThread {
     return this.loading;
   }
 
-  /** The verdict on `sql` under `policy`: judged in the thread, after every text posted before it. */
-  judge(sql: string, policy: Policy, ctx: MysqlContext): Promise<Decision> {
+  /**
+   * The verdict on `sql` under `policy`: judged in the thread, after every text posted before it; `askFree`: say too
+   * whether it cannot depend on the text's numbers (literalFreeMysql, which reads the text with the grammar too).
+   */
+  judge(sql: string, policy: Policy, ctx: MysqlContext, askFree = false): Promise<Judged> {
     return new Promise((resolve) => {
-      if (this.stopped) return resolve(unread(sql, 'the agent is stopping'));
-      this.queue.push({ id: ++this.jobs, sql, policy, ctx, budgetMs: mysqlParseBudgetMs(sql.length), resolve });
+      if (this.stopped) return resolve(refused(unread(sql, 'the agent is stopping')));
+      this.queue.push({ id: ++this.jobs, sql, policy, ctx, askFree, budgetMs: mysqlParseBudgetMs(sql.length), resolve });
       this.start().then(
         () => this.next(),
         (err: Error) => this.refuseWaiting(`the agent could not load its MySQL guard (${err.message})`),
@@ -102,7 +114,7 @@ export class MysqlGuardThread {
   async close(): Promise<void> {
     this.stopped = true;
     this.clearTimer();
-    if (this.current) this.current.job.resolve(unread(this.current.job.sql, 'the agent is stopping'));
+    if (this.current) this.current.job.resolve(refused(unread(this.current.job.sql, 'the agent is stopping')));
     this.current = null;
     this.refuseWaiting('the agent is stopping');
     const w = this.worker;
@@ -159,7 +171,7 @@ export class MysqlGuardThread {
     if (this.stopped) return;
     const c = this.current;
     this.current = null;
-    if (c) c.job.resolve(unread(c.job.sql, `the MySQL guard stopped while reading it (${why}); it has been started again`));
+    if (c) c.job.resolve(refused(unread(c.job.sql, `the MySQL guard stopped while reading it (${why}); it has been started again`)));
     this.o.log?.error('the MySQL guard thread stopped', { reason: why, reading: c !== null });
     if (!wasReady) return this.refuseWaiting(`the agent could not load its MySQL guard (${why})`);
     const delay = crashed ? RESTART_MS[Math.min(this.crashes++, RESTART_MS.length - 1)]! : 0;
@@ -172,7 +184,7 @@ export class MysqlGuardThread {
   }
 
   private refuseWaiting(why: string): void {
-    for (const job of this.queue.splice(0)) job.resolve(unread(job.sql, why));
+    for (const job of this.queue.splice(0)) job.resolve(refused(unread(job.sql, why)));
   }
 
   private answer(m: Exclude<GuardReply, { type: 'ready' | 'unloaded' }>): void {
@@ -183,7 +195,7 @@ export class MysqlGuardThread {
     if (m.type === 'unknown-policy') {
       this.posted.delete(this.policyIds.get(c.job.policy)!);
       this.queue.unshift(c.job);
-    } else c.job.resolve(m.decision);
+    } else c.job.resolve({ decision: m.decision, literalFree: m.literalFree });
     this.next();
   }
 
@@ -194,7 +206,7 @@ export class MysqlGuardThread {
     if (!job) return;
     let id = this.policyIds.get(job.policy);
     if (id === undefined) this.policyIds.set(job.policy, (id = ++this.policies));
-    const request: JudgeRequest = { type: 'judge', job: job.id, sql: job.sql, policyId: id, ctx: job.ctx };
+    const request: JudgeRequest = { type: 'judge', job: job.id, sql: job.sql, policyId: id, ctx: job.ctx, askFree: job.askFree };
     if (!this.posted.has(id)) {
       request.policy = job.policy;
       this.posted.add(id);
@@ -218,7 +230,7 @@ export class MysqlGuardThread {
         return;
       }
       this.current = null;
-      job.resolve(unread(job.sql, `reading it took more than the ${job.budgetMs} ms the guard gives a statement of its length`));
+      job.resolve(refused(unread(job.sql, `reading it took more than the ${job.budgetMs} ms the guard gives a statement of its length`)));
       const w = this.worker;
       this.lost(`it read one statement past its time budget, ${Math.round(used)} ms of CPU`, false);
       void w?.terminate();

@@ -7,7 +7,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Decision, Policy } from '@hoop/pipeline';
-import { clearMysqlDfa, evaluateMysql, initMysqlGuard, setMysqlParseClock } from '@hoop/pipeline/mysql';
+import { clearMysqlDfa, evaluateMysql, initMysqlGuard, literalFreeMysql, setMysqlParseClock } from '@hoop/pipeline/mysql';
 import { type GuardReply, type GuardWorkerData, type JudgeRequest, threadCpuMs, unread } from './guard-messages';
 
 const port = parentPort;
@@ -38,12 +38,14 @@ function judge(m: JudgeRequest): void {
   const policy = policies.get(m.policyId);
   if (!policy) return reply({ type: 'unknown-policy', job: m.job });
   let decision: Decision;
+  let literalFree = false;
   try {
     decision = evaluateMysql(m.sql, policy, m.ctx);
+    literalFree = m.askFree && literalFreeMysql(m.sql);
   } catch (err) {
     decision = unread(m.sql, `the MySQL guard failed while reading it (${(err as Error).message})`);
   }
-  reply({ type: 'verdict', job: m.job, decision });
+  reply({ type: 'verdict', job: m.job, decision, literalFree });
   // the prediction cache grows with every new shape of statement: dropped past its bound (it grows back)
   if (++judged % 16 === 0 && v8.getHeapStatistics().used_heap_size > data.dfaBoundMb * 1024 * 1024) clearMysqlDfa();
 }

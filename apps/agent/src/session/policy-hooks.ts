@@ -80,7 +80,8 @@ export interface PolicyHooks extends SessionHooks {
 /** Where the agent judges MySQL texts: its guard thread (mysql/guard-thread.ts). Without it, on the event loop. */
 export interface MysqlGuard {
   start(): Promise<void>;
-  judge(sql: string, policy: Policy, ctx: MysqlContext): Promise<Decision>;
+  /** `askFree`: say too whether the verdict cannot depend on the text's numbers (literalFreeMysql) */
+  judge(sql: string, policy: Policy, ctx: MysqlContext, askFree: boolean): Promise<{ decision: Decision; literalFree: boolean }>;
 }
 
 /**
@@ -165,7 +166,8 @@ export function hooksFor(
     judgeSoon(sql: string): Verdict | Promise<Verdict> {
       const r = lookup(sql);
       if (!('unknown' in r) || kind !== 'mysql' || !o.mysqlGuard) return judgeNow(sql, r);
-      return o.mysqlGuard.judge(sql, r.policy, r.ctx).then((d) => remember(sql, r, d));
+      // the grammar is the thread's only: whether the verdict holds for the text's shape is asked there too
+      return o.mysqlGuard.judge(sql, r.policy, r.ctx, Boolean(r.shape && r.alike === undefined)).then((j) => remember(sql, r, j.decision, j.literalFree));
     },
     guardReady() {
       return kind === 'mysql' && o.mysqlGuard ? o.mysqlGuard.start() : Promise.resolve();
@@ -201,7 +203,7 @@ export function hooksFor(
   }
 
   /** The verdict of a decision, kept for its text and its shape (unless the policy changed while it was judged). */
-  function remember(sql: string, r: Unknown, d: Decision): Verdict {
+  function remember(sql: string, r: Unknown, d: Decision, knownFree?: boolean): Verdict {
     const verdict: Verdict = Object.freeze({
       action: d.action,
       ruleId: d.ruleId,
@@ -222,7 +224,7 @@ export function hooksFor(
     if (shape && alike === undefined) {
       // the guard's statements must be the shape's, text for text, for another text's to stand in for them
       const same = d.statements.length === shape.statements.length && d.statements.every((s, i) => s.text === shape.statements[i]);
-      const free = same && (kind === 'sql' ? literalFree(sql) : literalFreeMysql(sql));
+      const free = same && (knownFree ?? (kind === 'sql' ? literalFree(sql) : literalFreeMysql(sql)));
       // a text that reads as a plain SELECT yet was refused unread ran past the MySQL parse's time budget: that is
       // not kept for its shape (the next text of it is read again)
       if (!(free && d.ruleId === 'parse-error')) shapes.set(shape.key, free ? verdict : null, textBytes(shape.key) + (free ? verdictBytes(verdict) : 0));
