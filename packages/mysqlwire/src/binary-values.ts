@@ -53,12 +53,16 @@ const LENENC_TYPES = new Set<number>([
 const DATE_TYPES = new Set<number>([TYPE.DATE, TYPE.NEWDATE, TYPE.DATETIME, TYPE.TIMESTAMP, TYPE.DATETIME2, TYPE.TIMESTAMP2]);
 const TIME_TYPES = new Set<number>([TYPE.TIME, TYPE.TIME2]);
 
+/** A date or a time: a length byte, then that many bytes of fields. */
+export const isDateOrTime = (type: number) => DATE_TYPES.has(type) || TIME_TYPES.has(type);
+
 /** True for a type the binary protocol encodes (an unknown type cannot be skipped: its length is not known). */
 export function isKnownType(type: number): boolean {
   return LENENC_TYPES.has(type) || DATE_TYPES.has(type) || TIME_TYPES.has(type) || FIXED_SIZE[type] !== undefined;
 }
 
-const FIXED_SIZE: Record<number, number> = {
+/** Bytes of the fixed-size values, by type (absent: length-encoded, a date or time, or unknown). */
+export const FIXED_SIZE: Readonly<Record<number, number>> = {
   [TYPE.TINY]: 1,
   [TYPE.BOOL]: 1,
   [TYPE.SHORT]: 2,

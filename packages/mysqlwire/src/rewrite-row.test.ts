@@ -7,7 +7,8 @@ import type { BinaryValue } from './binary-values';
 import { TYPE } from './constants';
 import { MysqlWireError } from './errors';
 import { parseBinaryRow, writeBinaryRow, writeTextRow } from './resultset';
-import { binaryCells, binaryLayout, CELL_ENTRIES, type Replacement, rewriteRowInto, rewrittenSize, textCells } from './row-cells';
+import { binaryCells, binaryLayout, binaryValueText, CELL_ENTRIES, type Replacement, rewriteRowInto, rewrittenSize, textCells } from './row-cells';
+import { COLUMN_FLAG } from './constants';
 
 type V = string | Buffer | null;
 
@@ -100,6 +101,43 @@ describe('binary rows', () => {
         return Buffer.from('x'.repeat(Math.floor(r() * 300)));
     }
   };
+
+  it('reads each number value as the text a detector judges, signed and unsigned; other types and NULL as none', () => {
+    const U = COLUMN_FLAG.UNSIGNED;
+    const cases: [number, number, BinaryValue, string | null][] = [
+      [TYPE.TINY, 0, -100, '-100'],
+      [TYPE.TINY, U, 200, '200'],
+      [TYPE.SHORT, 0, -32768, '-32768'],
+      [TYPE.YEAR, U, 2024, '2024'],
+      [TYPE.LONG, 0, -5, '-5'],
+      [TYPE.LONG, U, 4_000_000_000, '4000000000'],
+      [TYPE.INT24, 0, 8_388_607, '8388607'],
+      [TYPE.LONGLONG, 0, -(2n ** 63n), '-9223372036854775808'],
+      [TYPE.LONGLONG, U, 2n ** 64n - 1n, '18446744073709551615'],
+      [TYPE.FLOAT, 0, 1.5, '1.5'],
+      [TYPE.DOUBLE, 0, 4111111111111111, '4111111111111111'],
+      [TYPE.VAR_STRING, 0, Buffer.from('42'), null],
+      [TYPE.DATETIME, 0, { year: 2024, month: 1, day: 2, hour: 0, minute: 0, second: 0, microsecond: 0 }, null],
+      [TYPE.LONG, 0, null, null],
+    ];
+    for (const [type, flags, v, text] of cases) {
+      // the value after another, inside a larger buffer
+      const cols = [
+        { type: TYPE.TINY, flags: 0 },
+        { type, flags },
+      ];
+      const buf = embedded(writeBinaryRow(cols, [7, v]));
+      const cells = new Int32Array(CELL_ENTRIES * 2);
+      binaryCells(
+        buf,
+        6,
+        buf.length - 5,
+        cols.map((c) => binaryLayout(c.type)),
+        cells,
+      );
+      expect([type, flags, binaryValueText(buf, cells, 1, type, flags)]).toEqual([type, flags, text]);
+    }
+  });
 
   it('agrees with writeBinaryRow on random rows; values made NULL get their bitmap bit', () => {
     for (let k = 0; k < 300; k++) {

@@ -1,5 +1,7 @@
-import { COLUMN_FLAG, TYPE } from './constants';
+import { FIXED_SIZE, isDateOrTime, readBinaryValue } from './binary-values';
+import { COLUMN_FLAG } from './constants';
 import { MysqlWireError } from './errors';
+import { PayloadReader } from './reader';
 import { lenencSize } from './writer';
 
 /**
@@ -32,26 +34,11 @@ export function textCells(buf: Uint8Array, start: number, end: number, columns: 
   if (at !== end) throw new MysqlWireError(`text row: ${end - at} unexpected trailing bytes`);
 }
 
-/** Bytes of the binary protocol's fixed-size values, by type (absent: length-encoded, a date or time, or unknown). */
-const FIXED: Record<number, number> = {
-  [TYPE.TINY]: 1,
-  [TYPE.BOOL]: 1,
-  [TYPE.SHORT]: 2,
-  [TYPE.YEAR]: 2,
-  [TYPE.LONG]: 4,
-  [TYPE.INT24]: 4,
-  [TYPE.FLOAT]: 4,
-  [TYPE.LONGLONG]: 8,
-  [TYPE.DOUBLE]: 8,
-  [TYPE.NULL]: 0,
-};
-const DATE_OR_TIME = new Set<number>([TYPE.DATE, TYPE.NEWDATE, TYPE.DATETIME, TYPE.TIMESTAMP, TYPE.DATETIME2, TYPE.TIMESTAMP2, TYPE.TIME, TYPE.TIME2]);
-
 /** How a binary row holds a value of `type`: its size when fixed, -1 length-encoded, -2 a date or time (a length byte first). */
 export function binaryLayout(type: number): number {
-  const fixed = FIXED[type];
+  const fixed = FIXED_SIZE[type];
   if (fixed !== undefined) return fixed;
-  return DATE_OR_TIME.has(type) ? -2 : -1;
+  return isDateOrTime(type) ? -2 : -1;
 }
 
 /**
@@ -201,26 +188,10 @@ export function rewriteRowInto(
   return pos + buf.copy(out, pos, run, end);
 }
 
-/** A binary row's value of a signed/unsigned integer column read as text, for a detector (null for other layouts). */
+/** A binary row's value of a number column (integer or floating point) read as text, for a detector (null for other layouts, NULL). */
 export function binaryValueText(buf: Buffer, cells: Int32Array, i: number, type: number, flags: number): string | null {
   const from = cells[CELL_ENTRIES * i + 1]!;
-  if (from < 0) return null;
-  const unsigned = (flags & COLUMN_FLAG.UNSIGNED) !== 0;
-  switch (type) {
-    case TYPE.TINY:
-      return String(unsigned ? buf[from]! : buf.readInt8(from));
-    case TYPE.SHORT:
-    case TYPE.YEAR:
-      return String(unsigned ? buf.readUInt16LE(from) : buf.readInt16LE(from));
-    case TYPE.LONG:
-    case TYPE.INT24:
-      return String(unsigned ? buf.readUInt32LE(from) : buf.readInt32LE(from));
-    case TYPE.LONGLONG:
-      return String(unsigned ? buf.readBigUInt64LE(from) : buf.readBigInt64LE(from));
-    case TYPE.FLOAT:
-      return String(buf.readFloatLE(from));
-    case TYPE.DOUBLE:
-      return String(buf.readDoubleLE(from));
-  }
-  return null;
+  if (from < 0 || !FIXED_SIZE[type]) return null;
+  const value = new PayloadReader(buf, 'binary row', from, cells[CELL_ENTRIES * i + 2]!);
+  return String(readBinaryValue(value, type, (flags & COLUMN_FLAG.UNSIGNED) !== 0));
 }
