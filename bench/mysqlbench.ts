@@ -8,11 +8,15 @@
  *   BENCH_ROWS (default 1000000), BENCH_RUNS (runs of the big SELECT on each path, default 3),
  *   HOOP_TEST_MYSQL_PORT (default 3306: the MariaDB at 127.0.0.1, root without a password),
  *   PROF=DIR: the agent writes a V8 CPU profile into DIR when the run ends
+ * The agent's event-loop delay (bench/loop-delay.mjs) is reported for each part: the MySQL grammar's load and first
+ * statement, sysbench, the big SELECT.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { peakRssMb, startTestStack } from '@hoop/devstack';
 
 const HOST = '127.0.0.1';
@@ -90,10 +94,38 @@ const out = (s: string) => process.stdout.write(`${s}\n`);
 /** the machine's load (1-minute average), stated beside each figure: the machine is shared */
 const load = () => `load ${loadavg()[0]!.toFixed(1)}`;
 
+/** The agent's event loop and memory since the last call (see bench/loop-delay.mjs), as one line. */
+async function loopOf(pid: number, file: string): Promise<string> {
+  const lines = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  const had = (() => {
+    try {
+      return lines().length;
+    } catch {
+      return 0;
+    }
+  })();
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    try {
+      const all = lines();
+      if (all.length > had) {
+        const l = JSON.parse(all[all.length - 1]!) as Record<string, number>;
+        return `event loop delay max ${l.maxMs} ms, p99 ${l.p99Ms} ms, mean ${l.meanMs} ms; main heap ${l.heapUsedMb} MB used of ${l.heapTotalMb} MB, RSS ${l.rssMb} MB`;
+      }
+    } catch {}
+  }
+  return 'event loop delay: no answer from the agent';
+}
+
 async function main(): Promise<void> {
   asRoot(`CREATE DATABASE ${db}`);
   const prof = process.env.PROF;
-  const stack = await startTestStack(prof ? { agentNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}).catch((err: unknown) => {
+  const loopDir = mkdtempSync(path.join(tmpdir(), 'hoop-loop-'));
+  const loopFile = path.join(loopDir, 'agent.jsonl');
+  const preload = `${pathToFileURL(path.resolve('bench/loop-delay.mjs')).href}?out=${encodeURIComponent(loopFile)}`;
+  const agentNodeArgs = [`--import=${preload}`, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])];
+  const stack = await startTestStack({ agentNodeArgs }).catch((err: unknown) => {
     asRoot(`DROP DATABASE IF EXISTS ${db}`);
     throw err;
   });
@@ -105,8 +137,11 @@ async function main(): Promise<void> {
          FROM ${db}.seq_1_to_${N}`,
     );
     if (hasSysbench) sysbench(PORT, 'root', 4, 'prepared', 'prepare');
+    // the agent starts without the connection: its start-up is apart from the MySQL grammar's load
+    const agentSvc = await stack.startAgent();
+    out(`agent started (${load()}): ${await loopOf(agentSvc.child.pid!, loopFile)}`);
     await stack.addConnection('bench-mysql', 'mysql', { host: HOST, port: PORT, user: 'root', database: db, sslMode: 'disabled' });
-    await stack.startAgent();
+    await stack.notifyConfigChanged();
     // `hoop connect` gets 30 s to say it is ready: on a machine shared with other work that can pass, so it is tried again
     const connect = () => stack.connect('bench-mysql');
     const conn = await connect().catch(connect).catch(connect);
@@ -143,14 +178,23 @@ async function main(): Promise<void> {
       }
     }
     const loaded = rss();
+    const agentPid = pids.agent![0]!;
     out(
       `first session and statement through hoop: ${(performance.now() - t0).toFixed(0)} ms; ` +
         `RSS then: ${Object.entries(loaded)
           .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
           .join(', ')}`,
     );
+    out(
+      `  agent from the connection's arrival to the first statement answered (the MySQL grammar loaded meanwhile; ${load()}): ${await loopOf(agentPid, loopFile)}`,
+    );
+    const peaksOf = (what: string) =>
+      `  peak RSS during ${what}: ${Object.entries(pids)
+        .map(([k, ps]) => `${k} ${ps.reduce((n, p) => n + peakRssMb(p), 0).toFixed(0)} MB`)
+        .join(', ')}`;
 
     if (hasSysbench) {
+      for (const ps of Object.values(pids)) ps.forEach(resetPeak);
       out(`\nsysbench oltp_read_only, 4 tables × 10,000 rows, ${seconds} s per run (tps = transactions of 16 statements)`);
       out(['mode', 'threads', 'direct tps', 'hoop tps', 'hoop/direct', 'direct ms', 'hoop ms', 'ms added'].join('\t'));
       for (const mode of modes)
@@ -176,6 +220,8 @@ async function main(): Promise<void> {
             ].join('\t'),
           );
         }
+      out(`  agent during the sysbench runs (${load()}): ${await loopOf(agentPid, loopFile)}`);
+      out(peaksOf('the sysbench runs'));
     } else out('\nsysbench is not installed (Debian: apt-get install sysbench): the oltp_read_only part is left out');
 
     out(`\n${N} rows (id, email, notes, created_at), mariadb --quick to /dev/null; medians of ${RUNS} runs after one warm-up each (${load()})`);
@@ -216,9 +262,11 @@ async function main(): Promise<void> {
           .join(', '),
     );
     out(`  first row through hoop: ${check}`);
+    out(`  agent during the runs: ${await loopOf(agentPid, loopFile)}`);
     await conn.stop();
   } finally {
     await stack.stop();
+    rmSync(loopDir, { recursive: true, force: true });
     asRoot(`DROP DATABASE IF EXISTS ${db}`);
   }
 }
