@@ -14,7 +14,10 @@ Usage:
   hoop connect NAME [--port N] [--host ADDR]    open a local port for psql, DBeaver, ORMs (postgres default 5433),
                                                 for mariadb/mysql clients (mysql default 3307),
                                                 or for ssh/scp on server and command connections (default 2222),
-                                                or for curl, SDKs, scripts on http connections (default 8081)
+                                                or for curl, SDKs, scripts on http connections (default 8081),
+                                                or for kubectl on kubernetes ones (TLS, default 6444; writes a context)
+           [--kubeconfig PATH]                  kubernetes: the kubeconfig to merge the context hoop-NAME into
+                                                (default: a file of hoop's own, printed as export KUBECONFIG=…)
            [--exec]                             run the client through it right away: psql, mariadb (or mysql), ssh;
                                                 it reads stdin, and hoop connect exits with its code
            [--password PW | --no-password]      postgres: the port's SCRAM password (default: one made per run and
@@ -155,6 +158,7 @@ async function run(argv: string[]): Promise<number> {
         password: { type: 'string' },
         'no-password': { type: 'boolean' },
         'require-tls': { type: 'boolean' },
+        kubeconfig: { type: 'string' },
       });
       if (positionals.length !== 1) throw usage('usage: hoop connect NAME [--port N] [--duration 30m] [--reason TEXT]');
       const password = (values.password as string | undefined) ?? env.connectPassword;
@@ -174,6 +178,7 @@ async function run(argv: string[]): Promise<number> {
         ...(password !== undefined && !values['no-password'] ? { password } : {}),
         noPassword: Boolean(values['no-password']),
         requireTls: Boolean(values['require-tls']),
+        ...(values.kubeconfig ? { kubeconfig: values.kubeconfig as string } : {}),
       });
     }
     case 'exec': {

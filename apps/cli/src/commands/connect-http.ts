@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { ExchangeClient, type ResponseHead } from '@hoop/httpwire';
 import type { TunnelStream } from '@hoop/protocol';
 
@@ -20,9 +21,15 @@ export interface HttpFrontOptions {
   openSession(): Promise<TunnelStream>;
   /** a line for the person running hoop connect (held requests, lost sessions) */
   say(line: string): void;
+  /** serve TLS with this certificate and key (PEM; a kubernetes connection: kubectl speaks only https) */
+  tls?: { cert: string; key: string };
+  /** checks a local request before it goes anywhere: null lets it through, else why it is refused (401) */
+  check?(req: http.IncomingMessage): string | null;
+  /** hoop's own answers (refusals, failures) as the client reads errors; default `{ error: { type, message } }` */
+  answerBody?(status: number, type: string, message: string): string;
 }
 
-export function httpFront(o: HttpFrontOptions): http.Server {
+export function httpFront(o: HttpFrontOptions): http.Server | https.Server {
   let client: ExchangeClient | null = null;
   let opening: Promise<ExchangeClient> | null = null;
   const session = (): Promise<ExchangeClient> => {
@@ -44,13 +51,18 @@ export function httpFront(o: HttpFrontOptions): http.Server {
     return opening;
   };
 
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, (req, res) => {
+  const body = o.answerBody ?? defaultBody;
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     req.pause();
+    const refused = o.check?.(req) ?? null;
+    if (refused) return void answer(res, 401, 'unauthorized', refused, body);
     session().then(
-      (c) => relay(c, req, res, o.say),
-      (err: Error) => answer(res, 502, 'session_unavailable', `hoop: could not open a session: ${err.message}`),
+      (c) => relay(c, req, res, o.say, body),
+      (err: Error) => answer(res, 502, 'session_unavailable', `hoop: could not open a session: ${err.message}`, body),
     );
-  });
+  };
+  const options = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 };
+  const server = o.tls ? https.createServer({ ...options, cert: o.tls.cert, key: o.tls.key }, handle) : http.createServer(options, handle);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return void socket.destroy();
     const big = err.code === 'HPE_HEADER_OVERFLOW';
@@ -58,25 +70,27 @@ export function httpFront(o: HttpFrontOptions): http.Server {
     const message = big
       ? `hoop: the request head is over ${MAX_HEADER_BYTES / 1024} KiB`
       : `hoop: the request is not HTTP hoop can read (${err.code ?? err.message})`;
-    const body = JSON.stringify({ error: { type: 'bad_request', message, source: 'hoop' } });
+    const text = body(status, 'bad_request', message);
     socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
     );
   });
   return server;
 }
 
-function answer(res: http.ServerResponse, status: number, type: string, message: string): void {
+const defaultBody = (_status: number, type: string, message: string) => JSON.stringify({ error: { type, message, source: 'hoop' } });
+
+function answer(res: http.ServerResponse, status: number, type: string, message: string, body = defaultBody): void {
   if (res.headersSent) return void res.destroy();
-  const body = JSON.stringify({ error: { type, message, source: 'hoop' } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  const text = body(status, type, message);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** one local request as an exchange of the session */
-function relay(c: ExchangeClient, req: http.IncomingMessage, res: http.ServerResponse, say: (line: string) => void): void {
+function relay(c: ExchangeClient, req: http.IncomingMessage, res: http.ServerResponse, say: (line: string) => void, body: typeof defaultBody): void {
   const url = req.url ?? '/';
-  if (!url.startsWith('/')) return answer(res, 400, 'bad_request', 'hoop: give the path only (GET /v1/x), not a full URL: hoop connect is not a proxy');
+  if (!url.startsWith('/')) return answer(res, 400, 'bad_request', 'hoop: give the path only (GET /v1/x), not a full URL: hoop connect is not a proxy', body);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   let done = false;
@@ -94,7 +108,7 @@ function relay(c: ExchangeClient, req: http.IncomingMessage, res: http.ServerRes
         } catch (err) {
           done = true;
           x.abort();
-          answer(res, 502, 'bad_response', `hoop: the API's answer has a header node cannot send: ${(err as Error).message}`);
+          answer(res, 502, 'bad_response', `hoop: the API's answer has a header node cannot send: ${(err as Error).message}`, body);
         }
       },
       data(chunk) {
@@ -110,7 +124,7 @@ function relay(c: ExchangeClient, req: http.IncomingMessage, res: http.ServerRes
       failed(message, headSent) {
         done = true;
         if (headSent) res.destroy();
-        else answer(res, 502, 'bad_gateway', message.startsWith('hoop') ? message : `hoop: ${message}`);
+        else answer(res, 502, 'bad_gateway', message.startsWith('hoop') ? message : `hoop: ${message}`, body);
       },
     },
   );

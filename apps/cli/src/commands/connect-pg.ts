@@ -36,14 +36,17 @@ const LOCAL_NAMES = ['localhost', '127.0.0.1', '::1'];
 
 /** The CA and server certificate kept in `dir`: a new server certificate from the kept CA when the names change or it
  * nears its end (clients that trust the CA keep working), a new CA only when none is kept or it nears its own end. */
-async function localTls(dir: string, host: string): Promise<{ context: tls.SecureContext; caFile: string | null }> {
+export async function localTls(
+  dir: string,
+  host: string,
+): Promise<{ context: tls.SecureContext; caFile: string | null; caCert: string; server: { cert: string; key: string } }> {
   const names = [...new Set([...LOCAL_NAMES, host])].filter((n) => n !== '0.0.0.0' && n !== '::');
   const files = { ca: path.join(dir, 'ca.crt'), caKey: path.join(dir, 'ca.key'), cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
   const kept = await Promise.all([files.ca, files.caKey, files.cert, files.key].map((f) => readFile(f, 'utf8').catch(() => null)));
   const [caCert, caKey, cert, key] = kept;
   try {
     if (caCert && cert && key && certificateCovers(cert, names, 7) && issuedBy(cert, caCert))
-      return { context: tls.createSecureContext({ cert, key }), caFile: files.ca };
+      return { context: tls.createSecureContext({ cert, key }), caFile: files.ca, caCert, server: { cert, key } };
   } catch {
     // unreadable: made below
   }
@@ -65,10 +68,10 @@ async function localTls(dir: string, host: string): Promise<{ context: tls.Secur
     }
     await writeFile(files.cert, made.cert, { mode: 0o644 });
     if (fresh) await writeFile(files.ca, ca.cert, { mode: 0o644 });
-    return { context, caFile: files.ca };
+    return { context, caFile: files.ca, caCert: ca.cert, server: made };
   } catch (err) {
     process.stderr.write(`hoop: cannot keep the local certificate in ${dir} (${(err as Error).message}); it lives for this run only\n`);
-    return { context, caFile: null };
+    return { context, caFile: null, caCert: ca.cert, server: made };
   }
 }
 

@@ -7,6 +7,7 @@ import { CliError, usage } from '../errors';
 import { api, connectGateway, type GatewayLink } from '../gateway';
 import { showWaiting } from '../waiting';
 import { httpFront } from './connect-http';
+import { defaultKubeconfig, kubeFront, kubeStatusBody, writeKubeconfig } from './connect-kube';
 import { mysqlClient, mysqlReady, mysqlRefusal } from './connect-mysql';
 import { type PgFront, pgFront, pgUrl, servePgClient } from './connect-pg';
 import { type ReviewSummary, waitForDecision } from './reviews';
@@ -21,7 +22,7 @@ export interface ConnectionSummary {
   database?: string | null;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh: 2222, command: 2222, http: 8081 };
+const DEFAULT_PORTS: Record<string, number> = { postgres: 5433, mysql: 3307, ssh: 2222, command: 2222, http: 8081, kubernetes: 6444 };
 
 /**
  * `hoop connect NAME`: a local port that any client (psql, DBeaver, an ORM) connects to as if it were the database;
@@ -41,15 +42,17 @@ export async function connectCommand(
     noPassword?: boolean;
     /** Postgres: refuse clients that do not use TLS */
     requireTls?: boolean;
+    /** kubernetes: the kubeconfig the context is merged into (default: hoop's own) */
+    kubeconfig?: string;
   },
 ): Promise<number> {
   const config = await loadConfig(env);
   const { connections } = await api<{ connections: ConnectionSummary[] }>(config, '/api/connections');
   const conn = connections.find((c) => c.name === name);
   if (!conn) throw usage(`connection "${name}" does not exist; run \`hoop connections\` to list yours`);
-  if (!['postgres', 'mysql', 'ssh', 'command', 'http'].includes(conn.type))
+  if (!['postgres', 'mysql', 'ssh', 'command', 'http', 'kubernetes'].includes(conn.type))
     throw usage(`connection "${name}" is of type ${conn.type}, which \`hoop connect\` does not serve yet`);
-  if (conn.type === 'http' && opts.exec)
+  if ((conn.type === 'http' || conn.type === 'kubernetes') && opts.exec)
     throw usage(`--exec runs a database or ssh client; for one request on "${name}" use \`hoop exec ${name} -i "GET /path"\``);
 
   // time-boxed access: a connection may need an approved grant before anyone connects
@@ -123,14 +126,16 @@ export async function connectCommand(
           requireTls: Boolean(opts.requireTls),
         })
       : null;
+  const kube = conn.type === 'kubernetes' ? await kubeFront(path.dirname(configPath(env)), opts.host) : null;
   const server: net.Server =
-    conn.type === 'http'
+    conn.type === 'http' || kube
       ? httpFront({
           openSession: () =>
             getLink()
-              .then((l) => l.open(name, 'connect', { client: 'hoop connect' }))
+              .then((l) => l.open(name, 'connect', { client: kube ? 'kubectl' : 'hoop connect' }))
               .then(({ stream }) => stream),
           say: (line) => process.stderr.write(`${line}\n`),
+          ...(kube ? { tls: kube.tls, check: kube.check, answerBody: kubeStatusBody } : {}),
         })
       : net.createServer((socket) => {
           if (front) return servePgClient(socket, front, () => openStream(socket));
@@ -199,6 +204,18 @@ export async function connectCommand(
     // the password goes to psql in its environment, not on its command line (which any local user can read)
     if (opts.exec)
       return runClient('psql', [pgUrl({ ...front, password: null }, name, opts.host, addr.port, db)], front.password ? { PGPASSWORD: front.password } : {});
+  } else if (kube) {
+    const file = opts.kubeconfig ?? defaultKubeconfig(path.dirname(configPath(env)));
+    const context = await writeKubeconfig(file, { name, host: opts.host, port: addr.port, caCert: kube.caCert, token: kube.token });
+    process.stdout.write(
+      `ready: ${name} (${conn.type}) on https://${opts.host}:${addr.port}\n` +
+        `  wrote the context ${context} to ${file}\n` +
+        (opts.kubeconfig ? '' : `  export KUBECONFIG=${file}\n`) +
+        `  kubectl --context ${context} get pods\n` +
+        '  requests are made as you (impersonation): the cluster RBAC applies; the service account token stays on the agent\n' +
+        grantLine +
+        'every request is checked by policy, Secrets redacted, answers masked and recorded; press Ctrl-C to stop\n',
+    );
   } else if (conn.type === 'http') {
     const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${addr.port}`;
     process.stdout.write(

@@ -126,7 +126,7 @@ async function runOnce(
         },
       });
     }
-    if (type === 'http') {
+    if (type === 'http' || type === 'kubernetes') {
       return await runHttpExec(stream, parseExecRequest(sql), {
         output: opts.output,
         user: link.user,

@@ -104,6 +104,7 @@ export async function policyTest(env: CliEnv, opts: { file?: string; connection?
     label = `connection "${opts.connection}", policy "${r.policy.name}" v${r.policy.version}${readOnly ? ', read-only' : ''}`;
   }
   if (type === 'http') return httpPolicyTest(label, policy, readOnly, opts.sql);
+  if (type === 'kubernetes') return (await import('./policy-kube')).kubePolicyTest(label, policy, readOnly, opts.sql);
   const mysql = type === 'mysql';
   if (mysql) {
     label += ' (MySQL/MariaDB SQL)';
