@@ -164,8 +164,8 @@ describe.skipIf(noTools)('several gateways behind a load balancer', () => {
       await warm.close();
     }
     const started = Date.now();
-    // the sessions open a few dozen at a time (logins are not what this is about), then all run their statements at once
-    await run((s) => s.open(), undefined, 30);
+    // the sessions open a dozen at a time (logins are not what this is about), then all run their statements at once
+    await run((s) => s.open(), undefined, 12);
     expect([...failed.values()]).toEqual([]);
     await run((s) => s.step(0));
     expect([...failed.values()]).toEqual([]);
@@ -259,4 +259,25 @@ describe.skipIf(noTools)('several gateways behind a load balancer', () => {
         `${recorded.size} statements recorded once each; ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
   }, 300_000);
+
+  it("a gateway started again is dialed by both agents; a rotated key closes that agent's tunnels on every gateway", async () => {
+    await fleet().restart(VICTIM);
+    await fleet().waitAgents(2);
+    const g = fleet().gateways[VICTIM]!;
+    const r = await stack.cli(['exec', 'gw-two', '-i', "select 'back' as v"], { env: pinned(VICTIM) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('back');
+
+    await stack.rotateAgentKey(otherAgent.id);
+    for (const gw of fleet().gateways)
+      await waitFor(`gateway ${gw.index} to close the rotated agent's tunnel`, async () => {
+        const res = await fetch(`${gw.url}/healthz`, { signal: AbortSignal.timeout(2000) });
+        return ((await res.json()) as { agents: number }).agents === 1 ? true : null;
+      });
+    await waitFor('the agent to say its key was revoked', async () =>
+      /key was revoked|refused HOOP_AGENT_KEY/.test(otherAgent.service.output()) ? true : null,
+    );
+    const refused = await stack.cli(['exec', 'gw-two', '-i', 'select 1'], { env: pinned(g.index) });
+    expect(refused.code).not.toBe(0);
+  }, 120_000);
 });

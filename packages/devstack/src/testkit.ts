@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createDb, type Db, encryptSecret, generateAuditKeyPair, notifyConfigChanged, parseEncryptionKey } from '@hoop/db';
 import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, seedUser, type TestDatabase } from '@hoop/db/testing';
+import { rotateAgentKey } from '@hoop/core/agent/rotate-agent-key';
 import { voteOnReview } from '@hoop/core/review/reviews';
 import { inheritedEnv, testServerUrl } from './env';
 import { type GatewayFleet, startGatewayFleet } from './gateway-fleet';
@@ -69,6 +70,8 @@ export interface TestStack {
   addUser(opts: { role: string; email?: string }): Promise<StackUser>;
   /** `user`'s decision on a review, recorded as the web app records one */
   vote(reviewId: string, user: StackUser, decision: 'approve' | 'reject', comment?: string | null): Promise<void>;
+  /** a new key for the agent, as the web app's Agents page makes one: every gateway closes its tunnels of the old key */
+  rotateAgentKey(agentId: string): Promise<string>;
   /** what the web app sends after a policy or a connection changes: the agents load their configuration again */
   notifyConfigChanged(): Promise<void>;
   startAgent(): Promise<Service>;
@@ -205,6 +208,9 @@ export async function startTestStack(
     },
     async vote(reviewId, user, decision, comment = null) {
       await voteOnReview(db, { reviewId, user: { id: user.id, orgId: org.id, email: user.email, role: user.role }, decision, comment, via: 'web' });
+    },
+    async rotateAgentKey(agentId) {
+      return (await rotateAgentKey(db, org.id, { id: agentId })).key;
     },
     async notifyConfigChanged() {
       await notifyConfigChanged(db, org.id);
