@@ -1,9 +1,10 @@
 'use client';
 
-import type { ReactNode } from 'react';
+import type { ComponentProps, ReactNode } from 'react';
 import { Badge } from '~/components/ui/badge';
 import { CONTROL } from '~/components/ui/control';
 import { cx } from '~/components/ui/cx';
+import { ListInput } from '~/components/ui/list-input';
 import type { Action, PolicyIssue } from './policy-draft';
 
 /** Controls of the policy form. */
@@ -102,6 +103,21 @@ export function PField({
       <div className="mt-1">{children}</div>
       {problem ? <Problem message={problem} /> : hint && <p className="mt-1 text-[12px] text-slate-500">{hint}</p>}
     </div>
+  );
+}
+
+/** A labelled list of values (names, globs, e-mails): `label` names the field, `add` the text field that adds one. */
+export function ListField({
+  label,
+  add,
+  hint,
+  problem,
+  ...list
+}: { label: string; add: string; hint?: ReactNode; problem?: string } & Omit<ComponentProps<typeof ListInput>, 'label'>) {
+  return (
+    <PField label={label} htmlFor={list.id} problem={problem} hint={hint}>
+      <ListInput label={add} {...list} />
+    </PField>
   );
 }
 

@@ -3,7 +3,7 @@
 import { ListInput } from '~/components/ui/list-input';
 import { Switch } from '~/components/ui/switch';
 import { INPUT, SECONDARY } from '~/features/integrations/form-bits';
-import { ActionSelect, NumberInput, PField, Section, Sub } from '../form-controls';
+import { ActionSelect, ListField, NumberInput, PField, Section, Sub } from '../form-controls';
 import { type Action, issueAt, issuesUnder, numberOrText, type Path } from '../policy-draft';
 import { orBlank, type SectionProps } from './section-props';
 
@@ -56,54 +56,42 @@ export function ClaudeSection({ d, set, issues, catalog }: SectionProps) {
         />
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
-        <PField
+        <ListField
           label="Tools whose results are masked"
-          htmlFor="claude-tool-results"
+          add="Add a tool"
+          id="claude-tool-results"
           problem={issueAt(issues, at('mask', 'toolResults'))}
           hint="Tool names or globs: Bash, mcp__*."
-        >
-          <ListInput
-            id="claude-tool-results"
-            label="Add a tool"
-            values={mask.toolResults}
-            onChange={(v) => setMask({ toolResults: v })}
-            placeholder="Bash"
-            mono
-          />
-        </PField>
-        <PField
-          label="Data files masked when read"
-          htmlFor="claude-data-files"
-          problem={issueAt(issues, at('mask', 'dataFiles'))}
-          hint="Path globs; source code is read unmasked, since Claude Code edits it."
-        >
-          <ListInput
-            id="claude-data-files"
-            label="Add a file glob"
-            values={mask.dataFiles}
-            onChange={(v) => setMask({ dataFiles: v })}
-            placeholder="*.csv"
-            mono
-          />
-        </PField>
-      </div>
-
-      <Sub title="Tool calls the model asks for">Judged before Claude Code receives them; a refused call never reaches the laptop.</Sub>
-      <PField
-        label="Shell tools"
-        htmlFor="claude-shell-tools"
-        problem={issueAt(issues, at('guard', 'shellTools'))}
-        hint="Their command is judged by the shell guardrails."
-      >
-        <ListInput
-          id="claude-shell-tools"
-          label="Add a shell tool"
-          values={guard.shellTools}
-          onChange={(v) => setGuard({ shellTools: v })}
+          values={mask.toolResults}
+          onChange={(v) => setMask({ toolResults: v })}
           placeholder="Bash"
           mono
         />
-      </PField>
+        <ListField
+          label="Data files masked when read"
+          add="Add a file glob"
+          id="claude-data-files"
+          problem={issueAt(issues, at('mask', 'dataFiles'))}
+          hint="Path globs; source code is read unmasked, since Claude Code edits it."
+          values={mask.dataFiles}
+          onChange={(v) => setMask({ dataFiles: v })}
+          placeholder="*.csv"
+          mono
+        />
+      </div>
+
+      <Sub title="Tool calls the model asks for">Judged before Claude Code receives them; a refused call never reaches the laptop.</Sub>
+      <ListField
+        label="Shell tools"
+        add="Add a shell tool"
+        id="claude-shell-tools"
+        problem={issueAt(issues, at('guard', 'shellTools'))}
+        hint="Their command is judged by the shell guardrails."
+        values={guard.shellTools}
+        onChange={(v) => setGuard({ shellTools: v })}
+        placeholder="Bash"
+        mono
+      />
       <div className="space-y-2" data-testid="claude-tool-rules">
         {guard.tools.map((r, i) => (
           <div
@@ -148,14 +136,17 @@ export function ClaudeSection({ d, set, issues, catalog }: SectionProps) {
 
       <Sub title="Limits" />
       <div className="grid gap-4 sm:grid-cols-2">
-        <PField
+        <ListField
           label="Models allowed"
-          htmlFor="claude-models"
+          add="Add a model"
+          id="claude-models"
           problem={issueAt(issues, at('models'))}
           hint="Globs (claude-sonnet-*); none: any model. Another model is refused with an API error before it reaches the API."
-        >
-          <ListInput id="claude-models" label="Add a model" values={c.models ?? []} onChange={(v) => set(at('models'), v)} placeholder="claude-sonnet-*" mono />
-        </PField>
+          values={c.models ?? []}
+          onChange={(v) => set(at('models'), v)}
+          placeholder="claude-sonnet-*"
+          mono
+        />
         <PField
           label="Daily tokens per user"
           htmlFor="claude-daily-tokens"

@@ -1,10 +1,9 @@
 'use client';
 
 import { cx } from '~/components/ui/cx';
-import { ListInput } from '~/components/ui/list-input';
 import { Switch } from '~/components/ui/switch';
 import { INPUT } from '~/features/integrations/form-bits';
-import { PField, Section } from '../form-controls';
+import { ListField, PField, Section } from '../form-controls';
 import { issueAt, issuesUnder } from '../policy-draft';
 import { orBlank, type SectionProps } from './section-props';
 
@@ -61,38 +60,30 @@ export function GeneralSection({
         />
       </div>
       <div className="grid gap-4 md:grid-cols-2">
-        <PField
+        <ListField
           label="Applies to connections named"
-          htmlFor="policy-conn-names"
+          add="Add a connection name"
+          id="policy-conn-names"
           problem={issueAt(issues, ['connections', 'names'])}
           hint="Attached when you save. Enter or comma adds one."
-        >
-          <ListInput
-            id="policy-conn-names"
-            label="Add a connection name"
-            values={d.connections?.names ?? []}
-            onChange={(v) => set(['connections', 'names'], v)}
-            suggestions={connectionNames}
-            placeholder="pg-prod"
-            mono
-          />
-        </PField>
-        <PField
+          values={d.connections?.names ?? []}
+          onChange={(v) => set(['connections', 'names'], v)}
+          suggestions={connectionNames}
+          placeholder="pg-prod"
+          mono
+        />
+        <ListField
           label="…and connections tagged"
-          htmlFor="policy-conn-tags"
+          add="Add a tag"
+          id="policy-conn-tags"
           problem={issueAt(issues, ['connections', 'tags'])}
           hint="Every connection with one of these tags, now or when it is tagged and this policy is saved again."
-        >
-          <ListInput
-            id="policy-conn-tags"
-            label="Add a tag"
-            values={d.connections?.tags ?? []}
-            onChange={(v) => set(['connections', 'tags'], v)}
-            suggestions={tagNames}
-            placeholder="prod"
-            normalize={(t) => t.toLowerCase()}
-          />
-        </PField>
+          values={d.connections?.tags ?? []}
+          onChange={(v) => set(['connections', 'tags'], v)}
+          suggestions={tagNames}
+          placeholder="prod"
+          normalize={(t) => t.toLowerCase()}
+        />
       </div>
       <p className="text-[12px] text-slate-500" data-testid="policy-attached">
         {attached.length > 0 ? (
