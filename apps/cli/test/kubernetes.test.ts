@@ -6,6 +6,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -233,6 +234,92 @@ describe.skipIf(bins.length === 0)('kubectl through hoop', () => {
     const r = await held;
     expect(r.stdout, r.stderr).toContain('pod "doomed" deleted');
     expect(exists('pods', 'payments', 'doomed')).toBe(false);
+  });
+});
+
+/** one request to the local port with the run's token, its answer read until `enough` holds of it or it ends */
+function local(pathAndQuery: string, headers: Record<string, string> = {}, enough: (body: string) => boolean = () => false) {
+  const doc = YAML.parse(readFileSync(kubeconfig, 'utf8'));
+  const ca = Buffer.from(doc.clusters[0].cluster['certificate-authority-data'], 'base64');
+  return new Promise<{ status: number; body: string; type: string }>((resolve, reject) => {
+    const req = https.request(
+      { host: '127.0.0.1', port: conn.port, path: pathAndQuery, ca, headers: { authorization: `Bearer ${doc.users[0].user.token}`, ...headers } },
+      (res) => {
+        let body = '';
+        const done = () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type']) });
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+          if (enough(body)) {
+            done();
+            req.destroy();
+          }
+        });
+        res.on('end', done);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('Secret redaction and impersonation cannot be talked around', () => {
+  const SECRET_PATH = '/api/v1/namespaces/payments/secrets/db-creds';
+  it('asks the API server for JSON whatever the client accepts, and redacts every spelling of the path', async () => {
+    for (const [p, h] of [
+      [SECRET_PATH, { accept: 'application/vnd.kubernetes.protobuf' }],
+      [SECRET_PATH, { accept: 'application/vnd.kubernetes.protobuf, application/yaml;q=0.9, */*;q=0.1' }],
+      [SECRET_PATH, { accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1' }],
+      [`${SECRET_PATH}/`, {}],
+      ['/api/v1/namespaces/dev/../payments/secrets/db-creds', {}],
+      ['/api/v1/namespaces/payments/./secrets//db-creds', {}],
+      ['/api/v1/namespaces/%70ayments/secrets/db-creds', {}],
+      ['/api/v1/namespaces/payments/secrets?fieldSelector=metadata.name%3Ddb-creds', {}],
+      ['/api/v1/secrets', {}],
+    ] as const) {
+      const r = await local(p, h);
+      expect(r.body, p).not.toContain(HUNTER);
+      expect(r.type, p).toContain('application/json');
+    }
+    const seen = kube.requests.filter((r) => r.resource === 'secrets');
+    expect(
+      seen.every((r) =>
+        String(r.headers.accept)
+          .split(',')
+          .every((a) => a.trim().startsWith('application/json')),
+      ),
+    ).toBe(true);
+  });
+
+  it('redacts a watch asked for with watch=1, event by event as they come', async () => {
+    const r = await local('/api/v1/namespaces/payments/secrets?watch=1', {}, (b) => b.includes('db-creds'));
+    expect(r.body).toContain('"type":"ADDED"');
+    expect(r.body).not.toContain(HUNTER);
+  });
+
+  it('refuses paths read differently by servers and proxying to pods', async () => {
+    const encoded = await local('/api/v1/namespaces/payments%2Fsecrets/db-creds');
+    expect(encoded.status).toBe(400);
+    expect(JSON.parse(encoded.body)).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    const proxy = await local('/api/v1/namespaces/payments/pods/web-1/proxy/');
+    expect(JSON.parse(proxy.body)).toMatchObject({ kind: 'Status', code: 403, message: expect.stringContaining('kubernetes-proxy') });
+  });
+
+  it('drops every Impersonate-* header a client sends, whatever its case', async () => {
+    const before = kube.requests.length;
+    const r = await local('/api/v1/namespaces/payments/pods', {
+      'Impersonate-User': 'system:admin',
+      'impersonate-group': 'system:masters',
+      'IMPERSONATE-UID': 'x',
+      'Impersonate-Extra-Scopes': 'all',
+    });
+    expect(r.status).toBe(200);
+    const [rec] = kube.requests.slice(before);
+    expect([rec!.user, rec!.groups.includes('system:masters')]).toEqual(['admin@test.local', false]);
+    expect(
+      Object.keys(rec!.headers)
+        .filter((k) => k.startsWith('impersonate-'))
+        .sort(),
+    ).toEqual(['impersonate-group', 'impersonate-user']);
   });
 });
 
