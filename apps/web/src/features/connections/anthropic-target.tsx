@@ -1,8 +1,7 @@
 'use client';
 
-import { cx } from '~/components/ui/cx';
-import { Field, INPUT } from '~/features/integrations/form-bits';
 import type { FieldErrors } from './connection-fields';
+import { TextField } from './target-inputs';
 
 /** The model API Claude Code reaches through hoop (anthropicConfigFrom in @hoop/protocol reads what this saves). */
 
@@ -36,24 +35,16 @@ export function AnthropicTarget({
 }) {
   return (
     <div className="space-y-3">
-      <Field
+      <TextField
+        id="an-base-url"
         label="API base URL"
-        htmlFor="an-base-url"
-        error={errors.baseUrl}
         hint="Where the agent sends Claude Code's requests, with the API key below. Anthropic's API unless you run a gateway of your own."
-      >
-        <input
-          id="an-base-url"
-          aria-invalid={Boolean(errors.baseUrl)}
-          value={f.baseUrl}
-          onChange={(e) => set({ baseUrl: e.target.value })}
-          placeholder={ANTHROPIC_DEFAULT_URL}
-          disabled={disabled}
-          autoComplete="off"
-          spellCheck={false}
-          className={cx(INPUT, 'font-mono')}
-        />
-      </Field>
+        error={errors.baseUrl}
+        value={f.baseUrl}
+        onChange={(baseUrl) => set({ baseUrl })}
+        placeholder={ANTHROPIC_DEFAULT_URL}
+        disabled={disabled}
+      />
       <p className="text-[12px] text-slate-500">
         People run <code className="font-mono">hoop claude configure</code>: Claude Code then sends its requests to hoop with their own token, and the
         org&apos;s key never leaves the agent. Each conversation is recorded as a session.

@@ -1,8 +1,7 @@
 'use client';
 
-import { cx } from '~/components/ui/cx';
-import { Field, INPUT } from '~/features/integrations/form-bits';
 import type { FieldErrors } from './connection-fields';
+import { PemField, SelectField, TextField } from './target-inputs';
 
 /** An HTTP API reached through hoop (httpTargetConfigFrom in @hoop/protocol reads what this saves). */
 
@@ -60,80 +59,59 @@ export function httpConfigOf(f: HttpFields): Record<string, unknown> {
 export function HttpTarget({ f, set, disabled, errors = {} }: { f: HttpFields; set: (f: HttpFields) => void; disabled: boolean; errors?: FieldErrors }) {
   return (
     <div className="space-y-3">
-      <Field
+      <TextField
+        id="http-base-url"
         label="Base URL"
-        htmlFor="http-base-url"
-        error={errors.baseUrl}
         hint="Requests go here with their path: https://billing.internal/api + /v1/invoices."
-      >
-        <input
-          id="http-base-url"
-          aria-invalid={Boolean(errors.baseUrl)}
-          value={f.baseUrl}
-          onChange={(e) => set({ ...f, baseUrl: e.target.value })}
-          placeholder="https://billing.internal/api"
-          disabled={disabled}
-          autoComplete="off"
-          spellCheck={false}
-          className={cx(INPUT, 'font-mono')}
-        />
-      </Field>
-      <Field label="How the agent sends the credential" htmlFor="http-auth" error={errors.authType}>
-        <select id="http-auth" value={f.authType} onChange={(e) => set({ ...f, authType: e.target.value as HttpAuth })} disabled={disabled} className={INPUT}>
-          {AUTH.map((a) => (
-            <option key={a.value} value={a.value}>
-              {a.label}
-            </option>
-          ))}
-        </select>
-      </Field>
+        error={errors.baseUrl}
+        value={f.baseUrl}
+        onChange={(baseUrl) => set({ ...f, baseUrl })}
+        placeholder="https://billing.internal/api"
+        disabled={disabled}
+      />
+      <SelectField
+        id="http-auth"
+        label="How the agent sends the credential"
+        error={errors.authType}
+        value={f.authType}
+        options={AUTH}
+        onChange={(v) => set({ ...f, authType: v as HttpAuth })}
+        disabled={disabled}
+      />
       {f.authType === 'header' && (
-        <Field label="Header" htmlFor="http-auth-header" error={errors.authHeader}>
-          <input
-            id="http-auth-header"
-            aria-invalid={Boolean(errors.authHeader)}
-            value={f.authHeader}
-            onChange={(e) => set({ ...f, authHeader: e.target.value })}
-            placeholder="X-Api-Key"
-            disabled={disabled}
-            autoComplete="off"
-            spellCheck={false}
-            className={cx(INPUT, 'font-mono')}
-          />
-        </Field>
+        <TextField
+          id="http-auth-header"
+          label="Header"
+          error={errors.authHeader}
+          value={f.authHeader}
+          onChange={(authHeader) => set({ ...f, authHeader })}
+          placeholder="X-Api-Key"
+          disabled={disabled}
+        />
       )}
       {f.authType === 'basic' && (
-        <Field label="User name" htmlFor="http-auth-user" error={errors.authUser}>
-          <input
-            id="http-auth-user"
-            aria-invalid={Boolean(errors.authUser)}
-            value={f.authUser}
-            onChange={(e) => set({ ...f, authUser: e.target.value })}
-            disabled={disabled}
-            autoComplete="off"
-            className={INPUT}
-          />
-        </Field>
+        <TextField
+          id="http-auth-user"
+          label="User name"
+          error={errors.authUser}
+          value={f.authUser}
+          onChange={(authUser) => set({ ...f, authUser })}
+          placeholder=""
+          disabled={disabled}
+          className=""
+        />
       )}
       {f.authType === 'aws-sigv4' && <AwsFields f={f} set={set} disabled={disabled} errors={errors} />}
-      <Field
+      <PemField
+        id="http-ca"
         label="CA certificate (optional)"
-        htmlFor="http-ca"
-        error={errors.caCert}
         hint="For an https API whose certificate a private CA signed (PEM). Empty: the system's CAs."
-      >
-        <textarea
-          id="http-ca"
-          aria-invalid={Boolean(errors.caCert)}
-          value={f.caCert}
-          onChange={(e) => set({ ...f, caCert: e.target.value })}
-          placeholder="-----BEGIN CERTIFICATE-----"
-          disabled={disabled}
-          rows={3}
-          spellCheck={false}
-          className={cx(INPUT, 'font-mono text-[12px]')}
-        />
-      </Field>
+        error={errors.caCert}
+        value={f.caCert}
+        onChange={(caCert) => set({ ...f, caCert })}
+        placeholder="-----BEGIN CERTIFICATE-----"
+        disabled={disabled}
+      />
       <p className="text-[12px] text-slate-500">
         People run <code className="font-mono">hoop connect NAME</code> (a local port for curl, SDKs, scripts) or{' '}
         <code className="font-mono">hoop exec NAME -i &quot;GET /v1/…&quot;</code>. The credential never leaves the agent; requests are judged by the
@@ -145,37 +123,31 @@ export function HttpTarget({ f, set, disabled, errors = {} }: { f: HttpFields; s
 
 /** Signature V4: the scope each request is signed for, and where the agent finds its AWS credentials. */
 function AwsFields({ f, set, disabled, errors }: { f: HttpFields; set: (f: HttpFields) => void; disabled: boolean; errors: FieldErrors }) {
-  const input = (id: string, key: 'awsRegion' | 'awsService' | 'awsProfile', placeholder: string) => (
-    <input
+  const input = (id: string, key: 'awsRegion' | 'awsService' | 'awsProfile', label: string, placeholder: string, hint: string) => (
+    <TextField
       id={id}
-      aria-invalid={Boolean(errors[key])}
+      label={label}
+      hint={hint}
+      error={errors[key]}
       value={f[key]}
-      onChange={(e) => set({ ...f, [key]: e.target.value })}
+      onChange={(v) => set({ ...f, [key]: v })}
       placeholder={placeholder}
       disabled={disabled}
-      autoComplete="off"
-      spellCheck={false}
-      className={cx(INPUT, 'font-mono')}
     />
   );
   return (
     <div className="space-y-3" data-testid="aws-sigv4-fields">
       <div className="grid gap-3 sm:grid-cols-2">
-        <Field label="AWS region" htmlFor="http-aws-region" error={errors.awsRegion} hint="The region requests are signed for.">
-          {input('http-aws-region', 'awsRegion', 'us-east-1')}
-        </Field>
-        <Field label="AWS service" htmlFor="http-aws-service" error={errors.awsService} hint="The signing name: sts, s3, execute-api, dynamodb…">
-          {input('http-aws-service', 'awsService', 'sts')}
-        </Field>
+        {input('http-aws-region', 'awsRegion', 'AWS region', 'us-east-1', 'The region requests are signed for.')}
+        {input('http-aws-service', 'awsService', 'AWS service', 'sts', 'The signing name: sts, s3, execute-api, dynamodb…')}
       </div>
-      <Field
-        label="Profile (optional)"
-        htmlFor="http-aws-profile"
-        error={errors.awsProfile}
-        hint="A profile of the agent's AWS credentials file. Empty: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of the agent, else its AWS_PROFILE."
-      >
-        {input('http-aws-profile', 'awsProfile', 'default')}
-      </Field>
+      {input(
+        'http-aws-profile',
+        'awsProfile',
+        'Profile (optional)',
+        'default',
+        "A profile of the agent's AWS credentials file. Empty: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of the agent, else its AWS_PROFILE.",
+      )}
       <p className="text-[12px] text-slate-500">
         The agent signs each request as it sends it; the keys never leave the agent, and the connection needs no credential of its own. A client&apos;s own
         Authorization and X-Amz-* signing headers are dropped.
