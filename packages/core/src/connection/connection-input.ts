@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ANTHROPIC_BASE_URL, agentConfigError, MYSQL_SSL_MODES } from '@hoop/protocol';
 import { HttpConfig } from './http-input';
+import { KubernetesConfig } from './kubernetes-input';
 
 /**
  * What an admin enters for a connection. The per-type settings are checked here in sentences that name the field, and
@@ -8,7 +9,7 @@ import { HttpConfig } from './http-input';
  */
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export const EDITABLE_TYPES = ['postgres', 'mysql', 'ssh', 'command', 'anthropic', 'http'] as const;
+export const EDITABLE_TYPES = ['postgres', 'mysql', 'ssh', 'command', 'anthropic', 'http', 'kubernetes'] as const;
 export type EditableType = (typeof EDITABLE_TYPES)[number];
 
 const host = z
@@ -216,8 +217,9 @@ export const ConnectionInput = z
       z.object({ type: z.literal('command'), config: CommandConfig, ...common }),
       z.object({ type: z.literal('anthropic'), config: AnthropicConfig, ...common }),
       z.object({ type: z.literal('http'), config: HttpConfig, ...common }),
+      z.object({ type: z.literal('kubernetes'), config: KubernetesConfig, ...common }),
     ],
-    { error: 'The type is postgres, mysql, ssh, command, anthropic or http.' },
+    { error: 'The type is postgres, mysql, ssh, command, anthropic, http or kubernetes.' },
   )
   // the agent's own rules, once the fields are right: what passes here is what the agent accepts
   .refine((c) => agentConfigError(c.type, c.config) === null, {
@@ -240,4 +242,5 @@ export const MANAGED_KEYS: Record<EditableType, string[]> = {
   command: ['shell', 'exec', 'cwd', 'env', 'guard', 'command'],
   anthropic: ['baseUrl'],
   http: ['baseUrl', 'authType', 'authHeader', 'authUser', 'caCert', 'awsRegion', 'awsService', 'awsProfile', 'connectTimeoutMs'],
+  kubernetes: ['server', 'caCert', 'connectTimeoutMs'],
 };

@@ -25,6 +25,8 @@ export function targetSummary(type: string, config: Json): string | null {
       return str(config.baseUrl) ?? 'https://api.anthropic.com';
     case 'http':
       return str(config.baseUrl) ?? str(config.url) ?? hostPort;
+    case 'kubernetes':
+      return str(config.server);
     case 'command':
       return str(config.command) ?? commandLine(config.shell) ?? commandLine(config.exec);
     default:

@@ -91,7 +91,13 @@ export function ConnectionEditor({ id, created }: { id: string; created: boolean
             {c.agent ? `Agent ${c.agent.name} got it at once.` : 'Choose an agent so people can open sessions.'}
           </SuccessNote>
         )}
-        {c.type === 'postgres' || c.type === 'mysql' || c.type === 'ssh' || c.type === 'command' || c.type === 'anthropic' || c.type === 'http' ? (
+        {c.type === 'postgres' ||
+        c.type === 'mysql' ||
+        c.type === 'ssh' ||
+        c.type === 'command' ||
+        c.type === 'anthropic' ||
+        c.type === 'http' ||
+        c.type === 'kubernetes' ? (
           <ConnectionForm
             key={c.updatedAt.toISOString()}
             initial={c}

@@ -17,10 +17,11 @@ import { typeLabel } from './connection-types';
 import { mysqlConfigOf, mysqlFieldsFrom, MysqlTarget } from './mysql-target';
 import { AnthropicTarget, anthropicConfigOf, anthropicFieldsFrom } from './anthropic-target';
 import { HttpTarget, httpConfigOf, httpFieldsFrom } from './http-target';
+import { KubernetesTarget, kubernetesConfigOf, kubernetesFieldsFrom } from './kubernetes-target';
 import { SecretFields, secretInput, type SecretState, secretStateFrom } from './secret-fields';
 
 export type ConnectionDetail = inferOutput<ReturnType<typeof useTRPC>['connection']['get']>;
-type EditableType = 'postgres' | 'mysql' | 'ssh' | 'command' | 'anthropic' | 'http';
+type EditableType = 'postgres' | 'mysql' | 'ssh' | 'command' | 'anthropic' | 'http' | 'kubernetes';
 
 const TYPES: { value: EditableType; label: string; hint: string }[] = [
   { value: 'postgres', label: 'PostgreSQL', hint: 'psql, DBeaver, ORMs, hoop exec' },
@@ -29,6 +30,7 @@ const TYPES: { value: EditableType; label: string; hint: string }[] = [
   { value: 'command', label: 'Command', hint: 'a shell or CLI on the agent host' },
   { value: 'anthropic', label: 'Claude (model API)', hint: 'Claude Code through hoop' },
   { value: 'http', label: 'HTTP API', hint: 'curl, SDKs, scripts, with a key the agent holds' },
+  { value: 'kubernetes', label: 'Kubernetes', hint: 'kubectl as each person, a token the agent holds' },
 ];
 
 const editable = (t: string): t is EditableType => TYPES.some((x) => x.value === t);
@@ -62,6 +64,7 @@ export function ConnectionForm({
   const [mysql, setMysql] = useState(() => mysqlFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [anthropic, setAnthropic] = useState(() => anthropicFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [httpApi, setHttpApi] = useState(() => httpFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
+  const [kube, setKube] = useState(() => kubernetesFieldsFrom(initial?.type ?? 'postgres', initial?.config ?? {}));
   const [secret, setSecret] = useState<SecretState>(() => secretStateFrom(initial?.secret ?? null));
   // the same rules as the API (and the agent), checked before sending so each problem shows at its field
   const [issues, setIssues] = useState<Record<string, string>>({});
@@ -95,7 +98,9 @@ export function ConnectionForm({
             ? anthropicConfigOf(anthropic)
             : type === 'http'
               ? httpConfigOf(httpApi)
-              : configOf(type, target),
+              : type === 'kubernetes'
+                ? kubernetesConfigOf(kube)
+                : configOf(type, target),
       secret: secretInput(secret),
     } as Parameters<typeof create.mutate>[0];
     const checked = ConnectionInput.safeParse(body);
@@ -180,6 +185,7 @@ export function ConnectionForm({
           {type === 'mysql' && <MysqlTarget f={mysql} set={setMysql} disabled={busy} errors={configErrors} />}
           {type === 'anthropic' && <AnthropicTarget f={anthropic} set={setAnthropic} disabled={busy} errors={configErrors} />}
           {type === 'http' && <HttpTarget f={httpApi} set={setHttpApi} disabled={busy} errors={configErrors} />}
+          {type === 'kubernetes' && <KubernetesTarget f={kube} set={setKube} disabled={busy} errors={configErrors} />}
           {type === 'ssh' && <SshTarget f={target.ssh} set={(ssh) => setTarget({ ...target, ssh })} disabled={busy} errors={configErrors} />}
           {type === 'command' && (
             <CommandTarget f={target.command} set={(command) => setTarget({ ...target, command })} disabled={busy} errors={configErrors} />

@@ -4,6 +4,7 @@ const LABELS: Record<string, string> = {
   mysql: 'MySQL',
   ssh: 'SSH',
   http: 'HTTP',
+  kubernetes: 'Kubernetes',
   command: 'Command',
   anthropic: 'Claude (model API)',
 };

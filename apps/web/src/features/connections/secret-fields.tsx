@@ -75,7 +75,9 @@ export function SecretFields({
           ? 'API key'
           : type === 'http'
             ? 'token, header value or password'
-            : 'password';
+            : type === 'kubernetes'
+              ? 'service account token'
+              : 'password';
   return (
     <div className="space-y-4">
       <div role="radiogroup" aria-label="Where the agent finds the credential" className="grid gap-2 sm:grid-cols-4">
