@@ -6,35 +6,29 @@
 import { randomBytes } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
 import { decryptSecret, parseEncryptionKey } from '@hoop/db';
-import { seedUser } from '@hoop/db/testing';
-import { type FakeAnthropic, type Service, startFakeAnthropic, startTestStack, type TestStack } from '@hoop/devstack';
-import { signInAt, startTestWeb } from './web-steps';
+import { type FakeAnthropic, startFakeAnthropic, type TestStack } from '@hoop/devstack';
+import { startWebStack, stopWebStack, type WebStack } from './web-steps';
 
-const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
 const KEY = `sk-ant-api03-${randomBytes(12).toString('hex')}`;
 
+let ws: WebStack;
 let stack: TestStack;
 let api: FakeAnthropic;
-let web: Service;
-let baseURL: string;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   api = await startFakeAnthropic();
-  stack = await startTestStack();
-  await seedUser(stack.db, stack.orgId, ADA);
-  await stack.startAgent();
-  ({ web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey }));
+  ws = await startWebStack();
+  stack = ws.stack;
 });
 
 test.afterAll(async () => {
-  await web?.stop();
-  await stack?.stop();
+  await stopWebStack(ws);
   await api?.stop();
 });
 
-const openAsAdmin = (page: Page, where: string) => signInAt(page, `${baseURL}${where}`, ADA);
+const openAsAdmin = (page: Page, where: string) => ws.openAsAdmin(page, where);
 
 test('an admin adds a model API connection with the org key; Test and a Claude Code request reach the API with it', async ({ page }) => {
   await openAsAdmin(page, '/connections/new');

@@ -3,44 +3,39 @@
  * models, a daily token budget; a wrong budget is shown by its field), saves it, and the gateway refuses a model the
  * allow-list leaves out at once; the dashboard shows each user's tokens, blocked tool calls and refusals per model.
  */
-import { randomBytes } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
-import { seedUser } from '@hoop/db/testing';
 import { recordSession } from '@hoop/core/testing';
-import { type FakeAnthropic, type Service, startFakeAnthropic, startTestStack, type TestStack } from '@hoop/devstack';
-import { signInAt, startTestWeb } from './web-steps';
+import { type FakeAnthropic, startFakeAnthropic, type TestStack } from '@hoop/devstack';
+import { startWebStack, stopWebStack, type WebStack } from './web-steps';
 
-const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
-
+let ws: WebStack;
 let stack: TestStack;
 let api: FakeAnthropic;
-let web: Service;
-let baseURL: string;
 let policyId: string;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   api = await startFakeAnthropic();
-  stack = await startTestStack();
-  await seedUser(stack.db, stack.orgId, ADA);
-  await stack.addConnection('claude-api', 'anthropic', { baseUrl: api.url }, 'sk-ant-test');
-  const policy = await stack.db.policy.create({
-    data: { orgId: stack.orgId, name: 'claude-prod', document: { name: 'claude-prod', connections: { names: ['claude-api'], tags: [] } } },
+  ws = await startWebStack({
+    setUp: async (s) => {
+      await s.addConnection('claude-api', 'anthropic', { baseUrl: api.url }, 'sk-ant-test');
+      const policy = await s.db.policy.create({
+        data: { orgId: s.orgId, name: 'claude-prod', document: { name: 'claude-prod', connections: { names: ['claude-api'], tags: [] } } },
+      });
+      policyId = policy.id;
+      await s.db.connection.updateMany({ where: { orgId: s.orgId, name: 'claude-api' }, data: { policyId } });
+    },
   });
-  policyId = policy.id;
-  await stack.db.connection.updateMany({ where: { orgId: stack.orgId, name: 'claude-api' }, data: { policyId } });
-  await stack.startAgent();
-  ({ web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey }));
+  stack = ws.stack;
 });
 
 test.afterAll(async () => {
-  await web?.stop();
-  await stack?.stop();
+  await stopWebStack(ws);
   await api?.stop();
 });
 
-const openAsAdmin = (page: Page, where: string) => signInAt(page, `${baseURL}${where}`, ADA);
+const openAsAdmin = (page: Page, where: string) => ws.openAsAdmin(page, where);
 
 const ask = (model: string) =>
   fetch(`${stack.gatewayUrl}/anthropic/claude-api/v1/messages`, {

@@ -13,29 +13,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { seedUser } from '@hoop/db/testing';
-import {
-  claudeCodeForTests,
-  claudeEnv,
-  type FakeAnthropic,
-  REPO_ROOT,
-  type Service,
-  startFakeAnthropic,
-  startTestStack,
-  type TestStack,
-  waitFor,
-} from '@hoop/devstack';
-import { signInAt, startTestWeb } from './web-steps';
+import { claudeCodeForTests, claudeEnv, type FakeAnthropic, REPO_ROOT, startFakeAnthropic, type TestStack, waitFor } from '@hoop/devstack';
+import { startWebStack, stopWebStack, type WebStack } from './web-steps';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'screenshots');
-const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
 const MARKER = `hoop-marker-${randomBytes(3).toString('hex')}`;
 const PROMPT = 'print the marker, then clean up the app folder';
 
 let claude = '';
+let ws: WebStack;
 let stack: TestStack;
 let api: FakeAnthropic;
-let web: Service;
 let baseURL: string;
 let sessionId = '';
 
@@ -47,16 +35,15 @@ test.beforeAll(async () => {
   if (!claude) return;
   api = await startFakeAnthropic();
   // a conversation ends after 4 s without a request: long enough for Claude Code to run a command between two
-  stack = await startTestStack({ gatewayEnv: { HOOP_CLAUDE_IDLE_MS: '4000' } });
-  await stack.addConnection('claude-api', 'anthropic', { baseUrl: api.url }, `sk-ant-api03-${randomBytes(12).toString('hex')}`);
-  await seedUser(stack.db, stack.orgId, ADA);
-  await stack.startAgent();
-  ({ web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey }));
+  ws = await startWebStack({
+    stack: { gatewayEnv: { HOOP_CLAUDE_IDLE_MS: '4000' } },
+    setUp: (s) => s.addConnection('claude-api', 'anthropic', { baseUrl: api.url }, `sk-ant-api03-${randomBytes(12).toString('hex')}`).then(() => undefined),
+  });
+  ({ stack, baseURL } = ws);
 });
 
 test.afterAll(async () => {
-  await web?.stop();
-  await stack?.stop();
+  await stopWebStack(ws);
   await api?.stop();
 });
 
@@ -94,7 +81,7 @@ test('a Claude Code conversation through hoop is listed with its model, tokens a
   const blocked = await stack.db.auditEvent.findMany({ where: { sessionId, type: 'model.tool_use' } });
   expect(blocked.map((e) => (e.data as { outcome?: string }).outcome).sort()).toEqual(['blocked', 'passed']);
 
-  await signInAt(page, `${baseURL}/sessions?mode=claude`, ADA);
+  await ws.openAsAdmin(page, '/sessions?mode=claude');
   const row = page.locator(`[data-testid="session-row"][data-id="${sessionId}"]`);
   await expect(row).toHaveAttribute('data-kind', 'conversation');
   await expect(row.getByTestId('claude-models')).toHaveText(/^claude-/);
@@ -113,7 +100,7 @@ test('a Claude Code conversation through hoop is listed with its model, tokens a
 
 test('the conversation replays as a timeline: turns, answers, tool calls with their decisions, tokens', async ({ page }) => {
   test.skip(!claude || !sessionId, 'needs the conversation of the test before');
-  await signInAt(page, `${baseURL}/sessions/${sessionId}`, ADA);
+  await ws.openAsAdmin(page, `/sessions/${sessionId}`);
   const detail = page.getByTestId('session-detail');
   await expect(detail).toHaveAttribute('data-kind', 'conversation');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Claude Code conversation on claude-api');

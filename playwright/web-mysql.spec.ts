@@ -6,36 +6,30 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
-import { seedUser } from '@hoop/db/testing';
-import { type Service, startTestStack, type TestStack } from '@hoop/devstack';
-import { signInAt, startTestWeb } from './web-steps';
+import type { TestStack } from '@hoop/devstack';
+import { startWebStack, stopWebStack, type WebStack } from './web-steps';
 
 const MYSQL_PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
 const asRoot = (sql: string) => execFileSync('mariadb', ['-h', '127.0.0.1', '-P', String(MYSQL_PORT), '-uroot', '-N', '-e', sql], { encoding: 'utf8' });
-const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
 const DB = `hoop_w_${randomBytes(4).toString('hex')}`;
 
+let ws: WebStack;
 let stack: TestStack;
-let web: Service;
-let baseURL: string;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   asRoot(`CREATE DATABASE ${DB}`);
-  stack = await startTestStack();
-  await seedUser(stack.db, stack.orgId, ADA);
-  await stack.startAgent();
-  ({ web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey }));
+  ws = await startWebStack();
+  stack = ws.stack;
 });
 
 test.afterAll(async () => {
-  await web?.stop();
-  await stack?.stop();
+  await stopWebStack(ws);
   asRoot(`DROP DATABASE IF EXISTS ${DB}`);
 });
 
-const openAsAdmin = (page: Page, where: string) => signInAt(page, `${baseURL}${where}`, ADA);
+const openAsAdmin = (page: Page, where: string) => ws.openAsAdmin(page, where);
 
 test('an admin adds a MySQL/MariaDB connection in the form, and Test logs in and asks the version', async ({ page }) => {
   await openAsAdmin(page, '/connections/new');

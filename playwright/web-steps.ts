@@ -1,10 +1,12 @@
 /**
- * Steps the browser specs share: the web app of a spec's test stack on a port of its own, and signing in on the way
- * to a page.
+ * Steps the browser specs share: the web app of a spec's test stack on a port of its own, a stack with an admin, its
+ * agent and the web app, and signing in on the way to a page.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { expect, type Page } from '@playwright/test';
-import { freePort, REPO_ROOT, type Service, type TestStack } from '@hoop/devstack';
+import { seedUser } from '@hoop/db/testing';
+import { freePort, REPO_ROOT, type Service, startTestStack, type TestStack } from '@hoop/devstack';
 import { startWebService, type WebOptions } from '../scripts/web-service';
 import { hydrated } from './hydration';
 
@@ -34,4 +36,44 @@ export async function signInAt(page: Page, url: string, who: { email: string; pa
   await submitSignIn(page, who);
   await expect(page).toHaveURL(url);
   await hydrated(page);
+}
+
+/** The admin a spec signs in as, with a password of this run. */
+export function newAdmin() {
+  return { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
+}
+
+/** A spec's test stack with an admin to sign in as, its agent running, and the web app. */
+export interface WebStack {
+  stack: TestStack;
+  web: Service;
+  baseURL: string;
+  admin: ReturnType<typeof newAdmin>;
+  /** opens `where` (a path of the web app) signed in as the admin */
+  openAsAdmin(page: Page, where: string): Promise<void>;
+}
+
+/**
+ * Starts a test stack (`stack`: its options), adds the admin, runs `setUp` (connections, policies the spec needs), then
+ * starts the agent and the web app (with the stack's encryption key). What started is stopped if a later step fails.
+ */
+export async function startWebStack(o: { stack?: Parameters<typeof startTestStack>[0]; setUp?: (stack: TestStack) => Promise<void> } = {}): Promise<WebStack> {
+  const stack = await startTestStack(o.stack);
+  try {
+    const admin = newAdmin();
+    await seedUser(stack.db, stack.orgId, admin);
+    await o.setUp?.(stack);
+    await stack.startAgent();
+    const { web, baseURL } = await startTestWeb(stack, { encryptionKey: stack.encryptionKey });
+    return { stack, web, baseURL, admin, openAsAdmin: (page, where) => signInAt(page, `${baseURL}${where}`, admin) };
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+}
+
+/** Stops the web app and the stack of startWebStack (nothing when it did not start). */
+export async function stopWebStack(s: WebStack | undefined): Promise<void> {
+  await s?.web.stop();
+  await s?.stack.stop();
 }
