@@ -39,8 +39,11 @@ export interface GatewayLinkOptions {
   onTunnel(tunnel: Tunnel | null, welcome?: Welcome): void;
   /** the gateway opened a stream: a session to serve */
   onOpen(open: IncomingOpen, tunnel: Tunnel): void;
-  /** asked each time the tunnel is lost: false stops the link (its gateway is no longer live); default: always dial again */
-  redial?(): boolean;
+  /**
+   * asked each time the tunnel is lost: false stops the link (its gateway is no longer live); default: always dial
+   * again. `wrongGateway`: another gateway answered at this address (the one meant is gone, e.g. restarted there)
+   */
+  redial?(wrongGateway: boolean): boolean;
   /** any other message from the gateway: configuration, review updates, audit acknowledgements, connection tests */
   onMessage(msg: Envelope, tunnel: Tunnel): void;
 }
@@ -153,8 +156,8 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
             `start the agent with its new HOOP_AGENT_KEY from the web app (Agents)`,
         );
       }
-      if (code === CLOSE_WRONG_GATEWAY)
-        log.error(`${url} leads to another gateway than the one it is registered for (${reason.toString()}): check HOOP_GATEWAY_INTERNAL_URL`);
+      const wrongGateway = code === CLOSE_WRONG_GATEWAY;
+      if (wrongGateway) log.error(`${url} leads to another gateway than the one it is registered for (${reason.toString()}): check HOOP_GATEWAY_INTERNAL_URL`);
       // counted until a gateway welcomes the agent again
       if (refusedKey) keyRefusals++;
       if (watchdog) clearInterval(watchdog);
@@ -163,7 +166,7 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
       if (wasUp) o.onTunnel(null);
       tunnel.shutdown('gateway connection lost');
       if (ws === socket) ws = null;
-      if (o.redial && !o.redial()) stopped = true;
+      if (o.redial && !o.redial(wrongGateway)) stopped = true;
       scheduleReconnect();
     });
   };

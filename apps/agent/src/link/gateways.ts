@@ -61,10 +61,12 @@ export function dialGateways(o: GatewaySetOptions): GatewaySet {
         o.onMessage(msg, tunnel);
       },
       // dialed again while its gateway is live (or the list is unknown: an older gateway, or the starting address)
-      redial: () => {
+      // a gateway that answers at this address as another one means this one is gone (restarted there with a new id,
+      // before its row expired): dropped, so the other one is learned (or, with none left, the starting address dialed)
+      redial: (wrongGateway) => {
         const id = idOf(member);
         if (stopped) return false;
-        if (id && known.length > 0 && !liveList(id)) {
+        if (id && id !== BOOTSTRAP && (wrongGateway || (known.length > 0 && !liveList(id)))) {
           drop(id, member);
           return false;
         }
