@@ -94,6 +94,8 @@ describe('revoking an agent key', () => {
     });
     expect((await client.query('select 1 as n')).rows).toEqual([{ n: 1 }]);
     expect(await heldBy(stack.gatewayPort)).toBe(1);
+    // told of the second gateway by the first, the agent keeps a tunnel to it too
+    await waitFor('the agent to hold a tunnel to the second gateway', async () => ((await heldBy(gateway2Port)) === 1 ? true : null), { service: old });
 
     const t0 = Date.now();
     const rotated = await rotateAgentKey(stack.db, stack.orgId, { id: stack.agentId });
@@ -103,6 +105,7 @@ describe('revoking an agent key', () => {
     // no gateway polls for rotated keys: within the wait above, only the change notification can have closed it
     const closedAfterMs = Date.now() - t0;
     expect(await heldBy(stack.gatewayPort)).toBe(0);
+    await waitFor('the second gateway to close its tunnel too', async () => ((await heldBy(gateway2Port)) === 0 ? true : null), { timeoutMs: 10_000 });
     expect(await online(stack.agentId)).toBe(false);
     expect(await Promise.race([clientError, new Promise((r) => setTimeout(() => r('still open'), 5_000))])).not.toBe('still open');
     await client.end().catch(() => undefined);
@@ -117,7 +120,8 @@ describe('revoking an agent key', () => {
     const wait = /not connected: key refused; trying again in (\d+) s/.exec(old.output());
     expect(wait, old.output().slice(-2000)).not.toBeNull();
     expect(Number(wait![1])).toBeGreaterThanOrEqual(30);
-    expect(count(old.output(), /connected to gateway/)).toBe(1);
+    // one tunnel to each gateway, and none again with the refused key
+    expect(count(old.output(), /connected to gateway/)).toBe(2);
     expect(await online(stack.agentId)).toBe(false);
     await stack.stopAgent();
 
@@ -159,16 +163,18 @@ describe('revoking an agent key', () => {
   });
 
   it('deleting an agent closes its tunnel at once on the other gateway that holds it', async () => {
+    // the agents of the tests before hold a tunnel to the second gateway too (each keeps one to every gateway)
+    const others = await heldBy(gateway2Port);
     const b = await createAgent(stack.db, stack.orgId, { name: 'on-gateway-2' });
     const svc = agentWith(b.key, gateway2Port);
     await waitFor('the agent to come online on the second gateway', async () => ((await online(b.id)) ? true : null), { service: svc, timeoutMs: 30_000 });
-    expect(await heldBy(gateway2Port)).toBe(1);
+    expect(await heldBy(gateway2Port)).toBe(others + 1);
 
     const t0 = Date.now();
     await deleteAgent(stack.db, stack.orgId, { id: b.id });
     await waitFor('the agent to say it was deleted', async () => (/key was revoked \(agent deleted\)/.test(svc.output()) ? true : null), { timeoutMs: 10_000 });
     expect(Date.now() - t0).toBeLessThan(2_000);
-    expect(await heldBy(gateway2Port)).toBe(0);
+    expect(await heldBy(gateway2Port)).toBe(others);
     expect(await upgradeStatus(gateway2Port, b.key)).toBe(401);
     expect(svc.child.exitCode).toBeNull();
   });
