@@ -64,8 +64,17 @@ module.exports = {
       comment:
         "An agent protocol's folder (postgres/, ssh/, …) imports only itself and the session contract (session/): " +
         'protocols do not borrow from each other, so adding or removing one is a folder and a line in protocols.ts.',
-      from: { path: '^apps/agent/src/(?!session/|link/)([^/]+)/' },
+      from: { path: '^apps/agent/src/(?!session/|link/|kubernetes/)([^/]+)/' },
       to: { path: '^apps/agent/src/', pathNot: '^apps/agent/src/($1|session)/|^apps/agent/src/env[.]ts$' },
+    },
+    {
+      name: 'agent-kubernetes-on-http',
+      severity: 'error',
+      comment:
+        'kubernetes/ is built on the http plumbing (a plug-in of http/: exchanges, masking, recording) and may import it, the ' +
+        'session contract and itself; nothing else of the agent.',
+      from: { path: '^apps/agent/src/kubernetes/' },
+      to: { path: '^apps/agent/src/', pathNot: '^apps/agent/src/(kubernetes|http|session)/|^apps/agent/src/env[.]ts$' },
     },
     {
       name: 'gateway-audit-alone',

@@ -95,7 +95,8 @@ export class ExchangeClient {
         this.open.delete(id);
         return x.h.failed(`hoop: the agent's answer is unreadable: ${head}`, x.headSent);
       }
-      if (head.status < 200) return x.h.info?.(head);
+      // 101 Switching Protocols is the answer of an upgrade: the exchange's body frames then carry the raw connection
+      if (head.status < 200 && head.status !== 101) return x.h.info?.(head);
       x.headSent = true;
       x.h.response(head);
     } else if (kind === FrameKind.body) {

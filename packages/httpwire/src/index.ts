@@ -3,3 +3,5 @@ export * from './messages';
 export * from './sse';
 export * from './client';
 export * from './body-record';
+export * from './websocket';
+export * from './upgrade-client';

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ExchangeClient, type ResponseHead } from '@hoop/httpwire';
+import type { Duplex } from 'node:stream';
+import { ExchangeClient, type ResponseHead, relayUpgrade } from '@hoop/httpwire';
 import type { TunnelStream } from '@hoop/protocol';
 
 /**
@@ -63,6 +64,23 @@ export function httpFront(o: HttpFrontOptions): http.Server | https.Server {
   };
   const options = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 };
   const server = o.tls ? https.createServer({ ...options, cert: o.tls.cert, key: o.tls.key }, handle) : http.createServer(options, handle);
+  // kubectl exec, attach, port-forward: the upgrade relayed (httpwire upgrade-client.ts)
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refused = o.check?.(req) ?? null;
+    if (refused) {
+      const text = body(401, 'unauthorized', refused);
+      return void socket.end(
+        `HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+      );
+    }
+    session().then(
+      (c) => relayUpgrade(c, req, socket, head, o.say),
+      (err: Error) =>
+        socket.end(
+          `HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\nx-hoop-error: ${err.message.replace(/[\r\n]/g, ' ').slice(0, 200)}\r\n\r\n`,
+        ),
+    );
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return void socket.destroy();
     const big = err.code === 'HPE_HEADER_OVERFLOW';

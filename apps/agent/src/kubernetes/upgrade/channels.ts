@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeWsFrame, type WsFrame, type WsMessage, WsMessageReader, WsOpcode } from '@hoop/httpwire';
-import { OutputPipe } from '../../ssh/recording';
+import { OutputPipe } from '../../session/output-pipe';
 
 /** the largest channel message read whole (a message split in fragments is joined before it is masked) */
 export const MAX_CHANNEL_MESSAGE = 1024 * 1024;

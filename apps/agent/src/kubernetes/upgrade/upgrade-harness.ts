@@ -1,0 +1,238 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Duplex, PassThrough, Writable } from 'node:stream';
+import { type KubeApiServer, startKubeApiServer } from '@hoop/devstack';
+import { ExchangeClient, ExchangeFrameParser, FrameKind, parseRequestHead, relayUpgrade } from '@hoop/httpwire';
+import { createLogger } from '@hoop/log';
+import { evaluateKubernetes, parseKubeRequest, type Policy } from '@hoop/pipeline';
+import type { AgentConnection, KubernetesTargetConfig } from '@hoop/protocol';
+import { Exec, KubeConfig } from '@kubernetes/client-node';
+import type { ExchangeContext } from '../../http/context';
+import { forwardedHeaders } from '../../http/upstream';
+import type { ReviewUpdate } from '../../session/hooks';
+import { MemoryBudget } from '../../session/memory-budget';
+import { hooksFor, policyFor } from '../../session/policy-hooks';
+import { kubeUpgradeHandler } from './index';
+
+/**
+ * Upgraded Kubernetes requests through hoop's relay: a local port (httpwire's relayUpgrade, as hoop connect runs
+ * it) → exchange frames → the agent's upgrade handler → the test-kit API server, with client-node and raw WebSocket
+ * clients. The command guard, impersonation, masking and the recording are the real code.
+ */
+
+/** the state the tests share: the test-kit API server, the audit events, the local port, the reviewers' answer */
+export const h = {
+  kube: null as unknown as KubeApiServer,
+  port: 0,
+  review: null as ((sql: string, on: (u: ReviewUpdate) => void) => void) | null,
+};
+export const events: { type: string; data: Record<string, unknown> }[] = [];
+
+/** two ends of one stream, as the tunnel gives the CLI and the agent */
+function pair(): [Duplex, Duplex] {
+  const ends: Duplex[] = [];
+  const end = (other: () => Duplex) =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _e, cb) {
+        other().push(chunk);
+        cb();
+      },
+      final(cb) {
+        other().push(null);
+        cb();
+      },
+    });
+  ends.push(
+    end(() => ends[1]!),
+    end(() => ends[0]!),
+  );
+  return [ends[0]!, ends[1]!];
+}
+
+/** the agent's end of a session: each request frame served by the upgrade handler */
+function agentSession(stream: Duplex, server: KubernetesTargetConfig, token: string): void {
+  const conn: AgentConnection = { id: 'k1', name: 'prod-k8s', type: 'kubernetes', config: {}, secretRef: null, readOnly: false, policy: null };
+  const hooks = hooksFor(() => conn, 'k');
+  const ctx: ExchangeContext = {
+    target: { origin: server.server, call: () => ({ write: () => true, onDrain: () => undefined, end: () => undefined, abort: () => undefined }) },
+    config: { baseUrl: server.server, authType: 'bearer', connectTimeoutMs: 5000 },
+    secret: token,
+    hooks: {
+      ...hooks,
+      requestReview: (r, on) => {
+        if (!h.review) on({ status: 'unavailable' });
+        else h.review(r.sql, on);
+        return () => undefined;
+      },
+    },
+    policy: () => policyFor(conn),
+    readOnly: () => false,
+    budget: new MemoryBudget(64 * 1024 * 1024),
+    log: createLogger('test', 'error'),
+    audit: (type, data) => events.push({ type, data }),
+    send: (buf) => stream.write(buf),
+    onDrain: (fn) => void stream.once('drain', fn),
+    pauseInput: () => stream.pause(),
+    resumeInput: () => stream.resume(),
+    tally: () => undefined,
+  };
+  const handler = kubeUpgradeHandler();
+  const open = new Map<number, ReturnType<typeof handler>>();
+  const parser = new ExchangeFrameParser();
+  stream.on('data', (chunk: Buffer) =>
+    parser.push(chunk, (f) => {
+      if (f.kind === FrameKind.request) {
+        const head = parseRequestHead(f.payload);
+        if (typeof head === 'string') throw new Error(head);
+        const d = evaluateKubernetes(head.method, head.path, (policyFor(conn) as { policy: Policy }).policy);
+        const request = d.request ?? parseKubeRequest(head.method, head.path);
+        if ('error' in request) throw new Error(request.error);
+        const verdict = { action: d.action, ...(d.ruleId ? { ruleId: d.ruleId } : {}), ...(d.reason ? { message: d.reason } : {}) };
+        const headers = forwardedHeaders(head.headers, ctx.config, token);
+        const served = handler({
+          id: f.exchange,
+          head,
+          request,
+          verdict,
+          server,
+          headers,
+          impersonate: { user: 'alice@example.com', groups: ['ops'] },
+          ctx,
+          onDone: () => open.delete(f.exchange),
+        });
+        open.set(f.exchange, served);
+      } else if (f.kind === FrameKind.body) open.get(f.exchange)?.body(Buffer.from(f.payload));
+      else if (f.kind === FrameKind.end) open.get(f.exchange)?.end();
+      else if (f.kind === FrameKind.abort) open.get(f.exchange)?.abort('the client went away');
+    }),
+  );
+}
+
+/** the API server with pod shop/box, and a local port whose session the upgrade handler serves */
+export async function setUp(): Promise<void> {
+  h.kube = await startKubeApiServer({
+    namespaces: ['default', 'shop'],
+    rbac: [{ subjects: ['group:ops'], verbs: ['*'], resources: ['pods', 'pods/exec', 'pods/attach'], namespaces: ['shop'] }],
+  });
+  h.kube.put('pods', 'shop', { metadata: { name: 'box' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
+  const front = await startFront({ server: h.kube.url, caCert: h.kube.caPem, connectTimeoutMs: 5000 }, h.kube.token);
+  h.port = (front.address() as AddressInfo).port;
+}
+
+export async function tearDown(): Promise<void> {
+  for (const f of fronts) {
+    f.closeAllConnections();
+    f.close();
+  }
+  await h.kube?.stop();
+}
+
+const fronts: http.Server[] = [];
+
+/** hoop connect's local port for upgrades, its session served by the agent's handler for `server` */
+export async function startFront(server: KubernetesTargetConfig, token: string): Promise<http.Server> {
+  const [cli, agent] = pair();
+  agentSession(agent, server, token);
+  const client = new ExchangeClient(cli);
+  // plain requests (kubectl reads the pod before exec) are the http exchange's, not under test here: sent straight on
+  const f = http.createServer((req, res) => {
+    const up = https.request(
+      `${server.server}${req.url}`,
+      { method: req.method, headers: { accept: 'application/json', authorization: `Bearer ${token}` }, ca: server.caCert },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, { 'content-type': r.headers['content-type'] ?? 'application/json' });
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => res.writeHead(502).end());
+    req.pipe(up);
+  });
+  f.on('upgrade', (req, socket, head) => relayUpgrade(client, req, socket, head, () => undefined));
+  await new Promise<void>((r) => f.listen(0, '127.0.0.1', r));
+  fronts.push(f);
+  return f;
+}
+
+export function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'hoop', server: `http://127.0.0.1:${h.port}`, skipTLSVerify: true }],
+    users: [{ name: 'hoop', token: 'ignored-by-hoop' }],
+    contexts: [{ name: 'hoop', cluster: 'hoop', user: 'hoop' }],
+    currentContext: 'hoop',
+  });
+  return kc;
+}
+
+/** the last element of `list` for which `fn` holds */
+export function last<T>(list: T[], fn: (x: T) => boolean): T | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (fn(list[i]!)) return list[i];
+  return undefined;
+}
+
+/** waits until `cond` holds (the agent records an exec at its end, after the client has its status) */
+export async function until<T>(cond: () => T | undefined | false): Promise<T> {
+  for (;;) {
+    const v = cond();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const lastStatement = (n: number) =>
+  until(() => events.filter((e) => e.type === 'statement').length >= n && last(events, (e) => e.type === 'statement')!.data);
+export const statementCount = () => events.filter((e) => e.type === 'statement').length;
+
+function sink() {
+  let text = '';
+  const stream = new Writable({
+    write(c: Buffer, _e, cb) {
+      text += c.toString();
+      cb();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+export async function exec(command: string[], stdin?: string, tty = false) {
+  const out = sink();
+  const err = sink();
+  const input = stdin === undefined ? null : new PassThrough();
+  const status = new Promise<unknown>((resolve, reject) => {
+    new Exec(kubeConfig()).exec('shop', 'box', 'app', command, out.stream, err.stream, input, tty, resolve).catch(reject);
+  });
+  if (input) input.end(stdin);
+  return { status: await status, stdout: out.text(), stderr: err.text() };
+}
+
+/** a raw WebSocket upgrade with the path as given: the answer's status and body when it is refused */
+export function rawUpgrade(path: string, method = 'GET'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port: h.port,
+      path,
+      method,
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-version': '13',
+        'sec-websocket-protocol': 'v5.channel.k8s.io',
+      },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '' });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => void (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { kubectlBinaries } from '@hoop/devstack';
+import { generateServerTls } from '@hoop/pgfront';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { events, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until } from './upgrade-harness';
+
+/** Upgrades through hoop's relay with real kubectl, a raw terminal client, and an upgrade hoop does not read (SPDY). */
+
+beforeAll(setUp);
+afterAll(tearDown);
+
+describe('other clients and other upgrades', () => {
+  it.skipIf(!kubectlBinaries().some((b) => b.minor >= 30))('real kubectl exec (WebSocket, 1.30 on) through the relay, its exit code kept', async () => {
+    const bin = last(kubectlBinaries(), (b) => b.minor >= 30)!.path;
+    const dir = mkdtempSync(path.join(tmpdir(), 'hoop-kexec-'));
+    const config = path.join(dir, 'config');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'h', cluster: { server: `http://127.0.0.1:${h.port}` } }],
+        users: [{ name: 'h', user: { token: 'x' } }],
+        contexts: [{ name: 'h', context: { cluster: 'h', user: 'h', namespace: 'shop' } }],
+        'current-context': 'h',
+      }),
+    );
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(bin, ['--kubeconfig', config, ...args], { env: { HOME: dir, PATH: '/usr/bin:/bin' } }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    expect(await run(['exec', 'box', '--', 'sh', '-c', 'echo through hoop; exit 3'])).toMatchObject({ code: 3, stdout: 'through hoop\n' });
+    const denied = await run(['exec', 'box', '--', 'rm', '-rf', '/']);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('blocked by hoop guardrail');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a terminal: resizes and typed lines recorded, output with CRLF as the tty gives it', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/v1/namespaces/shop/pods/box/exec?command=sh&stdin=true&stdout=true&tty=true`, ['v5.channel.k8s.io']);
+    let out = '';
+    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    ws.on('message', (d: Buffer) => {
+      if (d[0] === 1) out += d.subarray(1).toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => resolve());
+      ws.on('error', reject);
+    });
+    const n = statementCount();
+    ws.send(Buffer.concat([Buffer.from([4]), Buffer.from('{"Width":120,"Height":40}')]));
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('echo one\n')]));
+    await until(() => out.includes('one\r\n'));
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('exit\n')]));
+    await closed;
+    expect(out).toBe('# one\r\n# ');
+    await lastStatement(n + 1);
+    expect(last(events, (e) => e.type === 'term.resize')!.data).toMatchObject({ cols: 120, rows: 40 });
+    expect(last(events, (e) => e.type === 'term.start')!.data).toMatchObject({ tty: true });
+  });
+
+  it('SPDY (and port-forward) passed through unread, recorded by size', async () => {
+    const tls = await generateServerTls(['127.0.0.1']);
+    const echo = https.createServer({ cert: tls.cert, key: tls.key }, (_q, r) => r.writeHead(400).end());
+    const seen: http.IncomingHttpHeaders[] = [];
+    echo.on('upgrade', (req, socket: Duplex) => {
+      seen.push(req.headers);
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n');
+      socket.on('data', (d: Buffer) => socket.write(d));
+      socket.on('end', () => socket.end());
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const f = await startFront({ server: `https://127.0.0.1:${(echo.address() as AddressInfo).port}`, caCert: tls.caCert, connectTimeoutMs: 5000 }, 'sa-token');
+    const n = statementCount();
+    const socket = await new Promise<Duplex>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: (f.address() as AddressInfo).port,
+        method: 'POST',
+        path: '/api/v1/namespaces/shop/pods/box/portforward?ports=8080',
+        headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'portforward.k8s.io', 'impersonate-user': 'root' },
+      });
+      req.on('upgrade', (_res, s) => resolve(s));
+      req.on('error', reject);
+      req.end();
+    });
+    const back: Buffer[] = [];
+    socket.on('data', (d: Buffer) => back.push(d));
+    socket.write(Buffer.from([0x80, 3, 0, 1, 0xff]));
+    await until(() => Buffer.concat(back).length >= 5);
+    socket.end();
+    const s = await lastStatement(n + 1);
+    expect(Buffer.concat(back)).toEqual(Buffer.from([0x80, 3, 0, 1, 0xff]));
+    expect(seen[0]).toMatchObject({
+      upgrade: 'SPDY/3.1',
+      'impersonate-user': 'alice@example.com',
+      'impersonate-group': 'ops',
+      authorization: 'Bearer sa-token',
+    });
+    expect(s).toMatchObject({ status: 101, kubernetes: { verb: 'portforward' }, upgrade: { read: false, bytesIn: 5, bytesOut: 5 }, protocol: 'SPDY/3.1' });
+    echo.closeAllConnections();
+    echo.close();
+  });
+});
