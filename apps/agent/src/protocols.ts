@@ -5,6 +5,7 @@ import { postgresProtocol } from './postgres/protocol';
 import type { Protocol } from './session/protocol';
 import { httpProtocol } from './http/protocol';
 import { kubernetesProtocol } from './kubernetes/protocol';
+import { kubeUpgradeHandler } from './kubernetes/upgrade';
 import { shellProtocol } from './ssh/protocol';
 
 /** The protocols an agent serves, by connection type: a type not listed is refused as not supported yet. */
@@ -21,7 +22,8 @@ export function servedProtocols(): ProtocolTable {
     ssh: shellProtocol(),
     anthropic: anthropicProtocol(),
     http: httpProtocol(),
-    kubernetes: kubernetesProtocol(),
+    // exec, attach, port-forward: upgraded connections, judged by the plug-in, then relayed by kubernetes/upgrade
+    kubernetes: kubernetesProtocol({ upgrade: kubeUpgradeHandler() }),
     // a command connection's target is a program on the agent's host, which its clients reach over SSH too: ssh/
     command: shellProtocol(),
   };
