@@ -148,7 +148,7 @@ export function rewriteRowInto(
   let run = start;
   if (binary) {
     const bitmapEnd = start + 1 + ((replaced.length + 9) >> 3);
-    pos += buf.copy(out, pos, start, bitmapEnd);
+    pos += copyRange(buf, start, bitmapEnd, out, pos);
     for (let i = 0; i < replaced.length; i++) {
       if (replaced[i] === undefined) continue;
       const byte = at + 1 + ((i + 2) >> 3);
@@ -161,7 +161,7 @@ export function rewriteRowInto(
     const r = replaced[i];
     if (r === undefined) continue;
     const k = CELL_ENTRIES * i;
-    pos += buf.copy(out, pos, run, cells[k]!);
+    pos += copyRange(buf, run, cells[k]!, out, pos);
     run = cells[k + 2]!;
     if (r === null) {
       if (!binary) out[pos++] = 0xfb;
@@ -185,7 +185,18 @@ export function rewriteRowInto(
       pos += r.length;
     }
   }
-  return pos + buf.copy(out, pos, run, end);
+  return pos + copyRange(buf, run, end, out, pos);
+}
+
+/** runs at most this long are copied byte by byte: Buffer#copy makes a typed-array view per call (garbage, per row) */
+const SHORT_RUN = 64;
+
+/** Copies `buf[from, to)` into `out` at `at`; returns the bytes copied. */
+export function copyRange(buf: Buffer, from: number, to: number, out: Buffer, at: number): number {
+  const n = to - from;
+  if (n > SHORT_RUN) return buf.copy(out, at, from, to);
+  for (let i = 0; i < n; i++) out[at + i] = buf[from + i]!;
+  return n;
 }
 
 /** A binary row's value of a number column (integer or floating point) read as text, for a detector (null for other layouts, NULL). */

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { framePacket, MAX_PACKET_PAYLOAD } from '@hoop/mysqlwire';
+import { copyRange, framePacket, MAX_PACKET_PAYLOAD } from '@hoop/mysqlwire';
 import type { RowMasker } from './masking';
 
 /**
@@ -42,7 +42,7 @@ export class ClientBatch {
     if (len >= MAX_PACKET_PAYLOAD) return this.bytes(framePacket(payload.subarray(start, end), seq));
     this.room(4 + len);
     this.header(len, seq);
-    this.at += payload.copy(this.buf, this.at, start, end);
+    this.at += copyRange(payload, start, end, this.buf, this.at);
   }
 
   /** a row `masker` changed, of `size` bytes (what its `mask` said) */
