@@ -12,9 +12,9 @@ import { type GuardReply, type GuardWorkerData, type JudgeRequest, threadCpuMs, 
  * DFA_BOUND_MB in use (guard-worker.ts). A statement whose reading needs more than the limit ends the thread: it is
  * refused, and the thread is started again. A small young generation: a parse's garbage dies young.
  */
-const HEAP_MB = 128;
+const HEAP_MB = 96;
 const YOUNG_MB = 4;
-const DFA_BOUND_MB = 48;
+const DFA_BOUND_MB = 32;
 /** policies the thread keeps by number (a session's policy is posted once, not with every statement) */
 const POLICIES = 32;
 /** CPU time past a statement's budget its reading may take before the thread is stopped (the thread stops it first) */
