@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { databaseUrlFromEnv } from './src/env';
 
 function adapterFromUrl(url: string) {
   const u = new URL(url);
@@ -24,6 +25,6 @@ export default defineConfig({
   schema: path.join(import.meta.dirname, '../../prisma/schema.prisma'),
   migrations: { path: path.join(import.meta.dirname, '../../prisma/migrations') },
   async adapter() {
-    return adapterFromUrl(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    return adapterFromUrl(databaseUrlFromEnv() ?? 'postgres://postgres@127.0.0.1:5432/postgres');
   },
 });

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { migrate } from './migrate';
+import { databaseUrlFromEnv } from './env';
 
 /** `@hoop/db/testing`: the row factories (seedOrg, seedUser, …) the tests and the demo seed share, and test databases. */
 export * from './factories';
@@ -57,7 +58,7 @@ export interface TestDatabase {
 
 /** The Postgres server tests make their databases on (`DATABASE_URL`; `npm test` sets it). */
 export function testServerUrl(): string {
-  const server = process.env.DATABASE_URL;
+  const server = databaseUrlFromEnv();
   if (!server) throw new Error('DATABASE_URL must point at a Postgres server for these tests (npm test sets it)');
   return server;
 }

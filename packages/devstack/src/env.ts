@@ -18,6 +18,11 @@ export function searchPath(): string {
   return process.env.PATH ?? '';
 }
 
+/** the home folder of the user the tests run as */
+export function homeDir(): string {
+  return process.env.HOME ?? '/root';
+}
+
 /** the Chromium the browser tests drive (HOOP_CHROMIUM, else Debian's) */
 export function chromiumPath(): string {
   return process.env.HOOP_CHROMIUM ?? '/usr/bin/chromium';

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { searchPath } from './env';
 import { freePort, type Service, startService, waitFor } from './process';
 import { findBinary } from './tools';
 
@@ -57,7 +58,7 @@ ${servers('pg')}
 }`;
   const file = path.join(dir, 'haproxy.cfg');
   await writeFile(file, config);
-  const service = startService({ name: 'haproxy', command: binary, args: ['-db', '-f', file], env: { PATH: process.env.PATH ?? '' }, logDir: o.logDir });
+  const service = startService({ name: 'haproxy', command: binary, args: ['-db', '-f', file], env: { PATH: searchPath() }, logDir: o.logDir });
   await waitFor('haproxy to listen', () => connects(httpPort), { service, timeoutMs: 20_000 });
   return {
     httpPort,

@@ -1,5 +1,5 @@
 import { type BundledApp, bundleOf } from './bundles';
-import { inheritedEnv } from './env';
+import { homeDir, inheritedEnv, searchPath } from './env';
 import { httpOk, REPO_ROOT, type Service, startService, waitFor } from './process';
 
 /**
@@ -30,7 +30,7 @@ export function hoopMcpServer(env: Record<string, string>) {
     command: hoop.command,
     args: hoop.args,
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...hoop.env, ...env },
+    env: { PATH: searchPath(), HOME: homeDir(), ...hoop.env, ...env },
     stderr: 'pipe' as const,
   };
 }
