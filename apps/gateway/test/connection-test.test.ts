@@ -107,6 +107,8 @@ beforeAll(async () => {
     encryptionKey: stack.encryptionKey,
     webUrl: 'http://localhost:3999',
     heartbeatMs: 1000,
+    // an address the agent cannot reach: it learns of this gateway but holds no tunnel to it, so only the first holds the agent
+    env: { HOOP_GATEWAY_INTERNAL_URL: `ws://127.0.0.1:${await freePort()}` },
   });
 }, 180_000);
 

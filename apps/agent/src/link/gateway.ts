@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import {
   CAPABILITIES,
   CLOSE_KEY_REVOKED,
+  CLOSE_REPLACED,
   CLOSE_WRONG_GATEWAY,
   type Envelope,
   type IncomingOpen,
@@ -22,6 +23,11 @@ export const AGENT_VERSION = '0.1.0';
 const KEY_RETRY_MAX_MS = 10 * 60_000;
 /** the longest an audit frame waits to ride with the next frame to the gateway (the gateway's acknowledgements wait as long) */
 const AUDIT_RIDE_MS = 20;
+/**
+ * wait before dialing again a gateway that gave this agent's tunnel to a newer one: another process runs with the same
+ * key (replicas of one agent) and holds that gateway now; dialing back at once would take it back, and so on
+ */
+const REPLACED_RETRY_MS = 30_000;
 
 export type Welcome = Payload<'welcome'>;
 
@@ -72,6 +78,8 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
   /** consecutive refusals of this agent's key: retried slowly, since only a restart with a new key helps */
   let keyRefusals = 0;
   let retryTimer: NodeJS.Timeout | null = null;
+  /** the last tunnel was given to another process of this agent */
+  let replaced = false;
 
   const connect = () => {
     if (stopped) return;
@@ -156,6 +164,9 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
             `start the agent with its new HOOP_AGENT_KEY from the web app (Agents)`,
         );
       }
+      replaced = code === CLOSE_REPLACED;
+      if (replaced)
+        log.warn(`another process of this agent (same HOOP_AGENT_KEY) took over its tunnel to ${url}; trying again in about ${REPLACED_RETRY_MS / 1000} s`);
       const wrongGateway = code === CLOSE_WRONG_GATEWAY;
       if (wrongGateway) log.error(`${url} leads to another gateway than the one it is registered for (${reason.toString()}): check HOOP_GATEWAY_INTERNAL_URL`);
       // counted until a gateway welcomes the agent again
@@ -176,7 +187,11 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
     attempt++;
     // a refused key will not start working by itself: one try a minute at first (by default), then up to every 10 minutes
     const base =
-      keyRefusals > 0 ? Math.min(KEY_RETRY_MAX_MS, o.keyRetryMs * 2 ** Math.min(keyRefusals - 1, 4)) : Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+      keyRefusals > 0
+        ? Math.min(KEY_RETRY_MAX_MS, o.keyRetryMs * 2 ** Math.min(keyRefusals - 1, 4))
+        : replaced
+          ? REPLACED_RETRY_MS
+          : Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
     const delay = Math.round(base / 2 + Math.random() * (base / 2));
     if (keyRefusals > 0) log.error(`not connected: key refused; trying again in ${Math.round(delay / 1000)} s`, { attempt });
     else log.info('reconnecting', { inMs: delay, attempt, url });
