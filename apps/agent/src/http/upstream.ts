@@ -78,7 +78,41 @@ export function keptAliveAgents(): { http: http.Agent; https: (ca: string | unde
   };
 }
 
-/** The API of an http connection, reached with kept-alive connections (per connection settings, with its CA). */
+/** the most of a request body kept to send it again (a body streamed past it is not sent twice) */
+export const RESENT_BODY = 1024 * 1024;
+
+/** An API's answer as the exchange reads it: hop-by-hop and hoop's own headers dropped, a compressed body decompressed. */
+function targetResponse(res: http.IncomingMessage): TargetResponse {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) {
+    // hoop's own answer headers are hoop's: an API cannot pass for hoop
+    if (v === undefined || HOP.has(k) || k.startsWith('x-hoop-')) continue;
+    out[k] = Array.isArray(v) ? (k === 'set-cookie' ? v.join('\n') : v.join(', ')) : v;
+  }
+  const encoding = (out['content-encoding'] ?? '').trim().toLowerCase();
+  let body: Readable = res;
+  let unreadableEncoding: string | null = null;
+  if (encoding && encoding !== 'identity') {
+    const z =
+      encoding === 'gzip' || encoding === 'x-gzip'
+        ? zlib.createGunzip()
+        : encoding === 'deflate'
+          ? zlib.createInflate()
+          : encoding === 'br'
+            ? zlib.createBrotliDecompress()
+            : null;
+    if (z) {
+      res.on('error', (e) => z.destroy(e));
+      body = res.pipe(z);
+      delete out['content-encoding'];
+      delete out['content-length'];
+    } else unreadableEncoding = encoding;
+  }
+  return { head: { status: res.statusCode ?? 502, headers: out }, body, unreadableEncoding };
+}
+
+/**
+ * The API of an http connection, reached with kept-alive connections (per connection settings, with its CA). */
 export function httpTarget(config: HttpTargetConfig, agents: { http: http.Agent; https: (ca: string | undefined) => https.Agent }): Target {
   const base = new URL(config.baseUrl);
   const tls = base.protocol === 'https:';
@@ -94,63 +128,76 @@ export function httpTarget(config: HttpTargetConfig, agents: { http: http.Agent;
         settled = true;
         on.failed(message);
       };
-      const req = client.request({
-        protocol: base.protocol,
-        hostname: base.hostname,
-        port: base.port || undefined,
-        method,
-        path: `${prefix}${path}`,
-        headers,
-        agent,
-      });
-      const timer = setTimeout(() => req.destroy(new Error(`no connection within ${config.connectTimeoutMs / 1000} s`)), config.connectTimeoutMs);
-      req.once('socket', (s) => {
-        if (!s.connecting) clearTimeout(timer);
-        else s.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
-      });
-      req.on('response', (res) => {
-        clearTimeout(timer);
-        settled = true;
-        const out: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) {
-          // hoop's own answer headers are hoop's: an API cannot pass for hoop
-          if (v === undefined || HOP.has(k) || k.startsWith('x-hoop-')) continue;
-          out[k] = Array.isArray(v) ? (k === 'set-cookie' ? v.join('\n') : v.join(', ')) : v;
-        }
-        const encoding = (out['content-encoding'] ?? '').trim().toLowerCase();
-        let body: Readable = res;
-        let unreadableEncoding: string | null = null;
-        if (encoding && encoding !== 'identity') {
-          const z =
-            encoding === 'gzip' || encoding === 'x-gzip'
-              ? zlib.createGunzip()
-              : encoding === 'deflate'
-                ? zlib.createInflate()
-                : encoding === 'br'
-                  ? zlib.createBrotliDecompress()
-                  : null;
-          if (z) {
-            res.on('error', (e) => z.destroy(e));
-            body = res.pipe(z);
-            delete out['content-encoding'];
-            delete out['content-length'];
-          } else unreadableEncoding = encoding;
-        }
-        on.response({ head: { status: res.statusCode ?? 502, headers: out }, body, unreadableEncoding });
-      });
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        const code = (err as NodeJS.ErrnoException).code;
-        fail(`hoop's agent could not reach ${base.origin}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`);
-      });
+      // the body as written, kept until an answer starts (up to RESENT_BODY): a kept-alive connection the API closed
+      // just as it was reused fails before the API read anything, and the request is sent again once on a new one
+      let kept: Buffer[] | null = [];
+      let keptBytes = 0;
+      let ended = false;
+      let retried = false;
+      let timer: NodeJS.Timeout | undefined;
+      const send = (fresh: boolean): http.ClientRequest => {
+        const req = client.request({
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port || undefined,
+          method,
+          path: `${prefix}${path}`,
+          headers,
+          // the second try never reuses a kept-alive connection
+          agent: fresh ? false : agent,
+          ...(fresh && tls && config.caCert ? { ca: config.caCert } : {}),
+        });
+        timer = setTimeout(() => req.destroy(new Error(`no connection within ${config.connectTimeoutMs / 1000} s`)), config.connectTimeoutMs);
+        req.once('socket', (s) => {
+          if (!s.connecting) clearTimeout(timer);
+          else s.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+        });
+        req.on('response', (res) => {
+          clearTimeout(timer);
+          if (current !== req) return void res.destroy();
+          settled = true;
+          kept = null;
+          on.response(targetResponse(res));
+        });
+        req.on('error', (err) => {
+          clearTimeout(timer);
+          if (settled || current !== req) return;
+          const code = (err as NodeJS.ErrnoException).code;
+          if (!retried && ended && kept && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+            retried = true;
+            const body = Buffer.concat(kept);
+            kept = null;
+            current = send(true);
+            current.end(body);
+            return;
+          }
+          fail(`hoop's agent could not reach ${base.origin}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`);
+        });
+        return req;
+      };
+      const keep = (chunk: Buffer) => {
+        if (!kept) return;
+        keptBytes += chunk.length;
+        if (keptBytes > RESENT_BODY) kept = null;
+        else kept.push(chunk);
+      };
+      let current = send(false);
       return {
-        write: (chunk) => req.write(chunk),
-        onDrain: (fn) => void req.once('drain', fn),
-        end: (b) => void (b ? req.end(b) : req.end()),
+        write(chunk) {
+          keep(chunk);
+          return current.write(chunk);
+        },
+        onDrain: (fn) => void current.once('drain', fn),
+        end(b) {
+          ended = true;
+          if (b) keep(b);
+          if (b) current.end(b);
+          else current.end();
+        },
         abort() {
           settled = true;
           clearTimeout(timer);
-          req.destroy();
+          current.destroy();
         },
       };
     },
