@@ -11,7 +11,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { type KubeApiServer, kubectlBinaries, type StackUser, startKubeApiServer, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import {
+  callMcpTool,
+  hoopMcpServer,
+  type KubeApiServer,
+  kubectlBinaries,
+  type StackUser,
+  startKubeApiServer,
+  startTestStack,
+  type TestStack,
+  waitFor,
+} from '@hoop/devstack';
 
 const REDACTED_B64 = Buffer.from('[REDACTED]').toString('base64');
 const HUNTER = Buffer.from('hunter2').toString('base64');
@@ -220,6 +233,13 @@ describe.skipIf(bins.length === 0)('kubectl through hoop', () => {
     expect(exists('namespaces', undefined, 'payments')).toBe(true);
   });
 
+  it.skipIf(bins.at(-1)!.minor < 30)('execs through the upgrade relay in a namespace not marked production', async () => {
+    kube.put('pods', 'dev', pod('shell'));
+    const r = await kubectl(bin, ['exec', 'shell', '-n', 'dev', '--', 'echo', 'hello', 'there']);
+    expect([r.code, r.stdout], r.stderr).toEqual([0, 'hello there\n']);
+    expect(kube.execs.at(-1)).toMatchObject({ user: 'admin@test.local' });
+  });
+
   it('holds a pod delete for review and runs it once approved', async () => {
     kube.put('pods', 'payments', pod('doomed'));
     const held = kubectl(bin, ['delete', 'pod', 'doomed', '-n', 'payments', '--wait=false']);
@@ -341,6 +361,61 @@ describe('hoop exec and hoop policy test on a kubernetes connection', () => {
     expect([ok.code, ok.stdout]).toEqual([0, expect.stringContaining('result: allow')]);
     const raw = await stack.cli(['policy', 'test', '-c', 'prod-k8s', 'DELETE /api/v1/namespaces/payments/pods/web-1']);
     expect(raw.stdout).toContain('needs approval by "pod-deletes-reviewed"');
+  });
+
+  it('tests the connection: the API server version, the token, and timings', async () => {
+    const r = await stack.cli(['admin', 'connection', 'test', 'prod-k8s', '-o', 'json']);
+    const got = JSON.parse(r.stdout);
+    expect(got, r.stderr).toMatchObject({ ok: true, target: { ok: true, serverVersion: 'v1.32.0-hoop-testkit' } });
+    expect(got.target.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([
+      ['credential', 'pass'],
+      ['settings', 'pass'],
+      ['connect', 'pass'],
+      ['login', 'pass'],
+      ['impersonate', expect.stringMatching(/^(pass|warn)$/)],
+    ]);
+    expect(got.target.steps.every((s: { ms: unknown }) => typeof s.ms === 'number')).toBe(true);
+    expect(JSON.stringify(got)).not.toContain(kube.token);
+  });
+
+  it('serves @kubernetes/client-node through the kubeconfig hoop wrote', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    kc.setCurrentContext('hoop-prod-k8s');
+    const core = kc.makeApiClient(CoreV1Api);
+    const secret = await core.readNamespacedSecret({ name: 'db-creds', namespace: 'payments' });
+    expect(secret.data).toEqual({ config: REDACTED_B64 });
+    const pods = await core.listNamespacedPod({ namespace: 'payments' });
+    expect(pods.items.map((p) => p.metadata?.name)).toContain('web-1');
+    await expect(core.deleteNamespace({ name: 'payments' })).rejects.toThrow(/kubernetes-delete-namespace/);
+  });
+
+  it('answers MCP http_request on the kubernetes connection, Secrets redacted and refusals in words', async () => {
+    const mcp = new Client({ name: 'k8s-test', version: '1' });
+    await mcp.connect(new StdioClientTransport(hoopMcpServer({ HOOP_CONFIG: stack.configFile })));
+    try {
+      const got = await callMcpTool(mcp, 'http_request', {
+        connection: 'prod-k8s',
+        method: 'GET',
+        path: '/api/v1/namespaces/payments/secrets',
+        reason: 'which secrets exist',
+      });
+      expect(got.isError, got.content[0]?.text).toBeFalsy();
+      const answer = got.structuredContent as { status: number; body: string };
+      expect(answer.status).toBe(200);
+      expect(answer.body).not.toContain(HUNTER);
+      expect(JSON.parse(answer.body).items[0].metadata.name).toBe('db-creds');
+      const denied = await callMcpTool(mcp, 'http_request', {
+        connection: 'prod-k8s',
+        method: 'DELETE',
+        path: '/api/v1/namespaces/payments',
+        reason: 'clean up',
+      });
+      expect(denied.isError).toBe(true);
+      expect(denied.content[0]!.text).toMatch(/^blocked by hoop guardrail "kubernetes-delete-namespace"/);
+    } finally {
+      await mcp.close();
+    }
   });
 
   it('records each request with its verb, resource, namespace and name', async () => {
