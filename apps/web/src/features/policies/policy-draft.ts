@@ -61,6 +61,7 @@ export const SECTIONS = [
   { id: 'limits', label: 'Limits', path: ['limits'] as Path, also: [] as Path[] },
   { id: 'ssh', label: 'SSH', path: ['ssh'] as Path, also: [] as Path[] },
   { id: 'claude', label: 'Claude Code', path: ['claude'] as Path, also: [] as Path[] },
+  { id: 'http', label: 'HTTP', path: ['http'] as Path, also: [] as Path[] },
 ];
 
 /** Which form section a problem belongs to (problems outside any: general). */

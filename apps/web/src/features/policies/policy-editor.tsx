@@ -18,6 +18,7 @@ import { AccessSection, ReviewSection } from './sections/access-review';
 import { ClaudeSection } from './sections/claude';
 import { GeneralSection } from './sections/general';
 import { GuardrailsSection } from './sections/guardrails';
+import { HttpSection } from './sections/http';
 import { LimitsSection, SshSection } from './sections/limits-ssh';
 import { MaskingSection } from './sections/masking';
 
@@ -267,6 +268,7 @@ function Editor({
               <LimitsSection {...props} />
               <SshSection {...props} />
               <ClaudeSection {...props} />
+              <HttpSection {...props} />
             </fieldset>
           </>
         ) : (

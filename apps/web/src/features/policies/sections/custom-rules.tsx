@@ -8,7 +8,7 @@ import { ActionSelect, Checks, PField, Problem, Sub } from '../form-controls';
 import { type Action, issueAt, issuesUnder, type Path } from '../policy-draft';
 import { orBlank, orNone, type SectionProps } from './section-props';
 
-interface RuleBase {
+export interface RuleBase {
   id: string;
   action: Action;
   message?: string;
@@ -24,6 +24,7 @@ function RuleCard({
   issues,
   remove,
   children,
+  withHint = true,
 }: {
   rule: RuleBase;
   base: Path;
@@ -32,6 +33,8 @@ function RuleCard({
   issues: SectionProps['issues'];
   remove: () => void;
   children: ReactNode;
+  /** the rule kind has a hint field */
+  withHint?: boolean;
 }) {
   const at = [...base, index];
   const p = (...k: Path) => issueAt(issues, [...at, ...k]);
@@ -75,24 +78,26 @@ function RuleCard({
         </div>
       </div>
       <div className="mt-3 grid gap-3 md:grid-cols-2">{children}</div>
-      <div className="mt-3">
-        <PField label="Hint (optional)" htmlFor={`${at.join('-')}-hint`} problem={p('hint')}>
-          <input
-            id={`${at.join('-')}-hint`}
-            value={rule.hint ?? ''}
-            onChange={(e) => set([...at, 'hint'], orBlank(e.target.value))}
-            placeholder="what to do instead"
-            className={INPUT}
-          />
-        </PField>
-      </div>
+      {withHint && (
+        <div className="mt-3">
+          <PField label="Hint (optional)" htmlFor={`${at.join('-')}-hint`} problem={p('hint')}>
+            <input
+              id={`${at.join('-')}-hint`}
+              value={rule.hint ?? ''}
+              onChange={(e) => set([...at, 'hint'], orBlank(e.target.value))}
+              placeholder="what to do instead"
+              className={INPUT}
+            />
+          </PField>
+        </div>
+      )}
       <Problem message={p('match')} />
     </div>
   );
 }
 
 /** A match field that takes a list of words or globs. */
-interface MatchList {
+export interface MatchList {
   field: string;
   label: string;
   hint: string;
@@ -124,7 +129,7 @@ const SHELL_LISTS: MatchList[] = [
  * A list of the policy's own rules: a heading with its add button, then a card a rule with its match fields (`first`,
  * then a list input for each of `lists`). Rule n is called `${ruleWord} n` in the inputs' names.
  */
-function RuleList({
+export function RuleList({
   title,
   intro,
   addLabel,
@@ -134,7 +139,10 @@ function RuleList({
   rules,
   lists,
   first,
+  last,
   footer,
+  withHint,
+  newRule = { id: '', action: 'deny', match: {} },
   set,
   issues,
 }: {
@@ -147,7 +155,12 @@ function RuleList({
   rules: RuleBase[];
   lists: MatchList[];
   first?: (at: Path, m: RuleBase['match'], n: number) => ReactNode;
+  /** after the lists: match fields of another shape */
+  last?: (at: Path, n: number) => ReactNode;
   footer?: ReactNode;
+  withHint?: boolean;
+  /** what the add button adds */
+  newRule?: RuleBase;
   set: SectionProps['set'];
   issues: SectionProps['issues'];
 }) {
@@ -156,7 +169,7 @@ function RuleList({
       <Sub
         title={title}
         aside={
-          <button type="button" className={SECONDARY} onClick={() => set(base, [...rules, { id: '', action: 'deny', match: {} }])}>
+          <button type="button" className={SECONDARY} onClick={() => set(base, [...rules, newRule])}>
             {addLabel}
           </button>
         }
@@ -175,6 +188,7 @@ function RuleList({
             index={i}
             set={set}
             issues={issues}
+            withHint={withHint}
             remove={() =>
               set(
                 base,
@@ -184,7 +198,13 @@ function RuleList({
           >
             {first?.(at, m, i + 1)}
             {lists.map((l) => (
-              <PField key={l.field} label={l.label} htmlFor={`${at.join('-')}-${l.field}`} problem={issueAt(issues, [...at, l.field])} hint={l.hint}>
+              <PField
+                key={l.field}
+                label={l.label}
+                htmlFor={`${at.join('-')}-${l.field}`}
+                problem={issueAt(issues, [...at, l.field]) ?? issuesUnder(issues, [...at, l.field])[0]?.message}
+                hint={l.hint}
+              >
                 <ListInput
                   id={`${at.join('-')}-${l.field}`}
                   label={`${ruleWord} ${i + 1}: add ${l.adds}`}
@@ -196,6 +216,7 @@ function RuleList({
                 />
               </PField>
             ))}
+            {last?.(at, i + 1)}
           </RuleCard>
         );
       })}
