@@ -119,4 +119,16 @@ describe('hoop exec --review on an http connection', () => {
     expect(r.stdout).toMatch(/not approved by hoop review: review [0-9a-f-]+ was rejected[\s\S]*not a duplicate/);
     expect(sent('dup charge 3')).toBe(0);
   });
+
+  it('hoop sessions lists http sessions with their requests, and hoop sessions get says how each was answered', async () => {
+    const list = await stack.cli(['sessions', '--connection', 'billing-api']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.split('\n')[0]).toMatch(/\bREQUESTS\b/);
+    // the rejected refund: one request, held for review
+    expect(list.stdout).toMatch(/dev@test\.local +billing-api +exec +closed +\d+ +1 request \(1 reviewed\)/);
+    const json = JSON.parse((await stack.cli(['sessions', '--connection', 'billing-api', '-o', 'json'])).stdout) as { id: string; http: unknown }[];
+    expect(json.every((s) => s.http !== null)).toBe(true);
+    const timelines = await Promise.all(json.map(async (s) => (await stack.cli(['sessions', 'get', s.id])).stdout));
+    expect(timelines.some((t) => /statement +APPROVED .*POST \/v1\/refunds +→ 200 \d+ bytes \d+ ms/.test(t))).toBe(true);
+  });
 });

@@ -18,6 +18,8 @@ interface SessionSummary {
   events: number;
   /** a Claude Code conversation's totals (mode claude) */
   claude?: { models: string[]; inputTokens: number; outputTokens: number; toolCalls: number; blocked: number; exchanges: number } | null;
+  /** an http session's requests (mode connect or exec on an http connection) */
+  http?: { requests: number; blocked: number; reviewed: number } | null;
 }
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -30,6 +32,12 @@ function conversationLine(c: NonNullable<SessionSummary['claude']>): string {
     `${tokenCount(c.inputTokens + c.outputTokens)} tokens`,
     count(c.toolCalls, 'tool call') + (c.blocked ? ` (${c.blocked} blocked)` : ''),
   ].join(' · ');
+}
+
+/** An http session's requests in a few words: how many, of which refused and held for review. */
+function requestsLine(h: NonNullable<SessionSummary['http']>): string {
+  const more = [h.blocked ? `${h.blocked} blocked` : '', h.reviewed ? `${h.reviewed} reviewed` : ''].filter(Boolean).join(', ');
+  return `${count(h.requests, 'request')}${more ? ` (${more})` : ''}`;
 }
 
 /** One model event of a conversation in a line: the request, the answer's tokens and tool calls, a tool call's verdict. */
@@ -71,9 +79,10 @@ export async function sessionsList(
   else {
     // a Claude Code conversation says what it was: its models, tokens and tool calls
     const conversations = sessions.some((s) => s.claude);
+    const apis = sessions.some((s) => s.http);
     process.stdout.write(
       formatTable(
-        ['id', 'started', 'user', 'connection', 'mode', 'status', 'events', ...(conversations ? ['conversation'] : [])],
+        ['id', 'started', 'user', 'connection', 'mode', 'status', 'events', ...(apis ? ['requests'] : []), ...(conversations ? ['conversation'] : [])],
         sessions.map((s) => [
           s.id,
           s.startedAt.replace('T', ' ').slice(0, 19),
@@ -82,6 +91,7 @@ export async function sessionsList(
           s.mode,
           s.status,
           String(s.events),
+          ...(apis ? [s.http ? requestsLine(s.http) : ''] : []),
           ...(conversations ? [s.claude ? conversationLine(s.claude) : ''] : []),
         ]),
       ),
@@ -114,10 +124,13 @@ export async function sessionsGet(env: CliEnv, id: string, output: 'text' | 'jso
             .padEnd(6)} ${d.ruleId ? `[${String(d.ruleId)}] ` : ''}${String(d.sql ?? '')
             .replace(/\s+/g, ' ')
             .slice(0, 100)}${
-            d.executed
-              ? `  → ${(d.tags as string[] | undefined)?.join(', ') ?? ''} ${d.rows ?? 0} rows ` +
-                `${d.durationMs ?? '?'} ms${d.error ? `  error: ${String(d.error)}` : ''}`
-              : ''
+            d.lang === 'http'
+              ? `  → ${d.status ?? 'no answer'} ${(d.response as { bytes?: number } | undefined)?.bytes ?? 0} bytes ${d.durationMs ?? '?'} ms` +
+                `${d.error ? `  error: ${String(d.error)}` : ''}`
+              : d.executed
+                ? `  → ${(d.tags as string[] | undefined)?.join(', ') ?? ''} ${d.rows ?? 0} rows ` +
+                  `${d.durationMs ?? '?'} ms${d.error ? `  error: ${String(d.error)}` : ''}`
+                : ''
           }`
         : e.type === 'command'
           ? `${String(d.decision ?? '')

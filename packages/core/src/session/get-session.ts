@@ -58,11 +58,15 @@ export async function getSessionDetail(db: Db, user: SessionViewer, id: string):
   const total = rows.length > MAX_EVENTS || s.mode === 'claude' ? s.eventCount : rows.length;
   const read = readSessionEvents(events, reviews);
   const [item] = await withClaudeStats(db, [{ id: s.id, mode: s.mode, ...countsOf(s) }]);
+  const kind = kindOf(s.connection.type);
+  // an http request is one statement when it ends; the one recorded when it was held is not another request
+  if (kind === 'http' && rows.length <= MAX_EVENTS)
+    item!.statements = events.filter((e) => e.type === 'statement' && (e.data as { held?: unknown })?.held !== true).length;
   return {
     id: s.id,
     user: s.user,
     connection: s.connection,
-    kind: kindOf(s.connection.type),
+    kind,
     mode: s.mode,
     status: s.status,
     startedAt: s.startedAt,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HttpExchangeView, httpExchangeOf } from './http-exchange';
 
 /**
  * Reads a session's audit events (as the agent wrote them: see apps/agent/src/postgres/relay.ts and ssh/server.ts)
@@ -27,8 +28,8 @@ export const TimelineEntry = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('statement'),
     ...Base,
-    /** sql: a statement of a database session; shell: a command line of a terminal or exec session */
-    lang: z.enum(['sql', 'shell']),
+    /** sql: a statement of a database session; shell: a command line of a terminal or exec session; http: a request */
+    lang: z.enum(['sql', 'shell', 'http']),
     text: z.string(),
     /** allow | deny | review | approved */
     decision: z.string(),
@@ -49,6 +50,8 @@ export const TimelineEntry = z.discriminatedUnion('kind', [
     /** shell commands refused after a review: how the review ended */
     reviewStatus: z.string().nullable(),
     review: ReviewRef.nullable(),
+    /** an http request: status, sizes, bodies */
+    http: HttpExchangeView.nullable().optional(),
   }),
   z.object({
     kind: z.literal('review'),
@@ -220,7 +223,8 @@ export function readSessionEvents(events: RawEvent[], reviews: Map<string, Revie
     }
     if (e.type === 'term.start') start = d;
     if (e.type === 'statement' || e.type === 'command') {
-      const lang = e.type === 'statement' ? 'sql' : 'shell';
+      const http = e.type === 'statement' ? httpExchangeOf(d) : null;
+      const lang = http ? 'http' : e.type === 'statement' ? 'sql' : 'shell';
       const decision = str(d.decision) ?? 'allow';
       const masked = maskedCounts(d.masked);
       addCounts(fromStatements, masked);
@@ -246,6 +250,7 @@ export function readSessionEvents(events: RawEvent[], reviews: Map<string, Revie
         reviewId,
         reviewStatus: str(d.reviewStatus),
         review: reviewId ? (reviews.get(reviewId) ?? null) : null,
+        ...(http ? { http } : {}),
       };
       timeline.push(entry);
       if (entry.held) waitingForReview = entry;

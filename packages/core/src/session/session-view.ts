@@ -11,8 +11,8 @@ export const SessionUser = z.object({
   isService: z.boolean(),
 });
 
-/** conversation: a Claude Code conversation with the model API (an anthropic connection, mode claude) */
-export const SessionKind = z.enum(['sql', 'terminal', 'conversation']);
+/** conversation: a Claude Code conversation with the model API (an anthropic connection, mode claude); http: API requests */
+export const SessionKind = z.enum(['sql', 'terminal', 'conversation', 'http']);
 export type SessionKind = z.infer<typeof SessionKind>;
 
 export const SessionListItem = z.object({
@@ -43,7 +43,7 @@ export type SessionListItem = z.infer<typeof SessionListItem>;
 
 export const TERMINAL_TYPES: ReadonlySet<string> = new Set(['ssh', 'command']);
 export const kindOf = (connectionType: string): SessionKind =>
-  TERMINAL_TYPES.has(connectionType) ? 'terminal' : connectionType === 'anthropic' ? 'conversation' : 'sql';
+  TERMINAL_TYPES.has(connectionType) ? 'terminal' : connectionType === 'anthropic' ? 'conversation' : connectionType === 'http' ? 'http' : 'sql';
 
 /** The fields of `clientInfo` that are shown: what the client sent, never trusted to be of any shape. */
 export function clientFields(info: unknown): { reason: string | null; client: string | null } {

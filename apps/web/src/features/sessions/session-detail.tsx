@@ -19,7 +19,7 @@ import { TerminalPlayer } from './terminal-player';
 /** A running session is the live view: it is read again every 2 seconds until it ends. */
 const LIVE_POLL_MS = 2_000;
 
-const TITLE = { terminal: 'Terminal session', sql: 'SQL session', conversation: 'Claude Code conversation' } as const;
+const TITLE = { terminal: 'Terminal session', sql: 'SQL session', conversation: 'Claude Code conversation', http: 'HTTP session' } as const;
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -123,7 +123,7 @@ export function SessionDetailView({ id }: { id: string }) {
         <ConversationStats s={s} />
       ) : (
         <div className="mb-5 grid grid-cols-2 gap-3 md:grid-cols-4">
-          <Stat label={s.kind === 'terminal' ? 'Commands' : 'Statements'} value={s.statements} />
+          <Stat label={s.kind === 'terminal' ? 'Commands' : s.kind === 'http' ? 'Requests' : 'Statements'} value={s.statements} />
           <Stat label="Blocked" value={<span data-testid="stat-blocked">{s.blocked}</span>} tone={s.blocked > 0 ? 'red' : 'neutral'} />
           <Stat label="Held for review" value={s.reviews} tone={s.reviews > 0 ? 'amber' : 'neutral'} />
           <Stat label="Masked values" value={<span data-testid="stat-masked">{s.masked}</span>} tone={s.masked > 0 ? 'violet' : 'neutral'}>
@@ -150,6 +150,8 @@ export function SessionDetailView({ id }: { id: string }) {
               <ConversationTimeline s={s} />
               <TerminalEvents s={s} />
             </>
+          ) : s.kind === 'http' ? (
+            <SqlTimeline s={s} noun="request" testId="http-timeline" />
           ) : (
             <SqlTimeline s={s} />
           )}

@@ -7,16 +7,22 @@ import { type Entry, EventLine, Gutter, type Session, StatementCard, type Statem
 
 const isStatement = (e: Entry): e is StatementEntry => e.kind === 'statement';
 
-/** A SQL session, statement by statement, with the review steps and lifecycle events between them. */
-export function SqlTimeline({ s }: { s: Session }) {
-  const refused = s.timeline.filter((e) => isStatement(e) && e.decision === 'deny').length;
+/**
+ * A SQL session statement by statement (an http session request by request), with the review steps and lifecycle
+ * events between them.
+ */
+export function SqlTimeline({ s, noun = 'statement', testId = 'sql-timeline' }: { s: Session; noun?: string; testId?: string }) {
+  // a request held for review is recorded when held and when it ends: the second says it all
+  const timeline = noun === 'request' ? s.timeline.filter((e) => !(isStatement(e) && e.held && !e.http)) : s.timeline;
+  const refused = timeline.filter((e) => isStatement(e) && e.decision === 'deny').length;
   return (
     <Card
       title="Timeline"
-      testId="sql-timeline"
+      testId={testId}
       action={
         <span className="text-[12px] text-slate-500">
-          {s.statements} statement{s.statements === 1 ? '' : 's'}
+          {s.statements} {noun}
+          {s.statements === 1 ? '' : 's'}
           {refused > 0 && (
             <>
               {' '}
@@ -26,11 +32,11 @@ export function SqlTimeline({ s }: { s: Session }) {
         </span>
       }
     >
-      {s.timeline.length === 0 ? (
+      {timeline.length === 0 ? (
         <p className="text-[13px] text-slate-500">Nothing was recorded in this session{s.status === 'open' ? ' yet' : ''}.</p>
       ) : (
         <ol className="space-y-2">
-          {s.timeline.map((e) => (
+          {timeline.map((e) => (
             <li key={e.seq} className={cx('grid grid-cols-[4.25rem_minmax(0,1fr)] gap-3', !isStatement(e) && 'items-baseline')}>
               <Gutter at={e.at} start={s.startedAt} seq={e.seq} />
               {isStatement(e) ? <StatementCard e={e} /> : <EventLine e={e} />}

@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { cx } from '~/components/ui/cx';
 import { RelativeTime } from '~/components/ui/relative-time';
 import type { useTRPC } from '~/trpc/react';
+import { HttpExchangeDetails } from './http-exchange';
 import { DecisionBadge, formatBytes, formatMs, MaskedChips, offset, utc } from './session-bits';
 
 export type Session = inferOutput<ReturnType<typeof useTRPC>['session']['get']>;
@@ -60,12 +61,20 @@ function ReviewLine({ e }: { e: StatementEntry }) {
 export function StatementCard({ e }: { e: StatementEntry }) {
   const refused = e.decision === 'deny' || (e.executed === false && !e.held && e.decision !== 'allow');
   // the command tag says how many rows a statement returned or changed; rows are counted when there is no tag
-  const facts = [
-    ...e.tags,
-    e.rows !== null && e.rows > 0 && e.tags.length === 0 ? `${e.rows.toLocaleString('en-US')} row${e.rows === 1 ? '' : 's'}` : null,
-    e.bytes !== null && e.executed && e.bytes > 0 ? formatBytes(e.bytes) : null,
-    e.durationMs !== null ? formatMs(e.durationMs) : null,
-  ].filter(Boolean);
+  const where = e.lang === 'sql' ? 'database' : e.lang === 'http' ? 'API' : 'server';
+  const http = e.http ?? null;
+  const facts = http
+    ? [
+        http.request && http.request.bytes > 0 ? `↑ ${formatBytes(http.request.bytes)}` : null,
+        http.response && e.executed ? `↓ ${formatBytes(http.response.bytes)}` : null,
+        e.durationMs !== null ? formatMs(e.durationMs) : null,
+      ].filter(Boolean)
+    : [
+        ...e.tags,
+        e.rows !== null && e.rows > 0 && e.tags.length === 0 ? `${e.rows.toLocaleString('en-US')} row${e.rows === 1 ? '' : 's'}` : null,
+        e.bytes !== null && e.executed && e.bytes > 0 ? formatBytes(e.bytes) : null,
+        e.durationMs !== null ? formatMs(e.durationMs) : null,
+      ].filter(Boolean);
   return (
     <div
       data-testid="timeline-statement"
@@ -91,23 +100,31 @@ export function StatementCard({ e }: { e: StatementEntry }) {
           </span>
         )}
         {e.held && <span className="text-[12px] text-amber-800">held until a reviewer decided</span>}
-        {refused && <span className="text-[12px] font-medium text-red-700">never reached the {e.lang === 'sql' ? 'database' : 'server'}</span>}
-        {e.error && !refused && <span className="text-[12px] font-medium text-red-700">failed in the {e.lang === 'sql' ? 'database' : 'server'}</span>}
+        {refused && <span className="text-[12px] font-medium text-red-700">never reached the {where}</span>}
+        {e.error && !refused && (
+          <span className="text-[12px] font-medium text-red-700">
+            failed {http ? 'on the way to' : 'in'} the {where}
+          </span>
+        )}
         {facts.length > 0 && (
           <span className="ml-auto font-mono text-[11px] tabular-nums text-slate-500" data-testid="statement-facts">
             {facts.join(' · ')}
           </span>
         )}
       </div>
-      <pre
-        className={cx(
-          'mt-2 max-h-64 overflow-auto rounded px-2.5 py-1.5 font-mono text-[12.5px] leading-relaxed whitespace-pre-wrap break-words',
-          refused ? 'bg-red-950/[0.04] text-red-950 line-through decoration-red-300/70' : 'bg-slate-50 text-slate-800',
-        )}
-        data-testid="statement-text"
-      >
-        {e.lang === 'shell' ? `$ ${e.text}` : e.text}
-      </pre>
+      {http ? (
+        <HttpExchangeDetails e={e} x={http} />
+      ) : (
+        <pre
+          className={cx(
+            'mt-2 max-h-64 overflow-auto rounded px-2.5 py-1.5 font-mono text-[12.5px] leading-relaxed whitespace-pre-wrap break-words',
+            refused ? 'bg-red-950/[0.04] text-red-950 line-through decoration-red-300/70' : 'bg-slate-50 text-slate-800',
+          )}
+          data-testid="statement-text"
+        >
+          {e.lang === 'shell' ? `$ ${e.text}` : e.text}
+        </pre>
+      )}
       {e.reason && e.decision !== 'allow' && e.decision !== 'approved' && (
         <p className={cx('mt-1.5 text-[12px]', refused ? 'text-red-800' : 'text-amber-900')} data-testid="statement-reason">
           {e.reason}
@@ -135,7 +152,7 @@ export function StatementCard({ e }: { e: StatementEntry }) {
       )}
       {Object.keys(e.masked).length > 0 && (
         <div className="mt-1.5 flex items-center gap-2 text-[12px] text-slate-500">
-          <span>Masked in the result:</span>
+          <span>Masked in the {http ? 'answer' : 'result'}:</span>
           <MaskedChips masked={e.masked} />
         </div>
       )}
