@@ -11,15 +11,28 @@ export const BATCH_BYTES = 48 * 1024;
 const BATCH_MS = 1;
 /** the buffers packets are written into (a batch of BATCH_BYTES and the packet that passed it fit) */
 const ROOM = 64 * 1024;
+/** buffers kept for use again */
+const SPARES = 4;
+
+/** A buffer packets are written into, and how many of its parts the client's stream has not taken yet. */
+interface Slab {
+  buf: Buffer;
+  writing: number;
+}
 
 /**
  * What goes to the client, in protocol order: packets are written with their headers straight into one buffer (a
  * masked row where masking writes it, a row relayed as it came copied once), and a buffer's unsent part goes out as
- * one write. A buffer is used until full: a part once written is never touched again. When the client cannot take
+ * one write. A buffer is used until full: a part once written is never touched again until the stream has taken it
+ * (copied it into a tunnel frame); then the buffer is used again, for the next one (a new 64 KB buffer per batch was
+ * garbage that V8 collects only when its external memory has grown by tens of megabytes). When the client cannot take
  * more (its tunnel stream has no credit), the target is paused until it can, so a fast target cannot fill memory.
  */
 export class ClientBatch {
-  private buf = Buffer.allocUnsafe(ROOM);
+  private slab: Slab = { buf: Buffer.allocUnsafe(ROOM), writing: 0 };
+  /** full buffers the stream has taken every part of, used next (a few: a slow stream holds parts of several) */
+  private readonly spares: Slab[] = [];
+  private buf = this.slab.buf;
   /** where the unsent part starts, and where the next byte goes */
   private from = 0;
   private at = 0;
@@ -81,12 +94,14 @@ export class ClientBatch {
     if (this.at === this.from) return;
     const part = this.buf.subarray(this.from, this.at);
     this.from = this.at;
-    this.send(part);
+    this.send(part, this.slab);
   }
 
-  private send(b: Buffer): void {
+  private send(b: Buffer, slab?: Slab): void {
     if (this.client.destroyed) return;
-    if (this.client.write(b) || this.waiting) return;
+    if (slab) slab.writing++;
+    const taken = slab ? () => this.taken(slab) : undefined;
+    if (this.client.write(b, taken) || this.waiting) return;
     this.waiting = true;
     this.target.pause();
     this.client.once('drain', () => {
@@ -98,9 +113,22 @@ export class ClientBatch {
   private room(n: number): void {
     if (this.at + n <= this.buf.length) return;
     this.flush();
-    this.buf = Buffer.allocUnsafe(Math.max(ROOM, n));
+    const full = this.slab;
+    // a packet larger than a buffer gets one of its own, used once
+    this.slab = n > ROOM ? { buf: Buffer.allocUnsafe(n), writing: 0 } : (this.spares.pop() ?? { buf: Buffer.allocUnsafe(ROOM), writing: 0 });
+    if (full.writing === 0) this.keep(full);
+    this.buf = this.slab.buf;
     this.from = 0;
     this.at = 0;
+  }
+
+  /** the stream took a part of `slab`: a full one it took every part of is used again */
+  private taken(slab: Slab): void {
+    if (--slab.writing === 0 && slab !== this.slab) this.keep(slab);
+  }
+
+  private keep(slab: Slab): void {
+    if (slab.buf.length === ROOM && this.spares.length < SPARES) this.spares.push(slab);
   }
 
   private header(len: number, seq: number): void {
