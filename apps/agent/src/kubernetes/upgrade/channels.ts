@@ -11,7 +11,7 @@ export interface TapOptions {
   /** when the exec began: terminal frames carry seconds from it */
   started: number;
   exchange: number;
-  /** stdout is a byte stream (kubectl cp's tar): passed through, recorded by size and sha256 */
+  /** stdin and stdout are byte streams (kubectl cp's tar): passed through, stdout recorded by size and sha256, stdin by size */
   binaryStdout: boolean;
   maskText(text: string): string;
   maskAudit(text: string): string;
@@ -37,6 +37,7 @@ export class ChannelTap {
   private readonly input: OutputPipe;
   private readonly binary = createHash('sha256');
   private binaryBytes = 0;
+  private binaryIn = 0;
   private blocked = false;
   /** the final Status of the error channel, once it came */
   status: Record<string, unknown> | null = null;
@@ -71,7 +72,7 @@ export class ChannelTap {
   }
 
   get sizes(): Record<string, number> {
-    return { stdout: this.out.bytes + this.binaryBytes, stderr: this.err.bytes, stdin: this.input.bytes };
+    return { stdout: this.out.bytes + this.binaryBytes, stderr: this.err.bytes, stdin: this.input.bytes + this.binaryIn };
   }
 
   /** what the API server sent; whatever goes on to the client is sent through `toClient` */
@@ -153,8 +154,11 @@ export class ChannelTap {
     if (m.opcode !== WsOpcode.binary || m.data.length === 0) return;
     const channel = m.data[0];
     const body = m.data.subarray(1);
-    if (channel === Channel.stdin) this.input.push(body);
-    else if (channel === Channel.resize) {
+    if (channel === Channel.stdin) {
+      // a byte stream in (kubectl cp's tar) is counted, not recorded as text
+      if (this.o.binaryStdout) this.binaryIn += body.length;
+      else this.input.push(body);
+    } else if (channel === Channel.resize) {
       try {
         const size = JSON.parse(body.toString('utf8')) as { Width?: unknown; Height?: unknown };
         if (typeof size.Width === 'number' && typeof size.Height === 'number')
