@@ -1,11 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
 import { httpTargetConfigFrom } from '@hoop/protocol';
-import { policyFor } from '../session/policy-hooks';
 import type { Protocol } from '../session/protocol';
 import { signerFor } from './aws-signer';
-import { serveHttpSession } from './serve';
-import { httpTarget } from './upstream';
+import { serveExchanges } from './session-base';
+import { httpTarget, keptAliveAgents } from './upstream';
 
 /**
  * HTTP API connections: a client's requests (hoop connect's local port, hoop exec, MCP) arrive as exchanges on the
@@ -15,21 +12,7 @@ import { httpTarget } from './upstream';
  */
 export function httpProtocol(): Protocol {
   // kept-alive connections to the APIs, shared by the agent's sessions (one https agent per CA)
-  const plain = new http.Agent({ keepAlive: true });
-  const secure = new Map<string, https.Agent>();
-  const agents = {
-    http: plain,
-    https(ca: string | undefined): https.Agent {
-      const key = ca ?? '';
-      let a = secure.get(key);
-      if (!a) {
-        a = new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
-        if (secure.size > 50) secure.clear();
-        secure.set(key, a);
-      }
-      return a;
-    },
-  };
+  const agents = keptAliveAgents();
   return {
     async serve(s) {
       const config = httpTargetConfigFrom(s.conn.config);
@@ -47,33 +30,8 @@ export function httpProtocol(): Protocol {
           );
         secret = c.value;
       }
-      const started = Date.now();
       const stream = s.accept({ baseUrl: config.baseUrl, auth: config.authType });
-      let seen = s.current();
-      let resolved = policyFor(seen);
-      serveHttpSession(
-        stream,
-        {
-          target: httpTarget(config, agents),
-          config,
-          secret,
-          ...(signer ? { signer } : {}),
-          hooks: s.hooks,
-          policy() {
-            const now = s.current();
-            if (now !== seen) {
-              seen = now;
-              resolved = policyFor(now);
-            }
-            return resolved;
-          },
-          readOnly: () => s.current().readOnly,
-          budget: s.budget,
-          log: s.log,
-          audit: (type, data) => s.audit(type, data),
-        },
-        (reason, totals) => s.audit('session.close', { reason, ...totals, durationMs: Date.now() - started }),
-      );
+      serveExchanges(s, stream, { target: httpTarget(config, agents), config, secret, ...(signer ? { signer } : {}) });
     },
     async probe(conn, secret, rec) {
       const { probeHttp } = await import('./probe');

@@ -1,5 +1,5 @@
 import { kubernetesConfigFrom, kubernetesHttpTarget } from '@hoop/protocol';
-import { serveHttpSession } from '../http/serve';
+import { serveExchanges } from '../http/session-base';
 import { httpTarget, keptAliveAgents } from '../http/upstream';
 import { policyFor } from '../session/policy-hooks';
 import type { Protocol } from '../session/protocol';
@@ -27,43 +27,30 @@ export function kubernetesProtocol(o: { upgrade?: KubeUpgradeHandler } = {}): Pr
       const token = c.value;
       const user = { email: s.user.email, groups: s.user.groups };
       const config = kubernetesHttpTarget(server);
-      const started = Date.now();
+      // the policy's revealSecrets, read again when the gateway pushes a new policy
+      let seen: typeof s.conn | null = null;
+      let reveal = false;
       const stream = s.accept({ server: server.server, impersonate: user.email, groups: user.groups });
-      let seen = s.current();
-      let resolved = policyFor(seen);
-      const policy = () => {
-        const now = s.current();
-        if (now !== seen) {
-          seen = now;
-          resolved = policyFor(now);
-        }
-        return resolved;
-      };
-      serveHttpSession(
-        stream,
-        {
-          target: impersonating(httpTarget(config, agents), user),
-          config,
-          secret: token,
-          plugin: kubernetesPlugin({
-            server,
-            token,
-            user,
-            reveal: () => {
-              const p = policy();
-              return 'policy' in p && p.policy.kubernetes.revealSecrets;
-            },
-            ...(o.upgrade ? { upgrade: o.upgrade } : {}),
-          }),
-          hooks: s.hooks,
-          policy,
-          readOnly: () => s.current().readOnly,
-          budget: s.budget,
-          log: s.log,
-          audit: (type, data) => s.audit(type, data),
-        },
-        (reason, totals) => s.audit('session.close', { reason, ...totals, durationMs: Date.now() - started }),
-      );
+      serveExchanges(s, stream, {
+        target: impersonating(httpTarget(config, agents), user),
+        config,
+        secret: token,
+        plugin: kubernetesPlugin({
+          server,
+          token,
+          user,
+          reveal: () => {
+            const now = s.current();
+            if (now !== seen) {
+              seen = now;
+              const p = policyFor(now);
+              reveal = 'policy' in p && p.policy.kubernetes.revealSecrets;
+            }
+            return reveal;
+          },
+          ...(o.upgrade ? { upgrade: o.upgrade } : {}),
+        }),
+      });
     },
     async probe(conn, secret, rec) {
       const { probeKubernetes } = await import('./probe');
