@@ -240,6 +240,35 @@ describe.skipIf(bins.length === 0)('kubectl through hoop', () => {
     expect(kube.execs.at(-1)).toMatchObject({ user: 'admin@test.local' });
   });
 
+  it('applies a Secret: its value reaches the cluster, never the answers, the last-applied copy or the trail', async () => {
+    const file = path.join(dir, 'applied-secret.json');
+    const value = Buffer.from('applied-s3cret').toString('base64');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'applied', namespace: 'dev' }, data: { key: value } }));
+    const applied = await kubectl(bin, ['apply', '--validate=false', '-f', file]);
+    expect(applied.stdout, applied.stderr).toContain('secret/applied created');
+    const kept = kube.store.get('secrets', 'dev', 'applied') as { data?: Record<string, string> };
+    expect(kept.data?.key).toBe(value);
+    const got = await kubectl(bin, ['get', 'secret', 'applied', '-n', 'dev', '-o', 'json']);
+    expect(got.stdout).not.toContain(value);
+    expect(JSON.parse(JSON.parse(got.stdout).metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).data).toEqual({ key: REDACTED_B64 });
+    const trail = await waitFor(
+      'the apply in the trail',
+      async () => {
+        const rows = await stack.db.auditEvent.findMany({ where: { type: 'statement' } });
+        return rows.some((e) => String((e.data as { sql?: unknown }).sql).includes('/namespaces/dev/secrets')) ? rows : null;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(JSON.stringify(trail.map((e) => e.data))).not.toContain(value);
+  });
+
+  it('masks other answers like an http connection’s: personal data in a ConfigMap', async () => {
+    kube.put('configmaps', 'dev', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'contacts' }, data: { oncall: 'ann.lee@example.com' } });
+    const r = await kubectl(bin, ['get', 'cm', 'contacts', '-n', 'dev', '-o', 'json']);
+    expect(r.stdout).not.toContain('ann.lee@example.com');
+    expect(JSON.parse(r.stdout).data.oncall).toContain('[EMAIL]');
+  });
+
   it('holds a pod delete for review and runs it once approved', async () => {
     kube.put('pods', 'payments', pod('doomed'));
     const held = kubectl(bin, ['delete', 'pod', 'doomed', '-n', 'payments', '--wait=false']);
