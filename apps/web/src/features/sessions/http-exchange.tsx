@@ -1,9 +1,13 @@
 'use client';
 
+import type { inferOutput } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import { cx } from '~/components/ui/cx';
+import type { useTRPC } from '~/trpc/react';
 import { formatBytes, formatMs } from './session-bits';
-import type { StatementEntry } from './timeline-bits';
+
+type Entry = inferOutput<ReturnType<typeof useTRPC>['session']['get']>['timeline'][number];
+type StatementEntry = Extract<Entry, { kind: 'statement' }>;
 
 type Http = NonNullable<StatementEntry['http']>;
 type Body = NonNullable<Http['request']>;
