@@ -85,8 +85,17 @@ describe('a request signed as the agent sends it', () => {
     expect(h.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261207\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/,
     );
-    for (const q of ['X-Amz-Signature=1', 'a=1&x-amz-credential=K%2F1', 'X-Amz-Security-Token=t'])
+    for (const q of [
+      'X-Amz-Signature=1',
+      'a=1&x-amz-credential=K%2F1',
+      'X-Amz-Security-Token=t',
+      'X%2DAmz%2DSignature=1',
+      'X-AMZ-ALGORITHM',
+      '%78-amz-credential=k',
+    ])
       expect(signer.sign('GET', `/?${q}`, {}, null, {}), q).toMatch(/^hoop signs requests to this API itself/);
+    // a parameter that only looks like one is kept
+    expect(signer.sign('GET', '/?x-amz-signature-note=1&X-Amz-Target=a', {}, null, {})).toBeNull();
     const s3 = awsSigner(config({ awsService: 's3' }), CREDS, NOW);
     const put: Record<string, string> = { 'content-length': '5' };
     expect(s3.sign('PUT', '/b/k', put, null, { 'content-length': '5' })).toBeNull();

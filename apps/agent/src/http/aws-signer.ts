@@ -31,8 +31,21 @@ const CLIENT_SIGNING = [
   'x-amz-algorithm',
   'x-amz-expires',
 ];
-/** A presigned URL's parameters carry someone else's signature. */
-const PRESIGNED = /(^|&)x-amz-(signature|credential|security-token|algorithm)=/i;
+/** A presigned URL's parameters carry someone else's signature (named in any case, percent-encoded or not). */
+const PRESIGNED = new Set(['x-amz-signature', 'x-amz-credential', 'x-amz-security-token', 'x-amz-algorithm']);
+
+function presigned(query: string): boolean {
+  return query.split('&').some((pair) => {
+    const key = pair.split('=')[0] ?? '';
+    let name = key;
+    try {
+      name = decodeURIComponent(key.replace(/\+/g, ' '));
+    } catch {
+      // a malformed escape: judged as written
+    }
+    return PRESIGNED.has(name.trim().toLowerCase());
+  });
+}
 
 function hasBody(h: Record<string, string>): boolean {
   return (h['content-length'] !== undefined && h['content-length'].trim() !== '0') || h['transfer-encoding'] !== undefined;
@@ -48,7 +61,7 @@ export function awsSigner(config: HttpTargetConfig, creds: AwsCredentials, now: 
     holdsBody: (h) => !unsignedOk && hasBody(h),
     sign(method, target, headers, body, clientHeaders) {
       const q = target.indexOf('?');
-      if (q >= 0 && PRESIGNED.test(target.slice(q + 1)))
+      if (q >= 0 && presigned(target.slice(q + 1)))
         return 'hoop signs requests to this API itself: send the URL without X-Amz-Signature, X-Amz-Credential and the other presigning parameters';
       for (const k of CLIENT_SIGNING) delete headers[k];
       const payloadHash = body !== null ? payloadHashOf(body) : !hasBody(clientHeaders) ? EMPTY_SHA256 : unsignedOk ? UNSIGNED_PAYLOAD : null;
