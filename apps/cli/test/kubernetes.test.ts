@@ -269,6 +269,21 @@ describe.skipIf(bins.length === 0)('kubectl through hoop', () => {
     expect(JSON.parse(r.stdout).data.oncall).toContain('[EMAIL]');
   });
 
+  it.skipIf(bins.at(-1)!.minor < 30)('holds an exec into a production namespace for review, then runs it', async () => {
+    kube.put('pods', 'payments', pod('prod-shell'));
+    const held = kubectl(bin, ['exec', 'prod-shell', '-n', 'payments', '--', 'echo', 'approved', 'run']);
+    const review = await waitFor(
+      'a pending review of the exec',
+      async () => (await stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: 'prod-shell' } } })) ?? null,
+      { timeoutMs: 30_000 },
+    );
+    expect(review.ruleId).toBe('kubernetes-exec-production');
+    expect(kube.execs.some((e) => e.pod === 'prod-shell')).toBe(false);
+    await stack.vote(review.id, rita, 'approve');
+    const r = await held;
+    expect([r.code, r.stdout], r.stderr).toEqual([0, 'approved run\n']);
+  });
+
   it('holds a pod delete for review and runs it once approved', async () => {
     kube.put('pods', 'payments', pod('doomed'));
     const held = kubectl(bin, ['delete', 'pod', 'doomed', '-n', 'payments', '--wait=false']);
