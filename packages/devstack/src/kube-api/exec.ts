@@ -190,7 +190,9 @@ export function serveChannels(
       stopAttach = follow.stop;
       return;
     }
-    const run = commands[rec.command[0] ?? ''];
+    // a program named by its path in the image's PATH (/bin/sh) is the same command
+    const program = (rec.command[0] ?? '').replace(/^\/(usr\/)?(local\/)?s?bin\/(?=[^/]+$)/, '');
+    const run = commands[program];
     if (!run) {
       over = true;
       send(3, JSON.stringify(notFoundStatus(rec.command)));

@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { encodeWsFrame, type WsFrame, type WsMessage, WsMessageReader, WsOpcode } from '@hoop/httpwire';
+import type { ShellDecision } from '@hoop/pipeline';
 import { OutputPipe } from '../../session/output-pipe';
+import { StdinGate } from './stdin-gate';
 
 /** the largest channel message read whole (a message split in fragments is joined before it is masked) */
 export const MAX_CHANNEL_MESSAGE = 1024 * 1024;
@@ -18,6 +20,10 @@ export interface TapOptions {
   audit(type: string, data: Record<string, unknown>): void;
   /** bytes on their way to the client; false: wait for the session's drain */
   toClient(bytes: Buffer): boolean;
+  /** bytes on their way to the API server */
+  toServer(bytes: Buffer): void;
+  /** stdin is a shell's script: each line judged before it is sent on (stdin-gate.ts); each judged line recorded */
+  stdinGate?: { judge(text: string): ShellDecision; record(text: string, d: ShellDecision): void };
   /** the tap could not read what it must mask: the connection is closed */
   broken(message: string): void;
 }
@@ -39,6 +45,8 @@ export class ChannelTap {
   private binaryBytes = 0;
   private binaryIn = 0;
   private blocked = false;
+  private readonly gate: StdinGate | null;
+  private readonly stdinText = new TextDecoder('utf-8', { fatal: false });
   /** the final Status of the error channel, once it came */
   status: Record<string, unknown> | null = null;
   broke = false;
@@ -53,6 +61,21 @@ export class ChannelTap {
       });
     this.out = pipe(Channel.stdout);
     this.err = pipe(Channel.stderr);
+    const g = o.stdinGate;
+    this.gate = g
+      ? new StdinGate({
+          judge: (t) => g.judge(t),
+          forward: (t) => {
+            g.record(t, { action: 'allow', commands: [] });
+            o.toServer(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.stdin]), Buffer.from(t)]), { mask: randomBytes(4) }));
+          },
+          refuse: (t, d) => {
+            g.record(t, d);
+            const why = `hoop: blocked by hoop guardrail "${d.ruleId ?? 'policy'}": ${d.reason ?? 'not allowed by policy'}${d.action === 'review' ? ' (a line of a script cannot wait for review: run it with kubectl exec … -- sh -c)' : ''}\n`;
+            this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.stderr]), Buffer.from(why)])));
+          },
+        })
+      : null;
     this.input = new OutputPipe({
       started: o.started,
       mask: (t) => o.maskAudit(t),
@@ -86,11 +109,19 @@ export class ChannelTap {
     return !this.blocked;
   }
 
-  /** what the client sent (it goes on unchanged: only read here) */
+  /** what the client sent: it goes on unchanged, but for a gated stdin, whose lines go on once judged */
   client(chunk: Buffer): void {
     if (this.broke) return;
+    if (!this.gate) this.o.toServer(chunk);
     try {
-      this.fromClient.push(chunk, (m) => this.clientMessage(m));
+      this.fromClient.push(chunk, (m, frames) => {
+        this.clientMessage(m);
+        if (!this.gate) return;
+        if (m.opcode === WsOpcode.binary && m.data[0] === Channel.stdin) return this.gate.push(this.stdinText.decode(m.data.subarray(1), { stream: true }));
+        // the close signal of stdin comes after the last lines are judged and sent
+        if (m.opcode === WsOpcode.binary && m.data[0] === Channel.close && m.data[1] === Channel.stdin) this.gate.end();
+        for (const f of frames) this.o.toServer(f.raw);
+      });
     } catch (err) {
       this.fail(`hoop cannot read the client's channel messages: ${(err as Error).message}`);
     }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { encodeBody, encodeFrame, encodeHead, FrameKind } from '@hoop/httpwire';
-import { evaluateShell, initShellGuard } from '@hoop/pipeline';
+import { evaluateShell, initShellGuard, type ShellDecision } from '@hoop/pipeline';
 import type { HoopAnswer } from '../../http/answers';
 import type { ServedExchange } from '../../http/plugin';
 import type { Verdict } from '../../session/hooks';
@@ -10,7 +10,8 @@ import { holdForReview, type ReviewHold } from '../../session/review-hold';
 import { statusFrames } from '../status';
 import type { KubeUpgradeRequest } from '../upgrade-hook';
 import { ChannelTap } from './channels';
-import { execCommand } from './exec-command';
+import { execCommand, queryFlag } from './exec-command';
+import { readsShellStdin } from './stdin-gate';
 import { offeredProtocols, openUpstream, READ_PROTOCOLS } from './upstream';
 
 /** client bytes held before the API server answers the upgrade (a client speaks first rarely: SPDY does not) */
@@ -42,6 +43,7 @@ export class UpgradeExchange implements ServedExchange {
   private hold: ReviewHold | null = null;
   private tap: ChannelTap | null = null;
   private command: string | null = null;
+  private argv: string[] = [];
   private status: number | null = null;
   private bytesUp = 0;
   private bytesDown = 0;
@@ -69,11 +71,8 @@ export class UpgradeExchange implements ServedExchange {
     if (this.phase === 'done') return;
     if (this.phase === 'relaying' && this.socket) {
       this.bytesUp += chunk.length;
-      this.tap?.client(chunk);
-      if (!this.socket.write(chunk)) {
-        this.u.ctx.pauseInput();
-        this.socket.once('drain', () => this.u.ctx.resumeInput());
-      }
+      if (this.tap) this.tap.client(chunk);
+      else this.toServer(chunk);
       return;
     }
     this.earlyBytes += chunk.length;
@@ -111,6 +110,7 @@ export class UpgradeExchange implements ServedExchange {
       const cmd = execCommand(u.request.query);
       if ('error' in cmd) return this.refuse({ action: 'deny', ruleId: 'kubernetes-exec-unreadable', message: cmd.error });
       this.command = cmd.line;
+      this.argv = cmd.argv;
       const d = evaluateShell(cmd.line, resolved.policy);
       const shell: Verdict = {
         action: d.action,
@@ -213,6 +213,8 @@ export class UpgradeExchange implements ServedExchange {
         maskAudit: (t) => ctx.hooks.maskAudit(t),
         audit: (type, data) => ctx.audit(type, data),
         toClient: (bytes) => this.toClient(bytes),
+        toServer: (bytes) => this.toServer(bytes),
+        ...(this.gatesStdin() ? { stdinGate: this.stdinGate() } : {}),
         broken: (message) => {
           this.result.error = message;
           socket.destroy();
@@ -251,6 +253,13 @@ export class UpgradeExchange implements ServedExchange {
     if (this.clientEnded) socket.end();
   }
 
+  private toServer(bytes: Buffer): void {
+    if (this.socket && !this.socket.write(bytes)) {
+      this.u.ctx.pauseInput();
+      this.socket.once('drain', () => this.u.ctx.resumeInput());
+    }
+  }
+
   private toClient(bytes: Buffer): boolean {
     let ok = true;
     for (const f of encodeBody(this.u.id, bytes)) ok = this.u.ctx.send(f) && ok;
@@ -262,6 +271,32 @@ export class UpgradeExchange implements ServedExchange {
     this.socket?.destroy();
     this.u.ctx.send(encodeFrame(this.u.id, FrameKind.abort, Buffer.from(JSON.stringify({ message: `hoop: ${message}` }))));
     this.finish();
+  }
+
+  /** a shell reading its script from stdin, without a terminal: each line judged (stdin-gate.ts) */
+  private gatesStdin(): boolean {
+    const q = this.u.request.query;
+    return this.u.request.verb === 'exec' && queryFlag(q, 'stdin') && !queryFlag(q, 'tty') && readsShellStdin(this.argv);
+  }
+
+  private stdinGate() {
+    const { ctx, id } = this.u;
+    return {
+      judge: (text: string) => {
+        const resolved = ctx.policy();
+        if ('error' in resolved) return { action: 'deny' as const, commands: [], ruleId: 'invalid-policy', reason: 'the policy of the connection is invalid' };
+        return evaluateShell(text.replace(/\n$/, ''), resolved.policy);
+      },
+      record: (text: string, d: ShellDecision) =>
+        ctx.audit('command', {
+          command: ctx.hooks.maskAudit(text.replace(/\n$/, '').slice(0, 4000)),
+          decision: d.action,
+          ruleId: d.ruleId ?? null,
+          reason: d.action === 'allow' ? null : (d.reason ?? null),
+          stdin: true,
+          exchange: id,
+        }),
+    };
   }
 
   /** the API server did not upgrade (its Status: forbidden, not found): relayed as it is, its text masked */

@@ -40,3 +40,23 @@ export function execCommand(query: string): ExecCommand | { error: string } {
   }
   return { argv, line: argv.map(shellWord).join(' ') };
 }
+
+/**
+ * A boolean query parameter (`tty`, `stdin`) as the API server converts it: absent is false; else its first value,
+ * false only when it is `0`, `f` or `false` in any case (so `tty=yes` and `tty=` are true).
+ */
+export function queryFlag(query: string, name: string): boolean {
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent((eq < 0 ? part : part.slice(0, eq)).replaceAll('+', ' '));
+      value = decodeURIComponent((eq < 0 ? '' : part.slice(eq + 1)).replaceAll('+', ' '));
+    } catch {
+      continue;
+    }
+    if (key === name) return !['0', 'f', 'false'].includes(value.toLowerCase());
+  }
+  return false;
+}
