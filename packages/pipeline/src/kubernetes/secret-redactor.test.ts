@@ -103,6 +103,16 @@ describe('Secret data redacted as the answer streams', () => {
       expect(() => JSON.parse(out)).not.toThrow();
     }
   });
+  it('redacts the token of a TokenRequest (kubectl create token), which would reach the cluster without hoop', () => {
+    const body = Buffer.from(
+      '{"kind":"TokenRequest","apiVersion":"authentication.k8s.io/v1","metadata":{"name":"hoop-agent"},' +
+        '"spec":{"audiences":["https://kubernetes.default.svc"],"expirationSeconds":3600},' +
+        '"status":{"token":"eyJhbGciOiJSUzI1NiJ9.hunter2.sig","expirationTimestamp":"2026-12-07T08:00:00Z"}}',
+    );
+    const out = redact(body, false);
+    noSecrets(out);
+    expect(JSON.parse(out).status).toEqual({ token: REDACTED, expirationTimestamp: '2026-12-07T08:00:00Z' });
+  });
   it('fails closed on an answer that is not JSON or ends inside a value', () => {
     for (const bad of ['{"kind":"Secret","data":{"a":"x"}', 'not json', '{"a":1}}', '{"data" "x"}']) {
       const r = new SecretRedactor(true);

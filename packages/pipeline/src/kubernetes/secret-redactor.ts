@@ -7,7 +7,9 @@
  * - in a Secret, each value of `data` (replaced by base64 of `[REDACTED]`, so typed clients still decode it: kubectl
  *   describe shows 10 bytes) and of `stringData` (`[REDACTED]`), the keys kept;
  * - in a Secret's `metadata.annotations`, `kubectl.kubernetes.io/last-applied-configuration` (kubectl apply keeps the
- *   whole Secret there) with its own `data` and `stringData` values redacted the same way.
+ *   whole Secret there) with its own `data` and `stringData` values redacted the same way;
+ * - in a TokenRequest (`kubectl create token`, the serviceaccounts/token subresource), `status.token`: a service
+ *   account's token would let its holder reach the API server without hoop.
  * What is a Secret: an object whose `kind` is `Secret` (the API server writes `kind` first), each item of a
  * `SecretList`, and — when the request's path is about secrets (`secretsPath`) — every object of the answer, whatever
  * its kind says: a list's items carry no kind, a Table or PartialObjectMetadata answer another one, and a watch event
@@ -40,6 +42,9 @@ interface Frame {
   secretItems: boolean;
   /** string values inside are replaced: base64 (`data`) or text (`stringData`) */
   redact: 'base64' | 'text' | null;
+  /** this object is a TokenRequest, and this is its status */
+  tokenRequest: boolean;
+  tokenStatus: boolean;
   /** a Secret's metadata, and its annotations */
   secretMetadata: boolean;
   secretAnnotations: boolean;
@@ -136,6 +141,10 @@ export class SecretRedactor {
       this.dropAs = top.key === 'data' ? 'base64' : 'text';
       return 'drop';
     }
+    if (top?.kind === 'object' && top.tokenStatus && top.key === 'token') {
+      this.dropAs = 'text';
+      return 'drop';
+    }
     if (top?.kind === 'object' && top.key === 'kind') return 'kind';
     if (top?.kind === 'object' && top.secretAnnotations && top.key === LAST_APPLIED) return 'applied';
     return 'pass';
@@ -169,6 +178,7 @@ export class SecretRedactor {
     if (role === 'kind') {
       if (text === 'Secret') top.secret = true;
       else if (text === 'SecretList') top.secretList = true;
+      else if (text === 'TokenRequest') top.tokenRequest = true;
     }
     if (role === 'applied') {
       this.redacted++;
@@ -216,6 +226,8 @@ export class SecretRedactor {
         secretList: false,
         secretItems: c === 0x5b && top?.kind === 'object' && top.secretList && key === 'items',
         redact: top?.redact ?? (secretParent && key === 'data' ? 'base64' : secretParent && key === 'stringData' ? 'text' : null),
+        tokenRequest: false,
+        tokenStatus: top?.kind === 'object' && top.tokenRequest && key === 'status',
         secretMetadata: secretParent && key === 'metadata',
         secretAnnotations: top?.kind === 'object' && top.secretMetadata && key === 'annotations',
       };
