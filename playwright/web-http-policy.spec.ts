@@ -4,9 +4,10 @@
  * nothing), changes the built-in DELETE rule, and saves; `hoop policy test` then judges requests by the saved rules.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { seedUser } from '@hoop/db/testing';
-import { type Service, startTestStack, type TestStack } from '@hoop/devstack';
+import { REPO_ROOT, type Service, startTestStack, type TestStack } from '@hoop/devstack';
 import { signInAt, startTestWeb } from './web-steps';
 
 const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
@@ -77,6 +78,7 @@ test('an admin writes HTTP rules in the form, problems shown at their field, and
   await rule.getByLabel('Rule 1 condition 1 value').fill('1000');
   await expect(rule.getByRole('alert')).toHaveCount(0);
   await rule.getByLabel('Message').fill('refunds over 1000 need a second person');
+  await section.screenshot({ path: path.join(REPO_ROOT, 'playwright', 'test-results', 'web-http-policy', 'http-section.png') });
 
   // DELETE is denied outright rather than reviewed
   await section.getByLabel('http-delete action').selectOption('deny');

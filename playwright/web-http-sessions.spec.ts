@@ -6,11 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db/testing';
-import { type Service, type StackUser, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
+import { REPO_ROOT, type Service, type StackUser, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { signInAt, startTestWeb } from './web-steps';
 
 const password = () => `pw-${randomBytes(9).toString('base64url')}`;
@@ -159,4 +160,5 @@ test('an auditor replays an http session as a request timeline', async ({ page }
   await expect(refund.getByTestId('statement-review')).toContainText('Approved by Rita Reviewer');
   await expect(refund.getByRole('link', { name: /^review [0-9a-f]{8}$/ })).toHaveAttribute('href', /\/reviews\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId('stat-blocked')).toHaveText('1');
+  await page.screenshot({ path: path.join(REPO_ROOT, 'playwright', 'test-results', 'web-http-sessions', 'timeline.png'), fullPage: true });
 });
