@@ -49,6 +49,15 @@ describe('the MySQL guard thread', () => {
     expect(loadCpuMs).toBeLessThan(300);
   });
 
+  it("counts each statement's budget in the thread's own CPU time", async () => {
+    // where the thread's CPU time cannot be read (not Linux) the budget is the process's
+    if (myCpuMs() === null) return;
+    const before = guard.cpuMs();
+    expect(before).not.toBeNull();
+    await guard.judge(`select ${'x + '.repeat(2000)}1`, policy, {});
+    expect(guard.cpuMs()!).toBeGreaterThan(before!);
+  });
+
   it('gives the verdicts the guard gives on the event loop, under each policy', async () => {
     await initMysqlGuard();
     for (const p of [policy, readOnly])

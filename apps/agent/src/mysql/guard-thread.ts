@@ -14,7 +14,7 @@ import { type GuardReply, type GuardWorkerData, type JudgeRequest, threadCpuMs, 
  */
 const HEAP_MB = 96;
 const YOUNG_MB = 4;
-const DFA_BOUND_MB = 32;
+const DFA_BOUND_MB = 64;
 /** policies the thread keeps by number (a session's policy is posted once, not with every statement) */
 const POLICIES = 32;
 /** CPU time past a statement's budget its reading may take before the thread is stopped (the thread stops it first) */
@@ -79,8 +79,9 @@ export class MysqlGuardThread {
   private crashes = 0;
   private spawned = 0;
   private stopped = false;
-  /** threads started again after a crash or an overrun (for logs and tests) */
+  /** threads started again after a crash or an overrun, and texts judged (for logs and tests) */
   restarts = 0;
+  judged = 0;
 
   private readonly graceMs: number;
 
@@ -112,6 +113,8 @@ export class MysqlGuardThread {
 
   /** Stops the thread: what waits for a verdict is refused. */
   async close(): Promise<void> {
+    if (!this.stopped && this.spawned > 0)
+      this.o.log?.info('MySQL guard thread stopped', { judged: this.judged, restarts: this.restarts, cpuMs: this.cpuMs() });
     this.stopped = true;
     this.clearTimer();
     if (this.current) this.current.job.resolve(refused(unread(this.current.job.sql, 'the agent is stopping')));
@@ -213,6 +216,7 @@ export class MysqlGuardThread {
       if (this.posted.size > POLICIES) this.posted.delete(this.posted.values().next().value!);
     }
     this.current = { job, cpu: this.cpuMs(), wall: performance.now() };
+    this.judged++;
     this.worker.postMessage(request);
     this.watch(job);
   }
@@ -243,7 +247,8 @@ export class MysqlGuardThread {
     this.timer = null;
   }
 
-  private cpuMs(): number | null {
+  /** the CPU time the thread has used (ms); null where it cannot be read */
+  cpuMs(): number | null {
     return this.task === null ? null : threadCpuMs(readText, this.task);
   }
 }

@@ -18,7 +18,8 @@ const reply = (m: GuardReply) => port.postMessage(m);
 /** this thread's task folder (/proc/<pid>/task/<tid>), where its CPU time is read; null off Linux */
 const task = (() => {
   try {
-    return readlinkSync('/proc/thread-self');
+    // the link reads <pid>/task/<tid>, relative to /proc
+    return `/proc/${readlinkSync('/proc/thread-self')}`;
   } catch {
     return null;
   }
@@ -28,6 +29,11 @@ if (task !== null && threadCpuMs(read, task) !== null) setMysqlParseClock(() => 
 
 /** policies by number, the oldest dropped first (the agent drops the same ones: it posts a policy again after) */
 const policies = new Map<number, Policy>();
+/**
+ * The heap is looked at every this many statements: what is in use counts garbage not collected yet, so a bound read
+ * after every statement dropped the cache over and over (each statement then read with the slow full prediction).
+ */
+const CHECK_EVERY = 256;
 let judged = 0;
 
 function judge(m: JudgeRequest): void {
@@ -47,7 +53,7 @@ function judge(m: JudgeRequest): void {
   }
   reply({ type: 'verdict', job: m.job, decision, literalFree });
   // the prediction cache grows with every new shape of statement: dropped past its bound (it grows back)
-  if (++judged % 16 === 0 && v8.getHeapStatistics().used_heap_size > data.dfaBoundMb * 1024 * 1024) clearMysqlDfa();
+  if (++judged % CHECK_EVERY === 0 && v8.getHeapStatistics().used_heap_size > data.dfaBoundMb * 1024 * 1024) clearMysqlDfa();
 }
 
 initMysqlGuard().then(
