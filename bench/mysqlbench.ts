@@ -111,7 +111,7 @@ async function loopOf(pid: number, file: string): Promise<string> {
       const all = lines();
       if (all.length > had) {
         const l = JSON.parse(all[all.length - 1]!) as Record<string, number>;
-        return `event loop delay max ${l.maxMs} ms, p99 ${l.p99Ms} ms, mean ${l.meanMs} ms; main heap ${l.heapUsedMb} MB used of ${l.heapTotalMb} MB, RSS ${l.rssMb} MB`;
+        return `event loop delay max ${l.maxMs} ms, p99 ${l.p99Ms} ms, mean ${l.meanMs} ms; main heap ${l.heapUsedMb} MB used of ${l.heapTotalMb} MB, RSS ${l.rssMb} MB; most seen: RSS ${l.mostRssMb} MB, main heap ${l.mostHeapTotalMb} MB, buffers ${l.mostArrayBuffersMb} MB`;
       }
     } catch {}
   }
@@ -222,6 +222,11 @@ async function main(): Promise<void> {
         }
       out(`  agent during the sysbench runs (${load()}): ${await loopOf(agentPid, loopFile)}`);
       out(peaksOf('the sysbench runs'));
+      const stops = stack
+        .agent!.output()
+        .split('\n')
+        .filter((l) => l.includes('MySQL guard'));
+      if (stops.length > 0) out(`  the agent's MySQL guard thread: ${stops.length} lines logged, the last: ${stops[stops.length - 1]}`);
     } else out('\nsysbench is not installed (Debian: apt-get install sysbench): the oltp_read_only part is left out');
 
     out(`\n${N} rows (id, email, notes, created_at), mariadb --quick to /dev/null; medians of ${RUNS} runs after one warm-up each (${load()})`);
@@ -265,7 +270,13 @@ async function main(): Promise<void> {
     out(`  agent during the runs: ${await loopOf(agentPid, loopFile)}`);
     await conn.stop();
   } finally {
+    const agent = stack.agent;
     await stack.stop();
+    const guard = agent
+      ?.output()
+      .split('\n')
+      .find((l) => l.includes('MySQL guard thread stopped'));
+    if (guard) out(`the agent's MySQL guard thread, at the end: ${guard}`);
     rmSync(loopDir, { recursive: true, force: true });
     asRoot(`DROP DATABASE IF EXISTS ${db}`);
   }
