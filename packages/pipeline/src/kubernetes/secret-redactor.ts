@@ -159,15 +159,18 @@ export class SecretRedactor {
       this.valueDone();
       return Buffer.from(JSON.stringify(this.dropAs === 'base64' ? REDACTED_BASE64 : REDACTED));
     }
-    const raw = Buffer.concat(this.held, this.heldBytes);
+    const raw = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
     this.held = [];
     this.heldBytes = 0;
     let text: string;
-    try {
-      text = JSON.parse(raw.toString('utf8')) as string;
-    } catch {
-      throw new SecretRedactError('the API server’s answer has a string that is not JSON');
-    }
+    // a string without escapes (nearly every key) is its bytes between the quotes
+    if (!raw.includes(0x5c)) text = raw.toString('utf8', 1, raw.length - 1);
+    else
+      try {
+        text = JSON.parse(raw.toString('utf8')) as string;
+      } catch {
+        throw new SecretRedactError('the API server’s answer has a string that is not JSON');
+      }
     const top = this.top()!;
     if (role === 'key') {
       top.key = text;
@@ -247,7 +250,7 @@ export class SecretRedactor {
       return;
     }
     if (c === 0x2c) {
-      if (!top || top.need !== 'comma') throw new SecretRedactError('the API server’s answer is not JSON ("," out of place)');
+      if (top?.need !== 'comma') throw new SecretRedactError('the API server’s answer is not JSON ("," out of place)');
       top.need = top.kind === 'object' ? 'key' : 'value';
       if (top.kind === 'object') top.key = null;
       return;
