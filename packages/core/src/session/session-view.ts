@@ -42,8 +42,10 @@ export const SessionListItem = z.object({
 export type SessionListItem = z.infer<typeof SessionListItem>;
 
 export const TERMINAL_TYPES: ReadonlySet<string> = new Set(['ssh', 'command']);
+/** connection types whose sessions are HTTP requests (a kubernetes connection's are the API server's) */
+export const HTTP_TYPES: ReadonlySet<string> = new Set(['http', 'kubernetes']);
 export const kindOf = (connectionType: string): SessionKind =>
-  TERMINAL_TYPES.has(connectionType) ? 'terminal' : connectionType === 'anthropic' ? 'conversation' : connectionType === 'http' ? 'http' : 'sql';
+  TERMINAL_TYPES.has(connectionType) ? 'terminal' : connectionType === 'anthropic' ? 'conversation' : HTTP_TYPES.has(connectionType) ? 'http' : 'sql';
 
 /** The fields of `clientInfo` that are shown: what the client sent, never trusted to be of any shape. */
 export function clientFields(info: unknown): { reason: string | null; client: string | null } {
