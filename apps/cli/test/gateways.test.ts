@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,6 +121,14 @@ describe.skipIf(noTools)('several gateways behind a load balancer', () => {
       });
       const err = await sleeping;
       expect(err?.code).toBe('57014');
+      // the cancel request's own session is recorded and closed like any other
+      await waitFor("the cancel request's session to close", async () => {
+        const rows = await stack.db.$queryRawUnsafe<{ open: number; closed: number }[]>(
+          "SELECT count(*) FILTER (WHERE status = 'open')::int AS open, count(*) FILTER (WHERE status = 'closed')::int AS closed " +
+            "FROM sessions WHERE client_info->>'purpose' = 'cancel'",
+        );
+        return rows[0]!.open === 0 && rows[0]!.closed === 1 ? true : null;
+      });
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -132,6 +141,7 @@ describe.skipIf(noTools)('several gateways behind a load balancer', () => {
       Array.from({ length: GATEWAYS }, (_, g) => Promise.all(CONNS.map((c) => stack.connect(c, { env: pinned(g), noPassword: true })))),
     );
     const sshProxies = noSsh ? [] : await Promise.all(Array.from({ length: GATEWAYS }, (_, g) => stack.connect('gw-ssh', { env: pinned(g) })));
+    const lbProxies = await Promise.all(CONNS.map((c) => stack.connect(c, { noPassword: true })));
     const sessions: LongSession[] = [];
     for (let g = 0; g < GATEWAYS; g++) {
       const gw = fleet.gateways[g]!;
@@ -198,8 +208,8 @@ describe.skipIf(noTools)('several gateways behind a load balancer', () => {
     for (const p of proxies[VICTIM]!)
       await waitFor('hoop connect to say its gateway is gone', async () => (/gateway connection lost/.test(p.output()) ? true : null));
 
-    // the dead one's clients come again through the load balancer: each is served at once, at the first try
-    const lbProxies = await Promise.all(CONNS.map((c) => stack.connect(c, { noPassword: true })));
+    // the dead one's clients come again through the load balancer: each is served at once, at the first try (through a
+    // hoop connect to the load balancer started before the kill: if its tunnel was on the dead gateway, it reconnects)
     const again: LongSession[] = victims.map((s, i) => {
       const conn = CONNS[i % 2]!;
       const id = `again_${i}`;
@@ -234,7 +244,37 @@ describe.skipIf(noTools)('several gateways behind a load balancer', () => {
       path.join(path.dirname(stack.configFile), 'agent-second-agent', 'audit-spool'),
     ];
     for (const spool of spools)
-      await waitFor('the agent to have every audit frame acknowledged', async () => ((await readdir(spool)).length === 0 ? true : null), { timeoutMs: 60_000 });
+      await waitFor('the agent to have every audit frame acknowledged', async () => ((await readdir(spool)).length === 0 ? true : null), {
+        timeoutMs: 60_000,
+      }).catch(async (err: Error) => {
+        const files = await readdir(spool);
+        const frames = files.map(
+          (f) =>
+            `${f}: ${readFileSync(path.join(spool, f), 'utf8')
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => {
+                const x = JSON.parse(l) as { seq: number; event: { type: string } };
+                return `${x.seq} ${x.event.type}`;
+              })
+              .join(', ')}`,
+        );
+        const gatewayLines = fleet.gateways.flatMap((g) =>
+          g.service
+            .output()
+            .split('\n')
+            .filter((l) => /audit|could not check|session/.test(l) && /warn|error/.test(l))
+            .slice(-20),
+        );
+        const agentLines = [stack.agent!, otherAgent.service].flatMap((a) =>
+          a
+            .output()
+            .split('\n')
+            .filter((l) => /warn|error/.test(l))
+            .slice(-20),
+        );
+        throw new Error(`${err.message}\nstill spooled:\n${frames.join('\n')}\ngateways:\n${gatewayLines.join('\n')}\nagents:\n${agentLines.join('\n')}`);
+      });
     const open = await stack.db.session.count({ where: { orgId: stack.orgId, status: 'open' } });
     expect(open).toBe(0);
     const verify = await stack.cli(['audit', 'verify']);

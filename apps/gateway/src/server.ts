@@ -140,6 +140,10 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   // Claude Code's model API requests (ANTHROPIC_BASE_URL=<gateway>/anthropic/<connection>)
   const modelApi = modelApiEndpoint({ db, agents, log }, { idleMs: env.HOOP_CLAUDE_IDLE_MS, audit, pool });
   const http: Server = createServer((req, res) => (req.url?.startsWith(MODEL_API_PREFIX) ? modelApi.handle(req, res) : handler(req, res)));
+  // an idle kept-alive connection is closed by its client (or a load balancer in front, whose idle timeout is often 60 s)
+  // first: with Node's 5 s a request sent as the gateway closed the socket failed (MCP over HTTP between two calls)
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   const agentLink = agentEndpoint({ agents, reviews, probes, ingest, audit, log, peers, heartbeatMs: env.HOOP_HEARTBEAT_MS });
   const clientLink = clientEndpoint({ db, agents, log, heartbeatMs: env.HOOP_HEARTBEAT_MS });
   const wss = acceptWebSockets(http, db, log, { agent: agentLink.accept, client: clientLink.accept });

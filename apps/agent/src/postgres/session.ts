@@ -154,7 +154,11 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
             (found) => records.record('cancel', { found }),
             (err: Error) => o.log.warn('cancel request failed', { error: err.message }),
           )
-          .finally(() => client.end());
+          .finally(() => {
+            client.end();
+            // its trail ends like any session's, or the agent keeps it spooled (and the session open) for ever
+            records.record('session.close', { reason: 'cancel request', statements: 0, durationMs: Date.now() - started, masked: {} });
+          });
         return;
       case 'StartupMessage':
         if (m.params.replication) return fatal('08P01', 'replication connections are not supported through hoop');
