@@ -116,7 +116,12 @@ const signIn = (page: Page, to: string) => signInAt(page, `${baseURL}${to}`, AUD
 
 test('an auditor replays an http session as a request timeline', async ({ page }) => {
   await signIn(page, '/sessions');
-  await page.getByTestId('session-row').filter({ hasText: 'billing-api' }).first().click();
+  const row = page.getByTestId('session-row').filter({ hasText: 'billing-api' });
+  await expect(row).toHaveAttribute('data-kind', 'http');
+  // the refund held for review is one request, not two
+  await expect(row.getByTestId('statement-count')).toHaveText(/^6\s*requests$/);
+  await expect(row.getByTestId('blocked-count')).toHaveText('1');
+  await row.click();
   const detail = page.getByTestId('session-detail');
   await expect(detail).toHaveAttribute('data-kind', 'http');
   await expect(detail).toContainText('HTTP session on billing-api');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseInput } from '../errors';
 import { PageInput, pageOf } from '../paging';
 import { withClaudeStats } from './claude-stats';
+import { httpRequestCounts } from './http-requests';
 import { SESSION_FROM, SessionFilters, sessionWhere, type SqlWhere } from './session-filters';
 import type { SessionViewer } from './session-scope';
 import { clientFields, countsOf, kindOf, SessionListItem } from './session-view';
@@ -75,5 +76,11 @@ export async function sessionItems(db: Db, ids: string[]): Promise<SessionListIt
       },
     ];
   });
+  // an http request held for review is recorded twice, and counted once
+  const requests = await httpRequestCounts(
+    db,
+    items.filter((s) => s.kind === 'http').map((s) => s.id),
+  );
+  for (const s of items) if (s.kind === 'http') s.statements = requests.get(s.id) ?? s.statements;
   return withClaudeStats(db, items);
 }

@@ -1,27 +1,8 @@
 import type { Db, Prisma } from '@hoop/db';
 import { claudeStats } from './claude-stats';
 import { findVisibleSession } from './get-session';
+import { httpRequestCounts } from './http-requests';
 import { type SessionViewer, sessionScope } from './session-scope';
-
-/**
- * An http session's requests, of which refused and held for review: each request is one `statement` event when it
- * ends, besides the one recorded when it was held (`held: true`), which is not counted.
- */
-async function httpCounts(db: Db, sessions: { id: string; blockedCount: number; reviewCount: number }[]) {
-  if (sessions.length === 0) return new Map<string, { requests: number; blocked: number; reviewed: number }>();
-  const ids = sessions.map((s) => s.id);
-  const count = async (held: boolean) => {
-    const rows = await db.auditEvent.groupBy({
-      by: ['sessionId'],
-      where: { sessionId: { in: ids }, type: 'statement', ...(held ? { data: { path: ['held'], equals: true } } : {}) },
-      _count: { _all: true },
-    });
-    return new Map(rows.map((r) => [r.sessionId, r._count._all]));
-  };
-  const [all, held] = await Promise.all([count(false), count(true)]);
-  const n = new Map(ids.map((id) => [id, (all.get(id) ?? 0) - (held.get(id) ?? 0)]));
-  return new Map(sessions.map((s) => [s.id, { requests: n.get(s.id) ?? 0, blocked: s.blockedCount, reviewed: s.reviewCount }]));
-}
 
 export interface SessionSummaryFilters {
   connection?: string | null;
@@ -42,9 +23,9 @@ export async function sessionSummaries(db: Db, user: SessionViewer, f: SessionSu
     take: Math.min(500, Math.max(1, f.limit || 50)),
     include: { user: { select: { email: true, isService: true } }, connection: { select: { name: true, type: true } } },
   });
-  const http = await httpCounts(
+  const requests = await httpRequestCounts(
     db,
-    rows.filter((s) => s.connection.type === 'http'),
+    rows.filter((s) => s.connection.type === 'http').map((s) => s.id),
   );
   const claude = await claudeStats(
     db,
@@ -65,7 +46,7 @@ export async function sessionSummaries(db: Db, user: SessionViewer, f: SessionSu
       /** a Claude Code conversation's models, tokens and tool calls */
       claude: claude.get(s.id) ?? null,
       /** an http session's requests, of which refused and held for review */
-      http: http.get(s.id) ?? null,
+      http: s.connection.type === 'http' ? { requests: requests.get(s.id) ?? 0, blocked: s.blockedCount, reviewed: s.reviewCount } : null,
     })),
   };
 }

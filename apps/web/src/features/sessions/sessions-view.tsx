@@ -204,9 +204,10 @@ function Row({ s, onOpen }: { s: Item; onOpen: () => void }) {
         <SessionDuration startedAt={s.startedAt} endedAt={s.endedAt} status={s.status} />
       </Td>
       <Td className="text-right">
-        <span title={s.claude ? 'Tool calls the model made' : undefined} data-testid="statement-count">
+        <span title={s.claude ? 'Tool calls the model made' : s.kind === 'http' ? 'Requests to the API' : undefined} data-testid="statement-count">
           <Count n={s.statements} />
           {s.claude && <div className="text-[11px] font-normal text-slate-400">tool calls</div>}
+          {s.kind === 'http' && <div className="text-[11px] font-normal text-slate-400">requests</div>}
         </span>
       </Td>
       <Td className="text-right">
