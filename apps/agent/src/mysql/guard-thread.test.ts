@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { defaultPolicy, evaluateMysql, initMysqlGuard, literalFreeMysql } from '@hoop/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentConnection } from '@hoop/protocol';
+import { hooksFor } from '../session/policy-hooks';
 import { threadCpuMs } from './guard-messages';
 import { MysqlGuardThread } from './guard-thread';
 
@@ -66,6 +68,24 @@ describe('the MySQL guard thread', () => {
         expect({ sql, decision, literalFree }).toEqual({ sql, decision: evaluateMysql(sql, p), literalFree: literalFreeMysql(sql) });
       }
     await expect(guard.judge('SET SESSION max_statement_time = 0', policy, { statementTimeMs: 5000 })).resolves.toMatchObject({ decision: { action: 'deny' } });
+  });
+
+  it("a session's hooks judge in the thread, and answer cached verdicts and shapes at once, never for another shape", async () => {
+    const conn: AgentConnection = { id: 'c', name: 'orders-mysql', type: 'mysql', config: {}, secretRef: null, readOnly: false, policy: null };
+    const hooks = hooksFor(() => conn, 'k', 'mysql', {}, { mysqlGuard: guard });
+    const soon = async (sql: string) => {
+      const v = hooks.judgeSoon(sql);
+      return { cached: !(v instanceof Promise), v: await v };
+    };
+    expect(await soon('SELECT c FROM sbtest1 WHERE id BETWEEN 5 AND 104')).toMatchObject({ cached: false, v: { action: 'allow' } });
+    // the same text, and the same shape with other numbers: no message to the thread
+    expect(await soon('SELECT c FROM sbtest1 WHERE id BETWEEN 5 AND 104')).toMatchObject({ cached: true, v: { action: 'allow' } });
+    expect(await soon('SELECT c FROM sbtest1 WHERE id BETWEEN 7 AND 106')).toMatchObject({ cached: true, v: { action: 'allow' } });
+    // a shape whose verdict depends on its numbers is judged each time, in the thread
+    expect(await soon('DELETE FROM t WHERE 1=2')).toMatchObject({ cached: false, v: { action: 'allow' } });
+    expect(await soon('DELETE FROM t WHERE 1=1')).toMatchObject({ cached: false, v: { action: 'deny', ruleId: 'delete-without-where' } });
+    expect(await soon('SELECT c FROM sbtest1 WHERE id BETWEEN 5 AND 104 INTO OUTFILE "/tmp/x"')).toMatchObject({ v: { action: 'deny' } });
+    await expect(hooks.guardReady()).resolves.toBeUndefined();
   });
 
   it('answers texts in the order they were posted, from many sessions at once', async () => {
