@@ -134,7 +134,8 @@ describe.skipIf(noTools)('several gateways behind a load balancer', () => {
     }
   }, 120_000);
 
-  it(`kill -9 of one gateway amid ${SESSIONS} concurrent sessions: the others' sessions go on, the dead one's clients get an error and are served again at once, the trail is whole`, async () => {
+  it(`kill -9 of one gateway amid ${SESSIONS} concurrent sessions: the others' sessions go on, the dead one's clients get an error and are served \
+again at once, the trail is whole`, async () => {
     const m = new Markers();
     const fleet = stack.fleet!;
     const proxies = await Promise.all(

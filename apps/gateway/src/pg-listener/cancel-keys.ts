@@ -26,10 +26,12 @@ export class CancelKeys {
     this.mine.set(key, target);
     if (!this.gatewayId) return;
     const identity = JSON.stringify(target.user);
-    this.db
-      .$executeRaw`INSERT INTO pg_cancel_keys (key, gateway_id, connection, identity) VALUES (${key}, ${this.gatewayId}::uuid, ${target.connection}, ${identity}::jsonb)
-      ON CONFLICT (key) DO UPDATE SET gateway_id = EXCLUDED.gateway_id, connection = EXCLUDED.connection, identity = EXCLUDED.identity, created_at = now()`.catch(
-      (err: Error) => this.log.warn('postgres listener: cancel key not shared with the other gateways', { error: err.message }),
+    const { gatewayId } = this;
+    this.db.$executeRaw`
+      INSERT INTO pg_cancel_keys (key, gateway_id, connection, identity) VALUES (${key}, ${gatewayId}::uuid, ${target.connection}, ${identity}::jsonb)
+      ON CONFLICT (key) DO UPDATE
+        SET gateway_id = EXCLUDED.gateway_id, connection = EXCLUDED.connection, identity = EXCLUDED.identity, created_at = now()`.catch((err: Error) =>
+      this.log.warn('postgres listener: cancel key not shared with the other gateways', { error: err.message }),
     );
   }
 
