@@ -78,6 +78,7 @@ export function runHttpExec(
   const headers = { 'user-agent': 'hoop-exec', ...req.headers };
   return new Promise<number>((resolve, reject) => {
     let head: ResponseHead | null = null;
+    let heldBy: string | null = null;
     const chunks: Buffer[] = [];
     const x = client.request(
       { method: req.method, path: req.path, headers },
@@ -85,12 +86,15 @@ export function runHttpExec(
         info(h) {
           const id = h.headers['x-hoop-review'];
           if (!id) return;
+          heldBy = id;
           const at = h.headers['x-hoop-review-expires'];
           o.waiting({ reviewId: id, url: h.headers['x-hoop-review-url'] ?? id, expiresAt: at ? new Date(at) : null });
         },
         response(h) {
           o.answered();
           head = h;
+          // as for SQL: the request that waited ran
+          if (heldBy && h.headers['x-hoop-decision'] !== 'review') process.stderr.write(`approved: review ${heldBy}\n`);
           if (o.output === 'text' && h.status >= 400) process.stderr.write(`HTTP ${h.status}\n`);
         },
         data(chunk) {

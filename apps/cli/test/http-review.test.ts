@@ -89,6 +89,7 @@ describe('hoop exec --review on an http connection', () => {
     const r = await again.done;
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ body: '{"amount": 7000, "note": "dup charge 2"}' });
+    expect(r.stderr).toContain(`approved: review ${id}`);
     expect(sent('dup charge 2')).toBe(1);
     expect(await stack.db.review.count({ where: { statement: { contains: 'dup charge 2' } } })).toBe(1);
   });
