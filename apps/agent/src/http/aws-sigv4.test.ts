@@ -13,6 +13,7 @@ const TOKEN =
   'BmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSY' +
   'vKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==';
 const H = 'Host:example.amazonaws.com\nX-Amz-Date:20150830T123600Z';
+const UNRESERVED = '-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SUITE: [name: string, req: string, signedHeaders: string, signature: string][] = [
   ['get-vanilla', `GET / HTTP/1.1\n${H}`, 'host;x-amz-date', '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
   ['get-vanilla-query', `GET / HTTP/1.1\n${H}`, 'host;x-amz-date', '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
@@ -37,7 +38,7 @@ const SUITE: [name: string, req: string, signedHeaders: string, signature: strin
   ],
   [
     'get-vanilla-query-unreserved',
-    `GET /?-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz HTTP/1.1\n${H}`,
+    `GET /?${UNRESERVED}=${UNRESERVED} HTTP/1.1\n${H}`,
     'host;x-amz-date',
     '9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197',
   ],

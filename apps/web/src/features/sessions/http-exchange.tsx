@@ -47,7 +47,10 @@ function BodyBlock({ label, body }: { label: string; body: Body }) {
           </p>
         ) : (
           <pre
-            className="mt-1 max-h-80 overflow-auto rounded bg-slate-50 px-2.5 py-1.5 font-mono text-[12px] leading-relaxed whitespace-pre-wrap break-words text-slate-800"
+            className={cx(
+              'mt-1 max-h-80 overflow-auto rounded bg-slate-50 px-2.5 py-1.5',
+              'font-mono text-[12px] leading-relaxed whitespace-pre-wrap break-words text-slate-800',
+            )}
             data-testid="http-body-text"
           >
             {pretty(body.text)}

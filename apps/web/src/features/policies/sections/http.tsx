@@ -202,7 +202,10 @@ export function HttpSection({ d, set, issues }: SectionProps) {
       </div>
       <RuleList
         title="Rules"
-        intro="Checked in order before the built-in rule; the first that matches a request decides for it. A rule matches on methods, paths and body fields together."
+        intro={
+          'Checked in order before the built-in rule; the first that matches a request decides for it. ' +
+          'A rule matches on methods, paths and body fields together.'
+        }
         addLabel="Add HTTP rule"
         empty="No HTTP rules: every request but DELETE is allowed."
         ruleWord="HTTP rule"
