@@ -20,7 +20,8 @@ export type GuardReply =
   /** the grammar is loaded; `task`: the thread's /proc task folder (its CPU time is read there), null where there is none */
   | { type: 'ready'; task: string | null }
   | { type: 'unloaded'; error: string }
-  | { type: 'verdict'; job: number; decision: Decision; literalFree: boolean }
+  /** `heapMb`: the thread's heap in use after it (for the agent's log) */
+  | { type: 'verdict'; job: number; decision: Decision; literalFree: boolean; heapMb: number }
   /** a policy number the thread does not hold: posted again with the policy */
   | { type: 'unknown-policy'; job: number };
 

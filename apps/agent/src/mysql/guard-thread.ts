@@ -14,7 +14,7 @@ import { type GuardReply, type GuardWorkerData, type JudgeRequest, threadCpuMs, 
  */
 const HEAP_MB = 96;
 const YOUNG_MB = 4;
-const DFA_BOUND_MB = 64;
+const DFA_BOUND_MB = 40;
 /** policies the thread keeps by number (a session's policy is posted once, not with every statement) */
 const POLICIES = 32;
 /** CPU time past a statement's budget its reading may take before the thread is stopped (the thread stops it first) */
@@ -82,6 +82,8 @@ export class MysqlGuardThread {
   /** threads started again after a crash or an overrun, and texts judged (for logs and tests) */
   restarts = 0;
   judged = 0;
+  /** the most heap in use the thread reported after a statement, MB */
+  mostHeapMb = 0;
 
   private readonly graceMs: number;
 
@@ -114,7 +116,12 @@ export class MysqlGuardThread {
   /** Stops the thread: what waits for a verdict is refused. */
   async close(): Promise<void> {
     if (!this.stopped && this.spawned > 0)
-      this.o.log?.info('MySQL guard thread stopped', { judged: this.judged, restarts: this.restarts, cpuMs: this.cpuMs() });
+      this.o.log?.info('MySQL guard thread stopped', {
+        judged: this.judged,
+        restarts: this.restarts,
+        cpuMs: this.cpuMs(),
+        mostHeapMb: this.mostHeapMb,
+      });
     this.stopped = true;
     this.clearTimer();
     if (this.current) this.current.job.resolve(refused(unread(this.current.job.sql, 'the agent is stopping')));
@@ -198,7 +205,10 @@ export class MysqlGuardThread {
     if (m.type === 'unknown-policy') {
       this.posted.delete(this.policyIds.get(c.job.policy)!);
       this.queue.unshift(c.job);
-    } else c.job.resolve({ decision: m.decision, literalFree: m.literalFree });
+    } else {
+      this.mostHeapMb = Math.max(this.mostHeapMb, m.heapMb);
+      c.job.resolve({ decision: m.decision, literalFree: m.literalFree });
+    }
     this.next();
   }
 

@@ -51,9 +51,10 @@ function judge(m: JudgeRequest): void {
   } catch (err) {
     decision = unread(m.sql, `the MySQL guard failed while reading it (${(err as Error).message})`);
   }
-  reply({ type: 'verdict', job: m.job, decision, literalFree });
+  const heap = v8.getHeapStatistics().used_heap_size;
+  reply({ type: 'verdict', job: m.job, decision, literalFree, heapMb: Math.round(heap / 104857.6) / 10 });
   // the prediction cache grows with every new shape of statement: dropped past its bound (it grows back)
-  if (++judged % CHECK_EVERY === 0 && v8.getHeapStatistics().used_heap_size > data.dfaBoundMb * 1024 * 1024) clearMysqlDfa();
+  if (++judged % CHECK_EVERY === 0 && heap > data.dfaBoundMb * 1024 * 1024) clearMysqlDfa();
 }
 
 initMysqlGuard().then(
