@@ -315,6 +315,8 @@ export class CommandLineTracker {
   private echoed(): boolean {
     const u = (this.switched ? this.fresh : this.line).afterUnfollowed;
     if (!u) return true;
+    // typing began at the start of a row of the normal screen: before the shell's prompt, which may still be on its way
+    if (!this.fullScreen && this.start?.col === 0) return false;
     const now = this.view(this.written);
     if (this.viewsLost || !now) return false;
     return screenAnswered({ before: u.before, segments: u.segments, views: [...this.views, now] });

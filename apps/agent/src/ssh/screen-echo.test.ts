@@ -128,6 +128,30 @@ describe('CommandLineTracker on a screen that lags behind the keys', () => {
   });
 });
 
+describe('CommandLineTracker on a recall typed ahead of the prompt', () => {
+  it.each([
+    ['reads the recalled line once the prompt came before the arrow key', false, `ls ${DIR}`],
+    ['does not read the screen when the arrow key came before the prompt, whatever it shows later', true, null],
+  ])('%s', async (_name, ahead, screen) => {
+    const { t, shell, key, keys } = tracked();
+    keys([...'echo one']);
+    await t.lineAtEnter(1, 50, 300);
+    // Enter went through: the command's output, then (late, when the keys come ahead of it) the next prompt
+    t.reset();
+    t.output('\r\none\r\n');
+    if (!ahead) t.output(PROMPT);
+    shell.lag(true);
+    key('\x1b[A');
+    if (ahead) {
+      // the prompt came, the recall's answer not yet: the screen shows a prompt and no command
+      t.output(PROMPT);
+      expect((await t.lineAtEnter(1, 50, 300)).screen).toBeNull();
+    }
+    shell.release();
+    expect((await t.lineAtEnter(1, 50, 300)).screen).toBe(screen);
+  });
+});
+
 describe('ptyGate before a shell whose screen lags', () => {
   // a guardrail for rm -rf on a data folder (`rm -rf` alone passes, as the shell guard has it)
   const judge = (line: string): Verdict => (/\brm\s+-rf\s+\/srv/.test(line) ? { action: 'deny', ruleId: 'rm-recursive-broad' } : { action: 'allow' });

@@ -34,9 +34,10 @@ export interface EchoCheck {
  *   that did not change may not have answered them).
  * Each key only the screen follows is checked so, in turn: the screen had answered the keys before the first when it
  * showed the line as they left it. Anything else is a screen hoop cannot vouch for: the line is not read off it.
- * What the screen cannot tell: when Enter follows such a key directly, output the shell still owed from before it (a
- * prompt not yet drawn when an arrow key was pressed first thing, or the redraw of one recall when a second came right
- * behind it) is taken for its answer.
+ * (CommandLineTracker does not ask for a line whose typing began at the start of a row of the normal screen: a recall
+ * typed ahead of the shell's prompt.) What the screen cannot tell: when Enter follows such a key directly, output the
+ * shell still owed from before it (the rest of a prompt partly drawn when an arrow key was pressed first thing, or the
+ * redraw of one recall when a second came right behind it) is taken for its answer.
  */
 export function screenAnswered(c: EchoCheck): boolean {
   const first = c.segments[0];
