@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -320,5 +320,40 @@ again at once, the trail is whole`, async () => {
     );
     const refused = await stack.cli(['exec', 'gw-two', '-i', 'select 1'], { env: pinned(g.index) });
     expect(refused.code).not.toBe(0);
+  }, 120_000);
+
+  it('a held statement whose gateway dies re-attaches to its review through another gateway, and runs once approved', async () => {
+    const file = path.join(path.dirname(stack.configFile), 'review-policy.json');
+    const policy = {
+      name: 'gw-reviewed',
+      connections: { names: ['gw-one'] },
+      guardrails: { rules: [{ id: 'schema-change', action: 'review', message: 'schema changes need a reviewer', match: { kinds: ['ddl'] } }] },
+      review: { approvers: { roles: ['reviewer', 'admin'] }, minApprovals: 1, timeoutMinutes: 30 },
+    };
+    writeFileSync(file, JSON.stringify(policy));
+    const applied = await stack.cli(['policy', 'apply', '-f', file]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const dev = await stack.addUser({ role: 'developer' });
+    const reviewer = await stack.addUser({ role: 'reviewer' });
+    // through the load balancer, as a user runs it
+    const run = stack.spawnCli(['exec', 'gw-one', '-i', 'create table held_across_gateways (id int)'], { token: dev.token });
+    const id = await waitFor('the waiting line', async () => /waiting for approval: \S+\/reviews\/([0-9a-f-]{36})/.exec(run.output())?.[1] ?? null);
+    const review = await stack.db.review.findUniqueOrThrow({ where: { id } });
+    // the gateway that holds it: the one whose log has its session
+    const holder = fleet().gateways.find((g) => g.service.output().includes(review.sessionId!))!;
+    expect(holder).toBeDefined();
+    await fleet().kill(holder.index);
+    await waitFor('exec to re-attach through another gateway', async () => {
+      const r = await stack.db.review.findUniqueOrThrow({ where: { id } });
+      return r.sessionId !== review.sessionId ? true : null;
+    });
+    await stack.vote(id, reviewer, 'approve');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/re-attaching to review/);
+    // the table is there: the statement ran (once: a second create would have failed, and there is one review)
+    const ran = await stack.cli(['exec', 'gw-one', '-i', 'select count(*) as n from held_across_gateways']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(await stack.db.review.count({ where: { statement: { contains: 'held_across_gateways' } } })).toBe(1);
   }, 120_000);
 });
