@@ -32,6 +32,7 @@ const READ_ELSEWHERE: Record<string, string> = {
   NODE_OPTIONS: 'Node (the web app loads tsx, as scripts/web-service.ts starts it)',
   MALLOC_MMAP_THRESHOLD_: 'glibc (as scripts/service.mjs sets it)',
   POD_IP: 'Kubernetes, to expand HOOP_GATEWAY_INTERNAL_URL to the pod’s address',
+  POD_NAME: 'Kubernetes, to expand HOOP_GATEWAY_INTERNAL_URL to a name of the pod',
 };
 
 /** what a service cannot start without: its schema's variables with neither a default nor `.optional()` */
