@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { Duplex, PassThrough, Writable } from 'node:stream';
-import { type KubeApiServer, startKubeApiServer } from '@hoop/devstack';
+import { type BuiltinCommand, type KubeApiServer, startKubeApiServer } from '@hoop/devstack';
 import { ExchangeClient, ExchangeFrameParser, FrameKind, parseRequestHead, relayUpgrade } from '@hoop/httpwire';
 import { createLogger } from '@hoop/log';
 import { evaluateKubernetes, parseKubeRequest, type Policy } from '@hoop/pipeline';
@@ -25,6 +25,10 @@ import { kubeUpgradeHandler } from './index';
 export const h = {
   kube: null as unknown as KubeApiServer,
   port: 0,
+  /** bytes the agent wrote toward the client, on every session */
+  sent: 0,
+  /** the `tar` command of the kit has written all of its FLOOD bytes */
+  flooded: false,
   review: null as ((sql: string, on: (u: ReviewUpdate) => void) => void) | null,
 };
 export const events: { type: string; data: Record<string, unknown> }[] = [];
@@ -51,6 +55,17 @@ function pair(): [Duplex, Duplex] {
   return [ends[0]!, ends[1]!];
 }
 
+/** two ends of a TCP connection: a stream with the kernel's backpressure, as a tunnel has */
+async function tcpPair(): Promise<[Duplex, Duplex]> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+  const client = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+  const other = await accepted;
+  server.close();
+  return [client, other];
+}
+
 /** the agent's end of a session: each request frame served by the upgrade handler */
 function agentSession(stream: Duplex, server: KubernetesTargetConfig, token: string): void {
   const conn: AgentConnection = { id: 'k1', name: 'prod-k8s', type: 'kubernetes', config: {}, secretRef: null, readOnly: false, policy: null };
@@ -72,7 +87,10 @@ function agentSession(stream: Duplex, server: KubernetesTargetConfig, token: str
     budget: new MemoryBudget(64 * 1024 * 1024),
     log: createLogger('test', 'error'),
     audit: (type, data) => events.push({ type, data }),
-    send: (buf) => stream.write(buf),
+    send: (buf) => {
+      h.sent += buf.length;
+      return stream.write(buf);
+    },
     onDrain: (fn) => void stream.once('drain', fn),
     pauseInput: () => stream.pause(),
     resumeInput: () => stream.resume(),
@@ -110,11 +128,26 @@ function agentSession(stream: Duplex, server: KubernetesTargetConfig, token: str
   );
 }
 
+/** what the kit's `tar` writes: FLOOD bytes of x, as fast as it can */
+export const FLOOD = 32 * 1024 * 1024;
+const flood: BuiltinCommand = (_args, io) => {
+  const chunk = 'x'.repeat(64 * 1024);
+  let n = 0;
+  const step = () => {
+    for (let i = 0; i < 16 && n < FLOOD; i++, n += chunk.length) io.write(1, chunk);
+    if (n < FLOOD) return void setImmediate(step);
+    h.flooded = true;
+    io.exit(0);
+  };
+  step();
+};
+
 /** the API server with pod shop/box, and a local port whose session the upgrade handler serves */
 export async function setUp(): Promise<void> {
   h.kube = await startKubeApiServer({
     namespaces: ['default', 'shop'],
     rbac: [{ subjects: ['group:ops'], verbs: ['*'], resources: ['pods', 'pods/exec', 'pods/attach'], namespaces: ['shop'] }],
+    commands: { tar: flood },
   });
   h.kube.put('pods', 'shop', { metadata: { name: 'box' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
   const front = await startFront({ server: h.kube.url, caCert: h.kube.caPem, connectTimeoutMs: 5000 }, h.kube.token);
@@ -132,8 +165,8 @@ export async function tearDown(): Promise<void> {
 const fronts: http.Server[] = [];
 
 /** hoop connect's local port for upgrades, its session served by the agent's handler for `server` */
-export async function startFront(server: KubernetesTargetConfig, token: string): Promise<http.Server> {
-  const [cli, agent] = pair();
+export async function startFront(server: KubernetesTargetConfig, token: string, o: { tcp?: boolean } = {}): Promise<http.Server> {
+  const [cli, agent] = o.tcp ? await tcpPair() : pair();
   agentSession(agent, server, token);
   const client = new ExchangeClient(cli);
   // plain requests (kubectl reads the pod before exec) are the http exchange's, not under test here: sent straight on

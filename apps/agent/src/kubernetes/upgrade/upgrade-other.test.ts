@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -10,7 +11,7 @@ import { kubectlBinaries } from '@hoop/devstack';
 import { generateServerTls } from '@hoop/pgfront';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { events, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until } from './upgrade-harness';
+import { events, FLOOD, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until } from './upgrade-harness';
 
 /** Upgrades through hoop's relay with real kubectl, a raw terminal client, and an upgrade hoop does not read (SPDY). */
 
@@ -110,5 +111,76 @@ describe('other clients and other upgrades', () => {
     expect(s).toMatchObject({ status: 101, kubernetes: { verb: 'portforward' }, upgrade: { read: false, bytesIn: 5, bytesOut: 5 }, protocol: 'SPDY/3.1' });
     echo.closeAllConnections();
     echo.close();
+  });
+
+  it('attach: the container’s output masked as it comes, stdin passed in, as the hoop user', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/v1/namespaces/shop/pods/box/attach?stdin=true&stdout=true&stderr=true`, ['v4.channel.k8s.io']);
+    let out = '';
+    ws.on('message', (d: Buffer) => {
+      if (d[0] === 1) out += d.subarray(1).toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => resolve());
+      ws.on('error', reject);
+    });
+    h.kube.log('shop', 'box', 'order for carol@example.com');
+    await until(() => out.includes('order for '));
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('typed\n')]));
+    await until(() => out.includes('typed\n'));
+    ws.close();
+    expect(out).not.toContain('carol@example.com');
+    const at = last(h.kube.execs, (e) => e.kind === 'attach')!;
+    expect([at.user, at.protocol, at.stdin]).toEqual(['alice@example.com', 'v4.channel.k8s.io', 'typed\n']);
+  });
+
+  it('a client that stops reading holds the API server’s output back instead of hoop taking it all in', async () => {
+    const f = await startFront({ server: h.kube.url, caCert: h.kube.caPem, connectTimeoutMs: 5000 }, h.kube.token, { tcp: true });
+    let early = 0;
+    const socket = await new Promise<Duplex>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: (f.address() as AddressInfo).port,
+        path: '/api/v1/namespaces/shop/pods/box/exec?command=tar&command=cf&command=-&command=%2Fdata&stdout=true',
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'sec-websocket-version': '13',
+          'sec-websocket-protocol': 'v5.channel.k8s.io',
+        },
+      });
+      req.on('upgrade', (_res, s: Duplex, head: Buffer) => {
+        s.pause();
+        early = head.length;
+        resolve(s);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const start = h.sent;
+    await until(() => h.flooded);
+    // what the agent sent settles while the client reads nothing: the rest waits at the API server
+    let seen = -1;
+    let same = 0;
+    await until(() => {
+      same = h.sent === seen ? same + 1 : 0;
+      seen = h.sent;
+      return same >= 10;
+    });
+    expect(h.sent - start).toBeLessThan(FLOOD / 2);
+    let received = early;
+    let tail = '';
+    socket.on('data', (d: Buffer) => {
+      received += d.length;
+      tail = (tail + d.toString('latin1')).slice(-300);
+    });
+    socket.resume();
+    // all of it, then the error channel's Status; the client (not a WebSocket peer) goes without a close frame
+    await until(() => tail.includes('{"metadata":{},"status":"Success"}'));
+    expect(received).toBeGreaterThan(FLOOD);
+    socket.destroy();
+    const s = await until(() => last(events, (e) => e.type === 'statement' && (e.data.upgrade as { command?: string }).command === 'tar cf - /data')?.data);
+    const expected = createHash('sha256').update(Buffer.alloc(FLOOD, 'x')).digest('hex');
+    expect(s).toMatchObject({ status: 101, upgrade: { read: true, exitCode: 0, binaryStdout: { bytes: FLOOD, sha256: expected } } });
   });
 });
