@@ -28,7 +28,8 @@ type Phase = 'judging' | 'held' | 'connecting' | 'relaying' | 'done';
  * the most severe deciding; a refusal is a Status 403 the client shows; a review holds it (102 with the link) until
  * reviewers decide — then upgraded at the API server as the hoop user, and relayed. Exec and attach over the
  * WebSocket channel protocol are read (channels.ts): output masked and recorded as terminal frames, stdin and resizes
- * recorded. SPDY and port-forward go through unread, recorded by their sizes. One `statement` event records it at
+ * recorded; exec and attach over SPDY are refused (their output could not be masked). Port-forward goes through
+ * unread, recorded by its sizes. One `statement` event records it at
  * its end (status, bytes each way, the exit code).
  */
 export class UpgradeExchange implements ServedExchange {
@@ -100,6 +101,15 @@ export class UpgradeExchange implements ServedExchange {
     const resolved = u.ctx.policy();
     if ('error' in resolved)
       return this.refuse({ action: 'deny', ruleId: 'invalid-policy', message: 'the policy of the connection is invalid, so nothing runs' });
+    // over SPDY hoop reads nothing of the streams: exec's and attach's output would reach the client unmasked
+    if ((u.request.verb === 'exec' || u.request.verb === 'attach') && !this.websocket)
+      return this.refuse({
+        action: 'deny',
+        ruleId: 'kubernetes-unreadable-channel',
+        message:
+          `${u.request.verb} through hoop goes over WebSocket (kubectl 1.30 or later, or a client library's WebSocket ${u.request.verb}): ` +
+          'over SPDY its output could not be masked or recorded',
+      });
     if (this.channels && offeredProtocols(u.head.headers['sec-websocket-protocol']) === null)
       return this.refuse({
         action: 'deny',

@@ -113,6 +113,52 @@ describe('other clients and other upgrades', () => {
     echo.close();
   });
 
+  it('exec and attach over SPDY refused before the API server is asked: hoop could not mask their output', async () => {
+    const tls = await generateServerTls(['127.0.0.1']);
+    let upgrades = 0;
+    const server = https.createServer({ cert: tls.cert, key: tls.key }, (_q, r) => r.writeHead(400).end());
+    server.on('upgrade', (_req, socket: Duplex) => {
+      upgrades++;
+      socket.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const f = await startFront(
+      { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caCert: tls.caCert, connectTimeoutMs: 5000 },
+      'sa-token',
+    );
+    for (const [path, upgrade] of [
+      ['/api/v1/namespaces/shop/pods/box/exec?command=cat&command=%2Fetc%2Fcustomers&stdout=true', 'SPDY/3.1'],
+      ['/api/v1/namespaces/shop/pods/box/attach?stdout=true', 'SPDY/3.1'],
+      ['/api/v1/namespaces/shop/pods/box/exec?command=ls&stdout=true', 'websocket, SPDY/3.1'],
+    ] as const) {
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({
+          host: '127.0.0.1',
+          port: (f.address() as AddressInfo).port,
+          method: 'POST',
+          path,
+          headers: { connection: 'Upgrade', upgrade, 'x-stream-protocol-version': 'v4.channel.k8s.io' },
+        });
+        req.on('upgrade', () => reject(new Error(`${path} was upgraded`)));
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body)).toMatchObject({ kind: 'Status', code: 403, reason: 'Forbidden' });
+      expect(answer.body).toContain('over SPDY its output could not be masked');
+    }
+    expect(upgrades).toBe(0);
+    server.closeAllConnections();
+    server.close();
+  });
+
   it('attach: the container’s output masked as it comes, stdin passed in, as the hoop user', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/v1/namespaces/shop/pods/box/attach?stdin=true&stdout=true&stderr=true`, ['v4.channel.k8s.io']);
     let out = '';
