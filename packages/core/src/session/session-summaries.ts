@@ -3,6 +3,7 @@ import { claudeStats } from './claude-stats';
 import { findVisibleSession } from './get-session';
 import { httpRequestCounts } from './http-requests';
 import { type SessionViewer, sessionScope } from './session-scope';
+import { HTTP_TYPES } from './session-view';
 
 export interface SessionSummaryFilters {
   connection?: string | null;
@@ -25,7 +26,7 @@ export async function sessionSummaries(db: Db, user: SessionViewer, f: SessionSu
   });
   const requests = await httpRequestCounts(
     db,
-    rows.filter((s) => s.connection.type === 'http').map((s) => s.id),
+    rows.filter((s) => HTTP_TYPES.has(s.connection.type)).map((s) => s.id),
   );
   const claude = await claudeStats(
     db,
@@ -45,8 +46,8 @@ export async function sessionSummaries(db: Db, user: SessionViewer, f: SessionSu
       error: s.error,
       /** a Claude Code conversation's models, tokens and tool calls */
       claude: claude.get(s.id) ?? null,
-      /** an http session's requests, of which refused and held for review */
-      http: s.connection.type === 'http' ? { requests: requests.get(s.id) ?? 0, blocked: s.blockedCount, reviewed: s.reviewCount } : null,
+      /** an http or kubernetes session's requests, of which refused and held for review */
+      http: HTTP_TYPES.has(s.connection.type) ? { requests: requests.get(s.id) ?? 0, blocked: s.blockedCount, reviewed: s.reviewCount } : null,
     })),
   };
 }
