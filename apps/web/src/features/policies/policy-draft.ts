@@ -62,6 +62,7 @@ export const SECTIONS = [
   { id: 'ssh', label: 'SSH', path: ['ssh'] as Path, also: [] as Path[] },
   { id: 'claude', label: 'Claude Code', path: ['claude'] as Path, also: [] as Path[] },
   { id: 'http', label: 'HTTP', path: ['http'] as Path, also: [] as Path[] },
+  { id: 'kubernetes', label: 'Kubernetes', path: ['kubernetes'] as Path, also: [] as Path[] },
 ];
 
 /** Which form section a problem belongs to (problems outside any: general). */

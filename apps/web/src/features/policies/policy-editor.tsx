@@ -19,6 +19,7 @@ import { ClaudeSection } from './sections/claude';
 import { GeneralSection } from './sections/general';
 import { GuardrailsSection } from './sections/guardrails';
 import { HttpSection } from './sections/http';
+import { KubernetesSection } from './sections/kubernetes';
 import { LimitsSection, SshSection } from './sections/limits-ssh';
 import { MaskingSection } from './sections/masking';
 
@@ -269,6 +270,7 @@ function Editor({
               <SshSection {...props} />
               <ClaudeSection {...props} />
               <HttpSection {...props} />
+              <KubernetesSection {...props} />
             </fieldset>
           </>
         ) : (

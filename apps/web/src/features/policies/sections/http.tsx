@@ -4,6 +4,7 @@ import { cx } from '~/components/ui/cx';
 import { INPUT, SECONDARY, SMALL_DANGER } from '~/features/integrations/form-bits';
 import { ActionSelect, NumberInput, PField, Problem, Section, Sub } from '../form-controls';
 import { type Action, issueAt, issuesUnder, numberOrText, type Path } from '../policy-draft';
+import { settingFor } from './builtin-table';
 import { type MatchList, type RuleBase, RuleList } from './custom-rules';
 import type { SectionProps } from './section-props';
 
@@ -173,12 +174,7 @@ export function HttpSection({ d, set, issues }: SectionProps) {
   const rules = (h.rules ?? []) as RuleBase[];
   const del = h.builtins?.['http-delete'] ?? {};
   const delOn = del.enabled !== false;
-  const setDelete = (enabled: boolean, action: Action | undefined) => {
-    const s: { enabled?: boolean; action?: Action } = {};
-    if (!enabled) s.enabled = false;
-    if (action && action !== 'review') s.action = action;
-    set([...BASE, 'builtins', 'http-delete'], Object.keys(s).length > 0 ? s : undefined);
-  };
+  const setDelete = (enabled: boolean, action: Action | undefined) => set([...BASE, 'builtins', 'http-delete'], settingFor(enabled, action, 'review'));
   const under = issuesUnder(issues, [...BASE, 'rules']);
   return (
     <Section
