@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { seedUser } from '@hoop/db/testing';
 import { REPO_ROOT, type Service, startTestStack, type TestStack } from '@hoop/devstack';
+import { addChip, attachNewPolicy, policyTest } from './policy-steps';
 import { signInAt, startTestWeb } from './web-steps';
 
 const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
@@ -23,11 +24,7 @@ test.beforeAll(async () => {
   stack = await startTestStack();
   await seedUser(stack.db, stack.orgId, ADA);
   await stack.addConnection('billing-api', 'http', { baseUrl: 'http://127.0.0.1:9', authType: 'bearer' }, 'sk_agent_only');
-  const policy = await stack.db.policy.create({
-    data: { orgId: stack.orgId, name: 'billing-guard', document: { name: 'billing-guard', connections: { names: ['billing-api'], tags: [] } } },
-  });
-  policyId = policy.id;
-  await stack.db.connection.updateMany({ where: { orgId: stack.orgId, name: 'billing-api' }, data: { policyId } });
+  policyId = await attachNewPolicy(stack, 'billing-guard', 'billing-api');
   ({ web, baseURL } = await startTestWeb(stack));
 });
 
@@ -36,16 +33,7 @@ test.afterAll(async () => {
   await stack?.stop();
 });
 
-async function addChip(page: Page, field: string, value: string) {
-  const input = page.locator(`#${field}`);
-  await input.fill(value);
-  await input.press('Enter');
-}
-
-const judge = async (request: string) => {
-  const r = await stack.cli(['policy', 'test', '-c', 'billing-api', request]);
-  return { code: r.code, out: r.stdout + r.stderr };
-};
+const judge = (request: string) => policyTest(stack, 'billing-api', request);
 
 test('an admin writes HTTP rules in the form, problems shown at their field, and the saved rules judge requests', async ({ page }) => {
   await signInAt(page, `${baseURL}/policies`, ADA);

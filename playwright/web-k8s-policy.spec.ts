@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { seedUser } from '@hoop/db/testing';
 import { REPO_ROOT, type Service, startTestStack, type TestStack } from '@hoop/devstack';
+import { addChip, attachNewPolicy, policyTest } from './policy-steps';
 import { signInAt, startTestWeb } from './web-steps';
 
 const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
@@ -23,11 +24,7 @@ test.beforeAll(async () => {
   stack = await startTestStack();
   await seedUser(stack.db, stack.orgId, ADA);
   await stack.addConnection('prod-k8s', 'kubernetes', { server: 'https://127.0.0.1:9' }, 'agent-only-token');
-  const policy = await stack.db.policy.create({
-    data: { orgId: stack.orgId, name: 'cluster-guard', document: { name: 'cluster-guard', connections: { names: ['prod-k8s'], tags: [] } } },
-  });
-  policyId = policy.id;
-  await stack.db.connection.updateMany({ where: { orgId: stack.orgId, name: 'prod-k8s' }, data: { policyId } });
+  policyId = await attachNewPolicy(stack, 'cluster-guard', 'prod-k8s');
   ({ web, baseURL } = await startTestWeb(stack));
 });
 
@@ -36,16 +33,7 @@ test.afterAll(async () => {
   await stack?.stop();
 });
 
-async function addChip(page: Page, field: string, value: string) {
-  const input = page.locator(`#${field}`);
-  await input.fill(value);
-  await input.press('Enter');
-}
-
-const judge = async (command: string) => {
-  const r = await stack.cli(['policy', 'test', '-c', 'prod-k8s', command]);
-  return { code: r.code, out: r.stdout + r.stderr };
-};
+const judge = (command: string) => policyTest(stack, 'prod-k8s', command);
 
 test('an admin writes Kubernetes rules in the form, problems shown at their field, and the saved policy judges kubectl', async ({ page }) => {
   await signInAt(page, `${baseURL}/policies`, ADA);
