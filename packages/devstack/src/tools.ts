@@ -20,7 +20,7 @@ export interface TestTool {
   neededBy: string;
 }
 
-export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium' | 'mariadb' | 'pymysql' | 'haproxy';
+export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium' | 'mariadb' | 'pymysql' | 'haproxy' | 'kubectl';
 
 export const TEST_TOOLS: readonly TestTool[] = [
   { name: 'psql', binary: 'psql', debianPackage: 'postgresql-client', neededBy: 'psql through hoop connect' },
@@ -29,6 +29,8 @@ export const TEST_TOOLS: readonly TestTool[] = [
   { name: 'chromium', binary: chromiumPath(), debianPackage: 'chromium', neededBy: 'the browser tests' },
   { name: 'mariadb', binary: 'mariadb', debianPackage: 'mariadb-client', neededBy: 'the mariadb client through hoop connect' },
   { name: 'haproxy', binary: 'haproxy', debianPackage: 'haproxy', neededBy: 'several gateways behind a load balancer' },
+  // Debian's is kubectl 1.20: exec over WebSocket (1.30 on) is tested only where a newer kubectl is installed
+  { name: 'kubectl', binary: 'kubectl', debianPackage: 'kubernetes-client', neededBy: 'kubectl through hoop (kubernetes connections)' },
   { name: 'pymysql', binary: 'python3', pythonModule: 'pymysql', debianPackage: 'python3-pymysql', neededBy: 'PyMySQL through hoop connect' },
 ];
 
