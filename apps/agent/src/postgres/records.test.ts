@@ -85,7 +85,7 @@ describe('a Postgres session’s statement records', () => {
       servePostgres(client, {
         sessionId: 's',
         target: cfg,
-        password: null,
+        password: u.password ? decodeURIComponent(u.password) : null,
         readOnly: false,
         maxMessage: 1 << 20,
         hooks,
