@@ -7,11 +7,11 @@ import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
 import type { MemoryBudget } from '../session/memory-budget';
 import type { ReviewUpdate, Verdict } from '../session/hooks';
 import type { Backend, BackendChannel, Pty } from './backend';
-import { CommandLineTracker } from './command-line';
+import { CommandLineTracker } from '../session/terminal/command-line';
 import { ConnectionLimits } from './connection-limits';
-import { type Gate, type GateContext, judgeAll, judgeLines, lineGate, refusal, reviewRefusal } from './gates';
+import { type Gate, type GateContext, judgeAll, judgeLines, lineGate, refusal, reviewRefusal } from '../session/terminal/gates';
 import { OutputPipe } from './recording';
-import { ptyGate } from './terminal-gate';
+import { ptyGate } from '../session/terminal/terminal-gate';
 import { relaySftp } from './sftp-relay';
 
 /** Exit status of a command hoop refused (the message says why on stderr). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../session/hooks';
+import type { Verdict } from '../hooks';
 import { CommandLineTracker } from './command-line';
 import { gateHarness } from './gate-harness';
-import type { OutputPipe } from './recording';
+import type { OutputPipe } from '../output-pipe';
 import { ptyGate } from './terminal-gate';
 
 const judge = (line: string): Verdict => (/^touch/.test(line) ? { action: 'review', ruleId: 'touch-review' } : { action: 'allow' });

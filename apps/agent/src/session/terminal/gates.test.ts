@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../session/hooks';
+import type { Verdict } from '../hooks';
 import { gateHarness } from './gate-harness';
 import { judgeLines, lineGate } from './gates';
-import type { OutputPipe } from './recording';
+import type { OutputPipe } from '../output-pipe';
 
 const judge = (line: string): Verdict =>
   /rm -rf/.test(line)

@@ -1,10 +1,9 @@
 import { WAITING_PREFIX } from '@hoop/protocol';
-import type { Verdict } from '../session/hooks';
-import type { BackendChannel } from './backend';
+import type { Verdict } from '../hooks';
 import type { CommandLineTracker } from './command-line';
-import { drained, type Gate, type GateContext, refusal, reviewRefusal } from './gates';
+import { drained, type Gate, type GateContext, type GateTarget, refusal, reviewRefusal } from './gates';
 import { judgeTerminalLine, type TerminalMode } from './line-judge';
-import type { OutputPipe } from './recording';
+import type { OutputPipe } from '../output-pipe';
 
 const severity = { allow: 0, review: 1, deny: 2 } as const;
 
@@ -18,7 +17,7 @@ const MAX_PASTE = 1024 * 1024;
  * every state of the terminal. A bracketed paste is held whole until each of its lines was judged: a line the shell
  * would refuse stops all of it, as a shell with bracketed paste runs the pasted lines together at the next Enter.
  */
-export function ptyGate(ctx: GateContext, target: BackendChannel, out: OutputPipe, tracker: CommandLineTracker): Gate {
+export function ptyGate(ctx: GateContext, target: GateTarget, out: OutputPipe, tracker: CommandLineTracker): Gate {
   /** keys not passed on yet: typed ahead of a line being judged (or in review), or of a target that does not read */
   const queue: string[] = [];
   /** the length of what is in `queue` */

@@ -1,4 +1,4 @@
-import type { Verdict } from '../session/hooks';
+import type { Verdict } from '../hooks';
 import type { LineReadings } from './command-line';
 import { expandsHistory } from './history-expansion';
 

@@ -1,11 +1,10 @@
 import type { Writable } from 'node:stream';
 import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
-import type { ReviewUpdate, Verdict } from '../session/hooks';
-import { blockedMessage, notApprovedMessage } from '../session/refusals';
-import type { BackendChannel } from './backend';
+import type { ReviewUpdate, Verdict } from '../hooks';
+import { blockedMessage, notApprovedMessage } from '../refusals';
 import { continuesOnNextLine, UNREADABLE_RULES } from './line-judge';
-import type { OutputPipe } from './recording';
+import type { OutputPipe } from '../output-pipe';
 
 /**
  * The gates between a client's shell input and the target's shell: every command line is judged before the target
@@ -63,6 +62,14 @@ export function judgeLines(judge: (command: string) => Verdict, screen: string |
   return worst;
 }
 
+/**
+ * Where a gate writes what it let through: the program's input (an SSH channel, a local process, a Kubernetes exec's
+ * stdin channel), and, when the agent runs the terminal itself, what holds its foreground.
+ */
+export interface GateTarget extends Writable {
+  foreground?(): 'shell' | 'program' | null;
+}
+
 /** What a gate needs from the session it serves. */
 export interface GateContext {
   /** the shell guard: one command line, as a shell would run it */
@@ -100,7 +107,7 @@ export function drained(target: Writable): Promise<void> {
 }
 
 /** a shell without a terminal (`ssh -T host`, scripts piped in): each line is judged as it arrives */
-export function lineGate(ctx: GateContext, target: BackendChannel, out: OutputPipe): Gate {
+export function lineGate(ctx: GateContext, target: GateTarget, out: OutputPipe): Gate {
   let partial = '';
   let pendingBlock = '';
   const queue: string[] = [];

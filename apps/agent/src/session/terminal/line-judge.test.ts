@@ -1,6 +1,6 @@
 import { initShellGuard } from '@hoop/pipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hooksFor } from '../session/policy-hooks';
+import { hooksFor } from '../policy-hooks';
 import type { LineReadings } from './command-line';
 import { expandsHistory } from './history-expansion';
 import { bangTails, closeConstructs, continuesOnNextLine, judgeTerminalLine, type LineJudgement, type TerminalMode } from './line-judge';

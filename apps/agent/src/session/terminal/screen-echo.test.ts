@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../session/hooks';
+import type { Verdict } from '../hooks';
 import { CommandLineTracker } from './command-line';
 import { gateHarness } from './gate-harness';
 import { splitKeys } from './keystrokes';
-import type { OutputPipe } from './recording';
+import type { OutputPipe } from '../output-pipe';
 import { ptyGate } from './terminal-gate';
 
 const PROMPT = 'root@web-1:~# ';

@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@hoop/log';
-import type { ReviewUpdate, Verdict } from '../session/hooks';
-import type { BackendChannel } from './backend';
-import { type GateContext, judgeAll, judgeLines } from './gates';
+import type { ReviewUpdate, Verdict } from '../hooks';
+import { type GateContext, type GateTarget, judgeAll, judgeLines } from './gates';
 
 /**
  * For the gates' tests: a target that takes what it is written (`slow`: leaves it unread until set back), and a gate
@@ -26,7 +25,7 @@ export function gateHarness(judge: (line: string) => Verdict, o: { limit?: numbe
       if (slow) unread.push(cb);
       else cb();
     },
-  }) as unknown as BackendChannel;
+  }) as unknown as GateTarget;
   const ctx: GateContext = {
     judge,
     judgeLines: (screen, typed) => judgeLines(judge, screen, typed),
