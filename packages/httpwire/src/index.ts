@@ -5,3 +5,4 @@ export * from './client';
 export * from './body-record';
 export * from './websocket';
 export * from './upgrade-client';
+export * from './spdy';
