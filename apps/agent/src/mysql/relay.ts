@@ -14,8 +14,9 @@ import type { Verdict } from '../session/hooks';
 import { blockedMessage } from '../session/refusals';
 import { type HeldStatement, holdForReview, MAX_HELD_INPUT, type ReviewHold } from '../session/review-hold';
 import { boundParams } from './bound-values';
-import { ReviewedStatements } from './held-statements';
+import type { ReviewedStatement } from './held-statements';
 import { ANSWER, answerRecord, type Current } from './commands';
+import { PreparedStatements } from './prepared-statements';
 import { ClientBatch } from './client-batch';
 import { killedThread } from './threads';
 import { InfileTransfer } from './local-infile';
@@ -24,7 +25,6 @@ import { type RowMasker, rowMaskerFor } from './masking';
 import { prepareNotHeld, refusalRecord, reviewRefusal } from './refusals';
 import type { RelayEnds } from './relay-ends';
 
-type Reviewed = NonNullable<ReturnType<ReviewedStatements['get']>>;
 type Execute = Extract<ReturnType<typeof parseCommand>, { type: 'StmtExecute' }>;
 
 export type { MysqlHooks, RelayEnds } from './relay-ends';
@@ -50,15 +50,11 @@ export class MysqlRelay {
   private columns: ColumnDefinition[] = [];
   /** the current result's row masker: undefined until its first row, null when no column can change */
   private masker: RowMasker | null | undefined;
-  /** the columns of each statement's last execute, for the rows COM_STMT_FETCH brings from its cursor */
-  private readonly cursorColumns = new Map<number, ColumnDefinition[]>();
-  private readonly reviewed = new ReviewedStatements();
+  private readonly statements = new PreparedStatements();
   /** a command waiting for reviewers: nothing after it goes to the target until they decide */
   private held: { payload: Buffer; review: ReviewHold } | null = null;
   /** the file the client is sending for the statement's LOAD DATA LOCAL INFILE */
   private infile: InfileTransfer | null = null;
-  /** the id of the statement prepared last (MariaDB's statement id 0xFFFFFFFF names it) */
-  private lastPrepared: number | null = null;
   /** a statement is being judged (in the guard thread), this many bytes long: nothing after it goes on until its verdict */
   private judging: number | null = null;
   private disposed = false;
@@ -66,8 +62,6 @@ export class MysqlRelay {
   statementCount = 0;
   /** values masked over the session, by type */
   private readonly maskedTotals: Record<string, number> = {};
-  /** the text of each allowed prepared statement: each execute is recorded with it, as the statement that ran */
-  private readonly preparedSql = new Map<number, { sql: string; verdict: Verdict }>();
 
   constructor(private readonly o: RelayEnds) {
     this.clientPackets = new PacketParser({ maxPayload: o.maxMessage });
@@ -188,9 +182,7 @@ export class MysqlRelay {
     else if (m.type === 'Row') return this.row(c, p, 0, p.length, seq);
     else if (m.type === 'OK') c.rows += Number(m.ok.affectedRows);
     else if (m.type === 'Error') c.error ??= m.err.message;
-    if (m.type === 'PrepareOk') this.lastPrepared = m.prepare.statementId;
-    if (m.type === 'PrepareOk' && c.verdict?.action === 'review') this.reviewed.prepared(m.prepare.statementId, c.sql!, m.prepare.params);
-    else if (m.type === 'PrepareOk' && c.verdict) this.preparedSql.set(m.prepare.statementId, { sql: c.sql!, verdict: c.verdict });
+    if (m.type === 'PrepareOk') this.statements.prepared(m.prepare.statementId, m.prepare.params, c.sql, c.verdict);
     else if (m.type === 'LocalInfile') return this.localInfile(c, m.filename, p, seq);
     if (!c.discard) this.out.packet(p, 0, p.length, seq);
   }
@@ -224,7 +216,7 @@ export class MysqlRelay {
         'statement',
         answerRecord(c, c.sql, c.verdict, masked, (t) => this.o.hooks.maskAudit(t)),
       );
-    if (c.kind === 'execute') this.cursorColumns.set(c.statementId, this.columns);
+    if (c.kind === 'execute') this.statements.executed(c.statementId, this.columns);
     this.current = null;
     this.columns = [];
     this.masker = undefined;
@@ -264,8 +256,7 @@ export class MysqlRelay {
         : 'in a session whose statement time hoop bounds (it would end the bound)';
       return this.refuse(ER.UNKNOWN_COM, '08S01', `COM_RESET_CONNECTION is not relayed ${why}: reconnect instead`);
     }
-    const statementId = this.statementOf(payload);
-    const reviewed = com === COM.STMT_EXECUTE ? this.reviewed.get(statementId) : undefined;
+    const reviewed = com === COM.STMT_EXECUTE ? this.statements.reviewed.get(this.statements.idOf(payload)) : undefined;
     if (reviewed) return this.executeReviewed(payload, reviewed);
     let sql: string | null = null;
     if (com === COM.QUERY || com === COM.STMT_PREPARE || com === COM.PROCESS_KILL) {
@@ -298,7 +289,6 @@ export class MysqlRelay {
   /** A command whose statement (if it has one) is judged: refused, held, or sent on. */
   private judged(payload: Buffer, sql: string | null, verdict: Verdict | null): void {
     const com = payload[0]!;
-    const statementId = this.statementOf(payload);
     if (sql !== null && verdict?.action === 'review' && this.o.hooks.requestReview) {
       // a prepare runs nothing: its executes are held, each with its values
       if (com === COM.STMT_PREPARE) return this.send(payload, sql, verdict);
@@ -308,19 +298,15 @@ export class MysqlRelay {
     if (sql !== null && verdict && verdict.action !== 'allow') return this.refuseStatement(sql, verdict);
     const killed = sql === null ? null : killedThread(sql);
     if (killed !== null) this.o.killed?.(killed);
-    if (com === COM.STMT_CLOSE) this.reviewed.sent('close', statementId);
-    else if (com === COM.STMT_RESET) this.reviewed.sent('reset', statementId);
-    else if (com === COM.STMT_SEND_LONG_DATA && payload.length >= 7) this.reviewed.sent('longData', statementId, payload.readUInt16LE(5));
-    else if (com === COM.RESET_CONNECTION) this.reviewed.clear();
     this.send(payload, sql, verdict);
   }
 
   /** An execute of a prepared statement that needs approval: judged again (the policy may have changed), held with its values. */
-  private executeReviewed(payload: Buffer, s: Reviewed): void {
+  private executeReviewed(payload: Buffer, s: ReviewedStatement): void {
     this.statementCount++;
     let params: Execute;
     try {
-      const c = parseCommand(payload, { capabilities: this.o.capabilities, statement: () => this.reviewed.params(s) });
+      const c = parseCommand(payload, { capabilities: this.o.capabilities, statement: () => this.statements.reviewed.params(s) });
       if (c.type !== 'StmtExecute') throw new MysqlWireError('not an execute');
       params = c;
     } catch (err) {
@@ -330,9 +316,9 @@ export class MysqlRelay {
     this.verdictOn(s.sql, (verdict) => this.executeJudged(payload, s, params, verdict));
   }
 
-  private executeJudged(payload: Buffer, s: Reviewed, params: Execute, verdict: Verdict): void {
+  private executeJudged(payload: Buffer, s: ReviewedStatement, params: Execute, verdict: Verdict): void {
     if (verdict.action === 'deny' || (verdict.action === 'review' && !this.o.hooks.requestReview)) return this.refuseStatement(s.sql, verdict);
-    const ran = () => this.reviewed.executed(s, params.params, params.newParamsBound);
+    const ran = () => this.statements.reviewed.executed(s, params.params, params.newParamsBound);
     if (verdict.action === 'allow') {
       ran();
       return this.send(payload, s.sql, verdict);
@@ -365,26 +351,19 @@ export class MysqlRelay {
     this.held = { payload, review };
   }
 
-  /** The statement a COM_STMT_* names: MariaDB's id 0xFFFFFFFF is the statement prepared last, judged and held as such. */
-  private statementOf(payload: Buffer): number {
-    const id = payload.length >= 5 ? payload.readUInt32LE(1) : 0;
-    return id === 0xffffffff && this.lastPrepared !== null ? this.lastPrepared : id;
-  }
-
   /** Sends a command on to the target and waits for its answer, if it has one. */
   private send(payload: Buffer, sql: string | null, verdict: Verdict | null): void {
     const com = payload[0]!;
     const kind = ANSWER[com]!;
-    const statementId = this.statementOf(payload);
-    if (com === COM.STMT_CLOSE) for (const m of [this.cursorColumns, this.preparedSql]) m.delete(statementId);
-    else if (com === COM.RESET_CONNECTION) this.preparedSql.clear();
-    const prepared = com === COM.STMT_EXECUTE && sql === null ? this.preparedSql.get(statementId) : undefined;
+    const statementId = this.statements.idOf(payload);
+    this.statements.sent(payload, statementId);
+    const prepared = com === COM.STMT_EXECUTE && sql === null ? this.statements.allowedStatement(statementId) : undefined;
     if (prepared) ({ sql, verdict } = prepared);
     this.o.targetPackets.sequenceId = 1;
     this.o.target.write(framePacket(payload, 0));
     if (kind === null) return;
     this.current = { kind, statementId, sql, verdict, error: null, started: performance.now(), rows: 0, bytes: 0 };
-    if (kind === 'fetch') this.columns = this.cursorColumns.get(statementId) ?? [];
+    if (kind === 'fetch') this.columns = this.statements.cursor(statementId);
     this.reader.expect(kind);
   }
 
