@@ -3,6 +3,7 @@ import { encodeWsFrame, type WsFrame, type WsMessage, WsMessageReader, WsOpcode 
 import type { ShellDecision } from '@hoop/pipeline';
 import { OutputPipe } from '../../session/output-pipe';
 import { StdinGate } from './stdin-gate';
+import { type TerminalJudging, TerminalStdin } from './terminal';
 
 /** the largest channel message read whole (a message split in fragments is joined before it is masked) */
 export const MAX_CHANNEL_MESSAGE = 1024 * 1024;
@@ -24,6 +25,8 @@ export interface TapOptions {
   toServer(bytes: Buffer): void;
   /** stdin is a shell's script: each line judged before it is sent on (stdin-gate.ts); each judged line recorded */
   stdinGate?: { judge(text: string): ShellDecision; record(text: string, d: ShellDecision): void };
+  /** stdin is typed at a terminal: each line judged at its Enter (terminal.ts) */
+  terminal?: TerminalJudging;
   /** the tap could not read what it must mask: the connection is closed */
   broken(message: string): void;
 }
@@ -46,6 +49,9 @@ export class ChannelTap {
   private binaryIn = 0;
   private blocked = false;
   private readonly gate: StdinGate | null;
+  private readonly terminal: TerminalStdin | null;
+  /** the client's message closing stdin, sent once the terminal's last lines were judged */
+  private stdinClose: Buffer[] = [];
   private readonly stdinText = new TextDecoder('utf-8', { fatal: false });
   /** the final Status of the error channel, once it came */
   status: Record<string, unknown> | null = null;
@@ -58,6 +64,7 @@ export class ChannelTap {
         mask: (t) => o.maskText(t),
         deliver: (t) => this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([channel]), Buffer.from(t)]))),
         record: (e) => o.audit('term.output', { ...e, exchange: o.exchange, ...(channel === 2 ? { stream: 'stderr' } : {}) }),
+        ...(o.terminal ? { raw: (t: string) => this.terminal?.output(t) } : {}),
       });
     this.out = pipe(Channel.stdout);
     this.err = pipe(Channel.stderr);
@@ -67,7 +74,7 @@ export class ChannelTap {
           judge: (t) => g.judge(t),
           forward: (t) => {
             g.record(t, { action: 'allow', commands: [] });
-            o.toServer(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.stdin]), Buffer.from(t)]), { mask: randomBytes(4) }));
+            o.toServer(stdinMessage(Buffer.from(t)));
           },
           refuse: (t, d) => {
             g.record(t, d);
@@ -75,6 +82,20 @@ export class ChannelTap {
             this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.stderr]), Buffer.from(why)])));
           },
         })
+      : null;
+    this.terminal = o.terminal
+      ? new TerminalStdin(
+          {
+            ...o.terminal,
+            exchange: o.exchange,
+            stdin: (t) => o.toServer(stdinMessage(Buffer.from(t))),
+            stdinEnd: () => {
+              for (const raw of this.stdinClose.splice(0)) o.toServer(raw);
+            },
+            overflow: (message) => this.fail(message),
+          },
+          this.out,
+        )
       : null;
     this.input = new OutputPipe({
       started: o.started,
@@ -112,14 +133,23 @@ export class ChannelTap {
   /** what the client sent: it goes on unchanged, but for a gated stdin, whose lines go on once judged */
   client(chunk: Buffer): void {
     if (this.broke) return;
-    if (!this.gate) this.o.toServer(chunk);
+    const gated = this.gate !== null || this.terminal !== null;
+    if (!gated) this.o.toServer(chunk);
     try {
       this.fromClient.push(chunk, (m, frames) => {
         this.clientMessage(m);
-        if (!this.gate) return;
-        if (m.opcode === WsOpcode.binary && m.data[0] === Channel.stdin) return this.gate.push(this.stdinText.decode(m.data.subarray(1), { stream: true }));
+        if (!gated) return;
+        const stdin = m.opcode === WsOpcode.binary && m.data[0] === Channel.stdin;
+        if (stdin && this.gate) return this.gate.push(this.stdinText.decode(m.data.subarray(1), { stream: true }));
+        if (stdin) return this.terminal!.push(this.stdinText.decode(m.data.subarray(1), { stream: true }));
         // the close signal of stdin comes after the last lines are judged and sent
-        if (m.opcode === WsOpcode.binary && m.data[0] === Channel.close && m.data[1] === Channel.stdin) this.gate.end();
+        if (m.opcode === WsOpcode.binary && m.data[0] === Channel.close && m.data[1] === Channel.stdin) {
+          if (this.gate) this.gate.end();
+          else {
+            this.stdinClose.push(...frames.map((f) => f.raw));
+            return this.terminal!.closeStdin();
+          }
+        }
         for (const f of frames) this.o.toServer(f.raw);
       });
     } catch (err) {
@@ -137,6 +167,7 @@ export class ChannelTap {
     this.out.flush();
     this.err.flush();
     this.input.flush();
+    this.terminal?.end();
   }
 
   /** the binary stdout's record (kubectl cp), when there was one */
@@ -192,8 +223,10 @@ export class ChannelTap {
     } else if (channel === Channel.resize) {
       try {
         const size = JSON.parse(body.toString('utf8')) as { Width?: unknown; Height?: unknown };
-        if (typeof size.Width === 'number' && typeof size.Height === 'number')
+        if (typeof size.Width === 'number' && typeof size.Height === 'number') {
+          this.terminal?.resize(size.Width, size.Height);
           this.o.audit('term.resize', { t: (Date.now() - this.o.started) / 1000, cols: size.Width, rows: size.Height, exchange: this.o.exchange });
+        }
       } catch {
         // a resize that is not JSON changes nothing at the API server either
       }
@@ -205,4 +238,9 @@ export class ChannelTap {
     this.end();
     this.o.broken(message);
   }
+}
+
+/** a stdin channel message as a client sends it (masked, as every client frame is) */
+function stdinMessage(data: Buffer): Buffer {
+  return encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.stdin]), data]), { mask: randomBytes(4) });
 }

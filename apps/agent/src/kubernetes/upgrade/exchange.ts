@@ -12,6 +12,7 @@ import type { KubeUpgradeRequest } from '../upgrade-hook';
 import { ChannelTap } from './channels';
 import { execCommand, queryFlag } from './exec-command';
 import { readsShellStdin } from './stdin-gate';
+import { terminalEvents } from './terminal';
 import { offeredProtocols, openUpstream, READ_PROTOCOLS } from './upstream';
 
 /** client bytes held before the API server answers the upgrade (a client speaks first rarely: SPDY does not) */
@@ -225,6 +226,7 @@ export class UpgradeExchange implements ServedExchange {
         toClient: (bytes) => this.toClient(bytes),
         toServer: (bytes) => this.toServer(bytes),
         ...(this.gatesStdin() ? { stdinGate: this.stdinGate() } : {}),
+        ...(queryFlag(this.u.request.query, 'stdin') && queryFlag(this.u.request.query, 'tty') ? { terminal: terminalEvents(ctx) } : {}),
         broken: (message) => {
           this.result.error = message;
           socket.destroy();
