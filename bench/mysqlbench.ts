@@ -111,7 +111,11 @@ async function loopOf(pid: number, file: string): Promise<string> {
       const all = lines();
       if (all.length > had) {
         const l = JSON.parse(all[all.length - 1]!) as Record<string, number>;
-        return `event loop delay max ${l.maxMs} ms, p99 ${l.p99Ms} ms, mean ${l.meanMs} ms; main heap ${l.heapUsedMb} MB used of ${l.heapTotalMb} MB, RSS ${l.rssMb} MB; most seen: RSS ${l.mostRssMb} MB, main heap ${l.mostHeapTotalMb} MB, buffers ${l.mostArrayBuffersMb} MB`;
+        return [
+          `event loop delay max ${l.maxMs} ms, p99 ${l.p99Ms} ms, mean ${l.meanMs} ms`,
+          `main heap ${l.heapUsedMb} MB used of ${l.heapTotalMb} MB, RSS ${l.rssMb} MB`,
+          `most seen: RSS ${l.mostRssMb} MB, main heap ${l.mostHeapTotalMb} MB, buffers ${l.mostArrayBuffersMb} MB`,
+        ].join('; ');
       }
     } catch {}
   }
@@ -185,9 +189,8 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
           .join(', ')}`,
     );
-    out(
-      `  agent from the connection's arrival to the first statement answered (the MySQL grammar loaded meanwhile; ${load()}): ${await loopOf(agentPid, loopFile)}`,
-    );
+    const firstAnswer = `the first statement answered (the MySQL grammar loaded meanwhile; ${load()})`;
+    out(`  agent from the connection's arrival to ${firstAnswer}: ${await loopOf(agentPid, loopFile)}`);
     const peaksOf = (what: string) =>
       `  peak RSS during ${what}: ${Object.entries(pids)
         .map(([k, ps]) => `${k} ${ps.reduce((n, p) => n + peakRssMb(p), 0).toFixed(0)} MB`)

@@ -99,5 +99,6 @@ function headLines(h: ResponseHead, closeDelimited: boolean): string {
 
 function plainAnswer(status: number, message: string): string {
   const body = JSON.stringify({ error: { type: 'bad_gateway', message, source: 'hoop' } });
-  return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  const head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: application/json\r\n`;
+  return `${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }

@@ -88,7 +88,8 @@ export function registerHttpTool(server: McpServer, openHttp: OpenHttp | undefin
     {
       title: 'Call an HTTP API',
       description:
-        'Sends one request to an http connection (an internal or SaaS API) or a kubernetes one (the API server: GET /api/v1/namespaces/NS/pods) through hoop: ' +
+        'Sends one request to an http connection (an internal or SaaS API) or a kubernetes one ' +
+        '(the API server: GET /api/v1/namespaces/NS/pods) through hoop: ' +
         'the credential is added by hoop (Kubernetes: the request is made as the user), ' +
         'guardrails may refuse it or hold it for a human reviewer, and personal data in the answer is masked. ' +
         'Returns status, a few headers and the body (cut at the connection limit). If it returns pending_review, tell the ' +

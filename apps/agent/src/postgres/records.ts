@@ -4,8 +4,9 @@
  * answer travels to the client and the client sends its next statement, not before the answer leaves. They wait for
  * the session to write that answer (`written`), then for the check phase of that turn of the event loop
  * (`setImmediate`), after the turn's writes went out (the tunnel sends what a turn queued in one write as the turn
- * ends); every session's records of a turn are made there together, so their frames leave in one write too. A record the session makes while some of its records wait goes behind them:
- * the trail keeps the session's order, the session's close included.
+ * ends); every session's records of a turn are made there together, so their frames leave in one write too. A record
+ * the session makes while some of its records wait goes behind them: the trail keeps the session's order, the
+ * session's close included.
  */
 type Make = () => void;
 

@@ -84,7 +84,12 @@ describe('what reviewers read', () => {
     const intent = 'Cleaning up for ann@example.com.\nrm -rf / # and this line is words, not the command';
     const shown = reviewText({ sql: cmd, intent }, mask);
     expect(shown).toBe(
-      `${cmd}\n-- asked for with these words (the intent stated before it):\n--   Cleaning up for [EMAIL].\n--   rm -rf / # and this line is words, not the command`,
+      [
+        cmd,
+        '-- asked for with these words (the intent stated before it):',
+        '--   Cleaning up for [EMAIL].',
+        '--   rm -rf / # and this line is words, not the command',
+      ].join('\n'),
     );
     expect(reviewDigest({ sql: cmd, intent })).toBe(reviewDigest({ sql: cmd }));
     const long = reviewText({ sql: cmd, intent: `${'a'.repeat(5000)}THE END` }, (t) => t);

@@ -89,9 +89,8 @@ export function httpFront(o: HttpFrontOptions): http.Server | https.Server {
       ? `hoop: the request head is over ${MAX_HEADER_BYTES / 1024} KiB`
       : `hoop: the request is not HTTP hoop can read (${err.code ?? err.message})`;
     const text = body(status, 'bad_request', message);
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
-    );
+    const head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\n`;
+    socket.end(`${head}content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   });
   return server;
 }

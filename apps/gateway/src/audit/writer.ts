@@ -57,7 +57,8 @@ function batchJson(rows: Row[]): string {
   for (const r of rows) {
     if (out.length > 1) out += ',';
     const f = r.frame;
-    out += `{"session_id":${JSON.stringify(f.sessionId)},"seq":${JSON.stringify(f.seq)},"type":${JSON.stringify(f.event.type)},"at":${JSON.stringify(f.event.at)},`;
+    out += `{"session_id":${JSON.stringify(f.sessionId)},"seq":${JSON.stringify(f.seq)},`;
+    out += `"type":${JSON.stringify(f.event.type)},"at":${JSON.stringify(f.event.at)},`;
     out += `"data":${frameData(f)},"prev_hash":${JSON.stringify(r.prev)},"hash":${JSON.stringify(r.hash)}}`;
   }
   return `${out}]`;

@@ -146,7 +146,8 @@ function AwsFields({ f, set, disabled, errors }: { f: HttpFields; set: (f: HttpF
         'awsProfile',
         'Profile (optional)',
         'default',
-        "A profile of the agent's AWS credentials file. Empty: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of the agent, else its AWS_PROFILE.",
+        "A profile of the agent's AWS credentials file. " +
+          'Empty: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of the agent, else its AWS_PROFILE.',
       )}
       <p className="text-[12px] text-slate-500">
         The agent signs each request as it sends it; the keys never leave the agent, and the connection needs no credential of its own. A client&apos;s own

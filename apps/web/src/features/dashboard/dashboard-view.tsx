@@ -17,8 +17,8 @@ import { SessionsChart } from './sessions-chart';
 /**
  * The dashboard: what is happening now (agents, open sessions), then the chosen window's sessions, refusals, masked
  * values, approvals, and Claude Code's tokens and blocked tool calls. The range is kept in the URL (`?range=24h`)
- * without a navigation, so switching it shows each chart's skeleton while its figures load. Each range is a link to its URL, so it works before the page's JavaScript
- * has loaded too (the server then renders that range).
+ * without a navigation, so switching it shows each chart's skeleton while its figures load. Each range is a link to
+ * its URL, so it works before the page's JavaScript has loaded too (the server then renders that range).
  */
 export function DashboardView({ initialRange, scopeNote }: { initialRange: Range; scopeNote: string }) {
   const [range, setRange] = useState<Range>(initialRange);
