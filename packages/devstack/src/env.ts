@@ -50,3 +50,8 @@ export function setPrebuiltBundlesJson(json: string | undefined): void {
   if (json === undefined) delete process.env[PREBUILT_BUNDLES_VAR];
   else process.env[PREBUILT_BUNDLES_VAR] = json;
 }
+
+/** more kubectl builds the Kubernetes tests run, besides those found (HOOP_TEST_KUBECTL: paths separated by `:`) */
+export function extraKubectls(): string[] {
+  return (process.env.HOOP_TEST_KUBECTL ?? '').split(':').filter(Boolean);
+}

@@ -27,6 +27,8 @@ export interface ExecRecord {
   stdin: string;
   resizes: { Width: number; Height: number }[];
   exitCode: number | null;
+  /** over SPDY: the streams opened that the command does not read (a second stdin, an unknown type), refused */
+  refusedStreams?: string[];
 }
 
 /** What a built-in command may do: write, read stdin, and end with an exit code. */
@@ -107,7 +109,7 @@ export const BUILTIN_COMMANDS: Record<string, BuiltinCommand> = {
 };
 BUILTIN_COMMANDS.bash = BUILTIN_COMMANDS.sh!;
 
-function exitStatus(command: string[], code: number): Record<string, unknown> {
+export function exitStatus(command: string[], code: number): Record<string, unknown> {
   if (code === 0) return { metadata: {}, status: 'Success' };
   return {
     metadata: {},
@@ -118,7 +120,7 @@ function exitStatus(command: string[], code: number): Record<string, unknown> {
   };
 }
 
-function notFoundStatus(command: string[]): Record<string, unknown> {
+export function notFoundStatus(command: string[]): Record<string, unknown> {
   const message = `Internal error occurred: error executing command in container: failed to exec in container: OCI runtime exec failed: exec failed: unable to start container process: exec: "${command[0] ?? ''}": executable file not found in $PATH: unknown`;
   return { metadata: {}, status: 'Failure', message, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 };
 }

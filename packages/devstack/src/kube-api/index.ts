@@ -5,3 +5,5 @@ export type { KubeRequestRecord } from './request';
 export { type KubeApiOptions, type KubeApiServer, SERVICE_ACCOUNT, startKubeApiServer } from './server';
 export type { KubeStatus } from './status';
 export type { KubeObject } from './store';
+export type { ForwardRecord } from './portforward';
+export { type RawSpdyClient, rawSpdy } from './spdy-client';

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { extraKubectls } from '../env';
 import { findBinary } from '../tools';
 
 export interface KubectlBinary {
@@ -12,11 +13,14 @@ const CANDIDATES = ['kubectl', '/usr/bin/kubectl', ...[33, 32, 31, 30].map((m) =
 
 let found: KubectlBinary[] | null = null;
 
-/** The kubectl builds on this machine whose version can be read, one per minor version, oldest first. */
+/**
+ * The kubectl builds on this machine whose version can be read, one per minor version, oldest first; those named in
+ * HOOP_TEST_KUBECTL first (Debian's 1.20 unpacked beside a newer one: `dpkg -x kubernetes-client_*.deb DIR`).
+ */
 export function kubectlBinaries(): KubectlBinary[] {
   if (found) return found;
   const byMinor = new Map<number, KubectlBinary>();
-  for (const c of CANDIDATES) {
+  for (const c of [...extraKubectls(), ...CANDIDATES]) {
     const path = findBinary(c);
     if (!path) continue;
     const r = spawnSync(path, ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 });

@@ -12,6 +12,9 @@ import { jsonPatch } from './jsonpatch';
 import { identify, type KubeRequestRecord, queryRecord, type Route, route } from './request';
 import { badRequest, failure, forbidden, type KubeStatus } from './status';
 import { type KubeObject, KubeStore, mergePatch, resourceType } from './store';
+import { type ForwardRecord, upgradePortForward } from './portforward';
+import { negotiate } from './spdy-conn';
+import { SPDY_EXEC_PROTOCOLS, serveSpdyExec } from './spdy-exec';
 import { serveLog, serveWatch } from './streams';
 
 export const SERVICE_ACCOUNT = 'system:serviceaccount:hoop:hoop-agent';
@@ -38,6 +41,10 @@ export interface KubeApiServer {
   requests: KubeRequestRecord[];
   /** every exec and attach, with its command, stdin and exit code */
   execs: ExecRecord[];
+  /** every port-forward, with its connections */
+  forwards: ForwardRecord[];
+  /** a pod's port → the port on 127.0.0.1 that port-forward connects to (a test's own server) */
+  ports: Map<number, number>;
   store: KubeStore;
   /** creates (or replaces) an object directly, as a controller would */
   put(resource: string, namespace: string | undefined, object: { metadata: KubeObject['metadata'] } & Record<string, unknown>): KubeObject;
@@ -95,6 +102,8 @@ export async function startKubeApiServer(o: KubeApiOptions = {}): Promise<KubeAp
   };
   const commands = { ...BUILTIN_COMMANDS, ...(o.commands ?? {}) };
   const wss = channelServer();
+  const forwards: ForwardRecord[] = [];
+  const ports = new Map<number, number>();
   const sockets = new Set<Duplex>();
 
   /** authentication, impersonation, routing and RBAC: the record and the route, or the Status that refuses it */
@@ -286,11 +295,18 @@ export async function startKubeApiServer(o: KubeApiOptions = {}): Promise<KubeAp
     };
     if ('refusal' in a) return refuse(a.refusal);
     const { r, url } = a;
-    if (!r || (r.subresource !== 'exec' && r.subresource !== 'attach')) return refuse(badRequest('the kit upgrades exec and attach only'));
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
-      return refuse(badRequest(`unsupported upgrade: ${req.headers.upgrade} (the kit speaks the WebSocket channel protocol only)`));
+    if (!r || (r.subresource !== 'exec' && r.subresource !== 'attach' && r.subresource !== 'portforward'))
+      return refuse(badRequest('the kit upgrades exec, attach and portforward only'));
+    const spdy = (req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1';
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' && !spdy) return refuse(badRequest(`unsupported upgrade: ${req.headers.upgrade}`));
     const pod = store.get('pods', r.namespace, r.name!);
     if (pod.kind === 'Status') return refuse(pod as KubeStatus);
+    if (r.subresource === 'portforward') {
+      const rec: ForwardRecord = { namespace: r.namespace!, pod: r.name!, user: a.rec.user!, protocol: '', connections: [] };
+      forwards.push(rec);
+      a.rec.status = 101;
+      return upgradePortForward(req, socket, head, rec, ports, (m) => refuse(failure(403, 'Forbidden', m)));
+    }
     const q = url.searchParams;
     const command = q.getAll('command');
     if (r.subresource === 'exec' && command.length === 0) return refuse(badRequest('you must specify at least 1 command'));
@@ -307,6 +323,18 @@ export async function startKubeApiServer(o: KubeApiOptions = {}): Promise<KubeAp
       resizes: [],
       exitCode: null,
     };
+    if (spdy) {
+      const offered = req.headers['x-stream-protocol-version'];
+      const protocol = offered === undefined ? 'channel.k8s.io' : negotiate(offered, SPDY_EXEC_PROTOCOLS);
+      if (!protocol)
+        return refuse(failure(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: server supports [${SPDY_EXEC_PROTOCOLS.join(' ')}]`));
+      rec.protocol = protocol;
+      execs.push(rec);
+      a.rec.status = 101;
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+      serveSpdyExec(socket, head, q, rec, store, commands, () => undefined);
+      return;
+    }
     execs.push(rec);
     a.rec.status = 101;
     serveChannels(wss, req, socket, head, rec, store, commands, () => undefined);
@@ -327,6 +355,8 @@ export async function startKubeApiServer(o: KubeApiOptions = {}): Promise<KubeAp
     token,
     requests,
     execs,
+    forwards,
+    ports,
     store,
     put(resource, namespace, object) {
       const full = { apiVersion: 'v1', kind: resourceType(resource)!.kind, ...object } as KubeObject;
