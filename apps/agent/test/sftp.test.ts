@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor, sshToHoop } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 
@@ -24,6 +24,15 @@ beforeAll(async () => {
   await stack.startAgent();
   conn = await stack.connect('files');
 }, 120_000);
+
+// a failure says what the stack's processes said (their whole logs are in stack.logDir)
+afterEach((ctx) => {
+  if (ctx.task.result?.state !== 'fail' || !stack) return;
+  const tail = (what: string, text: string | undefined) => `── ${what} ──\n${(text ?? '').slice(-6000)}`;
+  console.error(
+    [`logs: ${stack.logDir}`, tail('hoop connect', conn?.output()), tail('gateway', stack.gateway.output()), tail('agent', stack.agent?.output())].join('\n'),
+  );
+});
 
 afterAll(async () => {
   await conn?.stop();

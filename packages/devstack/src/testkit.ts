@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -44,6 +45,8 @@ export interface TestStack {
   /** the gateway's HOOP_AUDIT_SIGNING_KEY (PEM), its public key (PEM) and key id; null when started without one */
   auditKey: { signingKey: string; publicKey: string; keyId: string } | null;
   configFile: string;
+  /** where the stack's gateway and agents write their logs (kept after the stack stops) */
+  logDir: string;
   gateway: Service;
   /** with `gateways`: the gateways (each on its own ports) and the HAProxy in front of them */
   fleet: GatewayFleet | null;
@@ -118,6 +121,8 @@ export async function startTestStack(
   const admin = await seedUser(db, org.id, { email: 'admin@test.local', role: 'admin' });
   const { token } = await seedApiToken(db, admin.id);
   const { agent, key } = await seedAgent(db, org.id, { name: 'test-agent' });
+  const dir = await mkdtemp(path.join(tmpdir(), 'hoop-test-'));
+  const logDir = path.join(dir, 'logs');
   let gatewayPort = await freePort();
   let pgPort = await freePort();
   let gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -142,8 +147,7 @@ export async function startTestStack(
     pgPort = fleet.lb.pgPort!;
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   }
-  const gateway = fleet ? fleet.gateways[0]!.service : await startGatewayService(gatewayOptions);
-  const dir = await mkdtemp(path.join(tmpdir(), 'hoop-test-'));
+  const gateway = fleet ? fleet.gateways[0]!.service : await startGatewayService({ ...gatewayOptions, logDir });
   const configFile = path.join(dir, 'cli.json');
   await writeFile(configFile, JSON.stringify({ gatewayUrl, token }), { mode: 0o600 });
   const secretEnv: Record<string, string> = {};
@@ -162,6 +166,7 @@ export async function startTestStack(
     encryptionKey,
     auditKey,
     configFile,
+    logDir,
     gateway,
     fleet,
     agent: null,
@@ -219,6 +224,7 @@ export async function startTestStack(
       const svc = startAgentService({
         gatewayUrl: `ws://127.0.0.1:${gatewayPort}`,
         key,
+        logDir,
         env: { ...secretEnv, HOOP_LOG_LEVEL: 'debug', HOOP_AGENT_DATA_DIR: path.join(dir, 'agent'), ...opts.agentEnv },
         nodeArgs: opts.agentNodeArgs,
       });
@@ -247,7 +253,7 @@ export async function startTestStack(
     async crashGateway() {
       if (fleet) throw new Error('with several gateways, kill one with stack.fleet.kill(i)');
       await stack.gateway.stop('SIGKILL');
-      stack.gateway = await startGatewayService(gatewayOptions);
+      stack.gateway = await startGatewayService({ ...gatewayOptions, logDir });
     },
     async stopAgent() {
       await stack.agent?.stop();
@@ -303,8 +309,15 @@ export async function startTestStack(
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      await mkdir(logDir, { recursive: true });
+      const log = createWriteStream(path.join(logDir, `connect-${name}-${port}.log`));
+      const keep = (d: Buffer) => {
+        out += d.toString();
+        log.write(d);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      child.once('close', () => log.end());
       await waitFor(
         `hoop connect ${name} to be ready`,
         async () => {
