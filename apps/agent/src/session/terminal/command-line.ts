@@ -89,11 +89,11 @@ export class CommandLineTracker {
   private views: LineView[] = [];
   private viewsLost = false;
 
-  /** `answerMs`: how late output may come after a keystroke and still answer it */
+  /** `answerMs`: how late output may come after a keystroke and still answer it; `interruptMs`: see interruptAnswered */
   constructor(
     cols: number,
     rows: number,
-    private readonly opts: { answerMs?: number } = {},
+    private readonly opts: { answerMs?: number; interruptMs?: number } = {},
   ) {
     this.term = new Terminal({ cols: clamp(cols, 20, 1000), rows: clamp(rows, 5, 500), scrollback: 200, allowProposedApi: true });
     let shown = this.term.buffer.active.type;
@@ -262,28 +262,29 @@ export class CommandLineTracker {
   }
 
   /**
-   * Resolves once the program has answered an interrupt (Ctrl-C) that went to the terminal: output came, the cursor left
-   * the row it was on or the screen switched (a shell prints a new prompt, vim leaves its command line), and the
-   * terminal has been quiet for `quietMs`; at most `maxMs`. Bash drops keys it reads while it handles SIGINT — the screen
-   * still shows them — so nothing more may reach it before: `x` of `xrm -rf /` would be lost and `rm -rf /` run.
-   * The bound is for a program that ignores Ctrl-C and prints nothing; it is generous because a shell's answer (a new
-   * prompt, its PROMPT_COMMAND hooks) took over 2 s on a loaded 2-core machine, and keys let through before it are
-   * what the shell may drop.
+   * Whether the program has answered an interrupt (Ctrl-C) that went to the terminal: output came, the cursor left the
+   * row it was on or the screen switched (a shell prints a new prompt, vim leaves its command line), and the terminal
+   * has been quiet for `quietMs`; false after `maxMs` without. Bash loses keys it reads before it has handled SIGINT —
+   * the screen still shows them — so nothing more may reach it before: `x` of `xrm -rf /` would be lost and `rm -rf /`
+   * run. Bash that got SIGINT between drawing its prompt and reading keys shows `^C` and handles it only when it reads
+   * again (see ptyGate). The bound is for a program that ignores Ctrl-C and prints nothing; it is generous because a
+   * shell's answer (a new prompt, its PROMPT_COMMAND hooks) took over 2 s on a loaded 2-core machine.
    */
-  async interruptAnswered(quietMs = 100, maxMs = 6000): Promise<void> {
-    await new Promise<void>((r) => this.term.write('', r));
-    const b = this.term.buffer.active;
-    const row = b.baseY + b.cursorY;
-    const type = b.type;
+  async interruptAnswered(quietMs = 100, maxMs = this.opts.interruptMs ?? 6000): Promise<boolean> {
+    // the screen as the output received before this call left it (read in the parse's callback: later output may follow)
     const from = this.written;
+    const { row, type } = await new Promise<{ row: number; type: string }>((r) =>
+      this.term.write('', () => r({ row: this.term.buffer.active.baseY + this.term.buffer.active.cursorY, type: this.term.buffer.active.type })),
+    );
     const deadline = Date.now() + maxMs;
     while (Date.now() < deadline) {
       await sleep(quietMs / 4);
       if (this.written === from || Date.now() - this.lastOutput < quietMs) continue;
       await new Promise<void>((r) => this.term.write('', r));
       const a = this.term.buffer.active;
-      if (a.type !== type || a.baseY + a.cursorY !== row) return;
+      if (a.type !== type || a.baseY + a.cursorY !== row) return true;
     }
+    return false;
   }
 
   /** Enter went through (or the line was dropped): the next keystroke starts a new line. */

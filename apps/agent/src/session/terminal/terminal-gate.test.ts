@@ -90,3 +90,67 @@ describe('ptyGate: the client input it holds', () => {
     }
   });
 });
+
+describe('ptyGate: keys typed right behind a Ctrl-C', () => {
+  // what bash showed (bracketed paste off and on again: its terminal set anew) when Ctrl-C came between drawing its
+  // prompt and reading keys: no new line, and none until it reads again
+  const LATE = '^C\x1b[?2004l\r\x1b[?2004h';
+  /**
+   * A shell that runs each line it reads. `answer`: how it answers the first Ctrl-C — at once (a new prompt on a new
+   * line), late (as bash caught between its prompt and reading keys: it handles the interrupt only when it reads again,
+   * and the key that woke it is lost although the screen shows it; another Ctrl-C is handled at once), or not at all.
+   */
+  function shell(answer: 'at once' | 'late' | 'never') {
+    const tracker = new CommandLineTracker(80, 24, { interruptMs: 300 });
+    tracker.output('$ ');
+    const ran: string[] = [];
+    let line = '';
+    let interrupts = 0;
+    let pending = false;
+    const h = gateHarness((l) => (/\brm\b/.test(l) ? { action: 'deny', ruleId: 'no-rm' } : { action: 'allow' }), {
+      // it answers after the write, as over a connection
+      onWrite: (chunk) => setImmediate(() => read(chunk)),
+    });
+    function read(chunk: string) {
+      for (const ch of chunk) {
+        if (ch === '\x03') {
+          line = '';
+          interrupts++;
+          if (answer === 'never') continue;
+          pending = answer === 'late' && interrupts === 1;
+          tracker.output(pending ? LATE : '^C\r\n$ ');
+        } else if (ch === '\r') {
+          ran.push(line);
+          line = '';
+          tracker.output('\r\n$ ');
+        } else if (pending) {
+          // handled now: the prompt drawn anew, the key shown, and lost
+          pending = false;
+          tracker.output(`$ ${ch}`);
+        } else {
+          line += ch;
+          tracker.output(ch);
+        }
+      }
+    }
+    const gate = ptyGate(h.ctx, h.target, { inject: () => undefined } as unknown as OutputPipe, tracker);
+    return { gate, ran, written: () => h.written.join(''), dispose: () => tracker.dispose() };
+  }
+
+  it.each([
+    ['a shell that answers at once gets them after its new prompt', 'at once', '\x03'],
+    ['a shell that handles the interrupt only once it reads again gets Ctrl-C once more first: no key of the line is lost', 'late', '\x03\x03'],
+    ['a program that shows no answer gets Ctrl-C once more, then the keys', 'never', '\x03\x03'],
+  ] as const)('%s', async (_name, answer, interrupts) => {
+    const t = shell(answer);
+    try {
+      t.gate.push('abc\x03xrm -rf /srv/app\r');
+      await until('the shell to run a line', () => t.ran.length > 0);
+      // what the shell ran is the line judged (`xrm`, not `rm`)
+      expect(t.ran).toEqual(['xrm -rf /srv/app']);
+      expect(t.written()).toBe(`abc${interrupts}xrm -rf /srv/app\r`);
+    } finally {
+      t.dispose();
+    }
+  });
+});

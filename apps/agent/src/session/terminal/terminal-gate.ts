@@ -64,6 +64,19 @@ export function ptyGate(ctx: GateContext, target: GateTarget, out: OutputPipe, t
     const m: TerminalMode = fullScreen && fg !== 'shell' ? 'full-screen' : 'shell';
     return { m, info: { terminal: m, ...(fg ? { foreground: fg } : {}) } };
   };
+  /**
+   * Ctrl-C went to the program: what follows waits until it has handled it (see interruptAnswered). A program that
+   * shows no answer in time gets Ctrl-C once more: bash that got SIGINT between drawing its prompt and reading keys
+   * shows `^C`, re-arms its terminal and handles the interrupt only when the next key comes — it loses that key while
+   * the screen shows it (`xrm -rf /srv` shown, `rm -rf /srv` run, or the whole line gone) — and handles another Ctrl-C
+   * at once.
+   */
+  const interrupted = async () => {
+    if (await tracker.interruptAnswered()) return;
+    ctx.log.info('the program showed no answer to Ctrl-C: sent once more before the keys typed after it');
+    target.write('\x03');
+    await tracker.interruptAnswered();
+  };
   const say = (m: TerminalMode, text: string, color: 31 | 33) =>
     out.inject(`\r\n\x1b[${color}mhoop: ${text}${m === 'full-screen' ? ' (Ctrl-L redraws the screen)' : ''}\x1b[0m\r\n`);
 
@@ -118,7 +131,7 @@ export function ptyGate(ctx: GateContext, target: GateTarget, out: OutputPipe, t
       tracker.sent();
       await tracker.settled();
       target.write('\x03');
-      await tracker.interruptAnswered();
+      await interrupted();
     };
     if (!entered.trim() && verdict.action === 'allow') {
       tracker.reset();
@@ -233,7 +246,7 @@ export function ptyGate(ctx: GateContext, target: GateTarget, out: OutputPipe, t
           pass(chunk.slice(0, interrupt + 1));
           continuation = '';
           if (interrupt + 1 < chunk.length) putBack(chunk.slice(interrupt + 1));
-          await tracker.interruptAnswered();
+          await interrupted();
           continue;
         }
         if (pasteAt !== null && (enter < 0 || pasteAt < enter)) {
