@@ -137,14 +137,16 @@ describe('ptyGate: keys typed right behind a Ctrl-C', () => {
     return { gate, ran, written: () => h.written.join(''), dispose: () => tracker.dispose() };
   }
 
+  const typed = 'abc\x03xrm -rf /srv/app\r';
   it.each([
-    ['a shell that answers at once gets them after its new prompt', 'at once', '\x03'],
-    ['a shell that handles the interrupt only once it reads again gets Ctrl-C once more first: no key of the line is lost', 'late', '\x03\x03'],
-    ['a program that shows no answer gets Ctrl-C once more, then the keys', 'never', '\x03\x03'],
-  ] as const)('%s', async (_name, answer, interrupts) => {
+    ['a shell that answers at once gets them after its new prompt', 'at once', '\x03', [typed]],
+    ['a shell that handles the interrupt only once it reads again gets Ctrl-C once more first: no key of the line is lost', 'late', '\x03\x03', [typed]],
+    ['the same, each key in its own write', 'late', '\x03\x03', [...typed]],
+    ['a program that shows no answer gets Ctrl-C once more, then the keys', 'never', '\x03\x03', [typed]],
+  ] as const)('%s', async (_name, answer, interrupts, writes) => {
     const t = shell(answer);
     try {
-      t.gate.push('abc\x03xrm -rf /srv/app\r');
+      for (const w of writes) t.gate.push(w);
       await until('the shell to run a line', () => t.ran.length > 0);
       // what the shell ran is the line judged (`xrm`, not `rm`)
       expect(t.ran).toEqual(['xrm -rf /srv/app']);
