@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { configPath } from './config';
 import type { CliEnv } from './env';
@@ -45,10 +46,14 @@ function pendingFile(env: CliEnv, reviewId: string): string {
   return path.join(path.dirname(configPath(env)), 'pending-reviews', `${reviewId.replace(/[^0-9a-f-]/gi, '')}.sql`);
 }
 
-export async function rememberStatement(env: CliEnv, reviewId: string, sql: string): Promise<void> {
+/**
+ * Keeps the statement for `hoop exec --review ID`. Synchronous, and called before the waiting line is shown: whoever
+ * reads that line and stops exec (Ctrl-C) finds the statement kept.
+ */
+export function rememberStatement(env: CliEnv, reviewId: string, sql: string): void {
   const file = pendingFile(env, reviewId);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, sql, { mode: 0o600 });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, sql, { mode: 0o600 });
 }
 
 export async function recallStatement(env: CliEnv, reviewId: string): Promise<string | null> {

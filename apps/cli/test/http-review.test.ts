@@ -50,7 +50,9 @@ const waitingOn = (run: ReturnType<typeof exec>) =>
       return m ? { url: m[1]!, id: m[2]! } : null;
     },
     { timeoutMs: 30_000 },
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; hoop exec printed:\n${run.output()}\n── gateway ──\n${stack.gateway.output().slice(-4000)}`);
+  });
 
 describe('hoop exec --review on an http connection', () => {
   it('prints the review link; a later --review ID runs the kept request once approved, and only that one', async () => {
@@ -81,7 +83,8 @@ describe('hoop exec --review on an http connection', () => {
   it('re-attaches to a review still pending, and runs it once approved', async () => {
     const first = exec(['-i', refund(7000, 'dup charge 2')]);
     const { id } = await waitingOn(first);
-    first.kill('SIGINT');
+    // killed the moment it says it waits: the request is kept on disk before that line is shown
+    first.kill('SIGKILL');
     await first.done;
     const again = exec(['--review', id]);
     expect((await waitingOn(again)).id).toBe(id);
@@ -129,7 +132,12 @@ describe('hoop exec --review on an http connection', () => {
     expect(list.stdout).toMatch(/dev@test\.local +billing-api +exec +closed +\d+ +1 request \(1 reviewed\)/);
     const json = JSON.parse((await stack.cli(['sessions', '--connection', 'billing-api', '-o', 'json'])).stdout) as { id: string; http: unknown }[];
     expect(json.every((s) => s.http !== null)).toBe(true);
-    const timelines = await Promise.all(json.map(async (s) => (await stack.cli(['sessions', 'get', s.id])).stdout));
+    const timelines: string[] = [];
+    for (const s of json) {
+      const got = await stack.cli(['sessions', 'get', s.id]);
+      expect(got.code, got.stderr).toBe(0);
+      timelines.push(got.stdout);
+    }
     expect(timelines.some((t) => /statement +APPROVED .*POST \/v1\/refunds +→ 200 \d+ bytes \d+ ms/.test(t))).toBe(true);
   });
 });

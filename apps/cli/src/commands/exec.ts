@@ -110,7 +110,11 @@ async function runOnce(
     const waitFor = (w: Waiting) => {
       waiting = w;
       onWaiting(w);
-      void rememberStatement(env, w.reviewId, sql).catch(() => undefined);
+      try {
+        rememberStatement(env, w.reviewId, sql);
+      } catch (err) {
+        process.stderr.write(`hoop: could not keep the statement for --review (${(err as Error).message}); give it again with -i to re-attach\n`);
+      }
       stopWaiting?.();
       stopWaiting = showWaiting(w);
     };
