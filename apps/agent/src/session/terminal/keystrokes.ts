@@ -12,13 +12,38 @@
 
 /** Which keys a line editor's model can follow; everything else leaves only the screen to tell the line. */
 class EditedLine {
-  chars: string[] = [];
+  private chars: string[] = [];
   cursor = 0;
+  /** the line as text, made once after each change (keys that only move the cursor leave it as it is) */
+  private joined: string | null = '';
+
+  constructor(text = '', cursor = 0) {
+    if (text) this.insert(text);
+    this.cursor = Math.min(Math.max(0, cursor), this.chars.length);
+  }
+
+  get length(): number {
+    return this.chars.length;
+  }
 
   insert(text: string): void {
     const add = [...text];
-    this.chars.splice(this.cursor, 0, ...add);
+    // a long write is joined in, not spread into arguments (which has a bound of its own, far below what a paste may hold)
+    if (add.length <= 4096) this.chars.splice(this.cursor, 0, ...add);
+    else this.chars = this.chars.slice(0, this.cursor).concat(add, this.chars.slice(this.cursor));
     this.cursor += add.length;
+    this.joined = null;
+  }
+
+  /** the line as it would be with `text` typed instead of the `typed` characters before the cursor */
+  with(typed: number, text: string): string {
+    return this.chars.slice(0, this.cursor - typed).join('') + text + this.chars.slice(this.cursor).join('');
+  }
+
+  private remove(from: number, count?: number): void {
+    if (count === undefined) this.chars.splice(from);
+    else this.chars.splice(from, count);
+    this.joined = null;
   }
 
   /** applies one key; false when the key is not one a line editor model can follow */
@@ -40,7 +65,7 @@ class EditedLine {
         this.cursor = this.chars.length;
         return true;
       case 'delete':
-        this.chars.splice(this.cursor, 1);
+        if (this.cursor < this.chars.length) this.remove(this.cursor, 1);
         return true;
       case 'ctrl':
         return this.ctrl(k.code);
@@ -53,17 +78,17 @@ class EditedLine {
     switch (code) {
       case 0x7f:
       case 0x08:
-        if (this.cursor > 0) this.chars.splice(--this.cursor, 1);
+        if (this.cursor > 0) this.remove(--this.cursor, 1);
         return true;
       case 0x15:
-        this.chars.splice(0, this.cursor);
+        this.remove(0, this.cursor);
         this.cursor = 0;
         return true;
       case 0x17: {
         let j = this.cursor;
         while (j > 0 && /\s/.test(this.chars[j - 1]!)) j--;
         while (j > 0 && !/\s/.test(this.chars[j - 1]!)) j--;
-        this.chars.splice(j, this.cursor - j);
+        this.remove(j, this.cursor - j);
         this.cursor = j;
         return true;
       }
@@ -74,7 +99,7 @@ class EditedLine {
         this.cursor = this.chars.length;
         return true;
       case 0x0b:
-        this.chars.splice(this.cursor);
+        this.remove(this.cursor);
         return true;
       case 0x0c:
         // clear-screen: the line stays as it is (the screen does not: see CommandLineTracker)
@@ -86,7 +111,8 @@ class EditedLine {
   }
 
   get text(): string {
-    return this.chars.join('');
+    this.joined ??= this.chars.join('');
+    return this.joined;
   }
 }
 
@@ -162,9 +188,7 @@ function csiKey(seq: string, params: string, inter: string, final: string): Key 
 
 /** What `keys`, applied by a line editor to `text` with the cursor at `cursor`, leave: null for a key it cannot follow. */
 export function applyKeys(text: string, cursor: number, keys: readonly Key[]): { text: string; cursor: number } | null {
-  const e = new EditedLine();
-  e.chars = [...text];
-  e.cursor = Math.min(Math.max(0, cursor), e.chars.length);
+  const e = new EditedLine(text, cursor);
   for (const k of keys) if (!e.key(k)) return null;
   return { text: e.text, cursor: e.cursor };
 }
@@ -172,6 +196,8 @@ export function applyKeys(text: string, cursor: number, keys: readonly Key[]): {
 /** keys kept after one that could not be followed, line states kept before the first, and such keys (bounds on memory) */
 const MAX_KEPT = 1024;
 const MAX_SEGMENTS = 64;
+/** characters of line states kept before the first key that could not be followed (a bound on memory and time) */
+const MAX_STATE_CHARS = 1 << 20;
 
 /** A key that could not be followed (null: keys went by unseen), when it was fed, and the keys after it (null: too many). */
 export interface Segment {
@@ -188,6 +214,7 @@ export class TypedLine {
   private segments: Segment[] = [];
   /** the line as a line editor had it after each key, until the first key that could not be followed */
   private states: string[] = [''];
+  private stateChars = 0;
   /** the time of the keys being fed, as the caller counts it */
   private at = 0;
   private literalChars: string[] = [];
@@ -225,7 +252,7 @@ export class TypedLine {
     this.edited.insert(text);
     this.since.insert(text);
     this.keep({ kind: 'text', text });
-    this.literalChars.push(...text);
+    for (const c of text) this.literalChars.push(c);
   }
 
   /** an escape sequence still cut short counts as the keys it holds (Enter came: nothing completes it now) */
@@ -266,8 +293,11 @@ export class TypedLine {
     const e = this.edited;
     const chars = k.kind === 'text' ? [...k.text] : [];
     if (this.states.length + chars.length > MAX_KEPT) return;
-    const from = e.cursor - chars.length;
-    for (let i = 1; i < chars.length; i++) this.states.push([...e.chars.slice(0, from), ...chars.slice(0, i), ...e.chars.slice(e.cursor)].join(''));
+    // a key that changed nothing (a cursor move) keeps the same string; the states of a long line soon fill the bound
+    const changed = chars.length > 0 || e.text !== this.states.at(-1);
+    if (changed && this.stateChars + (chars.length || 1) * e.length > MAX_STATE_CHARS) return;
+    if (changed) this.stateChars += (chars.length || 1) * e.length;
+    for (let i = 1; i < chars.length; i++) this.states.push(e.with(chars.length, chars.slice(0, i).join('')));
     this.states.push(e.text);
   }
 
@@ -278,7 +308,7 @@ export class TypedLine {
 
   private literal(k: Key): void {
     const l = this.literalChars;
-    if (k.kind === 'text') l.push(...k.text);
+    if (k.kind === 'text') for (const c of k.text) l.push(c);
     else if (k.kind === 'ctrl') {
       if (k.code === 0x7f || k.code === 0x08) l.pop();
       else if (k.code === 0x15 || k.code === 0x03) l.length = 0;
@@ -286,8 +316,10 @@ export class TypedLine {
         while (l.length && /\s/.test(l.at(-1)!)) l.pop();
         while (l.length && !/\s/.test(l.at(-1)!)) l.pop();
       } else l.push(String.fromCharCode(k.code));
-    } else if (k.kind === 'escape') l.push(...k.seq);
-    else l.push(...{ left: '\x1b[D', right: '\x1b[C', home: '\x1b[H', end: '\x1b[F', delete: '\x1b[3~' }[k.kind]);
+    } else {
+      const seq = k.kind === 'escape' ? k.seq : { left: '\x1b[D', right: '\x1b[C', home: '\x1b[H', end: '\x1b[F', delete: '\x1b[3~' }[k.kind];
+      for (const c of seq) l.push(c);
+    }
   }
 
   /** as a line editor has it; null when a key could not be followed */
@@ -329,5 +361,6 @@ export class TypedLine {
     this.touched = false;
     this.segments = [];
     this.states = [''];
+    this.stateChars = 0;
   }
 }
