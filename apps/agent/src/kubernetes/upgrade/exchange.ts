@@ -9,11 +9,14 @@ import { blockedMessage, notApprovedMessage } from '../../session/refusals';
 import { holdForReview, type ReviewHold } from '../../session/review-hold';
 import { statusFrames } from '../status';
 import type { KubeUpgradeRequest } from '../upgrade-hook';
-import { ChannelTap } from './channels';
+import { ChannelTap, type TapOptions } from './channels';
+import { SPDY_READ_PROTOCOLS, type SpdyChannelTap } from './spdy-channels';
+import { portForwardTap, spdyChannelTap, spdyProtocols, unreadableUpgrade } from './spdy-exchange';
+import { PORTFORWARD_PROTOCOL, PORTFORWARD_TUNNEL_PROTOCOL, type PortForwardTap } from './spdy-portforward';
 import { execCommand, queryFlag } from './exec-command';
 import { readsShellStdin } from './stdin-gate';
 import { terminalEvents } from './terminal';
-import { offeredProtocols, openUpstream, READ_PROTOCOLS } from './upstream';
+import { headersOf, offeredProtocols, openUpstream, READ_PROTOCOLS } from './upstream';
 
 /** client bytes held before the API server answers the upgrade (a client speaks first rarely: SPDY does not) */
 const MAX_EARLY_BYTES = 64 * 1024;
@@ -28,10 +31,11 @@ type Phase = 'judging' | 'held' | 'connecting' | 'relaying' | 'done';
  * verdict on the request, and for exec the command (its `command` parameters as one shell line) by the shell guard,
  * the most severe deciding; a refusal is a Status 403 the client shows; a review holds it (102 with the link) until
  * reviewers decide — then upgraded at the API server as the hoop user, and relayed. Exec and attach over the
- * WebSocket channel protocol are read (channels.ts): output masked and recorded as terminal frames, stdin and resizes
- * recorded; exec and attach over SPDY are refused (their output could not be masked). Port-forward goes through
- * unread, recorded by its sizes. One `statement` event records it at
- * its end (status, bytes each way, the exit code).
+ * WebSocket channel protocol are read (channels.ts), and over SPDY the same way (spdy-channels.ts: SPDY terminated on
+ * both sides, each stream's data through the same tap): output masked and recorded as terminal frames, stdin and
+ * resizes recorded. Port-forward over SPDY or its WebSocket tunnel is read at the framing layer (spdy-portforward.ts)
+ * and recorded by its sizes per port. One `statement` event records it at its end (status, bytes each way, the exit
+ * code, the ports).
  */
 export class UpgradeExchange implements ServedExchange {
   private phase: Phase = 'judging';
@@ -43,7 +47,8 @@ export class UpgradeExchange implements ServedExchange {
   private socket: Duplex | null = null;
   private upstream: { abort(): void } | null = null;
   private hold: ReviewHold | null = null;
-  private tap: ChannelTap | null = null;
+  private tap: ChannelTap | SpdyChannelTap | null = null;
+  private forward: PortForwardTap | null = null;
   private command: string | null = null;
   private argv: string[] = [];
   private status: number | null = null;
@@ -52,12 +57,14 @@ export class UpgradeExchange implements ServedExchange {
   private readonly result: Record<string, unknown> = {};
   private readonly websocket: boolean;
   private readonly channels: boolean;
+  private readonly spdy: boolean;
 
   constructor(private readonly u: KubeUpgradeRequest) {
     this.verdict = u.verdict;
     const upgrade = (u.head.headers.upgrade ?? '').trim().toLowerCase();
     this.websocket = upgrade === 'websocket';
     this.channels = this.websocket && (u.request.verb === 'exec' || u.request.verb === 'attach');
+    this.spdy = upgrade === 'spdy/3.1';
     guardReady ??= initShellGuard();
     guardReady.then(
       () => this.judge(),
@@ -73,7 +80,8 @@ export class UpgradeExchange implements ServedExchange {
     if (this.phase === 'done') return;
     if (this.phase === 'relaying' && this.socket) {
       this.bytesUp += chunk.length;
-      if (this.tap) this.tap.client(chunk);
+      const reader = this.tap ?? this.forward;
+      if (reader) reader.client(chunk);
       else this.toServer(chunk);
       return;
     }
@@ -102,15 +110,8 @@ export class UpgradeExchange implements ServedExchange {
     const resolved = u.ctx.policy();
     if ('error' in resolved)
       return this.refuse({ action: 'deny', ruleId: 'invalid-policy', message: 'the policy of the connection is invalid, so nothing runs' });
-    // over SPDY hoop reads nothing of the streams: exec's and attach's output would reach the client unmasked
-    if ((u.request.verb === 'exec' || u.request.verb === 'attach') && !this.websocket)
-      return this.refuse({
-        action: 'deny',
-        ruleId: 'kubernetes-unreadable-channel',
-        message:
-          `${u.request.verb} through hoop goes over WebSocket (kubectl 1.30 or later, or a client library's WebSocket ${u.request.verb}): ` +
-          'over SPDY its output could not be masked or recorded',
-      });
+    const unreadable = unreadableUpgrade(u.head.headers, u.request.verb);
+    if (unreadable) return this.refuse({ action: 'deny', ruleId: 'kubernetes-unreadable-channel', message: unreadable });
     if (this.channels && offeredProtocols(u.head.headers['sec-websocket-protocol']) === null)
       return this.refuse({
         action: 'deny',
@@ -195,6 +196,8 @@ export class UpgradeExchange implements ServedExchange {
     delete headers['sec-websocket-extensions'];
     const offered = offeredProtocols(u.head.headers['sec-websocket-protocol']);
     if (offered) headers['sec-websocket-protocol'] = offered;
+    const streamProtocols = spdyProtocols(u.head.headers['x-stream-protocol-version'], u.request.verb);
+    if (streamProtocols) headers['x-stream-protocol-version'] = streamProtocols;
     headers['impersonate-user'] = u.impersonate.user;
     if (u.impersonate.groups.length) headers['impersonate-group'] = [...u.impersonate.groups];
     this.upstream = openUpstream(u.server, u.head.method, u.request.target, u.head.headers.upgrade ?? '', headers, {
@@ -214,9 +217,16 @@ export class UpgradeExchange implements ServedExchange {
     const protocol = String(res.headers['sec-websocket-protocol'] ?? '');
     this.result.protocol = this.websocket ? protocol || 'websocket' : String(res.headers.upgrade ?? 'upgrade');
     ctx.send(encodeHead(id, FrameKind.response, { status: 101, headers: headersOf(res) }));
-    if (this.channels && READ_PROTOCOLS.includes(protocol)) {
+    const spdy = this.spdy ? String(res.headers['x-stream-protocol-version'] ?? '') : null;
+    if (this.u.request.verb === 'portforward' && (spdy !== null || protocol === PORTFORWARD_TUNNEL_PROTOCOL)) {
+      if (spdy !== null && spdy !== PORTFORWARD_PROTOCOL) return this.abortRelay(`the API server chose the port-forward protocol "${spdy}"`);
+      const io = { toClient: (b: Buffer) => this.toClient(b), toServer: (b: Buffer) => this.toServer(b) };
+      this.forward = portForwardTap(this.u, protocol === PORTFORWARD_TUNNEL_PROTOCOL, socket, this.result, io);
+    } else if (spdy !== null && !SPDY_READ_PROTOCOLS.includes(spdy))
+      return this.abortRelay(`the API server chose the stream protocol "${spdy}", which hoop does not read`);
+    if (spdy !== null ? this.forward === null : this.channels && READ_PROTOCOLS.includes(protocol)) {
       const argv0 = (this.command ?? '').split(' ')[0]!.replace(/^'|'$/g, '');
-      this.tap = new ChannelTap({
+      const options: TapOptions = {
         started: this.started,
         exchange: id,
         binaryStdout: argv0 === 'tar' || argv0.endsWith('/tar'),
@@ -231,12 +241,14 @@ export class UpgradeExchange implements ServedExchange {
           this.result.error = message;
           socket.destroy();
         },
-      });
+      };
+      this.tap = spdy !== null ? spdyChannelTap(this.u, options, this.result) : new ChannelTap(options);
       ctx.audit('term.start', { cols: 80, rows: 24, term: 'kubernetes', exchange: id, tty: /(^|&)tty=(true|1)(&|$)/i.test(this.u.request.query) });
     } else if (this.channels) return this.abortRelay(`the API server chose the channel protocol "${protocol}", which hoop does not read`);
     const fromServer = (chunk: Buffer) => {
       this.bytesDown += chunk.length;
-      const ok = this.tap ? this.tap.server(chunk) : this.toClient(chunk);
+      const reader = this.tap ?? this.forward;
+      const ok = reader ? reader.server(chunk) : this.toClient(chunk);
       if (!ok) {
         socket.pause();
         ctx.onDrain(() => {
@@ -374,21 +386,15 @@ export class UpgradeExchange implements ServedExchange {
       upgrade: {
         bytesIn: this.bytesUp,
         bytesOut: this.bytesDown,
-        read: this.tap !== null,
+        read: this.tap !== null || this.forward !== null,
         ...(this.command !== null ? { command: ctx.hooks.maskAudit(this.command.slice(0, 4000)) } : {}),
         ...(this.tap ? { exitCode: this.tap.exitCode, channels: this.tap.sizes } : {}),
         ...(binary ? { binaryStdout: binary } : {}),
+        ...(this.forward ? { ports: this.forward.ports } : {}),
       },
       ...this.result,
     });
     ctx.tally(decision, this.status, masked);
     this.u.onDone();
   }
-}
-
-/** An answer's headers as an exchange head carries them: names in lower case, repeated ones joined. */
-function headersOf(res: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !k.startsWith('x-hoop-')) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
 }

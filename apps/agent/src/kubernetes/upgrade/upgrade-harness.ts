@@ -146,7 +146,7 @@ const flood: BuiltinCommand = (_args, io) => {
 export async function setUp(): Promise<void> {
   h.kube = await startKubeApiServer({
     namespaces: ['default', 'shop'],
-    rbac: [{ subjects: ['group:ops'], verbs: ['*'], resources: ['pods', 'pods/exec', 'pods/attach'], namespaces: ['shop'] }],
+    rbac: [{ subjects: ['group:ops'], verbs: ['*'], resources: ['pods', 'pods/exec', 'pods/attach', 'pods/portforward'], namespaces: ['shop'] }],
     commands: { tar: flood },
   });
   h.kube.put('pods', 'shop', { metadata: { name: 'box' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });

@@ -82,3 +82,10 @@ export function openUpstream(
     },
   };
 }
+
+/** An answer's headers as an exchange head carries them: names in lower case, repeated ones joined. */
+export function headersOf(res: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !k.startsWith('x-hoop-')) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}

@@ -1,0 +1,164 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { kubectlBinaries, rawSpdy } from '@hoop/devstack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { events, h, last, lastStatement, setUp, statementCount, tearDown } from './upgrade-harness';
+
+/**
+ * exec, attach and port-forward over SPDY/3.1 through hoop's relay (the harness: a local port → exchange frames →
+ * the agent's upgrade handler → the test-kit API server), with real kubectl builds made to speak SPDY.
+ */
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hoop-kspdy-'));
+let config = '';
+let echo: net.Server;
+
+beforeAll(async () => {
+  await setUp();
+  config = path.join(dir, 'config');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'h', cluster: { server: `http://127.0.0.1:${h.port}` } }],
+      users: [{ name: 'h', user: { token: 'x' } }],
+      contexts: [{ name: 'h', context: { cluster: 'h', user: 'h', namespace: 'shop' } }],
+      'current-context': 'h',
+    }),
+  );
+  echo = net.createServer((s) => s.on('data', (d: Buffer) => s.write(d.toString().toUpperCase())));
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  h.kube.ports.set(8080, (echo.address() as AddressInfo).port);
+});
+
+afterAll(async () => {
+  echo?.close();
+  await tearDown();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const env = (more: Record<string, string> = {}) => ({ HOME: dir, PATH: '/usr/bin:/bin', KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', ...more });
+
+function kubectl(bin: string, args: string[], input?: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(bin, ['--kubeconfig', config, ...args], { env: env() }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+/** the oldest and newest kubectl found (HOOP_TEST_KUBECTL=/path/to/Debian's 1.20 adds it) */
+const binaries = [...new Set([kubectlBinaries()[0], kubectlBinaries().at(-1)])].filter((b) => b !== undefined);
+
+for (const { path: bin, minor } of binaries) {
+  describe(`kubectl 1.${minor} exec over SPDY through hoop`, () => {
+    it('masks the output (an e-mail, a card number), records terminal frames, carries the exit code', async () => {
+      const n = statementCount();
+      const r = await kubectl(bin, ['exec', 'box', '--', 'echo', 'mail', 'ann@example.com', 'card', '4111111111111111']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^mail \S+ card \S+\n$/);
+      expect(r.stdout).not.toContain('ann@example.com');
+      expect(r.stdout).not.toContain('4111111111111111');
+      expect(h.kube.execs.at(-1)).toMatchObject({ protocol: 'v4.channel.k8s.io', user: 'alice@example.com' });
+      const s = await lastStatement(n + 1);
+      expect(s).toMatchObject({ status: 101, executed: true, upgrade: { read: true, exitCode: 0 } });
+      expect(events.filter((e) => e.type === 'term.output' && e.data.exchange === s.exchange).map((e) => e.data.d)).toContain(r.stdout);
+      expect(JSON.stringify(events)).not.toContain('ann@example.com');
+      const failed = await kubectl(bin, ['exec', 'box', '--', 'sh', '-c', 'echo bad >&2; exit 4']);
+      expect(failed).toMatchObject({ code: 4, stderr: expect.stringContaining('bad\n') });
+      expect(await lastStatement(n + 2)).toMatchObject({ upgrade: { exitCode: 4, read: true } });
+    });
+
+    it('judges the lines a shell reads on stdin: a refused rm -rf never reaches the pod', async () => {
+      const r = await kubectl(bin, ['exec', '-i', 'box', '--', 'sh'], 'echo one\nrm -rf /\necho two\n');
+      expect(r.stdout).toContain('one\n');
+      expect(r.stdout).toContain('two\n');
+      expect(r.stdout + r.stderr).toContain('blocked by hoop guardrail');
+      expect(h.kube.execs.at(-1)!.stdin).toBe('echo one\necho two\n');
+      expect(last(events, (e) => e.type === 'command' && e.data.stdin === true && e.data.decision === 'deny')!.data.command).toBe('rm -rf /');
+    });
+
+    it('refuses a command the shell guard refuses before the upgrade: the API server never asked', async () => {
+      const before = h.kube.execs.length;
+      const r = await kubectl(bin, ['exec', 'box', '--', 'sh', '-c', 'rm -rf /']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('blocked by hoop guardrail');
+      expect(h.kube.execs.length).toBe(before);
+    });
+
+    it('port-forwards a local TCP connection both ways, recorded by its sizes per port', async () => {
+      for (const ws of minor >= 31 ? ['false', 'true'] : ['false']) {
+        const n = statementCount();
+        const child = spawn(bin, ['--kubeconfig', config, 'port-forward', 'pod/box', ':8080'], { env: env({ KUBECTL_PORT_FORWARD_WEBSOCKETS: ws }) });
+        let out = '';
+        const port = await new Promise<number>((resolve) =>
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            const m = /127\.0\.0\.1:(\d+) -> 8080/.exec(out);
+            if (m) resolve(Number(m[1]));
+          }),
+        );
+        const sock = net.connect(port, '127.0.0.1');
+        let got = '';
+        await new Promise<void>((resolve) => {
+          sock.on('data', (d: Buffer) => {
+            got += d.toString();
+            if (got === 'HELLO POD') resolve();
+          });
+          sock.write('hello pod');
+        });
+        sock.end();
+        child.kill();
+        const s = await lastStatement(n + 1);
+        expect(s).toMatchObject({
+          kubernetes: { verb: 'portforward' },
+          upgrade: { read: true, ports: { '8080': { connections: 1, bytesIn: 9, bytesOut: 9 } } },
+        });
+        expect(h.kube.forwards.at(-1)!.protocol).toBe(ws === 'true' ? 'SPDY/3.1+portforward.k8s.io' : 'portforward.k8s.io');
+      }
+    });
+  });
+}
+
+const url = (q: string, verb = 'exec') => `http://127.0.0.1:${h.port}/api/v1/namespaces/shop/pods/box/${verb}?${q}`;
+
+describe('SPDY clients kubectl is not: a terminal, attach', () => {
+  it('exec -t: output with CRLF masked, resizes recorded', async () => {
+    const n = statementCount();
+    const c = await rawSpdy(url('command=echo&command=ann@example.com&stdout=true&tty=true'));
+    c.open(1, { streamtype: 'error' });
+    // the resize before the last stream: the kit's echo runs (and ends) once all are open
+    c.open(3, { streamtype: 'resize' });
+    c.send(3, '{"Width":120,"Height":40}\n');
+    c.open(5, { streamtype: 'stdout' });
+    await c.closed;
+    expect(c.streams.get(5)!.text).toMatch(/^\S+\r\n$/);
+    expect(c.streams.get(5)!.text).not.toContain('ann@example.com');
+    expect(c.streams.get(1)!.text).toBe('{"metadata":{},"status":"Success"}');
+    await lastStatement(n + 1);
+    expect(last(events, (e) => e.type === 'term.start')!.data).toMatchObject({ tty: true });
+    expect(last(events, (e) => e.type === 'term.resize')!.data).toMatchObject({ cols: 120, rows: 40 });
+    expect(h.kube.execs.at(-1)!.resizes).toEqual([{ Width: 120, Height: 40 }]);
+  });
+
+  it('attach: the container’s output masked, stdin passed in', async () => {
+    const c = await rawSpdy(url('stdin=true&stdout=true&stderr=true', 'attach'));
+    c.open(1, { streamtype: 'error' });
+    c.open(3, { streamtype: 'stdin' });
+    c.open(5, { streamtype: 'stdout' });
+    c.open(7, { streamtype: 'stderr' });
+    await c.until(() => c.streams.get(7)?.replied === true);
+    h.kube.log('shop', 'box', 'order for bob@example.com\n');
+    await c.until(() => c.streams.get(5)!.text.includes('order for'));
+    expect(c.streams.get(5)!.text).not.toContain('bob@example.com');
+    c.send(3, 'typed in\n');
+    await c.until(() => c.streams.get(5)!.text.includes('typed in'));
+    c.close();
+    await c.closed;
+  });
+});
