@@ -62,7 +62,7 @@ function runClaude(): Promise<{ code: number | null; out: string }> {
 }
 
 test('a Claude Code conversation through hoop is listed with its model, tokens and tool calls', async ({ page }) => {
-  test.skip(!claude, 'Claude Code is not installed (the test run said why)');
+  test.skip(!claude, 'needs Claude Code: npm test installs it from npm into .hoop/tools; skipped only where it could not and said why');
   api.enqueue(
     { kind: 'tool_use', name: 'Bash', input: { command: `echo ${MARKER}`, description: 'Print the marker' }, text: 'I will print the marker first.' },
     { kind: 'tool_use', name: 'Bash', input: { command: 'rm -rf /srv/app', description: 'Clean up the app folder' } },
@@ -99,7 +99,7 @@ test('a Claude Code conversation through hoop is listed with its model, tokens a
 });
 
 test('the conversation replays as a timeline: turns, answers, tool calls with their decisions, tokens', async ({ page }) => {
-  test.skip(!claude || !sessionId, 'needs the conversation of the test before');
+  test.skip(!claude || !sessionId, 'needs Claude Code and the conversation the test before records (it runs right after that one)');
   await ws.openAsAdmin(page, `/sessions/${sessionId}`);
   const detail = page.getByTestId('session-detail');
   await expect(detail).toHaveAttribute('data-kind', 'conversation');

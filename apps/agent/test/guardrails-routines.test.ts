@@ -9,6 +9,7 @@ import { skipWithout } from '@hoop/devstack/tools';
  * show the wrapping works there, then through hoop.
  */
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 const noPsql = skipWithout('psql');
 
 let stack: TestStack;

@@ -207,6 +207,7 @@ function shell() {
   };
 }
 
+// needs the ssh client: npm test installs it (openssh-client); skipped only where it could not and said so
 describe.skipIf(skipWithout('ssh'))('input typed behind a command held for review', () => {
   it('counts in the agent’s budget: the session that would go past it is ended with a message, the others run once approved', async () => {
     const shells: ReturnType<typeof shell>[] = [];

@@ -4,6 +4,7 @@ import { createTargetDatabase, psql, type TestStack, startTestStack, waitFor } f
 import { demoCustomers } from '@hoop/devstack/demo-data';
 import { skipWithout } from '@hoop/devstack/tools';
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 const noPsql = skipWithout('psql');
 
 let stack: TestStack;

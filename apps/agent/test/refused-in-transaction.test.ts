@@ -13,6 +13,7 @@ import { errorMessage, label, WireClient } from './wire-client';
  * fails in the refused one's place: both must go the same way.
  */
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 const noPsql = skipWithout('psql');
 
 let stack: TestStack;

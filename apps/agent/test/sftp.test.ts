@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess, startSshd, type TestSshd, type TestStack, startTestStack, waitFor, sshToHoop } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 
+// needs an OpenSSH server and the ssh client: npm test installs them (openssh-server, openssh-client); skipped only where it could not and said so
 const noSsh = skipWithout('sshd', 'ssh');
 
 let stack: TestStack;

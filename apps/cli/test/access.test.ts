@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDatabase, freePort, psql, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 const noPsql = skipWithout('psql');
 /** the local port's password, given rather than made per run: the URL is needed before hoop connect is ready */
 const PASSWORD = 'access-test-password';

@@ -42,6 +42,7 @@ afterAll(async () => {
 /** `hoop connect NAME --exec` on a port of its own choosing, the statements on its stdin */
 const connectExec = (name: string, input: string) => stack.cli(['connect', name, '--port', '0', '--exec'], { input });
 
+// needs the mariadb client: npm test installs it (mariadb-client); skipped only where it could not and said so
 describe.skipIf(skipWithout('mariadb'))('hoop connect --exec on a MySQL connection', () => {
   it("runs the mariadb client in the connection's database: masked rows, and its exit code", async () => {
     const r = await connectExec('orders-mysql', 'SELECT DATABASE(); SELECT id, city, email FROM customers ORDER BY id;\n');
@@ -62,6 +63,7 @@ describe.skipIf(skipWithout('mariadb'))('hoop connect --exec on a MySQL connecti
   });
 });
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 describe.skipIf(skipWithout('psql'))('hoop connect --exec on a Postgres connection', () => {
   it('runs psql with the port password in its environment, not on its command line', async () => {
     // psql as installed, behind a script that writes down the arguments it was given

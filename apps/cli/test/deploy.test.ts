@@ -148,6 +148,7 @@ describe('deploy/', () => {
       for (const line of read('deploy/helm/hoop/templates', f).split('\n')) expect(line.split('{{').length, `${f}: ${line}`).toBe(line.split('}}').length);
   });
 
+  // needs HAProxy: npm test installs it (haproxy); skipped only where it could not and said so
   it.skipIf(skipWithout('haproxy'))('HAProxy accepts deploy/haproxy.cfg, whose backends are the compose file’s gateways and web app', () => {
     const r = spawnSync(findBinary('haproxy') ?? 'haproxy', ['-c', '-f', path.join(DEPLOY, 'haproxy.cfg')], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

@@ -27,7 +27,9 @@ const SESSIONS = GATEWAYS * (PER_GATEWAY.connect + PER_GATEWAY.listener + PER_GA
 const ROUNDS = 4;
 /** OpenSSH sessions per gateway (a private sshd as the target), when OpenSSH is there */
 const SSH_PER_GATEWAY = 3;
+// needs an OpenSSH server and the ssh client: npm test installs them (openssh-server, openssh-client); skipped only where it could not and said so
 const noSsh = skipWithout('sshd', 'ssh');
+// needs HAProxy and psql: npm test installs them (haproxy, postgresql-client); skipped only where it could not and said so
 const noTools = skipWithout('haproxy', 'psql');
 
 let stack: TestStack;

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestStack, startTestStack } from '@hoop/devstack';
 import { startTlsMariadb, type TlsMariadb } from '@hoop/devstack/tls-mariadb';
 
+// needs a MariaDB server program of its own (mariadb-server: npm test installs it as root on Debian; a MySQL at 3306
+// alone, as on CI, has none) and openssl for its CA: where either is missing, or the server will not start, the tests
+// are skipped with the reason in their name; a CA or certificate that cannot be made fails them
 const started = await startTlsMariadb({ names: ['localhost'] });
 const server: TlsMariadb | null = 'missing' in started ? null : started;
 const PASSWORD = 'tls-Pw-4u';

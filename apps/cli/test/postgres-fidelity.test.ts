@@ -10,6 +10,7 @@ import { skipWithout } from '@hoop/devstack/tools';
  * speaks TLS and SCRAM-SHA-256 as a server does.
  */
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 const noPsql = skipWithout('psql');
 
 let stack: TestStack;

@@ -63,6 +63,7 @@ afterAll(async () => {
   await root?.end();
 });
 
+// needs PyMySQL: npm test installs it (python3-pymysql); skipped only where it could not and said so
 describe.skipIf(skipWithout('pymysql'))('PyMySQL through hoop connect', () => {
   it('reads masked rows, runs parametrized queries, gets refusals as OperationalError with the rule, and goes on', async () => {
     const python = pythonWith('pymysql');

@@ -5,6 +5,7 @@ import { createTargetDatabase, psql, type TestStack, startTestStack, waitFor } f
 import { skipWithout } from '@hoop/devstack/tools';
 import { SQLSTATE_BLOCKED } from '@hoop/protocol';
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 const noPsql = skipWithout('psql');
 
 let stack: TestStack;

@@ -27,6 +27,7 @@ let gateway2: Service;
 let gateway2Port: number;
 let silent: net.Server;
 let silentPort: number;
+// needs an OpenSSH server and the ssh client: npm test installs them (openssh-server, openssh-client); skipped only where it could not and said so
 const noSshd = skipWithout('sshd', 'ssh');
 const dir = mkdtempSync(path.join(tmpdir(), 'hoop-conntest-'));
 

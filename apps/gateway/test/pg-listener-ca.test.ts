@@ -10,6 +10,7 @@ import { generateServerTls, issuedBy } from '@hoop/pgfront';
 // A new HOOP_PUBLIC_HOST gets a new server certificate from the CA the gateways already keep: clients that verify
 // that CA (sslmode=verify-full) reach the new name without being given anything new.
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 const noPsql = skipWithout('psql');
 let stack: TestStack;
 let target: Awaited<ReturnType<typeof createTargetDatabase>>;

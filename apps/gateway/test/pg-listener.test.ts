@@ -9,6 +9,7 @@ import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, inheritedEnv, runProcess, type StackUser, type TestStack, startTestStack, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 
+// needs psql: npm test installs it (postgresql-client); skipped only where it could not and said so
 const noPsql = skipWithout('psql');
 const DELAY_MS = 300;
 

@@ -51,7 +51,8 @@ function makeCa(dir: string, prefix: string): string {
 /**
  * A private MariaDB (data and port its own, so runs side by side never meet) with ssl_cert/ssl_key/ssl_ca from a CA
  * made here with openssl, its server certificate naming `names` (DNS names or IP addresses). Missing: the reason
- * (no MariaDB server or openssl installed).
+ * (no MariaDB server or openssl installed, or the server would not start). A CA or certificate that cannot be made
+ * throws: that is a fault to see, not a program missing.
  */
 export async function startTlsMariadb(o: { names: string[] }): Promise<TlsMariadb | { missing: string }> {
   if (!findBinary('openssl')) return { missing: 'openssl is not installed (it makes the test CA)' };
@@ -110,6 +111,6 @@ export async function startTlsMariadb(o: { names: string[] }): Promise<TlsMariad
     };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    return { missing: (err as Error).message };
+    throw err;
   }
 }

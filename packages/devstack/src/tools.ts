@@ -20,7 +20,7 @@ export interface TestTool {
   neededBy: string;
 }
 
-export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium' | 'mariadb' | 'pymysql' | 'haproxy' | 'kubectl';
+export type ToolName = 'psql' | 'ssh' | 'sshd' | 'chromium' | 'mariadb' | 'pymysql' | 'haproxy' | 'kubectl' | 'vim' | 'less';
 
 export const TEST_TOOLS: readonly TestTool[] = [
   { name: 'psql', binary: 'psql', debianPackage: 'postgresql-client', neededBy: 'psql through hoop connect' },
@@ -32,6 +32,8 @@ export const TEST_TOOLS: readonly TestTool[] = [
   // Debian's is kubectl 1.20: exec over WebSocket (1.30 on) is tested only where a newer kubectl is installed
   { name: 'kubectl', binary: 'kubectl', debianPackage: 'kubernetes-client', neededBy: 'kubectl through hoop (kubernetes connections)' },
   { name: 'pymysql', binary: 'python3', pythonModule: 'pymysql', debianPackage: 'python3-pymysql', neededBy: 'PyMySQL through hoop connect' },
+  { name: 'vim', binary: 'vim', debianPackage: 'vim', neededBy: "the terminal guard inside vim's command line" },
+  { name: 'less', binary: 'less', debianPackage: 'less', neededBy: "the terminal guard inside less's shell escape" },
 ];
 
 function executable(file: string): boolean {
