@@ -124,13 +124,13 @@ export class HeaderDeflater {
   }
 }
 
-/** A header block's pairs: names in lower case, each with its values (SPDY joins several with NUL). */
+/** A header block's pairs: names in lower case, each with its values (SPDY joins several with NUL). The writer writes names as given. */
 export type SpdyHeaders = Map<string, string[]>;
 
 export function encodeHeaderBlock(headers: SpdyHeaders): Buffer {
   const parts: Buffer[] = [u32(headers.size)];
   for (const [name, values] of headers) {
-    const n = Buffer.from(name.toLowerCase(), 'utf8');
+    const n = Buffer.from(name, 'utf8');
     const v = Buffer.from(values.join('\0'), 'utf8');
     parts.push(u32(n.length), n, u32(v.length), v);
   }
