@@ -115,7 +115,7 @@ describe.skipIf(websocketKubectl.length === 0)('kubectl exec through hoop', () =
       expect(r.stderr).toContain('blocked by hoop guardrail');
     }
     expect(kube.execs.length).toBe(before);
-    // kubectl tries SPDY after the WebSocket upgrade is refused: refused as well (hoop relays no exec over SPDY)
+    // kubectl tries SPDY after the WebSocket upgrade is refused: its command judged, and refused, the same way
     const commands = await trail('command', (d) => d.some((e) => e.command === 'env rm -r -f /'));
     expect(commands.filter((e) => e.decision === 'deny').map((e) => e.command)).toEqual(
       expect.arrayContaining(['rm -rf /', `sh -c 'rm -rf /'`, `bash -c 'sh -c '\\''rm -rf --no-preserve-root /'\\'''`, 'env rm -r -f /']),
