@@ -86,6 +86,22 @@ describe('SPDY/3.1 frames', () => {
       r.push(bytes.subarray(at), (f) => got.push(f));
       expect(got).toEqual(expected);
     }
+    const oneByOne = new SpdyReader();
+    const got: SpdyFrame[] = [];
+    for (let at = 0; at < bytes.length; at++) oneByOne.push(bytes.subarray(at, at + 1), (f) => got.push(f));
+    expect(got).toEqual(expected);
+  });
+
+  it('reads a DATA frame of 1 MiB that comes in 1,000-byte pieces', () => {
+    const data = Buffer.alloc(1024 * 1024, 7);
+    const bytes = Buffer.concat([...new SpdyWriter().data(5, data, true, 1024 * 1024), new SpdyWriter().ping(1)]);
+    const r = new SpdyReader();
+    const got: SpdyFrame[] = [];
+    for (let at = 0; at < bytes.length; at += 1000) r.push(bytes.subarray(at, at + 1000), (f) => got.push(f));
+    expect(got).toEqual([
+      { type: 'data', streamId: 5, fin: true, data },
+      { type: 'ping', id: 1 },
+    ]);
   });
 
   it('reads header blocks from a real zlib stream flushed after each block (as Go writes them)', async () => {

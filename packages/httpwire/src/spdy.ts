@@ -58,7 +58,9 @@ const MAX_ID = 0x7fffffff;
  * skipped, as SPDY/3 says. After an error the reader reads nothing more.
  */
 export class SpdyReader {
-  private buf: Buffer = Buffer.alloc(0);
+  /** what came and is not read yet: joined only once a whole frame is there */
+  private parts: Buffer[] = [];
+  private size = 0;
   private broken: string | null = null;
   private readonly inflater: HeaderInflater;
   private readonly maxData: number;
@@ -72,18 +74,23 @@ export class SpdyReader {
 
   push(chunk: Buffer, onFrame: (f: SpdyFrame) => void): void {
     if (this.broken) throw new SpdyError(this.broken);
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (chunk.length) {
+      this.parts.push(chunk);
+      this.size += chunk.length;
+    }
     try {
-      while (this.buf.length >= 8) {
-        const control = (this.buf[0]! & 0x80) !== 0;
-        const flags = this.buf[4]!;
-        const length = this.buf.readUIntBE(5, 3);
+      while (this.size >= 8) {
+        if (this.parts[0]!.length < 8) this.parts = [Buffer.concat(this.parts)];
+        const first = this.parts[0]!;
+        const control = (first[0]! & 0x80) !== 0;
+        const flags = first[4]!;
+        const length = first.readUIntBE(5, 3);
         const max = control ? this.maxControl : this.maxData;
         if (length > max) throw new SpdyError(`a SPDY ${control ? 'control' : 'DATA'} frame of ${length} bytes (at most ${max} are read)`);
-        if (this.buf.length < 8 + length) return;
-        const head = this.buf.subarray(0, 8);
-        const payload = this.buf.subarray(8, 8 + length);
-        this.buf = this.buf.subarray(8 + length);
+        if (this.size < 8 + length) return;
+        const frame = this.take(8 + length);
+        const head = frame.subarray(0, 8);
+        const payload = frame.subarray(8);
         if (!control) {
           const streamId = head.readUInt32BE(0) & MAX_ID;
           if (streamId === 0) throw new SpdyError('a SPDY DATA frame on stream 0');
@@ -97,9 +104,35 @@ export class SpdyReader {
       }
     } catch (err) {
       this.broken = err instanceof SpdyError || err instanceof SpdyHeaderError ? err.message : `hoop failed reading SPDY: ${(err as Error).message}`;
-      this.buf = Buffer.alloc(0);
+      this.parts = [];
+      this.size = 0;
       throw new SpdyError(this.broken);
     }
+  }
+
+  /** the next `n` bytes (n ≤ size), out of the parts held */
+  private take(n: number): Buffer {
+    const first = this.parts[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.parts.shift();
+      else this.parts[0] = first.subarray(n);
+    } else {
+      const used: Buffer[] = [];
+      let got = 0;
+      while (got < n) {
+        const p = this.parts[0]!;
+        const part = p.length <= n - got ? p : p.subarray(0, n - got);
+        if (part === p) this.parts.shift();
+        else this.parts[0] = p.subarray(part.length);
+        used.push(part);
+        got += part.length;
+      }
+      out = Buffer.concat(used, n);
+    }
+    this.size -= n;
+    return out;
   }
 
   private control(type: number, flags: number, p: Buffer): SpdyFrame | null {
