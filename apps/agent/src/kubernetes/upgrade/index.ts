@@ -6,8 +6,8 @@ import { UpgradeExchange } from './exchange';
  * over WebSocket): the handler kubernetesProtocol registers as its plug-in's `upgrade` (see ../upgrade-hook.ts). The
  * plug-in judges the request as any other and calls it for a request it did not refuse; it judges exec's command
  * with the shell guard, holds it for review when asked, upgrades at the API server as the hoop user, and relays:
- * the WebSocket channel protocol read (output masked, terminal frames recorded), SPDY and port-forward passed through
- * and recorded by size. On the client's side, hoop connect's local port relays the upgrade (apps/cli connect-upgrade).
+ * the WebSocket channel protocol and SPDY read (output masked, terminal frames recorded; SPDY terminated on both
+ * sides, spdy-channels.ts), port-forward over SPDY or its WebSocket tunnel recorded per port (spdy-portforward.ts). On the client's side, hoop connect's local port relays the upgrade (apps/cli connect-upgrade).
  */
 export function kubeUpgradeHandler(): KubeUpgradeHandler {
   return (u) => new UpgradeExchange(u);
