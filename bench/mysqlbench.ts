@@ -2,7 +2,7 @@
  * MySQL/MariaDB through hoop, side by side with the server directly, in one run against a benchmark database of its own
  * (created and dropped here): `sysbench oltp_read_only` at 1 and 8 threads with prepared statements and with plain
  * text queries, then a 1,000,000-row SELECT with an e-mail column (masked by hoop) read by the mariadb client, with
- * the time ratio and the peak RSS of each hoop process (agent, gateway, `hoop connect`). Gateway and agent are real
+ * the time ratio and the peak RSS of each hoop process (agent, its MySQL guard, gateway, `hoop connect`). Gateway and agent are real
  * processes, the default policy judges every statement and masks the rows, every statement is recorded.
  *   BENCH_SECONDS (default 10), BENCH_THREADS (default "1,8"), BENCH_MODES (default "prepared,text"),
  *   BENCH_ROWS (default 1000000), BENCH_RUNS (runs of the big SELECT on each path, default 3),
@@ -32,11 +32,20 @@ const asRoot = (sql: string) => execFileSync('mariadb', ['-h', HOST, '-P', Strin
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const hasSysbench = spawnSync('sysbench', ['--version']).status === 0;
 /** CPU seconds (user + system) a process has used so far. */
-const cpu = (pid: number) => {
+/** a process's figure, NaN once it is gone (the agent's MySQL guard is started again after a crash) */
+const ofLive = (f: (pid: number) => number) => (pid: number) => {
+  try {
+    return f(pid);
+  } catch {
+    return Number.NaN;
+  }
+};
+const cpu = ofLive((pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
-};
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+});
+const rssMb = ofLive((pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024);
+const peakMb = ofLive(peakRssMb);
 /** Starts a process's peak RSS (VmHWM) over from its current RSS; false when the system does not let us. */
 const resetPeak = (pid: number) => {
   try {
@@ -181,8 +190,14 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 3000));
       }
     }
-    const loaded = rss();
     const agentPid = pids.agent![0]!;
+    // the agent judges MySQL texts in a process of its own (apps/agent/src/mysql/guard-thread.ts), measured apart
+    const guardPids = spawnSync('pgrep', ['-P', String(agentPid), '-f', 'mysql-guard'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map(Number);
+    if (guardPids.length > 0) pids["agent's MySQL guard"] = guardPids;
+    const loaded = rss();
     out(
       `first session and statement through hoop: ${(performance.now() - t0).toFixed(0)} ms; ` +
         `RSS then: ${Object.entries(loaded)
@@ -193,7 +208,7 @@ async function main(): Promise<void> {
     out(`  agent from the connection's arrival to ${firstAnswer}: ${await loopOf(agentPid, loopFile)}`);
     const peaksOf = (what: string) =>
       `  peak RSS during ${what}: ${Object.entries(pids)
-        .map(([k, ps]) => `${k} ${ps.reduce((n, p) => n + peakRssMb(p), 0).toFixed(0)} MB`)
+        .map(([k, ps]) => `${k} ${ps.reduce((n, p) => n + peakMb(p), 0).toFixed(0)} MB`)
         .join(', ')}`;
 
     if (hasSysbench) {
@@ -229,7 +244,7 @@ async function main(): Promise<void> {
         .agent!.output()
         .split('\n')
         .filter((l) => l.includes('MySQL guard'));
-      if (stops.length > 0) out(`  the agent's MySQL guard thread: ${stops.length} lines logged, the last: ${stops[stops.length - 1]}`);
+      if (stops.length > 0) out(`  the agent's MySQL guard: ${stops.length} lines logged, the last: ${stops[stops.length - 1]}`);
     } else out('\nsysbench is not installed (Debian: apt-get install sysbench): the oltp_read_only part is left out');
 
     out(`\n${N} rows (id, email, notes, created_at), mariadb --quick to /dev/null; medians of ${RUNS} runs after one warm-up each (${load()})`);
@@ -239,7 +254,7 @@ async function main(): Promise<void> {
     const peaks = Object.values(pids).every((ps) => ps.every(resetPeak));
     const direct: number[] = [];
     const hoop: number[] = [];
-    const cpuPerRun: Record<string, number[]> = { agent: [], gateway: [], 'hoop connect': [] };
+    const cpuPerRun: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
     const loads: string[] = [];
     for (let i = 0; i < RUNS; i++) {
       loads.push(loadavg()[0]!.toFixed(1));
@@ -266,7 +281,7 @@ async function main(): Promise<void> {
     out(
       `  RSS before the runs → peak during them${peaks ? '' : ' (peak since the process started: its peak could not be reset)'}: ` +
         Object.entries(pids)
-          .map(([k, ps]) => `${k} ${before[k]!.toFixed(0)} → ${ps.reduce((n, p) => n + peakRssMb(p), 0).toFixed(0)} MB`)
+          .map(([k, ps]) => `${k} ${before[k]!.toFixed(0)} → ${ps.reduce((n, p) => n + peakMb(p), 0).toFixed(0)} MB`)
           .join(', '),
     );
     out(`  first row through hoop: ${check}`);
@@ -278,8 +293,8 @@ async function main(): Promise<void> {
     const guard = agent
       ?.output()
       .split('\n')
-      .find((l) => l.includes('MySQL guard thread stopped'));
-    if (guard) out(`the agent's MySQL guard thread, at the end: ${guard}`);
+      .find((l) => l.includes('MySQL guard process stopped'));
+    if (guard) out(`the agent's MySQL guard, at the end: ${guard}`);
     rmSync(loopDir, { recursive: true, force: true });
     asRoot(`DROP DATABASE IF EXISTS ${db}`);
   }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRIES = { agent: 'apps/agent/src/main.ts', gateway: 'apps/gateway/src/main.ts', cli: 'apps/cli/src/main.ts' };
-/** scripts a service starts threads with, bundled beside its main.mjs (apps/agent/src/mysql/guard-thread.ts finds it there) */
+/** scripts a service starts threads or processes with, bundled beside its main.mjs (apps/agent/src/mysql/guard-thread.ts finds it there) */
 const THREADS = { agent: { 'mysql-guard': 'apps/agent/src/mysql/guard-worker.ts' } };
 
 /**

@@ -29,7 +29,7 @@ export function startAgent(env: AgentEnv, log: Logger): AgentHandle {
     log.error('audit spool not writable: frames of this session are kept in memory only until acknowledged', { session, error: err.message }),
   );
   const reviews = new ReviewBroker(outbox.routes);
-  // MySQL texts are judged in a thread of their own: the grammar's load and long reads never hold up the event loop
+  // MySQL texts are judged in a process of its own: the grammar's load and long reads never hold up the event loop
   const mysqlGuard = new MysqlGuardThread({ log });
   let connections = new Map<string, AgentConnection>();
   let markReady: () => void = () => undefined;

@@ -1,35 +1,35 @@
 import type { Decision, Policy, StatementDecision } from '@hoop/pipeline';
 import type { MysqlContext } from '@hoop/pipeline/mysql';
 
-/** What the agent posts to its MySQL guard thread (guard-worker.ts). */
+/** What the agent sends to its MySQL guard (guard-worker.ts, a process of its own). */
 export interface JudgeRequest {
   type: 'judge';
   job: number;
   sql: string;
-  /** the policy by its number (policies are posted once per thread: see guard-thread.ts) */
+  /** the policy by its number (policies are posted once per guard process: see guard-thread.ts) */
   policyId: number;
-  /** the policy itself, the first time this thread hears of it */
+  /** the policy itself, the first time the guard hears of it */
   policy?: Policy;
   ctx: MysqlContext;
   /** say too whether the verdict cannot depend on the text's numbers (literalFreeMysql: the verdict is kept for its shape) */
   askFree: boolean;
 }
 
-/** What the guard thread answers. */
+/** What the guard answers. */
 export type GuardReply =
-  /** the grammar is loaded; `task`: the thread's /proc task folder (its CPU time is read there), null where there is none */
+  /** the grammar is loaded; `task`: its main thread's /proc task folder (its CPU time is read there), null where there is none */
   | { type: 'ready'; task: string | null }
   | { type: 'unloaded'; error: string }
-  /** `heapMb`: the thread's heap in use after it (for the agent's log) */
-  | { type: 'verdict'; job: number; decision: Decision; literalFree: boolean; heapMb: number }
-  /** a policy number the thread does not hold: posted again with the policy */
+  /** `heapMb`, `rssMb`: the guard's heap in use and its process's size after it (for the agent's log) */
+  | { type: 'verdict'; job: number; decision: Decision; literalFree: boolean; heapMb: number; rssMb: number }
+  /** a policy number the guard does not hold: posted again with the policy */
   | { type: 'unknown-policy'; job: number };
 
-/** What the thread is started with. */
+/** What the guard is started with (its first argument, JSON). */
 export interface GuardWorkerData {
   /** past this much heap in use (MB) after a statement, the grammar's prediction cache is dropped */
   dfaBoundMb: number;
-  /** policies the thread keeps (the agent keeps the same count, in the same order) */
+  /** policies the guard keeps (the agent keeps the same count, in the same order) */
   policies: number;
 }
 

@@ -139,11 +139,15 @@ describe('the MySQL guard thread', () => {
     }
   });
 
-  it('once closed, refuses what waits and what comes, saying the agent is stopping', async () => {
+  it('once closed, refuses what waits and what comes, saying the agent is stopping; its process is gone', async () => {
     const g = new MysqlGuardThread();
     await g.start();
+    // the guard is a process of its own: its grammar and its reading are not the agent's memory
+    const pid = g.pid!;
+    expect(pid).not.toBe(process.pid);
     const waiting = g.judge('select 1', policy, {});
     await g.close();
+    expect(() => process.kill(pid, 0)).toThrow();
     expect((await waiting).decision.reason ?? 'allowed before the close').toMatch(/agent is stopping|allowed before the close/);
     expect((await g.judge('select 1', policy, {})).decision).toMatchObject({ action: 'deny', reason: 'the statement was not sent: the agent is stopping' });
   });

@@ -1,19 +1,22 @@
 /**
- * The agent's MySQL guard thread (see guard-thread.ts): it loads the MySQL grammar, then judges the texts the agent
- * posts, one at a time, each within the guard's parse budget counted in this thread's own CPU time (the agent's other
- * work, on the main thread, does not use up a statement's budget).
+ * The agent's MySQL guard, a process the agent starts (see guard-thread.ts; its settings come as the first argument):
+ * it loads the MySQL grammar, then judges the texts the agent sends, one at a time, each within the guard's parse
+ * budget counted in this thread's own CPU time (the agent's work does not use up a statement's budget). It exits when
+ * the agent does (its channel to the agent closes).
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import v8 from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
 import type { Decision, Policy } from '@hoop/pipeline';
 import { clearMysqlDfa, evaluateMysql, initMysqlGuard, literalFreeMysql, setMysqlParseClock } from '@hoop/pipeline/mysql';
 import { type GuardReply, type GuardWorkerData, type JudgeRequest, threadCpuMs, unread } from './guard-messages';
 
-const port = parentPort;
-if (!port) throw new Error('guard-worker.ts runs as a worker thread of the agent');
-const data = workerData as GuardWorkerData;
-const reply = (m: GuardReply) => port.postMessage(m);
+const send = process.send?.bind(process);
+if (!send) throw new Error('guard-worker.ts runs as a process the agent starts (with a channel to it)');
+const data = JSON.parse(process.argv[2] ?? '{}') as GuardWorkerData;
+const reply = (m: GuardReply): void => {
+  send(m);
+};
+process.on('disconnect', () => process.exit(0));
 
 /** this thread's task folder (/proc/<pid>/task/<tid>), where its CPU time is read; null off Linux */
 const task = (() => {
@@ -52,14 +55,15 @@ function judge(m: JudgeRequest): void {
     decision = unread(m.sql, `the MySQL guard failed while reading it (${(err as Error).message})`);
   }
   const heap = v8.getHeapStatistics().used_heap_size;
-  reply({ type: 'verdict', job: m.job, decision, literalFree, heapMb: Math.round(heap / 104857.6) / 10 });
+  const rss = process.memoryUsage.rss();
+  reply({ type: 'verdict', job: m.job, decision, literalFree, heapMb: Math.round(heap / 104857.6) / 10, rssMb: Math.round(rss / 104857.6) / 10 });
   // the prediction cache grows with every new shape of statement: dropped past its bound (it grows back)
   if (++judged % CHECK_EVERY === 0 && heap > data.dfaBoundMb * 1024 * 1024) clearMysqlDfa();
 }
 
 initMysqlGuard().then(
   () => {
-    port.on('message', judge);
+    process.on('message', judge);
     reply({ type: 'ready', task });
   },
   (err: Error) => reply({ type: 'unloaded', error: err.message }),

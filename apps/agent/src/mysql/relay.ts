@@ -55,7 +55,7 @@ export class MysqlRelay {
   private held: { payload: Buffer; review: ReviewHold } | null = null;
   /** the file the client is sending for the statement's LOAD DATA LOCAL INFILE */
   private infile: InfileTransfer | null = null;
-  /** a statement is being judged (in the guard thread), this many bytes long: nothing after it goes on until its verdict */
+  /** a statement is being judged (in the guard process), this many bytes long: nothing after it goes on until its verdict */
   private judging: number | null = null;
   private disposed = false;
   /** statements judged (allowed or refused) */
@@ -273,7 +273,7 @@ export class MysqlRelay {
     this.verdictOn(sql, (verdict) => this.judged(payload, sql, verdict));
   }
 
-  /** The verdict on `sql`: at once when cached, else when the guard thread answers (what the client sends waits, in order). */
+  /** The verdict on `sql`: at once when cached, else when the guard process answers (what the client sends waits, in order). */
   private verdictOn(sql: string, then: (v: Verdict) => void): void {
     const v = this.o.hooks.judgeSoon ? this.o.hooks.judgeSoon(sql) : this.o.hooks.judge(sql);
     if (!(v instanceof Promise)) return then(v);

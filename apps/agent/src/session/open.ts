@@ -18,7 +18,7 @@ export interface SessionServices {
   log: Logger;
   /** the connection as the gateway configured it last */
   current(conn: AgentConnection): AgentConnection;
-  /** where MySQL texts are judged (the agent's guard thread); absent, on the event loop */
+  /** where MySQL texts are judged (the agent's guard process); absent, on the event loop */
   mysqlGuard?: MysqlGuard;
 }
 

@@ -174,7 +174,7 @@ let cpuMs = () => {
 
 /**
  * Sets the clock budgets are counted in (milliseconds of CPU time, read at most every 5 ms of a parse). The default is
- * the process's CPU time; a thread that parses beside others (the agent's guard thread) gives its own.
+ * the process's CPU time; the agent's MySQL guard (a process of its own) gives its parsing thread's own.
  */
 export function setMysqlParseClock(clock: () => number): void {
   cpuMs = clock;
