@@ -26,9 +26,8 @@ const PIECE = 64 * 1024;
  * take a second stdin stream as the one to read, unjudged. A FIN is passed on after the data before it (stdin's
  * after its last lines are judged).
  */
-export class SpdyChannelTap {
+export class SpdyChannelTap extends ChannelTap {
   private readonly bridge: SpdyBridge;
-  private readonly tap: ChannelTap;
   /** the tap's output, read back into channel messages */
   private readonly tapToClient = new WsMessageReader(MAX_CHANNEL_MESSAGE);
   private readonly tapToServer = new WsMessageReader(MAX_CHANNEL_MESSAGE);
@@ -41,7 +40,10 @@ export class SpdyChannelTap {
     private readonly allowed: { stdin: boolean; tty: boolean },
     private readonly onRefused: (type: string, reason: string) => void,
   ) {
-    this.tap = new ChannelTap({ ...o, toClient: (b) => this.fromTap(b), toServer: (b) => this.fromTapToServer(b) });
+    // the channel tap's frames come back here, to go out as SPDY (`this` exists once super() returns)
+    const self: { tap: SpdyChannelTap | null } = { tap: null };
+    super({ ...o, toClient: (b) => self.tap?.fromTap(b) ?? true, toServer: (b) => self.tap?.fromTapToServer(b) });
+    self.tap = this;
     this.bridge = new SpdyBridge({
       toClient: (b) => o.toClient(b),
       toServer: (b) => o.toServer(b),
@@ -53,32 +55,14 @@ export class SpdyChannelTap {
     });
   }
 
-  get exitCode(): number | null {
-    return this.tap.exitCode;
-  }
-
-  get sizes(): Record<string, number> {
-    return this.tap.sizes;
-  }
-
-  binaryRecord(): { bytes: number; sha256: string } | null {
-    return this.tap.binaryRecord();
-  }
-
-  client(chunk: Buffer): void {
+  /** what the client sent: SPDY, its streams' data handed to the channel tap as channel messages */
+  override client(chunk: Buffer): void {
     this.bridge.client(chunk);
   }
 
-  server(chunk: Buffer): boolean {
+  /** what the API server sent, likewise; false: wait for the session's drain */
+  override server(chunk: Buffer): boolean {
     return this.bridge.server(chunk);
-  }
-
-  drained(): void {
-    this.tap.drained();
-  }
-
-  end(): void {
-    this.tap.end();
   }
 
   private admit(h: SpdyHeaders): { type: string; headers: SpdyHeaders } | { refuse: string } {
@@ -94,10 +78,10 @@ export class SpdyChannelTap {
   private clientData(s: BridgeStream, data: Buffer, fin: boolean): void {
     const channel = CHANNEL_OF[s.type]!;
     if (channel === Channel.stdin || channel === Channel.resize)
-      for (let at = 0; at < data.length; at += PIECE) this.tap.client(frame(channel, data.subarray(at, at + PIECE)));
+      for (let at = 0; at < data.length; at += PIECE) super.client(frame(channel, data.subarray(at, at + PIECE)));
     // the kubelet reads nothing the client sends on the other streams: not passed on
     if (!fin) return;
-    if (channel === Channel.stdin) this.tap.client(frame(Channel.close, Buffer.from([Channel.stdin])));
+    if (channel === Channel.stdin) super.client(frame(Channel.close, Buffer.from([Channel.stdin])));
     else this.bridge.toServerData(s.id, Buffer.alloc(0), true);
   }
 
@@ -114,11 +98,11 @@ export class SpdyChannelTap {
       if (!fin) return true;
       const status = Buffer.concat(this.errorText);
       this.errorText = [];
-      if (status.length) this.tap.server(frame(Channel.error, status));
+      if (status.length) super.server(frame(Channel.error, status));
     } else if (channel === Channel.stdout || channel === Channel.stderr) {
-      for (let at = 0; at < data.length; at += PIECE) this.tap.server(frame(channel, data.subarray(at, at + PIECE)));
+      for (let at = 0; at < data.length; at += PIECE) super.server(frame(channel, data.subarray(at, at + PIECE)));
     }
-    if (fin) this.tap.server(frame(Channel.close, Buffer.from([channel])));
+    if (fin) super.server(frame(Channel.close, Buffer.from([channel])));
     return this.clientOk;
   }
 
