@@ -34,6 +34,7 @@ export function serveSpdyExec(
   if (rec.tty && rec.protocol !== 'channel.k8s.io' && rec.protocol !== 'v2.channel.k8s.io') want.add('resize');
   const streams = new Map<string, KitStream>();
   const stdinReaders: ((d: string | null) => void)[] = [];
+  const byteReaders: ((d: Buffer | null) => void)[] = [];
   let started = false;
   let over = false;
   let stopAttach: (() => void) | null = null;
@@ -43,8 +44,9 @@ export function serveSpdyExec(
     if (stdinOver) return;
     stdinOver = true;
     for (const r of stdinReaders) r(null);
+    for (const r of byteReaders) r(null);
   };
-  const io: ProcessIo = {
+  const base: ProcessIo = {
     pod: rec.pod,
     write: (channel, text) => {
       if (over) return;
@@ -64,6 +66,13 @@ export function serveSpdyExec(
       conn.close();
     },
   };
+  // bytes as they are (a tar stream), for the commands that read and write them
+  const io = Object.assign(base, {
+    writeBytes: (channel: 1 | 2, data: Buffer) => {
+      if (!over) streams.get(rec.tty || channel === 1 ? 'stdout' : 'stderr')?.write(data);
+    },
+    onStdinBytes: (fn: (d: Buffer | null) => void) => void byteReaders.push(fn),
+  });
 
   const start = () => {
     started = true;
@@ -103,6 +112,7 @@ export function serveSpdyExec(
           const text = d.toString('utf8');
           rec.stdin += text;
           if (!stdinOver) for (const r of stdinReaders) r(text);
+          if (!stdinOver) for (const r of byteReaders) r(d);
         });
       if (s.type === 'resize') {
         let pending = '';
