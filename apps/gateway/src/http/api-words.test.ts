@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSession, sqlSessionEvents } from '@hoop/core/testing';
@@ -9,7 +8,7 @@ import { createTestDatabase, seedAgent, seedApiToken, seedConnection, seedOrg, s
 import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
 import { AgentRegistry } from '../agent-link/registry';
-import { handleApi } from './api';
+import { serveApi } from './api-test-server';
 
 /**
  * The API's answers to bad requests keep the words and statuses the CLI has always shown after `hoop:` (the use cases
@@ -49,13 +48,7 @@ beforeAll(async () => {
     slack: { invalidate: () => undefined },
     auditKeys: new Map(),
   };
-  server = createServer((req, res) => {
-    handleApi(deps, req, res).catch((err: Error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `unexpected: ${err.message}` }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveApi(deps));
 });
 
 afterAll(async () => {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS } from '@hoop/core/authz';
@@ -10,7 +9,8 @@ import { createTestDatabase, seedApiToken, type TestDatabase } from '@hoop/db/te
 import { testServerUrl } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
 import { AgentRegistry } from '../agent-link/registry';
-import { API_ROUTES, handleApi } from './api';
+import { API_ROUTES } from './api';
+import { serveApi } from './api-test-server';
 
 /**
  * Who may call what on the gateway's API, the CLI's side of the control plane: every route, as every role, as a
@@ -58,13 +58,7 @@ beforeAll(async () => {
     auditKeys: new Map(),
     pgListener: { port: 15432, tls: 'generated' as const, caCert: '-----BEGIN CERTIFICATE-----', fingerprint: 'AB:CD' },
   };
-  server = createServer((req, res) => {
-    handleApi(deps, req, res).catch((err: Error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `unexpected: ${err.message}` }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveApi(deps));
 });
 
 afterAll(async () => {

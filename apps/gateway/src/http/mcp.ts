@@ -36,24 +36,30 @@ export async function handleMcp(
       .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'use POST (stateless streamable HTTP)' }, id: null }));
     return;
   }
+  type ClientInfo = Parameters<typeof openAgentSession>[4];
+  /** A recorded session on `connection` for a tool that works on connections of `types`; another type is refused, saying `use`. */
+  const openFor = async (connection: string, clientInfo: ClientInfo, types: readonly string[], use: string) => {
+    let session;
+    try {
+      session = await openAgentSession(deps, user, connection, 'mcp', clientInfo);
+    } catch (err) {
+      throw err instanceof RouteError ? new Error(err.message) : err;
+    }
+    const s = session;
+    s.stream.once('close', () => s.finish());
+    if (!types.includes(s.connectionType)) {
+      s.stream.destroy();
+      throw new Error(`connection "${connection}" is of type ${s.connectionType}; ${use}`);
+    }
+    return s;
+  };
   const server = createHoopMcpServer(
     {
       caller: user.id,
       listConnections: async () => (await connectionSummaries(deps.db, user.orgId, agentOnline(deps.agents))).connections,
       openSql: async (connection, clientInfo) => {
-        let session;
-        try {
-          session = await openAgentSession(deps, user, connection, 'mcp', clientInfo);
-        } catch (err) {
-          throw err instanceof RouteError ? new Error(err.message) : err;
-        }
-        session.stream.once('close', () => session.finish());
-        if (session.connectionType !== 'postgres' && session.connectionType !== 'mysql') {
-          session.stream.destroy();
-          throw new Error(
-            `connection "${connection}" is of type ${session.connectionType}; run_query works on databases (use run_command for ssh and command connections)`,
-          );
-        }
+        const use = 'run_query works on databases (use run_command for ssh and command connections)';
+        const session = await openFor(connection, clientInfo, ['postgres', 'mysql'], use);
         if (session.connectionType === 'mysql') {
           const mysql = await mysqlClientOver(session.stream).catch((err: unknown) => {
             session.stream.destroy();
@@ -71,33 +77,12 @@ export async function handleMcp(
         return r ? { reviewId: r.id, url: reviewUrl(deps.webUrl, r.id), expiresAt: r.expiresAt } : null;
       },
       openCommand: async (connection, clientInfo) => {
-        let session;
-        try {
-          session = await openAgentSession(deps, user, connection, 'mcp', clientInfo);
-        } catch (err) {
-          throw err instanceof RouteError ? new Error(err.message) : err;
-        }
-        session.stream.once('close', () => session.finish());
-        if (session.connectionType !== 'ssh' && session.connectionType !== 'command') {
-          session.stream.destroy();
-          throw new Error(
-            `connection "${connection}" is of type ${session.connectionType}; run_command works on ssh and command connections (use run_query for databases)`,
-          );
-        }
+        const use = 'run_command works on ssh and command connections (use run_query for databases)';
+        const session = await openFor(connection, clientInfo, ['ssh', 'command'], use);
         return { stream: session.stream, sessionId: session.sessionId, limits: session.limits };
       },
       openHttp: async (connection, clientInfo) => {
-        let session;
-        try {
-          session = await openAgentSession(deps, user, connection, 'mcp', clientInfo);
-        } catch (err) {
-          throw err instanceof RouteError ? new Error(err.message) : err;
-        }
-        session.stream.once('close', () => session.finish());
-        if (session.connectionType !== 'http' && session.connectionType !== 'kubernetes') {
-          session.stream.destroy();
-          throw new Error(`connection "${connection}" is of type ${session.connectionType}; http_request works on http and kubernetes connections`);
-        }
+        const session = await openFor(connection, clientInfo, ['http', 'kubernetes'], 'http_request works on http and kubernetes connections');
         return { stream: session.stream, sessionId: session.sessionId, limits: session.limits };
       },
     },
