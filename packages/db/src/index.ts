@@ -13,3 +13,4 @@ export * from './audit-retention';
 export * from './audit-purge';
 export * from './audit-signing';
 export * from './model-usage';
+export * from './locks';

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { advisoryLockSql, HOOP_LOCKS } from './locks';
 
 /**
  * Applies prisma/migrations/* in order, recording each in `_prisma_migrations` exactly as `prisma migrate deploy`
@@ -25,7 +26,7 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
   await client.connect();
   const applied: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock(72707369)');
+    await client.query(advisoryLockSql('pg_advisory_lock', HOOP_LOCKS.migrate));
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
@@ -66,7 +67,7 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       applied.push(name);
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock(72707369)').catch(() => undefined);
+    await client.query(advisoryLockSql('pg_advisory_unlock', HOOP_LOCKS.migrate)).catch(() => undefined);
     await client.end();
   }
   return { applied, total: names.length };

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { AuditSigner } from '@hoop/db';
+import { advisoryLockSql, type AuditSigner, HOOP_LOCKS } from '@hoop/db';
 import { chainHash, GENESIS_HASH } from '@hoop/core/audit/audit-hash';
 
 /** The link a seal appended: its place in the chain, its hash and, with a signing key, who signed it. */
@@ -25,7 +25,7 @@ export async function sealSession(
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
-    await c.query('SELECT pg_advisory_xact_lock(72707371)');
+    await c.query(advisoryLockSql('pg_advisory_xact_lock', HOOP_LOCKS.auditChain));
     const last = await c.query<{ hash: string }>('SELECT hash FROM audit_chain ORDER BY id DESC LIMIT 1');
     const prev = last.rows[0]?.hash ?? GENESIS_HASH;
     const hash = chainHash(prev, sessionId, finalSeq, finalHash);

@@ -1,9 +1,6 @@
 import type pg from 'pg';
-import { type Db, ensureAuditPartitions, purgeExpiredAudit } from '@hoop/db';
+import { advisoryLockSql, type Db, ensureAuditPartitions, HOOP_LOCKS, purgeExpiredAudit } from '@hoop/db';
 import type { Logger } from '@hoop/log';
-
-/** pg_try_advisory_lock key: one gateway at a time runs the retention purge */
-const PURGE_LOCK = 72707373;
 
 export interface AuditMaintenance {
   /** no new pass starts; resolves when the one running (if any) is done */
@@ -28,7 +25,7 @@ export function startAuditMaintenance(db: Db, pool: pg.Pool, log: Logger, interv
   async function purge(): Promise<void> {
     const client = await pool.connect();
     try {
-      const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [PURGE_LOCK]);
+      const { rows } = await client.query<{ got: boolean }>(advisoryLockSql('pg_try_advisory_lock', HOOP_LOCKS.auditPurge));
       if (!rows[0]?.got) return log.debug('audit retention purge runs on another gateway');
       try {
         const run = await purgeExpiredAudit(db);
@@ -38,7 +35,7 @@ export function startAuditMaintenance(db: Db, pool: pg.Pool, log: Logger, interv
         }
         for (const d of run.deferred) log.warn('audit retention purge left a step for the next pass', { step: d });
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [PURGE_LOCK]);
+        await client.query(advisoryLockSql('pg_advisory_unlock', HOOP_LOCKS.auditPurge));
       }
     } finally {
       client.release();
