@@ -26,6 +26,11 @@ export interface RawSpdyClient {
   /** resolves once `fn` holds (checked at each frame and at the close) */
   until(fn: () => boolean): Promise<void>;
   close(): void;
+  /** stop reading the connection (the server's writes back up), and start again */
+  pause(): void;
+  resume(): void;
+  /** DATA bytes received so far, on all streams */
+  received: number;
 }
 
 export function rawSpdy(url: string, o: { protocols?: string[]; ca?: string; headers?: Record<string, string> } = {}): Promise<RawSpdyClient> {
@@ -97,6 +102,13 @@ function client(status: number, protocol: string, socket: Duplex | null, head: B
     close() {
       socket?.end();
     },
+    pause() {
+      socket?.pause();
+    },
+    resume() {
+      socket?.resume();
+    },
+    received: 0,
   };
   if (!socket) {
     closed();
@@ -110,7 +122,10 @@ function client(status: number, protocol: string, socket: Duplex | null, head: B
         if (f.type === 'ping') socket.write(writer.ping(f.id));
         if (!s) return;
         if (f.type === 'syn_reply') s.replied = true;
-        if (f.type === 'data') s.text += f.data.toString('utf8');
+        if (f.type === 'data') {
+          c.received += f.data.length;
+          if (s.text.length < 1024 * 1024) s.text += f.data.toString('utf8');
+        }
         if ((f.type === 'data' || f.type === 'syn_reply') && f.fin) s.ended = true;
         if (f.type === 'rst_stream') {
           s.ended = true;

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { kubectlBinaries, rawSpdy } from '@hoop/devstack';
+import { type BuiltinCommand, kubectlBinaries, rawSpdy, startKubeApiServer } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, h, last, lastStatement, setUp, statementCount, tearDown } from './upgrade-harness';
+import { events, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until } from './upgrade-harness';
 
 /**
  * exec, attach and port-forward over SPDY/3.1 through hoop's relay (the harness: a local port → exchange frames →
@@ -160,5 +160,48 @@ describe('SPDY clients kubectl is not: a terminal, attach', () => {
     await c.until(() => c.streams.get(5)!.text.includes('typed in'));
     c.close();
     await c.closed;
+  });
+});
+
+describe('backpressure over SPDY', () => {
+  it('a client that stops reading holds the output back at the API server; it gets all of it once it reads', async () => {
+    const FLOOD = 32 * 1024 * 1024;
+    let written = 0;
+    const yes: BuiltinCommand = (_args, io) => {
+      const chunk = `${'y'.repeat(63)}\n`.repeat(1024);
+      const step = () => {
+        for (let i = 0; i < 8 && written < FLOOD; i++, written += chunk.length) io.write(1, chunk);
+        if (written < FLOOD) return void setImmediate(step);
+        io.exit(0);
+      };
+      step();
+    };
+    const kube = await startKubeApiServer({
+      namespaces: ['shop'],
+      rbac: [{ subjects: ['group:ops'], verbs: ['*'], resources: ['pods', 'pods/exec'], namespaces: ['shop'] }],
+      commands: { yes },
+    });
+    kube.put('pods', 'shop', { metadata: { name: 'box' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
+    const front = await startFront({ server: kube.url, caCert: kube.caPem, connectTimeoutMs: 5000 }, kube.token, { tcp: true });
+    const c = await rawSpdy(`http://127.0.0.1:${(front.address() as AddressInfo).port}/api/v1/namespaces/shop/pods/box/exec?command=yes&stdout=true`);
+    c.pause();
+    const start = h.sent;
+    c.open(1, { streamtype: 'error' });
+    c.open(3, { streamtype: 'stdout' });
+    // what the agent sends settles while the client reads nothing: the rest waits at the API server (the kit's own
+    // writes do not wait: they are held in its socket)
+    let seen = -1;
+    let same = 0;
+    await until(() => {
+      same = h.sent === seen ? same + 1 : 0;
+      seen = h.sent;
+      return same >= 20;
+    });
+    expect(h.sent - start).toBeLessThan(FLOOD / 2);
+    c.resume();
+    await c.closed;
+    expect(c.received).toBeGreaterThanOrEqual(FLOOD + '{"metadata":{},"status":"Success"}'.length);
+    expect(c.streams.get(1)!.text).toBe('{"metadata":{},"status":"Success"}');
+    await kube.stop();
   });
 });
