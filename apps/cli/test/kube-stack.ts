@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import YAML from 'yaml';
-import { type KubeApiServer, kubectlBinaries, type StackUser, startKubeApiServer, startTestStack, type TestStack } from '@hoop/devstack';
+import { type BuiltinCommand, type KubeApiServer, kubectlBinaries, type StackUser, startKubeApiServer, startTestStack, type TestStack } from '@hoop/devstack';
 
 export const REDACTED_B64 = Buffer.from('[REDACTED]').toString('base64');
 export const HUNTER = Buffer.from('hunter2').toString('base64');
@@ -41,12 +41,14 @@ export const run = (cmd: string, args: string[]) =>
     ),
   );
 
-export async function startKubeStack() {
+/** `commands`: what the kit's containers run beyond its built-in commands (see startKubeApiServer) */
+export async function startKubeStack(o: { commands?: Record<string, BuiltinCommand> } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'hoop-k8s-e2e-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   const kube: KubeApiServer = await startKubeApiServer({
     namespaces: ['default', 'payments', 'dev'],
     rbac: [{ subjects: ['group:hoop:admin'], verbs: ['*'], resources: ['*'] }],
+    ...(o.commands ? { commands: o.commands } : {}),
   });
   kube.put('pods', 'payments', pod('web-1'));
   kube.put('secrets', 'payments', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-creds' }, data: { config: HUNTER }, type: 'Opaque' });

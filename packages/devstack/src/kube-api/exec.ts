@@ -37,6 +37,10 @@ export interface ProcessIo {
   write(channel: 1 | 2, text: string): void;
   /** each piece of stdin as it comes; null once stdin is closed */
   onStdin(fn: (data: string | null) => void): void;
+  /** bytes as they are (a tar stream): not converted for a terminal; absent where the transport has no binary channel */
+  writeBytes?(channel: 1 | 2, data: Buffer): void;
+  /** stdin's bytes as they come; null once stdin is closed */
+  onStdinBytes?(fn: (data: Buffer | null) => void): void;
   exit(code: number): void;
 }
 
@@ -140,6 +144,7 @@ export function serveChannels(
     rec.protocol = ws.protocol;
     const v4 = ws.protocol === 'v4.channel.k8s.io' || ws.protocol === 'v5.channel.k8s.io';
     const stdinReaders: ((d: string | null) => void)[] = [];
+    const byteReaders: ((d: Buffer | null) => void)[] = [];
     let stdinOver = false;
     let over = false;
     let stopAttach: (() => void) | null = null;
@@ -150,6 +155,8 @@ export function serveChannels(
       pod: rec.pod,
       write: (channel, text) => !over && send(rec.tty ? 1 : channel, rec.tty ? text.replace(/(?<!\r)\n/g, '\r\n') : text),
       onStdin: (fn) => void stdinReaders.push(fn),
+      writeBytes: (channel, data) => !over && send(channel, data),
+      onStdinBytes: (fn) => void byteReaders.push(fn),
       exit(code) {
         if (over) return;
         over = true;
@@ -163,6 +170,7 @@ export function serveChannels(
       if (stdinOver) return;
       stdinOver = true;
       for (const r of stdinReaders) r(null);
+      for (const r of byteReaders) r(null);
     };
     ws.on('message', (data: Buffer) => {
       const channel = data[0];
@@ -171,6 +179,7 @@ export function serveChannels(
         const text = body.toString('utf8');
         rec.stdin += text;
         if (!stdinOver) for (const r of stdinReaders) r(text);
+        if (!stdinOver) for (const r of byteReaders) r(Buffer.from(body));
       } else if (channel === 4) {
         try {
           rec.resizes.push(JSON.parse(body.toString('utf8')));
@@ -186,6 +195,12 @@ export function serveChannels(
       onClose();
     });
     if (rec.kind === 'attach') {
+      // a container started with a terminal running a command the kit knows (`stdin: true, tty: true`, `sh`): attach
+      // talks to that program, a fresh one each time
+      const spec = (store.get('pods', rec.namespace, rec.pod) as { spec?: { containers?: { command?: string[]; tty?: boolean }[] } }).spec;
+      const main = spec?.containers?.find((c) => c.tty)?.command;
+      const builtin = main && commands[main[0] ?? ''];
+      if (rec.tty && main && builtin) return builtin(main.slice(1), io);
       // the container's main process: its log lines come out on stdout, stdin goes into its log
       io.onStdin((d) => d !== null && store.appendLog(rec.namespace, rec.pod, d));
       const follow = store.readLog(rec.namespace, rec.pod, (line) => (line === null ? io.exit(0) : io.write(1, line)));

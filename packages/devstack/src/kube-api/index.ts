@@ -1,3 +1,5 @@
+export { PodFiles } from './pod-files';
+export { ttyShell } from './tty-shell';
 export { BUILTIN_COMMANDS, type BuiltinCommand, CHANNEL_PROTOCOLS, type ExecRecord, type ProcessIo } from './exec';
 export { kubeconfigFor, kubectlBinaries, type KubectlBinary } from './kubectl';
 export type { Identity, RbacRule } from './rbac';

@@ -3,6 +3,7 @@ import { encodeWsFrame, type WsFrame, type WsMessage, WsMessageReader, WsOpcode 
 import type { ShellDecision } from '@hoop/pipeline';
 import { OutputPipe } from '../../session/output-pipe';
 import { StdinGate } from './stdin-gate';
+import { type FileRecord, TarDownload, type TarMode, TarUpload } from './tar-tap';
 import { type TerminalJudging, TerminalStdin } from './terminal';
 
 /** the largest channel message read whole (a message split in fragments is joined before it is masked) */
@@ -14,8 +15,13 @@ export interface TapOptions {
   /** when the exec began: terminal frames carry seconds from it */
   started: number;
   exchange: number;
-  /** stdin and stdout are byte streams (kubectl cp's tar): passed through, stdout recorded by size and sha256, stdin by size */
-  binaryStdout: boolean;
+  /**
+   * the command is tar writing an archive to stdout (a `kubectl cp` download: masked file by file, tar-tap.ts) or
+   * reading one from stdin (an upload: passed on, each file recorded); either is counted, not recorded as text
+   */
+  tar: TarMode;
+  /** masking is on in the connection's policy (a download's files are masked, or withheld when they cannot be) */
+  masking: boolean;
   maskText(text: string): string;
   maskAudit(text: string): string;
   audit(type: string, data: Record<string, unknown>): void;
@@ -47,6 +53,10 @@ export class ChannelTap {
   private readonly binary = createHash('sha256');
   private binaryBytes = 0;
   private binaryIn = 0;
+  private readonly download: TarDownload | null = null;
+  private readonly upload: TarUpload | null = null;
+  /** a download stopped at a file hoop cannot mask: nothing more from the API server goes on */
+  private withheld = false;
   private blocked = false;
   private readonly gate: StdinGate | null;
   private readonly terminal: TerminalStdin | null;
@@ -97,6 +107,20 @@ export class ChannelTap {
           this.out,
         )
       : null;
+    const file = (f: FileRecord) => o.audit('file', { ...f, path: o.maskAudit(f.path), exchange: o.exchange });
+    if (o.tar === 'create')
+      this.download = new TarDownload({
+        masking: o.masking,
+        maskText: (t) => o.maskText(t),
+        out: (bytes) => {
+          this.binaryBytes += bytes.length;
+          this.binary.update(bytes);
+          this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.stdout]), bytes])));
+        },
+        record: file,
+        withhold: (reason) => this.withhold(reason),
+      });
+    if (o.tar === 'extract') this.upload = new TarUpload(file);
     this.input = new OutputPipe({
       started: o.started,
       mask: (t) => o.maskAudit(t),
@@ -172,7 +196,7 @@ export class ChannelTap {
 
   /** the binary stdout's record (kubectl cp), when there was one */
   binaryRecord(): { bytes: number; sha256: string } | null {
-    return this.o.binaryStdout ? { bytes: this.binaryBytes, sha256: this.binary.digest('hex') } : null;
+    return this.download ? { bytes: this.binaryBytes, sha256: this.binary.digest('hex') } : null;
   }
 
   private send(bytes: Buffer): void {
@@ -186,6 +210,7 @@ export class ChannelTap {
   }
 
   private serverMessage(m: WsMessage, frames: WsFrame[]): void {
+    if (this.withheld) return;
     if (m.opcode !== WsOpcode.binary) {
       if (m.opcode === WsOpcode.text) throw new Error('a text message (a base64 channel protocol), which hoop does not read');
       return this.passOn(frames);
@@ -193,14 +218,13 @@ export class ChannelTap {
     const channel = m.data[0];
     const body = m.data.subarray(1);
     if ((channel === Channel.stdout || channel === Channel.stderr) && body.length > 0) {
-      if (channel === Channel.stdout && this.o.binaryStdout) {
-        this.binaryBytes += body.length;
-        this.binary.update(body);
-        return this.passOn(frames);
-      }
+      if (channel === Channel.stdout && this.download) return this.download.push(body);
       return (channel === Channel.stdout ? this.out : this.err).push(body);
     }
     if (channel === Channel.error && body.length > 0) {
+      // stdout is over: a download cut short ends here, without the server's word on it
+      this.download?.end();
+      if (this.withheld) return;
       try {
         const s = JSON.parse(body.toString('utf8'));
         if (s && typeof s === 'object') this.status = s as Record<string, unknown>;
@@ -218,8 +242,9 @@ export class ChannelTap {
     const body = m.data.subarray(1);
     if (channel === Channel.stdin) {
       // a byte stream in (kubectl cp's tar) is counted, not recorded as text
-      if (this.o.binaryStdout) this.binaryIn += body.length;
+      if (this.o.tar) this.binaryIn += body.length;
       else this.input.push(body);
+      this.upload?.push(body);
     } else if (channel === Channel.resize) {
       try {
         const size = JSON.parse(body.toString('utf8')) as { Width?: unknown; Height?: unknown };
@@ -231,6 +256,22 @@ export class ChannelTap {
         // a resize that is not JSON changes nothing at the API server either
       }
     }
+  }
+
+  /**
+   * A download reached what hoop cannot mask: the client is told on stderr and gets a failure Status in place of the
+   * server's, then the end of the channels; the API server is asked to close, and what it still sends is dropped.
+   */
+  private withhold(reason: string): void {
+    this.withheld = true;
+    const status = { metadata: {}, status: 'Failure', message: `hoop: ${reason}`, reason: 'Forbidden', code: 403 };
+    this.out.flush();
+    this.err.flush();
+    this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.stderr]), Buffer.from(`hoop: ${reason}\n`)])));
+    this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.error]), Buffer.from(JSON.stringify(status))])));
+    this.send(encodeWsFrame(WsOpcode.close, Buffer.from([0x03, 0xe8])));
+    this.status = status;
+    this.o.toServer(encodeWsFrame(WsOpcode.close, Buffer.from([0x03, 0xe8]), { mask: randomBytes(4) }));
   }
 
   private fail(message: string): void {

@@ -10,11 +10,12 @@ import { holdForReview, type ReviewHold } from '../../session/review-hold';
 import { statusFrames } from '../status';
 import type { KubeUpgradeRequest } from '../upgrade-hook';
 import { ChannelTap, type TapOptions } from './channels';
-import { SPDY_READ_PROTOCOLS, type SpdyChannelTap } from './spdy-channels';
 import { portForwardTap, spdyChannelTap, spdyProtocols, unreadableUpgrade } from './spdy-exchange';
+import { SPDY_READ_PROTOCOLS, type SpdyChannelTap } from './spdy-channels';
 import { PORTFORWARD_PROTOCOL, PORTFORWARD_TUNNEL_PROTOCOL, type PortForwardTap } from './spdy-portforward';
 import { execCommand, queryFlag } from './exec-command';
 import { readsShellStdin } from './stdin-gate';
+import { tarOptions } from './tar-tap';
 import { terminalEvents } from './terminal';
 import { headersOf, offeredProtocols, openUpstream, READ_PROTOCOLS } from './upstream';
 
@@ -225,11 +226,10 @@ export class UpgradeExchange implements ServedExchange {
     } else if (spdy !== null && !SPDY_READ_PROTOCOLS.includes(spdy))
       return this.abortRelay(`the API server chose the stream protocol "${spdy}", which hoop does not read`);
     if (spdy !== null ? this.forward === null : this.channels && READ_PROTOCOLS.includes(protocol)) {
-      const argv0 = (this.command ?? '').split(' ')[0]!.replace(/^'|'$/g, '');
       const options: TapOptions = {
         started: this.started,
         exchange: id,
-        binaryStdout: argv0 === 'tar' || argv0.endsWith('/tar'),
+        ...tarOptions(this.u.request.verb, this.argv, ctx.policy()),
         maskText: (t) => ctx.hooks.maskText(t),
         maskAudit: (t) => ctx.hooks.maskAudit(t),
         audit: (type, data) => ctx.audit(type, data),

@@ -14,6 +14,7 @@ import type { ReviewUpdate } from '../../session/hooks';
 import { MemoryBudget } from '../../session/memory-budget';
 import { hooksFor, policyFor } from '../../session/policy-hooks';
 import { kubeUpgradeHandler } from './index';
+import { withSize } from './tar-codec';
 
 /**
  * Upgraded Kubernetes requests through hoop's relay: a local port (httpwire's relayUpgrade, as hoop connect runs
@@ -128,14 +129,31 @@ function agentSession(stream: Duplex, server: KubernetesTargetConfig, token: str
   );
 }
 
-/** what the kit's `tar` writes: FLOOD bytes of x, as fast as it can */
+/** what the kit's `tar` writes: an archive of FLOOD bytes, files of text lines, as fast as it can */
 export const FLOOD = 32 * 1024 * 1024;
+const FILE = 1024 * 1024;
+/** the archive's bytes, written in that order: a header and a file's content, FLOOD / FILE times, then the end */
+export function floodArchive(): Buffer[] {
+  const content = Buffer.from(`${'x'.repeat(63)}\n`.repeat(FILE / 64));
+  const parts: Buffer[] = [];
+  for (let i = 0; i * FILE < FLOOD - 2 * 512; i++) {
+    const h = Buffer.alloc(512);
+    h.write(`data/f${i}.txt`, 0);
+    h.write('0000644\0', 100);
+    h.write('0', 156);
+    h.write('ustar\x0000', 257, 'latin1');
+    parts.push(withSize(h, FILE));
+    // a container's output comes in pieces well under the largest channel message hoop reads
+    for (let at = 0; at < FILE; at += 64 * 1024) parts.push(content.subarray(at, at + 64 * 1024));
+  }
+  parts.push(Buffer.alloc(1024));
+  return parts;
+}
 const flood: BuiltinCommand = (_args, io) => {
-  const chunk = 'x'.repeat(64 * 1024);
-  let n = 0;
+  const parts = floodArchive();
   const step = () => {
-    for (let i = 0; i < 16 && n < FLOOD; i++, n += chunk.length) io.write(1, chunk);
-    if (n < FLOOD) return void setImmediate(step);
+    for (let i = 0; i < 16 && parts.length; i++) io.writeBytes!(1, parts.shift()!);
+    if (parts.length) return void setImmediate(step);
     h.flooded = true;
     io.exit(0);
   };

@@ -1,0 +1,217 @@
+/**
+ * `kubectl exec -it` through hoop: real kubectl (1.30 on, exec over WebSocket) at a pseudo-terminal (util-linux
+ * `script`) → hoop connect → gateway → agent → the test kit's API server, whose pod runs the kit's line-editing shell
+ * over an in-memory filesystem. Each line typed is judged at its Enter as on SSH: an allowed one runs, a refused one
+ * never runs in the pod (the kit's record of the lines its shell ran, and the files still there), the user is told
+ * why on the terminal, and the trail has it — however the line was typed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { BUILTIN_COMMANDS, PodFiles, ttyShell, waitFor } from '@hoop/devstack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bins, type KubeStack, pod, startKubeStack } from './kube-stack';
+
+const websocketKubectl = bins.filter((b) => b.minor >= 30);
+const files = new PodFiles();
+const shell = ttyShell(() => ({ ...BUILTIN_COMMANDS, ...files.commands() }));
+let k: KubeStack;
+
+beforeAll(async () => {
+  k = await startKubeStack({ commands: { ...files.commands(), sh: shell.sh } });
+  k.kube.put('pods', 'dev', pod('box'));
+  files.put('/data/keep.txt', 'still here\n');
+}, 180_000);
+
+afterAll(async () => {
+  await k?.stop();
+});
+
+const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;
+
+/** kubectl at a terminal of 100×30: keys typed into it, and its screen's output as it comes */
+function terminal(args: string[]) {
+  const kubectl = [websocketKubectl.at(-1)!.path, '--context', 'hoop-prod-k8s', ...args].map(quote).join(' ');
+  const child: ChildProcess = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${kubectl}`, '/dev/null'], {
+    env: { HOME: k.dir, PATH: '/usr/bin:/bin', KUBECONFIG: k.kubeconfig, TERM: 'xterm' },
+  });
+  let out = '';
+  const waiters: { text: string; from: number; resolve(): void }[] = [];
+  const seen = (w: { text: string; from: number }) => out.indexOf(w.text, w.from) >= 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters.filter(seen)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  return {
+    get out() {
+      return out;
+    },
+    /** where the output is now: `until` looks after it */
+    mark: () => out.length,
+    until: (text: string, from = 0) => {
+      const w = { text, from, resolve: () => undefined };
+      return seen(w) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ ...w, resolve }));
+    },
+    type: (keys: string) => void child.stdin!.write(keys),
+    /** types a line and waits for the prompt after its answer */
+    async line(keys: string) {
+      const from = out.length;
+      child.stdin!.write(keys);
+      await this.until('\r\n# ', from);
+      return out.slice(from);
+    },
+    exited,
+    kill: () => child.kill(),
+  };
+}
+
+/** the trail's command events, once one of them is for `command` */
+function commands(command: string) {
+  return waitFor(
+    `the command ${command}`,
+    async () => {
+      const rows = await k.stack.db.auditEvent.findMany({ where: { type: 'command' }, orderBy: [{ at: 'asc' }] });
+      const data = rows.map((e) => e.data as Record<string, unknown>);
+      return data.some((e) => e.command === command) ? data : null;
+    },
+    { timeoutMs: 15_000 },
+  );
+}
+
+/** the lines the pod's shell ran that remove files, however spelled */
+const ranRemove = () => shell.lines.filter((l) => /^\s*(r\\?m\b|\$\(printf 'rm)/.test(l));
+
+describe.skipIf(websocketKubectl.length === 0)('kubectl exec -it through hoop: each line typed is judged', () => {
+  let t: ReturnType<typeof terminal>;
+  beforeAll(async () => {
+    t = terminal(['exec', '-it', '-n', 'dev', 'box', '--', 'sh']);
+    await t.until('# ');
+  }, 60_000);
+  afterAll(() => t?.kill());
+
+  it('runs an allowed line', async () => {
+    const answer = await t.line('echo hello there\r');
+    expect(answer).toContain('hello there');
+    expect(shell.lines.at(-1)).toBe('echo hello there');
+  });
+
+  it('refuses rm -rf / typed at the prompt: never run in the pod, the reason on the terminal, recorded', async () => {
+    const answer = await t.line('rm -rf /\r');
+    expect(answer).toContain('blocked by hoop guardrail "rm-recursive-broad"');
+    expect(ranRemove()).toEqual([]);
+    expect(files.get('/data/keep.txt')?.toString()).toBe('still here\n');
+    const trail = await commands('rm -rf /');
+    expect(trail.find((e) => e.command === 'rm -rf /')).toMatchObject({ decision: 'deny', ruleId: 'rm-recursive-broad', executed: false });
+    // the shell goes on
+    expect(await t.line('echo still alive\r')).toContain('still alive');
+  });
+
+  it('refuses it split across writes, edited with Backspace, or with its keys moved', async () => {
+    for (const piece of ['rm -r', 'f', ' /']) {
+      const from = t.mark();
+      t.type(piece);
+      await t.until(piece, from);
+    }
+    expect(await t.line('\r')).toContain('blocked by hoop guardrail');
+    expect(await t.line('rm -rf /tmpx\x7f\x7f\x7f\x7f\r')).toContain('blocked by hoop guardrail');
+    // typed backwards: the end first, then the start at the line's head
+    expect(await t.line(' -rf /\x01rm\r')).toContain('blocked by hoop guardrail');
+    expect(ranRemove()).toEqual([]);
+    expect(files.get('/data/keep.txt')).toBeDefined();
+  });
+
+  it('refuses a line recalled from history and edited into rm -rf /', async () => {
+    expect(await t.line('echo rm -rf /\r')).toContain('rm -rf /');
+    // Up brings `echo rm -rf /` back; Ctrl-A, five times Right, five Backspaces leave `rm -rf /`
+    const answer = await t.line(`\x1b[A\x01${'\x1b[C'.repeat(5)}${'\x7f'.repeat(5)}\r`);
+    expect(answer).toContain('blocked by hoop guardrail');
+    expect(ranRemove()).toEqual([]);
+  });
+
+  it('refuses a paste that holds it, with marks or without, and escaped spellings', async () => {
+    const from = t.mark();
+    t.type('\x1b[200~echo pasted one\rrm -rf /\recho pasted two\x1b[201~');
+    await t.until('blocked by hoop guardrail', from);
+    await t.line('\r');
+    expect(shell.lines).not.toContain('echo pasted one');
+    // without marks the lines are entered one by one: those around it run, it does not
+    const plain = t.mark();
+    t.type('echo plain one\rrm -rf /\recho plain two\r');
+    await t.until('plain two\r\n', plain);
+    expect(t.out.slice(plain)).toContain('blocked by hoop guardrail');
+    expect(await t.line('r\\m -rf /\r')).toContain('blocked by hoop guardrail');
+    expect(ranRemove()).toEqual([]);
+    expect(shell.lines).toEqual(expect.arrayContaining(['echo plain one', 'echo plain two']));
+  });
+
+  it('judges the line after Ctrl-C and after clear as any other', async () => {
+    const from = t.mark();
+    t.type('echo abandoned\x03');
+    await t.until('^C', from);
+    expect(await t.line('rm -rf /\r')).toContain('blocked by hoop guardrail');
+    const cleared = t.mark();
+    t.type('clear\r');
+    await t.until('\x1b[2J# ', cleared);
+    expect(await t.line('rm -rf /data\r')).toContain('blocked by hoop guardrail');
+    expect(ranRemove()).toEqual([]);
+    expect(shell.lines).not.toContain('echo abandoned');
+    expect(files.get('/data/keep.txt')).toBeDefined();
+  });
+
+  it('holds a line the guard cannot read for review: rejected it never runs, approved it runs once', async () => {
+    const from = t.mark();
+    t.type("$(printf 'rm') -rf /\r");
+    await t.until('waiting for approval', from);
+    const held = await waitFor(
+      'a pending review',
+      async () => (await k.stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: 'printf' } } })) ?? null,
+      { timeoutMs: 30_000 },
+    );
+    expect(ranRemove()).toEqual([]);
+    await k.stack.vote(held.id, k.rita, 'reject');
+    await t.until('not approved by hoop review', from);
+    expect(ranRemove()).toEqual([]);
+    const next = t.mark();
+    t.type('$(printf echo) approved line\r');
+    await t.until('waiting for approval', next);
+    const second = await waitFor(
+      'a second pending review',
+      async () => (await k.stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: 'approved line' } } })) ?? null,
+      { timeoutMs: 30_000 },
+    );
+    await k.stack.vote(second.id, k.rita, 'approve');
+    await waitFor('the approved line run', async () => shell.lines.at(-1) === '$(printf echo) approved line' || null, { timeoutMs: 30_000 });
+    expect(shell.lines.filter((l) => l.includes('approved line'))).toHaveLength(1);
+  });
+
+  it('ends with exit, the session recorded as a terminal', async () => {
+    t.type('exit\r');
+    expect(await t.exited).toBe(0);
+    expect(files.get('/data/keep.txt')?.toString()).toBe('still here\n');
+  });
+});
+
+describe.skipIf(websocketKubectl.length === 0)('kubectl attach -it through hoop', () => {
+  it('judges the lines typed at a container whose terminal runs a shell', async () => {
+    k.kube.put('pods', 'dev', {
+      ...pod('console'),
+      spec: { containers: [{ name: 'app', image: 'busybox', command: ['sh'], stdin: true, tty: true }] },
+    });
+    const t = terminal(['attach', '-it', '-n', 'dev', 'console']);
+    try {
+      await t.until('# ');
+      expect(await t.line('echo attached\r')).toContain('attached');
+      expect(await t.line('rm -rf /data\r')).toContain('blocked by hoop guardrail "rm-recursive-broad"');
+      expect(ranRemove()).toEqual([]);
+      expect(files.get('/data/keep.txt')).toBeDefined();
+      const trail = await commands('rm -rf /data');
+      expect(trail.find((e) => e.command === 'rm -rf /data')).toMatchObject({ decision: 'deny', executed: false });
+      t.type('exit\r');
+      await t.exited;
+    } finally {
+      t.kill();
+    }
+  });
+});
