@@ -3,44 +3,18 @@
  * wrong at the field it concerns (a path glob without its slash, a bound that is not a number, a rule that matches
  * nothing), changes the built-in DELETE rule, and saves; `hoop policy test` then judges requests by the saved rules.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { seedUser } from '@hoop/db/testing';
-import { REPO_ROOT, type Service, startTestStack, type TestStack } from '@hoop/devstack';
-import { addChip, attachNewPolicy, policyTest } from './policy-steps';
-import { signInAt, startTestWeb } from './web-steps';
+import { REPO_ROOT } from '@hoop/devstack';
+import { addChip, openPolicySection, policyEditorSpec, policyTest } from './policy-steps';
 
-const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
-
-let stack: TestStack;
-let web: Service;
-let baseURL: string;
-let policyId: string;
-
-test.describe.configure({ mode: 'serial' });
-
-test.beforeAll(async () => {
-  stack = await startTestStack();
-  await seedUser(stack.db, stack.orgId, ADA);
-  await stack.addConnection('billing-api', 'http', { baseUrl: 'http://127.0.0.1:9', authType: 'bearer' }, 'sk_agent_only');
-  policyId = await attachNewPolicy(stack, 'billing-guard', 'billing-api');
-  ({ web, baseURL } = await startTestWeb(stack));
-});
-
-test.afterAll(async () => {
-  await web?.stop();
-  await stack?.stop();
-});
-
-const judge = (request: string) => policyTest(stack, 'billing-api', request);
+const spec = policyEditorSpec('billing-guard', 'billing-api', (stack) =>
+  stack.addConnection('billing-api', 'http', { baseUrl: 'http://127.0.0.1:9', authType: 'bearer' }, 'sk_agent_only'),
+);
+const judge = (request: string) => policyTest(spec.stack, 'billing-api', request);
 
 test('an admin writes HTTP rules in the form, problems shown at their field, and the saved rules judge requests', async ({ page }) => {
-  await signInAt(page, `${baseURL}/policies`, ADA);
-  await page.locator('[data-testid="policy-row"][data-name="billing-guard"]').getByRole('link', { name: 'billing-guard' }).click();
-  await expect(page.getByTestId('policy-editor')).toHaveAttribute('data-mode', 'form');
-  const section = page.getByTestId('policy-section-http');
-  await section.scrollIntoViewIfNeeded();
+  const section = await openPolicySection(page, spec, 'http');
   await expect(section).toContainText('No HTTP rules');
   await expect(section.getByTestId('http-builtin')).toHaveAttribute('data-on', 'true');
 
@@ -73,7 +47,7 @@ test('an admin writes HTTP rules in the form, problems shown at their field, and
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByTestId('policy-saved')).toContainText('Saved version 2');
 
-  const saved = await stack.db.policy.findUniqueOrThrow({ where: { id: policyId } });
+  const saved = await spec.stack.db.policy.findUniqueOrThrow({ where: { id: spec.policy.id } });
   expect(saved.document).toMatchObject({
     http: {
       builtins: { 'http-delete': { action: 'deny' } },

@@ -3,44 +3,18 @@
  * namespaces, sees what is wrong at the field it concerns (a glob with a character no name has, a rule that matches
  * nothing), changes built-in rules, and saves; `hoop policy test` then judges kubectl commands by the saved policy.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { seedUser } from '@hoop/db/testing';
-import { REPO_ROOT, type Service, startTestStack, type TestStack } from '@hoop/devstack';
-import { addChip, attachNewPolicy, policyTest } from './policy-steps';
-import { signInAt, startTestWeb } from './web-steps';
+import { REPO_ROOT } from '@hoop/devstack';
+import { addChip, openPolicySection, policyEditorSpec, policyTest } from './policy-steps';
 
-const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
-
-let stack: TestStack;
-let web: Service;
-let baseURL: string;
-let policyId: string;
-
-test.describe.configure({ mode: 'serial' });
-
-test.beforeAll(async () => {
-  stack = await startTestStack();
-  await seedUser(stack.db, stack.orgId, ADA);
-  await stack.addConnection('prod-k8s', 'kubernetes', { server: 'https://127.0.0.1:9' }, 'agent-only-token');
-  policyId = await attachNewPolicy(stack, 'cluster-guard', 'prod-k8s');
-  ({ web, baseURL } = await startTestWeb(stack));
-});
-
-test.afterAll(async () => {
-  await web?.stop();
-  await stack?.stop();
-});
-
-const judge = (command: string) => policyTest(stack, 'prod-k8s', command);
+const spec = policyEditorSpec('cluster-guard', 'prod-k8s', (stack) =>
+  stack.addConnection('prod-k8s', 'kubernetes', { server: 'https://127.0.0.1:9' }, 'agent-only-token'),
+);
+const judge = (command: string) => policyTest(spec.stack, 'prod-k8s', command);
 
 test('an admin writes Kubernetes rules in the form, problems shown at their field, and the saved policy judges kubectl', async ({ page }) => {
-  await signInAt(page, `${baseURL}/policies`, ADA);
-  await page.locator('[data-testid="policy-row"][data-name="cluster-guard"]').getByRole('link', { name: 'cluster-guard' }).click();
-  await expect(page.getByTestId('policy-editor')).toHaveAttribute('data-mode', 'form');
-  const section = page.getByTestId('policy-section-kubernetes');
-  await section.scrollIntoViewIfNeeded();
+  const section = await openPolicySection(page, spec, 'kubernetes');
   await expect(section).toContainText('No Kubernetes rules');
   await expect(section.getByTestId('builtin-rule')).toHaveCount(5);
   await expect(section.locator('[data-testid="builtin-rule"][data-on="false"]')).toHaveCount(0);
@@ -79,7 +53,7 @@ test('an admin writes Kubernetes rules in the form, problems shown at their fiel
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByTestId('policy-saved')).toContainText('Saved version 2');
 
-  const saved = await stack.db.policy.findUniqueOrThrow({ where: { id: policyId } });
+  const saved = await spec.stack.db.policy.findUniqueOrThrow({ where: { id: spec.policy.id } });
   expect(saved.document).toMatchObject({
     kubernetes: {
       builtins: { 'kubernetes-delete-namespace': { action: 'review' }, 'kubernetes-proxy': { enabled: false } },
