@@ -160,28 +160,27 @@ describe.skipIf(websocketKubectl.length === 0)('kubectl exec -it through hoop: e
     expect(files.get('/data/keep.txt')).toBeDefined();
   });
 
-  it('holds a line the guard cannot read for review: rejected it never runs, approved it runs once', async () => {
+  /** types a line the terminal holds for review, and finds its review */
+  async function held(line: string, text: string) {
     const from = t.mark();
-    t.type("$(printf 'rm') -rf /\r");
+    t.type(line);
     await t.until('waiting for approval', from);
-    const held = await waitFor(
-      'a pending review',
-      async () => (await k.stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: 'printf' } } })) ?? null,
+    const review = await waitFor(
+      `the review of ${text}`,
+      async () => (await k.stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: text } } })) ?? null,
       { timeoutMs: 30_000 },
     );
+    return { from, review };
+  }
+
+  it('holds a line the guard cannot read for review: rejected it never runs, approved it runs once', async () => {
+    const { from, review } = await held("$(printf 'rm') -rf /\r", 'printf');
     expect(ranRemove()).toEqual([]);
-    await k.stack.vote(held.id, k.rita, 'reject');
+    await k.stack.vote(review.id, k.rita, 'reject');
     await t.until('not approved by hoop review', from);
     expect(ranRemove()).toEqual([]);
-    const next = t.mark();
-    t.type('$(printf echo) approved line\r');
-    await t.until('waiting for approval', next);
-    const second = await waitFor(
-      'a second pending review',
-      async () => (await k.stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: 'approved line' } } })) ?? null,
-      { timeoutMs: 30_000 },
-    );
-    await k.stack.vote(second.id, k.rita, 'approve');
+    const second = await held('$(printf echo) approved line\r', 'approved line');
+    await k.stack.vote(second.review.id, k.rita, 'approve');
     await waitFor('the approved line run', async () => shell.lines.at(-1) === '$(printf echo) approved line' || null, { timeoutMs: 30_000 });
     expect(shell.lines.filter((l) => l.includes('approved line'))).toHaveLength(1);
   });
