@@ -163,6 +163,31 @@ describe('SPDY clients kubectl is not: a terminal, attach', () => {
   });
 });
 
+describe('exec over SPDY held for review', () => {
+  it('waits for the reviewers, then upgrades once approved; a rejection is a Status 403', async () => {
+    const asked: string[] = [];
+    h.review = (sql, on) => {
+      asked.push(sql);
+      on({ status: 'pending', reviewId: `r${asked.length}`, url: 'https://hoop.example/reviews/1' });
+      setImmediate(() =>
+        on(asked.length === 1 ? { status: 'approved', reviewId: 'r1', decidedBy: 'bob' } : { status: 'rejected', reviewId: 'r2', decidedBy: 'bob' }),
+      );
+    };
+    const q = `command=python3&command=-c&command=${encodeURIComponent('print(1)')}&stdout=true`;
+    const ok = await rawSpdy(url(q));
+    const no = await rawSpdy(url(q));
+    h.review = null;
+    expect(asked[0]).toBe(`kubectl exec -n shop box -- python3 -c 'print(1)'`);
+    expect(ok.status).toBe(101);
+    ok.open(1, { streamtype: 'error' });
+    ok.open(3, { streamtype: 'stdout' });
+    await ok.closed;
+    expect(JSON.parse(ok.streams.get(1)!.text)).toMatchObject({ reason: 'InternalError' });
+    expect(no.status).toBe(403);
+    expect(JSON.parse(no.body).message).toContain('review r2 was rejected by bob');
+  });
+});
+
 describe('backpressure over SPDY', () => {
   it('a client that stops reading holds the output back at the API server; it gets all of it once it reads', async () => {
     const FLOOD = 32 * 1024 * 1024;
