@@ -3,7 +3,10 @@
  * with the grammar's load and the reading of statements off the event loop; what stops the thread (a read past its
  * budget, running out of memory) refuses the statement it was reading and the next one is judged by a new thread.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { defaultPolicy, evaluateMysql, initMysqlGuard, literalFreeMysql } from '@hoop/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentConnection } from '@hoop/protocol';
@@ -150,5 +153,39 @@ describe('the MySQL guard thread', () => {
     expect(() => process.kill(pid, 0)).toThrow();
     expect((await waiting).decision.reason ?? 'allowed before the close').toMatch(/agent is stopping|allowed before the close/);
     expect((await g.judge('select 1', policy, {})).decision).toMatchObject({ action: 'deny', reason: 'the statement was not sent: the agent is stopping' });
+  });
+
+  it('ends with the agent: a guard whose agent is killed exits by itself', async () => {
+    // an agent (here a process that only starts a guard) killed without closing it: the guard's channel closes
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const script = [
+      `import { MysqlGuardThread } from ${JSON.stringify(new URL('./guard-thread.ts', import.meta.url).href)};`,
+      // the guard never keeps its agent alive: the agent's own work does (here a timer)
+      'setInterval(() => undefined, 1000);',
+      'const g = new MysqlGuardThread();',
+      'await g.start();',
+      'process.stdout.write(`${g.pid}\\n`);',
+    ].join('\n');
+    const agent = spawn(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      agent.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(Number(out.trim()));
+      });
+      agent.once('exit', (code) => reject(new Error(`the agent exited (${code}) before its guard was ready`)));
+    });
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    agent.kill('SIGKILL');
+    // the guard is not this test's child: its end is seen by asking after it until it is gone
+    await expect.poll(alive, { timeout: 60_000, interval: 50 }).toBe(false);
   });
 });
