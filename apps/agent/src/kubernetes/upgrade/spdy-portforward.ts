@@ -39,7 +39,7 @@ export class PortForwardTap {
   readonly ports: Record<string, PortRecord> = {};
   private readonly fromClientWs = new WsMessageReader(2 * 1024 * 1024);
   private readonly fromServerWs = new WsMessageReader(2 * 1024 * 1024);
-  private readonly errorText = new Map<number, string>();
+  private readonly errorText = new Map<number, { text: string; at: number }>();
   broke = false;
 
   constructor(private readonly o: PortForwardOptions) {
@@ -57,9 +57,12 @@ export class PortForwardTap {
         const p = this.port(s.headers);
         if (s.type === 'data') p.bytesOut += data.length;
         else if (data.length) {
-          const text = (this.errorText.get(s.id) ?? '') + data.toString('utf8');
-          this.errorText.set(s.id, text.slice(0, 4000));
-          if (fin) p.errors.push(o.maskAudit(text.slice(0, 2000)));
+          // the error stream's text as it grows, one entry per stream
+          const was = this.errorText.get(s.id);
+          const text = ((was?.text ?? '') + data.toString('utf8')).slice(0, 2000);
+          const at = was?.at ?? p.errors.push('') - 1;
+          this.errorText.set(s.id, { text, at });
+          p.errors[at] = o.maskAudit(text);
         }
         return this.bridge.toClientData(s.id, data, fin);
       },

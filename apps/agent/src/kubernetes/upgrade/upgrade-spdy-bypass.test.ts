@@ -103,3 +103,42 @@ describe('frames hoop cannot read end the connection with a Status that says why
       expect((await exec(['echo', 'next'])).stdout).toBe('next\n');
     });
 });
+
+describe('port-forward over SPDY', () => {
+  const forward = () => rawSpdy(`http://127.0.0.1:${h.port}/api/v1/namespaces/shop/pods/box/portforward`, { protocols: ['portforward.k8s.io'] });
+
+  it('streams without a port or of another type refused; a closed port’s error kept per port', async () => {
+    const n = statementCount();
+    const c = await forward();
+    expect([c.status, c.protocol]).toEqual([101, 'portforward.k8s.io']);
+    c.open(1, { streamtype: 'data', requestid: '0' });
+    c.open(3, { streamtype: 'stdin', port: '9999', requestid: '0' });
+    c.open(5, { streamtype: 'error', port: '9999', requestid: '1' });
+    c.open(7, { streamtype: 'data', port: '9999', requestid: '1' });
+    c.open(9, { streamtype: 'data', port: '9999', requestid: '1' });
+    await c.until(() => c.streams.get(5)!.ended && c.streams.get(9)!.ended);
+    c.close();
+    await c.closed;
+    expect([1, 3, 9].map((id) => c.streams.get(id)!.reset)).toEqual([SpdyRstStatus.refusedStream, SpdyRstStatus.refusedStream, SpdyRstStatus.refusedStream]);
+    expect(c.streams.get(5)!.text).toContain('error forwarding port 9999 to pod box');
+    const s = await lastStatement(n + 1);
+    expect(s).toMatchObject({
+      kubernetes: { verb: 'portforward' },
+      upgrade: { read: true, ports: { '9999': { connections: 1, bytesIn: 0, bytesOut: 0, errors: [expect.stringContaining('connection refused')] } } },
+      refusedStreams: [
+        { type: 'data', reason: 'a port-forward stream without a valid port' },
+        { type: 'stdin', reason: 'a port-forward stream of type "stdin"' },
+        { type: 'data', reason: 'a second data stream for request 1' },
+      ],
+    });
+  });
+
+  it('a frame hoop cannot read ends it', async () => {
+    const n = statementCount();
+    const c = await forward();
+    c.raw(Buffer.from([0x80, 3, 0, 9, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0]));
+    await c.closed;
+    expect(c.frames.at(-1)).toMatchObject({ type: 'goaway', status: 1 });
+    expect(await lastStatement(n + 1)).toMatchObject({ error: expect.stringContaining('malformed SPDY WINDOW_UPDATE frame') });
+  });
+});
