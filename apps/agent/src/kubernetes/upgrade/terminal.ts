@@ -58,6 +58,7 @@ export class TerminalStdin {
   private readonly gate: Gate;
   private readonly holds = new Set<ReviewHold>();
   private over = false;
+  private closed = false;
 
   constructor(
     private readonly o: TerminalEvents,
@@ -75,6 +76,8 @@ export class TerminalStdin {
         cb();
       },
     });
+    // a write after the end is dropped, not thrown into the session
+    target.on('error', (err) => o.log.debug('terminal stdin after its end', { error: err.message }));
     this.gate = ptyGate(
       {
         judge: (t) => o.judge(t),
@@ -106,9 +109,9 @@ export class TerminalStdin {
     );
   }
 
-  /** keys the client typed (stdin, decoded) */
+  /** keys the client typed (stdin, decoded); none once it closed stdin (the API server reads no more either) */
   push(text: string): void {
-    if (!this.over) this.gate.push(text);
+    if (!this.over && !this.closed) this.gate.push(text);
   }
 
   /** the container's output, unmasked, as the client's terminal draws it */
@@ -122,7 +125,9 @@ export class TerminalStdin {
 
   /** the client closed stdin: it ends once the lines before were judged */
   closeStdin(): void {
-    if (!this.over) this.gate.end();
+    if (this.over || this.closed) return;
+    this.closed = true;
+    this.gate.end();
   }
 
   /** the connection is over: reviews still asked are abandoned */
