@@ -152,7 +152,7 @@ describe.skipIf(binaries.length === 0)('kubectl against the test-kit API server'
         ]);
       });
 
-      // exec over WebSocket is kubectl 1.30 on; older builds speak SPDY, which the kit does not (README)
+      // exec over WebSocket is kubectl 1.30 on; older builds speak SPDY (spdy.test.ts)
       it.skipIf(minor < 30)('execs over the WebSocket channel protocol: output, stdin, exit code, and RBAC on pods/exec', async () => {
         kube.put('pods', 'team', JSON.parse(pod(n('shell'))));
         expect((await kubectl(bin, ['exec', n('shell'), '--', 'echo', 'hello', 'there'])).stdout).toBe('hello there\n');
