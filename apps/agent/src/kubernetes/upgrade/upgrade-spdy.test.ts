@@ -163,6 +163,28 @@ describe('SPDY clients kubectl is not: a terminal, attach', () => {
   });
 });
 
+describe('exec -it over SPDY: the lines typed at the terminal', () => {
+  it('go on once judged, as over WebSocket: a refused line split across DATA frames cleared before its Enter', async () => {
+    const c = await rawSpdy(url('command=sh&stdin=true&stdout=true&tty=true'));
+    c.open(1, { streamtype: 'error' });
+    c.open(3, { streamtype: 'stdin' });
+    c.open(5, { streamtype: 'stdout' });
+    c.open(7, { streamtype: 'resize' });
+    const rec = await until(() => h.kube.execs.find((e) => e.tty && e.command[0] === 'sh' && !e.stdin && e.exitCode === null && e.protocol.startsWith('v4')));
+    c.send(3, 'echo one\r');
+    await until(() => rec.stdin.includes('echo one\r'));
+    c.send(3, 'rm -r');
+    c.send(3, 'f /\r');
+    await c.until(() => c.streams.get(5)!.text.includes('blocked by hoop guardrail "rm-recursive-broad"'));
+    await until(() => rec.stdin.endsWith('#\r'));
+    expect(rec.stdin).toBe('echo one\rrm -rf /\x05\x15#\r');
+    c.send(3, '', true);
+    c.send(3, 'rm -rf /\r');
+    await c.closed;
+    expect(rec.stdin).toBe('echo one\rrm -rf /\x05\x15#\r');
+  });
+});
+
 describe('exec over SPDY held for review', () => {
   it('waits for the reviewers, then upgrades once approved; a rejection is a Status 403', async () => {
     const asked: string[] = [];
