@@ -1,16 +1,10 @@
-/**
- * The web app beside three gateways behind HAProxy (the several-gateways test stack, one agent): a statement held
- * on one gateway shows in the web inbox, is approved there, and runs; once that gateway is killed (-9), a statement
- * held through another gateway is approved the same way, and the web app shows both sessions and their trail.
- */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db/testing';
 import { createTargetDatabase, REPO_ROOT, waitFor } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 import { hydrated } from './hydration';
-import { startWebStack, stopWebStack, type WebStack } from './web-steps';
+import { applyPolicy, startWebStack, stopWebStack, type WebStack } from './web-steps';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-gateways');
 const POLICY = {
@@ -40,14 +34,7 @@ test.beforeAll(async () => {
   });
   const { stack } = s;
   await stack.fleet!.waitAgents(1);
-  const file = `${stack.configFile}.policy.json`;
-  await writeFile(file, JSON.stringify(POLICY));
-  const applied = await stack.cli(['policy', 'apply', '-f', file]);
-  expect(applied.code, applied.stderr).toBe(0);
-  await waitFor('the agent to have the policy', async () => {
-    const r = await stack.cli(['policy', 'test', '-c', 'pg-prod', 'alter table t add column x int']);
-    return r.code === 3 ? true : null;
-  });
+  await applyPolicy(stack, POLICY, { connection: 'pg-prod', statement: 'alter table t add column x int' });
 });
 
 test.afterAll(async () => {

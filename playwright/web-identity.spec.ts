@@ -9,13 +9,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db/testing';
-import { freePort, REPO_ROOT, type Service, startGatewayService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
+import { freePort, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { startTestIssuer, type TestIssuer } from '../apps/web/test/oidc-issuer';
 import { startWebService, webSettingsFrom, webSettingsProblem } from '../scripts/web-service';
 import { gotoHydrated, hydrated, reloadHydrated } from './hydration';
+import { LOGS, linkGatewayTo } from './web-steps';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-identity');
-const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
 const ADA = { email: 'ada@test.local', name: 'Ada Admin', role: 'admin', password: `pw-${randomBytes(9).toString('base64url')}` };
 
 let stack: TestStack;
@@ -40,14 +40,7 @@ test.beforeAll(async () => {
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
   // `hoop login` links to `<HOOP_WEB_URL>/cli-login`: run the gateway again, pointed at the web app under test
-  await stack.gateway.stop();
-  stack.gateway = await startGatewayService({
-    databaseUrl: stack.dbUrl,
-    port: stack.gatewayPort,
-    encryptionKey: stack.encryptionKey,
-    webUrl: baseURL,
-    logDir: LOGS,
-  });
+  await linkGatewayTo(stack, baseURL);
   await seedUser(stack.db, stack.orgId, ADA);
   await seedUser(stack.db, stack.orgId, { email: 'claude-bot@service.hoop', name: 'claude-bot', isService: true });
   issuer = await startTestIssuer({

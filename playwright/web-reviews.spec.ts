@@ -6,27 +6,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { seedApiToken, seedUser } from '@hoop/db/testing';
-import {
-  cliCommand,
-  createTargetDatabase,
-  freePort,
-  inheritedEnv,
-  REPO_ROOT,
-  type Service,
-  startGatewayService,
-  startTestStack,
-  type TestStack,
-  waitFor,
-} from '@hoop/devstack';
+import { cliCommand, createTargetDatabase, freePort, inheritedEnv, REPO_ROOT, type Service, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { startWebService } from '../scripts/web-service';
 import { hydrated } from './hydration';
+import { applyPolicy, LOGS, linkGatewayTo } from './web-steps';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-reviews');
-const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
 const password = () => `pw-${randomBytes(9).toString('base64url')}`;
 const PEOPLE = {
   dev: { email: 'dev@test.local', name: 'Dev Eloper', role: 'developer', password: password() },
@@ -58,28 +46,14 @@ test.beforeAll(async () => {
   const webPort = await freePort();
   baseURL = `http://127.0.0.1:${webPort}`;
   // the gateway links requesters to `<HOOP_WEB_URL>/reviews/<id>`: run it again, pointed at the web app under test
-  await stack.gateway.stop();
-  stack.gateway = await startGatewayService({
-    databaseUrl: stack.dbUrl,
-    port: stack.gatewayPort,
-    encryptionKey: stack.encryptionKey,
-    webUrl: baseURL,
-    logDir: LOGS,
-  });
+  await linkGatewayTo(stack, baseURL);
   await stack.addPostgresConnection('pg-prod', target.url);
   for (const [who, p] of Object.entries(PEOPLE) as [Who, (typeof PEOPLE)[Who]][]) {
     const u = await seedUser(stack.db, stack.orgId, p);
     tokens[who] = (await seedApiToken(stack.db, u.id)).token;
   }
   await stack.startAgent();
-  const file = `${stack.configFile}.policy.json`;
-  await writeFile(file, JSON.stringify(POLICY));
-  const applied = await stack.cli(['policy', 'apply', '-f', file]);
-  expect(applied.code, applied.stderr).toBe(0);
-  await waitFor('the agent to have the policy', async () => {
-    const r = await stack.cli(['policy', 'test', '-c', 'pg-prod', 'alter table t add column x int']);
-    return r.code === 3 ? true : null;
-  });
+  await applyPolicy(stack, POLICY, { connection: 'pg-prod', statement: 'alter table t add column x int' });
   web = await startWebService({ databaseUrl: stack.dbUrl, port: webPort, gatewayUrl: stack.gatewayUrl, logDir: LOGS, build: false });
 });
 

@@ -1,12 +1,14 @@
 /**
  * Steps the browser specs share: the web app of a spec's test stack on a port of its own, a stack with an admin, its
- * agent and the web app, and signing in on the way to a page.
+ * agent and the web app, the gateway's links pointed at the web app, a policy applied, and signing in on the way to a
+ * page.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { seedUser } from '@hoop/db/testing';
-import { freePort, REPO_ROOT, type Service, startTestStack, type TestStack } from '@hoop/devstack';
+import { freePort, REPO_ROOT, type Service, startGatewayService, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { startWebService, type WebOptions } from '../scripts/web-service';
 import { hydrated } from './hydration';
 
@@ -76,4 +78,31 @@ export async function startWebStack(o: { stack?: Parameters<typeof startTestStac
 export async function stopWebStack(s: WebStack | undefined): Promise<void> {
   await s?.web.stop();
   await s?.stack.stop();
+}
+
+/** Runs the stack's gateway again with its links (reviews, CLI login) pointing at the web app at `baseURL`. */
+export async function linkGatewayTo(stack: TestStack, baseURL: string): Promise<void> {
+  await stack.gateway.stop();
+  stack.gateway = await startGatewayService({
+    databaseUrl: stack.dbUrl,
+    port: stack.gatewayPort,
+    encryptionKey: stack.encryptionKey,
+    webUrl: baseURL,
+    logDir: LOGS,
+  });
+}
+
+/**
+ * Applies `policy` with `hoop policy apply`, then waits until the agent judges by it: `hoop policy test` on `held`
+ * (a statement the policy holds for review on `held.connection`) answers review.
+ */
+export async function applyPolicy(stack: TestStack, policy: object, held: { connection: string; statement: string }): Promise<void> {
+  const file = `${stack.configFile}.policy.json`;
+  await writeFile(file, JSON.stringify(policy));
+  const applied = await stack.cli(['policy', 'apply', '-f', file]);
+  expect(applied.code, applied.stderr).toBe(0);
+  await waitFor('the agent to have the policy', async () => {
+    const r = await stack.cli(['policy', 'test', '-c', held.connection, held.statement]);
+    return r.code === 3 ? true : null;
+  });
 }
