@@ -1,9 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BuiltinCommand, kubectlBinaries, rawSpdy, startKubeApiServer } from '@hoop/devstack';
+import { type BuiltinCommand, kubectlBinaries, PodFiles, rawSpdy, startKubeApiServer } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until } from './upgrade-harness';
 
@@ -249,6 +249,42 @@ describe('backpressure over SPDY', () => {
     await c.closed;
     expect(c.received).toBeGreaterThanOrEqual(FLOOD + '{"metadata":{},"status":"Success"}'.length);
     expect(c.streams.get(1)!.text).toBe('{"metadata":{},"status":"Success"}');
+    await kube.stop();
+  });
+});
+
+describe('kubectl cp over SPDY', () => {
+  it.skipIf(binaries.length === 0)('a download masked file by file, an upload byte for byte, as over WebSocket', async () => {
+    const files = new PodFiles();
+    const kube = await startKubeApiServer({
+      namespaces: ['shop'],
+      rbac: [{ subjects: ['group:ops'], verbs: ['*'], resources: ['pods', 'pods/exec'], namespaces: ['shop'] }],
+      commands: files.commands(),
+    });
+    kube.put('pods', 'shop', { metadata: { name: 'box' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
+    const front = await startFront({ server: kube.url, caCert: kube.caPem, connectTimeoutMs: 5000 }, kube.token);
+    const cfg = path.join(dir, 'cp-config');
+    const server = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    writeFileSync(cfg, readFileSync(config, 'utf8').replace(`http://127.0.0.1:${h.port}`, server));
+    const local = path.join(dir, 'cp');
+    mkdirSync(local);
+    files.put('/data/report/people.txt', 'owner ann@example.com\nplain line\n');
+    const bin = binaries.at(-1)!.path;
+    const cp = (args: string[]) =>
+      new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile(bin, ['--kubeconfig', cfg, 'cp', ...args], { env: env() }, (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr })),
+      );
+    const down = await cp(['box:/data/report', path.join(local, 'report')]);
+    expect(down.code, down.stderr).toBe(0);
+    const people = readFileSync(path.join(local, 'report', 'people.txt'), 'utf8');
+    expect(people).toMatch(/^owner \S+\nplain line\n$/);
+    expect(people).not.toContain('ann@example.com');
+    expect(kube.execs.at(-1)!.protocol).toBe('v4.channel.k8s.io');
+    const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 256));
+    writeFileSync(path.join(local, 'up.bin'), bytes);
+    const up = await cp([path.join(local, 'up.bin'), 'box:/data/up.bin']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(files.get('/data/up.bin')).toEqual(bytes);
     await kube.stop();
   });
 });
