@@ -1,5 +1,5 @@
 /**
- * What judging a MySQL statement in the agent's guard thread costs against judging it on the event loop: statements
+ * What judging a MySQL statement in the agent's MySQL guard (a process of its own) costs against judging it on the event loop: statements
  * no cache holds (each text new), judged one after another as one session sends them. For each way: wall time per
  * statement, and the event loop's own CPU time per statement (what other sessions wait for).
  *   node --import tsx bench/guard-thread.ts [N]     (N statements each way, default 2000)
@@ -39,10 +39,10 @@ const guard = new MysqlGuardThread();
 const keep = setInterval(() => {}, 1000);
 await Promise.all([guard.start(), initMysqlGuard()]);
 const loop = await timed('on the event loop', (sql) => evaluateMysql(sql, policy) && literalFreeMysql(sql), 'a');
-const thread = await timed('in the guard thread', (sql) => guard.judge(sql, policy, {}, true), 'b');
+const thread = await timed('in the guard process', (sql) => guard.judge(sql, policy, {}, true), 'b');
 const loop2 = await timed('on the event loop, again', (sql) => evaluateMysql(sql, policy) && literalFreeMysql(sql), 'c');
 const base = (loop.wallUs + loop2.wallUs) / 2;
 const loopCpu = `event loop CPU ${thread.loopUs.toFixed(0)} µs vs ${((loop.loopUs + loop2.loopUs) / 2).toFixed(0)} µs`;
-process.stdout.write(`added by the thread's round trip: ${(thread.wallUs - base).toFixed(0)} µs a statement (wall); ${loopCpu}\n`);
+process.stdout.write(`added by the round trip to the guard: ${(thread.wallUs - base).toFixed(0)} µs a statement (wall); ${loopCpu}\n`);
 await guard.close();
 clearInterval(keep);
