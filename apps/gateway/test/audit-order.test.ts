@@ -52,6 +52,9 @@ async function wireAgent() {
   return {
     acked,
     send: (sessionId: string, seq: number) => tunnel.send('audit', { sessionId, seq, event: event(sessionId, seq) }),
+    /** several frames in one audit_batch message, in this order */
+    batch: (frames: [string, number][]) =>
+      tunnel.send('audit_batch', { frames: frames.map(([sessionId, seq]) => ({ sessionId, seq, event: event(sessionId, seq) })) }),
     /** lets the tunnel flush, so what is sent next leaves in another WebSocket message */
     turn: () => new Promise((r) => setTimeout(r, 5)),
     close: () => ws.close(),
@@ -106,6 +109,35 @@ describe('audit frames arriving out of order at the gateway', () => {
     const verify = await stack.cli(['audit', 'verify']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/audit trail intact: 301 session\(s\), 1204 event\(s\)/);
+    agent.close();
+  });
+
+  it('stores the frames of audit_batch messages as it stores frames sent one by one: in order, held behind a missing one', async () => {
+    const ids = await newSessions(50);
+    const agent = await wireAgent();
+    // frames 1 and 2 of every session in one message (held: frame 0 has not come), then 0 and 3 of each in another
+    agent.batch(
+      ids.flatMap((id): [string, number][] => [
+        [id, 1],
+        [id, 2],
+      ]),
+    );
+    await agent.turn();
+    agent.batch(
+      ids.flatMap((id): [string, number][] => [
+        [id, 0],
+        [id, 3],
+      ]),
+    );
+    await waitFor('every session acknowledged through its close', async () => (ids.every((id) => agent.acked.get(id) === 3) ? true : null), {
+      timeoutMs: 30_000,
+    });
+    const stored = await storedSeqs(ids);
+    expect(ids.filter((id) => stored.get(id)!.join() !== '0,1,2,3')).toEqual([]);
+    for (const id of ids.slice(0, 3)) {
+      const verify = await stack.cli(['audit', 'verify', '--session', id]);
+      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    }
     agent.close();
   });
 });

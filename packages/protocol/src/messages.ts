@@ -5,9 +5,14 @@ import { PROBE_TIMEOUT_MS, ProbeResult } from './probe';
 export const PROTOCOL_VERSION = 1;
 /**
  * `exchange-credit`: a model API stream's answers are flow-controlled per exchange (httpwire's `credit` frames);
- * `gateways`: the agent keeps a tunnel to every gateway it is told of (welcome, `gateways`)
+ * `gateways`: the agent keeps a tunnel to every gateway it is told of (welcome, `gateways`);
+ * `audit-batch`: the gateway reads `audit_batch` (several audit frames in one text frame), which an agent sends only
+ * to a gateway whose welcome says so
  */
-export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review', 'probe', 'exchange-credit', 'gateways'] as const;
+export const CAPABILITIES = ['mux', 'credit', 'audit-ack', 'config-push', 'review', 'probe', 'exchange-credit', 'gateways', 'audit-batch'] as const;
+
+/** Most audit frames in one `audit_batch`. */
+export const MAX_AUDIT_BATCH = 1000;
 
 /** Bytes a receiver lets a sender have in flight per stream before it must wait for credit. */
 export const STREAM_WINDOW = 256 * 1024;
@@ -65,6 +70,8 @@ export const AuditEventBody = z.object({
 });
 export type AuditEventBody = z.infer<typeof AuditEventBody>;
 
+const AuditFrame = z.object({ sessionId: z.string(), seq: z.number().int().nonnegative(), event: AuditEventBody });
+
 const payloads = {
   hello: z.object({
     role: z.enum(['agent', 'client']),
@@ -116,7 +123,9 @@ const payloads = {
   end: z.object({ stream: StreamId }),
   /** the stream is gone in both directions */
   close: z.object({ stream: StreamId, reason: z.string().optional() }),
-  audit: z.object({ sessionId: z.string(), seq: z.number().int().nonnegative(), event: AuditEventBody }),
+  audit: AuditFrame,
+  /** agent → gateway: audit frames in the order they were sent, each as an `audit` message would carry it */
+  audit_batch: z.object({ frames: z.array(AuditFrame).min(1).max(MAX_AUDIT_BATCH) }),
   audit_ack: z.object({ sessionId: z.string(), seq: z.number().int().nonnegative() }),
   error: z.object({ code: z.string(), message: z.string() }),
   /** agent → gateway: a statement of this session is held until reviewers approve it */
@@ -186,14 +195,27 @@ const isStream = (v: unknown): v is number => isCount(v) && v <= 0xffff_ffff;
  * hand: what each returns is exactly what its schema's parse would (the same fields, unknown ones left out), and
  * anything it does not accept goes to the schema, which accepts it or says what is wrong with it.
  */
+function auditFrame(p: Json): Payload<'audit'> | undefined {
+  const e = p.event;
+  if (typeof p.sessionId !== 'string' || !isCount(p.seq) || !isObject(e)) return undefined;
+  if (typeof e.type !== 'string' || e.type.length > 64 || typeof e.at !== 'string') return undefined;
+  // the schema copies a record key by key, and a key named __proto__ would not survive that copy
+  if (!isObject(e.data) || Object.hasOwn(e.data, '__proto__')) return undefined;
+  return { sessionId: p.sessionId, seq: p.seq, event: { type: e.type, at: e.at, data: e.data } };
+}
+
 const hot: Partial<Record<MessageType, (p: Json) => unknown>> = {
-  audit: (p) => {
-    const e = p.event;
-    if (typeof p.sessionId !== 'string' || !isCount(p.seq) || !isObject(e)) return undefined;
-    if (typeof e.type !== 'string' || e.type.length > 64 || typeof e.at !== 'string') return undefined;
-    // the schema copies a record key by key, and a key named __proto__ would not survive that copy
-    if (!isObject(e.data) || Object.hasOwn(e.data, '__proto__')) return undefined;
-    return { sessionId: p.sessionId, seq: p.seq, event: { type: e.type, at: e.at, data: e.data } };
+  audit: auditFrame,
+  audit_batch: (p) => {
+    const list = p.frames;
+    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_AUDIT_BATCH) return undefined;
+    const frames: Payload<'audit'>[] = [];
+    for (const f of list) {
+      const frame = isObject(f) ? auditFrame(f) : undefined;
+      if (frame === undefined) return undefined;
+      frames.push(frame);
+    }
+    return { frames };
   },
   audit_ack: (p) => (typeof p.sessionId === 'string' && isCount(p.seq) ? { sessionId: p.sessionId, seq: p.seq } : undefined),
   credit: (p) => (isStream(p.stream) && isCount(p.bytes) && p.bytes > 0 ? { stream: p.stream, bytes: p.bytes } : undefined),

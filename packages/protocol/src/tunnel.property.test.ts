@@ -51,6 +51,12 @@ const anyType = fc.oneof(
   text,
 );
 
+const auditFrame = fc.record({
+  sessionId: id,
+  seq: count,
+  event: fc.record({ type: text, at: text, data: fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }) }),
+});
+
 const envelope: fc.Arbitrary<{ type: string; payload: unknown }> = fc.oneof(
   fc.record({
     type: fc.constant('hello'),
@@ -75,14 +81,8 @@ const envelope: fc.Arbitrary<{ type: string; payload: unknown }> = fc.oneof(
   fc.record({ type: fc.constant('open_error'), payload: fc.record({ stream: streamId, code: text, message: text }) }),
   fc.record({ type: fc.constant('credit'), payload: fc.record({ stream: streamId, bytes: count }) }),
   fc.record({ type: fc.constantFrom('end', 'close'), payload: fc.record({ stream: streamId, reason: text }, { requiredKeys: ['stream'] }) }),
-  fc.record({
-    type: fc.constant('audit'),
-    payload: fc.record({
-      sessionId: id,
-      seq: count,
-      event: fc.record({ type: text, at: text, data: fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }) }),
-    }),
-  }),
+  fc.record({ type: fc.constant('audit'), payload: auditFrame }),
+  fc.record({ type: fc.constant('audit_batch'), payload: fc.record({ frames: fc.array(auditFrame, { maxLength: 4 }) }) }),
   fc.record({ type: fc.constant('audit_ack'), payload: fc.record({ sessionId: id, seq: count }) }),
   fc.record({ type: fc.constant('error'), payload: fc.record({ code: text, message: text }) }),
   fc.record({
@@ -185,8 +185,8 @@ describe('decodeEnvelope on hostile text', () => {
       }
     };
     const hot = fc.oneof(
-      envelope.filter((e) => ['audit', 'audit_ack', 'credit', 'end', 'close'].includes(e.type)),
-      fc.record({ type: fc.constantFrom('audit', 'audit_ack', 'credit', 'end', 'close'), payload: fc.jsonValue({ maxDepth: 3 }) }),
+      envelope.filter((e) => ['audit', 'audit_batch', 'audit_ack', 'credit', 'end', 'close'].includes(e.type)),
+      fc.record({ type: fc.constantFrom('audit', 'audit_batch', 'audit_ack', 'credit', 'end', 'close'), payload: fc.jsonValue({ maxDepth: 3 }) }),
     );
     const frames = fc.oneof(
       hot.map((e) => JSON.stringify({ v: 1, ...e })),
@@ -201,6 +201,10 @@ describe('decodeEnvelope on hostile text', () => {
         '{"v":1.5,"type":"credit","payload":{"stream":1,"bytes":1}}',
         '{"v":1,"type":"close","payload":{"stream":1,"reason":null}}',
         `{"v":1,"type":"audit","payload":{"sessionId":"s","seq":0,"event":{"type":"${'x'.repeat(65)}","at":"a","data":{}}}}`,
+        '{"v":1,"type":"audit_batch","payload":{"frames":[]}}',
+        `{"v":1,"type":"audit_batch","payload":{"frames":[${Array(1001).fill('{"sessionId":"s","seq":0,"event":{"type":"t","at":"a","data":{}}}').join(',')}]}}`,
+        '{"v":1,"type":"audit_batch","payload":{"frames":[{"sessionId":"s","seq":0,"event":{"type":"t","at":"a","data":{}}},null]}}',
+        '{"v":1,"type":"audit_batch","payload":{"frames":[{"sessionId":"s","seq":0,"event":{"type":"t","at":"a","data":{"__proto__":{"x":1}}}}]}}',
       ),
     );
     fc.assert(

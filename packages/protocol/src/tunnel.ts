@@ -15,8 +15,11 @@ import { type StreamLink, TunnelStream } from './stream';
 /** The socket under a tunnel (a WebSocket in practice). */
 export interface Transport {
   sendText(text: string): void;
-  /** a text that may wait for the next frame sent, and go just before it (or a short while later); in order with the rest */
-  sendTextWithNext?(text: string): void;
+  /**
+   * a message already in JSON (its payload) that may wait for the next frame sent, and go just before it (or a short
+   * while later): in order with the other texts, while data frames may pass it (ridingTransport)
+   */
+  sendWithNext?(type: MessageType, payloadJson: string): void;
   sendBinary(data: Buffer): void;
   close(code: number, reason: string): void;
 }
@@ -79,13 +82,12 @@ export class Tunnel implements StreamLink {
 
   /**
    * `send` of a payload its sender has already turned into JSON (the agent's audit frames: spooled and sent as one
-   * text), riding with the next frame the tunnel sends when the transport can hold it (`sendTextWithNext`).
+   * text), riding with the next frame the tunnel sends when the transport can hold it (`sendWithNext`).
    */
   sendJson(type: MessageType, payloadJson: string): void {
     if (this.closed) return;
-    const text = encodeEnvelopeJson(type, payloadJson);
-    if (this.transport.sendTextWithNext) this.transport.sendTextWithNext(text);
-    else this.transport.sendText(text);
+    if (this.transport.sendWithNext) this.transport.sendWithNext(type, payloadJson);
+    else this.transport.sendText(encodeEnvelopeJson(type, payloadJson));
   }
 
   openStream(req: Omit<OpenRequest, 'stream' | 'window'>, timeoutMs = 15000): Promise<{ stream: TunnelStream; opened: Payload<'opened'> }> {

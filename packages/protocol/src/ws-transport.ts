@@ -1,3 +1,4 @@
+import { encodeEnvelopeJson, MAX_AUDIT_BATCH, type MessageType } from './messages';
 import type { Transport } from './tunnel';
 
 /** The parts of a `ws` WebSocket a tunnel needs (structural, so this package stays free of socket code). */
@@ -41,14 +42,27 @@ export function webSocketTransport(ws: WebSocketLike): Transport {
   };
 }
 
+/** What `ridingTransport` returns: a transport whose riding audit frames may go several to a text frame. */
+export interface RidingTransport extends Transport {
+  /** the peer reads `audit_batch` (its welcome listed `audit-batch`): audit frames held together go as one */
+  batchAudit: boolean;
+}
+
+/** the most characters of audit frames put in one `audit_batch` (a text frame may have MAX_TEXT_FRAME bytes) */
+const MAX_BATCH_CHARS = 1024 * 1024;
+
 /**
- * A transport whose `sendTextWithNext` texts (the agent's audit frames) wait for the next frame sent, and go just
+ * A transport whose `sendWithNext` messages (the agent's audit frames) wait for the next frame sent, and go just
  * before it in the same write, or go after `maxDelayMs` when nothing else is sent: a statement's record is made after
- * its answer was written (so the answer does not wait for it) and then rides with the next answer instead of costing
- * a write of its own on the agent and a read and a wake-up on the gateway. Every frame keeps its order.
+ * its answer was written (so the answer does not wait for it) and then rides with a later answer instead of costing
+ * a write of its own on the agent and a read and a wake-up on the gateway. Texts keep their order among themselves
+ * (a text sent sends what waits first); a data frame takes what waits along only once the oldest has waited
+ * `minDelayMs`, so that the audit frames of several statements gather, and with `batchAudit` those go as one
+ * `audit_batch`: one message for the gateway to read, decode and hand on instead of one per statement.
  */
-export function ridingTransport(inner: Transport, maxDelayMs: number): Transport {
-  let held: string[] = [];
+export function ridingTransport(inner: Transport, maxDelayMs: number, minDelayMs = 0): RidingTransport {
+  let held: { type: MessageType; json: string }[] = [];
+  let since = 0;
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
     if (timer) clearTimeout(timer);
@@ -56,19 +70,37 @@ export function ridingTransport(inner: Transport, maxDelayMs: number): Transport
     if (held.length === 0) return;
     const due = held;
     held = [];
-    for (const text of due) inner.sendText(text);
+    for (let i = 0; i < due.length; ) {
+      let j = i + 1;
+      if (t.batchAudit && due[i]!.type === 'audit') {
+        let chars = due[i]!.json.length;
+        while (j < due.length && due[j]!.type === 'audit' && j - i < MAX_AUDIT_BATCH && chars + due[j]!.json.length < MAX_BATCH_CHARS) {
+          chars += due[j]!.json.length + 1;
+          j++;
+        }
+      }
+      if (j - i === 1) inner.sendText(encodeEnvelopeJson(due[i]!.type, due[i]!.json));
+      else {
+        let frames = due[i]!.json;
+        for (let k = i + 1; k < j; k++) frames += `,${due[k]!.json}`;
+        inner.sendText(encodeEnvelopeJson('audit_batch', `{"frames":[${frames}]}`));
+      }
+      i = j;
+    }
   };
-  return {
+  const t: RidingTransport = {
+    batchAudit: false,
     sendText(text) {
       flush();
       inner.sendText(text);
     },
-    sendTextWithNext(text) {
-      held.push(text);
+    sendWithNext(type, json) {
+      if (held.length === 0) since = performance.now();
+      held.push({ type, json });
       timer ??= setTimeout(flush, maxDelayMs);
     },
     sendBinary(data) {
-      flush();
+      if (held.length > 0 && (minDelayMs === 0 || performance.now() - since >= minDelayMs || held.length >= MAX_AUDIT_BATCH)) flush();
       inner.sendBinary(data);
     },
     close(code, reason) {
@@ -76,6 +108,7 @@ export function ridingTransport(inner: Transport, maxDelayMs: number): Transport
       inner.close(code, reason);
     },
   };
+  return t;
 }
 
 /**

@@ -24,6 +24,11 @@ const KEY_RETRY_MAX_MS = 10 * 60_000;
 /** the longest an audit frame waits to ride with the next frame to the gateway (the gateway's acknowledgements wait as long) */
 const AUDIT_RIDE_MS = 20;
 /**
+ * how long audit frames gather before a data frame to the gateway takes them along (texts take them at once): the
+ * frames of several statements then go as one `audit_batch`, one message for the gateway to read instead of one each
+ */
+const AUDIT_GATHER_MS = 5;
+/**
  * wait before dialing again a gateway that gave this agent's tunnel to a newer one: another process runs with the same
  * key (replicas of one agent) and holds that gateway now; dialing back at once would take it back, and so on
  */
@@ -94,7 +99,8 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
     let lastPing = Date.now();
     let heartbeatMs = 5000;
     let watchdog: NodeJS.Timeout | null = null;
-    const tunnel = new Tunnel(ridingTransport(webSocketTransport(socket), AUDIT_RIDE_MS), true, {
+    const transport = ridingTransport(webSocketTransport(socket), AUDIT_RIDE_MS, AUDIT_GATHER_MS);
+    const tunnel = new Tunnel(transport, true, {
       onOpen: (open) => o.onOpen(open, tunnel),
       onMessage: (msg) => {
         switch (msg.type) {
@@ -102,6 +108,8 @@ export function dialGateway(o: GatewayLinkOptions): GatewayLink {
             attempt = 0;
             keyRefusals = 0;
             heartbeatMs = msg.payload.heartbeatMs;
+            // a gateway of a version before audit_batch would ignore one: it gets its audit frames one by one
+            transport.batchAudit = msg.payload.capabilities.includes('audit-batch');
             log.info('connected to gateway', { as: msg.payload.identity.name, gateway: msg.payload.gatewayId, url });
             up = true;
             o.onTunnel(tunnel, msg.payload);

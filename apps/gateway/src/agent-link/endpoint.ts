@@ -114,6 +114,10 @@ export function agentEndpoint(deps: AgentEndpointDeps): AgentEndpoint {
             // after what else this read brought (the answer the frame came with is relayed first), in arrival order
             setImmediate(receiveAudit, deps, link, msg.payload);
             return;
+          case 'audit_batch':
+            // several of the agent's audit frames in one message, in the order it sent them
+            setImmediate(receiveAuditBatch, deps, link, msg.payload.frames);
+            return;
           default:
         }
       },
@@ -169,6 +173,10 @@ function receiveAudit(deps: AgentEndpointDeps, link: AgentLink, payload: Payload
       );
     deps.audit.enqueue({ sessionId, seq, event, link, agent: identity.id, ack: (s) => link.ack(sessionId, s) });
   });
+}
+
+function receiveAuditBatch(deps: AgentEndpointDeps, link: AgentLink, frames: Payload<'audit'>[]): void {
+  for (const frame of frames) receiveAudit(deps, link, frame);
 }
 
 /**
