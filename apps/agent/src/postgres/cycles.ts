@@ -99,18 +99,19 @@ export function summarizeCycle(
   });
   return (audit) => {
     cycle.executions.forEach((e, i) => {
+      // keys in sorted order: the gateway's canonical JSON of the record (for its hash) is then JSON.stringify's
       audit('statement', {
-        sql: hooks.maskAudit(e.sql),
-        decision: e.verdict.reviewId ? 'approved' : 'allow',
-        ...(e.verdict.reviewId ? { reviewId: e.verdict.reviewId } : {}),
-        statements: e.verdict.statements ?? null,
-        executed: true,
-        tags: e.tags,
-        rows: e.rows,
         bytes: e.bytes,
+        decision: e.verdict.reviewId ? 'approved' : 'allow',
         durationMs: Math.round((now - e.started) * 1000) / 1000,
         error: e.error ?? (e.done || cycle.kind === 'query' ? null : 'not executed: an earlier message in the batch failed'),
+        executed: true,
         masked: counts[i]!,
+        ...(e.verdict.reviewId ? { reviewId: e.verdict.reviewId } : {}),
+        rows: e.rows,
+        sql: hooks.maskAudit(e.sql),
+        statements: e.verdict.statements ?? null,
+        tags: e.tags,
       });
     });
   };

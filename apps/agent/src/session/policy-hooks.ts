@@ -210,12 +210,12 @@ export function hooksFor(
       message: d.reason,
       hint: d.hint,
       sqlstate: d.sqlstate,
-      // statement text goes into the audit trail: masked like everything else
+      // statement text goes into the audit trail: masked like everything else (keys in sorted order, see cycles.ts)
       statements: d.statements.map((s) => ({
-        text: auditMasker.maskText(s.text.slice(0, 4000)).text,
-        kind: s.kind,
         action: s.action,
+        kind: s.kind,
         ...(s.ruleId ? { ruleId: s.ruleId } : {}),
+        text: auditMasker.maskText(s.text.slice(0, 4000)).text,
       })),
     });
     if (seen !== r.conn) return verdict;

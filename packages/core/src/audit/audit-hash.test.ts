@@ -56,6 +56,31 @@ describe('canonical JSON of audit events', () => {
     }
   });
 
+  it('gives the same text for values whose keys come in sorted order already (written by JSON.stringify then)', () => {
+    const next = random(17);
+    // the same values with each object's keys put in in sorted order: most are then in order, except where a key
+    // that looks like an array index ('10', '2') comes first in Object.keys wherever it sorts
+    const sorted = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(sorted);
+      if (!v || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return v;
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) {
+        Object.defineProperty(o, k, { value: sorted((v as Record<string, unknown>)[k]), enumerable: true, configurable: true, writable: true });
+      }
+      return o;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const v = sorted(value(next, 0));
+      expect(canonicalJson(v)).toBe(reference(v));
+      const parsed = JSON.parse(JSON.stringify(v) ?? 'null');
+      expect(canonicalJson(parsed)).toBe(reference(parsed));
+    }
+    // in order, yet not what JSON.stringify writes as canonical JSON does: left to the loops
+    const fn = () => 1;
+    for (const v of [{ a: fn, b: [undefined, 1], c: new Date(0), d: Object.create({ x: 1 }) }, { a: 1, b: { toJSON: () => 'x' } }, [1, new Date(0)]])
+      expect(canonicalJson(v)).toBe(reference(v));
+  });
+
   it('sorts keys by code unit at every level and leaves undefined out', () => {
     expect(canonicalJson({ b: 1, a: [{ z: undefined, y: 'é', '😀': 2, '\uffff': 3 }, undefined], c: new Date(0) })).toBe(
       '{"a":[{"y":"é","😀":2,"\uffff":3},null],"b":1,"c":{}}',

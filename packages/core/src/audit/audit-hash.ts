@@ -17,6 +17,9 @@ export const GENESIS_HASH = '0'.repeat(64);
  */
 export function canonicalJson(value: unknown): string {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value ?? null);
+  // keys already in order at every level (the agent makes its statement records so): JSON.stringify writes the same
+  // text, natively, where the loops below cost three to four times as much
+  if (inOrder(value, 0)) return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
@@ -37,6 +40,40 @@ export function canonicalJson(value: unknown): string {
     out += canonicalJson(v);
   }
   return `${out}}`;
+}
+
+/** how deep `inOrder` looks before it leaves a value to canonicalJson's loops */
+const IN_ORDER_DEPTH = 32;
+
+/**
+ * Whether `JSON.stringify(v)` is `canonicalJson(v)`: JSON's own values (strings, numbers, booleans, null), arrays of
+ * them (an undefined element is null in both), and plain objects whose keys come in sorted order already — their
+ * `Object.keys` order, which is the order JSON.stringify writes them in (a key that looks like an array index comes
+ * first there, wherever it sorts) — with values of the same kind or undefined (left out by both). Anything else (a
+ * function, a Date or another class's object, whose toJSON JSON.stringify would call) is left to the loops.
+ */
+function inOrder(v: unknown, depth: number): boolean {
+  if (v === null) return true;
+  const t = typeof v;
+  if (t === 'string' || t === 'number' || t === 'boolean') return true;
+  if (t !== 'object' || depth > IN_ORDER_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x !== undefined && !inOrder(x, depth + 1)) return false;
+    }
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const record = v as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && !(keys[i - 1]! < keys[i]!)) return false;
+    const x = record[keys[i]!];
+    if (x !== undefined && !inOrder(x, depth + 1)) return false;
+  }
+  return true;
 }
 
 /** What of an event its hash covers (an audit frame's body: @hoop/protocol's AuditEventBody). */
