@@ -118,10 +118,9 @@ export function servePgClient(socket: net.Socket, front: PgFront, open: () => Pr
       stream.resume();
       return;
     }
-    stream.write(r.pending.length ? Buffer.concat([r.startup, r.pending]) : r.startup);
-    client.pipe(stream);
-    stream.pipe(client);
-    client.resume();
+    // relayed to each other as they are read, without stream pipes (TunnelStream.relaySocket): a statement and its
+    // answer cross this process with no stream machinery between the socket and the tunnel
+    stream.relaySocket(client, r.pending.length ? Buffer.concat([r.startup, r.pending]) : r.startup);
     client.on('error', () => stream.destroy());
     stream.on('error', () => client.destroy());
     client.on('close', () => stream.destroy());
