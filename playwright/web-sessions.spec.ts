@@ -5,7 +5,7 @@
  * over `ssh -tt`. An auditor finds the sessions with the list's filters, reads the SQL timeline, follows the terminal
  * session live, replays it, exports and verifies; the audit page finds a tampered event. A developer sees only their own.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { cliCommand, createTargetDatabase, freePort, inheritedEnv, REPO_ROOT, ty
 import { skipWithout } from '@hoop/devstack/tools';
 import { startWebService } from '../scripts/web-service';
 import { hydrated } from './hydration';
+import { sshTerminal } from './ssh-terminal';
 
 const SHOTS = path.join(REPO_ROOT, 'playwright', 'test-results', 'web-sessions');
 const LOGS = path.join(REPO_ROOT, '.hoop', 'logs', 'playwright');
@@ -74,37 +75,6 @@ async function connectAs(who: Who, name: string): Promise<{ port: number; passwo
   cleanups.push(stop);
   const printed = /postgres:\/\/[^"\s]+/.exec(out)?.[0];
   return { port, password: printed ? decodeURIComponent(new URL(printed).password) || null : null, stop };
-}
-
-/** An interactive `ssh -tt` into a command connection, typed into a key at a time. */
-function sshTerminal(port: number) {
-  const child: ChildProcessWithoutNullStreams = spawn('ssh', [
-    '-tt',
-    '-p',
-    String(port),
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'LogLevel=ERROR',
-    'x@127.0.0.1',
-  ]);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const closed = new Promise<number | null>((r) => child.on('close', r));
-  cleanups.push(async () => void (child.exitCode === null && child.kill('SIGKILL')));
-  return {
-    closed,
-    async type(text: string) {
-      for (const ch of text) {
-        child.stdin.write(ch);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
-    until: (re: RegExp) => waitFor(`terminal output ${re}`, async () => (re.test(out) ? true : null), { timeoutMs: 20_000 }),
-  };
 }
 
 test.beforeAll(async () => {
@@ -284,7 +254,7 @@ test('an auditor filters sessions and reads the SQL timeline: the refused statem
 test('a terminal session is followed live, then replayed with play, speed and seek, exported and verified', async ({ page }) => {
   test.skip(skipWithout('ssh'), 'needs the ssh client (openssh-client)');
   const local = await connectAs('sam', 'box');
-  const term = sshTerminal(local.port);
+  const term = sshTerminal(local.port, cleanups);
   await term.type('echo hello-$((40+2))\r');
   await term.until(/hello-42/);
 
