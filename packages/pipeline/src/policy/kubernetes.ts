@@ -22,9 +22,12 @@ export type KubernetesBuiltinRuleId = (typeof KUBERNETES_BUILTIN_RULE_IDS)[numbe
 
 const KubeAction = z.enum(['allow', 'deny', 'review']);
 
-const VerbName = z.enum(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'exec', 'attach', 'portforward', 'proxy', 'log', '*'], {
-  error: 'verbs are get, list, watch, create, update, patch, delete, deletecollection, exec, attach, portforward, proxy, log or *',
-});
+const VerbName = z.enum(
+  ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'exec', 'attach', 'portforward', 'proxy', 'log', '*'],
+  {
+    error: 'verbs are get, list, watch, create, update, patch, delete, deletecollection, exec, attach, portforward, proxy, log or *',
+  },
+);
 
 /** A glob with `*` for any text: `prod-*`, `kube-system`, `*`. */
 const Glob = z
