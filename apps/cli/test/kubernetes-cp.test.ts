@@ -6,6 +6,7 @@
  * what cannot be masked (a binary file) is withheld with a message and a failed copy, never passed on silently; with
  * masking off in the policy it all goes through as it is. Every file is in the trail with its size and sha256.
  */
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,6 +31,19 @@ afterAll(async () => {
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const kubectl = (args: string[]) => k.kubectl(bins.at(-1)!.path, ['-n', 'dev', ...args]);
+
+/** kubectl exec's stdout as bytes */
+const execBytes = (args: string[]) =>
+  new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) =>
+    execFile(
+      bins.at(-1)!.path,
+      ['--context', 'hoop-prod-k8s', '-n', 'dev', 'exec', 'box', '--', ...args],
+      { encoding: 'buffer', timeout: 90_000, env: { HOME: k.dir, PATH: '/usr/bin:/bin', KUBECONFIG: k.kubeconfig } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
+    ),
+  );
+/** the script kubectl cp --retries runs */
+const resumeAt = (p: string, n: number) => ['sh', '-c', `tar cf - '${p}' | tail -c+${n}`];
 
 /** the trail's file events, once one is for `file` */
 function fileEvents(file: string, op: 'upload' | 'download') {
@@ -88,6 +102,34 @@ describe.skipIf(bins.length === 0)('kubectl cp through hoop', () => {
     expect(await fileEvents('data/mixed/b.bin', 'download')).toMatchObject({ withheld: 'it is binary, which hoop cannot mask' });
   });
 
+  it('kubectl cp --retries (sh -c "tar cf - PATH | tail -c+0") downloads masked as without it', async () => {
+    files.put('/data/retry/people.txt', 'owner ann@example.com\n');
+    const r = await kubectl(['cp', '--retries=3', 'box:/data/retry', path.join(local, 'retry')]);
+    expect(r.code, r.stderr + JSON.stringify(k.kube.execs.slice(-3).map((e) => e.command))).toBe(0);
+    const people = readFileSync(path.join(local, 'retry', 'people.txt'), 'utf8');
+    expect(people).toMatch(/^owner \S+\n$/);
+    expect(people).not.toContain('ann@example.com');
+    expect(await fileEvents('data/retry/people.txt', 'download')).toMatchObject({ maskedSize: Buffer.byteLength(people) });
+  });
+
+  it('a resumed download (tail -c+N, N > 1) ends with a message and a failed exit, nothing of the archive sent, recorded', async () => {
+    files.put('/data/resume/people.txt', 'owner ann@example.com\n'.repeat(100));
+    const r = await execBytes(resumeAt('/data/resume', 513));
+    expect(r.code).not.toBe(0);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toContain('a kubectl cp download resumed part way (--retries: tar … | tail -c+N) cannot be masked');
+    expect(r.stderr).toContain('run kubectl cp again, or without --retries');
+    expect(await fileEvents('(archive)', 'download')).toMatchObject({ withheld: expect.stringContaining('resumed part way') });
+  });
+
+  it('an archive through another pipe (| cat) is binary output: ended with a message, never decoded into something else', async () => {
+    const r = await execBytes(['sh', '-c', 'tar cf - /data/resume | cat']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout.includes(Buffer.from('ann@example.com'))).toBe(false);
+    expect(r.stdout.includes(0xef)).toBe(false);
+    expect(r.stderr).toContain("the command's stdout is binary (a NUL or bytes that are not UTF-8 text), which hoop cannot mask");
+  });
+
   it('with masking off in the policy, downloads a binary file byte for byte, recorded', async () => {
     const content = Buffer.concat([randomBytes(100_000), Buffer.from('owner ann@example.com')]);
     files.put('/data/raw.bin', content);
@@ -104,5 +146,15 @@ describe.skipIf(bins.length === 0)('kubectl cp through hoop', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(out).equals(content)).toBe(true);
     expect(await fileEvents('data/raw.bin', 'download')).toMatchObject({ size: content.length, sha256: sha(content) });
+  });
+
+  it('with masking off, a resumed download and an archive through cat pass byte for byte', async () => {
+    const archive = files.archive('/data/resume')!;
+    const resumed = await execBytes(resumeAt('/data/resume', 513));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout.equals(archive.subarray(512))).toBe(true);
+    const piped = await execBytes(['sh', '-c', 'tar cf - /data/resume | cat']);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout.equals(archive)).toBe(true);
   });
 });

@@ -9,7 +9,7 @@ export class OutputPipe {
   private frame = '';
   private frameAt = 0;
   private frameTimer: NodeJS.Timeout | null = null;
-  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   bytes = 0;
 
   constructor(

@@ -1,12 +1,14 @@
 import path from 'node:path';
-import type { BuiltinCommand, ProcessIo } from './exec';
+import { BUILTIN_COMMANDS, type BuiltinCommand, type ProcessIo } from './exec';
 
 /**
  * A pod's filesystem in memory, and the built-in commands that use it — what `kubectl cp` runs in the container:
  * `tar cf - PATH` (download: a ustar archive of PATH on stdout, names without the leading `/`, as GNU tar writes
  * them), `tar -xmf - [-C DIR]` (upload: the archive on stdin unpacked under DIR; ustar, GNU long names and pax
  * `path` records, as Go's archive/tar writes them), and `test -d PATH` (kubectl asks whether the destination is a
- * directory). Also `rm [-rf] PATH…` and `ls PATH`, for the shell. Paths are absolute, `/` is the root; directories
+ * directory). Also `rm [-rf] PATH…` and `ls PATH`, for the shell, and `sh -c 'tar cf - PATH | tail -c+N'` (what
+ * `kubectl cp --retries` runs: the archive from its byte N on; `tail -c +N` too) and `sh -c 'tar cf - PATH | cat'`
+ * (the archive as it is); any other `sh` is the kit's. Paths are absolute, `/` is the root; directories
  * are the prefixes of the files and those made empty.
  */
 export class PodFiles {
@@ -43,6 +45,14 @@ export class PodFiles {
   commands(): Record<string, BuiltinCommand> {
     return {
       tar: (args, io) => this.tar(args, io),
+      sh: (args, io) => {
+        const pipe = args[0] === '-c' ? /^tar cf - '?([^'| ]+)'? \| (?:tail -c ?\+(\d+)|cat)$/.exec(args[1] ?? '') : null;
+        if (!pipe || !io.writeBytes) return BUILTIN_COMMANDS.sh!(args, io);
+        const archive = this.archive(pipe[1]!);
+        if (!archive) return io.exit(2);
+        io.writeBytes(1, archive.subarray(Math.max(0, Number(pipe[2] ?? 1) - 1)));
+        io.exit(0);
+      },
       test: (args, io) => io.exit(args[0] === '-d' && args[1] !== undefined && this.isDir(args[1]) ? 0 : 1),
       rm: (args, io) => {
         for (const a of args.filter((x) => !x.startsWith('-'))) this.remove(a);
@@ -63,6 +73,21 @@ export class PodFiles {
     };
   }
 
+  /** `tar cf - src`'s archive, or null when there is nothing at src */
+  archive(src: string | undefined): Buffer | null {
+    if (!src || this.under(src).length === 0) return null;
+    const parts: Buffer[] = [];
+    const root = path.posix.resolve('/', src);
+    if (this.isDir(root)) parts.push(header(`${root.slice(1)}/`, 0, '5'));
+    for (const d of [...this.dirs].filter((x) => x.startsWith(`${root}/`)).sort()) parts.push(header(`${d.slice(1)}/`, 0, '5'));
+    for (const f of this.under(root)) {
+      const data = this.files.get(f)!;
+      parts.push(header(f.slice(1), data.length, '0'), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+    }
+    parts.push(Buffer.alloc(1024));
+    return Buffer.concat(parts);
+  }
+
   private tar(args: string[], io: ProcessIo): void {
     const { writeBytes, onStdinBytes } = io;
     if (!writeBytes || !onStdinBytes) {
@@ -72,21 +97,12 @@ export class PodFiles {
     const flags = args.filter((a) => !a.startsWith('--'));
     const mode = flags[0]?.replace(/^-/, '') ?? '';
     if (mode.startsWith('c')) {
-      const src = flags[2];
-      if (!src || this.under(src).length === 0) {
-        io.write(2, `tar: ${src ?? ''}: Cannot stat: No such file or directory\ntar: Exiting with failure status due to previous errors\n`);
+      const archive = this.archive(flags[2]);
+      if (!archive) {
+        io.write(2, `tar: ${flags[2] ?? ''}: Cannot stat: No such file or directory\ntar: Exiting with failure status due to previous errors\n`);
         return io.exit(2);
       }
-      const parts: Buffer[] = [];
-      const root = path.posix.resolve('/', src);
-      if (this.isDir(root)) parts.push(header(`${root.slice(1)}/`, 0, '5'));
-      for (const d of [...this.dirs].filter((x) => x.startsWith(`${root}/`)).sort()) parts.push(header(`${d.slice(1)}/`, 0, '5'));
-      for (const f of this.under(root)) {
-        const data = this.files.get(f)!;
-        parts.push(header(f.slice(1), data.length, '0'), data, Buffer.alloc((512 - (data.length % 512)) % 512));
-      }
-      parts.push(Buffer.alloc(1024));
-      writeBytes(1, Buffer.concat(parts));
+      writeBytes(1, archive);
       return io.exit(0);
     }
     if (mode.includes('x')) {

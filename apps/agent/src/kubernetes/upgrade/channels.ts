@@ -5,6 +5,7 @@ import { OutputPipe } from '../../session/output-pipe';
 import { StdinGate } from './stdin-gate';
 import { type FileRecord, TarDownload, type TarMode, TarUpload } from './tar-tap';
 import { type TerminalJudging, TerminalStdin } from './terminal';
+import { TextOutput } from './text-output';
 
 /** the largest channel message read whole (a message split in fragments is joined before it is masked) */
 export const MAX_CHANNEL_MESSAGE = 1024 * 1024;
@@ -22,6 +23,12 @@ export interface TapOptions {
   tar: TarMode;
   /** masking is on in the connection's policy (a download's files are masked, or withheld when they cannot be) */
   masking: boolean;
+  /**
+   * the exec has a terminal (`tty`): its output is a screen's text. Without one stdout and stderr are byte streams:
+   * masked while they are UTF-8 text; from a NUL or bytes that are not UTF-8 on, withheld (masking on) or passed on
+   * byte for byte (masking off), never decoded into something else
+   */
+  tty?: boolean;
   maskText(text: string): string;
   maskAudit(text: string): string;
   audit(type: string, data: Record<string, unknown>): void;
@@ -54,6 +61,8 @@ export class ChannelTap {
   private binaryBytes = 0;
   private binaryIn = 0;
   private readonly download: TarDownload | null = null;
+  /** without a terminal: stdout's and stderr's text, until one turns out binary */
+  private readonly text: Record<1 | 2, TextOutput> | null;
   private readonly upload: TarUpload | null = null;
   /** a download stopped at a file hoop cannot mask: nothing more from the API server goes on */
   private withheld = false;
@@ -112,15 +121,12 @@ export class ChannelTap {
       this.download = new TarDownload({
         masking: o.masking,
         maskText: (t) => o.maskText(t),
-        out: (bytes) => {
-          this.binaryBytes += bytes.length;
-          this.binary.update(bytes);
-          this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([Channel.stdout]), bytes])));
-        },
+        out: (bytes) => this.passBytes(Channel.stdout, bytes),
         record: file,
         withhold: (reason) => this.withhold(reason),
       });
     if (o.tar === 'extract') this.upload = new TarUpload(file);
+    this.text = o.tty ? null : { 1: new TextOutput(), 2: new TextOutput() };
     this.input = new OutputPipe({
       started: o.started,
       mask: (t) => o.maskAudit(t),
@@ -196,7 +202,7 @@ export class ChannelTap {
 
   /** the binary stdout's record (kubectl cp), when there was one */
   binaryRecord(): { bytes: number; sha256: string } | null {
-    return this.download ? { bytes: this.binaryBytes, sha256: this.binary.digest('hex') } : null;
+    return this.download || this.binaryBytes ? { bytes: this.binaryBytes, sha256: this.binary.digest('hex') } : null;
   }
 
   private send(bytes: Buffer): void {
@@ -219,9 +225,15 @@ export class ChannelTap {
     const body = m.data.subarray(1);
     if ((channel === Channel.stdout || channel === Channel.stderr) && body.length > 0) {
       if (channel === Channel.stdout && this.download) return this.download.push(body);
-      return (channel === Channel.stdout ? this.out : this.err).push(body);
+      if (channel === Channel.stdout && this.o.tar === 'resume') return this.resumed(body);
+      return this.output(channel, body);
     }
     if (channel === Channel.error && body.length > 0) {
+      for (const c of [Channel.stdout, Channel.stderr] as const) {
+        const left = this.text?.[c].end();
+        if (left) this.binaryOutput(c, left);
+      }
+      if (this.o.tar === 'resume' && this.o.masking) this.resumed(Buffer.alloc(0));
       // stdout is over: a download cut short ends here, without the server's word on it
       this.download?.end();
       if (this.withheld) return;
@@ -234,6 +246,45 @@ export class ChannelTap {
       }
     }
     this.passOn(frames);
+  }
+
+  /** stdout or stderr: masked as text; a terminal's always, a byte stream's while it is text */
+  private output(channel: 1 | 2, body: Buffer): void {
+    const pipe = channel === Channel.stdout ? this.out : this.err;
+    if (!this.text) return pipe.push(body);
+    const r = this.text[channel].push(body);
+    if ('text' in r) return r.text.length ? pipe.push(r.text) : undefined;
+    this.binaryOutput(channel, r.binary);
+  }
+
+  private binaryOutput(channel: 1 | 2, bytes: Buffer): void {
+    const name = channel === Channel.stdout ? 'stdout' : 'stderr';
+    if (this.o.masking) {
+      this.o.audit('output.withheld', { exchange: this.o.exchange, stream: name, reason: 'binary' });
+      return this.withhold(
+        `the command's ${name} is binary (a NUL or bytes that are not UTF-8 text), which hoop cannot mask; what came before it was sent. ` +
+          'Copy files with kubectl cp (text files are masked), or ask for a policy without masking',
+      );
+    }
+    (channel === Channel.stdout ? this.out : this.err).flush();
+    this.passBytes(channel, bytes);
+  }
+
+  /** bytes as they are (masking off, or a download's archive), counted and hashed for the record */
+  private passBytes(channel: 1 | 2, bytes: Buffer): void {
+    this.binaryBytes += bytes.length;
+    this.binary.update(bytes);
+    this.send(encodeWsFrame(WsOpcode.binary, Buffer.concat([Buffer.from([channel]), bytes])));
+  }
+
+  /** `kubectl cp --retries` resuming a download: a tail of the unmasked archive, which only goes on unmasked */
+  private resumed(body: Buffer): void {
+    if (!this.o.masking) return this.passBytes(Channel.stdout, body);
+    const reason =
+      'a kubectl cp download resumed part way (--retries: tar … | tail -c+N) cannot be masked — kubectl counts the masked bytes, ' +
+      'tail cuts the archive before masking; run kubectl cp again, or without --retries';
+    this.o.audit('file', { op: 'download', path: '(archive)', size: 0, withheld: reason, exchange: this.o.exchange });
+    this.withhold(reason);
   }
 
   private clientMessage(m: WsMessage): void {

@@ -229,7 +229,7 @@ export class UpgradeExchange implements ServedExchange {
       const options: TapOptions = {
         started: this.started,
         exchange: id,
-        ...tarOptions(this.u.request.verb, this.argv, ctx.policy()),
+        ...tarOptions(this.u.request.verb, this.argv, ctx.policy(), this.u.request.query),
         maskText: (t) => ctx.hooks.maskText(t),
         maskAudit: (t) => ctx.hooks.maskAudit(t),
         audit: (type, data) => ctx.audit(type, data),

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { ResolvedPolicy } from '@hoop/pipeline';
+import { queryFlag } from './exec-command';
 import { padding, type TarHeader, TarReader, withSize } from './tar-codec';
 
 /**
@@ -19,19 +20,32 @@ import { padding, type TarHeader, TarReader, withSize } from './tar-codec';
  * files is recorded with its size and sha256.
  */
 
-export type TarMode = 'create' | 'extract' | null;
+/**
+ * `create`: tar writing its archive to stdout; `extract`: tar reading one from stdin; `resume`: `kubectl cp --retries`
+ * resuming a download (`sh -c 'tar cf - PATH | tail -c+N'`, N > 1), the archive's tail from byte N on — which hoop
+ * cannot mask (kubectl counts the masked bytes it got, tail cuts the unmasked archive): withheld when masking is on.
+ */
+export type TarMode = 'create' | 'extract' | 'resume' | null;
 
 /**
- * What the channel tap makes of an exec's tar (tarMode), and whether a download is masked: as all output is, unless
- * the policy turns masking off (an invalid policy does not).
+ * What the channel tap makes of an exec's tar (tarMode), whether output is masked — as all output is, unless the
+ * policy turns masking off (an invalid policy does not) — and whether it has a terminal (output a screen's text).
  */
-export function tarOptions(verb: string, argv: string[], r: ResolvedPolicy): { tar: TarMode; masking: boolean } {
-  return { tar: verb === 'exec' ? tarMode(argv) : null, masking: !('policy' in r) || r.policy.masking.enabled };
+export function tarOptions(verb: string, argv: string[], r: ResolvedPolicy, query: string): { tar: TarMode; masking: boolean; tty: boolean } {
+  return { tar: verb === 'exec' ? tarMode(argv) : null, masking: !('policy' in r) || r.policy.masking.enabled, tty: queryFlag(query, 'tty') };
 }
 
-/** Whether an exec's argv is tar writing an archive (`tar cf - PATH`) or reading one (`tar -xmf - -C DIR`). */
+/**
+ * Whether an exec's argv is tar writing an archive (`tar cf - PATH`) or reading one (`tar -xmf - -C DIR`), or the
+ * form `kubectl cp --retries` runs: `sh -c 'tar cf - PATH | tail -c+N'` (N = 0 or 1: the whole archive, a download
+ * as `tar cf -` is; N > 1: `resume`).
+ */
 export function tarMode(argv: string[]): TarMode {
   const program = (argv[0] ?? '').split('/').pop();
+  if (program === 'sh' && argv.length === 3 && argv[1] === '-c') {
+    const offset = tailOffset(argv[2]!);
+    return offset === null ? null : offset <= 1 ? 'create' : 'resume';
+  }
   if (program !== 'tar') return null;
   for (const [i, a] of argv.slice(1).entries()) {
     if (a === '--create' || a === '--extract' || a === '--get') return a === '--create' ? 'create' : 'extract';
@@ -40,6 +54,21 @@ export function tarMode(argv: string[]): TarMode {
     if (/^-?[A-Za-z]*x/.test(a)) return 'extract';
   }
   return null;
+}
+
+/** one shell word that expands to nothing: plain characters, single-quoted runs, a quote escaped as `\'` (kubectl quotes a path so) */
+const WORD = String.raw`(?:[A-Za-z0-9_@%+=:,./-]|'[^']*'|\\')+`;
+/**
+ * kubectl's script, `tar cf - 'PATH' | tail -c+N`, and nothing else: blanks are spaces and tabs only (a newline would
+ * end the pipeline), no other command, redirection, expansion or option; N without leading zeros. kubectl's first try
+ * is `tail -c+0`, which GNU tail and busybox read as +1.
+ */
+const RETRY_SCRIPT = new RegExp(String.raw`^[ \t]*tar[ \t]+cf[ \t]+-[ \t]+${WORD}[ \t]*\|[ \t]*tail[ \t]+-c[ \t]*\+(0|[1-9][0-9]*)[ \t]*$`);
+
+/** N of kubectl's `tar cf - PATH | tail -c+N`, or null for any other script */
+export function tailOffset(script: string): number | null {
+  const m = RETRY_SCRIPT.exec(script);
+  return m ? Number(m[1]) : null;
 }
 
 /** the largest file a download masks (held whole while it is masked) */
@@ -103,7 +132,12 @@ export class TarDownload {
       header: (h) => this.header(h),
       data: (chunk) => this.data(chunk),
       entryEnd: () => this.entryEnd(),
-      trailer: (chunk) => !this.stopped && o.out(chunk),
+      trailer: (chunk) => {
+        if (this.stopped) return;
+        // after the end blocks tar writes zeros only: anything else would go by unread
+        if (o.masking && chunk.some((b) => b !== 0)) return this.stop(null, 'bytes after the end of the archive that are not its padding');
+        o.out(chunk);
+      },
       error: (message) => this.stop(null, message),
     });
   }
