@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tailOffset, tarMode } from './tar-tap';
+import { withSize } from './tar-codec';
+import { TarDownload, tailOffset, tarMode } from './tar-tap';
 import { TextOutput } from './text-output';
 
 /** the argv kubectl cp --retries sends, its path quoted as kubectl quotes it */
@@ -98,5 +99,41 @@ describe('TextOutput: a byte stream told apart from text', () => {
       expect(Buffer.concat(got).equals(stream)).toBe(true);
       expect(t.binary).toBe(true);
     }
+  });
+});
+
+describe('a download archive with bytes after its end', () => {
+  const file = () => {
+    const h = Buffer.alloc(512);
+    h.write('a.txt', 0);
+    h.write('0000644\0', 100);
+    h.write('0', 156);
+    h.write('ustar\x0000', 257, 'latin1');
+    return Buffer.concat([withSize(h, 6), Buffer.from('hello\n'), Buffer.alloc(506)]);
+  };
+
+  function download(input: Buffer, masking: boolean) {
+    const out: Buffer[] = [];
+    const withheld: string[] = [];
+    const d = new TarDownload({
+      masking,
+      maskText: (t) => t,
+      out: (b) => out.push(Buffer.from(b)),
+      record: () => undefined,
+      withhold: (r) => withheld.push(r),
+    });
+    for (let at = 0; at < input.length; at += 700) d.push(input.subarray(at, at + 700));
+    d.end();
+    return { out: Buffer.concat(out), withheld };
+  }
+
+  it('passes zeros (GNU tar pads to its record) and withholds anything else when masking', () => {
+    const padded = Buffer.concat([file(), Buffer.alloc(10240 - 512)]);
+    expect(download(padded, true)).toEqual({ out: padded, withheld: [] });
+    const smuggled = Buffer.concat([file(), Buffer.alloc(512), Buffer.from('owner ann@example.com\n'), Buffer.alloc(100)]);
+    const r = download(smuggled, true);
+    expect(r.withheld).toEqual(['the archive was withheld: bytes after the end of the archive that are not its padding; the files before it were copied']);
+    expect(r.out.includes(Buffer.from('ann@example.com'))).toBe(false);
+    expect(download(smuggled, false)).toEqual({ out: smuggled, withheld: [] });
   });
 });
