@@ -5,10 +5,10 @@
  * never runs in the pod (the kit's record of the lines its shell ran, and the files still there), the user is told
  * why on the terminal, and the trail has it — however the line was typed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { BUILTIN_COMMANDS, PodFiles, ttyShell, waitFor } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bins, type KubeStack, pod, startKubeStack } from './kube-stack';
+import { commandEvents, kubeTerminal } from './kube-terminal';
 
 const websocketKubectl = bins.filter((b) => b.minor >= 30);
 const files = new PodFiles();
@@ -25,60 +25,9 @@ afterAll(async () => {
   await k?.stop();
 });
 
-const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;
-
-/** kubectl at a terminal of 100×30: keys typed into it, and its screen's output as it comes */
-function terminal(args: string[]) {
-  const kubectl = [websocketKubectl.at(-1)!.path, '--context', 'hoop-prod-k8s', ...args].map(quote).join(' ');
-  const child: ChildProcess = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${kubectl}`, '/dev/null'], {
-    env: { HOME: k.dir, PATH: '/usr/bin:/bin', KUBECONFIG: k.kubeconfig, TERM: 'xterm' },
-  });
-  let out = '';
-  const waiters: { text: string; from: number; resolve(): void }[] = [];
-  const seen = (w: { text: string; from: number }) => out.indexOf(w.text, w.from) >= 0;
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    for (const w of waiters.filter(seen)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-  return {
-    get out() {
-      return out;
-    },
-    /** where the output is now: `until` looks after it */
-    mark: () => out.length,
-    until: (text: string, from = 0) => {
-      const w = { text, from, resolve: () => undefined };
-      return seen(w) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ ...w, resolve }));
-    },
-    type: (keys: string) => void child.stdin!.write(keys),
-    /** types a line and waits for the prompt after its answer */
-    async line(keys: string) {
-      const from = out.length;
-      child.stdin!.write(keys);
-      await this.until('\r\n# ', from);
-      return out.slice(from);
-    },
-    exited,
-    kill: () => child.kill(),
-  };
-}
-
-/** the trail's command events, once one of them is for `command` */
-function commands(command: string) {
-  return waitFor(
-    `the command ${command}`,
-    async () => {
-      const rows = await k.stack.db.auditEvent.findMany({ where: { type: 'command' }, orderBy: [{ at: 'asc' }] });
-      const data = rows.map((e) => e.data as Record<string, unknown>);
-      return data.some((e) => e.command === command) ? data : null;
-    },
-    { timeoutMs: 15_000 },
-  );
-}
+/** kubectl at a terminal of 100×30 (kube-terminal.ts) */
+const terminal = (args: string[]) => kubeTerminal(k, websocketKubectl.at(-1)!.path, args);
+const commands = (command: string) => commandEvents(k, command);
 
 /** the lines the pod's shell ran that remove files, however spelled */
 const ranRemove = () => shell.lines.filter((l) => /^\s*(r\\?m\b|\$\(printf 'rm)/.test(l));

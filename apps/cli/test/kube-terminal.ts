@@ -1,0 +1,62 @@
+/**
+ * kubectl at a pseudo-terminal (util-linux `script`) through hoop connect, for the exec -it tests over WebSocket and
+ * over SPDY: keys typed into it, its screen's output as it comes; and the trail's command events.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { waitFor } from '@hoop/devstack';
+import type { KubeStack } from './kube-stack';
+
+const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;
+
+/** kubectl `bin` at a terminal of 100×30, `env` added to its environment */
+export function kubeTerminal(k: KubeStack, bin: string, args: string[], env: Record<string, string> = {}) {
+  const kubectl = [bin, '--context', 'hoop-prod-k8s', ...args].map(quote).join(' ');
+  const child: ChildProcess = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${kubectl}`, '/dev/null'], {
+    env: { HOME: k.dir, PATH: '/usr/bin:/bin', KUBECONFIG: k.kubeconfig, TERM: 'xterm', ...env },
+  });
+  let out = '';
+  const waiters: { text: string; from: number; resolve(): void }[] = [];
+  const seen = (w: { text: string; from: number }) => out.indexOf(w.text, w.from) >= 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters.filter(seen)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  return {
+    get out() {
+      return out;
+    },
+    /** where the output is now: `until` looks after it */
+    mark: () => out.length,
+    until: (text: string, from = 0) => {
+      const w = { text, from, resolve: () => undefined };
+      return seen(w) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ ...w, resolve }));
+    },
+    type: (keys: string) => void child.stdin!.write(keys),
+    /** types a line and waits for the prompt after its answer */
+    async line(keys: string) {
+      const from = out.length;
+      child.stdin!.write(keys);
+      await this.until('\r\n# ', from);
+      return out.slice(from);
+    },
+    exited,
+    kill: () => child.kill(),
+  };
+}
+
+/** the trail's command events, once one of them is for `command` */
+export function commandEvents(k: KubeStack, command: string) {
+  return waitFor(
+    `the command ${command}`,
+    async () => {
+      const rows = await k.stack.db.auditEvent.findMany({ where: { type: 'command' }, orderBy: [{ at: 'asc' }] });
+      const data = rows.map((e) => e.data as Record<string, unknown>);
+      return data.some((e) => e.command === command) ? data : null;
+    },
+    { timeoutMs: 15_000 },
+  );
+}
