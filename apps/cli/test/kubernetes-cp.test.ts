@@ -32,13 +32,17 @@ afterAll(async () => {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const kubectl = (args: string[]) => k.kubectl(bins.at(-1)!.path, ['-n', 'dev', ...args]);
 
-/** kubectl exec's stdout as bytes */
-const execBytes = (args: string[]) =>
+/** kubectl exec's stdout as bytes; over SPDY with `spdy` */
+const execBytes = (args: string[], spdy = false) =>
   new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) =>
     execFile(
       bins.at(-1)!.path,
       ['--context', 'hoop-prod-k8s', '-n', 'dev', 'exec', 'box', '--', ...args],
-      { encoding: 'buffer', timeout: 90_000, env: { HOME: k.dir, PATH: '/usr/bin:/bin', KUBECONFIG: k.kubeconfig } },
+      {
+        encoding: 'buffer',
+        timeout: 90_000,
+        env: { HOME: k.dir, PATH: '/usr/bin:/bin', KUBECONFIG: k.kubeconfig, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: String(!spdy) },
+      },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() }),
     ),
   );
@@ -114,20 +118,24 @@ describe.skipIf(bins.length === 0)('kubectl cp through hoop', () => {
 
   it('a resumed download (tail -c+N, N > 1) ends with a message and a failed exit, nothing of the archive sent, recorded', async () => {
     files.put('/data/resume/people.txt', 'owner ann@example.com\n'.repeat(100));
-    const r = await execBytes(resumeAt('/data/resume', 513));
-    expect(r.code).not.toBe(0);
-    expect(r.stdout.length).toBe(0);
-    expect(r.stderr).toContain('a kubectl cp download resumed part way (--retries: tar … | tail -c+N) cannot be masked');
-    expect(r.stderr).toContain('run kubectl cp again, or without --retries');
+    for (const spdy of [false, true]) {
+      const r = await execBytes(resumeAt('/data/resume', 513), spdy);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toContain('a kubectl cp download resumed part way (--retries: tar … | tail -c+N) cannot be masked');
+      expect(r.stderr).toContain('run kubectl cp again, or without --retries');
+    }
     expect(await fileEvents('(archive)', 'download')).toMatchObject({ withheld: expect.stringContaining('resumed part way') });
   });
 
   it('an archive through another pipe (| cat) is binary output: ended with a message, never decoded into something else', async () => {
-    const r = await execBytes(['sh', '-c', 'tar cf - /data/resume | cat']);
-    expect(r.code).not.toBe(0);
-    expect(r.stdout.includes(Buffer.from('ann@example.com'))).toBe(false);
-    expect(r.stdout.includes(0xef)).toBe(false);
-    expect(r.stderr).toContain("the command's stdout is binary (a NUL or bytes that are not UTF-8 text), which hoop cannot mask");
+    for (const spdy of [false, true]) {
+      const r = await execBytes(['sh', '-c', 'tar cf - /data/resume | cat'], spdy);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout.includes(Buffer.from('ann@example.com'))).toBe(false);
+      expect(r.stdout.includes(0xef)).toBe(false);
+      expect(r.stderr).toContain("the command's stdout is binary (a NUL or bytes that are not UTF-8 text), which hoop cannot mask");
+    }
   });
 
   it('with masking off in the policy, downloads a binary file byte for byte, recorded', async () => {
@@ -150,11 +158,13 @@ describe.skipIf(bins.length === 0)('kubectl cp through hoop', () => {
 
   it('with masking off, a resumed download and an archive through cat pass byte for byte', async () => {
     const archive = files.archive('/data/resume')!;
-    const resumed = await execBytes(resumeAt('/data/resume', 513));
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout.equals(archive.subarray(512))).toBe(true);
-    const piped = await execBytes(['sh', '-c', 'tar cf - /data/resume | cat']);
-    expect(piped.code, piped.stderr).toBe(0);
-    expect(piped.stdout.equals(archive)).toBe(true);
+    for (const spdy of [false, true]) {
+      const resumed = await execBytes(resumeAt('/data/resume', 513), spdy);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout.equals(archive.subarray(512))).toBe(true);
+      const piped = await execBytes(['sh', '-c', 'tar cf - /data/resume | cat'], spdy);
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(piped.stdout.equals(archive)).toBe(true);
+    }
   });
 });
