@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type KubeApiServer, kubectlBinaries, startKubeApiServer, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
+import { echoThroughPortForward, type KubeApiServer, kubectlBinaries, startKubeApiServer, startTestStack, type TestStack, waitFor } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hoop-k8s-spdy-'));
@@ -93,26 +93,9 @@ for (const { path: bin, minor } of binaries) {
         const child = spawn(bin, ['--context', 'hoop-prod-k8s', '-n', 'dev', 'port-forward', 'pod/box', ':8080'], {
           env: env({ KUBECTL_PORT_FORWARD_WEBSOCKETS: ws }),
         });
-        let out = '';
-        const port = await new Promise<number>((resolve) =>
-          child.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            const m = /127\.0\.0\.1:(\d+) -> 8080/.exec(out);
-            if (m) resolve(Number(m[1]));
-          }),
-        );
-        const sock = net.connect(port, '127.0.0.1');
         // a length of its own, which finds its statement
         const text = `${'x'.repeat(minor)}${ws}`;
-        let got = '';
-        await new Promise<void>((resolve) => {
-          sock.on('data', (d: Buffer) => {
-            got += d.toString();
-            if (got === text.toUpperCase()) resolve();
-          });
-          sock.write(text);
-        });
-        sock.end();
+        await echoThroughPortForward(child, 8080, text);
         child.kill();
         expect(kube.forwards.at(-1)!.protocol).toBe(ws === 'true' ? 'SPDY/3.1+portforward.k8s.io' : 'portforward.k8s.io');
         const n = text.length;

@@ -1,7 +1,7 @@
 export { PodFiles } from './pod-files';
 export { ttyShell } from './tty-shell';
 export { BUILTIN_COMMANDS, type BuiltinCommand, CHANNEL_PROTOCOLS, type ExecRecord, type ProcessIo } from './exec';
-export { kubeconfigFor, kubectlBinaries, type KubectlBinary } from './kubectl';
+export { echoThroughPortForward, kubeconfigFor, kubectlBinaries, type KubectlBinary } from './kubectl';
 export type { Identity, RbacRule } from './rbac';
 export type { KubeRequestRecord } from './request';
 export { type KubeApiOptions, type KubeApiServer, SERVICE_ACCOUNT, startKubeApiServer } from './server';

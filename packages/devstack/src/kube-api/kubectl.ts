@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { extraKubectls } from '../env';
 import { findBinary } from '../tools';
 
@@ -42,4 +43,29 @@ export function kubeconfigFor(o: { server: string; caPem: string; token: string;
     contexts: [{ name, context: { cluster: name, user: name, namespace: o.namespace ?? 'default' } }],
     'current-context': name,
   });
+}
+
+/**
+ * Through a running `kubectl port-forward … :<remote>`: waits for the local port it prints, writes `text` there and
+ * waits for the whole upper-cased echo (what the tests' echo servers behind `remote` send back), then ends the connection.
+ */
+export async function echoThroughPortForward(child: Pick<ChildProcessWithoutNullStreams, 'stdout'>, remote: number, text: string): Promise<void> {
+  let out = '';
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = new RegExp(`127\\.0\\.0\\.1:(\\d+) -> ${remote}\\b`).exec(out);
+      if (m) resolve(Number(m[1]));
+    }),
+  );
+  const sock = net.connect(port, '127.0.0.1');
+  let got = '';
+  await new Promise<void>((resolve) => {
+    sock.on('data', (d: Buffer) => {
+      got += d.toString();
+      if (got === text.toUpperCase()) resolve();
+    });
+    sock.write(text);
+  });
+  sock.end();
 }

@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeconfigFor, kubectlBinaries } from './kubectl';
+import { echoThroughPortForward, kubeconfigFor, kubectlBinaries } from './kubectl';
 import { type KubeApiServer, startKubeApiServer } from './server';
 import { rawSpdy } from './spdy-client';
 
@@ -65,24 +65,7 @@ for (const { path: bin, minor } of binaries) {
         const child = spawn(bin, ['--kubeconfig', config, 'port-forward', 'pod/web', ':8080'], {
           env: { HOME: dir, PATH: '/usr/bin:/bin', KUBECTL_PORT_FORWARD_WEBSOCKETS: ws },
         });
-        let out = '';
-        const port = await new Promise<number>((resolve) =>
-          child.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            const m = /127\.0\.0\.1:(\d+) -> 8080/.exec(out);
-            if (m) resolve(Number(m[1]));
-          }),
-        );
-        const sock = net.connect(port, '127.0.0.1');
-        let got = '';
-        await new Promise<void>((resolve) => {
-          sock.on('data', (d: Buffer) => {
-            got += d.toString();
-            if (got === 'HELLO POD') resolve();
-          });
-          sock.write('hello pod');
-        });
-        sock.end();
+        await echoThroughPortForward(child, 8080, 'hello pod');
         child.kill();
         const f = kube.forwards.at(-1)!;
         expect(f.protocol).toBe(ws === 'true' ? 'SPDY/3.1+portforward.k8s.io' : 'portforward.k8s.io');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BuiltinCommand, kubectlBinaries, PodFiles, rawSpdy, startKubeApiServer } from '@hoop/devstack';
+import { type BuiltinCommand, echoThroughPortForward, kubectlBinaries, PodFiles, rawSpdy, startKubeApiServer } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until } from './upgrade-harness';
 
@@ -95,24 +95,7 @@ for (const { path: bin, minor } of binaries) {
       for (const ws of minor >= 31 ? ['false', 'true'] : ['false']) {
         const n = statementCount();
         const child = spawn(bin, ['--kubeconfig', config, 'port-forward', 'pod/box', ':8080'], { env: env({ KUBECTL_PORT_FORWARD_WEBSOCKETS: ws }) });
-        let out = '';
-        const port = await new Promise<number>((resolve) =>
-          child.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            const m = /127\.0\.0\.1:(\d+) -> 8080/.exec(out);
-            if (m) resolve(Number(m[1]));
-          }),
-        );
-        const sock = net.connect(port, '127.0.0.1');
-        let got = '';
-        await new Promise<void>((resolve) => {
-          sock.on('data', (d: Buffer) => {
-            got += d.toString();
-            if (got === 'HELLO POD') resolve();
-          });
-          sock.write('hello pod');
-        });
-        sock.end();
+        await echoThroughPortForward(child, 8080, 'hello pod');
         child.kill();
         const s = await lastStatement(n + 1);
         expect(s).toMatchObject({
