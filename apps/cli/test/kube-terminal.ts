@@ -3,8 +3,24 @@
  * over SPDY: keys typed into it, its screen's output as it comes; and the trail's command events.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { waitFor } from '@hoop/devstack';
-import type { KubeStack } from './kube-stack';
+import { BUILTIN_COMMANDS, PodFiles, ttyShell, waitFor } from '@hoop/devstack';
+import { type KubeStack, pod, startKubeStack } from './kube-stack';
+
+/**
+ * The pod `box` (namespace dev) of the exec -it tests: the kit's line-editing shell over an in-memory filesystem, with
+ * /data/keep.txt in it; `start` brings up the stack with the pod on it.
+ */
+export function shellPod() {
+  const files = new PodFiles();
+  const shell = ttyShell(() => ({ ...BUILTIN_COMMANDS, ...files.commands() }));
+  async function start(): Promise<KubeStack> {
+    const k = await startKubeStack({ commands: { ...files.commands(), sh: shell.sh } });
+    k.kube.put('pods', 'dev', pod('box'));
+    files.put('/data/keep.txt', 'still here\n');
+    return k;
+  }
+  return { files, shell, start };
+}
 
 const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;
 

@@ -4,21 +4,17 @@
  * → agent → the test kit's API server, whose pod runs the kit's line-editing shell. Each line typed is judged at its
  * Enter as over WebSocket: an allowed one runs, a refused one never reaches the pod, the reason on the terminal.
  */
-import { BUILTIN_COMMANDS, PodFiles, ttyShell } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, type KubeStack, pod, startKubeStack } from './kube-stack';
-import { commandEvents, kubeTerminal } from './kube-terminal';
+import { bins, type KubeStack } from './kube-stack';
+import { commandEvents, kubeTerminal, shellPod } from './kube-terminal';
 
 /** the oldest and the newest kubectl found */
 const kubectls = [...new Set([bins[0], bins.at(-1)])].filter((b) => b !== undefined);
-const files = new PodFiles();
-const shell = ttyShell(() => ({ ...BUILTIN_COMMANDS, ...files.commands() }));
+const { files, shell, start } = shellPod();
 let k: KubeStack;
 
 beforeAll(async () => {
-  k = await startKubeStack({ commands: { ...files.commands(), sh: shell.sh } });
-  k.kube.put('pods', 'dev', pod('box'));
-  files.put('/data/keep.txt', 'still here\n');
+  k = await start();
 }, 180_000);
 
 afterAll(async () => {

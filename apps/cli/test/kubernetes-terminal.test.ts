@@ -5,20 +5,17 @@
  * never runs in the pod (the kit's record of the lines its shell ran, and the files still there), the user is told
  * why on the terminal, and the trail has it — however the line was typed.
  */
-import { BUILTIN_COMMANDS, PodFiles, ttyShell, waitFor } from '@hoop/devstack';
+import { waitFor } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, type KubeStack, pod, startKubeStack } from './kube-stack';
-import { commandEvents, kubeTerminal } from './kube-terminal';
+import { bins, type KubeStack, pod } from './kube-stack';
+import { commandEvents, kubeTerminal, shellPod } from './kube-terminal';
 
 const websocketKubectl = bins.filter((b) => b.minor >= 30);
-const files = new PodFiles();
-const shell = ttyShell(() => ({ ...BUILTIN_COMMANDS, ...files.commands() }));
+const { files, shell, start } = shellPod();
 let k: KubeStack;
 
 beforeAll(async () => {
-  k = await startKubeStack({ commands: { ...files.commands(), sh: shell.sh } });
-  k.kube.put('pods', 'dev', pod('box'));
-  files.put('/data/keep.txt', 'still here\n');
+  k = await start();
 }, 180_000);
 
 afterAll(async () => {
