@@ -85,7 +85,8 @@ describe.skipIf(websocketKubectl.length === 0)('kubectl exec -it through hoop: e
     // without marks the lines are entered one by one: those around it run, it does not
     const plain = t.mark();
     t.type('echo plain one\rrm -rf /\recho plain two\r');
-    await t.until('plain two\r\n', plain);
+    // the output's line and the prompt after it, not the typed line's echo (`# echo plain two`)
+    await t.until('\r\nplain two\r\n# ', plain);
     expect(t.out.slice(plain)).toContain('blocked by hoop guardrail');
     expect(await t.line('r\\m -rf /\r')).toContain('blocked by hoop guardrail');
     expect(ranRemove()).toEqual([]);
