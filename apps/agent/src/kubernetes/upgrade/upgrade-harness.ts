@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { type BuiltinCommand, type KubeApiServer, startKubeApiServer } from '@hoop/devstack';
 import { ExchangeClient, ExchangeFrameParser, FrameKind, parseRequestHead, relayUpgrade } from '@hoop/httpwire';
@@ -215,6 +217,34 @@ export function kubeConfig(): KubeConfig {
     currentContext: 'hoop',
   });
   return kc;
+}
+
+/** a kubeconfig for real kubectl, written into `dir`, to the local port (namespace shop); its path */
+export function writeKubectlConfig(dir: string): string {
+  const file = path.join(dir, 'config');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'h', cluster: { server: `http://127.0.0.1:${h.port}` } }],
+      users: [{ name: 'h', user: { token: 'x' } }],
+      contexts: [{ name: 'h', context: { cluster: 'h', user: 'h', namespace: 'shop' } }],
+      'current-context': 'h',
+    }),
+  );
+  return file;
+}
+
+/** reviewers (for `h.review`) who approve the first request they are asked about and reject the next; the questions in `asked` */
+export function approveFirstThenReject(asked: string[]): NonNullable<typeof h.review> {
+  return (sql, on) => {
+    asked.push(sql);
+    on({ status: 'pending', reviewId: `r${asked.length}`, url: 'https://hoop.example/reviews/1' });
+    setImmediate(() =>
+      on(asked.length === 1 ? { status: 'approved', reviewId: 'r1', decidedBy: 'bob' } : { status: 'rejected', reviewId: 'r2', decidedBy: 'bob' }),
+    );
+  };
 }
 
 /** the last element of `list` for which `fn` holds */

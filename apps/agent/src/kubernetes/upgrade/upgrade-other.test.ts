@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +11,7 @@ import { kubectlBinaries } from '@hoop/devstack';
 import { generateServerTls } from '@hoop/pgfront';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { events, FLOOD, floodArchive, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until } from './upgrade-harness';
+import { events, FLOOD, floodArchive, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until, writeKubectlConfig } from './upgrade-harness';
 
 /** Upgrades through hoop's relay with real kubectl, a raw terminal client, and an upgrade hoop does not read (SPDY). */
 
@@ -22,18 +22,7 @@ describe('other clients and other upgrades', () => {
   it.skipIf(!kubectlBinaries().some((b) => b.minor >= 30))('real kubectl exec (WebSocket, 1.30 on) through the relay, its exit code kept', async () => {
     const bin = last(kubectlBinaries(), (b) => b.minor >= 30)!.path;
     const dir = mkdtempSync(path.join(tmpdir(), 'hoop-kexec-'));
-    const config = path.join(dir, 'config');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'h', cluster: { server: `http://127.0.0.1:${h.port}` } }],
-        users: [{ name: 'h', user: { token: 'x' } }],
-        contexts: [{ name: 'h', context: { cluster: 'h', user: 'h', namespace: 'shop' } }],
-        'current-context': 'h',
-      }),
-    );
+    const config = writeKubectlConfig(dir);
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
         execFile(bin, ['--kubeconfig', config, ...args], { env: { HOME: dir, PATH: '/usr/bin:/bin' } }, (err, stdout, stderr) =>

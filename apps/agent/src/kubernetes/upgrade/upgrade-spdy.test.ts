@@ -5,7 +5,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BuiltinCommand, echoThroughPortForward, kubectlBinaries, PodFiles, rawSpdy, startKubeApiServer } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, h, last, lastStatement, setUp, startFront, statementCount, tearDown, until } from './upgrade-harness';
+import {
+  approveFirstThenReject,
+  events,
+  h,
+  last,
+  lastStatement,
+  setUp,
+  startFront,
+  statementCount,
+  tearDown,
+  until,
+  writeKubectlConfig,
+} from './upgrade-harness';
 
 /**
  * exec, attach and port-forward over SPDY/3.1 through hoop's relay (the harness: a local port → exchange frames →
@@ -18,18 +30,7 @@ let echo: net.Server;
 
 beforeAll(async () => {
   await setUp();
-  config = path.join(dir, 'config');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'h', cluster: { server: `http://127.0.0.1:${h.port}` } }],
-      users: [{ name: 'h', user: { token: 'x' } }],
-      contexts: [{ name: 'h', context: { cluster: 'h', user: 'h', namespace: 'shop' } }],
-      'current-context': 'h',
-    }),
-  );
+  config = writeKubectlConfig(dir);
   echo = net.createServer((s) => s.on('data', (d: Buffer) => s.write(d.toString().toUpperCase())));
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
   h.kube.ports.set(8080, (echo.address() as AddressInfo).port);
@@ -171,13 +172,7 @@ describe('exec -it over SPDY: the lines typed at the terminal', () => {
 describe('exec over SPDY held for review', () => {
   it('waits for the reviewers, then upgrades once approved; a rejection is a Status 403', async () => {
     const asked: string[] = [];
-    h.review = (sql, on) => {
-      asked.push(sql);
-      on({ status: 'pending', reviewId: `r${asked.length}`, url: 'https://hoop.example/reviews/1' });
-      setImmediate(() =>
-        on(asked.length === 1 ? { status: 'approved', reviewId: 'r1', decidedBy: 'bob' } : { status: 'rejected', reviewId: 'r2', decidedBy: 'bob' }),
-      );
-    };
+    h.review = approveFirstThenReject(asked);
     const q = `command=python3&command=-c&command=${encodeURIComponent('print(1)')}&stdout=true`;
     const ok = await rawSpdy(url(q));
     const no = await rawSpdy(url(q));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, exec, h, last, lastStatement, rawUpgrade, setUp, statementCount, tearDown, until } from './upgrade-harness';
+import { approveFirstThenReject, events, exec, h, last, lastStatement, rawUpgrade, setUp, statementCount, tearDown, until } from './upgrade-harness';
 
 /**
  * Upgraded Kubernetes requests through hoop's relay: a local port (httpwire's relayUpgrade, as hoop connect runs
@@ -99,13 +99,7 @@ describe('the exec command guard, before anything reaches the API server', () =>
 describe('exec held for review', () => {
   it('waits for the reviewers, then runs once approved; a rejection is a Status 403', async () => {
     const asked: string[] = [];
-    h.review = (sql, on) => {
-      asked.push(sql);
-      on({ status: 'pending', reviewId: `r${asked.length}`, url: 'https://hoop.example/reviews/1' });
-      setImmediate(() =>
-        on(asked.length === 1 ? { status: 'approved', reviewId: 'r1', decidedBy: 'bob' } : { status: 'rejected', reviewId: 'r2', decidedBy: 'bob' }),
-      );
-    };
+    h.review = approveFirstThenReject(asked);
     const q = `?command=python3&command=-c&command=${encodeURIComponent('print(1)')}&stdout=true`;
     const before = h.kube.execs.length;
     const ok = await rawUpgrade(`/api/v1/namespaces/shop/pods/box/exec${q}`);
