@@ -129,6 +129,17 @@ export function notFoundStatus(command: string[]): Record<string, unknown> {
   return { metadata: {}, status: 'Failure', message, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 };
 }
 
+/** the program a command runs: one named by its path in the image's PATH (/bin/sh) is the same command */
+export function programOf(command: string[]): string {
+  return (command[0] ?? '').replace(/^\/(usr\/)?(local\/)?s?bin\/(?=[^/]+$)/, '');
+}
+
+/** attach to the container's main process: its log lines come out on stdout, stdin goes into its log; stops the follow */
+export function attachToLog(store: KubeStore, rec: ExecRecord, io: ProcessIo): () => void {
+  io.onStdin((d) => d !== null && store.appendLog(rec.namespace, rec.pod, d));
+  return store.readLog(rec.namespace, rec.pod, (line) => (line === null ? io.exit(0) : io.write(1, line))).stop;
+}
+
 /** Serves one upgraded exec or attach request (already authenticated and authorised) over the channel protocol. */
 export function serveChannels(
   wss: WebSocketServer,
@@ -201,14 +212,10 @@ export function serveChannels(
       const main = spec?.containers?.find((c) => c.tty)?.command;
       const builtin = main && commands[main[0] ?? ''];
       if (rec.tty && main && builtin) return builtin(main.slice(1), io);
-      // the container's main process: its log lines come out on stdout, stdin goes into its log
-      io.onStdin((d) => d !== null && store.appendLog(rec.namespace, rec.pod, d));
-      const follow = store.readLog(rec.namespace, rec.pod, (line) => (line === null ? io.exit(0) : io.write(1, line)));
-      stopAttach = follow.stop;
+      stopAttach = attachToLog(store, rec, io);
       return;
     }
-    // a program named by its path in the image's PATH (/bin/sh) is the same command
-    const program = (rec.command[0] ?? '').replace(/^\/(usr\/)?(local\/)?s?bin\/(?=[^/]+$)/, '');
+    const program = programOf(rec.command);
     const run = commands[program];
     if (!run) {
       over = true;

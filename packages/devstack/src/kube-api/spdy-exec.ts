@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { type BuiltinCommand, type ExecRecord, exitStatus, notFoundStatus, type ProcessIo } from './exec';
+import { attachToLog, type BuiltinCommand, type ExecRecord, exitStatus, notFoundStatus, type ProcessIo, programOf } from './exec';
 import { type KitStream, KitSpdyConn } from './spdy-conn';
 import type { KubeStore } from './store';
 
@@ -77,12 +77,10 @@ export function serveSpdyExec(
   const start = () => {
     started = true;
     if (rec.kind === 'attach') {
-      io.onStdin((d) => d !== null && store.appendLog(rec.namespace, rec.pod, d));
-      const follow = store.readLog(rec.namespace, rec.pod, (line) => (line === null ? io.exit(0) : io.write(1, line)));
-      stopAttach = follow.stop;
+      stopAttach = attachToLog(store, rec, io);
       return;
     }
-    const program = (rec.command[0] ?? '').replace(/^\/(usr\/)?(local\/)?s?bin\/(?=[^/]+$)/, '');
+    const program = programOf(rec.command);
     const run = commands[program];
     if (!run) {
       over = true;
