@@ -78,6 +78,7 @@ function trail(type: string, ready: (data: Record<string, unknown>[]) => boolean
   );
 }
 
+// these check the WebSocket channel protocol (v5), which kubectl speaks from 1.30 on; SPDY exec is tested in kubernetes-spdy.test.ts
 describe.skipIf(websocketKubectl.length === 0)('kubectl exec through hoop', () => {
   it('runs as the hoop user, masks the output, keeps the exit code, and records terminal frames', async () => {
     const r = await kubectl(['exec', '-n', 'dev', 'box', '--', 'sh', '-c', 'echo mail ann@example.com; exit 3']);

@@ -21,6 +21,7 @@ afterAll(async () => {
   await k?.stop();
 });
 
+// needs a kubectl: npm test installs Debian's kubernetes-client where none is found
 describe.skipIf(kubectls.length === 0).each(kubectls)('kubectl 1.$minor exec -it over SPDY through hoop', (bin) => {
   let t: ReturnType<typeof kubeTerminal>;
   beforeAll(async () => {

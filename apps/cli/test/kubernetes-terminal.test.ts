@@ -29,6 +29,7 @@ const commands = (command: string) => commandEvents(k, command);
 /** the lines the pod's shell ran that remove files, however spelled */
 const ranRemove = () => shell.lines.filter((l) => /^\s*(r\\?m\b|\$\(printf 'rm)/.test(l));
 
+// over WebSocket, kubectl 1.30 on (the SPDY terminal of older ones: kubernetes-terminal-spdy.test.ts); skipped where none is installed
 describe.skipIf(websocketKubectl.length === 0)('kubectl exec -it through hoop: each line typed is judged', () => {
   let t: ReturnType<typeof terminal>;
   beforeAll(async () => {
@@ -139,6 +140,7 @@ describe.skipIf(websocketKubectl.length === 0)('kubectl exec -it through hoop: e
   });
 });
 
+// over WebSocket, kubectl 1.30 on (the SPDY terminal of older ones: kubernetes-terminal-spdy.test.ts); skipped where none is installed
 describe.skipIf(websocketKubectl.length === 0)('kubectl attach -it through hoop', () => {
   it('judges the lines typed at a container whose terminal runs a shell', async () => {
     k.kube.put('pods', 'dev', {

@@ -68,6 +68,7 @@ describe('hoop connect on a kubernetes connection', () => {
   });
 });
 
+// needs a kubectl: npm test installs Debian's kubernetes-client where none is found
 describe.skipIf(bins.length === 0)('kubectl through hoop', () => {
   const bin = bins.at(-1)!.path;
 

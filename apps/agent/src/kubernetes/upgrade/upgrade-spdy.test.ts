@@ -232,6 +232,7 @@ describe('backpressure over SPDY', () => {
 });
 
 describe('kubectl cp over SPDY', () => {
+  // needs a kubectl: npm test installs Debian's kubernetes-client where none is found
   it.skipIf(binaries.length === 0)('a download masked file by file, an upload byte for byte, as over WebSocket', async () => {
     const files = new PodFiles();
     const kube = await startKubeApiServer({
