@@ -10,12 +10,15 @@ import { CLIENT, COLUMN_FLAG, SERVER_STATUS, TYPE } from './constants';
 import { framePacket } from './framing';
 import { writeResultEnd } from './packets';
 import { writeBinaryRow, writeColumnCount, writeColumnDefinition, writeTextRow } from './resultset';
+import { fuzzSettings } from './env';
 
-export const RUNS = Number(process.env.HOOP_FUZZ_RUNS) || 200;
+const settings = fuzzSettings(200);
+export const RUNS = settings.runs;
 export const fuzz: fc.Parameters<unknown> = {
   numRuns: RUNS,
-  interruptAfterTimeLimit: process.env.HOOP_FUZZ_RUNS ? undefined : 5000,
-  seed: process.env.HOOP_FUZZ_SEED ? Number(process.env.HOOP_FUZZ_SEED) : undefined,
+  // a safety net for slow machines: by default no property runs longer than this
+  interruptAfterTimeLimit: settings.timeLimited ? 5000 : undefined,
+  seed: settings.seed,
 };
 
 export const str = fc.string({ unit: 'grapheme', maxLength: 12 });

@@ -10,6 +10,7 @@ import { type BackendMessage, dataRowCells, DataRowMessage } from './backend';
 import { PgWireError } from './errors';
 import type { FrontendMessage } from './frontend';
 import * as w from './writer';
+import { fuzzSettings } from './env';
 
 /** CPU time of this process in ms: a bound on it holds on a loaded machine, where wall time does not. */
 export const cpuMs = (): number => {
@@ -17,12 +18,13 @@ export const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-export const RUNS = Number(process.env.HOOP_FUZZ_RUNS) || 200;
+const settings = fuzzSettings(200);
+export const RUNS = settings.runs;
 export const fuzz: fc.Parameters<unknown> = {
   numRuns: RUNS,
   // a safety net for slow machines: by default no property runs longer than this
-  interruptAfterTimeLimit: process.env.HOOP_FUZZ_RUNS ? undefined : 5000,
-  seed: process.env.HOOP_FUZZ_SEED ? Number(process.env.HOOP_FUZZ_SEED) : undefined,
+  interruptAfterTimeLimit: settings.timeLimited ? 5000 : undefined,
+  seed: settings.seed,
 };
 /** No push of a few KiB may take this long (a generous bound: a linear parse takes microseconds). */
 export const PUSH_MS = 1000;
