@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+
+export { freePort, portIsFree } from './ports';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
@@ -48,25 +49,6 @@ export function startService(opts: { name: string; command: string; args: string
       log?.end();
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export async function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
 }
 
 /** Polls until `check` returns a value, the service dies, or the time is up. */
