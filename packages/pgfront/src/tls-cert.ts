@@ -1,6 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import { generate } from 'selfsigned';
+
+/**
+ * selfsigned (node-forge: some 300 ms of CPU to load) is loaded when a certificate is first made, not with this module:
+ * what imports the package and makes none (`hoop connect` with the certificate it made before, the test kit) does not
+ * pay for it.
+ */
+const generate: typeof import('selfsigned').generate = async (...args) => (await import('selfsigned')).generate(...args);
 
 /** A private certificate authority: its certificate (what clients trust) and the key that signs server certificates. */
 export interface CertificateAuthority {

@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { generateServerTls } from '@hoop/pgfront';
 import { apiGroupList, apiVersions, coreResources, table, VERSION, wantsTable } from './discovery';
 import { BUILTIN_COMMANDS, type BuiltinCommand, channelServer, type ExecRecord, serveChannels } from './exec';
 import type { Identity, RbacRule } from './rbac';
@@ -84,6 +83,8 @@ function listOf(kind: string, items: KubeObject[], rv: string): Record<string, u
  * exactly what it serves; everything else is 404 as on a server without that API.
  */
 export async function startKubeApiServer(o: KubeApiOptions = {}): Promise<KubeApiServer> {
+  // loaded here, not with the test kit: most test files never start a Kubernetes API server
+  const { generateServerTls } = await import('@hoop/pgfront');
   const tls = await generateServerTls(['127.0.0.1', 'localhost'], 'hoop test kube-apiserver');
   const token = randomBytes(24).toString('base64url');
   const tokens = new Map<string, Identity>([
