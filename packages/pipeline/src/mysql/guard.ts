@@ -16,12 +16,13 @@ const HINT = 'split it into smaller statements, or simplify it (nesting, CASE an
 /**
  * Judges a MySQL or MariaDB text (see evaluate.ts) within a time budget for the whole text (every reading of it, and
  * the statements PREPARE prepares): a text whose reading takes longer is refused, whatever its statements are, and the
- * refusal says why. A grammar that could not be loaded refuses everything.
+ * refusal says why. A grammar that could not be loaded refuses everything. `budgetMs`: the text's budget, by default
+ * its share by length (parseBudgetMs); tests of the budget give a small one rather than burn seconds of CPU per case.
  */
-export function evaluateMysql(sql: string, policy: Policy, ctx: MysqlContext = {}): Decision {
+export function evaluateMysql(sql: string, policy: Policy, ctx: MysqlContext = {}, budgetMs = parseBudgetMs(sql.length)): Decision {
   // loading the grammar on the spot (when no one awaited initMysqlGuard) is not the statement's time
   mysqlParserReady();
-  const ms = parseBudgetMs(sql.length);
+  const ms = budgetMs;
   const { value, exceeded } = withParseBudget(ms, () => judgeMysql(sql, policy, ctx));
   if (!exceeded) return value;
   const message = `the statement was not sent: reading it took more than the ${ms} ms the guard gives a statement of its length`;
