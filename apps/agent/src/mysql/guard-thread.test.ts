@@ -143,7 +143,8 @@ describe('the MySQL guard thread', () => {
   });
 
   it('once closed, refuses what waits and what comes, saying the agent is stopping; its process is gone', async () => {
-    const g = new MysqlGuardThread();
+    // the file's guard, closed here (its load is seconds of CPU): every test that judges with it runs before this one
+    const g = guard;
     await g.start();
     // the guard is a process of its own: its grammar and its reading are not the agent's memory
     const pid = g.pid!;
