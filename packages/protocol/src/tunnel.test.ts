@@ -223,6 +223,50 @@ describe('splice', () => {
     await new Promise((r) => client.on('close', r));
   });
 
+  it('passes each end the window of the other, so ends with different windows never send past the credit', async () => {
+    // a client of another version (a 64 KB window) and an agent with a larger one (4 windows): the middle opens to the
+    // agent with the client's window and answers the client with the agent's, as the gateway does
+    const clientWindow = 64 * 1024;
+    let agentSide!: import('./stream').TunnelStream;
+    const agentPair = pair({}, { onOpen: (o) => (agentSide = o.accept(undefined, 4 * STREAM_WINDOW)) });
+    const clientPair = pair(
+      {},
+      {
+        onOpen: (o) => {
+          void agentPair.a.openStream({ connection: 'x', mode: 'connect' }, undefined, o.request.window).then(({ stream: out, opened }) => {
+            o.accept(undefined, opened.window).splice(out);
+          });
+        },
+      },
+    );
+    const { stream: client, opened } = await clientPair.a.openStream({ connection: 'x', mode: 'connect' }, undefined, clientWindow);
+    expect(opened.window).toBe(4 * STREAM_WINDOW);
+    const errors: Error[] = [];
+    client.on('error', (e) => errors.push(e));
+    client.pause();
+    const down = randomBytes(2 * 1024 * 1024);
+    agentSide.write(down);
+    await new Promise((r) => setTimeout(r, 100));
+    // the agent sends no more than the client's window while the client reads nothing
+    expect(agentPair.wire.bToA).toBeLessThanOrEqual(clientWindow + 5);
+    const got: Buffer[] = [];
+    client.on('data', (d: Buffer) => got.push(d));
+    client.resume();
+    // and the client may send the agent's whole window at once: more than its own
+    const up = randomBytes(3 * STREAM_WINDOW);
+    const upDone = new Promise((r) => client.write(up, r));
+    const upGot: Buffer[] = [];
+    agentSide.on('data', (d: Buffer) => upGot.push(d));
+    await upDone;
+    await new Promise<void>((resolve) => {
+      const check = () => (Buffer.concat(got).length >= down.length && Buffer.concat(upGot).length >= up.length ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(Buffer.concat(got).equals(down)).toBe(true);
+    expect(Buffer.concat(upGot).equals(up)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it('forwards what the far end sent before the splice (servers that speak first, like SSH)', async () => {
     const agentPair = pair(
       {},

@@ -28,7 +28,8 @@ export type OpenRequest = Payload<'open'>;
 
 export interface IncomingOpen {
   request: OpenRequest;
-  accept(extra?: Omit<Payload<'opened'>, 'stream' | 'window'>): TunnelStream;
+  /** `window`: the bytes the peer may send before credit (a relay passes on the window of the stream it splices to) */
+  accept(extra?: Omit<Payload<'opened'>, 'stream' | 'window'>, window?: number): TunnelStream;
   reject(code: string, message: string): void;
 }
 
@@ -59,7 +60,7 @@ export class Tunnel implements StreamLink {
   private readonly streams = new Map<number, TunnelStream>();
   private readonly opening = new Map<
     number,
-    { resolve: (v: { stream: TunnelStream; opened: Payload<'opened'> }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+    { resolve: (v: { stream: TunnelStream; opened: Payload<'opened'> }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; window: number }
   >();
   private nextId: number;
   private closed = false;
@@ -90,7 +91,12 @@ export class Tunnel implements StreamLink {
     else this.transport.sendText(encodeEnvelopeJson(type, payloadJson));
   }
 
-  openStream(req: Omit<OpenRequest, 'stream' | 'window'>, timeoutMs = 15000): Promise<{ stream: TunnelStream; opened: Payload<'opened'> }> {
+  /** `window`: the bytes the peer may send before credit (a relay passes on the window of the stream it splices to) */
+  openStream(
+    req: Omit<OpenRequest, 'stream' | 'window'>,
+    timeoutMs = 15000,
+    window = STREAM_WINDOW,
+  ): Promise<{ stream: TunnelStream; opened: Payload<'opened'> }> {
     if (this.closed) return Promise.reject(new OpenError('unavailable', 'tunnel is closed'));
     const id = this.nextId;
     this.nextId += 2;
@@ -100,8 +106,8 @@ export class Tunnel implements StreamLink {
         this.send('close', { stream: id, reason: 'open timed out' });
         reject(new OpenError('timeout', `no answer from the far end within ${timeoutMs / 1000}s`));
       }, timeoutMs);
-      this.opening.set(id, { resolve, reject, timer });
-      this.send('open', { ...req, stream: id, window: STREAM_WINDOW });
+      this.opening.set(id, { resolve, reject, timer, window });
+      this.send('open', { ...req, stream: id, window });
     });
   }
 
@@ -139,7 +145,7 @@ export class Tunnel implements StreamLink {
         if (!waiting) return;
         clearTimeout(waiting.timer);
         this.opening.delete(msg.payload.stream);
-        const stream = this.register(msg.payload.stream, msg.payload.window);
+        const stream = this.register(msg.payload.stream, msg.payload.window, waiting.window);
         waiting.resolve({ stream, opened: msg.payload });
         return;
       }
@@ -174,11 +180,11 @@ export class Tunnel implements StreamLink {
     let answered = false;
     this.handlers.onOpen({
       request,
-      accept: (extra) => {
+      accept: (extra, window = STREAM_WINDOW) => {
         if (answered) throw new Error('open already answered');
         answered = true;
-        const stream = this.register(request.stream, request.window);
-        this.send('opened', { ...extra, stream: request.stream, window: STREAM_WINDOW });
+        const stream = this.register(request.stream, request.window, window);
+        this.send('opened', { ...extra, stream: request.stream, window });
         return stream;
       },
       reject: (code, message) => {
@@ -189,8 +195,8 @@ export class Tunnel implements StreamLink {
     });
   }
 
-  private register(id: number, sendWindow: number): TunnelStream {
-    const stream = new TunnelStream(id, this, sendWindow, STREAM_WINDOW);
+  private register(id: number, sendWindow: number, recvWindow: number): TunnelStream {
+    const stream = new TunnelStream(id, this, sendWindow, recvWindow);
     this.streams.set(id, stream);
     return stream;
   }

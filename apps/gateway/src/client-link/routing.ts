@@ -3,7 +3,7 @@ import type { Db } from '@hoop/db';
 import { accessRefusal } from '@hoop/core/policy/access-rule';
 import { reviewRules } from '@hoop/core/review/review-rules';
 import { policyLimits } from '@hoop/pipeline/policy';
-import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, type Tunnel, type TunnelStream } from '@hoop/protocol';
+import { BLOCKED_PREFIX, type ConnectionMode, type IncomingOpen, OpenError, STREAM_WINDOW, type Tunnel, type TunnelStream } from '@hoop/protocol';
 import { activeGrant } from '@hoop/core/review/reviews';
 import type { AgentRegistry } from '../agent-link/registry';
 import type { UserIdentity } from '../auth';
@@ -27,6 +27,8 @@ export interface AgentSession {
   /** time-boxed access: the approved grant this session runs under */
   grant: { reviewId: string; expiresAt: Date } | null;
   stream: TunnelStream;
+  /** the bytes the agent lets this end send on `stream` before it grants more (its window) */
+  agentWindow: number;
   /** what the agent serving the session said it can do (its hello's capabilities) */
   agentCapabilities: readonly string[];
   /** marks the session row closed (or failed) once; call when the stream is done */
@@ -37,7 +39,8 @@ export type RouteDeps = { db: Db; agents: AgentRegistry; log: Logger };
 
 /**
  * Opens a session for a user on a connection: checks the user may use it in this mode, finds the agent serving it,
- * records the session, and opens a stream to the agent. The gateway never sees the target's credentials.
+ * records the session, and opens a stream to the agent. The gateway never sees the target's credentials. `window`: what
+ * the agent may send before credit (a stream spliced to a client's passes on the client's, at most the tunnel's own).
  */
 export async function openAgentSession(
   deps: RouteDeps,
@@ -45,6 +48,7 @@ export async function openAgentSession(
   connection: string,
   mode: ConnectionMode,
   clientInfo?: Record<string, string>,
+  window = STREAM_WINDOW,
 ): Promise<AgentSession> {
   const { db, agents, log } = deps;
   const conn = await db.connection.findUnique({ where: { orgId_name: { orgId: user.orgId, name: connection } }, include: { agent: true, policy: true } });
@@ -111,14 +115,18 @@ export async function openAgentSession(
       : undefined;
   let opened;
   try {
-    opened = await link.tunnel.openStream({
-      connection: conn.name,
-      connectionId: conn.id,
-      sessionId: session.id,
-      mode,
-      user: { id: user.id, email: user.email, name: user.name, ...(groups ? { groups } : {}) },
-      clientInfo,
-    });
+    opened = await link.tunnel.openStream(
+      {
+        connection: conn.name,
+        connectionId: conn.id,
+        sessionId: session.id,
+        mode,
+        user: { id: user.id, email: user.email, name: user.name, ...(groups ? { groups } : {}) },
+        clientInfo,
+      },
+      undefined,
+      Math.min(window, STREAM_WINDOW),
+    );
   } catch (err) {
     const e = err as Error;
     await db.session.update({ where: { id: session.id }, data: { status: 'failed', error: e.message, endedAt: new Date() } });
@@ -133,6 +141,7 @@ export async function openAgentSession(
     limits: { maxRows: limits.maxRows, maxBytes: limits.maxBytes },
     grant,
     stream: opened.stream,
+    agentWindow: Math.min(opened.opened.window, STREAM_WINDOW),
     agentCapabilities: link.capabilities,
     finish(error?: Error) {
       if (finished) return;
@@ -150,16 +159,20 @@ export async function routeClientStream(deps: RouteDeps, user: UserIdentity, ope
   const req = open.request;
   let session: AgentSession;
   try {
-    session = await openAgentSession(deps, user, req.connection, req.mode, req.clientInfo);
+    // the two streams are spliced, credit passing straight through: each end is told the window of the other
+    session = await openAgentSession(deps, user, req.connection, req.mode, req.clientInfo, req.window);
   } catch (err) {
     if (err instanceof RouteError) return open.reject(err.code, err.message);
     throw err;
   }
-  const clientSide = open.accept({
-    sessionId: session.sessionId,
-    connectionType: session.connectionType as 'postgres',
-    ...(req.mode === 'mcp' ? { limits: session.limits } : {}),
-  });
+  const clientSide = open.accept(
+    {
+      sessionId: session.sessionId,
+      connectionType: session.connectionType as 'postgres',
+      ...(req.mode === 'mcp' ? { limits: session.limits } : {}),
+    },
+    session.agentWindow,
+  );
   clientSide.splice(session.stream);
   holdSession(deps, session, clientSide, (why) => clientSide.destroy(new Error(why)));
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { TunnelStream } from '@hoop/protocol';
+import { STREAM_WINDOW, type TunnelStream } from '@hoop/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hoop/devstack';
 import { creditOf, encodeBody, encodeFrame, encodeHead, ExchangeFrameParser, FrameKind } from '@hoop/httpwire';
@@ -57,6 +57,7 @@ beforeAll(async () => {
     limits: { maxRows: 0, maxBytes: 0 },
     grant: null,
     stream: agent.stream as unknown as TunnelStream,
+    agentWindow: STREAM_WINDOW,
     agentCapabilities: [EXCHANGE_CREDIT],
     finish: () => undefined,
   } satisfies AgentSession;
