@@ -1,7 +1,7 @@
 /**
  * What goes to the client through ClientBatch arrives whole and in order, however slowly the client's stream takes it:
  * a buffer is written into again only once the stream has taken every part of it, and the few buffers it has are used
- * over and over (not one new 64 KB buffer per batch).
+ * over and over (not a new buffer per batch).
  */
 import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
@@ -47,7 +47,7 @@ describe('ClientBatch', () => {
     batch.flush();
     await new Promise<void>((r) => client.end(r));
     expect(Buffer.concat(received).equals(Buffer.concat(expected))).toBe(true);
-    // about 6 MB went through 64 KB buffers: a new one per batch would be ~90
+    // about 6 MB went through 128 KB buffers: a new one per batch would be ~50
     expect(buffers.size).toBeLessThan(12);
   });
 

@@ -3,14 +3,16 @@ import { copyRange, framePacket, MAX_PACKET_PAYLOAD } from '@hoop/mysqlwire';
 import type { RowMasker } from './masking';
 
 /**
- * While a result streams in, what the client gets is sent once this much has gathered (one tunnel frame, not one per
- * read from the target, which hands over 8–16 KB at a time) …
+ * While a result streams in, what the client gets is sent once this much has gathered (not one write per read from the
+ * target, which hands over 8–64 KB at a time): two tunnel frames of at most 64 KB (MAX_DATA_FRAME), which the tunnel
+ * writes to its socket together, so the gateway and `hoop connect` are woken once for both (with one frame a batch, each
+ * process along the way made about twice the system calls and context switches per row) …
  */
-export const BATCH_BYTES = 48 * 1024;
+export const BATCH_BYTES = 120 * 1024;
 /** … or this long after the first unsent byte; the end of every answer is sent at once. */
 const BATCH_MS = 1;
 /** the buffers packets are written into (a batch of BATCH_BYTES and the packet that passed it fit) */
-const ROOM = 64 * 1024;
+const ROOM = 128 * 1024;
 /** buffers kept for use again */
 const SPARES = 4;
 
@@ -24,7 +26,7 @@ interface Slab {
  * What goes to the client, in protocol order: packets are written with their headers straight into one buffer (a
  * masked row where masking writes it, a row relayed as it came copied once), and a buffer's unsent part goes out as
  * one write. A buffer is used until full: a part once written is never touched again until the stream has taken it
- * (copied it into a tunnel frame); then the buffer is used again, for the next one (a new 64 KB buffer per batch was
+ * (copied it into a tunnel frame); then the buffer is used again, for the next one (a new buffer per batch was
  * garbage that V8 collects only when its external memory has grown by tens of megabytes). When the client cannot take
  * more (its tunnel stream has no credit), the target is paused until it can, so a fast target cannot fill memory.
  */
