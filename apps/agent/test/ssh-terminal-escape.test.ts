@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSshd, type TestSshd, type TestStack, startTestStack, waitFor, SSH_CLIENT_OPTIONS } from '@hoop/devstack';
+import { allStarted, startSshd, type TestSshd, type TestStack, startTestStack, waitFor, SSH_CLIENT_OPTIONS } from '@hoop/devstack';
 import { skipWithout } from '@hoop/devstack/tools';
 
 /**
@@ -103,8 +103,7 @@ async function recordedCommands(connection: string, since: Date) {
 }
 
 beforeAll(async () => {
-  sshd = await startSshd();
-  stack = await startTestStack();
+  await allStarted([startSshd().then((s) => (sshd = s)), startTestStack().then((s) => (stack = s))]);
   await stack.addConnection('esc-web', 'ssh', sshd.target, sshd.privateKey);
   await stack.addConnection('esc-box', 'command', {
     shell: ['bash', '--noprofile', '--norc', '-i'],
@@ -122,16 +121,18 @@ beforeAll(async () => {
       guardrails: { shell: { rules: [{ id: RULE, action: 'deny', message: 'no rm in this test', match: { commands: ['rm'] } }] } },
     }),
   );
-  const applied = await stack.cli(['policy', 'apply', '-f', file]);
-  expect(applied.code, applied.stderr).toBe(0);
-  for (const name of ['esc-web', 'esc-box']) {
-    await waitFor(`the policy on ${name}`, async () => {
-      const r = await stack.cli(['exec', name, '-i', 'rm -f /nonexistent-escape-test']);
-      return r.code === 3 && r.stderr.includes(RULE) ? true : null;
-    });
-  }
-  web = await stack.connect('esc-web');
-  box = await stack.connect('esc-box');
+  // applied, then checked on one connection after the other (the second is in force by then: one `hoop exec`, not
+  // two polling side by side), while both `hoop connect`s start
+  const policyInForce = async () => {
+    const applied = await stack.cli(['policy', 'apply', '-f', file]);
+    expect(applied.code, applied.stderr).toBe(0);
+    for (const name of ['esc-web', 'esc-box'])
+      await waitFor(`the policy on ${name}`, async () => {
+        const r = await stack.cli(['exec', name, '-i', 'rm -f /nonexistent-escape-test']);
+        return r.code === 3 && r.stderr.includes(RULE) ? true : null;
+      });
+  };
+  await allStarted([policyInForce(), stack.connect('esc-web').then((c) => (web = c)), stack.connect('esc-box').then((c) => (box = c))]);
 }, 120_000);
 
 afterAll(async () => {

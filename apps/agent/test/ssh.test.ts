@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  allStarted,
   callMcpTool,
   hoopMcpServer,
   runProcess,
@@ -33,11 +34,10 @@ let shellConn: Awaited<ReturnType<TestStack['connect']>>;
 const APP_DIR = `/srv/hoop-ssh-test-app-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  sshd = await startSshd();
+  await allStarted([startSshd().then((s) => (sshd = s)), startTestStack().then((s) => (stack = s))]);
   mkdirSync(APP_DIR, { recursive: true });
   writeFileSync(path.join(APP_DIR, 'data.db'), 'precious');
   writeFileSync(path.join(sshd.dir, 'customers.txt'), 'alice alice@example.com card 4111 1111 1111 1111\nbob bob.smith@example.org\n');
-  stack = await startTestStack();
   await stack.addConnection('web-1', 'ssh', sshd.target, sshd.privateKey);
   await stack.addConnection('box', 'command', {
     shell: ['bash', '--noprofile', '--norc', '-i'],
@@ -45,8 +45,7 @@ beforeAll(async () => {
     cwd: sshd.dir,
   });
   await stack.startAgent();
-  conn = await stack.connect('web-1');
-  shellConn = await stack.connect('box');
+  await allStarted([stack.connect('web-1').then((c) => (conn = c)), stack.connect('box').then((c) => (shellConn = c))]);
 }, 120_000);
 
 afterAll(async () => {

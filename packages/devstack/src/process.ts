@@ -74,3 +74,13 @@ export async function httpOk(url: string): Promise<boolean | null> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   return res.ok ? true : null;
 }
+
+/**
+ * Waits for starts run side by side (a stack, an OpenSSH server, a Postgres), then rejects with the first failure, if
+ * any: each start stores what it started as it resolves (`.then((s) => (x = s))`), so a test's afterAll stops all that
+ * did start, none still starting behind its back.
+ */
+export async function allStarted(starts: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(starts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
