@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptSecret, parseEncryptionKey } from '@hoop/db';
 import { seedAgent, seedConnection } from '@hoop/db/testing';
-import { freePort, type Service, startGatewayService, startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
+import { allStarted, freePort, type Service, startGatewayService, startSshd, startTestStack, type TestSshd, type TestStack, waitFor } from '@hoop/devstack';
 import { type EmbeddedHandle, startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
 import { skipWithout } from '@hoop/devstack/tools';
 
@@ -31,8 +31,8 @@ let silentPort: number;
 const noSshd = skipWithout('sshd', 'ssh');
 const dir = mkdtempSync(path.join(tmpdir(), 'hoop-conntest-'));
 
-beforeAll(async () => {
-  pgPort = await freePort();
+/** the target: an embedded Postgres whose pg_hba.conf asks for SCRAM, with a login role and its database */
+async function startTarget(): Promise<void> {
   server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: pgPort, password: 'admin-pw' });
   const admin = new pg.Client({ connectionString: server.url('postgres') });
   await admin.connect();
@@ -42,12 +42,15 @@ beforeAll(async () => {
   await admin.query('CREATE DATABASE shop OWNER app_user');
   await admin.query('SELECT pg_reload_conf()');
   await admin.end();
-  if (!noSshd) sshd = await startSshd();
+}
+
+beforeAll(async () => {
+  pgPort = await freePort();
   // accepts TCP and never says a word
   silent = net.createServer(() => undefined);
   silentPort = await new Promise<number>((r) => silent.listen(0, '127.0.0.1', () => r((silent.address() as net.AddressInfo).port)));
-
-  stack = await startTestStack({ heartbeatMs: 1000 });
+  // the target, the OpenSSH server and the stack start side by side; connections are tested only once all are up
+  await allStarted([startTarget(), ...(noSshd ? [] : [startSshd().then((s) => (sshd = s))]), startTestStack({ heartbeatMs: 1000 }).then((s) => (stack = s))]);
   const url = (pw: string, o: { port?: number; sslmode?: string; db?: string } = {}) =>
     `postgres://app_user:${encodeURIComponent(pw)}@127.0.0.1:${o.port ?? pgPort}/${o.db ?? 'shop'}?sslmode=${o.sslmode ?? 'disable'}`;
   await stack.addPostgresConnection('pg-good', url(PASSWORD));
@@ -99,18 +102,21 @@ beforeAll(async () => {
   await stack.addConnection('cmd-missing', 'command', { shell: ['hoop-no-such-program'] });
   await stack.addConnection('cmd-not-executable', 'command', { shell: [path.join(dir, 'not-executable.sh')] });
   await stack.addConnection('cmd-no-folder', 'command', { shell: ['bash'], cwd: path.join(dir, 'missing') });
-  await stack.startAgent();
-
   gateway2Port = await freePort();
-  gateway2 = await startGatewayService({
-    databaseUrl: stack.dbUrl,
-    port: gateway2Port,
-    encryptionKey: stack.encryptionKey,
-    webUrl: 'http://localhost:3999',
-    heartbeatMs: 1000,
-    // an address the agent cannot reach: it learns of this gateway but holds no tunnel to it, so only the first holds the agent
-    env: { HOOP_GATEWAY_INTERNAL_URL: `ws://127.0.0.1:${await freePort()}` },
-  });
+  const unreachable = `ws://127.0.0.1:${await freePort()}`;
+  // the agent and the second gateway start side by side
+  await allStarted([
+    stack.startAgent(),
+    startGatewayService({
+      databaseUrl: stack.dbUrl,
+      port: gateway2Port,
+      encryptionKey: stack.encryptionKey,
+      webUrl: 'http://localhost:3999',
+      heartbeatMs: 1000,
+      // an address the agent cannot reach: it learns of this gateway but holds no tunnel to it, so only the first holds the agent
+      env: { HOOP_GATEWAY_INTERNAL_URL: unreachable },
+    }).then((g) => (gateway2 = g)),
+  ]);
 }, 180_000);
 
 afterAll(async () => {
