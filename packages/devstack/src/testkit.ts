@@ -318,6 +318,14 @@ export async function startTestStack(
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
       child.once('close', () => log.end());
+      const exited = new Promise((r) => child.once('exit', r));
+      const stop = async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        await exited;
+      };
+      // stopped with the stack even when it never says it is ready (or says so after the test gave up on it)
+      children.push({ stop });
       await waitFor(
         `hoop connect ${name} to be ready`,
         async () => {
@@ -325,7 +333,10 @@ export async function startTestStack(
           return out.includes('ready:') ? true : null;
         },
         { timeoutMs: 30_000 },
-      );
+      ).catch(async (err: Error) => {
+        await stop();
+        throw err;
+      });
       // the password is in the URL it prints (postgres connections): tests log in with it, as a user would
       const printed = /postgres:\/\/[^"\s]+/.exec(out)?.[0];
       const password = printed ? decodeURIComponent(new URL(printed).password) || null : null;
@@ -334,13 +345,8 @@ export async function startTestStack(
         password,
         url: `postgres://tester${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${name}?sslmode=disable`,
         output: () => out,
-        async stop() {
-          if (child.exitCode !== null) return;
-          child.kill('SIGTERM');
-          await new Promise((r) => child.once('exit', r));
-        },
+        stop,
       };
-      children.push(handle);
       return handle;
     },
     async stop() {
