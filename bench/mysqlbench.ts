@@ -7,7 +7,12 @@
  *   BENCH_SECONDS (default 10), BENCH_THREADS (default "1,8"), BENCH_MODES (default "prepared,text"),
  *   BENCH_ROWS (default 1000000), BENCH_RUNS (runs of the big SELECT on each path, default 3),
  *   HOOP_TEST_MYSQL_PORT (default 3306: the MariaDB at 127.0.0.1, root without a password),
- *   PROF=DIR: the agent writes a V8 CPU profile into DIR when the run ends
+ *   PROF=DIR: the agent writes a V8 CPU profile into DIR when the run ends,
+ *   BENCH_GATEWAY_ARGS: more node arguments for the gateway (space-separated, e.g. "--trace-gc"),
+ *   BENCH_GATEWAY_ENV: more environment for the gateway ("NAME=value NAME=value", e.g. "MALLOC_ARENA_MAX=2"),
+ *   BENCH_GATEWAY_SNAPSHOT=DIR: the gateway writes a heap snapshot into DIR after each part (after a full collection)
+ * What the gateway's memory is made of at its highest RSS in each part (bench/mem-probe.mjs: V8's heap spaces, buffers,
+ * anonymous and file-backed pages) is reported beside its peak.
  * The agent's event-loop delay (bench/loop-delay.mjs) is reported for each part: the MySQL grammar's load and first
  * statement, sysbench, the big SELECT.
  */
@@ -105,6 +110,32 @@ const load = () => `load ${loadavg()[0]!.toFixed(1)}`;
 
 /** The agent's event loop and memory since the last call (see bench/loop-delay.mjs), as one line. */
 async function loopOf(pid: number, file: string): Promise<string> {
+  const l = await signalled(pid, file);
+  if (!l) return 'event loop delay: no answer from the agent';
+  return [
+    `event loop delay max ${l.maxMs} ms, p99 ${l.p99Ms} ms, mean ${l.meanMs} ms`,
+    `main heap ${l.heapUsedMb} MB used of ${l.heapTotalMb} MB, RSS ${l.rssMb} MB`,
+    `most seen: RSS ${l.mostRssMb} MB, main heap ${l.mostHeapTotalMb} MB, buffers ${l.mostArrayBuffersMb} MB`,
+  ].join('; ');
+}
+
+type Moment = Record<string, number> & { spaces: Record<string, string> };
+/** One of bench/mem-probe.mjs's moments as a line: V8's heap (in use/committed by space), buffers, pages. */
+const momentLine = (m: Moment) =>
+  `RSS ${m.rssMb} MB (anonymous ${m.anonMb}, files ${m.fileMb}); V8 heap ${m.heapUsedMb} MB used of ${m.heapTotalMb} committed ` +
+  `(${Object.entries(m.spaces)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}); external ${m.externalMb} MB, of which array buffers ${m.arrayBuffersMb}`;
+
+/** The gateway's memory at its highest RSS since the last call, and now (bench/mem-probe.mjs). */
+async function gatewayMemory(pid: number, file: string): Promise<string> {
+  const l = (await signalled(pid, file)) as { atPeak: Moment; now: Moment } | null;
+  if (!l) return '  gateway memory: no answer';
+  return `  gateway at its highest RSS: ${momentLine(l.atPeak)}\n  gateway now: ${momentLine(l.now)}`;
+}
+
+/** Sends SIGUSR2 to a process with a preloaded probe and returns the JSON line it appends to `file`. */
+async function signalled(pid: number, file: string): Promise<Record<string, unknown> | null> {
   const lines = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
   const had = (() => {
     try {
@@ -118,17 +149,10 @@ async function loopOf(pid: number, file: string): Promise<string> {
     await new Promise((r) => setTimeout(r, 25));
     try {
       const all = lines();
-      if (all.length > had) {
-        const l = JSON.parse(all[all.length - 1]!) as Record<string, number>;
-        return [
-          `event loop delay max ${l.maxMs} ms, p99 ${l.p99Ms} ms, mean ${l.meanMs} ms`,
-          `main heap ${l.heapUsedMb} MB used of ${l.heapTotalMb} MB, RSS ${l.rssMb} MB`,
-          `most seen: RSS ${l.mostRssMb} MB, main heap ${l.mostHeapTotalMb} MB, buffers ${l.mostArrayBuffersMb} MB`,
-        ].join('; ');
-      }
+      if (all.length > had) return JSON.parse(all[all.length - 1]!) as Record<string, unknown>;
     } catch {}
   }
-  return 'event loop delay: no answer from the agent';
+  return null;
 }
 
 async function main(): Promise<void> {
@@ -138,7 +162,26 @@ async function main(): Promise<void> {
   const loopFile = path.join(loopDir, 'agent.jsonl');
   const preload = `${pathToFileURL(path.resolve('bench/loop-delay.mjs')).href}?out=${encodeURIComponent(loopFile)}`;
   const agentNodeArgs = [`--import=${preload}`, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])];
-  const stack = await startTestStack({ agentNodeArgs }).catch((err: unknown) => {
+  const memFile = path.join(loopDir, 'gateway.jsonl');
+  const snapshot = process.env.BENCH_GATEWAY_SNAPSHOT;
+  const probe = new URL(pathToFileURL(path.resolve('bench/mem-probe.mjs')));
+  probe.searchParams.set('out', memFile);
+  if (snapshot) {
+    probe.searchParams.set('snapshot', path.resolve(snapshot));
+    probe.searchParams.set('gc', '1');
+  }
+  const gatewayNodeArgs = [
+    `--import=${probe.href}`,
+    ...(snapshot ? ['--expose-gc'] : []),
+    ...(process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+  const gatewayEnv = Object.fromEntries(
+    (process.env.BENCH_GATEWAY_ENV ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => kv.split('=', 2)),
+  );
+  const stack = await startTestStack({ agentNodeArgs, gatewayNodeArgs, gatewayEnv }).catch((err: unknown) => {
     asRoot(`DROP DATABASE IF EXISTS ${db}`);
     throw err;
   });
@@ -206,6 +249,8 @@ async function main(): Promise<void> {
     );
     const firstAnswer = `the first statement answered (the MySQL grammar loaded meanwhile; ${load()})`;
     out(`  agent from the connection's arrival to ${firstAnswer}: ${await loopOf(agentPid, loopFile)}`);
+    const gatewayPid = pids.gateway![0]!;
+    out(await gatewayMemory(gatewayPid, memFile));
     const peaksOf = (what: string) =>
       `  peak RSS during ${what}: ${Object.entries(pids)
         .map(([k, ps]) => `${k} ${ps.reduce((n, p) => n + peakMb(p), 0).toFixed(0)} MB`)
@@ -213,14 +258,21 @@ async function main(): Promise<void> {
 
     if (hasSysbench) {
       for (const ps of Object.values(pids)) ps.forEach(resetPeak);
+      const cpuOf = () => Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((n, p) => n + cpu(p), 0)]));
+      const sysbenchCpu: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
+      let transactions = 0;
       out(`\nsysbench oltp_read_only, 4 tables × 10,000 rows, ${seconds} s per run (tps = transactions of 16 statements)`);
       out(['mode', 'threads', 'direct tps', 'hoop tps', 'hoop/direct', 'direct ms', 'hoop ms', 'ms added'].join('\t'));
       for (const mode of modes)
         for (const threads of threadsList) {
           const d = sysbench(PORT, 'root', threads, mode);
           let h: Sysbench;
+          const c0 = cpuOf();
           try {
             h = sysbench(conn.port, 'bench', threads, mode);
+            const c1 = cpuOf();
+            for (const k of Object.keys(sysbenchCpu)) sysbenchCpu[k]! += c1[k]! - c0[k]!;
+            transactions += h.tps * seconds;
           } catch (err) {
             const tail = (t: string) => t.split('\n').slice(-15).join('\n');
             throw new Error(`${(err as Error).message}\nagent:\n${tail(stack.agent!.output())}\nhoop connect:\n${tail(conn.output())}`);
@@ -240,6 +292,12 @@ async function main(): Promise<void> {
         }
       out(`  agent during the sysbench runs (${load()}): ${await loopOf(agentPid, loopFile)}`);
       out(peaksOf('the sysbench runs'));
+      out(
+        `  CPU during the runs through hoop (${transactions.toFixed(0)} transactions): ${Object.entries(sysbenchCpu)
+          .map(([k, s]) => `${k} ${s.toFixed(2)} s (${((s / transactions) * 1000).toFixed(2)} ms a transaction)`)
+          .join(', ')}`,
+      );
+      out(await gatewayMemory(gatewayPid, memFile));
       const stops = stack
         .agent!.output()
         .split('\n')
@@ -286,6 +344,7 @@ async function main(): Promise<void> {
     );
     out(`  first row through hoop: ${check}`);
     out(`  agent during the runs: ${await loopOf(agentPid, loopFile)}`);
+    out(await gatewayMemory(gatewayPid, memFile));
     await conn.stop();
   } finally {
     const agent = stack.agent;
