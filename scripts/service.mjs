@@ -7,6 +7,7 @@
 //   node scripts/service.mjs build agent|gateway|cli DIR
 //                                                  build into DIR and print {file, nodeArgs, env} as JSON (@hoop/devstack
 //                                                  runs the file itself, so the process it watches is the service)
+//   node scripts/service.mjs args agent|gateway|cli print {nodeArgs, env} as JSON (deploy/'s Dockerfiles run the same)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -21,11 +22,23 @@ const THREADS = { agent: { 'mysql-guard': 'apps/agent/src/mysql/guard-worker.ts'
 
 /**
  * Source maps, so stack traces name the TypeScript. A young generation of 4 MB per semi-space: under a steady stream
- * it would grow to 16 MB, and a relayed result's garbage dies young either way. The old generation's first limit at
- * 64 MB: the buffers a result passes through count toward that limit, and with the default (a few MB above a small
- * heap) the agent ran a full collection every 50 ms while streaming.
+ * it would grow to 16 MB, and a relayed result's garbage dies young either way. The agent's and the CLI's old
+ * generation's first limit at 64 MB: the buffers a result passes through count toward that limit, and with the default
+ * (a few MB above a small heap) the agent ran a full collection every 50 ms while streaming.
+ * The gateway's old generation grows to twice what its last full collection kept, and no further before the next: it
+ * keeps 20–25 MB alive, and what it allocates per statement (audit frames waiting for their batch INSERT) lives through
+ * young collections and dies in the old generation. With a first limit of 64 MB it never collected that during a
+ * bench:mysql run (27–31 MB dead at its peaks), and after a full collection V8 lets the old generation grow to up to
+ * four times what survived. A factor, not a bound: the limit follows the live heap up under load, so the gateway never runs
+ * out of heap for it. Twice, not 1.5 times: the buffers relayed for a large result count toward the limit, and with
+ * 1.5 a 1,000,000-row SELECT made 13 times as many full collections (bench/README.md, bench:mysql).
  */
-const NODE_ARGS = ['--enable-source-maps', '--max-semi-space-size=4', '--initial-old-space-size=64'];
+const BASE_ARGS = ['--enable-source-maps', '--max-semi-space-size=4'];
+const NODE_ARGS = {
+  agent: [...BASE_ARGS, '--initial-old-space-size=64'],
+  gateway: [...BASE_ARGS, '--heap-growing-percent=100'],
+  cli: [...BASE_ARGS, '--initial-old-space-size=64'],
+};
 /**
  * glibc: blocks of 128 KB or more are mapped one by one and given back to the system when freed. That is glibc's own
  * starting point, kept fixed: left to itself it raises the threshold after each large block freed (up to 32 MB), and
@@ -83,7 +96,7 @@ async function bundle(app, outdir) {
 }
 
 function usage() {
-  process.stderr.write('usage: node scripts/service.mjs run agent|gateway|cli | build agent|gateway|cli DIR\n');
+  process.stderr.write('usage: node scripts/service.mjs run agent|gateway|cli | build agent|gateway|cli DIR | args agent|gateway|cli\n');
   process.exit(2);
 }
 
@@ -92,11 +105,13 @@ if (!ENTRIES[app]) usage();
 if (command === 'build') {
   if (!dir) usage();
   const file = await bundle(app, path.resolve(dir));
-  process.stdout.write(`${JSON.stringify({ file, nodeArgs: NODE_ARGS, env: ENV })}\n`);
+  process.stdout.write(`${JSON.stringify({ file, nodeArgs: NODE_ARGS[app], env: ENV })}\n`);
+} else if (command === 'args') {
+  process.stdout.write(`${JSON.stringify({ nodeArgs: NODE_ARGS[app], env: ENV })}\n`);
 } else if (command === 'run') {
   const out = mkdtempSync(path.join(tmpdir(), `hoop-${app}-`));
   const file = await bundle(app, out);
-  const child = spawn(process.execPath, [...NODE_ARGS, file, ...process.argv.slice(4)], { stdio: 'inherit', env: { ...process.env, ...ENV } });
+  const child = spawn(process.execPath, [...NODE_ARGS[app], file, ...process.argv.slice(4)], { stdio: 'inherit', env: { ...process.env, ...ENV } });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
     rmSync(out, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,11 +66,13 @@ function templateEnv(file: string): string[] {
 describe('deploy/', () => {
   it('the Dockerfiles run what the tests run: the bundles with scripts/service.mjs flags, next start, the pinned pnpm, the healthz endpoints', () => {
     const service = read('scripts/service.mjs');
-    const nodeArgs = JSON.parse(`[${/const NODE_ARGS = \[(.*)\];/.exec(service)![1]!.replaceAll("'", '"')}]`) as string[];
     const mmap = /MALLOC_MMAP_THRESHOLD_ \?\? '(\d+)'/.exec(service)![1]!;
     const pnpm = (JSON.parse(read('package.json')) as { packageManager: string }).packageManager.split('@')[1]!;
     for (const s of ['gateway', 'agent'] as const) {
       const d = dockerfile(s);
+      const { nodeArgs } = JSON.parse(execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/service.mjs'), 'args', s], { encoding: 'utf8' })) as {
+        nodeArgs: string[];
+      };
       expect(d.cmd).toEqual(['node', ...nodeArgs, `/app/dist/${s}/main.mjs`]);
       expect(d.text).toContain(`RUN node scripts/service.mjs build ${s} /app/dist/${s}`);
       expect(d.text).toContain(`MALLOC_MMAP_THRESHOLD_=${mmap}`);
