@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Tunnel } from '@hoop/protocol';
 import { AuditOutbox } from './audit';
 
@@ -20,7 +20,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const S = '3f1c2a9e-0000-4000-8000-000000000001';
 
 describe('audit outbox', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('sends unacknowledged frames again when acknowledgements stop, waiting twice as long each time', async () => {
+    // no spool folder: only timers and the clock, both the test's own (a loaded machine cannot stretch an interval)
+    vi.useFakeTimers();
     const outbox = new AuditOutbox(null, 300);
     const { sent, tunnel } = wire();
     outbox.attach(tunnel);
@@ -29,31 +35,32 @@ describe('audit outbox', () => {
     expect(sent.get(S)).toEqual([0, 1, 2]);
     // the gateway keeps 1 and 2 without acknowledging them (it waits for a frame it never got, or cannot store yet):
     // sent again after 300 ms, then after 600 ms more
-    await sleep(450);
+    await vi.advanceTimersByTimeAsync(450);
     expect(sent.get(S)).toEqual([0, 1, 2, 1, 2]);
-    await sleep(300);
+    await vi.advanceTimersByTimeAsync(300);
     expect(sent.get(S)).toEqual([0, 1, 2, 1, 2]);
-    await sleep(450);
+    await vi.advanceTimersByTimeAsync(450);
     expect(sent.get(S)).toEqual([0, 1, 2, 1, 2, 1, 2]);
     outbox.ack(S, 2);
-    await sleep(700);
+    await vi.advanceTimersByTimeAsync(700);
     expect(sent.get(S)).toEqual([0, 1, 2, 1, 2, 1, 2]);
     expect(outbox.pending).toBe(0);
     outbox.attach(null);
   });
 
   it('sends nothing again while acknowledgements keep coming, and stops once detached', async () => {
+    vi.useFakeTimers();
     const outbox = new AuditOutbox(null, 200);
     const { sent, tunnel } = wire();
     outbox.attach(tunnel);
     for (let i = 0; i < 6; i++) {
       outbox.emit(S, 'statement', { i });
-      await sleep(80);
+      await vi.advanceTimersByTimeAsync(80);
       outbox.ack(S, i - 1);
     }
     expect(sent.get(S)).toEqual([0, 1, 2, 3, 4, 5]);
     outbox.attach(null);
-    await sleep(400);
+    await vi.advanceTimersByTimeAsync(400);
     expect(sent.get(S)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(outbox.pending).toBe(1);
   });
