@@ -41,7 +41,7 @@ interface Phase {
 
 async function measure(stack: TestStack, run: (stop: () => boolean) => Promise<{ count: number; errors: number }>): Promise<Phase> {
   const gatewayPids = stack.fleet!.gateways.map((g) => g.service.child.pid);
-  const before = { gateways: gatewayPids.reduce((a, p) => a + cpu(p), 0), agent: cpu(stack.agent!.child.pid), clients: selfCpu() };
+  const before = { gateways: gatewayPids.reduce<number>((a, p) => a + cpu(p), 0), agent: cpu(stack.agent!.child.pid), clients: selfCpu() };
   const started = Date.now();
   const deadline = started + SECONDS * 1000;
   const r = await run(() => Date.now() >= deadline);
@@ -50,7 +50,7 @@ async function measure(stack: TestStack, run: (stop: () => boolean) => Promise<{
     ...r,
     perSecond: r.count / seconds,
     cpu: {
-      gateways: gatewayPids.reduce((a, p) => a + cpu(p), 0) - before.gateways,
+      gateways: gatewayPids.reduce<number>((a, p) => a + cpu(p), 0) - before.gateways,
       agent: cpu(stack.agent!.child.pid) - before.agent,
       clients: selfCpu() - before.clients,
     },
