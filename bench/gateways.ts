@@ -127,7 +127,7 @@ async function bench(gateways: number, targetUrl: string): Promise<{ sessions: P
   }
 }
 
-const describe = (what: string, p: Phase, unit: string) =>
+const phaseLine = (what: string, p: Phase, unit: string) =>
   `${what}: ${p.perSecond.toFixed(1)} ${unit}/s (${p.count} in ${SECONDS} s, ${p.errors} errors); CPU s: gateways ${p.cpu.gateways.toFixed(1)}, ` +
   `agent ${p.cpu.agent.toFixed(1)}, clients ${p.cpu.clients.toFixed(1)}; ` +
   `gateway CPU per ${unit.replace(/s$/, '')} ${((p.cpu.gateways / Math.max(1, p.count)) * 1000).toFixed(2)} ms; load ${p.load.toFixed(1)}`;
@@ -143,8 +143,8 @@ try {
   for (const n of COUNTS) {
     const r = await bench(n, target.url('postgres'));
     out(`${n} gateway${n > 1 ? 's' : ''}`);
-    out(`  ${describe('sessions', r.sessions, 'sessions')}`);
-    out(`  ${describe('statements', r.statements, 'statements')}`);
+    out(`  ${phaseLine('sessions', r.sessions, 'sessions')}`);
+    out(`  ${phaseLine('statements', r.statements, 'statements')}`);
   }
 } finally {
   await target.stop();
