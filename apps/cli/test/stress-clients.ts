@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import pg from 'pg';
-import { runProcess, type TestStack, SSH_CLIENT_OPTIONS } from '@hoop/devstack';
+import { runProcess, SSH_CLIENT_OPTIONS, stopWithThisProcess, type TestStack } from '@hoop/devstack';
 
 type ToolResult = { isError?: boolean; content?: { text?: string }[]; structuredContent?: { rows?: unknown[][]; stdout?: string; exitCode?: number } };
 
@@ -142,7 +142,11 @@ export class MachineLoad {
   private readonly loops: ChildProcess[] = [];
 
   start(count: number): void {
-    for (let i = 0; i < count; i++) this.loops.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    for (let i = 0; i < count; i++) {
+      const loop = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+      stopWithThisProcess(loop);
+      this.loops.push(loop);
+    }
   }
 
   /** how many loops still run (none ends on its own) */

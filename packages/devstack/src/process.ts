@@ -23,9 +23,28 @@ export interface Service {
   exited: Promise<number | null>;
 }
 
+/**
+ * Children still running when this process exits are killed with it. A test whose set-up timed out while a service
+ * was starting (Playwright and vitest end the hook, not the start) never gets to stop it: left running, a web app
+ * whose database is gone spun at half a core for the rest of the machine's day.
+ */
+const running = new Set<ChildProcess>();
+let reaperInstalled = false;
+export function stopWithThisProcess(child: ChildProcess): void {
+  if (!reaperInstalled) {
+    reaperInstalled = true;
+    process.once('exit', () => {
+      for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 /** Runs one part of the stack as a child process; its output goes to a log file (or is kept in memory). */
 export function startService(opts: { name: string; command: string; args: string[]; env: NodeJS.ProcessEnv; cwd?: string; logDir?: string }): Service {
   const child = spawn(opts.command, opts.args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  stopWithThisProcess(child);
   let tail = '';
   const log = opts.logDir ? (mkdirSync(opts.logDir, { recursive: true }), createWriteStream(path.join(opts.logDir, `${opts.name}.log`), { flags: 'a' })) : null;
   const keep = (chunk: Buffer) => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import { freePort, waitFor } from './process';
+import { freePort, stopWithThisProcess, waitFor } from './process';
 
 export interface TestSshd {
   port: number;
@@ -60,6 +60,7 @@ export async function startSshd(): Promise<TestSshd> {
   ].join('\n');
   await writeFile(path.join(dir, 'sshd_config'), `${config}\n`);
   const child = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  stopWithThisProcess(child);
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   await waitFor(

@@ -11,7 +11,7 @@ import { rotateAgentKey } from '@hoop/core/agent/rotate-agent-key';
 import { voteOnReview } from '@hoop/core/review/reviews';
 import { inheritedEnv, testServerUrl } from './env';
 import { type GatewayFleet, startGatewayFleet } from './gateway-fleet';
-import { freePort, type Service, waitFor } from './process';
+import { freePort, type Service, stopWithThisProcess, waitFor } from './process';
 import { cliCommand, startAgentService, startGatewayService } from './services';
 
 export interface CliResult {
@@ -267,6 +267,7 @@ export async function startTestStack(
           stdio: ['pipe', 'pipe', 'pipe'],
           ...(o.cwd ? { cwd: o.cwd } : {}),
         });
+        stopWithThisProcess(child);
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -286,6 +287,7 @@ export async function startTestStack(
         env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: configFile, ...(o.token ? { HOOP_GATEWAY_URL: gatewayUrl, HOOP_TOKEN: o.token } : {}), ...o.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      stopWithThisProcess(child);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -308,6 +310,7 @@ export async function startTestStack(
         env: { ...inheritedEnv(), ...hoop.env, HOOP_CONFIG: configFile, ...o.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      stopWithThisProcess(child);
       let out = '';
       await mkdir(logDir, { recursive: true });
       const log = createWriteStream(path.join(logDir, `connect-${name}-${port}.log`));
