@@ -55,3 +55,9 @@ export function setPrebuiltBundlesJson(json: string | undefined): void {
 export function extraKubectls(): string[] {
   return (process.env.HOOP_TEST_KUBECTL ?? '').split(':').filter(Boolean);
 }
+
+/** which parallel test worker this process is (vitest's VITEST_POOL_ID, Playwright's TEST_PARALLEL_INDEX), else null */
+export function testWorkerIndex(): number | null {
+  const id = Number(process.env.VITEST_POOL_ID ?? process.env.TEST_PARALLEL_INDEX ?? Number.NaN);
+  return Number.isInteger(id) && id >= 0 ? id : null;
+}

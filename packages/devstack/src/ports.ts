@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { testWorkerIndex } from './env';
 
 /**
  * Ports for services a test starts as other processes. A port the kernel hands out for `listen(0)` comes from its
@@ -32,8 +33,7 @@ export function servicePortRange(ephemeral = ephemeralRange()): [number, number]
 }
 
 function workerIndex(): number {
-  const id = Number(process.env.VITEST_POOL_ID ?? process.env.TEST_PARALLEL_INDEX ?? Number.NaN);
-  return Number.isInteger(id) && id >= 0 ? id : process.pid;
+  return testWorkerIndex() ?? process.pid;
 }
 
 /** A port nothing listens on now, outside the ephemeral range, not handed out before by this process. */
