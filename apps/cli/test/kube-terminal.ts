@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { BUILTIN_COMMANDS, PodFiles, ttyShell, waitFor } from '@hoop/devstack';
+import { afterAll, beforeAll } from 'vitest';
 import { type KubeStack, pod, startKubeStack } from './kube-stack';
 
 /**
@@ -13,13 +14,21 @@ import { type KubeStack, pod, startKubeStack } from './kube-stack';
 export function shellPod() {
   const files = new PodFiles();
   const shell = ttyShell(() => ({ ...BUILTIN_COMMANDS, ...files.commands() }));
-  async function start(): Promise<KubeStack> {
-    const k = await startKubeStack({ commands: { ...files.commands(), sh: shell.sh } });
+  let k: KubeStack | undefined;
+  beforeAll(async () => {
+    k = await startKubeStack({ commands: { ...files.commands(), sh: shell.sh } });
     k.kube.put('pods', 'dev', pod('box'));
     files.put('/data/keep.txt', 'still here\n');
+  }, 180_000);
+  afterAll(async () => {
+    await k?.stop();
+  });
+  /** the file's stack, started before its tests and stopped after them */
+  const stack = (): KubeStack => {
+    if (!k) throw new Error('the Kubernetes stack is not started (shellPod() registers its start in beforeAll)');
     return k;
-  }
-  return { files, shell, start };
+  };
+  return { files, shell, stack };
 }
 
 const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;

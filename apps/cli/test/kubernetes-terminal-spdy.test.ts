@@ -5,33 +5,24 @@
  * Enter as over WebSocket: an allowed one runs, a refused one never reaches the pod, the reason on the terminal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, type KubeStack } from './kube-stack';
+import { bins } from './kube-stack';
 import { commandEvents, kubeTerminal, shellPod } from './kube-terminal';
 
 /** the oldest and the newest kubectl found */
 const kubectls = [...new Set([bins[0], bins.at(-1)])].filter((b) => b !== undefined);
-const { files, shell, start } = shellPod();
-let k: KubeStack;
-
-beforeAll(async () => {
-  k = await start();
-}, 180_000);
-
-afterAll(async () => {
-  await k?.stop();
-});
+const { files, shell, stack } = shellPod();
 
 // needs a kubectl: npm test installs Debian's kubernetes-client where none is found
 describe.skipIf(kubectls.length === 0).each(kubectls)('kubectl 1.$minor exec -it over SPDY through hoop', (bin) => {
   let t: ReturnType<typeof kubeTerminal>;
   beforeAll(async () => {
-    t = kubeTerminal(k, bin.path, ['exec', '-it', '-n', 'dev', 'box', '--', 'sh'], { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' });
+    t = kubeTerminal(stack(), bin.path, ['exec', '-it', '-n', 'dev', 'box', '--', 'sh'], { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' });
     await t.until('# ');
   }, 60_000);
   afterAll(() => t?.kill());
 
   it('speaks SPDY, with a terminal', () => {
-    expect(k.kube.execs.at(-1)).toMatchObject({ command: ['sh'], tty: true, protocol: 'v4.channel.k8s.io' });
+    expect(stack().kube.execs.at(-1)).toMatchObject({ command: ['sh'], tty: true, protocol: 'v4.channel.k8s.io' });
   });
 
   it('runs an allowed line', async () => {
@@ -45,7 +36,7 @@ describe.skipIf(kubectls.length === 0).each(kubectls)('kubectl 1.$minor exec -it
     expect(answer).toContain('blocked by hoop guardrail "rm-recursive-broad"');
     expect(shell.lines.filter((l) => /\brm\b/.test(l))).toEqual([]);
     expect(files.get('/data/keep.txt')?.toString()).toBe('still here\n');
-    const trail = await commandEvents(k, 'rm -rf /');
+    const trail = await commandEvents(stack(), 'rm -rf /');
     expect(trail.find((e) => e.command === 'rm -rf /')).toMatchObject({ decision: 'deny', ruleId: 'rm-recursive-broad', executed: false });
     expect(await t.line('echo still alive\r')).toContain('still alive');
   });

@@ -7,24 +7,15 @@
  */
 import { waitFor } from '@hoop/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, type KubeStack, pod } from './kube-stack';
+import { bins, pod } from './kube-stack';
 import { commandEvents, kubeTerminal, shellPod } from './kube-terminal';
 
 const websocketKubectl = bins.filter((b) => b.minor >= 30);
-const { files, shell, start } = shellPod();
-let k: KubeStack;
-
-beforeAll(async () => {
-  k = await start();
-}, 180_000);
-
-afterAll(async () => {
-  await k?.stop();
-});
+const { files, shell, stack } = shellPod();
 
 /** kubectl at a terminal of 100×30 (kube-terminal.ts) */
-const terminal = (args: string[]) => kubeTerminal(k, websocketKubectl.at(-1)!.path, args);
-const commands = (command: string) => commandEvents(k, command);
+const terminal = (args: string[]) => kubeTerminal(stack(), websocketKubectl.at(-1)!.path, args);
+const commands = (command: string) => commandEvents(stack(), command);
 
 /** the lines the pod's shell ran that remove files, however spelled */
 const ranRemove = () => shell.lines.filter((l) => /^\s*(r\\?m\b|\$\(printf 'rm)/.test(l));
@@ -115,7 +106,7 @@ describe.skipIf(websocketKubectl.length === 0)('kubectl exec -it through hoop: e
     await t.until('waiting for approval', from);
     const review = await waitFor(
       `the review of ${text}`,
-      async () => (await k.stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: text } } })) ?? null,
+      async () => (await stack().stack.db.review.findFirst({ where: { status: 'pending', statement: { contains: text } } })) ?? null,
       { timeoutMs: 30_000 },
     );
     return { from, review };
@@ -124,11 +115,11 @@ describe.skipIf(websocketKubectl.length === 0)('kubectl exec -it through hoop: e
   it('holds a line the guard cannot read for review: rejected it never runs, approved it runs once', async () => {
     const { from, review } = await held("$(printf 'rm') -rf /\r", 'printf');
     expect(ranRemove()).toEqual([]);
-    await k.stack.vote(review.id, k.rita, 'reject');
+    await stack().stack.vote(review.id, stack().rita, 'reject');
     await t.until('not approved by hoop review', from);
     expect(ranRemove()).toEqual([]);
     const second = await held('$(printf echo) approved line\r', 'approved line');
-    await k.stack.vote(second.review.id, k.rita, 'approve');
+    await stack().stack.vote(second.review.id, stack().rita, 'approve');
     await waitFor('the approved line run', async () => shell.lines.at(-1) === '$(printf echo) approved line' || null, { timeoutMs: 30_000 });
     expect(shell.lines.filter((l) => l.includes('approved line'))).toHaveLength(1);
   });
@@ -143,7 +134,7 @@ describe.skipIf(websocketKubectl.length === 0)('kubectl exec -it through hoop: e
 // over WebSocket, kubectl 1.30 on (the SPDY terminal of older ones: kubernetes-terminal-spdy.test.ts); skipped where none is installed
 describe.skipIf(websocketKubectl.length === 0)('kubectl attach -it through hoop', () => {
   it('judges the lines typed at a container whose terminal runs a shell', async () => {
-    k.kube.put('pods', 'dev', {
+    stack().kube.put('pods', 'dev', {
       ...pod('console'),
       spec: { containers: [{ name: 'app', image: 'busybox', command: ['sh'], stdin: true, tty: true }] },
     });
