@@ -6,3 +6,4 @@ export * from './body-record';
 export * from './websocket';
 export * from './upgrade-client';
 export * from './spdy';
+export * from './drain';

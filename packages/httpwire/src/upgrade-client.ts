@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { ExchangeClient } from './client';
+import { whenDrained } from './drain';
 import type { ResponseHead } from './exchange';
 
 /**
@@ -65,7 +66,7 @@ export function relayUpgrade(c: ExchangeClient, req: UpgradeRequest, socket: Dup
       data(chunk) {
         if (done) return true;
         const ok = socket.write(chunk);
-        if (!ok) socket.once('drain', () => c.resume());
+        if (!ok) whenDrained(socket, () => c.resume());
         return ok;
       },
       end() {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { RequestHead, ResponseHead } from '@hoop/httpwire';
+import { type RequestHead, type ResponseHead, whenDrained } from '@hoop/httpwire';
 import type { AnthropicConfig } from '@hoop/protocol';
 
 /** Headers that belong to one hop, never forwarded either way (RFC 9110 §7.6.1), and the client's own credentials. */
@@ -144,7 +144,7 @@ export function anthropicUpstream(config: AnthropicConfig, apiKey: string, agent
           written?.push(chunk);
           return current.write(chunk);
         },
-        onDrain: (fn) => void current.once('drain', fn),
+        onDrain: (fn) => whenDrained(current, fn),
         end() {
           ended = true;
           current.end();

@@ -16,10 +16,13 @@ import { httpTarget } from './upstream';
 /** The API the agent relays to: it answers what the test sets for the path, and keeps what it was sent. */
 const seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
 const closed: string[] = [];
+/** requests to /no-read: their bodies left unread, their connections closed by the test */
+const unread: http.IncomingMessage[] = [];
 let api: http.Server;
 let url: string;
 beforeAll(async () => {
   api = http.createServer((req, res) => {
+    if (req.url === '/no-read') return void unread.push(req);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -122,6 +125,11 @@ function session(o: Opts = {}) {
       return id;
     },
     abort: (id: number) => stream.push(encodeFrame(id, FrameKind.abort, Buffer.from('{}'))),
+    body: (id: number, text: string) => {
+      for (const f of encodeBody(id, Buffer.from(text))) stream.push(f);
+    },
+    /** the agent reads no more of the session (a slow target holds its input back) */
+    paused: () => stream.isPaused(),
     raw: (b: Buffer) => stream.push(b),
     async answer(id: number) {
       await waitUntil(() => frames.some((f) => f.exchange === id && (f.kind === FrameKind.end || f.kind === FrameKind.abort)));
@@ -224,6 +232,22 @@ describe('an http session on the agent', () => {
     expect(statements[0]!.error).toBe('the client went away');
     expect(JSON.stringify(statements[1])).not.toContain('carl@example.com');
     expect(s.events.at(-1)!.data).toMatchObject({ requests: 2, masked: { email: 1 } });
+  });
+
+  it('an API that closes while the agent waits for it to take an upload holds up none of the session’s other requests', async () => {
+    const s = session();
+    const id = s.send('PUT', '/no-read', { 'content-type': 'application/octet-stream' }, undefined, false);
+    const piece = Buffer.alloc(64 * 1024, 'x').toString();
+    // the upload until the agent stops reading the session for it: the API's socket is full
+    while (!s.paused()) {
+      s.body(id, piece);
+      await new Promise((r) => setImmediate(r));
+    }
+    await waitUntil(() => unread.length === 1);
+    unread[0]!.socket.destroy();
+    expect((await s.answer(id)).head).toMatchObject({ status: 502, headers: { 'x-hoop-error': 'target_unreachable' } });
+    const b = await s.answer(s.send('GET', '/v1/after'));
+    expect(b.head.status).toBe(200);
   });
 
   it('answers 502 when the API cannot be reached', async () => {

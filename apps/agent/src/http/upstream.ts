@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import type { ResponseHead } from '@hoop/httpwire';
+import { type ResponseHead, whenDrained } from '@hoop/httpwire';
 import type { HttpTargetConfig } from '@hoop/protocol';
 
 /** Headers of one hop (RFC 9110 §7.6.1), never forwarded either way. */
@@ -187,7 +187,7 @@ export function httpTarget(config: HttpTargetConfig, agents: { http: http.Agent;
           keep(chunk);
           return current.write(chunk);
         },
-        onDrain: (fn) => void current.once('drain', fn),
+        onDrain: (fn) => whenDrained(current, fn),
         end(b) {
           ended = true;
           if (b) keep(b);

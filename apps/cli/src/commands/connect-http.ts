@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { ExchangeClient, type ResponseHead, relayUpgrade } from '@hoop/httpwire';
+import { ExchangeClient, type ResponseHead, relayUpgrade, whenDrained } from '@hoop/httpwire';
 import type { TunnelStream } from '@hoop/protocol';
 
 /**
@@ -131,7 +131,7 @@ function relay(c: ExchangeClient, req: http.IncomingMessage, res: http.ServerRes
       data(chunk) {
         if (done) return true;
         const ok = res.write(chunk);
-        if (!ok) res.once('drain', () => c.resume());
+        if (!ok) whenDrained(res, () => c.resume());
         return ok;
       },
       end() {

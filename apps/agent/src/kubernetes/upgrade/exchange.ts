@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { encodeBody, encodeFrame, encodeHead, FrameKind } from '@hoop/httpwire';
+import { encodeBody, encodeFrame, encodeHead, FrameKind, whenDrained } from '@hoop/httpwire';
 import { evaluateShell, initShellGuard, type ShellDecision } from '@hoop/pipeline';
 import type { HoopAnswer } from '../../http/answers';
 import type { ServedExchange } from '../../http/plugin';
@@ -280,7 +280,7 @@ export class UpgradeExchange implements ServedExchange {
   private toServer(bytes: Buffer): void {
     if (this.socket && !this.socket.write(bytes)) {
       this.u.ctx.pauseInput();
-      this.socket.once('drain', () => this.u.ctx.resumeInput());
+      whenDrained(this.socket, () => this.u.ctx.resumeInput());
     }
   }
 
