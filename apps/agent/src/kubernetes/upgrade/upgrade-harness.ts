@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { type BuiltinCommand, type KubeApiServer, startKubeApiServer } from '@hoop/devstack';
@@ -36,37 +36,32 @@ export const h = {
 };
 export const events: { type: string; data: Record<string, unknown> }[] = [];
 
-/** two ends of one stream, as the tunnel gives the CLI and the agent */
+/**
+ * two ends of one stream, as the tunnel gives the CLI and the agent, with its backpressure: a write waits while the
+ * other end holds more than its buffer unread (a tunnel stream's window), so what a slow reader leaves is bounded
+ */
 function pair(): [Duplex, Duplex] {
   const ends: Duplex[] = [];
-  const end = (other: () => Duplex) =>
+  /** per end: the write of the other end that waits for this one to read */
+  const waiting: ((() => void) | null)[] = [null, null];
+  const end = (me: number) =>
     new Duplex({
-      read() {},
+      read() {
+        const go = waiting[me];
+        waiting[me] = null;
+        go?.();
+      },
       write(chunk: Buffer, _e, cb) {
-        other().push(chunk);
-        cb();
+        if (ends[1 - me]!.push(chunk)) cb();
+        else waiting[1 - me] = cb;
       },
       final(cb) {
-        other().push(null);
+        ends[1 - me]!.push(null);
         cb();
       },
     });
-  ends.push(
-    end(() => ends[1]!),
-    end(() => ends[0]!),
-  );
+  ends.push(end(0), end(1));
   return [ends[0]!, ends[1]!];
-}
-
-/** two ends of a TCP connection: a stream with the kernel's backpressure, as a tunnel has */
-async function tcpPair(): Promise<[Duplex, Duplex]> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const client = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const other = await accepted;
-  server.close();
-  return [client, other];
 }
 
 /** the agent's end of a session: each request frame served by the upgrade handler */
@@ -185,8 +180,8 @@ export async function tearDown(): Promise<void> {
 const fronts: http.Server[] = [];
 
 /** hoop connect's local port for upgrades, its session served by the agent's handler for `server` */
-export async function startFront(server: KubernetesTargetConfig, token: string, o: { tcp?: boolean } = {}): Promise<http.Server> {
-  const [cli, agent] = o.tcp ? await tcpPair() : pair();
+export async function startFront(server: KubernetesTargetConfig, token: string): Promise<http.Server> {
+  const [cli, agent] = pair();
   agentSession(agent, server, token);
   const client = new ExchangeClient(cli);
   // plain requests (kubectl reads the pod before exec) are the http exchange's, not under test here: sent straight on

@@ -166,7 +166,7 @@ describe('other clients and other upgrades', () => {
   });
 
   it('a client that stops reading holds the API server’s output back instead of hoop taking it all in', async () => {
-    const f = await startFront({ server: h.kube.url, caCert: h.kube.caPem, connectTimeoutMs: 5000 }, h.kube.token, { tcp: true });
+    const f = await startFront({ server: h.kube.url, caCert: h.kube.caPem, connectTimeoutMs: 5000 }, h.kube.token);
     let early = 0;
     const socket = await new Promise<Duplex>((resolve, reject) => {
       const req = http.request({

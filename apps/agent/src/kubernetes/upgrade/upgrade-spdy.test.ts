@@ -207,7 +207,7 @@ describe('backpressure over SPDY', () => {
       commands: { yes },
     });
     kube.put('pods', 'shop', { metadata: { name: 'box' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
-    const front = await startFront({ server: kube.url, caCert: kube.caPem, connectTimeoutMs: 5000 }, kube.token, { tcp: true });
+    const front = await startFront({ server: kube.url, caCert: kube.caPem, connectTimeoutMs: 5000 }, kube.token);
     const c = await rawSpdy(`http://127.0.0.1:${(front.address() as AddressInfo).port}/api/v1/namespaces/shop/pods/box/exec?command=yes&stdout=true`);
     c.pause();
     const start = h.sent;
