@@ -123,6 +123,36 @@ describe('packet framing', () => {
     expect(got[1]!.toString()).toBe('next');
   });
 
+  it('reads the same packets from any cutting into pieces: byte by byte, and pieces of every size up to a packet and a half', () => {
+    const payloads = ['hello', '', 'x', 'a longer packet, the size of a row or two', ''].map((t) => Buffer.from(t));
+    const bytes = Buffer.concat(payloads.map((b, i) => framePacket(b, i)));
+    for (let size = 1; size <= 70; size++) {
+      const got: Buffer[] = [];
+      const p = new PacketParser({ checkSequence: true });
+      for (let at = 0; at < bytes.length; at += size) p.push(bytes.subarray(at, at + size), (b) => got.push(Buffer.from(b)));
+      expect(got, `pieces of ${size}`).toEqual(payloads);
+      expect(p.pending, `pieces of ${size}`).toBe(0);
+    }
+  });
+
+  it('stops in a packet completed from an earlier chunk, and hands over the rest of the chunk it was completed from', () => {
+    const ssl = framePacket(writeSslRequest({ capabilities: CLIENT.PROTOCOL_41 }), 1);
+    const hello = Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 1, 2, 3]);
+    const all = Buffer.concat([ssl, hello]);
+    for (const cut of [2, 4, ssl.length - 1]) {
+      const p = new PacketParser();
+      const got: Buffer[] = [];
+      const stopAt = (payload: Buffer) => {
+        got.push(Buffer.from(payload));
+        p.stop();
+      };
+      p.push(all.subarray(0, cut), stopAt);
+      p.push(all.subarray(cut), stopAt);
+      expect(got, `cut at ${cut}`).toHaveLength(1);
+      expect(p.takeRest().equals(hello), `cut at ${cut}`).toBe(true);
+    }
+  });
+
   it('checks sequence ids when asked: a packet out of order is ER_NET_PACKETS_OUT_OF_ORDER', () => {
     const p = new PacketParser({ checkSequence: true });
     p.push(framePacket(Buffer.from('a'), 0), () => undefined);

@@ -82,17 +82,32 @@ export class PacketParser {
   }
 
   private parse(chunk: Uint8Array, onPacket: PacketRangeHandler): void {
-    const c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let buf: Buffer;
-    if (this.partLen === 0) buf = c;
-    else {
-      this.parts.push(c);
-      this.partLen += c.length;
-      if (this.partLen < this.need) return;
-      buf = Buffer.concat(this.parts, this.partLen);
+    let c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // a packet begun in an earlier chunk is completed from the head of this one (only its bytes are copied); the rest
+    // of the chunk is read where it lies
+    while (this.partLen > 0) {
+      const take = this.need - this.partLen;
+      if (c.length < take) {
+        this.parts.push(c);
+        this.partLen += c.length;
+        return;
+      }
+      this.parts.push(c.subarray(0, take));
+      const joined = Buffer.concat(this.parts, this.need);
       this.parts = [];
       this.partLen = 0;
+      c = c.subarray(take);
+      this.parseWhole(joined, onPacket);
+      if (this.stopped) {
+        if (c.length > 0) this.keep(c);
+        return;
+      }
     }
+    this.parseWhole(c, onPacket);
+  }
+
+  /** the packets lying whole in `buf`, a packet begun at its end kept for the next chunk */
+  private parseWhole(buf: Buffer, onPacket: PacketRangeHandler): void {
     let off = 0;
     while (buf.length - off >= 4) {
       const len = buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16);
@@ -121,12 +136,15 @@ export class PacketParser {
       } else onPacket(buf, from, off, seq);
       if (this.stopped) break;
     }
-    if (off < buf.length) {
-      const rest = buf.length - off;
-      this.parts = [buf.subarray(off)];
-      this.partLen = rest;
-      this.need = rest < 4 ? 4 : 4 + (buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16));
-    }
+    if (off < buf.length) this.keep(buf.subarray(off));
+  }
+
+  /** bytes after the last whole packet: the start of the next one (or, after a stop, what `takeRest` returns) */
+  private keep(rest: Buffer): void {
+    this.parts.push(rest);
+    this.partLen += rest.length;
+    if (this.parts.length > 1) return;
+    this.need = rest.length < 4 ? 4 : 4 + (rest[0]! | (rest[1]! << 8) | (rest[2]! << 16));
   }
 }
 
