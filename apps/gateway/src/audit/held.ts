@@ -32,9 +32,14 @@ export interface HoldLimits {
   perSession: number;
   /** most frames held for one agent, over all its sessions */
   perAgent: number;
+  /**
+   * most frames waiting for their INSERT (Postgres fell behind): an agent's frame past it is not taken, and stays
+   * unacknowledged for the agent to send again
+   */
+  queued: number;
 }
 
-export const DEFAULT_HOLD: HoldLimits = { gapMs: 30_000, perSession: 1_000, perAgent: 20_000 };
+export const DEFAULT_HOLD: HoldLimits = { gapMs: 30_000, perSession: 1_000, perAgent: 20_000, queued: 20_000 };
 
 interface SessionHold {
   waitingFor: number;

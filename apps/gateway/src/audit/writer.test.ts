@@ -171,3 +171,47 @@ describe('audit storage', () => {
     await expect(pool.query('TRUNCATE audit_events CASCADE')).rejects.toThrow(/append-only: TRUNCATE/);
   });
 });
+
+describe('audit writer when Postgres falls behind', () => {
+  it('queues at most `queued` frames of agents; the rest stay unacknowledged until sent again, and none is lost', async () => {
+    const id = await newSession();
+    // a pool whose queries wait until the test lets them go
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const stalled = Object.assign(Object.create(pool) as pg.Pool, {
+      query: async (...args: Parameters<pg.Pool['query']>) => {
+        await gate;
+        return (pool.query as (...a: unknown[]) => unknown)(...args);
+      },
+    });
+    const writer = new AuditWriter(stalled, createLogger('test', 'error'), 10, 0, undefined, { queued: 30 });
+    const acks: number[] = [];
+    const link = {};
+    const send = (seq: number) => writer.enqueue({ sessionId: id, seq, event: ev(seq), link, ack: (s) => acks.push(s) });
+    // the first goes to the stalled INSERT at once, the next 30 wait in the queue, the other 69 are not taken
+    for (let seq = 0; seq < 100; seq++) send(seq);
+    // the gateway's own records are queued all the same: nobody would send them again
+    const own = await newSession();
+    const ownAcks: number[] = [];
+    writer.enqueue({ sessionId: own, seq: 0, event: ev(0), ack: (s) => ownAcks.push(s) });
+    release();
+    await writer.drain();
+    expect(acks.at(-1)).toBe(30);
+    expect(ownAcks).toEqual([0]);
+    // the agent sends again what was not acknowledged, each time in one burst, of which the queue takes 30 and more
+    let rounds = 0;
+    while (acks.at(-1)! < 99) {
+      for (let seq = acks.at(-1)! + 1; seq < 100; seq++) send(seq);
+      await writer.drain();
+      rounds++;
+    }
+    expect(rounds).toBeLessThanOrEqual(3);
+    const rows = (await pool.query('SELECT seq, prev_hash, hash FROM audit_events WHERE session_id = $1 ORDER BY seq', [id])).rows;
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    let prev = GENESIS_HASH;
+    for (const r of rows) {
+      expect(r.prev_hash).toBe(prev);
+      prev = r.hash;
+    }
+  });
+});

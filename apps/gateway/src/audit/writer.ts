@@ -84,6 +84,10 @@ export class AuditWriter {
   private readonly chains = new Map<string, Chain>();
   private readonly conflicts = new Map<string, number>();
   private readonly held: HeldFrames;
+  private readonly maxQueued: number;
+  /** frames not taken since the last warning (the queue was full) */
+  private refused = 0;
+  private refusedSince = 0;
   private idle: (() => void)[] = [];
 
   private timer: NodeJS.Timeout | null = null;
@@ -105,14 +109,35 @@ export class AuditWriter {
     /** signs each link of the global chain (HOOP_AUDIT_SIGNING_KEY); null seals links unsigned */
     private readonly signer: AuditSigner | null = null,
   ) {
-    this.held = new HeldFrames({ ...DEFAULT_HOLD, ...hold }, log);
+    const limits = { ...DEFAULT_HOLD, ...hold };
+    this.held = new HeldFrames(limits, log);
+    this.maxQueued = limits.queued;
   }
 
+  /**
+   * Queues a frame for its INSERT. While `queued` frames already wait (Postgres fell behind), an agent's frame is
+   * not taken: it stays unacknowledged, and the agent, which keeps it, sends it again later (after 15 s, then twice
+   * as long…), so the gateway's memory is bounded and nothing is lost. The gateway's own records (no `link`: nobody
+   * would send them again) are always queued.
+   */
   enqueue(p: Pending): void {
+    if (p.link && this.queue.length >= this.maxQueued) return this.refuse();
     this.queue.push({ ...p, event: normalizeEvent(p.event), since: Date.now() });
     if (this.flushing) return;
     if (this.queue.length >= this.maxBatch || this.lingerMs === 0) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.nextWait());
+  }
+
+  private refuse(): void {
+    this.refused++;
+    const now = Date.now();
+    if (now - this.refusedSince < 10_000) return;
+    this.log.warn('audit frames left unacknowledged: the queue for Postgres is full; the agents send them again', {
+      frames: this.refused,
+      queued: this.queue.length,
+    });
+    this.refused = 0;
+    this.refusedSince = now;
   }
 
   /** how long queued frames wait for more: lingerMs, and no INSERT sooner than BUSY_LINGER_MS after the one before */
