@@ -125,8 +125,19 @@ export class AuditWriter {
     this.queue.push({ ...p, event: normalizeEvent(p.event), since: Date.now() });
     if (this.flushing) return;
     if (this.queue.length >= this.maxBatch || this.lingerMs === 0) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.nextWait());
+    else this.timer ??= setTimeout(this.flushWhenDue, this.nextWait());
   }
+
+  /**
+   * A timer's flush: not before BUSY_LINGER_MS after the last INSERT by the clock (a timer counts from the event loop's
+   * time, which may be milliseconds behind when it was set late in a busy turn), else set again for the rest.
+   */
+  private readonly flushWhenDue = (): void => {
+    this.timer = null;
+    const early = Math.max(this.lingerMs, BUSY_LINGER_MS) - (Date.now() - this.lastInsert);
+    if (early > 0 && this.queue.length < this.maxBatch) this.timer = setTimeout(this.flushWhenDue, early);
+    else void this.flush();
+  };
 
   private refuse(): void {
     this.refused++;
@@ -189,7 +200,7 @@ export class AuditWriter {
       if (this.queue.length > 0) {
         // frames came in while this batch was written: the next INSERT waits for more of them, up to BUSY_LINGER_MS
         // after this one was sent, instead of following it at once with the few that arrived meanwhile
-        this.timer = setTimeout(() => void this.flush(), Math.max(0, Math.max(this.lingerMs, BUSY_LINGER_MS) - (Date.now() - this.lastInsert)));
+        this.timer = setTimeout(this.flushWhenDue, Math.max(0, Math.max(this.lingerMs, BUSY_LINGER_MS) - (Date.now() - this.lastInsert)));
       } else {
         for (const r of this.idle.splice(0)) r();
       }
@@ -313,13 +324,10 @@ export class AuditWriter {
     const writing = [...plans].filter(([, p]) => p.rows.length > 0);
     if (writing.length === 0) return new Set();
     const rows = writing.flatMap(([, p]) => p.rows);
+    const params = [batchJson(rows), writing.map(([id]) => id), writing.map(([, p]) => p.from.lastSeq), writing.map(([, p]) => p.from.lastHash)];
+    // the time it is sent, its parameters made
     this.lastInsert = Date.now();
-    const r = await this.pool.query<{ id: string }>(INSERT_IF_HEAD, [
-      batchJson(rows),
-      writing.map(([id]) => id),
-      writing.map(([, p]) => p.from.lastSeq),
-      writing.map(([, p]) => p.from.lastHash),
-    ]);
+    const r = await this.pool.query<{ id: string }>(INSERT_IF_HEAD, params);
     const stored = new Set(r.rows.map((row) => row.id));
     return new Set(writing.map(([id]) => id).filter((id) => !stored.has(id)));
   }
