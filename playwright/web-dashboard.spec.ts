@@ -297,10 +297,11 @@ test('the admin lands on the dashboard and reads every chart', async ({ page }) 
 
 test('switching the range shows each chart loading, then the figures of that range', async ({ page }) => {
   await signIn(page, 'ada');
-  // hold the figures for a moment, as a slow server would, to see the loading state
-  let slow = true;
+  // hold the figures, as a slow server would, until every chart was seen loading
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
   await page.route('**/api/trpc/**', async (route) => {
-    if (slow) await new Promise((r) => setTimeout(r, 1_500));
+    await held;
     await route.continue();
   });
   // each range is a link; once the page is hydrated, following it swaps the figures in place
@@ -308,7 +309,7 @@ test('switching the range shows each chart loading, then the figures of that ran
   await expect(page).toHaveURL(`${baseURL}/dashboard?range=30d`);
   for (const id of ['sessions', 'blocked', 'masked', 'approvals'] as const) await expect(chart(page, id).getByTestId('chart-skeleton')).toBeVisible();
   await page.screenshot({ path: path.join(SHOTS, 'web-dashboard-loading.png') });
-  slow = false;
+  release();
   await expect(chart(page, 'sessions').getByTestId('sessions-total')).toContainText(`${expected.month.sessions} sessions`);
   await expect(chart(page, 'sessions').getByTestId('chart-skeleton')).toHaveCount(0);
 
