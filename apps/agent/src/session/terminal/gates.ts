@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { whenDrained } from '@hoop/httpwire';
 import { WAITING_PREFIX } from '@hoop/protocol';
 import type { Logger } from '@hoop/log';
 import type { ReviewUpdate, Verdict } from '../hooks';
@@ -94,16 +95,7 @@ export interface Gate {
 
 /** Resolves once `target` takes writes again, or is gone: what the client sends meanwhile waits in the gate, counted. */
 export function drained(target: Writable): Promise<void> {
-  if (!target.writableNeedDrain || target.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      target.off('drain', done);
-      target.off('close', done);
-      resolve();
-    };
-    target.on('drain', done);
-    target.on('close', done);
-  });
+  return new Promise((resolve) => whenDrained(target, resolve));
 }
 
 /** a shell without a terminal (`ssh -T host`, scripts piped in): each line is judged as it arrives */
