@@ -32,12 +32,17 @@ const postgresTimes = (): [number, number] => {
 const target = await createTargetDatabase('cpusplit');
 spawnSync(PGBENCH, ['-i', '-q', '-s', '2', target.url]);
 const perfMap = ['--perf-basic-prof-only-functions'];
+// BENCH_GATEWAY_ARGS / BENCH_AGENT_ARGS: more node arguments for either (space-separated)
+const more = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
 const stack = await startTestStack(
   process.env.PROF
-    ? { gatewayNodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/gw'], agentNodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/agent'] }
+    ? {
+        gatewayNodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/gw', ...more('BENCH_GATEWAY_ARGS')],
+        agentNodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/agent', ...more('BENCH_AGENT_ARGS')],
+      }
     : process.env.PERF
-      ? { gatewayNodeArgs: perfMap, agentNodeArgs: perfMap }
-      : {},
+      ? { gatewayNodeArgs: [...perfMap, ...more('BENCH_GATEWAY_ARGS')], agentNodeArgs: [...perfMap, ...more('BENCH_AGENT_ARGS')] }
+      : { gatewayNodeArgs: more('BENCH_GATEWAY_ARGS'), agentNodeArgs: more('BENCH_AGENT_ARGS') },
 );
 await stack.addPostgresConnection('bench', target.url);
 await stack.startAgent();

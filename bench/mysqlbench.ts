@@ -8,8 +8,10 @@
  *   BENCH_ROWS (default 1000000), BENCH_RUNS (runs of the big SELECT on each path, default 3),
  *   HOOP_TEST_MYSQL_PORT (default 3306: the MariaDB at 127.0.0.1, root without a password),
  *   PROF=DIR: the agent writes a V8 CPU profile into DIR when the run ends,
+ *   BENCH_AGENT_ARGS: more node arguments for the agent (space-separated, e.g. "--perf-basic-prof" for `perf`),
  *   BENCH_GATEWAY_ARGS: more node arguments for the gateway (space-separated, e.g. "--trace-gc"),
  *   BENCH_GATEWAY_ENV: more environment for the gateway ("NAME=value NAME=value", e.g. "MALLOC_ARENA_MAX=2"),
+ *   BENCH_GATEWAY_LOG=FILE: the gateway's output (with --trace-gc, its collections) is written into FILE at the end,
  *   BENCH_GATEWAY_SNAPSHOT=DIR: the gateway writes a heap snapshot into DIR after each part (after a full collection)
  * What the gateway's memory is made of at its highest RSS in each part (bench/mem-probe.mjs: V8's heap spaces, buffers,
  * anonymous and file-backed pages) is reported beside its peak.
@@ -23,6 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { peakRssMb, startTestStack } from '@hoop/devstack';
+import { startRelayChain } from './relays';
 
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.HOOP_TEST_MYSQL_PORT ?? 3306);
@@ -49,6 +52,23 @@ const cpu = ofLive((pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 });
+/** the part of `cpu` spent in the kernel (system time) */
+const sysCpu = ofLive((pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[12]) / 100);
+/** CPU seconds of this process's children that have ended (the mariadb clients `bigSelect` ran) */
+const childrenCpu = () => {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
+};
+/** the pid of the server listening on `port` (ss -ltnp), or null when it cannot be told */
+function serverPidOf(port: number): number | null {
+  try {
+    const line = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    const pid = /pid=(\d+)/.exec(line)?.[1];
+    return pid ? Number(pid) : null;
+  } catch {
+    return null;
+  }
+}
 const rssMb = ofLive((pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024);
 const peakMb = ofLive(peakRssMb);
 /** Starts a process's peak RSS (VmHWM) over from its current RSS; false when the system does not let us. */
@@ -176,7 +196,11 @@ async function main(): Promise<void> {
   const loopDir = mkdtempSync(path.join(tmpdir(), 'hoop-loop-'));
   const loopFile = path.join(loopDir, 'agent.jsonl');
   const preload = `${pathToFileURL(path.resolve('bench/loop-delay.mjs')).href}?out=${encodeURIComponent(loopFile)}`;
-  const agentNodeArgs = [`--import=${preload}`, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])];
+  const agentNodeArgs = [
+    `--import=${preload}`,
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ...(process.env.BENCH_AGENT_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const memFile = path.join(loopDir, 'gateway.jsonl');
   const snapshot = process.env.BENCH_GATEWAY_SNAPSHOT;
   const probe = new URL(pathToFileURL(path.resolve('bench/mem-probe.mjs')));
@@ -330,13 +354,53 @@ async function main(): Promise<void> {
     const direct: number[] = [];
     const hoop: number[] = [];
     const cpuPerRun: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
+    const sysPerRun: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
     const loads: string[] = [];
+    // the client's and the server's CPU on each path: what hoop's processes share the cores with
+    const ends = {
+      direct: { client: [] as number[], server: [] as number[] },
+      relay3: { client: [] as number[], server: [] as number[] },
+      hoop: { client: [] as number[], server: [] as number[] },
+    };
+    // the floor of hoop's shape: three bare Node relays (no parsing, no masking) in front of the same server
+    const relays = await startRelayChain(HOST, PORT, 3);
+    const relayTimes: number[] = [];
+    const relayCpu: number[] = [];
+    bigSelect(relays.port, 'root');
+    const serverPid = serverPidOf(PORT);
+    const measured = (path: keyof typeof ends, run: () => number) => {
+      const c0 = childrenCpu();
+      const s0 = serverPid ? cpu(serverPid) : Number.NaN;
+      const t = run();
+      ends[path].client.push(childrenCpu() - c0);
+      ends[path].server.push(serverPid ? cpu(serverPid) - s0 : Number.NaN);
+      return t;
+    };
     for (let i = 0; i < RUNS; i++) {
       loads.push(loadavg()[0]!.toFixed(1));
-      direct.push(bigSelect(PORT, 'root'));
+      direct.push(measured('direct', () => bigSelect(PORT, 'root')));
+      const r0 = relays.pids.reduce((n, p) => n + cpu(p), 0);
+      relayTimes.push(measured('relay3', () => bigSelect(relays.port, 'root')));
+      relayCpu.push(relays.pids.reduce((n, p) => n + cpu(p), 0) - r0);
       const c0 = Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((n, p) => n + cpu(p), 0)]));
-      hoop.push(bigSelect(conn.port, 'bench'));
-      for (const [k, ps] of Object.entries(pids)) cpuPerRun[k]!.push(ps.reduce((n, p) => n + cpu(p), 0) - c0[k]!);
+      const k0 = Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((n, p) => n + sysCpu(p), 0)]));
+      hoop.push(measured('hoop', () => bigSelect(conn.port, 'bench')));
+      for (const [k, ps] of Object.entries(pids)) {
+        cpuPerRun[k]!.push(ps.reduce((n, p) => n + cpu(p), 0) - c0[k]!);
+        sysPerRun[k]!.push(ps.reduce((n, p) => n + sysCpu(p), 0) - k0[k]!);
+      }
+    }
+    relays.stop();
+    // each run above opens a session of its own: what a connection and one statement take, on each path
+    const oneStatement = (port: number, user: string) => {
+      const t = process.hrtime.bigint();
+      execFileSync('mariadb', ['-h', HOST, '-P', String(port), '-u', user, '-N', '-B', db, '-e', 'SELECT 1'], { encoding: 'utf8', stdio: 'pipe' });
+      return Number(process.hrtime.bigint() - t) / 1e6;
+    };
+    const fixed = { direct: [] as number[], hoop: [] as number[] };
+    for (let i = 0; i < 5; i++) {
+      fixed.direct.push(oneStatement(PORT, 'root'));
+      fixed.hoop.push(oneStatement(conn.port, 'bench'));
     }
     const check = execFileSync('mariadb', ['-h', HOST, '-P', String(conn.port), '-u', 'bench', '-N', '-B', db, '-e', 'SELECT * FROM customers LIMIT 1'], {
       encoding: 'utf8',
@@ -347,11 +411,26 @@ async function main(): Promise<void> {
     out(
       `  direct ${d.toFixed(2)} s, through hoop with masking ${h.toFixed(2)} s, ratio ${(h / d).toFixed(2)} (cold first run through hoop ${cold.toFixed(2)} s)`,
     );
-    out(`  runs: direct ${fmt(direct)}; hoop ${fmt(hoop)}; load at each run's start ${loads.join(' ')}, at the end ${load()}`);
+    out(
+      `  three bare relays (the floor of hoop's three hops): ${median(relayTimes).toFixed(2)} s, ${(median(relayTimes) / d).toFixed(2)} of direct; ` +
+        `hoop ÷ that floor's time ${(median(relayTimes) / h).toFixed(2)}; the relays' CPU ${median(relayCpu).toFixed(2)} s a run (${((median(relayCpu) / N) * 1e6).toFixed(2)} µs a row)`,
+    );
+    out(
+      `  of each run, a connection and one statement (the mariadb client's start, its login, SELECT 1, its end; median of 5): ` +
+        `direct ${median(fixed.direct).toFixed(1)} ms, through hoop ${median(fixed.hoop).toFixed(1)} ms`,
+    );
+    out(`  runs: direct ${fmt(direct)}; 3 relays ${fmt(relayTimes)}; hoop ${fmt(hoop)}; load at each run's start ${loads.join(' ')}, at the end ${load()}`);
     out(
       `  CPU per run: ${Object.entries(cpuPerRun)
-        .map(([k, xs]) => `${k} ${median(xs).toFixed(2)} s (${((median(xs) / N) * 1e6).toFixed(2)} µs a row)`)
+        .map(
+          ([k, xs]) => `${k} ${median(xs).toFixed(2)} s (${((median(xs) / N) * 1e6).toFixed(2)} µs a row; ${median(sysPerRun[k]!).toFixed(2)} s in the kernel)`,
+        )
         .join(', ')}`,
+    );
+    out(
+      `  CPU per run of the mariadb client / the server: direct ${median(ends.direct.client).toFixed(2)} / ${median(ends.direct.server).toFixed(2)} s, ` +
+        `3 relays ${median(ends.relay3.client).toFixed(2)} / ${median(ends.relay3.server).toFixed(2)} s, ` +
+        `through hoop ${median(ends.hoop.client).toFixed(2)} / ${median(ends.hoop.server).toFixed(2)} s`,
     );
     out(
       `  RSS before the runs → peak during them${peaks ? '' : ' (peak since the process started: its peak could not be reset)'}: ` +
@@ -366,6 +445,7 @@ async function main(): Promise<void> {
   } finally {
     const agent = stack.agent;
     await stack.stop();
+    if (process.env.BENCH_GATEWAY_LOG) writeFileSync(process.env.BENCH_GATEWAY_LOG, stack.gateway.output());
     const guard = agent
       ?.output()
       .split('\n')

@@ -12,14 +12,16 @@
  * figure is then the transactions of all its slices over their time): on a machine whose load moves, targets compared
  * side by side see the same load.
  *   BENCH_SECONDS (default 20), BENCH_CLIENTS (default "1,8"), BENCH_SCALE (default 10), BENCH_ROUNDS (default 1),
+ *   BENCH_GATEWAY_ARGS, BENCH_AGENT_ARGS (more node arguments for the gateway, the agent; space-separated),
  *   BENCH_SLICES (default 1), BENCH_TARGETS (default all: direct,relay1,relay2,relay2tls,relay3,gateway,hoop,pgbouncer)
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTargetDatabase, freePort, startTestStack } from '@hoop/devstack';
 import { generateServerTls } from '../packages/pgfront/src/tls-cert';
+import { startRelayChain } from './relays';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const clientsList = (process.env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
@@ -83,35 +85,23 @@ async function startPgBouncer(targetUrl: string): Promise<{ url: string; stop():
  */
 async function startRelays(targetUrl: string, hops: number, tls?: { cert: string; key: string }): Promise<{ url: string; stop(): void }> {
   const u = new URL(targetUrl);
-  const children: ChildProcess[] = [];
-  let next = Number(u.port || 5432);
-  for (let i = 0; i < hops; i++) {
-    const port = await freePort();
-    const withTls = tls && i === hops - 1 ? ['--tls', tls.cert, tls.key] : [];
-    const child = spawn(process.execPath, [path.join(import.meta.dirname, 'tcp-relay.mjs'), String(port), String(next), u.hostname, ...withTls], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.once('data', () => resolve());
-      child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
-    });
-    next = port;
-  }
+  const chain = await startRelayChain(u.hostname, Number(u.port || 5432), hops, tls);
   const url = new URL(targetUrl);
-  url.port = String(next);
+  url.port = String(chain.port);
   if (tls) {
     url.hostname = 'localhost';
     url.searchParams.set('sslmode', 'require');
   }
-  return { url: url.toString(), stop: () => children.forEach((c) => c.kill()) };
+  return { url: url.toString(), stop: chain.stop };
 }
 
 async function main(): Promise<void> {
   const target = await createTargetDatabase('pgbench');
   const init = spawnSync(PGBENCH, ['-i', '-q', '-s', String(scale), target.url], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(init.stderr);
-  const stack = await startTestStack();
+  const gatewayNodeArgs = (process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Boolean);
+  const agentNodeArgs = (process.env.BENCH_AGENT_ARGS ?? '').split(' ').filter(Boolean);
+  const stack = await startTestStack({ gatewayNodeArgs, agentNodeArgs });
   await stack.addPostgresConnection('bench', target.url);
   await stack.startAgent();
   const stops: (() => unknown)[] = [];
