@@ -7,7 +7,7 @@ import type { BinaryValue } from './binary-values';
 import { TYPE } from './constants';
 import { MysqlWireError } from './errors';
 import { parseBinaryRow, writeBinaryRow, writeTextRow } from './resultset';
-import { binaryCells, binaryLayout, binaryValueText, CELL_ENTRIES, type Replacement, rewriteRowInto, rewrittenSize, textCells } from './row-cells';
+import { binaryCells, binaryLayout, binaryValueText, CELL_ENTRIES, copyRange, type Replacement, rewriteRowInto, rewrittenSize, textCells } from './row-cells';
 import { COLUMN_FLAG } from './constants';
 
 type V = string | Buffer | null;
@@ -164,5 +164,27 @@ describe('binary rows', () => {
     const bad = Buffer.from(row);
     bad[0] = 1;
     expect(() => binaryCells(bad, 0, bad.length, layouts, cells)).toThrow(/0x00/);
+  });
+});
+
+describe('copyRange', () => {
+  it('copies every length at every offset exactly, and nothing beside it, across buffers used in turns', () => {
+    // four bytes at a time through views kept from the last call: two pairs of buffers taken in turns check that a
+    // view is never used for another buffer
+    const sources = [Buffer.alloc(200), Buffer.alloc(150)].map((b) => b.map((_, i) => (i * 7 + b.length) & 0xff));
+    const pooled = Buffer.from('a small pooled buffer: its bytes start inside a larger slab');
+    for (let len = 0; len <= 80; len++) {
+      for (const from of [0, 1, 2, 3, 5, 50]) {
+        for (const at of [0, 1, 3, 7]) {
+          for (const src of [...sources, pooled]) {
+            if (from + len > src.length) continue;
+            const out = Buffer.alloc(at + len + 3, 0xee);
+            expect(copyRange(src, from, from + len, out, at)).toBe(len);
+            expect(out.subarray(at, at + len).equals(src.subarray(from, from + len)), `${len} ${from} ${at}`).toBe(true);
+            expect([...out.subarray(0, at), ...out.subarray(at + len)].every((b) => b === 0xee)).toBe(true);
+          }
+        }
+      }
+    }
   });
 });

@@ -51,6 +51,10 @@ for (let c = 0; c < 128; c++) {
     (/[A-Za-z0-9_\-+/=.~]/.test(ch) ? WORDISH : 0);
 }
 
+/** `CLASS` for every byte value: a byte of a multi-byte character has none */
+const BYTE_CLASS = new Uint16Array(256);
+BYTE_CLASS.set(CLASS);
+
 /** Bit per type, so the set of enabled types is one number. */
 export const TYPE_BIT: Readonly<Record<PiiType, number>> = Object.fromEntries(PII_TYPES.map((t, i) => [t, 1 << i])) as Record<PiiType, number>;
 export const ALL_TYPES = (1 << PII_TYPES.length) - 1;
@@ -222,7 +226,46 @@ function candidates(len: number, f: TextFacts, options: ScanOptions): number {
  */
 export function mayHoldPii(bytes: Uint8Array, start: number, end: number, options: ScanOptions, facts = new TextFacts()): boolean {
   if (end - start < 6) return false;
+  if (ruledOut(bytes, start, end, options)) return false;
   return candidates(end - start, facts.ofUtf8(bytes, start, end), options) !== 0;
+}
+
+/**
+ * Whether a lighter pass than `TextFacts` (no runs of digits or of letters and digits, no letter count) already shows
+ * that `candidates` finds nothing in `bytes[start, end)`. Most values (a status, a name, `order 4711 shipped`) end
+ * here; a value it cannot rule out gets the full pass, whose facts `scan` needs.
+ */
+function ruledOut(bytes: Uint8Array, start: number, end: number, options: ScanOptions): boolean {
+  let digits = 0;
+  let upper = 0;
+  let dots = 0;
+  let colons = 0;
+  let flags = 0;
+  let run = 0;
+  let longest = 0;
+  for (let i = start; i < end; i++) {
+    const k = BYTE_CLASS[bytes[i]!]!;
+    flags |= k;
+    if (k & DIGIT) digits++;
+    else if (k & UPPER) upper++;
+    else if (k & DOT) dots++;
+    else if (k & COLON) colons++;
+    if (k & WORDISH) {
+      if (++run > longest) longest = run;
+    } else run = 0;
+  }
+  const on = options.types;
+  // each condition of `candidates`, with a run of digits (or of letters and digits) bounded by the count of digits
+  // (or by the length) where the run itself is not known
+  if (longest >= 16 && on & (TYPE_BIT.private_key | TYPE_BIT.jwt | TYPE_BIT.aws_key | TYPE_BIT.token)) return false;
+  if (flags & (COLON | ASSIGN) && on & TYPE_BIT.secret) return false;
+  if (flags & (AT | PERCENT) && on & TYPE_BIT.email) return false;
+  if (digits >= 13 && on & TYPE_BIT.card) return false;
+  if (digits >= 9 && flags & (DASH | SPACE) && on & TYPE_BIT.ssn) return false;
+  if (digits >= 6 && upper >= 2 && end - start >= 15 && on & TYPE_BIT.iban) return false;
+  if (digits >= 7 && on & TYPE_BIT.phone) return false;
+  if (((digits >= 4 && dots >= 3 && options.ipv4) || (digits > 0 && colons >= 2)) && on & TYPE_BIT.ip) return false;
+  return true;
 }
 
 /**
