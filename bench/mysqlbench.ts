@@ -428,6 +428,11 @@ async function main(): Promise<void> {
         .join(', ')}`,
     );
     out(
+      `  CPU of each run: ${Object.entries(cpuPerRun)
+        .map(([k, xs]) => `${k} ${fmt(xs)}`)
+        .join('; ')}`,
+    );
+    out(
       `  CPU per run of the mariadb client / the server: direct ${median(ends.direct.client).toFixed(2)} / ${median(ends.direct.server).toFixed(2)} s, ` +
         `3 relays ${median(ends.relay3.client).toFixed(2)} / ${median(ends.relay3.server).toFixed(2)} s, ` +
         `through hoop ${median(ends.hoop.client).toFixed(2)} / ${median(ends.hoop.server).toFixed(2)} s`,
