@@ -25,4 +25,4 @@ USER node
 EXPOSE 8009 15432
 HEALTHCHECK --interval=10s --timeout=3s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HOOP_GATEWAY_PORT||8009)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "--enable-source-maps", "--max-semi-space-size=4", "--heap-growing-percent=100", "--single-threaded-gc", "/app/dist/gateway/main.mjs"]
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=4", "--heap-growing-percent=100", "/app/dist/gateway/main.mjs"]

@@ -32,16 +32,11 @@ const THREADS = { agent: { 'mysql-guard': 'apps/agent/src/mysql/guard-worker.ts'
  * four times what survived. A factor, not a bound: the limit follows the live heap up under load, so the gateway never runs
  * out of heap for it. Twice, not 1.5 times: the buffers relayed for a large result count toward the limit, and with
  * 1.5 a 1,000,000-row SELECT made 13 times as many full collections (bench/README.md, bench:mysql).
- * The gateway collects on its main thread alone (`--single-threaded-gc`): a relayed result's buffers are external
- * memory, and with the sweeping of a collection left to background threads their bytes stayed counted until those
- * threads caught up, so the next full collection came three times as often (18 against 4–6 in a bench:mysql SELECT
- * part) and the gateway spent 0.22–0.29 µs of CPU a relayed row instead of 0.13–0.19. Its heap is small (20–25 MB
- * live), so what the main thread then does itself costs little time.
  */
 const BASE_ARGS = ['--enable-source-maps', '--max-semi-space-size=4'];
 const NODE_ARGS = {
   agent: [...BASE_ARGS, '--initial-old-space-size=64'],
-  gateway: [...BASE_ARGS, '--heap-growing-percent=100', '--single-threaded-gc'],
+  gateway: [...BASE_ARGS, '--heap-growing-percent=100'],
   cli: [...BASE_ARGS, '--initial-old-space-size=64'],
 };
 /**

@@ -5,6 +5,7 @@ import type { Db } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { MAX_TEXT_FRAME, messageBytes, type Tunnel } from '@hoop/protocol';
 import { type AgentIdentity, authenticateAgent, authenticateUser, bearer, type UserIdentity } from './auth';
+import { relayed } from './young-garbage';
 
 /** Where an authenticated WebSocket goes: an agent's to the agent link, a person's to the client link. */
 export interface WebSocketEndpoints {
@@ -56,8 +57,10 @@ export function acceptWebSockets(http: Server, db: Db, log: Logger, endpoints: W
 export function attachTunnel(ws: WebSocket, tunnel: Tunnel, onError: (err: Error) => void): void {
   ws.on('message', (data, isBinary) => {
     const buf = messageBytes(data);
-    if (isBinary) tunnel.handleBinary(buf);
-    else tunnel.handleText(buf.toString('utf8'));
+    if (isBinary) {
+      tunnel.handleBinary(buf);
+      relayed(buf.length);
+    } else tunnel.handleText(buf.toString('utf8'));
   });
   ws.on('error', (err) => {
     onError(err);
