@@ -170,6 +170,35 @@ export class TextFacts {
     return this.set(digits, upper, letters, dots, colons, flags, longest, digitRun, alnumRun);
   }
 
+  /**
+   * of the UTF-8 text `bytes[start, end)`, by a lighter pass: the runs (of digits; of letters and digits) and the
+   * letters are not counted but bounded, by the digits and by the length. `candidates` only asks whether a fact
+   * reaches a threshold, so what it finds nothing in by these bounds it finds nothing in by the facts themselves;
+   * anything else needs `ofUtf8`, whose facts `scan` uses.
+   */
+  boundsOfUtf8(bytes: Uint8Array, start: number, end: number): this {
+    let digits = 0;
+    let upper = 0;
+    let dots = 0;
+    let colons = 0;
+    let flags = 0;
+    let run = 0;
+    let longest = 0;
+    for (let i = start; i < end; i++) {
+      const k = BYTE_CLASS[bytes[i]!]!;
+      flags |= k;
+      if (k & DIGIT) digits++;
+      else if (k & UPPER) upper++;
+      else if (k & DOT) dots++;
+      else if (k & COLON) colons++;
+      if (k & WORDISH) {
+        if (++run > longest) longest = run;
+      } else run = 0;
+    }
+    const len = end - start;
+    return this.set(digits, upper, len, dots, colons, flags, longest, digits, len);
+  }
+
   private set(
     digits: number,
     upper: number,
@@ -226,46 +255,9 @@ function candidates(len: number, f: TextFacts, options: ScanOptions): number {
  */
 export function mayHoldPii(bytes: Uint8Array, start: number, end: number, options: ScanOptions, facts = new TextFacts()): boolean {
   if (end - start < 6) return false;
-  if (ruledOut(bytes, start, end, options)) return false;
+  // most values (a status, a name, `order 4711 shipped`) are ruled out by the lighter pass's bounds alone
+  if (candidates(end - start, facts.boundsOfUtf8(bytes, start, end), options) === 0) return false;
   return candidates(end - start, facts.ofUtf8(bytes, start, end), options) !== 0;
-}
-
-/**
- * Whether a lighter pass than `TextFacts` (no runs of digits or of letters and digits, no letter count) already shows
- * that `candidates` finds nothing in `bytes[start, end)`. Most values (a status, a name, `order 4711 shipped`) end
- * here; a value it cannot rule out gets the full pass, whose facts `scan` needs.
- */
-function ruledOut(bytes: Uint8Array, start: number, end: number, options: ScanOptions): boolean {
-  let digits = 0;
-  let upper = 0;
-  let dots = 0;
-  let colons = 0;
-  let flags = 0;
-  let run = 0;
-  let longest = 0;
-  for (let i = start; i < end; i++) {
-    const k = BYTE_CLASS[bytes[i]!]!;
-    flags |= k;
-    if (k & DIGIT) digits++;
-    else if (k & UPPER) upper++;
-    else if (k & DOT) dots++;
-    else if (k & COLON) colons++;
-    if (k & WORDISH) {
-      if (++run > longest) longest = run;
-    } else run = 0;
-  }
-  const on = options.types;
-  // each condition of `candidates`, with a run of digits (or of letters and digits) bounded by the count of digits
-  // (or by the length) where the run itself is not known
-  if (longest >= 16 && on & (TYPE_BIT.private_key | TYPE_BIT.jwt | TYPE_BIT.aws_key | TYPE_BIT.token)) return false;
-  if (flags & (COLON | ASSIGN) && on & TYPE_BIT.secret) return false;
-  if (flags & (AT | PERCENT) && on & TYPE_BIT.email) return false;
-  if (digits >= 13 && on & TYPE_BIT.card) return false;
-  if (digits >= 9 && flags & (DASH | SPACE) && on & TYPE_BIT.ssn) return false;
-  if (digits >= 6 && upper >= 2 && end - start >= 15 && on & TYPE_BIT.iban) return false;
-  if (digits >= 7 && on & TYPE_BIT.phone) return false;
-  if (((digits >= 4 && dots >= 3 && options.ipv4) || (digits > 0 && colons >= 2)) && on & TYPE_BIT.ip) return false;
-  return true;
 }
 
 /**
