@@ -33,6 +33,7 @@ export function relayed(bytes: number): void {
   since += bytes;
   if (since < YOUNG_EVERY_BYTES) return;
   since = 0;
-  collect ??= youngCollector();
+  // looked for once: where it cannot be had (null), relaying goes on as V8 would have it
+  if (collect === undefined) collect = youngCollector();
   collect?.({ type: 'minor' });
 }
