@@ -21,7 +21,7 @@ function session(txStatus: 'I' | 'T' | 'E') {
       client,
       toTarget: (b) => toTarget.push(Buffer.from(b)),
       audit: () => undefined,
-      auditAfterAnswer: () => undefined,
+      auditWithAnswer: () => undefined,
       flush: () => undefined,
       terminate: () => undefined,
     },

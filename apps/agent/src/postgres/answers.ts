@@ -167,8 +167,8 @@ export class TargetAnswers {
           // every message of the round was answered; a change still unconfirmed did not happen
           undoUnanswered(cycle);
           if (cycle.inject && !cycle.targetErrored) client.append(errorResponse(cycle.inject));
-          // recorded once the answer has been written (records.ts)
-          this.out.auditAfterAnswer(summarizeCycle(cycle, this.hooks, this.maskedTotals));
+          // recorded just before the answer is written (records.ts)
+          this.out.auditWithAnswer(summarizeCycle(cycle, this.hooks, this.maskedTotals));
         }
         client.append(m.raw);
         // after the ReadyForQuery: what the round's end lets go on is answered behind it

@@ -9,8 +9,8 @@ export interface RelayOutput {
   readonly client: MessageBuffer;
   toTarget(bytes: Uint8Array): void;
   audit(type: string, data: Record<string, unknown>): void;
-  /** records `make` makes once the answers queued now have been written; in order with `audit`'s */
-  auditAfterAnswer(make: (audit: (type: string, data: Record<string, unknown>) => void) => void): void;
+  /** records `make` makes just before the answers queued now are written to the client; in order with `audit`'s */
+  auditWithAnswer(make: (audit: (type: string, data: Record<string, unknown>) => void) => void): void;
   /** sends what was queued; called after work that did not start from an incoming message (a review decision) */
   flush(): void;
   /** the client asked to end the session (a Terminate that waited behind a held statement) */

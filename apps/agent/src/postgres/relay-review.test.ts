@@ -53,7 +53,7 @@ function session(txStatus: 'I' | 'T' | 'E' = 'I') {
       client,
       toTarget: (b) => toTarget.push(Buffer.from(b)),
       audit: () => undefined,
-      auditAfterAnswer: () => undefined,
+      auditWithAnswer: () => undefined,
       flush: () => undefined,
       terminate: () => undefined,
     },

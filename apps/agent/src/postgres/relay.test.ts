@@ -26,7 +26,7 @@ function session() {
       client,
       toTarget: (b) => toTarget.push(Buffer.from(b)),
       audit: () => undefined,
-      auditAfterAnswer: () => undefined,
+      auditWithAnswer: () => undefined,
       flush: () => undefined,
       terminate: () => undefined,
     },

@@ -63,7 +63,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
   let target: TargetSession | null = null;
   let releaseKey: (() => void) | null = null;
   const started = Date.now();
-  // the session's audit records, in order; a finished round's are made once its answer has been written (records.ts)
+  // the session's audit records, in order; a finished round's are made just before its answer is written (records.ts)
   const records = new SessionRecords(o.audit, (err) => o.log.error('audit record failed', { session: o.sessionId, error: err.message }));
   // what the client gets is gathered into one buffer per flush (rows are written into it as they are masked)
   const toClient = new MessageBuffer(4096);
@@ -83,6 +83,8 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
       clearTimeout(coalescing);
       coalescing = null;
     }
+    // the records of the answers about to be written are made first: on disk before the client has the answers
+    records.beforeWrite();
     const bytes = toClient.take();
     if (bytes !== null && !client.destroyed) {
       const ok = client.write(bytes);
@@ -99,8 +101,6 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
         target.socket.once('drain', () => client.resume());
       }
     }
-    // the answers written, their records can be made
-    records.written();
   };
 
   const close = (reason: string) => {
@@ -202,7 +202,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
         client: toClient,
         toTarget: (b) => toTarget.push(b),
         audit: (type, data) => records.record(type, data),
-        auditAfterAnswer: (make) => records.later(make),
+        auditWithAnswer: (make) => records.later(make),
         flush: () => flush(),
         terminate: () => close('client terminated'),
       },
