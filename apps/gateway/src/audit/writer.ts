@@ -32,7 +32,7 @@ const MAX_CONFLICT_SESSIONS = 10_000;
  * counters), and returns the sessions it stored. The head lives on the sessions row, which is not partitioned, so a
  * frame is stored once even though audit_events is partitioned by month and its key must include the event time.
  */
-const INSERT_IF_HEAD = `
+export const INSERT_IF_HEAD = `
 WITH batch AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(session_id uuid, seq int, type text, at timestamptz, data jsonb, prev_hash text, hash text)
 ), expected AS (
@@ -52,7 +52,7 @@ SELECT id::text AS id FROM head`;
  * The rows of one INSERT as one JSON array, the data as the canonical text already made for its hash: one string
  * for Postgres to read, where an array parameter per column had each event's JSON escaped again as an array element.
  */
-function batchJson(rows: Row[]): string {
+export function batchJson(rows: Row[]): string {
   let out = '[';
   for (const r of rows) {
     if (out.length > 1) out += ',';
@@ -327,7 +327,7 @@ export class AuditWriter {
     const params = [batchJson(rows), writing.map(([id]) => id), writing.map(([, p]) => p.from.lastSeq), writing.map(([, p]) => p.from.lastHash)];
     // the time it is sent, its parameters made
     this.lastInsert = Date.now();
-    const r = await this.pool.query<{ id: string }>(INSERT_IF_HEAD, params);
+    const r = await this.pool.query<{ id: string }>({ name: 'hoop-audit-insert', text: INSERT_IF_HEAD, values: params });
     const stored = new Set(r.rows.map((row) => row.id));
     return new Set(writing.map(([id]) => id).filter((id) => !stored.has(id)));
   }
