@@ -15,7 +15,11 @@ const times = (pid: number): [number, number] => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return [Number(f[11]) / 100, Number(f[12]) / 100];
 };
-/** every Postgres process (the target's backends and hoop's own, whose audit INSERTs run there): its CPU seconds */
+/**
+ * the CPU seconds of every Postgres process running now; the difference of two readings counts only the processes alive
+ * at both: hoop's own connections (the trail's INSERTs, mostly) and Postgres' background processes, not the target's
+ * backends, which pgbench's sessions start and end within the run
+ */
 const postgresTimes = (): [number, number] => {
   const sum: [number, number] = [0, 0];
   for (const pid of execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n').map(Number)) {
@@ -111,7 +115,7 @@ for (const [k, p] of Object.entries(pids)) {
   const [u, s] = times(p);
   line(k, u - before[k]![0], s - before[k]![1]);
 }
-line('postgres (all)', pgAfter[0] - pgBefore[0], pgAfter[1] - pgBefore[1]);
+line('postgres (hoop database, background)', pgAfter[0] - pgBefore[0], pgAfter[1] - pgBefore[1]);
 const audit = await stack.db.auditEvent.count();
 // Postgres publishes a backend's counts within a second
 await new Promise((r) => setTimeout(r, 1500));
