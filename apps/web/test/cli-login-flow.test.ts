@@ -32,8 +32,13 @@ afterAll(async () => {
 function login(args: string[] = []) {
   const configFile = `${stack.configFile}.login-${++dir}.json`;
   const cli = stack.spawnCli(['login', '--gateway', stack.gatewayUrl, '--no-browser', ...args], { env: { HOOP_CONFIG: configFile, BROWSER: 'none' } });
+  // the code, once the whole prompt is out: its lines are separate writes, and the code comes in the first
   const code = () =>
-    waitFor('hoop login to print its code', async () => /cli-login\?code=([A-Z]{4}-[A-Z]{4})/.exec(cli.output())?.[1] ?? null, { timeoutMs: 30_000 });
+    waitFor(
+      'hoop login to print its code and wait',
+      async () => (cli.output().includes('Waiting for approval') ? (/cli-login\?code=([A-Z]{4}-[A-Z]{4})/.exec(cli.output())?.[1] ?? null) : null),
+      { timeoutMs: 30_000 },
+    );
   return { ...cli, code, configFile };
 }
 
