@@ -8,13 +8,12 @@
  * statement.
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/audit-insert.ts
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createTestDatabase, seedAgent, seedConnection, seedOrg, seedUser } from '@hoop/db/testing';
 import { createDb } from '@hoop/db';
 import { INSERT_IF_HEAD, batchJson } from '../apps/gateway/src/audit/writer';
 import { eventHash } from '@hoop/core/audit/audit-hash';
+import { cpuSeconds, postgresCpuTimes } from './proc';
 
 const ROWS = Number(process.env.ROWS ?? 60);
 const SESSIONS = Number(process.env.SESSIONS ?? 8);
@@ -48,23 +47,7 @@ const pool = new pg.Pool({ connectionString: database.url, max: 1 });
 const client = await pool.connect();
 for (const sql of (process.env.PRE ?? '').split(';;').filter(Boolean)) await client.query(sql);
 const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-const cpu = (p: number) => {
-  const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-const allPostgres = () =>
-  execFileSync('pgrep', ['-x', 'postgres'])
-    .toString()
-    .trim()
-    .split('\n')
-    .map(Number)
-    .reduce((s, p) => {
-      try {
-        return s + cpu(p);
-      } catch {
-        return s;
-      }
-    }, 0);
+const allPostgres = () => postgresCpuTimes().reduce((a, b) => a + b);
 let n = 0;
 const batch = () => {
   const rows = [];
@@ -88,7 +71,7 @@ const batch = () => {
 const events = BATCHES * Math.ceil(ROWS / SESSIONS) * SESSIONS;
 /** µs of CPU an event (the backend's, every Postgres process's) and of wall time, for BATCHES INSERTs */
 const run = async (named: boolean) => {
-  const t0 = cpu(pid);
+  const t0 = cpuSeconds(pid);
   const a0 = allPostgres();
   const start = performance.now();
   for (let b = 0; b < BATCHES; b++) {
@@ -100,7 +83,7 @@ const run = async (named: boolean) => {
     for (const p of plans) heads.set(p[0], p[2]);
   }
   const per = (s: number) => (s * 1e6) / events;
-  return [per(cpu(pid) - t0), per(allPostgres() - a0), ((performance.now() - start) * 1000) / events];
+  return [per(cpuSeconds(pid) - t0), per(allPostgres() - a0), ((performance.now() - start) * 1000) / events];
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rounds = Number(process.env.ROUNDS ?? 5);

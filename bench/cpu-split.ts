@@ -6,33 +6,10 @@
  * main thread) into /tmp/perf-<process>.data: `perf report -i /tmp/perf-gateway.data --no-children --sort sym`.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createTargetDatabase, startTestStack } from '@hoop/devstack';
+import { cpuTimes, postgresCpuTimes } from './proc';
 
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
-/** CPU seconds a process has used: user, system */
-const times = (pid: number): [number, number] => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return [Number(f[11]) / 100, Number(f[12]) / 100];
-};
-/**
- * the CPU seconds of every Postgres process running now; the difference of two readings counts only the processes alive
- * at both: hoop's own connections (the trail's INSERTs, mostly) and Postgres' background processes, not the target's
- * backends, which pgbench's sessions start and end within the run
- */
-const postgresTimes = (): [number, number] => {
-  const sum: [number, number] = [0, 0];
-  for (const pid of execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n').map(Number)) {
-    try {
-      const [u, s] = times(pid);
-      sum[0] += u;
-      sum[1] += s;
-    } catch {
-      // a backend that ended meanwhile
-    }
-  }
-  return sum;
-};
 const target = await createTargetDatabase('cpusplit');
 spawnSync(PGBENCH, ['-i', '-q', '-s', '2', target.url]);
 const perfMap = ['--perf-basic-prof-only-functions'];
@@ -92,8 +69,10 @@ const settle = async (): Promise<{ count: number; lastMoveMs: number }> => {
 if (warmup > 0) spawnSync(PGBENCH, pgbenchArgs(String(warmup)), { encoding: 'utf8' });
 const eventsBefore = (await settle()).count;
 const commitsBefore = await commits();
-const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, times(p)]));
-const pgBefore = postgresTimes();
+const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuTimes(p)]));
+// between two readings, hoop's own connections (the trail's INSERTs, mostly) and Postgres' background processes,
+// not the target's backends, which pgbench's sessions start and end within the run
+const pgBefore = postgresCpuTimes();
 const perfs: ChildProcess[] = process.env.PERF
   ? Object.entries(pids).map(([k, p]) =>
       spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-o', `/tmp/perf-${k}.data`, '-p', String(p)], { stdio: 'ignore' }),
@@ -106,13 +85,13 @@ for (const p of perfs) p.kill('SIGINT');
 await Promise.all(perfs.map((p) => new Promise((r) => p.once('exit', r))));
 const tps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]);
 console.log(`tps = ${tps.toFixed(0)}`, r.stderr.slice(0, 200));
-const pgAfter = postgresTimes();
+const pgAfter = postgresCpuTimes();
 const line = (k: string, user: number, sys: number) => {
   const per = (s: number) => ((s * 1e6) / (tps * secs)).toFixed(0);
   console.log(k, `${(((user + sys) / secs) * 100).toFixed(0)}% cpu, ${per(user + sys)} µs a statement (user ${per(user)}, system ${per(sys)})`);
 };
 for (const [k, p] of Object.entries(pids)) {
-  const [u, s] = times(p);
+  const [u, s] = cpuTimes(p);
   line(k, u - before[k]![0], s - before[k]![1]);
 }
 line('postgres (hoop database, background)', pgAfter[0] - pgBefore[0], pgAfter[1] - pgBefore[1]);

@@ -9,23 +9,19 @@
  * Each phase runs GW_SECONDS. Printed with the CPU seconds the gateways, the agent and this process (the clients) used,
  * and the machine's load: on two shared cores the figures are a ratio between the runs, not a capacity.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort, startTestStack, type TestStack } from '@hoop/devstack';
 import { startEmbeddedPostgres } from '@hoop/devstack/embedded-postgres';
+import { cpuSeconds } from './proc';
 
 const WORKERS = Number(process.env.GW_WORKERS ?? 16);
 const SECONDS = Number(process.env.GW_SECONDS ?? 10);
 const COUNTS = (process.env.GW_COUNTS ?? '1,2,3').split(',').map(Number);
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const cpu = (pid: number | undefined) => {
-  if (!pid) return 0;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
+const cpu = (pid: number | undefined) => (pid ? cpuSeconds(pid) : 0);
 const selfCpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;

@@ -6,16 +6,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createTargetDatabase, peakRssMb, startTestStack } from '@hoop/devstack';
+import { cpuSeconds } from './proc';
 
 const N = Number(process.env.ROWS ?? 1_000_000);
 const RUNS = Number(process.env.RUNS ?? 5);
 const sql = `select g as id, 'user' || g || '@example.com' as email, 'order ' || g || ' shipped' as notes, now() as created_at from generate_series(1, ${N}) g`;
 
 /** CPU seconds (user + system) a process has used so far. */
-const cpu = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
+const cpu = cpuSeconds;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -25,6 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { peakRssMb, startTestStack } from '@hoop/devstack';
+import { cpuSeconds, cpuTimes } from './proc';
 import { startRelayChain } from './relays';
 
 const HOST = '127.0.0.1';
@@ -48,12 +49,9 @@ const ofLive = (f: (pid: number) => number) => (pid: number) => {
     return Number.NaN;
   }
 };
-const cpu = ofLive((pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-});
+const cpu = ofLive(cpuSeconds);
 /** the part of `cpu` spent in the kernel (system time) */
-const sysCpu = ofLive((pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[12]) / 100);
+const sysCpu = ofLive((pid) => cpuTimes(pid)[1]);
 /** CPU seconds of this process's children that have ended (the mariadb clients `bigSelect` ran) */
 const childrenCpu = () => {
   const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
