@@ -220,6 +220,7 @@ describe('a terminal asked for with a command', () => {
 });
 
 describe('full-screen programs', () => {
+  // needs vim: npm test installs it (vim); skipped only where it could not and said so
   it.skipIf(skipWithout('vim'))('vim: `:!rm -rf` is refused, `:! cmd` runs a judged command, and typing text with Enter still works', async () => {
     const since = new Date();
     const dir = victim('vim-victim');
@@ -252,6 +253,7 @@ describe('full-screen programs', () => {
     );
   });
 
+  // needs less: npm test installs it (less); skipped only where it could not and said so
   it.skipIf(skipWithout('less'))('less: `!rm -rf` is refused', async () => {
     const dir = victim('less-victim');
     const t = viaHoop(web.port);
