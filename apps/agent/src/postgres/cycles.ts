@@ -7,6 +7,8 @@ import type { ErrorFields } from './sql-errors';
 /** A statement on its way through the target, for the audit trail. */
 export interface Execution {
   sql: string;
+  /** the text as its record shows it (masked), made while the target runs it (`QueryRelay.sent`), else at the record */
+  auditSql?: string;
   verdict: Verdict;
   started: number;
   tags: string[];
@@ -109,7 +111,7 @@ export function summarizeCycle(
         masked: counts[i]!,
         ...(e.verdict.reviewId ? { reviewId: e.verdict.reviewId } : {}),
         rows: e.rows,
-        sql: hooks.maskAudit(e.sql),
+        sql: e.auditSql ?? hooks.maskAudit(e.sql),
         statements: e.verdict.statements ?? null,
         tags: e.tags,
       });

@@ -21,6 +21,8 @@ export interface HoldContext {
 export interface RoundIO {
   /** sends a message of `round` on to the target */
   forward(round: Cycle, raw: Uint8Array): void;
+  /** a statement of `round` is about to run (its Execute goes next): it will have a record */
+  running(exec: Execution): void;
   /** refuses a message of `round` (a Parse of statement `name`, or a Bind or Execute: null); the round is skipped to Sync */
   refuse(round: Cycle, name: string | null, err: ErrorFields): void;
   hold(request: HoldRequest<HoldContext>): void;
@@ -181,6 +183,7 @@ export class ExtendedProtocol {
     if (portal.approval?.state === 'unused') portal.approval.state = m.maxRows > 0 ? 'fetching' : 'spent';
     const exec = newExecution(portal.statement.sql, verdict, portal);
     round.executions.push(exec);
+    this.io.running(exec);
     this.applyChanges(round, exec, judged.changes);
     this.io.forward(round, m.raw);
   }

@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { createTargetDatabase } from '@hoop/devstack';
 import { createLogger } from '@hoop/log';
-import { BackendParser, query, startupMessage, terminate } from '@hoop/pgwire';
+import { BackendParser, bind, execute, parse, query, startupMessage, sync, terminate } from '@hoop/pgwire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelRegistry } from './cancel';
 import { allowAll } from './hooks';
@@ -109,5 +109,62 @@ describe('a Postgres session’s statement records', () => {
     }
     expect(events[0]).toBe('record session.ready');
     expect(events.at(-1)).toBe('record session.close');
+  });
+
+  it('mask a statement’s text while the target runs it, and show the masked text', async () => {
+    const u = new URL(target.url);
+    const cfg = targetConfigFrom({ host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: u.username, sslmode: 'disable' });
+    if (typeof cfg === 'string') throw new Error(cfg);
+    /** when each text was masked, and when the client had each answer (performance.now()) */
+    const maskedAt = new Map<string, number>();
+    const answeredAt: number[] = [];
+    const records: string[] = [];
+    const parser = new BackendParser();
+    const simple = "select pg_sleep(0.3), 'secret-1'";
+    const prepared = "select pg_sleep(0.3), 'secret-2', $1::text";
+    let ready = 0;
+    const client = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        parser.push(chunk, (m) => {
+          if (m.type !== 'ReadyForQuery') return;
+          if (ready > 0) answeredAt.push(performance.now());
+          if (ready === 0) client.push(query(simple));
+          if (ready === 1) client.push(Buffer.concat([parse('', prepared), bind('', '', ['x']), execute(), sync()]));
+          if (ready === 2) client.push(terminate());
+          ready++;
+        });
+        cb();
+      },
+    });
+    const hooks = {
+      ...allowAll,
+      maskAudit: (t: string) => {
+        if (!maskedAt.has(t)) maskedAt.set(t, performance.now());
+        return t.replace(/secret-\d/g, '***');
+      },
+    };
+    const closed = new Promise<void>((resolve) => {
+      servePostgres(client, {
+        sessionId: 's',
+        target: cfg,
+        password: u.password ? decodeURIComponent(u.password) : null,
+        readOnly: false,
+        maxMessage: 1 << 20,
+        hooks,
+        cancels: new CancelRegistry(),
+        log: createLogger('test', 'error'),
+        audit: (type, data) => {
+          if (type === 'statement') records.push(String(data.sql));
+          if (type === 'session.close') resolve();
+        },
+      });
+    });
+    client.push(startupMessage({ user: u.username, database: u.pathname.slice(1) }));
+    await closed;
+    expect(records).toEqual(["select pg_sleep(0.3), '***'", "select pg_sleep(0.3), '***', $1::text"]);
+    // masked right after it was written to the target, so at least the target's 0.3 s before its answer came back
+    expect(answeredAt[0]! - maskedAt.get(simple)!).toBeGreaterThanOrEqual(250);
+    expect(answeredAt[1]! - maskedAt.get(prepared)!).toBeGreaterThanOrEqual(250);
   });
 });

@@ -2,7 +2,7 @@ import { BLOCKED_PREFIX } from '@hoop/protocol';
 import { type BackendMessage, errorResponse, type FrontendMessage, readyForQuery } from '@hoop/pgwire';
 import { abortParse, abortQuery, mustAbort } from './abort-transaction';
 import { TargetAnswers } from './answers';
-import { type Cycle, newCycle, newExecution } from './cycles';
+import { type Cycle, type Execution, newCycle, newExecution } from './cycles';
 import { ExtendedProtocol, type HoldContext } from './extended';
 import type { Verdict } from '../session/hooks';
 import type { PgSessionHooks } from './hooks';
@@ -38,6 +38,8 @@ export class QueryRelay {
   private readonly holds: ReviewHolds<HoldContext>;
   /** client messages that wait for answers to earlier rounds (what the first runs depends on them), in order */
   private waiting: { queue: FrontendMessage[]; bytes: number } | null = null;
+  /** statements queued for the target since the last write to it, their record texts not masked yet (`sent`) */
+  private unmasked: Execution[] = [];
   statementCount = 0;
   /** values masked in this session so far, by type */
   readonly maskedTotals: Record<string, number> = {};
@@ -53,6 +55,7 @@ export class QueryRelay {
         round.forwarded = true;
         out.toTarget(raw);
       },
+      running: (exec) => this.unmasked.push(exec),
       refuse: (round, name, err) => this.refuseInBatch(round, name, err),
       hold: (request) => this.holds.start(request),
       recordRefusal: (sql, verdict) => this.recordRefusal(sql, verdict),
@@ -184,6 +187,7 @@ export class QueryRelay {
     const cycle = this.openCycle('query');
     const exec = newExecution(m.sql, verdict);
     cycle.executions.push(exec);
+    this.unmasked.push(exec);
     this.extended.applyChanges(cycle, exec, changes);
     this.out.toTarget(m.raw);
   }
@@ -247,6 +251,18 @@ export class QueryRelay {
       statements: verdict.statements ?? null,
       executed: false,
     });
+  }
+
+  /**
+   * What was queued for the target has been written to it: the texts of the statements it now runs are masked for
+   * their records while it runs them, rather than between its answer and the client's (a new literal is a new text to
+   * mask: each of a simple-protocol client's statements, mostly).
+   */
+  sent(): void {
+    if (this.unmasked.length === 0) return;
+    const sent = this.unmasked;
+    this.unmasked = [];
+    for (const e of sent) e.auditSql ??= this.hooks.maskAudit(e.sql);
   }
 
   /** A statement waits for reviewers; what the client sends meanwhile waits behind it. */

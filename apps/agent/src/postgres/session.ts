@@ -100,6 +100,7 @@ export function servePostgres(client: Duplex, o: PgSessionOptions): void {
         client.pause();
         target.socket.once('drain', () => client.resume());
       }
+      relay?.sent();
     }
   };
 
