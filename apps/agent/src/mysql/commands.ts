@@ -30,6 +30,8 @@ export type Current = {
   started: number;
   rows: number;
   bytes: number;
+  /** its text as its record shows it (masked), made while the target runs it */
+  auditSql?: string;
   /** the rest of the answer is not the client's (it was answered already: a refused LOCAL INFILE request) */
   discard?: boolean;
 };
@@ -37,7 +39,7 @@ export type Current = {
 /** The record of an allowed statement whose answer has ended (masked: its text, its error). */
 export function answerRecord(c: Current, sql: string, verdict: Verdict, masked: Record<string, number>, maskAudit: (t: string) => string) {
   return {
-    sql: maskAudit(sql),
+    sql: c.auditSql ?? maskAudit(sql),
     decision: verdict.reviewId ? 'approved' : 'allow',
     ...(verdict.reviewId ? { reviewId: verdict.reviewId } : {}),
     statements: verdict.statements ?? null,

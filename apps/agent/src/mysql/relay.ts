@@ -365,6 +365,8 @@ export class MysqlRelay {
     this.current = { kind, statementId, sql, verdict, error: null, started: performance.now(), rows: 0, bytes: 0 };
     if (kind === 'fetch') this.columns = this.statements.cursor(statementId);
     this.reader.expect(kind);
+    // the record's text is masked while the target runs the statement, not between its answer and the client's
+    if (sql !== null && verdict?.action === 'allow' && kind !== 'prepare') this.current.auditSql = this.o.hooks.maskAudit(sql);
   }
 
   private refuseStatement(sql: string, verdict: Verdict): void {

@@ -129,4 +129,33 @@ describe('a MySQL session through the agent', () => {
     const denied = await mariadb('DROP TABLE customers');
     expect(denied.err).toMatch(/ERROR 1227 \(42000\).*"drop-table": DROP is not allowed/);
   });
+
+  it('masks a statement’s record text while the target runs it, and records the masked text', async () => {
+    const maskedAt = new Map<string, number>();
+    const base = hooks();
+    const sink: typeof audits = [];
+    const timed = await serveTestSessions(db, () => ({
+      hooks: {
+        ...base,
+        maskAudit: (t: string) => {
+          if (!maskedAt.has(t)) maskedAt.set(t, performance.now());
+          return base.maskAudit(t);
+        },
+      },
+      audit: (type, data) => sink.push({ type, data }),
+    }));
+    try {
+      const c = await mysqlClient(timed, clients);
+      const sql = "SELECT SLEEP(0.3), 'ann@example.com'";
+      await c.run({ type: 'Query', sql }, 'query');
+      const answered = performance.now();
+      // masked right after it went to the target: at least the target's 0.3 s before the client had the answer
+      expect(answered - maskedAt.get(sql)!).toBeGreaterThanOrEqual(250);
+      const record = sink.find((a) => a.type === 'statement')!;
+      expect(record.data.sql).toMatch(/^SELECT SLEEP\(0\.3\), '/);
+      expect(record.data.sql).not.toContain('ann@example.com');
+    } finally {
+      timed.close();
+    }
+  });
 });
