@@ -3,6 +3,7 @@ export * from './stream';
 export * from './tunnel';
 export * from './exit-codes';
 export * from './ws-transport';
+export * from './turn-end';
 export * from './review-notice';
 export * from './probe';
 export * from './connection-config';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope } from './messages';
 import { type Transport, Tunnel } from './tunnel';
-import { ridingTransport } from './ws-transport';
+import { afterWrites, atTurnEnd } from './turn-end';
+import { ridingTransport, type WebSocketLike, webSocketTransport } from './ws-transport';
 
 /** a transport that lists what it was given, in order */
 function recorder() {
@@ -101,5 +102,68 @@ describe('a transport on which audit frames ride with the next frame', () => {
     expect(sent).toEqual([]);
     tunnel.send('ping', { t: 1 });
     expect(sent.map((s) => JSON.parse(s.slice(5)).type)).toEqual(['audit', 'ping']);
+  });
+});
+
+/** a WebSocket whose socket keeps what is sent while corked and writes it as one when uncorked */
+function corkingSocket() {
+  const writes: string[][] = [];
+  let pending: string[] = [];
+  let corks = 0;
+  const onWrite: (() => void)[] = [];
+  const ws: WebSocketLike = {
+    readyState: 1,
+    OPEN: 1,
+    _socket: {
+      cork: () => void corks++,
+      uncork: () => {
+        corks--;
+        if (corks > 0 || pending.length === 0) return;
+        writes.push(pending);
+        pending = [];
+        for (const f of onWrite) f();
+      },
+    },
+    send(data) {
+      if (corks > 0) pending.push(String(data));
+      else writes.push([String(data)]);
+    },
+    close: () => undefined,
+  };
+  return { ws, writes, onWrite };
+}
+
+const turnEnd = () => new Promise((r) => setImmediate(r));
+
+describe('a WebSocket transport', () => {
+  it('writes what is sent in one turn of the event loop as one write, across callbacks and ticks', async () => {
+    const { ws, writes } = corkingSocket();
+    const t = webSocketTransport(ws);
+    t.sendText('a');
+    // what process.nextTick ran after one callback (the end of the cork before) does not end it
+    await new Promise((r) => process.nextTick(r));
+    await Promise.resolve();
+    t.sendBinary(Buffer.from('b'));
+    t.sendText('c');
+    expect(writes).toEqual([]);
+    await turnEnd();
+    expect(writes).toEqual([['a', 'b', 'c']]);
+    // the next turn's frames are a write of their own
+    t.sendText('d');
+    await turnEnd();
+    expect(writes).toEqual([['a', 'b', 'c'], ['d']]);
+  });
+
+  it('does the work put after writes once the turn’s writes are written, even when it was asked for first', async () => {
+    const { ws, writes, onWrite } = corkingSocket();
+    const order: string[] = [];
+    onWrite.push(() => order.push(`written ${writes.at(-1)!.join(' ')}`));
+    const t = webSocketTransport(ws);
+    // an audit frame read just before the answer it came with: handled after the answer went on
+    afterWrites(() => order.push('audit'));
+    t.sendBinary(Buffer.from('answer'));
+    atTurnEnd(() => order.push('another write'));
+    await turnEnd();
+    expect(order).toEqual(['written answer', 'another write', 'audit']);
   });
 });

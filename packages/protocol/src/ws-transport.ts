@@ -1,5 +1,6 @@
 import { encodeEnvelopeJson, MAX_AUDIT_BATCH, type MessageType } from './messages';
 import type { Transport } from './tunnel';
+import { atTurnEnd } from './turn-end';
 
 /** The parts of a `ws` WebSocket a tunnel needs (structural, so this package stays free of socket code). */
 export interface WebSocketLike {
@@ -13,7 +14,8 @@ export interface WebSocketLike {
 
 /**
  * A tunnel transport over a WebSocket that coalesces every frame sent in one turn of the event loop into a single
- * write: small frames (a query, its credit, its audit event) would otherwise cost one system call each.
+ * write: small frames (a query, its credit, its audit event) would otherwise cost one system call each, and the
+ * frames of several streams handled in one turn (the answers of sessions whose targets answered together) one each.
  */
 export function webSocketTransport(ws: WebSocketLike): Transport {
   let corked = false;
@@ -22,7 +24,7 @@ export function webSocketTransport(ws: WebSocketLike): Transport {
     if (corked || !socket) return;
     corked = true;
     socket.cork();
-    process.nextTick(() => {
+    atTurnEnd(() => {
       corked = false;
       socket.uncork();
     });

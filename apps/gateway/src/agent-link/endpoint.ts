@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '@hoop/log';
 import {
+  afterWrites,
   CAPABILITIES,
   CLOSE_WRONG_GATEWAY,
   type GatewayAddress,
@@ -111,12 +112,12 @@ export function agentEndpoint(deps: AgentEndpointDeps): AgentEndpoint {
             reviews.cancel(link, msg.payload).catch((e: Error) => log.warn('review cancel failed', { error: e.message }));
             return;
           case 'audit':
-            // after what else this read brought (the answer the frame came with is relayed first), in arrival order
-            setImmediate(receiveAudit, deps, link, msg.payload);
+            // after what else this turn brought is relayed and written (the answer the frame came with), in arrival order
+            afterWrites(() => receiveAudit(deps, link, msg.payload));
             return;
           case 'audit_batch':
             // several of the agent's audit frames in one message, in the order it sent them
-            setImmediate(receiveAuditBatch, deps, link, msg.payload.frames);
+            afterWrites(() => receiveAuditBatch(deps, link, msg.payload.frames));
             return;
           default:
         }
