@@ -169,6 +169,21 @@ describe('tunnel', () => {
     await expect(pending).rejects.toBeInstanceOf(OpenError);
   });
 
+  it('ends a stream accepted after the socket went away, once its taker listens', async () => {
+    let answer!: (accept: () => import('./stream').TunnelStream) => void;
+    const { a, b } = pair({}, { onOpen: (o) => answer(() => o.accept()) });
+    const asked = new Promise<() => import('./stream').TunnelStream>((r) => (answer = r));
+    void a.openStream({ connection: 'x', mode: 'connect' }).catch(() => undefined);
+    const accept = await asked;
+    // the far end set its session up (a credential, a policy) while its tunnel went down
+    b.shutdown('gateway connection lost');
+    const stream = accept();
+    stream.on('error', () => undefined);
+    await new Promise((r) => stream.on('close', r));
+    expect(stream.destroyed).toBe(true);
+    expect(stream.closeReason).toBe('gateway connection lost');
+  });
+
   it('closes the tunnel on malformed frames instead of crashing', () => {
     const errors: string[] = [];
     const { a, wire } = pair({ onProtocolError: (e) => errors.push(e.message) });

@@ -64,6 +64,7 @@ export class Tunnel implements StreamLink {
   >();
   private nextId: number;
   private closed = false;
+  private closedReason = 'tunnel closed';
 
   constructor(
     private readonly transport: Transport,
@@ -183,6 +184,14 @@ export class Tunnel implements StreamLink {
       accept: (extra, window = STREAM_WINDOW) => {
         if (answered) throw new Error('open already answered');
         answered = true;
+        if (this.closed) {
+          // accepted after the socket went (the session was set up meanwhile): it ends as the tunnel's streams did,
+          // once its taker has had the turn to listen, instead of staying open with no far end for ever
+          const orphan = new TunnelStream(request.stream, this, request.window, window);
+          const reason = this.closedReason;
+          setImmediate(() => orphan.remoteClose(reason));
+          return orphan;
+        }
         const stream = this.register(request.stream, request.window, window);
         this.send('opened', { ...extra, stream: request.stream, window });
         return stream;
@@ -211,6 +220,7 @@ export class Tunnel implements StreamLink {
   shutdown(reason = 'tunnel closed'): void {
     if (this.closed) return;
     this.closed = true;
+    this.closedReason = reason;
     for (const [, w] of this.opening) {
       clearTimeout(w.timer);
       w.reject(new OpenError('unavailable', reason));
