@@ -4,7 +4,7 @@ import { createLogger } from '@hoop/log';
 import { BackendParser, bind, execute, parse, query, startupMessage, sync, terminate } from '@hoop/pgwire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelRegistry } from './cancel';
-import { allowAll } from './hooks';
+import { allowAll, type PgSessionHooks } from './hooks';
 import { SessionRecords } from './records';
 import { servePostgres } from './session';
 import { targetConfigFrom } from './target';
@@ -52,10 +52,32 @@ describe('a Postgres session’s statement records', () => {
     await target.drop();
   });
 
-  it('are made before the answer they describe is written, in the order of the statements, with their counts', async () => {
+  /** A session of `client` on the target database, through the agent, with these hooks; resolves once it closed. */
+  function session(client: Duplex, hooks: PgSessionHooks, audit: (type: string, data: Record<string, unknown>) => void): Promise<void> {
     const u = new URL(target.url);
     const cfg = targetConfigFrom({ host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: u.username, sslmode: 'disable' });
     if (typeof cfg === 'string') throw new Error(cfg);
+    const closed = new Promise<void>((resolve) => {
+      servePostgres(client, {
+        sessionId: 's',
+        target: cfg,
+        password: u.password ? decodeURIComponent(u.password) : null,
+        readOnly: false,
+        maxMessage: 1 << 20,
+        hooks,
+        cancels: new CancelRegistry(),
+        log: createLogger('test', 'error'),
+        audit: (type, data) => {
+          audit(type, data);
+          if (type === 'session.close') resolve();
+        },
+      });
+    });
+    client.push(startupMessage({ user: u.username, database: u.pathname.slice(1) }));
+    return closed;
+  }
+
+  it('are made before the answer they describe is written, in the order of the statements, with their counts', async () => {
     /** what happened, in order: each answer's end written to the client, each record */
     const events: string[] = [];
     const parser = new BackendParser();
@@ -76,24 +98,9 @@ describe('a Postgres session’s statement records', () => {
     });
     let masked = 0;
     const hooks = { ...allowAll, rowMasker: () => null, takeMaskCounts: () => ({ email: ++masked }) };
-    const closed = new Promise<void>((resolve) => {
-      servePostgres(client, {
-        sessionId: 's',
-        target: cfg,
-        password: u.password ? decodeURIComponent(u.password) : null,
-        readOnly: false,
-        maxMessage: 1 << 20,
-        hooks,
-        cancels: new CancelRegistry(),
-        log: createLogger('test', 'error'),
-        audit: (type, data) => {
-          events.push(type === 'statement' ? `record ${data.sql} rows=${data.rows} masked=${JSON.stringify(data.masked)}` : `record ${type}`);
-          if (type === 'session.close') resolve();
-        },
-      });
-    });
-    client.push(startupMessage({ user: u.username, database: u.pathname.slice(1) }));
-    await closed;
+    await session(client, hooks, (type, data) =>
+      events.push(type === 'statement' ? `record ${data.sql} rows=${data.rows} masked=${JSON.stringify(data.masked)}` : `record ${type}`),
+    );
     const statements = events.filter((e) => e.startsWith('record select'));
     expect(statements).toEqual([
       'record select 1 rows=1 masked={"email":1}',
@@ -112,9 +119,6 @@ describe('a Postgres session’s statement records', () => {
   });
 
   it('mask a statement’s text while the target runs it, and show the masked text', async () => {
-    const u = new URL(target.url);
-    const cfg = targetConfigFrom({ host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: u.username, sslmode: 'disable' });
-    if (typeof cfg === 'string') throw new Error(cfg);
     /** when each text was masked, and when the client had each answer (performance.now()) */
     const maskedAt = new Map<string, number>();
     const answeredAt: number[] = [];
@@ -144,24 +148,9 @@ describe('a Postgres session’s statement records', () => {
         return t.replace(/secret-\d/g, '***');
       },
     };
-    const closed = new Promise<void>((resolve) => {
-      servePostgres(client, {
-        sessionId: 's',
-        target: cfg,
-        password: u.password ? decodeURIComponent(u.password) : null,
-        readOnly: false,
-        maxMessage: 1 << 20,
-        hooks,
-        cancels: new CancelRegistry(),
-        log: createLogger('test', 'error'),
-        audit: (type, data) => {
-          if (type === 'statement') records.push(String(data.sql));
-          if (type === 'session.close') resolve();
-        },
-      });
+    await session(client, hooks, (type, data) => {
+      if (type === 'statement') records.push(String(data.sql));
     });
-    client.push(startupMessage({ user: u.username, database: u.pathname.slice(1) }));
-    await closed;
     expect(records).toEqual(["select pg_sleep(0.3), '***'", "select pg_sleep(0.3), '***', $1::text"]);
     // masked right after it was written to the target, so at least the target's 0.3 s before its answer came back
     expect(answeredAt[0]! - maskedAt.get(simple)!).toBeGreaterThanOrEqual(250);
