@@ -262,7 +262,7 @@ export class QueryRelay {
     if (this.unmasked.length === 0) return;
     const sent = this.unmasked;
     this.unmasked = [];
-    for (const e of sent) e.auditSql ??= this.hooks.maskAudit(e.sql);
+    for (const e of sent) e.auditSql = this.hooks.maskAudit(e.sql);
   }
 
   /** A statement waits for reviewers; what the client sends meanwhile waits behind it. */
