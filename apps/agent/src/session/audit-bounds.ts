@@ -11,7 +11,11 @@ function boundText(s: string): string {
   return `${s.slice(0, MAX_RECORDED_TEXT)}… [hoop: ${s.length - MAX_RECORDED_TEXT} more characters not recorded; sha256 of the whole text ${digest}]`;
 }
 
-/** `v` with every text bounded; the very same value (no copy) where nothing had to change */
+/**
+ * `v` with every text bounded; the very same value (no copy) where nothing had to change. A value with its own
+ * `toJSON` (a Date) is left as it is: JSON.stringify writes it as that method says, as it does in an event that needs
+ * no bounding.
+ */
 function bound(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return boundText(v);
   if (depth > 20 || v === null || typeof v !== 'object') return v;
@@ -23,22 +27,19 @@ function bound(v: unknown, depth: number): unknown {
     }
     return out ?? v;
   }
-  const proto = Object.getPrototypeOf(v);
-  const plain = proto === Object.prototype || proto === null;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;
   let out: Record<string, unknown> | null = null;
   const entries = Object.entries(v);
   for (let i = 0; i < entries.length; i++) {
     const [k, x] = entries[i]!;
     const b = bound(x, depth + 1);
-    if (b !== x || !plain) {
-      if (!out) {
-        out = {};
-        for (let j = 0; j < i; j++) out[entries[j]![0]] = entries[j]![1];
-      }
+    if (b !== x && !out) {
+      out = {};
+      for (let j = 0; j < i; j++) out[entries[j]![0]] = entries[j]![1];
     }
     if (out) out[k] = b;
   }
-  return out ?? (plain ? v : {});
+  return out ?? v;
 }
 
 /**
@@ -48,8 +49,12 @@ function bound(v: unknown, depth: number): unknown {
  * every resend. Returns the data and its JSON (what the frame carries), which is made once.
  */
 export function boundEvent(data: Record<string, unknown>): { data: Record<string, unknown>; json: string } {
+  // no text is longer than the JSON it is written in: an event whose whole JSON is within the bound of one text is
+  // kept as it is, with no walk over it (a statement's record, every time)
+  const whole = JSON.stringify(data);
+  if (whole.length <= MAX_RECORDED_TEXT) return { data, json: whole };
   const bounded = bound(data, 0) as Record<string, unknown>;
-  const json = JSON.stringify(bounded);
+  const json = bounded === data ? whole : JSON.stringify(bounded);
   if (json.length <= MAX_RECORDED_EVENT) return { data: bounded, json };
   const notRecorded = {
     notRecorded: `this event's data (${json.length} characters once each text was shortened) is over hoop's limit of ${MAX_RECORDED_EVENT}`,
