@@ -3,7 +3,7 @@ import type { AuditEventBody } from '@hoop/protocol';
 import type { AuditSigner } from '@hoop/db';
 import type { Logger } from '@hoop/log';
 import { sealSession } from './chain';
-import { eventHash, normalizeEvent } from '@hoop/core/audit/audit-hash';
+import { canonicalJson, eventHash, normalizeEvent } from '@hoop/core/audit/audit-hash';
 import { DEFAULT_HOLD, type Frame, frameData, HeldFrames, type HoldLimits } from './held';
 import { type Chain, type Plan, planSession, type Row } from './plan';
 
@@ -57,9 +57,10 @@ export function batchJson(rows: Row[]): string {
   for (const r of rows) {
     if (out.length > 1) out += ',';
     const f = r.frame;
-    out += `{"session_id":${JSON.stringify(f.sessionId)},"seq":${JSON.stringify(f.seq)},`;
-    out += `"type":${JSON.stringify(f.event.type)},"at":${JSON.stringify(f.event.at)},`;
-    out += `"data":${frameData(f)},"prev_hash":${JSON.stringify(r.prev)},"hash":${JSON.stringify(r.hash)}}`;
+    // canonicalJson of a string is JSON.stringify's text, without the call for the short ones that need no escapes
+    out += `{"session_id":${canonicalJson(f.sessionId)},"seq":${JSON.stringify(f.seq)},`;
+    out += `"type":${canonicalJson(f.event.type)},"at":${canonicalJson(f.event.at)},`;
+    out += `"data":${frameData(f)},"prev_hash":${canonicalJson(r.prev)},"hash":${canonicalJson(r.hash)}}`;
   }
   return `${out}]`;
 }
@@ -122,7 +123,16 @@ export class AuditWriter {
    */
   enqueue(p: Pending): void {
     if (p.link && this.queue.length >= this.maxQueued) return this.refuse();
-    this.queue.push({ ...p, event: normalizeEvent(p.event), since: Date.now() });
+    this.queue.push({
+      sessionId: p.sessionId,
+      seq: p.seq,
+      event: normalizeEvent(p.event),
+      ack: p.ack,
+      link: p.link,
+      agent: p.agent,
+      since: Date.now(),
+      dataJson: undefined,
+    });
     if (this.flushing) return;
     if (this.queue.length >= this.maxBatch || this.lingerMs === 0) void this.flush();
     else this.timer ??= setTimeout(this.flushWhenDue, this.nextWait());

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, eventHash } from './audit-hash';
+import { canonicalJson, eventHash, isIsoMillis, normalizeEvent } from './audit-hash';
 
 /** The canonical JSON every stored hash was made with: the one in use must give the very same text. */
 function reference(value: unknown): string {
@@ -105,5 +105,57 @@ describe('canonical JSON of audit events', () => {
       expect(eventHash(`h${i}`, `s${i}`, i, event)).toBe(stored);
       expect(eventHash(`h${i}`, `s${i}`, i, event, canonicalJson(data))).toBe(stored);
     }
+  });
+});
+
+describe("an event's time", () => {
+  const roundTrips = (s: string) => {
+    const t = new Date(s);
+    return !Number.isNaN(t.getTime()) && t.toISOString() === s;
+  };
+
+  it('is read as toISOString wrote it exactly when a Date would give it back unchanged', () => {
+    const next = random(19);
+    const samples: string[] = [
+      '2024-02-29T23:59:59.999Z',
+      '2023-02-29T00:00:00.000Z',
+      '1900-02-29T00:00:00.000Z',
+      '2000-02-29T00:00:00.000Z',
+      '0000-01-01T00:00:00.000Z',
+      '9999-12-31T23:59:59.999Z',
+      '2026-04-31T00:00:00.000Z',
+      '2026-12-08T24:00:00.000Z',
+      '2026-12-08T03:60:00.000Z',
+      '2026-12-08T03:00:60.000Z',
+      '2026-12-08T03:00:00.000z',
+      '2026-12-08T03:00:00Z',
+      '2026-12-08T03:00:00.0000',
+      '+02026-12-08T03:00:00.000Z',
+      '2026-12-08 03:00:00.000Z',
+      '2026-00-08T03:00:00.000Z',
+      '2026-13-08T03:00:00.000Z',
+      '2026-12-00T03:00:00.000Z',
+      '2026-12-08T03:00:00.-00Z',
+    ];
+    const alphabet = '0123456789-:.TZz +/ab\u0660';
+    for (let i = 0; i < 30_000; i++) {
+      const at = new Date(Math.floor(next() * 253_402_300_800_000)).toISOString();
+      samples.push(at);
+      const chars = [...at];
+      chars[Math.floor(next() * chars.length)] = alphabet[Math.floor(next() * alphabet.length)]!;
+      samples.push(chars.join(''));
+    }
+    for (const s of samples) expect(isIsoMillis(s), s).toBe(roundTrips(s));
+  });
+
+  it('is kept as it is when already so written (the same event, not a copy), and written so otherwise', () => {
+    const event = { type: 'statement', at: '2026-12-08T03:00:00.123Z', data: {} };
+    expect(normalizeEvent(event)).toBe(event);
+    expect(normalizeEvent({ ...event, at: '2026-12-08T04:00:00.123+01:00' }).at).toBe('2026-12-08T03:00:00.123Z');
+    expect(normalizeEvent({ ...event, at: '2026-12-08T03:00:00Z' }).at).toBe('2026-12-08T03:00:00.000Z');
+    const before = Date.now();
+    const bad = normalizeEvent({ ...event, at: '2026-02-30T00:00:00.000Z' });
+    expect(bad.at).toBe('2026-03-02T00:00:00.000Z');
+    expect(new Date(normalizeEvent({ ...event, at: 'yesterday' }).at).getTime()).toBeGreaterThanOrEqual(before - 1);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * The hashes of the audit trail, for the writer and every verifier: each event links to the one before it in its
@@ -16,6 +16,7 @@ export const GENESIS_HASH = '0'.repeat(64);
  * `JSON.stringify` costs about 1 (audit-hash.test.ts holds the two to the same output).
  */
 export function canonicalJson(value: unknown): string {
+  if (typeof value === 'string') return quote(value);
   if (typeof value !== 'object' || value === null) return JSON.stringify(value ?? null);
   // keys already in order at every level (the agent makes its statement records so): JSON.stringify writes the same
   // text, natively, where the loops below cost three to four times as much
@@ -40,6 +41,23 @@ export function canonicalJson(value: unknown): string {
     out += canonicalJson(v);
   }
   return `${out}}`;
+}
+
+/** strings up to this long are checked for characters JSON escapes; longer ones go to JSON.stringify at once */
+const QUOTE_SCAN = 64;
+
+/**
+ * `JSON.stringify(s)`: the text in quotes where nothing in it needs escaping (a session id, an event type, a time —
+ * the call costs more than the check), else JSON.stringify's own escaping (quotes, backslashes, control characters,
+ * and surrogates, which it writes as escapes when lone).
+ */
+function quote(s: string): string {
+  if (s.length > QUOTE_SCAN) return JSON.stringify(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
 
 /** how deep `inOrder` looks before it leaves a value to canonicalJson's loops */
@@ -89,20 +107,58 @@ export interface HashedEvent {
  * already has it (the gateway's writer makes it once per event and stores the same text).
  */
 export function eventHash(prevHash: string, sessionId: string, seq: number, event: HashedEvent, dataJson = canonicalJson(event.data)): string {
-  return createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(`[${canonicalJson(sessionId)},${canonicalJson(seq)},${canonicalJson(event.type)},${canonicalJson(event.at)},${dataJson}]`)
-    .digest('hex');
+  return sha256Hex(`${prevHash}\n[${canonicalJson(sessionId)},${canonicalJson(seq)},${canonicalJson(event.type)},${canonicalJson(event.at)},${dataJson}]`);
+}
+
+/** node:crypto's one-shot digest (Node 20.12 and later), without a Hash object per event; the same bytes either way */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+function sha256Hex(text: string): string {
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 /** The link of a sealed session in the global chain. */
 export function chainHash(prev: string, sessionId: string, finalSeq: number, finalHash: string): string {
-  return createHash('sha256').update(`${prev}\n${sessionId}:${finalSeq}:${finalHash}`).digest('hex');
+  return sha256Hex(`${prev}\n${sessionId}:${finalSeq}:${finalHash}`);
 }
 
 /** Timestamps are stored with millisecond precision in UTC: the writer hashes exactly what will be read back. */
 export function normalizeEvent<E extends { at: string }>(event: E): E {
+  if (isIsoMillis(event.at)) return event;
   const t = new Date(event.at);
-  return { ...event, at: Number.isNaN(t.getTime()) ? new Date().toISOString() : t.toISOString() };
+  const at = Number.isNaN(t.getTime()) ? new Date().toISOString() : t.toISOString();
+  // an agent's event carries its time as toISOString wrote it: nothing to change, nothing copied
+  return at === event.at ? event : { ...event, at };
+}
+
+/** days in each month of a common year */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether `s` is a time exactly as `Date.prototype.toISOString` writes one (YYYY-MM-DDTHH:mm:ss.sssZ, years 0000–9999,
+ * a day that exists), i.e. `new Date(s).toISOString() === s`, read without a Date: what every agent sends.
+ */
+export function isIsoMillis(s: string): boolean {
+  if (s.length !== 24 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':' || s[19] !== '.' || s[23] !== 'Z') return false;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || digits(s, 20, 3) < 0) return false;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!);
+}
+
+/** the decimal number written by `length` digits of `s` from `from`, or -1 if one of them is not a digit */
+function digits(s: string, from: number, length: number): number {
+  let n = 0;
+  for (let i = from; i < from + length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
