@@ -88,6 +88,7 @@ async function decide(reviewId: string, decision: 'approve' | 'reject') {
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
+// the real Claude Code CLI drives these: skipped only where npm test could not install it, and said why (CLAUDE above)
 describe.skipIf(!CLAUDE)('tool calls the model asks for, guarded by hoop', () => {
   it('a denied rm -rf never reaches the laptop: the directory stays, Claude Code gets the refusal, the trail holds it', async () => {
     const h = home();
